@@ -1,0 +1,66 @@
+"""multiaug: one seeded augmentation API across images, text, audio and tables.
+
+``import multiaug as ma`` is cheap: the modality namespaces ``ma.image``,
+``ma.text``, ``ma.audio`` and ``ma.tabular`` (and their heavy dependencies such
+as OpenCV or librosa) are imported on first attribute access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from ._version import __version__
+from .core import (
+    Compose,
+    ConfigError,
+    InvalidInputError,
+    LeakageError,
+    MultiaugError,
+    OneOf,
+    SomeOf,
+    Transform,
+    fingerprint,
+    from_config,
+    load,
+    register,
+    registered,
+    save,
+)
+
+if TYPE_CHECKING:
+    from . import image as image
+
+__all__ = [
+    "Compose",
+    "ConfigError",
+    "InvalidInputError",
+    "LeakageError",
+    "MultiaugError",
+    "OneOf",
+    "SomeOf",
+    "Transform",
+    "__version__",
+    "fingerprint",
+    "from_config",
+    "image",
+    "load",
+    "register",
+    "registered",
+    "save",
+]
+
+# Modality namespaces join this set as they land (text, audio, tabular, torch).
+_LAZY_MODULES = {"image", "testing", "cli"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY_MODULES:
+        module = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'multiaug' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | _LAZY_MODULES)

@@ -1,0 +1,272 @@
+"""Composers: :class:`Compose`, :class:`OneOf`, :class:`SomeOf` (nestable, any modality)."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import Any
+
+from . import random as _random
+from .errors import InvalidInputError
+from .params import Range, Spec
+from .transform import Sample, Trace, Transform
+
+__all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
+
+_CHOICE = 0x63686F6963650000  # OneOf's pick
+_SUBSET = 0x7375627365740000  # SomeOf's count
+
+
+class TransformList(Spec):
+    doc = "a list of multiaug transforms"
+
+    def __init__(self, min_len: int = 0) -> None:
+        self.min_len = min_len
+
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[Transform, ...]:
+        if isinstance(value, Transform) or not isinstance(value, Sequence) or isinstance(value, str):
+            raise self.fail(owner, name, value, f"pass {name}=[t1, t2, ...]")
+        bad = [i for i, t in enumerate(value) if not isinstance(t, Transform)]
+        if bad:
+            raise InvalidInputError(
+                owner, f"{name}[{bad[0]}]", f"is not a multiaug transform: {value[bad[0]]!r}",
+                "wrap custom code in a Transform subclass registered with @multiaug.register",
+            )
+        if len(value) < self.min_len:
+            raise InvalidInputError(owner, name, f"needs at least {self.min_len} transform(s)",
+                                    "add transforms to choose from")
+        return tuple(value)
+
+
+class Weights(Spec):
+    doc = "None or a list of non-negative weights, one per transform"
+
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[float, ...] | None:
+        if value is None:
+            return None
+        try:
+            w = tuple(float(x) for x in value)
+        except (TypeError, ValueError):
+            raise self.fail(owner, name, value) from None
+        if any(not (x >= 0.0) or x == float("inf") for x in w):
+            raise self.fail(owner, name, value)
+        return w
+
+
+class BaseCompose(Transform):
+    """Common machinery: children, their stream salts, validation of the union of fields."""
+
+    _abstract = True
+    _parameters = {"transforms": TransformList()}
+
+    def __init__(self, transforms: Sequence[Transform], p: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(p=p, seed=seed)
+        self.transforms = transforms
+
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        seen: dict[str, None] = {}
+        for t in self.transforms:
+            seen.update(dict.fromkeys(t.fields))
+        return tuple(seen)
+
+    @property
+    def required(self) -> tuple[str, ...]:  # type: ignore[override]
+        return ()
+
+    @property
+    def preserves_shape(self) -> bool:  # type: ignore[override]
+        return all(t.preserves_shape for t in self.transforms)
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        counts: dict[str, int] = {}
+        salts = []
+        for t in r.transforms:
+            n = counts.get(t.name, 0)
+            counts[t.name] = n + 1
+            salts.append(_random.name_salt(t.name, n))
+        r.salts = tuple(salts)
+        owners: dict[str, Transform] = {}
+        leaves: list[Transform] = []
+        for t in r.transforms:
+            tr = t._r
+            for f, o in tr.field_owners.items():
+                owners.setdefault(f, o)
+            leaves.extend(tr.leaves)
+        r.field_owners = owners
+        r.leaves = tuple(leaves)
+
+    def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
+        if not path:
+            return self
+        return self._r.transforms[path[0]]._node(path[1:])
+
+    def _run_child(self, i: int, sample: Sample, stream: int, trace: Trace | None,
+                   path: tuple[int, ...], force: bool) -> Sample:
+        r = self._r
+        return r.transforms[i]._run(sample, _random.child_key(stream, r.salts[i]), trace, (*path, i),
+                                    force)
+
+    def _skip(self, stream: int, force: bool) -> bool:
+        if force:
+            return False
+        p = self._r.p
+        return p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p)
+
+    def make_params(self, rng: Any, sample: Mapping[str, Any]) -> dict[str, Any]:
+        raise TypeError(f"{self.name} has no parameters of its own; call it or replay its trace")
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        raise TypeError(f"{self.name} has no parameters of its own; call it or replay its trace")
+
+    def __len__(self) -> int:
+        return len(self.transforms)
+
+    def __getitem__(self, i: int) -> Transform:
+        return self.transforms[i]
+
+    def __repr__(self) -> str:
+        inner = ",\n".join("    " + repr(t).replace("\n", "\n    ") for t in self.transforms)
+        extra = "".join(
+            f", {n}={getattr(self, n)!r}" for n in self._param_names()
+            if n != "transforms" and getattr(self, n) != _DEFAULTS.get(n, object())
+        )
+        return f"{type(self).__name__}([\n{inner}\n]{extra})"
+
+
+_DEFAULTS = {"p": 1.0, "seed": None, "weights": None}
+
+
+class Compose(BaseCompose):
+    """Apply transforms in order.
+
+    Each child draws from its own stream, derived from the call's stream and
+    the child's position (its registry name and its rank among same-named
+    siblings), so editing one child leaves the others' draws unchanged.
+
+    Parameters
+    ----------
+    transforms : list of Transform
+        Transforms (or nested composers) applied in order.
+    p : float, default 1.0
+        Probability of applying the whole chain.
+    seed : int or None
+        Seed of keyed and unkeyed calls.
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> pipe = ma.Compose([ma.image.HorizontalFlip(p=0.5), ma.image.VerticalFlip(p=0.5)], seed=42)
+    >>> img = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    >>> a = pipe(image=img, key=7, epoch=1)["image"]
+    >>> b = ma.Compose([ma.image.HorizontalFlip(p=0.5), ma.image.VerticalFlip(p=0.5)],
+    ...                seed=42)(image=img, key=7, epoch=1)["image"]
+    >>> bool((a == b).all())
+    True
+    """
+
+    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
+             force: bool = False) -> Sample:
+        if self._skip(stream, force):
+            return sample
+        for i in range(len(self._r.transforms)):
+            sample = self._run_child(i, sample, stream, trace, path, False)
+        return sample
+
+
+class OneOf(BaseCompose):
+    """Apply exactly one of the transforms.
+
+    The child is picked with probability proportional to ``weights`` (default:
+    the children's own ``p``, as in albumentations) and is then applied
+    unconditionally.
+
+    Parameters
+    ----------
+    transforms : list of Transform
+    weights : list of float or None
+        Relative pick weights; ``None`` uses each child's ``p``.
+    p : float, default 1.0
+        Probability of picking anything at all.
+    seed : int or None
+    """
+
+    _parameters = {"transforms": TransformList(min_len=1), "weights": Weights()}
+
+    def __init__(self, transforms: Sequence[Transform], weights: Sequence[float] | None = None,
+                 p: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(transforms, p=p, seed=seed)
+        self.weights = weights
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        super()._finalize(r)
+        w = r.weights
+        if w is None:
+            w = tuple(t._r.p for t in r.transforms)
+        elif len(w) != len(r.transforms):
+            raise InvalidInputError(self.name, "weights", f"has {len(w)} entries for "
+                                    f"{len(r.transforms)} transforms", "give one weight per transform")
+        cum, total = [], 0.0
+        for x in w:
+            total += x
+            cum.append(total)
+        r.cumulative, r.total = cum, total
+
+    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
+             force: bool = False) -> Sample:
+        r = self._r
+        if r.total <= 0.0 or self._skip(stream, force):
+            return sample
+        u = _random.uniform(_random.mix(stream, _CHOICE)) * r.total
+        i = min(bisect.bisect_right(r.cumulative, u), len(r.cumulative) - 1)
+        return self._run_child(i, sample, stream, trace, path, True)
+
+
+class SomeOf(BaseCompose):
+    """Apply ``n`` of the transforms, picked without replacement, in pipeline order.
+
+    Picked children are applied unconditionally. ``n`` may be an int or an
+    inclusive ``(lo, hi)`` range drawn uniformly per call.
+
+    Parameters
+    ----------
+    transforms : list of Transform
+    n : int or (int, int)
+    p : float, default 1.0
+    seed : int or None
+    """
+
+    _parameters = {"transforms": TransformList(min_len=1), "n": Range(0, 10_000, integer=True,
+                                                                     example="(1, 2)")}
+
+    def __init__(self, transforms: Sequence[Transform], n: int | tuple[int, int] = 1,
+                 p: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(transforms, p=p, seed=seed)
+        self.n = n
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        super()._finalize(r)
+        if r.n[1] > len(r.transforms):
+            raise InvalidInputError(
+                self.name, "n", f"asks for up to {r.n[1]} of {len(r.transforms)} transforms "
+                "(picked without replacement)", f"pass n <= {len(r.transforms)}",
+            )
+
+    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
+             force: bool = False) -> Sample:
+        r = self._r
+        if self._skip(stream, force):
+            return sample
+        lo, hi = r.n
+        n = lo if lo == hi else lo + int(_random.uniform(_random.mix(stream, _SUBSET)) * (hi - lo + 1))
+        if n <= 0:
+            return sample
+        # Rank children by a per-child uniform: a uniform subset whose ranks stay put for the
+        # other children when one is added or removed.
+        ranks = sorted(range(len(r.transforms)),
+                       key=lambda i: _random.uniform(_random.mix(stream, r.salts[i])))
+        picks = sorted(ranks[:n])
+        for i in picks:
+            sample = self._run_child(i, sample, stream, trace, path, True)
+        return sample

@@ -1,0 +1,134 @@
+"""Counter-based random streams.
+
+A call's randomness is a pure function of ``(seed, key, epoch)`` and, for each
+transform, of its position in the pipeline tree. Stream keys are 64-bit
+integers mixed with SplitMix64's finaliser (pure integer arithmetic, identical
+on every platform and process; Python's salted ``hash()`` is never used). A
+NumPy :class:`~numpy.random.Generator` on a :class:`~numpy.random.Philox`
+counter-based bit generator is built from a stream key only when a transform
+actually draws parameters, because constructing one costs about 10 µs while
+deriving a key costs well under 1 µs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import operator
+import secrets
+
+import numpy as np
+
+from .errors import InvalidInputError
+
+__all__ = [
+    "child_key",
+    "generator",
+    "key_to_int",
+    "mix",
+    "name_salt",
+    "root_key",
+    "seed_to_int",
+    "uniform",
+]
+
+_MASK = (1 << 64) - 1
+_GOLDEN = 0x9E3779B97F4A7C15
+
+# Domain constants keep the different uses of one stream key apart.
+_KEYED = 0x6B657965645F6361  # keyed call
+_UNKEYED = 0x756E6B657965645F  # n-th unkeyed call of a seeded pipeline
+_P_DRAW = 0x705F647261770000  # the apply/skip decision
+_RNG_HI = 0x726E675F68690000  # Philox key, high word
+_RNG_LO = 0x726E675F6C6F0000  # Philox key, low word
+
+
+def mix(a: int, b: int) -> int:
+    """Combine two 64-bit integers into a well-mixed 64-bit integer (SplitMix64)."""
+    z = (a + _GOLDEN * (b + 1)) & _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def _digest(tag: bytes, payload: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(tag + payload, digest_size=8).digest(), "little")
+
+
+def seed_to_int(seed: object, owner: str = "seed") -> int:
+    """Map a user seed (non-negative int, or None for fresh OS entropy) to 64 bits."""
+    if seed is None:
+        return secrets.randbits(64)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise InvalidInputError(
+            owner, "seed", f"must be a non-negative int or None, got {seed!r}",
+            "pass an int such as seed=42 (or None for a fresh random seed)",
+        )
+    value = operator.index(seed)
+    if value < 0:
+        raise InvalidInputError(
+            owner, "seed", f"must be non-negative, got {value}", "pass an int >= 0"
+        )
+    if value <= _MASK:
+        return mix(value, 0)
+    return _digest(b"seed:", str(value).encode())
+
+
+def key_to_int(key: object, owner: str = "call") -> int:
+    """Map a call key (int or str) to 64 bits; ``1`` and ``"1"`` are different keys."""
+    if isinstance(key, str):
+        return _digest(b"s:", key.encode("utf-8", "surrogatepass"))
+    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+        value = operator.index(key)
+        if 0 <= value <= _MASK:
+            return mix(value, 0x69)
+        return _digest(b"i:", str(value).encode())
+    raise InvalidInputError(
+        owner, "key", f"must be an int or a str, got {type(key).__name__}",
+        "pass the sample's index or id, e.g. key=17 or key='img_0017.jpg'",
+    )
+
+
+def _epoch_to_int(epoch: object, owner: str) -> int:
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
+        raise InvalidInputError(
+            owner, "epoch", f"must be an int, got {epoch!r}", "pass epoch=0, 1, 2, ..."
+        )
+    return operator.index(epoch) & _MASK
+
+
+def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) -> int:
+    """The stream key of one call.
+
+    With ``key`` given the result depends only on ``(seed, key, epoch)``; without
+    it, on ``(seed, counter, epoch)`` where ``counter`` numbers the object's calls.
+    """
+    e = _epoch_to_int(epoch, owner)
+    if key is None:
+        return mix(mix(mix(seed64, _UNKEYED), counter), e)
+    return mix(mix(mix(seed64, _KEYED), key_to_int(key, owner)), e)
+
+
+def name_salt(name: str, occurrence: int) -> int:
+    """Salt of a child position: its registry name and its rank among same-named siblings.
+
+    Naming positions this way (rather than by bare index) means inserting or
+    removing a transform of another kind leaves every other transform's stream
+    unchanged.
+    """
+    return _digest(b"pos:", f"{name}#{occurrence}".encode())
+
+
+def child_key(parent: int, salt: int) -> int:
+    """Stream key of a child node."""
+    return mix(parent, salt)
+
+
+def uniform(stream: int) -> float:
+    """A uniform float in [0, 1) for the apply/skip decision of a stream (53 bits)."""
+    return (mix(stream, _P_DRAW) >> 11) * (1.0 / 9007199254740992.0)
+
+
+def generator(stream: int) -> np.random.Generator:
+    """A fresh Philox generator whose 128-bit key is derived from ``stream``."""
+    key = (mix(stream, _RNG_HI) << 64) | mix(stream, _RNG_LO)
+    return np.random.Generator(np.random.Philox(key=key))

@@ -1,0 +1,342 @@
+"""The :class:`Transform` base class shared by every modality and by the composers.
+
+A transform has two halves (as in torchvision v2 and albumentations):
+
+* :meth:`Transform.make_params` draws the parameters of one application from a
+  :class:`numpy.random.Generator` that is handed in (never a global RNG);
+* :meth:`Transform.apply` applies given parameters with no randomness at all.
+
+Trace, replay, fusion and the property tests all rest on that split.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable, Mapping
+from types import SimpleNamespace
+from typing import Any, ClassVar
+
+import numpy as np
+
+from . import random as _random
+from .errors import InvalidInputError
+from .params import Probability, Seed, Spec
+from .registry import _add
+
+__all__ = ["FIELD_CHECKS", "Sample", "Transform", "register_field_check"]
+
+Sample = dict[str, Any]
+Trace = list[dict[str, Any]]
+
+#: Validators of sample fields, by field name: ``check(owner, value, sample)``.
+#: Modalities add theirs on import (``image``, ``mask``, ``text``, ``audio``...).
+FIELD_CHECKS: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {}
+
+
+def register_field_check(field: str, check: Callable[[str, Any, Mapping[str, Any]], None]) -> None:
+    """Declare how a sample field is validated (once per field, by its modality)."""
+    FIELD_CHECKS[field] = check
+
+
+class Transform:
+    """Base class of every transform and composer.
+
+    Subclasses write ``__init__`` with explicit keyword parameters that it
+    stores unchanged (scikit-learn style), a ``_parameters`` table of
+    :class:`~multiaug.core.params.Spec` for them, :meth:`make_params` and
+    :meth:`apply` (or ``apply_<field>`` methods).
+
+    Parameters
+    ----------
+    p : float
+        Probability of applying the transform.
+    seed : int or None
+        Seed used when this object is called directly. Inside a composer the
+        outermost composer's seed governs and nested seeds are not used.
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> flip = ma.image.HorizontalFlip(p=1.0, seed=0)
+    >>> flip(image=np.arange(6, dtype=np.uint8).reshape(2, 3))["image"]
+    array([[2, 1, 0],
+           [5, 4, 3]], dtype=uint8)
+    """
+
+    #: Registry name, e.g. ``"image.HorizontalFlip"`` (set on registration).
+    registry_name: ClassVar[str] = ""
+    #: Modality prefix of the registry name (``"core"`` names are unqualified).
+    modality: ClassVar[str] = "core"
+    #: Sample fields this transform reads or changes.
+    fields: ClassVar[tuple[str, ...]] = ()
+    #: Fields that must be present in every call.
+    required: ClassVar[tuple[str, ...]] = ()
+    #: Output arrays keep the dtype and shape of the input ones.
+    preserves_shape: ClassVar[bool] = True
+    #: ``make_params`` draws from the generator (False: it is called with ``rng=None``).
+    is_random: ClassVar[bool] = True
+    #: Abstract bases set this in their own body; they are not registered.
+    _abstract: ClassVar[bool] = True
+    _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "_abstract" not in cls.__dict__:
+            cls._abstract = False
+        specs: dict[str, Spec] = {}
+        for base in reversed(cls.__mro__):
+            specs.update(base.__dict__.get("_parameters", {}))
+        cls._all_specs = specs  # type: ignore[attr-defined]
+        cls._param_names_cache = None  # type: ignore[attr-defined]
+        if not cls._abstract and cls.__module__.startswith("multiaug."):
+            name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
+            _add(name, cls)
+
+    def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
+        self.p = p
+        self.seed = seed
+
+    # ------------------------------------------------------------------ parameters
+    @classmethod
+    def _param_names(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            sig = inspect.signature(cls.__init__)
+            names = tuple(
+                n for n, prm in sig.parameters.items()
+                if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)
+            )
+            cls._param_names_cache = names  # type: ignore[attr-defined]
+        return names
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters (scikit-learn convention)."""
+        out = {n: getattr(self, n) for n in self._param_names()}
+        if deep:
+            for n, v in list(out.items()):
+                if hasattr(v, "get_params") and not isinstance(v, type):
+                    out.update({f"{n}__{k}": val for k, val in v.get_params(deep=True).items()})
+        return out
+
+    def set_params(self, **params: Any) -> Transform:
+        """Set constructor parameters (scikit-learn convention); validated at next use."""
+        names = self._param_names()
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in names:
+                raise InvalidInputError(
+                    self.registry_name or type(self).__name__, name,
+                    "is not a parameter of this transform", f"use one of {list(names)}",
+                )
+            if sub:
+                getattr(self, name).set_params(**{sub: value})
+            else:
+                setattr(self, name, value)
+        return self
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_"):
+            self.__dict__.pop("_resolved", None)
+        object.__setattr__(self, name, value)
+
+    @property
+    def name(self) -> str:
+        """The registry name (or the class name of an unregistered class)."""
+        return self.registry_name or type(self).__name__
+
+    @property
+    def _r(self) -> SimpleNamespace:
+        """Parameters resolved through their specs (validated once, cached)."""
+        r = self.__dict__.get("_resolved")
+        if r is None:
+            r = self._resolve()
+            self.__dict__["_resolved"] = r
+        return r
+
+    def _resolve(self) -> SimpleNamespace:
+        specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
+        owner = self.name
+        values = {}
+        for n in self._param_names():
+            spec = specs.get(n)
+            if spec is None:
+                raise TypeError(f"{owner}: parameter {n!r} has no entry in _parameters")
+            values[n] = spec.resolve(owner, n, getattr(self, n))
+        r = SimpleNamespace(**values)
+        if r.seed is None:
+            r.seed64 = self._entropy_seed()
+        else:
+            r.seed64 = _random.seed_to_int(r.seed, owner)
+        r.field_owners = {f: self for f in self.fields}
+        r.leaves = (self,)
+        self._finalize(r)
+        return r
+
+    def _entropy_seed(self) -> int:
+        """Fresh OS entropy for ``seed=None``, drawn once and kept with the object and its copies."""
+        seed = self.__dict__.get("_auto_seed")
+        if seed is None:
+            seed = self.__dict__["_auto_seed"] = _random.seed_to_int(None)
+        return seed
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        """Hook for cross-parameter checks and derived values (``r`` is the resolved namespace)."""
+
+    def validate_params(self) -> Transform:
+        """Check every parameter now (otherwise done at first use); returns ``self``."""
+        self.__dict__.pop("_resolved", None)
+        _ = self._r
+        return self
+
+    # ------------------------------------------------------------------ the two halves
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        """Draw the parameters of one application (JSON-able builtins, so traces serialise)."""
+        return {}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        """Apply ``params`` deterministically; returns a new dict, never mutates ``sample``.
+
+        The default calls ``apply_<field>(value, **params)`` for each declared field present.
+        """
+        out = dict(sample)
+        for f in self.fields:
+            if f in sample:
+                out[f] = getattr(self, f"apply_{f}")(sample[f], **params)
+        return out
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        """Validate what this transform needs of a sample beyond the generic field checks."""
+        for f in self.required:
+            if f not in sample:
+                raise InvalidInputError(
+                    self.name, f, "is missing from the sample", f"call it with {f}=... as a keyword"
+                )
+
+    # ------------------------------------------------------------------ calling
+    def _validate(self, sample: Mapping[str, Any]) -> SimpleNamespace:
+        r = self._r
+        for f, owner in r.field_owners.items():
+            if f in sample:
+                chk = FIELD_CHECKS.get(f)
+                if chk is not None:
+                    chk(owner.name, sample[f], sample)
+        for leaf in r.leaves:
+            leaf.check(sample)
+        return r
+
+    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
+             force: bool = False) -> Sample:
+        """Apply to an already validated sample with the given stream key."""
+        if not force:
+            p = self._r.p
+            if p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p):
+                return sample
+        params = self.make_params(_random.generator(stream) if self.is_random else None, sample)
+        out = self.apply(sample, params)
+        if trace is not None:
+            trace.append({"transform": self.name, "path": list(path), "params": params})
+        return out
+
+    def __call__(self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False,
+                 **sample: Any) -> Sample:
+        """Apply to one sample given as keyword fields; returns a new dict.
+
+        With ``key`` (and ``epoch``) the result depends only on the seed, the
+        key, the epoch, the input and the configuration. Without ``key`` a
+        seeded object yields a reproducible sequence of draws.
+        """
+        r = self._validate(sample)
+        if key is None:
+            counter = self.__dict__.get("_calls", 0)
+            self.__dict__["_calls"] = counter + 1
+        else:
+            counter = 0
+        stream = _random.root_key(r.seed64, key, epoch, counter, self.name)
+        tr: Trace | None = [] if trace else None
+        out = self._run(sample, stream, tr, ())
+        if out is sample:
+            out = dict(sample)
+        if tr is not None:
+            out["trace"] = tr
+        return out
+
+    def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
+        if path:
+            raise KeyError(tuple(path))
+        return self
+
+    def replay(self, trace: list[Mapping[str, Any]], **sample: Any) -> Sample:
+        """Apply exactly the parameters recorded in ``trace`` (from ``trace=True``) to ``sample``.
+
+        The trace may have gone through JSON. Each entry names the transform and
+        its position; a trace from another pipeline raises ``InvalidInputError``.
+        """
+        if not isinstance(trace, list):
+            raise InvalidInputError(self.name, "trace", f"must be a list, got {type(trace).__name__}",
+                                    "pass out['trace'] from a call made with trace=True")
+        self._validate(sample)
+        out: Sample = dict(sample)
+        for i, entry in enumerate(trace):
+            try:
+                node = self._node(list(entry["path"]))
+                name, params = entry["transform"], entry["params"]
+            except (KeyError, TypeError, IndexError) as exc:
+                raise InvalidInputError(
+                    self.name, f"trace[{i}]", "does not match a transform of this pipeline",
+                    "replay a trace on the pipeline (or an identical config) that produced it",
+                ) from exc
+            if node.name != name:
+                raise InvalidInputError(
+                    self.name, f"trace[{i}]", f"names {name!r} but this position holds {node.name!r}",
+                    "replay a trace on the pipeline (or an identical config) that produced it",
+                )
+            out = node.apply(out, params)
+        return out
+
+    # ------------------------------------------------------------------ config & identity
+    def to_config(self) -> dict[str, Any]:
+        """A plain, JSON-able dict that :func:`multiaug.from_config` turns back into this object."""
+        from .config import to_config
+
+        return to_config(self)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable hex id of the canonical configuration (same in every process and machine)."""
+        from .config import fingerprint
+
+        return fingerprint(self)
+
+    def __getstate__(self) -> dict[str, Any]:
+        if self.seed is None:
+            self._entropy_seed()
+        state = self.__dict__.copy()
+        state.pop("_resolved", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Transform:
+        new = type(self).__new__(type(self))
+        memo[id(self)] = new
+        new.__dict__.update(copy.deepcopy(self.__getstate__(), memo))
+        return new
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__).parameters
+        parts = []
+        for n in self._param_names():
+            v = getattr(self, n)
+            default = sig[n].default
+            if default is inspect.Parameter.empty or not _same(v, default):
+                parts.append(f"{n}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return False

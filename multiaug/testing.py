@@ -1,0 +1,344 @@
+"""The shared check suite every registered transform must pass.
+
+``EXAMPLES`` maps each registry name to an :class:`Example`: how to build a
+configured instance, which samples it takes (a hypothesis strategy plus a fixed
+reference sample) and which parameters and data it must reject. The test suite
+parametrises over :func:`multiaug.registered`, so a new transform without an
+entry here fails the suite instead of silently skipping it (scikit-learn's
+``parametrize_with_checks``, albumentations' ``check_all_augs_exists``).
+
+This module needs the ``dev`` extra (hypothesis).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from .core.config import from_config, load, save
+from .core.errors import InvalidInputError
+from .core.transform import Transform
+
+__all__ = [
+    "CHECKS",
+    "EXAMPLES",
+    "Example",
+    "assert_samples_equal",
+    "image_samples",
+    "reference_image_sample",
+]
+
+Sample = dict[str, Any]
+
+
+# ---------------------------------------------------------------------- sample strategies
+@st.composite
+def image_samples(draw: st.DrawFn, max_side: int = 24, targets: bool = True) -> Sample:
+    """Valid image samples: uint8 or float32, HxW / HxWx{1,3,4}, with optional targets."""
+    h = draw(st.integers(1, max_side))
+    w = draw(st.integers(1, max_side))
+    channels = draw(st.sampled_from([None, 1, 3, 4]))
+    shape = (h, w) if channels is None else (h, w, channels)
+    if draw(st.booleans()):
+        image = draw(hnp.arrays(np.uint8, shape))
+    else:
+        image = draw(hnp.arrays(np.float32, shape, elements=st.floats(0, 1, width=32)))
+    sample: Sample = {"image": image}
+    if targets and draw(st.booleans()):
+        sample["mask"] = draw(hnp.arrays(np.uint8, (h, w), elements=st.integers(0, 4)))
+    if targets and draw(st.booleans()):
+        n = draw(st.integers(0, 4))
+        xs = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(0, w)))
+        ys = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(0, h)))
+        boxes = np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1) if n else np.zeros((0, 4))
+        sample["bboxes"] = boxes
+        sample["bbox_labels"] = [f"obj{i}" for i in range(n)]
+    if targets and draw(st.booleans()):
+        n = draw(st.integers(0, 4))
+        sample["keypoints"] = np.stack(
+            [draw(hnp.arrays(np.float64, n, elements=st.floats(0, w))),
+             draw(hnp.arrays(np.float64, n, elements=st.floats(0, h)))], axis=1,
+        ) if n else np.zeros((0, 2))
+    return sample
+
+
+def reference_image_sample() -> Sample:
+    """A fixed, asymmetric 32x48 RGB image with a mask, boxes and keypoints."""
+    rng = np.random.default_rng(1234)
+    image = rng.integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    mask = np.zeros((32, 48), np.uint8)
+    mask[4:12, 6:20] = 1
+    mask[20:30, 30:44] = 2
+    return {
+        "image": image,
+        "mask": mask,
+        "bboxes": np.array([[6.0, 4.0, 20.0, 12.0], [30.0, 20.0, 44.0, 30.0]]),
+        "bbox_labels": ["a", "b"],
+        "keypoints": np.array([[10.5, 5.5], [40.25, 25.75]]),
+    }
+
+
+_BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
+    {"image": np.full((4, 4), np.nan, np.float32)},
+    {"image": np.full((4, 4, 3), 2.0, np.float32)},
+    {"image": np.zeros((4, 4), np.float64)},
+    {"image": np.zeros((2, 4, 4, 3), np.uint8)},
+    {"image": np.zeros((0, 4), np.uint8)},
+    {"image": [[0, 1], [2, 3]]},
+    {"image": np.zeros((4, 4), np.uint8), "mask": np.zeros((5, 4), np.uint8)},
+    {"image": np.zeros((4, 4), np.uint8), "mask": np.zeros((4, 4), np.float32)},
+    {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[3.0, 0.0, 1.0, 2.0]])},
+    {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[0.0, np.nan, 1.0, 2.0]])},
+    {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[0.0, 0.0, 1.0, 2.0]]),
+     "bbox_labels": ["a", "b"]},
+    {"image": np.zeros((4, 4), np.uint8), "keypoints": np.array([[np.inf, 1.0]])},
+    {"mask": np.zeros((4, 4), np.uint8)},
+)
+
+_BAD_COMMON_PARAMS: tuple[dict[str, Any], ...] = (
+    {"p": 1.5}, {"p": -0.1}, {"p": "always"}, {"seed": -1}, {"seed": 1.5},
+)
+
+
+# ---------------------------------------------------------------------- the instance table
+@dataclass(frozen=True)
+class Example:
+    """How the shared checks exercise one registered transform.
+
+    ``make(**overrides)`` builds a configured instance (overrides such as
+    ``p=0`` or ``seed=3`` are passed to the outermost constructor).
+    """
+
+    make: Callable[..., Transform]
+    samples: Callable[[], st.SearchStrategy[Sample]]
+    reference: Callable[[], Sample]
+    random: bool = True
+    bad_params: tuple[dict[str, Any], ...] = ()
+    bad_samples: tuple[Sample, ...] = ()
+    max_examples: int = 25
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _flips(**kw: Any) -> list[Transform]:
+    from .image import HorizontalFlip, VerticalFlip
+
+    return [HorizontalFlip(p=0.5), VerticalFlip(p=0.5)]
+
+
+def _image_example(factory: Callable[..., Transform], **kw: Any) -> Example:
+    kw.setdefault("bad_samples", _BAD_IMAGE_SAMPLES)
+    return Example(make=factory, samples=image_samples, reference=reference_image_sample, **kw)
+
+
+def _examples() -> dict[str, Example]:
+    from .core.compose import Compose, OneOf, SomeOf
+    from .image import HorizontalFlip, VerticalFlip
+
+    def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform]:
+        def make(**kw: Any) -> Transform:
+            return cls(**{**fixed, **kw})
+
+        return make
+
+    return {
+        "Compose": _image_example(
+            lambda **kw: Compose(**{"transforms": _flips(), **kw}),
+            bad_params=({"transforms": "flip"}, {"transforms": [lambda x: x]}),
+        ),
+        "OneOf": _image_example(
+            lambda **kw: OneOf(**{"transforms": _flips(), **kw}),
+            bad_params=({"transforms": []}, {"weights": [1.0]}, {"weights": [-1.0, 1.0]}),
+        ),
+        "SomeOf": _image_example(
+            lambda **kw: SomeOf(**{"transforms": _flips(), "n": (0, 2), **kw}),
+            bad_params=({"n": 3}, {"n": (2, 1)}, {"n": 1.5}),
+        ),
+        "image.HorizontalFlip": _image_example(with_defaults(HorizontalFlip, p=0.5)),
+        "image.VerticalFlip": _image_example(with_defaults(VerticalFlip, p=0.5)),
+    }
+
+
+EXAMPLES: dict[str, Example] = _examples()
+
+
+# ---------------------------------------------------------------------- comparisons
+def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
+    """Exact equality of two samples: same keys; arrays equal in dtype, shape and bytes."""
+    assert set(a) == set(b), f"different fields: {sorted(a)} vs {sorted(b)}"
+    for k in a:
+        x, y = a[k], b[k]
+        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+            assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), k
+            assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
+            assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), f"field {k!r} differs"
+        else:
+            assert x == y, f"field {k!r} differs: {x!r} vs {y!r}"
+
+
+def _samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
+    try:
+        assert_samples_equal(a, b)
+    except AssertionError:
+        return False
+    return True
+
+
+def _without_trace(sample: Mapping[str, Any]) -> Sample:
+    return {k: v for k, v in sample.items() if k != "trace"}
+
+
+# ---------------------------------------------------------------------- checks on fixed data
+def check_same_seed_same_output(ex: Example) -> None:
+    """Same seed + key + epoch: identical output, from two instances and from repeated calls."""
+    sample = ex.reference()
+    a, b = ex.make(seed=11), ex.make(seed=11)
+    for key in (0, 1, "item-7"):
+        first = a(**sample, key=key, epoch=2)
+        assert_samples_equal(first, b(**sample, key=key, epoch=2))
+        assert_samples_equal(first, a(**sample, key=key, epoch=2))
+
+
+def check_keys_differ(ex: Example) -> None:
+    """Random transforms give different outputs for different keys (and for different epochs)."""
+    if not ex.random:
+        return
+    sample = ex.reference()
+    t = ex.make(seed=5)
+    outs = [t(**sample, key=k) for k in range(24)]
+    assert any(not _samples_equal(outs[0], o) for o in outs[1:]), "24 keys gave one output"
+    epochs = [t(**sample, key=0, epoch=e) for e in range(24)]
+    assert any(not _samples_equal(epochs[0], o) for o in epochs[1:]), "24 epochs gave one output"
+
+
+def check_unkeyed_sequence(ex: Example) -> None:
+    """Without a key, a seeded object yields a reproducible sequence of draws."""
+    sample = ex.reference()
+    a, b = ex.make(seed=3), ex.make(seed=3)
+    for _ in range(6):
+        assert_samples_equal(a(**sample), b(**sample))
+
+
+def check_p0_identity(ex: Example) -> None:
+    """``p=0`` returns the input fields unchanged."""
+    sample = ex.reference()
+    out = ex.make(p=0.0, seed=1)(**sample, key=3)
+    assert_samples_equal(out, sample)
+
+
+def check_config_roundtrip(ex: Example) -> None:
+    """to_config/from_config, JSON and YAML files: same fingerprint, same outputs."""
+    sample = ex.reference()
+    t = ex.make(seed=9)
+    cfg = t.to_config()
+    json.dumps(cfg)
+    clones = [from_config(cfg), from_config(json.loads(json.dumps(cfg)))]
+    with tempfile.TemporaryDirectory() as tmp:
+        for suffix in (".json", ".yaml"):
+            path = save(t, Path(tmp) / f"pipe{suffix}")
+            clones.append(load(path))
+    for c in clones:
+        assert c.fingerprint == t.fingerprint
+        for key in range(4):
+            assert_samples_equal(c(**sample, key=key), t(**sample, key=key))
+
+
+def check_pickle_roundtrip(ex: Example) -> None:
+    """Pickled (and deep-copied) objects give identical keyed outputs."""
+    sample = ex.reference()
+    for seed in (4, None):
+        t = ex.make(seed=seed)
+        for c in (pickle.loads(pickle.dumps(t)), copy.deepcopy(t)):
+            for key in range(4):
+                assert_samples_equal(c(**sample, key=key), t(**sample, key=key))
+
+
+def check_trace_replay(ex: Example) -> None:
+    """The trace is JSON-able and replaying it (after a JSON round-trip) reproduces the output."""
+    sample = ex.reference()
+    t = ex.make(seed=2)
+    for key in range(6):
+        out = t(**sample, key=key, trace=True)
+        trace = json.loads(json.dumps(out["trace"]))
+        assert all(set(e) == {"transform", "path", "params"} for e in trace)
+        assert_samples_equal(t.replay(trace, **sample), _without_trace(out))
+
+
+def check_bad_params(ex: Example) -> None:
+    """Bad constructor parameters raise InvalidInputError (at validation or first call)."""
+    sample = ex.reference()
+    for bad in (*_BAD_COMMON_PARAMS, *ex.bad_params):
+        try:
+            t = ex.make(**bad)
+        except InvalidInputError:
+            continue
+        try:
+            t.validate_params()
+            t(**sample, key=0)
+        except InvalidInputError as exc:
+            assert str(exc).startswith(t.name), f"message does not name the transform: {exc}"
+            continue
+        raise AssertionError(f"{t.name} accepted bad parameters {bad}")
+
+
+def check_bad_data(ex: Example) -> None:
+    """Bad data raises InvalidInputError naming a transform and a field, whatever ``p`` is."""
+    for p in (1.0, 0.0):
+        t = ex.make(p=p, seed=0)
+        for bad in ex.bad_samples:
+            try:
+                t(**bad, key=0)
+            except InvalidInputError as exc:
+                assert "`" in str(exc) and "Fix:" in str(exc), str(exc)
+                continue
+            raise AssertionError(f"{t.name} (p={p}) accepted bad sample {sorted(bad)}")
+
+
+# ---------------------------------------------------------------------- property checks
+def check_properties(ex: Example) -> None:
+    """Hypothesis-driven: determinism, no mutation, dtype/shape kept, replay, p=0 identity."""
+    t = ex.make(seed=7)
+    t0 = ex.make(p=0.0, seed=7)
+
+    @settings(max_examples=ex.max_examples, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(sample=ex.samples(), key=st.integers(0, 2**70) | st.text(max_size=8),
+           epoch=st.integers(0, 1000))
+    def run(sample: Sample, key: int | str, epoch: int) -> None:
+        before = copy.deepcopy(sample)
+        out = t(**sample, key=key, epoch=epoch, trace=True)
+        assert_samples_equal(sample, before)  # input not mutated
+        assert_samples_equal(_without_trace(out), _without_trace(t(**sample, key=key, epoch=epoch)))
+        if t.preserves_shape:
+            for f, v in sample.items():
+                if f in ("image", "mask", "audio", "spectrogram") and isinstance(v, np.ndarray):
+                    assert out[f].dtype == v.dtype and out[f].shape == v.shape, f
+        assert_samples_equal(t.replay(json.loads(json.dumps(out["trace"])), **sample),
+                             _without_trace(out))
+        assert_samples_equal(t0(**sample, key=key, epoch=epoch), sample)
+
+    run()
+
+
+CHECKS: tuple[Callable[[Example], None], ...] = (
+    check_same_seed_same_output,
+    check_keys_differ,
+    check_unkeyed_sequence,
+    check_p0_identity,
+    check_config_roundtrip,
+    check_pickle_roundtrip,
+    check_trace_replay,
+    check_bad_params,
+    check_bad_data,
+    check_properties,
+)

@@ -1,0 +1,25 @@
+"""The shared check suite, run over every registered transform."""
+
+from __future__ import annotations
+
+import pytest
+
+import multiaug as ma
+from multiaug.testing import CHECKS, EXAMPLES
+
+NAMES = sorted(ma.registered())
+
+
+def test_registry_is_not_empty() -> None:
+    assert {"Compose", "OneOf", "SomeOf", "image.HorizontalFlip", "image.VerticalFlip"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_registered_transform_has_an_example(name: str) -> None:
+    assert name in EXAMPLES, f"add {name!r} to multiaug.testing.EXAMPLES so the shared checks run on it"
+
+
+@pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize("name", NAMES)
+def test_shared_checks(name: str, check) -> None:  # type: ignore[no-untyped-def]
+    check(EXAMPLES[name])
