@@ -44,10 +44,11 @@ Sample = dict[str, Any]
 
 # ---------------------------------------------------------------------- sample strategies
 @st.composite
-def image_samples(draw: st.DrawFn, max_side: int = 24, targets: bool = True) -> Sample:
+def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24,
+                  targets: bool = True) -> Sample:
     """Valid image samples: uint8 or float32, HxW / HxWx{1,3,4}, with optional targets."""
-    h = draw(st.integers(1, max_side))
-    w = draw(st.integers(1, max_side))
+    h = draw(st.integers(min_side, max_side))
+    w = draw(st.integers(min_side, max_side))
     channels = draw(st.sampled_from([None, 1, 3, 4]))
     shape = (h, w) if channels is None else (h, w, channels)
     if draw(st.booleans()):
@@ -138,12 +139,14 @@ def _flips(**kw: Any) -> list[Transform]:
 
 def _image_example(factory: Callable[..., Transform], **kw: Any) -> Example:
     kw.setdefault("bad_samples", _BAD_IMAGE_SAMPLES)
-    return Example(make=factory, samples=image_samples, reference=reference_image_sample, **kw)
+    kw.setdefault("samples", image_samples)
+    kw.setdefault("reference", reference_image_sample)
+    return Example(make=factory, **kw)
 
 
 def _examples() -> dict[str, Example]:
     from .core.compose import Compose, OneOf, SomeOf
-    from .image import HorizontalFlip, VerticalFlip
+    from .image import GaussianNoise, HorizontalFlip, RandomCrop, VerticalFlip
 
     def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform]:
         def make(**kw: Any) -> Transform:
@@ -166,6 +169,16 @@ def _examples() -> dict[str, Example]:
         ),
         "image.HorizontalFlip": _image_example(with_defaults(HorizontalFlip, p=0.5)),
         "image.VerticalFlip": _image_example(with_defaults(VerticalFlip, p=0.5)),
+        "image.RandomCrop": _image_example(
+            with_defaults(RandomCrop, height=8, width=8),
+            samples=lambda: image_samples(min_side=8),
+            bad_params=({"height": 0}, {"width": 2.5}, {"height": "8"}),
+            bad_samples=(*_BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+        ),
+        "image.GaussianNoise": _image_example(
+            with_defaults(GaussianNoise, p=0.5),
+            bad_params=({"std": (0.2, 0.1)}, {"std": 2.0}, {"std": float("nan")}, {"std": "x"}),
+        ),
     }
 
 
@@ -342,3 +355,27 @@ CHECKS: tuple[Callable[[Example], None], ...] = (
     check_bad_data,
     check_properties,
 )
+
+
+# ---------------------------------------------------------------------- cross-process helpers
+def sample_digest(sample: Mapping[str, Any]) -> str:
+    """SHA-256 over a sample's fields (array bytes, dtype and shape; repr of the rest)."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for k in sorted(sample):
+        v = sample[k]
+        h.update(k.encode())
+        if isinstance(v, np.ndarray):
+            h.update(f"{v.dtype.str}{v.shape}".encode())
+            h.update(np.ascontiguousarray(v).tobytes())
+        else:
+            h.update(repr(v).encode())
+    return h.hexdigest()
+
+
+def keyed_digests(config: Mapping[str, Any], sample: Mapping[str, Any], keys: list[Any],
+                  epoch: int = 0) -> list[str]:
+    """Build a pipeline from ``config`` and digest its keyed outputs (runs in worker processes)."""
+    pipe = from_config(config)
+    return [sample_digest(pipe(**sample, key=k, epoch=epoch)) for k in keys]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -63,6 +64,16 @@ class BaseCompose(Transform):
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0, seed: int | None = None) -> None:
         super().__init__(p=p, seed=seed)
         self.transforms = transforms
+
+    @property
+    def _r(self) -> SimpleNamespace:
+        # Also re-resolve when the list was edited in place (pipe.transforms[0] = ...).
+        r = self.__dict__.get("_resolved")
+        ts = self.transforms
+        if r is None or not isinstance(ts, (list, tuple)) or r.transforms != tuple(ts):
+            r = self._resolve()
+            self.__dict__["_resolved"] = r
+        return r
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -201,25 +212,21 @@ class OneOf(BaseCompose):
 
     def _finalize(self, r: SimpleNamespace) -> None:
         super()._finalize(r)
-        w = r.weights
-        if w is None:
-            w = tuple(t._r.p for t in r.transforms)
-        elif len(w) != len(r.transforms):
-            raise InvalidInputError(self.name, "weights", f"has {len(w)} entries for "
+        if r.weights is not None and len(r.weights) != len(r.transforms):
+            raise InvalidInputError(self.name, "weights", f"has {len(r.weights)} entries for "
                                     f"{len(r.transforms)} transforms", "give one weight per transform")
-        cum, total = [], 0.0
-        for x in w:
-            total += x
-            cum.append(total)
-        r.cumulative, r.total = cum, total
 
     def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
              force: bool = False) -> Sample:
         r = self._r
-        if r.total <= 0.0 or self._skip(stream, force):
+        # Children's p are read per call (not cached) so that set_params on a child counts.
+        weights = r.weights if r.weights is not None else [t._r.p for t in r.transforms]
+        cumulative = list(itertools.accumulate(weights))
+        total = cumulative[-1]
+        if total <= 0.0 or self._skip(stream, force):
             return sample
-        u = _random.uniform(_random.mix(stream, _CHOICE)) * r.total
-        i = min(bisect.bisect_right(r.cumulative, u), len(r.cumulative) - 1)
+        u = _random.uniform(_random.mix(stream, _CHOICE)) * total
+        i = min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
         return self._run_child(i, sample, stream, trace, path, True)
 
 

@@ -12,12 +12,11 @@ import hashlib
 import inspect
 import json
 import math
+import numbers
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from .errors import ConfigError, InvalidInputError
 from .registry import _REGISTRY, lookup
@@ -33,9 +32,9 @@ def _encode(value: Any, where: str) -> Any:
         return to_config(value)
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, (int, np.integer)):
+    if isinstance(value, numbers.Integral):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, numbers.Real):
         f = float(value)
         if not math.isfinite(f):
             raise ConfigError(f"{where} is {f}, which a config cannot hold; use a finite number")

@@ -13,12 +13,15 @@ deriving a key costs well under 1 µs.
 from __future__ import annotations
 
 import hashlib
+import numbers
 import operator
 import secrets
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:  # NumPy is imported on first use, keeping `import multiaug` light
+    import numpy as np
 
 __all__ = [
     "child_key",
@@ -58,7 +61,7 @@ def seed_to_int(seed: object, owner: str = "seed") -> int:
     """Map a user seed (non-negative int, or None for fresh OS entropy) to 64 bits."""
     if seed is None:
         return secrets.randbits(64)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InvalidInputError(
             owner, "seed", f"must be a non-negative int or None, got {seed!r}",
             "pass an int such as seed=42 (or None for a fresh random seed)",
@@ -77,7 +80,7 @@ def key_to_int(key: object, owner: str = "call") -> int:
     """Map a call key (int or str) to 64 bits; ``1`` and ``"1"`` are different keys."""
     if isinstance(key, str):
         return _digest(b"s:", key.encode("utf-8", "surrogatepass"))
-    if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+    if isinstance(key, numbers.Integral) and not isinstance(key, bool):
         value = operator.index(key)
         if 0 <= value <= _MASK:
             return mix(value, 0x69)
@@ -89,7 +92,9 @@ def key_to_int(key: object, owner: str = "call") -> int:
 
 
 def _epoch_to_int(epoch: object, owner: str) -> int:
-    if isinstance(epoch, bool) or not isinstance(epoch, (int, np.integer)):
+    if type(epoch) is int:
+        return epoch & _MASK
+    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
         raise InvalidInputError(
             owner, "epoch", f"must be an int, got {epoch!r}", "pass epoch=0, 1, 2, ..."
         )
@@ -128,7 +133,15 @@ def uniform(stream: int) -> float:
     return (mix(stream, _P_DRAW) >> 11) * (1.0 / 9007199254740992.0)
 
 
+_numpy_random = None
+
+
 def generator(stream: int) -> np.random.Generator:
     """A fresh Philox generator whose 128-bit key is derived from ``stream``."""
+    global _numpy_random
+    if _numpy_random is None:
+        import numpy.random
+
+        _numpy_random = numpy.random
     key = (mix(stream, _RNG_HI) << 64) | mix(stream, _RNG_LO)
-    return np.random.Generator(np.random.Philox(key=key))
+    return _numpy_random.Generator(_numpy_random.Philox(key=key))

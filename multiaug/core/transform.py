@@ -15,14 +15,15 @@ import copy
 import inspect
 from collections.abc import Callable, Mapping
 from types import SimpleNamespace
-from typing import Any, ClassVar
-
-import numpy as np
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
 from .params import Probability, Seed, Spec
 from .registry import _add
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["FIELD_CHECKS", "Sample", "Transform", "register_field_check"]
 
@@ -130,7 +131,11 @@ class Transform:
                     "is not a parameter of this transform", f"use one of {list(names)}",
                 )
             if sub:
-                getattr(self, name).set_params(**{sub: value})
+                target = getattr(self, name)
+                index, _, rest = sub.partition("__")
+                if isinstance(target, (list, tuple)) and index.isdigit() and rest:
+                    target, sub = target[int(index)], rest  # e.g. transforms__0__p
+                target.set_params(**{sub: value})
             else:
                 setattr(self, name, value)
         return self

@@ -7,6 +7,14 @@ never changes global thread settings for you).
 
 from . import _validate  # noqa: F401  (registers the image field checks)
 from .base import ImageTransform, SpatialTransform
-from .geometric import HorizontalFlip, VerticalFlip
+from .geometric import HorizontalFlip, RandomCrop, VerticalFlip
+from .noise import GaussianNoise
 
-__all__ = ["HorizontalFlip", "ImageTransform", "SpatialTransform", "VerticalFlip"]
+__all__ = [
+    "GaussianNoise",
+    "HorizontalFlip",
+    "ImageTransform",
+    "RandomCrop",
+    "SpatialTransform",
+    "VerticalFlip",
+]

@@ -14,15 +14,25 @@ __all__ = ["ImageTransform", "SpatialTransform"]
 
 
 class ImageTransform(Transform):
-    """A transform of the ``image`` field only (colour, noise, blur...); targets pass through."""
+    """A transform of the image pixels only (colour, noise, blur...).
+
+    The targets (``mask``, ``bboxes``, ``keypoints``) pass through unchanged but
+    are still validated, so a mask of the wrong shape is reported wherever it
+    enters a pipeline.
+    """
 
     _abstract = True
     modality = "image"
-    fields: ClassVar[tuple[str, ...]] = ("image",)
+    fields: ClassVar[tuple[str, ...]] = ("image", "mask", "bboxes", "keypoints")
     required: ClassVar[tuple[str, ...]] = ("image",)
 
     def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
         super().__init__(p=p, seed=seed)
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        out = dict(sample)
+        out["image"] = self.apply_image(sample["image"], **params)
+        return out
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
         raise NotImplementedError
@@ -39,7 +49,6 @@ class SpatialTransform(ImageTransform):
     """
 
     _abstract = True
-    fields: ClassVar[tuple[str, ...]] = ("image", "mask", "bboxes", "keypoints")
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)

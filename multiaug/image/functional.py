@@ -10,7 +10,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-__all__ = ["hflip", "hflip_bboxes", "hflip_keypoints", "vflip", "vflip_bboxes", "vflip_keypoints"]
+__all__ = [
+    "add_gaussian_noise",
+    "crop",
+    "hflip",
+    "hflip_bboxes",
+    "hflip_keypoints",
+    "shift_bboxes",
+    "shift_keypoints",
+    "vflip",
+    "vflip_bboxes",
+    "vflip_keypoints",
+]
 
 
 def _flip(img: np.ndarray, code: int) -> np.ndarray:
@@ -55,3 +66,36 @@ def vflip_keypoints(points: np.ndarray, height: int) -> np.ndarray:
     out = points.copy()
     out[:, 1] = height - points[:, 1]
     return out
+
+
+def crop(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
+    """A copy of the ``height`` x ``width`` window at ``(top, left)``."""
+    return img[top : top + height, left : left + width].copy()
+
+
+def shift_bboxes(boxes: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    return boxes + np.array([dx, dy, dx, dy])
+
+
+def shift_keypoints(points: np.ndarray, dx: float, dy: float) -> np.ndarray:
+    return points + np.array([dx, dy])
+
+
+def add_gaussian_noise(img: np.ndarray, std: float, noise_seed: int) -> np.ndarray:
+    """Add zero-mean Gaussian noise of ``std`` (a fraction of the full range), clipped.
+
+    The noise field is generated from ``noise_seed`` with a Philox generator, so
+    the parameters of one application are two numbers, not an array.
+    """
+    rng = np.random.Generator(np.random.Philox(key=noise_seed))
+    noise = rng.standard_normal(img.shape, dtype=np.float32)
+    if img.dtype == np.uint8:
+        noise *= np.float32(std * 255.0)
+        # cv2.add saturates uint8 + float -> we do it in float32 then round once.
+        out = img.astype(np.float32)
+        out += noise
+        np.clip(out, 0, 255, out=out)
+        return np.rint(out, out=out).astype(np.uint8)
+    noise *= np.float32(std)
+    noise += img
+    return np.clip(noise, 0.0, 1.0, out=noise)
