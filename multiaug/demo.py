@@ -43,8 +43,9 @@ def _grid(images: list[np.ndarray], cols: int, cell: int = 160) -> np.ndarray:
     for img in images:
         h, w = img.shape[:2]
         scale = cell / max(h, w)
-        t = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA)
+        t = cv2.resize(
+            img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+        )
         canvas = np.full((cell, cell, 3), 255, np.uint8)
         canvas[: t.shape[0], : t.shape[1]] = t
         thumbs.append(canvas)
@@ -75,9 +76,7 @@ def run_demo(output: Path) -> dict[str, Any]:
         np.array_equal(reloaded(image=photo, key=k, epoch=0)["image"], outs[k]["image"])
         for k in reversed(range(8))
     )
-    replayed = all(
-        np.array_equal(pipe.replay(o["trace"], image=photo)["image"], o["image"]) for o in outs
-    )
+    replayed = all(np.array_equal(pipe.replay(o["trace"], image=photo)["image"], o["image"]) for o in outs)
     grid = _grid([photo] + [o["image"] for o in outs], cols=3)
     cv2.imwrite(str(output / "image_grid.png"), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     traces = {k: o["trace"] for k, o in enumerate(outs)}

@@ -44,8 +44,7 @@ Sample = dict[str, Any]
 
 # ---------------------------------------------------------------------- sample strategies
 @st.composite
-def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24,
-                  targets: bool = True) -> Sample:
+def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, targets: bool = True) -> Sample:
     """Valid image samples: uint8 or float32, HxW / HxWx{1,3,4}, with optional targets."""
     h = draw(st.integers(min_side, max_side))
     w = draw(st.integers(min_side, max_side))
@@ -67,10 +66,17 @@ def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24,
         sample["bbox_labels"] = [f"obj{i}" for i in range(n)]
     if targets and draw(st.booleans()):
         n = draw(st.integers(0, 4))
-        sample["keypoints"] = np.stack(
-            [draw(hnp.arrays(np.float64, n, elements=st.floats(0, w))),
-             draw(hnp.arrays(np.float64, n, elements=st.floats(0, h)))], axis=1,
-        ) if n else np.zeros((0, 2))
+        sample["keypoints"] = (
+            np.stack(
+                [
+                    draw(hnp.arrays(np.float64, n, elements=st.floats(0, w))),
+                    draw(hnp.arrays(np.float64, n, elements=st.floats(0, h))),
+                ],
+                axis=1,
+            )
+            if n
+            else np.zeros((0, 2))
+        )
     return sample
 
 
@@ -101,14 +107,21 @@ _BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
     {"image": np.zeros((4, 4), np.uint8), "mask": np.zeros((4, 4), np.float32)},
     {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[3.0, 0.0, 1.0, 2.0]])},
     {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[0.0, np.nan, 1.0, 2.0]])},
-    {"image": np.zeros((4, 4), np.uint8), "bboxes": np.array([[0.0, 0.0, 1.0, 2.0]]),
-     "bbox_labels": ["a", "b"]},
+    {
+        "image": np.zeros((4, 4), np.uint8),
+        "bboxes": np.array([[0.0, 0.0, 1.0, 2.0]]),
+        "bbox_labels": ["a", "b"],
+    },
     {"image": np.zeros((4, 4), np.uint8), "keypoints": np.array([[np.inf, 1.0]])},
     {"mask": np.zeros((4, 4), np.uint8)},
 )
 
 _BAD_COMMON_PARAMS: tuple[dict[str, Any], ...] = (
-    {"p": 1.5}, {"p": -0.1}, {"p": "always"}, {"seed": -1}, {"seed": 1.5},
+    {"p": 1.5},
+    {"p": -0.1},
+    {"p": "always"},
+    {"seed": -1},
+    {"seed": 1.5},
 )
 
 
@@ -323,10 +336,13 @@ def check_properties(ex: Example) -> None:
     t = ex.make(seed=7)
     t0 = ex.make(p=0.0, seed=7)
 
-    @settings(max_examples=ex.max_examples, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-    @given(sample=ex.samples(), key=st.integers(0, 2**70) | st.text(max_size=8),
-           epoch=st.integers(0, 1000))
+    @settings(
+        max_examples=ex.max_examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    )
+    @given(sample=ex.samples(), key=st.integers(0, 2**70) | st.text(max_size=8), epoch=st.integers(0, 1000))
     def run(sample: Sample, key: int | str, epoch: int) -> None:
         before = copy.deepcopy(sample)
         out = t(**sample, key=key, epoch=epoch, trace=True)
@@ -336,8 +352,7 @@ def check_properties(ex: Example) -> None:
             for f, v in sample.items():
                 if f in ("image", "mask", "audio", "spectrogram") and isinstance(v, np.ndarray):
                     assert out[f].dtype == v.dtype and out[f].shape == v.shape, f
-        assert_samples_equal(t.replay(json.loads(json.dumps(out["trace"])), **sample),
-                             _without_trace(out))
+        assert_samples_equal(t.replay(json.loads(json.dumps(out["trace"])), **sample), _without_trace(out))
         assert_samples_equal(t0(**sample, key=key, epoch=epoch), sample)
 
     run()
@@ -374,8 +389,9 @@ def sample_digest(sample: Mapping[str, Any]) -> str:
     return h.hexdigest()
 
 
-def keyed_digests(config: Mapping[str, Any], sample: Mapping[str, Any], keys: list[Any],
-                  epoch: int = 0) -> list[str]:
+def keyed_digests(
+    config: Mapping[str, Any], sample: Mapping[str, Any], keys: list[Any], epoch: int = 0
+) -> list[str]:
     """Build a pipeline from ``config`` and digest its keyed outputs (runs in worker processes)."""
     pipe = from_config(config)
     return [sample_digest(pipe(**sample, key=k, epoch=epoch)) for k in keys]

@@ -19,9 +19,14 @@ SAMPLE = reference_image_sample()
 def nested() -> ma.Compose:
     return ma.Compose(
         [
-            ma.OneOf([ma.image.HorizontalFlip(p=1.0),
-                      ma.SomeOf([ma.image.VerticalFlip(p=1.0), ma.image.GaussianNoise(std=0.1)], n=(1, 2))],
-                     weights=[1, 2], p=0.9),
+            ma.OneOf(
+                [
+                    ma.image.HorizontalFlip(p=1.0),
+                    ma.SomeOf([ma.image.VerticalFlip(p=1.0), ma.image.GaussianNoise(std=0.1)], n=(1, 2)),
+                ],
+                weights=[1, 2],
+                p=0.9,
+            ),
             ma.image.RandomCrop(20, 30, p=0.5),
         ],
         seed=7,
@@ -52,10 +57,14 @@ def test_fingerprint_is_pinned_and_sensitive() -> None:
 
 
 def test_fingerprint_is_the_same_in_another_process() -> None:
-    code = ("import multiaug as ma, json, sys; "
-            "print(ma.from_config(json.loads(sys.stdin.read())).fingerprint)")
-    out = subprocess.run([sys.executable, "-c", code], input=json.dumps(nested().to_config()),
-                         capture_output=True, text=True, check=True)
+    code = "import multiaug as ma, json, sys; print(ma.from_config(json.loads(sys.stdin.read())).fingerprint)"
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(nested().to_config()),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == nested().fingerprint
 
 
@@ -64,7 +73,9 @@ def test_config_is_plain_json() -> None:
     assert json.loads(json.dumps(cfg)) == cfg
     assert cfg["transform"] == "Compose"
     assert cfg["params"]["transforms"][1] == {
-        "transform": "image.RandomCrop", "params": {"height": 20, "width": 30, "p": 0.5, "seed": None}}
+        "transform": "image.RandomCrop",
+        "params": {"height": 20, "width": 30, "p": 0.5, "seed": None},
+    }
 
 
 def test_unqualified_names_load_when_unique() -> None:
@@ -102,12 +113,15 @@ def test_unsafe_yaml_is_refused(tmp_path: Path) -> None:
     assert not marker.exists()
 
 
-@pytest.mark.parametrize("name, text, message", [
-    ("bad.json", "{not json", "not a valid JSON"),
-    ("list.yaml", "- 1\n- 2\n", "mapping at the top level"),
-    ("aug.toml", "x = 1", "cannot tell the format"),
-    ("missing.yaml", None, "cannot read"),
-])
+@pytest.mark.parametrize(
+    "name, text, message",
+    [
+        ("bad.json", "{not json", "not a valid JSON"),
+        ("list.yaml", "- 1\n- 2\n", "mapping at the top level"),
+        ("aug.toml", "x = 1", "cannot tell the format"),
+        ("missing.yaml", None, "cannot read"),
+    ],
+)
 def test_bad_files_raise_config_error(tmp_path: Path, name: str, text: str | None, message: str) -> None:
     path = tmp_path / name
     if text is not None:

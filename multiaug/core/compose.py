@@ -31,12 +31,15 @@ class TransformList(Spec):
         bad = [i for i, t in enumerate(value) if not isinstance(t, Transform)]
         if bad:
             raise InvalidInputError(
-                owner, f"{name}[{bad[0]}]", f"is not a multiaug transform: {value[bad[0]]!r}",
+                owner,
+                f"{name}[{bad[0]}]",
+                f"is not a multiaug transform: {value[bad[0]]!r}",
                 "wrap custom code in a Transform subclass registered with @multiaug.register",
             )
         if len(value) < self.min_len:
-            raise InvalidInputError(owner, name, f"needs at least {self.min_len} transform(s)",
-                                    "add transforms to choose from")
+            raise InvalidInputError(
+                owner, name, f"needs at least {self.min_len} transform(s)", "add transforms to choose from"
+            )
         return tuple(value)
 
 
@@ -107,17 +110,18 @@ class BaseCompose(Transform):
             leaves.extend(tr.leaves)
         r.field_owners = owners
         r.leaves = tuple(leaves)
+        r.children = tuple(zip(r.transforms, r.salts, strict=True))
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
         if not path:
             return self
         return self._r.transforms[path[0]]._node(path[1:])
 
-    def _run_child(self, i: int, sample: Sample, stream: int, trace: Trace | None,
-                   path: tuple[int, ...], force: bool) -> Sample:
-        r = self._r
-        return r.transforms[i]._run(sample, _random.child_key(stream, r.salts[i]), trace, (*path, i),
-                                    force)
+    def _run_child(
+        self, i: int, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool
+    ) -> Sample:
+        t, salt = self._r.children[i]
+        return t._run(sample, _random.mix(stream, salt), trace, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
         if force:
@@ -140,7 +144,8 @@ class BaseCompose(Transform):
     def __repr__(self) -> str:
         inner = ",\n".join("    " + repr(t).replace("\n", "\n    ") for t in self.transforms)
         extra = "".join(
-            f", {n}={getattr(self, n)!r}" for n in self._param_names()
+            f", {n}={getattr(self, n)!r}"
+            for n in self._param_names()
             if n != "transforms" and getattr(self, n) != _DEFAULTS.get(n, object())
         )
         return f"{type(self).__name__}([\n{inner}\n]{extra})"
@@ -177,12 +182,17 @@ class Compose(BaseCompose):
     True
     """
 
-    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
-             force: bool = False) -> Sample:
-        if self._skip(stream, force):
-            return sample
-        for i in range(len(self._r.transforms)):
-            sample = self._run_child(i, sample, stream, trace, path, False)
+    def _run(
+        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+    ) -> Sample:
+        r = self._r
+        if not force:
+            p = r.p
+            if p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p):
+                return sample
+        mix = _random.mix
+        for i, (t, salt) in enumerate(r.children):
+            sample = t._run(sample, mix(stream, salt), trace, (*path, i), False)
         return sample
 
 
@@ -205,19 +215,29 @@ class OneOf(BaseCompose):
 
     _parameters = {"transforms": TransformList(min_len=1), "weights": Weights()}
 
-    def __init__(self, transforms: Sequence[Transform], weights: Sequence[float] | None = None,
-                 p: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        transforms: Sequence[Transform],
+        weights: Sequence[float] | None = None,
+        p: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
         super().__init__(transforms, p=p, seed=seed)
         self.weights = weights
 
     def _finalize(self, r: SimpleNamespace) -> None:
         super()._finalize(r)
         if r.weights is not None and len(r.weights) != len(r.transforms):
-            raise InvalidInputError(self.name, "weights", f"has {len(r.weights)} entries for "
-                                    f"{len(r.transforms)} transforms", "give one weight per transform")
+            raise InvalidInputError(
+                self.name,
+                "weights",
+                f"has {len(r.weights)} entries for {len(r.transforms)} transforms",
+                "give one weight per transform",
+            )
 
-    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
-             force: bool = False) -> Sample:
+    def _run(
+        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+    ) -> Sample:
         r = self._r
         # Children's p are read per call (not cached) so that set_params on a child counts.
         weights = r.weights if r.weights is not None else [t._r.p for t in r.transforms]
@@ -244,11 +264,18 @@ class SomeOf(BaseCompose):
     seed : int or None
     """
 
-    _parameters = {"transforms": TransformList(min_len=1), "n": Range(0, 10_000, integer=True,
-                                                                     example="(1, 2)")}
+    _parameters = {
+        "transforms": TransformList(min_len=1),
+        "n": Range(0, 10_000, integer=True, example="(1, 2)"),
+    }
 
-    def __init__(self, transforms: Sequence[Transform], n: int | tuple[int, int] = 1,
-                 p: float = 1.0, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        transforms: Sequence[Transform],
+        n: int | tuple[int, int] = 1,
+        p: float = 1.0,
+        seed: int | None = None,
+    ) -> None:
         super().__init__(transforms, p=p, seed=seed)
         self.n = n
 
@@ -256,12 +283,15 @@ class SomeOf(BaseCompose):
         super()._finalize(r)
         if r.n[1] > len(r.transforms):
             raise InvalidInputError(
-                self.name, "n", f"asks for up to {r.n[1]} of {len(r.transforms)} transforms "
-                "(picked without replacement)", f"pass n <= {len(r.transforms)}",
+                self.name,
+                "n",
+                f"asks for up to {r.n[1]} of {len(r.transforms)} transforms (picked without replacement)",
+                f"pass n <= {len(r.transforms)}",
             )
 
-    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
-             force: bool = False) -> Sample:
+    def _run(
+        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+    ) -> Sample:
         r = self._r
         if self._skip(stream, force):
             return sample
@@ -271,8 +301,9 @@ class SomeOf(BaseCompose):
             return sample
         # Rank children by a per-child uniform: a uniform subset whose ranks stay put for the
         # other children when one is added or removed.
-        ranks = sorted(range(len(r.transforms)),
-                       key=lambda i: _random.uniform(_random.mix(stream, r.salts[i])))
+        ranks = sorted(
+            range(len(r.transforms)), key=lambda i: _random.uniform(_random.mix(stream, r.salts[i]))
+        )
         picks = sorted(ranks[:n])
         for i in picks:
             sample = self._run_child(i, sample, stream, trace, path, True)

@@ -64,9 +64,7 @@ def to_config(transform: Transform) -> dict[str, Any]:
             f"{type(transform).__qualname__} is not registered, so a config cannot name it; "
             "decorate the class with @multiaug.register"
         )
-    params = {
-        n: _encode(v, f"{name}.{n}") for n, v in transform.get_params(deep=False).items()
-    }
+    params = {n: _encode(v, f"{name}.{n}") for n, v in transform.get_params(deep=False).items()}
     return {"transform": name, "params": params}
 
 
@@ -87,9 +85,7 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
         raise ConfigError(f"{where} must be a mapping with 'transform' and 'params', got {node!r}")
     extra = set(node) - _NODE_KEYS
     if extra or "transform" not in node:
-        raise ConfigError(
-            f"{where} must have exactly the keys 'transform' and 'params' (got {sorted(node)})"
-        )
+        raise ConfigError(f"{where} must have exactly the keys 'transform' and 'params' (got {sorted(node)})")
     cls = lookup(node["transform"])
     params = node.get("params", {})
     if params is None:

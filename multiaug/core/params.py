@@ -158,7 +158,9 @@ class Range(Spec):
             if self.scalar == "symmetric":
                 if v < 0:
                     raise InvalidInputError(
-                        owner, name, f"must be >= 0 as a scalar (it means +/- {name}), got {value!r}",
+                        owner,
+                        name,
+                        f"must be >= 0 as a scalar (it means +/- {name}), got {value!r}",
                         f"pass a positive number or an explicit range, e.g. {name}={self.example}",
                     )
                 lo, hi = self.center - v, self.center + v
@@ -183,11 +185,13 @@ class Range(Spec):
             )
         if lo < self.low or hi > self.high:
             raise InvalidInputError(
-                owner, name, f"range ({lo}, {hi}) leaves the allowed bounds [{self.low}, {self.high}]",
+                owner,
+                name,
+                f"range ({lo}, {hi}) leaves the allowed bounds [{self.low}, {self.high}]",
                 f"keep {name} within [{self.low}, {self.high}]",
             )
         if self.integer:
             if lo != int(lo) or hi != int(hi):
                 raise self.fail(owner, name, value, f"pass whole numbers, e.g. {name}={self.example}")
-            return (int(lo), int(hi))  # type: ignore[return-value]
+            return (int(lo), int(hi))
         return (lo, hi)

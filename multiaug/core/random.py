@@ -24,7 +24,6 @@ if TYPE_CHECKING:  # NumPy is imported on first use, keeping `import multiaug` l
     import numpy as np
 
 __all__ = [
-    "child_key",
     "generator",
     "key_to_int",
     "mix",
@@ -63,14 +62,14 @@ def seed_to_int(seed: object, owner: str = "seed") -> int:
         return secrets.randbits(64)
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise InvalidInputError(
-            owner, "seed", f"must be a non-negative int or None, got {seed!r}",
+            owner,
+            "seed",
+            f"must be a non-negative int or None, got {seed!r}",
             "pass an int such as seed=42 (or None for a fresh random seed)",
         )
     value = operator.index(seed)
     if value < 0:
-        raise InvalidInputError(
-            owner, "seed", f"must be non-negative, got {value}", "pass an int >= 0"
-        )
+        raise InvalidInputError(owner, "seed", f"must be non-negative, got {value}", "pass an int >= 0")
     if value <= _MASK:
         return mix(value, 0)
     return _digest(b"seed:", str(value).encode())
@@ -78,6 +77,8 @@ def seed_to_int(seed: object, owner: str = "seed") -> int:
 
 def key_to_int(key: object, owner: str = "call") -> int:
     """Map a call key (int or str) to 64 bits; ``1`` and ``"1"`` are different keys."""
+    if type(key) is int and 0 <= key <= _MASK:  # fast path of the common case
+        return mix(key, 0x69)
     if isinstance(key, str):
         return _digest(b"s:", key.encode("utf-8", "surrogatepass"))
     if isinstance(key, numbers.Integral) and not isinstance(key, bool):
@@ -86,7 +87,9 @@ def key_to_int(key: object, owner: str = "call") -> int:
             return mix(value, 0x69)
         return _digest(b"i:", str(value).encode())
     raise InvalidInputError(
-        owner, "key", f"must be an int or a str, got {type(key).__name__}",
+        owner,
+        "key",
+        f"must be an int or a str, got {type(key).__name__}",
         "pass the sample's index or id, e.g. key=17 or key='img_0017.jpg'",
     )
 
@@ -95,9 +98,7 @@ def _epoch_to_int(epoch: object, owner: str) -> int:
     if type(epoch) is int:
         return epoch & _MASK
     if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-        raise InvalidInputError(
-            owner, "epoch", f"must be an int, got {epoch!r}", "pass epoch=0, 1, 2, ..."
-        )
+        raise InvalidInputError(owner, "epoch", f"must be an int, got {epoch!r}", "pass epoch=0, 1, 2, ...")
     return operator.index(epoch) & _MASK
 
 
@@ -109,8 +110,8 @@ def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) 
     """
     e = _epoch_to_int(epoch, owner)
     if key is None:
-        return mix(mix(mix(seed64, _UNKEYED), counter), e)
-    return mix(mix(mix(seed64, _KEYED), key_to_int(key, owner)), e)
+        return mix(mix(seed64 ^ _UNKEYED, counter), e)
+    return mix(mix(seed64 ^ _KEYED, key_to_int(key, owner)), e)
 
 
 def name_salt(name: str, occurrence: int) -> int:
@@ -121,11 +122,6 @@ def name_salt(name: str, occurrence: int) -> int:
     unchanged.
     """
     return _digest(b"pos:", f"{name}#{occurrence}".encode())
-
-
-def child_key(parent: int, salt: int) -> int:
-    """Stream key of a child node."""
-    return mix(parent, salt)
 
 
 def uniform(stream: int) -> float:

@@ -27,9 +27,14 @@ _REGISTRY: dict[str, type[Transform]] = {}
 
 def _add(name: str, cls: type[Transform]) -> None:
     old = _REGISTRY.get(name)
-    if old is not None and old is not cls and (old.__module__, old.__qualname__) != (
-        cls.__module__,
-        cls.__qualname__,
+    if (
+        old is not None
+        and old is not cls
+        and (old.__module__, old.__qualname__)
+        != (
+            cls.__module__,
+            cls.__qualname__,
+        )
     ):
         raise ConfigError(
             f"cannot register {cls.__module__}.{cls.__qualname__} as {name!r}: that name already "
@@ -39,7 +44,7 @@ def _add(name: str, cls: type[Transform]) -> None:
     cls.registry_name = name
 
 
-def register(cls: T | None = None, *, name: str | None = None):  # type: ignore[no-untyped-def]
+def register(cls: T | None = None, *, name: str | None = None):
     """Register a user transform class so configs may name it.
 
     Use as a bare decorator (``@ma.register``) or with a name
@@ -87,8 +92,7 @@ def lookup(name: object) -> type[Transform]:
             importlib.import_module(f"multiaug.{modality}")
         except ImportError as exc:
             raise ConfigError(
-                f"transform {name!r} needs the {modality!r} extra: pip install 'multiaug[{modality}]' "
-                f"({exc})"
+                f"transform {name!r} needs the {modality!r} extra: pip install 'multiaug[{modality}]' ({exc})"
             ) from exc
         cls = _REGISTRY.get(name)
     else:

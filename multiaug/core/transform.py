@@ -105,7 +105,8 @@ class Transform:
         if names is None:
             sig = inspect.signature(cls.__init__)
             names = tuple(
-                n for n, prm in sig.parameters.items()
+                n
+                for n, prm in sig.parameters.items()
                 if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)
             )
             cls._param_names_cache = names  # type: ignore[attr-defined]
@@ -127,8 +128,10 @@ class Transform:
             name, _, sub = key.partition("__")
             if name not in names:
                 raise InvalidInputError(
-                    self.registry_name or type(self).__name__, name,
-                    "is not a parameter of this transform", f"use one of {list(names)}",
+                    self.registry_name or type(self).__name__,
+                    name,
+                    "is not a parameter of this transform",
+                    f"use one of {list(names)}",
                 )
             if sub:
                 target = getattr(self, name)
@@ -176,7 +179,23 @@ class Transform:
         r.field_owners = {f: self for f in self.fields}
         r.leaves = (self,)
         self._finalize(r)
+        self._plan_validation(r)
         return r
+
+    @staticmethod
+    def _plan_validation(r: SimpleNamespace) -> None:
+        """Precompute what ``_validate`` runs: each field checked once, by its first owner."""
+        r.field_checks = tuple(
+            (f, owner.name, FIELD_CHECKS[f]) for f, owner in r.field_owners.items() if f in FIELD_CHECKS
+        )
+        required: dict[str, str] = {}
+        for leaf in r.leaves:
+            for f in leaf.required:
+                required.setdefault(f, leaf.name)
+        r.required_fields = tuple(required.items())
+        r.custom_checks = tuple(
+            leaf.check for leaf in r.leaves if type(leaf).check is not Transform.check
+        )
 
     def _entropy_seed(self) -> int:
         """Fresh OS entropy for ``seed=None``, drawn once and kept with the object and its copies."""
@@ -211,27 +230,30 @@ class Transform:
         return out
 
     def check(self, sample: Mapping[str, Any]) -> None:
-        """Validate what this transform needs of a sample beyond the generic field checks."""
-        for f in self.required:
-            if f not in sample:
-                raise InvalidInputError(
-                    self.name, f, "is missing from the sample", f"call it with {f}=... as a keyword"
-                )
+        """Validate what this transform needs of a sample beyond the field checks.
+
+        Called on every call whether or not the transform ends up applied, after
+        the generic field checks and the presence of the ``required`` fields.
+        """
 
     # ------------------------------------------------------------------ calling
     def _validate(self, sample: Mapping[str, Any]) -> SimpleNamespace:
         r = self._r
-        for f, owner in r.field_owners.items():
+        for f, owner, chk in r.field_checks:
             if f in sample:
-                chk = FIELD_CHECKS.get(f)
-                if chk is not None:
-                    chk(owner.name, sample[f], sample)
-        for leaf in r.leaves:
-            leaf.check(sample)
+                chk(owner, sample[f], sample)
+        for f, owner in r.required_fields:
+            if f not in sample:
+                raise InvalidInputError(
+                    owner, f, "is missing from the sample", f"call it with {f}=... as a keyword"
+                )
+        for chk in r.custom_checks:
+            chk(sample)
         return r
 
-    def _run(self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...],
-             force: bool = False) -> Sample:
+    def _run(
+        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+    ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
         if not force:
             p = self._r.p
@@ -243,8 +265,9 @@ class Transform:
             trace.append({"transform": self.name, "path": list(path), "params": params})
         return out
 
-    def __call__(self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False,
-                 **sample: Any) -> Sample:
+    def __call__(
+        self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
+    ) -> Sample:
         """Apply to one sample given as keyword fields; returns a new dict.
 
         With ``key`` (and ``epoch``) the result depends only on the seed, the
@@ -278,8 +301,12 @@ class Transform:
         its position; a trace from another pipeline raises ``InvalidInputError``.
         """
         if not isinstance(trace, list):
-            raise InvalidInputError(self.name, "trace", f"must be a list, got {type(trace).__name__}",
-                                    "pass out['trace'] from a call made with trace=True")
+            raise InvalidInputError(
+                self.name,
+                "trace",
+                f"must be a list, got {type(trace).__name__}",
+                "pass out['trace'] from a call made with trace=True",
+            )
         self._validate(sample)
         out: Sample = dict(sample)
         for i, entry in enumerate(trace):
@@ -288,12 +315,16 @@ class Transform:
                 name, params = entry["transform"], entry["params"]
             except (KeyError, TypeError, IndexError) as exc:
                 raise InvalidInputError(
-                    self.name, f"trace[{i}]", "does not match a transform of this pipeline",
+                    self.name,
+                    f"trace[{i}]",
+                    "does not match a transform of this pipeline",
                     "replay a trace on the pipeline (or an identical config) that produced it",
                 ) from exc
             if node.name != name:
                 raise InvalidInputError(
-                    self.name, f"trace[{i}]", f"names {name!r} but this position holds {node.name!r}",
+                    self.name,
+                    f"trace[{i}]",
+                    f"names {name!r} but this position holds {node.name!r}",
                     "replay a trace on the pipeline (or an identical config) that produced it",
                 )
             out = node.apply(out, params)

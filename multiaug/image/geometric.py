@@ -104,7 +104,9 @@ class RandomCrop(SpatialTransform):
         h, w = sample["image"].shape[:2]
         if h < r.height or w < r.width:
             raise InvalidInputError(
-                self.name, "image", f"is {h}x{w}, smaller than the {r.height}x{r.width} crop",
+                self.name,
+                "image",
+                f"is {h}x{w}, smaller than the {r.height}x{r.width} crop",
                 "pad the image first or ask for a smaller crop",
             )
 

@@ -35,8 +35,9 @@ class GaussianNoise(ImageTransform):
 
     _parameters = {"std": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)")}
 
-    def __init__(self, std: float | tuple[float, float] = (0.01, 0.05), p: float = 0.5,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, std: float | tuple[float, float] = (0.01, 0.05), p: float = 0.5, seed: int | None = None
+    ) -> None:
         super().__init__(p=p, seed=seed)
         self.std = std
 
