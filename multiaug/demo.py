@@ -30,7 +30,8 @@ def demo_pipeline(seed: int = 0) -> Any:
     return ma.Compose(
         [
             ma.OneOf([ma.image.HorizontalFlip(p=1.0), ma.image.VerticalFlip(p=1.0)], p=0.8),
-            ma.SomeOf([ma.image.HorizontalFlip(p=1.0), ma.image.VerticalFlip(p=1.0)], n=(0, 2)),
+            ma.image.RandomCrop(300, 400, p=0.5),
+            ma.SomeOf([ma.image.VerticalFlip(p=1.0), ma.image.GaussianNoise(std=(0.03, 0.08))], n=(0, 2)),
         ],
         seed=seed,
     )
