@@ -25,7 +25,7 @@ def test_inspect_prints_tree_and_fingerprint(tmp_path: Path, capsys) -> None:
     path = ma.save(pipe, tmp_path / "aug.yaml")
     assert main(["inspect", str(path)]) == 0
     text = capsys.readouterr().out
-    assert "Compose(p=1.0, seed=3)" in text
+    assert "Compose(p=1.0, seed=3, fuse=True)" in text
     assert "        image.VerticalFlip(p=0.5, seed=None)" in text
     assert f"fingerprint: {pipe.fingerprint}" in text
     assert main(["inspect", "--json", str(path)]) == 0

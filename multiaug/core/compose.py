@@ -10,8 +10,8 @@ from typing import Any
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Range, Spec
-from .transform import Sample, Trace, Transform
+from .params import Flag, Range, Spec
+from .transform import Call, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
 
@@ -118,10 +118,10 @@ class BaseCompose(Transform):
         return self._r.transforms[path[0]]._node(path[1:])
 
     def _run_child(
-        self, i: int, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool
+        self, i: int, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool
     ) -> Sample:
         t, salt = self._r.children[i]
-        return t._run(sample, _random.mix(stream, salt), trace, (*path, i), force)
+        return t._run(sample, _random.mix(stream, salt), call, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
         if force:
@@ -151,7 +151,7 @@ class BaseCompose(Transform):
         return f"{type(self).__name__}([\n{inner}\n]{extra})"
 
 
-_DEFAULTS = {"p": 1.0, "seed": None, "weights": None}
+_DEFAULTS = {"p": 1.0, "seed": None, "weights": None, "fuse": True}
 
 
 class Compose(BaseCompose):
@@ -169,6 +169,12 @@ class Compose(BaseCompose):
         Probability of applying the whole chain.
     seed : int or None
         Seed of keyed and unkeyed calls.
+    fuse : bool, default True
+        Let consecutive fusable operations collapse into one (geometric ops
+        into one matrix and one resampling, uint8 point colour ops into one
+        lookup table). Traces still list every op. The outermost composer's
+        setting governs the whole call; ``fuse=False`` gives the op-by-op
+        reference the fused path is tested against.
 
     Examples
     --------
@@ -182,8 +188,20 @@ class Compose(BaseCompose):
     True
     """
 
+    _parameters = {"fuse": Flag()}
+
+    def __init__(
+        self,
+        transforms: Sequence[Transform],
+        p: float = 1.0,
+        seed: int | None = None,
+        fuse: bool = True,
+    ) -> None:
+        super().__init__(transforms, p=p, seed=seed)
+        self.fuse = fuse
+
     def _run(
-        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+        self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         r = self._r
         if not force:
@@ -192,7 +210,7 @@ class Compose(BaseCompose):
                 return sample
         mix = _random.mix
         for i, (t, salt) in enumerate(r.children):
-            sample = t._run(sample, mix(stream, salt), trace, (*path, i), False)
+            sample = t._run(sample, mix(stream, salt), call, (*path, i), False)
         return sample
 
 
@@ -236,7 +254,7 @@ class OneOf(BaseCompose):
             )
 
     def _run(
-        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+        self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         r = self._r
         # Children's p are read per call (not cached) so that set_params on a child counts.
@@ -247,7 +265,7 @@ class OneOf(BaseCompose):
             return sample
         u = _random.uniform(_random.mix(stream, _CHOICE)) * total
         i = min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
-        return self._run_child(i, sample, stream, trace, path, True)
+        return self._run_child(i, sample, stream, call, path, True)
 
 
 class SomeOf(BaseCompose):
@@ -290,7 +308,7 @@ class SomeOf(BaseCompose):
             )
 
     def _run(
-        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+        self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         r = self._r
         if self._skip(stream, force):
@@ -306,5 +324,5 @@ class SomeOf(BaseCompose):
         )
         picks = sorted(ranks[:n])
         for i in picks:
-            sample = self._run_child(i, sample, stream, trace, path, True)
+            sample = self._run_child(i, sample, stream, call, path, True)
         return sample

@@ -25,10 +25,48 @@ from .registry import _add
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FIELD_CHECKS", "Sample", "Transform", "register_field_check"]
+__all__ = ["FIELD_CHECKS", "PENDING", "Call", "Deferred", "Sample", "Transform", "register_field_check"]
 
 Sample = dict[str, Any]
 Trace = list[dict[str, Any]]
+
+#: Reserved sample key under which fusable operations wait to be applied together.
+PENDING = "__multiaug_pending__"
+
+
+class Deferred:
+    """Work that fusable transforms accumulate instead of applying at once.
+
+    A transform with ``defer_kind`` set adds itself to the pending work of
+    that kind (e.g. one 3x3 matrix for consecutive geometric ops, one lookup
+    table for consecutive uint8 point colour ops). Any other transform, a
+    different kind, or the end of the call first *flushes* it: one resampling
+    instead of several. Call and replay see the same sequence of applied
+    operations, so they fuse exactly the same groups.
+    """
+
+    kind: str = ""
+
+    def flush(self, sample: Sample) -> Sample:
+        """Apply the accumulated work; returns a new sample without :data:`PENDING`."""
+        raise NotImplementedError
+
+
+class Call:
+    """Per-call context handed down the tree: the trace being recorded and the fusion switch."""
+
+    __slots__ = ("fuse", "trace")
+
+    def __init__(self, trace: Trace | None, fuse: bool) -> None:
+        self.trace = trace
+        self.fuse = fuse
+
+
+def flush_pending(sample: Sample) -> Sample:
+    """Apply any pending fused work left in ``sample``."""
+    pending = sample.get(PENDING)
+    return sample if pending is None else pending.flush(sample)
+
 
 #: Validators of sample fields, by field name: ``check(owner, value, sample)``.
 #: Modalities add theirs on import (``image``, ``mask``, ``text``, ``audio``...).
@@ -77,6 +115,8 @@ class Transform:
     preserves_shape: ClassVar[bool] = True
     #: ``make_params`` draws from the generator (False: it is called with ``rng=None``).
     is_random: ClassVar[bool] = True
+    #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
+    defer_kind: ClassVar[str | None] = None
     #: Abstract bases set this in their own body; they are not registered.
     _abstract: ClassVar[bool] = True
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
@@ -193,9 +233,7 @@ class Transform:
             for f in leaf.required:
                 required.setdefault(f, leaf.name)
         r.required_fields = tuple(required.items())
-        r.custom_checks = tuple(
-            leaf.check for leaf in r.leaves if type(leaf).check is not Transform.check
-        )
+        r.custom_checks = tuple(leaf.check for leaf in r.leaves if type(leaf).check is not Transform.check)
 
     def _entropy_seed(self) -> int:
         """Fresh OS entropy for ``seed=None``, drawn once and kept with the object and its copies."""
@@ -229,6 +267,26 @@ class Transform:
                 out[f] = getattr(self, f"apply_{f}")(sample[f], **params)
         return out
 
+    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
+        """Add this application to the sample's pending work of kind ``defer_kind``.
+
+        Only transforms that set ``defer_kind`` implement it; ``apply`` stays
+        the unfused reference the fused path is tested against.
+        """
+        raise NotImplementedError(f"{self.name} sets defer_kind but does not implement defer()")
+
+    def _settle(self, sample: Sample, fuse: bool) -> Sample:
+        """Flush pending work unless this transform joins it."""
+        pending = sample.get(PENDING)
+        if pending is not None and not (fuse and pending.kind == self.defer_kind):
+            return pending.flush(sample)
+        return sample
+
+    def _act(self, sample: Sample, params: Mapping[str, Any], fuse: bool) -> Sample:
+        if fuse and self.defer_kind is not None:
+            return self.defer(sample, params)
+        return self.apply(sample, params)
+
     def check(self, sample: Mapping[str, Any]) -> None:
         """Validate what this transform needs of a sample beyond the field checks.
 
@@ -252,17 +310,19 @@ class Transform:
         return r
 
     def _run(
-        self, sample: Sample, stream: int, trace: Trace | None, path: tuple[int, ...], force: bool = False
+        self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
         if not force:
             p = self._r.p
             if p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p):
                 return sample
+        if PENDING in sample:
+            sample = self._settle(sample, call.fuse)
         params = self.make_params(_random.generator(stream) if self.is_random else None, sample)
-        out = self.apply(sample, params)
-        if trace is not None:
-            trace.append({"transform": self.name, "path": list(path), "params": params})
+        out = self._act(sample, params, call.fuse)
+        if call.trace is not None:
+            call.trace.append({"transform": self.name, "path": list(path), "params": params})
         return out
 
     def __call__(
@@ -281,12 +341,14 @@ class Transform:
         else:
             counter = 0
         stream = _random.root_key(r.seed64, key, epoch, counter, self.name)
-        tr: Trace | None = [] if trace else None
-        out = self._run(sample, stream, tr, ())
+        call = Call([] if trace else None, bool(getattr(self, "fuse", True)))
+        out = self._run(sample, stream, call, ())
         if out is sample:
             out = dict(sample)
-        if tr is not None:
-            out["trace"] = tr
+        elif PENDING in out:
+            out = out[PENDING].flush(out)
+        if call.trace is not None:
+            out["trace"] = call.trace
         return out
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
@@ -308,6 +370,7 @@ class Transform:
                 "pass out['trace'] from a call made with trace=True",
             )
         self._validate(sample)
+        fuse = bool(getattr(self, "fuse", True))
         out: Sample = dict(sample)
         for i, entry in enumerate(trace):
             try:
@@ -327,8 +390,8 @@ class Transform:
                     f"names {name!r} but this position holds {node.name!r}",
                     "replay a trace on the pipeline (or an identical config) that produced it",
                 )
-            out = node.apply(out, params)
-        return out
+            out = node._act(node._settle(out, fuse), params, fuse)
+        return flush_pending(out)
 
     # ------------------------------------------------------------------ config & identity
     def to_config(self) -> dict[str, Any]:
