@@ -35,4 +35,5 @@ def per_call_us(fn: Callable[[], object], min_time: float = 0.2, repeats: int = 
 
 
 def machine() -> str:
-    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"

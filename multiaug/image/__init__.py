@@ -5,16 +5,35 @@ DataLoader workers call ``cv2.setNumThreads(1)`` in ``worker_init_fn`` (multiaug
 never changes global thread settings for you).
 """
 
-from . import _validate  # noqa: F401  (registers the image field checks)
-from .base import ImageTransform, SpatialTransform
-from .geometric import HorizontalFlip, RandomCrop, VerticalFlip
-from .noise import GaussianNoise
+from . import (
+    _validate,  # noqa: F401  (registers the image field checks)
+    base,
+    boxes,
+    colour,
+    erasing,
+    filters,
+    geometric,
+    mix,
+    noise,
+)
+from .base import *  # noqa: F403
+from .boxes import *  # noqa: F403
+from .colour import *  # noqa: F403
+from .erasing import *  # noqa: F403
+from .filters import *  # noqa: F403
+from .geometric import *  # noqa: F403
+from .mix import *  # noqa: F403
+from .noise import *  # noqa: F403
 
-__all__ = [
-    "GaussianNoise",
-    "HorizontalFlip",
-    "ImageTransform",
-    "RandomCrop",
-    "SpatialTransform",
-    "VerticalFlip",
-]
+__all__ = sorted(
+    {
+        *base.__all__,
+        *boxes.__all__,
+        *colour.__all__,
+        *erasing.__all__,
+        *filters.__all__,
+        *geometric.__all__,
+        *mix.__all__,
+        *noise.__all__,
+    }
+)

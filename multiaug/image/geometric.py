@@ -9,8 +9,8 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.params import Number
-from . import functional as F
 from .base import SpatialTransform
+from .functional import geometric as F
 
 __all__ = ["HorizontalFlip", "RandomCrop", "VerticalFlip"]
 

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 
 from ..core.params import Range
-from . import functional as F
 from .base import ImageTransform
+from .functional import noise as F
 
 __all__ = ["GaussianNoise"]
 

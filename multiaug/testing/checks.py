@@ -1,14 +1,4 @@
-"""The shared check suite every registered transform must pass.
-
-``EXAMPLES`` maps each registry name to an :class:`Example`: how to build a
-configured instance, which samples it takes (a hypothesis strategy plus a fixed
-reference sample) and which parameters and data it must reject. The test suite
-parametrises over :func:`multiaug.registered`, so a new transform without an
-entry here fails the suite instead of silently skipping it (scikit-learn's
-``parametrize_with_checks``, albumentations' ``check_all_augs_exists``).
-
-This module needs the ``dev`` extra (hypothesis).
-"""
+"""The shared checks every registered transform must pass, and the sample strategies."""
 
 from __future__ import annotations
 
@@ -26,15 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from .core.config import from_config, load, save
-from .core.errors import InvalidInputError
-from .core.transform import Transform
+from ..core.config import from_config, load, save
+from ..core.errors import InvalidInputError
+from ..core.transform import Transform
 
 __all__ = [
+    "BAD_IMAGE_SAMPLES",
     "CHECKS",
-    "EXAMPLES",
     "Example",
     "assert_samples_equal",
+    "image_example",
     "image_samples",
     "reference_image_sample",
 ]
@@ -96,7 +87,7 @@ def reference_image_sample() -> Sample:
     }
 
 
-_BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
+BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
     {"image": np.full((4, 4), np.nan, np.float32)},
     {"image": np.full((4, 4, 3), 2.0, np.float32)},
     {"image": np.zeros((4, 4), np.float64)},
@@ -116,7 +107,7 @@ _BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
     {"mask": np.zeros((4, 4), np.uint8)},
 )
 
-_BAD_COMMON_PARAMS: tuple[dict[str, Any], ...] = (
+BAD_COMMON_PARAMS: tuple[dict[str, Any], ...] = (
     {"p": 1.5},
     {"p": -0.1},
     {"p": "always"},
@@ -144,58 +135,21 @@ class Example:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _flips(**kw: Any) -> list[Transform]:
-    from .image import HorizontalFlip, VerticalFlip
-
-    return [HorizontalFlip(p=0.5), VerticalFlip(p=0.5)]
-
-
-def _image_example(factory: Callable[..., Transform], **kw: Any) -> Example:
-    kw.setdefault("bad_samples", _BAD_IMAGE_SAMPLES)
+def image_example(factory: Callable[..., Transform], **kw: Any) -> Example:
+    """An :class:`Example` on image samples (hypothesis strategy, reference photo, bad images)."""
+    kw.setdefault("bad_samples", BAD_IMAGE_SAMPLES)
     kw.setdefault("samples", image_samples)
     kw.setdefault("reference", reference_image_sample)
     return Example(make=factory, **kw)
 
 
-def _examples() -> dict[str, Example]:
-    from .core.compose import Compose, OneOf, SomeOf
-    from .image import GaussianNoise, HorizontalFlip, RandomCrop, VerticalFlip
+def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform]:
+    """A factory ``make(**overrides)`` building ``cls(**fixed, **overrides)``."""
 
-    def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform]:
-        def make(**kw: Any) -> Transform:
-            return cls(**{**fixed, **kw})
+    def make(**kw: Any) -> Transform:
+        return cls(**{**fixed, **kw})
 
-        return make
-
-    return {
-        "Compose": _image_example(
-            lambda **kw: Compose(**{"transforms": _flips(), **kw}),
-            bad_params=({"transforms": "flip"}, {"transforms": [lambda x: x]}),
-        ),
-        "OneOf": _image_example(
-            lambda **kw: OneOf(**{"transforms": _flips(), **kw}),
-            bad_params=({"transforms": []}, {"weights": [1.0]}, {"weights": [-1.0, 1.0]}),
-        ),
-        "SomeOf": _image_example(
-            lambda **kw: SomeOf(**{"transforms": _flips(), "n": (0, 2), **kw}),
-            bad_params=({"n": 3}, {"n": (2, 1)}, {"n": 1.5}),
-        ),
-        "image.HorizontalFlip": _image_example(with_defaults(HorizontalFlip, p=0.5)),
-        "image.VerticalFlip": _image_example(with_defaults(VerticalFlip, p=0.5)),
-        "image.RandomCrop": _image_example(
-            with_defaults(RandomCrop, height=8, width=8),
-            samples=lambda: image_samples(min_side=8),
-            bad_params=({"height": 0}, {"width": 2.5}, {"height": "8"}),
-            bad_samples=(*_BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
-        ),
-        "image.GaussianNoise": _image_example(
-            with_defaults(GaussianNoise, p=0.5),
-            bad_params=({"std": (0.2, 0.1)}, {"std": 2.0}, {"std": float("nan")}, {"std": "x"}),
-        ),
-    }
-
-
-EXAMPLES: dict[str, Example] = _examples()
+    return make
 
 
 # ---------------------------------------------------------------------- comparisons
@@ -303,7 +257,7 @@ def check_trace_replay(ex: Example) -> None:
 def check_bad_params(ex: Example) -> None:
     """Bad constructor parameters raise InvalidInputError (at validation or first call)."""
     sample = ex.reference()
-    for bad in (*_BAD_COMMON_PARAMS, *ex.bad_params):
+    for bad in (*BAD_COMMON_PARAMS, *ex.bad_params):
         try:
             t = ex.make(**bad)
         except InvalidInputError:
