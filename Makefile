@@ -33,7 +33,8 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.stamp-bench
-	$(BIN)/python benchmarks/core.py
+	cd benchmarks && for script in core.py image.py; do \
+		[ -f $$script ] && ../$(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check multiaug tests benchmarks examples

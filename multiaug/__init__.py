@@ -30,6 +30,7 @@ from .core import (
 
 if TYPE_CHECKING:
     from . import image as image
+    from . import text as text
 
 __all__ = [
     "Compose",
@@ -48,10 +49,11 @@ __all__ = [
     "register",
     "registered",
     "save",
+    "text",
 ]
 
-# Modality namespaces join this set as they land (text, audio, tabular, torch).
-_LAZY_MODULES = {"image", "testing", "cli"}
+# Modality namespaces join this set as they land (audio, tabular, torch).
+_LAZY_MODULES = {"image", "text", "testing", "cli"}
 
 
 def __getattr__(name: str) -> Any:

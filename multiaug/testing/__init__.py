@@ -14,7 +14,7 @@ This package needs the ``dev`` extra (hypothesis).
 
 from __future__ import annotations
 
-from . import core, image_batch, image_geometric, image_pixel
+from . import core, image_batch, image_geometric, image_pixel, text
 from .checks import (
     BAD_IMAGE_SAMPLES,
     CHECKS,
@@ -54,5 +54,9 @@ def _merge(*tables: dict[str, Example]) -> dict[str, Example]:
 
 
 EXAMPLES: dict[str, Example] = _merge(
-    core.examples(), image_geometric.examples(), image_pixel.examples(), image_batch.examples()
+    core.examples(),
+    image_geometric.examples(),
+    image_pixel.examples(),
+    image_batch.examples(),
+    text.examples(),
 )
