@@ -29,6 +29,7 @@ from .core import (
 )
 
 if TYPE_CHECKING:
+    from . import audio as audio
     from . import image as image
     from . import text as text
 
@@ -42,6 +43,7 @@ __all__ = [
     "SomeOf",
     "Transform",
     "__version__",
+    "audio",
     "fingerprint",
     "from_config",
     "image",
@@ -52,8 +54,8 @@ __all__ = [
     "text",
 ]
 
-# Modality namespaces join this set as they land (audio, tabular, torch).
-_LAZY_MODULES = {"image", "text", "testing", "cli"}
+# Modality namespaces join this set as they land (tabular, torch).
+_LAZY_MODULES = {"audio", "image", "text", "testing", "cli"}
 
 
 def __getattr__(name: str) -> Any:
