@@ -111,7 +111,8 @@ class Transform:
     fields: ClassVar[tuple[str, ...]] = ()
     #: Fields that must be present in every call.
     required: ClassVar[tuple[str, ...]] = ()
-    #: Output arrays keep the dtype and shape of the input ones.
+    #: Signal arrays (``image``, ``images``, ``mask``, ``audio``, ``spectrogram``) keep their
+    #: dtype and shape; labels and targets may change as documented by each transform.
     preserves_shape: ClassVar[bool] = True
     #: ``make_params`` draws from the generator (False: it is called with ``rng=None``).
     is_random: ClassVar[bool] = True

@@ -37,8 +37,9 @@ class _BatchMix(Transform):
     modality = "image"
     fields: ClassVar[tuple[str, ...]] = ("images", "labels")
     required: ClassVar[tuple[str, ...]] = ("images", "labels")
-    # Images keep dtype and shape, but integer labels (B,) come back as (B, K) float32.
-    preserves_shape = False
+    # Images keep dtype and shape (checked by the shared suite); labels are not a signal field:
+    # integer labels (B,) come back as (B, K) float32 soft labels, as documented.
+    preserves_shape = True
     _parameters = {
         "alpha": Number(0.0, low_open=True),
         "num_classes": Number(1, 2**31 - 1, integer=True, optional=True),

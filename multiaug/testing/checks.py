@@ -285,6 +285,10 @@ def check_bad_data(ex: Example) -> None:
 
 
 # ---------------------------------------------------------------------- property checks
+#: Fields whose dtype and shape a transform with ``preserves_shape`` must keep.
+SIGNAL_FIELDS = ("image", "images", "mask", "audio", "spectrogram")
+
+
 def check_properties(ex: Example) -> None:
     """Hypothesis-driven: determinism, no mutation, dtype/shape kept, replay, p=0 identity."""
     t = ex.make(seed=7)
@@ -304,7 +308,7 @@ def check_properties(ex: Example) -> None:
         assert_samples_equal(_without_trace(out), _without_trace(t(**sample, key=key, epoch=epoch)))
         if t.preserves_shape:
             for f, v in sample.items():
-                if f in ("image", "mask", "audio", "spectrogram") and isinstance(v, np.ndarray):
+                if f in SIGNAL_FIELDS and isinstance(v, np.ndarray):
                     assert out[f].dtype == v.dtype and out[f].shape == v.shape, f
         assert_samples_equal(t.replay(json.loads(json.dumps(out["trace"])), **sample), _without_trace(out))
         assert_samples_equal(t0(**sample, key=key, epoch=epoch), sample)
