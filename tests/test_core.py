@@ -249,3 +249,12 @@ def test_in_place_edits_of_the_transform_list_are_seen() -> None:
     assert np.array_equal(pipe(image=IMG, key=0)["image"], IMG[::-1])
     pipe.transforms.append(ma.image.HorizontalFlip(p=1.0))
     assert np.array_equal(pipe(image=IMG, key=0)["image"], IMG[::-1, ::-1])
+
+
+def test_generator_equals_a_plain_philox_with_the_same_key() -> None:
+    stream = R.root_key(R.seed_to_int(3), "k", 1, 0, "t")
+    key = (R.mix(stream, R._RNG_HI) << 64) | R.mix(stream, R._RNG_LO)
+    ours, plain = R.generator(stream), np.random.Generator(np.random.Philox(key=key))
+    assert ours.integers(0, 2**63, 8).tolist() == plain.integers(0, 2**63, 8).tolist()
+    assert np.array_equal(ours.standard_normal(5), plain.standard_normal(5))
+    assert R.generator(stream) is not R.generator(stream)  # a fresh object per use
