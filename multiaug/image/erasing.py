@@ -1,5 +1,162 @@
-"""erasing (filled in by the image issue)."""
+"""Random erasing (cutout) of an image rectangle (targets pass through)."""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ..core.params import Range, Spec
+from .base import ImageTransform
+from .functional import noise as F
+
+__all__ = ["RandomErasing"]
+
+
+_FILL_FIX = 'pass {name}=0, {name}=(124, 116, 104) or {name}="random"'
+
+
+class Fill(Spec):
+    """A fill value: a number, one number per channel, or ``"random"``."""
+
+    doc = 'a number >= 0, a tuple of numbers >= 0 (one per channel) or "random"'
+
+    def resolve(self, owner: str, name: str, value: Any) -> float | tuple[float, ...] | str:
+        if value == "random" and isinstance(value, str):
+            return "random"
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            values: Sequence[Any] = (value,)
+            scalar = True
+        elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
+            values, scalar = value, False
+        else:
+            raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
+        out = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0:
+                raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
+            out.append(float(v))
+        return out[0] if scalar else tuple(out)
+
+
+class RandomErasing(ImageTransform):
+    """Erase a random rectangle (torchvision's ``RandomErasing``, Zhong et al. 2017).
+
+    The rectangle's area is a fraction of the image drawn from ``scale``, its
+    aspect ratio (height / width) is drawn log-uniformly from ``ratio``; up to
+    ten draws are tried until it fits inside the image, then its position is
+    drawn uniformly. If none fits the image is left unchanged (as in
+    torchvision; the trace then shows a zero-sized rectangle). Targets are not
+    changed.
+
+    Parameters
+    ----------
+    scale : (float, float), default (0.02, 0.33)
+        Range of the erased area as a fraction of the image area.
+    ratio : (float, float), default (0.3, 3.3)
+        Range of the aspect ratio, drawn on a log scale.
+    fill : float, tuple of float or "random", default 0
+        In the image's units (0..255 whole numbers for uint8, 0..1 for float32):
+        one value, one value per channel, or ``"random"`` for uniform noise over
+        the full range drawn from the seeded generator (replays exactly).
+    p : float, default 0.5
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.full((20, 30, 3), 200, np.uint8)
+    >>> out = ma.image.RandomErasing(fill=(255, 0, 0), p=1.0, seed=1)(image=img, trace=True)
+    >>> b = out["trace"][0]["params"]
+    >>> region = out["image"][b["top"] : b["top"] + b["height"], b["left"] : b["left"] + b["width"]]
+    >>> changed = (out["image"] != img).any(axis=2)
+    >>> bool((region == (255, 0, 0)).all()), int(changed.sum()) == b["height"] * b["width"]
+    (True, True)
+    """
+
+    _parameters = {
+        "scale": Range(0.0, 1.0, example="(0.02, 0.33)"),
+        "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)"),
+        "fill": Fill(),
+    }
+
+    def __init__(
+        self,
+        scale: tuple[float, float] = (0.02, 0.33),
+        ratio: tuple[float, float] = (0.3, 3.3),
+        fill: float | tuple[float, ...] | str = 0,
+        p: float = 0.5,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.scale = scale
+        self.ratio = ratio
+        self.fill = fill
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        image = sample["image"]
+        fill = self._r.fill
+        if isinstance(fill, str):
+            return
+        channels = 1 if image.ndim == 2 else image.shape[2]
+        values = fill if isinstance(fill, tuple) else (fill,)
+        if isinstance(fill, tuple) and len(fill) not in (1, channels):
+            raise InvalidInputError(
+                self.name,
+                "fill",
+                f"has {len(fill)} values for an image with {channels} channel(s)",
+                f"give one value, or {channels} (one per channel)",
+            )
+        if image.dtype == np.uint8 and any(v > 255 or v != int(v) for v in values):
+            raise InvalidInputError(
+                self.name,
+                "fill",
+                f"is {self.fill!r}, not whole numbers in [0, 255] as a uint8 image needs",
+                "give fill in the image's units: 0..255 for uint8 (e.g. fill=127)",
+            )
+        if image.dtype == np.float32 and any(v > 1.0 for v in values):
+            raise InvalidInputError(
+                self.name,
+                "fill",
+                f"is {self.fill!r}, outside [0, 1] for a float32 image",
+                "give fill in the image's units: 0..1 for float32 (e.g. fill=0.5)",
+            )
+
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        assert rng is not None
+        r = self._r
+        h, w = sample["image"].shape[:2]
+        log_lo, log_hi = math.log(r.ratio[0]), math.log(r.ratio[1])
+        params: dict[str, Any] = {"top": 0, "left": 0, "height": 0, "width": 0}
+        # torchvision's ten attempts; all uniforms come from one vector draw (plain floats are cheap).
+        u = rng.random(22).tolist()
+        scale_lo, scale_span = r.scale[0], r.scale[1] - r.scale[0]
+        for i in range(10):
+            area = h * w * (scale_lo + scale_span * u[i])
+            aspect = math.exp(log_lo + (log_hi - log_lo) * u[10 + i])
+            eh = round(math.sqrt(area * aspect))
+            ew = round(math.sqrt(area / aspect))
+            if eh < h and ew < w:
+                top = int(u[20] * (h - eh + 1))  # uniform over the h - eh + 1 positions
+                left = int(u[21] * (w - ew + 1))
+                params = {"top": top, "left": left, "height": eh, "width": ew}
+                break
+        if isinstance(r.fill, str):
+            params["noise_seed"] = int(rng.integers(0, 2**63))
+        return params
+
+    def apply_image(
+        self,
+        image: np.ndarray,
+        top: int,
+        left: int,
+        height: int,
+        width: int,
+        noise_seed: int = 0,
+        **params: Any,
+    ) -> np.ndarray:
+        return F.erase(image, top, left, height, width, self._r.fill, noise_seed)
