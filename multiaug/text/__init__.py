@@ -1,5 +1,37 @@
-"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, back-translation."""
+"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, back-translation.
+
+Everything here works offline: the WordNet 3.0 synonyms ship with multiaug as a
+compact table (no NLTK, no download), and back-translation runs a local model
+(Hugging Face MarianMT or CTranslate2) or any callable you pass.
+"""
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from . import _validate as _validate
+from .backtranslate import BackTranslate
+from .base import TextTransform, WordEdit
+from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+from .stopwords import ENGLISH_STOPWORDS
+from .tokens import detokenize, is_word, match_case, tokenize
+from .translate import CTranslate2Translator, MarianTranslator, Translator
+from .wordnet import synonyms, wordnet
+
+__all__ = [
+    "ENGLISH_STOPWORDS",
+    "BackTranslate",
+    "CTranslate2Translator",
+    "MarianTranslator",
+    "RandomDelete",
+    "RandomInsert",
+    "RandomSwap",
+    "SynonymReplace",
+    "TextTransform",
+    "Translator",
+    "WordEdit",
+    "detokenize",
+    "is_word",
+    "match_case",
+    "synonyms",
+    "tokenize",
+    "wordnet",
+]

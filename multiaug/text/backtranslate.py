@@ -1,0 +1,257 @@
+"""Back-translation: source -> pivot -> source through a pluggable translator."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core.errors import InvalidInputError
+from ..core.params import Number, Spec
+from .base import TextTransform
+from .translate import accepts_seeds, build_translator
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["BackTranslate"]
+
+
+class LanguageCode(Spec):
+    doc = "a language code such as 'en' or 'de'"
+
+    def resolve(self, owner: str, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or not value.replace("_", "").isalnum():
+            raise self.fail(owner, name, value, f"pass {name}='de' (the code the model folders are named by)")
+        return value
+
+
+class TranslatorParam(Spec):
+    """A translator object, a callable, a local model folder, or a ``{"backend": ...}`` mapping."""
+
+    doc = "a translator, a callable, a model folder or a {'backend': ...} mapping"
+
+    def resolve(self, owner: str, name: str, value: Any) -> SimpleNamespace:
+        if value is None:
+            raise InvalidInputError(
+                owner,
+                name,
+                "is required",
+                "pass translator=ma.text.MarianTranslator('/models') (local MarianMT folders), "
+                "a model folder path, or any f(texts, src, tgt) -> list[str]",
+            )
+        obj = build_translator(owner, value)
+        fn = obj.translate if callable(getattr(obj, "translate", None)) else obj
+        if hasattr(obj, "to_config"):
+            label = repr(obj)
+        else:
+            label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
+        return SimpleNamespace(obj=obj, fn=fn, seeds=accepts_seeds(fn), label=label)
+
+
+class BackTranslate(TextTransform):
+    """Paraphrase by translating to a pivot language and back (``en -> de -> en``).
+
+    Parameters
+    ----------
+    pivot : str
+        Pivot language code.
+    translator : translator, callable, folder or mapping
+        Anything with ``translate(texts: list[str], src: str, tgt: str) -> list[str]``
+        or such a callable; a local folder path (a :class:`MarianTranslator` over
+        ``opus-mt-{src}-{tgt}`` subfolders); or the ``to_config()`` mapping of
+        multiaug's translators (``{"backend": "marian", "models": ...}``).
+        Translators that accept ``seeds=`` get one seed per text and direction,
+        drawn from this transform's generator: keyed calls are reproducible.
+    source : str
+        Language of the input texts.
+    p : float
+        Probability of applying the transform.
+    seed : int or None
+        Seed when called directly.
+    cache_size : int
+        Keyword only. Translations kept per transform (least recently used
+        dropped): a keyed call repeated, or replayed, does not translate
+        again. ``0`` disables it.
+
+    Notes
+    -----
+    The drawn parameters are the two sampling seeds (``{"seeds": [s1, s2]}``);
+    replay translates again with them. Empty and whitespace-only texts are
+    returned unchanged without calling the translator, and the input's leading
+    and trailing whitespace is kept. A translator that returns the wrong number
+    of texts, or anything but strings, raises :class:`~multiaug.InvalidInputError`.
+    ``to_config`` works for multiaug's translators and folder paths; an
+    arbitrary callable cannot be written to a config (``ConfigError``).
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> def shout(texts, src, tgt):
+    ...     return [t.upper() if tgt == "de" else t.capitalize() + "!" for t in texts]
+    >>> ma.text.BackTranslate(pivot="de", translator=shout, seed=0)(text="hello there")["text"]
+    'Hello there!'
+    """
+
+    _parameters: ClassVar[dict[str, Spec]] = {
+        "pivot": LanguageCode(),
+        "translator": TranslatorParam(),
+        "source": LanguageCode(),
+        "cache_size": Number(0, math.inf, integer=True),
+    }
+
+    def __init__(
+        self,
+        pivot: str = "de",
+        translator: Any = None,
+        source: str = "en",
+        p: float = 1.0,
+        seed: int | None = None,
+        *,
+        cache_size: int = 1024,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.pivot = pivot
+        self.translator = translator
+        self.source = source
+        self.cache_size = cache_size
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        if r.pivot == r.source:
+            raise InvalidInputError(
+                self.name, "pivot", f"equals source ({r.source!r})", "pick another language, e.g. pivot='de'"
+            )
+        r.cache = OrderedDict()
+        r.cache_lock = threading.Lock()
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        params = super().get_params(deep=False)
+        t = params["translator"]
+        if isinstance(t, os.PathLike):
+            params["translator"] = os.fspath(t)
+        elif hasattr(t, "to_config") and not isinstance(t, Mapping):
+            params["translator"] = t.to_config()
+        return params
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        if not sample["text"].strip():
+            return {"seeds": []}
+        return {"seeds": [int(s) for s in rng.integers(0, 2**32, size=2)]}
+
+    def apply_text(self, text: str, seeds: list[int] | None = None, **_: Any) -> str:
+        return self._back_translate([text], [seeds or [0, 0]])[0]
+
+    def augment_texts(self, texts: Sequence[str], keys: Sequence[int | str], epoch: int = 0) -> list[str]:
+        """Back-translate many texts in two batched translator calls.
+
+        Returns exactly ``[self(text=t, key=k, epoch=epoch)["text"] for t, k in zip(texts, keys)]``
+        (same ``p`` decisions, same seeds, same cache), but the translator sees
+        all texts of a direction at once, in batches of its own ``batch_size``.
+
+        Examples
+        --------
+        >>> import multiaug as ma
+        >>> calls = []
+        >>> def upper(texts, src, tgt):
+        ...     calls.append(len(texts))
+        ...     return [t.upper() for t in texts]
+        >>> bt = ma.text.BackTranslate(translator=upper, seed=0)
+        >>> bt.augment_texts(["one", "two", ""], keys=[0, 1, 2]), calls
+        (['ONE', 'TWO', ''], [2, 2])
+        """
+        from ..core import random as _random
+        from ._validate import check_text
+
+        if isinstance(texts, str) or len(texts) != len(keys):
+            raise InvalidInputError(
+                self.name,
+                "texts",
+                "must be a list of str with one key per text",
+                "pass augment_texts(texts, keys=range(len(texts)))",
+            )
+        r = self._r
+        for text in texts:
+            check_text(self.name, text)
+        todo: list[int] = []
+        seeds: list[list[int]] = []
+        for i, (text, key) in enumerate(zip(texts, keys, strict=True)):
+            stream = _random.root_key(r.seed64, key, epoch, 0, self.name)
+            if r.p <= 0.0 or (r.p < 1.0 and _random.uniform(stream) >= r.p):
+                continue
+            todo.append(i)
+            seeds.append(self.make_params(_random.generator(stream), {"text": text})["seeds"])
+        out = list(texts)
+        for i, result in zip(todo, self._back_translate([texts[i] for i in todo], seeds), strict=True):
+            out[i] = result
+        return out
+
+    def _back_translate(self, texts: Sequence[str], seeds: Sequence[Sequence[int]]) -> list[str]:
+        """Round trip of each text with its two seeds; blank texts are returned as they are."""
+        r = self._r
+        live = [i for i, t in enumerate(texts) if t.strip()]
+        middle = self._translate(
+            [texts[i].strip() for i in live], r.source, r.pivot, [seeds[i][0] for i in live]
+        )
+        back_in = [j for j, m in enumerate(middle) if m.strip()]
+        back = self._translate(
+            [middle[j] for j in back_in], r.pivot, r.source, [seeds[live[j]][1] for j in back_in]
+        )
+        for j, b in zip(back_in, back, strict=True):
+            middle[j] = b
+        out = list(texts)
+        for j, i in enumerate(live):
+            text = texts[i]
+            lead = text[: len(text) - len(text.lstrip())]
+            trail = text[len(text.rstrip()) :]
+            out[i] = lead + middle[j].strip() + trail
+        return out
+
+    def _translate(self, texts: list[str], src: str, tgt: str, seeds: list[int]) -> list[str]:
+        """Translate through the cache: one translator call for all the texts not cached."""
+        r = self._r
+        out: list[str | None] = [None] * len(texts)
+        if r.cache_size:
+            with r.cache_lock:
+                for i, (text, seed) in enumerate(zip(texts, seeds, strict=True)):
+                    hit = r.cache.get((src, tgt, seed, text))
+                    if hit is not None:
+                        r.cache.move_to_end((src, tgt, seed, text))
+                        out[i] = hit
+        missing = [i for i, o in enumerate(out) if o is None]
+        if missing:
+            batch = [texts[i] for i in missing]
+            batch_seeds = [int(seeds[i]) for i in missing]
+            t = r.translator
+            got = t.fn(batch, src, tgt, seeds=batch_seeds) if t.seeds else t.fn(batch, src, tgt)
+            self._check_output(got, len(batch), src, tgt)
+            for i, result in zip(missing, got, strict=True):
+                out[i] = result
+            if r.cache_size:
+                with r.cache_lock:
+                    for i in missing:
+                        r.cache[(src, tgt, int(seeds[i]), texts[i])] = out[i]
+                    while len(r.cache) > r.cache_size:
+                        r.cache.popitem(last=False)
+        return [o for o in out if o is not None]
+
+    def _check_output(self, out: Any, n: int, src: str, tgt: str) -> None:
+        if isinstance(out, (list, tuple)) and len(out) == n and all(isinstance(o, str) for o in out):
+            return
+        if not isinstance(out, (list, tuple)):
+            got = f"a {type(out).__name__}"
+        elif len(out) != n:
+            got = f"{len(out)} texts"
+        else:
+            bad = next(o for o in out if not isinstance(o, str))
+            got = f"a {type(bad).__name__} instead of a str"
+        raise InvalidInputError(
+            self.name,
+            "translator",
+            f"{self._r.translator.label} returned {got} for {n} input text(s) ({src} -> {tgt})",
+            "make translate(texts, src, tgt) return a list with one str per input text, in order",
+        )

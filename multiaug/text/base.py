@@ -1,0 +1,209 @@
+"""Base classes of the text transforms: the ``text`` field and the shared word-edit machinery."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Container, Mapping, Sequence
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core.errors import InvalidInputError
+from ..core.params import Number, Range
+from ..core.transform import Sample, Transform
+from . import _validate  # noqa: F401  (registers the `text` field check)
+from .params import Protected, Stopwords, plain
+from .tokens import _pieces
+from .wordnet import wordnet
+
+if TYPE_CHECKING:
+    import re
+
+    import numpy as np
+
+__all__ = ["TextTransform", "WordEdit"]
+
+
+class TextTransform(Transform):
+    """A transform of the ``text`` field (a ``str``); other fields pass through.
+
+    Subclasses implement ``make_params`` and ``apply_text(text, **params)``.
+    Empty and whitespace-only texts are returned unchanged.
+    """
+
+    _abstract = True
+    modality = "text"
+    fields: ClassVar[tuple[str, ...]] = ("text",)
+    required: ClassVar[tuple[str, ...]] = ("text",)
+
+    def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
+        super().__init__(p=p, seed=seed)
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        out = dict(sample)
+        out["text"] = self.apply_text(sample["text"], **params)
+        return out
+
+    def apply_text(self, text: str, **params: Any) -> str:
+        raise NotImplementedError
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters; patterns and sets in their plain config form."""
+        return {k: plain(v) for k, v in super().get_params(deep=deep).items()}
+
+
+class _Common:
+    """Words whose sentence-initial capital is positional: stopwords and WordNet words."""
+
+    __slots__ = ("stopwords",)
+
+    def __init__(self, stopwords: frozenset[str]) -> None:
+        self.stopwords = stopwords
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and (word in self.stopwords or word in wordnet())
+
+
+class WordEdit(TextTransform):
+    """Common parameters and helpers of the EDA word edits.
+
+    The number of words edited in one call is ``alpha * n`` for a text of ``n``
+    words (``alpha`` drawn from its range; the fraction rounded up with that
+    probability, so the expected count is exactly ``alpha * n``), then clipped
+    to ``[min_words, max_words]`` and to the words that may be edited. Stopwords
+    and protected words are never edited, moved or deleted.
+
+    Parameters
+    ----------
+    alpha : float or (float, float)
+        Fraction of the words to edit (EDA's alpha; 0.1 in the paper).
+    min_words, max_words : int, int or None
+        Bounds on the number of edits (``max_words=None``: no upper bound).
+    protected : None, str, re.Pattern or list of them
+        Words or phrases (literal, whole words, any case) and compiled regular
+        expressions whose matches are never touched: numbers, names, entities.
+    p : float
+        Probability of applying the transform.
+    seed : int or None
+        Seed when called directly.
+    stopwords : "english", None or list of str
+        Keyword only. Words never touched (case-insensitive); ``None`` lets
+        every word be edited.
+    """
+
+    _abstract = True
+    _parameters: ClassVar[dict[str, Any]] = {
+        "alpha": Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
+        "min_words": Number(0, math.inf, integer=True),
+        "max_words": Number(0, math.inf, integer=True, optional=True),
+        "protected": Protected(),
+        "stopwords": Stopwords(),
+    }
+
+    def __init__(
+        self,
+        alpha: float | tuple[float, float] = 0.1,
+        min_words: int = 1,
+        max_words: int | None = None,
+        protected: Any = None,
+        p: float = 1.0,
+        seed: int | None = None,
+        *,
+        stopwords: str | list[str] | None = "english",
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.alpha = alpha
+        self.min_words = min_words
+        self.max_words = max_words
+        self.protected = protected
+        self.stopwords = stopwords
+
+    def _finalize(self, r: SimpleNamespace) -> None:
+        if r.max_words is not None and r.max_words < r.min_words:
+            raise InvalidInputError(
+                self.name,
+                "max_words",
+                f"is {r.max_words}, below min_words={r.min_words}",
+                "pass max_words >= min_words, or max_words=None for no upper bound",
+            )
+        r.common = _Common(r.stopwords)
+
+    # ------------------------------------------------------------------ helpers for make_params
+    def _count(self, rng: np.random.Generator, n_words: int, available: int) -> int:
+        """How many edits this call makes (at most ``available``)."""
+        r = self._r
+        lo, hi = r.alpha
+        if lo == hi:
+            alpha, u = lo, float(rng.random())
+        else:
+            a, u = rng.random(2).tolist()
+            alpha = lo + a * (hi - lo)
+        exact = alpha * n_words
+        n = int(exact)
+        if u < exact - n:
+            n += 1
+        n = max(n, r.min_words)
+        if r.max_words is not None:
+            n = min(n, r.max_words)
+        return min(n, available)
+
+    def _editable(
+        self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None = None
+    ) -> list[int]:
+        """Positions (in ``words``) of the words that are neither stopwords nor protected.
+
+        With ``vocab``, only words whose lower-case form is in it.
+        """
+        r = self._r
+        stop = r.stopwords
+        spans = _protected_spans(r.protected, text) if r.protected else None
+        if not spans:
+            if vocab is None:
+                return [k for k, t in enumerate(words) if tokens[t].lower() not in stop]
+            return [k for k, t in enumerate(words) if (w := tokens[t].lower()) not in stop and w in vocab]
+        out = []
+        start = 0
+        t_prev = 0
+        for k, t in enumerate(words):
+            start += sum(len(x) for x in tokens[t_prev:t])
+            t_prev = t
+            word = tokens[t]
+            if word.lower() in stop or (vocab is not None and word.lower() not in vocab):
+                continue
+            if spans and _overlaps(spans, start, start + len(word)):
+                continue
+            out.append(k)
+        return out
+
+    def _insert_gaps(self, text: str, tokens: Sequence[str], words: Sequence[int]) -> list[int]:
+        """Words after which a phrase may be inserted (not inside a protected match)."""
+        spans = _protected_spans(self._r.protected, text)
+        if not spans:
+            return list(range(len(words)))
+        starts = [0]
+        for tok in tokens:
+            starts.append(starts[-1] + len(tok))
+        # Inserting at the end of word k splits a match that strictly contains that point.
+        return [k for k, t in enumerate(words) if not any(s0 < starts[t + 1] < s1 for s0, s1 in spans)]
+
+    @staticmethod
+    def _split(text: str) -> tuple[tuple[str, ...], range]:
+        """The cached pieces of ``text`` and the indices of its words (read-only)."""
+        pieces = _pieces(text)
+        return pieces, range(1, len(pieces), 2)
+
+
+def pick_distinct(u: list[float], m: int) -> list[int]:
+    """``len(u)`` distinct indices of ``range(m)`` from uniform floats (a partial Fisher-Yates shuffle)."""
+    idx = list(range(m))
+    for i, x in enumerate(u):
+        j = min(i + int(x * (m - i)), m - 1)
+        idx[i], idx[j] = idx[j], idx[i]
+    return idx[: len(u)]
+
+
+def _protected_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
+    return [m.span() for pat in patterns for m in pat.finditer(text) if m.end() > m.start()]
+
+
+def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
+    return any(s0 < end and s1 > start for s0, s1 in spans)

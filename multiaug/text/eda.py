@@ -1,0 +1,209 @@
+"""The four EDA word edits (Wei & Zou, 2019): synonym replacement, insertion, swap, deletion.
+
+Each draws its edits in ``make_params`` (word positions and the exact strings
+inserted, as JSON-able lists) and applies them with the pure kernels of
+:mod:`multiaug.text.functional`. Synonyms come from the WordNet 3.0 table shipped
+with multiaug (:mod:`multiaug.text.wordnet`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from .base import WordEdit, pick_distinct
+from .functional import delete_words, insert_words, replace_words, swap_words
+from .params import _fold
+from .tokens import match_case
+from .wordnet import Sense, wordnet
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["RandomDelete", "RandomInsert", "RandomSwap", "SynonymReplace"]
+
+# A cheap part-of-speech hint from the previous word (there is no tagger): after a
+# determiner comes a noun or an adjective, after a modal or "to" a verb.
+_DETERMINERS = frozenset(
+    "a an the this that these those my your his her its our their each every some any no another".split()
+)
+_VERBAL = frozenset("to can could will would shall should may might must cannot i we they you".split())
+_NOMINAL_POS = frozenset({"n", "a"})
+_VERBAL_POS = frozenset({"v", "r"})
+
+
+def _senses(word: str, prev: str | None) -> tuple[Sense, ...]:
+    """The senses of ``word``, narrowed by the POS hint from ``prev`` when that leaves any."""
+    senses = wordnet().senses(word.lower())
+    if prev is None or len(senses) < 2:
+        return senses
+    prev = _fold(prev)
+    allowed = _NOMINAL_POS if prev in _DETERMINERS else _VERBAL_POS if prev in _VERBAL else None
+    if allowed is None:
+        return senses
+    narrowed = tuple(s for s in senses if s[0] in allowed)
+    return narrowed or senses
+
+
+def _draw_synonym(senses: Sequence[Sense], u_sense: float, u_lemma: float) -> str:
+    """A sense drawn by its tag count (plus one), then one of its lemmas uniformly."""
+    cands = senses[0][2]
+    if len(senses) > 1:
+        x = u_sense * sum(count + 1 for _, count, _ in senses)
+        for _, count, cands in senses:  # noqa: B007  (the loop leaves `cands` at the drawn sense)
+            x -= count + 1
+            if x < 0:
+                break
+    return cands[min(int(u_lemma * len(cands)), len(cands) - 1)]
+
+
+class SynonymReplace(WordEdit):
+    """Replace words by WordNet synonyms (EDA's synonym replacement).
+
+    Picks ``alpha * n`` distinct words that have synonyms and are neither
+    stopwords nor protected; each gets a synonym from one of its frequent
+    senses (drawn by frequency), with the case pattern of the word it replaces
+    (``Big`` -> ``Large``). Multi-word synonyms go in as phrases.
+
+    Parameters
+    ----------
+    alpha, min_words, max_words, protected, p, seed, stopwords
+        See :class:`~multiaug.text.base.WordEdit`.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> aug = ma.text.SynonymReplace(alpha=0.5, seed=0)
+    >>> out = aug(text="The big dog ran home.", key=5, trace=True)
+    >>> out["text"]
+    'The large domestic dog ran home.'
+    >>> out["trace"][0]["params"]
+    {'edits': [[1, 'large'], [2, 'domestic dog']]}
+    """
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        tokens, words = self._split(sample["text"])
+        elig = self._editable(sample["text"], tokens, words, wordnet().vocabulary)
+        n = self._count(rng, len(words), len(elig)) if elig else 0
+        if n == 0:
+            return {"edits": []}
+        u = rng.random(3 * n).tolist()
+        edits: list[list[Any]] = []
+        for i, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
+            k = elig[pick]
+            word = tokens[words[k]]
+            prev = tokens[words[k - 1]] if k > 0 else None
+            new = _draw_synonym(_senses(word, prev), u[n + i], u[2 * n + i])
+            edits.append([k, match_case(word, new)])
+        return {"edits": edits}
+
+    def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
+        return replace_words(text, edits)
+
+
+class RandomInsert(WordEdit):
+    """Insert synonyms of words already in the text at random places (EDA's random insertion).
+
+    Each of the ``alpha * n`` insertions takes a word of the text that has
+    synonyms (not a stopword, not protected), draws one of its synonyms and
+    inserts it after a random word; never inside a protected phrase.
+
+    Parameters
+    ----------
+    alpha, min_words, max_words, protected, p, seed, stopwords
+        See :class:`~multiaug.text.base.WordEdit`.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> ma.text.RandomInsert(seed=0)(text="The old cat sleeps.", key=6)["text"]
+    'The old cat slumbers sleeps.'
+    """
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        text = sample["text"]
+        tokens, words = self._split(text)
+        sources = self._editable(text, tokens, words, wordnet().vocabulary)
+        gaps = self._insert_gaps(text, tokens, words) if sources else []
+        n = self._count(rng, len(words), 1 << 30) if gaps else 0
+        u = rng.random(4 * n).tolist()
+        inserts: list[list[Any]] = []
+        for i in range(n):
+            k = sources[int(u[4 * i] * len(sources))]
+            word = tokens[words[k]]
+            prev = tokens[words[k - 1]] if k > 0 else None
+            phrase = _draw_synonym(_senses(word, prev), u[4 * i + 1], u[4 * i + 2])
+            inserts.append([gaps[int(u[4 * i + 3] * len(gaps))], phrase])
+        return {"inserts": inserts}
+
+    def apply_text(self, text: str, inserts: Sequence[Sequence[Any]] = (), **_: Any) -> str:
+        return insert_words(text, inserts)
+
+
+class RandomSwap(WordEdit):
+    """Swap pairs of words (EDA's random swap); spacing and punctuation stay in place.
+
+    Makes ``alpha * n`` swaps of two distinct words, both neither stopwords nor
+    protected. A capital that a word had for opening a sentence stays with the
+    position (``The cat sat`` -> ``Sat cat the``).
+
+    Parameters
+    ----------
+    alpha, min_words, max_words, protected, p, seed, stopwords
+        See :class:`~multiaug.text.base.WordEdit`.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> ma.text.RandomSwap(seed=0)(text="Quick brown foxes jump.", key=5)["text"]
+    'Brown quick foxes jump.'
+    """
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        tokens, words = self._split(sample["text"])
+        elig = self._editable(sample["text"], tokens, words)
+        n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
+        u = rng.random(2 * n).tolist()
+        swaps = []
+        for i in range(n):
+            a, b = pick_distinct(u[2 * i : 2 * i + 2], len(elig))
+            swaps.append([elig[a], elig[b]])
+        return {"swaps": swaps}
+
+    def apply_text(self, text: str, swaps: Sequence[Sequence[int]] = (), **_: Any) -> str:
+        return swap_words(text, swaps, self._r.common)
+
+
+class RandomDelete(WordEdit):
+    """Delete words (EDA's random deletion), never the last word of the text.
+
+    Deletes ``alpha * n`` distinct words that are neither stopwords nor
+    protected, each with the whitespace before it; a word that comes to open a
+    sentence gets a capital. At least one word always remains.
+
+    Parameters
+    ----------
+    alpha, min_words, max_words, protected, p, seed, stopwords
+        See :class:`~multiaug.text.base.WordEdit`.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> ma.text.RandomDelete(alpha=0.3, seed=0)(text="The old grey cat sat down.", key=5)["text"]
+    'The cat sat down.'
+    """
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        tokens, words = self._split(sample["text"])
+        elig = self._editable(sample["text"], tokens, words)
+        n = self._count(rng, len(words), min(len(elig), len(words) - 1)) if elig else 0
+        if n <= 0:
+            return {"deletes": []}
+        return {"deletes": sorted(elig[i] for i in pick_distinct(rng.random(n).tolist(), len(elig)))}
+
+    def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
+        return delete_words(text, deletes, self._r.common)

@@ -1,0 +1,154 @@
+"""A loss-free word tokenizer and the case rules the word edits follow.
+
+The text is cut into consecutive tokens of three kinds: *words* (letters,
+digits and combining marks, joined across inner apostrophes and hyphens, so
+``don't``, ``built-in`` and ``rock'n'roll`` are one word; decimal numbers such
+as ``3.14`` or ``1,000`` are one word), *whitespace* runs, and single *other*
+characters (punctuation, symbols). Every character belongs to exactly one
+token, so ``detokenize(tokenize(s)) == s`` for every string, and an edit that
+changes one word leaves every other character of the text as it was.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Container, Iterable, Sequence
+
+__all__ = ["detokenize", "is_word", "match_case", "tokenize"]
+
+# \w covers letters and digits of every script; combining marks are added so that a
+# decomposed "é" (e + U+0301) stays inside its word.
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_ALNUM = rf"[\w{_MARKS}]"
+_WORD = rf"\d++(?:[.,:]\d++)++(?!{_ALNUM})|{_ALNUM}++(?:['\u2019\-]{_ALNUM}++)*+"
+_WORD_RE = re.compile(rf"(?:{_WORD})\Z")
+_TOKENS = re.compile(rf"{_WORD}|\s+|.", re.DOTALL).findall
+#: What ends a sentence (the next word takes a capital).
+_SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
+
+
+def tokenize(text: str) -> list[str]:
+    """Cut ``text`` into word, whitespace and other-character tokens (nothing is lost).
+
+    Parameters
+    ----------
+    text : str
+        Any string.
+
+    Returns
+    -------
+    list of str
+        Tokens whose concatenation is ``text``.
+
+    Examples
+    --------
+    >>> from multiaug.text import tokenize, detokenize
+    >>> tokenize("Don't panic: it's built-in (3.14)!")
+    ["Don't", ' ', 'panic', ':', ' ', "it's", ' ', 'built-in', ' ', '(', '3.14', ')', '!']
+    >>> detokenize(tokenize("  tabs\\tand\\nnewlines ")) == "  tabs\\tand\\nnewlines "
+    True
+    """
+    return _TOKENS(text)
+
+
+def detokenize(tokens: Iterable[str]) -> str:
+    """Join tokens back into text: the exact inverse of :func:`tokenize`.
+
+    Examples
+    --------
+    >>> from multiaug.text import detokenize
+    >>> detokenize(["Hello", ",", " ", "world"])
+    'Hello, world'
+    """
+    return "".join(tokens)
+
+
+def is_word(token: str) -> bool:
+    """Whether ``token`` (one token of :func:`tokenize`) is a word.
+
+    Examples
+    --------
+    >>> from multiaug.text import is_word
+    >>> [is_word(t) for t in ("built-in", " ", ",", "3.14")]
+    [True, False, False, True]
+    """
+    return _WORD_RE.match(token) is not None
+
+
+_WORD_SPLIT = re.compile(f"({_WORD})").split
+
+
+@functools.lru_cache(maxsize=256)
+def _pieces(text: str) -> tuple[str, ...]:
+    return tuple(_WORD_SPLIT(text))
+
+
+def split_words(text: str) -> tuple[list[str], list[int]]:
+    """The pieces of ``text`` (words and the text between them) and the index of each word.
+
+    Pieces alternate: text before the first word, first word, text between the
+    first and second words, ... and the text after the last word (possibly
+    empty), so words sit at the odd indices and ``"".join(pieces) == text``.
+    The last few texts are cached: drawing the parameters and applying them
+    split a text once. :func:`tokenize` cuts the in-between text finer.
+
+    Examples
+    --------
+    >>> from multiaug.text.tokens import split_words
+    >>> split_words("Hi, you!")
+    (['', 'Hi', ', ', 'you', '!'], [1, 3])
+    """
+    pieces = _pieces(text)
+    return list(pieces), list(range(1, len(pieces), 2))
+
+
+def opens_sentence(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
+    """Whether word ``k`` opens a sentence: the first word, or after ``.``, ``!``, ``?`` or a blank line."""
+    if k == 0:
+        return True
+    return any(_ends_sentence(t) for t in tokens[words[k - 1] + 1 : words[k]])
+
+
+def _ends_sentence(gap: str) -> bool:
+    return _SENTENCE_END.search(gap) is not None
+
+
+def _is_title(word: str) -> bool:
+    return word[:1].isupper() and not any(c.isupper() for c in word[1:])
+
+
+def match_case(template: str, word: str) -> str:
+    """Give ``word`` the case pattern of ``template`` (the word it replaces).
+
+    An all-capitals template (two letters or more) gives capitals, a capitalised
+    one a capital first letter; otherwise ``word`` keeps its own case, so proper
+    names among WordNet's lemmas (``Associate in Nursing``) stay as written.
+
+    Examples
+    --------
+    >>> from multiaug.text import match_case
+    >>> match_case("BIG", "large"), match_case("Big", "large"), match_case("big", "large")
+    ('LARGE', 'Large', 'large')
+    """
+    if not template[:1].isupper():  # lower case (the usual case), or "iPhone"
+        return word
+    if template.isupper() and sum(c.isalpha() for c in template) >= 2:
+        return word.upper()
+    return word[:1].upper() + word[1:]
+
+
+def move_case(
+    word: str, was_initial: bool, now_initial: bool, common: Container[str], capital: bool = True
+) -> str:
+    """Case of a word moved between positions: sentence-initial capitals follow the position.
+
+    A word moving to the start of a sentence gets a capital when the word it
+    displaces had one (``capital``); a capitalised word leaving the start loses
+    it when it is a common word (in ``common``), so names keep theirs.
+    """
+    if now_initial and not was_initial and capital and word[:1].islower():
+        return word[:1].upper() + word[1:]
+    if was_initial and not now_initial and word != "I" and _is_title(word) and word.lower() in common:
+        return word[:1].lower() + word[1:]
+    return word
