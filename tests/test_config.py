@@ -46,7 +46,7 @@ def test_nested_oneof_round_trips_through_a_file(tmp_path: Path, suffix: str) ->
 
 def test_fingerprint_is_pinned_and_sensitive() -> None:
     pipe = nested()
-    assert pipe.fingerprint == "4390fd686dfe105d"  # golden: canonical config hash never drifts
+    assert pipe.fingerprint == "4fccf77876394081"  # golden: canonical config hash never drifts
     assert ma.fingerprint(pipe.to_config()) == pipe.fingerprint
     changed = nested()
     changed.transforms[1].set_params(width=31)
@@ -74,7 +74,14 @@ def test_config_is_plain_json() -> None:
     assert cfg["transform"] == "Compose"
     assert cfg["params"]["transforms"][1] == {
         "transform": "image.RandomCrop",
-        "params": {"height": 20, "width": 30, "p": 0.5, "seed": None},
+        "params": {
+            "height": 20,
+            "width": 30,
+            "p": 0.5,
+            "seed": None,
+            "min_visibility": 0.0,
+            "drop_outside_keypoints": False,
+        },
     }
 
 

@@ -2,15 +2,70 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ..core.transform import Sample, Transform
+from ..core.transform import PENDING, Sample, Transform
 from ._validate import as_boxes, as_points
+from .functional.geometric import clip_boxes
 
-__all__ = ["ImageTransform", "SpatialTransform"]
+__all__ = ["ImageTransform", "SpatialTransform", "current_shape"]
+
+
+def current_shape(sample: Mapping[str, Any]) -> tuple[int, ...]:
+    """The image shape the next transform sees, after any pending fused work.
+
+    Fused geometric ops leave the image untouched until their group is flushed
+    (see :class:`~multiaug.image.geometric.PendingWarp`); a geometric op that
+    joins the group must draw its parameters for the size the image *will*
+    have, e.g. after a pending ``RandomResizedCrop``. Read shapes in
+    ``make_params`` and ``check`` through this helper, never from
+    ``sample["image"].shape``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.image import current_shape
+    >>> current_shape({"image": np.zeros((4, 6, 3), np.uint8)})
+    (4, 6, 3)
+    """
+    shape: tuple[int, ...] = sample["image"].shape
+    size = getattr(sample.get(PENDING), "image_size", None)
+    return shape if size is None else (*size, *shape[2:])
+
+
+def take_rows(values: Any, index: np.ndarray) -> Any:
+    """``values`` at the rows ``index`` (labels of kept boxes): arrays stay arrays, the rest lists."""
+    if isinstance(values, np.ndarray):
+        return values[index]
+    return [values[i] for i in index.tolist()]
+
+
+def put_boxes(out: Sample, sample: Mapping[str, Any], boxes: np.ndarray, index: np.ndarray | None) -> None:
+    """Store moved boxes in ``out``, with the ``bbox_labels`` of the kept rows (``index``; None: all)."""
+    out["bboxes"] = boxes
+    labels = sample.get("bbox_labels")
+    if index is not None and labels is not None and len(index) != len(labels):
+        out["bbox_labels"] = take_rows(labels, index)
+
+
+def finish_boxes(
+    out: Sample, sample: Mapping[str, Any], boxes: np.ndarray, size: Sequence[int], min_visibility: float
+) -> None:
+    """Clip moved (unclipped) boxes to an output of ``size`` (H, W), drop the lost ones, store them."""
+    clipped, keep = clip_boxes(boxes, size[0], size[1], min_visibility)
+    put_boxes(out, sample, clipped[keep], None if keep.all() else np.flatnonzero(keep))
+
+
+def finish_points(out: Sample, points: np.ndarray, size: Sequence[int], drop_outside: bool) -> None:
+    """Store moved keypoints, without those outside ``[0, W] x [0, H]`` when ``drop_outside``."""
+    if drop_outside:
+        h, w = size
+        inside = (points[:, 0] >= 0) & (points[:, 0] <= w) & (points[:, 1] >= 0) & (points[:, 1] <= h)
+        points = points[inside]
+    out["keypoints"] = points
 
 
 class ImageTransform(Transform):
@@ -43,9 +98,12 @@ class SpatialTransform(ImageTransform):
 
     Subclasses implement ``apply_image``, ``apply_mask`` (nearest neighbour:
     labels are never blended), ``apply_bboxes`` and ``apply_keypoints``; each
-    receives the drawn params plus ``shape`` (the input image's shape). Boxes
-    are clipped to the output image and dropped, with their ``bbox_labels``
-    entry, when nothing of them is left inside.
+    receives the drawn params plus ``shape`` (the input image's shape).
+    ``apply_bboxes`` returns the moved boxes unclipped: they are then clipped to
+    the output image and dropped, with their ``bbox_labels`` entry, when nothing
+    of them is left or when the part left is below the transform's
+    ``min_visibility`` (if it has one). Keypoints are kept outside the image
+    unless the transform's ``drop_outside_keypoints`` is set.
     """
 
     _abstract = True
@@ -55,21 +113,16 @@ class SpatialTransform(ImageTransform):
         image = sample["image"]
         shape = image.shape
         out["image"] = self.apply_image(image, shape=shape, **params)
+        size = out["image"].shape[:2]
         if "mask" in sample:
             out["mask"] = self.apply_mask(sample["mask"], shape=shape, **params)
+        r = self._r
         if "bboxes" in sample:
             boxes = self.apply_bboxes(as_boxes(sample["bboxes"]), shape=shape, **params)
-            h, w = out["image"].shape[:2]
-            boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, w)
-            boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, h)
-            keep = (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
-            out["bboxes"] = boxes[keep]
-            if "bbox_labels" in sample and not keep.all():
-                labels = sample["bbox_labels"]
-                kept = [labels[i] for i in np.flatnonzero(keep)]
-                out["bbox_labels"] = np.asarray(kept) if isinstance(labels, np.ndarray) else kept
+            finish_boxes(out, sample, boxes, size, getattr(r, "min_visibility", 0.0))
         if "keypoints" in sample:
-            out["keypoints"] = self.apply_keypoints(as_points(sample["keypoints"]), shape=shape, **params)
+            points = self.apply_keypoints(as_points(sample["keypoints"]), shape=shape, **params)
+            finish_points(out, points, size, getattr(r, "drop_outside_keypoints", False))
         return out
 
     def apply_mask(self, mask: np.ndarray, **params: Any) -> np.ndarray:

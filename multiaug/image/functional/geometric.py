@@ -3,42 +3,303 @@
 Coordinates are continuous pixel coordinates: pixel ``(i, j)`` covers
 ``[j, j + 1) x [i, i + 1)``, so its centre is ``(j + 0.5, i + 0.5)`` and an image of
 width ``W`` spans ``[0, W]``. A horizontal flip maps ``x -> W - x``.
+
+Every geometric op is a 3x3 matrix in these coordinates mapping input points to
+output points (``*_matrix`` builders). :func:`warp` resamples an image (or, with
+``nearest=True``, a label mask) through such a matrix; it converts to OpenCV's
+pixel-index convention (index = coordinate - 0.5) itself and takes cheap exact
+paths (copy, slicing, ``cv2.flip``, ``cv2.resize``) whenever the matrix allows, so a
+crop or a flip never goes through an interpolating warp.
 """
 
 from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
 
 __all__ = [
+    "BORDERS",
+    "affine_matrix",
+    "axis_window",
+    "clip_boxes",
     "crop",
+    "elastic_fields",
+    "elastic_points",
+    "fill_outside",
+    "flip",
+    "frame",
+    "frame_is_exact",
     "hflip",
     "hflip_bboxes",
     "hflip_keypoints",
+    "hflip_matrix",
+    "invert",
+    "perspective_matrix",
+    "remap",
+    "resized_crop_matrix",
+    "rotate_matrix",
+    "samples_outside",
     "shift_bboxes",
     "shift_keypoints",
+    "transform_points",
+    "translate_matrix",
     "vflip",
     "vflip_bboxes",
     "vflip_keypoints",
+    "vflip_matrix",
+    "warp",
+    "warp_boxes",
+    "warp_points",
 ]
 
+#: Border modes by name. "reflect" mirrors without repeating the edge pixel (NumPy's
+#: "reflect", OpenCV's BORDER_REFLECT_101, the default of torchvision and albumentations).
+_BORDER_CODES = {
+    "constant": cv2.BORDER_CONSTANT,
+    "reflect": cv2.BORDER_REFLECT_101,
+    "replicate": cv2.BORDER_REPLICATE,
+    "wrap": cv2.BORDER_WRAP,
+}
+BORDERS: tuple[str, ...] = tuple(_BORDER_CODES)
 
-def _flip(img: np.ndarray, code: int) -> np.ndarray:
-    if img.ndim == 3 and img.shape[2] > 4:
-        axis = 1 if code == 1 else 0
-        return np.ascontiguousarray(np.flip(img, axis))
-    src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-    return cv2.flip(src, code).reshape(img.shape)
+#: Largest side OpenCV's remapping functions accept (their maps are 16-bit).
+MAX_WARP_SIDE = 32766
+
+# dtypes OpenCV handles without a silent conversion (the bindings turn int64 into int32).
+_NATIVE = frozenset(
+    np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
+)
+_NATIVE_CHARS = "".join(sorted(t.char for t in _NATIVE))
+_CORNER_ORDER = [0, 1, 2, 1, 2, 3, 0, 3]  # x0 y0 x1 y0 x1 y1 x0 y1: a box's corners, clockwise
+_EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
+
+
+# ---------------------------------------------------------------------- matrices
+def hflip_matrix(width: int) -> np.ndarray:
+    """``x -> W - x``."""
+    return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+
+
+def vflip_matrix(height: int) -> np.ndarray:
+    """``y -> H - y``."""
+    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+
+
+def translate_matrix(dx: float, dy: float) -> np.ndarray:
+    """``(x, y) -> (x + dx, y + dy)``; a crop at ``(top, left)`` is ``translate(-left, -top)``."""
+    return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
+
+
+def affine_matrix(
+    height: int,
+    width: int,
+    scale: tuple[float, float] = (1.0, 1.0),
+    translate: tuple[float, float] = (0.0, 0.0),
+    rotate: float = 0.0,
+    shear: tuple[float, float] = (0.0, 0.0),
+) -> np.ndarray:
+    """Scale, shear and rotate about the image centre, then translate (``translate`` in pixels).
+
+    ``rotate`` is in degrees, positive turning the image counter-clockwise on screen
+    (as ``cv2.getRotationMatrix2D``); ``shear`` is ``(x, y)`` in degrees. The
+    neutral values give exactly the identity matrix.
+    """
+    a = math.radians(rotate)
+    c, s = math.cos(a), math.sin(a)
+    kx, ky = math.tan(math.radians(shear[0])), math.tan(math.radians(shear[1]))
+    sx, sy = scale
+    # L = R @ Shear @ Scale, written out: three tiny matmuls cost more than this arithmetic.
+    r00, r01, r10, r11 = c, s, -s, c
+    h00, h01, h10, h11 = r00 + r01 * ky, r00 * kx + r01, r10 + r11 * ky, r10 * kx + r11
+    l00, l01, l10, l11 = h00 * sx, h01 * sy, h10 * sx, h11 * sy
+    cx, cy = width / 2.0, height / 2.0
+    tx = cx + translate[0] - (l00 * cx + l01 * cy)
+    ty = cy + translate[1] - (l10 * cx + l11 * cy)
+    return np.array([[l00, l01, tx], [l10, l11, ty], [0.0, 0.0, 1.0]])
+
+
+def rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
+    """Rotation by ``angle`` degrees (counter-clockwise on screen) about the image centre."""
+    return affine_matrix(height, width, rotate=angle)
+
+
+def resized_crop_matrix(top: int, left: int, height: int, width: int, out_h: int, out_w: int) -> np.ndarray:
+    """Crop the ``height`` x ``width`` window at ``(top, left)`` and resize it to ``out_h`` x ``out_w``."""
+    sx, sy = out_w / width, out_h / height
+    return np.array([[sx, 0.0, -left * sx], [0.0, sy, -top * sy], [0.0, 0.0, 1.0]])
+
+
+def perspective_matrix(src: np.ndarray, height: int, width: int) -> np.ndarray:
+    """The homography taking the quadrilateral ``src`` (TL, TR, BR, BL; 4x2) onto the output frame.
+
+    Closed form (Heckbert's unit-square-to-quad map, inverted, then scaled to the
+    frame) in float64: ``cv2.getPerspectiveTransform`` takes float32 points and a
+    general 8x8 solve costs ten times more.
+    """
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = src.tolist()
+    dx1, dx2, dx3 = x1 - x2, x3 - x2, x0 - x1 + x2 - x3
+    dy1, dy2, dy3 = y1 - y2, y3 - y2, y0 - y1 + y2 - y3
+    den = dx1 * dy2 - dx2 * dy1
+    g = (dx3 * dy2 - dx2 * dy3) / den
+    h = (dx1 * dy3 - dx3 * dy1) / den
+    square_to_quad = np.array(
+        [
+            [x1 - x0 + g * x1, x3 - x0 + h * x3, x0],
+            [y1 - y0 + g * y1, y3 - y0 + h * y3, y0],
+            [g, h, 1.0],
+        ]
+    )
+    m = invert(square_to_quad)
+    m[0] *= width
+    m[1] *= height
+    return m / m[2, 2]
+
+
+def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Map ``N x 2`` points through a 3x3 matrix (with the projective division when needed)."""
+    out = points @ matrix[:2, :2].T + matrix[:2, 2]
+    g, h, k = matrix[2].tolist()
+    if g != 0.0 or h != 0.0 or k != 1.0:
+        out /= (points @ matrix[2, :2] + k)[:, None]
+    return out
+
+
+def invert(matrix: np.ndarray) -> np.ndarray:
+    """Inverse of a 3x3 matrix by its adjugate (``np.linalg.inv`` costs ~10x more on 3x3)."""
+    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    co0, co1, co2 = e * k - f * h, f * g - d * k, d * h - e * g
+    det = a * co0 + b * co1 + c * co2
+    if det == 0.0:
+        raise ValueError("singular geometric matrix")
+    r = 1.0 / det
+    return np.array(
+        [
+            [co0 * r, (c * h - b * k) * r, (b * f - c * e) * r],
+            [co1 * r, (a * k - c * g) * r, (c * d - a * f) * r],
+            [co2 * r, (b * g - a * h) * r, (a * e - b * d) * r],
+        ]
+    )
+
+
+def frame(height: float, width: float) -> np.ndarray:
+    """The corners (TL, TR, BR, BL) of an image frame, 4x2 continuous coordinates."""
+    return np.array([[0.0, 0.0], [width, 0.0], [width, height], [0.0, height]])
+
+
+def samples_outside(matrix: np.ndarray, in_size: tuple[int, int], out_size: tuple[int, int]) -> bool:
+    """Whether the output frame of ``matrix`` pulls back to points outside the input frame.
+
+    Such an op shows border pixels (fill, reflection...); one whose output lies
+    inside its input (crops, flips, zooms in) never does, so its border mode is moot.
+    """
+    (a, b, c), (d, e, f), (g, h, k) = invert(matrix).tolist()
+    hi, wi = in_size
+    ho, wo = out_size
+    for x, y in ((0.0, 0.0), (wo, 0.0), (wo, ho), (0.0, ho)):
+        z = g * x + h * y + k
+        sx, sy = (a * x + b * y + c) / z, (d * x + e * y + f) / z
+        if sx < -_EPS or sy < -_EPS or sx > wi + _EPS or sy > hi + _EPS:
+            return True
+    return False
+
+
+def frame_is_exact(matrix: np.ndarray, in_size: tuple[int, int], out_size: tuple[int, int]) -> bool:
+    """Whether ``matrix`` maps the input frame exactly onto the output frame (flips, resizes).
+
+    Across such a map, the border of the output is the image of the input's border,
+    so an op that samples outside it can be fused without changing what it shows.
+    """
+    (a, b, _), (d, e, _), (g, h, _) = matrix.tolist()
+    if g != 0.0 or h != 0.0 or not ((b == 0.0 and d == 0.0) or (a == 0.0 and e == 0.0)):
+        return False
+    pts = transform_points(frame(*in_size), matrix)
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    oh, ow = out_size
+    return bool(np.abs(lo).max() < _EPS and abs(hi[0] - ow) < _EPS and abs(hi[1] - oh) < _EPS)
+
+
+# ---------------------------------------------------------------------- array helpers
+def _contiguous(a: np.ndarray) -> np.ndarray:
+    """``a`` itself when OpenCV can take it without a copy (rows contiguous, e.g. a crop window)."""
+    if a.flags.c_contiguous:
+        return a
+    item = a.itemsize
+    inner = a.strides[-1] == item and (a.ndim == 2 or a.strides[1] == item * a.shape[2])
+    return a if inner and a.strides[0] > 0 else np.ascontiguousarray(a)
+
+
+def _fills(fill: Sequence[float], channels: int) -> list[float]:
+    return [float(v) for v in fill] if len(fill) == channels else [float(fill[0])] * channels
+
+
+def _per_chunk(
+    fn: Callable[[np.ndarray, tuple[float, ...]], np.ndarray], img: np.ndarray, fill: Sequence[float]
+) -> np.ndarray:
+    """Run an OpenCV call on at most 4 channels at a time and restore the input's layout.
+
+    OpenCV's warps take at most 4 channels (and a 4-value border colour), and drop a
+    trailing 1-channel axis.
+    """
+    if img.ndim == 2:
+        return fn(_contiguous(img), (float(fill[0]),) * 4)
+    c = img.shape[2]
+    fills = _fills(fill, c)
+    if c <= 4:
+        out = fn(_contiguous(img), tuple(fills + [0.0] * (4 - c)))
+        return out if out.ndim == 3 else out.reshape(*out.shape[:2], c)
+    parts = []
+    for i in range(0, c, 4):
+        part = fills[i : i + 4]
+        out = fn(np.ascontiguousarray(img[..., i : i + 4]), tuple(part + [0.0] * (4 - len(part))))
+        parts.append(out if out.ndim == 3 else out[..., None])
+    return np.concatenate(parts, axis=2)
+
+
+def _native(fn: Callable[[np.ndarray, float], np.ndarray], labels: np.ndarray, fill: float) -> np.ndarray:
+    """Run a nearest-neighbour OpenCV call on integer labels of any dtype, losslessly.
+
+    Same-size views keep the bits (nearest sampling only copies values); labels
+    that do not fit OpenCV's types are replaced by their index in the sorted label set.
+    """
+    dt = labels.dtype
+    if dt in _NATIVE:
+        return fn(labels, fill)
+    if dt == np.bool_:
+        return fn(labels.view(np.uint8), float(bool(fill))).view(np.bool_)
+    if dt == np.uint32:
+        f = int(np.array(int(fill), np.uint32).view(np.int32))
+        return fn(labels.view(np.int32), float(f)).view(np.uint32)
+    values, inverse = np.unique(np.append(labels.ravel(), np.array(fill, dt)), return_inverse=True)
+    index = inverse[:-1].reshape(labels.shape).astype(np.int32)
+    return values[fn(index, float(inverse[-1]))]
+
+
+def flip(img: np.ndarray, code: int) -> np.ndarray:
+    """``cv2.flip`` (1: left-right, 0: top-bottom, -1: both) for any dtype and channel count."""
+    # dtype.char is a cheap test (hashing a dtype for a set lookup is not, at this call rate)
+    if img.dtype.char not in _NATIVE_CHARS or (img.ndim == 3 and img.shape[2] > 512):
+        axes: tuple[int, ...] = {1: (1,), 0: (0,), -1: (0, 1)}[code]
+        return np.ascontiguousarray(np.flip(img, axes))
+    out = cv2.flip(img, code)
+    return out if out.ndim == img.ndim else out.reshape(img.shape)
 
 
 def hflip(img: np.ndarray) -> np.ndarray:
     """Mirror left-right (any dtype, any channel count); returns a new array."""
-    return _flip(img, 1)
+    return flip(img, 1)
 
 
 def vflip(img: np.ndarray) -> np.ndarray:
     """Mirror top-bottom (any dtype, any channel count); returns a new array."""
-    return _flip(img, 0)
+    return flip(img, 0)
+
+
+def crop(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
+    """A copy of the ``height`` x ``width`` window at ``(top, left)``."""
+    return img[top : top + height, left : left + width].copy()
 
 
 def hflip_bboxes(boxes: np.ndarray, width: int) -> np.ndarray:
@@ -67,14 +328,324 @@ def vflip_keypoints(points: np.ndarray, height: int) -> np.ndarray:
     return out
 
 
-def crop(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.ndarray:
-    """A copy of the ``height`` x ``width`` window at ``(top, left)``."""
-    return img[top : top + height, left : left + width].copy()
-
-
 def shift_bboxes(boxes: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return boxes + np.array([dx, dy, dx, dy])
 
 
 def shift_keypoints(points: np.ndarray, dx: float, dy: float) -> np.ndarray:
     return points + np.array([dx, dy])
+
+
+# ---------------------------------------------------------------------- resampling
+def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
+    dsize = (size[1], size[0])
+    # NEAREST_EXACT samples at pixel centres like the warps (plain NEAREST is shifted by half a pixel).
+    interpolation = cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR
+
+    def one(chunk: np.ndarray, _value: tuple[float, ...]) -> np.ndarray:
+        return cv2.resize(chunk, dsize, interpolation=interpolation)
+
+    if nearest:
+        return _native(lambda arr, _f: _per_chunk(one, arr, (0.0,)), img, 0.0)
+    return _per_chunk(one, img, (0.0,))
+
+
+def _axis_aligned(
+    img: np.ndarray, a: float, c: float, e: float, f: float, size: tuple[int, int], nearest: bool
+) -> np.ndarray | None:
+    """Crop + resize + flip for ``x -> a x + c, y -> e y + f`` when its source window is whole pixels.
+
+    Returns ``None`` when the window is not integer-aligned or leaves the image.
+    """
+    ho, wo = size
+    hi, wi = img.shape[:2]
+    x0, x1 = -c / a, (wo - c) / a
+    y0, y1 = -f / e, (ho - f) / e
+    if a < 0:
+        x0, x1 = x1, x0
+    if e < 0:
+        y0, y1 = y1, y0
+    bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
+    if not (0 <= bx0 < bx1 <= wi and 0 <= by0 < by1 <= hi):
+        return None
+    if abs(x0 - bx0) > _EPS or abs(x1 - bx1) > _EPS or abs(y0 - by0) > _EPS or abs(y1 - by1) > _EPS:
+        return None
+    code = (1 if e > 0 else -1) if a < 0 else (0 if e < 0 else None)
+    window = img[by0:by1, bx0:bx1]
+    if (by1 - by0, bx1 - bx0) == (ho, wo):
+        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
+        # output may share memory with the input (never written to); copy before in-place edits.
+        return window if code is None else flip(window, code)
+    out = _resize(window, size, nearest)
+    return out if code is None else flip(out, code)
+
+
+def axis_window(
+    img: np.ndarray, sx: float, tx: float, sy: float, ty: float, size: tuple[int, int], nearest: bool = False
+) -> np.ndarray | None:
+    """``x -> sx x + tx, y -> sy y + ty`` by slicing, flipping and resizing: no warp.
+
+    The flips-and-crops case (unit scales, whole-pixel shifts) is an exact slice (a view,
+    not a copy) and ``cv2.flip``. ``None`` when the source window is not whole pixels or leaves the
+    image (then the caller warps, to fill the border).
+    """
+    if (sx == 1 or sx == -1) and (sy == 1 or sy == -1) and float(tx).is_integer() and float(ty).is_integer():
+        ho, wo = size
+        hi, wi = img.shape[:2]
+        x0 = int(-tx if sx > 0 else tx - wo)
+        y0 = int(-ty if sy > 0 else ty - ho)
+        if x0 < 0 or y0 < 0 or x0 + wo > wi or y0 + ho > hi:
+            return None
+        window = img if (ho, wo) == (hi, wi) else img[y0 : y0 + ho, x0 : x0 + wo]
+        code = (1 if sy > 0 else -1) if sx < 0 else (0 if sy < 0 else None)
+        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
+        # output may share memory with the input (never written to); copy before in-place edits.
+        return window if code is None else flip(window, code)
+    return _axis_aligned(img, sx, tx, sy, ty, size, nearest)
+
+
+def warp(
+    img: np.ndarray,
+    matrix: np.ndarray,
+    size: tuple[int, int],
+    *,
+    nearest: bool = False,
+    border: str = "constant",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """Resample ``img`` through ``matrix`` (input -> output, continuous coordinates) into ``size``.
+
+    Bilinear, or nearest neighbour for label masks (``nearest=True``, any integer
+    dtype). ``fill`` is one value or one per channel (``border="constant"``).
+    Identity, flips, integer crops and axis-aligned resized crops take exact
+    fast paths (copy, slicing, ``cv2.flip``, ``cv2.resize``); the rest is one
+    ``cv2.warpAffine`` or ``cv2.warpPerspective``. Output dtype and layout equal
+    the input's.
+    """
+    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    if k != 1.0:
+        (a, b, c), (d, e, f), (g, h, k) = (matrix / k).tolist()
+    projective = g != 0.0 or h != 0.0
+    if not projective and abs(b) < 1e-12 and abs(d) < 1e-12:
+        out = _axis_aligned(img, a, c, e, f, size, nearest)
+        if out is not None:
+            return out
+    # OpenCV maps output pixel indices to input pixel indices (index = coordinate - 0.5).
+    to_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    inv = invert(matrix) @ to_index
+    inv[:2] -= 0.5 * inv[2]
+    flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
+    mode = _BORDER_CODES[border]
+    dsize = (size[1], size[0])
+    if projective:
+
+        def one(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
+            return cv2.warpPerspective(chunk, inv, dsize, flags=flags, borderMode=mode, borderValue=value)
+
+    else:
+        inv2 = inv[:2]
+
+        def one(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
+            return cv2.warpAffine(chunk, inv2, dsize, flags=flags, borderMode=mode, borderValue=value)
+
+    if nearest:
+        return _native(lambda arr, v: _per_chunk(one, arr, (v,)), img, float(fill[0]))
+    return _per_chunk(one, img, fill)
+
+
+def fill_outside(img: np.ndarray, quads: Sequence[np.ndarray], fill: Sequence[float]) -> np.ndarray:
+    """Set the pixels whose centre lies outside any of the convex ``quads`` (4x2, continuous) to ``fill``.
+
+    Used by fused warps to blank what an intermediate crop had cut away: one
+    warp of the original would otherwise show it again. Modifies ``img`` in place
+    and returns it.
+    """
+    h, w = img.shape[:2]
+    corners = frame(h, w)
+    valid: np.ndarray | None = None
+    for quad in quads:
+        if _contains(quad, corners):
+            continue
+        layer = np.zeros((h, w), np.uint8)
+        # fillConvexPoly works on pixel indices; 8 fractional bits keep sub-pixel corners.
+        pts = np.round((quad - 0.5) * 256.0).astype(np.int32)
+        cv2.fillConvexPoly(layer, pts, 1, lineType=cv2.LINE_8, shift=8)
+        valid = layer if valid is None else cv2.bitwise_and(valid, layer)
+    if valid is None:
+        return img
+    outside = valid == 0
+    if img.ndim == 3:
+        img[outside] = np.asarray(_fills(fill, img.shape[2]), np.float64).astype(img.dtype)
+    else:
+        img[outside] = np.asarray(fill[0]).astype(img.dtype)
+    return img
+
+
+def _contains(quad: np.ndarray, points: np.ndarray) -> bool:
+    """Whether every point lies inside (or on) the convex quadrilateral ``quad``."""
+    edges = np.roll(quad, -1, axis=0) - quad
+    rel = points[:, None, :] - quad[None, :, :]
+    cross = edges[None, :, 0] * rel[..., 1] - edges[None, :, 1] * rel[..., 0]
+    return bool((cross >= -_EPS).all() or (cross <= _EPS).all())
+
+
+# ---------------------------------------------------------------------- boxes and points
+def clip_boxes(
+    boxes: np.ndarray, height: float, width: float, min_visibility: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Clip ``N x 4`` boxes to ``[0, W] x [0, H]``; returns them and which to keep.
+
+    A box is dropped when nothing of it is left (zero area) or when the kept part
+    is less than ``min_visibility`` of its area before clipping.
+    """
+    clipped = np.empty_like(boxes)
+    np.clip(boxes[:, 0::2], 0.0, width, out=clipped[:, 0::2])
+    np.clip(boxes[:, 1::2], 0.0, height, out=clipped[:, 1::2])
+    cw, ch = clipped[:, 2] - clipped[:, 0], clipped[:, 3] - clipped[:, 1]
+    keep = (cw > 0) & (ch > 0)
+    if min_visibility > 0.0:
+        area = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+        keep &= cw * ch >= min_visibility * area
+    return clipped, keep
+
+
+def warp_boxes(
+    boxes: np.ndarray, steps: Sequence[tuple[np.ndarray, tuple[int, int], float]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Move ``N x 4`` boxes through a chain of ``(matrix, (out_h, out_w), min_visibility)`` steps.
+
+    Each box travels as its four corners (the exact image of the box under affine
+    and projective maps). At every step the corners' envelope is clipped to that
+    step's frame exactly as the op alone would do it; a box the frame cuts
+    continues from its clipped envelope. Returns the final envelopes and the
+    indices of the input boxes they come from. One step gives the op's own
+    result; for a chain of axis-aligned ops (flips, crops, scales, translations)
+    this equals applying the ops one by one, and with rotations the boxes are
+    never looser than that (one envelope instead of one per op).
+    """
+    index = np.arange(len(boxes))
+    corners = boxes[:, _CORNER_ORDER].reshape(-1, 4, 2)
+    env = boxes
+    for matrix, (h, w), min_visibility in steps:
+        pts = transform_points(corners.reshape(-1, 2), matrix).reshape(-1, 4, 2)
+        env = np.concatenate([pts.min(axis=1), pts.max(axis=1)], axis=1)
+        clipped, keep = clip_boxes(env, h, w, min_visibility)
+        cut = (clipped != env).any(axis=1)
+        if cut.any():
+            pts[cut] = clipped[cut][:, _CORNER_ORDER].reshape(-1, 4, 2)
+            env = clipped
+        if not keep.all():
+            pts, env, index = pts[keep], env[keep], index[keep]
+        corners = pts
+    return env, index
+
+
+def warp_points(
+    points: np.ndarray,
+    matrix: np.ndarray,
+    steps: Sequence[tuple[np.ndarray, tuple[int, int], bool]],
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Move ``N x 2`` points through ``matrix`` (the product of ``steps``).
+
+    ``steps`` holds ``(matrix, (out_h, out_w), drop_outside)``; when any step drops
+    points outside its frame, the points go step by step so that one leaving an
+    intermediate frame is dropped even if a later step brings it back. Returns the
+    points and the indices kept (``None``: all of them).
+    """
+    if not any(drop for _, _, drop in steps):
+        return transform_points(points, matrix), None
+    index = np.arange(len(points))
+    for m, (h, w), drop in steps:
+        points = transform_points(points, m)
+        if drop:
+            inside = (points[:, 0] >= 0) & (points[:, 0] <= w) & (points[:, 1] >= 0) & (points[:, 1] <= h)
+            points, index = points[inside], index[inside]
+    return points, index
+
+
+# ---------------------------------------------------------------------- elastic
+def elastic_fields(height: int, width: int, alpha: float, sigma: float, seed: int) -> np.ndarray:
+    """Simard et al.'s displacement field, ``2 x H x W`` float32 pixels (``dx``, ``dy``).
+
+    Uniform noise in [-1, 1] per pixel from a Philox stream keyed by ``seed``,
+    smoothed by a Gaussian of ``sigma`` pixels and scaled by ``alpha``. The noise
+    is drawn as 16-bit integers (a quarter of the random bits of float32 draws, and
+    far finer than what survives the smoothing); blurring is linear, so the
+    scaling to [-alpha, alpha] happens once, after it.
+    """
+    rng = np.random.Generator(np.random.Philox(key=seed))
+    d = rng.integers(0, 65536, (2, height, width), dtype=np.uint16).astype(np.float32)
+    for i in range(2):
+        cv2.GaussianBlur(d[i], (0, 0), sigma, dst=d[i], borderType=cv2.BORDER_REFLECT_101)
+    d *= np.float32(2.0 * alpha / 65535.0)
+    d -= np.float32(alpha)
+    return d
+
+
+def remap(
+    img: np.ndarray,
+    fields: np.ndarray,
+    *,
+    nearest: bool = False,
+    border: str = "reflect",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """Output pixel ``p`` takes the input at ``p + d(p)`` (``fields`` from :func:`elastic_fields`)."""
+    h, w = img.shape[:2]
+    mx = fields[0] + np.arange(w, dtype=np.float32)
+    my = fields[1] + np.arange(h, dtype=np.float32)[:, None]
+    mode = _BORDER_CODES[border]
+    if nearest:
+
+        def near(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
+            return cv2.remap(chunk, mx, my, cv2.INTER_NEAREST, borderMode=mode, borderValue=value)
+
+        return _native(lambda arr, v: _per_chunk(near, arr, (v,)), img, float(fill[0]))
+    # Fixed-point maps make the bilinear remap about a third faster than float maps.
+    m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)
+
+    def lin(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
+        return cv2.remap(chunk, m1, m2, cv2.INTER_LINEAR, borderMode=mode, borderValue=value)
+
+    return _per_chunk(lin, img, fill)
+
+
+def _bilinear(field: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``field`` (H x W, values at pixel centres) at continuous points, clamped at the edges."""
+    h, w = field.shape
+    xi = np.clip(x - 0.5, 0.0, w - 1.0)
+    yi = np.clip(y - 0.5, 0.0, h - 1.0)
+    x0 = np.minimum(xi.astype(np.intp), max(w - 2, 0))
+    y0 = np.minimum(yi.astype(np.intp), max(h - 2, 0))
+    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
+    fx, fy = xi - x0, yi - y0
+    top = field[y0, x0] * (1 - fx) + field[y0, x1] * fx
+    bottom = field[y1, x0] * (1 - fx) + field[y1, x1] * fx
+    return top * (1 - fy) + bottom * fy
+
+
+def elastic_points(points: np.ndarray, fields: np.ndarray, iterations: int = 30) -> np.ndarray:
+    """Where the elastic warp moves ``N x 2`` points: solve ``p + d(p) = q`` for each ``q``.
+
+    The output samples the input at ``p + d(p)``, so a point ``q`` of the input
+    lands where that map hits it. Solved by the fixed-point iteration
+    ``p <- q - d(p)`` (a contraction wherever the field's slope is below 1, which
+    holds for smooth fields), keeping per point the iterate with the smallest
+    residual so that folds, where the iteration may cycle, still give the best
+    candidate found.
+    """
+    if len(points) == 0:
+        return points.copy()
+    dx, dy = fields
+    q = points
+    p = q.copy()
+    best, best_err = p.copy(), np.full(len(q), np.inf)
+    for _ in range(iterations):
+        d = np.stack([_bilinear(dx, p[:, 0], p[:, 1]), _bilinear(dy, p[:, 0], p[:, 1])], axis=1)
+        err = np.abs(p + d - q).max(axis=1)
+        better = err < best_err
+        best[better], best_err[better] = p[better], err[better]
+        if best_err.max() < 1e-4:
+            break
+        p = q - d
+    return best
