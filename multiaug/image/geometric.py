@@ -207,16 +207,57 @@ class PendingWarp(Deferred):
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
 
+    def _clip_window(self) -> tuple[int, int, int, int] | None:
+        """The part of the group's input that its intermediate crops leave visible, if a pixel rectangle.
+
+        When every intermediate frame is an axis-aligned window of the input (resized
+        crops, crops, flips before a rotation), warping from a view of that window with
+        the group's constant border shows the fill exactly where the op-by-op chain
+        would, with the same soft edge, and costs nothing extra.
+        """
+        h, w = self.in_size
+        x0, y0, x1, y1 = 0.0, 0.0, float(w), float(h)
+        for fm, fsize in self.clips:
+            (_, b, _), (d, _, _), (g, hh, _) = fm.tolist()
+            if b != 0.0 or d != 0.0 or g != 0.0 or hh != 0.0:
+                return None
+            pts = F.transform_points(F.frame(*fsize), F.invert(fm))
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            x0, y0 = max(x0, float(lo[0])), max(y0, float(lo[1]))
+            x1, y1 = min(x1, float(hi[0])), min(y1, float(hi[1]))
+        bounds = [round(v) for v in (x0, y0, x1, y1)]
+        if any(abs(v - r) > 1e-6 for v, r in zip((x0, y0, x1, y1), bounds, strict=True)):
+            return None
+        if bounds[2] <= bounds[0] or bounds[3] <= bounds[1]:
+            return None
+        return bounds[0], bounds[1], bounds[2], bounds[3]
+
     def flush(self, sample: Sample) -> Sample:
         out = {k: v for k, v in sample.items() if k != PENDING}
-        if self.edge and self.border is not None:
+        window = self._clip_window() if self.clips and self.border is not None else None
+        if window is not None and self.border is not None:
+            x0, y0, x1, y1 = window
+            m = self.matrix @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
             mode, fill, fill_mask = self.border
-        else:  # the group only samples inside its input: replicate keeps the edge pixels un-darkened
-            mode, fill, fill_mask = "replicate", (0.0,), 0
-        out["image"] = self._resample(sample["image"], False, mode, fill)
-        if "mask" in sample:
-            out["mask"] = self._resample(sample["mask"], True, mode, (fill_mask,))
-        if self.clips and self.border is not None:
+            out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, self.image_size, border=mode, fill=fill)
+            if "mask" in sample:
+                out["mask"] = F.warp(
+                    sample["mask"][y0:y1, x0:x1],
+                    m,
+                    self.image_size,
+                    nearest=True,
+                    border=mode,
+                    fill=(fill_mask,),
+                )
+        else:
+            if self.edge and self.border is not None:
+                mode, fill, fill_mask = self.border
+            else:  # the group only samples inside its input: replicate keeps edge pixels un-darkened
+                mode, fill, fill_mask = "replicate", (0.0,), 0
+            out["image"] = self._resample(sample["image"], False, mode, fill)
+            if "mask" in sample:
+                out["mask"] = self._resample(sample["mask"], True, mode, (fill_mask,))
+        if window is None and self.clips and self.border is not None:
             m = self.matrix
             quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
             F.fill_outside(out["image"], quads, self.border[1])
