@@ -22,8 +22,9 @@ $(VENV)/.stamp-dev: pyproject.toml $(VENV)/.stamp-all
 	$(BIN)/python -m pip install --quiet -e ".[all,dev]" "$(TORCH)"
 	touch $@
 
-$(VENV)/.stamp-bench: pyproject.toml benchmarks/requirements.txt $(VENV)/.stamp-dev
+$(VENV)/.stamp-bench: pyproject.toml benchmarks/requirements.txt benchmarks/requirements-nodeps.txt $(VENV)/.stamp-dev
 	$(BIN)/python -m pip install --quiet -r benchmarks/requirements.txt "$(TORCH)"
+	$(BIN)/python -m pip install --quiet --no-deps -r benchmarks/requirements-nodeps.txt
 	touch $@
 
 demo: $(VENV)/.stamp-all
@@ -33,7 +34,7 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.stamp-bench
-	cd benchmarks && for script in core.py image.py text.py; do \
+	cd benchmarks && for script in core.py image.py text.py audio.py; do \
 		[ -f $$script ] && ../$(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.stamp-dev

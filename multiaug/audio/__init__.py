@@ -1,5 +1,41 @@
-"""Audio augmentation (``ma.audio``): pitch, tempo, noise, gain, shifts and SpecAugment masks."""
+"""Audio augmentation (``ma.audio``): pitch, tempo, noise, gain, shifts and SpecAugment masks.
 
-from __future__ import annotations
+Samples carry ``audio`` (float32, ``(samples,)`` or ``(channels, samples)``) with
+its ``sample_rate`` (int, Hz), and optionally a ``spectrogram`` (float32
+``(freq, time)`` or ``(channels, freq, time)``, e.g. from :class:`MelSpectrogram`).
+One drawn set of parameters applies to every channel of a clip.
 
-__all__: list[str] = []
+Importing this module imports NumPy only; soxr and soundfile load on first
+use. Nothing here imports librosa or numba, so the first call of every
+transform in a fresh process (a DataLoader worker, a CLI) takes milliseconds.
+"""
+
+from . import (
+    _validate,  # noqa: F401  (registers the audio field checks)
+    base,
+    io,
+    masking,
+    noise,
+    pitch,
+    spectral,
+    waveform,
+)
+from .base import *  # noqa: F403
+from .io import *  # noqa: F403
+from .masking import *  # noqa: F403
+from .noise import *  # noqa: F403
+from .pitch import *  # noqa: F403
+from .spectral import *  # noqa: F403
+from .waveform import *  # noqa: F403
+
+__all__ = sorted(
+    {
+        *base.__all__,
+        *io.__all__,
+        *masking.__all__,
+        *noise.__all__,
+        *pitch.__all__,
+        *spectral.__all__,
+        *waveform.__all__,
+    }
+)

@@ -1,0 +1,329 @@
+"""Audio ops: multiaug vs audiomentations on 3 s of 16 kHz speech, one thread, one process.
+
+Run with ``cd benchmarks && ../.venv/bin/python audio.py [--quick]`` (needs
+``audiomentations`` and ``python-stretch``, bench-only; librosa is multiaug's
+``audio`` extra).
+
+Input: the committed espeak-ng clips in ``tests/data`` (16 kHz mono). Speed is
+measured on 3.0 s of speech (``speech_fr_f`` followed by ``speech_en_m_low``,
+cut to 48000 samples); every call draws new parameters from the same ranges
+on both sides (PitchShift ``semitones`` in [-4, 4], TimeStretch ``rate`` in
+[0.8, 1.25], output length not fixed). multiaug is called keyed (``key`` =
+iteration), as in a dataset; audiomentations draws from its global RNG
+(seeded once). Thread pools are limited to one thread before NumPy loads.
+The contenders are timed in interleaved rounds and each keeps its best round
+(see :func:`speed`), because a shared machine's load drifts within seconds.
+
+Quality, beside the speed: on the four clips, shifts of -4 and +3 semitones
+and rates 0.8 and 1.25:
+
+* f0 error: ``librosa.pyin`` f0 (10 ms hop), median over frames voiced in
+  both of ``f0_out / f0_in`` (frames aligned through the time map), against the
+  intended ratio (``2 ** (s / 12)`` for PitchShift, 1 for TimeStretch);
+* duration error: active-speech span (first to last 5 ms frame within 30 dB
+  of the loudest) against the intended one (unchanged / divided by ``rate``);
+* round trip (PitchShift only): log-spectral distance in dB between a clip and
+  the clip shifted by ``+s`` then ``-s`` (bins within 50 dB of the peak); lower
+  is closer to the original. Phase-vocoder smearing ("phasiness") shows here.
+
+Cold start: each multiaug transform's first call on the same 3 s clip in a
+fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
+part of it, and the total with ``import numpy, multiaug`` is shown too); then
+audiomentations' PitchShift (both methods) the same way, for reference.
+"""
+
+from __future__ import annotations
+
+import os
+
+# one thread everywhere, set before NumPy (and its BLAS) load
+os.environ["OMP_NUM_THREADS"] = "1"
+os.environ["OPENBLAS_NUM_THREADS"] = "1"
+os.environ["MKL_NUM_THREADS"] = "1"
+os.environ["NUMBA_NUM_THREADS"] = "1"
+
+import argparse
+import itertools
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from _util import machine
+
+import multiaug as ma
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+CLIPS = ("speech_en_m_low", "speech_en_f_high", "speech_de_m", "speech_fr_f")
+RATE = 16000
+SEMITONES = (-4.0, 3.0)
+RATES = (0.8, 1.25)
+AM_METHODS = {"signalsmith": "signalsmith_stretch", "librosa": "librosa_phase_vocoder"}
+
+
+def speech_3s() -> np.ndarray:
+    a, _ = ma.audio.load(DATA / "speech_fr_f.wav")
+    b, _ = ma.audio.load(DATA / "speech_en_m_low.wav")
+    return np.concatenate([a, b])[: 3 * RATE]
+
+
+# ---------------------------------------------------------------------- the contenders
+def ours(op: str, method: str, value: float | None = None) -> Any:
+    """multiaug transform; a fixed ``value`` or the benchmark's range."""
+    if op == "pitch":
+        rng = (-4.0, 4.0) if value is None else (value, value)
+        return ma.audio.PitchShift(semitones=rng, method=method, p=1.0, seed=0)
+    rng = (0.8, 1.25) if value is None else (value, value)
+    return ma.audio.TimeStretch(rate=rng, method=method, p=1.0, seed=0)
+
+
+def theirs(op: str, method: str, value: float | None = None) -> Any:
+    """audiomentations transform (``method``: "signalsmith" or "librosa")."""
+    import audiomentations as A
+
+    if op == "pitch":
+        lo, hi = (-4.0, 4.0) if value is None else (value, value)
+        return A.PitchShift(min_semitones=lo, max_semitones=hi, method=AM_METHODS[method], p=1.0)
+    lo, hi = (0.8, 1.25) if value is None else (value, value)
+    return A.TimeStretch(
+        min_rate=lo, max_rate=hi, leave_length_unchanged=False, method=AM_METHODS[method], p=1.0
+    )
+
+
+def run(side: str, t: Any, audio: np.ndarray) -> np.ndarray:
+    if side == "ours":
+        out: np.ndarray = t(audio=audio, sample_rate=RATE, key=0)["audio"]
+        return out
+    return np.asarray(t(audio, RATE), dtype=np.float32)
+
+
+CONTENDERS: tuple[tuple[str, str, str], ...] = (
+    ("multiaug quality", "ours", "quality"),
+    ("multiaug fast", "ours", "fast"),
+    ("audiomentations signalsmith (default)", "theirs", "signalsmith"),
+    ("audiomentations librosa", "theirs", "librosa"),
+)
+
+
+# ---------------------------------------------------------------------- speed
+def keyed(t: Any, audio: np.ndarray) -> Callable[[], object]:
+    """multiaug, as in a dataset's ``__getitem__``: key = item index."""
+    counter = itertools.count()
+    return lambda: t(audio=audio, sample_rate=RATE, key=next(counter))
+
+
+def plain(t: Any, audio: np.ndarray) -> Callable[[], object]:
+    return lambda: t(audio, RATE)
+
+
+def speed(quick: bool) -> list[tuple[str, str, float]]:
+    """Calls per second of each contender: best of interleaved rounds.
+
+    On a shared machine the load changes within seconds; every round times
+    every contender back to back (about ``budget`` seconds each, after one
+    warm-up call), and each keeps its fastest round, so ratios compare like
+    with like.
+    """
+    audio = speech_3s()
+    rounds, budget = (3, 0.3) if quick else (9, 0.6)
+    random.seed(0)
+    np.random.seed(0)  # noqa: NPY002  (audiomentations draws from NumPy's global RNG)
+    calls = {
+        (op, label): keyed(ours(op, method), audio) if side == "ours" else plain(theirs(op, method), audio)
+        for op in ("pitch", "stretch")
+        for label, side, method in CONTENDERS
+    }
+    best = dict.fromkeys(calls, float("inf"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for call in calls.values():
+            call()
+        for _ in range(rounds):
+            for name, call in calls.items():
+                n, t0 = 0, time.perf_counter()
+                while (elapsed := time.perf_counter() - t0) < budget:
+                    call()
+                    n += 1
+                best[name] = min(best[name], elapsed / n)
+    return [(op, label, 1.0 / best[(op, label)]) for op, label in calls]
+
+
+# ---------------------------------------------------------------------- quality
+def f0_track(audio: np.ndarray) -> np.ndarray:
+    import librosa
+
+    f0, _, _ = librosa.pyin(audio, fmin=60, fmax=400, sr=RATE, frame_length=1024, hop_length=160)
+    return np.asarray(f0)
+
+
+def f0_ratio(before: np.ndarray, after: np.ndarray, rate: float) -> float:
+    j = np.arange(len(after))
+    i = np.rint(j * rate).astype(int)
+    ok = i < len(before)
+    ratios = after[j[ok]] / before[i[ok]]
+    return float(np.median(ratios[np.isfinite(ratios)]))
+
+
+def speech_span(audio: np.ndarray) -> float:
+    win, hop = 320, 80
+    frames = np.lib.stride_tricks.sliding_window_view(np.pad(audio.astype(np.float64), win // 2), win)[::hop]
+    level = 10 * np.log10(np.mean(frames**2, axis=1) + 1e-12)
+    active = np.flatnonzero(level > level.max() - 30)
+    return float((active[-1] - active[0]) * hop / RATE)
+
+
+def log_spectral_distance(a: np.ndarray, b: np.ndarray) -> float:
+    def db(x: np.ndarray) -> np.ndarray:
+        frames = np.lib.stride_tricks.sliding_window_view(x.astype(np.float64), 512)[::128]
+        return 20 * np.log10(np.abs(np.fft.rfft(frames * np.hanning(512), axis=-1)) + 1e-9)
+
+    n = min(len(a), len(b))
+    da, dbb = db(a[:n]), db(b[:n])
+    floor = da.max() - 50
+    active = da > floor
+    return float(np.sqrt(np.mean((np.maximum(da, floor) - np.maximum(dbb, floor))[active] ** 2)))
+
+
+def quality(quick: bool) -> dict[tuple[str, str], dict[str, float]]:
+    clips = CLIPS[::3] if quick else CLIPS
+    audio = {c: ma.audio.load(DATA / f"{c}.wav")[0] for c in clips}
+    base = {c: (f0_track(a), speech_span(a)) for c, a in audio.items()}
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    for label, side, method in CONTENDERS:
+        make = ours if side == "ours" else theirs
+        f0_err: dict[str, list[float]] = {"pitch": [], "stretch": []}
+        dur_err: dict[str, list[float]] = {"pitch": [], "stretch": []}
+        lsd: list[float] = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for c, a in audio.items():
+                f0, span = base[c]
+                for s in SEMITONES:
+                    y = run(side, make("pitch", method, s), a)
+                    f0_err["pitch"].append(abs(f0_ratio(f0, f0_track(y), 1.0) / 2 ** (s / 12) - 1))
+                    dur_err["pitch"].append(abs(speech_span(y) / span - 1))
+                    back = run(side, make("pitch", method, -s), y)
+                    lsd.append(log_spectral_distance(a, back))
+                for r in RATES:
+                    y = run(side, make("stretch", method, r), a)
+                    f0_err["stretch"].append(abs(f0_ratio(f0, f0_track(y), r) - 1))
+                    dur_err["stretch"].append(abs(speech_span(y) * r / span - 1))
+        for op in ("pitch", "stretch"):
+            out[(op, label)] = {
+                "f0_mean": 100 * float(np.mean(f0_err[op])),
+                "f0_max": 100 * float(np.max(f0_err[op])),
+                "dur_mean": 100 * float(np.mean(dur_err[op])),
+                "dur_max": 100 * float(np.max(dur_err[op])),
+            }
+        out[("pitch", label)]["lsd"] = float(np.mean(lsd))
+    return out
+
+
+# ---------------------------------------------------------------------- cold start
+COLD = """
+import json, sys, time
+t0 = time.perf_counter()
+import numpy as np
+import multiaug as ma
+audio = np.load({clip!r})
+t1 = time.perf_counter()
+sample = {{"audio": audio, "sample_rate": 16000}}
+if {spec!r}:
+    sample = {{"spectrogram": np.zeros((64, 188), np.float32)}}
+t = {expr}
+t(**sample, key=0)
+t2 = time.perf_counter()
+print(json.dumps({{"first_call_s": t2 - t1, "total_s": t2 - t0, "numba": "numba" in sys.modules}}))
+"""
+
+COLD_AM = """
+import json, sys, time, warnings
+warnings.simplefilter("ignore")
+t0 = time.perf_counter()
+import numpy as np
+audio = np.load({clip!r})
+t1 = time.perf_counter()
+import audiomentations as A
+A.PitchShift(method={method!r}, p=1.0)(audio, 16000)
+t2 = time.perf_counter()
+print(json.dumps({{"first_call_s": t2 - t1, "total_s": t2 - t0, "numba": "numba" in sys.modules}}))
+"""
+
+COLD_OPS = {
+    "PitchShift": "ma.audio.PitchShift(p=1.0)",
+    "PitchShift fast": "ma.audio.PitchShift(method='fast', p=1.0)",
+    "TimeStretch": "ma.audio.TimeStretch(p=1.0)",
+    "TimeStretch fast": "ma.audio.TimeStretch(method='fast', p=1.0)",
+    "SpeedChange": "ma.audio.SpeedChange(p=1.0)",
+    "AddNoise": "ma.audio.AddNoise(colour='pink', p=1.0)",
+    "AddBackgroundNoise": f"ma.audio.AddBackgroundNoise({str(DATA / 'speech_de_m.wav')!r}, p=1.0)",
+    "Gain": "ma.audio.Gain(p=1.0)",
+    "TimeShift": "ma.audio.TimeShift(p=1.0)",
+    "TimeMask": "ma.audio.TimeMask(p=1.0)",
+    "MelSpectrogram": "ma.audio.MelSpectrogram()",
+    "FrequencyMask": "ma.audio.FrequencyMask(p=1.0)",
+}
+
+
+def cold_start() -> list[tuple[str, dict[str, Any]]]:
+    """First calls in fresh interpreters; the 3 s clip is handed over as a .npy file (NumPy only)."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = str(Path(tmp) / "speech.npy")
+        np.save(clip, speech_3s())
+        jobs = [
+            (f"multiaug {name}", COLD.format(clip=clip, expr=expr, spec=name == "FrequencyMask"))
+            for name, expr in COLD_OPS.items()
+        ]
+        jobs += [
+            (f"audiomentations PitchShift {label}", COLD_AM.format(clip=clip, method=method))
+            for label, method in AM_METHODS.items()
+        ]
+        for name, code in jobs:
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            rows.append((name, json.loads(done.stdout.splitlines()[-1])))
+    return rows
+
+
+# ---------------------------------------------------------------------- main
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
+    args = parser.parse_args()
+    import audiomentations
+
+    print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
+    print(f"# {machine()}, one thread\n")
+
+    rates = speed(args.quick)
+    scores = quality(args.quick)
+    reference = {op: r for op, label, r in rates if label.endswith("(default)")}
+    print(
+        "| op | method | calls/s | vs audiomentations default | f0 error mean / max | "
+        "duration error mean / max | round trip LSD |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for op, label, r in rates:
+        q = scores[(op, label)]
+        lsd = f"{q['lsd']:.2f} dB" if "lsd" in q else "—"
+        name = "PitchShift" if op == "pitch" else "TimeStretch"
+        print(
+            f"| {name} | {label} | {r:.1f} | {r / reference[op]:.2f}x | "
+            f"{q['f0_mean']:.2f} / {q['f0_max']:.2f} % | {q['dur_mean']:.2f} / {q['dur_max']:.2f} % | {lsd} |"
+        )
+
+    print("\n| cold start: fresh process, 3 s clip | first call | with `import numpy, multiaug` | numba |")
+    print("|---|---|---|---|")
+    for name, res in cold_start():
+        print(f"| {name} | {res['first_call_s']:.3f} s | {res['total_s']:.3f} s | {res['numba']} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Validation of the audio sample fields ``audio``, ``sample_rate`` and ``spectrogram`` (NumPy only)."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ..core.transform import register_field_check
+
+__all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_waveform"]
+
+_PCM_FIX = (
+    "convert integer PCM to float32 in [-1, 1]: audio.astype(np.float32) / 32768 for int16, "
+    "/ 2**31 for int32, (audio.astype(np.float32) - 128) / 128 for uint8; "
+    "or read files with ma.audio.load(path), which returns float32"
+)
+
+
+def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
+    """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
+    if not isinstance(audio, np.ndarray):
+        raise InvalidInputError(
+            owner,
+            field,
+            f"must be a numpy array, got {type(audio).__name__}",
+            "convert it with np.asarray(audio, dtype=np.float32)",
+        )
+    if audio.dtype != np.float32:
+        if np.issubdtype(audio.dtype, np.integer):
+            raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
+        fix = (
+            "convert with audio.astype(np.float32) (soundfile: sf.read(path, dtype='float32'))"
+            if audio.dtype == np.float64 or audio.dtype == np.float16
+            else "pass float32 samples in [-1, 1]"
+        )
+        raise InvalidInputError(owner, field, f"has dtype {audio.dtype}, expected float32", fix)
+    if audio.ndim not in (1, 2):
+        raise InvalidInputError(
+            owner,
+            field,
+            f"must have shape (samples,) or (channels, samples), got {audio.ndim} dimensions {audio.shape}",
+            "pass one clip per call (a batch: call the pipeline once per clip)",
+        )
+    if audio.size == 0:
+        raise InvalidInputError(owner, field, f"is empty (shape {audio.shape})", "pass at least one sample")
+    if audio.ndim == 2 and audio.shape[0] > audio.shape[1]:
+        raise InvalidInputError(
+            owner,
+            field,
+            f"has shape {audio.shape}: more channels than samples, so it looks like (samples, channels)",
+            "transpose it to (channels, samples) with audio.T (soundfile returns (samples, channels))",
+        )
+    if not np.isfinite(audio).all():
+        raise InvalidInputError(
+            owner, field, "contains NaN or inf", "repair or drop the clip (e.g. np.nan_to_num(audio))"
+        )
+
+
+def check_audio(owner: str, audio: Any, sample: Mapping[str, Any]) -> None:
+    """Field check of ``audio``: a valid waveform that comes with its ``sample_rate``."""
+    check_waveform(owner, audio)
+    if "sample_rate" not in sample:
+        raise InvalidInputError(
+            owner,
+            "sample_rate",
+            "is missing; audio needs its sample rate",
+            "call with sample_rate=<rate in Hz>, e.g. sample_rate=16000",
+        )
+
+
+def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
+    """Field check of ``sample_rate``: a positive int (Hz)."""
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Integral):
+        raise InvalidInputError(
+            owner,
+            "sample_rate",
+            f"must be an int (Hz), got {type(rate).__name__} {rate!r}",
+            "pass an int, e.g. sample_rate=16000 (or int(rate))",
+        )
+    if rate <= 0:
+        raise InvalidInputError(
+            owner, "sample_rate", f"must be positive, got {rate}", "pass the clip's rate in Hz, e.g. 16000"
+        )
+
+
+def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
+    """Field check of ``spectrogram``: float32 ``(freq, time)`` or ``(channels, freq, time)``, finite."""
+    fix = "pass float32 (freq, time) or (channels, freq, time), e.g. from ma.audio.MelSpectrogram"
+    if not isinstance(spec, np.ndarray):
+        raise InvalidInputError(
+            owner, "spectrogram", f"must be a numpy array, got {type(spec).__name__}", fix
+        )
+    if spec.dtype != np.float32:
+        raise InvalidInputError(
+            owner,
+            "spectrogram",
+            f"has dtype {spec.dtype}, expected float32",
+            "convert with spectrogram.astype(np.float32)",
+        )
+    if spec.ndim not in (2, 3):
+        raise InvalidInputError(
+            owner, "spectrogram", f"must have 2 or 3 dimensions, got shape {spec.shape}", fix
+        )
+    if spec.size == 0:
+        raise InvalidInputError(owner, "spectrogram", f"is empty (shape {spec.shape})", fix)
+    if not np.isfinite(spec).all():
+        raise InvalidInputError(
+            owner,
+            "spectrogram",
+            "contains NaN or inf (a log of zero?)",
+            "floor the power before the log, e.g. 10 * np.log10(np.maximum(S, 1e-10))",
+        )
+
+
+register_field_check("audio", check_audio)
+register_field_check("sample_rate", check_sample_rate)
+register_field_check("spectrogram", check_spectrogram)

@@ -1,0 +1,99 @@
+"""Base classes of the audio transforms: the ``audio`` + ``sample_rate`` and ``spectrogram`` fields."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ..core.params import Spec
+from ..core.transform import Sample, Transform
+from . import _validate  # noqa: F401  (registers the audio field checks)
+
+__all__ = ["AudioTransform", "SpectrogramTransform", "spectrogram_of"]
+
+
+class AudioTransform(Transform):
+    """A transform of the waveform ``audio`` (with its ``sample_rate``); other fields pass through.
+
+    ``audio`` is float32 ``(samples,)`` or ``(channels, samples)``; one drawn set
+    of parameters applies to every channel. Subclasses implement
+    ``make_params`` and ``apply_audio(audio, sample_rate, **params)``.
+    """
+
+    _abstract = True
+    modality = "audio"
+    fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
+    required: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
+
+    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        super().__init__(p=p, seed=seed)
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        out = dict(sample)
+        out["audio"] = self.apply_audio(sample["audio"], sample["sample_rate"], **params)
+        return out
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+
+def spectrogram_of(owner: str, sample: Mapping[str, Any]) -> np.ndarray:
+    """The sample's ``spectrogram``, or an error saying how to make one."""
+    spec = sample.get("spectrogram")
+    if spec is None:
+        raise InvalidInputError(
+            owner,
+            "spectrogram",
+            "is missing from the sample",
+            "put ma.audio.MelSpectrogram() before it in the pipeline, or pass spectrogram=... "
+            "(float32, (freq, time))",
+        )
+    return spec
+
+
+class SpectrogramTransform(Transform):
+    """A transform of the ``spectrogram`` field: ``(freq, time)`` or ``(channels, freq, time)`` float32.
+
+    The spectrogram may come with the input or be computed earlier in the same
+    pipeline by :class:`~multiaug.audio.MelSpectrogram`. Composers validate the
+    fields of the *input* sample up front, so the input must hold a
+    ``spectrogram`` or the ``audio`` it will be computed from (checked on every
+    call); a spectrogram still missing when the transform runs raises then.
+    """
+
+    _abstract = True
+    modality = "audio"
+    fields: ClassVar[tuple[str, ...]] = ("spectrogram",)
+
+    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
+        super().__init__(p=p, seed=seed)
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        if "spectrogram" not in sample and "audio" not in sample:
+            spectrogram_of(self.name, sample)
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        out = dict(sample)
+        out["spectrogram"] = self.apply_spectrogram(spectrogram_of(self.name, sample), **params)
+        return out
+
+    def apply_spectrogram(self, spectrogram: np.ndarray, **params: Any) -> np.ndarray:
+        raise NotImplementedError
+
+
+class Fill(Spec):
+    """A fill value for masked regions: a finite number, or ``"mean"`` (the mean of the masked array)."""
+
+    doc = 'a finite number or "mean"'
+
+    def resolve(self, owner: str, name: str, value: Any) -> float | str:
+        if isinstance(value, str) and value == "mean":
+            return "mean"
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+            return float(value)
+        raise self.fail(owner, name, value, f'pass {name}="mean" or a number such as {name}=0.0')

@@ -1,0 +1,91 @@
+"""Noise kernels: coloured noise from a seed, mixing at an exact signal-to-noise ratio.
+
+Noise is generated from a ``noise_seed`` (a number drawn by the transform's
+``make_params``) with NumPy's Philox bit generator, so the parameters of one
+application are a few numbers and replaying them reproduces the noise
+exactly. Nothing here touches a global RNG.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import as_channels, restore
+
+__all__ = ["COLOURS", "add_noise", "coloured_noise", "loop_segment", "mix_at_snr", "power"]
+
+#: Noise colours and the exponent ``a`` of their power spectrum ``1 / f**a``.
+COLOURS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
+
+
+def power(x: np.ndarray) -> float:
+    """Mean square of ``x`` over all its values (float64)."""
+    flat = x.reshape(-1).astype(np.float64)
+    return float(np.dot(flat, flat) / max(1, flat.size))
+
+
+def coloured_noise(shape: tuple[int, int], colour: str, noise_seed: int) -> np.ndarray:
+    """Zero-mean noise of ``shape`` (channels, samples) with power spectrum ``1 / f**a`` (float64).
+
+    ``white`` is Gaussian; ``pink`` (``a = 1``, equal power per octave) and
+    ``brown`` (``a = 2``, a random walk's spectrum) are white noise shaped in
+    the frequency domain, with the DC bin removed. Channels are independent.
+    Clips of one sample are always white (there is no spectrum to shape).
+
+    Examples
+    --------
+    >>> from multiaug.audio.functional.noise import coloured_noise
+    >>> n = coloured_noise((2, 4096), "pink", noise_seed=7)
+    >>> n.shape, bool(abs(n.mean()) < 1e-9)
+    ((2, 4096), True)
+    """
+    rng = np.random.Generator(np.random.Philox(key=noise_seed))
+    white = rng.standard_normal(shape)
+    exponent = COLOURS[colour]
+    n = shape[-1]
+    if exponent == 0.0 or n < 2:
+        return white
+    spec = np.fft.rfft(white, axis=-1)
+    freq = np.arange(spec.shape[-1], dtype=np.float64)
+    freq[0] = np.inf  # no DC
+    spec *= freq ** (-exponent / 2.0)
+    return np.fft.irfft(spec, n=n, axis=-1)
+
+
+def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:
+    """``signal + g * noise`` with ``g`` such that the signal-to-noise ratio is exactly ``snr_db``.
+
+    Both powers are mean squares over the whole clip (all channels together);
+    ``noise`` broadcasts against ``signal``. A silent signal or silent noise
+    gets nothing added. Float32 out.
+    """
+    p_signal = power(signal)
+    p_noise = power(np.broadcast_to(noise, signal.shape))
+    if p_signal == 0.0 or p_noise == 0.0:
+        return signal.astype(np.float32, copy=True)
+    gain = np.sqrt(p_signal / (p_noise * 10.0 ** (snr_db / 10.0)))
+    return (signal + gain * noise).astype(np.float32)
+
+
+def add_noise(audio: np.ndarray, snr_db: float, colour: str, noise_seed: int) -> np.ndarray:
+    """Add ``colour`` noise to ``audio`` at ``snr_db`` dB SNR against ``audio`` itself.
+
+    Examples
+    --------
+    >>> import math, numpy as np
+    >>> from multiaug.audio.functional.noise import add_noise, power
+    >>> x = np.sin(np.arange(16000, dtype=np.float32) / 10)
+    >>> y = add_noise(x, 20.0, "white", noise_seed=1)
+    >>> round(10 * math.log10(power(x) / power(y - x)), 3)
+    20.0
+    """
+    x = as_channels(audio)
+    return restore(mix_at_snr(x, coloured_noise(x.shape, colour, noise_seed), snr_db), audio)
+
+
+def loop_segment(sound: np.ndarray, start: int, length: int) -> np.ndarray:
+    """``length`` samples of ``sound`` (channels, samples) from ``start``, looping it when it ends."""
+    n = sound.shape[-1]
+    if start + length <= n:
+        return sound[..., start : start + length]
+    return np.take(sound, (start + np.arange(length)) % n, axis=-1)

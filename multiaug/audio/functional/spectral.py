@@ -1,0 +1,119 @@
+"""Spectrogram kernels: STFT power and mel spectrograms in plain NumPy.
+
+The results match ``librosa.feature.melspectrogram`` with ``center=True,
+pad_mode="constant"`` and its default Slaney mel scale and area normalisation
+(tested against librosa), without importing librosa (whose numba JIT costs
+seconds on first use).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+
+from . import as_channels
+
+__all__ = ["hz_to_mel", "mel_filterbank", "mel_to_hz", "melspectrogram", "power_spectrogram"]
+
+# Slaney's Auditory Toolbox mel scale: linear below 1 kHz, logarithmic above.
+_F_SP = 200.0 / 3
+_MIN_LOG_HZ = 1000.0
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+_LOGSTEP = math.log(6.4) / 27.0
+
+
+def hz_to_mel(hz: np.ndarray | float) -> np.ndarray:
+    """Frequencies in Hz to Slaney mels."""
+    hz = np.asarray(hz, dtype=np.float64)
+    mel = hz / _F_SP
+    log = hz >= _MIN_LOG_HZ
+    return np.where(log, _MIN_LOG_MEL + np.log(np.maximum(hz, _MIN_LOG_HZ) / _MIN_LOG_HZ) / _LOGSTEP, mel)
+
+
+def mel_to_hz(mel: np.ndarray | float) -> np.ndarray:
+    """Slaney mels to frequencies in Hz."""
+    mel = np.asarray(mel, dtype=np.float64)
+    log = mel >= _MIN_LOG_MEL
+    return np.where(log, _MIN_LOG_HZ * np.exp(_LOGSTEP * (mel - _MIN_LOG_MEL)), _F_SP * mel)
+
+
+@functools.lru_cache(maxsize=32)
+def mel_filterbank(sample_rate: int, n_fft: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+    """Triangular mel filters ``(n_mels, 1 + n_fft // 2)``, area-normalised (float32, read-only).
+
+    Examples
+    --------
+    >>> from multiaug.audio.functional.spectral import mel_filterbank
+    >>> mel_filterbank(16000, 512, 40, 0.0, 8000.0).shape
+    (40, 257)
+    """
+    fft_freqs = np.linspace(0.0, sample_rate / 2.0, 1 + n_fft // 2)
+    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_freqs[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0.0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    out = weights.astype(np.float32)
+    out.setflags(write=False)
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def _window(n_fft: int) -> np.ndarray:
+    w = 0.5 - 0.5 * np.cos(2.0 * np.pi * np.arange(n_fft) / n_fft)
+    w.setflags(write=False)
+    return w
+
+
+def power_spectrogram(x: np.ndarray, n_fft: int, hop_length: int, power: float = 2.0) -> np.ndarray:
+    """``|STFT| ** power`` of ``x`` (channels, samples): ``(channels, 1 + n_fft // 2, frames)`` float64.
+
+    Frames are centred (``n_fft // 2`` zeros padded on each side), a periodic
+    Hann window, ``1 + samples // hop_length`` frames.
+    """
+    half = n_fft // 2
+    padded = np.pad(x.astype(np.float64), ((0, 0), (half, half)))
+    frames = 1 + (padded.shape[-1] - n_fft) // hop_length
+    seg = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, ::hop_length][:, :frames]
+    spec = np.abs(np.fft.rfft(seg * _window(n_fft), axis=-1))
+    if power != 1.0:
+        spec **= power
+    return np.swapaxes(spec, -1, -2)
+
+
+def melspectrogram(
+    audio: np.ndarray,
+    sample_rate: int,
+    n_fft: int = 1024,
+    hop_length: int = 256,
+    n_mels: int = 64,
+    fmin: float = 0.0,
+    fmax: float | None = None,
+    power: float = 2.0,
+    log: bool = True,
+) -> np.ndarray:
+    """Mel spectrogram of ``audio``: ``(n_mels, frames)``, or ``(channels, n_mels, frames)`` (float32).
+
+    With ``log`` the values are decibels of power, ``10 * log10(max(|X|**2, 1e-10))``
+    on the mel bands (librosa's ``power_to_db`` with ``ref=1``, no ``top_db``),
+    whatever ``power`` is.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.spectral import melspectrogram
+    >>> melspectrogram(np.zeros(16000, np.float32), 16000).shape
+    (64, 63)
+    """
+    x = as_channels(audio)
+    top = sample_rate / 2.0 if fmax is None else fmax
+    mel = mel_filterbank(sample_rate, n_fft, n_mels, float(fmin), float(top)).astype(np.float64)
+    spec = np.matmul(mel, power_spectrogram(x, n_fft, hop_length, power))
+    if log:
+        spec = (20.0 / power) * np.log10(np.maximum(spec, 1e-10 ** (power / 2.0)))
+    out = spec.astype(np.float32)
+    return out[0] if audio.ndim == 1 else out

@@ -1,0 +1,98 @@
+"""Reading and writing audio files (soundfile), resampling on load (soxr).
+
+Arrays follow the multiaug layout: float32, ``(samples,)`` for mono and
+``(channels, samples)`` otherwise (soundfile itself uses ``(samples, channels)``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ._validate import check_sample_rate, check_waveform
+
+__all__ = ["load", "save"]
+
+
+def load(
+    path: str | os.PathLike[str], sample_rate: int | None = None, mono: bool = False
+) -> tuple[np.ndarray, int]:
+    """Read an audio file as float32 in [-1, 1]; returns ``(audio, sample_rate)``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Any format libsndfile reads (WAV, FLAC, OGG/Vorbis, MP3 with libsndfile >= 1.1, AIFF...).
+        Integer PCM is scaled to [-1, 1] (int16 by 1/32768).
+    sample_rate : int or None
+        Resample to this rate with soxr (high quality); ``None`` keeps the file's rate.
+    mono : bool
+        Average the channels into one. Mono files always come back 1-D.
+
+    Returns
+    -------
+    audio : np.ndarray
+        float32, ``(samples,)`` or ``(channels, samples)``.
+    sample_rate : int
+
+    Examples
+    --------
+    >>> import tempfile, numpy as np, multiaug as ma
+    >>> from pathlib import Path
+    >>> tone = np.sin(np.arange(800, dtype=np.float32) / 5) / 2
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = ma.audio.save(Path(tmp) / "tone.wav", tone, 8000)
+    ...     audio, rate = ma.audio.load(path, sample_rate=16000)
+    >>> audio.dtype, audio.shape, rate
+    (dtype('float32'), (1600,), 16000)
+    """
+    import soundfile as sf
+
+    try:
+        data, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)
+    except (OSError, RuntimeError, sf.LibsndfileError) as exc:
+        raise InvalidInputError(
+            "audio.load", "path", f"cannot be read as audio ({exc})", "pass an existing WAV/FLAC/OGG file"
+        ) from exc
+    audio = np.ascontiguousarray(data.T)
+    if mono or audio.shape[0] == 1:
+        audio = audio.mean(axis=0, dtype=np.float32) if audio.shape[0] > 1 else audio[0].copy()
+    if sample_rate is not None:
+        check_sample_rate("audio.load", sample_rate, {})
+        if sample_rate != rate and audio.shape[-1] > 0:
+            import soxr
+
+            audio = soxr.resample(np.ascontiguousarray(audio.T), rate, sample_rate, quality="HQ").T
+            audio = np.ascontiguousarray(audio, dtype=np.float32)
+        rate = sample_rate
+    return audio, int(rate)
+
+
+def save(
+    path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int, subtype: str | None = None
+) -> Path:
+    """Write ``audio`` (float32 ``(samples,)`` or ``(channels, samples)``) to ``path``; returns the path.
+
+    The format follows the file extension (``.wav``, ``.flac``, ``.ogg``...);
+    ``subtype`` is soundfile's (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``...; default:
+    the format's default, 16-bit PCM for WAV and FLAC). Integer subtypes clip
+    values outside [-1, 1].
+    """
+    import soundfile as sf
+
+    check_waveform("audio.save", audio)
+    check_sample_rate("audio.save", sample_rate, {})
+    path = Path(path)
+    try:
+        sf.write(os.fspath(path), audio.T, sample_rate, subtype=subtype)
+    except (TypeError, ValueError, RuntimeError, sf.LibsndfileError) as exc:
+        raise InvalidInputError(
+            "audio.save",
+            "path",
+            f"cannot be written ({exc})",
+            "use a .wav, .flac or .ogg path and a valid subtype",
+        ) from exc
+    return path

@@ -1,0 +1,183 @@
+"""Masking (SpecAugment, Park et al. 2019): ``TimeMask`` on a waveform or spectrogram, ``FrequencyMask``.
+
+One ``TimeMask`` class serves both: it masks the ``spectrogram`` when the
+sample has one and the waveform ``audio`` otherwise (``target="auto"``), so
+``Compose([MelSpectrogram(), FrequencyMask(), TimeMask()])`` is SpecAugment and
+``TimeMask()`` on a clip silences a stretch of it. ``target`` forces either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..core.errors import InvalidInputError
+from ..core.params import Choice, Range
+from ..core.transform import Sample, Transform
+from .base import Fill, SpectrogramTransform, spectrogram_of
+from .functional import waveform as F
+
+__all__ = ["FrequencyMask", "TimeMask"]
+
+_FRACTION = Range(0.0, 1.0, scalar="upper", example="(0.0, 0.1)")
+_MASKS = Range(0, 64, integer=True, example="(1, 2)")
+
+
+def _draw_spans(
+    rng: np.random.Generator, length: int, fraction: tuple[float, float], masks: tuple[int, int]
+) -> list[list[int]]:
+    """``[start, width]`` of each mask: widths ``round(u * length)``, starts uniform where it fits."""
+    count = int(rng.integers(masks[0], masks[1] + 1))
+    spans = []
+    for _ in range(count):
+        width = min(length, round(float(rng.uniform(*fraction)) * length))
+        start = int(rng.integers(0, length - width + 1))
+        spans.append([start, width])
+    return spans
+
+
+class FrequencyMask(SpectrogramTransform):
+    """Set random bands of frequency rows of the ``spectrogram`` to a fill value (SpecAugment).
+
+    Each of the ``masks`` bands is ``round(u * F)`` rows wide for ``u`` drawn
+    from ``fraction`` and ``F`` the number of frequency rows, at a uniform
+    position; bands may overlap. Multi-channel spectrograms ``(C, F, T)`` get
+    the same bands in every channel. SpecAugment's LibriSpeech policy
+    (``F = 27`` of 80 mel bands, two masks) is ``fraction=(0, 27 / 80), masks=2``.
+
+    The spectrogram may be made earlier in the same pipeline by
+    :class:`MelSpectrogram`; the input must hold a ``spectrogram`` or ``audio``.
+
+    Parameters
+    ----------
+    fraction : float or (float, float), default (0.0, 0.15)
+        Range of each band's width as a fraction of the rows; a scalar ``f`` means ``(0, f)``.
+    masks : int or (int, int), default 1
+        Number of bands, or an inclusive range drawn per call (0 to 64).
+    fill : float or "mean", default "mean"
+        Value of the masked rows; ``"mean"``: the spectrogram's mean (per channel),
+        which is neutral for log-mel features, unlike 0 dB.
+    p : float, default 0.5
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> spec = np.ones((8, 5), np.float32)
+    >>> out = ma.audio.FrequencyMask(fraction=(0.5, 0.5), fill=0.0, p=1.0, seed=1)(spectrogram=spec)
+    >>> int((out["spectrogram"] == 0).all(axis=1).sum())
+    4
+    """
+
+    _parameters = {"fraction": _FRACTION, "masks": _MASKS, "fill": Fill()}
+
+    def __init__(
+        self,
+        fraction: float | tuple[float, float] = (0.0, 0.15),
+        masks: int | tuple[int, int] = 1,
+        fill: float | str = "mean",
+        p: float = 0.5,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.fraction = fraction
+        self.masks = masks
+        self.fill = fill
+
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        assert rng is not None
+        rows = spectrogram_of(self.name, sample).shape[-2]
+        return {"spans": _draw_spans(rng, rows, self._r.fraction, self._r.masks)}
+
+    def apply_spectrogram(self, spectrogram: np.ndarray, spans: list[list[int]], **_: Any) -> np.ndarray:
+        return F.mask_spans(spectrogram, -2, spans, self._r.fill, channels=spectrogram.ndim == 3)
+
+
+class TimeMask(Transform):
+    """Set random stretches of time to a fill value: spectrogram frames, or waveform samples.
+
+    Each of the ``masks`` stretches is ``round(u * T)`` long for ``u`` drawn from
+    ``fraction`` and ``T`` the number of frames (or samples), at a uniform
+    position; stretches may overlap. All channels get the same stretches.
+    SpecAugment's ``T = 100`` frames is ``fraction=(0, 100 / frames)``.
+
+    Parameters
+    ----------
+    fraction : float or (float, float), default (0.0, 0.1)
+        Range of each stretch's length as a fraction of the whole; a scalar ``f`` means ``(0, f)``.
+    masks : int or (int, int), default 1
+        Number of stretches, or an inclusive range drawn per call (0 to 64).
+    fill : float or "mean", default "mean"
+        Value of the masked stretch; ``"mean"``: the target's mean per channel
+        (silence, up to a DC offset, on a waveform).
+    target : {"auto", "spectrogram", "audio"}, default "auto"
+        What to mask: ``"auto"`` masks the ``spectrogram`` when the sample has one
+        (e.g. made by :class:`MelSpectrogram` earlier in the pipeline) and the
+        waveform ``audio`` otherwise.
+    p : float, default 0.5
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> audio = np.ones(100, np.float32)
+    >>> t = ma.audio.TimeMask(fraction=(0.2, 0.2), fill=0.0, p=1.0, seed=3)
+    >>> out = t(audio=audio, sample_rate=8000, trace=True)
+    >>> int((out["audio"] == 0).sum()), out["trace"][0]["params"]["target"]
+    (20, 'audio')
+    """
+
+    modality = "audio"
+    fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate", "spectrogram")
+    _parameters = {
+        "fraction": _FRACTION,
+        "masks": _MASKS,
+        "fill": Fill(),
+        "target": Choice("auto", "spectrogram", "audio"),
+    }
+
+    def __init__(
+        self,
+        fraction: float | tuple[float, float] = (0.0, 0.1),
+        masks: int | tuple[int, int] = 1,
+        fill: float | str = "mean",
+        target: str = "auto",
+        p: float = 0.5,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.fraction = fraction
+        self.masks = masks
+        self.fill = fill
+        self.target = target
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        target = self._r.target
+        if target == "audio" and "audio" not in sample:
+            raise InvalidInputError(
+                self.name, "audio", "is missing from the sample (target='audio')", "call it with audio=..."
+            )
+        if "spectrogram" not in sample and "audio" not in sample:
+            spectrogram_of(self.name, sample)
+
+    def _target(self, sample: Mapping[str, Any]) -> str:
+        target: str = self._r.target
+        if target == "auto":
+            return "spectrogram" if "spectrogram" in sample else "audio"
+        return target
+
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        assert rng is not None
+        target = self._target(sample)
+        data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
+        return {"target": target, "spans": _draw_spans(rng, data.shape[-1], self._r.fraction, self._r.masks)}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        target = params["target"]
+        data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
+        channels = data.ndim == (3 if target == "spectrogram" else 2)
+        out = dict(sample)
+        out[target] = F.mask_spans(data, -1, params["spans"], self._r.fill, channels=channels)
+        return out

@@ -1,0 +1,103 @@
+"""Level and position: ``Gain`` and ``TimeShift``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ..core.params import Flag, Range
+from .base import AudioTransform
+from .functional import waveform as F
+
+__all__ = ["Gain", "TimeShift"]
+
+
+class Gain(AudioTransform):
+    """Multiply the clip by a gain in decibels drawn per call (``10 ** (db / 20)``).
+
+    The output is not clipped: float audio may exceed [-1, 1]; writing it to
+    integer PCM with :func:`multiaug.audio.save` clips there.
+
+    Parameters
+    ----------
+    db : float or (float, float), default (-6, 6)
+        Range of the gain in dB, within [-120, 120]; a scalar ``g`` means ``(-g, g)``.
+    p : float, default 0.5
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.full(4, 0.1, np.float32)
+    >>> ma.audio.Gain(db=(-20, -20), p=1.0)(audio=x, sample_rate=8000)["audio"]
+    array([0.01, 0.01, 0.01, 0.01], dtype=float32)
+    """
+
+    _parameters = {"db": Range(-120.0, 120.0, scalar="symmetric", example="(-6, 6)")}
+
+    def __init__(
+        self, db: float | tuple[float, float] = (-6, 6), p: float = 0.5, seed: int | None = None
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.db = db
+
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        assert rng is not None
+        lo, hi = self._r.db
+        return {"db": float(rng.uniform(lo, hi))}
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, db: float, **_: Any) -> np.ndarray:
+        return F.apply_gain(audio, db)
+
+
+class TimeShift(AudioTransform):
+    """Shift the clip in time by a fraction of its length drawn per call.
+
+    Positive fractions move the sound later. With ``rollover`` the part pushed
+    off one end comes back at the other (a circular shift); otherwise the gap
+    is silence. The trace records the shift in samples.
+
+    Parameters
+    ----------
+    fraction : float or (float, float), default (-0.2, 0.2)
+        Range of the shift as a fraction of the clip's length, within [-1, 1];
+        a scalar ``f`` means ``(-f, f)``.
+    rollover : bool, default True
+    p : float, default 0.5
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.arange(1, 11, dtype=np.float32)
+    >>> t = ma.audio.TimeShift(fraction=(0.3, 0.3), rollover=False, p=1.0)
+    >>> t(audio=x, sample_rate=8000)["audio"]
+    array([0., 0., 0., 1., 2., 3., 4., 5., 6., 7.], dtype=float32)
+    """
+
+    _parameters = {
+        "fraction": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
+        "rollover": Flag(),
+    }
+
+    def __init__(
+        self,
+        fraction: float | tuple[float, float] = (-0.2, 0.2),
+        rollover: bool = True,
+        p: float = 0.5,
+        seed: int | None = None,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.fraction = fraction
+        self.rollover = rollover
+
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        assert rng is not None
+        lo, hi = self._r.fraction
+        n = sample["audio"].shape[-1]
+        return {"shift": round(float(rng.uniform(lo, hi)) * n)}
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, shift: int, **_: Any) -> np.ndarray:
+        return F.shift(audio, shift, self._r.rollover)
