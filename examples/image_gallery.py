@@ -20,8 +20,10 @@ OPS = [
     ("HorizontalFlip", ma.image.HorizontalFlip(p=1.0)),
     ("VerticalFlip", ma.image.VerticalFlip(p=1.0)),
     ("Rotate 30", ma.image.Rotate(limit=30, p=1.0)),
-    ("Affine", ma.image.Affine(scale=(0.8, 1.1), translate=(-0.1, 0.1), rotate=(-15, 15),
-                               shear=(-10, 10), p=1.0)),
+    (
+        "Affine",
+        ma.image.Affine(scale=(0.8, 1.1), translate=(-0.1, 0.1), rotate=(-15, 15), shear=(-10, 10), p=1.0),
+    ),
     ("RandomCrop", ma.image.RandomCrop(300, 400)),
     ("RandomResizedCrop", ma.image.RandomResizedCrop(size=(320, 480), scale=(0.3, 1.0))),
     ("Perspective", ma.image.Perspective(scale=(0.08, 0.12), p=1.0)),

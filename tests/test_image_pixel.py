@@ -407,6 +407,7 @@ def test_every_op_takes_hundreds_of_channels() -> None:
 
 def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
     import albumentations as A  # the dev extra installs it as a reference implementation
+
     for alpha, lightness in [(0.2, 0.5), (0.5, 1.0), (1.0, 0.7)]:
         theirs = A.Sharpen(alpha=(alpha, alpha), lightness=(lightness, lightness), p=1.0)
         np.testing.assert_array_equal(
