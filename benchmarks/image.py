@@ -69,7 +69,7 @@ from typing import Any
 
 import cv2
 import numpy as np
-from _util import machine, per_call_us
+from _util import compare_us, machine, per_call_us
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo
@@ -146,6 +146,10 @@ class Timer:
 
     def us(self, fn: Callable[[], object]) -> float:
         return per_call_us(fn, min_time=self.min_time, repeats=self.repeats)
+
+    def pair(self, fa: Callable[[], object], fb: Callable[[], object]) -> tuple[float, float]:
+        """Both contenders in alternating rounds (steadier ratios on a shared machine)."""
+        return compare_us(fa, fb, min_time=self.min_time, repeats=self.repeats)
 
 
 def keyed(t: Any, images: list[np.ndarray]) -> Callable[[], object]:
@@ -246,8 +250,7 @@ def main() -> None:
             continue
         theirs_t.set_random_seed(0)
         available[name] = ours_t
-        ours_us = timer.us(keyed(ours_t, photos))
-        theirs_us = timer.us(plain(theirs_t, photos))
+        ours_us, theirs_us = timer.pair(keyed(ours_t, photos), plain(theirs_t, photos))
         row(name, 1, ours_us, theirs_us)
         if name == "HorizontalFlip":
             copy_us = timer.us(lambda: np.copy(photos[0]))
@@ -260,7 +263,7 @@ def main() -> None:
         ours_pipe = ma.Compose([OPS[n][0](ma.image, p) for n, p in PIPELINE], seed=0)
         theirs_pipe = A.Compose([OPS[n][1](A, p) for n, p in PIPELINE], seed=0)
         name = "pipeline: RRC > HFlip > Affine > ColorJitter > Noise > Erasing"
-        row(name, 1, timer.us(keyed(ours_pipe, photos)), timer.us(plain(theirs_pipe, photos)))
+        row(name, 1, *timer.pair(keyed(ours_pipe, photos), plain(theirs_pipe, photos)))
 
     batch = batch_of_crops(photos)
     ids = np.arange(len(batch)) % 10
@@ -272,9 +275,7 @@ def main() -> None:
         ("CutMix (batch 32x224x224x3, vs numpy)", ma.image.CutMix(alpha=1.0, num_classes=10), numpy_cutmix),
     )
     for name, t, ref in mixers:
-        ours_us = timer.us(keyed_batch(t, batch, ids))
-        theirs_us = timer.us(functools.partial(ref, batch, onehot, rng))
-        row(name, n, ours_us, theirs_us)
+        row(name, n, *timer.pair(keyed_batch(t, batch, ids), functools.partial(ref, batch, onehot, rng)))
     row("  reference: np.copy of the batch", n, timer.us(lambda: np.copy(batch)), None)
 
     print(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -185,7 +185,8 @@ class Transform:
         return self
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if not name.startswith("_"):
+        # Constructor parameters invalidate the resolved cache; private and fitted (name_) do not.
+        if not name.startswith("_") and not name.endswith("_"):
             self.__dict__.pop("_resolved", None)
         object.__setattr__(self, name, value)
 
@@ -393,6 +394,42 @@ class Transform:
                 )
             out = node._act(node._settle(out, fuse), params, fuse)
         return flush_pending(out)
+
+    # ------------------------------------------------------------------ datasets
+    def fit_resample(
+        self,
+        X: Sequence[Any],
+        y: Sequence[Any] | None = None,
+        *,
+        copies: int = 1,
+        epoch: int = 0,
+        field: str | None = None,
+        **extra: Any,
+    ) -> tuple[list[Any], list[Any] | None]:
+        """Originals plus ``copies`` augmented copies of every item of a list of samples.
+
+        ``X`` is a list of images, texts or audio arrays (the field is inferred:
+        ``text`` for strings, else the image/audio field the pipeline handles;
+        pass ``field=`` to choose). Extra keyword fields go with every item (e.g.
+        ``sample_rate=16000``). Output order: the originals in input order, then
+        copy 1 of every row, copy 2 of every row, ... Copy ``c`` of row ``i`` is a
+        keyed call (key ``"row{i}/copy{c}"``), so the result is reproducible and
+        each row can be recomputed alone. After the call ``provenance_`` gives,
+        for every output row, the input row it came from.
+
+        Examples
+        --------
+        >>> import multiaug as ma
+        >>> pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+        >>> X, y = pipe.fit_resample(["a b c d", "e f g h"], [0, 1], copies=1)
+        >>> len(X), y, pipe.provenance_
+        (4, [0, 1, 0, 1], [0, 1, 0, 1])
+        """
+        from .resample import augment_copies
+
+        X_res, y_res, prov = augment_copies(self, X, y, copies, epoch, field, extra)
+        self.provenance_ = prov
+        return X_res, y_res
 
     # ------------------------------------------------------------------ config & identity
     def to_config(self) -> dict[str, Any]:
