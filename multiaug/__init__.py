@@ -31,6 +31,7 @@ from .core import (
 if TYPE_CHECKING:
     from . import audio as audio
     from . import image as image
+    from . import tabular as tabular
     from . import text as text
 
 __all__ = [
@@ -51,11 +52,12 @@ __all__ = [
     "register",
     "registered",
     "save",
+    "tabular",
     "text",
 ]
 
-# Modality namespaces join this set as they land (tabular, torch).
-_LAZY_MODULES = {"audio", "image", "text", "testing", "cli"}
+# Modality namespaces join this set as they land (torch).
+_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli"}
 
 
 def __getattr__(name: str) -> Any:

@@ -14,7 +14,7 @@ This package needs the ``dev`` extra (hypothesis).
 
 from __future__ import annotations
 
-from . import audio, core, image_batch, image_geometric, image_pixel, text
+from . import audio, core, image_batch, image_geometric, image_pixel, tabular, text
 from .checks import (
     BAD_IMAGE_SAMPLES,
     CHECKS,
@@ -60,4 +60,5 @@ EXAMPLES: dict[str, Example] = _merge(
     image_batch.examples(),
     text.examples(),
     audio.examples(),
+    tabular.examples(),
 )

@@ -122,7 +122,10 @@ class Example:
     """How the shared checks exercise one registered transform.
 
     ``make(**overrides)`` builds a configured instance (overrides such as
-    ``p=0`` or ``seed=3`` are passed to the outermost constructor).
+    ``p=0`` or ``seed=3`` are passed to the outermost constructor). ``checks``
+    names the checks that apply when they differ from :data:`CHECKS` (e.g. the
+    dataset-level samplers, which have no per-sample call); a kind of transform
+    gets its own equivalent checks that way, never fewer by omission.
     """
 
     make: Callable[..., Transform]
@@ -133,6 +136,7 @@ class Example:
     bad_samples: tuple[Sample, ...] = ()
     max_examples: int = 25
     extra: dict[str, Any] = field(default_factory=dict)
+    checks: tuple[Callable[[Example], None], ...] | None = None
 
 
 def image_example(factory: Callable[..., Transform], **kw: Any) -> Example:
