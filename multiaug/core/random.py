@@ -109,6 +109,9 @@ def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) 
     With ``key`` given the result depends only on ``(seed, key, epoch)``; without
     it, on ``(seed, counter, epoch)`` where ``counter`` numbers the object's calls.
     """
+    if type(key) is int and type(epoch) is int and 0 <= key <= _MASK:
+        # The common case, inlined (same arithmetic as below): int key, int epoch.
+        return mix(mix(seed64 ^ _KEYED, mix(key, 0x69)), epoch & _MASK)
     e = _epoch_to_int(epoch, owner)
     if key is None:
         return mix(mix(seed64 ^ _UNKEYED, counter), e)

@@ -62,6 +62,11 @@ class Call:
         self.fuse = fuse
 
 
+# Shared contexts of untraced calls (a Call without a trace is never modified).
+_FUSING = Call(None, True)
+_NOT_FUSING = Call(None, False)
+
+
 def flush_pending(sample: Sample) -> Sample:
     """Apply any pending fused work left in ``sample``."""
     pending = sample.get(PENDING)
@@ -220,6 +225,7 @@ class Transform:
             r.seed64 = _random.seed_to_int(r.seed, owner)
         r.field_owners = {f: self for f in self.fields}
         r.leaves = (self,)
+        r.fuse = bool(values.get("fuse", True))  # only Compose has the switch; the root's governs
         self._finalize(r)
         self._plan_validation(r)
         return r
@@ -343,7 +349,7 @@ class Transform:
         else:
             counter = 0
         stream = _random.root_key(r.seed64, key, epoch, counter, self.name)
-        call = Call([] if trace else None, bool(getattr(self, "fuse", True)))
+        call = Call([], r.fuse) if trace else (_FUSING if r.fuse else _NOT_FUSING)
         out = self._run(sample, stream, call, ())
         if out is sample:
             out = dict(sample)
@@ -371,8 +377,7 @@ class Transform:
                 f"must be a list, got {type(trace).__name__}",
                 "pass out['trace'] from a call made with trace=True",
             )
-        self._validate(sample)
-        fuse = bool(getattr(self, "fuse", True))
+        fuse = self._validate(sample).fuse
         out: Sample = dict(sample)
         for i, entry in enumerate(trace):
             try:
