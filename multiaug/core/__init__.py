@@ -3,6 +3,7 @@
 from .compose import BaseCompose, Compose, OneOf, SomeOf
 from .config import fingerprint, from_config, load, read_config, save, to_config
 from .errors import ConfigError, InvalidInputError, LeakageError, MultiaugError
+from .oversample import Oversample
 from .registry import lookup, register, registered
 from .transform import FIELD_CHECKS, Transform, register_field_check
 
@@ -15,6 +16,7 @@ __all__ = [
     "LeakageError",
     "MultiaugError",
     "OneOf",
+    "Oversample",
     "SomeOf",
     "Transform",
     "fingerprint",

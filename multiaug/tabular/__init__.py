@@ -2,4 +2,16 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .noise import GaussianNoise
+from .samplers import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler, TabularSampler, random_state
+
+__all__ = [
+    "ADASYN",
+    "SMOTE",
+    "SMOTENC",
+    "BorderlineSMOTE",
+    "GaussianNoise",
+    "RandomOverSampler",
+    "TabularSampler",
+    "random_state",
+]

@@ -1,0 +1,192 @@
+"""``Oversample``: balance classes of images, texts or audio clips with augmented copies.
+
+The class counts follow imbalanced-learn's ``sampling_strategy`` (its own
+``check_sampling_strategy`` computes them). Each minority class is filled with
+augmented copies of *its own* rows: the rows are taken in a seeded random order and
+cycled (every row gets ``m // n_c`` or ``m // n_c + 1`` copies when ``m`` rows are
+needed for a class of ``n_c``), and copy ``c`` of row ``i`` is the keyed call
+``pipeline(**{field: X[i]}, key="row{i}/copy{c}")`` — the same key that
+``Compose.fit_resample(..., copies=N)`` uses, so each new row can be recomputed alone.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, NoReturn
+
+from . import random as _random
+from .errors import InvalidInputError
+from .params import Seed, Spec
+from .resample import _infer_field, copy_key
+from .transform import Transform
+
+__all__ = ["Oversample", "SamplingStrategy"]
+
+_ORDER_TAG = 0x6F76657273616D70  # "oversamp": the row-order stream of a class
+
+
+class _Pipeline(Spec):
+    doc = "a multiaug transform or pipeline"
+
+    def resolve(self, owner: str, name: str, value: Any) -> Transform:
+        if not isinstance(value, Transform) or isinstance(value, Oversample):
+            raise self.fail(owner, name, value, "pass e.g. ma.Compose([ma.text.RandomSwap()], seed=0)")
+        return value
+
+
+_STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all")
+
+
+class SamplingStrategy(Spec):
+    """imbalanced-learn's over-sampling ``sampling_strategy``."""
+
+    doc = (
+        f"one of {', '.join(repr(s) for s in _STRATEGY_NAMES)}, a float in (0, 1] (binary only), "
+        "a dict {class: target count} or a callable"
+    )
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        fix = "pass sampling_strategy='auto' (balance every class up to the majority) or {class: count}"
+        if isinstance(value, str):
+            if value not in _STRATEGY_NAMES:
+                raise self.fail(owner, name, value, fix)
+            return value
+        if isinstance(value, numbers.Real) and not isinstance(value, bool):
+            if not 0.0 < float(value) <= 1.0:
+                raise self.fail(owner, name, value, "pass a minority/majority ratio in (0, 1], e.g. 0.5")
+            return float(value)
+        if isinstance(value, Mapping):
+            for k, v in value.items():
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                    raise InvalidInputError(
+                        owner,
+                        name,
+                        f"gives class {k!r} the count {v!r}",
+                        "give every class an int count >= 0",
+                    )
+            return dict(value)
+        if callable(value):
+            return value
+        raise self.fail(owner, name, value, fix)
+
+
+class Oversample(Transform):
+    """Balance the classes of a list of samples by augmenting minority rows.
+
+    Parameters
+    ----------
+    pipeline : Transform
+        The augmentation applied to make each new row (its own seed governs the augmentation).
+    sampling_strategy : str, float, dict or callable
+        imbalanced-learn's over-sampling ``sampling_strategy`` (``"auto"``: every class up to
+        the majority count).
+    seed : int or None
+        Seed of the choice of which rows are copied.
+
+    Attributes
+    ----------
+    provenance_ : list of int
+        After :meth:`fit_resample`: the input row each output row came from.
+    sampling_strategy_ : dict
+        Rows added per class.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> from multiaug.core.oversample import Oversample
+    >>> pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+    >>> over = Oversample(pipe, seed=0)
+    >>> X, y = over.fit_resample(["a b c", "d e f", "g h i", "j k l"], ["x", "x", "x", "y"])
+    >>> y, over.provenance_
+    (['x', 'x', 'x', 'y', 'y', 'y'], [0, 1, 2, 3, 3, 3])
+    """
+
+    modality: ClassVar[str] = "core"
+    _parameters: ClassVar[dict[str, Spec]] = {
+        "pipeline": _Pipeline(),
+        "sampling_strategy": SamplingStrategy(),
+        "seed": Seed(),
+    }
+
+    def __init__(self, pipeline: Transform, sampling_strategy: Any = "auto", seed: int | None = None) -> None:
+        self.pipeline = pipeline
+        self.sampling_strategy = sampling_strategy
+        self.seed = seed
+
+    def __call__(
+        self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
+    ) -> NoReturn:
+        raise InvalidInputError(
+            self.name,
+            "sample",
+            "cannot be oversampled alone: Oversample balances a whole dataset",
+            "call fit_resample(X, y), or call the pipeline itself on one sample",
+        )
+
+    def fit_resample(  # type: ignore[override]
+        self, X: Sequence[Any], y: Sequence[Any], *, epoch: int = 0, field: str | None = None, **extra: Any
+    ) -> tuple[list[Any], list[Any]]:
+        """The originals in input order, then the new rows (class by class); sets ``provenance_``.
+
+        ``X`` is a list of images, texts or audio arrays (``field`` inferred as in
+        ``Compose.fit_resample``); extra keyword fields (``sample_rate=16000``) go with every call.
+        """
+        import numpy as np
+
+        try:
+            from imblearn.utils import check_sampling_strategy
+        except ImportError as exc:  # pragma: no cover - the tabular extra is installed in the tests
+            raise ImportError("Oversample needs imbalanced-learn: pip install 'multiaug[tabular]'") from exc
+
+        r = self._r
+        if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):
+            raise InvalidInputError(
+                self.name,
+                "X",
+                f"must be a sequence of samples, got {type(X).__name__}",
+                "pass a list of images, texts or audio arrays",
+            )
+        if y is None or isinstance(y, (str, bytes)) or not hasattr(y, "__len__"):
+            raise InvalidInputError(
+                self.name, "y", f"must be a sequence of labels, got {y!r}", "pass one label per item"
+            )
+        if len(y) != len(X):
+            raise InvalidInputError(
+                self.name, "y", f"has {len(y)} labels for {len(X)} samples", "give one label per sample"
+            )
+        items, labels = list(X), list(y)
+        y_arr = np.asarray(labels)
+        if y_arr.ndim != 1:
+            raise InvalidInputError(
+                self.name, "y", f"must be 1-D, got shape {y_arr.shape}", "pass one class label per item"
+            )
+        try:
+            strategy = check_sampling_strategy(r.sampling_strategy, y_arr, "over-sampling")
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError(
+                self.name,
+                "y",
+                f"cannot be balanced with sampling_strategy={self.sampling_strategy!r}: {exc}",
+                "pass labels of at least two classes and a sampling_strategy that adds rows, e.g. 'auto'",
+            ) from exc
+        name = field or _infer_field(r.pipeline, items[0])
+        X_res, y_res = list(items), list(labels)
+        prov = list(range(len(items)))
+        used: dict[int, int] = {}
+        for cls, n_new in strategy.items():
+            if not n_new:
+                continue
+            class_idx = np.flatnonzero(y_arr == cls)
+            stream = _random.mix(r.seed64 ^ _ORDER_TAG, _random.key_to_int(repr(cls), self.name))
+            order = _random.generator(stream).permutation(class_idx)
+            for j in range(int(n_new)):
+                i = int(order[j % order.size])
+                used[i] = used.get(i, 0) + 1
+                out = r.pipeline(**{name: items[i]}, **extra, key=copy_key(i, used[i]), epoch=epoch)
+                X_res.append(out[name])
+                y_res.append(labels[i])
+                prov.append(i)
+        self.sampling_strategy_ = dict(strategy)
+        self.provenance_ = prov
+        return X_res, y_res
