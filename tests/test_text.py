@@ -263,3 +263,16 @@ def test_image_and_caption_through_one_compose() -> None:
         pipe(image=image, text=None)
     with pytest.raises(ma.InvalidInputError, match="`text` is missing"):
         pipe(image=image)
+
+
+def test_case_moves_never_change_letters() -> None:
+    """Found by hypothesis: the micro sign upper-cases to Greek capital mu, which lower-cases to mu."""
+    from multiaug.text.tokens import match_case, move_case
+
+    assert move_case("µ", False, True, frozenset(), True) == "µ"
+    assert match_case("Big", "µm") == "µm"
+    assert match_case("BIG", "straße") == "straße"
+    assert match_case("Big", "large") == "Large"
+    for key in range(30):
+        out = ma.text.RandomSwap(alpha=1.0, seed=0)(text="B:µ", key=key)["text"]
+        assert sorted(out.replace(":", "").lower()) == ["b", "µ"]

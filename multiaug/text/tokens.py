@@ -118,6 +118,19 @@ def _is_title(word: str) -> bool:
     return word[:1].isupper() and not any(c.isupper() for c in word[1:])
 
 
+def _with_first(word: str, first: str) -> str:
+    """``word`` with its first character replaced by ``first``, if that is a true case change.
+
+    Some characters do not survive a round trip (the micro sign U+00B5 upper-cases to the
+    Greek capital mu, which lower-cases to the Greek small mu; ``ß`` upper-cases to ``SS``): those
+    keep their own case, so an edit never turns one letter into another.
+    """
+    head = word[:1]
+    if len(first) != 1 or first.lower() != head.lower() or first.upper() != head.upper():
+        return word
+    return first + word[1:]
+
+
 def match_case(template: str, word: str) -> str:
     """Give ``word`` the case pattern of ``template`` (the word it replaces).
 
@@ -134,8 +147,9 @@ def match_case(template: str, word: str) -> str:
     if not template[:1].isupper():  # lower case (the usual case), or "iPhone"
         return word
     if template.isupper() and sum(c.isalpha() for c in template) >= 2:
-        return word.upper()
-    return word[:1].upper() + word[1:]
+        upper = word.upper()
+        return upper if upper.lower() == word.lower() else word
+    return _with_first(word, word[:1].upper())
 
 
 def move_case(
@@ -148,7 +162,7 @@ def move_case(
     it when it is a common word (in ``common``), so names keep theirs.
     """
     if now_initial and not was_initial and capital and word[:1].islower():
-        return word[:1].upper() + word[1:]
+        return _with_first(word, word[:1].upper())
     if was_initial and not now_initial and word != "I" and _is_title(word) and word.lower() in common:
-        return word[:1].lower() + word[1:]
+        return _with_first(word, word[:1].lower())
     return word
