@@ -34,16 +34,22 @@ if TYPE_CHECKING:
     from . import image as image
     from . import tabular as tabular
     from . import text as text
+    from .guard import Leak as Leak
+    from .guard import LeakageReport as LeakageReport
+    from .guard import SplitGuard as SplitGuard
 
 __all__ = [
     "Compose",
     "ConfigError",
     "InvalidInputError",
+    "Leak",
     "LeakageError",
+    "LeakageReport",
     "MultiaugError",
     "OneOf",
     "Oversample",
     "SomeOf",
+    "SplitGuard",
     "Transform",
     "__version__",
     "audio",
@@ -62,7 +68,15 @@ __all__ = [
 _LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli"}
 
 
+# Names imported on first use (they need NumPy, which `import multiaug` does not load).
+_LAZY_NAMES = {"Leak": "guard", "LeakageReport": "guard", "SplitGuard": "guard"}
+
+
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_NAMES:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY_NAMES[name]}"), name)
+        globals()[name] = value
+        return value
     if name in _LAZY_MODULES:
         module = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = module
@@ -71,4 +85,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | _LAZY_MODULES)
+    return sorted(set(globals()) | _LAZY_MODULES | set(_LAZY_NAMES))

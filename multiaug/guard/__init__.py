@@ -2,4 +2,7 @@
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from .guard import SplitGuard
+from .report import Leak, LeakageReport
+
+__all__ = ["Leak", "LeakageReport", "SplitGuard"]

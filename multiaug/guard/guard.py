@@ -1,0 +1,452 @@
+"""``SplitGuard``: find (and prevent) validation items leaking into training."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from ..core.errors import InvalidInputError, LeakageError
+from ..core.random import generator, mix, seed_to_int
+from . import detect
+from .report import REASONS, Leak, LeakageReport
+
+__all__ = ["SplitGuard"]
+
+_SPLIT_SALT = 0x73706C6974000000
+_MAIN_FIELDS = ("image", "text", "audio", "table")
+
+
+def _is_frame(x: Any) -> bool:
+    return type(x).__name__ == "DataFrame" and hasattr(x, "select_dtypes")
+
+
+def _kind(owner: str, name: str, x: Any) -> str:
+    """The modality of a collection: "table", "text", "image" or "audio"."""
+    if _is_frame(x):
+        return "table"
+    if isinstance(x, np.ndarray):
+        if x.ndim == 2:
+            return "table"
+        if x.ndim in (3, 4):
+            return "image"
+        raise InvalidInputError(
+            owner,
+            name,
+            f"is a {x.ndim}-D array",
+            "pass a 2-D table, a list of texts/images/audio arrays, or an (N, H, W[, C]) image stack",
+        )
+    if not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
+        raise InvalidInputError(
+            owner, name, f"must be a list, array or DataFrame, got {type(x).__name__}", "pass a list of items"
+        )
+    if not len(x):
+        return "empty"
+    first = x[0]
+    if isinstance(first, str):
+        if not all(isinstance(t, str) for t in x):
+            raise InvalidInputError(owner, name, "mixes texts and non-texts", "pass only str items")
+        return "text"
+    if isinstance(first, np.ndarray):
+        # 1-D waveforms, or (channels, time) float arrays with a few channels, are audio
+        channels_first = first.ndim == 2 and first.dtype.kind == "f" and first.shape[0] <= 8 < first.shape[1]
+        return "audio" if first.ndim == 1 or channels_first else "image"
+    raise InvalidInputError(
+        owner, name, f"holds {type(first).__name__} items", "pass str texts or NumPy image/audio arrays"
+    )
+
+
+def _hashes(kind: str, x: Any) -> list[bytes]:
+    if kind == "table":
+        return detect.row_hashes(x)
+    return [detect.item_hash(item) for item in x]
+
+
+def _as_list(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, np.ndarray) and x.ndim >= 3 else x
+
+
+def _per_row(owner: str, name: str, values: Any, n: int) -> list[Any] | None:
+    if values is None:
+        return None
+    seq = list(values.tolist() if isinstance(values, np.ndarray) else values)
+    if len(seq) != n:
+        raise InvalidInputError(
+            owner, name, f"has {len(seq)} entries for {n} items", "give exactly one entry per item"
+        )
+    return seq
+
+
+def _sources(owner: str, name: str, entry: Any) -> frozenset[Hashable]:
+    if isinstance(entry, (tuple, list, set, frozenset, np.ndarray)):
+        items = np.asarray(list(entry)).tolist() if isinstance(entry, np.ndarray) else list(entry)
+    else:
+        items = [entry]
+    try:
+        return frozenset(int(s) if isinstance(s, (int, np.integer)) else s for s in items)
+    except TypeError:
+        raise InvalidInputError(
+            owner, name, f"entry {entry!r} is not hashable", "give source ids as ints, strs or tuples of them"
+        ) from None
+
+
+def _cross(index: Mapping[Hashable, list[int]], keys: Iterable[Hashable]) -> set[int]:
+    found: set[int] = set()
+    for key in keys:
+        found.update(index.get(key, ()))
+    return found
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        a, b = self.find(i), self.find(j)
+        if a != b:
+            self.parent[max(a, b)] = min(a, b)
+
+
+class SplitGuard:
+    """Check a train/validation split for leaks, split without them, and fence off validation data.
+
+    Four reasons are recognised: ``"group"`` (a shared group id), ``"exact"`` (the same content),
+    ``"provenance"`` (a training row derived from a source a validation row derives from, as
+    given by a sampler's ``provenance_``) and ``"near_duplicate"`` (an augmented copy).
+    Near-duplicates are searched sub-quadratically per modality:
+
+    * texts: word bigrams of the case-folded, punctuation-free text, MinHash (64 permutations)
+      with LSH banding (16 bands of 4), verified by Jaccard >= ``text_threshold``;
+    * tables (2-D arrays, numeric DataFrame columns): distance after standardisation below
+      ``table_ratio`` x the median nearest-neighbour distance within a split (kNN radius search);
+    * images: 64-bit DCT pHash of a mean/std-normalised thumbnail, compared over the 8
+      flips/90-degree rotations, within ``image_max_distance`` bits (multi-index hashing).
+
+    Audio is checked for group, exact and provenance leaks; its near-duplicate search is not
+    implemented yet.
+
+    Parameters
+    ----------
+    near_duplicates : bool
+        Search for near-duplicates (exact duplicates, groups and provenance are always checked).
+    text_threshold : float
+        Minimum shingle Jaccard similarity of two near-duplicate texts.
+    table_ratio : float
+        Fraction of the median nearest-neighbour distance below which two rows are near-duplicates.
+    image_max_distance : int
+        Maximum Hamming distance (of 64 bits) between near-duplicate image hashes.
+    seed : int
+        Seed of the MinHash permutations (the result barely depends on it).
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> from multiaug.guard import SplitGuard
+    >>> train = ["the cat sat on the mat today", "dogs bark at night", "a b c"]
+    >>> val = ["The cat sat on the mat, today!", "something else entirely here"]
+    >>> report = SplitGuard().check(train, val, groups_train=[1, 2, 3], groups_val=[4, 3])
+    >>> report.ok, [tuple(leak) for leak in report.leaks]
+    (False, [(0, 0, 'near_duplicate'), (2, 1, 'group')])
+    """
+
+    def __init__(
+        self,
+        near_duplicates: bool = True,
+        text_threshold: float = 0.5,
+        table_ratio: float = 0.15,
+        image_max_distance: int = 5,
+        seed: int = 0,
+    ) -> None:
+        self.near_duplicates = near_duplicates
+        self.text_threshold = text_threshold
+        self.table_ratio = table_ratio
+        self.image_max_distance = image_max_distance
+        self.seed = seed
+
+    def __repr__(self) -> str:
+        return (
+            f"SplitGuard(near_duplicates={self.near_duplicates}, text_threshold={self.text_threshold}, "
+            f"table_ratio={self.table_ratio}, image_max_distance={self.image_max_distance}, seed={self.seed})"
+        )
+
+    # ------------------------------------------------------------------------------- helpers
+    def _validate(self, owner: str) -> None:
+        if not 0.0 < float(self.text_threshold) <= 1.0:
+            raise InvalidInputError(owner, "text_threshold", "must lie in (0, 1]", "pass e.g. 0.5")
+        if not float(self.table_ratio) > 0.0:
+            raise InvalidInputError(owner, "table_ratio", "must be positive", "pass e.g. 0.15")
+        if int(self.image_max_distance) < 0:
+            raise InvalidInputError(owner, "image_max_distance", "must be >= 0", "pass e.g. 5")
+
+    def _near_pairs(self, kind: str, items: Any, side: np.ndarray | None) -> list[tuple[int, int, float]]:
+        """Near-duplicate pairs within a pool (cross-side only when ``side`` is given)."""
+        if not self.near_duplicates or kind in ("empty", "audio"):
+            return []
+        if kind == "text":
+            seed64 = seed_to_int(self.seed, "SplitGuard")
+            return detect.text_pairs(items, side, threshold=float(self.text_threshold), seed=seed64)
+        if kind == "table":
+            values = items.select_dtypes("number").to_numpy(np.float64) if _is_frame(items) else items
+            if values.shape[1] == 0 or values.dtype.kind not in "biuf":
+                return []
+            return detect.table_pairs(values, side, ratio=float(self.table_ratio))[0]
+        return detect.image_pairs(items, side, max_distance=int(self.image_max_distance))
+
+    @staticmethod
+    def _pool(kind: str, a: Any, b: Any) -> Any:
+        if kind == "table":
+            if _is_frame(a):
+                import pandas as pd
+
+                return pd.concat([a, b], ignore_index=True)
+            return np.concatenate([np.asarray(a), np.asarray(b)])
+        return [*_as_list(a), *_as_list(b)]
+
+    # --------------------------------------------------------------------------------- check
+    def check(
+        self,
+        X_train: Any,
+        X_val: Any,
+        groups_train: Sequence[Hashable] | np.ndarray | None = None,
+        groups_val: Sequence[Hashable] | np.ndarray | None = None,
+        provenance_train: Sequence[Any] | None = None,
+        provenance_val: Sequence[Any] | None = None,
+        strict: bool = False,
+    ) -> LeakageReport:
+        """Report every training item that leaks a validation item.
+
+        Parameters
+        ----------
+        X_train, X_val : list or array or DataFrame
+            Texts, images or audio arrays (lists), or tables (2-D arrays / DataFrames), of one kind.
+        groups_train, groups_val : sequence, optional
+            A group id per item (patient, speaker, document...); sharing one across the split leaks.
+        provenance_train, provenance_val : sequence, optional
+            Per item, its source id or a tuple of source ids (a sampler's ``provenance_``, indexed
+            into the same original table for both splits).
+        strict : bool
+            Raise :class:`~multiaug.core.errors.LeakageError` (carrying the report) on any leak.
+
+        Returns
+        -------
+        LeakageReport
+            One leak per (train item, val item, reason); a pair that is an exact duplicate is not
+            reported again as a near-duplicate.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from multiaug.guard import SplitGuard
+        >>> X = np.arange(20.0).reshape(10, 2)
+        >>> SplitGuard().check(X[:6], X[5:]).counts["exact"]
+        1
+        >>> rep = SplitGuard().check(X[:3], X[3:], provenance_train=[0, 1, (1, 7)],
+        ...                          provenance_val=list(range(3, 10)))
+        >>> [tuple(leak) for leak in rep.leaks]
+        [(2, 4, 'provenance')]
+        """
+        owner = "SplitGuard.check"
+        self._validate(owner)
+        kind_t, kind_v = _kind(owner, "X_train", X_train), _kind(owner, "X_val", X_val)
+        kind = kind_v if kind_t == "empty" else kind_t
+        if "empty" not in (kind_t, kind_v) and kind_t != kind_v:
+            raise InvalidInputError(
+                owner,
+                "X_val",
+                f"holds {kind_v} while X_train holds {kind_t}",
+                "check two splits of one dataset",
+            )
+        n_t, n_v = len(X_train), len(X_val)
+        leaks: dict[tuple[int, int, str], float] = {}
+
+        gt = _per_row(owner, "groups_train", groups_train, n_t)
+        gv = _per_row(owner, "groups_val", groups_val, n_v)
+        if gt is not None and gv is not None:
+            by_group: dict[Hashable, list[int]] = {}
+            for i, g in enumerate(gt):
+                by_group.setdefault(g, []).append(i)
+            for j, g in enumerate(gv):
+                for i in by_group.get(g, ()):
+                    leaks[(i, j, "group")] = 1.0
+
+        if "empty" not in (kind_t, kind_v):
+            by_hash: dict[bytes, list[int]] = {}
+            for i, h in enumerate(_hashes(kind, X_train)):
+                by_hash.setdefault(h, []).append(i)
+            for j, h in enumerate(_hashes(kind, X_val)):
+                for i in by_hash.get(h, ()):
+                    leaks[(i, j, "exact")] = 1.0
+
+        pt = _per_row(owner, "provenance_train", provenance_train, n_t)
+        pv = _per_row(owner, "provenance_val", provenance_val, n_v)
+        if pt is not None and pv is not None:
+            by_source: dict[Hashable, list[int]] = {}
+            for i, entry in enumerate(pt):
+                for s in _sources(owner, "provenance_train", entry):
+                    by_source.setdefault(s, []).append(i)
+            for j, entry in enumerate(pv):
+                for i in _cross(by_source, _sources(owner, "provenance_val", entry)):
+                    leaks[(i, j, "provenance")] = 1.0
+
+        if "empty" not in (kind_t, kind_v):
+            side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
+            for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side):
+                i, j = min(a, b), max(a, b) - n_t
+                if (i, j, "exact") not in leaks:
+                    leaks[(i, j, "near_duplicate")] = round(float(score), 6)
+
+        rank = {r: k for k, r in enumerate(REASONS)}
+        ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
+        report = LeakageReport([Leak(i, j, r, s) for (i, j, r), s in ordered], n_t, n_v)
+        if strict and not report.ok:
+            raise LeakageError(report, f"SplitGuard.check: {report}")
+        return report
+
+    # --------------------------------------------------------------------------------- split
+    def clusters(self, X: Any, groups: Sequence[Hashable] | np.ndarray | None = None) -> np.ndarray:
+        """A cluster id per item: exact and near-duplicates and shared groups joined (union-find).
+
+        Examples
+        --------
+        >>> from multiaug.guard import SplitGuard
+        >>> SplitGuard().clusters(["one two three four", "x y", "One two three four!", "x z"],
+        ...                       groups=[0, 1, 2, 1]).tolist()
+        [0, 1, 0, 1]
+        """
+        owner = "SplitGuard.split"
+        self._validate(owner)
+        kind = _kind(owner, "X", X)
+        n = len(X)
+        uf = _UnionFind(n)
+        first: dict[Hashable, int] = {}
+        if kind != "empty":
+            for i, h in enumerate(_hashes(kind, X)):
+                uf.union(first.setdefault(h, i), i)
+        g = _per_row(owner, "groups", groups, n)
+        if g is not None:
+            first_g: dict[Hashable, int] = {}
+            for i, gid in enumerate(g):
+                uf.union(first_g.setdefault(gid, i), i)
+        for i, j, _ in self._near_pairs(kind, _as_list(X), None):
+            uf.union(i, j)
+        roots = [uf.find(i) for i in range(n)]
+        _, labels = np.unique(np.asarray(roots, dtype=np.int64), return_inverse=True)
+        return labels.astype(np.int64).reshape(-1)
+
+    def split(
+        self,
+        X: Any,
+        y: Sequence[Any] | np.ndarray | None = None,
+        groups: Sequence[Hashable] | np.ndarray | None = None,
+        test_size: float = 0.2,
+        seed: int = 0,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Split into ``(train_idx, val_idx)`` with no group or near-duplicate cluster on both sides.
+
+        Clusters (see :meth:`clusters`) are visited in a seeded random order, largest first, and
+        each goes to validation while that brings the validation label counts closer to
+        ``test_size`` of each class (stratification by ``y`` where the clusters allow it).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from multiaug.guard import SplitGuard
+        >>> X = np.repeat(np.arange(50.0), 2)[:, None] * [1.0, 2.0]   # every row twice
+        >>> tr, va = SplitGuard().split(X, y=np.arange(100) % 2, test_size=0.2, seed=0)
+        >>> len(va), set(X[tr, 0].tolist()) & set(X[va, 0].tolist())
+        (20, set())
+        """
+        owner = "SplitGuard.split"
+        if not 0.0 < float(test_size) < 1.0:
+            raise InvalidInputError(owner, "test_size", f"must lie in (0, 1), got {test_size!r}", "pass 0.2")
+        labels = self.clusters(X, groups)
+        n = len(labels)
+        ys = _per_row(owner, "y", y, n)
+        _, y_codes = np.unique(np.asarray(ys if ys is not None else [0] * n), return_inverse=True)
+        y_codes = y_codes.reshape(-1)
+        n_classes = int(y_codes.max()) + 1 if n else 1
+        counts = np.zeros((int(labels.max()) + 1 if n else 0, n_classes), dtype=np.int64)
+        np.add.at(counts, (labels, y_codes), 1)
+        target = float(test_size) * counts.sum(axis=0)
+        rng = generator(mix(seed_to_int(seed, owner), _SPLIT_SALT))
+        order = rng.permutation(len(counts))
+        order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
+        in_val = np.zeros(len(counts), dtype=bool)
+        have = np.zeros(n_classes)
+        total_target = target.sum()
+        for c in order:
+            after = have + counts[c]
+            gain = np.abs(target - have).sum() - np.abs(target - after).sum()
+            if gain > 0 and after.sum() <= total_target + 0.5 * counts[c].sum():
+                in_val[c] = True
+                have = after
+        if n and not in_val.any():
+            in_val[order[-1]] = True
+        val_mask = in_val[labels]
+        return np.flatnonzero(~val_mask), np.flatnonzero(val_mask)
+
+    # ------------------------------------------------------------------------------- protect
+    def protect(self, pipeline: Callable[..., Any], X_val: Any) -> _Protected:
+        """Wrap ``pipeline`` so that calling it on a validation item raises ``LeakageError``.
+
+        The item's content hash (of the ``image``, ``text``, ``audio`` or ``table`` field; for a
+        table, each row) is looked up among the validation items' hashes; other calls go to the
+        pipeline unchanged.
+
+        Examples
+        --------
+        >>> import multiaug as ma
+        >>> from multiaug.guard import SplitGuard
+        >>> aug = SplitGuard().protect(ma.text.RandomSwap(seed=0), ["held out text"])
+        >>> aug(text="some training text", key=1)["text"] != ""
+        True
+        >>> aug(text="held out text", key=1)
+        Traceback (most recent call last):
+        ...
+        multiaug.core.errors.LeakageError: protect: called on validation item 0 (field 'text')
+        """
+        kind = _kind("SplitGuard.protect", "X_val", X_val)
+        if not callable(pipeline):
+            raise InvalidInputError(
+                "SplitGuard.protect", "pipeline", "is not callable", "pass a multiaug transform or pipeline"
+            )
+        hashes = {} if kind == "empty" else {h: j for j, h in enumerate(_hashes(kind, X_val))}
+        return _Protected(pipeline, hashes)
+
+
+class _Protected:
+    """A pipeline that refuses validation items (see :meth:`SplitGuard.protect`)."""
+
+    def __init__(self, pipeline: Callable[..., Any], hashes: dict[bytes, int]) -> None:
+        self.pipeline = pipeline
+        self._val_hashes = hashes
+
+    def _check(self, name: str, value: Any) -> None:
+        hashes = detect.row_hashes(value) if name == "table" else [detect.item_hash(value)]
+        for h in hashes:
+            j = self._val_hashes.get(h)
+            if j is not None:
+                report = LeakageReport([Leak(-1, j, "exact")], 0, len(self._val_hashes))
+                raise LeakageError(report, f"protect: called on validation item {j} (field {name!r})")
+
+    def __call__(self, *args: Any, **sample: Any) -> Any:
+        for name in _MAIN_FIELDS:
+            value = sample.get(name)
+            if value is not None and (name != "table" or _is_frame(value) or np.ndim(value) == 2):
+                self._check(name, value)
+        return self.pipeline(*args, **sample)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "pipeline":
+            raise AttributeError(name)
+        return getattr(self.pipeline, name)
+
+    def __repr__(self) -> str:
+        return f"protect({self.pipeline!r}, {len(self._val_hashes)} validation items)"

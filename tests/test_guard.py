@@ -1,0 +1,246 @@
+"""Tests of the leakage guard (``multiaug.guard.SplitGuard``) on real data."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+from multiaug.core.errors import InvalidInputError, LeakageError
+from multiaug.guard import Leak, LeakageReport, SplitGuard
+
+
+@pytest.fixture(scope="module")
+def paragraphs() -> list[str]:
+    from pydoc_data.topics import topics
+
+    paras = {re.sub(r"\s+", " ", p.strip()) for t in topics.values() for p in t.split("\n\n")}
+    return sorted(p for p in paras if len(p.split()) >= 12 and not p.startswith(" "))
+
+
+@pytest.fixture(scope="module")
+def digits() -> list[np.ndarray]:
+    from sklearn.datasets import load_digits
+
+    return [np.clip(d * 16, 0, 255).astype(np.uint8) for d in load_digits().images]
+
+
+def _recall(report: LeakageReport, n: int) -> float:
+    hit = {(leak.train_index, leak.val_index) for leak in report.leaks}
+    return sum((k, k) in hit for k in range(n)) / n
+
+
+# ------------------------------------------------------------------------------------ report
+def test_leak_unpacks_as_three_and_report_serialises() -> None:
+    rep = LeakageReport([Leak(0, 1, "exact"), Leak(4, 1, "near_duplicate", 0.75)], 5, 2)
+    assert [tuple(leak) for leak in rep.leaks] == [(0, 1, "exact"), (4, 1, "near_duplicate")]
+    assert not rep.ok and rep.counts == {"group": 0, "exact": 1, "provenance": 0, "near_duplicate": 1}
+    assert json.loads(rep.to_json())["leaks"][1] == {
+        "train_index": 4,
+        "val_index": 1,
+        "reason": "near_duplicate",
+        "score": 0.75,
+    }
+    frame = rep.to_frame()
+    assert list(frame.columns) == ["train_index", "val_index", "reason", "score"] and len(frame) == 2
+    assert LeakageReport([], 3, 3).ok and "ok" in str(LeakageReport([], 3, 3))
+
+
+# ----------------------------------------------------------------------------------- reasons
+def test_group_reason() -> None:
+    rep = SplitGuard().check(
+        ["a b c d", "e f g h"], ["i j k l"], groups_train=["p1", "p2"], groups_val=["p2"]
+    )
+    assert [tuple(leak) for leak in rep.leaks] == [(1, 0, "group")]
+
+
+def test_exact_reason_for_arrays_texts_and_frames(digits: list[np.ndarray]) -> None:
+    from sklearn.datasets import load_wine
+
+    guard = SplitGuard(near_duplicates=False)
+    assert [tuple(x) for x in guard.check(digits[:5], [digits[3]]).leaks] == [(3, 0, "exact")]
+    # same bytes, other dtype: not an exact duplicate
+    assert guard.check(digits[:5], [digits[3].astype(np.float32)]).ok
+    assert guard.check(["Hello world"], ["hello world"]).ok
+    X, _ = load_wine(return_X_y=True, as_frame=True)
+    rep = guard.check(X.iloc[:100], X.iloc[[5, 150]].reset_index(drop=True))
+    assert [tuple(x) for x in rep.leaks] == [(5, 0, "exact")]
+    arr = X.to_numpy()
+    assert guard.check(arr[:100], arr[[150, 7]]).counts["exact"] == 1
+
+
+def test_provenance_reason_catches_smote_before_the_split() -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    sm = ma.tabular.SMOTE(seed=0)
+    X_res, _ = sm.fit_resample(X, y)
+    prov = sm.provenance_
+    idx = np.random.default_rng(0).permutation(len(X_res))
+    tr, va = idx[:170], idx[170:]
+    rep = SplitGuard(near_duplicates=False).check(
+        X_res[tr], X_res[va], provenance_train=[prov[i] for i in tr], provenance_val=[prov[i] for i in va]
+    )
+    assert rep.counts["provenance"] > 0
+    for t, v, reason in rep.leaks:
+        assert reason == "provenance"
+        src_t, src_v = prov[tr[t]], prov[va[v]]
+        as_set = [{s} if isinstance(s, int) else set(s) for s in (src_t, src_v)]
+        assert as_set[0] & as_set[1]
+    # without SMOTE rows the same split of originals has no provenance leak
+    orig = [i for i in range(len(X_res)) if isinstance(prov[i], int)]
+    assert (
+        SplitGuard(near_duplicates=False)
+        .check(X_res[orig[:100]], X_res[orig[100:]], provenance_train=orig[:100], provenance_val=orig[100:])
+        .ok
+    )
+
+
+def test_near_duplicate_text_recall_and_precision(paragraphs: list[str]) -> None:
+    rng = np.random.default_rng(0)
+    idx = rng.permutation(len(paragraphs))
+    val = [paragraphs[i] for i in idx[:200]]
+    distinct = [paragraphs[i] for i in idx[200:]]
+    guard = SplitGuard()
+    for aug in (ma.text.SynonymReplace(seed=0), ma.text.RandomSwap(seed=0), ma.text.RandomDelete(seed=0)):
+        augmented = [aug(text=t, key=k)["text"] for k, t in enumerate(val)]
+        assert _recall(guard.check(augmented + distinct, val), len(val)) >= 0.95
+    # distinct paragraphs: the documentation holds a few near-identical sentences
+    # ('... are uppercase ...' / '... are lowercase ...'); under 1 flagged pair in 5000
+    rep = guard.check(distinct, val)
+    assert rep.counts["near_duplicate"] <= 2e-4 * len(distinct) * len(val)
+
+
+def test_near_duplicate_table_recall_and_precision() -> None:
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    for loader in (load_wine, load_breast_cancer):
+        X, _ = loader(return_X_y=True)
+        idx = np.random.default_rng(0).permutation(len(X))
+        n = len(X) // 5
+        val, rest = X[idx[:n]], X[idx[n:]]
+        noisy = ma.tabular.GaussianNoise(seed=0)(table=val, key=0)["table"]
+        rep = SplitGuard().check(np.concatenate([noisy, rest]), val)
+        assert _recall(rep, n) == 1.0
+        assert all(leak.train_index == leak.val_index for leak in rep.leaks)
+        assert SplitGuard().check(rest, val).ok
+
+
+def test_near_duplicate_image_recall_and_precision(digits: list[np.ndarray]) -> None:
+    idx = np.random.default_rng(0).permutation(len(digits))
+    val = [digits[i] for i in idx[:200]]
+    rest = [digits[i] for i in idx[200:]]
+    guard = SplitGuard()
+    for aug in (ma.image.HorizontalFlip(p=1, seed=0), ma.image.VerticalFlip(p=1, seed=0)):
+        augmented = [aug(image=im, key=k)["image"] for k, im in enumerate(val)]
+        assert _recall(guard.check(augmented + rest, val), len(val)) == 1.0
+    jitter = ma.image.ColorJitter(p=1, seed=0)
+    augmented = [jitter(image=im, key=k)["image"] for k, im in enumerate(val)]
+    # 8x8 digits are a hard case for a 64-bit hash (measured 0.895)
+    assert _recall(guard.check(augmented + rest, val), len(val)) >= 0.85
+    # 8x8 digits of one class often look alike; still under 1 flagged pair in 10000
+    assert guard.check(rest, val).counts["near_duplicate"] <= 1e-4 * len(rest) * len(val)
+
+
+def test_near_duplicates_can_be_switched_off(paragraphs: list[str]) -> None:
+    aug = ma.text.SynonymReplace(seed=0)
+    val = paragraphs[:20]
+    train = [aug(text=t, key=k)["text"] for k, t in enumerate(val)]
+    assert SplitGuard(near_duplicates=False).check(train, val).counts["near_duplicate"] == 0
+
+
+# ------------------------------------------------------------------------------------ strict
+def test_strict_raises_with_the_report() -> None:
+    with pytest.raises(LeakageError) as info:
+        SplitGuard().check(["same text here"], ["same text here"], strict=True)
+    assert isinstance(info.value.report, LeakageReport)
+    assert [tuple(x) for x in info.value.report.leaks] == [(0, 0, "exact")]
+    assert SplitGuard().check(["one text"], ["another one"], strict=True).ok
+
+
+# ----------------------------------------------------------------------------------- protect
+def test_protect_refuses_validation_items(digits: list[np.ndarray]) -> None:
+    flip = ma.image.HorizontalFlip(p=1, seed=0)
+    safe = SplitGuard().protect(flip, digits[:10])
+    np.testing.assert_array_equal(
+        safe(image=digits[20], key=3)["image"], flip(image=digits[20], key=3)["image"]
+    )
+    with pytest.raises(LeakageError) as info:
+        safe(image=digits[4].copy(), key=0)
+    assert info.value.report.leaks[0].val_index == 4
+    assert safe.p == 1  # attributes of the wrapped pipeline stay reachable
+
+    from sklearn.datasets import load_wine
+
+    X, _ = load_wine(return_X_y=True, as_frame=True)
+    noise = SplitGuard().protect(ma.tabular.GaussianNoise(seed=0), X.iloc[150:])
+    assert noise(table=X.iloc[:10], key=1)["table"].shape == (10, X.shape[1])
+    with pytest.raises(LeakageError):
+        noise(table=X.iloc[145:155], key=1)
+
+
+# ------------------------------------------------------------------------------------- split
+def test_split_keeps_near_duplicates_and_groups_together(paragraphs: list[str]) -> None:
+    base = paragraphs[:150]
+    aug = ma.text.SynonymReplace(seed=0)
+    X = base + [aug(text=t, key=k)["text"] for k, t in enumerate(base[:60])]
+    y = [k % 3 for k in range(len(base))] + [k % 3 for k in range(60)]
+    groups = list(range(len(X)))
+    groups[10] = groups[100] = -1  # 10 and 100 share a group
+    guard = SplitGuard()
+    tr, va = guard.split(X, y, groups=groups, test_size=0.25, seed=1)
+    assert sorted(np.r_[tr, va].tolist()) == list(range(len(X)))
+    assert 0.2 <= len(va) / len(X) <= 0.3
+    side = np.zeros(len(X), bool)
+    side[va] = True
+    # every pair the guard detects stays on one side (it finds >= 95% of the augmented copies;
+    # a heavily edited short paragraph can fall below the Jaccard threshold)
+    found = guard.check(X[:150], X[150:])
+    assert _recall(found, 60) >= 0.95
+    assert all(side[t] == side[150 + v] for t, v, _ in found.leaks)
+    assert side[10] == side[100]
+    assert guard.check([X[i] for i in tr], [X[i] for i in va]).counts["near_duplicate"] == 0
+    # stratified: each class near its share
+    counts = np.bincount(np.asarray(y)[va], minlength=3)
+    assert counts.min() >= 0.6 * counts.max()
+    # seeded, no global RNG
+    again = guard.split(X, y, seed=1)
+    first = guard.split(X, y, seed=1)
+    assert np.array_equal(again[0], first[0]) and np.array_equal(again[1], first[1])
+
+
+def test_split_of_tables_and_images(digits: list[np.ndarray]) -> None:
+    from sklearn.datasets import load_wine
+
+    X, y = load_wine(return_X_y=True)
+    Xd = np.concatenate([X, ma.tabular.GaussianNoise(seed=0)(table=X[:40], key=0)["table"]])
+    yd = np.r_[y, y[:40]]
+    tr, va = SplitGuard().split(Xd, yd, seed=0)
+    side = np.isin(np.arange(len(Xd)), va)
+    assert all(side[k] == side[len(X) + k] for k in range(40))
+    assert SplitGuard().check(Xd[tr], Xd[va]).ok
+    imgs = digits[:100] + [im[:, ::-1] for im in digits[:30]]
+    tr, va = SplitGuard().split(imgs, seed=0)
+    side = np.isin(np.arange(len(imgs)), va)
+    assert all(side[k] == side[100 + k] for k in range(30))
+
+
+# ------------------------------------------------------------------------------- bad inputs
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [
+        (lambda g: g.check(["a"], ["b"], groups_train=[1, 2], groups_val=[1]), "groups_train"),
+        (lambda g: g.check(["a"], [np.zeros((4, 4))]), "X_val"),
+        (lambda g: g.check("abc", ["b"]), "X_train"),
+        (lambda g: g.split(["a", "b"], test_size=1.5), "test_size"),
+        (lambda g: SplitGuard(text_threshold=0).check(["a"], ["b"]), "text_threshold"),
+        (lambda g: g.protect(42, ["a"]), "pipeline"),
+    ],
+)
+def test_bad_input_is_rejected(call: object, field: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        call(SplitGuard())  # type: ignore[operator]
+    assert info.value.field == field
