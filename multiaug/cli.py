@@ -46,6 +46,30 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_split(args: argparse.Namespace) -> int:
+    from .data import read_dataset
+    from .guard import SplitGuard
+
+    train, val = read_dataset(args.train), read_dataset(args.val)
+    if train.kind != val.kind:
+        print(f"multiaug check-split: error: TRAIN holds {train.kind}, VAL holds {val.kind}", file=sys.stderr)
+        return 2
+    guard = SplitGuard(near_duplicates=not args.exact_only)
+    report = guard.check(train.items, val.items, groups_train=train.groups, groups_val=val.groups)
+    if args.json:
+        print(report.to_json(indent=2))
+    else:
+        print(f"train: {args.train} ({len(train.items)} {train.kind} items)")
+        print(f"val:   {args.val} ({len(val.items)} {val.kind} items)")
+        print(report)
+        for leak in report.leaks[: args.max_leaks]:
+            t, v, reason = leak
+            print(f"  {reason:<15} train {train.sources[t]}  <->  val {val.sources[v]}  ({leak.score:.3f})")
+        if len(report.leaks) > args.max_leaks:
+            print(f"  ... {len(report.leaks) - args.max_leaks} more (use --json for all)")
+    return 0 if report.ok else 1
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
@@ -57,6 +81,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
     p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
     p.set_defaults(func=_inspect)
+
+    p = sub.add_parser(
+        "check-split",
+        help="report leaks between a training and a validation set (exit 1 when there are any)",
+    )
+    p.add_argument(
+        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
+    )
+    p.add_argument("val", help="validation set, same forms")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
+    p.set_defaults(func=_check_split)
 
     p = sub.add_parser("demo", help="run the embedded end-to-end example")
     p.add_argument("--output", default="multiaug-demo", help="folder for the demo's outputs")

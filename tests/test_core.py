@@ -221,6 +221,7 @@ def test_missing_required_field_names_transform_field_and_fix() -> None:
 # ------------------------------------------------------------------ parameters (scikit-learn style)
 def test_get_set_params_and_clone() -> None:
     import sklearn.base as sklearn_base  # installed by the image and tabular extras
+
     t = ma.image.GaussianNoise(std=(0.1, 0.2), p=0.3, seed=1)
     assert t.get_params() == {"std": (0.1, 0.2), "p": 0.3, "seed": 1}
     c = sklearn_base.clone(t)
