@@ -259,3 +259,17 @@ def test_generator_equals_a_plain_philox_with_the_same_key() -> None:
     assert ours.integers(0, 2**63, 8).tolist() == plain.integers(0, 2**63, 8).tolist()
     assert np.array_equal(ours.standard_normal(5), plain.standard_normal(5))
     assert R.generator(stream) is not R.generator(stream)  # a fresh object per use
+
+
+def test_keyed_params_are_what_a_keyed_call_draws() -> None:
+    noise = ma.image.GaussianNoise(p=0.5, seed=3)
+    for key in range(20):
+        out = noise(image=IMG, key=key, epoch=1, trace=True)
+        params = noise.keyed_params({"image": IMG}, key, epoch=1)
+        assert params == (out["trace"][0]["params"] if out["trace"] else None)
+
+
+def test_applies_is_the_one_apply_rule() -> None:
+    assert R.applies(1.0, 123) and not R.applies(0.0, 123)
+    share = np.mean([R.applies(0.3, R.mix(7, i)) for i in range(20000)])
+    assert abs(share - 0.3) < 0.01

@@ -124,10 +124,7 @@ class BaseCompose(Transform):
         return t._run(sample, _random.mix(stream, salt), call, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
-        if force:
-            return False
-        p = self._r.p
-        return p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p)
+        return not force and not _random.applies(self._r.p, stream)
 
     def make_params(self, rng: Any, sample: Mapping[str, Any]) -> dict[str, Any]:
         raise TypeError(f"{self.name} has no parameters of its own; call it or replay its trace")
@@ -203,11 +200,9 @@ class Compose(BaseCompose):
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
+        if self._skip(stream, force):
+            return sample
         r = self._r
-        if not force:
-            p = r.p
-            if p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p):
-                return sample
         mix = _random.mix
         for i, (t, salt) in enumerate(r.children):
             sample = t._run(sample, mix(stream, salt), call, (*path, i), False)

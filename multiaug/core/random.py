@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # NumPy is imported on first use, keeping `import multiaug` l
     import numpy as np
 
 __all__ = [
+    "applies",
     "generator",
     "key_to_int",
     "mix",
@@ -162,6 +163,11 @@ def _generator_factory() -> Callable[[int, int], np.random.Generator]:
         return Generator(Philox(_Key(array([lo, hi], dtype=uint64))))  # type: ignore[arg-type]
 
     return make
+
+
+def applies(p: float, stream: int) -> bool:
+    """The apply/skip decision of a node with probability ``p`` on ``stream`` (the one rule for all)."""
+    return p >= 1.0 or (p > 0.0 and uniform(stream) < p)
 
 
 def generator(stream: int) -> np.random.Generator:

@@ -321,10 +321,8 @@ class Transform:
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
-        if not force:
-            p = self._r.p
-            if p <= 0.0 or (p < 1.0 and _random.uniform(stream) >= p):
-                return sample
+        if not force and not _random.applies(self._r.p, stream):
+            return sample
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
         params = self.make_params(_random.generator(stream) if self.is_random else None, sample)
@@ -358,6 +356,21 @@ class Transform:
         if call.trace is not None:
             out["trace"] = call.trace
         return out
+
+    def keyed_params(
+        self, sample: Mapping[str, Any], key: int | str, epoch: int = 0
+    ) -> dict[str, Any] | None:
+        """The parameters that ``self(**sample, key=key, epoch=epoch)`` draws, or None if it skips.
+
+        For batching a transform's expensive work over many keyed samples (e.g.
+        one translator call for many texts) with results identical to calling it
+        on each sample. Leaf transforms only (a composer has no parameters).
+        """
+        r = self._validate(sample)
+        stream = _random.root_key(r.seed64, key, epoch, 0, self.name)
+        if not _random.applies(r.p, stream):
+            return None
+        return self.make_params(_random.generator(stream) if self.is_random else None, sample)
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
         if path:

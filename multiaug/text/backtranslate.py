@@ -164,7 +164,6 @@ class BackTranslate(TextTransform):
         >>> bt.augment_texts(["one", "two", ""], keys=[0, 1, 2]), calls
         (['ONE', 'TWO', ''], [2, 2])
         """
-        from ..core import random as _random
         from ._validate import check_text
 
         if isinstance(texts, str) or len(texts) != len(keys):
@@ -174,17 +173,16 @@ class BackTranslate(TextTransform):
                 "must be a list of str with one key per text",
                 "pass augment_texts(texts, keys=range(len(texts)))",
             )
-        r = self._r
         for text in texts:
             check_text(self.name, text)
         todo: list[int] = []
         seeds: list[list[int]] = []
         for i, (text, key) in enumerate(zip(texts, keys, strict=True)):
-            stream = _random.root_key(r.seed64, key, epoch, 0, self.name)
-            if r.p <= 0.0 or (r.p < 1.0 and _random.uniform(stream) >= r.p):
+            params = self.keyed_params({"text": text}, key, epoch)
+            if params is None:
                 continue
             todo.append(i)
-            seeds.append(self.make_params(_random.generator(stream), {"text": text})["seeds"])
+            seeds.append(params["seeds"])
         out = list(texts)
         for i, result in zip(todo, self._back_translate([texts[i] for i in todo], seeds), strict=True):
             out[i] = result
