@@ -10,6 +10,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.transform import register_field_check
+from ..core.validation import require_ndarray, require_nonempty
 
 __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_waveform"]
 
@@ -22,13 +23,7 @@ _PCM_FIX = (
 
 def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
     """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
-    if not isinstance(audio, np.ndarray):
-        raise InvalidInputError(
-            owner,
-            field,
-            f"must be a numpy array, got {type(audio).__name__}",
-            "convert it with np.asarray(audio, dtype=np.float32)",
-        )
+    require_ndarray(owner, field, audio, "convert it with np.asarray(audio, dtype=np.float32)")
     if audio.dtype != np.float32:
         if np.issubdtype(audio.dtype, np.integer):
             raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
@@ -45,8 +40,7 @@ def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
             f"must have shape (samples,) or (channels, samples), got {audio.ndim} dimensions {audio.shape}",
             "pass one clip per call (a batch: call the pipeline once per clip)",
         )
-    if audio.size == 0:
-        raise InvalidInputError(owner, field, f"is empty (shape {audio.shape})", "pass at least one sample")
+    require_nonempty(owner, field, audio, "pass at least one sample")
     if audio.ndim == 2 and audio.shape[0] > audio.shape[1]:
         raise InvalidInputError(
             owner,
@@ -90,10 +84,7 @@ def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
 def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
     """Field check of ``spectrogram``: float32 ``(freq, time)`` or ``(channels, freq, time)``, finite."""
     fix = "pass float32 (freq, time) or (channels, freq, time), e.g. from ma.audio.MelSpectrogram"
-    if not isinstance(spec, np.ndarray):
-        raise InvalidInputError(
-            owner, "spectrogram", f"must be a numpy array, got {type(spec).__name__}", fix
-        )
+    require_ndarray(owner, "spectrogram", spec, fix)
     if spec.dtype != np.float32:
         raise InvalidInputError(
             owner,
@@ -105,8 +96,7 @@ def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
         raise InvalidInputError(
             owner, "spectrogram", f"must have 2 or 3 dimensions, got shape {spec.shape}", fix
         )
-    if spec.size == 0:
-        raise InvalidInputError(owner, "spectrogram", f"is empty (shape {spec.shape})", fix)
+    require_nonempty(owner, "spectrogram", spec, fix)
     if not np.isfinite(spec).all():
         raise InvalidInputError(
             owner,

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.transform import register_field_check
+from ..core.validation import require_ndarray, require_nonempty
 
 __all__ = ["as_boxes", "as_points", "check_bboxes", "check_image", "check_keypoints", "check_mask"]
 
@@ -16,13 +17,9 @@ _IMAGE_FIX = "pass an HxW or HxWxC numpy array of dtype uint8, or float32 scaled
 
 
 def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
-    if not isinstance(image, np.ndarray):
-        raise InvalidInputError(
-            owner,
-            "image",
-            f"must be a numpy array, got {type(image).__name__}",
-            "convert it with np.asarray(...) (a PIL image: np.asarray(pil_img))",
-        )
+    require_ndarray(
+        owner, "image", image, "convert it with np.asarray(...) (a PIL image: np.asarray(pil_img))"
+    )
     if image.ndim not in (2, 3):
         raise InvalidInputError(
             owner,
@@ -30,10 +27,7 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
             f"must have 2 (HxW) or 3 (HxWxC) dimensions, got shape {image.shape}",
             "pass one image; batches go to MixUp/CutMix as images=...",
         )
-    if image.size == 0:
-        raise InvalidInputError(
-            owner, "image", f"is empty (shape {image.shape})", "pass an image with at least one pixel"
-        )
+    require_nonempty(owner, "image", image, "pass an image with at least one pixel")
     if image.dtype == np.uint8:
         return
     if image.dtype != np.float32:
@@ -59,13 +53,7 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
 
 
 def check_mask(owner: str, mask: Any, sample: Mapping[str, Any]) -> None:
-    if not isinstance(mask, np.ndarray):
-        raise InvalidInputError(
-            owner,
-            "mask",
-            f"must be a numpy array, got {type(mask).__name__}",
-            "pass an HxW integer label array",
-        )
+    require_ndarray(owner, "mask", mask, "pass an HxW integer label array")
     if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == np.bool_):
         raise InvalidInputError(
             owner,

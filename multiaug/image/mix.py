@@ -19,6 +19,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.params import Number
 from ..core.transform import Sample, Transform, register_field_check
+from ..core.validation import require_ndarray, require_nonempty
 from ._validate import check_image
 from .functional import mix as F
 
@@ -226,13 +227,7 @@ class CutMix(_BatchMix):
 
 # ---------------------------------------------------------------------- field checks
 def _check_images(owner: str, images: Any, sample: Mapping[str, Any]) -> None:
-    if not isinstance(images, np.ndarray):
-        raise InvalidInputError(
-            owner,
-            "images",
-            f"must be a numpy array, got {type(images).__name__}",
-            "stack the batch with np.stack(list_of_images)",
-        )
+    require_ndarray(owner, "images", images, "stack the batch with np.stack(list_of_images)")
     if images.ndim not in (3, 4):
         raise InvalidInputError(
             owner,
@@ -240,8 +235,7 @@ def _check_images(owner: str, images: Any, sample: Mapping[str, Any]) -> None:
             f"must be a batch (B, H, W) or (B, H, W, C), got shape {images.shape}",
             "stack single images with np.stack(list_of_images); single images go to image=...",
         )
-    if images.size == 0:
-        raise InvalidInputError(owner, "images", f"is empty (shape {images.shape})", "pass non-empty images")
+    require_nonempty(owner, "images", images, "pass non-empty images")
     if images.shape[0] < 2:
         raise InvalidInputError(
             owner,
