@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from . import image as image
     from . import tabular as tabular
     from . import text as text
+    from . import torch as torch
     from .guard import Leak as Leak
     from .guard import LeakageReport as LeakageReport
     from .guard import SplitGuard as SplitGuard
@@ -62,10 +63,10 @@ __all__ = [
     "save",
     "tabular",
     "text",
+    "torch",
 ]
 
-# Modality namespaces join this set as they land (torch).
-_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli"}
+_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", "torch"}
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).

@@ -70,6 +70,47 @@ def _check_split(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _augment(args: argparse.Namespace) -> int:
+    from .jobs import augment
+
+    show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
+    try:
+        result = augment(
+            args.config,
+            args.input,
+            args.output,
+            copies=args.copies,
+            balance=args.balance,
+            seed=args.seed,
+            workers=args.workers,
+            engine=args.engine,
+            scheduler=args.scheduler,
+            force=args.force,
+            progress=show,
+        )
+    except KeyboardInterrupt:
+        print(
+            "multiaug augment: interrupted; run the same command again to finish the job "
+            "(finished items are kept)",
+            file=sys.stderr,
+        )
+        return 130
+    if not args.quiet:
+        what = "rows" if result.kind == "table" else f"{result.kind} files"
+        print(f"multiaug augment: {result.units} {what} in {result.output}")
+        if result.resumed:
+            print(f"  resumed: {result.resumed} already done, {result.computed} computed now")
+        engine = "dask" if args.scheduler else args.engine
+        workers = f"{args.workers} worker{'s' if args.workers != 1 else ''}"
+        print(
+            f"  {result.computed} computed in {result.seconds:.2f} s "
+            f"({result.items_per_second:.1f} items/s, engine {engine}, {workers})"
+        )
+        print(f"  manifest: {result.manifest}")
+        print(f"  fingerprint: {result.fingerprint}")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
@@ -95,6 +136,37 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
     p.set_defaults(func=_check_split)
 
+    p = sub.add_parser(
+        "augment",
+        help="augment a dataset folder or CSV/Parquet manifest (resumable; same bytes on any engine)",
+    )
+    p.add_argument("config", help="the pipeline: a .yaml/.yml/.json config (ma.save writes one)")
+    p.add_argument(
+        "--input", required=True, help="a folder (class sub-folders give labels) or a CSV/Parquet manifest"
+    )
+    p.add_argument("--output", required=True, help="folder for the outputs, manifest.parquet and run.json")
+    p.add_argument("--copies", type=int, default=None, help="augmented copies of every item (default 1)")
+    p.add_argument(
+        "--balance",
+        action="store_true",
+        help="add copies to minority classes only (tables: the config is a sampler such as SMOTE)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="override the pipeline's seed")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--engine", choices=("local", "dask"), default="local", help="local process pool or Dask")
+    p.add_argument(
+        "--scheduler", default=None, help="address of a running Dask scheduler (implies --engine dask)"
+    )
+    p.add_argument("--force", action="store_true", help="replace another job's outputs in --output")
+    p.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar with items/s and ETA (default: on when stderr is a terminal)",
+    )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=_augment)
+
     p = sub.add_parser("demo", help="run the embedded end-to-end example")
     p.add_argument("--output", default="multiaug-demo", help="folder for the demo's outputs")
     p.set_defaults(func=_demo)
@@ -110,7 +182,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MultiaugError as exc:
-        print(f"multiaug {args.command}: error: {exc}", file=sys.stderr)
+        prefix, message = f"multiaug {args.command}", str(exc)
+        message = message.removeprefix(f"{prefix}: ")
+        print(f"{prefix}: error: {message}", file=sys.stderr)
         return 2
 
 

@@ -114,6 +114,58 @@ class Oversample(Transform):
         self.sampling_strategy = sampling_strategy
         self.seed = seed
 
+    def _strategy(self, y: Any) -> dict[Any, int]:
+        """Rows to add per class (imbalanced-learn's ``check_sampling_strategy``)."""
+        try:
+            from imblearn.utils import check_sampling_strategy
+        except ImportError as exc:  # pragma: no cover - the tabular extra is installed in the tests
+            raise ImportError("Oversample needs imbalanced-learn: pip install 'multiaug[tabular]'") from exc
+        try:
+            return dict(check_sampling_strategy(self._r.sampling_strategy, y, "over-sampling"))
+        except (ValueError, TypeError) as exc:
+            raise InvalidInputError(
+                self.name,
+                "y",
+                f"cannot be balanced with sampling_strategy={self.sampling_strategy!r}: {exc}",
+                "pass labels of at least two classes and a sampling_strategy that adds rows, e.g. 'auto'",
+            ) from exc
+
+    def _plan(self, y: Any, strategy: Mapping[Any, int]) -> list[tuple[int, int]]:
+        """The new rows, in output order, as ``(source row, copy number)`` pairs."""
+        import numpy as np
+
+        used: dict[int, int] = {}
+        plan = []
+        for cls, n_new in strategy.items():
+            if not n_new:
+                continue
+            class_idx = np.flatnonzero(y == cls)
+            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(repr(cls), self.name))
+            order = _random.generator(stream).permutation(class_idx)
+            for j in range(int(n_new)):
+                i = int(order[j % order.size])
+                used[i] = used.get(i, 0) + 1
+                plan.append((i, used[i]))
+        return plan
+
+    def plan(self, y: Sequence[Any]) -> list[tuple[int, int]]:
+        """The ``(row, copy)`` pairs :meth:`fit_resample` would add for labels ``y``, without augmenting.
+
+        Copy ``c`` of row ``i`` is the keyed call ``key="row{i}/copy{c}"``; dataset jobs
+        (``multiaug augment --balance``) use this to share out the work.
+
+        >>> import multiaug as ma
+        >>> over = ma.Oversample(ma.Compose([ma.text.RandomSwap()]), seed=0)
+        >>> over.plan(["x", "x", "x", "y"])
+        [(3, 1), (3, 2)]
+        """
+        import numpy as np
+
+        y_arr = np.asarray(list(y))
+        if y_arr.ndim != 1 or y_arr.size == 0:
+            raise InvalidInputError(self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item")
+        return self._plan(y_arr, self._strategy(y_arr))
+
     def __call__(
         self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
     ) -> NoReturn:
@@ -133,11 +185,6 @@ class Oversample(Transform):
         ``Compose.fit_resample``); extra keyword fields (``sample_rate=16000``) go with every call.
         """
         import numpy as np
-
-        try:
-            from imblearn.utils import check_sampling_strategy
-        except ImportError as exc:  # pragma: no cover - the tabular extra is installed in the tests
-            raise ImportError("Oversample needs imbalanced-learn: pip install 'multiaug[tabular]'") from exc
 
         r = self._r
         if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):
@@ -161,32 +208,15 @@ class Oversample(Transform):
             raise InvalidInputError(
                 self.name, "y", f"must be 1-D, got shape {y_arr.shape}", "pass one class label per item"
             )
-        try:
-            strategy = check_sampling_strategy(r.sampling_strategy, y_arr, "over-sampling")
-        except (ValueError, TypeError) as exc:
-            raise InvalidInputError(
-                self.name,
-                "y",
-                f"cannot be balanced with sampling_strategy={self.sampling_strategy!r}: {exc}",
-                "pass labels of at least two classes and a sampling_strategy that adds rows, e.g. 'auto'",
-            ) from exc
+        strategy = self._strategy(y_arr)
         name = field or _infer_field(r.pipeline, items[0])
         X_res, y_res = list(items), list(labels)
         prov = list(range(len(items)))
-        used: dict[int, int] = {}
-        for cls, n_new in strategy.items():
-            if not n_new:
-                continue
-            class_idx = np.flatnonzero(y_arr == cls)
-            stream = _random.mix(r.seed64 ^ _ORDER_TAG, _random.key_to_int(repr(cls), self.name))
-            order = _random.generator(stream).permutation(class_idx)
-            for j in range(int(n_new)):
-                i = int(order[j % order.size])
-                used[i] = used.get(i, 0) + 1
-                out = r.pipeline(**{name: items[i]}, **extra, key=copy_key(i, used[i]), epoch=epoch)
-                X_res.append(out[name])
-                y_res.append(labels[i])
-                prov.append(i)
+        for i, c in self._plan(y_arr, strategy):
+            out = r.pipeline(**{name: items[i]}, **extra, key=copy_key(i, c), epoch=epoch)
+            X_res.append(out[name])
+            y_res.append(labels[i])
+            prov.append(i)
         self.sampling_strategy_ = dict(strategy)
         self.provenance_ = prov
         return X_res, y_res
