@@ -96,8 +96,14 @@ def _augment(args: argparse.Namespace) -> int:
         )
         return 130
     if not args.quiet:
-        what = "rows" if result.kind == "table" else f"{result.kind} files"
-        print(f"multiaug augment: {result.units} {what} in {result.output}")
+        if result.kind == "table":
+            e = result.extra
+            print(
+                f"multiaug augment: {e['rows_in']} rows in, {e['rows_out']} out ({result.units} new) "
+                f"-> {result.output / e['table']}"
+            )
+        else:
+            print(f"multiaug augment: {result.units} {result.kind} files in {result.output}")
         if result.resumed:
             print(f"  resumed: {result.resumed} already done, {result.computed} computed now")
         engine = "dask" if args.scheduler else args.engine

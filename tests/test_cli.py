@@ -46,8 +46,10 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["keyed_outputs_reproduced_from_yaml"] and summary["trace_replay_exact"]
-    assert summary["fingerprint"] == ma.load(tmp_path / "pipeline.yaml").fingerprint
+    assert summary["fingerprint"] == ma.load(tmp_path / "image_pipeline.yaml").fingerprint
     assert (tmp_path / "image_grid.png").stat().st_size > 10_000
+    report = tmp_path / "report.html"
+    assert f"report: {report.resolve()}" in out.stdout and report.stat().st_size > 100_000
 
 
 def test_no_command_prints_help() -> None:
