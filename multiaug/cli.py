@@ -102,6 +102,8 @@ def _augment(args: argparse.Namespace) -> int:
                 f"multiaug augment: {e['rows_in']} rows in, {e['rows_out']} out ({result.units} new) "
                 f"-> {result.output / e['table']}"
             )
+        elif result.units == 0:
+            print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
         else:
             print(f"multiaug augment: {result.units} {result.kind} files in {result.output}")
         if result.resumed:
@@ -187,6 +189,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args))
+    except BrokenPipeError:  # e.g. `multiaug check-split ... | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except MultiaugError as exc:
         prefix, message = f"multiaug {args.command}", str(exc)
         message = message.removeprefix(f"{prefix}: ")

@@ -84,10 +84,10 @@ def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # No fsync: the rename makes a killed process's file either whole or absent; surviving a
+    # power cut would cost a disk flush per item and is not what resuming is for.
     with open(tmp, "wb") as fh:
         fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
     os.replace(tmp, path)
 
 
@@ -400,7 +400,8 @@ def _run_dask(
             dashboard_address=None,
             silence_logs=40,
         )
-        job = {**job, "single_thread": True}
+    # One OpenCV thread per task, as Dask already does for BLAS/OpenMP: its threads are the parallelism.
+    job = {**job, "single_thread": True}
     results: dict[int, list[dict[str, Any]]] = {}
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
