@@ -261,6 +261,26 @@ def test_generator_equals_a_plain_philox_with_the_same_key() -> None:
     assert R.generator(stream) is not R.generator(stream)  # a fresh object per use
 
 
+def test_borrowed_generators_draw_like_fresh_ones_even_when_nested() -> None:
+    streams = [R.root_key(R.seed_to_int(s), s, 0, 0, "t") for s in range(4)]
+    expected = [R.generator(s).random(6).tolist() for s in streams]
+    outer = R.borrow(streams[0])
+    first = outer[0].random(3).tolist()
+    inner = R.borrow(streams[1])  # a nested borrow gets its own generator
+    assert inner[0] is not outer[0]
+    assert inner[0].random(6).tolist() == expected[1]
+    assert first + outer[0].random(3).tolist() == expected[0]  # outer's draws undisturbed
+    R.give_back(inner)
+    R.give_back(outer)
+    for s, exp in zip(streams, expected, strict=True):  # a re-keyed pooled generator starts afresh
+        lent = R.borrow(s)
+        lent[0].standard_normal(3)  # leave buffered state behind
+        R.give_back(lent)
+        lent = R.borrow(s)
+        assert lent[0].random(6).tolist() == exp
+        R.give_back(lent)
+
+
 def test_keyed_params_are_what_a_keyed_call_draws() -> None:
     noise = ma.image.GaussianNoise(p=0.5, seed=3)
     for key in range(20):

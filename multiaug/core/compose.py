@@ -62,6 +62,7 @@ class BaseCompose(Transform):
     """Common machinery: children, their stream salts, validation of the union of fields."""
 
     _abstract = True
+    _fuses_children = True
     _parameters = {"transforms": TransformList()}
 
     def __init__(self, transforms: Sequence[Transform], p: float = 1.0, seed: int | None = None) -> None:

@@ -163,7 +163,9 @@ class Oversample(Transform):
 
         y_arr = np.asarray(list(y))
         if y_arr.ndim != 1 or y_arr.size == 0:
-            raise InvalidInputError(self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item")
+            raise InvalidInputError(
+                self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item"
+            )
         return self._plan(y_arr, self._strategy(y_arr))
 
     def __call__(

@@ -123,6 +123,8 @@ class Transform:
     is_random: ClassVar[bool] = True
     #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
     defer_kind: ClassVar[str | None] = None
+    #: Composers: a call on this object fuses its children's deferred work by default.
+    _fuses_children: ClassVar[bool] = False
     #: Abstract bases set this in their own body; they are not registered.
     _abstract: ClassVar[bool] = True
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
@@ -225,7 +227,9 @@ class Transform:
             r.seed64 = _random.seed_to_int(r.seed, owner)
         r.field_owners = {f: self for f in self.fields}
         r.leaves = (self,)
-        r.fuse = bool(values.get("fuse", True))  # only Compose has the switch; the root's governs
+        # Only Compose has the switch and the root's governs; a leaf called alone has nothing to fuse
+        # with, so it runs its unfused apply (which fusion is tested to match).
+        r.fuse = bool(values.get("fuse", self._fuses_children))
         self._finalize(r)
         self._plan_validation(r)
         return r
@@ -261,7 +265,11 @@ class Transform:
 
     # ------------------------------------------------------------------ the two halves
     def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        """Draw the parameters of one application (JSON-able builtins, so traces serialise)."""
+        """Draw the parameters of one application (JSON-able builtins, so traces serialise).
+
+        ``rng`` is lent for this call only (it is re-keyed for the next transform): draw
+        everything here, never keep it.
+        """
         return {}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
@@ -325,7 +333,14 @@ class Transform:
             return sample
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
-        params = self.make_params(_random.generator(stream) if self.is_random else None, sample)
+        if self.is_random:
+            lent = _random.borrow(stream)
+            try:
+                params = self.make_params(lent[0], sample)
+            finally:
+                _random.give_back(lent)
+        else:
+            params = self.make_params(None, sample)
         out = self._act(sample, params, call.fuse)
         if call.trace is not None:
             call.trace.append({"transform": self.name, "path": list(path), "params": params})

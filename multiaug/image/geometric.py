@@ -116,6 +116,10 @@ _FILL_MASK = Number(-(2**63), 2**64 - 1, integer=True)
 
 
 # ---------------------------------------------------------------------- fused work
+#: Fields a warp moves besides the image (and the pending group, which flushes first).
+_TARGETS = ("mask", "bboxes", "keypoints", PENDING)
+
+
 class PendingWarp(Deferred):
     """Consecutive geometric ops waiting to be applied as one resampling.
 
@@ -298,6 +302,8 @@ class WarpTransform(SpatialTransform):
     samples_inside: ClassVar[bool] = True
     #: The op scales and shifts each axis alone (flips, crops): it implements :meth:`axis_map`.
     axis_aligned: ClassVar[bool] = False
+    #: ``cv2.flip`` code of a whole-image flip (the image-only fast path), else None.
+    flip_code: ClassVar[int | None] = None
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         """The op's matrix (input -> output, continuous coordinates) for an input of ``size``; output size."""
@@ -312,6 +318,16 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        if self.axis_aligned and not any(f in sample for f in _TARGETS):
+            # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
+            # flush would do, without building the group.
+            image = sample["image"]
+            if self.flip_code is not None:
+                return {**sample, "image": F.flip(image, self.flip_code)}
+            axis, size = self.axis_map(params, image.shape[:2])
+            out = F.axis_window(image, *axis, size)
+            if out is not None:
+                return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
@@ -424,6 +440,7 @@ class HorizontalFlip(WarpTransform):
 
     is_random = False
     axis_aligned = True
+    flip_code = 1
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         return F.hflip_matrix(size[1]), size
@@ -452,6 +469,7 @@ class VerticalFlip(WarpTransform):
 
     is_random = False
     axis_aligned = True
+    flip_code = 0
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         return F.vflip_matrix(size[0]), size
