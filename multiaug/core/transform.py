@@ -230,6 +230,8 @@ class Transform:
         # Only Compose has the switch and the root's governs; a leaf called alone has nothing to fuse
         # with, so it runs its unfused apply (which fusion is tested to match).
         r.fuse = bool(values.get("fuse", self._fuses_children))
+        # A leaf that always applies and draws nothing never reads its call's stream.
+        r.needs_stream = self._fuses_children or self.is_random or getattr(r, "p", 1.0) < 1.0
         self._finalize(r)
         self._plan_validation(r)
         return r
@@ -361,7 +363,10 @@ class Transform:
             self.__dict__["_calls"] = counter + 1
         else:
             counter = 0
-        stream = _random.root_key(r.seed64, key, epoch, counter, self.name)
+        if r.needs_stream or type(key) is not int or type(epoch) is not int:
+            stream = _random.root_key(r.seed64, key, epoch, counter, self.name)  # also checks key, epoch
+        else:
+            stream = 0
         call = Call([], r.fuse) if trace else (_FUSING if r.fuse else _NOT_FUSING)
         out = self._run(sample, stream, call, ())
         if out is sample:

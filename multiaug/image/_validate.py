@@ -16,7 +16,12 @@ __all__ = ["as_boxes", "as_points", "check_bboxes", "check_image", "check_keypoi
 _IMAGE_FIX = "pass an HxW or HxWxC numpy array of dtype uint8, or float32 scaled to [0, 1]"
 
 
+_NDARRAY = np.ndarray
+
+
 def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
+    if type(image) is _NDARRAY and image.dtype.char == "B" and 2 <= image.ndim <= 3 and image.size:
+        return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
     require_ndarray(
         owner, "image", image, "convert it with np.asarray(...) (a PIL image: np.asarray(pil_img))"
     )
