@@ -117,7 +117,7 @@ _FILL_MASK = Number(-(2**63), 2**64 - 1, integer=True)
 
 # ---------------------------------------------------------------------- fused work
 #: Fields a warp moves besides the image (and the pending group, which flushes first).
-_TARGETS = ("mask", "bboxes", "keypoints", PENDING)
+_TARGETS = frozenset(("mask", "bboxes", "keypoints", PENDING))
 
 
 class PendingWarp(Deferred):
@@ -318,7 +318,7 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        if self.axis_aligned and not any(f in sample for f in _TARGETS):
+        if self.axis_aligned and _TARGETS.isdisjoint(sample):
             # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
             # flush would do, without building the group.
             image = sample["image"]
