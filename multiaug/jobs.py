@@ -379,6 +379,14 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def run_chunks(
+    job: dict[str, Any], chunks: list[tuple[int, list[dict[str, Any]]]]
+) -> list[list[dict[str, Any]]]:
+    """:func:`run_chunk` over several chunks: one Dask task (a scheduler round trip per chunk would idle
+    the workers on a slow network)."""
+    return [run_chunk(job, c, units) for c, units in chunks]
+
+
 def _run_dask(
     job: dict[str, Any],
     todo: list[tuple[int, list[dict[str, Any]]]],
@@ -387,34 +395,44 @@ def _run_dask(
     tick: Callable[[int], None],
 ) -> dict[int, list[dict[str, Any]]]:
     try:
+        import dask
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - the dask extra is installed in the tests
         raise ImportError("the Dask engine needs dask.distributed: pip install 'multiaug[dask]'") from exc
 
     cluster = None
     if scheduler is None:
-        cluster = LocalCluster(
-            n_workers=max(1, workers),
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            silence_logs=40,
-        )
+        # The cluster is the job's own: hand every task to a worker at once (no scheduler-side
+        # queue waiting for a thread to free up, which costs a round trip per task).
+        with dask.config.set({"distributed.scheduler.worker-saturation": "inf"}):
+            cluster = LocalCluster(
+                n_workers=max(1, workers),
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=40,
+            )
     # One OpenCV thread per task, as Dask already does for BLAS/OpenMP: its threads are the parallelism.
     job = {**job, "single_thread": True}
     results: dict[int, list[dict[str, Any]]] = {}
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
+            threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()) or 1
+            # About 8 tasks per worker thread: few round trips, still balanced at the end.
+            per_task = max(1, -(-len(todo) // (8 * threads)))
+            batches = [todo[k : k + per_task] for k in range(0, len(todo), per_task)]
             sizes = {}
             futures = []
-            for c, units in todo:
-                fut = client.submit(run_chunk, job, c, units, key=f"multiaug-chunk-{job['fingerprint']}-{c}")
-                sizes[fut.key] = (c, len(units))
+            for batch in batches:
+                name = f"multiaug-chunks-{job['fingerprint']}-{batch[0][0]}-{batch[-1][0]}"
+                fut = client.submit(run_chunks, job, batch, key=name, pure=False)
+                sizes[fut.key] = batch
                 futures.append(fut)
             for fut in as_completed(futures):
-                c, n = sizes[fut.key]
-                results[c] = fut.result()
-                tick(n)
+                batch = sizes[fut.key]
+                for (c, _), rows in zip(batch, fut.result(), strict=True):
+                    results[c] = rows
+                tick(sum(len(units) for _, units in batch))
     finally:
         if cluster is not None:
             cluster.close()
