@@ -34,7 +34,7 @@ test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q
 
 bench: $(VENV)/.stamp-bench
-	cd benchmarks && for script in core.py image.py text.py audio.py tabular.py guard.py; do \
+	cd benchmarks && for script in core.py image.py text.py audio.py tabular.py guard.py jobs.py; do \
 		[ -f $$script ] && ../$(BIN)/python $$script || exit 1; done
 
 lint: $(VENV)/.stamp-dev
