@@ -71,6 +71,47 @@ def test_same_bytes_for_one_two_workers_and_dask(image_job, tmp_path):
     assert outs["w1"] == outs["dask"]
 
 
+def test_dask_scheduler_address_gives_the_same_bytes(image_job, tmp_path):
+    from dask.distributed import LocalCluster
+
+    _, data, config = image_job
+    local = tmp_path / "local"
+    assert _run("augment", config, "--input", data, "--output", local, "--quiet") == 0
+    with LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster:
+        out = tmp_path / "remote"
+        argv = ["--scheduler", cluster.scheduler_address, "--quiet"]
+        assert _run("augment", config, "--input", data, "--output", out, *argv) == 0
+    assert _files(out) == _files(local)
+    assert json.loads((out / "run.json").read_text())["engine"] == "dask"
+
+
+def test_text_folder_job(tmp_path):
+    for label, texts in {"pos": ["a fine sunny day", "good food here"], "neg": ["cold grey rain"]}.items():
+        (tmp_path / "data" / label).mkdir(parents=True)
+        for k, text in enumerate(texts):
+            (tmp_path / "data" / label / f"{k}.txt").write_text(text, encoding="utf-8")
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5, p=1.0)], seed=2)
+    config = ma.save(pipe, tmp_path / "text.yaml")
+    out = tmp_path / "out"
+    assert (
+        _run("augment", config, "--input", tmp_path / "data", "--output", out, "--copies", 2, "--quiet") == 0
+    )
+    manifest = pd.read_parquet(out / "manifest.parquet")
+    assert list(manifest["output"]) == [
+        "neg/0.aug1.txt",
+        "neg/0.aug2.txt",
+        "pos/0.aug1.txt",
+        "pos/0.aug2.txt",
+        "pos/1.aug1.txt",
+        "pos/1.aug2.txt",
+    ]
+    for row in manifest.itertuples():
+        source = (tmp_path / "data" / row.source).read_text(encoding="utf-8")
+        assert (out / row.output).read_text(encoding="utf-8") == pipe(text=source, key=row.key)["text"]
+
+
 def test_manifest_is_complete_and_replays(image_job, tmp_path):
     _, data, config = image_job
     out = tmp_path / "out"
