@@ -358,14 +358,24 @@ def _run_local(
     job = {**job, "single_thread": True}
     ctx = multiprocessing.get_context("spawn")
     pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    queue = iter(todo)
+    pending: dict[Any, tuple[int, int]] = {}
+
+    def top_up() -> None:  # a few chunks in flight per worker: bounded memory, a quick Ctrl-C
+        for c, units in queue:
+            pending[pool.submit(run_chunk, job, c, units)] = (c, len(units))
+            if len(pending) >= 4 * workers:
+                return
+
     try:
-        pending = {pool.submit(run_chunk, job, c, units): (c, len(units)) for c, units in todo}
+        top_up()
         while pending:
             finished, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in finished:
                 c, n = pending.pop(fut)
                 results[c] = fut.result()
                 tick(n)
+            top_up()
     finally:
         # On Ctrl-C the chunks already running finish (their records make the re-run skip them).
         pool.shutdown(wait=True, cancel_futures=True)
