@@ -54,8 +54,21 @@ def _check_split(args: argparse.Namespace) -> int:
     if train.kind != val.kind:
         print(f"multiaug check-split: error: TRAIN holds {train.kind}, VAL holds {val.kind}", file=sys.stderr)
         return 2
+    if train.kind == "audio" and train.sample_rate != val.sample_rate:
+        print(
+            f"multiaug check-split: error: TRAIN is at {train.sample_rate} Hz, VAL at {val.sample_rate} Hz; "
+            "resample one set first",
+            file=sys.stderr,
+        )
+        return 2
     guard = SplitGuard(near_duplicates=not args.exact_only)
-    report = guard.check(train.items, val.items, groups_train=train.groups, groups_val=val.groups)
+    report = guard.check(
+        train.items,
+        val.items,
+        groups_train=train.groups,
+        groups_val=val.groups,
+        sample_rate=train.sample_rate if train.kind == "audio" else None,
+    )
     if args.json:
         print(report.to_json(indent=2))
     else:

@@ -70,3 +70,27 @@ def test_bad_paths_exit_2_with_a_message(tmp_path: Path, capsys, bad: str) -> No
     (tmp_path / "file.txt").write_text("x")
     assert main(["check-split", str(tmp_path / bad), str(tmp_path / bad)]) == 2
     assert "error" in capsys.readouterr().err
+
+
+def test_audio_folders_flag_a_louder_noisier_copy(tmp_path: Path, capsys) -> None:
+    clips = sorted((Path(__file__).parent / "data").glob("speech_*.wav"))
+    (tmp_path / "train").mkdir()
+    (tmp_path / "val").mkdir()
+    for clip in clips[:2]:
+        (tmp_path / "val" / clip.name).write_bytes(clip.read_bytes())
+    for clip in clips[2:]:
+        (tmp_path / "train" / clip.name).write_bytes(clip.read_bytes())
+    assert main(["check-split", str(tmp_path / "train"), str(tmp_path / "val")]) == 0
+    capsys.readouterr()
+
+    audio, rate = ma.audio.load(clips[0])
+    copy = ma.Compose([ma.audio.Gain(p=1.0), ma.audio.AddNoise(p=1.0)], seed=0)(
+        audio=audio, sample_rate=rate, key=1
+    )["audio"]
+    ma.audio.save(tmp_path / "train" / "copy.wav", copy, rate)
+    assert main(["check-split", str(tmp_path / "train"), str(tmp_path / "val")]) == 1
+    out = capsys.readouterr().out
+    assert "near_duplicate" in out and "copy.wav" in out and clips[0].name in out
+
+    ma.audio.save(tmp_path / "val" / "slow.wav", audio, rate // 2)  # another sample rate
+    assert main(["check-split", str(tmp_path / "train"), str(tmp_path / "val")]) == 2

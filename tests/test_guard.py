@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +27,12 @@ def digits() -> list[np.ndarray]:
     from sklearn.datasets import load_digits
 
     return [np.clip(d * 16, 0, 255).astype(np.uint8) for d in load_digits().images]
+
+
+@pytest.fixture(scope="module")
+def speech() -> list[np.ndarray]:
+    """The four espeak-ng clips (16 kHz float32): de male, en female high, en male low, fr female."""
+    return [ma.audio.load(p)[0] for p in sorted((Path(__file__).parent / "data").glob("speech_*.wav"))]
 
 
 def _recall(report: LeakageReport, n: int) -> float:
@@ -145,6 +152,148 @@ def test_near_duplicate_image_recall_and_precision(digits: list[np.ndarray]) -> 
     assert guard.check(rest, val).counts["near_duplicate"] <= 1e-4 * len(rest) * len(val)
 
 
+def test_near_duplicate_image_small_rotations(digits: list[np.ndarray]) -> None:
+    import cv2
+
+    # upscaled to 32x32 as in benchmarks/guard.py: rotating an 8x8 image itself destroys it
+    big = [cv2.resize(d, (32, 32), interpolation=cv2.INTER_LINEAR) for d in digits]
+    idx = np.random.default_rng(1).permutation(len(big))
+    val = [big[i] for i in idx[:150]]
+    rest = [big[i] for i in idx[150:]]
+    guard = SplitGuard()
+    for limit in (10, 30):  # Rotate's default limit is 30 degrees
+        rotate = ma.image.Rotate(limit=limit, p=1, seed=0)
+        rotated = [rotate(image=im, key=k)["image"] for k, im in enumerate(val)]
+        assert _recall(guard.check(rotated + rest, val), len(val)) >= 0.95
+    # without the copies, distinct digits stay (almost) apart, rotated or not
+    assert guard.check(rest, val).counts["near_duplicate"] <= 1e-4 * len(rest) * len(val)
+
+
+def test_near_duplicate_photo_tiles_rotated_and_distinct() -> None:
+    from multiaug.demo import load_sample_photo
+
+    tiles = [
+        photo[y : y + 64, x : x + 64].copy()
+        for photo in (load_sample_photo("china.jpg"), load_sample_photo("flower.jpg"))
+        for y in range(0, 384, 64)
+        for x in range(0, 640, 64)
+    ]
+    val, rest = tiles[1::2], tiles[::2]
+    guard = SplitGuard()
+    # distinct (non-overlapping) tiles of two photos are never paired
+    assert guard.check(rest, val).counts["near_duplicate"] == 0
+    # textured 64x64 tiles are harder than digits: a rotation resamples the texture (measured 0.42)
+    rotate = ma.image.Rotate(limit=5, p=1, seed=0)
+    copies = [rotate(image=t, key=k)["image"] for k, t in enumerate(val)]
+    rep = guard.check(copies + rest, val)
+    assert _recall(rep, len(val)) >= 0.35
+    assert all(t == v for t, v, _ in rep.leaks)
+
+
+def test_near_duplicate_text_precision_on_template_free_paragraphs(paragraphs: list[str]) -> None:
+    # distinct = no 6-word run shared with another paragraph (the docs fill templates such as
+    # '"break" may only occur ...' / '"continue" may only occur ...', which are flagged)
+    seen: set[tuple[str, ...]] = set()
+    distinct = []
+    for para in paragraphs:
+        words = re.findall(r"[^\W_]+", para.casefold())
+        runs = {tuple(words[k : k + 6]) for k in range(max(1, len(words) - 5))}
+        if not runs & seen:
+            seen |= runs
+            distinct.append(para)
+    idx = np.random.default_rng(0).permutation(len(distinct))
+    val, rest = [distinct[i] for i in idx[:250]], [distinct[i] for i in idx[250:]]
+    guard = SplitGuard()
+    assert guard.check(rest, val).counts["near_duplicate"] <= 2
+    insert = ma.text.RandomInsert(seed=0)
+    copies = [insert(text=t, key=k)["text"] for k, t in enumerate(val)]
+    rep = guard.check(copies + rest, val)
+    assert _recall(rep, len(val)) >= 0.95
+    found = {(t, v) for t, v, _ in rep.leaks}
+    assert len(found - {(k, k) for k in range(len(val))}) <= 2
+
+
+# -------------------------------------------------------------------------------------- audio
+def test_audio_near_duplicates_of_gain_and_noise_copies(speech: list[np.ndarray]) -> None:
+    assert len(speech) == 4
+    guard = SplitGuard()
+    for aug in (
+        ma.audio.Gain(p=1, seed=0),
+        ma.audio.AddNoise(p=1, seed=0),  # default SNR 10-30 dB, white
+        ma.audio.AddNoise(snr_db=10, p=1, seed=1),
+        ma.audio.TimeShift(p=1, seed=0),
+        ma.Compose([ma.audio.Gain(p=1), ma.audio.AddNoise(p=1)], seed=2),
+    ):
+        copies = [aug(audio=clip, sample_rate=16000, key=k)["audio"] for k, clip in enumerate(speech)]
+        for k in range(4):
+            train = [c for i, c in enumerate(speech) if i != k] + [copies[k]]
+            rep = guard.check(train, [speech[k]], sample_rate=16000)
+            assert [tuple(leak) for leak in rep.leaks] == [(3, 0, "near_duplicate")], (aug, k)
+            assert 0.0 < rep.leaks[0].score <= 1.0
+
+
+def test_audio_distinct_clips_and_segments_are_not_paired(speech: list[np.ndarray]) -> None:
+    guard = SplitGuard()
+    # four different utterances (two languages per sex): no pair, in any split
+    for k in range(4):
+        rest = [c for i, c in enumerate(speech) if i != k]
+        assert guard.check(rest, [speech[k]], sample_rate=16000).ok
+    # non-overlapping 0.6 s segments of the clips: distinct items
+    segments = [c[s : s + 9600] for c in speech for s in range(0, len(c) - 9600, 9600)]
+    assert len(segments) >= 12
+    rep = guard.check(segments[::2], segments[1::2], sample_rate=16000)
+    assert rep.counts["near_duplicate"] == 0
+    # but a segment taken again, louder and noisier, is found among them
+    noisy = ma.audio.AddNoise(snr_db=20, p=1, seed=0)(audio=2.0 * segments[5], sample_rate=16000)["audio"]
+    rep = guard.check([*segments[::2], noisy], segments[1::2], sample_rate=16000)
+    assert [tuple(leak) for leak in rep.leaks] == [(len(segments[::2]), 2, "near_duplicate")]
+
+
+def test_audio_multichannel_and_other_rates(speech: list[np.ndarray]) -> None:
+    import soxr
+
+    clips8k = [soxr.resample(c, 16000, 8000).astype(np.float32) for c in speech]
+    stereo = np.stack([clips8k[1], 0.5 * clips8k[1]])
+    rep = SplitGuard().check([clips8k[0], stereo, clips8k[2]], [clips8k[1], clips8k[3]], sample_rate=8000)
+    assert [tuple(leak) for leak in rep.leaks] == [(1, 0, "near_duplicate")]
+
+
+def test_audio_needs_its_sample_rate(speech: list[np.ndarray]) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        SplitGuard().check(speech[:2], speech[2:])
+    err = info.value
+    assert err.field == "sample_rate" and "SplitGuard" in str(err) and "sample_rate=" in str(err)
+    with pytest.raises(InvalidInputError) as info:
+        SplitGuard().split(speech, test_size=0.5)
+    assert info.value.field == "sample_rate"
+    with pytest.raises(InvalidInputError) as info:
+        SplitGuard().check(speech[:2], speech[2:], sample_rate=16000.0)  # type: ignore[arg-type]
+    assert info.value.field == "sample_rate"
+    with pytest.raises(InvalidInputError) as info:
+        SplitGuard().check([speech[0].astype(np.float64)], speech[2:], sample_rate=16000)
+    assert info.value.field == "X_train[0]"
+    # exact, group and provenance checks need no rate
+    rep = SplitGuard(near_duplicates=False).check(
+        speech[:2], speech[1:], groups_train=[0, 1], groups_val=[2, 3, 4]
+    )
+    assert [tuple(leak) for leak in rep.leaks] == [(1, 0, "exact")]
+
+
+def test_split_keeps_audio_near_duplicates_together(speech: list[np.ndarray]) -> None:
+    segments = [c[s : s + 12000] for c in speech for s in range(0, len(c) - 12000, 12000)]
+    noise = ma.audio.AddNoise(p=1, seed=0)
+    copies = [noise(audio=seg, sample_rate=16000, key=k)["audio"] for k, seg in enumerate(segments[:6])]
+    X = segments + copies
+    n = len(segments)
+    labels = SplitGuard().clusters(X, sample_rate=16000)
+    assert all(labels[k] == labels[n + k] for k in range(6))
+    assert len(set(labels.tolist())) == n  # nothing else joined
+    for seed in range(3):
+        _, va = SplitGuard().split(X, test_size=0.3, seed=seed, sample_rate=16000)
+        side = np.isin(np.arange(len(X)), va)
+        assert all(side[k] == side[n + k] for k in range(6)) and 0 < len(va) < len(X)
+
+
 def test_near_duplicates_can_be_switched_off(paragraphs: list[str]) -> None:
     aug = ma.text.SynonymReplace(seed=0)
     val = paragraphs[:20]
@@ -238,6 +387,7 @@ def test_split_of_tables_and_images(digits: list[np.ndarray]) -> None:
         (lambda g: g.split(["a", "b"], test_size=1.5), "test_size"),
         (lambda g: SplitGuard(text_threshold=0).check(["a"], ["b"]), "text_threshold"),
         (lambda g: g.protect(42, ["a"]), "pipeline"),
+        (lambda g: SplitGuard(audio_max_ber=0.6).check(["a"], ["b"]), "audio_max_ber"),
     ],
 )
 def test_bad_input_is_rejected(call: object, field: str) -> None:

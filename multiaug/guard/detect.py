@@ -12,6 +12,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "AudioPrint",
+    "audio_fingerprint",
+    "audio_pairs",
     "bucket_pairs",
     "image_pairs",
     "item_hash",
@@ -261,19 +265,44 @@ def table_pairs(values: np.ndarray, side: np.ndarray | None, ratio: float = 0.15
 _DIHEDRAL_SIGN = np.array([[(-1.0) ** v for v in range(8)]] * 8)  # DCT sign of a horizontal flip
 
 
-def _dct_blocks(images: Sequence[np.ndarray]) -> np.ndarray:
-    """Low-frequency 8x8 DCT block of each image's normalised 32x32 grayscale thumbnail."""
+_IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations looked up besides the dihedral 8
+_DISC = (np.add.outer((np.arange(32) - 15.5) ** 2, (np.arange(32) - 15.5) ** 2) <= 15.5**2).ravel()
+
+
+def _thumbnails(images: Sequence[np.ndarray]) -> np.ndarray:
+    """Mean/std-normalised 32x32 grayscale thumbnails, shape ``(n, 32, 32)`` float32."""
     import cv2
 
-    out = np.empty((len(images), 8, 8), dtype=np.float64)
+    out = np.empty((len(images), 32, 32), dtype=np.float32)
     for k, img in enumerate(images):
         a = np.asarray(img, dtype=np.float32)
         if a.ndim == 3:
             a = a[..., :3].mean(axis=2) if a.shape[2] > 1 else a[..., 0]
         thumb = cv2.resize(a, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
-        thumb = (thumb - thumb.mean()) / (thumb.std() + 1e-6)
-        out[k] = cv2.dct(thumb)[:8, :8]
+        out[k] = (thumb - thumb.mean()) / (thumb.std() + 1e-6)
     return out
+
+
+def _rotate(thumbs: np.ndarray, angle: float) -> np.ndarray:
+    """Thumbnails rotated by ``angle`` degrees about their centre (edges replicated)."""
+    import cv2
+
+    if angle == 0:
+        return thumbs
+    m = cv2.getRotationMatrix2D((15.5, 15.5), float(angle), 1.0)
+    flags, border = cv2.INTER_LINEAR, cv2.BORDER_REPLICATE
+    return np.stack([cv2.warpAffine(t, m, (32, 32), flags=flags, borderMode=border) for t in thumbs])
+
+
+def _dct_blocks(thumbs: np.ndarray) -> np.ndarray:
+    """Low-frequency 8x8 DCT block of each thumbnail."""
+    import cv2
+
+    return (
+        np.stack([cv2.dct(t)[:8, :8] for t in thumbs]).astype(np.float64)
+        if len(thumbs)
+        else np.empty((0, 8, 8))
+    )
 
 
 def _variants(blocks: np.ndarray) -> np.ndarray:
@@ -309,13 +338,42 @@ def _popcount(x: np.ndarray) -> np.ndarray:
     return _BYTE_BITS[x.view(np.uint8).reshape(*x.shape, 8)].sum(axis=-1, dtype=np.int64)
 
 
-def image_pairs(images: Sequence[np.ndarray], side: np.ndarray | None, max_distance: int = 5) -> list[Pair]:
-    """Near-duplicate images: flip/rotation-invariant pHash within ``max_distance`` bits.
+def _correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised correlation of two thumbnails over their inscribed disc (rotation drops the corners)."""
+    x, y = a.ravel()[_DISC], b.ravel()[_DISC]
+    x, y = x - x.mean(), y - y.mean()
+    return float((x * y).sum() / (np.sqrt((x * x).sum() * (y * y).sum()) + 1e-12))
 
-    Each item is indexed under the pHash of the image as given; candidates come from
-    multi-index hashing: 4 bands of 16 bits, a pair is a candidate when one band of the other
-    item's hash, in *any* of its 8 dihedral variants (flips, 90-degree rotations), matches
-    exactly. Candidates are verified by the minimum Hamming distance over the variants.
+
+def _dihedral(thumb: np.ndarray, v: int) -> np.ndarray:
+    """Dihedral variant ``v`` of a thumbnail, in the order of :func:`_variants`."""
+    t = thumb.T if v >= 4 else thumb
+    return t[:: 1 - 2 * (v % 4 >= 2), :: 1 - 2 * (v % 2)]
+
+
+def _best_correlation(a: np.ndarray, b: np.ndarray, angle: float, v: int) -> float:
+    """Highest correlation of ``a`` with variant ``v`` of ``b`` rotated near ``angle`` (+-6 degrees)."""
+    turned = _dihedral(b, v)
+    fine = angle + np.arange(-6.0, 6.5, 2.0)
+    return max(_correlation(a, _rotate(turned[None], float(r))[0]) for r in fine)
+
+
+def image_pairs(
+    images: Sequence[np.ndarray],
+    side: np.ndarray | None,
+    max_distance: int = 5,
+    min_correlation: float = 0.985,
+    loose_distance: int = 14,
+) -> list[Pair]:
+    """Near-duplicate images: flip/rotation-tolerant pHash, with a correlation check for rotations.
+
+    Each item is indexed under the 64-bit pHash of its normalised 32x32 thumbnail as given;
+    candidates come from multi-index hashing: 4 bands of 16 bits, a pair is a candidate when one
+    band of the other item's hash matches exactly in any of its 8 dihedral variants (flips,
+    90-degree rotations) or of its thumbnail rotated by +-10, 20, 30 degrees. A candidate within
+    ``max_distance`` bits (over those variants) is a near-duplicate; one within
+    ``loose_distance`` bits is one when its thumbnails' normalised correlation, over the disc
+    that rotation keeps and fine rotations about the matched angle, reaches ``min_correlation``.
 
     Examples
     --------
@@ -325,28 +383,327 @@ def image_pairs(images: Sequence[np.ndarray], side: np.ndarray | None, max_dista
     >>> [(i, j) for i, j, _ in image_pairs([a, b, a[:, ::-1] // 2 + 40], None)]
     [(0, 2)]
     """
-    hashes = _phash_bits(_variants(_dct_blocks(images)))  # (n, 8); column 0 is the image as given
+    thumbs = _thumbnails(images)
+    if len(thumbs) < 2:
+        return []
+    dihedral_hashes = _phash_bits(_variants(_dct_blocks(thumbs)))
+    # items with one pHash (exact or brightness-shifted copies) are searched once, as a group
+    _, rep, group = np.unique(dihedral_hashes[:, 0], return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    # variants: the 8 dihedral ones of the thumbnail as given, then the rotated thumbnails
+    hashes = np.concatenate(
+        [dihedral_hashes[rep]]
+        + [_phash_bits(_dct_blocks(_rotate(thumbs[rep], a)))[:, None] for a in _IMAGE_ANGLES],
+        axis=1,
+    )
+    angles = np.r_[np.zeros(8), _IMAGE_ANGLES]
+    dihedral = np.r_[np.arange(8), np.zeros(len(_IMAGE_ANGLES), np.int64)]
+    m, n_var = hashes.shape
     canon = hashes[:, 0]
-    mask = np.uint64(0xFFFF)
-    cand: set[tuple[int, int]] = set()
+    codes = []
     for k in range(4):
         shift = np.uint64(16 * k)
-        lookup: dict[int, list[int]] = {}
-        for i, key in enumerate(((canon >> shift) & mask).tolist()):
-            lookup.setdefault(key, []).append(i)
-        for v in range(8):
-            for j, key in enumerate(((hashes[:, v] >> shift) & mask).tolist()):
-                for i in lookup.get(key, ()):
-                    if i != j and (side is None or side[i] != side[j]):
-                        cand.add((min(i, j), max(i, j)))
-    if not cand:
-        return []
-    pairs = np.array(sorted(cand), dtype=np.int64)
-    first, second = pairs[:, 0], pairs[:, 1]
-    # Vectorised verification: minimum Hamming distance over the 8 variants, both ways round.
-    dist = np.minimum(
-        _popcount(hashes[second] ^ canon[first][:, None]).min(axis=1),
-        _popcount(hashes[first] ^ canon[second][:, None]).min(axis=1),
-    )
-    keep = np.flatnonzero(dist <= max_distance)
-    return [(int(first[k]), int(second[k]), 1.0 - int(dist[k]) / 64) for k in keep]
+        keys = ((hashes >> shift) & np.uint64(0xFFFF)).astype(np.int64)
+        index = keys[:, 0]
+        order = np.argsort(index, kind="stable")
+        sorted_keys = index[order]
+        query = keys.ravel()
+        left = np.searchsorted(sorted_keys, query, "left")
+        count = np.searchsorted(sorted_keys, query, "right") - left
+        asker = np.repeat(np.arange(m * n_var) // n_var, count)
+        offs = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        found = order[np.repeat(left, count) + offs]
+        keep = found != asker
+        codes.append(np.minimum(found[keep], asker[keep]) * m + np.maximum(found[keep], asker[keep]))
+    cand = np.unique(np.concatenate(codes))
+    first, second = cand // m, cand % m
+    # minimum Hamming distance over the variants, both ways round, and the variant reaching it
+    d12 = _popcount(hashes[second] ^ canon[first][:, None])
+    d21 = _popcount(hashes[first] ^ canon[second][:, None])
+    near = np.minimum(d12[:, :8].min(axis=1), d21[:, :8].min(axis=1))
+    dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
+    group_pairs: list[tuple[int, int, float]] = [(g, g, 1.0) for g in range(m)]
+    for k in np.flatnonzero(dist <= loose_distance).tolist():
+        i, j = int(first[k]), int(second[k])
+        if near[k] <= max_distance:  # a flip / 90-degree turn / photometric change
+            group_pairs.append((i, j, 1.0 - int(near[k]) / 64))
+            continue
+        # a rotated copy: verify by correlation near the matched angle (either may be the copy)
+        if d12[k].min() <= d21[k].min():
+            ga, gb, v = i, j, int(d12[k].argmin())
+        else:
+            ga, gb, v = j, i, int(d21[k].argmin())
+        score = _best_correlation(thumbs[rep[ga]], thumbs[rep[gb]], float(angles[v]), int(dihedral[v]))
+        if score >= min_correlation:
+            group_pairs.append((i, j, score))
+    # expand the group pairs to item pairs
+    members = np.argsort(group, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=m))]
+    out: list[Pair] = []
+    for g, h, score in group_pairs:
+        mg, mh = members[bounds[g] : bounds[g + 1]], members[bounds[h] : bounds[h + 1]]
+        if g == h and len(mg) < 2:
+            continue
+        ii, jj = np.repeat(mg, len(mh)), np.tile(mh, len(mg))
+        keep = ii < jj if g == h else np.ones(len(ii), bool)  # each pair once
+        if side is not None:
+            keep &= side[ii] != side[jj]
+        lo, hi = np.minimum(ii[keep], jj[keep]).tolist(), np.maximum(ii[keep], jj[keep]).tolist()
+        out.extend(zip(lo, hi, [score] * len(lo), strict=True))
+    return sorted(set(out))
+
+
+# ----------------------------------------------------------------------------------------- audio
+_AUDIO_BANDS = 33  # 33 log-spaced bands between 300 and 4000 Hz give 32 band-difference bits a frame
+_AUDIO_SHIFTS = (-2, -1, 0, 1, 2)  # band shifts tried (one band is ~1.4 semitones): mild pitch shifts
+_AUDIO_SCALES = (0.9, 0.95, 1.0, 1.05, 1.1)  # time scales tried: mild time stretches
+_AUDIO_SALT = 0x617564696F000000
+
+
+@dataclass(frozen=True)
+class AudioPrint:
+    """The fingerprint of one clip: sign bits of band-energy differences, one row per frame.
+
+    ``signs`` is ``(frames, 32)`` int8 in {-1, +1}: the sign of the log-energy difference of
+    adjacent bands, centred on its median over the clip (so a clip's spectral tilt, a channel's
+    colouring and the gain cancel out); ``loud`` marks the frames at or above the clip's median
+    energy, the only ones compared (silence turns to noise under additive noise).
+    """
+
+    signs: np.ndarray
+    loud: np.ndarray
+
+
+def audio_fingerprint(audio: np.ndarray, sample_rate: int) -> AudioPrint:
+    """Band-energy-difference fingerprint of one clip (a Haitsma-Kalker variant, NumPy only).
+
+    The mono mix is cut into Hann-windowed frames of about 64 ms (a power of two of samples)
+    with 75 % overlap; the power spectrum is summed into 33 bands spaced evenly in log
+    frequency from 300 Hz to 4 kHz (or 0.45 x the rate); bit ``m`` of a frame is the sign of
+    ``log E[m] - log E[m + 1]`` minus that difference's median over the clip's loud frames.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(16000) / 16000
+    >>> clip = (np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 3 * t)).astype(np.float32)
+    >>> fp = audio_fingerprint(clip, 16000)
+    >>> fp.signs.shape, fp.signs.dtype, bool(fp.loud.any())
+    ((59, 32), dtype('int8'), True)
+    """
+    x = np.asarray(audio, dtype=np.float64)
+    if x.ndim == 2:
+        x = x.mean(axis=0)
+    n_fft = 1 << max(4, round(np.log2(0.064 * sample_rate)))
+    hop = n_fft // 4
+    if len(x) < n_fft:
+        x = np.pad(x, (0, n_fft - len(x)))
+    n_frames = 1 + (len(x) - n_fft) // hop
+    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop][:n_frames]
+    power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
+    # band energies from the cumulative spectrum interpolated at the band edges: no band is
+    # empty, whatever the rate and FFT size
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
+    f_hi = min(4000.0, 0.45 * sample_rate)
+    edges = np.geomspace(min(300.0, f_hi / 8), f_hi, _AUDIO_BANDS + 1)
+    cum = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(power, axis=1)], axis=1)
+    pos = np.interp(edges, freqs, np.arange(len(freqs))) + 0.5
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    at = cum[:, lo] + frac * (cum[:, np.minimum(lo + 1, len(freqs))] - cum[:, lo])
+    energy = np.maximum(np.diff(at, axis=1), 0.0)
+    total = energy.sum(axis=1)
+    floor = 1e-10 * max(float(energy.max()), 1e-30)
+    log_e = np.log(energy + floor)
+    diff = log_e[:, :-1] - log_e[:, 1:]
+    loud = (total >= np.median(total)) & (total > 0)
+    centre = np.median(diff[loud], axis=0) if loud.any() else np.zeros(diff.shape[1])
+    signs = np.where(diff - centre > 0, 1, -1).astype(np.int8)
+    return AudioPrint(signs, loud)
+
+
+def _audio_keys(
+    prints: Sequence[AudioPrint], n_tables: int, n_bits: int, seed: int
+) -> tuple[np.ndarray, np.ndarray, dict[tuple[int, int], np.ndarray]]:
+    """Bit-sampling LSH keys of every loud frame, for each (table, band shift).
+
+    Returns the item and frame number of each loud frame and its keys.
+    """
+    n_b = _AUDIO_BANDS - 1
+    margin = max(_AUDIO_SHIFTS)
+    rng = generator(mix(seed, _AUDIO_SALT))
+    positions = [
+        np.sort(rng.choice(np.arange(margin, n_b - margin), n_bits, replace=False)) for _ in range(n_tables)
+    ]
+    weights = np.left_shift(np.int64(1), np.arange(n_bits, dtype=np.int64))
+    owner = np.concatenate([np.full(int(p.loud.sum()), k, np.int64) for k, p in enumerate(prints)])
+    frame = np.concatenate([np.flatnonzero(p.loud) for p in prints]).astype(np.int64)
+    bits = np.concatenate([p.signs[p.loud] > 0 for p in prints]).astype(np.int64)
+    keys = {
+        (t, s): (bits[:, positions[t] + s] * weights).sum(axis=1)
+        for t in range(n_tables)
+        for s in _AUDIO_SHIFTS
+    }
+    return owner, frame, keys
+
+
+def _unique_rows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``(a, b)`` rows of two non-negative int64 columns, in lexicographic order."""
+    if not len(a):
+        return a, b
+    width = int(b.max()) + 1
+    if int(a.max()) < np.iinfo(np.int64).max // width:
+        # one int64 sort (np.unique may take a slower hash-table path on large inputs)
+        packed = np.sort(a * width + b)
+        packed = packed[np.r_[True, packed[1:] != packed[:-1]]]
+        return packed // width, packed % width
+    order = np.lexsort((b, a))
+    a, b = a[order], b[order]
+    keep = np.r_[True, (a[1:] != a[:-1]) | (b[1:] != b[:-1])]
+    return a[keep], b[keep]
+
+
+def _audio_candidates(
+    prints: Sequence[AudioPrint],
+    side: np.ndarray | None,
+    n_tables: int = 12,
+    n_bits: int = 18,
+    min_hits: int = 7,
+    max_bucket: int = 64,
+    seed: int = 0,
+) -> np.ndarray:
+    """Item pairs ``(i, j)``, ``i < j``, with ``min_hits`` frame-key matches at one time offset.
+
+    As in landmark fingerprinting, matching keys only count together when they agree on the
+    time offset between the clips (to within a bin of 4 frames, two binnings staggered by 2),
+    and at most once per region of 4 frames: two different utterances of one voice share many
+    frame keys, but at scattered offsets.
+    """
+    if len(prints) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    owner, frame, keys = _audio_keys(prints, n_tables, n_bits, seed)
+    n = len(prints)
+    n_off = 2 * max(len(p.loud) for p in prints) // 4 + 2
+    pair_parts, where_parts = [], []
+    # with sides, training frames are indexed and validation frames look them up
+    in_index = np.ones(len(owner), bool) if side is None else side[owner] == 0
+    in_query = np.ones(len(owner), bool) if side is None else side[owner] == 1
+    for t in range(n_tables):
+        # a run of frames with one key (a sustained sound) is indexed once, at its first frame
+        index = keys[(t, 0)]
+        first = np.r_[True, (index[1:] != index[:-1]) | (owner[1:] != owner[:-1])]
+        rows = np.flatnonzero(first & in_index)
+        order = rows[np.argsort(index[rows], kind="stable")]
+        sorted_keys = index[order]
+        query_rows = np.flatnonzero(first & in_query)
+        for s in _AUDIO_SHIFTS:
+            query = keys[(t, s)][query_rows]
+            left = np.searchsorted(sorted_keys, query, "left")
+            count = np.searchsorted(sorted_keys, query, "right") - left
+            # very common keys (sustained, spectrally flat frames) say little: skip them
+            count[count > max_bucket] = 0
+            q = query_rows[np.repeat(np.arange(len(query)), count)]
+            offs = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+            hit = order[np.repeat(left, count) + offs]
+            a, b = owner[q], owner[hit]
+            # without sides, a pair is kept one way round: the other is found at shift -s
+            keep = a < b if side is None else np.ones(len(a), bool)
+            q, hit, a, b = q[keep], hit[keep], a[keep], b[keep]
+            lower = np.where(a < b, frame[q], frame[hit])  # the lower-numbered item's frame
+            delta = np.where(a < b, frame[hit], frame[q]) - lower
+            pair = np.minimum(a, b) * n + np.maximum(a, b)
+            for stagger in (0, 2):
+                pair_parts.append(pair)
+                # (offset bin, stagger, region of 4 frames): overlapping frames of one sustained
+                # sound match together, so hits count once per region
+                where_parts.append(
+                    (((delta + stagger) // 4 + n_off // 2) * 2 + stagger // 2) << 24 | lower // 4
+                )
+    if not pair_parts:
+        return np.empty((0, 2), dtype=np.int64)
+    pair_code, where = _unique_rows(np.concatenate(pair_parts), np.concatenate(where_parts))
+    if not len(pair_code):
+        return np.empty((0, 2), dtype=np.int64)
+    cell = where >> 24  # rows are now one per region: count them per (pair, offset bin)
+    starts = np.flatnonzero(np.r_[True, (pair_code[1:] != pair_code[:-1]) | (cell[1:] != cell[:-1]), True])
+    per_cell = np.diff(starts)
+    code = pair_code[starts[:-1]]
+    # short clips have few regions: ask for a quarter of the shorter clip's, at least 2
+    regions = np.array([int(p.loud.sum()) // 4 for p in prints])
+    need = np.clip(np.ceil(0.25 * np.minimum(regions[code // n], regions[code % n])), 2, min_hits)
+    pairs = np.unique(code[per_cell >= need])
+    return np.stack([pairs // n, pairs % n], axis=1)
+
+
+def _audio_ber(
+    a: AudioPrint, b: AudioPrint, max_ber: float = 0.0, min_overlap: float = 0.7, min_frames: int = 8
+) -> float:
+    """Lowest bit error rate of ``b`` against ``a`` over time offsets, band shifts and time scales.
+
+    Only frames loud in both clips count, and an alignment must overlap at least
+    ``min_overlap`` of the smaller clip's loud frames (and ``min_frames``). Correlations over all
+    offsets at once come from FFTs along the time axis; the scales are tried from 1 outwards
+    and the search stops once the rate is within ``max_ber``. Returns 0.5 (chance) when no
+    alignment qualifies.
+    """
+    sa = a.signs.astype(np.float64) * a.loud[:, None]
+    la = a.loud.astype(np.float64)
+    need = max(min_frames, min_overlap * min(int(a.loud.sum()), int(b.loud.sum())))
+    n_b = sa.shape[1]
+    best = 0.5
+    for scale in sorted(_AUDIO_SCALES, key=lambda r: abs(r - 1.0)):
+        if best <= max_ber:
+            break
+        idx = np.minimum(
+            (np.arange(max(1, round(len(b.loud) * scale))) / scale).astype(np.int64), len(b.loud) - 1
+        )
+        sb = b.signs[idx].astype(np.float64) * b.loud[idx, None]
+        lb = b.loud[idx].astype(np.float64)
+        size = len(la) + len(lb)
+        fa, fb = np.fft.rfft(sa, size, axis=0), np.conj(np.fft.rfft(sb, size, axis=0))
+        frames = np.fft.irfft(np.fft.rfft(la, size) * np.conj(np.fft.rfft(lb, size)), size)
+        ok = frames >= need - 0.5
+        if not ok.any():
+            continue
+        for s in _AUDIO_SHIFTS:
+            lo, hi = max(0, s), n_b + min(0, s)
+            agree = np.fft.irfft((fa[:, lo:hi] * fb[:, lo - s : hi - s]).sum(axis=1), size)
+            n_bits = np.rint(frames[ok]) * (hi - lo)
+            ber = (n_bits - agree[ok]) / (2 * n_bits)
+            best = min(best, float(ber.min()))
+    return best
+
+
+def audio_pairs(
+    clips: Sequence[np.ndarray],
+    side: np.ndarray | None,
+    sample_rate: int,
+    max_ber: float = 0.3,
+    seed: int = 0,
+) -> list[Pair]:
+    """Near-duplicate clips: band-difference fingerprints within ``max_ber`` bit error rate.
+
+    Candidates share loud-frame keys in at least 7 (for short clips, a quarter of the shorter
+    clip's, at least 2) distinct 4-frame regions at one time offset (12 tables of 18 sampled
+    fingerprint bits, looked up under band shifts of up to two bands); each is verified by the
+    lowest bit error rate over time offsets, band shifts (mild pitch shifts) and time scales
+    0.9-1.1 (mild stretches; the set is symmetric, so one direction suffices). The score is
+    ``1 - 2 * ber`` (1 for the same clip, 0 for chance).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = ((rng.standard_normal(16000) * np.repeat(rng.random(50), 320)).astype(np.float32)
+    ...         for _ in "ab")
+    >>> louder = 2.0 * np.roll(a, 800)
+    >>> [(i, j) for i, j, _ in audio_pairs([a, b, louder], None, 16000)]
+    [(0, 2)]
+    """
+    prints = [audio_fingerprint(c, sample_rate) for c in clips]
+    out = []
+    for i, j in _audio_candidates(prints, side, seed=seed).tolist():
+        ber = _audio_ber(prints[i], prints[j], max_ber)
+        if ber <= max_ber:
+            out.append((i, j, max(0.0, 1.0 - 2.0 * ber)))
+    return out

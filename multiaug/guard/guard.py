@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from ..audio._validate import check_sample_rate, check_waveform
 from ..core.errors import InvalidInputError, LeakageError
 from ..core.random import generator, mix, seed_to_int
 from . import detect
@@ -127,10 +128,15 @@ class SplitGuard:
     * tables (2-D arrays, numeric DataFrame columns): distance after standardisation below
       ``table_ratio`` x the median nearest-neighbour distance within a split (kNN radius search);
     * images: 64-bit DCT pHash of a mean/std-normalised thumbnail, compared over the 8
-      flips/90-degree rotations, within ``image_max_distance`` bits (multi-index hashing).
+      flips/90-degree rotations, within ``image_max_distance`` bits (multi-index hashing);
+      the thumbnail is also hashed rotated by up to 30 degrees, and a pair matched that way
+      must reach a normalised correlation of 0.985 at fine rotations about the matched angle;
 
-    Audio is checked for group, exact and provenance leaks; its near-duplicate search is not
-    implemented yet.
+    * audio (lists of float32 ``(samples,)`` or ``(channels, samples)`` clips at one
+      ``sample_rate``): sign bits of band-energy differences per frame (a Haitsma-Kalker
+      fingerprint, centred per clip), candidates from offset-consistent matches of sampled
+      frame bits, verified by the lowest bit error rate over time offsets, band shifts (mild
+      pitch shifts) and time scales 0.9-1.1 (mild stretches), at most ``audio_max_ber``.
 
     Parameters
     ----------
@@ -142,6 +148,8 @@ class SplitGuard:
         Fraction of the median nearest-neighbour distance below which two rows are near-duplicates.
     image_max_distance : int
         Maximum Hamming distance (of 64 bits) between near-duplicate image hashes.
+    audio_max_ber : float
+        Maximum bit error rate between the fingerprints of near-duplicate clips (0.5 is chance).
     seed : int
         Seed of the MinHash permutations (the result barely depends on it).
 
@@ -162,18 +170,21 @@ class SplitGuard:
         text_threshold: float = 0.5,
         table_ratio: float = 0.15,
         image_max_distance: int = 5,
+        audio_max_ber: float = 0.3,
         seed: int = 0,
     ) -> None:
         self.near_duplicates = near_duplicates
         self.text_threshold = text_threshold
         self.table_ratio = table_ratio
         self.image_max_distance = image_max_distance
+        self.audio_max_ber = audio_max_ber
         self.seed = seed
 
     def __repr__(self) -> str:
         return (
             f"SplitGuard(near_duplicates={self.near_duplicates}, text_threshold={self.text_threshold}, "
-            f"table_ratio={self.table_ratio}, image_max_distance={self.image_max_distance}, seed={self.seed})"
+            f"table_ratio={self.table_ratio}, image_max_distance={self.image_max_distance}, "
+            f"audio_max_ber={self.audio_max_ber}, seed={self.seed})"
         )
 
     # ------------------------------------------------------------------------------- helpers
@@ -184,11 +195,34 @@ class SplitGuard:
             raise InvalidInputError(owner, "table_ratio", "must be positive", "pass e.g. 0.15")
         if int(self.image_max_distance) < 0:
             raise InvalidInputError(owner, "image_max_distance", "must be >= 0", "pass e.g. 5")
+        if not 0.0 < float(self.audio_max_ber) < 0.5:
+            raise InvalidInputError(owner, "audio_max_ber", "must lie in (0, 0.5)", "pass e.g. 0.3")
 
-    def _near_pairs(self, kind: str, items: Any, side: np.ndarray | None) -> list[tuple[int, int, float]]:
+    def _audio_rate(self, owner: str, sample_rate: int | None) -> int:
+        """The clips' sample rate, required (and checked) when audio near-duplicates are searched."""
+        if sample_rate is None:
+            raise InvalidInputError(
+                owner,
+                "sample_rate",
+                "is missing; the audio near-duplicate search needs the clips' sample rate",
+                "pass sample_rate=<rate in Hz> (all clips at one rate), e.g. sample_rate=16000, "
+                "or SplitGuard(near_duplicates=False)",
+            )
+        check_sample_rate(owner, sample_rate, {})
+        return int(sample_rate)
+
+    def _near_pairs(
+        self, kind: str, items: Any, side: np.ndarray | None, sample_rate: int | None = None
+    ) -> list[tuple[int, int, float]]:
         """Near-duplicate pairs within a pool (cross-side only when ``side`` is given)."""
-        if not self.near_duplicates or kind in ("empty", "audio"):
+        if not self.near_duplicates or kind == "empty":
             return []
+        if kind == "audio":
+            assert sample_rate is not None
+            seed64 = seed_to_int(self.seed, "SplitGuard")
+            return detect.audio_pairs(
+                items, side, sample_rate, max_ber=float(self.audio_max_ber), seed=seed64
+            )
         if kind == "text":
             seed64 = seed_to_int(self.seed, "SplitGuard")
             return detect.text_pairs(items, side, threshold=float(self.text_threshold), seed=seed64)
@@ -198,6 +232,19 @@ class SplitGuard:
                 return []
             return detect.table_pairs(values, side, ratio=float(self.table_ratio))[0]
         return detect.image_pairs(items, side, max_distance=int(self.image_max_distance))
+
+    def _prepare_audio(
+        self, owner: str, kind: str, splits: Mapping[str, Any], sample_rate: int | None
+    ) -> int | None:
+        """Check audio clips and their rate before a near-duplicate search (``None`` if none runs)."""
+        if kind != "audio":
+            return None
+        for name, clips in splits.items():
+            for k, clip in enumerate(clips):
+                check_waveform(owner, clip, f"{name}[{k}]")
+        if not self.near_duplicates or any(not len(clips) for clips in splits.values()):
+            return None
+        return self._audio_rate(owner, sample_rate)
 
     @staticmethod
     def _pool(kind: str, a: Any, b: Any) -> Any:
@@ -219,6 +266,7 @@ class SplitGuard:
         provenance_train: Sequence[Any] | None = None,
         provenance_val: Sequence[Any] | None = None,
         strict: bool = False,
+        sample_rate: int | None = None,
     ) -> LeakageReport:
         """Report every training item that leaks a validation item.
 
@@ -233,6 +281,9 @@ class SplitGuard:
             into the same original table for both splits).
         strict : bool
             Raise :class:`~multiaug.core.errors.LeakageError` (carrying the report) on any leak.
+        sample_rate : int, optional
+            The audio clips' sample rate in Hz (one rate for both splits); required for audio
+            unless ``near_duplicates=False``.
 
         Returns
         -------
@@ -265,6 +316,7 @@ class SplitGuard:
             )
         n_t, n_v = len(X_train), len(X_val)
         leaks: dict[tuple[int, int, str], float] = {}
+        rate = self._prepare_audio(owner, kind, {"X_train": X_train, "X_val": X_val}, sample_rate)
 
         gt = _per_row(owner, "groups_train", groups_train, n_t)
         gv = _per_row(owner, "groups_val", groups_val, n_v)
@@ -297,7 +349,7 @@ class SplitGuard:
 
         if "empty" not in (kind_t, kind_v):
             side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
-            for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side):
+            for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate):
                 i, j = min(a, b), max(a, b) - n_t
                 if (i, j, "exact") not in leaks:
                     leaks[(i, j, "near_duplicate")] = round(float(score), 6)
@@ -310,7 +362,12 @@ class SplitGuard:
         return report
 
     # --------------------------------------------------------------------------------- split
-    def clusters(self, X: Any, groups: Sequence[Hashable] | np.ndarray | None = None) -> np.ndarray:
+    def clusters(
+        self,
+        X: Any,
+        groups: Sequence[Hashable] | np.ndarray | None = None,
+        sample_rate: int | None = None,
+    ) -> np.ndarray:
         """A cluster id per item: exact and near-duplicates and shared groups joined (union-find).
 
         Examples
@@ -323,6 +380,7 @@ class SplitGuard:
         owner = "SplitGuard.split"
         self._validate(owner)
         kind = _kind(owner, "X", X)
+        rate = self._prepare_audio(owner, kind, {"X": X}, sample_rate)
         n = len(X)
         uf = _UnionFind(n)
         first: dict[Hashable, int] = {}
@@ -334,7 +392,7 @@ class SplitGuard:
             first_g: dict[Hashable, int] = {}
             for i, gid in enumerate(g):
                 uf.union(first_g.setdefault(gid, i), i)
-        for i, j, _ in self._near_pairs(kind, _as_list(X), None):
+        for i, j, _ in self._near_pairs(kind, _as_list(X), None, rate):
             uf.union(i, j)
         roots = [uf.find(i) for i in range(n)]
         _, labels = np.unique(np.asarray(roots, dtype=np.int64), return_inverse=True)
@@ -347,12 +405,14 @@ class SplitGuard:
         groups: Sequence[Hashable] | np.ndarray | None = None,
         test_size: float = 0.2,
         seed: int = 0,
+        sample_rate: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Split into ``(train_idx, val_idx)`` with no group or near-duplicate cluster on both sides.
 
         Clusters (see :meth:`clusters`) are visited in a seeded random order, largest first, and
         each goes to validation while that brings the validation label counts closer to
         ``test_size`` of each class (stratification by ``y`` where the clusters allow it).
+        ``sample_rate`` (Hz) is required for audio clips, as in :meth:`check`.
 
         Examples
         --------
@@ -366,7 +426,7 @@ class SplitGuard:
         owner = "SplitGuard.split"
         if not 0.0 < float(test_size) < 1.0:
             raise InvalidInputError(owner, "test_size", f"must lie in (0, 1), got {test_size!r}", "pass 0.2")
-        labels = self.clusters(X, groups)
+        labels = self.clusters(X, groups, sample_rate)
         n = len(labels)
         ys = _per_row(owner, "y", y, n)
         _, y_codes = np.unique(np.asarray(ys if ys is not None else [0] * n), return_inverse=True)
