@@ -341,6 +341,9 @@ def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray
     dsize = (size[1], size[0])
     # NEAREST_EXACT samples at pixel centres like the warps (plain NEAREST is shifted by half a pixel).
     interpolation = cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR
+    if not nearest and (img.ndim == 2 or img.shape[2] <= 4):  # the common case, without the chunking
+        out = cv2.resize(_contiguous(img), dsize, interpolation=interpolation)
+        return out if out.ndim == img.ndim else out.reshape(*out.shape[:2], img.shape[2])
 
     def one(chunk: np.ndarray, _value: tuple[float, ...]) -> np.ndarray:
         return cv2.resize(chunk, dsize, interpolation=interpolation)
