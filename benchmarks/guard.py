@@ -167,16 +167,23 @@ def main() -> None:
     import cv2
 
     digits = [cv2.resize(d, (32, 32), interpolation=cv2.INTER_LINEAR) for d in digits]
-    for op in (
-        ma.image.HorizontalFlip(p=1.0),
-        ma.image.ColorJitter(p=1.0),
-        ma.image.GaussianNoise(p=1.0),
-        ma.image.Rotate(p=1.0),
-        ma.image.Rotate(limit=10, p=1.0),
+    for op, args in (
+        (ma.image.HorizontalFlip(p=1.0), ""),
+        (ma.image.ColorJitter(p=1.0), ""),
+        (ma.image.GaussianNoise(p=1.0), ""),
+        (ma.image.Rotate(p=1.0), ""),
+        (ma.image.Rotate(limit=10, p=1.0), "(limit=10)"),
+        # crops keeping >= 80 % of the area (90 %: the mildest), resized back to 32x32
+        (
+            ma.image.RandomResizedCrop(32, scale=(0.8, 1.0), ratio=(0.95, 1.05)),
+            "(scale=(0.8, 1), ratio=(0.95, 1.05))",
+        ),
+        (ma.image.RandomResizedCrop(32, scale=(0.9, 1.0)), "(scale=(0.9, 1))"),
+        (ma.image.RandomResizedCrop(32, scale=(0.8, 1.0)), "(scale=(0.8, 1))"),
     ):
         pipe = ma.Compose([op], seed=0)
         run(
-            f"load_digits (32x32), {op.name}{'(limit=10)' if getattr(op, 'limit', None) == 10 else ''}",
+            f"load_digits (32x32), {op.name}{args}",
             digits,
             300,
             lambda x, j, p=pipe: p(image=x, key=j)["image"],

@@ -190,6 +190,41 @@ def test_near_duplicate_photo_tiles_rotated_and_distinct() -> None:
     assert all(t == v for t, v, _ in rep.leaks)
 
 
+def test_near_duplicate_crops_resized_back(digits: list[np.ndarray]) -> None:
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+
+    # a crop keeping >= 80 % of the area, resized back to the original size, is a near-duplicate
+    tiles = [
+        photo[y : y + 64, x : x + 64].copy()
+        for photo in (load_sample_photo("china.jpg"), load_sample_photo("flower.jpg"))
+        for y in range(0, 384, 64)
+        for x in range(0, 640, 64)
+    ]
+    val, rest = tiles[1::2], tiles[::2]
+    guard = SplitGuard()
+    crop = ma.image.RandomResizedCrop(64, scale=(0.8, 1.0), ratio=(0.95, 1.05), seed=0)
+    copies = [crop(image=t, key=k)["image"] for k, t in enumerate(val)]
+    rep = guard.check(copies + rest, val)
+    assert _recall(rep, len(val)) >= 0.95  # measured 0.983
+    assert all(t == v and r == "near_duplicate" for t, v, r in rep.leaks)
+    # distinct (non-overlapping) tiles stay apart
+    assert guard.check(rest, val).counts["near_duplicate"] == 0
+    # upscaled digits (as in benchmarks/guard.py), cropped at any aspect ratio of 3/4 to 4/3
+    big = [cv2.resize(d, (32, 32), interpolation=cv2.INTER_LINEAR) for d in digits]
+    idx = np.random.default_rng(1).permutation(len(big))
+    val, rest = [big[i] for i in idx[:150]], [big[i] for i in idx[150:]]
+    crop = ma.image.RandomResizedCrop(32, scale=(0.8, 1.0), seed=0)
+    copies = [crop(image=im, key=k)["image"] for k, im in enumerate(val)]
+    assert _recall(guard.check(copies + rest, val), len(val)) >= 0.95  # measured 0.967
+    # one tile cropped and resized to another size is found too, either way round
+    crop = ma.image.RandomResizedCrop((48, 40), scale=(0.85, 0.85), ratio=(40 / 48, 40 / 48), seed=1)
+    small = crop(image=tiles[5])["image"]
+    assert [(t, v) for t, v, _ in guard.check([small, tiles[7]], [tiles[5]]).leaks] == [(0, 0)]
+    assert [(t, v) for t, v, _ in guard.check([tiles[5], tiles[7]], [small]).leaks] == [(0, 0)]
+
+
 def test_near_duplicate_text_precision_on_template_free_paragraphs(paragraphs: list[str]) -> None:
     # distinct = no 6-word run shared with another paragraph (the docs fill templates such as
     # '"break" may only occur ...' / '"continue" may only occur ...', which are flagged)
@@ -394,3 +429,14 @@ def test_bad_input_is_rejected(call: object, field: str) -> None:
     with pytest.raises(InvalidInputError) as info:
         call(SplitGuard())  # type: ignore[operator]
     assert info.value.field == field
+
+
+def test_many_distinct_images_without_crop_candidates_surviving() -> None:
+    """Regression: crop candidates that all fail the first correlation screen left empty batches."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    raw = rng.integers(0, 256, (3000, 8, 8, 3), dtype=np.uint8)
+    images = [cv2.resize(r, (32, 32), interpolation=cv2.INTER_CUBIC) for r in raw]
+    report = SplitGuard().check(images[600:], images[:600])
+    assert report.ok and report.counts["near_duplicate"] == 0

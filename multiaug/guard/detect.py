@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -269,16 +269,24 @@ _IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations loo
 _DISC = (np.add.outer((np.arange(32) - 15.5) ** 2, (np.arange(32) - 15.5) ** 2) <= 15.5**2).ravel()
 
 
-def _thumbnails(images: Sequence[np.ndarray]) -> np.ndarray:
-    """Mean/std-normalised 32x32 grayscale thumbnails, shape ``(n, 32, 32)`` float32."""
+def _gray(image: np.ndarray) -> np.ndarray:
+    """An image as float32 grayscale: the mean of its first three channels."""
+    a = np.asarray(image, dtype=np.float32)
+    if a.ndim == 3:
+        a = a[..., :3].mean(axis=2) if a.shape[2] > 1 else a[..., 0]
+    return a
+
+
+def _thumbnails(images: Sequence[np.ndarray], side: int = 32) -> np.ndarray:
+    """Mean/std-normalised grayscale thumbnails, shape ``(n, side, side)`` float32."""
     import cv2
 
-    out = np.empty((len(images), 32, 32), dtype=np.float32)
+    out = np.empty((len(images), side, side), dtype=np.float32)
     for k, img in enumerate(images):
-        a = np.asarray(img, dtype=np.float32)
-        if a.ndim == 3:
-            a = a[..., :3].mean(axis=2) if a.shape[2] > 1 else a[..., 0]
-        thumb = cv2.resize(a, (32, 32), interpolation=cv2.INTER_AREA).astype(np.float32)
+        a = _gray(img)
+        # 32x32 thumbnails always by area (the hashes' input); larger ones of small images bilinear
+        how = cv2.INTER_AREA if side == 32 or min(a.shape) >= side else cv2.INTER_LINEAR
+        thumb = cv2.resize(a, (side, side), interpolation=how).astype(np.float32)
         out[k] = (thumb - thumb.mean()) / (thumb.std() + 1e-6)
     return out
 
@@ -358,6 +366,200 @@ def _best_correlation(a: np.ndarray, b: np.ndarray, angle: float, v: int) -> flo
     return max(_correlation(a, _rotate(turned[None], float(r))[0]) for r in fine)
 
 
+# crops: each item is also hashed zoomed into windows, 8 an axis: the whole axis and windows of 92 %
+# and 86 % of it at 3 and 4 evenly spaced offsets (a RandomResizedCrop keeping >= 80 % of the area
+# at an aspect ratio within +-5 % keeps >= 87 % of each axis; the fit then reaches 70 %)
+_CROP_WINDOWS = np.array(
+    [(1.0, 0.0)] + [(c, o) for c, n in ((0.92, 3), (0.86, 4)) for o in np.linspace(0.0, 1.0 - c, n)]
+)
+_CROP_BUCKET = 256  # items sharing a band value beyond which it is not looked up
+_CROP_DISTANCE = 12  # pHash bits between a zoomed variant and the copy for a candidate
+_CROP_START = 0.9  # thumbnail correlation at the matched variant's windows, before the fit
+_CROP_FIT = 0.95  # thumbnail correlation after the fit below which a candidate is dropped
+_CROP_CORRELATION = 0.997  # correlation of the copy with the source cropped at full resolution
+# Gaussian blur (sigma 1 pixel) of 32 samples as a matrix, the 3 samples beyond each edge replicated
+_BLUR = np.exp(-0.5 * np.subtract.outer(np.arange(32), np.arange(-3, 35)) ** 2)
+_BLUR = (_BLUR / _BLUR.sum(axis=1, keepdims=True)) @ np.eye(32)[np.clip(np.arange(-3, 35), 0, 31)]
+_BLUR = _BLUR.astype(np.float32)
+_DCT8 = (
+    np.sqrt(2 / 32)
+    * np.cos(np.pi * np.outer(np.arange(8), np.arange(32) + 0.5) / 32)
+    * np.r_[np.sqrt(0.5), np.ones(7)][:, None]
+)
+
+
+def _window_matrices(size: np.ndarray, offset: np.ndarray, n: int = 32) -> np.ndarray:
+    """Bilinear resampling matrices, shape ``(len(size), n, n)``: row ``k`` samples the window
+    ``[offset, offset + size]`` (fractions of the axis) at the ``k``-th of its ``n`` pixel centres."""
+    x = np.clip(n * offset[:, None] + size[:, None] * (np.arange(n) + 0.5) - 0.5, 0, n - 1)
+    lo = np.minimum(np.floor(x).astype(np.int64), n - 2)
+    frac = (x - lo).astype(np.float32)
+    out = np.zeros((len(size), n, n), np.float32)
+    rows, k = np.arange(len(size))[:, None], np.arange(n)[None]
+    out[rows, k, lo] = 1 - frac
+    out[rows, k, lo + 1] = frac
+    return out
+
+
+def _pool(z: np.ndarray) -> np.ndarray:
+    """Images of side ``32 f`` averaged down to 32x32 (``f`` x ``f`` blocks): INTER_AREA's reduction."""
+    f = z.shape[-1] // 32
+    return z if f == 1 else z.reshape(*z.shape[:-2], 32, f, 32, f).mean(axis=(-3, -1))
+
+
+def _crop_hashes(thumbs: np.ndarray) -> np.ndarray:
+    """pHashes of every thumbnail zoomed into each pair of axis windows, shape ``(n, 64)``.
+
+    Zooming and the low-frequency DCT are both linear and separable: the 8x8 block of a window
+    is ``(D Ry) T (D Rx)^T``, one batched product per axis.
+    """
+    ops = (_DCT8 @ _window_matrices(*_CROP_WINDOWS.T)).astype(np.float32)  # (8 windows, 8, 32)
+    out = np.empty((len(thumbs), len(ops) ** 2), np.uint64)
+    for start in range(0, len(thumbs), 1024):  # in blocks: 16 kB of DCT coefficients an item
+        rows = np.einsum("wab,nbc->nwac", ops, thumbs[start : start + 1024])
+        blocks = np.einsum("nwac,vdc->nwvad", rows, ops)
+        out[start : start + 1024] = _phash_bits(blocks).reshape(len(blocks), -1)
+    return out
+
+
+def _soften(thumbs: np.ndarray) -> np.ndarray:
+    """Thumbnails blurred (Gaussian, sigma 1 pixel, edges replicated) and normalised again: the fit
+    of a window then tolerates a textured image's detail lost or gained in the zoom."""
+    return _normalise(_BLUR @ thumbs @ _BLUR.T) * 32
+
+
+def _zoom(thumbs: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Each thumbnail resampled from its window (rows: vertical size and offset, horizontal ones),
+    at its own resolution and averaged down to 32x32."""
+    n = thumbs.shape[-1]
+    ry = _window_matrices(window[:, 0], window[:, 1], n)
+    rxt = _window_matrices(window[:, 2], window[:, 3], n).transpose(0, 2, 1)
+    return _pool(ry @ thumbs @ rxt)
+
+
+def _normalise(z: np.ndarray) -> np.ndarray:
+    """Zero-mean, unit-norm images along the last two axes."""
+    z = z - z.mean(axis=(-2, -1), keepdims=True)
+    return z / (np.sqrt((z * z).sum(axis=(-2, -1), keepdims=True)) + 1e-12)
+
+
+def _fit_crops(source: np.ndarray, copy: np.ndarray, window: np.ndarray, steps: int = 5) -> np.ndarray:
+    """Gauss-Newton fit of ``copy ~ gain * crop(source, window) + bias`` for a batch of thumbnails.
+
+    ``copy`` is ``(m, 32, 32)``; ``source`` is ``(m, n, n)``, ``n`` a multiple of 32 (a sharper
+    source models the crop of a detailed image better). ``window`` is ``(m, 4)``: size and offset
+    of the vertical, then the horizontal window (fractions of the axis). Returns refined windows.
+    """
+    window = window.astype(np.float64).copy()
+    n = source.shape[-1]
+    grad_y, grad_x = np.gradient(source, axis=1), np.gradient(source, axis=2)
+    target = copy.reshape(len(copy), -1)
+    ky, kx = (np.arange(n) + 0.5)[:, None], np.arange(n) + 0.5
+    for _ in range(steps):
+        ry = _window_matrices(window[:, 0], window[:, 1], n)
+        rxt = _window_matrices(window[:, 2], window[:, 3], n).transpose(0, 2, 1)
+        w = _pool(ry @ source @ rxt).reshape(len(source), -1)
+        wy, wx = ry @ grad_y @ rxt, ry @ grad_x @ rxt
+        centred = w - w.mean(axis=1, keepdims=True)
+        gain = (centred * target).sum(axis=1) / ((centred * centred).sum(axis=1) + 1e-12)
+        residual = target - gain[:, None] * centred
+        # derivatives of the sampled image by the window sizes and offsets (in source pixels)
+        parts = [_pool(wy * ky), _pool(wy) * n, _pool(wx * kx), _pool(wx) * n]
+        jac = np.stack([gain[:, None] * d.reshape(len(source), -1) for d in parts] + [centred], axis=-1)
+        jac -= jac.mean(axis=1, keepdims=True)  # the model is centred: so are its derivatives
+        hess = jac.transpose(0, 2, 1) @ jac + 1e-6 * np.eye(5, dtype=np.float32)
+        step = np.linalg.solve(hess, (jac.transpose(0, 2, 1) @ residual[..., None]))[:, :4, 0]
+        window = window + step
+        window[:, 0::2] = np.clip(window[:, 0::2], 0.7, 1.0)
+        window[:, 1::2] = np.clip(window[:, 1::2], -0.02, 1.02 - window[:, 0::2])
+    return window
+
+
+def _crop_correlation(
+    image: np.ndarray, window: np.ndarray, size: tuple[int, ...], copy: np.ndarray
+) -> float:
+    """Correlation of the thumbnail ``copy`` with that of ``image`` cropped to ``window`` and resized
+    to ``size`` (the copy's height and width) as a crop-and-resize augmentation does."""
+    import cv2
+
+    a = _gray(image)
+    h, w = a.shape
+    sy, oy, sx, ox = window.tolist()
+    out_h, out_w = max(1, int(size[0])), max(1, int(size[1]))
+    fy, fx = sy * h / out_h, sx * w / out_w
+    m = np.array([[fx, 0.0, ox * w + 0.5 * fx - 0.5], [0.0, fy, oy * h + 0.5 * fy - 0.5]])
+    flags, border = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE
+    crop = cv2.warpAffine(a, m, (out_w, out_h), flags=flags, borderMode=border)
+    thumb = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA)
+    return float((_normalise(thumb) * _normalise(copy)).sum())
+
+
+def _crop_pairs(
+    images: Sequence[np.ndarray],
+    thumbs: np.ndarray,
+    rep: np.ndarray,
+    wanted: Callable[[np.ndarray, np.ndarray], np.ndarray],
+) -> list[tuple[int, int, float]]:
+    """Group pairs ``(g, h, score)`` where one group's item is a crop of the other's, resized back.
+
+    Candidates: a zoomed variant of ``g`` (see ``_CROP_WINDOWS``) within ``_CROP_DISTANCE`` bits
+    of ``h``'s pHash, found through one exact 16-bit band; ``wanted`` (a boolean function of the
+    two group arrays, vectorised) drops pairs not worth checking. Each candidate's window is
+    refined by a Gauss-Newton fit on the thumbnails; a fit reaching ``_CROP_FIT`` is confirmed
+    on the source cropped at full resolution (``_CROP_CORRELATION``).
+    """
+    hashes = _crop_hashes(thumbs[rep])
+    m, n_var = hashes.shape
+    canon = hashes[:, 0]
+    codes = []
+    for k in range(4):
+        shift = np.uint64(16 * k)
+        keys = ((hashes >> shift) & np.uint64(0xFFFF)).astype(np.int64)
+        order = np.argsort(keys[:, 0], kind="stable")
+        sorted_keys = keys[order, 0]
+        query = keys[:, 1:].ravel()  # the whole image (variant 0) is the pHash stage's job
+        left = np.searchsorted(sorted_keys, query, "left")
+        count = np.searchsorted(sorted_keys, query, "right") - left
+        count[count > _CROP_BUCKET] = 0  # a band value very many items share says little
+        asked = np.repeat(np.arange(len(query)), count)
+        offs = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+        found = order[np.repeat(left, count) + offs]
+        source, variant = asked // (n_var - 1), asked % (n_var - 1) + 1
+        keep = (found != source) & wanted(source, found)
+        codes.append((source[keep] * m + found[keep]) * n_var + variant[keep])
+    code = np.unique(np.concatenate(codes))
+    source, found, variant = code // n_var // m, code // n_var % m, code % n_var
+    dist = _popcount(hashes[source, variant] ^ canon[found])
+    # the closest variant of each (source, copy) pair within _CROP_DISTANCE bits
+    order = np.lexsort((dist, found, source))
+    order = order[dist[order] <= _CROP_DISTANCE]
+    source, found, variant = source[order], found[order], variant[order]
+    first = np.r_[True, (source[1:] != source[:-1]) | (found[1:] != found[:-1])][: len(source)]
+    source, found, variant = source[first], found[first], variant[first]
+    out = []
+    for start in range(0, len(source), 1024):
+        g, h, v = source[start : start + 1024], found[start : start + 1024], variant[start : start + 1024]
+        a, b = _soften(thumbs[rep[g]]), _soften(thumbs[rep[h]])
+        window = np.concatenate([_CROP_WINDOWS[v // 8], _CROP_WINDOWS[v % 8]], axis=1)
+        near = (_normalise(_zoom(a, window)) * b).sum(axis=(1, 2)) / 32 >= _CROP_START
+        g, h, a, b, window = g[near], h[near], a[near], b[near], window[near]
+        if not len(g):
+            continue
+        # coarse to fine: fit the blurred thumbnails, then the sharp ones from there
+        window = _fit_crops(a, b, window)
+        good = (_normalise(_zoom(a, window)) * b).sum(axis=(1, 2)) / 32 >= _CROP_FIT
+        g, h, window = g[good], h[good], window[good]
+        if not len(g):
+            continue
+        window = _fit_crops(_thumbnails([images[i] for i in rep[g]], 64), thumbs[rep[h]], window, steps=3)
+        for k in range(len(g)):
+            size = np.shape(images[rep[h[k]]])[:2]
+            score = _crop_correlation(images[rep[g[k]]], window[k], size, thumbs[rep[h[k]]])
+            if score >= _CROP_CORRELATION:
+                out.append((int(min(g[k], h[k])), int(max(g[k], h[k])), score))
+    return out
+
+
 def image_pairs(
     images: Sequence[np.ndarray],
     side: np.ndarray | None,
@@ -374,6 +576,13 @@ def image_pairs(
     ``max_distance`` bits (over those variants) is a near-duplicate; one within
     ``loose_distance`` bits is one when its thumbnails' normalised correlation, over the disc
     that rotation keeps and fine rotations about the matched angle, reaches ``min_correlation``.
+
+    Crops resized back (a ``RandomResizedCrop`` keeping >= ~80 % of the area) are searched among
+    the remaining cross-side pairs: each item is also hashed zoomed into 64 windows (8 an axis,
+    down to 86 % of it), a variant within 12 bits of another item's hash through one band is a
+    candidate, its window is refined by a Gauss-Newton fit (blurred, then sharp thumbnails), and
+    the pair is kept when the other item's thumbnail correlates at >= 0.997 with the source
+    cropped to that window at full resolution and resized to the other item's size.
 
     Examples
     --------
@@ -436,6 +645,18 @@ def image_pairs(
         score = _best_correlation(thumbs[rep[ga]], thumbs[rep[gb]], float(angles[v]), int(dihedral[v]))
         if score >= min_correlation:
             group_pairs.append((i, j, score))
+    # crops resized back: searched among the pairs not found above that can leak across the sides
+    if side is None:
+        has = np.ones((2, m), bool)
+    else:
+        has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
+    done = np.array([i * m + j for i, j, _ in group_pairs[m:]], dtype=np.int64)
+
+    def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        cross = (has[0, a] & has[1, b]) | (has[1, a] & has[0, b])
+        return cross & ~np.isin(np.minimum(a, b) * m + np.maximum(a, b), done)
+
+    group_pairs += _crop_pairs(images, thumbs, rep, wanted)
     # expand the group pairs to item pairs
     members = np.argsort(group, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=m))]
