@@ -189,6 +189,31 @@ def main() -> None:
             lambda x, j, p=pipe: p(image=x, key=j)["image"],
             guard,
         )
+    from multiaug.demo import load_sample_photo
+
+    # 64x64 tiles of scikit-learn's two sample photos (many are near-uniform sky or foliage)
+    tiles = [
+        photo[y : y + 64, x : x + 64].copy()
+        for photo in (load_sample_photo("china.jpg"), load_sample_photo("flower.jpg"))
+        for y in range(0, 384, 64)
+        for x in range(0, 640, 64)
+    ]
+    for op, args in (
+        (ma.image.HorizontalFlip(p=1.0), ""),
+        (ma.image.ColorJitter(p=1.0), ""),
+        (ma.image.GaussianNoise(p=1.0), ""),
+        (ma.image.Rotate(limit=10, p=1.0), "(limit=10)"),
+        (ma.image.Rotate(p=1.0), ""),
+        (ma.image.RandomResizedCrop(64, scale=(0.8, 1.0)), "(scale=(0.8, 1))"),
+    ):
+        pipe = ma.Compose([op], seed=0)
+        run(
+            f"sample photo tiles (64x64), {op.name}{args}",
+            tiles,
+            40,
+            lambda x, j, p=pipe: p(image=x, key=j)["image"],
+            guard,
+        )
     if shutil.which("espeak-ng"):
         clips = speech()
         for op in (
