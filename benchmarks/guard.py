@@ -56,6 +56,12 @@ def run(name: str, distinct: list, val_n: int, augment, guard: ma.SplitGuard, **
     print(f"| {' | '.join(cells)} | {wrong} of {pairs:,} | {dt:.2f} s |")
 
 
+def image_row(name: str, images: list, val_n: int, op: ma.Transform, guard: ma.SplitGuard) -> None:
+    """One table row: val images get a keyed copy by ``op`` in training."""
+    pipe = ma.Compose([op], seed=0)
+    run(name, images, val_n, lambda x, j: pipe(image=x, key=j)["image"], guard)
+
+
 def paragraphs() -> list[str]:
     from pydoc_data.topics import topics
 
@@ -181,14 +187,7 @@ def main() -> None:
         (ma.image.RandomResizedCrop(32, scale=(0.9, 1.0)), "(scale=(0.9, 1))"),
         (ma.image.RandomResizedCrop(32, scale=(0.8, 1.0)), "(scale=(0.8, 1))"),
     ):
-        pipe = ma.Compose([op], seed=0)
-        run(
-            f"load_digits (32x32), {op.name}{args}",
-            digits,
-            300,
-            lambda x, j, p=pipe: p(image=x, key=j)["image"],
-            guard,
-        )
+        image_row(f"load_digits (32x32), {op.name}{args}", digits, 300, op, guard)
     from multiaug.demo import load_sample_photo
 
     # 64x64 tiles of scikit-learn's two sample photos (many are near-uniform sky or foliage)
@@ -206,14 +205,7 @@ def main() -> None:
         (ma.image.Rotate(p=1.0), ""),
         (ma.image.RandomResizedCrop(64, scale=(0.8, 1.0)), "(scale=(0.8, 1))"),
     ):
-        pipe = ma.Compose([op], seed=0)
-        run(
-            f"sample photo tiles (64x64), {op.name}{args}",
-            tiles,
-            40,
-            lambda x, j, p=pipe: p(image=x, key=j)["image"],
-            guard,
-        )
+        image_row(f"sample photo tiles (64x64), {op.name}{args}", tiles, 40, op, guard)
     if shutil.which("espeak-ng"):
         clips = speech()
         for op in (
