@@ -475,7 +475,7 @@ def _write_manifest(path: Path, rows: list[dict[str, Any]], fingerprint: str) ->
         "fingerprint": pa.array([fingerprint] * len(rows), pa.string()),
         "multiaug_version": pa.array([__version__] * len(rows), pa.string()),
     }
-    if "provenance" in rows[0] if rows else False:
+    if rows and "provenance" in rows[0]:
         columns["provenance"] = pa.array([r["provenance"] for r in rows], pa.list_(pa.int64()))
     buf = io.BytesIO()
     pq.write_table(pa.table(columns), buf)
@@ -746,6 +746,7 @@ def _augment_table(
         _atomic_write(table_path, buf.getvalue())
     else:
         _atomic_write(table_path, frame.to_csv(index=False).encode())
+    labels_out = None if y_res is None else [_plain(v) for v in y_res]
     copy_of: dict[int, int] = {}
     rows = []
     for r in range(len(frame)):
@@ -760,8 +761,9 @@ def _augment_table(
             {
                 "output": f"{table_path.name}#row{r}",
                 "source": ",".join(map(str, sources)),
-                "label": None if y_res is None else _plain(list(y_res)[r]),
-                "group": listing.entries[sources[0]].group if r < n else None,
+                "label": None if labels_out is None else labels_out[r],
+                # a copy keeps its row's group; a row interpolated between two rows has none
+                "group": listing.entries[sources[0]].group if len(sources) == 1 else None,
                 "key": "" if r < n or sampler else f"copy{copy}",
                 "copy": copy,
                 "params": "{}",

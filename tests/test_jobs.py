@@ -280,7 +280,7 @@ def test_table_job_smote_and_copies(tmp_path):
     keep = np.r_[np.flatnonzero(y == 1)[:120], np.flatnonzero(y == 0)[:20]]
     table = X.iloc[keep, :6].reset_index(drop=True)
     table["label"] = y.iloc[keep].to_numpy()
-    table.to_csv(tmp_path / "table.csv", index=False)
+    table.assign(group=np.arange(len(table)) // 10).to_csv(tmp_path / "table.csv", index=False)
     smote = ma.save(ma.tabular.SMOTE(seed=3), tmp_path / "smote.yaml")
     out = tmp_path / "smote"
     assert (
@@ -294,6 +294,7 @@ def test_table_job_smote_and_copies(tmp_path):
     synthetic = manifest.iloc[140:]
     assert all(len(p) == 2 for p in synthetic["provenance"])  # SMOTE rows: (base, neighbour)
     assert all(table["label"][p[0]] == 0 for p in synthetic["provenance"])
+    assert synthetic["group"].isna().all()  # interpolated between two rows: no single group
     expected, _ = ma.tabular.SMOTE(seed=3).fit_resample(table.drop(columns="label"), table["label"])
     np.testing.assert_allclose(result.drop(columns="label").to_numpy(), expected.to_numpy(), rtol=1e-12)
 
@@ -304,6 +305,10 @@ def test_table_job_smote_and_copies(tmp_path):
         == 0
     )
     assert len(pd.read_csv(out / "table.csv")) == 3 * 140
+    copies = pd.read_parquet(out / "manifest.parquet")
+    # a jittered copy keeps its source row's group (the group column is not a feature)
+    assert list(copies["group"]) == [int(p[0]) // 10 for p in copies["provenance"]]
+    assert "group" not in pd.read_csv(out / "table.csv").columns
     assert (
         _run("augment", noise, "--input", tmp_path / "table.csv", "--output", tmp_path / "x", "--balance")
         == 2
