@@ -170,6 +170,8 @@ def test_near_duplicate_image_small_rotations(digits: list[np.ndarray]) -> None:
 
 
 def test_near_duplicate_photo_tiles_rotated_and_distinct() -> None:
+    import cv2
+
     from multiaug.demo import load_sample_photo
 
     tiles = [
@@ -178,16 +180,26 @@ def test_near_duplicate_photo_tiles_rotated_and_distinct() -> None:
         for y in range(0, 384, 64)
         for x in range(0, 640, 64)
     ]
-    val, rest = tiles[1::2], tiles[::2]
     guard = SplitGuard()
-    # distinct (non-overlapping) tiles of two photos are never paired
+    # distinct (non-overlapping) tiles of two photos are never paired, featureless sky included
+    assert guard.check(tiles[::2], tiles[1::2]).counts["near_duplicate"] == 0
+    # tiles with some structure (thumbnail std >= 3 grey levels; 15 of 120 are flat sky, and a
+    # copy of one is as close to the others as to its source): default-strength rotations,
+    # colour jitter and noise; black corners, texture resampled at full resolution, hue turned
+    textured = [
+        t for t in tiles if cv2.resize(t.max(axis=2), (32, 32), interpolation=cv2.INTER_AREA).std() >= 3
+    ]
+    val, rest = textured[1::2], textured[::2]
+    for op, floor in (
+        (ma.image.Rotate(p=1, seed=0), 0.95),  # measured 0.98
+        (ma.image.ColorJitter(p=1, seed=0), 0.9),  # measured 0.94
+        (ma.image.GaussianNoise(p=1, seed=0), 0.9),  # measured 0.92
+    ):
+        copies = [op(image=t, key=k)["image"] for k, t in enumerate(val)]
+        rep = guard.check(copies + rest, val)
+        assert _recall(rep, len(val)) >= floor, op.name
+        assert all(t == v for t, v, _ in rep.leaks), op.name
     assert guard.check(rest, val).counts["near_duplicate"] == 0
-    # textured 64x64 tiles are harder than digits: a rotation resamples the texture (measured 0.42)
-    rotate = ma.image.Rotate(limit=5, p=1, seed=0)
-    copies = [rotate(image=t, key=k)["image"] for k, t in enumerate(val)]
-    rep = guard.check(copies + rest, val)
-    assert _recall(rep, len(val)) >= 0.35
-    assert all(t == v for t, v, _ in rep.leaks)
 
 
 def test_near_duplicate_crops_resized_back(digits: list[np.ndarray]) -> None:
@@ -218,11 +230,12 @@ def test_near_duplicate_crops_resized_back(digits: list[np.ndarray]) -> None:
     crop = ma.image.RandomResizedCrop(32, scale=(0.8, 1.0), seed=0)
     copies = [crop(image=im, key=k)["image"] for k, im in enumerate(val)]
     assert _recall(guard.check(copies + rest, val), len(val)) >= 0.95  # measured 0.967
-    # one tile cropped and resized to another size is found too, either way round
+    # one tile (roof and sky: tile 5 is featureless sky) cropped and resized to another size is
+    # found too, either way round
     crop = ma.image.RandomResizedCrop((48, 40), scale=(0.85, 0.85), ratio=(40 / 48, 40 / 48), seed=1)
-    small = crop(image=tiles[5])["image"]
-    assert [(t, v) for t, v, _ in guard.check([small, tiles[7]], [tiles[5]]).leaks] == [(0, 0)]
-    assert [(t, v) for t, v, _ in guard.check([tiles[5], tiles[7]], [small]).leaks] == [(0, 0)]
+    small = crop(image=tiles[13])["image"]
+    assert [(t, v) for t, v, _ in guard.check([small, tiles[7]], [tiles[13]]).leaks] == [(0, 0)]
+    assert [(t, v) for t, v, _ in guard.check([tiles[13], tiles[7]], [small]).leaks] == [(0, 0)]
 
 
 def test_near_duplicate_text_precision_on_template_free_paragraphs(paragraphs: list[str]) -> None:

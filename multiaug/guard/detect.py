@@ -266,19 +266,39 @@ _DIHEDRAL_SIGN = np.array([[(-1.0) ** v for v in range(8)]] * 8)  # DCT sign of 
 
 
 _IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations looked up besides the dihedral 8
+_LOW_FILTER = 0.8  # low-band correlation (at the hashed pose) below which no candidate is verified
+_RICH_STRUCTURE = 8.0  # participation ratio of the low frequencies from which thresholds hold as given
+_PROBE_BITS = 2  # least reliable bits of each band flipped in the lookups (4 probes a band)
 _DISC = (np.add.outer((np.arange(32) - 15.5) ** 2, (np.arange(32) - 15.5) ** 2) <= 15.5**2).ravel()
 
 
 def _gray(image: np.ndarray) -> np.ndarray:
-    """An image as float32 grayscale: the mean of its first three channels."""
+    """An image as float32 grayscale: the largest of its first three channels (HSV's value).
+
+    A hue rotation in HSV (``ColorJitter``'s hue) leaves the value unchanged, and brightness and
+    contrast change it nearly affinely, where the mean of the channels changes with the hue
+    of each region.
+    """
     a = np.asarray(image, dtype=np.float32)
     if a.ndim == 3:
-        a = a[..., :3].mean(axis=2) if a.shape[2] > 1 else a[..., 0]
+        a = a[..., :3].max(axis=2) if a.shape[2] > 1 else a[..., 0]
     return a
 
 
-def _thumbnails(images: Sequence[np.ndarray], side: int = 32) -> np.ndarray:
-    """Mean/std-normalised grayscale thumbnails, shape ``(n, side, side)`` float32."""
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _colour(image: np.ndarray) -> np.ndarray:
+    """An image as float32 with at most 3 channels (alpha and extra channels dropped), 2-D if grey."""
+    a = np.asarray(image, dtype=np.float32)
+    if a.ndim == 3:
+        a = a[..., :3] if a.shape[2] > 1 else a[..., 0]
+    return np.ascontiguousarray(a)
+
+
+def _thumbnails(images: Sequence[np.ndarray], side: int = 32, scales: np.ndarray | None = None) -> np.ndarray:
+    """Mean/std-normalised grayscale thumbnails, shape ``(n, side, side)`` float32; each one's
+    standard deviation (in the image's units) is written to ``scales`` when given."""
     import cv2
 
     out = np.empty((len(images), side, side), dtype=np.float32)
@@ -287,7 +307,10 @@ def _thumbnails(images: Sequence[np.ndarray], side: int = 32) -> np.ndarray:
         # 32x32 thumbnails always by area (the hashes' input); larger ones of small images bilinear
         how = cv2.INTER_AREA if side == 32 or min(a.shape) >= side else cv2.INTER_LINEAR
         thumb = cv2.resize(a, (side, side), interpolation=how).astype(np.float32)
-        out[k] = (thumb - thumb.mean()) / (thumb.std() + 1e-6)
+        std = thumb.std()
+        out[k] = (thumb - thumb.mean()) / (std + 1e-6)
+        if scales is not None:
+            scales[k] = std
     return out
 
 
@@ -306,6 +329,23 @@ def _rotate(thumbs: np.ndarray, angle: float) -> np.ndarray:
         warped = cv2.warpAffine(block, m, (32, 32), flags=flags, borderMode=border)
         out[s : s + 4] = (warped if warped.ndim == 3 else warped[..., None]).transpose(2, 0, 1)
     return out
+
+
+def _disc(thumbs: np.ndarray) -> np.ndarray:
+    """Thumbnails normalised over their inscribed disc and zero outside it: what a rotation about
+    the centre keeps (its corners are filled with whatever the augmentation chose), so a rotated
+    copy's hash does not depend on its corners."""
+    flat = thumbs.reshape(len(thumbs), -1)
+    weight = _DISC.astype(flat.dtype)
+    mean = (flat @ weight) / _DISC.sum()
+    std = np.sqrt(np.maximum((flat * flat) @ weight / _DISC.sum() - mean * mean, 0))
+    return ((flat - mean[:, None]) * (weight / (std[:, None] + 1e-6))).reshape(thumbs.shape)
+
+
+def _turn_disc(discs: np.ndarray, angle: float) -> np.ndarray:
+    """Disc thumbnails (see :func:`_disc`) rotated about their centre: what is outside the disc
+    is zero before and after, so the rotated disc needs no new normalisation."""
+    return _rotate(discs, angle) * _DISC.reshape(32, 32).astype(discs.dtype)
 
 
 def _dct_basis() -> np.ndarray:
@@ -338,15 +378,37 @@ def _variants(blocks: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=1)
 
 
+_BIT = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
+
+
 def _phash_bits(blocks: np.ndarray) -> np.ndarray:
     """64-bit perceptual hashes: each coefficient above the block's median (DC excluded)."""
+    return _phash(blocks)[0]
+
+
+def _phash(blocks: np.ndarray, weak: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """pHashes and their probes: ``(hashes, flips)``, ``flips`` of shape ``(..., 4, 2**weak)``.
+
+    ``flips[..., k, p]`` is a mask of bits of the ``k``-th 16-bit band: the ``p``-th subset of
+    that band's ``weak`` least reliable bits (coefficients closest to the median, the ones noise
+    flips first). Looking a band up as ``hash ^ flip`` for every ``p`` (multi-probe hashing)
+    finds a copy whose differing bits in that band are all among those.
+    """
     flat = blocks.reshape(*blocks.shape[:-2], 64)
     # the median of the 63 AC coefficients is the 32nd smallest (a partition, not a sort)
     med = np.partition(flat[..., 1:], 31, axis=-1)[..., 31:32]
     bits = (flat > med).astype(np.uint64)
     bits[..., 0] = 0
-    weights = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
-    return (bits * weights).sum(axis=-1, dtype=np.uint64)
+    hashes = (bits * _BIT).sum(axis=-1, dtype=np.uint64)
+    flips = np.zeros((*hashes.shape, 4, 1 << weak), np.uint64)
+    if weak:
+        margin = np.abs(flat - med).reshape(*flat.shape[:-1], 4, 16)
+        margin[..., 0, 0] = np.inf  # the DC bit is always 0
+        least = np.argsort(margin, axis=-1)[..., :weak] + 16 * np.arange(4)[:, None]  # (..., 4, weak)
+        for p in range(1, 1 << weak):
+            chosen = [least[..., b] for b in range(weak) if p >> b & 1]
+            flips[..., p] = np.bitwise_or.reduce(np.stack([_BIT[c] for c in chosen]), axis=0)
+    return hashes, flips
 
 
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)
@@ -367,17 +429,183 @@ def _correlation(a: np.ndarray, b: np.ndarray) -> float:
     return float((x * y).sum() / (np.sqrt((x * x).sum() * (y * y).sum()) + 1e-12))
 
 
+_PROBE_GRID = np.arange(12).reshape(3, 4)  # no symmetry: tells the dihedral variants apart
+
+
 def _dihedral(thumb: np.ndarray, v: int) -> np.ndarray:
     """Dihedral variant ``v`` of a thumbnail, in the order of :func:`_variants`."""
-    t = thumb.T if v >= 4 else thumb
+    t = thumb.swapaxes(0, 1) if v >= 4 else thumb  # rows and columns (channels stay last)
     return t[:: 1 - 2 * (v % 4 >= 2), :: 1 - 2 * (v % 2)]
 
 
-def _best_correlation(a: np.ndarray, b: np.ndarray, angle: float, v: int) -> float:
-    """Highest correlation of ``a`` with variant ``v`` of ``b`` rotated near ``angle`` (+-6 degrees)."""
-    turned = _dihedral(b, v)
-    fine = angle + np.arange(-6.0, 6.5, 2.0)
-    return max(_correlation(a, _rotate(turned[None], float(r))[0]) for r in fine)
+def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
+    """``image``'s value (see :func:`_gray`) and luma turned by dihedral variant ``v``, rotated
+    about the centre by each of ``angles`` at full resolution (at most 128 pixels a side; edges
+    replicated) and reduced to 32x32 by area, as an augmentation followed by the thumbnail does.
+    Shape ``(len(angles), 2, 32, 32)``; the luma equals the value for grayscale images."""
+    import cv2
+
+    a = _colour(image)
+    if max(a.shape[:2]) > 128:
+        scale = 128 / max(a.shape[:2])
+        size = (max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale)))
+        a = cv2.resize(a, size, interpolation=cv2.INTER_AREA)
+    a = np.ascontiguousarray(_dihedral(a, v))
+    h, w = a.shape[:2]
+    out = np.empty((len(angles), 2, 32, 32), np.float32)
+    for k, angle in enumerate(np.asarray(angles, dtype=np.float64).tolist()):
+        m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+        # turned in colour, then reduced to grey (the value is not linear in the colours)
+        turned = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        value = _gray(turned)
+        luma = turned[..., :3] @ _LUMA if turned.ndim == 3 and turned.shape[2] >= 3 else value
+        out[k] = cv2.resize(
+            np.stack([value, luma], axis=2), (32, 32), interpolation=cv2.INTER_AREA
+        ).transpose(2, 0, 1)
+    return out
+
+
+def _fit_correlation(sources: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Multiple correlation over the inscribed disc of ``target`` with the best linear mix of the
+    two ``sources`` (value and luma; ``ColorJitter``'s saturation moves the value towards the
+    luma), for a batch of sources ``(k, 2, 32, 32)``: shape ``(k,)``."""
+    x = sources.reshape(len(sources), 2, -1)[..., _DISC].astype(np.float64)
+    y = target.ravel()[_DISC].astype(np.float64)
+    x = x - x.mean(axis=2, keepdims=True)
+    y = y - y.mean()
+    gram = x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
+    proj = x @ y
+    # explained variance proj' gram^-1 proj, with the 2x2 inverse written out
+    a, b, d = gram[:, 0, 0], gram[:, 0, 1], gram[:, 1, 1]
+    p, q = proj[:, 0], proj[:, 1]
+    det = a * d - b * b
+    grey = det <= 1e-9 * a * d  # value and luma proportional (a grey image): one regressor
+    explained = np.where(
+        grey, p * p / np.maximum(a, 1e-12), (d * p * p - 2 * b * p * q + a * q * q) / np.where(grey, 1.0, det)
+    )
+    return np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))
+
+
+# dihedral variant undoing each one (a transposed flip is undone by the flip transposed)
+_DIHEDRAL_INVERSE = [
+    next(u for u in range(8) if np.array_equal(_dihedral(_dihedral(_PROBE_GRID, v), u), _PROBE_GRID))
+    for v in range(8)
+]
+
+# the 8x8 low-frequency block of a 32x32 DCT (DC excluded) and the rest
+_LOW = np.zeros((32, 32), bool)
+_LOW[:8, :8] = True
+_LOW[0, 0] = False
+_HIGH = ~_LOW
+_HIGH[0, 0] = False
+_NOISE_RATIO = 2.5  # low-band residual beyond the structure allowed, over the noise level it may have
+_NOISE_FLOOR = 0.8  # low-band correlation below which a pair is never a noisy copy
+_NOISE_GAIN = float(np.log(2.0))  # largest contrast change (log) a noisy copy may also have
+_NOISE_STRUCTURE = 0.995  # low-band correlation a noiseless copy reaches (a small residual allowed)
+
+
+def _noisy_copy(source: np.ndarray, copy: np.ndarray) -> tuple[float, bool]:
+    """Low-band correlation of ``copy`` with ``source`` (32x32 thumbnails in the images' units)
+    when one is ``gain`` times the other plus noise, ``gain`` within a factor of 2 of 1, else 0;
+    and whether ``copy`` is the noisier of the two.
+
+    Noise added to a copy (``GaussianNoise`` on a smooth image) drowns the pixel correlation but
+    is spread evenly over the spectrum, where the difference of two distinct images is
+    concentrated in the low frequencies (natural images have ~1/f spectra). Over the inscribed
+    disc, with the gain fitted on the 63 low frequencies, the low-band residual beyond what a
+    correlation of ``_NOISE_STRUCTURE`` allows must be at most ``_NOISE_RATIO`` times the residual
+    the high band predicts for white noise.
+    """
+    from scipy.fft import dctn
+
+    def spectrum(t: np.ndarray) -> np.ndarray:
+        t = t.astype(np.float64).ravel()
+        return dctn(np.where(_DISC, t - t[_DISC].mean(), 0.0).reshape(32, 32), norm="ortho")
+
+    a, b = spectrum(source), spectrum(copy)
+    al, bl = a[_LOW], b[_LOW]
+    gain = (al @ bl) / (al @ al + 1e-12)
+    correlation = float((al @ bl) / (np.sqrt((al @ al) * (bl @ bl)) + 1e-12))
+    low = float(((bl - gain * al) ** 2).sum()) - (1 - _NOISE_STRUCTURE**2) * float(bl @ bl)
+    high = float(((b[_HIGH] - gain * a[_HIGH]) ** 2).sum()) * _LOW.sum() / _HIGH.sum()
+    # noise adds to an image's contrast, it does not take the structure away: the two carry it
+    # at about the same strength
+    ok = (
+        correlation >= _NOISE_FLOOR
+        and low <= _NOISE_RATIO * high
+        and abs(np.log(max(gain, 1e-9))) <= _NOISE_GAIN
+    )
+    # the copy is the noisier one: more high-band energy than the gain explains
+    return (correlation if ok else 0.0), bool((b[_HIGH] ** 2).sum() > gain**2 * (a[_HIGH] ** 2).sum())
+
+
+def _middle_pose(dist: np.ndarray, angles: np.ndarray) -> np.ndarray:
+    """The variant of each row of ``dist`` (pairs x variants) to verify: the closest one, and
+    among rotations tied at the closest distance (a smooth image's hash changes slowly with
+    the angle) the middle angle, so the fine search about it reaches the true one."""
+    best = dist.min(axis=1, keepdims=True)
+    rotation = np.r_[True, np.zeros(7, bool), np.ones(len(angles) - 8, bool)]  # identity or rotated
+    tied = (dist == best) & rotation
+    out = dist.argmin(axis=1)
+    for k in np.flatnonzero((tied.sum(axis=1) > 1) & rotation[out]).tolist():
+        choice = np.flatnonzero(tied[k])
+        out[k] = choice[np.argsort(angles[choice], kind="stable")[(len(choice) - 1) // 2]]
+    return out
+
+
+def _low_correlation(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Correlation of the AC coefficients of paired 8x8 DCT blocks, shape ``(n,)``."""
+    x, y = a.reshape(len(a), 64)[:, 1:], b.reshape(len(b), 64)[:, 1:]
+    return (x * y).sum(axis=1) / (np.sqrt((x * x).sum(axis=1) * (y * y).sum(axis=1)) + 1e-12)
+
+
+def _variant_blocks(
+    blocks: np.ndarray, discs: np.ndarray, which: np.ndarray, variant: np.ndarray, angles: np.ndarray
+) -> np.ndarray:
+    """The DCT block of variant ``variant[k]`` of item ``which[k]`` (dihedral ones as in
+    :func:`_variants`, then the rotations by ``angles``), for each ``k``."""
+    out = np.empty((len(which), 8, 8))
+    for v in np.unique(variant).tolist():
+        pick = variant == v
+        if v < 8:
+            b = blocks[which[pick]]
+            b = b.transpose(0, 2, 1) if v >= 4 else b
+            out[pick] = b * (_DIHEDRAL_SIGN if v % 2 else 1.0) * (_DIHEDRAL_SIGN.T if v % 4 >= 2 else 1.0)
+        else:
+            out[pick] = _dct_blocks(_turn_disc(discs[which[pick]], float(angles[v])))
+    return out
+
+
+def _verify(
+    image: np.ndarray,
+    target: np.ndarray,
+    angle: float,
+    v: int,
+    min_correlation: float,
+    noisy: bool = True,
+    scale: float = 1.0,
+) -> tuple[float, bool | None]:
+    """Score of ``target`` (a 32x32 thumbnail) as a copy of ``image`` turned by dihedral variant
+    ``v`` and rotated near ``angle`` (+-6 degrees, 2-degree steps refined to 0.5 about the
+    best), or 0: the best disc correlation of the rendered candidates when it reaches
+    ``min_correlation`` (then ``None``), else (when ``noisy``) the noisy-copy test's with
+    whether ``target`` is the noisier one (``scale``: the standard deviation of ``target`` in
+    the image's units, which the normalised thumbnail lost)."""
+    angles = angle + np.arange(-6.0, 6.5, 2.0)
+    rendered = _render(image, v, angles)
+    scores = _fit_correlation(rendered, target)
+    # coarse to fine: a textured image's correlation falls off within a degree of the angle
+    for step in (1.0, 0.5):
+        if scores.max() < min_correlation - 0.05:
+            break
+        centre = angles[int(np.argmax(scores))]
+        more = _render(image, v, np.array([centre - step, centre + step]))
+        angles, rendered = np.r_[angles, centre - step, centre + step], np.concatenate([rendered, more])
+        scores = np.r_[scores, _fit_correlation(more, target)]
+    best = int(np.argmax(scores))
+    if scores[best] >= min_correlation or not noisy:
+        return (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
+    return _noisy_copy(rendered[best][0], target * scale)
 
 
 # crops: each item is also hashed zoomed into windows, 8 an axis: the whole axis and windows of 92 %
@@ -496,15 +724,15 @@ def _crop_correlation(
     to ``size`` (the copy's height and width) as a crop-and-resize augmentation does."""
     import cv2
 
-    a = _gray(image)
-    h, w = a.shape
+    a = _colour(image)  # cropped in colour, then reduced to grey as the copy's thumbnail was
+    h, w = a.shape[:2]
     sy, oy, sx, ox = window.tolist()
     out_h, out_w = max(1, int(size[0])), max(1, int(size[1]))
     fy, fx = sy * h / out_h, sx * w / out_w
     m = np.array([[fx, 0.0, ox * w + 0.5 * fx - 0.5], [0.0, fy, oy * h + 0.5 * fy - 0.5]])
     flags, border = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE
     crop = cv2.warpAffine(a, m, (out_w, out_h), flags=flags, borderMode=border)
-    thumb = cv2.resize(crop, (32, 32), interpolation=cv2.INTER_AREA)
+    thumb = cv2.resize(_gray(crop), (32, 32), interpolation=cv2.INTER_AREA)
     return float((_normalise(thumb) * _normalise(copy)).sum())
 
 
@@ -577,19 +805,27 @@ def _crop_pairs(
 def image_pairs(
     images: Sequence[np.ndarray],
     side: np.ndarray | None,
-    max_distance: int = 5,
+    max_distance: int = 2,
     min_correlation: float = 0.985,
     loose_distance: int = 14,
 ) -> list[Pair]:
-    """Near-duplicate images: flip/rotation-tolerant pHash, with a correlation check for rotations.
+    """Near-duplicate images: pose-tolerant pHash candidates, verified on the pixels.
 
-    Each item is indexed under the 64-bit pHash of its normalised 32x32 thumbnail as given;
-    candidates come from multi-index hashing: 4 bands of 16 bits, a pair is a candidate when one
-    band of the other item's hash matches exactly in any of its 8 dihedral variants (flips,
-    90-degree rotations) or of its thumbnail rotated by +-10, 20, 30 degrees. A candidate within
-    ``max_distance`` bits (over those variants) is a near-duplicate; one within
-    ``loose_distance`` bits is one when its thumbnails' normalised correlation, over the disc
-    that rotation keeps and fine rotations about the matched angle, reaches ``min_correlation``.
+    Each item is indexed under the 64-bit pHash of its 32x32 grayscale thumbnail (the HSV
+    value, which a hue rotation keeps) normalised over the inscribed disc (which a rotation
+    keeps, whatever fills its corners). Candidates come from multi-index hashing, 4 bands of 16
+    bits: a pair is one when a band of one item's hash equals the other's in any of its 8
+    dihedral variants (flips, 90-degree turns) or rotations by +-5 ... +-30 degrees, the variant
+    as it is also looked up with its 2 least reliable bits of the band flipped (noise and colour
+    changes flip those first), the others with 1. Within ``max_distance`` bits as they are (both
+    images at least 32 pixels a side) a candidate is a near-duplicate; within ``loose_distance``
+    bits (best variant) it is verified, as it is and then at the matched pose: the source is
+    turned and rotated at full resolution at 2-degree steps (+-6) about the matched angle and
+    reduced to 32x32 as the thumbnail was; the copy's thumbnail must correlate over the disc with
+    the best mix of the source's value and luma (``ColorJitter``'s saturation mixes them) at
+    ``min_correlation`` -- closer for smooth images matched under a pose (few degrees of freedom,
+    many poses: chance matches) -- or pass the noisy-copy test (:func:`_noisy_copy`; a noisy
+    copy explained by several sources is kept with the best one).
 
     Crops resized back (a ``RandomResizedCrop`` keeping >= ~80 % of the area) are searched among
     the remaining cross-side pairs: each item is also hashed zoomed into 64 windows (8 an axis,
@@ -606,23 +842,39 @@ def image_pairs(
     >>> [(i, j) for i, j, _ in image_pairs([a, b, a[:, ::-1] // 2 + 40], None)]
     [(0, 2)]
     """
-    thumbs = _thumbnails(images)
+    scales = np.empty(len(images), np.float32)
+    thumbs = _thumbnails(images, scales=scales)
     if len(thumbs) < 2:
         return []
-    dihedral_hashes = _phash_bits(_variants(_dct_blocks(thumbs)))
+    discs = _disc(thumbs)
+    canonical = _phash_bits(_dct_blocks(discs))
     # items with one pHash (exact or brightness-shifted copies) are searched once, as a group
-    _, rep, group = np.unique(dihedral_hashes[:, 0], return_index=True, return_inverse=True)
+    _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
     group = group.reshape(-1)
-    # variants: the 8 dihedral ones of the thumbnail as given, then the rotated thumbnails
-    hashes = np.concatenate(
-        [dihedral_hashes[rep]]
-        + [_phash_bits(_dct_blocks(_rotate(thumbs[rep], a)))[:, None] for a in _IMAGE_ANGLES],
-        axis=1,
-    )
+    m = len(rep)
+    if side is None:
+        has = np.ones((2, m), bool)
+    else:
+        has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
+    # variants: the 8 dihedral ones of the thumbnail as given, then the rotated thumbnails, each
+    # hashed over the inscribed disc, with the probes of its least reliable bits
+    discs = discs[rep]
+    blocks = _dct_blocks(discs)
+    # structure: the participation ratio of the low frequencies (~2 for a smooth gradient, tens for
+    # texture); chance correlations between distinct images with few degrees of freedom run high
+    power = (blocks**2).reshape(m, 64)[:, 1:]
+    structure = power.sum(axis=1) ** 2 / ((power**2).sum(axis=1) + 1e-12)
+    hashed = [_phash(_variants(blocks), _PROBE_BITS)]
+    hashed += [_phash(_dct_blocks(_turn_disc(discs, a))[:, None], _PROBE_BITS) for a in _IMAGE_ANGLES]
+    hashes = np.concatenate([h for h, _ in hashed], axis=1)
+    flips = np.concatenate([f for _, f in hashed], axis=1)  # (m, n_var, 4 bands, probes)
     angles = np.r_[np.zeros(8), _IMAGE_ANGLES]
     dihedral = np.r_[np.arange(8), np.zeros(len(_IMAGE_ANGLES), np.int64)]
-    m, n_var = hashes.shape
     canon = hashes[:, 0]
+    # images at least as large as the thumbnail: their hash and high frequencies are their own
+    # (an upscaled 8x8 image's are interpolation, and two such images a few pixels apart look
+    # like one with noise added)
+    sharp = np.array([min(np.shape(images[r])[:2]) >= 32 for r in rep.tolist()])
     codes = []
     for k in range(4):
         shift = np.uint64(16 * k)
@@ -630,40 +882,90 @@ def image_pairs(
         index = keys[:, 0]
         order = np.argsort(index, kind="stable")
         sorted_keys = index[order]
-        query = keys.ravel()
-        left = np.searchsorted(sorted_keys, query, "left")
-        count = np.searchsorted(sorted_keys, query, "right") - left
-        asker = np.repeat(np.arange(m * n_var) // n_var, count)
+        # every variant's band as it is, and the identity's with its weak bits flipped (noise and
+        # colour changes keep the pose; rotated variants are found without probes)
+        probes = [hashes[:, :1, None] ^ flips[:, :1, k, 1:], hashes[:, 1:, None] ^ flips[:, 1:, k, 1:2]]
+        probes = [((p >> shift) & np.uint64(0xFFFF)).reshape(m, -1).astype(np.int64) for p in probes]
+        query = np.concatenate([keys, *probes], axis=1)
+        left = np.searchsorted(sorted_keys, query.ravel(), "left")
+        count = np.searchsorted(sorted_keys, query.ravel(), "right") - left
+        asker = np.repeat(np.arange(query.size) // query.shape[1], count)
         offs = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
         found = order[np.repeat(left, count) + offs]
-        keep = found != asker
+        keep = (found != asker) & ((has[0, found] & has[1, asker]) | (has[1, found] & has[0, asker]))
         codes.append(np.minimum(found[keep], asker[keep]) * m + np.maximum(found[keep], asker[keep]))
-    cand = np.unique(np.concatenate(codes))
+    cand = np.sort(np.concatenate(codes))
+    cand = cand[np.r_[True, cand[1:] != cand[:-1]]] if len(cand) else cand
     first, second = cand // m, cand % m
     # minimum Hamming distance over the variants, both ways round, and the variant reaching it
     d12 = _popcount(hashes[second] ^ canon[first][:, None])
     d21 = _popcount(hashes[first] ^ canon[second][:, None])
-    near = np.minimum(d12[:, :8].min(axis=1), d21[:, :8].min(axis=1))
     dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
     group_pairs: list[tuple[int, int, float]] = [(g, g, 1.0) for g in range(m)]
-    for k in np.flatnonzero(dist <= loose_distance).tolist():
+    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    cross = (has[0, first] & has[1, second]) | (has[1, first] & has[0, second])
+    sel = np.flatnonzero((dist <= loose_distance) & cross)
+    # either may be the copy: the one whose variant is closest to the other's hash
+    ones = d12[sel].min(axis=1) <= d21[sel].min(axis=1)
+    var_a, var_b = np.where(ones, first[sel], second[sel]), np.where(ones, second[sel], first[sel])
+    var_v = _middle_pose(np.where(ones[:, None], d12[sel], d21[sel]), angles)
+    # cheap filter: every copy verified below correlates with its source at low frequencies
+    low = np.maximum(
+        _low_correlation(blocks[var_a], blocks[var_b]),
+        _low_correlation(blocks[var_a], _variant_blocks(blocks, discs, var_b, var_v, angles)),
+    )
+    for k, ga, gb, v in zip(
+        sel[low >= _LOW_FILTER].tolist(),
+        var_a[low >= _LOW_FILTER].tolist(),
+        var_b[low >= _LOW_FILTER].tolist(),
+        var_v[low >= _LOW_FILTER].tolist(),
+        strict=True,
+    ):
         i, j = int(first[k]), int(second[k])
-        if near[k] <= max_distance:  # a flip / 90-degree turn / photometric change
-            group_pairs.append((i, j, 1.0 - int(near[k]) / 64))
+        # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
+        # with one, the fewer the degrees of freedom, the closer the match must be
+        as_is = min(d12[k, 0], d21[k, 0])
+        rich = min(1.0, min(structure[i], structure[j]) / _RICH_STRUCTURE)
+        full = bool(sharp[i] and sharp[j])
+        if as_is <= max_distance and full:  # a photometric change: the hash as it is nearly unchanged
+            group_pairs.append((i, j, 1.0 - int(as_is) / 64))
             continue
-        # a rotated copy: verify by correlation near the matched angle (either may be the copy)
-        if d12[k].min() <= d21[k].min():
-            ga, gb, v = i, j, int(d12[k].argmin())
-        else:
-            ga, gb, v = j, i, int(d21[k].argmin())
-        score = _best_correlation(thumbs[rep[ga]], thumbs[rep[gb]], float(angles[v]), int(dihedral[v]))
-        if score >= min_correlation:
-            group_pairs.append((i, j, score))
+        # verify by correlation near the matched variant and angle, or as they are when that is
+        # close enough too
+        score, noisier = 0.0, None
+        if v and as_is <= loose_distance:
+            score, noisier = _verify(
+                images[rep[gb]], thumbs[rep[ga]], 0.0, 0, min_correlation, full, scales[rep[ga]]
+            )
+            rich = 1.0 if score else rich
+        if not score:
+            floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
+            # the noisy-copy test is loose: with a pose searched for, only on structured images
+            noise_ok = full and (v == 0 or rich == 1)
+            args = float(angles[v]), int(dihedral[v]), floor, noise_ok, scales[rep[ga]]
+            score, noisier = _verify(images[rep[gb]], thumbs[rep[ga]], *args)
+            if not score and v:
+                # the other way round: rendering the copy back resamples it twice (and brings
+                # its filled corners in), rendering the source forward does what the copy saw
+                args = (
+                    -float(angles[v]),
+                    _DIHEDRAL_INVERSE[int(dihedral[v])],
+                    floor,
+                    noise_ok,
+                    scales[rep[gb]],
+                )
+                score, noisier = _verify(images[rep[ga]], thumbs[rep[gb]], *args)
+                noisier = None if noisier is None else not noisier
+        if noisier is None:
+            if score:
+                group_pairs.append((i, j, score))
+            continue
+        # a noisy copy explained by several smooth sources is kept with the one explaining it best
+        copy = ga if noisier else gb
+        if score > noisy.get(copy, (0.0,))[0]:
+            noisy[copy] = (score, i, j)
+    group_pairs += [(i, j, score) for score, i, j in noisy.values()]
     # crops resized back: searched among the pairs not found above that can leak across the sides
-    if side is None:
-        has = np.ones((2, m), bool)
-    else:
-        has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
     done = np.array([i * m + j for i, j, _ in group_pairs[m:]], dtype=np.int64)
 
     def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -127,10 +127,12 @@ class SplitGuard:
       with LSH banding (16 bands of 4), verified by Jaccard >= ``text_threshold``;
     * tables (2-D arrays, numeric DataFrame columns): distance after standardisation below
       ``table_ratio`` x the median nearest-neighbour distance within a split (kNN radius search);
-    * images: 64-bit DCT pHash of a mean/std-normalised thumbnail, compared over the 8
-      flips/90-degree rotations, within ``image_max_distance`` bits (multi-index hashing);
-      the thumbnail is also hashed rotated by up to 30 degrees, and a pair matched that way
-      must reach a normalised correlation of 0.985 at fine rotations about the matched angle;
+    * images: 64-bit DCT pHash of the grayscale (HSV value) thumbnail over its inscribed disc,
+      compared over the 8 flips/90-degree rotations and rotations up to 30 degrees
+      (multi-index hashing with probes of the least reliable bits); a candidate is verified
+      by correlation with the source rendered at that pose at full resolution (0.985, closer
+      for smooth images matched under a pose), by a noisy-copy test (residual spectrally white,
+      contrast kept) or, for crops resized back, by a fitted crop window;
 
     * audio (lists of float32 ``(samples,)`` or ``(channels, samples)`` clips at one
       ``sample_rate``): sign bits of band-energy differences per frame (a Haitsma-Kalker
@@ -147,7 +149,9 @@ class SplitGuard:
     table_ratio : float
         Fraction of the median nearest-neighbour distance below which two rows are near-duplicates.
     image_max_distance : int
-        Maximum Hamming distance (of 64 bits) between near-duplicate image hashes.
+        Hamming distance (of 64 bits) within which two images' hashes, as they are, make them
+        near-duplicates without a pixel check (both at least 32 pixels a side); others are
+        verified by correlation.
     audio_max_ber : float
         Maximum bit error rate between the fingerprints of near-duplicate clips (0.5 is chance).
     seed : int
@@ -169,7 +173,7 @@ class SplitGuard:
         near_duplicates: bool = True,
         text_threshold: float = 0.5,
         table_ratio: float = 0.15,
-        image_max_distance: int = 5,
+        image_max_distance: int = 2,
         audio_max_ber: float = 0.3,
         seed: int = 0,
     ) -> None:
@@ -194,7 +198,7 @@ class SplitGuard:
         if not float(self.table_ratio) > 0.0:
             raise InvalidInputError(owner, "table_ratio", "must be positive", "pass e.g. 0.15")
         if int(self.image_max_distance) < 0:
-            raise InvalidInputError(owner, "image_max_distance", "must be >= 0", "pass e.g. 5")
+            raise InvalidInputError(owner, "image_max_distance", "must be >= 0", "pass e.g. 2")
         if not 0.0 < float(self.audio_max_ber) < 0.5:
             raise InvalidInputError(owner, "audio_max_ber", "must lie in (0, 0.5)", "pass e.g. 0.3")
 
