@@ -137,8 +137,8 @@ class SplitGuard:
     * audio (lists of float32 ``(samples,)`` or ``(channels, samples)`` clips at one
       ``sample_rate``): sign bits of band-energy differences per frame (a Haitsma-Kalker
       fingerprint, centred per clip), candidates from offset-consistent matches of sampled
-      frame bits, verified by the lowest bit error rate over time offsets, band shifts (mild
-      pitch shifts) and time scales 0.9-1.1 (mild stretches), at most ``audio_max_ber``.
+      frame bits, verified by the lowest bit error rate over time offsets, band shifts (pitch
+      shifts up to ~4 semitones) and time scales 0.8-1.25, at most ``audio_max_ber``.
 
     Parameters
     ----------
