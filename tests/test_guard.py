@@ -280,6 +280,25 @@ def test_audio_near_duplicates_of_gain_and_noise_copies(speech: list[np.ndarray]
             assert 0.0 < rep.leaks[0].score <= 1.0
 
 
+def test_audio_pitch_shift_and_time_stretch_at_default_strength(speech: list[np.ndarray]) -> None:
+    # PitchShift's default +-4 semitones and TimeStretch's default rates 0.8-1.25, both ends
+    guard = SplitGuard()
+    for aug in (
+        ma.audio.PitchShift(semitones=(-4, -4), p=1, seed=0),
+        ma.audio.PitchShift(semitones=(4, 4), p=1, seed=0),
+        ma.audio.TimeStretch(rate=(0.8, 0.8), p=1, seed=0),
+        ma.audio.TimeStretch(rate=(1.25, 1.25), p=1, seed=0),
+    ):
+        found = 0
+        for k, clip in enumerate(speech):
+            copy = aug(audio=clip, sample_rate=16000, key=k)["audio"]
+            train = [c for i, c in enumerate(speech) if i != k] + [copy]
+            rep = guard.check(train, [speech[k]], sample_rate=16000)
+            assert all(leak.train_index == 3 for leak in rep.leaks), (aug, k)  # never another clip
+            found += len(rep.leaks) == 1
+        assert found >= 3, aug  # measured 4 of 4 (0.98-0.99 on 100 benchmark sentences)
+
+
 def test_audio_distinct_clips_and_segments_are_not_paired(speech: list[np.ndarray]) -> None:
     guard = SplitGuard()
     # four different utterances (two languages per sex): no pair, in any split
