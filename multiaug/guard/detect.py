@@ -422,13 +422,6 @@ def _popcount(x: np.ndarray) -> np.ndarray:
     return _BYTE_BITS[x.view(np.uint8).reshape(*x.shape, 8)].sum(axis=-1, dtype=np.int64)
 
 
-def _correlation(a: np.ndarray, b: np.ndarray) -> float:
-    """Normalised correlation of two thumbnails over their inscribed disc (rotation drops the corners)."""
-    x, y = a.ravel()[_DISC], b.ravel()[_DISC]
-    x, y = x - x.mean(), y - y.mean()
-    return float((x * y).sum() / (np.sqrt((x * x).sum() * (y * y).sum()) + 1e-12))
-
-
 _PROBE_GRID = np.arange(12).reshape(3, 4)  # no symmetry: tells the dihedral variants apart
 
 
@@ -623,11 +616,6 @@ _CROP_CORRELATION = 0.997  # correlation of the copy with the source cropped at 
 _BLUR = np.exp(-0.5 * np.subtract.outer(np.arange(32), np.arange(-3, 35)) ** 2)
 _BLUR = (_BLUR / _BLUR.sum(axis=1, keepdims=True)) @ np.eye(32)[np.clip(np.arange(-3, 35), 0, 31)]
 _BLUR = _BLUR.astype(np.float32)
-_DCT8 = (
-    np.sqrt(2 / 32)
-    * np.cos(np.pi * np.outer(np.arange(8), np.arange(32) + 0.5) / 32)
-    * np.r_[np.sqrt(0.5), np.ones(7)][:, None]
-)
 
 
 def _window_matrices(size: np.ndarray, offset: np.ndarray, n: int = 32) -> np.ndarray:
@@ -937,7 +925,6 @@ def image_pairs(
             score, noisier = _verify(
                 images[rep[gb]], thumbs[rep[ga]], 0.0, 0, min_correlation, full, scales[rep[ga]]
             )
-            rich = 1.0 if score else rich
         if not score:
             floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
             # the noisy-copy test is loose: with a pose searched for, only on structured images
