@@ -268,7 +268,7 @@ _DIHEDRAL_SIGN = np.array([[(-1.0) ** v for v in range(8)]] * 8)  # DCT sign of 
 _IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations looked up besides the dihedral 8
 _LOW_FILTER = 0.8  # low-band correlation (at the hashed pose) below which no candidate is verified
 _RICH_STRUCTURE = 8.0  # participation ratio of the low frequencies from which thresholds hold as given
-_PROBE_BITS = 2  # least reliable bits of each band flipped in the lookups (4 probes a band)
+_PROBE_BITS = 2  # weak bits a band flipped in lookups: 2 for the hash as it is, 1 for the other variants
 _DISC = (np.add.outer((np.arange(32) - 15.5) ** 2, (np.arange(32) - 15.5) ** 2) <= 15.5**2).ravel()
 
 
@@ -279,10 +279,8 @@ def _gray(image: np.ndarray) -> np.ndarray:
     contrast change it nearly affinely, where the mean of the channels changes with the hue
     of each region.
     """
-    a = np.asarray(image, dtype=np.float32)
-    if a.ndim == 3:
-        a = a[..., :3].max(axis=2) if a.shape[2] > 1 else a[..., 0]
-    return a
+    a = _colour(image)
+    return a.max(axis=2) if a.ndim == 3 else a
 
 
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -370,12 +368,14 @@ def _variants(blocks: np.ndarray) -> np.ndarray:
     A horizontal flip negates odd horizontal frequencies, a vertical flip odd vertical ones, and
     a transpose swaps the axes; the 8 combinations are the flips and 90-degree rotations.
     """
-    h = _DIHEDRAL_SIGN
-    v = h.T
-    out = []
-    for b in (blocks, blocks.transpose(0, 2, 1)):
-        out += [b, b * h, b * v, b * h * v]
-    return np.stack(out, axis=1)
+    return np.stack([_dihedral_block(blocks, v) for v in range(8)], axis=1)
+
+
+def _dihedral_block(blocks: np.ndarray, v: int) -> np.ndarray:
+    """Dihedral variant ``v`` (the order of :func:`_dihedral`) of DCT blocks ``(n, 8, 8)``."""
+    b = blocks.transpose(0, 2, 1) if v >= 4 else blocks
+    b = b * _DIHEDRAL_SIGN if v % 2 else b
+    return b * _DIHEDRAL_SIGN.T if v % 4 >= 2 else b
 
 
 _BIT = np.left_shift(np.uint64(1), np.arange(64, dtype=np.uint64))
@@ -561,9 +561,7 @@ def _variant_blocks(
     for v in np.unique(variant).tolist():
         pick = variant == v
         if v < 8:
-            b = blocks[which[pick]]
-            b = b.transpose(0, 2, 1) if v >= 4 else b
-            out[pick] = b * (_DIHEDRAL_SIGN if v % 2 else 1.0) * (_DIHEDRAL_SIGN.T if v % 4 >= 2 else 1.0)
+            out[pick] = _dihedral_block(blocks[which[pick]], v)
         else:
             out[pick] = _dct_blocks(_turn_disc(discs[which[pick]], float(angles[v])))
     return out
