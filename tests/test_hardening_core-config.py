@@ -281,6 +281,7 @@ def test_load_does_not_scan_and_reads_relative_paths_from_the_config_folder(
     # same outputs as the transform built directly on the absolute folder
     direct = ma.audio.AddBackgroundNoise(tmp_path / "cfg" / "noises", p=1.0, seed=3)
     np.testing.assert_array_equal(out, direct(audio=clip, sample_rate=8000, key=1)["audio"])
+    assert main(["inspect", str(path)]) == 0
 
 
 def test_sounds_folder_outputs_unchanged(tmp_path: Path) -> None:
