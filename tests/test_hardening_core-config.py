@@ -232,6 +232,11 @@ def test_hostile_yaml_shapes(tmp_path: Path, text: str, match: str) -> None:
         ma.load(path)
 
 
+def test_save_to_a_missing_folder(tmp_path: Path) -> None:
+    with pytest.raises(ma.ConfigError, match=r"cannot write config.*folder exists"):
+        ma.save(ma.image.HorizontalFlip(), tmp_path / "missing" / "aug.yaml")
+
+
 def test_a_class_failing_on_config_values_gives_config_error() -> None:
     @ma.register(name="hardening.Fragile")
     class Fragile(ma.Transform):

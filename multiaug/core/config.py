@@ -297,8 +297,15 @@ def save(transform: Transform, path: str | os.PathLike[str]) -> Path:
 
         text = yaml.safe_dump(cfg, sort_keys=False, default_flow_style=None)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ConfigError(
+            f"cannot write config {str(path)!r}: {exc.strerror or exc}; check that its folder exists "
+            "and is writable"
+        ) from exc
     return path
 
 

@@ -52,7 +52,7 @@ def _show(value: object, limit: int = 80) -> str:
     """A short repr for error messages (a 400-digit int or a long list stays readable)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         bits = int(value).bit_length()
-        if bits > 64:
+        if bits > 256:
             digits = int(bits * 0.30103) + 1
             return f"{'-' if value < 0 else ''}an int of about {digits} digits"
     if isinstance(value, (list, tuple)) and len(value) <= 8:
@@ -262,11 +262,13 @@ class Range(Spec):
             and len(value) == 2
             and all(_is_number(x) for x in value)
         ):
-            pair = _finite(value[0]), _finite(value[1])
-            if pair[0] is None or pair[1] is None:
+            first, second = _finite(value[0]), _finite(value[1])
+            if first is None or second is None:
                 raise self.fail(owner, name, value, fix)
-            lo, hi = pair
+            lo, hi = first, second
         else:
+            raise self.fail(owner, name, value, fix)
+        if not (math.isfinite(lo) and math.isfinite(hi)):  # e.g. scalar="upper" with low=-inf
             raise self.fail(owner, name, value, fix)
         if lo > hi:
             raise InvalidInputError(
