@@ -193,6 +193,17 @@ def test_did_you_mean() -> None:
         ma.from_config(nested)
 
 
+def test_error_messages_stay_short_for_huge_names() -> None:
+    for cfg in (
+        {"transform": "x" * 10**6},
+        {"transform": "image.Rotate", "params": {"y" * 10**6: 1}},
+        {"transform": "image.Rotate", "z" * 10**6: 1},
+    ):
+        with pytest.raises(ma.ConfigError) as info:
+            ma.from_config(cfg)
+        assert len(str(info.value)) < 1000
+
+
 # ---------------------------------------------------------------- other hostile shapes
 @pytest.mark.parametrize(
     ("text", "match"),

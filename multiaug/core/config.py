@@ -75,14 +75,14 @@ def _check_shape(data: Any, where: str) -> None:
                 f"{where} expands to more than {MAX_NODES:,} values (YAML aliases count at every use); "
                 "a config this large is refused: write the pipeline without repeated aliases"
             )
-        if isinstance(value, (dict, list, tuple)):
+        if isinstance(value, (Mapping, list, tuple)):
             if depth >= MAX_DEPTH:
                 raise ConfigError(
                     f"{where} nests more than {MAX_DEPTH} levels of lists and mappings (about "
                     f"{MAX_DEPTH // 3} nested composers); flatten the pipeline (Compose of Compose "
                     "equals one Compose) or check for a self-referencing YAML alias"
                 )
-            children = value.values() if isinstance(value, dict) else value
+            children = value.values() if isinstance(value, Mapping) else value
             stack.extend((child, depth + 1) for child in children)
         elif isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > MAX_INT_BITS:
             raise ConfigError(
@@ -182,9 +182,9 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
     keys = [str(k) for k in node]
     extra = sorted(set(keys) - _NODE_KEYS)
     if extra or "transform" not in node:
-        hints = "".join(f" {k!r}{_suggest(k, _NODE_KEYS)}" for k in extra[:3])
+        hints = "".join(f" {_show(k)}{_suggest(k, _NODE_KEYS)}" for k in extra[:3])
         raise ConfigError(
-            f"{where} must have exactly the keys 'transform' and 'params' (got {sorted(keys)})"
+            f"{where} must have exactly the keys 'transform' and 'params' (got {_show(sorted(keys))})"
             + (f"; unknown:{hints}" if extra else "")
         )
     cls = lookup(node["transform"])
@@ -201,9 +201,9 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
         )
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        hints = "".join(f"; {u!r}{_suggest(u, allowed) or ' is not a parameter'}" for u in unknown[:3])
+        hints = "".join(f"; {_show(u)}{_suggest(u, allowed) or ' is not a parameter'}" for u in unknown[:3])
         raise ConfigError(
-            f"{where} ({cls.registry_name}) has unknown parameter(s) {unknown}{hints}; "
+            f"{where} ({cls.registry_name}) has unknown parameter(s) {_show(unknown)}{hints}; "
             f"allowed: {list(allowed)}"
         )
     kwargs = {k: _decode(v, f"{where}.{k}") for k, v in params.items()}

@@ -106,8 +106,8 @@ def lookup(name: object) -> type[Transform]:
             raise ConfigError(f"transform name {name!r} is ambiguous; use one of {names}")
     if cls is None:
         raise ConfigError(
-            f"unknown transform {name!r}{_did_you_mean(name)}: not in the multiaug registry (user classes "
-            "must be registered with @multiaug.register before loading a config that names them)"
+            f"unknown transform {_show(name)}{_did_you_mean(name)}: not in the multiaug registry (user "
+            "classes must be registered with @multiaug.register before loading a config that names them)"
         )
     return cls
 
