@@ -27,9 +27,9 @@ def tree(config: dict[str, Any], indent: str = "") -> list[str]:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    from .core.config import from_config, read_config
+    from .core.config import load
 
-    pipe = from_config(read_config(args.config))
+    pipe = load(args.config)  # relative paths in the file are read from its folder
     cfg = pipe.to_config()
     if args.json:
         print(json.dumps({"fingerprint": pipe.fingerprint, "config": cfg}, indent=2))

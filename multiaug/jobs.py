@@ -565,7 +565,7 @@ def augment(
     progress : bool
         Show a progress bar (items/s and ETA) on stderr.
     """
-    from .core.config import from_config, read_config
+    from .core.config import from_config, load
     from .core.transform import Transform
 
     workers = _check_int("--workers", workers, 1)
@@ -582,7 +582,7 @@ def augment(
     elif isinstance(config, dict):
         pipe = from_config(config)
     else:
-        pipe = from_config(read_config(config))
+        pipe = load(config)  # relative paths in the file are read from its folder
     if seed is not None:
         pipe.seed = seed
     elif getattr(pipe, "seed", None) is None:

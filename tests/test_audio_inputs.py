@@ -164,7 +164,7 @@ def test_background_noise_from_a_folder(tmp_path: Path) -> None:
     ma.audio.save(tmp_path / "sub" / "n1.wav", waveform(1, (8000,), 8000, "noise"), 8000)
     (tmp_path / "notes.txt").write_text("not audio")
     t = ma.audio.AddBackgroundNoise(tmp_path, snr_db=5, p=1.0, seed=0)
-    assert [Path(s).name for s in t.validate_params()._r.sounds] == ["n0.wav", "n1.wav"]
+    assert [Path(s).name for s in t.validate_params()._files()] == ["n0.wav", "n1.wav"]
     picks = set()
     for key in range(16):
         out = t(audio=CLIP, sample_rate=16000, key=key, trace=True)
@@ -178,7 +178,13 @@ def test_background_noise_from_a_folder(tmp_path: Path) -> None:
     assert ma.from_config(cfg).fingerprint == t.fingerprint
     empty = tmp_path / "empty"
     empty.mkdir()
-    raises("`sounds` folder|holds no audio files", ma.audio.AddBackgroundNoise(empty).validate_params)
+    # folders are searched at the first call, not when the transform is built
+    raises(
+        "`sounds` folder|holds no audio files",
+        ma.audio.AddBackgroundNoise(empty, p=1.0),
+        audio=CLIP,
+        sample_rate=16000,
+    )
 
 
 def test_background_cache_is_bounded() -> None:

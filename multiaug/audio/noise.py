@@ -33,6 +33,11 @@ CACHE_SIZE = 16
 #: File extensions AddBackgroundNoise picks up in a folder.
 AUDIO_EXTENSIONS = (".wav", ".flac", ".ogg", ".oga", ".mp3", ".aiff", ".aif", ".au", ".opus")
 
+#: A ``sounds`` folder is searched at most this many sub-folders deep ...
+MAX_SCAN_DEPTH = 16
+#: ... and through at most this many entries (files and folders), audio or not.
+MAX_SCAN_ENTRIES = 100_000
+
 _SNR = Range(-30.0, 120.0, scalar="fixed", example="(10, 30)")
 
 
@@ -87,12 +92,70 @@ class AddNoise(AudioTransform):
         return F.add_noise(audio, snr_db, self._r.colour, noise_seed)
 
 
+def _scan(owner: str, name: str, folder: Path) -> list[str]:
+    """Audio files under ``folder``, sorted (what ``sorted(folder.rglob("*"))`` finds), bounded.
+
+    Like ``Path.rglob``, symlinked folders are not entered and unreadable ones are skipped.
+    """
+    found: list[str] = []
+    seen = 0
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as entries:
+                listed = list(entries)
+        except OSError:  # unreadable sub-folder (rglob skips it too)
+            if here == folder:
+                raise
+            continue
+        seen += len(listed)
+        if seen > MAX_SCAN_ENTRIES:
+            raise InvalidInputError(
+                owner,
+                name,
+                f"folder {str(folder)!r} holds more than {MAX_SCAN_ENTRIES:,} files and folders",
+                "point it at a folder of background sounds only, or pass a list of files",
+            )
+        for entry in listed:
+            path = here / entry.name
+            try:
+                is_dir = entry.is_dir() and not entry.is_symlink()
+                if not is_dir and path.suffix.lower() in AUDIO_EXTENSIONS and entry.is_file():
+                    found.append(str(path))
+            except OSError:
+                continue
+            if is_dir:
+                if depth + 1 > MAX_SCAN_DEPTH:
+                    raise InvalidInputError(
+                        owner,
+                        name,
+                        f"folder {str(folder)!r} nests sub-folders more than {MAX_SCAN_DEPTH} deep",
+                        "point it at a folder of background sounds only, or pass a list of files",
+                    )
+                stack.append((path, depth + 1))
+    if not found:
+        raise InvalidInputError(
+            owner,
+            name,
+            f"folder {str(folder)!r} holds no audio files ({', '.join(AUDIO_EXTENSIONS)})",
+            "add audio files to it, or pass file paths or arrays",
+        )
+    return sorted(found)
+
+
 class Sounds(Spec):
-    """Background sounds: a file, a folder of audio files, or a list of files and float32 arrays."""
+    """Background sounds: a file, a folder of audio files, or a list of files and float32 arrays.
+
+    Resolving only checks that each path exists; folders are searched (bounded by
+    ``MAX_SCAN_DEPTH`` and ``MAX_SCAN_ENTRIES``) at the transform's first call, so
+    building or loading a config never walks a directory tree.
+    """
 
     doc = "an audio file, a folder of audio files, or a non-empty list of files and float32 arrays"
 
-    def resolve(self, owner: str, name: str, value: Any) -> tuple[str | np.ndarray, ...]:
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[str | Path | np.ndarray, ...]:
+        """Arrays, file paths (``str``) and folders (``Path``, expanded at first use)."""
         fix = f"pass {name}='noises/' (a folder), a file path, or a list of paths and float32 arrays"
         items: Sequence[Any]
         if isinstance(value, (str, os.PathLike, np.ndarray)):
@@ -101,7 +164,7 @@ class Sounds(Spec):
             items = value
         else:
             raise self.fail(owner, name, value, fix)
-        out: list[str | np.ndarray] = []
+        out: list[str | Path | np.ndarray] = []
         for item in items:
             if isinstance(item, np.ndarray):
                 check_waveform(owner, item, field=name)
@@ -109,19 +172,7 @@ class Sounds(Spec):
             elif isinstance(item, (str, os.PathLike)):
                 path = Path(item)
                 if path.is_dir():
-                    found = sorted(
-                        str(f)
-                        for f in path.rglob("*")
-                        if f.suffix.lower() in AUDIO_EXTENSIONS and f.is_file()
-                    )
-                    if not found:
-                        raise InvalidInputError(
-                            owner,
-                            name,
-                            f"folder {str(path)!r} holds no audio files ({', '.join(AUDIO_EXTENSIONS)})",
-                            "add audio files to it, or pass file paths or arrays",
-                        )
-                    out.extend(found)
+                    out.append(path)
                 elif path.is_file():
                     out.append(str(path))
                 else:
@@ -133,6 +184,27 @@ class Sounds(Spec):
         if not out:
             raise InvalidInputError(owner, name, "is empty", fix)
         return tuple(out)
+
+    def rebase(self, value: Any, base: Path) -> Any:
+        """``value`` with relative paths made relative to ``base`` (a loaded config's folder)."""
+        if isinstance(value, (str, os.PathLike)):
+            path = Path(value)
+            return value if path.is_absolute() else str(base / path)
+        if isinstance(value, list):
+            return [self.rebase(v, base) for v in value]
+        return value
+
+
+def _expand(
+    owner: str, name: str, items: tuple[str | Path | np.ndarray, ...]
+) -> tuple[str | np.ndarray, ...]:
+    out: list[str | np.ndarray] = []
+    for item in items:
+        if isinstance(item, Path):
+            out.extend(_scan(owner, name, item))
+        else:
+            out.append(item)
+    return tuple(out)
 
 
 class AddBackgroundNoise(AudioTransform):
@@ -149,7 +221,10 @@ class AddBackgroundNoise(AudioTransform):
     Parameters
     ----------
     sounds : path, folder or list of paths and float32 arrays
-        A folder is searched recursively for ``AUDIO_EXTENSIONS`` files, in sorted order.
+        A folder is searched recursively for ``AUDIO_EXTENSIONS`` files, in sorted order, at the
+        first call (not when the transform is built or loaded), at most ``MAX_SCAN_DEPTH`` (16)
+        sub-folders deep and through at most ``MAX_SCAN_ENTRIES`` (100,000) entries. In a config
+        loaded with ``ma.load``, relative paths are read from the config file's folder.
     snr_db : float or (float, float), default (3, 30)
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
     p : float, default 0.5
@@ -183,6 +258,17 @@ class AddBackgroundNoise(AudioTransform):
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
         r.cache = OrderedDict()
         r.lock = threading.Lock()
+        r.files = None  # r.sounds with folders expanded, at first use (see _files)
+
+    def _files(self) -> tuple[str | np.ndarray, ...]:
+        r = self._r
+        files = r.files
+        if files is None:
+            with r.lock:
+                if r.files is None:
+                    r.files = _expand(self.name, "sounds", r.sounds)
+                files = r.files
+        return files
 
     def _sound(self, index: int, sample_rate: int) -> np.ndarray:
         r = self._r
@@ -192,7 +278,7 @@ class AddBackgroundNoise(AudioTransform):
             if cached is not None:
                 r.cache.move_to_end(key)
                 return cached
-        item = r.sounds[index]
+        item = self._files()[index]
         if isinstance(item, np.ndarray):
             sound = as_channels(item).mean(axis=0, dtype=np.float32)
         else:
@@ -213,7 +299,7 @@ class AddBackgroundNoise(AudioTransform):
         assert rng is not None
         lo, hi = self._r.snr_db
         return {
-            "index": int(rng.integers(0, len(self._r.sounds))),
+            "index": int(rng.integers(0, len(self._files()))),
             "offset": float(rng.random()),
             "snr_db": float(rng.uniform(lo, hi)),
         }

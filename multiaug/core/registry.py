@@ -9,10 +9,12 @@ configuration file can never import arbitrary code.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConfigError
+from .params import _show
 
 if TYPE_CHECKING:
     from .transform import Transform
@@ -82,7 +84,7 @@ def registered() -> dict[str, type[Transform]]:
 def lookup(name: object) -> type[Transform]:
     """The class registered under ``name``; unqualified names are accepted when unique."""
     if not isinstance(name, str) or not name:
-        raise ConfigError(f"a transform name must be a non-empty string, got {name!r}")
+        raise ConfigError(f"a transform name must be a non-empty string, got {_show(name)}")
     cls = _REGISTRY.get(name)
     if cls is not None:
         return cls
@@ -104,7 +106,17 @@ def lookup(name: object) -> type[Transform]:
             raise ConfigError(f"transform name {name!r} is ambiguous; use one of {names}")
     if cls is None:
         raise ConfigError(
-            f"unknown transform {name!r}: not in the multiaug registry (user classes must be "
-            "registered with @multiaug.register before loading a config that names them)"
+            f"unknown transform {_show(name)}{_did_you_mean(name)}: not in the multiaug registry (user "
+            "classes must be registered with @multiaug.register before loading a config that names them)"
         )
     return cls
+
+
+def _did_you_mean(name: str) -> str:
+    """`` (did you mean 'image.HorizontalFlip'?)`` for a misspelt name, or ``""``."""
+    names = list(registered())
+    short = {n.rpartition(".")[2]: n for n in names}
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    close += [short[s] for s in difflib.get_close_matches(name, list(short), n=3, cutoff=0.6)]
+    close = list(dict.fromkeys(close))[:3]
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
