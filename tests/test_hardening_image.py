@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-import albumentations as A  # a test reference, installed in the dev venv (NO_ALBUMENTATIONS_UPDATE=1)
+from typing import Any
+
+import albumentations as A
+import cv2  # a test reference, installed in the dev venv (NO_ALBUMENTATIONS_UPDATE=1)
 import numpy as np
 import pytest
 
 import multiaug as ma
+from multiaug.testing import EXAMPLES, assert_samples_equal
 
 # --------------------------------------------------------------------------------------------------
 # 1. Affine shear: Albumentations' / torchvision's sign and order (scale, rotate, shear about the centre)
@@ -73,3 +77,36 @@ def test_fused_affine_agrees_with_albumentations(sx: float, sy: float, rot: floa
                        ma.image.HorizontalFlip(p=0.0)], seed=0)
     out = pipe(image=img, bboxes=boxes, key=0)
     np.testing.assert_allclose(out["bboxes"], np.asarray(ref["bboxes"]), atol=1e-3)
+
+
+# --------------------------------------------------------------------------------------------------
+# 6. Kernels work on every OpenCV the package allows (>= 4.8): cv2.LUT takes 8-bit indices only there
+
+
+def _opencv4_lut(real: Any) -> Any:
+    """``cv2.LUT`` held to its OpenCV 4 contract (an 8-bit source, a 256-entry table); 4.10/4.12 raise."""
+
+    def lut(src: np.ndarray, table: np.ndarray, *args: Any) -> np.ndarray:
+        if src.dtype not in (np.uint8, np.int8) or np.asarray(table).size not in (256, 256 * 3, 256 * 4):
+            raise cv2.error(f"OpenCV 4 cv2.LUT refuses a {src.dtype} source / {np.asarray(table).size} table")
+        return real(src, table, *args)
+
+    return lut
+
+
+@pytest.mark.parametrize("name", sorted(n for n in EXAMPLES if n.startswith("image.")))
+def test_image_kernels_keep_to_the_opencv4_lut_contract(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    ex = EXAMPLES[name]
+    expected = ex.make(p=1.0, seed=3)(**ex.reference(), key=1)
+    monkeypatch.setattr(cv2, "LUT", _opencv4_lut(cv2.LUT))
+    got = ex.make(p=1.0, seed=3)(**ex.reference(), key=1)
+    assert_samples_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_gaussian_noise_on_the_opencv4_lut_contract(dtype: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    img = np.full((16, 12, 3), 100, np.uint8)
+    img = img if dtype == np.uint8 else (img / 255).astype(np.float32)
+    monkeypatch.setattr(cv2, "LUT", _opencv4_lut(cv2.LUT))
+    out = ma.image.GaussianNoise(std=0.1, p=1.0, seed=0)(image=img)["image"]
+    assert out.dtype == img.dtype and out.shape == img.shape and (out != img).any()
