@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 import multiaug as ma
+from multiaug.core.errors import InvalidInputError
 from multiaug.testing import EXAMPLES, assert_samples_equal
 
 # --------------------------------------------------------------------------------------------------
@@ -110,3 +111,85 @@ def test_gaussian_noise_on_the_opencv4_lut_contract(dtype: Any, monkeypatch: pyt
     monkeypatch.setattr(cv2, "LUT", _opencv4_lut(cv2.LUT))
     out = ma.image.GaussianNoise(std=0.1, p=1.0, seed=0)(image=img)["image"]
     assert out.dtype == img.dtype and out.shape == img.shape and (out != img).any()
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. Layouts and dtypes: CHW arrays and odd dtypes raise, naming the field, the layout and the fix
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.uint8])
+@pytest.mark.parametrize("shape", [(3, 32, 32), (1, 32, 40), (4, 16, 16)])
+def test_chw_array_raises_naming_layout(shape: tuple[int, ...], dtype: Any) -> None:
+    img = np.zeros(shape, dtype)
+    with pytest.raises(InvalidInputError) as err:
+        ma.image.RandomResizedCrop(16, p=1.0)(image=img)
+    msg = str(err.value)
+    assert "`image`" in msg and "layout" in msg and "np.moveaxis(image, 0, -1)" in msg
+    # following the advice works
+    out = ma.image.RandomResizedCrop(16, p=1.0)(image=np.moveaxis(img, 0, -1))["image"]
+    assert out.shape == (16, 16, shape[0]) and out.dtype == dtype
+
+
+@pytest.mark.parametrize(
+    "img",
+    [np.zeros((32, 32, 6), np.uint8), np.zeros((32, 32, 6), np.float32), np.zeros((2, 2, 5), np.uint8),
+     np.zeros((1, 1, 3), np.uint8), np.zeros((1, 1), np.float32), np.zeros((24, 16, 3), np.uint8)[::-1, ::2],
+     np.zeros((16, 8, 3), np.float32)[:, :, ::-1]],
+)
+@pytest.mark.parametrize(
+    "make", [lambda: ma.image.RandomResizedCrop(8, p=1.0), lambda: ma.image.Affine(rotate=20, p=1.0),
+             lambda: ma.image.GaussianNoise(p=1.0), lambda: ma.image.HorizontalFlip(p=1.0)],
+)
+def test_unusual_but_valid_images_come_out_right(img: np.ndarray, make: Any) -> None:
+    out = make()(image=img, key=0)["image"]
+    assert out.dtype == img.dtype and out.ndim == img.ndim and out.shape[2:] == img.shape[2:]
+
+
+@pytest.mark.parametrize(
+    ("img", "needle"),
+    [(np.zeros((4, 4), bool), "astype(np.uint8) * 255"), (np.zeros((4, 4), np.int64), "astype(np.uint8)"),
+     (np.zeros((4, 4), np.float16), "astype(np.float32)"), (np.zeros((4, 4), np.uint16) + 999, "/ 65535"),
+     (np.zeros((1, 4, 4, 3), np.uint8), "dimensions"), (np.zeros((0, 4, 3), np.uint8), "empty")],
+)
+def test_bad_images_raise_with_a_fix(img: np.ndarray, needle: str) -> None:
+    with pytest.raises(InvalidInputError, match="`image`") as err:
+        ma.image.RandomResizedCrop(8, p=1.0)(image=img)
+    assert needle in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. float64 images: the fix leads to a valid image, never into the next error
+
+
+@pytest.mark.parametrize("scale", [1.0, 255.0])
+def test_float64_fix_message_works_when_followed(scale: float) -> None:
+    image = np.random.default_rng(0).random((8, 8, 3)) * scale
+    with pytest.raises(InvalidInputError) as err:
+        ma.image.ColorJitter(0.2, 0.2, p=1.0)(image=image)
+    msg = str(err.value)
+    assert "float32" in msg and "[0, 1]" in msg
+    code = msg.split("image.astype", 1)[1].split(" (", 1)[0]  # e.g. "(np.float32) / 255"
+    fixed = eval("image.astype" + code, {"np": np, "image": image})
+    out = ma.image.ColorJitter(0.2, 0.2, p=1.0)(image=fixed)["image"]
+    assert out.dtype == np.float32
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. Normalised boxes given as pixels raise naming bbox_format; tiny pixel boxes stay valid
+
+
+def test_normalised_boxes_given_as_pixels_raise() -> None:
+    with pytest.raises(InvalidInputError) as err:
+        ma.image.HorizontalFlip(p=1.0)(image=np.zeros((100, 200), np.uint8), bboxes=[[0.1, 0.2, 0.5, 0.6]])
+    msg = str(err.value)
+    assert "`bboxes`" in msg and "bbox_format" in msg and "(200, 100, 200, 100)" in msg
+
+
+@pytest.mark.parametrize(
+    ("shape", "boxes"),
+    [((2, 2), [[0.1, 0.2, 0.5, 0.6]]), ((100, 200), [[0.0, 0.0, 1.0, 1.0]]),
+     ((100, 200), [[0.5, 0.5, 0.5, 0.5]]), ((100, 200), [[0.5, 0.5, 3.0, 4.0]])],
+)
+def test_tiny_pixel_boxes_stay_valid(shape: tuple[int, int], boxes: list[list[float]]) -> None:
+    out = ma.image.HorizontalFlip(p=1.0)(image=np.zeros(shape, np.uint8), bboxes=boxes)
+    assert out["bboxes"].shape[1] == 4
