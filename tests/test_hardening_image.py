@@ -193,3 +193,65 @@ def test_normalised_boxes_given_as_pixels_raise() -> None:
 def test_tiny_pixel_boxes_stay_valid(shape: tuple[int, int], boxes: list[list[float]]) -> None:
     out = ma.image.HorizontalFlip(p=1.0)(image=np.zeros(shape, np.uint8), bboxes=boxes)
     assert out["bboxes"].shape[1] == 4
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. PIL images: palettes become colours (never indices); modes that are not 8-bit pixels are refused
+
+_PALETTE = [255, 0, 0, 0, 0, 255] + [0, 0, 0] * 254  # index 0 red, index 1 blue
+
+
+def _palette_image(transparency: bool = False) -> Any:
+    from PIL import Image  # pillow: a dev dependency (the AugmentedDataset route takes PIL images)
+
+    img = Image.fromarray(np.array([[0, 1, 1], [1, 0, 0]], np.uint8), mode="P")
+    img.putpalette(_PALETTE)
+    if transparency:
+        img.info["transparency"] = 1
+    return img
+
+
+def test_palette_image_becomes_rgb_colours() -> None:
+    from multiaug.image._validate import pil_to_array
+
+    arr = pil_to_array("t", "image", _palette_image())
+    assert arr.shape == (2, 3, 3) and arr.dtype == np.uint8
+    assert arr[0, 0].tolist() == [255, 0, 0] and arr[0, 1].tolist() == [0, 0, 255]
+    rgba = pil_to_array("t", "image", _palette_image(transparency=True))
+    assert rgba.shape == (2, 3, 4) and rgba[0, 1, 3] == 0 and rgba[0, 0, 3] == 255
+
+
+def test_bilevel_image_becomes_grey_0_255() -> None:
+    from PIL import Image
+
+    from multiaug.image._validate import pil_to_array
+
+    arr = pil_to_array("t", "image", Image.fromarray(np.array([[0, 255]], np.uint8)).convert("1"))
+    assert arr.dtype == np.uint8 and arr.tolist() == [[0, 255]]
+
+
+@pytest.mark.parametrize("mode", ["LA", "CMYK", "I;16", "I", "F", "YCbCr", "HSV"])
+def test_pil_modes_that_are_not_pixels_raise(mode: str) -> None:
+    from PIL import Image
+
+    from multiaug.image._validate import pil_to_array
+
+    img = Image.new(mode, (4, 3))
+    with pytest.raises(InvalidInputError) as err:
+        pil_to_array("t", "image", img)
+    assert repr(mode) in str(err.value) and "convert" in str(err.value)
+
+
+def test_pil_palette_given_directly_names_the_rgb_conversion() -> None:
+    with pytest.raises(InvalidInputError) as err:
+        ma.image.ColorJitter(0.5, p=1.0)(image=_palette_image())
+    assert 'pil_img.convert("RGB")' in str(err.value) and "'P'" in str(err.value)
+
+
+def test_augmented_dataset_jitters_palette_colours_not_indices() -> None:
+    from multiaug.torch import AugmentedDataset
+
+    pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0)
+    image, label = AugmentedDataset([(_palette_image(), 7)], pipe)[0]
+    assert label == 7 and image.shape == (2, 3, 3)
+    assert image[0, 2].tolist() == [255, 0, 0] and image[0, 0].tolist() == [0, 0, 255]  # flipped colours
