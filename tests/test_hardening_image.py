@@ -255,3 +255,13 @@ def test_augmented_dataset_jitters_palette_colours_not_indices() -> None:
     image, label = AugmentedDataset([(_palette_image(), 7)], pipe)[0]
     assert label == 7 and image.shape == (2, 3, 3)
     assert image[0, 2].tolist() == [255, 0, 0] and image[0, 0].tolist() == [0, 0, 255]  # flipped colours
+
+
+@pytest.mark.parametrize("mix", [ma.image.MixUp, ma.image.CutMix])
+def test_channels_first_batch_raises_naming_layout(mix: Any) -> None:
+    images = np.zeros((4, 3, 32, 32), np.float32)
+    with pytest.raises(InvalidInputError) as err:
+        mix(num_classes=3, p=1.0)(images=images, labels=np.array([0, 1, 2, 0]), key=0)
+    assert "`images`" in str(err.value) and "layout" in str(err.value)
+    out = mix(num_classes=3, p=1.0)(images=np.moveaxis(images, 1, -1), labels=np.array([0, 1, 2, 0]), key=0)
+    assert out["images"].shape == (4, 32, 32, 3)

@@ -18,6 +18,7 @@ __all__ = [
     "check_image",
     "check_keypoints",
     "check_mask",
+    "looks_chw",
     "looks_normalised",
     "pil_to_array",
 ]
@@ -104,7 +105,7 @@ def _chw_error(owner: str, image: np.ndarray) -> InvalidInputError:
     )
 
 
-def _looks_chw(shape: tuple[int, ...]) -> bool:
+def looks_chw(shape: tuple[int, ...]) -> bool:
     """A 3-D shape with 1, 3 or 4 leading entries and more than 4 trailing ones: channels first."""
     return len(shape) == 3 and shape[0] in (1, 3, 4) and shape[2] > 4
 
@@ -134,7 +135,7 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
             "pass one image; batches go to MixUp/CutMix as images=...",
         )
     require_nonempty(owner, "image", image, "pass an image with at least one pixel")
-    if _looks_chw(image.shape):
+    if looks_chw(image.shape):
         raise _chw_error(owner, image)
     if image.dtype == np.uint8:
         return
