@@ -112,8 +112,10 @@ class AugmentedDataset(Dataset[Any]):
     ``field`` is inferred when not given: ``"text"`` for a ``str``; for arrays, ``"audio"`` when
     ``sample_rate`` is given, else the signal field the pipeline handles (``"image"``, then
     ``"audio"``, ``"spectrogram"``). PIL images (a torchvision dataset without ``transform``) are
-    converted to numpy arrays; image tensors are refused because their layout (CHW) is not
-    multiaug's (HWC): drop ``ToTensor`` from the dataset and use ``to_tensor=True`` here.
+    converted to numpy arrays (palette images to RGB/RGBA colours, masks kept as label indices;
+    modes such as ``"CMYK"`` or ``"I;16"`` raise, naming the conversion); image tensors are
+    refused because their layout (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset
+    and use ``to_tensor=True`` here.
 
     Parameters
     ----------
@@ -368,7 +370,11 @@ def _check_field(field: object) -> str | tuple[str, ...] | None:
 def _to_numpy(owner: str, name: str, value: Any) -> Any:
     """PIL images and (non-image) tensors to numpy; everything else unchanged."""
     if type(value).__module__.startswith("PIL."):
-        return np.array(value)
+        if "mask" in name:  # a palette mask's indices are its labels
+            return np.array(value)
+        from .image._validate import pil_to_array
+
+        return pil_to_array(owner, name, value)  # palette images as colours, never as indices
     if isinstance(value, torch.Tensor) and name != "label":
         if name in ("image", "images", "mask"):
             raise InvalidInputError(

@@ -42,6 +42,8 @@ def images(draw: st.DrawFn, channels: tuple[int | None, ...] = (None, 1, 2, 3, 4
     """uint8 or float32 [0, 1] images, HxW or HxWxC, sometimes a non-contiguous view."""
     h, w = draw(st.integers(1, 20)), draw(st.integers(1, 20))
     c = draw(st.sampled_from(channels))
+    if c is not None and c > 4 and h in (1, 3, 4):
+        h += 4  # 1, 3 or 4 rows of more than 4 channels reads as a CHW array, which raises
     shape = (h, w) if c is None else (h, w, c)
     if draw(st.booleans()):
         img = draw(hnp.arrays(np.uint8, shape))

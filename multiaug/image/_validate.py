@@ -11,7 +11,17 @@ from ..core.errors import InvalidInputError
 from ..core.transform import register_field_check
 from ..core.validation import require_ndarray, require_nonempty
 
-__all__ = ["as_boxes", "as_points", "check_bboxes", "check_image", "check_keypoints", "check_mask"]
+__all__ = [
+    "as_boxes",
+    "as_points",
+    "check_bboxes",
+    "check_image",
+    "check_keypoints",
+    "check_mask",
+    "looks_chw",
+    "looks_normalised",
+    "pil_to_array",
+]
 
 _IMAGE_FIX = "pass an HxW or HxWxC numpy array of dtype uint8, or float32 scaled to [0, 1]"
 
@@ -19,12 +29,104 @@ _IMAGE_FIX = "pass an HxW or HxWxC numpy array of dtype uint8, or float32 scaled
 _NDARRAY = np.ndarray
 
 
-def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
-    if type(image) is _NDARRAY and image.dtype.char == "B" and 2 <= image.ndim <= 3 and image.size:
-        return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
-    require_ndarray(
-        owner, "image", image, "convert it with np.asarray(...) (a PIL image: np.asarray(pil_img))"
+#: PIL modes that are not pixel values as multiaug reads them, and what to convert them to.
+_PIL_FIXES = {
+    "P": 'pil_img.convert("RGB") (or "RGBA" when it has transparency); palette indices are not colours',
+    "1": 'pil_img.convert("L")',
+    "LA": 'pil_img.convert("RGBA") (or "L" to drop the alpha)',
+    "PA": 'pil_img.convert("RGBA")',
+    "CMYK": 'pil_img.convert("RGB")',
+    "YCbCr": 'pil_img.convert("RGB")',
+    "LAB": 'pil_img.convert("RGB")',
+    "HSV": 'pil_img.convert("RGB")',
+}
+
+
+def pil_to_array(owner: str, field: str, image: Any) -> np.ndarray:
+    """A PIL image as the HxW[xC] uint8 array multiaug reads: palette images become RGB/RGBA colours.
+
+    ``"L"``, ``"RGB"`` and ``"RGBA"`` are taken as they are, ``"P"`` (palette) is
+    converted to ``"RGBA"`` when it has transparency and to ``"RGB"`` otherwise,
+    ``"1"`` to ``"L"``. Other modes (``"LA"``, ``"CMYK"``, ``"YCbCr"``, 16/32-bit
+    ``"I;16"``, ``"I"``, ``"F"``, ...) raise ``InvalidInputError`` naming the
+    conversion: their values are not 8-bit RGB(A)/grey pixels.
+    """
+    mode = image.mode
+    if mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    elif mode == "1":
+        image = image.convert("L")
+    elif mode not in ("L", "RGB", "RGBA"):
+        fix = _PIL_FIXES.get(
+            mode,
+            "scale it to 8 bits and pass a uint8 array (or float32 in [0, 1]), "
+            'e.g. np.asarray(pil_img, np.float32) / 65535 for "I;16"',
+        )
+        raise InvalidInputError(
+            owner,
+            field,
+            f"is a PIL image of mode {mode!r}, which is not 8-bit grey/RGB/RGBA",
+            f"convert with {fix}",
+        )
+    return np.asarray(image)
+
+
+def _is_pil(value: Any) -> bool:
+    return type(value).__module__.startswith("PIL.") and hasattr(value, "mode")
+
+
+def _dtype_fix(image: np.ndarray) -> str:
+    """How to bring a numeric image of another dtype to uint8 or float32 in [0, 1], from its values."""
+    finite = image[np.isfinite(image)] if image.dtype.kind == "f" else image
+    hi = float(finite.max()) if finite.size else 0.0
+    lo = float(finite.min()) if finite.size else 0.0
+    if image.dtype.kind in "iu" and lo >= 0.0 and hi <= 255.0:
+        return "convert with image.astype(np.uint8) (its values are in 0..255)"
+    if image.dtype == np.uint16:
+        return "convert to float32 scaled to [0, 1]: image.astype(np.float32) / 65535 (16-bit data)"
+    if lo >= 0.0 and hi <= 1.0:
+        return "convert with image.astype(np.float32) (its values are already in [0, 1])"
+    if lo >= 0.0 and hi <= 255.0:
+        return "convert to float32 scaled to [0, 1]: image.astype(np.float32) / 255 (0..255 data)"
+    return (
+        "convert to float32 scaled to [0, 1]: "
+        "((image - image.min()) / (image.max() - image.min())).astype(np.float32), or to uint8"
     )
+
+
+def _chw_error(owner: str, image: np.ndarray) -> InvalidInputError:
+    return InvalidInputError(
+        owner,
+        "image",
+        f"has shape {image.shape}, which looks like a CHW (channels-first) array; the image layout is "
+        "HWC (channels last)",
+        'move the channels last with np.moveaxis(image, 0, -1) (or declare layout="chw" where the '
+        "pipeline takes a layout)",
+    )
+
+
+def looks_chw(shape: tuple[int, ...]) -> bool:
+    """A 3-D shape with 1, 3 or 4 leading entries and more than 4 trailing ones: channels first."""
+    return len(shape) == 3 and shape[0] in (1, 3, 4) and shape[2] > 4
+
+
+def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
+    if (
+        type(image) is _NDARRAY
+        and image.dtype.char == "B"
+        and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] <= 4))
+        and image.size
+    ):
+        return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
+    if _is_pil(image):
+        if image.mode in ("L", "RGB", "RGBA"):
+            fix = "convert it with np.asarray(pil_img)"
+        else:
+            fix = "convert it with np.asarray(" + _PIL_FIXES.get(image.mode, 'pil_img.convert("RGB")') + ")"
+        raise InvalidInputError(
+            owner, "image", f"must be a numpy array, got a PIL image (mode {image.mode!r})", fix
+        )
+    require_ndarray(owner, "image", image, "convert it with np.asarray(...)")
     if image.ndim not in (2, 3):
         raise InvalidInputError(
             owner,
@@ -33,14 +135,17 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
             "pass one image; batches go to MixUp/CutMix as images=...",
         )
     require_nonempty(owner, "image", image, "pass an image with at least one pixel")
+    if looks_chw(image.shape):
+        raise _chw_error(owner, image)
     if image.dtype == np.uint8:
         return
     if image.dtype != np.float32:
-        fix = (
-            "convert with image.astype(np.float32)"
-            if image.dtype == np.float64
-            else "convert to uint8, or to float32 scaled to [0, 1]"
-        )
+        if image.dtype.kind in "fiub" and image.dtype != np.bool_:
+            fix = _dtype_fix(image)
+        elif image.dtype == np.bool_:
+            fix = "convert with image.astype(np.uint8) * 255"
+        else:
+            fix = "convert to uint8, or to float32 scaled to [0, 1]"
         raise InvalidInputError(owner, "image", f"has dtype {image.dtype}, expected uint8 or float32", fix)
     lo, hi = image.min(), image.max()  # NaN propagates, so this also catches NaN and inf
     if not (lo >= 0.0 and hi <= 1.0):
@@ -111,6 +216,18 @@ def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
             "use pascal_voc order x_min, y_min, x_max, y_max "
             "(convert coco/yolo with multiaug.image.convert_bboxes)",
         )
+    image = sample.get("image")
+    if isinstance(image, np.ndarray) and image.ndim >= 2 and looks_normalised(boxes, image.shape[:2]):
+        h, w = image.shape[:2]
+        raise InvalidInputError(
+            owner,
+            "bboxes",
+            f"has every coordinate in [0, 1] on a {h}x{w} image: normalised boxes given as pixel "
+            "boxes (bbox_format is pixel pascal_voc)",
+            f"pass pixel boxes: multiply by (W, H, W, H) = ({w}, {h}, {w}, {h}), or convert with "
+            'multiaug.image.convert_bboxes(boxes, "albumentations", "pascal_voc", image.shape) '
+            '(or use Compose(..., bbox_format="albumentations"|"yolo") where the pipeline takes one)',
+        )
     labels = sample.get("bbox_labels")
     if labels is not None and len(labels) != len(boxes):
         raise InvalidInputError(
@@ -119,6 +236,20 @@ def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
             f"has {len(labels)} entries for {len(boxes)} boxes",
             "give one label per box",
         )
+
+
+def looks_normalised(boxes: np.ndarray, size: tuple[int, ...]) -> bool:
+    """Pixel boxes that can only be normalised ones: every coordinate in [0, 1], at least one of them
+    fractional, at least one box of positive area, on an image larger than 2x2.
+
+    Integer boxes in [0, 1] (one-pixel boxes at the corner) and anything on a 1- or 2-pixel-wide
+    image stay pixel boxes.
+    """
+    if boxes.size == 0 or min(size) <= 2 or boxes.min() < 0.0 or boxes.max() > 1.0:
+        return False
+    if np.array_equal(boxes, np.round(boxes)):
+        return False
+    return bool(((boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])).any())
 
 
 def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> None:

@@ -739,6 +739,10 @@ class Affine(_Resampling, WarpTransform):
     ``rotate`` and ``shear`` is a number, a ``(lo, hi)`` range, or a per-axis
     mapping ``{"x": ..., "y": ...}`` (a missing axis stays neutral).
 
+    Order of operations (as Albumentations): about the image centre
+    ``(W / 2, H / 2)``, scale first, then rotate, then shear, then translate;
+    the matrix is ``T(c + t) @ Shear @ Rotate @ Scale @ T(-c)``.
+
     Parameters
     ----------
     scale : float or (float, float) or mapping, default (1, 1)
@@ -751,7 +755,9 @@ class Affine(_Resampling, WarpTransform):
         Angle in degrees, counter-clockwise on screen; a number ``a`` means ``(-a, a)``.
     shear : float or (float, float) or mapping, default (0, 0)
         Shear angle in degrees. A range or number shears along x only (as
-        torchvision); ``{"x": ..., "y": ...}`` shears along both.
+        torchvision); ``{"x": ..., "y": ...}`` shears along both. A positive
+        x-shear moves the top edge to the right, a positive y-shear the left
+        edge down (Albumentations and torchvision meaning).
     fill : float or sequence of float, default 0
         Border colour for ``border="constant"`` in the image's units.
     border : {"constant", "reflect", "replicate", "wrap"}, default "constant"

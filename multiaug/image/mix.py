@@ -20,7 +20,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Number
 from ..core.transform import Sample, Transform, register_field_check
 from ..core.validation import require_ndarray, require_nonempty
-from ._validate import check_image
+from ._validate import check_image, looks_chw
 from .functional import mix as F
 
 __all__ = ["CutMix", "MixUp"]
@@ -242,6 +242,15 @@ def _check_images(owner: str, images: Any, sample: Mapping[str, Any]) -> None:
             "images",
             f"holds {images.shape[0]} image; mixing needs at least 2",
             "mix batches of 2 or more (e.g. DataLoader(..., drop_last=True))",
+        )
+    if images.ndim == 4 and looks_chw(images.shape[1:]):
+        raise InvalidInputError(
+            owner,
+            "images",
+            f"has shape {images.shape}, which looks like a BCHW (channels-first) batch; the layout is "
+            "BHWC (channels last)",
+            'move the channels last with np.moveaxis(images, 1, -1) (or declare layout="chw" where the '
+            "pipeline takes a layout)",
         )
     try:
         # One image of height B*H: the single-image check covers dtype, range and NaN/inf.

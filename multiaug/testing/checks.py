@@ -19,6 +19,7 @@ from hypothesis.extra import numpy as hnp
 from ..core.config import from_config, load, save
 from ..core.errors import InvalidInputError
 from ..core.transform import Transform
+from ..image._validate import looks_normalised
 
 __all__ = [
     "BAD_IMAGE_SAMPLES",
@@ -53,6 +54,8 @@ def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, target
         xs = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(0, w)))
         ys = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(0, h)))
         boxes = np.stack([xs.min(1), ys.min(1), xs.max(1), ys.max(1)], axis=1) if n else np.zeros((0, 4))
+        if looks_normalised(boxes, (h, w)):  # sub-pixel boxes in one corner read as normalised ones
+            boxes = boxes + 1.0
         sample["bboxes"] = boxes
         sample["bbox_labels"] = [f"obj{i}" for i in range(n)]
     if targets and draw(st.booleans()):

@@ -101,19 +101,22 @@ def affine_matrix(
     rotate: float = 0.0,
     shear: tuple[float, float] = (0.0, 0.0),
 ) -> np.ndarray:
-    """Scale, shear and rotate about the image centre, then translate (``translate`` in pixels).
+    """Scale, then rotate, then shear about the image centre, then translate (``translate`` in pixels).
 
     ``rotate`` is in degrees, positive turning the image counter-clockwise on screen
-    (as ``cv2.getRotationMatrix2D``); ``shear`` is ``(x, y)`` in degrees. The
-    neutral values give exactly the identity matrix.
+    (as ``cv2.getRotationMatrix2D``); ``shear`` is ``(x, y)`` in degrees, positive x
+    moving the top edge to the right and positive y moving the left edge down (as
+    Albumentations and torchvision). The linear part is ``Shear @ Rotate @ Scale``
+    about ``(width / 2, height / 2)``, Albumentations' order. The neutral values
+    give exactly the identity matrix.
     """
     a = math.radians(rotate)
     c, s = math.cos(a), math.sin(a)
-    kx, ky = math.tan(math.radians(shear[0])), math.tan(math.radians(shear[1]))
+    kx, ky = -math.tan(math.radians(shear[0])), -math.tan(math.radians(shear[1]))
     sx, sy = scale
-    # L = R @ Shear @ Scale, written out: three tiny matmuls cost more than this arithmetic.
+    # L = Shear @ R @ Scale, written out: three tiny matmuls cost more than this arithmetic.
     r00, r01, r10, r11 = c, s, -s, c
-    h00, h01, h10, h11 = r00 + r01 * ky, r00 * kx + r01, r10 + r11 * ky, r10 * kx + r11
+    h00, h01, h10, h11 = r00 + kx * r10, r01 + kx * r11, ky * r00 + r10, ky * r01 + r11
     l00, l01, l10, l11 = h00 * sx, h01 * sy, h10 * sx, h11 * sy
     cx, cy = width / 2.0, height / 2.0
     tx = cx + translate[0] - (l00 * cx + l01 * cy)

@@ -57,10 +57,12 @@ def add_gaussian_noise(img: np.ndarray, std: float, noise_seed: int) -> np.ndarr
     src = np.ascontiguousarray(img)
     flat = src.reshape(src.shape[0], -1)  # one channel of width W*C: no channel limit in OpenCV
     u = uniform16(noise_seed, flat.shape)
+    # A 65536-entry lookup by 16-bit index: NumPy's take, because cv2.LUT takes 8-bit indices only
+    # before OpenCV 5 (4.10 and 4.12 raise on a uint16 source).
     if img.dtype == np.uint8:
-        out = cv2.add(flat, cv2.LUT(u, _integer_table(std * 255.0)), dtype=cv2.CV_8U)  # saturates
+        out = cv2.add(flat, np.take(_integer_table(std * 255.0), u), dtype=cv2.CV_8U)  # saturates
     else:
-        out = cv2.LUT(u, (normal_quantiles() * std).astype(np.float32))
+        out = np.take((normal_quantiles() * std).astype(np.float32), u)
         out += flat
         np.clip(out, 0.0, 1.0, out=out)
     return out.reshape(img.shape)
