@@ -23,7 +23,13 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ALNUM = rf"[\w{_MARKS}]"
 _WORD = rf"\d++(?:[.,:]\d++)++(?!{_ALNUM})|{_ALNUM}++(?:['\u2019\-]{_ALNUM}++)*+"
 _WORD_RE = re.compile(rf"(?:{_WORD})\Z")
-_TOKENS = re.compile(rf"{_WORD}|\s+|.", re.DOTALL).findall
+_TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
+#: A whole chain of digit runs joined by separators ("1.2.3") that a letter or digit follows, so it is no
+#: number. The tokenizer would try (and fail) the number pattern again from each of its digit runs,
+#: re-reading the rest of the chain each time: quadratic in the chain's length. These chains are found
+#: once (only from a chain's true start) and their separators masked before tokenizing.
+_FAILED_NUMBER = re.compile(rf"(?<!\d)(?<!\d[.,:])\d++(?:[.,:]\d++)++(?={_ALNUM})")
+_SEPARATOR = re.compile("[.,:]")
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 
@@ -49,7 +55,10 @@ def tokenize(text: str) -> list[str]:
     >>> detokenize(tokenize("  tabs\\tand\\nnewlines ")) == "  tabs\\tand\\nnewlines "
     True
     """
-    return _TOKENS(text)
+    masked = _mask_failed_numbers(text)
+    if masked is text:
+        return _TOKEN_RE.findall(text)
+    return [text[m.start() : m.end()] for m in _TOKEN_RE.finditer(masked)]
 
 
 def detokenize(tokens: Iterable[str]) -> str:
@@ -76,12 +85,37 @@ def is_word(token: str) -> bool:
     return _WORD_RE.match(token) is not None
 
 
+_WORD_ONLY = re.compile(_WORD)
 _WORD_SPLIT = re.compile(f"({_WORD})").split
+
+
+def _mask_failed_numbers(text: str) -> str:
+    """``text`` with the separators of its failed number chains replaced by NUL (``text`` itself if none).
+
+    A masked separator is a single "other" character exactly like the separator for every
+    pattern but the number one, which fails on the chain either way, so the tokens (as spans) agree.
+    """
+    parts, last = [], 0
+    for m in _FAILED_NUMBER.finditer(text):
+        parts += (text[last : m.start()], _SEPARATOR.sub("\0", m.group()))
+        last = m.end()
+    if not parts:
+        return text
+    parts.append(text[last:])
+    return "".join(parts)
 
 
 @functools.lru_cache(maxsize=256)
 def _pieces(text: str) -> tuple[str, ...]:
-    return tuple(_WORD_SPLIT(text))
+    masked = _mask_failed_numbers(text)
+    if masked is text:
+        return tuple(_WORD_SPLIT(text))
+    pieces, last = [], 0
+    for m in _WORD_ONLY.finditer(masked):
+        pieces += (text[last : m.start()], text[m.start() : m.end()])
+        last = m.end()
+    pieces.append(text[last:])
+    return tuple(pieces)
 
 
 def split_words(text: str) -> tuple[list[str], list[int]]:
