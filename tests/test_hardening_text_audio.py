@@ -59,6 +59,20 @@ def test_failed_number_chains_are_masked_once():
     assert toks[:4] == ["1", ".", "1", "."] and toks[-1] == "1a"
     assert T._mask_failed_numbers("pi is 3.14.") == "pi is 3.14."  # a real number is left alone
     assert tokenize("v1.2.3b 4.5") == ["v1", ".", "2", ".", "3b", " ", "4.5"]
+    assert tokenize("a 1.2b\u20033.4, x1:2y") == [
+        "a",
+        " ",
+        "1",
+        ".",
+        "2b",
+        "\u2003",
+        "3.4",
+        ",",
+        " ",
+        "x1",
+        ":",
+        "2y",
+    ]
     pieces, words = T.split_words("a1.5.6b, 7.8")
     assert [pieces[w] for w in words] == ["a1", "5", "6b", "7.8"]
 

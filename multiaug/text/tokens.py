@@ -27,8 +27,9 @@ _TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
 #: A whole chain of digit runs joined by separators ("1.2.3") that a letter or digit follows, so it is no
 #: number. The tokenizer would try (and fail) the number pattern again from each of its digit runs,
 #: re-reading the rest of the chain each time: quadratic in the chain's length. These chains are found
-#: once (only from a chain's true start) and their separators masked before tokenizing.
-_FAILED_NUMBER = re.compile(rf"(?<!\d)(?<!\d[.,:])\d++(?:[.,:]\d++)++(?={_ALNUM})")
+#: once, from a chain's true start only (the look-behinds), and their separators masked before
+#: tokenizing. (The first digit comes before the look-behinds so that the search skips to digits.)
+_FAILED_NUMBER = re.compile(rf"\d(?<!\d\d)(?<!\d[.,:]\d)\d*+(?:[.,:]\d++)++(?={_ALNUM})")
 _SEPARATOR = re.compile("[.,:]")
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
@@ -55,10 +56,15 @@ def tokenize(text: str) -> list[str]:
     >>> detokenize(tokenize("  tabs\\tand\\nnewlines ")) == "  tabs\\tand\\nnewlines "
     True
     """
-    masked = _mask_failed_numbers(text)
-    if masked is text:
-        return _TOKEN_RE.findall(text)
-    return [text[m.start() : m.end()] for m in _TOKEN_RE.finditer(masked)]
+    out: list[str] = []
+    last = 0
+    for start, end in _failed_number_segments(text):
+        out += _TOKEN_RE.findall(text, last, start)  # no look-behind in the pattern: same as a slice
+        segment = text[start:end]
+        out += [segment[m.start() : m.end()] for m in _TOKEN_RE.finditer(_mask_failed_numbers(segment))]
+        last = end
+    out += _TOKEN_RE.findall(text, last)
+    return out
 
 
 def detokenize(tokens: Iterable[str]) -> str:
@@ -89,32 +95,57 @@ _WORD_ONLY = re.compile(_WORD)
 _WORD_SPLIT = re.compile(f"({_WORD})").split
 
 
+def _failed_number_segments(text: str) -> list[tuple[int, int]]:
+    """The whitespace-free stretches of ``text`` that hold a failed number chain, in order.
+
+    Tokens never cross whitespace (a whitespace run is one token), and the patterns look
+    behind only inside a chain, so the text before, inside and after such a stretch
+    tokenizes on its own exactly as within the whole text.
+    """
+    out: list[tuple[int, int]] = []
+    for m in _FAILED_NUMBER.finditer(text):
+        start, end = m.span()
+        if out and start < out[-1][1]:
+            continue  # in the stretch of the previous chain
+        while start > 0 and not text[start - 1].isspace():  # str.isspace is the \s of `re`
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        out.append((start, end))
+    return out
+
+
 def _mask_failed_numbers(text: str) -> str:
-    """``text`` with the separators of its failed number chains replaced by NUL (``text`` itself if none).
+    """``text`` with the separators of its failed number chains replaced by NUL.
 
     A masked separator is a single "other" character exactly like the separator for every
     pattern but the number one, which fails on the chain either way, so the tokens (as spans) agree.
     """
-    parts, last = [], 0
-    for m in _FAILED_NUMBER.finditer(text):
-        parts += (text[last : m.start()], _SEPARATOR.sub("\0", m.group()))
-        last = m.end()
-    if not parts:
-        return text
-    parts.append(text[last:])
-    return "".join(parts)
+    return _FAILED_NUMBER.sub(lambda m: _SEPARATOR.sub("\0", m.group()), text)
 
 
 @functools.lru_cache(maxsize=256)
 def _pieces(text: str) -> tuple[str, ...]:
-    masked = _mask_failed_numbers(text)
-    if masked is text:
+    segments = _failed_number_segments(text)
+    if not segments:
         return tuple(_WORD_SPLIT(text))
-    pieces, last = [], 0
-    for m in _WORD_ONLY.finditer(masked):
-        pieces += (text[last : m.start()], text[m.start() : m.end()])
-        last = m.end()
-    pieces.append(text[last:])
+    pieces = [""]  # the text between words, word, ... : a new stretch's first piece joins the last one
+
+    def extend(parts: list[str]) -> None:
+        pieces[-1] += parts[0]
+        pieces.extend(parts[1:])
+
+    last = 0
+    for start, end in segments:
+        extend(_WORD_SPLIT(text[last:start]))
+        segment, parts, at = text[start:end], [], 0
+        for m in _WORD_ONLY.finditer(_mask_failed_numbers(segment)):
+            parts += (segment[at : m.start()], segment[m.start() : m.end()])
+            at = m.end()
+        parts.append(segment[at:])
+        extend(parts)
+        last = end
+    extend(_WORD_SPLIT(text[last:]))
     return tuple(pieces)
 
 
