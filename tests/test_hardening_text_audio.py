@@ -168,6 +168,14 @@ def test_numpy_integer_and_largest_rates_are_accepted():
         )
 
 
+def test_vocoder_frame_is_bounded_for_direct_kernel_calls():
+    from multiaug.audio.functional.stretch import frame_size
+
+    assert frame_size(_validate.MAX_SAMPLE_RATE) == 65536
+    assert frame_size(10**9) == 65536
+    assert [frame_size(r) for r in (8000, 16000, 44100, 48000, 96000)] == [512, 1024, 2048, 2048, 4096]
+
+
 # ---------------------------------------------------------------- no BLAS on hot paths
 _BLAS = {"dot", "inner", "vdot", "linalg", "tensordot", "matmul"}
 
