@@ -77,6 +77,21 @@ def test_failed_number_chains_are_masked_once():
     assert [pieces[w] for w in words] == ["a1", "5", "6b", "7.8"]
 
 
+def test_long_texts_are_not_all_kept_in_the_split_cache():
+    """Splitting many distinct long texts keeps only a few of their (large) piece tuples alive."""
+    base = "word, other words. " * 20_000  # 380 kB, ~100 000 pieces
+    tracemalloc.start()
+    try:
+        T.split_words(base + "first")
+        one = tracemalloc.get_traced_memory()[0]
+        for i in range(12):
+            T.split_words(base + str(i))
+        kept = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert kept < 4 * one
+
+
 def test_insert_many_phrases_after_one_word():
     assert insert_words("A cat.", [(1, "x")] * 3 + [(0, "y")]) == "A y cat x x x."
 

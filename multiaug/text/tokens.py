@@ -124,8 +124,17 @@ def _mask_failed_numbers(text: str) -> str:
     return _FAILED_NUMBER.sub(lambda m: _SEPARATOR.sub("\0", m.group()), text)
 
 
-@functools.lru_cache(maxsize=256)
+#: Texts up to this length share a cache of 256; longer ones a cache of 2, so a stream of
+#: distinct 10 MB texts keeps two of them alive (the pieces take several times the text's size).
+_LONG_TEXT = 1 << 16
+
+
 def _pieces(text: str) -> tuple[str, ...]:
+    """The pieces of :func:`split_words`, cached (drawing the parameters and applying them split once)."""
+    return (_pieces_short if len(text) <= _LONG_TEXT else _pieces_long)(text)
+
+
+def _split_pieces(text: str) -> tuple[str, ...]:
     segments = _failed_number_segments(text)
     if not segments:
         return tuple(_WORD_SPLIT(text))
@@ -147,6 +156,10 @@ def _pieces(text: str) -> tuple[str, ...]:
         last = end
     extend(_WORD_SPLIT(text[last:]))
     return tuple(pieces)
+
+
+_pieces_short = functools.lru_cache(maxsize=256)(_split_pieces)
+_pieces_long = functools.lru_cache(maxsize=2)(_split_pieces)
 
 
 def split_words(text: str) -> tuple[list[str], list[int]]:
