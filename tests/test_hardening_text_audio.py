@@ -11,6 +11,7 @@ import pytest
 
 import multiaug as ma
 from multiaug.audio import _validate
+from multiaug.core.registry import registered
 from multiaug.testing.audio import examples
 from multiaug.text import detokenize, tokenize
 from multiaug.text import tokens as T
@@ -136,6 +137,10 @@ def _layouts(x: np.ndarray) -> dict[str, np.ndarray]:
     wide = np.zeros((x.shape[0], 2 * x.shape[1]), np.float32)
     wide[:, ::2] = x
     return {"fortran": np.asfortranarray(x), "reversed": x[::-1, ::-1], "strided": wide[:, ::2]}
+
+
+def test_audio_examples_cover_every_registered_audio_transform():
+    assert {n for n in registered() if n.startswith("audio.")} == {n for n, _ in AUDIO}
 
 
 @pytest.mark.parametrize(("name", "example"), AUDIO, ids=[n for n, _ in AUDIO])
