@@ -3,6 +3,8 @@
 Run with ``make bench`` (or ``cd benchmarks && ../.venv/bin/python text.py``). One process,
 one corpus: sentences of Python's own documentation (``pydoc_data.topics``, shipped with
 the interpreter), augmented one call per sentence, as a DataLoader's ``__getitem__`` does.
+A last table times each op on one 1 MB and one 4 MB text (``python text.py --long-only``
+runs only that table; it needs neither nlpaug nor the WordNet download).
 
 * synonym replacement: ``ma.text.SynonymReplace(alpha=0.1)`` vs nlpaug
   ``SynonymAug(aug_src="wordnet", aug_p=0.1)``;
@@ -209,5 +211,47 @@ def main() -> None:
         print(f"  in:      {inp[:150]}\n  multiaug: {ours_out[:150]}\n  nlpaug:  {theirs_out[:150]}\n")
 
 
+def large_texts(sizes_mb: tuple[int, ...] = (1, 4)) -> None:
+    """Seconds per call on one very long text: every op must stay linear in the text's length.
+
+    The text is Python's documentation (all of ``pydoc_data.topics``, repeated to the size), so
+    a 1 MB text has ~150,000 words: RandomSwap makes ~15,000 swaps, SynonymReplace ~15,000 edits.
+    BackTranslate uses an identity translator, so its own pre- and post-processing is timed.
+    """
+    from pydoc_data.topics import topics
+
+    from multiaug.text import detokenize
+
+    T = ma.text
+    docs = "\n\n".join(topics[k] for k in sorted(topics))
+    ops: list[tuple[str, Callable[[str], object]]] = [
+        ("tokenize + detokenize", lambda t: detokenize(tokenize(t))),
+        *(
+            (cls.__name__, lambda t, cls=cls: cls(seed=0)(text=t, key=1))
+            for cls in (T.RandomSwap, T.RandomInsert, T.RandomDelete, T.SynonymReplace)
+        ),
+        (
+            "BackTranslate (identity)",
+            lambda t: ma.text.BackTranslate(translator=lambda xs, src, tgt: list(xs), seed=0)(text=t, key=1),
+        ),
+    ]
+    ma.text.SynonymReplace(seed=0)(text="warm up the WordNet table", key=0)
+    print("\nlong texts (seconds per call; one text of Python's docs, repeated to the size):")
+    print(f"{'op':<26}" + "".join(f"{f'{mb} MB':>10}" for mb in sizes_mb))
+    texts = {mb: (docs * (1 + mb * 2**20 // len(docs)))[: mb * 2**20] for mb in sizes_mb}
+    for name, op in ops:
+        row = []
+        for mb in sizes_mb:
+            text = texts[mb] + name  # a text not seen before: nothing cached from the previous op
+            start = time.perf_counter()
+            op(text)
+            row.append(time.perf_counter() - start)
+        print(f"{name:<26}" + "".join(f"{x:>10.2f}" for x in row))
+
+
 if __name__ == "__main__":
-    main()
+    if "--long-only" in sys.argv:
+        large_texts()
+    else:
+        main()
+        large_texts()

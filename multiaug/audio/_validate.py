@@ -14,6 +14,11 @@ from ..core.validation import require_ndarray, require_nonempty
 
 __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_waveform"]
 
+#: The largest accepted ``sample_rate`` (Hz): twice 768 kHz, the highest rate of audio interfaces.
+#: Frame sizes derive from the rate (the phase vocoder's is about 50 ms), so an absurd rate
+#: (``10**9``) would ask for gigabytes; at this bound the largest frame is 65536 samples.
+MAX_SAMPLE_RATE = 1_536_000
+
 _PCM_FIX = (
     "convert integer PCM to float32 in [-1, 1]: audio.astype(np.float32) / 32768 for int16, "
     "/ 2**31 for int32, (audio.astype(np.float32) - 128) / 128 for uint8; "
@@ -67,7 +72,7 @@ def check_audio(owner: str, audio: Any, sample: Mapping[str, Any]) -> None:
 
 
 def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
-    """Field check of ``sample_rate``: a positive int (Hz)."""
+    """Field check of ``sample_rate``: an int (Hz), ``1 <= rate <= MAX_SAMPLE_RATE``."""
     if isinstance(rate, bool) or not isinstance(rate, numbers.Integral):
         raise InvalidInputError(
             owner,
@@ -78,6 +83,13 @@ def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
     if rate <= 0:
         raise InvalidInputError(
             owner, "sample_rate", f"must be positive, got {rate}", "pass the clip's rate in Hz, e.g. 16000"
+        )
+    if rate > MAX_SAMPLE_RATE:
+        raise InvalidInputError(
+            owner,
+            "sample_rate",
+            f"is {rate} Hz, above the largest supported rate {MAX_SAMPLE_RATE} Hz",
+            "pass the clip's rate in Hz (e.g. 16000 or 48000); resample first if it really is higher",
         )
 
 

@@ -35,11 +35,20 @@ class AudioTransform(Transform):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
-        out["audio"] = self.apply_audio(sample["audio"], sample["sample_rate"], **params)
+        out["audio"] = c_float32(self.apply_audio(sample["audio"], sample["sample_rate"], **params))
         return out
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, **params: Any) -> np.ndarray:
         raise NotImplementedError
+
+
+def c_float32(array: np.ndarray) -> np.ndarray:
+    """``array`` as C-contiguous float32: what every audio transform returns, whatever the input layout.
+
+    A no-op (the same object) for an array that already is; a copy for Fortran-ordered,
+    reversed or strided views.
+    """
+    return np.ascontiguousarray(array, dtype=np.float32)
 
 
 def spectrogram_of(owner: str, sample: Mapping[str, Any]) -> np.ndarray:
@@ -79,7 +88,7 @@ class SpectrogramTransform(Transform):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
-        out["spectrogram"] = self.apply_spectrogram(spectrogram_of(self.name, sample), **params)
+        out["spectrogram"] = c_float32(self.apply_spectrogram(spectrogram_of(self.name, sample), **params))
         return out
 
     def apply_spectrogram(self, spectrogram: np.ndarray, **params: Any) -> np.ndarray:

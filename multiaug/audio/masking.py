@@ -16,7 +16,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Range
 from ..core.transform import Sample, Transform
-from .base import Fill, SpectrogramTransform, spectrogram_of
+from .base import Fill, SpectrogramTransform, c_float32, spectrogram_of
 from .functional import waveform as F
 
 __all__ = ["FrequencyMask", "TimeMask"]
@@ -179,5 +179,5 @@ class TimeMask(Transform):
         data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
         channels = data.ndim == (3 if target == "spectrogram" else 2)
         out = dict(sample)
-        out[target] = F.mask_spans(data, -1, params["spans"], self._r.fill, channels=channels)
+        out[target] = c_float32(F.mask_spans(data, -1, params["spans"], self._r.fill, channels=channels))
         return out

@@ -12,7 +12,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.params import Flag, Number
 from ..core.transform import Sample
-from .base import AudioTransform
+from .base import AudioTransform, c_float32
 from .functional import spectral as F
 
 __all__ = ["MelSpectrogram"]
@@ -117,15 +117,17 @@ class MelSpectrogram(AudioTransform):
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         r = self._r
         out = dict(sample)
-        out["spectrogram"] = F.melspectrogram(
-            sample["audio"],
-            sample["sample_rate"],
-            r.n_fft,
-            r.hop_length,
-            r.n_mels,
-            r.fmin,
-            r.fmax,
-            r.power,
-            r.log,
+        out["spectrogram"] = c_float32(
+            F.melspectrogram(
+                sample["audio"],
+                sample["sample_rate"],
+                r.n_fft,
+                r.hop_length,
+                r.n_mels,
+                r.fmin,
+                r.fmax,
+                r.power,
+                r.log,
+            )
         )
         return out

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 from collections.abc import Container, Mapping, Sequence
 from types import SimpleNamespace
@@ -155,7 +157,7 @@ class WordEdit(TextTransform):
         """
         r = self._r
         stop = r.stopwords
-        spans = _protected_spans(r.protected, text) if r.protected else None
+        spans = _Spans(_protected_spans(r.protected, text)) if r.protected else None
         if not spans:
             if vocab is None:
                 return [k for k, t in enumerate(words) if tokens[t].lower() not in stop]
@@ -169,21 +171,21 @@ class WordEdit(TextTransform):
             word = tokens[t]
             if word.lower() in stop or (vocab is not None and word.lower() not in vocab):
                 continue
-            if spans and _overlaps(spans, start, start + len(word)):
+            if _overlaps(spans, start, start + len(word)):
                 continue
             out.append(k)
         return out
 
     def _insert_gaps(self, text: str, tokens: Sequence[str], words: Sequence[int]) -> list[int]:
         """Words after which a phrase may be inserted (not inside a protected match)."""
-        spans = _protected_spans(self._r.protected, text)
+        spans = _Spans(_protected_spans(self._r.protected, text))
         if not spans:
             return list(range(len(words)))
         starts = [0]
         for tok in tokens:
             starts.append(starts[-1] + len(tok))
         # Inserting at the end of word k splits a match that strictly contains that point.
-        return [k for k, t in enumerate(words) if not any(s0 < starts[t + 1] < s1 for s0, s1 in spans)]
+        return [k for k, t in enumerate(words) if not spans.strictly_inside(starts[t + 1])]
 
     @staticmethod
     def _split(text: str) -> tuple[tuple[str, ...], range]:
@@ -194,16 +196,42 @@ class WordEdit(TextTransform):
 
 def pick_distinct(u: list[float], m: int) -> list[int]:
     """``len(u)`` distinct indices of ``range(m)`` from uniform floats (a partial Fisher-Yates shuffle)."""
-    idx = list(range(m))
+    moved: dict[int, int] = {}  # the entries of the shuffled range(m) that differ from their index
+    out = []
     for i, x in enumerate(u):
         j = min(i + int(x * (m - i)), m - 1)
-        idx[i], idx[j] = idx[j], idx[i]
-    return idx[: len(u)]
+        out.append(moved.get(j, j))
+        moved[j] = moved.get(i, i)  # O(len(u)), not O(m): a swap makes the cost of many picks quadratic
+    return out
 
 
 def _protected_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:
     return [m.span() for pat in patterns for m in pat.finditer(text) if m.end() > m.start()]
 
 
-def _overlaps(spans: list[tuple[int, int]], start: int, end: int) -> bool:
-    return any(s0 < end and s1 > start for s0, s1 in spans)
+class _Spans:
+    """Protected ``(start, end)`` spans, sorted by start, asked in O(log n) whether they meet a range."""
+
+    __slots__ = ("ends", "starts")
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [s0 for s0, _ in spans]
+        self.ends = list(itertools.accumulate((s1 for _, s1 in spans), max))  # running max of the ends
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def _reach(self, below: int) -> int:
+        """The furthest end of the spans that start before ``below`` (-1 if none)."""
+        i = bisect.bisect_left(self.starts, below)
+        return self.ends[i - 1] if i else -1
+
+    def strictly_inside(self, point: int) -> bool:
+        """Whether some span has ``start < point < end``."""
+        return self._reach(point) > point
+
+
+def _overlaps(spans: _Spans, start: int, end: int) -> bool:
+    """Whether some span has ``s0 < end and s1 > start``."""
+    return spans._reach(end) > start

@@ -45,9 +45,12 @@ def insert_words(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     if not inserts:
         return text
     tokens, words = split_words(text)
+    added: dict[int, list[str]] = {}  # joined once per word: repeated += on one word is quadratic
     for i, phrase in inserts:
         if int(i) < len(words):
-            tokens[words[int(i)]] += " " + str(phrase)
+            added.setdefault(int(i), [tokens[words[int(i)]]]).append(str(phrase))
+    for i, parts in added.items():
+        tokens[words[i]] = " ".join(parts)
     return "".join(tokens)
 
 
@@ -116,13 +119,27 @@ def delete_words(text: str, indices: Sequence[int], common: Container[str] = fro
             j += 1
         if j < n and j not in dropped and not opens_sentence(tokens, words, j):
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
-    # Right to left, so the indices of the pieces still to do do not move.
-    for k in reversed(drop):
+    # Right to left; `after` holds the parts of the text after word k, last part first, so
+    # joining a deleted word's neighbours is an append, not a copy of a growing string.
+    out: list[str] = []  # the result, last part first
+    after = [tokens[-1]] if tokens[-1] else []
+    for k in range(n - 1, -1, -1):
         i = words[k]
-        before, after = tokens[i - 1], tokens[i + 1]
+        if k not in dropped:
+            out += after
+            out.append(tokens[i])
+            after = [tokens[i - 1]] if tokens[i - 1] else []
+            continue
+        before = tokens[i - 1]
         if before[-1:].isspace():
             before = before.rstrip()  # the whitespace before a word goes with it...
-        elif after[:1].isspace():
-            after = after.lstrip()  # ...or, at the start or after punctuation, the whitespace after it
-        tokens[i - 1 : i + 2] = [before + after]
-    return "".join(tokens)
+        elif after and after[-1][:1].isspace():
+            # ...or, at the start or after punctuation, the whitespace after it
+            while after and not after[-1].lstrip():
+                after.pop()
+            if after:
+                after[-1] = after[-1].lstrip()
+        if before:
+            after.append(before)
+    out += after
+    return "".join(reversed(out))

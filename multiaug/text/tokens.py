@@ -23,7 +23,14 @@ _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ALNUM = rf"[\w{_MARKS}]"
 _WORD = rf"\d++(?:[.,:]\d++)++(?!{_ALNUM})|{_ALNUM}++(?:['\u2019\-]{_ALNUM}++)*+"
 _WORD_RE = re.compile(rf"(?:{_WORD})\Z")
-_TOKENS = re.compile(rf"{_WORD}|\s+|.", re.DOTALL).findall
+_TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
+#: A whole chain of digit runs joined by separators ("1.2.3") that a letter or digit follows, so it is no
+#: number. The tokenizer would try (and fail) the number pattern again from each of its digit runs,
+#: re-reading the rest of the chain each time: quadratic in the chain's length. These chains are found
+#: once, from a chain's true start only (the look-behinds), and their separators masked before
+#: tokenizing. (The first digit comes before the look-behinds so that the search skips to digits.)
+_FAILED_NUMBER = re.compile(rf"\d(?<!\d\d)(?<!\d[.,:]\d)\d*+(?:[.,:]\d++)++(?={_ALNUM})")
+_SEPARATOR = re.compile("[.,:]")
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 
@@ -49,7 +56,15 @@ def tokenize(text: str) -> list[str]:
     >>> detokenize(tokenize("  tabs\\tand\\nnewlines ")) == "  tabs\\tand\\nnewlines "
     True
     """
-    return _TOKENS(text)
+    out: list[str] = []
+    last = 0
+    for start, end in _failed_number_segments(text):
+        out += _TOKEN_RE.findall(text, last, start)  # no look-behind in the pattern: same as a slice
+        segment = text[start:end]
+        out += [segment[m.start() : m.end()] for m in _TOKEN_RE.finditer(_mask_failed_numbers(segment))]
+        last = end
+    out += _TOKEN_RE.findall(text, last)
+    return out
 
 
 def detokenize(tokens: Iterable[str]) -> str:
@@ -76,12 +91,75 @@ def is_word(token: str) -> bool:
     return _WORD_RE.match(token) is not None
 
 
+_WORD_ONLY = re.compile(_WORD)
 _WORD_SPLIT = re.compile(f"({_WORD})").split
 
 
-@functools.lru_cache(maxsize=256)
+def _failed_number_segments(text: str) -> list[tuple[int, int]]:
+    """The whitespace-free stretches of ``text`` that hold a failed number chain, in order.
+
+    Tokens never cross whitespace (a whitespace run is one token), and the patterns look
+    behind only inside a chain, so the text before, inside and after such a stretch
+    tokenizes on its own exactly as within the whole text.
+    """
+    out: list[tuple[int, int]] = []
+    for m in _FAILED_NUMBER.finditer(text):
+        start, end = m.span()
+        if out and start < out[-1][1]:
+            continue  # in the stretch of the previous chain
+        while start > 0 and not text[start - 1].isspace():  # str.isspace is the \s of `re`
+            start -= 1
+        while end < len(text) and not text[end].isspace():
+            end += 1
+        out.append((start, end))
+    return out
+
+
+def _mask_failed_numbers(text: str) -> str:
+    """``text`` with the separators of its failed number chains replaced by NUL.
+
+    A masked separator is a single "other" character exactly like the separator for every
+    pattern but the number one, which fails on the chain either way, so the tokens (as spans) agree.
+    """
+    return _FAILED_NUMBER.sub(lambda m: _SEPARATOR.sub("\0", m.group()), text)
+
+
+#: Texts up to this length share a cache of 256; longer ones a cache of 2, so a stream of
+#: distinct 10 MB texts keeps two of them alive (the pieces take several times the text's size).
+_LONG_TEXT = 1 << 16
+
+
 def _pieces(text: str) -> tuple[str, ...]:
-    return tuple(_WORD_SPLIT(text))
+    """The pieces of :func:`split_words`, cached (drawing the parameters and applying them split once)."""
+    return (_pieces_short if len(text) <= _LONG_TEXT else _pieces_long)(text)
+
+
+def _split_pieces(text: str) -> tuple[str, ...]:
+    segments = _failed_number_segments(text)
+    if not segments:
+        return tuple(_WORD_SPLIT(text))
+    pieces = [""]  # the text between words, word, ... : a new stretch's first piece joins the last one
+
+    def extend(parts: list[str]) -> None:
+        pieces[-1] += parts[0]
+        pieces.extend(parts[1:])
+
+    last = 0
+    for start, end in segments:
+        extend(_WORD_SPLIT(text[last:start]))
+        segment, parts, at = text[start:end], [], 0
+        for m in _WORD_ONLY.finditer(_mask_failed_numbers(segment)):
+            parts += (segment[at : m.start()], segment[m.start() : m.end()])
+            at = m.end()
+        parts.append(segment[at:])
+        extend(parts)
+        last = end
+    extend(_WORD_SPLIT(text[last:]))
+    return tuple(pieces)
+
+
+_pieces_short = functools.lru_cache(maxsize=256)(_split_pieces)
+_pieces_long = functools.lru_cache(maxsize=2)(_split_pieces)
 
 
 def split_words(text: str) -> tuple[list[str], list[int]]:

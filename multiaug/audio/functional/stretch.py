@@ -70,7 +70,9 @@ def frame_size(sample_rate: int) -> int:
     >>> frame_size(16000), frame_size(44100), frame_size(8000)
     (1024, 2048, 512)
     """
-    return 1 << max(5, round(math.log2(_WINDOW_S * sample_rate)))
+    # At most 65536 samples, the size at the largest rate a transform accepts (1,536,000 Hz), so a
+    # direct call with an absurd rate cannot ask for gigabytes.
+    return 1 << min(16, max(5, round(math.log2(_WINDOW_S * sample_rate))))
 
 
 @functools.lru_cache(maxsize=16)

@@ -19,7 +19,7 @@ def apply_gain(audio: np.ndarray, db: float) -> np.ndarray:
     >>> apply_gain(np.array([0.1, -0.2], np.float32), 20.0)
     array([ 1., -2.], dtype=float32)
     """
-    return (audio * (10.0 ** (db / 20.0))).astype(np.float32)
+    return np.ascontiguousarray(audio * (10.0 ** (db / 20.0)), dtype=np.float32)
 
 
 def shift(audio: np.ndarray, samples: int, rollover: bool) -> np.ndarray:
@@ -37,8 +37,8 @@ def shift(audio: np.ndarray, samples: int, rollover: bool) -> np.ndarray:
     (array([4., 5., 1., 2., 3.], dtype=float32), array([3., 4., 5., 0., 0.], dtype=float32))
     """
     if rollover:
-        return np.roll(audio, samples, axis=-1)
-    out = np.zeros_like(audio)
+        return np.ascontiguousarray(np.roll(audio, samples, axis=-1))
+    out = np.zeros(audio.shape, audio.dtype)  # C order whatever the input's layout
     n = audio.shape[-1]
     if samples >= 0:
         out[..., samples:] = audio[..., : max(0, n - samples)]
