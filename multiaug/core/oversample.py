@@ -7,6 +7,9 @@ cycled (every row gets ``m // n_c`` or ``m // n_c + 1`` copies when ``m`` rows a
 needed for a class of ``n_c``), and copy ``c`` of row ``i`` is the keyed call
 ``pipeline(**{field: X[i]}, key="row{i}/copy{c}")`` — the same key that
 ``Compose.fit_resample(..., copies=N)`` uses, so each new row can be recomputed alone.
+The row order of a class is seeded by :func:`class_key` of its label (``repr`` of the label as
+a Python value), so ``1``, ``np.int64(1)`` and ``np.int32(1)`` give the same rows under NumPy 1
+and 2.
 """
 
 from __future__ import annotations
@@ -21,9 +24,35 @@ from .params import Seed, Spec
 from .resample import _infer_field, copy_key
 from .transform import Transform
 
-__all__ = ["Oversample", "SamplingStrategy"]
+__all__ = ["Oversample", "SamplingStrategy", "class_key"]
 
 _ORDER_TAG = 0x6F76657273616D70  # "oversamp": the row-order stream of a class
+
+
+def class_key(cls: Any) -> str:
+    """The canonical text of a class label that seeds its row order (the same on every machine).
+
+    NumPy scalars become the Python value they hold (``np.int64(1)``, ``np.int32(1)`` and ``1``
+    are one class, ``np.str_("a")`` and ``"a"`` another), then ``repr`` of that value:
+    ``1 -> '1'``, ``"a" -> "'a'"``, ``np.float32(0.5) -> '0.5'``, ``True -> 'True'``.
+
+    >>> import numpy as np
+    >>> class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "1"
+    True
+    >>> class_key(np.str_("cat")), class_key(np.float64(0.5))
+    ("'cat'", '0.5')
+    """
+    import numpy as np
+
+    if isinstance(cls, np.generic):
+        cls = cls.item()
+    if isinstance(cls, bool):
+        return repr(cls)
+    if isinstance(cls, numbers.Integral):
+        return repr(int(cls))
+    if isinstance(cls, float):
+        return repr(float(cls))
+    return repr(cls)
 
 
 class _Pipeline(Spec):
@@ -140,7 +169,7 @@ class Oversample(Transform):
             if not n_new:
                 continue
             class_idx = np.flatnonzero(y == cls)
-            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(repr(cls), self.name))
+            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
             order = _random.generator(stream).permutation(class_idx)
             for j in range(int(n_new)):
                 i = int(order[j % order.size])
