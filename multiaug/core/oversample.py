@@ -64,7 +64,15 @@ class _Pipeline(Spec):
         return value
 
 
+#: The largest class count a ``sampling_strategy`` dict may ask for (2**31 - 1 rows).
+MAX_COUNT = 2**31 - 1
+
 _STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
 
 
 class SamplingStrategy(Spec):
@@ -87,12 +95,12 @@ class SamplingStrategy(Spec):
             return float(value)
         if isinstance(value, Mapping):
             for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v <= MAX_COUNT:
                     raise InvalidInputError(
                         owner,
                         name,
-                        f"gives class {k!r} the count {v!r}",
-                        "give every class an int count >= 0",
+                        f"gives class {k!r} the count {_short(v)}",
+                        f"give every class an int count in [0, {MAX_COUNT}]",
                     )
             return dict(value)
         if callable(value):

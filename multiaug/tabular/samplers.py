@@ -375,6 +375,13 @@ class TabularSampler(Transform):
         self._categorical = categorical
         try:
             out = SamplerMixin.fit_resample(self, X, y, **params)
+        except MemoryError as exc:
+            raise InvalidInputError(
+                self.name,
+                "sampling_strategy",
+                f"asks for more new rows than fit in memory ({self.sampling_strategy!r})",
+                "ask for fewer rows per class (e.g. sampling_strategy='auto')",
+            ) from exc
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, InvalidInputError):
                 raise
