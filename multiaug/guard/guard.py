@@ -28,7 +28,7 @@ def _a(kind: str) -> str:
 
 
 def _array_kind(owner: str, name: str, item: Any) -> str:
-    """"audio" or "image" for one array item of a list (zero-size and odd shapes refused)."""
+    """The kind ("audio" or "image") of one array item of a list (zero-size and odd shapes refused)."""
     if item.size == 0:
         raise InvalidInputError(
             owner, name, f"is an empty array (shape {item.shape})", "drop empty images/clips from the list"
