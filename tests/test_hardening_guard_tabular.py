@@ -36,6 +36,8 @@ def test_leak_is_a_three_tuple_with_score_attribute() -> None:
     assert copy == near and copy.score == 0.8
     with pytest.raises(AttributeError):
         near.score = 0.1  # type: ignore[misc]
+    assert near._replace(val_index=4).score == 0.8 and near._replace(score=0.5) == (2, 1, "near_duplicate")
+    assert Leak._make((1, 2, "group")).score == 1.0
     rep2 = ma.LeakageReport([Leak(0, 1, "exact"), near], 3, 2)
     assert json.loads(rep2.to_json())["leaks"][1] == {
         "train_index": 2,

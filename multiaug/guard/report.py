@@ -52,6 +52,15 @@ class Leak(_LeakFields):
         self.__dict__["score"] = float(score)
         return self
 
+    @classmethod
+    def _make(cls, iterable: Any) -> Leak:
+        return cls(*iterable)
+
+    def _replace(self, **changes: Any) -> Leak:
+        score = changes.pop("score", self.score)
+        fields = {**dict(zip(self._fields, self, strict=True)), **changes}
+        return type(self)(**fields, score=score)
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Leak is immutable (cannot set {name!r})")
 
