@@ -95,7 +95,7 @@ class SamplingStrategy(Spec):
             return float(value)
         if isinstance(value, Mapping):
             for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= v <= MAX_COUNT:
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= int(v) <= MAX_COUNT:
                     raise InvalidInputError(
                         owner,
                         name,

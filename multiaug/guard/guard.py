@@ -299,7 +299,9 @@ class SplitGuard:
         "audio_max_ber": (float, lambda v: 0.0 < float(v) < 0.5, "a number in (0, 0.5)", "0.3"),
         "seed": (
             object,
-            lambda v: v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0),
+            lambda v: (
+                v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and int(v) >= 0)
+            ),
             "an int >= 0 or None",
             "0",
         ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -53,7 +54,7 @@ class Leak(_LeakFields):
         return self
 
     @classmethod
-    def _make(cls, iterable: Any) -> Leak:
+    def _make(cls, iterable: Iterable[Any]) -> Leak:  # type: ignore[override]
         return cls(*iterable)
 
     def _replace(self, **changes: Any) -> Leak:
