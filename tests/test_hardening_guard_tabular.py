@@ -192,16 +192,27 @@ def test_oversample_class_keys_do_not_depend_on_the_integer_type() -> None:
         over.plan(np.asarray(labels, np.uint8)),
     ]
     assert all(plan == plans[0] for plan in plans)
-    # the canonical key of an int label is its repr as a Python int (NumPy 1.x's repr)
+    # the canonical key of an int label is NumPy 2's repr of an int64 (what plain ints had)
     from multiaug.core import random as _random
     from multiaug.core.oversample import class_key
 
-    assert class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "1"
-    assert class_key(np.str_("cat")) == class_key("cat") == "'cat'"
+    assert class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "np.int64(1)"
+    assert class_key(np.str_("cat")) == class_key("cat") == "np.str_('cat')"
     order = _random.generator(
-        _random.mix(over._r.seed64 ^ 0x6F76657273616D70, _random.key_to_int("1", over.name))
+        _random.mix(over._r.seed64 ^ 0x6F76657273616D70, _random.key_to_int("np.int64(1)", over.name))
     ).permutation(np.arange(3, 12))
     assert [i for i, _ in plans[0] if 3 <= i < 12] == order[:3].tolist()
+
+
+def test_oversample_plain_labels_keep_their_rows() -> None:
+    # recorded with multiaug before the class-key change (NumPy 2): plain int and str labels
+    over = ma.Oversample(ma.Compose([ma.text.RandomSwap()]), seed=0)
+    assert over.plan([0] * 3 + [1] * 9 + [2] * 12) == [
+        (2, 1), (0, 1), (1, 1), (2, 2), (0, 2), (1, 2), (2, 3), (0, 3), (1, 3), (9, 1), (7, 1), (3, 1)
+    ]  # fmt: skip
+    assert over.plan(["a"] * 3 + ["b"] * 9 + ["c"] * 12) == [
+        (0, 1), (1, 1), (2, 1), (0, 2), (1, 2), (2, 2), (0, 3), (1, 3), (2, 3), (10, 1), (7, 1), (5, 1)
+    ]  # fmt: skip
 
 
 def test_oversample_string_labels_keyed_by_python_repr() -> None:

@@ -7,9 +7,8 @@ cycled (every row gets ``m // n_c`` or ``m // n_c + 1`` copies when ``m`` rows a
 needed for a class of ``n_c``), and copy ``c`` of row ``i`` is the keyed call
 ``pipeline(**{field: X[i]}, key="row{i}/copy{c}")`` — the same key that
 ``Compose.fit_resample(..., copies=N)`` uses, so each new row can be recomputed alone.
-The row order of a class is seeded by :func:`class_key` of its label (``repr`` of the label as
-a Python value), so ``1``, ``np.int64(1)`` and ``np.int32(1)`` give the same rows under NumPy 1
-and 2.
+The row order of a class is seeded by :func:`class_key` of its label (one spelling per value),
+so ``1``, ``np.int64(1)`` and ``np.int32(1)`` give the same rows under NumPy 1 and 2.
 """
 
 from __future__ import annotations
@@ -32,26 +31,32 @@ _ORDER_TAG = 0x6F76657273616D70  # "oversamp": the row-order stream of a class
 def class_key(cls: Any) -> str:
     """The canonical text of a class label that seeds its row order (the same on every machine).
 
-    NumPy scalars become the Python value they hold (``np.int64(1)``, ``np.int32(1)`` and ``1``
-    are one class, ``np.str_("a")`` and ``"a"`` another), then ``repr`` of that value:
-    ``1 -> '1'``, ``"a" -> "'a'"``, ``np.float32(0.5) -> '0.5'``, ``True -> 'True'``.
+    The label is read as a Python value (NumPy scalars through ``.item()``), then spelled as
+    NumPy 2 spells the default NumPy scalar of that value: any integer ``v`` (``1``,
+    ``np.int64(1)``, ``np.int32(1)``, ``np.uint8(1)``) is ``"np.int64(v)"``, a string ``s``
+    ``"np.str_('s')"``, a float ``"np.float64(repr(v))"``, a bool ``"np.True_"``/``"np.False_"``;
+    anything else is its ``repr``. These are the keys ``Oversample`` used under NumPy 2 for
+    plain Python int, str, float and bool labels, which keep their rows; NumPy 1.x and
+    non-default NumPy types (``int32`` labels...) now get those same rows too.
 
     >>> import numpy as np
-    >>> class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "1"
+    >>> class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "np.int64(1)"
     True
-    >>> class_key(np.str_("cat")), class_key(np.float64(0.5))
-    ("'cat'", '0.5')
+    >>> class_key(np.str_("cat")), class_key("cat"), class_key(0.5), class_key(np.bool_(True))
+    ("np.str_('cat')", "np.str_('cat')", 'np.float64(0.5)', 'np.True_')
     """
     import numpy as np
 
     if isinstance(cls, np.generic):
         cls = cls.item()
     if isinstance(cls, bool):
-        return repr(cls)
-    if isinstance(cls, numbers.Integral):
-        return repr(int(cls))
+        return "np.True_" if cls else "np.False_"
+    if isinstance(cls, numbers.Integral) and -(2**63) <= int(cls) < 2**63:
+        return f"np.int64({int(cls)})"
     if isinstance(cls, float):
-        return repr(float(cls))
+        return f"np.float64({float(cls)!r})"
+    if isinstance(cls, str):
+        return f"np.str_({cls!r})"
     return repr(cls)
 
 
