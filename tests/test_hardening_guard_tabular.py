@@ -215,7 +215,7 @@ def test_oversample_plain_labels_keep_their_rows() -> None:
     ]  # fmt: skip
 
 
-def test_oversample_string_labels_keyed_by_python_repr() -> None:
+def test_oversample_string_label_containers_agree() -> None:
     over = ma.Oversample(ma.Compose([ma.text.RandomSwap()]), seed=3)
     y = ["b"] * 6 + ["a"] * 9
     assert over.plan(y) == over.plan(np.asarray(y)) == over.plan(np.asarray(y, dtype=object))
@@ -239,3 +239,19 @@ def test_gaussian_noise_refuses_overflow() -> None:
             for key in range(20):
                 ma.tabular.GaussianNoise(std=1.0, seed=0)(table=X, key=key)
     assert err.value.field == "table"
+
+
+@pytest.mark.parametrize(
+    ("y", "field"),
+    [
+        ([[0], [1, 2], [0], [1], [0], [0]], "y[0]"),
+        ([0, 0, 0, 0, 1, float("nan")], "y[5]"),
+        ([None, None, None, 1, 1, 1], "y[0]"),
+    ],
+)
+def test_oversample_refuses_bad_labels(y: list[object], field: str) -> None:
+    over = ma.Oversample(ma.Compose([ma.text.RandomSwap()]), seed=0)
+    for call in (lambda: over.plan(y), lambda: over.fit_resample(["a b"] * 6, y)):
+        with pytest.raises(ma.InvalidInputError) as err:
+            call()
+        assert err.value.field == field

@@ -172,6 +172,26 @@ class Oversample(Transform):
                 "pass labels of at least two classes and a sampling_strategy that adds rows, e.g. 'auto'",
             ) from exc
 
+    def _labels(self, labels: list[Any]) -> Any:
+        """``labels`` as a NumPy array; missing (None/NaN), unhashable or ragged labels refused."""
+        import numpy as np
+
+        for k, v in enumerate(labels):
+            if v is None or (isinstance(v, (float, np.floating)) and v != v):
+                raise InvalidInputError(
+                    self.name, f"y[{k}]", "is missing (None/NaN)", "give every item a class label"
+                )
+            try:
+                hash(v)
+            except TypeError:
+                raise InvalidInputError(
+                    self.name,
+                    f"y[{k}]",
+                    f"is an unhashable {type(v).__name__} ({v!r})",
+                    "give one int or str class label per item",
+                ) from None
+        return np.asarray(labels)
+
     def _plan(self, y: Any, strategy: Mapping[Any, int]) -> list[tuple[int, int]]:
         """The new rows, in output order, as ``(source row, copy number)`` pairs."""
         import numpy as np
@@ -201,9 +221,8 @@ class Oversample(Transform):
         >>> over.plan(["x", "x", "x", "y"])
         [(3, 1), (3, 2)]
         """
-        import numpy as np
 
-        y_arr = np.asarray(list(y))
+        y_arr = self._labels(list(y))
         if y_arr.ndim != 1 or y_arr.size == 0:
             raise InvalidInputError(
                 self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item"
@@ -228,7 +247,6 @@ class Oversample(Transform):
         ``X`` is a list of images, texts or audio arrays (``field`` inferred as in
         ``Compose.fit_resample``); extra keyword fields (``sample_rate=16000``) go with every call.
         """
-        import numpy as np
 
         r = self._r
         if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):
@@ -247,7 +265,7 @@ class Oversample(Transform):
                 self.name, "y", f"has {len(y)} labels for {len(X)} samples", "give one label per sample"
             )
         items, labels = list(X), list(y)
-        y_arr = np.asarray(labels)
+        y_arr = self._labels(labels)
         if y_arr.ndim != 1:
             raise InvalidInputError(
                 self.name, "y", f"must be 1-D, got shape {y_arr.shape}", "pass one class label per item"
