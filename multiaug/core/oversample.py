@@ -7,6 +7,8 @@ cycled (every row gets ``m // n_c`` or ``m // n_c + 1`` copies when ``m`` rows a
 needed for a class of ``n_c``), and copy ``c`` of row ``i`` is the keyed call
 ``pipeline(**{field: X[i]}, key="row{i}/copy{c}")`` — the same key that
 ``Compose.fit_resample(..., copies=N)`` uses, so each new row can be recomputed alone.
+The row order of a class is seeded by :func:`class_key` of its label (one spelling per value),
+so ``1``, ``np.int64(1)`` and ``np.int32(1)`` give the same rows under NumPy 1 and 2.
 """
 
 from __future__ import annotations
@@ -21,9 +23,41 @@ from .params import Seed, Spec
 from .resample import _infer_field, copy_key
 from .transform import Transform
 
-__all__ = ["Oversample", "SamplingStrategy"]
+__all__ = ["Oversample", "SamplingStrategy", "class_key"]
 
 _ORDER_TAG = 0x6F76657273616D70  # "oversamp": the row-order stream of a class
+
+
+def class_key(cls: Any) -> str:
+    """The canonical text of a class label that seeds its row order (the same on every machine).
+
+    The label is read as a Python value (NumPy scalars through ``.item()``), then spelled as
+    NumPy 2 spells the default NumPy scalar of that value: any integer ``v`` (``1``,
+    ``np.int64(1)``, ``np.int32(1)``, ``np.uint8(1)``) is ``"np.int64(v)"``, a string ``s``
+    ``"np.str_('s')"``, a float ``"np.float64(repr(v))"``, a bool ``"np.True_"``/``"np.False_"``;
+    anything else is its ``repr``. These are the keys ``Oversample`` used under NumPy 2 for
+    plain Python int, str, float and bool labels, which keep their rows; NumPy 1.x and
+    non-default NumPy types (``int32`` labels...) now get those same rows too.
+
+    >>> import numpy as np
+    >>> class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "np.int64(1)"
+    True
+    >>> class_key(np.str_("cat")), class_key("cat"), class_key(0.5), class_key(np.bool_(True))
+    ("np.str_('cat')", "np.str_('cat')", 'np.float64(0.5)', 'np.True_')
+    """
+    import numpy as np
+
+    if isinstance(cls, np.generic):
+        cls = cls.item()
+    if isinstance(cls, bool):
+        return "np.True_" if cls else "np.False_"
+    if isinstance(cls, numbers.Integral) and -(2**63) <= int(cls) < 2**63:
+        return f"np.int64({int(cls)})"
+    if isinstance(cls, float):
+        return f"np.float64({float(cls)!r})"
+    if isinstance(cls, str):
+        return f"np.str_({cls!r})"
+    return repr(cls)
 
 
 class _Pipeline(Spec):
@@ -35,7 +69,15 @@ class _Pipeline(Spec):
         return value
 
 
+#: The largest class count a ``sampling_strategy`` dict may ask for (2**31 - 1 rows).
+MAX_COUNT = 2**31 - 1
+
 _STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
 
 
 class SamplingStrategy(Spec):
@@ -58,12 +100,12 @@ class SamplingStrategy(Spec):
             return float(value)
         if isinstance(value, Mapping):
             for k, v in value.items():
-                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                if isinstance(v, bool) or not isinstance(v, numbers.Integral) or not 0 <= int(v) <= MAX_COUNT:
                     raise InvalidInputError(
                         owner,
                         name,
-                        f"gives class {k!r} the count {v!r}",
-                        "give every class an int count >= 0",
+                        f"gives class {k!r} the count {_short(v)}",
+                        f"give every class an int count in [0, {MAX_COUNT}]",
                     )
             return dict(value)
         if callable(value):
@@ -130,6 +172,26 @@ class Oversample(Transform):
                 "pass labels of at least two classes and a sampling_strategy that adds rows, e.g. 'auto'",
             ) from exc
 
+    def _labels(self, labels: list[Any]) -> Any:
+        """``labels`` as a NumPy array; missing (None/NaN), unhashable or ragged labels refused."""
+        import numpy as np
+
+        for k, v in enumerate(labels):
+            if v is None or (isinstance(v, (float, np.floating)) and v != v):
+                raise InvalidInputError(
+                    self.name, f"y[{k}]", "is missing (None/NaN)", "give every item a class label"
+                )
+            try:
+                hash(v)
+            except TypeError:
+                raise InvalidInputError(
+                    self.name,
+                    f"y[{k}]",
+                    f"is an unhashable {type(v).__name__} ({v!r})",
+                    "give one int or str class label per item",
+                ) from None
+        return np.asarray(labels)
+
     def _plan(self, y: Any, strategy: Mapping[Any, int]) -> list[tuple[int, int]]:
         """The new rows, in output order, as ``(source row, copy number)`` pairs."""
         import numpy as np
@@ -140,7 +202,7 @@ class Oversample(Transform):
             if not n_new:
                 continue
             class_idx = np.flatnonzero(y == cls)
-            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(repr(cls), self.name))
+            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
             order = _random.generator(stream).permutation(class_idx)
             for j in range(int(n_new)):
                 i = int(order[j % order.size])
@@ -159,9 +221,8 @@ class Oversample(Transform):
         >>> over.plan(["x", "x", "x", "y"])
         [(3, 1), (3, 2)]
         """
-        import numpy as np
 
-        y_arr = np.asarray(list(y))
+        y_arr = self._labels(list(y))
         if y_arr.ndim != 1 or y_arr.size == 0:
             raise InvalidInputError(
                 self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item"
@@ -186,7 +247,6 @@ class Oversample(Transform):
         ``X`` is a list of images, texts or audio arrays (``field`` inferred as in
         ``Compose.fit_resample``); extra keyword fields (``sample_rate=16000``) go with every call.
         """
-        import numpy as np
 
         r = self._r
         if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):
@@ -205,7 +265,7 @@ class Oversample(Transform):
                 self.name, "y", f"has {len(y)} labels for {len(X)} samples", "give one label per sample"
             )
         items, labels = list(X), list(y)
-        y_arr = np.asarray(labels)
+        y_arr = self._labels(labels)
         if y_arr.ndim != 1:
             raise InvalidInputError(
                 self.name, "y", f"must be 1-D, got shape {y_arr.shape}", "pass one class label per item"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -23,39 +23,132 @@ def _is_frame(x: Any) -> bool:
     return type(x).__name__ == "DataFrame" and hasattr(x, "select_dtypes")
 
 
-def _kind(owner: str, name: str, x: Any) -> str:
-    """The modality of a collection: "table", "text", "image" or "audio"."""
-    if _is_frame(x):
-        return "table"
-    if isinstance(x, np.ndarray):
-        if x.ndim == 2:
-            return "table"
-        if x.ndim in (3, 4):
-            return "image"
+def _a(kind: str) -> str:
+    return ("an " if kind[0] in "aeiou" else "a ") + kind
+
+
+def _array_kind(owner: str, name: str, item: Any) -> str:
+    """The kind ("audio" or "image") of one array item of a list (zero-size and odd shapes refused)."""
+    if item.size == 0:
         raise InvalidInputError(
-            owner,
-            name,
-            f"is a {x.ndim}-D array",
-            "pass a 2-D table, a list of texts/images/audio arrays, or an (N, H, W[, C]) image stack",
+            owner, name, f"is an empty array (shape {item.shape})", "drop empty images/clips from the list"
         )
-    if not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
+    if item.ndim == 1:
+        return "audio"
+    # (channels, time) float arrays with a few channels are audio
+    if item.ndim == 2 and item.dtype.kind == "f" and item.shape[0] <= 8 < item.shape[1]:
+        return "audio"
+    if item.ndim in (2, 3):
+        return "image"
+    raise InvalidInputError(
+        owner,
+        name,
+        f"is a {item.ndim}-D array",
+        "pass (H, W[, C]) images or (samples,) / (channels, samples) audio clips",
+    )
+
+
+def _kind(owner: str, name: str, x: Any) -> str:
+    """The modality of a collection: "table", "text", "image" or "audio" (every item checked)."""
+    if _is_frame(x):
+        kind = "table"
+    elif isinstance(x, np.ndarray):
+        if x.ndim == 2:
+            kind = "table"
+        elif x.ndim in (3, 4):
+            kind = "image"
+            if x.size == 0 and len(x):
+                raise InvalidInputError(
+                    owner, name, f"holds zero-size images (shape {x.shape})", "pass images of at least 1x1"
+                )
+        else:
+            raise InvalidInputError(
+                owner,
+                name,
+                f"is a {x.ndim}-D array",
+                "pass a 2-D table, a list of texts/images/audio arrays, or an (N, H, W[, C]) image stack",
+            )
+    elif not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
         raise InvalidInputError(
             owner, name, f"must be a list, array or DataFrame, got {type(x).__name__}", "pass a list of items"
         )
-    if not len(x):
-        return "empty"
-    first = x[0]
-    if isinstance(first, str):
-        if not all(isinstance(t, str) for t in x):
-            raise InvalidInputError(owner, name, "mixes texts and non-texts", "pass only str items")
-        return "text"
-    if isinstance(first, np.ndarray):
-        # 1-D waveforms, or (channels, time) float arrays with a few channels, are audio
-        channels_first = first.ndim == 2 and first.dtype.kind == "f" and first.shape[0] <= 8 < first.shape[1]
-        return "audio" if first.ndim == 1 or channels_first else "image"
-    raise InvalidInputError(
-        owner, name, f"holds {type(first).__name__} items", "pass str texts or NumPy image/audio arrays"
-    )
+    else:
+        kinds: dict[str, int] = {}
+        for k, item in enumerate(x):
+            if isinstance(item, str):
+                item_kind = "text"
+            elif isinstance(item, np.ndarray):
+                item_kind = _array_kind(owner, f"{name}[{k}]", item)
+            else:
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{k}]",
+                    f"is {'None' if item is None else 'a ' + type(item).__name__}",
+                    "pass str texts or NumPy image/audio arrays only (drop or fill missing items)",
+                )
+            kinds.setdefault(item_kind, k)
+            if len(kinds) > 1:
+                kind0 = next(iter(kinds))
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{k}]",
+                    f"is {_a(item_kind)} item but {name}[{kinds[kind0]}] is {_a(kind0)} item "
+                    "(one modality per list)",
+                    "check one modality at a time: split mixed data by field (images, texts, audio) first",
+                )
+        kind = next(iter(kinds), "empty")
+    if kind == "empty" or len(x) == 0:
+        raise InvalidInputError(owner, name, "is empty", "pass at least one item")
+    if kind == "table" and not _is_frame(x) and x.shape[1] == 0:
+        raise InvalidInputError(owner, name, "has no columns", "pass a table with at least one column")
+    return kind
+
+
+def _check_tables(owner: str, tables: Mapping[str, Any], near_duplicates: bool) -> None:
+    """Tables must agree in type and columns; numeric NaN/inf is refused when rows are compared."""
+    names = list(tables)
+    frames = [_is_frame(t) for t in tables.values()]
+    if len(set(frames)) > 1:
+        frame_name = names[frames.index(True)]
+        array_name = names[frames.index(False)]
+        raise InvalidInputError(
+            owner,
+            array_name,
+            f"is a NumPy array while {frame_name} is a DataFrame",
+            f"pass both as DataFrames (pd.DataFrame({array_name}, columns={frame_name}.columns)) "
+            f"or both as arrays ({frame_name}.to_numpy())",
+        )
+    if len(tables) > 1:
+        (n0, t0), (n1, t1) = list(tables.items())[:2]
+        if frames[0] and list(t0.columns) != list(t1.columns):
+            raise InvalidInputError(
+                owner,
+                n1,
+                f"has columns {list(t1.columns)} but {n0} has {list(t0.columns)}",
+                "check two splits of one table (same columns in the same order)",
+            )
+        if not frames[0] and t0.shape[1] != t1.shape[1]:
+            raise InvalidInputError(
+                owner,
+                n1,
+                f"has {t1.shape[1]} column(s) but {n0} has {t0.shape[1]}",
+                "check two splits of one table (same columns in the same order)",
+            )
+    if not near_duplicates:
+        return
+    for name, t in tables.items():
+        values = t.select_dtypes("number").to_numpy(np.float64) if _is_frame(t) else t
+        if values.dtype.kind not in "fc":
+            continue
+        bad = ~np.isfinite(values).all(axis=1)
+        if bad.any():
+            raise InvalidInputError(
+                owner,
+                name,
+                f"has NaN or inf in {int(bad.sum())} row(s) (first: row {int(np.flatnonzero(bad)[0])})",
+                "impute or drop those rows first, or use SplitGuard(near_duplicates=False) "
+                "(exact, group and provenance checks only)",
+            )
 
 
 def _hashes(kind: str, x: Any) -> list[bytes]:
@@ -79,17 +172,40 @@ def _per_row(owner: str, name: str, values: Any, n: int) -> list[Any] | None:
     return seq
 
 
+def _per_row_ids(owner: str, name: str, values: Any, n: int) -> list[Any] | None:
+    """Per-item group ids or labels: one per item, hashable, not None."""
+    seq = _per_row(owner, name, values, n)
+    for k, v in enumerate(seq or ()):
+        if v is None or (isinstance(v, float) and v != v):
+            raise InvalidInputError(
+                owner, f"{name}[{k}]", "is missing (None/NaN)", "give every item a value (or drop the item)"
+            )
+        try:
+            hash(v)
+        except TypeError:
+            raise InvalidInputError(
+                owner,
+                f"{name}[{k}]",
+                f"is an unhashable {type(v).__name__} ({v!r})",
+                "give one int or str id per item (a tuple for a compound id)",
+            ) from None
+    return seq
+
+
 def _sources(owner: str, name: str, entry: Any) -> frozenset[Hashable]:
     if isinstance(entry, (tuple, list, set, frozenset, np.ndarray)):
         items = np.asarray(list(entry)).tolist() if isinstance(entry, np.ndarray) else list(entry)
     else:
         items = [entry]
-    try:
-        return frozenset(int(s) if isinstance(s, (int, np.integer)) else s for s in items)
-    except TypeError:
-        raise InvalidInputError(
-            owner, name, f"entry {entry!r} is not hashable", "give source ids as ints, strs or tuples of them"
-        ) from None
+    for s in items:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer, str)):
+            raise InvalidInputError(
+                owner,
+                name,
+                f"entry {entry!r} holds a {type(s).__name__} source id",
+                "give source ids as ints or strs, or tuples of them (a sampler's provenance_)",
+            )
+    return frozenset(int(s) if isinstance(s, (int, np.integer)) else s for s in items)
 
 
 def _cross(index: Mapping[Hashable, list[int]], keys: Iterable[Hashable]) -> set[int]:
@@ -168,6 +284,29 @@ class SplitGuard:
     (False, [(0, 0, 'near_duplicate'), (2, 1, 'group')])
     """
 
+    #: The constructor's arguments: name -> (type, check, rule in words, example); checked at
+    #: construction and again at every call (attributes may have been changed since).
+    CONSTRAINTS: ClassVar[dict[str, tuple[type, Callable[[Any], bool], str, str]]] = {
+        "near_duplicates": (bool, lambda v: True, "a bool", "True"),
+        "text_threshold": (float, lambda v: 0.0 < float(v) <= 1.0, "a number in (0, 1]", "0.5"),
+        "table_ratio": (
+            float,
+            lambda v: 0.0 < float(v) < float("inf"),
+            "a finite number > 0",
+            "0.15",
+        ),
+        "image_max_distance": (int, lambda v: 0 <= int(v) <= 64, "an int in [0, 64]", "2"),
+        "audio_max_ber": (float, lambda v: 0.0 < float(v) < 0.5, "a number in (0, 0.5)", "0.3"),
+        "seed": (
+            object,
+            lambda v: (
+                v is None or (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and int(v) >= 0)
+            ),
+            "an int >= 0 or None",
+            "0",
+        ),
+    }
+
     def __init__(
         self,
         near_duplicates: bool = True,
@@ -183,6 +322,7 @@ class SplitGuard:
         self.image_max_distance = image_max_distance
         self.audio_max_ber = audio_max_ber
         self.seed = seed
+        self._validate("SplitGuard")
 
     def __repr__(self) -> str:
         return (
@@ -193,14 +333,23 @@ class SplitGuard:
 
     # ------------------------------------------------------------------------------- helpers
     def _validate(self, owner: str) -> None:
-        if not 0.0 < float(self.text_threshold) <= 1.0:
-            raise InvalidInputError(owner, "text_threshold", "must lie in (0, 1]", "pass e.g. 0.5")
-        if not float(self.table_ratio) > 0.0:
-            raise InvalidInputError(owner, "table_ratio", "must be positive", "pass e.g. 0.15")
-        if int(self.image_max_distance) < 0:
-            raise InvalidInputError(owner, "image_max_distance", "must be >= 0", "pass e.g. 2")
-        if not 0.0 < float(self.audio_max_ber) < 0.5:
-            raise InvalidInputError(owner, "audio_max_ber", "must lie in (0, 0.5)", "pass e.g. 0.3")
+        """Check every constructor argument against :attr:`CONSTRAINTS` (at construction and at use)."""
+        for name, (kind, ok, rule, example) in self.CONSTRAINTS.items():
+            value = getattr(self, name)
+            if kind is object:
+                good = True
+            elif kind is bool:
+                good = isinstance(value, (bool, np.bool_))
+            elif kind is int:
+                good = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+            else:
+                good = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+                    value, (bool, np.bool_)
+                )
+            if not good or not ok(value):
+                raise InvalidInputError(
+                    owner, name, f"must be {rule}, got {value!r}", f"pass e.g. {name}={example}"
+                )
 
     def _audio_rate(self, owner: str, sample_rate: int | None) -> int:
         """The clips' sample rate, required (and checked) when audio near-duplicates are searched."""
@@ -219,7 +368,7 @@ class SplitGuard:
         self, kind: str, items: Any, side: np.ndarray | None, sample_rate: int | None = None
     ) -> list[tuple[int, int, float]]:
         """Near-duplicate pairs within a pool (cross-side only when ``side`` is given)."""
-        if not self.near_duplicates or kind == "empty":
+        if not self.near_duplicates:
             return []
         if kind == "audio":
             assert sample_rate is not None
@@ -310,20 +459,22 @@ class SplitGuard:
         owner = "SplitGuard.check"
         self._validate(owner)
         kind_t, kind_v = _kind(owner, "X_train", X_train), _kind(owner, "X_val", X_val)
-        kind = kind_v if kind_t == "empty" else kind_t
-        if "empty" not in (kind_t, kind_v) and kind_t != kind_v:
+        kind = kind_t
+        if kind_t != kind_v:
             raise InvalidInputError(
                 owner,
                 "X_val",
                 f"holds {kind_v} while X_train holds {kind_t}",
                 "check two splits of one dataset",
             )
+        if kind == "table":
+            _check_tables(owner, {"X_train": X_train, "X_val": X_val}, bool(self.near_duplicates))
         n_t, n_v = len(X_train), len(X_val)
         leaks: dict[tuple[int, int, str], float] = {}
         rate = self._prepare_audio(owner, kind, {"X_train": X_train, "X_val": X_val}, sample_rate)
 
-        gt = _per_row(owner, "groups_train", groups_train, n_t)
-        gv = _per_row(owner, "groups_val", groups_val, n_v)
+        gt = _per_row_ids(owner, "groups_train", groups_train, n_t)
+        gv = _per_row_ids(owner, "groups_val", groups_val, n_v)
         if gt is not None and gv is not None:
             by_group: dict[Hashable, list[int]] = {}
             for i, g in enumerate(gt):
@@ -332,31 +483,31 @@ class SplitGuard:
                 for i in by_group.get(g, ()):
                     leaks[(i, j, "group")] = 1.0
 
-        if "empty" not in (kind_t, kind_v):
-            by_hash: dict[bytes, list[int]] = {}
-            for i, h in enumerate(_hashes(kind, X_train)):
-                by_hash.setdefault(h, []).append(i)
-            for j, h in enumerate(_hashes(kind, X_val)):
-                for i in by_hash.get(h, ()):
-                    leaks[(i, j, "exact")] = 1.0
+        by_hash: dict[bytes, list[int]] = {}
+        for i, h in enumerate(_hashes(kind, X_train)):
+            by_hash.setdefault(h, []).append(i)
+        for j, h in enumerate(_hashes(kind, X_val)):
+            for i in by_hash.get(h, ()):
+                leaks[(i, j, "exact")] = 1.0
 
         pt = _per_row(owner, "provenance_train", provenance_train, n_t)
         pv = _per_row(owner, "provenance_val", provenance_val, n_v)
-        if pt is not None and pv is not None:
+        st = None if pt is None else [_sources(owner, f"provenance_train[{i}]", e) for i, e in enumerate(pt)]
+        sv = None if pv is None else [_sources(owner, f"provenance_val[{j}]", e) for j, e in enumerate(pv)]
+        if st is not None and sv is not None:
             by_source: dict[Hashable, list[int]] = {}
-            for i, entry in enumerate(pt):
-                for s in _sources(owner, "provenance_train", entry):
-                    by_source.setdefault(s, []).append(i)
-            for j, entry in enumerate(pv):
-                for i in _cross(by_source, _sources(owner, "provenance_val", entry)):
+            for i, sources in enumerate(st):
+                for src in sources:
+                    by_source.setdefault(src, []).append(i)
+            for j, sources in enumerate(sv):
+                for i in _cross(by_source, sources):
                     leaks[(i, j, "provenance")] = 1.0
 
-        if "empty" not in (kind_t, kind_v):
-            side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
-            for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate):
-                i, j = min(a, b), max(a, b) - n_t
-                if (i, j, "exact") not in leaks:
-                    leaks[(i, j, "near_duplicate")] = round(float(score), 6)
+        side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
+        for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate):
+            i, j = min(a, b), max(a, b) - n_t
+            if (i, j, "exact") not in leaks:
+                leaks[(i, j, "near_duplicate")] = round(float(score), 6)
 
         rank = {r: k for k, r in enumerate(REASONS)}
         ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
@@ -381,17 +532,20 @@ class SplitGuard:
         ...                       groups=[0, 1, 2, 1]).tolist()
         [0, 1, 0, 1]
         """
-        owner = "SplitGuard.split"
+        return self._clusters("SplitGuard.clusters", X, groups, sample_rate)
+
+    def _clusters(self, owner: str, X: Any, groups: Any, sample_rate: int | None) -> np.ndarray:
         self._validate(owner)
         kind = _kind(owner, "X", X)
-        rate = self._prepare_audio(owner, kind, {"X": X}, sample_rate)
+        if kind == "table":
+            _check_tables(owner, {"X": X}, bool(self.near_duplicates))
         n = len(X)
+        g = _per_row_ids(owner, "groups", groups, n)
+        rate = self._prepare_audio(owner, kind, {"X": X}, sample_rate)
         uf = _UnionFind(n)
         first: dict[Hashable, int] = {}
-        if kind != "empty":
-            for i, h in enumerate(_hashes(kind, X)):
-                uf.union(first.setdefault(h, i), i)
-        g = _per_row(owner, "groups", groups, n)
+        for i, h in enumerate(_hashes(kind, X)):
+            uf.union(first.setdefault(h, i), i)
         if g is not None:
             first_g: dict[Hashable, int] = {}
             for i, gid in enumerate(g):
@@ -430,9 +584,15 @@ class SplitGuard:
         owner = "SplitGuard.split"
         if not 0.0 < float(test_size) < 1.0:
             raise InvalidInputError(owner, "test_size", f"must lie in (0, 1), got {test_size!r}", "pass 0.2")
-        labels = self.clusters(X, groups, sample_rate)
+        self._validate(owner)
+        _kind(owner, "X", X)
+        ys = _per_row_ids(owner, "y", y, len(X))
+        if ys is not None and len({type(v) for v in ys if not isinstance(v, (int, np.integer))}) > 1:
+            raise InvalidInputError(
+                owner, "y", "mixes label types (e.g. str and int)", "give labels of one type, e.g. all str"
+            )
+        labels = self._clusters(owner, X, groups, sample_rate)
         n = len(labels)
-        ys = _per_row(owner, "y", y, n)
         _, y_codes = np.unique(np.asarray(ys if ys is not None else [0] * n), return_inverse=True)
         y_codes = y_codes.reshape(-1)
         n_classes = int(y_codes.max()) + 1 if n else 1
@@ -476,12 +636,16 @@ class SplitGuard:
         ...
         multiaug.core.errors.LeakageError: protect: called on validation item 0 (field 'text')
         """
-        kind = _kind("SplitGuard.protect", "X_val", X_val)
+        owner = "SplitGuard.protect"
         if not callable(pipeline):
             raise InvalidInputError(
-                "SplitGuard.protect", "pipeline", "is not callable", "pass a multiaug transform or pipeline"
+                owner, "pipeline", "is not callable", "pass a multiaug transform or pipeline"
             )
-        hashes = {} if kind == "empty" else {h: j for j, h in enumerate(_hashes(kind, X_val))}
+        kind = _kind(owner, "X_val", X_val)
+        if kind == "audio":
+            for k, clip in enumerate(X_val):
+                check_waveform(owner, clip, f"X_val[{k}]")
+        hashes = {h: j for j, h in enumerate(_hashes(kind, X_val))}
         return _Protected(pipeline, hashes)
 
 

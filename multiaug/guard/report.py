@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pandas is imported by to_frame() only
     import pandas as pd
@@ -16,12 +16,18 @@ __all__ = ["REASONS", "Leak", "LeakageReport"]
 REASONS: tuple[str, ...] = ("group", "exact", "provenance", "near_duplicate")
 
 
-@dataclass(frozen=True, slots=True)
-class Leak:
-    """One training item that leaks one validation item.
+class _LeakFields(NamedTuple):
+    train_index: int
+    val_index: int
+    reason: str
 
-    Iterating a leak yields ``(train_index, val_index, reason)``, so the contract's
-    ``for t, v, reason in report.leaks`` unpacking works; ``score`` is an attribute.
+
+class Leak(_LeakFields):
+    """One training item that leaks one validation item: a 3-tuple ``(train_index, val_index, reason)``.
+
+    A leak *is* a tuple of three (``len(leak) == 3``, ``leak[1]``, ``t, v, reason = leak``,
+    equality and hashing as that tuple), so the contract's ``for t, v, reason in report.leaks``
+    unpacking works; ``score`` is an extra read-only attribute, not an element.
 
     Parameters
     ----------
@@ -34,18 +40,39 @@ class Leak:
 
     Examples
     --------
-    >>> t, v, reason = Leak(3, 0, "exact")
-    >>> (t, v, reason), Leak(3, 0, "exact").score
-    ((3, 0, 'exact'), 1.0)
+    >>> leak = Leak(3, 0, "near_duplicate", 0.9)
+    >>> t, v, reason = leak
+    >>> (t, v, reason), len(leak), leak[1], leak.score
+    ((3, 0, 'near_duplicate'), 3, 0, 0.9)
     """
 
-    train_index: int
-    val_index: int
-    reason: str
-    score: float = 1.0
+    score: float
 
-    def __iter__(self) -> Iterator[Any]:
-        return iter((self.train_index, self.val_index, self.reason))
+    def __new__(cls, train_index: int, val_index: int, reason: str, score: float = 1.0) -> Leak:
+        self = super().__new__(cls, int(train_index), int(val_index), str(reason))
+        self.__dict__["score"] = float(score)
+        return self
+
+    @classmethod
+    def _make(cls, iterable: Iterable[Any]) -> Leak:  # type: ignore[override]
+        return cls(*iterable)
+
+    def _replace(self, **changes: Any) -> Leak:
+        score = changes.pop("score", self.score)
+        fields = {**dict(zip(self._fields, self, strict=True)), **changes}
+        return type(self)(**fields, score=score)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Leak is immutable (cannot set {name!r})")
+
+    def __repr__(self) -> str:
+        return (
+            f"Leak(train_index={self.train_index}, val_index={self.val_index}, "
+            f"reason={self.reason!r}, score={self.score})"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.train_index, self.val_index, self.reason, self.score))
 
     def to_dict(self) -> dict[str, Any]:
         """The leak as JSON-able builtins."""

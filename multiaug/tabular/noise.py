@@ -56,9 +56,24 @@ register_field_check("table", check_table)
 
 def _noisy(col: np.ndarray, kind: str, std: float, rng: np.random.Generator) -> np.ndarray:
     values = col.astype(np.float64)
-    scale = float(values.std()) * std
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(values.std())
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    if not np.isfinite(spread) and np.isfinite(peak) and peak > 0:  # values near float max: std overflowed
+        spread = float((values / peak).std()) * peak
+    scale = spread * std
     noise = rng.standard_normal(values.shape[0]) * scale
-    out = values + noise
+    with np.errstate(over="ignore"):
+        out = values + noise
+    with np.errstate(over="ignore"):
+        overflow = kind == _frame.FLOAT and not np.isfinite(out.astype(col.dtype)).all()
+    if overflow and np.isfinite(values).all():
+        raise InvalidInputError(
+            "tabular.GaussianNoise",
+            "table",
+            f"has values too large for {col.dtype} once noise is added (up to {peak:.3g})",
+            "rescale the column (e.g. standardise it) or store it as float64",
+        )
     if kind == _frame.INT:
         info = np.iinfo(col.dtype)
         out = np.clip(np.rint(out), info.min, info.max)

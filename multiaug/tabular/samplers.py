@@ -68,6 +68,16 @@ def _derive(seed64: int) -> int:
     return _random.mix(seed64, _RANDOM_STATE_TAG) >> 32
 
 
+def _random_state_refused(owner: str) -> InvalidInputError:
+    return InvalidInputError(
+        owner,
+        "random_state",
+        "is not a parameter of multiaug's samplers (they take a multiaug `seed`)",
+        "pass seed=s instead: seed=s gives imbalanced-learn's random_state=ma.tabular.random_state(s), "
+        "so ma.tabular.SMOTE(seed=s) equals imblearn's SMOTE(random_state=ma.tabular.random_state(s))",
+    )
+
+
 # ---------------------------------------------------------------------- parameter specs
 class _Int(Spec):
     """An ``int`` (not a float, not a bool) of at least ``low``."""
@@ -161,6 +171,8 @@ class TabularSampler(Transform):
     _imblearn: ClassVar[type] = object
     #: Name of the neighbour-count parameter (``None``: no neighbours).
     _neighbors_param: ClassVar[str | None] = None
+    #: Neighbour counts searched among all rows (not within a class), checked against the row count.
+    _table_neighbors_params: ClassVar[tuple[str, ...]] = ()
     #: NaN passes through (random over-sampling copies rows and never computes with them).
     _allow_nan: ClassVar[bool] = False
     #: New rows interpolate between two rows (provenance pairs) rather than copy one.
@@ -169,6 +181,18 @@ class TabularSampler(Transform):
     sampling_strategy: Any
     #: Rows added per class by the last ``fit_resample`` (set by imbalanced-learn's template).
     sampling_strategy_: dict[Any, int]
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> TabularSampler:
+        if "random_state" in kwargs:
+            raise _random_state_refused(cls.registry_name or cls.__name__)
+        return super().__new__(cls)
+
+    def set_params(self, **params: Any) -> TabularSampler:
+        """Set constructor parameters (``random_state`` is refused: set ``seed``)."""
+        if "random_state" in params:
+            raise _random_state_refused(self.name)
+        super().set_params(**params)
+        return self
 
     # imbalanced-learn reads ``self.random_state``; it is derived from ``seed``, never stored.
     @property
@@ -235,6 +259,7 @@ class TabularSampler(Transform):
         for name in [n for n in self.__dict__ if n.endswith("_") and not n.startswith("_")]:
             del self.__dict__[name]
         self.__dict__.pop("_parents", None)
+        self.__dict__["_frame_columns"] = list(X.columns) if _frame.is_frame(X) else None
         if _frame.is_frame(X):
             if self._allow_nan:  # rows are copied as they are: any dtype, NaN included
                 self._precheck(X, y, X.shape[0])
@@ -266,12 +291,18 @@ class TabularSampler(Transform):
             raise InvalidInputError(
                 self.name,
                 "X",
-                f"has categorical (non-numeric) column(s) {categorical}, which {type(self).__name__} "
+                f"has categorical (non-numeric) column(s) {self._column_names(categorical)}, "
+                f"which {type(self).__name__} "
                 "cannot interpolate",
                 "use ma.tabular.SMOTENC (or SMOTE, which routes such tables to SMOTE-NC), "
                 "or one-hot encode those columns first",
             )
         return self
+
+    def _column_names(self, columns: list[int]) -> list[Any]:
+        """Columns as the caller knows them: a DataFrame's names, else positions."""
+        names = self.__dict__.get("_frame_columns")
+        return [names[j] for j in columns] if names is not None else list(columns)
 
     def _adopt(self, runner: TabularSampler) -> None:
         if runner is not self:
@@ -310,6 +341,15 @@ class TabularSampler(Transform):
             ) from exc
         if self._neighbors_param is None:
             return
+        for name in self._table_neighbors_params:  # searched among all rows of X
+            m = getattr(self._r, name)
+            if n < m + 1:
+                raise InvalidInputError(
+                    self.name,
+                    name,
+                    f"is {m}, but X has {n} row(s) and {name}={m} needs at least {m + 1}",
+                    f"pass {name}={max(n - 1, 1)} or fewer, or collect more rows",
+                )
         k = getattr(self._r, self._neighbors_param)
         for cls, n_new in strategy.items():
             count = int(np.count_nonzero(y1 == cls))
@@ -335,6 +375,13 @@ class TabularSampler(Transform):
         self._categorical = categorical
         try:
             out = SamplerMixin.fit_resample(self, X, y, **params)
+        except MemoryError as exc:
+            raise InvalidInputError(
+                self.name,
+                "sampling_strategy",
+                f"asks for more new rows than fit in memory ({self.sampling_strategy!r})",
+                "ask for fewer rows per class (e.g. sampling_strategy='auto')",
+            ) from exc
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, InvalidInputError):
                 raise
@@ -417,7 +464,7 @@ class TabularSampler(Transform):
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
-        for name in ("_records", "_y_fit", "_categorical", "_random_state_override"):
+        for name in ("_records", "_y_fit", "_categorical", "_random_state_override", "_frame_columns"):
             state.pop(name, None)
         return state
 
@@ -662,6 +709,7 @@ class BorderlineSMOTE(TabularSampler, _imb.BorderlineSMOTE):
 
     _imblearn = _imb.BorderlineSMOTE
     _neighbors_param = "k_neighbors"
+    _table_neighbors_params = ("m_neighbors",)
     _parameters: ClassVar[dict[str, Spec]] = {
         "k_neighbors": _Int(1),
         "m_neighbors": _Int(1),
