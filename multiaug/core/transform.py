@@ -150,6 +150,10 @@ class Transform:
         for base in reversed(cls.__mro__):
             specs.update(base.__dict__.get("_parameters", {}))
         cls._all_specs = specs  # type: ignore[attr-defined]
+        drawn: dict[str, Spec | str] = {}
+        for base in reversed(cls.__mro__):
+            drawn.update(base.__dict__.get("_drawn", {}))
+        cls._all_drawn = drawn  # type: ignore[attr-defined]
         cls._param_names_cache = None  # type: ignore[attr-defined]
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
@@ -460,7 +464,10 @@ class Transform:
     #: a :class:`Spec` (applied to every number of the value), or the name of the constructor
     #: range the value is drawn from. A key named like a constructor parameter needs no entry:
     #: it lies within that parameter's range (or passes its spec). See :meth:`check_params`.
-    _drawn: ClassVar[dict[str, Spec | str]] = {}
+    _drawn: ClassVar[dict[str, Spec | str]] = {
+        "noise_seed": Number(0, 2**64 - 1, integer=True),
+        "seeds": Number(0, 2**64 - 1, integer=True),
+    }
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         """Reject drawn parameters this transform could not have drawn for ``sample``.
@@ -472,7 +479,11 @@ class Transform:
         """
 
     def _trace_fingerprint(self) -> str:
-        """:attr:`fingerprint`, cached until a parameter anywhere in the tree changes."""
+        """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True.
+
+        Fusion never changes an output (fused and op-by-op runs are tested equal), so a
+        trace replays on either setting. Cached until a parameter anywhere in the tree changes.
+        """
         r = self._r
         token = tuple(leaf._r for leaf in r.leaves)
         cached = getattr(r, "trace_fingerprint", None)
@@ -481,7 +492,7 @@ class Transform:
             or len(cached[0]) != len(token)
             or any(a is not b for a, b in zip(cached[0], token, strict=True))
         ):
-            cached = r.trace_fingerprint = (token, self.fingerprint)
+            cached = r.trace_fingerprint = (token, _fingerprint_fused(self))
         return cached[1]
 
     def replay(self, trace: list[Mapping[str, Any]], **sample: Any) -> Sample:
@@ -575,7 +586,8 @@ class Transform:
         specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
         for key, value in params.items():
             at = f"{where}.{key}"
-            bound = self._drawn.get(key, key if key in specs else None)
+            drawn: dict[str, Spec | str] = type(self)._all_drawn  # type: ignore[attr-defined]
+            bound = drawn.get(key, key if key in specs else None)
             if isinstance(bound, Spec):
                 _leaves(value, lambda v, j, bound=bound, at=at: bound.resolve(owner, f"{at}{j}", v))
                 continue
@@ -769,6 +781,23 @@ def check_window(
                 f"is {v!r}: the window ({top}, {left}, {height}, {width}) must lie inside the {h}x{w} image",
                 "replay the trace unchanged, on the sample that produced it",
             )
+
+
+def _fingerprint_fused(t: Transform) -> str:
+    from .config import fingerprint
+
+    def fused(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: fused(v) for k, v in node.items()}
+            params = out.get("params")
+            if "transform" in out and isinstance(params, dict) and params.get("fuse") is False:
+                out["params"] = {**params, "fuse": True}
+            return out
+        if isinstance(node, list):
+            return [fused(v) for v in node]
+        return node
+
+    return fingerprint(fused(t.to_config()))
 
 
 def _is_range(value: Any) -> bool:

@@ -208,6 +208,7 @@ class ColorJitter(ImageTransform):
     """
 
     defer_kind = "lut"
+    _drawn = {"order": Number(0, 3, integer=True)}
     _parameters = {
         "brightness": JitterFactor(),
         "contrast": JitterFactor(),

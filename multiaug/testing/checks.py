@@ -311,7 +311,7 @@ def check_bad_data(ex: Example) -> None:
 
 
 #: A number no drawn parameter takes: every damaged value must be rejected by replay.
-_HUGE = (float("nan"), float("inf"), -float("inf"), 1e300, -1e300, 10**400)
+_HUGE = (float("nan"), float("inf"), -float("inf"), 1e9, -1e9, 1e300, -1e300, 10**400)
 
 
 def damaged_traces(trace: list[dict[str, Any]]) -> list[tuple[str, Any]]:
@@ -365,24 +365,54 @@ def _damaged_values(v: Any, depth: int = 0) -> list[tuple[str, Any]]:
     elif isinstance(v, (int, float)):
         out += [("=None", None), ("='x'", "x"), (f"=[{v!r}]", [v]), ("={}", {})]
         out += [(f"={h!r:.12}", h) for h in _HUGE]
+        if type(v) is int:
+            out += [("=-1", -1)]
     elif isinstance(v, str):
         out += [("=None", None), ("=1", 1), ("=[s]", [v])]
     return out
 
 
+#: Drawn ints that may legitimately be negative (``=-1`` is no damage there).
+SIGNED_DRAWS = {"audio.TimeShift": ("shift",)}
+
+
 def check_damaged_traces(ex: Example) -> None:
-    """Every damaged copy of a real trace makes ``replay`` raise InvalidInputError, never another error."""
+    """Every damaged copy of a real trace makes ``replay`` raise InvalidInputError, never another error.
+
+    Ints far out of place (``10**9``: a valid seed, an impossible index) must give
+    InvalidInputError or an output, never another exception.
+    """
     sample = ex.reference()
     t = ex.make(seed=2)
+    signed = SIGNED_DRAWS.get(t.name, ())
     for key in range(2):
         trace = json.loads(json.dumps(t(**sample, key=key, trace=True)["trace"]))
         for label, bad in damaged_traces(trace):
+            if label.endswith("=-1") and any(f"params.{k}=" in label for k in signed):
+                continue
             try:
                 t.replay(bad, **sample)
             except InvalidInputError as exc:
                 assert str(exc).startswith(t.name) and "Fix:" in str(exc), str(exc)
                 continue
             raise AssertionError(f"{t.name}.replay accepted a damaged trace ({label})")
+        for i, entry in enumerate(trace):
+            for k, v in entry["params"].items():
+                for bad in _big_ints(v):
+                    damaged = [*trace[:i], {**entry, "params": {**entry["params"], k: bad}}, *trace[i + 1 :]]
+                    try:
+                        t.replay(damaged, **sample)
+                    except InvalidInputError:
+                        pass
+
+
+def _big_ints(v: Any) -> list[Any]:
+    """``v`` with one of its ints (or its first int in a list) set to ``10**9``."""
+    if type(v) is int:
+        return [10**9]
+    if isinstance(v, list):
+        return [[*v[:j], b, *v[j + 1 :]] for j, item in enumerate(v[:3]) for b in _big_ints(item)]
+    return []
 
 
 def check_foreign_trace(ex: Example) -> None:
