@@ -257,3 +257,6 @@ def test_the_cached_fingerprint_follows_parameter_changes_anywhere_in_the_tree()
     with pytest.raises(ma.InvalidInputError, match="fingerprint"):
         pipe.replay(old, image=IMG)
     pipe.replay(new, image=IMG)
+    pipe.transforms[0].set_params(weights=[2.0])  # a nested composer's own option
+    newer = pipe(image=IMG, key=0, trace=True)["trace"]
+    assert newer[0]["fingerprint"] == pipe.fingerprint != new[0]["fingerprint"]

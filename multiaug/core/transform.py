@@ -485,7 +485,7 @@ class Transform:
         trace replays on either setting. Cached until a parameter anywhere in the tree changes.
         """
         r = self._r
-        token = tuple(leaf._r for leaf in r.leaves)
+        token = _resolved_tree(self)
         cached = getattr(r, "trace_fingerprint", None)
         if (
             cached is None
@@ -781,6 +781,14 @@ def check_window(
                 f"is {v!r}: the window ({top}, {left}, {height}, {width}) must lie inside the {h}x{w} image",
                 "replay the trace unchanged, on the sample that produced it",
             )
+
+
+def _resolved_tree(t: Transform) -> tuple[SimpleNamespace, ...]:
+    """The resolved namespaces of every node: a new one appears when any parameter changes."""
+    r = t._r
+    if not t._fuses_children:
+        return (r,)
+    return (r, *(ns for child in r.transforms for ns in _resolved_tree(child)))
 
 
 def _fingerprint_fused(t: Transform) -> str:
