@@ -126,6 +126,10 @@ class Example:
     names the checks that apply when they differ from :data:`CHECKS` (e.g. the
     dataset-level samplers, which have no per-sample call); a kind of transform
     gets its own equivalent checks that way, never fewer by omission.
+
+    ``bad_params`` must raise at construction; only a value its parameter's spec
+    accepts, and that is wrong for the data (a fill with one value per channel,
+    ``fmax`` above the Nyquist frequency), may wait for the first call.
     """
 
     make: Callable[..., Transform]
