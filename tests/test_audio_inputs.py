@@ -178,7 +178,7 @@ def test_background_noise_from_a_folder(tmp_path: Path) -> None:
     assert ma.from_config(cfg).fingerprint == t.fingerprint
     empty = tmp_path / "empty"
     empty.mkdir()
-    raises("`sounds` folder|holds no audio files", ma.audio.AddBackgroundNoise, empty)
+    raises("`sounds` folder|holds no audio files", ma.audio.AddBackgroundNoise(empty).validate_params)
 
 
 def test_background_cache_is_bounded() -> None:
