@@ -84,7 +84,7 @@ def test_bad_sample_rate(sample: dict[str, Any], expect: str) -> None:
     ],
 )
 def test_bad_semitones(params: dict[str, Any], expect: str) -> None:
-    raises(f"audio.PitchShift: {expect}|Fix:", ma.audio.PitchShift(**params).validate_params)
+    raises(f"audio.PitchShift: {expect}|Fix:", ma.audio.PitchShift, **params)  # at construction
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,7 @@ def test_bad_semitones(params: dict[str, Any], expect: str) -> None:
     ],
 )
 def test_bad_rate(params: dict[str, Any], expect: str) -> None:
-    raises(f"audio.TimeStretch: |{expect}", ma.audio.TimeStretch(**params).validate_params)
+    raises(f"audio.TimeStretch: |{expect}", ma.audio.TimeStretch, **params)  # at construction
 
 
 def test_scalars_mean_the_natural_range() -> None:

@@ -233,7 +233,10 @@ def test_get_set_params_and_clone() -> None:
     pipe = make_pipe()
     pipe.set_params(transforms__0__p=0.0)
     assert pipe.transforms[0].p == 0.0
-    t.set_params(std=(0.5, 0.1))  # validated at next use
+    with pytest.raises(ma.InvalidInputError, match="empty range"):
+        t.set_params(std=(0.5, 0.1))  # validated at once, and the old value kept
+    assert t.std == (0.1, 0.2)
+    t.std = (0.5, 0.1)  # a direct assignment is checked at the next use
     with pytest.raises(ma.InvalidInputError, match="empty range"):
         t(image=IMG)
 

@@ -226,10 +226,15 @@ def test_min_visibility_drops_boxes_with_their_labels() -> None:
     assert out["bbox_labels"].tolist() == [7, 8] and isinstance(out["bbox_labels"], np.ndarray)
     assert out["bboxes"].tolist() == [[5.0, 0.0, 15.0, 10.0], [13.0, 0.0, 17.0, 4.0]]
     crop = im.RandomCrop(20, 10, min_visibility=0.6)  # the left half: box 1 keeps 2/4 of its area
-    left_half: list[Any] = [{"transform": "image.RandomCrop", "path": [], "params": {"top": 0, "left": 0}}]
-    out = crop.replay(left_half, image=img, bboxes=boxes, bbox_labels=["a", "b", "c"])
+
+    def left_half(t: im.RandomCrop) -> list[Any]:
+        params = {"top": 0, "left": 0}
+        return [{"transform": "image.RandomCrop", "path": [], "params": params, "fingerprint": t.fingerprint}]
+
+    out = crop.replay(left_half(crop), image=img, bboxes=boxes, bbox_labels=["a", "b", "c"])
     assert out["bbox_labels"] == ["a"] and out["bboxes"].tolist() == [[0.0, 0.0, 10.0, 10.0]]
-    out = im.RandomCrop(20, 10).replay(left_half, image=img, bboxes=boxes, bbox_labels=["a", "b", "c"])
+    plain = im.RandomCrop(20, 10)
+    out = plain.replay(left_half(plain), image=img, bboxes=boxes, bbox_labels=["a", "b", "c"])
     assert out["bbox_labels"] == ["a", "b"] and out["bboxes"].tolist()[1] == [8.0, 0.0, 10.0, 4.0]
 
 

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Range
+from ..core.params import Choice, Number, Range
 from ..core.transform import Sample, Transform
 from .base import Fill, SpectrogramTransform, c_float32, spectrogram_of
 from .functional import waveform as F
@@ -72,6 +72,7 @@ class FrequencyMask(SpectrogramTransform):
     """
 
     _parameters = {"fraction": _FRACTION, "masks": _MASKS, "fill": Fill()}
+    _drawn = {"spans": Number(0, 2**62, integer=True)}
 
     def __init__(
         self,
@@ -131,6 +132,7 @@ class TimeMask(Transform):
 
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate", "spectrogram")
+    _drawn = {"spans": Number(0, 2**62, integer=True)}
     _parameters = {
         "fraction": _FRACTION,
         "masks": _MASKS,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Range, Spec
+from ..core.params import Choice, Number, Range, Spec
 from ._validate import check_waveform
 from .base import AudioTransform
 from .functional import as_channels, restore
@@ -242,6 +242,7 @@ class AddBackgroundNoise(AudioTransform):
     """
 
     _parameters = {"sounds": Sounds(), "snr_db": _SNR}
+    _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
 
     def __init__(
         self,

@@ -28,14 +28,29 @@ class TransformList(Spec):
     def resolve(self, owner: str, name: str, value: Any) -> tuple[Transform, ...]:
         if isinstance(value, Transform) or not isinstance(value, Sequence) or isinstance(value, str):
             raise self.fail(owner, name, value, f"pass {name}=[t1, t2, ...]")
-        bad = [i for i, t in enumerate(value) if not isinstance(t, Transform)]
-        if bad:
-            raise InvalidInputError(
-                owner,
-                f"{name}[{bad[0]}]",
-                f"is not a multiaug transform: {value[bad[0]]!r}",
-                "wrap custom code in a Transform subclass registered with @multiaug.register",
-            )
+        for i, t in enumerate(value):
+            if isinstance(t, type) and issubclass(t, Transform):
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{i}]",
+                    f"is the class {t.__name__}, not an instance",
+                    f"write {t.__name__}()",
+                )
+            if not isinstance(t, Transform):
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{i}]",
+                    f"is not a multiaug transform: {t!r:.80}",
+                    "wrap custom code in a Transform subclass registered with @multiaug.register",
+                )
+            if t._dataset_level:
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{i}]",
+                    f"is {t.name}, a dataset-level sampler with no per-sample call",
+                    f"call {t.name}(...).fit_resample(X, y) on the whole dataset, outside the pipeline "
+                    "(ma.Oversample(pipeline) balances classes with a per-sample pipeline)",
+                )
         if len(value) < self.min_len:
             raise InvalidInputError(
                 owner, name, f"needs at least {self.min_len} transform(s)", "add transforms to choose from"

@@ -145,6 +145,7 @@ class Oversample(Transform):
     """
 
     modality: ClassVar[str] = "core"
+    _dataset_level: ClassVar[bool] = True
     _parameters: ClassVar[dict[str, Spec]] = {
         "pipeline": _Pipeline(),
         "sampling_strategy": SamplingStrategy(),
@@ -230,7 +231,7 @@ class Oversample(Transform):
         return self._plan(y_arr, self._strategy(y_arr))
 
     def __call__(
-        self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
+        self, *_args: Any, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
     ) -> NoReturn:
         raise InvalidInputError(
             self.name,

@@ -12,20 +12,31 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
+import math
 from collections.abc import Callable, Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Probability, Seed, Spec
+from .params import Number, Probability, Seed, Spec
 from .registry import _add
 
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["FIELD_CHECKS", "PENDING", "Call", "Deferred", "Sample", "Transform", "register_field_check"]
+__all__ = [
+    "FIELD_CHECKS",
+    "PENDING",
+    "Call",
+    "Deferred",
+    "Sample",
+    "Transform",
+    "check_window",
+    "register_field_check",
+]
 
 Sample = dict[str, Any]
 Trace = list[dict[str, Any]]
@@ -127,6 +138,8 @@ class Transform:
     _fuses_children: ClassVar[bool] = False
     #: Abstract bases set this in their own body; they are not registered.
     _abstract: ClassVar[bool] = True
+    #: Works on whole datasets only (``fit_resample``), never inside a composer.
+    _dataset_level: ClassVar[bool] = False
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -137,7 +150,14 @@ class Transform:
         for base in reversed(cls.__mro__):
             specs.update(base.__dict__.get("_parameters", {}))
         cls._all_specs = specs  # type: ignore[attr-defined]
+        drawn: dict[str, Spec | str] = {}
+        for base in reversed(cls.__mro__):
+            drawn.update(base.__dict__.get("_drawn", {}))
+        cls._all_drawn = drawn  # type: ignore[attr-defined]
         cls._param_names_cache = None  # type: ignore[attr-defined]
+        init = cls.__dict__.get("__init__")
+        if init is not None and not getattr(init, "_validates", False):
+            cls.__init__ = _validating_init(init)  # type: ignore[method-assign]
         if not cls._abstract and cls.__module__.startswith("multiaug."):
             name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
             _add(name, cls)
@@ -170,8 +190,23 @@ class Transform:
         return out
 
     def set_params(self, **params: Any) -> Transform:
-        """Set constructor parameters (scikit-learn convention); validated at next use."""
+        """Set constructor parameters (scikit-learn convention), validated at once.
+
+        A bad value raises :class:`InvalidInputError` and leaves the object as it was.
+        """
         names = self._param_names()
+        before = {n: getattr(self, n) for n in names}
+        try:
+            self._set_params(names, params)
+            self.validate_params()
+        except InvalidInputError:
+            for n, v in before.items():
+                if getattr(self, n) is not v:
+                    setattr(self, n, v)
+            raise
+        return self
+
+    def _set_params(self, names: tuple[str, ...], params: dict[str, Any]) -> None:
         for key, value in params.items():
             name, _, sub = key.partition("__")
             if name not in names:
@@ -189,7 +224,6 @@ class Transform:
                 target.set_params(**{sub: value})
             else:
                 setattr(self, name, value)
-        return self
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Constructor parameters invalidate the resolved cache; private and fitted (name_) do not.
@@ -260,7 +294,11 @@ class Transform:
         """Hook for cross-parameter checks and derived values (``r`` is the resolved namespace)."""
 
     def validate_params(self) -> Transform:
-        """Check every parameter now (otherwise done at first use); returns ``self``."""
+        """Check every parameter now; returns ``self``.
+
+        Construction and :meth:`set_params` already do it; call it after assigning a
+        parameter attribute directly (otherwise checked at the next call).
+        """
         self.__dict__.pop("_resolved", None)
         _ = self._r
         return self
@@ -349,7 +387,7 @@ class Transform:
         return out
 
     def __call__(
-        self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
+        self, *args: Any, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
     ) -> Sample:
         """Apply to one sample given as keyword fields; returns a new dict.
 
@@ -357,6 +395,8 @@ class Transform:
         key, the epoch, the input and the configuration. Without ``key`` a
         seeded object yields a reproducible sequence of draws.
         """
+        if args:
+            raise self._positional(args)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -374,8 +414,31 @@ class Transform:
         elif PENDING in out:
             out = out[PENDING].flush(out)
         if call.trace is not None:
+            fingerprint = self._trace_fingerprint()
+            for entry in call.trace:
+                entry["fingerprint"] = fingerprint
             out["trace"] = call.trace
         return out
+
+    def _positional(self, args: tuple[Any, ...]) -> InvalidInputError:
+        """The error for fields passed by position: names the field the first one probably is."""
+        first = args[0]
+        fields = self.fields
+        if isinstance(first, str):
+            field = "text"
+        elif hasattr(first, "shape") and hasattr(first, "dtype"):
+            candidates = [f for f in ("image", "images", "audio", "spectrogram") if f in fields]
+            field = candidates[0] if candidates else ("image" if getattr(first, "ndim", 0) >= 2 else "audio")
+        else:
+            field = fields[0] if fields else "field"
+        name = "pipe" if self._fuses_children else "t"
+        value = {"text": "text", "image": "img", "images": "imgs"}.get(field, "x")
+        return InvalidInputError(
+            self.name,
+            "sample",
+            f"got {len(args)} positional argument(s) ({type(first).__name__}); samples are keyword fields",
+            f"pass fields by name: {name}({field}={value})",
+        )
 
     def keyed_params(
         self, sample: Mapping[str, Any], key: int | str, epoch: int = 0
@@ -397,11 +460,48 @@ class Transform:
             raise KeyError(tuple(path))
         return self
 
+    #: Bounds of drawn parameters (``make_params`` keys) that ``replay`` enforces on a trace:
+    #: a :class:`Spec` (applied to every number of the value), or the name of the constructor
+    #: range the value is drawn from. A key named like a constructor parameter needs no entry:
+    #: it lies within that parameter's range (or passes its spec). See :meth:`check_params`.
+    _drawn: ClassVar[dict[str, Spec | str]] = {
+        "noise_seed": Number(0, 2**64 - 1, integer=True),
+        "seeds": Number(0, 2**64 - 1, integer=True),
+    }
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        """Reject drawn parameters this transform could not have drawn for ``sample``.
+
+        ``replay`` calls it on every traced entry after the generic checks (same keys and
+        JSON types as a fresh draw, finite numbers, draws from a constructor range within
+        it, the ``_drawn`` specs). Override it for cross-checks such as a crop window
+        inside the image; raise :class:`InvalidInputError` naming ``params.<name>``.
+        """
+
+    def _trace_fingerprint(self) -> str:
+        """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True.
+
+        Fusion never changes an output (fused and op-by-op runs are tested equal), so a
+        trace replays on either setting. Cached until a parameter anywhere in the tree changes.
+        """
+        r = self._r
+        token = _resolved_tree(self)
+        cached = getattr(r, "trace_fingerprint", None)
+        if (
+            cached is None
+            or len(cached[0]) != len(token)
+            or any(a is not b for a, b in zip(cached[0], token, strict=True))
+        ):
+            cached = r.trace_fingerprint = (token, _fingerprint_fused(self))
+        return cached[1]
+
     def replay(self, trace: list[Mapping[str, Any]], **sample: Any) -> Sample:
         """Apply exactly the parameters recorded in ``trace`` (from ``trace=True``) to ``sample``.
 
-        The trace may have gone through JSON. Each entry names the transform and
-        its position; a trace from another pipeline raises ``InvalidInputError``.
+        The trace may have gone through JSON. Each entry names the transform, its
+        position and the fingerprint of the pipeline that made it; every traced
+        parameter is validated like a constructor argument. A trace from another
+        pipeline, or a damaged one, raises ``InvalidInputError``.
         """
         if not isinstance(trace, list):
             raise InvalidInputError(
@@ -411,27 +511,100 @@ class Transform:
                 "pass out['trace'] from a call made with trace=True",
             )
         fuse = self._validate(sample).fuse
+        fingerprint = self._trace_fingerprint() if trace else ""
         out: Sample = dict(sample)
         for i, entry in enumerate(trace):
-            try:
-                node = self._node(list(entry["path"]))
-                name, params = entry["transform"], entry["params"]
-            except (KeyError, TypeError, IndexError) as exc:
+            node, params = self._entry(i, entry, fingerprint)
+            out = _guarded(self.name, f"trace[{i}]", node._settle, out, fuse)
+            node._check_traced(self.name, f"trace[{i}].params", params, out)
+            out = _guarded(self.name, f"trace[{i}].params", node._act, out, params, fuse)
+        return _guarded(self.name, "trace", flush_pending, out)
+
+    def _entry(self, i: int, entry: Any, fingerprint: str) -> tuple[Transform, Mapping[str, Any]]:
+        """The node an entry of a trace addresses, after checking its keys, path and fingerprint."""
+        where = f"trace[{i}]"
+        fix = "replay a trace on the pipeline (or an identical config) that produced it"
+        if not isinstance(entry, Mapping):
+            raise InvalidInputError(
+                self.name, where, f"must be a dict, got {type(entry).__name__}", "pass out['trace'] unchanged"
+            )
+        keys = set(entry)
+        if keys != _ENTRY_KEYS:
+            problem = f"has the keys {sorted(map(str, keys))}, expected {sorted(_ENTRY_KEYS)}"
+            raise InvalidInputError(self.name, where, problem, "pass out['trace'] unchanged")
+        if entry["fingerprint"] != fingerprint:
+            raise InvalidInputError(
+                self.name,
+                f"{where}.fingerprint",
+                f"is {entry['fingerprint']!r}, made by another pipeline than this one ({fingerprint})",
+                fix,
+            )
+        path = entry["path"]
+        if not isinstance(path, list) or not all(type(k) is int for k in path):
+            raise InvalidInputError(
+                self.name,
+                f"{where}.path",
+                f"must be a list of ints, got {path!r}",
+                "pass out['trace'] unchanged",
+            )
+        node: Transform = self
+        for k in path:
+            children = node._r.transforms if node._fuses_children else ()
+            if not 0 <= k < len(children):
                 raise InvalidInputError(
-                    self.name,
-                    f"trace[{i}]",
-                    "does not match a transform of this pipeline",
-                    "replay a trace on the pipeline (or an identical config) that produced it",
-                ) from exc
-            if node.name != name:
-                raise InvalidInputError(
-                    self.name,
-                    f"trace[{i}]",
-                    f"names {name!r} but this position holds {node.name!r}",
-                    "replay a trace on the pipeline (or an identical config) that produced it",
+                    self.name, f"{where}.path", f"{path!r} is not a position in this pipeline", fix
                 )
-            out = node._act(node._settle(out, fuse), params, fuse)
-        return flush_pending(out)
+            node = children[k]
+        name, params = entry["transform"], entry["params"]
+        if node.name != name or node._fuses_children:
+            raise InvalidInputError(
+                self.name, f"{where}.transform", f"names {name!r} but this position holds {node.name!r}", fix
+            )
+        if not isinstance(params, Mapping):
+            raise InvalidInputError(
+                self.name,
+                f"{where}.params",
+                f"must be a dict, got {type(params).__name__}",
+                "pass out['trace'] unchanged",
+            )
+        return node, params
+
+    def _check_traced(self, owner: str, where: str, params: Mapping[str, Any], sample: Sample) -> None:
+        """Validate traced ``params`` of this leaf like constructor arguments (see :meth:`check_params`)."""
+        fix = f"replay the trace unchanged; {self.name} cannot have drawn this"
+        try:
+            stream = _random.generator(0) if self.is_random else None
+            reference = self.make_params(stream, sample)
+        except InvalidInputError:
+            raise
+        except Exception as exc:
+            raise InvalidInputError(
+                owner, where, f"cannot be checked on this sample ({type(exc).__name__}: {exc})", fix
+            ) from exc
+        _same_structure(owner, where, reference, params, fix)
+        r = self._r
+        specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
+        for key, value in params.items():
+            at = f"{where}.{key}"
+            drawn: dict[str, Spec | str] = type(self)._all_drawn  # type: ignore[attr-defined]
+            bound = drawn.get(key, key if key in specs else None)
+            if isinstance(bound, Spec):
+                _leaves(value, lambda v, j, bound=bound, at=at: bound.resolve(owner, f"{at}{j}", v))
+                continue
+            if bound is None:
+                continue
+            allowed = getattr(r, bound)
+            if isinstance(allowed, tuple) and allowed and type(allowed[0]) is bool:
+                allowed = allowed[1:]  # a per-axis range: (flag, x range, y range)
+            if _is_range(allowed) or _is_ranges(allowed):
+                _within(owner, at, value, allowed, f"{bound}={allowed} of {self.name}", fix)
+            elif isinstance(specs.get(bound), Number) and type(allowed) in (int, float):
+                _leaves(value, lambda v, j, b=bound, at=at: specs[b].resolve(owner, f"{at}{j}", v))
+        try:
+            self.check_params(params, sample)
+        except InvalidInputError as exc:
+            field = exc.field[len("params.") :] if exc.field.startswith("params.") else exc.field
+            raise InvalidInputError(owner, f"{where}.{field}", exc.problem, exc.fix) from None
 
     # ------------------------------------------------------------------ datasets
     def fit_resample(
@@ -515,3 +688,184 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:
         return False
+
+
+_ENTRY_KEYS = frozenset({"transform", "path", "params", "fingerprint"})
+#: Traced ints beyond this are no index, size or seed any transform draws.
+_MAX_INT = 2**64
+
+
+def _kind(value: Any) -> str:
+    if value is None or isinstance(value, (bool, str)):
+        return type(value).__name__
+    if isinstance(value, int):
+        return "int"
+    if isinstance(value, float):
+        return "float"
+    if isinstance(value, (list, tuple)):
+        return "list"
+    if isinstance(value, Mapping):
+        return "dict"
+    return type(value).__name__
+
+
+def _same_structure(owner: str, where: str, ref: Any, value: Any, fix: str) -> None:
+    """``value`` has the JSON shape of the fresh draw ``ref``: same keys, kinds, finite numbers."""
+    kind, want = _kind(value), _kind(ref)
+    if want == "float" and kind == "int":
+        kind = "float"  # a JSON writer may drop the ".0"
+    if kind != want:
+        raise InvalidInputError(owner, where, f"must be {want}, got {value!r:.80}", fix)
+    if kind == "float":
+        try:
+            finite = math.isfinite(float(value))
+        except OverflowError:
+            finite = False
+        if not finite:
+            raise InvalidInputError(owner, where, f"must be a finite number, got {value!r:.80}", fix)
+    elif kind == "int" and not -_MAX_INT < value < _MAX_INT:
+        raise InvalidInputError(owner, where, f"is out of range: {value!r:.80}", fix)
+    elif kind == "dict":
+        if set(value) != set(ref):
+            problem = f"has the keys {sorted(map(str, value))}, expected {sorted(map(str, ref))}"
+            raise InvalidInputError(owner, where, problem, fix)
+        for k in ref:
+            _same_structure(owner, f"{where}.{k}", ref[k], value[k], fix)
+    elif kind == "list":
+        if len(value) == len(ref):
+            for j, (a, b) in enumerate(zip(ref, value, strict=True)):
+                _same_structure(owner, f"{where}[{j}]", a, b, fix)
+        elif ref:  # a variable-length draw (edits, spans...): every item shaped like a drawn one
+            for j, b in enumerate(value):
+                _same_structure(owner, f"{where}[{j}]", ref[min(j, len(ref) - 1)], b, fix)
+        else:  # nothing drawn this time to compare with: plain finite JSON only
+            for j, b in enumerate(value):
+                _plain(owner, f"{where}[{j}]", b, fix)
+
+
+def _plain(owner: str, where: str, value: Any, fix: str) -> None:
+    kind = _kind(value)
+    if kind in ("int", "float"):
+        _same_structure(owner, where, value, value, fix)
+    elif kind == "list":
+        for j, b in enumerate(value):
+            _plain(owner, f"{where}[{j}]", b, fix)
+    elif kind not in ("str", "bool", "NoneType"):
+        raise InvalidInputError(owner, where, f"must be a number, a string or a list, got {value!r:.80}", fix)
+
+
+def check_window(
+    owner: str,
+    top: Any,
+    left: Any,
+    height: Any,
+    width: Any,
+    shape: tuple[int, ...],
+    min_size: int = 1,
+) -> None:
+    """Raise unless a traced window ``(top, left, height, width)`` lies inside an image of ``shape``.
+
+    For :meth:`Transform.check_params` of crops and erasers (fields ``params.top``...).
+    """
+    h, w = shape[:2]
+    for name, v, lo, hi in (
+        ("height", height, min_size, h),
+        ("width", width, min_size, w),
+        ("top", top, 0, h - height if type(height) is int else h),
+        ("left", left, 0, w - width if type(width) is int else w),
+    ):
+        if type(v) is not int or not lo <= v <= hi:
+            raise InvalidInputError(
+                owner,
+                f"params.{name}",
+                f"is {v!r}: the window ({top}, {left}, {height}, {width}) must lie inside the {h}x{w} image",
+                "replay the trace unchanged, on the sample that produced it",
+            )
+
+
+def _resolved_tree(t: Transform) -> tuple[SimpleNamespace, ...]:
+    """The resolved namespaces of every node: a new one appears when any parameter changes."""
+    r = t._r
+    if not t._fuses_children:
+        return (r,)
+    return (r, *(ns for child in r.transforms for ns in _resolved_tree(child)))
+
+
+def _fingerprint_fused(t: Transform) -> str:
+    from .config import fingerprint
+
+    def fused(node: Any) -> Any:
+        if isinstance(node, dict):
+            out = {k: fused(v) for k, v in node.items()}
+            params = out.get("params")
+            if "transform" in out and isinstance(params, dict) and params.get("fuse") is False:
+                out["params"] = {**params, "fuse": True}
+            return out
+        if isinstance(node, list):
+            return [fused(v) for v in node]
+        return node
+
+    return fingerprint(fused(t.to_config()))
+
+
+def _is_range(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(type(b) in (int, float) for b in value)
+
+
+def _is_ranges(value: Any) -> bool:
+    return isinstance(value, tuple) and len(value) > 0 and all(_is_range(v) for v in value)
+
+
+def _leaves(value: Any, check: Callable[[Any, str], Any], at: str = "") -> None:
+    """Call ``check(number, index_suffix)`` on every number in a (nested) list."""
+    if isinstance(value, list):
+        for j, v in enumerate(value):
+            _leaves(v, check, f"{at}[{j}]")
+    elif type(value) in (int, float):
+        check(value, at)
+
+
+def _within(owner: str, where: str, value: Any, allowed: Any, what: str, fix: str) -> None:
+    """A drawn number (or list of them, one per range) lies within the range it was drawn from."""
+    if _is_ranges(allowed) and isinstance(value, list) and len(value) == len(allowed):
+        for j, (v, rng) in enumerate(zip(value, allowed, strict=True)):
+            _within(owner, f"{where}[{j}]", v, rng, what, fix)
+        return
+    if not _is_range(allowed):
+        return
+
+    def check(v: Any, at: str) -> None:
+        lo, hi = allowed
+        slack = 1e-9 * max(1.0, abs(lo), abs(hi))
+        if not lo - slack <= v <= hi + slack:
+            raise InvalidInputError(owner, f"{where}{at}", f"is {v!r}, outside {what}", fix)
+
+    _leaves(value, check)
+
+
+def _guarded(owner: str, where: str, step: Callable[..., Sample], *args: Any) -> Sample:
+    """Run one replay step; an error other than ours means the traced parameters do not fit."""
+    try:
+        return step(*args)
+    except InvalidInputError:
+        raise
+    except Exception as exc:
+        raise InvalidInputError(
+            owner,
+            where,
+            f"cannot be applied to this sample ({type(exc).__name__}: {exc})",
+            "replay a trace unchanged, on the sample and pipeline that produced it",
+        ) from exc
+
+
+def _validating_init(init: Callable[..., None]) -> Callable[..., None]:
+    """Wrap a subclass ``__init__`` so the outermost one validates every parameter when it returns."""
+
+    @functools.wraps(init)
+    def __init__(self: Transform, *args: Any, **kwargs: Any) -> None:
+        init(self, *args, **kwargs)
+        if type(self).__init__ is __init__:  # the outermost constructor of this object
+            self.validate_params()
+
+    __init__._validates = True  # type: ignore[attr-defined]
+    return __init__

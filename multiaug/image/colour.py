@@ -28,7 +28,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Range, _is_number
+from ..core.params import Number, Range, _is_number
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
@@ -208,6 +208,7 @@ class ColorJitter(ImageTransform):
     """
 
     defer_kind = "lut"
+    _drawn = {"order": Number(0, 3, integer=True)}
     _parameters = {
         "brightness": JitterFactor(),
         "contrast": JitterFactor(),
@@ -375,6 +376,7 @@ class RandomBrightnessContrast(PointTransform):
         "brightness": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
         "contrast": Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)"),
     }
+    _drawn = {"alpha": Number(0.0, 11.0), "beta": "brightness"}
 
     def __init__(
         self,

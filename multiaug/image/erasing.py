@@ -11,6 +11,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.params import Range, Spec
+from ..core.transform import check_window
 from .base import ImageTransform
 from .functional import noise as F
 
@@ -125,6 +126,10 @@ class RandomErasing(ImageTransform):
                 f"is {self.fill!r}, outside [0, 1] for a float32 image",
                 "give fill in the image's units: 0..1 for float32 (e.g. fill=0.5)",
             )
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        p = params
+        check_window(self.name, p["top"], p["left"], p["height"], p["width"], sample["image"].shape, 0)
 
     def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
         assert rng is not None

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, Number, Range, Spec
-from ..core.transform import PENDING, Deferred, Sample, flush_pending
+from ..core.transform import PENDING, Deferred, Sample, check_window, flush_pending
 from ._validate import as_boxes, as_points
 from .base import SpatialTransform, current_shape, finish_boxes, finish_points, put_boxes
 from .functional import geometric as F
@@ -552,6 +552,10 @@ class RandomCrop(WarpTransform):
         u_top, u_left = rng.random(2).tolist()
         return {"top": int(u_top * (h - r.height + 1)), "left": int(u_left * (w - r.width + 1))}
 
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        r = self._r
+        check_window(self.name, params["top"], params["left"], r.height, r.width, current_shape(sample))
+
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         r = self._r
         return F.translate_matrix(-params["left"], -params["top"]), (r.height, r.width)
@@ -645,6 +649,10 @@ class RandomResizedCrop(_Resampling, WarpTransform):
             cw, ch = w, h
         return {"top": (h - ch) // 2, "left": (w - cw) // 2, "height": ch, "width": cw}
 
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        p = params
+        check_window(self.name, p["top"], p["left"], p["height"], p["width"], current_shape(sample))
+
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         oh, ow = self._r.size
         m = F.resized_crop_matrix(params["top"], params["left"], params["height"], params["width"], oh, ow)
@@ -703,6 +711,7 @@ class Rotate(_Resampling, WarpTransform):
 
     samples_inside = False
     _parameters = {"limit": Range(-360.0, 360.0, scalar="symmetric", example="(-30, 30)"), **_WARP_PARAMETERS}
+    _drawn = {"angle": "limit"}
 
     def __init__(
         self,
@@ -869,6 +878,7 @@ class Perspective(_Resampling, WarpTransform):
         "min_visibility": _MIN_VISIBILITY,
         "drop_outside_keypoints": Flag(),
     }
+    _drawn = {"corners": Number(-1.0, 2.0)}
 
     def __init__(
         self,

@@ -45,6 +45,7 @@ class _BatchMix(Transform):
         "alpha": Number(0.0, low_open=True),
         "num_classes": Number(1, 2**31 - 1, integer=True, optional=True),
     }
+    _drawn = {"lam": Number(0.0, 1.0)}
 
     def __init__(
         self, alpha: float, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
@@ -52,6 +53,26 @@ class _BatchMix(Transform):
         super().__init__(p=p, seed=seed)
         self.alpha = alpha
         self.num_classes = num_classes
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        n = len(sample["images"])
+        if len(params["perm"]) == n and sorted(params["perm"]) != list(range(n)):  # else: apply says
+            raise InvalidInputError(
+                self.name,
+                "params.perm",
+                f"is not a permutation of the {n} images",
+                "replay the trace unchanged",
+            )
+        if "box" in params:
+            x1, y1, x2, y2 = params["box"]
+            h, w = np.asarray(sample["images"]).shape[1:3]
+            if not (0 <= x1 <= x2 <= w and 0 <= y1 <= y2 <= h):
+                raise InvalidInputError(
+                    self.name,
+                    "params.box",
+                    f"{params['box']} leaves the {h}x{w} images",
+                    "replay the trace unchanged",
+                )
 
     def check(self, sample: Mapping[str, Any]) -> None:
         """Check the labels against ``num_classes`` (the field checks cannot see it)."""

@@ -167,6 +167,7 @@ class TabularSampler(Transform):
 
     modality: ClassVar[str] = "tabular"
     _abstract: ClassVar[bool] = True
+    _dataset_level: ClassVar[bool] = True
     #: The imbalanced-learn class this sampler is.
     _imblearn: ClassVar[type] = object
     #: Name of the neighbour-count parameter (``None``: no neighbours).
@@ -204,7 +205,7 @@ class TabularSampler(Transform):
         return _derive(self._r.seed64)
 
     def __call__(
-        self, *, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
+        self, *_args: Any, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
     ) -> NoReturn:
         raise InvalidInputError(
             self.name,

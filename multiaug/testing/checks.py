@@ -129,6 +129,10 @@ class Example:
     names the checks that apply when they differ from :data:`CHECKS` (e.g. the
     dataset-level samplers, which have no per-sample call); a kind of transform
     gets its own equivalent checks that way, never fewer by omission.
+
+    ``bad_params`` must raise at construction; only a value its parameter's spec
+    accepts, and that is wrong for the data (a fill with one value per channel,
+    ``fmax`` above the Nyquist frequency), may wait for the first call.
     """
 
     make: Callable[..., Transform]
@@ -257,25 +261,47 @@ def check_trace_replay(ex: Example) -> None:
     for key in range(6):
         out = t(**sample, key=key, trace=True)
         trace = json.loads(json.dumps(out["trace"]))
-        assert all(set(e) == {"transform", "path", "params"} for e in trace)
+        assert all(set(e) == {"transform", "path", "params", "fingerprint"} for e in trace)
         assert_samples_equal(t.replay(trace, **sample), _without_trace(out))
 
 
 def check_bad_params(ex: Example) -> None:
-    """Bad constructor parameters raise InvalidInputError (at validation or first call)."""
+    """Bad constructor parameters raise InvalidInputError at construction, naming the transform.
+
+    ``set_params`` with the same bad value raises too, and leaves the object as it was.
+    """
+    good = ex.make(seed=0)
+    names = good._param_names()
+    specs = type(good)._all_specs  # type: ignore[attr-defined]
     sample = ex.reference()
     for bad in (*BAD_COMMON_PARAMS, *ex.bad_params):
         try:
             t = ex.make(**bad)
-        except InvalidInputError:
-            continue
-        try:
-            t.validate_params()
-            t(**sample, key=0)
         except InvalidInputError as exc:
-            assert str(exc).startswith(t.name), f"message does not name the transform: {exc}"
+            assert str(exc).startswith(good.name), f"message does not name the transform: {exc}"
+        else:
+            # Only a value its spec accepts may wait for the data (e.g. a fill with one value per
+            # channel, fmax against the sample rate): then the call must reject it.
+            for k, v in bad.items():
+                assert k in specs, f"{good.name} was constructed with bad parameters {bad}"
+                specs[k].resolve(good.name, k, v)
+            try:
+                t(**sample, key=0)
+            except InvalidInputError:
+                continue
+            raise AssertionError(f"{good.name} accepted bad parameters {bad}")
+        if not set(bad) <= set(names):
+            continue  # a factory argument, not a parameter of the outermost object
+        before = {n: getattr(good, n) for n in names}
+        try:
+            good.set_params(**bad)
+        except InvalidInputError:
+            assert all(getattr(good, k) is v for k, v in before.items()), (
+                f"set_params({bad}) left a bad value"
+            )
             continue
-        raise AssertionError(f"{t.name} accepted bad parameters {bad}")
+        # A cross-parameter error can depend on the factory's other arguments: caught at use.
+        good.set_params(**before)
 
 
 def check_bad_data(ex: Example) -> None:
@@ -289,6 +315,127 @@ def check_bad_data(ex: Example) -> None:
                 assert "`" in str(exc) and "Fix:" in str(exc), str(exc)
                 continue
             raise AssertionError(f"{t.name} (p={p}) accepted bad sample {sorted(bad)}")
+
+
+#: A number no drawn parameter takes: every damaged value must be rejected by replay.
+_HUGE = (float("nan"), float("inf"), -float("inf"), 1e9, -1e9, 1e300, -1e300, 10**400)
+
+
+def damaged_traces(trace: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """Damaged copies of a JSON trace, each with a label; ``replay`` must reject every one."""
+    out: list[tuple[str, Any]] = [
+        ("not a list", {"trace": trace}),
+        ("a string", json.dumps(trace)),
+        ("entry not a dict", [*trace, "x"]),
+        ("entry None", [None, *trace]),
+        ("entry a list", [[1, 2], *trace]),
+        ("unknown transform", [{**(trace or [{}])[0], "transform": "nope.Nothing"}]),
+    ]
+    for i, entry in enumerate(trace):
+
+        def put(label: str, new: Any, i: int = i) -> None:
+            out.append((f"trace[{i}] {label}", [*trace[:i], new, *trace[i + 1 :]]))
+
+        for k in entry:
+            put(f"without {k}", {n: v for n, v in entry.items() if n != k})
+        put("extra key", {**entry, "extra": 1})
+        put("other transform", {**entry, "transform": "nope.Nothing"})
+        for path in ("0", None, [99], [-1], [True], [0.0], [*entry["path"], 0], {"0": 0}):
+            if path != entry["path"]:
+                put(f"path={path!r}", {**entry, "path": path})
+        for fp in ("0" * 16, None, 7, entry["fingerprint"].upper() + "x"):
+            put(f"fingerprint={fp!r}", {**entry, "fingerprint": fp})
+        for params in (None, [], "x", 1.0):
+            put(f"params={params!r}", {**entry, "params": params})
+        params = entry["params"]
+        put("params extra key", {**entry, "params": {**params, "zzz": 1}})
+        for k, v in params.items():
+            put(f"params without {k}", {**entry, "params": {n: w for n, w in params.items() if n != k}})
+            for label, bad in _damaged_values(v):
+                put(f"params.{k}{label}", {**entry, "params": {**params, k: bad}})
+    return out
+
+
+def _damaged_values(v: Any, depth: int = 0) -> list[tuple[str, Any]]:
+    """Values of the wrong JSON type, non-finite or huge, at ``v`` and inside it."""
+    out: list[tuple[str, Any]] = []
+    if isinstance(v, list):
+        out += [("=None", None), ("={}", {}), ("='x'", "x"), ("=1.5", 1.5)]
+        if depth < 2:
+            for j, item in enumerate(v[:3]):
+                out += [
+                    (f"[{j}]{lab}", [*v[:j], bad, *v[j + 1 :]])
+                    for lab, bad in _damaged_values(item, depth + 1)
+                ]
+    elif isinstance(v, bool):
+        out += [("=None", None), ("='x'", "x"), ("=[True]", [v])]
+    elif isinstance(v, (int, float)):
+        out += [("=None", None), ("='x'", "x"), (f"=[{v!r}]", [v]), ("={}", {})]
+        out += [(f"={h!r:.12}", h) for h in _HUGE]
+        if type(v) is int:
+            out += [("=-1", -1)]
+    elif isinstance(v, str):
+        out += [("=None", None), ("=1", 1), ("=[s]", [v])]
+    return out
+
+
+#: Drawn ints that may legitimately be negative (``=-1`` is no damage there).
+SIGNED_DRAWS = {"audio.TimeShift": ("shift",)}
+
+
+def check_damaged_traces(ex: Example) -> None:
+    """Every damaged copy of a real trace makes ``replay`` raise InvalidInputError, never another error.
+
+    Ints far out of place (``10**9``: a valid seed, an impossible index) must give
+    InvalidInputError or an output, never another exception.
+    """
+    sample = ex.reference()
+    t = ex.make(seed=2)
+    signed = SIGNED_DRAWS.get(t.name, ())
+    for key in range(2):
+        trace = json.loads(json.dumps(t(**sample, key=key, trace=True)["trace"]))
+        for label, bad in damaged_traces(trace):
+            if label.endswith("=-1") and any(f"params.{k}=" in label for k in signed):
+                continue
+            try:
+                t.replay(bad, **sample)
+            except InvalidInputError as exc:
+                assert str(exc).startswith(t.name) and "Fix:" in str(exc), str(exc)
+                continue
+            raise AssertionError(f"{t.name}.replay accepted a damaged trace ({label})")
+        for i, entry in enumerate(trace):
+            for k, v in entry["params"].items():
+                for bad in _big_ints(v):
+                    damaged = [*trace[:i], {**entry, "params": {**entry["params"], k: bad}}, *trace[i + 1 :]]
+                    try:
+                        t.replay(damaged, **sample)
+                    except InvalidInputError:
+                        pass
+
+
+def _big_ints(v: Any) -> list[Any]:
+    """``v`` with one of its ints (or its first int in a list) set to ``10**9``."""
+    if type(v) is int:
+        return [10**9]
+    if isinstance(v, list):
+        return [[*v[:j], b, *v[j + 1 :]] for j, item in enumerate(v[:3]) for b in _big_ints(item)]
+    return []
+
+
+def check_foreign_trace(ex: Example) -> None:
+    """A trace replayed on a pipeline with another fingerprint (other options) raises InvalidInputError."""
+    sample = ex.reference()
+    t, other = ex.make(seed=2), ex.make(seed=3)
+    assert t.fingerprint != other.fingerprint
+    for key in range(4):
+        trace = t(**sample, key=key, trace=True)["trace"]
+        if trace:
+            try:
+                other.replay(trace, **sample)
+            except InvalidInputError as exc:
+                assert "fingerprint" in str(exc), str(exc)
+                return
+            raise AssertionError(f"{t.name}: a trace replayed on a pipeline with another seed")
 
 
 # ---------------------------------------------------------------------- property checks
@@ -331,6 +478,8 @@ CHECKS: tuple[Callable[[Example], None], ...] = (
     check_config_roundtrip,
     check_pickle_roundtrip,
     check_trace_replay,
+    check_damaged_traces,
+    check_foreign_trace,
     check_bad_params,
     check_bad_data,
     check_properties,

@@ -129,6 +129,20 @@ class WordEdit(TextTransform):
             )
         r.common = _Common(r.stopwords)
 
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        """Every word position in a traced edit is a word of the text."""
+        n = len(self._split(sample["text"])[1])
+        for key, records in params.items():
+            for j, record in enumerate(records if isinstance(records, list) else ()):
+                for k in record if isinstance(record, list) else [record]:
+                    if type(k) is int and not 0 <= k < n:
+                        raise InvalidInputError(
+                            self.name,
+                            f"params.{key}[{j}]",
+                            f"names word {k} of a text of {n} words",
+                            "replay the trace unchanged, on the text that produced it",
+                        )
+
     # ------------------------------------------------------------------ helpers for make_params
     def _count(self, rng: np.random.Generator, n_words: int, available: int) -> int:
         """How many edits this call makes (at most ``available``)."""
