@@ -15,6 +15,11 @@ from .transform import Call, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
 
+#: Composers nest at most this deep (a composer of leaves is depth 1): deeper trees would
+#: exhaust Python's recursion limit on every call, and a config file holds about this many
+#: (``multiaug.core.config.MAX_DEPTH`` levels of lists and mappings).
+MAX_NESTING = 32
+
 _CHOICE = 0x63686F6963650000  # OneOf's pick
 _SUBSET = 0x7375627365740000  # SomeOf's count
 
@@ -55,7 +60,19 @@ class TransformList(Spec):
             raise InvalidInputError(
                 owner, name, f"needs at least {self.min_len} transform(s)", "add transforms to choose from"
             )
+        if _depth(value) > MAX_NESTING:
+            raise InvalidInputError(
+                owner,
+                name,
+                f"nests composers more than {MAX_NESTING} deep",
+                "flatten the pipeline (a Compose of Composes applies the same steps as one Compose)",
+            )
         return tuple(value)
+
+
+def _depth(transforms: Sequence[Transform]) -> int:
+    """Nesting depth of a composer holding ``transforms`` (children are already validated)."""
+    return 1 + max((t._r.depth for t in transforms if isinstance(t, BaseCompose)), default=0)
 
 
 class Weights(Spec):
@@ -110,6 +127,7 @@ class BaseCompose(Transform):
         return all(t.preserves_shape for t in self.transforms)
 
     def _finalize(self, r: SimpleNamespace) -> None:
+        r.depth = _depth(r.transforms)
         counts: dict[str, int] = {}
         salts = []
         for t in r.transforms:
