@@ -6,6 +6,7 @@ The ```python blocks run in order in one namespace (the README defines everythin
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import subprocess
@@ -92,3 +93,52 @@ def test_shell_quick_start_runs(tmp_path: Path) -> None:
         p.relative_to(demo / "aug" / "images-dask") for p in dask
     ]
     assert all(a.read_bytes() == b.read_bytes() for a, b in zip(pool, dask, strict=True))
+
+
+# ----------------------------------------------------------------------- docs/api.md
+API = ROOT / "docs" / "api.md"
+SHARED_API = ROOT.parent / "shared" / "API.md"  # the project's contract, laid beside the checkout
+HEADING = re.compile(r"^(#{1,6}) (.+?)\s*$", re.MULTILINE)
+REMARK = re.compile(r"\s*\([^)]*\)$")
+
+
+def _headings(text: str) -> set[str]:
+    """Headings with their level; a trailing "(...)" remark is left out of the comparison."""
+    return {f"{hashes} {REMARK.sub('', title)}" for hashes, title in HEADING.findall(text)}
+
+
+def _code_blocks(text: str) -> list[str]:
+    return [body for _, body in FENCE.findall(text)]
+
+
+def out_of_step(contract: str, doc: str) -> list[str]:
+    """What of the contract ``doc`` lacks: every fenced code block verbatim, every heading."""
+    missing = [
+        f"code block: {b.splitlines()[0]!r}..." for b in _code_blocks(contract) if b not in _code_blocks(doc)
+    ]
+    missing += [f"heading: {h!r}" for h in sorted(_headings(contract) - _headings(doc))]
+    return missing
+
+
+def test_api_reference_is_in_the_repository_and_its_python_parses() -> None:
+    text = API.read_text(encoding="utf-8")
+    assert text.startswith("# multiaug") and "(docs/api.md)" in README.read_text(encoding="utf-8")
+    python = [body for lang, body in FENCE.findall(text) if lang == "python"]
+    assert len(python) >= 8
+    for block in python:
+        # "f(a=1, ...)" stands for "and further options": not Python, so left out of the parse
+        ast.parse(block.replace(", ...)", ")"))
+
+
+def test_api_reference_is_in_step_with_the_shared_contract() -> None:
+    # CI lays shared/ beside the clone; without it there is nothing to compare with (the test
+    # above still checks docs/api.md alone)
+    if SHARED_API.is_file():
+        assert out_of_step(SHARED_API.read_text(encoding="utf-8"), API.read_text(encoding="utf-8")) == []
+
+
+def test_the_step_check_sees_a_missing_block_and_heading() -> None:
+    doc = API.read_text(encoding="utf-8")
+    contract = doc + "\n## A new section (remark)\n\n```python\nma.new_thing()\n```\n"
+    assert out_of_step(contract, doc) == ["code block: 'ma.new_thing()'...", "heading: '## A new section'"]
+    assert out_of_step(doc.replace("## Errors", "## Errors (all of them)"), doc) == []
