@@ -188,24 +188,31 @@ def test_force_rule(image_job, tmp_path, capsys):
     assert _files(fresh) == before
 
 
-def _spawn(config: Path, data: Path, out: Path, *extra: object) -> subprocess.Popen[bytes]:
+def _spawn(config: Path, data: Path, out: Path, *extra: object, nice: int = 0) -> subprocess.Popen[bytes]:
     """The job in a process of its own session; its stderr goes to ``<out>.stderr``.
 
     Not a pipe: pool workers inherit stderr, and a worker outliving a killed job would keep a pipe
-    open. The session lets the test clean up such workers (``_kill_session``).
+    open. The session lets the test clean up such workers (``_kill_session``). ``nice`` lowers the
+    job's priority (its workers inherit it): on a busy machine the test then still sees the job
+    early on, instead of the job racing to its end before the test sends its signal.
     """
     cmd = [sys.executable, "-m", "multiaug.cli", "augment", str(config), "--input", str(data)]
     cmd += ["--output", str(out), "--quiet", *map(str, extra)]
     with open(f"{out}.stderr", "wb") as err:
-        # A shell that starts the suite in the background hands it SIGINT ignored, and Python then
-        # never raises KeyboardInterrupt: give the job the default disposition, as a terminal does.
         return subprocess.Popen(
             cmd,
             stdout=subprocess.DEVNULL,
             stderr=err,
             start_new_session=True,
-            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            preexec_fn=lambda: _child(nice),
         )
+
+
+def _child(nice: int) -> None:
+    os.nice(nice)
+    # A shell that starts the suite in the background hands it SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt: give the job the default disposition, as a terminal does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _kill_session(proc: subprocess.Popen[bytes]) -> None:
@@ -233,7 +240,7 @@ def test_interrupted_job_resumes_to_the_same_outputs(image_job, tmp_path, sig, w
     reference = tmp_path / "reference"
     assert _run("augment", config, "--input", data, "--output", reference, "--copies", 30, "--quiet") == 0
     out = tmp_path / "out"
-    proc = _spawn(config, data, out, "--copies", 30, "--workers", workers)
+    proc = _spawn(config, data, out, "--copies", 30, "--workers", workers, nice=10)
     try:
         _wait_for_chunks(out, proc, 3)
         proc.send_signal(sig)
