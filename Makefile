@@ -1,5 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Both create (or refresh)
 # .venv themselves; a stamp file per extras set makes a second run instant.
+# `make test-fast` is `make test` without the tests marked slow (the edit loop).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 
-.PHONY: demo test bench lint clean
+.PHONY: demo test test-fast bench lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +33,10 @@ demo: $(VENV)/.stamp-all
 
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q
+
+# the edit loop: everything but the tests marked `slow` (end-to-end jobs, examples, statistical checks)
+test-fast: $(VENV)/.stamp-dev
+	$(BIN)/python -m pytest -q -m "not slow"
 
 bench: $(VENV)/.stamp-bench
 	cd benchmarks && for script in core.py image.py text.py audio.py tabular.py guard.py jobs.py; do \

@@ -5,12 +5,15 @@ validation tile gets a rotated, a colour-jittered and a noisy copy (multiaug's d
 in training. The guard links every copy it finds to its source; the picture shows each
 validation tile with its three copies, framed green when found, red when missed.
 
-Run: .venv/bin/python examples/guard_photo_tiles.py [--output docs/img/guard_tiles.png]
+Run: .venv/bin/python examples/guard_photo_tiles.py [--output DIR]
+(writes DIR/guard_tiles.png only; without --output, DIR is a new temporary folder, printed)
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -38,9 +41,10 @@ def framed(tile: np.ndarray, colour: tuple[int, int, int]) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--output", default="guard_tiles.png")
+    parser.add_argument("--output", type=Path, help="folder for guard_tiles.png (default: a new temp folder)")
     parser.add_argument("--show", type=int, default=12, help="validation tiles in the picture")
     args = parser.parse_args()
+    folder = args.output or Path(tempfile.mkdtemp(prefix="multiaug-example-"))
 
     items = tiles()
     val, train = items[1::2], items[::2]
@@ -74,8 +78,10 @@ def main() -> None:
     gap = np.full((left[0].shape[0] * half, 12, 3), 255, np.uint8)
     picture = np.hstack([np.vstack(left), gap, np.vstack(right)])
     picture = cv2.resize(picture, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-    cv2.imwrite(args.output, picture)
-    print(f"wrote {args.output}")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "guard_tiles.png"
+    cv2.imwrite(str(path), picture)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,13 @@
 """Image gallery: every image op applied to a real photo, with its box drawn, saved as one PNG grid.
 
-Run: .venv/bin/python examples/image_gallery.py [--output docs/img/image_gallery.png]
+Run: .venv/bin/python examples/image_gallery.py [--output DIR]
+(writes DIR/image_gallery.png only; without --output, DIR is a new temporary folder, printed)
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 from pathlib import Path
 
 import cv2
@@ -55,9 +57,12 @@ def cell(image: np.ndarray, boxes: np.ndarray, title: str, size: int = 240, heig
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--output", default="image_gallery.png")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--output", type=Path, help="folder for image_gallery.png (default: a new temp folder)"
+    )
     args = parser.parse_args()
+    folder = args.output or Path(tempfile.mkdtemp(prefix="multiaug-example-"))
     photo = load_sample_photo("china.jpg")
     cells = []
     for i, (title, op) in enumerate(OPS):
@@ -69,7 +74,8 @@ def main() -> None:
     cols = 4
     rows = [np.concatenate(cells[r : r + cols], axis=1) for r in range(0, len(cells), cols)]
     grid = np.concatenate(rows, axis=0)
-    path = Path(args.output)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "image_gallery.png"
     cv2.imwrite(str(path), cv2.cvtColor(grid, cv2.COLOR_RGB2BGR))
     print(f"wrote {path} ({len(OPS)} cells)")
 

@@ -1,10 +1,12 @@
 """Quick start: one seeded pipeline, keyed calls, trace/replay, a YAML config and its fingerprint.
 
-Run: .venv/bin/python examples/quickstart.py
+Run: .venv/bin/python examples/quickstart.py [--output DIR]
+(writes DIR/aug.yaml only; without --output, DIR is a new temporary folder, printed)
 """
 
 from __future__ import annotations
 
+import argparse
 import tempfile
 from pathlib import Path
 
@@ -15,6 +17,9 @@ from multiaug.demo import load_sample_photo
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", type=Path, help="folder for aug.yaml (default: a new temp folder)")
+    folder = parser.parse_args().output or Path(tempfile.mkdtemp(prefix="multiaug-example-"))
     photo = load_sample_photo("flower.jpg")  # scikit-learn's bundled sample photo, RGB uint8
     boxes = np.array([[150.0, 60.0, 480.0, 380.0]])
 
@@ -43,12 +48,13 @@ def main() -> None:
     print("replayed mask labels:", np.unique(replayed["mask"]).tolist())
 
     # Configs: plain dicts, JSON or YAML files; the fingerprint identifies the pipeline.
-    with tempfile.TemporaryDirectory() as tmp:
-        path = ma.save(pipe, Path(tmp) / "aug.yaml")
-        loaded = ma.load(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = ma.save(pipe, folder / "aug.yaml")
+    loaded = ma.load(path)
     assert loaded.fingerprint == pipe.fingerprint
     assert np.array_equal(loaded(image=photo, key=17)["image"], pipe(image=photo, key=17)["image"])
     print("fingerprint:", pipe.fingerprint, "(same after the YAML round trip)")
+    print(f"wrote {path}")
 
     # Bad input is refused with a message naming the transform, the field and the fix.
     try:

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import multiaug as ma
 from multiaug.cli import main
 
@@ -41,6 +43,7 @@ def test_inspect_reports_bad_config(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+@pytest.mark.slow
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     out = run("demo", "--output", str(tmp_path))
     assert out.returncode == 0, out.stderr

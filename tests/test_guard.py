@@ -136,6 +136,7 @@ def test_near_duplicate_table_recall_and_precision() -> None:
         assert SplitGuard().check(rest, val).ok
 
 
+@pytest.mark.slow
 def test_near_duplicate_image_recall_and_precision(digits: list[np.ndarray]) -> None:
     idx = np.random.default_rng(0).permutation(len(digits))
     val = [digits[i] for i in idx[:200]]
@@ -152,6 +153,7 @@ def test_near_duplicate_image_recall_and_precision(digits: list[np.ndarray]) -> 
     assert guard.check(rest, val).counts["near_duplicate"] <= 1e-4 * len(rest) * len(val)
 
 
+@pytest.mark.slow
 def test_near_duplicate_image_small_rotations(digits: list[np.ndarray]) -> None:
     import cv2
 
@@ -202,6 +204,7 @@ def test_near_duplicate_photo_tiles_rotated_and_distinct() -> None:
     assert guard.check(rest, val).counts["near_duplicate"] == 0
 
 
+@pytest.mark.slow
 def test_near_duplicate_crops_resized_back(digits: list[np.ndarray]) -> None:
     import cv2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -187,10 +188,39 @@ def test_force_rule(image_job, tmp_path, capsys):
     assert _files(fresh) == before
 
 
-def _spawn(config: Path, data: Path, out: Path, *extra: object) -> subprocess.Popen[bytes]:
+def _spawn(config: Path, data: Path, out: Path, *extra: object, nice: int = 0) -> subprocess.Popen[bytes]:
+    """The job in a process of its own session; its stderr goes to ``<out>.stderr``.
+
+    Not a pipe: pool workers inherit stderr, and a worker outliving a killed job would keep a pipe
+    open. The session lets the test clean up such workers (``_kill_session``). ``nice`` lowers the
+    job's priority (its workers inherit it): on a busy machine the test then still sees the job
+    early on, instead of the job racing to its end before the test sends its signal.
+    """
     cmd = [sys.executable, "-m", "multiaug.cli", "augment", str(config), "--input", str(data)]
     cmd += ["--output", str(out), "--quiet", *map(str, extra)]
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    with open(f"{out}.stderr", "wb") as err:
+        return subprocess.Popen(
+            cmd,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=lambda: _child(nice),
+        )
+
+
+def _child(nice: int) -> None:
+    os.nice(nice)
+    # A shell that starts the suite in the background hands it SIGINT ignored, and Python then
+    # never raises KeyboardInterrupt: give the job the default disposition, as a terminal does.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+def _kill_session(proc: subprocess.Popen[bytes]) -> None:
+    """End whatever is left of a job's session (workers of a job killed with SIGKILL)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
 
 
 def _wait_for_chunks(out: Path, proc: subprocess.Popen[bytes], n: int) -> None:
@@ -210,16 +240,24 @@ def test_interrupted_job_resumes_to_the_same_outputs(image_job, tmp_path, sig, w
     reference = tmp_path / "reference"
     assert _run("augment", config, "--input", data, "--output", reference, "--copies", 30, "--quiet") == 0
     out = tmp_path / "out"
-    proc = _spawn(config, data, out, "--copies", 30, "--workers", workers)
-    _wait_for_chunks(out, proc, 3)
-    proc.send_signal(sig)
-    code = proc.wait(timeout=120)
-    assert code in ((-signal.SIGKILL,) if sig == signal.SIGKILL else (130,)), proc.stderr.read()
+    proc = _spawn(config, data, out, "--copies", 30, "--workers", workers, nice=10)
+    try:
+        _wait_for_chunks(out, proc, 3)
+        proc.send_signal(sig)
+        code = proc.wait(timeout=120)
+    finally:
+        _kill_session(proc)
+    err = Path(f"{out}.stderr").read_text()
+    assert code in ((-signal.SIGKILL,) if sig == signal.SIGKILL else (130,)), err
     assert not (out / "manifest.parquet").exists()
     done = len(list((out / ".multiaug" / "chunks").glob("*.json")))
     assert 3 <= done < 200
     rerun = _spawn(config, data, out, "--copies", 30, "--workers", workers)
-    assert rerun.wait(timeout=300) == 0, rerun.stderr.read()
+    try:
+        code = rerun.wait(timeout=300)
+    finally:
+        _kill_session(rerun)
+    assert code == 0, Path(f"{out}.stderr").read_text()
     assert _files(out) == _files(reference)
     run = json.loads((out / "run.json").read_text())
     assert run["resumed"] > 0 and run["resumed"] + run["computed_this_run"] == 360

@@ -6,6 +6,8 @@ import multiprocessing as mp
 import subprocess
 import sys
 
+import pytest
+
 import multiaug as ma
 from multiaug.testing import keyed_digests, reference_image_sample
 
@@ -23,6 +25,7 @@ def pipeline() -> ma.Compose:
     )
 
 
+@pytest.mark.slow
 def test_keyed_outputs_are_identical_serially_in_spawned_processes_and_a_pool() -> None:
     cfg = pipeline().to_config()
     sample = reference_image_sample()
@@ -42,6 +45,7 @@ def test_keyed_outputs_are_identical_serially_in_spawned_processes_and_a_pool() 
     assert [d for (d,) in pooled] == serial
 
 
+@pytest.mark.slow
 def test_pickled_pipeline_gives_the_same_outputs_in_a_worker() -> None:
     pipe = pipeline()
     sample = reference_image_sample()

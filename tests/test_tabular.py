@@ -227,6 +227,7 @@ def test_get_set_params_clone_and_repr() -> None:
     assert ma.from_config(s.to_config()).fingerprint == s.fingerprint != c.fingerprint
 
 
+@pytest.mark.slow
 def test_pipeline_cross_validate_and_grid_search() -> None:
     X, y = _cancer()
     pipe = Pipeline([("scale", StandardScaler()), ("smote", T.SMOTE(seed=0)), ("clf", LogisticRegression())])

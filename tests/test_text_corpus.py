@@ -125,6 +125,7 @@ def _lemma_forms(wn: Any, phrase: str) -> set[str]:
     return forms
 
 
+@pytest.mark.slow
 @pytest.mark.filterwarnings("ignore::UserWarning")
 def test_replacements_are_synonyms_in_raw_wordnet_via_nltk(
     edits: list[tuple[str, str, str, str]], tmp_path: Path

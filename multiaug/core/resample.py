@@ -1,8 +1,13 @@
-"""Dataset-level augmentation: ``fit_resample`` on a list of samples of one modality."""
+"""Dataset-level augmentation: ``fit_resample`` on a list of samples.
+
+A sample is either one item of one modality (an image, a text, an audio array: the field it
+fills is inferred or named by ``field=``) or a dict of fields (``{"image": ..., "text": ...}``),
+the form a pipeline mixing modalities needs.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError
@@ -33,6 +38,25 @@ def _infer_field(t: Transform, item: Any) -> str:
     )
 
 
+def _check_dict_samples(t: Transform, items: list[Any], field: str | None) -> None:
+    """Dict samples: every item a dict with string keys, and no ``field=`` (the keys name the fields)."""
+    if field is not None:
+        raise InvalidInputError(
+            t.name,
+            "field",
+            f"was given ({field!r}) but the samples are dicts",
+            "drop field=: the keys name the fields",
+        )
+    for i, item in enumerate(items):
+        if not isinstance(item, Mapping) or not item or not all(isinstance(k, str) for k in item):
+            raise InvalidInputError(
+                t.name,
+                f"X[{i}]",
+                f"must be a non-empty dict of fields like X[0], got {type(item).__name__}",
+                'give every sample as a dict such as {"image": img, "text": caption}',
+            )
+
+
 def augment_copies(
     t: Transform,
     X: Sequence[Any],
@@ -45,7 +69,9 @@ def augment_copies(
     """Originals first, in input order, then ``copies`` rounds of augmented copies of every row.
 
     Copy ``c`` of row ``i`` is ``t(**{field: X[i]}, **extra, key=copy_key(i, c), epoch=epoch)``,
-    so any single row can be recomputed alone, on any worker.
+    so any single row can be recomputed alone, on any worker. When the items of ``X`` are dicts
+    of fields (a mixed sample such as ``{"image": img, "text": caption}``), copy ``c`` of row ``i``
+    is ``t(**X[i], **extra, key=..., epoch=...)`` and comes back as a dict with the same keys.
     """
     if isinstance(X, (str, bytes)) or not hasattr(X, "__len__") or not hasattr(X, "__getitem__"):
         raise InvalidInputError(
@@ -63,12 +89,25 @@ def augment_copies(
     items = list(X)
     if not items:
         return [], (None if y is None else []), []
-    name = field or _infer_field(t, items[0])
     X_res = list(items)
     prov = list(range(len(items)))
-    for c in range(1, copies + 1):
-        for i, item in enumerate(items):
-            X_res.append(t(**{name: item}, **extra, key=copy_key(i, c), epoch=epoch)[name])
-            prov.append(i)
+    if isinstance(items[0], Mapping):
+        _check_dict_samples(t, items, field)
+        for c in range(1, copies + 1):
+            for i, item in enumerate(items):
+                out = t(**item, **extra, key=copy_key(i, c), epoch=epoch)
+                X_res.append({k: out[k] for k in item})
+                prov.append(i)
+    else:
+        mixed = next((i for i, item in enumerate(items) if isinstance(item, Mapping)), None)
+        if mixed is not None:
+            raise InvalidInputError(
+                t.name, f"X[{mixed}]", "is a dict but X[0] is not", "make every sample the same kind"
+            )
+        name = field or _infer_field(t, items[0])
+        for c in range(1, copies + 1):
+            for i, item in enumerate(items):
+                X_res.append(t(**{name: item}, **extra, key=copy_key(i, c), epoch=epoch)[name])
+                prov.append(i)
     y_res = None if y is None else [y[i] for i in prov]
     return X_res, y_res, prov
