@@ -15,7 +15,11 @@ augmented files, a Parquet manifest and a run record:
   finished chunk leaves a record under ``OUTPUT/.multiaug/chunks``. Running the same job
   again skips finished chunks and redoes the rest, so an interrupted job (Ctrl-C, ``kill -9``)
   completes with the same final outputs. A folder holding another job's outputs (another
-  pipeline fingerprint, seed, input or copy count) is refused unless ``force=True``.
+  pipeline fingerprint, seed, copy count or input location) is refused unless ``force=True``;
+  a changed listing (a bad file deleted) resumes, redoing only the chunks whose items changed.
+* **Bad items first.** Every item is checked (exists inside the input, decodes) before any
+  work: ``on_error="stop"`` refuses the job and writes nothing, ``"skip"`` lists the bad
+  items in ``skipped.json`` and leaves every other output as it would be.
 * **Tables** (a CSV/Parquet manifest with feature columns) go through the pipeline's
   ``fit_resample`` in the calling process: a sampler config (``ma.tabular.SMOTE``...)
   balances the classes, a transform config (``ma.tabular.GaussianNoise``) adds copies.
