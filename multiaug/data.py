@@ -204,6 +204,10 @@ def _scan_manifest(path: Path, strict: bool = True) -> Listing:
     frame = _read_frame(path)
     kind_column = "text" if "text" in frame else "path" if "path" in frame else None
     if kind_column is not None:
+        if len(frame) == 0:
+            raise InvalidInputError(
+                _OWNER, str(path), f"has a '{kind_column}' column but no rows", "list at least one item"
+            )
         _empty_cells(path, frame, (kind_column, "label"))
     labels = frame["label"].tolist() if "label" in frame else None
     groups = frame["group"].tolist() if "group" in frame else None

@@ -281,6 +281,8 @@ def test_hostile_invocations_of_every_command(config, folder, tmp_path):
     texts = tmp_path / "texts"
     texts.mkdir()
     (texts / "a.txt").write_bytes(b"\xff\xfe broken")
+    header_only = tmp_path / "header.csv"
+    header_only.write_text("path,label\n")
     cases = [
         ("demo", "--output", tmp_path / "file"),
         ("inspect", tmp_path / "missing.yaml"),
@@ -293,10 +295,12 @@ def test_hostile_invocations_of_every_command(config, folder, tmp_path):
         ("check-split", folder, tmp_path / "missing"),
         ("check-split", folder, folder, "--max-leaks", "-1"),
         ("check-split", texts, texts),
+        ("check-split", header_only, header_only),
     ]
     for argv in cases:
         out = _cli(*argv)
         assert out.returncode == 2, (argv, out.stderr)
         assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1, (argv, out.stderr)
         assert out.stderr.startswith(f"multiaug {argv[0]}: error:"), (argv, out.stderr)
+    assert "no rows" in _cli("augment", config, "--input", header_only, "--output", tmp_path / "o").stderr
     assert not (tmp_path / "o").exists()
