@@ -129,7 +129,13 @@ def _augment(args: argparse.Namespace) -> int:
         elif result.units == 0:
             print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
         else:
-            print(f"multiaug augment: {result.units} {result.kind} files in {result.output}")
+            files = result.extra.get("outputs", result.units)
+            print(f"multiaug augment: {files} {result.kind} files in {result.output}")
+        if result.extra.get("skipped"):
+            print(
+                f"  skipped: {result.extra['skipped']} bad items or copies, "
+                f"listed in {result.output / 'skipped.json'}"
+            )
         if result.resumed:
             print(f"  resumed: {result.resumed} already done, {result.computed} computed now")
         engine = "dask" if args.scheduler else args.engine

@@ -247,7 +247,7 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
 def _reason(exc: BaseException) -> str:
     """One line saying why an item failed (an InvalidInputError's problem, else the exception)."""
     if isinstance(exc, InvalidInputError):
-        return exc.problem
+        return f"{exc.owner}: `{exc.field}` {exc.problem}"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
@@ -472,6 +472,17 @@ def run_chunks(
     return [run_chunk(job, c, units) for c, units in chunks]
 
 
+def _dask_task(
+    job: dict[str, Any], chunks: list[tuple[int, list[dict[str, Any]]]]
+) -> list[list[dict[str, Any]]] | InvalidInputError:
+    """:func:`run_chunks` for Dask: a bad item comes back as a value, which the client raises
+    (a raised one would also be logged by the worker as a "Compute Failed" page)."""
+    try:
+        return run_chunks(job, chunks)
+    except InvalidInputError as exc:
+        return exc
+
+
 def _run_dask(
     job: dict[str, Any],
     todo: list[tuple[int, list[dict[str, Any]]]],
@@ -513,17 +524,20 @@ def _run_dask(
             futures = []
             for batch in batches:
                 name = f"multiaug-chunks-{job['fingerprint']}-{batch[0][0]}-{batch[-1][0]}"
-                fut = client.submit(run_chunks, job, batch, key=name, pure=False)
+                fut = client.submit(_dask_task, job, batch, key=name, pure=False)
                 sizes[fut.key] = batch
                 futures.append(fut)
             for fut in as_completed(futures):
                 batch = sizes[fut.key]
-                for (c, _), rows in zip(batch, fut.result(), strict=True):
+                done = fut.result()
+                if isinstance(done, InvalidInputError):
+                    raise done
+                for (c, _), rows in zip(batch, done, strict=True):
                     results[c] = rows
                 tick(sum(len(units) for _, units in batch))
-    except KeyboardInterrupt:
-        # Closing a cluster with tasks running logs cancelled tasks and closed connections:
-        # nothing the user can act on, so only the command's own message is printed.
+    except BaseException:
+        # Closing a cluster with tasks running (Ctrl-C, a bad item) logs cancelled tasks and
+        # closed connections: nothing the user can act on, so only the command's message is printed.
         _quiet_distributed()
         raise
     finally:
@@ -804,6 +818,7 @@ def augment(
     )
     if skipped:
         result.extra["skipped"] = len(skipped)
+        result.extra["outputs"] = len(rows)
     _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
     return result
 
@@ -882,7 +897,7 @@ def _skipped_items(listing: Listing, bad: dict[int, str], out: Path) -> list[dic
     skipped.sort(key=lambda s: (s["index"], s["copy"] or 0))
     path = out / SKIPPED
     if skipped:
-        _atomic_write(path, json.dumps(skipped, indent=2, default=str).encode())
+        _atomic_write(path, json.dumps(skipped, indent=2, sort_keys=True, default=str).encode())
     elif path.is_file():
         path.unlink()
     return skipped

@@ -169,6 +169,12 @@ def test_an_item_that_fails_while_augmented_follows_on_error(tmp_path, capsys):
     skipped = json.loads((out / "skipped.json").read_text())
     assert [(s["source"], s["copy"], s["stage"]) for s in skipped] == [("1s.png", 1, "augment")]
     assert sorted(pd.read_parquet(out / "manifest.parquet")["source"]) == ["0.png", "1.png", "2.png"]
+    # the Dask engine: the same single line, no worker's "Compute Failed" page
+    dask = _cli("augment", conf, "--input", data, "--output", tmp_path / "dask", "--engine", "dask")
+    assert dask.returncode == 2 and "item 1s.png failed while being augmented" in dask.stderr
+    assert dask.stderr.count("\n") == 1, dask.stderr
+    dask = _cli("augment", conf, "--input", data, "--output", out, "--engine", "dask", "--on-error", "skip")
+    assert dask.returncode == 0 and "3 image files" in dask.stdout and "skipped: 1" in dask.stdout
 
 
 # ------------------------------------------------------------------- 2. delete the bad file and resume
