@@ -40,15 +40,25 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from .core.errors import InvalidInputError
     from .demo import run_demo
 
-    run_demo(Path(args.output))
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError("multiaug demo", "--output", f"{out} is a file", "pass a folder path")
+    run_demo(out)
     return 0
 
 
 def _check_split(args: argparse.Namespace) -> int:
+    from .core.errors import InvalidInputError
     from .data import read_dataset
     from .guard import SplitGuard
+
+    if args.max_leaks < 0:
+        raise InvalidInputError(
+            "multiaug check-split", "--max-leaks", f"is {args.max_leaks}", "pass --max-leaks 0 or more"
+        )
 
     train, val = read_dataset(args.train), read_dataset(args.val)
     if train.kind != val.kind:
@@ -100,6 +110,7 @@ def _augment(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             force=args.force,
             progress=show,
+            on_error=args.on_error,
         )
     except KeyboardInterrupt:
         print(
@@ -118,7 +129,13 @@ def _augment(args: argparse.Namespace) -> int:
         elif result.units == 0:
             print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
         else:
-            print(f"multiaug augment: {result.units} {result.kind} files in {result.output}")
+            files = result.extra.get("outputs", result.units)
+            print(f"multiaug augment: {files} {result.kind} files in {result.output}")
+        if result.extra.get("skipped"):
+            print(
+                f"  skipped: {result.extra['skipped']} bad items or copies, "
+                f"listed in {result.output / 'skipped.json'}"
+            )
         if result.resumed:
             print(f"  resumed: {result.resumed} already done, {result.computed} computed now")
         engine = "dask" if args.scheduler else args.engine
@@ -180,6 +197,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="replace another job's outputs in --output")
     p.add_argument(
+        "--on-error",
+        choices=("stop", "skip"),
+        default="stop",
+        help="a bad item (unreadable, missing, outside the input): stop before writing anything (default) "
+        "or skip it and list it in skipped.json",
+    )
+    p.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -211,6 +235,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         prefix, message = f"multiaug {args.command}", str(exc)
         message = message.removeprefix(f"{prefix}: ")
         print(f"{prefix}: error: {message}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # a file or folder the command cannot read or write
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"multiaug {args.command}: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2
 
 

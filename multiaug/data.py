@@ -21,6 +21,7 @@ __all__ = [
     "Dataset",
     "Entry",
     "Listing",
+    "check_item",
     "read_dataset",
     "read_item",
     "scan_dataset",
@@ -58,8 +59,15 @@ def _kind_of(path: Path) -> str | None:
 
 def _read_image(path: Path) -> Any:
     import cv2
+    import numpy as np
 
-    img = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    try:
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as exc:
+        raise InvalidInputError(
+            _OWNER, str(path), f"cannot be read ({exc.strerror})", "check the file"
+        ) from None
+    img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED) if data.size else None
     if img is None:
         raise InvalidInputError(_OWNER, str(path), "is not a readable image", "check the file")
     if img.dtype != "uint8":
@@ -73,11 +81,24 @@ def _read_image(path: Path) -> Any:
     return img
 
 
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(
+            _OWNER, str(path), f"is not UTF-8 text (byte {exc.start})", "save it as UTF-8"
+        ) from None
+    except OSError as exc:
+        raise InvalidInputError(
+            _OWNER, str(path), f"cannot be read ({exc.strerror})", "check the file"
+        ) from None
+
+
 def _read_items(paths: list[Path], kind: str) -> tuple[list[Any], int | None]:
     if kind == "image":
         return [_read_image(p) for p in paths], None
     if kind == "text":
-        return [p.read_text(encoding="utf-8") for p in paths], None
+        return [_read_text(p) for p in paths], None
     from .audio import load
 
     clips, rates = [], set()
@@ -145,10 +166,49 @@ def _scan_folder(root: Path) -> Listing:
     return Listing(kinds.pop() or "image", root, entries)
 
 
-def _scan_manifest(path: Path) -> Listing:
+def _empty_cells(path: Path, frame: Any, columns: tuple[str, ...]) -> None:
+    """Refuse a manifest whose ``path``/``text``/``label`` column has an empty cell (names file and row)."""
+    for column in columns:
+        if column not in frame:
+            continue
+        values = frame[column]
+        empty = values.isna() | values.map(lambda v: isinstance(v, str) and not v.strip())
+        if empty.any():
+            rows = [int(i) for i in empty.to_numpy().nonzero()[0]]
+            where = ", ".join(str(r + 2 if path.suffix.lower() == ".csv" else r) for r in rows[:5])
+            more = f" and {len(rows) - 5} more" if len(rows) > 5 else ""
+            unit = "line" if path.suffix.lower() == ".csv" else "row"
+            raise InvalidInputError(
+                _OWNER,
+                str(path),
+                f"has an empty '{column}' cell in {unit}{'s' if len(rows) > 1 else ''} {where}{more}",
+                f"fill in the '{column}' of every row, or remove those rows",
+            )
+
+
+def _read_frame(path: Path) -> Any:
     import pandas as pd
 
-    frame = pd.read_parquet(path) if path.suffix.lower() == ".parquet" else pd.read_csv(path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path)
+    except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidInputError(
+            _OWNER, str(path), f"cannot be read as a manifest ({problem})", "check the file"
+        ) from None
+
+
+def _scan_manifest(path: Path, strict: bool = True) -> Listing:
+    frame = _read_frame(path)
+    kind_column = "text" if "text" in frame else "path" if "path" in frame else None
+    if kind_column is not None:
+        if len(frame) == 0:
+            raise InvalidInputError(
+                _OWNER, str(path), f"has a '{kind_column}' column but no rows", "list at least one item"
+            )
+        _empty_cells(path, frame, (kind_column, "label"))
     labels = frame["label"].tolist() if "label" in frame else None
     groups = frame["group"].tolist() if "group" in frame else None
     n = len(frame)
@@ -180,7 +240,7 @@ def _scan_manifest(path: Path) -> Listing:
             "list only images, only audio files or only .txt files",
         )
     missing = [str(p) for p in paths if not p.is_file()]
-    if missing:
+    if missing and strict:
         raise InvalidInputError(_OWNER, str(path), f"lists missing files, e.g. {missing[0]}", "fix the paths")
     entries = [Entry(rel[i], paths[i], None, label_of(i), group_of(i)) for i in range(n)]
     return Listing(kinds.pop() or "image", path.parent, entries, manifest=path)
@@ -194,11 +254,16 @@ def scan_dataset(path: str | os.PathLike[str]) -> Listing:
     manifest) or a ``text`` column, and optional ``label`` and ``group`` columns; a manifest
     with neither ``path`` nor ``text`` is a table (every other column is a feature).
     """
+    return _scan(path, strict=True)
+
+
+def _scan(path: str | os.PathLike[str], strict: bool) -> Listing:
+    """``scan_dataset``; with ``strict=False`` a manifest may list missing files (a job checks each item)."""
     p = Path(path)
     if p.is_dir():
         return _scan_folder(p)
     if p.is_file() and p.suffix.lower() in (".csv", ".parquet"):
-        return _scan_manifest(p)
+        return _scan_manifest(p, strict)
     raise InvalidInputError(
         _OWNER,
         str(p),
@@ -215,10 +280,45 @@ def read_item(kind: str, entry: Entry) -> tuple[Any, int | None]:
     if kind == "image":
         return _read_image(entry.path), None
     if kind == "text":
-        return entry.path.read_text(encoding="utf-8"), None
+        return _read_text(entry.path), None
     from .audio import load
 
     return load(entry.path)
+
+
+def check_item(kind: str, entry: Entry, root: Path) -> str | None:
+    """Why one listed item cannot be used (``None`` when it can), without running any pipeline.
+
+    The file must exist inside ``root`` (after resolving ``..`` and symbolic links) and decode:
+    an image fully (a truncated PNG fails here, not half-way through a job), an audio file's
+    header (``soundfile.info``, at least one frame), a text file as UTF-8.
+    """
+    if entry.path is None:
+        return None
+    path = entry.path
+    if not path.is_file():
+        return "does not exist" if not path.exists() else "is not a file"
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return f"lies outside the input folder {root}"
+    try:
+        if kind == "image":
+            _read_image(path)
+        elif kind == "text":
+            _read_text(path)
+        else:
+            import soundfile as sf
+
+            try:
+                info = sf.info(str(path))
+            except (OSError, RuntimeError, sf.LibsndfileError) as exc:
+                return f"cannot be read as audio ({str(exc).strip() or type(exc).__name__})"
+            if info.frames < 1:
+                return "holds no audio frames"
+    except InvalidInputError as exc:
+        return exc.problem
+    return None
 
 
 def read_dataset(path: str | Path) -> Dataset:

@@ -15,7 +15,11 @@ augmented files, a Parquet manifest and a run record:
   finished chunk leaves a record under ``OUTPUT/.multiaug/chunks``. Running the same job
   again skips finished chunks and redoes the rest, so an interrupted job (Ctrl-C, ``kill -9``)
   completes with the same final outputs. A folder holding another job's outputs (another
-  pipeline fingerprint, seed, input or copy count) is refused unless ``force=True``.
+  pipeline fingerprint, seed, copy count or input location) is refused unless ``force=True``;
+  a changed listing (a bad file deleted) resumes, redoing only the chunks whose items changed.
+* **Bad items first.** Every item is checked (exists inside the input, decodes) before any
+  work: ``on_error="stop"`` refuses the job and writes nothing, ``"skip"`` lists the bad
+  items in ``skipped.json`` and leaves every other output as it would be.
 * **Tables** (a CSV/Parquet manifest with feature columns) go through the pipeline's
   ``fit_resample`` in the calling process: a sampler config (``ma.tabular.SMOTE``...)
   balances the classes, a transform config (``ma.tabular.GaussianNoise``) adds copies.
@@ -29,6 +33,7 @@ on a filesystem every worker sees.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -43,7 +48,7 @@ from typing import Any
 
 from ._version import __version__
 from .core.errors import InvalidInputError
-from .data import Entry, Listing, read_item, scan_dataset
+from .data import Entry, Listing, _scan, check_item, read_item
 
 __all__ = ["AugmentResult", "augment", "chunk_size_for"]
 
@@ -51,6 +56,9 @@ _OWNER = "multiaug augment"
 STATE_DIR = ".multiaug"
 MANIFEST = "manifest.parquet"
 RUN_FILE = "run.json"
+SKIPPED = "skipped.json"
+_SHOWN_BAD = 10  # bad items listed in a refusal (then a count)
+_MAX_COPIES = 100_000
 _SUFFIX = {"image": ".png", "audio": ".wav", "text": ".txt"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 
@@ -189,19 +197,35 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     out_root = Path(job["output"])
     kind = job["kind"]
     rows = []
+    skipped: list[dict[str, Any]] = []
     cached: tuple[int, Any, int | None] | None = None
     for u in units:
         i = u["index"]
-        if cached is None or cached[0] != i:
-            entry = Entry(u["source"], None if u["path"] is None else Path(u["path"]), u["text"])
-            item, rate = read_item(kind, entry)
-            cached = (i, item, rate)
-        _, item, rate = cached
-        name = _infer_field(pipe, item)
-        extra = {"sample_rate": rate} if rate is not None else {}
         key = copy_key(i, u["copy"])
-        out = pipe(**{name: item}, **extra, key=key, epoch=0, trace=True)
-        _atomic_write(out_root / u["output"], _encode(kind, out[name], rate))
+        try:
+            if cached is None or cached[0] != i:
+                cached = None
+                entry = Entry(u["source"], None if u["path"] is None else Path(u["path"]), u["text"])
+                item, rate = read_item(kind, entry)
+                cached = (i, item, rate)
+            _, item, rate = cached
+            name = _infer_field(pipe, item)
+            extra = {"sample_rate": rate} if rate is not None else {}
+            out = pipe(**{name: item}, **extra, key=key, epoch=0, trace=True)
+            data = _encode(kind, out[name], rate)
+        except Exception as exc:  # every failure of one item follows --on-error
+            reason = _reason(exc)
+            if job.get("on_error", "stop") != "skip":
+                raise InvalidInputError(
+                    _OWNER,
+                    "--input",
+                    f"item {u['source']} failed while being augmented: {reason}",
+                    "fix or remove the item and run the same command again (finished items are kept), "
+                    "or pass --on-error skip",
+                ) from None
+            skipped.append({"index": i, "copy": u["copy"], "source": u["source"], "reason": reason})
+            continue
+        _atomic_write(out_root / u["output"], data)
         rows.append(
             {
                 "output": u["output"],
@@ -213,9 +237,19 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
                 "params": json.dumps(out["trace"], sort_keys=True, separators=(",", ":")),
             }
         )
-    record = {"chunk": chunk, "units": [[u["index"], u["copy"]] for u in units], "rows": rows}
+    record: dict[str, Any] = {"chunk": chunk, "units": [[u["index"], u["copy"]] for u in units], "rows": rows}
+    if skipped:
+        record["skipped"] = skipped
     _atomic_write(_chunk_path(out_root, chunk), json.dumps(record, sort_keys=True).encode())
     return rows
+
+
+def _reason(exc: BaseException) -> str:
+    """One line saying why an item failed (an InvalidInputError's problem, else the exception)."""
+    if isinstance(exc, InvalidInputError):
+        return f"{exc.owner}: `{exc.field}` {exc.problem}"
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def _chunk_path(output: Path, chunk: int) -> Path:
@@ -224,32 +258,37 @@ def _chunk_path(output: Path, chunk: int) -> Path:
 
 # ------------------------------------------------------------------------------ job identity
 def _job_identity(
-    listing: Listing, fingerprint: str, seed: int, copies: int, balance: bool, chunk_size: int
+    listing: Listing, fingerprint: str, seed: int, copies: int, balance: bool
 ) -> dict[str, Any]:
-    sources = hashlib.sha256()
-    for e in listing.entries:
-        sources.update(json.dumps([e.source, e.text, e.label, e.group], default=str).encode())
-        sources.update(b"\0")
-    if listing.table is not None:
-        sources.update(listing.table.to_csv(index=False).encode())
-        sources.update(json.dumps(listing.labels, default=str).encode())
-    return {
+    """What makes two runs the same job: a run of the same job resumes, any other is refused.
+
+    For files this is the pipeline, seed, copies/balance, kind and *where* the input is, not
+    what it lists: deleting or adding a file and running again resumes (a chunk is reused only
+    when its record lists the same items, see :func:`_finished_chunks`). A table is computed
+    in one go, so its identity includes a digest of its rows.
+    """
+    identity: dict[str, Any] = {
         "fingerprint": fingerprint,
         "seed": seed,
         "copies": copies,
         "balance": balance,
         "kind": listing.kind,
-        "items": len(listing.entries),
-        "input_digest": sources.hexdigest()[:16],
-        "chunk_size": chunk_size,
+        "input": str((listing.manifest or listing.root).resolve()),
         "multiaug": __version__,
     }
+    if listing.table is not None:
+        digest = hashlib.sha256(listing.table.to_csv(index=False).encode())
+        digest.update(json.dumps(listing.labels, default=str).encode())
+        digest.update(json.dumps([e.group for e in listing.entries], default=str).encode())
+        identity["input_digest"] = digest.hexdigest()[:16]
+    return identity
 
 
 def _describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
     names = {
         "fingerprint": "pipeline fingerprint",
-        "input_digest": "input listing",
+        "input_digest": "input table",
+        "input": "input",
         "multiaug": "multiaug version",
     }
     diffs = [
@@ -261,8 +300,6 @@ def _describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
 def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None:
     """Create the output folder, or check that it holds this very job (refuse others unless force)."""
     state = output / STATE_DIR / "job.json"
-    if output.exists() and not output.is_dir():
-        raise InvalidInputError(_OWNER, "--output", f"{output} is a file", "pass a folder path")
     if output.is_dir() and any(output.iterdir()):
         old: dict[str, Any] | None = None
         if state.is_file():
@@ -284,8 +321,21 @@ def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None
             if old is not None:
                 _remove_job_outputs(output)
         _remove_temporaries(output)
-    (output / STATE_DIR / "chunks").mkdir(parents=True, exist_ok=True)
-    _atomic_write(state, json.dumps(identity, sort_keys=True, indent=2).encode())
+    try:
+        (output / STATE_DIR / "chunks").mkdir(parents=True, exist_ok=True)
+        _atomic_write(state, json.dumps(identity, sort_keys=True, indent=2).encode())
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+
+
+def _unwritable(output: Path, exc: OSError) -> InvalidInputError:
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(output) else ""
+    return InvalidInputError(
+        _OWNER,
+        "--output",
+        f"{output} cannot be written: {exc.strerror or exc}{where}",
+        "pass a folder path you can write to (its parents must be folders)",
+    )
 
 
 def _remove_job_outputs(output: Path) -> None:
@@ -295,7 +345,7 @@ def _remove_job_outputs(output: Path) -> None:
             target = output / row["output"]
             if target.is_file():
                 target.unlink()
-    for name in (MANIFEST, RUN_FILE, "table.csv", "table.parquet"):
+    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet"):
         if (output / name).is_file():
             (output / name).unlink()
     shutil.rmtree(output / STATE_DIR, ignore_errors=True)
@@ -332,11 +382,36 @@ def _finished_chunks(output: Path, chunks: list[list[dict[str, Any]]]) -> dict[i
         c = record.get("chunk")
         if not isinstance(c, int) or not 0 <= c < len(chunks):
             continue
-        if record.get("units") != [[u["index"], u["copy"]] for u in chunks[c]]:
+        if record.get("units") != [[u["index"], u["copy"]] for u in chunks[c]] or record.get("skipped"):
+            continue  # other items (the listing changed), or an item failed: redo it
+        rows = record.get("rows", [])
+        if [(r.get("output"), r.get("source")) for r in rows] != [
+            (u["output"], u["source"]) for u in chunks[c]
+        ]:
             continue
-        if all((output / row["output"]).is_file() for row in record.get("rows", [])):
-            done[c] = record["rows"]
+        if all((output / row["output"]).is_file() for row in rows):
+            done[c] = rows
     return done
+
+
+def _drop_stale(output: Path, done: dict[int, list[dict[str, Any]]], names: set[str]) -> None:
+    """Before a resume: delete the records of chunks to redo, and outputs no unit of this job writes.
+
+    (The listing may have changed since the earlier run: a deleted item's outputs must go.)
+    """
+    folder = output / STATE_DIR / "chunks"
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            record = {}
+        if record.get("chunk") in done:
+            continue
+        for row in record.get("rows", []):
+            name = row.get("output")
+            if isinstance(name, str) and name not in names and (output / name).is_file():
+                (output / name).unlink()
+        path.unlink()
 
 
 # ---------------------------------------------------------------------------------- engines
@@ -397,6 +472,17 @@ def run_chunks(
     return [run_chunk(job, c, units) for c, units in chunks]
 
 
+def _dask_task(
+    job: dict[str, Any], chunks: list[tuple[int, list[dict[str, Any]]]]
+) -> list[list[dict[str, Any]]] | InvalidInputError:
+    """:func:`run_chunks` for Dask: a bad item comes back as a value, which the client raises
+    (a raised one would also be logged by the worker as a "Compute Failed" page)."""
+    try:
+        return run_chunks(job, chunks)
+    except InvalidInputError as exc:
+        return exc
+
+
 def _run_dask(
     job: dict[str, Any],
     todo: list[tuple[int, list[dict[str, Any]]]],
@@ -414,7 +500,10 @@ def _run_dask(
     if scheduler is None:
         # The cluster is the job's own: hand every task to a worker at once (no scheduler-side
         # queue waiting for a thread to free up, which costs a round trip per task).
-        with dask.config.set({"distributed.scheduler.worker-saturation": "inf"}):
+        with dask.config.set({"distributed.scheduler.worker-saturation": "inf"}), _sigint_ignored():
+            # Its worker processes start with Ctrl-C ignored (a disposition they inherit): a
+            # terminal's Ctrl-C reaches the whole process group, and a worker that dies of it
+            # prints pages of tracebacks. This process catches it and closes the cluster.
             cluster = LocalCluster(
                 n_workers=max(1, workers),
                 threads_per_worker=1,
@@ -435,18 +524,48 @@ def _run_dask(
             futures = []
             for batch in batches:
                 name = f"multiaug-chunks-{job['fingerprint']}-{batch[0][0]}-{batch[-1][0]}"
-                fut = client.submit(run_chunks, job, batch, key=name, pure=False)
+                fut = client.submit(_dask_task, job, batch, key=name, pure=False)
                 sizes[fut.key] = batch
                 futures.append(fut)
             for fut in as_completed(futures):
                 batch = sizes[fut.key]
-                for (c, _), rows in zip(batch, fut.result(), strict=True):
+                done = fut.result()
+                if isinstance(done, InvalidInputError):
+                    raise done
+                for (c, _), rows in zip(batch, done, strict=True):
                     results[c] = rows
                 tick(sum(len(units) for _, units in batch))
+    except BaseException:
+        # Closing a cluster with tasks running (Ctrl-C, a bad item) logs cancelled tasks and
+        # closed connections: nothing the user can act on, so only the command's message is printed.
+        _quiet_distributed()
+        raise
     finally:
         if cluster is not None:
             cluster.close()
     return results
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_distributed() -> None:
+    import logging
+
+    for name in ("distributed", "tornado", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 # ------------------------------------------------------------------------------------ manifest
@@ -536,6 +655,7 @@ def augment(
     scheduler: str | None = None,
     force: bool = False,
     progress: bool = False,
+    on_error: str = "stop",
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -564,17 +684,42 @@ def augment(
         Replace the outputs of a different job in ``output``.
     progress : bool
         Show a progress bar (items/s and ETA) on stderr.
+    on_error : "stop" or "skip"
+        Every item is checked before any work starts (it exists inside the input folder and
+        decodes). ``"stop"`` refuses the job, writing nothing, and lists the bad items;
+        ``"skip"`` leaves them out, records them in ``skipped.json`` and computes the rest
+        (with the same keys, hence the same bytes, as if they were good). An item that fails
+        later, while being augmented, follows the same rule.
     """
     from .core.config import from_config, load
     from .core.transform import Transform
 
     workers = _check_int("--workers", workers, 1)
+    most = max(8, 8 * (os.cpu_count() or 1))
+    if workers > most:
+        raise InvalidInputError(
+            _OWNER,
+            "--workers",
+            f"is {workers}, more than {most} (8 per CPU core)",
+            f"pass --workers {most} or fewer",
+        )
+    if on_error not in ("stop", "skip"):
+        raise InvalidInputError(
+            _OWNER, "--on-error", f"is {on_error!r}", "pass --on-error stop or --on-error skip"
+        )
     if engine not in ("local", "dask"):
         raise InvalidInputError(_OWNER, "--engine", f"is {engine!r}", "pass --engine local or --engine dask")
     if scheduler is not None:
         engine = "dask"
     if copies is not None:
         copies = _check_int("--copies", copies, 1)
+        if copies > _MAX_COPIES:
+            raise InvalidInputError(
+                _OWNER,
+                "--copies",
+                f"is {copies if copies < 10**12 else 'enormous'}, more than {_MAX_COPIES}",
+                f"pass --copies {_MAX_COPIES} or fewer",
+            )
     if seed is not None:
         _check_int("--seed", seed, 0)
     if isinstance(config, Transform):
@@ -587,8 +732,9 @@ def augment(
         pipe.seed = seed
     elif getattr(pipe, "seed", None) is None:
         pipe.seed = 0
-    listing = scan_dataset(input)
+    listing = _scan(input, strict=False)
     out = Path(output)
+    _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
@@ -612,9 +758,12 @@ def augment(
     else:
         n = 1 if copies is None else copies
         units = [(i, c) for i in range(len(listing.entries)) for c in range(1, n + 1)]
+    bad = _check_items(listing, on_error)
+    # Skipped items keep their place: every other item keeps its index, key and output name.
+    units = [(i, c) for i, c in units if i not in bad]
     names = _output_names(listing, units)
     size = chunk_size_for(len(units))
-    identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance, size)
+    identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
     _prepare_output(out, identity, force)
 
     unit_rows = []
@@ -634,6 +783,7 @@ def augment(
         )
     chunks = [unit_rows[k : k + size] for k in range(0, len(unit_rows), size)]
     done = _finished_chunks(out, chunks)
+    _drop_stale(out, done, set(names))
     todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
     resumed = sum(len(chunks[c]) for c in done)
     job = {
@@ -641,6 +791,7 @@ def augment(
         "fingerprint": pipe.fingerprint,
         "kind": listing.kind,
         "output": str(out.resolve()),
+        "on_error": on_error,
     }
     bar = _progress(len(units), resumed, progress)
     try:
@@ -653,6 +804,7 @@ def augment(
     done.update(results)
     rows = [row for c in range(len(chunks)) for row in done[c]]
     _write_manifest(out / MANIFEST, rows, pipe.fingerprint)
+    skipped = _skipped_items(listing, bad, out)
     seconds = time.perf_counter() - started
     result = AugmentResult(
         out,
@@ -664,8 +816,91 @@ def augment(
         pipe.fingerprint,
         out / MANIFEST,
     )
+    if skipped:
+        result.extra["skipped"] = len(skipped)
+        result.extra["outputs"] = len(rows)
     _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
     return result
+
+
+def _check_apart(listing: Listing, out: Path) -> None:
+    """Refuse an output path under a file, an output folder inside the input folder (the next
+    run would read the outputs as inputs) and an input inside the output folder."""
+    if out.exists() and not out.is_dir():
+        raise InvalidInputError(_OWNER, "--output", f"{out} is a file", "pass a folder path")
+    for parent in out.absolute().parents:
+        if parent.exists() and not parent.is_dir():
+            raise InvalidInputError(
+                _OWNER, "--output", f"{out} is under {parent}, which is a file", "pass a folder path"
+            )
+    target = out.resolve()
+    if listing.manifest is None:
+        root = listing.root.resolve()
+        if target == root or root in target.parents:
+            raise InvalidInputError(
+                _OWNER,
+                "--output",
+                f"{out} is inside the input folder {listing.root} (its outputs would be read as inputs)",
+                "pass an --output folder outside the input folder",
+            )
+        if target in root.parents:
+            raise InvalidInputError(
+                _OWNER,
+                "--output",
+                f"{out} contains the input folder {listing.root}",
+                "pass an --output folder that does not contain the input",
+            )
+        return
+    inside = [e.source for e in listing.entries if e.path is not None and target in e.path.resolve().parents]
+    if inside or target in listing.manifest.resolve().parents:
+        what = f"the input file {inside[0]}" if inside else f"the manifest {listing.manifest}"
+        raise InvalidInputError(
+            _OWNER,
+            "--output",
+            f"{out} contains {what}",
+            "pass an --output folder that does not contain the input",
+        )
+
+
+def _check_items(listing: Listing, on_error: str) -> dict[int, str]:
+    """Check every item before work starts: ``{index: reason}`` of the bad ones (``on_error="skip"``).
+
+    With ``on_error="stop"`` a bad item refuses the job, before anything is written.
+    """
+    bad = {}
+    for i, entry in enumerate(listing.entries):
+        reason = check_item(listing.kind, entry, listing.root)
+        if reason is not None:
+            bad[i] = reason
+    if bad and on_error == "stop":
+        shown = [f"{listing.entries[i].source} ({reason})" for i, reason in list(bad.items())[:_SHOWN_BAD]]
+        more = f"; and {len(bad) - _SHOWN_BAD} more" if len(bad) > _SHOWN_BAD else ""
+        raise InvalidInputError(
+            _OWNER,
+            "--input",
+            f"has {len(bad)} bad item{'s' if len(bad) > 1 else ''} of {len(listing.entries)}, nothing was "
+            f"written: {'; '.join(shown)}{more}",
+            "fix or remove them, or pass --on-error skip to leave them out (listed in skipped.json)",
+        )
+    return bad
+
+
+def _skipped_items(listing: Listing, bad: dict[int, str], out: Path) -> list[dict[str, Any]]:
+    """Write ``skipped.json`` (items left out at the check or while augmented), or remove a stale one."""
+    skipped = [
+        {"index": i, "source": listing.entries[i].source, "copy": None, "stage": "check", "reason": reason}
+        for i, reason in bad.items()
+    ]
+    for record in _records(out):
+        for s in record.get("skipped", []):
+            skipped.append({**s, "stage": "augment"})
+    skipped.sort(key=lambda s: (s["index"], s["copy"] or 0))
+    path = out / SKIPPED
+    if skipped:
+        _atomic_write(path, json.dumps(skipped, indent=2, sort_keys=True, default=str).encode())
+    elif path.is_file():
+        path.unlink()
+    return skipped
 
 
 def _write_run(out: Path, pipe: Any, identity: dict[str, Any], result: AugmentResult, **extra: Any) -> None:
@@ -723,7 +958,7 @@ def _augment_table(
         raise InvalidInputError(
             _OWNER, "label", "column is missing from the table", "add a 'label' column to balance the classes"
         )
-    identity = _job_identity(listing, pipe.fingerprint, pipe.seed, copies or 0, balance or sampler, 1)
+    identity = _job_identity(listing, pipe.fingerprint, pipe.seed, copies or 0, balance or sampler)
     _prepare_output(out, identity, force)
     if sampler:
         X_res, y_res = pipe.fit_resample(X, np.asarray(y))
