@@ -458,10 +458,24 @@ def _run_local(
 
 
 def _ignore_sigint() -> None:
-    """Pool workers leave Ctrl-C to the main process, which stops handing out chunks."""
+    """Pool workers leave Ctrl-C to the main process, which stops handing out chunks.
+
+    They also end themselves when the main process is gone: after a ``kill -9`` of the job the
+    pool's queues stay open (the workers hold each other's pipe ends), so without this watch
+    they would wait for work for ever.
+    """
     import signal
+    import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="multiaug-parent-watch", daemon=True).start()
 
 
 def run_chunks(

@@ -223,6 +223,19 @@ def _kill_session(proc: subprocess.Popen[bytes]) -> None:
         pass
 
 
+def _session_members(sid: int) -> list[int]:
+    """Processes still alive in session ``sid`` (zombies, which are only a table entry, left out)."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            members.append(int(stat.parent.name))
+    return members
+
+
 def _wait_for_chunks(out: Path, proc: subprocess.Popen[bytes], n: int) -> None:
     deadline = time.monotonic() + 120
     chunks = out / ".multiaug" / "chunks"
@@ -245,6 +258,12 @@ def test_interrupted_job_resumes_to_the_same_outputs(image_job, tmp_path, sig, w
         _wait_for_chunks(out, proc, 3)
         proc.send_signal(sig)
         code = proc.wait(timeout=120)
+        if sig == signal.SIGKILL:
+            # the pool's workers notice that the job is gone and end themselves
+            deadline = time.monotonic() + 60
+            while _session_members(proc.pid) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert not _session_members(proc.pid), "pool workers outlived the killed job"
     finally:
         _kill_session(proc)
     err = Path(f"{out}.stderr").read_text()
