@@ -1,0 +1,848 @@
+"""Case generators and the case runner of ``tests/test_fuzz.py``.
+
+Every case is deterministic (fixed seeds, fixed hostile values) and has a readable id
+``family/transform/field-or-param/mutation``. A case is a callable plus what it must do:
+
+* ``raise``: the input is invalid; the call must raise a :class:`multiaug.MultiaugError`.
+* ``work``: the input is valid; the call must succeed with an output that honours the field contracts.
+* ``any``: either a :class:`multiaug.MultiaugError` or an output that honours the field contracts.
+
+Whatever the expectation, the runner fails a case on a raw (non-multiaug) exception, on an error message
+that does not name its owner and a fix, on a hang (per-case ``SIGALRM`` watchdog) and on an output that
+breaks a field contract (dtype kept, finite, C-contiguous, right shape: "no silent wrong output").
+
+Run as a script (``python tests/fuzz_cases.py huge``), it executes the huge-shape cases under a 4 GiB
+address-space limit and prints the failures as JSON (the test module does this in a subprocess).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import signal
+import sys
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import multiaug as ma
+from multiaug.testing import EXAMPLES
+
+Sample = dict[str, Any]
+
+#: multiaug's own transforms (user classes registered by other tests are theirs to check).
+NAMES = sorted(n for n, cls in ma.registered().items() if cls.__module__.startswith("multiaug."))
+
+CASE_TIMEOUT_S = 5.0
+MAX_MESSAGE = 2000
+
+
+# ---------------------------------------------------------------------- the case and its runner
+@dataclass(frozen=True)
+class Case:
+    id: str
+    run: Callable[[], Any]
+    expect: str = "any"  # "raise" | "work" | "any"
+    check: Callable[[Any], str | None] | None = None  # the output's contract: a problem or None
+    timeout: float = CASE_TIMEOUT_S
+
+
+class LateRejection(Exception):
+    """A bad parameter accepted by the constructor and refused only later (at call or config time)."""
+
+
+class Hang(BaseException):
+    """Raised by the watchdog in the main thread (a BaseException so no ``except Exception`` eats it)."""
+
+
+@contextmanager
+def watchdog(seconds: float) -> Iterator[None]:
+    """Raise :class:`Hang` in the main thread after ``seconds`` of wall time."""
+
+    def _fire(signum: int, frame: Any) -> None:
+        raise Hang
+
+    old = signal.signal(signal.SIGALRM, _fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _short(text: str, n: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[: n - 3] + "..."
+
+
+def where(exc: BaseException) -> str:
+    """``multiaug/x.py:12 (func) -> raw origin`` : the last multiaug frame and the deepest frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "/multiaug/" in f.filename and "/tests/" not in f.filename]
+    parts = []
+    if ours:
+        f = ours[-1]
+        parts.append(f"multiaug/{f.filename.rsplit('/multiaug/', 1)[1]}:{f.lineno} ({f.name})")
+    if frames and (not ours or frames[-1] is not ours[-1]):
+        f = frames[-1]
+        parts.append(f"raised in {Path(f.filename).name}:{f.lineno} ({f.name})")
+    return " -> ".join(parts) or "?"
+
+
+def message_problem(exc: ma.MultiaugError) -> str | None:
+    """What is wrong with a multiaug error's message (owner, fix, size), or None."""
+    msg = str(exc)
+    if not msg.strip():
+        return "empty message"
+    if len(msg) > MAX_MESSAGE:
+        return f"message of {len(msg)} characters (echoes its input?)"
+    if isinstance(exc, ma.InvalidInputError):
+        if not exc.owner or not msg.startswith(str(exc.owner)):
+            return "message does not start with the owner"
+        if "Fix:" not in msg:
+            return "message has no 'Fix:'"
+    return None
+
+
+def run_cases(cases: list[Case]) -> list[str]:
+    """Run every case; one readable line per failing case."""
+    failures: list[str] = []
+    for case in cases:
+        try:
+            with watchdog(case.timeout):
+                out = case.run()
+        except Hang:
+            failures.append(f"{case.id}: HANG (over {case.timeout:g}s)")
+            continue
+        except LateRejection as exc:
+            failures.append(f"{case.id}: {exc}")
+            continue
+        except ma.MultiaugError as exc:
+            if case.expect == "work":
+                failures.append(f"{case.id}: refused a valid input: {type(exc).__name__}: {_short(exc)}")
+                continue
+            problem = message_problem(exc)
+            if problem:
+                failures.append(f"{case.id}: {type(exc).__name__} with {problem}: {_short(exc)}")
+            continue
+        except Exception as exc:
+            failures.append(f"{case.id}: raw {type(exc).__name__} at {where(exc)}: {_short(exc)}")
+            continue
+        if case.expect == "raise":
+            failures.append(f"{case.id}: accepted silently (no error raised)")
+            continue
+        if case.check is not None:
+            try:
+                problem = case.check(out)
+            except Exception as exc:
+                problem = f"output unreadable: {type(exc).__name__}: {_short(exc)}"
+            if problem:
+                failures.append(f"{case.id}: silent wrong output: {problem}")
+    return failures
+
+
+def report(family: str, cases: list[Case], failures: list[str]) -> str:
+    lines = [f"fuzz family {family!r}: {len(failures)} of {len(cases)} cases fail"]
+    return "\n".join(lines + [f"  {f}" for f in failures])
+
+
+# ---------------------------------------------------------------------- output contracts
+def _finite(a: np.ndarray) -> bool:
+    return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
+
+
+def _array_contract(f: str, v: Any, before: Any) -> str | None:
+    if not isinstance(v, np.ndarray):
+        if type(v).__module__.startswith("torch"):
+            return None
+        if f in ("bboxes", "keypoints") and type(v) is type(before):
+            return None  # a list of boxes given stays a list
+        return f"{f} is a {type(v).__name__}, not an ndarray"
+    if v.dtype == object or v.dtype.kind == "c":
+        return f"{f} has dtype {v.dtype}"
+    if f in ("image", "images", "mask", "masks", "audio", "spectrogram") and not v.flags.c_contiguous:
+        return f"{f} is not C-contiguous"
+    if f != "table" and not _finite(v):
+        return f"{f} holds NaN/inf"
+    if f == "table" and isinstance(before, np.ndarray) and _finite(before) and not _finite(v):
+        return "table holds NaN/inf from a finite input"
+    if f in ("image", "images", "table") and isinstance(before, np.ndarray) and before.dtype != v.dtype:
+        return f"{f} dtype {before.dtype} became {v.dtype}"
+    if f == "audio" and v.dtype != np.float32:
+        return f"audio dtype is {v.dtype}, not float32"
+    if f == "spectrogram" and v.dtype.kind != "f":
+        return f"spectrogram dtype is {v.dtype}"
+    if f == "image" and v.ndim not in (2, 3):
+        return f"image has {v.ndim} dims"
+    if f == "images" and v.ndim not in (3, 4):
+        return f"images has {v.ndim} dims"
+    if f == "mask" and v.dtype.kind not in "uib":
+        return f"mask dtype is {v.dtype}"
+    if f == "bboxes" and (v.ndim != 2 or v.shape[1] != 4):
+        return f"bboxes shape {v.shape}"
+    if f == "keypoints" and (v.ndim != 2 or v.shape[1] < 2):
+        return f"keypoints shape {v.shape}"
+    if f in ("image", "images", "mask", "audio", "spectrogram") and v.size == 0:
+        return f"{f} is empty"
+    return None
+
+
+def sample_contract(before: Mapping[str, Any]) -> Callable[[Any], str | None]:
+    """The contract of a per-sample call's output, given its input."""
+
+    def check(out: Any) -> str | None:
+        if not isinstance(out, Mapping):
+            return f"output is a {type(out).__name__}, not a dict"
+        for f, v in out.items():
+            if f == "trace":
+                continue
+            if f in ("image", "images", "mask", "audio", "spectrogram", "bboxes", "keypoints", "table"):
+                problem = _array_contract(f, v, before.get(f))
+                if problem:
+                    return problem
+            elif f == "text" and not isinstance(v, str):
+                return f"text is a {type(v).__name__}"
+            elif f == "sample_rate" and (isinstance(v, bool) or not isinstance(v, int) or v <= 0):
+                return f"sample_rate is {v!r}"
+        image, mask = out.get("image"), out.get("mask")
+        if (
+            isinstance(image, np.ndarray)
+            and isinstance(mask, np.ndarray)
+            and image.shape[:2] != mask.shape[:2]
+        ):
+            return f"mask {mask.shape} does not match image {image.shape}"
+        boxes, labels = out.get("bboxes"), out.get("bbox_labels")
+        if isinstance(boxes, np.ndarray) and labels is not None and len(labels) != len(boxes):
+            return f"{len(boxes)} boxes but {len(labels)} bbox_labels"
+        return None
+
+    return check
+
+
+def resample_contract(out: Any) -> str | None:
+    if not isinstance(out, tuple) or len(out) != 2:
+        return f"fit_resample returned a {type(out).__name__}, not (X, y)"
+    X, y = out
+    if len(X) != len(y):
+        return f"{len(X)} rows but {len(y)} labels"
+    return None
+
+
+# ---------------------------------------------------------------------- helpers over the example table
+def is_sampler(name: str) -> bool:
+    checks = EXAMPLES[name].checks
+    return checks is not None and any(c.__name__.startswith("check_sampler") for c in checks)
+
+
+def build(name: str, **kw: Any) -> ma.Transform:
+    """The example instance, applied always (``p=1``) and seeded, with ``kw`` on top."""
+    base: dict[str, Any] = {"seed": 0} if is_sampler(name) else {"p": 1.0, "seed": 0}
+    return EXAMPLES[name].make(**{**base, **kw})
+
+
+def call(t: ma.Transform, sample: Mapping[str, Any], sampler: bool) -> Any:
+    if sampler:
+        return t.fit_resample(sample["X"], sample["y"])
+    return t(**sample, key=0)
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) > 10**12:
+        return f"10**{len(str(abs(v))) - 1}" if v > 0 else f"-10**{len(str(abs(v))) - 1}"
+    if type(v) is object:
+        return "object()"
+    if isinstance(v, bytes | str) and len(v) > 20:
+        return f"{type(v).__name__}[{len(v)}]"
+    return repr(v)
+
+
+# ---------------------------------------------------------------------- (a) bad data
+SIGNALS = ("image", "images", "audio", "spectrogram")
+NONEMPTY = (*SIGNALS, "mask", "table")
+
+
+def _with_nan(v: np.ndarray, value: float) -> np.ndarray:
+    out = v.astype(v.dtype if v.dtype.kind == "f" else np.float32, copy=True)
+    out.reshape(-1)[out.size // 2] = value
+    return out
+
+
+def array_mutations(f: str, v: np.ndarray) -> list[tuple[str, Any, str]]:
+    """(mutation id, value, expectation) for an ndarray field."""
+    muts: list[tuple[str, Any, str]] = [
+        ("None", None, "any"),
+        ("str", "x", "raise"),
+        ("list", v.tolist(), "any"),
+        ("dict", {}, "raise"),
+        ("bytes", b"\x00\x01", "raise"),
+        ("object", object(), "raise"),
+        ("dtype-bool", v.astype(bool), "any"),
+        ("dtype-int64", v.astype(np.int64), "any"),
+        ("dtype-float64", v.astype(np.float64), "any"),
+        ("dtype-float16", v.astype(np.float16), "any"),
+        ("dtype-complex", v.astype(np.complex64), "raise"),
+        ("dtype-object", v.astype(object), "raise"),
+        ("0d", np.asarray(v.reshape(-1)[0] if v.size else 0, v.dtype), "raise"),
+        ("1d", v.reshape(-1), "any"),
+        ("4d", np.zeros((2, 4, 4, 3), v.dtype), "any"),
+        ("5d", np.zeros((2, 2, 4, 4, 3), v.dtype), "raise"),
+        ("zero-size", v[:0], "raise" if f in NONEMPTY else "any"),
+        ("nan", _with_nan(v, math.nan), "any" if f == "table" else "raise"),
+        ("inf", _with_nan(v, math.inf), "raise"),
+        ("neg-inf", _with_nan(v, -math.inf), "raise"),
+        # valid layouts in memory: these must work and give C-contiguous output of the same dtype
+        ("neg-stride-rows", v[::-1], "work"),
+        ("fortran-order", np.asfortranarray(v), "work"),
+    ]
+    if v.ndim >= 2 and f not in ("bboxes", "keypoints"):
+        muts.append(("neg-stride-cols", v[:, ::-1], "work"))
+    if f == "image" and v.ndim == 3 and v.shape[2] == 3:
+        muts.append(("chw-layout", np.ascontiguousarray(v.transpose(2, 0, 1)), "raise"))
+    return muts
+
+
+TEXT_MUTATIONS: list[tuple[str, Any, str]] = [
+    ("None", None, "raise"),
+    ("int", 5, "raise"),
+    ("bytes", b"the cat sat", "raise"),
+    ("list", ["the", "cat"], "raise"),
+    ("empty", "", "any"),
+    ("whitespace", " \t\n ", "any"),
+    ("lone-surrogate", "the \ud800 cat sat on the mat", "any"),
+    ("control-chars", "the\x00cat\x1bsat", "any"),
+    ("long-200k", "word " * 40_000, "any"),
+    ("one-long-word", "x" * 100_000, "any"),
+]
+
+RATE_MUTATIONS: list[tuple[str, Any, str]] = [
+    ("None", None, "raise"),
+    ("zero", 0, "raise"),
+    ("negative", -16000, "raise"),
+    ("nan", math.nan, "raise"),
+    ("inf", math.inf, "raise"),
+    ("str", "16000", "raise"),
+    ("bool", True, "raise"),
+    ("huge-int", 10**400, "raise"),
+    ("1e12", 10**12, "raise"),
+    ("float", 16000.0, "any"),
+    ("fractional", 16000.5, "any"),
+]
+
+LABELS_MUTATIONS: list[tuple[str, Any, str]] = [
+    ("wrong-length", ["only-one"], "raise"),
+    ("int", 5, "raise"),
+    ("None", None, "any"),
+]
+
+
+def _extra_field(sample: Mapping[str, Any]) -> np.ndarray:
+    for f in ("image", "audio", "spectrogram", "images", "table"):
+        if isinstance(sample.get(f), np.ndarray):
+            return np.zeros_like(sample[f])
+    return np.zeros(3, np.float32)
+
+
+def bad_data_cases() -> list[Case]:
+    cases: list[Case] = []
+    for name in NAMES:
+        sampler = is_sampler(name)
+        ref = EXAMPLES[name].reference()
+        if sampler:
+            cases += _sampler_data_cases(name, ref)
+            continue
+        for f, v in ref.items():
+            if isinstance(v, np.ndarray):
+                muts = array_mutations(f, v)
+            elif f == "text":
+                muts = TEXT_MUTATIONS
+            elif f == "sample_rate":
+                muts = RATE_MUTATIONS
+            elif f == "bbox_labels":
+                muts = LABELS_MUTATIONS
+            else:
+                continue
+            for mid, value, expect in muts:
+                sample = {**ref, f: value}
+                cases.append(_data_case(f"data/{name}/{f}/{mid}", name, sample, expect))
+        extra = {**ref, "unknown_extra": _extra_field(ref)}
+        cases.append(_data_case(f"data/{name}/unknown_extra/array", name, extra, "raise"))
+    return cases
+
+
+def _data_case(cid: str, name: str, sample: Sample, expect: str) -> Case:
+    def run() -> Any:
+        return build(name)(**sample, key=0)
+
+    return Case(cid, run, expect, sample_contract(sample))
+
+
+def _sampler_data_cases(name: str, ref: Sample) -> list[Case]:
+    X, y = ref["X"], ref["y"]
+    variants: list[tuple[str, Any, Any, str]] = [
+        ("X/None", None, y, "raise"),
+        ("X/str", "x", y, "raise"),
+        ("X/dict", {}, y, "raise"),
+        ("X/int", 5, y, "raise"),
+        ("X/empty", X[:0], y[:0], "raise"),
+        ("y/None", X, None, "raise"),
+        ("y/str", X, "x", "raise"),
+        ("y/short", X, y[:-1], "raise"),
+        ("y/one-class", X, [y[0]] * len(y) if isinstance(y, list) else y * 0, "any"),
+        ("X/3d-array", np.zeros((len(y), 2, 2)), y, "raise"),
+        ("X/reversed", X[::-1], y[::-1], "work"),
+    ]
+    if hasattr(X, "select_dtypes"):
+        numeric = X.select_dtypes("number").columns
+        if len(numeric):
+            for mid, value in (("nan", math.nan), ("inf", math.inf)):
+                bad = X.copy()
+                bad.loc[bad.index[3], numeric[0]] = value
+                variants.append((f"X/{mid}", bad, y, "raise"))
+    if hasattr(y, "to_numpy"):
+        variants.append(("y/float-nan", X, y.astype(float).where(y.index != y.index[2]), "raise"))
+    cases = []
+    for mid, Xv, yv, expect in variants:
+
+        def run(Xv: Any = Xv, yv: Any = yv) -> Any:
+            return build(name).fit_resample(Xv, yv)
+
+        cases.append(Case(f"data/{name}/{mid}", run, expect, resample_contract))
+    return cases
+
+
+# ---------------------------------------------------------------------- (a') huge shapes (no allocation)
+def _huge(f: str, v: Any) -> np.ndarray | None:
+    if not isinstance(v, np.ndarray):
+        return None
+    big = {
+        "image": (200_000, 200_000, 3),
+        "mask": (200_000, 200_000),
+        "images": (10_000, 10_000, 10_000, 3),
+        "audio": (2, 10**11),
+        "spectrogram": (200_000, 200_000),
+        "table": (10**6, 10**6),
+        "bboxes": (10**10, 4),
+        "keypoints": (10**10, 2),
+        "labels": (10**9,),  # 8 GB as int64; small enough that a C loop over it ends in a second
+    }.get(f)
+    if big is None:
+        return None
+    return np.broadcast_to(np.zeros((), v.dtype), big)  # a view: nothing is allocated
+
+
+def huge_cases() -> list[Case]:
+    cases = []
+    for name in NAMES:
+        if is_sampler(name):
+            continue
+        ref = EXAMPLES[name].reference()
+        for f, v in ref.items():
+            big = _huge(f, v)
+            if big is None:
+                continue
+            sample = {**ref, f: big}
+            case = _data_case(f"huge/{name}/{f}/{'x'.join(map(str, big.shape))}", name, sample, "raise")
+            cases.append(Case(case.id, case.run, case.expect, case.check, timeout=5.0))
+    return cases
+
+
+# ---------------------------------------------------------------------- (b) bad params
+HOSTILE_PARAMS: list[Any] = [
+    None,
+    "x",
+    [],
+    {},
+    -1,
+    0,
+    10**400,
+    1e308,
+    math.nan,
+    math.inf,
+    -math.inf,
+    (1, 0),
+    (1, 2, 3),
+    True,
+    object(),
+]
+
+
+def param_names(name: str) -> list[str]:
+    import inspect
+
+    cls = ma.registered()[name]
+    sig = inspect.signature(cls.__init__)
+    return [
+        p.name for p in list(sig.parameters.values())[1:] if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def bad_param_cases() -> list[Case]:
+    cases = []
+    for name in NAMES:
+        sampler = is_sampler(name)
+        for param in param_names(name):
+            for value in HOSTILE_PARAMS:
+                cases.append(_param_case(name, param, value, sampler))
+    return cases
+
+
+def _param_case(name: str, param: str, value: Any, sampler: bool) -> Case:
+    ref = EXAMPLES[name].reference()
+    check = resample_contract if sampler else sample_contract(ref)
+
+    def run() -> Any:
+        t = build(name, **{param: value})  # a MultiaugError here: rejected at construction (good)
+        try:
+            out = call(t, ref, sampler)
+            clone = ma.from_config(json.loads(json.dumps(t.to_config(), allow_nan=False)))
+            if clone.fingerprint != t.fingerprint:
+                raise AssertionError("config round trip changed the fingerprint")
+        except ma.MultiaugError as exc:
+            raise LateRejection(
+                f"accepted at construction, refused later: {type(exc).__name__}: {_short(exc)}"
+            ) from exc
+        return out
+
+    return Case(f"params/{name}/{param}={_show(value)}", run, "any", check)
+
+
+# ---------------------------------------------------------------------- (c) hostile configs
+def _nested_list(depth: int) -> Any:
+    v: Any = 0.5
+    for _ in range(depth):
+        v = [v]
+    return v
+
+
+def _nested_compose(depth: int) -> dict[str, Any]:
+    cfg: dict[str, Any] = {"transform": "image.HorizontalFlip", "params": {}}
+    for _ in range(depth):
+        cfg = {"transform": "Compose", "params": {"transforms": [cfg]}}
+    return cfg
+
+
+def _nested_compose_json(depth: int) -> str:
+    inner = '{"transform": "image.HorizontalFlip", "params": {}}'
+    return '{"transform": "Compose", "params": {"transforms": [' * depth + inner + "]}}" * depth
+
+
+ALIAS_BOMB = "\n".join(
+    [
+        'a: &a ["x","x","x","x","x","x","x","x","x"]',
+        *(f"{c}: &{c} [{','.join(['*' + p] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi", strict=True)),
+        "transform: Compose",
+        "params:",
+        "  transforms: *i",
+    ]
+)
+
+FLIP = '{"transform": "image.HorizontalFlip", "params": {"p": 0.5}}'
+
+
+def config_dicts() -> list[tuple[str, Any, str]]:
+    """(id, config, expectation) for ``ma.from_config``."""
+    flip = {"transform": "image.HorizontalFlip", "params": {"p": 0.5}}
+    cases: list[tuple[str, Any, str]] = [
+        ("top-list", [flip], "raise"),
+        ("top-str", "image.HorizontalFlip", "raise"),
+        ("top-int", 5, "raise"),
+        ("top-None", None, "raise"),
+        ("empty-dict", {}, "raise"),
+        ("transform-int", {"transform": 5, "params": {}}, "raise"),
+        ("transform-None", {"transform": None}, "raise"),
+        ("unknown-name", {"transform": "image.HorizontalFlipp", "params": {}}, "raise"),
+        ("unknown-modality", {"transform": "video.Flip", "params": {}}, "raise"),
+        ("dotted-import", {"transform": "os.system", "params": {}}, "raise"),
+        ("params-list", {"transform": "image.HorizontalFlip", "params": [0.5]}, "raise"),
+        ("params-str", {"transform": "image.HorizontalFlip", "params": "p=0.5"}, "raise"),
+        ("typo-param", {"transform": "image.HorizontalFlip", "params": {"pp": 0.5}}, "raise"),
+        ("extra-top-key", {**flip, "evil": 1}, "any"),
+        ("huge-int-p", {"transform": "image.HorizontalFlip", "params": {"p": 10**400}}, "raise"),
+        ("huge-int-seed", {"transform": "image.HorizontalFlip", "params": {"seed": 10**400}}, "any"),
+        ("nan-p", {"transform": "image.HorizontalFlip", "params": {"p": math.nan}}, "raise"),
+        ("inf-limit", {"transform": "image.Rotate", "params": {"limit": math.inf}}, "raise"),
+        ("deep-list-800", {"transform": "image.HorizontalFlip", "params": {"p": _nested_list(800)}}, "raise"),
+        ("compose-3000", _nested_compose(3000), "any"),
+        ("compose-transforms-str", {"transform": "Compose", "params": {"transforms": "flip"}}, "raise"),
+        ("compose-child-int", {"transform": "Compose", "params": {"transforms": [5]}}, "raise"),
+        ("compose-child-None", {"transform": "Compose", "params": {"transforms": [None]}}, "raise"),
+        (
+            "oneof-weights-nan",
+            {"transform": "OneOf", "params": {"transforms": [flip], "weights": [math.nan]}},
+            "raise",
+        ),
+        (
+            "sampler-in-compose",
+            {
+                "transform": "Compose",
+                "params": {"transforms": [{"transform": "tabular.SMOTE", "params": {}}]},
+            },
+            "raise",
+        ),
+    ]
+    for name in NAMES:
+        cases.append((f"typo-param/{name}", {"transform": name, "params": {"not_a_parameter": 1}}, "raise"))
+    return cases
+
+
+def config_files() -> list[tuple[str, str, bytes, str]]:
+    """(id, file name, bytes, expectation) for ``ma.load``."""
+    huge_digits = "1" + "0" * 100_000
+    return [
+        ("alias-bomb", "bomb.yaml", ALIAS_BOMB.encode(), "raise"),
+        (
+            "python-tag",
+            "tag.yaml",
+            b'transform: !!python/object/apply:os.system ["echo pwned"]\nparams: {}\n',
+            "raise",
+        ),
+        ("python-name-tag", "tag2.yaml", b"transform: !!python/name:os.system\nparams: {}\n", "raise"),
+        (
+            "non-utf8-yaml",
+            "bad.yaml",
+            b"transform: image.HorizontalFlip\nparams: {p: 0.5}\n# \xff\xfe\xc3\x28\n",
+            "raise",
+        ),
+        ("non-utf8-json", "bad.json", b'{"transform": "image.Horizontal\xffFlip", "params": {}}', "raise"),
+        ("utf16-json", "u16.json", FLIP.encode("utf-16"), "any"),
+        (
+            "utf16-yaml",
+            "u16.yaml",
+            "transform: image.HorizontalFlip\nparams: {p: 0.5}\n".encode("utf-16"),
+            "any",
+        ),
+        ("utf8-bom-json", "bom.json", b"\xef\xbb\xbf" + FLIP.encode(), "any"),
+        ("nan-json", "nan.json", b'{"transform": "image.HorizontalFlip", "params": {"p": NaN}}', "raise"),
+        (
+            "infinity-json",
+            "inf.json",
+            b'{"transform": "image.Rotate", "params": {"limit": Infinity}}',
+            "raise",
+        ),
+        (
+            "huge-int-json",
+            "huge.json",
+            ('{"transform": "image.HorizontalFlip", "params": {"p": ' + huge_digits + "}}").encode(),
+            "raise",
+        ),
+        (
+            "huge-int-yaml",
+            "huge.yaml",
+            ("transform: image.Rotate\nparams: {limit: " + huge_digits + "}\n").encode(),
+            "raise",
+        ),
+        (
+            "deep-list-json",
+            "deep.json",
+            (
+                '{"transform": "image.HorizontalFlip", "params": {"p": '
+                + "[" * 800
+                + "0.5"
+                + "]" * 800
+                + "}}"
+            ).encode(),
+            "raise",
+        ),
+        (
+            "deep-list-yaml",
+            "deep.yaml",
+            (
+                "transform: image.HorizontalFlip\nparams: {p: " + "[" * 800 + "0.5" + "]" * 800 + "}\n"
+            ).encode(),
+            "raise",
+        ),
+        ("compose-3000-json", "nest.json", _nested_compose_json(3000).encode(), "any"),
+        ("empty-file-json", "empty.json", b"", "raise"),
+        ("empty-file-yaml", "empty.yaml", b"", "raise"),
+        ("top-list-yaml", "list.yaml", b"- transform: image.HorizontalFlip\n", "raise"),
+        ("top-scalar-json", "scalar.json", b"42", "raise"),
+        ("truncated-json", "trunc.json", FLIP[:-5].encode(), "raise"),
+        (
+            "duplicate-keys-yaml",
+            "dup.yaml",
+            b"transform: image.HorizontalFlip\ntransform: image.Rotate\n",
+            "any",
+        ),
+        ("binary-garbage", "garbage.yaml", bytes(range(256)) * 4, "raise"),
+        ("wrong-suffix", "pipe.txt", FLIP.encode(), "raise"),
+        ("directory", "adir.json", b"", "raise"),  # made a directory by the test
+    ]
+
+
+def config_cases(tmp: Path) -> list[Case]:
+    cases = []
+    for cid, cfg, expect in config_dicts():
+
+        def run(cfg: Any = cfg) -> Any:
+            return _built(ma.from_config(cfg))
+
+        cases.append(Case(f"config/from_config/{cid}", run, expect, _transform_contract))
+    for cid, fname, data, expect in config_files():
+        path = tmp / fname
+        if cid == "directory":
+            path.mkdir()
+        else:
+            path.write_bytes(data)
+
+        def run(path: Path = path) -> Any:
+            return _built(ma.load(path))
+
+        cases.append(Case(f"config/load/{cid}", run, expect, _transform_contract))
+    return cases
+
+
+def _built(t: Any) -> Any:
+    t.to_config()
+    return t
+
+
+def _transform_contract(t: Any) -> str | None:
+    return None if isinstance(t, ma.Transform) else f"built a {type(t).__name__}, not a Transform"
+
+
+# ---------------------------------------------------------------------- (d) damaged traces
+TRACE_VALUES: list[tuple[str, Any, str]] = [
+    ("None", None, "raise"),
+    ("str", "x", "raise"),
+    ("list", [], "raise"),
+    ("dict", {}, "raise"),
+    ("nan", math.nan, "raise"),
+    ("inf", math.inf, "raise"),
+    ("huge-int", 10**400, "raise"),
+    ("1e9", 1e9, "any"),
+    ("negative", -1, "any"),
+    ("bool", True, "any"),
+]
+
+
+def real_trace(name: str) -> tuple[ma.Transform, Sample, list[dict[str, Any]]]:
+    t = build(name, seed=2)
+    ref = EXAMPLES[name].reference()
+    for key in range(8):
+        trace = t(**ref, key=key, trace=True)["trace"]
+        if trace:
+            return t, ref, json.loads(json.dumps(trace))
+    raise AssertionError(f"{name} with p=1 gave an empty trace for 8 keys")
+
+
+def trace_mutations(trace: list[dict[str, Any]]) -> list[tuple[str, Any, str]]:
+    import copy
+
+    def edit(fn: Callable[[list[dict[str, Any]]], Any]) -> Any:
+        t = copy.deepcopy(trace)
+        return fn(t) or t
+
+    muts: list[tuple[str, Any, str]] = [
+        ("not-a-list/None", None, "raise"),
+        ("not-a-list/dict", trace[0], "raise"),
+        ("not-a-list/str", json.dumps(trace), "raise"),
+        ("entry-int", [5], "raise"),
+        ("entry-None", [None], "raise"),
+        ("entry-list", [[1, 2]], "raise"),
+        ("wrong-name", edit(lambda t: t[0].__setitem__("transform", "image.NoSuchTransform")), "raise"),
+        ("name-int", edit(lambda t: t[0].__setitem__("transform", 7)), "raise"),
+        ("path-99", edit(lambda t: t[0].__setitem__("path", [99])), "raise"),
+        ("path-negative", edit(lambda t: t[0].__setitem__("path", [-1])), "raise"),
+        ("path-str", edit(lambda t: t[0].__setitem__("path", "0")), "raise"),
+        ("path-None", edit(lambda t: t[0].__setitem__("path", None)), "raise"),
+        ("path-too-deep", edit(lambda t: t[0].__setitem__("path", [*t[0]["path"], 0, 0, 0])), "raise"),
+        ("path-huge", edit(lambda t: t[0].__setitem__("path", [10**400])), "raise"),
+        ("params-None", edit(lambda t: t[0].__setitem__("params", None)), "raise"),
+        ("params-list", edit(lambda t: t[0].__setitem__("params", [])), "raise"),
+        ("params-str", edit(lambda t: t[0].__setitem__("params", "x")), "raise"),
+        ("extra-entry-key", edit(lambda t: t[0].__setitem__("extra", 1)), "any"),
+        ("extra-param", edit(lambda t: t[0]["params"].__setitem__("not_a_param", 1)), "any"),
+        ("duplicated-entry", [*trace, trace[0]], "any"),
+    ]
+    for k in trace[0]:
+        muts.append((f"drop-key-{k}", edit(lambda t, k=k: t[0].pop(k) and None), "raise"))
+    for pk, pv in trace[0]["params"].items():
+        muts.append((f"drop-param-{pk}", edit(lambda t, pk=pk: t[0]["params"].pop(pk) and None), "raise"))
+        for mid, value, expect in TRACE_VALUES:
+            muts.append(
+                (
+                    f"param-{pk}={mid}",
+                    edit(lambda t, pk=pk, v=value: t[0]["params"].__setitem__(pk, v)),
+                    expect,
+                )
+            )
+        if isinstance(pv, list) and pv:
+            muts.append(
+                (
+                    f"param-{pk}-longer",
+                    edit(lambda t, pk=pk, pv=pv: t[0]["params"][pk].append(pv[0])),
+                    "raise",
+                )
+            )
+            muts.append(
+                (f"param-{pk}-shorter", edit(lambda t, pk=pk: t[0]["params"][pk].pop() and None), "raise")
+            )
+    return muts
+
+
+def trace_cases() -> list[Case]:
+    cases = []
+    for name in NAMES:
+        if is_sampler(name):
+            continue
+        try:
+            t, ref, trace = real_trace(name)
+        except Exception as exc:
+            err = exc
+
+            def broken(err: Exception = err) -> Any:
+                raise err
+
+            cases.append(Case(f"trace/{name}/real-trace", broken, "work"))
+            continue
+        for mid, damaged, expect in trace_mutations(trace):
+
+            def run(t: ma.Transform = t, damaged: Any = damaged, ref: Sample = ref) -> Any:
+                return t.replay(damaged, **ref)
+
+            cases.append(Case(f"trace/{name}/{mid}", run, expect, sample_contract(ref)))
+
+        # a trace replayed on a pipeline with another fingerprint (same class, other parameters)
+        def other(name: str = name, trace: list[dict[str, Any]] = trace, ref: Sample = ref) -> Any:
+            t2 = build(name, seed=2, p=0.999)
+            return t2.replay(trace, **ref)
+
+        cases.append(Case(f"trace/{name}/other-fingerprint", other, "raise", sample_contract(ref)))
+    return cases
+
+
+# ---------------------------------------------------------------------- script mode: one family, capped
+MEMORY_CAP = 4 * 1024**3
+
+FAMILIES: dict[str, Callable[..., list[Case]]] = {
+    "data": bad_data_cases,
+    "huge": huge_cases,
+    "params": bad_param_cases,
+    "config": lambda tmp: config_cases(Path(tmp)),
+    "trace": trace_cases,
+}
+
+
+def cap_memory() -> None:
+    """At most 4 GiB of address space: a runaway allocation fails (MemoryError) instead of swapping."""
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+
+def main(argv: list[str]) -> None:
+    """``python tests/fuzz_cases.py FAMILY [TMPDIR]``: run one family, print ``{count, failures}`` as JSON."""
+    cases = FAMILIES[argv[0]](*argv[1:])
+    cap_memory()
+    failures = run_cases(cases)
+    print(json.dumps({"count": len(cases), "failures": failures}))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,244 @@
+"""Fuzz-style hardening suite over every registered transform and the CLI (issue 13).
+
+Families (cases generated deterministically in ``tests/fuzz_cases.py``, each with a readable id):
+
+* ``data``: bad data for every field a transform handles (wrong types, dtypes, dims, zero-size, NaN/inf,
+  CHW layout, unknown extra fields) and valid memory layouts (negative strides, Fortran order) that must work;
+* ``huge``: huge shapes (broadcast views, nothing allocated) that must be refused, run in a subprocess
+  under a 4 GiB address-space limit;
+* ``params``: every constructor parameter of every transform set to each hostile value: either a clear
+  error at construction, or a transform that works on its valid sample and survives a config round trip;
+* ``config``: hostile configs through ``ma.from_config`` and ``ma.load``;
+* ``trace``: damaged real traces through ``replay``;
+* ``cli``: every subcommand with bad arguments and bad files, through the console entry point.
+
+The rules, checked for every case: only ``ma.MultiaugError`` subclasses escape, with a message naming the
+owner and a fix; no hang (per-case ``SIGALRM`` watchdog); no silent wrong output (dtype kept, finite,
+C-contiguous, right shape). Each test runs one family and lists every failing case id in one assertion
+message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+
+sys.path.insert(0, str(Path(__file__).parent))
+import fuzz_cases as fc
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
+
+
+def _check_family(family: str, minimum: int, *args: str) -> None:
+    """Run one family in a child process capped at 4 GiB of address space; list every failing case."""
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).parent / "fuzz_cases.py"), family, *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"the {family!r} run died (rc={proc.returncode}):\n{proc.stderr[-3000:]}"
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    count, failures = result["count"], result["failures"]
+    print(f"fuzz family {family!r}: {count} cases, {len(failures)} failing")
+    assert count >= minimum, f"the {family!r} family generated only {count} cases"
+    if failures:
+        lines = [f"fuzz family {family!r}: {len(failures)} of {count} cases fail"]
+        pytest.fail("\n".join(lines + [f"  {f}" for f in failures]), pytrace=False)
+
+
+def test_every_registered_transform_is_fuzzed() -> None:
+    assert set(fc.NAMES) <= set(fc.EXAMPLES), "a registered transform has no example to fuzz"
+    ids = {c.id.split("/")[1] for c in fc.bad_data_cases()}
+    assert ids == set(fc.NAMES)
+    ids = {c.id.split("/")[1] for c in fc.bad_param_cases()}
+    assert ids == set(fc.NAMES)
+
+
+def test_the_watchdog_stops_a_hang() -> None:
+    def spin() -> None:
+        while True:
+            pass
+
+    failures = fc.run_cases([fc.Case("watchdog/spin", spin, timeout=0.2)])
+    assert failures == ["watchdog/spin: HANG (over 0.2s)"]
+
+
+def test_the_runner_flags_raw_errors_silence_and_bad_outputs() -> None:
+    def raw() -> None:
+        raise KeyError("x")
+
+    def bad_image() -> dict:
+        return {"image": np.full((2, 2), np.nan, np.float32)}
+
+    def refused() -> None:
+        raise ma.InvalidInputError("T", "f", "is bad", "do x")
+
+    cases = [
+        fc.Case("r/raw", raw),
+        fc.Case("r/silent", lambda: {}, "raise"),
+        fc.Case("r/nan", bad_image, "any", fc.sample_contract({"image": np.zeros((2, 2), np.float32)})),
+        fc.Case("r/ok", refused, "raise"),
+    ]
+    failures = fc.run_cases(cases)
+    assert [f.split(":")[0] for f in failures] == ["r/raw", "r/silent", "r/nan"]
+
+
+def test_fuzz_bad_data() -> None:
+    _check_family("data", 1000)
+
+
+def test_fuzz_huge_shapes() -> None:
+    _check_family("huge", 40)
+
+
+def test_fuzz_bad_params() -> None:
+    _check_family("params", 1000)
+
+
+def test_fuzz_hostile_configs(tmp_path: Path) -> None:
+    _check_family("config", 80, str(tmp_path))
+
+
+def test_fuzz_damaged_traces() -> None:
+    _check_family("trace", 500)
+
+
+# ---------------------------------------------------------------------- the CLI
+def _cli_files(tmp: Path) -> dict[str, Path]:
+    files = {
+        "flip": ma.save(ma.Compose([ma.image.HorizontalFlip(p=0.5)], seed=0), tmp / "flip.yaml"),
+        "bomb": tmp / "bomb.yaml",
+        "tag": tmp / "tag.yaml",
+        "latin1": tmp / "latin1.yaml",
+        "deep": tmp / "deep.json",
+        "huge": tmp / "huge.json",
+        "empty": tmp / "empty.json",
+        "garbage_csv": tmp / "garbage.csv",
+        "a_file": tmp / "a_file.txt",
+        "images": tmp / "images",
+        "empty_dir": tmp / "empty_dir",
+    }
+    files["bomb"].write_text(fc.ALIAS_BOMB)
+    files["tag"].write_bytes(b'transform: !!python/object/apply:os.system ["echo pwned"]\nparams: {}\n')
+    files["latin1"].write_bytes(b"transform: image.HorizontalFlip\nparams: {p: 0.5}\n# caf\xe9\n")
+    files["deep"].write_text(fc._nested_compose_json(3000))
+    files["huge"].write_text('{"transform": "image.HorizontalFlip", "params": {"p": 1' + "0" * 100_000 + "}}")
+    files["empty"].write_bytes(b"")
+    files["garbage_csv"].write_bytes(b"path,label\n\xff\xfe\x00garbage,\x81\n")
+    files["a_file"].write_text("not a folder")
+    (files["images"] / "cats").mkdir(parents=True)
+    (files["images"] / "cats" / "broken.png").write_bytes(b"this is not a png")
+    (files["images"] / "cats" / "empty.jpg").write_bytes(b"")
+    files["empty_dir"].mkdir()
+    return files
+
+
+def _cli_cases(tmp: Path) -> list[tuple[str, list[str]]]:
+    f = {k: str(v) for k, v in _cli_files(tmp).items()}
+    out = str(tmp / "out")
+    return [
+        ("no-command", []),
+        ("unknown-command", ["frobnicate"]),
+        ("inspect/missing-file", ["inspect", str(tmp / "missing.yaml")]),
+        ("inspect/directory", ["inspect", f["images"]]),
+        ("inspect/alias-bomb", ["inspect", f["bomb"]]),
+        ("inspect/python-tag", ["inspect", f["tag"]]),
+        ("inspect/non-utf8", ["inspect", f["latin1"]]),
+        ("inspect/compose-3000", ["inspect", "--json", f["deep"]]),
+        ("inspect/huge-int", ["inspect", f["huge"]]),
+        ("inspect/empty", ["inspect", f["empty"]]),
+        (
+            "augment/missing-config",
+            ["augment", str(tmp / "nope.yaml"), "--input", f["images"], "--output", out],
+        ),
+        ("augment/bad-config", ["augment", f["bomb"], "--input", f["images"], "--output", out]),
+        ("augment/missing-input", ["augment", f["flip"], "--input", str(tmp / "nope"), "--output", out]),
+        ("augment/empty-input", ["augment", f["flip"], "--input", f["empty_dir"], "--output", out + "0"]),
+        (
+            "augment/garbage-manifest",
+            ["augment", f["flip"], "--input", f["garbage_csv"], "--output", out + "1"],
+        ),
+        ("augment/broken-items", ["augment", f["flip"], "--input", f["images"], "--output", out + "2"]),
+        ("augment/output-is-a-file", ["augment", f["flip"], "--input", f["images"], "--output", f["a_file"]]),
+        (
+            "augment/copies-negative",
+            ["augment", f["flip"], "--input", f["images"], "--output", out, "--copies", "-1"],
+        ),
+        (
+            "augment/copies-huge",
+            ["augment", f["flip"], "--input", f["images"], "--output", out, "--copies", "1" + "0" * 30],
+        ),
+        (
+            "augment/workers-zero",
+            ["augment", f["flip"], "--input", f["images"], "--output", out, "--workers", "0"],
+        ),
+        (
+            "augment/seed-huge",
+            ["augment", f["flip"], "--input", f["images"], "--output", out, "--seed", "1" + "0" * 400],
+        ),
+        (
+            "augment/seed-negative",
+            ["augment", f["flip"], "--input", f["images"], "--output", out, "--seed", "-5"],
+        ),
+        ("check-split/missing", ["check-split", str(tmp / "a"), str(tmp / "b")]),
+        ("check-split/garbage-csv", ["check-split", f["garbage_csv"], f["garbage_csv"]]),
+        ("check-split/a-text-file", ["check-split", f["a_file"], f["a_file"]]),
+        ("check-split/broken-images", ["check-split", f["images"], f["images"]]),
+        ("check-split/max-leaks-negative", ["check-split", f["images"], f["empty_dir"], "--max-leaks", "-1"]),
+        ("demo/output-is-a-file", ["demo", "--output", f["a_file"]]),
+    ]
+
+
+def test_fuzz_cli(tmp_path: Path) -> None:
+    cases = _cli_cases(tmp_path)
+    failures = []
+    for cid, argv in cases:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "multiaug.cli", *argv],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                cwd=tmp_path,
+                env=_env(),
+                timeout=120,
+                preexec_fn=fc.cap_memory,
+            )
+        except subprocess.TimeoutExpired:
+            failures.append(f"cli/{cid}: HANG (over 120s)")
+            continue
+        problems = []
+        if proc.returncode == 0:
+            problems.append("exit code 0")
+        if "Traceback" in proc.stderr:
+            last = [line for line in proc.stderr.strip().splitlines() if line.strip()][-1]
+            problems.append(f"traceback: {last[:160]}")
+        elif proc.returncode not in (0, 1, 2) and proc.returncode < 0:
+            problems.append(f"killed by signal {-proc.returncode}")
+        if proc.returncode != 0 and not proc.stderr.strip() and cid != "no-command":
+            problems.append("no message on stderr")
+        if len(proc.stderr) > 5000:
+            problems.append(f"{len(proc.stderr)} characters on stderr")
+        if problems:
+            failures.append(f"cli/{cid}: " + "; ".join(problems))
+    print(f"fuzz family 'cli': {len(cases)} cases, {len(failures)} failing")
+    if failures:
+        lines = [f"fuzz family 'cli': {len(failures)} of {len(cases)} cases fail"] + [
+            f"  {f}" for f in failures
+        ]
+        pytest.fail("\n".join(lines), pytrace=False)
