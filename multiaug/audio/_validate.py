@@ -10,7 +10,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.transform import register_field_check
-from ..core.validation import require_ndarray, require_nonempty
+from ..core.validation import all_finite, require_at_most, require_ndarray, require_nonempty
 
 __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_waveform"]
 
@@ -18,6 +18,8 @@ __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_wavef
 #: Frame sizes derive from the rate (the phase vocoder's is about 50 ms), so an absurd rate
 #: (``10**9``) would ask for gigabytes; at this bound the largest frame is 65536 samples.
 MAX_SAMPLE_RATE = 1_536_000
+#: Samples per channel of one clip (about 12 hours at 48 kHz); spectrogram cells likewise.
+MAX_SAMPLES = 2**31
 
 _PCM_FIX = (
     "convert integer PCM to float32 in [-1, 1]: audio.astype(np.float32) / 32768 for int16, "
@@ -53,7 +55,8 @@ def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
             f"has shape {audio.shape}: more channels than samples, so it looks like (samples, channels)",
             "transpose it to (channels, samples) with audio.T (soundfile returns (samples, channels))",
         )
-    if not np.isfinite(audio).all():
+    require_at_most(owner, field, audio.shape[-1], MAX_SAMPLES, "samples per channel", "split the clip")
+    if not all_finite(audio):
         raise InvalidInputError(
             owner, field, "contains NaN or inf", "repair or drop the clip (e.g. np.nan_to_num(audio))"
         )
@@ -109,7 +112,8 @@ def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
             owner, "spectrogram", f"must have 2 or 3 dimensions, got shape {spec.shape}", fix
         )
     require_nonempty(owner, "spectrogram", spec, fix)
-    if not np.isfinite(spec).all():
+    require_at_most(owner, "spectrogram", spec.size, MAX_SAMPLES, "cells", "split the clip")
+    if not all_finite(spec):
         raise InvalidInputError(
             owner,
             "spectrogram",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -95,14 +94,18 @@ class SpectrogramTransform(Transform):
         raise NotImplementedError
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 class Fill(Spec):
     """A fill value for masked regions: a finite number, or ``"mean"`` (the mean of the masked array)."""
 
-    doc = 'a finite number or "mean"'
+    doc = 'a number a float32 can hold (|fill| <= 3.4e38) or "mean"'
 
     def resolve(self, owner: str, name: str, value: Any) -> float | str:
         if isinstance(value, str) and value == "mean":
             return "mean"
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value):
+        # float32 output: a larger magnitude would become inf in the masked samples
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and abs(value) <= _FLOAT32_MAX:
             return float(value)
         raise self.fail(owner, name, value, f'pass {name}="mean" or a number such as {name}=0.0')

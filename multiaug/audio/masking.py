@@ -170,6 +170,16 @@ class TimeMask(Transform):
             return "spectrogram" if "spectrogram" in sample else "audio"
         return target
 
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        super().check_params(params, sample)
+        if params["target"] != self._target(sample):
+            raise InvalidInputError(
+                self.name,
+                "params.target",
+                f"is {params['target']!r:.40}, but this sample's target is {self._target(sample)!r}",
+                "replay the trace on a sample with the same fields",
+            )
+
     def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
         assert rng is not None
         target = self._target(sample)

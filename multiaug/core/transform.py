@@ -89,6 +89,28 @@ def flush_pending(sample: Sample) -> Sample:
 FIELD_CHECKS: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {}
 
 
+#: Fields that every transform passes through untouched, whatever they hold.
+PASSED_THROUGH = frozenset({"label", "bbox_labels", "sample_rate", "trace"})
+
+
+def _unknown_array(owner: str, field: str) -> None:
+    """An array under a name no transform knows would pass through unchanged while the known
+    fields move (a depth map left unflipped beside its flipped image): refuse it by name."""
+    import difflib
+
+    close = difflib.get_close_matches(field, [*FIELD_CHECKS, *PASSED_THROUGH], n=1)
+    hint = f"did you mean {close[0]}=...? Otherwise " if close else ""
+    raise InvalidInputError(
+        owner,
+        field,
+        "is an array field multiaug does not know, so it would pass through unchanged while the "
+        "image, mask or audio it belongs to is transformed",
+        f"{hint}pass it under a field that moves with the data (mask=... for per-pixel labels), call the "
+        "pipeline on it separately with the same key, or keep it out of the call (a per-sample "
+        "label goes in label=...)",
+    )
+
+
 def register_field_check(field: str, check: Callable[[str, Any, Mapping[str, Any]], None]) -> None:
     """Declare how a sample field is validated (once per field, by its modality)."""
     FIELD_CHECKS[field] = check
@@ -361,6 +383,10 @@ class Transform:
                 raise InvalidInputError(
                     owner, f, "is missing from the sample", f"call it with {f}=... as a keyword"
                 )
+        for f in sample:
+            if f not in r.field_owners and f not in FIELD_CHECKS and f not in PASSED_THROUGH:
+                if getattr(sample[f], "ndim", 0):  # arrays and tensors; other values are metadata
+                    _unknown_array(self.name, f)
         for chk in r.custom_checks:
             chk(sample)
         return r
@@ -468,6 +494,10 @@ class Transform:
         "noise_seed": Number(0, 2**64 - 1, integer=True),
         "seeds": Number(0, 2**64 - 1, integer=True),
     }
+
+    #: Drawn lists of a fixed length (``{"shear": 2}``); other lists may vary between draws
+    #: (word edits, masked spans) and only need items shaped like drawn ones.
+    _lengths: ClassVar[dict[str, int]] = {}
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         """Reject drawn parameters this transform could not have drawn for ``sample``.
@@ -582,6 +612,10 @@ class Transform:
                 owner, where, f"cannot be checked on this sample ({type(exc).__name__}: {exc})", fix
             ) from exc
         _same_structure(owner, where, reference, params, fix)
+        for key, n in self._lengths.items():
+            if key in params and len(params[key]) != n:
+                problem = f"has {len(params[key])} values, {self.name} draws {n}"
+                raise InvalidInputError(owner, f"{where}.{key}", problem, fix)
         r = self._r
         specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
         for key, value in params.items():

@@ -9,7 +9,7 @@ from .errors import InvalidInputError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["require_ndarray", "require_nonempty"]
+__all__ = ["all_finite", "require_at_most", "require_ndarray", "require_nonempty", "require_real"]
 
 
 def require_ndarray(owner: str, field: str, value: Any, fix: str) -> np.ndarray:
@@ -25,3 +25,29 @@ def require_nonempty(owner: str, field: str, arr: np.ndarray, fix: str) -> None:
     """``InvalidInputError`` with ``fix`` if ``arr`` has no element."""
     if arr.size == 0:
         raise InvalidInputError(owner, field, f"is empty (shape {arr.shape})", fix)
+
+
+def require_at_most(owner: str, field: str, count: int, limit: int, what: str, fix: str) -> None:
+    """``InvalidInputError`` if ``count`` exceeds ``limit``, checked before any pass over the data.
+
+    The checks that follow (finite values, ranges) read every element; a bound first keeps a
+    broadcast view of 10**10 elements from costing minutes or a full-size temporary.
+    """
+    if count > limit:
+        problem = f"holds {count:,} {what}, more than the {limit:,} supported"
+        raise InvalidInputError(owner, field, problem, fix)
+
+
+def require_real(owner: str, field: str, arr: np.ndarray, fix: str) -> None:
+    """``InvalidInputError`` unless ``arr`` holds real numbers (bool, int, uint or float)."""
+    if arr.dtype.kind not in "biuf":
+        raise InvalidInputError(owner, field, f"has dtype {arr.dtype}; it must hold real numbers", fix)
+
+
+def all_finite(arr: np.ndarray) -> bool:
+    """No NaN or inf in ``arr``, without a full-size temporary (min and max propagate both)."""
+    import numpy as np
+
+    if arr.dtype.kind not in "fc" or arr.size == 0:
+        return True
+    return bool(np.isfinite(arr.min()) and np.isfinite(arr.max()))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sized
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.transform import register_field_check
-from ..core.validation import require_ndarray, require_nonempty
+from ..core.validation import all_finite, require_at_most, require_ndarray, require_nonempty, require_real
 
 __all__ = [
     "as_boxes",
@@ -197,15 +197,22 @@ def as_points(value: Any) -> np.ndarray:
     return arr.reshape(0, 2) if arr.size == 0 else arr
 
 
+#: Boxes or keypoints per sample: far above any annotation, low enough that checking them is instant.
+MAX_POINTS = 10_000_000
+
+
 def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
     fix = "pass an Nx4 array of pixel x_min, y_min, x_max, y_max (pascal_voc)"
+    if isinstance(bboxes, np.ndarray):
+        require_real(owner, "bboxes", bboxes, fix)
     try:
         boxes = as_boxes(bboxes)
     except (TypeError, ValueError):
         raise InvalidInputError(owner, "bboxes", "is not numeric", fix) from None
     if boxes.ndim != 2 or boxes.shape[1] != 4:
         raise InvalidInputError(owner, "bboxes", f"must have shape (N, 4), got {boxes.shape}", fix)
-    if not np.isfinite(boxes).all():
+    require_at_most(owner, "bboxes", len(boxes), MAX_POINTS, "boxes", "split the annotations")
+    if not all_finite(boxes):
         raise InvalidInputError(owner, "bboxes", "contains NaN or inf", "drop or repair those boxes")
     bad = np.flatnonzero((boxes[:, 2] < boxes[:, 0]) | (boxes[:, 3] < boxes[:, 1]))
     if bad.size:
@@ -229,6 +236,13 @@ def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
             '(or use Compose(..., bbox_format="albumentations"|"yolo") where the pipeline takes one)',
         )
     labels = sample.get("bbox_labels")
+    if labels is not None and (not isinstance(labels, Sized) or isinstance(labels, (str, bytes))):
+        raise InvalidInputError(
+            owner,
+            "bbox_labels",
+            f"must be a sequence with one label per box, got {type(labels).__name__}",
+            "pass a list (or array) of labels, e.g. bbox_labels=['cat', 'dog']",
+        )
     if labels is not None and len(labels) != len(boxes):
         raise InvalidInputError(
             owner,
@@ -253,6 +267,8 @@ def looks_normalised(boxes: np.ndarray, size: tuple[int, ...]) -> bool:
 
 
 def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> None:
+    if isinstance(keypoints, np.ndarray):
+        require_real(owner, "keypoints", keypoints, "pass an Nx2 array of pixel x, y")
     try:
         pts = as_points(keypoints)
     except (TypeError, ValueError):
@@ -263,7 +279,8 @@ def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> No
         raise InvalidInputError(
             owner, "keypoints", f"must have shape (N, 2), got {pts.shape}", "pass an Nx2 array of pixel x, y"
         )
-    if not np.isfinite(pts).all():
+    require_at_most(owner, "keypoints", len(pts), MAX_POINTS, "keypoints", "split the annotations")
+    if not all_finite(pts):
         raise InvalidInputError(owner, "keypoints", "contains NaN or inf", "drop or repair those points")
 
 

@@ -209,6 +209,7 @@ class ColorJitter(ImageTransform):
 
     defer_kind = "lut"
     _drawn = {"order": Number(0, 3, integer=True)}
+    _lengths = {"order": 4}
     _parameters = {
         "brightness": JitterFactor(),
         "contrast": JitterFactor(),
@@ -256,6 +257,13 @@ class ColorJitter(ImageTransform):
             lo, hi = getattr(r, name)
             params[name] = lo + (hi - lo) * v
         return params
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        if sorted(params["order"]) != [0, 1, 2, 3]:
+            raise InvalidInputError(
+                self.name, "params.order", f"{params['order']} is not an order of the 4 adjustments",
+                "replay the trace unchanged",
+            )
 
     def _steps(self, params: Mapping[str, Any]) -> list[tuple[int, float]]:
         """The adjustments to run, in order, without the ones at their identity."""

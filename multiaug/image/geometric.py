@@ -789,6 +789,7 @@ class Affine(_Resampling, WarpTransform):
     """
 
     samples_inside = False
+    _lengths = {"scale": 2, "translate": 2, "shear": 2}
     _parameters = {
         "scale": _AxisRange(Range(0.01, 100.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"), 1.0),
         "translate": _AxisRange(Range(-1.0, 1.0, scalar="symmetric", example="(-0.1, 0.1)"), 0.0),

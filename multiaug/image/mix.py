@@ -122,7 +122,8 @@ class _BatchMix(Transform):
         images = sample["images"]
         perm = self._pairing(params["perm"], images.shape[0])
         out = dict(sample)
-        out["images"], weight = self._mix(images, perm, params)
+        mixed, weight = self._mix(images, perm, params)
+        out["images"] = np.ascontiguousarray(mixed)  # a Fortran-ordered batch gives a Fortran result
         out["labels"] = F.mix_labels(self._soft_labels(sample["labels"]), perm, weight)
         return out
 
@@ -222,6 +223,8 @@ class CutMix(_BatchMix):
     >>> bool(np.isclose(out["labels"][0, 0], 1 - pasted / 64 if swapped else 1.0))
     True
     """
+
+    _lengths = {"box": 4}
 
     def __init__(
         self, alpha: float = 1.0, num_classes: int | None = None, p: float = 1.0, seed: int | None = None

@@ -11,12 +11,17 @@ from ..core import random as _random
 from ..core.errors import InvalidInputError
 from ..core.params import Range, Spec
 from ..core.transform import Transform, register_field_check
+from ..core.validation import all_finite, require_at_most
 from . import _frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["GaussianNoise", "add_column_noise", "check_table"]
+
+
+#: Cells of one array table (16 GiB of float64): the finite-value check reads every cell.
+MAX_CELLS = 2**31
 
 
 def check_table(owner: str, value: Any, sample: Mapping[str, Any]) -> None:
@@ -47,7 +52,8 @@ def check_table(owner: str, value: Any, sample: Mapping[str, Any]) -> None:
             f"has dtype {value.dtype}; an array table must be numeric",
             "pass a DataFrame for mixed columns (categorical ones are left alone)",
         )
-    if value.dtype.kind == "f" and not np.isfinite(value).all():
+    require_at_most(owner, "table", value.size, MAX_CELLS, "cells", "process the table in parts")
+    if value.dtype.kind == "f" and not all_finite(value):
         raise InvalidInputError(owner, "table", "holds NaN or inf", "impute or drop those values first")
 
 

@@ -30,7 +30,7 @@ from imblearn.base import SamplerMixin
 from ..core import random as _random
 from ..core.errors import InvalidInputError
 from ..core.oversample import SamplingStrategy
-from ..core.params import Choice, Seed, Spec
+from ..core.params import Choice, Seed, Spec, _show
 from ..core.transform import Transform
 from . import _frame
 
@@ -79,17 +79,25 @@ def _random_state_refused(owner: str) -> InvalidInputError:
 
 
 # ---------------------------------------------------------------------- parameter specs
+#: Neighbour counts and ``n_jobs`` are C ints in scikit-learn; larger values fail deep inside it.
+_INT_MAX = 2**31 - 1
+
+
 class _Int(Spec):
-    """An ``int`` (not a float, not a bool) of at least ``low``."""
+    """An ``int`` (not a float, not a bool) in ``[low, 2**31 - 1]``."""
 
     def __init__(self, low: int = 1, optional: bool = False) -> None:
         self.low, self.optional = low, optional
-        self.doc = f"an int >= {low}" + (" or None" if optional else "")
+        self.doc = f"an int in [{low}, {_INT_MAX}]" + (" or None" if optional else "")
 
     def resolve(self, owner: str, name: str, value: Any) -> int | None:
         if value is None and self.optional:
             return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < self.low:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or not self.low <= value <= _INT_MAX
+        ):
             raise self.fail(owner, name, value, f"pass {name}={max(self.low, 5)}")
         return int(value)
 
@@ -115,7 +123,12 @@ class _Jobs(Spec):
     def resolve(self, owner: str, name: str, value: Any) -> int | None:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value == 0 or value < -1:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or value == 0
+            or not -1 <= value <= _INT_MAX
+        ):
             raise self.fail(owner, name, value, "pass n_jobs=None (one core), 2, or -1 (all cores)")
         return int(value)
 
@@ -616,8 +629,15 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
             raise InvalidInputError(
                 self.name,
                 "categorical_features",
-                f"must be 'auto' or a list of column indices, names or booleans, got {cf!r}",
+                f"must be 'auto' or a list of column indices, names or booleans, got {_show(cf)}",
                 "pass categorical_features='auto' or e.g. [0, 3]",
+            )
+        if not isinstance(cf, str) and not cf:
+            raise InvalidInputError(
+                self.name,
+                "categorical_features",
+                "is empty; SMOTE-NC needs at least one categorical column",
+                "name the categorical columns, or use ma.tabular.SMOTE for an all-numeric table",
             )
 
     def _route(self, categorical: list[int]) -> TabularSampler:
@@ -661,6 +681,19 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
             )
         self.categorical_features_ = np.sort(cats)
         self.continuous_features_ = np.setdiff1d(np.arange(n), self.categorical_features_)
+        for j in self.continuous_features_:
+            column = X.iloc[:, j] if _frame.is_frame(X) else np.asarray(X)[:, j]
+            try:
+                np.asarray(column, dtype=np.float64)
+            except (TypeError, ValueError):
+                name = X.columns[j] if _frame.is_frame(X) else j
+                raise InvalidInputError(
+                    self.name,
+                    "categorical_features",
+                    f"leaves out column {name!r}, which is not numeric; SMOTE-NC interpolates every "
+                    "column not listed",
+                    f"add {name!r} to categorical_features (or pass categorical_features='auto')",
+                ) from None
 
     def _validate_estimator(self) -> None:
         SMOTE._validate_estimator(self)

@@ -190,6 +190,18 @@ class BackTranslate(TextTransform):
 
     def _back_translate(self, texts: Sequence[str], seeds: Sequence[Sequence[int]]) -> list[str]:
         """Round trip of each text with its two seeds; blank texts are returned as they are."""
+        for text in texts:
+            if not text.isascii():
+                try:
+                    text.encode("utf-8")
+                except UnicodeEncodeError as exc:  # bytes decoded with errors="surrogateescape"
+                    raise InvalidInputError(
+                        self.name,
+                        "text",
+                        f"holds the lone surrogate {text[exc.start]!r} at position {exc.start}, which no "
+                        "translation model can read",
+                        "decode the source bytes with errors='replace' (or fix their encoding) first",
+                    ) from None
         r = self._r
         live = [i for i, t in enumerate(texts) if t.strip()]
         middle = self._translate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import math
 from collections.abc import Container, Mapping, Sequence
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -22,7 +21,10 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["TextTransform", "WordEdit"]
+__all__ = ["MAX_EDITS", "TextTransform", "WordEdit"]
+
+#: Most edits one call of a word op may be asked for (``min_words``/``max_words``).
+MAX_EDITS = 1_000_000
 
 
 class TextTransform(Transform):
@@ -95,8 +97,10 @@ class WordEdit(TextTransform):
     _abstract = True
     _parameters: ClassVar[dict[str, Any]] = {
         "alpha": Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
-        "min_words": Number(0, math.inf, integer=True),
-        "max_words": Number(0, math.inf, integer=True, optional=True),
+        # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
+        # four numbers per edit), so an absurd value would allocate gigabytes
+        "min_words": Number(0, MAX_EDITS, integer=True),
+        "max_words": Number(0, MAX_EDITS, integer=True, optional=True),
         "protected": Protected(),
         "stopwords": Stopwords(),
     }

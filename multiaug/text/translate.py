@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -265,10 +266,25 @@ class MarianTranslator(_LocalModels):
         """Translate ``texts`` from ``src`` to ``tgt``; ``seeds`` (one per text) seed the sampling."""
         if not texts:
             return []
-        import torch
 
         tokenizer, model = self._load(src, tgt)
         seeds = list(seeds) if seeds is not None else [0] * len(texts)
+        # A text longer than the model's input window would be cut off (or overflow its position
+        # table): such texts are translated in pieces of whole sentences (words, for a run-on
+        # sentence) and the pieces joined with spaces. Texts that fit are untouched.
+        limit = _input_limit(tokenizer, model)
+        pieces: list[list[str]] = [_pieces(tokenizer, t, limit) for t in texts]
+        if any(len(p) > 1 for p in pieces):
+            flat = [piece for p in pieces for piece in p]
+            flat_seeds = [s for p, s in zip(pieces, seeds, strict=True) for _ in p]
+            done = iter(self._translate_fitting(tokenizer, model, flat, flat_seeds))
+            return [" ".join(next(done).strip() for _ in p) if len(p) > 1 else next(done) for p in pieces]
+        return self._translate_fitting(tokenizer, model, texts, seeds)
+
+    def _translate_fitting(self, tokenizer: Any, model: Any, texts: list[str], seeds: list[int]) -> list[str]:
+        """Translate texts that fit the model's input window, in batches of ``batch_size``."""
+        import torch
+
         out: list[str] = []
         for start in range(0, len(texts), self.batch_size):
             chunk = texts[start : start + self.batch_size]
@@ -287,6 +303,52 @@ class MarianTranslator(_LocalModels):
                 ids = model.generate(**enc, **kwargs)
             out.extend(tokenizer.batch_decode(ids, skip_special_tokens=True))
         return out
+
+
+def _input_limit(tokenizer: Any, model: Any) -> int:
+    """Most source tokens (end-of-sequence mark included) the model reads in one piece."""
+    limits = [
+        getattr(tokenizer, "model_max_length", None),
+        getattr(model.config, "max_position_embeddings", None),
+    ]
+    usable = [int(v) for v in limits if isinstance(v, int) and 1 < v < 10**9]
+    return min(usable, default=512)
+
+
+def _pieces(tokenizer: Any, text: str, limit: int) -> list[str]:
+    """``text`` as pieces of at most ``limit - 1`` tokens: whole sentences, else words, else characters."""
+    budget = limit - 1
+
+    def size(s: str) -> int:
+        return len(tokenizer.tokenize(s))
+
+    if len(text) < budget or size(text) <= budget:  # a token holds at least one character
+        return [text]
+    budget = max(1, budget * 9 // 10)  # joining units may add a token or two at their seams
+    out: list[str] = []
+    current: list[str] = []
+    used = 0
+    units = re.split(r"(?<=[.!?;:])\s+", text.strip())
+    queue = list(reversed(units))
+    while queue:
+        unit = queue.pop()
+        n = size(unit)
+        if n > budget:
+            words = unit.split()
+            if len(words) > 1:
+                queue.extend(reversed(words))
+            else:  # one run-on "word": cut it by characters (a character is at most a few tokens)
+                step = max(1, budget // 4)
+                queue.extend(reversed([unit[i : i + step] for i in range(0, len(unit), step)]))
+            continue
+        if current and used + n > budget:
+            out.append(" ".join(current))
+            current, used = [], 0
+        current.append(unit)
+        used += n
+    if current:
+        out.append(" ".join(current))
+    return out
 
 
 def _gumbel_processor(generators: list[Any], temperature: float, top_k: int) -> Any:
