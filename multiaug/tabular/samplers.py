@@ -686,7 +686,8 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
             try:
                 np.asarray(column, dtype=np.float64)
             except (TypeError, ValueError):
-                name = X.columns[j] if _frame.is_frame(X) else j
+                names = self.__dict__.get("_frame_columns") or self.__dict__.get("_columns")
+                name = names[j] if names else int(j)
                 raise InvalidInputError(
                     self.name,
                     "categorical_features",
