@@ -38,7 +38,9 @@ Sample = dict[str, Any]
 #: multiaug's own transforms (user classes registered by other tests are theirs to check).
 NAMES = sorted(n for n, cls in ma.registered().items() if cls.__module__.startswith("multiaug."))
 
-CASE_TIMEOUT_S = 5.0
+#: A hang is a case that does not come back: the limit is far above any case's cost (the first
+#: BackTranslate case builds its tiny models), so a busy machine never trips it.
+CASE_TIMEOUT_S = 60.0
 MAX_MESSAGE = 2000
 
 
@@ -456,7 +458,7 @@ def huge_cases() -> list[Case]:
                 continue
             sample = {**ref, f: big}
             case = _data_case(f"huge/{name}/{f}/{'x'.join(map(str, big.shape))}", name, sample, "raise")
-            cases.append(Case(case.id, case.run, case.expect, case.check, timeout=5.0))
+            cases.append(Case(case.id, case.run, case.expect, case.check))
     return cases
 
 
