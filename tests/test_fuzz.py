@@ -98,6 +98,7 @@ def test_the_runner_flags_raw_errors_silence_and_bad_outputs() -> None:
     assert [f.split(":")[0] for f in failures] == ["r/raw", "r/silent", "r/nan"]
 
 
+@pytest.mark.slow  # still in make test (CI); kept out of the edit loop
 def test_fuzz_bad_data() -> None:
     _check_family("data", 1000)
 
@@ -106,6 +107,7 @@ def test_fuzz_huge_shapes() -> None:
     _check_family("huge", 40)
 
 
+@pytest.mark.slow  # still in make test (CI); kept out of the edit loop
 def test_fuzz_bad_params() -> None:
     _check_family("params", 1000)
 
@@ -114,6 +116,7 @@ def test_fuzz_hostile_configs(tmp_path: Path) -> None:
     _check_family("config", 80, str(tmp_path))
 
 
+@pytest.mark.slow  # still in make test (CI); kept out of the edit loop
 def test_fuzz_damaged_traces() -> None:
     _check_family("trace", 500)
 
@@ -204,6 +207,7 @@ def _cli_cases(tmp: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
+@pytest.mark.slow  # still in make test (CI); kept out of the edit loop
 def test_fuzz_cli(tmp_path: Path) -> None:
     cases = _cli_cases(tmp_path)
     failures = []
