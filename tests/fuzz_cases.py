@@ -277,7 +277,7 @@ NONEMPTY = (*SIGNALS, "mask", "table")
 
 def _with_nan(v: np.ndarray, value: float) -> np.ndarray:
     out = v.astype(v.dtype if v.dtype.kind == "f" else np.float32, copy=True)
-    out.reshape(-1)[out.size // 2] = value
+    out.flat[out.size // 2] = value  # reshape(-1) may be a copy (NumPy 1.x, non-contiguous input)
     return out
 
 

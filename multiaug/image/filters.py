@@ -82,8 +82,8 @@ class Sharpen(ImageTransform):
     --------
     >>> import numpy as np, multiaug as ma
     >>> img = np.array([[10, 10, 10], [10, 50, 10], [10, 10, 10]], np.uint8)
-    >>> ma.image.Sharpen(alpha=1.0, lightness=1.0, p=1.0)(image=img)["image"][1, 1]
-    np.uint8(255)
+    >>> int(ma.image.Sharpen(alpha=1.0, lightness=1.0, p=1.0)(image=img)["image"][1, 1])
+    255
     """
 
     _parameters = {
