@@ -45,7 +45,9 @@ def test_bbox_labels_must_be_a_sequence() -> None:
         ("keypoints", np.broadcast_to(np.float64(1), (10**10, 2)), {"image": IMG}),
     ],
 )
-def test_huge_annotation_views_are_refused_before_any_pass(field: str, value: np.ndarray, sample: dict) -> None:
+def test_huge_annotation_views_are_refused_before_any_pass(
+    field: str, value: np.ndarray, sample: dict
+) -> None:
     with pytest.raises(ma.InvalidInputError, match=f"`{field}` holds 10,000,000,000"):
         ma.image.HorizontalFlip(p=1.0)(**sample, **{field: value})
 
@@ -98,7 +100,7 @@ def test_fixed_length_traced_lists(transform: ma.Transform, sample: dict | None,
         sample = {"images": np.zeros((4, 16, 16, 3), np.uint8), "labels": np.array([0, 1, 0, 1])}
     trace = transform(**sample, key=1, trace=True)["trace"]
     trace[0]["params"][key] = damage(trace[0]["params"][key])
-    with pytest.raises(ma.InvalidInputError, match=f"params.{key}"):
+    with pytest.raises(ma.InvalidInputError, match=rf"params\.{key}"):
         transform.replay(trace, **sample)
 
 
@@ -107,7 +109,7 @@ def test_time_mask_target_in_a_trace_must_match_the_sample() -> None:
     clip = np.zeros(1600, np.float32)
     trace = t(audio=clip, sample_rate=16000, key=1, trace=True)["trace"]
     trace[0]["params"]["target"] = "x"
-    with pytest.raises(ma.InvalidInputError, match="params.target"):
+    with pytest.raises(ma.InvalidInputError, match=r"params\.target"):
         t.replay(trace, audio=clip, sample_rate=16000)
 
 
@@ -122,7 +124,9 @@ def back_translate() -> ma.text.BackTranslate:
     return ma.text.BackTranslate(translator=ma.text.MarianTranslator(tiny_marian(), max_new_tokens=5), seed=0)
 
 
-def test_back_translate_reads_texts_longer_than_the_model_window(back_translate: ma.text.BackTranslate) -> None:
+def test_back_translate_reads_texts_longer_than_the_model_window(
+    back_translate: ma.text.BackTranslate,
+) -> None:
     # the tiny model reads 128 positions; before, a longer text overflowed its position table
     long = "The cat sat on the mat. " * 200
     out = back_translate(text=long, key=0)["text"]

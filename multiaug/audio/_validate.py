@@ -83,6 +83,7 @@ def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
             f"must be an int (Hz), got {type(rate).__name__} {rate!r}",
             "pass an int, e.g. sample_rate=16000 (or int(rate))",
         )
+    rate = int(rate)
     if rate <= 0:
         raise InvalidInputError(
             owner, "sample_rate", f"must be positive, got {rate}", "pass the clip's rate in Hz, e.g. 16000"

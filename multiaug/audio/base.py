@@ -106,6 +106,7 @@ class Fill(Spec):
         if isinstance(value, str) and value == "mean":
             return "mean"
         # float32 output: a larger magnitude would become inf in the masked samples
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and abs(value) <= _FLOAT32_MAX:
+        real = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if real and abs(float(value)) <= _FLOAT32_MAX:
             return float(value)
         raise self.fail(owner, name, value, f'pass {name}="mean" or a number such as {name}=0.0')

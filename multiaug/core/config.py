@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import codecs
 import contextvars
-import difflib
 import hashlib
 import inspect
 import json
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, InvalidInputError, MultiaugError
-from .params import MAX_INT_BITS, _show
+from .params import MAX_INT_BITS, _show, did_you_mean
 from .registry import _REGISTRY, lookup
 from .transform import Transform
 
@@ -46,16 +45,6 @@ MAX_NODES = 1_000_000
 
 # Folder of the config file being loaded: relative paths in it are read from there.
 _BASE_DIR: contextvars.ContextVar[Path | None] = contextvars.ContextVar("multiaug_config_dir", default=None)
-
-
-def _suggest(word: object, options: Any) -> str:
-    """`` (did you mean 'x'?)`` with the closest of ``options``, or ``""``."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
-    if not close:
-        return ""
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)"
 
 
 def _check_shape(data: Any, where: str) -> None:
@@ -155,10 +144,10 @@ def _decode(value: Any, where: str) -> Any:
             return _build(value, where)
         if isinstance(value.get("transform"), str):
             # {"transform": "image.Rotate", "parms": {...}}: a misspelt node, not a plain dict
-            typos = [k for k in value if k not in _NODE_KEYS and _suggest(k, _NODE_KEYS)]
+            typos = [k for k in value if k not in _NODE_KEYS and did_you_mean(k, _NODE_KEYS)]
             if typos:
                 raise ConfigError(
-                    f"{where} has unknown key {typos[0]!r}{_suggest(typos[0], _NODE_KEYS)}; a transform "
+                    f"{where} has unknown key {typos[0]!r}{did_you_mean(typos[0], _NODE_KEYS)}; a transform "
                     "node has exactly the keys 'transform' and 'params'"
                 )
         out = {}
@@ -182,7 +171,7 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
     keys = [str(k) for k in node]
     extra = sorted(set(keys) - _NODE_KEYS)
     if extra or "transform" not in node:
-        hints = "".join(f" {_show(k)}{_suggest(k, _NODE_KEYS)}" for k in extra[:3])
+        hints = "".join(f" {_show(k)}{did_you_mean(k, _NODE_KEYS)}" for k in extra[:3])
         raise ConfigError(
             f"{where} must have exactly the keys 'transform' and 'params' (got {_show(sorted(keys))})"
             + (f"; unknown:{hints}" if extra else "")
@@ -201,7 +190,9 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
         )
     unknown = sorted(set(params) - set(allowed))
     if unknown:
-        hints = "".join(f"; {_show(u)}{_suggest(u, allowed) or ' is not a parameter'}" for u in unknown[:3])
+        hints = "".join(
+            f"; {_show(u)}{did_you_mean(u, allowed) or ' is not a parameter'}" for u in unknown[:3]
+        )
         raise ConfigError(
             f"{where} ({cls.registry_name}) has unknown parameter(s) {_show(unknown)}{hints}; "
             f"allowed: {list(allowed)}"

@@ -19,7 +19,7 @@ from typing import Any, ClassVar, NoReturn
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Seed, Spec
+from .params import Seed, Spec, _show
 from .resample import _infer_field, copy_key
 from .transform import Transform
 
@@ -75,11 +75,6 @@ MAX_COUNT = 2**31 - 1
 _STRATEGY_NAMES = ("auto", "minority", "not minority", "not majority", "all")
 
 
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} characters)"
-
-
 class SamplingStrategy(Spec):
     """imbalanced-learn's over-sampling ``sampling_strategy``."""
 
@@ -104,7 +99,7 @@ class SamplingStrategy(Spec):
                     raise InvalidInputError(
                         owner,
                         name,
-                        f"gives class {k!r} the count {_short(v)}",
+                        f"gives class {k!r} the count {_show(v, 24)}",
                         f"give every class an int count in [0, {MAX_COUNT}]",
                     )
             return dict(value)

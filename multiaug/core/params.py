@@ -9,10 +9,11 @@ parameter and the fix, so every transform rejects bad parameters the same way.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from .errors import InvalidInputError
@@ -64,6 +65,22 @@ def _show(value: object, limit: int = 80) -> str:
         except Exception:
             text = f"<{type(value).__name__}>"
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def closest(word: object, options: Iterable[str], aliases: Mapping[str, str] | None = None) -> list[str]:
+    """Up to three of ``options`` spelt like ``word`` (``aliases``: other spellings of options)."""
+    if not isinstance(word, str):
+        return []
+    close = difflib.get_close_matches(word, list(options), n=3, cutoff=0.6)
+    if aliases:
+        close += [aliases[a] for a in difflib.get_close_matches(word, list(aliases), n=3, cutoff=0.6)]
+    return list(dict.fromkeys(close))[:3]
+
+
+def did_you_mean(word: object, options: Iterable[str], aliases: Mapping[str, str] | None = None) -> str:
+    """`` (did you mean 'x'?)`` for a misspelt name (see :func:`closest`), or ``""``."""
+    close = closest(word, options, aliases)
+    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
 
 
 def _huge(value: object, depth: int = 0) -> bool:

@@ -9,12 +9,11 @@ configuration file can never import arbitrary code.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConfigError
-from .params import _show
+from .params import _show, did_you_mean
 
 if TYPE_CHECKING:
     from .transform import Transform
@@ -106,17 +105,13 @@ def lookup(name: object) -> type[Transform]:
             raise ConfigError(f"transform name {name!r} is ambiguous; use one of {names}")
     if cls is None:
         raise ConfigError(
-            f"unknown transform {_show(name)}{_did_you_mean(name)}: not in the multiaug registry (user "
+            f"unknown transform {_show(name)}{_suggest_name(name)}: not in the multiaug registry (user "
             "classes must be registered with @multiaug.register before loading a config that names them)"
         )
     return cls
 
 
-def _did_you_mean(name: str) -> str:
-    """`` (did you mean 'image.HorizontalFlip'?)`` for a misspelt name, or ``""``."""
+def _suggest_name(name: str) -> str:
+    """`` (did you mean 'image.HorizontalFlip'?)``: qualified names, or the class name alone."""
     names = list(registered())
-    short = {n.rpartition(".")[2]: n for n in names}
-    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
-    close += [short[s] for s in difflib.get_close_matches(name, list(short), n=3, cutoff=0.6)]
-    close = list(dict.fromkeys(close))[:3]
-    return " (did you mean " + " or ".join(repr(c) for c in close) + "?)" if close else ""
+    return did_you_mean(name, names, {n.rpartition(".")[2]: n for n in names})

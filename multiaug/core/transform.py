@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Number, Probability, Seed, Spec
+from .params import Number, Probability, Seed, Spec, closest
 from .registry import _add
 
 if TYPE_CHECKING:
@@ -96,9 +96,7 @@ PASSED_THROUGH = frozenset({"label", "bbox_labels", "sample_rate", "trace"})
 def _unknown_array(owner: str, field: str) -> None:
     """An array under a name no transform knows would pass through unchanged while the known
     fields move (a depth map left unflipped beside its flipped image): refuse it by name."""
-    import difflib
-
-    close = difflib.get_close_matches(field, [*FIELD_CHECKS, *PASSED_THROUGH], n=1)
+    close = closest(field, [*FIELD_CHECKS, *PASSED_THROUGH])
     hint = f"did you mean {close[0]}=...? Otherwise " if close else ""
     raise InvalidInputError(
         owner,
@@ -623,7 +621,7 @@ class Transform:
             drawn: dict[str, Spec | str] = type(self)._all_drawn  # type: ignore[attr-defined]
             bound = drawn.get(key, key if key in specs else None)
             if isinstance(bound, Spec):
-                _leaves(value, lambda v, j, bound=bound, at=at: bound.resolve(owner, f"{at}{j}", v))
+                _leaves(value, _resolver(bound, owner, at))
                 continue
             if bound is None:
                 continue
@@ -633,7 +631,7 @@ class Transform:
             if _is_range(allowed) or _is_ranges(allowed):
                 _within(owner, at, value, allowed, f"{bound}={allowed} of {self.name}", fix)
             elif isinstance(specs.get(bound), Number) and type(allowed) in (int, float):
-                _leaves(value, lambda v, j, b=bound, at=at: specs[b].resolve(owner, f"{at}{j}", v))
+                _leaves(value, _resolver(specs[bound], owner, at))
         try:
             self.check_params(params, sample)
         except InvalidInputError as exc:
@@ -741,6 +739,15 @@ def _kind(value: Any) -> str:
     if isinstance(value, Mapping):
         return "dict"
     return type(value).__name__
+
+
+def _resolver(spec: Spec, owner: str, at: str) -> Callable[[Any, str], Any]:
+    """Checks one number of a traced value (at index suffix ``j``) with ``spec``."""
+
+    def resolve(value: Any, j: str) -> Any:
+        return spec.resolve(owner, f"{at}{j}", value)
+
+    return resolve
 
 
 def _same_structure(owner: str, where: str, ref: Any, value: Any, fix: str) -> None:

@@ -96,7 +96,7 @@ class _Int(Spec):
         if (
             isinstance(value, bool)
             or not isinstance(value, numbers.Integral)
-            or not self.low <= value <= _INT_MAX
+            or not self.low <= int(value) <= _INT_MAX
         ):
             raise self.fail(owner, name, value, f"pass {name}={max(self.low, 5)}")
         return int(value)
@@ -127,7 +127,7 @@ class _Jobs(Spec):
             isinstance(value, bool)
             or not isinstance(value, numbers.Integral)
             or value == 0
-            or not -1 <= value <= _INT_MAX
+            or not -1 <= int(value) <= _INT_MAX
         ):
             raise self.fail(owner, name, value, "pass n_jobs=None (one core), 2, or -1 (all cores)")
         return int(value)
@@ -686,8 +686,8 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
             try:
                 np.asarray(column, dtype=np.float64)
             except (TypeError, ValueError):
-                names = self.__dict__.get("_frame_columns") or self.__dict__.get("_columns")
-                name = names[j] if names else int(j)
+                columns = self.__dict__.get("_frame_columns") or self.__dict__.get("_columns")
+                name = columns[j] if columns else int(j)
                 raise InvalidInputError(
                     self.name,
                     "categorical_features",

@@ -345,7 +345,8 @@ def damaged_traces(trace: list[dict[str, Any]]) -> list[tuple[str, Any]]:
                 put(f"path={path!r}", {**entry, "path": path})
         for fp in ("0" * 16, None, 7, entry["fingerprint"].upper() + "x"):
             put(f"fingerprint={fp!r}", {**entry, "fingerprint": fp})
-        for params in (None, [], "x", 1.0):
+        bad_params: tuple[Any, ...] = (None, [], "x", 1.0)
+        for params in bad_params:
             put(f"params={params!r}", {**entry, "params": params})
         params = entry["params"]
         put("params extra key", {**entry, "params": {**params, "zzz": 1}})

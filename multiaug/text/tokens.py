@@ -147,7 +147,8 @@ def _split_pieces(text: str) -> tuple[str, ...]:
     last = 0
     for start, end in segments:
         extend(_WORD_SPLIT(text[last:start]))
-        segment, parts, at = text[start:end], [], 0
+        parts: list[str] = []
+        segment, at = text[start:end], 0
         for m in _WORD_ONLY.finditer(_mask_failed_numbers(segment)):
             parts += (segment[at : m.start()], segment[m.start() : m.end()])
             at = m.end()
