@@ -44,6 +44,7 @@ import torch
 from torch.utils.data import Dataset, IterableDataset, default_collate
 
 from .core.errors import InvalidInputError
+from .core.random import check_epoch
 from .core.transform import Transform
 
 __all__ = ["AugmentedDataset", "KeyedBatch", "MixCollate", "worker_init_fn"]
@@ -67,17 +68,6 @@ def worker_init_fn(worker_id: int) -> None:
     except ImportError:  # no OpenCV: nothing to tune
         return
     cv2.setNumThreads(0)
-
-
-def _check_epoch(owner: str, epoch: object) -> int:
-    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-        raise InvalidInputError(
-            owner, "epoch", f"must be an int, got {type(epoch).__name__} {epoch!r}", "pass epoch=0, 1, 2, ..."
-        )
-    value = operator.index(epoch)
-    if not 0 <= value < 2**63:
-        raise InvalidInputError(owner, "epoch", f"must be in [0, 2**63), got {value}", "count epochs from 0")
-    return value
 
 
 class KeyedBatch(list[Any]):
@@ -212,7 +202,7 @@ class AugmentedDataset(Dataset[Any]):
         self._fields = tuple(pipeline.fields)
         # Shared memory: forked workers inherit the mapping, spawned ones receive it through
         # torch's multiprocessing reductions; persistent workers thus see set_epoch().
-        self._epoch = torch.tensor(_check_epoch(_DATASET, epoch), dtype=torch.int64).share_memory_()
+        self._epoch = torch.tensor(check_epoch(_DATASET, epoch), dtype=torch.int64).share_memory_()
 
     # ------------------------------------------------------------------ epoch
     @property
@@ -229,7 +219,7 @@ class AugmentedDataset(Dataset[Any]):
 
         Call it before iterating over the ``DataLoader`` for that epoch.
         """
-        self._epoch.fill_(_check_epoch(_DATASET, epoch))
+        self._epoch.fill_(check_epoch(_DATASET, epoch))
 
     # ------------------------------------------------------------------ dataset protocol
     def __len__(self) -> int:
@@ -257,7 +247,7 @@ class AugmentedDataset(Dataset[Any]):
         sample, form = self._to_sample(item)
         if self.sample_rate is not None and "sample_rate" not in sample:
             sample["sample_rate"] = self.sample_rate
-        out = self.pipeline(**sample, key=i, epoch=_check_epoch(_DATASET, epoch))
+        out = self.pipeline(**sample, key=i, epoch=check_epoch(_DATASET, epoch))
         if self.to_tensor:
             out = {k: _tensor(k, v) for k, v in out.items()}
         return _from_sample(item, out, form)

@@ -296,3 +296,27 @@ def test_applies_is_the_one_apply_rule() -> None:
     assert R.applies(1.0, 123) and not R.applies(0.0, 123)
     share = np.mean([R.applies(0.3, R.mix(7, i)) for i in range(20000)])
     assert abs(share - 0.3) < 0.01
+
+
+def test_random_domain_tags_are_distinct_and_live_in_one_table() -> None:
+    import pathlib
+    import re
+
+    from multiaug.core.random import TAGS
+
+    assert len(set(TAGS.values())) == len(TAGS)
+    assert all(0 < v < 2**64 for v in TAGS.values())
+    # no module keeps a tag of its own: every 16-digit hex constant outside the mixer is in TAGS
+    mixer = {0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB}
+    root = pathlib.Path(ma.__file__).parent
+    for path in root.rglob("*.py"):
+        for literal in re.findall(r"0x[0-9A-Fa-f]{16}\b", path.read_text()):
+            value = int(literal, 16)
+            assert value in mixer or value in TAGS.values(), f"{path.name}: {literal} is not in TAGS"
+
+
+@pytest.mark.parametrize("epoch", [-1, 2**63, 1.0, True, "0"])
+def test_one_epoch_check_for_calls_and_datasets(epoch: object) -> None:
+    flip = ma.image.HorizontalFlip(p=1.0, seed=0)
+    with pytest.raises(ma.InvalidInputError, match="epoch"):
+        flip(image=np.zeros((2, 2), np.uint8), key=0, epoch=epoch)

@@ -20,8 +20,8 @@ __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
 #: (``multiaug.core.config.MAX_DEPTH`` levels of lists and mappings).
 MAX_NESTING = 32
 
-_CHOICE = 0x63686F6963650000  # OneOf's pick
-_SUBSET = 0x7375627365740000  # SomeOf's count
+_CHOICE = _random.TAGS["choice"]
+_SUBSET = _random.TAGS["subset"]
 
 
 class TransformList(Spec):

@@ -25,7 +25,7 @@ from .transform import Transform
 
 __all__ = ["Oversample", "SamplingStrategy", "class_key"]
 
-_ORDER_TAG = 0x6F76657273616D70  # "oversamp": the row-order stream of a class
+_ORDER_TAG = _random.TAGS["order"]
 
 
 def class_key(cls: Any) -> str:

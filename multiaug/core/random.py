@@ -25,7 +25,9 @@ if TYPE_CHECKING:  # NumPy is imported on first use, keeping `import multiaug` l
     import numpy as np
 
 __all__ = [
+    "TAGS",
     "applies",
+    "check_epoch",
     "generator",
     "key_to_int",
     "mix",
@@ -38,12 +40,29 @@ __all__ = [
 _MASK = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
 
-# Domain constants keep the different uses of one stream key apart.
-_KEYED = 0x6B657965645F6361  # keyed call
-_UNKEYED = 0x756E6B657965645F  # n-th unkeyed call of a seeded pipeline
-_P_DRAW = 0x705F647261770000  # the apply/skip decision
-_RNG_HI = 0x726E675F68690000  # Philox key, high word
-_RNG_LO = 0x726E675F6C6F0000  # Philox key, low word
+#: Domain tags: every use of a stream key or seed mixes in its own constant (the ASCII of its
+#: name), so no two uses draw the same numbers. All of them live here; a test checks that they
+#: are distinct. Changing one changes every output that depends on it.
+TAGS: dict[str, int] = {
+    "keyed": 0x6B657965645F6361,  # a keyed call
+    "unkeyed": 0x756E6B657965645F,  # the n-th unkeyed call of a seeded pipeline
+    "p_draw": 0x705F647261770000,  # the apply/skip decision
+    "rng_hi": 0x726E675F68690000,  # Philox key, high word
+    "rng_lo": 0x726E675F6C6F0000,  # Philox key, low word
+    "choice": 0x63686F6963650000,  # OneOf's pick
+    "subset": 0x7375627365740000,  # SomeOf's count
+    "order": 0x6F76657273616D70,  # Oversample: the row order of a class
+    "imblearn": 0x696D626C6561726E,  # the random_state handed to an imbalanced-learn sampler
+    "split": 0x73706C6974000000,  # SplitGuard.split's assignment
+    "minhash": 0x6D696E6861736800,  # the guard's text MinHash permutations
+    "bands": 0x62616E6473000000,  # the guard's LSH band hashing
+    "audio": 0x617564696F000000,  # the guard's audio fingerprint projection
+}
+_KEYED = TAGS["keyed"]
+_UNKEYED = TAGS["unkeyed"]
+_P_DRAW = TAGS["p_draw"]
+_RNG_HI = TAGS["rng_hi"]
+_RNG_LO = TAGS["rng_lo"]
 
 
 def mix(a: int, b: int) -> int:
@@ -96,12 +115,21 @@ def key_to_int(key: object, owner: str = "call") -> int:
     )
 
 
-def _epoch_to_int(epoch: object, owner: str) -> int:
-    if type(epoch) is int:
-        return epoch & _MASK
+_MAX_EPOCH = 2**63
+
+
+def check_epoch(owner: str, epoch: object) -> int:
+    """``epoch`` as an int in ``[0, 2**63)`` (the one epoch check: calls, datasets, jobs)."""
+    if type(epoch) is int and 0 <= epoch < _MAX_EPOCH:
+        return epoch
     if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-        raise InvalidInputError(owner, "epoch", f"must be an int, got {epoch!r}", "pass epoch=0, 1, 2, ...")
-    return operator.index(epoch) & _MASK
+        raise InvalidInputError(
+            owner, "epoch", f"must be an int, got {type(epoch).__name__} {epoch!r:.80}", "pass epoch=0, 1, 2, ..."
+        )
+    value = operator.index(epoch)
+    if not 0 <= value < _MAX_EPOCH:
+        raise InvalidInputError(owner, "epoch", f"must be in [0, 2**63), got {value!r:.80}", "count epochs from 0")
+    return value
 
 
 def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) -> int:
@@ -110,7 +138,7 @@ def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) 
     With ``key`` given the result depends only on ``(seed, key, epoch)``; without
     it, on ``(seed, counter, epoch)`` where ``counter`` numbers the object's calls.
     """
-    if type(key) is int and type(epoch) is int and 0 <= key <= _MASK:
+    if type(key) is int and type(epoch) is int and 0 <= key <= _MASK and 0 <= epoch < _MAX_EPOCH:
         # The common case: mix(mix(seed64 ^ _KEYED, mix(key, 0x69)), epoch), the three
         # SplitMix64 rounds written out (a third faster than three calls of mix).
         m, g = _MASK, _GOLDEN
@@ -120,11 +148,11 @@ def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) 
         z = ((seed64 ^ _KEYED) + g * ((z ^ (z >> 31)) + 1)) & m
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
-        z = (z ^ (z >> 31)) + g * ((epoch & m) + 1) & m
+        z = (z ^ (z >> 31)) + g * (epoch + 1) & m
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
         return z ^ (z >> 31)
-    e = _epoch_to_int(epoch, owner)
+    e = check_epoch(owner, epoch)
     if key is None:
         return mix(mix(seed64 ^ _UNKEYED, counter), e)
     return mix(mix(seed64 ^ _KEYED, key_to_int(key, owner)), e)

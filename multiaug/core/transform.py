@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 Sample = dict[str, Any]
+_MAX_EPOCH = 2**63
 Trace = list[dict[str, Any]]
 
 #: Reserved sample key under which fusable operations wait to be applied together.
@@ -427,7 +428,7 @@ class Transform:
             self.__dict__["_calls"] = counter + 1
         else:
             counter = 0
-        if r.needs_stream or type(key) is not int or type(epoch) is not int:
+        if r.needs_stream or type(key) is not int or type(epoch) is not int or not 0 <= epoch < _MAX_EPOCH:
             stream = _random.root_key(r.seed64, key, epoch, counter, self.name)  # also checks key, epoch
         else:
             stream = 0

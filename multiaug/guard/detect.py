@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.random import generator, mix
+from ..core.random import TAGS, generator, mix
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -38,8 +38,8 @@ __all__ = [
 Pair = tuple[int, int, float]
 
 _WORD = re.compile(r"[^\W_]+")
-_MINHASH_SALT = 0x6D696E6861736800
-_BAND_SALT = 0x62616E6473000000
+_MINHASH_SALT = TAGS["minhash"]
+_BAND_SALT = TAGS["bands"]
 
 
 def item_hash(item: Any) -> bytes:
@@ -980,7 +980,7 @@ _AUDIO_BANDS = 33  # 33 log-spaced bands between 300 and 4000 Hz give 32 band-di
 _AUDIO_SHIFTS = (-3, -2, -1, 0, 1, 2, 3)  # band shifts tried (a band is ~1.4 semitones): PitchShift's +-4
 # time scales tried, 0.8 to 1.25 in 11 steps of ~4.5 % (TimeStretch's default rates)
 _AUDIO_SCALES = tuple(float(r) for r in np.round(np.geomspace(0.8, 1.25, 11), 3))
-_AUDIO_SALT = 0x617564696F000000
+_AUDIO_SALT = TAGS["audio"]
 
 
 @dataclass(frozen=True)

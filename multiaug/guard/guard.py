@@ -9,13 +9,13 @@ import numpy as np
 
 from ..audio._validate import check_sample_rate, check_waveform
 from ..core.errors import InvalidInputError, LeakageError
-from ..core.random import generator, mix, seed_to_int
+from ..core.random import TAGS, generator, mix, seed_to_int
 from . import detect
 from .report import REASONS, Leak, LeakageReport
 
 __all__ = ["SplitGuard"]
 
-_SPLIT_SALT = 0x73706C6974000000
+_SPLIT_SALT = TAGS["split"]
 _MAIN_FIELDS = ("image", "text", "audio", "table")
 
 

@@ -44,7 +44,7 @@ __all__ = [
     "random_state",
 ]
 
-_RANDOM_STATE_TAG = 0x696D626C6561726E  # "imblearn": keeps this use of the seed apart from the others
+_RANDOM_STATE_TAG = _random.TAGS["imblearn"]
 
 
 def random_state(seed: int) -> int:
