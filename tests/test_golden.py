@@ -9,10 +9,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from golden import GOLDEN, demo_digests, transform_digest
 
 from multiaug.testing import EXAMPLES
-
-from golden import GOLDEN, demo_digests, transform_digest
 
 STORED: dict[str, str] = json.loads(GOLDEN.read_text())
 

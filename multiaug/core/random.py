@@ -124,11 +124,16 @@ def check_epoch(owner: str, epoch: object) -> int:
         return epoch
     if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
         raise InvalidInputError(
-            owner, "epoch", f"must be an int, got {type(epoch).__name__} {epoch!r:.80}", "pass epoch=0, 1, 2, ..."
+            owner,
+            "epoch",
+            f"must be an int, got {type(epoch).__name__} {epoch!r:.80}",
+            "pass epoch=0, 1, 2, ...",
         )
     value = operator.index(epoch)
     if not 0 <= value < _MAX_EPOCH:
-        raise InvalidInputError(owner, "epoch", f"must be in [0, 2**63), got {value!r:.80}", "count epochs from 0")
+        raise InvalidInputError(
+            owner, "epoch", f"must be in [0, 2**63), got {value!r:.80}", "count epochs from 0"
+        )
     return value
 
 
