@@ -193,7 +193,7 @@ def _backtranslate(**kw: Any) -> Any:
 
 
 def examples() -> dict[str, Example]:
-    from ..text import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+    from ..text import CharNoise, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 
     word_ops = {
         "text.SynonymReplace": SynonymReplace,
@@ -205,6 +205,16 @@ def examples() -> dict[str, Example]:
         name: text_example(with_defaults(cls, alpha=0.2), bad_params=BAD_WORD_PARAMS)
         for name, cls in word_ops.items()
     }
+    table["text.CharNoise"] = text_example(
+        with_defaults(CharNoise, alpha=(0.1, 0.4), min_len=3),
+        bad_params=(
+            *BAD_WORD_PARAMS,
+            {"action": "shuffle"},
+            {"min_len": 0},
+            {"alphabet": ""},
+            {"alphabet": "a b"},
+        ),
+    )
     table["text.BackTranslate"] = text_example(
         _backtranslate,
         samples=lambda: text_samples(max_size=30),

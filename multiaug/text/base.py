@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
 from ..core.params import Number, Range
-from ..core.transform import Sample, Transform
+from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
 from .tokens import _pieces
@@ -30,22 +30,15 @@ MAX_EDITS = 1_000_000
 class TextTransform(Transform):
     """A transform of the ``text`` field (a ``str``); other fields pass through.
 
-    Subclasses implement ``make_params`` and ``apply_text(text, **params)``.
-    Empty and whitespace-only texts are returned unchanged.
+    Subclasses implement ``make_params`` and ``apply_text(text, **params)`` (the
+    base ``apply`` calls it on the ``text`` field). Empty and whitespace-only texts
+    are returned unchanged. Text transforms apply with ``p=1.0`` by default.
     """
 
     _abstract = True
     modality = "text"
     fields: ClassVar[tuple[str, ...]] = ("text",)
     required: ClassVar[tuple[str, ...]] = ("text",)
-
-    def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
-
-    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        out = dict(sample)
-        out["text"] = self.apply_text(sample["text"], **params)
-        return out
 
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
@@ -79,7 +72,10 @@ class WordEdit(TextTransform):
     Parameters
     ----------
     alpha : float or (float, float)
-        Fraction of the words to edit (EDA's alpha; 0.1 in the paper).
+        The fraction of the words edited per call (EDA's alpha, 0.1 in the
+        paper); a ``(lo, hi)`` range is drawn uniformly per call. In the text
+        transforms ``alpha`` means this fraction and nothing else (elsewhere in
+        multiaug it is a Beta parameter, a displacement or a blend weight).
     min_words, max_words : int, int or None
         Bounds on the number of edits (``max_words=None``: no upper bound).
     protected : None, str, re.Pattern or list of them
@@ -149,14 +145,18 @@ class WordEdit(TextTransform):
 
     # ------------------------------------------------------------------ helpers for make_params
     def _count(self, rng: np.random.Generator, n_words: int, available: int) -> int:
-        """How many edits this call makes (at most ``available``)."""
-        r = self._r
-        lo, hi = r.alpha
+        """How many edits this call makes (at most ``available``): draws ``alpha``, then rounds."""
+        lo, hi = self._r.alpha
         if lo == hi:
             alpha, u = lo, float(rng.random())
         else:
             a, u = rng.random(2).tolist()
             alpha = lo + a * (hi - lo)
+        return self._how_many(alpha, u, n_words, available)
+
+    def _how_many(self, alpha: float, u: float, n_words: int, available: int) -> int:
+        """``alpha * n_words`` rounded up with probability its fraction (``u`` uniform), then clipped."""
+        r = self._r
         exact = alpha * n_words
         n = int(exact)
         if u < exact - n:
@@ -165,6 +165,13 @@ class WordEdit(TextTransform):
         if r.max_words is not None:
             n = min(n, r.max_words)
         return min(n, available)
+
+    def _candidates(
+        self, text: str, vocab: Container[str] | None = None
+    ) -> tuple[tuple[str, ...], range, list[int]]:
+        """The pieces and word indices of ``text`` (see :meth:`_split`) and its editable words."""
+        tokens, words = self._split(text)
+        return tokens, words, self._editable(text, tokens, words, vocab)
 
     def _editable(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None = None

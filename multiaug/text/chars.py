@@ -1,0 +1,158 @@
+"""Character-level noise: one letter edit in each of a fraction of the words (nlpaug's RandomCharAug)."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..core.errors import InvalidInputError
+from ..core.params import Choice, Number, Spec
+from .base import MAX_EDITS, WordEdit, pick_distinct
+from .functional import CHAR_ACTIONS, char_noise, char_slots
+from .tokens import letter_spans
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["CharNoise"]
+
+
+class Alphabet(Spec):
+    """A non-empty string of letters (any script): what :class:`CharNoise` inserts and substitutes."""
+
+    doc = "a non-empty str of letters"
+
+    def resolve(self, owner: str, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or not value.isalpha():
+            # letters only: a space or a mark would split a word or join two
+            raise self.fail(owner, name, value, "pass alphabet='abcdefghijklmnopqrstuvwxyz' (letters only)")
+        return value
+
+
+class CharNoise(WordEdit):
+    """Character noise: one letter of each of ``alpha * n`` words substituted, inserted, deleted or swapped.
+
+    Picks ``alpha * n`` distinct words (counted as for the EDA edits) with at least
+    ``min_len`` letters that are neither stopwords nor protected, and makes one
+    ``action`` in each: ``"substitute"`` a letter by another letter of ``alphabet``,
+    ``"insert"`` a letter of ``alphabet`` before a letter (or after the last),
+    ``"delete"`` a letter, ``"swap"`` a letter with the next one. Only letters are
+    edited: digits, whitespace, punctuation (inside words too, as in ``don't``) stay
+    where they are, a combining mark goes with its letter, and a lone surrogate is
+    never touched. A deleted or swapped word keeps at least one letter.
+
+    Parameters
+    ----------
+    action : {"substitute", "insert", "delete", "swap"}
+        The character edit.
+    alpha : float or (float, float)
+        The fraction of the words edited per call (a ``(lo, hi)`` range is drawn
+        uniformly per call and traced); see :class:`~multiaug.text.base.WordEdit`.
+    min_words, max_words, protected, p, seed, stopwords
+        See :class:`~multiaug.text.base.WordEdit`.
+    min_len : int
+        Keyword only. Words with fewer letters are never edited (nlpaug's ``min_char``).
+    alphabet : str
+        Keyword only. The letters inserted and substituted (drawn uniformly; a
+        substitute differs from the letter it replaces when the alphabet allows).
+
+    Notes
+    -----
+    The traced parameters are the drawn fraction and one ``[word, letter, char]``
+    per edited word (``char`` is ``""`` for deletes and swaps), so replay
+    reproduces the output exactly; see :func:`multiaug.text.functional.char_noise`.
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> aug = ma.text.CharNoise("swap", alpha=0.5, seed=0)
+    >>> out = aug(text="The quick brown fox jumps over the lazy dog.", key=1, trace=True)
+    >>> out["text"]
+    'The qiuck rbown fox jmups over the lzay dog.'
+    >>> out["trace"][0]["params"]
+    {'alpha': 0.5, 'edits': [[1, 1, ''], [2, 0, ''], [4, 1, ''], [7, 1, '']]}
+    """
+
+    _parameters: ClassVar[dict[str, Spec]] = {
+        "action": Choice(*CHAR_ACTIONS),
+        "min_len": Number(1, MAX_EDITS, integer=True),
+        "alphabet": Alphabet(),
+    }
+
+    def __init__(
+        self,
+        action: str = "substitute",
+        alpha: float | tuple[float, float] = 0.1,
+        min_words: int = 1,
+        max_words: int | None = None,
+        protected: Any = None,
+        p: float = 1.0,
+        seed: int | None = None,
+        *,
+        min_len: int = 4,
+        alphabet: str = string.ascii_letters,
+        stopwords: str | list[str] | None = "english",
+    ) -> None:
+        super().__init__(alpha, min_words, max_words, protected, p, seed, stopwords=stopwords)
+        self.action = action
+        self.min_len = min_len
+        self.alphabet = alphabet
+
+    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
+        assert rng is not None
+        r = self._r
+        lo, hi = r.alpha
+        alpha = float(rng.uniform(lo, hi))
+        tokens, words, elig = self._candidates(sample["text"])
+        fewest = max(r.min_len, 1 if r.action in ("substitute", "insert") else 2)
+        letters = {k: letter_spans(tokens[words[k]]) for k in elig}
+        elig = [k for k in elig if len(letters[k]) >= fewest]
+        n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
+        u = rng.random(3 * n).tolist()
+        edits: list[list[Any]] = []
+        for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
+            k = elig[pick]
+            slots = char_slots(r.action, len(letters[k]))
+            i = min(int(u[n + j] * slots), slots - 1)
+            edits.append([k, i, self._char(tokens[words[k]], letters[k], i, u[2 * n + j])])
+        return {"alpha": alpha, "edits": edits}
+
+    def _char(self, word: str, letters: Sequence[tuple[int, int]], i: int, u: float) -> str:
+        """The letter ``action`` puts at letter ``i`` of ``word`` (``""`` for a delete or a swap)."""
+        action, choices = self._r.action, self._r.alphabet
+        if action in ("delete", "swap"):
+            return ""
+        if action == "substitute":
+            start, end = letters[i]
+            choices = choices.replace(word[start:end], "") or choices  # a substitute that changes the letter
+        return choices[min(int(u * len(choices)), len(choices) - 1)]
+
+    def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
+        return char_noise(text, edits, self._r.action)
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        """Every traced edit names a letter of a word of the text and a letter of ``alphabet``."""
+        tokens, words = self._split(sample["text"])
+        for j, edit in enumerate(params.get("edits", ())):
+            if not self._drawable(edit, tokens, words):
+                raise InvalidInputError(
+                    self.name,
+                    f"params.edits[{j}]",
+                    f"is not an edit of this text that {self.name} can draw: {edit!r:.80}",
+                    "replay the trace unchanged, on the text that produced it",
+                )
+
+    def _drawable(self, edit: Any, tokens: Sequence[str], words: Sequence[int]) -> bool:
+        """Whether ``edit`` is a ``[word, letter, char]`` that ``make_params`` can draw for these words."""
+        r = self._r
+        if not (isinstance(edit, list) and len(edit) == 3 and type(edit[0]) is type(edit[1]) is int):
+            return False
+        k, i, char = edit
+        if not (0 <= k < len(words) and isinstance(char, str)):
+            return False
+        if not 0 <= i < char_slots(r.action, len(letter_spans(tokens[words[k]]))):
+            return False
+        if r.action in ("delete", "swap"):
+            return char == ""
+        return len(char) == 1 and char in r.alphabet
