@@ -6,9 +6,8 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from ..core.errors import InvalidInputError
 from ..core.params import Number, Spec
@@ -23,6 +22,10 @@ __all__ = ["BackTranslate"]
 
 class LanguageCode(Spec):
     doc = "a language code such as 'en' or 'de'"
+    value_type = "str"
+
+    def invalid(self) -> list[Any]:
+        return ["", "e n", 3, None]
 
     def resolve(self, owner: str, name: str, value: Any) -> str:
         if not isinstance(value, str) or not value or not value.replace("_", "").isalnum():
@@ -30,12 +33,25 @@ class LanguageCode(Spec):
         return value
 
 
+class ResolvedTranslator(NamedTuple):
+    """A translator as :class:`BackTranslate` calls it."""
+
+    obj: Any  #: what was passed (or built from a folder or a config mapping)
+    fn: Callable[..., Any]  #: the translate function
+    seeds: bool  #: whether ``fn`` takes ``seeds=``
+    label: str  #: how error messages name it
+
+
 class TranslatorParam(Spec):
     """A translator object, a callable, a local model folder, or a ``{"backend": ...}`` mapping."""
 
     doc = "a translator, a callable, a model folder or a {'backend': ...} mapping"
+    value_type = "ResolvedTranslator"
 
-    def resolve(self, owner: str, name: str, value: Any) -> SimpleNamespace:
+    def invalid(self) -> list[Any]:
+        return [None, 5, {"backend": "nope"}, {"backend": "marian", "models": "/x", "speed": 2}]
+
+    def resolve(self, owner: str, name: str, value: Any) -> ResolvedTranslator:
         if value is None:
             raise InvalidInputError(
                 owner,
@@ -50,7 +66,7 @@ class TranslatorParam(Spec):
             label = repr(obj)
         else:
             label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
-        return SimpleNamespace(obj=obj, fn=fn, seeds=accepts_seeds(fn), label=label)
+        return ResolvedTranslator(obj, fn, accepts_seeds(fn), label)
 
 
 class BackTranslate(TextTransform):
@@ -103,8 +119,9 @@ class BackTranslate(TextTransform):
         "source": LanguageCode(),
         "cache_size": Number(0, math.inf, integer=True),
     }
-
-    _drawn = {"seeds": Number(0, 2**32 - 1, integer=True)}
+    #: Replay bounds of the two drawn sampling seeds (drawn by ``make_params``: none for a blank text).
+    _drawn: ClassVar[dict[str, Spec | str]] = {"seeds": Number(0, 2**32 - 1, integer=True)}
+    _derived = ("cache", "cache_lock")
 
     def __init__(
         self,
@@ -122,9 +139,7 @@ class BackTranslate(TextTransform):
         self.source = source
         self.cache_size = cache_size
 
-    _derived = ("cache", "cache_lock")
-
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         if r.pivot == r.source:
             raise InvalidInputError(
                 self.name, "pivot", f"equals source ({r.source!r})", "pick another language, e.g. pivot='de'"
@@ -141,8 +156,7 @@ class BackTranslate(TextTransform):
             params["translator"] = t.to_config()
         return params
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         if not sample["text"].strip():
             return {"seeds": []}
         return {"seeds": [int(s) for s in rng.integers(0, 2**32, size=2)]}

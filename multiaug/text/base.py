@@ -5,11 +5,10 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Container, Mapping, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Range
+from ..core.params import Number, Options, Probability, Range, Seed, Spec
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
@@ -60,8 +59,73 @@ class _Common:
         return isinstance(word, str) and (word in self.stopwords or word in wordnet())
 
 
+#: The parameters of the word edits, with their documentation (``@options word_edit``).
+WORD_EDIT = Options(
+    "word_edit",
+    {
+        "alpha": (
+            Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
+            """
+            alpha : float or (float, float), default 0.1
+                The fraction of the words edited per call (EDA's alpha, 0.1 in the
+                paper); a ``(lo, hi)`` range is drawn uniformly per call. In the text
+                transforms ``alpha`` means this fraction and nothing else (elsewhere in
+                multiaug it is a Beta parameter, a displacement or a blend weight).
+            """,
+        ),
+        # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
+        # four numbers per edit), so an absurd value would allocate gigabytes
+        "min_words": (
+            Number(0, MAX_EDITS, integer=True),
+            """
+            min_words : int, default 1
+                Fewest edits per call, if the text has that many words that may be
+                edited (``1`` is EDA's floor).
+            """,
+        ),
+        "max_words": (
+            Number(0, MAX_EDITS, integer=True, optional=True),
+            """
+            max_words : int or None, default None
+                Most edits per call (``None``: no upper bound).
+            """,
+        ),
+        "protected": (
+            Protected(),
+            """
+            protected : None, str, re.Pattern or list of them, default None
+                Words or phrases (literal, whole words, any case) and compiled regular
+                expressions whose matches are never touched: numbers, names, entities.
+            """,
+        ),
+        "p": (
+            Probability(),
+            """
+            p : float, default 1.0
+                Probability of applying the transform.
+            """,
+        ),
+        "seed": (
+            Seed(),
+            """
+            seed : int or None, default None
+                Seed when called directly.
+            """,
+        ),
+        "stopwords": (
+            Stopwords(),
+            """
+            stopwords : "english", None or list of str, default "english"
+                Keyword only. Words never touched (case-insensitive); ``None`` lets
+                every word be edited.
+            """,
+        ),
+    },
+)
+
+
 class WordEdit(TextTransform):
-    """Common parameters and helpers of the EDA word edits.
+    """Common parameters and helpers of the word edits (the EDA ops, character noise).
 
     The number of words edited in one call is ``alpha * n`` for a text of ``n``
     words (``alpha`` drawn from its range; the fraction rounded up with that
@@ -71,35 +135,12 @@ class WordEdit(TextTransform):
 
     Parameters
     ----------
-    alpha : float or (float, float)
-        The fraction of the words edited per call (EDA's alpha, 0.1 in the
-        paper); a ``(lo, hi)`` range is drawn uniformly per call. In the text
-        transforms ``alpha`` means this fraction and nothing else (elsewhere in
-        multiaug it is a Beta parameter, a displacement or a blend weight).
-    min_words, max_words : int, int or None
-        Bounds on the number of edits (``max_words=None``: no upper bound).
-    protected : None, str, re.Pattern or list of them
-        Words or phrases (literal, whole words, any case) and compiled regular
-        expressions whose matches are never touched: numbers, names, entities.
-    p : float
-        Probability of applying the transform.
-    seed : int or None
-        Seed when called directly.
-    stopwords : "english", None or list of str
-        Keyword only. Words never touched (case-insensitive); ``None`` lets
-        every word be edited.
+    @options word_edit
     """
 
     _abstract = True
-    _parameters: ClassVar[dict[str, Any]] = {
-        "alpha": Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
-        # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
-        # four numbers per edit), so an absurd value would allocate gigabytes
-        "min_words": Number(0, MAX_EDITS, integer=True),
-        "max_words": Number(0, MAX_EDITS, integer=True, optional=True),
-        "protected": Protected(),
-        "stopwords": Stopwords(),
-    }
+    _parameters: ClassVar[dict[str, Spec]] = WORD_EDIT.specs
+    _derived = ("common",)
 
     def __init__(
         self,
@@ -119,9 +160,7 @@ class WordEdit(TextTransform):
         self.protected = protected
         self.stopwords = stopwords
 
-    _derived = ("common",)
-
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         if r.max_words is not None and r.max_words < r.min_words:
             raise InvalidInputError(
                 self.name,
@@ -147,14 +186,13 @@ class WordEdit(TextTransform):
 
     # ------------------------------------------------------------------ helpers for make_params
     def _count(self, rng: np.random.Generator, n_words: int, available: int) -> int:
-        """How many edits this call makes (at most ``available``): draws ``alpha``, then rounds."""
+        """How many edits this call makes (at most ``available``): draws ``alpha``, then rounds.
+
+        ``alpha`` is drawn as its spec draws it, but a fixed ``alpha`` draws nothing.
+        """
         lo, hi = self._r.alpha
-        if lo == hi:
-            alpha, u = lo, float(rng.random())
-        else:
-            a, u = rng.random(2).tolist()
-            alpha = lo + a * (hi - lo)
-        return self._how_many(alpha, u, n_words, available)
+        alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
+        return self._how_many(alpha, float(rng.random()), n_words, available)
 
     def _how_many(self, alpha: float, u: float, n_words: int, available: int) -> int:
         """``alpha * n_words`` rounded up with probability its fraction (``u`` uniform), then clipped."""

@@ -22,6 +22,10 @@ class Alphabet(Spec):
     """A non-empty string of letters (any script): what :class:`CharNoise` inserts and substitutes."""
 
     doc = "a non-empty str of letters"
+    value_type = "str"
+
+    def invalid(self) -> list[Any]:
+        return ["", "a b", "ab-", 5, None]
 
     def resolve(self, owner: str, name: str, value: Any) -> str:
         if not isinstance(value, str) or not value or not value.isalpha():
@@ -44,16 +48,12 @@ class CharNoise(WordEdit):
 
     Parameters
     ----------
-    action : {"substitute", "insert", "delete", "swap"}
+    action : {"substitute", "insert", "delete", "swap"}, default "substitute"
         The character edit.
-    alpha : float or (float, float)
-        The fraction of the words edited per call (a ``(lo, hi)`` range is drawn
-        uniformly per call and traced); see :class:`~multiaug.text.base.WordEdit`.
-    min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
-    min_len : int
+    @options word_edit
+    min_len : int, default 4
         Keyword only. Words with fewer letters are never edited (nlpaug's ``min_char``).
-    alphabet : str
+    alphabet : str, default string.ascii_letters
         Keyword only. The letters inserted and substituted (drawn uniformly; a
         substitute differs from the letter it replaces when the alphabet allows).
 
@@ -99,11 +99,9 @@ class CharNoise(WordEdit):
         self.min_len = min_len
         self.alphabet = alphabet
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
         r = self._r
-        lo, hi = r.alpha
-        alpha = float(rng.uniform(lo, hi))
         tokens, words, elig = self._candidates(sample["text"])
         fewest = max(r.min_len, 1 if r.action in ("substitute", "insert") else 2)
         letters = {k: letter_spans(tokens[words[k]]) for k in elig}

@@ -69,8 +69,7 @@ class SynonymReplace(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit
 
     Examples
     --------
@@ -83,8 +82,7 @@ class SynonymReplace(WordEdit):
     {'edits': [[1, 'large'], [2, 'domestic dog']]}
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         tokens, words, elig = self._candidates(sample["text"], wordnet().vocabulary)
         n = self._count(rng, len(words), len(elig)) if elig else 0
         if n == 0:
@@ -110,8 +108,7 @@ class RandomInsert(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit
 
     Examples
     --------
@@ -120,8 +117,7 @@ class RandomInsert(WordEdit):
     'The old cat slumbers sleeps.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         tokens, words, sources = self._candidates(sample["text"], wordnet().vocabulary)
         gaps = self._insert_gaps(sample["text"], tokens, words) if sources else []
         n = self._count(rng, len(words), 1 << 30) if gaps else 0
@@ -146,8 +142,7 @@ class RandomSwap(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit
 
     Examples
     --------
@@ -156,8 +151,7 @@ class RandomSwap(WordEdit):
     'Brown quick foxes jump.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
         u = rng.random(2 * n).tolist()
@@ -180,8 +174,7 @@ class RandomDelete(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit
 
     Examples
     --------
@@ -190,8 +183,7 @@ class RandomDelete(WordEdit):
     'The cat sat down.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), min(len(elig), len(words) - 1)) if elig else 0
         if n <= 0:

@@ -33,6 +33,10 @@ class Protected(Spec):
     """
 
     doc = "None, or a list of words/phrases and compiled regular expressions"
+    value_type = "tuple[re.Pattern[str], ...]"
+
+    def invalid(self) -> list[Any]:
+        return [7, [3], [""], [" "], [re.compile(b"x")], [{"regex": "("}], [{"pattern": "x"}]]
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[re.Pattern[str], ...]:
         if value is None:
@@ -69,6 +73,10 @@ class Stopwords(Spec):
     """``"english"`` (the built-in list), ``None`` (no stopwords) or an iterable of words."""
 
     doc = "'english', None, or a list of words"
+    value_type = "frozenset[str]"
+
+    def invalid(self) -> list[Any]:
+        return [5, "french", ["the", 3]]
 
     def resolve(self, owner: str, name: str, value: Any) -> frozenset[str]:
         if value is None:
