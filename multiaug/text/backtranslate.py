@@ -6,67 +6,18 @@ import math
 import os
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
 from ..core.params import Number, Spec
 from .base import TextTransform
-from .translate import accepts_seeds, build_translator
+from .params import LanguageCode, TranslatorParam
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["BackTranslate"]
-
-
-class LanguageCode(Spec):
-    doc = "a language code such as 'en' or 'de'"
-    value_type = "str"
-
-    def invalid(self) -> list[Any]:
-        return ["", "e n", 3, None]
-
-    def resolve(self, owner: str, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not value or not value.replace("_", "").isalnum():
-            raise self.fail(owner, name, value, f"pass {name}='de' (the code the model folders are named by)")
-        return value
-
-
-class ResolvedTranslator(NamedTuple):
-    """A translator as :class:`BackTranslate` calls it."""
-
-    obj: Any  #: what was passed (or built from a folder or a config mapping)
-    fn: Callable[..., Any]  #: the translate function
-    seeds: bool  #: whether ``fn`` takes ``seeds=``
-    label: str  #: how error messages name it
-
-
-class TranslatorParam(Spec):
-    """A translator object, a callable, a local model folder, or a ``{"backend": ...}`` mapping."""
-
-    doc = "a translator, a callable, a model folder or a {'backend': ...} mapping"
-    value_type = "ResolvedTranslator"
-
-    def invalid(self) -> list[Any]:
-        return [None, 5, {"backend": "nope"}, {"backend": "marian", "models": "/x", "speed": 2}]
-
-    def resolve(self, owner: str, name: str, value: Any) -> ResolvedTranslator:
-        if value is None:
-            raise InvalidInputError(
-                owner,
-                name,
-                "is required",
-                "pass translator=ma.text.MarianTranslator('/models') (local MarianMT folders), "
-                "a model folder path, or any f(texts, src, tgt) -> list[str]",
-            )
-        obj = build_translator(owner, value)
-        fn = obj.translate if callable(getattr(obj, "translate", None)) else obj
-        if hasattr(obj, "to_config"):
-            label = repr(obj)
-        else:
-            label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
-        return ResolvedTranslator(obj, fn, accepts_seeds(fn), label)
 
 
 class BackTranslate(TextTransform):

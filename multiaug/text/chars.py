@@ -10,28 +10,13 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Spec
 from .base import MAX_EDITS, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
+from .params import Alphabet
 from .tokens import letter_spans
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = ["CharNoise"]
-
-
-class Alphabet(Spec):
-    """A non-empty string of letters (any script): what :class:`CharNoise` inserts and substitutes."""
-
-    doc = "a non-empty str of letters"
-    value_type = "str"
-
-    def invalid(self) -> list[Any]:
-        return ["", "a b", "ab-", 5, None]
-
-    def resolve(self, owner: str, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not value or not value.isalpha():
-            # letters only: a space or a mark would split a word or join two
-            raise self.fail(owner, name, value, "pass alphabet='abcdefghijklmnopqrstuvwxyz' (letters only)")
-        return value
 
 
 class CharNoise(WordEdit):
