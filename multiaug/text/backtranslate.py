@@ -25,7 +25,7 @@ class BackTranslate(TextTransform):
 
     Parameters
     ----------
-    pivot : str
+    pivot : str, default "de"
         Pivot language code.
     translator : translator, callable, folder or mapping
         Anything with ``translate(texts: list[str], src: str, tgt: str) -> list[str]``
@@ -34,13 +34,13 @@ class BackTranslate(TextTransform):
         multiaug's translators (``{"backend": "marian", "models": ...}``).
         Translators that accept ``seeds=`` get one seed per text and direction,
         drawn from this transform's generator: keyed calls are reproducible.
-    source : str
+    source : str, default "en"
         Language of the input texts.
-    p : float
-        Probability of applying the transform.
+    p : float, default 1.0
+        Probability of applying the transform (every text transform defaults to 1.0).
     seed : int or None
         Seed when called directly.
-    cache_size : int
+    cache_size : int, default 1024
         Keyword only. Translations kept per transform (least recently used
         dropped): a keyed call repeated, or replayed, does not translate
         again. ``0`` disables it.

@@ -102,7 +102,7 @@ WORD_EDIT = Options(
             Probability(),
             """
             p : float, default 1.0
-                Probability of applying the transform.
+                Probability of applying the transform (every text transform defaults to 1.0).
             """,
         ),
         "seed": (
