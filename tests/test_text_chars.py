@@ -27,7 +27,14 @@ def edited_words(before: str, after: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("action", CHAR_ACTIONS)
 @settings(max_examples=60, deadline=None)
-@given(text=st.one_of(st.text(max_size=60), st.just(TEXT)), key=st.integers(0, 10**6))
+@given(
+    text=st.one_of(
+        st.text(max_size=60),
+        st.text(st.characters(exclude_categories=()), max_size=40),  # surrogates too
+        st.just(TEXT),
+    ),
+    key=st.integers(0, 10**6),
+)
 def test_only_letters_change_and_replay_reproduces(action: str, text: str, key: int) -> None:
     aug = ma.text.CharNoise(action, alpha=(0.2, 0.9), min_len=2, seed=3)
     out = aug(text=text, key=key, trace=True)
@@ -78,10 +85,10 @@ def test_combining_marks_stay_with_their_letter() -> None:
 
 
 def test_other_scripts_and_lone_surrogates() -> None:
-    text = "Привет мирный \udcff\udcfe λόγος"
+    text = "Привет мирный \udcff\udcfe λόγος smile\ud83d\ude00face"
     aug = ma.text.CharNoise("substitute", alpha=1.0, min_len=2, stopwords=None, alphabet="абв", seed=0)
     out = aug(text=text, key=0)["text"]
-    assert "\udcff\udcfe" in out and out != text
+    assert "\udcff\udcfe" in out and "\ud83d\ude00" in out and out != text
     assert all(c in "абв" for old, new in edited_words(text, out) for c in set(new) - set(old))
 
 
