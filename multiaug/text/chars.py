@@ -29,7 +29,7 @@ class CharNoise(WordEdit):
     ``"delete"`` a letter, ``"swap"`` a letter with the next one. Only letters are
     edited: digits, whitespace, punctuation (inside words too, as in ``don't``) stay
     where they are, a combining mark goes with its letter, and a lone surrogate is
-    never touched. A deleted or swapped word keeps at least one letter.
+    never touched. Deletes and swaps edit only words of two letters or more.
 
     Parameters
     ----------
