@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo as photo
+from multiaug.image.functional import elastic as FE
 from multiaug.image.functional import geometric as F
 from multiaug.testing import assert_samples_equal, image_samples, reference_image_sample
 
@@ -396,11 +397,11 @@ def test_keypoints_land_on_the_pixels_they_marked(name: str) -> None:
 
 
 def test_elastic_keypoints_invert_the_displacement_field() -> None:
-    fields = F.elastic_fields(60, 80, 50.0, 5.0, seed=11)
+    fields = FE.elastic_fields(60, 80, 50.0, 5.0, seed=11)
     q = np.array([[10.3, 20.7], [40.0, 30.0], [70.5, 55.5]])
-    p = F.elastic_points(q, fields)
+    p = FE.elastic_points(q, fields)
     # the output pixel at p samples the input at p + d(p) = q
-    d = np.stack([F._bilinear(fields[0], p[:, 0], p[:, 1]), F._bilinear(fields[1], p[:, 0], p[:, 1])], axis=1)
+    d = np.stack([FE._bilinear(fields[0], p[:, 0], p[:, 1]), FE._bilinear(fields[1], p[:, 0], p[:, 1])], axis=1)
     assert np.abs(p + d - q).max() < 1e-3
 
 
