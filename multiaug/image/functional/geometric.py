@@ -61,12 +61,13 @@ __all__ = [
     "vertical_flip_matrix",
     "warp",
     "warp_boxes",
-    "warp_op",
     "warp_points",
 ]
 
 _CORNER_ORDER = [0, 1, 2, 1, 2, 3, 0, 3]  # x0 y0 x1 y0 x1 y1 x0 y1: a box's corners, clockwise
 _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
+Size = tuple[int, int]
+Fill = Sequence[float]
 
 
 # ---------------------------------------------------------------------- matrices
@@ -477,24 +478,16 @@ def warp_points(
 
 
 # ---------------------------------------------------------------------- one op alone
-def warp_op(
-    img: np.ndarray,
-    matrix: np.ndarray,
-    size: tuple[int, int],
-    *,
-    nearest: bool = False,
-    border: str = "constant",
-    fill: Sequence[float] = (0.0,),
-) -> np.ndarray:
-    """:func:`warp` as one geometric op applies it: the border only where the op samples outside its input.
+def _alone(img: np.ndarray, m: np.ndarray, size: Size, nearest: bool, border: str, fill: Fill) -> np.ndarray:
+    """:func:`warp` as one op applies it (its fused group of one): the border only where it samples outside.
 
     An op whose output lies inside its input (crops, flips, zooms in) never shows
     its border; its edge pixels are interpolated with the edge replicated, so
     they keep their value instead of blending with the fill.
     """
-    if not samples_outside(matrix, img.shape[:2], size):
+    if not samples_outside(m, img.shape[:2], size):
         border, fill = "replicate", (0.0,)
-    return warp(img, matrix, size, nearest=nearest, border=border, fill=fill)
+    return warp(img, m, size, nearest=nearest, border=border, fill=fill)
 
 
 def resized_crop(
@@ -509,7 +502,7 @@ def resized_crop(
 ) -> np.ndarray:
     """The kernel of ``RandomResizedCrop``: the ``height`` x ``width`` window at ``(top, left)``, resized."""
     m = resized_crop_matrix(top, left, height, width, *size)
-    return warp_op(img, m, size, nearest=nearest)
+    return _alone(img, m, size, nearest, "constant", (0.0,))
 
 
 def rotate(
@@ -522,7 +515,7 @@ def rotate(
 ) -> np.ndarray:
     """The kernel of ``Rotate``: ``angle`` degrees counter-clockwise about the centre, same size."""
     h, w = img.shape[:2]
-    return warp_op(img, rotate_matrix(angle, h, w), (h, w), nearest=nearest, border=border, fill=fill)
+    return _alone(img, rotate_matrix(angle, h, w), (h, w), nearest, border, fill)
 
 
 def affine(
@@ -539,14 +532,15 @@ def affine(
     """The kernel of ``Affine`` (see :func:`affine_matrix`; ``translate`` in pixels), same size."""
     h, w = img.shape[:2]
     m = affine_matrix(h, w, scale, translate, rotate, shear)
-    return warp_op(img, m, (h, w), nearest=nearest, border=border, fill=fill)
+    return _alone(img, m, (h, w), nearest, border, fill)
 
 
 def perspective(img: np.ndarray, corners: Sequence[Sequence[float]], *, nearest: bool = False) -> np.ndarray:
     """The kernel of ``Perspective``: the quadrilateral ``corners`` (TL, TR, BR, BL, fractions of the
     width and height) stretched onto the whole frame, same size."""
     h, w = img.shape[:2]
-    return warp_op(img, perspective_matrix(quad_pixels(corners, h, w), h, w), (h, w), nearest=nearest)
+    m = perspective_matrix(quad_pixels(corners, h, w), h, w)
+    return _alone(img, m, (h, w), nearest, "constant", (0.0,))
 
 
 def quad_pixels(corners: Sequence[Sequence[float]], height: int, width: int) -> np.ndarray:
