@@ -26,7 +26,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, Number, Spec
 from .functional._opencv import BORDERS
 
-__all__ = ["BORDER", "TARGETS", "Fill", "check_fill", "check_fill_mask"]
+__all__ = ["BORDER", "TARGETS", "Fill", "check_fill", "check_fill_mask", "target_policy"]
 
 
 def _is_number(value: object) -> bool:
@@ -65,6 +65,12 @@ TARGETS: dict[str, Spec] = {
     "min_visibility": Number(0.0, 1.0),
     "drop_outside_keypoints": Flag(),
 }
+
+
+def target_policy(r: Any) -> tuple[float, bool]:
+    """``(min_visibility, drop_outside_keypoints)`` of resolved parameters ``r``; a transform without
+    the ``TARGETS`` options keeps every box with something left and every keypoint."""
+    return (getattr(r, "min_visibility", 0.0), getattr(r, "drop_outside_keypoints", False))
 
 
 def check_fill(owner: str, fill: tuple[float, ...], image: np.ndarray) -> None:

@@ -22,7 +22,7 @@ from ...core.transform import PENDING, Deferred, Sample, flush_pending
 from .._validate import as_boxes, as_points
 from ..base import SpatialTransform, current_shape, put_boxes
 from ..functional import geometric as F
-from ..options import check_fill, check_fill_mask
+from ..options import check_fill, check_fill_mask, target_policy
 
 __all__ = ["Axis", "PendingWarp", "Resampling", "Size", "WarpTransform"]
 
@@ -276,7 +276,7 @@ class WarpTransform(SpatialTransform):
     def _finalize(self, r: SimpleNamespace) -> None:
         super()._finalize(r)
         # Read once per configuration, not per call: flips have neither option.
-        r.targets = (getattr(r, "min_visibility", 0.0), getattr(r, "drop_outside_keypoints", False))
+        r.targets = target_policy(r)
 
 
 class Resampling:
