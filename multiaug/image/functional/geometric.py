@@ -36,29 +36,27 @@ __all__ = [
     "MAX_WARP_SIDE",
     "affine",
     "affine_matrix",
+    "axis_matrix",
     "axis_window",
     "clip_boxes",
     "crop",
-    "crop_matrix",
     "fill_outside",
     "flip",
     "frame",
     "frame_is_exact",
     "horizontal_flip",
-    "horizontal_flip_matrix",
     "invert",
     "perspective",
     "perspective_matrix",
     "quad_pixels",
     "resized_crop",
-    "resized_crop_matrix",
+    "resized_crop_axis",
     "rotate",
     "rotate_matrix",
     "samples_outside",
     "transform_points",
     "translate_matrix",
     "vertical_flip",
-    "vertical_flip_matrix",
     "warp",
     "warp_boxes",
     "warp_points",
@@ -71,24 +69,14 @@ Fill = Sequence[float]
 
 
 # ---------------------------------------------------------------------- matrices
-def horizontal_flip_matrix(width: int) -> np.ndarray:
-    """``x -> W - x``."""
-    return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-
-
-def vertical_flip_matrix(height: int) -> np.ndarray:
-    """``y -> H - y``."""
-    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+def axis_matrix(sx: float, tx: float, sy: float, ty: float) -> np.ndarray:
+    """``x -> sx x + tx, y -> sy y + ty``: the matrix of a flip, a crop or a resized crop (an axis map)."""
+    return np.array([[sx, 0.0, tx], [0.0, sy, ty], [0.0, 0.0, 1.0]])
 
 
 def translate_matrix(dx: float, dy: float) -> np.ndarray:
     """``(x, y) -> (x + dx, y + dy)``; a crop at ``(top, left)`` is ``translate(-left, -top)``."""
     return np.array([[1.0, 0.0, dx], [0.0, 1.0, dy], [0.0, 0.0, 1.0]])
-
-
-def crop_matrix(top: float, left: float) -> np.ndarray:
-    """A crop whose window starts at ``(top, left)``: ``translate_matrix(-left, -top)``."""
-    return translate_matrix(-left, -top)
 
 
 def affine_matrix(
@@ -127,10 +115,13 @@ def rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
     return affine_matrix(height, width, rotate=angle)
 
 
-def resized_crop_matrix(top: int, left: int, height: int, width: int, out_h: int, out_w: int) -> np.ndarray:
-    """Crop the ``height`` x ``width`` window at ``(top, left)`` and resize it to ``out_h`` x ``out_w``."""
-    sx, sy = out_w / width, out_h / height
-    return np.array([[sx, 0.0, -left * sx], [0.0, sy, -top * sy], [0.0, 0.0, 1.0]])
+def resized_crop_axis(
+    top: int, left: int, height: int, width: int, size: Size
+) -> tuple[float, float, float, float]:
+    """The axis map (see :func:`axis_matrix`) of cropping the ``height`` x ``width`` window at
+    ``(top, left)`` and resizing it to ``size`` (H, W)."""
+    sx, sy = size[1] / width, size[0] / height
+    return (sx, -left * sx, sy, -top * sy)
 
 
 def perspective_matrix(src: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -501,7 +492,7 @@ def resized_crop(
     nearest: bool = False,
 ) -> np.ndarray:
     """The kernel of ``RandomResizedCrop``: the ``height`` x ``width`` window at ``(top, left)``, resized."""
-    m = resized_crop_matrix(top, left, height, width, *size)
+    m = axis_matrix(*resized_crop_axis(top, left, height, width, size))
     return _alone(img, m, size, nearest, "constant", (0.0,))
 
 

@@ -11,7 +11,6 @@ from ...core.errors import InvalidInputError
 from ...core.params import Number
 from ...core.transform import check_window
 from ..base import current_shape
-from ..functional import geometric as F
 from ..options import TARGETS
 from .engine import Axis, Size, WarpTransform
 
@@ -94,10 +93,6 @@ class RandomCrop(WarpTransform):
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         r = self._r
         check_window(self.name, params["top"], params["left"], r.height, r.width, current_shape(sample))
-
-    def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
-        r = self._r
-        return F.crop_matrix(params["top"], params["left"]), (r.height, r.width)
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         r = self._r

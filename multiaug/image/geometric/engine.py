@@ -86,8 +86,7 @@ class PendingWarp(Deferred):
     def _materialized(self) -> list[list[Any]]:
         for step in self.steps:
             if step[0] is None:
-                sx, tx, sy, ty = step[4]
-                step[0] = np.array([[sx, 0.0, tx], [0.0, sy, ty], [0.0, 0.0, 1.0]])
+                step[0] = F.axis_matrix(*step[4])
         return self.steps
 
     def frame_exact(self) -> bool:
@@ -155,7 +154,7 @@ class PendingWarp(Deferred):
         window = self._clip_window() if self.clips and self.border is not None else None
         if window is not None and self.border is not None:
             x0, y0, x1, y1 = window
-            m = self.matrix @ np.array([[1.0, 0.0, x0], [0.0, 1.0, y0], [0.0, 0.0, 1.0]])
+            m = self.matrix @ F.translate_matrix(x0, y0)
             mode, fill, fill_mask = self.border
             out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, self.image_size, border=mode, fill=fill)
             if "mask" in sample:
@@ -195,11 +194,11 @@ class PendingWarp(Deferred):
 class WarpTransform(SpatialTransform):
     """Base of the geometric ops expressible as one 3x3 matrix; they fuse (``defer_kind = "warp"``).
 
-    Subclasses implement :meth:`warp_matrix` (and, if they only flip, crop or
-    scale each axis, set ``axis_aligned`` and implement :meth:`axis_map`, which
-    lets their groups skip matrices altogether). Ops that may sample outside
-    their input (rotations, zooming out) set ``samples_inside = False`` and have
-    ``fill``, ``border`` and ``fill_mask`` parameters. ``apply`` (the unfused
+    Subclasses implement :meth:`warp_matrix`, or, if they only flip, crop or
+    scale each axis, set ``axis_aligned`` and implement :meth:`axis_map` instead
+    (their groups skip matrices altogether). Ops that may sample outside their
+    input (rotations, zooming out) set ``samples_inside = False`` and take the
+    ``BORDER`` options of :mod:`multiaug.image.options`. ``apply`` (the unfused
     path) is a group of one, so both paths share every kernel.
 
     Examples
@@ -220,8 +219,14 @@ class WarpTransform(SpatialTransform):
     flip_code: ClassVar[int | None] = None
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
-        """The op's matrix (input -> output, continuous coordinates) for an input of ``size``; output size."""
-        raise NotImplementedError
+        """The op's matrix (input -> output, continuous coordinates) for an input of ``size``; output size.
+
+        ``axis_aligned`` ops need not implement it: their matrix is their :meth:`axis_map`'s.
+        """
+        if not self.axis_aligned:
+            raise NotImplementedError
+        axis, out_size = self.axis_map(params, size)
+        return F.axis_matrix(*axis), out_size
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         """For ``axis_aligned`` ops: ``(sx, tx, sy, ty)`` of ``x -> sx x + tx, y -> sy y + ty``; out size."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from ..functional import geometric as F
 from .engine import Axis, Size, WarpTransform
 
 __all__ = ["HorizontalFlip", "VerticalFlip"]
@@ -36,9 +33,6 @@ class HorizontalFlip(WarpTransform):
     axis_aligned = True
     flip_code = 1
 
-    def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
-        return F.horizontal_flip_matrix(size[1]), size
-
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         return (-1, size[1], 1, 0), size
 
@@ -64,9 +58,6 @@ class VerticalFlip(WarpTransform):
     is_random = False
     axis_aligned = True
     flip_code = 0
-
-    def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
-        return F.vertical_flip_matrix(size[0]), size
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         return (1, 0, -1, size[0]), size

@@ -122,12 +122,6 @@ class RandomResizedCrop(Resampling, WarpTransform):
         p = params
         check_window(self.name, p["top"], p["left"], p["height"], p["width"], current_shape(sample))
 
-    def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
-        oh, ow = self._r.size
-        m = F.resized_crop_matrix(params["top"], params["left"], params["height"], params["width"], oh, ow)
-        return m, (oh, ow)
-
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
-        oh, ow = self._r.size
-        sx, sy = ow / params["width"], oh / params["height"]
-        return (sx, -params["left"] * sx, sy, -params["top"] * sy), (oh, ow)
+        p, out_size = params, self._r.size
+        return F.resized_crop_axis(p["top"], p["left"], p["height"], p["width"], out_size), out_size
