@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ...core.params import Range
+from ...core.params import NoiseSeed, Range
 from ...core.transform import Sample
 from .._validate import as_boxes, as_points
 from ..base import SpatialTransform, finish_boxes, finish_points
@@ -67,6 +67,8 @@ class ElasticTransform(Resampling, SpatialTransform):
         **BORDER,
         **TARGETS,
     }
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self,

@@ -278,6 +278,8 @@ class WarpTransform(SpatialTransform):
         pending.add(matrix, size, *r.targets)
         return {**sample, PENDING: pending}
 
+    _derived = ("targets",)
+
     def _finalize(self, r: SimpleNamespace) -> None:
         super()._finalize(r)
         # Read once per configuration, not per call: flips have neither option.
