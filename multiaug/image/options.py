@@ -4,10 +4,16 @@ Several transforms take the same group of constructor parameters; each group is
 declared once here (its specs, its checks against a sample) and unpacked into a
 transform's ``_parameters``:
 
-* ``BORDER``: ``fill``, ``border``, ``fill_mask``: what the pixels an op samples
-  from outside its input show (ops that may: rotations, affine maps, elastic);
-* ``TARGETS``: ``min_visibility``, ``drop_outside_keypoints``: which boxes and
-  keypoints survive an op that moves them.
+* ``BORDER`` (``@options image.border``): ``fill``, ``border``, ``fill_mask``: what
+  the pixels an op samples from outside its input show (ops that may: rotations,
+  affine maps, elastic);
+* ``TARGETS`` (``@options image.targets``): ``min_visibility``,
+  ``drop_outside_keypoints``: which boxes and keypoints survive an op that moves
+  them (:func:`target_policy` reads them).
+
+A transform unpacks a bundle's ``specs`` into its ``_parameters``
+(``{"limit": Range(...), **BORDER.specs, **TARGETS.specs}``) and writes the line
+``@options image.border`` in its docstring's Parameters section.
 
 Boxes are always ``pascal_voc`` pixels inside a transform (convert others with
 :func:`~multiaug.image.convert_bboxes`).
@@ -23,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Flag, Number, Spec
+from ..core.params import Choice, Flag, Number, Options, Spec
 from .functional._opencv import BORDERS
 
 __all__ = ["BORDER", "TARGETS", "Fill", "check_fill", "check_fill_mask", "target_policy"]
@@ -40,6 +46,10 @@ class Fill(Spec):
     """
 
     doc = "a number in [0, 255] or a sequence of them (one per channel)"
+    value_type = "tuple[float, ...]"
+
+    def invalid(self) -> list[Any]:
+        return [-1, 256, "black", (), (0, math.nan), None, True]
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[float, ...]:
         if _is_number(value):
@@ -54,17 +64,59 @@ class Fill(Spec):
 
 
 #: ``fill``, ``border``, ``fill_mask``: what an op shows where it samples outside its input.
-BORDER: dict[str, Spec] = {
-    "fill": Fill(),
-    "border": Choice(*BORDERS),
-    "fill_mask": Number(-(2**63), 2**64 - 1, integer=True),
-}
+BORDER = Options(
+    "image.border",
+    {
+        "fill": (
+            Fill(),
+            """
+            fill : float or sequence of float, default 0
+                Border colour for ``border="constant"``, in the image's units (0-255 for
+                uint8, 0-1 for float32); one value, or one per channel.
+            """,
+        ),
+        "border": (
+            Choice(*BORDERS),
+            """
+            border : {"constant", "reflect", "replicate", "wrap"}
+                What the pixels the op samples from outside the image show: ``fill``, a
+                mirror image without repeating the edge pixel, the edge pixel, or the
+                opposite side. Default ``"constant"`` (``ElasticTransform``: ``"reflect"``).
+            """,
+        ),
+        "fill_mask": (
+            Number(-(2**63), 2**64 - 1, integer=True),
+            """
+            fill_mask : int, default 0
+                Label of the mask pixels sampled from outside the image (``border="constant"``).
+            """,
+        ),
+    },
+)
 
 #: ``min_visibility``, ``drop_outside_keypoints``: which moved boxes and keypoints are kept.
-TARGETS: dict[str, Spec] = {
-    "min_visibility": Number(0.0, 1.0),
-    "drop_outside_keypoints": Flag(),
-}
+TARGETS = Options(
+    "image.targets",
+    {
+        "min_visibility": (
+            Number(0.0, 1.0),
+            """
+            min_visibility : float, default 0.0
+                Drop boxes (with their ``bbox_labels`` entry) of which a smaller fraction
+                of the area than this stays inside the output image; a box with nothing
+                left is always dropped.
+            """,
+        ),
+        "drop_outside_keypoints": (
+            Flag(),
+            """
+            drop_outside_keypoints : bool, default False
+                Drop keypoints that leave the output image (the array gets shorter); by
+                default they are kept, outside the frame.
+            """,
+        ),
+    },
+)
 
 
 def target_policy(r: Any) -> tuple[float, bool]:

@@ -22,10 +22,15 @@ class _AxisRange(Spec):
     Resolves to ``(per_axis, x_range, y_range)``.
     """
 
+    value_type = "tuple[bool, tuple[float, float], tuple[float, float]]"
+
     def __init__(self, base: Range, neutral: float) -> None:
         self.base = base
         self.neutral = neutral
         self.doc = base.doc + ', or a mapping {"x": ..., "y": ...} of those'
+
+    def invalid(self) -> list[Any]:
+        return [*self.base.invalid(), {}, {"z": 1.0}, {"x": "0.1"}]
 
     def resolve(
         self, owner: str, name: str, value: Any
@@ -72,17 +77,10 @@ class Affine(Resampling, WarpTransform):
         torchvision); ``{"x": ..., "y": ...}`` shears along both. A positive
         x-shear moves the top edge to the right, a positive y-shear the left
         edge down (Albumentations and torchvision meaning).
-    fill : float or sequence of float, default 0
-        Border colour for ``border="constant"`` in the image's units.
-    border : {"constant", "reflect", "replicate", "wrap"}, default "constant"
     p : float, default 0.5
     seed : int or None
-    fill_mask : int, default 0
-        Label given to uncovered mask pixels.
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the image.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that leave the image (the array gets shorter).
+    @options image.border
+    @options image.targets
 
     Examples
     --------
@@ -98,10 +96,10 @@ class Affine(Resampling, WarpTransform):
     _parameters = {
         "scale": _AxisRange(Range(0.01, 100.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"), 1.0),
         "translate": _AxisRange(Range(-1.0, 1.0, scalar="symmetric", example="(-0.1, 0.1)"), 0.0),
-        "rotate": Range(-360.0, 360.0, scalar="symmetric", example="(-15, 15)"),
+        "rotate": Range(-360.0, 360.0, scalar="symmetric", example="(-15, 15)", draw=False),
         "shear": _AxisRange(Range(-85.0, 85.0, scalar="symmetric", example="(-10, 10)"), 0.0),
-        **BORDER,
-        **TARGETS,
+        **BORDER.specs,
+        **TARGETS.specs,
     }
 
     def __init__(
@@ -130,8 +128,7 @@ class Affine(Resampling, WarpTransform):
         self.min_visibility = min_visibility
         self.drop_outside_keypoints = drop_outside_keypoints
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         per_axis, sx_range, sy_range = r.scale
         sx = float(rng.uniform(*sx_range))

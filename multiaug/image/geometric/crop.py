@@ -31,10 +31,7 @@ class RandomCrop(WarpTransform):
         Size of the crop; the image must be at least this large.
     p : float, default 1.0
     seed : int or None
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the crop.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that leave the image (the array gets shorter).
+    @options image.targets
 
     Examples
     --------
@@ -48,7 +45,7 @@ class RandomCrop(WarpTransform):
     _parameters = {
         "height": Number(1, 1 << 20, integer=True),
         "width": Number(1, 1 << 20, integer=True),
-        **TARGETS,
+        **TARGETS.specs,
     }
 
     def __init__(
@@ -83,8 +80,7 @@ class RandomCrop(WarpTransform):
         super().check(sample)
         self._fits(sample)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         h, w = self._fits(sample)  # again: an earlier op of the pipeline may have shrunk the image
         u_top, u_left = rng.random(2).tolist()

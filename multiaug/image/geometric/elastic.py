@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import numpy as np
-
 from ...core.params import NoiseSeed, Range
 from ...core.transform import Sample
 from .._validate import as_boxes, as_points
@@ -30,7 +28,8 @@ class ElasticTransform(Resampling, SpatialTransform):
     about 1e-4 px wherever the field is smoother than a fold). Boxes: the
     envelope of points along their edges, moved the same way, clipped. Not a
     matrix op: it is never fused, and a pipeline applies any pending geometric
-    work before it.
+    work before it. Pixels displaced from outside the image are reflected by
+    default (albumentations' default), which avoids dark seams along the edges.
 
     Parameters
     ----------
@@ -40,17 +39,8 @@ class ElasticTransform(Resampling, SpatialTransform):
         Smoothness: standard deviation of the Gaussian in pixels (a range: drawn per call).
     p : float, default 0.5
     seed : int or None
-    fill : float or sequence of float, default 0
-        Border colour for ``border="constant"`` in the image's units.
-    border : {"reflect", "constant", "replicate", "wrap"}, default "reflect"
-        What pixels displaced from outside the image show; reflection (the
-        albumentations default) avoids dark seams along the edges.
-    fill_mask : int, default 0
-        Label of mask pixels displaced from outside (``border="constant"``).
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the image.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that leave the image (the array gets shorter).
+    @options image.border
+    @options image.targets
 
     Examples
     --------
@@ -64,8 +54,8 @@ class ElasticTransform(Resampling, SpatialTransform):
     _parameters = {
         "alpha": Range(0.0, 10_000.0, scalar="fixed", example="(30, 60)"),
         "sigma": Range(0.01, 1_000.0, scalar="fixed", example="(4, 6)"),
-        **BORDER,
-        **TARGETS,
+        **BORDER.specs,
+        **TARGETS.specs,
     }
 
     _drawn = {"noise_seed": NoiseSeed()}
@@ -91,15 +81,6 @@ class ElasticTransform(Resampling, SpatialTransform):
         self.fill_mask = fill_mask
         self.min_visibility = min_visibility
         self.drop_outside_keypoints = drop_outside_keypoints
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        r = self._r
-        return {
-            "alpha": float(rng.uniform(*r.alpha)),
-            "sigma": float(rng.uniform(*r.sigma)),
-            "noise_seed": int(rng.integers(0, 2**63)),
-        }
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         r = self._r

@@ -31,10 +31,7 @@ class Perspective(Resampling, WarpTransform):
         size (a number ``s`` means ``(0, s)``).
     p : float, default 0.5
     seed : int or None
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the image.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that leave the image (the array gets shorter).
+    @options image.targets
 
     Examples
     --------
@@ -45,8 +42,8 @@ class Perspective(Resampling, WarpTransform):
     """
 
     _parameters = {
-        "scale": Range(0.0, 1.0, scalar="upper", example="(0.05, 0.1)"),
-        **TARGETS,
+        "scale": Range(0.0, 1.0, scalar="upper", example="(0.05, 0.1)", draw=False),
+        **TARGETS.specs,
     }
     _drawn = {"corners": Number(-1.0, 2.0)}
 
@@ -64,8 +61,7 @@ class Perspective(Resampling, WarpTransform):
         self.min_visibility = min_visibility
         self.drop_outside_keypoints = drop_outside_keypoints
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         s = rng.uniform(*self._r.scale)
         jitter = np.minimum(np.abs(rng.normal(0.0, 1.0, (4, 2))) * s, 0.45)
         corners = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])

@@ -21,6 +21,10 @@ __all__ = ["RandomResizedCrop"]
 
 class _Size(Spec):
     doc = f"an int or a (height, width) pair of ints in [1, {F.MAX_WARP_SIDE}]"
+    value_type = "tuple[int, int]"
+
+    def invalid(self) -> list[Any]:
+        return [0, (10, 0), "224", (1.5, 2), (1, 2, 3), F.MAX_WARP_SIDE + 1, None]
 
     def resolve(self, owner: str, name: str, value: Any) -> Size:
         pair = (value, value) if isinstance(value, numbers.Integral) else value
@@ -53,10 +57,7 @@ class RandomResizedCrop(Resampling, WarpTransform):
         Range of the window's aspect ratio (a number: fixed).
     p : float, default 1.0
     seed : int or None
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the window.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that fall outside the window (the array gets shorter).
+    @options image.targets
 
     Examples
     --------
@@ -70,9 +71,9 @@ class RandomResizedCrop(Resampling, WarpTransform):
     axis_aligned = True
     _parameters = {
         "size": _Size(),
-        "scale": Range(0.0, 1.0, scalar="fixed", example="(0.08, 1.0)"),
-        "ratio": Range(1e-3, 1e3, scalar="fixed", example="(0.75, 1.333)"),
-        **TARGETS,
+        "scale": Range(0.0, 1.0, scalar="fixed", example="(0.08, 1.0)", draw=False),
+        "ratio": Range(1e-3, 1e3, scalar="fixed", example="(0.75, 1.333)", draw=False),
+        **TARGETS.specs,
     }
 
     def __init__(
@@ -93,8 +94,7 @@ class RandomResizedCrop(Resampling, WarpTransform):
         self.min_visibility = min_visibility
         self.drop_outside_keypoints = drop_outside_keypoints
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         h, w = current_shape(sample)[:2]
         area = h * w

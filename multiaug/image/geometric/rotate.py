@@ -27,19 +27,10 @@ class Rotate(Resampling, WarpTransform):
     ----------
     limit : float or (float, float), default 30
         Angle range in degrees; a number ``a`` means ``(-a, a)``.
-    fill : float or sequence of float, default 0
-        Border colour for ``border="constant"``, in the image's units (0-255 for
-        uint8, 0-1 for float32); one value or one per channel.
-    border : {"constant", "reflect", "replicate", "wrap"}, default "constant"
-        How the uncovered area is filled ("reflect" mirrors without repeating the edge pixel).
     p : float, default 0.5
     seed : int or None
-    fill_mask : int, default 0
-        Label given to uncovered mask pixels (``border="constant"``).
-    min_visibility : float, default 0.0
-        Drop boxes of which a smaller fraction than this stays inside the image.
-    drop_outside_keypoints : bool, default False
-        Drop keypoints that leave the image (the array gets shorter).
+    @options image.border
+    @options image.targets
 
     Examples
     --------
@@ -52,9 +43,9 @@ class Rotate(Resampling, WarpTransform):
 
     samples_inside = False
     _parameters = {
-        "limit": Range(-360.0, 360.0, scalar="symmetric", example="(-30, 30)"),
-        **BORDER,
-        **TARGETS,
+        "limit": Range(-360.0, 360.0, scalar="symmetric", example="(-30, 30)", draw=False),
+        **BORDER.specs,
+        **TARGETS.specs,
     }
     _drawn = {"angle": "limit"}
 
@@ -78,8 +69,7 @@ class Rotate(Resampling, WarpTransform):
         self.min_visibility = min_visibility
         self.drop_outside_keypoints = drop_outside_keypoints
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         return {"angle": float(rng.uniform(*self._r.limit))}
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
