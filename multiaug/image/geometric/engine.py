@@ -12,7 +12,6 @@ op-by-op reference, built from the same kernels with a group of one.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -31,7 +30,7 @@ Border = tuple[str, tuple[float, ...], int]  # mode, fill, fill_mask
 Axis = tuple[float, float, float, float]  # sx, tx, sy, ty of x -> sx x + tx, y -> sy y + ty
 
 #: Fields a warp moves besides the image (and the pending group, which flushes first).
-_TARGETS = frozenset(("mask", "bboxes", "keypoints", PENDING))
+_MOVED_FIELDS = frozenset(("mask", "bboxes", "keypoints", PENDING))
 
 
 class PendingWarp(Deferred):
@@ -237,7 +236,7 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        if self.axis_aligned and _TARGETS.isdisjoint(sample):
+        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample):
             # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
             # flush would do, without building the group.
             image = sample["image"]
@@ -278,9 +277,10 @@ class WarpTransform(SpatialTransform):
         pending.add(matrix, size, *r.targets)
         return {**sample, PENDING: pending}
 
+    #: ``(min_visibility, drop_outside_keypoints)``, from :func:`~multiaug.image.options.target_policy`.
     _derived = ("targets",)
 
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         super()._finalize(r)
         # Read once per configuration, not per call: flips have neither option.
         r.targets = target_policy(r)
