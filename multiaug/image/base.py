@@ -19,7 +19,7 @@ def current_shape(sample: Mapping[str, Any]) -> tuple[int, ...]:
     """The image shape the next transform sees, after any pending fused work.
 
     Fused geometric ops leave the image untouched until their group is flushed
-    (see :class:`~multiaug.image.geometric.PendingWarp`); a geometric op that
+    (see :class:`~multiaug.image.geometric.engine.PendingWarp`); a geometric op that
     joins the group must draw its parameters for the size the image *will*
     have, e.g. after a pending ``RandomResizedCrop``. Read shapes in
     ``make_params`` and ``check`` through this helper, never from
