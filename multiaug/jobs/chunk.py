@@ -31,25 +31,10 @@ def _encode(kind: str, value: Any, sample_rate: int | None) -> bytes:
         if not ok:  # pragma: no cover - PNG takes every uint8 layout the image ops return
             raise InvalidInputError(OWNER, "image", "could not be encoded as PNG", "report this")
         return buf.tobytes()
-    return _wav_float32(value, int(sample_rate or 0))
+    from ..audio.io import wav_bytes
 
-
-def _wav_float32(audio: Any, sample_rate: int) -> bytes:
-    """A 32-bit float WAV file, byte for byte a function of the samples.
-
-    Written by hand because libsndfile adds a PEAK chunk with a timestamp to float WAVs.
-    """
-    import struct
-
-    import numpy as np
-
-    channels = 1 if audio.ndim == 1 else int(audio.shape[0])
-    frames = int(audio.shape[-1])
-    data = np.ascontiguousarray(audio.T, dtype="<f4").tobytes()
-    fmt = struct.pack("<HHIIHHH", 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32, 0)
-    chunks = [(b"fmt ", fmt), (b"fact", struct.pack("<I", frames)), (b"data", data)]
-    body = b"WAVE" + b"".join(tag + struct.pack("<I", len(payload)) + payload for tag, payload in chunks)
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    # 32-bit float: the samples as computed, byte for byte a function of them
+    return wav_bytes(value, int(sample_rate or 0), "FLOAT")
 
 
 _PIPELINES: dict[str, Any] = {}
