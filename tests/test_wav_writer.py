@@ -16,7 +16,8 @@ import pytest
 import multiaug as ma
 from multiaug.audio.io import wav_bytes
 from multiaug.demo.parts import _player
-from multiaug.jobs.chunk import _encode
+from multiaug.jobs.chunk import ENCODERS
+from multiaug.jobs.items import file_suffix
 
 RNG = np.random.default_rng(0)
 MONO = (RNG.standard_normal(1000) * 0.6).astype(np.float32)
@@ -35,7 +36,7 @@ def _digest(data: bytes) -> str:
     ],
 )
 def test_dataset_jobs_write_the_same_float_wav(audio: np.ndarray, digest: str) -> None:
-    data = _encode("audio", audio, 16000)
+    data = ENCODERS[file_suffix("audio")](audio, 16000)
     assert _digest(data) == digest
     assert data == wav_bytes(audio, 16000, "FLOAT")
 

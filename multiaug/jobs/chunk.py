@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -15,26 +16,34 @@ from .items import OWNER
 from .manifest import _atomic_write, _chunk_path
 
 
-def _encode(kind: str, value: Any, sample_rate: int | None) -> bytes:
-    if kind == "text":
-        return str(value).encode("utf-8")
-    if kind == "image":
-        import cv2
-        import numpy as np
+def _text(value: Any, sample_rate: int | None) -> bytes:
+    return str(value).encode("utf-8")
 
-        img = np.ascontiguousarray(value)
-        if img.ndim == 3 and img.shape[2] == 3:
-            img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
-        elif img.ndim == 3 and img.shape[2] == 4:
-            img = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
-        ok, buf = cv2.imencode(".png", img)
-        if not ok:  # pragma: no cover - PNG takes every uint8 layout the image ops return
-            raise InvalidInputError(OWNER, "image", "could not be encoded as PNG", "report this")
-        return buf.tobytes()
+
+def _png(value: Any, sample_rate: int | None) -> bytes:
+    import cv2
+    import numpy as np
+
+    img = np.ascontiguousarray(value)
+    if img.ndim == 3 and img.shape[2] == 3:
+        img = cv2.cvtColor(img, cv2.COLOR_RGB2BGR)
+    elif img.ndim == 3 and img.shape[2] == 4:
+        img = cv2.cvtColor(img, cv2.COLOR_RGBA2BGRA)
+    ok, buf = cv2.imencode(".png", img)
+    if not ok:  # pragma: no cover - PNG takes every uint8 layout the image ops return
+        raise InvalidInputError(OWNER, "image", "could not be encoded as PNG", "report this")
+    return buf.tobytes()
+
+
+def _wav(value: Any, sample_rate: int | None) -> bytes:
     from ..audio.io import wav_bytes
 
     # 32-bit float: the samples as computed, byte for byte a function of them
     return wav_bytes(value, int(sample_rate or 0), "FLOAT")
+
+
+#: Output encoders by the file suffix the field table gives a field (see ``items.file_suffix``).
+ENCODERS: dict[str, Callable[[Any, int | None], bytes]] = {".txt": _text, ".png": _png, ".wav": _wav}
 
 
 _PIPELINES: dict[str, Any] = {}
@@ -65,11 +74,12 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
 
     A module-level function of plain data, so process pools and Dask workers can run it.
     """
-    from ..core.resample import _infer_field, copy_key
+    from ..core.resample import copy_key
 
     pipe = _pipeline(job)
     out_root = Path(job["output"])
-    kind = job["kind"]
+    kind = job["kind"]  # the field the items fill (a listing's kind is a field name)
+    encode = ENCODERS[job["suffix"]]
     rows = []
     skipped: list[dict[str, Any]] = []
     cached: tuple[int, Any, int | None] | None = None
@@ -83,10 +93,9 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
                 item, rate = read_item(kind, entry)
                 cached = (i, item, rate)
             _, item, rate = cached
-            name = _infer_field(pipe, item)
             extra = {"sample_rate": rate} if rate is not None else {}
-            out = pipe(**{name: item}, **extra, key=key, epoch=0, trace=True)
-            data = _encode(kind, out[name], rate)
+            out = pipe(**{kind: item}, **extra, key=key, epoch=0, trace=True)
+            data = encode(out[kind], rate)
         except Exception as exc:  # every failure of one item follows --on-error
             reason = _reason(exc)
             if job.get("on_error", "stop") != "skip":

@@ -11,18 +11,32 @@ from typing import Any
 
 from .._version import __version__
 from ..core.errors import InvalidInputError
+from ..core.fields import FIELDS
 from ..data import Listing, check_item
 
 OWNER = "multiaug augment"
 _SHOWN_BAD = 10  # bad items listed in a refusal (then a count)
 _MAX_COPIES = 100_000
-_SUFFIX = {"image": ".png", "audio": ".wav", "text": ".txt"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9._=+-]+")
 
 
 def chunk_size_for(n_units: int) -> int:
     """Units per chunk: about 200 chunks, 1 to 32 units each (a function of ``n_units`` only)."""
     return max(1, min(32, -(-n_units // 200)))
+
+
+def file_suffix(field: str) -> str:
+    """The suffix outputs of ``field`` are written with, from the field table (``image`` -> ``.png``)."""
+    if field not in FIELDS:  # declared by its modality: the pipeline's transforms imported theirs
+        from ..core.registry import registered
+
+        registered()  # imports every installed modality, and so declares every field
+    declared = FIELDS.get(field)
+    if declared is None or declared.suffix is None:  # pragma: no cover - listings hold image/audio/text
+        raise InvalidInputError(
+            OWNER, "--input", f"holds {field} items, which jobs cannot write", "report this"
+        )
+    return declared.suffix
 
 
 def _check_int(name: str, value: Any, low: int) -> int:
@@ -37,7 +51,7 @@ def _safe(part: Any) -> str:
 
 def _output_names(listing: Listing, units: Sequence[tuple[int, int]]) -> list[str]:
     """Deterministic output paths (relative, POSIX), mirroring the input's layout."""
-    suffix = _SUFFIX[listing.kind]
+    suffix = file_suffix(listing.kind)
     bases: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, entry in enumerate(listing.entries):

@@ -19,6 +19,7 @@ from .items import (
     _job_identity,
     _output_names,
     chunk_size_for,
+    file_suffix,
 )
 from .manifest import (
     MANIFEST,
@@ -93,6 +94,7 @@ def augment(
     if listing.kind == "table":
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
 
+    _check_handles(pipe, listing)
     units = _plan_units(listing, pipe, copies, balance)
     bad = _check_items(listing, on_error)
     # Skipped items keep their place: every other item keeps its index, key and output name.
@@ -167,6 +169,17 @@ def _load_pipeline(config: Any, seed: int | None) -> Any:
     return pipe
 
 
+def _check_handles(pipe: Any, listing: Listing) -> None:
+    """Refuse, before any work, a pipeline that does not handle the field the items fill."""
+    if listing.kind not in pipe.fields:
+        raise InvalidInputError(
+            OWNER,
+            "config",
+            f"handles the fields {list(pipe.fields)}, not the {listing.kind} items of --input",
+            f"pass a pipeline of {listing.kind} transforms",
+        )
+
+
 def _plan_units(listing: Listing, pipe: Any, copies: int | None, balance: bool) -> list[tuple[int, int]]:
     """The work units ``(item index, copy)``: ``copies`` of every item, or ``Oversample``'s plan."""
     if balance and copies is not None:
@@ -236,6 +249,7 @@ def _job_spec(pipe: Any, listing: Listing, out: Path, on_error: str) -> dict[str
         "config": pipe.to_config(),
         "fingerprint": pipe.fingerprint,
         "kind": listing.kind,
+        "suffix": file_suffix(listing.kind),
         "output": str(out.resolve()),
         "on_error": on_error,
     }
