@@ -12,12 +12,12 @@ import torch
 from torch.utils.data import Dataset, IterableDataset
 
 from ..core.errors import InvalidInputError
+from ..core.fields import signal_fields
 from ..core.random import check_epoch
 from ..core.transform import Transform
 from .collate import KeyedBatch
 
 _DATASET = "AugmentedDataset"
-_SIGNALS = ("image", "audio", "spectrogram")
 
 
 def worker_init_fn(worker_id: int) -> None:
@@ -54,12 +54,13 @@ class AugmentedDataset(Dataset[Any]):
     * a bare item (an image array, a text) becomes ``{field: x}`` and comes back as ``x'``.
 
     ``field`` is inferred when not given: ``"text"`` for a ``str``; for arrays, ``"audio"`` when
-    ``sample_rate`` is given, else the signal field the pipeline handles (``"image"``, then
-    ``"audio"``, ``"spectrogram"``). PIL images (a torchvision dataset without ``transform``) are
-    converted to numpy arrays (palette images to RGB/RGBA colours, masks kept as label indices;
-    modes such as ``"CMYK"`` or ``"I;16"`` raise, naming the conversion); image tensors are
-    refused because their layout (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset
-    and use ``to_tensor=True`` here.
+    ``sample_rate`` is given, else the one array signal field the pipeline handles
+    (``"image"``, ``"audio"``, ``"spectrogram"``...; pass ``field=`` when it handles several).
+    PIL images (a torchvision dataset without ``transform``) are converted to numpy arrays
+    (palette images to RGB/RGBA colours, masks kept as label indices; modes such as ``"CMYK"``
+    or ``"I;16"`` raise, naming the conversion); image tensors are refused because their layout
+    (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset and use ``to_tensor=True``
+    here.
 
     Parameters
     ----------
@@ -263,8 +264,9 @@ class AugmentedDataset(Dataset[Any]):
         elif self.sample_rate is not None:
             name = "audio"
         else:
-            handled = [f for f in _SIGNALS if f in self._fields]
-            if not handled:
+            arrays = signal_fields(holds="array")
+            handled = [f for f in self._fields if f in arrays]
+            if len(handled) != 1:  # none, or several: the items could fill any of them
                 raise InvalidInputError(
                     _DATASET,
                     "field",
@@ -272,11 +274,11 @@ class AugmentedDataset(Dataset[Any]):
                     "pass field='...' naming the sample field the items fill",
                 )
             name = handled[0]
-            if name == "audio":
+            if any(f == "sample_rate" for f, _ in self.pipeline._plan.required_fields):
                 raise InvalidInputError(
                     _DATASET,
                     "sample_rate",
-                    "is needed: the pipeline augments audio and the items carry no sample rate",
+                    f"is needed: the pipeline augments {name} and the items carry no sample rate",
                     "pass AugmentedDataset(..., sample_rate=16000) or dict items with 'sample_rate'",
                 )
         if name not in self._fields:
