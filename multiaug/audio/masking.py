@@ -17,7 +17,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Range
 from ..core.transform import Sample, Transform
 from .base import Fill, SpectrogramTransform, c_float32, spectrogram_of
-from .functional import waveform as F
+from .functional import masking as F
 
 __all__ = ["FrequencyMask", "TimeMask"]
 
@@ -93,7 +93,7 @@ class FrequencyMask(SpectrogramTransform):
         return {"spans": _draw_spans(rng, rows, self._r.fraction, self._r.masks)}
 
     def apply_spectrogram(self, spectrogram: np.ndarray, spans: list[list[int]], **_: Any) -> np.ndarray:
-        return F.mask_spans(spectrogram, -2, spans, self._r.fill, channels=spectrogram.ndim == 3)
+        return F.frequency_mask(spectrogram, spans, self._r.fill)
 
 
 class TimeMask(Transform):
@@ -191,5 +191,5 @@ class TimeMask(Transform):
         data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
         channels = data.ndim == (3 if target == "spectrogram" else 2)
         out = dict(sample)
-        out[target] = c_float32(F.mask_spans(data, -1, params["spans"], self._r.fill, channels=channels))
+        out[target] = c_float32(F.time_mask(data, params["spans"], self._r.fill, channels))
         return out

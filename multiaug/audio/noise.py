@@ -22,7 +22,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Range, Spec
 from ._validate import check_waveform
 from .base import AudioTransform
-from .functional import as_channels, restore
+from .functional import as_channels
 from .functional import noise as F
 
 __all__ = ["AUDIO_EXTENSIONS", "AddBackgroundNoise", "AddNoise"]
@@ -308,7 +308,4 @@ class AddBackgroundNoise(AudioTransform):
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, index: int, offset: float, snr_db: float, **_: Any
     ) -> np.ndarray:
-        sound = self._sound(index, sample_rate)
-        x = as_channels(audio)
-        segment = F.loop_segment(sound, int(offset * sound.shape[-1]), x.shape[-1])
-        return restore(F.mix_at_snr(x, segment[np.newaxis], snr_db), audio)
+        return F.add_background_noise(audio, self._sound(index, sample_rate), offset, snr_db)

@@ -9,18 +9,10 @@ import numpy as np
 
 from ..core.params import Choice, Flag, Range
 from .base import AudioTransform
+from .functional import fit_length
 from .functional import stretch as F
 
 __all__ = ["PitchShift", "SpeedChange", "TimeStretch"]
-
-
-def _fit_length(audio: np.ndarray, n: int) -> np.ndarray:
-    """``audio`` cut or zero-padded at the end to ``n`` samples."""
-    have = audio.shape[-1]
-    if have >= n:
-        return np.ascontiguousarray(audio[..., :n])
-    pad = [(0, 0)] * (audio.ndim - 1) + [(0, n - have)]
-    return np.pad(audio, pad)
 
 
 class PitchShift(AudioTransform):
@@ -132,7 +124,7 @@ class TimeStretch(AudioTransform):
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, rate: float, **_: Any) -> np.ndarray:
         out = F.time_stretch(audio, rate, sample_rate, self._r.method)
-        return _fit_length(out, audio.shape[-1]) if self._r.keep_length else out
+        return fit_length(out, audio.shape[-1]) if self._r.keep_length else out
 
 
 class SpeedChange(AudioTransform):
@@ -182,4 +174,4 @@ class SpeedChange(AudioTransform):
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, factor: float, **_: Any) -> np.ndarray:
         out = F.speed_change(audio, factor)
-        return _fit_length(out, audio.shape[-1]) if self._r.keep_length else out
+        return fit_length(out, audio.shape[-1]) if self._r.keep_length else out

@@ -118,7 +118,7 @@ class MelSpectrogram(AudioTransform):
         r = self._r
         out = dict(sample)
         out["spectrogram"] = c_float32(
-            F.melspectrogram(
+            F.mel_spectrogram(
                 sample["audio"],
                 sample["sample_rate"],
                 r.n_fft,

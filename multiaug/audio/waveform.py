@@ -1,4 +1,4 @@
-"""Level and position: ``Gain`` and ``TimeShift``."""
+"""Level, sign and position: ``Gain``, ``PolarityInversion`` and ``TimeShift``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..core.params import Flag, Range
 from .base import AudioTransform
 from .functional import waveform as F
 
-__all__ = ["Gain", "TimeShift"]
+__all__ = ["Gain", "PolarityInversion", "TimeShift"]
 
 
 class Gain(AudioTransform):
@@ -49,7 +49,33 @@ class Gain(AudioTransform):
         return {"db": float(rng.uniform(lo, hi))}
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, db: float, **_: Any) -> np.ndarray:
-        return F.apply_gain(audio, db)
+        return F.gain(audio, db)
+
+
+class PolarityInversion(AudioTransform):
+    """Multiply the clip by -1 (flip every sample's sign), as audiomentations' ``PolarityInversion``.
+
+    Nothing is drawn beyond ``p``; the sound is unchanged to the ear, but a model
+    sees the other polarity, as from a microphone wired the other way round.
+
+    Parameters
+    ----------
+    p : float, default 0.5
+        Probability of inverting.
+    seed : int or None
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.array([0.5, -0.25, 1.0], np.float32)
+    >>> ma.audio.PolarityInversion(p=1.0)(audio=x, sample_rate=8000)["audio"]
+    array([-0.5 ,  0.25, -1.  ], dtype=float32)
+    """
+
+    is_random = False
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, **_: Any) -> np.ndarray:
+        return F.polarity_inversion(audio)
 
 
 class TimeShift(AudioTransform):
@@ -100,4 +126,4 @@ class TimeShift(AudioTransform):
         return {"shift": round(float(rng.uniform(lo, hi)) * n)}
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, shift: int, **_: Any) -> np.ndarray:
-        return F.shift(audio, shift, self._r.rollover)
+        return F.time_shift(audio, shift, self._r.rollover)
