@@ -235,6 +235,7 @@ def examples() -> dict[str, Example]:
         "audio.Gain": audio_example(
             with_defaults(A.Gain, p=1.0), bad_params=(*_bad_range("db", (6, -6), (-200, 0)), {"db": -1})
         ),
+        "audio.PolarityInversion": audio_example(with_defaults(A.PolarityInversion)),
         "audio.TimeShift": audio_example(
             with_defaults(A.TimeShift, p=1.0),
             bad_params=(*_bad_range("fraction", (0.2, -0.2), (-2, 0)), {"rollover": "yes"}),
