@@ -121,15 +121,17 @@ def power_spectrogram(x: np.ndarray, n_fft: int, hop_length: int, power: float =
 def mel_spectrogram(
     audio: np.ndarray,
     sample_rate: int,
-    n_fft: int = 1024,
-    hop_length: int = 256,
-    n_mels: int = 64,
-    fmin: float = 0.0,
-    fmax: float | None = None,
-    power: float = 2.0,
-    log: bool = True,
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    power: float,
+    log: bool,
 ) -> np.ndarray:
     """Mel spectrogram of ``audio``: ``(n_mels, frames)``, or ``(channels, n_mels, frames)`` (float32).
+
+    The parameters are :class:`~multiaug.audio.MelSpectrogram`'s (its defaults are the documented ones).
 
     With ``log`` the values are decibels of power, ``10 * log10(max(|X|**2, 1e-10))``
     on the mel bands (librosa's ``power_to_db`` with ``ref=1``, no ``top_db``),
@@ -139,7 +141,7 @@ def mel_spectrogram(
     --------
     >>> import numpy as np
     >>> from multiaug.audio.functional.spectral import mel_spectrogram
-    >>> mel_spectrogram(np.zeros(16000, np.float32), 16000).shape
+    >>> mel_spectrogram(np.zeros(16000, np.float32), 16000, 1024, 256, 64, 0.0, None, 2.0, True).shape
     (64, 63)
     """
     top = sample_rate / 2.0 if fmax is None else fmax
