@@ -24,8 +24,7 @@ class Gain(AudioTransform):
     ----------
     db : float or (float, float), default (-6, 6)
         Range of the gain in dB, within [-120, 120]; a scalar ``g`` means ``(-g, g)``.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -43,11 +42,6 @@ class Gain(AudioTransform):
         super().__init__(p=p, seed=seed)
         self.db = db
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.db
-        return {"db": float(rng.uniform(lo, hi))}
-
     def apply_audio(self, audio: np.ndarray, sample_rate: int, db: float, **_: Any) -> np.ndarray:
         return F.gain(audio, db)
 
@@ -60,9 +54,7 @@ class PolarityInversion(AudioTransform):
 
     Parameters
     ----------
-    p : float, default 0.5
-        Probability of inverting.
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -91,8 +83,7 @@ class TimeShift(AudioTransform):
         Range of the shift as a fraction of the clip's length, within [-1, 1];
         a scalar ``f`` means ``(-f, f)``.
     rollover : bool, default True
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -104,7 +95,7 @@ class TimeShift(AudioTransform):
     """
 
     _parameters = {
-        "fraction": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
+        "fraction": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
         "rollover": Flag(),
     }
 
@@ -119,8 +110,8 @@ class TimeShift(AudioTransform):
         self.fraction = fraction
         self.rollover = rollover
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # drawn as a fraction, traced in samples: the shift depends on the clip's length
         lo, hi = self._r.fraction
         n = sample["audio"].shape[-1]
         return {"shift": round(float(rng.uniform(lo, hi)) * n)}
