@@ -349,3 +349,15 @@ def test_channelwise_kernels_keep_the_layout() -> None:
     stereo = np.asfortranarray(np.ones((2, 6), np.float64))
     out = kernel(stereo, k=1.0)
     assert out.shape == (2, 3) and out.dtype == np.float32 and out.flags.c_contiguous
+
+
+def test_every_audio_parameter_declares_invalid_values() -> None:
+    """The shared suite's bad parameters are generated from the specs: none of ours may be silent."""
+    from multiaug.testing import EXAMPLES
+    from multiaug.testing.checks import generated_bad_params
+
+    for name, example in EXAMPLES.items():
+        if name.startswith("audio."):
+            t = example.make()
+            covered = {k for bad in generated_bad_params(t) for k in bad}
+            assert covered == set(t._param_names()), (name, set(t._param_names()) - covered)
