@@ -69,8 +69,8 @@ WORD_EDIT = Options(
             alpha : float or (float, float), default 0.1
                 The fraction of the words edited per call (EDA's alpha, 0.1 in the
                 paper); a ``(lo, hi)`` range is drawn uniformly per call. In the text
-                transforms ``alpha`` means this fraction and nothing else (elsewhere in
-                multiaug it is a Beta parameter, a displacement or a blend weight).
+                transforms ``alpha`` means this fraction and nothing else (the image
+                transforms use the word for other things: see docs/core.md).
             """,
         ),
         # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
