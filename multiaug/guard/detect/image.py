@@ -140,7 +140,7 @@ def _verify_pose(
 ) -> tuple[float, bool | None]:
     """Pixel score of group ``copy`` as ``source`` seen in pose ``v`` (``as_is``: the bits the two
     hashes differ by as they are), with whether ``copy`` is the noisier one when the noisy-copy
-    test gave the score (else ``None``); see :func:`._verify`."""
+    test gave the score (else ``None``); see :func:`.image_verify._verify`."""
     images, thumbs, scales, rep = groups.images, groups.thumbs, groups.scales, groups.rep
     full = bool(groups.sharp[copy] and groups.sharp[source])
     # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:

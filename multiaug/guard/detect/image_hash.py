@@ -9,6 +9,7 @@ from collections.abc import Sequence
 import numpy as np
 
 _DIHEDRAL_SIGN = np.array([[(-1.0) ** v for v in range(8)]] * 8)  # DCT sign of a horizontal flip
+# the inscribed disc of a 32x32 thumbnail (flattened): what a rotation about the centre keeps
 _DISC = (np.add.outer((np.arange(32) - 15.5) ** 2, (np.arange(32) - 15.5) ** 2) <= 15.5**2).ravel()
 
 
