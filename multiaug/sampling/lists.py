@@ -122,7 +122,7 @@ class Copies(ListResampler):
     _labels = (False, False)
 
     def __init__(self, pipeline: Transform, copies: int) -> None:
-        self.pipeline, self.copies = pipeline, copies
+        self.pipeline, self.copies = pipeline, check_copies(pipeline.name, copies)
 
     @property
     def _owner(self) -> str:
@@ -130,10 +130,6 @@ class Copies(ListResampler):
 
     def _pipeline(self) -> Transform:
         return self.pipeline
-
-    def _check_X(self, X: Any, options: dict[str, Any]) -> Data:
-        check_copies(self._owner, self.copies)
-        return super()._check_X(X, options)
 
     def _plan_rows(self, data: Data) -> Plan:
         return [(i, c) for c in range(1, self.copies + 1) for i in range(data.n)]

@@ -83,7 +83,7 @@ class Oversample(ListResampler, Transform):
         self.seed = seed
 
     def _pipeline(self) -> Transform:
-        return self._r.pipeline  # type: ignore[no-any-return]
+        return self._r.pipeline
 
     def _plan_rows(self, data: Data) -> Plan:
         """The new rows, in output order, as ``(source row, copy number)`` pairs."""

@@ -188,31 +188,9 @@ class GaussianNoise(Transform):
         self, X: Any, y: Sequence[Any] | None = None, *, copies: int = 1, epoch: int = 0, **extra: Any
     ) -> tuple[Any, Any]:
         """The table ``X`` plus ``copies`` jittered copies (one keyed call each); ``provenance_`` per row."""
-        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 0:
-            raise InvalidInputError(
-                self.name, "copies", f"must be an int >= 0, got {copies!r}", "pass copies=2"
-            )
-        if isinstance(X, list):
-            X = np.asarray(X)
-        n = len(X)
-        if y is not None and len(y) != n:
-            raise InvalidInputError(
-                self.name, "y", f"has {len(y)} labels for {n} rows", "give one label per row"
-            )
-        parts = [X] + [self(table=X, key=f"copy{c}", epoch=epoch)["table"] for c in range(1, copies + 1)]
-        self.provenance_ = list(range(n)) * (copies + 1)
-        if _frame.is_frame(X):
-            import pandas as pd
+        from .copies import TableCopies
 
-            X_res: Any = pd.concat(parts, ignore_index=True)
-        else:
-            X_res = np.concatenate(parts, axis=0)
-        if y is None:
-            return X_res, None
-        if type(y).__name__ == "Series":
-            import pandas as pd
-
-            return X_res, pd.concat([y] * (copies + 1), ignore_index=True)
-        y_arr = np.asarray(y)
-        y_res = np.concatenate([y_arr] * (copies + 1))
-        return X_res, (y_res.tolist() if isinstance(y, list) else y_res)
+        op = TableCopies(self, copies)
+        out = op.fit_resample(X, y, epoch=epoch)
+        self.provenance_ = op.provenance_
+        return out

@@ -63,52 +63,21 @@ _INT_MAX = 2**31 - 1
 
 
 class _Int(Spec):
-    """An ``int`` (not a float, not a bool) in ``[low, 2**31 - 1]``."""
+    """An ``int`` (not a float, not a bool) in ``[low, 2**31 - 1]``, or one of the values ``also``."""
 
-    def __init__(self, low: int = 1, optional: bool = False) -> None:
-        self.low, self.optional = low, optional
-        self.doc = f"an int in [{low}, {_INT_MAX}]" + (" or None" if optional else "")
-
-    def resolve(self, owner: str, name: str, value: Any) -> int | None:
-        if value is None and self.optional:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or not self.low <= int(value) <= _INT_MAX
-        ):
-            raise self.fail(owner, name, value, f"pass {name}={max(self.low, 5)}")
-        return int(value)
-
-
-class _Shrinkage(Spec):
-    doc = "None or a number >= 0"
-
-    def resolve(self, owner: str, name: str, value: Any) -> float | None:
-        if value is None:
-            return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Real)
-            or not 0 <= float(value) < float("inf")
-        ):
-            raise self.fail(owner, name, value, "pass shrinkage=None (exact copies) or e.g. shrinkage=0.5")
-        return float(value)
-
-
-class _Jobs(Spec):
-    doc = "None, -1 or an int >= 1"
+    def __init__(self, low: int = 1, also: tuple[int | None, ...] = (), fix: str | None = None) -> None:
+        self.low, self.also, self.fix = low, also, fix
+        self.doc = "".join(f"{v!r}, " for v in also[:-1]) + "".join(f"{v!r} or " for v in also[-1:])
+        self.doc += f"an int in [{low}, {_INT_MAX}]"
 
     def resolve(self, owner: str, name: str, value: Any) -> int | None:
-        if value is None:
+        fix = self.fix or f"pass {name}={max(self.low, 5)}"
+        if value is None and None in self.also:
             return None
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value == 0
-            or not -1 <= int(value) <= _INT_MAX
-        ):
-            raise self.fail(owner, name, value, "pass n_jobs=None (one core), 2, or -1 (all cores)")
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise self.fail(owner, name, value, fix)
+        if int(value) not in self.also and not self.low <= int(value) <= _INT_MAX:
+            raise self.fail(owner, name, value, fix)
         return int(value)
 
 
@@ -122,7 +91,9 @@ class TabularSampler(Resampler, Transform):
     column kinds read, the rows to add per class planned (imbalanced-learn's
     ``sampling_strategy``) and checked against the neighbour counts, the rows made, the
     caller's container restored (a DataFrame keeps its columns and dtypes) and
-    ``provenance_`` recorded. Samplers work on whole datasets: calling one on a single
+    ``provenance_`` recorded: originals point to themselves (``i``), a copied row names its
+    source (an int), an interpolated row ``(base, neighbour)``, the two rows it lies between.
+    Samplers work on whole datasets: calling one on a single
     sample raises :class:`~multiaug.InvalidInputError`.
     """
 
@@ -145,10 +116,6 @@ class TabularSampler(Resampler, Transform):
     sampling_strategy: Any
     #: Rows added per class by the last ``fit_resample``.
     sampling_strategy_: dict[Any, int]
-    #: Source row(s) of every output row of the last ``fit_resample``: originals point to
-    #: themselves (``i``); a copied row names its source (an int); an interpolated row names
-    #: ``(base, neighbour)``, the two rows it lies between.
-    provenance_: list[int | tuple[int, int]]
 
     def __new__(cls, *args: Any, **kwargs: Any) -> TabularSampler:
         if "random_state" in kwargs:
@@ -366,7 +333,7 @@ class TabularSampler(Resampler, Transform):
 # ---------------------------------------------------------------------- samplers with neighbours
 _NEIGHBOR_SPECS: dict[str, Spec] = {
     "algorithm": Choice("auto", "brute", "kd_tree", "ball_tree"),
-    "n_jobs": _Jobs(),
+    "n_jobs": _Int(1, also=(None, -1), fix="pass n_jobs=None (one core), 2, or -1 (all cores)"),
 }
 
 

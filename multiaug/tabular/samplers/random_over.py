@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any, ClassVar
 
 import numpy as np
 from imblearn import over_sampling as _imb
 
-from ...core.params import Spec
+from ...core.params import Number, Spec
 from ...sampling.base import Data
 from .. import _frame
-from .base import TabularSampler, _Shrinkage
+from .base import TabularSampler
 
 __all__ = ["RandomOverSampler"]
 
@@ -39,7 +40,7 @@ class RandomOverSampler(TabularSampler, _imb.RandomOverSampler):
     _imblearn = _imb.RandomOverSampler
     _allow_nan = True
     _pairs = False
-    _parameters: ClassVar[dict[str, Spec]] = {"shrinkage": _Shrinkage()}
+    _parameters: ClassVar[dict[str, Spec]] = {"shrinkage": Number(0.0, math.inf, optional=True)}
 
     def __init__(
         self, sampling_strategy: Any = "auto", seed: int | None = None, shrinkage: float | None = None

@@ -117,14 +117,7 @@ class SMOTE(_SMOTEFamily, _imb.SMOTE):
     def _route(self, categorical: list[int]) -> TabularSampler:
         if not categorical:
             return self
-        nc = SMOTENC(
-            categorical_features=categorical,
-            k_neighbors=self.k_neighbors,
-            sampling_strategy=self.sampling_strategy,
-            seed=self.seed,
-            algorithm=self.algorithm,
-            n_jobs=self.n_jobs,
-        )
+        nc = SMOTENC(categorical_features=categorical, **self.get_params(deep=False))
         if self.seed is None:  # the same entropy, so the same draws
             nc.__dict__["_auto_seed"] = self._entropy_seed()
         return nc
