@@ -8,7 +8,7 @@ all run :meth:`Resampler.fit_resample`: validate -> plan -> rows -> container re
 
 from __future__ import annotations
 
-from .base import Data, Resampler, check_copies, check_labels, check_samples
+from .base import CopiesOf, Data, Resampler, check_copies, check_labels, check_samples
 from .lists import Copies, ListResampler, augment_copies, copy_key, item_field
 from .oversample import Oversample
 from .strategy import MAX_COUNT, SamplingStrategy, class_key, rows_to_add
@@ -16,6 +16,7 @@ from .strategy import MAX_COUNT, SamplingStrategy, class_key, rows_to_add
 __all__ = [
     "MAX_COUNT",
     "Copies",
+    "CopiesOf",
     "Data",
     "ListResampler",
     "Oversample",

@@ -20,12 +20,15 @@ whichever operation meets it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
 from ..core.params import _show
 
-__all__ = ["Data", "Resampler", "check_copies", "check_labels", "check_samples"]
+if TYPE_CHECKING:
+    from ..core.transform import Transform
+
+__all__ = ["CopiesOf", "Data", "Resampler", "check_copies", "check_labels", "check_samples"]
 
 
 @dataclass
@@ -99,6 +102,22 @@ class Resampler:
     def _provenance(self, data: Data, plan: Any, new: Any) -> list[Any]:
         """The source row(s) of every output row."""
         raise NotImplementedError
+
+
+class CopiesOf(Resampler):
+    """Base of the copy plans of one transform ``t``: ``copies`` rounds of keyed calls, labels optional.
+
+    ``t.fit_resample(X, y, copies=N)`` runs such a plan and takes its ``provenance_``.
+    """
+
+    _labels = (False, False)
+
+    def __init__(self, t: Transform, copies: int) -> None:
+        self.t, self.copies = t, check_copies(t.name, copies)
+
+    @property
+    def _owner(self) -> str:
+        return self.t.name
 
 
 # ---------------------------------------------------------------------- the shared checks

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
-from .base import Data, Resampler, check_copies, check_samples
+from .base import CopiesOf, Data, Resampler, check_samples
 
 if TYPE_CHECKING:
     from ..core.transform import Transform
@@ -116,20 +116,11 @@ class ListResampler(Resampler):
         return [*range(data.n), *(i for i, _ in plan)]
 
 
-class Copies(ListResampler):
+class Copies(CopiesOf, ListResampler):
     """``copies`` rounds of augmented copies of every row (``Transform.fit_resample`` on a list)."""
 
-    _labels = (False, False)
-
-    def __init__(self, pipeline: Transform, copies: int) -> None:
-        self.pipeline, self.copies = pipeline, check_copies(pipeline.name, copies)
-
-    @property
-    def _owner(self) -> str:
-        return self.pipeline.name
-
     def _pipeline(self) -> Transform:
-        return self.pipeline
+        return self.t
 
     def _plan_rows(self, data: Data) -> Plan:
         return [(i, c) for c in range(1, self.copies + 1) for i in range(data.n)]

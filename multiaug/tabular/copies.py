@@ -8,30 +8,18 @@ the caller's container (a DataFrame with a new ``RangeIndex``, an array; ``y`` l
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..sampling.base import Data, Resampler, check_copies
+from ..sampling.base import CopiesOf, Data
 from . import _frame
-
-if TYPE_CHECKING:
-    from ..core.transform import Transform
 
 __all__ = ["TableCopies"]
 
 
-class TableCopies(Resampler):
+class TableCopies(CopiesOf):
     """``copies`` keyed calls of the table transform ``t`` on the whole table, under the originals."""
-
-    _labels = (False, False)
-
-    def __init__(self, t: Transform, copies: int) -> None:
-        self.t, self.copies = t, check_copies(t.name, copies)
-
-    @property
-    def _owner(self) -> str:
-        return self.t.name
 
     def _check_X(self, X: Any, options: dict[str, Any]) -> Data:
         if isinstance(X, list):
