@@ -438,7 +438,7 @@ _BAD_STRATEGY: tuple[dict[str, Any], ...] = (
 )
 
 
-def examples() -> dict[str, Example]:
+def _oversample_example() -> Example:
     from ..core.compose import Compose
     from ..sampling import Oversample
     from ..text import RandomSwap
@@ -446,6 +446,27 @@ def examples() -> dict[str, Example]:
     def make_oversample(**kw: Any) -> Transform:
         return Oversample(**{"pipeline": Compose([RandomSwap(alpha=0.5)], seed=3), **kw})
 
+    return Example(
+        make=make_oversample,
+        reference=_texts,
+        samples=lambda: st.builds(
+            lambda n_a, n_b: {"X": [f"w{i} x y z" for i in range(n_a + n_b)], "y": [0] * n_a + [1] * n_b},
+            st.integers(1, 8),
+            st.integers(1, 8),
+        ),
+        bad_params=({"pipeline": "swap"}, {"pipeline": None}, *_BAD_STRATEGY),
+        bad_samples=(
+            {"X": ["a b", "c d"], "y": [0]},
+            {"X": "a b c", "y": [0, 1]},
+            {"X": ["a b", "c d"], "y": [0, 0]},
+            {"X": [None, "c d", "e f"], "y": [1, 0, 0]},
+        ),
+        checks=OVERSAMPLE_CHECKS,
+        max_examples=10,
+    )
+
+
+def examples() -> dict[str, Example]:
     knn_bad = (
         {"k_neighbors": 0},
         {"k_neighbors": 2.5},
@@ -486,24 +507,7 @@ def examples() -> dict[str, Example]:
             ),  # NaN/any dtype pass
             extra={"copies_equal": True, "imblearn_data": lambda: wine_frame(categorical=True)},
         ),
-        "Oversample": Example(
-            make=make_oversample,
-            reference=_texts,
-            samples=lambda: st.builds(
-                lambda n_a, n_b: {"X": [f"w{i} x y z" for i in range(n_a + n_b)], "y": [0] * n_a + [1] * n_b},
-                st.integers(1, 8),
-                st.integers(1, 8),
-            ),
-            bad_params=({"pipeline": "swap"}, {"pipeline": None}, *_BAD_STRATEGY),
-            bad_samples=(
-                {"X": ["a b", "c d"], "y": [0]},
-                {"X": "a b c", "y": [0, 1]},
-                {"X": ["a b", "c d"], "y": [0, 0]},
-                {"X": [None, "c d", "e f"], "y": [1, 0, 0]},
-            ),
-            checks=OVERSAMPLE_CHECKS,
-            max_examples=10,
-        ),
+        "Oversample": _oversample_example(),
         "tabular.GaussianNoise": Example(
             make=_make("GaussianNoise", std=0.1),
             samples=_noise_samples,
