@@ -97,7 +97,7 @@ class Oversample(ListResampler, Transform):
             if not n_new:
                 continue
             class_idx = np.flatnonzero(y == cls)
-            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
+            stream = _random.mix(self._plan.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
             order = _random.generator(stream).permutation(class_idx)
             for j in range(int(n_new)):
                 i = int(order[j % order.size])

@@ -136,7 +136,7 @@ class TabularSampler(Resampler, Transform):
         override = self.__dict__.get("_random_state_override")
         if override is not None:
             return override
-        return _derive(self._r.seed64)
+        return _derive(self._plan.seed64)
 
     def to_imblearn(self) -> Any:
         """The equivalent plain imbalanced-learn sampler (same output for the same data).
