@@ -83,3 +83,28 @@ def test_former_import_paths() -> None:
     from multiaug.core.registry import lookup
 
     assert lookup("Oversample") is ma.Oversample and lookup("tabular.SMOTE") is SMOTE
+
+
+def test_item_field_read_from_the_field_table() -> None:
+    from multiaug.sampling import item_field
+    from multiaug.testing.tabular import wine_frame
+
+    assert item_field(ma.Compose([ma.text.RandomSwap()]), "a b") == "text"
+    assert item_field(ma.Compose([ma.audio.Gain()]), np.zeros(8, np.float32)) == "audio"
+    assert item_field(ma.Compose([ma.image.HorizontalFlip()]), np.zeros((4, 4), np.uint8)) == "image"
+    with pytest.raises(ma.InvalidInputError) as err:
+        item_field(ma.Compose([ma.text.RandomSwap()]), np.zeros(3))
+    assert err.value.field == "X"
+    # a whole table is an item too: the table field holds DataFrames
+    df = wine_frame()["X"].iloc[:20]
+    pipe = ma.Compose([ma.tabular.GaussianNoise(std=0.1)], seed=0)
+    X_res, _ = pipe.fit_resample([df, df], copies=1)
+    assert len(X_res) == 4 and X_res[2].equals(pipe(table=df, key=copy_key(0, 1))["table"])
+
+
+def test_fixed_tabular_noise_draws_only_its_noise_seed() -> None:
+    import numpy.random as npr
+
+    t = ma.tabular.GaussianNoise(std=0.2, seed=0)
+    rng = npr.default_rng(5)
+    assert t.make_params(rng, {}) == {"std": 0.2, "noise_seed": int(npr.default_rng(5).integers(0, 2**63))}

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
+from ..core.fields import FIELDS
 from .base import CopiesOf, Data, Resampler, check_samples
 
 if TYPE_CHECKING:
@@ -30,18 +31,34 @@ def copy_key(row: int, copy: int) -> str:
     return f"row{row}/copy{copy}"
 
 
-def item_field(t: Transform, item: Any) -> str:
-    """The sample field one item of a list fills for pipeline ``t`` (``text`` for a string)."""
-    fields = t.fields
+def _holds(item: Any) -> str | None:
+    """What a field must hold to take ``item`` (the field table's ``holds``)."""
     if isinstance(item, str):
-        return "text"
-    for field in ("image", "audio", "spectrogram"):
-        if field in fields:
-            return field
+        return "str"
+    if type(item).__name__ == "DataFrame":
+        return "table"
+    if hasattr(item, "shape") and hasattr(item, "dtype"):
+        return "array"
+    return None
+
+
+def item_field(t: Transform, item: Any) -> str:
+    """The sample field one item of a list fills for pipeline ``t``.
+
+    The first signal field of the pipeline that holds such items, as the field table
+    (:mod:`multiaug.core.fields`) declares: ``text`` for a string, ``image``, ``audio`` or
+    ``spectrogram`` (whichever the pipeline handles first) for an array, ``table`` for a
+    DataFrame.
+    """
+    holds = _holds(item)
+    for name in t.fields:
+        declared = FIELDS.get(name)
+        if declared is not None and declared.kind == "signal" and declared.holds == holds:
+            return name
     raise InvalidInputError(
         t.name,
         "X",
-        f"holds {type(item).__name__} items but the pipeline handles the fields {list(fields)}",
+        f"holds {type(item).__name__} items but the pipeline handles the fields {list(t.fields)}",
         "pass field='...' naming the sample field each item of X fills",
     )
 

@@ -31,6 +31,9 @@ _ORDER_TAG = _random.TAGS["order"]
 class _Pipeline(Spec):
     doc = "a multiaug transform or pipeline"
 
+    def invalid(self) -> list[Any]:
+        return ["swap", None, 3]
+
     def resolve(self, owner: str, name: str, value: Any) -> Transform:
         if not isinstance(value, Transform) or value._dataset_level:
             raise self.fail(owner, name, value, "pass e.g. ma.Compose([ma.text.RandomSwap()], seed=0)")
@@ -97,7 +100,9 @@ class Oversample(ListResampler, Transform):
             if not n_new:
                 continue
             class_idx = np.flatnonzero(y == cls)
-            stream = _random.mix(self._plan.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
+            stream = _random.mix(
+                self._plan.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name)
+            )
             order = _random.generator(stream).permutation(class_idx)
             for j in range(int(n_new)):
                 i = int(order[j % order.size])

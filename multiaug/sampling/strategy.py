@@ -31,6 +31,9 @@ class SamplingStrategy(Spec):
         "a dict {class: target count} or a callable"
     )
 
+    def invalid(self) -> list[Any]:
+        return ["sometimes", "majority", 0.0, 1.5, True, None, {0: -3}, {0: 2.5}, {0: MAX_COUNT + 1}]
+
     def resolve(self, owner: str, name: str, value: Any) -> Any:
         fix = "pass sampling_strategy='auto' (balance every class up to the majority) or {class: count}"
         if isinstance(value, str):

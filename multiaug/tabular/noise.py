@@ -130,6 +130,14 @@ def _series_like(values: np.ndarray, like: pd.Series) -> pd.Series:
     return pd.Series(values, index=like.index, name=like.name).astype(like.dtype)
 
 
+class _Spread(Range):
+    """A range that draws only when it is one: a fixed value (``lo == hi``) is taken as it is."""
+
+    def draw(self, rng: np.random.Generator, value: tuple[float, float]) -> float | int:
+        lo, hi = value
+        return super().draw(rng, value) if hi > lo else lo
+
+
 class GaussianNoise(Transform):
     """Gaussian jitter of a table's numeric columns, scaled by each column's std.
 
@@ -166,7 +174,7 @@ class GaussianNoise(Transform):
     modality: ClassVar[str] = "tabular"
     fields: ClassVar[tuple[str, ...]] = ("table",)
     required: ClassVar[tuple[str, ...]] = ("table",)
-    _parameters: ClassVar[dict[str, Spec]] = {"std": Range(0.0, 10.0, example="0.05")}
+    _parameters: ClassVar[dict[str, Spec]] = {"std": _Spread(0.0, 10.0, example="0.05")}
 
     _drawn = {"noise_seed": NoiseSeed()}
 
@@ -175,14 +183,6 @@ class GaussianNoise(Transform):
     ) -> None:
         super().__init__(p=p, seed=seed)
         self.std = std
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.std
-        return {
-            "std": float(rng.uniform(lo, hi)) if hi > lo else lo,
-            "noise_seed": int(rng.integers(0, 2**63)),
-        }
 
     def apply_table(self, table: Any, std: float, noise_seed: int, **_: Any) -> Any:
         return add_column_noise(table, std, noise_seed)

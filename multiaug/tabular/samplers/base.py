@@ -70,6 +70,10 @@ class _Int(Spec):
         self.doc = "".join(f"{v!r}, " for v in also[:-1]) + "".join(f"{v!r} or " for v in also[-1:])
         self.doc += f"an int in [{low}, {_INT_MAX}]"
 
+    def invalid(self) -> list[Any]:
+        out: list[Any] = [2.5, float(self.low), "5", True, _INT_MAX + 1]
+        return out + [v for v in (self.low - 1, -2, None) if v not in self.also]
+
     def resolve(self, owner: str, name: str, value: Any) -> int | None:
         fix = self.fix or f"pass {name}={max(self.low, 5)}"
         if value is None and None in self.also:

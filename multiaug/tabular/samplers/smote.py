@@ -18,6 +18,39 @@ from .base import TabularSampler, _Int, _neighbors, _NeighbourSampler
 __all__ = ["SMOTE", "SMOTENC", "BorderlineSMOTE"]
 
 
+_COLUMN = (numbers.Integral, str)  # an index (or a bool of a mask) or a name
+
+
+class _Columns(Spec):
+    """SMOTE-NC's ``categorical_features``: ``"auto"`` or a non-empty list of columns."""
+
+    doc = "'auto' or a non-empty list of column indices, names or booleans"
+
+    def invalid(self) -> list[Any]:
+        return [3, "some", None, [], [1.5]]
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        if isinstance(value, str):
+            ok = value == "auto"
+        else:
+            ok = isinstance(value, (list, tuple)) and all(isinstance(v, _COLUMN) for v in value)
+        if not ok:
+            raise InvalidInputError(
+                owner,
+                name,
+                f"must be 'auto' or a list of column indices, names or booleans, got {_show(value)}",
+                "pass categorical_features='auto' or e.g. [0, 3]",
+            )
+        if not isinstance(value, str) and not value:
+            raise InvalidInputError(
+                owner,
+                name,
+                "is empty; SMOTE-NC needs at least one categorical column",
+                "name the categorical columns, or use ma.tabular.SMOTE for an all-numeric table",
+            )
+        return value
+
+
 class _SMOTEFamily(_NeighbourSampler):
     """SMOTE's family: new rows interpolate from a base row towards one of its ``k_neighbors``.
 
@@ -149,7 +182,7 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
     """
 
     _imblearn = _imb.SMOTENC
-    _parameters: ClassVar[dict[str, Spec]] = {"categorical_features": Spec()}
+    _parameters: ClassVar[dict[str, Spec]] = {"categorical_features": _Columns()}
 
     def __init__(
         self,
@@ -170,28 +203,6 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ("categorical_features",)
-
-    def _finalize(self, r: Any) -> None:
-        cf = r.categorical_features
-        ok = (
-            cf == "auto"
-            if isinstance(cf, str)
-            else (isinstance(cf, (list, tuple)) and all(isinstance(v, (numbers.Integral, str)) for v in cf))
-        )
-        if not ok:
-            raise InvalidInputError(
-                self.name,
-                "categorical_features",
-                f"must be 'auto' or a list of column indices, names or booleans, got {_show(cf)}",
-                "pass categorical_features='auto' or e.g. [0, 3]",
-            )
-        if not isinstance(cf, str) and not cf:
-            raise InvalidInputError(
-                self.name,
-                "categorical_features",
-                "is empty; SMOTE-NC needs at least one categorical column",
-                "name the categorical columns, or use ma.tabular.SMOTE for an all-numeric table",
-            )
 
     def _route(self, categorical: list[int]) -> TabularSampler:
         return self
