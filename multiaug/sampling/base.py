@@ -54,6 +54,25 @@ class Resampler:
 
     Subclasses write the steps, never ``fit_resample`` itself. The originals always come
     first, in input order, followed by the new rows.
+
+    Examples
+    --------
+    >>> from multiaug.sampling import Data, Resampler
+    >>> class Twice(Resampler):  # every row once more, unchanged
+    ...     _labels = (False, False)  # y optional, any labels
+    ...     def _check_X(self, X, options):
+    ...         return Data(X=X, rows=list(X), n=len(X))
+    ...     def _plan_rows(self, data):
+    ...         return list(range(data.n))
+    ...     def _make_rows(self, data, plan):
+    ...         return [data.rows[i] for i in plan]
+    ...     def _restore(self, data, plan, new):
+    ...         return data.rows + new, (None if data.y is None else [*data.y, *data.y])
+    ...     def _provenance(self, data, plan, new):
+    ...         return [*range(data.n), *plan]
+    >>> twice = Twice()
+    >>> twice.fit_resample(["a", "b"], [0, 1]), twice.provenance_
+    ((['a', 'b', 'a', 'b'], [0, 1, 0, 1]), [0, 1, 0, 1])
     """
 
     #: What ``y`` must be (see :func:`check_labels`): ``(required, classes)``.

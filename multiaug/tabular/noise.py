@@ -150,12 +150,13 @@ class GaussianNoise(Transform):
 
     Parameters
     ----------
-    std : float or (float, float)
-        Fraction of each column's std; a range is drawn once per call.
-    p : float
-        Probability of applying.
+    std : float or (float, float), default 0.01
+        Fraction of each column's std; a range is drawn once per call (a single value is
+        used as it is, without a draw).
+    p : float, default 1.0
+        Probability of jittering the table (a table transform applies by default).
     seed : int or None
-        Seed used when called directly.
+        Seed of direct calls (inside a composer, the outermost composer's seed governs).
 
     Examples
     --------
