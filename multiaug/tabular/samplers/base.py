@@ -193,8 +193,9 @@ class TabularSampler(Resampler, Transform):
         if n == 0:
             raise InvalidInputError(self.name, "X", "has no rows", "pass a non-empty table")
         runner = self._route(categorical or [])
+        rows = X if kinds is None else _frame.frame_to_array(X, kinds)  # imbalanced-learn reads arrays
         facts = {"kinds": kinds, "categorical": categorical, "runner": runner}
-        return Data(X=X, rows=X, n=n, options=options, facts=facts)
+        return Data(X=X, rows=rows, n=n, options=options, facts=facts)
 
     def _plan_rows(self, data: Data) -> dict[Any, int]:
         """Rows to add per class (imbalanced-learn's), checked against the neighbour counts."""
@@ -205,9 +206,7 @@ class TabularSampler(Resampler, Transform):
 
     def _make_rows(self, data: Data, plan: dict[Any, int]) -> tuple[Any, Any]:
         runner: TabularSampler = data.facts["runner"]
-        kinds = data.facts["kinds"]
-        rows = data.X if kinds is None else _frame.frame_to_array(data.X, kinds)
-        out = runner._run_template(rows, data.y, data.options, categorical=data.facts["categorical"])
+        out = runner._run_template(data.rows, data.y, data.options, categorical=data.facts["categorical"])
         if runner is not self:
             for name, value in runner.__dict__.items():
                 if (name.endswith("_") and not name.startswith("_")) or name == "_parents":
