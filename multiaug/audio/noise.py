@@ -13,7 +13,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, NoiseSeed, Number, Range, Spec
 from ._validate import check_waveform
 from .base import AudioTransform
-from .functional import as_channels, restore
+from .functional import as_channels
 from .functional import noise as F
 
 __all__ = ["AUDIO_EXTENSIONS", "AddBackgroundNoise", "AddNoise"]
@@ -55,8 +54,7 @@ class AddNoise(AudioTransform):
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
     colour : {"white", "pink", "brown"}, default "white"
         Power spectrum flat, ``1/f`` (equal power per octave) or ``1/f**2``.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -69,7 +67,6 @@ class AddNoise(AudioTransform):
     """
 
     _parameters = {"snr_db": _SNR, "colour": Choice(*F.COLOURS)}
-
     _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
@@ -82,11 +79,6 @@ class AddNoise(AudioTransform):
         super().__init__(p=p, seed=seed)
         self.snr_db = snr_db
         self.colour = colour
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.snr_db
-        return {"snr_db": float(rng.uniform(lo, hi)), "noise_seed": int(rng.integers(0, 2**63))}
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, snr_db: float, noise_seed: int, **_: Any
@@ -155,6 +147,10 @@ class Sounds(Spec):
     """
 
     doc = "an audio file, a folder of audio files, or a non-empty list of files and float32 arrays"
+    value_type = "tuple[str | Path | np.ndarray, ...]"
+
+    def invalid(self) -> list[Any]:
+        return [[], "/no/such/file.wav", [3], [np.zeros(4, np.int16)], 7]
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[str | Path | np.ndarray, ...]:
         """Arrays, file paths (``str``) and folders (``Path``, expanded at first use)."""
@@ -229,8 +225,7 @@ class AddBackgroundNoise(AudioTransform):
         loaded with ``ma.load``, relative paths are read from the config file's folder.
     snr_db : float or (float, float), default (3, 30)
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -245,6 +240,7 @@ class AddBackgroundNoise(AudioTransform):
 
     _parameters = {"sounds": Sounds(), "snr_db": _SNR}
     _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
+    _derived = ("cache", "lock", "files")  # set by _finalize
 
     def __init__(
         self,
@@ -257,9 +253,7 @@ class AddBackgroundNoise(AudioTransform):
         self.sounds = sounds
         self.snr_db = snr_db
 
-    _derived = ("cache", "lock", "files")
-
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
         r.cache = OrderedDict()
         r.lock = threading.Lock()
@@ -300,8 +294,8 @@ class AddBackgroundNoise(AudioTransform):
                 r.cache.popitem(last=False)
         return sound
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # the sound's index depends on the files found at first use; drawn first, then the SNR
         lo, hi = self._r.snr_db
         return {
             "index": int(rng.integers(0, len(self._files()))),
@@ -312,7 +306,4 @@ class AddBackgroundNoise(AudioTransform):
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, index: int, offset: float, snr_db: float, **_: Any
     ) -> np.ndarray:
-        sound = self._sound(index, sample_rate)
-        x = as_channels(audio)
-        segment = F.loop_segment(sound, int(offset * sound.shape[-1]), x.shape[-1])
-        return restore(F.mix_at_snr(x, segment[np.newaxis], snr_db), audio)
+        return F.add_background_noise(audio, self._sound(index, sample_rate), offset, snr_db)

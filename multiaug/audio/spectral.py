@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import numbers
 from collections.abc import Mapping
-from types import SimpleNamespace
 from typing import Any, ClassVar
-
-import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.params import Flag, Number
@@ -89,7 +86,7 @@ class MelSpectrogram(AudioTransform):
         self.power = power
         self.log = log
 
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         if r.fmax is not None and r.fmin >= r.fmax:
             raise InvalidInputError(
                 self.name, "fmin", f"({r.fmin}) must be below fmax ({r.fmax})", "pass fmin < fmax"
@@ -111,14 +108,11 @@ class MelSpectrogram(AudioTransform):
                 "lower fmax (or fmin), or leave fmax=None to use half the sample rate",
             )
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        return {}
-
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         r = self._r
         out = dict(sample)
         out["spectrogram"] = c_float32(
-            F.melspectrogram(
+            F.mel_spectrogram(
                 sample["audio"],
                 sample["sample_rate"],
                 r.n_fft,
