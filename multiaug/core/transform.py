@@ -394,6 +394,13 @@ class Transform:
         key, the epoch, the input and the configuration. Without ``key`` a
         seeded object yields a reproducible sequence of draws.
         """
+        if self._dataset_level:
+            raise InvalidInputError(
+                self.name,
+                "sample",
+                "cannot be resampled alone: it works on a whole dataset",
+                "call fit_resample(X, y) on the dataset (ma.Oversample(pipeline) balances by augmenting)",
+            )
         if args:
             raise self._positional(args)
         r = self._validate(sample)
@@ -520,7 +527,7 @@ class Transform:
         >>> len(X), y, pipe.provenance_
         (4, [0, 1, 0, 1], [0, 1, 0, 1])
         """
-        from .resample import augment_copies
+        from ..sampling.lists import augment_copies
 
         X_res, y_res, prov = augment_copies(self, X, y, copies, epoch, field, extra)
         self.provenance_ = prov
