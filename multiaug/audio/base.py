@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Options, Probability, Seed, Spec
+from ..core.params import Options, Probability, Seed, Spec, param
 from ..core.transform import Sample, Transform
 from . import _validate  # noqa: F401  (registers the audio field checks)
 
@@ -52,10 +52,7 @@ class AudioTransform(Transform):
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
     required: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
-    _parameters = AUDIO_CALL.specs
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
@@ -102,10 +99,7 @@ class SpectrogramTransform(Transform):
     _abstract = True
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("spectrogram",)
-    _parameters = AUDIO_CALL.specs
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         if "spectrogram" not in sample and "audio" not in sample:

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, NoiseSeed, Number, Range, Spec
+from ..core.params import Choice, NoiseSeed, Number, Range, Spec, param
 from ._validate import check_waveform
 from .base import AudioTransform
 from .functional import as_channels
@@ -66,19 +66,9 @@ class AddNoise(AudioTransform):
     20.0
     """
 
-    _parameters = {"snr_db": _SNR, "colour": Choice(*F.COLOURS)}
+    snr_db: float | tuple[float, float] = param(_SNR, default=(10, 30))
+    colour: str = param(Choice(*F.COLOURS), default="white")
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        snr_db: float | tuple[float, float] = (10, 30),
-        colour: str = "white",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.snr_db = snr_db
-        self.colour = colour
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, snr_db: float, noise_seed: int, **_: Any
@@ -238,20 +228,12 @@ class AddBackgroundNoise(AudioTransform):
     10.0
     """
 
-    _parameters = {"sounds": Sounds(), "snr_db": _SNR}
+    sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(
+        Sounds()
+    )
+    snr_db: float | tuple[float, float] = param(_SNR, default=(3, 30))
     _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
     _derived = ("cache", "lock", "files")  # set by _finalize
-
-    def __init__(
-        self,
-        sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray],
-        snr_db: float | tuple[float, float] = (3, 30),
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.sounds = sounds
-        self.snr_db = snr_db
 
     def _finalize(self, r: Any) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
