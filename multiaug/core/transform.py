@@ -12,31 +12,22 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
-import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
+from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
-from .params import REQUIRED, Param, Probability, Seed, Spec, did_you_mean, expand_options, param
+from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan
 from .registry import _add
 from .replay import check_window
 
 if TYPE_CHECKING:
     import numpy as np
-
-if sys.version_info >= (3, 11):
-    from typing import dataclass_transform
-else:  # the decorator only informs type checkers
-
-    def dataclass_transform(**kwargs: Any) -> Callable[[type], type]:
-        return lambda cls: cls
-
 
 __all__ = [
     "FIELD_CHECKS",
@@ -53,18 +44,6 @@ __all__ = [
 ]
 
 _MAX_EPOCH = 2**63
-
-
-@dataclass_transform(eq_default=False, field_specifiers=(param,))
-class Declared:
-    """Marker base: subclasses declare their constructor parameters with :func:`param`.
-
-    It tells type checkers (PEP 681) that the base class writes the ``__init__`` of the
-    declared parameters, so ``ma.image.Rotate(limit=30, fill=0)`` is checked like a call of
-    a hand-written constructor.
-    """
-
-    __slots__ = ()
 
 
 class Transform(Declared):
@@ -133,7 +112,7 @@ class Transform(Declared):
         if declared:
             cls._parameters = {**cls.__dict__.get("_parameters", {}), **declared}
             if "__init__" not in cls.__dict__:
-                cls.__init__ = _generated_init(cls)  # type: ignore[method-assign]
+                cls.__init__ = generated_init(cls)  # type: ignore[method-assign]
         specs: dict[str, Spec] = {}
         for base in reversed(cls.__mro__):
             specs.update(base.__dict__.get("_parameters", {}))
@@ -150,7 +129,7 @@ class Transform(Declared):
         cls._params_class = None  # type: ignore[attr-defined]
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
-            cls.__init__ = _validating_init(init)  # type: ignore[method-assign]
+            cls.__init__ = validating_init(init)  # type: ignore[method-assign]
         if not cls._abstract and cls.__module__.startswith("multiaug."):
             name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
             _add(name, cls)
@@ -289,7 +268,7 @@ class Transform(Declared):
         needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
         plan = Plan(seed64, fuse, needs_stream)
         self._make_plan(plan, r)
-        _plan_validation(plan)
+        plan.precompute_checks(Transform.check)
         return r, plan
 
     def _make_plan(self, plan: Plan, r: Any) -> None:
@@ -609,98 +588,3 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:
         return False
-
-
-def _plan_validation(plan: Plan) -> None:
-    """Precompute what ``_validate`` runs: each field checked once, by its first owner."""
-    plan.field_checks = tuple(
-        (f, owner.name, FIELD_CHECKS[f]) for f, owner in plan.field_owners.items() if f in FIELD_CHECKS
-    )
-    required: dict[str, str] = {}
-    for leaf in plan.leaves:
-        for f in leaf.required:
-            required.setdefault(f, leaf.name)
-    plan.required_fields = tuple(required.items())
-    plan.custom_checks = tuple(leaf.check for leaf in plan.leaves if type(leaf).check is not Transform.check)
-
-
-def _fields(cls: type) -> dict[str, Param]:
-    """Every declared parameter of ``cls``: first declaration's position, latest declaration wins."""
-    fields: dict[str, Param] = {}
-    for base in reversed(cls.__mro__):
-        for name, value in base.__dict__.items():
-            if isinstance(value, Param):
-                fields[name] = value
-    return fields
-
-
-def _generated_init(cls: type[Transform]) -> Callable[..., None]:
-    """The ``__init__`` of declared parameters: stores the arguments unchanged, then validates.
-
-    Parameters without ``kw_only`` may be passed by position in declaration order; the rest by
-    name (``p`` and ``seed`` first among them). A wrong argument is an :class:`InvalidInputError`
-    naming it.
-    """
-    fields = _fields(cls)
-    last = [n for n in ("p", "seed") if n in fields]
-    positional = [n for n, f in fields.items() if not f.kw_only and n not in last]
-    keyword = last + [n for n, f in fields.items() if f.kw_only and n not in last]
-    names = (*positional, *keyword)
-    defaults = {n: fields[n].default for n in names}
-    kind = inspect.Parameter
-    signature = inspect.Signature(
-        [kind("self", kind.POSITIONAL_OR_KEYWORD)]
-        + [
-            kind(
-                n,
-                kind.POSITIONAL_OR_KEYWORD if n in positional else kind.KEYWORD_ONLY,
-                default=kind.empty if defaults[n] is REQUIRED else defaults[n],
-            )
-            for n in names
-        ]
-    )  # raises at class creation for a required positional parameter after one with a default
-
-    def __init__(self: Transform, *args: Any, **kwargs: Any) -> None:
-        owner = self.name
-        if len(args) > len(positional):
-            raise InvalidInputError(
-                owner,
-                "arguments",
-                f"got {len(args)} positional arguments; it takes at most {len(positional)} "
-                f"({', '.join(positional) or 'none'})",
-                f"pass the others by name, e.g. {keyword[0]}=..." if keyword else "drop the extra ones",
-            )
-        values = dict(zip(positional, args, strict=False))
-        for name, value in kwargs.items():
-            if name not in defaults:
-                problem = "is not a parameter of this transform" + did_you_mean(name, names)
-                raise InvalidInputError(owner, name, problem, f"use one of {list(names)}")
-            if name in values:
-                problem = "is given twice (by position and by name)"
-                raise InvalidInputError(owner, name, problem, "pass it once")
-            values[name] = value
-        for name in names:
-            value = values.get(name, defaults[name])
-            if value is REQUIRED:
-                raise InvalidInputError(owner, name, "is required", f"pass {name}=...")
-            setattr(self, name, value)
-        if type(self).__init__ is __init__:  # the outermost constructor of this object
-            self.validate_params()
-
-    __init__.__signature__ = signature  # type: ignore[attr-defined]
-    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-    __init__._validates = True  # type: ignore[attr-defined]
-    return __init__
-
-
-def _validating_init(init: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a subclass ``__init__`` so the outermost one validates every parameter when it returns."""
-
-    @functools.wraps(init)
-    def __init__(self: Transform, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        if type(self).__init__ is __init__:  # the outermost constructor of this object
-            self.validate_params()
-
-    __init__._validates = True  # type: ignore[attr-defined]
-    return __init__
