@@ -438,6 +438,7 @@ class Options:
 
     def __init__(self, name: str, entries: Mapping[str, tuple[Spec, str]]) -> None:
         self.name = name
+        self.entries = dict(entries)
         self.specs: dict[str, Spec] = {k: spec for k, (spec, _) in entries.items()}
         self.doc = "\n".join(textwrap.dedent(text).strip("\n") for _, text in entries.values())
         OPTIONS[name] = self
@@ -450,23 +451,43 @@ class Options:
 OPTIONS: dict[str, Options] = {}
 
 
+_SEED_DOC = "seed : int or None\n    Seed of direct calls (in a composer, the outermost composer's seed governs)."
+#: ``p`` and ``seed`` of an optional augmentation (``@options call``; ``p`` defaults to 0.5).
+CALL = Options(
+    "call",
+    {
+        "p": (Probability(), "p : float, default 0.5\n    Probability of applying the transform."),
+        "seed": (Seed(), _SEED_DOC),
+    },
+)
+#: ``p`` and ``seed`` of a step that defines the output (``@options output_call``; ``p`` is 1.0).
+OUTPUT_CALL = Options(
+    "output_call",
+    {
+        "p": (Probability(), "p : float, default 1.0\n    Probability of applying the step (it shapes the output)."),
+        "seed": (Seed(), _SEED_DOC),
+    },
+)
+
+
 def expand_options(doc: str | None) -> str | None:
-    """Replace each ``@options <name>`` line of a docstring by the bundle's text, same indent."""
+    """Replace each ``@options <name> [<name>...]`` line of a docstring by the bundles' text.
+
+    The text keeps the line's indent; one line may name several bundles, expanded in order.
+    """
     if not doc or "@options " not in doc:
         return doc
     lines: list[str] = []
     for line in doc.split("\n"):
         stripped = line.strip()
-        if stripped.startswith("@options "):
-            name = stripped.split(None, 1)[1]
-            if name not in OPTIONS:
-                raise KeyError(
-                    f"docstring names unknown option bundle {name!r}: define Options({name!r}, ...)"
-                )
-            indent = line[: len(line) - len(line.lstrip())]
-            lines.extend(indent + t if t else t for t in OPTIONS[name].doc.split("\n"))
-        else:
+        if not stripped.startswith("@options "):
             lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        for name in stripped.split()[1:]:
+            if name not in OPTIONS:
+                raise KeyError(f"a docstring names the unknown option bundle {name!r}: define it first")
+            lines.extend(indent + t if t else t for t in OPTIONS[name].doc.split("\n"))
     return "\n".join(lines)
 
 

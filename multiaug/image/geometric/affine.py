@@ -77,10 +77,7 @@ class Affine(BorderOptions, TargetOptions, Resampling, WarpTransform):
         torchvision); ``{"x": ..., "y": ...}`` shears along both. A positive
         x-shear moves the top edge to the right, a positive y-shear the left
         edge down (Albumentations and torchvision meaning).
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------

@@ -29,9 +29,7 @@ class RandomCrop(TargetOptions, WarpTransform):
     ----------
     height, width : int
         Size of the crop; the image must be at least this large.
-    p : float, default 1.0
-    seed : int or None
-    @options image.targets
+    @options output_call image.targets
 
     Examples
     --------

@@ -37,10 +37,7 @@ class ElasticTransform(BorderOptions, TargetOptions, Resampling, SpatialTransfor
         Scale of the displacement in pixels (a range: drawn per call).
     sigma : float or (float, float), default 5
         Smoothness: standard deviation of the Gaussian in pixels (a range: drawn per call).
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------

@@ -29,9 +29,7 @@ class Perspective(TargetOptions, Resampling, WarpTransform):
     scale : float or (float, float), default (0.05, 0.1)
         Range of the corner jitter's standard deviation, as a fraction of the
         size (a number ``s`` means ``(0, s)``).
-    p : float, default 0.5
-    seed : int or None
-    @options image.targets
+    @options call image.targets
 
     Examples
     --------

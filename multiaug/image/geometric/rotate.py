@@ -27,10 +27,7 @@ class Rotate(BorderOptions, TargetOptions, Resampling, WarpTransform):
     ----------
     limit : float or (float, float), default 30
         Angle range in degrees; a number ``a`` means ``(-a, a)``.
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------
