@@ -451,7 +451,7 @@ class Options:
 OPTIONS: dict[str, Options] = {}
 
 
-_SEED_DOC = "seed : int or None\n    Seed of direct calls (in a composer, the outermost composer's seed governs)."
+_SEED_DOC = "seed : int or None\n    Seed of direct calls (in a composer, the outermost one's seed governs)."
 #: ``p`` and ``seed`` of an optional augmentation (``@options call``; ``p`` defaults to 0.5).
 CALL = Options(
     "call",
@@ -464,7 +464,7 @@ CALL = Options(
 OUTPUT_CALL = Options(
     "output_call",
     {
-        "p": (Probability(), "p : float, default 1.0\n    Probability of applying the step (it shapes the output)."),
+        "p": (Probability(), "p : float, default 1.0\n    Probability of applying this step of the output."),
         "seed": (Seed(), _SEED_DOC),
     },
 )
