@@ -63,6 +63,7 @@ def _ops(colour_only: bool) -> list[Callable[[], ma.Transform]]:
         lambda: I.SaltPepperNoise(amount=(0.0, 0.5), p=1.0),
         lambda: I.GaussianBlur(sigma=(0.0, 3.0), p=1.0),
         lambda: I.Sharpen(alpha=(0.0, 1.0), lightness=(0.0, 2.0), p=1.0),
+        lambda: I.MedianBlur(blur_limit=(3, 9), p=1.0),
         lambda: I.RandomErasing(scale=(0.02, 0.5), fill="random", p=1.0),
         lambda: I.RandomBrightnessContrast(brightness=0.5, contrast=0.5, p=1.0),
         lambda: I.RandomGamma(gamma=(0.3, 3.0), p=1.0),
@@ -417,6 +418,62 @@ def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
         )
         ours = I.Sharpen(alpha=alpha, lightness=lightness, p=1.0)
         assert np.array_equal(ours(image=photo)["image"], theirs(image=photo)["image"])
+
+
+def _median_reference(img: np.ndarray, k: int) -> np.ndarray:
+    """SciPy's median filter with OpenCV's median border (replicate = ``mode="nearest"``), per channel."""
+    from scipy import ndimage
+
+    return ndimage.median_filter(img, size=(k, k, 1)[: img.ndim], mode="nearest")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("channels", [None, 1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("k", [3, 5, 7, 11])
+def test_median_blur_equals_scipy_median(dtype: type, channels: int | None, k: int) -> None:
+    # cv2.medianBlur refuses 2 or 5+ channels above k = 5, and float32 above k = 5: both must still work
+    rng = np.random.default_rng(k)
+    shape = (19, 23) if channels is None else (19, 23, channels)
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    if dtype == np.float32:
+        img = img.astype(np.float32) / 255
+    out = FF.median_blur(img[:, ::-1], k)  # a negative-stride view
+    assert out.dtype == img.dtype and out.shape == img.shape
+    assert np.array_equal(out, _median_reference(img[:, ::-1], k))
+
+
+@given(img=images(), k=st.sampled_from([3, 5, 7, 9, 15]))
+@FAST
+def test_median_blur_equals_scipy_on_any_image(img: np.ndarray, k: int) -> None:
+    assert np.array_equal(FF.median_blur(img, k), _median_reference(img, k))
+
+
+def test_median_blur_draws_odd_sizes_uniformly_and_replays(photo: np.ndarray) -> None:
+    t = I.MedianBlur(blur_limit=(3, 9), p=1.0, seed=0)
+    drawn = [t(image=photo[:40, :40], key=key, trace=True) for key in range(400)]
+    sizes = [out["trace"][0]["params"]["blur_limit"] for out in drawn]
+    counts = np.bincount(sizes, minlength=10)
+    assert set(sizes) == {3, 5, 7, 9} and counts[[3, 5, 7, 9]].min() > 70
+    out = drawn[0]
+    assert np.array_equal(out["image"], _median_reference(photo[:40, :40], sizes[0]))
+    assert np.array_equal(t.replay(out["trace"], image=photo[:40, :40])["image"], out["image"])
+    bad = [{**out["trace"][0], "params": {"blur_limit": 4}}]
+    with pytest.raises(ma.InvalidInputError, match="odd"):
+        t.replay(bad, image=photo[:40, :40])
+
+
+def test_median_blur_limit_reads_like_albumentations(photo: np.ndarray) -> None:
+    import albumentations as A  # the dev extra installs it as a reference implementation
+
+    assert I.MedianBlur(blur_limit=7)._r.blur_limit == (3, 7)
+    assert I.MedianBlur(blur_limit=(5, 5))._r.blur_limit == (5, 5)
+    for k in (3, 5, 7, 31):
+        theirs = A.MedianBlur(blur_limit=(k, k), p=1.0)(image=photo)["image"]
+        assert np.array_equal(
+            I.MedianBlur(blur_limit=k if k == 3 else (k, k), p=1.0)(image=photo)["image"], theirs
+        )
+    with pytest.raises(ma.InvalidInputError, match="odd"):
+        I.MedianBlur(blur_limit=(3, 8))
 
 
 # ---------------------------------------------------------------------- point ops

@@ -21,6 +21,7 @@ def examples() -> dict[str, Example]:
         GaussianNoise,
         Grayscale,
         Invert,
+        MedianBlur,
         Posterize,
         RandomBrightnessContrast,
         RandomErasing,
@@ -86,6 +87,10 @@ def examples() -> dict[str, Example]:
         "image.GaussianBlur": image_example(
             with_defaults(GaussianBlur, sigma=(0.1, 3.0)),
             bad_params=({"sigma": -1.0}, {"sigma": (2.0, 1.0)}, {"sigma": 1000.0}, {"sigma": "wide"}),
+        ),
+        "image.MedianBlur": image_example(
+            with_defaults(MedianBlur, blur_limit=(3, 9)),
+            bad_params=({"blur_limit": 4}, {"blur_limit": (3, 6)}, {"blur_limit": 1}, {"blur_limit": (7, 3)}),
         ),
         "image.Sharpen": image_example(
             with_defaults(Sharpen),
