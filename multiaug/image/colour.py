@@ -261,7 +261,9 @@ class ColorJitter(ImageTransform):
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         if sorted(params["order"]) != [0, 1, 2, 3]:
             raise InvalidInputError(
-                self.name, "params.order", f"{params['order']} is not an order of the 4 adjustments",
+                self.name,
+                "params.order",
+                f"{params['order']} is not an order of the 4 adjustments",
                 "replay the trace unchanged",
             )
 
@@ -287,31 +289,37 @@ class ColorJitter(ImageTransform):
             return F.adjust_saturation(image, value)
         return F.adjust_hue(image, value)
 
-    def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
-        out = image
-        for op, value in self._steps(params):
-            if op in (_BRIGHTNESS, _CONTRAST):
-                sums = F.channel_sums(out) if op == _CONTRAST else ()
-                out = F.apply_point(out, self._point(op, value, sums, out))
-            else:
-                out = self._direct(op, value, out)
-        return out.copy() if out is image else out
+    def _adjust(
+        self, image: np.ndarray, params: Mapping[str, Any], pending: PendingLUT | None, fuse: bool
+    ) -> tuple[np.ndarray, PendingLUT | None]:
+        """Run the adjustments; with ``fuse`` (uint8 only) brightness and contrast join ``pending``.
 
-    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        image = sample["image"]
-        if image.dtype != np.uint8:
-            return self.apply(flush_pending(sample), params)
-        pending: PendingLUT | None = sample.get(PENDING)
+        Returns the image and the lookup table still to apply to it; saturation and
+        hue apply the pending table first. Fused or not, the values are the same:
+        contrast takes its mean through the pending table (exact integer sums).
+        """
         for op, value in self._steps(params):
-            if op in (_BRIGHTNESS, _CONTRAST):
-                if pending is None:
-                    pending = PendingLUT()
-                sums = pending.channel_sums(image) if op == _CONTRAST else ()
-                pending = pending.then(F.point_table(self._point(op, value, sums, image)))
-            else:
+            if op not in (_BRIGHTNESS, _CONTRAST):
                 if pending is not None:
                     image, pending = pending.apply(image), None
                 image = self._direct(op, value, image)
+            elif fuse:
+                pending = pending or PendingLUT()
+                sums = pending.channel_sums(image) if op == _CONTRAST else ()
+                pending = pending.then(F.point_table(self._point(op, value, sums, image)))
+            else:
+                sums = F.channel_sums(image) if op == _CONTRAST else ()
+                image = F.apply_point(image, self._point(op, value, sums, image))
+        return image, pending
+
+    def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
+        out, _ = self._adjust(image, params, None, fuse=False)
+        return out.copy() if out is image else out
+
+    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
+        if sample["image"].dtype != np.uint8:
+            return self.apply(flush_pending(sample), params)
+        image, pending = self._adjust(sample["image"], params, sample.get(PENDING), fuse=True)
         out = {k: v for k, v in sample.items() if k != PENDING}
         out["image"] = image.copy() if image is sample["image"] and pending is None else image
         if pending is not None:
@@ -352,15 +360,16 @@ class Grayscale(ImageTransform):
             )
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
-        return F.to_gray(image)
+        return F.grayscale(image)
 
 
 class RandomBrightnessContrast(PointTransform):
     """albumentations-style brightness and contrast: ``alpha * v + beta``, clipped.
 
-    ``alpha = 1 + c`` with ``c`` drawn from ``contrast``, ``beta`` drawn from
-    ``brightness`` as a fraction of the full range (255 or 1.0). A point op: on
-    uint8 images it joins the pending lookup table.
+    The drawn ``alpha`` is a gain, ``1 + c`` with ``c`` drawn from ``contrast``,
+    and ``beta`` an offset drawn from ``brightness`` as a fraction of the full range
+    (255 or 1.0) (albumentations' names). A point op: on uint8 images it joins the
+    pending lookup table.
 
     Parameters
     ----------
@@ -403,7 +412,7 @@ class RandomBrightnessContrast(PointTransform):
         return {"alpha": 1.0 + float(rng.uniform(*r.contrast)), "beta": float(rng.uniform(*r.brightness))}
 
     def point(self, alpha: float, beta: float, **params: Any) -> F.PointFn:
-        return F.linear(alpha, beta)
+        return F.brightness_contrast(alpha, beta)
 
 
 class RandomGamma(PointTransform):

@@ -13,7 +13,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Range, Spec
 from ..core.transform import check_window
 from .base import ImageTransform
-from .functional import noise as F
+from .functional import erasing as F
 
 __all__ = ["RandomErasing"]
 

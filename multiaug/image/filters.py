@@ -74,7 +74,8 @@ class Sharpen(ImageTransform):
     Parameters
     ----------
     alpha : float or (float, float), default (0.2, 0.5)
-        Blend range in ``[0, 1]``, drawn uniformly per call.
+        Blend weight of the sharpened copy (0: the image unchanged, 1: fully
+        sharpened), a range in ``[0, 1]`` drawn uniformly per call.
     lightness : float or (float, float), default (0.5, 1.0)
         Lightness range (``>= 0``), drawn uniformly per call.
     p : float, default 0.5

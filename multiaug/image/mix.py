@@ -54,6 +54,22 @@ class _BatchMix(Transform):
         self.alpha = alpha
         self.num_classes = num_classes
 
+    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+        """``lam ~ Beta(alpha, alpha)``, what the mixer draws from it (:meth:`_draw`), then the pairing."""
+        assert rng is not None
+        alpha = self._r.alpha
+        images = sample["images"]
+        lam = float(rng.beta(alpha, alpha))
+        return {
+            "lam": lam,
+            **self._draw(rng, lam, images.shape[1:3]),
+            "perm": rng.permutation(len(images)).tolist(),
+        }
+
+    def _draw(self, rng: np.random.Generator, lam: float, size: tuple[int, int]) -> dict[str, Any]:
+        """Draws between ``lam`` and the pairing (CutMix's box); ``size`` is the images' (H, W)."""
+        return {}
+
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         n = len(sample["images"])
         if len(params["perm"]) == n and sorted(params["perm"]) != list(range(n)):  # else: apply says
@@ -144,8 +160,9 @@ class MixUp(_BatchMix):
     Parameters
     ----------
     alpha : float, default 0.2
-        Concentration of the symmetric Beta distribution of ``lam`` (> 0). Small
-        values keep most images close to one of the pair.
+        The parameter of the Beta distribution ``lam`` is drawn from (both shape
+        parameters, > 0), not a blend weight: ``lam`` is. Small values draw ``lam``
+        near 0 or 1, keeping most images close to one of the pair.
     num_classes : int or None, default None
         Number of classes, required when ``labels`` are integer class ids.
     p : float, default 1.0
@@ -171,12 +188,6 @@ class MixUp(_BatchMix):
     ) -> None:
         super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        alpha = self._r.alpha
-        lam = float(rng.beta(alpha, alpha))
-        return {"lam": lam, "perm": rng.permutation(sample["images"].shape[0]).tolist()}
-
     def _mix(
         self, images: np.ndarray, perm: np.ndarray, params: Mapping[str, Any]
     ) -> tuple[np.ndarray, float]:
@@ -199,8 +210,8 @@ class CutMix(_BatchMix):
     Parameters
     ----------
     alpha : float, default 1.0
-        Concentration of the symmetric Beta distribution of ``lam`` (> 0); 1.0 draws
-        the area fraction uniformly.
+        The parameter of the Beta distribution ``lam`` is drawn from (both shape
+        parameters, > 0); 1.0 draws the area fraction uniformly.
     num_classes : int or None, default None
         Number of classes, required when ``labels`` are integer class ids.
     p : float, default 1.0
@@ -231,15 +242,10 @@ class CutMix(_BatchMix):
     ) -> None:
         super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        alpha = self._r.alpha
-        images = sample["images"]
-        h, w = images.shape[1:3]
-        lam = float(rng.beta(alpha, alpha))
+    def _draw(self, rng: np.random.Generator, lam: float, size: tuple[int, int]) -> dict[str, Any]:
+        h, w = size
         cy, cx = float(rng.uniform(0, h)), float(rng.uniform(0, w))
-        box = F.cutmix_box(h, w, lam, cy, cx)
-        return {"lam": lam, "box": list(box), "perm": rng.permutation(images.shape[0]).tolist()}
+        return {"box": list(F.cutmix_box(h, w, lam, cy, cx))}
 
     def _mix(
         self, images: np.ndarray, perm: np.ndarray, params: Mapping[str, Any]

@@ -58,7 +58,7 @@ class GaussianNoise(ImageTransform):
         return {"std": float(rng.uniform(lo, hi)), "noise_seed": int(rng.integers(0, 2**63))}
 
     def apply_image(self, image: np.ndarray, std: float, noise_seed: int, **params: Any) -> np.ndarray:
-        return F.add_gaussian_noise(image, std, noise_seed)
+        return F.gaussian_noise(image, std, noise_seed)
 
 
 class SaltPepperNoise(ImageTransform):
@@ -114,4 +114,4 @@ class SaltPepperNoise(ImageTransform):
     def apply_image(
         self, image: np.ndarray, amount: float, salt_vs_pepper: float, noise_seed: int, **params: Any
     ) -> np.ndarray:
-        return F.salt_pepper(image, amount, salt_vs_pepper, noise_seed)
+        return F.salt_pepper_noise(image, amount, salt_vs_pepper, noise_seed)
