@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 import multiaug as ma
 from multiaug.core.transform import PENDING
 from multiaug.demo import load_sample_photo
-from multiaug.image import colour as colour_module
+from multiaug.image import point as point_module
 from multiaug.image.colour import PendingLUT
 from multiaug.image.functional import colour as FC
 from multiaug.image.functional import filters as FF
@@ -668,7 +668,7 @@ def test_float_images_never_defer(photo: np.ndarray) -> None:
 
 def test_point_table_module_constants_are_read_only() -> None:
     with pytest.raises(ValueError):
-        colour_module._INVERT_TABLE[0] = 1
+        point_module._INVERT_TABLE[0] = 1
     with pytest.raises(ValueError):
         FC.IDENTITY[0] = 1
 
