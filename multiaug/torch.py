@@ -523,7 +523,7 @@ class MixCollate:
         )
 
     def _num_classes(self) -> int:
-        for leaf in self.mixer._r.leaves:
+        for leaf in self.mixer._plan.leaves:
             k = getattr(leaf, "num_classes", None)
             if k is not None:
                 return int(k)

@@ -199,7 +199,7 @@ def test_oversample_class_keys_do_not_depend_on_the_integer_type() -> None:
     assert class_key(np.int64(1)) == class_key(np.int32(1)) == class_key(1) == "np.int64(1)"
     assert class_key(np.str_("cat")) == class_key("cat") == "np.str_('cat')"
     order = _random.generator(
-        _random.mix(over._r.seed64 ^ 0x6F76657273616D70, _random.key_to_int("np.int64(1)", over.name))
+        _random.mix(over._plan.seed64 ^ 0x6F76657273616D70, _random.key_to_int("np.int64(1)", over.name))
     ).permutation(np.arange(3, 12))
     assert [i for i, _ in plans[0] if 3 <= i < 12] == order[:3].tolist()
 

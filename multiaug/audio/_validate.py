@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.transform import register_field_check
+from ..core.fields import Field, register_field
 from ..core.validation import all_finite, require_at_most, require_ndarray, require_nonempty
 
 __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_waveform"]
@@ -123,6 +123,8 @@ def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
         )
 
 
-register_field_check("audio", check_audio)
-register_field_check("sample_rate", check_sample_rate)
-register_field_check("spectrogram", check_spectrogram)
+register_field(
+    Field("audio", "signal", check_audio, "array", keeps_shape=True, suffix=".wav", modality="audio")
+)
+register_field(Field("sample_rate", "meta", check_sample_rate, "int", modality="audio"))
+register_field(Field("spectrogram", "signal", check_spectrogram, "array", keeps_shape=True, modality="audio"))

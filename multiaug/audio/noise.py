@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Number, Range, Spec
+from ..core.params import Choice, NoiseSeed, Number, Range, Spec
 from ._validate import check_waveform
 from .base import AudioTransform
 from .functional import as_channels, restore
@@ -69,6 +69,8 @@ class AddNoise(AudioTransform):
     """
 
     _parameters = {"snr_db": _SNR, "colour": Choice(*F.COLOURS)}
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self,
@@ -254,6 +256,8 @@ class AddBackgroundNoise(AudioTransform):
         super().__init__(p=p, seed=seed)
         self.sounds = sounds
         self.snr_db = snr_db
+
+    _derived = ("cache", "lock", "files")
 
     def _finalize(self, r: SimpleNamespace) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling

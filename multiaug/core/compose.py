@@ -5,13 +5,12 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
 from typing import Any
 
 from . import random as _random
 from .errors import InvalidInputError
 from .params import Flag, Range, Spec
-from .transform import Call, Sample, Transform
+from .transform import Call, Plan, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
 
@@ -72,7 +71,7 @@ class TransformList(Spec):
 
 def _depth(transforms: Sequence[Transform]) -> int:
     """Nesting depth of a composer holding ``transforms`` (children are already validated)."""
-    return 1 + max((t._r.depth for t in transforms if isinstance(t, BaseCompose)), default=0)
+    return 1 + max((t._plan.depth for t in transforms if isinstance(t, BaseCompose)), default=0)
 
 
 class Weights(Spec):
@@ -101,15 +100,21 @@ class BaseCompose(Transform):
         super().__init__(p=p, seed=seed)
         self.transforms = transforms
 
-    @property
-    def _r(self) -> SimpleNamespace:
+    def _state(self) -> tuple[Any, Plan]:
         # Also re-resolve when the list was edited in place (pipe.transforms[0] = ...).
-        r = self.__dict__.get("_resolved")
+        state = self.__dict__.get("_resolved")
         ts = self.transforms
-        if r is None or not isinstance(ts, (list, tuple)) or r.transforms != tuple(ts):
-            r = self._resolve()
-            self.__dict__["_resolved"] = r
-        return r
+        if state is None or not isinstance(ts, (list, tuple)) or state[0].transforms != tuple(ts):
+            state = self.__dict__["_resolved"] = self._resolve()
+        return state
+
+    @property
+    def _r(self) -> Any:
+        return self._state()[0]
+
+    @property
+    def _plan(self) -> Plan:
+        return self._state()[1]
 
     @property
     def fields(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -126,25 +131,26 @@ class BaseCompose(Transform):
     def preserves_shape(self) -> bool:  # type: ignore[override]
         return all(t.preserves_shape for t in self.transforms)
 
-    def _finalize(self, r: SimpleNamespace) -> None:
-        r.depth = _depth(r.transforms)
+    def _make_plan(self, plan: Plan, r: Any) -> None:
+        """The children with their stream salts; each field validated by its first owning leaf."""
+        plan.depth = _depth(r.transforms)
         counts: dict[str, int] = {}
         salts = []
         for t in r.transforms:
             n = counts.get(t.name, 0)
             counts[t.name] = n + 1
             salts.append(_random.name_salt(t.name, n))
-        r.salts = tuple(salts)
+        plan.salts = tuple(salts)
         owners: dict[str, Transform] = {}
         leaves: list[Transform] = []
         for t in r.transforms:
-            tr = t._r
-            for f, o in tr.field_owners.items():
+            child = t._plan
+            for f, o in child.field_owners.items():
                 owners.setdefault(f, o)
-            leaves.extend(tr.leaves)
-        r.field_owners = owners
-        r.leaves = tuple(leaves)
-        r.children = tuple(zip(r.transforms, r.salts, strict=True))
+            leaves.extend(child.leaves)
+        plan.field_owners = owners
+        plan.leaves = tuple(leaves)
+        plan.children = tuple(zip(r.transforms, plan.salts, strict=True))
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
         if not path:
@@ -154,7 +160,7 @@ class BaseCompose(Transform):
     def _run_child(
         self, i: int, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool
     ) -> Sample:
-        t, salt = self._r.children[i]
+        t, salt = self._plan.children[i]
         return t._run(sample, _random.mix(stream, salt), call, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
@@ -236,9 +242,8 @@ class Compose(BaseCompose):
     ) -> Sample:
         if self._skip(stream, force):
             return sample
-        r = self._r
         mix = _random.mix
-        for i, (t, salt) in enumerate(r.children):
+        for i, (t, salt) in enumerate(self._plan.children):
             sample = t._run(sample, mix(stream, salt), call, (*path, i), False)
         return sample
 
@@ -272,8 +277,7 @@ class OneOf(BaseCompose):
         super().__init__(transforms, p=p, seed=seed)
         self.weights = weights
 
-    def _finalize(self, r: SimpleNamespace) -> None:
-        super()._finalize(r)
+    def _finalize(self, r: Any) -> None:
         if r.weights is not None and len(r.weights) != len(r.transforms):
             raise InvalidInputError(
                 self.name,
@@ -326,8 +330,7 @@ class SomeOf(BaseCompose):
         super().__init__(transforms, p=p, seed=seed)
         self.n = n
 
-    def _finalize(self, r: SimpleNamespace) -> None:
-        super()._finalize(r)
+    def _finalize(self, r: Any) -> None:
         if r.n[1] > len(r.transforms):
             raise InvalidInputError(
                 self.name,
@@ -342,15 +345,14 @@ class SomeOf(BaseCompose):
         r = self._r
         if self._skip(stream, force):
             return sample
+        salts = self._plan.salts
         lo, hi = r.n
         n = lo if lo == hi else lo + int(_random.uniform(_random.mix(stream, _SUBSET)) * (hi - lo + 1))
         if n <= 0:
             return sample
         # Rank children by a per-child uniform: a uniform subset whose ranks stay put for the
         # other children when one is added or removed.
-        ranks = sorted(
-            range(len(r.transforms)), key=lambda i: _random.uniform(_random.mix(stream, r.salts[i]))
-        )
+        ranks = sorted(range(len(r.transforms)), key=lambda i: _random.uniform(_random.mix(stream, salts[i])))
         picks = sorted(ranks[:n])
         for i in picks:
             sample = self._run_child(i, sample, stream, call, path, True)

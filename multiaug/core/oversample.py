@@ -188,7 +188,7 @@ class Oversample(Transform):
                 ) from None
         return np.asarray(labels)
 
-    def _plan(self, y: Any, strategy: Mapping[Any, int]) -> list[tuple[int, int]]:
+    def _copy_plan(self, y: Any, strategy: Mapping[Any, int]) -> list[tuple[int, int]]:
         """The new rows, in output order, as ``(source row, copy number)`` pairs."""
         import numpy as np
 
@@ -198,7 +198,9 @@ class Oversample(Transform):
             if not n_new:
                 continue
             class_idx = np.flatnonzero(y == cls)
-            stream = _random.mix(self._r.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name))
+            stream = _random.mix(
+                self._plan.seed64 ^ _ORDER_TAG, _random.key_to_int(class_key(cls), self.name)
+            )
             order = _random.generator(stream).permutation(class_idx)
             for j in range(int(n_new)):
                 i = int(order[j % order.size])
@@ -223,7 +225,7 @@ class Oversample(Transform):
             raise InvalidInputError(
                 self.name, "y", "must be a non-empty 1-D sequence", "pass one label per item"
             )
-        return self._plan(y_arr, self._strategy(y_arr))
+        return self._copy_plan(y_arr, self._strategy(y_arr))
 
     def __call__(
         self, *_args: Any, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any
@@ -270,7 +272,7 @@ class Oversample(Transform):
         name = field or _infer_field(r.pipeline, items[0])
         X_res, y_res = list(items), list(labels)
         prov = list(range(len(items)))
-        for i, c in self._plan(y_arr, strategy):
+        for i, c in self._copy_plan(y_arr, strategy):
             out = r.pipeline(**{name: items[i]}, **extra, key=copy_key(i, c), epoch=epoch)
             X_res.append(out[name])
             y_res.append(labels[i])

@@ -1,10 +1,22 @@
-"""Declarative constructor-parameter constraints.
+"""Declarative constructor-parameter constraints that also draw and test themselves.
 
 Each transform declares a table ``_parameters = {name: Spec}``; the base class
-resolves every constructor argument through its spec once, at first use (and
+resolves every constructor argument through its spec once, at construction (and
 again after ``set_params``), into a normalised value. Specs raise
 :class:`~multiaug.core.errors.InvalidInputError` naming the transform, the
 parameter and the fix, so every transform rejects bad parameters the same way.
+
+A spec does three more things, so that a transform writes none of them by hand:
+
+* it **draws**: a :class:`Range` draws a value from its resolved ``(lo, hi)``
+  (the default :meth:`~multiaug.core.transform.Transform.make_params` draws every
+  drawing spec, in declaration order);
+* it **generates invalid values** (:meth:`Spec.invalid`, as scikit-learn's
+  ``generate_invalid_param_val``) from which the shared check suite builds the
+  bad parameters every transform must reject;
+* it **documents** itself: :class:`Options` bundles specs with their numpydoc
+  text, so a group of options shared by several transforms (borders and fills,
+  target policy) is declared and described once.
 """
 
 from __future__ import annotations
@@ -13,16 +25,22 @@ import difflib
 import functools
 import math
 import numbers
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = [
     "AnyValue",
     "Choice",
     "Flag",
+    "NoiseSeed",
     "Number",
+    "Options",
     "Probability",
     "Range",
     "Seed",
@@ -118,13 +136,17 @@ def _guarded(resolve: Any) -> Any:
 
 
 class Spec:
-    """Base spec: accepts anything, returns it unchanged.
+    """Base spec: accepts anything, returns it unchanged, draws nothing.
 
     Every subclass's ``resolve`` is wrapped so that an int too large for a
     float (``10**400``) raises :class:`InvalidInputError`, not ``OverflowError``.
     """
 
     doc = "any value"
+    #: The type of the resolved value (the annotation of the transform's typed parameters).
+    value_type = "Any"
+    #: Whether the default ``make_params`` draws a value from this parameter.
+    draws = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -140,6 +162,14 @@ class Spec:
             owner, name, f"must be {self.doc}, got {_show(value)}", fix or f"pass {self.doc}"
         )
 
+    def draw(self, rng: np.random.Generator, value: Any) -> Any:
+        """One draw of a call's parameter from the resolved ``value`` (only if :attr:`draws`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not draw")
+
+    def invalid(self) -> list[Any]:
+        """Values that :meth:`resolve` rejects (the shared checks try every one of them)."""
+        return []
+
 
 class AnyValue(Spec):
     """No constraint (documented as such)."""
@@ -147,6 +177,10 @@ class AnyValue(Spec):
 
 class Probability(Spec):
     doc = "a probability in [0, 1]"
+    value_type = "float"
+
+    def invalid(self) -> list[Any]:
+        return [-0.1, 1.5, "always", math.nan, None]
 
     def resolve(self, owner: str, name: str, value: Any) -> float:
         f = _finite(value)
@@ -157,6 +191,10 @@ class Probability(Spec):
 
 class Seed(Spec):
     doc = "a non-negative int or None"
+    value_type = "int | None"
+
+    def invalid(self) -> list[Any]:
+        return [-1, 1.5, "42", True, 2 ** (MAX_INT_BITS + 1)]
 
     def resolve(self, owner: str, name: str, value: Any) -> int | None:
         if value is None:
@@ -175,6 +213,10 @@ class Seed(Spec):
 
 class Flag(Spec):
     doc = "True or False"
+    value_type = "bool"
+
+    def invalid(self) -> list[Any]:
+        return ["yes", 1, None]
 
     def resolve(self, owner: str, name: str, value: Any) -> bool:
         if not isinstance(value, bool):
@@ -185,9 +227,14 @@ class Flag(Spec):
 class Choice(Spec):
     """One of a fixed set of strings."""
 
+    value_type = "str"
+
     def __init__(self, *options: str) -> None:
         self.options = options
         self.doc = "one of " + ", ".join(repr(o) for o in options)
+
+    def invalid(self) -> list[Any]:
+        return [f"not-{self.options[0]}", None, 0]
 
     def resolve(self, owner: str, name: str, value: Any) -> str:
         if value not in self.options:
@@ -212,6 +259,20 @@ class Number(Spec):
         kind = "an int" if integer else "a number"
         lo = "(" if low_open else "["
         self.doc = f"{kind} in {lo}{low}, {high}]" + (" or None" if optional else "")
+        self.value_type = ("int" if integer else "float") + (" | None" if optional else "")
+
+    def invalid(self) -> list[Any]:
+        out: list[Any] = [math.nan, "1"]
+        if not self.optional:
+            out.append(None)
+        if math.isfinite(self.low):
+            out.append(self.low if self.low_open else self.low - 1)
+        if math.isfinite(self.high):
+            out.append(self.high + 1)
+        if self.integer:  # a fraction inside the bounds (exactly representable near them)
+            near = [0.5] + ([self.low + 0.5] if abs(self.low) < 2**52 else [])
+            out += [v for v in near if self.low < v < self.high][:1]
+        return out
 
     def resolve(self, owner: str, name: str, value: Any) -> float | int | None:
         if value is None and self.optional:
@@ -237,6 +298,10 @@ class Range(Spec):
       ``brightness=0.2`` with ``center=1`` -> ``(0.8, 1.2)``);
     * ``"fixed"``: ``(v, v)``;
     * ``"upper"``: ``(low, v)``.
+
+    The default ``make_params`` draws it (``draw=False`` for a range that a custom
+    ``make_params`` uses another way): ``rng.uniform(lo, hi)``, or with
+    ``integer=True`` ``rng.integers(lo, hi + 1)`` (both ends included).
     """
 
     def __init__(
@@ -248,11 +313,37 @@ class Range(Spec):
         center: float = 0.0,
         integer: bool = False,
         example: str = "(lo, hi)",
+        draw: bool = True,
     ) -> None:
         self.low, self.high, self.scalar, self.center = low, high, scalar, center
         self.integer = integer
         self.example = example
+        self.draws = draw
         self.doc = f"a number or a (lo, hi) pair with {low} <= lo <= hi <= {high}"
+        self.value_type = "tuple[int, int]" if integer else "tuple[float, float]"
+
+    def draw(self, rng: np.random.Generator, value: tuple[float, float]) -> float | int:
+        lo, hi = value
+        if self.integer:
+            return int(rng.integers(int(lo), int(hi) + 1))
+        return float(rng.uniform(lo, hi))
+
+    def invalid(self) -> list[Any]:
+        out: list[Any] = ["x", (1, 2, 3), (math.nan, 1.0), None]
+        low, high = self.low, self.high
+        if math.isfinite(high):
+            out.append((high, high + 1))
+        if math.isfinite(low):
+            out.append((low - 1, low))
+        a = low if math.isfinite(low) else min(0.0, high - 2)
+        b = high if math.isfinite(high) else a + 2
+        if a < b:
+            out.append((b, a))  # an empty range
+        if self.scalar == "symmetric":
+            out.append(-1)
+        if self.integer and b - a > 1 and abs(a) < 2**52:
+            out.append((a + 0.5, b))
+        return out
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[float, float]:
         fix = f"pass {name}={self.example}"
@@ -303,3 +394,75 @@ class Range(Spec):
                 raise self.fail(owner, name, value, f"pass whole numbers, e.g. {name}={self.example}")
             return (int(lo), int(hi))
         return (lo, hi)
+
+
+class NoiseSeed(Spec):
+    """A drawn seed of a noise generator (declare it in a transform's ``_drawn`` table).
+
+    Draws ``rng.integers(0, 2**63)``; a replayed trace may hold any int in ``[0, 2**64)``.
+    """
+
+    doc = "an int in [0, 2**64)"
+    value_type = "int"
+    draws = True
+
+    def draw(self, rng: np.random.Generator, value: Any = None) -> int:
+        return int(rng.integers(0, 2**63))
+
+    def resolve(self, owner: str, name: str, value: Any) -> int:
+        if type(value) is not int or not 0 <= value < 2**64:
+            raise self.fail(owner, name, value, "replay the trace unchanged")
+        return value
+
+    def invalid(self) -> list[Any]:
+        return [-1, 2**64, 1.5, "7"]
+
+
+class Options:
+    """A named bundle of parameters shared by several transforms, with their documentation.
+
+    ``entries`` maps each parameter to ``(spec, text)``, where ``text`` is its numpydoc
+    entry (the first line ``name : type, default ...``, then the description). A transform
+    unpacks :attr:`specs` into its ``_parameters`` and writes a line ``@options <name>`` in
+    its docstring's Parameters section, which becomes :attr:`doc` at class creation.
+
+    Examples
+    --------
+    >>> from multiaug.core.params import Flag, Options
+    >>> TARGETS = Options("demo_targets", {"drop_outside": (Flag(), "drop_outside : bool, default False")})
+    >>> list(TARGETS.specs), TARGETS.doc
+    (['drop_outside'], 'drop_outside : bool, default False')
+    """
+
+    def __init__(self, name: str, entries: Mapping[str, tuple[Spec, str]]) -> None:
+        self.name = name
+        self.specs: dict[str, Spec] = {k: spec for k, (spec, _) in entries.items()}
+        self.doc = "\n".join(textwrap.dedent(text).strip("\n") for _, text in entries.values())
+        OPTIONS[name] = self
+
+    def __repr__(self) -> str:
+        return f"Options({self.name!r}, {list(self.specs)})"
+
+
+#: Every option bundle by name (the ``@options <name>`` lines of docstrings refer to these).
+OPTIONS: dict[str, Options] = {}
+
+
+def expand_options(doc: str | None) -> str | None:
+    """Replace each ``@options <name>`` line of a docstring by the bundle's text, same indent."""
+    if not doc or "@options " not in doc:
+        return doc
+    lines: list[str] = []
+    for line in doc.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith("@options "):
+            name = stripped.split(None, 1)[1]
+            if name not in OPTIONS:
+                raise KeyError(
+                    f"docstring names unknown option bundle {name!r}: define Options({name!r}, ...)"
+                )
+            indent = line[: len(line) - len(line.lstrip())]
+            lines.extend(indent + t if t else t for t in OPTIONS[name].doc.split("\n"))
+        else:
+            lines.append(line)
+    return "\n".join(lines)

@@ -12,16 +12,17 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Number, Probability, Seed, Spec, closest
+from .fields import FIELDS, Field, FieldChecks, register_field, signal_fields
+from .params import Number, Probability, Seed, Spec, closest, expand_options
 from .registry import _add
 
 if TYPE_CHECKING:
@@ -32,6 +33,8 @@ __all__ = [
     "PENDING",
     "Call",
     "Deferred",
+    "Params",
+    "Plan",
     "Sample",
     "Transform",
     "check_window",
@@ -85,19 +88,15 @@ def flush_pending(sample: Sample) -> Sample:
     return sample if pending is None else pending.flush(sample)
 
 
-#: Validators of sample fields, by field name: ``check(owner, value, sample)``.
-#: Modalities add theirs on import (``image``, ``mask``, ``text``, ``audio``...).
-FIELD_CHECKS: dict[str, Callable[[str, Any, Mapping[str, Any]], None]] = {}
-
-
-#: Fields that every transform passes through untouched, whatever they hold.
-PASSED_THROUGH = frozenset({"label", "bbox_labels", "sample_rate", "trace"})
+#: Validators of sample fields, by field name: ``check(owner, value, sample)`` (a read-only
+#: view of :data:`multiaug.core.fields.FIELDS`, where modalities declare their fields).
+FIELD_CHECKS: Mapping[str, Callable[[str, Any, Mapping[str, Any]], None]] = FieldChecks()
 
 
 def _unknown_array(owner: str, field: str) -> None:
     """An array under a name no transform knows would pass through unchanged while the known
     fields move (a depth map left unflipped beside its flipped image): refuse it by name."""
-    close = closest(field, [*FIELD_CHECKS, *PASSED_THROUGH])
+    close = closest(field, list(FIELDS))
     hint = f"did you mean {close[0]}=...? Otherwise " if close else ""
     raise InvalidInputError(
         owner,
@@ -111,8 +110,76 @@ def _unknown_array(owner: str, field: str) -> None:
 
 
 def register_field_check(field: str, check: Callable[[str, Any, Mapping[str, Any]], None]) -> None:
-    """Declare how a sample field is validated (once per field, by its modality)."""
-    FIELD_CHECKS[field] = check
+    """Declare how a sample field is validated: a signal field of your own, or a new check of a
+    declared field (modalities declare theirs with :func:`multiaug.core.fields.register_field`)."""
+    known = FIELDS.get(field)
+    if known is None:
+        register_field(Field(field, "signal", check, modality="user"))
+    else:
+        register_field(dataclasses.replace(known, check=check))
+
+
+class Params:
+    """A transform's constructor parameters, validated and normalised by their specs.
+
+    Each transform class gets its own subclass (``Rotate.Params``...) whose slots are
+    exactly its declared parameters (typed by their specs: ``Range`` -> ``tuple[float,
+    float]``...) plus the derived values its ``_finalize`` computes, declared in
+    ``_derived``. A misspelt or undeclared name is an ``AttributeError``, not a silent new
+    attribute. Read it as ``self._r`` inside a transform.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def _asdict(self) -> dict[str, Any]:
+        names: tuple[str, ...] = self.__slots__
+        return {n: getattr(self, n) for n in names if hasattr(self, n)}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._asdict().items())
+        return f"{type(self).__qualname__}({inner})"
+
+
+class Plan:
+    """How a call runs this node: the run-time plan, apart from the parameters.
+
+    Built with the parameters (and rebuilt when any changes): the 64-bit seed, the
+    fusion switch, which leaf validates which field, the checks a call runs and, for a
+    composer, its children with their stream salts.
+    """
+
+    __slots__ = (
+        "children",
+        "custom_checks",
+        "depth",
+        "field_checks",
+        "field_owners",
+        "fuse",
+        "leaves",
+        "needs_stream",
+        "required_fields",
+        "salts",
+        "seed64",
+        "trace_fingerprint",
+    )
+
+    def __init__(self, seed64: int, fuse: bool, needs_stream: bool) -> None:
+        self.seed64 = seed64
+        self.fuse = fuse
+        self.needs_stream = needs_stream
+        self.field_owners: dict[str, Transform] = {}
+        self.leaves: tuple[Transform, ...] = ()
+        self.children: tuple[tuple[Transform, int], ...] = ()
+        self.salts: tuple[int, ...] = ()
+        self.depth = 0
+        self.field_checks: tuple[tuple[str, str, Callable[[str, Any, Mapping[str, Any]], None]], ...] = ()
+        self.required_fields: tuple[tuple[str, str], ...] = ()
+        self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
+        self.trace_fingerprint: tuple[tuple[Params, ...], str] | None = None
 
 
 class Transform:
@@ -120,8 +187,10 @@ class Transform:
 
     Subclasses write ``__init__`` with explicit keyword parameters that it
     stores unchanged (scikit-learn style), a ``_parameters`` table of
-    :class:`~multiaug.core.params.Spec` for them, :meth:`make_params` and
-    :meth:`apply` (or ``apply_<field>`` methods).
+    :class:`~multiaug.core.params.Spec` for them and :meth:`apply` (or
+    ``apply_<field>`` methods). The default :meth:`make_params` draws every
+    declared range (and every drawing spec of ``_drawn``); a transform writes its
+    own only when its draw is special.
 
     Parameters
     ----------
@@ -162,11 +231,15 @@ class Transform:
     #: Works on whole datasets only (``fit_resample``), never inside a composer.
     _dataset_level: ClassVar[bool] = False
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
+    #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
+    _derived: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "_abstract" not in cls.__dict__:
             cls._abstract = False
+        if "__doc__" in cls.__dict__ and cls.__doc__:
+            cls.__doc__ = expand_options(cls.__doc__)
         specs: dict[str, Spec] = {}
         for base in reversed(cls.__mro__):
             specs.update(base.__dict__.get("_parameters", {}))
@@ -175,7 +248,12 @@ class Transform:
         for base in reversed(cls.__mro__):
             drawn.update(base.__dict__.get("_drawn", {}))
         cls._all_drawn = drawn  # type: ignore[attr-defined]
+        cls._draws = tuple(  # type: ignore[attr-defined]
+            [(n, s, True) for n, s in specs.items() if s.draws]
+            + [(n, s, False) for n, s in drawn.items() if isinstance(s, Spec) and s.draws]
+        )
         cls._param_names_cache = None  # type: ignore[attr-defined]
+        cls._params_class = None  # type: ignore[attr-defined]
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
             cls.__init__ = _validating_init(init)  # type: ignore[method-assign]
@@ -258,15 +336,46 @@ class Transform:
         return self.registry_name or type(self).__name__
 
     @property
-    def _r(self) -> SimpleNamespace:
-        """Parameters resolved through their specs (validated once, cached)."""
-        r = self.__dict__.get("_resolved")
-        if r is None:
-            r = self._resolve()
-            self.__dict__["_resolved"] = r
-        return r
+    def _r(self) -> Any:
+        """The parameters resolved through their specs (a :class:`Params`; validated once, cached)."""
+        state = self.__dict__.get("_resolved")
+        if state is None:
+            state = self.__dict__["_resolved"] = self._resolve()
+        return state[0]
 
-    def _resolve(self) -> SimpleNamespace:
+    @property
+    def _plan(self) -> Plan:
+        """The run-time :class:`Plan` of a call (built with the parameters, cached)."""
+        state = self.__dict__.get("_resolved")
+        if state is None:
+            state = self.__dict__["_resolved"] = self._resolve()
+        return state[1]
+
+    @classmethod
+    def _params_type(cls) -> type[Params]:
+        """This class's :class:`Params` subclass: a slot per parameter and derived value."""
+        made = cls.__dict__.get("_params_class")
+        if made is None:
+            specs: dict[str, Spec] = cls._all_specs  # type: ignore[attr-defined]
+            names = cls._param_names()
+            derived = tuple(
+                dict.fromkeys(d for b in reversed(cls.__mro__) for d in b.__dict__.get("_derived", ()))
+            )
+            annotations = {n: specs[n].value_type for n in names if n in specs}
+            made = type(
+                "Params",
+                (Params,),
+                {
+                    "__slots__": tuple(dict.fromkeys((*names, *derived))),
+                    "__annotations__": annotations,
+                    "__module__": cls.__module__,
+                    "__qualname__": f"{cls.__qualname__}.Params",
+                },
+            )
+            cls._params_class = made  # type: ignore[attr-defined]
+        return made
+
+    def _resolve(self) -> tuple[Any, Plan]:
         specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
         owner = self.name
         values = {}
@@ -275,34 +384,24 @@ class Transform:
             if spec is None:
                 raise TypeError(f"{owner}: parameter {n!r} has no entry in _parameters")
             values[n] = spec.resolve(owner, n, getattr(self, n))
-        r = SimpleNamespace(**values)
-        if r.seed is None:
-            r.seed64 = self._entropy_seed()
-        else:
-            r.seed64 = _random.seed_to_int(r.seed, owner)
-        r.field_owners = {f: self for f in self.fields}
-        r.leaves = (self,)
+        r = self._params_type()(**values)
+        self._finalize(r)
+        seed = values.get("seed")
+        seed64 = self._entropy_seed() if seed is None else _random.seed_to_int(seed, owner)
         # Only Compose has the switch and the root's governs; a leaf called alone has nothing to fuse
         # with, so it runs its unfused apply (which fusion is tested to match).
-        r.fuse = bool(values.get("fuse", self._fuses_children))
+        fuse = bool(values.get("fuse", self._fuses_children))
         # A leaf that always applies and draws nothing never reads its call's stream.
-        r.needs_stream = self._fuses_children or self.is_random or getattr(r, "p", 1.0) < 1.0
-        self._finalize(r)
-        self._plan_validation(r)
-        return r
+        needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
+        plan = Plan(seed64, fuse, needs_stream)
+        self._make_plan(plan, r)
+        _plan_validation(plan)
+        return r, plan
 
-    @staticmethod
-    def _plan_validation(r: SimpleNamespace) -> None:
-        """Precompute what ``_validate`` runs: each field checked once, by its first owner."""
-        r.field_checks = tuple(
-            (f, owner.name, FIELD_CHECKS[f]) for f, owner in r.field_owners.items() if f in FIELD_CHECKS
-        )
-        required: dict[str, str] = {}
-        for leaf in r.leaves:
-            for f in leaf.required:
-                required.setdefault(f, leaf.name)
-        r.required_fields = tuple(required.items())
-        r.custom_checks = tuple(leaf.check for leaf in r.leaves if type(leaf).check is not Transform.check)
+    def _make_plan(self, plan: Plan, r: Any) -> None:
+        """Fill in which node owns which field (a leaf: itself); composers add their children."""
+        plan.field_owners = {f: self for f in self.fields}
+        plan.leaves = (self,)
 
     def _entropy_seed(self) -> int:
         """Fresh OS entropy for ``seed=None``, drawn once and kept with the object and its copies."""
@@ -311,8 +410,8 @@ class Transform:
             seed = self.__dict__["_auto_seed"] = _random.seed_to_int(None)
         return seed
 
-    def _finalize(self, r: SimpleNamespace) -> None:
-        """Hook for cross-parameter checks and derived values (``r`` is the resolved namespace)."""
+    def _finalize(self, r: Any) -> None:
+        """Hook for cross-parameter checks and derived values (declared in ``_derived``) on ``r``."""
 
     def validate_params(self) -> Transform:
         """Check every parameter now; returns ``self``.
@@ -325,13 +424,24 @@ class Transform:
         return self
 
     # ------------------------------------------------------------------ the two halves
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         """Draw the parameters of one application (JSON-able builtins, so traces serialise).
 
         ``rng`` is lent for this call only (it is re-keyed for the next transform): draw
-        everything here, never keep it.
+        everything here, never keep it. A transform with ``is_random = False`` is called
+        with ``rng=None`` and draws nothing.
+
+        The default draws, under their own names and in declaration order, every
+        parameter whose spec draws (each :class:`~multiaug.core.params.Range`: a uniform
+        value in its resolved range), then every drawing spec of ``_drawn`` (e.g. a
+        :class:`~multiaug.core.params.NoiseSeed`). Override it only when the draw is
+        special (it depends on the sample, or derives values from the draws).
         """
-        return {}
+        draws = type(self)._draws  # type: ignore[attr-defined]
+        if not draws:
+            return {}
+        r = self._r
+        return {n: spec.draw(rng, getattr(r, n) if is_param else None) for n, spec, is_param in draws}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         """Apply ``params`` deterministically; returns a new dict, never mutates ``sample``.
@@ -372,8 +482,8 @@ class Transform:
         """
 
     # ------------------------------------------------------------------ calling
-    def _validate(self, sample: Mapping[str, Any]) -> SimpleNamespace:
-        r = self._r
+    def _validate(self, sample: Mapping[str, Any]) -> Plan:
+        r = self._plan
         for f, owner, chk in r.field_checks:
             if f in sample:
                 chk(owner, sample[f], sample)
@@ -383,11 +493,11 @@ class Transform:
                     owner, f, "is missing from the sample", f"call it with {f}=... as a keyword"
                 )
         for f in sample:
-            if f not in r.field_owners and f not in FIELD_CHECKS and f not in PASSED_THROUGH:
+            if f not in r.field_owners and f not in FIELDS:
                 if getattr(sample[f], "ndim", 0):  # arrays and tensors; other values are metadata
                     _unknown_array(self.name, f)
-        for chk in r.custom_checks:
-            chk(sample)
+        for custom in r.custom_checks:
+            custom(sample)
         return r
 
     def _run(
@@ -405,7 +515,7 @@ class Transform:
             finally:
                 _random.give_back(lent)
         else:
-            params = self.make_params(None, sample)
+            params = self.make_params(None, sample)  # type: ignore[arg-type]  # is_random=False: no draws
         out = self._act(sample, params, call.fuse)
         if call.trace is not None:
             call.trace.append({"transform": self.name, "path": list(path), "params": params})
@@ -452,7 +562,7 @@ class Transform:
         if isinstance(first, str):
             field = "text"
         elif hasattr(first, "shape") and hasattr(first, "dtype"):
-            candidates = [f for f in ("image", "images", "audio", "spectrogram") if f in fields]
+            candidates = [f for f in signal_fields(holds="array") if f in fields]
             field = candidates[0] if candidates else ("image" if getattr(first, "ndim", 0) >= 2 else "audio")
         else:
             field = fields[0] if fields else "field"
@@ -474,11 +584,11 @@ class Transform:
         one translator call for many texts) with results identical to calling it
         on each sample. Leaf transforms only (a composer has no parameters).
         """
-        r = self._validate(sample)
-        stream = _random.root_key(r.seed64, key, epoch, 0, self.name)
-        if not _random.applies(r.p, stream):
+        plan = self._validate(sample)
+        stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
+        if not _random.applies(self._r.p, stream):
             return None
-        return self.make_params(_random.generator(stream) if self.is_random else None, sample)
+        return self.make_params(_random.generator(stream) if self.is_random else None, sample)  # type: ignore[arg-type]
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
         if path:
@@ -489,10 +599,7 @@ class Transform:
     #: a :class:`Spec` (applied to every number of the value), or the name of the constructor
     #: range the value is drawn from. A key named like a constructor parameter needs no entry:
     #: it lies within that parameter's range (or passes its spec). See :meth:`check_params`.
-    _drawn: ClassVar[dict[str, Spec | str]] = {
-        "noise_seed": Number(0, 2**64 - 1, integer=True),
-        "seeds": Number(0, 2**64 - 1, integer=True),
-    }
+    _drawn: ClassVar[dict[str, Spec | str]] = {}
 
     #: Drawn lists of a fixed length (``{"shear": 2}``); other lists may vary between draws
     #: (word edits, masked spans) and only need items shaped like drawn ones.
@@ -513,15 +620,15 @@ class Transform:
         Fusion never changes an output (fused and op-by-op runs are tested equal), so a
         trace replays on either setting. Cached until a parameter anywhere in the tree changes.
         """
-        r = self._r
+        plan = self._plan
         token = _resolved_tree(self)
-        cached = getattr(r, "trace_fingerprint", None)
+        cached = plan.trace_fingerprint
         if (
             cached is None
             or len(cached[0]) != len(token)
             or any(a is not b for a, b in zip(cached[0], token, strict=True))
         ):
-            cached = r.trace_fingerprint = (token, _fingerprint_fused(self))
+            cached = plan.trace_fingerprint = (token, _fingerprint_fused(self))
         return cached[1]
 
     def replay(self, trace: list[Mapping[str, Any]], **sample: Any) -> Sample:
@@ -603,7 +710,7 @@ class Transform:
         fix = f"replay the trace unchanged; {self.name} cannot have drawn this"
         try:
             stream = _random.generator(0) if self.is_random else None
-            reference = self.make_params(stream, sample)
+            reference = self.make_params(stream, sample)  # type: ignore[arg-type]
         except InvalidInputError:
             raise
         except Exception as exc:
@@ -825,12 +932,25 @@ def check_window(
             )
 
 
-def _resolved_tree(t: Transform) -> tuple[SimpleNamespace, ...]:
-    """The resolved namespaces of every node: a new one appears when any parameter changes."""
+def _resolved_tree(t: Transform) -> tuple[Params, ...]:
+    """The resolved parameters of every node: a new object appears when any parameter changes."""
     r = t._r
     if not t._fuses_children:
         return (r,)
     return (r, *(ns for child in r.transforms for ns in _resolved_tree(child)))
+
+
+def _plan_validation(plan: Plan) -> None:
+    """Precompute what ``_validate`` runs: each field checked once, by its first owner."""
+    plan.field_checks = tuple(
+        (f, owner.name, FIELD_CHECKS[f]) for f, owner in plan.field_owners.items() if f in FIELD_CHECKS
+    )
+    required: dict[str, str] = {}
+    for leaf in plan.leaves:
+        for f in leaf.required:
+            required.setdefault(f, leaf.name)
+    plan.required_fields = tuple(required.items())
+    plan.custom_checks = tuple(leaf.check for leaf in plan.leaves if type(leaf).check is not Transform.check)
 
 
 def _fingerprint_fused(t: Transform) -> str:

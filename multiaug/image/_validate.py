@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.transform import register_field_check
+from ..core.fields import Field, register_field
 from ..core.validation import all_finite, require_at_most, require_ndarray, require_nonempty, require_real
 
 __all__ = [
@@ -284,7 +284,10 @@ def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> No
         raise InvalidInputError(owner, "keypoints", "contains NaN or inf", "drop or repair those points")
 
 
-register_field_check("image", check_image)
-register_field_check("mask", check_mask)
-register_field_check("bboxes", check_bboxes)
-register_field_check("keypoints", check_keypoints)
+register_field(
+    Field("image", "signal", check_image, "array", keeps_shape=True, suffix=".png", modality="image")
+)
+register_field(Field("mask", "spatial", check_mask, "array", keeps_shape=True, modality="image"))
+register_field(Field("bboxes", "spatial", check_bboxes, "boxes", modality="image"))
+register_field(Field("keypoints", "spatial", check_keypoints, "points", modality="image"))
+register_field(Field("bbox_labels", "label", holds="labels", modality="image"))

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Range, Spec
+from ..core.params import NoiseSeed, Range, Spec
 from ..core.transform import check_window
 from .base import ImageTransform
 from .functional import erasing as F
@@ -84,6 +84,8 @@ class RandomErasing(ImageTransform):
         "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)"),
         "fill": Fill(),
     }
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self,

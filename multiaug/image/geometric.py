@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Flag, Number, Range, Spec
+from ..core.params import Choice, Flag, NoiseSeed, Number, Range, Spec
 from ..core.transform import PENDING, Deferred, Sample, check_window, flush_pending
 from ._validate import as_boxes, as_points
 from .base import SpatialTransform, current_shape, finish_boxes, finish_points, put_boxes
@@ -358,6 +358,8 @@ class WarpTransform(SpatialTransform):
                 pending.clips.append((pending.matrix, pending.image_size))
         pending.add(matrix, size, *r.targets)
         return {**sample, PENDING: pending}
+
+    _derived = ("targets",)
 
     def _finalize(self, r: SimpleNamespace) -> None:
         super()._finalize(r)
@@ -958,6 +960,8 @@ class ElasticTransform(_Resampling, SpatialTransform):
         "sigma": Range(0.01, 1_000.0, scalar="fixed", example="(4, 6)"),
         **_WARP_PARAMETERS,
     }
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self,

@@ -17,8 +17,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from ..core.fields import Field, register_field
 from ..core.params import Number
-from ..core.transform import Sample, Transform, register_field_check
+from ..core.transform import Sample, Transform
 from ..core.validation import require_ndarray, require_nonempty
 from ._validate import check_image, looks_chw
 from .functional import mix as F
@@ -341,5 +342,5 @@ def _check_labels(owner: str, labels: Any, sample: Mapping[str, Any]) -> None:
         )
 
 
-register_field_check("images", _check_images)
-register_field_check("labels", _check_labels)
+register_field(Field("images", "signal", _check_images, "array", keeps_shape=True, modality="image"))
+register_field(Field("labels", "label", _check_labels, "array", modality="image"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import Number, Range
+from ..core.params import NoiseSeed, Number, Range
 from .base import ImageTransform
 from .functional import noise as F
 
@@ -45,6 +45,8 @@ class GaussianNoise(ImageTransform):
     """
 
     _parameters = {"std": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)")}
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self, std: float | tuple[float, float] = (0.01, 0.05), p: float = 0.5, seed: int | None = None
@@ -90,6 +92,8 @@ class SaltPepperNoise(ImageTransform):
         "amount": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"),
         "salt_vs_pepper": Number(0.0, 1.0),
     }
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self,

@@ -9,8 +9,9 @@ import numpy as np
 
 from ..core import random as _random
 from ..core.errors import InvalidInputError
-from ..core.params import Range, Spec
-from ..core.transform import Transform, register_field_check
+from ..core.fields import Field, register_field
+from ..core.params import NoiseSeed, Range, Spec
+from ..core.transform import Transform
 from ..core.validation import all_finite, require_at_most
 from . import _frame
 
@@ -57,7 +58,7 @@ def check_table(owner: str, value: Any, sample: Mapping[str, Any]) -> None:
         raise InvalidInputError(owner, "table", "holds NaN or inf", "impute or drop those values first")
 
 
-register_field_check("table", check_table)
+register_field(Field("table", "signal", check_table, "table", modality="tabular"))
 
 
 def _noisy(col: np.ndarray, kind: str, std: float, rng: np.random.Generator) -> np.ndarray:
@@ -166,6 +167,8 @@ class GaussianNoise(Transform):
     fields: ClassVar[tuple[str, ...]] = ("table",)
     required: ClassVar[tuple[str, ...]] = ("table",)
     _parameters: ClassVar[dict[str, Spec]] = {"std": Range(0.0, 10.0, example="0.05")}
+
+    _drawn = {"noise_seed": NoiseSeed()}
 
     def __init__(
         self, std: float | tuple[float, float] = 0.01, p: float = 1.0, seed: int | None = None

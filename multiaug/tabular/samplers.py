@@ -215,7 +215,7 @@ class TabularSampler(Transform):
         override = self.__dict__.get("_random_state_override")
         if override is not None:
             return override
-        return _derive(self._r.seed64)
+        return _derive(self._plan.seed64)
 
     def __call__(
         self, *_args: Any, key: int | str | None = None, epoch: int = 0, trace: bool = False, **sample: Any

@@ -18,6 +18,7 @@ from hypothesis.extra import numpy as hnp
 
 from ..core.config import from_config, load, save
 from ..core.errors import InvalidInputError
+from ..core.fields import FIELDS
 from ..core.transform import Transform
 from ..image._validate import looks_normalised
 
@@ -26,6 +27,7 @@ __all__ = [
     "CHECKS",
     "Example",
     "assert_samples_equal",
+    "generated_bad_params",
     "image_example",
     "image_samples",
     "reference_image_sample",
@@ -119,6 +121,16 @@ BAD_COMMON_PARAMS: tuple[dict[str, Any], ...] = (
 )
 
 
+def generated_bad_params(t: Transform) -> list[dict[str, Any]]:
+    """One bad value per entry of each parameter's :meth:`~multiaug.core.params.Spec.invalid`.
+
+    Built from the declarations (as scikit-learn's ``generate_invalid_param_val``), so a new
+    parameter is tested for rejection without a hand-written list.
+    """
+    specs = type(t)._all_specs  # type: ignore[attr-defined]
+    return [{name: value} for name in t._param_names() if name in specs for value in specs[name].invalid()]
+
+
 # ---------------------------------------------------------------------- the instance table
 @dataclass(frozen=True)
 class Example:
@@ -130,9 +142,12 @@ class Example:
     dataset-level samplers, which have no per-sample call); a kind of transform
     gets its own equivalent checks that way, never fewer by omission.
 
-    ``bad_params`` must raise at construction; only a value its parameter's spec
-    accepts, and that is wrong for the data (a fill with one value per channel,
-    ``fmax`` above the Nyquist frequency), may wait for the first call.
+    The shared checks build bad parameters from the specs' declared invalid values
+    (:func:`generated_bad_params`); ``bad_params`` lists only what no single spec can
+    know: cross-parameter errors (``weights`` of the wrong length, ``fmin >= fmax``)
+    and values wrong for the data. They must raise at construction; only a value its
+    parameter's spec accepts, and that is wrong for the data (a fill with one value per
+    channel, ``fmax`` above the Nyquist frequency), may wait for the first call.
     """
 
     make: Callable[..., Transform]
@@ -274,7 +289,14 @@ def check_bad_params(ex: Example) -> None:
     names = good._param_names()
     specs = type(good)._all_specs  # type: ignore[attr-defined]
     sample = ex.reference()
-    for bad in (*BAD_COMMON_PARAMS, *ex.bad_params):
+    for bad in generated_bad_params(good):  # a value its own spec rejects fails at construction
+        try:
+            ex.make(**bad)
+        except InvalidInputError as exc:
+            assert str(exc).startswith(good.name), f"message does not name the transform: {exc}"
+        else:
+            raise AssertionError(f"{good.name} was constructed with {bad}, which its spec declares invalid")
+    for bad in (*generated_bad_params(good), *ex.bad_params):
         try:
             t = ex.make(**bad)
         except InvalidInputError as exc:
@@ -440,8 +462,10 @@ def check_foreign_trace(ex: Example) -> None:
 
 
 # ---------------------------------------------------------------------- property checks
-#: Fields whose dtype and shape a transform with ``preserves_shape`` must keep.
-SIGNAL_FIELDS = ("image", "images", "mask", "audio", "spectrogram")
+def _keeps_shape(field: str) -> bool:
+    """Whether a transform with ``preserves_shape`` must keep this field's dtype and shape."""
+    declared = FIELDS.get(field)
+    return declared is not None and declared.keeps_shape
 
 
 def check_properties(ex: Example) -> None:
@@ -463,7 +487,7 @@ def check_properties(ex: Example) -> None:
         assert_samples_equal(_without_trace(out), _without_trace(t(**sample, key=key, epoch=epoch)))
         if t.preserves_shape:
             for f, v in sample.items():
-                if f in SIGNAL_FIELDS and isinstance(v, np.ndarray):
+                if _keeps_shape(f) and isinstance(v, np.ndarray):
                     assert out[f].dtype == v.dtype and out[f].shape == v.shape, f
         assert_samples_equal(t.replay(json.loads(json.dumps(out["trace"])), **sample), _without_trace(out))
         assert_samples_equal(t0(**sample, key=key, epoch=epoch), sample)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import InvalidInputError
-from ..core.transform import register_field_check
+from ..core.fields import Field, register_field
 
 __all__ = ["check_text"]
 
@@ -26,4 +26,4 @@ def check_text(owner: str, text: Any, sample: Mapping[str, Any] | None = None) -
     raise InvalidInputError(owner, "text", f"must be a str, got {type(text).__name__}", fix)
 
 
-register_field_check("text", check_text)
+register_field(Field("text", "signal", check_text, "str", suffix=".txt", modality="text"))

@@ -104,6 +104,8 @@ class BackTranslate(TextTransform):
         "cache_size": Number(0, math.inf, integer=True),
     }
 
+    _drawn = {"seeds": Number(0, 2**32 - 1, integer=True)}
+
     def __init__(
         self,
         pivot: str = "de",
@@ -119,6 +121,8 @@ class BackTranslate(TextTransform):
         self.translator = translator
         self.source = source
         self.cache_size = cache_size
+
+    _derived = ("cache", "cache_lock")
 
     def _finalize(self, r: SimpleNamespace) -> None:
         if r.pivot == r.source:

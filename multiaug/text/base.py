@@ -123,6 +123,8 @@ class WordEdit(TextTransform):
         self.protected = protected
         self.stopwords = stopwords
 
+    _derived = ("common",)
+
     def _finalize(self, r: SimpleNamespace) -> None:
         if r.max_words is not None and r.max_words < r.min_words:
             raise InvalidInputError(

@@ -1,0 +1,111 @@
+"""The sample fields: one declaration per field, in one table.
+
+A sample is a dict of fields (``image``, ``mask``, ``text``, ``audio``...). Each
+field is declared once, by the modality that defines it, with everything the rest
+of the library needs to know about it: how a value is checked, what kind of field it
+is, what it holds and the file suffix dataset jobs write it with. Validation,
+``fit_resample``'s field inference, the dataset jobs, the PyTorch adapters and the
+shared checks all read this table instead of guessing from field names.
+
+Kinds:
+
+* ``"signal"``: the data itself (``image``, ``images``, ``audio``, ``spectrogram``,
+  ``text``, ``table``);
+* ``"spatial"``: a target that moves with an image (``mask``, ``bboxes``, ``keypoints``);
+* ``"label"``: a label, passed through or mixed (``label``, ``labels``, ``bbox_labels``);
+* ``"meta"``: call metadata passed through untouched (``sample_rate``, ``trace``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["FIELDS", "KINDS", "Field", "FieldChecks", "register_field", "signal_fields"]
+
+KINDS = ("signal", "spatial", "label", "meta")
+Check = Callable[[str, Any, Mapping[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Field:
+    """One sample field.
+
+    Parameters
+    ----------
+    name : str
+        The keyword of the field in a call (``image=...``).
+    kind : str
+        One of :data:`KINDS`.
+    check : callable or None
+        ``check(owner, value, sample)`` raising
+        :class:`~multiaug.core.errors.InvalidInputError`; None for no check.
+    holds : str
+        What a value is: ``"array"`` (NumPy, HxW... or a batch), ``"str"``, ``"table"``,
+        ``"boxes"``, ``"points"``, ``"labels"``, ``"int"`` or ``"any"``.
+    keeps_shape : bool
+        A transform with ``preserves_shape`` keeps this field's dtype and shape.
+    suffix : str or None
+        The file suffix dataset jobs read and write the field with (``".png"``).
+    modality : str
+        The modality that declares it (``"image"``...; ``"core"`` for ``trace``).
+    """
+
+    name: str
+    kind: str
+    check: Check | None = None
+    holds: str = "any"
+    keeps_shape: bool = False
+    suffix: str | None = None
+    modality: str = "core"
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"field {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+
+    @property
+    def passed_through(self) -> bool:
+        """Every transform passes labels and metadata through untouched unless it declares them."""
+        return self.kind in ("label", "meta")
+
+
+#: Every declared field by name (modalities add theirs when they are imported).
+FIELDS: dict[str, Field] = {}
+
+
+def register_field(field: Field) -> Field:
+    """Declare a field (once per name; declaring the same name again replaces it)."""
+    FIELDS[field.name] = field
+    return field
+
+
+def signal_fields(holds: str | None = None) -> tuple[str, ...]:
+    """Names of the declared signal fields (only those holding ``holds``, if given)."""
+    return tuple(
+        name for name, f in FIELDS.items() if f.kind == "signal" and (holds is None or f.holds == holds)
+    )
+
+
+class FieldChecks(Mapping[str, Check]):
+    """A read-only view ``{name: check}`` of the declared fields that have a check."""
+
+    def __getitem__(self, name: str) -> Check:
+        field = FIELDS[name]
+        if field.check is None:
+            raise KeyError(name)
+        return field.check
+
+    def __contains__(self, name: object) -> bool:
+        field = FIELDS.get(name) if isinstance(name, str) else None
+        return field is not None and field.check is not None
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, f in FIELDS.items() if f.check is not None)
+
+    def __len__(self) -> int:
+        return sum(1 for f in FIELDS.values() if f.check is not None)
+
+
+register_field(Field("trace", "meta", holds="any"))
+register_field(Field("label", "label", holds="any"))
