@@ -34,10 +34,13 @@ __all__ = [
 
 # ---------------------------------------------------------------------- parameter specs
 class JitterFactor(Range):
-    """torchvision's jitter factor: a scalar ``v`` means ``[max(0, 1 - v), 1 + v]``; pairs are explicit."""
+    """torchvision's jitter factor: a scalar ``v`` means ``[max(0, 1 - v), 1 + v]``; pairs are explicit.
+
+    ColorJitter draws its factors itself (one vector draw), so the spec does not draw.
+    """
 
     def __init__(self) -> None:
-        super().__init__(0.0, math.inf, scalar="symmetric", center=1.0, example="(0.8, 1.2)")
+        super().__init__(0.0, math.inf, scalar="symmetric", center=1.0, example="(0.8, 1.2)", draw=False)
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[float, float]:
         if _is_number(value) and math.isfinite(float(value)) and float(value) >= 0:
@@ -112,11 +115,12 @@ class ColorJitter(ImageTransform):
     defer_kind = "lut"
     _drawn = {"order": Number(0, 3, integer=True)}
     _lengths = {"order": 4}
+    # make_params draws all four factors and the order in one vector draw.
     _parameters = {
         "brightness": JitterFactor(),
         "contrast": JitterFactor(),
         "saturation": JitterFactor(),
-        "hue": Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)"),
+        "hue": Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)", draw=False),
     }
 
     def __init__(
@@ -149,8 +153,7 @@ class ColorJitter(ImageTransform):
                     f"pass an RGB image, or set {name}=0 to leave it out",
                 )
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         # One vector draw: four uniforms rank the adjustments (a uniform random order), four set the factors.
         u = rng.random(8).tolist()

@@ -18,6 +18,7 @@ from .functional import erasing as F
 __all__ = ["RandomErasing"]
 
 
+_NOISE_SEED = NoiseSeed()
 _FILL_FIX = 'pass {name}=0, {name}=(124, 116, 104) or {name}="random"'
 
 
@@ -25,6 +26,9 @@ class Fill(Spec):
     """A fill value: a number, one number per channel, or ``"random"``."""
 
     doc = 'a number >= 0, a tuple of numbers >= 0 (one per channel) or "random"'
+
+    def invalid(self) -> list[Any]:
+        return ["noise", -1, math.nan, (), [1, "a"], None, True]
 
     def resolve(self, owner: str, name: str, value: Any) -> float | tuple[float, ...] | str:
         if value == "random" and isinstance(value, str):
@@ -80,12 +84,13 @@ class RandomErasing(ImageTransform):
     """
 
     _parameters = {
-        "scale": Range(0.0, 1.0, example="(0.02, 0.33)"),
-        "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)"),
+        # make_params draws the rectangle from both (torchvision's attempts), not each alone.
+        "scale": Range(0.0, 1.0, example="(0.02, 0.33)", draw=False),
+        "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)", draw=False),
         "fill": Fill(),
     }
 
-    _drawn = {"noise_seed": NoiseSeed()}
+    _drawn = {"noise_seed": _NOISE_SEED}
 
     def __init__(
         self,
@@ -133,8 +138,7 @@ class RandomErasing(ImageTransform):
         p = params
         check_window(self.name, p["top"], p["left"], p["height"], p["width"], sample["image"].shape, 0)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         h, w = sample["image"].shape[:2]
         log_lo, log_hi = math.log(r.ratio[0]), math.log(r.ratio[1])
@@ -153,7 +157,7 @@ class RandomErasing(ImageTransform):
                 params = {"top": top, "left": left, "height": eh, "width": ew}
                 break
         if isinstance(r.fill, str):
-            params["noise_seed"] = int(rng.integers(0, 2**63))
+            params["noise_seed"] = _NOISE_SEED.draw(rng)
         return params
 
     def apply_image(

@@ -54,10 +54,6 @@ class GaussianBlur(ImageTransform):
         super().__init__(p=p, seed=seed)
         self.sigma = sigma
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"sigma": float(rng.uniform(*self._r.sigma))}
-
     def apply_image(self, image: np.ndarray, sigma: float, **params: Any) -> np.ndarray:
         return F.gaussian_blur(image, sigma)
 
@@ -105,11 +101,6 @@ class Sharpen(ImageTransform):
         self.alpha = alpha
         self.lightness = lightness
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        r = self._r
-        return {"alpha": float(rng.uniform(*r.alpha)), "lightness": float(rng.uniform(*r.lightness))}
-
     def apply_image(self, image: np.ndarray, alpha: float, lightness: float, **params: Any) -> np.ndarray:
         return F.sharpen(image, alpha, lightness)
 
@@ -132,9 +123,12 @@ class KernelSize(Range):
             )
         return (int(lo), int(hi))
 
-    def draw(self, rng: np.random.Generator, value: tuple[int, int]) -> int:
-        lo, hi = value
+    def draw(self, rng: np.random.Generator, value: tuple[float, float]) -> int:
+        lo, hi = int(value[0]), int(value[1])
         return lo + 2 * int(rng.integers(0, (hi - lo) // 2 + 1))
+
+    def invalid(self) -> list[Any]:
+        return [*super().invalid(), 4, (3, 6), (4, 7)]
 
 
 class MedianBlur(ImageTransform):
@@ -172,10 +166,6 @@ class MedianBlur(ImageTransform):
     ) -> None:
         super().__init__(p=p, seed=seed)
         self.blur_limit = blur_limit
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"blur_limit": KernelSize().draw(rng, self._r.blur_limit)}
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         if params["blur_limit"] % 2 == 0:

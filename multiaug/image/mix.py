@@ -55,9 +55,8 @@ class _BatchMix(Transform):
         self.alpha = alpha
         self.num_classes = num_classes
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         """``lam ~ Beta(alpha, alpha)``, what the mixer draws from it (:meth:`_draw`), then the pairing."""
-        assert rng is not None
         alpha = self._r.alpha
         images = sample["images"]
         lam = float(rng.beta(alpha, alpha))

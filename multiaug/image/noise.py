@@ -54,11 +54,6 @@ class GaussianNoise(ImageTransform):
         super().__init__(p=p, seed=seed)
         self.std = std
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.std
-        return {"std": float(rng.uniform(lo, hi)), "noise_seed": int(rng.integers(0, 2**63))}
-
     def apply_image(self, image: np.ndarray, std: float, noise_seed: int, **params: Any) -> np.ndarray:
         return F.gaussian_noise(image, std, noise_seed)
 
@@ -106,13 +101,13 @@ class SaltPepperNoise(ImageTransform):
         self.amount = amount
         self.salt_vs_pepper = salt_vs_pepper
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.amount
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # The default draws, with the fixed salt_vs_pepper between them (traces have always shown it).
+        drawn = super().make_params(rng, sample)
         return {
-            "amount": float(rng.uniform(lo, hi)),
+            "amount": drawn["amount"],
             "salt_vs_pepper": self._r.salt_vs_pepper,
-            "noise_seed": int(rng.integers(0, 2**63)),
+            "noise_seed": drawn["noise_seed"],
         }
 
     def apply_image(

@@ -156,8 +156,9 @@ class RandomBrightnessContrast(PointTransform):
     """
 
     _parameters = {
-        "brightness": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
-        "contrast": Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)"),
+        # Drawn by make_params as alpha (from contrast, first) and beta (from brightness).
+        "brightness": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
+        "contrast": Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
     }
     _drawn = {"alpha": Number(0.0, 11.0), "beta": "brightness"}
 
@@ -172,8 +173,7 @@ class RandomBrightnessContrast(PointTransform):
         self.brightness = brightness
         self.contrast = contrast
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         return {"alpha": 1.0 + float(rng.uniform(*r.contrast)), "beta": float(rng.uniform(*r.brightness))}
 
@@ -207,10 +207,6 @@ class RandomGamma(PointTransform):
         super().__init__(p=p, seed=seed)
         self.gamma = gamma
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"gamma": float(rng.uniform(*self._r.gamma))}
-
     def point(self, gamma: float, **params: Any) -> F.PointFn:
         return F.gamma(gamma)
 
@@ -241,10 +237,6 @@ class Solarize(PointTransform):
         super().__init__(p=p, seed=seed)
         self.threshold = threshold
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"threshold": float(rng.uniform(*self._r.threshold))}
-
     def point(self, threshold: float, **params: Any) -> F.PointFn:
         return F.solarize(threshold)
 
@@ -274,11 +266,6 @@ class Posterize(PointTransform):
     def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5, seed: int | None = None) -> None:
         super().__init__(p=p, seed=seed)
         self.bits = bits
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.bits
-        return {"bits": int(rng.integers(lo, hi + 1))}
 
     def point(self, bits: int, **params: Any) -> F.PointFn:
         return F.posterize(bits)
