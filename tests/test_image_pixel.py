@@ -420,6 +420,14 @@ def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
         assert np.array_equal(ours(image=photo)["image"], theirs(image=photo)["image"])
 
 
+@pytest.mark.parametrize(
+    "cls", [I.GaussianBlur, I.Sharpen, I.MedianBlur, I.GaussianNoise, I.RandomGamma, I.Solarize, I.Posterize]
+)
+def test_ops_that_only_draw_their_ranges_use_the_default_make_params(cls: type[ma.Transform]) -> None:
+    # the declarations draw (issue 14): a class that writes make_params again repeats its _parameters
+    assert "make_params" not in cls.__dict__
+
+
 def _median_reference(img: np.ndarray, k: int) -> np.ndarray:
     """SciPy's median filter with OpenCV's median border (replicate = ``mode="nearest"``), per channel."""
     from scipy import ndimage
