@@ -218,7 +218,7 @@ def test_integer_shifts_inside_and_flips_are_exact_copies() -> None:
     img = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
     shifted = F.warp(img, F.translate_matrix(-5, -7), (40, 50))
     assert np.array_equal(shifted, img[7:47, 5:55])
-    both_flips = F.hflip_matrix(80) @ F.vflip_matrix(60)
+    both_flips = F.axis_matrix(-1, 80, -1, 60)
     assert np.array_equal(F.warp(img, both_flips, (60, 80)), img[::-1, ::-1])
     assert np.array_equal(F.warp(img, np.eye(3), (60, 80)), img)
 

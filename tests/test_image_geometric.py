@@ -14,6 +14,7 @@ from hypothesis.extra import numpy as hnp
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo as photo
+from multiaug.image.functional import elastic as FE
 from multiaug.image.functional import geometric as F
 from multiaug.testing import assert_samples_equal, image_samples, reference_image_sample
 
@@ -396,11 +397,13 @@ def test_keypoints_land_on_the_pixels_they_marked(name: str) -> None:
 
 
 def test_elastic_keypoints_invert_the_displacement_field() -> None:
-    fields = F.elastic_fields(60, 80, 50.0, 5.0, seed=11)
+    fields = FE.elastic_fields(60, 80, 50.0, 5.0, seed=11)
     q = np.array([[10.3, 20.7], [40.0, 30.0], [70.5, 55.5]])
-    p = F.elastic_points(q, fields)
+    p = FE.elastic_points(q, fields)
     # the output pixel at p samples the input at p + d(p) = q
-    d = np.stack([F._bilinear(fields[0], p[:, 0], p[:, 1]), F._bilinear(fields[1], p[:, 0], p[:, 1])], axis=1)
+    d = np.stack(
+        [FE._bilinear(fields[0], p[:, 0], p[:, 1]), FE._bilinear(fields[1], p[:, 0], p[:, 1])], axis=1
+    )
     assert np.abs(p + d - q).max() < 1e-3
 
 
@@ -413,3 +416,32 @@ def test_reference_sample_round_trip_of_every_op_through_the_suite_sample() -> N
         replayed = t.replay(out.pop("trace"), **sample)
         assert_samples_equal(replayed, out)
         assert len(out["bboxes"]) == len(out["bbox_labels"]), name
+
+
+def _traced(t: Any, img: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    out = t(image=img, trace=True)
+    return out["image"], out["trace"][0]["params"]
+
+
+def test_each_op_has_a_kernel_named_like_its_class() -> None:
+    """The functional kernels give what the classes give on an image alone, from the traced params."""
+    img = np.random.default_rng(3).integers(0, 256, (30, 40, 3), dtype=np.uint8)
+    out, _ = _traced(im.HorizontalFlip(p=1.0), img)
+    assert np.array_equal(out, F.horizontal_flip(img))
+    out, _ = _traced(im.VerticalFlip(p=1.0), img)
+    assert np.array_equal(out, F.vertical_flip(img))
+    out, p = _traced(im.RandomCrop(12, 17, seed=1), img)
+    assert np.array_equal(out, F.crop(img, p["top"], p["left"], 12, 17))
+    out, p = _traced(im.RandomResizedCrop(size=(21, 13), seed=2), img)
+    assert np.array_equal(out, F.resized_crop(img, p["top"], p["left"], p["height"], p["width"], (21, 13)))
+    out, p = _traced(im.Rotate(limit=40, border="reflect", p=1.0, seed=3), img)
+    assert np.array_equal(out, F.rotate(img, p["angle"], border="reflect"))
+    out, p = _traced(
+        im.Affine(scale=0.2, translate=0.1, rotate=20, shear=10, fill=(9, 8, 7), p=1.0, seed=4), img
+    )
+    pixels = (p["translate"][0] * 40, p["translate"][1] * 30)
+    assert np.array_equal(out, F.affine(img, p["scale"], pixels, p["rotate"], p["shear"], fill=(9, 8, 7)))
+    out, p = _traced(im.Perspective(p=1.0, seed=5), img)
+    assert np.array_equal(out, F.perspective(img, p["corners"]))
+    out, p = _traced(im.ElasticTransform(p=1.0, seed=6), img)
+    assert np.array_equal(out, FE.elastic_transform(img, p["alpha"], p["sigma"], p["noise_seed"]))

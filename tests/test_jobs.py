@@ -393,3 +393,11 @@ def test_progress_bar_reports_throughput(image_job, tmp_path, capsys):
     captured = capsys.readouterr()
     assert "item/s" in captured.err and "12/12" in captured.err
     assert "12 image files" in captured.out and "items/s" in captured.out
+
+
+@pytest.mark.parametrize("pipe", [ma.Compose([ma.text.RandomSwap()], seed=0), ma.audio.Gain(seed=0)])
+def test_a_pipeline_of_another_field_is_refused_before_any_work(image_job, tmp_path, pipe):
+    _, data, _ = image_job
+    with pytest.raises(ma.InvalidInputError, match=r"handles the fields \[.*\], not the image items"):
+        ma.jobs.augment(pipe, data, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

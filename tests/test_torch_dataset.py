@@ -337,3 +337,16 @@ def test_mix_collate_reports_bad_batches() -> None:
         MixCollate(ma.image.MixUp(num_classes=10))(ds.__getitems__([0]))
     with pytest.raises(ma.InvalidInputError, match="MixCollate: `label` is missing"):
         MixCollate(ma.image.MixUp(num_classes=10))([{"image": x} for x, _ in digits()[:2]])
+
+
+def test_the_array_field_comes_from_the_field_table() -> None:
+    """Bare arrays fill the one array signal field the pipeline handles (several: pass field=)."""
+    spec = np.random.default_rng(0).standard_normal((16, 20)).astype(np.float32)
+    masks = ma.Compose([ma.audio.FrequencyMask(p=1.0)], seed=0)
+    assert np.array_equal(AugmentedDataset([spec], masks)[0], masks(spectrogram=spec, key=0)["spectrogram"])
+    with pytest.raises(ma.InvalidInputError, match="`sample_rate` is needed: the pipeline augments audio"):
+        AugmentedDataset([spec[0]], ma.Compose([ma.audio.Gain()], seed=0))[0]
+    mixed = ma.Compose([ma.image.HorizontalFlip(), ma.audio.Gain()], seed=0)
+    image = digits()[0][0]
+    with pytest.raises(ma.InvalidInputError, match="`field` cannot be inferred: the pipeline handles"):
+        AugmentedDataset([image], mixed)[0]

@@ -14,7 +14,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ._validate import check_sample_rate, check_waveform
 
-__all__ = ["load", "save"]
+__all__ = ["load", "save", "wav_bytes"]
 
 
 def load(
@@ -71,6 +71,51 @@ def load(
     return audio, int(rate)
 
 
+def wav_bytes(audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> bytes:
+    """The bytes of a WAV file holding ``audio``: the one WAV writer (:func:`save`, dataset jobs, the demo).
+
+    Parameters
+    ----------
+    audio : np.ndarray
+        float32, ``(samples,)`` or ``(channels, samples)`` (not checked here: :func:`save` checks it).
+    sample_rate : int
+    subtype : str
+        soundfile's subtype: ``"PCM_16"`` (default; integer subtypes clip values outside
+        [-1, 1]), ``"PCM_24"``... ``"FLOAT"`` (32-bit float) is written here
+        and is byte for byte a function of the samples and the rate (libsndfile adds a
+        ``PEAK`` chunk holding a timestamp to float WAVs).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = wav_bytes(np.zeros(8, np.float32), 8000, "FLOAT")
+    >>> data[:4], data[8:12], len(data)
+    (b'RIFF', b'WAVE', 90)
+    """
+    if subtype.upper() == "FLOAT":
+        return _float32_wav(audio, sample_rate)
+    import io
+
+    import soundfile as sf
+
+    buf = io.BytesIO()
+    sf.write(buf, audio.T, sample_rate, format="WAV", subtype=subtype)
+    return buf.getvalue()
+
+
+def _float32_wav(audio: np.ndarray, sample_rate: int) -> bytes:
+    """A 32-bit float WAV file: ``fmt`` (IEEE float), ``fact`` and ``data`` chunks, nothing else."""
+    import struct
+
+    channels = 1 if audio.ndim == 1 else int(audio.shape[0])
+    frames = int(audio.shape[-1])
+    data = np.ascontiguousarray(audio.T, dtype="<f4").tobytes()
+    fmt = struct.pack("<HHIIHHH", 3, channels, sample_rate, sample_rate * channels * 4, channels * 4, 32, 0)
+    chunks = [(b"fmt ", fmt), (b"fact", struct.pack("<I", frames)), (b"data", data)]
+    body = b"WAVE" + b"".join(tag + struct.pack("<I", len(payload)) + payload for tag, payload in chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 def save(
     path: str | os.PathLike[str], audio: np.ndarray, sample_rate: int, subtype: str | None = None
 ) -> Path:
@@ -79,7 +124,7 @@ def save(
     The format follows the file extension (``.wav``, ``.flac``, ``.ogg``...);
     ``subtype`` is soundfile's (``"PCM_16"``, ``"PCM_24"``, ``"FLOAT"``...; default:
     the format's default, 16-bit PCM for WAV and FLAC). Integer subtypes clip
-    values outside [-1, 1].
+    values outside [-1, 1]. WAV files are written by :func:`wav_bytes`.
     """
     import soundfile as sf
 
@@ -87,8 +132,11 @@ def save(
     check_sample_rate("audio.save", sample_rate, {})
     path = Path(path)
     try:
-        sf.write(os.fspath(path), audio.T, sample_rate, subtype=subtype)
-    except (TypeError, ValueError, RuntimeError, sf.LibsndfileError) as exc:
+        if path.suffix.lower() == ".wav":
+            path.write_bytes(wav_bytes(audio, sample_rate, subtype or "PCM_16"))
+        else:
+            sf.write(os.fspath(path), audio.T, sample_rate, subtype=subtype)
+    except (TypeError, ValueError, RuntimeError, OSError, sf.LibsndfileError) as exc:
         raise InvalidInputError(
             "audio.save",
             "path",

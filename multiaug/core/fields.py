@@ -18,11 +18,25 @@ Kinds:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FIELDS", "KINDS", "Field", "FieldChecks", "register_field", "signal_fields"]
+from .errors import InvalidInputError
+from .params import closest
+
+__all__ = [
+    "FIELDS",
+    "FIELD_CHECKS",
+    "KINDS",
+    "Field",
+    "FieldChecks",
+    "field_for",
+    "register_field",
+    "register_field_check",
+    "signal_fields",
+]
 
 KINDS = ("signal", "spatial", "label", "meta")
 Check = Callable[[str, Any, Mapping[str, Any]], None]
@@ -42,7 +56,8 @@ class Field:
         ``check(owner, value, sample)`` raising
         :class:`~multiaug.core.errors.InvalidInputError`; None for no check.
     holds : str
-        What a value is: ``"array"`` (NumPy, HxW... or a batch), ``"str"``, ``"table"``,
+        What a value is: ``"array"`` (one NumPy array), ``"batch"`` (an array of several
+        samples), ``"str"``, ``"table"``,
         ``"boxes"``, ``"points"``, ``"labels"``, ``"int"`` or ``"any"``.
     keeps_shape : bool
         A transform with ``preserves_shape`` keeps this field's dtype and shape.
@@ -80,6 +95,26 @@ def register_field(field: Field) -> Field:
     return field
 
 
+def field_for(value: Any, fields: Sequence[str]) -> str | None:
+    """The signal field among ``fields`` that a bare ``value`` fills, or None.
+
+    The one place that infers a field from a value: a ``str`` fills the field holding
+    strings (``text``), an array the first field of ``fields`` holding single arrays
+    (``image``, ``audio``, ``spectrogram``; not a batch such as ``images``).
+    """
+    if isinstance(value, str):
+        holds = "str"
+    elif hasattr(value, "shape") and hasattr(value, "dtype"):
+        holds = "array"
+    else:
+        return None
+    for name in fields:
+        declared = FIELDS.get(name)
+        if declared is not None and declared.kind == "signal" and declared.holds == holds:
+            return name
+    return None
+
+
 def signal_fields(holds: str | None = None) -> tuple[str, ...]:
     """Names of the declared signal fields (only those holding ``holds``, if given)."""
     return tuple(
@@ -109,3 +144,34 @@ class FieldChecks(Mapping[str, Check]):
 
 register_field(Field("trace", "meta", holds="any"))
 register_field(Field("label", "label", holds="any"))
+
+
+#: Validators of sample fields, by field name: ``check(owner, value, sample)`` (a read-only
+#: view of :data:`multiaug.core.fields.FIELDS`, where modalities declare their fields).
+FIELD_CHECKS: Mapping[str, Callable[[str, Any, Mapping[str, Any]], None]] = FieldChecks()
+
+
+def unknown_array(owner: str, field: str) -> None:
+    """An array under a name no transform knows would pass through unchanged while the known
+    fields move (a depth map left unflipped beside its flipped image): refuse it by name."""
+    close = closest(field, list(FIELDS))
+    hint = f"did you mean {close[0]}=...? Otherwise " if close else ""
+    raise InvalidInputError(
+        owner,
+        field,
+        "is an array field multiaug does not know, so it would pass through unchanged while the "
+        "image, mask or audio it belongs to is transformed",
+        f"{hint}pass it under a field that moves with the data (mask=... for per-pixel labels), call the "
+        "pipeline on it separately with the same key, or keep it out of the call (a per-sample "
+        "label goes in label=...)",
+    )
+
+
+def register_field_check(field: str, check: Callable[[str, Any, Mapping[str, Any]], None]) -> None:
+    """Declare how a sample field is validated: a signal field of your own, or a new check of a
+    declared field (modalities declare theirs with :func:`multiaug.core.fields.register_field`)."""
+    known = FIELDS.get(field)
+    if known is None:
+        register_field(Field(field, "signal", check, modality="user"))
+    else:
+        register_field(dataclasses.replace(known, check=check))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError
+from .validation import require_int
 
 if TYPE_CHECKING:  # NumPy is imported on first use, keeping `import multiaug` light
     import numpy as np
@@ -81,16 +82,9 @@ def seed_to_int(seed: object, owner: str = "seed") -> int:
     """Map a user seed (non-negative int, or None for fresh OS entropy) to 64 bits."""
     if seed is None:
         return secrets.randbits(64)
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise InvalidInputError(
-            owner,
-            "seed",
-            f"must be a non-negative int or None, got {seed!r}",
-            "pass an int such as seed=42 (or None for a fresh random seed)",
-        )
-    value = operator.index(seed)
-    if value < 0:
-        raise InvalidInputError(owner, "seed", f"must be non-negative, got {value}", "pass an int >= 0")
+    value = require_int(
+        owner, "seed", seed, 0, None, "pass an int such as seed=42 (or None for a fresh random seed)"
+    )
     if value <= _MASK:
         return mix(value, 0)
     return _digest(b"seed:", str(value).encode())
@@ -122,19 +116,7 @@ def check_epoch(owner: str, epoch: object) -> int:
     """``epoch`` as an int in ``[0, 2**63)`` (the one epoch check: calls, datasets, jobs)."""
     if type(epoch) is int and 0 <= epoch < _MAX_EPOCH:
         return epoch
-    if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
-        raise InvalidInputError(
-            owner,
-            "epoch",
-            f"must be an int, got {type(epoch).__name__} {epoch!r:.80}",
-            "pass epoch=0, 1, 2, ...",
-        )
-    value = operator.index(epoch)
-    if not 0 <= value < _MAX_EPOCH:
-        raise InvalidInputError(
-            owner, "epoch", f"must be in [0, 2**63), got {value!r:.80}", "count epochs from 0"
-        )
-    return value
+    return require_int(owner, "epoch", epoch, 0, _MAX_EPOCH, "pass epoch=0, 1, 2, ... (count epochs from 0)")
 
 
 def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) -> int:

@@ -9,7 +9,38 @@ from .errors import InvalidInputError
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["all_finite", "require_at_most", "require_ndarray", "require_nonempty", "require_real"]
+__all__ = [
+    "all_finite",
+    "require_at_most",
+    "require_int",
+    "require_ndarray",
+    "require_nonempty",
+    "require_real",
+]
+
+
+def require_int(owner: str, field: str, value: Any, low: int, high: int | None, fix: str) -> int:
+    """``value`` as an int in ``[low, high)`` (``high=None``: no upper bound); bools are refused.
+
+    The one int check behind seeds, epochs and sample rates.
+    """
+    import numbers
+    import operator
+
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        problem = f"must be an int, got {type(value).__name__} {value!r:.80}"
+        raise InvalidInputError(owner, field, problem, fix)
+    number = operator.index(value)
+    if number < low or (high is not None and number >= high):
+        bounds = (
+            f">= {low}"
+            if high is None
+            else f"in [{low}, {high:#x})"
+            if high > 2**32
+            else f"in [{low}, {high})"
+        )
+        raise InvalidInputError(owner, field, f"must be {bounds}, got {number!r:.80}", fix)
+    return number
 
 
 def require_ndarray(owner: str, field: str, value: Any, fix: str) -> np.ndarray:

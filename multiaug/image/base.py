@@ -10,6 +10,7 @@ import numpy as np
 from ..core.transform import PENDING, Sample, Transform
 from ._validate import as_boxes, as_points
 from .functional.geometric import clip_boxes
+from .options import target_policy
 
 __all__ = ["ImageTransform", "SpatialTransform", "current_shape"]
 
@@ -18,7 +19,7 @@ def current_shape(sample: Mapping[str, Any]) -> tuple[int, ...]:
     """The image shape the next transform sees, after any pending fused work.
 
     Fused geometric ops leave the image untouched until their group is flushed
-    (see :class:`~multiaug.image.geometric.PendingWarp`); a geometric op that
+    (see :class:`~multiaug.image.geometric.engine.PendingWarp`); a geometric op that
     joins the group must draw its parameters for the size the image *will*
     have, e.g. after a pending ``RandomResizedCrop``. Read shapes in
     ``make_params`` and ``check`` through this helper, never from
@@ -116,13 +117,13 @@ class SpatialTransform(ImageTransform):
         size = out["image"].shape[:2]
         if "mask" in sample:
             out["mask"] = self.apply_mask(sample["mask"], shape=shape, **params)
-        r = self._r
+        min_visibility, drop_outside = target_policy(self._r)
         if "bboxes" in sample:
             boxes = self.apply_bboxes(as_boxes(sample["bboxes"]), shape=shape, **params)
-            finish_boxes(out, sample, boxes, size, getattr(r, "min_visibility", 0.0))
+            finish_boxes(out, sample, boxes, size, min_visibility)
         if "keypoints" in sample:
             points = self.apply_keypoints(as_points(sample["keypoints"]), shape=shape, **params)
-            finish_points(out, points, size, getattr(r, "drop_outside_keypoints", False))
+            finish_points(out, points, size, drop_outside)
         return out
 
     def apply_mask(self, mask: np.ndarray, **params: Any) -> np.ndarray:

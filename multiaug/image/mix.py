@@ -341,5 +341,5 @@ def _check_labels(owner: str, labels: Any, sample: Mapping[str, Any]) -> None:
         )
 
 
-register_field(Field("images", "signal", _check_images, "array", keeps_shape=True, modality="image"))
+register_field(Field("images", "signal", _check_images, "batch", keeps_shape=True, modality="image"))
 register_field(Field("labels", "label", _check_labels, "array", modality="image"))

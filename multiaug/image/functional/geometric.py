@@ -15,77 +15,63 @@ crop or a flip never goes through an interpolating warp.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import cv2
 import numpy as np
 
+from ._opencv import (
+    BORDER_CODES,
+    BORDERS,
+    MAX_WARP_SIDE,
+    NATIVE_CHARS,
+    channel_fills,
+    contiguous,
+    native_labels,
+    per_chunk,
+)
+
 __all__ = [
     "BORDERS",
+    "MAX_WARP_SIDE",
+    "affine",
     "affine_matrix",
+    "axis_matrix",
     "axis_window",
     "clip_boxes",
     "crop",
-    "elastic_fields",
-    "elastic_points",
     "fill_outside",
     "flip",
     "frame",
     "frame_is_exact",
-    "hflip",
-    "hflip_bboxes",
-    "hflip_keypoints",
-    "hflip_matrix",
+    "horizontal_flip",
     "invert",
+    "perspective",
     "perspective_matrix",
-    "remap",
-    "resized_crop_matrix",
+    "quad_pixels",
+    "resized_crop",
+    "resized_crop_axis",
+    "rotate",
     "rotate_matrix",
     "samples_outside",
-    "shift_bboxes",
-    "shift_keypoints",
     "transform_points",
     "translate_matrix",
-    "vflip",
-    "vflip_bboxes",
-    "vflip_keypoints",
-    "vflip_matrix",
+    "vertical_flip",
     "warp",
     "warp_boxes",
     "warp_points",
 ]
 
-#: Border modes by name. "reflect" mirrors without repeating the edge pixel (NumPy's
-#: "reflect", OpenCV's BORDER_REFLECT_101, the default of torchvision and albumentations).
-_BORDER_CODES = {
-    "constant": cv2.BORDER_CONSTANT,
-    "reflect": cv2.BORDER_REFLECT_101,
-    "replicate": cv2.BORDER_REPLICATE,
-    "wrap": cv2.BORDER_WRAP,
-}
-BORDERS: tuple[str, ...] = tuple(_BORDER_CODES)
-
-#: Largest side OpenCV's remapping functions accept (their maps are 16-bit).
-MAX_WARP_SIDE = 32766
-
-# dtypes OpenCV handles without a silent conversion (the bindings turn int64 into int32).
-_NATIVE = frozenset(
-    np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16, np.int32, np.float32, np.float64)
-)
-_NATIVE_CHARS = "".join(sorted(t.char for t in _NATIVE))
 _CORNER_ORDER = [0, 1, 2, 1, 2, 3, 0, 3]  # x0 y0 x1 y0 x1 y1 x0 y1: a box's corners, clockwise
 _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
+Size = tuple[int, int]
+Fill = Sequence[float]
 
 
 # ---------------------------------------------------------------------- matrices
-def hflip_matrix(width: int) -> np.ndarray:
-    """``x -> W - x``."""
-    return np.array([[-1.0, 0.0, width], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-
-
-def vflip_matrix(height: int) -> np.ndarray:
-    """``y -> H - y``."""
-    return np.array([[1.0, 0.0, 0.0], [0.0, -1.0, height], [0.0, 0.0, 1.0]])
+def axis_matrix(sx: float, tx: float, sy: float, ty: float) -> np.ndarray:
+    """``x -> sx x + tx, y -> sy y + ty``: the matrix of a flip, a crop or a resized crop (an axis map)."""
+    return np.array([[sx, 0.0, tx], [0.0, sy, ty], [0.0, 0.0, 1.0]])
 
 
 def translate_matrix(dx: float, dy: float) -> np.ndarray:
@@ -129,10 +115,13 @@ def rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
     return affine_matrix(height, width, rotate=angle)
 
 
-def resized_crop_matrix(top: int, left: int, height: int, width: int, out_h: int, out_w: int) -> np.ndarray:
-    """Crop the ``height`` x ``width`` window at ``(top, left)`` and resize it to ``out_h`` x ``out_w``."""
-    sx, sy = out_w / width, out_h / height
-    return np.array([[sx, 0.0, -left * sx], [0.0, sy, -top * sy], [0.0, 0.0, 1.0]])
+def resized_crop_axis(
+    top: int, left: int, height: int, width: int, size: Size
+) -> tuple[float, float, float, float]:
+    """The axis map (see :func:`axis_matrix`) of cropping the ``height`` x ``width`` window at
+    ``(top, left)`` and resizing it to ``size`` (H, W)."""
+    sx, sy = size[1] / width, size[0] / height
+    return (sx, -left * sx, sy, -top * sy)
 
 
 def perspective_matrix(src: np.ndarray, height: int, width: int) -> np.ndarray:
@@ -224,78 +213,22 @@ def frame_is_exact(matrix: np.ndarray, in_size: tuple[int, int], out_size: tuple
     return bool(np.abs(lo).max() < _EPS and abs(hi[0] - ow) < _EPS and abs(hi[1] - oh) < _EPS)
 
 
-# ---------------------------------------------------------------------- array helpers
-def _contiguous(a: np.ndarray) -> np.ndarray:
-    """``a`` itself when OpenCV can take it without a copy (rows contiguous, e.g. a crop window)."""
-    if a.flags.c_contiguous:
-        return a
-    item = a.itemsize
-    inner = a.strides[-1] == item and (a.ndim == 2 or a.strides[1] == item * a.shape[2])
-    return a if inner and a.strides[0] > 0 else np.ascontiguousarray(a)
-
-
-def _fills(fill: Sequence[float], channels: int) -> list[float]:
-    return [float(v) for v in fill] if len(fill) == channels else [float(fill[0])] * channels
-
-
-def _per_chunk(
-    fn: Callable[[np.ndarray, tuple[float, ...]], np.ndarray], img: np.ndarray, fill: Sequence[float]
-) -> np.ndarray:
-    """Run an OpenCV call on at most 4 channels at a time and restore the input's layout.
-
-    OpenCV's warps take at most 4 channels (and a 4-value border colour), and drop a
-    trailing 1-channel axis.
-    """
-    if img.ndim == 2:
-        return fn(_contiguous(img), (float(fill[0]),) * 4)
-    c = img.shape[2]
-    fills = _fills(fill, c)
-    if c <= 4:
-        out = fn(_contiguous(img), tuple(fills + [0.0] * (4 - c)))
-        return out if out.ndim == 3 else out.reshape(*out.shape[:2], c)
-    parts = []
-    for i in range(0, c, 4):
-        part = fills[i : i + 4]
-        out = fn(np.ascontiguousarray(img[..., i : i + 4]), tuple(part + [0.0] * (4 - len(part))))
-        parts.append(out if out.ndim == 3 else out[..., None])
-    return np.concatenate(parts, axis=2)
-
-
-def _native(fn: Callable[[np.ndarray, float], np.ndarray], labels: np.ndarray, fill: float) -> np.ndarray:
-    """Run a nearest-neighbour OpenCV call on integer labels of any dtype, losslessly.
-
-    Same-size views keep the bits (nearest sampling only copies values); labels
-    that do not fit OpenCV's types are replaced by their index in the sorted label set.
-    """
-    dt = labels.dtype
-    if dt in _NATIVE:
-        return fn(labels, fill)
-    if dt == np.bool_:
-        return fn(labels.view(np.uint8), float(bool(fill))).view(np.bool_)
-    if dt == np.uint32:
-        f = int(np.array(int(fill), np.uint32).view(np.int32))
-        return fn(labels.view(np.int32), float(f)).view(np.uint32)
-    values, inverse = np.unique(np.append(labels.ravel(), np.array(fill, dt)), return_inverse=True)
-    index = inverse[:-1].reshape(labels.shape).astype(np.int32)
-    return values[fn(index, float(inverse[-1]))]
-
-
 def flip(img: np.ndarray, code: int) -> np.ndarray:
     """``cv2.flip`` (1: left-right, 0: top-bottom, -1: both) for any dtype and channel count."""
     # dtype.char is a cheap test (hashing a dtype for a set lookup is not, at this call rate)
-    if img.dtype.char not in _NATIVE_CHARS or (img.ndim == 3 and img.shape[2] > 512):
+    if img.dtype.char not in NATIVE_CHARS or (img.ndim == 3 and img.shape[2] > 512):
         axes: tuple[int, ...] = {1: (1,), 0: (0,), -1: (0, 1)}[code]
         return np.ascontiguousarray(np.flip(img, axes))
     out = cv2.flip(img, code)
     return out if out.ndim == img.ndim else out.reshape(img.shape)
 
 
-def hflip(img: np.ndarray) -> np.ndarray:
+def horizontal_flip(img: np.ndarray) -> np.ndarray:
     """Mirror left-right (any dtype, any channel count); returns a new array."""
     return flip(img, 1)
 
 
-def vflip(img: np.ndarray) -> np.ndarray:
+def vertical_flip(img: np.ndarray) -> np.ndarray:
     """Mirror top-bottom (any dtype, any channel count); returns a new array."""
     return flip(img, 0)
 
@@ -305,55 +238,21 @@ def crop(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.nd
     return img[top : top + height, left : left + width].copy()
 
 
-def hflip_bboxes(boxes: np.ndarray, width: int) -> np.ndarray:
-    out = boxes.copy()
-    out[:, 0] = width - boxes[:, 2]
-    out[:, 2] = width - boxes[:, 0]
-    return out
-
-
-def vflip_bboxes(boxes: np.ndarray, height: int) -> np.ndarray:
-    out = boxes.copy()
-    out[:, 1] = height - boxes[:, 3]
-    out[:, 3] = height - boxes[:, 1]
-    return out
-
-
-def hflip_keypoints(points: np.ndarray, width: int) -> np.ndarray:
-    out = points.copy()
-    out[:, 0] = width - points[:, 0]
-    return out
-
-
-def vflip_keypoints(points: np.ndarray, height: int) -> np.ndarray:
-    out = points.copy()
-    out[:, 1] = height - points[:, 1]
-    return out
-
-
-def shift_bboxes(boxes: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    return boxes + np.array([dx, dy, dx, dy])
-
-
-def shift_keypoints(points: np.ndarray, dx: float, dy: float) -> np.ndarray:
-    return points + np.array([dx, dy])
-
-
 # ---------------------------------------------------------------------- resampling
 def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
     dsize = (size[1], size[0])
     # NEAREST_EXACT samples at pixel centres like the warps (plain NEAREST is shifted by half a pixel).
     interpolation = cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR
     if not nearest and (img.ndim == 2 or img.shape[2] <= 4):  # the common case, without the chunking
-        out = cv2.resize(_contiguous(img), dsize, interpolation=interpolation)
+        out = cv2.resize(contiguous(img), dsize, interpolation=interpolation)
         return out if out.ndim == img.ndim else out.reshape(*out.shape[:2], img.shape[2])
 
     def one(chunk: np.ndarray, _value: tuple[float, ...]) -> np.ndarray:
         return cv2.resize(chunk, dsize, interpolation=interpolation)
 
     if nearest:
-        return _native(lambda arr, _f: _per_chunk(one, arr, (0.0,)), img, 0.0)
-    return _per_chunk(one, img, (0.0,))
+        return native_labels(lambda arr, _f: per_chunk(one, arr, (0.0,)), img, 0.0)
+    return per_chunk(one, img, (0.0,))
 
 
 def _axis_aligned(
@@ -441,7 +340,7 @@ def warp(
     inv = invert(matrix) @ to_index
     inv[:2] -= 0.5 * inv[2]
     flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
-    mode = _BORDER_CODES[border]
+    mode = BORDER_CODES[border]
     dsize = (size[1], size[0])
     if projective:
 
@@ -455,8 +354,8 @@ def warp(
             return cv2.warpAffine(chunk, inv2, dsize, flags=flags, borderMode=mode, borderValue=value)
 
     if nearest:
-        return _native(lambda arr, v: _per_chunk(one, arr, (v,)), img, float(fill[0]))
-    return _per_chunk(one, img, fill)
+        return native_labels(lambda arr, v: per_chunk(one, arr, (v,)), img, float(fill[0]))
+    return per_chunk(one, img, fill)
 
 
 def fill_outside(img: np.ndarray, quads: Sequence[np.ndarray], fill: Sequence[float]) -> np.ndarray:
@@ -481,7 +380,7 @@ def fill_outside(img: np.ndarray, quads: Sequence[np.ndarray], fill: Sequence[fl
         return img
     outside = valid == 0
     if img.ndim == 3:
-        img[outside] = np.asarray(_fills(fill, img.shape[2]), np.float64).astype(img.dtype)
+        img[outside] = np.asarray(channel_fills(fill, img.shape[2]), np.float64).astype(img.dtype)
     else:
         img[outside] = np.asarray(fill[0]).astype(img.dtype)
     return img
@@ -569,89 +468,72 @@ def warp_points(
     return points, index
 
 
-# ---------------------------------------------------------------------- elastic
-def elastic_fields(height: int, width: int, alpha: float, sigma: float, seed: int) -> np.ndarray:
-    """Simard et al.'s displacement field, ``2 x H x W`` float32 pixels (``dx``, ``dy``).
+# ---------------------------------------------------------------------- one op alone
+def _alone(img: np.ndarray, m: np.ndarray, size: Size, nearest: bool, border: str, fill: Fill) -> np.ndarray:
+    """:func:`warp` as one op applies it (its fused group of one): the border only where it samples outside.
 
-    Uniform noise in [-1, 1] per pixel from a Philox stream keyed by ``seed``,
-    smoothed by a Gaussian of ``sigma`` pixels and scaled by ``alpha``. The noise
-    is drawn as 16-bit integers (a quarter of the random bits of float32 draws, and
-    far finer than what survives the smoothing); blurring is linear, so the
-    scaling to [-alpha, alpha] happens once, after it.
+    An op whose output lies inside its input (crops, flips, zooms in) never shows
+    its border; its edge pixels are interpolated with the edge replicated, so
+    they keep their value instead of blending with the fill.
     """
-    rng = np.random.Generator(np.random.Philox(key=seed))
-    d = rng.integers(0, 65536, (2, height, width), dtype=np.uint16).astype(np.float32)
-    for i in range(2):
-        cv2.GaussianBlur(d[i], (0, 0), sigma, dst=d[i], borderType=cv2.BORDER_REFLECT_101)
-    d *= np.float32(2.0 * alpha / 65535.0)
-    d -= np.float32(alpha)
-    return d
+    if not samples_outside(m, img.shape[:2], size):
+        border, fill = "replicate", (0.0,)
+    return warp(img, m, size, nearest=nearest, border=border, fill=fill)
 
 
-def remap(
+def resized_crop(
     img: np.ndarray,
-    fields: np.ndarray,
+    top: int,
+    left: int,
+    height: int,
+    width: int,
+    size: tuple[int, int],
     *,
     nearest: bool = False,
-    border: str = "reflect",
+) -> np.ndarray:
+    """The kernel of ``RandomResizedCrop``: the ``height`` x ``width`` window at ``(top, left)``, resized."""
+    m = axis_matrix(*resized_crop_axis(top, left, height, width, size))
+    return _alone(img, m, size, nearest, "constant", (0.0,))
+
+
+def rotate(
+    img: np.ndarray,
+    angle: float,
+    *,
+    nearest: bool = False,
+    border: str = "constant",
     fill: Sequence[float] = (0.0,),
 ) -> np.ndarray:
-    """Output pixel ``p`` takes the input at ``p + d(p)`` (``fields`` from :func:`elastic_fields`)."""
+    """The kernel of ``Rotate``: ``angle`` degrees counter-clockwise about the centre, same size."""
     h, w = img.shape[:2]
-    mx = fields[0] + np.arange(w, dtype=np.float32)
-    my = fields[1] + np.arange(h, dtype=np.float32)[:, None]
-    mode = _BORDER_CODES[border]
-    if nearest:
-
-        def near(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
-            return cv2.remap(chunk, mx, my, cv2.INTER_NEAREST, borderMode=mode, borderValue=value)
-
-        return _native(lambda arr, v: _per_chunk(near, arr, (v,)), img, float(fill[0]))
-    # Fixed-point maps make the bilinear remap about a third faster than float maps.
-    m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)
-
-    def lin(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
-        return cv2.remap(chunk, m1, m2, cv2.INTER_LINEAR, borderMode=mode, borderValue=value)
-
-    return _per_chunk(lin, img, fill)
+    return _alone(img, rotate_matrix(angle, h, w), (h, w), nearest, border, fill)
 
 
-def _bilinear(field: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``field`` (H x W, values at pixel centres) at continuous points, clamped at the edges."""
-    h, w = field.shape
-    xi = np.clip(x - 0.5, 0.0, w - 1.0)
-    yi = np.clip(y - 0.5, 0.0, h - 1.0)
-    x0 = np.minimum(xi.astype(np.intp), max(w - 2, 0))
-    y0 = np.minimum(yi.astype(np.intp), max(h - 2, 0))
-    x1, y1 = np.minimum(x0 + 1, w - 1), np.minimum(y0 + 1, h - 1)
-    fx, fy = xi - x0, yi - y0
-    top = field[y0, x0] * (1 - fx) + field[y0, x1] * fx
-    bottom = field[y1, x0] * (1 - fx) + field[y1, x1] * fx
-    return top * (1 - fy) + bottom * fy
+def affine(
+    img: np.ndarray,
+    scale: tuple[float, float] = (1.0, 1.0),
+    translate: tuple[float, float] = (0.0, 0.0),
+    rotate: float = 0.0,
+    shear: tuple[float, float] = (0.0, 0.0),
+    *,
+    nearest: bool = False,
+    border: str = "constant",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """The kernel of ``Affine`` (see :func:`affine_matrix`; ``translate`` in pixels), same size."""
+    h, w = img.shape[:2]
+    m = affine_matrix(h, w, scale, translate, rotate, shear)
+    return _alone(img, m, (h, w), nearest, border, fill)
 
 
-def elastic_points(points: np.ndarray, fields: np.ndarray, iterations: int = 30) -> np.ndarray:
-    """Where the elastic warp moves ``N x 2`` points: solve ``p + d(p) = q`` for each ``q``.
+def perspective(img: np.ndarray, corners: Sequence[Sequence[float]], *, nearest: bool = False) -> np.ndarray:
+    """The kernel of ``Perspective``: the quadrilateral ``corners`` (TL, TR, BR, BL, fractions of the
+    width and height) stretched onto the whole frame, same size."""
+    h, w = img.shape[:2]
+    m = perspective_matrix(quad_pixels(corners, h, w), h, w)
+    return _alone(img, m, (h, w), nearest, "constant", (0.0,))
 
-    The output samples the input at ``p + d(p)``, so a point ``q`` of the input
-    lands where that map hits it. Solved by the fixed-point iteration
-    ``p <- q - d(p)`` (a contraction wherever the field's slope is below 1, which
-    holds for smooth fields), keeping per point the iterate with the smallest
-    residual so that folds, where the iteration may cycle, still give the best
-    candidate found.
-    """
-    if len(points) == 0:
-        return points.copy()
-    dx, dy = fields
-    q = points
-    p = q.copy()
-    best, best_err = p.copy(), np.full(len(q), np.inf)
-    for _ in range(iterations):
-        d = np.stack([_bilinear(dx, p[:, 0], p[:, 1]), _bilinear(dy, p[:, 0], p[:, 1])], axis=1)
-        err = np.abs(p + d - q).max(axis=1)
-        better = err < best_err
-        best[better], best_err[better] = p[better], err[better]
-        if best_err.max() < 1e-4:
-            break
-        p = q - d
-    return best
+
+def quad_pixels(corners: Sequence[Sequence[float]], height: int, width: int) -> np.ndarray:
+    """Corners given as fractions of the width (x) and height (y), in pixels (4x2 float64)."""
+    return np.array(corners, dtype=np.float64) * (width, height)

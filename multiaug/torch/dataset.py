@@ -1,57 +1,23 @@
-"""PyTorch integration: deterministic augmentation inside a ``DataLoader``.
-
-* :class:`AugmentedDataset` wraps a map-style dataset and augments item ``i`` with the keyed call
-  ``pipeline(**sample, key=i, epoch=epoch)``. A keyed call is a pure function of the pipeline's
-  seed, the key, the epoch and the input, so an epoch yields the same bytes whatever
-  ``num_workers``, the start method or ``persistent_workers`` is, and every item can be recomputed
-  alone.
-* :meth:`AugmentedDataset.set_epoch` stores the epoch in shared memory, so workers kept alive by
-  ``persistent_workers=True`` see the new epoch too.
-* :class:`MixCollate` is a ``collate_fn`` that applies a batch mixer (``ma.image.MixUp``,
-  ``ma.image.CutMix``, or a ``OneOf`` of them) with a key derived from the dataset indices of the
-  batch and its epoch, and returns tensors: images and float32 soft labels ``(B, K)``.
-* :func:`worker_init_fn` keeps OpenCV single-threaded inside worker processes.
-
-Nothing here uses a global RNG, so no worker seeding is needed for reproducibility.
-
-Examples
---------
->>> import numpy as np, torch, multiaug as ma
->>> from torch.utils.data import DataLoader
->>> images = [np.full((8, 8, 3), 20 * i, np.uint8) for i in range(6)]
->>> data = list(zip(images, [0, 1, 2, 0, 1, 2]))               # (image, label) pairs
->>> pipe = ma.Compose([ma.image.HorizontalFlip(), ma.image.GaussianNoise()], seed=0)
->>> ds = ma.torch.AugmentedDataset(data, pipe)
->>> image, label = ds[4]                                          # same form as the input item
->>> image.shape, image.dtype, label
-((8, 8, 3), dtype('uint8'), 1)
->>> mix = ma.torch.MixCollate(ma.image.MixUp(alpha=0.4, num_classes=3, seed=0))
->>> batch_images, soft = next(iter(DataLoader(ds, batch_size=3, collate_fn=mix)))
->>> tuple(batch_images.shape), soft.dtype, bool(torch.allclose(soft.sum(dim=1), torch.ones(3)))
-((3, 8, 8, 3), torch.float32, True)
-"""
+"""Datasets: :class:`AugmentedDataset` (keyed augmentation of a map-style dataset) and the worker setup."""
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 import operator
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import torch
-from torch.utils.data import Dataset, IterableDataset, default_collate
+from torch.utils.data import Dataset, IterableDataset
 
-from .core.errors import InvalidInputError
-from .core.random import check_epoch
-from .core.transform import Transform
-
-__all__ = ["AugmentedDataset", "KeyedBatch", "MixCollate", "worker_init_fn"]
+from ..core.errors import InvalidInputError
+from ..core.fields import signal_fields
+from ..core.random import check_epoch
+from ..core.transform import Transform
+from .collate import KeyedBatch
 
 _DATASET = "AugmentedDataset"
-_COLLATE = "MixCollate"
-_SIGNALS = ("image", "audio", "spectrogram")
 
 
 def worker_init_fn(worker_id: int) -> None:
@@ -68,18 +34,6 @@ def worker_init_fn(worker_id: int) -> None:
     except ImportError:  # no OpenCV: nothing to tune
         return
     cv2.setNumThreads(0)
-
-
-class KeyedBatch(list[Any]):
-    """The list of items :meth:`AugmentedDataset.__getitems__` hands to the ``collate_fn``.
-
-    A plain list (any collate function accepts it) that also records the dataset ``indices`` of
-    its items and the ``epoch`` they were augmented with, from which :class:`MixCollate` derives
-    the key of the batch.
-    """
-
-    indices: list[int]
-    epoch: int
 
 
 class AugmentedDataset(Dataset[Any]):
@@ -100,12 +54,13 @@ class AugmentedDataset(Dataset[Any]):
     * a bare item (an image array, a text) becomes ``{field: x}`` and comes back as ``x'``.
 
     ``field`` is inferred when not given: ``"text"`` for a ``str``; for arrays, ``"audio"`` when
-    ``sample_rate`` is given, else the signal field the pipeline handles (``"image"``, then
-    ``"audio"``, ``"spectrogram"``). PIL images (a torchvision dataset without ``transform``) are
-    converted to numpy arrays (palette images to RGB/RGBA colours, masks kept as label indices;
-    modes such as ``"CMYK"`` or ``"I;16"`` raise, naming the conversion); image tensors are
-    refused because their layout (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset
-    and use ``to_tensor=True`` here.
+    ``sample_rate`` is given, else the one array signal field the pipeline handles
+    (``"image"``, ``"audio"``, ``"spectrogram"``...; pass ``field=`` when it handles several).
+    PIL images (a torchvision dataset without ``transform``) are converted to numpy arrays
+    (palette images to RGB/RGBA colours, masks kept as label indices; modes such as ``"CMYK"``
+    or ``"I;16"`` raise, naming the conversion); image tensors are refused because their layout
+    (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset and use ``to_tensor=True``
+    here.
 
     Parameters
     ----------
@@ -309,8 +264,9 @@ class AugmentedDataset(Dataset[Any]):
         elif self.sample_rate is not None:
             name = "audio"
         else:
-            handled = [f for f in _SIGNALS if f in self._fields]
-            if not handled:
+            arrays = signal_fields(holds="array")
+            handled = [f for f in self._fields if f in arrays]
+            if len(handled) != 1:  # none, or several: the items could fill any of them
                 raise InvalidInputError(
                     _DATASET,
                     "field",
@@ -318,11 +274,11 @@ class AugmentedDataset(Dataset[Any]):
                     "pass field='...' naming the sample field the items fill",
                 )
             name = handled[0]
-            if name == "audio":
+            if any(f == "sample_rate" for f, _ in self.pipeline._plan.required_fields):
                 raise InvalidInputError(
                     _DATASET,
                     "sample_rate",
-                    "is needed: the pipeline augments audio and the items carry no sample rate",
+                    f"is needed: the pipeline augments {name} and the items carry no sample rate",
                     "pass AugmentedDataset(..., sample_rate=16000) or dict items with 'sample_rate'",
                 )
         if name not in self._fields:
@@ -362,7 +318,7 @@ def _to_numpy(owner: str, name: str, value: Any) -> Any:
     if type(value).__module__.startswith("PIL."):
         if "mask" in name:  # a palette mask's indices are its labels
             return np.array(value)
-        from .image._validate import pil_to_array
+        from ..image._validate import pil_to_array
 
         return pil_to_array(owner, name, value)  # palette images as colours, never as indices
     if isinstance(value, torch.Tensor) and name != "label":
@@ -395,166 +351,3 @@ def _from_sample(item: Any, out: dict[str, Any], names: tuple[str, ...] | None) 
     if isinstance(item, list):
         return values
     return values[0]
-
-
-# ---------------------------------------------------------------------- batch mixing
-class MixCollate:
-    """A ``collate_fn`` that mixes every batch with a batch mixer, deterministically.
-
-    The batch is first collated by ``collate_fn`` (``default_collate``), then its images and
-    labels go through ``mixer(images=..., labels=..., key=K, epoch=E)``. When the batch comes from
-    an :class:`AugmentedDataset` (directly or through ``Subset``), ``K = "batch:i0,i1,..."`` lists
-    the dataset indices of its items and ``E`` is their epoch, so the mixing depends only on which
-    items form the batch (decided by the sampler, in the main process), never on the worker that
-    collates it. Other batches are keyed by a BLAKE2b digest of their content, with epoch 0
-    (deterministic too, but the same content then mixes the same way every epoch).
-
-    Images are located at position 0 and labels at position 1 of tuple items, or under
-    ``image_key``/``label_key`` of dict items. numpy images (``AugmentedDataset``'s default) are
-    ``(H, W[, C])``; tensor images (``to_tensor=True``) are ``(C, H, W)`` and are mixed in that
-    layout's spatial axes. The batch comes back in the structure ``collate_fn`` gave it, with the
-    images as a tensor of the input's dtype and layout and the labels as float32 soft labels
-    ``(B, K)``, also for batches the mixer skips (``p < 1``).
-
-    Parameters
-    ----------
-    mixer : multiaug.Transform
-        A batch mixer: ``ma.image.MixUp``, ``ma.image.CutMix`` or a composer of them (e.g.
-        ``ma.OneOf([MixUp(...), CutMix(...)])``). Integer class labels need ``num_classes``.
-    collate_fn : callable or None
-        The collate function run first; ``None`` means ``torch.utils.data.default_collate``.
-    image_key, label_key : str
-        Keys of the images and labels in dict items.
-
-    Notes
-    -----
-    Mixing needs at least two images: use ``drop_last=True`` when the dataset length leaves a
-    final batch of one. Instances pickle (with their mixer), so they work with spawned workers.
-    """
-
-    def __init__(
-        self,
-        mixer: Transform,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
-        *,
-        image_key: str = "image",
-        label_key: str = "label",
-    ) -> None:
-        if not isinstance(mixer, Transform) or "images" not in mixer.fields:
-            raise InvalidInputError(
-                _COLLATE,
-                "mixer",
-                "must be a batch mixer that takes images=(B, H, W[, C]), got "
-                + (
-                    f"{mixer.name} (fields {list(mixer.fields)})"
-                    if isinstance(mixer, Transform)
-                    else repr(mixer)
-                ),
-                "pass ma.image.MixUp(num_classes=K), ma.image.CutMix(num_classes=K) or a OneOf of them; "
-                "per-sample pipelines belong in AugmentedDataset",
-            )
-        mixer.validate_params()  # also fixes a seed=None mixer's seed before workers fork
-        if collate_fn is not None and not callable(collate_fn):
-            raise InvalidInputError(
-                _COLLATE,
-                "collate_fn",
-                f"must be callable, got {collate_fn!r}",
-                "pass a collate function or None",
-            )
-        for name, value in (("image_key", image_key), ("label_key", label_key)):
-            if not isinstance(value, str):
-                raise InvalidInputError(_COLLATE, name, f"must be a str, got {value!r}", f"pass {name}='...'")
-        self.mixer = mixer
-        self.collate_fn = collate_fn
-        self.image_key = image_key
-        self.label_key = label_key
-
-    def __call__(self, batch: list[Any]) -> Any:
-        if not isinstance(batch, list) or not batch:
-            raise InvalidInputError(
-                _COLLATE,
-                "batch",
-                f"must be a non-empty list of items, got {type(batch).__name__}",
-                "use MixCollate as DataLoader(..., batch_size=B, collate_fn=MixCollate(mixer))",
-            )
-        collated = (self.collate_fn or default_collate)(batch)
-        slot_images, slot_labels = self._slots(collated)
-        images, labels = collated[slot_images], collated[slot_labels]
-        channels_first = isinstance(_item_part(batch[0], slot_images), torch.Tensor) and images.ndim == 4
-        x = _numpy(images)
-        if channels_first:
-            x = x.transpose(0, 2, 3, 1)
-        y = _numpy(labels)
-        key, epoch = _batch_key(batch, x, y)
-        out = self.mixer(images=x, labels=y, key=key, epoch=epoch)
-        mixed, soft = out["images"], out["labels"]
-        if channels_first:
-            mixed = mixed.transpose(0, 3, 1, 2)
-        if np.asarray(soft).ndim == 1:  # the mixer skipped: integer ids, made one-hot
-            soft = np.eye(self._num_classes(), dtype=np.float32)[np.asarray(soft)]
-        result_images = torch.from_numpy(np.ascontiguousarray(mixed))
-        result_labels = torch.from_numpy(np.ascontiguousarray(soft, dtype=np.float32))
-        if isinstance(collated, Mapping):
-            result = dict(collated)
-            result[slot_images], result[slot_labels] = result_images, result_labels
-            return result
-        parts = list(collated)
-        parts[slot_images], parts[slot_labels] = result_images, result_labels
-        return type(collated)(parts) if isinstance(collated, (list, tuple)) else parts
-
-    def _slots(self, collated: Any) -> tuple[Any, Any]:
-        if isinstance(collated, Mapping):
-            missing = [k for k in (self.image_key, self.label_key) if k not in collated]
-            if missing:
-                raise InvalidInputError(
-                    _COLLATE,
-                    missing[0],
-                    f"is missing from the collated batch, which has the keys {list(collated)}",
-                    "pass image_key=/label_key= naming the images and labels of the dict items",
-                )
-            return self.image_key, self.label_key
-        if isinstance(collated, (list, tuple)) and len(collated) >= 2:
-            return 0, 1
-        raise InvalidInputError(
-            _COLLATE,
-            "batch",
-            f"collates to {type(collated).__name__}, not (images, labels, ...) or a dict",
-            "give the dataset (image, label) or {'image': ..., 'label': ...} items",
-        )
-
-    def _num_classes(self) -> int:
-        for leaf in self.mixer._plan.leaves:
-            k = getattr(leaf, "num_classes", None)
-            if k is not None:
-                return int(k)
-        raise InvalidInputError(  # unreachable: the mixer rejects integer labels without num_classes
-            _COLLATE, "mixer", "has no num_classes for integer labels", "construct it with num_classes=K"
-        )
-
-    def __repr__(self) -> str:
-        return f"MixCollate({self.mixer!r})"
-
-
-def _item_part(item: Any, slot: Any) -> Any:
-    try:
-        return item[slot]
-    except (KeyError, IndexError, TypeError):
-        return None
-
-
-def _numpy(value: Any) -> Any:
-    if isinstance(value, torch.Tensor):
-        return value.detach().cpu().numpy()
-    return np.asarray(value)
-
-
-def _batch_key(batch: Iterable[Any], images: np.ndarray, labels: np.ndarray) -> tuple[str, int]:
-    indices = getattr(batch, "indices", None)
-    if indices is not None:
-        return "batch:" + ",".join(map(str, indices)), int(getattr(batch, "epoch", 0))
-    digest = hashlib.blake2b(digest_size=16)
-    for arr in (images, labels):
-        arr = np.ascontiguousarray(arr)
-        digest.update(f"{arr.dtype.str}{arr.shape}".encode())
-        digest.update(arr.tobytes())
-    return "content:" + digest.hexdigest(), 0

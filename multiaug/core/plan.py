@@ -1,0 +1,80 @@
+"""A transform's resolved parameters and its run-time plan, kept apart.
+
+:class:`Params` holds what the constructor arguments *mean* once validated (typed, one slot
+per declared parameter); :class:`Plan` holds how a call runs the node (its seed, the fusion
+switch, which leaf validates which field, a composer's children and their stream salts).
+Both are built together on first use and rebuilt when any parameter changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .transform import Transform
+
+__all__ = ["Params", "Plan"]
+
+
+class Params:
+    """A transform's constructor parameters, validated and normalised by their specs.
+
+    Each transform class gets its own subclass (``Rotate.Params``...) whose slots are
+    exactly its declared parameters (typed by their specs: ``Range`` -> ``tuple[float,
+    float]``...) plus the derived values its ``_finalize`` computes, declared in
+    ``_derived``. A misspelt or undeclared name is an ``AttributeError``, not a silent new
+    attribute. Read it as ``self._r`` inside a transform.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, **values: Any) -> None:
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    def _asdict(self) -> dict[str, Any]:
+        names: tuple[str, ...] = self.__slots__
+        return {n: getattr(self, n) for n in names if hasattr(self, n)}
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{k}={v!r}" for k, v in self._asdict().items())
+        return f"{type(self).__qualname__}({inner})"
+
+
+class Plan:
+    """How a call runs this node: the run-time plan, apart from the parameters.
+
+    Built with the parameters (and rebuilt when any changes): the 64-bit seed, the
+    fusion switch, which leaf validates which field, the checks a call runs and, for a
+    composer, its children with their stream salts.
+    """
+
+    __slots__ = (
+        "children",
+        "custom_checks",
+        "depth",
+        "field_checks",
+        "field_owners",
+        "fuse",
+        "leaves",
+        "needs_stream",
+        "required_fields",
+        "salts",
+        "seed64",
+        "trace_fingerprint",
+    )
+
+    def __init__(self, seed64: int, fuse: bool, needs_stream: bool) -> None:
+        self.seed64 = seed64
+        self.fuse = fuse
+        self.needs_stream = needs_stream
+        self.field_owners: dict[str, Transform] = {}
+        self.leaves: tuple[Transform, ...] = ()
+        self.children: tuple[tuple[Transform, int], ...] = ()
+        self.salts: tuple[int, ...] = ()
+        self.depth = 0
+        self.field_checks: tuple[tuple[str, str, Callable[[str, Any, Mapping[str, Any]], None]], ...] = ()
+        self.required_fields: tuple[tuple[str, str], ...] = ()
+        self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
+        self.trace_fingerprint: tuple[tuple[Params, ...], str] | None = None

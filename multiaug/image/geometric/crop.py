@@ -1,0 +1,95 @@
+"""``RandomCrop``: a random window of a fixed size."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from ...core.errors import InvalidInputError
+from ...core.params import Number
+from ...core.transform import check_window
+from ..base import current_shape
+from ..options import TARGETS
+from .engine import Axis, Size, WarpTransform
+
+__all__ = ["RandomCrop"]
+
+
+class RandomCrop(WarpTransform):
+    """Crop a random ``height`` x ``width`` window (uniform over all positions).
+
+    Boxes are shifted, clipped to the window and dropped (with their label)
+    when nothing of them is left, or less than ``min_visibility`` of their area;
+    keypoints are shifted and kept even when they fall outside the window
+    (``drop_outside_keypoints=True`` drops them).
+
+    Parameters
+    ----------
+    height, width : int
+        Size of the crop; the image must be at least this large.
+    p : float, default 1.0
+    seed : int or None
+    @options image.targets
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> ma.image.RandomCrop(2, 3, seed=0)(image=np.zeros((5, 5), np.uint8))["image"].shape
+    (2, 3)
+    """
+
+    preserves_shape = False
+    axis_aligned = True
+    _parameters = {
+        "height": Number(1, 1 << 20, integer=True),
+        "width": Number(1, 1 << 20, integer=True),
+        **TARGETS.specs,
+    }
+
+    def __init__(
+        self,
+        height: int,
+        width: int,
+        p: float = 1.0,
+        seed: int | None = None,
+        *,
+        min_visibility: float = 0.0,
+        drop_outside_keypoints: bool = False,
+    ) -> None:
+        super().__init__(p=p, seed=seed)
+        self.height = height
+        self.width = width
+        self.min_visibility = min_visibility
+        self.drop_outside_keypoints = drop_outside_keypoints
+
+    def _fits(self, sample: Mapping[str, Any]) -> tuple[int, int]:
+        r = self._r
+        h, w = current_shape(sample)[:2]
+        if h < r.height or w < r.width:
+            raise InvalidInputError(
+                self.name,
+                "image",
+                f"is {h}x{w}, smaller than the {r.height}x{r.width} crop",
+                "pad the image first or ask for a smaller crop",
+            )
+        return h, w
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        super().check(sample)
+        self._fits(sample)
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        r = self._r
+        h, w = self._fits(sample)  # again: an earlier op of the pipeline may have shrunk the image
+        u_top, u_left = rng.random(2).tolist()
+        return {"top": int(u_top * (h - r.height + 1)), "left": int(u_left * (w - r.width + 1))}
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        r = self._r
+        check_window(self.name, params["top"], params["left"], r.height, r.width, current_shape(sample))
+
+    def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
+        r = self._r
+        return (1, -params["left"], 1, -params["top"]), (r.height, r.width)

@@ -1,0 +1,264 @@
+"""The job's records on disk: atomic writes, the job state and resume, the Parquet manifest, ``run.json``."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .._version import __version__
+from ..core.errors import InvalidInputError
+from ..data import Listing
+from .items import OWNER, _describe_difference
+
+STATE_DIR = ".multiaug"
+MANIFEST = "manifest.parquet"
+RUN_FILE = "run.json"
+SKIPPED = "skipped.json"
+
+
+@dataclass
+class AugmentResult:
+    """What a job did."""
+
+    output: Path
+    kind: str
+    units: int  # output items (or rows) the job consists of
+    computed: int  # computed by this run
+    resumed: int  # found done by an earlier run
+    seconds: float
+    fingerprint: str
+    manifest: Path
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def items_per_second(self) -> float:
+        return self.computed / self.seconds if self.seconds > 0 else float("inf")
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    # No fsync: the rename makes a killed process's file either whole or absent; surviving a
+    # power cut would cost a disk flush per item and is not what resuming is for.
+    with open(tmp, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
+
+
+def _chunk_path(output: Path, chunk: int) -> Path:
+    return output / STATE_DIR / "chunks" / f"{chunk:06d}.json"
+
+
+def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None:
+    """Create the output folder, or check that it holds this very job (refuse others unless force)."""
+    state = output / STATE_DIR / "job.json"
+    if output.is_dir() and any(output.iterdir()):
+        old: dict[str, Any] | None = None
+        if state.is_file():
+            try:
+                old = json.loads(state.read_text())
+            except ValueError:
+                old = {}
+        if old != identity:
+            if not force:
+                if old is None:
+                    problem = f"{output} is not empty and was not written by multiaug augment"
+                else:
+                    problem = (
+                        f"{output} holds the outputs of another job ({_describe_difference(old, identity)})"
+                    )
+                raise InvalidInputError(
+                    OWNER, "--output", problem, "pass another --output folder, or --force to replace them"
+                )
+            if old is not None:
+                _remove_job_outputs(output)
+        _remove_temporaries(output)
+    try:
+        (output / STATE_DIR / "chunks").mkdir(parents=True, exist_ok=True)
+        _atomic_write(state, json.dumps(identity, sort_keys=True, indent=2).encode())
+    except OSError as exc:
+        raise _unwritable(output, exc) from None
+
+
+def _unwritable(output: Path, exc: OSError) -> InvalidInputError:
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(output) else ""
+    return InvalidInputError(
+        OWNER,
+        "--output",
+        f"{output} cannot be written: {exc.strerror or exc}{where}",
+        "pass a folder path you can write to (its parents must be folders)",
+    )
+
+
+def _remove_job_outputs(output: Path) -> None:
+    """Delete what an earlier job wrote (listed by its chunk records), its manifest and state."""
+    for record in _records(output):
+        for row in record.get("rows", []):
+            target = output / row["output"]
+            if target.is_file():
+                target.unlink()
+    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet"):
+        if (output / name).is_file():
+            (output / name).unlink()
+    shutil.rmtree(output / STATE_DIR, ignore_errors=True)
+    for folder in sorted((p for p in output.rglob("*") if p.is_dir()), reverse=True):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+
+
+_TEMPORARY = re.compile(r"^\..+\.tmp-\d+$")
+
+
+def _remove_temporaries(output: Path) -> None:
+    """Delete half-written files a killed run left (``.NAME.tmp-PID``, never renamed into place)."""
+    for path in output.rglob(".*.tmp-*"):
+        if path.is_file() and _TEMPORARY.match(path.name):
+            path.unlink()
+
+
+def _records(output: Path) -> Iterator[dict[str, Any]]:
+    folder = output / STATE_DIR / "chunks"
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.glob("*.json")):
+        try:
+            yield json.loads(path.read_text())
+        except ValueError:  # a torn write cannot happen (rename), but a hand-edited one can
+            continue
+
+
+def _finished_chunks(output: Path, chunks: list[list[dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:
+    """Chunks an earlier run finished: a record with the same units and every file present."""
+    done = {}
+    for record in _records(output):
+        c = record.get("chunk")
+        if not isinstance(c, int) or not 0 <= c < len(chunks):
+            continue
+        if record.get("units") != [[u["index"], u["copy"]] for u in chunks[c]] or record.get("skipped"):
+            continue  # other items (the listing changed), or an item failed: redo it
+        rows = record.get("rows", [])
+        if [(r.get("output"), r.get("source")) for r in rows] != [
+            (u["output"], u["source"]) for u in chunks[c]
+        ]:
+            continue
+        if all((output / row["output"]).is_file() for row in rows):
+            done[c] = rows
+    return done
+
+
+def _drop_stale(output: Path, done: dict[int, list[dict[str, Any]]], names: set[str]) -> None:
+    """Before a resume: delete the records of chunks to redo, and outputs no unit of this job writes.
+
+    (The listing may have changed since the earlier run: a deleted item's outputs must go.)
+    """
+    folder = output / STATE_DIR / "chunks"
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except ValueError:
+            record = {}
+        if record.get("chunk") in done:
+            continue
+        for row in record.get("rows", []):
+            name = row.get("output")
+            if isinstance(name, str) and name not in names and (output / name).is_file():
+                (output / name).unlink()
+        path.unlink()
+
+
+def _column(values: list[Any]) -> list[Any]:
+    """Labels/groups as one Parquet type: ints stay ints, anything else becomes text."""
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, int) and not isinstance(v, bool) for v in present):
+        return values
+    return [None if v is None else str(v) for v in values]
+
+
+def _write_manifest(path: Path, rows: list[dict[str, Any]], fingerprint: str) -> None:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    columns: dict[str, Any] = {
+        "output": pa.array([r["output"] for r in rows], pa.string()),
+        "source": pa.array([str(r["source"]) for r in rows], pa.string()),
+        "label": pa.array(_column([r["label"] for r in rows])),
+        "group": pa.array(_column([r["group"] for r in rows])),
+        "key": pa.array([r["key"] for r in rows], pa.string()),
+        "copy": pa.array([r["copy"] for r in rows], pa.int32()),
+        "params": pa.array([r["params"] for r in rows], pa.string()),
+        "fingerprint": pa.array([fingerprint] * len(rows), pa.string()),
+        "multiaug_version": pa.array([__version__] * len(rows), pa.string()),
+    }
+    if rows and "provenance" in rows[0]:
+        columns["provenance"] = pa.array([r["provenance"] for r in rows], pa.list_(pa.int64()))
+    buf = io.BytesIO()
+    pq.write_table(pa.table(columns), buf)
+    _atomic_write(path, buf.getvalue())
+
+
+def _versions() -> dict[str, str]:
+    from importlib import metadata
+
+    out = {"python": platform.python_version(), "multiaug": __version__}
+    for dist in (
+        "numpy",
+        "opencv-python-headless",
+        "soundfile",
+        "soxr",
+        "imbalanced-learn",
+        "pandas",
+        "dask",
+    ):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return out
+
+
+def _skipped_items(listing: Listing, bad: dict[int, str], out: Path) -> list[dict[str, Any]]:
+    """Write ``skipped.json`` (items left out at the check or while augmented), or remove a stale one."""
+    skipped = [
+        {"index": i, "source": listing.entries[i].source, "copy": None, "stage": "check", "reason": reason}
+        for i, reason in bad.items()
+    ]
+    for record in _records(out):
+        for s in record.get("skipped", []):
+            skipped.append({**s, "stage": "augment"})
+    skipped.sort(key=lambda s: (s["index"], s["copy"] or 0))
+    path = out / SKIPPED
+    if skipped:
+        _atomic_write(path, json.dumps(skipped, indent=2, sort_keys=True, default=str).encode())
+    elif path.is_file():
+        path.unlink()
+    return skipped
+
+
+def _write_run(out: Path, pipe: Any, identity: dict[str, Any], result: AugmentResult, **extra: Any) -> None:
+    run = {
+        "input": str(extra.pop("input")),
+        "config": pipe.to_config(),
+        "fingerprint": pipe.fingerprint,
+        "seed": pipe.seed,
+        "job": identity,
+        "units": result.units,
+        "computed_this_run": result.computed,
+        "resumed": result.resumed,
+        "seconds": round(result.seconds, 3),
+        "versions": _versions(),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        **extra,
+        **result.extra,
+    }
+    _atomic_write(out / RUN_FILE, json.dumps(run, indent=2, default=str).encode())
