@@ -9,16 +9,15 @@ is accepted; dtype and layout are kept.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Collection
 
 import cv2
 import numpy as np
 
+from ._opencv import by_channel_groups
+
 __all__ = [
     "MEDIAN_FLOAT_SIZES",
     "blur_kernel_size",
-    "by_channel_groups",
-    "channel_groups",
     "gaussian_blur",
     "median_blur",
     "sharpen",
@@ -27,47 +26,6 @@ __all__ = [
 
 #: Kernel sides ``cv2.medianBlur`` takes for float32 images (uint8 takes any odd side).
 MEDIAN_FLOAT_SIZES = (3, 5)
-
-
-def channel_groups(channels: int, sizes: Collection[int] = (1, 2, 3, 4)) -> list[slice]:
-    """Consecutive slices of ``channels`` whose sizes an OpenCV call accepts (``sizes``, all <= 4).
-
-    All channels at once when their count is in ``sizes``; else 4 at a time and
-    then the rest, cut into single channels when its size is not in ``sizes``.
-
-    Examples
-    --------
-    >>> [(s.start, s.stop) for s in channel_groups(6, sizes=(1, 3, 4))]
-    [(0, 4), (4, 5), (5, 6)]
-    >>> [(s.start, s.stop) for s in channel_groups(7)]
-    [(0, 4), (4, 7)]
-    """
-    if channels in sizes:
-        return [slice(0, channels)]
-    rest = channels % 4 or 4
-    groups = [slice(i, i + 4) for i in range(0, channels - rest, 4)]
-    if rest in sizes:
-        return [*groups, slice(channels - rest, channels)]
-    return groups + [slice(i, i + 1) for i in range(channels - rest, channels)]
-
-
-def by_channel_groups(
-    img: np.ndarray, fn: Callable[[np.ndarray], np.ndarray], sizes: Collection[int] = (1, 2, 3, 4)
-) -> np.ndarray:
-    """Run ``fn``, an OpenCV call that treats each channel alone, on :func:`channel_groups` of ``img``.
-
-    OpenCV calls take a bounded number of channels (filters 128 in OpenCV 5 and 512
-    in 4.x; ``cv2.medianBlur`` 1, 3 or 4 above a 5x5 kernel); a per-channel call gives
-    the same values on any grouping. ``fn`` gets C-contiguous arrays; the input's
-    layout is restored (OpenCV drops a trailing 1-channel axis).
-    """
-    groups = channel_groups(1 if img.ndim == 2 else img.shape[2], sizes)
-    if len(groups) == 1:
-        src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-        return fn(src).reshape(img.shape)
-    h, w = img.shape[:2]
-    parts = [fn(np.ascontiguousarray(img[..., g])).reshape(h, w, g.stop - g.start) for g in groups]
-    return np.concatenate(parts, axis=2)
 
 
 def _clipped(out: np.ndarray) -> np.ndarray:
