@@ -188,6 +188,14 @@ def test_random_erasing_changes_only_its_rectangle(img: np.ndarray, fill: Any, k
             assert (out["image"][inside] == fill).all()
 
 
+def test_random_erasing_fill_is_the_border_fill_or_random() -> None:
+    # one fill spec (image.options.Fill) with "random" added: out-of-range values fail at construction
+    assert I.RandomErasing(fill=3)._r.fill == (3.0,) and I.RandomErasing(fill="random")._r.fill == "random"
+    for bad in (300, -1, "noise", (0, float("nan"))):
+        with pytest.raises(ma.InvalidInputError, match='"random"'):
+            I.RandomErasing(fill=bad)
+
+
 def test_random_erasing_fill_per_channel_and_random_fill_replays(photo: np.ndarray) -> None:
     out = I.RandomErasing(fill=(255, 0, 10), p=1.0, seed=0)(image=photo, key=4, trace=True)
     b = out["trace"][0]["params"]

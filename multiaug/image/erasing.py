@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import NoiseSeed, Range, Spec
+from ..core.params import NoiseSeed, Range
 from ..core.transform import check_window
 from .base import ImageTransform
 from .functional import erasing as F
+from .options import Fill, check_fill
 
 __all__ = ["RandomErasing"]
 
@@ -22,30 +22,22 @@ _NOISE_SEED = NoiseSeed()
 _FILL_FIX = 'pass {name}=0, {name}=(124, 116, 104) or {name}="random"'
 
 
-class Fill(Spec):
-    """A fill value: a number, one number per channel, or ``"random"``."""
+class EraseFill(Fill):
+    """The border :class:`~multiaug.image.options.Fill` (one number, or one per channel), or ``"random"``."""
 
-    doc = 'a number >= 0, a tuple of numbers >= 0 (one per channel) or "random"'
+    doc = 'a number in [0, 255], a sequence of them (one per channel) or "random"'
+    value_type = "tuple[float, ...] | str"
 
     def invalid(self) -> list[Any]:
-        return ["noise", -1, math.nan, (), [1, "a"], None, True]
+        return [*super().invalid(), "noise"]
 
-    def resolve(self, owner: str, name: str, value: Any) -> float | tuple[float, ...] | str:
-        if value == "random" and isinstance(value, str):
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[float, ...] | str:
+        if isinstance(value, str) and value == "random":
             return "random"
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            values: Sequence[Any] = (value,)
-            scalar = True
-        elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
-            values, scalar = value, False
-        else:
-            raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
-        out = []
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0:
-                raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
-            out.append(float(v))
-        return out[0] if scalar else tuple(out)
+        try:
+            return super().resolve(owner, name, value)
+        except InvalidInputError:
+            raise self.fail(owner, name, value, _FILL_FIX.format(name=name)) from None
 
 
 class RandomErasing(ImageTransform):
@@ -87,7 +79,7 @@ class RandomErasing(ImageTransform):
         # make_params draws the rectangle from both (torchvision's attempts), not each alone.
         "scale": Range(0.0, 1.0, example="(0.02, 0.33)", draw=False),
         "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)", draw=False),
-        "fill": Fill(),
+        "fill": EraseFill(),
     }
 
     _drawn = {"noise_seed": _NOISE_SEED}
@@ -106,32 +98,17 @@ class RandomErasing(ImageTransform):
         self.fill = fill
 
     def check(self, sample: Mapping[str, Any]) -> None:
-        image = sample["image"]
         fill = self._r.fill
         if isinstance(fill, str):
             return
-        channels = 1 if image.ndim == 2 else image.shape[2]
-        values = fill if isinstance(fill, tuple) else (fill,)
-        if isinstance(fill, tuple) and len(fill) not in (1, channels):
+        image = sample["image"]
+        check_fill(self.name, fill, image)
+        if image.dtype == np.uint8 and any(v != int(v) for v in fill):
             raise InvalidInputError(
                 self.name,
                 "fill",
-                f"has {len(fill)} values for an image with {channels} channel(s)",
-                f"give one value, or {channels} (one per channel)",
-            )
-        if image.dtype == np.uint8 and any(v > 255 or v != int(v) for v in values):
-            raise InvalidInputError(
-                self.name,
-                "fill",
-                f"is {self.fill!r}, not whole numbers in [0, 255] as a uint8 image needs",
+                f"is {self.fill!r}, not whole numbers as a uint8 image needs",
                 "give fill in the image's units: 0..255 for uint8 (e.g. fill=127)",
-            )
-        if image.dtype == np.float32 and any(v > 1.0 for v in values):
-            raise InvalidInputError(
-                self.name,
-                "fill",
-                f"is {self.fill!r}, outside [0, 1] for a float32 image",
-                "give fill in the image's units: 0..1 for float32 (e.g. fill=0.5)",
             )
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
