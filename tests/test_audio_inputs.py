@@ -313,3 +313,51 @@ def test_long_clips_keep_phase_precision() -> None:
     k = int(np.argmax(power))
     inside = power[k - 3 : k + 4].sum()
     assert 10 * np.log10((power.sum() - inside) / inside) < -40
+
+
+# ---------------------------------------------------------------------- layout
+def test_every_audio_transform_has_a_kernel_named_like_it() -> None:
+    """``Gain`` -> ``functional.waveform.gain``...: a reader (and the batched path) finds an op's kernel."""
+    import importlib
+    import re
+
+    from multiaug import registered
+
+    modules = [
+        importlib.import_module(f"multiaug.audio.functional.{m}")
+        for m in ("waveform", "noise", "stretch", "masking", "spectral")
+    ]
+    for name in sorted(n for n in registered() if n.startswith("audio.")):
+        kernel = re.sub(r"(?<!^)(?=[A-Z])", "_", name.split(".", 1)[1]).lower()
+        homes = [m.__name__ for m in modules if kernel in getattr(m, "__all__", ())]
+        assert len(homes) == 1, f"{name}: kernel {kernel!r} found in {homes}"
+
+
+def test_channelwise_kernels_keep_the_layout() -> None:
+    from multiaug.audio.functional import channelwise
+
+    seen = []
+
+    @channelwise
+    def kernel(x: np.ndarray, k: float) -> np.ndarray:
+        seen.append(x.shape)
+        return x[:, ::2] * k
+
+    mono = np.arange(6, dtype=np.float32)
+    out = kernel(mono, 2.0)
+    assert seen == [(1, 6)] and out.shape == (3,) and out.dtype == np.float32 and out.flags.c_contiguous
+    stereo = np.asfortranarray(np.ones((2, 6), np.float64))
+    out = kernel(stereo, k=1.0)
+    assert out.shape == (2, 3) and out.dtype == np.float32 and out.flags.c_contiguous
+
+
+def test_every_audio_parameter_declares_invalid_values() -> None:
+    """The shared suite's bad parameters are generated from the specs: none of ours may be silent."""
+    from multiaug.testing import EXAMPLES
+    from multiaug.testing.checks import generated_bad_params
+
+    for name, example in EXAMPLES.items():
+        if name.startswith("audio."):
+            t = example.make()
+            covered = {k for bad in generated_bad_params(t) for k in bad}
+            assert covered == set(t._param_names()), (name, set(t._param_names()) - covered)

@@ -28,6 +28,7 @@ def _waveform_ops() -> dict[str, Any]:
         "AddNoise": lambda: A.AddNoise(snr_db=(-10, 40), colour="pink", p=1.0),
         "AddBackgroundNoise": lambda: A.AddBackgroundNoise(background_noise_file(), p=1.0),
         "Gain": lambda: A.Gain(db=20, p=1.0),
+        "PolarityInversion": lambda: A.PolarityInversion(p=1.0),
         "TimeShift": lambda: A.TimeShift(fraction=1.0, rollover=False, p=1.0),
         "TimeMask": lambda: A.TimeMask(fraction=0.5, masks=(0, 3), p=1.0),
         "MelSpectrogram": lambda: A.MelSpectrogram(n_mels=8, n_fft=128, hop_length=32),
@@ -41,6 +42,7 @@ SAME_LENGTH = {
     "AddNoise",
     "AddBackgroundNoise",
     "Gain",
+    "PolarityInversion",
     "TimeShift",
     "TimeMask",
 }
@@ -134,3 +136,26 @@ def test_spectrogram_mask_properties(op: str) -> None:
             assert start + width <= spec.shape[axis]
 
     run()
+
+
+def test_polarity_inversion_flips_every_sign_and_undoes_itself() -> None:
+    t = ma.audio.PolarityInversion(p=1.0)
+
+    @SETTINGS
+    @given(sample=audio_samples(max_samples=2000), key=st.integers(0, 1000))
+    def run(sample: dict[str, Any], key: int) -> None:
+        once = t(**sample, key=key)
+        assert np.array_equal(once["audio"], -sample["audio"])
+        assert np.array_equal(t(**once, key=key)["audio"], sample["audio"])
+
+    run()
+
+
+def test_polarity_inversion_draws_nothing_but_p() -> None:
+    t = ma.audio.PolarityInversion(seed=0)
+    x = np.linspace(-1, 1, 50, dtype=np.float32)
+    outs = [t(audio=x, sample_rate=8000, key=k, trace=True) for k in range(32)]
+    flipped = [bool(np.array_equal(o["audio"], -x)) for o in outs]
+    assert 0 < sum(flipped) < 32  # p defaults to 0.5, like every random audio op
+    assert all(o["trace"][0]["params"] == {} for o, f in zip(outs, flipped, strict=True) if f)
+    assert all(np.array_equal(o["audio"], x) for o, f in zip(outs, flipped, strict=True) if not f)

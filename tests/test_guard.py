@@ -480,12 +480,12 @@ def test_many_distinct_images_without_crop_candidates_surviving() -> None:
 def test_dct_dihedral_variants_match_the_turned_pixels() -> None:
     # the hash's flip/turn variants are computed on DCT blocks; the pixel check renders with
     # _dihedral: both must mean the same pose, and _DIHEDRAL_INVERSE must undo each one
-    from multiaug.guard import detect
+    from multiaug.guard.detect import image_hash as ih
 
     thumbs = np.random.default_rng(0).standard_normal((3, 32, 32))
-    blocks = detect._variants(detect._dct_blocks(thumbs))
+    blocks = ih._variants(ih._dct_blocks(thumbs))
     for v in range(8):
-        turned = np.stack([detect._dihedral(t, v) for t in thumbs])
-        np.testing.assert_allclose(detect._dct_blocks(turned), blocks[:, v], atol=1e-10)
-        back = detect._dihedral(detect._dihedral(thumbs[0], v), detect._DIHEDRAL_INVERSE[v])
+        turned = np.stack([ih._dihedral(t, v) for t in thumbs])
+        np.testing.assert_allclose(ih._dct_blocks(turned), blocks[:, v], atol=1e-10)
+        back = ih._dihedral(ih._dihedral(thumbs[0], v), ih._DIHEDRAL_INVERSE[v])
         np.testing.assert_array_equal(back, thumbs[0])

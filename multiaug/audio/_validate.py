@@ -28,18 +28,29 @@ _PCM_FIX = (
 )
 
 
+def _require_float32(owner: str, field: str, arr: np.ndarray, fix: str) -> None:
+    if arr.dtype != np.float32:
+        raise InvalidInputError(owner, field, f"has dtype {arr.dtype}, expected float32", fix)
+
+
+def _require_finite(owner: str, field: str, arr: np.ndarray, what: str, fix: str) -> None:
+    if not all_finite(arr):
+        raise InvalidInputError(owner, field, f"contains NaN or inf{what}", fix)
+
+
 def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
     """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
     require_ndarray(owner, field, audio, "convert it with np.asarray(audio, dtype=np.float32)")
-    if audio.dtype != np.float32:
-        if np.issubdtype(audio.dtype, np.integer):
-            raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
-        fix = (
-            "convert with audio.astype(np.float32) (soundfile: sf.read(path, dtype='float32'))"
-            if audio.dtype == np.float64 or audio.dtype == np.float16
-            else "pass float32 samples in [-1, 1]"
-        )
-        raise InvalidInputError(owner, field, f"has dtype {audio.dtype}, expected float32", fix)
+    if np.issubdtype(audio.dtype, np.integer):
+        raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
+    _require_float32(
+        owner,
+        field,
+        audio,
+        "convert with audio.astype(np.float32) (soundfile: sf.read(path, dtype='float32'))"
+        if audio.dtype == np.float64 or audio.dtype == np.float16
+        else "pass float32 samples in [-1, 1]",
+    )
     if audio.ndim not in (1, 2):
         raise InvalidInputError(
             owner,
@@ -56,10 +67,7 @@ def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
             "transpose it to (channels, samples) with audio.T (soundfile returns (samples, channels))",
         )
     require_at_most(owner, field, audio.shape[-1], MAX_SAMPLES, "samples per channel", "split the clip")
-    if not all_finite(audio):
-        raise InvalidInputError(
-            owner, field, "contains NaN or inf", "repair or drop the clip (e.g. np.nan_to_num(audio))"
-        )
+    _require_finite(owner, field, audio, "", "repair or drop the clip (e.g. np.nan_to_num(audio))")
 
 
 def check_audio(owner: str, audio: Any, sample: Mapping[str, Any]) -> None:
@@ -101,26 +109,20 @@ def check_spectrogram(owner: str, spec: Any, sample: Mapping[str, Any]) -> None:
     """Field check of ``spectrogram``: float32 ``(freq, time)`` or ``(channels, freq, time)``, finite."""
     fix = "pass float32 (freq, time) or (channels, freq, time), e.g. from ma.audio.MelSpectrogram"
     require_ndarray(owner, "spectrogram", spec, fix)
-    if spec.dtype != np.float32:
-        raise InvalidInputError(
-            owner,
-            "spectrogram",
-            f"has dtype {spec.dtype}, expected float32",
-            "convert with spectrogram.astype(np.float32)",
-        )
+    _require_float32(owner, "spectrogram", spec, "convert with spectrogram.astype(np.float32)")
     if spec.ndim not in (2, 3):
         raise InvalidInputError(
             owner, "spectrogram", f"must have 2 or 3 dimensions, got shape {spec.shape}", fix
         )
     require_nonempty(owner, "spectrogram", spec, fix)
     require_at_most(owner, "spectrogram", spec.size, MAX_SAMPLES, "cells", "split the clip")
-    if not all_finite(spec):
-        raise InvalidInputError(
-            owner,
-            "spectrogram",
-            "contains NaN or inf (a log of zero?)",
-            "floor the power before the log, e.g. 10 * np.log10(np.maximum(S, 1e-10))",
-        )
+    _require_finite(
+        owner,
+        "spectrogram",
+        spec,
+        " (a log of zero?)",
+        "floor the power before the log, e.g. 10 * np.log10(np.maximum(S, 1e-10))",
+    )
 
 
 register_field(

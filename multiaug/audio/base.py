@@ -9,28 +9,50 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Spec
+from ..core.params import Options, Probability, Seed, Spec, param
 from ..core.transform import Sample, Transform
 from . import _validate  # noqa: F401  (registers the audio field checks)
 
 __all__ = ["AudioTransform", "SpectrogramTransform", "spectrogram_of"]
+
+#: ``p`` and ``seed`` of every random audio transform (``@options audio_call`` in a docstring):
+#: one default of ``p`` for the modality, 0.5 as in audiomentations.
+AUDIO_CALL = Options(
+    "audio_call",
+    {
+        "p": (
+            Probability(),
+            """
+            p : float, default 0.5
+                Probability of applying the transform to a call's sample (0.5 for every audio op).
+            """,
+        ),
+        "seed": (
+            Seed(),
+            """
+            seed : int or None
+                Seed used when called directly (inside a composer, the composer's seed governs).
+            """,
+        ),
+    },
+)
 
 
 class AudioTransform(Transform):
     """A transform of the waveform ``audio`` (with its ``sample_rate``); other fields pass through.
 
     ``audio`` is float32 ``(samples,)`` or ``(channels, samples)``; one drawn set
-    of parameters applies to every channel. Subclasses implement
-    ``make_params`` and ``apply_audio(audio, sample_rate, **params)``.
+    of parameters applies to every channel. Subclasses declare ``_parameters``
+    (the default ``make_params`` draws every declared range under its name) and
+    implement ``apply_audio(audio, sample_rate, **params)`` over a kernel of
+    :mod:`multiaug.audio.functional`; ``p`` defaults to 0.5 for every audio op.
     """
 
     _abstract = True
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
     required: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
@@ -77,9 +99,7 @@ class SpectrogramTransform(Transform):
     _abstract = True
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("spectrogram",)
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         if "spectrogram" not in sample and "audio" not in sample:
@@ -101,6 +121,10 @@ class Fill(Spec):
     """A fill value for masked regions: a finite number, or ``"mean"`` (the mean of the masked array)."""
 
     doc = 'a number a float32 can hold (|fill| <= 3.4e38) or "mean"'
+    value_type = "float | str"
+
+    def invalid(self) -> list[Any]:
+        return ["median", float("inf"), -1e39, None, True]
 
     def resolve(self, owner: str, name: str, value: Any) -> float | str:
         if isinstance(value, str) and value == "mean":

@@ -14,15 +14,36 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Number, Range
+from ..core.params import Choice, Number, Options, Probability, Range, param
 from ..core.transform import Sample, Transform
 from .base import Fill, SpectrogramTransform, c_float32, spectrogram_of
-from .functional import waveform as F
+from .functional import masking as F
 
 __all__ = ["FrequencyMask", "TimeMask"]
 
-_FRACTION = Range(0.0, 1.0, scalar="upper", example="(0.0, 0.1)")
-_MASKS = Range(0, 64, integer=True, example="(1, 2)")
+# drawn by _draw_spans (widths and counts per call, from the sample's length), not by name
+_FRACTION = Range(0.0, 1.0, scalar="upper", example="(0.0, 0.1)", draw=False)
+#: ``masks`` and ``fill`` of both masks (``@options spec_masks`` in a docstring).
+MASKS = Options(
+    "spec_masks",
+    {
+        "masks": (
+            Range(0, 64, integer=True, example="(1, 2)", draw=False),
+            """
+            masks : int or (int, int), default 1
+                Number of masks, or an inclusive range drawn per call (0 to 64); masks may overlap.
+            """,
+        ),
+        "fill": (
+            Fill(),
+            """
+            fill : float or "mean", default "mean"
+                Value of the masked cells; ``"mean"``: the masked array's mean per channel, which is
+                neutral for log-mel features (unlike 0 dB) and silence, up to a DC offset, on a waveform.
+            """,
+        ),
+    },
+)
 
 
 def _draw_spans(
@@ -54,13 +75,8 @@ class FrequencyMask(SpectrogramTransform):
     ----------
     fraction : float or (float, float), default (0.0, 0.15)
         Range of each band's width as a fraction of the rows; a scalar ``f`` means ``(0, f)``.
-    masks : int or (int, int), default 1
-        Number of bands, or an inclusive range drawn per call (0 to 64).
-    fill : float or "mean", default "mean"
-        Value of the masked rows; ``"mean"``: the spectrogram's mean (per channel),
-        which is neutral for log-mel features, unlike 0 dB.
-    p : float, default 0.5
-    seed : int or None
+    @options spec_masks
+    @options audio_call
 
     Examples
     --------
@@ -71,29 +87,17 @@ class FrequencyMask(SpectrogramTransform):
     4
     """
 
-    _parameters = {"fraction": _FRACTION, "masks": _MASKS, "fill": Fill()}
+    fraction: float | tuple[float, float] = param(_FRACTION, default=(0.0, 0.15))
+    masks: int | tuple[int, int] = param(MASKS.specs["masks"], default=1)
+    fill: float | str = param(MASKS.specs["fill"], default="mean")
     _drawn = {"spans": Number(0, 2**62, integer=True)}
 
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (0.0, 0.15),
-        masks: int | tuple[int, int] = 1,
-        fill: float | str = "mean",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.masks = masks
-        self.fill = fill
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         rows = spectrogram_of(self.name, sample).shape[-2]
         return {"spans": _draw_spans(rng, rows, self._r.fraction, self._r.masks)}
 
     def apply_spectrogram(self, spectrogram: np.ndarray, spans: list[list[int]], **_: Any) -> np.ndarray:
-        return F.mask_spans(spectrogram, -2, spans, self._r.fill, channels=spectrogram.ndim == 3)
+        return F.frequency_mask(spectrogram, spans, self._r.fill)
 
 
 class TimeMask(Transform):
@@ -108,17 +112,12 @@ class TimeMask(Transform):
     ----------
     fraction : float or (float, float), default (0.0, 0.1)
         Range of each stretch's length as a fraction of the whole; a scalar ``f`` means ``(0, f)``.
-    masks : int or (int, int), default 1
-        Number of stretches, or an inclusive range drawn per call (0 to 64).
-    fill : float or "mean", default "mean"
-        Value of the masked stretch; ``"mean"``: the target's mean per channel
-        (silence, up to a DC offset, on a waveform).
+    @options spec_masks
     target : {"auto", "spectrogram", "audio"}, default "auto"
         What to mask: ``"auto"`` masks the ``spectrogram`` when the sample has one
         (e.g. made by :class:`MelSpectrogram` earlier in the pipeline) and the
         waveform ``audio`` otherwise.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -133,27 +132,11 @@ class TimeMask(Transform):
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate", "spectrogram")
     _drawn = {"spans": Number(0, 2**62, integer=True)}
-    _parameters = {
-        "fraction": _FRACTION,
-        "masks": _MASKS,
-        "fill": Fill(),
-        "target": Choice("auto", "spectrogram", "audio"),
-    }
-
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (0.0, 0.1),
-        masks: int | tuple[int, int] = 1,
-        fill: float | str = "mean",
-        target: str = "auto",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.masks = masks
-        self.fill = fill
-        self.target = target
+    fraction: float | tuple[float, float] = param(_FRACTION, default=(0.0, 0.1))
+    masks: int | tuple[int, int] = param(MASKS.specs["masks"], default=1)
+    fill: float | str = param(MASKS.specs["fill"], default="mean")
+    target: str = param(Choice("auto", "spectrogram", "audio"), default="auto")
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         target = self._r.target
@@ -180,8 +163,7 @@ class TimeMask(Transform):
                 "replay the trace on a sample with the same fields",
             )
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         target = self._target(sample)
         data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
         return {"target": target, "spans": _draw_spans(rng, data.shape[-1], self._r.fraction, self._r.masks)}
@@ -191,5 +173,5 @@ class TimeMask(Transform):
         data = spectrogram_of(self.name, sample) if target == "spectrogram" else sample["audio"]
         channels = data.ndim == (3 if target == "spectrogram" else 2)
         out = dict(sample)
-        out[target] = c_float32(F.mask_spans(data, -1, params["spans"], self._r.fill, channels=channels))
+        out[target] = c_float32(F.time_mask(data, params["spans"], self._r.fill, channels))
         return out

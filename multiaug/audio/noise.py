@@ -13,16 +13,15 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, NoiseSeed, Number, Range, Spec
+from ..core.params import Choice, NoiseSeed, Number, Range, Spec, param
 from ._validate import check_waveform
 from .base import AudioTransform
-from .functional import as_channels, restore
+from .functional import as_channels
 from .functional import noise as F
 
 __all__ = ["AUDIO_EXTENSIONS", "AddBackgroundNoise", "AddNoise"]
@@ -55,8 +54,7 @@ class AddNoise(AudioTransform):
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
     colour : {"white", "pink", "brown"}, default "white"
         Power spectrum flat, ``1/f`` (equal power per octave) or ``1/f**2``.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -68,25 +66,9 @@ class AddNoise(AudioTransform):
     20.0
     """
 
-    _parameters = {"snr_db": _SNR, "colour": Choice(*F.COLOURS)}
-
+    snr_db: float | tuple[float, float] = param(_SNR, default=(10, 30))
+    colour: str = param(Choice(*F.COLOURS), default="white")
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        snr_db: float | tuple[float, float] = (10, 30),
-        colour: str = "white",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.snr_db = snr_db
-        self.colour = colour
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.snr_db
-        return {"snr_db": float(rng.uniform(lo, hi)), "noise_seed": int(rng.integers(0, 2**63))}
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, snr_db: float, noise_seed: int, **_: Any
@@ -155,6 +137,10 @@ class Sounds(Spec):
     """
 
     doc = "an audio file, a folder of audio files, or a non-empty list of files and float32 arrays"
+    value_type = "tuple[str | Path | np.ndarray, ...]"
+
+    def invalid(self) -> list[Any]:
+        return [[], "/no/such/file.wav", [3], [np.zeros(4, np.int16)], 7]
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[str | Path | np.ndarray, ...]:
         """Arrays, file paths (``str``) and folders (``Path``, expanded at first use)."""
@@ -229,8 +215,7 @@ class AddBackgroundNoise(AudioTransform):
         loaded with ``ma.load``, relative paths are read from the config file's folder.
     snr_db : float or (float, float), default (3, 30)
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -243,23 +228,14 @@ class AddBackgroundNoise(AudioTransform):
     10.0
     """
 
-    _parameters = {"sounds": Sounds(), "snr_db": _SNR}
+    sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(
+        Sounds()
+    )
+    snr_db: float | tuple[float, float] = param(_SNR, default=(3, 30))
     _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
+    _derived = ("cache", "lock", "files")  # set by _finalize
 
-    def __init__(
-        self,
-        sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray],
-        snr_db: float | tuple[float, float] = (3, 30),
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.sounds = sounds
-        self.snr_db = snr_db
-
-    _derived = ("cache", "lock", "files")
-
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
         r.cache = OrderedDict()
         r.lock = threading.Lock()
@@ -300,8 +276,8 @@ class AddBackgroundNoise(AudioTransform):
                 r.cache.popitem(last=False)
         return sound
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # the sound's index depends on the files found at first use; drawn first, then the SNR
         lo, hi = self._r.snr_db
         return {
             "index": int(rng.integers(0, len(self._files()))),
@@ -312,7 +288,4 @@ class AddBackgroundNoise(AudioTransform):
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, index: int, offset: float, snr_db: float, **_: Any
     ) -> np.ndarray:
-        sound = self._sound(index, sample_rate)
-        x = as_channels(audio)
-        segment = F.loop_segment(sound, int(offset * sound.shape[-1]), x.shape[-1])
-        return restore(F.mix_at_snr(x, segment[np.newaxis], snr_db), audio)
+        return F.add_background_noise(audio, self._sound(index, sample_rate), offset, snr_db)

@@ -1,4 +1,4 @@
-"""Level and position: ``Gain`` and ``TimeShift``."""
+"""Level, sign and position: ``Gain``, ``PolarityInversion`` and ``TimeShift``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import Flag, Range
+from ..core.params import Flag, Range, param
 from .base import AudioTransform
 from .functional import waveform as F
 
-__all__ = ["Gain", "TimeShift"]
+__all__ = ["Gain", "PolarityInversion", "TimeShift"]
 
 
 class Gain(AudioTransform):
@@ -24,8 +24,7 @@ class Gain(AudioTransform):
     ----------
     db : float or (float, float), default (-6, 6)
         Range of the gain in dB, within [-120, 120]; a scalar ``g`` means ``(-g, g)``.
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -35,21 +34,36 @@ class Gain(AudioTransform):
     array([0.01, 0.01, 0.01, 0.01], dtype=float32)
     """
 
-    _parameters = {"db": Range(-120.0, 120.0, scalar="symmetric", example="(-6, 6)")}
-
-    def __init__(
-        self, db: float | tuple[float, float] = (-6, 6), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.db = db
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.db
-        return {"db": float(rng.uniform(lo, hi))}
+    db: float | tuple[float, float] = param(
+        Range(-120.0, 120.0, scalar="symmetric", example="(-6, 6)"), default=(-6, 6)
+    )
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, db: float, **_: Any) -> np.ndarray:
-        return F.apply_gain(audio, db)
+        return F.gain(audio, db)
+
+
+class PolarityInversion(AudioTransform):
+    """Multiply the clip by -1 (flip every sample's sign), as audiomentations' ``PolarityInversion``.
+
+    Nothing is drawn beyond ``p``; the sound is unchanged to the ear, but a model
+    sees the other polarity, as from a microphone wired the other way round.
+
+    Parameters
+    ----------
+    @options audio_call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.array([0.5, -0.25, 1.0], np.float32)
+    >>> ma.audio.PolarityInversion(p=1.0)(audio=x, sample_rate=8000)["audio"]
+    array([-0.5 ,  0.25, -1.  ], dtype=float32)
+    """
+
+    is_random = False
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, **_: Any) -> np.ndarray:
+        return F.polarity_inversion(audio)
 
 
 class TimeShift(AudioTransform):
@@ -65,8 +79,7 @@ class TimeShift(AudioTransform):
         Range of the shift as a fraction of the clip's length, within [-1, 1];
         a scalar ``f`` means ``(-f, f)``.
     rollover : bool, default True
-    p : float, default 0.5
-    seed : int or None
+    @options audio_call
 
     Examples
     --------
@@ -77,27 +90,16 @@ class TimeShift(AudioTransform):
     array([0., 0., 0., 1., 2., 3., 4., 5., 6., 7.], dtype=float32)
     """
 
-    _parameters = {
-        "fraction": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
-        "rollover": Flag(),
-    }
+    fraction: float | tuple[float, float] = param(
+        Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False), default=(-0.2, 0.2)
+    )
+    rollover: bool = param(Flag(), default=True)
 
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (-0.2, 0.2),
-        rollover: bool = True,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.rollover = rollover
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # drawn as a fraction, traced in samples: the shift depends on the clip's length
         lo, hi = self._r.fraction
         n = sample["audio"].shape[-1]
         return {"shift": round(float(rng.uniform(lo, hi)) * n)}
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, shift: int, **_: Any) -> np.ndarray:
-        return F.shift(audio, shift, self._r.rollover)
+        return F.time_shift(audio, shift, self._r.rollover)

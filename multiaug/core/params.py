@@ -41,10 +41,12 @@ __all__ = [
     "NoiseSeed",
     "Number",
     "Options",
+    "Param",
     "Probability",
     "Range",
     "Seed",
     "Spec",
+    "param",
 ]
 
 
@@ -466,3 +468,50 @@ def expand_options(doc: str | None) -> str | None:
         else:
             lines.append(line)
     return "\n".join(lines)
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: The default of a parameter that has none (the caller must pass it).
+REQUIRED: Any = _Required()
+
+
+class Param:
+    """A constructor parameter declared in a transform's class body (see :func:`param`)."""
+
+    __slots__ = ("default", "kw_only", "spec")
+
+    def __init__(self, spec: Spec, default: Any, kw_only: bool) -> None:
+        if not isinstance(spec, Spec):
+            raise TypeError(f"param() takes a Spec, got {type(spec).__name__}")
+        self.spec, self.default, self.kw_only = spec, default, kw_only
+
+    def __repr__(self) -> str:
+        return f"param({type(self.spec).__name__}, default={self.default!r}, kw_only={self.kw_only})"
+
+
+def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
+    """Declare a constructor parameter: ``name: type = param(spec, default=...)``.
+
+    The class body is then the whole declaration: the annotation is the type the caller
+    passes, ``spec`` validates it (and draws it, and lists invalid values for the shared
+    tests), ``default`` is the default (none: the parameter is required). The base class
+    writes the ``__init__`` that stores the arguments unchanged (scikit-learn style): the
+    parameters without ``kw_only`` may be passed by position, in declaration order (a base
+    class's first), the others by name (``p`` and ``seed``, then the rest).
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> from multiaug.core.params import Range, param
+    >>> class Brighten(ma.image.ImageTransform):
+    ...     amount: float | tuple[float, float] = param(Range(0.0, 1.0), default=(0.0, 0.2))
+    ...     def apply_image(self, image, amount, **_):
+    ...         return image
+    >>> Brighten(0.1, p=1.0)
+    Brighten(amount=0.1, p=1.0)
+    """
+    return Param(spec, default, kw_only)

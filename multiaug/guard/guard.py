@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -11,6 +11,7 @@ from ..audio._validate import check_sample_rate, check_waveform
 from ..core.errors import InvalidInputError, LeakageError
 from ..core.random import TAGS, generator, mix, seed_to_int
 from . import detect
+from .inputs import as_list, check_tables, collection_kind, is_frame, per_row, per_row_ids, source_ids
 from .report import REASONS, Leak, LeakageReport
 
 __all__ = ["SplitGuard"]
@@ -19,203 +20,71 @@ _SPLIT_SALT = TAGS["split"]
 _MAIN_FIELDS = ("image", "text", "audio", "table")
 
 
-def _is_frame(x: Any) -> bool:
-    return type(x).__name__ == "DataFrame" and hasattr(x, "select_dtypes")
-
-
-def _a(kind: str) -> str:
-    return ("an " if kind[0] in "aeiou" else "a ") + kind
-
-
-def _array_kind(owner: str, name: str, item: Any) -> str:
-    """The kind ("audio" or "image") of one array item of a list (zero-size and odd shapes refused)."""
-    if item.size == 0:
-        raise InvalidInputError(
-            owner, name, f"is an empty array (shape {item.shape})", "drop empty images/clips from the list"
-        )
-    if item.ndim == 1:
-        return "audio"
-    # (channels, time) float arrays with a few channels are audio
-    if item.ndim == 2 and item.dtype.kind == "f" and item.shape[0] <= 8 < item.shape[1]:
-        return "audio"
-    if item.ndim in (2, 3):
-        return "image"
-    raise InvalidInputError(
-        owner,
-        name,
-        f"is a {item.ndim}-D array",
-        "pass (H, W[, C]) images or (samples,) / (channels, samples) audio clips",
-    )
-
-
-def _kind(owner: str, name: str, x: Any) -> str:
-    """The modality of a collection: "table", "text", "image" or "audio" (every item checked)."""
-    if _is_frame(x):
-        kind = "table"
-    elif isinstance(x, np.ndarray):
-        if x.ndim == 2:
-            kind = "table"
-        elif x.ndim in (3, 4):
-            kind = "image"
-            if x.size == 0 and len(x):
-                raise InvalidInputError(
-                    owner, name, f"holds zero-size images (shape {x.shape})", "pass images of at least 1x1"
-                )
-        else:
-            raise InvalidInputError(
-                owner,
-                name,
-                f"is a {x.ndim}-D array",
-                "pass a 2-D table, a list of texts/images/audio arrays, or an (N, H, W[, C]) image stack",
-            )
-    elif not isinstance(x, Sequence) or isinstance(x, (str, bytes)):
-        raise InvalidInputError(
-            owner, name, f"must be a list, array or DataFrame, got {type(x).__name__}", "pass a list of items"
-        )
-    else:
-        kinds: dict[str, int] = {}
-        for k, item in enumerate(x):
-            if isinstance(item, str):
-                item_kind = "text"
-            elif isinstance(item, np.ndarray):
-                item_kind = _array_kind(owner, f"{name}[{k}]", item)
-            else:
-                raise InvalidInputError(
-                    owner,
-                    f"{name}[{k}]",
-                    f"is {'None' if item is None else 'a ' + type(item).__name__}",
-                    "pass str texts or NumPy image/audio arrays only (drop or fill missing items)",
-                )
-            kinds.setdefault(item_kind, k)
-            if len(kinds) > 1:
-                kind0 = next(iter(kinds))
-                raise InvalidInputError(
-                    owner,
-                    f"{name}[{k}]",
-                    f"is {_a(item_kind)} item but {name}[{kinds[kind0]}] is {_a(kind0)} item "
-                    "(one modality per list)",
-                    "check one modality at a time: split mixed data by field (images, texts, audio) first",
-                )
-        kind = next(iter(kinds), "empty")
-    if kind == "empty" or len(x) == 0:
-        raise InvalidInputError(owner, name, "is empty", "pass at least one item")
-    if kind == "table" and not _is_frame(x) and x.shape[1] == 0:
-        raise InvalidInputError(owner, name, "has no columns", "pass a table with at least one column")
-    return kind
-
-
-def _check_tables(owner: str, tables: Mapping[str, Any], near_duplicates: bool) -> None:
-    """Tables must agree in type and columns; numeric NaN/inf is refused when rows are compared."""
-    names = list(tables)
-    frames = [_is_frame(t) for t in tables.values()]
-    if len(set(frames)) > 1:
-        frame_name = names[frames.index(True)]
-        array_name = names[frames.index(False)]
-        raise InvalidInputError(
-            owner,
-            array_name,
-            f"is a NumPy array while {frame_name} is a DataFrame",
-            f"pass both as DataFrames (pd.DataFrame({array_name}, columns={frame_name}.columns)) "
-            f"or both as arrays ({frame_name}.to_numpy())",
-        )
-    if len(tables) > 1:
-        (n0, t0), (n1, t1) = list(tables.items())[:2]
-        if frames[0] and list(t0.columns) != list(t1.columns):
-            raise InvalidInputError(
-                owner,
-                n1,
-                f"has columns {list(t1.columns)} but {n0} has {list(t0.columns)}",
-                "check two splits of one table (same columns in the same order)",
-            )
-        if not frames[0] and t0.shape[1] != t1.shape[1]:
-            raise InvalidInputError(
-                owner,
-                n1,
-                f"has {t1.shape[1]} column(s) but {n0} has {t0.shape[1]}",
-                "check two splits of one table (same columns in the same order)",
-            )
-    if not near_duplicates:
-        return
-    for name, t in tables.items():
-        values = t.select_dtypes("number").to_numpy(np.float64) if _is_frame(t) else t
-        if values.dtype.kind not in "fc":
-            continue
-        bad = ~np.isfinite(values).all(axis=1)
-        if bad.any():
-            raise InvalidInputError(
-                owner,
-                name,
-                f"has NaN or inf in {int(bad.sum())} row(s) (first: row {int(np.flatnonzero(bad)[0])})",
-                "impute or drop those rows first, or use SplitGuard(near_duplicates=False) "
-                "(exact, group and provenance checks only)",
-            )
-
-
 def _hashes(kind: str, x: Any) -> list[bytes]:
+    """A content hash per item (per row of a table)."""
     if kind == "table":
         return detect.row_hashes(x)
     return [detect.item_hash(item) for item in x]
 
 
-def _as_list(x: Any) -> list[Any]:
-    return list(x) if isinstance(x, np.ndarray) and x.ndim >= 3 else x
+def _source_sets(owner: str, name: str, entries: list[Any] | None) -> list[frozenset[Hashable]] | None:
+    """Each item's set of source ids (a provenance entry checked), or ``None`` if not given."""
+    return None if entries is None else [source_ids(owner, f"{name}[{k}]", e) for k, e in enumerate(entries)]
 
 
-def _per_row(owner: str, name: str, values: Any, n: int) -> list[Any] | None:
-    if values is None:
-        return None
-    seq = list(values.tolist() if isinstance(values, np.ndarray) else values)
-    if len(seq) != n:
-        raise InvalidInputError(
-            owner, name, f"has {len(seq)} entries for {n} items", "give exactly one entry per item"
-        )
-    return seq
+def _shared_keys(
+    train: Iterable[Any], val: Iterable[Any], reason: str, many: bool = False
+) -> Iterator[tuple[int, int, str]]:
+    """``(i, j, reason)`` for every training item ``i`` and validation item ``j`` with equal keys:
+    one key per item, or (``many``) a collection of keys per item sharing any one."""
+    by_key: dict[Hashable, list[int]] = {}
+    for i, keys in enumerate(train):
+        for key in keys if many else (keys,):
+            by_key.setdefault(key, []).append(i)
+    for j, keys in enumerate(val):
+        for key in keys if many else (keys,):
+            for i in by_key.get(key, ()):
+                yield i, j, reason
 
 
-def _per_row_ids(owner: str, name: str, values: Any, n: int) -> list[Any] | None:
-    """Per-item group ids or labels: one per item, hashable, not None."""
-    seq = _per_row(owner, name, values, n)
-    for k, v in enumerate(seq or ()):
-        if v is None or (isinstance(v, float) and v != v):
-            raise InvalidInputError(
-                owner, f"{name}[{k}]", "is missing (None/NaN)", "give every item a value (or drop the item)"
-            )
-        try:
-            hash(v)
-        except TypeError:
-            raise InvalidInputError(
-                owner,
-                f"{name}[{k}]",
-                f"is an unhashable {type(v).__name__} ({v!r})",
-                "give one int or str id per item (a tuple for a compound id)",
-            ) from None
-    return seq
+def _validation_clusters(
+    labels: np.ndarray, y_codes: np.ndarray, test_size: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Which clusters go to validation (a mask over cluster ids), visiting them in a random order,
+    largest first: a cluster goes when it brings the per-class counts closer to ``test_size`` of
+    each class without overshooting the total by more than half the cluster; at least one goes."""
+    n = len(labels)
+    n_classes = int(y_codes.max()) + 1 if n else 1
+    counts = np.zeros((int(labels.max()) + 1 if n else 0, n_classes), dtype=np.int64)
+    np.add.at(counts, (labels, y_codes), 1)
+    target = test_size * counts.sum(axis=0)
+    order = rng.permutation(len(counts))
+    order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
+    in_val = np.zeros(len(counts), dtype=bool)
+    have = np.zeros(n_classes)
+    total_target = target.sum()
+    for c in order:
+        after = have + counts[c]
+        gain = np.abs(target - have).sum() - np.abs(target - after).sum()
+        if gain > 0 and after.sum() <= total_target + 0.5 * counts[c].sum():
+            in_val[c] = True
+            have = after
+    if n and not in_val.any():
+        in_val[order[-1]] = True
+    return in_val
 
 
-def _sources(owner: str, name: str, entry: Any) -> frozenset[Hashable]:
-    if isinstance(entry, (tuple, list, set, frozenset, np.ndarray)):
-        items = np.asarray(list(entry)).tolist() if isinstance(entry, np.ndarray) else list(entry)
-    else:
-        items = [entry]
-    for s in items:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, (int, np.integer, str)):
-            raise InvalidInputError(
-                owner,
-                name,
-                f"entry {entry!r} holds a {type(s).__name__} source id",
-                "give source ids as ints or strs, or tuples of them (a sampler's provenance_)",
-            )
-    return frozenset(int(s) if isinstance(s, (int, np.integer)) else s for s in items)
-
-
-def _cross(index: Mapping[Hashable, list[int]], keys: Iterable[Hashable]) -> set[int]:
-    found: set[int] = set()
-    for key in keys:
-        found.update(index.get(key, ()))
-    return found
+def _report(leaks: Mapping[tuple[int, int, str], float], n_train: int, n_val: int) -> LeakageReport:
+    """The report of ``(i, j, reason) -> score`` leaks: by validation item, training item, then
+    reason (strongest evidence first)."""
+    rank = {r: k for k, r in enumerate(REASONS)}
+    ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
+    return LeakageReport([Leak(i, j, r, s) for (i, j, r), s in ordered], n_train, n_val)
 
 
 class _UnionFind:
+    """Disjoint sets of items ``0 .. n-1``; a set's root is its smallest item."""
+
     def __init__(self, n: int) -> None:
         self.parent = list(range(n))
 
@@ -229,6 +98,12 @@ class _UnionFind:
         a, b = self.find(i), self.find(j)
         if a != b:
             self.parent[max(a, b)] = min(a, b)
+
+    def join_equal(self, keys: Iterable[Hashable]) -> None:
+        """Join every item with the first item of equal key."""
+        first: dict[Hashable, int] = {}
+        for i, key in enumerate(keys):
+            self.union(first.setdefault(key, i), i)
 
 
 class SplitGuard:
@@ -380,11 +255,27 @@ class SplitGuard:
             seed64 = seed_to_int(self.seed, "SplitGuard")
             return detect.text_pairs(items, side, threshold=float(self.text_threshold), seed=seed64)
         if kind == "table":
-            values = items.select_dtypes("number").to_numpy(np.float64) if _is_frame(items) else items
+            values = items.select_dtypes("number").to_numpy(np.float64) if is_frame(items) else items
             if values.shape[1] == 0 or values.dtype.kind not in "biuf":
                 return []
             return detect.table_pairs(values, side, ratio=float(self.table_ratio))[0]
         return detect.image_pairs(items, side, max_distance=int(self.image_max_distance))
+
+    def _kind(self, owner: str, splits: Mapping[str, Any]) -> str:
+        """The one modality of the collections ``splits`` (name -> collection), tables checked."""
+        kinds = {name: collection_kind(owner, name, x) for name, x in splits.items()}
+        (name0, kind), *others = kinds.items()
+        for name, other in others:
+            if other != kind:
+                raise InvalidInputError(
+                    owner,
+                    name,
+                    f"holds {other} while {name0} holds {kind}",
+                    "check two splits of one dataset",
+                )
+        if kind == "table":
+            check_tables(owner, splits, bool(self.near_duplicates))
+        return kind
 
     def _prepare_audio(
         self, owner: str, kind: str, splits: Mapping[str, Any], sample_rate: int | None
@@ -402,12 +293,12 @@ class SplitGuard:
     @staticmethod
     def _pool(kind: str, a: Any, b: Any) -> Any:
         if kind == "table":
-            if _is_frame(a):
+            if is_frame(a):
                 import pandas as pd
 
                 return pd.concat([a, b], ignore_index=True)
             return np.concatenate([np.asarray(a), np.asarray(b)])
-        return [*_as_list(a), *_as_list(b)]
+        return [*as_list(a), *as_list(b)]
 
     # --------------------------------------------------------------------------------- check
     def check(
@@ -458,60 +349,27 @@ class SplitGuard:
         """
         owner = "SplitGuard.check"
         self._validate(owner)
-        kind_t, kind_v = _kind(owner, "X_train", X_train), _kind(owner, "X_val", X_val)
-        kind = kind_t
-        if kind_t != kind_v:
-            raise InvalidInputError(
-                owner,
-                "X_val",
-                f"holds {kind_v} while X_train holds {kind_t}",
-                "check two splits of one dataset",
-            )
-        if kind == "table":
-            _check_tables(owner, {"X_train": X_train, "X_val": X_val}, bool(self.near_duplicates))
+        splits = {"X_train": X_train, "X_val": X_val}
+        kind = self._kind(owner, splits)
         n_t, n_v = len(X_train), len(X_val)
+        rate = self._prepare_audio(owner, kind, splits, sample_rate)
         leaks: dict[tuple[int, int, str], float] = {}
-        rate = self._prepare_audio(owner, kind, {"X_train": X_train, "X_val": X_val}, sample_rate)
-
-        gt = _per_row_ids(owner, "groups_train", groups_train, n_t)
-        gv = _per_row_ids(owner, "groups_val", groups_val, n_v)
+        gt = per_row_ids(owner, "groups_train", groups_train, n_t)
+        gv = per_row_ids(owner, "groups_val", groups_val, n_v)
         if gt is not None and gv is not None:
-            by_group: dict[Hashable, list[int]] = {}
-            for i, g in enumerate(gt):
-                by_group.setdefault(g, []).append(i)
-            for j, g in enumerate(gv):
-                for i in by_group.get(g, ()):
-                    leaks[(i, j, "group")] = 1.0
-
-        by_hash: dict[bytes, list[int]] = {}
-        for i, h in enumerate(_hashes(kind, X_train)):
-            by_hash.setdefault(h, []).append(i)
-        for j, h in enumerate(_hashes(kind, X_val)):
-            for i in by_hash.get(h, ()):
-                leaks[(i, j, "exact")] = 1.0
-
-        pt = _per_row(owner, "provenance_train", provenance_train, n_t)
-        pv = _per_row(owner, "provenance_val", provenance_val, n_v)
-        st = None if pt is None else [_sources(owner, f"provenance_train[{i}]", e) for i, e in enumerate(pt)]
-        sv = None if pv is None else [_sources(owner, f"provenance_val[{j}]", e) for j, e in enumerate(pv)]
+            leaks.update(dict.fromkeys(_shared_keys(gt, gv, "group"), 1.0))
+        leaks.update(dict.fromkeys(_shared_keys(_hashes(kind, X_train), _hashes(kind, X_val), "exact"), 1.0))
+        pt = per_row(owner, "provenance_train", provenance_train, n_t)
+        pv = per_row(owner, "provenance_val", provenance_val, n_v)
+        st, sv = _source_sets(owner, "provenance_train", pt), _source_sets(owner, "provenance_val", pv)
         if st is not None and sv is not None:
-            by_source: dict[Hashable, list[int]] = {}
-            for i, sources in enumerate(st):
-                for src in sources:
-                    by_source.setdefault(src, []).append(i)
-            for j, sources in enumerate(sv):
-                for i in _cross(by_source, sources):
-                    leaks[(i, j, "provenance")] = 1.0
-
+            leaks.update(dict.fromkeys(_shared_keys(st, sv, "provenance", many=True), 1.0))
         side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
         for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate):
             i, j = min(a, b), max(a, b) - n_t
-            if (i, j, "exact") not in leaks:
+            if (i, j, "exact") not in leaks:  # an exact duplicate is not reported again
                 leaks[(i, j, "near_duplicate")] = round(float(score), 6)
-
-        rank = {r: k for k, r in enumerate(REASONS)}
-        ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
-        report = LeakageReport([Leak(i, j, r, s) for (i, j, r), s in ordered], n_t, n_v)
+        report = _report(leaks, n_t, n_v)
         if strict and not report.ok:
             raise LeakageError(report, f"SplitGuard.check: {report}")
         return report
@@ -536,21 +394,15 @@ class SplitGuard:
 
     def _clusters(self, owner: str, X: Any, groups: Any, sample_rate: int | None) -> np.ndarray:
         self._validate(owner)
-        kind = _kind(owner, "X", X)
-        if kind == "table":
-            _check_tables(owner, {"X": X}, bool(self.near_duplicates))
+        kind = self._kind(owner, {"X": X})
         n = len(X)
-        g = _per_row_ids(owner, "groups", groups, n)
+        g = per_row_ids(owner, "groups", groups, n)
         rate = self._prepare_audio(owner, kind, {"X": X}, sample_rate)
         uf = _UnionFind(n)
-        first: dict[Hashable, int] = {}
-        for i, h in enumerate(_hashes(kind, X)):
-            uf.union(first.setdefault(h, i), i)
+        uf.join_equal(_hashes(kind, X))
         if g is not None:
-            first_g: dict[Hashable, int] = {}
-            for i, gid in enumerate(g):
-                uf.union(first_g.setdefault(gid, i), i)
-        for i, j, _ in self._near_pairs(kind, _as_list(X), None, rate):
+            uf.join_equal(g)
+        for i, j, _ in self._near_pairs(kind, as_list(X), None, rate):
             uf.union(i, j)
         roots = [uf.find(i) for i in range(n)]
         _, labels = np.unique(np.asarray(roots, dtype=np.int64), return_inverse=True)
@@ -585,35 +437,16 @@ class SplitGuard:
         if not 0.0 < float(test_size) < 1.0:
             raise InvalidInputError(owner, "test_size", f"must lie in (0, 1), got {test_size!r}", "pass 0.2")
         self._validate(owner)
-        _kind(owner, "X", X)
-        ys = _per_row_ids(owner, "y", y, len(X))
+        collection_kind(owner, "X", X)
+        ys = per_row_ids(owner, "y", y, len(X))
         if ys is not None and len({type(v) for v in ys if not isinstance(v, (int, np.integer))}) > 1:
             raise InvalidInputError(
                 owner, "y", "mixes label types (e.g. str and int)", "give labels of one type, e.g. all str"
             )
         labels = self._clusters(owner, X, groups, sample_rate)
-        n = len(labels)
-        _, y_codes = np.unique(np.asarray(ys if ys is not None else [0] * n), return_inverse=True)
-        y_codes = y_codes.reshape(-1)
-        n_classes = int(y_codes.max()) + 1 if n else 1
-        counts = np.zeros((int(labels.max()) + 1 if n else 0, n_classes), dtype=np.int64)
-        np.add.at(counts, (labels, y_codes), 1)
-        target = float(test_size) * counts.sum(axis=0)
+        _, y_codes = np.unique(np.asarray(ys if ys is not None else [0] * len(labels)), return_inverse=True)
         rng = generator(mix(seed_to_int(seed, owner), _SPLIT_SALT))
-        order = rng.permutation(len(counts))
-        order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
-        in_val = np.zeros(len(counts), dtype=bool)
-        have = np.zeros(n_classes)
-        total_target = target.sum()
-        for c in order:
-            after = have + counts[c]
-            gain = np.abs(target - have).sum() - np.abs(target - after).sum()
-            if gain > 0 and after.sum() <= total_target + 0.5 * counts[c].sum():
-                in_val[c] = True
-                have = after
-        if n and not in_val.any():
-            in_val[order[-1]] = True
-        val_mask = in_val[labels]
+        val_mask = _validation_clusters(labels, y_codes.reshape(-1), float(test_size), rng)[labels]
         return np.flatnonzero(~val_mask), np.flatnonzero(val_mask)
 
     # ------------------------------------------------------------------------------- protect
@@ -641,7 +474,7 @@ class SplitGuard:
             raise InvalidInputError(
                 owner, "pipeline", "is not callable", "pass a multiaug transform or pipeline"
             )
-        kind = _kind(owner, "X_val", X_val)
+        kind = collection_kind(owner, "X_val", X_val)
         if kind == "audio":
             for k, clip in enumerate(X_val):
                 check_waveform(owner, clip, f"X_val[{k}]")
@@ -667,7 +500,7 @@ class _Protected:
     def __call__(self, *args: Any, **sample: Any) -> Any:
         for name in _MAIN_FIELDS:
             value = sample.get(name)
-            if value is not None and (name != "table" or _is_frame(value) or np.ndim(value) == 2):
+            if value is not None and (name != "table" or is_frame(value) or np.ndim(value) == 2):
                 self._check(name, value)
         return self.pipeline(*args, **sample)
 

@@ -59,7 +59,7 @@ class Leak(_LeakFields):
 
     def _replace(self, **changes: Any) -> Leak:
         score = changes.pop("score", self.score)
-        fields = {**dict(zip(self._fields, self, strict=True)), **changes}
+        fields = {**self._asdict(), **changes}
         return type(self)(**fields, score=score)
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -76,12 +76,7 @@ class Leak(_LeakFields):
 
     def to_dict(self) -> dict[str, Any]:
         """The leak as JSON-able builtins."""
-        return {
-            "train_index": self.train_index,
-            "val_index": self.val_index,
-            "reason": self.reason,
-            "score": self.score,
-        }
+        return {**self._asdict(), "score": self.score}
 
 
 @dataclass(frozen=True)

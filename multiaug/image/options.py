@@ -11,9 +11,9 @@ transform's ``_parameters``:
   ``drop_outside_keypoints``: which boxes and keypoints survive an op that moves
   them (:func:`target_policy` reads them).
 
-A transform unpacks a bundle's ``specs`` into its ``_parameters``
-(``{"limit": Range(...), **BORDER.specs, **TARGETS.specs}``) and writes the line
-``@options image.border`` in its docstring's Parameters section.
+A transform takes a group by deriving from its base class (``class Rotate(BorderOptions,
+TargetOptions, Resampling, WarpTransform)``: the parameters are keyword-only) and writes the
+line ``@options image.border`` in its docstring's Parameters section.
 
 Boxes are always ``pascal_voc`` pixels inside a transform (convert others with
 :func:`~multiaug.image.convert_bboxes`).
@@ -29,10 +29,20 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Flag, Number, Options, Spec
+from ..core.params import Choice, Flag, Number, Options, Spec, param
+from ..core.transform import Transform
 from .functional._opencv import BORDERS
 
-__all__ = ["BORDER", "TARGETS", "Fill", "check_fill", "check_fill_mask", "target_policy"]
+__all__ = [
+    "BORDER",
+    "TARGETS",
+    "BorderOptions",
+    "Fill",
+    "TargetOptions",
+    "check_fill",
+    "check_fill_mask",
+    "target_policy",
+]
 
 
 def _is_number(value: object) -> bool:
@@ -117,6 +127,23 @@ TARGETS = Options(
         ),
     },
 )
+
+
+class BorderOptions(Transform):
+    """Base class of the transforms that take the ``image.border`` options (keyword-only)."""
+
+    _abstract = True
+    border: str = param(BORDER.specs["border"], default="constant", kw_only=True)
+    fill: float | Sequence[float] = param(BORDER.specs["fill"], default=0, kw_only=True)
+    fill_mask: int = param(BORDER.specs["fill_mask"], default=0, kw_only=True)
+
+
+class TargetOptions(Transform):
+    """Base class of the transforms that take the ``image.targets`` options (keyword-only)."""
+
+    _abstract = True
+    min_visibility: float = param(TARGETS.specs["min_visibility"], default=0.0, kw_only=True)
+    drop_outside_keypoints: bool = param(TARGETS.specs["drop_outside_keypoints"], default=False, kw_only=True)
 
 
 def target_policy(r: Any) -> tuple[float, bool]:

@@ -10,7 +10,7 @@ import numpy as np
 from ..core import random as _random
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
-from ..core.params import NoiseSeed, Range, Spec
+from ..core.params import NoiseSeed, Probability, Range, param
 from ..core.transform import Transform
 from ..core.validation import all_finite, require_at_most
 from . import _frame
@@ -130,6 +130,14 @@ def _series_like(values: np.ndarray, like: pd.Series) -> pd.Series:
     return pd.Series(values, index=like.index, name=like.name).astype(like.dtype)
 
 
+class _Spread(Range):
+    """A range that draws only when it is one: a fixed value (``lo == hi``) is taken as it is."""
+
+    def draw(self, rng: np.random.Generator, value: tuple[float, float]) -> float | int:
+        lo, hi = value
+        return super().draw(rng, value) if hi > lo else lo
+
+
 class GaussianNoise(Transform):
     """Gaussian jitter of a table's numeric columns, scaled by each column's std.
 
@@ -142,12 +150,13 @@ class GaussianNoise(Transform):
 
     Parameters
     ----------
-    std : float or (float, float)
-        Fraction of each column's std; a range is drawn once per call.
-    p : float
-        Probability of applying.
+    std : float or (float, float), default 0.01
+        Fraction of each column's std; a range is drawn once per call (a single value is
+        used as it is, without a draw).
+    p : float, default 1.0
+        Probability of jittering the table (a table transform applies by default).
     seed : int or None
-        Seed used when called directly.
+        Seed of direct calls (inside a composer, the outermost composer's seed governs).
 
     Examples
     --------
@@ -166,23 +175,10 @@ class GaussianNoise(Transform):
     modality: ClassVar[str] = "tabular"
     fields: ClassVar[tuple[str, ...]] = ("table",)
     required: ClassVar[tuple[str, ...]] = ("table",)
-    _parameters: ClassVar[dict[str, Spec]] = {"std": Range(0.0, 10.0, example="0.05")}
+    std: float | tuple[float, float] = param(_Spread(0.0, 10.0, example="0.05"), default=0.01)
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self, std: float | tuple[float, float] = 0.01, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.std = std
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.std
-        return {
-            "std": float(rng.uniform(lo, hi)) if hi > lo else lo,
-            "noise_seed": int(rng.integers(0, 2**63)),
-        }
 
     def apply_table(self, table: Any, std: float, noise_seed: int, **_: Any) -> Any:
         return add_column_noise(table, std, noise_seed)
@@ -191,31 +187,9 @@ class GaussianNoise(Transform):
         self, X: Any, y: Sequence[Any] | None = None, *, copies: int = 1, epoch: int = 0, **extra: Any
     ) -> tuple[Any, Any]:
         """The table ``X`` plus ``copies`` jittered copies (one keyed call each); ``provenance_`` per row."""
-        if isinstance(copies, bool) or not isinstance(copies, int) or copies < 0:
-            raise InvalidInputError(
-                self.name, "copies", f"must be an int >= 0, got {copies!r}", "pass copies=2"
-            )
-        if isinstance(X, list):
-            X = np.asarray(X)
-        n = len(X)
-        if y is not None and len(y) != n:
-            raise InvalidInputError(
-                self.name, "y", f"has {len(y)} labels for {n} rows", "give one label per row"
-            )
-        parts = [X] + [self(table=X, key=f"copy{c}", epoch=epoch)["table"] for c in range(1, copies + 1)]
-        self.provenance_ = list(range(n)) * (copies + 1)
-        if _frame.is_frame(X):
-            import pandas as pd
+        from .copies import TableCopies
 
-            X_res: Any = pd.concat(parts, ignore_index=True)
-        else:
-            X_res = np.concatenate(parts, axis=0)
-        if y is None:
-            return X_res, None
-        if type(y).__name__ == "Series":
-            import pandas as pd
-
-            return X_res, pd.concat([y] * (copies + 1), ignore_index=True)
-        y_arr = np.asarray(y)
-        y_res = np.concatenate([y_arr] * (copies + 1))
-        return X_res, (y_res.tolist() if isinstance(y, list) else y_res)
+        op = TableCopies(self, copies)
+        out = op.fit_resample(X, y, epoch=epoch)
+        self.provenance_ = op.provenance_
+        return out

@@ -163,11 +163,6 @@ BAD_MIXED_SAMPLES: tuple[Sample, ...] = (
 )
 
 
-def _bad_range(name: str, empty: tuple[float, float], out: tuple[float, float]) -> tuple[dict[str, Any], ...]:
-    """Bad values of a range parameter: empty, out of bounds, not a number, non-finite, too long."""
-    return ({name: empty}, {name: out}, {name: "wide"}, {name: (0, float("nan"))}, {name: (1, 2, 3)})
-
-
 @functools.cache
 def background_noise_file() -> str:
     """Path of a 0.5 s pink-ish noise WAV at 16 kHz in a temporary folder (removed at exit)."""
@@ -198,87 +193,29 @@ def examples() -> dict[str, Example]:
         return A.AddBackgroundNoise(**{"sounds": [background_noise_file()], **kw})
 
     return {
-        "audio.PitchShift": audio_example(
-            with_defaults(A.PitchShift, p=1.0),
-            bad_params=(*_bad_range("semitones", (4, -4), (-30, 0)), {"semitones": -2}, {"method": "best"}),
-            max_examples=20,
-        ),
-        "audio.TimeStretch": audio_example(
-            with_defaults(A.TimeStretch, p=1.0),
-            bad_params=(
-                *_bad_range("rate", (1.25, 0.8), (0.1, 1.0)),
-                {"rate": 0.9},
-                {"keep_length": 1},
-                {"method": None},
-            ),
-            max_examples=20,
-        ),
-        "audio.SpeedChange": audio_example(
-            with_defaults(A.SpeedChange, p=1.0),
-            bad_params=(*_bad_range("factor", (1.2, 0.9), (0.5, 5.0)), {"keep_length": "no"}),
-        ),
-        "audio.AddNoise": audio_example(
-            with_defaults(A.AddNoise, p=1.0),
-            bad_params=(*_bad_range("snr_db", (30, 10), (-50, 10)), {"colour": "blue"}),
-        ),
-        "audio.AddBackgroundNoise": audio_example(
-            background,
-            bad_params=(
-                *_bad_range("snr_db", (30, 10), (0, 200)),
-                {"sounds": []},
-                {"sounds": "/no/such/file.wav"},
-                {"sounds": [3]},
-                {"sounds": [np.zeros(4, np.int16)]},
-                {"sounds": 7},
-            ),
-        ),
-        "audio.Gain": audio_example(
-            with_defaults(A.Gain, p=1.0), bad_params=(*_bad_range("db", (6, -6), (-200, 0)), {"db": -1})
-        ),
-        "audio.TimeShift": audio_example(
-            with_defaults(A.TimeShift, p=1.0),
-            bad_params=(*_bad_range("fraction", (0.2, -0.2), (-2, 0)), {"rollover": "yes"}),
-        ),
+        "audio.PitchShift": audio_example(with_defaults(A.PitchShift, p=1.0), max_examples=20),
+        "audio.TimeStretch": audio_example(with_defaults(A.TimeStretch, p=1.0), max_examples=20),
+        "audio.SpeedChange": audio_example(with_defaults(A.SpeedChange, p=1.0)),
+        "audio.AddNoise": audio_example(with_defaults(A.AddNoise, p=1.0)),
+        "audio.AddBackgroundNoise": audio_example(background),
+        "audio.Gain": audio_example(with_defaults(A.Gain, p=1.0)),
+        "audio.PolarityInversion": audio_example(with_defaults(A.PolarityInversion)),
+        "audio.TimeShift": audio_example(with_defaults(A.TimeShift, p=1.0)),
         "audio.TimeMask": Example(
             make=with_defaults(A.TimeMask, p=1.0, masks=(1, 3)),
             samples=masking_samples,
             reference=reference_audio_sample,
             bad_samples=(*BAD_AUDIO_SAMPLES, *BAD_SPECTROGRAM_SAMPLES, *BAD_MIXED_SAMPLES),
-            bad_params=(
-                *_bad_range("fraction", (0.3, 0.1), (0, 1.5)),
-                {"masks": (3, 1)},
-                {"masks": 1.5},
-                {"masks": 100},
-                {"fill": "median"},
-                {"fill": float("inf")},
-                {"target": "image"},
-            ),
         ),
         "audio.FrequencyMask": Example(
             make=with_defaults(A.FrequencyMask, p=1.0, masks=(1, 2)),
             samples=spectrogram_samples,
             reference=reference_spectrogram_sample,
             bad_samples=BAD_SPECTROGRAM_SAMPLES,
-            bad_params=(
-                *_bad_range("fraction", (0.3, 0.1), (-0.1, 0.5)),
-                {"masks": (2, 1)},
-                {"masks": -1},
-                {"fill": None},
-            ),
         ),
         "audio.MelSpectrogram": audio_example(
             with_defaults(A.MelSpectrogram, n_mels=16, n_fft=256, hop_length=64),
             random=False,
-            bad_params=(
-                {"n_mels": 0},
-                {"n_fft": 1.5},
-                {"hop_length": 0},
-                {"fmin": -1.0},
-                {"fmax": 0.0},
-                {"fmin": 900.0, "fmax": 800.0},
-                {"fmax": 1e6},
-                {"power": 0.0},
-                {"log": "yes"},
-            ),
+            bad_params=({"fmin": 900.0, "fmax": 800.0}, {"fmax": 1e6}),  # fmin < fmax; fmax <= Nyquist
         ),
     }

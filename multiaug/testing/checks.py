@@ -242,18 +242,21 @@ def check_p0_identity(ex: Example) -> None:
     assert_samples_equal(out, sample)
 
 
+def config_clones(t: Transform) -> list[Transform]:
+    """``t`` rebuilt from its config: as a dict, through JSON, and from ``.json`` and ``.yaml`` files."""
+    cfg = t.to_config()
+    clones = [from_config(cfg), from_config(json.loads(json.dumps(cfg)))]
+    with tempfile.TemporaryDirectory() as tmp:
+        for suffix in (".json", ".yaml"):
+            clones.append(load(save(t, Path(tmp) / f"pipe{suffix}")))
+    return clones
+
+
 def check_config_roundtrip(ex: Example) -> None:
     """to_config/from_config, JSON and YAML files: same fingerprint, same outputs."""
     sample = ex.reference()
     t = ex.make(seed=9)
-    cfg = t.to_config()
-    json.dumps(cfg)
-    clones = [from_config(cfg), from_config(json.loads(json.dumps(cfg)))]
-    with tempfile.TemporaryDirectory() as tmp:
-        for suffix in (".json", ".yaml"):
-            path = save(t, Path(tmp) / f"pipe{suffix}")
-            clones.append(load(path))
-    for c in clones:
+    for c in config_clones(t):
         assert c.fingerprint == t.fingerprint
         for key in range(4):
             assert_samples_equal(c(**sample, key=key), t(**sample, key=key))

@@ -15,11 +15,9 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-import tempfile
 from collections import Counter
 from collections.abc import Callable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -27,10 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from ..core.config import from_config, load, save
 from ..core.errors import InvalidInputError
 from ..core.transform import Transform
-from .checks import BAD_COMMON_PARAMS, Example
+from .checks import Example, config_clones, generated_bad_params
 
 __all__ = [
     "BAD_TABLES",
@@ -201,14 +198,8 @@ def check_sampler_config_roundtrip(ex: Example) -> None:
     """to_config/from_config, JSON and YAML: same fingerprint, same resampled output."""
     data = ex.reference()
     t = ex.make(seed=9)
-    cfg = t.to_config()
-    json.dumps(cfg)
-    clones = [from_config(cfg), from_config(json.loads(json.dumps(cfg)))]
-    with tempfile.TemporaryDirectory() as tmp:
-        for suffix in (".json", ".yaml"):
-            clones.append(load(save(t, Path(tmp) / f"pipe{suffix}")))
     expected = _run(t, data)
-    for c in clones:
+    for c in config_clones(t):
         assert c.fingerprint == t.fingerprint
         got = _run(c, data)
         assert_resampled_equal(got[0], expected[0])
@@ -235,21 +226,27 @@ def check_sampler_pickle_roundtrip(ex: Example) -> None:
 
 
 def check_sampler_bad_params(ex: Example) -> None:
-    """Bad constructor parameters raise InvalidInputError naming the sampler."""
+    """Bad constructor parameters raise InvalidInputError naming the sampler.
+
+    The values every spec declares invalid fail at construction; the example's own
+    ``bad_params`` (cross-parameter errors) at construction or, at the latest, at ``fit_resample``.
+    """
     data = ex.reference()
-    bads = [b for b in BAD_COMMON_PARAMS if "p" not in b] + list(ex.bad_params)
-    for bad in bads:
+    good = ex.make(seed=0)
+    for bad in generated_bad_params(good):
         try:
-            t = ex.make(**bad)
-        except InvalidInputError:
-            continue
-        try:
-            t.validate_params()
-            t.fit_resample(data["X"], data["y"])
+            ex.make(**bad)
         except InvalidInputError as exc:
-            assert str(exc).startswith(t.name), f"message does not name the sampler: {exc}"
+            assert str(exc).startswith(good.name), f"message does not name the sampler: {exc}"
             continue
-        raise AssertionError(f"{t.name} accepted bad parameters {bad}")
+        raise AssertionError(f"{good.name} was constructed with {bad}, which its spec declares invalid")
+    for bad in ex.bad_params:
+        try:
+            ex.make(**bad).fit_resample(data["X"], data["y"])
+        except InvalidInputError as exc:
+            assert str(exc).startswith(good.name), f"message does not name the sampler: {exc}"
+            continue
+        raise AssertionError(f"{good.name} accepted bad parameters {bad}")
 
 
 def check_sampler_bad_data(ex: Example) -> None:
@@ -333,7 +330,7 @@ def check_sampler_equals_imblearn(ex: Example) -> None:
 
 def check_oversample_rows_recomputable(ex: Example) -> None:
     """Every new row of ``Oversample`` is the keyed pipeline call ``row{i}/copy{c}`` of its source."""
-    from ..core.resample import copy_key
+    from ..sampling import copy_key
 
     data = ex.reference()
     t: Any = ex.make(seed=5)
@@ -439,36 +436,39 @@ def _wine_with_band() -> Sample:
     return {"X": X, "y": y}
 
 
-_BAD_STRATEGY: tuple[dict[str, Any], ...] = (
-    {"sampling_strategy": "sometimes"},
-    {"sampling_strategy": 1.5},
-    {"sampling_strategy": {0: -3}},
-    {"sampling_strategy": "majority"},
-)
-
-
-def examples() -> dict[str, Example]:
+def _oversample_example() -> Example:
     from ..core.compose import Compose
-    from ..core.oversample import Oversample
+    from ..sampling import Oversample
     from ..text import RandomSwap
 
     def make_oversample(**kw: Any) -> Transform:
         return Oversample(**{"pipeline": Compose([RandomSwap(alpha=0.5)], seed=3), **kw})
 
-    knn_bad = (
-        {"k_neighbors": 0},
-        {"k_neighbors": 2.5},
-        {"k_neighbors": "five"},
-        {"algorithm": "annoy"},
-        {"n_jobs": 0},
-        *_BAD_STRATEGY,
+    return Example(
+        make=make_oversample,
+        reference=_texts,
+        samples=lambda: st.builds(
+            lambda n_a, n_b: {"X": [f"w{i} x y z" for i in range(n_a + n_b)], "y": [0] * n_a + [1] * n_b},
+            st.integers(1, 8),
+            st.integers(1, 8),
+        ),
+        bad_samples=(
+            {"X": ["a b", "c d"], "y": [0]},
+            {"X": "a b c", "y": [0, 1]},
+            {"X": ["a b", "c d"], "y": [0, 0]},
+            {"X": [None, "c d", "e f"], "y": [1, 0, 0]},
+        ),
+        checks=OVERSAMPLE_CHECKS,
+        max_examples=10,
     )
+
+
+def examples() -> dict[str, Example]:
     return {
-        "tabular.SMOTE": _sampler("SMOTE", lambda: wine_frame(categorical=False), bad_params=knn_bad),
+        "tabular.SMOTE": _sampler("SMOTE", lambda: wine_frame(categorical=False)),
         "tabular.SMOTENC": _sampler(
             "SMOTENC",
             lambda: wine_frame(categorical=True),
-            bad_params=({"categorical_features": 3}, *knn_bad),
             bad_samples=(*BAD_TABLES, wine()),  # no categorical column to detect
             samples=lambda: table_samples(categorical=True),
             extra={"imblearn_data": _wine_with_band},
@@ -476,48 +476,27 @@ def examples() -> dict[str, Example]:
         "tabular.ADASYN": _sampler(
             "ADASYN",
             lambda: wine_frame(categorical=False),
-            bad_params=({"n_neighbors": 0}, {"n_neighbors": 1.0}, {"algorithm": 3}, *_BAD_STRATEGY),
             extra={"exact_counts": False, "may_refuse": True},  # ADASYN rounds per-row counts
         ),
         "tabular.BorderlineSMOTE": _sampler(
             "BorderlineSMOTE",
             lambda: wine_frame(categorical=False),
             fixed={"kind": "borderline-2"},
-            bad_params=({"kind": "borderline-3"}, {"m_neighbors": 0}, *knn_bad),
             extra={"exact_counts": False},  # only rows in danger are used; there may be none
         ),
         "tabular.RandomOverSampler": _sampler(
             "RandomOverSampler",
             lambda: wine_frame(categorical=True),
-            bad_params=({"shrinkage": -1.0}, {"shrinkage": "lots"}, *_BAD_STRATEGY),
             bad_samples=tuple(
                 b for i, b in enumerate(BAD_TABLES) if i not in (0, 2, 3)
             ),  # NaN/any dtype pass
             extra={"copies_equal": True, "imblearn_data": lambda: wine_frame(categorical=True)},
         ),
-        "Oversample": Example(
-            make=make_oversample,
-            reference=_texts,
-            samples=lambda: st.builds(
-                lambda n_a, n_b: {"X": [f"w{i} x y z" for i in range(n_a + n_b)], "y": [0] * n_a + [1] * n_b},
-                st.integers(1, 8),
-                st.integers(1, 8),
-            ),
-            bad_params=({"pipeline": "swap"}, {"pipeline": None}, *_BAD_STRATEGY),
-            bad_samples=(
-                {"X": ["a b", "c d"], "y": [0]},
-                {"X": "a b c", "y": [0, 1]},
-                {"X": ["a b", "c d"], "y": [0, 0]},
-                {"X": [None, "c d", "e f"], "y": [1, 0, 0]},
-            ),
-            checks=OVERSAMPLE_CHECKS,
-            max_examples=10,
-        ),
+        "Oversample": _oversample_example(),
         "tabular.GaussianNoise": Example(
             make=_make("GaussianNoise", std=0.1),
             samples=_noise_samples,
             reference=_table,
-            bad_params=({"std": -0.1}, {"std": (0.2, 0.1)}, {"std": "big"}),
             bad_samples=(
                 {"table": np.array([[np.nan, 1.0], [2.0, 3.0]])},
                 {"table": np.zeros(4)},

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import as_channels, restore
+from . import channelwise
 
-__all__ = ["COLOURS", "add_noise", "coloured_noise", "loop_segment", "mix_at_snr", "power"]
+__all__ = [
+    "COLOURS",
+    "add_background_noise",
+    "add_noise",
+    "coloured_noise",
+    "loop_segment",
+    "mix_at_snr",
+    "power",
+]
 
 #: Noise colours and the exponent ``a`` of their power spectrum ``1 / f**a``.
 COLOURS = {"white": 0.0, "pink": 1.0, "brown": 2.0}
@@ -71,6 +79,7 @@ def mix_at_snr(signal: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarr
     return (signal + gain * noise).astype(np.float32)
 
 
+@channelwise
 def add_noise(audio: np.ndarray, snr_db: float, colour: str, noise_seed: int) -> np.ndarray:
     """Add ``colour`` noise to ``audio`` at ``snr_db`` dB SNR against ``audio`` itself.
 
@@ -83,8 +92,28 @@ def add_noise(audio: np.ndarray, snr_db: float, colour: str, noise_seed: int) ->
     >>> round(10 * math.log10(power(x) / power(y - x)), 3)
     20.0
     """
-    x = as_channels(audio)
-    return restore(mix_at_snr(x, coloured_noise(x.shape, colour, noise_seed), snr_db), audio)
+    return mix_at_snr(audio, coloured_noise(audio.shape, colour, noise_seed), snr_db)
+
+
+@channelwise
+def add_background_noise(audio: np.ndarray, sound: np.ndarray, offset: float, snr_db: float) -> np.ndarray:
+    """Add the mono ``sound`` to every channel of ``audio`` at ``snr_db`` dB SNR, from ``offset``.
+
+    ``offset`` in [0, 1) is where in ``sound`` the segment starts (a fraction of its length);
+    the sound loops when the clip is longer than what is left of it.
+
+    Examples
+    --------
+    >>> import math, numpy as np
+    >>> from multiaug.audio.functional.noise import add_background_noise, power
+    >>> x = np.sin(np.arange(1000, dtype=np.float32) / 10)
+    >>> hum = np.sin(np.arange(300, dtype=np.float32) / 3)
+    >>> y = add_background_noise(x, hum, 0.5, 6.0)
+    >>> round(10 * math.log10(power(x) / power(y - x)), 3)
+    6.0
+    """
+    segment = loop_segment(sound, int(offset * sound.shape[-1]), audio.shape[-1])
+    return mix_at_snr(audio, segment[np.newaxis], snr_db)
 
 
 def loop_segment(sound: np.ndarray, start: int, length: int) -> np.ndarray:

@@ -13,9 +13,9 @@ import math
 
 import numpy as np
 
-from . import as_channels
+from . import channelwise
 
-__all__ = ["hz_to_mel", "mel_filterbank", "mel_to_hz", "melspectrogram", "power_spectrogram"]
+__all__ = ["hz_to_mel", "mel_filterbank", "mel_spectrogram", "mel_to_hz", "power_spectrogram"]
 
 # Slaney's Auditory Toolbox mel scale: linear below 1 kHz, logarithmic above.
 _F_SP = 200.0 / 3
@@ -117,18 +117,21 @@ def power_spectrogram(x: np.ndarray, n_fft: int, hop_length: int, power: float =
     return np.swapaxes(spec, -1, -2)
 
 
-def melspectrogram(
+@channelwise
+def mel_spectrogram(
     audio: np.ndarray,
     sample_rate: int,
-    n_fft: int = 1024,
-    hop_length: int = 256,
-    n_mels: int = 64,
-    fmin: float = 0.0,
-    fmax: float | None = None,
-    power: float = 2.0,
-    log: bool = True,
+    n_fft: int,
+    hop_length: int,
+    n_mels: int,
+    fmin: float,
+    fmax: float | None,
+    power: float,
+    log: bool,
 ) -> np.ndarray:
     """Mel spectrogram of ``audio``: ``(n_mels, frames)``, or ``(channels, n_mels, frames)`` (float32).
+
+    The parameters are :class:`~multiaug.audio.MelSpectrogram`'s (its defaults are the documented ones).
 
     With ``log`` the values are decibels of power, ``10 * log10(max(|X|**2, 1e-10))``
     on the mel bands (librosa's ``power_to_db`` with ``ref=1``, no ``top_db``),
@@ -137,16 +140,13 @@ def melspectrogram(
     Examples
     --------
     >>> import numpy as np
-    >>> from multiaug.audio.functional.spectral import melspectrogram
-    >>> melspectrogram(np.zeros(16000, np.float32), 16000).shape
+    >>> from multiaug.audio.functional.spectral import mel_spectrogram
+    >>> mel_spectrogram(np.zeros(16000, np.float32), 16000, 1024, 256, 64, 0.0, None, 2.0, True).shape
     (64, 63)
     """
-    x = as_channels(audio)
     top = sample_rate / 2.0 if fmax is None else fmax
-    spec = _apply_mel(
-        sample_rate, n_fft, n_mels, float(fmin), float(top), power_spectrogram(x, n_fft, hop_length, power)
-    )
+    power_spec = power_spectrogram(audio, n_fft, hop_length, power)
+    spec = _apply_mel(sample_rate, n_fft, n_mels, float(fmin), float(top), power_spec)
     if log:
         spec = (20.0 / power) * np.log10(np.maximum(spec, 1e-10 ** (power / 2.0)))
-    out = spec.astype(np.float32)
-    return out[0] if audio.ndim == 1 else out
+    return spec

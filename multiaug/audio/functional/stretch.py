@@ -38,7 +38,7 @@ import math
 
 import numpy as np
 
-from . import as_channels, restore
+from . import channelwise
 
 __all__ = [
     "METHODS",
@@ -222,12 +222,14 @@ def _overlap(method: str) -> int:
     return 4 if method == "quality" else 2  # "fast"
 
 
+@channelwise
 def time_stretch(audio: np.ndarray, rate: float, sample_rate: int, method: str = "quality") -> np.ndarray:
     """Play ``audio`` ``rate`` times faster without changing its pitch.
 
     The output has ``max(1, round(samples / rate))`` samples (``rate > 1``:
-    shorter); ``rate == 1`` returns a copy. ``audio`` is ``(samples,)`` or ``(channels, samples)`` float32;
-    the result has the same layout.
+    shorter); ``rate == 1`` returns a copy. ``audio`` is ``(samples,)`` or ``(channels, samples)``
+    float32; the result has the same layout (as for every :func:`~multiaug.audio.functional.channelwise`
+    kernel).
 
     Examples
     --------
@@ -239,11 +241,11 @@ def time_stretch(audio: np.ndarray, rate: float, sample_rate: int, method: str =
     """
     if rate == 1.0:
         return audio.astype(np.float32, copy=True)
-    x = as_channels(audio)
-    out_len = max(1, round(x.shape[-1] / rate))
-    return restore(phase_vocoder(x, out_len, frame_size(sample_rate), _overlap(method)), audio)
+    out_len = max(1, round(audio.shape[-1] / rate))
+    return phase_vocoder(audio, out_len, frame_size(sample_rate), _overlap(method))
 
 
+@channelwise
 def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: str = "quality") -> np.ndarray:
     """Shift the pitch of ``audio`` by ``semitones`` and keep its length.
 
@@ -265,17 +267,15 @@ def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: s
     """
     if semitones == 0.0:
         return audio.astype(np.float32, copy=True)
-    x = as_channels(audio)
-    n = x.shape[-1]
+    n = audio.shape[-1]
     ratio = 2.0 ** (semitones / 12.0)
     n_fft, overlap = frame_size(sample_rate), _overlap(method)
     if ratio > 1.0:
-        y = phase_vocoder(resample_length(x, max(1, round(n / ratio))), n, n_fft, overlap)
-    else:
-        y = resample_length(phase_vocoder(x, max(1, round(n * ratio)), n_fft, overlap), n)
-    return restore(y, audio)
+        return phase_vocoder(resample_length(audio, max(1, round(n / ratio))), n, n_fft, overlap)
+    return resample_length(phase_vocoder(audio, max(1, round(n * ratio)), n_fft, overlap), n)
 
 
+@channelwise
 def speed_change(audio: np.ndarray, factor: float) -> np.ndarray:
     """Play ``audio`` ``factor`` times faster, pitch and tempo together (tape-speed change).
 
@@ -291,6 +291,4 @@ def speed_change(audio: np.ndarray, factor: float) -> np.ndarray:
     """
     if factor == 1.0:
         return audio.astype(np.float32, copy=True)
-    x = as_channels(audio)
-    out_len = max(1, round(x.shape[-1] / factor))
-    return restore(resample_length(x, out_len), audio)
+    return resample_length(audio, max(1, round(audio.shape[-1] / factor)))

@@ -1,0 +1,301 @@
+"""Near-duplicate images: pose-tolerant pHash candidates verified on the pixels (``image_pairs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .common import KeyIndex, Pair
+from .image_crop import _crop_pairs
+from .image_hash import (
+    _DIHEDRAL_INVERSE,
+    _band,
+    _dct_blocks,
+    _disc,
+    _phash,
+    _phash_bits,
+    _popcount,
+    _thumbnails,
+    _turn_disc,
+    _variants,
+)
+from .image_verify import _low_correlation, _middle_pose, _variant_blocks, _verify
+
+__all__ = ["image_pairs"]
+
+_IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations looked up besides the dihedral 8
+_LOW_FILTER = 0.8  # low-band correlation (at the hashed pose) below which no candidate is verified
+_RICH_STRUCTURE = 8.0  # participation ratio of the low frequencies from which thresholds hold as given
+_PROBE_BITS = 2  # weak bits a band flipped in lookups: 2 for the hash as it is, 1 for the other variants
+
+
+@dataclass(frozen=True)
+class _Groups:
+    """The items grouped by their canonical pHash, and what the search needs of each group.
+
+    Items with one pHash (exact or brightness-shifted copies) are searched once, as a group,
+    through its first item (``rep``). Per item: ``thumbs`` (normalised 32x32 thumbnails),
+    ``scales`` (their standard deviations in the image's units) and ``group``. Per group: ``has``
+    (``(2, m)``: whether it holds an item of side 0, of side 1), its ``discs`` and their DCT
+    ``blocks``, ``structure`` (the participation ratio of the low frequencies: ~2 for a smooth
+    gradient, tens for texture) and ``sharp`` (at least 32 pixels a side: its hash and high
+    frequencies are its own, where an upscaled 8x8 image's are interpolation, and two such
+    images a few pixels apart look like one with noise added).
+    """
+
+    images: Sequence[np.ndarray]
+    thumbs: np.ndarray
+    scales: np.ndarray
+    group: np.ndarray
+    rep: np.ndarray
+    has: np.ndarray
+    discs: np.ndarray
+    blocks: np.ndarray
+    structure: np.ndarray
+    sharp: np.ndarray
+
+    def crosses(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Whether group pairs ``(a[k], b[k])`` can leak across the sides."""
+        return (self.has[0, a] & self.has[1, b]) | (self.has[1, a] & self.has[0, b])
+
+
+@dataclass(frozen=True)
+class _Poses:
+    """Every group's hash in each pose looked up: the 8 dihedral variants of the thumbnail as given,
+    then the rotations by ``_IMAGE_ANGLES``, each hashed over the inscribed disc. ``hashes`` is
+    ``(m, n_poses)``, ``flips`` the probes of its least reliable bits ``(m, n_poses, 4, probes)``;
+    ``angles`` and ``dihedral`` say what each pose is."""
+
+    hashes: np.ndarray
+    flips: np.ndarray
+    angles: np.ndarray
+    dihedral: np.ndarray
+
+
+def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Groups:
+    """Thumbnails and canonical pHashes of the items, grouped by hash (see :class:`_Groups`)."""
+    scales = np.empty(len(images), np.float32)
+    thumbs = _thumbnails(images, scales=scales)
+    discs = _disc(thumbs)
+    canonical = _phash_bits(_dct_blocks(discs))
+    _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
+    group = group.reshape(-1)
+    m = len(rep)
+    if side is None:
+        has = np.ones((2, m), bool)
+    else:
+        has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
+    blocks = _dct_blocks(discs[rep])
+    # chance correlations between distinct images with few degrees of freedom run high
+    power = (blocks**2).reshape(m, 64)[:, 1:]
+    structure = power.sum(axis=1) ** 2 / ((power**2).sum(axis=1) + 1e-12)
+    sharp = np.array([min(np.shape(images[r])[:2]) >= 32 for r in rep.tolist()])
+    return _Groups(images, thumbs, scales, group, rep, has, discs[rep], blocks, structure, sharp)
+
+
+def _pose_hashes(groups: _Groups) -> _Poses:
+    """Each group's pHash in every pose looked up, with its probes (see :class:`_Poses`)."""
+    hashed = [_phash(_variants(groups.blocks), _PROBE_BITS)]
+    hashed += [_phash(_dct_blocks(_turn_disc(groups.discs, a))[:, None], _PROBE_BITS) for a in _IMAGE_ANGLES]
+    return _Poses(
+        hashes=np.concatenate([h for h, _ in hashed], axis=1),
+        flips=np.concatenate([f for _, f in hashed], axis=1),
+        angles=np.r_[np.zeros(8), _IMAGE_ANGLES],
+        dihedral=np.r_[np.arange(8), np.zeros(len(_IMAGE_ANGLES), np.int64)],
+    )
+
+
+def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.ndarray]:
+    """Group pairs ``(first, second)``, ``first < second``, that can leak across the sides and share
+    a 16-bit band: one group's canonical hash with another's in some pose (multi-index hashing)."""
+    hashes, flips = poses.hashes, poses.flips
+    m = len(hashes)
+    codes = []
+    for k in range(4):
+        keys = _band(hashes, k)
+        # every pose's band as it is, and the identity's with its weak bits flipped (noise and
+        # colour changes keep the pose; rotated poses are found without probes)
+        probes = [hashes[:, :1, None] ^ flips[:, :1, k, 1:], hashes[:, 1:, None] ^ flips[:, 1:, k, 1:2]]
+        query = np.concatenate([keys, *(_band(p, k).reshape(m, -1) for p in probes)], axis=1)
+        asked, found = KeyIndex(keys[:, 0]).matches(query.ravel())
+        asker = asked // query.shape[1]
+        keep = (found != asker) & groups.crosses(found, asker)
+        codes.append(np.minimum(found[keep], asker[keep]) * m + np.maximum(found[keep], asker[keep]))
+    cand = np.sort(np.concatenate(codes))
+    cand = cand[np.r_[True, cand[1:] != cand[:-1]]] if len(cand) else cand
+    return cand // m, cand % m
+
+
+def _verify_pose(
+    groups: _Groups,
+    poses: _Poses,
+    copy: int,
+    source: int,
+    v: int,
+    as_is: int,
+    min_correlation: float,
+    loose_distance: int,
+) -> tuple[float, bool | None]:
+    """Pixel score of group ``copy`` as ``source`` seen in pose ``v`` (``as_is``: the bits the two
+    hashes differ by as they are), with whether ``copy`` is the noisier one when the noisy-copy
+    test gave the score (else ``None``); see :func:`.image_verify._verify`."""
+    images, thumbs, scales, rep = groups.images, groups.thumbs, groups.scales, groups.rep
+    full = bool(groups.sharp[copy] and groups.sharp[source])
+    # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
+    # with one, the fewer the degrees of freedom, the closer the match must be
+    rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
+    # as they are first, when that is close enough too
+    if v and as_is <= loose_distance:
+        score, noisier = _verify(
+            images[rep[source]], thumbs[rep[copy]], 0.0, 0, min_correlation, full, scales[rep[copy]]
+        )
+        if score:
+            return score, noisier
+    floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
+    # the noisy-copy test is loose: with a pose searched for, only on structured images
+    noise_ok = full and (v == 0 or rich == 1)
+    angle, turn = float(poses.angles[v]), int(poses.dihedral[v])
+    score, noisier = _verify(
+        images[rep[source]], thumbs[rep[copy]], angle, turn, floor, noise_ok, scales[rep[copy]]
+    )
+    if score or not v:
+        return score, noisier
+    # the other way round: rendering the copy back resamples it twice (and brings its filled
+    # corners in), rendering the source forward does what the copy saw
+    back = _DIHEDRAL_INVERSE[turn]
+    score, noisier = _verify(
+        images[rep[copy]], thumbs[rep[source]], -angle, back, floor, noise_ok, scales[rep[source]]
+    )
+    return score, (None if noisier is None else not noisier)
+
+
+def _verified_pairs(
+    groups: _Groups, poses: _Poses, max_distance: int, min_correlation: float, loose_distance: int
+) -> list[tuple[int, int, float]]:
+    """Group pairs ``(g, h, score)`` among the band candidates that the hashes or the pixels confirm.
+
+    Within ``max_distance`` bits as they are (both sharp) a pair is confirmed by its hashes;
+    else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
+    by :func:`_verify_pose`. A noisy copy explained by several sources is kept with the best one.
+    """
+    first, second = _band_candidates(groups, poses)
+    canon = poses.hashes[:, 0]
+    # minimum Hamming distance over the poses, both ways round, and the pose reaching it
+    d12 = _popcount(poses.hashes[second] ^ canon[first][:, None])
+    d21 = _popcount(poses.hashes[first] ^ canon[second][:, None])
+    dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
+    sel = np.flatnonzero((dist <= loose_distance) & groups.crosses(first, second))
+    # either may be the copy: the one whose pose is closest to the other's hash
+    ones = d12[sel].min(axis=1) <= d21[sel].min(axis=1)
+    var_a, var_b = np.where(ones, first[sel], second[sel]), np.where(ones, second[sel], first[sel])
+    var_v = _middle_pose(np.where(ones[:, None], d12[sel], d21[sel]), poses.angles)
+    # cheap filter: every copy verified below correlates with its source at low frequencies
+    blocks = groups.blocks
+    low = np.maximum(
+        _low_correlation(blocks[var_a], blocks[var_b]),
+        _low_correlation(blocks[var_a], _variant_blocks(blocks, groups.discs, var_b, var_v, poses.angles)),
+    )
+    passed = low >= _LOW_FILTER
+    pairs: list[tuple[int, int, float]] = []
+    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    for k, ga, gb, v in zip(
+        sel[passed].tolist(),
+        var_a[passed].tolist(),
+        var_b[passed].tolist(),
+        var_v[passed].tolist(),
+        strict=True,
+    ):
+        i, j = int(first[k]), int(second[k])
+        as_is = min(d12[k, 0], d21[k, 0])
+        if as_is <= max_distance and groups.sharp[i] and groups.sharp[j]:
+            # a photometric change: the hash as it is nearly unchanged
+            pairs.append((i, j, 1.0 - int(as_is) / 64))
+            continue
+        score, noisier = _verify_pose(groups, poses, ga, gb, v, int(as_is), min_correlation, loose_distance)
+        if noisier is None:
+            if score:
+                pairs.append((i, j, score))
+            continue
+        copy = ga if noisier else gb
+        if score > noisy.get(copy, (0.0,))[0]:
+            noisy[copy] = (score, i, j)
+    return pairs + [(i, j, score) for score, i, j in noisy.values()]
+
+
+def _item_pairs(
+    group_pairs: list[tuple[int, int, float]], group: np.ndarray, side: np.ndarray | None
+) -> list[Pair]:
+    """Group pairs expanded to the pairs of their items (cross-side ones only with ``side``)."""
+    m = int(group.max()) + 1
+    members = np.argsort(group, kind="stable")
+    bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=m))]
+    out: list[Pair] = []
+    for g, h, score in group_pairs:
+        mg, mh = members[bounds[g] : bounds[g + 1]], members[bounds[h] : bounds[h + 1]]
+        if g == h and len(mg) < 2:
+            continue
+        ii, jj = np.repeat(mg, len(mh)), np.tile(mh, len(mg))
+        keep = ii < jj if g == h else np.ones(len(ii), bool)  # each pair once
+        if side is not None:
+            keep &= side[ii] != side[jj]
+        lo, hi = np.minimum(ii[keep], jj[keep]).tolist(), np.maximum(ii[keep], jj[keep]).tolist()
+        out.extend(zip(lo, hi, [score] * len(lo), strict=True))
+    return sorted(set(out))
+
+
+def image_pairs(
+    images: Sequence[np.ndarray],
+    side: np.ndarray | None,
+    max_distance: int = 2,
+    min_correlation: float = 0.985,
+    loose_distance: int = 14,
+) -> list[Pair]:
+    """Near-duplicate images: pose-tolerant pHash candidates, verified on the pixels.
+
+    Each item is indexed under the 64-bit pHash of its 32x32 grayscale thumbnail (the HSV
+    value, which a hue rotation keeps) normalised over the inscribed disc (which a rotation
+    keeps, whatever fills its corners). Candidates come from multi-index hashing, 4 bands of 16
+    bits: a pair is one when a band of one item's hash equals the other's in any of its 8
+    dihedral variants (flips, 90-degree turns) or rotations by +-5 ... +-30 degrees, the variant
+    as it is also looked up with its 2 least reliable bits of the band flipped (noise and colour
+    changes flip those first), the others with 1. Within ``max_distance`` bits as they are (both
+    images at least 32 pixels a side) a candidate is a near-duplicate; within ``loose_distance``
+    bits (best variant) it is verified, as it is and then at the matched pose: the source is
+    turned and rotated at full resolution at 2-degree steps (+-6) about the matched angle and
+    reduced to 32x32 as the thumbnail was; the copy's thumbnail must correlate over the disc with
+    the best mix of the source's value and luma (``ColorJitter``'s saturation mixes them) at
+    ``min_correlation`` -- closer for smooth images matched under a pose (few degrees of freedom,
+    many poses: chance matches) -- or pass the noisy-copy test (:func:`_noisy_copy`; a noisy
+    copy explained by several sources is kept with the best one).
+
+    Crops resized back (a ``RandomResizedCrop`` keeping >= ~80 % of the area) are searched among
+    the remaining cross-side pairs: each item is also hashed zoomed into 64 windows (8 an axis,
+    down to 86 % of it), a variant within 12 bits of another item's hash through one band is a
+    candidate, its window is refined by a Gauss-Newton fit (blurred, then sharp thumbnails), and
+    the pair is kept when the other item's thumbnail correlates at >= 0.997 with the source
+    cropped to that window at full resolution and resized to the other item's size.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> a, b = rng.integers(0, 256, (2, 24, 24, 3), dtype=np.uint8)
+    >>> [(i, j) for i, j, _ in image_pairs([a, b, a[:, ::-1] // 2 + 40], None)]
+    [(0, 2)]
+    """
+    if len(images) < 2:
+        return []
+    groups = _group_items(images, side)
+    m = len(groups.rep)
+    found = _verified_pairs(groups, _pose_hashes(groups), max_distance, min_correlation, loose_distance)
+    # crops resized back: searched among the pairs not found above that can leak across the sides
+    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
+
+    def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return groups.crosses(a, b) & ~np.isin(np.minimum(a, b) * m + np.maximum(a, b), done)
+
+    found += _crop_pairs(images, groups.thumbs, groups.rep, wanted)
+    # every group's items are copies of one another
+    return _item_pairs([(g, g, 1.0) for g in range(m)] + found, groups.group, side)
