@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Range, _is_number
+from ..core.params import Number, Range, _is_number, param
 from ..core.transform import PENDING, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
@@ -116,27 +116,12 @@ class ColorJitter(ImageTransform):
     _drawn = {"order": Number(0, 3, integer=True)}
     _lengths = {"order": 4}
     # make_params draws all four factors and the order in one vector draw.
-    _parameters = {
-        "brightness": JitterFactor(),
-        "contrast": JitterFactor(),
-        "saturation": JitterFactor(),
-        "hue": Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)", draw=False),
-    }
-
-    def __init__(
-        self,
-        brightness: float | tuple[float, float] = 0.2,
-        contrast: float | tuple[float, float] = 0.2,
-        saturation: float | tuple[float, float] = 0.2,
-        hue: float | tuple[float, float] = 0.1,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.brightness = brightness
-        self.contrast = contrast
-        self.saturation = saturation
-        self.hue = hue
+    brightness: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    contrast: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    saturation: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    hue: float | tuple[float, float] = param(
+        Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)", draw=False), default=0.1
+    )
 
     def check(self, sample: Mapping[str, Any]) -> None:
         image = sample["image"]

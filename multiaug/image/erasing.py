@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import NoiseSeed, Range
+from ..core.params import NoiseSeed, Range, param
 from ..core.transform import check_window
 from .base import ImageTransform
 from .functional import erasing as F
@@ -75,27 +75,14 @@ class RandomErasing(ImageTransform):
     (True, True)
     """
 
-    _parameters = {
-        # make_params draws the rectangle from both (torchvision's attempts), not each alone.
-        "scale": Range(0.0, 1.0, example="(0.02, 0.33)", draw=False),
-        "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)", draw=False),
-        "fill": EraseFill(),
-    }
+    # make_params draws the rectangle from both (torchvision's attempts), not each alone.
+    scale: tuple[float, float] = param(
+        Range(0.0, 1.0, example="(0.02, 0.33)", draw=False), default=(0.02, 0.33)
+    )
+    ratio: tuple[float, float] = param(Range(1e-6, 1e6, example="(0.3, 3.3)", draw=False), default=(0.3, 3.3))
+    fill: float | tuple[float, ...] | str = param(EraseFill(), default=0)
 
     _drawn = {"noise_seed": _NOISE_SEED}
-
-    def __init__(
-        self,
-        scale: tuple[float, float] = (0.02, 0.33),
-        ratio: tuple[float, float] = (0.3, 3.3),
-        fill: float | tuple[float, ...] | str = 0,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.scale = scale
-        self.ratio = ratio
-        self.fill = fill
 
     def check(self, sample: Mapping[str, Any]) -> None:
         fill = self._r.fill

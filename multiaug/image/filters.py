@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Range, _show
+from ..core.params import Range, _show, param
 from .base import ImageTransform
 from .functional import filters as F
 
@@ -46,13 +46,9 @@ class GaussianBlur(ImageTransform):
     (41, True)
     """
 
-    _parameters = {"sigma": Range(0.0, 100.0, scalar="fixed", example="(0.1, 2.0)")}
-
-    def __init__(
-        self, sigma: float | tuple[float, float] = (0.1, 2.0), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.sigma = sigma
+    sigma: float | tuple[float, float] = param(
+        Range(0.0, 100.0, scalar="fixed", example="(0.1, 2.0)"), default=(0.1, 2.0)
+    )
 
     def apply_image(self, image: np.ndarray, sigma: float, **params: Any) -> np.ndarray:
         return F.gaussian_blur(image, sigma)
@@ -85,21 +81,12 @@ class Sharpen(ImageTransform):
     255
     """
 
-    _parameters = {
-        "alpha": Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"),
-        "lightness": Range(0.0, 100.0, scalar="fixed", example="(0.5, 1.0)"),
-    }
-
-    def __init__(
-        self,
-        alpha: float | tuple[float, float] = (0.2, 0.5),
-        lightness: float | tuple[float, float] = (0.5, 1.0),
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.lightness = lightness
+    alpha: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
+    )
+    lightness: float | tuple[float, float] = param(
+        Range(0.0, 100.0, scalar="fixed", example="(0.5, 1.0)"), default=(0.5, 1.0)
+    )
 
     def apply_image(self, image: np.ndarray, alpha: float, lightness: float, **params: Any) -> np.ndarray:
         return F.sharpen(image, alpha, lightness)
@@ -160,13 +147,7 @@ class MedianBlur(ImageTransform):
     (100, {'blur_limit': 3})
     """
 
-    _parameters = {"blur_limit": KernelSize()}
-
-    def __init__(
-        self, blur_limit: int | tuple[int, int] = (3, 7), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.blur_limit = blur_limit
+    blur_limit: int | tuple[int, int] = param(KernelSize(), default=(3, 7))
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         if params["blur_limit"] % 2 == 0:

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
-from ..core.params import Number
+from ..core.params import Number, Probability, param
 from ..core.transform import Sample, Transform
 from ..core.validation import require_ndarray, require_nonempty
 from ._validate import check_image, looks_chw
@@ -32,6 +32,10 @@ _LABELS_FIX = (
 )
 
 
+#: ``alpha`` of the mixers: the parameter of the Beta distribution ``lam`` is drawn from.
+_BETA_PARAMETER = Number(0.0, low_open=True)
+
+
 class _BatchMix(Transform):
     """Shared machinery of the batch mixers: label handling, pairing, validation."""
 
@@ -42,18 +46,10 @@ class _BatchMix(Transform):
     # Images keep dtype and shape (checked by the shared suite); labels are not a signal field:
     # integer labels (B,) come back as (B, K) float32 soft labels, as documented.
     preserves_shape = True
-    _parameters = {
-        "alpha": Number(0.0, low_open=True),
-        "num_classes": Number(1, 2**31 - 1, integer=True, optional=True),
-    }
+    alpha: float = param(_BETA_PARAMETER)  # each mixer declares its own default
+    num_classes: int | None = param(Number(1, 2**31 - 1, integer=True, optional=True), default=None)
+    p: float = param(Probability(), default=1.0, kw_only=True)
     _drawn = {"lam": Number(0.0, 1.0)}
-
-    def __init__(
-        self, alpha: float, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.num_classes = num_classes
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         """``lam ~ Beta(alpha, alpha)``, what the mixer draws from it (:meth:`_draw`), then the pairing."""
@@ -183,10 +179,7 @@ class MixUp(_BatchMix):
     [1.0, 1.0]
     """
 
-    def __init__(
-        self, alpha: float = 0.2, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
+    alpha: float = param(_BETA_PARAMETER, default=0.2)
 
     def _mix(
         self, images: np.ndarray, perm: np.ndarray, params: Mapping[str, Any]
@@ -237,10 +230,7 @@ class CutMix(_BatchMix):
 
     _lengths = {"box": 4}
 
-    def __init__(
-        self, alpha: float = 1.0, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
+    alpha: float = param(_BETA_PARAMETER, default=1.0)
 
     def _draw(self, rng: np.random.Generator, lam: float, size: tuple[int, int]) -> dict[str, Any]:
         h, w = size

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import NoiseSeed, Number, Range
+from ..core.params import NoiseSeed, Number, Range, param
 from .base import ImageTransform
 from .functional import noise as F
 
@@ -44,15 +44,11 @@ class GaussianNoise(ImageTransform):
     (dtype('uint8'), (4, 4), True)
     """
 
-    _parameters = {"std": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)")}
+    std: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"), default=(0.01, 0.05)
+    )
 
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self, std: float | tuple[float, float] = (0.01, 0.05), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.std = std
 
     def apply_image(self, image: np.ndarray, std: float, noise_seed: int, **params: Any) -> np.ndarray:
         return F.gaussian_noise(image, std, noise_seed)
@@ -83,23 +79,12 @@ class SaltPepperNoise(ImageTransform):
     (True, [0, 128, 255])
     """
 
-    _parameters = {
-        "amount": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"),
-        "salt_vs_pepper": Number(0.0, 1.0),
-    }
+    amount: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"), default=(0.01, 0.05)
+    )
+    salt_vs_pepper: float = param(Number(0.0, 1.0), default=0.5)
 
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        amount: float | tuple[float, float] = (0.01, 0.05),
-        salt_vs_pepper: float = 0.5,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.amount = amount
-        self.salt_vs_pepper = salt_vs_pepper
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         # The default draws, with the fixed salt_vs_pepper between them (traces have always shown it).

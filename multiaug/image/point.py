@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..core.params import Number, Range
+from ..core.params import Number, Range, param
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
@@ -155,23 +155,14 @@ class RandomBrightnessContrast(PointTransform):
     [[201, 201], [201, 201]]
     """
 
-    _parameters = {
-        # Drawn by make_params as alpha (from contrast, first) and beta (from brightness).
-        "brightness": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
-        "contrast": Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
-    }
+    # Drawn by make_params as alpha (from contrast, first) and beta (from brightness).
+    brightness: float | tuple[float, float] = param(
+        Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False), default=0.2
+    )
+    contrast: float | tuple[float, float] = param(
+        Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False), default=0.2
+    )
     _drawn = {"alpha": Number(0.0, 11.0), "beta": "brightness"}
-
-    def __init__(
-        self,
-        brightness: float | tuple[float, float] = 0.2,
-        contrast: float | tuple[float, float] = 0.2,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.brightness = brightness
-        self.contrast = contrast
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
@@ -199,13 +190,9 @@ class RandomGamma(PointTransform):
     [[0, 128, 255]]
     """
 
-    _parameters = {"gamma": Range(1e-3, 1e3, scalar="fixed", example="(0.8, 1.25)")}
-
-    def __init__(
-        self, gamma: float | tuple[float, float] = (0.8, 1.25), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.gamma = gamma
+    gamma: float | tuple[float, float] = param(
+        Range(1e-3, 1e3, scalar="fixed", example="(0.8, 1.25)"), default=(0.8, 1.25)
+    )
 
     def point(self, gamma: float, **params: Any) -> F.PointFn:
         return F.gamma(gamma)
@@ -229,13 +216,9 @@ class Solarize(PointTransform):
     [[0, 100, 55]]
     """
 
-    _parameters = {"threshold": Range(0.0, 1.0, scalar="fixed", example="(0.4, 0.6)")}
-
-    def __init__(
-        self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.threshold = threshold
+    threshold: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.4, 0.6)"), default=0.5
+    )
 
     def point(self, threshold: float, **params: Any) -> F.PointFn:
         return F.solarize(threshold)
@@ -261,11 +244,9 @@ class Posterize(PointTransform):
     [[0, 192, 192]]
     """
 
-    _parameters = {"bits": Range(1, 8, scalar="fixed", integer=True, example="(4, 8)")}
-
-    def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
-        self.bits = bits
+    bits: int | tuple[int, int] = param(
+        Range(1, 8, scalar="fixed", integer=True, example="(4, 8)"), default=(4, 8)
+    )
 
     def point(self, bits: int, **params: Any) -> F.PointFn:
         return F.posterize(bits)
