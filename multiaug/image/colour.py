@@ -96,8 +96,7 @@ class ColorJitter(ImageTransform):
         ``(lo, hi)`` (``lo >= 0``) gives the range itself.
     hue : float or (float, float), default 0.1
         A scalar ``h <= 0.5`` draws the shift from ``[-h, h]`` (in turns).
-    p : float, default 0.5
-    seed : int or None
+    @options image.call
 
     Examples
     --------
@@ -225,8 +224,7 @@ class Grayscale(ImageTransform):
 
     Parameters
     ----------
-    p : float, default 0.5
-    seed : int or None
+    @options image.call
 
     Examples
     --------
