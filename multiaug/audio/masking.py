@@ -76,7 +76,7 @@ class FrequencyMask(SpectrogramTransform):
     fraction : float or (float, float), default (0.0, 0.15)
         Range of each band's width as a fraction of the rows; a scalar ``f`` means ``(0, f)``.
     @options spec_masks
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -117,7 +117,7 @@ class TimeMask(Transform):
         What to mask: ``"auto"`` masks the ``spectrogram`` when the sample has one
         (e.g. made by :class:`MelSpectrogram` earlier in the pipeline) and the
         waveform ``audio`` otherwise.
-    @options audio_call
+    @options call
 
     Examples
     --------

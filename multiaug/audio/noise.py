@@ -54,7 +54,7 @@ class AddNoise(AudioTransform):
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
     colour : {"white", "pink", "brown"}, default "white"
         Power spectrum flat, ``1/f`` (equal power per octave) or ``1/f**2``.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -215,7 +215,7 @@ class AddBackgroundNoise(AudioTransform):
         loaded with ``ma.load``, relative paths are read from the config file's folder.
     snr_db : float or (float, float), default (3, 30)
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
-    @options audio_call
+    @options call
 
     Examples
     --------

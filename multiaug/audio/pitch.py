@@ -31,7 +31,7 @@ class PitchShift(AudioTransform):
         ``"quality"``: 75 % window overlap. ``"fast"``: 50 % overlap, half the
         frames and about twice as fast; fast glides and onsets are tracked more
         coarsely. Both lock phases around spectral peaks.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -68,7 +68,7 @@ class TimeStretch(AudioTransform):
     keep_length : bool, default False
     method : {"quality", "fast"}, default "quality"
         As in :class:`PitchShift`.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -102,7 +102,7 @@ class SpeedChange(AudioTransform):
     factor : float or (float, float), default (0.9, 1.1)
         Range of the speed factor, within [0.25, 4]; a scalar ``f`` means ``(1 - f, 1 + f)``.
     keep_length : bool, default False
-    @options audio_call
+    @options call
 
     Examples
     --------

@@ -24,7 +24,7 @@ class Gain(AudioTransform):
     ----------
     db : float or (float, float), default (-6, 6)
         Range of the gain in dB, within [-120, 120]; a scalar ``g`` means ``(-g, g)``.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -50,7 +50,7 @@ class PolarityInversion(AudioTransform):
 
     Parameters
     ----------
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -79,7 +79,7 @@ class TimeShift(AudioTransform):
         Range of the shift as a fraction of the clip's length, within [-1, 1];
         a scalar ``f`` means ``(-f, f)``.
     rollover : bool, default True
-    @options audio_call
+    @options call
 
     Examples
     --------

@@ -96,7 +96,7 @@ class ColorJitter(ImageTransform):
         ``(lo, hi)`` (``lo >= 0``) gives the range itself.
     hue : float or (float, float), default 0.1
         A scalar ``h <= 0.5`` draws the shift from ``[-h, h]`` (in turns).
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -224,7 +224,7 @@ class Grayscale(ImageTransform):
 
     Parameters
     ----------
-    @options image.call
+    @options call
 
     Examples
     --------

@@ -60,7 +60,7 @@ class RandomErasing(ImageTransform):
         In the image's units (0..255 whole numbers for uint8, 0..1 for float32):
         one value, one value per channel, or ``"random"`` for uniform noise over
         the full range drawn from the seeded generator (replays exactly).
-    @options image.call
+    @options call
 
     Examples
     --------

@@ -33,7 +33,7 @@ class GaussianBlur(ImageTransform):
     ----------
     sigma : float or (float, float), default (0.1, 2.0)
         Standard deviation range in pixels, in ``[0, 100]``, drawn uniformly per call.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -69,7 +69,7 @@ class Sharpen(ImageTransform):
         sharpened), a range in ``[0, 1]`` drawn uniformly per call.
     lightness : float or (float, float), default (0.5, 1.0)
         Lightness range (``>= 0``), drawn uniformly per call.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -132,7 +132,7 @@ class MedianBlur(ImageTransform):
     blur_limit : int or (int, int), default (3, 7)
         Range of the odd kernel side ``k``, in ``[3, 255]``, drawn uniformly among
         the odd values in it per call; a scalar ``v`` means ``(3, v)``.
-    @options image.call
+    @options call
 
     Examples
     --------

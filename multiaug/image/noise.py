@@ -32,7 +32,7 @@ class GaussianNoise(ImageTransform):
     ----------
     std : float or (float, float), default (0.01, 0.05)
         Standard deviation range, drawn uniformly per call.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -65,7 +65,7 @@ class SaltPepperNoise(ImageTransform):
         Fraction of pixels hit, drawn uniformly per call.
     salt_vs_pepper : float, default 0.5
         Share of the hit pixels that turn white.
-    @options image.call
+    @options call
 
     Examples
     --------

@@ -1,14 +1,11 @@
 """Option groups shared by image transforms: the border and its fills, the target policy.
 
 Several transforms take the same group of constructor parameters; each group is
-declared once here (its specs, its checks against a sample) and unpacked into a
-transform's ``_parameters``:
+declared once here (its specs, its checks against a sample, its documentation):
 
 * ``BORDER`` (``@options image.border``): ``fill``, ``border``, ``fill_mask``: what
   the pixels an op samples from outside its input show (ops that may: rotations,
   affine maps, elastic);
-* ``IMAGE_CALL`` (``@options image.call``): ``p`` and ``seed`` of the ops that apply
-  with probability 0.5 (the documentation only: ``p`` is declared by the base class);
 * ``TARGETS`` (``@options image.targets``): ``min_visibility``,
   ``drop_outside_keypoints``: which boxes and keypoints survive an op that moves
   them (:func:`target_policy` reads them).
@@ -31,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Flag, Number, Options, Probability, Seed, Spec, param
+from ..core.params import Choice, Flag, Number, Options, Spec, param
 from ..core.transform import Transform
 from .functional._opencv import BORDERS
 
@@ -101,28 +98,6 @@ BORDER = Options(
             """
             fill_mask : int, default 0
                 Label of the mask pixels sampled from outside the image (``border="constant"``).
-            """,
-        ),
-    },
-)
-
-#: ``p`` and ``seed`` of the image ops whose ``p`` defaults to 0.5 (``@options image.call``).
-IMAGE_CALL = Options(
-    "image.call",
-    {
-        "p": (
-            Probability(),
-            """
-            p : float, default 0.5
-                Probability of applying the op to a call's sample (0.5 for the image ops
-                that are optional augmentations).
-            """,
-        ),
-        "seed": (
-            Seed(),
-            """
-            seed : int or None
-                Seed used when called directly (inside a composer, the composer's seed governs).
             """,
         ),
     },

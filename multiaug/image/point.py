@@ -143,7 +143,7 @@ class RandomBrightnessContrast(PointTransform):
         Additive shift range; a scalar ``v`` means ``(-v, v)``.
     contrast : float or (float, float), default 0.2
         Gain offset range; a scalar ``v`` means ``alpha`` in ``[1 - v, 1 + v]``.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -178,7 +178,7 @@ class RandomGamma(PointTransform):
     ----------
     gamma : float or (float, float), default (0.8, 1.25)
         Exponent range (``> 0``); ``< 1`` brightens, ``> 1`` darkens.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -203,7 +203,7 @@ class Solarize(PointTransform):
     ----------
     threshold : float or (float, float), default 0.5
         Threshold in ``[0, 1]`` (``0.5``: 127.5 on uint8), or a range drawn per call.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -230,7 +230,7 @@ class Posterize(PointTransform):
     ----------
     bits : int or (int, int), default (4, 8)
         Bits kept, in ``[1, 8]``; a range is drawn inclusively per call.
-    @options image.call
+    @options call
 
     Examples
     --------
@@ -256,7 +256,7 @@ class Invert(PointTransform):
 
     Parameters
     ----------
-    @options image.call
+    @options call
 
     Examples
     --------
