@@ -320,3 +320,13 @@ def test_one_epoch_check_for_calls_and_datasets(epoch: object) -> None:
     flip = ma.image.HorizontalFlip(p=1.0, seed=0)
     with pytest.raises(ma.InvalidInputError, match="epoch"):
         flip(image=np.zeros((2, 2), np.uint8), key=0, epoch=epoch)
+
+
+def test_every_random_domain_tag_is_used() -> None:
+    import pathlib
+
+    from multiaug.core.random import TAGS
+
+    text = "".join(p.read_text() for p in pathlib.Path(ma.__file__).parent.rglob("*.py"))
+    unused = [name for name in TAGS if f'TAGS["{name}"]' not in text]
+    assert not unused, f"tags no code mixes in: {unused}"

@@ -20,7 +20,7 @@ from hypothesis.extra import numpy as hnp
 import multiaug as ma
 from multiaug.core.transform import PENDING
 from multiaug.demo import load_sample_photo
-from multiaug.image import colour as colour_module
+from multiaug.image import point as point_module
 from multiaug.image.colour import PendingLUT
 from multiaug.image.functional import colour as FC
 from multiaug.image.functional import filters as FF
@@ -63,6 +63,7 @@ def _ops(colour_only: bool) -> list[Callable[[], ma.Transform]]:
         lambda: I.SaltPepperNoise(amount=(0.0, 0.5), p=1.0),
         lambda: I.GaussianBlur(sigma=(0.0, 3.0), p=1.0),
         lambda: I.Sharpen(alpha=(0.0, 1.0), lightness=(0.0, 2.0), p=1.0),
+        lambda: I.MedianBlur(blur_limit=(3, 9), p=1.0),
         lambda: I.RandomErasing(scale=(0.02, 0.5), fill="random", p=1.0),
         lambda: I.RandomBrightnessContrast(brightness=0.5, contrast=0.5, p=1.0),
         lambda: I.RandomGamma(gamma=(0.3, 3.0), p=1.0),
@@ -185,6 +186,14 @@ def test_random_erasing_changes_only_its_rectangle(img: np.ndarray, fill: Any, k
         assert h < img.shape[0] and w < img.shape[1]  # torchvision: strictly smaller than the image
         if fill != "random":
             assert (out["image"][inside] == fill).all()
+
+
+def test_random_erasing_fill_is_the_border_fill_or_random() -> None:
+    # one fill spec (image.options.Fill) with "random" added: out-of-range values fail at construction
+    assert I.RandomErasing(fill=3)._r.fill == (3.0,) and I.RandomErasing(fill="random")._r.fill == "random"
+    for bad in (300, -1, "noise", (0, float("nan"))):
+        with pytest.raises(ma.InvalidInputError, match='"random"'):
+            I.RandomErasing(fill=bad)
 
 
 def test_random_erasing_fill_per_channel_and_random_fill_replays(photo: np.ndarray) -> None:
@@ -419,6 +428,82 @@ def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
         assert np.array_equal(ours(image=photo)["image"], theirs(image=photo)["image"])
 
 
+@pytest.mark.parametrize(
+    "cls", [I.GaussianBlur, I.Sharpen, I.MedianBlur, I.GaussianNoise, I.RandomGamma, I.Solarize, I.Posterize]
+)
+def test_ops_that_only_draw_their_ranges_use_the_default_make_params(cls: type[ma.Transform]) -> None:
+    # the declarations draw (issue 14): a class that writes make_params again repeats its _parameters
+    assert "make_params" not in cls.__dict__
+
+
+def _median_reference(img: np.ndarray, k: int) -> np.ndarray:
+    """The median of every k x k window, edges repeated (OpenCV's median border), by sorting: NumPy only.
+
+    Independent of both routes of the kernel (OpenCV, and SciPy for float32 above 5x5).
+    """
+    r = k // 2
+    padded = np.pad(img, ((r, r), (r, r)) + ((0, 0),) * (img.ndim - 2), mode="edge")
+    windows = np.lib.stride_tricks.sliding_window_view(padded, (k, k), axis=(0, 1))
+    return np.sort(windows.reshape(*img.shape, k * k), axis=-1)[..., k * k // 2]
+
+
+def _scipy_median(img: np.ndarray, k: int) -> np.ndarray:
+    """SciPy's median filter per channel with ``mode="nearest"`` (OpenCV's BORDER_REPLICATE)."""
+    from scipy import ndimage
+
+    return ndimage.median_filter(img, size=(k, k, 1)[: img.ndim], mode="nearest")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("channels", [None, 1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("k", [3, 5, 7, 11])
+def test_median_blur_equals_reference_medians(dtype: type, channels: int | None, k: int) -> None:
+    # cv2.medianBlur refuses 2 or 5+ channels above k = 5, and float32 above k = 5: both must still work
+    rng = np.random.default_rng(k)
+    shape = (19, 23) if channels is None else (19, 23, channels)
+    img = rng.integers(0, 256, shape, dtype=np.uint8)
+    if dtype == np.float32:
+        img = img.astype(np.float32) / 255
+    out = FF.median_blur(img[:, ::-1], k)  # a negative-stride view
+    assert out.dtype == img.dtype and out.shape == img.shape
+    assert np.array_equal(out, _median_reference(img[:, ::-1], k))
+    assert np.array_equal(out, _scipy_median(img[:, ::-1], k))
+
+
+@given(img=images(), k=st.sampled_from([3, 5, 7, 9, 15]))
+@FAST
+def test_median_blur_equals_the_sorted_window_median_on_any_image(img: np.ndarray, k: int) -> None:
+    assert np.array_equal(FF.median_blur(img, k), _median_reference(img, k))
+
+
+def test_median_blur_draws_odd_sizes_uniformly_and_replays(photo: np.ndarray) -> None:
+    t = I.MedianBlur(blur_limit=(3, 9), p=1.0, seed=0)
+    drawn = [t(image=photo[:40, :40], key=key, trace=True) for key in range(400)]
+    sizes = [out["trace"][0]["params"]["blur_limit"] for out in drawn]
+    counts = np.bincount(sizes, minlength=10)
+    assert set(sizes) == {3, 5, 7, 9} and counts[[3, 5, 7, 9]].min() > 70
+    out = drawn[0]
+    assert np.array_equal(out["image"], _median_reference(photo[:40, :40], sizes[0]))
+    assert np.array_equal(t.replay(out["trace"], image=photo[:40, :40])["image"], out["image"])
+    bad = [{**out["trace"][0], "params": {"blur_limit": 4}}]
+    with pytest.raises(ma.InvalidInputError, match="odd"):
+        t.replay(bad, image=photo[:40, :40])
+
+
+def test_median_blur_limit_reads_like_albumentations(photo: np.ndarray) -> None:
+    import albumentations as A  # the dev extra installs it as a reference implementation
+
+    assert I.MedianBlur(blur_limit=7)._r.blur_limit == (3, 7)
+    assert I.MedianBlur(blur_limit=(5, 5))._r.blur_limit == (5, 5)
+    for k in (3, 5, 7, 31):
+        theirs = A.MedianBlur(blur_limit=(k, k), p=1.0)(image=photo)["image"]
+        assert np.array_equal(
+            I.MedianBlur(blur_limit=k if k == 3 else (k, k), p=1.0)(image=photo)["image"], theirs
+        )
+    with pytest.raises(ma.InvalidInputError, match="odd"):
+        I.MedianBlur(blur_limit=(3, 8))
+
+
 # ---------------------------------------------------------------------- point ops
 def test_point_ops_on_known_values() -> None:
     x = np.array([[0, 1, 64, 127, 128, 200, 255]], np.uint8)
@@ -611,7 +696,7 @@ def test_float_images_never_defer(photo: np.ndarray) -> None:
 
 def test_point_table_module_constants_are_read_only() -> None:
     with pytest.raises(ValueError):
-        colour_module._INVERT_TABLE[0] = 1
+        point_module._INVERT_TABLE[0] = 1
     with pytest.raises(ValueError):
         FC.IDENTITY[0] = 1
 

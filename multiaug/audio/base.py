@@ -9,33 +9,11 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Options, Probability, Seed, Spec
+from ..core.params import Probability, Spec, param
 from ..core.transform import Sample, Transform
 from . import _validate  # noqa: F401  (registers the audio field checks)
 
 __all__ = ["AudioTransform", "SpectrogramTransform", "spectrogram_of"]
-
-#: ``p`` and ``seed`` of every random audio transform (``@options audio_call`` in a docstring):
-#: one default of ``p`` for the modality, 0.5 as in audiomentations.
-AUDIO_CALL = Options(
-    "audio_call",
-    {
-        "p": (
-            Probability(),
-            """
-            p : float, default 0.5
-                Probability of applying the transform to a call's sample (0.5 for every audio op).
-            """,
-        ),
-        "seed": (
-            Seed(),
-            """
-            seed : int or None
-                Seed used when called directly (inside a composer, the composer's seed governs).
-            """,
-        ),
-    },
-)
 
 
 class AudioTransform(Transform):
@@ -52,10 +30,7 @@ class AudioTransform(Transform):
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
     required: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
-    _parameters = AUDIO_CALL.specs
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
@@ -102,10 +77,7 @@ class SpectrogramTransform(Transform):
     _abstract = True
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("spectrogram",)
-    _parameters = AUDIO_CALL.specs
-
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         if "spectrogram" not in sample and "audio" not in sample:

@@ -14,9 +14,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Number, Options, Range
+from ..core.params import Choice, Number, Options, Probability, Range, param
 from ..core.transform import Sample, Transform
-from .base import AUDIO_CALL, Fill, SpectrogramTransform, c_float32, spectrogram_of
+from .base import Fill, SpectrogramTransform, c_float32, spectrogram_of
 from .functional import masking as F
 
 __all__ = ["FrequencyMask", "TimeMask"]
@@ -76,7 +76,7 @@ class FrequencyMask(SpectrogramTransform):
     fraction : float or (float, float), default (0.0, 0.15)
         Range of each band's width as a fraction of the rows; a scalar ``f`` means ``(0, f)``.
     @options spec_masks
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -87,21 +87,10 @@ class FrequencyMask(SpectrogramTransform):
     4
     """
 
-    _parameters = {"fraction": _FRACTION, **MASKS.specs}
+    fraction: float | tuple[float, float] = param(_FRACTION, default=(0.0, 0.15))
+    masks: int | tuple[int, int] = param(MASKS.specs["masks"], default=1)
+    fill: float | str = param(MASKS.specs["fill"], default="mean")
     _drawn = {"spans": Number(0, 2**62, integer=True)}
-
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (0.0, 0.15),
-        masks: int | tuple[int, int] = 1,
-        fill: float | str = "mean",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.masks = masks
-        self.fill = fill
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         rows = spectrogram_of(self.name, sample).shape[-2]
@@ -128,7 +117,7 @@ class TimeMask(Transform):
         What to mask: ``"auto"`` masks the ``spectrogram`` when the sample has one
         (e.g. made by :class:`MelSpectrogram` earlier in the pipeline) and the
         waveform ``audio`` otherwise.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -143,27 +132,11 @@ class TimeMask(Transform):
     modality = "audio"
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate", "spectrogram")
     _drawn = {"spans": Number(0, 2**62, integer=True)}
-    _parameters = {
-        **AUDIO_CALL.specs,
-        "fraction": _FRACTION,
-        **MASKS.specs,
-        "target": Choice("auto", "spectrogram", "audio"),
-    }
-
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (0.0, 0.1),
-        masks: int | tuple[int, int] = 1,
-        fill: float | str = "mean",
-        target: str = "auto",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.masks = masks
-        self.fill = fill
-        self.target = target
+    fraction: float | tuple[float, float] = param(_FRACTION, default=(0.0, 0.1))
+    masks: int | tuple[int, int] = param(MASKS.specs["masks"], default=1)
+    fill: float | str = param(MASKS.specs["fill"], default="mean")
+    target: str = param(Choice("auto", "spectrogram", "audio"), default="auto")
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         target = self._r.target

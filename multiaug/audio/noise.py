@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, NoiseSeed, Number, Range, Spec
+from ..core.params import Choice, NoiseSeed, Number, Range, Spec, param
 from ._validate import check_waveform
 from .base import AudioTransform
 from .functional import as_channels
@@ -54,7 +54,7 @@ class AddNoise(AudioTransform):
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
     colour : {"white", "pink", "brown"}, default "white"
         Power spectrum flat, ``1/f`` (equal power per octave) or ``1/f**2``.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -66,19 +66,9 @@ class AddNoise(AudioTransform):
     20.0
     """
 
-    _parameters = {"snr_db": _SNR, "colour": Choice(*F.COLOURS)}
+    snr_db: float | tuple[float, float] = param(_SNR, default=(10, 30))
+    colour: str = param(Choice(*F.COLOURS), default="white")
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        snr_db: float | tuple[float, float] = (10, 30),
-        colour: str = "white",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.snr_db = snr_db
-        self.colour = colour
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, snr_db: float, noise_seed: int, **_: Any
@@ -225,7 +215,7 @@ class AddBackgroundNoise(AudioTransform):
         loaded with ``ma.load``, relative paths are read from the config file's folder.
     snr_db : float or (float, float), default (3, 30)
         Range of the SNR in dB, within [-30, 120]; a scalar fixes it.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -238,20 +228,12 @@ class AddBackgroundNoise(AudioTransform):
     10.0
     """
 
-    _parameters = {"sounds": Sounds(), "snr_db": _SNR}
+    sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(
+        Sounds()
+    )
+    snr_db: float | tuple[float, float] = param(_SNR, default=(3, 30))
     _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
     _derived = ("cache", "lock", "files")  # set by _finalize
-
-    def __init__(
-        self,
-        sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray],
-        snr_db: float | tuple[float, float] = (3, 30),
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.sounds = sounds
-        self.snr_db = snr_db
 
     def _finalize(self, r: Any) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import Choice, Flag, Range
+from ..core.params import Choice, Flag, Range, param
 from .base import AudioTransform
 from .functional import fit_length
 from .functional import stretch as F
@@ -31,7 +31,7 @@ class PitchShift(AudioTransform):
         ``"quality"``: 75 % window overlap. ``"fast"``: 50 % overlap, half the
         frames and about twice as fast; fast glides and onsets are tracked more
         coarsely. Both lock phases around spectral peaks.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -45,21 +45,10 @@ class PitchShift(AudioTransform):
     ((16000,), dtype('float32'), 400)
     """
 
-    _parameters = {
-        "semitones": Range(-24.0, 24.0, scalar="symmetric", example="(-4, 4)"),
-        "method": Choice(*F.METHODS),
-    }
-
-    def __init__(
-        self,
-        semitones: float | tuple[float, float] = (-4, 4),
-        method: str = "quality",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.semitones = semitones
-        self.method = method
+    semitones: float | tuple[float, float] = param(
+        Range(-24.0, 24.0, scalar="symmetric", example="(-4, 4)"), default=(-4, 4)
+    )
+    method: str = param(Choice(*F.METHODS), default="quality")
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, semitones: float, **_: Any) -> np.ndarray:
         return F.pitch_shift(audio, semitones, sample_rate, self._r.method)
@@ -79,7 +68,7 @@ class TimeStretch(AudioTransform):
     keep_length : bool, default False
     method : {"quality", "fast"}, default "quality"
         As in :class:`PitchShift`.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -90,24 +79,11 @@ class TimeStretch(AudioTransform):
     """
 
     preserves_shape = False
-    _parameters = {
-        "rate": Range(0.25, 4.0, scalar="symmetric", center=1.0, example="(0.8, 1.25)"),
-        "keep_length": Flag(),
-        "method": Choice(*F.METHODS),
-    }
-
-    def __init__(
-        self,
-        rate: float | tuple[float, float] = (0.8, 1.25),
-        keep_length: bool = False,
-        method: str = "quality",
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.rate = rate
-        self.keep_length = keep_length
-        self.method = method
+    rate: float | tuple[float, float] = param(
+        Range(0.25, 4.0, scalar="symmetric", center=1.0, example="(0.8, 1.25)"), default=(0.8, 1.25)
+    )
+    keep_length: bool = param(Flag(), default=False)
+    method: str = param(Choice(*F.METHODS), default="quality")
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, rate: float, **_: Any) -> np.ndarray:
         out = F.time_stretch(audio, rate, sample_rate, self._r.method)
@@ -126,7 +102,7 @@ class SpeedChange(AudioTransform):
     factor : float or (float, float), default (0.9, 1.1)
         Range of the speed factor, within [0.25, 4]; a scalar ``f`` means ``(1 - f, 1 + f)``.
     keep_length : bool, default False
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -137,21 +113,10 @@ class SpeedChange(AudioTransform):
     """
 
     preserves_shape = False
-    _parameters = {
-        "factor": Range(0.25, 4.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"),
-        "keep_length": Flag(),
-    }
-
-    def __init__(
-        self,
-        factor: float | tuple[float, float] = (0.9, 1.1),
-        keep_length: bool = False,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.factor = factor
-        self.keep_length = keep_length
+    factor: float | tuple[float, float] = param(
+        Range(0.25, 4.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"), default=(0.9, 1.1)
+    )
+    keep_length: bool = param(Flag(), default=False)
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, factor: float, **_: Any) -> np.ndarray:
         out = F.speed_change(audio, factor)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Flag, Number
+from ..core.params import Flag, Number, Probability, param
 from ..core.transform import Sample
 from .base import AudioTransform, c_float32
 from .functional import spectral as F
@@ -55,36 +55,14 @@ class MelSpectrogram(AudioTransform):
     is_random = False
     preserves_shape = False
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
-    _parameters = {
-        "n_mels": Number(1, 4096, integer=True),
-        "n_fft": Number(2, 1 << 20, integer=True),
-        "hop_length": Number(1, 1 << 20, integer=True),
-        "fmin": Number(0.0),
-        "fmax": Number(0.0, low_open=True, optional=True),
-        "power": Number(0.0, 4.0, low_open=True),
-        "log": Flag(),
-    }
-
-    def __init__(
-        self,
-        n_mels: int = 64,
-        n_fft: int = 1024,
-        hop_length: int = 256,
-        fmin: float = 0.0,
-        fmax: float | None = None,
-        power: float = 2.0,
-        log: bool = True,
-        p: float = 1.0,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.n_mels = n_mels
-        self.n_fft = n_fft
-        self.hop_length = hop_length
-        self.fmin = fmin
-        self.fmax = fmax
-        self.power = power
-        self.log = log
+    n_mels: int = param(Number(1, 4096, integer=True), default=64)
+    n_fft: int = param(Number(2, 1 << 20, integer=True), default=1024)
+    hop_length: int = param(Number(1, 1 << 20, integer=True), default=256)
+    fmin: float = param(Number(0.0), default=0.0)
+    fmax: float | None = param(Number(0.0, low_open=True, optional=True), default=None)
+    power: float = param(Number(0.0, 4.0, low_open=True), default=2.0)
+    log: bool = param(Flag(), default=True)
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     def _finalize(self, r: Any) -> None:
         if r.fmax is not None and r.fmin >= r.fmax:

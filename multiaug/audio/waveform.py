@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import Flag, Range
+from ..core.params import Flag, Range, param
 from .base import AudioTransform
 from .functional import waveform as F
 
@@ -24,7 +24,7 @@ class Gain(AudioTransform):
     ----------
     db : float or (float, float), default (-6, 6)
         Range of the gain in dB, within [-120, 120]; a scalar ``g`` means ``(-g, g)``.
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -34,13 +34,9 @@ class Gain(AudioTransform):
     array([0.01, 0.01, 0.01, 0.01], dtype=float32)
     """
 
-    _parameters = {"db": Range(-120.0, 120.0, scalar="symmetric", example="(-6, 6)")}
-
-    def __init__(
-        self, db: float | tuple[float, float] = (-6, 6), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.db = db
+    db: float | tuple[float, float] = param(
+        Range(-120.0, 120.0, scalar="symmetric", example="(-6, 6)"), default=(-6, 6)
+    )
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, db: float, **_: Any) -> np.ndarray:
         return F.gain(audio, db)
@@ -54,7 +50,7 @@ class PolarityInversion(AudioTransform):
 
     Parameters
     ----------
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -83,7 +79,7 @@ class TimeShift(AudioTransform):
         Range of the shift as a fraction of the clip's length, within [-1, 1];
         a scalar ``f`` means ``(-f, f)``.
     rollover : bool, default True
-    @options audio_call
+    @options call
 
     Examples
     --------
@@ -94,21 +90,10 @@ class TimeShift(AudioTransform):
     array([0., 0., 0., 1., 2., 3., 4., 5., 6., 7.], dtype=float32)
     """
 
-    _parameters = {
-        "fraction": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False),
-        "rollover": Flag(),
-    }
-
-    def __init__(
-        self,
-        fraction: float | tuple[float, float] = (-0.2, 0.2),
-        rollover: bool = True,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.fraction = fraction
-        self.rollover = rollover
+    fraction: float | tuple[float, float] = param(
+        Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)", draw=False), default=(-0.2, 0.2)
+    )
+    rollover: bool = param(Flag(), default=True)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         # drawn as a fraction, traced in samples: the shift depends on the clip's length

@@ -9,7 +9,7 @@ from typing import Any
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Flag, Range, Spec
+from .params import Flag, Probability, Range, Spec, param
 from .transform import Call, Plan, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
@@ -94,11 +94,8 @@ class BaseCompose(Transform):
 
     _abstract = True
     _fuses_children = True
-    _parameters = {"transforms": TransformList()}
-
-    def __init__(self, transforms: Sequence[Transform], p: float = 1.0, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
-        self.transforms = transforms
+    transforms: Sequence[Transform] = param(TransformList())
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     def _state(self) -> tuple[Any, Plan]:
         # Also re-resolve when the list was edited in place (pipe.transforms[0] = ...).
@@ -225,17 +222,7 @@ class Compose(BaseCompose):
     True
     """
 
-    _parameters = {"fuse": Flag()}
-
-    def __init__(
-        self,
-        transforms: Sequence[Transform],
-        p: float = 1.0,
-        seed: int | None = None,
-        fuse: bool = True,
-    ) -> None:
-        super().__init__(transforms, p=p, seed=seed)
-        self.fuse = fuse
+    fuse: bool = param(Flag(), default=True, kw_only=True)
 
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
@@ -265,17 +252,8 @@ class OneOf(BaseCompose):
     seed : int or None
     """
 
-    _parameters = {"transforms": TransformList(min_len=1), "weights": Weights()}
-
-    def __init__(
-        self,
-        transforms: Sequence[Transform],
-        weights: Sequence[float] | None = None,
-        p: float = 1.0,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(transforms, p=p, seed=seed)
-        self.weights = weights
+    transforms: Sequence[Transform] = param(TransformList(min_len=1))
+    weights: Sequence[float] | None = param(Weights(), default=None)
 
     def _finalize(self, r: Any) -> None:
         if r.weights is not None and len(r.weights) != len(r.transforms):
@@ -315,20 +293,8 @@ class SomeOf(BaseCompose):
     seed : int or None
     """
 
-    _parameters = {
-        "transforms": TransformList(min_len=1),
-        "n": Range(0, 10_000, integer=True, example="(1, 2)"),
-    }
-
-    def __init__(
-        self,
-        transforms: Sequence[Transform],
-        n: int | tuple[int, int] = 1,
-        p: float = 1.0,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(transforms, p=p, seed=seed)
-        self.n = n
+    transforms: Sequence[Transform] = param(TransformList(min_len=1))
+    n: int | tuple[int, int] = param(Range(0, 10_000, integer=True, example="(1, 2)", draw=False), default=1)
 
     def _finalize(self, r: Any) -> None:
         if r.n[1] > len(r.transforms):

@@ -41,10 +41,12 @@ __all__ = [
     "NoiseSeed",
     "Number",
     "Options",
+    "Param",
     "Probability",
     "Range",
     "Seed",
     "Spec",
+    "param",
 ]
 
 
@@ -436,6 +438,7 @@ class Options:
 
     def __init__(self, name: str, entries: Mapping[str, tuple[Spec, str]]) -> None:
         self.name = name
+        self.entries = dict(entries)
         self.specs: dict[str, Spec] = {k: spec for k, (spec, _) in entries.items()}
         self.doc = "\n".join(textwrap.dedent(text).strip("\n") for _, text in entries.values())
         OPTIONS[name] = self
@@ -448,21 +451,88 @@ class Options:
 OPTIONS: dict[str, Options] = {}
 
 
+_SEED_DOC = "seed : int or None\n    Seed of direct calls (in a composer, the outermost one's seed governs)."
+#: ``p`` and ``seed`` of an optional augmentation (``@options call``; ``p`` defaults to 0.5).
+CALL = Options(
+    "call",
+    {
+        "p": (Probability(), "p : float, default 0.5\n    Probability of applying the transform."),
+        "seed": (Seed(), _SEED_DOC),
+    },
+)
+#: ``p`` and ``seed`` of a step that defines the output (``@options output_call``; ``p`` is 1.0).
+OUTPUT_CALL = Options(
+    "output_call",
+    {
+        "p": (Probability(), "p : float, default 1.0\n    Probability of applying this step of the output."),
+        "seed": (Seed(), _SEED_DOC),
+    },
+)
+
+
 def expand_options(doc: str | None) -> str | None:
-    """Replace each ``@options <name>`` line of a docstring by the bundle's text, same indent."""
+    """Replace each ``@options <name> [<name>...]`` line of a docstring by the bundles' text.
+
+    The text keeps the line's indent; one line may name several bundles, expanded in order.
+    """
     if not doc or "@options " not in doc:
         return doc
     lines: list[str] = []
     for line in doc.split("\n"):
         stripped = line.strip()
-        if stripped.startswith("@options "):
-            name = stripped.split(None, 1)[1]
-            if name not in OPTIONS:
-                raise KeyError(
-                    f"docstring names unknown option bundle {name!r}: define Options({name!r}, ...)"
-                )
-            indent = line[: len(line) - len(line.lstrip())]
-            lines.extend(indent + t if t else t for t in OPTIONS[name].doc.split("\n"))
-        else:
+        if not stripped.startswith("@options "):
             lines.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        for name in stripped.split()[1:]:
+            if name not in OPTIONS:
+                raise KeyError(f"a docstring names the unknown option bundle {name!r}: define it first")
+            lines.extend(indent + t if t else t for t in OPTIONS[name].doc.split("\n"))
     return "\n".join(lines)
+
+
+class _Required:
+    def __repr__(self) -> str:
+        return "REQUIRED"
+
+
+#: The default of a parameter that has none (the caller must pass it).
+REQUIRED: Any = _Required()
+
+
+class Param:
+    """A constructor parameter declared in a transform's class body (see :func:`param`)."""
+
+    __slots__ = ("default", "kw_only", "spec")
+
+    def __init__(self, spec: Spec, default: Any, kw_only: bool) -> None:
+        if not isinstance(spec, Spec):
+            raise TypeError(f"param() takes a Spec, got {type(spec).__name__}")
+        self.spec, self.default, self.kw_only = spec, default, kw_only
+
+    def __repr__(self) -> str:
+        return f"param({type(self.spec).__name__}, default={self.default!r}, kw_only={self.kw_only})"
+
+
+def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
+    """Declare a constructor parameter: ``name: type = param(spec, default=...)``.
+
+    The class body is then the whole declaration: the annotation is the type the caller
+    passes, ``spec`` validates it (and draws it, and lists invalid values for the shared
+    tests), ``default`` is the default (none: the parameter is required). The base class
+    writes the ``__init__`` that stores the arguments unchanged (scikit-learn style): the
+    parameters without ``kw_only`` may be passed by position, in declaration order (a base
+    class's first), the others by name (``p`` and ``seed``, then the rest).
+
+    Examples
+    --------
+    >>> import multiaug as ma
+    >>> from multiaug.core.params import Range, param
+    >>> class Brighten(ma.image.ImageTransform):
+    ...     amount: float | tuple[float, float] = param(Range(0.0, 1.0), default=(0.0, 0.2))
+    ...     def apply_image(self, image, amount, **_):
+    ...         return image
+    >>> Brighten(0.1, p=1.0)
+    Brighten(amount=0.1, p=1.0)
+    """
+    return Param(spec, default, kw_only)

@@ -78,3 +78,20 @@ class Plan:
         self.required_fields: tuple[tuple[str, str], ...] = ()
         self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
         self.trace_fingerprint: tuple[tuple[Params, ...], str] | None = None
+
+    def precompute_checks(self, base_check: Callable[..., None]) -> None:
+        """What a call validates: each field once, by its first owner; required fields; custom checks.
+
+        ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check).
+        """
+        from .fields import FIELD_CHECKS
+
+        self.field_checks = tuple(
+            (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
+        )
+        required: dict[str, str] = {}
+        for leaf in self.leaves:
+            for f in leaf.required:
+                required.setdefault(f, leaf.name)
+        self.required_fields = tuple(required.items())
+        self.custom_checks = tuple(leaf.check for leaf in self.leaves if type(leaf).check is not base_check)

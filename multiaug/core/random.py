@@ -56,7 +56,6 @@ TAGS: dict[str, int] = {
     "imblearn": 0x696D626C6561726E,  # the random_state handed to an imbalanced-learn sampler
     "split": 0x73706C6974000000,  # SplitGuard.split's assignment
     "minhash": 0x6D696E6861736800,  # the guard's text MinHash permutations
-    "bands": 0x62616E6473000000,  # the guard's LSH band hashing
     "audio": 0x617564696F000000,  # the guard's audio fingerprint projection
 }
 _KEYED = TAGS["keyed"]

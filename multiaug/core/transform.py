@@ -12,16 +12,16 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
-import functools
 import inspect
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import random as _random
+from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
-from .params import Probability, Seed, Spec, expand_options
+from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan
 from .registry import _add
 from .replay import check_window
@@ -46,7 +46,7 @@ __all__ = [
 _MAX_EPOCH = 2**63
 
 
-class Transform:
+class Transform(Declared):
     """Base class of every transform and composer.
 
     Subclasses write ``__init__`` with explicit keyword parameters that it
@@ -94,7 +94,11 @@ class Transform:
     _abstract: ClassVar[bool] = True
     #: Works on whole datasets only (``fit_resample``), never inside a composer.
     _dataset_level: ClassVar[bool] = False
+    #: Specs of the constructor parameters (filled from the ``param(...)`` declarations; a
+    #: subclass with a hand-written ``__init__`` may still give the table itself).
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
+    #: Every transform has a seed; ``p`` is declared by the per-sample bases (samplers have none).
+    seed: int | None = param(Seed(), default=None, kw_only=True)
     #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
     _derived: ClassVar[tuple[str, ...]] = ()
 
@@ -104,6 +108,11 @@ class Transform:
             cls._abstract = False
         if "__doc__" in cls.__dict__ and cls.__doc__:
             cls.__doc__ = expand_options(cls.__doc__)
+        declared = {n: v.spec for n, v in cls.__dict__.items() if isinstance(v, Param)}
+        if declared:
+            cls._parameters = {**cls.__dict__.get("_parameters", {}), **declared}
+            if "__init__" not in cls.__dict__:
+                cls.__init__ = generated_init(cls)  # type: ignore[method-assign]
         specs: dict[str, Spec] = {}
         for base in reversed(cls.__mro__):
             specs.update(base.__dict__.get("_parameters", {}))
@@ -120,7 +129,7 @@ class Transform:
         cls._params_class = None  # type: ignore[attr-defined]
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
-            cls.__init__ = _validating_init(init)  # type: ignore[method-assign]
+            cls.__init__ = validating_init(init)  # type: ignore[method-assign]
         if not cls._abstract and cls.__module__.startswith("multiaug."):
             name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
             _add(name, cls)
@@ -259,7 +268,7 @@ class Transform:
         needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
         plan = Plan(seed64, fuse, needs_stream)
         self._make_plan(plan, r)
-        _plan_validation(plan)
+        plan.precompute_checks(Transform.check)
         return r, plan
 
     def _make_plan(self, plan: Plan, r: Any) -> None:
@@ -579,29 +588,3 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(a) is type(b)
     except Exception:
         return False
-
-
-def _plan_validation(plan: Plan) -> None:
-    """Precompute what ``_validate`` runs: each field checked once, by its first owner."""
-    plan.field_checks = tuple(
-        (f, owner.name, FIELD_CHECKS[f]) for f, owner in plan.field_owners.items() if f in FIELD_CHECKS
-    )
-    required: dict[str, str] = {}
-    for leaf in plan.leaves:
-        for f in leaf.required:
-            required.setdefault(f, leaf.name)
-    plan.required_fields = tuple(required.items())
-    plan.custom_checks = tuple(leaf.check for leaf in plan.leaves if type(leaf).check is not Transform.check)
-
-
-def _validating_init(init: Callable[..., None]) -> Callable[..., None]:
-    """Wrap a subclass ``__init__`` so the outermost one validates every parameter when it returns."""
-
-    @functools.wraps(init)
-    def __init__(self: Transform, *args: Any, **kwargs: Any) -> None:
-        init(self, *args, **kwargs)
-        if type(self).__init__ is __init__:  # the outermost constructor of this object
-            self.validate_params()
-
-    __init__._validates = True  # type: ignore[attr-defined]
-    return __init__

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.params import Probability, param
 from ..core.transform import PENDING, Sample, Transform
 from ._validate import as_boxes, as_points
 from .functional.geometric import clip_boxes
@@ -82,8 +83,7 @@ class ImageTransform(Transform):
     fields: ClassVar[tuple[str, ...]] = ("image", "mask", "bboxes", "keypoints")
     required: ClassVar[tuple[str, ...]] = ("image",)
 
-    def __init__(self, p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
+    p: float = param(Probability(), default=0.5, kw_only=True)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)

@@ -1,37 +1,25 @@
-"""Colour transforms of the image pixels, and the lookup-table fusion of uint8 point ops.
+"""Colour transforms of the image pixels: :class:`ColorJitter` and :class:`Grayscale`.
 
-Point ops (brightness, contrast, gamma, solarize, posterize, invert) map each
-value on its own, so on ``uint8`` images they are 256-entry lookup tables.
-Inside a call with fusion on (the default; ``Compose(fuse=False)`` turns it
-off), consecutive point ops on a ``uint8`` image do not touch the pixels: they
-compose their tables into one :class:`PendingLUT`, and the first op that is
-not a point op (or the end of the call) applies it in one lookup pass
-(stringzilla's SIMD translation when installed, else ``cv2.LUT``).
-Composition is exact: each table already rounds to uint8, so ``T2[T1[x]]`` is
-what the two lookups give one after the other. Contrast needs the mean luma of
-the image it sees; inside a fused group that image does not exist yet, so the
-mean comes from the exact integer channel sums of the original mapped through
-the pending table (per-channel histograms dotted with the table, or a scratch
-lookup when that is cheaper): the same integers the unfused image gives, hence
-the same contrast table, bit for bit.
-
-``float32`` images never join a table: each op applies at once in float.
+The point ops (brightness/contrast, gamma, solarize, posterize, invert) and their
+lookup-table fusion live in :mod:`multiaug.image.point`; they are re-exported here,
+where they were first published. ColorJitter's brightness and contrast steps are
+point ops too: on uint8 images they join the pending lookup table.
 """
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Range, _is_number
-from ..core.transform import PENDING, Deferred, Sample, flush_pending
+from ..core.params import Number, Range, _is_number, param
+from ..core.transform import PENDING, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
+from .point import Invert, PendingLUT, Posterize, RandomBrightnessContrast, RandomGamma, Solarize
 
 __all__ = [
     "ColorJitter",
@@ -44,98 +32,15 @@ __all__ = [
 ]
 
 
-# ---------------------------------------------------------------------- the fused lookup table
-class PendingLUT(Deferred):
-    """A ``uint8`` lookup table waiting to be applied to the sample's image in one pass.
-
-    Every point op maps the colour channels through one 256-entry table and
-    leaves alpha alone, so a group of them is one table: ``then[first]``.
-
-    Parameters
-    ----------
-    table : np.ndarray or None
-        The composed 256-entry uint8 table; ``None`` while nothing has joined.
-    cache : dict
-        Shared by the tables of one group: statistics of the group's original
-        image (its per-channel histograms), computed at most once.
-    """
-
-    kind = "lut"
-    __slots__ = ("cache", "table")
-
-    def __init__(self, table: np.ndarray | None = None, cache: dict[str, Any] | None = None) -> None:
-        self.table = table
-        self.cache = {} if cache is None else cache
-
-    def then(self, table: np.ndarray) -> PendingLUT:
-        """A new pending table: this one, then ``table``."""
-        return PendingLUT(table if self.table is None else F.compose_tables(self.table, table), self.cache)
-
-    def channel_sums(self, image: np.ndarray) -> tuple[float, ...]:
-        """Per-channel sums of ``image`` as it will be after this table: exact integers.
-
-        The same numbers :func:`~multiaug.image.functional.colour.channel_sums`
-        gives on the unfused image, so contrast draws the same table either way.
-        """
-        if self.table is None:
-            return F.channel_sums(image)
-        if F.fast_lut():  # a SIMD lookup into a scratch image is cheaper than three histograms
-            return F.channel_sums(F.apply_table(image, self.table))
-        hists = self.cache.get("hists")
-        if hists is None:
-            hists = self.cache["hists"] = F.histograms(image)
-        return F.table_sums(hists, self.table)
-
-    def apply(self, image: np.ndarray) -> np.ndarray:
-        return image.copy() if self.table is None else F.apply_table(image, self.table)
-
-    def flush(self, sample: Sample) -> Sample:
-        out = {k: v for k, v in sample.items() if k != PENDING}
-        out["image"] = self.apply(sample["image"])
-        return out
-
-
-def _join(sample: Sample, table: np.ndarray) -> Sample:
-    """Compose ``table`` into the sample's pending lookup table (starting one if needed)."""
-    pending = sample.get(PENDING) or PendingLUT()
-    return {**sample, PENDING: pending.then(table)}
-
-
-class PointTransform(ImageTransform):
-    """A point op on the colour channels: one value in, one value out (alpha untouched).
-
-    Subclasses implement :meth:`point`, the op as a function of values in
-    ``[0, 1]``; ``uint8`` images get it as a lookup table, which joins any
-    pending table (fusion), ``float32`` images get it directly.
-    """
-
-    _abstract = True
-    defer_kind: ClassVar[str | None] = "lut"
-
-    def point(self, **params: Any) -> F.PointFn:
-        raise NotImplementedError
-
-    def table(self, **params: Any) -> np.ndarray:
-        """The uint8 lookup table of these parameters (ops with few distinct tables cache them)."""
-        return F.point_table(self.point(**params))
-
-    def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
-        if image.dtype == np.uint8:
-            return F.apply_table(image, self.table(**params))
-        return F.apply_point(image, self.point(**params))
-
-    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        if sample["image"].dtype != np.uint8:
-            return self.apply(flush_pending(sample), params)
-        return _join(sample, self.table(**params))
-
-
 # ---------------------------------------------------------------------- parameter specs
 class JitterFactor(Range):
-    """torchvision's jitter factor: a scalar ``v`` means ``[max(0, 1 - v), 1 + v]``; pairs are explicit."""
+    """torchvision's jitter factor: a scalar ``v`` means ``[max(0, 1 - v), 1 + v]``; pairs are explicit.
+
+    ColorJitter draws its factors itself (one vector draw), so the spec does not draw.
+    """
 
     def __init__(self) -> None:
-        super().__init__(0.0, math.inf, scalar="symmetric", center=1.0, example="(0.8, 1.2)")
+        super().__init__(0.0, math.inf, scalar="symmetric", center=1.0, example="(0.8, 1.2)", draw=False)
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[float, float]:
         if _is_number(value) and math.isfinite(float(value)) and float(value) >= 0:
@@ -191,8 +96,7 @@ class ColorJitter(ImageTransform):
         ``(lo, hi)`` (``lo >= 0``) gives the range itself.
     hue : float or (float, float), default 0.1
         A scalar ``h <= 0.5`` draws the shift from ``[-h, h]`` (in turns).
-    p : float, default 0.5
-    seed : int or None
+    @options call
 
     Examples
     --------
@@ -210,27 +114,13 @@ class ColorJitter(ImageTransform):
     defer_kind = "lut"
     _drawn = {"order": Number(0, 3, integer=True)}
     _lengths = {"order": 4}
-    _parameters = {
-        "brightness": JitterFactor(),
-        "contrast": JitterFactor(),
-        "saturation": JitterFactor(),
-        "hue": Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)"),
-    }
-
-    def __init__(
-        self,
-        brightness: float | tuple[float, float] = 0.2,
-        contrast: float | tuple[float, float] = 0.2,
-        saturation: float | tuple[float, float] = 0.2,
-        hue: float | tuple[float, float] = 0.1,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.brightness = brightness
-        self.contrast = contrast
-        self.saturation = saturation
-        self.hue = hue
+    # make_params draws all four factors and the order in one vector draw.
+    brightness: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    contrast: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    saturation: float | tuple[float, float] = param(JitterFactor(), default=0.2)
+    hue: float | tuple[float, float] = param(
+        Range(-0.5, 0.5, scalar="symmetric", center=0.0, example="(-0.1, 0.1)", draw=False), default=0.1
+    )
 
     def check(self, sample: Mapping[str, Any]) -> None:
         image = sample["image"]
@@ -247,8 +137,7 @@ class ColorJitter(ImageTransform):
                     f"pass an RGB image, or set {name}=0 to leave it out",
                 )
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         # One vector draw: four uniforms rank the adjustments (a uniform random order), four set the factors.
         u = rng.random(8).tolist()
@@ -261,7 +150,9 @@ class ColorJitter(ImageTransform):
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         if sorted(params["order"]) != [0, 1, 2, 3]:
             raise InvalidInputError(
-                self.name, "params.order", f"{params['order']} is not an order of the 4 adjustments",
+                self.name,
+                "params.order",
+                f"{params['order']} is not an order of the 4 adjustments",
                 "replay the trace unchanged",
             )
 
@@ -287,31 +178,37 @@ class ColorJitter(ImageTransform):
             return F.adjust_saturation(image, value)
         return F.adjust_hue(image, value)
 
-    def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
-        out = image
-        for op, value in self._steps(params):
-            if op in (_BRIGHTNESS, _CONTRAST):
-                sums = F.channel_sums(out) if op == _CONTRAST else ()
-                out = F.apply_point(out, self._point(op, value, sums, out))
-            else:
-                out = self._direct(op, value, out)
-        return out.copy() if out is image else out
+    def _adjust(
+        self, image: np.ndarray, params: Mapping[str, Any], pending: PendingLUT | None, fuse: bool
+    ) -> tuple[np.ndarray, PendingLUT | None]:
+        """Run the adjustments; with ``fuse`` (uint8 only) brightness and contrast join ``pending``.
 
-    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        image = sample["image"]
-        if image.dtype != np.uint8:
-            return self.apply(flush_pending(sample), params)
-        pending: PendingLUT | None = sample.get(PENDING)
+        Returns the image and the lookup table still to apply to it; saturation and
+        hue apply the pending table first. Fused or not, the values are the same:
+        contrast takes its mean through the pending table (exact integer sums).
+        """
         for op, value in self._steps(params):
-            if op in (_BRIGHTNESS, _CONTRAST):
-                if pending is None:
-                    pending = PendingLUT()
-                sums = pending.channel_sums(image) if op == _CONTRAST else ()
-                pending = pending.then(F.point_table(self._point(op, value, sums, image)))
-            else:
+            if op not in (_BRIGHTNESS, _CONTRAST):
                 if pending is not None:
                     image, pending = pending.apply(image), None
                 image = self._direct(op, value, image)
+            elif fuse:
+                pending = pending or PendingLUT()
+                sums = pending.channel_sums(image) if op == _CONTRAST else ()
+                pending = pending.then(F.point_table(self._point(op, value, sums, image)))
+            else:
+                sums = F.channel_sums(image) if op == _CONTRAST else ()
+                image = F.apply_point(image, self._point(op, value, sums, image))
+        return image, pending
+
+    def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
+        out, _ = self._adjust(image, params, None, fuse=False)
+        return out.copy() if out is image else out
+
+    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
+        if sample["image"].dtype != np.uint8:
+            return self.apply(flush_pending(sample), params)
+        image, pending = self._adjust(sample["image"], params, sample.get(PENDING), fuse=True)
         out = {k: v for k, v in sample.items() if k != PENDING}
         out["image"] = image.copy() if image is sample["image"] and pending is None else image
         if pending is not None:
@@ -327,8 +224,7 @@ class Grayscale(ImageTransform):
 
     Parameters
     ----------
-    p : float, default 0.5
-    seed : int or None
+    @options call
 
     Examples
     --------
@@ -352,197 +248,4 @@ class Grayscale(ImageTransform):
             )
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
-        return F.to_gray(image)
-
-
-class RandomBrightnessContrast(PointTransform):
-    """albumentations-style brightness and contrast: ``alpha * v + beta``, clipped.
-
-    ``alpha = 1 + c`` with ``c`` drawn from ``contrast``, ``beta`` drawn from
-    ``brightness`` as a fraction of the full range (255 or 1.0). A point op: on
-    uint8 images it joins the pending lookup table.
-
-    Parameters
-    ----------
-    brightness : float or (float, float), default 0.2
-        Additive shift range; a scalar ``v`` means ``(-v, v)``.
-    contrast : float or (float, float), default 0.2
-        Gain offset range; a scalar ``v`` means ``alpha`` in ``[1 - v, 1 + v]``.
-    p : float, default 0.5
-    seed : int or None
-
-    Examples
-    --------
-    >>> import numpy as np, multiaug as ma
-    >>> img = np.full((2, 2), 100, np.uint8)
-    >>> t = ma.image.RandomBrightnessContrast(brightness=(0.2, 0.2), contrast=(0.5, 0.5), p=1.0)
-    >>> t(image=img)["image"].tolist()  # 1.5 * 100 + 0.2 * 255
-    [[201, 201], [201, 201]]
-    """
-
-    _parameters = {
-        "brightness": Range(-1.0, 1.0, scalar="symmetric", example="(-0.2, 0.2)"),
-        "contrast": Range(-1.0, 10.0, scalar="symmetric", example="(-0.2, 0.2)"),
-    }
-    _drawn = {"alpha": Number(0.0, 11.0), "beta": "brightness"}
-
-    def __init__(
-        self,
-        brightness: float | tuple[float, float] = 0.2,
-        contrast: float | tuple[float, float] = 0.2,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.brightness = brightness
-        self.contrast = contrast
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        r = self._r
-        return {"alpha": 1.0 + float(rng.uniform(*r.contrast)), "beta": float(rng.uniform(*r.brightness))}
-
-    def point(self, alpha: float, beta: float, **params: Any) -> F.PointFn:
-        return F.linear(alpha, beta)
-
-
-class RandomGamma(PointTransform):
-    """Gamma curve ``v ** gamma`` on values scaled to ``[0, 1]`` (point op; joins the lookup table).
-
-    Parameters
-    ----------
-    gamma : float or (float, float), default (0.8, 1.25)
-        Exponent range (``> 0``); ``< 1`` brightens, ``> 1`` darkens.
-    p : float, default 0.5
-    seed : int or None
-
-    Examples
-    --------
-    >>> import numpy as np, multiaug as ma
-    >>> img = np.array([[0, 64, 255]], np.uint8)
-    >>> ma.image.RandomGamma(gamma=0.5, p=1.0)(image=img)["image"].tolist()
-    [[0, 128, 255]]
-    """
-
-    _parameters = {"gamma": Range(1e-3, 1e3, scalar="fixed", example="(0.8, 1.25)")}
-
-    def __init__(
-        self, gamma: float | tuple[float, float] = (0.8, 1.25), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.gamma = gamma
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"gamma": float(rng.uniform(*self._r.gamma))}
-
-    def point(self, gamma: float, **params: Any) -> F.PointFn:
-        return F.gamma(gamma)
-
-
-class Solarize(PointTransform):
-    """Invert every value at or above a threshold (a fraction of the full range; point op).
-
-    Parameters
-    ----------
-    threshold : float or (float, float), default 0.5
-        Threshold in ``[0, 1]`` (``0.5``: 127.5 on uint8), or a range drawn per call.
-    p : float, default 0.5
-    seed : int or None
-
-    Examples
-    --------
-    >>> import numpy as np, multiaug as ma
-    >>> img = np.array([[0, 100, 200]], np.uint8)
-    >>> ma.image.Solarize(threshold=0.5, p=1.0)(image=img)["image"].tolist()
-    [[0, 100, 55]]
-    """
-
-    _parameters = {"threshold": Range(0.0, 1.0, scalar="fixed", example="(0.4, 0.6)")}
-
-    def __init__(
-        self, threshold: float | tuple[float, float] = 0.5, p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.threshold = threshold
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        return {"threshold": float(rng.uniform(*self._r.threshold))}
-
-    def point(self, threshold: float, **params: Any) -> F.PointFn:
-        return F.solarize(threshold)
-
-
-class Posterize(PointTransform):
-    """Keep the ``bits`` most significant bits of each 8-bit level (point op).
-
-    ``float32`` images are posterized on ``round(v * 255)`` and scaled back.
-
-    Parameters
-    ----------
-    bits : int or (int, int), default (4, 8)
-        Bits kept, in ``[1, 8]``; a range is drawn inclusively per call.
-    p : float, default 0.5
-    seed : int or None
-
-    Examples
-    --------
-    >>> import numpy as np, multiaug as ma
-    >>> img = np.array([[17, 200, 255]], np.uint8)
-    >>> ma.image.Posterize(bits=2, p=1.0)(image=img)["image"].tolist()
-    [[0, 192, 192]]
-    """
-
-    _parameters = {"bits": Range(1, 8, scalar="fixed", integer=True, example="(4, 8)")}
-
-    def __init__(self, bits: int | tuple[int, int] = (4, 8), p: float = 0.5, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
-        self.bits = bits
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.bits
-        return {"bits": int(rng.integers(lo, hi + 1))}
-
-    def point(self, bits: int, **params: Any) -> F.PointFn:
-        return F.posterize(bits)
-
-    def table(self, bits: int, **params: Any) -> np.ndarray:
-        return _posterize_table(bits)
-
-
-class Invert(PointTransform):
-    """Invert the colour channels: ``255 - v`` (``1 - v`` for float32); alpha is kept.
-
-    Parameters
-    ----------
-    p : float, default 0.5
-    seed : int or None
-
-    Examples
-    --------
-    >>> import numpy as np, multiaug as ma
-    >>> ma.image.Invert(p=1.0)(image=np.array([[0, 10, 255]], np.uint8))["image"].tolist()
-    [[255, 245, 0]]
-    """
-
-    is_random = False
-
-    def point(self, **params: Any) -> F.PointFn:
-        return F.invert
-
-    def table(self, **params: Any) -> np.ndarray:
-        return _INVERT_TABLE
-
-
-# Tables that depend on little or nothing: computed once (read-only, shared).
-_INVERT_TABLE = F.point_table(F.invert)
-_INVERT_TABLE.flags.writeable = False
-
-
-@functools.cache
-def _posterize_table(bits: int) -> np.ndarray:
-    table = F.point_table(F.posterize(bits))
-    table.flags.writeable = False
-    return table
+        return F.grayscale(image)

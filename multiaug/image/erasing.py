@@ -3,45 +3,41 @@
 from __future__ import annotations
 
 import math
-import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import NoiseSeed, Range, Spec
+from ..core.params import NoiseSeed, Range, param
 from ..core.transform import check_window
 from .base import ImageTransform
-from .functional import noise as F
+from .functional import erasing as F
+from .options import Fill, check_fill
 
 __all__ = ["RandomErasing"]
 
 
+_NOISE_SEED = NoiseSeed()
 _FILL_FIX = 'pass {name}=0, {name}=(124, 116, 104) or {name}="random"'
 
 
-class Fill(Spec):
-    """A fill value: a number, one number per channel, or ``"random"``."""
+class EraseFill(Fill):
+    """The border :class:`~multiaug.image.options.Fill` (one number, or one per channel), or ``"random"``."""
 
-    doc = 'a number >= 0, a tuple of numbers >= 0 (one per channel) or "random"'
+    doc = 'a number in [0, 255], a sequence of them (one per channel) or "random"'
+    value_type = "tuple[float, ...] | str"
 
-    def resolve(self, owner: str, name: str, value: Any) -> float | tuple[float, ...] | str:
-        if value == "random" and isinstance(value, str):
+    def invalid(self) -> list[Any]:
+        return [*super().invalid(), "noise"]
+
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[float, ...] | str:
+        if isinstance(value, str) and value == "random":
             return "random"
-        if isinstance(value, numbers.Real) and not isinstance(value, bool):
-            values: Sequence[Any] = (value,)
-            scalar = True
-        elif isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 0:
-            values, scalar = value, False
-        else:
-            raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
-        out = []
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0:
-                raise self.fail(owner, name, value, _FILL_FIX.format(name=name))
-            out.append(float(v))
-        return out[0] if scalar else tuple(out)
+        try:
+            return super().resolve(owner, name, value)
+        except InvalidInputError:
+            raise self.fail(owner, name, value, _FILL_FIX.format(name=name)) from None
 
 
 class RandomErasing(ImageTransform):
@@ -64,8 +60,7 @@ class RandomErasing(ImageTransform):
         In the image's units (0..255 whole numbers for uint8, 0..1 for float32):
         one value, one value per channel, or ``"random"`` for uniform noise over
         the full range drawn from the seeded generator (replays exactly).
-    p : float, default 0.5
-    seed : int or None
+    @options call
 
     Examples
     --------
@@ -79,62 +74,34 @@ class RandomErasing(ImageTransform):
     (True, True)
     """
 
-    _parameters = {
-        "scale": Range(0.0, 1.0, example="(0.02, 0.33)"),
-        "ratio": Range(1e-6, 1e6, example="(0.3, 3.3)"),
-        "fill": Fill(),
-    }
+    # make_params draws the rectangle from both (torchvision's attempts), not each alone.
+    scale: tuple[float, float] = param(
+        Range(0.0, 1.0, example="(0.02, 0.33)", draw=False), default=(0.02, 0.33)
+    )
+    ratio: tuple[float, float] = param(Range(1e-6, 1e6, example="(0.3, 3.3)", draw=False), default=(0.3, 3.3))
+    fill: float | tuple[float, ...] | str = param(EraseFill(), default=0)
 
-    _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        scale: tuple[float, float] = (0.02, 0.33),
-        ratio: tuple[float, float] = (0.3, 3.3),
-        fill: float | tuple[float, ...] | str = 0,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.scale = scale
-        self.ratio = ratio
-        self.fill = fill
+    _drawn = {"noise_seed": _NOISE_SEED}
 
     def check(self, sample: Mapping[str, Any]) -> None:
-        image = sample["image"]
         fill = self._r.fill
         if isinstance(fill, str):
             return
-        channels = 1 if image.ndim == 2 else image.shape[2]
-        values = fill if isinstance(fill, tuple) else (fill,)
-        if isinstance(fill, tuple) and len(fill) not in (1, channels):
+        image = sample["image"]
+        check_fill(self.name, fill, image)
+        if image.dtype == np.uint8 and any(v != int(v) for v in fill):
             raise InvalidInputError(
                 self.name,
                 "fill",
-                f"has {len(fill)} values for an image with {channels} channel(s)",
-                f"give one value, or {channels} (one per channel)",
-            )
-        if image.dtype == np.uint8 and any(v > 255 or v != int(v) for v in values):
-            raise InvalidInputError(
-                self.name,
-                "fill",
-                f"is {self.fill!r}, not whole numbers in [0, 255] as a uint8 image needs",
+                f"is {self.fill!r}, not whole numbers as a uint8 image needs",
                 "give fill in the image's units: 0..255 for uint8 (e.g. fill=127)",
-            )
-        if image.dtype == np.float32 and any(v > 1.0 for v in values):
-            raise InvalidInputError(
-                self.name,
-                "fill",
-                f"is {self.fill!r}, outside [0, 1] for a float32 image",
-                "give fill in the image's units: 0..1 for float32 (e.g. fill=0.5)",
             )
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         p = params
         check_window(self.name, p["top"], p["left"], p["height"], p["width"], sample["image"].shape, 0)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         h, w = sample["image"].shape[:2]
         log_lo, log_hi = math.log(r.ratio[0]), math.log(r.ratio[1])
@@ -153,7 +120,7 @@ class RandomErasing(ImageTransform):
                 params = {"top": top, "left": left, "height": eh, "width": ew}
                 break
         if isinstance(r.fill, str):
-            params["noise_seed"] = int(rng.integers(0, 2**63))
+            params["noise_seed"] = _NOISE_SEED.draw(rng)
         return params
 
     def apply_image(

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
-from ..core.params import Number
+from ..core.params import Number, Probability, param
 from ..core.transform import Sample, Transform
 from ..core.validation import require_ndarray, require_nonempty
 from ._validate import check_image, looks_chw
@@ -32,6 +32,10 @@ _LABELS_FIX = (
 )
 
 
+#: ``alpha`` of the mixers: the parameter of the Beta distribution ``lam`` is drawn from.
+_BETA_PARAMETER = Number(0.0, low_open=True)
+
+
 class _BatchMix(Transform):
     """Shared machinery of the batch mixers: label handling, pairing, validation."""
 
@@ -42,18 +46,25 @@ class _BatchMix(Transform):
     # Images keep dtype and shape (checked by the shared suite); labels are not a signal field:
     # integer labels (B,) come back as (B, K) float32 soft labels, as documented.
     preserves_shape = True
-    _parameters = {
-        "alpha": Number(0.0, low_open=True),
-        "num_classes": Number(1, 2**31 - 1, integer=True, optional=True),
-    }
+    alpha: float = param(_BETA_PARAMETER)  # each mixer declares its own default
+    num_classes: int | None = param(Number(1, 2**31 - 1, integer=True, optional=True), default=None)
+    p: float = param(Probability(), default=1.0, kw_only=True)
     _drawn = {"lam": Number(0.0, 1.0)}
 
-    def __init__(
-        self, alpha: float, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.num_classes = num_classes
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        """``lam ~ Beta(alpha, alpha)``, what the mixer draws from it (:meth:`_draw`), then the pairing."""
+        alpha = self._r.alpha
+        images = sample["images"]
+        lam = float(rng.beta(alpha, alpha))
+        return {
+            "lam": lam,
+            **self._draw(rng, lam, images.shape[1:3]),
+            "perm": rng.permutation(len(images)).tolist(),
+        }
+
+    def _draw(self, rng: np.random.Generator, lam: float, size: tuple[int, int]) -> dict[str, Any]:
+        """Draws between ``lam`` and the pairing (CutMix's box); ``size`` is the images' (H, W)."""
+        return {}
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         n = len(sample["images"])
@@ -145,8 +156,9 @@ class MixUp(_BatchMix):
     Parameters
     ----------
     alpha : float, default 0.2
-        Concentration of the symmetric Beta distribution of ``lam`` (> 0). Small
-        values keep most images close to one of the pair.
+        The parameter of the Beta distribution ``lam`` is drawn from (both shape
+        parameters, > 0), not a blend weight: ``lam`` is. Small values draw ``lam``
+        near 0 or 1, keeping most images close to one of the pair.
     num_classes : int or None, default None
         Number of classes, required when ``labels`` are integer class ids.
     p : float, default 1.0
@@ -167,16 +179,7 @@ class MixUp(_BatchMix):
     [1.0, 1.0]
     """
 
-    def __init__(
-        self, alpha: float = 0.2, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        alpha = self._r.alpha
-        lam = float(rng.beta(alpha, alpha))
-        return {"lam": lam, "perm": rng.permutation(sample["images"].shape[0]).tolist()}
+    alpha: float = param(_BETA_PARAMETER, default=0.2)
 
     def _mix(
         self, images: np.ndarray, perm: np.ndarray, params: Mapping[str, Any]
@@ -200,8 +203,8 @@ class CutMix(_BatchMix):
     Parameters
     ----------
     alpha : float, default 1.0
-        Concentration of the symmetric Beta distribution of ``lam`` (> 0); 1.0 draws
-        the area fraction uniformly.
+        The parameter of the Beta distribution ``lam`` is drawn from (both shape
+        parameters, > 0); 1.0 draws the area fraction uniformly.
     num_classes : int or None, default None
         Number of classes, required when ``labels`` are integer class ids.
     p : float, default 1.0
@@ -227,20 +230,12 @@ class CutMix(_BatchMix):
 
     _lengths = {"box": 4}
 
-    def __init__(
-        self, alpha: float = 1.0, num_classes: int | None = None, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(alpha=alpha, num_classes=num_classes, p=p, seed=seed)
+    alpha: float = param(_BETA_PARAMETER, default=1.0)
 
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        alpha = self._r.alpha
-        images = sample["images"]
-        h, w = images.shape[1:3]
-        lam = float(rng.beta(alpha, alpha))
+    def _draw(self, rng: np.random.Generator, lam: float, size: tuple[int, int]) -> dict[str, Any]:
+        h, w = size
         cy, cx = float(rng.uniform(0, h)), float(rng.uniform(0, w))
-        box = F.cutmix_box(h, w, lam, cy, cx)
-        return {"lam": lam, "box": list(box), "perm": rng.permutation(images.shape[0]).tolist()}
+        return {"box": list(F.cutmix_box(h, w, lam, cy, cx))}
 
     def _mix(
         self, images: np.ndarray, perm: np.ndarray, params: Mapping[str, Any]

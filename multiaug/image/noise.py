@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import NoiseSeed, Number, Range
+from ..core.params import NoiseSeed, Number, Range, param
 from .base import ImageTransform
 from .functional import noise as F
 
@@ -32,8 +32,7 @@ class GaussianNoise(ImageTransform):
     ----------
     std : float or (float, float), default (0.01, 0.05)
         Standard deviation range, drawn uniformly per call.
-    p : float, default 0.5
-    seed : int or None
+    @options call
 
     Examples
     --------
@@ -44,23 +43,14 @@ class GaussianNoise(ImageTransform):
     (dtype('uint8'), (4, 4), True)
     """
 
-    _parameters = {"std": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)")}
+    std: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"), default=(0.01, 0.05)
+    )
 
     _drawn = {"noise_seed": NoiseSeed()}
 
-    def __init__(
-        self, std: float | tuple[float, float] = (0.01, 0.05), p: float = 0.5, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.std = std
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.std
-        return {"std": float(rng.uniform(lo, hi)), "noise_seed": int(rng.integers(0, 2**63))}
-
     def apply_image(self, image: np.ndarray, std: float, noise_seed: int, **params: Any) -> np.ndarray:
-        return F.add_gaussian_noise(image, std, noise_seed)
+        return F.gaussian_noise(image, std, noise_seed)
 
 
 class SaltPepperNoise(ImageTransform):
@@ -75,8 +65,7 @@ class SaltPepperNoise(ImageTransform):
         Fraction of pixels hit, drawn uniformly per call.
     salt_vs_pepper : float, default 0.5
         Share of the hit pixels that turn white.
-    p : float, default 0.5
-    seed : int or None
+    @options call
 
     Examples
     --------
@@ -88,34 +77,23 @@ class SaltPepperNoise(ImageTransform):
     (True, [0, 128, 255])
     """
 
-    _parameters = {
-        "amount": Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"),
-        "salt_vs_pepper": Number(0.0, 1.0),
-    }
+    amount: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.05)"), default=(0.01, 0.05)
+    )
+    salt_vs_pepper: float = param(Number(0.0, 1.0), default=0.5)
 
     _drawn = {"noise_seed": NoiseSeed()}
 
-    def __init__(
-        self,
-        amount: float | tuple[float, float] = (0.01, 0.05),
-        salt_vs_pepper: float = 0.5,
-        p: float = 0.5,
-        seed: int | None = None,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.amount = amount
-        self.salt_vs_pepper = salt_vs_pepper
-
-    def make_params(self, rng: np.random.Generator | None, sample: Mapping[str, Any]) -> dict[str, Any]:
-        assert rng is not None
-        lo, hi = self._r.amount
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # The default draws, with the fixed salt_vs_pepper between them (traces have always shown it).
+        drawn = super().make_params(rng, sample)
         return {
-            "amount": float(rng.uniform(lo, hi)),
+            "amount": drawn["amount"],
             "salt_vs_pepper": self._r.salt_vs_pepper,
-            "noise_seed": int(rng.integers(0, 2**63)),
+            "noise_seed": drawn["noise_seed"],
         }
 
     def apply_image(
         self, image: np.ndarray, amount: float, salt_vs_pepper: float, noise_seed: int, **params: Any
     ) -> np.ndarray:
-        return F.salt_pepper(image, amount, salt_vs_pepper, noise_seed)
+        return F.salt_pepper_noise(image, amount, salt_vs_pepper, noise_seed)

@@ -1,8 +1,7 @@
 """Option groups shared by image transforms: the border and its fills, the target policy.
 
 Several transforms take the same group of constructor parameters; each group is
-declared once here (its specs, its checks against a sample) and unpacked into a
-transform's ``_parameters``:
+declared once here (its specs, its checks against a sample, its documentation):
 
 * ``BORDER`` (``@options image.border``): ``fill``, ``border``, ``fill_mask``: what
   the pixels an op samples from outside its input show (ops that may: rotations,
@@ -11,9 +10,9 @@ transform's ``_parameters``:
   ``drop_outside_keypoints``: which boxes and keypoints survive an op that moves
   them (:func:`target_policy` reads them).
 
-A transform unpacks a bundle's ``specs`` into its ``_parameters``
-(``{"limit": Range(...), **BORDER.specs, **TARGETS.specs}``) and writes the line
-``@options image.border`` in its docstring's Parameters section.
+A transform takes a group by deriving from its base class (``class Rotate(BorderOptions,
+TargetOptions, Resampling, WarpTransform)``: the parameters are keyword-only) and writes the
+line ``@options image.border`` in its docstring's Parameters section.
 
 Boxes are always ``pascal_voc`` pixels inside a transform (convert others with
 :func:`~multiaug.image.convert_bboxes`).
@@ -29,10 +28,20 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Flag, Number, Options, Spec
+from ..core.params import Choice, Flag, Number, Options, Spec, param
+from ..core.transform import Transform
 from .functional._opencv import BORDERS
 
-__all__ = ["BORDER", "TARGETS", "Fill", "check_fill", "check_fill_mask", "target_policy"]
+__all__ = [
+    "BORDER",
+    "TARGETS",
+    "BorderOptions",
+    "Fill",
+    "TargetOptions",
+    "check_fill",
+    "check_fill_mask",
+    "target_policy",
+]
 
 
 def _is_number(value: object) -> bool:
@@ -117,6 +126,23 @@ TARGETS = Options(
         ),
     },
 )
+
+
+class BorderOptions(Transform):
+    """Base class of the transforms that take the ``image.border`` options (keyword-only)."""
+
+    _abstract = True
+    border: str = param(BORDER.specs["border"], default="constant", kw_only=True)
+    fill: float | Sequence[float] = param(BORDER.specs["fill"], default=0, kw_only=True)
+    fill_mask: int = param(BORDER.specs["fill_mask"], default=0, kw_only=True)
+
+
+class TargetOptions(Transform):
+    """Base class of the transforms that take the ``image.targets`` options (keyword-only)."""
+
+    _abstract = True
+    min_visibility: float = param(TARGETS.specs["min_visibility"], default=0.0, kw_only=True)
+    drop_outside_keypoints: bool = param(TARGETS.specs["drop_outside_keypoints"], default=False, kw_only=True)
 
 
 def target_policy(r: Any) -> tuple[float, bool]:

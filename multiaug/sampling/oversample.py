@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from ..core import random as _random
-from ..core.params import Seed, Spec
+from ..core.params import Spec, param
 from ..core.transform import Transform
 from .base import Data, check_labels
 from .lists import ListResampler, Plan
@@ -72,18 +72,8 @@ class Oversample(ListResampler, Transform):
 
     modality: ClassVar[str] = "core"
     _dataset_level: ClassVar[bool] = True
-    _parameters: ClassVar[dict[str, Spec]] = {
-        "pipeline": _Pipeline(),
-        "sampling_strategy": SamplingStrategy(),
-        "seed": Seed(),
-    }
-    #: Rows added per class by the last :meth:`fit_resample`.
-    sampling_strategy_: dict[Any, int]
-
-    def __init__(self, pipeline: Transform, sampling_strategy: Any = "auto", seed: int | None = None) -> None:
-        self.pipeline = pipeline
-        self.sampling_strategy = sampling_strategy
-        self.seed = seed
+    pipeline: Transform = param(_Pipeline())
+    sampling_strategy: Any = param(SamplingStrategy(), default="auto")
 
     def _pipeline(self) -> Transform:
         return self._r.pipeline

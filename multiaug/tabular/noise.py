@@ -10,7 +10,7 @@ import numpy as np
 from ..core import random as _random
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
-from ..core.params import NoiseSeed, Range, Spec
+from ..core.params import NoiseSeed, Probability, Range, param
 from ..core.transform import Transform
 from ..core.validation import all_finite, require_at_most
 from . import _frame
@@ -175,15 +175,10 @@ class GaussianNoise(Transform):
     modality: ClassVar[str] = "tabular"
     fields: ClassVar[tuple[str, ...]] = ("table",)
     required: ClassVar[tuple[str, ...]] = ("table",)
-    _parameters: ClassVar[dict[str, Spec]] = {"std": _Spread(0.0, 10.0, example="0.05")}
+    std: float | tuple[float, float] = param(_Spread(0.0, 10.0, example="0.05"), default=0.01)
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self, std: float | tuple[float, float] = 0.01, p: float = 1.0, seed: int | None = None
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.std = std
 
     def apply_table(self, table: Any, std: float, noise_seed: int, **_: Any) -> Any:
         return add_column_noise(table, std, noise_seed)

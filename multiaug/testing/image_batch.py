@@ -94,16 +94,6 @@ BAD_BATCH_SAMPLES: tuple[Sample, ...] = (
     {"labels": np.arange(4)},
 )
 
-_BAD_PARAMS: tuple[dict[str, Any], ...] = (
-    {"alpha": 0.0},
-    {"alpha": -1.0},
-    {"alpha": float("nan")},
-    {"alpha": "x"},
-    {"num_classes": 0},
-    {"num_classes": 2.5},
-    {"num_classes": "5"},
-)
-
 
 def examples() -> dict[str, Example]:
     """The shared-suite entries of the batch transforms, by registry name.
@@ -118,7 +108,6 @@ def examples() -> dict[str, Example]:
     common: dict[str, Any] = {
         "samples": batch_samples,
         "reference": reference_batch,
-        "bad_params": _BAD_PARAMS,
         "bad_samples": BAD_BATCH_SAMPLES,
     }
     return {

@@ -2,12 +2,13 @@
 
 OpenCV's resampling functions take at most 4 channels (and a 4-value border
 colour), drop a trailing 1-channel axis and silently convert some dtypes;
-:func:`per_chunk` and :func:`native_labels` hide that from the kernels.
+:func:`per_chunk` (the one channel-chunking helper, :func:`by_channel_groups` for
+filters) and :func:`native_labels` hide that from the kernels.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import cv2
 import numpy as np
@@ -16,7 +17,9 @@ __all__ = [
     "BORDERS",
     "BORDER_CODES",
     "MAX_WARP_SIDE",
+    "by_channel_groups",
     "channel_fills",
+    "channel_groups",
     "contiguous",
     "native_labels",
     "per_chunk",
@@ -56,27 +59,59 @@ def channel_fills(fill: Sequence[float], channels: int) -> list[float]:
     return [float(v) for v in fill] if len(fill) == channels else [float(fill[0])] * channels
 
 
-def per_chunk(
-    fn: Callable[[np.ndarray, tuple[float, ...]], np.ndarray], img: np.ndarray, fill: Sequence[float]
-) -> np.ndarray:
-    """Run an OpenCV call on at most 4 channels at a time and restore the input's layout.
+def channel_groups(channels: int, sizes: Collection[int] = (1, 2, 3, 4)) -> list[slice]:
+    """Consecutive slices of ``channels`` whose sizes an OpenCV call takes (``sizes``, all <= 4).
 
-    OpenCV's warps take at most 4 channels (and a 4-value border colour), and drop a
-    trailing 1-channel axis.
+    All channels at once when their count is in ``sizes``; else 4 at a time and
+    then the rest, cut into single channels when its size is not in ``sizes``
+    (``cv2.medianBlur`` above 5x5 takes 1, 3 or 4 channels, not 2).
+
+    Examples
+    --------
+    >>> [(g.start, g.stop) for g in channel_groups(7)]
+    [(0, 4), (4, 7)]
+    >>> [(g.start, g.stop) for g in channel_groups(6, sizes=(1, 3, 4))]
+    [(0, 4), (4, 5), (5, 6)]
+    """
+    if channels in sizes:
+        return [slice(0, channels)]
+    rest = channels % 4 or 4
+    groups = [slice(i, i + 4) for i in range(0, channels - rest, 4)]
+    if rest in sizes:
+        return [*groups, slice(channels - rest, channels)]
+    return groups + [slice(i, i + 1) for i in range(channels - rest, channels)]
+
+
+def per_chunk(
+    fn: Callable[[np.ndarray, tuple[float, ...]], np.ndarray],
+    img: np.ndarray,
+    fill: Sequence[float],
+    sizes: Collection[int] = (1, 2, 3, 4),
+) -> np.ndarray:
+    """Run an OpenCV call on the :func:`channel_groups` of ``img`` and restore the input's layout.
+
+    OpenCV calls take a bounded number of channels (warps 4, with a 4-value border
+    colour: ``fn`` gets the group's ``fill`` values padded to 4) and drop a trailing
+    1-channel axis. The output may have another height and width than the input.
     """
     if img.ndim == 2:
         return fn(contiguous(img), (float(fill[0]),) * 4)
-    c = img.shape[2]
-    values = channel_fills(fill, c)
-    if c <= 4:
-        out = fn(contiguous(img), tuple(values + [0.0] * (4 - c)))
-        return out if out.ndim == 3 else out.reshape(*out.shape[:2], c)
+    values = channel_fills(fill, img.shape[2])
+    groups = channel_groups(img.shape[2], sizes)
     parts = []
-    for i in range(0, c, 4):
-        part = values[i : i + 4]
-        out = fn(np.ascontiguousarray(img[..., i : i + 4]), tuple(part + [0.0] * (4 - len(part))))
-        parts.append(out if out.ndim == 3 else out[..., None])
-    return np.concatenate(parts, axis=2)
+    for g in groups:
+        part = values[g]
+        src = contiguous(img) if len(groups) == 1 else np.ascontiguousarray(img[..., g])
+        out = fn(src, tuple(part + [0.0] * (4 - len(part))))
+        parts.append(out if out.ndim == 3 else out.reshape(*out.shape[:2], len(part)))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+
+
+def by_channel_groups(
+    img: np.ndarray, fn: Callable[[np.ndarray], np.ndarray], sizes: Collection[int] = (1, 2, 3, 4)
+) -> np.ndarray:
+    """:func:`per_chunk` for a call without a border colour (filters): ``fn(group)`` per channel group."""
+    return per_chunk(lambda group, _fill: fn(group), img, (0.0,), sizes)
 
 
 def native_labels(

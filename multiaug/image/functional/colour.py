@@ -31,14 +31,15 @@ __all__ = [
     "apply_point",
     "apply_table",
     "brightness",
+    "brightness_contrast",
     "channel_sums",
     "compose_tables",
     "contrast",
     "fast_lut",
     "gamma",
+    "grayscale",
     "histograms",
     "invert",
-    "linear",
     "luma_mean",
     "lut",
     "n_channels",
@@ -46,7 +47,6 @@ __all__ = [
     "posterize",
     "solarize",
     "table_sums",
-    "to_gray",
 ]
 
 #: ITU-R BT.601 luma weights, as OpenCV, PIL and torchvision (0.2989) use them.
@@ -160,7 +160,7 @@ def contrast(factor: float, mean: float) -> PointFn:
     return lambda v: v * factor + offset
 
 
-def linear(alpha: float, beta: float) -> PointFn:
+def brightness_contrast(alpha: float, beta: float) -> PointFn:
     """albumentations brightness/contrast: ``alpha * v + beta`` (``beta`` a fraction of the range)."""
     return lambda v: v * alpha + beta
 
@@ -294,7 +294,7 @@ def adjust_hue(img: np.ndarray, shift: float) -> np.ndarray:
     return _with_alpha(img, rgb)
 
 
-def to_gray(img: np.ndarray) -> np.ndarray:
+def grayscale(img: np.ndarray) -> np.ndarray:
     """Luma in every colour channel, layout kept (RGB -> 3 equal channels, alpha kept, 1 channel copied)."""
     channels = n_channels(img)
     if channels == 1:

@@ -1,18 +1,38 @@
-"""Filter kernels: Gaussian blur and sharpening (OpenCV); plain functions of arrays and numbers.
+"""Filter kernels: Gaussian blur, sharpening, median blur (OpenCV); plain functions of arrays and numbers.
 
-Borders are reflected without repeating the edge pixel (OpenCV's default,
-``BORDER_REFLECT_101``). Any channel count is accepted; dtype and layout are kept.
+Gaussian blur and sharpening reflect at the borders without repeating the edge
+pixel (OpenCV's default, ``BORDER_REFLECT_101``); the median blur repeats it
+(``BORDER_REPLICATE``, the only border ``cv2.medianBlur`` has). Any channel count
+is accepted; dtype and layout are kept.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 import cv2
 import numpy as np
 
-__all__ = ["blur_kernel_size", "gaussian_blur", "sharpen", "sharpen_kernel"]
+from ._opencv import by_channel_groups
+
+__all__ = [
+    "MEDIAN_FLOAT_SIZES",
+    "blur_kernel_size",
+    "gaussian_blur",
+    "median_blur",
+    "sharpen",
+    "sharpen_kernel",
+]
+
+#: Kernel sides ``cv2.medianBlur`` takes for float32 images (uint8 takes any odd side).
+MEDIAN_FLOAT_SIZES = (3, 5)
+
+
+def _clipped(out: np.ndarray) -> np.ndarray:
+    """``out`` with float results clipped to [0, 1] in place (uint8 results saturate in OpenCV)."""
+    if out.dtype == np.float32:
+        np.clip(out, 0.0, 1.0, out=out)
+    return out
 
 
 def blur_kernel_size(sigma: float) -> int:
@@ -22,23 +42,6 @@ def blur_kernel_size(sigma: float) -> int:
     than 1e-8, so the image is returned unchanged.
     """
     return 2 * math.floor(3.0 * sigma + 0.5) + 1
-
-
-def _filter(img: np.ndarray, fn: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
-    """Run an OpenCV filter ``fn`` on ``img`` in the input's layout, clipping float results to [0, 1].
-
-    OpenCV filters take a bounded number of channels (128 in OpenCV 5, 512 in
-    4.x); filters act on each channel alone, so wider images are filtered four
-    channels at a time, which gives the same values.
-    """
-    src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-    if img.ndim == 3 and img.shape[2] > 4:
-        out = np.concatenate([_filter(src[..., i : i + 4], fn) for i in range(0, img.shape[2], 4)], axis=2)
-    else:
-        out = fn(src).reshape(img.shape)  # cv2 drops a trailing 1-channel axis
-    if img.dtype == np.float32:
-        np.clip(out, 0.0, 1.0, out=out)
-    return out
 
 
 def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
@@ -53,7 +56,11 @@ def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     if size == 1:
         return img.copy()
     kernel = cv2.getGaussianKernel(size, sigma, ktype=cv2.CV_32F)
-    return _filter(img, lambda x: cv2.sepFilter2D(x, -1, kernel, kernel, borderType=cv2.BORDER_REFLECT_101))
+    return _clipped(
+        by_channel_groups(
+            img, lambda x: cv2.sepFilter2D(x, -1, kernel, kernel, borderType=cv2.BORDER_REFLECT_101)
+        )
+    )
 
 
 def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
@@ -68,4 +75,30 @@ def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
 def sharpen(img: np.ndarray, alpha: float, lightness: float) -> np.ndarray:
     """Blend with a sharpened copy: ``cv2.filter2D`` with :func:`sharpen_kernel`, saturated/clipped."""
     kernel = sharpen_kernel(alpha, lightness)
-    return _filter(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    return _clipped(
+        by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    )
+
+
+def median_blur(img: np.ndarray, ksize: int) -> np.ndarray:
+    """Median of the ``ksize`` x ``ksize`` neighbourhood of every value, per channel (``ksize`` odd, >= 3).
+
+    Edges repeat the border pixel (``BORDER_REPLICATE``). ``cv2.medianBlur`` for
+    uint8 images at any ``ksize`` and float32 images at 3 and 5
+    (:data:`MEDIAN_FLOAT_SIZES`), in groups of 1, 3 or 4 channels; float32 images
+    with a wider kernel, which OpenCV refuses, go to ``scipy.ndimage.median_filter``
+    (``mode="nearest"``, the same border). A median picks one of the window's values,
+    so both give exactly the same result.
+
+    Examples
+    --------
+    >>> img = np.zeros((5, 5), np.uint8)
+    >>> img[2, 2] = 255  # an isolated bright pixel (salt noise)
+    >>> int(median_blur(img, 3).max()), float(median_blur(img.astype(np.float32) / 255, 7).max())
+    (0, 0.0)
+    """
+    if img.dtype == np.float32 and ksize not in MEDIAN_FLOAT_SIZES:
+        from scipy import ndimage
+
+        return ndimage.median_filter(img, size=(ksize, ksize, 1)[: img.ndim], mode="nearest")
+    return by_channel_groups(img, lambda x: cv2.medianBlur(x, ksize), sizes=(1, 3, 4))

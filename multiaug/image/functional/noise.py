@@ -17,7 +17,7 @@ import sys
 import cv2
 import numpy as np
 
-__all__ = ["add_gaussian_noise", "erase", "normal_quantiles", "salt_pepper", "uniform16"]
+__all__ = ["gaussian_noise", "normal_quantiles", "salt_pepper_noise", "uniform16"]
 
 _Q = 65536  # 16-bit uniforms: one quantile of the normal per value
 
@@ -43,7 +43,7 @@ def normal_quantiles() -> np.ndarray:
     return np.concatenate([-half[::-1], half])  # symmetric by construction
 
 
-def add_gaussian_noise(img: np.ndarray, std: float, noise_seed: int) -> np.ndarray:
+def gaussian_noise(img: np.ndarray, std: float, noise_seed: int) -> np.ndarray:
     """Add zero-mean Gaussian noise of ``std`` (a fraction of the full range), clipped to the range.
 
     Sampled by inverse CDF from 16-bit uniforms (:func:`normal_quantiles`),
@@ -83,7 +83,7 @@ def _integer_table(sigma: float) -> np.ndarray:
     return np.repeat(ks, counts).astype(np.int8 if k_max <= 127 else np.int16)
 
 
-def salt_pepper(img: np.ndarray, amount: float, salt_vs_pepper: float, noise_seed: int) -> np.ndarray:
+def salt_pepper_noise(img: np.ndarray, amount: float, salt_vs_pepper: float, noise_seed: int) -> np.ndarray:
     """Set a fraction ``amount`` of the pixels (all their channels) to the maximum or to 0.
 
     Each pixel draws one 16-bit uniform ``u``: ``u < amount * salt_vs_pepper * 2**16`` gives
@@ -97,36 +97,4 @@ def salt_pepper(img: np.ndarray, amount: float, salt_vs_pepper: float, noise_see
     flat = out.reshape(h * w, -1)
     flat[hit[salt]] = 255 if img.dtype == np.uint8 else 1.0
     flat[hit[~salt]] = 0
-    return out
-
-
-def erase(
-    img: np.ndarray,
-    top: int,
-    left: int,
-    height: int,
-    width: int,
-    fill: float | tuple[float, ...] | str,
-    noise_seed: int = 0,
-) -> np.ndarray:
-    """A copy of ``img`` with the ``height`` x ``width`` rectangle at ``(top, left)`` filled.
-
-    ``fill`` is a value in the image's units, one value per channel, or
-    ``"random"``: uniform noise over the full range from ``noise_seed``.
-    """
-    out = img.copy()
-    region = out[top : top + height, left : left + width]
-    if region.size == 0:
-        return out
-    if isinstance(fill, str):
-        rng = np.random.Generator(np.random.SFC64(noise_seed))
-        if img.dtype == np.uint8:
-            region[...] = rng.integers(0, 256, region.shape, dtype=np.uint8)
-        else:
-            region[...] = rng.random(region.shape, dtype=np.float32)
-    elif isinstance(fill, tuple) and region.ndim == 3:
-        region[...] = np.asarray(fill, dtype=img.dtype)
-    else:
-        value = fill[0] if isinstance(fill, tuple) else fill
-        region[...] = value
     return out

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ...core.errors import InvalidInputError
-from ...core.params import Range, Spec
+from ...core.params import Range, Spec, param
 from ..functional import geometric as F
-from ..options import BORDER, TARGETS
+from ..options import BorderOptions, TargetOptions
 from .engine import Resampling, Size, WarpTransform
 
 __all__ = ["Affine"]
@@ -51,7 +51,7 @@ class _AxisRange(Spec):
         return (False, r, r)
 
 
-class Affine(Resampling, WarpTransform):
+class Affine(BorderOptions, TargetOptions, Resampling, WarpTransform):
     """Scale, shear and rotate about the centre, then translate; each amount drawn uniformly.
 
     The output keeps the input's size. Each of ``scale``, ``translate``,
@@ -77,10 +77,7 @@ class Affine(Resampling, WarpTransform):
         torchvision); ``{"x": ..., "y": ...}`` shears along both. A positive
         x-shear moves the top edge to the right, a positive y-shear the left
         edge down (Albumentations and torchvision meaning).
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------
@@ -93,40 +90,19 @@ class Affine(Resampling, WarpTransform):
 
     samples_inside = False
     _lengths = {"scale": 2, "translate": 2, "shear": 2}
-    _parameters = {
-        "scale": _AxisRange(Range(0.01, 100.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"), 1.0),
-        "translate": _AxisRange(Range(-1.0, 1.0, scalar="symmetric", example="(-0.1, 0.1)"), 0.0),
-        "rotate": Range(-360.0, 360.0, scalar="symmetric", example="(-15, 15)", draw=False),
-        "shear": _AxisRange(Range(-85.0, 85.0, scalar="symmetric", example="(-10, 10)"), 0.0),
-        **BORDER.specs,
-        **TARGETS.specs,
-    }
-
-    def __init__(
-        self,
-        scale: float | tuple[float, float] | Mapping[str, Any] = (1, 1),
-        translate: float | tuple[float, float] | Mapping[str, Any] = (0, 0),
-        rotate: float | tuple[float, float] = (0, 0),
-        shear: float | tuple[float, float] | Mapping[str, Any] = (0, 0),
-        fill: float | Sequence[float] = 0,
-        border: str = "constant",
-        p: float = 0.5,
-        seed: int | None = None,
-        *,
-        fill_mask: int = 0,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.scale = scale
-        self.translate = translate
-        self.rotate = rotate
-        self.shear = shear
-        self.fill = fill
-        self.border = border
-        self.fill_mask = fill_mask
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
+    scale: float | tuple[float, float] | Mapping[str, Any] = param(
+        _AxisRange(Range(0.01, 100.0, scalar="symmetric", center=1.0, example="(0.9, 1.1)"), 1.0),
+        default=(1, 1),
+    )
+    translate: float | tuple[float, float] | Mapping[str, Any] = param(
+        _AxisRange(Range(-1.0, 1.0, scalar="symmetric", example="(-0.1, 0.1)"), 0.0), default=(0, 0)
+    )
+    rotate: float | tuple[float, float] = param(
+        Range(-360.0, 360.0, scalar="symmetric", example="(-15, 15)", draw=False), default=(0, 0)
+    )
+    shear: float | tuple[float, float] | Mapping[str, Any] = param(
+        _AxisRange(Range(-85.0, 85.0, scalar="symmetric", example="(-10, 10)"), 0.0), default=(0, 0)
+    )
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r

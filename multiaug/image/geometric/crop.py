@@ -8,16 +8,16 @@ from typing import Any
 import numpy as np
 
 from ...core.errors import InvalidInputError
-from ...core.params import Number
+from ...core.params import Number, Probability, param
 from ...core.transform import check_window
 from ..base import current_shape
-from ..options import TARGETS
+from ..options import TargetOptions
 from .engine import Axis, Size, WarpTransform
 
 __all__ = ["RandomCrop"]
 
 
-class RandomCrop(WarpTransform):
+class RandomCrop(TargetOptions, WarpTransform):
     """Crop a random ``height`` x ``width`` window (uniform over all positions).
 
     Boxes are shifted, clipped to the window and dropped (with their label)
@@ -29,9 +29,7 @@ class RandomCrop(WarpTransform):
     ----------
     height, width : int
         Size of the crop; the image must be at least this large.
-    p : float, default 1.0
-    seed : int or None
-    @options image.targets
+    @options output_call image.targets
 
     Examples
     --------
@@ -42,27 +40,9 @@ class RandomCrop(WarpTransform):
 
     preserves_shape = False
     axis_aligned = True
-    _parameters = {
-        "height": Number(1, 1 << 20, integer=True),
-        "width": Number(1, 1 << 20, integer=True),
-        **TARGETS.specs,
-    }
-
-    def __init__(
-        self,
-        height: int,
-        width: int,
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.height = height
-        self.width = width
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
+    height: int = param(Number(1, 1 << 20, integer=True))
+    width: int = param(Number(1, 1 << 20, integer=True))
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     def _fits(self, sample: Mapping[str, Any]) -> tuple[int, int]:
         r = self._r

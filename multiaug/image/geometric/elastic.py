@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from ...core.params import NoiseSeed, Range
+from ...core.params import NoiseSeed, Range, param
 from ...core.transform import Sample
 from .._validate import as_boxes, as_points
 from ..base import SpatialTransform, finish_boxes, finish_points
 from ..functional import elastic as FE
-from ..options import BORDER, TARGETS
+from ..options import BORDER, BorderOptions, TargetOptions
 from .engine import Resampling
 
 __all__ = ["ElasticTransform"]
 
 
-class ElasticTransform(Resampling, SpatialTransform):
+class ElasticTransform(BorderOptions, TargetOptions, Resampling, SpatialTransform):
     """Elastic deformation (Simard et al. 2003): each pixel moves by a smooth random displacement.
 
     The displacement field is uniform noise in [-1, 1] per pixel, smoothed by a
@@ -37,10 +37,7 @@ class ElasticTransform(Resampling, SpatialTransform):
         Scale of the displacement in pixels (a range: drawn per call).
     sigma : float or (float, float), default 5
         Smoothness: standard deviation of the Gaussian in pixels (a range: drawn per call).
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------
@@ -51,36 +48,15 @@ class ElasticTransform(Resampling, SpatialTransform):
     ((32, 32), dtype('uint8'), True)
     """
 
-    _parameters = {
-        "alpha": Range(0.0, 10_000.0, scalar="fixed", example="(30, 60)"),
-        "sigma": Range(0.01, 1_000.0, scalar="fixed", example="(4, 6)"),
-        **BORDER.specs,
-        **TARGETS.specs,
-    }
+    alpha: float | tuple[float, float] = param(
+        Range(0.0, 10_000.0, scalar="fixed", example="(30, 60)"), default=50
+    )
+    sigma: float | tuple[float, float] = param(
+        Range(0.01, 1_000.0, scalar="fixed", example="(4, 6)"), default=5
+    )
+    border: str = param(BORDER.specs["border"], default="reflect", kw_only=True)
 
     _drawn = {"noise_seed": NoiseSeed()}
-
-    def __init__(
-        self,
-        alpha: float | tuple[float, float] = 50,
-        sigma: float | tuple[float, float] = 5,
-        p: float = 0.5,
-        seed: int | None = None,
-        *,
-        fill: float | Sequence[float] = 0,
-        border: str = "reflect",
-        fill_mask: int = 0,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.sigma = sigma
-        self.fill = fill
-        self.border = border
-        self.fill_mask = fill_mask
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         r = self._r

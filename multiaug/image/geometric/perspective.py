@@ -7,15 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from ...core.params import Number, Range
+from ...core.params import Number, Range, param
 from ..functional import geometric as F
-from ..options import TARGETS
+from ..options import TargetOptions
 from .engine import Resampling, Size, WarpTransform
 
 __all__ = ["Perspective"]
 
 
-class Perspective(Resampling, WarpTransform):
+class Perspective(TargetOptions, Resampling, WarpTransform):
     """A random perspective distortion: a quadrilateral inside the image is stretched onto the frame.
 
     Each corner of the image moves inward by ``|N(0, s)|`` of the width and of
@@ -29,9 +29,7 @@ class Perspective(Resampling, WarpTransform):
     scale : float or (float, float), default (0.05, 0.1)
         Range of the corner jitter's standard deviation, as a fraction of the
         size (a number ``s`` means ``(0, s)``).
-    p : float, default 0.5
-    seed : int or None
-    @options image.targets
+    @options call image.targets
 
     Examples
     --------
@@ -41,25 +39,10 @@ class Perspective(Resampling, WarpTransform):
     (20, 30, 3)
     """
 
-    _parameters = {
-        "scale": Range(0.0, 1.0, scalar="upper", example="(0.05, 0.1)", draw=False),
-        **TARGETS.specs,
-    }
+    scale: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="upper", example="(0.05, 0.1)", draw=False), default=(0.05, 0.1)
+    )
     _drawn = {"corners": Number(-1.0, 2.0)}
-
-    def __init__(
-        self,
-        scale: float | tuple[float, float] = (0.05, 0.1),
-        p: float = 0.5,
-        seed: int | None = None,
-        *,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.scale = scale
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         s = rng.uniform(*self._r.scale)

@@ -9,11 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ...core.params import Range, Spec
+from ...core.params import Probability, Range, Spec, param
 from ...core.transform import check_window
 from ..base import current_shape
 from ..functional import geometric as F
-from ..options import TARGETS
+from ..options import TargetOptions
 from .engine import Axis, Resampling, Size, WarpTransform
 
 __all__ = ["RandomResizedCrop"]
@@ -39,7 +39,7 @@ class _Size(Spec):
         raise self.fail(owner, name, value, f"pass {name}=(224, 224) (height, width)")
 
 
-class RandomResizedCrop(Resampling, WarpTransform):
+class RandomResizedCrop(TargetOptions, Resampling, WarpTransform):
     """Crop a random window of random area and aspect ratio and resize it to ``size`` (torchvision).
 
     The window's area is a fraction ``scale`` of the image's and its aspect
@@ -55,9 +55,7 @@ class RandomResizedCrop(Resampling, WarpTransform):
         Range of the window's area as a fraction of the image's (a number: fixed).
     ratio : (float, float), default (3/4, 4/3)
         Range of the window's aspect ratio (a number: fixed).
-    p : float, default 1.0
-    seed : int or None
-    @options image.targets
+    @options output_call image.targets
 
     Examples
     --------
@@ -69,30 +67,14 @@ class RandomResizedCrop(Resampling, WarpTransform):
 
     preserves_shape = False
     axis_aligned = True
-    _parameters = {
-        "size": _Size(),
-        "scale": Range(0.0, 1.0, scalar="fixed", example="(0.08, 1.0)", draw=False),
-        "ratio": Range(1e-3, 1e3, scalar="fixed", example="(0.75, 1.333)", draw=False),
-        **TARGETS.specs,
-    }
-
-    def __init__(
-        self,
-        size: int | tuple[int, int],
-        scale: float | tuple[float, float] = (0.08, 1.0),
-        ratio: float | tuple[float, float] = (3 / 4, 4 / 3),
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.size = size
-        self.scale = scale
-        self.ratio = ratio
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
+    size: int | tuple[int, int] = param(_Size())
+    scale: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.08, 1.0)", draw=False), default=(0.08, 1.0)
+    )
+    ratio: float | tuple[float, float] = param(
+        Range(1e-3, 1e3, scalar="fixed", example="(0.75, 1.333)", draw=False), default=(3 / 4, 4 / 3)
+    )
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ...core.params import Range
+from ...core.params import Range, param
 from ..functional import geometric as F
-from ..options import BORDER, TARGETS
+from ..options import BorderOptions, TargetOptions
 from .engine import Resampling, Size, WarpTransform
 
 __all__ = ["Rotate"]
 
 
-class Rotate(Resampling, WarpTransform):
+class Rotate(BorderOptions, TargetOptions, Resampling, WarpTransform):
     """Rotate about the image centre by an angle drawn uniformly (degrees, counter-clockwise on screen).
 
     The output keeps the input's size; the corners uncovered are filled as
@@ -27,10 +27,7 @@ class Rotate(Resampling, WarpTransform):
     ----------
     limit : float or (float, float), default 30
         Angle range in degrees; a number ``a`` means ``(-a, a)``.
-    p : float, default 0.5
-    seed : int or None
-    @options image.border
-    @options image.targets
+    @options call image.border image.targets
 
     Examples
     --------
@@ -42,32 +39,10 @@ class Rotate(Resampling, WarpTransform):
     """
 
     samples_inside = False
-    _parameters = {
-        "limit": Range(-360.0, 360.0, scalar="symmetric", example="(-30, 30)", draw=False),
-        **BORDER.specs,
-        **TARGETS.specs,
-    }
+    limit: float | tuple[float, float] = param(
+        Range(-360.0, 360.0, scalar="symmetric", example="(-30, 30)", draw=False), default=30
+    )
     _drawn = {"angle": "limit"}
-
-    def __init__(
-        self,
-        limit: float | tuple[float, float] = 30,
-        fill: float | Sequence[float] = 0,
-        border: str = "constant",
-        p: float = 0.5,
-        seed: int | None = None,
-        *,
-        fill_mask: int = 0,
-        min_visibility: float = 0.0,
-        drop_outside_keypoints: bool = False,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.limit = limit
-        self.fill = fill
-        self.border = border
-        self.fill_mask = fill_mask
-        self.min_visibility = min_visibility
-        self.drop_outside_keypoints = drop_outside_keypoints
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         return {"angle": float(rng.uniform(*self._r.limit))}

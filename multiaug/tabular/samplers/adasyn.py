@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from imblearn import over_sampling as _imb
 
-from ...core.params import Spec
+from ...core.params import param
 from .base import _Int, _neighbors, _NeighbourSampler
 
 __all__ = ["ADASYN"]
@@ -70,18 +70,7 @@ class ADASYN(_NeighbourSampler, _imb.ADASYN):
 
     _imblearn = _imb.ADASYN
     _neighbors_param = "n_neighbors"
-    _parameters: ClassVar[dict[str, Spec]] = {"n_neighbors": _Int(1)}
-
-    def __init__(
-        self,
-        n_neighbors: int = 5,
-        sampling_strategy: Any = "auto",
-        seed: int | None = None,
-        algorithm: str = "auto",
-        n_jobs: int | None = None,
-    ) -> None:
-        self.n_neighbors = n_neighbors
-        super().__init__(sampling_strategy, seed, algorithm, n_jobs)
+    n_neighbors: int = param(_Int(1), default=5)
 
     def _validate_estimator(self) -> None:
         self.nn_ = _RecordingNeighbors(_neighbors(self._search(self._r.n_neighbors), 1))

@@ -15,7 +15,7 @@ from imblearn.base import SamplerMixin
 
 from ...core import random as _random
 from ...core.errors import InvalidInputError
-from ...core.params import Choice, Seed, Spec
+from ...core.params import Choice, Spec, param
 from ...core.transform import Transform
 from ...sampling.base import Data, Resampler
 from ...sampling.strategy import SamplingStrategy, rows_to_add
@@ -116,10 +116,7 @@ class TabularSampler(Resampler, Transform):
     _allow_nan: ClassVar[bool] = False
     #: New rows interpolate between two rows (provenance pairs) rather than copy one.
     _pairs: ClassVar[bool] = True
-    _parameters: ClassVar[dict[str, Spec]] = {"seed": Seed(), "sampling_strategy": SamplingStrategy()}
-    sampling_strategy: Any
-    #: Rows added per class by the last ``fit_resample``.
-    sampling_strategy_: dict[Any, int]
+    sampling_strategy: Any = param(SamplingStrategy(), default="auto", kw_only=True)
 
     def __new__(cls, *args: Any, **kwargs: Any) -> TabularSampler:
         if "random_state" in kwargs:
@@ -308,7 +305,7 @@ class TabularSampler(Resampler, Transform):
             "transform": self.name,
             "params": {
                 "random_state": int(self.random_state),
-                "sampling_strategy": {str(k): int(v) for k, v in self.sampling_strategy_.items()},
+                "sampling_strategy": {str(k): int(v) for k, v in vars(self)["sampling_strategy_"].items()},
                 "imblearn": f"{self._imblearn.__module__.split('._')[0]}.{self._imblearn.__name__}",
             },
         }
@@ -344,19 +341,8 @@ class _NeighbourSampler(TabularSampler):
     """A sampler that searches neighbours: ``algorithm`` and ``n_jobs`` as well."""
 
     _abstract: ClassVar[bool] = True
-    _parameters: ClassVar[dict[str, Spec]] = dict(_NEIGHBOR_SPECS)
-
-    def __init__(
-        self,
-        sampling_strategy: Any = "auto",
-        seed: int | None = None,
-        algorithm: str = "auto",
-        n_jobs: int | None = None,
-    ) -> None:
-        self.sampling_strategy = sampling_strategy
-        self.seed = seed
-        self.algorithm = algorithm
-        self.n_jobs = n_jobs
+    algorithm: str = param(_NEIGHBOR_SPECS["algorithm"], default="auto", kw_only=True)
+    n_jobs: int | None = param(_NEIGHBOR_SPECS["n_jobs"], default=None, kw_only=True)
 
 
 def _neighbors(obj: Any, extra: int) -> Any:

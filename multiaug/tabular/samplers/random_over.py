@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 from imblearn import over_sampling as _imb
 
-from ...core.params import Number, Spec
+from ...core.params import Number, param
 from ...sampling.base import Data
 from .. import _frame
 from .base import TabularSampler
@@ -40,14 +40,7 @@ class RandomOverSampler(TabularSampler, _imb.RandomOverSampler):
     _imblearn = _imb.RandomOverSampler
     _allow_nan = True
     _pairs = False
-    _parameters: ClassVar[dict[str, Spec]] = {"shrinkage": Number(0.0, math.inf, optional=True)}
-
-    def __init__(
-        self, sampling_strategy: Any = "auto", seed: int | None = None, shrinkage: float | None = None
-    ) -> None:
-        self.sampling_strategy = sampling_strategy
-        self.seed = seed
-        self.shrinkage = shrinkage
+    shrinkage: float | None = param(Number(0.0, math.inf, optional=True), default=None)
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ("shrinkage",)

@@ -10,7 +10,7 @@ import numpy as np
 from imblearn import over_sampling as _imb
 
 from ...core.errors import InvalidInputError
-from ...core.params import Choice, Spec, _show
+from ...core.params import Choice, Spec, _show, param
 from ...sampling.base import Data
 from .. import _frame
 from .base import TabularSampler, _Int, _neighbors, _NeighbourSampler
@@ -134,18 +134,7 @@ class SMOTE(_SMOTEFamily, _imb.SMOTE):
     """
 
     _imblearn = _imb.SMOTE
-    _parameters: ClassVar[dict[str, Spec]] = {"k_neighbors": _Int(1)}
-
-    def __init__(
-        self,
-        k_neighbors: int = 5,
-        sampling_strategy: Any = "auto",
-        seed: int | None = None,
-        algorithm: str = "auto",
-        n_jobs: int | None = None,
-    ) -> None:
-        self.k_neighbors = k_neighbors
-        super().__init__(sampling_strategy, seed, algorithm, n_jobs)
+    k_neighbors: int = param(_Int(1), default=5)
 
     def _route(self, categorical: list[int]) -> TabularSampler:
         if not categorical:
@@ -182,19 +171,8 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
     """
 
     _imblearn = _imb.SMOTENC
-    _parameters: ClassVar[dict[str, Spec]] = {"categorical_features": _Columns()}
-
-    def __init__(
-        self,
-        categorical_features: Any = "auto",
-        k_neighbors: int = 5,
-        sampling_strategy: Any = "auto",
-        seed: int | None = None,
-        algorithm: str = "auto",
-        n_jobs: int | None = None,
-    ) -> None:
-        self.categorical_features = categorical_features
-        super().__init__(k_neighbors, sampling_strategy, seed, algorithm, n_jobs)
+    categorical_features: Any = param(_Columns(), default="auto")
+    k_neighbors: int = param(_Int(1), default=5, kw_only=True)  # categorical_features comes first
 
     @property
     def categorical_encoder(self) -> None:
@@ -305,26 +283,9 @@ class BorderlineSMOTE(_SMOTEFamily, _imb.BorderlineSMOTE):
 
     _imblearn = _imb.BorderlineSMOTE
     _table_neighbors_params = ("m_neighbors",)
-    _parameters: ClassVar[dict[str, Spec]] = {
-        "k_neighbors": _Int(1),
-        "m_neighbors": _Int(1),
-        "kind": Choice("borderline-1", "borderline-2"),
-    }
-
-    def __init__(
-        self,
-        k_neighbors: int = 5,
-        m_neighbors: int = 10,
-        kind: str = "borderline-1",
-        sampling_strategy: Any = "auto",
-        seed: int | None = None,
-        algorithm: str = "auto",
-        n_jobs: int | None = None,
-    ) -> None:
-        self.k_neighbors = k_neighbors
-        self.m_neighbors = m_neighbors
-        self.kind = kind
-        super().__init__(sampling_strategy, seed, algorithm, n_jobs)
+    k_neighbors: int = param(_Int(1), default=5)
+    m_neighbors: int = param(_Int(1), default=10)
+    kind: str = param(Choice("borderline-1", "borderline-2"), default="borderline-1")
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ("m_neighbors", "kind")
