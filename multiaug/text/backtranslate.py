@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Spec
+from ..core.params import Number, Spec, param
 from .base import TextTransform
 from .params import LanguageCode, TranslatorParam
 
@@ -36,10 +36,7 @@ class BackTranslate(TextTransform):
         drawn from this transform's generator: keyed calls are reproducible.
     source : str, default "en"
         Language of the input texts.
-    p : float, default 1.0
-        Probability of applying the transform (every text transform defaults to 1.0).
-    seed : int or None
-        Seed when called directly.
+    @options text.call
     cache_size : int, default 1024
         Keyword only. Translations kept per transform (least recently used
         dropped): a keyed call repeated, or replayed, does not translate
@@ -64,31 +61,13 @@ class BackTranslate(TextTransform):
     'Hello there!'
     """
 
-    _parameters: ClassVar[dict[str, Spec]] = {
-        "pivot": LanguageCode(),
-        "translator": TranslatorParam(),
-        "source": LanguageCode(),
-        "cache_size": Number(0, math.inf, integer=True),
-    }
+    pivot: str = param(LanguageCode(), default="de")
+    translator: Any = param(TranslatorParam(), default=None)
+    source: str = param(LanguageCode(), default="en")
+    cache_size: int = param(Number(0, math.inf, integer=True), default=1024, kw_only=True)
     #: Replay bounds of the two drawn sampling seeds (drawn by ``make_params``: none for a blank text).
     _drawn: ClassVar[dict[str, Spec | str]] = {"seeds": Number(0, 2**32 - 1, integer=True)}
     _derived = ("cache", "cache_lock")
-
-    def __init__(
-        self,
-        pivot: str = "de",
-        translator: Any = None,
-        source: str = "en",
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        cache_size: int = 1024,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.pivot = pivot
-        self.translator = translator
-        self.source = source
-        self.cache_size = cache_size
 
     def _finalize(self, r: Any) -> None:
         if r.pivot == r.source:

@@ -8,7 +8,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Options, Probability, Range, Seed, Spec
+from ..core.params import Number, Options, Probability, Range, Seed, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
@@ -20,24 +20,49 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["MAX_EDITS", "TextTransform", "WordEdit"]
+__all__ = ["MAX_EDITS", "TEXT_CALL", "WORD_EDIT", "TextTransform", "WordEdit"]
 
 #: Most edits one call of a word op may be asked for (``min_words``/``max_words``).
 MAX_EDITS = 1_000_000
 
 
+#: ``p`` and ``seed`` of every text transform (``@options text.call``).
+TEXT_CALL = Options(
+    "text.call",
+    {
+        "p": (
+            Probability(),
+            """
+            p : float, default 1.0
+                Probability of applying the transform (1.0 for every text transform:
+                ``alpha`` or the translator already sets how much of the text changes).
+            """,
+        ),
+        "seed": (
+            Seed(),
+            """
+            seed : int or None, default None
+                Seed of direct calls (in a composer, the outermost one's seed governs).
+            """,
+        ),
+    },
+)
+
+
 class TextTransform(Transform):
     """A transform of the ``text`` field (a ``str``); other fields pass through.
 
-    Subclasses implement ``make_params`` and ``apply_text(text, **params)`` (the
-    base ``apply`` calls it on the ``text`` field). Empty and whitespace-only texts
-    are returned unchanged. Text transforms apply with ``p=1.0`` by default.
+    Subclasses declare their parameters, implement ``apply_text(text, **params)``
+    (the base ``apply`` calls it on the ``text`` field) and ``make_params`` when
+    their draw depends on the text. Empty and whitespace-only texts are returned
+    unchanged. Text transforms apply with ``p=1.0`` by default.
     """
 
     _abstract = True
     modality = "text"
     fields: ClassVar[tuple[str, ...]] = ("text",)
     required: ClassVar[tuple[str, ...]] = ("text",)
+    p: float = param(TEXT_CALL.specs["p"], default=1.0, kw_only=True)
 
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
@@ -98,20 +123,6 @@ WORD_EDIT = Options(
                 expressions whose matches are never touched: numbers, names, entities.
             """,
         ),
-        "p": (
-            Probability(),
-            """
-            p : float, default 1.0
-                Probability of applying the transform (every text transform defaults to 1.0).
-            """,
-        ),
-        "seed": (
-            Seed(),
-            """
-            seed : int or None, default None
-                Seed when called directly.
-            """,
-        ),
         "stopwords": (
             Stopwords(),
             """
@@ -135,30 +146,16 @@ class WordEdit(TextTransform):
 
     Parameters
     ----------
-    @options word_edit
+    @options word_edit text.call
     """
 
     _abstract = True
-    _parameters: ClassVar[dict[str, Spec]] = WORD_EDIT.specs
     _derived = ("common",)
-
-    def __init__(
-        self,
-        alpha: float | tuple[float, float] = 0.1,
-        min_words: int = 1,
-        max_words: int | None = None,
-        protected: Any = None,
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        stopwords: str | list[str] | None = "english",
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.min_words = min_words
-        self.max_words = max_words
-        self.protected = protected
-        self.stopwords = stopwords
+    alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
+    min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
+    max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)
+    protected: Any = param(WORD_EDIT.specs["protected"], default=None)
+    stopwords: str | list[str] | None = param(WORD_EDIT.specs["stopwords"], default="english", kw_only=True)
 
     def _finalize(self, r: Any) -> None:
         if r.max_words is not None and r.max_words < r.min_words:

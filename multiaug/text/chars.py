@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Number, Spec
-from .base import MAX_EDITS, WordEdit, pick_distinct
+from ..core.params import Choice, Number, param
+from .base import MAX_EDITS, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
 from .tokens import letter_spans
@@ -19,7 +19,15 @@ if TYPE_CHECKING:
 __all__ = ["CharNoise"]
 
 
-class CharNoise(WordEdit):
+class _Action(TextTransform):
+    """The ``action`` of :class:`CharNoise`, declared in a base of its own: declared parameters
+    take the order of the bases (the last base's first), so ``action`` comes first."""
+
+    _abstract = True
+    action: str = param(Choice(*CHAR_ACTIONS), default="substitute")
+
+
+class CharNoise(WordEdit, _Action):
     """Character noise: one letter of each of ``alpha * n`` words substituted, inserted, deleted or swapped.
 
     Picks ``alpha * n`` distinct words (counted as for the EDA edits) with at least
@@ -35,7 +43,7 @@ class CharNoise(WordEdit):
     ----------
     action : {"substitute", "insert", "delete", "swap"}, default "substitute"
         The character edit.
-    @options word_edit
+    @options word_edit text.call
     min_len : int, default 4
         Keyword only. Words with fewer letters are never edited (nlpaug's ``min_char``).
     alphabet : str, default string.ascii_letters
@@ -59,30 +67,8 @@ class CharNoise(WordEdit):
     {'alpha': 0.5, 'edits': [[1, 1, ''], [2, 0, ''], [4, 1, ''], [7, 1, '']]}
     """
 
-    _parameters: ClassVar[dict[str, Spec]] = {
-        "action": Choice(*CHAR_ACTIONS),
-        "min_len": Number(1, MAX_EDITS, integer=True),
-        "alphabet": Alphabet(),
-    }
-
-    def __init__(
-        self,
-        action: str = "substitute",
-        alpha: float | tuple[float, float] = 0.1,
-        min_words: int = 1,
-        max_words: int | None = None,
-        protected: Any = None,
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        min_len: int = 4,
-        alphabet: str = string.ascii_letters,
-        stopwords: str | list[str] | None = "english",
-    ) -> None:
-        super().__init__(alpha, min_words, max_words, protected, p, seed, stopwords=stopwords)
-        self.action = action
-        self.min_len = min_len
-        self.alphabet = alphabet
+    min_len: int = param(Number(1, MAX_EDITS, integer=True), default=4, kw_only=True)
+    alphabet: str = param(Alphabet(), default=string.ascii_letters, kw_only=True)
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default

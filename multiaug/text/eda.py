@@ -69,7 +69,7 @@ class SynonymReplace(WordEdit):
 
     Parameters
     ----------
-    @options word_edit
+    @options word_edit text.call
 
     Examples
     --------
@@ -108,7 +108,7 @@ class RandomInsert(WordEdit):
 
     Parameters
     ----------
-    @options word_edit
+    @options word_edit text.call
 
     Examples
     --------
@@ -142,7 +142,7 @@ class RandomSwap(WordEdit):
 
     Parameters
     ----------
-    @options word_edit
+    @options word_edit text.call
 
     Examples
     --------
@@ -174,7 +174,7 @@ class RandomDelete(WordEdit):
 
     Parameters
     ----------
-    @options word_edit
+    @options word_edit text.call
 
     Examples
     --------
