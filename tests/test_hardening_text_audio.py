@@ -16,7 +16,7 @@ from multiaug.testing.audio import examples
 from multiaug.text import detokenize, tokenize
 from multiaug.text import tokens as T
 from multiaug.text.base import pick_distinct
-from multiaug.text.functional import delete_words, insert_words
+from multiaug.text.functional import random_delete, random_insert
 
 AUDIO = sorted(examples().items())
 ROOT = pathlib.Path(ma.__file__).parent
@@ -94,7 +94,7 @@ def test_long_texts_are_not_all_kept_in_the_split_cache():
 
 
 def test_insert_many_phrases_after_one_word():
-    assert insert_words("A cat.", [(1, "x")] * 3 + [(0, "y")]) == "A y cat x x x."
+    assert random_insert("A cat.", [(1, "x")] * 3 + [(0, "y")]) == "A y cat x x x."
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_insert_many_phrases_after_one_word():
     ],
 )
 def test_delete_runs_of_words(text: str, drop: list[int], want: str):
-    assert delete_words(text, drop, {"the", "old", "cat", "sat"}) == want
+    assert random_delete(text, drop, {"the", "old", "cat", "sat"}) == want
 
 
 @pytest.mark.parametrize(

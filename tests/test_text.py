@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import multiaug as ma
 from multiaug.testing.text import text_samples
 from multiaug.text import detokenize, match_case, synonyms, tokenize
-from multiaug.text.functional import delete_words, swap_words
+from multiaug.text.functional import random_delete, random_swap
 from multiaug.text.tokens import split_words
 
 OPS = (ma.text.SynonymReplace, ma.text.RandomInsert, ma.text.RandomSwap, ma.text.RandomDelete)
@@ -198,15 +198,15 @@ def test_never_deletes_the_last_word() -> None:
     assert op(text="Hello!")["text"] == "Hello!"
     for key in range(20):
         assert len(words_of(op(text="Big old cat.", key=key)["text"])) == 1
-    assert delete_words("one two", [0, 1]) in ("one", "two")
-    assert delete_words("One two", [0, 1]) in ("One", "Two")
+    assert random_delete("one two", [0, 1]) in ("one", "two")
+    assert random_delete("One two", [0, 1]) in ("One", "Two")
 
 
 def test_delete_and_swap_keep_spacing_punctuation_and_case() -> None:
-    assert delete_words("The old cat sat.", [0, 2]) == "Old sat."
-    assert delete_words("Hello,  world", [1]) == "Hello,"
-    assert swap_words("The cat sat, quietly.", [(0, 2)], common={"the", "sat"}) == "Sat cat the, quietly."
-    assert swap_words("Alice met Bob.", [(0, 2)], common=set()) == "Bob met Alice."
+    assert random_delete("The old cat sat.", [0, 2]) == "Old sat."
+    assert random_delete("Hello,  world", [1]) == "Hello,"
+    assert random_swap("The cat sat, quietly.", [(0, 2)], common={"the", "sat"}) == "Sat cat the, quietly."
+    assert random_swap("Alice met Bob.", [(0, 2)], common=set()) == "Bob met Alice."
     out = ma.text.RandomSwap(alpha=1.0, seed=0)(text="built-in functions (like len) are handy.")["text"]
     assert "(" in out and ")" in out and " - " not in out
 

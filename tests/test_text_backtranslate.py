@@ -196,3 +196,38 @@ def test_ctranslate2_backend(models: Path, tmp_path: Path) -> None:
     ]
     bt = ma.text.BackTranslate(pivot="de", translator=ct2, seed=0)
     assert bt(text=TEXTS[0], key=3) == ma.from_config(bt.to_config())(text=TEXTS[0], key=3)
+
+
+@pytest.mark.parametrize(
+    ("cls", "kw", "field"),
+    [
+        (ma.text.MarianTranslator, {"temperature": "hot"}, "temperature"),  # a raw ValueError before
+        (ma.text.MarianTranslator, {"top_k": -1}, "top_k"),
+        (ma.text.MarianTranslator, {"num_beams": 1.5}, "num_beams"),
+        (ma.text.MarianTranslator, {"max_new_tokens": 0}, "max_new_tokens"),
+        (ma.text.CTranslate2Translator, {"batch_size": 0}, "batch_size"),
+        (ma.text.CTranslate2Translator, {"tokenizers": ["en-de"]}, "tokenizers"),
+    ],
+)
+def test_translator_options_are_checked_by_name(cls: type, kw: dict, field: str) -> None:
+    with pytest.raises(ma.InvalidInputError, match=f"{cls.__name__}: `{field}`"):
+        cls("/models", **kw)
+
+
+def test_translator_options_keep_their_config_order_and_types() -> None:
+    t = ma.text.CTranslate2Translator(Path("/models"), temperature=1, tokenizers={"en-de": Path("/t")})
+    assert t.temperature == 1.0 and isinstance(t.temperature, float)
+    assert list(t.to_config()) == [
+        "backend",
+        "models",
+        "temperature",
+        "num_hypotheses",
+        "max_decoding_length",
+        "batch_size",
+        "device",
+        "compute_type",
+        "tokenizers",
+    ]
+    assert t.to_config()["tokenizers"] == {"en-de": "/t"} and t == ma.text.CTranslate2Translator(
+        "/models", tokenizers={"en-de": "/t"}
+    )

@@ -1,4 +1,4 @@
-"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, back-translation.
+"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, character noise, back-translation.
 
 Everything here works offline: the WordNet 3.0 synonyms ship with multiaug as a
 compact table (no NLTK, no download), and back-translation runs a local model
@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import _validate as _validate
 from .backtranslate import BackTranslate
 from .base import TextTransform, WordEdit
+from .chars import CharNoise
 from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .stopwords import ENGLISH_STOPWORDS
 from .tokens import detokenize, is_word, match_case, tokenize
@@ -20,6 +21,7 @@ __all__ = [
     "ENGLISH_STOPWORDS",
     "BackTranslate",
     "CTranslate2Translator",
+    "CharNoise",
     "MarianTranslator",
     "RandomDelete",
     "RandomInsert",

@@ -7,13 +7,12 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Spec
+from ..core.params import Number, Spec, param
 from .base import TextTransform
-from .translate import accepts_seeds, build_translator
+from .params import LanguageCode, TranslatorParam
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,44 +20,12 @@ if TYPE_CHECKING:
 __all__ = ["BackTranslate"]
 
 
-class LanguageCode(Spec):
-    doc = "a language code such as 'en' or 'de'"
-
-    def resolve(self, owner: str, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not value or not value.replace("_", "").isalnum():
-            raise self.fail(owner, name, value, f"pass {name}='de' (the code the model folders are named by)")
-        return value
-
-
-class TranslatorParam(Spec):
-    """A translator object, a callable, a local model folder, or a ``{"backend": ...}`` mapping."""
-
-    doc = "a translator, a callable, a model folder or a {'backend': ...} mapping"
-
-    def resolve(self, owner: str, name: str, value: Any) -> SimpleNamespace:
-        if value is None:
-            raise InvalidInputError(
-                owner,
-                name,
-                "is required",
-                "pass translator=ma.text.MarianTranslator('/models') (local MarianMT folders), "
-                "a model folder path, or any f(texts, src, tgt) -> list[str]",
-            )
-        obj = build_translator(owner, value)
-        fn = obj.translate if callable(getattr(obj, "translate", None)) else obj
-        if hasattr(obj, "to_config"):
-            label = repr(obj)
-        else:
-            label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
-        return SimpleNamespace(obj=obj, fn=fn, seeds=accepts_seeds(fn), label=label)
-
-
 class BackTranslate(TextTransform):
     """Paraphrase by translating to a pivot language and back (``en -> de -> en``).
 
     Parameters
     ----------
-    pivot : str
+    pivot : str, default "de"
         Pivot language code.
     translator : translator, callable, folder or mapping
         Anything with ``translate(texts: list[str], src: str, tgt: str) -> list[str]``
@@ -67,13 +34,10 @@ class BackTranslate(TextTransform):
         multiaug's translators (``{"backend": "marian", "models": ...}``).
         Translators that accept ``seeds=`` get one seed per text and direction,
         drawn from this transform's generator: keyed calls are reproducible.
-    source : str
+    source : str, default "en"
         Language of the input texts.
-    p : float
-        Probability of applying the transform.
-    seed : int or None
-        Seed when called directly.
-    cache_size : int
+    @options text.call
+    cache_size : int, default 1024
         Keyword only. Translations kept per transform (least recently used
         dropped): a keyed call repeated, or replayed, does not translate
         again. ``0`` disables it.
@@ -97,34 +61,15 @@ class BackTranslate(TextTransform):
     'Hello there!'
     """
 
-    _parameters: ClassVar[dict[str, Spec]] = {
-        "pivot": LanguageCode(),
-        "translator": TranslatorParam(),
-        "source": LanguageCode(),
-        "cache_size": Number(0, math.inf, integer=True),
-    }
-
-    _drawn = {"seeds": Number(0, 2**32 - 1, integer=True)}
-
-    def __init__(
-        self,
-        pivot: str = "de",
-        translator: Any = None,
-        source: str = "en",
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        cache_size: int = 1024,
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.pivot = pivot
-        self.translator = translator
-        self.source = source
-        self.cache_size = cache_size
-
+    pivot: str = param(LanguageCode(), default="de")
+    translator: Any = param(TranslatorParam(), default=None)
+    source: str = param(LanguageCode(), default="en")
+    cache_size: int = param(Number(0, math.inf, integer=True), default=1024, kw_only=True)
+    #: Replay bounds of the two drawn sampling seeds (drawn by ``make_params``: none for a blank text).
+    _drawn: ClassVar[dict[str, Spec | str]] = {"seeds": Number(0, 2**32 - 1, integer=True)}
     _derived = ("cache", "cache_lock")
 
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         if r.pivot == r.source:
             raise InvalidInputError(
                 self.name, "pivot", f"equals source ({r.source!r})", "pick another language, e.g. pivot='de'"
@@ -141,8 +86,7 @@ class BackTranslate(TextTransform):
             params["translator"] = t.to_config()
         return params
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         if not sample["text"].strip():
             return {"seeds": []}
         return {"seeds": [int(s) for s in rng.integers(0, 2**32, size=2)]}

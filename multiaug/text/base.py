@@ -5,12 +5,11 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Container, Mapping, Sequence
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Range
-from ..core.transform import Sample, Transform
+from ..core.params import Number, Options, Probability, Range, Seed, param
+from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
 from .tokens import _pieces
@@ -21,31 +20,49 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["MAX_EDITS", "TextTransform", "WordEdit"]
+__all__ = ["MAX_EDITS", "TEXT_CALL", "WORD_EDIT", "TextTransform", "WordEdit"]
 
 #: Most edits one call of a word op may be asked for (``min_words``/``max_words``).
 MAX_EDITS = 1_000_000
 
 
+#: ``p`` and ``seed`` of every text transform (``@options text.call``).
+TEXT_CALL = Options(
+    "text.call",
+    {
+        "p": (
+            Probability(),
+            """
+            p : float, default 1.0
+                Probability of applying the transform (1.0 for every text transform:
+                ``alpha`` or the translator already sets how much of the text changes).
+            """,
+        ),
+        "seed": (
+            Seed(),
+            """
+            seed : int or None, default None
+                Seed of direct calls (in a composer, the outermost one's seed governs).
+            """,
+        ),
+    },
+)
+
+
 class TextTransform(Transform):
     """A transform of the ``text`` field (a ``str``); other fields pass through.
 
-    Subclasses implement ``make_params`` and ``apply_text(text, **params)``.
-    Empty and whitespace-only texts are returned unchanged.
+    Subclasses declare their parameters, implement ``apply_text(text, **params)``
+    (the base ``apply`` calls it on the ``text`` field) and ``make_params`` when
+    their draw depends on the text. Empty and whitespace-only texts are returned
+    unchanged. Text transforms apply with ``p=1.0`` by default.
     """
 
     _abstract = True
     modality = "text"
     fields: ClassVar[tuple[str, ...]] = ("text",)
     required: ClassVar[tuple[str, ...]] = ("text",)
-
-    def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
-        super().__init__(p=p, seed=seed)
-
-    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        out = dict(sample)
-        out["text"] = self.apply_text(sample["text"], **params)
-        return out
+    p: float = param(TEXT_CALL.specs["p"], default=1.0, kw_only=True)
 
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
@@ -67,8 +84,59 @@ class _Common:
         return isinstance(word, str) and (word in self.stopwords or word in wordnet())
 
 
+#: The parameters of the word edits, with their documentation (``@options word_edit``).
+WORD_EDIT = Options(
+    "word_edit",
+    {
+        "alpha": (
+            Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
+            """
+            alpha : float or (float, float), default 0.1
+                The fraction of the words edited per call (EDA's alpha, 0.1 in the
+                paper); a ``(lo, hi)`` range is drawn uniformly per call. In the text
+                transforms ``alpha`` means this fraction and nothing else (the image
+                transforms use the word for other things: see docs/core.md).
+            """,
+        ),
+        # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
+        # four numbers per edit), so an absurd value would allocate gigabytes
+        "min_words": (
+            Number(0, MAX_EDITS, integer=True),
+            """
+            min_words : int, default 1
+                Fewest edits per call, if the text has that many words that may be
+                edited (``1`` is EDA's floor).
+            """,
+        ),
+        "max_words": (
+            Number(0, MAX_EDITS, integer=True, optional=True),
+            """
+            max_words : int or None, default None
+                Most edits per call (``None``: no upper bound).
+            """,
+        ),
+        "protected": (
+            Protected(),
+            """
+            protected : None, str, re.Pattern or list of them, default None
+                Words or phrases (literal, whole words, any case) and compiled regular
+                expressions whose matches are never touched: numbers, names, entities.
+            """,
+        ),
+        "stopwords": (
+            Stopwords(),
+            """
+            stopwords : "english", None or list of str, default "english"
+                Keyword only. Words never touched (case-insensitive); ``None`` lets
+                every word be edited.
+            """,
+        ),
+    },
+)
+
+
 class WordEdit(TextTransform):
-    """Common parameters and helpers of the EDA word edits.
+    """Common parameters and helpers of the word edits (the EDA ops, character noise).
 
     The number of words edited in one call is ``alpha * n`` for a text of ``n``
     words (``alpha`` drawn from its range; the fraction rounded up with that
@@ -78,54 +146,18 @@ class WordEdit(TextTransform):
 
     Parameters
     ----------
-    alpha : float or (float, float)
-        Fraction of the words to edit (EDA's alpha; 0.1 in the paper).
-    min_words, max_words : int, int or None
-        Bounds on the number of edits (``max_words=None``: no upper bound).
-    protected : None, str, re.Pattern or list of them
-        Words or phrases (literal, whole words, any case) and compiled regular
-        expressions whose matches are never touched: numbers, names, entities.
-    p : float
-        Probability of applying the transform.
-    seed : int or None
-        Seed when called directly.
-    stopwords : "english", None or list of str
-        Keyword only. Words never touched (case-insensitive); ``None`` lets
-        every word be edited.
+    @options word_edit text.call
     """
 
     _abstract = True
-    _parameters: ClassVar[dict[str, Any]] = {
-        "alpha": Range(0.0, 1.0, scalar="fixed", example="(0.05, 0.2)"),
-        # bounded: min_words forces that many edits whatever the text's length (RandomInsert draws
-        # four numbers per edit), so an absurd value would allocate gigabytes
-        "min_words": Number(0, MAX_EDITS, integer=True),
-        "max_words": Number(0, MAX_EDITS, integer=True, optional=True),
-        "protected": Protected(),
-        "stopwords": Stopwords(),
-    }
-
-    def __init__(
-        self,
-        alpha: float | tuple[float, float] = 0.1,
-        min_words: int = 1,
-        max_words: int | None = None,
-        protected: Any = None,
-        p: float = 1.0,
-        seed: int | None = None,
-        *,
-        stopwords: str | list[str] | None = "english",
-    ) -> None:
-        super().__init__(p=p, seed=seed)
-        self.alpha = alpha
-        self.min_words = min_words
-        self.max_words = max_words
-        self.protected = protected
-        self.stopwords = stopwords
-
     _derived = ("common",)
+    alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
+    min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
+    max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)
+    protected: Any = param(WORD_EDIT.specs["protected"], default=None)
+    stopwords: str | list[str] | None = param(WORD_EDIT.specs["stopwords"], default="english", kw_only=True)
 
-    def _finalize(self, r: SimpleNamespace) -> None:
+    def _finalize(self, r: Any) -> None:
         if r.max_words is not None and r.max_words < r.min_words:
             raise InvalidInputError(
                 self.name,
@@ -151,14 +183,17 @@ class WordEdit(TextTransform):
 
     # ------------------------------------------------------------------ helpers for make_params
     def _count(self, rng: np.random.Generator, n_words: int, available: int) -> int:
-        """How many edits this call makes (at most ``available``)."""
+        """How many edits this call makes (at most ``available``): draws ``alpha``, then rounds.
+
+        ``alpha`` is drawn as its spec draws it, but a fixed ``alpha`` draws nothing.
+        """
+        lo, hi = self._r.alpha
+        alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
+        return self._how_many(alpha, float(rng.random()), n_words, available)
+
+    def _how_many(self, alpha: float, u: float, n_words: int, available: int) -> int:
+        """``alpha * n_words`` rounded up with probability its fraction (``u`` uniform), then clipped."""
         r = self._r
-        lo, hi = r.alpha
-        if lo == hi:
-            alpha, u = lo, float(rng.random())
-        else:
-            a, u = rng.random(2).tolist()
-            alpha = lo + a * (hi - lo)
         exact = alpha * n_words
         n = int(exact)
         if u < exact - n:
@@ -167,6 +202,13 @@ class WordEdit(TextTransform):
         if r.max_words is not None:
             n = min(n, r.max_words)
         return min(n, available)
+
+    def _candidates(
+        self, text: str, vocab: Container[str] | None = None
+    ) -> tuple[tuple[str, ...], range, list[int]]:
+        """The pieces and word indices of ``text`` (see :meth:`_split`) and its editable words."""
+        tokens, words = self._split(text)
+        return tokens, words, self._editable(text, tokens, words, vocab)
 
     def _editable(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None = None

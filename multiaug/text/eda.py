@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .base import WordEdit, pick_distinct
-from .functional import delete_words, insert_words, replace_words, swap_words
+from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import _fold
 from .tokens import match_case
 from .wordnet import Sense, wordnet
@@ -45,8 +45,10 @@ def _senses(word: str, prev: str | None) -> tuple[Sense, ...]:
     return narrowed or senses
 
 
-def _draw_synonym(senses: Sequence[Sense], u_sense: float, u_lemma: float) -> str:
-    """A sense drawn by its tag count (plus one), then one of its lemmas uniformly."""
+def _synonym(tokens: Sequence[str], words: Sequence[int], k: int, u_sense: float, u_lemma: float) -> str:
+    """A synonym of word ``k``: a sense drawn by its tag count (plus one), then a lemma uniformly."""
+    word = tokens[words[k]]
+    senses = _senses(word, tokens[words[k - 1]] if k > 0 else None)
     cands = senses[0][2]
     if len(senses) > 1:
         x = u_sense * sum(count + 1 for _, count, _ in senses)
@@ -67,8 +69,7 @@ class SynonymReplace(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit text.call
 
     Examples
     --------
@@ -81,10 +82,8 @@ class SynonymReplace(WordEdit):
     {'edits': [[1, 'large'], [2, 'domestic dog']]}
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
-        tokens, words = self._split(sample["text"])
-        elig = self._editable(sample["text"], tokens, words, wordnet().vocabulary)
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        tokens, words, elig = self._candidates(sample["text"], wordnet().vocabulary)
         n = self._count(rng, len(words), len(elig)) if elig else 0
         if n == 0:
             return {"edits": []}
@@ -92,14 +91,12 @@ class SynonymReplace(WordEdit):
         edits: list[list[Any]] = []
         for i, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
             k = elig[pick]
-            word = tokens[words[k]]
-            prev = tokens[words[k - 1]] if k > 0 else None
-            new = _draw_synonym(_senses(word, prev), u[n + i], u[2 * n + i])
-            edits.append([k, match_case(word, new)])
+            new = _synonym(tokens, words, k, u[n + i], u[2 * n + i])
+            edits.append([k, match_case(tokens[words[k]], new)])
         return {"edits": edits}
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
-        return replace_words(text, edits)
+        return synonym_replace(text, edits)
 
 
 class RandomInsert(WordEdit):
@@ -111,8 +108,7 @@ class RandomInsert(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit text.call
 
     Examples
     --------
@@ -121,25 +117,20 @@ class RandomInsert(WordEdit):
     'The old cat slumbers sleeps.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
-        text = sample["text"]
-        tokens, words = self._split(text)
-        sources = self._editable(text, tokens, words, wordnet().vocabulary)
-        gaps = self._insert_gaps(text, tokens, words) if sources else []
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        tokens, words, sources = self._candidates(sample["text"], wordnet().vocabulary)
+        gaps = self._insert_gaps(sample["text"], tokens, words) if sources else []
         n = self._count(rng, len(words), 1 << 30) if gaps else 0
         u = rng.random(4 * n).tolist()
         inserts: list[list[Any]] = []
         for i in range(n):
             k = sources[int(u[4 * i] * len(sources))]
-            word = tokens[words[k]]
-            prev = tokens[words[k - 1]] if k > 0 else None
-            phrase = _draw_synonym(_senses(word, prev), u[4 * i + 1], u[4 * i + 2])
+            phrase = _synonym(tokens, words, k, u[4 * i + 1], u[4 * i + 2])
             inserts.append([gaps[int(u[4 * i + 3] * len(gaps))], phrase])
         return {"inserts": inserts}
 
     def apply_text(self, text: str, inserts: Sequence[Sequence[Any]] = (), **_: Any) -> str:
-        return insert_words(text, inserts)
+        return random_insert(text, inserts)
 
 
 class RandomSwap(WordEdit):
@@ -151,8 +142,7 @@ class RandomSwap(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit text.call
 
     Examples
     --------
@@ -161,10 +151,8 @@ class RandomSwap(WordEdit):
     'Brown quick foxes jump.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
-        tokens, words = self._split(sample["text"])
-        elig = self._editable(sample["text"], tokens, words)
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
         u = rng.random(2 * n).tolist()
         swaps = []
@@ -174,7 +162,7 @@ class RandomSwap(WordEdit):
         return {"swaps": swaps}
 
     def apply_text(self, text: str, swaps: Sequence[Sequence[int]] = (), **_: Any) -> str:
-        return swap_words(text, swaps, self._r.common)
+        return random_swap(text, swaps, self._r.common)
 
 
 class RandomDelete(WordEdit):
@@ -186,8 +174,7 @@ class RandomDelete(WordEdit):
 
     Parameters
     ----------
-    alpha, min_words, max_words, protected, p, seed, stopwords
-        See :class:`~multiaug.text.base.WordEdit`.
+    @options word_edit text.call
 
     Examples
     --------
@@ -196,14 +183,12 @@ class RandomDelete(WordEdit):
     'The cat sat down.'
     """
 
-    def make_params(self, rng: np.random.Generator | None, sample: Any) -> dict[str, Any]:
-        assert rng is not None
-        tokens, words = self._split(sample["text"])
-        elig = self._editable(sample["text"], tokens, words)
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), min(len(elig), len(words) - 1)) if elig else 0
         if n <= 0:
             return {"deletes": []}
         return {"deletes": sorted(elig[i] for i in pick_distinct(rng.random(n).tolist(), len(elig)))}
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
-        return delete_words(text, deletes, self._r.common)
+        return random_delete(text, deletes, self._r.common)

@@ -1,60 +1,117 @@
-"""Pure kernels of the word edits: plain functions of a text and explicit edits.
+"""Pure kernels of the text transforms: plain functions of a text and explicit edits.
 
-Word positions index the words of the text (see
+One kernel per transform, named like its class (``SynonymReplace`` ->
+:func:`synonym_replace`). Word positions index the words of the text (see
 :func:`multiaug.text.tokens.split_words`); every character that is not part of an
-edited word stays where it was. Positions past the last word are ignored, so a
-trace replayed on a shorter text edits what it can. No randomness here.
+edited word stays where it was. Positions past the last word (or, for
+:func:`char_noise`, past the last letter of a word) are ignored, so a trace
+replayed on a shorter text edits what it can. No randomness here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
+from typing import Any
 
-from .tokens import move_case, opens_sentence, split_words
+from .tokens import letter_spans, move_case, opens_sentence, split_words
 
-__all__ = ["delete_words", "insert_words", "replace_words", "swap_words"]
+__all__ = [
+    "CHAR_ACTIONS",
+    "char_noise",
+    "char_slots",
+    "random_delete",
+    "random_insert",
+    "random_swap",
+    "synonym_replace",
+]
+
+#: The character edits of :func:`char_noise`.
+CHAR_ACTIONS = ("substitute", "insert", "delete", "swap")
 
 
-def replace_words(text: str, edits: Sequence[Sequence[int | str]]) -> str:
+def _edit_words(text: str, edits: Sequence[Sequence[Any]], edit: Callable[..., str]) -> str:
+    """``text`` with word ``i`` replaced by ``edit(word, *rest)`` for each ``(i, *rest)``, in order."""
+    if not edits:
+        return text
+    tokens, words = split_words(text)
+    for i, *rest in edits:
+        if int(i) < len(words):
+            tokens[words[int(i)]] = edit(tokens[words[int(i)]], *rest)
+    return "".join(tokens)
+
+
+def synonym_replace(text: str, edits: Sequence[Sequence[int | str]]) -> str:
     """Replace word ``i`` by ``new`` for each ``(i, new)`` in ``edits``.
 
     Examples
     --------
-    >>> from multiaug.text.functional import replace_words
-    >>> replace_words("A big, old cat.", [(1, "large"), (3, "true cat")])
+    >>> from multiaug.text.functional import synonym_replace
+    >>> synonym_replace("A big, old cat.", [(1, "large"), (3, "true cat")])
     'A large, old true cat.'
     """
-    if not edits:
-        return text
-    tokens, words = split_words(text)
-    for i, new in edits:
-        if int(i) < len(words):
-            tokens[words[int(i)]] = str(new)
-    return "".join(tokens)
+    return _edit_words(text, edits, lambda _, new: str(new))
 
 
-def insert_words(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
+def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     """Insert ``phrase`` after word ``i``, separated by a space, for each ``(i, phrase)``.
 
     Examples
     --------
-    >>> from multiaug.text.functional import insert_words
-    >>> insert_words("A big cat.", [(2, "true cat"), (0, "large")])
+    >>> from multiaug.text.functional import random_insert
+    >>> random_insert("A big cat.", [(2, "true cat"), (0, "large")])
     'A large big cat true cat.'
     """
-    if not inserts:
-        return text
-    tokens, words = split_words(text)
     added: dict[int, list[str]] = {}  # joined once per word: repeated += on one word is quadratic
     for i, phrase in inserts:
-        if int(i) < len(words):
-            added.setdefault(int(i), [tokens[words[int(i)]]]).append(str(phrase))
-    for i, parts in added.items():
-        tokens[words[i]] = " ".join(parts)
-    return "".join(tokens)
+        added.setdefault(int(i), []).append(str(phrase))
+    return _edit_words(text, list(added.items()), lambda word, parts: " ".join([word, *parts]))
 
 
-def swap_words(text: str, swaps: Sequence[Sequence[int]], common: Container[str] = frozenset()) -> str:
+def char_slots(action: str, letters: int) -> int:
+    """How many places ``action`` can edit in a word of ``letters`` letters (see :func:`char_noise`)."""
+    return letters + {"insert": 1, "swap": -1}.get(action, 0)
+
+
+def _char_edit(word: str, i: int, char: str, action: str) -> str:
+    spans = letter_spans(word)
+    i = int(i)
+    if not 0 <= i < char_slots(action, len(spans)):
+        return word
+    if action == "insert":
+        at = spans[i][0] if i < len(spans) else spans[-1][1]
+        return word[:at] + char + word[at:]
+    start, end = spans[i]
+    if action == "substitute":
+        return word[:start] + char + word[end:]
+    if action == "delete":
+        return word[:start] + word[end:]
+    after, stop = spans[i + 1]  # swap letters i and i + 1; what lies between them stays
+    return word[:start] + word[after:stop] + word[end:after] + word[start:end] + word[stop:]
+
+
+def char_noise(text: str, edits: Sequence[Sequence[int | str]], action: str = "substitute") -> str:
+    """One character edit ``(i, letter, char)`` per word: ``action`` at letter ``letter`` of word ``i``.
+
+    Letters are counted as :func:`~multiaug.text.tokens.letter_spans` does (a letter with
+    its combining marks; digits and inner punctuation are no letters). ``"substitute"``
+    replaces the letter by ``char``, ``"insert"`` puts ``char`` before it (``letter`` equal
+    to the number of letters: after the last one), ``"delete"`` removes it and ``"swap"``
+    exchanges it with the next letter; ``char`` is ignored by the last two.
+
+    Examples
+    --------
+    >>> from multiaug.text.functional import char_noise
+    >>> char_noise("Quick brown foxes.", [(0, 2, "a"), (2, 0, "b")])
+    'Quack brown boxes.'
+    >>> char_noise("Quick brown foxes.", [(1, 3, "")], action="swap")
+    'Quick bronw foxes.'
+    >>> char_noise("Don't go", [(0, 2, "")], action="swap")  # the apostrophe stays in place
+    "Dot'n go"
+    """
+    return _edit_words(text, edits, lambda word, i, char: _char_edit(word, i, str(char), action))
+
+
+def random_swap(text: str, swaps: Sequence[Sequence[int]], common: Container[str] = frozenset()) -> str:
     """Exchange words ``i`` and ``j`` for each ``(i, j)``, in order.
 
     Punctuation and spacing stay in place. A capital that a word had only for
@@ -63,8 +120,8 @@ def swap_words(text: str, swaps: Sequence[Sequence[int]], common: Container[str]
 
     Examples
     --------
-    >>> from multiaug.text.functional import swap_words
-    >>> swap_words("The cat sat, quietly.", [(0, 2)], common={"the", "sat"})
+    >>> from multiaug.text.functional import random_swap
+    >>> random_swap("The cat sat, quietly.", [(0, 2)], common={"the", "sat"})
     'Sat cat the, quietly.'
     """
     if not swaps:
@@ -88,7 +145,7 @@ def swap_words(text: str, swaps: Sequence[Sequence[int]], common: Container[str]
     return "".join(tokens)
 
 
-def delete_words(text: str, indices: Sequence[int], common: Container[str] = frozenset()) -> str:
+def random_delete(text: str, indices: Sequence[int], common: Container[str] = frozenset()) -> str:
     """Delete the given words with one adjoining whitespace run each.
 
     The whitespace before a word goes with it (the one after, for a word that
@@ -98,8 +155,8 @@ def delete_words(text: str, indices: Sequence[int], common: Container[str] = fro
 
     Examples
     --------
-    >>> from multiaug.text.functional import delete_words
-    >>> delete_words("The old cat sat.", [0, 2])
+    >>> from multiaug.text.functional import random_delete
+    >>> random_delete("The old cat sat.", [0, 2])
     'Old sat.'
     """
     if not indices:

@@ -1,16 +1,25 @@
-"""Parameter specs of the text transforms: protected tokens, stopword lists."""
+"""Parameter specs of the text transforms: protected tokens, stopword lists, alphabets, translators."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, NamedTuple
 
 from ..core.errors import InvalidInputError
 from ..core.params import Spec
 from .stopwords import ENGLISH_STOPWORDS
+from .translate import accepts_seeds, build_translator
 
-__all__ = ["Protected", "Stopwords", "plain"]
+__all__ = [
+    "Alphabet",
+    "LanguageCode",
+    "Protected",
+    "ResolvedTranslator",
+    "Stopwords",
+    "TranslatorParam",
+    "plain",
+]
 
 _PROTECTED_FIX = (
     "pass protected=['Alice', 'New York', re.compile(r'\\d+')]: strings are literal words or phrases "
@@ -33,6 +42,10 @@ class Protected(Spec):
     """
 
     doc = "None, or a list of words/phrases and compiled regular expressions"
+    value_type = "tuple[re.Pattern[str], ...]"
+
+    def invalid(self) -> list[Any]:
+        return [7, [3], [""], [" "], [re.compile(b"x")], [{"regex": "("}], [{"pattern": "x"}]]
 
     def resolve(self, owner: str, name: str, value: Any) -> tuple[re.Pattern[str], ...]:
         if value is None:
@@ -69,6 +82,10 @@ class Stopwords(Spec):
     """``"english"`` (the built-in list), ``None`` (no stopwords) or an iterable of words."""
 
     doc = "'english', None, or a list of words"
+    value_type = "frozenset[str]"
+
+    def invalid(self) -> list[Any]:
+        return [5, "french", ["the", 3]]
 
     def resolve(self, owner: str, name: str, value: Any) -> frozenset[str]:
         if value is None:
@@ -83,6 +100,71 @@ class Stopwords(Spec):
             raise self.fail(owner, name, bad[0], "give the stopwords as strings")
         folded = {w.lower() for w in words}
         return frozenset(folded | {w.replace("'", "\u2019") for w in folded} | {_fold(w) for w in folded})
+
+
+class Alphabet(Spec):
+    """A non-empty string of letters (any script): what :class:`CharNoise` inserts and substitutes."""
+
+    doc = "a non-empty str of letters"
+    value_type = "str"
+
+    def invalid(self) -> list[Any]:
+        return ["", "a b", "ab-", 5, None]
+
+    def resolve(self, owner: str, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or not value.isalpha():
+            # letters only: a space or a mark would split a word or join two
+            raise self.fail(owner, name, value, "pass alphabet='abcdefghijklmnopqrstuvwxyz' (letters only)")
+        return value
+
+
+class LanguageCode(Spec):
+    doc = "a language code such as 'en' or 'de'"
+    value_type = "str"
+
+    def invalid(self) -> list[Any]:
+        return ["", "e n", 3, None]
+
+    def resolve(self, owner: str, name: str, value: Any) -> str:
+        if not isinstance(value, str) or not value or not value.replace("_", "").isalnum():
+            raise self.fail(owner, name, value, f"pass {name}='de' (the code the model folders are named by)")
+        return value
+
+
+class ResolvedTranslator(NamedTuple):
+    """A translator as :class:`BackTranslate` calls it."""
+
+    obj: Any  #: what was passed (or built from a folder or a config mapping)
+    fn: Callable[..., Any]  #: the translate function
+    seeds: bool  #: whether ``fn`` takes ``seeds=``
+    label: str  #: how error messages name it
+
+
+class TranslatorParam(Spec):
+    """A translator object, a callable, a local model folder, or a ``{"backend": ...}`` mapping."""
+
+    doc = "a translator, a callable, a model folder or a {'backend': ...} mapping"
+    value_type = "ResolvedTranslator"
+
+    def invalid(self) -> list[Any]:
+        return [None, 5, {"backend": "nope"}, {"backend": "marian", "models": "/x", "speed": 2}]
+
+    def resolve(self, owner: str, name: str, value: Any) -> ResolvedTranslator:
+        if value is None:
+            raise InvalidInputError(
+                owner,
+                name,
+                "is required",
+                "pass translator=ma.text.MarianTranslator('/models') (local MarianMT folders), "
+                "a model folder path, or any f(texts, src, tgt) -> list[str]",
+            )
+        obj = build_translator(owner, value)
+        fn = obj.translate if callable(getattr(obj, "translate", None)) else obj
+        if hasattr(obj, "to_config"):
+            label = repr(obj)
+        else:
+            label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
+        return ResolvedTranslator(obj, fn, accepts_seeds(fn), label)
 
 
 def _fold(word: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from collections.abc import Container, Iterable, Sequence
 
 __all__ = ["detokenize", "is_word", "match_case", "tokenize"]
@@ -191,6 +192,30 @@ def opens_sentence(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
 
 def _ends_sentence(gap: str) -> bool:
     return _SENTENCE_END.search(gap) is not None
+
+
+def letter_spans(word: str) -> list[tuple[int, int]]:
+    """The ``(start, end)`` of each letter of ``word`` with the combining marks that follow it.
+
+    Digits, apostrophes, hyphens and anything else that is not a letter belong to no
+    span, so a character edit made span by span never separates a mark from its letter
+    and never touches a non-letter (nor a lone surrogate, which is no letter).
+
+    Examples
+    --------
+    >>> from multiaug.text.tokens import letter_spans
+    >>> letter_spans("cafe\u0301s")
+    [(0, 1), (1, 2), (2, 3), (3, 5), (5, 6)]
+    >>> letter_spans("don't")
+    [(0, 1), (1, 2), (2, 3), (4, 5)]
+    """
+    out: list[tuple[int, int]] = []
+    for i, ch in enumerate(word):
+        if ch.isalpha():
+            out.append((i, i + 1))
+        elif out and out[-1][1] == i and unicodedata.category(ch).startswith("M"):
+            out[-1] = (out[-1][0], i + 1)
+    return out
 
 
 def _is_title(word: str) -> bool:

@@ -25,17 +25,19 @@ shared by every copy in a process and never pickled.
 from __future__ import annotations
 
 import inspect
+import math
 import os
 import re
-import threading
-import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from dataclasses import KW_ONLY, dataclass
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from ..core.params import Number
+from .models import POSITIVE, AsStr, Folders, LocalModels, option, shared_model
 
 __all__ = ["CTranslate2Translator", "MarianTranslator", "Translator", "accepts_seeds", "build_translator"]
 
@@ -56,101 +58,8 @@ def accepts_seeds(fn: Callable[..., Any]) -> bool:
     return any(p.name == "seeds" or p.kind is p.VAR_KEYWORD for p in params)
 
 
-_LOCK = threading.Lock()
-_LOADED: dict[tuple[Any, ...], Any] = {}
-
-
-def _shared(key: tuple[Any, ...], load: Callable[[], Any]) -> Any:
-    """One loaded model per (kind, path, device) and process, shared by every translator copy."""
-    got = _LOADED.get(key)
-    if got is None:
-        with _LOCK:
-            got = _LOADED.get(key)
-            if got is None:
-                got = _LOADED[key] = load()
-    return got
-
-
-class _LocalModels:
-    """Shared parts of the local-model translators: where the model of each direction lives."""
-
-    kind = ""
-
-    def __init__(self, models: str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]]) -> None:
-        self.models = models
-        self._check_models()
-
-    def _check_models(self) -> None:
-        m = self.models
-        if isinstance(m, (str, os.PathLike)):
-            return
-        if (
-            isinstance(m, Mapping)
-            and m
-            and all(
-                isinstance(k, str) and "-" in k and isinstance(v, (str, os.PathLike)) for k, v in m.items()
-            )
-        ):
-            return
-        raise InvalidInputError(
-            type(self).__name__,
-            "models",
-            f"must be a folder or a mapping {{'en-de': folder, ...}}, got {m!r}",
-            "pass models='/models' (holding opus-mt-en-de/ and opus-mt-de-en/) or "
-            "models={'en-de': '/models/opus-mt-en-de', 'de-en': '/models/opus-mt-de-en'}",
-        )
-
-    def model_dir(self, src: str, tgt: str) -> Path:
-        """The local directory of the ``src`` -> ``tgt`` model."""
-        pair = f"{src}-{tgt}"
-        if isinstance(self.models, Mapping):
-            if pair not in self.models:
-                raise InvalidInputError(
-                    type(self).__name__,
-                    "models",
-                    f"has no model for {pair} (it has {sorted(self.models)})",
-                    f"add '{pair}': '/path/to/opus-mt-{pair}' to models",
-                )
-            return Path(self.models[pair])
-        root = Path(self.models)
-        for name in (f"opus-mt-{pair}", pair):
-            if (root / name).is_dir():
-                return root / name
-        raise InvalidInputError(
-            type(self).__name__,
-            "models",
-            f"folder {str(root)!r} has no opus-mt-{pair}/ or {pair}/ model directory",
-            f"save the {pair} model there (model.save_pretrained(...) and tokenizer.save_pretrained(...)) "
-            "or pass models={'" + pair + "': '/path/to/model'}",
-        )
-
-    def _models_config(self) -> Any:
-        m = self.models
-        return os.fspath(m) if isinstance(m, (str, os.PathLike)) else {k: os.fspath(v) for k, v in m.items()}
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is type(self) and other.to_config() == self.to_config()  # type: ignore[attr-defined]
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
-
-    def __repr__(self) -> str:
-        cfg = self.to_config()  # type: ignore[attr-defined]
-        args = ", ".join(f"{k}={v!r}" for k, v in cfg.items() if k != "backend")
-        return f"{type(self).__name__}({args})"
-
-
-def _missing(owner: str, path: Path, what: str) -> InvalidInputError:
-    return InvalidInputError(
-        owner,
-        "models",
-        f"cannot load the {what} from {str(path)!r}",
-        "point it at a local directory holding the model files (no download is attempted); "
-        "e.g. save Helsinki-NLP/opus-mt-en-de once with save_pretrained(...) on a machine with network",
-    )
-
-
-class MarianTranslator(_LocalModels):
+@dataclass(eq=False, repr=False)
+class MarianTranslator(LocalModels):
     """MarianMT (Hugging Face ``transformers``) translation from local model directories.
 
     Parameters
@@ -190,85 +99,32 @@ class MarianTranslator(_LocalModels):
                      max_new_tokens=256, batch_size=16, device='cpu')
     """
 
+    models: str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]]
+    _: KW_ONLY
+    temperature: float = option(1.0, Number(0, math.inf))
+    top_k: int = option(0, Number(0, math.inf, integer=True))
+    num_beams: int = option(4, POSITIVE)
+    max_new_tokens: int = option(256, POSITIVE)
+    batch_size: int = option(16, POSITIVE)
+    device: str = option("cpu", AsStr())
     kind = "marian"
-
-    def __init__(
-        self,
-        models: str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]],
-        *,
-        temperature: float = 1.0,
-        top_k: int = 0,
-        num_beams: int = 4,
-        max_new_tokens: int = 256,
-        batch_size: int = 16,
-        device: str = "cpu",
-    ) -> None:
-        super().__init__(models)
-        self.temperature = float(temperature)
-        self.top_k = int(top_k)
-        self.num_beams = int(num_beams)
-        self.max_new_tokens = int(max_new_tokens)
-        self.batch_size = int(batch_size)
-        self.device = str(device)
-        if not (self.temperature >= 0 and self.top_k >= 0 and self.num_beams >= 1):
-            raise InvalidInputError(
-                "MarianTranslator",
-                "temperature",
-                f"needs temperature >= 0, top_k >= 0, num_beams >= 1 ({temperature}, {top_k}, {num_beams})",
-                "pass temperature=1.0 (0 for beam search), top_k=0, num_beams=4",
-            )
-        if self.max_new_tokens < 1 or self.batch_size < 1:
-            raise InvalidInputError(
-                "MarianTranslator", "batch_size", "and max_new_tokens must be >= 1", "pass positive integers"
-            )
-
-    def to_config(self) -> dict[str, Any]:
-        """Plain data that :func:`build_translator` turns back into an equal translator."""
-        return {
-            "backend": self.kind,
-            "models": self._models_config(),
-            "temperature": self.temperature,
-            "top_k": self.top_k,
-            "num_beams": self.num_beams,
-            "max_new_tokens": self.max_new_tokens,
-            "batch_size": self.batch_size,
-            "device": self.device,
-        }
+    _requires = ("transformers, sentencepiece and torch", "pip install 'multiaug[text,torch]'")
 
     def _load(self, src: str, tgt: str) -> tuple[Any, Any]:
         path = self.model_dir(src, tgt)
 
         def load() -> tuple[Any, Any]:
-            try:
+            with self._importing():
                 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-            except ImportError as exc:
-                raise InvalidInputError(
-                    "MarianTranslator",
-                    "models",
-                    f"needs transformers, sentencepiece and torch ({exc})",
-                    "pip install 'multiaug[text,torch]'",
-                ) from exc
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")  # "Recommended: pip install sacremoses" and the like
-                    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-                    model = AutoModelForSeq2SeqLM.from_pretrained(path, local_files_only=True)
-            except (OSError, ValueError) as exc:
-                raise _missing("MarianTranslator", path, "model or tokenizer") from exc
+            tokenizer = self._from_pretrained(AutoTokenizer, path, "tokenizer")
+            model = self._from_pretrained(AutoModelForSeq2SeqLM, path, "model")
             model.to(self.device).eval()
             return tokenizer, model
 
-        return _shared(("marian", str(path.resolve()), self.device), load)
+        return shared_model(("marian", str(path.resolve()), self.device), load)
 
-    def translate(
-        self, texts: list[str], src: str, tgt: str, *, seeds: Sequence[int] | None = None
-    ) -> list[str]:
-        """Translate ``texts`` from ``src`` to ``tgt``; ``seeds`` (one per text) seed the sampling."""
-        if not texts:
-            return []
-
-        tokenizer, model = self._load(src, tgt)
-        seeds = list(seeds) if seeds is not None else [0] * len(texts)
+    def _translate(self, loaded: tuple[Any, Any], texts: list[str], seeds: list[int]) -> list[str]:
+        tokenizer, model = loaded
         # A text longer than the model's input window would be cut off (or overflow its position
         # table): such texts are translated in pieces of whole sentences (words, for a run-on
         # sentence) and the pieces joined with spaces. Texts that fit are untouched.
@@ -369,7 +225,8 @@ def _gumbel_processor(generators: list[Any], temperature: float, top_k: int) -> 
     return LogitsProcessorList([GumbelNoise()])
 
 
-class CTranslate2Translator(_LocalModels):
+@dataclass(eq=False, repr=False)
+class CTranslate2Translator(LocalModels):
     """CTranslate2 translation (fast CPU inference) from local converted model directories.
 
     Convert a Marian model once with
@@ -401,49 +258,17 @@ class CTranslate2Translator(_LocalModels):
     reproducible diversity instead.
     """
 
+    models: str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]]
+    _: KW_ONLY
+    temperature: float = option(1.0, Number(0, math.inf))
+    num_hypotheses: int = option(4, POSITIVE)
+    max_decoding_length: int = option(256, POSITIVE)
+    batch_size: int = option(16, POSITIVE)
+    device: str = option("cpu", AsStr())
+    compute_type: str = option("default", AsStr())
+    tokenizers: Mapping[str, str | os.PathLike[str]] | None = option(None, Folders())
     kind = "ctranslate2"
-
-    def __init__(
-        self,
-        models: str | os.PathLike[str] | Mapping[str, str | os.PathLike[str]],
-        *,
-        temperature: float = 1.0,
-        num_hypotheses: int = 4,
-        max_decoding_length: int = 256,
-        batch_size: int = 16,
-        device: str = "cpu",
-        compute_type: str = "default",
-        tokenizers: Mapping[str, str | os.PathLike[str]] | None = None,
-    ) -> None:
-        super().__init__(models)
-        self.temperature = float(temperature)
-        self.num_hypotheses = int(num_hypotheses)
-        self.max_decoding_length = int(max_decoding_length)
-        self.batch_size = int(batch_size)
-        self.device = str(device)
-        self.compute_type = str(compute_type)
-        self.tokenizers = None if tokenizers is None else {k: os.fspath(v) for k, v in tokenizers.items()}
-        if not (self.temperature >= 0 and self.num_hypotheses >= 1 and self.batch_size >= 1):
-            raise InvalidInputError(
-                "CTranslate2Translator",
-                "temperature",
-                "needs temperature >= 0, num_hypotheses >= 1 and batch_size >= 1",
-                "pass temperature=1.0, num_hypotheses=4",
-            )
-
-    def to_config(self) -> dict[str, Any]:
-        """Plain data that :func:`build_translator` turns back into an equal translator."""
-        return {
-            "backend": self.kind,
-            "models": self._models_config(),
-            "temperature": self.temperature,
-            "num_hypotheses": self.num_hypotheses,
-            "max_decoding_length": self.max_decoding_length,
-            "batch_size": self.batch_size,
-            "device": self.device,
-            "compute_type": self.compute_type,
-            "tokenizers": self.tokenizers,
-        }
+    _requires = ("ctranslate2 and transformers", "pip install ctranslate2 'multiaug[text]'")
 
     def _load(self, src: str, tgt: str) -> tuple[Any, Any]:
         path = self.model_dir(src, tgt)
@@ -451,40 +276,21 @@ class CTranslate2Translator(_LocalModels):
         tok_dir = Path(self.tokenizers[pair]) if self.tokenizers and pair in self.tokenizers else path
 
         def load() -> tuple[Any, Any]:
-            try:
+            with self._importing():
                 import ctranslate2
                 from transformers import AutoTokenizer
-            except ImportError as exc:
-                raise InvalidInputError(
-                    "CTranslate2Translator",
-                    "models",
-                    f"needs ctranslate2 and transformers ({exc})",
-                    "pip install ctranslate2 'multiaug[text]'",
-                ) from exc
             try:
                 translator = ctranslate2.Translator(
                     str(path), device=self.device, compute_type=self.compute_type
                 )
             except (RuntimeError, ValueError, OSError) as exc:
-                raise _missing("CTranslate2Translator", path, "CTranslate2 model") from exc
-            try:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore")
-                    tokenizer = AutoTokenizer.from_pretrained(tok_dir, local_files_only=True)
-            except (OSError, ValueError) as exc:
-                raise _missing("CTranslate2Translator", tok_dir, "tokenizer") from exc
-            return tokenizer, translator
+                raise self._missing(path, "CTranslate2 model") from exc
+            return self._from_pretrained(AutoTokenizer, tok_dir, "tokenizer"), translator
 
-        return _shared(("ct2", str(path.resolve()), str(tok_dir), self.device, self.compute_type), load)
+        return shared_model(("ct2", str(path.resolve()), str(tok_dir), self.device, self.compute_type), load)
 
-    def translate(
-        self, texts: list[str], src: str, tgt: str, *, seeds: Sequence[int] | None = None
-    ) -> list[str]:
-        """Translate ``texts`` from ``src`` to ``tgt``; ``seeds`` (one per text) pick among the n-best."""
-        if not texts:
-            return []
-        tokenizer, translator = self._load(src, tgt)
-        seeds = list(seeds) if seeds is not None else [0] * len(texts)
+    def _translate(self, loaded: tuple[Any, Any], texts: list[str], seeds: list[int]) -> list[str]:
+        tokenizer, translator = loaded
         source = [tokenizer.convert_ids_to_tokens(tokenizer.encode(t)) for t in texts]
         k = self.num_hypotheses if self.temperature > 0 else 1
         results = translator.translate_batch(
@@ -507,7 +313,7 @@ class CTranslate2Translator(_LocalModels):
         return out
 
 
-_BACKENDS: dict[str, type[_LocalModels]] = {"marian": MarianTranslator, "ctranslate2": CTranslate2Translator}
+_BACKENDS: dict[str, type[LocalModels]] = {"marian": MarianTranslator, "ctranslate2": CTranslate2Translator}
 
 
 def build_translator(owner: str, value: Any) -> Any:
