@@ -460,11 +460,12 @@ CALL = Options(
         "seed": (Seed(), _SEED_DOC),
     },
 )
-#: ``p`` and ``seed`` of a step that defines the output (``@options output_call``; ``p`` is 1.0).
-OUTPUT_CALL = Options(
-    "output_call",
+#: ``p`` and ``seed`` of a transform whose ``p`` defaults to 1.0 (``@options call_p1``): a step that
+#: defines the output, or an edit whose strength is already a parameter (the text ops).
+CALL_P1 = Options(
+    "call_p1",
     {
-        "p": (Probability(), "p : float, default 1.0\n    Probability of applying this step of the output."),
+        "p": (Probability(), "p : float, default 1.0\n    Probability of applying the transform."),
         "seed": (Seed(), _SEED_DOC),
     },
 )

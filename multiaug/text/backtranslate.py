@@ -36,7 +36,7 @@ class BackTranslate(TextTransform):
         drawn from this transform's generator: keyed calls are reproducible.
     source : str, default "en"
         Language of the input texts.
-    @options text.call
+    @options call_p1
     cache_size : int, default 1024
         Keyword only. Translations kept per transform (least recently used
         dropped): a keyed call repeated, or replayed, does not translate

@@ -8,7 +8,7 @@ from collections.abc import Container, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
-from ..core.params import Number, Options, Probability, Range, Seed, param
+from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
@@ -20,33 +20,10 @@ if TYPE_CHECKING:
 
     import numpy as np
 
-__all__ = ["MAX_EDITS", "TEXT_CALL", "WORD_EDIT", "TextTransform", "WordEdit"]
+__all__ = ["MAX_EDITS", "WORD_EDIT", "TextTransform", "WordEdit"]
 
 #: Most edits one call of a word op may be asked for (``min_words``/``max_words``).
 MAX_EDITS = 1_000_000
-
-
-#: ``p`` and ``seed`` of every text transform (``@options text.call``).
-TEXT_CALL = Options(
-    "text.call",
-    {
-        "p": (
-            Probability(),
-            """
-            p : float, default 1.0
-                Probability of applying the transform (1.0 for every text transform:
-                ``alpha`` or the translator already sets how much of the text changes).
-            """,
-        ),
-        "seed": (
-            Seed(),
-            """
-            seed : int or None, default None
-                Seed of direct calls (in a composer, the outermost one's seed governs).
-            """,
-        ),
-    },
-)
 
 
 class TextTransform(Transform):
@@ -62,7 +39,7 @@ class TextTransform(Transform):
     modality = "text"
     fields: ClassVar[tuple[str, ...]] = ("text",)
     required: ClassVar[tuple[str, ...]] = ("text",)
-    p: float = param(TEXT_CALL.specs["p"], default=1.0, kw_only=True)
+    p: float = param(Probability(), default=1.0, kw_only=True)
 
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
@@ -146,7 +123,7 @@ class WordEdit(TextTransform):
 
     Parameters
     ----------
-    @options word_edit text.call
+    @options word_edit call_p1
     """
 
     _abstract = True

@@ -43,7 +43,7 @@ class CharNoise(WordEdit, _Action):
     ----------
     action : {"substitute", "insert", "delete", "swap"}, default "substitute"
         The character edit.
-    @options word_edit text.call
+    @options word_edit call_p1
     min_len : int, default 4
         Keyword only. Words with fewer letters are never edited (nlpaug's ``min_char``).
     alphabet : str, default string.ascii_letters

@@ -69,7 +69,7 @@ class SynonymReplace(WordEdit):
 
     Parameters
     ----------
-    @options word_edit text.call
+    @options word_edit call_p1
 
     Examples
     --------
@@ -108,7 +108,7 @@ class RandomInsert(WordEdit):
 
     Parameters
     ----------
-    @options word_edit text.call
+    @options word_edit call_p1
 
     Examples
     --------
@@ -142,7 +142,7 @@ class RandomSwap(WordEdit):
 
     Parameters
     ----------
-    @options word_edit text.call
+    @options word_edit call_p1
 
     Examples
     --------
@@ -174,7 +174,7 @@ class RandomDelete(WordEdit):
 
     Parameters
     ----------
-    @options word_edit text.call
+    @options word_edit call_p1
 
     Examples
     --------

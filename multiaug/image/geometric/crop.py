@@ -29,7 +29,7 @@ class RandomCrop(TargetOptions, WarpTransform):
     ----------
     height, width : int
         Size of the crop; the image must be at least this large.
-    @options output_call image.targets
+    @options call_p1 image.targets
 
     Examples
     --------

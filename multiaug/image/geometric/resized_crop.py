@@ -55,7 +55,7 @@ class RandomResizedCrop(TargetOptions, Resampling, WarpTransform):
         Range of the window's area as a fraction of the image's (a number: fixed).
     ratio : (float, float), default (3/4, 4/3)
         Range of the window's aspect ratio (a number: fixed).
-    @options output_call image.targets
+    @options call_p1 image.targets
 
     Examples
     --------
