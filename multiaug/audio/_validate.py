@@ -41,16 +41,17 @@ def _require_finite(owner: str, field: str, arr: np.ndarray, what: str, fix: str
 def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
     """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
     require_ndarray(owner, field, audio, "convert it with np.asarray(audio, dtype=np.float32)")
-    if np.issubdtype(audio.dtype, np.integer):
-        raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
-    _require_float32(
-        owner,
-        field,
-        audio,
-        "convert with audio.astype(np.float32) (soundfile: sf.read(path, dtype='float32'))"
-        if audio.dtype == np.float64 or audio.dtype == np.float16
-        else "pass float32 samples in [-1, 1]",
-    )
+    if audio.dtype != np.float32:  # the common case pays one comparison
+        if np.issubdtype(audio.dtype, np.integer):
+            raise InvalidInputError(owner, field, f"has integer dtype {audio.dtype} (PCM samples)", _PCM_FIX)
+        _require_float32(
+            owner,
+            field,
+            audio,
+            "convert with audio.astype(np.float32) (soundfile: sf.read(path, dtype='float32'))"
+            if audio.dtype == np.float64 or audio.dtype == np.float16
+            else "pass float32 samples in [-1, 1]",
+        )
     if audio.ndim not in (1, 2):
         raise InvalidInputError(
             owner,

@@ -99,18 +99,19 @@ class BaseCompose(Transform):
 
     def _state(self) -> tuple[Any, Plan]:
         # Also re-resolve when the list was edited in place (pipe.transforms[0] = ...).
-        state = self.__dict__.get("_resolved")
+        d = self.__dict__
+        r = d.get("_r")
         ts = self.transforms
-        if state is None or not isinstance(ts, (list, tuple)) or state[0].transforms != tuple(ts):
-            state = self.__dict__["_resolved"] = self._resolve()
-        return state
+        if r is None or not isinstance(ts, (list, tuple)) or r.transforms != tuple(ts):
+            d["_r"], d["_plan"] = self._resolve()
+        return d["_r"], d["_plan"]
 
     @property
     def _r(self) -> Any:
         return self._state()[0]
 
     @property
-    def _plan(self) -> Plan:
+    def _plan(self) -> Plan:  # type: ignore[override]
         return self._state()[1]
 
     @property

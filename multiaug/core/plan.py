@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .transform import Transform
 
-__all__ = ["Params", "Plan"]
+__all__ = ["Params", "Plan", "Resolved", "forget"]
 
 
 class Params:
@@ -54,6 +54,7 @@ class Plan:
         "children",
         "custom_checks",
         "depth",
+        "draws",
         "field_checks",
         "field_owners",
         "fuse",
@@ -78,6 +79,8 @@ class Plan:
         self.required_fields: tuple[tuple[str, str], ...] = ()
         self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
         self.trace_fingerprint: tuple[tuple[Params, ...], str] | None = None
+        #: What the default ``make_params`` draws: ``(name, spec.draw, resolved value)``.
+        self.draws: tuple[tuple[str, Callable[[Any, Any], Any], Any], ...] = ()
 
     def precompute_checks(self, base_check: Callable[..., None]) -> None:
         """What a call validates: each field once, by its first owner; required fields; custom checks.
@@ -95,3 +98,32 @@ class Plan:
                 required.setdefault(f, leaf.name)
         self.required_fields = tuple(required.items())
         self.custom_checks = tuple(leaf.check for leaf in self.leaves if type(leaf).check is not base_check)
+
+
+#: Instance attributes that cache what the parameters resolve to (dropped when one changes).
+_CACHED = ("_r", "_plan")
+
+
+class Resolved:
+    """``_r`` / ``_plan``: the first access resolves both and stores them on the instance.
+
+    A non-data descriptor, so afterwards the instance's own attribute answers (no function
+    call per access); assigning a parameter drops them (:func:`forget`).
+    """
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+    def __get__(self, obj: Transform | None, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        state = obj._resolve()
+        obj.__dict__["_r"], obj.__dict__["_plan"] = state
+        return state[self.index]
+
+
+def forget(t: Transform | dict[str, Any]) -> None:
+    """Drop the cached parameters and plan of ``t`` (or of a ``__dict__`` copy)."""
+    d = t if isinstance(t, dict) else t.__dict__
+    for name in _CACHED:
+        d.pop(name, None)

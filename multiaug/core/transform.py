@@ -22,7 +22,7 @@ from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
 from .params import Param, Probability, Seed, Spec, expand_options, param
-from .plan import Params, Plan
+from .plan import Params, Plan, Resolved, forget
 from .registry import _add
 from .replay import check_window
 
@@ -200,7 +200,7 @@ class Transform(Declared):
     def __setattr__(self, name: str, value: Any) -> None:
         # Constructor parameters invalidate the resolved cache; private and fitted (name_) do not.
         if not name.startswith("_") and not name.endswith("_"):
-            self.__dict__.pop("_resolved", None)
+            forget(self)
         object.__setattr__(self, name, value)
 
     @property
@@ -208,21 +208,11 @@ class Transform(Declared):
         """The registry name (or the class name of an unregistered class)."""
         return self.registry_name or type(self).__name__
 
-    @property
-    def _r(self) -> Any:
-        """The parameters resolved through their specs (a :class:`Params`; validated once, cached)."""
-        state = self.__dict__.get("_resolved")
-        if state is None:
-            state = self.__dict__["_resolved"] = self._resolve()
-        return state[0]
-
-    @property
-    def _plan(self) -> Plan:
-        """The run-time :class:`Plan` of a call (built with the parameters, cached)."""
-        state = self.__dict__.get("_resolved")
-        if state is None:
-            state = self.__dict__["_resolved"] = self._resolve()
-        return state[1]
+    #: The parameters resolved through their specs (a :class:`Params`) and the run-time
+    #: :class:`Plan`: built together on first use, then plain attributes of the instance (a
+    #: dict lookup on the per-call path) until a parameter changes.
+    _r: ClassVar[Any] = Resolved(0)
+    _plan: ClassVar[Plan] = Resolved(1)  # type: ignore[assignment]
 
     @classmethod
     def _params_type(cls) -> type[Params]:
@@ -267,6 +257,10 @@ class Transform(Declared):
         # A leaf that always applies and draws nothing never reads its call's stream.
         needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
         plan = Plan(seed64, fuse, needs_stream)
+        plan.draws = tuple(
+            (n, spec.draw, getattr(r, n) if is_param else None)
+            for n, spec, is_param in type(self)._draws  # type: ignore[attr-defined]
+        )
         self._make_plan(plan, r)
         plan.precompute_checks(Transform.check)
         return r, plan
@@ -292,7 +286,7 @@ class Transform(Declared):
         Construction and :meth:`set_params` already do it; call it after assigning a
         parameter attribute directly (otherwise checked at the next call).
         """
-        self.__dict__.pop("_resolved", None)
+        forget(self)
         _ = self._r
         return self
 
@@ -310,11 +304,7 @@ class Transform(Declared):
         :class:`~multiaug.core.params.NoiseSeed`). Override it only when the draw is
         special (it depends on the sample, or derives values from the draws).
         """
-        draws = type(self)._draws  # type: ignore[attr-defined]
-        if not draws:
-            return {}
-        r = self._r
-        return {n: spec.draw(rng, getattr(r, n) if is_param else None) for n, spec, is_param in draws}
+        return {name: draw(rng, value) for name, draw, value in self._plan.draws}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         """Apply ``params`` deterministically; returns a new dict, never mutates ``sample``.
@@ -560,7 +550,7 @@ class Transform(Declared):
         if self.seed is None:
             self._entropy_seed()
         state = self.__dict__.copy()
-        state.pop("_resolved", None)
+        forget(state)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
