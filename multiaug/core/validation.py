@@ -14,6 +14,7 @@ __all__ = [
     "require_at_most",
     "require_int",
     "require_ndarray",
+    "require_ndim",
     "require_nonempty",
     "require_real",
 ]
@@ -50,6 +51,14 @@ def require_ndarray(owner: str, field: str, value: Any, fix: str) -> np.ndarray:
     if not isinstance(value, np.ndarray):
         raise InvalidInputError(owner, field, f"must be a numpy array, got {type(value).__name__}", fix)
     return value
+
+
+def require_ndim(
+    owner: str, field: str, arr: np.ndarray, allowed: tuple[int, ...], rule: str, fix: str
+) -> None:
+    """``InvalidInputError`` ``"<rule>, got shape (...)"`` unless ``arr.ndim`` is one of ``allowed``."""
+    if arr.ndim not in allowed:
+        raise InvalidInputError(owner, field, f"{rule}, got shape {arr.shape}", fix)
 
 
 def require_nonempty(owner: str, field: str, arr: np.ndarray, fix: str) -> None:

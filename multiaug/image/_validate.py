@@ -9,7 +9,14 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
-from ..core.validation import all_finite, require_at_most, require_ndarray, require_nonempty, require_real
+from ..core.validation import (
+    all_finite,
+    require_at_most,
+    require_ndarray,
+    require_ndim,
+    require_nonempty,
+    require_real,
+)
 
 __all__ = [
     "as_boxes",
@@ -127,13 +134,11 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
             owner, "image", f"must be a numpy array, got a PIL image (mode {image.mode!r})", fix
         )
     require_ndarray(owner, "image", image, "convert it with np.asarray(...)")
-    if image.ndim not in (2, 3):
-        raise InvalidInputError(
-            owner,
-            "image",
-            f"must have 2 (HxW) or 3 (HxWxC) dimensions, got shape {image.shape}",
-            "pass one image; batches go to MixUp/CutMix as images=...",
-        )
+    rule, fix = (
+        "must have 2 (HxW) or 3 (HxWxC) dimensions",
+        "pass one image; batches go to MixUp/CutMix as images=...",
+    )
+    require_ndim(owner, "image", image, (2, 3), rule, fix)
     require_nonempty(owner, "image", image, "pass an image with at least one pixel")
     if looks_chw(image.shape):
         raise _chw_error(owner, image)

@@ -20,7 +20,7 @@ from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
 from ..core.params import Number, Probability, param
 from ..core.transform import Sample, Transform
-from ..core.validation import require_ndarray, require_nonempty
+from ..core.validation import require_ndarray, require_ndim, require_nonempty
 from ._validate import check_image, looks_chw
 from .functional import mix as F
 
@@ -248,13 +248,8 @@ class CutMix(_BatchMix):
 # ---------------------------------------------------------------------- field checks
 def _check_images(owner: str, images: Any, sample: Mapping[str, Any]) -> None:
     require_ndarray(owner, "images", images, "stack the batch with np.stack(list_of_images)")
-    if images.ndim not in (3, 4):
-        raise InvalidInputError(
-            owner,
-            "images",
-            f"must be a batch (B, H, W) or (B, H, W, C), got shape {images.shape}",
-            "stack single images with np.stack(list_of_images); single images go to image=...",
-        )
+    fix = "stack single images with np.stack(list_of_images); single images go to image=..."
+    require_ndim(owner, "images", images, (3, 4), "must be a batch (B, H, W) or (B, H, W, C)", fix)
     require_nonempty(owner, "images", images, "pass non-empty images")
     if images.shape[0] < 2:
         raise InvalidInputError(
