@@ -36,7 +36,7 @@ MEAN, STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 DETERMINISTIC = {"image.LongestMaxSize", "image.PadIfNeeded", "image.Normalize", "image.ToTensor"}
 
 
-def training_pipeline() -> ma.Compose:
+def training_pipeline(jitter: float = 0.3) -> ma.Compose:
     """Photo of any size in, 3 x SIZE x SIZE float32 tensor out; every random step keeps the size."""
     return ma.Compose(
         [
@@ -44,7 +44,7 @@ def training_pipeline() -> ma.Compose:
             ma.image.PadIfNeeded(SIZE, SIZE),
             ma.image.RandomResizedCrop(size=(SIZE, SIZE), scale=(0.5, 1.0)),
             ma.image.HorizontalFlip(p=0.5),
-            ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=0.8),
+            ma.image.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter, hue=0.05, p=0.8),
             ma.image.GaussianNoise(std=(0.01, 0.04), p=0.3),
             ma.image.Normalize(mean=MEAN, std=STD),
             ma.image.ToTensor(),
@@ -177,10 +177,13 @@ def main() -> None:
     print("served preprocessing:", server.preprocess.fingerprint, "training:", server.preprocess.training)
     check_serving(pipe, server, model, photos)
 
-    # A preprocessing edited after training (here: other normalisation) has another fingerprint.
+    # The stored preprocessing does not depend on the augmentations used in training ...
+    assert training_pipeline(jitter=0.5).inference().fingerprint == server.preprocess.fingerprint
+    # ... but a preprocessing edited after training (here: other normalisation) has another fingerprint.
     changed = ma.from_config(with_std(server.preprocess.to_config(), [0.25, 0.25, 0.25]))
     assert changed.fingerprint != server.preprocess.fingerprint
-    print(f"an edited preprocessing has fingerprint {changed.fingerprint}: the server would refuse it")
+    print("other training augmentations, same serving fingerprint; an edited preprocessing has")
+    print(f"fingerprint {changed.fingerprint}: the server would refuse it")
 
 
 if __name__ == "__main__":
