@@ -76,6 +76,12 @@ uint8 crops with 10 classes. albumentations has no MixUp/CutMix, so the
 comparison is a plain NumPy implementation of each (vectorised, as commonly written;
 labelled ``numpy``).
 
+Some competitor outputs are views of the input (AlbumentationsX's flips: negative strides;
+Albumentations 2.0.8's ``ToTensorV2``: a CHW view of the HWC array); multiaug always returns an
+array or tensor of its own. Where the competitor's output is a view and multiaug's is not, a
+second row times the competitor followed by a copy into C order (what the first consumer that
+needs contiguous memory, e.g. ``torch.from_numpy`` or a collate, pays later).
+
 An op that ``multiaug.image`` does not have (yet), or cannot build with the arguments above,
 still gets its row: the multiaug column says "not available yet" and a note under the table
 says why, so the script runs at any stage and covers every op once it lands.
@@ -400,6 +406,34 @@ def time_row(
         table.missing(name, NOT_YET, timer.us(theirs_fn), why_not or NOT_YET)
         return
     table.row(name, 1, *timer.pair(ours_fn, theirs_fn))
+    ours_out, theirs_out = ours_t(image=inputs[0], key=0)["image"], theirs_t(image=inputs[0])["image"]
+    if shares(theirs_out, inputs[0]) and not shares(ours_out, inputs[0]):
+        # the competitor returned a view of its input (no pixel moved, negative or CHW strides):
+        # the copy is paid later, so time it here too
+        table.row(
+            "  same, competitor's output copied (it is a view of the input)",
+            1,
+            *timer.pair(ours_fn, copied(theirs_fn)),
+        )
+
+
+def shares(out: Any, inp: np.ndarray) -> bool:
+    """Whether ``out`` (an array or a CPU tensor) is a view of ``inp``."""
+    return bool(np.shares_memory(np.asarray(out), inp))
+
+
+def copied(fn: Callable[[], Any]) -> Callable[[], object]:
+    """``fn``'s image as an array or tensor that owns its memory, in C order."""
+
+    def call() -> object:
+        out = fn()["image"]
+        if isinstance(out, np.ndarray):
+            return out.copy()
+        import torch
+
+        return out.clone(memory_format=torch.contiguous_format)
+
+    return call
 
 
 def main() -> None:
