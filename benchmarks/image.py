@@ -57,8 +57,8 @@ CenterCrop            ``CenterCrop(224, 224)``                        ``CenterCr
 LongestMaxSize        ``LongestMaxSize(256)`` then                    ``LongestMaxSize(256)`` then
 + PadIfNeeded         ``PadIfNeeded(256, 256)`` (centre, fill 0)      ``PadIfNeeded(256, 256)``
 Normalize             ImageNet mean/std, uint8 in, float32 out        ``Normalize`` (same mean/std, /255)
-ToTensor              ``ToTensor()`` on the normalised float32        ``ToTensorV2()`` on the same
-                      photo: float32 CHW tensor                       array
+ToTensor              ``ToTensor()`` on the float32 photo in [0, 1]   ``ToTensorV2()`` on the same
+                      (the image contract): float32 CHW tensor        array
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -203,7 +203,7 @@ AX_NOT_COMPARABLE = {
     "(displacement_range, control_grid_shape); no setting matches"
 }
 
-# Ops given the normalised float32 photo instead of the uint8 one (where they sit in a pipeline).
+# Ops given the photo as float32 in [0, 1] (multiaug's float image contract) instead of uint8.
 FLOAT_INPUT = {"ToTensor"}
 
 # (op name, p) of the training pipeline; the op's factory arguments are those of OPS.
@@ -362,10 +362,13 @@ def batch_of_crops(photos: list[np.ndarray], n: int = 32, size: int = 224) -> np
     return np.stack(crops)
 
 
-def normalised(photo: np.ndarray) -> np.ndarray:
-    """The photo as Normalize gives it (ImageNet mean/std, float32): the input of ToTensor."""
-    mean, std = np.float32(IMAGENET["mean"]), np.float32(IMAGENET["std"])
-    return ((photo.astype(np.float32) / np.float32(255) - mean) / std).astype(np.float32)
+def as_float(photo: np.ndarray) -> np.ndarray:
+    """The photo as float32 in [0, 1]: the input of the standalone ToTensor row.
+
+    (A normalised image, values outside [0, 1], is refused by a standalone multiaug call: the
+    float image contract; inside a pipeline, after ``Normalize``, ToTensor takes it.)
+    """
+    return photo.astype(np.float32) / np.float32(255)
 
 
 # ---------------------------------------------------------------------- main
@@ -449,7 +452,7 @@ def main() -> None:
     rival = competitor()
     side = Contenders(A, is_x=rival.startswith("AlbumentationsX"))
     photos = [load_sample_photo("china.jpg"), load_sample_photo("flower.jpg")]
-    floats = [normalised(photo) for photo in photos]
+    floats = [as_float(photo) for photo in photos]
     table = Table()
 
     for name in OPS:
@@ -492,7 +495,7 @@ def main() -> None:
     for r in table.rows:
         print(f"| {' | '.join(r)} |")
     print()
-    print("Per-op rows: p=1.0, 427x640x3 uint8 photos (ToTensor: the normalised float32 photo),")
+    print("Per-op rows: p=1.0, 427x640x3 uint8 photos (ToTensor: float32 in [0, 1]),")
     print("multiaug keyed calls. Ratio > 1: multiaug faster. Batch rows: images/s; the competitor")
     print("column holds a plain NumPy implementation (albumentations has no MixUp/CutMix).")
     for note in table.notes:
