@@ -42,7 +42,7 @@ def training_pipeline(jitter: float = 0.3) -> ma.Compose:
         [
             ma.image.LongestMaxSize(SIZE),
             ma.image.PadIfNeeded(SIZE, SIZE),
-            ma.image.RandomResizedCrop(size=(SIZE, SIZE), scale=(0.5, 1.0)),
+            ma.image.RandomResizedCrop(size=(SIZE, SIZE), scale=(0.25, 1.0)),
             ma.image.HorizontalFlip(p=0.5),
             ma.image.ColorJitter(brightness=jitter, contrast=jitter, saturation=jitter, hue=0.05, p=0.8),
             ma.image.GaussianNoise(std=(0.01, 0.04), p=0.3),
