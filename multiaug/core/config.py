@@ -134,8 +134,17 @@ def _to_config(transform: Transform, depth: int) -> dict[str, Any]:
         )
     if depth + 2 > MAX_DEPTH:
         raise _too_deep(name)
-    params = {n: _encode(v, f"{name}.{n}", depth + 2) for n, v in transform.get_params(deep=False).items()}
+    params = {
+        n: _encode(v, f"{name}.{n}", depth + 2)
+        for n, v in transform.get_params(deep=False).items()
+        if n not in transform._config_optional or not _at_default(transform, n, v)
+    }
     return {"transform": name, "params": params}
+
+
+def _at_default(transform: Transform, name: str, value: Any) -> bool:
+    default = inspect.signature(type(transform).__init__).parameters[name].default
+    return type(value) is type(default) and bool(value == default)
 
 
 def _decode(value: Any, where: str) -> Any:

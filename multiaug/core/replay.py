@@ -57,6 +57,9 @@ def replay(self: Transform, trace: Any, sample: Sample) -> Sample:
             f"must be a list, got {type(trace).__name__}",
             "pass out['trace'] from a call made with trace=True",
         )
+    edge = self._plan.edge
+    if edge is not None:
+        sample = edge.enter(self.name, sample)
     fuse = self._validate(sample).fuse
     fingerprint = self._trace_fingerprint() if trace else ""
     out: Sample = dict(sample)
@@ -65,7 +68,8 @@ def replay(self: Transform, trace: Any, sample: Sample) -> Sample:
         out = _guarded(self.name, f"trace[{i}]", node._settle, out, fuse)
         check_traced(node, self.name, f"trace[{i}].params", params, out)
         out = _guarded(self.name, f"trace[{i}].params", node._act, out, params, fuse)
-    return _guarded(self.name, "trace", flush_pending, out)
+    out = _guarded(self.name, "trace", flush_pending, out)
+    return out if edge is None else edge.leave(out)
 
 
 def _entry(self: Transform, i: int, entry: Any, fingerprint: str) -> tuple[Transform, Mapping[str, Any]]:

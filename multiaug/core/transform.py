@@ -101,6 +101,9 @@ class Transform(Declared):
     seed: int | None = param(Seed(), default=None, kw_only=True)
     #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
     _derived: ClassVar[tuple[str, ...]] = ()
+    #: Parameters added after configs were pinned: left out of a config (so of the fingerprint)
+    #: while at their default, so that every existing config and fingerprint stays the same.
+    _config_optional: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -402,6 +405,9 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
+        edge = self._plan.edge
+        if edge is not None:  # a pipeline that converts box formats or declares extra targets
+            sample = edge.enter(self.name, sample)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -418,6 +424,8 @@ class Transform(Declared):
             out = dict(sample)
         elif PENDING in out:
             out = out[PENDING].flush(out)
+        if edge is not None:
+            out = edge.leave(out)
         if call.trace is not None:
             fingerprint = self._trace_fingerprint()
             for entry in call.trace:

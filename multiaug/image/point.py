@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.fields import TARGETS
 from ..core.params import Number, Range, param
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
@@ -123,7 +124,7 @@ class PointTransform(ImageTransform):
         return F.apply_point(image, self.point(**params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        if sample["image"].dtype != np.uint8:
+        if sample["image"].dtype != np.uint8 or TARGETS in sample:  # extra images: op by op
             return self.apply(flush_pending(sample), params)
         return _join(sample, self.table(**params))
 
