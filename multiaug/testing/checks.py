@@ -76,11 +76,10 @@ def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, target
         if draw(st.booleans()):
             sample["keypoint_labels"] = list(range(n))
     if targets and draw(st.booleans()):
-        masks = [
-            draw(hnp.arrays(np.uint8, (h, w), elements=st.integers(0, 4)))
-            for _ in range(draw(st.integers(0, 2)))
-        ]
-        sample["masks"] = np.stack(masks) if masks and draw(st.booleans()) else masks
+        n_masks: int = draw(st.integers(0, 2))
+        masks = [draw(hnp.arrays(np.uint8, (h, w), elements=st.integers(0, 4))) for _ in range(n_masks)]
+        stacked: bool = draw(st.booleans())
+        sample["masks"] = np.stack(masks) if masks and stacked else masks
     return sample
 
 
@@ -197,7 +196,7 @@ def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
         x, y = a[k], b[k]
         if isinstance(x, list) and x and isinstance(x[0], np.ndarray):  # masks=[...]
             assert isinstance(y, list) and len(x) == len(y), k
-            assert_samples_equal(dict(enumerate(x)), dict(enumerate(y)))
+            assert_samples_equal({str(i): v for i, v in enumerate(x)}, {str(i): v for i, v in enumerate(y)})
         elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
             assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), k
             assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
