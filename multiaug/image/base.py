@@ -48,12 +48,20 @@ def take_rows(values: Any, index: np.ndarray) -> Any:
     return [values[i] for i in index.tolist()]
 
 
-def put_boxes(out: Sample, sample: Mapping[str, Any], boxes: np.ndarray, index: np.ndarray | None) -> None:
-    """Store moved boxes in ``out``, with the ``bbox_labels`` of the kept rows (``index``; None: all)."""
-    out["bboxes"] = boxes
-    labels = sample.get("bbox_labels")
+#: The label field that follows each row field when rows are dropped.
+_LABELS = {"bboxes": "bbox_labels", "keypoints": "keypoint_labels"}
+
+
+def put_rows(
+    out: Sample, sample: Mapping[str, Any], field: str, rows: np.ndarray, index: np.ndarray | None
+) -> None:
+    """Store moved ``bboxes`` or ``keypoints`` in ``out``, with the labels of the kept rows (``index``;
+    None: all of them): ``bbox_labels`` / ``keypoint_labels`` stay aligned."""
+    out[field] = rows
+    name = _LABELS[field]
+    labels = sample.get(name)
     if index is not None and labels is not None and len(index) != len(labels):
-        out["bbox_labels"] = take_rows(labels, index)
+        out[name] = take_rows(labels, index)
 
 
 def finish_boxes(
@@ -61,15 +69,7 @@ def finish_boxes(
 ) -> None:
     """Clip moved (unclipped) boxes to an output of ``size`` (H, W), drop the lost ones, store them."""
     clipped, keep = clip_boxes(boxes, size[0], size[1], min_visibility)
-    put_boxes(out, sample, clipped[keep], None if keep.all() else np.flatnonzero(keep))
-
-
-def put_points(out: Sample, sample: Mapping[str, Any], points: np.ndarray, index: np.ndarray | None) -> None:
-    """Store moved keypoints in ``out``, with the ``keypoint_labels`` of the kept rows (None: all)."""
-    out["keypoints"] = points
-    labels = sample.get("keypoint_labels")
-    if index is not None and labels is not None and len(index) != len(labels):
-        out["keypoint_labels"] = take_rows(labels, index)
+    put_rows(out, sample, "bboxes", clipped[keep], None if keep.all() else np.flatnonzero(keep))
 
 
 def finish_points(
@@ -83,7 +83,7 @@ def finish_points(
         if not inside.all():
             index = np.flatnonzero(inside)
             points = points[index]
-    put_points(out, sample, points, index)
+    put_rows(out, sample, "keypoints", points, index)
 
 
 def moved_arrays(sample: Mapping[str, Any]) -> Iterator[tuple[str, str]]:

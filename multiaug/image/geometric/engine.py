@@ -20,7 +20,7 @@ from ...core.errors import InvalidInputError
 from ...core.fields import TARGETS
 from ...core.transform import PENDING, Deferred, Sample, flush_pending
 from .._validate import as_boxes, as_points
-from ..base import SpatialTransform, current_shape, move_arrays, put_boxes, put_points
+from ..base import SpatialTransform, current_shape, move_arrays, put_rows
 from ..functional import geometric as F
 from ..options import check_fill, check_fill_mask, target_policy
 
@@ -182,11 +182,11 @@ class PendingWarp(Deferred):
             boxes = as_boxes(sample["bboxes"])
             steps = [(m, size, vis) for m, size, vis, _, _ in self._materialized()]
             moved, index = F.warp_boxes(boxes, steps)
-            put_boxes(out, sample, moved, None if len(index) == len(boxes) else index)
+            put_rows(out, sample, "bboxes", moved, None if len(index) == len(boxes) else index)
         if "keypoints" in sample:
             point_steps = [(m, size, drop) for m, size, _, drop, _ in self._materialized()]
             points, kept = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
-            put_points(out, sample, points, kept)
+            put_rows(out, sample, "keypoints", points, kept)
         return out
 
     def _blank_cut(self, out: Sample) -> None:
