@@ -324,3 +324,23 @@ def test_a_nested_compose_cannot_declare_another_format() -> None:
     assert ma.Compose([inner], bbox_format="coco")(image=np.zeros((4, 4), np.uint8))
     with pytest.raises(ma.InvalidInputError, match="a nested Compose declares 'coco'"):
         ma.Compose([inner])(image=np.zeros((4, 4), np.uint8))
+
+
+def test_the_inference_copy_keeps_the_boundary() -> None:
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(), ma.image.SanitizeBoxes(min_size=2.0)],
+        seed=0,
+        bbox_format="coco",
+        targets={"depth": "mask"},
+    )
+    serving = pipe.inference()
+    assert serving.to_config()["params"]["bbox_format"] == "coco"
+    depth = np.arange(24, dtype=np.uint8).reshape(4, 6)
+    out = serving(
+        image=np.zeros((4, 6), np.uint8), bboxes=[[1.0, 1.0, 3.0, 2.0], [0.0, 0.0, 1.0, 1.0]], depth=depth
+    )
+    np.testing.assert_allclose(
+        out["bboxes"], [[1.0, 1.0, 3.0, 2.0]]
+    )  # coco in, coco out; the thin box dropped
+    np.testing.assert_array_equal(out["depth"], depth)
+    assert ma.from_config(serving.to_config()).fingerprint == serving.fingerprint
