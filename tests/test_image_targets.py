@@ -36,7 +36,7 @@ def geometric_ops() -> list[str]:
 
 def _sample() -> dict[str, Any]:
     rng = np.random.default_rng(5)
-    image = rng.integers(0, 60, (H, W, 3), dtype=np.uint8)
+    image = (rng.random((H, W)) * 0.2).astype(np.float32)  # dark, so that the dots stand out
     mask = np.zeros((H, W), np.uint8)
     mask[8:24, 10:30] = 1
     mask[28:36, 36:50] = 2
@@ -242,14 +242,31 @@ def test_extra_targets_are_checked_under_their_own_name() -> None:
     image = np.zeros((4, 6), np.uint8)
     with pytest.raises(ma.InvalidInputError, match="`depth` has shape"):
         pipe(image=image, depth=np.zeros((4, 5), np.uint8))
-    with pytest.raises(ma.InvalidInputError, match="`depth` has dtype float32"):
-        pipe(image=image, depth=np.zeros((4, 6), np.float32))
+    with pytest.raises(ma.InvalidInputError, match="`depth` has dtype complex64"):
+        pipe(image=image, depth=np.zeros((4, 6), np.complex64))
+    with pytest.raises(ma.InvalidInputError, match="`depth` must be HxW or HxWxC"):
+        pipe(image=image, depth=np.zeros((4, 6, 1, 1), np.float32))
     with pytest.raises(ma.InvalidInputError, match="`prev` has dtype float64"):
         pipe(image=image, prev=np.zeros((4, 6), np.float64))
-    with pytest.raises(ma.InvalidInputError, match="`prev` has shape"):
+    with pytest.raises(
+        ma.InvalidInputError, match="`prev` is uint8 \\(5, 6\\) but the image is uint8 \\(4, 6\\)"
+    ):
         pipe(image=image, prev=np.zeros((5, 6), np.uint8))
+    with pytest.raises(ma.InvalidInputError, match="has the image's shape and dtype"):
+        pipe(image=image, prev=np.zeros((4, 6), np.float32))
     out = pipe(image=image)  # declared targets are optional
     assert set(out) == {"image"}
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("fuse", [True, False])
+def test_a_float_depth_map_moves_nearest(dtype: type, fuse: bool) -> None:
+    depth = (np.random.default_rng(0).integers(1, 50, (24, 32)) / 7).astype(dtype)
+    ops = [ma.image.RandomCrop(20, 28), ma.image.Rotate(limit=30, p=1.0), ma.image.ElasticTransform(p=1.0)]
+    pipe = ma.Compose(ops, seed=0, fuse=fuse, targets={"depth": "mask"})
+    out = pipe(image=np.zeros((24, 32, 3), np.uint8), depth=depth, key=2)["depth"]
+    assert out.dtype == dtype and out.shape == (20, 28)
+    assert set(np.unique(out)) <= set(np.unique(depth)) | {0.0}  # values moved, never blended
 
 
 def test_nested_composers_declare_targets_for_the_whole_call() -> None:

@@ -228,8 +228,9 @@ class Compose(BaseCompose):
     targets : dict or None
         Extra arrays of the image's geometry and what they move like:
         ``{"depth": "mask", "image_prev": "image"}``. A ``"mask"`` target moves with
-        every geometric op exactly like ``mask`` (nearest: labels never blended); an
-        ``"image"`` target gets every op of the image with the same drawn parameters,
+        every geometric op exactly like ``mask`` (nearest: labels never blended; a
+        float map such as depth is accepted); an ``"image"`` target, of the image's
+        shape and dtype, gets every op of the image with the same drawn parameters,
         pixel ops (colour, noise, blur) included, as Albumentations'
         ``additional_targets`` does. Call the pipeline with them as keywords
         (``pipe(image=a, depth=d, image_prev=b)``); the output has them moved. Targets

@@ -229,13 +229,34 @@ def check_masks(owner: str, masks: Any, sample: Mapping[str, Any]) -> None:
 
 
 def check_extra_image(owner: str, name: str, value: Any, sample: Mapping[str, Any]) -> None:
-    """An extra target that moves like the image (``Compose(targets={name: "image"})``)."""
+    """An extra target that moves like the image (``Compose(targets={name: "image"})``).
+
+    It gets every op of the image, pixel ops included, validated on the image: so it has
+    the image's shape and dtype.
+    """
     check_image(owner, value, sample, name)
-    _same_size(owner, name, value, sample, "an image")
+    image = sample.get("image")
+    if isinstance(image, np.ndarray) and (value.shape != image.shape or value.dtype != image.dtype):
+        raise InvalidInputError(
+            owner,
+            name,
+            f"is {value.dtype} {value.shape} but the image is {image.dtype} {image.shape}; an extra image "
+            "gets the image's ops with the same parameters, so it has the image's shape and dtype",
+            f'convert it like the image, or declare it targets={{"{name}": "mask"}} (moved nearest, '
+            "no pixel ops; float maps such as depth are accepted there)",
+        )
 
 
 def check_extra_mask(owner: str, name: str, value: Any, sample: Mapping[str, Any]) -> None:
-    """An extra target that moves like the mask (``Compose(targets={name: "mask"})``)."""
+    """An extra target that moves like the mask (``Compose(targets={name: "mask"})``).
+
+    Integer labels as ``mask``, or a float map (depth, a heat map): moved nearest, its
+    values are never blended.
+    """
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        require_ndim(owner, name, value, (2, 3), "must be HxW or HxWxC", "pass an HxW map")
+        _same_size(owner, name, value, sample, "a map")
+        return
     check_mask(owner, value, sample, name)
 
 
