@@ -14,7 +14,7 @@ from ._validate import as_boxes, as_points
 from .functional.geometric import clip_boxes
 from .options import target_policy
 
-__all__ = ["ImageTransform", "SpatialTransform", "current_shape", "each_mask", "moved_arrays"]
+__all__ = ["ImageTransform", "SpatialTransform", "current_shape"]
 
 ArrayFn = Callable[[np.ndarray], np.ndarray]
 

@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from ..core.targets import BBOX_FORMATS  # the box formats convert_bboxes and Compose(bbox_format=) know
 
-__all__ = ["BBOX_FORMATS", "boxes_from_pixels", "boxes_to_pixels", "clip_bboxes", "convert_bboxes"]
+__all__ = ["BBOX_FORMATS", "clip_bboxes", "convert_bboxes"]
 
-#: The box formats :func:`convert_bboxes` knows.
-BBOX_FORMATS: tuple[str, ...] = ("pascal_voc", "coco", "yolo", "albumentations")
 
 # format -> (column layout, normalised?)
 _LAYOUT: dict[str, tuple[str, bool]] = {
