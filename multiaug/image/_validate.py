@@ -306,9 +306,9 @@ def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
             "bboxes",
             f"has every coordinate in [0, 1] on a {h}x{w} image: normalised boxes given as pixel "
             "boxes (bbox_format is pixel pascal_voc)",
-            f"pass pixel boxes: multiply by (W, H, W, H) = ({w}, {h}, {w}, {h}), or convert with "
-            'multiaug.image.convert_bboxes(boxes, "albumentations", "pascal_voc", image.shape) '
-            '(or use Compose(..., bbox_format="albumentations"|"yolo") where the pipeline takes one)',
+            'declare the format on the pipeline: Compose([...], bbox_format="albumentations") (or "yolo"), '
+            f"or pass pixel boxes: multiply by (W, H, W, H) = ({w}, {h}, {w}, {h}), or convert with "
+            'multiaug.image.convert_bboxes(boxes, "albumentations", "pascal_voc", image.shape)',
         )
     check_labels(owner, "bbox_labels", sample.get("bbox_labels"), len(boxes), "box")
 
