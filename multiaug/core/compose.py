@@ -254,6 +254,14 @@ class Compose(BaseCompose):
     ...                seed=42)(image=img, key=7, epoch=1)["image"]
     >>> bool((a == b).all())
     True
+
+    A depth map that moves like the mask, and COCO boxes in and out:
+
+    >>> flip = ma.Compose([ma.image.HorizontalFlip(p=1.0)], targets={"depth": "mask"}, bbox_format="coco")
+    >>> depth = np.arange(8, dtype=np.uint8).reshape(2, 4)
+    >>> out = flip(image=np.zeros((2, 4), np.uint8), depth=depth, bboxes=[[0, 0, 1, 2]])
+    >>> out["depth"].tolist(), out["bboxes"].tolist()
+    ([[3, 2, 1, 0], [7, 6, 5, 4]], [[3.0, 0.0, 1.0, 2.0]])
     """
 
     augments: ClassVar[bool] = False
