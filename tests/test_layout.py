@@ -187,6 +187,9 @@ def test_layout_in_configs_pickles_and_fingerprints() -> None:
         np.testing.assert_array_equal(
             again(image=x, key=1)["image"].numpy(), declared(image=x, key=1)["image"].numpy()
         )
+    served = declared.inference()  # the serving copy a model registry stores keeps the layout
+    assert served.layout == "chw" and served.to_config()["params"]["layout"] == "chw"
+    assert isinstance(served(image=x)["image"], torch.Tensor)
     assert "layout='chw'" in repr(declared) and "layout" not in repr(default)
     with pytest.raises(InvalidInputError, match="layout"):
         ma.Compose([], layout="CHW")
