@@ -24,7 +24,7 @@ the module up in ``sys.modules``.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import InvalidInputError
@@ -53,7 +53,7 @@ def layout_fields() -> tuple[tuple[str, int], ...]:
     return tuple((n, f.layout_ndim) for n, f in FIELDS.items() if f.layout_ndim is not None)
 
 
-def tensor_given(sample: dict[str, Any], fields: tuple[tuple[str, int], ...]) -> bool:
+def tensor_given(sample: Mapping[str, Any], fields: tuple[tuple[str, int], ...]) -> bool:
     """Whether a layout field of ``sample`` holds a torch tensor (or a list of them)."""
     torch = sys.modules.get("torch")
     if torch is None:
@@ -61,9 +61,11 @@ def tensor_given(sample: dict[str, Any], fields: tuple[tuple[str, int], ...]) ->
     tensor = torch.Tensor
     for name, _ in fields:
         value = sample.get(name)
-        if isinstance(value, tensor) or (
-            isinstance(value, (list, tuple)) and any(isinstance(v, tensor) for v in value)
-        ):
+        if value is None:
+            continue
+        if isinstance(value, tensor):
+            return True
+        if type(value) in (list, tuple) and any(isinstance(v, tensor) for v in value):
             return True
     return False
 
@@ -151,8 +153,8 @@ def _convert(owner: str, field: str, value: Any, ndim: int, layout: str) -> tupl
 
 
 def enter(
-    owner: str, sample: Sample, layout: str, fields: tuple[tuple[str, int], ...]
-) -> tuple[Sample, Callable[[Sample], Sample] | None]:
+    owner: str, sample: Mapping[str, Any], layout: str, fields: tuple[tuple[str, int], ...]
+) -> tuple[Mapping[str, Any], Callable[[Sample], Sample] | None]:
     """``sample`` with its layout fields as HWC NumPy arrays, and the function that converts an
     output back (None when nothing was converted)."""
     undo: dict[str, Any] = {}

@@ -388,7 +388,7 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
-        sample, leave = self._enter(sample)
+        sample, leave = self._enter(sample, self._plan)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -412,10 +412,9 @@ class Transform(Declared):
             out["trace"] = call.trace
         return out if leave is None else leave(out)
 
-    def _enter(self, sample: Mapping[str, Any]) -> tuple[Any, Any]:
+    def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:
         """CHW arrays and torch tensors as the HWC arrays the operations read, and the way back
         (None when the sample needs nothing); see :mod:`multiaug.core.layout`."""
-        plan = self._plan
         if plan.layout is None and not tensor_given(sample, plan.layout_fields):
             return sample, None
         return enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
@@ -443,7 +442,7 @@ class Transform(Declared):
         one translator call for many texts) with results identical to calling it
         on each sample. Leaf transforms only (a composer has no parameters).
         """
-        sample = self._enter(sample)[0]
+        sample = self._enter(sample, self._plan)[0]
         plan = self._validate(sample)
         stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
         if not _random.applies(self._plan.p, stream):
@@ -490,7 +489,7 @@ class Transform(Declared):
         """
         from .replay import replay
 
-        sample, leave = self._enter(sample)
+        sample, leave = self._enter(sample, self._plan)
         out = replay(self, trace, sample)
         return out if leave is None else leave(out)
 
