@@ -205,3 +205,17 @@ def test_numpy_calls_never_import_torch() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
+
+
+def test_lists_of_tensors_convert_item_by_item() -> None:
+    """The boundary itself, on a list-valued field (``masks`` as a list of HxW tensors)."""
+    from multiaug.core.layout import enter
+
+    a, b = torch.zeros(4, 5, dtype=torch.int64), torch.ones(4, 5, dtype=torch.int64)
+    inner, leave = enter("T", {"masks": [a, b], "label": 1}, "chw", (("masks", 0),))
+    assert leave is not None and all(isinstance(m, np.ndarray) for m in inner["masks"])
+    back = leave({"masks": [inner["masks"][0], inner["masks"][1] + 1], "label": 1})
+    assert back["masks"][0] is a and torch.equal(back["masks"][1], b + 1)
+    fewer = leave({"masks": [np.full((4, 5), 7)]})  # an op dropped one: the rest still come back tensors
+    assert isinstance(fewer["masks"][0], torch.Tensor) and int(fewer["masks"][0][0, 0]) == 7
+    assert enter("T", {"masks": [np.zeros((4, 5))]}, "hwc", (("masks", 0),))[1] is None

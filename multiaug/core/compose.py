@@ -234,6 +234,12 @@ class Compose(BaseCompose):
     ...                seed=42)(image=img, key=7, epoch=1)["image"]
     >>> bool((a == b).all())
     True
+
+    Channels-first images (and torch tensors, which come back as tensors) with ``layout="chw"``:
+
+    >>> chw = ma.Compose([ma.image.HorizontalFlip(p=1.0)], layout="chw")
+    >>> chw(image=np.zeros((3, 8, 10), np.uint8))["image"].shape
+    (3, 8, 10)
     """
 
     augments: ClassVar[bool] = False
