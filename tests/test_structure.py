@@ -64,6 +64,7 @@ OUTPUT_DEFINING = {
     "image.MixUp",
     "image.CutMix",
     "audio.MelSpectrogram",
+    "image.SanitizeBoxes",
 }
 
 
