@@ -219,3 +219,22 @@ def test_lists_of_tensors_convert_item_by_item() -> None:
     fewer = leave({"masks": [np.full((4, 5), 7)]})  # an op dropped one: the rest still come back tensors
     assert isinstance(fewer["masks"][0], torch.Tensor) and int(fewer["masks"][0][0, 0]) == 7
     assert enter("T", {"masks": [np.zeros((4, 5))]}, "hwc", (("masks", 0),))[1] is None
+
+
+@pytest.mark.skipif(
+    not torch.cuda.is_available(), reason="needs a CUDA device (CI has none; run it on a GPU machine)"
+)
+def test_cuda_tensors_come_back_on_their_device() -> None:
+    x = torch.from_numpy(chw(IMG)).cuda()
+    m = torch.from_numpy(MASK).cuda()
+    p, reference = pipe("chw"), pipe()
+    for key in range(4):
+        out = p(image=x, mask=m, key=key)
+        ref = reference(image=IMG, mask=MASK, key=key)
+        assert out["image"].device == x.device and out["mask"].device == m.device
+        np.testing.assert_array_equal(out["image"].cpu().numpy(), chw(ref["image"]))
+        np.testing.assert_array_equal(out["mask"].cpu().numpy(), ref["mask"])
+    traced = p(image=x, key=2, trace=True)
+    again = p.replay(traced["trace"], image=x)
+    assert again["image"].is_cuda and torch.equal(again["image"], traced["image"])
+    assert pipe("chw", p=0.0)(image=x)["image"] is x
