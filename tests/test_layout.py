@@ -171,6 +171,9 @@ def test_trace_and_replay_with_tensors() -> None:
     again = p.replay(out["trace"], image=x)
     assert isinstance(again["image"], torch.Tensor)
     np.testing.assert_array_equal(again["image"].numpy(), out["image"].numpy())
+    # the layout is not part of what a trace records: it replays on HWC arrays too
+    hwc = pipe().replay(out["trace"], image=IMG)
+    np.testing.assert_array_equal(chw(hwc["image"]), out["image"].numpy())
     crop = p.transforms[2]
     assert crop.keyed_params({"image": torch.from_numpy(IMG)}, key=1) is not None
 
