@@ -133,6 +133,14 @@ def test_grey_images_are_the_same_in_both_layouts() -> None:
     np.testing.assert_array_equal(out["mask"].numpy(), ref["mask"])
 
 
+def test_outputs_never_share_memory_with_the_input_tensor() -> None:
+    x = torch.from_numpy(IMG.copy())
+    crop = ma.Compose([ma.image.RandomCrop(20, 48, p=1.0)], seed=0)  # full rows: a contiguous view
+    out = crop(image=x, key=0)["image"]
+    out.zero_()
+    np.testing.assert_array_equal(x.numpy(), IMG)
+
+
 def test_untouched_output_is_the_tensor_given() -> None:
     x = torch.from_numpy(chw(IMG))
     out = pipe("chw", p=0.0)(image=x, key=0)

@@ -128,6 +128,8 @@ class _Undo:
             return value
         import torch
 
+        if not self.moved and np.may_share_memory(value, self.array):
+            value = value.copy()  # a view of a CPU tensor's memory (a crop): never alias the input
         return torch.from_numpy(value).to(self.device)
 
 
