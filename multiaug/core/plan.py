@@ -58,6 +58,8 @@ class Plan:
         "field_checks",
         "field_owners",
         "fuse",
+        "layout",
+        "layout_fields",
         "leaves",
         "needs_stream",
         "off",
@@ -77,6 +79,10 @@ class Plan:
         self.off = False
         self.fuse = fuse
         self.needs_stream = needs_stream
+        #: ``"chw"`` when the outermost composer declares it, else None (HWC: arrays pass as given).
+        self.layout: str | None = None
+        #: The fields the layout boundary converts: ``(name, layout_ndim)`` (see core/layout.py).
+        self.layout_fields: tuple[tuple[str, int], ...] = ()
         self.field_owners: dict[str, Transform] = {}
         self.leaves: tuple[Transform, ...] = ()
         self.children: tuple[tuple[Transform, int], ...] = ()
@@ -95,7 +101,9 @@ class Plan:
         ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check).
         """
         from .fields import FIELD_CHECKS
+        from .layout import layout_fields
 
+        self.layout_fields = layout_fields()
         self.field_checks = tuple(
             (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
         )
