@@ -361,3 +361,30 @@ def test_the_inference_copy_keeps_the_boundary() -> None:
     )  # coco in, coco out; the thin box dropped
     np.testing.assert_array_equal(out["depth"], depth)
     assert ma.from_config(serving.to_config()).fingerprint == serving.fingerprint
+
+
+def test_layouts_tensors_formats_and_targets_together() -> None:
+    torch = pytest.importorskip("torch")
+    image = torch.zeros((3, 20, 30), dtype=torch.uint8)
+    depth = torch.arange(600, dtype=torch.int64).reshape(20, 30) % 7
+    yolo = np.array([[0.25, 0.5, 0.2, 0.4]])
+    pipe = ma.Compose(
+        [ma.image.RandomCrop(10, 20), ma.image.HorizontalFlip(p=1.0)],
+        seed=0,
+        layout="chw",
+        bbox_format="yolo",
+        targets={"depth": "mask"},
+    )
+    out = pipe(image=image, depth=depth, masks=[depth, depth], bboxes=yolo, key=3, trace=True)
+    assert tuple(out["image"].shape) == (3, 10, 20) and isinstance(out["depth"], torch.Tensor)
+    assert all(torch.equal(m, out["depth"]) for m in out["masks"])
+    hwc = ma.Compose(
+        [ma.image.RandomCrop(10, 20), ma.image.HorizontalFlip(p=1.0)], seed=0, targets={"depth": "mask"}
+    )
+    voc = ma.image.convert_bboxes(yolo, "yolo", "pascal_voc", (20, 30))
+    ref = hwc(image=np.zeros((20, 30, 3), np.uint8), depth=depth.numpy(), bboxes=voc, key=3)
+    np.testing.assert_array_equal(out["depth"].numpy(), ref["depth"])
+    expected = ma.image.convert_bboxes(ref["bboxes"], "pascal_voc", "yolo", (10, 20))
+    np.testing.assert_allclose(out["bboxes"], expected)  # normalised by the output's H, W, not C, H
+    again = pipe.replay(out["trace"], image=image, depth=depth, masks=[depth, depth], bboxes=yolo)
+    np.testing.assert_allclose(again["bboxes"], out["bboxes"])

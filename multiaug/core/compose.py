@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Flag, Probability, Range, Spec, param
+from .layout import LAYOUTS
+from .params import Choice, Flag, Probability, Range, Spec, param
 from .targets import BboxFormat, Edge, TargetMap, merge_targets
 from .transform import Call, Plan, Sample, Transform
 
@@ -199,6 +200,7 @@ _DEFAULTS = {
     "seed": None,
     "weights": None,
     "fuse": True,
+    "layout": "hwc",
     "targets": None,
     "bbox_format": "pascal_voc",
 }
@@ -225,6 +227,15 @@ class Compose(BaseCompose):
         lookup table). Traces still list every op. The outermost composer's
         setting governs the whole call; ``fuse=False`` gives the op-by-op
         reference the fused path is tested against.
+    layout : {"hwc", "chw"}, default "hwc"
+        How images arrive and leave: ``"hwc"`` (channels last, multiaug's own layout) or ``"chw"``
+        (channels first: ``(C, H, W)`` images, ``(B, C, H, W)`` batches). A torch tensor (CPU or
+        CUDA) is accepted in either layout and comes back a tensor of the same layout on the same
+        device; masks (``HxW``, tensors too) are the same in both. A channels-first image under
+        ``"hwc"`` (or a channels-last one under ``"chw"``) raises ``InvalidInputError`` naming
+        ``layout``: a layout is never guessed, for tensors neither. The outermost composer's
+        setting governs the whole call; a transform called alone takes ``"hwc"``. Left out of
+        the config while ``"hwc"``, so earlier fingerprints stay.
     targets : dict or None
         Extra arrays of the image's geometry and what they move like:
         ``{"depth": "mask", "image_prev": "image"}``. A ``"mask"`` target moves with
@@ -255,6 +266,12 @@ class Compose(BaseCompose):
     >>> bool((a == b).all())
     True
 
+    Channels-first images (and torch tensors, which come back as tensors) with ``layout="chw"``:
+
+    >>> chw = ma.Compose([ma.image.HorizontalFlip(p=1.0)], layout="chw")
+    >>> chw(image=np.zeros((3, 8, 10), np.uint8))["image"].shape
+    (3, 8, 10)
+
     A depth map that moves like the mask, and COCO boxes in and out:
 
     >>> flip = ma.Compose([ma.image.HorizontalFlip(p=1.0)], targets={"depth": "mask"}, bbox_format="coco")
@@ -266,13 +283,13 @@ class Compose(BaseCompose):
 
     augments: ClassVar[bool] = False
     fuse: bool = param(Flag(), default=True, kw_only=True)
-    targets: Mapping[str, str] | None = param(TargetMap(), default=None, kw_only=True)
-    bbox_format: str = param(BboxFormat(), default="pascal_voc", kw_only=True)
-
-    _config_optional = frozenset(("targets", "bbox_format"))
+    layout: str = param(Choice(*LAYOUTS), default="hwc", kw_only=True, quiet=True)
+    targets: Mapping[str, str] | None = param(TargetMap(), default=None, kw_only=True, quiet=True)
+    bbox_format: str = param(BboxFormat(), default="pascal_voc", kw_only=True, quiet=True)
 
     def _make_plan(self, plan: Plan, r: Any) -> None:
         super()._make_plan(plan, r)
+        plan.layout = None if r.layout == "hwc" else r.layout
         for fmt in _nested_formats(r.transforms):
             if fmt not in ("pascal_voc", r.bbox_format):
                 raise InvalidInputError(

@@ -77,6 +77,10 @@ class Field:
         ``as_target(owner, name, value, sample)``: how a value of an extra target that
         moves like this field (``Compose(targets={name: this field})``) is checked; None:
         no extra target can be of this kind.
+    layout_ndim : int or None
+        How the pipeline's ``layout`` applies (see :mod:`multiaug.core.layout`): a value with
+        this many dimensions has a channel axis (last in HWC, third from last in CHW); 0: a
+        tensor is accepted but there is no channel axis (masks); None: not converted.
     """
 
     name: str
@@ -87,6 +91,7 @@ class Field:
     suffix: str | None = None
     modality: str = "core"
     as_target: TargetCheck | None = None
+    layout_ndim: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

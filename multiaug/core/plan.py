@@ -59,6 +59,8 @@ class Plan:
         "field_checks",
         "field_owners",
         "fuse",
+        "layout",
+        "layout_fields",
         "leaves",
         "needs_stream",
         "off",
@@ -79,6 +81,10 @@ class Plan:
         self.off = False
         self.fuse = fuse
         self.needs_stream = needs_stream
+        #: ``"chw"`` when the outermost composer declares it, else None (HWC: arrays pass as given).
+        self.layout: str | None = None
+        #: The fields the layout boundary converts: ``(name, layout_ndim)`` (see core/layout.py).
+        self.layout_fields: tuple[tuple[str, int], ...] = ()
         self.field_owners: dict[str, Transform] = {}
         self.leaves: tuple[Transform, ...] = ()
         self.children: tuple[tuple[Transform, int], ...] = ()
@@ -102,7 +108,14 @@ class Plan:
         ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check).
         """
         from .fields import FIELD_CHECKS
+        from .layout import layout_fields
 
+        self.layout_fields = layout_fields()
+        if self.targets:  # extra targets convert like what they move like
+            from .fields import FIELDS
+
+            extra = ((n, FIELDS[k].layout_ndim) for n, k in self.targets.items())
+            self.layout_fields += tuple((n, d) for n, d in extra if d is not None)
         self.field_checks = tuple(
             (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
         )

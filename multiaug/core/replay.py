@@ -25,10 +25,12 @@ __all__ = ["check_traced", "check_window", "replay", "trace_fingerprint"]
 
 
 def trace_fingerprint(self: Transform) -> str:
-    """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True.
+    """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True and
+    ``Compose``'s ``layout`` left out.
 
-    Fusion never changes an output (fused and op-by-op runs are tested equal), so a
-    trace replays on either setting. Cached until a parameter anywhere in the tree changes.
+    Fusion never changes an output (fused and op-by-op runs are tested equal), and a layout
+    only says how arrays arrive, so a trace replays on either setting (one recorded on CHW
+    tensors replays on HWC arrays). Cached until a parameter anywhere in the tree changes.
     """
     plan = self._plan
     token = _resolved_tree(self)
@@ -57,9 +59,6 @@ def replay(self: Transform, trace: Any, sample: Sample) -> Sample:
             f"must be a list, got {type(trace).__name__}",
             "pass out['trace'] from a call made with trace=True",
         )
-    edge = self._plan.edge
-    if edge is not None:
-        sample = edge.enter(self.name, sample)
     fuse = self._validate(sample).fuse
     fingerprint = self._trace_fingerprint() if trace else ""
     out: Sample = dict(sample)
@@ -68,8 +67,7 @@ def replay(self: Transform, trace: Any, sample: Sample) -> Sample:
         out = _guarded(self.name, f"trace[{i}]", node._settle, out, fuse)
         check_traced(node, self.name, f"trace[{i}].params", params, out)
         out = _guarded(self.name, f"trace[{i}].params", node._act, out, params, fuse)
-    out = _guarded(self.name, "trace", flush_pending, out)
-    return out if edge is None else edge.leave(out)
+    return _guarded(self.name, "trace", flush_pending, out)
 
 
 def _entry(self: Transform, i: int, entry: Any, fingerprint: str) -> tuple[Transform, Mapping[str, Any]]:
@@ -282,7 +280,10 @@ def _fingerprint_fused(t: Transform) -> str:
             out = {k: fused(v) for k, v in node.items()}
             params = out.get("params")
             if "transform" in out and isinstance(params, dict) and params.get("fuse") is False:
-                out["params"] = {**params, "fuse": True}
+                out["params"] = params = {**params, "fuse": True}
+            if out.get("transform") == "Compose" and isinstance(params, dict) and "layout" in params:
+                # the layout is how arrays arrive, never what is drawn or applied
+                out["params"] = {k: v for k, v in params.items() if k != "layout"}
             return out
         if isinstance(node, list):
             return [fused(v) for v in node]

@@ -20,6 +20,7 @@ from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
+from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan, Resolved, forget
 from .registry import _add
@@ -105,9 +106,6 @@ class Transform(Declared):
     training: ClassVar[bool] = True
     #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
     _derived: ClassVar[tuple[str, ...]] = ()
-    #: Parameters added after configs were pinned: left out of a config (so of the fingerprint)
-    #: while at their default, so that every existing config and fingerprint stays the same.
-    _config_optional: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -128,6 +126,11 @@ class Transform(Declared):
         for base in reversed(cls.__mro__):
             drawn.update(base.__dict__.get("_drawn", {}))
         cls._all_drawn = drawn  # type: ignore[attr-defined]
+        quiet: dict[str, Any] = {}
+        for base in reversed(cls.__mro__):
+            quiet.update({n: v.default for n, v in base.__dict__.items() if isinstance(v, Param) and v.quiet})
+        #: Parameters left out of configs while they hold this default (see ``param(quiet=True)``).
+        cls._quiet_defaults = quiet  # type: ignore[attr-defined]
         cls._draws = tuple(  # type: ignore[attr-defined]
             [(n, s, True) for n, s in specs.items() if s.draws]
             + [(n, s, False) for n, s in drawn.items() if isinstance(s, Spec) and s.draws]
@@ -385,9 +388,7 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
-        edge = self._plan.edge
-        if edge is not None:  # a pipeline that converts box formats or declares extra targets
-            sample = edge.enter(self.name, sample)
+        sample, leave = self._enter(sample, self._plan)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -404,14 +405,31 @@ class Transform(Declared):
             out = dict(sample)
         elif PENDING in out:
             out = out[PENDING].flush(out)
-        if edge is not None:
-            out = edge.leave(out)
         if call.trace is not None:
             fingerprint = self._trace_fingerprint()
             for entry in call.trace:
                 entry["fingerprint"] = fingerprint
             out["trace"] = call.trace
-        return out
+        return out if leave is None else leave(out)
+
+    def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:
+        """The sample as the operations read it, and the way back (None when it needs nothing).
+
+        CHW arrays and torch tensors become HWC arrays (:mod:`multiaug.core.layout`); then a
+        pipeline's boundary converts ``bboxes`` from its ``bbox_format`` and hands its extra
+        targets down (:mod:`multiaug.core.targets`). The way back undoes both, in reverse.
+        """
+        edge = plan.edge
+        leave = None
+        if plan.layout is not None or tensor_given(sample, plan.layout_fields):
+            sample, leave = enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
+        if edge is None:
+            return sample, leave
+        sample = edge.enter(self.name, sample)
+        if leave is None:
+            return sample, edge.leave
+        undo = leave
+        return sample, lambda out: undo(edge.leave(out))
 
     def _positional(self, args: tuple[Any, ...]) -> InvalidInputError:
         """The error for fields passed by position: names the field the first one probably is."""
@@ -436,6 +454,7 @@ class Transform(Declared):
         one translator call for many texts) with results identical to calling it
         on each sample. Leaf transforms only (a composer has no parameters).
         """
+        sample = self._enter(sample, self._plan)[0]
         plan = self._validate(sample)
         stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
         if not _random.applies(self._plan.p, stream):
@@ -482,7 +501,9 @@ class Transform(Declared):
         """
         from .replay import replay
 
-        return replay(self, trace, sample)
+        sample, leave = self._enter(sample, self._plan)
+        out = replay(self, trace, sample)
+        return out if leave is None else leave(out)
 
     # ------------------------------------------------------------------ datasets
     def fit_resample(

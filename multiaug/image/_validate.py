@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
+from ..core.layout import looks_chw
 from ..core.validation import (
     all_finite,
     require_at_most,
@@ -107,16 +108,11 @@ def _chw_error(owner: str, image: np.ndarray, field: str = "image") -> InvalidIn
     return InvalidInputError(
         owner,
         field,
-        f"has shape {image.shape}, which looks like a CHW (channels-first) array; the image layout is "
-        "HWC (channels last)",
-        'move the channels last with np.moveaxis(image, 0, -1) (or declare layout="chw" where the '
-        "pipeline takes a layout)",
+        f"has shape {image.shape}, which looks like a CHW (channels-first) array, but the layout is "
+        '"hwc" (channels last)',
+        'declare the layout on the pipeline: ma.Compose([...], layout="chw") (the output comes back CHW), '
+        "or move the channels last with np.moveaxis(image, 0, -1)",
     )
-
-
-def looks_chw(shape: tuple[int, ...]) -> bool:
-    """A 3-D shape with 1, 3 or 4 leading entries and more than 4 trailing ones: channels first."""
-    return len(shape) == 3 and shape[0] in (1, 3, 4) and shape[2] > 4
 
 
 def check_image(
@@ -364,6 +360,7 @@ def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> No
     check_labels(owner, "keypoint_labels", sample.get("keypoint_labels"), len(pts), "keypoint")
 
 
+# layout_ndim: a 3-D image has a channel axis that Compose(layout=...) places; masks have none
 register_field(
     Field(
         "image",
@@ -374,14 +371,24 @@ register_field(
         suffix=".png",
         modality="image",
         as_target=check_extra_image,
+        layout_ndim=3,
     )
 )
 register_field(
     Field(
-        "mask", "spatial", check_mask, "array", keeps_shape=True, modality="image", as_target=check_extra_mask
+        "mask",
+        "spatial",
+        check_mask,
+        "array",
+        keeps_shape=True,
+        modality="image",
+        as_target=check_extra_mask,
+        layout_ndim=0,
     )
 )
-register_field(Field("masks", "spatial", check_masks, "masks", keeps_shape=True, modality="image"))
+register_field(
+    Field("masks", "spatial", check_masks, "masks", keeps_shape=True, modality="image", layout_ndim=0)
+)
 register_field(Field("bboxes", "spatial", check_bboxes, "boxes", modality="image"))
 register_field(Field("keypoints", "spatial", check_keypoints, "points", modality="image"))
 register_field(Field("bbox_labels", "label", holds="labels", modality="image"))
