@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .checks import BAD_IMAGE_SAMPLES, Example, image_example, with_defaults
+from .checks import BAD_IMAGE_SAMPLES, Example, image_example, reference_image_sample, with_defaults
 
 #: Images no colour conversion can read: two channels (luma, saturation and hue need RGB) and five.
 BAD_COLOUR_SAMPLES = (
@@ -14,9 +14,20 @@ BAD_COLOUR_SAMPLES = (
 )
 
 
+def float_reference() -> dict[str, object]:
+    """The reference sample with its image as float32 in [0, 1]."""
+    sample = reference_image_sample()
+    sample["image"] = sample["image"].astype(np.float32) / 255
+    return sample
+
+
 def examples() -> dict[str, Example]:
     from ..image import (
         ColorJitter,
+        FromFloat,
+        Normalize,
+        ToFloat,
+        ToTensor,
         GaussianBlur,
         GaussianNoise,
         Grayscale,
@@ -51,6 +62,14 @@ def examples() -> dict[str, Example]:
         "image.GaussianBlur": image_example(with_defaults(GaussianBlur, sigma=(0.1, 3.0))),
         "image.MedianBlur": image_example(with_defaults(MedianBlur, blur_limit=(3, 9))),
         "image.Sharpen": image_example(with_defaults(Sharpen)),
+        "image.Normalize": image_example(
+            with_defaults(Normalize, mean=0.5, std=0.25),
+            random=False,
+            bad_params=({"mean": (0.4, 0.5)}, {"std": (0.1, 0.2, 0.3, 0.4)}),  # wrong channel counts
+        ),
+        "image.ToFloat": image_example(with_defaults(ToFloat, max_value=200), random=False),
+        "image.FromFloat": image_example(with_defaults(FromFloat), random=False, reference=float_reference),
+        "image.ToTensor": image_example(with_defaults(ToTensor), random=False),
         "image.RandomErasing": image_example(
             with_defaults(RandomErasing, scale=(0.05, 0.4), fill="random"),
             bad_params=(  # wrong for the data only (raised at the call): the spec's own are generated
