@@ -23,7 +23,7 @@ from .params import Probability, Spec, _show, did_you_mean, param
 from .plan import Plan
 from .transform import Sample, Transform
 
-__all__ = ["Lambda", "registered_functions", "register_function"]
+__all__ = ["Lambda", "register_function", "registered_functions"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -51,7 +51,9 @@ def register_function(fn: Any = None, *, name: str | None = None) -> Any:
     """
     if isinstance(fn, str):  # @register_function("name")
         if name is not None:
-            raise TypeError("give the name once: register_function('name') or register_function(fn, name=...)")
+            raise TypeError(
+                "give the name once: register_function('name') or register_function(fn, name=...)"
+            )
         return lambda f: register_function(f, name=fn)
     if fn is None:
         return lambda f: register_function(f, name=name)
@@ -92,8 +94,8 @@ def _fields_of(fn: Callable[..., Any], name: str) -> tuple[tuple[str, ...], tupl
     kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
     if not params or any(p.kind not in kinds for p in params):
         raise ConfigError(
-            f"function {name!r} must name the fields it takes as parameters, e.g. def {name.rpartition('.')[2]}"
-            "(image, mask=None): ... (no *args or **kwargs)"
+            f"function {name!r} must name the fields it takes as parameters, e.g. "
+            f"def {name.rpartition('.')[2]}(image, mask=None): ... (no *args or **kwargs)"
         )
     required = tuple(p.name for p in params if p.default is inspect.Parameter.empty)
     return tuple(p.name for p in params), required
@@ -171,9 +173,9 @@ class Lambda(Transform):
     function: str = param(FunctionName())
     p: float = param(Probability(), default=1.0, kw_only=True)
 
-    @property  # type: ignore[override]
-    def fields(self) -> tuple[str, ...]:
-        return self._r.takes  # type: ignore[no-any-return]
+    @property
+    def fields(self) -> tuple[str, ...]:  # type: ignore[override]
+        return tuple(self._r.takes)
 
     def _finalize(self, r: Any) -> None:
         r.takes, r.needs = _fields_of(_FUNCTIONS[r.function], r.function)

@@ -61,8 +61,9 @@ class Normalize(ConvertTransform):
     --------
     >>> import numpy as np, multiaug as ma
     >>> img = np.array([[0, 51, 255]], np.uint8)
-    >>> ma.image.Normalize(mean=0.2, std=0.5)(image=img)["image"].round(3).tolist()
-    [[-0.4, 0.0, 1.6]]
+    >>> out = ma.image.Normalize(mean=0.2, std=0.5)(image=img)["image"]
+    >>> out.dtype, out.astype(float).round(3).tolist()
+    (dtype('float32'), [[-0.4, 0.0, 1.6]])
     """
 
     mean: float | tuple[float, ...] = param(ChannelValues(), default=(0.485, 0.456, 0.406))

@@ -184,7 +184,9 @@ class ChannelValues(Spec):
             or not values
             or not all(self._ok(v) for v in values)
         ):
-            raise self.fail(owner, name, value, f"pass {name}=0.5 or one value per channel, e.g. (0.5, 0.5, 0.5)")
+            raise self.fail(
+                owner, name, value, f"pass {name}=0.5 or one value per channel, e.g. (0.5, 0.5, 0.5)"
+            )
         return tuple(float(v) for v in values)
 
 

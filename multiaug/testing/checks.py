@@ -186,7 +186,7 @@ def is_tensor(value: Any) -> bool:
 
 def tensor_array(value: Any) -> np.ndarray:
     """A torch tensor's values as a NumPy array (on the CPU)."""
-    return value.detach().cpu().numpy()  # type: ignore[no-any-return]
+    return value.detach().cpu().numpy()
 
 
 def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:

@@ -25,14 +25,12 @@ def examples() -> dict[str, Example]:
     from ..image import (
         ColorJitter,
         FromFloat,
-        Normalize,
-        ToFloat,
-        ToTensor,
         GaussianBlur,
         GaussianNoise,
         Grayscale,
         Invert,
         MedianBlur,
+        Normalize,
         Posterize,
         RandomBrightnessContrast,
         RandomErasing,
@@ -40,6 +38,8 @@ def examples() -> dict[str, Example]:
         SaltPepperNoise,
         Sharpen,
         Solarize,
+        ToFloat,
+        ToTensor,
     )
 
     return {
