@@ -206,3 +206,17 @@ def test_to_tensor_without_torch_says_how_to_install_it(monkeypatch: pytest.Monk
 
 def test_kernels_are_exported_under_the_class_names() -> None:
     assert {"normalize", "to_float", "from_float", "to_tensor"} <= set(F.__all__)
+
+
+def test_the_conversion_steps_stay_in_eval_mode_and_in_the_inference_pipeline(photo: np.ndarray) -> None:
+    @ma.register_function("test_convert.identity")
+    def identity(image):  # type: ignore[no-untyped-def]
+        return image
+
+    steps = [I.ToFloat(), I.FromFloat(), ma.Lambda("test_convert.identity"), I.Normalize(**IMAGENET)]
+    pipe = ma.Compose([I.HorizontalFlip(p=1.0), *steps, I.ToTensor()], seed=0)
+    served = pipe.inference()
+    assert [t.name for t in served.transforms] == [t.name for t in [*steps, I.ToTensor()]]
+    expected = ma.Compose([*steps, I.ToTensor()])(image=photo)["image"]
+    assert torch.equal(served(image=photo)["image"], expected)
+    assert torch.equal(pipe.eval()(image=photo, key=1)["image"], expected)

@@ -69,6 +69,7 @@ OUTPUT_DEFINING = {
     "image.FromFloat",
     "image.ToTensor",
     "Lambda",
+    "image.SanitizeBoxes",
 }
 
 

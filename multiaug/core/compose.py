@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
@@ -94,6 +94,8 @@ class BaseCompose(Transform):
 
     _abstract = True
     _fuses_children = True
+    #: ``Compose`` is a container (its children decide); ``OneOf``/``SomeOf`` choose at random.
+    augments: ClassVar[bool] = True
     transforms: Sequence[Transform] = param(TransformList())
     p: float = param(Probability(), default=1.0, kw_only=True)
 
@@ -162,7 +164,8 @@ class BaseCompose(Transform):
         return t._run(sample, _random.mix(stream, salt), call, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
-        return not force and not _random.applies(self._r.p, stream)
+        plan = self._plan
+        return plan.off or (not force and not _random.applies(plan.p, stream))
 
     def make_params(self, rng: Any, sample: Mapping[str, Any]) -> dict[str, Any]:
         raise TypeError(f"{self.name} has no parameters of its own; call it or replay its trace")
@@ -223,6 +226,7 @@ class Compose(BaseCompose):
     True
     """
 
+    augments: ClassVar[bool] = False
     fuse: bool = param(Flag(), default=True, kw_only=True)
 
     def _finalize(self, r: Any) -> None:

@@ -138,10 +138,11 @@ class Lambda(Transform):
     The function's parameters name the fields it takes; it is called with those fields of the
     sample as keywords and returns the new value (a function of one field) or a dict of the
     changed fields (a function of several). It must not draw random numbers: ``Lambda`` is
-    deterministic (write a :class:`~multiaug.Transform` with ``make_params`` for a random
-    op). The fields it takes are validated by their modality's checks like any transform's;
-    what it returns is not (it may return anything, e.g. after ``ToTensor``). Configs,
-    pickles and fingerprints hold the name only.
+    deterministic, so it stays in eval mode and in ``pipe.inference()`` (write a
+    :class:`~multiaug.Transform` with ``make_params`` for a random op). The fields it takes
+    are validated by their modality's checks like any transform's; what it returns is not
+    (it may return anything, e.g. after ``ToTensor``). Configs, pickles and fingerprints hold
+    the name only.
 
     Parameters
     ----------
@@ -166,6 +167,7 @@ class Lambda(Transform):
     """
 
     is_random = False
+    augments = False  # a deterministic step: it stays in eval mode and in the inference pipeline
     preserves_shape = False
     takes_tensors = True
     _derived = ("takes", "needs")

@@ -69,6 +69,11 @@ def _finite(value: object) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _beyond(bound: float, direction: int) -> float:
+    """A number clearly past ``bound`` (``bound + 1`` is ``bound`` itself for a float like 1e18)."""
+    return bound + direction * max(1, abs(bound))
+
+
 def _show(value: object, limit: int = 80) -> str:
     """A short repr for error messages (a 400-digit int or a long list stays readable)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -268,9 +273,9 @@ class Number(Spec):
         if not self.optional:
             out.append(None)
         if math.isfinite(self.low):
-            out.append(self.low if self.low_open else self.low - 1)
+            out.append(self.low if self.low_open else _beyond(self.low, -1))
         if math.isfinite(self.high):
-            out.append(self.high + 1)
+            out.append(_beyond(self.high, 1))
         if self.integer:  # a fraction inside the bounds (exactly representable near them)
             near = [0.5] + ([self.low + 0.5] if abs(self.low) < 2**52 else [])
             out += [v for v in near if self.low < v < self.high][:1]
@@ -334,9 +339,9 @@ class Range(Spec):
         out: list[Any] = ["x", (1, 2, 3), (math.nan, 1.0), None]
         low, high = self.low, self.high
         if math.isfinite(high):
-            out.append((high, high + 1))
+            out.append((high, _beyond(high, 1)))
         if math.isfinite(low):
-            out.append((low - 1, low))
+            out.append((_beyond(low, -1), low))
         a = low if math.isfinite(low) else min(0.0, high - 2)
         b = high if math.isfinite(high) else a + 2
         if a < b:

@@ -60,14 +60,21 @@ class Plan:
         "fuse",
         "leaves",
         "needs_stream",
+        "off",
+        "p",
         "required_fields",
         "salts",
         "seed64",
         "trace_fingerprint",
     )
 
-    def __init__(self, seed64: int, fuse: bool, needs_stream: bool) -> None:
+    def __init__(self, seed64: int, fuse: bool, needs_stream: bool, p: float = 1.0) -> None:
         self.seed64 = seed64
+        #: The probability a call applies this node: the parameter ``p`` in training mode; in
+        #: eval mode 0 for an augmentation, 1 for a deterministic step.
+        self.p = p
+        #: Eval mode and an augmentation: never applied, not even when a OneOf forces it.
+        self.off = False
         self.fuse = fuse
         self.needs_stream = needs_stream
         self.field_owners: dict[str, Transform] = {}

@@ -12,7 +12,6 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -103,6 +102,11 @@ class Transform(Declared):
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
     #: Every transform has a seed; ``p`` is declared by the per-sample bases (samplers have none).
     seed: int | None = param(Seed(), default=None, kw_only=True)
+    #: An augmentation: identity in eval mode (False for deterministic steps such as resizing,
+    #: cropping to a fixed window, normalising, converting: they stay in eval mode).
+    augments: ClassVar[bool] = True
+    #: Training mode (``eval()`` sets it False on the whole tree, ``train()`` back).
+    training: ClassVar[bool] = True
     #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
     _derived: ClassVar[tuple[str, ...]] = ()
 
@@ -141,65 +145,6 @@ class Transform(Declared):
     def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
         self.p = p
         self.seed = seed
-
-    # ------------------------------------------------------------------ parameters
-    @classmethod
-    def _param_names(cls) -> tuple[str, ...]:
-        names = cls.__dict__.get("_param_names_cache")
-        if names is None:
-            sig = inspect.signature(cls.__init__)
-            names = tuple(
-                n
-                for n, prm in sig.parameters.items()
-                if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)
-            )
-            cls._param_names_cache = names  # type: ignore[attr-defined]
-        return names
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        out = {n: getattr(self, n) for n in self._param_names()}
-        if deep:
-            for n, v in list(out.items()):
-                if hasattr(v, "get_params") and not isinstance(v, type):
-                    out.update({f"{n}__{k}": val for k, val in v.get_params(deep=True).items()})
-        return out
-
-    def set_params(self, **params: Any) -> Transform:
-        """Set constructor parameters (scikit-learn convention), validated at once.
-
-        A bad value raises :class:`InvalidInputError` and leaves the object as it was.
-        """
-        names = self._param_names()
-        before = {n: getattr(self, n) for n in names}
-        try:
-            self._set_params(names, params)
-            self.validate_params()
-        except InvalidInputError:
-            for n, v in before.items():
-                if getattr(self, n) is not v:
-                    setattr(self, n, v)
-            raise
-        return self
-
-    def _set_params(self, names: tuple[str, ...], params: dict[str, Any]) -> None:
-        for key, value in params.items():
-            name, _, sub = key.partition("__")
-            if name not in names:
-                raise InvalidInputError(
-                    self.registry_name or type(self).__name__,
-                    name,
-                    "is not a parameter of this transform",
-                    f"use one of {list(names)}",
-                )
-            if sub:
-                target = getattr(self, name)
-                index, _, rest = sub.partition("__")
-                if isinstance(target, (list, tuple)) and index.isdigit() and rest:
-                    target, sub = target[int(index)], rest  # e.g. transforms__0__p
-                target.set_params(**{sub: value})
-            else:
-                setattr(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Constructor parameters invalidate the resolved cache; private and fitted (name_) do not.
@@ -260,7 +205,11 @@ class Transform(Declared):
         fuse = bool(values.get("fuse", self._fuses_children))
         # A leaf that always applies and draws nothing never reads its call's stream.
         needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
-        plan = Plan(seed64, fuse, needs_stream)
+        p = values.get("p", 1.0)
+        if not self.training:  # eval mode: nothing random happens
+            p, needs_stream = (0.0 if self.augments else 1.0), self._fuses_children
+        plan = Plan(seed64, fuse, needs_stream, p)
+        plan.off = not self.training and self.augments
         plan.draws = tuple(
             (n, spec.draw, getattr(r, n) if is_param else None)
             for n, spec, is_param in type(self)._draws  # type: ignore[attr-defined]
@@ -283,6 +232,36 @@ class Transform(Declared):
 
     def _finalize(self, r: Any) -> None:
         """Hook for cross-parameter checks and derived values (declared in ``_derived``) on ``r``."""
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Transform:
+        """Training mode (the default) on this transform and all it holds; returns ``self``.
+
+        ``train(False)`` is :meth:`eval`. See :mod:`multiaug.core.modes`.
+        """
+        from .modes import set_training
+
+        set_training(self, mode)
+        return self
+
+    def eval(self) -> Transform:
+        """Eval mode: augmentations are the identity, deterministic steps apply; returns ``self``.
+
+        Examples
+        --------
+        >>> import numpy as np, multiaug as ma
+        >>> pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0).eval()
+        >>> img = np.arange(4, dtype=np.uint8).reshape(2, 2)
+        >>> bool((pipe(image=img)["image"] == img).all()), pipe.training
+        (True, False)
+        """
+        return self.train(False)
+
+    def inference(self) -> Transform:
+        """An eval-mode copy holding only the deterministic steps: what to store with a model."""
+        from .modes import inference
+
+        return inference(self)
 
     def validate_params(self) -> Transform:
         """Check every parameter now; returns ``self``.
@@ -371,7 +350,8 @@ class Transform(Declared):
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
-        if not force and not _random.applies(self._r.p, stream):
+        plan = self._plan
+        if plan.off or (not force and not _random.applies(plan.p, stream)):
             return sample
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
@@ -454,7 +434,7 @@ class Transform(Declared):
         """
         plan = self._validate(sample)
         stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
-        if not _random.applies(self._r.p, stream):
+        if not _random.applies(self._plan.p, stream):
             return None
         return self.make_params(_random.generator(stream) if self.is_random else None, sample)  # type: ignore[arg-type]
 
@@ -565,20 +545,3 @@ class Transform(Declared):
         memo[id(self)] = new
         new.__dict__.update(copy.deepcopy(self.__getstate__(), memo))
         return new
-
-    def __repr__(self) -> str:
-        sig = inspect.signature(type(self).__init__).parameters
-        parts = []
-        for n in self._param_names():
-            v = getattr(self, n)
-            default = sig[n].default
-            if default is inspect.Parameter.empty or not _same(v, default):
-                parts.append(f"{n}={v!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except Exception:
-        return False

@@ -1,8 +1,9 @@
 """A pipeline's first and last pixel steps: ``Normalize``, ``ToFloat``, ``FromFloat``, ``ToTensor``.
 
 All four are deterministic (they draw nothing) and apply with ``p=1.0`` by default: they define
-the output, they do not perturb it. Masks, boxes and keypoints pass through unchanged, except
-that ``ToTensor`` also turns the mask into a tensor.
+the output, they do not perturb it, so they stay in eval mode (``pipe.eval()``,
+``pipe.inference()``). Masks, boxes and keypoints pass through unchanged, except that
+``ToTensor`` also turns the mask into a tensor.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class ConvertTransform(ImageTransform):
 
     _abstract = True
     is_random = False
+    augments = False  # preprocessing: it stays in eval mode and in the inference pipeline
     preserves_shape = False
     p: float = param(Probability(), default=1.0, kw_only=True)
 
