@@ -95,8 +95,9 @@ class ToFloat(ConvertTransform):
     Examples
     --------
     >>> import numpy as np, multiaug as ma
-    >>> ma.image.ToFloat()(image=np.array([[0, 51, 255]], np.uint8))["image"].tolist()
-    [[0.0, 0.20000000298023224, 1.0]]
+    >>> out = ma.image.ToFloat()(image=np.array([[0, 51, 255]], np.uint8))["image"]
+    >>> out.dtype, out.tolist()
+    (dtype('float32'), [[0.0, 0.20000000298023224, 1.0]])
     """
 
     max_value: float | None = param(Number(0.0, low_open=True, optional=True), default=None)
