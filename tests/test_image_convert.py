@@ -220,3 +220,14 @@ def test_the_conversion_steps_stay_in_eval_mode_and_in_the_inference_pipeline(ph
     expected = ma.Compose([*steps, I.ToTensor()])(image=photo)["image"]
     assert torch.equal(served(image=photo)["image"], expected)
     assert torch.equal(pipe.eval()(image=photo, key=1)["image"], expected)
+
+
+def test_a_dataloader_batches_the_tensors_of_a_pipeline_ending_in_to_tensor() -> None:
+    from torch.utils.data import DataLoader
+
+    images = [np.full((8, 10, 3), 20 * i, np.uint8) for i in range(6)]
+    pipe = ma.Compose([I.HorizontalFlip(), I.Normalize(**IMAGENET), I.ToTensor()], seed=0)
+    ds = ma.torch.AugmentedDataset(list(zip(images, range(6), strict=True)), pipe)
+    batch, labels = next(iter(DataLoader(ds, batch_size=3)))
+    assert tuple(batch.shape) == (3, 3, 8, 10) and batch.dtype == torch.float32
+    assert labels.tolist() == [0, 1, 2]
