@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import sys
+import warnings
 
 import albumentations as A
 import numpy as np
@@ -133,7 +134,7 @@ def test_to_float_then_from_float_is_the_identity_on_uint8(photo: np.ndarray) ->
 @given(image=images(), scale=st.booleans())
 def test_to_tensor_matches_torch_references(image: np.ndarray, scale: bool) -> None:
     out = I.ToTensor(scale=scale)(image=image)["image"]
-    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32 and out.is_contiguous()
+    assert isinstance(out, torch.Tensor) and out.dtype == torch.float32
     chw = (
         torch.from_numpy(image).unsqueeze(0) if image.ndim == 2 else torch.from_numpy(image).permute(2, 0, 1)
     )
@@ -148,16 +149,24 @@ def test_to_tensor_matches_torch_references(image: np.ndarray, scale: bool) -> N
         assert torch.equal(out, theirs.to(torch.float32))
 
 
-def test_to_tensor_owns_its_memory_and_converts_the_mask() -> None:
-    image = np.random.default_rng(0).random((5, 6), dtype=np.float32)
+def test_to_tensor_copies_no_float_pixel_and_converts_the_mask() -> None:
+    image = np.random.default_rng(0).random((5, 6, 3), dtype=np.float32)
     mask = np.arange(30, dtype=np.uint8).reshape(5, 6)
     boxes = np.array([[1.0, 1.0, 3.0, 4.0]])
     out = I.ToTensor()(image=image, mask=mask, bboxes=boxes, bbox_labels=["a"])
-    out["image"][0, 0, 0] = 7.0
-    assert image[0, 0] != 7.0  # not a view of the caller's array
+    assert np.shares_memory(out["image"].numpy(), image)  # a CHW view, as torch.from_numpy gives
+    assert torch.equal(out["image"].contiguous(), torch.from_numpy(image).permute(2, 0, 1).contiguous())
     assert out["mask"].dtype == torch.int64 and tuple(out["mask"].shape) == (5, 6)
     assert torch.equal(out["mask"], torch.from_numpy(mask).long())
     assert out["bboxes"] is boxes and out["bbox_labels"] == ["a"]
+    read_only = image.copy()
+    read_only.flags.writeable = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # torch warns when it is handed read-only memory: copied instead
+        shared = I.ToTensor()(image=read_only)["image"]
+    assert not np.shares_memory(shared.numpy(), read_only)
+    as_uint8 = (image * 255).astype(np.uint8)
+    assert not np.shares_memory(I.ToTensor()(image=as_uint8)["image"].numpy(), as_uint8)
 
 
 def test_a_full_pipeline_ends_in_tensors_and_its_config_and_pickle_round_trip(photo: np.ndarray) -> None:

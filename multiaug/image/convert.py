@@ -155,7 +155,9 @@ def require_torch(owner: str) -> None:
 class ToTensor(ConvertTransform):
     """The last step: ``image`` becomes a ``torch.float32`` CHW tensor, ``mask`` a ``torch.int64`` tensor.
 
-    An HxW image becomes 1xHxW, an HxWxC image CxHxW; the mask keeps its shape. Boxes,
+    An HxW image becomes 1xHxW, an HxWxC image CxHxW (a view with channels-last strides, as
+    ``torch.from_numpy(image).permute(2, 0, 1)`` and ``ToTensorV2`` give: a float32 image is
+    not copied, it is shared with the tensor); the mask keeps its shape. Boxes,
     keypoints and labels stay as they are (NumPy arrays and lists). Values are kept as
     they are, as Albumentations' ``ToTensorV2`` keeps them: a uint8 image becomes float32
     values 0..255 (put :class:`Normalize` before it, as in

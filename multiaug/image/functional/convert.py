@@ -88,17 +88,20 @@ def _torch() -> Any:
 
 
 def to_tensor(image: np.ndarray, scale: bool) -> torch.Tensor:
-    """A float32 CHW tensor of an HxW[xC] image (HxW -> 1xHxW); a new tensor, never a view.
+    """A float32 CHW tensor of an HxW[xC] image (HxW -> 1xHxW).
 
     uint8 values are kept (0..255) unless ``scale``, which divides them by 255; float32
-    values are kept.
+    values are kept. As ``torch.from_numpy`` and Albumentations' ``ToTensorV2``, no pixel is
+    copied that need not be: a float32 image is shared with the tensor, which is its CHW view
+    (channels-last strides; ``.contiguous()`` makes a packed copy); a uint8 image is cast in
+    its own layout, then viewed as CHW.
     """
-    chw = image[None] if image.ndim == 2 else np.moveaxis(image, -1, 0)
-    if image.dtype == np.uint8 and scale:
-        out = to_float(chw, 255.0)
+    if image.dtype == np.uint8:
+        hwc = to_float(image, 255.0) if scale else image.astype(np.float32)
     else:
-        out = np.array(chw, dtype=np.float32, order="C")  # always a copy: the tensor owns its memory
-    return _torch().from_numpy(np.ascontiguousarray(out))
+        hwc = image if image.flags.writeable else image.copy()  # torch warns on read-only memory
+    tensor = _torch().from_numpy(hwc)
+    return tensor.unsqueeze(0) if hwc.ndim == 2 else tensor.permute(2, 0, 1)
 
 
 def mask_to_tensor(mask: np.ndarray) -> torch.Tensor:
