@@ -8,15 +8,24 @@ import numpy as np
 
 from ..core.functions import register_function
 from ..core.transform import Transform
-from .checks import BAD_IMAGE_SAMPLES, Example, image_example
+from .checks import Example, image_example
 
 
 @register_function("multiaug.testing.flip_rows")
-def flip_rows(image: np.ndarray, mask: np.ndarray | None = None) -> dict[str, np.ndarray]:
-    """The image (and the mask, when given) upside down: the registered function of ``Lambda``'s example."""
+def flip_rows(
+    image: np.ndarray, mask: np.ndarray | None = None, bboxes: Any = None, keypoints: Any = None
+) -> dict[str, np.ndarray]:
+    """The sample upside down (image, and mask, boxes, keypoints when given): ``Lambda``'s example."""
+    h = image.shape[0]
     out = {"image": image[::-1].copy()}
     if mask is not None:
         out["mask"] = mask[::-1].copy()
+    if bboxes is not None:
+        b = np.asarray(bboxes, np.float64).reshape(-1, 4)
+        out["bboxes"] = np.stack([b[:, 0], h - b[:, 3], b[:, 2], h - b[:, 1]], axis=1)
+    if keypoints is not None:
+        k = np.asarray(keypoints, np.float64).reshape(-1, 2)
+        out["keypoints"] = np.stack([k[:, 0], h - k[:, 1]], axis=1)
     return out
 
 
@@ -46,8 +55,6 @@ def examples() -> dict[str, Example]:
             lambda **kw: Lambda("multiaug.testing.flip_rows", **kw),
             random=False,
             bad_params=({"function": lambda image: image},),
-            # the fields its function takes; boxes and keypoints it does not read pass through
-            bad_samples=tuple(b for b in BAD_IMAGE_SAMPLES if set(b) <= {"image", "mask"}),
         ),
         "SomeOf": image_example(
             make(SomeOf, n=(0, 2)),
