@@ -509,18 +509,18 @@ REQUIRED: Any = _Required()
 class Param:
     """A constructor parameter declared in a transform's class body (see :func:`param`)."""
 
-    __slots__ = ("default", "kw_only", "spec")
+    __slots__ = ("default", "kw_only", "quiet", "spec")
 
-    def __init__(self, spec: Spec, default: Any, kw_only: bool) -> None:
+    def __init__(self, spec: Spec, default: Any, kw_only: bool, quiet: bool = False) -> None:
         if not isinstance(spec, Spec):
             raise TypeError(f"param() takes a Spec, got {type(spec).__name__}")
-        self.spec, self.default, self.kw_only = spec, default, kw_only
+        self.spec, self.default, self.kw_only, self.quiet = spec, default, kw_only, quiet
 
     def __repr__(self) -> str:
         return f"param({type(self.spec).__name__}, default={self.default!r}, kw_only={self.kw_only})"
 
 
-def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
+def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False, quiet: bool = False) -> Any:
     """Declare a constructor parameter: ``name: type = param(spec, default=...)``.
 
     The class body is then the whole declaration: the annotation is the type the caller
@@ -529,6 +529,10 @@ def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
     writes the ``__init__`` that stores the arguments unchanged (scikit-learn style): the
     parameters without ``kw_only`` may be passed by position, in declaration order (a base
     class's first), the others by name (``p`` and ``seed``, then the rest).
+
+    ``quiet=True`` leaves the parameter out of configs (and so of fingerprints) while it holds
+    its default: for a parameter added to a class after configs of it were stored, whose
+    fingerprints must not change (``Compose(layout=...)``).
 
     Examples
     --------
@@ -541,4 +545,4 @@ def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
     >>> Brighten(0.1, p=1.0)
     Brighten(amount=0.1, p=1.0)
     """
-    return Param(spec, default, kw_only)
+    return Param(spec, default, kw_only, quiet)

@@ -13,13 +13,19 @@ from .checks import Example, image_example
 
 @register_function("multiaug.testing.flip_rows")
 def flip_rows(
-    image: np.ndarray, mask: np.ndarray | None = None, bboxes: Any = None, keypoints: Any = None
-) -> dict[str, np.ndarray]:
-    """The sample upside down (image, and mask, boxes, keypoints when given): ``Lambda``'s example."""
+    image: np.ndarray,
+    mask: np.ndarray | None = None,
+    masks: Any = None,
+    bboxes: Any = None,
+    keypoints: Any = None,
+) -> dict[str, Any]:
+    """The sample upside down (image, and masks, boxes, keypoints when given): ``Lambda``'s example."""
     h = image.shape[0]
-    out = {"image": image[::-1].copy()}
+    out: dict[str, Any] = {"image": image[::-1].copy()}
     if mask is not None:
         out["mask"] = mask[::-1].copy()
+    if masks is not None:
+        out["masks"] = [m[::-1].copy() for m in masks] if isinstance(masks, list) else masks[:, ::-1].copy()
     if bboxes is not None:
         b = np.asarray(bboxes, np.float64).reshape(-1, 4)
         out["bboxes"] = np.stack([b[:, 0], h - b[:, 3], b[:, 2], h - b[:, 1]], axis=1)
