@@ -240,3 +240,29 @@ def test_a_dataloader_batches_the_tensors_of_a_pipeline_ending_in_to_tensor() ->
     batch, labels = next(iter(DataLoader(ds, batch_size=3)))
     assert tuple(batch.shape) == (3, 3, 8, 10) and batch.dtype == torch.float32
     assert labels.tolist() == [0, 1, 2]
+
+
+@pytest.mark.parametrize(
+    "device",
+    [
+        "cpu",
+        pytest.param(
+            "cuda",
+            marks=pytest.mark.skipif(
+                not torch.cuda.is_available(), reason="needs a CUDA device (run on a GPU)"
+            ),
+        ),
+    ],
+)
+def test_to_tensor_of_a_tensor_input_comes_back_on_its_device(device: str) -> None:
+    image = np.random.default_rng(3).integers(0, 256, (3, 8, 10), dtype=np.uint8)  # CHW
+    mask = np.random.default_rng(4).integers(0, 3, (8, 10), dtype=np.uint8)
+    x, m = torch.from_numpy(image).to(device), torch.from_numpy(mask).to(device)
+    pipe = ma.Compose([I.HorizontalFlip(p=1.0), I.Normalize(**IMAGENET), I.ToTensor()], layout="chw")
+    out = pipe(image=x, mask=m)
+    assert out["image"].device == x.device and out["mask"].device == m.device
+    assert out["image"].dtype == torch.float32 and out["mask"].dtype == torch.int64
+    ref = ma.Compose([I.HorizontalFlip(p=1.0), I.Normalize(**IMAGENET), I.ToTensor()])(
+        image=np.moveaxis(image, 0, -1), mask=mask
+    )
+    assert torch.equal(out["image"].cpu(), ref["image"]) and torch.equal(out["mask"].cpu(), ref["mask"])
