@@ -64,6 +64,11 @@ OUTPUT_DEFINING = {
     "image.MixUp",
     "image.CutMix",
     "audio.MelSpectrogram",
+    "image.Normalize",
+    "image.ToFloat",
+    "image.FromFloat",
+    "image.ToTensor",
+    "Lambda",
     "image.SanitizeBoxes",
 }
 

@@ -302,6 +302,9 @@ class Compose(BaseCompose):
         if plan.targets or r.bbox_format != "pascal_voc":
             plan.edge = Edge(r.bbox_format, plan.targets)
 
+    def _finalize(self, r: Any) -> None:
+        check_tensor_order(r.transforms)
+
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
@@ -311,6 +314,29 @@ class Compose(BaseCompose):
         for i, (t, salt) in enumerate(self._plan.children):
             sample = t._run(sample, mix(stream, salt), call, (*path, i), False)
         return sample
+
+
+def check_tensor_order(transforms: Sequence[Transform]) -> None:
+    """Refuse a step that reads a field an earlier step turned into a tensor (``image.ToTensor``).
+
+    It would get a torch tensor where a NumPy array is expected; the error names that step.
+    """
+    made: dict[str, str] = {}  # field -> the step that made it a tensor
+    for t in transforms:
+        leaves = t._plan.leaves
+        for leaf in leaves:
+            late = [f for f in leaf.fields if f in made]
+            if late and not leaf.takes_tensors:
+                f = late[0]
+                raise InvalidInputError(
+                    leaf.name,
+                    f,
+                    f"comes after {made[f]}, so it would get a torch tensor {f} where a NumPy array is "
+                    f"expected ({made[f]} must be the last step)",
+                    f"move {made[f]} to the end of the pipeline, after {leaf.name}",
+                )
+        for leaf in leaves:
+            made.update(dict.fromkeys(leaf.makes_tensors, leaf.name))
 
 
 def _nested_formats(transforms: Sequence[Transform]) -> list[str]:

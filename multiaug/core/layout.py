@@ -120,7 +120,9 @@ class _Undo:
         if value is self.array:
             return self.original  # unchanged: the very object given, as the NumPy path does
         if not isinstance(value, np.ndarray):
-            return value  # already a tensor (ToTensor) or not an array at all
+            if self.tensor and type(value).__module__.startswith("torch"):
+                return value.to(self.device)  # made on the CPU by ToTensor: back on the input's device
+            return value  # not an array at all
         if self.moved and value.ndim >= 3:
             value = np.moveaxis(value, -1, -3)
         value = np.ascontiguousarray(value)

@@ -86,6 +86,10 @@ class Transform(Declared):
     preserves_shape: ClassVar[bool] = True
     #: ``make_params`` draws from the generator (False: it is called with ``rng=None``).
     is_random: ClassVar[bool] = True
+    #: Fields this step turns into framework tensors (``image.ToTensor``): a ``Compose`` refuses a
+    #: later step that reads them, unless it ``takes_tensors`` (a ``Lambda``).
+    makes_tensors: ClassVar[tuple[str, ...]] = ()
+    takes_tensors: ClassVar[bool] = False
     #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
     defer_kind: ClassVar[str | None] = None
     #: Composers: a call on this object fuses its children's deferred work by default.

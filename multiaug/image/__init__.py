@@ -10,6 +10,7 @@ from . import (
     base,
     boxes,
     colour,
+    convert,
     erasing,
     filters,
     geometric,
@@ -20,6 +21,7 @@ from . import (
 from .base import *  # noqa: F403
 from .boxes import *  # noqa: F403
 from .colour import *  # noqa: F403
+from .convert import *  # noqa: F403
 from .erasing import *  # noqa: F403
 from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
@@ -32,6 +34,7 @@ __all__ = sorted(
         *base.__all__,
         *boxes.__all__,
         *colour.__all__,
+        *convert.__all__,
         *erasing.__all__,
         *filters.__all__,
         *geometric.__all__,

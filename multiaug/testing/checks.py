@@ -189,11 +189,25 @@ def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform
 
 
 # ---------------------------------------------------------------------- comparisons
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor (without importing torch)."""
+    return type(value).__module__.startswith("torch") and hasattr(value, "numpy")
+
+
+def tensor_array(value: Any) -> np.ndarray:
+    """A torch tensor's values as a NumPy array (on the CPU)."""
+    return value.detach().cpu().numpy()
+
+
 def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
-    """Exact equality of two samples: same keys; arrays equal in dtype, shape and bytes."""
+    """Exact equality of two samples: same keys; arrays (and torch tensors) equal in type, dtype,
+    shape and bytes."""
     assert set(a) == set(b), f"different fields: {sorted(a)} vs {sorted(b)}"
     for k in a:
         x, y = a[k], b[k]
+        if is_tensor(x) or is_tensor(y):
+            assert is_tensor(x) and is_tensor(y) and x.device == y.device, (k, type(x), type(y))
+            x, y = tensor_array(x), tensor_array(y)
         if isinstance(x, list) and x and isinstance(x[0], np.ndarray):  # masks=[...]
             assert isinstance(y, list) and len(x) == len(y), k
             assert_samples_equal({str(i): v for i, v in enumerate(x)}, {str(i): v for i, v in enumerate(y)})
@@ -536,6 +550,9 @@ def sample_digest(sample: Mapping[str, Any]) -> str:
     for k in sorted(sample):
         v = sample[k]
         h.update(k.encode())
+        if is_tensor(v):
+            h.update(b"torch")
+            v = tensor_array(v)
         if isinstance(v, np.ndarray):
             h.update(f"{v.dtype.str}{v.shape}".encode())
             h.update(np.ascontiguousarray(v).tobytes())
