@@ -265,3 +265,11 @@ def test_channels_first_batch_raises_naming_layout(mix: Any) -> None:
     assert "`images`" in str(err.value) and "layout" in str(err.value)
     out = mix(num_classes=3, p=1.0)(images=np.moveaxis(images, 1, -1), labels=np.array([0, 1, 2, 0]), key=0)
     assert out["images"].shape == (4, 32, 32, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_a_huge_image_view_is_refused_before_any_pass_over_it(dtype: type) -> None:
+    # a broadcast view of 1.2e11 values costs nothing to make; scanning it would take minutes
+    big = np.broadcast_to(np.zeros((1, 1, 3), dtype), (200_000, 200_000, 3))
+    with pytest.raises(ma.InvalidInputError, match="values"):
+        ma.image.FromFloat(p=1.0)(image=big)

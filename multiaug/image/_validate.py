@@ -122,7 +122,7 @@ def check_image(
         type(image) is _NDARRAY
         and image.dtype.char == "B"
         and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] <= 4))
-        and image.size
+        and 0 < image.size <= MAX_IMAGE_VALUES
     ):
         return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
     if _is_pil(image):
@@ -140,6 +140,8 @@ def check_image(
     )
     require_ndim(owner, field, image, (2, 3), rule, fix)
     require_nonempty(owner, field, image, "pass an image with at least one pixel")
+    fix = "downscale or tile the image first"
+    require_at_most(owner, field, image.size, MAX_IMAGE_VALUES, "values (pixels x channels)", fix)
     if looks_chw(image.shape):
         raise _chw_error(owner, image, field)
     if image.dtype == np.uint8:
@@ -270,6 +272,9 @@ def as_points(value: Any) -> np.ndarray:
 
 #: Boxes or keypoints per sample: far above any annotation, low enough that checking them is instant.
 MAX_POINTS = 10_000_000
+#: Values (pixels x channels) of one image: 2**31, about 46341 x 46341 x 1 (a 16 GiB view of
+#: 10**11 values, e.g. a broadcast, is refused before any pass over it).
+MAX_IMAGE_VALUES = 2**31
 
 
 def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
