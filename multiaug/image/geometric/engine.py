@@ -71,6 +71,8 @@ class PendingWarp(Deferred):
         self.edge = False
         #: Intermediate frames (input -> frame matrix, frame size) whose outside the flush must blank.
         self.clips: list[tuple[np.ndarray, Size]] = []
+        #: How the image is resized on the exact paths ("linear", or an op's own when it is alone).
+        self.interpolation = "linear"
 
     @property
     def matrix(self) -> np.ndarray:
@@ -118,7 +120,7 @@ class PendingWarp(Deferred):
 
     def _resample(self, image: np.ndarray, nearest: bool, mode: str, fill: tuple[float, ...]) -> np.ndarray:
         if self.axis is not None:
-            out = F.axis_window(image, *self.axis, self.image_size, nearest)
+            out = F.axis_window(image, *self.axis, self.image_size, nearest, self.interpolation)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -243,39 +245,61 @@ class WarpTransform(SpatialTransform):
             if self.flip_code is not None:
                 return {**sample, "image": F.flip(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
-            out = F.axis_window(image, *axis, size)
+            out = F.axis_window(image, *axis, size, interpolation=self._interpolation())
             if out is not None:
                 return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
         pending = sample.get(PENDING)
+        interpolation = self._interpolation()
+        if interpolation != "linear" and pending is not None:
+            # A group resamples once, bilinearly: another interpolation is applied alone.
+            sample, pending = pending.flush(sample), None
         if pending is None:
             pending = PendingWarp(sample["image"].shape[:2])
+            pending.interpolation = interpolation
         r = self._r
+        matrix: np.ndarray | None
         if self.axis_aligned:
             axis, size = self.axis_map(params, pending.image_size)
-            visibility, drop = r.targets
-            pending.add(None, size, visibility, drop, axis)
-            return {**sample, PENDING: pending}
-        matrix, size = self.warp_matrix(params, pending.image_size)
-        if not self.samples_inside and F.samples_outside(matrix, pending.image_size, size):
-            border = self._signature()
-            exact = pending.frame_exact()
-            if (pending.border is not None and pending.border != border) or (
-                not exact and border[0] != "constant"
-            ):
-                # Not reproducible by one resampling: apply the group so far and start anew.
-                sample = pending.flush(sample)
-                pending = PendingWarp(sample["image"].shape[:2])
-                exact = True
-            pending.border = border
-            if exact:
-                pending.edge = True
-            else:
-                pending.clips.append((pending.matrix, pending.image_size))
-        pending.add(matrix, size, *r.targets)
+            matrix = None if self.samples_inside else F.axis_matrix(*axis)
+        else:
+            axis = None
+            matrix, size = self.warp_matrix(params, pending.image_size)
+        if (
+            matrix is not None
+            and not self.samples_inside
+            and F.samples_outside(matrix, pending.image_size, size)
+        ):
+            sample, pending = self._join_border(sample, pending)
+        visibility, drop = r.targets
+        pending.add(None if axis is not None else matrix, size, visibility, drop, axis)
+        if interpolation != "linear":
+            return pending.flush({**sample, PENDING: pending})
         return {**sample, PENDING: pending}
+
+    def _join_border(self, sample: Sample, pending: PendingWarp) -> tuple[Sample, PendingWarp]:
+        """Before an op that shows its border joins: flush what one resampling could not reproduce."""
+        border = self._signature()
+        exact = pending.frame_exact()
+        if (pending.border is not None and pending.border != border) or (
+            not exact and border[0] != "constant"
+        ):
+            # Not reproducible by one resampling: apply the group so far and start anew.
+            sample = pending.flush(sample)
+            pending = PendingWarp(sample["image"].shape[:2])
+            exact = True
+        pending.border = border
+        if exact:
+            pending.edge = True
+        else:
+            pending.clips.append((pending.matrix, pending.image_size))
+        return sample, pending
+
+    def _interpolation(self) -> str:
+        """The image interpolation of the op's resampling (ops with an ``interpolation`` option)."""
+        return getattr(self._r, "interpolation", "linear")
 
     #: ``(min_visibility, drop_outside_keypoints)``, from :func:`~multiaug.image.options.target_policy`.
     _derived = ("targets",)

@@ -1,0 +1,191 @@
+"""Exact resampling paths of axis maps (``x -> sx x + tx, y -> sy y + ty``): slice, flip, resize, pad.
+
+:func:`~multiaug.image.functional.geometric.warp` tries these before an interpolating
+warp; a fused group of flips, crops, resizes and pads never goes through one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+from ._opencv import BORDER_CODES, INTERPOLATION_CODES, NATIVE_CHARS, contiguous, native_labels, per_chunk
+
+__all__ = ["axis_aligned", "axis_padded", "axis_window", "flip", "pad"]
+
+_EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
+
+
+def flip(img: np.ndarray, code: int) -> np.ndarray:
+    """``cv2.flip`` (1: left-right, 0: top-bottom, -1: both) for any dtype and channel count."""
+    # dtype.char is a cheap test (hashing a dtype for a set lookup is not, at this call rate)
+    if img.dtype.char not in NATIVE_CHARS or (img.ndim == 3 and img.shape[2] > 512):
+        axes: tuple[int, ...] = {1: (1,), 0: (0,), -1: (0, 1)}[code]
+        return np.ascontiguousarray(np.flip(img, axes))
+    out = cv2.flip(img, code)
+    return out if out.ndim == img.ndim else out.reshape(img.shape)
+
+
+def _resize(
+    img: np.ndarray, size: tuple[int, int], nearest: bool, interpolation: str = "linear"
+) -> np.ndarray:
+    dsize = (size[1], size[0])
+    # NEAREST_EXACT samples at pixel centres like the warps (plain NEAREST is shifted by half a pixel).
+    code = INTERPOLATION_CODES["nearest" if nearest else interpolation]
+    if not nearest and (img.ndim == 2 or img.shape[2] <= 4):  # the common case, without the chunking
+        out = cv2.resize(contiguous(img), dsize, interpolation=code)
+        out = out if out.ndim == img.ndim else out.reshape(*out.shape[:2], img.shape[2])
+    else:
+
+        def one(chunk: np.ndarray, _value: tuple[float, ...]) -> np.ndarray:
+            return cv2.resize(chunk, dsize, interpolation=code)
+
+        if nearest:
+            return native_labels(lambda arr, _f: per_chunk(one, arr, (0.0,)), img, 0.0)
+        out = per_chunk(one, img, (0.0,))
+    if interpolation in ("cubic", "lanczos") and img.dtype.kind == "f":
+        # their kernels overshoot; uint8 saturates, a float image must not leave its own range
+        np.clip(out, img.min(), img.max(), out=out)
+    return out
+
+
+def axis_aligned(
+    img: np.ndarray,
+    a: float,
+    c: float,
+    e: float,
+    f: float,
+    size: tuple[int, int],
+    nearest: bool,
+    interpolation: str = "linear",
+) -> np.ndarray | None:
+    """Crop + resize + flip for ``x -> a x + c, y -> e y + f`` when its source window is whole pixels.
+
+    Returns ``None`` when the window is not integer-aligned or leaves the image.
+    """
+    ho, wo = size
+    hi, wi = img.shape[:2]
+    x0, x1 = -c / a, (wo - c) / a
+    y0, y1 = -f / e, (ho - f) / e
+    if a < 0:
+        x0, x1 = x1, x0
+    if e < 0:
+        y0, y1 = y1, y0
+    bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
+    if not (0 <= bx0 < bx1 <= wi and 0 <= by0 < by1 <= hi):
+        return None
+    if abs(x0 - bx0) > _EPS or abs(x1 - bx1) > _EPS or abs(y0 - by0) > _EPS or abs(y1 - by1) > _EPS:
+        return None
+    code = (1 if e > 0 else -1) if a < 0 else (0 if e < 0 else None)
+    window = img[by0:by1, bx0:bx1]
+    if (by1 - by0, bx1 - bx0) == (ho, wo):
+        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
+        # output may share memory with the input (never written to); copy before in-place edits.
+        return window if code is None else flip(window, code)
+    out = _resize(window, size, nearest, interpolation)
+    return out if code is None else flip(out, code)
+
+
+def axis_window(
+    img: np.ndarray,
+    sx: float,
+    tx: float,
+    sy: float,
+    ty: float,
+    size: tuple[int, int],
+    nearest: bool = False,
+    interpolation: str = "linear",
+) -> np.ndarray | None:
+    """``x -> sx x + tx, y -> sy y + ty`` by slicing, flipping and resizing: no warp.
+
+    The flips-and-crops case (unit scales, whole-pixel shifts) is an exact slice (a view,
+    not a copy) and ``cv2.flip``. ``None`` when the source window is not whole pixels or leaves the
+    image (then the caller warps, to fill the border).
+    """
+    if (sx == 1 or sx == -1) and (sy == 1 or sy == -1) and float(tx).is_integer() and float(ty).is_integer():
+        ho, wo = size
+        hi, wi = img.shape[:2]
+        x0 = int(-tx if sx > 0 else tx - wo)
+        y0 = int(-ty if sy > 0 else ty - ho)
+        if x0 < 0 or y0 < 0 or x0 + wo > wi or y0 + ho > hi:
+            return None
+        window = img if (ho, wo) == (hi, wi) else img[y0 : y0 + ho, x0 : x0 + wo]
+        code = (1 if sy > 0 else -1) if sx < 0 else (0 if sy < 0 else None)
+        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
+        # output may share memory with the input (never written to); copy before in-place edits.
+        return window if code is None else flip(window, code)
+    return axis_aligned(img, sx, tx, sy, ty, size, nearest, interpolation)
+
+
+def pad(
+    img: np.ndarray,
+    top: int,
+    bottom: int,
+    left: int,
+    right: int,
+    *,
+    border: str = "constant",
+    fill: Sequence[float] = (0.0,),
+    nearest: bool = False,
+) -> np.ndarray:
+    """``cv2.copyMakeBorder`` for any channel count, and with ``nearest=True`` any label dtype.
+
+    ``fill`` is one value or one per channel (``border="constant"``; a label mask takes its first).
+    """
+    mode = BORDER_CODES[border]
+
+    def one(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
+        return cv2.copyMakeBorder(chunk, top, bottom, left, right, mode, value=value)
+
+    if nearest:
+        return native_labels(lambda arr, v: per_chunk(one, arr, (v,)), img, float(fill[0]))
+    return per_chunk(one, img, fill)
+
+
+def axis_padded(
+    img: np.ndarray,
+    axis: tuple[float, float, float, float],
+    size: tuple[int, int],
+    nearest: bool,
+    border: str,
+    fill: Sequence[float],
+) -> np.ndarray | None:
+    """An axis map whose image lands on whole output pixels but does not cover the output: pad, no warp.
+
+    The image is resized or flipped as a whole (as the ops one by one do), padded with
+    ``cv2.copyMakeBorder`` and cut to the output frame; with a constant border what falls
+    outside the frame is cut first (the fill does not depend on it). ``None`` otherwise.
+    """
+    a, c, e, f = axis
+    ho, wo = size
+    hi, wi = img.shape[:2]
+    x0, x1 = sorted((c, a * wi + c))
+    y0, y1 = sorted((f, e * hi + f))
+    bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
+    if max(abs(x0 - bx0), abs(x1 - bx1), abs(y0 - by0), abs(y1 - by1)) > _EPS:
+        return None
+    if bx0 <= 0 and by0 <= 0 and bx1 >= wo and by1 >= ho:
+        return None  # nothing to pad: a resampling inside the image
+    if border == "constant":
+        bx0, by0, bx1, by1 = max(bx0, 0), max(by0, 0), min(bx1, wo), min(by1, ho)
+        if bx1 <= bx0 or by1 <= by0:
+            return None
+    inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
+    if inner is None:
+        return None
+    top, bottom, left, right = by0, ho - by1, bx0, wo - bx1
+    out = pad(
+        inner,
+        max(top, 0),
+        max(bottom, 0),
+        max(left, 0),
+        max(right, 0),
+        border=border,
+        fill=fill,
+        nearest=nearest,
+    )
+    if min(top, bottom, left, right) >= 0:
+        return out
+    return out[max(-top, 0) : max(-top, 0) + ho, max(-left, 0) : max(-left, 0) + wo]
