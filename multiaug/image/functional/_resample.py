@@ -13,7 +13,7 @@ import numpy as np
 
 from ._opencv import BORDER_CODES, INTERPOLATION_CODES, NATIVE_CHARS, contiguous, native_labels, per_chunk
 
-__all__ = ["axis_aligned", "axis_padded", "axis_window", "flip", "pad"]
+__all__ = ["axis_aligned", "axis_whole", "axis_window", "flip", "pad"]
 
 _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
 
@@ -144,7 +144,7 @@ def pad(
     return per_chunk(one, img, fill)
 
 
-def axis_padded(
+def axis_whole(
     img: np.ndarray,
     axis: tuple[float, float, float, float],
     size: tuple[int, int],
@@ -152,11 +152,14 @@ def axis_padded(
     border: str,
     fill: Sequence[float],
 ) -> np.ndarray | None:
-    """An axis map whose image lands on whole output pixels but does not cover the output: pad, no warp.
+    """An axis map under which the image's frame lands on whole output pixels: resize, pad, cut; no warp.
 
     The image is resized or flipped as a whole (as the ops one by one do), padded with
-    ``cv2.copyMakeBorder`` and cut to the output frame; with a constant border what falls
-    outside the frame is cut first (the fill does not depend on it). ``None`` otherwise.
+    ``cv2.copyMakeBorder`` and cut to the output frame, so a crop or pad after a resize
+    stays the whole-pixel shift it is (a warp would interpolate it again). With a constant
+    border only the part inside the output is resized when it is whole input pixels
+    (the fill does not depend on the rest). ``None`` when the frame does not land on
+    whole pixels, or lies wholly outside the output.
     """
     a, c, e, f = axis
     ho, wo = size
@@ -166,26 +169,27 @@ def axis_padded(
     bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
     if max(abs(x0 - bx0), abs(x1 - bx1), abs(y0 - by0), abs(y1 - by1)) > _EPS:
         return None
-    if bx0 <= 0 and by0 <= 0 and bx1 >= wo and by1 >= ho:
-        return None  # nothing to pad: a resampling inside the image
+    if bx1 <= 0 or by1 <= 0 or bx0 >= wo or by0 >= ho:
+        return None
+    inner = None
     if border == "constant":
         bx0, by0, bx1, by1 = max(bx0, 0), max(by0, 0), min(bx1, wo), min(by1, ho)
-        if bx1 <= bx0 or by1 <= by0:
+        inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
+    if inner is None:  # the whole image, cut after the resize
+        bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
+        inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
+        if inner is None:
             return None
-    inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
-    if inner is None:
-        return None
     top, bottom, left, right = by0, ho - by1, bx0, wo - bx1
-    out = pad(
-        inner,
-        max(top, 0),
-        max(bottom, 0),
-        max(left, 0),
-        max(right, 0),
-        border=border,
-        fill=fill,
-        nearest=nearest,
-    )
+    if border == "constant" and min(top, bottom, left, right) < 0:
+        inner = inner[
+            max(-top, 0) : inner.shape[0] - max(-bottom, 0), max(-left, 0) : inner.shape[1] - max(-right, 0)
+        ]
+        top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
+    out = inner
+    if max(top, bottom, left, right) > 0:
+        amounts = (max(top, 0), max(bottom, 0), max(left, 0), max(right, 0))
+        out = pad(inner, *amounts, border=border, fill=fill, nearest=nearest)
     if min(top, bottom, left, right) >= 0:
         return out
     return out[max(-top, 0) : max(-top, 0) + ho, max(-left, 0) : max(-left, 0) + wo]

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ._opencv import BORDER_CODES, BORDERS, MAX_WARP_SIDE, channel_fills, native_labels, per_chunk
-from ._resample import axis_aligned, axis_padded, axis_window, flip, pad
+from ._resample import axis_aligned, axis_whole, axis_window, flip, pad
 
 __all__ = [
     "BORDERS",
@@ -236,8 +236,9 @@ def warp(
     Bilinear, or nearest neighbour for label masks (``nearest=True``, any integer
     dtype). ``fill`` is one value or one per channel (``border="constant"``).
     Identity, flips, integer crops and axis-aligned resized crops take exact
-    fast paths (copy, slicing, ``cv2.flip``, ``cv2.resize``, and ``cv2.copyMakeBorder`` when
-    the image lands on whole pixels of a larger output: a pad); the rest is one
+    fast paths (copy, slicing, ``cv2.flip``, ``cv2.resize``; and when the image's frame lands
+    on whole output pixels, a resize of the whole image, ``cv2.copyMakeBorder`` and a slice:
+    pads and crops after a resize); the rest is one
     ``cv2.warpAffine`` or ``cv2.warpPerspective``. Output dtype and layout equal
     the input's.
     """
@@ -248,7 +249,7 @@ def warp(
     if not projective and abs(b) < 1e-12 and abs(d) < 1e-12:
         out = axis_aligned(img, a, c, e, f, size, nearest)
         if out is None:
-            out = axis_padded(img, (a, c, e, f), size, nearest, border, fill)
+            out = axis_whole(img, (a, c, e, f), size, nearest, border, fill)
         if out is not None:
             return out
     # OpenCV maps output pixel indices to input pixel indices (index = coordinate - 0.5).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -22,6 +22,8 @@ class _Window(TargetOptions, WarpTransform):
     """Base of the fixed-size crops: ``make_params`` gives the window's ``top`` and ``left``."""
 
     _abstract = True
+    #: In a pipeline, checked up front only when no earlier step may resize (then when it runs).
+    checks_size: ClassVar[bool] = True
     preserves_shape = False
     axis_aligned = True
     height: int = param(Number(1, 1 << 20, integer=True))
