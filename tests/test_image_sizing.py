@@ -66,10 +66,10 @@ def test_pad_if_needed_is_copy_make_border(border: str) -> None:
         shape = (9, 14) if channels is None else (9, 14, channels)
         img = rng_image(shape)
         fill = (10.0, 20.0, 30.0, 40.0, 50.0, 60.0)[: channels or 1]
-        for position in S.PAD_POSITIONS:
+        for position in [*S.PAD_POSITIONS[:-1], (4, 1)]:
             out = S.pad_if_needed(img, 30, 17, position, border=border, fill=fill)
             t, b, lf, r = S.pad_if_needed_amounts(9, 14, 30, 17, position)
-            assert (t + b, lf + r) == (21, 3)
+            assert (t + b, lf + r) == (21, 3) and (position != (4, 1) or (t, lf) == (4, 1))
             parts = [img] if channels is None else [img[..., i : i + 4] for i in range(0, channels, 4)]
             ref = [
                 cv2.copyMakeBorder(
@@ -406,5 +406,42 @@ def test_a_crop_after_a_pad_is_checked_against_the_padded_size() -> None:
         ma.Compose([im.PadIfNeeded(32, 32), im.RandomCrop(64, 64)], seed=0)(
             image=np.zeros((40, 50), np.uint8)
         )
+    with pytest.raises(ma.InvalidInputError, match="the output would be 40000x500"):
+        im.SmallestMaxSize(500)(image=np.zeros((80, 1), np.uint8))
     with pytest.raises(ma.InvalidInputError, match="smaller than the 64x64 crop"):  # checked even if skipped
         ma.Compose([im.RandomCrop(64, 64, p=0.0)])(image=np.zeros((40, 50), np.uint8))
+
+
+def test_a_random_pad_position_is_keyed_traced_and_replayed() -> None:
+    t = im.PadIfNeeded(20, 30, position="random", fill=255, seed=3)
+    assert t.is_random and not im.PadIfNeeded(20, 30).is_random
+    img = rng_image((5, 10))
+    outs = [t(image=img, keypoints=np.array([[0.0, 0.0]]), key=k, trace=True) for k in range(12)]
+    tops_lefts = {(o["trace"][0]["params"]["top"], o["trace"][0]["params"]["left"]) for o in outs}
+    assert len(tops_lefts) > 6 and all(0 <= a <= 15 and 0 <= b <= 20 for a, b in tops_lefts)
+    for o in outs:
+        top, left = o["trace"][0]["params"]["top"], o["trace"][0]["params"]["left"]
+        assert np.array_equal(o["image"][top : top + 5, left : left + 10], img)
+        assert o["keypoints"].tolist() == [[left, top]]
+        assert_samples_equal(t.replay(o.pop("trace"), image=img, keypoints=np.array([[0.0, 0.0]])), o)
+    assert_samples_equal(t(image=img, key=4), {"image": outs[4]["image"]})
+    trace = t(image=img, key=0, trace=True)["trace"]
+    trace[0]["params"]["top"] = 16
+    with pytest.raises(ma.InvalidInputError, match="outside"):
+        t.replay(trace, image=img)
+    t.set_params(position="center")
+    assert not t.is_random
+
+
+@pytest.mark.parametrize("name", sorted(STEPS))
+def test_odd_shapes_and_layouts(name: str) -> None:
+    rng = np.random.default_rng(0)
+    for shape in [(1, 1), (1, 7), (7, 1, 3), (2, 3, 5), (40, 1)]:
+        img = rng.integers(0, 256, shape, dtype=np.uint8)
+        for view in (img, img[::-1], np.asfortranarray(img)):
+            try:
+                out = STEPS[name]()(image=view, mask=np.zeros(view.shape[:2], np.int64), key=1)
+            except ma.InvalidInputError:
+                continue  # a crop larger than the image: named and explained
+            assert out["image"].dtype == np.uint8 and out["image"].shape[2:] == view.shape[2:]
+            assert out["mask"].shape == out["image"].shape[:2] and out["mask"].dtype == np.int64

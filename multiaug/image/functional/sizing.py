@@ -28,8 +28,8 @@ __all__ = [
     "smallest_max_size_shape",
 ]
 
-#: Where ``PadIfNeeded`` puts the image in the padded frame.
-PAD_POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right")
+#: Where ``PadIfNeeded`` puts the image in the padded frame (``"random"``: drawn per call).
+PAD_POSITIONS = ("center", "top_left", "top_right", "bottom_left", "bottom_right", "random")
 
 
 def resize(
@@ -101,12 +101,14 @@ def center_crop(img: np.ndarray, height: int, width: int) -> np.ndarray:
 
 
 def pad_if_needed_amounts(
-    height: int, width: int, min_height: int, min_width: int, position: str = "center"
+    height: int, width: int, min_height: int, min_width: int, position: str | tuple[int, int] = "center"
 ) -> tuple[int, int, int, int]:
     """``(top, bottom, left, right)`` padding that makes the image at least ``min_height`` x ``min_width``.
 
     As Albumentations: centred, the odd pixel after (bottom, right); a corner
-    ``position`` puts all the padding on the opposite sides.
+    ``position`` puts all the padding on the opposite sides; a ``(top, left)`` pair
+    gives the padding above and left of the image (``PadIfNeeded(position="random")``
+    draws it), clipped to the padding there is.
 
     Examples
     --------
@@ -114,10 +116,17 @@ def pad_if_needed_amounts(
     (1, 2, 0, 0)
     >>> pad_if_needed_amounts(5, 10, 8, 8, "bottom_right")
     (3, 0, 0, 0)
+    >>> pad_if_needed_amounts(5, 10, 8, 8, (2, 0))
+    (2, 1, 0, 0)
     """
     dh, dw = max(min_height - height, 0), max(min_width - width, 0)
-    top, left = dh // 2, dw // 2
-    if position != "center":
+    if isinstance(position, tuple):
+        top, left = min(max(position[0], 0), dh), min(max(position[1], 0), dw)
+    elif position == "center":
+        top, left = dh // 2, dw // 2
+    elif position == "random":
+        raise ValueError('a kernel does not draw: pass position=(top, left) for position="random"')
+    else:
         vertical, horizontal = position.split("_")
         top = 0 if vertical == "top" else dh
         left = 0 if horizontal == "left" else dw
@@ -128,7 +137,7 @@ def pad_if_needed(
     img: np.ndarray,
     min_height: int,
     min_width: int,
-    position: str = "center",
+    position: str | tuple[int, int] = "center",
     *,
     border: str = "constant",
     fill: Sequence[float] = (0.0,),

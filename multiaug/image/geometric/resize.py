@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ...core.errors import InvalidInputError
 from ...core.params import Choice, Number, Options, Probability, param
 from ..functional import sizing as S
 from ..functional._opencv import INTERPOLATIONS, MAX_WARP_SIDE
@@ -54,6 +55,13 @@ class _Rescale(Resampling, WarpTransform):
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         h, w = size
         oh, ow = self.out_size(h, w)
+        if max(oh, ow) > MAX_WARP_SIDE:  # a very elongated image under SmallestMaxSize
+            raise InvalidInputError(
+                self.name,
+                "image",
+                f"is {h}x{w}: the output would be {oh}x{ow}, over {MAX_WARP_SIDE} pixels a side",
+                "crop the image first or ask for a smaller size",
+            )
         return (ow / w, 0.0, oh / h, 0.0), (oh, ow)
 
 
