@@ -89,14 +89,7 @@ def axis_aligned(
 
 
 def axis_window(
-    img: np.ndarray,
-    sx: float,
-    tx: float,
-    sy: float,
-    ty: float,
-    size: tuple[int, int],
-    nearest: bool = False,
-    interpolation: str = "linear",
+    img: np.ndarray, sx: float, tx: float, sy: float, ty: float, size: tuple[int, int], nearest: bool = False
 ) -> np.ndarray | None:
     """``x -> sx x + tx, y -> sy y + ty`` by slicing, flipping and resizing: no warp.
 
@@ -116,7 +109,7 @@ def axis_window(
         # No copy for a pure crop or identity: like a field the pipeline does not touch, the
         # output may share memory with the input (never written to); copy before in-place edits.
         return window if code is None else flip(window, code)
-    return axis_aligned(img, sx, tx, sy, ty, size, nearest, interpolation)
+    return axis_aligned(img, sx, tx, sy, ty, size, nearest)
 
 
 def pad(

@@ -28,6 +28,7 @@ __all__ = [
     "MAX_WARP_SIDE",
     "affine",
     "affine_matrix",
+    "axis_aligned",
     "axis_matrix",
     "axis_window",
     "clip_boxes",

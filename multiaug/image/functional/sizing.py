@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ._resample import axis_window, pad
+from ._resample import axis_aligned, pad
 
 __all__ = [
     "PAD_POSITIONS",
@@ -37,7 +37,7 @@ def resize(
 ) -> np.ndarray:
     """The kernel of ``Resize``: ``cv2.resize`` to ``height`` x ``width`` (the input itself if already so)."""
     h, w = img.shape[:2]
-    out = axis_window(img, width / w, 0.0, height / h, 0.0, (height, width), nearest, interpolation)
+    out = axis_aligned(img, width / w, 0.0, height / h, 0.0, (height, width), nearest, interpolation)
     assert out is not None  # the whole image is always a whole-pixel window
     return out
 

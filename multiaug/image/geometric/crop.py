@@ -87,14 +87,15 @@ class CenterCrop(_Window):
     """Crop the centred ``height`` x ``width`` window (an exact slice; never interpolates).
 
     The window starts at ``((H - height) // 2, (W - width) // 2)`` (Albumentations'
-    rule); an image smaller than the crop is an error (put a ``PadIfNeeded`` before).
-    Boxes are shifted, clipped and dropped as for ``RandomCrop``; keypoints shifted.
+    rule). Boxes are shifted, clipped and dropped as for :class:`RandomCrop`; keypoints
+    shifted.
 
     Parameters
     ----------
     height, width : int
-        Size of the crop; the image must be at least this large.
-    @options call_p1 image.targets
+        Size of the window. A smaller image is an error: put a ``PadIfNeeded(height, width)``
+        before (in a pipeline the crop checks the size the pad leaves).
+    @options image.targets call_p1
 
     Examples
     --------

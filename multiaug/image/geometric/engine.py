@@ -120,7 +120,10 @@ class PendingWarp(Deferred):
 
     def _resample(self, image: np.ndarray, nearest: bool, mode: str, fill: tuple[float, ...]) -> np.ndarray:
         if self.axis is not None:
-            out = F.axis_window(image, *self.axis, self.image_size, nearest, self.interpolation)
+            if nearest or self.interpolation == "linear":
+                out = F.axis_window(image, *self.axis, self.image_size, nearest)
+            else:  # an op alone with its own interpolation
+                out = F.axis_aligned(image, *self.axis, self.image_size, False, self.interpolation)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -238,14 +241,14 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample):
+        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
             # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
             # flush would do, without building the group.
             image = sample["image"]
             if self.flip_code is not None:
                 return {**sample, "image": F.flip(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
-            out = F.axis_window(image, *axis, size, interpolation=self._interpolation())
+            out = F.axis_window(image, *axis, size)
             if out is not None:
                 return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))

@@ -93,7 +93,14 @@ class Resize(_Rescale):
         return self._r.height, self._r.width
 
 
-class LongestMaxSize(_Rescale):
+class _MaxSize(_Rescale):
+    """Base of the aspect-keeping resizes: one side (which, the subclass says) becomes ``max_size``."""
+
+    _abstract = True
+    max_size: int = param(_SIDE)
+
+
+class LongestMaxSize(_MaxSize):
     """Rescale so that the longest side is ``max_size``, keeping the aspect ratio (upscaling too).
 
     Sizes as Albumentations: ``scale = max_size / max(H, W)``, each side
@@ -114,32 +121,31 @@ class LongestMaxSize(_Rescale):
     (1024, 546)
     """
 
-    max_size: int = param(_SIDE)
-
     def out_size(self, height: int, width: int) -> Size:
         return S.longest_max_size_shape(height, width, self._r.max_size)
 
 
-class SmallestMaxSize(_Rescale):
+class SmallestMaxSize(_MaxSize):
     """Rescale so that the shortest side is ``max_size``, keeping the aspect ratio (upscaling too).
 
-    Sizes as Albumentations: ``scale = max_size / min(H, W)``, each side
-    ``max(1, round(side * scale))``. Boxes and keypoints scale by each side's actual ratio.
+    The usual step before a centre crop of ``max_size``. Sizes and targets as
+    :class:`LongestMaxSize`, with ``scale = max_size / min(H, W)``. An image so elongated
+    that its other side would exceed OpenCV's limit (32766 pixels) is reported.
 
     Parameters
     ----------
     max_size : int
-        Length of the shortest side after the transform.
+        Length of the shortest side after the transform; the other side follows the
+        aspect ratio.
     @options image.interpolation call_p1
 
     Examples
     --------
     >>> import numpy as np, multiaug as ma
-    >>> ma.image.SmallestMaxSize(256)(image=np.zeros((1500, 800), np.uint8))["image"].shape
-    (480, 256)
+    >>> pipe = ma.Compose([ma.image.SmallestMaxSize(256), ma.image.CenterCrop(224, 224)])
+    >>> pipe(image=np.zeros((1500, 800, 3), np.uint8))["image"].shape
+    (224, 224, 3)
     """
-
-    max_size: int = param(_SIDE)
 
     def out_size(self, height: int, width: int) -> Size:
         return S.smallest_max_size_shape(height, width, self._r.max_size)
