@@ -13,9 +13,27 @@ import numpy as np
 
 from ._opencv import BORDER_CODES, INTERPOLATION_CODES, NATIVE_CHARS, contiguous, native_labels, per_chunk
 
-__all__ = ["axis_aligned", "axis_whole", "axis_window", "flip", "pad"]
+__all__ = ["axis_aligned", "axis_frame", "axis_whole", "axis_window", "flip", "pad"]
 
 _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
+
+
+def axis_frame(
+    axis: tuple[float, float, float, float], in_size: tuple[int, int], out_size: tuple[int, int]
+) -> tuple[bool, bool]:
+    """Where an axis map puts the input frame in the output: ``(covers, exact)``.
+
+    ``covers``: the output frame lies within the image of the input frame (the map
+    never samples outside its input); ``exact``: the two frames coincide (flips,
+    resizes). The axis-map forms of ``samples_outside`` and ``frame_is_exact``.
+    """
+    sx, tx, sy, ty = axis
+    h, w = in_size
+    ho, wo = out_size
+    x0, x1 = sorted((tx, sx * w + tx))
+    y0, y1 = sorted((ty, sy * h + ty))
+    covers = x0 <= _EPS and y0 <= _EPS and x1 >= wo - _EPS and y1 >= ho - _EPS
+    return covers, covers and max(-x0, -y0, x1 - wo, y1 - ho) < _EPS
 
 
 def flip(img: np.ndarray, code: int) -> np.ndarray:
@@ -128,6 +146,13 @@ def pad(
     ``fill`` is one value or one per channel (``border="constant"``; a label mask takes its first).
     """
     mode = BORDER_CODES[border]
+    if not nearest and (img.ndim == 2 or img.shape[2] <= 4):  # the common case, without the chunking
+        n = 1 if img.ndim == 2 else img.shape[2]
+        value = tuple(fill) if len(fill) == n else (float(fill[0]),) * n
+        out = cv2.copyMakeBorder(
+            contiguous(img), top, bottom, left, right, mode, value=value + (0.0,) * (4 - n)
+        )
+        return out if out.ndim == img.ndim else out.reshape(*out.shape[:2], n)
 
     def one(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         return cv2.copyMakeBorder(chunk, top, bottom, left, right, mode, value=value)
@@ -157,32 +182,29 @@ def axis_whole(
     a, c, e, f = axis
     ho, wo = size
     hi, wi = img.shape[:2]
-    x0, x1 = sorted((c, a * wi + c))
-    y0, y1 = sorted((f, e * hi + f))
+    x0, x1 = (c, a * wi + c) if a > 0 else (a * wi + c, c)
+    y0, y1 = (f, e * hi + f) if e > 0 else (e * hi + f, f)
     bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
-    if max(abs(x0 - bx0), abs(x1 - bx1), abs(y0 - by0), abs(y1 - by1)) > _EPS:
+    if abs(x0 - bx0) > _EPS or abs(x1 - bx1) > _EPS or abs(y0 - by0) > _EPS or abs(y1 - by1) > _EPS:
         return None
     if bx1 <= 0 or by1 <= 0 or bx0 >= wo or by0 >= ho:
         return None
+    # the part of the output the image covers
+    vx0, vy0, vx1, vy1 = max(bx0, 0), max(by0, 0), min(bx1, wo), min(by1, ho)
     inner = None
-    if border == "constant":
-        bx0, by0, bx1, by1 = max(bx0, 0), max(by0, 0), min(bx1, wo), min(by1, ho)
-        inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
-    if inner is None:  # the whole image, cut after the resize
-        bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
+    if border == "constant":  # the fill does not depend on what lies outside: resize only the rest
+        inner = axis_aligned(img, a, c - vx0, e, f - vy0, (vy1 - vy0, vx1 - vx0), nearest)
+    if inner is None:
         inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)
         if inner is None:
             return None
-    top, bottom, left, right = by0, ho - by1, bx0, wo - bx1
-    if border == "constant" and min(top, bottom, left, right) < 0:
-        inner = inner[
-            max(-top, 0) : inner.shape[0] - max(-bottom, 0), max(-left, 0) : inner.shape[1] - max(-right, 0)
-        ]
-        top, bottom, left, right = max(top, 0), max(bottom, 0), max(left, 0), max(right, 0)
-    out = inner
-    if max(top, bottom, left, right) > 0:
-        amounts = (max(top, 0), max(bottom, 0), max(left, 0), max(right, 0))
-        out = pad(inner, *amounts, border=border, fill=fill, nearest=nearest)
-    if min(top, bottom, left, right) >= 0:
-        return out
-    return out[max(-top, 0) : max(-top, 0) + ho, max(-left, 0) : max(-left, 0) + wo]
+        if border == "constant":
+            inner = inner[vy0 - by0 : vy1 - by0, vx0 - bx0 : vx1 - bx0]
+        else:  # reflections show the whole image: pad it, then cut
+            vx0, vy0, vx1, vy1 = bx0, by0, bx1, by1
+    top, bottom, left, right = vy0, ho - vy1, vx0, wo - vx1
+    amounts = (max(top, 0), max(bottom, 0), max(left, 0), max(right, 0))
+    out = pad(inner, *amounts, border=border, fill=fill, nearest=nearest) if any(amounts) else inner
+    if top < 0 or bottom < 0 or left < 0 or right < 0:
+        return out[max(-top, 0) : max(-top, 0) + ho, max(-left, 0) : max(-left, 0) + wo]
+    return out

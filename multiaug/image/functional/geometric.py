@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ._opencv import BORDER_CODES, BORDERS, MAX_WARP_SIDE, channel_fills, native_labels, per_chunk
-from ._resample import axis_aligned, axis_whole, axis_window, flip, pad
+from ._resample import axis_aligned, axis_frame, axis_whole, axis_window, flip, pad
 
 __all__ = [
     "BORDERS",
@@ -29,7 +29,9 @@ __all__ = [
     "affine",
     "affine_matrix",
     "axis_aligned",
+    "axis_frame",
     "axis_matrix",
+    "axis_whole",
     "axis_window",
     "clip_boxes",
     "crop",

@@ -92,6 +92,8 @@ class PendingWarp(Deferred):
 
     def frame_exact(self) -> bool:
         """Whether the current frame is the group input's frame, moved as a whole (flips, resizes)."""
+        if self.axis is not None:
+            return F.axis_frame(self.axis, self.in_size, self.image_size)[1]
         return F.frame_is_exact(self.matrix, self.in_size, self.image_size)
 
     def add(
@@ -119,11 +121,16 @@ class PendingWarp(Deferred):
         self.steps.append([matrix, size, min_visibility, drop_outside, axis])
 
     def _resample(self, image: np.ndarray, nearest: bool, mode: str, fill: tuple[float, ...]) -> np.ndarray:
-        if self.axis is not None:
-            if nearest or self.interpolation == "linear":
-                out = F.axis_window(image, *self.axis, self.image_size, nearest)
-            else:  # an op alone with its own interpolation
-                out = F.axis_aligned(image, *self.axis, self.image_size, False, self.interpolation)
+        axis = self.axis
+        if axis is not None:
+            out = None
+            if self.border is None:  # a window inside the image: slice, flip, resize
+                if nearest or self.interpolation == "linear":
+                    out = F.axis_window(image, *axis, self.image_size, nearest)
+                else:  # an op alone with its own interpolation
+                    out = F.axis_aligned(image, *axis, self.image_size, False, self.interpolation)
+            if out is None:  # pads, crops after a resize: no warp when the frame lands on whole pixels
+                out = F.axis_whole(image, axis, self.image_size, nearest, mode, fill)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -242,13 +249,17 @@ class WarpTransform(SpatialTransform):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
-            # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
-            # flush would do, without building the group.
+            # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
+            # resize or copyMakeBorder the group's flush would do, without building the group.
             image = sample["image"]
             if self.flip_code is not None:
                 return {**sample, "image": F.flip(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
-            out = F.axis_window(image, *axis, size)
+            if self.samples_inside:
+                out = F.axis_window(image, *axis, size)
+            else:
+                mode, fill, _ = self._signature()
+                out = F.axis_whole(image, axis, size, False, mode, fill)
             if out is not None:
                 return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))
@@ -263,21 +274,18 @@ class WarpTransform(SpatialTransform):
             pending = PendingWarp(sample["image"].shape[:2])
             pending.interpolation = interpolation
         r = self._r
-        matrix: np.ndarray | None
+        matrix: np.ndarray | None = None
+        axis: Axis | None = None
         if self.axis_aligned:
             axis, size = self.axis_map(params, pending.image_size)
-            matrix = None if self.samples_inside else F.axis_matrix(*axis)
+            outside = not self.samples_inside and not F.axis_frame(axis, pending.image_size, size)[0]
         else:
-            axis = None
             matrix, size = self.warp_matrix(params, pending.image_size)
-        if (
-            matrix is not None
-            and not self.samples_inside
-            and F.samples_outside(matrix, pending.image_size, size)
-        ):
+            outside = not self.samples_inside and F.samples_outside(matrix, pending.image_size, size)
+        if outside:
             sample, pending = self._join_border(sample, pending)
         visibility, drop = r.targets
-        pending.add(None if axis is not None else matrix, size, visibility, drop, axis)
+        pending.add(matrix, size, visibility, drop, axis)
         if interpolation != "linear":
             return pending.flush({**sample, PENDING: pending})
         return {**sample, PENDING: pending}
