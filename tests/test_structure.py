@@ -69,6 +69,7 @@ OUTPUT_DEFINING = {
     "image.MixUp",
     "image.CutMix",
     "audio.MelSpectrogram",
+    "image.SanitizeBoxes",
 }
 
 

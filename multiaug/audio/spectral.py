@@ -53,6 +53,7 @@ class MelSpectrogram(AudioTransform):
     """
 
     is_random = False
+    augments = False  # feature extraction: it stays in eval mode
     preserves_shape = False
     fields: ClassVar[tuple[str, ...]] = ("audio", "sample_rate")
     n_mels: int = param(Number(1, 4096, integer=True), default=64)

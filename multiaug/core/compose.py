@@ -5,11 +5,12 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Flag, Probability, Range, Spec, param
+from .layout import LAYOUTS
+from .params import Choice, Flag, Probability, Range, Spec, param
 from .transform import Call, Plan, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
@@ -94,6 +95,8 @@ class BaseCompose(Transform):
 
     _abstract = True
     _fuses_children = True
+    #: ``Compose`` is a container (its children decide); ``OneOf``/``SomeOf`` choose at random.
+    augments: ClassVar[bool] = True
     transforms: Sequence[Transform] = param(TransformList())
     p: float = param(Probability(), default=1.0, kw_only=True)
 
@@ -162,7 +165,8 @@ class BaseCompose(Transform):
         return t._run(sample, _random.mix(stream, salt), call, (*path, i), force)
 
     def _skip(self, stream: int, force: bool) -> bool:
-        return not force and not _random.applies(self._r.p, stream)
+        plan = self._plan
+        return plan.off or (not force and not _random.applies(plan.p, stream))
 
     def make_params(self, rng: Any, sample: Mapping[str, Any]) -> dict[str, Any]:
         raise TypeError(f"{self.name} has no parameters of its own; call it or replay its trace")
@@ -186,7 +190,7 @@ class BaseCompose(Transform):
         return f"{type(self).__name__}([\n{inner}\n]{extra})"
 
 
-_DEFAULTS = {"p": 1.0, "seed": None, "weights": None, "fuse": True}
+_DEFAULTS = {"p": 1.0, "seed": None, "weights": None, "fuse": True, "layout": "hwc"}
 
 
 class Compose(BaseCompose):
@@ -210,6 +214,15 @@ class Compose(BaseCompose):
         lookup table). Traces still list every op. The outermost composer's
         setting governs the whole call; ``fuse=False`` gives the op-by-op
         reference the fused path is tested against.
+    layout : {"hwc", "chw"}, default "hwc"
+        How images arrive and leave: ``"hwc"`` (channels last, multiaug's own layout) or ``"chw"``
+        (channels first: ``(C, H, W)`` images, ``(B, C, H, W)`` batches). A torch tensor (CPU or
+        CUDA) is accepted in either layout and comes back a tensor of the same layout on the same
+        device; masks (``HxW``, tensors too) are the same in both. A channels-first image under
+        ``"hwc"`` (or a channels-last one under ``"chw"``) raises ``InvalidInputError`` naming
+        ``layout``: a layout is never guessed, for tensors neither. The outermost composer's
+        setting governs the whole call; a transform called alone takes ``"hwc"``. Left out of
+        the config while ``"hwc"``, so earlier fingerprints stay.
 
     Examples
     --------
@@ -221,9 +234,21 @@ class Compose(BaseCompose):
     ...                seed=42)(image=img, key=7, epoch=1)["image"]
     >>> bool((a == b).all())
     True
+
+    Channels-first images (and torch tensors, which come back as tensors) with ``layout="chw"``:
+
+    >>> chw = ma.Compose([ma.image.HorizontalFlip(p=1.0)], layout="chw")
+    >>> chw(image=np.zeros((3, 8, 10), np.uint8))["image"].shape
+    (3, 8, 10)
     """
 
+    augments: ClassVar[bool] = False
     fuse: bool = param(Flag(), default=True, kw_only=True)
+    layout: str = param(Choice(*LAYOUTS), default="hwc", kw_only=True, quiet=True)
+
+    def _make_plan(self, plan: Plan, r: Any) -> None:
+        super()._make_plan(plan, r)
+        plan.layout = None if r.layout == "hwc" else r.layout
 
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False

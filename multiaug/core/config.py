@@ -33,7 +33,7 @@ from .transform import Transform
 
 __all__ = ["fingerprint", "from_config", "load", "save", "to_config"]
 
-_NODE_KEYS = frozenset({"transform", "params"})
+_NODE_KEYS = frozenset({"transform", "params", "training"})
 
 #: Largest config file ``load`` reads (bytes).
 MAX_CONFIG_BYTES = 4 * 2**20
@@ -134,8 +134,21 @@ def _to_config(transform: Transform, depth: int) -> dict[str, Any]:
         )
     if depth + 2 > MAX_DEPTH:
         raise _too_deep(name)
-    params = {n: _encode(v, f"{name}.{n}", depth + 2) for n, v in transform.get_params(deep=False).items()}
-    return {"transform": name, "params": params}
+    quiet: dict[str, Any] = type(transform)._quiet_defaults  # type: ignore[attr-defined]
+    params = {
+        n: _encode(v, f"{name}.{n}", depth + 2)
+        for n, v in transform.get_params(deep=False).items()
+        if n not in quiet or not _same_value(v, quiet[n])
+    }
+    node: dict[str, Any] = {"transform": name, "params": params}
+    if not transform.training:  # written only in eval mode: training configs keep their fingerprints
+        node["training"] = False
+    return node
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    """A quiet parameter's value is its default (same type too: ``1`` is not ``True``)."""
+    return type(value) is type(default) and value == default
 
 
 def _decode(value: Any, where: str) -> Any:
@@ -148,7 +161,7 @@ def _decode(value: Any, where: str) -> Any:
             if typos:
                 raise ConfigError(
                     f"{where} has unknown key {typos[0]!r}{did_you_mean(typos[0], _NODE_KEYS)}; a transform "
-                    "node has exactly the keys 'transform' and 'params'"
+                    "node has exactly the keys 'transform' and 'params' (and 'training' in eval mode)"
                 )
         out = {}
         for k, v in value.items():
@@ -173,8 +186,8 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
     if extra or "transform" not in node:
         hints = "".join(f" {_show(k)}{did_you_mean(k, _NODE_KEYS)}" for k in extra[:3])
         raise ConfigError(
-            f"{where} must have exactly the keys 'transform' and 'params' (got {_show(sorted(keys))})"
-            + (f"; unknown:{hints}" if extra else "")
+            f"{where} must have exactly the keys 'transform' and 'params' (and 'training' in eval mode), "
+            f"got {_show(sorted(keys))}" + (f"; unknown:{hints}" if extra else "")
         )
     cls = lookup(node["transform"])
     params = node.get("params", {})
@@ -223,6 +236,13 @@ def _build(node: Mapping[str, Any], where: str) -> Transform:
             f"{where}: {cls.registry_name} cannot be built from these parameters "
             f"({type(exc).__name__}: {exc}); check the values against its documentation"
         ) from exc
+    training = node.get("training", True)
+    if not isinstance(training, bool):
+        raise ConfigError(f"{where}.training must be true or false, got {_show(training)}")
+    if not training:
+        from .modes import set_training
+
+        set_training(obj, False, recursive=False)
     return obj
 
 

@@ -38,10 +38,83 @@ class Declared:
 
     It tells type checkers (PEP 681) that the base class writes the ``__init__`` of the
     declared parameters, so ``ma.image.Rotate(limit=30, fill=0)`` is checked like a call of
-    a hand-written constructor.
+    a hand-written constructor. It also gives the scikit-learn parameter API over the
+    constructor's signature: ``get_params``, ``set_params`` and the ``repr``.
     """
 
     __slots__ = ()
+
+    def validate_params(self) -> Any:
+        """Check every parameter now (the transform base resolves them through their specs)."""
+        raise NotImplementedError
+
+    @classmethod
+    def _param_names(cls) -> tuple[str, ...]:
+        names = cls.__dict__.get("_param_names_cache")
+        if names is None:
+            sig = inspect.signature(cls.__init__)
+            names = tuple(
+                n
+                for n, prm in sig.parameters.items()
+                if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)
+            )
+            cls._param_names_cache = names  # type: ignore[attr-defined]
+        return names
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """Constructor parameters (scikit-learn convention)."""
+        out = {n: getattr(self, n) for n in self._param_names()}
+        if deep:
+            for n, v in list(out.items()):
+                if hasattr(v, "get_params") and not isinstance(v, type):
+                    out.update({f"{n}__{k}": val for k, val in v.get_params(deep=True).items()})
+        return out
+
+    def set_params(self, **params: Any) -> Any:
+        """Set constructor parameters (scikit-learn convention), validated at once.
+
+        A bad value raises :class:`InvalidInputError` and leaves the object as it was.
+        """
+        names = self._param_names()
+        before = {n: getattr(self, n) for n in names}
+        try:
+            self._set_params(names, params)
+            self.validate_params()
+        except InvalidInputError:
+            for n, v in before.items():
+                if getattr(self, n) is not v:
+                    setattr(self, n, v)
+            raise
+        return self
+
+    def _set_params(self, names: tuple[str, ...], params: dict[str, Any]) -> None:
+        for key, value in params.items():
+            name, _, sub = key.partition("__")
+            if name not in names:
+                raise InvalidInputError(
+                    getattr(self, "registry_name", "") or type(self).__name__,
+                    name,
+                    "is not a parameter of this transform",
+                    f"use one of {list(names)}",
+                )
+            if sub:
+                target = getattr(self, name)
+                index, _, rest = sub.partition("__")
+                if isinstance(target, (list, tuple)) and index.isdigit() and rest:
+                    target, sub = target[int(index)], rest  # e.g. transforms__0__p
+                target.set_params(**{sub: value})
+            else:
+                setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        sig = inspect.signature(type(self).__init__).parameters
+        parts = []
+        for n in self._param_names():
+            v = getattr(self, n)
+            default = sig[n].default
+            if default is inspect.Parameter.empty or not _same(v, default):
+                parts.append(f"{n}={v!r}")
+        return f"{type(self).__name__}({', '.join(parts)})"
 
 
 def declared_fields(cls: type) -> dict[str, Param]:
@@ -124,3 +197,10 @@ def validating_init(init: Callable[..., None]) -> Callable[..., None]:
 
     __init__._validates = True  # type: ignore[attr-defined]
     return __init__
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:
+        return False

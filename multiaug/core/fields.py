@@ -65,6 +65,10 @@ class Field:
         The file suffix dataset jobs read and write the field with (``".png"``).
     modality : str
         The modality that declares it (``"image"``...; ``"core"`` for ``trace``).
+    layout_ndim : int or None
+        How the pipeline's ``layout`` applies (see :mod:`multiaug.core.layout`): a value with
+        this many dimensions has a channel axis (last in HWC, third from last in CHW); 0: a
+        tensor is accepted but there is no channel axis (masks); None: not converted.
     """
 
     name: str
@@ -74,6 +78,7 @@ class Field:
     keeps_shape: bool = False
     suffix: str | None = None
     modality: str = "core"
+    layout_ndim: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:

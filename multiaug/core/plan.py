@@ -58,18 +58,31 @@ class Plan:
         "field_checks",
         "field_owners",
         "fuse",
+        "layout",
+        "layout_fields",
         "leaves",
         "needs_stream",
+        "off",
+        "p",
         "required_fields",
         "salts",
         "seed64",
         "trace_fingerprint",
     )
 
-    def __init__(self, seed64: int, fuse: bool, needs_stream: bool) -> None:
+    def __init__(self, seed64: int, fuse: bool, needs_stream: bool, p: float = 1.0) -> None:
         self.seed64 = seed64
+        #: The probability a call applies this node: the parameter ``p`` in training mode; in
+        #: eval mode 0 for an augmentation, 1 for a deterministic step.
+        self.p = p
+        #: Eval mode and an augmentation: never applied, not even when a OneOf forces it.
+        self.off = False
         self.fuse = fuse
         self.needs_stream = needs_stream
+        #: ``"chw"`` when the outermost composer declares it, else None (HWC: arrays pass as given).
+        self.layout: str | None = None
+        #: The fields the layout boundary converts: ``(name, layout_ndim)`` (see core/layout.py).
+        self.layout_fields: tuple[tuple[str, int], ...] = ()
         self.field_owners: dict[str, Transform] = {}
         self.leaves: tuple[Transform, ...] = ()
         self.children: tuple[tuple[Transform, int], ...] = ()
@@ -91,7 +104,9 @@ class Plan:
         False``: a pad, a resize); it checks the size it is given when it runs.
         """
         from .fields import FIELD_CHECKS
+        from .layout import layout_fields
 
+        self.layout_fields = layout_fields()
         self.field_checks = tuple(
             (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
         )

@@ -12,7 +12,6 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
-import inspect
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -21,6 +20,7 @@ from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
+from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan, Resolved, forget
 from .registry import _add
@@ -99,6 +99,11 @@ class Transform(Declared):
     _parameters: ClassVar[dict[str, Spec]] = {"p": Probability(), "seed": Seed()}
     #: Every transform has a seed; ``p`` is declared by the per-sample bases (samplers have none).
     seed: int | None = param(Seed(), default=None, kw_only=True)
+    #: An augmentation: identity in eval mode (False for deterministic steps such as resizing,
+    #: cropping to a fixed window, normalising, converting: they stay in eval mode).
+    augments: ClassVar[bool] = True
+    #: Training mode (``eval()`` sets it False on the whole tree, ``train()`` back).
+    training: ClassVar[bool] = True
     #: Names of the values ``_finalize`` derives from the parameters (caches, tables...).
     _derived: ClassVar[tuple[str, ...]] = ()
 
@@ -121,6 +126,11 @@ class Transform(Declared):
         for base in reversed(cls.__mro__):
             drawn.update(base.__dict__.get("_drawn", {}))
         cls._all_drawn = drawn  # type: ignore[attr-defined]
+        quiet: dict[str, Any] = {}
+        for base in reversed(cls.__mro__):
+            quiet.update({n: v.default for n, v in base.__dict__.items() if isinstance(v, Param) and v.quiet})
+        #: Parameters left out of configs while they hold this default (see ``param(quiet=True)``).
+        cls._quiet_defaults = quiet  # type: ignore[attr-defined]
         cls._draws = tuple(  # type: ignore[attr-defined]
             [(n, s, True) for n, s in specs.items() if s.draws]
             + [(n, s, False) for n, s in drawn.items() if isinstance(s, Spec) and s.draws]
@@ -137,65 +147,6 @@ class Transform(Declared):
     def __init__(self, p: float = 1.0, seed: int | None = None) -> None:
         self.p = p
         self.seed = seed
-
-    # ------------------------------------------------------------------ parameters
-    @classmethod
-    def _param_names(cls) -> tuple[str, ...]:
-        names = cls.__dict__.get("_param_names_cache")
-        if names is None:
-            sig = inspect.signature(cls.__init__)
-            names = tuple(
-                n
-                for n, prm in sig.parameters.items()
-                if n != "self" and prm.kind not in (prm.VAR_POSITIONAL, prm.VAR_KEYWORD)
-            )
-            cls._param_names_cache = names  # type: ignore[attr-defined]
-        return names
-
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        """Constructor parameters (scikit-learn convention)."""
-        out = {n: getattr(self, n) for n in self._param_names()}
-        if deep:
-            for n, v in list(out.items()):
-                if hasattr(v, "get_params") and not isinstance(v, type):
-                    out.update({f"{n}__{k}": val for k, val in v.get_params(deep=True).items()})
-        return out
-
-    def set_params(self, **params: Any) -> Transform:
-        """Set constructor parameters (scikit-learn convention), validated at once.
-
-        A bad value raises :class:`InvalidInputError` and leaves the object as it was.
-        """
-        names = self._param_names()
-        before = {n: getattr(self, n) for n in names}
-        try:
-            self._set_params(names, params)
-            self.validate_params()
-        except InvalidInputError:
-            for n, v in before.items():
-                if getattr(self, n) is not v:
-                    setattr(self, n, v)
-            raise
-        return self
-
-    def _set_params(self, names: tuple[str, ...], params: dict[str, Any]) -> None:
-        for key, value in params.items():
-            name, _, sub = key.partition("__")
-            if name not in names:
-                raise InvalidInputError(
-                    self.registry_name or type(self).__name__,
-                    name,
-                    "is not a parameter of this transform",
-                    f"use one of {list(names)}",
-                )
-            if sub:
-                target = getattr(self, name)
-                index, _, rest = sub.partition("__")
-                if isinstance(target, (list, tuple)) and index.isdigit() and rest:
-                    target, sub = target[int(index)], rest  # e.g. transforms__0__p
-                target.set_params(**{sub: value})
-            else:
-                setattr(self, name, value)
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Constructor parameters invalidate the resolved cache; private and fitted (name_) do not.
@@ -256,7 +207,11 @@ class Transform(Declared):
         fuse = bool(values.get("fuse", self._fuses_children))
         # A leaf that always applies and draws nothing never reads its call's stream.
         needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
-        plan = Plan(seed64, fuse, needs_stream)
+        p = values.get("p", 1.0)
+        if not self.training:  # eval mode: nothing random happens
+            p, needs_stream = (0.0 if self.augments else 1.0), self._fuses_children
+        plan = Plan(seed64, fuse, needs_stream, p)
+        plan.off = not self.training and self.augments
         plan.draws = tuple(
             (n, spec.draw, getattr(r, n) if is_param else None)
             for n, spec, is_param in type(self)._draws  # type: ignore[attr-defined]
@@ -279,6 +234,36 @@ class Transform(Declared):
 
     def _finalize(self, r: Any) -> None:
         """Hook for cross-parameter checks and derived values (declared in ``_derived``) on ``r``."""
+
+    # ------------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> Transform:
+        """Training mode (the default) on this transform and all it holds; returns ``self``.
+
+        ``train(False)`` is :meth:`eval`. See :mod:`multiaug.core.modes`.
+        """
+        from .modes import set_training
+
+        set_training(self, mode)
+        return self
+
+    def eval(self) -> Transform:
+        """Eval mode: augmentations are the identity, deterministic steps apply; returns ``self``.
+
+        Examples
+        --------
+        >>> import numpy as np, multiaug as ma
+        >>> pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0).eval()
+        >>> img = np.arange(4, dtype=np.uint8).reshape(2, 2)
+        >>> bool((pipe(image=img)["image"] == img).all()), pipe.training
+        (True, False)
+        """
+        return self.train(False)
+
+    def inference(self) -> Transform:
+        """An eval-mode copy holding only the deterministic steps: what to store with a model."""
+        from .modes import inference
+
+        return inference(self)
 
     def validate_params(self) -> Transform:
         """Check every parameter now; returns ``self``.
@@ -367,7 +352,8 @@ class Transform(Declared):
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
-        if not force and not _random.applies(self._r.p, stream):
+        plan = self._plan
+        if plan.off or (not force and not _random.applies(plan.p, stream)):
             return sample
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
@@ -402,6 +388,7 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
+        sample, leave = self._enter(sample, self._plan)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -423,7 +410,14 @@ class Transform(Declared):
             for entry in call.trace:
                 entry["fingerprint"] = fingerprint
             out["trace"] = call.trace
-        return out
+        return out if leave is None else leave(out)
+
+    def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:
+        """CHW arrays and torch tensors as the HWC arrays the operations read, and the way back
+        (None when the sample needs nothing); see :mod:`multiaug.core.layout`."""
+        if plan.layout is None and not tensor_given(sample, plan.layout_fields):
+            return sample, None
+        return enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
 
     def _positional(self, args: tuple[Any, ...]) -> InvalidInputError:
         """The error for fields passed by position: names the field the first one probably is."""
@@ -448,9 +442,10 @@ class Transform(Declared):
         one translator call for many texts) with results identical to calling it
         on each sample. Leaf transforms only (a composer has no parameters).
         """
+        sample = self._enter(sample, self._plan)[0]
         plan = self._validate(sample)
         stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
-        if not _random.applies(self._r.p, stream):
+        if not _random.applies(self._plan.p, stream):
             return None
         return self.make_params(_random.generator(stream) if self.is_random else None, sample)  # type: ignore[arg-type]
 
@@ -494,7 +489,9 @@ class Transform(Declared):
         """
         from .replay import replay
 
-        return replay(self, trace, sample)
+        sample, leave = self._enter(sample, self._plan)
+        out = replay(self, trace, sample)
+        return out if leave is None else leave(out)
 
     # ------------------------------------------------------------------ datasets
     def fit_resample(
@@ -561,20 +558,3 @@ class Transform(Declared):
         memo[id(self)] = new
         new.__dict__.update(copy.deepcopy(self.__getstate__(), memo))
         return new
-
-    def __repr__(self) -> str:
-        sig = inspect.signature(type(self).__init__).parameters
-        parts = []
-        for n in self._param_names():
-            v = getattr(self, n)
-            default = sig[n].default
-            if default is inspect.Parameter.empty or not _same(v, default):
-                parts.append(f"{n}={v!r}")
-        return f"{type(self).__name__}({', '.join(parts)})"
-
-
-def _same(a: Any, b: Any) -> bool:
-    try:
-        return bool(a == b) and type(a) is type(b)
-    except Exception:
-        return False

@@ -15,6 +15,7 @@ from . import (
     geometric,
     mix,
     noise,
+    sanitize,
 )
 from .base import *  # noqa: F403
 from .boxes import *  # noqa: F403
@@ -24,6 +25,7 @@ from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
 from .mix import *  # noqa: F403
 from .noise import *  # noqa: F403
+from .sanitize import *  # noqa: F403
 
 __all__ = sorted(
     {
@@ -35,5 +37,6 @@ __all__ = sorted(
         *geometric.__all__,
         *mix.__all__,
         *noise.__all__,
+        *sanitize.__all__,
     }
 )

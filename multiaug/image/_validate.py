@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
+from ..core.layout import looks_chw
 from ..core.validation import (
     all_finite,
     require_at_most,
@@ -105,16 +106,11 @@ def _chw_error(owner: str, image: np.ndarray) -> InvalidInputError:
     return InvalidInputError(
         owner,
         "image",
-        f"has shape {image.shape}, which looks like a CHW (channels-first) array; the image layout is "
-        "HWC (channels last)",
-        'move the channels last with np.moveaxis(image, 0, -1) (or declare layout="chw" where the '
-        "pipeline takes a layout)",
+        f"has shape {image.shape}, which looks like a CHW (channels-first) array, but the layout is "
+        '"hwc" (channels last)',
+        'declare the layout on the pipeline: ma.Compose([...], layout="chw") (the output comes back CHW), '
+        "or move the channels last with np.moveaxis(image, 0, -1)",
     )
-
-
-def looks_chw(shape: tuple[int, ...]) -> bool:
-    """A 3-D shape with 1, 3 or 4 leading entries and more than 4 trailing ones: channels first."""
-    return len(shape) == 3 and shape[0] in (1, 3, 4) and shape[2] > 4
 
 
 def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
@@ -289,10 +285,9 @@ def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> No
         raise InvalidInputError(owner, "keypoints", "contains NaN or inf", "drop or repair those points")
 
 
-register_field(
-    Field("image", "signal", check_image, "array", keeps_shape=True, suffix=".png", modality="image")
-)
-register_field(Field("mask", "spatial", check_mask, "array", keeps_shape=True, modality="image"))
+# layout_ndim: a 3-D image has a channel axis that Compose(layout=...) places; masks have none
+register_field(Field("image", "signal", check_image, "array", True, ".png", modality="image", layout_ndim=3))
+register_field(Field("mask", "spatial", check_mask, "array", True, modality="image", layout_ndim=0))
 register_field(Field("bboxes", "spatial", check_bboxes, "boxes", modality="image"))
 register_field(Field("keypoints", "spatial", check_keypoints, "points", modality="image"))
 register_field(Field("bbox_labels", "label", holds="labels", modality="image"))
