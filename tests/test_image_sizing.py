@@ -445,3 +445,36 @@ def test_odd_shapes_and_layouts(name: str) -> None:
                 continue  # a crop larger than the image: named and explained
             assert out["image"].dtype == np.uint8 and out["image"].shape[2:] == view.shape[2:]
             assert out["mask"].shape == out["image"].shape[:2] and out["mask"].dtype == np.int64
+
+
+def test_size_steps_stay_in_eval_mode_and_a_random_pad_is_centred() -> None:
+    steps = [
+        im.SmallestMaxSize(40),
+        im.HorizontalFlip(),
+        im.PadIfNeeded(64, 64, position="random"),
+        im.Rotate(limit=30),
+        im.CenterCrop(60, 50),
+        im.Resize(30, 30, interpolation="area"),
+    ]
+    pipe = ma.Compose(steps, seed=2)
+    img = rng_image((50, 80, 3))
+    serving = pipe.inference()
+    ref = S.resize(
+        S.center_crop(S.pad_if_needed(S.smallest_max_size(img, 40), 64, 64), 60, 50),
+        30,
+        30,
+        interpolation="area",
+    )
+    for key in range(3):
+        out = serving(image=img, key=key, trace=True)
+        assert np.array_equal(out["image"], ref)
+        assert [e["transform"] for e in out["trace"]] == [
+            "image.SmallestMaxSize",
+            "image.PadIfNeeded",
+            "image.CenterCrop",
+            "image.Resize",
+        ]
+        assert out["trace"][1]["params"] == {}
+    traces = [pipe(image=img, key=k, trace=True)["trace"] for k in range(8)]
+    trained = {e["params"]["top"] for t in traces for e in t if e["transform"] == "image.PadIfNeeded"}
+    assert len(trained) > 1

@@ -24,7 +24,8 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
     The padding is split as Albumentations does: centred (the odd pixel at the bottom
     or right), all of it on the sides opposite a corner ``position``, or, with
     ``position="random"``, split at a uniformly drawn point on each axis (keyed like
-    every draw; the only position that draws). Boxes and
+    every draw; the only position that draws; centred in eval mode, so a serving
+    pipeline is deterministic). Boxes and
     keypoints shift with the image; the mask is padded with ``fill_mask``. A pad is a
     whole-pixel shift: fused with flips, crops and resizes it never interpolates.
 
@@ -67,7 +68,7 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
         return max(r.min_height - h, 0), max(r.min_width - w, 0)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
-        if not self.is_random:
+        if not self.is_random or not self.training:  # eval mode: a random position is the centre
             return {}
         dh, dw = self._room(sample)
         u_top, u_left = rng.random(2).tolist()
@@ -87,6 +88,9 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         r = self._r
         h, w = size
-        position = (params["top"], params["left"]) if "top" in params else r.position
+        if "top" in params:
+            position: str | tuple[int, int] = (params["top"], params["left"])
+        else:
+            position = "center" if r.position == "random" else r.position
         top, bottom, left, right = S.pad_if_needed_amounts(h, w, r.min_height, r.min_width, position)
         return (1, left, 1, top), (h + top + bottom, w + left + right)
