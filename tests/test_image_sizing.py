@@ -12,6 +12,8 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo as photo
@@ -478,3 +480,56 @@ def test_size_steps_stay_in_eval_mode_and_a_random_pad_is_centred() -> None:
     traces = [pipe(image=img, key=k, trace=True)["trace"] for k in range(8)]
     trained = {e["params"]["top"] for t in traces for e in t if e["transform"] == "image.PadIfNeeded"}
     assert len(trained) > 1
+
+
+# ------------------------------------------------------------ property: whole-pixel chains are exact
+_SIDE = st.integers(1, 40)
+_RESIZES = st.one_of(
+    st.builds(im.LongestMaxSize, st.integers(4, 40)),
+    st.builds(im.SmallestMaxSize, st.integers(4, 40)),
+    st.builds(im.Resize, _SIDE, _SIDE),
+)
+
+
+@st.composite
+def _shift_steps(draw: st.DrawFn) -> list[Any]:
+    """Whole-pixel steps: flips, pads (any position and border), crops after a pad that makes them fit."""
+    kind = draw(st.sampled_from(["hflip", "vflip", "pad", "pad+centre", "pad+random"]))
+    if kind == "hflip":
+        return [im.HorizontalFlip(p=1.0)]
+    if kind == "vflip":
+        return [im.VerticalFlip(p=1.0)]
+    h, w = draw(_SIDE), draw(_SIDE)
+    position = draw(st.sampled_from(S.PAD_POSITIONS))
+    border = draw(st.sampled_from(sorted(BORDER_CODES)))
+    pad = im.PadIfNeeded(h, w, position=position, border=border, fill=draw(st.integers(0, 255)), fill_mask=9)
+    if kind == "pad":
+        return [pad]
+    return [pad, im.CenterCrop(h, w) if kind == "pad+centre" else im.RandomCrop(h, w)]
+
+
+@settings(max_examples=60, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    resize=_RESIZES,
+    steps=st.lists(_shift_steps(), max_size=4),
+    shape=st.tuples(st.integers(1, 30), st.integers(1, 30)),
+    key=st.integers(0, 1000),
+)
+def test_a_resize_then_whole_pixel_steps_fuse_exactly(
+    resize: Any, steps: list[list[Any]], shape: tuple[int, int], key: int
+) -> None:
+    h, w = shape
+    rng = np.random.default_rng(key)
+    data = {
+        "image": rng.integers(0, 256, (h, w, 3), dtype=np.uint8),
+        "mask": rng.integers(0, 4, (h, w), dtype=np.uint8),
+        "bboxes": np.array([[0.0, 0.0, w / 2, h / 2], [w / 4, h / 3, w, h]]),
+        "bbox_labels": ["a", "b"],
+        "keypoints": rng.random((3, 2)) * (w, h),
+    }
+    fused, plain = both([resize, *(t for group in steps for t in group)], key, **data)
+    assert fused["image"].shape == plain["image"].shape
+    assert np.array_equal(fused["image"], plain["image"]) and np.array_equal(fused["mask"], plain["mask"])
+    assert fused["bbox_labels"] == plain["bbox_labels"]
+    assert np.allclose(fused["bboxes"], plain["bboxes"], rtol=0, atol=1e-9)
+    assert np.allclose(fused["keypoints"], plain["keypoints"], rtol=0, atol=1e-9)

@@ -11,7 +11,15 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ._opencv import BORDER_CODES, INTERPOLATION_CODES, NATIVE_CHARS, contiguous, native_labels, per_chunk
+from ._opencv import (
+    BORDER_CODES,
+    INTERPOLATION_CODES,
+    NATIVE_CHARS,
+    channel_fills,
+    contiguous,
+    native_labels,
+    per_chunk,
+)
 
 __all__ = ["axis_aligned", "axis_frame", "axis_whole", "axis_window", "flip", "pad"]
 
@@ -20,12 +28,14 @@ _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are
 
 def axis_frame(
     axis: tuple[float, float, float, float], in_size: tuple[int, int], out_size: tuple[int, int]
-) -> tuple[bool, bool]:
-    """Where an axis map puts the input frame in the output: ``(covers, exact)``.
+) -> tuple[bool, bool, bool]:
+    """Where an axis map puts the input frame in the output: ``(covers, exact, keeps)``.
 
     ``covers``: the output frame lies within the image of the input frame (the map
-    never samples outside its input); ``exact``: the two frames coincide (flips,
-    resizes). The axis-map forms of ``samples_outside`` and ``frame_is_exact``.
+    never samples outside its input); ``keeps``: the image of the input frame lies
+    within the output frame (nothing is cut away: flips, resizes, pads); ``exact``:
+    both (the frames coincide). The axis-map forms of ``samples_outside`` and
+    ``frame_is_exact``.
     """
     sx, tx, sy, ty = axis
     h, w = in_size
@@ -33,7 +43,8 @@ def axis_frame(
     x0, x1 = sorted((tx, sx * w + tx))
     y0, y1 = sorted((ty, sy * h + ty))
     covers = x0 <= _EPS and y0 <= _EPS and x1 >= wo - _EPS and y1 >= ho - _EPS
-    return covers, covers and max(-x0, -y0, x1 - wo, y1 - ho) < _EPS
+    keeps = x0 >= -_EPS and y0 >= -_EPS and x1 <= wo + _EPS and y1 <= ho + _EPS
+    return covers, covers and keeps, keeps
 
 
 def flip(img: np.ndarray, code: int) -> np.ndarray:
@@ -177,7 +188,7 @@ def axis_whole(
     stays the whole-pixel shift it is (a warp would interpolate it again). With a constant
     border only the part inside the output is resized when it is whole input pixels
     (the fill does not depend on the rest). ``None`` when the frame does not land on
-    whole pixels, or lies wholly outside the output.
+    whole pixels.
     """
     a, c, e, f = axis
     ho, wo = size
@@ -187,12 +198,13 @@ def axis_whole(
     bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
     if abs(x0 - bx0) > _EPS or abs(x1 - bx1) > _EPS or abs(y0 - by0) > _EPS or abs(y1 - by1) > _EPS:
         return None
-    if bx1 <= 0 or by1 <= 0 or bx0 >= wo or by0 >= ho:
-        return None
     # the part of the output the image covers
     vx0, vy0, vx1, vy1 = max(bx0, 0), max(by0, 0), min(bx1, wo), min(by1, ho)
     inner = None
     if border == "constant":  # the fill does not depend on what lies outside: resize only the rest
+        if vx1 <= vx0 or vy1 <= vy0:  # nothing of the image shows
+            value = channel_fills(fill, img.shape[2] if img.ndim == 3 else 1)
+            return np.full((ho, wo, *img.shape[2:]), value if img.ndim == 3 else value[0], img.dtype)
         inner = axis_aligned(img, a, c - vx0, e, f - vy0, (vy1 - vy0, vx1 - vx0), nearest)
     if inner is None:
         inner = axis_aligned(img, a, c - bx0, e, f - by0, (by1 - by0, bx1 - bx0), nearest)

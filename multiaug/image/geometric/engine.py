@@ -73,6 +73,10 @@ class PendingWarp(Deferred):
         self.clips: list[tuple[np.ndarray, Size]] = []
         #: How the image is resized on the exact paths ("linear", or an op's own when it is alone).
         self.interpolation = "linear"
+        #: A step resized its whole frame (``Resize``...), and a later one cut part of it away (a
+        #: crop): the exact result resizes the whole image first, then cuts (not crop, then resize).
+        self.resized = False
+        self.cut_after_resize = False
 
     @property
     def matrix(self) -> np.ndarray:
@@ -111,6 +115,10 @@ class PendingWarp(Deferred):
             self._matrix = matrix
         elif self._matrix is not None:
             self._matrix = matrix @ self._matrix
+        if axis is not None:
+            keeps = F.axis_frame(axis, self.image_size, size)[2]
+            self.cut_after_resize = self.cut_after_resize or (self.resized and not keeps)
+            self.resized = self.resized or (keeps and (axis[0] not in (1, -1) or axis[2] not in (1, -1)))
         self.image_size = size
         if axis is None or self.axis is None:
             self.axis = None
@@ -124,13 +132,14 @@ class PendingWarp(Deferred):
         axis = self.axis
         if axis is not None:
             out = None
-            if self.border is None:  # a window inside the image: slice, flip, resize
+            if self.border is not None or self.cut_after_resize:
+                # pads, crops after a resize: no warp when the frame lands on whole pixels
+                out = F.axis_whole(image, axis, self.image_size, nearest, mode, fill)
+            if out is None and self.border is None:  # a window inside the image: slice, flip, resize
                 if nearest or self.interpolation == "linear":
                     out = F.axis_window(image, *axis, self.image_size, nearest)
                 else:  # an op alone with its own interpolation
                     out = F.axis_aligned(image, *axis, self.image_size, False, self.interpolation)
-            if out is None:  # pads, crops after a resize: no warp when the frame lands on whole pixels
-                out = F.axis_whole(image, axis, self.image_size, nearest, mode, fill)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -283,6 +292,11 @@ class WarpTransform(SpatialTransform):
             matrix, size = self.warp_matrix(params, pending.image_size)
             outside = not self.samples_inside and F.samples_outside(matrix, pending.image_size, size)
         if outside:
+            if axis is not None and not pending.frame_exact():
+                # A pad after a crop: apply the group first (a slice, or one resize) and pad its
+                # result, exactly as the ops one by one (blanking the cut-away part would be approximate).
+                sample = pending.flush({**sample, PENDING: pending})
+                pending = PendingWarp(sample["image"].shape[:2])
             sample, pending = self._join_border(sample, pending)
         visibility, drop = r.targets
         pending.add(matrix, size, visibility, drop, axis)
