@@ -55,6 +55,7 @@ class Plan:
         "custom_checks",
         "depth",
         "draws",
+        "edge",
         "field_checks",
         "field_owners",
         "fuse",
@@ -67,6 +68,7 @@ class Plan:
         "required_fields",
         "salts",
         "seed64",
+        "targets",
         "trace_fingerprint",
     )
 
@@ -88,6 +90,11 @@ class Plan:
         self.children: tuple[tuple[Transform, int], ...] = ()
         self.salts: tuple[int, ...] = ()
         self.depth = 0
+        #: Extra targets declared by this node and the composers under it (``{"depth": "mask"}``).
+        self.targets: dict[str, str] = {}
+        #: What a call on this node does at the pipeline's boundary (box formats, extra targets):
+        #: an object with ``enter(owner, sample)`` and ``leave(out)``; None (the rule): nothing.
+        self.edge: Any = None
         self.field_checks: tuple[tuple[str, str, Callable[[str, Any, Mapping[str, Any]], None]], ...] = ()
         self.required_fields: tuple[tuple[str, str], ...] = ()
         self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
@@ -107,6 +114,11 @@ class Plan:
         from .layout import layout_fields
 
         self.layout_fields = layout_fields()
+        if self.targets:  # extra targets convert like what they move like
+            from .fields import FIELDS
+
+            extra = ((n, FIELDS[k].layout_ndim) for n, k in self.targets.items())
+            self.layout_fields += tuple((n, d) for n, d in extra if d is not None)
         self.field_checks = tuple(
             (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
         )
@@ -122,6 +134,19 @@ class Plan:
                 checks.append(leaf.check)
             resized = resized or not leaf.preserves_shape
         self.custom_checks = tuple(checks)
+        if self.targets:
+            self.custom_checks += (self._check_targets,)
+
+    def _check_targets(self, sample: Mapping[str, Any]) -> None:
+        """Each extra target present, checked as what it moves like (its kind's ``as_target``)."""
+        from .fields import FIELDS
+
+        owner = self.field_owners
+        for name, kind in self.targets.items():
+            if name in sample:
+                check = FIELDS[kind].as_target
+                if check is not None:
+                    check(owner[name].name, name, sample[name], sample)
 
 
 #: Instance attributes that cache what the parameters resolve to (dropped when one changes).

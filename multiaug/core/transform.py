@@ -413,11 +413,23 @@ class Transform(Declared):
         return out if leave is None else leave(out)
 
     def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:
-        """CHW arrays and torch tensors as the HWC arrays the operations read, and the way back
-        (None when the sample needs nothing); see :mod:`multiaug.core.layout`."""
-        if plan.layout is None and not tensor_given(sample, plan.layout_fields):
-            return sample, None
-        return enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
+        """The sample as the operations read it, and the way back (None when it needs nothing).
+
+        CHW arrays and torch tensors become HWC arrays (:mod:`multiaug.core.layout`); then a
+        pipeline's boundary converts ``bboxes`` from its ``bbox_format`` and hands its extra
+        targets down (:mod:`multiaug.core.targets`). The way back undoes both, in reverse.
+        """
+        edge = plan.edge
+        leave = None
+        if plan.layout is not None or tensor_given(sample, plan.layout_fields):
+            sample, leave = enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
+        if edge is None:
+            return sample, leave
+        sample = edge.enter(self.name, sample)
+        if leave is None:
+            return sample, edge.leave
+        undo = leave
+        return sample, lambda out: undo(edge.leave(out))
 
     def _positional(self, args: tuple[Any, ...]) -> InvalidInputError:
         """The error for fields passed by position: names the field the first one probably is."""

@@ -10,7 +10,7 @@ import numpy as np
 from ..core.params import Flag, Number, Probability, param
 from ..core.transform import Sample
 from ._validate import as_boxes
-from .base import ImageTransform, current_shape, put_boxes
+from .base import ImageTransform, current_shape, put_rows
 
 __all__ = ["SanitizeBoxes"]
 
@@ -62,5 +62,5 @@ class SanitizeBoxes(ImageTransform):
             boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0.0, h)
         width, height = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
         keep = (width >= r.min_size) & (height >= r.min_size) & (width * height >= r.min_area)
-        put_boxes(out, sample, boxes[keep], None if keep.all() else np.flatnonzero(keep))
+        put_rows(out, sample, "bboxes", boxes[keep], None if keep.all() else np.flatnonzero(keep))
         return out

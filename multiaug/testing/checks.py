@@ -73,6 +73,13 @@ def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, target
             if n
             else np.zeros((0, 2))
         )
+        if draw(st.booleans()):
+            sample["keypoint_labels"] = list(range(n))
+    if targets and draw(st.booleans()):
+        n_masks: int = draw(st.integers(0, 2))
+        masks = [draw(hnp.arrays(np.uint8, (h, w), elements=st.integers(0, 4))) for _ in range(n_masks)]
+        stacked: bool = draw(st.booleans())
+        sample["masks"] = np.stack(masks) if masks and stacked else masks
     return sample
 
 
@@ -109,6 +116,9 @@ BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
         "bbox_labels": ["a", "b"],
     },
     {"image": np.zeros((4, 4), np.uint8), "keypoints": np.array([[np.inf, 1.0]])},
+    {"image": np.zeros((4, 4), np.uint8), "keypoints": np.zeros((2, 2)), "keypoint_labels": ["a"]},
+    {"image": np.zeros((4, 4), np.uint8), "masks": [np.zeros((4, 5), np.uint8)]},
+    {"image": np.zeros((4, 4), np.uint8), "masks": np.zeros((4, 4), np.uint8)},
     {"mask": np.zeros((4, 4), np.uint8)},
 )
 
@@ -184,7 +194,10 @@ def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
     assert set(a) == set(b), f"different fields: {sorted(a)} vs {sorted(b)}"
     for k in a:
         x, y = a[k], b[k]
-        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        if isinstance(x, list) and x and isinstance(x[0], np.ndarray):  # masks=[...]
+            assert isinstance(y, list) and len(x) == len(y), k
+            assert_samples_equal({str(i): v for i, v in enumerate(x)}, {str(i): v for i, v in enumerate(y)})
+        elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
             assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), k
             assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
             assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), f"field {k!r} differs"

@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...core.errors import InvalidInputError
+from ...core.fields import TARGETS
 from ...core.transform import PENDING, Deferred, Sample, flush_pending
 from .._validate import as_boxes, as_points
-from ..base import SpatialTransform, current_shape, put_boxes
+from ..base import SpatialTransform, current_shape, move_arrays, put_rows
 from ..functional import geometric as F
 from ..options import check_fill, check_fill_mask, target_policy
 
@@ -30,7 +31,7 @@ Border = tuple[str, tuple[float, ...], int]  # mode, fill, fill_mask
 Axis = tuple[float, float, float, float]  # sx, tx, sy, ty of x -> sx x + tx, y -> sy y + ty
 
 #: Fields a warp moves besides the image (and the pending group, which flushes first).
-_MOVED_FIELDS = frozenset(("mask", "bboxes", "keypoints", PENDING))
+_MOVED_FIELDS = frozenset(("mask", "masks", "bboxes", "keypoints", PENDING, TARGETS))
 
 
 class PendingWarp(Deferred):
@@ -176,39 +177,52 @@ class PendingWarp(Deferred):
             x0, y0, x1, y1 = window
             m = self.matrix @ F.translate_matrix(x0, y0)
             mode, fill, fill_mask = self.border
-            out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, self.image_size, border=mode, fill=fill)
-            if "mask" in sample:
-                out["mask"] = F.warp(
-                    sample["mask"][y0:y1, x0:x1],
-                    m,
-                    self.image_size,
-                    nearest=True,
-                    border=mode,
-                    fill=(fill_mask,),
-                )
+            size = self.image_size
+            out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, size, border=mode, fill=fill)
+            move_arrays(
+                out,
+                sample,
+                lambda a: F.warp(a[y0:y1, x0:x1], m, size, border=mode, fill=fill),
+                lambda a: F.warp(a[y0:y1, x0:x1], m, size, nearest=True, border=mode, fill=(fill_mask,)),
+            )
         else:
             if self.edge and self.border is not None:
                 mode, fill, fill_mask = self.border
             else:  # the group only samples inside its input: replicate keeps edge pixels un-darkened
                 mode, fill, fill_mask = "replicate", (0.0,), 0
             out["image"] = self._resample(sample["image"], False, mode, fill)
-            if "mask" in sample:
-                out["mask"] = self._resample(sample["mask"], True, mode, (fill_mask,))
+            move_arrays(
+                out,
+                sample,
+                lambda a: self._resample(a, False, mode, fill),
+                lambda a: self._resample(a, True, mode, (fill_mask,)),
+            )
         if window is None and self.clips and self.border is not None:
-            m = self.matrix
-            quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
-            F.fill_outside(out["image"], quads, self.border[1])
-            if "mask" in out:
-                F.fill_outside(out["mask"], quads, (self.border[2],))
+            self._blank_cut(out)
         if "bboxes" in sample:
             boxes = as_boxes(sample["bboxes"])
             steps = [(m, size, vis) for m, size, vis, _, _ in self._materialized()]
             moved, index = F.warp_boxes(boxes, steps)
-            put_boxes(out, sample, moved, None if len(index) == len(boxes) else index)
+            put_rows(out, sample, "bboxes", moved, None if len(index) == len(boxes) else index)
         if "keypoints" in sample:
             point_steps = [(m, size, drop) for m, size, _, drop, _ in self._materialized()]
-            out["keypoints"], _ = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
+            points, kept = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
+            put_rows(out, sample, "keypoints", points, kept)
         return out
+
+    def _blank_cut(self, out: Sample) -> None:
+        """Fill (in place) what the group's intermediate crops cut away, in the image and its targets."""
+        assert self.border is not None
+        m = self.matrix
+        quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
+        _, fill, fill_mask = self.border
+        F.fill_outside(out["image"], quads, fill)
+        move_arrays(
+            {},
+            out,
+            lambda a: F.fill_outside(a, quads, fill),
+            lambda a: F.fill_outside(a, quads, (fill_mask,)),
+        )
 
 
 class WarpTransform(SpatialTransform):
