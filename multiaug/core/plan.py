@@ -105,7 +105,10 @@ class Plan:
     def precompute_checks(self, base_check: Callable[..., None]) -> None:
         """What a call validates: each field once, by its first owner; required fields; custom checks.
 
-        ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check).
+        ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check). A leaf
+        whose check compares the input's size with its own (``checks_size = True``: a fixed-size
+        crop) is not checked up front after a leaf that may change the size (``preserves_shape =
+        False``: a pad, a resize); it checks the size it is given when it runs.
         """
         from .fields import FIELD_CHECKS
         from .layout import layout_fields
@@ -124,7 +127,13 @@ class Plan:
             for f in leaf.required:
                 required.setdefault(f, leaf.name)
         self.required_fields = tuple(required.items())
-        self.custom_checks = tuple(leaf.check for leaf in self.leaves if type(leaf).check is not base_check)
+        checks = []
+        resized = False  # an earlier leaf may change the image size (a pad before a crop)
+        for leaf in self.leaves:
+            if type(leaf).check is not base_check and not (resized and getattr(leaf, "checks_size", False)):
+                checks.append(leaf.check)
+            resized = resized or not leaf.preserves_shape
+        self.custom_checks = tuple(checks)
         if self.targets:
             self.custom_checks += (self._check_targets,)
 

@@ -72,6 +72,12 @@ class PendingWarp(Deferred):
         self.edge = False
         #: Intermediate frames (input -> frame matrix, frame size) whose outside the flush must blank.
         self.clips: list[tuple[np.ndarray, Size]] = []
+        #: How the image is resized on the exact paths ("linear", or an op's own when it is alone).
+        self.interpolation = "linear"
+        #: A step resized its whole frame (``Resize``...), and a later one cut part of it away (a
+        #: crop): the exact result resizes the whole image first, then cuts (not crop, then resize).
+        self.resized = False
+        self.cut_after_resize = False
 
     @property
     def matrix(self) -> np.ndarray:
@@ -91,6 +97,8 @@ class PendingWarp(Deferred):
 
     def frame_exact(self) -> bool:
         """Whether the current frame is the group input's frame, moved as a whole (flips, resizes)."""
+        if self.axis is not None:
+            return F.axis_frame(self.axis, self.in_size, self.image_size)[1]
         return F.frame_is_exact(self.matrix, self.in_size, self.image_size)
 
     def add(
@@ -108,6 +116,10 @@ class PendingWarp(Deferred):
             self._matrix = matrix
         elif self._matrix is not None:
             self._matrix = matrix @ self._matrix
+        if axis is not None:
+            keeps = F.axis_frame(axis, self.image_size, size)[2]
+            self.cut_after_resize = self.cut_after_resize or (self.resized and not keeps)
+            self.resized = self.resized or (keeps and (axis[0] not in (1, -1) or axis[2] not in (1, -1)))
         self.image_size = size
         if axis is None or self.axis is None:
             self.axis = None
@@ -118,8 +130,17 @@ class PendingWarp(Deferred):
         self.steps.append([matrix, size, min_visibility, drop_outside, axis])
 
     def _resample(self, image: np.ndarray, nearest: bool, mode: str, fill: tuple[float, ...]) -> np.ndarray:
-        if self.axis is not None:
-            out = F.axis_window(image, *self.axis, self.image_size, nearest)
+        axis = self.axis
+        if axis is not None:
+            out = None
+            if self.border is not None or self.cut_after_resize:
+                # pads, crops after a resize: no warp when the frame lands on whole pixels
+                out = F.axis_whole(image, axis, self.image_size, nearest, mode, fill)
+            if out is None and self.border is None:  # a window inside the image: slice, flip, resize
+                if nearest or self.interpolation == "linear":
+                    out = F.axis_window(image, *axis, self.image_size, nearest)
+                else:  # an op alone with its own interpolation
+                    out = F.axis_aligned(image, *axis, self.image_size, False, self.interpolation)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -250,46 +271,74 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample):
-            # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
-            # flush would do, without building the group.
+        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
+            # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
+            # resize or copyMakeBorder the group's flush would do, without building the group.
             image = sample["image"]
             if self.flip_code is not None:
                 return {**sample, "image": F.flip(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
-            out = F.axis_window(image, *axis, size)
+            if self.samples_inside:
+                out = F.axis_window(image, *axis, size)
+            else:
+                mode, fill, _ = self._signature()
+                out = F.axis_whole(image, axis, size, False, mode, fill)
             if out is not None:
                 return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
         pending = sample.get(PENDING)
+        interpolation = self._interpolation()
+        if interpolation != "linear" and pending is not None:
+            # A group resamples once, bilinearly: another interpolation is applied alone.
+            sample, pending = pending.flush(sample), None
         if pending is None:
             pending = PendingWarp(sample["image"].shape[:2])
+            pending.interpolation = interpolation
         r = self._r
+        matrix: np.ndarray | None = None
+        axis: Axis | None = None
         if self.axis_aligned:
             axis, size = self.axis_map(params, pending.image_size)
-            visibility, drop = r.targets
-            pending.add(None, size, visibility, drop, axis)
-            return {**sample, PENDING: pending}
-        matrix, size = self.warp_matrix(params, pending.image_size)
-        if not self.samples_inside and F.samples_outside(matrix, pending.image_size, size):
-            border = self._signature()
-            exact = pending.frame_exact()
-            if (pending.border is not None and pending.border != border) or (
-                not exact and border[0] != "constant"
-            ):
-                # Not reproducible by one resampling: apply the group so far and start anew.
-                sample = pending.flush(sample)
+            outside = not self.samples_inside and not F.axis_frame(axis, pending.image_size, size)[0]
+        else:
+            matrix, size = self.warp_matrix(params, pending.image_size)
+            outside = not self.samples_inside and F.samples_outside(matrix, pending.image_size, size)
+        if outside:
+            if axis is not None and not pending.frame_exact():
+                # A pad after a crop: apply the group first (a slice, or one resize) and pad its
+                # result, exactly as the ops one by one (blanking the cut-away part would be approximate).
+                sample = pending.flush({**sample, PENDING: pending})
                 pending = PendingWarp(sample["image"].shape[:2])
-                exact = True
-            pending.border = border
-            if exact:
-                pending.edge = True
-            else:
-                pending.clips.append((pending.matrix, pending.image_size))
-        pending.add(matrix, size, *r.targets)
+            sample, pending = self._join_border(sample, pending)
+        visibility, drop = r.targets
+        pending.add(matrix, size, visibility, drop, axis)
+        if interpolation != "linear":
+            return pending.flush({**sample, PENDING: pending})
         return {**sample, PENDING: pending}
+
+    def _join_border(self, sample: Sample, pending: PendingWarp) -> tuple[Sample, PendingWarp]:
+        """Before an op that shows its border joins: flush what one resampling could not reproduce."""
+        border = self._signature()
+        exact = pending.frame_exact()
+        if (pending.border is not None and pending.border != border) or (
+            not exact and border[0] != "constant"
+        ):
+            # Not reproducible by one resampling: apply the group so far and start anew.
+            sample = pending.flush(sample)
+            pending = PendingWarp(sample["image"].shape[:2])
+            exact = True
+        pending.border = border
+        if exact:
+            pending.edge = True
+        else:
+            pending.clips.append((pending.matrix, pending.image_size))
+        return sample, pending
+
+    def _interpolation(self) -> str:
+        """The image interpolation of the op's resampling (ops with an ``interpolation`` option)."""
+        return getattr(self._r, "interpolation", "linear")
 
     #: ``(min_visibility, drop_outside_keypoints)``, from :func:`~multiaug.image.options.target_policy`.
     _derived = ("targets",)
