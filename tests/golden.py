@@ -25,6 +25,9 @@ GOLDEN = Path(__file__).parent / "data" / "golden.json"
 
 
 def _update(h: Any, value: Any) -> None:
+    if type(value).__module__.startswith("torch") and hasattr(value, "numpy"):  # a torch tensor
+        h.update(b"torch")
+        value = value.detach().cpu().numpy()
     if isinstance(value, np.ndarray):
         h.update(f"{value.dtype.str}{value.shape}".encode())
         h.update(np.ascontiguousarray(value).tobytes())

@@ -18,9 +18,7 @@ from multiaug.testing import EXAMPLES, assert_samples_equal
 
 
 def _fixed_affine(sx: float, sy: float, rot: float, sc: float) -> ma.image.Affine:
-    return ma.image.Affine(
-        scale=(sc, sc), rotate=(rot, rot), shear={"x": (sx, sx), "y": (sy, sy)}, p=1.0
-    )
+    return ma.image.Affine(scale=(sc, sc), rotate=(rot, rot), shear={"x": (sx, sx), "y": (sy, sy)}, p=1.0)
 
 
 def test_positive_x_shear_moves_the_top_edge_right() -> None:
@@ -43,8 +41,14 @@ def test_shear_moves_the_image_content_like_the_keypoints() -> None:
     assert xs.mean() > 110  # moved right, not left
 
 
-_CASES = [(20, 0, 0, 1.0), (0, 15, 0, 1.0), (10, -12, 25, 1.0), (-15, 8, -40, 0.8), (5, 5, 90, 1.2),
-          (30, 0, 10, 1.1)]
+_CASES = [
+    (20, 0, 0, 1.0),
+    (0, 15, 0, 1.0),
+    (10, -12, 25, 1.0),
+    (-15, 8, -40, 0.8),
+    (5, 5, 90, 1.2),
+    (30, 0, 10, 1.1),
+]
 
 
 @pytest.mark.parametrize(("sx", "sy", "rot", "sc"), _CASES)
@@ -74,8 +78,10 @@ def test_fused_affine_agrees_with_albumentations(sx: float, sy: float, rot: floa
         [A.Affine(scale=(sc, sc), rotate=(rot, rot), shear={"x": (sx, sx), "y": (sy, sy)}, p=1.0)],
         bbox_params=A.BboxParams(format="pascal_voc", label_fields=["labels"], clip=False),
     )(image=img, bboxes=boxes, labels=[0])
-    pipe = ma.Compose([ma.image.HorizontalFlip(p=0.0), _fixed_affine(sx, sy, rot, sc),
-                       ma.image.HorizontalFlip(p=0.0)], seed=0)
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(p=0.0), _fixed_affine(sx, sy, rot, sc), ma.image.HorizontalFlip(p=0.0)],
+        seed=0,
+    )
     out = pipe(image=img, bboxes=boxes, key=0)
     np.testing.assert_allclose(out["bboxes"], np.asarray(ref["bboxes"]), atol=1e-3)
 
@@ -132,13 +138,24 @@ def test_chw_array_raises_naming_layout(shape: tuple[int, ...], dtype: Any) -> N
 
 @pytest.mark.parametrize(
     "img",
-    [np.zeros((32, 32, 6), np.uint8), np.zeros((32, 32, 6), np.float32), np.zeros((2, 2, 5), np.uint8),
-     np.zeros((1, 1, 3), np.uint8), np.zeros((1, 1), np.float32), np.zeros((24, 16, 3), np.uint8)[::-1, ::2],
-     np.zeros((16, 8, 3), np.float32)[:, :, ::-1]],
+    [
+        np.zeros((32, 32, 6), np.uint8),
+        np.zeros((32, 32, 6), np.float32),
+        np.zeros((2, 2, 5), np.uint8),
+        np.zeros((1, 1, 3), np.uint8),
+        np.zeros((1, 1), np.float32),
+        np.zeros((24, 16, 3), np.uint8)[::-1, ::2],
+        np.zeros((16, 8, 3), np.float32)[:, :, ::-1],
+    ],
 )
 @pytest.mark.parametrize(
-    "make", [lambda: ma.image.RandomResizedCrop(8, p=1.0), lambda: ma.image.Affine(rotate=20, p=1.0),
-             lambda: ma.image.GaussianNoise(p=1.0), lambda: ma.image.HorizontalFlip(p=1.0)],
+    "make",
+    [
+        lambda: ma.image.RandomResizedCrop(8, p=1.0),
+        lambda: ma.image.Affine(rotate=20, p=1.0),
+        lambda: ma.image.GaussianNoise(p=1.0),
+        lambda: ma.image.HorizontalFlip(p=1.0),
+    ],
 )
 def test_unusual_but_valid_images_come_out_right(img: np.ndarray, make: Any) -> None:
     out = make()(image=img, key=0)["image"]
@@ -147,9 +164,14 @@ def test_unusual_but_valid_images_come_out_right(img: np.ndarray, make: Any) -> 
 
 @pytest.mark.parametrize(
     ("img", "needle"),
-    [(np.zeros((4, 4), bool), "astype(np.uint8) * 255"), (np.zeros((4, 4), np.int64), "astype(np.uint8)"),
-     (np.zeros((4, 4), np.float16), "astype(np.float32)"), (np.zeros((4, 4), np.uint16) + 999, "/ 65535"),
-     (np.zeros((1, 4, 4, 3), np.uint8), "dimensions"), (np.zeros((0, 4, 3), np.uint8), "empty")],
+    [
+        (np.zeros((4, 4), bool), "astype(np.uint8) * 255"),
+        (np.zeros((4, 4), np.int64), "astype(np.uint8)"),
+        (np.zeros((4, 4), np.float16), "astype(np.float32)"),
+        (np.zeros((4, 4), np.uint16) + 999, "/ 65535"),
+        (np.zeros((1, 4, 4, 3), np.uint8), "dimensions"),
+        (np.zeros((0, 4, 3), np.uint8), "empty"),
+    ],
 )
 def test_bad_images_raise_with_a_fix(img: np.ndarray, needle: str) -> None:
     with pytest.raises(InvalidInputError, match="`image`") as err:
@@ -187,8 +209,12 @@ def test_normalised_boxes_given_as_pixels_raise() -> None:
 
 @pytest.mark.parametrize(
     ("shape", "boxes"),
-    [((2, 2), [[0.1, 0.2, 0.5, 0.6]]), ((100, 200), [[0.0, 0.0, 1.0, 1.0]]),
-     ((100, 200), [[0.5, 0.5, 0.5, 0.5]]), ((100, 200), [[0.5, 0.5, 3.0, 4.0]])],
+    [
+        ((2, 2), [[0.1, 0.2, 0.5, 0.6]]),
+        ((100, 200), [[0.0, 0.0, 1.0, 1.0]]),
+        ((100, 200), [[0.5, 0.5, 0.5, 0.5]]),
+        ((100, 200), [[0.5, 0.5, 3.0, 4.0]]),
+    ],
 )
 def test_tiny_pixel_boxes_stay_valid(shape: tuple[int, int], boxes: list[list[float]]) -> None:
     out = ma.image.HorizontalFlip(p=1.0)(image=np.zeros(shape, np.uint8), bboxes=boxes)
@@ -265,3 +291,11 @@ def test_channels_first_batch_raises_naming_layout(mix: Any) -> None:
     assert "`images`" in str(err.value) and "layout" in str(err.value)
     out = mix(num_classes=3, p=1.0)(images=np.moveaxis(images, 1, -1), labels=np.array([0, 1, 2, 0]), key=0)
     assert out["images"].shape == (4, 32, 32, 3)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_a_huge_image_view_is_refused_before_any_pass_over_it(dtype: type) -> None:
+    # a broadcast view of 1.2e11 values costs nothing to make; scanning it would take minutes
+    big = np.broadcast_to(np.zeros((1, 1, 3), dtype), (200_000, 200_000, 3))
+    with pytest.raises(ma.InvalidInputError, match="values"):
+        ma.image.FromFloat(p=1.0)(image=big)

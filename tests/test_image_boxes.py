@@ -157,3 +157,32 @@ def test_errors_name_function_field_and_fix(call: Callable[[], object], field: s
     err = info.value
     assert err.owner in ("image.convert_bboxes", "image.clip_bboxes")
     assert err.field == field and problem in err.problem and err.fix, str(err)
+
+
+# ---------------------------------------------------------------------- SanitizeBoxes (issue 15)
+def test_sanitize_boxes_clips_and_drops_degenerate_boxes_with_their_labels() -> None:
+    img = np.zeros((40, 60, 3), np.uint8)
+    boxes = np.array(
+        [
+            [-10.0, 5.0, 20.0, 30.0],  # clipped to x >= 0, kept
+            [10.0, 10.0, 10.5, 30.0],  # 0.5 px wide: dropped
+            [70.0, 5.0, 90.0, 9.0],  # outside: empty after clipping, dropped
+            [50.0, 30.0, 65.0, 45.0],  # clipped to 10 x 10, kept
+        ]
+    )
+    out = ma.image.SanitizeBoxes()(image=img, bboxes=boxes, bbox_labels=np.array([1, 2, 3, 4]))
+    assert out["bboxes"].tolist() == [[0.0, 5.0, 20.0, 30.0], [50.0, 30.0, 60.0, 40.0]]
+    assert out["bbox_labels"].tolist() == [1, 4]
+    assert out["image"] is img
+    big = ma.image.SanitizeBoxes(min_area=200.0)(image=img, bboxes=boxes, bbox_labels=["a", "b", "c", "d"])
+    assert big["bbox_labels"] == ["a"]
+    raw = ma.image.SanitizeBoxes(clip=False)(image=img, bboxes=boxes)
+    assert len(raw["bboxes"]) == 3  # the outside box keeps its size when not clipped
+
+
+def test_sanitize_boxes_is_a_deterministic_step_that_stays_in_eval_mode() -> None:
+    pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0), ma.image.SanitizeBoxes()], seed=0)
+    served = pipe.inference()
+    assert [t.name for t in served.transforms] == ["image.SanitizeBoxes"]
+    out = served(image=np.zeros((10, 10), np.uint8), bboxes=np.array([[-2.0, 0.0, 4.0, 4.0]]))
+    assert out["bboxes"].tolist() == [[0.0, 0.0, 4.0, 4.0]]

@@ -59,11 +59,22 @@ def test_no_function_over_80_lines(path: pathlib.Path) -> None:
 # ---------------------------------------------------------------------- p defaults
 #: Steps that define the output rather than optionally perturbing it default to p=1.0.
 OUTPUT_DEFINING = {
+    "image.CenterCrop",
+    "image.LongestMaxSize",
+    "image.PadIfNeeded",
     "image.RandomCrop",
     "image.RandomResizedCrop",
+    "image.Resize",
+    "image.SmallestMaxSize",
     "image.MixUp",
     "image.CutMix",
     "audio.MelSpectrogram",
+    "image.Normalize",
+    "image.ToFloat",
+    "image.FromFloat",
+    "image.ToTensor",
+    "Lambda",
+    "image.SanitizeBoxes",
 }
 
 

@@ -305,6 +305,18 @@ def test_bad_epoch_is_refused(epoch: Any) -> None:
     assert ds.epoch == 2
 
 
+def test_image_tensors_go_to_the_pipeline_in_its_layout() -> None:
+    images = torch.from_numpy(np.stack([x for x, _ in digits()[:3]]))  # (3, H, W[, C]) uint8
+    chw = images.movedim(-1, 1) if images.ndim == 4 else images[:, None]
+    pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0, layout="chw")
+    image, label = AugmentedDataset([(chw[1], 4)], pipe)[0]
+    assert isinstance(image, torch.Tensor) and image.shape == chw[1].shape and label == 4
+    assert torch.equal(image, chw[1].flip(-1))
+    mask = torch.zeros(chw.shape[-2:], dtype=torch.int64)
+    out = AugmentedDataset([{"image": chw[1], "mask": mask}], pipe, to_tensor=True)[0]
+    assert out["image"].shape == chw[1].shape and out["mask"].dtype == torch.int64
+
+
 def test_bad_pipeline_field_and_items_are_refused() -> None:
     data = digits()[:4]
     with pytest.raises(ma.InvalidInputError, match=r"`pipeline`.*multiaug transform"):
@@ -315,7 +327,7 @@ def test_bad_pipeline_field_and_items_are_refused() -> None:
         AugmentedDataset([(x, x, y) for x, y in data], image_pipeline())[0]
     with pytest.raises(ma.InvalidInputError, match="`field` is inferred as 'text'"):
         AugmentedDataset(["some text"], image_pipeline())[0]
-    with pytest.raises(ma.InvalidInputError, match=r"`image` is a torch.Tensor.*to_tensor=True"):
+    with pytest.raises(ma.InvalidInputError, match=r"`image` is a tensor of shape.*layout=\"chw\""):
         AugmentedDataset([(torch.zeros(3, 8, 8), 0)], image_pipeline())[0]
     with pytest.raises(ma.InvalidInputError, match="`index` must be an int"):
         AugmentedDataset(data, image_pipeline())[1:2]  # type: ignore[index]

@@ -9,7 +9,9 @@ from typing import Any, ClassVar
 
 from . import random as _random
 from .errors import InvalidInputError
-from .params import Flag, Probability, Range, Spec, param
+from .layout import LAYOUTS
+from .params import Choice, Flag, Probability, Range, Spec, param
+from .targets import BboxFormat, Edge, TargetMap, merge_targets
 from .transform import Call, Plan, Sample, Transform
 
 __all__ = ["BaseCompose", "Compose", "OneOf", "SomeOf"]
@@ -151,6 +153,10 @@ class BaseCompose(Transform):
         plan.field_owners = owners
         plan.leaves = tuple(leaves)
         plan.children = tuple(zip(r.transforms, plan.salts, strict=True))
+        own: dict[str, str] = getattr(r, "targets", {})
+        plan.targets = merge_targets(self.name, [own, *(t._plan.targets for t in r.transforms)])
+        for name in plan.targets:
+            owners.setdefault(name, self)
 
     def _node(self, path: list[int] | tuple[int, ...]) -> Transform:
         if not path:
@@ -189,7 +195,15 @@ class BaseCompose(Transform):
         return f"{type(self).__name__}([\n{inner}\n]{extra})"
 
 
-_DEFAULTS = {"p": 1.0, "seed": None, "weights": None, "fuse": True}
+_DEFAULTS = {
+    "p": 1.0,
+    "seed": None,
+    "weights": None,
+    "fuse": True,
+    "layout": "hwc",
+    "targets": None,
+    "bbox_format": "pascal_voc",
+}
 
 
 class Compose(BaseCompose):
@@ -213,6 +227,33 @@ class Compose(BaseCompose):
         lookup table). Traces still list every op. The outermost composer's
         setting governs the whole call; ``fuse=False`` gives the op-by-op
         reference the fused path is tested against.
+    layout : {"hwc", "chw"}, default "hwc"
+        How images arrive and leave: ``"hwc"`` (channels last, multiaug's own layout) or ``"chw"``
+        (channels first: ``(C, H, W)`` images, ``(B, C, H, W)`` batches). A torch tensor (CPU or
+        CUDA) is accepted in either layout and comes back a tensor of the same layout on the same
+        device; masks (``HxW``, tensors too) are the same in both. A channels-first image under
+        ``"hwc"`` (or a channels-last one under ``"chw"``) raises ``InvalidInputError`` naming
+        ``layout``: a layout is never guessed, for tensors neither. The outermost composer's
+        setting governs the whole call; a transform called alone takes ``"hwc"``. Left out of
+        the config while ``"hwc"``, so earlier fingerprints stay.
+    targets : dict or None
+        Extra arrays of the image's geometry and what they move like:
+        ``{"depth": "mask", "image_prev": "image"}``. A ``"mask"`` target moves with
+        every geometric op exactly like ``mask`` (nearest: labels never blended; a
+        float map such as depth is accepted); an ``"image"`` target, of the image's
+        shape and dtype, gets every op of the image with the same drawn parameters,
+        pixel ops (colour, noise, blur) included, as Albumentations'
+        ``additional_targets`` does. Call the pipeline with them as keywords
+        (``pipe(image=a, depth=d, image_prev=b)``); the output has them moved. Targets
+        declared by nested composers count too. An array under any other unknown name
+        is refused.
+    bbox_format : {"pascal_voc", "coco", "yolo", "albumentations"}, default "pascal_voc"
+        Format of ``bboxes`` in the call and in the output (see
+        :func:`multiaug.image.convert_bboxes`); the transforms inside see pixel
+        ``pascal_voc`` boxes. The outermost composer converts (a nested ``Compose``
+        with another format is refused). Normalised boxes given to a pixel format,
+        or pixel boxes to a normalised one, are refused with an error naming
+        ``bbox_format``.
 
     Examples
     --------
@@ -224,10 +265,45 @@ class Compose(BaseCompose):
     ...                seed=42)(image=img, key=7, epoch=1)["image"]
     >>> bool((a == b).all())
     True
+
+    Channels-first images (and torch tensors, which come back as tensors) with ``layout="chw"``:
+
+    >>> chw = ma.Compose([ma.image.HorizontalFlip(p=1.0)], layout="chw")
+    >>> chw(image=np.zeros((3, 8, 10), np.uint8))["image"].shape
+    (3, 8, 10)
+
+    A depth map that moves like the mask, and COCO boxes in and out:
+
+    >>> flip = ma.Compose([ma.image.HorizontalFlip(p=1.0)], targets={"depth": "mask"}, bbox_format="coco")
+    >>> depth = np.arange(8, dtype=np.uint8).reshape(2, 4)
+    >>> out = flip(image=np.zeros((2, 4), np.uint8), depth=depth, bboxes=[[0, 0, 1, 2]])
+    >>> out["depth"].tolist(), out["bboxes"].tolist()
+    ([[3, 2, 1, 0], [7, 6, 5, 4]], [[3.0, 0.0, 1.0, 2.0]])
     """
 
     augments: ClassVar[bool] = False
     fuse: bool = param(Flag(), default=True, kw_only=True)
+    layout: str = param(Choice(*LAYOUTS), default="hwc", kw_only=True, quiet=True)
+    targets: Mapping[str, str] | None = param(TargetMap(), default=None, kw_only=True, quiet=True)
+    bbox_format: str = param(BboxFormat(), default="pascal_voc", kw_only=True, quiet=True)
+
+    def _make_plan(self, plan: Plan, r: Any) -> None:
+        super()._make_plan(plan, r)
+        plan.layout = None if r.layout == "hwc" else r.layout
+        for fmt in _nested_formats(r.transforms):
+            if fmt not in ("pascal_voc", r.bbox_format):
+                raise InvalidInputError(
+                    self.name,
+                    "bbox_format",
+                    f"is {r.bbox_format!r} but a nested Compose declares {fmt!r}",
+                    "declare bbox_format once, on the outermost Compose (boxes are converted at the "
+                    "pipeline's boundary)",
+                )
+        if plan.targets or r.bbox_format != "pascal_voc":
+            plan.edge = Edge(r.bbox_format, plan.targets)
+
+    def _finalize(self, r: Any) -> None:
+        check_tensor_order(r.transforms)
 
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
@@ -238,6 +314,40 @@ class Compose(BaseCompose):
         for i, (t, salt) in enumerate(self._plan.children):
             sample = t._run(sample, mix(stream, salt), call, (*path, i), False)
         return sample
+
+
+def check_tensor_order(transforms: Sequence[Transform]) -> None:
+    """Refuse a step that reads a field an earlier step turned into a tensor (``image.ToTensor``).
+
+    It would get a torch tensor where a NumPy array is expected; the error names that step.
+    """
+    made: dict[str, str] = {}  # field -> the step that made it a tensor
+    for t in transforms:
+        leaves = t._plan.leaves
+        for leaf in leaves:
+            late = [f for f in leaf.fields if f in made]
+            if late and not leaf.takes_tensors:
+                f = late[0]
+                raise InvalidInputError(
+                    leaf.name,
+                    f,
+                    f"comes after {made[f]}, so it would get a torch tensor {f} where a NumPy array is "
+                    f"expected ({made[f]} must be the last step)",
+                    f"move {made[f]} to the end of the pipeline, after {leaf.name}",
+                )
+        for leaf in leaves:
+            made.update(dict.fromkeys(leaf.makes_tensors, leaf.name))
+
+
+def _nested_formats(transforms: Sequence[Transform]) -> list[str]:
+    """The ``bbox_format`` of every ``Compose`` under ``transforms`` (the default one says nothing)."""
+    out: list[str] = []
+    for t in transforms:
+        if isinstance(t, BaseCompose):
+            if isinstance(t, Compose):
+                out.append(t._r.bbox_format)
+            out.extend(_nested_formats(t._r.transforms))
+    return out
 
 
 class OneOf(BaseCompose):

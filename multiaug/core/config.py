@@ -134,11 +134,21 @@ def _to_config(transform: Transform, depth: int) -> dict[str, Any]:
         )
     if depth + 2 > MAX_DEPTH:
         raise _too_deep(name)
-    params = {n: _encode(v, f"{name}.{n}", depth + 2) for n, v in transform.get_params(deep=False).items()}
+    quiet: dict[str, Any] = type(transform)._quiet_defaults  # type: ignore[attr-defined]
+    params = {
+        n: _encode(v, f"{name}.{n}", depth + 2)
+        for n, v in transform.get_params(deep=False).items()
+        if n not in quiet or not _same_value(v, quiet[n])
+    }
     node: dict[str, Any] = {"transform": name, "params": params}
     if not transform.training:  # written only in eval mode: training configs keep their fingerprints
         node["training"] = False
     return node
+
+
+def _same_value(value: Any, default: Any) -> bool:
+    """A quiet parameter's value is its default (same type too: ``1`` is not ``True``)."""
+    return type(value) is type(default) and value == default
 
 
 def _decode(value: Any, where: str) -> Any:

@@ -30,16 +30,24 @@ __all__ = [
     "FIELDS",
     "FIELD_CHECKS",
     "KINDS",
+    "TARGETS",
     "Field",
     "FieldChecks",
     "field_for",
     "register_field",
     "register_field_check",
     "signal_fields",
+    "target_kinds",
 ]
 
 KINDS = ("signal", "spatial", "label", "meta")
 Check = Callable[[str, Any, Mapping[str, Any]], None]
+#: ``as_target(owner, name, value, sample)``: the check of an extra target named ``name``.
+TargetCheck = Callable[[str, str, Any, Mapping[str, Any]], None]
+
+#: Reserved sample key under which a pipeline hands the extra targets it declares
+#: (``Compose(targets={"depth": "mask"})``: ``{"depth": "mask"}``) down to its leaves.
+TARGETS = "__multiaug_targets__"
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,14 @@ class Field:
         The file suffix dataset jobs read and write the field with (``".png"``).
     modality : str
         The modality that declares it (``"image"``...; ``"core"`` for ``trace``).
+    as_target : callable or None
+        ``as_target(owner, name, value, sample)``: how a value of an extra target that
+        moves like this field (``Compose(targets={name: this field})``) is checked; None:
+        no extra target can be of this kind.
+    layout_ndim : int or None
+        How the pipeline's ``layout`` applies (see :mod:`multiaug.core.layout`): a value with
+        this many dimensions has a channel axis (last in HWC, third from last in CHW); 0: a
+        tensor is accepted but there is no channel axis (masks); None: not converted.
     """
 
     name: str
@@ -74,6 +90,8 @@ class Field:
     keeps_shape: bool = False
     suffix: str | None = None
     modality: str = "core"
+    as_target: TargetCheck | None = None
+    layout_ndim: int | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -122,6 +140,11 @@ def signal_fields(holds: str | None = None) -> tuple[str, ...]:
     )
 
 
+def target_kinds() -> tuple[str, ...]:
+    """The fields an extra target may move like (``Compose(targets={"depth": "mask"})``)."""
+    return tuple(name for name, f in FIELDS.items() if f.as_target is not None)
+
+
 class FieldChecks(Mapping[str, Check]):
     """A read-only view ``{name: check}`` of the declared fields that have a check."""
 
@@ -161,9 +184,9 @@ def unknown_array(owner: str, field: str) -> None:
         field,
         "is an array field multiaug does not know, so it would pass through unchanged while the "
         "image, mask or audio it belongs to is transformed",
-        f"{hint}pass it under a field that moves with the data (mask=... for per-pixel labels), call the "
-        "pipeline on it separately with the same key, or keep it out of the call (a per-sample "
-        "label goes in label=...)",
+        f'{hint}declare it on the pipeline: Compose([...], targets={{"{field}": "mask"}}) moves it like '
+        f'the mask (nearest, labels never blended), targets={{"{field}": "image"}} like the image (pixel '
+        "ops too); several masks go in masks=[...]; a per-sample label goes in label=...",
     )
 
 

@@ -69,6 +69,11 @@ def _finite(value: object) -> float | None:
     return f if math.isfinite(f) else None
 
 
+def _beyond(bound: float, direction: int) -> float:
+    """A number clearly past ``bound`` (``bound + 1`` is ``bound`` itself for a float like 1e18)."""
+    return bound + direction * max(1, abs(bound))
+
+
 def _show(value: object, limit: int = 80) -> str:
     """A short repr for error messages (a 400-digit int or a long list stays readable)."""
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -268,9 +273,9 @@ class Number(Spec):
         if not self.optional:
             out.append(None)
         if math.isfinite(self.low):
-            out.append(self.low if self.low_open else self.low - 1)
+            out.append(self.low if self.low_open else _beyond(self.low, -1))
         if math.isfinite(self.high):
-            out.append(self.high + 1)
+            out.append(_beyond(self.high, 1))
         if self.integer:  # a fraction inside the bounds (exactly representable near them)
             near = [0.5] + ([self.low + 0.5] if abs(self.low) < 2**52 else [])
             out += [v for v in near if self.low < v < self.high][:1]
@@ -334,9 +339,9 @@ class Range(Spec):
         out: list[Any] = ["x", (1, 2, 3), (math.nan, 1.0), None]
         low, high = self.low, self.high
         if math.isfinite(high):
-            out.append((high, high + 1))
+            out.append((high, _beyond(high, 1)))
         if math.isfinite(low):
-            out.append((low - 1, low))
+            out.append((_beyond(low, -1), low))
         a = low if math.isfinite(low) else min(0.0, high - 2)
         b = high if math.isfinite(high) else a + 2
         if a < b:
@@ -504,18 +509,18 @@ REQUIRED: Any = _Required()
 class Param:
     """A constructor parameter declared in a transform's class body (see :func:`param`)."""
 
-    __slots__ = ("default", "kw_only", "spec")
+    __slots__ = ("default", "kw_only", "quiet", "spec")
 
-    def __init__(self, spec: Spec, default: Any, kw_only: bool) -> None:
+    def __init__(self, spec: Spec, default: Any, kw_only: bool, quiet: bool = False) -> None:
         if not isinstance(spec, Spec):
             raise TypeError(f"param() takes a Spec, got {type(spec).__name__}")
-        self.spec, self.default, self.kw_only = spec, default, kw_only
+        self.spec, self.default, self.kw_only, self.quiet = spec, default, kw_only, quiet
 
     def __repr__(self) -> str:
         return f"param({type(self.spec).__name__}, default={self.default!r}, kw_only={self.kw_only})"
 
 
-def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
+def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False, quiet: bool = False) -> Any:
     """Declare a constructor parameter: ``name: type = param(spec, default=...)``.
 
     The class body is then the whole declaration: the annotation is the type the caller
@@ -524,6 +529,10 @@ def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
     writes the ``__init__`` that stores the arguments unchanged (scikit-learn style): the
     parameters without ``kw_only`` may be passed by position, in declaration order (a base
     class's first), the others by name (``p`` and ``seed``, then the rest).
+
+    ``quiet=True`` leaves the parameter out of configs (and so of fingerprints) while it holds
+    its default: for a parameter added to a class after configs of it were stored, whose
+    fingerprints must not change (``Compose(layout=...)``).
 
     Examples
     --------
@@ -536,4 +545,4 @@ def param(spec: Spec, *, default: Any = REQUIRED, kw_only: bool = False) -> Any:
     >>> Brighten(0.1, p=1.0)
     Brighten(amount=0.1, p=1.0)
     """
-    return Param(spec, default, kw_only)
+    return Param(spec, default, kw_only, quiet)

@@ -55,9 +55,12 @@ class Plan:
         "custom_checks",
         "depth",
         "draws",
+        "edge",
         "field_checks",
         "field_owners",
         "fuse",
+        "layout",
+        "layout_fields",
         "leaves",
         "needs_stream",
         "off",
@@ -65,6 +68,7 @@ class Plan:
         "required_fields",
         "salts",
         "seed64",
+        "targets",
         "trace_fingerprint",
     )
 
@@ -77,11 +81,20 @@ class Plan:
         self.off = False
         self.fuse = fuse
         self.needs_stream = needs_stream
+        #: ``"chw"`` when the outermost composer declares it, else None (HWC: arrays pass as given).
+        self.layout: str | None = None
+        #: The fields the layout boundary converts: ``(name, layout_ndim)`` (see core/layout.py).
+        self.layout_fields: tuple[tuple[str, int], ...] = ()
         self.field_owners: dict[str, Transform] = {}
         self.leaves: tuple[Transform, ...] = ()
         self.children: tuple[tuple[Transform, int], ...] = ()
         self.salts: tuple[int, ...] = ()
         self.depth = 0
+        #: Extra targets declared by this node and the composers under it (``{"depth": "mask"}``).
+        self.targets: dict[str, str] = {}
+        #: What a call on this node does at the pipeline's boundary (box formats, extra targets):
+        #: an object with ``enter(owner, sample)`` and ``leave(out)``; None (the rule): nothing.
+        self.edge: Any = None
         self.field_checks: tuple[tuple[str, str, Callable[[str, Any, Mapping[str, Any]], None]], ...] = ()
         self.required_fields: tuple[tuple[str, str], ...] = ()
         self.custom_checks: tuple[Callable[[Mapping[str, Any]], None], ...] = ()
@@ -92,10 +105,20 @@ class Plan:
     def precompute_checks(self, base_check: Callable[..., None]) -> None:
         """What a call validates: each field once, by its first owner; required fields; custom checks.
 
-        ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check).
+        ``base_check`` is ``Transform.check`` (a leaf overriding it adds a custom check). A leaf
+        whose check compares the input's size with its own (``checks_size = True``: a fixed-size
+        crop) is not checked up front after a leaf that may change the size (``preserves_shape =
+        False``: a pad, a resize); it checks the size it is given when it runs.
         """
         from .fields import FIELD_CHECKS
+        from .layout import layout_fields
 
+        self.layout_fields = layout_fields()
+        if self.targets:  # extra targets convert like what they move like
+            from .fields import FIELDS
+
+            extra = ((n, FIELDS[k].layout_ndim) for n, k in self.targets.items())
+            self.layout_fields += tuple((n, d) for n, d in extra if d is not None)
         self.field_checks = tuple(
             (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
         )
@@ -104,7 +127,26 @@ class Plan:
             for f in leaf.required:
                 required.setdefault(f, leaf.name)
         self.required_fields = tuple(required.items())
-        self.custom_checks = tuple(leaf.check for leaf in self.leaves if type(leaf).check is not base_check)
+        checks = []
+        resized = False  # an earlier leaf may change the image size (a pad before a crop)
+        for leaf in self.leaves:
+            if type(leaf).check is not base_check and not (resized and getattr(leaf, "checks_size", False)):
+                checks.append(leaf.check)
+            resized = resized or not leaf.preserves_shape
+        self.custom_checks = tuple(checks)
+        if self.targets:
+            self.custom_checks += (self._check_targets,)
+
+    def _check_targets(self, sample: Mapping[str, Any]) -> None:
+        """Each extra target present, checked as what it moves like (its kind's ``as_target``)."""
+        from .fields import FIELDS
+
+        owner = self.field_owners
+        for name, kind in self.targets.items():
+            if name in sample:
+                check = FIELDS[kind].as_target
+                if check is not None:
+                    check(owner[name].name, name, sample[name], sample)
 
 
 #: Instance attributes that cache what the parameters resolve to (dropped when one changes).

@@ -25,10 +25,12 @@ __all__ = ["check_traced", "check_window", "replay", "trace_fingerprint"]
 
 
 def trace_fingerprint(self: Transform) -> str:
-    """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True.
+    """The fingerprint a trace carries: :attr:`fingerprint` with every ``fuse`` set to True and
+    ``Compose``'s ``layout`` left out.
 
-    Fusion never changes an output (fused and op-by-op runs are tested equal), so a
-    trace replays on either setting. Cached until a parameter anywhere in the tree changes.
+    Fusion never changes an output (fused and op-by-op runs are tested equal), and a layout
+    only says how arrays arrive, so a trace replays on either setting (one recorded on CHW
+    tensors replays on HWC arrays). Cached until a parameter anywhere in the tree changes.
     """
     plan = self._plan
     token = _resolved_tree(self)
@@ -278,7 +280,10 @@ def _fingerprint_fused(t: Transform) -> str:
             out = {k: fused(v) for k, v in node.items()}
             params = out.get("params")
             if "transform" in out and isinstance(params, dict) and params.get("fuse") is False:
-                out["params"] = {**params, "fuse": True}
+                out["params"] = params = {**params, "fuse": True}
+            if out.get("transform") == "Compose" and isinstance(params, dict) and "layout" in params:
+                # the layout is how arrays arrive, never what is drawn or applied
+                out["params"] = {k: v for k, v in params.items() if k != "layout"}
             return out
         if isinstance(node, list):
             return [fused(v) for v in node]

@@ -20,6 +20,7 @@ from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
 from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
+from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan, Resolved, forget
 from .registry import _add
@@ -85,6 +86,10 @@ class Transform(Declared):
     preserves_shape: ClassVar[bool] = True
     #: ``make_params`` draws from the generator (False: it is called with ``rng=None``).
     is_random: ClassVar[bool] = True
+    #: Fields this step turns into framework tensors (``image.ToTensor``): a ``Compose`` refuses a
+    #: later step that reads them, unless it ``takes_tensors`` (a ``Lambda``).
+    makes_tensors: ClassVar[tuple[str, ...]] = ()
+    takes_tensors: ClassVar[bool] = False
     #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
     defer_kind: ClassVar[str | None] = None
     #: Composers: a call on this object fuses its children's deferred work by default.
@@ -125,6 +130,11 @@ class Transform(Declared):
         for base in reversed(cls.__mro__):
             drawn.update(base.__dict__.get("_drawn", {}))
         cls._all_drawn = drawn  # type: ignore[attr-defined]
+        quiet: dict[str, Any] = {}
+        for base in reversed(cls.__mro__):
+            quiet.update({n: v.default for n, v in base.__dict__.items() if isinstance(v, Param) and v.quiet})
+        #: Parameters left out of configs while they hold this default (see ``param(quiet=True)``).
+        cls._quiet_defaults = quiet  # type: ignore[attr-defined]
         cls._draws = tuple(  # type: ignore[attr-defined]
             [(n, s, True) for n, s in specs.items() if s.draws]
             + [(n, s, False) for n, s in drawn.items() if isinstance(s, Spec) and s.draws]
@@ -382,6 +392,7 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
+        sample, leave = self._enter(sample, self._plan)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
@@ -403,7 +414,26 @@ class Transform(Declared):
             for entry in call.trace:
                 entry["fingerprint"] = fingerprint
             out["trace"] = call.trace
-        return out
+        return out if leave is None else leave(out)
+
+    def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:
+        """The sample as the operations read it, and the way back (None when it needs nothing).
+
+        CHW arrays and torch tensors become HWC arrays (:mod:`multiaug.core.layout`); then a
+        pipeline's boundary converts ``bboxes`` from its ``bbox_format`` and hands its extra
+        targets down (:mod:`multiaug.core.targets`). The way back undoes both, in reverse.
+        """
+        edge = plan.edge
+        leave = None
+        if plan.layout is not None or tensor_given(sample, plan.layout_fields):
+            sample, leave = enter(self.name, sample, plan.layout or "hwc", plan.layout_fields)
+        if edge is None:
+            return sample, leave
+        sample = edge.enter(self.name, sample)
+        if leave is None:
+            return sample, edge.leave
+        undo = leave
+        return sample, lambda out: undo(edge.leave(out))
 
     def _positional(self, args: tuple[Any, ...]) -> InvalidInputError:
         """The error for fields passed by position: names the field the first one probably is."""
@@ -428,6 +458,7 @@ class Transform(Declared):
         one translator call for many texts) with results identical to calling it
         on each sample. Leaf transforms only (a composer has no parameters).
         """
+        sample = self._enter(sample, self._plan)[0]
         plan = self._validate(sample)
         stream = _random.root_key(plan.seed64, key, epoch, 0, self.name)
         if not _random.applies(self._plan.p, stream):
@@ -474,7 +505,9 @@ class Transform(Declared):
         """
         from .replay import replay
 
-        return replay(self, trace, sample)
+        sample, leave = self._enter(sample, self._plan)
+        out = replay(self, trace, sample)
+        return out if leave is None else leave(out)
 
     # ------------------------------------------------------------------ datasets
     def fit_resample(

@@ -10,30 +10,36 @@ from . import (
     base,
     boxes,
     colour,
+    convert,
     erasing,
     filters,
     geometric,
     mix,
     noise,
+    sanitize,
 )
 from .base import *  # noqa: F403
 from .boxes import *  # noqa: F403
 from .colour import *  # noqa: F403
+from .convert import *  # noqa: F403
 from .erasing import *  # noqa: F403
 from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
 from .mix import *  # noqa: F403
 from .noise import *  # noqa: F403
+from .sanitize import *  # noqa: F403
 
 __all__ = sorted(
     {
         *base.__all__,
         *boxes.__all__,
         *colour.__all__,
+        *convert.__all__,
         *erasing.__all__,
         *filters.__all__,
         *geometric.__all__,
         *mix.__all__,
         *noise.__all__,
+        *sanitize.__all__,
     }
 )

@@ -9,6 +9,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import Field, register_field
+from ..core.layout import looks_chw
 from ..core.validation import (
     all_finite,
     require_at_most,
@@ -24,7 +25,9 @@ __all__ = [
     "check_bboxes",
     "check_image",
     "check_keypoints",
+    "check_labels",
     "check_mask",
+    "check_masks",
     "looks_chw",
     "looks_normalised",
     "pil_to_array",
@@ -101,28 +104,25 @@ def _dtype_fix(image: np.ndarray) -> str:
     )
 
 
-def _chw_error(owner: str, image: np.ndarray) -> InvalidInputError:
+def _chw_error(owner: str, image: np.ndarray, field: str = "image") -> InvalidInputError:
     return InvalidInputError(
         owner,
-        "image",
-        f"has shape {image.shape}, which looks like a CHW (channels-first) array; the image layout is "
-        "HWC (channels last)",
-        'move the channels last with np.moveaxis(image, 0, -1) (or declare layout="chw" where the '
-        "pipeline takes a layout)",
+        field,
+        f"has shape {image.shape}, which looks like a CHW (channels-first) array, but the layout is "
+        '"hwc" (channels last)',
+        'declare the layout on the pipeline: ma.Compose([...], layout="chw") (the output comes back CHW), '
+        "or move the channels last with np.moveaxis(image, 0, -1)",
     )
 
 
-def looks_chw(shape: tuple[int, ...]) -> bool:
-    """A 3-D shape with 1, 3 or 4 leading entries and more than 4 trailing ones: channels first."""
-    return len(shape) == 3 and shape[0] in (1, 3, 4) and shape[2] > 4
-
-
-def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
+def check_image(
+    owner: str, image: Any, sample: Mapping[str, Any] | None = None, field: str = "image"
+) -> None:
     if (
         type(image) is _NDARRAY
         and image.dtype.char == "B"
         and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] <= 4))
-        and image.size
+        and 0 < image.size <= MAX_IMAGE_VALUES
     ):
         return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
     if _is_pil(image):
@@ -131,17 +131,19 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
         else:
             fix = "convert it with np.asarray(" + _PIL_FIXES.get(image.mode, 'pil_img.convert("RGB")') + ")"
         raise InvalidInputError(
-            owner, "image", f"must be a numpy array, got a PIL image (mode {image.mode!r})", fix
+            owner, field, f"must be a numpy array, got a PIL image (mode {image.mode!r})", fix
         )
-    require_ndarray(owner, "image", image, "convert it with np.asarray(...)")
+    require_ndarray(owner, field, image, "convert it with np.asarray(...)")
     rule, fix = (
         "must have 2 (HxW) or 3 (HxWxC) dimensions",
         "pass one image; batches go to MixUp/CutMix as images=...",
     )
-    require_ndim(owner, "image", image, (2, 3), rule, fix)
-    require_nonempty(owner, "image", image, "pass an image with at least one pixel")
+    require_ndim(owner, field, image, (2, 3), rule, fix)
+    require_nonempty(owner, field, image, "pass an image with at least one pixel")
+    fix = "downscale or tile the image first"
+    require_at_most(owner, field, image.size, MAX_IMAGE_VALUES, "values (pixels x channels)", fix)
     if looks_chw(image.shape):
-        raise _chw_error(owner, image)
+        raise _chw_error(owner, image, field)
     if image.dtype == np.uint8:
         return
     if image.dtype != np.float32:
@@ -151,7 +153,7 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
             fix = "convert with image.astype(np.uint8) * 255"
         else:
             fix = "convert to uint8, or to float32 scaled to [0, 1]"
-        raise InvalidInputError(owner, "image", f"has dtype {image.dtype}, expected uint8 or float32", fix)
+        raise InvalidInputError(owner, field, f"has dtype {image.dtype}, expected uint8 or float32", fix)
     lo, hi = image.min(), image.max()  # NaN propagates, so this also catches NaN and inf
     if not (lo >= 0.0 and hi <= 1.0):
         problem = (
@@ -161,33 +163,99 @@ def check_image(owner: str, image: Any, sample: Mapping[str, Any] | None = None)
         )
         raise InvalidInputError(
             owner,
-            "image",
+            field,
             problem,
             "replace non-finite values and scale float images to [0, 1] (e.g. image / 255.0)",
         )
 
 
-def check_mask(owner: str, mask: Any, sample: Mapping[str, Any]) -> None:
-    require_ndarray(owner, "mask", mask, "pass an HxW integer label array")
+def check_mask(owner: str, mask: Any, sample: Mapping[str, Any], field: str = "mask") -> None:
+    fix = "pass an HxW integer label array"
+    require_ndarray(owner, field, mask, fix)
     if not (np.issubdtype(mask.dtype, np.integer) or mask.dtype == np.bool_):
         raise InvalidInputError(
             owner,
-            "mask",
+            field,
             f"has dtype {mask.dtype}; masks hold integer labels",
             "convert with mask.astype(np.uint8) (or another integer dtype)",
         )
+    _same_size(owner, field, mask, sample, "a mask")
+    if mask.ndim not in (2, 3):
+        raise InvalidInputError(owner, field, f"must be HxW, got shape {mask.shape}", fix)
+
+
+def _same_size(owner: str, field: str, value: np.ndarray, sample: Mapping[str, Any], what: str) -> None:
     image = sample.get("image")
-    if isinstance(image, np.ndarray) and mask.shape[:2] != image.shape[:2]:
+    if isinstance(image, np.ndarray) and value.shape[:2] != image.shape[:2]:
         raise InvalidInputError(
             owner,
-            "mask",
-            f"has shape {mask.shape} but the image is {image.shape[:2]} (HxW)",
-            "pass a mask with the image's height and width",
+            field,
+            f"has shape {value.shape} but the image is {image.shape[:2]} (HxW)",
+            f"pass {what} with the image's height and width",
         )
-    if mask.ndim not in (2, 3):
+
+
+def check_masks(owner: str, masks: Any, sample: Mapping[str, Any]) -> None:
+    """``masks``: a list of HxW label arrays, or one NxHxW array (each checked like ``mask``)."""
+    if isinstance(masks, np.ndarray):
+        if masks.ndim == 2:
+            raise InvalidInputError(
+                owner,
+                "masks",
+                f"is one HxW array {masks.shape}; masks holds several",
+                "did you mean mask=...? Otherwise pass masks=[m1, m2] or an NxHxW array",
+            )
+        if masks.ndim != 3:
+            raise InvalidInputError(
+                owner, "masks", f"must be NxHxW, got shape {masks.shape}", "pass a list of HxW label arrays"
+            )
+        check_mask(owner, np.moveaxis(masks, 0, -1), sample, "masks")
+        return
+    if not isinstance(masks, (list, tuple)):
         raise InvalidInputError(
-            owner, "mask", f"must be HxW, got shape {mask.shape}", "pass an HxW integer label array"
+            owner,
+            "masks",
+            f"must be a list of HxW arrays or an NxHxW array, got {type(masks).__name__}",
+            "pass masks=[m1, m2] or np.stack(masks)",
         )
+    for i, m in enumerate(masks):
+        check_mask(owner, m, sample, f"masks[{i}]")
+        if m.ndim != 2:
+            raise InvalidInputError(
+                owner, f"masks[{i}]", f"must be HxW, got shape {m.shape}", "pass HxW masks"
+            )
+
+
+def check_extra_image(owner: str, name: str, value: Any, sample: Mapping[str, Any]) -> None:
+    """An extra target that moves like the image (``Compose(targets={name: "image"})``).
+
+    It gets every op of the image, pixel ops included, validated on the image: so it has
+    the image's shape and dtype.
+    """
+    check_image(owner, value, sample, name)
+    image = sample.get("image")
+    if isinstance(image, np.ndarray) and (value.shape != image.shape or value.dtype != image.dtype):
+        raise InvalidInputError(
+            owner,
+            name,
+            f"is {value.dtype} {value.shape} but the image is {image.dtype} {image.shape}; an extra image "
+            "gets the image's ops with the same parameters, so it has the image's shape and dtype",
+            f'convert it like the image, or declare it targets={{"{name}": "mask"}} (moved nearest, '
+            "no pixel ops; float maps such as depth are accepted there)",
+        )
+
+
+def check_extra_mask(owner: str, name: str, value: Any, sample: Mapping[str, Any]) -> None:
+    """An extra target that moves like the mask (``Compose(targets={name: "mask"})``).
+
+    Integer labels as ``mask``, or a float map (depth, a heat map): moved nearest, its
+    values are never blended.
+    """
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        require_ndim(owner, name, value, (2, 3), "must be HxW or HxWxC", "pass an HxW map")
+        _same_size(owner, name, value, sample, "a map")
+        return
+    check_mask(owner, value, sample, name)
 
 
 def as_boxes(value: Any) -> np.ndarray:
@@ -204,6 +272,9 @@ def as_points(value: Any) -> np.ndarray:
 
 #: Boxes or keypoints per sample: far above any annotation, low enough that checking them is instant.
 MAX_POINTS = 10_000_000
+#: Values (pixels x channels) of one image: 2**31, about 46341 x 46341 x 1 (a 16 GiB view of
+#: 10**11 values, e.g. a broadcast, is refused before any pass over it).
+MAX_IMAGE_VALUES = 2**31
 
 
 def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
@@ -236,24 +307,28 @@ def check_bboxes(owner: str, bboxes: Any, sample: Mapping[str, Any]) -> None:
             "bboxes",
             f"has every coordinate in [0, 1] on a {h}x{w} image: normalised boxes given as pixel "
             "boxes (bbox_format is pixel pascal_voc)",
-            f"pass pixel boxes: multiply by (W, H, W, H) = ({w}, {h}, {w}, {h}), or convert with "
-            'multiaug.image.convert_bboxes(boxes, "albumentations", "pascal_voc", image.shape) '
-            '(or use Compose(..., bbox_format="albumentations"|"yolo") where the pipeline takes one)',
+            'declare the format on the pipeline: Compose([...], bbox_format="albumentations") (or "yolo"), '
+            f"or pass pixel boxes: multiply by (W, H, W, H) = ({w}, {h}, {w}, {h}), or convert with "
+            'multiaug.image.convert_bboxes(boxes, "albumentations", "pascal_voc", image.shape)',
         )
-    labels = sample.get("bbox_labels")
-    if labels is not None and (not isinstance(labels, Sized) or isinstance(labels, (str, bytes))):
+    check_labels(owner, "bbox_labels", sample.get("bbox_labels"), len(boxes), "box")
+
+
+def check_labels(owner: str, field: str, labels: Any, n: int, what: str) -> None:
+    """``bbox_labels`` / ``keypoint_labels``: a sequence with one label per box or keypoint."""
+    if labels is None:
+        return
+    if not isinstance(labels, Sized) or isinstance(labels, (str, bytes)):
         raise InvalidInputError(
             owner,
-            "bbox_labels",
-            f"must be a sequence with one label per box, got {type(labels).__name__}",
-            "pass a list (or array) of labels, e.g. bbox_labels=['cat', 'dog']",
+            field,
+            f"must be a sequence with one label per {what}, got {type(labels).__name__}",
+            f"pass a list (or array) of labels, e.g. {field}=['cat', 'dog']",
         )
-    if labels is not None and len(labels) != len(boxes):
+    if len(labels) != n:
+        plural = "boxes" if what == "box" else f"{what}s"
         raise InvalidInputError(
-            owner,
-            "bbox_labels",
-            f"has {len(labels)} entries for {len(boxes)} boxes",
-            "give one label per box",
+            owner, field, f"has {len(labels)} entries for {n} {plural}", f"give one label per {what}"
         )
 
 
@@ -287,12 +362,39 @@ def check_keypoints(owner: str, keypoints: Any, sample: Mapping[str, Any]) -> No
     require_at_most(owner, "keypoints", len(pts), MAX_POINTS, "keypoints", "split the annotations")
     if not all_finite(pts):
         raise InvalidInputError(owner, "keypoints", "contains NaN or inf", "drop or repair those points")
+    check_labels(owner, "keypoint_labels", sample.get("keypoint_labels"), len(pts), "keypoint")
 
 
+# layout_ndim: a 3-D image has a channel axis that Compose(layout=...) places; masks have none
 register_field(
-    Field("image", "signal", check_image, "array", keeps_shape=True, suffix=".png", modality="image")
+    Field(
+        "image",
+        "signal",
+        check_image,
+        "array",
+        keeps_shape=True,
+        suffix=".png",
+        modality="image",
+        as_target=check_extra_image,
+        layout_ndim=3,
+    )
 )
-register_field(Field("mask", "spatial", check_mask, "array", keeps_shape=True, modality="image"))
+register_field(
+    Field(
+        "mask",
+        "spatial",
+        check_mask,
+        "array",
+        keeps_shape=True,
+        modality="image",
+        as_target=check_extra_mask,
+        layout_ndim=0,
+    )
+)
+register_field(
+    Field("masks", "spatial", check_masks, "masks", keeps_shape=True, modality="image", layout_ndim=0)
+)
 register_field(Field("bboxes", "spatial", check_bboxes, "boxes", modality="image"))
 register_field(Field("keypoints", "spatial", check_keypoints, "points", modality="image"))
 register_field(Field("bbox_labels", "label", holds="labels", modality="image"))
+register_field(Field("keypoint_labels", "label", holds="labels", modality="image"))

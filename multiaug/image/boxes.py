@@ -24,11 +24,10 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from ..core.targets import BBOX_FORMATS  # the box formats convert_bboxes and Compose(bbox_format=) know
 
 __all__ = ["BBOX_FORMATS", "clip_bboxes", "convert_bboxes"]
 
-#: The box formats :func:`convert_bboxes` knows.
-BBOX_FORMATS: tuple[str, ...] = ("pascal_voc", "coco", "yolo", "albumentations")
 
 # format -> (column layout, normalised?)
 _LAYOUT: dict[str, tuple[str, bool]] = {
@@ -129,6 +128,58 @@ def clip_bboxes(
     corners[:, 0::2] = np.clip(corners[:, 0::2], 0.0, w)
     corners[:, 1::2] = np.clip(corners[:, 1::2], 0.0, h)
     return _from_corners(corners, layout)
+
+
+# ---------------------------------------------------------------------- a pipeline's boundary
+def boxes_to_pixels(owner: str, boxes: Any, fmt: str, image: Any) -> Any:
+    """``bboxes`` given to a pipeline in ``fmt``, as the pixel ``pascal_voc`` boxes its transforms see.
+
+    Refuses, naming ``bbox_format``, boxes that cannot be in ``fmt``: every coordinate
+    in [0, 1] for a pixel format (normalised boxes), any coordinate above 1 for a
+    normalised one (pixel boxes). Returns ``boxes`` unchanged when the image is not a
+    valid array yet (the field checks then report it).
+    """
+    if not isinstance(image, np.ndarray) or image.ndim < 2 or min(image.shape[:2]) < 1:
+        return boxes
+    h, w = size = image.shape[:2]
+    try:
+        voc = convert_bboxes(boxes, fmt, "pascal_voc", size)
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            owner, "bboxes", f"({fmt}, bbox_format={fmt!r}) {exc.problem}", exc.fix
+        ) from None
+    from ._validate import looks_normalised
+
+    norm = _LAYOUT[fmt][1]
+    if not norm and looks_normalised(voc, size):
+        raise InvalidInputError(
+            owner,
+            "bboxes",
+            f"has every coordinate in [0, 1] on a {h}x{w} image, but bbox_format={fmt!r} is in pixels",
+            'declare the normalised format: Compose(..., bbox_format="albumentations") for x_min, y_min, '
+            'x_max, y_max or "yolo" for centre, width, height',
+        )
+    raw = np.asarray(boxes, np.float64)
+    if norm and raw.size and raw.max() > 1.0 + 1e-6:
+        raise InvalidInputError(
+            owner,
+            "bboxes",
+            f"has coordinates up to {raw.max():.4g}, but bbox_format={fmt!r} is normalised to [0, 1]",
+            'declare the pixel format: Compose(..., bbox_format="pascal_voc") for x_min, y_min, x_max, '
+            'y_max or "coco" for x_min, y_min, width, height',
+        )
+    return voc
+
+
+def boxes_from_pixels(boxes: Any, fmt: str, image: Any) -> np.ndarray:
+    """A pipeline's pixel ``pascal_voc`` output boxes in ``fmt``, for its output ``image``.
+
+    The image's height and width are its first two axes, or the last two of a
+    channels-first tensor (``ToTensor``'s output).
+    """
+    shape = tuple(getattr(image, "shape", ()))
+    size = shape[:2] if isinstance(image, np.ndarray) or len(shape) != 3 else shape[1:]
+    return convert_bboxes(boxes, "pascal_voc", fmt, size if len(size) == 2 else None)
 
 
 # ---------------------------------------------------------------------- helpers

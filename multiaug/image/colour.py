@@ -19,7 +19,7 @@ from ..core.params import Number, Range, _is_number, param
 from ..core.transform import PENDING, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
-from .point import Invert, PendingLUT, Posterize, RandomBrightnessContrast, RandomGamma, Solarize
+from .point import Invert, PendingLUT, Posterize, RandomBrightnessContrast, RandomGamma, Solarize, lut_fuses
 
 __all__ = [
     "ColorJitter",
@@ -206,7 +206,7 @@ class ColorJitter(ImageTransform):
         return out.copy() if out is image else out
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        if sample["image"].dtype != np.uint8:
+        if not lut_fuses(sample):
             return self.apply(flush_pending(sample), params)
         image, pending = self._adjust(sample["image"], params, sample.get(PENDING), fuse=True)
         out = {k: v for k, v in sample.items() if k != PENDING}

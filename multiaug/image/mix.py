@@ -262,10 +262,10 @@ def _check_images(owner: str, images: Any, sample: Mapping[str, Any]) -> None:
         raise InvalidInputError(
             owner,
             "images",
-            f"has shape {images.shape}, which looks like a BCHW (channels-first) batch; the layout is "
-            "BHWC (channels last)",
-            'move the channels last with np.moveaxis(images, 1, -1) (or declare layout="chw" where the '
-            "pipeline takes a layout)",
+            f"has shape {images.shape}, which looks like a BCHW (channels-first) batch, but the layout is "
+            '"hwc" (BHWC, channels last)',
+            'declare the layout on the pipeline: ma.Compose([...], layout="chw") (the output comes back '
+            "BCHW), or move the channels last with np.moveaxis(images, 1, -1)",
         )
     try:
         # One image of height B*H: the single-image check covers dtype, range and NaN/inf.
@@ -326,5 +326,7 @@ def _check_labels(owner: str, labels: Any, sample: Mapping[str, Any]) -> None:
         )
 
 
-register_field(Field("images", "signal", _check_images, "batch", keeps_shape=True, modality="image"))
+register_field(
+    Field("images", "signal", _check_images, "batch", keeps_shape=True, modality="image", layout_ndim=4)
+)
 register_field(Field("labels", "label", _check_labels, "array", modality="image"))

@@ -36,8 +36,10 @@ __all__ = [
     "BORDER",
     "TARGETS",
     "BorderOptions",
+    "ChannelValues",
     "Fill",
     "TargetOptions",
+    "check_channels",
     "check_fill",
     "check_fill_mask",
     "target_policy",
@@ -151,16 +153,58 @@ def target_policy(r: Any) -> tuple[float, bool]:
     return (getattr(r, "min_visibility", 0.0), getattr(r, "drop_outside_keypoints", False))
 
 
-def check_fill(owner: str, fill: tuple[float, ...], image: np.ndarray) -> None:
-    """A resolved ``fill`` against the call's image: one value or one per channel, in its units."""
+class ChannelValues(Spec):
+    """One number for every channel, or one per channel, each in ``[low, high]`` (``(low, high]``
+    with ``low_open``); resolves to a tuple of floats, checked against an image by
+    :func:`check_channels`."""
+
+    value_type = "tuple[float, ...]"
+
+    def __init__(self, low: float = -math.inf, high: float = math.inf, *, low_open: bool = False) -> None:
+        self.low, self.high, self.low_open = low, high, low_open
+        bounds = f"{'(' if low_open else '['}{low}, {high}]"
+        self.doc = f"a number in {bounds} or a sequence of them (one per channel)"
+
+    def invalid(self) -> list[Any]:
+        out: list[Any] = ["x", (), (0.5, math.nan), None, True]
+        if math.isfinite(self.low):
+            out.append(self.low if self.low_open else self.low - 1)
+        return out
+
+    def _ok(self, v: Any) -> bool:
+        if not _is_number(v) or not math.isfinite(float(v)):
+            return False
+        return (v > self.low if self.low_open else v >= self.low) and v <= self.high
+
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[float, ...]:
+        values = (value,) if _is_number(value) else value
+        if (
+            not isinstance(values, Sequence)
+            or isinstance(values, str)
+            or not values
+            or not all(self._ok(v) for v in values)
+        ):
+            raise self.fail(
+                owner, name, value, f"pass {name}=0.5 or one value per channel, e.g. (0.5, 0.5, 0.5)"
+            )
+        return tuple(float(v) for v in values)
+
+
+def check_channels(owner: str, name: str, values: Sequence[float], image: np.ndarray) -> None:
+    """Per-channel ``values`` against the call's image: one value, or one per channel."""
     channels = image.shape[2] if image.ndim == 3 else 1
-    if len(fill) not in (1, channels):
+    if len(values) not in (1, channels):
         raise InvalidInputError(
             owner,
-            "fill",
-            f"has {len(fill)} values for an image with {channels} channel(s)",
+            name,
+            f"has {len(values)} values for an image with {channels} channel(s)",
             "give one value, or one per channel",
         )
+
+
+def check_fill(owner: str, fill: tuple[float, ...], image: np.ndarray) -> None:
+    """A resolved ``fill`` against the call's image: one value or one per channel, in its units."""
+    check_channels(owner, "fill", fill, image)
     if image.dtype == np.float32 and max(fill) > 1.0:
         raise InvalidInputError(
             owner,

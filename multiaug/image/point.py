@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.fields import TARGETS
 from ..core.params import Number, Range, param
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
@@ -93,6 +94,15 @@ class PendingLUT(Deferred):
         return out
 
 
+def lut_fuses(sample: Sample) -> bool:
+    """Whether a point op may join the pending lookup table: a uint8 image and no extra images.
+
+    (Extra image targets get every pixel op too; the table only ever changes the image,
+    so with them the ops go one by one.)
+    """
+    return sample["image"].dtype == np.uint8 and TARGETS not in sample
+
+
 def _join(sample: Sample, table: np.ndarray) -> Sample:
     """Compose ``table`` into the sample's pending lookup table (starting one if needed)."""
     pending = sample.get(PENDING) or PendingLUT()
@@ -123,7 +133,7 @@ class PointTransform(ImageTransform):
         return F.apply_point(image, self.point(**params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
-        if sample["image"].dtype != np.uint8:
+        if not lut_fuses(sample):
             return self.apply(flush_pending(sample), params)
         return _join(sample, self.table(**params))
 

@@ -14,7 +14,7 @@ This package needs the ``dev`` extra (hypothesis).
 
 from __future__ import annotations
 
-from . import audio, core, image_batch, image_geometric, image_pixel, tabular, text
+from . import audio, core, image_batch, image_boxes, image_geometric, image_pixel, tabular, text
 from .checks import (
     BAD_IMAGE_SAMPLES,
     CHECKS,
@@ -58,6 +58,7 @@ EXAMPLES: dict[str, Example] = _merge(
     image_geometric.examples(),
     image_pixel.examples(),
     image_batch.examples(),
+    image_boxes.examples(),
     text.examples(),
     audio.examples(),
     tabular.examples(),

@@ -73,6 +73,13 @@ def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, target
             if n
             else np.zeros((0, 2))
         )
+        if draw(st.booleans()):
+            sample["keypoint_labels"] = list(range(n))
+    if targets and draw(st.booleans()):
+        n_masks: int = draw(st.integers(0, 2))
+        masks = [draw(hnp.arrays(np.uint8, (h, w), elements=st.integers(0, 4))) for _ in range(n_masks)]
+        stacked: bool = draw(st.booleans())
+        sample["masks"] = np.stack(masks) if masks and stacked else masks
     return sample
 
 
@@ -109,6 +116,9 @@ BAD_IMAGE_SAMPLES: tuple[Sample, ...] = (
         "bbox_labels": ["a", "b"],
     },
     {"image": np.zeros((4, 4), np.uint8), "keypoints": np.array([[np.inf, 1.0]])},
+    {"image": np.zeros((4, 4), np.uint8), "keypoints": np.zeros((2, 2)), "keypoint_labels": ["a"]},
+    {"image": np.zeros((4, 4), np.uint8), "masks": [np.zeros((4, 5), np.uint8)]},
+    {"image": np.zeros((4, 4), np.uint8), "masks": np.zeros((4, 4), np.uint8)},
     {"mask": np.zeros((4, 4), np.uint8)},
 )
 
@@ -179,12 +189,29 @@ def with_defaults(cls: type[Transform], **fixed: Any) -> Callable[..., Transform
 
 
 # ---------------------------------------------------------------------- comparisons
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a torch tensor (without importing torch)."""
+    return type(value).__module__.startswith("torch") and hasattr(value, "numpy")
+
+
+def tensor_array(value: Any) -> np.ndarray:
+    """A torch tensor's values as a NumPy array (on the CPU)."""
+    return value.detach().cpu().numpy()
+
+
 def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
-    """Exact equality of two samples: same keys; arrays equal in dtype, shape and bytes."""
+    """Exact equality of two samples: same keys; arrays (and torch tensors) equal in type, dtype,
+    shape and bytes."""
     assert set(a) == set(b), f"different fields: {sorted(a)} vs {sorted(b)}"
     for k in a:
         x, y = a[k], b[k]
-        if isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
+        if is_tensor(x) or is_tensor(y):
+            assert is_tensor(x) and is_tensor(y) and x.device == y.device, (k, type(x), type(y))
+            x, y = tensor_array(x), tensor_array(y)
+        if isinstance(x, list) and x and isinstance(x[0], np.ndarray):  # masks=[...]
+            assert isinstance(y, list) and len(x) == len(y), k
+            assert_samples_equal({str(i): v for i, v in enumerate(x)}, {str(i): v for i, v in enumerate(y)})
+        elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
             assert isinstance(x, np.ndarray) and isinstance(y, np.ndarray), k
             assert x.dtype == y.dtype and x.shape == y.shape, (k, x.dtype, y.dtype, x.shape, y.shape)
             assert np.array_equal(x, y, equal_nan=x.dtype.kind == "f"), f"field {k!r} differs"
@@ -523,6 +550,9 @@ def sample_digest(sample: Mapping[str, Any]) -> str:
     for k in sorted(sample):
         v = sample[k]
         h.update(k.encode())
+        if is_tensor(v):
+            h.update(b"torch")
+            v = tensor_array(v)
         if isinstance(v, np.ndarray):
             h.update(f"{v.dtype.str}{v.shape}".encode())
             h.update(np.ascontiguousarray(v).tobytes())

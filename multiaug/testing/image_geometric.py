@@ -24,12 +24,17 @@ _BAD_BORDER_OPTIONS = (
 def examples() -> dict[str, Example]:
     from ..image import (
         Affine,
+        CenterCrop,
         ElasticTransform,
         HorizontalFlip,
+        LongestMaxSize,
+        PadIfNeeded,
         Perspective,
         RandomCrop,
         RandomResizedCrop,
+        Resize,
         Rotate,
+        SmallestMaxSize,
         VerticalFlip,
     )
 
@@ -40,6 +45,33 @@ def examples() -> dict[str, Example]:
             with_defaults(RandomCrop, height=8, width=8),
             samples=lambda: image_samples(min_side=8),
             bad_samples=(*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+        ),
+        "image.CenterCrop": image_example(
+            with_defaults(CenterCrop, height=6, width=7),
+            random=False,
+            samples=lambda: image_samples(min_side=7),
+            bad_samples=(*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+        ),
+        "image.Resize": image_example(
+            with_defaults(Resize, height=12, width=17),
+            random=False,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.LongestMaxSize": image_example(
+            with_defaults(LongestMaxSize, max_size=24),
+            random=False,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.SmallestMaxSize": image_example(
+            with_defaults(SmallestMaxSize, max_size=9, interpolation="area"),
+            random=False,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.PadIfNeeded": image_example(
+            with_defaults(PadIfNeeded, min_height=24, min_width=30, position="top_right"),
+            random=False,
+            bad_params=_BAD_BORDER_OPTIONS,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
         ),
         "image.RandomResizedCrop": image_example(
             with_defaults(RandomResizedCrop, size=(16, 20)),

@@ -17,11 +17,13 @@ BAD_COLOUR_SAMPLES = (
 def examples() -> dict[str, Example]:
     from ..image import (
         ColorJitter,
+        FromFloat,
         GaussianBlur,
         GaussianNoise,
         Grayscale,
         Invert,
         MedianBlur,
+        Normalize,
         Posterize,
         RandomBrightnessContrast,
         RandomErasing,
@@ -29,6 +31,8 @@ def examples() -> dict[str, Example]:
         SaltPepperNoise,
         Sharpen,
         Solarize,
+        ToFloat,
+        ToTensor,
     )
 
     return {
@@ -51,6 +55,14 @@ def examples() -> dict[str, Example]:
         "image.GaussianBlur": image_example(with_defaults(GaussianBlur, sigma=(0.1, 3.0))),
         "image.MedianBlur": image_example(with_defaults(MedianBlur, blur_limit=(3, 9))),
         "image.Sharpen": image_example(with_defaults(Sharpen)),
+        "image.Normalize": image_example(
+            with_defaults(Normalize, mean=0.5, std=0.25),
+            random=False,
+            bad_params=({"mean": (0.4, 0.5)}, {"std": (0.1, 0.2, 0.3, 0.4)}),  # wrong channel counts
+        ),
+        "image.ToFloat": image_example(with_defaults(ToFloat, max_value=200), random=False),
+        "image.FromFloat": image_example(with_defaults(FromFloat, max_value=100), random=False),
+        "image.ToTensor": image_example(with_defaults(ToTensor), random=False),
         "image.RandomErasing": image_example(
             with_defaults(RandomErasing, scale=(0.05, 0.4), fill="random"),
             bad_params=(  # wrong for the data only (raised at the call): the spec's own are generated

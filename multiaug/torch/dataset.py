@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import Dataset, IterableDataset
 
 from ..core.errors import InvalidInputError
-from ..core.fields import signal_fields
+from ..core.fields import FIELDS, signal_fields
 from ..core.random import check_epoch
 from ..core.transform import Transform
 from .collate import KeyedBatch
@@ -58,9 +58,10 @@ class AugmentedDataset(Dataset[Any]):
     (``"image"``, ``"audio"``, ``"spectrogram"``...; pass ``field=`` when it handles several).
     PIL images (a torchvision dataset without ``transform``) are converted to numpy arrays
     (palette images to RGB/RGBA colours, masks kept as label indices; modes such as ``"CMYK"``
-    or ``"I;16"`` raise, naming the conversion); image tensors are refused because their layout
-    (CHW) is not multiaug's (HWC): drop ``ToTensor`` from the dataset and use ``to_tensor=True``
-    here.
+    or ``"I;16"`` raise, naming the conversion). Image, batch and mask tensors go to the pipeline
+    as they are: it reads them in its declared layout (``ma.Compose([...], layout="chw")`` for the
+    CHW tensors of a torchvision ``ToTensor``/``ToImage``) and gives them back as tensors; under
+    the default ``"hwc"`` a CHW tensor raises, naming ``layout``. Other tensors become numpy arrays.
 
     Parameters
     ----------
@@ -314,7 +315,11 @@ def _check_field(field: object) -> str | tuple[str, ...] | None:
 
 
 def _to_numpy(owner: str, name: str, value: Any) -> Any:
-    """PIL images and (non-image) tensors to numpy; everything else unchanged."""
+    """PIL images and tensors of fields without a layout to numpy; everything else unchanged.
+
+    Image, batch and mask tensors are left to the pipeline, which reads them in its declared
+    layout (:mod:`multiaug.core.layout`) and gives them back as tensors.
+    """
     if type(value).__module__.startswith("PIL."):
         if "mask" in name:  # a palette mask's indices are its labels
             return np.array(value)
@@ -322,14 +327,9 @@ def _to_numpy(owner: str, name: str, value: Any) -> Any:
 
         return pil_to_array(owner, name, value)  # palette images as colours, never as indices
     if isinstance(value, torch.Tensor) and name != "label":
-        if name in ("image", "images", "mask"):
-            raise InvalidInputError(
-                owner,
-                name,
-                f"is a torch.Tensor of shape {tuple(value.shape)}; multiaug augments numpy "
-                "(H, W[, C]) arrays",
-                "remove ToTensor from the wrapped dataset and pass to_tensor=True to AugmentedDataset",
-            )
+        field = FIELDS.get(name)
+        if field is not None and field.layout_ndim is not None:
+            return value
         return value.detach().cpu().numpy()
     return value
 

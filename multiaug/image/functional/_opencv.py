@@ -16,6 +16,8 @@ import numpy as np
 __all__ = [
     "BORDERS",
     "BORDER_CODES",
+    "INTERPOLATIONS",
+    "INTERPOLATION_CODES",
     "MAX_WARP_SIDE",
     "by_channel_groups",
     "channel_fills",
@@ -34,6 +36,18 @@ BORDER_CODES = {
     "wrap": cv2.BORDER_WRAP,
 }
 BORDERS: tuple[str, ...] = tuple(BORDER_CODES)
+
+#: Resize interpolations by name. "nearest" is OpenCV's NEAREST_EXACT (pixel centres, like the
+#: warps; plain NEAREST is shifted by half a pixel); "area" averages the input pixels an output
+#: pixel covers (the choice for downscaling; upscaling it behaves like "linear").
+INTERPOLATION_CODES = {
+    "nearest": cv2.INTER_NEAREST_EXACT,
+    "linear": cv2.INTER_LINEAR,
+    "cubic": cv2.INTER_CUBIC,
+    "area": cv2.INTER_AREA,
+    "lanczos": cv2.INTER_LANCZOS4,
+}
+INTERPOLATIONS: tuple[str, ...] = tuple(INTERPOLATION_CODES)
 
 #: Largest side OpenCV's remapping functions accept (their maps are 16-bit).
 MAX_WARP_SIDE = 32766

@@ -20,23 +20,18 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from ._opencv import (
-    BORDER_CODES,
-    BORDERS,
-    MAX_WARP_SIDE,
-    NATIVE_CHARS,
-    channel_fills,
-    contiguous,
-    native_labels,
-    per_chunk,
-)
+from ._opencv import BORDER_CODES, BORDERS, MAX_WARP_SIDE, channel_fills, native_labels, per_chunk
+from ._resample import axis_aligned, axis_frame, axis_whole, axis_window, flip, pad
 
 __all__ = [
     "BORDERS",
     "MAX_WARP_SIDE",
     "affine",
     "affine_matrix",
+    "axis_aligned",
+    "axis_frame",
     "axis_matrix",
+    "axis_whole",
     "axis_window",
     "clip_boxes",
     "crop",
@@ -46,6 +41,7 @@ __all__ = [
     "frame_is_exact",
     "horizontal_flip",
     "invert",
+    "pad",
     "perspective",
     "perspective_matrix",
     "quad_pixels",
@@ -213,16 +209,6 @@ def frame_is_exact(matrix: np.ndarray, in_size: tuple[int, int], out_size: tuple
     return bool(np.abs(lo).max() < _EPS and abs(hi[0] - ow) < _EPS and abs(hi[1] - oh) < _EPS)
 
 
-def flip(img: np.ndarray, code: int) -> np.ndarray:
-    """``cv2.flip`` (1: left-right, 0: top-bottom, -1: both) for any dtype and channel count."""
-    # dtype.char is a cheap test (hashing a dtype for a set lookup is not, at this call rate)
-    if img.dtype.char not in NATIVE_CHARS or (img.ndim == 3 and img.shape[2] > 512):
-        axes: tuple[int, ...] = {1: (1,), 0: (0,), -1: (0, 1)}[code]
-        return np.ascontiguousarray(np.flip(img, axes))
-    out = cv2.flip(img, code)
-    return out if out.ndim == img.ndim else out.reshape(img.shape)
-
-
 def horizontal_flip(img: np.ndarray) -> np.ndarray:
     """Mirror left-right (any dtype, any channel count); returns a new array."""
     return flip(img, 1)
@@ -239,76 +225,6 @@ def crop(img: np.ndarray, top: int, left: int, height: int, width: int) -> np.nd
 
 
 # ---------------------------------------------------------------------- resampling
-def _resize(img: np.ndarray, size: tuple[int, int], nearest: bool) -> np.ndarray:
-    dsize = (size[1], size[0])
-    # NEAREST_EXACT samples at pixel centres like the warps (plain NEAREST is shifted by half a pixel).
-    interpolation = cv2.INTER_NEAREST_EXACT if nearest else cv2.INTER_LINEAR
-    if not nearest and (img.ndim == 2 or img.shape[2] <= 4):  # the common case, without the chunking
-        out = cv2.resize(contiguous(img), dsize, interpolation=interpolation)
-        return out if out.ndim == img.ndim else out.reshape(*out.shape[:2], img.shape[2])
-
-    def one(chunk: np.ndarray, _value: tuple[float, ...]) -> np.ndarray:
-        return cv2.resize(chunk, dsize, interpolation=interpolation)
-
-    if nearest:
-        return native_labels(lambda arr, _f: per_chunk(one, arr, (0.0,)), img, 0.0)
-    return per_chunk(one, img, (0.0,))
-
-
-def _axis_aligned(
-    img: np.ndarray, a: float, c: float, e: float, f: float, size: tuple[int, int], nearest: bool
-) -> np.ndarray | None:
-    """Crop + resize + flip for ``x -> a x + c, y -> e y + f`` when its source window is whole pixels.
-
-    Returns ``None`` when the window is not integer-aligned or leaves the image.
-    """
-    ho, wo = size
-    hi, wi = img.shape[:2]
-    x0, x1 = -c / a, (wo - c) / a
-    y0, y1 = -f / e, (ho - f) / e
-    if a < 0:
-        x0, x1 = x1, x0
-    if e < 0:
-        y0, y1 = y1, y0
-    bx0, bx1, by0, by1 = round(x0), round(x1), round(y0), round(y1)
-    if not (0 <= bx0 < bx1 <= wi and 0 <= by0 < by1 <= hi):
-        return None
-    if abs(x0 - bx0) > _EPS or abs(x1 - bx1) > _EPS or abs(y0 - by0) > _EPS or abs(y1 - by1) > _EPS:
-        return None
-    code = (1 if e > 0 else -1) if a < 0 else (0 if e < 0 else None)
-    window = img[by0:by1, bx0:bx1]
-    if (by1 - by0, bx1 - bx0) == (ho, wo):
-        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
-        # output may share memory with the input (never written to); copy before in-place edits.
-        return window if code is None else flip(window, code)
-    out = _resize(window, size, nearest)
-    return out if code is None else flip(out, code)
-
-
-def axis_window(
-    img: np.ndarray, sx: float, tx: float, sy: float, ty: float, size: tuple[int, int], nearest: bool = False
-) -> np.ndarray | None:
-    """``x -> sx x + tx, y -> sy y + ty`` by slicing, flipping and resizing: no warp.
-
-    The flips-and-crops case (unit scales, whole-pixel shifts) is an exact slice (a view,
-    not a copy) and ``cv2.flip``. ``None`` when the source window is not whole pixels or leaves the
-    image (then the caller warps, to fill the border).
-    """
-    if (sx == 1 or sx == -1) and (sy == 1 or sy == -1) and float(tx).is_integer() and float(ty).is_integer():
-        ho, wo = size
-        hi, wi = img.shape[:2]
-        x0 = int(-tx if sx > 0 else tx - wo)
-        y0 = int(-ty if sy > 0 else ty - ho)
-        if x0 < 0 or y0 < 0 or x0 + wo > wi or y0 + ho > hi:
-            return None
-        window = img if (ho, wo) == (hi, wi) else img[y0 : y0 + ho, x0 : x0 + wo]
-        code = (1 if sy > 0 else -1) if sx < 0 else (0 if sy < 0 else None)
-        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
-        # output may share memory with the input (never written to); copy before in-place edits.
-        return window if code is None else flip(window, code)
-    return _axis_aligned(img, sx, tx, sy, ty, size, nearest)
-
-
 def warp(
     img: np.ndarray,
     matrix: np.ndarray,
@@ -323,7 +239,9 @@ def warp(
     Bilinear, or nearest neighbour for label masks (``nearest=True``, any integer
     dtype). ``fill`` is one value or one per channel (``border="constant"``).
     Identity, flips, integer crops and axis-aligned resized crops take exact
-    fast paths (copy, slicing, ``cv2.flip``, ``cv2.resize``); the rest is one
+    fast paths (copy, slicing, ``cv2.flip``, ``cv2.resize``; and when the image's frame lands
+    on whole output pixels, a resize of the whole image, ``cv2.copyMakeBorder`` and a slice:
+    pads and crops after a resize); the rest is one
     ``cv2.warpAffine`` or ``cv2.warpPerspective``. Output dtype and layout equal
     the input's.
     """
@@ -332,7 +250,9 @@ def warp(
         (a, b, c), (d, e, f), (g, h, k) = (matrix / k).tolist()
     projective = g != 0.0 or h != 0.0
     if not projective and abs(b) < 1e-12 and abs(d) < 1e-12:
-        out = _axis_aligned(img, a, c, e, f, size, nearest)
+        out = axis_aligned(img, a, c, e, f, size, nearest)
+        if out is None:
+            out = axis_whole(img, (a, c, e, f), size, nearest, border, fill)
         if out is not None:
             return out
     # OpenCV maps output pixel indices to input pixel indices (index = coordinate - 0.5).

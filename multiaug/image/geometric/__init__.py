@@ -1,7 +1,7 @@
 """Geometric image transforms: thin classes over :mod:`multiaug.image.functional.geometric`.
 
-One module per operation (``flip``, ``crop``, ``resized_crop``, ``rotate``,
-``affine``, ``perspective``, ``elastic``) over the fused-warp engine
+One module per operation or small family (``flip``, ``crop``, ``resized_crop``,
+``resize``, ``pad``, ``rotate``, ``affine``, ``perspective``, ``elastic``) over the fused-warp engine
 (:mod:`~multiaug.image.geometric.engine`: :class:`PendingWarp`,
 :class:`WarpTransform`). Every op here except :class:`ElasticTransform` is a
 3x3 matrix; inside a fusing pipeline consecutive matrix ops are resampled once.
@@ -10,23 +10,30 @@ One module per operation (``flip``, ``crop``, ``resized_crop``, ``rotate``,
 from __future__ import annotations
 
 from .affine import Affine
-from .crop import RandomCrop
+from .crop import CenterCrop, RandomCrop
 from .elastic import ElasticTransform
 from .engine import PendingWarp as PendingWarp  # documented in current_shape's docstring
 from .engine import WarpTransform
 from .flip import HorizontalFlip, VerticalFlip
+from .pad import PadIfNeeded
 from .perspective import Perspective
+from .resize import LongestMaxSize, Resize, SmallestMaxSize
 from .resized_crop import RandomResizedCrop
 from .rotate import Rotate
 
 __all__ = [
     "Affine",
+    "CenterCrop",
     "ElasticTransform",
     "HorizontalFlip",
+    "LongestMaxSize",
+    "PadIfNeeded",
     "Perspective",
     "RandomCrop",
     "RandomResizedCrop",
+    "Resize",
     "Rotate",
+    "SmallestMaxSize",
     "VerticalFlip",
     "WarpTransform",
 ]

@@ -8,7 +8,7 @@ from typing import Any
 from ...core.params import NoiseSeed, Range, param
 from ...core.transform import Sample
 from .._validate import as_boxes, as_points
-from ..base import SpatialTransform, finish_boxes, finish_points
+from ..base import SpatialTransform, finish_boxes, finish_points, move_arrays
 from ..functional import elastic as FE
 from ..options import BORDER, BorderOptions, TargetOptions
 from .engine import Resampling
@@ -65,12 +65,16 @@ class ElasticTransform(BorderOptions, TargetOptions, Resampling, SpatialTransfor
         h, w = image.shape[:2]
         fields = FE.elastic_fields(h, w, params["alpha"], params["sigma"], params["noise_seed"])
         out["image"] = FE.remap(image, fields, border=r.border, fill=r.fill)
-        if "mask" in sample:
-            out["mask"] = FE.remap(sample["mask"], fields, nearest=True, border=r.border, fill=(r.fill_mask,))
+        move_arrays(
+            out,
+            sample,
+            lambda a: FE.remap(a, fields, border=r.border, fill=r.fill),
+            lambda a: FE.remap(a, fields, nearest=True, border=r.border, fill=(r.fill_mask,)),
+        )
         if "bboxes" in sample:
             boxes = FE.elastic_boxes(as_boxes(sample["bboxes"]), fields, params["sigma"])
             finish_boxes(out, sample, boxes, (h, w), r.min_visibility)
         if "keypoints" in sample:
             points = FE.elastic_points(as_points(sample["keypoints"]), fields)
-            finish_points(out, points, (h, w), r.drop_outside_keypoints)
+            finish_points(out, sample, points, (h, w), r.drop_outside_keypoints)
         return out

@@ -17,9 +17,10 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ...core.errors import InvalidInputError
+from ...core.fields import TARGETS
 from ...core.transform import PENDING, Deferred, Sample, flush_pending
 from .._validate import as_boxes, as_points
-from ..base import SpatialTransform, current_shape, put_boxes
+from ..base import SpatialTransform, current_shape, move_arrays, put_rows
 from ..functional import geometric as F
 from ..options import check_fill, check_fill_mask, target_policy
 
@@ -30,7 +31,7 @@ Border = tuple[str, tuple[float, ...], int]  # mode, fill, fill_mask
 Axis = tuple[float, float, float, float]  # sx, tx, sy, ty of x -> sx x + tx, y -> sy y + ty
 
 #: Fields a warp moves besides the image (and the pending group, which flushes first).
-_MOVED_FIELDS = frozenset(("mask", "bboxes", "keypoints", PENDING))
+_MOVED_FIELDS = frozenset(("mask", "masks", "bboxes", "keypoints", PENDING, TARGETS))
 
 
 class PendingWarp(Deferred):
@@ -71,6 +72,12 @@ class PendingWarp(Deferred):
         self.edge = False
         #: Intermediate frames (input -> frame matrix, frame size) whose outside the flush must blank.
         self.clips: list[tuple[np.ndarray, Size]] = []
+        #: How the image is resized on the exact paths ("linear", or an op's own when it is alone).
+        self.interpolation = "linear"
+        #: A step resized its whole frame (``Resize``...), and a later one cut part of it away (a
+        #: crop): the exact result resizes the whole image first, then cuts (not crop, then resize).
+        self.resized = False
+        self.cut_after_resize = False
 
     @property
     def matrix(self) -> np.ndarray:
@@ -90,6 +97,8 @@ class PendingWarp(Deferred):
 
     def frame_exact(self) -> bool:
         """Whether the current frame is the group input's frame, moved as a whole (flips, resizes)."""
+        if self.axis is not None:
+            return F.axis_frame(self.axis, self.in_size, self.image_size)[1]
         return F.frame_is_exact(self.matrix, self.in_size, self.image_size)
 
     def add(
@@ -107,6 +116,10 @@ class PendingWarp(Deferred):
             self._matrix = matrix
         elif self._matrix is not None:
             self._matrix = matrix @ self._matrix
+        if axis is not None:
+            keeps = F.axis_frame(axis, self.image_size, size)[2]
+            self.cut_after_resize = self.cut_after_resize or (self.resized and not keeps)
+            self.resized = self.resized or (keeps and (axis[0] not in (1, -1) or axis[2] not in (1, -1)))
         self.image_size = size
         if axis is None or self.axis is None:
             self.axis = None
@@ -117,8 +130,17 @@ class PendingWarp(Deferred):
         self.steps.append([matrix, size, min_visibility, drop_outside, axis])
 
     def _resample(self, image: np.ndarray, nearest: bool, mode: str, fill: tuple[float, ...]) -> np.ndarray:
-        if self.axis is not None:
-            out = F.axis_window(image, *self.axis, self.image_size, nearest)
+        axis = self.axis
+        if axis is not None:
+            out = None
+            if self.border is not None or self.cut_after_resize:
+                # pads, crops after a resize: no warp when the frame lands on whole pixels
+                out = F.axis_whole(image, axis, self.image_size, nearest, mode, fill)
+            if out is None and self.border is None:  # a window inside the image: slice, flip, resize
+                if nearest or self.interpolation == "linear":
+                    out = F.axis_window(image, *axis, self.image_size, nearest)
+                else:  # an op alone with its own interpolation
+                    out = F.axis_aligned(image, *axis, self.image_size, False, self.interpolation)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -155,39 +177,52 @@ class PendingWarp(Deferred):
             x0, y0, x1, y1 = window
             m = self.matrix @ F.translate_matrix(x0, y0)
             mode, fill, fill_mask = self.border
-            out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, self.image_size, border=mode, fill=fill)
-            if "mask" in sample:
-                out["mask"] = F.warp(
-                    sample["mask"][y0:y1, x0:x1],
-                    m,
-                    self.image_size,
-                    nearest=True,
-                    border=mode,
-                    fill=(fill_mask,),
-                )
+            size = self.image_size
+            out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, size, border=mode, fill=fill)
+            move_arrays(
+                out,
+                sample,
+                lambda a: F.warp(a[y0:y1, x0:x1], m, size, border=mode, fill=fill),
+                lambda a: F.warp(a[y0:y1, x0:x1], m, size, nearest=True, border=mode, fill=(fill_mask,)),
+            )
         else:
             if self.edge and self.border is not None:
                 mode, fill, fill_mask = self.border
             else:  # the group only samples inside its input: replicate keeps edge pixels un-darkened
                 mode, fill, fill_mask = "replicate", (0.0,), 0
             out["image"] = self._resample(sample["image"], False, mode, fill)
-            if "mask" in sample:
-                out["mask"] = self._resample(sample["mask"], True, mode, (fill_mask,))
+            move_arrays(
+                out,
+                sample,
+                lambda a: self._resample(a, False, mode, fill),
+                lambda a: self._resample(a, True, mode, (fill_mask,)),
+            )
         if window is None and self.clips and self.border is not None:
-            m = self.matrix
-            quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
-            F.fill_outside(out["image"], quads, self.border[1])
-            if "mask" in out:
-                F.fill_outside(out["mask"], quads, (self.border[2],))
+            self._blank_cut(out)
         if "bboxes" in sample:
             boxes = as_boxes(sample["bboxes"])
             steps = [(m, size, vis) for m, size, vis, _, _ in self._materialized()]
             moved, index = F.warp_boxes(boxes, steps)
-            put_boxes(out, sample, moved, None if len(index) == len(boxes) else index)
+            put_rows(out, sample, "bboxes", moved, None if len(index) == len(boxes) else index)
         if "keypoints" in sample:
             point_steps = [(m, size, drop) for m, size, _, drop, _ in self._materialized()]
-            out["keypoints"], _ = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
+            points, kept = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
+            put_rows(out, sample, "keypoints", points, kept)
         return out
+
+    def _blank_cut(self, out: Sample) -> None:
+        """Fill (in place) what the group's intermediate crops cut away, in the image and its targets."""
+        assert self.border is not None
+        m = self.matrix
+        quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
+        _, fill, fill_mask = self.border
+        F.fill_outside(out["image"], quads, fill)
+        move_arrays(
+            {},
+            out,
+            lambda a: F.fill_outside(a, quads, fill),
+            lambda a: F.fill_outside(a, quads, (fill_mask,)),
+        )
 
 
 class WarpTransform(SpatialTransform):
@@ -236,46 +271,74 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample):
-            # An image alone under a flip or a (resized) crop: the slice/flip/resize the group's
-            # flush would do, without building the group.
+        if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
+            # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
+            # resize or copyMakeBorder the group's flush would do, without building the group.
             image = sample["image"]
             if self.flip_code is not None:
                 return {**sample, "image": F.flip(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
-            out = F.axis_window(image, *axis, size)
+            if self.samples_inside:
+                out = F.axis_window(image, *axis, size)
+            else:
+                mode, fill, _ = self._signature()
+                out = F.axis_whole(image, axis, size, False, mode, fill)
             if out is not None:
                 return {**sample, "image": out}
         return flush_pending(self.defer(flush_pending(dict(sample)), params))
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
         pending = sample.get(PENDING)
+        interpolation = self._interpolation()
+        if interpolation != "linear" and pending is not None:
+            # A group resamples once, bilinearly: another interpolation is applied alone.
+            sample, pending = pending.flush(sample), None
         if pending is None:
             pending = PendingWarp(sample["image"].shape[:2])
+            pending.interpolation = interpolation
         r = self._r
+        matrix: np.ndarray | None = None
+        axis: Axis | None = None
         if self.axis_aligned:
             axis, size = self.axis_map(params, pending.image_size)
-            visibility, drop = r.targets
-            pending.add(None, size, visibility, drop, axis)
-            return {**sample, PENDING: pending}
-        matrix, size = self.warp_matrix(params, pending.image_size)
-        if not self.samples_inside and F.samples_outside(matrix, pending.image_size, size):
-            border = self._signature()
-            exact = pending.frame_exact()
-            if (pending.border is not None and pending.border != border) or (
-                not exact and border[0] != "constant"
-            ):
-                # Not reproducible by one resampling: apply the group so far and start anew.
-                sample = pending.flush(sample)
+            outside = not self.samples_inside and not F.axis_frame(axis, pending.image_size, size)[0]
+        else:
+            matrix, size = self.warp_matrix(params, pending.image_size)
+            outside = not self.samples_inside and F.samples_outside(matrix, pending.image_size, size)
+        if outside:
+            if axis is not None and not pending.frame_exact():
+                # A pad after a crop: apply the group first (a slice, or one resize) and pad its
+                # result, exactly as the ops one by one (blanking the cut-away part would be approximate).
+                sample = pending.flush({**sample, PENDING: pending})
                 pending = PendingWarp(sample["image"].shape[:2])
-                exact = True
-            pending.border = border
-            if exact:
-                pending.edge = True
-            else:
-                pending.clips.append((pending.matrix, pending.image_size))
-        pending.add(matrix, size, *r.targets)
+            sample, pending = self._join_border(sample, pending)
+        visibility, drop = r.targets
+        pending.add(matrix, size, visibility, drop, axis)
+        if interpolation != "linear":
+            return pending.flush({**sample, PENDING: pending})
         return {**sample, PENDING: pending}
+
+    def _join_border(self, sample: Sample, pending: PendingWarp) -> tuple[Sample, PendingWarp]:
+        """Before an op that shows its border joins: flush what one resampling could not reproduce."""
+        border = self._signature()
+        exact = pending.frame_exact()
+        if (pending.border is not None and pending.border != border) or (
+            not exact and border[0] != "constant"
+        ):
+            # Not reproducible by one resampling: apply the group so far and start anew.
+            sample = pending.flush(sample)
+            pending = PendingWarp(sample["image"].shape[:2])
+            exact = True
+        pending.border = border
+        if exact:
+            pending.edge = True
+        else:
+            pending.clips.append((pending.matrix, pending.image_size))
+        return sample, pending
+
+    def _interpolation(self) -> str:
+        """The image interpolation of the op's resampling (ops with an ``interpolation`` option)."""
+        return getattr(self._r, "interpolation", "linear")
 
     #: ``(min_visibility, drop_outside_keypoints)``, from :func:`~multiaug.image.options.target_policy`.
     _derived = ("targets",)
