@@ -159,7 +159,7 @@ def _finite(a: np.ndarray) -> bool:
     return a.dtype.kind not in "fc" or bool(np.isfinite(a).all())
 
 
-def _array_contract(f: str, v: Any, before: Any) -> str | None:
+def _array_contract(f: str, v: Any, before: Any, converts: bool = False) -> str | None:
     if not isinstance(v, np.ndarray):
         if type(v).__module__.startswith("torch"):
             return None
@@ -180,7 +180,12 @@ def _array_contract(f: str, v: Any, before: Any) -> str | None:
         return f"{f} holds NaN/inf"
     if f == "table" and isinstance(before, np.ndarray) and _finite(before) and not _finite(v):
         return "table holds NaN/inf from a finite input"
-    if f in ("image", "images", "table") and isinstance(before, np.ndarray) and before.dtype != v.dtype:
+    if (
+        f in ("image", "images", "table")
+        and isinstance(before, np.ndarray)
+        and before.dtype != v.dtype
+        and not converts
+    ):
         return f"{f} dtype {before.dtype} became {v.dtype}"
     if f == "audio" and v.dtype != np.float32:
         return f"audio dtype is {v.dtype}, not float32"
@@ -201,8 +206,16 @@ def _array_contract(f: str, v: Any, before: Any) -> str | None:
     return None
 
 
-def sample_contract(before: Mapping[str, Any]) -> Callable[[Any], str | None]:
-    """The contract of a per-sample call's output, given its input."""
+def converts(name: str) -> bool:
+    """Whether the transform converts the image's dtype by design (Normalize, ToFloat...)."""
+    from multiaug.image.convert import ConvertTransform
+
+    cls = ma.registered().get(name)
+    return cls is not None and issubclass(cls, ConvertTransform)
+
+
+def sample_contract(before: Mapping[str, Any], converting: bool = False) -> Callable[[Any], str | None]:
+    """The contract of a per-sample call's output, given its input (``converting``: a dtype step)."""
 
     def check(out: Any) -> str | None:
         if not isinstance(out, Mapping):
@@ -211,7 +224,7 @@ def sample_contract(before: Mapping[str, Any]) -> Callable[[Any], str | None]:
             if f == "trace":
                 continue
             if f in ("image", "images", "mask", "audio", "spectrogram", "bboxes", "keypoints", "table"):
-                problem = _array_contract(f, v, before.get(f))
+                problem = _array_contract(f, v, before.get(f), converting)
                 if problem:
                     return problem
             elif f == "text" and not isinstance(v, str):
@@ -387,7 +400,7 @@ def _data_case(cid: str, name: str, sample: Sample, expect: str) -> Case:
     def run() -> Any:
         return build(name)(**sample, key=0)
 
-    return Case(cid, run, expect, sample_contract(sample))
+    return Case(cid, run, expect, sample_contract(sample, converts(name)))
 
 
 def _sampler_data_cases(name: str, ref: Sample) -> list[Case]:
@@ -508,6 +521,8 @@ def bad_param_cases() -> list[Case]:
 DATA_DEPENDENT: dict[str, str] = {
     "fill": "per-channel fills and fill units follow the image's channels and dtype",
     "fill_mask": "which labels a mask can hold follows its dtype",
+    "mean": "one value per channel follows the image's channels",
+    "std": "one value per channel follows the image's channels",
     "num_classes": "None is right for one-hot labels and wrong for class ids",
     "fmin": "the mel bands must fit below the sample rate's Nyquist frequency",
     "fmax": "the mel bands must fit below the sample rate's Nyquist frequency",
@@ -521,7 +536,7 @@ DATA_DEPENDENT: dict[str, str] = {
 
 def _param_case(name: str, param: str, value: Any, sampler: bool) -> Case:
     ref = EXAMPLES[name].reference()
-    check = resample_contract if sampler else sample_contract(ref)
+    check = resample_contract if sampler else sample_contract(ref, converts(name))
 
     def run() -> Any:
         t = build(name, **{param: value})  # a MultiaugError here: rejected at construction (good)
@@ -847,14 +862,16 @@ def trace_cases() -> list[Case]:
             def run(t: ma.Transform = t, damaged: Any = damaged, ref: Sample = ref) -> Any:
                 return t.replay(damaged, **ref)
 
-            cases.append(Case(f"trace/{name}/{mid}", run, expect, sample_contract(ref)))
+            cases.append(Case(f"trace/{name}/{mid}", run, expect, sample_contract(ref, converts(name))))
 
         # a trace replayed on a pipeline with another fingerprint (same class, other parameters)
         def other(name: str = name, trace: list[dict[str, Any]] = trace, ref: Sample = ref) -> Any:
             t2 = build(name, seed=2, p=0.999)
             return t2.replay(trace, **ref)
 
-        cases.append(Case(f"trace/{name}/other-fingerprint", other, "raise", sample_contract(ref)))
+        cases.append(
+            Case(f"trace/{name}/other-fingerprint", other, "raise", sample_contract(ref, converts(name)))
+        )
     return cases
 
 

@@ -68,9 +68,10 @@ class Normalize(ConvertTransform):
     (dtype('float32'), [[-0.4, 0.0, 1.6]])
     """
 
-    mean: float | tuple[float, ...] = param(ChannelValues(), default=(0.485, 0.456, 0.406))
-    std: float | tuple[float, ...] = param(ChannelValues(0.0, low_open=True), default=(0.229, 0.224, 0.225))
-    max_pixel_value: float | None = param(Number(0.0, low_open=True, optional=True), default=None)
+    # bounds keep every output finite in float32: |x / max - mean| / std <= 2e6 / 1e-6
+    mean: float | tuple[float, ...] = param(ChannelValues(-1e6, 1e6), default=(0.485, 0.456, 0.406))
+    std: float | tuple[float, ...] = param(ChannelValues(1e-6, 1e6), default=(0.229, 0.224, 0.225))
+    max_pixel_value: float | None = param(Number(1e-6, 1e6, optional=True), default=None)
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
         r = self._r
@@ -100,7 +101,7 @@ class ToFloat(ConvertTransform):
     (dtype('float32'), [[0.0, 0.20000000298023224, 1.0]])
     """
 
-    max_value: float | None = param(Number(0.0, low_open=True, optional=True), default=None)
+    max_value: float | None = param(Number(1e-6, 1e6, optional=True), default=None)
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
         r = self._r
@@ -130,7 +131,7 @@ class FromFloat(ConvertTransform):
     """
 
     dtype: str = param(Choice("uint8", "uint16"), default="uint8")
-    max_value: float | None = param(Number(0.0, low_open=True, optional=True), default=None)
+    max_value: float | None = param(Number(1e-6, 1e6, optional=True), default=None)
 
     def apply_image(self, image: np.ndarray, **params: Any) -> np.ndarray:
         r = self._r
