@@ -241,3 +241,32 @@ def test_every_invalid_value_a_spec_declares_is_rejected(name: str) -> None:
         for value in specs[name_].invalid():
             with pytest.raises(ma.InvalidInputError):
                 specs[name_].resolve(t.name, name_, value)
+
+
+# ---------------------------------------------------------------------- eval mode
+#: The deterministic steps: they stay in eval mode and in ``inference()``; every other registered
+#: transform is an augmentation (identity in eval mode). A new transform must be listed here or
+#: be an augmentation: the test makes the choice explicit.
+DETERMINISTIC = {
+    "Compose",
+    "Lambda",
+    "audio.MelSpectrogram",
+    "image.CenterCrop",
+    "image.FromFloat",
+    "image.LongestMaxSize",
+    "image.Normalize",
+    "image.PadIfNeeded",
+    "image.Resize",
+    "image.SanitizeBoxes",
+    "image.SmallestMaxSize",
+    "image.ToFloat",
+    "image.ToTensor",
+}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_transform_says_whether_it_is_an_augmentation(name: str) -> None:
+    cls = ma.registered()[name]
+    assert cls.augments == (name not in DETERMINISTIC), (
+        f"{name}: augments={cls.augments}; list it in DETERMINISTIC if it must stay in eval mode"
+    )
