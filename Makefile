@@ -8,8 +8,12 @@ BIN := $(VENV)/bin
 TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
+export ALBUMENTATIONS_NO_TELEMETRY := 1
+# AlbumentationsX (the maintained successor of Albumentations) imports as `albumentations` too,
+# so the image benchmark runs against it from a venv of its own.
+BENCH_AX := .venv-bench-ax
 
-.PHONY: demo test test-fast bench lint clean
+.PHONY: demo test test-fast bench bench-image lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +32,12 @@ $(VENV)/.stamp-bench: pyproject.toml benchmarks/requirements.txt benchmarks/requ
 	$(BIN)/python -m pip install --quiet --no-deps -r benchmarks/requirements-nodeps.txt
 	touch $@
 
+$(BENCH_AX)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_AX)
+	$(BENCH_AX)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_AX)/bin/python -m pip install --quiet -e ".[image]" "albumentationsx==2.5.1" "$(TORCH)"
+	touch $@
+
 demo: $(VENV)/.stamp-all
 	$(BIN)/multiaug demo
 
@@ -38,13 +48,19 @@ test: $(VENV)/.stamp-dev
 test-fast: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q -m "not slow"
 
-bench: $(VENV)/.stamp-bench
+# every benchmark; the image one twice: against Albumentations 2.0.8 and against AlbumentationsX 2.5.1
+bench: $(VENV)/.stamp-bench $(BENCH_AX)/.stamp
 	cd benchmarks && for script in core.py image.py text.py audio.py tabular.py guard.py jobs.py; do \
 		[ -f $$script ] && ../$(BIN)/python $$script || exit 1; done
+	cd benchmarks && ../$(BENCH_AX)/bin/python image.py
+
+# the image benchmark alone, against both (add ARGS=--quick for a short run)
+bench-image: $(VENV)/.stamp-bench $(BENCH_AX)/.stamp
+	cd benchmarks && ../$(BIN)/python image.py $(ARGS) && ../$(BENCH_AX)/bin/python image.py $(ARGS)
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check multiaug tests benchmarks examples
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_AX) build *.egg-info .pytest_cache .hypothesis

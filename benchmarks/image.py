@@ -1,6 +1,12 @@
-"""Image ops: multiaug vs albumentations, same process, same real photos, one thread each.
+"""Image ops: multiaug vs Albumentations 2.0.8 or AlbumentationsX 2.5.1, same process, same real photos.
 
-Run with ``make bench`` or ``cd benchmarks && ../.venv/bin/python image.py [--quick]``.
+Run with ``make bench`` (or ``make bench-image``): the script runs once in ``.venv`` against
+Albumentations 2.0.8 and once in ``.venv-bench-ax`` against AlbumentationsX 2.5.1 (its maintained
+successor; it imports as ``albumentations`` too, so it needs its own venv). By hand:
+``cd benchmarks && ../.venv/bin/python image.py [--quick]`` and
+``cd benchmarks && ../.venv-bench-ax/bin/python image.py [--quick]``. The competitor is
+whichever ``albumentations`` the interpreter imports; its distribution name and version head
+the table.
 
 Inputs are scikit-learn's sample photos ``china.jpg`` and ``flower.jpg`` (427x640x3
 uint8; read with OpenCV, as ``load_sample_images`` would need Pillow), used in
@@ -9,12 +15,17 @@ libraries run OpenCV on one thread (multiaug itself never changes thread setting
 
 Each op runs with ``p=1.0`` so both libraries do the work on every call. multiaug
 is called the way users call it in a dataset: keyed, ``key`` = iteration index.
-albumentations transforms are called directly (seeded with ``set_random_seed(0)``).
-The table prints images per second (median of repeats, :func:`_util.per_call_us`)
-and the ratio multiaug / albumentations (> 1: multiaug faster).
+Competitor transforms are called directly (seeded with ``set_random_seed(0)``).
+The table prints images per second (median of repeats, :func:`_util.compare_us`)
+and the ratio competitor time / multiaug time (> 1: multiaug faster).
 
 Matched parameters (multiaug -> albumentations 2.0.8; OpenCV defaults on both sides:
-bilinear interpolation, constant zero border):
+bilinear interpolation, constant zero border). AlbumentationsX 2.5.1 renamed several
+arguments (``limit`` -> ``angle_range``, ``brightness`` -> ``brightness_range``, ``amount`` ->
+``amount_range``, ``sigma_limit``/``blur_limit`` -> ``sigma_range``/``blur_range``,
+``alpha``/``lightness`` -> ``alpha_range``/``lightness_range``): ``AX_OPS`` below gives the same
+settings under the new names, and an argument either library does not know is an error here,
+never a silent default.
 
 ====================  ==============================================  ====================================
 op                    multiaug                                        albumentations
@@ -28,7 +39,9 @@ RandomCrop            ``RandomCrop(224, 224)``                        ``RandomCr
 RandomResizedCrop     ``size=(224, 224)``, scale (0.08, 1),           same
                       ratio (3/4, 4/3)
 Perspective           ``scale=(0.05, 0.1)``                           same, ``keep_size=True``
-ElasticTransform      ``alpha=50, sigma=5``                           same
+ElasticTransform      ``alpha=50, sigma=5``                           same (2.0.8 only: AlbumentationsX
+                                                                      replaced it by a control-grid
+                                                                      displacement; no matching setting)
 ColorJitter           0.4, 0.4, 0.4, 0.1                              same
 Grayscale             ``Grayscale()`` (keeps channels)                ``ToGray(num_output_channels=3)``
 GaussianNoise         ``std=(0.01, 0.05)``                            ``GaussNoise(std_range=(0.01, 0.05))``
@@ -38,6 +51,14 @@ GaussianBlur          ``sigma=(0.1, 2.0)``                            ``Gaussian
 Sharpen               ``alpha=(0.2, 0.5)``                            ``Sharpen(alpha=(0.2, 0.5),
                                                                       lightness=(1, 1))``
 RandomErasing         scale (0.02, 0.33), ratio (0.3, 3.3), fill 0    ``Erasing`` with the same
+Resize                ``Resize(224, 224)``                            ``Resize(224, 224)``
+SmallestMaxSize       ``SmallestMaxSize(256)``                        ``SmallestMaxSize(256)``
+CenterCrop            ``CenterCrop(224, 224)``                        ``CenterCrop(224, 224)``
+LongestMaxSize        ``LongestMaxSize(256)`` then                    ``LongestMaxSize(256)`` then
++ PadIfNeeded         ``PadIfNeeded(256, 256)`` (centre, fill 0)      ``PadIfNeeded(256, 256)``
+Normalize             ImageNet mean/std, uint8 in, float32 out        ``Normalize`` (same mean/std, /255)
+ToTensor              ``ToTensor()`` on the float32 photo in [0, 1]   ``ToTensorV2()`` on the same
+                      (the image contract): float32 CHW tensor        array
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -46,13 +67,24 @@ RandomResizedCrop 224x224 (p=1) -> HorizontalFlip (p=0.5) -> Affine as above (p=
 -> RandomErasing as above (p=0.25). multiaug: ``Compose(..., seed=0)`` keyed;
 albumentations: ``Compose(..., seed=0)``.
 
+The complete train pipeline (issue 15: a photo in, a model-ready tensor out): LongestMaxSize 256
+-> PadIfNeeded 256x256 -> RandomResizedCrop 224x224 (p=1) -> HorizontalFlip (p=0.5) -> ColorJitter
+as above (p=0.8) -> Normalize (ImageNet) -> ToTensor; ``ToTensorV2`` on the competitor's side.
+
 Batch mixing (MixUp alpha=0.2, CutMix alpha=1.0) runs on a batch of 32 224x224x3
-uint8 crops with 10 classes. albumentations 2.0.8 has no MixUp/CutMix, so the
+uint8 crops with 10 classes. albumentations has no MixUp/CutMix, so the
 comparison is a plain NumPy implementation of each (vectorised, as commonly written;
 labelled ``numpy``).
 
-Ops that ``multiaug.image`` does not have (yet) are skipped with a printed note, so
-the script runs at any stage and covers every op once it lands.
+Some competitor outputs are views of the input (AlbumentationsX's flips: negative strides;
+Albumentations 2.0.8's ``ToTensorV2``: a CHW view of the HWC array); multiaug always returns an
+array or tensor of its own. Where the competitor's output is a view and multiaug's is not, a
+second row times the competitor followed by a copy into C order (what the first consumer that
+needs contiguous memory, e.g. ``torch.from_numpy`` or a collate, pays later).
+
+An op that ``multiaug.image`` does not have (yet), or cannot build with the arguments above,
+still gets its row: the multiaug column says "not available yet" and a note under the table
+says why, so the script runs at any stage and covers every op once it lands.
 """
 
 from __future__ import annotations
@@ -60,11 +92,15 @@ from __future__ import annotations
 import os
 
 os.environ["NO_ALBUMENTATIONS_UPDATE"] = "1"  # no network check from albumentations at import
+os.environ["ALBUMENTATIONS_NO_TELEMETRY"] = "1"  # AlbumentationsX: no usage statistics from Compose
+os.environ["ALBUMENTATIONS_OFFLINE"] = "1"
 
 import argparse
 import functools
 import itertools
+import warnings
 from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 import cv2
@@ -82,8 +118,10 @@ AFFINE = {"scale": (0.9, 1.1), "rotate": (-15, 15), "shear": (-10, 10)}
 JITTER = {"brightness": 0.4, "contrast": 0.4, "saturation": 0.4, "hue": 0.1}
 ERASE = {"scale": (0.02, 0.33), "ratio": (0.3, 3.3), "fill": 0}
 RRC = {"size": (224, 224), "scale": (0.08, 1.0), "ratio": (3 / 4, 4 / 3)}
+IMAGENET = {"mean": (0.485, 0.456, 0.406), "std": (0.229, 0.224, 0.225)}
 
-# multiaug op name -> (multiaug factory(ma.image, p), albumentations factory(A, p))
+# multiaug op name -> (multiaug factory(ma.image, p), albumentations 2.0.8 factory(A, p)).
+# The deterministic steps (Resize ... ToTensor) always apply; their p is 1.0 wherever they are used.
 OPS: dict[str, tuple[Factory, Factory]] = {
     "HorizontalFlip": (lambda m, p: m.HorizontalFlip(p=p), lambda A, p: A.HorizontalFlip(p=p)),
     "VerticalFlip": (lambda m, p: m.VerticalFlip(p=p), lambda A, p: A.VerticalFlip(p=p)),
@@ -127,7 +165,46 @@ OPS: dict[str, tuple[Factory, Factory]] = {
         lambda A, p: A.Sharpen(alpha=(0.2, 0.5), lightness=(1.0, 1.0), p=p),
     ),
     "RandomErasing": (lambda m, p: m.RandomErasing(**ERASE, p=p), lambda A, p: A.Erasing(**ERASE, p=p)),
+    "Resize": (lambda m, p: m.Resize(224, 224), lambda A, p: A.Resize(224, 224, p=p)),
+    "SmallestMaxSize": (
+        lambda m, p: m.SmallestMaxSize(256),
+        lambda A, p: A.SmallestMaxSize(max_size=256, p=p),
+    ),
+    "LongestMaxSize": (lambda m, p: m.LongestMaxSize(256), lambda A, p: A.LongestMaxSize(max_size=256, p=p)),
+    "PadIfNeeded": (
+        lambda m, p: m.PadIfNeeded(256, 256, position="center", fill=0, border="constant"),
+        lambda A, p: A.PadIfNeeded(256, 256, position="center", border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
+    ),
+    "CenterCrop": (lambda m, p: m.CenterCrop(224, 224), lambda A, p: A.CenterCrop(224, 224, p=p)),
+    "Normalize": (
+        lambda m, p: m.Normalize(**IMAGENET),
+        lambda A, p: A.Normalize(**IMAGENET, max_pixel_value=255.0, p=p),
+    ),
+    "ToTensor": (lambda m, p: m.ToTensor(), lambda A, p: A.ToTensorV2(p=p)),
 }
+
+# AlbumentationsX 2.5.1 renamed these arguments: the same settings under the new names.
+AX_OPS: dict[str, Factory] = {
+    "Rotate": lambda A, p: A.Rotate(angle_range=(-30, 30), border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
+    "ColorJitter": lambda A, p: A.ColorJitter(
+        brightness_range=(0.6, 1.4),
+        contrast_range=(0.6, 1.4),
+        saturation_range=(0.6, 1.4),
+        hue_range=(-0.1, 0.1),
+        p=p,
+    ),
+    "SaltPepperNoise": lambda A, p: A.SaltAndPepper(amount_range=(0.01, 0.05), p=p),
+    "GaussianBlur": lambda A, p: A.GaussianBlur(sigma_range=(0.1, 2.0), blur_range=(0, 0), p=p),
+    "Sharpen": lambda A, p: A.Sharpen(alpha_range=(0.2, 0.5), lightness_range=(1.0, 1.0), p=p),
+}
+# ... and has no counterpart with the same meaning for these.
+AX_NOT_COMPARABLE = {
+    "ElasticTransform": "AlbumentationsX 2.5.1 replaced alpha/sigma by a control-grid displacement "
+    "(displacement_range, control_grid_shape); no setting matches"
+}
+
+# Ops given the photo as float32 in [0, 1] (multiaug's float image contract) instead of uint8.
+FLOAT_INPUT = {"ToTensor"}
 
 # (op name, p) of the training pipeline; the op's factory arguments are those of OPS.
 PIPELINE: tuple[tuple[str, float], ...] = (
@@ -138,6 +215,32 @@ PIPELINE: tuple[tuple[str, float], ...] = (
     ("GaussianNoise", 0.5),
     ("RandomErasing", 0.25),
 )
+# The complete train pipeline of issue 15: photo in, model-ready tensor out.
+TRAIN_PIPELINE: tuple[tuple[str, float], ...] = (
+    ("LongestMaxSize", 1.0),
+    ("PadIfNeeded", 1.0),
+    ("RandomResizedCrop", 1.0),
+    ("HorizontalFlip", 0.5),
+    ("ColorJitter", 0.8),
+    ("Normalize", 1.0),
+    ("ToTensor", 1.0),
+)
+# Rows timed as a Compose of several ops; LongestMaxSize and PadIfNeeded only appear as their pair.
+COMBOS: dict[str, tuple[tuple[str, float], ...]] = {
+    "LongestMaxSize + PadIfNeeded": (("LongestMaxSize", 1.0), ("PadIfNeeded", 1.0)),
+    "pipeline: RRC > HFlip > Affine > ColorJitter > Noise > Erasing": PIPELINE,
+    "train pipeline: LongestMaxSize > Pad > RRC > HFlip > ColorJitter > Normalize > ToTensor": TRAIN_PIPELINE,
+}
+COMBO_ONLY = {"LongestMaxSize", "PadIfNeeded"}
+NOT_YET = "not available yet"
+
+
+def competitor() -> str:
+    """Which albumentations this interpreter imports: distribution name and version."""
+    try:
+        return f"AlbumentationsX {metadata.version('albumentationsx')}"
+    except metadata.PackageNotFoundError:
+        return f"Albumentations {metadata.version('albumentations')}"
 
 
 class Timer:
@@ -190,6 +293,43 @@ def fmt_ratio(ours: float | None, theirs: float | None) -> str:
     return "—" if ours is None or theirs is None else f"{theirs / ours:.2f}x"
 
 
+# ---------------------------------------------------------------------- building both sides
+class Contenders:
+    """Builds each row's multiaug and competitor transforms; says why one side is missing."""
+
+    def __init__(self, A: Any, is_x: bool) -> None:
+        self.A, self.is_x = A, is_x
+
+    def ours(self, steps: tuple[tuple[str, float], ...]) -> tuple[Any, str | None]:
+        missing = [name for name, _ in steps if not hasattr(ma.image, name)]
+        if missing:
+            return None, f"{NOT_YET} in multiaug.image: {', '.join(missing)}"
+        try:
+            built = [OPS[name][0](ma.image, p) for name, p in steps]
+        except Exception as exc:  # a new op whose signature differs from the one assumed here
+            return None, f"multiaug could not build it ({type(exc).__name__}: {exc})"
+        return (built[0] if len(built) == 1 else ma.Compose(built, seed=0)), None
+
+    def theirs(self, steps: tuple[tuple[str, float], ...]) -> tuple[Any, str | None]:
+        for name, _ in steps:
+            if self.is_x and name in AX_NOT_COMPARABLE:
+                return None, AX_NOT_COMPARABLE[name]
+        ax = AX_OPS if self.is_x else {}
+        built = [ax.get(name, OPS[name][1])(self.A, p) for name, p in steps]
+        t = built[0] if len(built) == 1 else self.A.Compose(built, seed=0)
+        t.set_random_seed(0)
+        return t, None
+
+
+def probe(call: Callable[[], object]) -> str | None:
+    """Run one call; the error, if any, as a reason (a new op may not take this input yet)."""
+    try:
+        call()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
 # ---------------------------------------------------------------------- NumPy references for the batch ops
 def numpy_mixup(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     lam = rng.beta(0.2, 0.2)
@@ -222,48 +362,112 @@ def batch_of_crops(photos: list[np.ndarray], n: int = 32, size: int = 224) -> np
     return np.stack(crops)
 
 
+def as_float(photo: np.ndarray) -> np.ndarray:
+    """The photo as float32 in [0, 1]: the input of the standalone ToTensor row.
+
+    (A normalised image, values outside [0, 1], is refused by a standalone multiaug call: the
+    float image contract; inside a pipeline, after ``Normalize``, ToTensor takes it.)
+    """
+    return photo.astype(np.float32) / np.float32(255)
+
+
 # ---------------------------------------------------------------------- main
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, str, str, str]] = []
+        self.notes: list[str] = []
+
+    def row(self, name: str, n: int, ours: float | None, theirs: float | None) -> None:
+        self.rows.append((name, fmt_rate(n, ours), fmt_rate(n, theirs), fmt_ratio(ours, theirs)))
+
+    def missing(self, name: str, ours: str, theirs: float | None, why: str) -> None:
+        """A row one side cannot run: said in the table and in a note printed at once (never silent)."""
+        self.rows.append((name, ours, fmt_rate(1, theirs), "—"))
+        note = f"{name}: {why}"
+        self.notes.append(note)
+        print(f"note: {note}", flush=True)
+
+
+def time_row(
+    name: str,
+    steps: tuple[tuple[str, float], ...],
+    inputs: list[np.ndarray],
+    side: Contenders,
+    timer: Timer,
+    table: Table,
+) -> None:
+    theirs_t, why_not_theirs = side.theirs(steps)
+    if theirs_t is None:
+        table.missing(name, "—", None, f"not compared: {why_not_theirs}")
+        return
+    theirs_fn = plain(theirs_t, inputs)
+    ours_t, why_not = side.ours(steps)
+    ours_fn = None if ours_t is None else keyed(ours_t, inputs)
+    if ours_fn is not None and (why_not := probe(ours_fn)) is not None:
+        why_not = f"multiaug raised on this input ({why_not})"
+    if ours_fn is None or why_not is not None:
+        table.missing(name, NOT_YET, timer.us(theirs_fn), why_not or NOT_YET)
+        return
+    table.row(name, 1, *timer.pair(ours_fn, theirs_fn))
+    ours_out, theirs_out = ours_t(image=inputs[0], key=0)["image"], theirs_t(image=inputs[0])["image"]
+    if shares(theirs_out, inputs[0]) and not shares(ours_out, inputs[0]):
+        # the competitor returned a view of its input (no pixel moved, negative or CHW strides):
+        # the copy is paid later, so time it here too
+        table.row(
+            "  same, competitor's output copied (it is a view of the input)",
+            1,
+            *timer.pair(ours_fn, copied(theirs_fn)),
+        )
+
+
+def shares(out: Any, inp: np.ndarray) -> bool:
+    """Whether ``out`` (an array or a CPU tensor) is a view of ``inp``."""
+    return bool(np.shares_memory(np.asarray(out), inp))
+
+
+def copied(fn: Callable[[], Any]) -> Callable[[], object]:
+    """``fn``'s image as an array or tensor that owns its memory, in C order."""
+
+    def call() -> object:
+        out = fn()["image"]
+        if isinstance(out, np.ndarray):
+            return out.copy()
+        import torch
+
+        return out.clone(memory_format=torch.contiguous_format)
+
+    return call
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings (noisier)")
     args = parser.parse_args()
     timer = Timer(args.quick)
+    # an argument the competitor does not know must stop the run, not fall back to its default
+    warnings.filterwarnings("error", message=r"Argument\(s\) .* not valid")
 
     import albumentations as A
 
+    rival = competitor()
+    side = Contenders(A, is_x=rival.startswith("AlbumentationsX"))
     photos = [load_sample_photo("china.jpg"), load_sample_photo("flower.jpg")]
-    notes: list[str] = []
-    rows: list[tuple[str, str, str, str]] = []
+    floats = [as_float(photo) for photo in photos]
+    table = Table()
 
-    def row(name: str, n: int, ours: float | None, theirs: float | None) -> None:
-        rows.append((name, fmt_rate(n, ours), fmt_rate(n, theirs), fmt_ratio(ours, theirs)))
-
-    available: dict[str, Any] = {}
-    for name, (make_ma, make_a) in OPS.items():
-        if not hasattr(ma.image, name):
-            notes.append(f"skipped {name}: not in multiaug.image yet")
+    for name in OPS:
+        if name in COMBO_ONLY:
             continue
-        try:
-            ours_t, theirs_t = make_ma(ma.image, 1.0), make_a(A, 1.0)
-        except Exception as exc:  # a new op whose signature differs from the one assumed here
-            notes.append(f"skipped {name}: could not build it ({type(exc).__name__}: {exc})")
-            continue
-        theirs_t.set_random_seed(0)
-        available[name] = ours_t
-        ours_us, theirs_us = timer.pair(keyed(ours_t, photos), plain(theirs_t, photos))
-        row(name, 1, ours_us, theirs_us)
+        time_row(name, ((name, 1.0),), floats if name in FLOAT_INPUT else photos, side, timer, table)
         if name == "HorizontalFlip":
-            copy_us = timer.us(lambda: np.copy(photos[0]))
-            row("  reference: np.copy of the photo (memory bandwidth)", 1, copy_us, None)
-
-    missing = [name for name, _ in PIPELINE if name not in available]
-    if missing:
-        notes.append(f"skipped the training pipeline: needs {', '.join(missing)}")
-    else:
-        ours_pipe = ma.Compose([OPS[n][0](ma.image, p) for n, p in PIPELINE], seed=0)
-        theirs_pipe = A.Compose([OPS[n][1](A, p) for n, p in PIPELINE], seed=0)
-        name = "pipeline: RRC > HFlip > Affine > ColorJitter > Noise > Erasing"
-        row(name, 1, *timer.pair(keyed(ours_pipe, photos), plain(theirs_pipe, photos)))
+            table.row(
+                "  reference: np.copy of the photo (memory bandwidth)",
+                1,
+                timer.us(lambda: np.copy(photos[0])),
+                None,
+            )
+    for name, steps in COMBOS.items():
+        time_row(name, steps, photos, side, timer, table)
 
     batch = batch_of_crops(photos)
     ids = np.arange(len(batch)) % 10
@@ -275,22 +479,26 @@ def main() -> None:
         ("CutMix (batch 32x224x224x3, vs numpy)", ma.image.CutMix(alpha=1.0, num_classes=10), numpy_cutmix),
     )
     for name, t, ref in mixers:
-        row(name, n, *timer.pair(keyed_batch(t, batch, ids), functools.partial(ref, batch, onehot, rng)))
-    row("  reference: np.copy of the batch", n, timer.us(lambda: np.copy(batch)), None)
+        table.row(
+            name, n, *timer.pair(keyed_batch(t, batch, ids), functools.partial(ref, batch, onehot, rng))
+        )
+    table.row("  reference: np.copy of the batch", n, timer.us(lambda: np.copy(batch)), None)
 
+    print()
     print(
-        f"# benchmarks/image.py on {machine()}; multiaug {ma.__version__}, albumentations {A.__version__}, "
+        f"# benchmarks/image.py on {machine()}; multiaug {ma.__version__}, {rival}, "
         f"OpenCV {cv2.__version__} (1 thread), numpy {np.__version__}{' (--quick)' if args.quick else ''}"
     )
     print()
-    print("| op | multiaug img/s | albumentations img/s | multiaug / albumentations |")
+    print(f"| op | multiaug img/s | {rival} img/s | {rival} time / multiaug time |")
     print("|---|---:|---:|---:|")
-    for r in rows:
+    for r in table.rows:
         print(f"| {' | '.join(r)} |")
     print()
-    print("Per-op rows: p=1.0, 427x640x3 uint8 photos, multiaug keyed calls. Batch rows: images/s, the")
-    print("albumentations column holds a plain NumPy implementation (albumentations has no MixUp/CutMix).")
-    for note in notes:
+    print("Per-op rows: p=1.0, 427x640x3 uint8 photos (ToTensor: float32 in [0, 1]),")
+    print("multiaug keyed calls. Ratio > 1: multiaug faster. Batch rows: images/s; the competitor")
+    print("column holds a plain NumPy implementation (albumentations has no MixUp/CutMix).")
+    for note in table.notes:
         print(f"- {note}")
 
 
