@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_image_fusion import count_calls
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo as photo
@@ -245,18 +246,6 @@ def both(transforms: list[Any], key: int = 0, **data: Any) -> tuple[dict[str, An
 
 def _sample(h: int = 427, w: int = 640) -> dict[str, Any]:
     return _painted((h, w), (230.3, 200.7), (300, 120, 380, 170))
-
-
-def count_calls(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
-    calls = [0]
-    original = getattr(owner, name)
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        calls[0] += 1
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(owner, name, counted)
-    return calls
 
 
 EXACT_CHAINS: dict[str, list[Any]] = {
