@@ -266,3 +266,16 @@ def test_to_tensor_of_a_tensor_input_comes_back_on_its_device(device: str) -> No
         image=np.moveaxis(image, 0, -1), mask=mask
     )
     assert torch.equal(out["image"].cpu(), ref["image"]) and torch.equal(out["mask"].cpu(), ref["mask"])
+
+
+def test_to_tensor_converts_masks_keeping_the_container() -> None:
+    import torch
+
+    img = np.zeros((4, 6, 3), np.uint8)
+    stack = np.arange(48, dtype=np.uint8).reshape(2, 4, 6) % 3
+    out = ma.image.ToTensor()(image=img, masks=stack)
+    assert isinstance(out["masks"], torch.Tensor) and out["masks"].dtype == torch.int64
+    assert out["masks"].shape == (2, 4, 6) and np.array_equal(out["masks"].numpy(), stack)
+    listed = ma.image.ToTensor()(image=img, masks=[stack[0], stack[1]])["masks"]
+    assert isinstance(listed, list) and [m.dtype for m in listed] == [torch.int64, torch.int64]
+    assert np.array_equal(listed[1].numpy(), stack[1])

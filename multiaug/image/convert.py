@@ -182,9 +182,12 @@ class ToTensor(ConvertTransform):
     >>> out = ma.image.ToTensor()(image=np.zeros((4, 6, 3), np.uint8), mask=np.ones((4, 6), np.uint8))
     >>> tuple(out["image"].shape), out["image"].dtype, out["mask"].dtype
     ((3, 4, 6), torch.float32, torch.int64)
+
+    ``masks`` (a list of HxW arrays or an NxHxW array) become int64 tensors the same way, a list
+    staying a list.
     """
 
-    makes_tensors: ClassVar[tuple[str, ...]] = ("image", "mask")
+    makes_tensors: ClassVar[tuple[str, ...]] = ("image", "mask", "masks")
 
     scale: bool = param(Flag(), default=False)
 
@@ -196,4 +199,9 @@ class ToTensor(ConvertTransform):
         out["image"] = F.to_tensor(sample["image"], self._r.scale)
         if "mask" in sample:
             out["mask"] = F.mask_to_tensor(sample["mask"])
+        masks = sample.get("masks")
+        if isinstance(masks, np.ndarray):  # NxHxW: one int64 tensor
+            out["masks"] = F.mask_to_tensor(masks)
+        elif masks is not None:  # a list stays a list
+            out["masks"] = [F.mask_to_tensor(m) for m in masks]
         return out

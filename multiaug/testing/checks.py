@@ -208,7 +208,7 @@ def assert_samples_equal(a: Mapping[str, Any], b: Mapping[str, Any]) -> None:
         if is_tensor(x) or is_tensor(y):
             assert is_tensor(x) and is_tensor(y) and x.device == y.device, (k, type(x), type(y))
             x, y = tensor_array(x), tensor_array(y)
-        if isinstance(x, list) and x and isinstance(x[0], np.ndarray):  # masks=[...]
+        if isinstance(x, list) and x and (isinstance(x[0], np.ndarray) or is_tensor(x[0])):  # masks=[...]
             assert isinstance(y, list) and len(x) == len(y), k
             assert_samples_equal({str(i): v for i, v in enumerate(x)}, {str(i): v for i, v in enumerate(y)})
         elif isinstance(x, np.ndarray) or isinstance(y, np.ndarray):
