@@ -368,7 +368,8 @@ def test_the_inference_copy_keeps_the_boundary() -> None:
 
 
 def test_layouts_tensors_formats_and_targets_together() -> None:
-    torch = pytest.importorskip("torch")
+    import torch  # the `torch` extra is part of `all`, which the test venv installs
+
     image = torch.zeros((3, 20, 30), dtype=torch.uint8)
     depth = torch.arange(600, dtype=torch.int64).reshape(20, 30) % 7
     yolo = np.array([[0.25, 0.5, 0.2, 0.4]])

@@ -96,3 +96,12 @@ def test_register_function_forms_and_conflicts() -> None:
         ma.register_function(lambda **fields: fields, name="test_lambda.kwargs")
     ma.register_function(lambda image: image, name="test_lambda.identity")  # a lambda with a name: fine
     np.testing.assert_array_equal(ma.Lambda("test_lambda.identity")(image=IMG)["image"], IMG)
+
+
+def test_what_a_function_returns_is_checked_like_an_input() -> None:
+    @ma.register_function("test_lambda_returns_a_str")
+    def to_str(image):  # type: ignore[no-untyped-def]
+        return "not an image"
+
+    with pytest.raises(ma.InvalidInputError, match="returned by 'test_lambda_returns_a_str'"):
+        ma.Lambda("test_lambda_returns_a_str")(image=np.zeros((4, 4), np.uint8))

@@ -15,11 +15,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch  # the `torch` extra is part of `all`, which the test venv installs
 
 import multiaug as ma
 from multiaug import InvalidInputError
-
-torch = pytest.importorskip("torch")
 
 RNG = np.random.default_rng(0)
 IMG = RNG.integers(0, 256, (40, 48, 3), dtype=np.uint8)

@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from .errors import ConfigError, InvalidInputError
+from .fields import FIELD_CHECKS
+from .layout import tensor_given
 from .params import Probability, Spec, _show, did_you_mean, param
 from .plan import Plan
 from .transform import Sample, Transform
@@ -202,9 +204,8 @@ class Lambda(Transform):
         result = _FUNCTIONS[r.function](**given)
         out = dict(sample)
         if len(r.takes) == 1:
-            out[r.takes[0]] = result
-            return out
-        if not isinstance(result, Mapping) or not set(result) <= set(r.takes):
+            result = {r.takes[0]: result}
+        elif not isinstance(result, Mapping) or not set(result) <= set(r.takes):
             raise InvalidInputError(
                 self.name,
                 "function",
@@ -213,4 +214,13 @@ class Lambda(Transform):
                 f"return a dict of the fields it changes, a subset of {list(r.takes)}",
             )
         out.update(result)
+        for field in result:  # what the function returned is checked like any input of that field
+            check = FIELD_CHECKS.get(field)
+            if check is not None and not tensor_given(out, ((field, 0),)):
+                try:
+                    check(self.name, out[field], out)
+                except InvalidInputError as exc:
+                    problem = f"returned by {r.function!r} {exc.problem}"
+                    fix = f"make {r.function!r} return a valid {field} ({exc.fix})"
+                    raise InvalidInputError(self.name, field, problem, fix) from None
         return out
