@@ -6,7 +6,7 @@ clipping is why the four cannot be folded into one colour matrix without changin
 result wherever a step saturates (bright skies under a brightness gain), so the batched
 kernel keeps the steps and vectorises each one over the batch instead:
 
-* step ``k`` of every sample is one batched ``baddbmm``: brightness ``b * I``, contrast
+* step ``k`` of every sample is one batched multiply-add per input channel: brightness ``b * I``, contrast
   ``c * I`` plus ``(1 - c)`` times the sample's current mean luma, saturation
   ``s * I + (1 - s) * luma rows``, identity for samples whose step ``k`` is hue or nothing;
   a step no sample needs is skipped, so an all-identity ColorJitter costs nothing;
@@ -120,57 +120,123 @@ def rotate_hue(rgb: torch.Tensor, shifts: list[float], scale: float) -> torch.Te
     return _hue_uint8(rgb, shifts) if scale == UINT8 else _hue_float(rgb, shifts)
 
 
-def _matrices(
-    steps: list[tuple[int, float] | None], channels: int, scale: float
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per sample, for one step: the colour matrix, the contrast weight of the mean, and whether it acts.
+Step = tuple[int, float] | None
 
-    uint8 saturation takes ``cv2.transform``'s 10-bit fixed-point matrix (multiples of 1/1024, so
-    the float32 sums are exact), rounded half up after the sum as OpenCV's ``(sum + 512) >> 10``.
+
+def _saturation_matrix(value: float, scale: float) -> np.ndarray:
+    """The CPU op's 3x3 saturation matrix; on uint8, ``cv2.transform``'s 10-bit fixed-point version of it.
+
+    Fixed point: multiples of 1/1024, so the float32 sums are exact; the caller rounds half up,
+    as OpenCV's ``(sum + 512) >> 10``.
     """
-    n = len(steps)
-    mats = np.tile(np.eye(channels), (n, 1, 1))
-    mean_weight = np.zeros(n)
+    mat = value * np.eye(3) + (1.0 - value) * np.tile(_LUMA, (3, 1))
+    if scale == UINT8 and np.abs(mat).max() < _TRANSFORM_EXACT:
+        mat = np.rint(mat * (1 << _TRANSFORM_BITS)) / (1 << _TRANSFORM_BITS)
+    return mat
+
+
+def _gain_offset(steps: list[Step], channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sample, for one step: the colour matrix and the contrast weight of the mean luma."""
+    mats = np.tile(np.eye(channels), (len(steps), 1, 1))
+    mean_weight = np.zeros(len(steps))
     for i, step in enumerate(steps):
         if step is None:
             continue
         op, value = step
-        if op == _BRIGHTNESS:
+        if op in (_BRIGHTNESS, _CONTRAST):
             mats[i] *= value
-        elif op == _CONTRAST:
-            mats[i] *= value
-            mean_weight[i] = 1.0 - value
+            mean_weight[i] = 1.0 - value if op == _CONTRAST else 0.0
         elif op == _SATURATION and channels == 3:
-            mats[i] = value * np.eye(3) + (1.0 - value) * np.tile(_LUMA, (3, 1))
-            if scale == UINT8 and np.abs(mats[i]).max() < _TRANSFORM_EXACT:
-                mats[i] = np.rint(mats[i] * (1 << _TRANSFORM_BITS)) / (1 << _TRANSFORM_BITS)
+            mats[i] = _saturation_matrix(value, 1.0)
     return mats, mean_weight, mean_weight != 0
 
 
-def _mean_luma(colour: torch.Tensor) -> torch.Tensor:
-    """Mean luma of each sample (b,), in the batch's scale (one channel: its mean)."""
-    means = colour.mean(dim=(2, 3))
+def _luma_sums(colour: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Sum of the luma of each sample (b,) (one channel: its sum), accumulated in ``dtype``."""
+    sums = colour.sum(dim=(2, 3), dtype=dtype)
     if colour.shape[1] == 1:
-        return means[:, 0]
-    weights = torch.tensor(_LUMA, dtype=torch.float32, device=colour.device)
-    return means @ weights
+        return sums[:, 0]
+    # Elementwise, not a matrix product: BLAS picks other summation orders for other batch sizes.
+    return sums[:, 0] * float(_LUMA[0]) + sums[:, 1] * float(_LUMA[1]) + sums[:, 2] * float(_LUMA[2])
 
 
-def _linear_step(
-    colour: torch.Tensor, steps: list[tuple[int, float] | None], scale: float
-) -> torch.Tensor:
-    """Brightness / contrast / saturation of step ``k`` for every sample: one batched ``baddbmm``."""
-    b, c, h, w = colour.shape
-    mats, mean_weight, uses_mean = _matrices(steps, c, scale)
-    m = torch.from_numpy(mats.astype(np.float32)).to(colour.device)
-    bias = torch.zeros((b, c, 1), dtype=torch.float32, device=colour.device)
+def _matrix(colour: torch.Tensor, mats: np.ndarray, bias: torch.Tensor | None) -> torch.Tensor:
+    """``mats[i] @ colour[i] + bias[i]`` per pixel, elementwise (the same arithmetic whatever the batch)."""
+    b, c = colour.shape[:2]
+    m = torch.from_numpy(mats.astype(np.float32)).to(colour.device).view(b, c, c, 1, 1)
+    out = m[:, :, 0] * colour[:, :1]
+    for j in range(1, c):
+        out = out + m[:, :, j] * colour[:, j : j + 1]
+    return out if bias is None else out + bias.view(b, 1, 1, 1)
+
+
+def _float_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
+    """Brightness / contrast / saturation of one step on float32 values: one matrix per sample, clipped."""
+    mats, mean_weight, uses_mean = _gain_offset(steps, colour.shape[1])
+    bias = None
     if uses_mean.any():
+        n = colour.shape[2] * colour.shape[3]
         weight = torch.from_numpy(mean_weight.astype(np.float32)).to(colour.device)
-        bias = bias + (weight * _mean_luma(colour)).view(b, 1, 1)
-    out = torch.baddbmm(bias, m, colour.reshape(b, c, h * w)).view(b, c, h, w)
-    if scale == UINT8:  # half up: OpenCV's fixed point (brightness/contrast values almost never tie)
-        out.add_(0.5).floor_()
-    return out.clamp_(0.0, scale)
+        bias = weight * (_luma_sums(colour, torch.float32) / n)
+    return _matrix(colour, mats, bias).clamp_(0.0, 1.0)
+
+
+def _exact_dtype(device: torch.device) -> torch.dtype:
+    return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
+
+
+def _uint8_point_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
+    """Brightness / contrast of one step on uint8 levels: the CPU op's lookup tables, built on the device.
+
+    Contrast needs the mean luma of the image as it is at this step: exact integer sums (float64
+    accumulation), then the table ``rint(clip(v * c + (1 - c) * mean) * 255)`` in float64 as the
+    CPU op's ``point_table``; samples without a point op at this step get the identity table.
+    """
+    b, c = colour.shape[:2]
+    dtype = _exact_dtype(colour.device)
+    gain = np.ones(b)
+    mean_weight = np.zeros(b)
+    for i, step in enumerate(steps):
+        if step is not None and step[0] in (_BRIGHTNESS, _CONTRAST):
+            gain[i] = step[1]
+            mean_weight[i] = 1.0 - step[1] if step[0] == _CONTRAST else 0.0
+    levels = torch.arange(256, dtype=dtype, device=colour.device) / UINT8
+    table = levels * torch.from_numpy(gain).to(colour.device, dtype).view(b, 1)
+    if mean_weight.any():
+        mean = _luma_sums(colour, dtype) / (colour.shape[2] * colour.shape[3] * UINT8)
+        table = table + (torch.from_numpy(mean_weight).to(colour.device, dtype) * mean).view(b, 1)
+    table = (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32)
+    index = colour.to(torch.int64).reshape(b, -1)
+    return table.gather(1, index).view(colour.shape)
+
+
+def _rows(steps: list[Step], ops: tuple[int, ...]) -> list[int]:
+    return [i for i, s in enumerate(steps) if s is not None and s[0] in ops]
+
+
+def _on_rows(colour: torch.Tensor, rows: list[int], fn: Any) -> torch.Tensor:
+    """``colour`` with ``fn`` applied to the sub-batch ``rows`` (a new tensor)."""
+    index = torch.tensor(rows, dtype=torch.int64, device=colour.device)
+    return colour.index_copy(0, index, fn(colour.index_select(0, index), rows))
+
+
+def _step(colour: torch.Tensor, steps: list[Step], scale: float) -> torch.Tensor:
+    """Step ``k`` of every sample (``steps[i]``: sample i's adjustment at this step, or None)."""
+    rgb = colour.shape[1] == 3
+    if scale != UINT8:
+        if _rows(steps, (_BRIGHTNESS, _CONTRAST) + ((_SATURATION,) if rgb else ())):
+            colour = _float_step(colour, [s if s is not None and s[0] != _HUE else None for s in steps])
+    else:
+        if _rows(steps, (_BRIGHTNESS, _CONTRAST)):
+            colour = _uint8_point_step(colour, steps)
+        sat = _rows(steps, (_SATURATION,)) if rgb else []
+        if sat:
+            mats = np.stack([_saturation_matrix(steps[i][1], scale) for i in sat])  # type: ignore[index]
+            colour = _on_rows(colour, sat, lambda sub, _: _matrix(sub, mats, None).add_(0.5).floor_().clamp_(0.0, scale))
+    hue = _rows(steps, (_HUE,)) if rgb else []
+    if hue:
+        colour = _on_rows(colour, hue, lambda sub, rows: rotate_hue(sub, [steps[i][1] for i in rows], scale))  # type: ignore[index]
+    return colour
 
 
 def _check_channels(t: Any, channels: int, plans: list[list[tuple[int, float]]]) -> None:
@@ -194,15 +260,8 @@ def color_jitter(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     plans = [t._steps(p) for p in batch.params]  # per sample: (op, value) in order, identities left out
     _check_channels(t, x.shape[1], plans)
     colour, alpha = colour_split(whole(x, batch.scale))
+    for k in range(max((len(p) for p in plans), default=0)):
+        colour = _step(colour, [p[k] if k < len(p) else None for p in plans], batch.scale)
     if colour is x:
         colour = x.clone()
-    for k in range(max((len(p) for p in plans), default=0)):
-        steps = [p[k] if k < len(p) else None for p in plans]
-        if any(s is not None and s[0] != _HUE for s in steps):
-            colour = _linear_step(colour, [None if s is None or s[0] == _HUE else s for s in steps], batch.scale)
-        rows = [i for i, s in enumerate(steps) if s is not None and s[0] == _HUE]
-        if rows and colour.shape[1] == 3:
-            index = torch.tensor(rows, dtype=torch.int64, device=x.device)
-            shifted = rotate_hue(colour.index_select(0, index), [steps[i][1] for i in rows], batch.scale)  # type: ignore[index]
-            colour = colour.index_copy(0, index, shifted)
     return {"image": join_alpha(colour, alpha)}
