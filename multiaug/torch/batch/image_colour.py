@@ -30,7 +30,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...image.colour import _BRIGHTNESS, _CONTRAST, _HUE, _NAMES, _SATURATION
-from .image_pixel import UINT8, colour_split, join_alpha, single, whole
+from .image_pixel import UINT8, colour_split, f32, join_alpha, single, whole
 from .registry import Batch, kernel
 
 __all__ = ["color_jitter", "rotate_hue"]
@@ -89,20 +89,20 @@ def _hue_uint8(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     diff = v - torch.minimum(torch.minimum(r, g), b)
     sdiv, hdiv = _hsv_tables(rgb.device)
     half = 1 << (_SHIFT - 1)
-    s = (diff * sdiv[v.long()] + half) >> _SHIFT
+    s = (diff * sdiv.index_select(0, v.reshape(-1)).view(v.shape) + half) >> _SHIFT
     h = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * diff, r - g + 4 * diff))
-    h = (h * hdiv[diff.long()] + half) >> _SHIFT
+    h = (h * hdiv.index_select(0, diff.reshape(-1)).view(v.shape) + half) >> _SHIFT
     h = torch.where(h < 0, h + 256, h).clamp_(0, 255)
     add = torch.tensor([round(x * 256.0) % 256 for x in shifts], dtype=torch.int32, device=rgb.device)
     h = torch.remainder(h + add.view(-1, 1, 1), 256)
-    h6 = h.to(torch.float32) * np.float32(_hue_scale())
-    out = _hsv_to_rgb(h6, s.to(torch.float32) * np.float32(1.0 / 255.0), v.to(torch.float32) * np.float32(1.0 / 255.0))
+    h6 = h.to(torch.float32) * f32(_hue_scale())
+    out = _hsv_to_rgb(h6, s.to(torch.float32) * f32(1.0 / 255.0), v.to(torch.float32) * f32(1.0 / 255.0))
     return out.mul_(UINT8).round_().clamp_(0.0, UINT8)
 
 
 def _hue_float(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     """The CPU op's float32 hue: OpenCV's float RGB2HSV (degrees), + shift mod 360, HSV2RGB, clipped."""
-    eps = np.float32(np.finfo(np.float32).eps)
+    eps = float(np.finfo(np.float32).eps)
     r, g, b = rgb.unbind(1)
     v = torch.maximum(torch.maximum(r, g), b)
     diff = v - torch.minimum(torch.minimum(r, g), b)
@@ -111,7 +111,7 @@ def _hue_float(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     h = torch.where(v == r, (g - b) * d, torch.where(v == g, (b - r) * d + 120.0, (r - g) * d + 240.0))
     h = torch.where(h < 0, h + 360.0, h)
     add = torch.tensor([(x * 360.0) % 360.0 for x in shifts], dtype=torch.float32, device=rgb.device)
-    h6 = (h + add.view(-1, 1, 1)) * np.float32(6.0 / 360.0)
+    h6 = (h + add.view(-1, 1, 1)) * f32(6.0 / 360.0)
     return _hsv_to_rgb(h6, s, v).clamp_(0.0, 1.0)
 
 
@@ -192,7 +192,7 @@ def _uint8_point_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
     accumulation), then the table ``rint(clip(v * c + (1 - c) * mean) * 255)`` in float64 as the
     CPU op's ``point_table``; samples without a point op at this step get the identity table.
     """
-    b, c = colour.shape[:2]
+    b = colour.shape[0]
     dtype = _exact_dtype(colour.device)
     gain = np.ones(b)
     mean_weight = np.zeros(b)
@@ -231,11 +231,16 @@ def _step(colour: torch.Tensor, steps: list[Step], scale: float) -> torch.Tensor
             colour = _uint8_point_step(colour, steps)
         sat = _rows(steps, (_SATURATION,)) if rgb else []
         if sat:
-            mats = np.stack([_saturation_matrix(steps[i][1], scale) for i in sat])  # type: ignore[index]
-            colour = _on_rows(colour, sat, lambda sub, _: _matrix(sub, mats, None).add_(0.5).floor_().clamp_(0.0, scale))
+            mats = np.stack(
+                [_saturation_matrix(s[1], scale) for s in steps if s is not None and s[0] == _SATURATION]
+            )
+            colour = _on_rows(
+                colour, sat, lambda sub, _: _matrix(sub, mats, None).add_(0.5).floor_().clamp_(0.0, scale)
+            )
     hue = _rows(steps, (_HUE,)) if rgb else []
     if hue:
-        colour = _on_rows(colour, hue, lambda sub, rows: rotate_hue(sub, [steps[i][1] for i in rows], scale))  # type: ignore[index]
+        shifts = [s[1] for s in steps if s is not None and s[0] == _HUE]
+        colour = _on_rows(colour, hue, lambda sub, _: rotate_hue(sub, shifts, scale))
     return colour
 
 
@@ -248,7 +253,8 @@ def _check_channels(t: Any, channels: int, plans: list[list[tuple[int, float]]])
                 raise InvalidInputError(
                     t.name,
                     "image",
-                    f"has {channels} channels; {_NAMES[op]} needs RGB (3 channels, 4 with alpha) or one grey channel",
+                    f"has {channels} channels; {_NAMES[op]} needs RGB (3 channels, 4 with alpha) "
+                    "or one grey channel",
                     f"pass an RGB image, or set {_NAMES[op]}=0 to leave it out",
                 )
 

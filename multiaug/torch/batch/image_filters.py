@@ -33,7 +33,7 @@ WINDOW_BYTES = 1 << 28
 
 
 def border_index(n: int, pad: int, device: torch.device, reflect: bool = True) -> torch.Tensor:
-    """Source index of each of ``n + 2 * pad`` padded positions: reflect-101 (OpenCV's default) or replicate."""
+    """Source index of each of ``n + 2 * pad`` padded positions: reflect-101 or replicate."""
     i = torch.arange(-pad, n + pad, device=device)
     if not reflect or n == 1:
         return i.clamp(0, n - 1)
@@ -74,7 +74,9 @@ def gaussian_blur(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
         if size == 1:
             taps[i, start] = 1.0
         else:
-            taps[i, start : start + size] = cv2.getGaussianKernel(size, float(p["sigma"]), ktype=cv2.CV_32F)[:, 0]
+            taps[i, start : start + size] = cv2.getGaussianKernel(size, float(p["sigma"]), ktype=cv2.CV_32F)[
+                :, 0
+            ]
     k = torch.from_numpy(taps).to(x.device)
     pad = widest // 2
     rows = _grouped(_pad(x, 0, pad), k.view(-1, 1, widest))  # horizontal first, as cv2.sepFilter2D

@@ -1,4 +1,4 @@
-"""Batched MixUp and CutMix (issue 16): batch-level mixing keyed as :class:`~multiaug.torch.MixCollate` keys it.
+"""Batched MixUp and CutMix (issue 16): batch-level mixing, keyed as :class:`~multiaug.torch.MixCollate` does.
 
 The mixers draw once per batch, not per sample. The per-sample workflow mixes in
 ``MixCollate``, keyed ``"batch:" + ",".join(indices)`` (the dataset indices of the batch's
@@ -29,7 +29,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...image.functional.mix import pasted_fraction
-from .image_pixel import finish, single, whole
+from .image_pixel import f32, finish, single, whole
 from .registry import Batch, kernel
 
 __all__ = ["draw_mix_params", "mix_key"]
@@ -75,7 +75,7 @@ def _perm(t: Any, params: Mapping[str, Any], x: torch.Tensor) -> torch.Tensor:
             t.name,
             "images",
             f"has batch size {x.shape[0]}, but the params pair {len(perm)} images",
-            "draw the params for this batch (draw_mix_params) or replay a trace on the batch it was recorded on",
+            "draw the params for this batch (draw_mix_params), or replay a trace on the batch it was made on",
         )
     return torch.tensor(perm, dtype=torch.int64, device=x.device)
 
@@ -88,7 +88,9 @@ def _labels(t: Any, batch: Batch, perm: torch.Tensor, weight: float) -> dict[str
         k = t._r.num_classes
         if k is None:
             raise InvalidInputError(
-                t.name, "labels", "are integer class ids but num_classes is not set",
+                t.name,
+                "labels",
+                "are integer class ids but num_classes is not set",
                 f"construct {type(t).__name__}(..., num_classes=K) or pass one-hot (B, K) floats",
             )
         labels = torch.nn.functional.one_hot(labels.long(), k)
@@ -103,8 +105,8 @@ def mixup(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     x = whole(single(t, batch), batch.scale)
     perm = _perm(t, params, x)
     lam = float(params["lam"])
-    out = x * np.float32(lam)
-    out += x[perm] * np.float32(1.0 - lam)
+    out = x * f32(lam)
+    out += x[perm] * f32(1.0 - lam)
     return {"image": finish(out, batch.scale), **_labels(t, batch, perm, lam)}
 
 

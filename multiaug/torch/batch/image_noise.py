@@ -3,19 +3,21 @@
 The per-sample ops draw their noise field from the sample's drawn ``noise_seed`` with NumPy's
 SFC64 stream, which a GPU cannot reproduce cheaply. The batched kernels are keyed by the
 same drawn seed but generate the field with a counter-based generator instead: element
-``n`` of a sample's field (flat ``C, H, W`` index; per pixel for salt and pepper) comes from
-SplitMix64's finaliser applied to ``key + (n // 4 + 1) * golden_gamma``, ``key`` a hash of
-the noise seed, each 64-bit word giving four 16-bit uniforms. So the batched field
+``n`` of a sample's field (flat ``C, H, W`` index; per pixel for salt and pepper) comes from a
+keyed counter hash in int32 arithmetic: ``lowbias32(lowbias32(n // 2 ^ k0) + k1)`` (Chris
+Wellons' integer hash, two rounds), ``(k0, k1)`` 64 bits of SplitMix64 of the noise seed,
+each 32-bit word giving two 16-bit uniforms. So the batched field
 
 * is a **different realisation** than the per-sample path's, with **the same distribution**
   (Gaussian noise: the very inverse-CDF table of 65536 normal quantiles the CPU op samples
   from; salt and pepper: the same 16-bit thresholds; random erasing fill: uniform levels);
 * is a pure function of (noise seed, element index): the same on CPU and CUDA, and sample
   ``i``'s noise does not depend on the batch size or on the other samples;
-* costs about a dozen int64 passes over a quarter of the elements (no host sync).
+* costs about two dozen int32 passes over half the elements (no host sync; int32 rather than
+  int64 because CPUs shift and multiply 32-bit lanes in SIMD).
 
-torch's int64 multiplication wraps modulo 2**64 on every backend (two's complement), which
-SplitMix64 needs; the tests check the words against a pure-Python SplitMix64.
+torch's int32 multiplication wraps modulo 2**32 on every backend (two's complement), which the
+hash needs; the tests check the words against a pure-Python version of it.
 """
 
 from __future__ import annotations
@@ -34,50 +36,61 @@ from .registry import Batch, kernel
 __all__ = ["noise_keys", "random_words", "uniform16"]
 
 _MASK64 = (1 << 64) - 1
-_GAMMA = 0x9E3779B97F4A7C15
+_MASK32 = (1 << 32) - 1
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
-#: Mixed into every noise seed first, so the batched field is not SplitMix64's stream of the seed itself.
+#: Mixed into every noise seed first, so the keys are not SplitMix64's stream of the seed itself.
 _TAG = 0x6D756C7469617567  # "multiaug"
-
-
-def _signed(v: int) -> int:
-    """A 64-bit pattern as the int64 that holds it."""
-    v &= _MASK64
-    return v - (1 << 64) if v >> 63 else v
+#: Chris Wellons' ``lowbias32`` multipliers (hash-prospector), as the int32 that hold them.
+_H1 = 0x7FEB352D
+_H2 = 0x846CA68B - (1 << 32)
 
 
 def _mix64(z: int) -> int:
-    """SplitMix64's finaliser on a Python int (the host side of the generator)."""
+    """SplitMix64's finaliser on a Python int (the host side: a noise seed to two 32-bit keys)."""
     z &= _MASK64
     z = ((z ^ (z >> 30)) * _M1) & _MASK64
     z = ((z ^ (z >> 27)) * _M2) & _MASK64
     return z ^ (z >> 31)
 
 
+def _int32(v: int) -> int:
+    v &= _MASK32
+    return v - (1 << 32) if v >> 31 else v
+
+
 def noise_keys(seeds: list[int], device: torch.device) -> torch.Tensor:
-    """The generator key of each noise seed, as an int64 tensor (b,)."""
-    return torch.tensor([_signed(_mix64(int(s) ^ _TAG)) for s in seeds], dtype=torch.int64, device=device)
+    """The two 32-bit generator keys of each noise seed, as an int32 tensor (b, 2)."""
+    keys = []
+    for s in seeds:
+        z = _mix64(int(s) ^ _TAG)
+        keys.append([_int32(z), _int32(z >> 32)])
+    return torch.tensor(keys, dtype=torch.int32, device=device)
 
 
 def _shr(z: torch.Tensor, k: int) -> torch.Tensor:
-    """Logical right shift of int64 bit patterns (torch's ``>>`` is arithmetic)."""
-    return (z >> k) & ((1 << (64 - k)) - 1)
+    """Logical right shift of int32 bit patterns (torch's ``>>`` is arithmetic)."""
+    return (z >> k) & ((1 << (32 - k)) - 1)
+
+
+def _lowbias32(x: torch.Tensor) -> torch.Tensor:
+    """Wellons' ``lowbias32`` integer hash, in place on int32 (multiplication wraps modulo 2**32)."""
+    x.bitwise_xor_(_shr(x, 16)).mul_(_H1)
+    x.bitwise_xor_(_shr(x, 15)).mul_(_H2)
+    return x.bitwise_xor_(_shr(x, 16))
 
 
 def random_words(keys: torch.Tensor, n: int) -> torch.Tensor:
-    """``n`` 64-bit words per key (b, n): SplitMix64 outputs ``mix(key + (j + 1) * gamma)``, j = 0..n-1."""
-    counter = torch.arange(1, n + 1, dtype=torch.int64, device=keys.device) * _signed(_GAMMA)
-    z = keys.view(-1, 1) + counter
-    z = (z ^ _shr(z, 30)) * _signed(_M1)
-    z = (z ^ _shr(z, 27)) * _signed(_M2)
-    return z ^ _shr(z, 31)
+    """``n`` 32-bit words per key (b, n) as int32: ``lowbias32(lowbias32(j ^ k0) + k1)`` for j = 0..n-1."""
+    counter = torch.arange(n, dtype=torch.int32, device=keys.device)
+    x = counter.view(1, -1) ^ keys[:, :1]
+    return _lowbias32(_lowbias32(x).add_(keys[:, 1:]))
 
 
 def uniform16(keys: torch.Tensor, n: int) -> torch.Tensor:
-    """``n`` uniform 16-bit integers per key (b, n) as int64: word ``j`` gives elements ``4j .. 4j + 3``."""
-    words = random_words(keys, (n + 3) // 4)
-    lanes = torch.stack([_shr(words, s) & 0xFFFF for s in (0, 16, 32, 48)], dim=-1)
+    """``n`` uniform 16-bit integers per key (b, n) as int32; word ``j`` gives elements ``2j``, ``2j + 1``."""
+    words = random_words(keys, (n + 1) // 2)
+    lanes = torch.stack([words & 0xFFFF, _shr(words, 16)], dim=-1)
     return lanes.view(keys.shape[0], -1)[:, :n]
 
 
@@ -100,7 +113,7 @@ def gaussian_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """
     x = whole(single(t, batch), batch.scale)
     u = uniform16(noise_keys(_seeds(batch), x.device), x[0].numel())
-    z = _quantiles(x.device).take(u).view(x.shape)
+    z = _quantiles(x.device).index_select(0, u.reshape(-1)).view(x.shape)
     std = per_sample(batch, "std", x)
     if batch.scale == UINT8:
         noise = torch.floor(z * (std * UINT8) + 0.5)
@@ -110,12 +123,14 @@ def gaussian_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
 
 
 def _threshold(values: list[float], like: torch.Tensor) -> torch.Tensor:
-    return torch.tensor([round(v * 65536) for v in values], dtype=torch.int64, device=like.device).view(-1, 1, 1, 1)
+    return torch.tensor([round(v * 65536) for v in values], dtype=torch.int32, device=like.device).view(
+        -1, 1, 1, 1
+    )
 
 
 @kernel("image.SaltPepperNoise", "image")
 def salt_pepper_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
-    """Per pixel one 16-bit uniform ``u``: ``u < amount * svp * 2**16`` salt, else ``u < amount * 2**16`` pepper."""
+    """One 16-bit uniform ``u`` a pixel: ``u < amount * svp * 2**16`` salt, ``u < amount * 2**16`` pepper."""
     x = single(t, batch)
     b, _, h, w = x.shape
     u = uniform16(noise_keys(_seeds(batch), x.device), h * w).view(b, 1, h, w)
@@ -142,7 +157,7 @@ def _erase_mask(batch: Batch, like: torch.Tensor) -> torch.Tensor:
     cols = torch.arange(w, device=dev).view(1, w)
     in_rows = (rows >= top.view(-1, 1)) & (rows < (top + height).view(-1, 1))
     in_cols = (cols >= left.view(-1, 1)) & (cols < (left + width).view(-1, 1))
-    return (in_rows.view(-1, 1, h, 1) & in_cols.view(-1, 1, 1, w))
+    return in_rows.view(-1, 1, h, 1) & in_cols.view(-1, 1, 1, w)
 
 
 def _fill(t: Any, fill: tuple[float, ...], x: torch.Tensor, scale: float) -> torch.Tensor:
@@ -150,17 +165,23 @@ def _fill(t: Any, fill: tuple[float, ...], x: torch.Tensor, scale: float) -> tor
     channels = x.shape[1]
     if len(fill) not in (1, channels):
         raise InvalidInputError(
-            t.name, "fill", f"has {len(fill)} values for an image with {channels} channel(s)",
+            t.name,
+            "fill",
+            f"has {len(fill)} values for an image with {channels} channel(s)",
             "give one value, or one per channel",
         )
     if scale != UINT8 and max(fill) > 1.0:
         raise InvalidInputError(
-            t.name, "fill", f"is {fill} but the image is float32 in [0, 1]",
+            t.name,
+            "fill",
+            f"is {fill} but the image is float32 in [0, 1]",
             "give fill in the image's units: 0-1 for float32 images, 0-255 for uint8",
         )
     if scale == UINT8 and any(v != int(v) for v in fill):
         raise InvalidInputError(
-            t.name, "fill", f"is {fill!r}, not whole numbers as a uint8 image needs",
+            t.name,
+            "fill",
+            f"is {fill!r}, not whole numbers as a uint8 image needs",
             "give fill in the image's units: 0..255 for uint8 (e.g. fill=127)",
         )
     values = np.broadcast_to(np.asarray(fill, dtype=np.float32), (channels,)).copy()
@@ -185,5 +206,5 @@ def random_erasing(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     if batch.scale == UINT8:
         values = (uniform16(keys, n) >> 8).to(torch.float32)
     else:
-        values = (_shr(random_words(keys, n), 40)).to(torch.float32) * np.float32(2.0**-24)
+        values = _shr(random_words(keys, n), 8).to(torch.float32) * 2.0**-24
     return {"image": torch.where(mask, values.view(x.shape), x)}

@@ -22,7 +22,7 @@ it is uint8 levels (scale 255.0), ``ToTensor`` marks the output float32.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +39,7 @@ __all__ = [
     "Conversion",
     "colour_split",
     "conversion",
+    "f32",
     "finish",
     "join_alpha",
     "per_sample",
@@ -50,6 +51,11 @@ UINT8 = 255.0
 
 
 # ---------------------------------------------------------------------- shared helpers
+def f32(value: float) -> float:
+    """``value`` rounded to float32 (as a Python float: torch multiplies a float32 tensor by it exactly)."""
+    return float(np.float32(value))
+
+
 def per_sample(batch: Batch, name: str, like: torch.Tensor, dims: int = 4) -> torch.Tensor:
     """Parameter ``name`` of every sample as a float32 tensor on ``like``'s device, shaped ``(b, 1, ...)``."""
     values = [float(p[name]) for p in batch.params]
@@ -159,7 +165,8 @@ def grayscale(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
         raise InvalidInputError(
             t.name,
             "image",
-            f"has {channels} channels; grayscale conversion needs RGB (3 channels), RGBA (4) or one grey channel",
+            f"has {channels} channels; grayscale conversion needs RGB (3 channels), RGBA (4) "
+            "or one grey channel",
             "pass an RGB or RGBA image",
         )
     colour, alpha = colour_split(whole(x, batch.scale))
@@ -200,12 +207,14 @@ def to_float(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     if batch.scale != UINT8:
         return {"image": x.clone()}
     m = t._r.max_value
-    return {"image": whole(x, batch.scale) / torch.tensor(np.float32(UINT8 if m is None else m), device=x.device)}
+    return {
+        "image": whole(x, batch.scale) / torch.tensor(np.float32(UINT8 if m is None else m), device=x.device)
+    }
 
 
 @kernel("image.FromFloat", "image")
 def from_float(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
-    """``round(x * max_value)`` clipped to uint8 levels; a uint8 batch passes unchanged (uint8 output only)."""
+    """``round(x * max_value)`` clipped to uint8 levels; a uint8 batch passes unchanged (uint8 out only)."""
     x = single(t, batch)
     r = t._r
     if r.dtype != "uint8":
@@ -256,4 +265,3 @@ def conversion(t: Transform, scale: float) -> Conversion | None:
     """
     fn = _CONVERSIONS.get(t.name)
     return None if fn is None else fn(t, scale)
-
