@@ -347,3 +347,29 @@ def test_every_pixel_op_has_a_kernel() -> None:
     )
     assert set(LEFT_OUT) <= set(image_ops)
     assert not set(LEFT_OUT) & have, "an op listed as left out has a kernel now: drop it from LEFT_OUT"
+
+
+# ---------------------------------------------------------------------- devices
+#: Accelerators present on this machine (CI: none, so the check below compares CPU with itself there).
+DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_same_results_on_every_device(device: str, photo: np.ndarray) -> None:
+    """Noise words bit for bit; kernels within float rounding of the CPU (FMA contraction may differ)."""
+    keys = noise_keys([5, 2**64 - 1], torch.device(device))
+    assert torch.equal(random_words(keys, 1000).cpu(), random_words(keys.cpu(), 1000))
+    for name, (factory, _, _, _) in [*CASES.items(), *((n, (f, 0, 0, 0)) for n, f in NOISE.items())]:
+        t = make(factory)
+        for img in (photo, as_float(photo)):
+            params = drawn(t, img, keys=[1, 2])
+            scale = 255.0 if img.dtype == np.uint8 else 1.0
+            x = to_batch([img, img[::-1].copy()])
+            kernel = kernels("image")[(t.name, "image")]
+            here = kernel(t, Batch(fields={"image": x}, params=params, scale=scale))["image"]
+            there = kernel(t, Batch(fields={"image": x.to(device)}, params=params, scale=scale))["image"]
+            diff = (here - there.cpu()).abs()
+            if scale == 255.0:
+                assert diff.max() <= 1 and (diff > 0).float().mean() <= 0.001, name
+            else:
+                assert diff.max() <= 1e-5, name

@@ -30,7 +30,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...image.colour import _BRIGHTNESS, _CONTRAST, _HUE, _NAMES, _SATURATION
-from .image_pixel import UINT8, colour_split, f32, join_alpha, single, whole
+from .image_pixel import UINT8, colour_split, f32, join_alpha, lookup, single, whole
 from .registry import Batch, kernel
 
 __all__ = ["color_jitter", "rotate_hue"]
@@ -54,20 +54,27 @@ def _hsv_tables(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     )
 
 
-#: OpenCV's HSV2RGB sector table: for each sector, the index into (v, p, q, t) of b, g, r.
-_SECTOR_BGR = np.array([[1, 3, 0], [1, 0, 2], [3, 0, 1], [0, 2, 1], [0, 1, 3], [2, 1, 0]])
+#: For channel offset ``K = (sector + n_c) mod 6`` (``n`` = 5, 3, 1 for r, g, b): the weight of
+#: ``s`` in ``v * (1 - s * w)`` is ``w = A[K] + B[K] * frac``, i.e. exactly frac, 1, 1 - frac or 0,
+#: which picks OpenCV's ``tab`` entries (v*(1-s*h), v*(1-s), v*(1-s*(1-h)), v) bit for bit.
+_W_A = (0.0, 1.0, 1.0, 1.0, 0.0, 0.0)
+_W_B = (1.0, 0.0, 0.0, -1.0, 0.0, 0.0)
 
 
 def _hsv_to_rgb(h6: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """OpenCV's float HSV2RGB with the hue already in sectors (``[0, 6)`` after one wrap): (n, 3, H, W)."""
     h6 = torch.where(h6 >= 6.0, h6 - 6.0, h6)
     sector = torch.floor(h6)
-    frac = h6 - sector
-    sector = sector.to(torch.int64).clamp_(0, 5)
-    tab = torch.stack([v, v * (1.0 - s), v * (1.0 - s * frac), v * (1.0 - s * (1.0 - frac))], dim=1)
-    rgb_index = torch.from_numpy(_SECTOR_BGR[:, ::-1].copy()).to(h6.device)  # r, g, b
-    index = rgb_index[sector].permute(0, 3, 1, 2)  # (n, 3, H, W)
-    return tab.gather(1, index)
+    frac = (h6 - sector).unsqueeze(1)
+    offsets = torch.tensor([5, 3, 1], dtype=torch.int32, device=h6.device).view(1, 3, 1, 1)
+    k = sector.to(torch.int32).clamp_(0, 5).unsqueeze(1) + offsets  # 1..10: one wrap, no division
+    k = torch.where(k >= 6, k - 6, k).view(-1)
+    a = torch.tensor(_W_A, dtype=torch.float32, device=h6.device).index_select(0, k)
+    b = torch.tensor(_W_B, dtype=torch.float32, device=h6.device).index_select(0, k)
+    w = torch.addcmul(
+        a.view(frac.shape[0], 3, *frac.shape[2:]), b.view(frac.shape[0], 3, *frac.shape[2:]), frac
+    )
+    return v.unsqueeze(1) * (1.0 - s.unsqueeze(1) * w)
 
 
 @functools.cache
@@ -94,7 +101,7 @@ def _hue_uint8(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     h = (h * hdiv.index_select(0, diff.reshape(-1)).view(v.shape) + half) >> _SHIFT
     h = torch.where(h < 0, h + 256, h).clamp_(0, 255)
     add = torch.tensor([round(x * 256.0) % 256 for x in shifts], dtype=torch.int32, device=rgb.device)
-    h = torch.remainder(h + add.view(-1, 1, 1), 256)
+    h = (h + add.view(-1, 1, 1)) & 255  # the uint8 wrap of the CPU op's addition
     h6 = h.to(torch.float32) * f32(_hue_scale())
     out = _hsv_to_rgb(h6, s.to(torch.float32) * f32(1.0 / 255.0), v.to(torch.float32) * f32(1.0 / 255.0))
     return out.mul_(UINT8).round_().clamp_(0.0, UINT8)
@@ -205,9 +212,7 @@ def _uint8_point_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
     if mean_weight.any():
         mean = _luma_sums(colour, dtype) / (colour.shape[2] * colour.shape[3] * UINT8)
         table = table + (torch.from_numpy(mean_weight).to(colour.device, dtype) * mean).view(b, 1)
-    table = (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32)
-    index = colour.to(torch.int64).reshape(b, -1)
-    return table.gather(1, index).view(colour.shape)
+    return lookup(colour, (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32))
 
 
 def _rows(steps: list[Step], ops: tuple[int, ...]) -> list[int]:

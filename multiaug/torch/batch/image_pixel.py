@@ -42,6 +42,7 @@ __all__ = [
     "f32",
     "finish",
     "join_alpha",
+    "lookup",
     "per_sample",
     "whole",
 ]
@@ -96,12 +97,21 @@ def single(t: Transform, batch: Batch) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------- point ops
-def _lut(x: torch.Tensor, tables: np.ndarray) -> torch.Tensor:
-    """``tables[i][x[i]]`` for whole levels ``x`` (b, C, H, W) and one 256-entry table per sample."""
+def lookup(x: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+    """``tables[i][x[i]]`` for levels ``x`` (b, C, H, W) (rounded, clipped) and a (b, 256) float32 table.
+
+    One ``index_select`` into the flattened tables with int32 indices ``256 * i + level``: on CPUs
+    several times faster than ``gather`` with the int64 index it needs.
+    """
     b = x.shape[0]
-    table = torch.from_numpy(np.ascontiguousarray(tables, dtype=np.float32)).to(x.device)
-    index = x.round().clamp_(0.0, UINT8).to(torch.int64).reshape(b, -1)
-    return table.gather(1, index).view(x.shape)
+    index = x.round().clamp_(0.0, UINT8).to(torch.int32)
+    index += (torch.arange(b, dtype=torch.int32, device=x.device) * 256).view(b, *([1] * (x.ndim - 1)))
+    return tables.reshape(-1).index_select(0, index.view(-1)).view(x.shape)
+
+
+def _lut(x: torch.Tensor, tables: np.ndarray) -> torch.Tensor:
+    """``tables[i][x[i]]`` for one host-built 256-entry table per sample."""
+    return lookup(x, torch.from_numpy(np.ascontiguousarray(tables, dtype=np.float32)).to(x.device))
 
 
 PointFormula = Callable[[torch.Tensor, Callable[[str], torch.Tensor]], torch.Tensor]
