@@ -333,6 +333,10 @@ class Range(Spec):
         lo, hi = value
         if self.integer:
             return int(rng.integers(int(lo), int(hi) + 1))
+        lo, hi = float(lo), float(hi)
+        span = hi - lo
+        if span == span and span != math.inf:  # finite: what rng.uniform(lo, hi) computes, a third of its cost
+            return lo + span * rng.random()
         return float(rng.uniform(lo, hi))
 
     def invalid(self) -> list[Any]:
