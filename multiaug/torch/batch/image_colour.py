@@ -193,26 +193,22 @@ def _exact_dtype(device: torch.device) -> torch.dtype:
 
 
 def _uint8_point_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
-    """Brightness / contrast of one step on uint8 levels: the CPU op's lookup tables, built on the device.
+    """Brightness / contrast of one step on uint8 levels (``steps``: one per row of ``colour``).
 
-    Contrast needs the mean luma of the image as it is at this step: exact integer sums (float64
-    accumulation), then the table ``rint(clip(v * c + (1 - c) * mean) * 255)`` in float64 as the
-    CPU op's ``point_table``; samples without a point op at this step get the identity table.
+    The CPU op's lookup tables, built on the device: contrast needs the mean luma of the image as
+    it is at this step, from exact integer sums (float64 accumulation), then the table
+    ``rint(clip(v * c + (1 - c) * mean) * 255)`` in float64 as the CPU op's ``point_table``.
     """
     b = colour.shape[0]
     dtype = _exact_dtype(colour.device)
-    gain = np.ones(b)
-    mean_weight = np.zeros(b)
-    for i, step in enumerate(steps):
-        if step is not None and step[0] in (_BRIGHTNESS, _CONTRAST):
-            gain[i] = step[1]
-            mean_weight[i] = 1.0 - step[1] if step[0] == _CONTRAST else 0.0
+    gain = np.array([s[1] if s is not None else 1.0 for s in steps])
+    mean_weight = np.array([1.0 - s[1] if s is not None and s[0] == _CONTRAST else 0.0 for s in steps])
     levels = torch.arange(256, dtype=dtype, device=colour.device) / UINT8
     table = levels * torch.from_numpy(gain).to(colour.device, dtype).view(b, 1)
     if mean_weight.any():
         mean = _luma_sums(colour, dtype) / (colour.shape[2] * colour.shape[3] * UINT8)
         table = table + (torch.from_numpy(mean_weight).to(colour.device, dtype) * mean).view(b, 1)
-    return lookup(colour, (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32))
+    return lookup(colour, (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32), whole=True)
 
 
 def _rows(steps: list[Step], ops: tuple[int, ...]) -> list[int]:
@@ -232,8 +228,10 @@ def _step(colour: torch.Tensor, steps: list[Step], scale: float) -> torch.Tensor
         if _rows(steps, (_BRIGHTNESS, _CONTRAST) + ((_SATURATION,) if rgb else ())):
             colour = _float_step(colour, [s if s is not None and s[0] != _HUE else None for s in steps])
     else:
-        if _rows(steps, (_BRIGHTNESS, _CONTRAST)):
-            colour = _uint8_point_step(colour, steps)
+        point = _rows(steps, (_BRIGHTNESS, _CONTRAST))
+        if point:  # only the rows that have one at this step (a sub-batch costs less than identity tables)
+            sub_steps = [steps[i] for i in point]
+            colour = _on_rows(colour, point, lambda sub, _: _uint8_point_step(sub, sub_steps))
         sat = _rows(steps, (_SATURATION,)) if rgb else []
         if sat:
             mats = np.stack(

@@ -115,11 +115,10 @@ def gaussian_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     u = uniform16(noise_keys(_seeds(batch), x.device), x[0].numel())
     z = _quantiles(x.device).index_select(0, u.reshape(-1)).view(x.shape)
     std = per_sample(batch, "std", x)
-    if batch.scale == UINT8:
-        noise = torch.floor(z * (std * UINT8) + 0.5)
-    else:
-        noise = z * std
-    return {"image": finish(noise.add_(x), batch.scale)}
+    if batch.scale == UINT8:  # whole levels plus whole noise: clipping is all that is left
+        noise = z.mul_(std * UINT8).add_(0.5).floor_()
+        return {"image": noise.add_(x).clamp_(0.0, UINT8)}
+    return {"image": finish(z.mul_(std).add_(x), batch.scale)}
 
 
 def _threshold(values: list[float], like: torch.Tensor) -> torch.Tensor:

@@ -97,14 +97,15 @@ def single(t: Transform, batch: Batch) -> torch.Tensor:
 
 
 # ---------------------------------------------------------------------- point ops
-def lookup(x: torch.Tensor, tables: torch.Tensor) -> torch.Tensor:
+def lookup(x: torch.Tensor, tables: torch.Tensor, whole: bool = False) -> torch.Tensor:
     """``tables[i][x[i]]`` for levels ``x`` (b, C, H, W) (rounded, clipped) and a (b, 256) float32 table.
 
     One ``index_select`` into the flattened tables with int32 indices ``256 * i + level``: on CPUs
-    several times faster than ``gather`` with the int64 index it needs.
+    several times faster than ``gather`` with the int64 index it needs. ``whole``: ``x`` already
+    holds whole levels in [0, 255] (no rounding needed).
     """
     b = x.shape[0]
-    index = x.round().clamp_(0.0, UINT8).to(torch.int32)
+    index = (x if whole else x.round().clamp_(0.0, UINT8)).to(torch.int32)
     index += (torch.arange(b, dtype=torch.int32, device=x.device) * 256).view(b, *([1] * (x.ndim - 1)))
     return tables.reshape(-1).index_select(0, index.view(-1)).view(x.shape)
 
