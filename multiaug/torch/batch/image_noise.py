@@ -5,8 +5,9 @@ SFC64 stream, which a GPU cannot reproduce cheaply. The batched kernels are keye
 same drawn seed but generate the field with a counter-based generator instead: element
 ``n`` of a sample's field (flat ``C, H, W`` index; per pixel for salt and pepper) comes from a
 keyed counter hash in int32 arithmetic: ``lowbias32(lowbias32(n // 2 ^ k0) + k1)`` (Chris
-Wellons' integer hash, two rounds), ``(k0, k1)`` 64 bits of SplitMix64 of the noise seed,
-each 32-bit word giving two 16-bit uniforms. So the batched field
+Wellons' integer hash, two rounds), ``(k0, k1)`` the 64 bits of the project's key mixer
+``mix(noise_seed, TAGS["batch_noise"])``, each 32-bit word giving two 16-bit uniforms. So the
+batched field
 
 * is a **different realisation** than the per-sample path's, with **the same distribution**
   (Gaussian noise: the very inverse-CDF table of 65536 normal quantiles the CPU op samples
@@ -29,29 +30,17 @@ import numpy as np
 import torch
 
 from ...core.errors import InvalidInputError
+from ...core.random import TAGS, mix
 from ...image.functional.noise import normal_quantiles
 from .image_pixel import UINT8, finish, per_sample, single, whole
 from .registry import Batch, kernel
 
 __all__ = ["noise_keys", "random_words", "uniform16"]
 
-_MASK64 = (1 << 64) - 1
 _MASK32 = (1 << 32) - 1
-_M1 = 0xBF58476D1CE4E5B9
-_M2 = 0x94D049BB133111EB
-#: Mixed into every noise seed first, so the keys are not SplitMix64's stream of the seed itself.
-_TAG = 0x6D756C7469617567  # "multiaug"
 #: Chris Wellons' ``lowbias32`` multipliers (hash-prospector), as the int32 that hold them.
 _H1 = 0x7FEB352D
 _H2 = 0x846CA68B - (1 << 32)
-
-
-def _mix64(z: int) -> int:
-    """SplitMix64's finaliser on a Python int (the host side: a noise seed to two 32-bit keys)."""
-    z &= _MASK64
-    z = ((z ^ (z >> 30)) * _M1) & _MASK64
-    z = ((z ^ (z >> 27)) * _M2) & _MASK64
-    return z ^ (z >> 31)
 
 
 def _int32(v: int) -> int:
@@ -63,7 +52,7 @@ def noise_keys(seeds: list[int], device: torch.device) -> torch.Tensor:
     """The two 32-bit generator keys of each noise seed, as an int32 tensor (b, 2)."""
     keys = []
     for s in seeds:
-        z = _mix64(int(s) ^ _TAG)
+        z = mix(int(s), TAGS["batch_noise"])
         keys.append([_int32(z), _int32(z >> 32)])
     return torch.tensor(keys, dtype=torch.int32, device=device)
 
