@@ -75,6 +75,7 @@ import cv2
 import numpy as np
 import torch
 from _util import machine, rounds_us
+from image import batch_of_crops
 
 import multiaug as ma
 from multiaug.demo import load_sample_photo
@@ -255,16 +256,10 @@ def probe(c: Contender, x: torch.Tensor) -> Contender:
 
 
 # ---------------------------------------------------------------------- inputs and timing
-def batch_of_crops(n: int, size: int) -> torch.Tensor:
-    """``n`` size x size crops of the two sample photos, as a uint8 (n, 3, size, size) tensor."""
+def crops_batch(n: int, size: int) -> torch.Tensor:
+    """``n`` size x size crops of the sample photos (as ``image.py``), a uint8 (n, 3, size, size) tensor."""
     photos = [load_sample_photo("china.jpg"), load_sample_photo("flower.jpg")]
-    crops = []
-    for i in range(n):
-        img = photos[i & 1]
-        top = (i * 37) % (img.shape[0] - size)
-        left = (i * 53) % (img.shape[1] - size)
-        crops.append(img[top : top + size, left : left + size])
-    return torch.from_numpy(np.stack(crops)).permute(0, 3, 1, 2).contiguous()
+    return torch.from_numpy(batch_of_crops(photos, n, size)).permute(0, 3, 1, 2).contiguous()
 
 
 @dataclass
@@ -401,7 +396,7 @@ def main() -> None:
     notes: list[str] = []
     goals: list[str] = []
     for batch in batches:
-        host = batch_of_crops(batch, size)
+        host = crops_batch(batch, size)
         sides = [probe(c, host.to(device)) for c in contenders(pipe)]
         for c in sides:
             if c.call is None and not any(note.endswith(c.why) for note in notes):
