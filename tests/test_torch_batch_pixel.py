@@ -148,6 +148,24 @@ def test_rgba_keeps_alpha(name: str, dtype: str, photo: np.ndarray) -> None:
         compare(t.apply({"image": img}, p)["image"], from_row(out[i]), tol, atol, dtype == "uint8")
 
 
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+def test_hue_matches_opencv_on_every_kind_of_colour(dtype: str) -> None:
+    """Random RGB, greys and primaries, shifts of both signs and half a turn."""
+    from multiaug.image.functional.colour import adjust_hue
+    from multiaug.torch.batch.image_colour import rotate_hue
+
+    rgb = np.random.default_rng(0).integers(0, 256, (64, 256, 3), dtype=np.uint8)
+    rgb[0] = np.repeat(np.arange(256, dtype=np.uint8)[:, None], 3, axis=1)  # greys
+    rgb[1, :6] = [[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 255, 0], [0, 255, 255], [255, 0, 255]]
+    img = rgb if dtype == "uint8" else as_float(rgb)
+    shifts = [0.0, 0.1, -0.1, 0.5, -0.5, 0.37, -0.49]
+    got = rotate_hue(to_batch([img] * len(shifts)), shifts, 255.0 if dtype == "uint8" else 1.0)
+    for i, shift in enumerate(shifts):
+        ref = adjust_hue(img, shift).astype(np.float64)
+        diff = np.abs(ref - from_row(got[i]).astype(np.float64))
+        assert diff.max() <= (0 if dtype == "uint8" else 1e-5), (shift, diff.max())
+
+
 def _variants(photo: np.ndarray) -> list[np.ndarray]:
     """Different images for the rows of a batch (flips and shifts of the photo)."""
     return [photo, photo[::-1].copy(), photo[:, ::-1].copy(), np.roll(photo, 7, axis=1), 255 - photo]

@@ -96,6 +96,26 @@ def _hue_scale() -> float:
     return 6.0 / 255.0 if int(probe[0, 0, 0]) == 92 else 6.0 / 256.0
 
 
+@functools.lru_cache(maxsize=8)
+def _hue_weights(device: torch.device) -> torch.Tensor:
+    """The weight ``w`` of r, g and b for each 8-bit hue (768 float32: r's 256, g's, b's).
+
+    Computed in float32 with the very operations :func:`_hsv_to_rgb` runs (hue times the
+    installed OpenCV's scale, one wrap, sector, fraction, ``A + B * frac``), so looking it up is
+    bit for bit the same as computing it per pixel.
+    """
+    h6 = np.arange(256, dtype=np.float32) * np.float32(_hue_scale())
+    h6 = np.where(h6 >= 6.0, h6 - np.float32(6.0), h6)
+    sector = np.floor(h6)
+    frac = h6 - sector
+    out = []
+    for n in (5, 3, 1):
+        k = (sector.astype(np.int64).clip(0, 5) + n) % 6
+        a, b = np.asarray(_W_A, np.float32)[k], np.asarray(_W_B, np.float32)[k]
+        out.append(a + b * frac)
+    return torch.from_numpy(np.concatenate(out).astype(np.float32)).to(device)
+
+
 def _hue_uint8(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     """The CPU op's uint8 hue: OpenCV RGB2HSV_FULL (8-bit), hue + round(shift * 256) mod 256, HSV2RGB_FULL."""
     q = rgb.to(torch.int32)
@@ -110,9 +130,14 @@ def _hue_uint8(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
     h = torch.where(h < 0, h + 256, h).clamp_(0, 255)
     add = torch.tensor([round(x * 256.0) % 256 for x in shifts], dtype=torch.int32, device=rgb.device)
     h = (h + add.view(-1, 1, 1)) & 255  # the uint8 wrap of the CPU op's addition
-    h6 = h.to(torch.float32) * f32(_hue_scale())
-    out = _hsv_to_rgb(h6, s.to(torch.float32) * f32(1.0 / 255.0), v.to(torch.float32) * f32(1.0 / 255.0))
-    return out.mul_(UINT8).round_().clamp_(0.0, UINT8)
+    # HSV2RGB: each channel is v * (1 - s * w), w a function of the 8-bit hue alone: one lookup.
+    index = h.unsqueeze(1) + torch.tensor([0, 256, 512], dtype=torch.int32, device=rgb.device).view(
+        1, 3, 1, 1
+    )
+    w = _hue_weights(rgb.device).index_select(0, index.view(-1)).view(index.shape)
+    sf = (s.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
+    vf = (v.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
+    return (vf * (1.0 - sf * w)).mul_(UINT8).round_().clamp_(0.0, UINT8)
 
 
 def _hue_float(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
