@@ -19,6 +19,7 @@ from .pad import PadIfNeeded
 from .perspective import Perspective
 from .resize import LongestMaxSize, Resize, SmallestMaxSize
 from .resized_crop import RandomResizedCrop
+from .rot90 import RandomRotate90, Transpose
 from .rotate import Rotate
 
 __all__ = [
@@ -31,9 +32,11 @@ __all__ = [
     "Perspective",
     "RandomCrop",
     "RandomResizedCrop",
+    "RandomRotate90",
     "Resize",
     "Rotate",
     "SmallestMaxSize",
+    "Transpose",
     "VerticalFlip",
     "WarpTransform",
 ]
