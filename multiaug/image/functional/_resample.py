@@ -62,7 +62,7 @@ _ROTATE_CODES = {(1, -1): cv2.ROTATE_90_COUNTERCLOCKWISE, (-1, 1): cv2.ROTATE_90
 
 
 def quarter(img: np.ndarray, b: int, d: int) -> np.ndarray:
-    """The whole image through ``x -> b y + c, y -> d x + f`` (``b, d`` in +-1): a transpose or a quarter turn.
+    """The whole image through ``x -> b y + c, y -> d x + f`` (``b, d`` in +-1): a transpose or quarter turn.
 
     ``(1, 1)`` transposes, ``(1, -1)`` turns counter-clockwise (``np.rot90(img, 1)``), ``(-1, 1)``
     clockwise, ``(-1, -1)`` transposes across the other diagonal. ``cv2.transpose`` /
@@ -86,7 +86,7 @@ def quarter(img: np.ndarray, b: int, d: int) -> np.ndarray:
 def swapped(
     img: np.ndarray, b: float, c: float, d: float, f: float, size: tuple[int, int], nearest: bool
 ) -> np.ndarray | None:
-    """``x -> b y + c, y -> d x + f`` (a quarter turn or transpose, then flips, crops, resizes) without a warp.
+    """``x -> b y + c, y -> d x + f`` (a quarter turn or transpose, then flips, crops, resizes), no warp.
 
     The whole frame of a turn or a transpose is :func:`quarter`; otherwise the transposed image
     goes through :func:`axis_aligned`. ``None`` when that window is not whole pixels.

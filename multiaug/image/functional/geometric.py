@@ -75,7 +75,7 @@ def axis_matrix(sx: float, tx: float, sy: float, ty: float) -> np.ndarray:
 
 
 def quarter_matrix(factor: int, height: int, width: int) -> np.ndarray:
-    """``factor`` quarter turns counter-clockwise (``np.rot90(img, factor)``) of an ``height`` x ``width`` image."""
+    """``factor`` quarter turns counter-clockwise (``np.rot90(img, factor)``) of an H x W image."""
     k = factor % 4
     if k == 1:  # x -> y, y -> W - x
         return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, float(width)], [0.0, 0.0, 1.0]])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from .affine import Affine
 from .crop import CenterCrop, RandomCrop
+from .distortion import GridDistortion, OpticalDistortion
 from .elastic import ElasticTransform
 from .engine import PendingWarp as PendingWarp  # documented in current_shape's docstring
 from .engine import WarpTransform
@@ -21,13 +22,18 @@ from .resize import LongestMaxSize, Resize, SmallestMaxSize
 from .resized_crop import RandomResizedCrop
 from .rot90 import RandomRotate90, Transpose
 from .rotate import Rotate
+from .safe_crop import BBoxSafeRandomCrop, CropNonEmptyMaskIfExists
 
 __all__ = [
     "Affine",
+    "BBoxSafeRandomCrop",
     "CenterCrop",
+    "CropNonEmptyMaskIfExists",
     "ElasticTransform",
+    "GridDistortion",
     "HorizontalFlip",
     "LongestMaxSize",
+    "OpticalDistortion",
     "PadIfNeeded",
     "Perspective",
     "RandomCrop",
