@@ -51,6 +51,7 @@ __all__ = [
     "resized_crop_axis",
     "rotate",
     "rotate_matrix",
+    "safe_rotate_matrix",
     "samples_outside",
     "swapped",
     "transform_points",
@@ -84,6 +85,17 @@ def quarter_matrix(factor: int, height: int, width: int) -> np.ndarray:
     if k == 3:  # x -> H - y, y -> x
         return np.array([[0.0, -1.0, float(height)], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
     return np.eye(3)
+
+
+def safe_rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
+    """``angle`` degrees counter-clockwise about the centre, then each axis scaled so that the whole
+    rotated frame fits the frame again (Albumentations' ``SafeRotate``: the aspect may change)."""
+    t = math.radians(angle)
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    sx, sy = width / (width * c + height * s), height / (width * s + height * c)
+    cx, cy = width / 2.0, height / 2.0
+    scale = axis_matrix(sx, cx - sx * cx, sy, cy - sy * cy)
+    return scale @ rotate_matrix(angle, height, width)
 
 
 def transpose_matrix() -> np.ndarray:

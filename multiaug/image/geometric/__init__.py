@@ -10,6 +10,7 @@ One module per operation or small family (``flip``, ``crop``, ``resized_crop``,
 from __future__ import annotations
 
 from .affine import Affine
+from .aliases import SafeRotate, ShiftScaleRotate
 from .crop import CenterCrop, RandomCrop
 from .distortion import GridDistortion, OpticalDistortion
 from .elastic import ElasticTransform
@@ -41,6 +42,8 @@ __all__ = [
     "RandomRotate90",
     "Resize",
     "Rotate",
+    "SafeRotate",
+    "ShiftScaleRotate",
     "SmallestMaxSize",
     "Transpose",
     "VerticalFlip",
