@@ -24,17 +24,25 @@ _BAD_BORDER_OPTIONS = (
 def examples() -> dict[str, Example]:
     from ..image import (
         Affine,
+        BBoxSafeRandomCrop,
         CenterCrop,
+        CropNonEmptyMaskIfExists,
         ElasticTransform,
+        GridDistortion,
         HorizontalFlip,
         LongestMaxSize,
+        OpticalDistortion,
         PadIfNeeded,
         Perspective,
         RandomCrop,
         RandomResizedCrop,
+        RandomRotate90,
         Resize,
         Rotate,
+        SafeRotate,
+        ShiftScaleRotate,
         SmallestMaxSize,
+        Transpose,
         VerticalFlip,
     )
 
@@ -96,5 +104,33 @@ def examples() -> dict[str, Example]:
             bad_params=_BAD_BORDER_OPTIONS,
             bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
             max_examples=15,
+        ),
+        "image.RandomRotate90": image_example(with_defaults(RandomRotate90, p=0.5)),
+        "image.Transpose": image_example(with_defaults(Transpose, p=0.5)),
+        "image.GridDistortion": image_example(
+            with_defaults(GridDistortion, num_steps=4, distort_limit=0.3, p=0.5),
+            bad_params=_BAD_BORDER_OPTIONS,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.OpticalDistortion": image_example(
+            with_defaults(OpticalDistortion, distort_limit=0.2, p=0.5),
+            bad_params=_BAD_BORDER_OPTIONS,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.BBoxSafeRandomCrop": image_example(with_defaults(BBoxSafeRandomCrop, erosion_rate=0.2)),
+        "image.CropNonEmptyMaskIfExists": image_example(
+            with_defaults(CropNonEmptyMaskIfExists, height=6, width=7, ignore_values=[3]),
+            samples=lambda: image_samples(min_side=7),
+            bad_samples=(*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+        ),
+        "image.SafeRotate": image_example(
+            with_defaults(SafeRotate, limit=45, p=0.5),
+            bad_params=_BAD_BORDER_OPTIONS,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        ),
+        "image.ShiftScaleRotate": image_example(
+            with_defaults(ShiftScaleRotate, p=0.5),
+            bad_params=_BAD_BORDER_OPTIONS,
+            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
         ),
     }

@@ -7,10 +7,10 @@ from typing import Any
 
 import numpy as np
 
+from ...core.errors import InvalidInputError
 from ...core.params import Number, Range, param
 from ..functional import geometric as F
 from ..options import BorderOptions, TargetOptions
-from .affine import Affine
 from .engine import Resampling, Size, WarpTransform
 from .rotate import Rotate
 
@@ -50,7 +50,7 @@ class SafeRotate(Rotate):
 
 
 class ShiftScaleRotate(BorderOptions, TargetOptions, Resampling, WarpTransform):
-    """Albumentations' ``ShiftScaleRotate``: an :class:`Affine` with its parameter names.
+    """Albumentations' ``ShiftScaleRotate``: an :class:`Affine` under its parameter names.
 
     Scale by ``1 + s`` (``s`` drawn from ``scale_limit``), rotate by an angle drawn from
     ``rotate_limit``, both about the centre, then shift by fractions of the width and height
@@ -87,13 +87,25 @@ class ShiftScaleRotate(BorderOptions, TargetOptions, Resampling, WarpTransform):
         Range(-360.0, 360.0, scalar="symmetric", example="(-45, 45)", draw=False), default=45
     )
     _drawn = {"translate": "shift_limit", "rotate": "rotate_limit", "scale": Number(0.01, 100.0)}
-    _lengths = {"scale": 2, "translate": 2, "shear": 2}
+    _lengths = {"translate": 2}
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         s = 1.0 + float(rng.uniform(*r.scale_limit))
         tx, ty = rng.uniform(*r.shift_limit, 2).tolist()
         angle = float(rng.uniform(*r.rotate_limit))
-        return {"scale": [s, s], "translate": [tx, ty], "rotate": angle, "shear": [0.0, 0.0]}
+        return {"scale": s, "translate": [tx, ty], "rotate": angle}
 
-    warp_matrix = Affine.warp_matrix
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        lo, hi = self._r.scale_limit
+        if not 1.0 + lo - 1e-9 <= params["scale"] <= 1.0 + hi + 1e-9:
+            raise InvalidInputError(
+                self.name, "params.scale", f"is {params['scale']}, outside 1 + scale_limit",
+                "replay the trace unchanged",
+            )  # fmt: skip
+
+    def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
+        h, w = size
+        tx, ty = params["translate"]
+        s = params["scale"]
+        return F.affine_matrix(h, w, (s, s), (tx * w, ty * h), params["rotate"]), size
