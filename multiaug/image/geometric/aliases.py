@@ -92,7 +92,8 @@ class ShiftScaleRotate(BorderOptions, TargetOptions, Resampling, WarpTransform):
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         r = self._r
         s = 1.0 + float(rng.uniform(*r.scale_limit))
-        tx, ty = rng.uniform(*r.shift_limit, 2).tolist()
+        lo, hi = r.shift_limit
+        tx, ty = rng.uniform(lo, hi, 2).tolist()
         angle = float(rng.uniform(*r.rotate_limit))
         return {"scale": s, "translate": [tx, ty], "rotate": angle}
 

@@ -53,7 +53,8 @@ class GridDistortion(RemapTransform):
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         n = self._r.num_steps
-        steps = rng.uniform(*self._r.distort_limit, 2 * n).tolist()
+        lo, hi = self._r.distort_limit
+        steps = rng.uniform(lo, hi, 2 * n).tolist()
         return {"x_steps": steps[:n], "y_steps": steps[n:]}
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
@@ -83,8 +84,10 @@ class OpticalDistortion(RemapTransform):
     ``r`` normalised by the width and height; Albumentations' default), ``mode="fisheye"``
     ``f = 1 + k r^2`` with ``r`` normalised by the half diagonal. ``k > 0`` draws the content
     towards the centre (the corners then show the ``border``), ``k < 0`` pushes it outwards.
-    Keypoints go where the remap takes them (the radial map inverted by fixed-point
-    iteration, to about 1e-4 px); boxes: the envelope of their moved outlines. Masks nearest.
+    Keypoints go where the remap takes them (the radial map inverted by bisection, exact to
+    float precision; a strong ``k < 0`` folds the outer ring back, and a point past the fold,
+    which no output pixel shows, goes to the fold); boxes: the envelope of their moved
+    outlines. Masks nearest.
 
     Parameters
     ----------
