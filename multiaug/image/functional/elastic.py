@@ -23,6 +23,7 @@ __all__ = [
     "invert_displacement",
     "outline_envelopes",
     "remap",
+    "remap_fixed",
     "remap_maps",
 ]
 
@@ -82,6 +83,19 @@ def remap_maps(
         return native_labels(lambda arr, v: per_chunk(near, arr, (v,)), img, float(fill[0]))
     # Fixed-point maps make the bilinear remap about a third faster than float maps.
     m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)
+    return remap_fixed(img, m1, m2, border=border, fill=fill)
+
+
+def remap_fixed(
+    img: np.ndarray,
+    m1: np.ndarray,
+    m2: np.ndarray,
+    *,
+    border: str = "reflect",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """Bilinear ``cv2.remap`` through OpenCV's fixed-point maps (``CV_16SC2``), any channel count."""
+    mode = BORDER_CODES[border]
 
     def lin(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         return cv2.remap(chunk, m1, m2, cv2.INTER_LINEAR, borderMode=mode, borderValue=value)
