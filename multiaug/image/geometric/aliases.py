@@ -38,7 +38,7 @@ class SafeRotate(Rotate):
     >>> out = ma.image.SafeRotate(limit=(90, 90), p=1.0)(image=np.zeros((10, 20), np.uint8),
     ...                                                  keypoints=np.array([[20.0, 0.0]]))
     >>> out["keypoints"].round(6).tolist()  # the top-right corner goes to the top-left one
-    [[0.0, 10.0]]
+    [[0.0, 0.0]]
     """
 
     limit: float | tuple[float, float] = param(
