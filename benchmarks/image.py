@@ -48,6 +48,7 @@ SafeRotate            ``SafeRotate(limit=90)``                        same, ``bo
 ShiftScaleRotate      defaults (0.0625, 0.1, 45)                      same, ``border_mode=0``
 GridDistortion        ``num_steps=5, distort_limit=0.3``              same, ``border_mode=0``
 OpticalDistortion     ``distort_limit=0.05`` (camera model)           same, ``border_mode=0``
+RandomGridShuffle     ``grid=(3, 3)``                                 same
 ColorJitter           0.4, 0.4, 0.4, 0.1                              same
 Grayscale             ``Grayscale()`` (keeps channels)                ``ToGray(num_output_channels=3)``
 GaussianNoise         ``std=(0.01, 0.05)``                            ``GaussNoise(std_range=(0.01, 0.05))``
@@ -207,6 +208,10 @@ OPS.update(
             lambda A, p: A.GridDistortion(
                 num_steps=5, distort_limit=0.3, border_mode=cv2.BORDER_CONSTANT, p=p
             ),
+        ),
+        "RandomGridShuffle": (
+            lambda m, p: m.RandomGridShuffle(grid=(3, 3), p=p),
+            lambda A, p: A.RandomGridShuffle(grid=(3, 3), p=p),
         ),
         "OpticalDistortion": (
             lambda m, p: m.OpticalDistortion(distort_limit=0.05, border="constant", p=p),

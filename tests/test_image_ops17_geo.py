@@ -290,6 +290,7 @@ def _all_ops() -> ma.Compose:
             im.ShiftScaleRotate(p=0.5),
             im.GridDistortion(p=0.5),
             im.OpticalDistortion(p=0.5),
+            im.RandomGridShuffle(p=0.5),
             im.CropNonEmptyMaskIfExists(20, 24),
         ],
         seed=11,
@@ -324,6 +325,7 @@ def test_keyed_determinism_and_replay_of_every_new_op() -> None:
         (lambda: im.CropNonEmptyMaskIfExists(4, 4, ignore_values=[0.5]), "ignore_values"),
         (lambda: im.BBoxSafeRandomCrop(erosion_rate=2), "erosion_rate"),
         (lambda: im.ShiftScaleRotate(scale_limit=(-1.5, 0)), "scale_limit"),
+        (lambda: im.RandomGridShuffle(grid=(0, 3)), "grid"),
     ],
 )
 def test_bad_parameters_name_their_field(make, field) -> None:
@@ -343,3 +345,35 @@ def test_a_replayed_grid_with_the_wrong_step_count_is_refused() -> None:
 def test_a_crop_larger_than_the_image_is_refused() -> None:
     with pytest.raises(ma.InvalidInputError, match="image"):
         im.CropNonEmptyMaskIfExists(30, 30)(image=np.zeros((20, 40), np.uint8))
+
+
+# ---------------------------------------------------------------------- grid shuffle
+def test_grid_shuffle_permutes_whole_tiles_with_their_targets() -> None:
+    h, w = 30, 45
+    ys, xs = np.mgrid[0:h, 0:w]
+    image = np.stack([ys, xs, np.zeros_like(ys)], axis=2).astype(np.uint8)  # each pixel knows where it was
+    points = np.array([[2.5, 3.5], [30.5, 25.5], [44.5, 12.5]])
+    t = im.RandomGridShuffle(grid=(3, 3), p=1.0, seed=0)
+    moved = 0
+    for key in range(6):
+        out = t(image=image, mask=image[..., 0], keypoints=points, key=key)
+        np.testing.assert_array_equal(out["mask"], out["image"][..., 0])
+        assert sorted(map(tuple, out["image"].reshape(-1, 3).tolist())) == sorted(
+            map(tuple, image.reshape(-1, 3).tolist())
+        )
+        for (x0, y0), (x, y) in zip(points, out["keypoints"], strict=True):
+            assert tuple(out["image"][int(y), int(x), :2]) == (int(y0), int(x0))  # the pixel it marked
+            moved += (x, y) != (x0, y0)
+    assert moved > 0
+
+
+def test_grid_shuffle_boxes_hold_their_pieces() -> None:
+    image = np.zeros((40, 40), np.uint8)
+    box = np.array([[5.0, 5.0, 15.0, 12.0]])  # inside the top-left tile of a 2 x 2 grid
+    t = im.RandomGridShuffle(grid=(2, 2), p=1.0, seed=1)
+    for key in range(6):
+        out = t(image=image, bboxes=box, key=key, trace=True)
+        (x0, y0, x1, y1), order = out["bboxes"][0], out["trace"][0]["params"]["order"]
+        dest = order.index(0)
+        assert (x1 - x0, y1 - y0) == (10.0, 7.0)
+        assert (x0 - 5.0, y0 - 5.0) == (20.0 * (dest % 2), 20.0 * (dest // 2))

@@ -48,6 +48,7 @@ def examples() -> dict[str, Example]:
         PadIfNeeded,
         Perspective,
         RandomCrop,
+        RandomGridShuffle,
         RandomResizedCrop,
         RandomRotate90,
         Resize,
@@ -121,6 +122,7 @@ def examples() -> dict[str, Example]:
             samples=lambda: image_samples(min_side=7),
             bad_samples=_SMALL,
         ),
+        "image.RandomGridShuffle": image_example(with_defaults(RandomGridShuffle, grid=(2, 3), p=0.5)),
         "image.SafeRotate": _resampling(with_defaults(SafeRotate, limit=45, p=0.5)),
         "image.ShiftScaleRotate": _resampling(with_defaults(ShiftScaleRotate, p=0.5)),
     }

@@ -17,6 +17,7 @@ from .elastic import ElasticTransform
 from .engine import PendingWarp as PendingWarp  # documented in current_shape's docstring
 from .engine import WarpTransform
 from .flip import HorizontalFlip, VerticalFlip
+from .grid_shuffle import RandomGridShuffle
 from .pad import PadIfNeeded
 from .perspective import Perspective
 from .resize import LongestMaxSize, Resize, SmallestMaxSize
@@ -38,6 +39,7 @@ __all__ = [
     "PadIfNeeded",
     "Perspective",
     "RandomCrop",
+    "RandomGridShuffle",
     "RandomResizedCrop",
     "RandomRotate90",
     "Resize",
