@@ -21,7 +21,7 @@ def grid_tiles(height: int, width: int, grid: tuple[int, int]) -> np.ndarray:
 
 def shuffle_tiles(img: np.ndarray, tiles: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Output tile ``i`` shows input tile ``order[i]`` (same shapes); any dtype and channel count."""
-    out = np.empty_like(img)
+    out = np.empty(img.shape, img.dtype)  # C order whatever the input's layout
     for (x0, y0, x1, y1), src in zip(tiles.tolist(), order, strict=True):
         sx0, sy0, sx1, sy1 = tiles[src].tolist()
         out[y0:y1, x0:x1] = img[sy0:sy1, sx0:sx1]
