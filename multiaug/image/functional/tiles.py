@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -9,14 +10,20 @@ import numpy as np
 __all__ = ["grid_tiles", "shuffle_boxes", "shuffle_points", "shuffle_tiles"]
 
 
+@functools.lru_cache(maxsize=64)
 def grid_tiles(height: int, width: int, grid: tuple[int, int]) -> np.ndarray:
-    """The tiles ``(x0, y0, x1, y1)`` (ints, row-major) of a ``rows x columns`` grid (sizes within 1 px)."""
+    """The tiles ``(x0, y0, x1, y1)`` (ints, row-major) of a ``rows x columns`` grid (sizes within 1 px).
+
+    Cached per size (read-only): a pipeline asks for the same grid at every call.
+    """
     rows, cols = grid
-    ys = np.arange(rows + 1) * height // rows
-    xs = np.arange(cols + 1) * width // cols
-    y0, x0 = np.meshgrid(ys[:-1], xs[:-1], indexing="ij")
-    y1, x1 = np.meshgrid(ys[1:], xs[1:], indexing="ij")
-    return np.stack([x0.ravel(), y0.ravel(), x1.ravel(), y1.ravel()], axis=1)
+    ys = [i * height // rows for i in range(rows + 1)]
+    xs = [j * width // cols for j in range(cols + 1)]
+    tiles = np.array(
+        [(xs[j], ys[i], xs[j + 1], ys[i + 1]) for i in range(rows) for j in range(cols)], np.int64
+    )
+    tiles.flags.writeable = False
+    return tiles
 
 
 def shuffle_tiles(img: np.ndarray, tiles: np.ndarray, order: Sequence[int]) -> np.ndarray:

@@ -70,13 +70,16 @@ class RandomGridShuffle(TargetOptions, SpatialTransform):
         return grid_tiles(h, w, self._r.grid)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
-        tiles = self._tiles(sample)
-        sizes = tiles[:, 2:] - tiles[:, :2]
-        order = np.arange(len(tiles))
-        for shape in np.unique(sizes, axis=0):  # a permutation within each group of equal tiles
-            group = np.flatnonzero((sizes == shape).all(axis=1))
-            order[group] = group[rng.permutation(len(group))]
-        return {"order": order.tolist()}
+        tiles = self._tiles(sample).tolist()
+        groups: dict[tuple[int, int], list[int]] = {}
+        for i, (x0, y0, x1, y1) in enumerate(tiles):
+            groups.setdefault((x1 - x0, y1 - y0), []).append(i)
+        order = list(range(len(tiles)))
+        for shape in sorted(groups):  # a permutation within each group of equal tiles
+            group = groups[shape]
+            for i, j in zip(group, rng.permutation(len(group)).tolist(), strict=True):
+                order[i] = group[j]
+        return {"order": order}
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         tiles = self._tiles(sample)
