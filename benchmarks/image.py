@@ -228,6 +228,17 @@ AX_OPS: dict[str, Factory] = {
     "GridDistortion": lambda A, p: A.GridDistortion(
         num_steps=5, distort_range=(-0.3, 0.3), border_mode=cv2.BORDER_CONSTANT, p=p
     ),
+    "OpticalDistortion": lambda A, p: A.OpticalDistortion(
+        distort_range=(-0.05, 0.05), border_mode=cv2.BORDER_CONSTANT, p=p
+    ),
+    "ShiftScaleRotate": lambda A, p: A.ShiftScaleRotate(
+        shift_range=(-0.0625, 0.0625),
+        scale_range=(-0.1, 0.1),
+        rotate_range=(-45, 45),
+        border_mode=cv2.BORDER_CONSTANT,
+        fill=0,
+        p=p,
+    ),
     "Rotate": lambda A, p: A.Rotate(angle_range=(-30, 30), border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
     "ColorJitter": lambda A, p: A.ColorJitter(
         brightness_range=(0.6, 1.4),
