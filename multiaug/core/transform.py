@@ -369,7 +369,10 @@ class Transform(Declared):
                 _random.give_back(lent)
         else:
             params = self.make_params(None, sample)  # type: ignore[arg-type]  # is_random=False: no draws
-        out = self._act(sample, params, call.fuse)
+        if call.draw is None:
+            out = self._act(sample, params, call.fuse)
+        else:  # draw-only (the batched path): record the draw, touch no pixel
+            out = call.draw(self, sample, params, path)
         if call.trace is not None:
             call.trace.append({"transform": self.name, "path": list(path), "params": params})
         return out

@@ -1,0 +1,340 @@
+"""Batched resampling of fused geometric groups: the CPU engine's flush, on the batch's device.
+
+The draw phase leaves one :class:`~multiaug.image.geometric.engine.PendingWarp` per sample and
+group (its matrices, output size, border). :func:`flush_groups` resamples the samples of one
+group position together, the way the CPU engine's ``flush`` would resample each:
+
+* **Axis maps** (flips, crops, resized crops, resizes, pads: ``x -> sx x + tx``,
+  ``y -> sy y + ty``) are separable: each output column and row reads one source column and
+  row (flips, integer crops and pads: a gather, bit-exact) or a blend of two (resizes:
+  bilinear, clamped to the source window as ``cv2.resize`` clamps to the slice it is given;
+  within one uint8 level of OpenCV's fixed-point weights).
+* **Matrices** (rotate, affine, perspective, and anything mixed with them): one
+  ``grid_sample`` (bilinear, ``align_corners=False``) of a per-sample grid: each output pixel
+  centre mapped back through the inverse of the group's 3x3 matrix (continuous coordinates, as
+  the engine), homogeneous division included (perspective). A constant border with fill ``f``
+  is ``grid_sample(x - f, zeros) + f`` (OpenCV blends the edge with the fill exactly so);
+  ``"replicate"`` is ``padding_mode="border"``. OpenCV's warps quantise coordinates to 1/32
+  pixel, so results differ from the per-sample path by a level or two at sharp edges.
+* Masks are resampled nearest (source pixel ``floor`` of the mapped centre, as OpenCV's
+  ``INTER_NEAREST_EXACT`` and its warps), never blended.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as tf
+
+from ...image.functional import geometric as F
+from ...image.functional._opencv import channel_fills
+from ...core.transform import Transform
+from ...image.geometric.engine import PendingWarp
+from .registry import Batch, deferred_kernel
+
+__all__ = ["flush_groups", "warp_kernel"]
+
+_EPS = 1e-6
+Size = tuple[int, int]
+
+
+def _window(s: float, t: float, n_in: int, n_out: int) -> tuple[int, int] | None:
+    """The whole-pixel source window ``[lo, hi)`` an axis map reads for ``n_out`` outputs, if any."""
+    a, b = sorted((-t / s, (n_out - t) / s))
+    lo, hi = round(a), round(b)
+    if abs(a - lo) > _EPS or abs(b - hi) > _EPS or lo < 0 or hi > n_in or hi <= lo:
+        return None
+    return lo, hi
+
+
+def _lands(s: float, t: float, n_in: int) -> bool:
+    """Whether the input frame lands on whole output pixels under ``x -> s x + t``."""
+    a, b = t, s * n_in + t
+    return abs(a - round(a)) <= _EPS and abs(b - round(b)) <= _EPS
+
+
+class _AxisPlan:
+    """One sample's axis map: per output column/row its source coordinate, clamp window, outside."""
+
+    __slots__ = ("out_x", "out_y", "px", "py", "win_x", "win_y")
+
+    def __init__(
+        self, axis: tuple[float, float, float, float], in_size: Size, out_size: Size, whole: bool
+    ) -> None:
+        sx, tx, sy, ty = axis
+        (h, w), (ho, wo) = in_size, out_size
+        self.px = (np.arange(wo) + 0.5 - tx) / sx
+        self.py = (np.arange(ho) + 0.5 - ty) / sy
+        wx, wy = _window(sx, tx, w, wo), _window(sy, ty, h, ho)
+        # A source window of whole pixels: read (and clamp to) it alone, as cv2.resize of the
+        # slice; the whole image (resized whole, then padded or cut) when ``whole``.
+        if whole or wx is None or wy is None:
+            wx, wy = (0, w), (0, h)
+        self.win_x, self.win_y = wx, wy
+        self.out_x = (self.px < 0) | (self.px > w)
+        self.out_y = (self.py < 0) | (self.py > h)
+
+
+def _plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
+    """How the CPU engine resamples group ``p``: ("axis" | "matrix", plan, border, fill, fill_mask)."""
+    if p.edge and p.border is not None:
+        mode, fill, fill_mask = p.border
+    else:  # the group only samples inside its input
+        mode, fill, fill_mask = "replicate", (0.0,), 0
+    clips = bool(p.clips) and p.border is not None
+    if p.axis is not None and not clips:
+        sx, tx, sy, ty = p.axis
+        (h, w), (ho, wo) = p.in_size, p.image_size
+        lands = _lands(sx, tx, w) and _lands(sy, ty, h)
+        # the engine's order: pads and cuts after a resize take the whole image first (axis_whole)
+        whole = lands and (p.border is not None or p.cut_after_resize)
+        inside = _window(sx, tx, w, wo) is not None and _window(sy, ty, h, ho) is not None
+        if whole or inside or lands:
+            plan = _AxisPlan(p.axis, p.in_size, p.image_size, whole or not inside)
+            return "axis", plan, mode, tuple(fill), float(fill_mask)
+    if clips:
+        mode, fill, fill_mask = p.border  # type: ignore[misc]
+    return "matrix", p, mode, tuple(fill), float(fill_mask)
+
+
+@deferred_kernel("warp", "image")
+def warp_kernel(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """The registry entry of every geometric op: the executor fuses them (see :func:`flush_groups`)."""
+    raise TypeError(f"{t.name} is resampled in fused groups by the batched executor, not called alone")
+
+
+def flush_groups(
+    image: torch.Tensor, mask: torch.Tensor | None, groups: Sequence[PendingWarp]
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Resample ``image`` (n, C, H, W) float and ``mask`` (n, K, H, W) through one group per sample.
+
+    All groups share the input size (the tensors') and the output size.
+    """
+    plans = [_plan(g) for g in groups]
+    n = len(groups)
+    ho, wo = groups[0].image_size
+    c = image.shape[1]
+    out = image.new_empty((n, c, ho, wo))
+    out_mask = None if mask is None else mask.new_empty((n, mask.shape[1], ho, wo))
+    kinds: dict[tuple[Any, ...], list[int]] = {}
+    for i, (kind, _, mode, fill, fill_mask) in enumerate(plans):
+        kinds.setdefault((kind, mode, fill, fill_mask), []).append(i)
+    for (kind, mode, fill, fill_mask), rows in kinds.items():
+        sub = image if len(rows) == n else image[rows]
+        sub_mask = None if mask is None else (mask if len(rows) == n else mask[rows])
+        fills = torch.tensor(channel_fills(fill, c), dtype=image.dtype, device=image.device)
+        chosen = [plans[i][1] for i in rows]
+        if kind == "axis":
+            y, m = _axis(sub, sub_mask, chosen, mode, fills, fill_mask)
+        else:
+            y, m = _matrix(sub, sub_mask, chosen, mode, fills, fill_mask)
+        if len(rows) == n:
+            out, out_mask = y, m
+        else:
+            index = torch.tensor(rows, device=image.device)
+            out.index_copy_(0, index, y)
+            if out_mask is not None and m is not None:
+                out_mask.index_copy_(0, index, m)
+    return out, out_mask
+
+
+# ---------------------------------------------------------------------- axis maps
+def _taps(coords: np.ndarray, win: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bilinear taps of continuous ``coords`` (n, m), clamped to windows ``win`` (n, 2): i0, i1, weight."""
+    u = np.clip(coords - 0.5, win[:, :1], win[:, 1:] - 1)
+    i0 = np.floor(u)
+    weight = u - i0
+    i1 = np.minimum(i0 + 1, win[:, 1:] - 1)
+    return i0.astype(np.int64), i1.astype(np.int64), weight
+
+
+def _gather(x: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
+    """``x`` (n, C, H, W) read at per-sample ``index`` (n, m) along ``dim`` (2: rows, 3: columns)."""
+    n, c, h, w = x.shape
+    idx = torch.from_numpy(index).to(x.device)
+    shape = (n, 1, idx.shape[1], 1) if dim == 2 else (n, 1, 1, idx.shape[1])
+    size = (n, c, idx.shape[1], w) if dim == 2 else (n, c, h, idx.shape[1])
+    return x.gather(dim, idx.view(shape).expand(size))
+
+
+def _resample_axis(x: torch.Tensor, dim: int, coords: np.ndarray, win: np.ndarray) -> torch.Tensor:
+    i0, i1, weight = _taps(coords, win)
+    if not weight.any() and i0.shape[1] == x.shape[dim] and (i0 == np.arange(x.shape[dim])).all():
+        return x  # this axis is untouched (a flip of the other one, a crop of its full extent)
+    a = _gather(x, dim, i0)
+    if not weight.any():  # flips, integer crops, pads: a pure gather, exact
+        return a
+    b = _gather(x, dim, i1)
+    wt = torch.from_numpy(weight).to(device=x.device, dtype=x.dtype)
+    wt = wt.view(len(wt), 1, -1, 1) if dim == 2 else wt.view(len(wt), 1, 1, -1)
+    return torch.lerp(a, b, wt)
+
+
+def _nearest_axis(x: torch.Tensor, dim: int, coords: np.ndarray, win: np.ndarray) -> torch.Tensor:
+    idx = np.clip(np.floor(coords), win[:, :1], win[:, 1:] - 1).astype(np.int64)
+    if idx.shape[1] == x.shape[dim] and (idx == np.arange(x.shape[dim])).all():
+        return x
+    return _gather(x, dim, idx)
+
+
+def _axis(
+    x: torch.Tensor,
+    mask: torch.Tensor | None,
+    plans: list[_AxisPlan],
+    mode: str,
+    fills: torch.Tensor,
+    fill_mask: float,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    px = np.stack([p.px for p in plans])
+    py = np.stack([p.py for p in plans])
+    win_x = np.array([p.win_x for p in plans], dtype=np.float64)
+    win_y = np.array([p.win_y for p in plans], dtype=np.float64)
+    # the cheaper direction first: shrinking rows first leaves less to do for the columns
+    y = _resample_axis(_resample_axis(x, 2, py, win_y), 3, px, win_x)
+    m = None if mask is None else _nearest_axis(_nearest_axis(mask, 2, py, win_y), 3, px, win_x)
+    if mode == "constant":
+        outside = np.stack([p.out_y for p in plans])[:, :, None] | np.stack([p.out_x for p in plans])[:, None]
+        if outside.any():
+            out_t = torch.from_numpy(outside).to(x.device)[:, None]
+            y = torch.where(out_t, fills.view(1, -1, 1, 1), y)
+            if m is not None:
+                m = m.masked_fill(out_t, _label(m, fill_mask))
+    return y, m
+
+
+# ---------------------------------------------------------------------- matrices
+def _normalize(size: Size) -> np.ndarray:
+    """Continuous pixel coordinates -> ``grid_sample``'s [-1, 1] (``align_corners=False``)."""
+    h, w = size
+    return np.array([[2.0 / w, 0.0, -1.0], [0.0, 2.0 / h, -1.0], [0.0, 0.0, 1.0]])
+
+
+def _source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
+    """The group's matrix and the input window it reads (the engine warps from a view of it)."""
+    if g.clips and g.border is not None:
+        window = g._clip_window()
+        if window is not None:
+            return g.matrix @ F.translate_matrix(window[0], window[1]), window
+    return g.matrix, None
+
+
+def _grid(thetas: np.ndarray, out_size: Size, device: torch.device) -> torch.Tensor:
+    """``grid_sample`` grids (n, Ho, Wo, 2) of normalized output -> normalized input matrices."""
+    n = len(thetas)
+    ho, wo = out_size
+    # float64: masks take the floor of these coordinates, which float32 would move at pixel edges
+    t = torch.from_numpy(thetas).to(device=device, dtype=torch.float64)
+    if not thetas[:, 2, :2].any() and (thetas[:, 2, 2] == 1).all():  # affine: torch's own grid
+        return tf.affine_grid(t[:, :2], [n, 1, ho, wo], align_corners=False)
+    ys = (torch.arange(ho, device=device, dtype=torch.float64) + 0.5) * (2.0 / ho) - 1.0
+    xs = (torch.arange(wo, device=device, dtype=torch.float64) + 0.5) * (2.0 / wo) - 1.0
+    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+    base = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1).view(1, -1, 3)
+    pts = base @ t.transpose(1, 2)
+    return (pts[..., :2] / pts[..., 2:]).view(n, ho, wo, 2)
+
+
+def _matrix(
+    x: torch.Tensor,
+    mask: torch.Tensor | None,
+    groups: list[PendingWarp],
+    mode: str,
+    fills: torch.Tensor,
+    fill_mask: float,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """One ``grid_sample`` per input size (the whole image, or each crop's window of one size)."""
+    n, c, h, w = x.shape
+    ho, wo = groups[0].image_size
+    sources = [_source(g) for g in groups]
+    by_size: dict[Size, list[int]] = {}
+    for i, (_, window) in enumerate(sources):
+        size = (h, w) if window is None else (window[3] - window[1], window[2] - window[0])
+        by_size.setdefault(size, []).append(i)
+    out = x.new_empty((n, c, ho, wo))
+    out_mask = None if mask is None else mask.new_empty((n, mask.shape[1], ho, wo))
+    norm_out = np.linalg.inv(_normalize((ho, wo)))
+    for size, rows in by_size.items():
+        src = x if len(rows) == n else x[rows]
+        src_mask = None if mask is None else (mask if len(rows) == n else mask[rows])
+        windows = [sources[i][1] for i in rows]
+        if any(wd is not None for wd in windows):  # the same-size windows: an exact gather
+            src = _crop(src, windows, size)
+            src_mask = None if src_mask is None else _crop(src_mask, windows, size)
+        thetas = np.stack([_normalize(size) @ F.invert(sources[i][0]) @ norm_out for i in rows])
+        grid = _grid(thetas, (ho, wo), x.device)
+        y, m = _sample(src, src_mask, grid, mode, fills, fill_mask)
+        blank = _blank([groups[i] for i in rows], grid, size)
+        if blank is not None:
+            y = torch.where(blank[:, None], fills.view(1, -1, 1, 1), y)
+            m = None if m is None else m.masked_fill(blank[:, None], _label(m, fill_mask))
+        if len(rows) == n:
+            return y, m
+        index = torch.tensor(rows, device=x.device)
+        out.index_copy_(0, index, y)
+        if out_mask is not None and m is not None:
+            out_mask.index_copy_(0, index, m)
+    return out, out_mask
+
+
+def _crop(x: torch.Tensor, windows: list[Any], size: Size) -> torch.Tensor:
+    h, w = size
+    top = np.array([[0 if wd is None else wd[1]] for wd in windows])
+    left = np.array([[0 if wd is None else wd[0]] for wd in windows])
+    rows = _gather(x, 2, top + np.arange(h))
+    return _gather(rows, 3, left + np.arange(w))
+
+
+def _label(m: torch.Tensor, value: float) -> float | int:
+    return value if m.dtype.is_floating_point else int(value)
+
+
+def _sample(
+    x: torch.Tensor,
+    mask: torch.Tensor | None,
+    grid: torch.Tensor,
+    mode: str,
+    fills: torch.Tensor,
+    fill_mask: float,
+) -> tuple[torch.Tensor, torch.Tensor | None]:
+    constant = mode == "constant"
+    padding = "zeros" if constant else "border"
+    coords, grid = grid, grid.to(x.dtype)
+    if constant and bool(fills.any()):
+        f = fills.view(1, -1, 1, 1)
+        y = tf.grid_sample(x - f, grid, mode="bilinear", padding_mode=padding, align_corners=False) + f
+    else:
+        y = tf.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
+    if mask is None:
+        return y, None
+    n, k, h, w = mask.shape
+    ix = torch.floor((coords[..., 0] + 1.0) * (w / 2.0)).long()
+    iy = torch.floor((coords[..., 1] + 1.0) * (h / 2.0)).long()
+    outside = (ix < 0) | (ix >= w) | (iy < 0) | (iy >= h)
+    flat = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).view(n, 1, -1)
+    ho, wo = grid.shape[1:3]
+    m = mask.reshape(n, k, h * w).gather(2, flat.expand(n, k, flat.shape[2])).view(n, k, ho, wo)
+    if constant:
+        m = m.masked_fill(outside[:, None], _label(m, fill_mask))
+    return y, m
+
+
+def _blank(groups: list[PendingWarp], grid: torch.Tensor, size: Size) -> torch.Tensor | None:
+    """Output pixels an intermediate crop cut away (groups whose crops are not one window)."""
+    blank: torch.Tensor | None = None
+    h, w = size
+    for i, g in enumerate(groups):
+        if not g.clips or g.border is None or g._clip_window() is not None:
+            continue
+        p = torch.stack([(grid[i, ..., 0] + 1.0) * (w / 2.0), (grid[i, ..., 1] + 1.0) * (h / 2.0)], -1)
+        hom = torch.cat([p, torch.ones_like(p[..., :1])], dim=-1).double()
+        for fm, (fh, fw) in g.clips:
+            q = hom @ torch.from_numpy(fm).to(grid.device).T
+            q = q[..., :2] / q[..., 2:]
+            inside = (q[..., 0] >= 0) & (q[..., 0] <= fw) & (q[..., 1] >= 0) & (q[..., 1] <= fh)
+            if blank is None:
+                blank = torch.zeros((len(groups), *grid.shape[1:3]), dtype=torch.bool, device=grid.device)
+            blank[i] |= ~inside
+    return blank
