@@ -96,7 +96,7 @@ def _adopt(sample: dict[str, Any], recorder: _Recorder) -> None:
 class _Recorder:
     """The ``draw`` callback of one sample's draw-only call: collects its :class:`Event` list."""
 
-    __slots__ = ("events", "fuse", "loose", "main")
+    __slots__ = ("events", "fuse", "loose", "main", "resizers")
 
     def __init__(self, fuse: bool, main: str) -> None:
         self.fuse = fuse
@@ -105,6 +105,8 @@ class _Recorder:
         self.events: list[Event] = []
         #: Flushed groups whose key is not known yet (given by the leaf that caused the flush).
         self.loose: list[Event] = []
+        #: Names of the size-changing ops applied (to name them when samples end at different sizes).
+        self.resizers: list[str] = []
 
     def flushed(self, pending: PendingWarp) -> None:
         event = Event(END, pending.in_size, warp=pending)
@@ -120,6 +122,8 @@ class _Recorder:
         self, leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any], path: tuple[int, ...]
     ) -> dict[str, Any]:
         if leaf.defer_kind == "warp":
+            if not leaf.preserves_shape:
+                self.resizers.append(leaf.name)
             if PENDING not in sample:
                 pending = DrawPending(sample["image"].shape[:2])
                 pending.recorder = self
@@ -143,6 +147,8 @@ class Drawn:
     trace: list[dict[str, Any]] | None
     #: The sample's fields after the call (proxies for the image and mask; moved boxes, points).
     out: dict[str, Any]
+    #: The size-changing ops it applied.
+    resizers: list[str]
 
 
 def draw_sample(
@@ -173,5 +179,5 @@ def draw_sample(
         fingerprint = pipe._trace_fingerprint()
         for entry in call.trace:
             entry["fingerprint"] = fingerprint
-    return Drawn(recorder.events, call.trace, out)
+    return Drawn(recorder.events, call.trace, out, recorder.resizers)
 

@@ -263,9 +263,10 @@ def _matrix(
         if any(wd is not None for wd in windows):  # the same-size windows: an exact gather
             src = _crop(src, windows, size)
             src_mask = None if src_mask is None else _crop(src_mask, windows, size)
-        thetas = np.stack([_normalize(size) @ F.invert(sources[i][0]) @ norm_out for i in rows])
-        grid = _grid(thetas, (ho, wo), x.device)
-        y, m = _sample(src, src_mask, grid, mode, fills, fill_mask)
+        inverses = np.stack([F.invert(sources[i][0]) for i in rows])
+        grid = _grid(_normalize(size) @ inverses @ norm_out, (ho, wo), x.device)
+        y = _sample(src, grid, mode, fills)
+        m = None if src_mask is None else _nearest(src_mask, inverses, (ho, wo), mode, fill_mask)
         blank = _blank([groups[i] for i in rows], grid, size)
         if blank is not None:
             y = torch.where(blank[:, None], fills.view(1, -1, 1, 1), y)
@@ -291,50 +292,87 @@ def _label(m: torch.Tensor, value: float) -> float | int:
     return value if m.dtype.is_floating_point else int(value)
 
 
-def _sample(
-    x: torch.Tensor,
-    mask: torch.Tensor | None,
-    grid: torch.Tensor,
-    mode: str,
-    fills: torch.Tensor,
-    fill_mask: float,
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    constant = mode == "constant"
-    padding = "zeros" if constant else "border"
-    coords, grid = grid, grid.to(x.dtype)
-    if constant and bool(fills.any()):
-        f = fills.view(1, -1, 1, 1)
-        y = tf.grid_sample(x - f, grid, mode="bilinear", padding_mode=padding, align_corners=False) + f
-    else:
-        y = tf.grid_sample(x, grid, mode="bilinear", padding_mode=padding, align_corners=False)
-    if mask is None:
-        return y, None
+def _sample(x: torch.Tensor, grid: torch.Tensor, mode: str, fills: torch.Tensor) -> torch.Tensor:
+    grid = grid.to(x.dtype)
+    if mode != "constant":
+        return tf.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    if not bool(fills.any()):
+        return tf.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    f = fills.view(1, -1, 1, 1)
+    return tf.grid_sample(x - f, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + f
+
+
+def _nearest(
+    mask: torch.Tensor, inverses: np.ndarray, out_size: Size, mode: str, fill_mask: float
+) -> torch.Tensor:
+    """Masks through output -> input matrices, picking the pixels OpenCV's nearest warps pick.
+
+    The source pixel of an output pixel is its mapped centre's index coordinate rounded
+    (``floor(u + 0.5)``), computed in float64 from the index-space matrix as ``cv2.warpAffine``
+    and ``cv2.warpPerspective`` do (OpenCV 5), so labels equal the per-sample path's.
+    """
     n, k, h, w = mask.shape
-    ix = torch.floor((coords[..., 0] + 1.0) * (w / 2.0)).long()
-    iy = torch.floor((coords[..., 1] + 1.0) * (h / 2.0)).long()
+    ho, wo = out_size
+    dev = mask.device
+    to_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
+    inv = inverses @ to_index  # output index -> input coordinate; then input index:
+    inv[:, :2] -= 0.5 * inv[:, 2:3]
+    m = torch.from_numpy(inv).to(dev, torch.float64).view(n, 3, 3, 1, 1)
+    xs = torch.arange(wo, device=dev, dtype=torch.float64).view(1, 1, -1)
+    ys = torch.arange(ho, device=dev, dtype=torch.float64).view(1, -1, 1)
+    ux = m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2]
+    uy = m[:, 1, 0] * xs + m[:, 1, 1] * ys + m[:, 1, 2]
+    if inv[:, 2, :2].any():
+        wd = m[:, 2, 0] * xs + m[:, 2, 1] * ys + m[:, 2, 2]
+        wd = torch.where(wd != 0, 1.0 / wd, torch.zeros_like(wd))
+        ux, uy = ux * wd, uy * wd
+    ix, iy = torch.floor(ux + 0.5).long(), torch.floor(uy + 0.5).long()
     outside = (ix < 0) | (ix >= w) | (iy < 0) | (iy >= h)
     flat = (iy.clamp(0, h - 1) * w + ix.clamp(0, w - 1)).view(n, 1, -1)
-    ho, wo = grid.shape[1:3]
-    m = mask.reshape(n, k, h * w).gather(2, flat.expand(n, k, flat.shape[2])).view(n, k, ho, wo)
-    if constant:
-        m = m.masked_fill(outside[:, None], _label(m, fill_mask))
-    return y, m
+    out = mask.reshape(n, k, h * w).gather(2, flat.expand(n, k, flat.shape[2])).view(n, k, ho, wo)
+    if mode == "constant":
+        out = out.masked_fill(outside[:, None], _label(out, fill_mask))
+    return out
 
 
 def _blank(groups: list[PendingWarp], grid: torch.Tensor, size: Size) -> torch.Tensor | None:
-    """Output pixels an intermediate crop cut away (groups whose crops are not one window)."""
+    """Output pixels an intermediate crop cut away (groups whose crops are not one window).
+
+    As the engine's ``fill_outside``: each cut frame is a convex quadrilateral in the output, and
+    a pixel stays when ``cv2.fillConvexPoly`` would paint it: its centre inside the quad or
+    within half a pixel of an edge along the edge's minor axis (the line's own pixels).
+    """
     blank: torch.Tensor | None = None
-    h, w = size
+    ho, wo = grid.shape[1:3]
     for i, g in enumerate(groups):
         if not g.clips or g.border is None or g._clip_window() is not None:
             continue
-        p = torch.stack([(grid[i, ..., 0] + 1.0) * (w / 2.0), (grid[i, ..., 1] + 1.0) * (h / 2.0)], -1)
-        hom = torch.cat([p, torch.ones_like(p[..., :1])], dim=-1).double()
-        for fm, (fh, fw) in g.clips:
-            q = hom @ torch.from_numpy(fm).to(grid.device).T
-            q = q[..., :2] / q[..., 2:]
-            inside = (q[..., 0] >= 0) & (q[..., 0] <= fw) & (q[..., 1] >= 0) & (q[..., 1] <= fh)
+        m = g.matrix
+        corners = F.frame(ho, wo)
+        for fm, fsize in g.clips:
+            quad = F.transform_points(F.frame(*fsize), m @ F.invert(fm))
+            if F._contains(quad, corners):
+                continue
+            inside = _in_quad(quad, (ho, wo), grid.device)
             if blank is None:
-                blank = torch.zeros((len(groups), *grid.shape[1:3]), dtype=torch.bool, device=grid.device)
+                blank = torch.zeros((len(groups), ho, wo), dtype=torch.bool, device=grid.device)
             blank[i] |= ~inside
     return blank
+
+
+def _in_quad(quad: np.ndarray, size: Size, device: torch.device) -> torch.Tensor:
+    ho, wo = size
+    ys = torch.arange(ho, device=device, dtype=torch.float64)[:, None] + 0.5
+    xs = torch.arange(wo, device=device, dtype=torch.float64)[None, :] + 0.5
+    x0, y0 = quad[:, 0], quad[:, 1]
+    dx, dy = np.roll(x0, -1) - x0, np.roll(y0, -1) - y0
+    area = float((x0 * np.roll(y0, -1) - np.roll(x0, -1) * y0).sum())
+    sign = 1.0 if area >= 0 else -1.0
+    inside = torch.ones((ho, wo), dtype=torch.bool, device=device)
+    for k in range(4):
+        major = max(abs(dx[k]), abs(dy[k]))
+        if major < 1e-12:
+            continue
+        cross = dx[k] * (ys - y0[k]) - dy[k] * (xs - x0[k])
+        inside &= sign * cross / major >= -0.5
+    return inside

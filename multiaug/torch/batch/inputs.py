@@ -43,10 +43,9 @@ class Prepared:
 
     def finish(self, owner: str, drawn: list[Drawn], dtypes: list[str], trace: bool) -> dict[str, Any]:
         main = "image" if "image" in self.rows else "audio"
-        names = {name: (lambda n=name: _owner_of(owner, n)) for name in self.rows}
         out: dict[str, Any] = {}
         for name, rows in self.rows.items():
-            out[name] = rows.result(names[name])
+            out[name] = rows.result(lambda: _resizers(owner, drawn))
         if len(set(dtypes)) > 1:
             raise InvalidInputError(
                 owner,
@@ -72,8 +71,12 @@ class Prepared:
         return out
 
 
-def _owner_of(owner: str, _name: str) -> str:
-    return owner
+def _resizers(owner: str, drawn: list[Drawn]) -> str:
+    """The size-changing ops some samples applied and others not (else all of them), for an error."""
+    sets = [set(d.resizers) for d in drawn]
+    every = set().union(*sets)
+    differ = every - set.intersection(*sets)
+    return ", ".join(sorted(differ or every)) or owner
 
 
 def _keys(owner: str, key: Any, n: int) -> list[int | str]:

@@ -184,6 +184,7 @@ class BatchedPipeline(torch.nn.Module):
         return repr(self.pipe)
 
     # ------------------------------------------------------------------ calling
+    @torch.compiler.disable  # the draw phase is host Python (keyed NumPy streams): a graph break
     def forward(
         self,
         *,
