@@ -1,4 +1,4 @@
-"""``ma.torch.batched``: per-sample draws and traces, outputs against the per-sample path, targets, modes, errors."""
+"""``ma.torch.batched``: per-sample draws and traces, outputs vs the per-sample path, targets, errors."""
 
 from __future__ import annotations
 
@@ -35,7 +35,9 @@ def hwc(t: torch.Tensor) -> np.ndarray:
 
 
 @contextmanager
-def temporary_kernel(name: str, kind: str, fn: Callable[[Any, Batch], dict[str, torch.Tensor]]) -> Iterator[None]:
+def temporary_kernel(
+    name: str, kind: str, fn: Callable[[Any, Batch], dict[str, torch.Tensor]]
+) -> Iterator[None]:
     """Register ``fn`` as the kernel of ``name`` for the test only (a real one is put back after)."""
     saved = registry.kernels(kind).get((name, kind))
     registry.unregister(name, kind)
@@ -75,7 +77,12 @@ PIPES = {
     "resized-crop": lambda: ma.Compose([ma.image.RandomResizedCrop(size=(64, 64))], seed=1),
     "resized-crop-up": lambda: ma.Compose([ma.image.RandomResizedCrop(size=(150, 160))], seed=1),
     "chain": lambda: ma.Compose(
-        [ma.image.HorizontalFlip(), ma.image.RandomCrop(70, 90), ma.image.Rotate(p=0.7), ma.image.Resize(64, 64)],
+        [
+            ma.image.HorizontalFlip(),
+            ma.image.RandomCrop(70, 90),
+            ma.image.Rotate(p=0.7),
+            ma.image.Resize(64, 64),
+        ],
         seed=3,
     ),
     "cut-frames": lambda: ma.Compose(
@@ -202,7 +209,9 @@ def test_stacked_masks_move_like_single_masks(dtype: torch.dtype) -> None:
 
 
 def test_eval_keeps_only_deterministic_steps() -> None:
-    pipe = ma.Compose([ma.image.HorizontalFlip(p=1), ma.image.Rotate(p=1), ma.image.CenterCrop(40, 50)], seed=0)
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(p=1), ma.image.Rotate(p=1), ma.image.CenterCrop(40, 50)], seed=0
+    )
     tp = ma.torch.batched(pipe)
     assert tp.training and tp.pipe.training
     tp.eval()
@@ -225,7 +234,11 @@ def test_identity_of_the_module() -> None:
 
 def test_sample_outputs_do_not_depend_on_the_batch() -> None:
     pipe = ma.Compose(
-        [ma.image.HorizontalFlip(), ma.image.Affine(rotate=15, p=0.5), ma.image.RandomResizedCrop(size=(48, 48))],
+        [
+            ma.image.HorizontalFlip(),
+            ma.image.Affine(rotate=15, p=0.5),
+            ma.image.RandomResizedCrop(size=(48, 48)),
+        ],
         seed=9,
     )
     tp = ma.torch.batched(pipe)

@@ -17,7 +17,7 @@ per-sample trace by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -180,4 +180,3 @@ def draw_sample(
         for entry in call.trace:
             entry["fingerprint"] = fingerprint
     return Drawn(recorder.events, call.trace, out, recorder.resizers)
-

@@ -29,9 +29,9 @@ import numpy as np
 import torch
 import torch.nn.functional as tf
 
+from ...core.transform import Transform
 from ...image.functional import geometric as F
 from ...image.functional._opencv import channel_fills
-from ...core.transform import Transform
 from ...image.geometric.engine import PendingWarp
 from .registry import Batch, deferred_kernel
 
@@ -39,6 +39,8 @@ __all__ = ["flush_groups", "warp_kernel"]
 
 _EPS = 1e-6
 Size = tuple[int, int]
+#: (border mode, fill per channel as a tensor, mask fill)
+_Border = tuple[str, torch.Tensor, float]
 
 
 def _window(s: float, t: float, n_in: int, n_out: int) -> tuple[int, int] | None:
@@ -127,10 +129,8 @@ def flush_groups(
         sub_mask = None if mask is None else (mask if len(rows) == n else mask[rows])
         fills = torch.tensor(channel_fills(fill, c), dtype=image.dtype, device=image.device)
         chosen = [plans[i][1] for i in rows]
-        if kind == "axis":
-            y, m = _axis(sub, sub_mask, chosen, mode, fills, fill_mask)
-        else:
-            y, m = _matrix(sub, sub_mask, chosen, mode, fills, fill_mask)
+        run = _axis if kind == "axis" else _matrix
+        y, m = run(sub, sub_mask, chosen, (mode, fills, fill_mask))
         if len(rows) == n:
             out, out_mask = y, m
         else:
@@ -181,13 +181,9 @@ def _nearest_axis(x: torch.Tensor, dim: int, coords: np.ndarray, win: np.ndarray
 
 
 def _axis(
-    x: torch.Tensor,
-    mask: torch.Tensor | None,
-    plans: list[_AxisPlan],
-    mode: str,
-    fills: torch.Tensor,
-    fill_mask: float,
+    x: torch.Tensor, mask: torch.Tensor | None, plans: list[_AxisPlan], border: _Border
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    mode, fills, fill_mask = border
     px = np.stack([p.px for p in plans])
     py = np.stack([p.py for p in plans])
     win_x = np.array([p.win_x for p in plans], dtype=np.float64)
@@ -238,14 +234,10 @@ def _grid(thetas: np.ndarray, out_size: Size, device: torch.device) -> torch.Ten
 
 
 def _matrix(
-    x: torch.Tensor,
-    mask: torch.Tensor | None,
-    groups: list[PendingWarp],
-    mode: str,
-    fills: torch.Tensor,
-    fill_mask: float,
+    x: torch.Tensor, mask: torch.Tensor | None, groups: list[PendingWarp], border: _Border
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     """One ``grid_sample`` per input size (the whole image, or each crop's window of one size)."""
+    mode, fills, fill_mask = border
     n, c, h, w = x.shape
     ho, wo = groups[0].image_size
     sources = [_source(g) for g in groups]

@@ -75,7 +75,7 @@ def _resizers(owner: str, drawn: list[Drawn]) -> str:
     """The size-changing ops some samples applied and others not (else all of them), for an error."""
     sets = [set(d.resizers) for d in drawn]
     every = set().union(*sets)
-    differ = every - set.intersection(*sets)
+    differ = every - set[str].intersection(*sets)
     return ", ".join(sorted(differ or every)) or owner
 
 
@@ -90,7 +90,9 @@ def _keys(owner: str, key: Any, n: int) -> list[int | str]:
             else key.dtype.kind in "iu"
         )
         if key.ndim != 1 or not integer:
-            raise InvalidInputError(owner, "key", f"is a {key.ndim}-D array of {key.dtype}; keys are integers", fix)
+            raise InvalidInputError(
+                owner, "key", f"is a {key.ndim}-D array of {key.dtype}; keys are integers", fix
+            )
         key = key.tolist()
     if isinstance(key, str | bytes) or not isinstance(key, Sequence):
         raise InvalidInputError(owner, "key", f"is {type(key).__name__}, not a sequence of keys", fix)
@@ -109,7 +111,10 @@ def _tensor(owner: str, name: str, x: Any, ndims: tuple[int, ...], fix: str) -> 
         raise InvalidInputError(owner, name, f"is {type(x).__name__}, not a torch tensor", fix)
     if x.ndim not in ndims:
         raise InvalidInputError(
-            owner, name, f"has {x.ndim} dimensions {tuple(x.shape)}; expected {' or '.join(map(str, ndims))}", fix
+            owner,
+            name,
+            f"has {x.ndim} dimensions {tuple(x.shape)}; expected {' or '.join(map(str, ndims))}",
+            fix,
         )
     if x.numel() == 0:
         raise InvalidInputError(owner, name, f"is empty {tuple(x.shape)}", fix)
@@ -119,11 +124,15 @@ def _tensor(owner: str, name: str, x: Any, ndims: tuple[int, ...], fix: str) -> 
 def _per_sample(owner: str, name: str, value: Any, n: int) -> list[Any]:
     if isinstance(value, str | bytes) or not isinstance(value, Sequence):
         raise InvalidInputError(
-            owner, name, f"is {type(value).__name__}; a batch takes a list of one array per sample",
+            owner,
+            name,
+            f"is {type(value).__name__}; a batch takes a list of one array per sample",
             f"pass {name}=[a0, a1, ...] with one entry per sample",
         )
     if len(value) != n:
-        raise InvalidInputError(owner, name, f"has {len(value)} entries for a batch of {n}", "give one per sample")
+        raise InvalidInputError(
+            owner, name, f"has {len(value)} entries for a batch of {n}", "give one per sample"
+        )
     return [v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else v for v in value]
 
 
@@ -168,18 +177,27 @@ def _prepare_image(owner: str, key: Any, epoch: int, fields: dict[str, Any]) -> 
         mfix = "pass mask=(B, H, W) or (B, N, H, W) on the image's device"
         m = _tensor(owner, "mask", fields["mask"], (3, 4), mfix)
         if m.shape[0] != n or tuple(m.shape[-2:]) != (h, w):
-            raise InvalidInputError(owner, "mask", f"has shape {tuple(m.shape)} for images {tuple(x.shape)}", mfix)
+            raise InvalidInputError(
+                owner, "mask", f"has shape {tuple(m.shape)} for images {tuple(x.shape)}", mfix
+            )
         if m.device != x.device:
             raise InvalidInputError(owner, "mask", f"is on {m.device}, the image on {x.device}", mfix)
         if m.dtype.is_complex or m.dtype == torch.bool:
-            raise InvalidInputError(owner, "mask", f"has dtype {m.dtype}", "pass integer labels (uint8/int64) or float")
+            raise InvalidInputError(
+                owner, "mask", f"has dtype {m.dtype}", "pass integer labels (uint8/int64) or float"
+            )
         restore["mask_squeeze"] = m.ndim == 3
         m4 = m[:, None] if m.ndim == 3 else m
         rows["mask"] = Rows(m4, m4)
         base["mask"] = proxy((h, w), _numpy_dtype(m))
     lists = {name: _per_sample(owner, name, fields[name], n) for name in _LISTS if name in fields}
     samples = [{**base, **{name: v[i] for name, v in lists.items()}} for i in range(n)]
-    info = {"scale": 255.0 if uint8 else 1.0, "dtype": "uint8" if uint8 else "float32", "keys": keys, "epoch": epoch}
+    info = {
+        "scale": 255.0 if uint8 else 1.0,
+        "dtype": "uint8" if uint8 else "float32",
+        "keys": keys,
+        "epoch": epoch,
+    }
     return Prepared(samples, keys, rows, info, targets=bool(lists), restore=restore)
 
 

@@ -25,7 +25,7 @@ import torch
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .draw import draw_sample
-from .executor import Rows, execute
+from .executor import execute
 from .registry import Kernel, find_kernel
 
 __all__ = ["KERNEL_MODULES", "BatchedPipeline", "batched"]
@@ -121,7 +121,7 @@ def _kernels(pipe: Transform) -> tuple[str, dict[int, Kernel]]:
 
 
 def batched(pipe: Transform) -> BatchedPipeline:
-    """``pipe`` as a :class:`torch.nn.Module` over keyed ``(B, C, H, W)`` image or ``(B, C, T)`` audio batches.
+    """``pipe`` as a :class:`torch.nn.Module` over keyed image (B, C, H, W) or audio (B, C, T) batches.
 
     Sample ``i`` draws exactly what ``pipe(image=x[i], key=keys[i], epoch=epoch)`` draws (its
     trace is equal); the pixel work runs batched on the tensors' device. A leaf without a
@@ -151,7 +151,10 @@ class BatchedPipeline(torch.nn.Module):
         super().__init__()
         if not isinstance(pipe, Transform):
             raise InvalidInputError(
-                "torch.batched", "pipe", f"is not a multiaug transform: {pipe!r:.80}", "pass ma.Compose([...])"
+                "torch.batched",
+                "pipe",
+                f"is not a multiaug transform: {pipe!r:.80}",
+                "pass ma.Compose([...])",
             )
         _load_kernels()
         self.pipe = copy.deepcopy(pipe)
@@ -202,4 +205,3 @@ class BatchedPipeline(torch.nn.Module):
         ]
         dtypes = execute(drawn, batch.rows, self.kind, self._kernels, batch.info)
         return batch.finish(self.pipe.name, drawn, dtypes, trace)
-
