@@ -24,7 +24,7 @@ import torch
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .draw import END, Drawn, Event
-from .geometric import flush_groups
+from .geometric import flush_groups, needs_float
 from .registry import Batch, Kernel
 
 __all__ = ["Rows", "execute"]
@@ -39,6 +39,13 @@ class Rows:
         self.n = x.shape[0]
         #: The caller's tensor (never written to): a full batch sharing its memory is copied first.
         self.source = source
+
+    def to_float(self) -> None:
+        """Hold float32 from now on (uint8 images stay uint8 while only whole pixels move)."""
+        if self.full is not None and self.full.dtype != torch.float32:
+            self.full = self.full.float()
+        elif self.rows is not None and self.rows[0].dtype != torch.float32:
+            self.rows = [r.float() for r in self.rows]
 
     def get(self, idx: Sequence[int]) -> torch.Tensor:
         if self.full is not None:
@@ -118,11 +125,14 @@ def execute(
         for part in _split(items, warp):
             idx = [i for i, _ in part]
             if warp:
+                groups = [e.warp for _, e in part]
+                if needs_float(groups):  # type: ignore[arg-type]
+                    fields[main].to_float()
                 mask = fields.get("mask")
                 y, m = flush_groups(
                     fields[main].get(idx),
                     None if mask is None else mask.get(idx),
-                    [e.warp for _, e in part],  # type: ignore[misc]
+                    groups,  # type: ignore[arg-type]
                 )
                 fields[main].put(idx, y)
                 if mask is not None and m is not None:
@@ -130,6 +140,7 @@ def execute(
                 continue
             leaf = part[0][1].leaf
             assert leaf is not None
+            fields[main].to_float()
             batch = Batch(
                 {name: f.get(idx) for name, f in fields.items()},
                 [e.params or {} for _, e in part],

@@ -35,7 +35,7 @@ from ...image.functional._opencv import channel_fills
 from ...image.geometric.engine import PendingWarp
 from .registry import Batch, deferred_kernel
 
-__all__ = ["flush_groups", "warp_kernel"]
+__all__ = ["flush_groups", "needs_float", "warp_kernel"]
 
 _EPS = 1e-6
 Size = tuple[int, int]
@@ -82,6 +82,13 @@ class _AxisPlan:
 
 def _plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
     """How the CPU engine resamples group ``p``: ("axis" | "matrix", plan, border, fill, fill_mask)."""
+    made = p.__dict__.get("_batched_plan")
+    if made is None:
+        made = p.__dict__["_batched_plan"] = _make_plan(p)
+    return made
+
+
+def _make_plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
     if p.edge and p.border is not None:
         mode, fill, fill_mask = p.border
     else:  # the group only samples inside its input
@@ -142,15 +149,6 @@ def flush_groups(
 
 
 # ---------------------------------------------------------------------- axis maps
-def _taps(coords: np.ndarray, win: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Bilinear taps of continuous ``coords`` (n, m), clamped to windows ``win`` (n, 2): i0, i1, weight."""
-    u = np.clip(coords - 0.5, win[:, :1], win[:, 1:] - 1)
-    i0 = np.floor(u)
-    weight = u - i0
-    i1 = np.minimum(i0 + 1, win[:, 1:] - 1)
-    return i0.astype(np.int64), i1.astype(np.int64), weight
-
-
 def _gather(x: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
     """``x`` (n, C, H, W) read at per-sample ``index`` (n, m) along ``dim`` (2: rows, 3: columns)."""
     n, c, h, w = x.shape
@@ -160,24 +158,73 @@ def _gather(x: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
     return x.gather(dim, idx.view(shape).expand(size))
 
 
-def _resample_axis(x: torch.Tensor, dim: int, coords: np.ndarray, win: np.ndarray) -> torch.Tensor:
-    i0, i1, weight = _taps(coords, win)
-    if not weight.any() and i0.shape[1] == x.shape[dim] and (i0 == np.arange(x.shape[dim])).all():
-        return x  # this axis is untouched (a flip of the other one, a crop of its full extent)
-    a = _gather(x, dim, i0)
-    if not weight.any():  # flips, integer crops, pads: a pure gather, exact
-        return a
-    b = _gather(x, dim, i1)
-    wt = torch.from_numpy(weight).to(device=x.device, dtype=x.dtype)
-    wt = wt.view(len(wt), 1, -1, 1) if dim == 2 else wt.view(len(wt), 1, 1, -1)
-    return torch.lerp(a, b, wt)
+def _slices(index: np.ndarray) -> list[tuple[int, bool]] | None:
+    """Per sample, ``(start, reversed)`` when its indices are a run of consecutive pixels, else None."""
+    m = index.shape[1]
+    steps = np.diff(index, axis=1)
+    out = []
+    for row, step in zip(index, steps, strict=True):
+        if (step == 1).all():
+            out.append((int(row[0]), False))
+        elif (step == -1).all():
+            out.append((int(row[-1]), True))
+        elif m == 1:
+            out.append((int(row[0]), False))
+        else:
+            return None
+    return out
 
 
-def _nearest_axis(x: torch.Tensor, dim: int, coords: np.ndarray, win: np.ndarray) -> torch.Tensor:
-    idx = np.clip(np.floor(coords), win[:, :1], win[:, 1:] - 1).astype(np.int64)
-    if idx.shape[1] == x.shape[dim] and (idx == np.arange(x.shape[dim])).all():
+def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
+    """``x[i, :, iy[i]][..., ix[i]]`` per sample, exactly: slices and flips, else gathers (pads)."""
+    n, _, h, w = x.shape
+    ho, wo = iy.shape[1], ix.shape[1]
+    same_y = ho == h and (iy == np.arange(h)).all()
+    same_x = wo == w and (ix == np.arange(w)).all()
+    if same_y and same_x:
         return x
-    return _gather(x, dim, idx)
+    ys, xs = _slices(iy), _slices(ix)
+    if ys is None or xs is None:  # pads replicate edge pixels: a gather per axis
+        return x if same_x and same_y else _gather(_gather(x, 2, iy), 3, ix)
+    rows = []
+    for i, ((y0, fy), (x0, fx)) in enumerate(zip(ys, xs, strict=True)):
+        view = x[i, :, y0 : y0 + ho, x0 : x0 + wo]
+        dims = [d for d, f in ((1, fy), (2, fx)) if f]
+        rows.append(view.flip(dims) if dims else view)
+    return torch.stack(rows)
+
+
+def _axis_grid(px: np.ndarray, py: np.ndarray, win_x: np.ndarray, win_y: np.ndarray, size: Size) -> np.ndarray:
+    """``grid_sample`` grid (n, Ho, Wo, 2) of an axis map, clamped to each sample's window."""
+    h, w = size
+    gx = (np.clip(px - 0.5, win_x[:, :1], win_x[:, 1:] - 1) + 0.5) * (2.0 / w) - 1.0
+    gy = (np.clip(py - 0.5, win_y[:, :1], win_y[:, 1:] - 1) + 0.5) * (2.0 / h) - 1.0
+    n, ho, wo = len(px), py.shape[1], px.shape[1]
+    grid = np.empty((n, ho, wo, 2), np.float32)
+    grid[..., 0] = gx[:, None, :]
+    grid[..., 1] = gy[:, :, None]
+    return grid
+
+
+def needs_float(groups: Sequence[PendingWarp]) -> bool:
+    """Whether resampling these groups interpolates (else they only move whole pixels: uint8 stays)."""
+    for g in groups:
+        kind, plan, *_ = _plan(g)
+        if kind != "axis" or _weights(plan):
+            return True
+    return False
+
+
+def _weights(plan: _AxisPlan) -> bool:
+    for coords, win in ((plan.px, plan.win_x), (plan.py, plan.win_y)):
+        u = np.clip(coords - 0.5, win[0], win[1] - 1)
+        if (u != np.floor(u)).any():
+            return True
+    return False
+
+
+def _nearest_index(coords: np.ndarray, win: np.ndarray) -> np.ndarray:
+    return np.clip(np.floor(coords), win[:, :1], win[:, 1:] - 1).astype(np.int64)
 
 
 def _axis(
@@ -188,9 +235,16 @@ def _axis(
     py = np.stack([p.py for p in plans])
     win_x = np.array([p.win_x for p in plans], dtype=np.float64)
     win_y = np.array([p.win_y for p in plans], dtype=np.float64)
-    # the cheaper direction first: shrinking rows first leaves less to do for the columns
-    y = _resample_axis(_resample_axis(x, 2, py, win_y), 3, px, win_x)
-    m = None if mask is None else _nearest_axis(_nearest_axis(mask, 2, py, win_y), 3, px, win_x)
+    ux = np.clip(px - 0.5, win_x[:, :1], win_x[:, 1:] - 1)
+    uy = np.clip(py - 0.5, win_y[:, :1], win_y[:, 1:] - 1)
+    if (ux == np.floor(ux)).all() and (uy == np.floor(uy)).all():  # whole pixels: exact copies
+        y = _take(x, uy.astype(np.int64), ux.astype(np.int64))
+    else:  # resizes: bilinear within each window, as cv2.resize of the slice
+        grid = torch.from_numpy(_axis_grid(px, py, win_x, win_y, x.shape[2:])).to(x.device, x.dtype)
+        y = tf.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    m = None
+    if mask is not None:
+        m = _take(mask, _nearest_index(py, win_y), _nearest_index(px, win_x))
     if mode == "constant":
         outside = np.stack([p.out_y for p in plans])[:, :, None] | np.stack([p.out_x for p in plans])[:, None]
         if outside.any():
@@ -218,19 +272,21 @@ def _source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | Non
 
 
 def _grid(thetas: np.ndarray, out_size: Size, device: torch.device) -> torch.Tensor:
-    """``grid_sample`` grids (n, Ho, Wo, 2) of normalized output -> normalized input matrices."""
-    n = len(thetas)
+    """``grid_sample`` grids (n, Ho, Wo, 2) of normalized output -> normalized input matrices.
+
+    Element-wise arithmetic only (no batched matrix product, whose blocking depends on the
+    batch size): a sample's grid, hence its pixels, never depend on what else is in the batch.
+    """
     ho, wo = out_size
-    # float64: masks take the floor of these coordinates, which float32 would move at pixel edges
-    t = torch.from_numpy(thetas).to(device=device, dtype=torch.float64)
-    if not thetas[:, 2, :2].any() and (thetas[:, 2, 2] == 1).all():  # affine: torch's own grid
-        return tf.affine_grid(t[:, :2], [n, 1, ho, wo], align_corners=False)
-    ys = (torch.arange(ho, device=device, dtype=torch.float64) + 0.5) * (2.0 / ho) - 1.0
-    xs = (torch.arange(wo, device=device, dtype=torch.float64) + 0.5) * (2.0 / wo) - 1.0
-    gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-    base = torch.stack([gx, gy, torch.ones_like(gx)], dim=-1).view(1, -1, 3)
-    pts = base @ t.transpose(1, 2)
-    return (pts[..., :2] / pts[..., 2:]).view(n, ho, wo, 2)
+    t = torch.from_numpy(thetas).to(device=device, dtype=torch.float32).view(-1, 3, 3, 1, 1)
+    ys = ((torch.arange(ho, device=device, dtype=torch.float32) + 0.5) * (2.0 / ho) - 1.0).view(1, -1, 1)
+    xs = ((torch.arange(wo, device=device, dtype=torch.float32) + 0.5) * (2.0 / wo) - 1.0).view(1, 1, -1)
+    gx = t[:, 0, 0] * xs + t[:, 0, 1] * ys + t[:, 0, 2]
+    gy = t[:, 1, 0] * xs + t[:, 1, 1] * ys + t[:, 1, 2]
+    if thetas[:, 2, :2].any() or (thetas[:, 2, 2] != 1).any():  # perspective
+        wd = t[:, 2, 0] * xs + t[:, 2, 1] * ys + t[:, 2, 2]
+        gx, gy = gx / wd, gy / wd
+    return torch.stack([gx, gy], dim=-1)
 
 
 def _matrix(

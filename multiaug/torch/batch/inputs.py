@@ -54,8 +54,8 @@ class Prepared:
                 "apply the dtype conversion (Normalize, ToFloat) to every sample (p=1)",
             )
         x = out[main]
-        if self.restore["uint8"] and dtypes and dtypes[0] == "uint8":
-            x = x.round_().clamp_(0, 255).to(torch.uint8) if x.dtype != torch.uint8 else x
+        if self.restore["uint8"] and dtypes and dtypes[0] == "uint8" and x.dtype != torch.uint8:
+            x = x.round_().clamp_(0, 255).to(torch.uint8)
         if main == "audio" and self.restore["squeeze"]:
             x = x[:, 0]
         out[main] = x
@@ -169,7 +169,9 @@ def _prepare_image(owner: str, key: Any, epoch: int, fields: dict[str, Any]) -> 
     n, c, h, w = x.shape
     keys = _keys(owner, key, n)
     uint8 = x.dtype == torch.uint8
-    image = Rows(x.float() if uint8 else x, None if uint8 else x)
+    # uint8 stays uint8 while only whole pixels move (flips, crops, pads); the first step that
+    # computes converts to float32 in 0..255 once, and the end rounds back once
+    image = Rows(x, x)
     rows = {"image": image}
     restore: dict[str, Any] = {"uint8": uint8}
     base: dict[str, Any] = {"image": proxy((h, w, c), np.uint8 if uint8 else np.float32)}
