@@ -177,7 +177,7 @@ def _slices(index: np.ndarray) -> list[tuple[int, bool]] | None:
 
 def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
     """``x[i, :, iy[i]][..., ix[i]]`` per sample, exactly: slices and flips, else gathers (pads)."""
-    n, _, h, w = x.shape
+    h, w = x.shape[2:]
     ho, wo = iy.shape[1], ix.shape[1]
     same_y = ho == h and (iy == np.arange(h)).all()
     same_x = wo == w and (ix == np.arange(w)).all()
@@ -194,7 +194,9 @@ def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
     return torch.stack(rows)
 
 
-def _axis_grid(px: np.ndarray, py: np.ndarray, win_x: np.ndarray, win_y: np.ndarray, size: Size) -> np.ndarray:
+def _axis_grid(
+    px: np.ndarray, py: np.ndarray, win_x: np.ndarray, win_y: np.ndarray, size: tuple[int, ...]
+) -> np.ndarray:
     """``grid_sample`` grid (n, Ho, Wo, 2) of an axis map, clamped to each sample's window."""
     h, w = size
     gx = (np.clip(px - 0.5, win_x[:, :1], win_x[:, 1:] - 1) + 0.5) * (2.0 / w) - 1.0
