@@ -58,6 +58,16 @@ def per_sample(pipe: ma.Compose, i: int, epoch: int = 2, **fields: Any) -> dict[
     return pipe(image=hwc(X[i]), key=KEYS[i], epoch=epoch, trace=True, **fields)
 
 
+def same_labels(a: np.ndarray, b: np.ndarray) -> None:
+    """Masks through a rotation: the pixels OpenCV picks, but for a rare rounding tie.
+
+    OpenCV 5.1 warps uint8 labels with float64 coordinates and gives exactly these labels; its
+    int32 path, and OpenCV 5.0, round in float32 or fixed point: a pixel may differ at a tie.
+    """
+    assert a.shape == b.shape and a.dtype == b.dtype
+    assert np.mean(a == b) >= 0.995
+
+
 def within(a: np.ndarray, b: np.ndarray, levels: int = 2) -> float:
     assert a.shape == b.shape
     return float((np.abs(a.astype(int) - b.astype(int)) <= levels).mean())
@@ -161,7 +171,7 @@ def test_pixel_op_between_warps_splits_the_groups() -> None:
         assert out["trace"][i] == ref["trace"]
         inverted += any(e["transform"] == "image.Invert" for e in ref["trace"])
         assert within(hwc(out["image"][i]), ref["image"]) >= 0.99
-        np.testing.assert_array_equal(out["mask"][i].numpy(), ref["mask"])
+        same_labels(out["mask"][i].numpy(), ref["mask"])
     assert 0 < inverted < B  # a sub-batch, not the whole batch
 
 
@@ -187,7 +197,7 @@ def test_masks_boxes_keypoints_follow_the_per_sample_path() -> None:
         ref = per_sample(
             pipe, i, mask=masks[i].numpy(), bboxes=boxes[i], bbox_labels=labels[i], keypoints=points[i]
         )
-        np.testing.assert_array_equal(out["mask"][i].numpy(), ref["mask"])
+        same_labels(out["mask"][i].numpy(), ref["mask"])
         np.testing.assert_allclose(out["bboxes"][i], ref["bboxes"])
         assert list(out["bbox_labels"][i]) == list(ref.get("bbox_labels", labels[i]))
         np.testing.assert_allclose(out["keypoints"][i], ref["keypoints"])
@@ -202,10 +212,7 @@ def test_stacked_masks_move_like_single_masks(dtype: torch.dtype) -> None:
     for i in range(B):
         for k in range(2):
             ref = pipe(image=hwc(X[i]), key=i, mask=masks[i, k].numpy())["mask"]
-            if dtype == torch.uint8:  # OpenCV's own label path: the same pixels
-                np.testing.assert_array_equal(out["mask"][i, k].numpy(), ref)
-            else:  # OpenCV warps 32-bit labels in float32: a pixel may differ at a rounding tie
-                assert np.mean(out["mask"][i, k].numpy() == ref) >= 0.99
+            same_labels(out["mask"][i, k].numpy(), ref)
 
 
 def test_eval_keeps_only_deterministic_steps() -> None:

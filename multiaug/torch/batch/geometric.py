@@ -59,25 +59,26 @@ def _lands(s: float, t: float, n_in: int) -> bool:
 
 
 class _AxisPlan:
-    """One sample's axis map: per output column/row its source coordinate, clamp window, outside."""
+    """One sample's axis map with the source window it is clamped to (numbers only: cheap)."""
 
-    __slots__ = ("out_x", "out_y", "px", "py", "win_x", "win_y")
+    __slots__ = ("axis", "exact", "in_size", "out_size", "win")
 
     def __init__(
         self, axis: tuple[float, float, float, float], in_size: Size, out_size: Size, whole: bool
     ) -> None:
         sx, tx, sy, ty = axis
         (h, w), (ho, wo) = in_size, out_size
-        self.px = (np.arange(wo) + 0.5 - tx) / sx
-        self.py = (np.arange(ho) + 0.5 - ty) / sy
+        self.axis, self.in_size, self.out_size = axis, in_size, out_size
         wx, wy = _window(sx, tx, w, wo), _window(sy, ty, h, ho)
         # A source window of whole pixels: read (and clamp to) it alone, as cv2.resize of the
         # slice; the whole image (resized whole, then padded or cut) when ``whole``.
         if whole or wx is None or wy is None:
             wx, wy = (0, w), (0, h)
-        self.win_x, self.win_y = wx, wy
-        self.out_x = (self.px < 0) | (self.px > w)
-        self.out_y = (self.py < 0) | (self.py > h)
+        self.win = (*wx, *wy)
+        #: Whole pixels only (flips, integer crops and pads): every output pixel is one input pixel.
+        self.exact = (
+            abs(sx) == 1 and abs(sy) == 1 and abs(tx - round(tx)) <= _EPS and abs(ty - round(ty)) <= _EPS
+        )
 
 
 def _plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
@@ -160,95 +161,78 @@ def _gather(x: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
 
 def _slices(index: np.ndarray) -> list[tuple[int, bool]] | None:
     """Per sample, ``(start, reversed)`` when its indices are a run of consecutive pixels, else None."""
-    m = index.shape[1]
     steps = np.diff(index, axis=1)
-    out = []
-    for row, step in zip(index, steps, strict=True):
-        if (step == 1).all():
-            out.append((int(row[0]), False))
-        elif (step == -1).all():
-            out.append((int(row[-1]), True))
-        elif m == 1:
-            out.append((int(row[0]), False))
-        else:
-            return None
-    return out
+    if index.shape[1] == 1:
+        return [(int(r[0]), False) for r in index]
+    up, down = (steps == 1).all(axis=1), (steps == -1).all(axis=1)
+    if not (up | down).all():
+        return None
+    return [(int(r[-1]), True) if d else (int(r[0]), False) for r, d in zip(index, down, strict=True)]
 
 
 def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
-    """``x[i, :, iy[i]][..., ix[i]]`` per sample, exactly: slices and flips, else gathers (pads)."""
+    """``x[i, :, iy[i]][..., ix[i]]`` per sample, exactly (flips, crops, pads copy whole pixels)."""
     h, w = x.shape[2:]
     ho, wo = iy.shape[1], ix.shape[1]
-    same_y = ho == h and (iy == np.arange(h)).all()
-    same_x = wo == w and (ix == np.arange(w)).all()
-    if same_y and same_x:
+    if ho == h and wo == w and (iy == np.arange(h)).all() and (ix == np.arange(w)).all():
         return x
     ys, xs = _slices(iy), _slices(ix)
-    if ys is None or xs is None:  # pads replicate edge pixels: a gather per axis
-        return x if same_x and same_y else _gather(_gather(x, 2, iy), 3, ix)
-    rows = []
+    if x.is_cuda or ys is None or xs is None:  # one indexing kernel (on a GPU, or for pads)
+        dev = x.device
+        b = torch.arange(len(x), device=dev).view(-1, 1, 1)
+        rows = torch.from_numpy(iy).to(dev).view(len(x), -1, 1)
+        cols = torch.from_numpy(ix).to(dev).view(len(x), 1, -1)
+        return x[b, :, rows, cols].permute(0, 3, 1, 2).contiguous()
+    out = []  # on the CPU, per-sample slices (views) and flips, then one copy
     for i, ((y0, fy), (x0, fx)) in enumerate(zip(ys, xs, strict=True)):
         view = x[i, :, y0 : y0 + ho, x0 : x0 + wo]
         dims = [d for d, f in ((1, fy), (2, fx)) if f]
-        rows.append(view.flip(dims) if dims else view)
-    return torch.stack(rows)
-
-
-def _axis_grid(
-    px: np.ndarray, py: np.ndarray, win_x: np.ndarray, win_y: np.ndarray, size: tuple[int, ...]
-) -> np.ndarray:
-    """``grid_sample`` grid (n, Ho, Wo, 2) of an axis map, clamped to each sample's window."""
-    h, w = size
-    gx = (np.clip(px - 0.5, win_x[:, :1], win_x[:, 1:] - 1) + 0.5) * (2.0 / w) - 1.0
-    gy = (np.clip(py - 0.5, win_y[:, :1], win_y[:, 1:] - 1) + 0.5) * (2.0 / h) - 1.0
-    n, ho, wo = len(px), py.shape[1], px.shape[1]
-    grid = np.empty((n, ho, wo, 2), np.float32)
-    grid[..., 0] = gx[:, None, :]
-    grid[..., 1] = gy[:, :, None]
-    return grid
+        out.append(view.flip(dims) if dims else view)
+    return torch.stack(out)
 
 
 def needs_float(groups: Sequence[PendingWarp]) -> bool:
     """Whether resampling these groups interpolates (else they only move whole pixels: uint8 stays)."""
     for g in groups:
         kind, plan, *_ = _plan(g)
-        if kind != "axis" or _weights(plan):
+        if kind != "axis" or not plan.exact:
             return True
     return False
-
-
-def _weights(plan: _AxisPlan) -> bool:
-    for coords, win in ((plan.px, plan.win_x), (plan.py, plan.win_y)):
-        u = np.clip(coords - 0.5, win[0], win[1] - 1)
-        if (u != np.floor(u)).any():
-            return True
-    return False
-
-
-def _nearest_index(coords: np.ndarray, win: np.ndarray) -> np.ndarray:
-    return np.clip(np.floor(coords), win[:, :1], win[:, 1:] - 1).astype(np.int64)
 
 
 def _axis(
     x: torch.Tensor, mask: torch.Tensor | None, plans: list[_AxisPlan], border: _Border
 ) -> tuple[torch.Tensor, torch.Tensor | None]:
     mode, fills, fill_mask = border
-    px = np.stack([p.px for p in plans])
-    py = np.stack([p.py for p in plans])
-    win_x = np.array([p.win_x for p in plans], dtype=np.float64)
-    win_y = np.array([p.win_y for p in plans], dtype=np.float64)
-    ux = np.clip(px - 0.5, win_x[:, :1], win_x[:, 1:] - 1)
-    uy = np.clip(py - 0.5, win_y[:, :1], win_y[:, 1:] - 1)
-    if (ux == np.floor(ux)).all() and (uy == np.floor(uy)).all():  # whole pixels: exact copies
-        y = _take(x, uy.astype(np.int64), ux.astype(np.int64))
+    h, w = x.shape[2:]
+    n = len(plans)
+    axes = np.array([p.axis for p in plans], dtype=np.float64)
+    win = np.array([p.win for p in plans], dtype=np.float64)
+    ho, wo = plans[0].out_size
+    px = (np.arange(wo) + 0.5 - axes[:, 1:2]) / axes[:, 0:1]
+    py = (np.arange(ho) + 0.5 - axes[:, 3:4]) / axes[:, 2:3]
+    ux = np.clip(px - 0.5, win[:, 0:1], win[:, 1:2] - 1)
+    uy = np.clip(py - 0.5, win[:, 2:3], win[:, 3:4] - 1)
+    if all(p.exact for p in plans):  # whole pixels: exact copies
+        y = _take(x, np.rint(uy).astype(np.int64), np.rint(ux).astype(np.int64))
     else:  # resizes: bilinear within each window, as cv2.resize of the slice
-        grid = torch.from_numpy(_axis_grid(px, py, win_x, win_y, x.shape[2:])).to(x.device, x.dtype)
-        y = tf.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+        grid = np.empty((n, ho, wo, 2), np.float32)
+        grid[..., 0] = ((ux + 0.5) * (2.0 / w) - 1.0)[:, None, :]
+        grid[..., 1] = ((uy + 0.5) * (2.0 / h) - 1.0)[:, :, None]
+        y = tf.grid_sample(
+            x,
+            torch.from_numpy(grid).to(x.device),
+            mode="bilinear",
+            padding_mode="border",
+            align_corners=False,
+        )
     m = None
     if mask is not None:
-        m = _take(mask, _nearest_index(py, win_y), _nearest_index(px, win_x))
+        iy = np.clip(np.floor(py), win[:, 2:3], win[:, 3:4] - 1).astype(np.int64)
+        ix = np.clip(np.floor(px), win[:, 0:1], win[:, 1:2] - 1).astype(np.int64)
+        m = _take(mask, iy, ix)
     if mode == "constant":
-        outside = np.stack([p.out_y for p in plans])[:, :, None] | np.stack([p.out_x for p in plans])[:, None]
+        outside = ((py < 0) | (py > h))[:, :, None] | ((px < 0) | (px > w))[:, None, :]
         if outside.any():
             out_t = torch.from_numpy(outside).to(x.device)[:, None]
             y = torch.where(out_t, fills.view(1, -1, 1, 1), y)
