@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -239,6 +241,13 @@ def test_identity_of_the_module() -> None:
     assert ma.from_config(tp.to_config()).fingerprint == pipe.fingerprint
 
 
+def test_copies_and_pickles_batch_alike() -> None:
+    tp = ma.torch.batched(ma.Compose([ma.image.HorizontalFlip(), ma.image.Rotate(p=0.5)]))  # seed=None
+    want = tp(image=X, key=KEYS)["image"]
+    for other in (copy.deepcopy(tp), pickle.loads(pickle.dumps(tp))):
+        assert torch.equal(other(image=X, key=KEYS)["image"], want)
+
+
 def test_sample_outputs_do_not_depend_on_the_batch() -> None:
     pipe = ma.Compose(
         [
@@ -310,6 +319,8 @@ def test_unreproducible_options_are_refused_at_construction(step: Callable[[], A
         ({"image": X, "mask": torch.zeros((B, 10, 10), dtype=torch.uint8)}, "mask"),
         ({"image": X, "bboxes": np.zeros((B, 4))}, "bboxes"),
         ({"image": X, "depth": X}, "not a field"),
+        ({"image": X.float()}, r"outside \[0, 1\]"),
+        ({"image": torch.full((B, 3, 4, 4), float("nan"))}, "NaN"),
     ],
 )
 def test_bad_calls_raise_invalid_input(fields: dict[str, Any], match: str) -> None:

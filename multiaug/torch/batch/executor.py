@@ -16,7 +16,7 @@ have the same size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import torch
@@ -25,7 +25,7 @@ from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .draw import END, Drawn, Event
 from .geometric import flush_groups, needs_float
-from .registry import Batch, Kernel
+from .registry import Batch, find_kernel
 
 __all__ = ["Rows", "execute"]
 
@@ -110,12 +110,11 @@ def execute(
     drawn: Sequence[Drawn],
     fields: dict[str, Rows],
     main: str,
-    kernels: Mapping[int, Kernel],
     batch_info: dict[str, Any],
 ) -> list[str]:
     """Apply every event of ``drawn`` to ``fields`` (``main``: ``image`` or ``audio``) in place.
 
-    ``kernels`` maps ``id(leaf)`` to its kernel. ``batch_info`` holds ``scale``, ``sample_rate``,
+    ``batch_info`` holds ``scale``, ``sample_rate``,
     ``dtype`` and the extras (``keys``, ``epoch``). Returns the dtype of every sample at the end.
     """
     dtypes = [batch_info["dtype"]] * len(drawn)
@@ -154,7 +153,7 @@ def execute(
                 },
                 dtype=dtypes[idx[0]],
             )
-            changed = kernels[id(leaf)](leaf, batch)
+            changed = find_kernel(leaf, main)(leaf, batch)
             for name, value in changed.items():
                 if name not in fields:
                     raise _bad_field(leaf, name)

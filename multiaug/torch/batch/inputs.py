@@ -9,6 +9,7 @@ per sample. Anything else is an :class:`~multiaug.InvalidInputError` naming the 
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -152,12 +153,23 @@ def prepare(owner: str, kind: str, key: Any, epoch: Any, fields: dict[str, Any])
 
 
 def _float_input(owner: str, name: str, x: torch.Tensor, allow_uint8: bool) -> None:
-    if x.dtype == torch.float32 or (allow_uint8 and x.dtype == torch.uint8):
+    if allow_uint8 and x.dtype == torch.uint8:
         return
-    want = "uint8 or float32" if allow_uint8 else "float32"
-    raise InvalidInputError(
-        owner, name, f"has dtype {x.dtype}; the batched path takes {want}", f"convert it: {name}.float()"
-    )
+    if x.dtype != torch.float32:
+        want = "uint8 or float32" if allow_uint8 else "float32"
+        raise InvalidInputError(
+            owner, name, f"has dtype {x.dtype}; the batched path takes {want}", f"convert it: {name}.float()"
+        )
+    lo, hi = (float(v) for v in torch.aminmax(x))  # NaN propagates: one scan finds both problems
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise InvalidInputError(owner, name, "contains NaN or inf", "replace non-finite values first")
+    if allow_uint8 and not (lo >= 0.0 and hi <= 1.0):  # float images are in [0, 1], as per sample
+        raise InvalidInputError(
+            owner,
+            name,
+            f"is float32 with values in [{lo:.4g}, {hi:.4g}], outside [0, 1]",
+            "scale float images to [0, 1] (e.g. image / 255.0), or pass uint8",
+        )
 
 
 def _prepare_image(owner: str, key: Any, epoch: int, fields: dict[str, Any]) -> Prepared:

@@ -26,7 +26,7 @@ from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .draw import draw_sample
 from .executor import execute
-from .registry import Kernel, find_kernel
+from .registry import find_kernel
 
 __all__ = ["KERNEL_MODULES", "BatchedPipeline", "batched"]
 
@@ -85,8 +85,8 @@ def _check_warp(leaf: Transform) -> None:
         )
 
 
-def _kernels(pipe: Transform) -> tuple[str, dict[int, Kernel]]:
-    """Every leaf's kernel (an error naming the first leaf without one) and the input kind."""
+def _check(pipe: Transform) -> str:
+    """The input kind; an error naming the first leaf without a kernel or with a refused option."""
     plan = pipe._plan
     if plan.targets:
         raise InvalidInputError(
@@ -105,7 +105,6 @@ def _kernels(pipe: Transform) -> tuple[str, dict[int, Kernel]]:
             "batch a pipeline of image transforms or one of audio transforms",
         )
     kind = kinds.pop()
-    found: dict[int, Kernel] = {}
     for leaf in plan.leaves:
         if leaf.defer_kind == "warp":
             _check_warp(leaf)
@@ -116,8 +115,8 @@ def _kernels(pipe: Transform) -> tuple[str, dict[int, Kernel]]:
                 "changes the sample's shape outside the geometric engine",
                 "run it per sample (AugmentedDataset), or after the batch",
             )
-        found[id(leaf)] = find_kernel(leaf, kind)
-    return kind, found
+        find_kernel(leaf, kind)
+    return kind
 
 
 def batched(pipe: Transform) -> BatchedPipeline:
@@ -158,7 +157,7 @@ class BatchedPipeline(torch.nn.Module):
             )
         _load_kernels()
         self.pipe = copy.deepcopy(pipe)
-        self.kind, self._kernels = _kernels(self.pipe)
+        self.kind = _check(self.pipe)
         self.training = self.pipe.training
 
     # ------------------------------------------------------------------ identity
@@ -180,7 +179,6 @@ class BatchedPipeline(torch.nn.Module):
     def train(self, mode: bool = True) -> BatchedPipeline:
         super().train(mode)
         self.pipe.train(mode)
-        self._kernels = _kernels(self.pipe)[1]  # eval may resolve new plans: same leaves
         return self
 
     def extra_repr(self) -> str:
@@ -203,5 +201,5 @@ class BatchedPipeline(torch.nn.Module):
             draw_sample(self.pipe, sample, k, epoch, trace, validate=(i == 0 or batch.targets))
             for i, (sample, k) in enumerate(zip(batch.samples, batch.keys, strict=True))
         ]
-        dtypes = execute(drawn, batch.rows, self.kind, self._kernels, batch.info)
+        dtypes = execute(drawn, batch.rows, self.kind, batch.info)
         return batch.finish(self.pipe.name, drawn, dtypes, trace)
