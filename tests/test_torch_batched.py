@@ -177,6 +177,22 @@ def test_pixel_op_between_warps_splits_the_groups() -> None:
     assert 0 < inverted < B  # a sub-batch, not the whole batch
 
 
+def test_samples_of_different_sizes_mid_pipeline() -> None:
+    # half the samples are cropped: the pixel op sees two sizes (two kernel calls), the resize joins them
+    pipe = ma.Compose(
+        [ma.image.RandomCrop(60, 80, p=0.5), ma.image.Invert(p=1.0), ma.image.Resize(48, 48)], seed=3
+    )
+    with temporary_kernel("image.Invert", "image", invert):
+        out = ma.torch.batched(pipe)(image=X, key=KEYS, epoch=2, trace=True)
+    sizes = set()
+    for i in range(B):
+        ref = per_sample(pipe, i)
+        assert out["trace"][i] == ref["trace"]
+        sizes.add(len(ref["trace"]))
+        assert within(hwc(out["image"][i]), ref["image"]) >= 0.99
+    assert sizes == {2, 3}
+
+
 def test_masks_boxes_keypoints_follow_the_per_sample_path() -> None:
     pipe = ma.Compose(
         [
