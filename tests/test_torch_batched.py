@@ -193,6 +193,23 @@ def test_samples_of_different_sizes_mid_pipeline() -> None:
     assert sizes == {2, 3}
 
 
+def test_a_conversion_step_keeps_its_float_output() -> None:
+    def normalize(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+        r = t._r
+        mean = torch.tensor(r.mean, dtype=torch.float32).view(1, -1, 1, 1)
+        std = torch.tensor(r.std, dtype=torch.float32).view(1, -1, 1, 1)
+        return {"image": (batch.fields["image"] / batch.scale - mean) / std}
+
+    pipe = ma.Compose([ma.image.HorizontalFlip(), ma.image.Rotate(p=0.5), ma.image.Normalize()], seed=0)
+    with temporary_kernel("image.Normalize", "image", normalize):
+        out = ma.torch.batched(pipe)(image=X, key=KEYS, trace=True)
+    assert out["image"].dtype == torch.float32  # as per sample: Normalize's output is float32
+    for i in range(B):
+        ref = per_sample(pipe, i, epoch=0)
+        assert ref["image"].dtype == np.float32 and out["trace"][i] == ref["trace"]
+        assert np.mean(np.abs(hwc(out["image"][i]) - ref["image"]) <= 2 / 255 / 0.224) >= 0.99
+
+
 def test_masks_boxes_keypoints_follow_the_per_sample_path() -> None:
     pipe = ma.Compose(
         [

@@ -66,6 +66,8 @@ class Event:
     warp: PendingWarp | None = None
     leaf: Transform | None = None
     params: Mapping[str, Any] | None = None
+    #: The image dtype the per-sample path has after a conversion leaf (``Normalize``: float32).
+    dtype: str | None = None
 
 
 class DrawPending(PendingWarp):
@@ -135,8 +137,28 @@ class _Recorder:
             self._stamp(path)
             return out
         self._stamp(path)
-        self.events.append(Event((path, 1, 0), sample[self.main].shape[:2], leaf=leaf, params=params))
+        event = Event((path, 1, 0), sample[self.main].shape[:2], leaf=leaf, params=params)
+        self.events.append(event)
+        if not leaf.preserves_shape and self.main == "image":
+            sample = _converted(leaf, sample, params, event)
         return sample
+
+
+def _converted(
+    leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any], event: Event
+) -> dict[str, Any]:
+    """After a leaf that may change the image's dtype (``Normalize``, ``ToFloat``, ``FromFloat``).
+
+    The leaf's own ``apply`` on one pixel tells the dtype the per-sample path has from here on;
+    the proxy takes it (later draws and checks see it) and the executor keeps it for the end.
+    """
+    image = sample["image"]
+    probe = leaf.apply({"image": np.zeros((1, 1, *image.shape[2:]), image.dtype)}, params)["image"]
+    dtype = str(probe.dtype).removeprefix("torch.")
+    event.dtype = dtype
+    if isinstance(probe, np.ndarray) and probe.dtype != image.dtype:
+        sample = {**sample, "image": proxy(image.shape, probe.dtype)}
+    return sample
 
 
 @dataclass

@@ -140,10 +140,13 @@ def execute(
             leaf = part[0][1].leaf
             assert leaf is not None
             fields[main].to_float()
+            dtype = dtypes[idx[0]]
+            before = fields[main].get(idx)
             batch = Batch(
-                {name: f.get(idx) for name, f in fields.items()},
+                {name: before if name == main else f.get(idx) for name, f in fields.items()},
                 [e.params or {} for _, e in part],
-                scale=batch_info["scale"],
+                # a uint8 image is held in 0..255; once a step made it float (ToFloat), in its values
+                scale=batch_info["scale"] if dtype == "uint8" else 1.0,
                 sample_rate=batch_info.get("sample_rate"),
                 extra={
                     "keys": [keys[i] for i in idx],
@@ -151,22 +154,26 @@ def execute(
                     "epoch": batch_info["epoch"],
                     "path": key[0] if key != END else (),
                 },
-                dtype=dtypes[idx[0]],
+                dtype=dtype,
             )
             changed = find_kernel(leaf, main)(leaf, batch)
             for name, value in changed.items():
                 if name not in fields:
                     raise _bad_field(leaf, name)
+                if name == main and value.shape[2:] != before.shape[2:]:
+                    raise _bad_field(leaf, name, f"came back {tuple(value.shape)} from {tuple(before.shape)}")
                 fields[name].put(idx, value)
-            for i in idx:
-                dtypes[i] = batch.dtype
+            for i, (_, e) in zip(idx, part, strict=True):
+                dtypes[i] = e.dtype or batch.dtype
     return dtypes
 
 
-def _bad_field(leaf: Transform, name: str) -> InvalidInputError:
+def _bad_field(
+    leaf: Transform, name: str, problem: str = "is not a field of this batch"
+) -> InvalidInputError:
     return InvalidInputError(
         leaf.name,
         name,
-        "was returned by the batched kernel but is not a field of this batch",
-        "a kernel returns only fields of batch.fields (a bug in the kernel: report it)",
+        f"was returned by the batched kernel but {problem}",
+        "a kernel returns fields of batch.fields, of their size (a bug in the kernel: report it)",
     )

@@ -34,6 +34,10 @@ __all__ = ["KERNEL_MODULES", "BatchedPipeline", "batched"]
 KERNEL_MODULES = (
     "multiaug.torch.batch.geometric",
     "multiaug.torch.batch.image_pixel",
+    "multiaug.torch.batch.image_colour",
+    "multiaug.torch.batch.image_filters",
+    "multiaug.torch.batch.image_noise",
+    "multiaug.torch.batch.image_mix",
     "multiaug.torch.batch.audio",
 )
 _loaded = False
@@ -108,13 +112,6 @@ def _check(pipe: Transform) -> str:
     for leaf in plan.leaves:
         if leaf.defer_kind == "warp":
             _check_warp(leaf)
-        elif not leaf.preserves_shape:
-            raise InvalidInputError(
-                leaf.name,
-                "batched",
-                "changes the sample's shape outside the geometric engine",
-                "run it per sample (AugmentedDataset), or after the batch",
-            )
         find_kernel(leaf, kind)
     return kind
 

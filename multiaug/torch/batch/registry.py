@@ -54,10 +54,11 @@ class Batch:
     #: Anything else the executor passes along: ``keys`` (the rows' keys), ``rows`` (their
     #: positions in the whole batch), ``epoch``, ``path`` (the leaf's position in the pipeline).
     extra: dict[str, Any] = field(default_factory=dict)
-    #: The dtype the per-sample path's image has here (``"uint8"`` or ``"float32"``). A kernel
-    #: whose per-sample op returns float32 from uint8 (``Normalize``, ``ToFloat``) sets it to
-    #: ``"float32"``: the executor then leaves these rows float at the end instead of rounding
-    #: them back to uint8 (a batch whose samples end in different dtypes is refused).
+    #: The dtype the per-sample path's image has here (``"uint8"`` or ``"float32"``). After a
+    #: conversion step (``Normalize``, ``ToFloat``, ``FromFloat``: leaves with ``preserves_shape``
+    #: False) the executor takes the dtype that step's per-sample ``apply`` gives (on one pixel)
+    #: and rounds back to uint8 at the end only rows that end uint8; ``scale`` follows (1.0 once
+    #: float). A kernel may also set it. A batch whose samples end in different dtypes is refused.
     dtype: str = "float32"
 
 
