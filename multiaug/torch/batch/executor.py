@@ -49,7 +49,7 @@ class Rows:
 
     def get(self, idx: Sequence[int]) -> torch.Tensor:
         if self.full is not None:
-            return self.full if len(idx) == self.n else self.full[list(idx)]
+            return self.full if len(idx) == self.n else self.full.index_select(0, _index(idx, self.full))
         assert self.rows is not None
         return torch.stack([self.rows[i] for i in idx])
 
@@ -64,7 +64,7 @@ class Rows:
                     self.source.untyped_storage().data_ptr()
                 ):
                     full = self.full = full.clone()
-                full.index_copy_(0, torch.tensor(list(idx), device=full.device), y)
+                full.index_copy_(0, _index(idx, full), y)
                 return
             self.rows, self.full = list(full.unbind(0)), None
         assert self.rows is not None
@@ -85,6 +85,11 @@ class Rows:
                 "every sample has one size, or run it per sample",
             )
         return torch.stack(self.rows)
+
+
+def _index(idx: Sequence[int], like: torch.Tensor) -> torch.Tensor:
+    """Row positions on ``like``'s device, copied without waiting for its queued work."""
+    return torch.tensor(list(idx)).to(like.device, non_blocking=True)
 
 
 def _merge(drawn: Sequence[Drawn]) -> list[tuple[Any, list[tuple[int, Event]]]]:

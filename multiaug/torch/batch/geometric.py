@@ -39,8 +39,13 @@ __all__ = ["flush_groups", "needs_float", "warp_kernel"]
 
 _EPS = 1e-6
 Size = tuple[int, int]
-#: (border mode, fill per channel as a tensor, mask fill)
-_Border = tuple[str, torch.Tensor, float]
+#: (border mode, fill per channel as a tensor or None for zeros, mask fill)
+_Border = tuple[str, torch.Tensor | None, float]
+
+
+def _device(a: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A host array on ``device`` without waiting for the device's queued work (no stream sync)."""
+    return torch.from_numpy(np.ascontiguousarray(a)).to(device, non_blocking=True)
 
 
 def _window(s: float, t: float, n_in: int, n_out: int) -> tuple[int, int] | None:
@@ -135,14 +140,18 @@ def flush_groups(
     for (kind, mode, fill, fill_mask), rows in kinds.items():
         sub = image if len(rows) == n else image[rows]
         sub_mask = None if mask is None else (mask if len(rows) == n else mask[rows])
-        fills = torch.tensor(channel_fills(fill, c), dtype=image.dtype, device=image.device)
+        values = channel_fills(fill, c)
+        # no fill (zeros): no tensor, and no device sync to find that out
+        fills = None
+        if any(values):
+            fills = _device(np.array(values, dtype=np.float32), image.device).to(image.dtype)
         chosen = [plans[i][1] for i in rows]
         run = _axis if kind == "axis" else _matrix
         y, m = run(sub, sub_mask, chosen, (mode, fills, fill_mask))
         if len(rows) == n:
             out, out_mask = y, m
         else:
-            index = torch.tensor(rows, device=image.device)
+            index = _device(np.array(rows), image.device)
             out.index_copy_(0, index, y)
             if out_mask is not None and m is not None:
                 out_mask.index_copy_(0, index, m)
@@ -153,7 +162,7 @@ def flush_groups(
 def _gather(x: torch.Tensor, dim: int, index: np.ndarray) -> torch.Tensor:
     """``x`` (n, C, H, W) read at per-sample ``index`` (n, m) along ``dim`` (2: rows, 3: columns)."""
     n, c, h, w = x.shape
-    idx = torch.from_numpy(index).to(x.device)
+    idx = _device(index, x.device)
     shape = (n, 1, idx.shape[1], 1) if dim == 2 else (n, 1, 1, idx.shape[1])
     size = (n, c, idx.shape[1], w) if dim == 2 else (n, c, h, idx.shape[1])
     return x.gather(dim, idx.view(shape).expand(size))
@@ -180,8 +189,8 @@ def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
     if x.is_cuda or ys is None or xs is None:  # one indexing kernel (on a GPU, or for pads)
         dev = x.device
         b = torch.arange(len(x), device=dev).view(-1, 1, 1)
-        rows = torch.from_numpy(iy).to(dev).view(len(x), -1, 1)
-        cols = torch.from_numpy(ix).to(dev).view(len(x), 1, -1)
+        rows = _device(iy, dev).view(len(x), -1, 1)
+        cols = _device(ix, dev).view(len(x), 1, -1)
         return x[b, :, rows, cols].permute(0, 3, 1, 2).contiguous()
     out = []  # on the CPU, per-sample slices (views) and flips, then one copy
     for i, ((y0, fy), (x0, fx)) in enumerate(zip(ys, xs, strict=True)):
@@ -221,7 +230,7 @@ def _axis(
         grid[..., 1] = ((uy + 0.5) * (2.0 / h) - 1.0)[:, :, None]
         y = tf.grid_sample(
             x,
-            torch.from_numpy(grid).to(x.device),
+            _device(grid, x.device),
             mode="bilinear",
             padding_mode="border",
             align_corners=False,
@@ -234,8 +243,8 @@ def _axis(
     if mode == "constant":
         outside = ((py < 0) | (py > h))[:, :, None] | ((px < 0) | (px > w))[:, None, :]
         if outside.any():
-            out_t = torch.from_numpy(outside).to(x.device)[:, None]
-            y = torch.where(out_t, fills.view(1, -1, 1, 1), y)
+            out_t = _device(outside, x.device)[:, None]
+            y = y.masked_fill(out_t, 0) if fills is None else torch.where(out_t, fills.view(1, -1, 1, 1), y)
             if m is not None:
                 m = m.masked_fill(out_t, _label(m, fill_mask))
     return y, m
@@ -264,7 +273,7 @@ def _grid(thetas: np.ndarray, out_size: Size, device: torch.device) -> torch.Ten
     batch size): a sample's grid, hence its pixels, never depend on what else is in the batch.
     """
     ho, wo = out_size
-    t = torch.from_numpy(thetas).to(device=device, dtype=torch.float32).view(-1, 3, 3, 1, 1)
+    t = _device(thetas.astype(np.float32), device).view(-1, 3, 3, 1, 1)
     ys = ((torch.arange(ho, device=device, dtype=torch.float32) + 0.5) * (2.0 / ho) - 1.0).view(1, -1, 1)
     xs = ((torch.arange(wo, device=device, dtype=torch.float32) + 0.5) * (2.0 / wo) - 1.0).view(1, 1, -1)
     gx = t[:, 0, 0] * xs + t[:, 0, 1] * ys + t[:, 0, 2]
@@ -303,11 +312,15 @@ def _matrix(
         m = None if src_mask is None else _nearest(src_mask, inverses, (ho, wo), mode, fill_mask)
         blank = _blank([groups[i] for i in rows], grid, size)
         if blank is not None:
-            y = torch.where(blank[:, None], fills.view(1, -1, 1, 1), y)
+            y = (
+                y.masked_fill(blank[:, None], 0)
+                if fills is None
+                else torch.where(blank[:, None], fills.view(1, -1, 1, 1), y)
+            )
             m = None if m is None else m.masked_fill(blank[:, None], _label(m, fill_mask))
         if len(rows) == n:
             return y, m
-        index = torch.tensor(rows, device=x.device)
+        index = _device(np.array(rows), x.device)
         out.index_copy_(0, index, y)
         if out_mask is not None and m is not None:
             out_mask.index_copy_(0, index, m)
@@ -326,11 +339,11 @@ def _label(m: torch.Tensor, value: float) -> float | int:
     return value if m.dtype.is_floating_point else int(value)
 
 
-def _sample(x: torch.Tensor, grid: torch.Tensor, mode: str, fills: torch.Tensor) -> torch.Tensor:
+def _sample(x: torch.Tensor, grid: torch.Tensor, mode: str, fills: torch.Tensor | None) -> torch.Tensor:
     grid = grid.to(x.dtype)
     if mode != "constant":
         return tf.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
-    if not bool(fills.any()):
+    if fills is None:
         return tf.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
     f = fills.view(1, -1, 1, 1)
     return tf.grid_sample(x - f, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + f
@@ -351,7 +364,7 @@ def _nearest(
     to_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
     inv = inverses @ to_index  # output index -> input coordinate; then input index:
     inv[:, :2] -= 0.5 * inv[:, 2:3]
-    m = torch.from_numpy(inv).to(dev, torch.float64).view(n, 3, 3, 1, 1)
+    m = _device(inv, dev).view(n, 3, 3, 1, 1)
     xs = torch.arange(wo, device=dev, dtype=torch.float64).view(1, 1, -1)
     ys = torch.arange(ho, device=dev, dtype=torch.float64).view(1, -1, 1)
     ux = m[:, 0, 0] * xs + m[:, 0, 1] * ys + m[:, 0, 2]
