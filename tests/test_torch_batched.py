@@ -101,6 +101,10 @@ PIPES = {
         [ma.image.Rotate(p=1), ma.image.RandomCrop(60, 60), ma.image.Rotate(p=1)], seed=3
     ),
     "resize+pad": lambda: ma.Compose([ma.image.LongestMaxSize(64), ma.image.PadIfNeeded(64, 64)], seed=3),
+    "quarter-turns": lambda: ma.Compose(
+        [ma.image.RandomRotate90(p=1.0), ma.image.Transpose(), ma.image.Resize(64, 64)], seed=2
+    ),
+    "safe-rotate": lambda: ma.Compose([ma.image.SafeRotate(p=1.0), ma.image.ShiftScaleRotate(p=0.5)], seed=2),
     "choices": lambda: ma.Compose(
         [
             ma.OneOf([ma.image.HorizontalFlip(p=1), ma.image.Rotate(p=1), ma.image.Perspective(p=1)]),
@@ -331,6 +335,7 @@ def test_leaf_without_kernel_is_named_at_construction() -> None:
     [
         (lambda: ma.image.Rotate(border="reflect"), r"Rotate.*`border`"),
         (lambda: ma.image.Resize(32, 32, interpolation="area"), r"Resize.*`interpolation`"),
+        (lambda: ma.image.CropNonEmptyMaskIfExists(32, 32), r"CropNonEmptyMaskIfExists.*mask values"),
     ],
 )
 def test_unreproducible_options_are_refused_at_construction(step: Callable[[], Any], match: str) -> None:

@@ -110,6 +110,14 @@ def _check(pipe: Transform) -> str:
         )
     kind = kinds.pop()
     for leaf in plan.leaves:
+        if leaf.draws_from_pixels:
+            raise InvalidInputError(
+                leaf.name,
+                "batched",
+                "draws its parameters from pixel or mask values, which the batched draw phase does not "
+                "hold (it draws on shape-only stand-ins)",
+                f"run {leaf.name} per sample (AugmentedDataset), before the batch",
+            )
         if leaf.defer_kind == "warp":
             _check_warp(leaf)
         find_kernel(leaf, kind)
