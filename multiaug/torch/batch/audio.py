@@ -1,0 +1,243 @@
+"""Batched kernels of the audio transforms: level, sign, shift, noise, masks and the mel spectrogram.
+
+Every kernel takes the rows a transform applies to, ``batch.fields["audio"]`` as ``(b, C, T)``
+float32 (mono is ``C = 1``) and, for the masks, ``batch.fields["spectrogram"]`` as
+``(b, C, F, frames)`` (the channel axis is always there inside a batch, as for audio), with the
+parameters the per-sample path drew (``batch.params``). Per-sample parameters become one small
+tensor per kernel call; the work is elementwise or a gather over the whole sub-batch, on the
+input's device, and never writes to its input.
+
+Each kernel matches its transform's ``apply`` on the same parameters:
+
+========================  =====================================================================
+``audio.Gain``            bit-exact (the float32 factor ``10 ** (db / 20)``, as NumPy rounds it)
+``audio.PolarityInversion``  bit-exact
+``audio.TimeShift``       bit-exact (a gather: rollover or silence)
+``audio.TimeMask``        bit-exact for a numeric fill; ``"mean"`` to float32 rounding of the mean
+``audio.FrequencyMask``   as ``TimeMask``, on the spectrogram's frequency rows
+``audio.AddBackgroundNoise``  float32 rounding (same segment, gain from float32 powers)
+``audio.MelSpectrogram``  ``torch.stft`` in float32: within 0.01 dB where the band is within
+                          80 dB of the clip's loudest band
+``audio.AddNoise``        same colour, distribution and exact SNR; *another noise stream*
+                          (:mod:`.keyed_noise`), keyed by the trace's ``noise_seed``
+========================  =====================================================================
+
+:data:`NO_KERNEL` lists the audio transforms left without a kernel, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+
+import numpy as np
+import torch
+
+from ...audio import AddBackgroundNoise
+from ...audio.functional.noise import COLOURS, loop_segment
+from ...audio.functional.spectral import mel_filterbank
+from ...core.errors import InvalidInputError
+from ...core.transform import Transform
+from .keyed_noise import keyed_normal, noise_keys
+from .registry import Batch, kernel
+
+__all__ = ["NO_KERNEL"]
+
+#: Audio transforms without a batched kernel, and why (``ma.torch.batched`` refuses them by name).
+NO_KERNEL: dict[str, str] = {
+    "audio.PitchShift": (
+        "the per-sample path is a phase-locked vocoder plus soxr resampling, whose f0, duration and "
+        "round-trip LSD are measured in docs/benchmarks.md; no torch version matching them has been "
+        "built and measured yet, and a lesser one would change the results silently"
+    ),
+    "audio.TimeStretch": (
+        "the output length round(T / rate) differs per sample (keep_length=False, the default), so "
+        "the batch cannot be one tensor; with keep_length=True the vocoder reason of PitchShift holds"
+    ),
+    "audio.SpeedChange": (
+        "the output length round(T / factor) differs per sample (keep_length=False, the default); "
+        "with keep_length=True each sample needs its own soxr resampling ratio (no batched equivalent "
+        "of soxr's band-limited HQ resampler)"
+    ),
+}
+
+
+def _audio(batch: Batch) -> torch.Tensor:
+    return batch.fields["audio"]
+
+
+def _column(values: Sequence[float], like: torch.Tensor) -> torch.Tensor:
+    """Per-sample numbers as a float32 tensor ``(b, 1, ..., 1)`` broadcasting against ``like``."""
+    shape = (len(values),) + (1,) * (like.dim() - 1)
+    return torch.tensor(values, dtype=torch.float32, device=like.device).reshape(shape)
+
+
+def _power(x: torch.Tensor) -> torch.Tensor:
+    """Mean square of each sample over all its channels and values: ``(b,)``."""
+    return x.square().flatten(1).mean(dim=1)
+
+
+def _mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: Sequence[float]) -> torch.Tensor:
+    """``signal + g * noise`` per sample, ``g`` giving exactly ``snr_db`` (silence adds nothing)."""
+    p_signal = _power(signal)
+    p_noise = _power(noise.expand_as(signal))
+    ratio = torch.tensor([10.0 ** (s / 10.0) for s in snr_db], dtype=torch.float32, device=signal.device)
+    ok = (p_signal > 0) & (p_noise > 0)
+    gain = torch.where(ok, torch.sqrt(p_signal / torch.where(ok, p_noise * ratio, 1.0)), 0.0)
+    return signal + gain.reshape((-1,) + (1,) * (signal.dim() - 1)) * noise
+
+
+@kernel("audio.Gain", "audio")
+def gain(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """``audio * 10 ** (db / 20)``; the factor rounded to float32 as NumPy rounds it (bit-exact)."""
+    x = _audio(batch)
+    factors = [float(np.float32(10.0 ** (p["db"] / 20.0))) for p in batch.params]
+    return {"audio": x * _column(factors, x)}
+
+
+@kernel("audio.PolarityInversion", "audio")
+def polarity_inversion(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """``-audio`` (bit-exact)."""
+    return {"audio": torch.neg(_audio(batch))}
+
+
+@kernel("audio.TimeShift", "audio")
+def time_shift(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row shifted by its ``shift`` samples: a circular gather, or silence where nothing comes in."""
+    x = _audio(batch)
+    n = x.shape[-1]
+    shifts = torch.tensor([int(p["shift"]) for p in batch.params], dtype=torch.int64, device=x.device)
+    source = torch.arange(n, device=x.device) - shifts[:, None]  # (b, T): where output t reads from
+    if t._r.rollover:
+        return {"audio": torch.gather(x, -1, source.remainder(n)[:, None].expand_as(x))}
+    inside = (source >= 0) & (source < n)
+    taken = torch.gather(x, -1, source.clamp(0, n - 1)[:, None].expand_as(x))
+    return {"audio": torch.where(inside[:, None], taken, 0.0)}
+
+
+def coloured(white: torch.Tensor, colour: str) -> torch.Tensor:
+    """White noise ``(..., T)`` shaped to ``1 / f**a`` in the frequency domain, DC removed (as on the CPU)."""
+    exponent = COLOURS[colour]
+    n = white.shape[-1]
+    if exponent == 0.0 or n < 2:
+        return white
+    spec = torch.fft.rfft(white, dim=-1)
+    freq = torch.arange(spec.shape[-1], dtype=torch.float32, device=white.device)
+    scale = torch.where(freq > 0, freq.clamp(min=1.0) ** (-exponent / 2.0), 0.0)
+    return torch.fft.irfft(spec * scale, n=n, dim=-1)
+
+
+@kernel("audio.AddNoise", "audio")
+def add_noise(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """Keyed white/pink/brown noise (:mod:`.keyed_noise`) mixed at each sample's exact SNR."""
+    x = _audio(batch)
+    keys = noise_keys([p["noise_seed"] for p in batch.params], x.shape[1], x.device)
+    noise = coloured(keyed_normal(keys, x.shape[-1]), t._r.colour)
+    return {"audio": _mix_at_snr(x, noise, [p["snr_db"] for p in batch.params])}
+
+
+@kernel("audio.AddBackgroundNoise", "audio")
+def add_background_noise(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """The per-sample path's sound segments (decoded and cached on the host), mixed on the device."""
+    x = _audio(batch)
+    rate = batch.sample_rate
+    if rate is None:
+        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    n = x.shape[-1]
+    segments = []
+    for p in batch.params:
+        sound = cast(AddBackgroundNoise, t)._sound(int(p["index"]), int(rate))
+        segments.append(loop_segment(sound, int(p["offset"] * sound.shape[-1]), n))
+    noise = torch.from_numpy(np.stack(segments).astype(np.float32, copy=False)).to(x.device)[:, None]
+    return {"audio": _mix_at_snr(x, noise, [p["snr_db"] for p in batch.params])}
+
+
+def _span_mask(params: Sequence[Mapping[str, Any]], length: int, device: torch.device) -> torch.Tensor:
+    """``(b, length)`` bool: True inside any of each sample's ``spans`` (``[start, width]`` pairs)."""
+    most = max((len(p["spans"]) for p in params), default=0)
+    starts = torch.zeros((len(params), max(most, 1)), dtype=torch.int64)
+    ends = torch.zeros_like(starts)
+    for i, p in enumerate(params):
+        for j, (start, width) in enumerate(p["spans"]):
+            starts[i, j], ends[i, j] = int(start), int(start) + int(width)
+    starts, ends = starts.to(device)[..., None], ends.to(device)[..., None]
+    pos = torch.arange(length, device=device)
+    return ((pos >= starts) & (pos < ends)).any(dim=1)
+
+
+def _masked(x: torch.Tensor, mask: torch.Tensor, fill: float | str, dims: tuple[int, ...]) -> torch.Tensor:
+    """``x`` with ``mask`` (broadcasting) set to ``fill``; ``"mean"``: ``x``'s mean over ``dims``."""
+    if isinstance(fill, str):
+        value = x.mean(dim=dims, keepdim=True)
+    else:
+        value = torch.tensor(fill, dtype=x.dtype, device=x.device)
+    return torch.where(mask, value, x)
+
+
+def _spectrogram(t: Transform, batch: Batch) -> torch.Tensor:
+    spec = batch.fields.get("spectrogram")
+    if spec is None:
+        raise InvalidInputError(
+            t.name, "spectrogram", "is missing from the batch", "put ma.audio.MelSpectrogram() before it"
+        )
+    return spec
+
+
+@kernel("audio.TimeMask", "audio")
+def time_mask(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """The drawn stretches of the last axis set to the fill: waveform samples or spectrogram frames."""
+    targets = {p["target"] for p in batch.params}
+    if len(targets) != 1:
+        raise InvalidInputError(
+            t.name, "params.target", f"differs within one batch ({sorted(targets)})", "batch like samples"
+        )
+    target = targets.pop()
+    x = _spectrogram(t, batch) if target == "spectrogram" else _audio(batch)
+    mask = _span_mask(batch.params, x.shape[-1], x.device)
+    mask = mask.reshape((mask.shape[0],) + (1,) * (x.dim() - 2) + (mask.shape[1],))
+    return {target: _masked(x, mask, t._r.fill, tuple(range(2, x.dim())))}
+
+
+@kernel("audio.FrequencyMask", "audio")
+def frequency_mask(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """The drawn bands of frequency rows of the ``(b, C, F, frames)`` spectrogram set to the fill."""
+    x = _spectrogram(t, batch)
+    mask = _span_mask(batch.params, x.shape[-2], x.device)[:, None, :, None]
+    return {"spectrogram": _masked(x, mask, t._r.fill, (2, 3))}
+
+
+_FILTERBANKS: dict[tuple[Any, ...], torch.Tensor] = {}
+
+
+def _filterbank(key: tuple[Any, ...], device: torch.device) -> torch.Tensor:
+    """The mel filterbank of the CPU path as a tensor on ``device`` (cached per key and device)."""
+    full = (*key, str(device))
+    bank = _FILTERBANKS.get(full)
+    if bank is None:
+        bank = torch.from_numpy(np.array(mel_filterbank(*key))).to(device)
+        _FILTERBANKS[full] = bank
+    return bank
+
+
+@kernel("audio.MelSpectrogram", "audio")
+def mel_spectrogram(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """``torch.stft`` (centred, zero padding, periodic Hann) through the CPU path's mel filterbank."""
+    r = t._r
+    x = _audio(batch)
+    rate = batch.sample_rate
+    if rate is None:
+        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    top = rate / 2.0 if r.fmax is None else r.fmax
+    window = torch.hann_window(r.n_fft, periodic=True, dtype=x.dtype, device=x.device)
+    stft = torch.stft(
+        x.flatten(0, 1), r.n_fft, r.hop_length, window=window, center=True, pad_mode="constant",
+        return_complex=True,
+    )  # fmt: skip
+    spec = stft.abs()
+    if r.power != 1.0:
+        spec = spec**r.power
+    bank = _filterbank((int(rate), r.n_fft, r.n_mels, float(r.fmin), float(top)), x.device)
+    mel = torch.matmul(bank, spec)
+    if r.log:
+        mel = (20.0 / r.power) * torch.log10(mel.clamp(min=1e-10 ** (r.power / 2.0)))
+    return {"spectrogram": mel.unflatten(0, x.shape[:2])}
