@@ -255,7 +255,11 @@ def test_noise_keys_are_fixed() -> None:
 def test_add_noise_row_does_not_depend_on_the_batch(device: str) -> None:
     t = ma.audio.AddNoise(snr_db=(0, 20), p=1.0, seed=12)
     samples = audio_samples(2)
-    params = [t.keyed_params(s, k) for s, k in zip(samples, KEYS, strict=True)]
+    params = []
+    for s, k in zip(samples, KEYS, strict=True):
+        p = t.keyed_params(s, k)
+        assert p is not None
+        params.append(p)
     fn = kernels("audio")[("audio.AddNoise", "audio")]
 
     def batch_of(rows: list[int]) -> np.ndarray:
