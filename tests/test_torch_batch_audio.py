@@ -96,6 +96,7 @@ EXACT = [
     ma.audio.PolarityInversion(p=0.7),
     ma.audio.TimeShift(fraction=(-0.5, 0.5), p=0.9, seed=2),
     ma.audio.TimeShift(fraction=(-0.5, 0.5), rollover=False, p=0.9, seed=3),
+    ma.audio.TimeShift(fraction=1.0, p=1.0, seed=15),  # up to a whole clip either way
     ma.audio.TimeMask(fraction=(0.0, 0.2), masks=(0, 4), fill=0.25, p=0.9, seed=4),
 ]
 
@@ -105,6 +106,20 @@ EXACT = [
 @pytest.mark.parametrize("t", EXACT, ids=lambda t: t.name)
 def test_exact_kernels_equal_the_per_sample_path(t: Any, channels: int, device: str) -> None:
     got, ref, _ = run(t, audio_samples(channels), KEYS, device=device)
+    np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("rollover", [True, False])
+@pytest.mark.parametrize("shift", [batch_audio.shift_by_slices, batch_audio.shift_by_gather])
+def test_both_time_shift_paths(shift: Any, rollover: bool, device: str) -> None:
+    # the kernel slices rows on a CPU and gathers elsewhere: both are checked on every device
+    t = ma.audio.TimeShift(fraction=1.0, rollover=rollover, p=1.0, seed=16)
+    samples = audio_samples(2)
+    params = [t.keyed_params(s, k) for s, k in zip(samples, KEYS, strict=True)]
+    x = torch.from_numpy(np.stack([s["audio"] for s in samples])).to(device)
+    got = shift(x, [p["shift"] for p in params if p], rollover).cpu().numpy()
+    ref = np.stack([t.apply(s, p)["audio"] for s, p in zip(samples, params, strict=True) if p])
     np.testing.assert_array_equal(got, ref)
 
 

@@ -101,18 +101,45 @@ def polarity_inversion(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     return {"audio": torch.neg(_audio(batch))}
 
 
+def shift_by_slices(x: torch.Tensor, shifts: Sequence[int], rollover: bool) -> torch.Tensor:
+    """Rows of ``x`` (b, C, T) shifted later by ``shifts`` samples: one slice copy per row."""
+    n = x.shape[-1]
+    out = torch.empty_like(x) if rollover else torch.zeros_like(x)
+    for row, s in enumerate(shifts):
+        if rollover:
+            out[row] = torch.roll(x[row], s, -1)
+        elif s >= 0:
+            out[row, :, s:] = x[row, :, : max(0, n - s)]
+        else:
+            out[row, :, : n + s] = x[row, :, -s:]
+    return out
+
+
+def shift_by_gather(x: torch.Tensor, shifts: Sequence[int], rollover: bool) -> torch.Tensor:
+    """As :func:`shift_by_slices`, in one gather over the batch (``|shift| <= T``)."""
+    n = x.shape[-1]
+    # int32 index arithmetic (int64 division is slow), int64 for the gather: output t reads t - shift
+    shift = torch.tensor(shifts, dtype=torch.int32, device=x.device).reshape(-1, 1)
+    source = torch.arange(n, dtype=torch.int32, device=x.device) - shift
+    if rollover:
+        source = torch.where(source < 0, source + n, source)  # -n <= source < 2n
+        source = torch.where(source >= n, source - n, source)
+        return torch.gather(x, -1, source.long()[:, None].expand_as(x))
+    inside = (source >= 0) & (source < n)
+    taken = torch.gather(x, -1, source.clamp(0, n - 1).long()[:, None].expand_as(x))
+    return torch.where(inside[:, None], taken, 0.0)
+
+
 @kernel("audio.TimeShift", "audio")
 def time_shift(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
-    """Each row shifted by its ``shift`` samples: a circular gather, or silence where nothing comes in."""
+    """Each row shifted by its ``shift`` samples: rolled over, or silence where nothing comes in.
+
+    On a CPU one slice copy per row (a gather costs about 10x more there); elsewhere one gather.
+    """
     x = _audio(batch)
-    n = x.shape[-1]
-    shifts = torch.tensor([int(p["shift"]) for p in batch.params], dtype=torch.int64, device=x.device)
-    source = torch.arange(n, device=x.device) - shifts[:, None]  # (b, T): where output t reads from
-    if t._r.rollover:
-        return {"audio": torch.gather(x, -1, source.remainder(n)[:, None].expand_as(x))}
-    inside = (source >= 0) & (source < n)
-    taken = torch.gather(x, -1, source.clamp(0, n - 1)[:, None].expand_as(x))
-    return {"audio": torch.where(inside[:, None], taken, 0.0)}
+    shifts = [int(p["shift"]) for p in batch.params]
+    shift = shift_by_slices if x.device.type == "cpu" else shift_by_gather
+    return {"audio": shift(x, shifts, bool(t._r.rollover))}
 
 
 def coloured(white: torch.Tensor, colour: str) -> torch.Tensor:
@@ -153,16 +180,21 @@ def add_background_noise(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
 
 
 def _span_mask(params: Sequence[Mapping[str, Any]], length: int, device: torch.device) -> torch.Tensor:
-    """``(b, length)`` bool: True inside any of each sample's ``spans`` (``[start, width]`` pairs)."""
+    """``(b, length)`` bool: True inside any of each sample's ``spans`` (``[start, width]`` pairs).
+
+    +1 at every start and -1 at every end, summed along the axis: positive inside a span.
+    """
     most = max((len(p["spans"]) for p in params), default=0)
-    starts = torch.zeros((len(params), max(most, 1)), dtype=torch.int64)
-    ends = torch.zeros_like(starts)
+    edges = torch.zeros((len(params), 2, max(most, 1)), dtype=torch.int64)  # empty spans: 0, 0
     for i, p in enumerate(params):
         for j, (start, width) in enumerate(p["spans"]):
-            starts[i, j], ends[i, j] = int(start), int(start) + int(width)
-    starts, ends = starts.to(device)[..., None], ends.to(device)[..., None]
-    pos = torch.arange(length, device=device)
-    return ((pos >= starts) & (pos < ends)).any(dim=1)
+            edges[i, 0, j], edges[i, 1, j] = int(start), int(start) + int(width)
+    edges = edges.to(device)
+    step = torch.ones(edges.shape[0], 1, edges.shape[2], dtype=torch.int32, device=device)
+    step = torch.cat((step, -step), dim=1).flatten(1)
+    delta = torch.zeros((len(params), length + 1), dtype=torch.int32, device=device)
+    delta.scatter_add_(1, edges.flatten(1), step)
+    return delta.cumsum(dim=1, dtype=torch.int32)[:, :length] > 0
 
 
 def _masked(x: torch.Tensor, mask: torch.Tensor, fill: float | str, dims: tuple[int, ...]) -> torch.Tensor:

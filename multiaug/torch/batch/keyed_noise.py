@@ -67,20 +67,32 @@ def noise_keys(seeds: Sequence[int], channels: int, device: torch.device | str) 
     return torch.tensor(rows, dtype=torch.int32, device=device).reshape(len(seeds), channels, 2)
 
 
-def hash32(x: torch.Tensor) -> torch.Tensor:
-    """``lowbias32`` of every element of an int32 tensor (the bits as unsigned 32-bit words); a new tensor."""
-    x = x ^ ((x >> 16) & 0xFFFF)
-    x = x * _C1
+def _mix(x: torch.Tensor) -> torch.Tensor:
+    """``lowbias32`` of an int32 tensor, in place (the bits read as unsigned 32-bit words)."""
+    x ^= (x >> 16) & 0xFFFF
+    x *= _C1
     x ^= (x >> 15) & 0x1FFFF
     x *= _C2
     x ^= (x >> 16) & 0xFFFF
     return x
 
 
+def hash32(x: torch.Tensor) -> torch.Tensor:
+    """``lowbias32`` of every element of an int32 tensor (the bits as unsigned 32-bit words); a new tensor."""
+    return _mix(x.clone())
+
+
+def _words(keys: torch.Tensor, counter: torch.Tensor) -> torch.Tensor:
+    """``h(h(n ^ ka) ^ kb)`` for every counter ``n``: keys ``(b, C, 2)``, counters ``(..., n)``."""
+    shape = keys.shape[:2] + (1,) * counter.dim()
+    x = _mix(counter ^ keys[..., 0].reshape(shape))
+    x ^= keys[..., 1].reshape(shape)
+    return _mix(x)
+
+
 def words(keys: torch.Tensor, n: int) -> torch.Tensor:
     """The first ``n`` int32 words of each row's stream: ``(b, C, n)`` for keys ``(b, C, 2)``."""
-    counter = torch.arange(n, dtype=torch.int32, device=keys.device)
-    return hash32(hash32(counter ^ keys[..., :1]) ^ keys[..., 1:])
+    return _words(keys, torch.arange(n, dtype=torch.int32, device=keys.device))
 
 
 def keyed_normal(keys: torch.Tensor, length: int) -> torch.Tensor:
@@ -90,11 +102,11 @@ def keyed_normal(keys: torch.Tensor, length: int) -> torch.Tensor:
     values of a shorter one.
     """
     half = (length + 1) // 2
-    w = words(keys, 2 * half)
+    even = torch.arange(0, 2 * half, 2, dtype=torch.int32, device=keys.device)
+    w = _words(keys, torch.stack((even, even + 1)))  # (b, C, 2, half): words 2j and 2j + 1
     # top 23 bits, centred: uniforms in (0, 1) exactly representable in float32
     u = ((w >> 9) & 0x7FFFFF).to(torch.float32).add_(0.5).mul_(2.0**-23)
-    u = u.unflatten(-1, (half, 2))
-    radius = torch.log(u[..., 0]).mul_(-2.0).sqrt_()
-    angle = u[..., 1] * (2.0 * math.pi)
-    z = torch.stack((radius * torch.cos(angle), radius * torch.sin(angle)), dim=-1)
+    radius = torch.log(u[..., 0, :]).mul_(-2.0).sqrt_()
+    angle = u[..., 1, :].mul_(2.0 * math.pi)
+    z = torch.stack((radius * torch.cos(angle), radius.mul_(torch.sin(angle))), dim=-1)
     return z.flatten(-2)[..., :length]
