@@ -20,6 +20,8 @@ Each kernel matches its transform's ``apply`` on the same parameters:
                           80 dB of the clip's loudest band
 ``audio.AddNoise``        same colour, distribution and exact SNR; *another noise stream*
                           (:mod:`.keyed_noise`), keyed by the trace's ``noise_seed``
+``audio.PitchShift``      the same shift, not the same waveform (:mod:`.vocoder`: the CPU
+                          path's phase vocoder, batched; f0, duration and spectra measured)
 ========================  =====================================================================
 
 :data:`NO_KERNEL` lists the audio transforms left without a kernel, and why.
@@ -45,19 +47,15 @@ __all__ = ["NO_KERNEL"]
 
 #: Audio transforms without a batched kernel, and why (``ma.torch.batched`` refuses them by name).
 NO_KERNEL: dict[str, str] = {
-    "audio.PitchShift": (
-        "the per-sample path is a phase-locked vocoder plus soxr resampling, whose f0, duration and "
-        "round-trip LSD are measured in docs/benchmarks.md; no torch version matching them has been "
-        "built and measured yet, and a lesser one would change the results silently"
-    ),
     "audio.TimeStretch": (
         "the output length round(T / rate) differs per sample (keep_length=False, the default), so "
-        "the batch cannot be one tensor; with keep_length=True the vocoder reason of PitchShift holds"
+        "the rows cannot stay one tensor; kernels are looked up by name when the pipeline is "
+        "batched, before the options could say keep_length=True"
     ),
     "audio.SpeedChange": (
         "the output length round(T / factor) differs per sample (keep_length=False, the default); "
-        "with keep_length=True each sample needs its own soxr resampling ratio (no batched equivalent "
-        "of soxr's band-limited HQ resampler)"
+        "with keep_length=True each row would need its own resampling ratio, and nothing here "
+        "matches soxr's band-limited resampler yet"
     ),
 }
 
