@@ -442,6 +442,7 @@ def copied(fn: Callable[[], Any]) -> Callable[[], object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings (noisier)")
+    parser.add_argument("--only", metavar="TEXT", help="time only the rows whose name contains TEXT")
     args = parser.parse_args()
     timer = Timer(args.quick)
     # an argument the competitor does not know must stop the run, not fall back to its default
@@ -456,7 +457,7 @@ def main() -> None:
     table = Table()
 
     for name in OPS:
-        if name in COMBO_ONLY:
+        if name in COMBO_ONLY or (args.only and args.only not in name):
             continue
         time_row(name, ((name, 1.0),), floats if name in FLOAT_INPUT else photos, side, timer, table)
         if name == "HorizontalFlip":
@@ -467,6 +468,8 @@ def main() -> None:
                 None,
             )
     for name, steps in COMBOS.items():
+        if args.only and args.only not in name:
+            continue
         time_row(name, steps, photos, side, timer, table)
 
     batch = batch_of_crops(photos)
