@@ -17,6 +17,11 @@ piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift
 Both paths draw each transform's parameters from its own keyed stream (the standalone transforms'
 seeds), so the work is the same; ``ma.torch.batched`` will run the batched path for a whole
 ``Compose``. Timing: interleaved rounds (``_util.compare_us``), torch and NumPy on one thread.
+A second table times ``PitchShift`` (±4 semitones, p=1) alone the same way.
+
+``--quality``: the batched ``PitchShift`` kernel (a port of the CPU path's phase vocoder) measured
+as ``audio.py`` measures the per-sample one (needs librosa): f0 error, duration error and
+round-trip log-spectral distance on the four espeak-ng clips, shifts of -4 and +3 semitones.
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ os.environ["OPENBLAS_NUM_THREADS"] = "1"
 os.environ["MKL_NUM_THREADS"] = "1"
 
 import argparse
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -86,12 +92,67 @@ def run_batched(x: torch.Tensor, plan: Sequence[Any]) -> torch.Tensor:
     return x
 
 
+def pitch_rows(pipe_step: Any, samples: Sequence[dict[str, Any]], device: str) -> tuple[Any, Any]:
+    """(per-sample, batched) callables for one PitchShift over the samples."""
+    keys = range(len(samples))
+    host = torch.from_numpy(np.stack([s["audio"] for s in samples]))[:, None]
+    sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+    def per_sample() -> None:
+        for s, k in zip(samples, keys, strict=True):
+            pipe_step(**s, key=k)
+
+    def batched() -> None:
+        run_batched(host.to(device), draw([pipe_step], samples, keys)).cpu()
+        sync()
+
+    return per_sample, batched
+
+
+def quality() -> None:
+    """f0, duration and round-trip errors of the batched PitchShift, as ``audio.py`` measures them."""
+    import warnings
+
+    import audio as bench
+
+    warnings.simplefilter("ignore")
+    clips_ = {c: ma.audio.load(bench.DATA / f"{c}.wav")[0] for c in bench.CLIPS}
+    base = {c: (bench.f0_track(a), bench.speech_span(a)) for c, a in clips_.items()}
+    print("| PitchShift | method | f0 error mean / max | duration error mean / max | round trip LSD |")
+    print("|---|---|---|---|---|")
+    for side, method in itertools.product(("per-sample", "batched"), ("quality", "fast")):
+        t = ma.audio.PitchShift(method=method, p=1.0)
+
+        def shift(a: np.ndarray, s: float, t: Any = t, side: str = side) -> np.ndarray:
+            if side == "per-sample":
+                return np.asarray(t.apply({"audio": a, "sample_rate": RATE}, {"semitones": s})["audio"])
+            batch = Batch({"audio": torch.from_numpy(a)[None, None]}, [{"semitones": s}], sample_rate=RATE)
+            return kernels("audio")[(t.name, "audio")](t, batch)["audio"].numpy()[0, 0]
+
+        f0e, dur, lsd = [], [], []
+        for c, a in clips_.items():
+            f0, span = base[c]
+            for s in bench.SEMITONES:
+                y = shift(a, s)
+                f0e.append(abs(bench.f0_ratio(f0, bench.f0_track(y), 1.0) / 2 ** (s / 12) - 1))
+                dur.append(abs(bench.speech_span(y) / span - 1))
+                lsd.append(bench.log_spectral_distance(a, shift(y, -s)))
+        print(
+            f"| {side} | {method} | {100 * np.mean(f0e):.2f} / {100 * np.max(f0e):.2f} % | "
+            f"{100 * np.mean(dur):.2f} / {100 * np.max(dur):.2f} % | {np.mean(lsd):.2f} dB |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--quality", action="store_true", help="measure PitchShift's quality instead")
     args = parser.parse_args()
     torch.set_num_threads(1)
+    if args.quality:
+        quality()
+        return
     audio = clips(args.batch)
     keys = list(range(args.batch))
     ts = steps()
@@ -130,6 +191,13 @@ def main() -> None:
         ("batched: kernels only", k_us),
         ("batched: draw only", draw_us),
     ):
+        print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
+    per_sample_ps, batched_ps = pitch_rows(ma.audio.PitchShift(p=1.0, seed=5), samples, args.device)
+    a_us, b_us = compare_us(per_sample_ps, batched_ps, min_time=1.0, repeats=5)
+    print(f"\nPitchShift (semitones in [-4, 4], p=1), batch {n} x 1 s")
+    print("| path | ms per batch | clips/s | vs per-sample |")
+    print("|---|---|---|---|")
+    for name, us in (("per-sample (NumPy + soxr)", a_us), ("batched (draw + kernel)", b_us)):
         print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
 
 

@@ -353,7 +353,7 @@ def shift_rows(x: np.ndarray, semitones: Sequence[float], method: str = "quality
 @pytest.mark.parametrize("method", ["quality", "fast"])
 def test_pitch_shift_moves_the_harmonics(method: str) -> None:
     time = np.arange(RATE) / RATE
-    tone = sum(np.sin(2 * np.pi * 150 * k * time) / k for k in range(1, 11)).astype(np.float32)
+    tone = np.sum([np.sin(2 * np.pi * 150 * k * time) / k for k in range(1, 11)], axis=0).astype(np.float32)
     semitones = [-7.0, -4.0, -0.5, 2.0, 5.0, 12.0]
     out = shift_rows(np.stack([tone] * len(semitones)), semitones, method)[:, 0]
     assert out.shape == (len(semitones), RATE) and out.dtype == np.float32
