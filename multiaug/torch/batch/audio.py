@@ -9,20 +9,16 @@ input's device, and never writes to its input.
 
 Each kernel matches its transform's ``apply`` on the same parameters:
 
-========================  =====================================================================
-``audio.Gain``            bit-exact (the float32 factor ``10 ** (db / 20)``, as NumPy rounds it)
-``audio.PolarityInversion``  bit-exact
-``audio.TimeShift``       bit-exact (a gather: rollover or silence)
-``audio.TimeMask``        bit-exact for a numeric fill; ``"mean"`` to float32 rounding of the mean
-``audio.FrequencyMask``   as ``TimeMask``, on the spectrogram's frequency rows
-``audio.AddBackgroundNoise``  float32 rounding (same segment, gain from float32 powers)
-``audio.MelSpectrogram``  ``torch.stft`` in float32: within 0.01 dB where the band is within
-                          80 dB of the clip's loudest band
-``audio.AddNoise``        same colour, distribution and exact SNR; *another noise stream*
-                          (:mod:`.keyed_noise`), keyed by the trace's ``noise_seed``
-``audio.PitchShift``      the same shift, not the same waveform (:mod:`.vocoder`: the CPU
-                          path's phase vocoder, batched; f0, duration and spectra measured)
-========================  =====================================================================
+* ``audio.Gain``, ``audio.PolarityInversion``, ``audio.TimeShift``: bit-exact (the gain factor
+  ``10 ** (db / 20)`` rounded to float32 as NumPy rounds it);
+* ``audio.TimeMask`` (waveform or spectrogram), ``audio.FrequencyMask``: bit-exact with a numeric
+  fill; ``"mean"`` to float32 rounding of the mean;
+* ``audio.AddBackgroundNoise``: float32 rounding (the same segments, the gain from float32 powers);
+* ``audio.MelSpectrogram``: ``torch.stft`` in float32, within 0.01 dB of the float64 path;
+* ``audio.AddNoise``: the same colour, distribution and exact SNR, but *another noise stream*
+  (:mod:`.keyed_noise`), keyed by the trace's ``noise_seed``;
+* ``audio.PitchShift`` (in :mod:`.vocoder`): the same shift, not the same waveform (the CPU
+  path's phase vocoder, batched; f0, duration and spectra measured).
 
 :data:`NO_KERNEL` lists the audio transforms left without a kernel, and why.
 """
