@@ -44,6 +44,7 @@ from _util import compare_us, machine, per_call_us
 
 import multiaug as ma
 from multiaug.torch.batch import Batch, kernels
+from multiaug.torch.batch import audio as _audio_kernels  # noqa: F401  (registers them)
 
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 RATE = 16000

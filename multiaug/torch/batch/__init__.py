@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from . import audio, vocoder  # noqa: F401  (register the audio kernels)
 from .registry import Batch, find_kernel, kernel, kernels
 
 __all__ = ["Batch", "find_kernel", "kernel", "kernels"]

@@ -20,7 +20,8 @@ Each kernel matches its transform's ``apply`` on the same parameters:
 * ``audio.PitchShift`` (in :mod:`.vocoder`): the same shift, not the same waveform (the CPU
   path's phase vocoder, batched; f0, duration and spectra measured).
 
-:data:`NO_KERNEL` lists the audio transforms left without a kernel, and why.
+:data:`NO_KERNEL` lists the audio transforms left without a kernel, and why. Importing this module
+registers every audio kernel (``audio.PitchShift``'s lives in :mod:`.vocoder`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
+from . import vocoder  # noqa: F401  (registers audio.PitchShift with the other audio kernels)
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
