@@ -293,6 +293,22 @@ def test_add_noise_row_does_not_depend_on_the_batch(device: str) -> None:
     assert np.abs(corr - np.eye(corr.shape[0])).max() < 0.1  # rows and channels: independent noise
 
 
+@pytest.mark.parametrize("level", [1e-25, 1e-3, 1e20])
+def test_noise_snr_holds_at_extreme_levels(level: float) -> None:
+    # float32 squares of 1e-25 underflow and of 1e20 overflow; the per-sample path works in float64
+    loud = [(c * level).astype(np.float32) for c in clips(2, 4)]
+    samples: list[dict[str, Any]] = [{"audio": a, "sample_rate": RATE} for a in loud]
+    clean = np.stack(loud)
+    for t in (
+        ma.audio.AddNoise(snr_db=(-10, 40), colour="brown", p=1.0, seed=17),
+        ma.audio.AddBackgroundNoise([PIECES[2] * 3], snr_db=(-10, 40), p=1.0, seed=18),
+    ):
+        got, ref, params = run(t, samples, range(4))
+        drawn = np.array([p["snr_db"] for p in params])
+        np.testing.assert_allclose(snr_db(clean, got), drawn, atol=1e-3)
+        np.testing.assert_allclose(snr_db(clean, ref), drawn, atol=1e-3)
+
+
 def test_add_noise_leaves_silence_silent() -> None:
     t = ma.audio.AddNoise(p=1.0, seed=13)
     silent = [{"audio": np.zeros((2, 4000), np.float32), "sample_rate": RATE}] * 4

@@ -68,18 +68,26 @@ def _column(values: Sequence[float], like: torch.Tensor) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32, device=like.device).reshape(shape)
 
 
-def _power(x: torch.Tensor) -> torch.Tensor:
-    """Mean square of each sample over all its channels and values: ``(b,)``."""
-    return x.square().flatten(1).mean(dim=1)
+def _peak_and_power(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per row: the peak ``|x|`` (1 for a silent row) and the mean square of ``x / peak``: ``(b,)`` each.
+
+    Scaling by the peak keeps the float32 squares away from underflow (a 1e-25 signal) and
+    overflow (1e20), which the per-sample path's float64 powers never meet.
+    """
+    flat = x.flatten(1)
+    peak = flat.abs().amax(dim=1)
+    peak = torch.where(peak > 0, peak, 1.0)
+    return peak, (flat / peak[:, None]).square().mean(dim=1)
 
 
 def _mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: Sequence[float]) -> torch.Tensor:
     """``signal + g * noise`` per sample, ``g`` giving exactly ``snr_db`` (silence adds nothing)."""
-    p_signal = _power(signal)
-    p_noise = _power(noise.expand_as(signal))
+    s_peak, s_power = _peak_and_power(signal)
+    n_peak, n_power = _peak_and_power(noise.expand_as(signal))
     ratio = torch.tensor([10.0 ** (s / 10.0) for s in snr_db], dtype=torch.float32, device=signal.device)
-    ok = (p_signal > 0) & (p_noise > 0)
-    gain = torch.where(ok, torch.sqrt(p_signal / torch.where(ok, p_noise * ratio, 1.0)), 0.0)
+    ok = (s_power > 0) & (n_power > 0)
+    scale = torch.sqrt(s_power / torch.where(ok, n_power * ratio, 1.0)) * (s_peak / n_peak)
+    gain = torch.where(ok, scale, 0.0)
     return signal + gain.reshape((-1,) + (1,) * (signal.dim() - 1)) * noise
 
 
