@@ -72,12 +72,20 @@ def _peak_and_power(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Per row: the peak ``|x|`` (1 for a silent row) and the mean square of ``x / peak``: ``(b,)`` each.
 
     Scaling by the peak keeps the float32 squares away from underflow (a 1e-25 signal) and
-    overflow (1e20), which the per-sample path's float64 powers never meet.
+    overflow (1e20), which the per-sample path's float64 powers never meet. The mean is
+    accumulated in float64: a CUDA reduction sums a row in an order that depends on the batch's
+    shape, and float32 sums would let a sample's SNR scale depend on its batch (seen on an H200).
     """
     flat = x.flatten(1)
     peak = flat.abs().amax(dim=1)
     peak = torch.where(peak > 0, peak, 1.0)
-    return peak, (flat / peak[:, None]).square().mean(dim=1)
+    power = (flat / peak[:, None]).square().mean(dim=1, dtype=_sum_dtype(x.device))
+    return peak, power.to(torch.float32)
+
+
+def _sum_dtype(device: torch.device) -> torch.dtype:
+    """float64 where the device has it (CUDA, CPU); float32 on MPS, which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def _mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: Sequence[float]) -> torch.Tensor:
@@ -204,7 +212,7 @@ def _span_mask(params: Sequence[Mapping[str, Any]], length: int, device: torch.d
 def _masked(x: torch.Tensor, mask: torch.Tensor, fill: float | str, dims: tuple[int, ...]) -> torch.Tensor:
     """``x`` with ``mask`` (broadcasting) set to ``fill``; ``"mean"``: ``x``'s mean over ``dims``."""
     if isinstance(fill, str):
-        value = x.mean(dim=dims, keepdim=True)
+        value = x.mean(dim=dims, keepdim=True, dtype=_sum_dtype(x.device)).to(x.dtype)  # as above
     else:
         value = torch.tensor(fill, dtype=x.dtype, device=x.device)
     return torch.where(mask, value, x)
