@@ -1,7 +1,7 @@
-"""Filter transforms of the image pixels: Gaussian blur, sharpening, median blur (targets pass through).
+"""Filter transforms of the image pixels: Gaussian, median and motion blur, sharpening (targets pass through).
 
 Filters treat every channel alike (alpha included) and take any channel count.
-Gaussian blur and sharpening reflect at the borders (``BORDER_REFLECT_101``), the
+Gaussian blur, motion blur and sharpening reflect at the borders (``BORDER_REFLECT_101``), the
 median blur repeats the edge pixel (``BORDER_REPLICATE``).
 """
 
@@ -17,7 +17,7 @@ from ..core.params import Range, _show, param
 from .base import ImageTransform
 from .functional import filters as F
 
-__all__ = ["GaussianBlur", "MedianBlur", "Sharpen"]
+__all__ = ["GaussianBlur", "MedianBlur", "MotionBlur", "Sharpen"]
 
 
 class GaussianBlur(ImageTransform):
@@ -116,6 +116,17 @@ class KernelSize(Range):
         return [*super().invalid(), 4, (3, 6), (4, 7)]
 
 
+def check_odd_side(owner: str, params: Mapping[str, Any]) -> None:
+    """A replayed ``blur_limit`` must be an odd kernel side."""
+    if params["blur_limit"] % 2 == 0:
+        raise InvalidInputError(
+            owner,
+            "params.blur_limit",
+            f"{params['blur_limit']} is not an odd kernel side",
+            "replay the trace unchanged",
+        )
+
+
 class MedianBlur(ImageTransform):
     """Replace every value by the median of its ``k x k`` neighbourhood (``k`` odd, drawn per call).
 
@@ -147,13 +158,56 @@ class MedianBlur(ImageTransform):
     blur_limit: int | tuple[int, int] = param(KernelSize(), default=(3, 7))
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
-        if params["blur_limit"] % 2 == 0:
-            raise InvalidInputError(
-                self.name,
-                "params.blur_limit",
-                f"{params['blur_limit']} is not an odd kernel side",
-                "replay the trace unchanged",
-            )
+        check_odd_side(self.name, params)
 
     def apply_image(self, image: np.ndarray, blur_limit: int, **params: Any) -> np.ndarray:
         return F.median_blur(image, blur_limit)
+
+
+class MotionBlur(ImageTransform):
+    """Blur along a line, as a moving camera does: the kernel side, angle and direction are drawn per call.
+
+    The kernel averages ``k`` points evenly spaced along a segment through the pixel
+    (anti-aliased onto the ``k x k`` grid), applied with ``cv2.filter2D`` (borders
+    reflected): a horizontal line centred on the pixel is exactly a ``k x 1`` box blur.
+    ``angle`` is counter-clockwise from the x axis (90 = vertical); ``direction`` 0
+    centres the segment (``k - 1`` pixels long), 1 keeps only its forward half and -1
+    only its backward half (a trail on one side). Any channel count; uint8 results are
+    rounded.
+
+    Parameters
+    ----------
+    blur_limit : int or (int, int), default (3, 7)
+        Range of the odd kernel side ``k``, in ``[3, 255]``, drawn uniformly among the odd
+        values in it per call; a scalar ``v`` means ``(3, v)``.
+    angle : float or (float, float), default (0, 360)
+        Range of the line's angle in degrees, within ``[-360, 360]``.
+    direction : float or (float, float), default (-1, 1)
+        Range of the direction in ``[-1, 1]`` (see above).
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.zeros((5, 5), np.uint8)
+    >>> img[2, 2] = 90
+    >>> t = ma.image.MotionBlur(blur_limit=3, angle=(0, 0), direction=(0, 0), p=1.0)
+    >>> t(image=img)["image"][2].tolist()  # spread along the row only
+    [0, 30, 30, 30, 0]
+    """
+
+    blur_limit: int | tuple[int, int] = param(KernelSize(), default=(3, 7))
+    angle: float | tuple[float, float] = param(
+        Range(-360.0, 360.0, scalar="fixed", example="(0, 360)"), default=(0.0, 360.0)
+    )
+    direction: float | tuple[float, float] = param(
+        Range(-1.0, 1.0, scalar="fixed", example="(-1, 1)"), default=(-1.0, 1.0)
+    )
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        check_odd_side(self.name, params)
+
+    def apply_image(
+        self, image: np.ndarray, blur_limit: int, angle: float, direction: float, **params: Any
+    ) -> np.ndarray:
+        return F.motion_blur(image, blur_limit, angle, direction)

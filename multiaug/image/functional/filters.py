@@ -20,6 +20,8 @@ __all__ = [
     "blur_kernel_size",
     "gaussian_blur",
     "median_blur",
+    "motion_blur",
+    "motion_kernel",
     "sharpen",
     "sharpen_kernel",
 ]
@@ -102,3 +104,49 @@ def median_blur(img: np.ndarray, ksize: int) -> np.ndarray:
 
         return ndimage.median_filter(img, size=(ksize, ksize, 1)[: img.ndim], mode="nearest")
     return by_channel_groups(img, lambda x: cv2.medianBlur(x, ksize), sizes=(1, 3, 4))
+
+
+def motion_kernel(ksize: int, angle: float, direction: float) -> np.ndarray:
+    """A ``ksize`` x ``ksize`` float32 kernel that averages along a line through the centre (sum 1).
+
+    The line points ``angle`` degrees counter-clockwise from the x axis (image rows grow
+    downwards, so 90 points up). ``direction`` in [-1, 1] says which part of the full
+    ``ksize - 1`` long segment is kept: 0 the whole segment centred on the pixel, 1 only the
+    forward half, -1 only the backward half (a blur trail on one side). ``ksize`` points
+    evenly spaced along it are splatted bilinearly onto the grid, so a horizontal line at
+    ``direction = 0`` is exactly a ``ksize`` x 1 box filter.
+
+    Examples
+    --------
+    >>> motion_kernel(3, 0.0, 0.0).astype(float).round(3).tolist()
+    [[0.0, 0.0, 0.0], [0.333, 0.333, 0.333], [0.0, 0.0, 0.0]]
+    """
+    half = (ksize - 1) / 2.0
+    t = np.linspace(-half * min(1.0, 1.0 - direction), half * min(1.0, 1.0 + direction), ksize)
+    rad = math.radians(angle)
+    x = half + t * math.cos(rad)
+    y = half - t * math.sin(rad)
+    kernel = np.zeros((ksize, ksize), np.float64)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = x - x0, y - y0
+    for dy, dx, wgt in (
+        (0, 0, (1 - fx) * (1 - fy)),
+        (0, 1, fx * (1 - fy)),
+        (1, 0, (1 - fx) * fy),
+        (1, 1, fx * fy),
+    ):
+        yy, xx = np.clip(y0 + dy, 0, ksize - 1), np.clip(x0 + dx, 0, ksize - 1)
+        np.add.at(kernel, (yy, xx), wgt)
+    return (kernel / kernel.sum()).astype(np.float32)
+
+
+def motion_blur(img: np.ndarray, ksize: int, angle: float, direction: float) -> np.ndarray:
+    """Average along a line (:func:`motion_kernel`) with ``cv2.filter2D``, borders reflected.
+
+    uint8 results are rounded (OpenCV's saturating cast); the kernel is non-negative with
+    sum 1, so float32 results stay in [0, 1] up to rounding and are clipped.
+    """
+    kernel = motion_kernel(ksize, angle, direction)
+    return _clipped(
+        by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    )

@@ -1,0 +1,127 @@
+"""Quality-loss kernels: lossy compression (JPEG, WebP) and downscaling; plain functions of arrays.
+
+Both work in 8 bits where the codec does: a float32 image is rounded to uint8
+(``round(255 * v)``), processed, and divided by 255 again, so float results are
+always multiples of 1/255. Colour is handled as a codec expects it: RGB is
+encoded as the BGR OpenCV's codecs take (the channels are swapped on the way in
+and out, so the luma/chroma split weighs red and blue correctly), RGBA keeps its
+alpha untouched, a grey image is encoded as grey, and any other channel count is
+encoded one channel at a time as grey images.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from ._opencv import INTERPOLATION_CODES, by_channel_groups, contiguous
+
+__all__ = [
+    "COMPRESSION_FORMATS",
+    "downscale",
+    "downscaled_shape",
+    "from_uint8",
+    "image_compression",
+    "to_uint8",
+]
+
+#: Codecs of :func:`image_compression`: file extension and OpenCV's quality flag.
+COMPRESSION_FORMATS = {
+    "jpeg": (".jpg", cv2.IMWRITE_JPEG_QUALITY),
+    "webp": (".webp", cv2.IMWRITE_WEBP_QUALITY),
+}
+
+
+def to_uint8(img: np.ndarray) -> np.ndarray:
+    """``img`` as uint8: itself when it is, else ``round(255 * v)`` of a float image in [0, 1]."""
+    if img.dtype == np.uint8:
+        return img
+    # rounds to nearest and saturates in one pass (OpenCV drops a trailing 1-channel axis: restore it)
+    return cv2.convertScaleAbs(img, alpha=255.0).reshape(img.shape)
+
+
+def from_uint8(img: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """The uint8 result ``img`` back in ``dtype``: itself for uint8, ``v / 255`` for float32."""
+    if dtype == np.uint8:
+        return img
+    return img.astype(np.float32) / np.float32(255.0)
+
+
+def _codec(img: np.ndarray, ext: str, flags: list[int]) -> np.ndarray:
+    """Encode and decode one uint8 grey (HxW) or BGR image (HxWx3) with OpenCV."""
+    ok, buf = cv2.imencode(ext, img, flags)
+    if not ok:  # pragma: no cover - OpenCV encodes every non-empty uint8 grey or BGR image
+        raise RuntimeError(f"OpenCV could not encode a {img.shape} image as {ext}")
+    # WebP has no grey mode: OpenCV stores grey as colour; read it back as grey (the same values)
+    out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if img.ndim == 2 else cv2.IMREAD_COLOR)
+    assert out is not None  # OpenCV decodes what it has just encoded
+    return np.asarray(out)
+
+
+def image_compression(img: np.ndarray, quality: int, fmt: str = "jpeg") -> np.ndarray:
+    """``img`` encoded with ``fmt`` (``"jpeg"`` or ``"webp"``) at ``quality`` (1-100) and decoded again.
+
+    RGB goes through the codec as BGR (``cv2.imencode`` reads BGR), so the result
+    equals ``cv2.imdecode(cv2.imencode(ext, rgb[..., ::-1], [flag, quality]))[..., ::-1]``.
+    Alpha is kept; other channel counts are compressed channel by channel as grey.
+    float32 images are rounded to uint8 first and come back as ``v / 255``.
+
+    Examples
+    --------
+    >>> img = np.tile(np.arange(0, 256, 4, dtype=np.uint8), (64, 1))
+    >>> out = image_compression(img, 90)
+    >>> out.shape, out.dtype, int(np.abs(out.astype(int) - img).max()) <= 4
+    ((64, 64), dtype('uint8'), True)
+    """
+    ext, flag = COMPRESSION_FORMATS[fmt]
+    flags = [int(flag), int(quality)]
+    src = to_uint8(img)
+    channels = 1 if src.ndim == 2 else src.shape[2]
+    if channels in (3, 4):
+        bgr = cv2.cvtColor(contiguous(src), cv2.COLOR_RGB2BGR if channels == 3 else cv2.COLOR_RGBA2BGR)
+        coded = _codec(bgr, ext, flags)
+        if channels == 3:
+            out = cv2.cvtColor(coded, cv2.COLOR_BGR2RGB)
+        else:
+            out = cv2.cvtColor(coded, cv2.COLOR_BGR2RGBA)
+            out[..., 3] = src[..., 3]
+    elif src.ndim == 2:
+        out = _codec(contiguous(src), ext, flags)
+    else:
+        out = np.stack(
+            [_codec(np.ascontiguousarray(src[..., c]), ext, flags) for c in range(channels)], axis=2
+        )
+    return from_uint8(out, img.dtype)
+
+
+def downscaled_shape(height: int, width: int, scale: float) -> tuple[int, int]:
+    """The low-resolution size of :func:`downscale`: each side times ``scale``, rounded, at least 1."""
+    return max(1, round(height * scale)), max(1, round(width * scale))
+
+
+def downscale(img: np.ndarray, scale: float, down: str = "area", up: str = "linear") -> np.ndarray:
+    """Resize ``img`` to ``scale`` times its size with ``down`` and back to its size with ``up``.
+
+    ``cv2.resize`` both ways (the interpolation names of
+    :data:`~multiaug.image.functional._opencv.INTERPOLATION_CODES`); dtype, channel
+    count and layout are kept.
+
+    Examples
+    --------
+    >>> img = np.zeros((8, 8), np.uint8)
+    >>> img[::2] = 255  # stripes one pixel high vanish at half the resolution
+    >>> sorted(set(downscale(img, 0.5).ravel().tolist()))
+    [128]
+    """
+    h, w = img.shape[:2]
+    sh, sw = downscaled_shape(h, w, scale)
+    code_down, code_up = INTERPOLATION_CODES[down], INTERPOLATION_CODES[up]
+
+    def both(x: np.ndarray) -> np.ndarray:
+        small = cv2.resize(x, (sw, sh), interpolation=code_down)
+        return cv2.resize(small, (w, h), interpolation=code_up)
+
+    out = by_channel_groups(img, both)
+    if out.dtype == np.float32 and up in ("cubic", "lanczos"):  # these overshoot at edges
+        np.clip(out, 0.0, 1.0, out=out)
+    return out
