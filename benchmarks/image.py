@@ -165,6 +165,53 @@ OPS: dict[str, tuple[Factory, Factory]] = {
         lambda A, p: A.Sharpen(alpha=(0.2, 0.5), lightness=(1.0, 1.0), p=p),
     ),
     "RandomErasing": (lambda m, p: m.RandomErasing(**ERASE, p=p), lambda A, p: A.Erasing(**ERASE, p=p)),
+    # issue 17's pixel ops
+    "ImageCompression": (
+        lambda m, p: m.ImageCompression(quality=(50, 95), p=p),
+        lambda A, p: A.ImageCompression(quality_range=(50, 95), compression_type="jpeg", p=p),
+    ),
+    "Downscale": (
+        lambda m, p: m.Downscale(
+            scale=(0.25, 0.5), interpolation_down="area", interpolation_up="linear", p=p
+        ),
+        lambda A, p: A.Downscale(
+            scale_range=(0.25, 0.5),
+            interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR},
+            p=p,
+        ),
+    ),
+    "CLAHE": (
+        lambda m, p: m.CLAHE(clip_limit=(1, 4), tile_grid_size=(8, 8), p=p),
+        lambda A, p: A.CLAHE(clip_limit=(1, 4), tile_grid_size=(8, 8), p=p),
+    ),
+    "Equalize": (lambda m, p: m.Equalize(p=p), lambda A, p: A.Equalize(mode="cv", by_channels=True, p=p)),
+    "HueSaturationValue": (
+        lambda m, p: m.HueSaturationValue(20, 30, 20, p=p),
+        lambda A, p: A.HueSaturationValue(hue_shift_limit=20, sat_shift_limit=30, val_shift_limit=20, p=p),
+    ),
+    "RGBShift": (
+        lambda m, p: m.RGBShift(20, 20, 20, p=p),
+        lambda A, p: A.RGBShift(r_shift_limit=20, g_shift_limit=20, b_shift_limit=20, p=p),
+    ),
+    "ChannelShuffle": (lambda m, p: m.ChannelShuffle(p=p), lambda A, p: A.ChannelShuffle(p=p)),
+    "CoarseDropout": (
+        lambda m, p: m.CoarseDropout(num_holes=(1, 8), hole_height=(0.1, 0.2), hole_width=(0.1, 0.2), p=p),
+        lambda A, p: A.CoarseDropout(
+            num_holes_range=(1, 8), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), fill=0, p=p
+        ),
+    ),
+    "GridDropout": (
+        lambda m, p: m.GridDropout(ratio=0.5, unit_size=(40, 60), p=p),
+        lambda A, p: A.GridDropout(ratio=0.5, unit_size_range=(40, 60), random_offset=True, p=p),
+    ),
+    "MotionBlur": (
+        lambda m, p: m.MotionBlur(blur_limit=(3, 7), p=p),
+        lambda A, p: A.MotionBlur(blur_limit=(3, 7), allow_shifted=False, p=p),
+    ),
+    "MedianBlur": (
+        lambda m, p: m.MedianBlur(blur_limit=(3, 7), p=p),
+        lambda A, p: A.MedianBlur(blur_limit=(3, 7), p=p),
+    ),
     "Resize": (lambda m, p: m.Resize(224, 224), lambda A, p: A.Resize(224, 224, p=p)),
     "SmallestMaxSize": (
         lambda m, p: m.SmallestMaxSize(256),
@@ -442,7 +489,13 @@ def copied(fn: Callable[[], Any]) -> Callable[[], object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings (noisier)")
+    parser.add_argument(
+        "--ops", help="comma-separated op names: time only these rows (no pipelines, no batch rows)"
+    )
     args = parser.parse_args()
+    only = None if args.ops is None else set(args.ops.split(","))
+    if only is not None and only - set(OPS):
+        parser.error(f"unknown ops: {sorted(only - set(OPS))}; choose from {sorted(OPS)}")
     timer = Timer(args.quick)
     # an argument the competitor does not know must stop the run, not fall back to its default
     warnings.filterwarnings("error", message=r"Argument\(s\) .* not valid")
@@ -456,7 +509,7 @@ def main() -> None:
     table = Table()
 
     for name in OPS:
-        if name in COMBO_ONLY:
+        if name in COMBO_ONLY or (only is not None and name not in only):
             continue
         time_row(name, ((name, 1.0),), floats if name in FLOAT_INPUT else photos, side, timer, table)
         if name == "HorizontalFlip":
@@ -466,9 +519,15 @@ def main() -> None:
                 timer.us(lambda: np.copy(photos[0])),
                 None,
             )
-    for name, steps in COMBOS.items():
-        time_row(name, steps, photos, side, timer, table)
+    if only is None:
+        for name, steps in COMBOS.items():
+            time_row(name, steps, photos, side, timer, table)
+        batch_rows(photos, timer, table)
+    print_table(table, rival, args.quick)
 
+
+def batch_rows(photos: list[np.ndarray], timer: Timer, table: Table) -> None:
+    """MixUp and CutMix on a batch of crops, against plain NumPy implementations."""
     batch = batch_of_crops(photos)
     ids = np.arange(len(batch)) % 10
     onehot = np.eye(10, dtype=np.float32)[ids]
@@ -484,10 +543,12 @@ def main() -> None:
         )
     table.row("  reference: np.copy of the batch", n, timer.us(lambda: np.copy(batch)), None)
 
+
+def print_table(table: Table, rival: str, quick: bool) -> None:
     print()
     print(
         f"# benchmarks/image.py on {machine()}; multiaug {ma.__version__}, {rival}, "
-        f"OpenCV {cv2.__version__} (1 thread), numpy {np.__version__}{' (--quick)' if args.quick else ''}"
+        f"OpenCV {cv2.__version__} (1 thread), numpy {np.__version__}{' (--quick)' if quick else ''}"
     )
     print()
     print(f"| op | multiaug img/s | {rival} img/s | {rival} time / multiaug time |")

@@ -40,7 +40,7 @@ def test_compression_is_opencv_encode_decode_at_the_drawn_quality(photo, fmt, ex
     out, params = traced(ma.image.ImageCompression(quality=(30, 80), format=fmt, p=1.0), image=photo)
     q = params["quality"]
     assert 30 <= q <= 80 and type(q) is int
-    ok, buf = cv2.imencode(ext, cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), [flag, q])
+    _, buf = cv2.imencode(ext, cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), [flag, q])
     expected = cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     np.testing.assert_array_equal(out["image"], expected)
     assert not np.array_equal(out["image"], photo)
@@ -49,7 +49,7 @@ def test_compression_is_opencv_encode_decode_at_the_drawn_quality(photo, fmt, ex
 def test_compression_grey_float_alpha_and_many_channels(photo) -> None:
     grey = cv2.cvtColor(photo, cv2.COLOR_RGB2GRAY)
     t = ma.image.ImageCompression(quality=40, p=1.0)
-    ok, buf = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 40])
+    _, buf = cv2.imencode(".jpg", grey, [cv2.IMWRITE_JPEG_QUALITY, 40])
     np.testing.assert_array_equal(t(image=grey)["image"], cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE))
     # float32: rounded to uint8, compressed, divided by 255
     as_float = photo.astype(np.float32) / 255
@@ -166,7 +166,7 @@ def test_rgb_shift_adds_per_channel_and_keeps_alpha(photo) -> None:
 
 @pytest.mark.parametrize("op", [ma.image.HueSaturationValue, ma.image.RGBShift])
 def test_colour_ops_refuse_grey_naming_the_image(op) -> None:
-    with pytest.raises(InvalidInputError, match="image.*RGB"):
+    with pytest.raises(InvalidInputError, match=r"image.*RGB"):
         op(p=1.0)(image=np.zeros((4, 4), np.uint8))
 
 
@@ -225,7 +225,7 @@ def test_coarse_dropout_fills_masks_with_fill_mask_and_keeps_targets() -> None:
     t = ma.image.CoarseDropout(
         num_holes=3, hole_height=0.3, hole_width=0.3, fill=(1, 2, 3), fill_mask=7, p=1.0
     )
-    out, params = traced(t, image=img, mask=mask, masks=[mask, mask * 2], bboxes=boxes)
+    out, _ = traced(t, image=img, mask=mask, masks=[mask, mask * 2], bboxes=boxes)
     hit = (out["image"] == (1, 2, 3)).all(axis=2)
     np.testing.assert_array_equal(out["mask"] == 7, hit)
     np.testing.assert_array_equal(out["masks"][1] == 7, hit)
@@ -285,12 +285,13 @@ def test_motion_kernel_is_a_normalised_line(k, angle, direction) -> None:
     assert kernel.shape == (k, k) and kernel.min() >= 0 and kernel.sum() == pytest.approx(1.0, abs=1e-5)
     ys, xs = np.nonzero(kernel > 1e-6)
     c = (k - 1) / 2
-    # every weight lies on a pixel next to the line through the centre at that angle (bilinear splat)
+    # every weight lies on the cell nearest to a point of the line through the centre at that angle
     rad = np.radians(angle)
     distance = np.abs(-(xs - c) * np.sin(rad) - (ys - c) * np.cos(rad))
-    assert distance.max() < np.sqrt(2) + 1e-6
+    assert distance.max() <= np.sqrt(0.5) + 1e-6
     if direction == 1.0:  # only the forward half
-        assert ((xs - c) * np.cos(rad) - (ys - c) * np.sin(rad)).min() > -1.0
+        assert ((xs - c) * np.cos(rad) - (ys - c) * np.sin(rad)).min() >= -np.sqrt(0.5) - 1e-6
+    assert len(xs) <= k
 
 
 def test_median_blur_is_opencv(photo) -> None:

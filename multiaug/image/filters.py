@@ -168,8 +168,9 @@ class MotionBlur(ImageTransform):
     """Blur along a line, as a moving camera does: the kernel side, angle and direction are drawn per call.
 
     The kernel averages ``k`` points evenly spaced along a segment through the pixel
-    (anti-aliased onto the ``k x k`` grid), applied with ``cv2.filter2D`` (borders
-    reflected): a horizontal line centred on the pixel is exactly a ``k x 1`` box blur.
+    (each rounded to the nearest cell of the ``k x k`` grid, as Albumentations does),
+    applied with ``cv2.filter2D`` (borders reflected): a horizontal line centred on the
+    pixel is exactly a ``k x 1`` box blur.
     ``angle`` is counter-clockwise from the x axis (90 = vertical); ``direction`` 0
     centres the segment (``k - 1`` pixels long), 1 keeps only its forward half and -1
     only its backward half (a trail on one side). Any channel count; uint8 results are

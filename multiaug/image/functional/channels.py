@@ -56,8 +56,10 @@ def _shift_table(shift: int) -> np.ndarray:
 def rgb_shift(img: np.ndarray, shifts: Sequence[float]) -> np.ndarray:
     """Add ``shifts[c]`` (8-bit units) to colour channel ``c``, saturating; alpha is kept.
 
-    uint8: the shifts are rounded to whole levels (one lookup pass); float32: ``v + shift / 255``
-    clipped to [0, 1].
+    uint8: the shifts are rounded to whole levels and applied as one saturating
+    ``cv2.add`` of the positive ones and one ``cv2.subtract`` of the negative ones (a channel
+    gets one of the two, so the result is exactly ``clip(v + shift, 0, 255)``); float32:
+    ``v + shift / 255`` clipped to [0, 1].
 
     Examples
     --------
@@ -65,10 +67,16 @@ def rgb_shift(img: np.ndarray, shifts: Sequence[float]) -> np.ndarray:
     [[[0, 105, 255]]]
     """
     if img.dtype == np.uint8:
-        return channel_luts(img, [_shift_table(round(s)) for s in shifts])
+        whole = [round(s) for s in shifts] + [0] * (4 - len(shifts))
+        src = contiguous(img)
+        out = np.asarray(cv2.add(src, tuple(float(max(v, 0)) for v in whole)))
+        if any(v < 0 for v in whole):
+            negative = tuple(float(max(-v, 0)) for v in whole)
+            cv2.subtract(out, negative, dst=out)  # type: ignore[call-overload]  # a Scalar, as in cv2.add
+        return out
     out = img.copy()
     colour = out[..., : len(shifts)]
-    colour += np.asarray(shifts, np.float32) / np.float32(255.0)
+    np.add(colour, np.asarray(shifts, np.float32) / np.float32(255.0), out=colour)
     np.clip(colour, 0.0, 1.0, out=colour)
     return out
 
@@ -154,7 +162,12 @@ def equalize_table(hist: np.ndarray) -> np.ndarray:
 
 
 def _histogram(img: np.ndarray, channel: int) -> np.ndarray:
-    return cv2.calcHist([img], [channel], None, [256], [0, 256])
+    """Exact counts of the 256 levels of one channel (``cv2.calcHist`` counts in float32: exact
+    below 2**24 pixels; larger images are counted with ``np.bincount``)."""
+    if img.shape[0] * img.shape[1] < 2**24:
+        return cv2.calcHist([img], [channel], None, [256], [0, 256])
+    plane = img if img.ndim == 2 else img[..., channel]
+    return np.bincount(plane.ravel(), minlength=256)
 
 
 def equalize(img: np.ndarray, by_channels: bool = True) -> np.ndarray:

@@ -11,6 +11,8 @@ encoded one channel at a time as grey images.
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 
@@ -32,6 +34,24 @@ COMPRESSION_FORMATS = {
 }
 
 
+#: Decode straight to RGB where OpenCV can (4.10 and later): no second conversion pass.
+_IMREAD_RGB: int | None = getattr(cv2, "IMREAD_COLOR_RGB", None)
+_SCRATCH = threading.local()
+
+
+def _scratch(shape: tuple[int, ...]) -> np.ndarray:
+    """A uint8 work buffer of ``shape``, reused per thread (only the codec reads it).
+
+    A fresh image-sized array costs page faults on every call (large allocations are
+    fresh memory from the OS), as much as a third of a JPEG round trip on a photo.
+    """
+    n = int(np.prod(shape))
+    buf = getattr(_SCRATCH, "buf", None)
+    if buf is None or buf.size < n:
+        buf = _SCRATCH.buf = np.empty(n, np.uint8)
+    return buf[:n].reshape(shape)
+
+
 def to_uint8(img: np.ndarray) -> np.ndarray:
     """``img`` as uint8: itself when it is, else ``round(255 * v)`` of a float image in [0, 1]."""
     if img.dtype == np.uint8:
@@ -47,15 +67,23 @@ def from_uint8(img: np.ndarray, dtype: np.dtype) -> np.ndarray:
     return img.astype(np.float32) / np.float32(255.0)
 
 
-def _codec(img: np.ndarray, ext: str, flags: list[int]) -> np.ndarray:
-    """Encode and decode one uint8 grey (HxW) or BGR image (HxWx3) with OpenCV."""
+def _codec(img: np.ndarray, ext: str, flags: list[int], read: int) -> np.ndarray:
+    """Encode one uint8 grey (HxW) or BGR image (HxWx3) with OpenCV, decode it with ``read``."""
     ok, buf = cv2.imencode(ext, img, flags)
     if not ok:  # pragma: no cover - OpenCV encodes every non-empty uint8 grey or BGR image
         raise RuntimeError(f"OpenCV could not encode a {img.shape} image as {ext}")
-    # WebP has no grey mode: OpenCV stores grey as colour; read it back as grey (the same values)
-    out = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE if img.ndim == 2 else cv2.IMREAD_COLOR)
+    out = cv2.imdecode(buf, read)
     assert out is not None  # OpenCV decodes what it has just encoded
     return np.asarray(out)
+
+
+def _rgb_codec(src: np.ndarray, ext: str, flags: list[int]) -> np.ndarray:
+    """RGB (the first 3 channels of ``src``) through the codec as BGR, back as RGB."""
+    bgr = _scratch((*src.shape[:2], 3))
+    cv2.cvtColor(contiguous(src), cv2.COLOR_RGB2BGR if src.shape[2] == 3 else cv2.COLOR_RGBA2BGR, dst=bgr)
+    if _IMREAD_RGB is not None:
+        return _codec(bgr, ext, flags, _IMREAD_RGB)
+    return cv2.cvtColor(_codec(bgr, ext, flags, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)  # pragma: no cover
 
 
 def image_compression(img: np.ndarray, quality: int, fmt: str = "jpeg") -> np.ndarray:
@@ -77,19 +105,16 @@ def image_compression(img: np.ndarray, quality: int, fmt: str = "jpeg") -> np.nd
     flags = [int(flag), int(quality)]
     src = to_uint8(img)
     channels = 1 if src.ndim == 2 else src.shape[2]
-    if channels in (3, 4):
-        bgr = cv2.cvtColor(contiguous(src), cv2.COLOR_RGB2BGR if channels == 3 else cv2.COLOR_RGBA2BGR)
-        coded = _codec(bgr, ext, flags)
-        if channels == 3:
-            out = cv2.cvtColor(coded, cv2.COLOR_BGR2RGB)
-        else:
-            out = cv2.cvtColor(coded, cv2.COLOR_BGR2RGBA)
-            out[..., 3] = src[..., 3]
+    grey = cv2.IMREAD_GRAYSCALE  # WebP has no grey mode: OpenCV stores grey as colour; read it as grey
+    if channels == 3:
+        out = _rgb_codec(src, ext, flags)
+    elif channels == 4:
+        out = np.dstack([_rgb_codec(src, ext, flags), src[..., 3]])
     elif src.ndim == 2:
-        out = _codec(contiguous(src), ext, flags)
+        out = _codec(contiguous(src), ext, flags, grey)
     else:
         out = np.stack(
-            [_codec(np.ascontiguousarray(src[..., c]), ext, flags) for c in range(channels)], axis=2
+            [_codec(np.ascontiguousarray(src[..., c]), ext, flags, grey) for c in range(channels)], axis=2
         )
     return from_uint8(out, img.dtype)
 
