@@ -4,7 +4,8 @@ Run with ``make bench`` (or ``make bench-image``): the script runs once in ``.ve
 Albumentations 2.0.8 and once in ``.venv-bench-ax`` against AlbumentationsX 2.5.1 (its maintained
 successor; it imports as ``albumentations`` too, so it needs its own venv). By hand:
 ``cd benchmarks && ../.venv/bin/python image.py [--quick]`` and
-``cd benchmarks && ../.venv-bench-ax/bin/python image.py [--quick]``. The competitor is
+``cd benchmarks && ../.venv-bench-ax/bin/python image.py [--quick]``; ``--ops A,B`` times only
+those per-op rows. The competitor is
 whichever ``albumentations`` the interpreter imports; its distribution name and version head
 the table.
 
@@ -59,6 +60,17 @@ LongestMaxSize        ``LongestMaxSize(256)`` then                    ``LongestM
 Normalize             ImageNet mean/std, uint8 in, float32 out        ``Normalize`` (same mean/std, /255)
 ToTensor              ``ToTensor()`` on the float32 photo in [0, 1]   ``ToTensorV2()`` on the same
                       (the image contract): float32 CHW tensor        array
+ImageCompression      ``quality=(50, 95)`` (JPEG)                     ``quality_range=(50, 95)``
+Downscale             ``scale=(0.25, 0.5)``, area down, linear up     ``scale_range``, ``interpolation_pair``
+CLAHE                 ``clip_limit=(1, 4)``, 8x8 tiles                same
+Equalize              ``Equalize()`` (each channel)                   ``mode="cv", by_channels=True``
+HueSaturationValue    20, 30, 20                                      same
+RGBShift              20, 20, 20                                      same
+ChannelShuffle        ``ChannelShuffle()``                            same
+CoarseDropout         1-8 holes, sides 0.1-0.2 of the image, fill 0   ``num_holes_range`` ... same
+GridDropout           ``ratio=0.5, unit_size=(40, 60)``               ``unit_size_range=(40, 60)``
+MotionBlur            ``blur_limit=(3, 7)``                           same, ``allow_shifted=False``
+MedianBlur            ``blur_limit=(3, 7)``                           same
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -243,6 +255,18 @@ AX_OPS: dict[str, Factory] = {
     "SaltPepperNoise": lambda A, p: A.SaltAndPepper(amount_range=(0.01, 0.05), p=p),
     "GaussianBlur": lambda A, p: A.GaussianBlur(sigma_range=(0.1, 2.0), blur_range=(0, 0), p=p),
     "Sharpen": lambda A, p: A.Sharpen(alpha_range=(0.2, 0.5), lightness_range=(1.0, 1.0), p=p),
+    # issue 17's pixel ops (names from albumentations.ai's AlbumentationsX reference pages)
+    "CLAHE": lambda A, p: A.CLAHE(clip_range=(1, 4), tile_grid_size=(8, 8), p=p),
+    "HueSaturationValue": lambda A, p: A.HueSaturationValue(
+        hue_shift_range=(-20, 20), sat_shift_range=(-30, 30), val_shift_range=(-20, 20), p=p
+    ),
+    "RGBShift": lambda A, p: A.RGBShift(
+        r_shift_range=(-20, 20), g_shift_range=(-20, 20), b_shift_range=(-20, 20), p=p
+    ),
+    "MotionBlur": lambda A, p: A.MotionBlur(
+        blur_range=(3, 7), angle_range=(0, 360), direction_range=(-1, 1), allow_shifted=False, p=p
+    ),
+    "MedianBlur": lambda A, p: A.MedianBlur(blur_range=(3, 7), p=p),
 }
 # ... and has no counterpart with the same meaning for these.
 AX_NOT_COMPARABLE = {
