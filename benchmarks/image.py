@@ -71,6 +71,11 @@ CoarseDropout         1-8 holes, sides 0.1-0.2 of the image, fill 0   ``num_hole
 GridDropout           ``ratio=0.5, unit_size=(40, 60)``               ``unit_size_range=(40, 60)``
 MotionBlur            ``blur_limit=(3, 7)``                           same, ``allow_shifted=False``
 MedianBlur            ``blur_limit=(3, 7)``                           same
+Defocus               ``radius=(3, 10), alias_blur=(0.1, 0.5)``       same
+ZoomBlur              ``max_factor=(1, 1.31), step_factor=(0.01,      same
+                      0.03)``
+ISONoise              ``color_shift=(0.01, 0.05), intensity=(0.1,     same
+                      0.5)``
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -224,6 +229,18 @@ OPS: dict[str, tuple[Factory, Factory]] = {
         lambda m, p: m.MedianBlur(blur_limit=(3, 7), p=p),
         lambda A, p: A.MedianBlur(blur_limit=(3, 7), p=p),
     ),
+    "Defocus": (
+        lambda m, p: m.Defocus(radius=(3, 10), alias_blur=(0.1, 0.5), p=p),
+        lambda A, p: A.Defocus(radius=(3, 10), alias_blur=(0.1, 0.5), p=p),
+    ),
+    "ZoomBlur": (
+        lambda m, p: m.ZoomBlur(max_factor=(1.0, 1.31), step_factor=(0.01, 0.03), p=p),
+        lambda A, p: A.ZoomBlur(max_factor=(1.0, 1.31), step_factor=(0.01, 0.03), p=p),
+    ),
+    "ISONoise": (
+        lambda m, p: m.ISONoise(color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=p),
+        lambda A, p: A.ISONoise(color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=p),
+    ),
     "Resize": (lambda m, p: m.Resize(224, 224), lambda A, p: A.Resize(224, 224, p=p)),
     "SmallestMaxSize": (
         lambda m, p: m.SmallestMaxSize(256),
@@ -267,6 +284,9 @@ AX_OPS: dict[str, Factory] = {
         blur_range=(3, 7), angle_range=(0, 360), direction_range=(-1, 1), allow_shifted=False, p=p
     ),
     "MedianBlur": lambda A, p: A.MedianBlur(blur_range=(3, 7), p=p),
+    "Defocus": lambda A, p: A.Defocus(radius_range=(3, 10), alias_blur_range=(0.1, 0.5), p=p),
+    "ZoomBlur": lambda A, p: A.ZoomBlur(max_factor_range=(1.0, 1.31), step_factor_range=(0.01, 0.03), p=p),
+    "ISONoise": lambda A, p: A.ISONoise(color_shift_range=(0.01, 0.05), intensity_range=(0.1, 0.5), p=p),
 }
 # ... and has no counterpart with the same meaning for these.
 AX_NOT_COMPARABLE = {

@@ -311,6 +311,9 @@ NEW = [
     ma.image.CoarseDropout(fill="random", fill_mask=3, p=1.0),
     ma.image.GridDropout(fill_mask=3, p=1.0),
     ma.image.MotionBlur(p=1.0),
+    ma.image.Defocus(p=1.0),
+    ma.image.ZoomBlur(p=1.0),
+    ma.image.ISONoise(p=1.0),
 ]
 
 
@@ -328,3 +331,61 @@ def test_keyed_and_replayed_inside_a_pipeline(photo, t) -> None:
     assert a["image"].dtype == photo.dtype and a["image"].shape == photo.shape
     floats = pipe(image=photo / np.float32(255), mask=mask, key="item-1")["image"]
     assert floats.dtype == np.float32 and 0.0 <= floats.min() and floats.max() <= 1.0
+
+
+# ---------------------------------------------------------------------- Defocus, ZoomBlur, ISONoise
+def test_defocus_is_a_disc_average(photo) -> None:
+    from scipy import ndimage
+
+    img = photo.astype(np.float32) / 255
+    out = ma.image.Defocus(radius=(4, 4), alias_blur=(0, 0), p=1.0)(image=img)["image"]
+    yy, xx = np.mgrid[-4:5, -4:5]
+    disc = (yy**2 + xx**2 <= 16).astype(np.float64)
+    disc /= disc.sum()
+    for c in range(3):  # OpenCV's BORDER_REFLECT_101 is SciPy's "mirror"
+        ref = ndimage.correlate(img[..., c].astype(np.float64), disc, mode="mirror")
+        np.testing.assert_allclose(out[..., c], ref, atol=1e-5)
+
+
+def test_zoom_blur_is_the_mean_of_centred_zooms(photo) -> None:
+    from scipy import ndimage
+
+    img = photo[:60, :80].astype(np.float32) / 255
+    t = ma.image.ZoomBlur(max_factor=(1.25, 1.25), step_factor=(0.1, 0.1), p=1.0)
+    out = t(image=img)["image"]
+    h, w = img.shape[:2]
+    centre = np.array([(h - 1) / 2, (w - 1) / 2])
+    layers = [img[..., c].astype(np.float64) for c in range(3)]
+    total = np.stack(layers, axis=2)
+    for z in (1.1, 1.2):  # output pixel o shows input pixel centre + (o - centre) / z
+        zoomed = [
+            ndimage.affine_transform(a, np.eye(2) / z, offset=centre * (1 - 1 / z), order=1, mode="nearest")
+            for a in layers
+        ]
+        total += np.stack(zoomed, axis=2)
+    np.testing.assert_allclose(out, total / 3, atol=2e-3)  # OpenCV interpolates with 5-bit weights
+    untouched = ma.image.ZoomBlur(max_factor=(1.01, 1.01), step_factor=(0.02, 0.02), p=1.0)(image=photo)
+    np.testing.assert_array_equal(untouched["image"], photo)
+
+
+def test_iso_noise_brightens_jitters_hue_and_is_identity_at_zero_intensity(photo) -> None:
+    still = ma.image.ISONoise(intensity=(0, 0), p=1.0)(image=photo, key=1)["image"]
+    assert np.abs(still.astype(int) - photo).max() <= 1  # HLS round trip and rounding only
+    out, params = traced(
+        ma.image.ISONoise(color_shift=(0.05, 0.05), intensity=(0.5, 0.5), p=1.0), image=photo
+    )
+    light = cv2.cvtColor(photo, cv2.COLOR_RGB2HLS)[..., 1].astype(float)
+    assert cv2.cvtColor(out["image"], cv2.COLOR_RGB2HLS)[..., 1].mean() > light.mean()
+    assert type(params["noise_seed"]) is int
+    with pytest.raises(InvalidInputError, match="RGB"):
+        ma.image.ISONoise(p=1.0)(image=photo[..., 0])
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.4, 3.0, 15.0, 120.0])
+def test_iso_noise_poisson_table_is_scipys_quantiles(lam) -> None:
+    from scipy import stats
+
+    from multiaug.image.functional.noise import poisson_quantiles
+
+    expected = stats.poisson.ppf((np.arange(65536) + 0.5) / 65536, lam) if lam else np.zeros(65536)
+    np.testing.assert_array_equal(poisson_quantiles(lam), expected)

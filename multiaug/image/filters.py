@@ -17,7 +17,7 @@ from ..core.params import Range, _show, param
 from .base import ImageTransform
 from .functional import filters as F
 
-__all__ = ["GaussianBlur", "MedianBlur", "MotionBlur", "Sharpen"]
+__all__ = ["Defocus", "GaussianBlur", "MedianBlur", "MotionBlur", "Sharpen", "ZoomBlur"]
 
 
 class GaussianBlur(ImageTransform):
@@ -212,3 +212,81 @@ class MotionBlur(ImageTransform):
         self, image: np.ndarray, blur_limit: int, angle: float, direction: float, **params: Any
     ) -> np.ndarray:
         return F.motion_blur(image, blur_limit, angle, direction)
+
+
+class Defocus(ImageTransform):
+    """Out-of-focus blur: the mean over a disc of a radius drawn per call (Albumentations' ``Defocus``).
+
+    The kernel is a disc of ``radius`` pixels smoothed at its edge by a Gaussian of
+    ``alias_blur`` sigma (3 taps, 5 above radius 8), applied with ``cv2.filter2D``
+    (borders reflected). Any channel count; uint8 results are rounded.
+
+    Parameters
+    ----------
+    radius : int or (int, int), default (3, 10)
+        Range of the disc radius in pixels, whole numbers in ``[1, 100]``; a scalar ``v``
+        means ``(1, v)``.
+    alias_blur : float or (float, float), default (0.1, 0.5)
+        Range of the edge smoothing sigma in ``[0, 10]``; a scalar ``v`` means ``(0, v)``.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.zeros((21, 21), np.uint8)
+    >>> img[10, 10] = 255
+    >>> out = ma.image.Defocus(radius=(3, 3), alias_blur=(0, 0), p=1.0)(image=img)["image"]
+    >>> int((out > 0).sum())  # the point spreads into a disc of radius 3 (29 pixels)
+    29
+    """
+
+    radius: int | tuple[int, int] = param(
+        Range(1, 100, scalar="upper", integer=True, example="(3, 10)"), default=(3, 10)
+    )
+    alias_blur: float | tuple[float, float] = param(
+        Range(0.0, 10.0, scalar="upper", example="(0.1, 0.5)"), default=(0.1, 0.5)
+    )
+
+    def apply_image(self, image: np.ndarray, radius: int, alias_blur: float, **params: Any) -> np.ndarray:
+        return F.defocus(image, radius, alias_blur)
+
+
+class ZoomBlur(ImageTransform):
+    """Zoom blur: the mean of the image and its zooms about the centre (Albumentations' ``ZoomBlur``).
+
+    With ``max_factor`` and ``step_factor`` drawn per call, the zooms are ``1 + k *
+    step_factor`` for ``k = 1, 2, ...`` below ``max_factor``; each is one bilinear
+    ``cv2.warpAffine`` to the image size, and the image and its zooms are averaged with
+    equal weights (Albumentations also counts a zoom of 1, weighing the image twice). No
+    zoom below ``max_factor`` leaves the image unchanged. Any channel count; uint8 results
+    are rounded. The cost grows with the number of zooms, ``(max_factor - 1) / step_factor``.
+
+    Parameters
+    ----------
+    max_factor : float or (float, float), default (1, 1.31)
+        Range of the largest zoom (exclusive), in ``[1, 4]``; a scalar ``v`` means ``(1, v)``.
+    step_factor : float or (float, float), default (0.01, 0.03)
+        Range of the step between zooms, in ``[0.005, 1]``.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.zeros((9, 9), np.uint8)
+    >>> img[:, 6] = 210
+    >>> t = ma.image.ZoomBlur(max_factor=(1.5, 1.5), step_factor=(0.2, 0.2), p=1.0)
+    >>> t(image=img)["image"][4].tolist()  # the image and zooms 1.2 and 1.4, averaged
+    [0, 0, 0, 0, 0, 0, 147, 95, 10]
+    """
+
+    max_factor: float | tuple[float, float] = param(
+        Range(1.0, 4.0, scalar="upper", example="(1, 1.31)"), default=(1.0, 1.31)
+    )
+    step_factor: float | tuple[float, float] = param(
+        Range(0.005, 1.0, example="(0.01, 0.03)"), default=(0.01, 0.03)
+    )
+
+    def apply_image(
+        self, image: np.ndarray, max_factor: float, step_factor: float, **params: Any
+    ) -> np.ndarray:
+        return F.zoom_blur(image, max_factor, step_factor)

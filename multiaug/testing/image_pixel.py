@@ -93,13 +93,16 @@ def new_examples() -> dict[str, Example]:
         CLAHE,
         ChannelShuffle,
         CoarseDropout,
+        Defocus,
         Downscale,
         Equalize,
         GridDropout,
         HueSaturationValue,
         ImageCompression,
+        ISONoise,
         MotionBlur,
         RGBShift,
+        ZoomBlur,
     )
 
     return {
@@ -125,4 +128,11 @@ def new_examples() -> dict[str, Example]:
             bad_params=({"fill": 0.5}, {"fill": (1, 2)}),
         ),
         "image.MotionBlur": image_example(with_defaults(MotionBlur, blur_limit=(3, 9))),
+        "image.Defocus": image_example(with_defaults(Defocus, radius=(1, 6))),
+        "image.ZoomBlur": image_example(
+            with_defaults(ZoomBlur, max_factor=(1.0, 1.3), step_factor=(0.02, 0.1))
+        ),
+        "image.ISONoise": image_example(
+            with_defaults(ISONoise, intensity=(0.1, 1.0)), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
     }

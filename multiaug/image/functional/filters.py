@@ -18,12 +18,16 @@ from ._opencv import by_channel_groups
 __all__ = [
     "MEDIAN_FLOAT_SIZES",
     "blur_kernel_size",
+    "defocus",
+    "defocus_kernel",
     "gaussian_blur",
     "median_blur",
     "motion_blur",
     "motion_kernel",
     "sharpen",
     "sharpen_kernel",
+    "zoom_blur",
+    "zoom_factors",
 ]
 
 #: Kernel sides ``cv2.medianBlur`` takes for float32 images (uint8 takes any odd side).
@@ -143,3 +147,82 @@ def motion_blur(img: np.ndarray, ksize: int, angle: float, direction: float) -> 
     return _clipped(
         by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
     )
+
+
+def defocus_kernel(radius: int, alias_blur: float) -> np.ndarray:
+    """A disc of ``radius`` pixels (``x**2 + y**2 <= radius**2``) smoothed by a Gaussian of ``alias_blur``
+    sigma, normalised to sum 1 (float32).
+
+    The Gaussian is 3 taps wide (5 above radius 8, as Albumentations' ``Defocus``); the disc is
+    padded with zeros so the smoothing spreads past its edge.
+
+    Examples
+    --------
+    >>> k = defocus_kernel(2, 0.0)
+    >>> k.shape, int((k > 0).sum())  # a 5x5 disc (13 cells) with a zero border
+    ((7, 7), 13)
+    """
+    ksize = 3 if radius <= 8 else 5
+    pad = ksize // 2
+    side = np.arange(-radius - pad, radius + pad + 1)
+    disc = ((side[:, None] ** 2 + side[None, :] ** 2) <= radius**2).astype(np.float32)
+    if alias_blur > 0:
+        disc = np.asarray(cv2.GaussianBlur(disc, (ksize, ksize), alias_blur, borderType=cv2.BORDER_CONSTANT))
+    return disc / disc.sum()
+
+
+def defocus(img: np.ndarray, radius: int, alias_blur: float) -> np.ndarray:
+    """Out-of-focus blur: ``cv2.filter2D`` with :func:`defocus_kernel`, borders reflected; any channels."""
+    kernel = defocus_kernel(radius, alias_blur)
+    return _clipped(
+        by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    )
+
+
+def zoom_factors(max_factor: float, step_factor: float) -> list[float]:
+    """The zooms of :func:`zoom_blur`: ``1 + k * step_factor`` for ``k = 1, 2, ...`` below ``max_factor``.
+
+    (A step that divides the span evenly stops one short of ``max_factor``, despite rounding.)
+
+    Examples
+    --------
+    >>> zoom_factors(1.3, 0.1), len(zoom_factors(1.31, 0.01))
+    ([1.1, 1.2], 30)
+    """
+    count = math.ceil((max_factor - 1.0) / step_factor - 1e-9) - 1 if step_factor > 0 else 0
+    return [1.0 + k * step_factor for k in range(1, max(count, 0) + 1)]
+
+
+def zoom_blur(img: np.ndarray, max_factor: float, step_factor: float) -> np.ndarray:
+    """The mean of the image and its zooms about the centre by each of :func:`zoom_factors`.
+
+    Each zoom is one ``cv2.warpAffine`` (bilinear) straight to the image size, summed in
+    float32 (``cv2.accumulate``); uint8 results are rounded. No zoom (``max_factor`` within one
+    step of 1) returns a copy. Any channel count.
+
+    Examples
+    --------
+    >>> img = np.zeros((9, 9), np.uint8)
+    >>> img[:, 6] = 210  # a line right of the centre: the zooms (1.2, 1.4) move it outwards
+    >>> zoom_blur(img, 1.5, 0.2)[4].tolist()
+    [0, 0, 0, 0, 0, 0, 147, 95, 10]
+    """
+    factors = zoom_factors(max_factor, step_factor)
+    if not factors:
+        return img.copy()
+    h, w = img.shape[:2]
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        acc = x.astype(np.float32)
+        for z in factors:
+            m = np.array([[z, 0.0, (1.0 - z) * cx], [0.0, z, (1.0 - z) * cy]])
+            zoomed = cv2.warpAffine(x, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            cv2.accumulate(zoomed, acc)
+        scale = 1.0 / (len(factors) + 1)
+        if x.dtype == np.uint8:
+            return cv2.convertScaleAbs(acc, alpha=scale).reshape(x.shape)
+        acc *= np.float32(scale)
+        return acc.reshape(x.shape)
+
+    return _clipped(by_channel_groups(img, blur))
