@@ -279,3 +279,37 @@ def test_to_tensor_converts_masks_keeping_the_container() -> None:
     listed = ma.image.ToTensor()(image=img, masks=[stack[0], stack[1]])["masks"]
     assert isinstance(listed, list) and [m.dtype for m in listed] == [torch.int64, torch.int64]
     assert np.array_equal(listed[1].numpy(), stack[1])
+
+
+def test_to_tensor_alone_takes_a_normalised_image_and_still_checks_its_shape():
+    """ToTensor moves values without reading them: a Normalize output called alone passes (no scan)."""
+    img = np.random.default_rng(0).integers(0, 256, (6, 5, 3), dtype=np.uint8)
+    normalised = ma.image.Normalize()(image=img)["image"]
+    assert normalised.min() < 0 or normalised.max() > 1
+    out = ma.image.ToTensor()(image=normalised)["image"]
+    assert np.array_equal(out.numpy(), np.moveaxis(normalised, -1, 0))
+    with pytest.raises(ma.InvalidInputError, match="float64"):
+        ma.image.ToTensor()(image=normalised.astype(np.float64))
+    with pytest.raises(ma.InvalidInputError, match="layout"):
+        ma.image.ToTensor()(image=np.zeros((3, 40, 50), np.float32))
+    # inside a pipeline the first owner (a colour op) still checks float values
+    with pytest.raises(ma.InvalidInputError, match=r"outside \[0, 1\]"):
+        ma.Compose([ma.image.ColorJitter(p=1.0), ma.image.ToTensor()], seed=0)(image=normalised)
+
+
+def test_all_finite_one_pass_check_agrees_with_numpy():
+    """The dot-product shortcut never hides NaN/inf, and huge finite values are not called infinite."""
+    from multiaug.core.validation import all_finite
+
+    rng = np.random.default_rng(0)
+    for arr in (
+        rng.standard_normal(1000).astype(np.float32),
+        np.full(100, 3e30, np.float32),  # the sum of squares overflows: the exact check decides
+        rng.standard_normal((7, 9)).astype(np.float64)[:, ::2],  # not contiguous
+    ):
+        assert all_finite(arr) == bool(np.isfinite(arr).all()) is True
+    for bad in (np.nan, np.inf, -np.inf):
+        arr = rng.standard_normal(1000).astype(np.float32)
+        arr[417] = bad
+        assert not all_finite(arr)
+        assert not all_finite(arr.reshape(10, 100)[:, 1::2])  # strided: the exact check

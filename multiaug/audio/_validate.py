@@ -40,6 +40,14 @@ def _require_finite(owner: str, field: str, arr: np.ndarray, what: str, fix: str
 
 def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
     """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
+    if (
+        type(audio) is np.ndarray
+        and audio.dtype.char == "f"
+        and audio.ndim == 1
+        and 0 < audio.shape[0] <= MAX_SAMPLES
+        and all_finite(audio)
+    ):
+        return  # the common case (a finite mono float32 clip), decided in a few reads and one pass
     require_ndarray(owner, field, audio, "convert it with np.asarray(audio, dtype=np.float32)")
     if audio.dtype != np.float32:  # the common case pays one comparison
         if np.issubdtype(audio.dtype, np.integer):
@@ -85,6 +93,8 @@ def check_audio(owner: str, audio: Any, sample: Mapping[str, Any]) -> None:
 
 def check_sample_rate(owner: str, rate: Any, sample: Mapping[str, Any]) -> None:
     """Field check of ``sample_rate``: an int (Hz), ``1 <= rate <= MAX_SAMPLE_RATE``."""
+    if type(rate) is int and 0 < rate <= MAX_SAMPLE_RATE:
+        return
     if isinstance(rate, bool) or not isinstance(rate, numbers.Integral):
         raise InvalidInputError(
             owner,

@@ -308,10 +308,11 @@ class Compose(BaseCompose):
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
-        if self._skip(stream, force):
+        plan = self._state()[1]
+        if plan.off or (not force and not _random.applies(plan.p, stream)):
             return sample
         mix = _random.mix
-        for i, (t, salt) in enumerate(self._plan.children):
+        for i, (t, salt) in enumerate(plan.children):
             sample = t._run(sample, mix(stream, salt), call, (*path, i), False)
         return sample
 

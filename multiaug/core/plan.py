@@ -119,8 +119,12 @@ class Plan:
 
             extra = ((n, FIELDS[k].layout_ndim) for n, k in self.targets.items())
             self.layout_fields += tuple((n, d) for n, d in extra if d is not None)
+        # A field is checked by its first owner, with that owner's own check where it has one
+        # (``ToTensor`` only needs a float image's shape and dtype, not its values' range).
         self.field_checks = tuple(
-            (f, owner.name, FIELD_CHECKS[f]) for f, owner in self.field_owners.items() if f in FIELD_CHECKS
+            (f, owner.name, owner.own_checks.get(f) or FIELD_CHECKS[f])
+            for f, owner in self.field_owners.items()
+            if f in FIELD_CHECKS
         )
         required: dict[str, str] = {}
         for leaf in self.leaves:

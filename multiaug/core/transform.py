@@ -90,6 +90,9 @@ class Transform(Declared):
     #: later step that reads them, unless it ``takes_tensors`` (a ``Lambda``).
     makes_tensors: ClassVar[tuple[str, ...]] = ()
     takes_tensors: ClassVar[bool] = False
+    #: Field checks of this transform that replace the generic ones of :data:`FIELD_CHECKS` when
+    #: it is the first to own the field (``{"image": check}``; a check is ``check(owner, value, sample)``).
+    own_checks: ClassVar[Mapping[str, Any]] = {}
     #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
     defer_kind: ClassVar[str | None] = None
     #: Composers: a call on this object fuses its children's deferred work by default.

@@ -85,9 +85,20 @@ def require_real(owner: str, field: str, arr: np.ndarray, fix: str) -> None:
 
 
 def all_finite(arr: np.ndarray) -> bool:
-    """No NaN or inf in ``arr``, without a full-size temporary (min and max propagate both)."""
+    """No NaN or inf in ``arr``, without a full-size temporary.
+
+    One pass where it can: the dot product of a contiguous float array with itself is finite
+    when every value is (NaN and inf propagate); only when it is not (a non-finite value, or
+    values so large that the sum of squares overflows) does the exact check run: ``min`` and
+    ``max``, which propagate NaN and inf too.
+    """
     import numpy as np
 
-    if arr.dtype.kind not in "fc" or arr.size == 0:
+    kind = arr.dtype.kind
+    if kind not in "fc" or arr.size == 0:
         return True
+    if kind == "f" and arr.flags.c_contiguous:
+        flat = arr.reshape(-1)
+        if np.isfinite(np.dot(flat, flat)):
+            return True
     return bool(np.isfinite(arr.min()) and np.isfinite(arr.max()))

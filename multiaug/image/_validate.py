@@ -24,6 +24,7 @@ __all__ = [
     "as_points",
     "check_bboxes",
     "check_image",
+    "check_image_shape",
     "check_keypoints",
     "check_labels",
     "check_mask",
@@ -116,8 +117,17 @@ def _chw_error(owner: str, image: np.ndarray, field: str = "image") -> InvalidIn
 
 
 def check_image(
-    owner: str, image: Any, sample: Mapping[str, Any] | None = None, field: str = "image"
+    owner: str,
+    image: Any,
+    sample: Mapping[str, Any] | None = None,
+    field: str = "image",
+    values: bool = True,
 ) -> None:
+    """Refuse anything but a non-empty HxW[xC] uint8 or float32 array (float: values in [0, 1]).
+
+    ``values=False`` skips the value scan of a float image (a step that only moves or relabels
+    values, such as ``ToTensor`` after ``Normalize``, accepts any float32 values).
+    """
     if (
         type(image) is _NDARRAY
         and image.dtype.char == "B"
@@ -154,6 +164,8 @@ def check_image(
         else:
             fix = "convert to uint8, or to float32 scaled to [0, 1]"
         raise InvalidInputError(owner, field, f"has dtype {image.dtype}, expected uint8 or float32", fix)
+    if not values:
+        return
     lo, hi = image.min(), image.max()  # NaN propagates, so this also catches NaN and inf
     if not (lo >= 0.0 and hi <= 1.0):
         problem = (
@@ -398,3 +410,8 @@ register_field(Field("bboxes", "spatial", check_bboxes, "boxes", modality="image
 register_field(Field("keypoints", "spatial", check_keypoints, "points", modality="image"))
 register_field(Field("bbox_labels", "label", holds="labels", modality="image"))
 register_field(Field("keypoint_labels", "label", holds="labels", modality="image"))
+
+
+def check_image_shape(owner: str, image: Any, sample: Mapping[str, Any] | None = None) -> None:
+    """:func:`check_image` without the value scan of float images (any float32 values pass)."""
+    check_image(owner, image, sample, values=False)

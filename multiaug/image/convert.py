@@ -17,6 +17,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, Number, Probability, param
 from ..core.transform import Sample
+from ._validate import check_image_shape
 from .base import ImageTransform
 from .functional import convert as F
 from .options import ChannelValues, check_channels
@@ -164,7 +165,8 @@ class ToTensor(ConvertTransform):
     values 0..255 (put :class:`Normalize` before it, as in
     ``[..., Normalize(mean, std), ToTensor()]``), unless ``scale=True``, which divides uint8
     values by 255 as torchvision's ``ToTensor`` (``ToImage`` + ``ToDtype(torch.float32,
-    scale=True)``) does. Float32 images are already in ``[0, 1]`` and are never scaled.
+    scale=True)``) does. Float32 images are never scaled and may hold any values (a
+    normalised image called alone is accepted; their values are not scanned).
 
     It must be the last step touching the image: a ``Compose`` in which an image transform
     follows it raises :class:`~multiaug.InvalidInputError` naming that transform. Needs
@@ -188,6 +190,9 @@ class ToTensor(ConvertTransform):
     """
 
     makes_tensors: ClassVar[tuple[str, ...]] = ("image", "mask", "masks")
+    #: It moves values without reading them: any float32 values pass (a normalised image), and
+    #: the call costs no scan of the pixels (ToTensorV2 does no check at all).
+    own_checks: ClassVar[Mapping[str, Any]] = {"image": check_image_shape}
 
     scale: bool = param(Flag(), default=False)
 

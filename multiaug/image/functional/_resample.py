@@ -40,8 +40,8 @@ def axis_frame(
     sx, tx, sy, ty = axis
     h, w = in_size
     ho, wo = out_size
-    x0, x1 = sorted((tx, sx * w + tx))
-    y0, y1 = sorted((ty, sy * h + ty))
+    x0, x1 = (tx, sx * w + tx) if sx >= 0 else (sx * w + tx, tx)
+    y0, y1 = (ty, sy * h + ty) if sy >= 0 else (sy * h + ty, ty)
     covers = x0 <= _EPS and y0 <= _EPS and x1 >= wo - _EPS and y1 >= ho - _EPS
     keeps = x0 >= -_EPS and y0 >= -_EPS and x1 <= wo + _EPS and y1 <= ho + _EPS
     return covers, covers and keeps, keeps

@@ -51,6 +51,10 @@ __all__ = [
 
 #: ITU-R BT.601 luma weights, as OpenCV, PIL and torchvision (0.2989) use them.
 LUMA = (0.299, 0.587, 0.114)
+# Constants of the saturation matrix (built once, not per call; read-only).
+_EYE3 = np.eye(3)
+_LUMA_ROWS = np.tile(np.asarray(LUMA), (3, 1))
+_EYE3.flags.writeable = _LUMA_ROWS.flags.writeable = False
 
 #: The identity lookup table.
 IDENTITY = np.arange(256, dtype=np.uint8)
@@ -264,7 +268,7 @@ def adjust_saturation(img: np.ndarray, factor: float) -> np.ndarray:
     """
     if n_channels(img) == 1:
         return img.copy()
-    matrix = factor * np.eye(3) + (1.0 - factor) * np.tile(np.asarray(LUMA), (3, 1))
+    matrix = factor * _EYE3 + (1.0 - factor) * _LUMA_ROWS
     return _with_alpha(img, _clip01(cv2.transform(_rgb(img), matrix)))
 
 

@@ -8,6 +8,7 @@ it is first called.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -49,17 +50,29 @@ def normalize(
     through a lookup table for uint8 images.
     """
     channels = image.shape[2] if image.ndim == 3 else 1
+    if image.dtype == np.uint8:
+        return _table_lookup(image, normalize_table(tuple(mean), tuple(std), max_pixel_value, channels))
     scale = np.float32(max_pixel_value)
     shift = _per_channel(mean, channels) * scale
     factor = np.reciprocal(_per_channel(std, channels) * scale)
-    if image.dtype == np.uint8:
-        table = (np.arange(256, dtype=np.float32)[:, None] - shift) * factor
-        return _table_lookup(image, table)
     if image.ndim == 2:
         return (image - shift[0]) * factor[0]
     out = image - shift
     out *= factor
     return out
+
+
+@functools.lru_cache(maxsize=64)
+def normalize_table(
+    mean: tuple[float, ...], std: tuple[float, ...], max_pixel_value: float, channels: int
+) -> np.ndarray:
+    """The ``(256, channels)`` float32 table of :func:`normalize` for uint8 images (cached, read-only)."""
+    scale = np.float32(max_pixel_value)
+    shift = _per_channel(mean, channels) * scale
+    factor = np.reciprocal(_per_channel(std, channels) * scale)
+    table = (np.arange(256, dtype=np.float32)[:, None] - shift) * factor
+    table.flags.writeable = False
+    return table
 
 
 def to_float(image: np.ndarray, max_value: float) -> np.ndarray:
