@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Flag, NoiseSeed, Number, Range, _show, param
+from ..core.params import Flag, NoiseSeed, Number, Options, Range, _show, param
 from ..core.transform import Sample, check_window
 from .base import ImageTransform, each_mask, moved_arrays
 from .functional import erasing as F
@@ -146,6 +146,30 @@ class RandomErasing(ImageTransform):
         return F.erase(image, top, left, height, width, self._r.fill, noise_seed)
 
 
+#: ``fill``, ``fill_mask``: what the dropouts write into their holes (``@options image.dropout``).
+DROPOUT = Options(
+    "image.dropout",
+    {
+        "fill": (
+            EraseFill(),
+            """
+            fill : float, tuple of float or "random", default 0
+                In the image's units (0..255 whole numbers for uint8, 0..1 for float32): one
+                value, one per channel, or ``"random"`` (uniform noise from the seeded generator).
+            """,
+        ),
+        "fill_mask": (
+            Number(-(2**63), 2**64 - 1, integer=True, optional=True),
+            """
+            fill_mask : int or None, default None
+                The label written into the holes of ``mask``, ``masks`` and the extra mask
+                targets; ``None`` leaves masks unchanged.
+            """,
+        ),
+    },
+)
+
+
 class Dropout(ImageTransform):
     """Base of the dropouts: holes filled in the image (``fill``) and in the masks (``fill_mask``).
 
@@ -154,10 +178,8 @@ class Dropout(ImageTransform):
 
     _abstract = True
 
-    fill: float | tuple[float, ...] | str = param(EraseFill(), default=0, kw_only=True)
-    fill_mask: int | None = param(
-        Number(-(2**63), 2**64 - 1, integer=True, optional=True), default=None, kw_only=True
-    )
+    fill: float | tuple[float, ...] | str = param(DROPOUT.specs["fill"], default=0, kw_only=True)
+    fill_mask: int | None = param(DROPOUT.specs["fill_mask"], default=None, kw_only=True)
 
     def check(self, sample: Mapping[str, Any]) -> None:
         check_erase_fill(self.name, self._r.fill, self.fill, sample["image"])
@@ -215,12 +237,7 @@ class CoarseDropout(Dropout):
         Range of the number of holes, whole numbers in ``[0, 10000]`` (both ends drawn).
     hole_height, hole_width : float or (float, float), default (0.1, 0.2)
         Range of a hole's side as a fraction of the image's, in ``[0, 1]``.
-    fill : float, tuple of float or "random", default 0
-        In the image's units (0..255 whole numbers for uint8, 0..1 for float32): one value,
-        one per channel, or ``"random"`` (uniform noise from the seeded generator).
-    fill_mask : int or None, default None
-        The label written into the holes of the masks; ``None`` leaves masks unchanged.
-    @options call
+    @options image.dropout call
 
     Examples
     --------
@@ -310,11 +327,7 @@ class GridDropout(Dropout):
         fixes it.
     random_offset : bool, default True
         Shift the grid randomly (else the first hole is at the top-left corner).
-    fill : float, tuple of float or "random", default 0
-        As :class:`CoarseDropout`'s.
-    fill_mask : int or None, default None
-        The label written into the holes of the masks; ``None`` leaves masks unchanged.
-    @options call
+    @options image.dropout call
 
     Examples
     --------
