@@ -389,3 +389,15 @@ def test_iso_noise_poisson_table_is_scipys_quantiles(lam) -> None:
 
     expected = stats.poisson.ppf((np.arange(65536) + 0.5) / 65536, lam) if lam else np.zeros(65536)
     np.testing.assert_array_equal(poisson_quantiles(lam), expected)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+@pytest.mark.parametrize("channels", [3, 4])
+def test_channel_shuffle_kernel_every_permutation(dtype, channels) -> None:
+    import itertools
+
+    img = (np.arange(6 * 7 * channels) % 200).reshape(6, 7, channels).astype(dtype)
+    for order in itertools.permutations(range(channels)):
+        out = FC.channel_shuffle(img, list(order))
+        np.testing.assert_array_equal(out, img[..., list(order)])
+        assert not np.shares_memory(out, img)

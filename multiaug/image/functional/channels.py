@@ -123,6 +123,10 @@ def hue_saturation_value(img: np.ndarray, hue: float, saturation: float, value: 
     return out
 
 
+#: Permutations that are a red/blue exchange (alpha kept), by (channel count, order).
+_SWAPS = {(3, (2, 1, 0)): cv2.COLOR_RGB2BGR, (4, (2, 1, 0, 3)): cv2.COLOR_RGBA2BGRA}
+
+
 def channel_shuffle(img: np.ndarray, order: Sequence[int]) -> np.ndarray:
     """Output channel ``i`` is input channel ``order[i]`` (a new array; ``img`` itself is not changed).
 
@@ -131,9 +135,13 @@ def channel_shuffle(img: np.ndarray, order: Sequence[int]) -> np.ndarray:
     >>> channel_shuffle(np.array([[[1, 2, 3]]], np.uint8), [2, 0, 1]).tolist()
     [[[3, 1, 2]]]
     """
-    if img.ndim == 2:
+    order = [int(c) for c in order]
+    if img.ndim == 2 or order == sorted(order):
         return img.copy()
     channels = img.shape[2]
+    swap = _SWAPS.get((channels, tuple(order)))
+    if swap is not None:  # red and blue exchanged: OpenCV's vectorised conversion, several times faster
+        return cv2.cvtColor(contiguous(img), swap)
     if channels <= 4:
         # cv2.mixChannels copies channel to channel in one pass (NumPy's fancy index gathers slower)
         out = np.empty_like(img)
