@@ -298,13 +298,13 @@ def test_to_tensor_alone_takes_a_normalised_image_and_still_checks_its_shape():
 
 
 def test_all_finite_one_pass_check_agrees_with_numpy():
-    """The dot-product shortcut never hides NaN/inf, and huge finite values are not called infinite."""
+    """The fast path never hides NaN/inf, and huge finite values are not called infinite."""
     from multiaug.core.validation import all_finite
 
     rng = np.random.default_rng(0)
     for arr in (
         rng.standard_normal(1000).astype(np.float32),
-        np.full(100, 3e30, np.float32),  # the sum of squares overflows: the exact check decides
+        np.full(100, 3e30, np.float32),  # huge but finite
         rng.standard_normal((7, 9)).astype(np.float64)[:, ::2],  # not contiguous
     ):
         assert all_finite(arr) == bool(np.isfinite(arr).all()) is True
@@ -312,4 +312,27 @@ def test_all_finite_one_pass_check_agrees_with_numpy():
         arr = rng.standard_normal(1000).astype(np.float32)
         arr[417] = bad
         assert not all_finite(arr)
-        assert not all_finite(arr.reshape(10, 100)[:, 1::2])  # strided: the exact check
+        assert not all_finite(arr.reshape(10, 100)[:, 1::2])  # strided
+
+
+def test_to_tensor_converts_the_extra_targets_like_what_they_move_like():
+    """A depth map declared as a mask becomes an int64 tensor, a second image a float CHW tensor."""
+    img = np.random.default_rng(1).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    depth = np.arange(600, dtype=np.uint16).reshape(20, 30) % 7
+    pipe = ma.Compose(
+        [ma.image.Resize(10, 16), ma.image.Normalize(), ma.image.ToTensor()],
+        targets={"depth": "mask", "prev": "image"},
+        seed=0,
+    )
+    out = pipe(image=img, depth=depth, prev=img[:, ::-1].copy())
+    assert out["depth"].dtype == torch.int64 and tuple(out["depth"].shape) == (10, 16)
+    assert out["prev"].dtype == torch.float32 and tuple(out["prev"].shape) == (3, 10, 16)
+    alone = ma.Compose([ma.image.Resize(10, 16), ma.image.Normalize(), ma.image.ToTensor()], seed=0)
+    assert torch.equal(out["prev"], alone(image=img[:, ::-1].copy())["image"])
+    assert torch.equal(out["depth"], torch.from_numpy(cv2_nearest(depth, (16, 10)).astype(np.int64)))
+
+
+def cv2_nearest(arr: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    import cv2
+
+    return cv2.resize(arr, size, interpolation=cv2.INTER_NEAREST_EXACT)

@@ -522,3 +522,53 @@ def test_a_resize_then_whole_pixel_steps_fuse_exactly(
     assert fused["bbox_labels"] == plain["bbox_labels"]
     assert np.allclose(fused["bboxes"], plain["bboxes"], rtol=0, atol=1e-9)
     assert np.allclose(fused["keypoints"], plain["keypoints"], rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("cls", [im.LongestMaxSize, im.SmallestMaxSize])
+def test_a_list_of_max_sizes_draws_one_per_call_keyed_traced_and_the_largest_in_eval(cls: Any) -> None:
+    """Albumentations' multi-scale form: each call resizes exactly as the one-size op of the drawn size."""
+    img = rng_image((60, 90, 3))
+    t = cls([24, 40, 56], seed=5)
+    assert t.is_random and not cls(40).is_random and not cls([40, 40]).is_random
+    seen = set()
+    for k in range(40):
+        out = t(image=img, keypoints=np.array([[30.0, 20.0]]), key=k, trace=True)
+        chosen = out["trace"][0]["params"]["max_size"]
+        seen.add(chosen)
+        alone = cls(chosen)(image=img, keypoints=np.array([[30.0, 20.0]]))
+        assert_samples_equal({k_: v for k_, v in out.items() if k_ != "trace"}, alone)
+        assert_samples_equal(t.replay(out.pop("trace"), image=img, keypoints=np.array([[30.0, 20.0]])), out)
+    assert seen == {24, 40, 56}
+    assert_samples_equal(t.inference()(image=img, key=3), cls(56)(image=img))
+    trace = t(image=img, key=0, trace=True)["trace"]
+    trace[0]["params"]["max_size"] = 41
+    with pytest.raises(ma.InvalidInputError, match="not one of max_size"):
+        t.replay(trace, image=img)
+    for bad in ([], [24, 0], [24, 2.5], "24"):
+        with pytest.raises(ma.InvalidInputError, match="max_size"):
+            cls(bad)
+
+
+def test_pad_to_a_multiple_of_a_divisor_matches_albumentations() -> None:
+    import albumentations as A
+
+    img = rng_image((100, 203, 3))
+    for kw in (
+        {"pad_height_divisor": 32, "pad_width_divisor": 32},
+        {"min_height": 128, "pad_width_divisor": 64},
+        {"pad_height_divisor": 7, "min_width": 50, "position": "top_left"},
+    ):
+        ours = im.PadIfNeeded(**kw, fill=9)(image=img, bboxes=np.array([[1.0, 2.0, 30.0, 40.0]]))
+        theirs = A.PadIfNeeded(
+            **{"min_height": None, "min_width": None, **kw},
+            border_mode=cv2.BORDER_CONSTANT,
+            fill=9,
+            p=1.0,
+        )(image=img)["image"]
+        assert np.array_equal(ours["image"], theirs), kw
+    out = im.PadIfNeeded(pad_height_divisor=32, pad_width_divisor=32)(image=rng_image((64, 96)))
+    assert out["image"].shape == (64, 96)  # already a multiple: untouched
+    with pytest.raises(ma.InvalidInputError, match="exactly one"):
+        im.PadIfNeeded(min_width=10)
+    with pytest.raises(ma.InvalidInputError, match="exactly one"):
+        im.PadIfNeeded(10, 10, pad_width_divisor=8)

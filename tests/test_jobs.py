@@ -401,3 +401,22 @@ def test_a_pipeline_of_another_field_is_refused_before_any_work(image_job, tmp_p
     with pytest.raises(ma.InvalidInputError, match=r"handles the fields \[.*\], not the image items"):
         ma.jobs.augment(pipe, data, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+def test_augment_refuses_a_pipeline_ending_in_model_input_steps(image_job, tmp_path, capsys):
+    """Normalize and ToTensor make a model's input, not files: refused before any work, naming them."""
+    root, data, _ = image_job
+    for steps, named in (
+        ([ma.image.HorizontalFlip(), ma.image.Normalize()], "image.Normalize"),
+        (
+            [ma.image.Resize(32, 32), ma.image.Normalize(), ma.image.ToTensor()],
+            "image.Normalize, image.ToTensor",
+        ),
+    ):
+        config = ma.save(ma.Compose(steps, seed=0), root / "model_input.yaml")
+        out = tmp_path / "out"
+        capsys.readouterr()
+        assert _run("augment", config, "--input", data, "--output", out, "--quiet") == 2
+        err = capsys.readouterr().err
+        assert named in err and "pipe.inference()" in err
+        assert not out.exists()

@@ -89,6 +89,9 @@ class Transform(Declared):
     #: Fields this step turns into framework tensors (``image.ToTensor``): a ``Compose`` refuses a
     #: later step that reads them, unless it ``takes_tensors`` (a ``Lambda``).
     makes_tensors: ClassVar[tuple[str, ...]] = ()
+    #: Its output is a model's input (normalised floats, tensors), not data to store: dataset
+    #: jobs (``multiaug augment``) refuse a pipeline holding it.
+    model_input: ClassVar[bool] = False
     takes_tensors: ClassVar[bool] = False
     #: Field checks of this transform that replace the generic ones of :data:`FIELD_CHECKS` when
     #: it is the first to own the field (``{"image": check}``; a check is ``check(owner, value, sample)``).

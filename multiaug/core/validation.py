@@ -85,20 +85,20 @@ def require_real(owner: str, field: str, arr: np.ndarray, fix: str) -> None:
 
 
 def all_finite(arr: np.ndarray) -> bool:
-    """No NaN or inf in ``arr``, without a full-size temporary.
+    """No NaN or inf in ``arr``.
 
-    One pass where it can: the dot product of a contiguous float array with itself is finite
-    when every value is (NaN and inf propagate); only when it is not (a non-finite value, or
-    values so large that the sum of squares overflows) does the exact check run: ``min`` and
-    ``max``, which propagate NaN and inf too.
+    Up to a million values: ``np.isfinite(arr).all()`` (a byte per value of temporary, about
+    twice as fast as two reductions, and never an overflow warning). Larger arrays: ``min``
+    and ``max`` (they propagate NaN and inf), without a full-size temporary.
     """
     import numpy as np
 
-    kind = arr.dtype.kind
-    if kind not in "fc" or arr.size == 0:
+    if arr.dtype.kind not in "fc" or arr.size == 0:
         return True
-    if kind == "f" and arr.flags.c_contiguous:
-        flat = arr.reshape(-1)
-        if np.isfinite(np.dot(flat, flat)):
-            return True
+    if arr.size <= _FINITE_AT_ONCE:
+        return bool(np.isfinite(arr).all())
     return bool(np.isfinite(arr.min()) and np.isfinite(arr.max()))
+
+
+#: Largest array :func:`all_finite` checks with one ``isfinite`` temporary.
+_FINITE_AT_ONCE = 1 << 20

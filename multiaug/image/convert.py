@@ -18,7 +18,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, Number, Probability, param
 from ..core.transform import Sample
 from ._validate import check_image_shape
-from .base import ImageTransform
+from .base import ImageTransform, moved_arrays
 from .functional import convert as F
 from .options import ChannelValues, check_channels
 
@@ -70,6 +70,8 @@ class Normalize(ConvertTransform):
     """
 
     # bounds keep every output finite in float32: |x / max - mean| / std <= 2e6 / 1e-6
+    model_input = True  # values outside [0, 1]: no image file holds them
+
     mean: float | tuple[float, ...] = param(ChannelValues(-1e6, 1e6), default=(0.485, 0.456, 0.406))
     std: float | tuple[float, ...] = param(ChannelValues(1e-6, 1e6), default=(0.229, 0.224, 0.225))
     max_pixel_value: float | None = param(Number(1e-6, 1e6, optional=True), default=None)
@@ -186,10 +188,12 @@ class ToTensor(ConvertTransform):
     ((3, 4, 6), torch.float32, torch.int64)
 
     ``masks`` (a list of HxW arrays or an NxHxW array) become int64 tensors the same way, a list
-    staying a list.
+    staying a list; extra targets declared on the pipeline (``Compose(targets={"depth": "mask",
+    "image_prev": "image"})``) become tensors like the mask or like the image.
     """
 
     makes_tensors: ClassVar[tuple[str, ...]] = ("image", "mask", "masks")
+    model_input = True
     #: It moves values without reading them: any float32 values pass (a normalised image), and
     #: the call costs no scan of the pixels (ToTensorV2 does no check at all).
     own_checks: ClassVar[Mapping[str, Any]] = {"image": check_image_shape}
@@ -201,12 +205,15 @@ class ToTensor(ConvertTransform):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         out = dict(sample)
-        out["image"] = F.to_tensor(sample["image"], self._r.scale)
-        if "mask" in sample:
-            out["mask"] = F.mask_to_tensor(sample["mask"])
-        masks = sample.get("masks")
-        if isinstance(masks, np.ndarray):  # NxHxW: one int64 tensor
-            out["masks"] = F.mask_to_tensor(masks)
-        elif masks is not None:  # a list stays a list
-            out["masks"] = [F.mask_to_tensor(m) for m in masks]
+        scale = self._r.scale
+        out["image"] = F.to_tensor(sample["image"], scale)
+        # the mask, the masks and the extra targets (Compose(targets=...)): images as the image
+        for name, kind in moved_arrays(sample):
+            value = sample[name]
+            if kind == "image":
+                out[name] = F.to_tensor(value, scale)
+            elif kind == "mask" or isinstance(value, np.ndarray):  # an NxHxW stack: one int64 tensor
+                out[name] = F.mask_to_tensor(value)
+            else:  # a list of masks stays a list
+                out[name] = [F.mask_to_tensor(m) for m in value]
         return out

@@ -178,6 +178,16 @@ def _check_handles(pipe: Any, listing: Listing) -> None:
             f"handles the fields {list(pipe.fields)}, not the {listing.kind} items of --input",
             f"pass a pipeline of {listing.kind} transforms",
         )
+    final = [leaf.name for leaf in pipe._plan.leaves if leaf.model_input]
+    if final:
+        raise InvalidInputError(
+            OWNER,
+            "config",
+            f"holds {', '.join(dict.fromkeys(final))}, whose output is a model's input "
+            "(normalised floats or tensors), not a file to store",
+            "leave Normalize and ToTensor out of the job's pipeline and apply them when the files "
+            "are loaded for training (pipe.inference() gives the deterministic steps)",
+        )
 
 
 def _plan_units(listing: Listing, pipe: Any, copies: int | None, balance: bool) -> list[tuple[int, int]]:

@@ -76,7 +76,13 @@ def examples() -> dict[str, Example]:
         ),
         "image.ToFloat": image_example(with_defaults(ToFloat, max_value=200), random=False),
         "image.FromFloat": image_example(with_defaults(FromFloat, max_value=100), random=False),
-        "image.ToTensor": image_example(with_defaults(ToTensor), random=False),
+        # ToTensor moves float values without reading them (a normalised image passes): the
+        # value-range samples (NaN, 2.0) are not bad for it; every shape and type one still is.
+        "image.ToTensor": image_example(
+            with_defaults(ToTensor),
+            random=False,
+            bad_samples=tuple(b for b in BAD_IMAGE_SAMPLES if not _float_values_only(b)),
+        ),
         "image.RandomErasing": image_example(
             with_defaults(RandomErasing, scale=(0.05, 0.4), fill="random"),
             bad_params=(  # wrong for the data only (raised at the call): the spec's own are generated
@@ -136,3 +142,9 @@ def new_examples() -> dict[str, Example]:
             with_defaults(ISONoise, intensity=(0.1, 1.0)), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
         ),
     }
+
+
+def _float_values_only(sample: dict[str, object]) -> bool:
+    """A bad sample whose only fault is its float image's values (NaN, outside [0, 1])."""
+    image = sample.get("image")
+    return len(sample) == 1 and isinstance(image, np.ndarray) and image.dtype == np.float32

@@ -17,6 +17,8 @@ from .engine import Axis, Resampling, Size, WarpTransform
 
 __all__ = ["PadIfNeeded"]
 
+_SIDE = Number(1, MAX_WARP_SIDE, integer=True, optional=True)
+
 
 class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
     """Pad the image to at least ``min_height`` x ``min_width``; a larger side is left as it is.
@@ -31,10 +33,13 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
 
     Parameters
     ----------
-    min_height, min_width : int
-        Minimum output size.
+    min_height, min_width : int or None
+        Minimum output size (None: that axis is padded to a multiple of its divisor instead).
     position : {"center", "top_left", "top_right", "bottom_left", "bottom_right", "random"}, default "center"
         Where the image sits in the padded frame.
+    pad_height_divisor, pad_width_divisor : int or None, default None
+        Pad that axis up to the next multiple of this instead (a network's stride: 32), as
+        Albumentations' options of these names; each axis takes a minimum or a divisor, not both.
     @options image.border call_p1
 
     Examples
@@ -51,21 +56,39 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
     axis_aligned = True
     samples_inside = False
     preserves_shape = False
-    min_height: int = param(Number(1, MAX_WARP_SIDE, integer=True))
-    min_width: int = param(Number(1, MAX_WARP_SIDE, integer=True))
+    min_height: int | None = param(_SIDE, default=None)
+    min_width: int | None = param(_SIDE, default=None)
     position: str = param(Choice(*S.PAD_POSITIONS), default="center")
+    pad_height_divisor: int | None = param(_SIDE, default=None, kw_only=True, quiet=True)
+    pad_width_divisor: int | None = param(_SIDE, default=None, kw_only=True, quiet=True)
     p: float = param(Probability(), default=1.0, kw_only=True)
 
     def _finalize(self, r: Any) -> None:
         super()._finalize(r)
+        for size, divisor in (("min_height", "pad_height_divisor"), ("min_width", "pad_width_divisor")):
+            if (getattr(r, size) is None) == (getattr(r, divisor) is None):
+                raise InvalidInputError(
+                    self.name,
+                    size,
+                    f"and {divisor} are both {'unset' if getattr(r, size) is None else 'set'}",
+                    f"pass exactly one of them: {size}=256 (a minimum) or {divisor}=32 (a multiple)",
+                )
         # Only position="random" draws; the instance says so before its plan (stream use) is made.
         self.__dict__["is_random"] = r.position == "random"
 
+    def _target(self, h: int, w: int) -> tuple[int, int]:
+        """The output size for an ``h`` x ``w`` input: the minimum, or the next multiple of the divisor."""
+        r = self._r
+        dh, dw = r.pad_height_divisor, r.pad_width_divisor
+        th = r.min_height if dh is None else -(-h // dh) * dh
+        tw = r.min_width if dw is None else -(-w // dw) * dw
+        return max(th, h), max(tw, w)
+
     def _room(self, sample: Mapping[str, Any]) -> tuple[int, int]:
         """The padding to add on each axis (height, width) to the image the op is given."""
-        r = self._r
         h, w = current_shape(sample)[:2]
-        return max(r.min_height - h, 0), max(r.min_width - w, 0)
+        th, tw = self._target(h, w)
+        return th - h, tw - w
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         if not self.is_random or not self.training:  # eval mode: a random position is the centre
@@ -92,5 +115,5 @@ class PadIfNeeded(BorderOptions, Resampling, WarpTransform):
             position: str | tuple[int, int] = (params["top"], params["left"])
         else:
             position = "center" if r.position == "random" else r.position
-        top, bottom, left, right = S.pad_if_needed_amounts(h, w, r.min_height, r.min_width, position)
+        top, bottom, left, right = S.pad_if_needed_amounts(h, w, *self._target(h, w), position)
         return (1, left, 1, top), (h + top + bottom, w + left + right)

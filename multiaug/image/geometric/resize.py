@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...core.errors import InvalidInputError
-from ...core.params import Choice, Number, Options, Probability, param
+from ...core.params import Choice, Number, Options, Probability, Spec, param
 from ..functional import sizing as S
 from ..functional._opencv import INTERPOLATIONS, MAX_WARP_SIDE
 from .engine import Axis, Resampling, Size, WarpTransform
@@ -14,6 +14,24 @@ from .engine import Axis, Resampling, Size, WarpTransform
 __all__ = ["LongestMaxSize", "Resize", "SmallestMaxSize"]
 
 _SIDE = Number(1, MAX_WARP_SIDE, integer=True)
+
+
+class Sides(Spec):
+    """One side length, or a list of them (one is drawn per call: multi-scale training)."""
+
+    doc = f"an int in [1, {MAX_WARP_SIDE}] or a non-empty list of them"
+    value_type = "tuple[int, ...]"
+
+    def invalid(self) -> list[Any]:
+        return [0, [], [224, 0], [224, 1.5], "224", None, [MAX_WARP_SIDE + 1]]
+
+    def resolve(self, owner: str, name: str, value: Any) -> tuple[int, ...]:
+        if isinstance(value, (list, tuple)):
+            if not value or len(value) > 4096:
+                raise self.fail(owner, name, value)
+            return tuple(int(_SIDE.resolve(owner, f"{name}[{i}]", v)) for i, v in enumerate(value))  # type: ignore[arg-type]
+        return (int(_SIDE.resolve(owner, name, value)),)  # type: ignore[arg-type]
+
 
 #: ``interpolation`` (``@options image.interpolation``): how a resize resamples the image.
 INTERPOLATION = Options(
@@ -53,8 +71,12 @@ class _Rescale(Resampling, WarpTransform):
         raise NotImplementedError
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
+        return self.scale_to(size, self.out_size(*size))
+
+    def scale_to(self, size: Size, out: Size) -> tuple[Axis, Size]:
+        """The axis map from ``size`` to ``out`` (checked against OpenCV's limit)."""
         h, w = size
-        oh, ow = self.out_size(h, w)
+        oh, ow = out
         if max(oh, ow) > MAX_WARP_SIDE:  # a very elongated image under SmallestMaxSize
             raise InvalidInputError(
                 self.name,
@@ -94,10 +116,44 @@ class Resize(_Rescale):
 
 
 class _MaxSize(_Rescale):
-    """Base of the aspect-keeping resizes: one side (which, the subclass says) becomes ``max_size``."""
+    """Base of the aspect-keeping resizes: one side (which, the subclass says) becomes ``max_size``.
+
+    ``max_size`` may be a list (Albumentations' multi-scale form): each call draws one of its
+    sizes (keyed and traced as ``params["max_size"]``); in eval mode the largest is used, the
+    usual test scale of multi-scale training, so a serving pipeline is deterministic.
+    """
 
     _abstract = True
-    max_size: int = param(_SIDE)
+    max_size: int | list[int] = param(Sides())
+
+    def _finalize(self, r: Any) -> None:
+        super()._finalize(r)
+        # Only a list of sizes draws; the instance says so before its plan (stream use) is made.
+        self.__dict__["is_random"] = len(set(r.max_size)) > 1
+
+    def make_params(self, rng: Any, sample: Mapping[str, Any]) -> dict[str, Any]:
+        sizes = self._r.max_size
+        if not self.is_random:
+            return {}
+        if not self.training:
+            return {"max_size": max(sizes)}
+        return {"max_size": sizes[int(rng.integers(len(sizes)))]}
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        if "max_size" in params and params["max_size"] not in self._r.max_size:
+            raise InvalidInputError(
+                self.name,
+                "params.max_size",
+                f"is {params['max_size']}, not one of max_size {list(self._r.max_size)}",
+                "replay the trace unchanged",
+            )
+
+    def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
+        chosen = params.get("max_size", self._r.max_size[0])
+        return self.scale_to(size, self.out_size(*size, chosen))
+
+    def out_size(self, height: int, width: int, max_size: int | None = None) -> Size:
+        raise NotImplementedError
 
 
 class LongestMaxSize(_MaxSize):
@@ -110,8 +166,9 @@ class LongestMaxSize(_MaxSize):
 
     Parameters
     ----------
-    max_size : int
-        Length of the longest side after the transform.
+    max_size : int or list of int
+        Length of the longest side after the transform; a list: one of them, drawn per call
+        (the largest in eval mode).
     @options image.interpolation call_p1
 
     Examples
@@ -121,8 +178,8 @@ class LongestMaxSize(_MaxSize):
     (1024, 546)
     """
 
-    def out_size(self, height: int, width: int) -> Size:
-        return S.longest_max_size_shape(height, width, self._r.max_size)
+    def out_size(self, height: int, width: int, max_size: int | None = None) -> Size:
+        return S.longest_max_size_shape(height, width, self._r.max_size[0] if max_size is None else max_size)
 
 
 class SmallestMaxSize(_MaxSize):
@@ -134,9 +191,9 @@ class SmallestMaxSize(_MaxSize):
 
     Parameters
     ----------
-    max_size : int
+    max_size : int or list of int
         Length of the shortest side after the transform; the other side follows the
-        aspect ratio.
+        aspect ratio. A list: one of them, drawn per call (the largest in eval mode).
     @options image.interpolation call_p1
 
     Examples
@@ -147,5 +204,5 @@ class SmallestMaxSize(_MaxSize):
     (224, 224, 3)
     """
 
-    def out_size(self, height: int, width: int) -> Size:
-        return S.smallest_max_size_shape(height, width, self._r.max_size)
+    def out_size(self, height: int, width: int, max_size: int | None = None) -> Size:
+        return S.smallest_max_size_shape(height, width, self._r.max_size[0] if max_size is None else max_size)
