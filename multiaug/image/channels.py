@@ -207,6 +207,8 @@ class CLAHE(ImageTransform):
         call; a scalar ``v`` means ``(1, v)``.
     tile_grid_size : int or (int, int), default (8, 8)
         Tiles as ``(rows, columns)``; the histogram is equalised per tile and interpolated.
+        (Albumentations 2.0.8 hands its pair to OpenCV unchanged, which reads it as
+        ``(columns, rows)``: the same for square grids.)
     @options call
 
     Examples
