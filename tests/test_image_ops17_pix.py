@@ -401,3 +401,15 @@ def test_channel_shuffle_kernel_every_permutation(dtype, channels) -> None:
         out = FC.channel_shuffle(img, list(order))
         np.testing.assert_array_equal(out, img[..., list(order)])
         assert not np.shares_memory(out, img)
+
+
+@pytest.mark.parametrize(
+    "t", [*NEW, ma.image.Equalize(by_channels=False, p=1.0)], ids=lambda t: type(t).__name__
+)
+def test_views_give_the_same_output_as_contiguous_copies(t) -> None:
+    img = np.random.default_rng(0).integers(0, 256, (40, 50, 4), dtype=np.uint8)
+    for view in (img[5:30, 7:40, :3], img[..., 2::-1], img[::2, ::3, :3], img[5:30, 7:40]):
+        for image in (view, view.astype(np.float32) / 255):
+            out = t(image=image, key=3)["image"]
+            np.testing.assert_array_equal(out, t(image=np.ascontiguousarray(image), key=3)["image"])
+            assert out.shape == image.shape and out.dtype == image.dtype

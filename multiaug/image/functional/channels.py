@@ -101,12 +101,12 @@ def hue_saturation_value(img: np.ndarray, hue: float, saturation: float, value: 
     rgba = n_channels(img) == 4
     src = contiguous(img[..., :3]) if rgba else contiguous(img)
     if img.dtype == np.uint8:
-        hsv = cv2.cvtColor(src if src.flags.c_contiguous else np.ascontiguousarray(src), cv2.COLOR_RGB2HSV)
+        hsv = cv2.cvtColor(src, cv2.COLOR_RGB2HSV)
         hue_table = ((_LEVELS + round(hue)) % 180).astype(np.uint8)
         hsv = channel_luts(hsv, [hue_table, _shift_table(round(saturation)), _shift_table(round(value))])
         rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
     else:
-        hsv = cv2.cvtColor(np.ascontiguousarray(src), cv2.COLOR_RGB2HSV)
+        hsv = cv2.cvtColor(src, cv2.COLOR_RGB2HSV)
         h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
         # OpenCV wraps hues >= 360 back but not negative ones: shift by a non-negative angle
         np.add(h, np.float32((2.0 * hue) % 360.0), out=h)
