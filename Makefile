@@ -12,8 +12,15 @@ export ALBUMENTATIONS_NO_TELEMETRY := 1
 # AlbumentationsX (the maintained successor of Albumentations) imports as `albumentations` too,
 # so the image benchmark runs against it from a venv of its own.
 BENCH_AX := .venv-bench-ax
+# The batched-tensor benchmark: Kornia 0.9.0 on the CPU torch 2.13.0; torchvision 0.29.1 (with Kornia,
+# so all three share one process) on torch 2.14.1, as PyPI's torchvision does not import against the
+# torch 2.13.0 CPU wheel (a CUDA build, about 6 GB).
+BENCH_TORCH := .venv-bench-torch
+BENCH_TV := .venv-bench-tv
+# What a GPU machine without internet needs to run it (carry .gpu there): see benchmarks/gpu_bundle.sh
+GPU_BUNDLE := .gpu
 
-.PHONY: demo test test-fast bench bench-image lint clean
+.PHONY: demo test test-fast bench bench-image bench-torch gpu-bundle lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +45,18 @@ $(BENCH_AX)/.stamp: pyproject.toml
 	$(BENCH_AX)/bin/python -m pip install --quiet -e ".[image]" "albumentationsx==2.5.1" "$(TORCH)"
 	touch $@
 
+$(BENCH_TORCH)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_TORCH)
+	$(BENCH_TORCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_TORCH)/bin/python -m pip install --quiet -e ".[image,torch]" "kornia==0.9.0" "$(TORCH)"
+	touch $@
+
+$(BENCH_TV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_TV)
+	$(BENCH_TV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_TV)/bin/python -m pip install --quiet -e ".[image,torch]" "kornia==0.9.0" "torchvision==0.29.1" "torch==2.14.1"
+	touch $@
+
 demo: $(VENV)/.stamp-all
 	$(BIN)/multiaug demo
 
@@ -58,9 +77,18 @@ bench: $(VENV)/.stamp-bench $(BENCH_AX)/.stamp
 bench-image: $(VENV)/.stamp-bench $(BENCH_AX)/.stamp
 	cd benchmarks && ../$(BIN)/python image.py $(ARGS) && ../$(BENCH_AX)/bin/python image.py $(ARGS)
 
+# batched tensors (issue 16) against Kornia 0.9.0 and torchvision v2, one CPU thread
+# (ARGS=--quick for a short run, ARGS="--device cuda" on a GPU)
+bench-torch: $(BENCH_TORCH)/.stamp $(BENCH_TV)/.stamp
+	cd benchmarks && ../$(BENCH_TORCH)/bin/python torch_batch.py $(ARGS) && ../$(BENCH_TV)/bin/python torch_batch.py $(ARGS)
+
+# wheels and a run script for a GPU machine without internet: `bash .gpu/run_bench.sh` there
+gpu-bundle:
+	bash benchmarks/gpu_bundle.sh $(GPU_BUNDLE)
+
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check multiaug tests benchmarks examples
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(BENCH_AX) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) $(BENCH_AX) $(BENCH_TORCH) $(BENCH_TV) $(GPU_BUNDLE) build *.egg-info .pytest_cache .hypothesis

@@ -42,8 +42,18 @@ def compare_us(
     Interleaving puts both contenders under the same machine state in every round,
     so their ratio is far steadier on a shared machine than two separate timings.
     """
+    a_samples, b_samples = rounds_us([fa, fb], min_time=min_time, repeats=repeats)
+    return statistics.median(a_samples), statistics.median(b_samples)
+
+
+def rounds_us(fns: list[Callable[[], object]], min_time: float = 0.2, repeats: int = 7) -> list[list[float]]:
+    """Per-call µs of every function in ``fns``, one sample per round and function.
+
+    Each round runs every function in turn (about ``min_time / 2`` seconds each), so all of
+    them see the same machine state; the spread of a function's samples shows the noise.
+    """
     counts = []
-    for fn in (fa, fb):
+    for fn in fns:
         fn()
         n = 1
         while True:
@@ -55,14 +65,14 @@ def compare_us(
                 break
             n *= 4
         counts.append(max(1, int(n * (min_time / 2) / max(dt, 1e-9))))
-    a_samples, b_samples = [], []
+    samples: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
-        for fn, n, out in ((fa, counts[0], a_samples), (fb, counts[1], b_samples)):
+        for fn, n, out in zip(fns, counts, samples, strict=True):
             t0 = time.perf_counter()
             for _ in range(n):
                 fn()
             out.append((time.perf_counter() - t0) / n * 1e6)
-    return statistics.median(a_samples), statistics.median(b_samples)
+    return samples
 
 
 def machine() -> str:
