@@ -413,3 +413,15 @@ def test_views_give_the_same_output_as_contiguous_copies(t) -> None:
             out = t(image=image, key=3)["image"]
             np.testing.assert_array_equal(out, t(image=np.ascontiguousarray(image), key=3)["image"])
             assert out.shape == image.shape and out.dtype == image.dtype
+
+
+@pytest.mark.parametrize(
+    "t",
+    [ma.image.CLAHE(p=1.0), ma.image.Equalize(p=1.0), ma.image.Equalize(by_channels=False, p=1.0)],
+    ids=lambda t: type(t).__name__,
+)
+def test_histogram_ops_take_float_through_uint8(photo, t) -> None:
+    as_float = photo.astype(np.float32) / 255
+    out = t(image=as_float, key=5)["image"]
+    assert out.dtype == np.float32
+    np.testing.assert_array_equal(out, t(image=photo, key=5)["image"].astype(np.float32) / 255)
