@@ -11,6 +11,7 @@ encoded one channel at a time as grey images.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import cv2
@@ -45,7 +46,7 @@ def _scratch(shape: tuple[int, ...]) -> np.ndarray:
     A fresh image-sized array costs page faults on every call (large allocations are
     fresh memory from the OS), as much as a third of a JPEG round trip on a photo.
     """
-    n = int(np.prod(shape))
+    n = math.prod(shape)
     buf = getattr(_SCRATCH, "buf", None)
     if buf is None or buf.size < n:
         buf = _SCRATCH.buf = np.empty(n, np.uint8)
