@@ -69,16 +69,20 @@ def test_compression_grey_float_alpha_and_many_channels(photo) -> None:
 # ---------------------------------------------------------------------- Downscale
 def test_downscale_is_two_resizes(photo) -> None:
     t = ma.image.Downscale(scale=(0.3, 0.6), interpolation_down="area", interpolation_up="cubic", p=1.0)
-    out, params = traced(t, image=photo)
-    h, w = photo.shape[:2]
-    small = cv2.resize(
-        photo, (round(w * params["scale"]), round(h * params["scale"])), interpolation=cv2.INTER_AREA
-    )
-    np.testing.assert_array_equal(out["image"], cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC))
+    for key in range(4):
+        out = t(image=photo, key=key, trace=True)
+        s = out["trace"][0]["params"]["scale"]
+        small = cv2.resize(photo, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        assert small.shape[:2] == (round(photo.shape[0] * s), round(photo.shape[1] * s))
+        big = cv2.resize(small, photo.shape[1::-1], interpolation=cv2.INTER_CUBIC)
+        np.testing.assert_array_equal(out["image"], big)
     floats = ma.image.Downscale(scale=0.1, interpolation_up="lanczos", p=1.0)(image=photo / np.float32(255))
     assert (
         floats["image"].dtype == np.float32 and 0.0 <= floats["image"].min() <= floats["image"].max() <= 1.0
     )
+    # a side below one pixel at that scale: one pixel, not an OpenCV error
+    thin = np.arange(3 * 40, dtype=np.uint8).reshape(3, 40)
+    assert ma.image.Downscale(scale=0.1, p=1.0)(image=thin)["image"].shape == thin.shape
 
 
 # ---------------------------------------------------------------------- CLAHE, Equalize

@@ -59,7 +59,8 @@ class Downscale(ImageTransform):
 
     The low-resolution size is each side times ``scale``, rounded (at least 1 pixel);
     both resizes are ``cv2.resize``, with ``interpolation_down`` and
-    ``interpolation_up``. Any channel count and dtype; the size is kept.
+    ``interpolation_up``, the shrink given as the factor ``scale`` (as Albumentations does:
+    the same output). Any channel count and dtype; the size is kept.
 
     Parameters
     ----------

@@ -130,7 +130,10 @@ def downscale(img: np.ndarray, scale: float, down: str = "area", up: str = "line
 
     ``cv2.resize`` both ways (the interpolation names of
     :data:`~multiaug.image.functional._opencv.INTERPOLATION_CODES`); dtype, channel
-    count and layout are kept.
+    count and layout are kept. The shrink is given to OpenCV as the factor ``scale``
+    (``fx = fy = scale``, as Albumentations does), not as a size: OpenCV then samples at
+    exactly that factor, and an "area" shrink by a whole factor (``scale`` 1/2, 1/4...)
+    takes its fast path, twice as fast on a photo. Sides that would round to 0 become 1.
 
     Examples
     --------
@@ -142,9 +145,14 @@ def downscale(img: np.ndarray, scale: float, down: str = "area", up: str = "line
     h, w = img.shape[:2]
     sh, sw = downscaled_shape(h, w, scale)
     code_down, code_up = INTERPOLATION_CODES[down], INTERPOLATION_CODES[up]
+    # OpenCV rounds h * scale and w * scale as round() does; below 1 pixel give the size instead
+    by_factor = (sh, sw) == (round(h * scale), round(w * scale))
 
     def both(x: np.ndarray) -> np.ndarray:
-        small = cv2.resize(x, (sw, sh), interpolation=code_down)
+        if by_factor:
+            small = cv2.resize(x, None, fx=scale, fy=scale, interpolation=code_down)
+        else:
+            small = cv2.resize(x, (sw, sh), interpolation=code_down)
         return cv2.resize(small, (w, h), interpolation=code_up)
 
     out = by_channel_groups(img, both)
