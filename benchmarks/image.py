@@ -42,6 +42,13 @@ Perspective           ``scale=(0.05, 0.1)``                           same, ``ke
 ElasticTransform      ``alpha=50, sigma=5``                           same (2.0.8 only: AlbumentationsX
                                                                       replaced it by a control-grid
                                                                       displacement; no matching setting)
+RandomRotate90        ``RandomRotate90()``                            ``RandomRotate90()``
+Transpose             ``Transpose()``                                 ``Transpose()``
+SafeRotate            ``SafeRotate(limit=90)``                        same, ``border_mode=0``
+ShiftScaleRotate      defaults (0.0625, 0.1, 45)                      same, ``border_mode=0``
+GridDistortion        ``num_steps=5, distort_limit=0.3``              same, ``border_mode=0``
+OpticalDistortion     ``distort_limit=0.05`` (camera model)           same, ``border_mode=0``
+RandomGridShuffle     ``grid=(3, 3)``                                 same
 ColorJitter           0.4, 0.4, 0.4, 0.1                              same
 Grayscale             ``Grayscale()`` (keeps channels)                ``ToGray(num_output_channels=3)``
 GaussianNoise         ``std=(0.01, 0.05)``                            ``GaussNoise(std_range=(0.01, 0.05))``
@@ -258,8 +265,55 @@ OPS: dict[str, tuple[Factory, Factory]] = {
     "ToTensor": (lambda m, p: m.ToTensor(), lambda A, p: A.ToTensorV2(p=p)),
 }
 
+# Issue 17's geometric ops (constant zero border on both sides; the remaps' masks and targets are not timed).
+OPS.update(
+    {
+        "RandomRotate90": (lambda m, p: m.RandomRotate90(p=p), lambda A, p: A.RandomRotate90(p=p)),
+        "Transpose": (lambda m, p: m.Transpose(p=p), lambda A, p: A.Transpose(p=p)),
+        "SafeRotate": (
+            lambda m, p: m.SafeRotate(limit=90, border="constant", p=p),
+            lambda A, p: A.SafeRotate(limit=90, border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
+        ),
+        "ShiftScaleRotate": (
+            lambda m, p: m.ShiftScaleRotate(border="constant", p=p),
+            lambda A, p: A.ShiftScaleRotate(border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
+        ),
+        "GridDistortion": (
+            lambda m, p: m.GridDistortion(num_steps=5, distort_limit=0.3, border="constant", p=p),
+            lambda A, p: A.GridDistortion(
+                num_steps=5, distort_limit=0.3, border_mode=cv2.BORDER_CONSTANT, p=p
+            ),
+        ),
+        "RandomGridShuffle": (
+            lambda m, p: m.RandomGridShuffle(grid=(3, 3), p=p),
+            lambda A, p: A.RandomGridShuffle(grid=(3, 3), p=p),
+        ),
+        "OpticalDistortion": (
+            lambda m, p: m.OpticalDistortion(distort_limit=0.05, border="constant", p=p),
+            lambda A, p: A.OpticalDistortion(distort_limit=0.05, border_mode=cv2.BORDER_CONSTANT, p=p),
+        ),
+    }
+)
+
 # AlbumentationsX 2.5.1 renamed these arguments: the same settings under the new names.
 AX_OPS: dict[str, Factory] = {
+    "SafeRotate": lambda A, p: A.SafeRotate(
+        angle_range=(-90, 90), border_mode=cv2.BORDER_CONSTANT, fill=0, p=p
+    ),
+    "GridDistortion": lambda A, p: A.GridDistortion(
+        num_steps=5, distort_range=(-0.3, 0.3), border_mode=cv2.BORDER_CONSTANT, p=p
+    ),
+    "OpticalDistortion": lambda A, p: A.OpticalDistortion(
+        distort_range=(-0.05, 0.05), border_mode=cv2.BORDER_CONSTANT, p=p
+    ),
+    "ShiftScaleRotate": lambda A, p: A.ShiftScaleRotate(
+        shift_range=(-0.0625, 0.0625),
+        scale_range=(-0.1, 0.1),
+        rotate_range=(-45, 45),
+        border_mode=cv2.BORDER_CONSTANT,
+        fill=0,
+        p=p,
+    ),
     "Rotate": lambda A, p: A.Rotate(angle_range=(-30, 30), border_mode=cv2.BORDER_CONSTANT, fill=0, p=p),
     "ColorJitter": lambda A, p: A.ColorJitter(
         brightness_range=(0.6, 1.4),
@@ -405,7 +459,10 @@ class Contenders:
             if self.is_x and name in AX_NOT_COMPARABLE:
                 return None, AX_NOT_COMPARABLE[name]
         ax = AX_OPS if self.is_x else {}
-        built = [ax.get(name, OPS[name][1])(self.A, p) for name, p in steps]
+        try:
+            built = [ax.get(name, OPS[name][1])(self.A, p) for name, p in steps]
+        except AttributeError as exc:  # an op this albumentations does not have (any more)
+            return None, f"not in this albumentations ({exc})"
         t = built[0] if len(built) == 1 else self.A.Compose(built, seed=0)
         t.set_random_seed(0)
         return t, None

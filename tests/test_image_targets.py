@@ -67,6 +67,7 @@ TARGETS = {"depth": "mask", "dot0": "image", "dot1": "image", "dot2": "image"}
 _OVERRIDES = {
     "image.ElasticTransform": {"alpha": 10, "sigma": 5},
     "image.RandomCrop": {"height": 30, "width": 40},
+    "image.CropNonEmptyMaskIfExists": {"height": 30, "width": 40},
     "image.CenterCrop": {"height": 34, "width": 44},
     "image.Resize": {"height": 60, "width": 70},
     "image.SmallestMaxSize": {"max_size": 48},

@@ -59,6 +59,8 @@ def test_no_function_over_80_lines(path: pathlib.Path) -> None:
 # ---------------------------------------------------------------------- p defaults
 #: Steps that define the output rather than optionally perturbing it default to p=1.0.
 OUTPUT_DEFINING = {
+    "image.BBoxSafeRandomCrop",
+    "image.CropNonEmptyMaskIfExists",
     "image.CenterCrop",
     "image.LongestMaxSize",
     "image.PadIfNeeded",

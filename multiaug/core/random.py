@@ -57,6 +57,7 @@ TAGS: dict[str, int] = {
     "split": 0x73706C6974000000,  # SplitGuard.split's assignment
     "minhash": 0x6D696E6861736800,  # the guard's text MinHash permutations
     "audio": 0x617564696F000000,  # the guard's audio fingerprint projection
+    "batch_noise": 0x62617463686E6F69,  # the batched (torch) noise generator's keys from a noise seed
 }
 _KEYED = TAGS["keyed"]
 _UNKEYED = TAGS["unkeyed"]

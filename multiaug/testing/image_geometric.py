@@ -6,6 +6,8 @@ only values that the specs accept and that are wrong for the reference sample.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .checks import BAD_IMAGE_SAMPLES, Example, image_example, image_samples, with_defaults
@@ -21,20 +23,40 @@ _BAD_BORDER_OPTIONS = (
 )
 
 
+#: Too small for the reference crops (6 x 7, 8 x 8).
+_SMALL = (*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)})
+
+
+def _resampling(factory: Any, **kw: Any) -> Example:
+    """An op that interpolates: rejects images too wide for OpenCV's warps and fills that do not fit."""
+    return image_example(
+        factory, bad_params=_BAD_BORDER_OPTIONS, bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE), **kw
+    )
+
+
 def examples() -> dict[str, Example]:
     from ..image import (
         Affine,
+        BBoxSafeRandomCrop,
         CenterCrop,
+        CropNonEmptyMaskIfExists,
         ElasticTransform,
+        GridDistortion,
         HorizontalFlip,
         LongestMaxSize,
+        OpticalDistortion,
         PadIfNeeded,
         Perspective,
         RandomCrop,
+        RandomGridShuffle,
         RandomResizedCrop,
+        RandomRotate90,
         Resize,
         Rotate,
+        SafeRotate,
+        ShiftScaleRotate,
         SmallestMaxSize,
+        Transpose,
         VerticalFlip,
     )
 
@@ -44,13 +66,13 @@ def examples() -> dict[str, Example]:
         "image.RandomCrop": image_example(
             with_defaults(RandomCrop, height=8, width=8),
             samples=lambda: image_samples(min_side=8),
-            bad_samples=(*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+            bad_samples=_SMALL,
         ),
         "image.CenterCrop": image_example(
             with_defaults(CenterCrop, height=6, width=7),
             random=False,
             samples=lambda: image_samples(min_side=7),
-            bad_samples=(*BAD_IMAGE_SAMPLES, {"image": np.zeros((4, 12), np.uint8)}),
+            bad_samples=_SMALL,
         ),
         "image.Resize": image_example(
             with_defaults(Resize, height=12, width=17),
@@ -77,24 +99,30 @@ def examples() -> dict[str, Example]:
             with_defaults(RandomResizedCrop, size=(16, 20)),
             bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
         ),
-        "image.Rotate": image_example(
-            with_defaults(Rotate, limit=30, p=0.5),
-            bad_params=_BAD_BORDER_OPTIONS,
-            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
-        ),
-        "image.Affine": image_example(
-            with_defaults(Affine, scale=(0.8, 1.2), translate=0.1, rotate=15, shear=10, p=0.5),
-            bad_params=_BAD_BORDER_OPTIONS,
-            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
+        "image.Rotate": _resampling(with_defaults(Rotate, limit=30, p=0.5)),
+        "image.Affine": _resampling(
+            with_defaults(Affine, scale=(0.8, 1.2), translate=0.1, rotate=15, shear=10, p=0.5)
         ),
         "image.Perspective": image_example(
             with_defaults(Perspective, scale=(0.05, 0.1), p=0.5),
             bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
         ),
-        "image.ElasticTransform": image_example(
-            with_defaults(ElasticTransform, alpha=20, sigma=3, p=0.5),
-            bad_params=_BAD_BORDER_OPTIONS,
-            bad_samples=(*BAD_IMAGE_SAMPLES, _TOO_WIDE),
-            max_examples=15,
+        "image.ElasticTransform": _resampling(
+            with_defaults(ElasticTransform, alpha=20, sigma=3, p=0.5), max_examples=15
         ),
+        "image.RandomRotate90": image_example(with_defaults(RandomRotate90, p=0.5)),
+        "image.Transpose": image_example(with_defaults(Transpose, p=0.5)),
+        "image.GridDistortion": _resampling(
+            with_defaults(GridDistortion, num_steps=4, distort_limit=0.3, p=0.5)
+        ),
+        "image.OpticalDistortion": _resampling(with_defaults(OpticalDistortion, distort_limit=0.2, p=0.5)),
+        "image.BBoxSafeRandomCrop": image_example(with_defaults(BBoxSafeRandomCrop, erosion_rate=0.2)),
+        "image.CropNonEmptyMaskIfExists": image_example(
+            with_defaults(CropNonEmptyMaskIfExists, height=6, width=7, ignore_values=[3]),
+            samples=lambda: image_samples(min_side=7),
+            bad_samples=_SMALL,
+        ),
+        "image.RandomGridShuffle": image_example(with_defaults(RandomGridShuffle, grid=(2, 3), p=0.5)),
+        "image.SafeRotate": _resampling(with_defaults(SafeRotate, limit=45, p=0.5)),
+        "image.ShiftScaleRotate": _resampling(with_defaults(ShiftScaleRotate, p=0.5)),
     }

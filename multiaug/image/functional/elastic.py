@@ -8,14 +8,24 @@ displacement ``d(p)``: the output at ``p`` shows the input at ``p + d(p)``.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
 
 from ._opencv import BORDER_CODES, native_labels, per_chunk
 
-__all__ = ["elastic_boxes", "elastic_fields", "elastic_points", "elastic_transform", "remap"]
+__all__ = [
+    "elastic_boxes",
+    "elastic_fields",
+    "elastic_points",
+    "elastic_transform",
+    "invert_displacement",
+    "outline_envelopes",
+    "remap",
+    "remap_fixed",
+    "remap_maps",
+]
 
 
 def elastic_fields(height: int, width: int, alpha: float, sigma: float, seed: int) -> np.ndarray:
@@ -48,6 +58,22 @@ def remap(
     h, w = img.shape[:2]
     mx = fields[0] + np.arange(w, dtype=np.float32)
     my = fields[1] + np.arange(h, dtype=np.float32)[:, None]
+    return remap_maps(img, mx, my, nearest=nearest, border=border, fill=fill)
+
+
+def remap_maps(
+    img: np.ndarray,
+    mx: np.ndarray,
+    my: np.ndarray,
+    *,
+    nearest: bool = False,
+    border: str = "reflect",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """``cv2.remap``: output pixel ``(i, j)`` takes the input at pixel index ``(my[i, j], mx[i, j])``.
+
+    Any channel count; ``nearest=True`` for label masks of any integer dtype.
+    """
     mode = BORDER_CODES[border]
     if nearest:
 
@@ -57,6 +83,19 @@ def remap(
         return native_labels(lambda arr, v: per_chunk(near, arr, (v,)), img, float(fill[0]))
     # Fixed-point maps make the bilinear remap about a third faster than float maps.
     m1, m2 = cv2.convertMaps(mx, my, cv2.CV_16SC2)
+    return remap_fixed(img, m1, m2, border=border, fill=fill)
+
+
+def remap_fixed(
+    img: np.ndarray,
+    m1: np.ndarray,
+    m2: np.ndarray,
+    *,
+    border: str = "reflect",
+    fill: Sequence[float] = (0.0,),
+) -> np.ndarray:
+    """Bilinear ``cv2.remap`` through OpenCV's fixed-point maps (``CV_16SC2``), any channel count."""
+    mode = BORDER_CODES[border]
 
     def lin(chunk: np.ndarray, value: tuple[float, ...]) -> np.ndarray:
         return cv2.remap(chunk, m1, m2, cv2.INTER_LINEAR, borderMode=mode, borderValue=value)
@@ -82,20 +121,34 @@ def elastic_points(points: np.ndarray, fields: np.ndarray, iterations: int = 30)
     """Where the elastic warp moves ``N x 2`` points: solve ``p + d(p) = q`` for each ``q``.
 
     The output samples the input at ``p + d(p)``, so a point ``q`` of the input
-    lands where that map hits it. Solved by the fixed-point iteration
-    ``p <- q - d(p)`` (a contraction wherever the field's slope is below 1, which
-    holds for smooth fields), keeping per point the iterate with the smallest
-    residual so that folds, where the iteration may cycle, still give the best
-    candidate found.
+    lands where that map hits it (:func:`invert_displacement`, with ``d`` read
+    bilinearly from the fields).
+    """
+    dx, dy = fields
+
+    def displace(p: np.ndarray) -> np.ndarray:
+        return np.stack([_bilinear(dx, p[:, 0], p[:, 1]), _bilinear(dy, p[:, 0], p[:, 1])], axis=1)
+
+    return invert_displacement(points, displace, iterations)
+
+
+def invert_displacement(
+    points: np.ndarray, displace: Callable[[np.ndarray], np.ndarray], iterations: int = 30
+) -> np.ndarray:
+    """Solve ``p + displace(p) = q`` for each of ``N x 2`` points ``q``: where a remap moves them.
+
+    Fixed-point iteration ``p <- q - d(p)`` (a contraction wherever the
+    displacement's slope is below 1, which holds for smooth fields), keeping per
+    point the iterate with the smallest residual so that folds, where the
+    iteration may cycle, still give the best candidate found.
     """
     if len(points) == 0:
         return points.copy()
-    dx, dy = fields
     q = points
     p = q.copy()
     best, best_err = p.copy(), np.full(len(q), np.inf)
     for _ in range(iterations):
-        d = np.stack([_bilinear(dx, p[:, 0], p[:, 1]), _bilinear(dy, p[:, 0], p[:, 1])], axis=1)
+        d = displace(p)
         err = np.abs(p + d - q).max(axis=1)
         better = err < best_err
         best[better], best_err[better] = p[better], err[better]
@@ -107,17 +160,24 @@ def elastic_points(points: np.ndarray, fields: np.ndarray, iterations: int = 30)
 
 def elastic_boxes(boxes: np.ndarray, fields: np.ndarray, sigma: float) -> np.ndarray:
     """Envelopes of the deformed box outlines, sampled finer than the field varies (sigma / 2)."""
+    return outline_envelopes(boxes, lambda pts: elastic_points(pts, fields), sigma)
+
+
+def outline_envelopes(
+    boxes: np.ndarray, move: Callable[[np.ndarray], np.ndarray], spacing: float
+) -> np.ndarray:
+    """Envelopes of box outlines moved by ``move`` (``N x 2`` points), sampled every ``spacing / 2`` px."""
     if len(boxes) == 0:
         return boxes.copy()
     longest = float(max((boxes[:, 2] - boxes[:, 0]).max(), (boxes[:, 3] - boxes[:, 1]).max()))
-    n = int(min(max(math.ceil(2.0 * longest / max(sigma, 1e-3)), 2), 256)) + 1
+    n = int(min(max(math.ceil(2.0 * longest / max(spacing, 1e-3)), 2), 256)) + 1
     t = np.linspace(0.0, 1.0, n)
     x0, y0, x1, y1 = (boxes[:, i : i + 1] for i in range(4))
     xs = np.concatenate([x0 + (x1 - x0) * t, np.broadcast_to(x1, (len(boxes), n)),
                          x1 - (x1 - x0) * t, np.broadcast_to(x0, (len(boxes), n))], axis=1)  # fmt: skip
     ys = np.concatenate([np.broadcast_to(y0, (len(boxes), n)), y0 + (y1 - y0) * t,
                          np.broadcast_to(y1, (len(boxes), n)), y1 - (y1 - y0) * t], axis=1)  # fmt: skip
-    moved = elastic_points(np.stack([xs.ravel(), ys.ravel()], axis=1), fields).reshape(len(boxes), -1, 2)
+    moved = move(np.stack([xs.ravel(), ys.ravel()], axis=1)).reshape(len(boxes), -1, 2)
     return np.concatenate([moved.min(axis=1), moved.max(axis=1)], axis=1)
 
 

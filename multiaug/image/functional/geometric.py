@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from ._opencv import BORDER_CODES, BORDERS, MAX_WARP_SIDE, channel_fills, native_labels, per_chunk
-from ._resample import axis_aligned, axis_frame, axis_whole, axis_window, flip, pad
+from ._resample import axis_aligned, axis_frame, axis_whole, axis_window, flip, pad, quarter, swapped
 
 __all__ = [
     "BORDERS",
@@ -45,13 +45,18 @@ __all__ = [
     "perspective",
     "perspective_matrix",
     "quad_pixels",
+    "quarter",
+    "quarter_matrix",
     "resized_crop",
     "resized_crop_axis",
     "rotate",
     "rotate_matrix",
+    "safe_rotate_matrix",
     "samples_outside",
+    "swapped",
     "transform_points",
     "translate_matrix",
+    "transpose_matrix",
     "vertical_flip",
     "warp",
     "warp_boxes",
@@ -68,6 +73,34 @@ Fill = Sequence[float]
 def axis_matrix(sx: float, tx: float, sy: float, ty: float) -> np.ndarray:
     """``x -> sx x + tx, y -> sy y + ty``: the matrix of a flip, a crop or a resized crop (an axis map)."""
     return np.array([[sx, 0.0, tx], [0.0, sy, ty], [0.0, 0.0, 1.0]])
+
+
+def quarter_matrix(factor: int, height: int, width: int) -> np.ndarray:
+    """``factor`` quarter turns counter-clockwise (``np.rot90(img, factor)``) of an H x W image."""
+    k = factor % 4
+    if k == 1:  # x -> y, y -> W - x
+        return np.array([[0.0, 1.0, 0.0], [-1.0, 0.0, float(width)], [0.0, 0.0, 1.0]])
+    if k == 2:
+        return axis_matrix(-1.0, float(width), -1.0, float(height))
+    if k == 3:  # x -> H - y, y -> x
+        return np.array([[0.0, -1.0, float(height)], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    return np.eye(3)
+
+
+def safe_rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
+    """``angle`` degrees counter-clockwise about the centre, then each axis scaled so that the whole
+    rotated frame fits the frame again (Albumentations' ``SafeRotate``: the aspect may change)."""
+    t = math.radians(angle)
+    c, s = abs(math.cos(t)), abs(math.sin(t))
+    sx, sy = width / (width * c + height * s), height / (width * s + height * c)
+    cx, cy = width / 2.0, height / 2.0
+    scale = axis_matrix(sx, cx - sx * cx, sy, cy - sy * cy)
+    return scale @ rotate_matrix(angle, height, width)
+
+
+def transpose_matrix() -> np.ndarray:
+    """The transpose (``x <-> y``, the main diagonal as mirror)."""
+    return np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
 
 
 def translate_matrix(dx: float, dy: float) -> np.ndarray:
@@ -253,6 +286,10 @@ def warp(
         out = axis_aligned(img, a, c, e, f, size, nearest)
         if out is None:
             out = axis_whole(img, (a, c, e, f), size, nearest, border, fill)
+        if out is not None:
+            return out
+    if not projective and abs(a) < 1e-12 and abs(e) < 1e-12:  # quarter turns, transposes
+        out = swapped(img, b, c, d, f, size, nearest)
         if out is not None:
             return out
     # OpenCV maps output pixel indices to input pixel indices (index = coordinate - 0.5).

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
 
 from ...core.params import NoiseSeed, Range, param
 from ...core.transform import Sample
@@ -13,10 +15,51 @@ from ..functional import elastic as FE
 from ..options import BORDER, BorderOptions, TargetOptions
 from .engine import Resampling
 
-__all__ = ["ElasticTransform"]
+__all__ = ["Distortion", "ElasticTransform", "RemapTransform"]
 
 
-class ElasticTransform(BorderOptions, TargetOptions, Resampling, SpatialTransform):
+class Distortion(NamedTuple):
+    """One call's displacement, built once for every target: ``remap(array, nearest, fill)``,
+    ``points(N x 2)`` and ``boxes(N x 4)`` (moved, unclipped)."""
+
+    remap: Callable[[np.ndarray, bool, Sequence[float]], np.ndarray]
+    points: Callable[[np.ndarray], np.ndarray]
+    boxes: Callable[[np.ndarray], np.ndarray]
+
+
+class RemapTransform(BorderOptions, TargetOptions, Resampling, SpatialTransform):
+    """Base of the ops that move every pixel by its own displacement (not a matrix: never fused).
+
+    Subclasses implement :meth:`distortion`; ``apply`` moves the image, the masks (nearest),
+    boxes and keypoints with it. A pipeline applies any pending geometric work before them.
+    """
+
+    _abstract = True
+
+    def distortion(self, params: Mapping[str, Any], size: tuple[int, int]) -> Distortion:
+        """The call's displacement for an image of ``size`` (H, W)."""
+        raise NotImplementedError
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        r = self._r
+        out = dict(sample)
+        image = sample["image"]
+        h, w = image.shape[:2]
+        d = self.distortion(params, (h, w))
+        out["image"] = d.remap(image, False, r.fill)
+        move_arrays(
+            out, sample, lambda a: d.remap(a, False, r.fill), lambda a: d.remap(a, True, (r.fill_mask,))
+        )
+        if "bboxes" in sample:
+            finish_boxes(out, sample, d.boxes(as_boxes(sample["bboxes"])), (h, w), r.min_visibility)
+        if "keypoints" in sample:
+            finish_points(
+                out, sample, d.points(as_points(sample["keypoints"])), (h, w), r.drop_outside_keypoints
+            )
+        return out
+
+
+class ElasticTransform(RemapTransform):
     """Elastic deformation (Simard et al. 2003): each pixel moves by a smooth random displacement.
 
     The displacement field is uniform noise in [-1, 1] per pixel, smoothed by a
@@ -58,23 +101,12 @@ class ElasticTransform(BorderOptions, TargetOptions, Resampling, SpatialTransfor
 
     _drawn = {"noise_seed": NoiseSeed()}
 
-    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
-        r = self._r
-        out = dict(sample)
-        image = sample["image"]
-        h, w = image.shape[:2]
-        fields = FE.elastic_fields(h, w, params["alpha"], params["sigma"], params["noise_seed"])
-        out["image"] = FE.remap(image, fields, border=r.border, fill=r.fill)
-        move_arrays(
-            out,
-            sample,
-            lambda a: FE.remap(a, fields, border=r.border, fill=r.fill),
-            lambda a: FE.remap(a, fields, nearest=True, border=r.border, fill=(r.fill_mask,)),
+    def distortion(self, params: Mapping[str, Any], size: tuple[int, int]) -> Distortion:
+        border = self._r.border
+        sigma = params["sigma"]
+        fields = FE.elastic_fields(*size, params["alpha"], sigma, params["noise_seed"])
+        return Distortion(
+            lambda a, nearest, fill: FE.remap(a, fields, nearest=nearest, border=border, fill=fill),
+            lambda points: FE.elastic_points(points, fields),
+            lambda boxes: FE.elastic_boxes(boxes, fields, sigma),
         )
-        if "bboxes" in sample:
-            boxes = FE.elastic_boxes(as_boxes(sample["bboxes"]), fields, params["sigma"])
-            finish_boxes(out, sample, boxes, (h, w), r.min_visibility)
-        if "keypoints" in sample:
-            points = FE.elastic_points(as_points(sample["keypoints"]), fields)
-            finish_points(out, sample, points, (h, w), r.drop_outside_keypoints)
-        return out

@@ -1,0 +1,309 @@
+"""Batched ColorJitter (issue 16): brightness, contrast, saturation and hue in each sample's drawn order.
+
+The per-sample op (:class:`multiaug.image.ColorJitter`, like torchvision's) runs up to four
+adjustments in an order drawn per call, and clips (uint8: rounds) after each one. That
+clipping is why the four cannot be folded into one colour matrix without changing the
+result wherever a step saturates (bright skies under a brightness gain), so the batched
+kernel keeps the steps and vectorises each one over the batch instead. Step ``k`` of every
+sample (a sample's ``k``-th adjustment in its drawn order; identities are left out as the CPU
+op leaves them out, so an all-identity ColorJitter costs nothing):
+
+* **brightness / contrast**, on the sub-batch whose step ``k`` is one of them. uint8: the CPU
+  op's 256-entry tables, built on the device per sample (contrast from the exact integer luma
+  sums of the image as it is at that step, in float64 as the CPU's ``point_table``), applied
+  with one lookup. float32: ``c * v + (1 - c) * mean`` elementwise;
+* **saturation**, on its sub-batch: ``s * I + (1 - s) * luma rows`` per pixel, elementwise (on
+  uint8 ``cv2.transform``'s 10-bit fixed-point matrix, rounded half up as OpenCV does);
+* **hue**, on its sub-batch: on uint8 OpenCV's 8-bit full-range HSV round trip (the CPU op's
+  ``COLOR_RGB2HSV_FULL`` fixed-point arithmetic, hue in 256 steps, then ``HSV2RGB_FULL``
+  with the installed OpenCV's hue scale), on float32 OpenCV's float HSV formulas.
+
+Alpha is kept; one grey channel has no hue and no saturation. Everything is elementwise
+(no BLAS reductions whose order depends on the batch size), so a sample's output never
+depends on the rest of its batch.
+
+Against the per-sample op on a photo (tests/test_torch_batch_pixel.py, 40 seeds in
+development): uint8 bit-exact, float32 within 1e-6.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+
+from ...core.errors import InvalidInputError
+from ...image.colour import _BRIGHTNESS, _CONTRAST, _HUE, _NAMES, _SATURATION
+from .image_pixel import UINT8, colour_split, f32, join_alpha, lookup, single, whole
+from .registry import Batch, kernel
+
+__all__ = ["color_jitter", "rotate_hue"]
+
+_LUMA = np.array([0.299, 0.587, 0.114])
+_SHIFT = 12  # OpenCV's hsv_shift: 12-bit fixed point in RGB2HSV_b
+#: ``cv2.transform`` on uint8 rounds its matrix to 10-bit fixed point while every entry is below 32.
+_TRANSFORM_BITS = 10
+_TRANSFORM_EXACT = 16.0  # below this the fixed-point sums stay exact in float32
+
+
+@functools.lru_cache(maxsize=8)
+def _hsv_tables(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    """OpenCV's ``sdiv_table`` and ``hdiv_table256`` (RGB2HSV_b, full hue range) as int32 tensors."""
+    i = np.arange(256, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        sdiv = np.where(i > 0, np.rint((255 << _SHIFT) / i), 0)
+        hdiv = np.where(i > 0, np.rint((256 << _SHIFT) / (6.0 * i)), 0)
+    return (
+        torch.from_numpy(sdiv.astype(np.int32)).to(device),
+        torch.from_numpy(hdiv.astype(np.int32)).to(device),
+    )
+
+
+#: For channel offset ``K = (sector + n_c) mod 6`` (``n`` = 5, 3, 1 for r, g, b): the weight of
+#: ``s`` in ``v * (1 - s * w)`` is ``w = A[K] + B[K] * frac``, i.e. exactly frac, 1, 1 - frac or 0,
+#: which picks OpenCV's ``tab`` entries (v*(1-s*h), v*(1-s), v*(1-s*(1-h)), v) bit for bit.
+_W_A = (0.0, 1.0, 1.0, 1.0, 0.0, 0.0)
+_W_B = (1.0, 0.0, 0.0, -1.0, 0.0, 0.0)
+
+
+def _hsv_to_rgb(h6: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """OpenCV's float HSV2RGB with the hue already in sectors (``[0, 6)`` after one wrap): (n, 3, H, W)."""
+    h6 = torch.where(h6 >= 6.0, h6 - 6.0, h6)
+    sector = torch.floor(h6)
+    frac = (h6 - sector).unsqueeze(1)
+    offsets = torch.tensor([5, 3, 1], dtype=torch.int32, device=h6.device).view(1, 3, 1, 1)
+    k = sector.to(torch.int32).clamp_(0, 5).unsqueeze(1) + offsets  # 1..10: one wrap, no division
+    k = torch.where(k >= 6, k - 6, k).view(-1)
+    a = torch.tensor(_W_A, dtype=torch.float32, device=h6.device).index_select(0, k)
+    b = torch.tensor(_W_B, dtype=torch.float32, device=h6.device).index_select(0, k)
+    w = torch.addcmul(
+        a.view(frac.shape[0], 3, *frac.shape[2:]), b.view(frac.shape[0], 3, *frac.shape[2:]), frac
+    )
+    return v.unsqueeze(1) * (1.0 - s.unsqueeze(1) * w)
+
+
+@functools.cache
+def _hue_scale() -> float:
+    """Sectors per 8-bit hue step of the installed OpenCV's ``HSV2RGB_FULL``: 6/255 (OpenCV 5) or 6/256 (4.x).
+
+    Probed once on one colour whose two readings differ, so the kernel follows the OpenCV that the
+    per-sample op runs on.
+    """
+    probe = cv2.cvtColor(np.array([[[176, 131, 164]]], np.uint8), cv2.COLOR_HSV2RGB_FULL)
+    return 6.0 / 255.0 if int(probe[0, 0, 0]) == 92 else 6.0 / 256.0
+
+
+@functools.lru_cache(maxsize=8)
+def _hue_weights(device: torch.device) -> torch.Tensor:
+    """The weight ``w`` of r, g and b for each 8-bit hue (768 float32: r's 256, g's, b's).
+
+    Computed in float32 with the very operations :func:`_hsv_to_rgb` runs (hue times the
+    installed OpenCV's scale, one wrap, sector, fraction, ``A + B * frac``), so looking it up is
+    bit for bit the same as computing it per pixel.
+    """
+    h6 = np.arange(256, dtype=np.float32) * np.float32(_hue_scale())
+    h6 = np.where(h6 >= 6.0, h6 - np.float32(6.0), h6)
+    sector = np.floor(h6)
+    frac = h6 - sector
+    out = []
+    for n in (5, 3, 1):
+        k = (sector.astype(np.int64).clip(0, 5) + n) % 6
+        a, b = np.asarray(_W_A, np.float32)[k], np.asarray(_W_B, np.float32)[k]
+        out.append(a + b * frac)
+    return torch.from_numpy(np.concatenate(out).astype(np.float32)).to(device)
+
+
+def _hue_uint8(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
+    """The CPU op's uint8 hue: OpenCV RGB2HSV_FULL (8-bit), hue + round(shift * 256) mod 256, HSV2RGB_FULL."""
+    q = rgb.to(torch.int32)
+    r, g, b = q.unbind(1)
+    v = torch.maximum(torch.maximum(r, g), b)
+    diff = v - torch.minimum(torch.minimum(r, g), b)
+    sdiv, hdiv = _hsv_tables(rgb.device)
+    half = 1 << (_SHIFT - 1)
+    s = (diff * sdiv.index_select(0, v.reshape(-1)).view(v.shape) + half) >> _SHIFT
+    h = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * diff, r - g + 4 * diff))
+    h = (h * hdiv.index_select(0, diff.reshape(-1)).view(v.shape) + half) >> _SHIFT
+    h = torch.where(h < 0, h + 256, h).clamp_(0, 255)
+    add = torch.tensor([round(x * 256.0) % 256 for x in shifts], dtype=torch.int32, device=rgb.device)
+    h = (h + add.view(-1, 1, 1)) & 255  # the uint8 wrap of the CPU op's addition
+    # HSV2RGB: each channel is v * (1 - s * w), w a function of the 8-bit hue alone: one lookup.
+    index = h.unsqueeze(1) + torch.tensor([0, 256, 512], dtype=torch.int32, device=rgb.device).view(
+        1, 3, 1, 1
+    )
+    w = _hue_weights(rgb.device).index_select(0, index.view(-1)).view(index.shape)
+    sf = (s.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
+    vf = (v.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
+    return (vf * (1.0 - sf * w)).mul_(UINT8).round_().clamp_(0.0, UINT8)
+
+
+def _hue_float(rgb: torch.Tensor, shifts: list[float]) -> torch.Tensor:
+    """The CPU op's float32 hue: OpenCV's float RGB2HSV (degrees), + shift mod 360, HSV2RGB, clipped."""
+    eps = float(np.finfo(np.float32).eps)
+    r, g, b = rgb.unbind(1)
+    v = torch.maximum(torch.maximum(r, g), b)
+    diff = v - torch.minimum(torch.minimum(r, g), b)
+    s = diff / (v.abs() + eps)
+    d = 60.0 / (diff + eps)
+    h = torch.where(v == r, (g - b) * d, torch.where(v == g, (b - r) * d + 120.0, (r - g) * d + 240.0))
+    h = torch.where(h < 0, h + 360.0, h)
+    add = torch.tensor([(x * 360.0) % 360.0 for x in shifts], dtype=torch.float32, device=rgb.device)
+    h6 = (h + add.view(-1, 1, 1)) * f32(6.0 / 360.0)
+    return _hsv_to_rgb(h6, s, v).clamp_(0.0, 1.0)
+
+
+def rotate_hue(rgb: torch.Tensor, shifts: list[float], scale: float) -> torch.Tensor:
+    """Rotate the hue of ``rgb`` (n, 3, H, W) by ``shifts[i]`` turns, as the CPU ColorJitter's hue step."""
+    return _hue_uint8(rgb, shifts) if scale == UINT8 else _hue_float(rgb, shifts)
+
+
+Step = tuple[int, float] | None
+
+
+def _saturation_matrix(value: float, scale: float) -> np.ndarray:
+    """The CPU op's 3x3 saturation matrix; on uint8, ``cv2.transform``'s 10-bit fixed-point version of it.
+
+    Fixed point: multiples of 1/1024, so the float32 sums are exact; the caller rounds half up,
+    as OpenCV's ``(sum + 512) >> 10``.
+    """
+    mat = value * np.eye(3) + (1.0 - value) * np.tile(_LUMA, (3, 1))
+    if scale == UINT8 and np.abs(mat).max() < _TRANSFORM_EXACT:
+        mat = np.rint(mat * (1 << _TRANSFORM_BITS)) / (1 << _TRANSFORM_BITS)
+    return mat
+
+
+def _gain_offset(steps: list[Step], channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per sample, for one step: the colour matrix and the contrast weight of the mean luma."""
+    mats = np.tile(np.eye(channels), (len(steps), 1, 1))
+    mean_weight = np.zeros(len(steps))
+    for i, step in enumerate(steps):
+        if step is None:
+            continue
+        op, value = step
+        if op in (_BRIGHTNESS, _CONTRAST):
+            mats[i] *= value
+            mean_weight[i] = 1.0 - value if op == _CONTRAST else 0.0
+        elif op == _SATURATION and channels == 3:
+            mats[i] = _saturation_matrix(value, 1.0)
+    return mats, mean_weight, mean_weight != 0
+
+
+def _luma_sums(colour: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """Sum of the luma of each sample (b,) (one channel: its sum), accumulated in ``dtype``."""
+    sums = colour.sum(dim=(2, 3), dtype=dtype)
+    if colour.shape[1] == 1:
+        return sums[:, 0]
+    # Elementwise, not a matrix product: BLAS picks other summation orders for other batch sizes.
+    return sums[:, 0] * float(_LUMA[0]) + sums[:, 1] * float(_LUMA[1]) + sums[:, 2] * float(_LUMA[2])
+
+
+def _matrix(colour: torch.Tensor, mats: np.ndarray, bias: torch.Tensor | None) -> torch.Tensor:
+    """``mats[i] @ colour[i] + bias[i]`` per pixel, elementwise (the same arithmetic whatever the batch)."""
+    b, c = colour.shape[:2]
+    m = torch.from_numpy(mats.astype(np.float32)).to(colour.device).view(b, c, c, 1, 1)
+    out = m[:, :, 0] * colour[:, :1]
+    for j in range(1, c):
+        out = out + m[:, :, j] * colour[:, j : j + 1]
+    return out if bias is None else out + bias.view(b, 1, 1, 1)
+
+
+def _float_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
+    """Brightness / contrast / saturation of one step on float32 values: one matrix per sample, clipped."""
+    mats, mean_weight, uses_mean = _gain_offset(steps, colour.shape[1])
+    bias = None
+    if uses_mean.any():
+        n = colour.shape[2] * colour.shape[3]
+        weight = torch.from_numpy(mean_weight.astype(np.float32)).to(colour.device)
+        bias = weight * (_luma_sums(colour, torch.float32) / n)
+    return _matrix(colour, mats, bias).clamp_(0.0, 1.0)
+
+
+def _exact_dtype(device: torch.device) -> torch.dtype:
+    return torch.float32 if device.type == "mps" else torch.float64  # MPS has no float64
+
+
+def _uint8_point_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
+    """Brightness / contrast of one step on uint8 levels (``steps``: one per row of ``colour``).
+
+    The CPU op's lookup tables, built on the device: contrast needs the mean luma of the image as
+    it is at this step, from exact integer sums (float64 accumulation), then the table
+    ``rint(clip(v * c + (1 - c) * mean) * 255)`` in float64 as the CPU op's ``point_table``.
+    """
+    b = colour.shape[0]
+    dtype = _exact_dtype(colour.device)
+    gain = np.array([s[1] if s is not None else 1.0 for s in steps])
+    mean_weight = np.array([1.0 - s[1] if s is not None and s[0] == _CONTRAST else 0.0 for s in steps])
+    levels = torch.arange(256, dtype=dtype, device=colour.device) / UINT8
+    table = levels * torch.from_numpy(gain).to(colour.device, dtype).view(b, 1)
+    if mean_weight.any():
+        mean = _luma_sums(colour, dtype) / (colour.shape[2] * colour.shape[3] * UINT8)
+        table = table + (torch.from_numpy(mean_weight).to(colour.device, dtype) * mean).view(b, 1)
+    return lookup(colour, (table.clamp_(0.0, 1.0) * UINT8).round_().to(torch.float32), whole=True)
+
+
+def _rows(steps: list[Step], ops: tuple[int, ...]) -> list[int]:
+    return [i for i, s in enumerate(steps) if s is not None and s[0] in ops]
+
+
+def _on_rows(colour: torch.Tensor, rows: list[int], fn: Any) -> torch.Tensor:
+    """``colour`` with ``fn`` applied to the sub-batch ``rows`` (a new tensor)."""
+    index = torch.tensor(rows, dtype=torch.int64, device=colour.device)
+    return colour.index_copy(0, index, fn(colour.index_select(0, index), rows))
+
+
+def _step(colour: torch.Tensor, steps: list[Step], scale: float) -> torch.Tensor:
+    """Step ``k`` of every sample (``steps[i]``: sample i's adjustment at this step, or None)."""
+    rgb = colour.shape[1] == 3
+    if scale != UINT8:
+        if _rows(steps, (_BRIGHTNESS, _CONTRAST) + ((_SATURATION,) if rgb else ())):
+            colour = _float_step(colour, [s if s is not None and s[0] != _HUE else None for s in steps])
+    else:
+        point = _rows(steps, (_BRIGHTNESS, _CONTRAST))
+        if point:  # only the rows that have one at this step (a sub-batch costs less than identity tables)
+            sub_steps = [steps[i] for i in point]
+            colour = _on_rows(colour, point, lambda sub, _: _uint8_point_step(sub, sub_steps))
+        sat = _rows(steps, (_SATURATION,)) if rgb else []
+        if sat:
+            mats = np.stack(
+                [_saturation_matrix(s[1], scale) for s in steps if s is not None and s[0] == _SATURATION]
+            )
+            colour = _on_rows(
+                colour, sat, lambda sub, _: _matrix(sub, mats, None).add_(0.5).floor_().clamp_(0.0, scale)
+            )
+    hue = _rows(steps, (_HUE,)) if rgb else []
+    if hue:
+        shifts = [s[1] for s in steps if s is not None and s[0] == _HUE]
+        colour = _on_rows(colour, hue, lambda sub, _: rotate_hue(sub, shifts, scale))
+    return colour
+
+
+def _check_channels(t: Any, channels: int, plans: list[list[tuple[int, float]]]) -> None:
+    if channels in (1, 3, 4):
+        return
+    for plan in plans:
+        for op, _ in plan:
+            if op != _BRIGHTNESS:
+                raise InvalidInputError(
+                    t.name,
+                    "image",
+                    f"has {channels} channels; {_NAMES[op]} needs RGB (3 channels, 4 with alpha) "
+                    "or one grey channel",
+                    f"pass an RGB image, or set {_NAMES[op]}=0 to leave it out",
+                )
+
+
+@kernel("image.ColorJitter", "image")
+def color_jitter(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """ColorJitter with each sample's drawn factors and order (see the module docstring)."""
+    x = single(t, batch)
+    plans = [t._steps(p) for p in batch.params]  # per sample: (op, value) in order, identities left out
+    _check_channels(t, x.shape[1], plans)
+    colour, alpha = colour_split(whole(x, batch.scale))
+    for k in range(max((len(p) for p in plans), default=0)):
+        colour = _step(colour, [p[k] if k < len(p) else None for p in plans], batch.scale)
+    if colour is x:
+        colour = x.clone()
+    return {"image": join_alpha(colour, alpha)}
