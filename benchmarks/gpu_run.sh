@@ -3,7 +3,9 @@
 # Prints the Python and torch there, unpacks the wheels of .gpu/wheels that fit this Python into a
 # temporary site folder on PYTHONPATH, tries each import, then runs the CUDA benchmark (--quick).
 # Every part is guarded: one failure is printed and the next part still runs. A copy of the
-# benchmark's output goes to $OUT/torch_batch_cuda.txt when $OUT is set. Takes 1-3 minutes.
+# benchmark's output goes to $OUT/torch_batch_cuda.txt when $OUT is set. Then the audio part: the
+# batched audio kernels' tests on CUDA and CPU, and benchmarks/torch_batch_audio.py --device cuda
+# (output to $OUT/torch_batch_audio_cuda.txt). Takes 2-4 minutes.
 # Environment: PYTHON (default python3), BENCH_ARGS (extra arguments), BENCH_TIMEOUT (s, default 240).
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(pwd)
@@ -57,4 +59,12 @@ else
     rc=$?
 fi
 [ "$rc" -eq 0 ] || echo "benchmark FAILED (exit $rc; 124: it ran past BENCH_TIMEOUT)"
+
+echo "== audio: tests/test_torch_batch_audio.py (CUDA rows included) and torch_batch_audio.py --device cuda"
+cd "$ROOT" || exit 1
+AUDIO_LOG=${OUT:-$TMP}/torch_batch_audio_cuda.txt
+{
+    timeout 240 $PY -m pytest -q -p no:cacheprovider tests/test_torch_batch_audio.py 2>&1 | tail -n 15
+    (cd benchmarks && timeout 180 $PY torch_batch_audio.py --device cuda 2>&1)
+} | tee "$AUDIO_LOG"
 echo "== done"

@@ -38,13 +38,21 @@ class Deferred:
 
 
 class Call:
-    """Per-call context handed down the tree: the trace being recorded and the fusion switch."""
+    """Per-call context handed down the tree: the trace being recorded and the fusion switch.
 
-    __slots__ = ("fuse", "trace")
+    ``draw`` (None in every ordinary call) switches the call to draw-only: every leaf that
+    applies still draws its parameters from its keyed stream exactly as in a real call, then
+    hands ``(leaf, sample, params, path)`` to ``draw`` instead of applying them, and continues with
+    the sample ``draw`` returns. The batched path (:func:`multiaug.torch.batched`) uses it to
+    draw the parameters of a whole batch on the host without touching any pixel.
+    """
 
-    def __init__(self, trace: Trace | None, fuse: bool) -> None:
+    __slots__ = ("draw", "fuse", "trace")
+
+    def __init__(self, trace: Trace | None, fuse: bool, draw: Any = None) -> None:
         self.trace = trace
         self.fuse = fuse
+        self.draw = draw
 
 
 # Shared contexts of untraced calls (a Call without a trace is never modified).

@@ -98,6 +98,9 @@ class Transform(Declared):
     own_checks: ClassVar[Mapping[str, Any]] = {}
     #: Kind of :class:`Deferred` work this transform can join (``None``: applied at once).
     defer_kind: ClassVar[str | None] = None
+    #: ``make_params`` reads pixel or mask values, not only shapes, boxes and points (a crop that
+    #: looks for labelled pixels): ``ma.torch.batched``, which draws on shape-only stand-ins, refuses it.
+    draws_from_pixels: ClassVar[bool] = False
     #: Composers: a call on this object fuses its children's deferred work by default.
     _fuses_children: ClassVar[bool] = False
     #: Abstract bases set this in their own body; they are not registered.
@@ -375,7 +378,10 @@ class Transform(Declared):
                 _random.give_back(lent)
         else:
             params = self.make_params(None, sample)  # type: ignore[arg-type]  # is_random=False: no draws
-        out = self._act(sample, params, call.fuse)
+        if call.draw is None:
+            out = self._act(sample, params, call.fuse)
+        else:  # draw-only (the batched path): record the draw, touch no pixel
+            out = call.draw(self, sample, params, path)
         if call.trace is not None:
             call.trace.append({"transform": self.name, "path": list(path), "params": params})
         return out

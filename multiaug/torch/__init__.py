@@ -36,7 +36,8 @@ Examples
 
 from __future__ import annotations
 
+from .batch import BatchedPipeline, batched
 from .collate import KeyedBatch, MixCollate
 from .dataset import AugmentedDataset, worker_init_fn
 
-__all__ = ["AugmentedDataset", "KeyedBatch", "MixCollate", "worker_init_fn"]
+__all__ = ["AugmentedDataset", "BatchedPipeline", "KeyedBatch", "MixCollate", "batched", "worker_init_fn"]

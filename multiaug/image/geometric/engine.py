@@ -199,6 +199,15 @@ class PendingWarp(Deferred):
             )
         if window is None and self.clips and self.border is not None:
             self._blank_cut(out)
+        self.move_targets(out, sample)
+        return out
+
+    def move_targets(self, out: Sample, sample: Mapping[str, Any]) -> None:
+        """Move ``bboxes`` and ``keypoints`` (with their labels) through the group, into ``out``.
+
+        Shared with the batched path (:mod:`multiaug.torch.batch`), which moves them on the
+        host exactly as here while the pixels are resampled on the batch's device.
+        """
         if "bboxes" in sample:
             boxes = as_boxes(sample["bboxes"])
             steps = [(m, size, vis) for m, size, vis, _, _ in self._materialized()]
@@ -208,7 +217,6 @@ class PendingWarp(Deferred):
             point_steps = [(m, size, drop) for m, size, _, drop, _ in self._materialized()]
             points, kept = F.warp_points(as_points(sample["keypoints"]), self.matrix, point_steps)
             put_rows(out, sample, "keypoints", points, kept)
-        return out
 
     def _blank_cut(self, out: Sample) -> None:
         """Fill (in place) what the group's intermediate crops cut away, in the image and its targets."""

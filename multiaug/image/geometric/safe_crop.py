@@ -162,6 +162,8 @@ class CropNonEmptyMaskIfExists(_ReadsTargets, _Window):
     True
     """
 
+    draws_from_pixels = True  # the window is drawn around labelled mask pixels
+
     ignore_values: list[int] | None = param(_Labels(), default=None)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,26 @@
-"""Batched tensors on CPU and GPU, keyed per sample (``ma.torch.batched``; issue 16, in progress)."""
+"""Batched tensors on CPU and GPU, keyed per sample (``ma.torch.batched``; issue 16).
+
+* :mod:`.registry`: batched kernels keyed by (operation, input kind), and the :class:`Batch`
+  they are handed;
+* :mod:`.draw`: the draw phase (every sample's parameters from its key, on the host);
+* :mod:`.executor` and :mod:`.geometric`: the execute phase (sub-batches, fused warps);
+* :mod:`.module`: :func:`batched` and :class:`BatchedPipeline`.
+"""
 
 from __future__ import annotations
 
 from . import image_colour, image_filters, image_mix, image_noise, image_pixel  # noqa: F401  (register kernels)
-from .registry import Batch, find_kernel, kernel, kernels
+from .module import KERNEL_MODULES, BatchedPipeline, batched
+from .registry import Batch, deferred_kernel, find_kernel, kernel, kernels, unregister
 
-__all__ = ["Batch", "find_kernel", "kernel", "kernels"]
+__all__ = [
+    "KERNEL_MODULES",
+    "Batch",
+    "BatchedPipeline",
+    "batched",
+    "deferred_kernel",
+    "find_kernel",
+    "kernel",
+    "kernels",
+    "unregister",
+]

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
     from ...core.transform import Transform
 
-__all__ = ["KINDS", "Batch", "Kernel", "find_kernel", "kernel", "kernels"]
+__all__ = ["KINDS", "Batch", "Kernel", "deferred_kernel", "find_kernel", "kernel", "kernels", "unregister"]
 
 #: Input kinds a kernel can be registered for.
 KINDS = ("image", "audio")
@@ -51,13 +51,22 @@ class Batch:
     scale: float = 1.0
     #: Audio sample rate (None for images).
     sample_rate: int | None = None
-    #: Anything else the executor passes along (per-sample keys, boxes as lists...).
+    #: Anything else the executor passes along: ``keys`` (the rows' keys), ``rows`` (their
+    #: positions in the whole batch), ``epoch``, ``path`` (the leaf's position in the pipeline).
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The dtype the per-sample path's image has here (``"uint8"`` or ``"float32"``). After a
+    #: conversion step (``Normalize``, ``ToFloat``, ``FromFloat``: leaves with ``preserves_shape``
+    #: False) the executor takes the dtype that step's per-sample ``apply`` gives (on one pixel)
+    #: and rounds back to uint8 at the end only rows that end uint8; ``scale`` follows (1.0 once
+    #: float). A kernel may also set it. A batch whose samples end in different dtypes is refused.
+    dtype: str = "float32"
 
 
 Kernel = Callable[["Transform", Batch], "dict[str, torch.Tensor]"]
 
 _KERNELS: dict[tuple[str, str], Kernel] = {}
+#: Kernels of every leaf of a fusion kind (``defer_kind``), e.g. the geometric executor for all warps.
+_DEFERRED: dict[tuple[str, str], Kernel] = {}
 
 
 def kernel(name: str, kind: str) -> Callable[[Kernel], Kernel]:
@@ -74,9 +83,32 @@ def kernel(name: str, kind: str) -> Callable[[Kernel], Kernel]:
     return register
 
 
+def deferred_kernel(defer_kind: str, kind: str) -> Callable[[Kernel], Kernel]:
+    """Register the decorated function for every leaf whose ``defer_kind`` is ``defer_kind``.
+
+    A kernel registered by name (:func:`kernel`) takes precedence. The geometric executor
+    registers itself this way for ``"warp"``: every ``WarpTransform``, present or future.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"kernel kind must be one of {KINDS}, got {kind!r}")
+
+    def register(fn: Kernel) -> Kernel:
+        _DEFERRED[(defer_kind, kind)] = fn
+        return fn
+
+    return register
+
+
+def unregister(name: str, kind: str) -> None:
+    """Remove the kernel of transform ``name`` on ``kind`` input (tests register temporary ones)."""
+    _KERNELS.pop((name, kind), None)
+
+
 def find_kernel(t: Transform, kind: str) -> Kernel:
     """The kernel of leaf ``t`` for ``kind`` input, or an :class:`InvalidInputError` naming it."""
     fn = _KERNELS.get((t.name, kind))
+    if fn is None and t.defer_kind is not None:
+        fn = _DEFERRED.get((t.defer_kind, kind))
     if fn is None:
         have = sorted(n for n, k in _KERNELS if k == kind)
         raise InvalidInputError(

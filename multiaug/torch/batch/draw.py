@@ -1,0 +1,204 @@
+"""The draw phase of a batch: every sample's parameters from its own key, no pixel touched.
+
+Sample ``i`` runs through the pipeline's own ``_run`` (composers, ``p``, ``OneOf``/``SomeOf``
+choices, stream salts: all unchanged) under a draw-only :class:`~multiaug.core.fusion.Call`.
+Its image is a :class:`Proxy`, a zero-strided stand-in of the right shape and dtype, so every
+``make_params`` sees the size it would see. Geometric ops still ``defer`` into the CPU engine's
+:class:`~multiaug.image.geometric.engine.PendingWarp` (matrices only: cheap), which fixes the
+groups a real call would resample at once; where a real call would resample (before another
+op, at the end), a :class:`DrawPending` records the group instead, moves ``bboxes`` and
+``keypoints`` with the engine's own code, and leaves a proxy of the new size. Every other leaf
+is recorded with its parameters and leaves the proxy as it is.
+
+The result per sample is a list of :class:`Event` in the order a real call would apply them,
+with a key that orders them across the batch (tree position), and the trace: equal to the
+per-sample trace by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...core import random as _random
+from ...core.fusion import PENDING, Call
+from ...core.transform import Transform
+from ...image.geometric.engine import PendingWarp
+
+__all__ = ["END", "Drawn", "Event", "Proxy", "draw_sample", "proxy"]
+
+Key = tuple[tuple[int, ...], int, int]
+#: Sorts after every position in a tree: the flush at the end of the call.
+END: Key = ((1 << 62,), 0, 0)
+
+
+class Proxy(np.ndarray):
+    """A shape-only stand-in for an image or mask in the draw phase (all zeros, no memory)."""
+
+
+_PROXIES: dict[tuple[tuple[int, ...], Any], Proxy] = {}
+
+
+def proxy(shape: tuple[int, ...], dtype: Any) -> Proxy:
+    """A zero-strided, read-only :class:`Proxy` of ``shape`` and ``dtype`` (shared: they never change)."""
+    key = (tuple(shape), np.dtype(dtype))
+    made = _PROXIES.get(key)
+    if made is None:
+        if len(_PROXIES) > 4096:  # sizes drawn at random (resized crops): keep the cache bounded
+            _PROXIES.clear()
+        made = _PROXIES[key] = np.broadcast_to(np.zeros((), dtype), shape).view(Proxy)
+    return made
+
+
+@dataclass
+class Event:
+    """One thing a real call would do to the pixels of one sample.
+
+    ``warp``: a fused geometric group (``leaf`` None) resampled at once; ``leaf``: a non-geometric
+    leaf applied with ``params``. ``size`` is the image's (H, W) before the event.
+    """
+
+    key: Key
+    size: tuple[int, int]
+    warp: PendingWarp | None = None
+    leaf: Transform | None = None
+    params: Mapping[str, Any] | None = None
+    #: The image dtype the per-sample path has after a conversion leaf (``Normalize``: float32).
+    dtype: str | None = None
+
+
+class DrawPending(PendingWarp):
+    """A :class:`PendingWarp` whose flush records the group instead of resampling."""
+
+    recorder: _Recorder
+
+    def flush(self, sample: dict[str, Any]) -> dict[str, Any]:
+        out = {k: v for k, v in sample.items() if k != PENDING}
+        size = self.image_size
+        for name in ("image", "mask"):
+            a = sample.get(name)
+            if a is not None:
+                out[name] = proxy((*size, *a.shape[2:]), a.dtype)
+        self.move_targets(out, sample)
+        self.recorder.flushed(self)
+        return out
+
+
+def _adopt(sample: dict[str, Any], recorder: _Recorder) -> None:
+    """Make the sample's pending group (if the engine just made a new one) record its flush."""
+    pending = sample.get(PENDING)
+    if pending is not None and type(pending) is PendingWarp:
+        pending.__class__ = DrawPending
+        pending.recorder = recorder  # type: ignore[attr-defined]
+
+
+class _Recorder:
+    """The ``draw`` callback of one sample's draw-only call: collects its :class:`Event` list."""
+
+    __slots__ = ("events", "fuse", "loose", "main", "resizers")
+
+    def __init__(self, fuse: bool, main: str) -> None:
+        self.fuse = fuse
+        #: The field whose shape is the sample's size (``image`` or ``audio``).
+        self.main = main
+        self.events: list[Event] = []
+        #: Flushed groups whose key is not known yet (given by the leaf that caused the flush).
+        self.loose: list[Event] = []
+        #: Names of the size-changing ops applied (to name them when samples end at different sizes).
+        self.resizers: list[str] = []
+
+    def flushed(self, pending: PendingWarp) -> None:
+        event = Event(END, pending.in_size, warp=pending)
+        self.events.append(event)
+        self.loose.append(event)
+
+    def _stamp(self, path: tuple[int, ...]) -> None:
+        for seq, event in enumerate(self.loose):
+            event.key = (path, 0, seq)
+        self.loose.clear()
+
+    def __call__(
+        self, leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any], path: tuple[int, ...]
+    ) -> dict[str, Any]:
+        if leaf.defer_kind == "warp":
+            if not leaf.preserves_shape:
+                self.resizers.append(leaf.name)
+            if PENDING not in sample:
+                pending = DrawPending(sample["image"].shape[:2])
+                pending.recorder = self
+                sample = {**sample, PENDING: pending}
+            out = leaf.defer(sample, params)
+            _adopt(out, self)
+            if not self.fuse:  # op by op: each warp is a group of one
+                out = out[PENDING].flush(out)
+            self._stamp(path)
+            return out
+        self._stamp(path)
+        event = Event((path, 1, 0), sample[self.main].shape[:2], leaf=leaf, params=params)
+        self.events.append(event)
+        if not leaf.preserves_shape and self.main == "image":
+            sample = _converted(leaf, sample, params, event)
+        return sample
+
+
+def _converted(
+    leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any], event: Event
+) -> dict[str, Any]:
+    """After a leaf that may change the image's dtype (``Normalize``, ``ToFloat``, ``FromFloat``).
+
+    The leaf's own ``apply`` on one pixel tells the dtype the per-sample path has from here on;
+    the proxy takes it (later draws and checks see it) and the executor keeps it for the end.
+    """
+    image = sample["image"]
+    probe = leaf.apply({"image": np.zeros((1, 1, *image.shape[2:]), image.dtype)}, params)["image"]
+    dtype = str(probe.dtype).removeprefix("torch.")
+    event.dtype = dtype
+    if isinstance(probe, np.ndarray) and probe.dtype != image.dtype:
+        sample = {**sample, "image": proxy(image.shape, probe.dtype)}
+    return sample
+
+
+@dataclass
+class Drawn:
+    """What the draw phase gives for one sample."""
+
+    events: list[Event]
+    trace: list[dict[str, Any]] | None
+    #: The sample's fields after the call (proxies for the image and mask; moved boxes, points).
+    out: dict[str, Any]
+    #: The size-changing ops it applied.
+    resizers: list[str]
+
+
+def draw_sample(
+    pipe: Transform,
+    sample: dict[str, Any],
+    key: int | str,
+    epoch: int,
+    trace: bool,
+    validate: bool,
+) -> Drawn:
+    """Run ``pipe``'s draws for one keyed sample (``sample`` holds proxies, boxes, points)."""
+    plan = pipe._plan
+    edge = plan.edge
+    if edge is not None:
+        sample = edge.enter(pipe.name, sample)
+    if validate:
+        pipe._validate(sample)
+    stream = _random.root_key(plan.seed64, key, epoch, 0, pipe.name)
+    recorder = _Recorder(plan.fuse, "image" if "image" in sample else "audio")
+    call = Call([] if trace else None, plan.fuse, recorder)
+    out = pipe._run(sample, stream, call, ())
+    if PENDING in out:
+        out = out[PENDING].flush(out)
+    recorder.loose.clear()  # the flush at the end keeps the key END
+    if edge is not None:
+        out = edge.leave(out)
+    if call.trace is not None:
+        fingerprint = pipe._trace_fingerprint()
+        for entry in call.trace:
+            entry["fingerprint"] = fingerprint
+    return Drawn(recorder.events, call.trace, out, recorder.resizers)
