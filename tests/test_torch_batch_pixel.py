@@ -349,7 +349,7 @@ def test_brightness_alone_takes_any_channel_count() -> None:
 
 # ---------------------------------------------------------------------- coverage
 #: Registered image ops of the pixel kinds deliberately without a pixel kernel, and why.
-_ISSUE17_LATER = "issue 17 pixel op, per-sample only so far (no batched kernel written yet)"
+_ISSUE17_LATER = "issue 17 pixel op, per-sample only so far: ma.torch.batched() refuses it by name"
 LEFT_OUT = {
     "image.SanitizeBoxes": "moves no pixels: it filters boxes, a target the executor handles per sample",
     "image.ImageCompression": "a JPEG/WebP codec round trip (OpenCV's libjpeg/libwebp), no tensor kernel",
