@@ -66,6 +66,22 @@ LongestMaxSize        ``LongestMaxSize(256)`` then                    ``LongestM
 Normalize             ImageNet mean/std, uint8 in, float32 out        ``Normalize`` (same mean/std, /255)
 ToTensor              ``ToTensor()`` on the float32 photo in [0, 1]   ``ToTensorV2()`` on the same
                       (the image contract): float32 CHW tensor        array
+ImageCompression      ``quality=(50, 95)`` (JPEG)                     ``quality_range=(50, 95)``
+Downscale             ``scale=(0.25, 0.5)``, area down, linear up     ``scale_range``, ``interpolation_pair``
+CLAHE                 ``clip_limit=(1, 4)``, 8x8 tiles                same
+Equalize              ``Equalize()`` (each channel)                   ``mode="cv", by_channels=True``
+HueSaturationValue    20, 30, 20                                      same
+RGBShift              20, 20, 20                                      same
+ChannelShuffle        ``ChannelShuffle()``                            same
+CoarseDropout         1-8 holes, sides 0.1-0.2 of the image, fill 0   ``num_holes_range`` ... same
+GridDropout           ``ratio=0.5, unit_size=(40, 60)``               ``unit_size_range=(40, 60)``
+MotionBlur            ``blur_limit=(3, 7)``                           same, ``allow_shifted=False``
+MedianBlur            ``blur_limit=(3, 7)``                           same
+Defocus               ``radius=(3, 10), alias_blur=(0.1, 0.5)``       same
+ZoomBlur              ``max_factor=(1, 1.31), step_factor=(0.01,      same
+                      0.03)``
+ISONoise              ``color_shift=(0.01, 0.05), intensity=(0.1,     same
+                      0.5)``
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -172,6 +188,65 @@ OPS: dict[str, tuple[Factory, Factory]] = {
         lambda A, p: A.Sharpen(alpha=(0.2, 0.5), lightness=(1.0, 1.0), p=p),
     ),
     "RandomErasing": (lambda m, p: m.RandomErasing(**ERASE, p=p), lambda A, p: A.Erasing(**ERASE, p=p)),
+    # issue 17's pixel ops
+    "ImageCompression": (
+        lambda m, p: m.ImageCompression(quality=(50, 95), p=p),
+        lambda A, p: A.ImageCompression(quality_range=(50, 95), compression_type="jpeg", p=p),
+    ),
+    "Downscale": (
+        lambda m, p: m.Downscale(
+            scale=(0.25, 0.5), interpolation_down="area", interpolation_up="linear", p=p
+        ),
+        lambda A, p: A.Downscale(
+            scale_range=(0.25, 0.5),
+            interpolation_pair={"downscale": cv2.INTER_AREA, "upscale": cv2.INTER_LINEAR},
+            p=p,
+        ),
+    ),
+    "CLAHE": (
+        lambda m, p: m.CLAHE(clip_limit=(1, 4), tile_grid_size=(8, 8), p=p),
+        lambda A, p: A.CLAHE(clip_limit=(1, 4), tile_grid_size=(8, 8), p=p),
+    ),
+    "Equalize": (lambda m, p: m.Equalize(p=p), lambda A, p: A.Equalize(mode="cv", by_channels=True, p=p)),
+    "HueSaturationValue": (
+        lambda m, p: m.HueSaturationValue(20, 30, 20, p=p),
+        lambda A, p: A.HueSaturationValue(hue_shift_limit=20, sat_shift_limit=30, val_shift_limit=20, p=p),
+    ),
+    "RGBShift": (
+        lambda m, p: m.RGBShift(20, 20, 20, p=p),
+        lambda A, p: A.RGBShift(r_shift_limit=20, g_shift_limit=20, b_shift_limit=20, p=p),
+    ),
+    "ChannelShuffle": (lambda m, p: m.ChannelShuffle(p=p), lambda A, p: A.ChannelShuffle(p=p)),
+    "CoarseDropout": (
+        lambda m, p: m.CoarseDropout(num_holes=(1, 8), hole_height=(0.1, 0.2), hole_width=(0.1, 0.2), p=p),
+        lambda A, p: A.CoarseDropout(
+            num_holes_range=(1, 8), hole_height_range=(0.1, 0.2), hole_width_range=(0.1, 0.2), fill=0, p=p
+        ),
+    ),
+    "GridDropout": (
+        lambda m, p: m.GridDropout(ratio=0.5, unit_size=(40, 60), p=p),
+        lambda A, p: A.GridDropout(ratio=0.5, unit_size_range=(40, 60), random_offset=True, p=p),
+    ),
+    "MotionBlur": (
+        lambda m, p: m.MotionBlur(blur_limit=(3, 7), p=p),
+        lambda A, p: A.MotionBlur(blur_limit=(3, 7), allow_shifted=False, p=p),
+    ),
+    "MedianBlur": (
+        lambda m, p: m.MedianBlur(blur_limit=(3, 7), p=p),
+        lambda A, p: A.MedianBlur(blur_limit=(3, 7), p=p),
+    ),
+    "Defocus": (
+        lambda m, p: m.Defocus(radius=(3, 10), alias_blur=(0.1, 0.5), p=p),
+        lambda A, p: A.Defocus(radius=(3, 10), alias_blur=(0.1, 0.5), p=p),
+    ),
+    "ZoomBlur": (
+        lambda m, p: m.ZoomBlur(max_factor=(1.0, 1.31), step_factor=(0.01, 0.03), p=p),
+        lambda A, p: A.ZoomBlur(max_factor=(1.0, 1.31), step_factor=(0.01, 0.03), p=p),
+    ),
+    "ISONoise": (
+        lambda m, p: m.ISONoise(color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=p),
+        lambda A, p: A.ISONoise(color_shift=(0.01, 0.05), intensity=(0.1, 0.5), p=p),
+    ),
     "Resize": (lambda m, p: m.Resize(224, 224), lambda A, p: A.Resize(224, 224, p=p)),
     "SmallestMaxSize": (
         lambda m, p: m.SmallestMaxSize(256),
@@ -250,6 +325,21 @@ AX_OPS: dict[str, Factory] = {
     "SaltPepperNoise": lambda A, p: A.SaltAndPepper(amount_range=(0.01, 0.05), p=p),
     "GaussianBlur": lambda A, p: A.GaussianBlur(sigma_range=(0.1, 2.0), blur_range=(0, 0), p=p),
     "Sharpen": lambda A, p: A.Sharpen(alpha_range=(0.2, 0.5), lightness_range=(1.0, 1.0), p=p),
+    # issue 17's pixel ops (names from albumentations.ai's AlbumentationsX reference pages)
+    "CLAHE": lambda A, p: A.CLAHE(clip_range=(1, 4), tile_grid_size=(8, 8), p=p),
+    "HueSaturationValue": lambda A, p: A.HueSaturationValue(
+        hue_shift_range=(-20, 20), sat_shift_range=(-30, 30), val_shift_range=(-20, 20), p=p
+    ),
+    "RGBShift": lambda A, p: A.RGBShift(
+        r_shift_range=(-20, 20), g_shift_range=(-20, 20), b_shift_range=(-20, 20), p=p
+    ),
+    "MotionBlur": lambda A, p: A.MotionBlur(
+        blur_range=(3, 7), angle_range=(0, 360), direction_range=(-1, 1), allow_shifted=False, p=p
+    ),
+    "MedianBlur": lambda A, p: A.MedianBlur(blur_range=(3, 7), p=p),
+    "Defocus": lambda A, p: A.Defocus(radius_range=(3, 10), alias_blur_range=(0.1, 0.5), p=p),
+    "ZoomBlur": lambda A, p: A.ZoomBlur(max_factor_range=(1.0, 1.31), step_factor_range=(0.01, 0.03), p=p),
+    "ISONoise": lambda A, p: A.ISONoise(color_shift_range=(0.01, 0.05), intensity_range=(0.1, 0.5), p=p),
 }
 # ... and has no counterpart with the same meaning for these.
 AX_NOT_COMPARABLE = {

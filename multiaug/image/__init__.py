@@ -9,6 +9,7 @@ from . import (
     _validate,  # noqa: F401  (registers the image field checks)
     base,
     boxes,
+    channels,
     colour,
     convert,
     erasing,
@@ -16,10 +17,12 @@ from . import (
     geometric,
     mix,
     noise,
+    quality,
     sanitize,
 )
 from .base import *  # noqa: F403
 from .boxes import *  # noqa: F403
+from .channels import *  # noqa: F403
 from .colour import *  # noqa: F403
 from .convert import *  # noqa: F403
 from .erasing import *  # noqa: F403
@@ -27,12 +30,14 @@ from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
 from .mix import *  # noqa: F403
 from .noise import *  # noqa: F403
+from .quality import *  # noqa: F403
 from .sanitize import *  # noqa: F403
 
 __all__ = sorted(
     {
         *base.__all__,
         *boxes.__all__,
+        *channels.__all__,
         *colour.__all__,
         *convert.__all__,
         *erasing.__all__,
@@ -40,6 +45,7 @@ __all__ = sorted(
         *geometric.__all__,
         *mix.__all__,
         *noise.__all__,
+        *quality.__all__,
         *sanitize.__all__,
     }
 )

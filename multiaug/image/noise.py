@@ -2,7 +2,8 @@
 
 Noise fields are generated from a ``noise_seed`` drawn with the other
 parameters, so a trace holds two numbers, not an array, and replays exactly.
-Noise ops treat every channel alike (alpha included) and take any channel count.
+Gaussian and salt-and-pepper noise treat every channel alike (alpha included) and take
+any channel count; ISONoise works in HLS and needs RGB (RGBA keeps its alpha).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import numpy as np
 
 from ..core.params import NoiseSeed, Number, Range, param
 from .base import ImageTransform
+from .channels import need_channels
 from .functional import noise as F
 
-__all__ = ["GaussianNoise", "SaltPepperNoise"]
+__all__ = ["GaussianNoise", "ISONoise", "SaltPepperNoise"]
 
 
 class GaussianNoise(ImageTransform):
@@ -97,3 +99,53 @@ class SaltPepperNoise(ImageTransform):
         self, image: np.ndarray, amount: float, salt_vs_pepper: float, noise_seed: int, **params: Any
     ) -> np.ndarray:
         return F.salt_pepper_noise(image, amount, salt_vs_pepper, noise_seed)
+
+
+class ISONoise(ImageTransform):
+    """Camera sensor noise: hue jitter and Poisson lightness noise (Albumentations' ``ISONoise``).
+
+    In float HLS every pixel's hue moves by a normal draw of standard deviation
+    ``color_shift * 360 * intensity`` degrees, and its lightness grows by ``n / 255 * (1 - L)``
+    with ``n`` a Poisson draw of mean ``std(L) * intensity * 255``; the result is clipped to the
+    range (uint8: rounded). The fields come from a drawn ``noise_seed`` (the trace holds numbers,
+    not arrays), sampled by inverse CDF from 16-bit uniforms like :class:`GaussianNoise` (each
+    value's probability exact to 1/65536, the far tails cut). Needs RGB; RGBA keeps its alpha.
+
+    Parameters
+    ----------
+    color_shift : float or (float, float), default (0.01, 0.05)
+        Range of the hue noise scale, in ``[0, 1]``.
+    intensity : float or (float, float), default (0.1, 0.5)
+        Range of the overall strength, in ``[0, 10]``.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.full((16, 16, 3), (120, 60, 30), np.uint8)
+    >>> img[:8] = (200, 180, 90)
+    >>> out = ma.image.ISONoise(p=1.0, seed=0)(image=img, trace=True)
+    >>> out["image"].dtype, sorted(out["trace"][0]["params"])
+    (dtype('uint8'), ['color_shift', 'intensity', 'noise_seed'])
+    """
+
+    color_shift: float | tuple[float, float] = param(
+        Range(0.0, 1.0, example="(0.01, 0.05)"), default=(0.01, 0.05)
+    )
+    intensity: float | tuple[float, float] = param(Range(0.0, 10.0, example="(0.1, 0.5)"), default=(0.1, 0.5))
+
+    _drawn = {"noise_seed": NoiseSeed()}
+
+    def check(self, sample: Mapping[str, Any]) -> None:
+        need_channels(
+            self.name,
+            sample["image"],
+            (3, 4),
+            "ISONoise works in HLS and needs RGB or RGBA",
+            "pass an RGB image (HxWx3, or HxWx4 with alpha)",
+        )
+
+    def apply_image(
+        self, image: np.ndarray, color_shift: float, intensity: float, noise_seed: int, **params: Any
+    ) -> np.ndarray:
+        return F.iso_noise(image, color_shift, intensity, noise_seed)

@@ -38,11 +38,18 @@ Sample = dict[str, Any]
 
 # ---------------------------------------------------------------------- sample strategies
 @st.composite
-def image_samples(draw: st.DrawFn, min_side: int = 1, max_side: int = 24, targets: bool = True) -> Sample:
-    """Valid image samples: uint8 or float32, HxW / HxWx{1,3,4}, with optional targets."""
+def image_samples(
+    draw: st.DrawFn,
+    min_side: int = 1,
+    max_side: int = 24,
+    targets: bool = True,
+    channels_from: tuple[int | None, ...] = (None, 1, 3, 4),
+) -> Sample:
+    """Valid image samples: uint8 or float32, HxW / HxWx{1,3,4} (``channels_from``; None: HxW),
+    with optional targets."""
     h = draw(st.integers(min_side, max_side))
     w = draw(st.integers(min_side, max_side))
-    channels = draw(st.sampled_from([None, 1, 3, 4]))
+    channels = draw(st.sampled_from(channels_from))
     shape = (h, w) if channels is None else (h, w, channels)
     if draw(st.booleans()):
         image = draw(hnp.arrays(np.uint8, shape))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+from hypothesis import strategies as st
 
-from .checks import BAD_IMAGE_SAMPLES, Example, image_example, with_defaults
+from .checks import BAD_IMAGE_SAMPLES, Example, Sample, image_example, image_samples, with_defaults
 
 #: Images no colour conversion can read: two channels (luma, saturation and hue need RGB) and five.
 BAD_COLOUR_SAMPLES = (
@@ -12,6 +13,18 @@ BAD_COLOUR_SAMPLES = (
     {"image": np.zeros((4, 4, 2), np.uint8)},
     {"image": np.zeros((4, 4, 5), np.float32)},
 )
+
+#: Images RGB-only ops refuse: the bad images, plus grey ones (one channel) and two channels.
+BAD_RGB_SAMPLES = (
+    *BAD_COLOUR_SAMPLES,
+    {"image": np.zeros((4, 4), np.uint8)},
+    {"image": np.zeros((4, 4, 1), np.float32)},
+)
+
+
+def rgb_samples() -> st.SearchStrategy[Sample]:
+    """The shared image samples restricted to RGB and RGBA (the colour ops' inputs)."""
+    return image_samples(channels_from=(3, 4))
 
 
 def examples() -> dict[str, Example]:
@@ -36,6 +49,7 @@ def examples() -> dict[str, Example]:
     )
 
     return {
+        **new_examples(),
         "image.ColorJitter": image_example(
             with_defaults(ColorJitter, brightness=0.4, contrast=0.4, saturation=0.4, hue=0.2, p=0.8),
             bad_samples=BAD_COLOUR_SAMPLES,
@@ -75,6 +89,57 @@ def examples() -> dict[str, Example]:
                 {"fill": 0.5},  # a fraction on a uint8 image
                 {"fill": (1, 2)},  # two values for three channels
             ),
+        ),
+    }
+
+
+def new_examples() -> dict[str, Example]:
+    """Issue 17's pixel ops."""
+    from ..image import (
+        CLAHE,
+        ChannelShuffle,
+        CoarseDropout,
+        Defocus,
+        Downscale,
+        Equalize,
+        GridDropout,
+        HueSaturationValue,
+        ImageCompression,
+        ISONoise,
+        MotionBlur,
+        RGBShift,
+        ZoomBlur,
+    )
+
+    return {
+        "image.ImageCompression": image_example(with_defaults(ImageCompression, quality=(20, 90))),
+        "image.Downscale": image_example(with_defaults(Downscale, scale=(0.2, 0.9))),
+        "image.CLAHE": image_example(
+            with_defaults(CLAHE, clip_limit=(1, 6), tile_grid_size=(4, 4)), bad_samples=BAD_COLOUR_SAMPLES
+        ),
+        "image.Equalize": image_example(with_defaults(Equalize, p=0.5), random=False),
+        "image.HueSaturationValue": image_example(
+            with_defaults(HueSaturationValue), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
+        "image.RGBShift": image_example(
+            with_defaults(RGBShift), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
+        "image.ChannelShuffle": image_example(with_defaults(ChannelShuffle)),
+        "image.CoarseDropout": image_example(
+            with_defaults(CoarseDropout, num_holes=(1, 4), fill="random", fill_mask=0),
+            bad_params=({"fill": 0.5}, {"fill": (1, 2)}),  # wrong for the data only (raised at the call)
+        ),
+        "image.GridDropout": image_example(
+            with_defaults(GridDropout, ratio=0.4, unit_size=(2, 8), fill_mask=0),
+            bad_params=({"fill": 0.5}, {"fill": (1, 2)}),
+        ),
+        "image.MotionBlur": image_example(with_defaults(MotionBlur, blur_limit=(3, 9))),
+        "image.Defocus": image_example(with_defaults(Defocus, radius=(1, 6))),
+        "image.ZoomBlur": image_example(
+            with_defaults(ZoomBlur, max_factor=(1.0, 1.3), step_factor=(0.02, 0.1))
+        ),
+        "image.ISONoise": image_example(
+            with_defaults(ISONoise, intensity=(0.1, 1.0)), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
         ),
     }
 

@@ -18,10 +18,16 @@ from ._opencv import by_channel_groups
 __all__ = [
     "MEDIAN_FLOAT_SIZES",
     "blur_kernel_size",
+    "defocus",
+    "defocus_kernel",
     "gaussian_blur",
     "median_blur",
+    "motion_blur",
+    "motion_kernel",
     "sharpen",
     "sharpen_kernel",
+    "zoom_blur",
+    "zoom_factors",
 ]
 
 #: Kernel sides ``cv2.medianBlur`` takes for float32 images (uint8 takes any odd side).
@@ -102,3 +108,124 @@ def median_blur(img: np.ndarray, ksize: int) -> np.ndarray:
 
         return ndimage.median_filter(img, size=(ksize, ksize, 1)[: img.ndim], mode="nearest")
     return by_channel_groups(img, lambda x: cv2.medianBlur(x, ksize), sizes=(1, 3, 4))
+
+
+def motion_kernel(ksize: int, angle: float, direction: float) -> np.ndarray:
+    """A ``ksize`` x ``ksize`` float32 kernel that averages along a line through the centre (sum 1).
+
+    The line points ``angle`` degrees counter-clockwise from the x axis (image rows grow
+    downwards, so 90 points up). ``direction`` in [-1, 1] says which part of the full
+    ``ksize - 1`` long segment is kept: 0 the whole segment centred on the pixel, 1 only the
+    forward half, -1 only the backward half (a blur trail on one side). ``ksize`` points
+    evenly spaced along it are rounded to the nearest kernel cell (a cell hit twice weighs
+    twice), so a horizontal line at ``direction = 0`` is exactly a ``ksize`` x 1 box filter.
+    At most ``ksize`` cells are non-zero: ``cv2.filter2D`` only visits those, so the cost
+    grows with the side, not its square.
+
+    Examples
+    --------
+    >>> motion_kernel(3, 0.0, 0.0).astype(float).round(3).tolist()
+    [[0.0, 0.0, 0.0], [0.333, 0.333, 0.333], [0.0, 0.0, 0.0]]
+    """
+    half = (ksize - 1) / 2.0
+    t = np.linspace(-half * min(1.0, 1.0 - direction), half * min(1.0, 1.0 + direction), ksize)
+    rad = math.radians(angle)
+    x = np.clip(np.rint(half + t * math.cos(rad)), 0, ksize - 1).astype(np.intp)
+    y = np.clip(np.rint(half - t * math.sin(rad)), 0, ksize - 1).astype(np.intp)
+    kernel = np.bincount(y * ksize + x, minlength=ksize * ksize).astype(np.float32)
+    kernel /= np.float32(ksize)
+    return kernel.reshape(ksize, ksize)
+
+
+def motion_blur(img: np.ndarray, ksize: int, angle: float, direction: float) -> np.ndarray:
+    """Average along a line (:func:`motion_kernel`) with ``cv2.filter2D``, borders reflected.
+
+    uint8 results are rounded (OpenCV's saturating cast); the kernel is non-negative with
+    sum 1, so float32 results stay in [0, 1] up to rounding and are clipped.
+    """
+    kernel = motion_kernel(ksize, angle, direction)
+    return _clipped(
+        by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    )
+
+
+def defocus_kernel(radius: int, alias_blur: float) -> np.ndarray:
+    """A disc of ``radius`` pixels (``x**2 + y**2 <= radius**2``) smoothed by a Gaussian of ``alias_blur``
+    sigma, normalised to sum 1 (float32).
+
+    The Gaussian is 3 taps wide (5 above radius 8, as Albumentations' ``Defocus``); the disc is
+    padded with zeros so the smoothing spreads past its edge. Taps below 1/1000 of the peak are
+    dropped (``cv2.filter2D`` costs in proportion to the non-zero taps).
+
+    Examples
+    --------
+    >>> k = defocus_kernel(2, 0.0)
+    >>> k.shape, int((k > 0).sum())  # a 5x5 disc (13 cells) with a zero border
+    ((7, 7), 13)
+    """
+    ksize = 3 if radius <= 8 else 5
+    pad = ksize // 2
+    side = np.arange(-radius - pad, radius + pad + 1)
+    disc = ((side[:, None] ** 2 + side[None, :] ** 2) <= radius**2).astype(np.float32)
+    if alias_blur > 0:
+        disc = np.asarray(cv2.GaussianBlur(disc, (ksize, ksize), alias_blur, borderType=cv2.BORDER_CONSTANT))
+        # cv2.filter2D visits only the non-zero taps: drop the faint ones the blur spreads into corners
+        disc[disc < disc.max() * np.float32(1e-3)] = 0.0
+    return disc / disc.sum()
+
+
+def defocus(img: np.ndarray, radius: int, alias_blur: float) -> np.ndarray:
+    """Out-of-focus blur: ``cv2.filter2D`` with :func:`defocus_kernel`, borders reflected; any channels."""
+    kernel = defocus_kernel(radius, alias_blur)
+    return _clipped(
+        by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
+    )
+
+
+def zoom_factors(max_factor: float, step_factor: float) -> list[float]:
+    """The zooms of :func:`zoom_blur`: ``1 + k * step_factor`` for ``k = 1, 2, ...`` below ``max_factor``.
+
+    (A step that divides the span evenly stops one short of ``max_factor``, despite rounding.)
+
+    Examples
+    --------
+    >>> zoom_factors(1.3, 0.1), len(zoom_factors(1.31, 0.01))
+    ([1.1, 1.2], 30)
+    """
+    count = math.ceil((max_factor - 1.0) / step_factor - 1e-9) - 1 if step_factor > 0 else 0
+    return [1.0 + k * step_factor for k in range(1, max(count, 0) + 1)]
+
+
+def zoom_blur(img: np.ndarray, max_factor: float, step_factor: float) -> np.ndarray:
+    """The mean of the image and its zooms about the centre by each of :func:`zoom_factors`.
+
+    Each zoom is one ``cv2.warpAffine`` (bilinear) straight to the image size, summed in
+    float32 (``cv2.accumulate``); uint8 results are rounded. No zoom (``max_factor`` within one
+    step of 1) returns a copy. Any channel count.
+
+    Examples
+    --------
+    >>> img = np.zeros((9, 9), np.uint8)
+    >>> img[:, 6] = 210  # a line right of the centre: the zooms (1.2, 1.4) move it outwards
+    >>> zoom_blur(img, 1.5, 0.2)[4].tolist()
+    [0, 0, 0, 0, 0, 0, 147, 95, 10]
+    """
+    factors = zoom_factors(max_factor, step_factor)
+    if not factors:
+        return img.copy()
+    h, w = img.shape[:2]
+    cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+
+    def blur(x: np.ndarray) -> np.ndarray:
+        acc = x.astype(np.float32)
+        for z in factors:
+            m = np.array([[z, 0.0, (1.0 - z) * cx], [0.0, z, (1.0 - z) * cy]])
+            zoomed = cv2.warpAffine(x, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            cv2.accumulate(zoomed, acc)
+        scale = 1.0 / (len(factors) + 1)
+        if x.dtype == np.uint8:
+            return cv2.convertScaleAbs(acc, alpha=scale).reshape(x.shape)
+        acc *= np.float32(scale)
+        return acc.reshape(x.shape)
+
+    return _clipped(by_channel_groups(img, blur))
