@@ -35,7 +35,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.fields import TARGETS
-from ..core.params import Choice, Number, param
+from ..core.params import Choice, Number, Options, param
 from ..core.transform import Sample
 from .base import SpatialTransform, current_shape
 from .functional import channels as FC
@@ -213,13 +213,36 @@ def _affine(value: float, op: str, size: tuple[int, int]) -> dict[str, Any]:
     }
 
 
+#: ``fill``, ``fill_mask``: what the geometric sub-operations show where they uncover the image.
+POLICY_FILL = Options(
+    "image.policy_fill",
+    {
+        "fill": (
+            BORDER.specs["fill"],
+            """
+            fill : float or sequence of float, default 0
+                Colour of the area the geometric sub-operations uncover (constant border), in the
+                image's units (0-255 for uint8, 0-1 for float32); one value, or one per channel.
+            """,
+        ),
+        "fill_mask": (
+            BORDER.specs["fill_mask"],
+            """
+            fill_mask : int, default 0
+                Label of the mask pixels they uncover.
+            """,
+        ),
+    },
+)
+
+
 class _Policy(TargetOptions, Resampling, SpatialTransform):
     """Shared machinery: sub-op application, channel checks, traced-list validation."""
 
     _abstract = True
     samples_inside = False
-    fill: float | Sequence[float] = param(BORDER.specs["fill"], default=0, kw_only=True)
-    fill_mask: int = param(BORDER.specs["fill_mask"], default=0, kw_only=True)
+    fill: float | Sequence[float] = param(POLICY_FILL.specs["fill"], default=0, kw_only=True)
+    fill_mask: int = param(POLICY_FILL.specs["fill_mask"], default=0, kw_only=True)
     #: ``(Affine, Rotate)`` instances with this policy's fill and target options.
     _derived = ("warps",)
     #: Magnitude table ("standard" or "wide") and bin count.
@@ -312,11 +335,7 @@ class RandAugment(_Policy):
         Number of operations applied per call, in ``[1, 16]``.
     magnitude : int, default 9
         Magnitude bin, in ``[0, 30]``.
-    fill : float or sequence of float, default 0
-        Colour of the area the geometric ops uncover, in the image's units.
-    fill_mask : int, default 0
-        Label of the mask pixels they uncover.
-    @options call image.targets
+    @options call image.policy_fill image.targets
 
     Examples
     --------
@@ -359,11 +378,7 @@ class TrivialAugmentWide(_Policy):
 
     Parameters
     ----------
-    fill : float or sequence of float, default 0
-        Colour of the area the geometric ops uncover, in the image's units.
-    fill_mask : int, default 0
-        Label of the mask pixels they uncover.
-    @options call image.targets
+    @options call image.policy_fill image.targets
 
     Examples
     --------
@@ -403,11 +418,7 @@ class AutoAugment(_Policy):
     ----------
     policy : {"imagenet"}, default "imagenet"
         The learned policy.
-    fill : float or sequence of float, default 0
-        Colour of the area the geometric ops uncover, in the image's units.
-    fill_mask : int, default 0
-        Label of the mask pixels they uncover.
-    @options call image.targets
+    @options call image.policy_fill image.targets
 
     Examples
     --------
