@@ -240,7 +240,6 @@ class _Policy(TargetOptions, Resampling, SpatialTransform):
     """Shared machinery: sub-op application, channel checks, traced-list validation."""
 
     _abstract = True
-    samples_inside = False
     fill: float | Sequence[float] = param(POLICY_FILL.specs["fill"], default=0, kw_only=True)
     fill_mask: int = param(POLICY_FILL.specs["fill_mask"], default=0, kw_only=True)
     #: ``(Affine, Rotate)`` instances with this policy's fill and target options.
