@@ -20,7 +20,7 @@ BENCH_TV := .venv-bench-tv
 # What a GPU machine without internet needs to run it (carry .gpu there): see benchmarks/gpu_bundle.sh
 GPU_BUNDLE := .gpu
 
-.PHONY: demo test test-fast bench bench-image bench-torch gpu-bundle lint clean
+.PHONY: demo test test-fast bench bench-image bench-torch gpu-bundle gallery lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +85,12 @@ bench-torch: $(BENCH_TORCH)/.stamp $(BENCH_TV)/.stamp
 # wheels and a run script for a GPU machine without internet: `bash .gpu/run_bench.sh` there
 gpu-bundle:
 	bash benchmarks/gpu_bundle.sh $(GPU_BUNDLE)
+
+# docs/image.md's gallery: one JPEG per registered image op in docs/images/gallery/ and the table
+# between its gallery markers (tiles of ops no longer registered are removed first)
+gallery: $(VENV)/.stamp-all
+	rm -f docs/images/gallery/*.jpg
+	$(BIN)/python examples/image_gallery.py --output docs/images/gallery --markdown docs/image.md
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check multiaug tests benchmarks examples

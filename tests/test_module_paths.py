@@ -52,7 +52,7 @@ FORMER_NAMES = {
     "multiaug.torch": ["worker_init_fn", "KeyedBatch", "AugmentedDataset", "MixCollate"],
 }
 #: Public names a package gained after the split (issue 16: the batched path).
-ADDED_NAMES = {"multiaug.torch": ["batched", "BatchedPipeline"]}
+ADDED_NAMES = {"multiaug.torch": ["batched", "BatchedPipeline", "BatchDraws"]}
 
 
 @pytest.mark.parametrize("module", sorted(FORMER_NAMES))

@@ -36,8 +36,16 @@ Examples
 
 from __future__ import annotations
 
-from .batch import BatchedPipeline, batched
+from .batch import BatchDraws, BatchedPipeline, batched
 from .collate import KeyedBatch, MixCollate
 from .dataset import AugmentedDataset, worker_init_fn
 
-__all__ = ["AugmentedDataset", "BatchedPipeline", "KeyedBatch", "MixCollate", "batched", "worker_init_fn"]
+__all__ = [
+    "AugmentedDataset",
+    "BatchDraws",
+    "BatchedPipeline",
+    "KeyedBatch",
+    "MixCollate",
+    "batched",
+    "worker_init_fn",
+]

@@ -10,12 +10,13 @@
 from __future__ import annotations
 
 from . import image_colour, image_filters, image_mix, image_noise, image_pixel  # noqa: F401  (register kernels)
-from .module import KERNEL_MODULES, BatchedPipeline, batched
+from .module import KERNEL_MODULES, BatchDraws, BatchedPipeline, batched
 from .registry import Batch, deferred_kernel, find_kernel, kernel, kernels, unregister
 
 __all__ = [
     "KERNEL_MODULES",
     "Batch",
+    "BatchDraws",
     "BatchedPipeline",
     "batched",
     "deferred_kernel",

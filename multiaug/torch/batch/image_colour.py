@@ -163,13 +163,17 @@ def rotate_hue(rgb: torch.Tensor, shifts: list[float], scale: float) -> torch.Te
 Step = tuple[int, float] | None
 
 
+_EYE3 = np.eye(3)
+_LUMA_ROWS = np.tile(_LUMA, (3, 1))
+
+
 def _saturation_matrix(value: float, scale: float) -> np.ndarray:
     """The CPU op's 3x3 saturation matrix; on uint8, ``cv2.transform``'s 10-bit fixed-point version of it.
 
     Fixed point: multiples of 1/1024, so the float32 sums are exact; the caller rounds half up,
     as OpenCV's ``(sum + 512) >> 10``.
     """
-    mat = value * np.eye(3) + (1.0 - value) * np.tile(_LUMA, (3, 1))
+    mat = value * _EYE3 + (1.0 - value) * _LUMA_ROWS
     if scale == UINT8 and np.abs(mat).max() < _TRANSFORM_EXACT:
         mat = np.rint(mat * (1 << _TRANSFORM_BITS)) / (1 << _TRANSFORM_BITS)
     return mat

@@ -62,8 +62,8 @@ class Prepared:
         out[main] = x
         if "mask" in out and self.restore.get("mask_squeeze"):
             out["mask"] = out["mask"][:, 0]
-        for name in _LISTS:
-            if name in self.samples[0]:
+        for name in _LISTS:  # given to the call, or to the draw() whose draws it applies
+            if name in self.samples[0] or name in drawn[0].out:
                 out[name] = [d.out.get(name) for d in drawn]
         if main == "audio":
             out["sample_rate"] = self.info["sample_rate"]

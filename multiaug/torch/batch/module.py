@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -28,7 +29,7 @@ from .draw import draw_sample
 from .executor import execute
 from .registry import find_kernel
 
-__all__ = ["KERNEL_MODULES", "BatchedPipeline", "batched"]
+__all__ = ["KERNEL_MODULES", "BatchDraws", "BatchedPipeline", "batched"]
 
 #: Modules that register kernels, imported the first time :func:`batched` is called.
 KERNEL_MODULES = (
@@ -197,14 +198,105 @@ class BatchedPipeline(torch.nn.Module):
         key: Any = None,
         epoch: int = 0,
         trace: bool = False,
+        draws: BatchDraws | None = None,
         **fields: Any,
     ) -> dict[str, Any]:
         from .inputs import prepare
 
+        if draws is not None:  # drawn apart (a DataLoader worker): only the pixel work is left
+            key, epoch, trace = self._take(draws, key, epoch, trace, fields)
         batch = prepare(self.pipe.name, self.kind, key, epoch, fields)
-        drawn = [
+        drawn = draws.drawn if draws is not None else self._draw(batch, epoch, trace)
+        dtypes = execute(drawn, batch.rows, self.kind, batch.info)
+        return batch.finish(self.pipe.name, drawn, dtypes, trace)
+
+    def draw(self, *, key: Any, epoch: int = 0, trace: bool = False, **fields: Any) -> BatchDraws:
+        """The draw phase of a call, apart from its pixel work: pass the result as ``draws=``.
+
+        Takes the fields the call would take (only the tensors' shapes and dtypes are read, so a
+        CPU batch in a ``DataLoader`` worker stands for the device batch); ``bboxes`` and
+        ``keypoints`` go here and come back moved from the call. The result is picklable, so
+        the host work runs in the workers, in parallel, and the training step does only the
+        pixel work::
+
+            draws = tp.draw(image=x_cpu, key=keys, epoch=epoch)      # in collate_fn
+            out = tp(image=x_cpu.to("cuda"), draws=draws)            # in the training step
+
+        ``tp(image=x, draws=tp.draw(image=x, key=keys))`` equals ``tp(image=x, key=keys)``.
+        """
+        from .inputs import prepare
+
+        batch = prepare(self.pipe.name, self.kind, key, epoch, fields)
+        drawn = self._draw(batch, int(epoch), trace)
+        return BatchDraws(self.fingerprint, _signature(fields), batch.keys, int(epoch), trace, drawn)
+
+    def _draw(self, batch: Any, epoch: int, trace: bool) -> list[Any]:
+        return [
             draw_sample(self.pipe, sample, k, epoch, trace, validate=(i == 0 or batch.targets))
             for i, (sample, k) in enumerate(zip(batch.samples, batch.keys, strict=True))
         ]
-        dtypes = execute(drawn, batch.rows, self.kind, batch.info)
-        return batch.finish(self.pipe.name, drawn, dtypes, trace)
+
+    def _take(
+        self, draws: Any, key: Any, epoch: int, trace: bool, fields: dict[str, Any]
+    ) -> tuple[Any, int, bool]:
+        """Check that ``draws`` were made by this pipeline for a batch like ``fields``."""
+        owner = self.pipe.name
+        if not isinstance(draws, BatchDraws):
+            raise InvalidInputError(
+                owner,
+                "draws",
+                f"is a {type(draws).__name__}, not the result of draw()",
+                "pass draws=tp.draw(...)",
+            )
+        if draws.fingerprint != self.fingerprint:
+            raise InvalidInputError(
+                owner,
+                "draws",
+                f"were drawn by a pipeline with fingerprint {draws.fingerprint}, this one is "
+                f"{self.fingerprint} (another pipeline, or another train/eval mode)",
+                "draw with the same module (and mode) that applies them",
+            )
+        given = [n for n in fields if n in _MOVED_BY_DRAW]
+        if given:
+            raise InvalidInputError(
+                owner, given[0], "is given with draws=; the draws already moved it", "pass it to draw()"
+            )
+        if _signature(fields) != draws.signature:
+            raise InvalidInputError(
+                owner,
+                "draws",
+                f"were drawn for fields {draws.signature}, the call has {_signature(fields)}",
+                "draw for the batch you apply them to (same shapes and dtypes)",
+            )
+        for name, value, default in (("key", key, None), ("epoch", epoch, 0), ("trace", trace, False)):
+            theirs = {"key": draws.keys, "epoch": draws.epoch, "trace": draws.trace}[name]
+            if value != default and value != theirs:
+                problem = f"is {value!r} but the draws have {theirs!r}"
+                raise InvalidInputError(owner, name, problem, f"leave {name} out with draws=")
+        return draws.keys, draws.epoch, draws.trace
+
+
+#: Fields the draw phase moves itself (they come back from the call that applies the draws).
+_MOVED_BY_DRAW = ("bboxes", "keypoints", "bbox_labels", "keypoint_labels")
+
+
+def _signature(fields: dict[str, Any]) -> tuple[tuple[str, tuple[int, ...], str], ...]:
+    """``(name, shape, dtype)`` of the tensor fields of a call (what the draws depend on)."""
+    return tuple(
+        (n, tuple(v.shape), str(v.dtype)) for n, v in sorted(fields.items()) if isinstance(v, torch.Tensor)
+    )
+
+
+@dataclass
+class BatchDraws:
+    """The draw phase of one batch (:meth:`BatchedPipeline.draw`): picklable, applied with ``draws=``."""
+
+    fingerprint: str
+    signature: tuple[tuple[str, tuple[int, ...], str], ...]
+    keys: list[Any]
+    epoch: int
+    trace: bool
+    drawn: list[Any]
+
+    def __len__(self) -> int:
+        return len(self.keys)
