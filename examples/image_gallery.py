@@ -75,8 +75,10 @@ PARAMS: dict[str, dict[str, Any]] = {
     "ZoomBlur": {"max_factor": (1.2, 1.3)},
 }
 # Keys other than KEY, where KEY's draw happens to be a dull one: key 0 pairs each image of the
-# mixers' batch with itself (perm [0, 1]); key 7 pairs the two photos (MixUp lam 0.45).
-KEYS: dict[str, int] = {"CutMix": 7, "MixUp": 7}
+# mixers' batch with itself (perm [0, 1]); key 7 pairs the two photos (MixUp lam 0.45). The policies:
+# keys whose sub-operations include a geometric one, so the targets move (RandAugment: Solarize then
+# Rotate 9; TrivialAugmentWide: Rotate -130.5; AutoAugment: sub-policy 15, Rotate -26.7 then Color).
+KEYS: dict[str, int] = {"CutMix": 7, "MixUp": 7, "RandAugment": 1, "TrivialAugmentWide": 9, "AutoAugment": 26}
 # Registered image ops without a picture, and why.
 SKIPPED: dict[str, str] = {
     "FromFloat": "conversion step: float32 in [0, 1] back to uint8, the same picture",

@@ -354,6 +354,11 @@ LEFT_OUT = {
     "image.SanitizeBoxes": "moves no pixels: it filters boxes, a target the executor handles per sample",
     "image.ImageCompression": "a JPEG/WebP codec round trip (OpenCV's libjpeg/libwebp), no tensor kernel",
     **{
+        f"image.{name}": "a policy: a per-sample list of sub-operations (colour, geometric, histogram), "
+        "no single batched kernel; ma.torch.batched() refuses it by name (tests/test_image_policies.py)"
+        for name in ("RandAugment", "TrivialAugmentWide", "AutoAugment")
+    },
+    **{
         f"image.{name}": _ISSUE17_LATER
         for name in (
             "CLAHE",

@@ -17,6 +17,7 @@ from . import (
     geometric,
     mix,
     noise,
+    policies,
     quality,
     sanitize,
 )
@@ -30,6 +31,7 @@ from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
 from .mix import *  # noqa: F403
 from .noise import *  # noqa: F403
+from .policies import *  # noqa: F403
 from .quality import *  # noqa: F403
 from .sanitize import *  # noqa: F403
 
@@ -45,6 +47,7 @@ __all__ = sorted(
         *geometric.__all__,
         *mix.__all__,
         *noise.__all__,
+        *policies.__all__,
         *quality.__all__,
         *sanitize.__all__,
     }

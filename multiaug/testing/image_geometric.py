@@ -125,4 +125,22 @@ def examples() -> dict[str, Example]:
         "image.RandomGridShuffle": image_example(with_defaults(RandomGridShuffle, grid=(2, 3), p=0.5)),
         "image.SafeRotate": _resampling(with_defaults(SafeRotate, limit=45, p=0.5)),
         "image.ShiftScaleRotate": _resampling(with_defaults(ShiftScaleRotate, p=0.5)),
+        **policy_examples(),
+    }
+
+
+def policy_examples() -> dict[str, Example]:
+    """The automatic augmentation policies: grey, RGB and RGBA only (their colour sub-ops)."""
+    from ..image import AutoAugment, RandAugment, TrivialAugmentWide
+    from .image_pixel import BAD_COLOUR_SAMPLES
+
+    def policy(factory: Any) -> Example:
+        return image_example(
+            factory, bad_params=_BAD_BORDER_OPTIONS, bad_samples=(*BAD_COLOUR_SAMPLES, _TOO_WIDE)
+        )
+
+    return {
+        "image.RandAugment": policy(with_defaults(RandAugment, n=2, magnitude=9, p=0.5)),
+        "image.TrivialAugmentWide": policy(with_defaults(TrivialAugmentWide, p=0.5)),
+        "image.AutoAugment": policy(with_defaults(AutoAugment, policy="imagenet", p=0.5)),
     }
