@@ -44,6 +44,44 @@ def test_every_op_and_pipeline_of_the_image_benchmark_runs_in_multiaug() -> None
     assert done.stdout.startswith("ok")
 
 
+COMPETITOR_CHECK = """
+import albumentations as A
+import pytest
+import image
+
+image.strict_arguments()
+side = image.Contenders(A, is_x=image.competitor().startswith("AlbumentationsX"))
+for name in image.OPS:
+    t, why = side.theirs(((name, 1.0),))
+    assert why is None and t is not None, (name, why)
+# a misspelt argument stops the run: TypeError from a plain transform, the escalated
+# "not valid" warning from one that takes **kwargs (no silent fall back to a default)
+image.OPS["MedianBlur"] = (image.OPS["MedianBlur"][0], lambda A, p: A.MedianBlur(blur_range=(3, 7), p=p))
+with pytest.raises(TypeError):
+    side.theirs((("MedianBlur", 1.0),))
+image.OPS["HorizontalFlip"] = (image.OPS["HorizontalFlip"][0], lambda A, p: A.HorizontalFlip(bogus=1, p=p))
+with pytest.raises(UserWarning, match="not valid"):
+    side.theirs((("HorizontalFlip", 1.0),))
+print("ok", image.competitor())
+"""
+
+
+def test_every_competitor_row_builds_and_a_wrong_argument_stops_the_run() -> None:
+    """Albumentations 2.0.8 (a dev dependency) builds every row with the script's arguments; a
+    misspelt one raises instead of the competitor running at its default (the AlbumentationsX
+    table's names are checked the same way by every run in ``.venv-bench-ax``)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", COMPETITOR_CHECK],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.startswith("ok Albumentations 2.0.8"), done.stdout
+
+
 def test_the_batched_tensor_benchmark_runs_and_says_what_it_left_out() -> None:
     """``benchmarks/torch_batch.py --smoke`` runs in ``.venv`` (no Kornia, no torchvision there).
 

@@ -114,6 +114,29 @@ def test_quarter_turns_and_transposes_return_new_c_contiguous_arrays() -> None:
     assert out.flags.c_contiguous and not np.shares_memory(out, image)
 
 
+@pytest.mark.parametrize("channels", [None, 1, 3, 4, 5, 7])
+@pytest.mark.parametrize("dtype", [np.uint8, np.float32])
+def test_an_image_alone_turns_exactly(channels, dtype) -> None:
+    """An image without targets takes the direct path (no pending group): still np.rot90 / np.transpose."""
+    shape = (11, 9) if channels is None else (11, 9, channels)
+    image = np.random.default_rng(channels or 0).integers(0, 256, shape).astype(np.uint8)
+    image = image.astype(dtype) / dtype(255) if dtype == np.float32 else image
+    t = im.RandomRotate90(p=1.0, seed=1)
+    seen = set()
+    for key in range(16):
+        out = t(image=image, key=key, trace=True)
+        k = _factor(out)
+        seen.add(k)
+        np.testing.assert_array_equal(out["image"], np.rot90(image, k))
+        assert out["image"].dtype == image.dtype and out["image"].flags.c_contiguous
+        with_mask = t(image=image, mask=np.zeros(image.shape[:2], np.uint8), key=key)
+        np.testing.assert_array_equal(out["image"], with_mask["image"])
+    assert seen == {0, 1, 2, 3}
+    out = im.Transpose(p=1.0)(image=image)["image"]
+    np.testing.assert_array_equal(out, np.swapaxes(image, 0, 1))
+    assert out.dtype == image.dtype and out.flags.c_contiguous
+
+
 def _right_angle_chain(fuse: bool) -> ma.Compose:
     return ma.Compose(
         [

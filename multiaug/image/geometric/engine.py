@@ -259,6 +259,9 @@ class WarpTransform(SpatialTransform):
     axis_aligned: ClassVar[bool] = False
     #: ``cv2.flip`` code of a whole-image flip (the image-only fast path), else None.
     flip_code: ClassVar[int | None] = None
+    #: The op is a quarter turn or a transpose of the whole frame (never interpolates): an image
+    #: alone takes the flush's exact kernel (``cv2.rotate`` / ``cv2.transpose``) without the group.
+    exact_turn: ClassVar[bool] = False
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         """The op's matrix (input -> output, continuous coordinates) for an input of ``size``; output size.
@@ -279,6 +282,11 @@ class WarpTransform(SpatialTransform):
         return (r.border, r.fill, r.fill_mask)
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
+        if self.exact_turn and _MOVED_FIELDS.isdisjoint(sample):
+            # what a group of one resamples at flush (its matrix, no border shown), called directly
+            image = sample["image"]
+            matrix, size = self.warp_matrix(params, image.shape[:2])
+            return {**sample, "image": F.warp(image, matrix, size, border="replicate")}
         if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
             # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
             # resize or copyMakeBorder the group's flush would do, without building the group.

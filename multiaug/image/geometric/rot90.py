@@ -47,6 +47,7 @@ class RandomRotate90(WarpTransform):
     """
 
     preserves_shape = False
+    exact_turn = True
     _drawn = {"factor": Number(0, 3, integer=True)}
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,6 +84,7 @@ class Transpose(WarpTransform):
 
     is_random = False
     preserves_shape = False
+    exact_turn = True
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         h, w = size
