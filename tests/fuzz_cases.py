@@ -369,6 +369,15 @@ def _extra_field(sample: Mapping[str, Any]) -> np.ndarray:
     return np.zeros(3, np.float32)
 
 
+#: Steps that move a field's float values without reading them, so they do not scan them: a
+#: non-finite value comes out as it went in (``ToTensor``: a layout change; a normalised image
+#: called alone must pass, and the scan would cost more than the step). Every shape and type
+#: mutation is still refused.
+VALUES_PASS_THROUGH: dict[tuple[str, str], str] = {
+    ("image.ToTensor", "image"): "a layout change: CHW view of the same float values",
+}
+
+
 def bad_data_cases() -> list[Case]:
     cases: list[Case] = []
     for name in NAMES:
@@ -389,6 +398,8 @@ def bad_data_cases() -> list[Case]:
             else:
                 continue
             for mid, value, expect in muts:
+                if (name, f) in VALUES_PASS_THROUGH and mid in ("nan", "inf", "neg-inf"):
+                    expect = "any"  # it moves values without reading them: NaN in, NaN out
                 sample = {**ref, f: value}
                 cases.append(_data_case(f"data/{name}/{f}/{mid}", name, sample, expect))
         extra = {**ref, "unknown_extra": _extra_field(ref)}

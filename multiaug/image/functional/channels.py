@@ -144,7 +144,7 @@ def channel_shuffle(img: np.ndarray, order: Sequence[int]) -> np.ndarray:
         return cv2.cvtColor(contiguous(img), swap)
     if channels <= 4:
         # cv2.mixChannels copies channel to channel in one pass (NumPy's fancy index gathers slower)
-        out = np.empty_like(img)
+        out = np.empty(img.shape, img.dtype)  # C order whatever the input's (empty_like keeps Fortran)
         pairs = [v for i, c in enumerate(order) for v in (int(c), i)]
         cv2.mixChannels([contiguous(img)], [out], pairs)
         return out
