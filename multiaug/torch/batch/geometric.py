@@ -266,6 +266,26 @@ def _source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | Non
     return g.matrix, None
 
 
+def invert_all(matrices: list[np.ndarray]) -> np.ndarray:
+    """``F.invert`` of each 3x3 matrix, ``(n, 3, 3)``: the same adjugate arithmetic, elementwise
+    over the stack (bit-identical to one call per matrix, without a Python loop per sample)."""
+    m = np.stack(matrices)
+    a, b, c = m[:, 0, 0], m[:, 0, 1], m[:, 0, 2]
+    d, e, f = m[:, 1, 0], m[:, 1, 1], m[:, 1, 2]
+    g, h, k = m[:, 2, 0], m[:, 2, 1], m[:, 2, 2]
+    co0, co1, co2 = e * k - f * h, f * g - d * k, d * h - e * g
+    det = a * co0 + b * co1 + c * co2
+    if (det == 0.0).any():
+        raise ValueError("singular geometric matrix")
+    r = 1.0 / det
+    rows = (
+        (co0 * r, (c * h - b * k) * r, (b * f - c * e) * r),
+        (co1 * r, (a * k - c * g) * r, (c * d - a * f) * r),
+        (co2 * r, (b * g - a * h) * r, (a * e - b * d) * r),
+    )
+    return np.stack([np.stack(row, axis=1) for row in rows], axis=1)
+
+
 def _grid(thetas: np.ndarray, out_size: Size, device: torch.device) -> torch.Tensor:
     """``grid_sample`` grids (n, Ho, Wo, 2) of normalized output -> normalized input matrices.
 
@@ -306,7 +326,7 @@ def _matrix(
         if any(wd is not None for wd in windows):  # the same-size windows: an exact gather
             src = _crop(src, windows, size)
             src_mask = None if src_mask is None else _crop(src_mask, windows, size)
-        inverses = np.stack([F.invert(sources[i][0]) for i in rows])
+        inverses = invert_all([sources[i][0] for i in rows])
         grid = _grid(_normalize(size) @ inverses @ norm_out, (ho, wo), x.device)
         y = _sample(src, grid, mode, fills)
         m = None if src_mask is None else _nearest(src_mask, inverses, (ho, wo), mode, fill_mask)

@@ -179,6 +179,16 @@ def _saturation_matrix(value: float, scale: float) -> np.ndarray:
     return mat
 
 
+def _saturation_matrices(values: list[float], scale: float) -> np.ndarray:
+    """:func:`_saturation_matrix` of every value at once, ``(n, 3, 3)``: the same elementwise arithmetic."""
+    v = np.asarray(values, dtype=np.float64)[:, None, None]
+    mats = v * _EYE3 + (1.0 - v) * _LUMA_ROWS
+    if scale == UINT8:
+        exact = np.abs(mats).max(axis=(1, 2)) < _TRANSFORM_EXACT
+        mats[exact] = np.rint(mats[exact] * (1 << _TRANSFORM_BITS)) / (1 << _TRANSFORM_BITS)
+    return mats
+
+
 def _gain_offset(steps: list[Step], channels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per sample, for one step: the colour matrix and the contrast weight of the mean luma."""
     mats = np.tile(np.eye(channels), (len(steps), 1, 1))
@@ -271,9 +281,7 @@ def _step(colour: torch.Tensor, steps: list[Step], scale: float) -> torch.Tensor
             colour = _on_rows(colour, point, lambda sub, _: _uint8_point_step(sub, sub_steps))
         sat = _rows(steps, (_SATURATION,)) if rgb else []
         if sat:
-            mats = np.stack(
-                [_saturation_matrix(s[1], scale) for s in steps if s is not None and s[0] == _SATURATION]
-            )
+            mats = _saturation_matrices([s[1] for s in steps if s is not None and s[0] == _SATURATION], scale)
             colour = _on_rows(
                 colour, sat, lambda sub, _: _matrix(sub, mats, None).add_(0.5).floor_().clamp_(0.0, scale)
             )

@@ -228,7 +228,11 @@ class BatchedPipeline(torch.nn.Module):
 
         batch = prepare(self.pipe.name, self.kind, key, epoch, fields)
         drawn = self._draw(batch, int(epoch), trace)
-        return BatchDraws(self.fingerprint, _signature(fields), batch.keys, int(epoch), trace, drawn)
+        return BatchDraws(self._draws_fingerprint(), _signature(fields), batch.keys, int(epoch), trace, drawn)
+
+    def _draws_fingerprint(self) -> str:
+        """The pipeline's trace fingerprint (its train/eval mode included): cached until it changes."""
+        return self.pipe._trace_fingerprint()
 
     def _draw(self, batch: Any, epoch: int, trace: bool) -> list[Any]:
         return [
@@ -248,12 +252,13 @@ class BatchedPipeline(torch.nn.Module):
                 f"is a {type(draws).__name__}, not the result of draw()",
                 "pass draws=tp.draw(...)",
             )
-        if draws.fingerprint != self.fingerprint:
+        mine = self._draws_fingerprint()
+        if draws.fingerprint != mine:
             raise InvalidInputError(
                 owner,
                 "draws",
                 f"were drawn by a pipeline with fingerprint {draws.fingerprint}, this one is "
-                f"{self.fingerprint} (another pipeline, or another train/eval mode)",
+                f"{mine} (another pipeline, or another train/eval mode)",
                 "draw with the same module (and mode) that applies them",
             )
         given = [n for n in fields if n in _MOVED_BY_DRAW]
