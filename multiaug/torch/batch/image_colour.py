@@ -219,9 +219,11 @@ def _matrix(colour: torch.Tensor, mats: np.ndarray, bias: torch.Tensor | None) -
     b, c = colour.shape[:2]
     m = torch.from_numpy(mats.astype(np.float32)).to(colour.device).view(b, c, c, 1, 1)
     out = m[:, :, 0] * colour[:, :1]
+    term = torch.empty_like(out)  # one buffer for the products: the same two roundings, half the time
     for j in range(1, c):
-        out = out + m[:, :, j] * colour[:, j : j + 1]
-    return out if bias is None else out + bias.view(b, 1, 1, 1)
+        torch.mul(m[:, :, j], colour[:, j : j + 1], out=term)
+        out.add_(term)
+    return out if bias is None else out.add_(bias.view(b, 1, 1, 1))
 
 
 def _float_step(colour: torch.Tensor, steps: list[Step]) -> torch.Tensor:
