@@ -445,3 +445,35 @@ def test_each_op_has_a_kernel_named_like_its_class() -> None:
     assert np.array_equal(out, F.perspective(img, p["corners"]))
     out, p = _traced(im.ElasticTransform(p=1.0, seed=6), img)
     assert np.array_equal(out, FE.elastic_transform(img, p["alpha"], p["sigma"], p["noise_seed"]))
+
+
+@pytest.mark.parametrize("sigma", [5.0, 10.0, 20.0])
+def test_coarse_elastic_field_has_the_full_fields_spread_and_smoothness(sigma: float) -> None:
+    """``grid="coarse"``: another realisation of the same field statistics, and exact target moves."""
+    full = FE.elastic_fields(240, 320, 40.0, sigma, seed=7)
+    coarse = FE.elastic_fields_coarse(240, 320, 40.0, sigma, seed=7)
+    assert coarse.shape == full.shape and coarse.dtype == np.float32
+    assert 0.75 < coarse.std() / full.std() < 1.25
+
+    def roughness(d: np.ndarray) -> float:  # neighbour differences relative to the spread
+        return float(np.std(np.diff(d, axis=2)) / np.std(d))
+
+    assert 0.75 < roughness(coarse) / roughness(full) < 1.25
+    q = np.array([[10.3, 20.7], [140.0, 130.0], [300.5, 200.5]])
+    p = FE.elastic_points(q, coarse)
+    d = np.stack([FE._bilinear(coarse[0], p[:, 0], p[:, 1]), FE._bilinear(coarse[1], p[:, 0], p[:, 1])], 1)
+    assert np.abs(p + d - q).max() < 1e-3
+
+
+def test_coarse_elastic_is_keyed_configured_and_leaves_the_default_unchanged() -> None:
+    img = np.random.default_rng(4).integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    full = im.ElasticTransform(p=1.0, seed=3)
+    coarse = im.ElasticTransform(p=1.0, seed=3, grid="coarse")
+    assert "grid" not in full.to_config()["params"]  # the default stays out: fingerprints unchanged
+    again = ma.from_config(coarse.to_config())
+    a, b = coarse(image=img, key=2, trace=True), again(image=img, key=2)
+    assert np.array_equal(a["image"], b["image"])
+    assert np.array_equal(coarse.replay(a["trace"], image=img)["image"], a["image"])
+    assert not np.array_equal(a["image"], full(image=img, key=2)["image"])
+    with pytest.raises(ma.InvalidInputError, match="grid"):
+        im.ElasticTransform(grid="fine")
