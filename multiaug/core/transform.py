@@ -101,6 +101,10 @@ class Transform(Declared):
     #: ``make_params`` reads pixel or mask values, not only shapes, boxes and points (a crop that
     #: looks for labelled pixels): ``ma.torch.batched``, which draws on shape-only stand-ins, refuses it.
     draws_from_pixels: ClassVar[bool] = False
+    #: ``make_params`` reads the targets (boxes, masks) as the op itself would see them, so pending
+    #: deferred work (a fused geometric group) is applied before the draw; the op's own work may
+    #: still join the new group after it (``BBoxSafeRandomCrop``, ``CropNonEmptyMaskIfExists``).
+    draws_from_targets: ClassVar[bool] = False
     #: Composers: a call on this object fuses its children's deferred work by default.
     _fuses_children: ClassVar[bool] = False
     #: Abstract bases set this in their own body; they are not registered.
@@ -324,9 +328,11 @@ class Transform(Declared):
         raise NotImplementedError(f"{self.name} sets defer_kind but does not implement defer()")
 
     def _settle(self, sample: Sample, fuse: bool) -> Sample:
-        """Flush pending work unless this transform joins it."""
+        """Flush pending work unless this transform joins it (and its draw does not read the targets)."""
         pending = sample.get(PENDING)
-        if pending is not None and not (fuse and pending.kind == self.defer_kind):
+        if pending is not None and (
+            self.draws_from_targets or not (fuse and pending.kind == self.defer_kind)
+        ):
             return pending.flush(sample)
         return sample
 

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from ...core.fusion import PENDING, Sample
 from ...core.params import Number, Probability, Spec, param
 from ...core.transform import check_window
 from .._validate import as_boxes
@@ -64,15 +63,7 @@ def _content(sample: Mapping[str, Any], ignore: tuple[int, ...] | None) -> np.nd
     return index if len(index) else None
 
 
-class _ReadsTargets:
-    """Mixin: the pending geometric group is applied before the draw (which reads boxes or masks)."""
-
-    def _settle(self, sample: Sample, fuse: bool) -> Sample:
-        pending = sample.get(PENDING)
-        return sample if pending is None else pending.flush(sample)
-
-
-class BBoxSafeRandomCrop(_ReadsTargets, TargetOptions, WarpTransform):
+class BBoxSafeRandomCrop(TargetOptions, WarpTransform):
     """Crop a random window that keeps every box whole (Albumentations' ``BBoxSafeRandomCrop``).
 
     The window's edges are drawn uniformly between the image's edges and the union of the boxes
@@ -97,6 +88,7 @@ class BBoxSafeRandomCrop(_ReadsTargets, TargetOptions, WarpTransform):
     True
     """
 
+    draws_from_targets = True  # the window is drawn from the boxes / mask as they are now
     preserves_shape = False
     axis_aligned = True
     erosion_rate: float = param(Number(0.0, 1.0), default=0.0)
@@ -136,7 +128,7 @@ class BBoxSafeRandomCrop(_ReadsTargets, TargetOptions, WarpTransform):
         return (1, -params["left"], 1, -params["top"]), (params["height"], params["width"])
 
 
-class CropNonEmptyMaskIfExists(_ReadsTargets, _Window):
+class CropNonEmptyMaskIfExists(_Window):
     """Crop a ``height`` x ``width`` window around a random labelled mask pixel, when there is one.
 
     A pixel is drawn uniformly among those where ``mask`` (or any of ``masks``) is non-zero and
@@ -162,6 +154,7 @@ class CropNonEmptyMaskIfExists(_ReadsTargets, _Window):
     True
     """
 
+    draws_from_targets = True  # the window is drawn from the boxes / mask as they are now
     draws_from_pixels = True  # the window is drawn around labelled mask pixels
 
     ignore_values: list[int] | None = param(_Labels(), default=None)
