@@ -22,7 +22,7 @@ from hypothesis.extra import numpy as hnp
 import multiaug as ma
 from multiaug.image.functional import distortion as FD
 from multiaug.testing import assert_samples_equal
-from tests.test_image_geometric import _dot_canvas, _find_dot
+from tests.test_image_geometric import dots_checked
 
 im = ma.image
 _FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -184,20 +184,8 @@ PHOTO_OPS: dict[str, Any] = {
 
 @pytest.mark.parametrize("name", sorted(PHOTO_OPS))
 def test_keypoints_land_on_the_dots_they_marked(name: str) -> None:
-    t = PHOTO_OPS[name]()
-    t.seed = 4
-    checked = 0
-    for key in range(8):
-        point = (150.0 + 37.3 * key, 100.0 + 31.7 * key)
-        out = t(image=_dot_canvas((427, 640, 3), point), keypoints=np.array([point]), key=key)
-        (x, y), (h, w) = out["keypoints"][0], out["image"].shape[:2]
-        if not (8 <= x <= w - 8 and 8 <= y <= h - 8):
-            continue
-        found = _find_dot(out["image"])
-        assert found is not None, (name, key)
-        assert np.hypot(found[0] - x, found[1] - y) <= 1.5, (name, key, found, (x, y))
-        checked += 1
-    assert checked >= 4, name
+    points = [(150.0 + 37.3 * key, 100.0 + 31.7 * key) for key in range(8)]
+    assert dots_checked(name, PHOTO_OPS[name](), points) >= 4, name
 
 
 def test_camera_distortion_is_opencvs_undistort_map() -> None:
