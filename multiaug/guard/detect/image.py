@@ -282,13 +282,13 @@ def _warp_candidates(
     ``_WARP_CANDIDATES``, sub-quadratic)."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
-    if n_cross <= _WARP_EXHAUSTIVE:
-        a, b = np.triu_indices(m, 1)
-    else:
-        a, b = candidates
-        a, b = a[: _WARP_CANDIDATES * 4], b[: _WARP_CANDIDATES * 4]
+    exhaustive = n_cross <= _WARP_EXHAUSTIVE
+    a, b = np.triu_indices(m, 1) if exhaustive else candidates
     keep = groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
-    return list(zip(a[keep][:_WARP_CANDIDATES].tolist(), b[keep][:_WARP_CANDIDATES].tolist(), strict=True))
+    a, b = a[keep], b[keep]
+    if not exhaustive:
+        a, b = a[:_WARP_CANDIDATES], b[:_WARP_CANDIDATES]
+    return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
 def image_pairs(
