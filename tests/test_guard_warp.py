@@ -63,7 +63,7 @@ def test_estimated_transform_is_close_to_the_applied_one(tiles: list[np.ndarray]
         assert np.abs(grid @ found[:2].T - grid @ truth[:2].T).max() < 3.0, k
         flipped = any(s["transform"] == "image.HorizontalFlip" for s in out["trace"])
         assert ev["mirrored"] is flipped
-        affine = [s["params"] for s in out["trace"] if s["transform"] == "image.Affine"][0]
+        affine = next(s["params"] for s in out["trace"] if s["transform"] == "image.Affine")
         assert abs(ev["scale"] - affine["scale"][0]) < 0.06
         # a mirrored copy's rotation is that of the warp after the mirroring
         assert abs(ev["rotation_deg"] - affine["rotate"]) < 2.5, k

@@ -31,7 +31,7 @@ _IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations loo
 _LOW_FILTER = 0.8  # low-band correlation (at the hashed pose) below which no candidate is verified
 _RICH_STRUCTURE = 8.0  # participation ratio of the low frequencies from which thresholds hold as given
 _PROBE_BITS = 2  # weak bits a band flipped in lookups: 2 for the hash as it is, 1 for the other variants
-_WARP_EXHAUSTIVE = 1_000  # cross-side group pairs up to which the warp search visits every one
+_WARP_EXHAUSTIVE = 2_000  # cross-side group pairs up to which the warp search visits every one
 _WARP_CANDIDATES = 300  # band candidates the warp search visits at most in a larger check
 
 
