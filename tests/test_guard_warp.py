@@ -146,3 +146,20 @@ def test_bad_images_are_still_refused() -> None:
         SplitGuard().check([img], [img, None])
     with pytest.raises(InvalidInputError):
         SplitGuard().check([img], [np.zeros((0, 96, 3), np.uint8)])
+
+
+def test_value_channel_is_the_largest_channel_as_float32() -> None:
+    from multiaug.guard.detect.image_hash import _gray
+
+    rng = np.random.default_rng(0)
+    for a in (
+        rng.integers(0, 256, (7, 9, 3), dtype=np.uint8),
+        rng.integers(0, 256, (7, 9, 4), dtype=np.uint8),  # alpha left out
+        rng.integers(0, 256, (4, 4, 2), dtype=np.uint16),
+        rng.random((5, 6, 3)),
+        rng.random((3, 3, 1)).astype(np.float32),
+        rng.random((3, 3)),
+    ):
+        f = a.astype(np.float32)
+        expected = f[..., : min(3, f.shape[2])].max(axis=2) if f.ndim == 3 else f
+        assert _gray(a).dtype == np.float32 and np.array_equal(_gray(a), expected), a.shape
