@@ -106,13 +106,15 @@ def to_tensor(image: np.ndarray, scale: bool) -> torch.Tensor:
     uint8 values are kept (0..255) unless ``scale``, which divides them by 255; float32
     values are kept. As ``torch.from_numpy`` and Albumentations' ``ToTensorV2``, no pixel is
     copied that need not be: a float32 image is shared with the tensor, which is its CHW view
-    (channels-last strides; ``.contiguous()`` makes a packed copy); a uint8 image is cast in
-    its own layout, then viewed as CHW.
+    (channels-last strides; ``.contiguous()`` makes a packed copy), unless it is read-only or
+    has negative strides (a flip's view, which torch refuses): then a copy; a uint8 image is
+    cast in its own layout (positive strides), then viewed as CHW.
     """
     if image.dtype == np.uint8:
         hwc = to_float(image, 255.0) if scale else image.astype(np.float32)
     else:
-        hwc = image if image.flags.writeable else image.copy()  # torch warns on read-only memory
+        # torch warns on read-only memory and refuses negative strides (a flip's view): copy those only
+        hwc = image if image.flags.writeable and min(image.strides) >= 0 else image.copy()
     tensor = _torch().from_numpy(hwc)
     return tensor.unsqueeze(0) if hwc.ndim == 2 else tensor.permute(2, 0, 1)
 
