@@ -238,3 +238,21 @@ def test_the_guard_hashes_a_view_as_its_copy() -> None:
     protected = guard.protect(ma.Compose([im.Grayscale(p=1.0)], seed=0), copies)
     with pytest.raises(ma.LeakageError):
         protected(image=views[2], key=0)
+
+
+def test_tensors_in_give_tensors_out_after_a_flip_or_a_turn() -> None:
+    """The layout boundary turns a view back into a tensor (``torch.from_numpy`` needs positive strides)."""
+    import torch
+
+    image = torch.arange(5 * 6 * 3, dtype=torch.uint8).reshape(5, 6, 3)
+    chw = image.permute(2, 0, 1).contiguous()
+    for flip, ref in (
+        (im.HorizontalFlip(p=1.0), lambda a: a[:, ::-1]),
+        (im.VerticalFlip(p=1.0), lambda a: a[::-1]),
+        (im.Transpose(p=1.0), lambda a: a.swapaxes(0, 1)),
+    ):
+        want = torch.from_numpy(np.ascontiguousarray(ref(image.numpy())))
+        out = ma.Compose([flip], seed=0)(image=image, key=0)["image"]
+        assert isinstance(out, torch.Tensor) and torch.equal(out, want)
+        out = ma.Compose([flip], seed=0, layout="chw")(image=chw, key=0)["image"]
+        assert torch.equal(out, want.permute(2, 0, 1))

@@ -414,11 +414,7 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
-        plan = self._plan
-        if plan.layout is None and plan.edge is None and not tensor_given(sample, plan.layout_fields):
-            leave = None  # the rule: HWC arrays in, nothing to convert at the boundary
-        else:
-            sample, leave = self._enter(sample, plan)
+        sample, leave = self._enter(sample, self._plan)
         r = self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
