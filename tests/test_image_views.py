@@ -256,3 +256,27 @@ def test_tensors_in_give_tensors_out_after_a_flip_or_a_turn() -> None:
         assert isinstance(out, torch.Tensor) and torch.equal(out, want)
         out = ma.Compose([flip], seed=0, layout="chw")(image=chw, key=0)["image"]
         assert torch.equal(out, want.permute(2, 0, 1))
+
+
+def test_no_later_step_writes_through_a_flip_into_the_callers_image() -> None:
+    """A view is shared with the input, so every step after it must leave it alone (none edits in place)."""
+    rng = np.random.default_rng(4)
+    image = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+    mask = rng.integers(0, 3, (24, 32), dtype=np.uint8)
+    before = image.copy(), mask.copy()
+    later = [EXAMPLES[n].make for n in IMAGE_OPS if n not in ("image.MixUp", "image.CutMix")]
+    for flip in (
+        im.HorizontalFlip(p=1.0),
+        im.VerticalFlip(p=1.0),
+        im.Transpose(p=1.0),
+        im.RandomRotate90(p=1.0),
+    ):
+        for make in later:
+            pipe = ma.Compose([flip, make()], seed=1)
+            for key in range(2):
+                try:
+                    pipe(image=image, mask=mask, key=key)
+                except ma.InvalidInputError:
+                    continue  # an op that needs other fields or sizes: its refusal is tested elsewhere
+                np.testing.assert_array_equal(image, before[0], err_msg=repr(pipe))
+                np.testing.assert_array_equal(mask, before[1], err_msg=repr(pipe))
