@@ -9,6 +9,7 @@ it is first called.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -95,8 +96,9 @@ def from_float(image: np.ndarray, dtype: str, max_value: float) -> np.ndarray:
 
 
 def _torch() -> Any:
-    import torch
-
+    torch = sys.modules.get("torch")  # imported once: a dict read per call, not an import statement
+    if torch is None:
+        import torch
     return torch
 
 
@@ -110,7 +112,7 @@ def to_tensor(image: np.ndarray, scale: bool) -> torch.Tensor:
     has negative strides (a flip's view, which torch refuses): then a copy; a uint8 image is
     cast in its own layout (positive strides), then viewed as CHW.
     """
-    if image.dtype == np.uint8:
+    if image.dtype.char == "B":  # uint8 (a char test: comparing dtypes costs more than the view)
         hwc = to_float(image, 255.0) if scale else image.astype(np.float32)
     else:
         # torch warns on read-only memory and refuses negative strides (a flip's view): copy those only
