@@ -267,7 +267,7 @@ class WarpTransform(SpatialTransform):
     #: ``cv2.flip`` code of a whole-image flip (the image-only fast path), else None.
     flip_code: ClassVar[int | None] = None
     #: The op is a quarter turn or a transpose of the whole frame (never interpolates): an image
-    #: alone takes the flush's exact kernel (``cv2.rotate`` / ``cv2.transpose``) without the group.
+    #: alone gets the flush's result (a view with swapped, reversed strides) without the group.
     exact_turn: ClassVar[bool] = False
     #: The op only re-indexes pixels (flips, quarter turns, transposes, crops): a group of such
     #: ops returns views of its input's image and masks (``functional.geometric.reindexed``).
@@ -297,7 +297,9 @@ class WarpTransform(SpatialTransform):
             image = sample["image"]
             matrix, size = self.warp_matrix(params, image.shape[:2])
             out = F.reindexed(image, matrix, size)
-            return {**sample, "image": F.warp(image, matrix, size) if out is None else out}
+            if out is None:  # never for a whole-frame turn; what the group's flush would do
+                out = F.warp(image, matrix, size, border="replicate")
+            return {**sample, "image": out}
         if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
             # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
             # resize or copyMakeBorder the group's flush would do, without building the group.
