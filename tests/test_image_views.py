@@ -87,6 +87,11 @@ def test_a_fused_group_of_reindexing_ops_is_a_view_and_one_that_resamples_is_not
         out = views(image=image, mask=mask, key=key)
         assert np.shares_memory(out["image"], image) and np.shares_memory(out["mask"], mask)
         assert_samples_equal(out, unfused(image=image, mask=mask, key=key))
+    boxes = np.array([[2.0, 3.0, 9.0, 8.0]])
+    safe = [im.Transpose(p=1.0), im.BBoxSafeRandomCrop(p=1.0), im.RandomRotate90(p=1.0)]
+    for fuse in (True, False):
+        out = ma.Compose(safe, seed=3, fuse=fuse)(image=image, mask=mask, bboxes=boxes, key=0)
+        assert np.shares_memory(out["image"], image) and np.shares_memory(out["mask"], mask)
     resampled = ma.Compose([im.HorizontalFlip(p=1.0), im.Rotate(limit=(10, 20), p=1.0)], seed=0)
     out = resampled(image=image, mask=mask, key=0)
     assert not np.shares_memory(out["image"], image) and out["image"].flags.c_contiguous
