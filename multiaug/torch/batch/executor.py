@@ -23,7 +23,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from .draw import END, Drawn, Event
+from .draw import Drawn, Event
 from .geometric import flush_groups, needs_float
 from .registry import Batch, find_kernel
 
@@ -157,7 +157,7 @@ def execute(
                     "keys": [keys[i] for i in idx],
                     "rows": idx,
                     "epoch": batch_info["epoch"],
-                    "path": key[0] if key != END else (),
+                    "path": key[0],
                 },
                 dtype=dtype,
             )
