@@ -87,9 +87,21 @@ class Rows:
         return torch.stack(self.rows)
 
 
+class RowIndex(list[int]):
+    """Row positions of a sub-batch; their device tensor is made once (a sub-batch is read, then written)."""
+
+    tensor: torch.Tensor | None = None
+
+
 def _index(idx: Sequence[int], like: torch.Tensor) -> torch.Tensor:
     """Row positions on ``like``'s device, copied without waiting for its queued work."""
-    return torch.tensor(list(idx)).to(like.device, non_blocking=True)
+    made = getattr(idx, "tensor", None)
+    if made is not None and made.device == like.device:
+        return made
+    made = torch.tensor(list(idx)).to(like.device, non_blocking=True)
+    if isinstance(idx, RowIndex):
+        idx.tensor = made
+    return made
 
 
 def _merge(drawn: Sequence[Drawn]) -> list[tuple[Any, list[tuple[int, Event]]]]:
@@ -127,7 +139,7 @@ def execute(
     for key, items in _merge(drawn):
         warp = items[0][1].warp is not None
         for part in _split(items, warp):
-            idx = [i for i, _ in part]
+            idx = RowIndex(i for i, _ in part)
             if warp:
                 groups = [e.warp for _, e in part]
                 if needs_float(groups):  # type: ignore[arg-type]
