@@ -34,6 +34,7 @@ from ...core import random as _random
 from ...core.fusion import PENDING, Call
 from ...core.transform import Transform
 from ...image.geometric.engine import PendingWarp
+from .geometric import prepare_group
 
 __all__ = ["Drawn", "Event", "Proxy", "draw_sample", "proxy"]
 
@@ -60,7 +61,7 @@ def proxy(shape: tuple[int, ...], dtype: Any) -> Proxy:
     return made
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One thing a real call would do to the pixels of one sample.
 
@@ -90,7 +91,13 @@ class DrawPending(PendingWarp):
             if a is not None:
                 out[name] = proxy((*size, *a.shape[2:]), a.dtype)
         self.move_targets(out, sample)
-        self.recorder.flushed(self)
+        recorder = self.recorder
+        # from here on a plain group (what the executor reads, and what draws pickle), its
+        # resampling plan made now: in the draw phase (a DataLoader worker), not in the training step
+        del self.recorder
+        self.__class__ = PendingWarp  # type: ignore[assignment]
+        prepare_group(self)
+        recorder.flushed(self)
         return out
 
 
@@ -162,7 +169,7 @@ def _converted(
     return sample
 
 
-@dataclass
+@dataclass(slots=True)
 class Drawn:
     """What the draw phase gives for one sample."""
 

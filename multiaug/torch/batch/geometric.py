@@ -36,7 +36,7 @@ from ...image.geometric.engine import PendingWarp
 from .registry import Batch, deferred_kernel
 from .staging import Stage
 
-__all__ = ["flush_groups", "needs_float", "warp_kernel"]
+__all__ = ["flush_groups", "needs_float", "prepare_group", "warp_kernel"]
 
 _EPS = 1e-6
 Size = tuple[int, int]
@@ -93,6 +93,16 @@ def _plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
     if made is None:
         made = p.__dict__["_batched_plan"] = _make_plan(p)
     return made
+
+
+def prepare_group(p: PendingWarp) -> None:
+    """Make (and keep on ``p``) what resampling it needs from the host: its plan and source matrix.
+
+    Called by the draw phase when a group is complete, so draws made apart (``draw()`` in a
+    DataLoader worker) carry it and the training step only does the pixel work.
+    """
+    if _plan(p)[0] == "matrix":
+        _source(p)
 
 
 def _make_plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
@@ -265,6 +275,13 @@ def _normalize(size: Size) -> np.ndarray:
 
 def _source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
     """The group's matrix and the input window it reads (the engine warps from a view of it)."""
+    made = g.__dict__.get("_batched_source")
+    if made is None:
+        made = g.__dict__["_batched_source"] = _make_source(g)
+    return made
+
+
+def _make_source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
     if g.clips and g.border is not None:
         window = g._clip_window()
         if window is not None:
