@@ -35,3 +35,25 @@ def test_stage_sends_every_array_exactly_in_one_buffer() -> None:
 def test_stage_refuses_what_torch_cannot_view() -> None:
     with pytest.raises(TypeError, match="complex128"):
         Stage().add(np.zeros(2, dtype=np.complex128))
+
+
+def test_draws_carry_each_groups_resampling_plan_and_no_recorder() -> None:
+    """draw() (in a DataLoader worker) makes the groups' plans, so forward(draws=) does not."""
+    import pickle
+
+    import multiaug as ma
+    from multiaug.image.geometric.engine import PendingWarp
+
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(p=0.5), ma.image.Affine(rotate=(-15, 15), p=0.5), ma.image.ColorJitter(0.4)],
+        seed=0,
+    )
+    tp = ma.torch.batched(pipe)
+    x = torch.randint(0, 256, (16, 3, 16, 16), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    draws = pickle.loads(pickle.dumps(tp.draw(image=x, key=list(range(16)))))
+    groups = [e.warp for d in draws.drawn for e in d.events if e.warp is not None]
+    assert groups and all(type(g) is PendingWarp and "recorder" not in g.__dict__ for g in groups)
+    kinds = {g.__dict__["_batched_plan"][0] for g in groups}
+    assert kinds == {"axis", "matrix"}  # flips alone, and affines
+    assert all("_batched_source" in g.__dict__ for g in groups if g.__dict__["_batched_plan"][0] == "matrix")
+    assert torch.equal(tp(image=x, draws=draws)["image"], tp(image=x, key=list(range(16)))["image"])
