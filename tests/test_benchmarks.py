@@ -116,3 +116,19 @@ def test_the_batched_tensor_benchmark_runs_and_says_what_it_left_out() -> None:
     else:
         assert batched == ["pending", "pending"], done.stdout  # the workers' row needs the module
         assert "ma.torch.batched is not in this multiaug yet" in done.stdout
+
+
+def test_the_batched_host_time_benchmark_runs() -> None:
+    """``benchmarks/torch_batch_host.py --smoke``: its phase table and op counts print."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, "torch_batch_host.py", "--smoke"],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| forward(draws=) |" in done.stdout and "torch ops per forward(draws=)" in done.stdout, (
+        done.stdout
+    )
