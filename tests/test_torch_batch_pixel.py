@@ -90,6 +90,21 @@ CASES = {
     "Sharpen": (lambda: I.Sharpen(p=1.0), (0, 0.0), 1e-5, True),
     "MedianBlur": (lambda: I.MedianBlur((3, 9), p=1.0), (0, 0.0), 0.0, True),
     "RandomErasing": (lambda: I.RandomErasing(fill=(0.0,), p=1.0), (0, 0.0), 0.0, True),
+    "ChannelShuffle": (lambda: I.ChannelShuffle(p=1.0), (0, 0.0), 0.0, True),
+    "RGBShift": (lambda: I.RGBShift(40, (-60, 10), 25.5, p=1.0), (0, 0.0), 0.0, False),
+    "CoarseDropout": (
+        lambda: I.CoarseDropout(num_holes=(0, 6), hole_height=(0.05, 0.4), hole_width=(0.05, 0.4), p=1.0),
+        (0, 0.0),
+        0.0,
+        True,
+    ),
+    "GridDropout": (
+        lambda: I.GridDropout(ratio=0.4, unit_size=(5, 23), fill=(0.0,), p=1.0),
+        (0, 0.0),
+        0.0,
+        True,
+    ),
+    "GridDropout-fixed": (lambda: I.GridDropout(random_offset=False, p=1.0), (0, 0.0), 0.0, True),
     "Normalize": (lambda: I.Normalize(), (0, 0.0), 1e-6, False),
     "Normalize-1": (lambda: I.Normalize(mean=0.5, std=0.25), (0, 0.0), 1e-6, True),
     "ToFloat": (lambda: I.ToFloat(), (0, 0.0), 0.0, True),
@@ -135,7 +150,7 @@ def test_one_channel_images(name: str, dtype: str, photo: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
-@pytest.mark.parametrize("name", ["ColorJitter", "Grayscale", "RandomGamma", "Invert"])
+@pytest.mark.parametrize("name", ["ColorJitter", "Grayscale", "RandomGamma", "Invert", "RGBShift"])
 def test_rgba_keeps_alpha(name: str, dtype: str, photo: np.ndarray) -> None:
     factory, tol, atol, _ = CASES[name]
     t = make(factory)
@@ -271,6 +286,44 @@ def test_random_erasing_random_fill(dtype: str, photo: np.ndarray) -> None:
             assert np.array_equal(region * 255, np.rint(region * 255))
 
 
+@pytest.mark.parametrize(
+    "t",
+    [
+        I.CoarseDropout(
+            num_holes=(2, 5), hole_height=0.2, hole_width=0.3, fill=(9, 99, 199), fill_mask=3, p=1.0
+        ),
+        I.GridDropout(ratio=0.3, unit_size=(7, 15), fill=40, fill_mask=5, p=1.0),
+    ],
+    ids=["coarse", "grid"],
+)
+def test_dropouts_fill_the_mask_and_per_channel(t, photo: np.ndarray) -> None:
+    t.seed = 3
+    mask = (np.arange(photo.shape[0] * photo.shape[1]).reshape(photo.shape[:2]) % 7).astype(np.uint8)
+    params = [t.keyed_params({"image": photo, "mask": mask}, key=k) for k in (1, 2, 3)]
+    out = run(t, [photo] * 3, params, mask=torch.from_numpy(np.stack([mask] * 3))[:, None])
+    for i, p in enumerate(params):
+        ref = t.apply({"image": photo, "mask": mask}, p)
+        np.testing.assert_array_equal(from_row(out["image"][i]), ref["image"])
+        np.testing.assert_array_equal(out["mask"][i, 0].numpy(), ref["mask"])
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float32"])
+@pytest.mark.parametrize("t", [I.CoarseDropout(fill="random", p=1.0), I.GridDropout(fill="random", p=1.0)])
+def test_dropouts_random_fill(t, dtype: str, photo: np.ndarray) -> None:
+    """The holes hold uniform noise (keyed per sample; another realisation than SFC64), the rest is kept."""
+    img = photo if dtype == "uint8" else as_float(photo)
+    params = drawn(t, img, keys=[1, 2, 3])
+    out = run(t, [img] * 3, params)["image"]
+    for i, p in enumerate(params):
+        got, ref = from_row(out[i]), t.apply({"image": img}, p)["image"]
+        holes = np.zeros(img.shape[:2], bool)
+        for top, left, height, width in t.holes(p, img.shape):
+            holes[top : top + height, left : left + width] = True
+        assert holes.any() and np.array_equal(got[~holes], ref[~holes])
+        region = got[holes].astype(np.float64) / (255.0 if dtype == "uint8" else 1.0)
+        assert abs(region.mean() - 0.5) < 0.05 and region.min() >= 0 and region.max() <= 1
+
+
 # ---------------------------------------------------------------------- mixers
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
 @pytest.mark.parametrize("mixer", [I.MixUp(alpha=0.4, num_classes=4), I.CutMix(num_classes=4)])
@@ -362,16 +415,12 @@ LEFT_OUT = {
         f"image.{name}": _ISSUE17_LATER
         for name in (
             "CLAHE",
-            "ChannelShuffle",
-            "CoarseDropout",
             "Defocus",
             "Downscale",
             "Equalize",
-            "GridDropout",
             "HueSaturationValue",
             "ISONoise",
             "MotionBlur",
-            "RGBShift",
             "ZoomBlur",
         )
     },

@@ -24,6 +24,7 @@ hash needs; the tests check the words against a pure-Python version of it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -34,7 +35,7 @@ from ...core.random import TAGS, mix
 from ...image.functional.noise import normal_quantiles
 from .image_pixel import UINT8, finish, single, whole
 from .registry import Batch, kernel
-from .staging import Stage
+from .staging import Sent, Stage
 
 __all__ = ["key_words", "noise_keys", "random_words", "uniform16"]
 
@@ -188,19 +189,96 @@ def random_erasing(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     other noise (a different realisation than the per-sample op's SFC64 fill).
     """
     x = whole(single(t, batch), batch.scale)
-    fill = t._r.fill
     stage = Stage()
     box = stage.add([[p["top"], p["left"], p["height"], p["width"]] for p in batch.params], np.int64)
-    if not isinstance(fill, str):
-        fills = stage.add(_fill(t, fill, x, batch.scale))
-        sent = stage.send(x.device)
-        return {"image": torch.where(_erase_mask(sent[box], x), sent[fills].view(1, -1, 1, 1), x)}
-    words = stage.add(key_words(_seeds(batch)))
+    image, _ = _fill_inside(t, batch, x, stage, lambda sent: _erase_mask(sent[box], x))
+    return {"image": image}
+
+
+def _fill_inside(
+    t: Any, batch: Batch, x: torch.Tensor, stage: Stage, inside: Callable[[Sent], torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` with the pixels ``inside(sent)`` (b, 1, H, W) filled as ``t``'s ``fill`` says; and that mask.
+
+    ``stage`` holds the caller's parameters; the fill's join it, and all go in one transfer.
+    """
+    fill = t._r.fill
+    random = isinstance(fill, str)
+    handle = stage.add(key_words(_seeds(batch)) if random else _fill(t, fill, x, batch.scale))
     sent = stage.send(x.device)
-    mask, keys = _erase_mask(sent[box], x), sent[words]
-    n = x[0].numel()
+    mask = inside(sent)
+    if not random:
+        return torch.where(mask, sent[handle].view(1, -1, 1, 1), x), mask
+    keys, n = sent[handle], x[0].numel()
     if batch.scale == UINT8:
         values = (uniform16(keys, n) >> 8).to(torch.float32)
     else:
         values = _shr(random_words(keys, n), 8).to(torch.float32) * 2.0**-24
-    return {"image": torch.where(mask, values.view(x.shape), x)}
+    return torch.where(mask, values.view(x.shape), x), mask
+
+
+# ---------------------------------------------------------------------- dropouts
+def _hole_mask(boxes: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(b, 1, H, W) bool: inside any of each row's holes (``boxes``: (b, K, 4), unused ones 0 x 0).
+
+    Rows and columns of every hole (b, K, H) and (b, K, W), then their product summed over the
+    holes (a batched matrix product of 0/1 values: exact integer counts), so the cost does not
+    grow with K times the image.
+    """
+    _, _, h, w = like.shape
+    dev = like.device
+    top, left, height, width = (v.unsqueeze(2) for v in boxes.unbind(2))
+    rows = torch.arange(h, device=dev).view(1, 1, h)
+    cols = torch.arange(w, device=dev).view(1, 1, w)
+    in_rows = ((rows >= top) & (rows < top + height)).to(torch.float32)
+    in_cols = ((cols >= left) & (cols < left + width)).to(torch.float32)
+    return (torch.bmm(in_rows.transpose(1, 2), in_cols) > 0).unsqueeze(1)
+
+
+def _with_mask(t: Any, batch: Batch, image: torch.Tensor, holes: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The filled image, and the batch's mask with ``fill_mask`` in the holes when the op sets one."""
+    out = {"image": image}
+    fill_mask, mask = t._r.fill_mask, batch.fields.get("mask")
+    if fill_mask is not None and mask is not None:
+        out["mask"] = mask.masked_fill(holes, fill_mask if mask.dtype.is_floating_point else int(fill_mask))
+    return out
+
+
+@kernel("image.CoarseDropout", "image")
+def coarse_dropout(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row's drawn holes filled (``fill``, and ``fill_mask`` in the mask), as :func:`random_erasing`."""
+    x = whole(single(t, batch), batch.scale)
+    b, _, h, w = x.shape
+    holes = [t.holes(p, (h, w)) for p in batch.params]
+    boxes = np.zeros((b, max(1, *(len(hs) for hs in holes)), 4), dtype=np.int64)
+    for i, hs in enumerate(holes):
+        if hs:
+            boxes[i, : len(hs)] = hs
+    stage = Stage()
+    handle = stage.add(boxes)
+    image, mask = _fill_inside(t, batch, x, stage, lambda sent: _hole_mask(sent[handle], x))
+    return _with_mask(t, batch, image, mask)
+
+
+@kernel("image.GridDropout", "image")
+def grid_dropout(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row's grid: pixel ``(y, x)`` is in a hole when ``(y - shift_y) mod unit < hole`` and the
+    same for ``x`` (the runs of the CPU op's ``grid_runs``, edges included)."""
+    x = whole(single(t, batch), batch.scale)
+    b, _, h, w = x.shape
+    ratio = t._r.ratio
+    grid = [
+        [p["unit"], p["shift_y"], p["shift_x"], min(p["unit"], max(1, round(ratio * p["unit"])))]
+        for p in batch.params
+    ]
+    stage = Stage()
+    handle = stage.add(grid, np.int64)
+
+    def inside(sent: Sent) -> torch.Tensor:
+        unit, shift_y, shift_x, hole = (v.view(b, 1) for v in sent[handle].unbind(1))
+        ys = (torch.arange(h, device=x.device).view(1, h) - shift_y).remainder(unit) < hole
+        xs = (torch.arange(w, device=x.device).view(1, w) - shift_x).remainder(unit) < hole
+        return ys.view(b, 1, h, 1) & xs.view(b, 1, 1, w)
+
+    image, mask = _fill_inside(t, batch, x, stage, inside)
+    return _with_mask(t, batch, image, mask)
