@@ -149,7 +149,29 @@ class _Recorder:
         self.anchor, self.seq = path, 0
         if not leaf.preserves_shape and self.main == "image":
             sample = _converted(leaf, sample, params, event)
+        elif leaf.name in MAKES_SPECTROGRAM and self.main == "audio":
+            sample = {**sample, "spectrogram": _spectrogram_proxy(leaf, sample, params)}
         return sample
+
+
+#: Audio leaves that add a ``spectrogram`` field: the later leaves' draws read its shape.
+MAKES_SPECTROGRAM = frozenset({"audio.MelSpectrogram"})
+#: (leaf, its resolved parameters, audio shape, rate) -> (those parameters, spectrogram shape).
+_SPECTROGRAM_SHAPES: dict[tuple[Any, ...], tuple[Any, tuple[int, ...]]] = {}
+
+
+def _spectrogram_proxy(leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any]) -> Proxy:
+    """A proxy of the spectrogram ``leaf`` makes: its shape from the leaf's own ``apply`` on silence
+    of the sample's shape, once per leaf configuration, audio shape and rate (then looked up)."""
+    audio, rate, resolved = sample["audio"], sample.get("sample_rate"), leaf._r
+    key = (id(leaf), id(resolved), audio.shape, rate)
+    made = _SPECTROGRAM_SHAPES.get(key)
+    if made is None or made[0] is not resolved:  # (a new configuration may reuse an old id)
+        if len(_SPECTROGRAM_SHAPES) > 256:
+            _SPECTROGRAM_SHAPES.clear()
+        silence = {"audio": np.zeros(audio.shape, np.float32), "sample_rate": rate}
+        made = _SPECTROGRAM_SHAPES[key] = (resolved, leaf.apply(silence, params)["spectrogram"].shape)
+    return proxy(made[1], np.float32)
 
 
 def _converted(

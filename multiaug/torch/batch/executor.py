@@ -175,6 +175,9 @@ def execute(
             )
             changed = find_kernel(leaf, main)(leaf, batch)
             for name, value in changed.items():
+                if name not in fields and name in _MADE and main == "audio" and len(idx) == len(drawn):
+                    fields[name] = Rows(value, None)  # a field made for every sample (MelSpectrogram)
+                    continue
                 if name not in fields:
                     raise _bad_field(leaf, name)
                 if name == main and value.shape[2:] != before.shape[2:]:
@@ -183,6 +186,10 @@ def execute(
             for i, (_, e) in zip(idx, part, strict=True):
                 dtypes[i] = e.dtype or batch.dtype
     return dtypes
+
+
+#: Fields a kernel may add to the batch (made for every sample at once).
+_MADE = ("spectrogram",)
 
 
 def _bad_field(
