@@ -91,6 +91,8 @@ CASES = {
     "MedianBlur": (lambda: I.MedianBlur((3, 9), p=1.0), (0, 0.0), 0.0, True),
     "RandomErasing": (lambda: I.RandomErasing(fill=(0.0,), p=1.0), (0, 0.0), 0.0, True),
     "ChannelShuffle": (lambda: I.ChannelShuffle(p=1.0), (0, 0.0), 0.0, True),
+    "HueSaturationValue": (lambda: I.HueSaturationValue(90, 60, 50, p=1.0), (0, 0.0), 1e-5, False),
+    "HueSaturationValue-still": (lambda: I.HueSaturationValue(0, 0, 0, p=1.0), (0, 0.0), 0.0, False),
     "RGBShift": (lambda: I.RGBShift(40, (-60, 10), 25.5, p=1.0), (0, 0.0), 0.0, False),
     "CoarseDropout": (
         lambda: I.CoarseDropout(num_holes=(0, 6), hole_height=(0.05, 0.4), hole_width=(0.05, 0.4), p=1.0),
@@ -150,7 +152,9 @@ def test_one_channel_images(name: str, dtype: str, photo: np.ndarray) -> None:
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
-@pytest.mark.parametrize("name", ["ColorJitter", "Grayscale", "RandomGamma", "Invert", "RGBShift"])
+@pytest.mark.parametrize(
+    "name", ["ColorJitter", "Grayscale", "RandomGamma", "Invert", "RGBShift", "HueSaturationValue"]
+)
 def test_rgba_keeps_alpha(name: str, dtype: str, photo: np.ndarray) -> None:
     factory, tol, atol, _ = CASES[name]
     t = make(factory)
@@ -286,6 +290,20 @@ def test_random_erasing_random_fill(dtype: str, photo: np.ndarray) -> None:
             assert np.array_equal(region * 255, np.rint(region * 255))
 
 
+@pytest.mark.parametrize("width", [40, 64, 150])
+def test_hue_saturation_value_is_exact_on_random_colours_of_any_width(width: int) -> None:
+    """OpenCV's 8-bit HSV2RGB converts the first ``(W // L) * L`` columns of a row with vector code
+    (truncating, fused multiply-add) and the rest with scalar code (rounding): a row narrower than
+    one block, exactly blocks, and blocks and a tail."""
+    rng = np.random.default_rng(width)
+    img = rng.integers(0, 256, (24, width, 3), dtype=np.uint8)
+    t = I.HueSaturationValue(180, 255, 255, p=1.0, seed=1)
+    params = drawn(t, img, keys=list(range(6)))
+    out = run(t, [img] * len(params), params)["image"]
+    for i, p in enumerate(params):
+        np.testing.assert_array_equal(from_row(out[i]), t.apply({"image": img}, p)["image"])
+
+
 @pytest.mark.parametrize(
     "t",
     [
@@ -418,7 +436,6 @@ LEFT_OUT = {
             "Defocus",
             "Downscale",
             "Equalize",
-            "HueSaturationValue",
             "ISONoise",
             "MotionBlur",
             "ZoomBlur",

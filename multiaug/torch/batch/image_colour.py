@@ -41,7 +41,14 @@ from .image_pixel import UINT8, colour_split, f32, join_alpha, lookup, single, w
 from .registry import Batch, kernel
 from .staging import Sent, Stage
 
-__all__ = ["color_jitter", "rotate_hue"]
+__all__ = [
+    "color_jitter",
+    "hsv8_to_rgb",
+    "hsv_float_to_rgb",
+    "rgb_to_hsv8",
+    "rgb_to_hsv_float",
+    "rotate_hue",
+]
 
 _LUMA = np.array([0.299, 0.587, 0.114])
 _SHIFT = 12  # OpenCV's hsv_shift: 12-bit fixed point in RGB2HSV_b
@@ -50,13 +57,13 @@ _TRANSFORM_BITS = 10
 _TRANSFORM_EXACT = 16.0  # below this the fixed-point sums stay exact in float32
 
 
-@functools.lru_cache(maxsize=8)
-def _hsv_tables(device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    """OpenCV's ``sdiv_table`` and ``hdiv_table256`` (RGB2HSV_b, full hue range) as int32 tensors."""
+@functools.lru_cache(maxsize=16)
+def _hsv_tables(device: torch.device, hrange: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+    """OpenCV's ``sdiv_table`` and ``hdiv_table180``/``hdiv_table256`` (RGB2HSV_b) as int32 tensors."""
     i = np.arange(256, dtype=np.float64)
     with np.errstate(divide="ignore"):
         sdiv = np.where(i > 0, np.rint((255 << _SHIFT) / i), 0)
-        hdiv = np.where(i > 0, np.rint((256 << _SHIFT) / (6.0 * i)), 0)
+        hdiv = np.where(i > 0, np.rint((hrange << _SHIFT) / (6.0 * i)), 0)
     return (
         torch.from_numpy(sdiv.astype(np.int32)).to(device),
         torch.from_numpy(hdiv.astype(np.int32)).to(device),
@@ -104,25 +111,28 @@ def _hsv_to_rgb(h6: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Ten
 
 
 @functools.cache
-def _hue_scale() -> float:
-    """Sectors per 8-bit hue step of the installed OpenCV's ``HSV2RGB_FULL``: 6/255 (OpenCV 5) or 6/256 (4.x).
+def _hue_scale(hrange: int = 256) -> float:
+    """Sectors per 8-bit hue step of the installed OpenCV's ``HSV2RGB`` (``hrange`` 180) or
+    ``HSV2RGB_FULL`` (256): 6/180; 6/255 (OpenCV 5) or 6/256 (4.x) for the full range.
 
-    Probed once on one colour whose two readings differ, so the kernel follows the OpenCV that the
-    per-sample op runs on.
+    The full range is probed once on one colour whose two readings differ, so the kernel follows
+    the OpenCV that the per-sample op runs on.
     """
+    if hrange == 180:
+        return 6.0 / 180.0
     probe = cv2.cvtColor(np.array([[[176, 131, 164]]], np.uint8), cv2.COLOR_HSV2RGB_FULL)
     return 6.0 / 255.0 if int(probe[0, 0, 0]) == 92 else 6.0 / 256.0
 
 
-@functools.lru_cache(maxsize=8)
-def _hue_weights(device: torch.device) -> torch.Tensor:
+@functools.lru_cache(maxsize=16)
+def _hue_weights(device: torch.device, hrange: int = 256) -> torch.Tensor:
     """The weight ``w`` of r, g and b for each 8-bit hue (768 float32: r's 256, g's, b's).
 
     Computed in float32 with the very operations :func:`_hsv_to_rgb` runs (hue times the
     installed OpenCV's scale, one wrap, sector, fraction, ``A + B * frac``), so looking it up is
     bit for bit the same as computing it per pixel.
     """
-    h6 = np.arange(256, dtype=np.float32) * np.float32(_hue_scale())
+    h6 = np.arange(256, dtype=np.float32) * np.float32(_hue_scale(hrange))
     h6 = np.where(h6 >= 6.0, h6 - np.float32(6.0), h6)
     sector = np.floor(h6)
     frac = h6 - sector
@@ -141,28 +151,61 @@ def _hue_adds(shifts: list[float], scale: float) -> np.ndarray:
     return np.array([(x * 360.0) % 360.0 for x in shifts], dtype=np.float32)
 
 
-def _hue_uint8(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
-    """The CPU op's uint8 hue: OpenCV RGB2HSV_FULL (8-bit), hue + round(shift * 256) mod 256, HSV2RGB_FULL.
+def rgb_to_hsv8(rgb: torch.Tensor, hrange: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """OpenCV's 8-bit RGB2HSV (``hrange`` 180) or RGB2HSV_FULL (256) of whole levels (n, 3, H, W).
 
-    ``add``: :func:`_hue_adds` of the rows, an int32 tensor on ``rgb``'s device.
+    Returns int32 (n, H, W) ``h``, ``s``, ``v``, with ``h`` *before* OpenCV's wrap of negative
+    hues (in ``[-hrange / 6, 5 * hrange / 6]``): the caller adds its shift, then wraps modulo
+    ``hrange`` once (the same value as wrapping first, the shift being applied modulo ``hrange``).
     """
     q = rgb.to(torch.int32)
     r, g, b = q.unbind(1)
-    v = torch.maximum(torch.maximum(r, g), b)
-    diff = v - torch.minimum(torch.minimum(r, g), b)
-    sdiv, hdiv = _hsv_tables(rgb.device)
+    low, v = torch.aminmax(q, dim=1)
+    diff = v - low
+    sdiv, hdiv = _hsv_tables(rgb.device, hrange)
     half = 1 << (_SHIFT - 1)
     s = (diff * sdiv.index_select(0, v.reshape(-1)).view(v.shape) + half) >> _SHIFT
     h = torch.where(v == r, g - b, torch.where(v == g, b - r + 2 * diff, r - g + 4 * diff))
     h = (h * hdiv.index_select(0, diff.reshape(-1)).view(v.shape) + half) >> _SHIFT
-    h = torch.where(h < 0, h + 256, h).clamp_(0, 255)
-    h = (h + add.view(-1, 1, 1)) & 255  # the uint8 wrap of the CPU op's addition
-    # HSV2RGB: each channel is v * (1 - s * w), w a function of the 8-bit hue alone: one lookup.
-    index = h.unsqueeze(1) + _constants(rgb.device)["planes"]
-    w = _hue_weights(rgb.device).index_select(0, index.view(-1)).view(index.shape)
+    return h, s, v
+
+
+def hsv8_to_rgb(
+    h: torch.Tensor,
+    s: torch.Tensor,
+    v: torch.Tensor,
+    hrange: int,
+    vector: bool = False,
+    fused: bool = False,
+) -> torch.Tensor:
+    """OpenCV's 8-bit HSV2RGB (180) / HSV2RGB_FULL (256) of int32 ``h`` in ``[0, hrange)``, ``s``, ``v``:
+    float32 whole levels (n, 3, H, W). Each channel is ``v * (1 - s * w)``, ``w`` a function of the
+    hue alone: one lookup (:func:`_hue_weights`).
+
+    ``vector``: ``255 * value`` truncated, as OpenCV's vector code (see ``image_channels``), else
+    rounded to the nearest level; ``fused``: ``1 - s * w`` with one rounding, as the FMA a compiler
+    makes of it (emulated in float64), else two.
+    """
+    index = h.unsqueeze(1) + _constants(h.device)["planes"]
+    w = _hue_weights(h.device, hrange).index_select(0, index.view(-1)).view(index.shape)
     sf = (s.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
     vf = (v.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
-    return (vf * (1.0 - sf * w)).mul_(UINT8).round_().clamp_(0.0, UINT8)
+    if not fused:
+        values = (vf * (1.0 - sf * w)).mul_(UINT8)
+    else:
+        wide = _exact_dtype(h.device)
+        values = (vf * (1.0 - sf.to(wide) * w.to(wide)).to(torch.float32)).mul_(UINT8)
+    return (values.trunc_() if vector else values.round_()).clamp_(0.0, UINT8)
+
+
+def _hue_uint8(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
+    """The CPU op's uint8 hue: OpenCV RGB2HSV_FULL (8-bit), hue + round(shift * 256) mod 256, HSV2RGB_FULL.
+
+    ``add``: :func:`_hue_adds` of the rows, an int32 tensor on ``rgb``'s device. OpenCV's wrap
+    (``h + 256`` where negative) and the uint8 wrap of the CPU op's addition are one ``& 255``.
+    """
+    h, s, v = rgb_to_hsv8(rgb, 256)
+    return hsv8_to_rgb((h + add.view(-1, 1, 1)) & 255, s, v, 256)
 
 
 def _hue_float(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
@@ -170,6 +213,12 @@ def _hue_float(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
 
     ``add``: :func:`_hue_adds` of the rows (degrees), a float32 tensor on ``rgb``'s device.
     """
+    h, s, v = rgb_to_hsv_float(rgb)
+    return hsv_float_to_rgb(h + add.view(-1, 1, 1), s, v)
+
+
+def rgb_to_hsv_float(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """OpenCV's float RGB2HSV of (n, 3, H, W) values in [0, 1]: hue in degrees [0, 360), s, v (n, H, W)."""
     eps = float(np.finfo(np.float32).eps)
     r, g, b = rgb.unbind(1)
     v = torch.maximum(torch.maximum(r, g), b)
@@ -177,9 +226,12 @@ def _hue_float(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
     s = diff / (v.abs() + eps)
     d = 60.0 / (diff + eps)
     h = torch.where(v == r, (g - b) * d, torch.where(v == g, (b - r) * d + 120.0, (r - g) * d + 240.0))
-    h = torch.where(h < 0, h + 360.0, h)
-    h6 = (h + add.view(-1, 1, 1)) * f32(6.0 / 360.0)
-    return _hsv_to_rgb(h6, s, v).clamp_(0.0, 1.0)
+    return torch.where(h < 0, h + 360.0, h), s, v
+
+
+def hsv_float_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+    """OpenCV's float HSV2RGB (hue in degrees, one wrap of [360, 720)), clipped to [0, 1]."""
+    return _hsv_to_rgb(h * f32(6.0 / 360.0), s, v).clamp_(0.0, 1.0)
 
 
 def rotate_hue(rgb: torch.Tensor, shifts: list[float], scale: float) -> torch.Tensor:
