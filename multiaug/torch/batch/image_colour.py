@@ -55,6 +55,9 @@ _SHIFT = 12  # OpenCV's hsv_shift: 12-bit fixed point in RGB2HSV_b
 #: ``cv2.transform`` on uint8 rounds its matrix to 10-bit fixed point while every entry is below 32.
 _TRANSFORM_BITS = 10
 _TRANSFORM_EXACT = 16.0  # below this the fixed-point sums stay exact in float32
+#: float32 constants of OpenCV's HSV code (as Python floats: torch multiplies float32 by them exactly).
+_INV255 = f32(1.0 / 255.0)
+_SECTORS_PER_DEGREE = f32(6.0 / 360.0)
 
 
 @functools.lru_cache(maxsize=16)
@@ -188,8 +191,8 @@ def hsv8_to_rgb(
     """
     index = h.unsqueeze(1) + _constants(h.device)["planes"]
     w = _hue_weights(h.device, hrange).index_select(0, index.view(-1)).view(index.shape)
-    sf = (s.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
-    vf = (v.to(torch.float32) * f32(1.0 / 255.0)).unsqueeze(1)
+    sf = (s.to(torch.float32) * _INV255).unsqueeze(1)
+    vf = (v.to(torch.float32) * _INV255).unsqueeze(1)
     if not fused:
         values = (vf * (1.0 - sf * w)).mul_(UINT8)
     else:
@@ -231,7 +234,7 @@ def rgb_to_hsv_float(rgb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, tor
 
 def hsv_float_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
     """OpenCV's float HSV2RGB (hue in degrees, one wrap of [360, 720)), clipped to [0, 1]."""
-    return _hsv_to_rgb(h * f32(6.0 / 360.0), s, v).clamp_(0.0, 1.0)
+    return _hsv_to_rgb(h * _SECTORS_PER_DEGREE, s, v).clamp_(0.0, 1.0)
 
 
 def rotate_hue(rgb: torch.Tensor, shifts: list[float], scale: float) -> torch.Tensor:

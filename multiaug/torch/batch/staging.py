@@ -69,7 +69,7 @@ class Stage:
 class Sent:
     """A :class:`Stage` on the device: ``sent[handle]`` is the staged array as a tensor (a view)."""
 
-    __slots__ = ("_host", "buffer", "layout")
+    __slots__ = ("_host", "_typed", "buffer", "layout")
 
     def __init__(
         self, buffer: torch.Tensor, host: torch.Tensor, layout: list[tuple[int, Any, Any, int]]
@@ -77,7 +77,14 @@ class Sent:
         self.buffer = buffer
         self._host = host  # kept alive until the (asynchronous) copy is surely done with it
         self.layout = layout
+        #: The whole buffer viewed as each dtype read so far (sections start on 8 bytes: whole elements).
+        self._typed: dict[Any, torch.Tensor] = {}
 
     def __getitem__(self, handle: int) -> torch.Tensor:
         offset, dtype, shape, nbytes = self.layout[handle]
-        return self.buffer[offset : offset + nbytes].view(_TORCH[dtype]).view(shape)
+        typed = self._typed.get(dtype)
+        if typed is None:
+            typed = self._typed[dtype] = self.buffer.view(_TORCH[dtype])
+        size = dtype.itemsize
+        flat = typed[offset // size : (offset + nbytes) // size]
+        return flat if len(shape) == 1 else flat.view(shape)
