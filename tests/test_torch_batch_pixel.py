@@ -273,17 +273,34 @@ def test_salt_pepper_fractions(photo: np.ndarray) -> None:
     assert torch.isin(out, torch.tensor([0.0, 100.0, 255.0])).all()
 
 
+def _holes(t, p: dict, shape: tuple) -> np.ndarray:
+    """Where ``t`` (RandomErasing or a dropout) fills, for its drawn ``p``."""
+    rects = t.holes(p, shape) if hasattr(t, "holes") else [[p["top"], p["left"], p["height"], p["width"]]]
+    inside = np.zeros(shape[:2], bool)
+    for top, left, height, width in rects:
+        inside[top : top + height, left : left + width] = True
+    return inside
+
+
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
-def test_random_erasing_random_fill(dtype: str, photo: np.ndarray) -> None:
-    t = I.RandomErasing(scale=(0.2, 0.3), fill="random", p=1.0)
+@pytest.mark.parametrize(
+    "t",
+    [
+        I.RandomErasing(scale=(0.2, 0.3), fill="random", p=1.0),
+        I.CoarseDropout(fill="random", p=1.0),
+        I.GridDropout(fill="random", p=1.0),
+    ],
+    ids=lambda t: t.name,
+)
+def test_random_fill(t, dtype: str, photo: np.ndarray) -> None:
+    """The holes hold uniform noise (keyed per sample; another realisation than SFC64), the rest is kept."""
     img = photo if dtype == "uint8" else as_float(photo)
     params = drawn(t, img, keys=[1, 2, 3])
     out = run(t, [img] * 3, params)["image"]
     for i, p in enumerate(params):
         got, ref = from_row(out[i]), t.apply({"image": img}, p)["image"]
-        box = np.zeros(img.shape[:2], bool)
-        box[p["top"] : p["top"] + p["height"], p["left"] : p["left"] + p["width"]] = True
-        assert np.array_equal(got[~box], ref[~box])
+        box = _holes(t, p, img.shape)
+        assert box.any() and np.array_equal(got[~box], ref[~box])
         region = got[box].astype(np.float64) / (255.0 if dtype == "uint8" else 1.0)
         assert abs(region.mean() - 0.5) < 0.05 and region.min() >= 0 and region.max() <= 1
         if dtype == "uint8":
@@ -323,23 +340,6 @@ def test_dropouts_fill_the_mask_and_per_channel(t, photo: np.ndarray) -> None:
         ref = t.apply({"image": photo, "mask": mask}, p)
         np.testing.assert_array_equal(from_row(out["image"][i]), ref["image"])
         np.testing.assert_array_equal(out["mask"][i, 0].numpy(), ref["mask"])
-
-
-@pytest.mark.parametrize("dtype", ["uint8", "float32"])
-@pytest.mark.parametrize("t", [I.CoarseDropout(fill="random", p=1.0), I.GridDropout(fill="random", p=1.0)])
-def test_dropouts_random_fill(t, dtype: str, photo: np.ndarray) -> None:
-    """The holes hold uniform noise (keyed per sample; another realisation than SFC64), the rest is kept."""
-    img = photo if dtype == "uint8" else as_float(photo)
-    params = drawn(t, img, keys=[1, 2, 3])
-    out = run(t, [img] * 3, params)["image"]
-    for i, p in enumerate(params):
-        got, ref = from_row(out[i]), t.apply({"image": img}, p)["image"]
-        holes = np.zeros(img.shape[:2], bool)
-        for top, left, height, width in t.holes(p, img.shape):
-            holes[top : top + height, left : left + width] = True
-        assert holes.any() and np.array_equal(got[~holes], ref[~holes])
-        region = got[holes].astype(np.float64) / (255.0 if dtype == "uint8" else 1.0)
-        assert abs(region.mean() - 0.5) < 0.05 and region.min() >= 0 and region.max() <= 1
 
 
 # ---------------------------------------------------------------------- mixers

@@ -65,13 +65,19 @@ def channel_shuffle(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     return {"image": x.gather(1, index.expand(x.shape))}
 
 
-@kernel("image.RGBShift", "image")
-def rgb_shift(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
-    """``clip(v + shift)`` per colour channel with each row's drawn shifts (alpha kept)."""
+def _rgb(t: Any, batch: Batch, what: str) -> tuple[torch.Tensor, int, int]:
+    """The image, rows and channels of a batch of RGB(A) images, or the CPU op's error."""
     x = single(t, batch)
     b, c = x.shape[:2]
     if c not in (3, 4):
-        raise InvalidInputError(t.name, "image", f"has {c} channel(s); RGB shifts need RGB or RGBA", _RGB_FIX)
+        raise InvalidInputError(t.name, "image", f"has {c} channel(s); {what} need RGB or RGBA", _RGB_FIX)
+    return x, b, c
+
+
+@kernel("image.RGBShift", "image")
+def rgb_shift(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """``clip(v + shift)`` per colour channel with each row's drawn shifts (alpha kept)."""
+    x, b, c = _rgb(t, batch, "RGB shifts")
     drawn = [[p["r_shift_limit"], p["g_shift_limit"], p["b_shift_limit"]] for p in batch.params]
     shifts = np.zeros((b, c), dtype=np.float32)  # alpha: + 0 (and in range: the clip keeps it)
     if batch.scale == UINT8:
@@ -114,21 +120,18 @@ def _hsv180_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.T
     width = h.shape[-1]
     cut = (width // block) * block if block else 0
     if cut == 0:
-        return hsv8_to_rgb(h, s, v, 180, fused=scalar_fused)
-    head = hsv8_to_rgb(h[..., :cut], s[..., :cut], v[..., :cut], 180, vector=True, fused=vector_fused)
+        return hsv8_to_rgb((h, s, v), 180, fused=scalar_fused)
+    head = hsv8_to_rgb((h[..., :cut], s[..., :cut], v[..., :cut]), 180, vector=True, fused=vector_fused)
     if cut == width:
         return head
-    tail = hsv8_to_rgb(h[..., cut:], s[..., cut:], v[..., cut:], 180, fused=scalar_fused)
+    tail = hsv8_to_rgb((h[..., cut:], s[..., cut:], v[..., cut:]), 180, fused=scalar_fused)
     return torch.cat([head, tail], dim=-1)
 
 
 @kernel("image.HueSaturationValue", "image")
 def hue_saturation_value(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """Each row's hue, saturation and value shifted in OpenCV's HSV (see the module docstring)."""
-    x = single(t, batch)
-    b, c = x.shape[:2]
-    if c not in (3, 4):
-        raise InvalidInputError(t.name, "image", f"has {c} channel(s); HSV shifts need RGB or RGBA", _RGB_FIX)
+    x, b, _ = _rgb(t, batch, "HSV shifts")
     drawn = [
         [float(p[n]) for n in ("hue_shift_limit", "sat_shift_limit", "val_shift_limit")] for p in batch.params
     ]

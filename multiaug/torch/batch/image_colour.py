@@ -174,9 +174,7 @@ def rgb_to_hsv8(rgb: torch.Tensor, hrange: int) -> tuple[torch.Tensor, torch.Ten
 
 
 def hsv8_to_rgb(
-    h: torch.Tensor,
-    s: torch.Tensor,
-    v: torch.Tensor,
+    hsv: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
     hrange: int,
     vector: bool = False,
     fused: bool = False,
@@ -189,6 +187,7 @@ def hsv8_to_rgb(
     rounded to the nearest level; ``fused``: ``1 - s * w`` with one rounding, as the FMA a compiler
     makes of it (emulated in float64), else two.
     """
+    h, s, v = hsv
     index = h.unsqueeze(1) + _constants(h.device)["planes"]
     w = _hue_weights(h.device, hrange).index_select(0, index.view(-1)).view(index.shape)
     sf = (s.to(torch.float32) * _INV255).unsqueeze(1)
@@ -208,7 +207,7 @@ def _hue_uint8(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
     (``h + 256`` where negative) and the uint8 wrap of the CPU op's addition are one ``& 255``.
     """
     h, s, v = rgb_to_hsv8(rgb, 256)
-    return hsv8_to_rgb((h + add.view(-1, 1, 1)) & 255, s, v, 256)
+    return hsv8_to_rgb(((h + add.view(-1, 1, 1)) & 255, s, v), 256)
 
 
 def _hue_float(rgb: torch.Tensor, add: torch.Tensor) -> torch.Tensor:
