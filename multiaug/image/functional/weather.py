@@ -152,7 +152,7 @@ def rain(
     to the image (saturating), and the sum multiplied by ``brightness``. RGB; RGBA keeps alpha.
     """
     work = _colour(img)
-    layer = np.zeros(work.shape, np.float32)
+    layer: np.ndarray = np.zeros(work.shape, np.float32)
     if len(drops):
         dx = length * math.tan(math.radians(slant))
         ends = drops + np.array([dx, length])
