@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .colour import n_channels
+from .colour import lut, n_channels
 
 __all__ = [
     "BLACKBODY_RANGE",
@@ -94,17 +94,20 @@ def planckian_gains(temperature: float, mode: str) -> tuple[float, float, float]
 def channel_gains(img: np.ndarray, gains: Sequence[float]) -> np.ndarray:
     """Multiply the first ``len(gains)`` channels by ``gains``, clipped to the range (alpha untouched).
 
-    ``uint8``: one lookup table per channel (rounded); ``float32``: a multiply and a clip.
+    uint8: a lookup table per channel, rounded to nearest and saturated (the planes are split,
+    the changed ones looked up with :func:`~multiaug.image.functional.colour.lut`, and merged:
+    faster than one 3-channel ``cv2.LUT``); float32: a multiply, clipped to 1. RGB or RGBA.
     """
-    channels = n_channels(img)
-    factors = [*gains, *([1.0] * (channels - len(gains)))]
-    if img.dtype == np.uint8:
-        levels = np.arange(256, dtype=np.float64)[:, None] * np.asarray(factors)[None, :]
-        table = np.clip(np.rint(levels), 0, 255).astype(np.uint8).reshape(256, 1, channels)
-        src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-        return cv2.LUT(src, table)
-    out = img * np.asarray(factors, np.float32)
-    return np.clip(out, 0.0, 1.0, out=out)
+    if img.dtype == np.float32:
+        out = img * np.asarray([*gains, *([1.0] * (n_channels(img) - len(gains)))], np.float32)
+        return np.minimum(out, np.float32(1.0), out=out)
+    planes = list(cv2.split(img))
+    levels = np.arange(256, dtype=np.float64)
+    for c, gain in enumerate(gains):
+        if gain != 1.0:
+            table = np.minimum(np.rint(levels * gain), 255.0).astype(np.uint8)
+            planes[c] = lut(planes[c], table)
+    return cv2.merge(planes)
 
 
 # ---------------------------------------------------------------------- shadows
@@ -143,18 +146,50 @@ def shadow(
 
 
 # ---------------------------------------------------------------------- sun flare
-def _blend_disk(work: np.ndarray, cx: int, cy: int, radius: int, alpha: float, colour: np.ndarray) -> None:
-    """``work = (1 - alpha) * work + alpha * colour`` on the disk ``|p - c| <= radius`` (in place)."""
+def _box(work: np.ndarray, cx: int, cy: int, radius: int) -> tuple[int, int, int, int] | None:
+    """``(top, bottom, left, right)`` of the disk's bounding box inside ``work``; None when outside."""
     h, w = work.shape[:2]
     top, bottom = max(0, cy - radius), min(h, cy + radius + 1)
     left, right = max(0, cx - radius), min(w, cx + radius + 1)
-    if top >= bottom or left >= right:
+    return (top, bottom, left, right) if top < bottom and left < right else None
+
+
+def _blend(work: np.ndarray, box: tuple[int, int, int, int], keep: np.ndarray, colour: np.ndarray) -> None:
+    """``work = keep * work + (1 - keep) * colour`` on ``box``, in place (``keep == 1``: pixel kept).
+
+    uint8: one ``cv2.blendLinear`` (rounded); float32: NumPy (``cv2.blendLinear`` divides by
+    the weights' sum, which moves even the kept pixels by a float rounding).
+    """
+    top, bottom, left, right = box
+    if work.dtype == np.float32:
+        region = work[top:bottom, left:right]
+        k = keep[..., None] if region.ndim == 3 else keep
+        region *= k
+        region += colour * (np.float32(1.0) - k)
         return
-    ys = (np.arange(top, bottom) - cy) ** 2
-    xs = (np.arange(left, right) - cx) ** 2
-    inside = ys[:, None] + xs[None, :] <= radius * radius
-    region = work[top:bottom, left:right]
-    region[inside] = region[inside] * np.float32(1.0 - alpha) + colour * np.float32(alpha)
+    view = work[top:bottom, left:right]
+    region = np.ascontiguousarray(view)  # whole rows of ``work``: the view itself, blended in place
+    light = np.empty_like(region)
+    light[...] = colour
+    blended = cv2.blendLinear(region, light, keep, np.float32(1.0) - keep, dst=region)
+    if not np.shares_memory(region, work):
+        view[...] = blended.reshape(view.shape)
+
+
+def _squared_distances(box: tuple[int, int, int, int], cx: int, cy: int) -> np.ndarray:
+    """``(y - cy) ** 2 + (x - cx) ** 2`` over ``box`` (int32)."""
+    top, bottom, left, right = box
+    dy2 = (np.arange(top, bottom, dtype=np.int32) - cy) ** 2
+    dx2 = (np.arange(left, right, dtype=np.int32) - cx) ** 2
+    return dy2[:, None] + dx2[None, :]
+
+
+def _blend_disk(work: np.ndarray, cx: int, cy: int, radius: int, alpha: float, colour: np.ndarray) -> None:
+    """``work = (1 - alpha) * work + alpha * colour`` on the disk ``|p - c| <= radius`` (in place)."""
+    box = _box(work, cx, cy, radius)
+    if box is not None:
+        outside = _squared_distances(box, cx, cy) > radius * radius
+        _blend(work, box, np.where(outside, np.float32(1.0), np.float32(1.0 - alpha)), colour)
 
 
 def _sun(work: np.ndarray, cx: int, cy: int, src_radius: int, max_alpha: float, colour: np.ndarray) -> None:
@@ -163,28 +198,22 @@ def _sun(work: np.ndarray, cx: int, cy: int, src_radius: int, max_alpha: float, 
     Disk ``i`` of ``n`` has radius ``int(linspace(1, src_radius, n)[i])`` and alpha
     ``a[n - 1 - i] ** 3`` with ``a = linspace(0, max_alpha, n)``, as Albumentations' overlay
     method; a pixel at distance ``d`` is blended by every disk that holds it, which is one
-    product: ``colour + (v - colour) * prod(1 - alpha_i)`` over those disks.
+    weight: ``v * f + colour * (1 - f)``, ``f = prod(1 - alpha_i)`` over those disks
+    (``cv2.blendLinear``, rounded once for uint8).
     """
     n = src_radius // 10
-    if n < 1:
+    radii = np.linspace(1, src_radius, num=max(n, 1)).astype(np.int64)
+    box = _box(work, cx, cy, int(radii[-1]))
+    if n < 1 or box is None:
         return
-    radii = np.linspace(1, src_radius, num=n).astype(np.int64)
     alphas = np.linspace(0.0, max_alpha, num=n)[::-1] ** 3
     # keep[k]: the product over the disks k..n-1 (those a pixel inside disk k is inside too)
-    keep = np.append(np.cumprod((1.0 - alphas)[::-1])[::-1], 1.0)
-    h, w = work.shape[:2]
-    r = int(radii[-1])
-    top, bottom = max(0, cy - r), min(h, cy + r + 1)
-    left, right = max(0, cx - r), min(w, cx + r + 1)
-    if top >= bottom or left >= right:
-        return
-    d2 = (np.arange(top, bottom)[:, None] - cy) ** 2 + (np.arange(left, right)[None, :] - cx) ** 2
-    factor = keep[np.searchsorted(radii * radii, d2, side="left")].astype(np.float32)
-    region = work[top:bottom, left:right]
-    factor = factor[..., None] if region.ndim == 3 else factor
-    region -= colour
-    region *= factor
-    region += colour
+    keep = np.append(np.cumprod((1.0 - alphas)[::-1])[::-1], 1.0).astype(np.float32)
+    d2 = _squared_distances(box, cx, cy)
+    # the weight of each squared distance 0..max: keep[k] from just past disk k-1 to disk k
+    ends = np.append(radii * radii + 1, int(d2.max()) + 1)
+    by_d2 = np.repeat(keep, np.diff(ends, prepend=0).clip(0))
+    _blend(work, box, by_d2[d2], colour)
 
 
 def sun_flare(
@@ -197,26 +226,24 @@ def sun_flare(
     """A lens flare: translucent circles, then a bright sun at ``center`` (Albumentations' overlay method).
 
     ``circles`` are ``[x, y, radius, alpha, r, g, b]`` (colours in 0-255 whatever the dtype):
-    each blends its colour with weight ``alpha`` into the pixels of its disk, in order. The
-    sun (:func:`_sun`) then fades from ``src_color`` at ``center`` to nothing at
-    ``src_radius`` pixels, its peak weight 5 times the circles' alpha averaged with weights
-    ``radius`` (at most 1). Works on RGB (RGBA keeps its alpha) in float32; uint8 is rounded.
+    each blends its colour with weight ``alpha`` into the pixels of its disk, in order
+    (``cv2.blendLinear``; uint8: rounded after each). The sun (:func:`_sun`) then fades from ``src_color`` at
+    ``center`` to nothing at ``src_radius`` pixels, its peak weight 5 times the circles'
+    alpha averaged with weights ``radius`` (at most 1). RGB; RGBA keeps its alpha.
     """
-    scale = 1.0 if img.dtype == np.float32 else 255.0
-    work = img[..., :3].astype(np.float32) if img.dtype == np.uint8 else img[..., :3].copy()
-    if img.dtype == np.uint8:
-        work *= np.float32(1.0 / 255.0)
+    scale = np.float32(1.0 if img.dtype == np.uint8 else 1.0 / 255.0)
+    work = np.ascontiguousarray(img[..., :3]) if n_channels(img) == 4 else img.copy()
     weighted, total = 0.0, 0.0
     for x, y, radius, alpha, *rgb in circles:
         weighted += alpha * radius
         total += radius
-        _blend_disk(work, int(x), int(y), int(radius), float(alpha), np.asarray(rgb, np.float32) / 255.0)
+        _blend_disk(work, int(x), int(y), int(radius), float(alpha), np.asarray(rgb, np.float32) * scale)
     max_alpha = min(weighted / total * 5.0, 1.0) if total else 0.0
     cx, cy = (int(v) for v in center)
-    _sun(work, cx, cy, int(src_radius), max_alpha, np.asarray(src_color, np.float32) / 255.0)
-    np.clip(work, 0.0, 1.0, out=work)
-    if img.dtype == np.uint8:
-        work = np.rint(work * np.float32(scale)).astype(np.uint8)
+    light = (
+        np.rint(np.asarray(src_color, np.float32)) if img.dtype == np.uint8 else np.asarray(src_color) * scale
+    )
+    _sun(work, cx, cy, int(src_radius), max_alpha, np.asarray(light, np.float32))
     if n_channels(img) == 4:
         out = img.copy()
         out[..., :3] = work

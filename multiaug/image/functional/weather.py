@@ -29,24 +29,22 @@ def _generator(noise_seed: int) -> np.random.Generator:
 
 
 def _colour(img: np.ndarray) -> np.ndarray:
-    """The colour channels of ``img`` as a float32 working copy in ``[0, 1]``."""
-    src = img[..., :3] if n_channels(img) == 4 else img
-    work = src.astype(np.float32)
-    if img.dtype == np.uint8:
-        work *= np.float32(1.0 / 255.0)
-    return work
+    """The colour channels of ``img`` (all but an RGBA image's alpha): a new C-contiguous array."""
+    return np.ascontiguousarray(img[..., :3]) if n_channels(img) == 4 else img.copy()
 
 
-def _finish(img: np.ndarray, work: np.ndarray) -> np.ndarray:
-    """``work`` (float32 in [0, 1], clipped here) back in ``img``'s dtype, its alpha restored."""
-    np.clip(work, 0.0, 1.0, out=work)
-    if img.dtype == np.uint8:
-        work = np.rint(work * np.float32(255.0)).astype(np.uint8)
+def _finish(img: np.ndarray, colour: np.ndarray) -> np.ndarray:
+    """``colour`` as the result for ``img``: with ``img``'s alpha restored, in ``img``'s shape."""
     if n_channels(img) == 4:
         out = img.copy()
-        out[..., :3] = work
+        out[..., :3] = colour
         return out
-    return work.reshape(img.shape)
+    return colour.reshape(img.shape)
+
+
+def _full(img: np.ndarray) -> float:
+    """The top of ``img``'s range: 255 or 1.0."""
+    return 255.0 if img.dtype == np.uint8 else 1.0
 
 
 # ---------------------------------------------------------------------- fog
@@ -101,10 +99,11 @@ def fog(
     """Whiten the image under translucent particles, then blur it (Albumentations' ``add_fog``).
 
     Each particle blends white into its disk with weight ``a = alpha_coef * fog_coef``; a
-    pixel under ``k`` particles becomes ``1 - (1 - v) * (1 - a) ** k`` (the same as blending
-    them one by one, without rounding in between). The whole image is then blurred with
-    ``cv2.GaussianBlur`` of an odd kernel ``max(3, min(height, width) // 30)`` (sigma from the
-    kernel size, reflected borders). Any channel count; RGBA keeps its alpha.
+    pixel under ``k`` particles becomes ``v * f + white * (1 - f)`` with ``f = (1 - a) ** k``
+    (the same as blending them one by one; ``cv2.blendLinear``, uint8 rounded once). The
+    whole image is then blurred with ``cv2.GaussianBlur`` of an odd kernel
+    ``max(3, min(height, width) // 30)`` (sigma from the kernel size, reflected borders).
+    Any channel count; RGBA keeps its alpha.
     """
     h, w = img.shape[:2]
     work = _colour(img)
@@ -112,10 +111,8 @@ def fog(
         count = _coverage(h, w, centres, radii)
         keep = np.power(1.0 - alpha_coef * fog_coef, np.arange(int(count.max()) + 1)).astype(np.float32)
         factor = keep[count]
-        factor = factor[..., None] if work.ndim == 3 else factor
-        work -= np.float32(1.0)
-        work *= factor
-        work += np.float32(1.0)
+        white = np.full_like(work, _full(img))
+        work = cv2.blendLinear(work, white, factor, np.float32(1.0) - factor).reshape(work.shape)
     k = max(3, min(h, w) // 30)
     k += 1 - k % 2
     if work.ndim == 2 or work.shape[2] <= 4:
@@ -147,23 +144,27 @@ def rain(
     """Rain streaks over a darkened image (Albumentations' ``add_rain``, slant in degrees).
 
     Each drop is a line of ``width`` pixels (``cv2.LINE_4``) from its top ``(x, y)`` to
-    ``(x + length * tan(slant), y + length)``, drawn in ``colour`` (0-255 units) on a black
-    layer; the layer is box-blurred (``cv2.blur``, ``blur x blur``, when ``blur > 1``), added
-    to the image (saturating), and the sum multiplied by ``brightness``. RGB; RGBA keeps alpha.
+    ``(x + length * tan(slant), y + length)``, drawn in ``colour`` (0-255 units; uint8 rounds
+    it) on a black layer in the image's dtype; the layer is box-blurred (``cv2.blur``,
+    ``blur x blur``, when ``blur > 1``), added to the image (saturating), and the sum
+    multiplied by ``brightness`` (uint8: rounded), as Albumentations does. RGB; RGBA keeps alpha.
     """
     work = _colour(img)
-    layer: np.ndarray = np.zeros(work.shape, np.float32)
+    layer = np.zeros_like(work)
     if len(drops):
         dx = length * math.tan(math.radians(slant))
         ends = drops + np.array([dx, length])
         lines = np.rint(np.stack([drops, ends], axis=1)).astype(np.int32)
-        scaled = tuple(float(c) / 255.0 for c in colour)
-        cv2.polylines(layer, list(lines), False, scaled, int(width), lineType=cv2.LINE_4)
+        scale = 1.0 if img.dtype == np.uint8 else 1.0 / 255.0
+        paint = tuple(float(round(c)) if scale == 1.0 else float(c) * scale for c in colour)
+        cv2.polylines(layer, list(lines), False, paint, int(width), lineType=cv2.LINE_4)
         if blur > 1:
             layer = cv2.blur(layer, (blur, blur))
-    work += layer
-    np.minimum(work, np.float32(1.0), out=work)
-    work *= np.float32(brightness)
+    work = np.asarray(cv2.add(work, layer))  # uint8 saturates
+    if img.dtype == np.float32:
+        np.minimum(work, np.float32(1.0), out=work)
+    if brightness != 1.0:
+        work = np.asarray(cv2.multiply(work, (brightness,) * 4))  # uint8: rounded
     return _finish(img, work)
 
 
