@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .colour import lut, n_channels
+from .colour import n_channels
 
 __all__ = [
     "BLACKBODY_RANGE",
@@ -94,20 +94,17 @@ def planckian_gains(temperature: float, mode: str) -> tuple[float, float, float]
 def channel_gains(img: np.ndarray, gains: Sequence[float]) -> np.ndarray:
     """Multiply the first ``len(gains)`` channels by ``gains``, clipped to the range (alpha untouched).
 
-    uint8: a lookup table per channel, rounded to nearest and saturated (the planes are split,
-    the changed ones looked up with :func:`~multiaug.image.functional.colour.lut`, and merged:
-    faster than one 3-channel ``cv2.LUT``); float32: a multiply, clipped to 1. RGB or RGBA.
+    uint8: one pass of ``cv2.LUT`` with a table per channel, rounded to nearest and saturated
+    (faster in a pipeline than a copy and a lookup per changed channel, which is the same work
+    in more passes); float32: a multiply, clipped to 1. RGB or RGBA.
     """
+    factors = np.asarray([*gains, *([1.0] * (n_channels(img) - len(gains)))])
     if img.dtype == np.float32:
-        out = img * np.asarray([*gains, *([1.0] * (n_channels(img) - len(gains)))], np.float32)
+        out = img * factors.astype(np.float32)
         return np.minimum(out, np.float32(1.0), out=out)
-    planes = list(cv2.split(img))
-    levels = np.arange(256, dtype=np.float64)
-    for c, gain in enumerate(gains):
-        if gain != 1.0:
-            table = np.minimum(np.rint(levels * gain), 255.0).astype(np.uint8)
-            planes[c] = lut(planes[c], table)
-    return cv2.merge(planes)
+    levels = np.arange(256, dtype=np.float64)[:, None] * factors[None, :]
+    table = np.minimum(np.rint(levels), 255.0).astype(np.uint8).reshape(256, 1, len(factors))
+    return cv2.LUT(img if img.flags.c_contiguous else np.ascontiguousarray(img), table)
 
 
 # ---------------------------------------------------------------------- shadows

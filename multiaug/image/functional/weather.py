@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .colour import n_channels
+from .colour import IDENTITY, n_channels
 
 __all__ = ["RAIN_DROPS", "fog", "fog_particles", "rain", "rain_drops", "snow"]
 
@@ -185,7 +185,7 @@ def snow(img: np.ndarray, snow_point: float, brightness_coeff: float) -> np.ndar
         levels = np.arange(256, dtype=np.float64)
         bright = np.minimum(np.rint(levels * brightness_coeff), 255)
         table = np.where(levels < threshold * 255.0, bright, levels).astype(np.uint8)
-        hls[..., 1] = table[hls[..., 1]]
+        hls = cv2.LUT(hls, np.stack([IDENTITY, table, IDENTITY], axis=1).reshape(256, 1, 3))
     else:
         light = hls[..., 1]
         dark = light < np.float32(threshold)
