@@ -315,3 +315,53 @@ def test_pixel_weather_leaves_targets_alone(photo) -> None:
         assert not np.array_equal(out["image"], photo), t
         for k in ("mask", "bboxes", "keypoints", "bbox_labels"):
             np.testing.assert_array_equal(out[k], sample[k])
+
+
+# ---------------------------------------------------------------------- Emboss, RandomToneCurve
+def test_emboss_is_the_documented_kernel_by_scipy(photo) -> None:
+    from scipy import ndimage
+
+    t = ma.image.Emboss(alpha=(0.2, 0.9), strength=(0.2, 1.5), p=1.0)
+    for key in range(3):
+        out, params = traced(t, key, image=photo)
+        a, s = params["alpha"], params["strength"]
+        effect = np.array([[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]])
+        kernel = (1 - a) * np.pad([[1.0]], 1) + a * effect
+        ref = np.stack(
+            [ndimage.correlate(photo[..., c].astype(np.float64), kernel, mode="mirror") for c in range(3)],
+            axis=2,
+        )
+        assert np.abs(out["image"].astype(int) - np.clip(np.rint(ref), 0, 255)).max() <= 1
+        floats = t.replay(out["trace"], image=as_float(photo))["image"]
+        assert np.abs(np.rint(floats * 255) - out["image"]).max() <= 1
+    five = np.dstack([photo, photo[..., :2]])
+    assert t(image=five, key=0)["image"].shape == five.shape
+
+
+@pytest.mark.parametrize("per_channel", [False, True])
+def test_tone_curve_matches_albumentations(photo, per_channel) -> None:
+    t = ma.image.RandomToneCurve(scale=0.2, per_channel=per_channel, p=1.0)
+    for key in range(4):
+        out, params = traced(t, key, image=photo)
+        low, high = params["low_y"], params["high_y"]
+        assert len(low) == len(high) == (3 if per_channel else 1)
+        if per_channel:
+            ref = AF.move_tone_curve(photo, np.array(low), np.array(high))
+        else:
+            ref = AF.move_tone_curve(photo, low[0], high[0])
+        assert np.abs(ref.astype(int) - out["image"].astype(int)).max() <= 1  # a tie rounded apart at most
+        floats = t.replay(out["trace"], image=as_float(photo))["image"]
+        assert np.abs(np.rint(floats * 255) - out["image"]).max() <= 1
+
+
+def test_tone_curve_fuses_and_keeps_alpha(photo) -> None:
+    rgba = np.dstack([photo, np.full(photo.shape[:2], 33, np.uint8)])
+    for per_channel in (False, True):
+        steps = [
+            ma.image.RandomToneCurve(scale=0.3, per_channel=per_channel, p=1.0),
+            ma.image.RandomGamma(p=1.0),
+        ]
+        fused = ma.Compose(steps, seed=4)(image=rgba, key=1)["image"]
+        plain = ma.Compose(steps, seed=4, fuse=False)(image=rgba, key=1)["image"]
+        np.testing.assert_array_equal(fused, plain)
+        assert (fused[..., 3] == 33).all()

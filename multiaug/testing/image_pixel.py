@@ -146,10 +146,21 @@ def new_examples() -> dict[str, Example]:
 
 
 def weather_examples() -> dict[str, Example]:
-    """Issue 17's lighting and weather ops (pixel-only: targets pass through)."""
-    from ..image import PlanckianJitter, RandomFog, RandomRain, RandomShadow, RandomSnow, RandomSunFlare
+    """Issue 17's lighting, weather and tone ops (pixel-only: targets pass through)."""
+    from ..image import (
+        Emboss,
+        PlanckianJitter,
+        RandomFog,
+        RandomRain,
+        RandomShadow,
+        RandomSnow,
+        RandomSunFlare,
+        RandomToneCurve,
+    )
 
     return {
+        "image.Emboss": image_example(with_defaults(Emboss)),
+        "image.RandomToneCurve": image_example(with_defaults(RandomToneCurve, scale=0.2, per_channel=True)),
         "image.RandomShadow": image_example(
             with_defaults(RandomShadow, num_shadows=(1, 3), shadow_intensity=(0.2, 0.8))
         ),

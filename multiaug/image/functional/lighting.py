@@ -28,7 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from .colour import n_channels
+from .colour import n_channels, per_channel_tables
 
 __all__ = [
     "BLACKBODY_RANGE",
@@ -103,8 +103,7 @@ def channel_gains(img: np.ndarray, gains: Sequence[float]) -> np.ndarray:
         out = img * factors.astype(np.float32)
         return np.minimum(out, np.float32(1.0), out=out)
     levels = np.arange(256, dtype=np.float64)[:, None] * factors[None, :]
-    table = np.minimum(np.rint(levels), 255.0).astype(np.uint8).reshape(256, 1, len(factors))
-    return cv2.LUT(img if img.flags.c_contiguous else np.ascontiguousarray(img), table)
+    return per_channel_tables(img, np.minimum(np.rint(levels), 255.0).astype(np.uint8))
 
 
 # ---------------------------------------------------------------------- shadows
