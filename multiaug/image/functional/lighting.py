@@ -165,8 +165,9 @@ def _blend(work: np.ndarray, box: tuple[int, int, int, int], keep: np.ndarray, c
         return
     view = work[top:bottom, left:right]
     region = np.ascontiguousarray(view)  # whole rows of ``work``: the view itself, blended in place
-    light = np.empty_like(region)
-    light[...] = colour
+    row = np.empty(region.shape[1:], region.dtype)
+    row[...] = colour  # one row, then copied down: much faster than a broadcast fill of the whole box
+    light = np.ascontiguousarray(np.broadcast_to(row, region.shape))
     blended = cv2.blendLinear(region, light, keep, np.float32(1.0) - keep, dst=region)
     if not np.shares_memory(region, work):
         view[...] = blended.reshape(view.shape)
