@@ -53,7 +53,17 @@ class GaussianBlur(ImageTransform):
         return F.gaussian_blur(image, sigma)
 
 
-class Sharpen(ImageTransform):
+class KernelBlend(ImageTransform):
+    """Base of the 3x3 filters blended with the identity by a drawn ``alpha`` (Sharpen, Emboss)."""
+
+    _abstract = True
+
+    alpha: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
+    )
+
+
+class Sharpen(KernelBlend):
     """Blend the image with a sharpened copy (albumentations' ``Sharpen``, imgaug's kernel).
 
     The 3x3 kernel is ``(1 - alpha) * identity + alpha * K`` with ``K`` a
@@ -79,9 +89,6 @@ class Sharpen(ImageTransform):
     255
     """
 
-    alpha: float | tuple[float, float] = param(
-        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
-    )
     lightness: float | tuple[float, float] = param(
         Range(0.0, 100.0, scalar="fixed", example="(0.5, 1.0)"), default=(0.5, 1.0)
     )
@@ -90,7 +97,7 @@ class Sharpen(ImageTransform):
         return F.sharpen(image, alpha, lightness)
 
 
-class Emboss(ImageTransform):
+class Emboss(KernelBlend):
     """Blend the image with an embossed copy (Albumentations' ``Emboss``, imgaug's kernel).
 
     The 3x3 kernel is ``(1 - alpha) * identity + alpha * E`` with the relief kernel
@@ -115,9 +122,6 @@ class Emboss(ImageTransform):
     True
     """
 
-    alpha: float | tuple[float, float] = param(
-        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
-    )
     strength: float | tuple[float, float] = param(
         Range(0.0, 100.0, scalar="fixed", example="(0.2, 0.7)"), default=(0.2, 0.7)
     )
