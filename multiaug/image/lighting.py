@@ -196,8 +196,8 @@ class PlanckianJitter(ImageTransform):
     """Re-light the image at a random colour temperature (Zini et al.'s and Albumentations' PlanckianJitter).
 
     A temperature ``T`` (kelvin) is drawn per call; red and blue are multiplied by the gains
-    ``R(T) / G(T)`` and ``B(T) / G(T)`` of light at ``T`` and green is kept (uint8: rounded
-    lookup tables; float32: clipped to 1). The gains are computed from published maths (the
+    ``R(T) / G(T)`` and ``B(T) / G(T)`` of light at ``T`` and green is kept (uint8: rounded and
+    saturated, one ``cv2.transform``; float32: clipped to 1). The gains are computed from published maths (the
     Planckian locus or the CIE daylight locus, then XYZ to linear sRGB: see
     :mod:`multiaug.image.functional.lighting`), not read from a table; they differ from
     Albumentations 2.0.8's table, which gives warmer extremes (at 3000 K its blue gain is
