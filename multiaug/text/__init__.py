@@ -13,7 +13,7 @@ from .base import TextTransform, WordEdit
 from .chars import CharNoise
 from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .stopwords import ENGLISH_STOPWORDS
-from .tokens import detokenize, is_word, match_case, tokenize
+from .tokens import detokenize, is_word, match_case, token_kind, tokenize
 from .translate import CTranslate2Translator, MarianTranslator, Translator
 from .wordnet import synonyms, wordnet
 
@@ -34,6 +34,7 @@ __all__ = [
     "is_word",
     "match_case",
     "synonyms",
+    "token_kind",
     "tokenize",
     "wordnet",
 ]

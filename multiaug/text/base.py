@@ -12,7 +12,7 @@ from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
-from .tokens import _pieces
+from .tokens import _pieces, locked_words
 from .wordnet import wordnet
 
 if TYPE_CHECKING:
@@ -190,10 +190,19 @@ class WordEdit(TextTransform):
     def _editable(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None = None
     ) -> list[int]:
-        """Positions (in ``words``) of the words that are neither stopwords nor protected.
+        """Positions (in ``words``) of the plain words that are neither stopwords nor protected.
 
-        With ``vocab``, only words whose lower-case form is in it.
+        Words of other kinds (numbers, abbreviations, URLs, code: see
+        :func:`~multiaug.text.tokens.locked_words`) are never edited. With ``vocab``, only words
+        whose lower-case form is in it.
         """
+        out = self._unprotected(text, tokens, words, vocab)
+        locked = locked_words(text)
+        return [k for k in out if k not in locked] if locked else out
+
+    def _unprotected(
+        self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None
+    ) -> list[int]:
         r = self._r
         stop = r.stopwords
         spans = _Spans(_protected_spans(r.protected, text)) if r.protected else None
