@@ -161,8 +161,6 @@ def test_no_op_splits_or_edits_a_protected_token(name: str) -> None:
     "name", ["text.SynonymReplace", "text.CharNoise", "text.KeyboardTypo", "text.OCRError"]
 )
 def test_word_replacement_keeps_punctuation_spacing_and_protected_tokens_in_place(name: str) -> None:
-    if name not in registered():
-        pytest.skip(f"{name} is not registered yet")
     op = aggressive(name)
     for text, _, _ in HARD:
         pieces, _ = split_words(text)
