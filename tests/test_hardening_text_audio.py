@@ -15,7 +15,7 @@ from multiaug.core.registry import registered
 from multiaug.testing.audio import examples
 from multiaug.text import detokenize, tokenize
 from multiaug.text import tokens as T
-from multiaug.text.base import pick_distinct
+from multiaug.text.base import pick_distinct, pick_two
 from multiaug.text.functional import random_delete, random_insert
 
 AUDIO = sorted(examples().items())
@@ -48,6 +48,15 @@ def test_pick_distinct_is_the_partial_fisher_yates_shuffle():
         m = int(rng.integers(1, 30))
         u = rng.random(int(rng.integers(0, m + 1))).tolist()
         assert pick_distinct(u, m) == reference(u, m)
+
+
+def test_pick_two_is_pick_distinct_of_two():
+    rng = np.random.default_rng(1)
+    for _ in range(5000):
+        m = int(rng.integers(2, 40))
+        x, y = rng.random(2).tolist()
+        assert list(pick_two(x, y, m)) == pick_distinct([x, y], m)
+    assert list(pick_two(0.999999, 0.999999, 2)) == pick_distinct([0.999999, 0.999999], 2)
 
 
 def test_digit_chains_are_one_token_read_once():

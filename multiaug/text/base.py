@@ -207,9 +207,10 @@ class WordEdit(TextTransform):
         stop = r.stopwords
         spans = _Spans(_protected_spans(r.protected, text)) if r.protected else None
         if not spans:
+            texts = tokens[1::2]  # the words (pieces alternate), sliced at C speed
             if vocab is None:
-                return [k for k, t in enumerate(words) if tokens[t].lower() not in stop]
-            return [k for k, t in enumerate(words) if (w := tokens[t].lower()) not in stop and w in vocab]
+                return [k for k, w in enumerate(texts) if w.lower() not in stop]
+            return [k for k, w in enumerate(texts) if (low := w.lower()) not in stop and low in vocab]
         out = []
         start = 0
         t_prev = 0
@@ -251,6 +252,13 @@ def pick_distinct(u: list[float], m: int) -> list[int]:
         out.append(moved.get(j, j))
         moved[j] = moved.get(i, i)  # O(len(u)), not O(m): a swap makes the cost of many picks quadratic
     return out
+
+
+def pick_two(x: float, y: float, m: int) -> tuple[int, int]:
+    """``pick_distinct([x, y], m)`` without its bookkeeping (RandomSwap draws one pair per swap)."""
+    a = min(int(x * m), m - 1)
+    b = min(1 + int(y * (m - 1)), m - 1)
+    return a, 0 if b == a else b
 
 
 def _protected_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:

@@ -50,18 +50,30 @@ class CharEdit(WordEdit):
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
         tokens, words, elig = self._candidates(sample["text"])
-        slots = {k: self._slots(tokens[words[k]]) for k in elig}
-        elig = [k for k in elig if slots[k]]
+        texts = tokens[1::2]
+        elig = self._eligible_words(texts, elig)
         n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
         u = rng.random(3 * n).tolist()
         edits: list[list[Any]] = []
         for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
-            k = elig[pick]
-            edits.append([k, *self._edit(tokens[words[k]], slots[k], u[n + j], u[2 * n + j])])
+            word = texts[elig[pick]]
+            edits.append([elig[pick], *self._edit(word, self._slots(word), u[n + j], u[2 * n + j])])
         return {"alpha": alpha, "edits": edits}
 
+    def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
+        """The candidates ``k`` whose word ``texts[k]`` :meth:`_eligible` accepts."""
+        fewest = self._fewest()
+        return [k for k in candidates if _has_letters(texts[k], fewest) and self._eligible(texts[k])]
+
+    def _fewest(self) -> int:
+        return int(self._r.min_len)
+
+    def _eligible(self, word: str) -> bool:
+        """Whether ``word`` (with enough letters) has a place to edit."""
+        return bool(self._slots(word))
+
     def _slots(self, word: str) -> Sequence[Any]:
-        """The places of ``word`` this op may edit (empty: the word is never chosen)."""
+        """The places of ``word`` this op may edit (asked of the chosen words)."""
         raise NotImplementedError
 
     def _edit(self, word: str, slots: Sequence[Any], u: float, v: float) -> list[Any]:
@@ -89,6 +101,11 @@ class CharEdit(WordEdit):
                     f"is not an edit of this text that {self.name} can draw: {edit!r:.80}",
                     "replay the trace unchanged, on the text that produced it",
                 )
+
+
+def _has_letters(word: str, fewest: int) -> bool:
+    """``len(letter_spans(word)) >= fewest``, at C speed for a word of letters only (the usual word)."""
+    return len(word) >= fewest and (word.isalpha() or len(letter_spans(word)) >= fewest)
 
 
 def pick(choices: Sequence[Any], u: float) -> Any:
@@ -146,10 +163,14 @@ class CharNoise(CharEdit, _Action):
 
     alphabet: str = param(Alphabet(), default=string.ascii_letters, kw_only=True)
 
+    def _fewest(self) -> int:
+        return max(self._r.min_len, 1 if self._r.action in ("substitute", "insert") else 2)
+
+    def _eligible(self, word: str) -> bool:
+        return True
+
     def _slots(self, word: str) -> Sequence[tuple[int, int]]:
-        letters = letter_spans(word)
-        fewest = max(self._r.min_len, 1 if self._r.action in ("substitute", "insert") else 2)
-        return letters if len(letters) >= fewest else ()
+        return letter_spans(word)
 
     def _edit(self, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
         slots = char_slots(self._r.action, len(letters))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .base import WordEdit, pick_distinct
+from .base import WordEdit, pick_distinct, pick_two
 from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import _fold
 from .tokens import match_case
@@ -155,9 +155,10 @@ class RandomSwap(WordEdit):
         _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
         u = rng.random(2 * n).tolist()
+        m = len(elig)
         swaps = []
         for i in range(n):
-            a, b = pick_distinct(u[2 * i : 2 * i + 2], len(elig))
+            a, b = pick_two(u[2 * i], u[2 * i + 1], m)
             swaps.append([elig[a], elig[b]])
         return {"swaps": swaps}
 

@@ -189,18 +189,16 @@ def _split(text: str) -> tuple[tuple[str, ...], frozenset[int]]:
     pieces = tuple(_WORD_SPLIT(text))
     words = pieces[1::2]
     letters = "".join(words)
-    if letters.isalpha() and (letters.islower() or not _CAMEL.search(" ".join(words))):
-        return pieces, _NONE  # the usual sentence: plain words only (checked at C speed)
-    locked = []
-    after_number = False
-    for k, word in enumerate(words):
-        if _is_plain(word):
-            if after_number and word.lower() in UNITS and pieces[2 * k].isspace():
-                locked.append(k)  # "10 ms": the unit belongs to its number
-            after_number = False
-        else:
-            locked.append(k)
-            after_number = word[0].isdigit()
+    if letters.isalpha() and not _CAMEL.search(" ".join(words)):
+        return pieces, _NONE  # the usual sentence: plain words of letters only (checked at C speed)
+    # Most words are lower-case letters: only the others are looked at closely.
+    locked = [k for k, w in enumerate(words) if not (w.isalpha() and w.islower()) and not _is_plain(w)]
+    if not locked:
+        return pieces, _NONE
+    for k in [k for k in locked if words[k][0].isdigit() and k + 1 < len(words)]:
+        unit = words[k + 1]
+        if unit.lower() in UNITS and pieces[2 * k + 2].isspace() and _is_plain(unit):
+            locked.append(k + 1)  # "10 ms": the unit belongs to its number
     return pieces, frozenset(locked)
 
 
@@ -283,6 +281,8 @@ def letter_spans(word: str) -> list[tuple[int, int]]:
     >>> letter_spans("don't")
     [(0, 1), (1, 2), (2, 3), (4, 5)]
     """
+    if word.isalpha():  # letters only (no marks, which are no letters): one span per character
+        return [(i, i + 1) for i in range(len(word))]
     out: list[tuple[int, int]] = []
     for i, ch in enumerate(word):
         if ch.isalpha():

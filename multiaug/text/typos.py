@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from .chars import CharEdit, pick
+from .chars import CharEdit, _has_letters, pick
 from .functional import keyboard_typo, ocr_error
 from .tokens import letter_spans
 
@@ -56,6 +56,7 @@ _OCR_TABLE = """
 OCR_CONFUSIONS: dict[str, tuple[str, ...]] = {
     source: tuple(targets.split(",")) for source, _, targets in (p.partition(">") for p in _OCR_TABLE.split())
 }
+_ASCII_LETTER = re.compile("[A-Za-z]")
 #: The sources, longest first, read where they start (so "rn" wins over "r" + "n").
 _OCR_SOURCE = re.compile("|".join(sorted(map(re.escape, OCR_CONFUSIONS), key=len, reverse=True)))
 
@@ -87,11 +88,12 @@ class KeyboardTypo(CharEdit):
     'The qyick hrown fox jujps over the laay dog.'
     """
 
+    def _eligible(self, word: str) -> bool:
+        # a letter on the keyboard is an ASCII letter, and an ASCII letter always starts a letter span
+        return word.isascii() or _ASCII_LETTER.search(word) is not None
+
     def _slots(self, word: str) -> Sequence[int]:
-        letters = letter_spans(word)
-        if len(letters) < self._r.min_len:
-            return ()
-        return [i for i, (start, _) in enumerate(letters) if word[start] in KEYBOARD_NEIGHBOURS]
+        return [i for i, (start, _) in enumerate(letter_spans(word)) if word[start] in KEYBOARD_NEIGHBOURS]
 
     def _edit(self, word: str, slots: Sequence[int], u: float, v: float) -> list[Any]:
         i = pick(slots, u)
@@ -137,8 +139,6 @@ class OCRError(CharEdit):
     """
 
     def _slots(self, word: str) -> Sequence[tuple[int, str]]:
-        if len(letter_spans(word)) < self._r.min_len:
-            return ()
         return [
             (m.start(), m.group())
             for m in _OCR_SOURCE.finditer(word)
@@ -153,7 +153,8 @@ class OCRError(CharEdit):
         if not (len(edit) == 3 and type(edit[0]) is int and all(isinstance(x, str) for x in edit[1:])):
             return False
         offset, source, target = edit
-        return (offset, source) in self._slots(word) and target in OCR_CONFUSIONS[source]
+        slots = self._slots(word) if _has_letters(word, self._r.min_len) else ()
+        return (offset, source) in slots and target in OCR_CONFUSIONS[source]
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
         return ocr_error(text, edits)
