@@ -174,7 +174,7 @@ def cold_start(code: str, env: dict[str, str], runs: int = 3) -> float:
 
 
 def technical_edited(inp: str, out: str) -> bool:
-    """A token of a protected kind (number, abbreviation, URL, path, code) of the input is not in the output."""
+    """A token of a protected kind (number, abbreviation, URL, path, code) of the input is lost."""
 
     def technical(s: str) -> Counter[str]:
         return Counter(t for t in tokenize(s) if token_kind(t) not in ("word", "space", "other"))
@@ -237,7 +237,8 @@ def main(only: str | None = None) -> None:
         nl_out = [theirs.augment(s)[0] for s in texts]
         quality = ""
         for metric in (spacing_broken, technical_edited):
-            quality += f"{sum(map(metric, texts, ma_out)) / len(texts):>14.1%} / {sum(map(metric, texts, nl_out)) / len(texts):<15.1%}"
+            ours_share, theirs_share = (sum(map(metric, texts, out)) / len(texts) for out in (ma_out, nl_out))
+            quality += f"{ours_share:>14.1%} / {theirs_share:<15.1%}"
         if name == "synonym replacement":
             ma_stop = sum(map(stopword_replaced, texts, ma_out)) / len(texts)
             nl_stop = sum(map(stopword_replaced, texts, nl_out)) / len(texts)
@@ -258,7 +259,8 @@ def main(only: str | None = None) -> None:
 
 
 def cold_starts(texts: list[str], nltk_data: Path) -> None:
-    env = {**os.environ, "NLTK_DATA": str(nltk_data), "PYTHONPATH": str(Path(__file__).parent)}
+    path = os.pathsep.join(filter(None, [str(Path(__file__).parent), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "NLTK_DATA": str(nltk_data), "PYTHONPATH": path}
     sentence = repr(texts[0])
     ma_cold = cold_start(f"import multiaug as ma; ma.text.SynonymReplace(seed=0)(text={sentence})", env)
     nl_cold = cold_start(

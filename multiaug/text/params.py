@@ -14,6 +14,7 @@ from .translate import accepts_seeds, build_translator
 
 __all__ = [
     "Alphabet",
+    "English",
     "LanguageCode",
     "Marks",
     "Protected",
@@ -138,6 +139,23 @@ class Marks(Alphabet):
     def allowed(char: str) -> bool:
         # punctuation and symbols only: a letter, digit, space or mark would join or split words
         return unicodedata.category(char)[0] in "PS"
+
+
+class English(Spec):
+    """``"en"`` (check that the text looks English) or ``None`` (no check)."""
+
+    doc = "'en' or None"
+    value_type = "str | None"
+
+    def invalid(self) -> list[Any]:
+        return ["de", "", 3]
+
+    def resolve(self, owner: str, name: str, value: Any) -> str | None:
+        if value is not None and value != "en":
+            raise self.fail(
+                owner, name, value, f"pass {name}='en' (English WordNet) or {name}=None (no check)"
+            )
+        return value
 
 
 class LanguageCode(Spec):
