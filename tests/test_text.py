@@ -237,7 +237,7 @@ def test_case_pattern_of_replaced_word_is_kept() -> None:
 def test_synonym_replace_leaves_non_plain_words_and_rare_senses_alone() -> None:
     """Issue 19: abbreviations, variables, acronyms, names, rare senses and definitions stay."""
     op = ma.text.SynonymReplace(alpha=1.0, stopwords=None, seed=0)
-    text = "Use a vitamin e.g. E or C, i.e. anything. The module is executed when x runs; see HTML docs, Python."
+    text = "Use a vitamin e.g. E or C, i.e. anything. The module is executed when x runs; see HTML, Python."
     for key in range(20):
         out, params = _edits(op, text, key)
         replaced = {words_of(text)[k] for k, _ in params["edits"]}
