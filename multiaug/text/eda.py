@@ -104,10 +104,13 @@ def looks_english(words: Sequence[str]) -> bool:
     plain = [w.lower() for w in words if len(w) > 1 and w.isalpha()]
     if len(plain) < 4:
         return True
+    n = len(plain)
+    stops = sum(map(ENGLISH_STOPWORDS.__contains__, plain))
+    if stops >= 0.4 * n:
+        return True  # the usual English sentence: no need to look the other words up
     vocab = wordnet().vocabulary
-    stops = sum(w in ENGLISH_STOPWORDS for w in plain)
-    known = stops + sum(w not in ENGLISH_STOPWORDS and w in vocab for w in plain)
-    return known >= 0.8 * len(plain) or (known >= 0.4 * len(plain) and stops >= 0.1 * len(plain))
+    known = stops + sum(1 for w in plain if w not in ENGLISH_STOPWORDS and w in vocab)
+    return known >= 0.8 * n or (known >= 0.4 * n and stops >= 0.1 * n)
 
 
 def _replaceable(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
@@ -160,7 +163,14 @@ class SynonymReplace(WordEdit):
         tokens, words, elig = self._candidates(sample["text"], wordnet().vocabulary)
         if self._r.lang and not looks_english(tokens[1::2]):
             return {"edits": []}
-        elig = [k for k in elig if _replaceable(tokens, words, k)]
+        texts = tokens[1::2]
+        elig = [  # _replaceable, inlined: the usual word is lower case and its senses are cached
+            k
+            for k in elig
+            if len(w := texts[k]) > 1
+            and (w[0].islower() or _replaceable(tokens, words, k))
+            and _common_senses(w.lower())
+        ]
         n = self._count(rng, len(words), len(elig)) if elig else 0
         if n == 0:
             return {"edits": []}
