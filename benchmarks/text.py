@@ -299,7 +299,16 @@ def large_texts(sizes_mb: tuple[int, ...] = (1, 4)) -> None:
         ("tokenize + detokenize", lambda t: detokenize(tokenize(t))),
         *(
             (cls.__name__, lambda t, cls=cls: cls(seed=0)(text=t, key=1))
-            for cls in (T.RandomSwap, T.RandomInsert, T.RandomDelete, T.SynonymReplace)
+            for cls in (
+                T.RandomSwap,
+                T.RandomInsert,
+                T.RandomDelete,
+                T.SynonymReplace,
+                T.CharNoise,
+                T.KeyboardTypo,
+                T.OCRError,
+                T.PunctuationInsert,
+            )
         ),
         (
             "BackTranslate (identity)",
