@@ -12,7 +12,7 @@ from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
-from .tokens import _pieces, locked_words
+from .tokens import UNITS, _pieces, word_is_editable
 from .wordnet import wordnet
 
 if TYPE_CHECKING:
@@ -196,9 +196,12 @@ class WordEdit(TextTransform):
         :func:`~multiaug.text.tokens.locked_words`) are never edited. With ``vocab``, only words
         whose lower-case form is in it.
         """
-        out = self._unprotected(text, tokens, words, vocab)
-        locked = locked_words(text)
-        return [k for k in out if k not in locked] if locked else out
+        texts = tokens[1::2]
+        return [  # the usual word (lower-case letters, no unit) is checked inline
+            k
+            for k in self._unprotected(text, tokens, words, vocab)
+            if ((w := texts[k]).isalpha() and w.islower() and w not in UNITS) or word_is_editable(tokens, k)
+        ]
 
     def _unprotected(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None

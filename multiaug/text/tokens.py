@@ -184,25 +184,22 @@ def token_kind(token: str) -> str:
     return "code"
 
 
-def _split(text: str) -> tuple[tuple[str, ...], frozenset[int]]:
-    """The pieces of :func:`split_words` and the positions of the words that are never edited."""
-    pieces = tuple(_WORD_SPLIT(text))
-    words = pieces[1::2]
-    letters = "".join(words)
-    if letters.isalpha() and not _CAMEL.search(" ".join(words)):
-        return pieces, _NONE  # the usual sentence: plain words of letters only (checked at C speed)
-    # Most words are lower-case letters: only the others are looked at closely.
-    locked = [k for k, w in enumerate(words) if not (w.isalpha() and w.islower()) and not _is_plain(w)]
-    if not locked:
-        return pieces, _NONE
-    for k in [k for k in locked if words[k][0].isdigit() and k + 1 < len(words)]:
-        unit = words[k + 1]
-        if unit.lower() in UNITS and pieces[2 * k + 2].isspace() and _is_plain(unit):
-            locked.append(k + 1)  # "10 ms": the unit belongs to its number
-    return pieces, frozenset(locked)
+def _split(text: str) -> tuple[str, ...]:
+    """The pieces of :func:`split_words`."""
+    return tuple(_WORD_SPLIT(text))
 
 
-_NONE: frozenset[int] = frozenset()
+def word_is_editable(pieces: Sequence[str], k: int) -> bool:
+    """Whether word ``k`` of the pieces of :func:`split_words` may be edited.
+
+    It may unless its :func:`token_kind` is not ``"word"`` or it is a unit after a number
+    (``10 ms``): see :func:`locked_words`.
+    """
+    word = pieces[2 * k + 1]
+    if not _is_plain(word):
+        return False
+    # "10 ms": a unit word after a number belongs to it (a word starting with a digit is a number)
+    return not (k and word.lower() in UNITS and pieces[2 * k].isspace() and pieces[2 * k - 1][:1].isdigit())
 
 
 #: Texts up to this length share a cache of 256; longer ones a cache of 2, so a stream of
@@ -212,13 +209,9 @@ _split_short = functools.lru_cache(maxsize=256)(_split)
 _split_long = functools.lru_cache(maxsize=2)(_split)
 
 
-def _split_cached(text: str) -> tuple[tuple[str, ...], frozenset[int]]:
-    return (_split_short if len(text) <= _LONG_TEXT else _split_long)(text)
-
-
 def _pieces(text: str) -> tuple[str, ...]:
     """The pieces of :func:`split_words`, cached (drawing the parameters and applying them split once)."""
-    return _split_cached(text)[0]
+    return (_split_short if len(text) <= _LONG_TEXT else _split_long)(text)
 
 
 def locked_words(text: str) -> frozenset[int]:
@@ -233,7 +226,8 @@ def locked_words(text: str) -> frozenset[int]:
     >>> sorted(locked_words("Set n=3 and wait 10 ms, e.g. via time.sleep()."))
     [1, 4, 5, 6, 8]
     """
-    return _split_cached(text)[1]
+    pieces = _pieces(text)
+    return frozenset(k for k in range(len(pieces) // 2) if not word_is_editable(pieces, k))
 
 
 def split_words(text: str) -> tuple[list[str], list[int]]:
