@@ -19,7 +19,7 @@ from .image_hash import (
     _phash_bits,
     _popcount,
     _thumbnails,
-    _turn_disc,
+    _turned_blocks,
     _variants,
 )
 from .image_verify import _low_correlation, _middle_pose, _variant_blocks, _verify
@@ -101,8 +101,15 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
 
 def _pose_hashes(groups: _Groups) -> _Poses:
     """Each group's pHash in every pose looked up, with its probes (see :class:`_Poses`)."""
-    hashed = [_phash(_variants(groups.blocks), _PROBE_BITS)]
-    hashed += [_phash(_dct_blocks(_turn_disc(groups.discs, a))[:, None], _PROBE_BITS) for a in _IMAGE_ANGLES]
+    # the rotations: one matrix product per block of groups (a few hundred MB at a time at most)
+    turned = [
+        _phash(_turned_blocks(groups.discs[s : s + 8192], _IMAGE_ANGLES), _PROBE_BITS)
+        for s in range(0, len(groups.discs), 8192)
+    ]
+    hashed = [
+        _phash(_variants(groups.blocks), _PROBE_BITS),
+        (np.concatenate([h for h, _ in turned]), np.concatenate([f for _, f in turned])),
+    ]
     return _Poses(
         hashes=np.concatenate([h for h, _ in hashed], axis=1),
         flips=np.concatenate([f for _, f in hashed], axis=1),

@@ -4,6 +4,7 @@ pHash with the probes of its least reliable bits."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -95,6 +96,24 @@ def _turn_disc(discs: np.ndarray, angle: float) -> np.ndarray:
     """Disc thumbnails (see :func:`_disc`) rotated about their centre: what is outside the disc
     is zero before and after, so the rotated disc needs no new normalisation."""
     return _rotate(discs, angle) * _DISC.reshape(32, 32).astype(discs.dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _turn_operator(angle: float) -> np.ndarray:
+    """The low-frequency DCT block of a disc thumbnail turned by ``angle`` as one linear map,
+    shape ``(1024, 64)``: :func:`_turn_disc` (a bilinear warp with replicated edges, then the
+    disc mask) and :func:`_dct_blocks` are linear, so the map's rows are their images of the
+    1024 unit thumbnails -- the same warp weights, applied by one matrix product per batch."""
+    units = np.eye(1024).reshape(1024, 32, 32)  # float64, as the discs are
+    return np.ascontiguousarray(_dct_blocks(_turn_disc(units, angle)).reshape(1024, 64))
+
+
+def _turned_blocks(discs: np.ndarray, angles: Sequence[float]) -> np.ndarray:
+    """``_dct_blocks(_turn_disc(discs, a))`` for each of ``angles``, shape ``(n, len(angles), 8, 8)``,
+    by one matrix product (see :func:`_turn_operator`)."""
+    ops = np.concatenate([_turn_operator(float(a)) for a in angles], axis=1)
+    flat = np.asarray(discs, dtype=np.float64).reshape(len(discs), 1024)
+    return (flat @ ops).reshape(len(discs), len(angles), 8, 8)
 
 
 def _dct_basis() -> np.ndarray:
