@@ -52,11 +52,17 @@ def _crop_hashes(thumbs: np.ndarray) -> np.ndarray:
     is ``(D Ry) T (D Rx)^T``, one batched product per axis.
     """
     ops = (_DCT8 @ _window_matrices(*_CROP_WINDOWS.T)).astype(np.float32)  # (8 windows, 8, 32)
-    out = np.empty((len(thumbs), len(ops) ** 2), np.uint64)
+    w = len(ops)
+    flat = ops.reshape(w * 8, 32)
+    out = np.empty((len(thumbs), w * w), np.uint64)
     for start in range(0, len(thumbs), 1024):  # in blocks: 16 kB of DCT coefficients an item
-        rows = np.einsum("wab,nbc->nwac", ops, thumbs[start : start + 1024])
-        blocks = np.einsum("nwac,vdc->nwvad", rows, ops)
-        out[start : start + 1024] = _phash_bits(blocks).reshape(len(blocks), -1)
+        t = np.asarray(thumbs[start : start + 1024], dtype=np.float32)
+        k = len(t)
+        # each product one matrix multiplication over the whole block: rows[n, (w, a), c], then
+        # blocks[n, (w, a), (v, d)], reordered to (n, w, v, a, d)
+        rows = (flat @ t.transpose(1, 0, 2).reshape(32, k * 32)).reshape(w * 8, k, 32)
+        blocks = (rows.transpose(1, 0, 2).reshape(k * w * 8, 32) @ flat.T).reshape(k, w, 8, w, 8)
+        out[start : start + k] = _phash_bits(blocks.transpose(0, 1, 3, 2, 4)).reshape(k, -1)
     return out
 
 

@@ -167,9 +167,11 @@ def _phash(blocks: np.ndarray, weak: int = 0) -> tuple[np.ndarray, np.ndarray]:
     flat = blocks.reshape(*blocks.shape[:-2], 64)
     # the median of the 63 AC coefficients is the 32nd smallest (a partition, not a sort)
     med = np.partition(flat[..., 1:], 31, axis=-1)[..., 31:32]
-    bits = (flat > med).astype(np.uint64)
-    bits[..., 0] = 0
-    hashes = (bits * _BIT).sum(axis=-1, dtype=np.uint64)
+    bits = flat > med
+    bits[..., 0] = False
+    # bit k of the hash is coefficient k: the 64 flags packed little-endian into 8 bytes
+    packed = np.packbits(bits, axis=-1, bitorder="little")
+    hashes = packed.view("<u8")[..., 0].astype(np.uint64)
     flips = np.zeros((*hashes.shape, 4, 1 << weak), np.uint64)
     if weak:
         margin = np.abs(flat - med).reshape(*flat.shape[:-1], 4, 16)
