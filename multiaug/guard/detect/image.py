@@ -8,11 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from .common import KeyIndex, Pair
+from .common import Pair
 from .image_crop import _crop_pairs
 from .image_hash import (
     _DIHEDRAL_INVERSE,
     _band,
+    _BandIndex,
     _dct_blocks,
     _disc,
     _phash,
@@ -130,7 +131,7 @@ def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.nda
         # colour changes keep the pose; rotated poses are found without probes)
         probes = [hashes[:, :1, None] ^ flips[:, :1, k, 1:], hashes[:, 1:, None] ^ flips[:, 1:, k, 1:2]]
         query = np.concatenate([keys, *(_band(p, k).reshape(m, -1) for p in probes)], axis=1)
-        asked, found = KeyIndex(keys[:, 0]).matches(query.ravel())
+        asked, found = _BandIndex(keys[:, 0]).matches(query.ravel())
         asker = asked // query.shape[1]
         keep = (found != asker) & groups.crosses(found, asker)
         codes.append(np.minimum(found[keep], asker[keep]) * m + np.maximum(found[keep], asker[keep]))
@@ -182,6 +183,30 @@ def _verify_pose(
     return score, (None if noisier is None else not noisier)
 
 
+def _close_candidates(
+    groups: _Groups, poses: _Poses, candidates: tuple[np.ndarray, np.ndarray], loose_distance: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs within ``loose_distance`` bits at some pose, either way round, that can
+    leak across the sides: ``(first, second, d12, d21)``, ``d12`` the Hamming distances of
+    ``first``'s canonical hash to each pose of ``second`` ``(k, n_poses)``, ``d21`` the converse.
+    Computed a block of candidates at a time: nearly all are chance band collisions, dropped."""
+    first, second = candidates
+    canon = poses.hashes[:, 0]
+    kept: list[tuple[np.ndarray, ...]] = []
+    for s in range(0, len(first), 1 << 18):
+        f, g = first[s : s + (1 << 18)], second[s : s + (1 << 18)]
+        d12 = _popcount(poses.hashes[g] ^ canon[f][:, None])
+        d21 = _popcount(poses.hashes[f] ^ canon[g][:, None])
+        dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
+        sel = (dist <= loose_distance) & groups.crosses(f, g)
+        kept.append((f[sel], g[sel], d12[sel], d21[sel]))
+    if not kept:
+        n_poses = poses.hashes.shape[1]
+        return first, second, np.zeros((0, n_poses), np.int64), np.zeros((0, n_poses), np.int64)
+    f, g, d12, d21 = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+    return f, g, d12, d21
+
+
 def _verified_pairs(
     groups: _Groups,
     poses: _Poses,
@@ -196,17 +221,11 @@ def _verified_pairs(
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
     by :func:`_verify_pose`. A noisy copy explained by several sources is kept with the best one.
     """
-    first, second = candidates
-    canon = poses.hashes[:, 0]
-    # minimum Hamming distance over the poses, both ways round, and the pose reaching it
-    d12 = _popcount(poses.hashes[second] ^ canon[first][:, None])
-    d21 = _popcount(poses.hashes[first] ^ canon[second][:, None])
-    dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
-    sel = np.flatnonzero((dist <= loose_distance) & groups.crosses(first, second))
+    first, second, d12, d21 = _close_candidates(groups, poses, candidates, loose_distance)
     # either may be the copy: the one whose pose is closest to the other's hash
-    ones = d12[sel].min(axis=1) <= d21[sel].min(axis=1)
-    var_a, var_b = np.where(ones, first[sel], second[sel]), np.where(ones, second[sel], first[sel])
-    var_v = _middle_pose(np.where(ones[:, None], d12[sel], d21[sel]), poses.angles)
+    ones = d12.min(axis=1) <= d21.min(axis=1)
+    var_a, var_b = np.where(ones, first, second), np.where(ones, second, first)
+    var_v = _middle_pose(np.where(ones[:, None], d12, d21), poses.angles)
     # cheap filter: every copy verified below correlates with its source at low frequencies
     blocks = groups.blocks
     low = np.maximum(
@@ -217,7 +236,7 @@ def _verified_pairs(
     pairs: list[tuple[int, int, float]] = []
     noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
     for k, ga, gb, v in zip(
-        sel[passed].tolist(),
+        np.flatnonzero(passed).tolist(),
         var_a[passed].tolist(),
         var_b[passed].tolist(),
         var_v[passed].tolist(),

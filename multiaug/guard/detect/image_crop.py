@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .common import KeyIndex
-from .image_hash import _DCT8, _band, _colour, _gray, _phash_bits, _popcount, _thumbnails
+from .image_hash import _DCT8, _band, _BandIndex, _colour, _gray, _phash_bits, _popcount, _thumbnails
 
 # crops: each item is also hashed zoomed into windows, 8 an axis: the whole axis and windows of 92 %
 # and 86 % of it at 3 and 4 evenly spaced offsets (a RandomResizedCrop keeping >= 80 % of the area
@@ -150,11 +149,12 @@ def _crop_candidates(
     for k in range(4):
         keys = _band(hashes, k)
         # the whole image (variant 0) is the pHash stage's job
-        asked, found = KeyIndex(keys[:, 0]).matches(keys[:, 1:].ravel(), _CROP_BUCKET)
+        asked, found = _BandIndex(keys[:, 0]).matches(keys[:, 1:].ravel(), _CROP_BUCKET)
         source, variant = asked // (n_var - 1), asked % (n_var - 1) + 1
         keep = (found != source) & wanted(source, found)
         codes.append((source[keep] * m + found[keep]) * n_var + variant[keep])
-    code = np.unique(np.concatenate(codes))
+    code = np.sort(np.concatenate(codes))  # np.unique's result, by one sort
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     source, found, variant = code // n_var // m, code // n_var % m, code % n_var
     dist = _popcount(hashes[source, variant] ^ canon[found])
     order = np.lexsort((dist, found, source))
