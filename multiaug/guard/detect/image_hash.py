@@ -91,7 +91,11 @@ def _disc(thumbs: np.ndarray) -> np.ndarray:
     weight = _DISC.astype(flat.dtype)
     mean = (flat @ weight) / _DISC.sum()
     std = np.sqrt(np.maximum((flat * flat) @ weight / _DISC.sum() - mean * mean, 0))
-    return ((flat - mean[:, None]) * (weight / (std[:, None] + 1e-6))).reshape(thumbs.shape)
+    # (flat - mean) * (weight / (std + 1e-6)) in place: weight is 0 or 1, so the same values
+    out = np.subtract(flat, mean[:, None])
+    out *= (1.0 / (std + 1e-6))[:, None]
+    out *= weight
+    return out.reshape(thumbs.shape)
 
 
 def _turn_disc(discs: np.ndarray, angle: float) -> np.ndarray:
@@ -176,7 +180,8 @@ def _phash(blocks: np.ndarray, weak: int = 0) -> tuple[np.ndarray, np.ndarray]:
     hashes = packed.view("<u8")[..., 0].astype(np.uint64)
     flips = np.zeros((*hashes.shape, 4, 1 << weak), np.uint64)
     if weak:
-        margin = np.abs(flat - med).reshape(*flat.shape[:-1], 4, 16)
+        margin = np.subtract(flat, med)  # in place from here: a few hundred MB in a large check
+        margin = np.abs(margin, out=margin).reshape(*flat.shape[:-1], 4, 16)
         margin[..., 0, 0] = np.inf  # the DC bit is always 0
         least = np.argsort(margin, axis=-1)[..., :weak] + 16 * np.arange(4)[:, None]  # (..., 4, weak)
         for p in range(1, 1 << weak):
