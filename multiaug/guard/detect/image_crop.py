@@ -151,6 +151,9 @@ def _crop_candidates(
         # the whole image (variant 0) is the pHash stage's job
         asked, found = _BandIndex(keys[:, 0]).matches(keys[:, 1:].ravel(), _CROP_BUCKET)
         source, variant = asked // (n_var - 1), asked % (n_var - 1) + 1
+        # nearly all matches are chance collisions of one band: the distance drops them first
+        near = _popcount(hashes[source, variant] ^ canon[found]) <= _CROP_DISTANCE
+        source, found, variant = source[near], found[near], variant[near]
         keep = (found != source) & wanted(source, found)
         codes.append((source[keep] * m + found[keep]) * n_var + variant[keep])
     code = np.sort(np.concatenate(codes))  # np.unique's result, by one sort
@@ -158,7 +161,6 @@ def _crop_candidates(
     source, found, variant = code // n_var // m, code // n_var % m, code % n_var
     dist = _popcount(hashes[source, variant] ^ canon[found])
     order = np.lexsort((dist, found, source))
-    order = order[dist[order] <= _CROP_DISTANCE]
     source, found, variant = source[order], found[order], variant[order]
     first = np.r_[True, (source[1:] != source[:-1]) | (found[1:] != found[:-1])][: len(source)]
     return source[first], found[first], variant[first]
