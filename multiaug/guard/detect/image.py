@@ -84,7 +84,8 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
     scales = np.empty(len(images), np.float32)
     thumbs = _thumbnails(images, scales=scales)
     discs = _disc(thumbs)
-    canonical = _phash_bits(_dct_blocks(discs))
+    all_blocks = _dct_blocks(discs)
+    canonical = _phash_bits(all_blocks)
     _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
     group = group.reshape(-1)
     m = len(rep)
@@ -92,7 +93,7 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
         has = np.ones((2, m), bool)
     else:
         has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
-    blocks = _dct_blocks(discs[rep])
+    blocks = all_blocks[rep]  # each block its own matrix product: the same as recomputed
     # chance correlations between distinct images with few degrees of freedom run high
     power = (blocks**2).reshape(m, 64)[:, 1:]
     structure = power.sum(axis=1) ** 2 / ((power**2).sum(axis=1) + 1e-12)
