@@ -163,3 +163,20 @@ def test_value_channel_is_the_largest_channel_as_float32() -> None:
         f = a.astype(np.float32)
         expected = f[..., : min(3, f.shape[2])].max(axis=2) if f.ndim == 3 else f
         assert _gray(a).dtype == np.float32 and np.array_equal(_gray(a), expected), a.shape
+
+
+def test_a_darkened_low_contrast_warped_copy_of_a_detailed_tile_is_found(tiles: list[np.ndarray]) -> None:
+    # colour jitter can leave a copy with less band-pass detail than the guard asks of an image
+    # (2 grey levels); the detailed source then vouches for the pair, the correlation decides
+    from multiaug.guard.detect.image_warp import warp_pairs
+
+    op = ma.Compose([ma.image.Affine(scale=(1.05, 1.05), rotate=(8, 8), p=1.0)], seed=0)
+    found = 0
+    for k in (0, 3, 4, 6, 9):
+        warped = op(image=tiles[k], key=k)["image"].astype(np.float32)
+        dark = np.clip(warped * 0.1 + 12.0, 0, 255).astype(np.uint8)  # contrast down to a tenth
+        found += (0, 1) in warp_pairs([tiles[k], dark], [(0, 1)])
+    assert found == 5
+    # two distinct tiles, one of them darkened alike, stay apart
+    dark = np.clip(tiles[1].astype(np.float32) * 0.1 + 12.0, 0, 255).astype(np.uint8)
+    assert warp_pairs([tiles[0], dark], [(0, 1)]) == {}

@@ -13,9 +13,11 @@ follow. Here one image of a pair is the *source*, the other the *copy*:
    ECC fit (``cv2.findTransformECC``), kept when its scales stay within 0.5-1.3 of the copy's
    pixel and within a factor 1.6 of each other;
 3. robust check: the source warped onto the copy must correlate with it over >= 50 % of the
-   copy after the 20 % worst-fitting pixels are set aside (an erased rectangle, a border fill),
-   and the band-pass images (the blur minus a sigma-4 blur) must correlate too, which the smooth
-   halves of two distinct skies do not.
+   copy after the 5 % worst-fitting pixels are set aside (black fill -- an erased rectangle, a
+   border -- is left out before), and the band-pass images (the blur minus a sigma-4 blur) must
+   correlate too, which the smooth halves of two distinct skies do not. At least one of the two
+   must carry band-pass detail (a copy whose contrast colour jitter lowered is vouched for by its
+   detailed source).
 
 The result carries the estimated transform: the 3x3 matrix taking source pixels to copy pixels
 at the images' own resolutions (a mirroring folded in), and its rotation, scale and shift.
@@ -44,7 +46,7 @@ _TRIM = 0.05  # share of worst-fitting pixels set aside by the robust correlatio
 _MIN_CORRELATION = 0.98  # robust correlation of a warped copy (blurred, 64x64)
 _MIN_BAND = 0.7  # robust band-pass correlation of a warped copy
 _REFINE_FROM = 0.9  # robust correlation at the coarse pose from which the pose is refined
-_MIN_DETAIL = 2.0  # grey levels: band-pass spread both images need over the overlap
+_MIN_DETAIL = 2.0  # grey levels: band-pass spread one of the images needs over the overlap
 _MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featureless)
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
@@ -227,8 +229,8 @@ def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) ->
     if score < _MIN_CORRELATION:
         return score, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(band), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
-    if min(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
-        return score, 0.0, overlap  # too little detail to tell a copy from a look-alike
+    if max(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
+        return score, 0.0, overlap  # neither has detail to tell a copy from a look-alike
     return score, _robust_correlation(warped[valid], copy.band[valid]), overlap
 
 
