@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from scipy.signal import butter, sosfilt, sosfilt_zi, sosfreqz
+from scipy.signal import butter, sosfilt, sosfilt_zi, sosfiltfilt, sosfreqz
 
 import multiaug as ma
 from multiaug.audio.functional import filters as F
@@ -204,3 +204,12 @@ def test_bad_parameters_name_the_field(kw: dict[str, object], field: str) -> Non
 def test_bad_bandwidth_rejected() -> None:
     with pytest.raises(InvalidInputError, match="bandwidth_fraction"):
         ma.audio.BandPassFilter(bandwidth_fraction=2.0)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 4000])
+def test_forward_backward_equals_scipy_sosfiltfilt(n: int) -> None:
+    x = np.random.default_rng(4).normal(0, 0.3, (2, n)) + 0.1
+    sos = butter(3, (400.0, 2000.0), "bandpass", fs=16000, output="sos")
+    pad = min(3 * (2 * len(sos) + 1), n - 1)
+    ref = sosfiltfilt(sos, x, axis=-1, padlen=pad)
+    np.testing.assert_allclose(F._forward_backward(sos, x), ref, rtol=1e-9, atol=1e-12)

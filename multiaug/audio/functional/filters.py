@@ -119,10 +119,22 @@ def _steady_state(sos: np.ndarray, first: np.ndarray) -> np.ndarray:
     return (level[:, None] * z)[:, None, :] * first[None, :, None]
 
 
-def _run(audio: np.ndarray, kind: str, warped: list[float], rolloff: int, zero_phase: bool) -> np.ndarray:
-    from scipy.signal import sosfilt, sosfiltfilt
+def _forward_backward(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``scipy.signal.sosfiltfilt`` channel by channel (1-D calls: faster than one 2-D call).
 
-    x = as_channels(audio).astype(np.float64)
+    The pad is scipy's default, shortened to ``n - 1`` for short clips.
+    """
+    from scipy.signal import sosfiltfilt
+
+    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    pad = min(3 * (2 * len(sos) + 1 - zeros), x.shape[-1] - 1)
+    return np.stack([sosfiltfilt(sos, channel, padlen=pad) for channel in x])
+
+
+def _run(audio: np.ndarray, kind: str, warped: list[float], rolloff: int, zero_phase: bool) -> np.ndarray:
+    from scipy.signal import sosfilt
+
+    x = as_channels(audio)
     if zero_phase:
         order = max(1, rolloff // 12)
         # the squared response must cross -3 dB at the edges: move the designed edges
@@ -136,11 +148,10 @@ def _run(audio: np.ndarray, kind: str, warped: list[float], rolloff: int, zero_p
             w0, bw = math.sqrt(lo * hi), (hi - lo) * (1 / c if kind == "bandpass" else c)
             hi = (bw + math.sqrt(bw * bw + 4 * w0 * w0)) / 2
             warped = [w0 * w0 / hi, hi]
-        sos = _design(kind, warped, order)
-        pad = 3 * (2 * len(sos) + 1 - min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum())))
-        out = sosfiltfilt(sos, x, axis=-1, padlen=min(pad, x.shape[-1] - 1))
+        out = _forward_backward(_design(kind, warped, order), x)
     else:
         sos = _design(kind, warped, max(1, rolloff // 6))
+        x = x.astype(np.float64)
         out, _ = sosfilt(sos, x, axis=-1, zi=_steady_state(sos, x[:, 0]))
     return restore(out, audio)
 
