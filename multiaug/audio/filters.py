@@ -14,20 +14,63 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ..core.params import Flag, Range, param
+from ..core.params import Flag, Options, Range, param
 from .base import AudioTransform
 from .functional import filters as F
 
 __all__ = ["BandPassFilter", "BandStopFilter", "HighPassFilter", "LowPassFilter"]
 
 _HZ = Range(1.0, 768_000.0, scalar="fixed", example="(150, 7500)", draw=False)
-_FRACTION = Range(0.01, 1.99, scalar="fixed", example="(0.5, 1.99)", draw=False)
-_ROLLOFF = Range(6, 96, scalar="fixed", integer=True, example="(12, 24)", draw=False)
+#: ``rolloff`` and ``zero_phase`` of the four filters (``@options butterworth`` in a docstring).
+BUTTERWORTH = Options(
+    "butterworth",
+    {
+        "rolloff": (
+            Range(6, 96, scalar="fixed", integer=True, example="(12, 24)", draw=False),
+            """
+            rolloff : int or (int, int), default (12, 24)
+                Range of the stop-band slope in dB/octave (at each edge), multiples of 6 (of 12 with
+                ``zero_phase``), within [6, 96]; the Butterworth order is ``rolloff / 6``.
+            """,
+        ),
+        "zero_phase": (
+            Flag(),
+            """
+            zero_phase : bool, default False
+                Filter forward and backward (``sosfiltfilt``) with half the order: the same slope and
+                -3 dB points, no delay, about twice the filtering cost.
+            """,
+        ),
+    },
+)
+#: ``center_hz`` and ``bandwidth_fraction`` of the band filters (``@options band``).
+BAND = Options(
+    "band",
+    {
+        "center_hz": (
+            _HZ,
+            """
+            center_hz : float or (float, float), default (200, 4000)
+                Range of the centre in Hz (drawn uniformly on the mel scale), within [1, 768000].
+            """,
+        ),
+        "bandwidth_fraction": (
+            Range(0.01, 1.99, scalar="fixed", example="(0.5, 1.99)", draw=False),
+            """
+            bandwidth_fraction : float or (float, float), default (0.5, 1.99)
+                Range of the bandwidth relative to the centre (drawn uniformly), within [0.01, 1.99];
+                the band is ``center_hz * (1 -+ bandwidth_fraction / 2)``, -3 dB at both edges.
+            """,
+        ),
+    },
+)
+_ROLLOFF = BUTTERWORTH.specs["rolloff"]
+_FLAG = BUTTERWORTH.specs["zero_phase"]
 
 
 def _mel(f: float) -> float:
@@ -72,10 +115,13 @@ class _OneSided(_Butterworth):
 
 class _TwoSided(_Butterworth):
     _abstract = True
-    center_hz: float | tuple[float, float] = param(_HZ, default=(200, 4000))
-    bandwidth_fraction: float | tuple[float, float] = param(_FRACTION, default=(0.5, 1.99))
+    _kind: ClassVar[str]
+    center_hz: float | tuple[float, float] = param(BAND.specs["center_hz"], default=(200, 4000))
+    bandwidth_fraction: float | tuple[float, float] = param(
+        BAND.specs["bandwidth_fraction"], default=(0.5, 1.99)
+    )
     rolloff: int | tuple[int, int] = param(_ROLLOFF, default=(12, 24))
-    zero_phase: bool = param(Flag(), default=False)
+    zero_phase: bool = param(_FLAG, default=False)
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         center = _draw_hz(rng, *self._r.center_hz)
@@ -85,6 +131,18 @@ class _TwoSided(_Butterworth):
             "bandwidth_fraction": lo + (hi - lo) * float(rng.random()),
             "rolloff": self._draw_rolloff(rng),
         }
+
+    def apply_audio(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        center_hz: float,
+        bandwidth_fraction: float,
+        rolloff: int,
+        **_: Any,
+    ) -> np.ndarray:
+        kernel = F.band_pass_filter if self._kind == "bandpass" else F.band_stop_filter
+        return kernel(audio, sample_rate, center_hz, bandwidth_fraction, rolloff, self._r.zero_phase)
 
 
 class LowPassFilter(_OneSided):
@@ -96,12 +154,7 @@ class LowPassFilter(_OneSided):
         Range of the cutoff in Hz (drawn uniformly on the mel scale), within
         [1, 768000]; a scalar fixes it. The response there is -3 dB; a cutoff at
         or above the Nyquist frequency leaves the clip unchanged.
-    rolloff : int or (int, int), default (12, 24)
-        Range of the slope in dB/octave, multiples of 6 (of 12 with
-        ``zero_phase``), within [6, 96]; the Butterworth order is ``rolloff / 6``.
-    zero_phase : bool, default False
-        Filter forward and backward (``sosfiltfilt``) with half the order: same
-        slope and -3 dB point, no delay, twice the cost.
+    @options butterworth
     @options call
 
     Examples
@@ -116,7 +169,7 @@ class LowPassFilter(_OneSided):
 
     cutoff_hz: float | tuple[float, float] = param(_HZ, default=(150, 7500))
     rolloff: int | tuple[int, int] = param(_ROLLOFF, default=(12, 24))
-    zero_phase: bool = param(Flag(), default=False)
+    zero_phase: bool = param(_FLAG, default=False)
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, cutoff_hz: float, rolloff: int, **_: Any
@@ -133,17 +186,13 @@ class HighPassFilter(_OneSided):
         Range of the cutoff in Hz (drawn uniformly on the mel scale), within
         [1, 768000]; a scalar fixes it. The response there is -3 dB; a cutoff at
         or above the Nyquist frequency gives silence.
-    rolloff : int or (int, int), default (12, 24)
-        Range of the slope in dB/octave, multiples of 6 (of 12 with
-        ``zero_phase``), within [6, 96].
-    zero_phase : bool, default False
-        Filter forward and backward with half the order: no delay.
+    @options butterworth
     @options call
     """
 
     cutoff_hz: float | tuple[float, float] = param(_HZ, default=(20, 2400))
     rolloff: int | tuple[int, int] = param(_ROLLOFF, default=(12, 24))
-    zero_phase: bool = param(Flag(), default=False)
+    zero_phase: bool = param(_FLAG, default=False)
 
     def apply_audio(
         self, audio: np.ndarray, sample_rate: int, cutoff_hz: float, rolloff: int, **_: Any
@@ -154,66 +203,29 @@ class HighPassFilter(_OneSided):
 class BandPassFilter(_TwoSided):
     """Butterworth band-pass around a centre drawn per call (audiomentations' ``BandPassFilter``).
 
-    The band is ``center_hz * (1 -+ bandwidth_fraction / 2)``, -3 dB at both
-    edges; an upper edge at or above the Nyquist frequency makes it a high-pass.
+    An upper edge at or above the Nyquist frequency makes it a high-pass at the lower edge.
 
     Parameters
     ----------
-    center_hz : float or (float, float), default (200, 4000)
-        Range of the centre in Hz (drawn uniformly on the mel scale), within [1, 768000].
-    bandwidth_fraction : float or (float, float), default (0.5, 1.99)
-        Range of the bandwidth relative to the centre (drawn uniformly), within [0.01, 1.99].
-    rolloff : int or (int, int), default (12, 24)
-        Range of the slope in dB/octave at each edge, multiples of 6 (of 12 with
-        ``zero_phase``), within [6, 96].
-    zero_phase : bool, default False
-        Filter forward and backward with half the order: no delay.
+    @options band
+    @options butterworth
     @options call
     """
 
-    def apply_audio(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        center_hz: float,
-        bandwidth_fraction: float,
-        rolloff: int,
-        **_: Any,
-    ) -> np.ndarray:
-        return F.band_pass_filter(
-            audio, sample_rate, center_hz, bandwidth_fraction, rolloff, self._r.zero_phase
-        )
+    _kind = "bandpass"
 
 
 class BandStopFilter(_TwoSided):
     """Butterworth band-stop around a centre drawn per call (audiomentations' ``BandStopFilter``).
 
-    The stopped band is ``center_hz * (1 -+ bandwidth_fraction / 2)``, -3 dB at
-    both edges; an upper edge at or above the Nyquist frequency makes it a low-pass.
+    The band is removed; an upper edge at or above the Nyquist frequency makes it a low-pass
+    at the lower edge.
 
     Parameters
     ----------
-    center_hz : float or (float, float), default (200, 4000)
-        Range of the centre in Hz (drawn uniformly on the mel scale), within [1, 768000].
-    bandwidth_fraction : float or (float, float), default (0.5, 1.99)
-        Range of the bandwidth relative to the centre (drawn uniformly), within [0.01, 1.99].
-    rolloff : int or (int, int), default (12, 24)
-        Range of the slope in dB/octave at each edge, multiples of 6 (of 12 with
-        ``zero_phase``), within [6, 96].
-    zero_phase : bool, default False
-        Filter forward and backward with half the order: no delay.
+    @options band
+    @options butterworth
     @options call
     """
 
-    def apply_audio(
-        self,
-        audio: np.ndarray,
-        sample_rate: int,
-        center_hz: float,
-        bandwidth_fraction: float,
-        rolloff: int,
-        **_: Any,
-    ) -> np.ndarray:
-        return F.band_stop_filter(
-            audio, sample_rate, center_hz, bandwidth_fraction, rolloff, self._r.zero_phase
-        )
+    _kind = "bandstop"
