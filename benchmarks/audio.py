@@ -26,6 +26,10 @@ and rates 0.8 and 1.25:
   the clip shifted by ``+s`` then ``-s`` (bins within 50 dB of the peak); lower
   is closer to the original. Phase-vocoder smearing ("phasiness") shows here.
 
+Filters (``--filters`` runs only these rows): LowPassFilter, HighPassFilter,
+BandPassFilter, BandStopFilter (and LowPassFilter with ``zero_phase``) against
+audiomentations' filters at its default ranges, on the same clip, interleaved.
+
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
 part of it, and the total with ``import numpy, multiaug`` is shown too); then
@@ -318,6 +322,7 @@ COLD_OPS = {
     "TimeMask": "ma.audio.TimeMask(p=1.0)",
     "MelSpectrogram": "ma.audio.MelSpectrogram()",
     "FrequencyMask": "ma.audio.FrequencyMask(p=1.0)",
+    "LowPassFilter": "ma.audio.LowPassFilter(p=1.0)",
 }
 
 
