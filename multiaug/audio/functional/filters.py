@@ -58,7 +58,7 @@ def _pair(poles: np.ndarray) -> np.ndarray:
 def _gain_at(sos: np.ndarray, w: float) -> float:
     """``|H(e^{jw})|`` of the sections."""
     z = np.exp(-1j * w * np.arange(3))
-    return float(np.abs(np.prod((sos[:, :3] @ z) / (sos[:, 3:] @ z))))
+    return float(np.abs(np.prod((sos[:, :3] * z).sum(axis=1) / (sos[:, 3:] * z).sum(axis=1))))
 
 
 def butterworth_sos(kind: str, edges: tuple[float, ...], order: int, sample_rate: int) -> np.ndarray:
