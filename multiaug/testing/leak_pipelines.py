@@ -150,11 +150,13 @@ def smote_rows(
 
     Row ``j`` is ``v + gap[j] * (t - v)`` for validation row ``v``, ``t`` one of its
     ``k_neighbors`` nearest training rows (standardised distance) and ``gap[j]`` uniform in
-    [0, 1), as SMOTE draws it; then ``tabular.GaussianNoise`` at its default strength (keyed
-    by ``j``). Nothing records which rows a new row came from.
+    [0, 1), as SMOTE draws it; then ``tabular.GaussianNoise`` at its default strength on the
+    new rows as one table (each column's noise scaled by that column's spread). Nothing records
+    which rows a new row came from.
     """
-    import multiaug as ma
     from sklearn.neighbors import NearestNeighbors
+
+    import multiaug as ma
 
     rng = np.random.default_rng(seed)
     scale = np.vstack([train, val]).std(axis=0)
@@ -166,6 +168,5 @@ def smote_rows(
     rows = val + gap[:, None] * (train[pick] - val)
     if noise:
         jitter = ma.Compose([ma.tabular.GaussianNoise()], seed=seed)
-        rows = np.vstack([jitter(table=rows[j : j + 1], key=j)["table"] for j in range(len(rows))])
+        rows = jitter(table=rows, key=0)["table"]
     return rows, gap
-

@@ -192,7 +192,7 @@ def _candidates(
 def paraphrase_pairs(
     texts: Sequence[str],
     side: np.ndarray | None,
-    threshold: float = 0.55,
+    threshold: float = 0.6,
     n_index: int = 12,
     max_bucket: int = 50,
     skip: Collection[tuple[int, int]] = (),
