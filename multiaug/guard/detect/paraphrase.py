@@ -6,8 +6,9 @@ of a text in place, so shingle Jaccard no longer finds the copy. What survives i
 *rare* vocabulary, as the same words, as WordNet synonyms of them, or as one-letter typos of
 them. Two words here *match* when they share a feature: the word itself, any single-word WordNet
 synonym (so two synonyms of one word match too), or, for alphabetic non-stopwords of four
-letters or more, a one-letter deletion of it (SymSpell's deletion neighbourhood: a letter
-substituted, inserted, deleted or two neighbours swapped all leave a common deletion).
+letters or more, a one-letter deletion of it (a letter substituted, or two neighbours swapped,
+leave a common deletion; a letter inserted or deleted is not matched, as it would match
+"type" with "types" and "use" with "user" across unrelated texts).
 
 * Candidates: each text's ``n_index`` rarest words (pool document frequency; stopwords aside)
   are indexed by their features; two texts become a candidate when at least two of one's
@@ -204,7 +205,7 @@ def paraphrase_pairs(
     Examples
     --------
     >>> a = "The subscription of a generic class will generally return a GenericAlias object."
-    >>> b = "A generic family's subscripton volition by and large return an GenericAlias object."
+    >>> b = "A generic family's subscriptiom volition by and large return an GenericAlias object."
     >>> c = "Sample rates and spectrograms describe a recording, not its speaker."
     >>> [(i, j) for i, j, _ in paraphrase_pairs([a, b, c], None)]
     [(0, 1)]
