@@ -126,10 +126,11 @@ def _hash64(feature: str) -> int:
 
 def _word_matches(words: list[str], feats: _Features) -> tuple[np.ndarray, np.ndarray]:
     """Every ``(u, v)`` of word numbers whose words share a feature (``(u, u)`` included)."""
-    owner, key = [], []
-    for u, w in enumerate(words):
+    owner: list[int] = []
+    key: list[int] = []
+    for n, w in enumerate(words):
         ks = {_hash64(f) for f in feats(w)}
-        owner += [u] * len(ks)
+        owner += [n] * len(ks)
         key += ks
     own, keys = np.array(owner, np.int64), np.array(key, np.int64)
     u, v = KeyIndex(keys).matches(keys)
