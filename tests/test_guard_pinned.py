@@ -36,7 +36,7 @@ from multiaug.guard import SplitGuard, detect
 PINNED = {
     "audio": "aae40d840857fc258c921182",
     "image": "62de066055f7135c47a7752b",
-    "table": "afc1b21d0b0a727dcefbcb04",
+    "table": "f606d774b1054ef52064b171",
     "text": "e7ce8a996e956de8c6cfc539",
 }
 

@@ -136,7 +136,7 @@ def test_segment_pairs_against_points_placed_by_hand() -> None:
     x = rng.standard_normal((40, 6)) * 3
     v, t = 0, 7
     x[39] = x[v] + 0.25 * (x[t] - x[v])  # a quarter of the way: keeps 75 % of the val row
-    x[38] = x[v] + 0.95 * (x[t] - x[v])  # past the 10 % floor: a copy of the training row
+    x[38] = x[v] + 0.95 * (x[5] - x[v])  # past the 10 % floor: a copy of the training row
     train, val = np.arange(1, 40), np.array([0])
     out = segment_pairs(x, train, val, tolerance=0.05, k=39)
     assert set(out) == {(0, 39)} and out[(0, 39)] == pytest.approx(0.75)

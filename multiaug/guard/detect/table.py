@@ -22,8 +22,9 @@ def segment_pairs(
 
     For each validation row ``v`` (rows ``val`` of the standardised ``x``) and each pair of its
     ``k`` nearest training rows ``r`` and ``t``: ``r`` lies on the segment from ``v`` to ``t``
-    when ``r - v = s * (t - v) + e`` with ``0 <= s <= 1 - MIN_VAL_SHARE`` and ``|e| <= tolerance``.
-    Returns
+    when ``r - v = s * (t - v) + e`` with ``0 <= s <= 1 - MIN_VAL_SHARE`` and ``|e| <= tolerance``;
+    a row on several such segments names the validation row of the one it fits best (smallest
+    ``|e|``). Returns
     ``{(min(r, v), max(r, v)): 1 - s}`` (the validation row's share of ``r``; the best over ``t``).
 
     Examples
@@ -39,7 +40,7 @@ def segment_pairs(
     if k < 2 or not len(val):
         return {}
     _, near = NearestNeighbors(n_neighbors=k).fit(x[train]).kneighbors(x[val])
-    out: dict[tuple[int, int], float] = {}
+    best: dict[int, tuple[float, int, float]] = {}  # training row -> (residual^2, val row, share)
     for lo in range(0, len(val), block):
         v = x[val[lo : lo + block]][:, None, :]  # (b, 1, d)
         rows = train[near[lo : lo + block]]  # (b, k)
@@ -52,13 +53,15 @@ def segment_pairs(
         ok = (s >= 0) & (s <= 1 - MIN_VAL_SHARE) & (perp2 <= tolerance**2)
         ok &= rows[:, :, None] != rows[:, None, :]
         b, r, _ = np.nonzero(ok)
-        share = 1.0 - s[ok]
-        for bb, rr, sh in zip(b.tolist(), r.tolist(), share.tolist(), strict=True):
-            j, i = int(val[lo + bb]), int(rows[bb, rr])
-            key = (min(i, j), max(i, j))
-            if sh > out.get(key, -1.0):
-                out[key] = sh
-    return out
+        for bb, rr, sh, e2 in zip(
+            b.tolist(), r.tolist(), (1.0 - s[ok]).tolist(), perp2[ok].tolist(), strict=True
+        ):
+            i = int(rows[bb, rr])
+            if i not in best or e2 < best[i][0]:
+                best[i] = (e2, int(val[lo + bb]), sh)
+    # one SMOTE row lies on one segment: each training row names the validation row of its
+    # best-fitting segment only
+    return {(min(i, j), max(i, j)): sh for i, (_, j, sh) in best.items()}
 
 
 def table_pairs(
