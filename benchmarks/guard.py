@@ -1,6 +1,7 @@
 """Split guard: detection quality on real data and speed at scale.
 
-Run with ``make bench`` or ``cd benchmarks && ../.venv/bin/python guard.py``.
+Run with ``make bench`` or ``cd benchmarks && ../.venv/bin/python guard.py``
+(``guard.py pipelines``: only the whole-pipeline image rows and the 128x128 timing).
 
 Recall: the share of augmented copies of validation items (made with multiaug's own
 default-strength augmentations, keyed and seeded) placed in training that ``check`` links
@@ -68,6 +69,83 @@ def image_row(
     run(name, images, val_n, lambda x, j: pipe(image=x, key=j)["image"], guard, copies=copies)
 
 
+def typical_pipeline(side: int, crop: bool) -> ma.Compose:
+    """Issue 18's typical training pipeline: flip, (a crop down to half the area resized back),
+    Affine scale 0.85-1.15 / translate +-8 % / rotate +-15 deg, colour jitter, then one of
+    noise, blur or erasing."""
+    ops: list = [ma.image.HorizontalFlip(p=0.5)]
+    if crop:
+        ops.append(ma.image.RandomResizedCrop(side, scale=(0.5, 1.0), p=1.0))
+    ops += [
+        ma.image.Affine(scale=(0.85, 1.15), translate=(-0.08, 0.08), rotate=(-15, 15), p=1.0),
+        ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=1.0),
+        ma.OneOf(
+            [
+                ma.image.GaussianNoise(std=(0.02, 0.06), p=1.0),
+                ma.image.GaussianBlur(sigma=(0.5, 1.5), p=1.0),
+                ma.image.RandomErasing(scale=(0.02, 0.1), p=1.0),
+            ],
+            p=1.0,
+        ),
+    ]
+    return ma.Compose(ops, seed=0)
+
+
+def pipeline_rows(guard: ma.SplitGuard) -> None:
+    """Image rows for whole training pipelines (issue 18) on scikit-learn's sample photos."""
+    import cv2
+
+    from multiaug.demo import image_pipeline, load_sample_photo
+    from multiaug.demo.data import photo_tiles
+
+    photos = [load_sample_photo("china.jpg"), load_sample_photo("flower.jpg")]
+    demo_tiles = [t for p in photos for t in photo_tiles(p)]
+    # 48 non-overlapping 106x106 crops of the two photos, resized to 128x128
+    crops = [
+        cv2.resize(p[y : y + 106, x : x + 106], (128, 128), interpolation=cv2.INTER_AREA)
+        for p in photos
+        for y in range(0, 424 - 105, 106)
+        for x in range(0, 640 - 105, 106)
+    ]
+    demo = image_pipeline(seed=0)
+    run(
+        "README demo tiles (96x96), demo image_pipeline, 4 copies each",
+        demo_tiles,
+        6,
+        lambda x, j: demo(image=x, key=j)["image"],
+        guard,
+        copies=4,
+    )
+    for crop, what in (
+        (False, "typical pipeline"),
+        (True, "typical pipeline with a crop to 50-100 % of the area"),
+    ):
+        pipe = typical_pipeline(128, crop)
+        run(
+            f"sample photo crops (128x128), {what}",
+            crops,
+            16,
+            lambda x, j, p=pipe: p(image=x, key=j)["image"],
+            guard,
+            copies=2,
+        )
+
+
+def timing_128(guard: ma.SplitGuard) -> None:
+    """50,000 distinct 128x128 images (bicubic upscales of random 16x16 colour patterns)."""
+    import cv2
+
+    patterns = np.random.default_rng(0).integers(0, 256, (50_000, 16, 16, 3), dtype=np.uint8)
+    imgs = [cv2.resize(p, (128, 128), interpolation=cv2.INTER_CUBIC) for p in patterns]
+    t0 = time.perf_counter()
+    report = guard.check(imgs[10_000:], imgs[:10_000])
+    dt = time.perf_counter() - t0
+    print(
+        f"50,000 distinct 128x128 images (40k train vs 10k val): {dt:.1f} s (target < 60 s), "
+        f"{len(report.leaks)} pairs"
+    )
+
+
 def paragraphs() -> list[str]:
     from pydoc_data.topics import topics
 
@@ -128,6 +206,12 @@ def speech(n: int = 400, rate: int = 16000) -> list[np.ndarray]:
     return clips
 
 
+def header() -> None:
+    cells = ["data, augmentation of the val copies", "train x val", "recall", "precision"]
+    print(f"| {' | '.join(cells)} | pairs between distinct items | check time |")
+    print("|---|---|---:|---:|---:|---:|")
+
+
 def smote_row(name: str, X: np.ndarray, guard: ma.SplitGuard) -> None:
     """SMOTE rows between each val row and one of its 5 nearest training rows, then noise.
 
@@ -154,7 +238,7 @@ def smote_row(name: str, X: np.ndarray, guard: ma.SplitGuard) -> None:
     print(f"| {' | '.join(cells)} | {wrong} of {len(train) * k:,} | {dt:.2f} s | {sum(far)} of {len(far)} |")
 
 
-def pipeline_rows(guard: ma.SplitGuard, texts: list[str]) -> None:
+def modality_pipeline_rows(guard: ma.SplitGuard, texts: list[str]) -> None:
     """Issue 18: copies made by whole training pipelines (text, audio, tables)."""
     from sklearn.datasets import load_breast_cancer, load_wine
 
@@ -193,14 +277,22 @@ def pipeline_rows(guard: ma.SplitGuard, texts: list[str]) -> None:
 
 
 def main() -> None:
+    import sys
+
     from sklearn.datasets import load_breast_cancer, load_digits, load_wine
 
     guard = ma.SplitGuard()
     print(f"# benchmarks/guard.py on {machine()}, multiaug {ma.__version__}")
     print()
-    header = ["data, augmentation of the val copies", "train x val", "recall", "precision"]
-    print(f"| {' | '.join(header)} | pairs between distinct items | check time |")
-    print("|---|---|---:|---:|---:|---:|")
+    if sys.argv[1:] == ["modalities"]:  # only the whole-pipeline text, table and audio rows
+        modality_pipeline_rows(guard, paragraphs())
+        return
+    header()
+    if sys.argv[1:] == ["pipelines"]:  # only the whole-pipeline image rows and the 128x128 timing
+        pipeline_rows(guard)
+        print()
+        timing_128(guard)
+        return
     texts = paragraphs()
     for op in (
         ma.text.SynonymReplace(),
@@ -281,6 +373,7 @@ def main() -> None:
         (ma.image.RandomResizedCrop(64, scale=(0.8, 1.0)), "(scale=(0.8, 1))"),
     ):
         image_row(f"sample photo tiles (64x64, textured), {op.name}{args}", tiles, 40, op, guard, copies=3)
+    pipeline_rows(guard)
     if shutil.which("espeak-ng"):
         clips = speech()
         for op in (
@@ -307,7 +400,7 @@ def main() -> None:
         print("audio rows skipped: espeak-ng is not installed")
 
     print()
-    pipeline_rows(guard, texts)
+    modality_pipeline_rows(guard, texts)
     print()
     sentences = sorted(
         {s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 6}
@@ -335,6 +428,7 @@ def main() -> None:
     dt = time.perf_counter() - t0
     pairs = len(report.leaks)
     print(f"50,000 distinct small images (40k train vs 10k val): {dt:.1f} s (target < 60 s), {pairs} pairs")
+    timing_128(guard)
 
 
 if __name__ == "__main__":

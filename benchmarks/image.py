@@ -82,6 +82,20 @@ ZoomBlur              ``max_factor=(1, 1.31), step_factor=(0.01,      same
                       0.03)``
 ISONoise              ``color_shift=(0.01, 0.05), intensity=(0.1,     same
                       0.5)``
+RandomShadow          roi lower half, 1-2 shadows of 5 vertices,      ``num_shadows_limit``,
+                      intensity 0.5                                   ``shadow_intensity_range`` (X:
+                                                                      ``num_shadows_range``)
+PlanckianJitter       blackbody, 3000-15000 K, uniform                ``temperature_limit`` (X:
+                                                                      ``temperature_range``)
+RandomSunFlare        defaults: roi upper half, radius 400, white,    same, ``method="overlay"``
+                      6-10 circles
+RandomFog             ``fog_coef=(0.3, 1), alpha_coef=0.08``          ``fog_coef_range``
+RandomRain            defaults: slant +-10 (degrees here, pixels      same
+                      there), length H // 8, blur 7, brightness 0.7
+RandomSnow            ``snow_point=(0.1, 0.3), brightness_coeff=2.5`` ``snow_point_range``, ``"bleach"``
+RandomToneCurve       ``scale=0.1`` (one curve)                       same
+Emboss                ``alpha=(0.2, 0.5), strength=(0.2, 0.7)``       same (X: ``alpha_range``,
+                                                                      ``strength_range``)
 ====================  ==============================================  ====================================
 
 The training pipeline (typical ImageNet-style recipe; p per step, same on both sides):
@@ -296,6 +310,53 @@ OPS.update(
     }
 )
 
+# Issue 17's lighting, weather and tone ops (pixel-only), at Albumentations' defaults spelt out on both sides.
+SHADOW = {"shadow_roi": (0, 0.5, 1, 1), "shadow_dimension": 5}
+FLARE = {"flare_roi": (0, 0, 1, 0.5), "src_radius": 400, "src_color": (255, 255, 255)}
+RAIN = {"drop_width": 1, "drop_color": (200, 200, 200), "blur_value": 7, "brightness_coefficient": 0.7}
+OPS.update(
+    {
+        "RandomShadow": (
+            lambda m, p: m.RandomShadow(**SHADOW, num_shadows=(1, 2), shadow_intensity=(0.5, 0.5), p=p),
+            lambda A, p: A.RandomShadow(
+                **SHADOW, num_shadows_limit=(1, 2), shadow_intensity_range=(0.5, 0.5), p=p
+            ),
+        ),
+        "PlanckianJitter": (
+            lambda m, p: m.PlanckianJitter(mode="blackbody", temperature=(3000, 15000), p=p),
+            lambda A, p: A.PlanckianJitter(mode="blackbody", temperature_limit=(3000, 15000), p=p),
+        ),
+        "RandomSunFlare": (
+            lambda m, p: m.RandomSunFlare(**FLARE, angle=(0, 1), num_flare_circles=(6, 10), p=p),
+            lambda A, p: A.RandomSunFlare(
+                **FLARE, angle_range=(0, 1), num_flare_circles_range=(6, 10), method="overlay", p=p
+            ),
+        ),
+        "RandomFog": (
+            lambda m, p: m.RandomFog(fog_coef=(0.3, 1.0), alpha_coef=0.08, p=p),
+            lambda A, p: A.RandomFog(fog_coef_range=(0.3, 1.0), alpha_coef=0.08, p=p),
+        ),
+        "RandomRain": (
+            lambda m, p: m.RandomRain(slant=(-10, 10), **RAIN, p=p),
+            lambda A, p: A.RandomRain(slant_range=(-10, 10), **RAIN, p=p),
+        ),
+        "RandomToneCurve": (
+            lambda m, p: m.RandomToneCurve(scale=0.1, per_channel=False, p=p),
+            lambda A, p: A.RandomToneCurve(scale=0.1, per_channel=False, p=p),
+        ),
+        "Emboss": (
+            lambda m, p: m.Emboss(alpha=(0.2, 0.5), strength=(0.2, 0.7), p=p),
+            lambda A, p: A.Emboss(alpha=(0.2, 0.5), strength=(0.2, 0.7), p=p),
+        ),
+        "RandomSnow": (
+            lambda m, p: m.RandomSnow(snow_point=(0.1, 0.3), brightness_coeff=2.5, p=p),
+            lambda A, p: A.RandomSnow(
+                snow_point_range=(0.1, 0.3), brightness_coeff=2.5, method="bleach", p=p
+            ),
+        ),
+    }
+)
+
 # AlbumentationsX 2.5.1 renamed these arguments: the same settings under the new names.
 AX_OPS: dict[str, Factory] = {
     "SafeRotate": lambda A, p: A.SafeRotate(
@@ -341,6 +402,11 @@ AX_OPS: dict[str, Factory] = {
     "Defocus": lambda A, p: A.Defocus(radius_range=(3, 10), alias_blur_range=(0.1, 0.5), p=p),
     "ZoomBlur": lambda A, p: A.ZoomBlur(max_factor_range=(1.0, 1.31), step_factor_range=(0.01, 0.03), p=p),
     "ISONoise": lambda A, p: A.ISONoise(color_shift_range=(0.01, 0.05), intensity_range=(0.1, 0.5), p=p),
+    "RandomShadow": lambda A, p: A.RandomShadow(
+        **SHADOW, num_shadows_range=(1, 2), shadow_intensity_range=(0.5, 0.5), p=p
+    ),
+    "PlanckianJitter": lambda A, p: A.PlanckianJitter(mode="blackbody", temperature_range=(3000, 15000), p=p),
+    "Emboss": lambda A, p: A.Emboss(alpha_range=(0.2, 0.5), strength_range=(0.2, 0.7), p=p),
 }
 # ... and has no counterpart with the same meaning for these.
 AX_NOT_COMPARABLE = {

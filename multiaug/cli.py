@@ -80,16 +80,19 @@ def _check_split(args: argparse.Namespace) -> int:
         sample_rate=train.sample_rate if train.kind == "audio" else None,
     )
     if args.json:
-        print(report.to_json(indent=2))
+        print(report.to_json(indent=2, evidence=True))
     else:
         print(f"train: {args.train} ({len(train.items)} {train.kind} items)")
         print(f"val:   {args.val} ({len(val.items)} {val.kind} items)")
         print(report)
+        if not report.ok:
+            print("by reason: " + ", ".join(f"{reason} {n}" for reason, n in report.by_reason().items()))
         for leak in report.leaks[: args.max_leaks]:
             t, v, reason = leak
-            print(f"  {reason:<15} train {train.sources[t]}  <->  val {val.sources[v]}  ({leak.score:.3f})")
+            print(f"  {reason:<15} train {train.sources[t]}  <->  val {val.sources[v]}")
+            print(f"  {'':<15} {leak.explain()}")
         if len(report.leaks) > args.max_leaks:
-            print(f"  ... {len(report.leaks) - args.max_leaks} more (use --json for all)")
+            print(f"  ... {len(report.leaks) - args.max_leaks} more (use --json for all, with the evidence)")
     return 0 if report.ok else 1
 
 

@@ -169,9 +169,9 @@ def _array_contract(f: str, v: Any, before: Any, converts: bool = False) -> str 
     if v.dtype == object or v.dtype.kind == "c":
         return f"{f} has dtype {v.dtype}"
     if f in ("image", "images", "mask", "masks", "audio", "spectrogram") and not v.flags.c_contiguous:
-        # a field a transform leaves alone passes through as is, and a pure crop of an image is a view
-        # of it (documented: the output may share memory with the input, which is never written to);
-        # new arrays are C-contiguous
+        # a field a transform leaves alone passes through as is, and a pure re-indexing (crop, flip,
+        # transpose, quarter turn) is a view of it (documented: the output may share memory with the
+        # input, which is never written to); new arrays are C-contiguous
         untouched = v is before
         view = f in ("image", "mask") and isinstance(before, np.ndarray) and np.shares_memory(v, before)
         if not (untouched or view):

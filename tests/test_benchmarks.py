@@ -82,6 +82,16 @@ def test_every_competitor_row_builds_and_a_wrong_argument_stops_the_run() -> Non
     assert done.stdout.startswith("ok Albumentations 2.0.8"), done.stdout
 
 
+def _smoke(script: str) -> subprocess.CompletedProcess[str]:
+    """``benchmarks/<script> --smoke`` with this checkout's multiaug; it must exit 0."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(
+        [sys.executable, script, "--smoke"], cwd=ROOT / "benchmarks", capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done
+
+
 def test_the_batched_tensor_benchmark_runs_and_says_what_it_left_out() -> None:
     """``benchmarks/torch_batch.py --smoke`` runs in ``.venv`` (no Kornia, no torchvision there).
 
@@ -91,15 +101,7 @@ def test_the_batched_tensor_benchmark_runs_and_says_what_it_left_out() -> None:
     """
     import multiaug as ma
 
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
-    done = subprocess.run(
-        [sys.executable, "torch_batch.py", "--smoke"],
-        cwd=ROOT / "benchmarks",
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
+    done = _smoke("torch_batch.py")
     rows = {
         line.split(" | ")[0].lstrip("| "): line.split(" | ")[1]
         for line in done.stdout.splitlines()
@@ -116,3 +118,11 @@ def test_the_batched_tensor_benchmark_runs_and_says_what_it_left_out() -> None:
     else:
         assert batched == ["pending", "pending"], done.stdout  # the workers' row needs the module
         assert "ma.torch.batched is not in this multiaug yet" in done.stdout
+
+
+def test_the_batched_host_time_benchmark_runs() -> None:
+    """``benchmarks/torch_batch_host.py --smoke``: its phase table and op counts print."""
+    done = _smoke("torch_batch_host.py")
+    assert "| forward(draws=) |" in done.stdout and "torch ops per forward(draws=)" in done.stdout, (
+        done.stdout
+    )

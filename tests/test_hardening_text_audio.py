@@ -15,7 +15,7 @@ from multiaug.core.registry import registered
 from multiaug.testing.audio import examples
 from multiaug.text import detokenize, tokenize
 from multiaug.text import tokens as T
-from multiaug.text.base import pick_distinct
+from multiaug.text.base import pick_distinct, pick_two
 from multiaug.text.functional import random_delete, random_insert
 
 AUDIO = sorted(examples().items())
@@ -50,22 +50,27 @@ def test_pick_distinct_is_the_partial_fisher_yates_shuffle():
         assert pick_distinct(u, m) == reference(u, m)
 
 
-def test_failed_number_chains_are_masked_once():
-    """A long digit chain that a letter follows is no number: found once, not re-read per digit run."""
+def test_pick_two_is_pick_distinct_of_two():
+    rng = np.random.default_rng(1)
+    for _ in range(5000):
+        m = int(rng.integers(2, 40))
+        x, y = rng.random(2).tolist()
+        assert list(pick_two(x, y, m)) == pick_distinct([x, y], m)
+    assert list(pick_two(0.999999, 0.999999, 2)) == pick_distinct([0.999999, 0.999999], 2)
+
+
+def test_digit_chains_are_one_token_read_once():
+    """A digit chain is one number token whatever follows it (issue 19: a number never fails once started,
+    so no chain is re-read from each of its digit runs, which made the old tokenizer quadratic)."""
     text = "1." * 5000 + "1a"
-    masked = T._mask_failed_numbers(text)
-    assert len(masked) == len(text) and "." not in masked
     toks = tokenize(text)
     assert detokenize(toks) == text
-    assert toks[:4] == ["1", ".", "1", "."] and toks[-1] == "1a"
-    assert T._mask_failed_numbers("pi is 3.14.") == "pi is 3.14."  # a real number is left alone
-    assert tokenize("v1.2.3b 4.5") == ["v1", ".", "2", ".", "3b", " ", "4.5"]
+    assert toks == [text]
+    assert tokenize("v1.2.3b 4.5") == ["v1.2.3b", " ", "4.5"]
     assert tokenize("a 1.2b\u20033.4, x1:2y") == [
         "a",
         " ",
-        "1",
-        ".",
-        "2b",
+        "1.2b",
         "\u2003",
         "3.4",
         ",",
@@ -75,7 +80,7 @@ def test_failed_number_chains_are_masked_once():
         "2y",
     ]
     pieces, words = T.split_words("a1.5.6b, 7.8")
-    assert [pieces[w] for w in words] == ["a1", "5", "6b", "7.8"]
+    assert [pieces[w] for w in words] == ["a1.5.6b", "7.8"]
 
 
 def test_long_texts_are_not_all_kept_in_the_split_cache():

@@ -99,19 +99,25 @@ def test_transpose_is_np_transpose_with_exact_targets(h, w, channels, seed) -> N
     np.testing.assert_array_equal(out["bboxes"], boxes[:, [1, 0, 3, 2]])
 
 
-def test_quarter_turns_and_transposes_return_new_c_contiguous_arrays() -> None:
+def test_quarter_turns_and_transposes_return_views_of_the_input() -> None:
+    """A pure re-indexing moves no pixel (as AlbumentationsX): the output is a view, the input untouched."""
     image = np.arange(5 * 7 * 3, dtype=np.uint8).reshape(5, 7, 3)
+    before = image.copy()
+    mask = np.arange(5 * 7, dtype=np.int32).reshape(5, 7)
     t = im.RandomRotate90(p=1.0, seed=0)
     seen = set()
     for key in range(12):
         out = t(image=image, key=key, trace=True)
+        with_mask = t(image=image, mask=mask, key=key)
         k = _factor(out)
         seen.add(k)
-        if k:  # factor 0 passes the input through, like a field no op touches
-            assert out["image"].flags.c_contiguous and not np.shares_memory(out["image"], image)
+        assert np.shares_memory(out["image"], image) and np.shares_memory(with_mask["image"], image)
+        assert np.shares_memory(with_mask["mask"], mask)
+        np.testing.assert_array_equal(with_mask["mask"], np.rot90(mask, k))
     assert seen == {0, 1, 2, 3}
     out = im.Transpose(p=1.0)(image=image)["image"]
-    assert out.flags.c_contiguous and not np.shares_memory(out, image)
+    assert np.shares_memory(out, image) and out.strides == image.strides[1::-1] + image.strides[2:]
+    np.testing.assert_array_equal(image, before)
 
 
 @pytest.mark.parametrize("channels", [None, 1, 3, 4, 5, 7])
@@ -128,13 +134,13 @@ def test_an_image_alone_turns_exactly(channels, dtype) -> None:
         k = _factor(out)
         seen.add(k)
         np.testing.assert_array_equal(out["image"], np.rot90(image, k))
-        assert out["image"].dtype == image.dtype and out["image"].flags.c_contiguous
+        assert out["image"].dtype == image.dtype and np.shares_memory(out["image"], image)
         with_mask = t(image=image, mask=np.zeros(image.shape[:2], np.uint8), key=key)
         np.testing.assert_array_equal(out["image"], with_mask["image"])
     assert seen == {0, 1, 2, 3}
     out = im.Transpose(p=1.0)(image=image)["image"]
     np.testing.assert_array_equal(out, np.swapaxes(image, 0, 1))
-    assert out.dtype == image.dtype and out.flags.c_contiguous
+    assert out.dtype == image.dtype and np.shares_memory(out, image)
 
 
 def _right_angle_chain(fuse: bool) -> ma.Compose:

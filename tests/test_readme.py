@@ -82,6 +82,8 @@ def test_shell_quick_start_runs(tmp_path: Path) -> None:
     expected = [1 if "check-split" in cmd else 0 for cmd in commands]
     assert codes == expected, [*zip(commands, codes, strict=True), out.stderr[-3000:]]
     assert sum("multiaug " in cmd for cmd in commands) >= 8  # every multiaug line ran
+    # check-split flags every copy the demo pipeline (flip, Affine, colour, noise/blur/erasing) made
+    assert "48 of 48 val items affected" in out.stdout, out.stdout[-3000:]
     demo = tmp_path / "multiaug-demo"
     assert (demo / "report.html").is_file()
     for name in ("images", "images-dask", "texts", "speech", "table"):

@@ -15,7 +15,7 @@ import multiaug as ma
 from multiaug.testing.text import text_samples
 from multiaug.text import detokenize, match_case, synonyms, tokenize
 from multiaug.text.functional import random_delete, random_swap
-from multiaug.text.tokens import split_words
+from multiaug.text.tokens import locked_words, split_words
 
 OPS = (ma.text.SynonymReplace, ma.text.RandomInsert, ma.text.RandomSwap, ma.text.RandomDelete)
 
@@ -140,11 +140,12 @@ def test_word_counts_change_only_as_each_op_allows(sample: dict, key: int, alpha
 def test_edit_counts_follow_alpha_and_bounds(sample: dict, key: int) -> None:
     text = sample["text"]
     n = len(words_of(text))
+    editable = n - len(locked_words(text))  # numbers, abbreviations, code... are never swapped
     for op in (ma.text.RandomSwap(alpha=0.5, min_words=2, max_words=3, stopwords=None, seed=0),):
         _, params = _edits(op, text, key)
         swaps = params.get("swaps", [])
         assert len(swaps) <= 3
-        if n >= 2:
+        if editable >= 2:
             assert 2 <= len(swaps) <= max(2, min(3, int(np.ceil(0.5 * n))))
 
 
@@ -228,9 +229,41 @@ def test_empty_and_blank_text_unchanged(cls: type[ma.Transform], text: str) -> N
 def test_case_pattern_of_replaced_word_is_kept() -> None:
     op = ma.text.SynonymReplace(alpha=1.0, seed=0)
     for key in range(10):
-        out, params = _edits(op, "BIG Big big", key)
-        assert [w for _, w in params["edits"]] == ["LARGE", "Large", "large"]
-        assert out == "LARGE Large large"
+        out, params = _edits(op, "Big dogs. big dogs.", key)
+        assert [w for _, w in params["edits"]][::2] == ["Large", "large"]
+        assert out.startswith("Large ") and " large " in out
+    assert match_case("BIG", "large") == "LARGE"
+
+
+def test_synonym_replace_leaves_non_plain_words_and_rare_senses_alone() -> None:
+    """Issue 19: abbreviations, variables, acronyms, names, rare senses and definitions stay."""
+    op = ma.text.SynonymReplace(alpha=1.0, stopwords=None, seed=0)
+    text = "Use a vitamin e.g. E or C, i.e. anything. The module is executed when x runs; see HTML, Python."
+    for key in range(20):
+        out, params = _edits(op, text, key)
+        replaced = {words_of(text)[k] for k, _ in params["edits"]}
+        assert not replaced & {"e.g.", "E", "C", "i.e.", "x", "HTML", "Python", "module", "docs"}, out
+        assert "e.g. E or C, i.e." in out and "put to death" not in out and "mental faculty" not in out
+        assert "ten" not in out.split()
+    executed = {new for key in range(40) for k, new in _edits(op, "It is executed.", key)[1]["edits"]}
+    assert executed and executed <= set(ma.text.synonyms("executed", pos="v")) - {"put to death"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Der Hund läuft schnell nach Hause und die Katze schläft auf dem Sofa.",
+        "Le chat dort sur le canapé et le chien court vers la maison.",
+        "El perro corre rápido a la casa y el gato duerme en el sofá.",
+    ],
+)
+def test_synonym_replace_passes_non_english_text_through(text: str) -> None:
+    out, params = _edits(ma.text.SynonymReplace(alpha=1.0, seed=0), text, 1)
+    assert out == text and params == {"edits": []}
+    out, params = _edits(ma.text.SynonymReplace(alpha=1.0, lang=None, stopwords=None, seed=0), text, 1)
+    assert params["edits"] or out == text  # no check: English WordNet is applied to whatever matches
+    with pytest.raises(ma.InvalidInputError, match="lang"):
+        ma.text.SynonymReplace(lang="de")
 
 
 def test_trace_is_json_and_replay_reproduces() -> None:

@@ -426,3 +426,37 @@ def test_resample_rows_is_scipy_resample() -> None:
     for i, m in enumerate(lengths):
         np.testing.assert_allclose(got[i, :, :m], signal.resample(x[i], m, axis=-1), rtol=0, atol=2e-6)
         assert not got[i, :, m:].any()
+
+
+@pytest.mark.parametrize("channels", [0, 2])
+def test_spectrogram_pipeline_through_batched(channels: int) -> None:
+    """MelSpectrogram makes the batch's ``spectrogram`` field; the masks after it draw from its shape
+    (traces equal the per-sample ones) and mask the same cells; values within 0.01 dB."""
+    pipe = ma.Compose(
+        [
+            ma.audio.Gain(db=(-6, 6), p=0.5),
+            ma.audio.MelSpectrogram(n_mels=40),
+            ma.audio.FrequencyMask(fraction=(0.1, 0.3), fill=0.0, p=0.7),
+            ma.audio.TimeMask(fraction=(0.05, 0.2), fill=-100.0, target="spectrogram", p=0.7),
+        ],
+        seed=5,
+    )
+    samples = audio_samples(channels)
+    keys = list(KEYS)
+    wave = torch.from_numpy(np.stack([s["audio"] for s in samples]))
+    tp = ma.torch.batched(pipe)
+    out = tp(audio=wave, sample_rate=RATE, key=keys, epoch=1, trace=True)
+    apart = tp(audio=wave, sample_rate=RATE, draws=tp.draw(audio=wave, sample_rate=RATE, key=keys, epoch=1))
+    assert torch.equal(apart["spectrogram"], out["spectrogram"])
+    masked = set()
+    for i, (sample, key) in enumerate(zip(samples, keys, strict=True)):
+        ref = pipe(**sample, key=key, epoch=1, trace=True)
+        assert out["trace"][i] == ref["trace"]
+        masked |= {e["transform"] for e in ref["trace"] if e["transform"].endswith("Mask")}
+        got = out["spectrogram"][i].numpy()
+        assert got.shape == ref["spectrogram"].shape
+        np.testing.assert_array_equal(got == 0.0, ref["spectrogram"] == 0.0)
+        np.testing.assert_array_equal(got == -100.0, ref["spectrogram"] == -100.0)
+        np.testing.assert_allclose(got, ref["spectrogram"], rtol=0, atol=0.01)
+        np.testing.assert_allclose(out["audio"][i].numpy(), ref["audio"], rtol=1e-6, atol=1e-7)
+    assert masked == {"audio.FrequencyMask", "audio.TimeMask"}

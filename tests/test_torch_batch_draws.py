@@ -106,3 +106,29 @@ def test_a_dataloader_draws_in_its_workers() -> None:
     got = [tp(image=x, draws=draws)["image"] for x, draws in loader]
     expected = tp(image=X, key=KEYS, epoch=5)["image"]
     assert torch.equal(torch.cat(got), expected)  # and no sample depends on its batch
+
+
+def test_groups_are_keyed_at_their_earliest_place_so_a_batch_resamples_them_at_once() -> None:
+    """Flip + affine then leaves with their own ``p``: whichever later leaf (or the end) made a
+    sample resample, its group runs right after its previous event (here: first), so the
+    executor resamples the batch's groups at one key, not once per leaf that flushed them."""
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=0.5),
+            ma.image.Affine(rotate=(-15, 15), p=0.5),
+            ma.image.ColorJitter(0.4, 0.4, p=0.5),
+            ma.image.GaussianNoise(p=0.5),
+        ],
+        seed=0,
+    )
+    tp = ma.torch.batched(pipe)
+    keys = list(range(32))
+    draws = tp.draw(image=torch.zeros((32, 3, 16, 16), dtype=torch.uint8), key=keys)
+    groups = {e.key for d in draws.drawn for e in d.events if e.warp is not None}
+    leaves = {e.key for d in draws.drawn for e in d.events if e.leaf is not None}
+    assert len(groups) == 1 and min(leaves) > groups.pop()
+    # a group after a leaf follows that leaf, and before the sample's next one
+    after = ma.Compose([ma.image.ColorJitter(0.4, p=0.5), ma.image.HorizontalFlip(p=1.0)], seed=0)
+    for d in ma.torch.batched(after).draw(image=torch.zeros((8, 3, 16, 16)), key=keys[:8]).drawn:
+        order = [e.key for e in d.events]
+        assert order == sorted(order) and d.events[-1].warp is not None

@@ -137,6 +137,25 @@ def test_choices_differ_per_sample() -> None:
     assert len(picked) >= 3  # OneOf/SomeOf chose differently across the batch
 
 
+def test_channel_ops_and_dropouts_are_exact_with_p() -> None:
+    """Issue 17's exact ops in a pipeline with ``p`` < 1: sub-batches, traces and pixels as per sample."""
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(),
+            ma.image.ChannelShuffle(p=0.5),
+            ma.image.RGBShift(p=0.5),
+            ma.image.CoarseDropout(num_holes=(1, 4), fill=(0, 128, 255), p=0.5),
+            ma.image.GridDropout(p=0.5),
+        ],
+        seed=4,
+    )
+    out = ma.torch.batched(pipe)(image=X, key=KEYS, epoch=2, trace=True)
+    for i in range(B):
+        ref = per_sample(pipe, i)
+        assert out["trace"][i] == ref["trace"]
+        np.testing.assert_array_equal(hwc(out["image"][i]), ref["image"])
+
+
 @pytest.mark.parametrize("name", ["flips+crop", "resize+pad"])
 def test_flips_crops_pads_are_exact(name: str) -> None:
     pipe = PIPES[name]() if name != "resize+pad" else ma.Compose([ma.image.PadIfNeeded(90, 120)], seed=0)

@@ -59,15 +59,20 @@ def tensor_given(sample: Mapping[str, Any], fields: tuple[tuple[str, int], ...])
     if torch is None:
         return False
     tensor = torch.Tensor
-    for name, _ in fields:
-        value = sample.get(name)
-        if value is None:
-            continue
+    for value in sample.values():  # a sample holds a few fields; checking the others costs nothing
         if isinstance(value, tensor):
-            return True
+            break
         if type(value) in (list, tuple) and any(isinstance(v, tensor) for v in value):
-            return True
-    return False
+            break
+    else:
+        return False
+    return any(_holds_tensor(sample.get(name), tensor) for name, _ in fields)
+
+
+def _holds_tensor(value: Any, tensor: type) -> bool:
+    if isinstance(value, tensor):
+        return True
+    return type(value) in (list, tuple) and any(isinstance(v, tensor) for v in value)
 
 
 def _to_numpy(owner: str, field: str, tensor: Any) -> Any:

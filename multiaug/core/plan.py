@@ -63,6 +63,7 @@ class Plan:
         "layout_fields",
         "leaves",
         "needs_stream",
+        "no_params",
         "off",
         "p",
         "required_fields",
@@ -101,6 +102,8 @@ class Plan:
         self.trace_fingerprint: tuple[tuple[Params, ...], str] | None = None
         #: What the default ``make_params`` draws: ``(name, spec.draw, resolved value)``.
         self.draws: tuple[tuple[str, Callable[[Any, Any], Any], Any], ...] = ()
+        #: A leaf with nothing to draw and the default ``make_params``: its parameters are ``{}``.
+        self.no_params = False
 
     def precompute_checks(self, base_check: Callable[..., None]) -> None:
         """What a call validates: each field once, by its first owner; required fields; custom checks.

@@ -233,6 +233,7 @@ class Transform(Declared):
             (n, spec.draw, getattr(r, n) if is_param else None)
             for n, spec, is_param in type(self)._draws  # type: ignore[attr-defined]
         )
+        plan.no_params = not plan.draws and type(self).make_params is Transform.make_params
         self._make_plan(plan, r)
         plan.precompute_checks(Transform.check)
         return r, plan
@@ -359,10 +360,11 @@ class Transform(Declared):
                 raise InvalidInputError(
                     owner, f, "is missing from the sample", f"call it with {f}=... as a keyword"
                 )
-        for f in sample:
-            if f not in r.field_owners and f not in FIELDS:
-                if getattr(sample[f], "ndim", 0):  # arrays and tensors; other values are metadata
-                    unknown_array(self.name, f)
+        if not sample.keys() <= r.field_owners.keys():  # a field no leaf reads: known, or metadata?
+            for f in sample:
+                if f not in r.field_owners and f not in FIELDS:
+                    if getattr(sample[f], "ndim", 0):  # arrays and tensors; other values are metadata
+                        unknown_array(self.name, f)
         for custom in r.custom_checks:
             custom(sample)
         return r
@@ -372,7 +374,7 @@ class Transform(Declared):
     ) -> Sample:
         """Apply to an already validated sample with the given stream key."""
         plan = self._plan
-        if plan.off or (not force and not _random.applies(plan.p, stream)):
+        if plan.off or (not force and plan.p < 1.0 and not _random.applies(plan.p, stream)):
             return sample
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
@@ -382,6 +384,8 @@ class Transform(Declared):
                 params = self.make_params(lent[0], sample)
             finally:
                 _random.give_back(lent)
+        elif plan.no_params:
+            params = {}
         else:
             params = self.make_params(None, sample)  # type: ignore[arg-type]  # is_random=False: no draws
         if call.draw is None:

@@ -74,12 +74,30 @@ def _validation_clusters(
     return in_val
 
 
-def _report(leaks: Mapping[tuple[int, int, str], float], n_train: int, n_val: int) -> LeakageReport:
+#: What a near-duplicate's score measures, per modality (images give their own evidence).
+_MEASURES = {
+    "text": "word-bigram Jaccard",
+    "audio": "fingerprint match (1 - 2 x bit error rate)",
+    "table": "standardised distance within the radius (1 at distance 0)",
+    "image": "image near-duplicate",
+}
+
+
+def _report(
+    leaks: Mapping[tuple[int, int, str], float],
+    n_train: int,
+    n_val: int,
+    evidence: Mapping[tuple[int, int, str], Mapping[str, Any]] | None = None,
+) -> LeakageReport:
     """The report of ``(i, j, reason) -> score`` leaks: by validation item, training item, then
-    reason (strongest evidence first)."""
+    reason (strongest evidence first); each leak's evidence from ``evidence`` (by default its
+    reason as the method)."""
     rank = {r: k for k, r in enumerate(REASONS)}
     ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
-    return LeakageReport([Leak(i, j, r, s) for (i, j, r), s in ordered], n_train, n_val)
+    found = evidence or {}
+    return LeakageReport(
+        [Leak(i, j, r, s, found.get((i, j, r), {"method": r})) for (i, j, r), s in ordered], n_train, n_val
+    )
 
 
 class _UnionFind:
@@ -246,9 +264,15 @@ class SplitGuard:
         return int(sample_rate)
 
     def _near_pairs(
-        self, kind: str, items: Any, side: np.ndarray | None, sample_rate: int | None = None
+        self,
+        kind: str,
+        items: Any,
+        side: np.ndarray | None,
+        sample_rate: int | None = None,
+        evidence: dict[tuple[int, int], dict[str, Any]] | None = None,
     ) -> list[tuple[int, int, float]]:
-        """Near-duplicate pairs within a pool (cross-side only when ``side`` is given)."""
+        """Near-duplicate pairs within a pool (cross-side only when ``side`` is given); the image
+        search writes each pair's evidence (e.g. the estimated warp) to ``evidence``."""
         if not self.near_duplicates:
             return []
         if kind == "audio":
@@ -265,7 +289,7 @@ class SplitGuard:
             if values.shape[1] == 0 or values.dtype.kind not in "biuf":
                 return []
             return detect.table_pairs(values, side, ratio=float(self.table_ratio))[0]
-        return detect.image_pairs(items, side, max_distance=int(self.image_max_distance))
+        return detect.image_pairs(items, side, max_distance=int(self.image_max_distance), evidence=evidence)
 
     def _kind(self, owner: str, splits: Mapping[str, Any]) -> str:
         """The one modality of the collections ``splits`` (name -> collection), tables checked."""
@@ -371,11 +395,17 @@ class SplitGuard:
         if st is not None and sv is not None:
             leaks.update(dict.fromkeys(_shared_keys(st, sv, "provenance", many=True), 1.0))
         side = np.r_[np.zeros(n_t, np.int8), np.ones(n_v, np.int8)]
-        for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate):
+        seen: dict[tuple[int, int], dict[str, Any]] = {}
+        evidence: dict[tuple[int, int, str], Mapping[str, Any]] = {}
+        for a, b, score in self._near_pairs(kind, self._pool(kind, X_train, X_val), side, rate, seen):
             i, j = min(a, b), max(a, b) - n_t
             if (i, j, "exact") not in leaks:  # an exact duplicate is not reported again
                 leaks[(i, j, "near_duplicate")] = round(float(score), 6)
-        report = _report(leaks, n_t, n_v)
+                # the pool holds training items first: a pair's evidence runs train -> val
+                evidence[(i, j, "near_duplicate")] = seen.get(
+                    (min(a, b), max(a, b)), {"method": _MEASURES[kind]}
+                )
+        report = _report(leaks, n_t, n_v, evidence)
         if strict and not report.ok:
             raise LeakageError(report, f"SplitGuard.check: {report}")
         return report

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:  # pandas is imported by to_frame() only
@@ -27,7 +28,7 @@ class Leak(_LeakFields):
 
     A leak *is* a tuple of three (``len(leak) == 3``, ``leak[1]``, ``t, v, reason = leak``,
     equality and hashing as that tuple), so the contract's ``for t, v, reason in report.leaks``
-    unpacking works; ``score`` is an extra read-only attribute, not an element.
+    unpacking works; ``score`` and ``evidence`` are extra read-only attributes, not elements.
 
     Parameters
     ----------
@@ -37,20 +38,35 @@ class Leak(_LeakFields):
         One of ``"group"``, ``"exact"``, ``"provenance"``, ``"near_duplicate"``.
     score : float
         Similarity in [0, 1] (1.0 for group, exact and provenance leaks).
+    evidence : mapping, optional
+        What the detector saw, as JSON-able builtins (read-only): ``"method"`` (how the pair was
+        found: ``"group"``, ``"exact"``, ``"provenance"``, or the near-duplicate search, e.g.
+        ``"warp"`` for an image warped by a pipeline) and its measurements, e.g. for a warp the
+        3x3 ``"matrix"`` taking training-item pixels to validation-item pixels with its
+        ``"rotation_deg"``, ``"scale"``, ``"shift_px"`` and ``"mirrored"``.
 
     Examples
     --------
-    >>> leak = Leak(3, 0, "near_duplicate", 0.9)
+    >>> leak = Leak(3, 0, "near_duplicate", 0.9, {"method": "word-bigram Jaccard"})
     >>> t, v, reason = leak
-    >>> (t, v, reason), len(leak), leak[1], leak.score
-    ((3, 0, 'near_duplicate'), 3, 0, 0.9)
+    >>> (t, v, reason), len(leak), leak[1], leak.score, leak.evidence["method"]
+    ((3, 0, 'near_duplicate'), 3, 0, 0.9, 'word-bigram Jaccard')
     """
 
     score: float
+    evidence: Mapping[str, Any]
 
-    def __new__(cls, train_index: int, val_index: int, reason: str, score: float = 1.0) -> Leak:
+    def __new__(
+        cls,
+        train_index: int,
+        val_index: int,
+        reason: str,
+        score: float = 1.0,
+        evidence: Mapping[str, Any] | None = None,
+    ) -> Leak:
         self = super().__new__(cls, int(train_index), int(val_index), str(reason))
         self.__dict__["score"] = float(score)
+        self.__dict__["evidence"] = MappingProxyType(dict(evidence or {}))
         return self
 
     @classmethod
@@ -59,8 +75,9 @@ class Leak(_LeakFields):
 
     def _replace(self, **changes: Any) -> Leak:
         score = changes.pop("score", self.score)
+        evidence = changes.pop("evidence", self.evidence)
         fields = {**self._asdict(), **changes}
-        return type(self)(**fields, score=score)
+        return type(self)(**fields, score=score, evidence=evidence)
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"Leak is immutable (cannot set {name!r})")
@@ -72,11 +89,33 @@ class Leak(_LeakFields):
         )
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.train_index, self.val_index, self.reason, self.score))
+        args = (self.train_index, self.val_index, self.reason, self.score, dict(self.evidence))
+        return (type(self), args)
 
-    def to_dict(self) -> dict[str, Any]:
-        """The leak as JSON-able builtins."""
-        return {**self._asdict(), "score": self.score}
+    def to_dict(self, evidence: bool = False) -> dict[str, Any]:
+        """The leak as JSON-able builtins; with ``evidence``, its evidence under ``"evidence"``."""
+        out = {**self._asdict(), "score": self.score}
+        if evidence:
+            out["evidence"] = json.loads(json.dumps(dict(self.evidence)))  # a deep copy
+        return out
+
+    def explain(self) -> str:
+        """One line of evidence for a person to judge the leak by, e.g. for a warped image
+        ``"score 0.991, warp: rotation 14.8 deg, scale 0.97, shift (-1.3, 6.9) px, mirrored,
+        overlap 0.84"``."""
+        ev = self.evidence
+        parts = [f"score {self.score:.3f}"]
+        method = ev.get("method")
+        if method == "warp":
+            shift = ", ".join(f"{v:.1f}" for v in ev["shift_px"])
+            parts.append(
+                f"warp: rotation {ev['rotation_deg']:.1f} deg, scale {ev['scale']:.3f}, shift ({shift}) px"
+                + (", mirrored" if ev.get("mirrored") else "")
+                + f", overlap {ev['overlap']:.2f}"
+            )
+        elif method:
+            parts.append(str(method))
+        return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -104,6 +143,8 @@ class LeakageReport:
     (False, 1, [1])
     >>> rep.to_dict()["leaks"][1]["score"]
     0.8
+    >>> rep.by_reason()
+    {'exact': 1, 'near_duplicate': 1}
     """
 
     leaks: list[Leak]
@@ -135,26 +176,31 @@ class LeakageReport:
         """Sorted positions of the training items that leak validation items (drop these)."""
         return sorted({leak.train_index for leak in self.leaks if leak.train_index >= 0})
 
-    def to_dict(self) -> dict[str, Any]:
-        """The report as JSON-able builtins."""
+    def by_reason(self) -> dict[str, int]:
+        """Leaks per reason, only the reasons found (strongest evidence first)."""
+        return {reason: n for reason, n in self._counts.items() if n}
+
+    def to_dict(self, evidence: bool = False) -> dict[str, Any]:
+        """The report as JSON-able builtins; with ``evidence``, each leak's evidence too."""
         return {
             "ok": self.ok,
             "n_train": self.n_train,
             "n_val": self.n_val,
             "counts": self.counts,
-            "leaks": [leak.to_dict() for leak in self.leaks],
+            "leaks": [leak.to_dict(evidence) for leak in self.leaks],
         }
 
-    def to_json(self, indent: int | None = None) -> str:
+    def to_json(self, indent: int | None = None, evidence: bool = False) -> str:
         """The report as a JSON string (see :meth:`to_dict`)."""
-        return json.dumps(self.to_dict(), indent=indent)
+        return json.dumps(self.to_dict(evidence), indent=indent)
 
-    def to_frame(self) -> pd.DataFrame:
-        """The leaks as a :class:`pandas.DataFrame` (columns train_index, val_index, reason, score)."""
+    def to_frame(self, evidence: bool = False) -> pd.DataFrame:
+        """The leaks as a :class:`pandas.DataFrame` (columns train_index, val_index, reason, score;
+        with ``evidence``, an ``evidence`` column of dicts too)."""
         import pandas as pd
 
-        columns = ["train_index", "val_index", "reason", "score"]
-        return pd.DataFrame([leak.to_dict() for leak in self.leaks], columns=columns)
+        columns = ["train_index", "val_index", "reason", "score"] + (["evidence"] if evidence else [])
+        return pd.DataFrame([leak.to_dict(evidence) for leak in self.leaks], columns=columns)
 
     def __str__(self) -> str:
         if self.ok:

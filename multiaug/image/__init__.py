@@ -15,11 +15,13 @@ from . import (
     erasing,
     filters,
     geometric,
+    lighting,
     mix,
     noise,
     policies,
     quality,
     sanitize,
+    weather,
 )
 from .base import *  # noqa: F403
 from .boxes import *  # noqa: F403
@@ -29,11 +31,13 @@ from .convert import *  # noqa: F403
 from .erasing import *  # noqa: F403
 from .filters import *  # noqa: F403
 from .geometric import *  # noqa: F403
+from .lighting import *  # noqa: F403
 from .mix import *  # noqa: F403
 from .noise import *  # noqa: F403
 from .policies import *  # noqa: F403
 from .quality import *  # noqa: F403
 from .sanitize import *  # noqa: F403
+from .weather import *  # noqa: F403
 
 __all__ = sorted(
     {
@@ -45,10 +49,12 @@ __all__ = sorted(
         *erasing.__all__,
         *filters.__all__,
         *geometric.__all__,
+        *lighting.__all__,
         *mix.__all__,
         *noise.__all__,
         *policies.__all__,
         *quality.__all__,
         *sanitize.__all__,
+        *weather.__all__,
     }
 )

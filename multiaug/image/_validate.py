@@ -130,11 +130,14 @@ def check_image(
     """
     if (
         type(image) is _NDARRAY
-        and image.dtype.char == "B"
         and (image.ndim == 2 or (image.ndim == 3 and image.shape[2] <= 4))
         and 0 < image.size <= MAX_IMAGE_VALUES
     ):
-        return  # the common case (a non-empty uint8 HxW[xC] array), decided in a few attribute reads
+        char = image.dtype.char
+        if char == "B" or (char == "f" and not values):
+            # the common cases (a non-empty uint8 HxW[xC] array; float32 with no value scan asked),
+            # decided in a few attribute reads
+            return
     if _is_pil(image):
         if image.mode in ("L", "RGB", "RGBA"):
             fix = "convert it with np.asarray(pil_img)"

@@ -1,6 +1,6 @@
 """Colour transforms of the image pixels: :class:`ColorJitter` and :class:`Grayscale`.
 
-The point ops (brightness/contrast, gamma, solarize, posterize, invert) and their
+The point ops (brightness/contrast, gamma, tone curve, solarize, posterize, invert) and their
 lookup-table fusion live in :mod:`multiaug.image.point`; they are re-exported here,
 where they were first published. ColorJitter's brightness and contrast steps are
 point ops too: on uint8 images they join the pending lookup table.
@@ -19,7 +19,16 @@ from ..core.params import Number, Range, _is_number, param
 from ..core.transform import PENDING, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
-from .point import Invert, PendingLUT, Posterize, RandomBrightnessContrast, RandomGamma, Solarize, lut_fuses
+from .point import (
+    Invert,
+    PendingLUT,
+    Posterize,
+    RandomBrightnessContrast,
+    RandomGamma,
+    RandomToneCurve,
+    Solarize,
+    lut_fuses,
+)
 
 __all__ = [
     "ColorJitter",
@@ -28,6 +37,7 @@ __all__ = [
     "Posterize",
     "RandomBrightnessContrast",
     "RandomGamma",
+    "RandomToneCurve",
     "Solarize",
 ]
 

@@ -17,7 +17,7 @@ from ..core.params import Range, _show, param
 from .base import ImageTransform
 from .functional import filters as F
 
-__all__ = ["Defocus", "GaussianBlur", "MedianBlur", "MotionBlur", "Sharpen", "ZoomBlur"]
+__all__ = ["Defocus", "Emboss", "GaussianBlur", "MedianBlur", "MotionBlur", "Sharpen", "ZoomBlur"]
 
 
 class GaussianBlur(ImageTransform):
@@ -53,7 +53,17 @@ class GaussianBlur(ImageTransform):
         return F.gaussian_blur(image, sigma)
 
 
-class Sharpen(ImageTransform):
+class KernelBlend(ImageTransform):
+    """Base of the 3x3 filters blended with the identity by a drawn ``alpha`` (Sharpen, Emboss)."""
+
+    _abstract = True
+
+    alpha: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
+    )
+
+
+class Sharpen(KernelBlend):
     """Blend the image with a sharpened copy (albumentations' ``Sharpen``, imgaug's kernel).
 
     The 3x3 kernel is ``(1 - alpha) * identity + alpha * K`` with ``K`` a
@@ -79,15 +89,45 @@ class Sharpen(ImageTransform):
     255
     """
 
-    alpha: float | tuple[float, float] = param(
-        Range(0.0, 1.0, scalar="fixed", example="(0.2, 0.5)"), default=(0.2, 0.5)
-    )
     lightness: float | tuple[float, float] = param(
         Range(0.0, 100.0, scalar="fixed", example="(0.5, 1.0)"), default=(0.5, 1.0)
     )
 
     def apply_image(self, image: np.ndarray, alpha: float, lightness: float, **params: Any) -> np.ndarray:
         return F.sharpen(image, alpha, lightness)
+
+
+class Emboss(KernelBlend):
+    """Blend the image with an embossed copy (Albumentations' ``Emboss``, imgaug's kernel).
+
+    The 3x3 kernel is ``(1 - alpha) * identity + alpha * E`` with the relief kernel
+    ``E = [[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]]`` of strength ``s``
+    (:func:`~multiaug.image.functional.filters.emboss_kernel`); ``cv2.filter2D`` with
+    reflected borders, saturated (uint8) or clipped to ``[0, 1]`` (float32); any channel count.
+    Flat regions keep their value; edges get a light and a dark side.
+
+    Parameters
+    ----------
+    alpha : float or (float, float), default (0.2, 0.5)
+        Blend weight of the embossed copy, a range in ``[0, 1]`` drawn uniformly per call.
+    strength : float or (float, float), default (0.2, 0.7)
+        Relief strength range in ``[0, 100]``, drawn uniformly per call.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> flat = np.full((4, 4), 90, np.uint8)
+    >>> bool((ma.image.Emboss(p=1.0)(image=flat)["image"] == 90).all())
+    True
+    """
+
+    strength: float | tuple[float, float] = param(
+        Range(0.0, 100.0, scalar="fixed", example="(0.2, 0.7)"), default=(0.2, 0.7)
+    )
+
+    def apply_image(self, image: np.ndarray, alpha: float, strength: float, **params: Any) -> np.ndarray:
+        return F.emboss(image, alpha, strength)
 
 
 class KernelSize(Range):

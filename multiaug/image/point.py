@@ -26,8 +26,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from ..core.errors import InvalidInputError
 from ..core.fields import TARGETS
-from ..core.params import Number, Range, param
+from ..core.params import Flag, Number, Range, param
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
@@ -39,6 +40,7 @@ __all__ = [
     "Posterize",
     "RandomBrightnessContrast",
     "RandomGamma",
+    "RandomToneCurve",
     "Solarize",
 ]
 
@@ -282,6 +284,82 @@ class Invert(PointTransform):
 
     def table(self, **params: Any) -> np.ndarray:
         return _INVERT_TABLE
+
+
+class RandomToneCurve(PointTransform):
+    """A random cubic Bezier tone curve from black to white (Albumentations' ``RandomToneCurve``).
+
+    The curve has control points ``(1/3, low)`` and ``(2/3, high)`` with ``low`` and ``high``
+    drawn from normals of means 0.25 and 0.75 and standard deviation ``scale``, clipped to
+    ``[0, 1]`` (at exactly 0.25 / 0.75 the curve is a mild S: 64 -> 58, 128 -> 128; 1/3 and
+    2/3 would be the identity line); a higher ``low`` lifts the shadows, a lower ``high`` dims
+    the highlights. A point op: uint8 images get a
+    lookup table (rounded), which joins the pending one; float32 images get the curve
+    itself. With ``per_channel`` every colour channel draws its own curve (then no
+    fusion). RGBA keeps its alpha; any channel count.
+
+    Parameters
+    ----------
+    scale : float, default 0.1
+        Standard deviation of the control points, in ``[0, 1]``.
+    per_channel : bool, default False
+        One curve per colour channel instead of one for all.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> img = np.array([[0, 64, 128, 255]], np.uint8)
+    >>> ma.image.RandomToneCurve(scale=0.0, p=1.0)(image=img)["image"].tolist()  # the mean curve
+    [[0, 58, 128, 255]]
+    """
+
+    scale: float = param(Number(0.0, 1.0), default=0.1)
+    per_channel: bool = param(Flag(), default=False)
+    _drawn = {"low_y": Number(0.0, 1.0), "high_y": Number(0.0, 1.0)}
+
+    def _curves(self, image: np.ndarray) -> int:
+        """How many curves a call on ``image`` draws: 1, or one per colour channel."""
+        channels = F.n_channels(image)
+        return (3 if channels == 4 else channels) if self._r.per_channel else 1
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        n, scale = self._curves(sample["image"]), self._r.scale
+        z = rng.standard_normal(2 * n)
+        low = np.clip(0.25 + scale * z[:n], 0.0, 1.0)
+        high = np.clip(0.75 + scale * z[n:], 0.0, 1.0)
+        return {"low_y": low.tolist(), "high_y": high.tolist()}
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        n = self._curves(sample["image"])
+        for name in ("low_y", "high_y"):
+            if len(params[name]) != n:
+                raise InvalidInputError(
+                    self.name,
+                    f"params.{name}",
+                    f"has {len(params[name])} values, not {n}",
+                    "replay the trace unchanged",
+                )
+
+    def point(self, low_y: list[float], high_y: list[float], **params: Any) -> F.PointFn:
+        if len(low_y) == 1:
+            return F.tone_curve(low_y[0], high_y[0])
+        return F.tone_curve(np.asarray(low_y, np.float32), np.asarray(high_y, np.float32))
+
+    def apply_image(
+        self, image: np.ndarray, low_y: list[float], high_y: list[float], **params: Any
+    ) -> np.ndarray:
+        if len(low_y) == 1 or image.dtype != np.uint8:
+            return super().apply_image(image, low_y=low_y, high_y=high_y)
+        tables = [F.point_table(F.tone_curve(lo, hi)) for lo, hi in zip(low_y, high_y, strict=True)]
+        if F.n_channels(image) == 4:
+            tables.append(F.IDENTITY)
+        return F.per_channel_tables(image, np.stack(tables, axis=1))
+
+    def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
+        if len(params["low_y"]) > 1:  # one table per channel: not a single table to compose
+            return self.apply(flush_pending(sample), params)
+        return super().defer(sample, params)
 
 
 # Tables that depend on little or nothing: computed once (read-only, shared).

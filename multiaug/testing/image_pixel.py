@@ -50,6 +50,7 @@ def examples() -> dict[str, Example]:
 
     return {
         **new_examples(),
+        **weather_examples(),
         "image.ColorJitter": image_example(
             with_defaults(ColorJitter, brightness=0.4, contrast=0.4, saturation=0.4, hue=0.2, p=0.8),
             bad_samples=BAD_COLOUR_SAMPLES,
@@ -140,6 +141,44 @@ def new_examples() -> dict[str, Example]:
         ),
         "image.ISONoise": image_example(
             with_defaults(ISONoise, intensity=(0.1, 1.0)), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
+    }
+
+
+def weather_examples() -> dict[str, Example]:
+    """Issue 17's lighting, weather and tone ops (pixel-only: targets pass through)."""
+    from ..image import (
+        Emboss,
+        PlanckianJitter,
+        RandomFog,
+        RandomRain,
+        RandomShadow,
+        RandomSnow,
+        RandomSunFlare,
+        RandomToneCurve,
+    )
+
+    return {
+        "image.Emboss": image_example(with_defaults(Emboss)),
+        "image.RandomToneCurve": image_example(with_defaults(RandomToneCurve, scale=0.2, per_channel=True)),
+        "image.RandomShadow": image_example(
+            with_defaults(RandomShadow, num_shadows=(1, 3), shadow_intensity=(0.2, 0.8))
+        ),
+        "image.PlanckianJitter": image_example(
+            with_defaults(PlanckianJitter),
+            samples=rgb_samples,
+            bad_samples=BAD_RGB_SAMPLES,
+            bad_params=({"mode": "cied", "temperature": (3000, 9000)},),  # below CIE daylight's 4000 K
+        ),
+        "image.RandomSunFlare": image_example(
+            with_defaults(RandomSunFlare, src_radius=30), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
+        "image.RandomFog": image_example(with_defaults(RandomFog, fog_coef=(0.3, 1.0))),
+        "image.RandomRain": image_example(
+            with_defaults(RandomRain, rain_type="heavy"), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
+        ),
+        "image.RandomSnow": image_example(
+            with_defaults(RandomSnow, snow_point=(0.1, 0.5)), samples=rgb_samples, bad_samples=BAD_RGB_SAMPLES
         ),
     }
 

@@ -182,7 +182,16 @@ def _backtranslate(**kw: Any) -> Any:
 
 
 def examples() -> dict[str, Example]:
-    from ..text import CharNoise, RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+    from ..text import (
+        CharNoise,
+        KeyboardTypo,
+        OCRError,
+        PunctuationInsert,
+        RandomDelete,
+        RandomInsert,
+        RandomSwap,
+        SynonymReplace,
+    )
 
     word_ops = {
         "text.SynonymReplace": SynonymReplace,
@@ -197,6 +206,13 @@ def examples() -> dict[str, Example]:
     table["text.CharNoise"] = text_example(
         with_defaults(CharNoise, alpha=(0.1, 0.4), min_len=3),
         bad_params=BAD_WORD_PARAMS,
+    )
+    for name, cls in (("text.KeyboardTypo", KeyboardTypo), ("text.OCRError", OCRError)):
+        table[name] = text_example(
+            with_defaults(cls, alpha=(0.1, 0.4), min_len=3), bad_params=BAD_WORD_PARAMS
+        )
+    table["text.PunctuationInsert"] = text_example(
+        with_defaults(PunctuationInsert), bad_params=BAD_WORD_PARAMS
     )
     table["text.BackTranslate"] = text_example(
         _backtranslate,

@@ -1,4 +1,5 @@
-"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, character noise, back-translation.
+"""Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, character noise and typos, AEDA,
+back-translation.
 
 Everything here works offline: the WordNet 3.0 synonyms ship with multiaug as a
 compact table (no NLTK, no download), and back-translation runs a local model
@@ -12,9 +13,11 @@ from .backtranslate import BackTranslate
 from .base import TextTransform, WordEdit
 from .chars import CharNoise
 from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
+from .punctuation import PunctuationInsert
 from .stopwords import ENGLISH_STOPWORDS
-from .tokens import detokenize, is_word, match_case, tokenize
+from .tokens import detokenize, is_word, match_case, token_kind, tokenize
 from .translate import CTranslate2Translator, MarianTranslator, Translator
+from .typos import KeyboardTypo, OCRError
 from .wordnet import synonyms, wordnet
 
 __all__ = [
@@ -22,7 +25,10 @@ __all__ = [
     "BackTranslate",
     "CTranslate2Translator",
     "CharNoise",
+    "KeyboardTypo",
     "MarianTranslator",
+    "OCRError",
+    "PunctuationInsert",
     "RandomDelete",
     "RandomInsert",
     "RandomSwap",
@@ -34,6 +40,7 @@ __all__ = [
     "is_word",
     "match_case",
     "synonyms",
+    "token_kind",
     "tokenize",
     "wordnet",
 ]

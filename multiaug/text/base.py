@@ -12,7 +12,7 @@ from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
-from .tokens import _pieces
+from .tokens import UNITS, _pieces, word_is_editable
 from .wordnet import wordnet
 
 if TYPE_CHECKING:
@@ -190,17 +190,30 @@ class WordEdit(TextTransform):
     def _editable(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None = None
     ) -> list[int]:
-        """Positions (in ``words``) of the words that are neither stopwords nor protected.
+        """Positions (in ``words``) of the plain words that are neither stopwords nor protected.
 
-        With ``vocab``, only words whose lower-case form is in it.
+        Words of other kinds (numbers, abbreviations, URLs, code: see
+        :func:`~multiaug.text.tokens.locked_words`) are never edited. With ``vocab``, only words
+        whose lower-case form is in it.
         """
+        texts = tokens[1::2]
+        return [  # the usual word (lower-case letters, no unit) is checked inline
+            k
+            for k in self._unprotected(text, tokens, words, vocab)
+            if ((w := texts[k]).isalpha() and w.islower() and w not in UNITS) or word_is_editable(tokens, k)
+        ]
+
+    def _unprotected(
+        self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None
+    ) -> list[int]:
         r = self._r
         stop = r.stopwords
         spans = _Spans(_protected_spans(r.protected, text)) if r.protected else None
         if not spans:
+            texts = tokens[1::2]  # the words (pieces alternate), sliced at C speed
             if vocab is None:
-                return [k for k, t in enumerate(words) if tokens[t].lower() not in stop]
-            return [k for k, t in enumerate(words) if (w := tokens[t].lower()) not in stop and w in vocab]
+                return [k for k, w in enumerate(texts) if w.lower() not in stop]
+            return [k for k, w in enumerate(texts) if (low := w.lower()) not in stop and low in vocab]
         out = []
         start = 0
         t_prev = 0
@@ -242,6 +255,13 @@ def pick_distinct(u: list[float], m: int) -> list[int]:
         out.append(moved.get(j, j))
         moved[j] = moved.get(i, i)  # O(len(u)), not O(m): a swap makes the cost of many picks quadratic
     return out
+
+
+def pick_two(x: float, y: float, m: int) -> tuple[int, int]:
+    """``pick_distinct([x, y], m)`` without its bookkeeping (RandomSwap draws one pair per swap)."""
+    a = min(int(x * m), m - 1)
+    b = min(1 + int(y * (m - 1)), m - 1)
+    return a, 0 if b == a else b
 
 
 def _protected_spans(patterns: tuple[re.Pattern[str], ...], text: str) -> list[tuple[int, int]]:

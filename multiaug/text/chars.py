@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
-from ..core.params import Choice, Number, param
+from ..core.params import Choice, Number, Options, param
 from .base import MAX_EDITS, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
@@ -16,7 +16,101 @@ from .tokens import letter_spans
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["CharNoise"]
+__all__ = ["CharEdit", "CharNoise"]
+
+
+#: The option every character op shares (``@options char_edit``).
+CHAR_EDIT = Options(
+    "char_edit",
+    {
+        "min_len": (
+            Number(1, MAX_EDITS, integer=True),
+            """
+            min_len : int, default 4
+                Keyword only. Words with fewer letters are never edited (nlpaug's ``min_char``).
+            """,
+        )
+    },
+)
+
+
+class CharEdit(WordEdit):
+    """Base of the character ops: one edit in each of ``alpha * n`` words, drawn place by place.
+
+    A subclass says which places of a word it may edit (:meth:`_slots`; a word with none, or
+    with fewer than ``min_len`` letters, is never chosen), what one edit is
+    (:meth:`_edit`, from two uniform numbers) and whether a traced edit is one it can draw
+    (:meth:`_allowed`). The draw and the trace check are shared: the drawn ``alpha``, then
+    ``[word, *edit]`` per edited word, so ``replay`` reproduces the output exactly.
+    """
+
+    _abstract = True
+    min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
+
+    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
+        tokens, words, elig = self._candidates(sample["text"])
+        texts = tokens[1::2]
+        elig = self._eligible_words(texts, elig)
+        n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
+        u = rng.random(3 * n).tolist()
+        edits: list[list[Any]] = []
+        for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
+            word = texts[elig[pick]]
+            edits.append([elig[pick], *self._edit(word, self._slots(word), u[n + j], u[2 * n + j])])
+        return {"alpha": alpha, "edits": edits}
+
+    def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
+        """The candidates ``k`` whose word ``texts[k]`` :meth:`_eligible` accepts."""
+        fewest = self._fewest()
+        return [k for k in candidates if _has_letters(texts[k], fewest) and self._eligible(texts[k])]
+
+    def _fewest(self) -> int:
+        return int(self._r.min_len)
+
+    def _eligible(self, word: str) -> bool:
+        """Whether ``word`` (with enough letters) has a place to edit."""
+        return bool(self._slots(word))
+
+    def _slots(self, word: str) -> Sequence[Any]:
+        """The places of ``word`` this op may edit (asked of the chosen words)."""
+        raise NotImplementedError
+
+    def _edit(self, word: str, slots: Sequence[Any], u: float, v: float) -> list[Any]:
+        """One edit of ``word`` (without the word's position) from two uniform numbers."""
+        raise NotImplementedError
+
+    def _allowed(self, word: str, edit: list[Any]) -> bool:
+        """Whether ``edit`` (without the word's position) is one :meth:`_edit` can draw for ``word``."""
+        raise NotImplementedError
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        """Every traced edit names a word of the text and an edit this op can draw there."""
+        tokens, words = self._split(sample["text"])
+        for j, edit in enumerate(params.get("edits", ())):
+            ok = (
+                isinstance(edit, list)
+                and len(edit) >= 2
+                and type(edit[0]) is int
+                and 0 <= edit[0] < len(words)
+            )
+            if not ok or not self._allowed(tokens[words[edit[0]]], edit[1:]):
+                raise InvalidInputError(
+                    self.name,
+                    f"params.edits[{j}]",
+                    f"is not an edit of this text that {self.name} can draw: {edit!r:.80}",
+                    "replay the trace unchanged, on the text that produced it",
+                )
+
+
+def _has_letters(word: str, fewest: int) -> bool:
+    """``len(letter_spans(word)) >= fewest``, at C speed for a word of letters only (the usual word)."""
+    return len(word) >= fewest and (word.isalpha() or len(letter_spans(word)) >= fewest)
+
+
+def pick(choices: Sequence[Any], u: float) -> Any:
+    """The element of ``choices`` a uniform ``u`` in [0, 1) picks."""
+    return choices[min(int(u * len(choices)), len(choices) - 1)]
 
 
 class _Action(TextTransform):
@@ -27,7 +121,7 @@ class _Action(TextTransform):
     action: str = param(Choice(*CHAR_ACTIONS), default="substitute")
 
 
-class CharNoise(WordEdit, _Action):
+class CharNoise(CharEdit, _Action):
     """Character noise: one letter of each of ``alpha * n`` words substituted, inserted, deleted or swapped.
 
     Picks ``alpha * n`` distinct words (counted as for the EDA edits) with at least
@@ -67,25 +161,21 @@ class CharNoise(WordEdit, _Action):
     {'alpha': 0.5, 'edits': [[1, 1, ''], [2, 0, ''], [4, 1, ''], [7, 1, '']]}
     """
 
-    min_len: int = param(Number(1, MAX_EDITS, integer=True), default=4, kw_only=True)
     alphabet: str = param(Alphabet(), default=string.ascii_letters, kw_only=True)
 
-    def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
-        r = self._r
-        tokens, words, elig = self._candidates(sample["text"])
-        fewest = max(r.min_len, 1 if r.action in ("substitute", "insert") else 2)
-        letters = {k: letter_spans(tokens[words[k]]) for k in elig}
-        elig = [k for k in elig if len(letters[k]) >= fewest]
-        n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
-        u = rng.random(3 * n).tolist()
-        edits: list[list[Any]] = []
-        for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
-            k = elig[pick]
-            slots = char_slots(r.action, len(letters[k]))
-            i = min(int(u[n + j] * slots), slots - 1)
-            edits.append([k, i, self._char(tokens[words[k]], letters[k], i, u[2 * n + j])])
-        return {"alpha": alpha, "edits": edits}
+    def _fewest(self) -> int:
+        return max(self._r.min_len, 1 if self._r.action in ("substitute", "insert") else 2)
+
+    def _eligible(self, word: str) -> bool:
+        return True
+
+    def _slots(self, word: str) -> Sequence[tuple[int, int]]:
+        return letter_spans(word)
+
+    def _edit(self, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
+        slots = char_slots(self._r.action, len(letters))
+        i = min(int(u * slots), slots - 1)
+        return [i, self._char(word, letters, i, v)]
 
     def _char(self, word: str, letters: Sequence[tuple[int, int]], i: int, u: float) -> str:
         """The letter ``action`` puts at letter ``i`` of ``word`` (``""`` for a delete or a swap)."""
@@ -95,32 +185,18 @@ class CharNoise(WordEdit, _Action):
         if action == "substitute":
             start, end = letters[i]
             choices = choices.replace(word[start:end], "") or choices  # a substitute that changes the letter
-        return choices[min(int(u * len(choices)), len(choices) - 1)]
+        return pick(choices, u)
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
         return char_noise(text, edits, self._r.action)
 
-    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
-        """Every traced edit names a letter of a word of the text and a letter of ``alphabet``."""
-        tokens, words = self._split(sample["text"])
-        for j, edit in enumerate(params.get("edits", ())):
-            if not self._drawable(edit, tokens, words):
-                raise InvalidInputError(
-                    self.name,
-                    f"params.edits[{j}]",
-                    f"is not an edit of this text that {self.name} can draw: {edit!r:.80}",
-                    "replay the trace unchanged, on the text that produced it",
-                )
-
-    def _drawable(self, edit: Any, tokens: Sequence[str], words: Sequence[int]) -> bool:
-        """Whether ``edit`` is a ``[word, letter, char]`` that ``make_params`` can draw for these words."""
+    def _allowed(self, word: str, edit: list[Any]) -> bool:
+        """Whether ``[letter, char]`` is an edit ``make_params`` can draw for ``word``."""
         r = self._r
-        if not (isinstance(edit, list) and len(edit) == 3 and type(edit[0]) is type(edit[1]) is int):
+        if not (len(edit) == 2 and type(edit[0]) is int and isinstance(edit[1], str)):
             return False
-        k, i, char = edit
-        if not (0 <= k < len(words) and isinstance(char, str)):
-            return False
-        if not 0 <= i < char_slots(r.action, len(letter_spans(tokens[words[k]]))):
+        i, char = edit
+        if not 0 <= i < char_slots(r.action, len(letter_spans(word))):
             return False
         if r.action in ("delete", "swap"):
             return char == ""

@@ -8,13 +8,16 @@ with multiaug (:mod:`multiaug.text.wordnet`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .base import WordEdit, pick_distinct
+from ..core.params import param
+from .base import WordEdit, pick_distinct, pick_two
 from .functional import random_delete, random_insert, random_swap, synonym_replace
-from .params import _fold
-from .tokens import match_case
+from .params import English, _fold
+from .stopwords import ENGLISH_STOPWORDS
+from .tokens import match_case, opens_sentence
 from .wordnet import Sense, wordnet
 
 if TYPE_CHECKING:
@@ -32,9 +35,9 @@ _NOMINAL_POS = frozenset({"n", "a"})
 _VERBAL_POS = frozenset({"v", "r"})
 
 
-def _senses(word: str, prev: str | None) -> tuple[Sense, ...]:
+def _senses(word: str, prev: str | None, common: bool = False) -> tuple[Sense, ...]:
     """The senses of ``word``, narrowed by the POS hint from ``prev`` when that leaves any."""
-    senses = wordnet().senses(word.lower())
+    senses = _common_senses(word.lower()) if common else wordnet().senses(word.lower())
     if prev is None or len(senses) < 2:
         return senses
     prev = _fold(prev)
@@ -45,10 +48,32 @@ def _senses(word: str, prev: str | None) -> tuple[Sense, ...]:
     return narrowed or senses
 
 
-def _synonym(tokens: Sequence[str], words: Sequence[int], k: int, u_sense: float, u_lemma: float) -> str:
-    """A synonym of word ``k``: a sense drawn by its tag count (plus one), then a lemma uniformly."""
+@functools.lru_cache(maxsize=65536)
+def _common_senses(word: str) -> tuple[Sense, ...]:
+    """The senses of a lower-case word form that SynonymReplace uses: attested ones, short lemmas.
+
+    A sense that no SemCor annotator ever chose for the word (tag count 0) is a rare reading
+    (``module`` -> ``mental faculty``, ``x`` -> ``ten``); a lemma of three words or more reads
+    like a definition (``executed`` -> ``put to death``). Both are left out; a word with no
+    sense left is not replaced.
+    """
+    out = []
+    for pos, count, cands in wordnet().senses(word):
+        short = tuple(c for c in cands if c.count(" ") < 2)
+        if count > 0 and short:
+            out.append((pos, count, short))
+    return tuple(out)
+
+
+def _synonym(
+    tokens: Sequence[str], words: Sequence[int], k: int, u_sense: float, u_lemma: float, common: bool = False
+) -> str:
+    """A synonym of word ``k``: a sense drawn by its tag count (plus one), then a lemma uniformly.
+
+    With ``common``, only the senses of :func:`_common_senses`.
+    """
     word = tokens[words[k]]
-    senses = _senses(word, tokens[words[k - 1]] if k > 0 else None)
+    senses = _senses(word, tokens[words[k - 1]] if k > 0 else None, common)
     cands = senses[0][2]
     if len(senses) > 1:
         x = u_sense * sum(count + 1 for _, count, _ in senses)
@@ -59,17 +84,67 @@ def _synonym(tokens: Sequence[str], words: Sequence[int], k: int, u_sense: float
     return cands[min(int(u_lemma * len(cands)), len(cands) - 1)]
 
 
-class SynonymReplace(WordEdit):
-    """Replace words by WordNet synonyms (EDA's synonym replacement).
+def looks_english(words: Sequence[str]) -> bool:
+    """Whether words (a text's word tokens) look like English: the check of ``SynonymReplace(lang="en")``.
 
-    Picks ``alpha * n`` distinct words that have synonyms and are neither
+    Over the words of two letters or more: at least 10% English stopwords and 40% known to
+    WordNet's synonym table or the stopword list, or 80% known (terse English such as a
+    heading). Other languages share a few words with English ("die", "la") but hardly its
+    stopwords. Texts of
+    fewer than four such words count as English (too short to tell).
+
+    Examples
+    --------
+    >>> from multiaug.text.eda import looks_english
+    >>> looks_english("The function returns a list of values".split())
+    True
+    >>> looks_english("Der Hund läuft schnell nach Hause und die Katze schläft".split())
+    False
+    """
+    plain = [w.lower() for w in words if len(w) > 1 and w.isalpha()]
+    if len(plain) < 4:
+        return True
+    n = len(plain)
+    stops = sum(map(ENGLISH_STOPWORDS.__contains__, plain))
+    if stops >= 0.4 * n:
+        return True  # the usual English sentence: no need to look the other words up
+    vocab = wordnet().vocabulary
+    known = stops + sum(1 for w in plain if w not in ENGLISH_STOPWORDS and w in vocab)
+    return known >= 0.8 * n or (known >= 0.4 * n and stops >= 0.1 * n)
+
+
+def _replaceable(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
+    """Whether word ``k`` is a plain word SynonymReplace may replace (see its docstring)."""
+    word = tokens[words[k]]
+    if len(word) < 2 or (word.isupper() and word.isalpha()):
+        return False  # "x" is a variable, "API" an acronym
+    if word[0].isupper() and not opens_sentence(tokens, words, k):
+        return False  # a capital inside a sentence: a name ("Python", "Unicode")
+    return bool(_common_senses(word.lower()))
+
+
+class SynonymReplace(WordEdit):
+    """Replace words by WordNet synonyms from their common senses (EDA's synonym replacement).
+
+    Picks ``alpha * n`` distinct plain words that have synonyms and are neither
     stopwords nor protected; each gets a synonym from one of its frequent
     senses (drawn by frequency), with the case pattern of the word it replaces
     (``Big`` -> ``Large``). Multi-word synonyms go in as phrases.
 
+    Only plain words are replaced: never a number, abbreviation, URL, path or code token
+    (see :mod:`multiaug.text.tokens`), a single letter (``x`` is a variable, not "ten"), an
+    all-capitals word (an acronym) or a capitalised word inside a sentence (a name). Only
+    senses attested in SemCor (tag count 1 or more) are used, and only lemmas of one or two
+    words: ``module`` (whose only WordNet sense with a lemma is "mental faculty", never
+    tagged) is left alone, ``executed`` becomes ``carried out`` but never ``put to death``.
+
     Parameters
     ----------
     @options word_edit call_p1
+    lang : "en" or None, default "en"
+        Keyword only. The synonyms are English WordNet's. With ``"en"``, a text that does not
+        look English (:func:`~multiaug.text.eda.looks_english`) passes through unchanged
+        (its trace records no edit); ``None`` skips the check.
 
     Examples
     --------
@@ -82,8 +157,20 @@ class SynonymReplace(WordEdit):
     {'edits': [[1, 'large'], [2, 'domestic dog']]}
     """
 
+    lang: str | None = param(English(), default="en", kw_only=True)
+
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         tokens, words, elig = self._candidates(sample["text"], wordnet().vocabulary)
+        if self._r.lang and not looks_english(tokens[1::2]):
+            return {"edits": []}
+        texts = tokens[1::2]
+        elig = [  # _replaceable, inlined: the usual word is lower case and its senses are cached
+            k
+            for k in elig
+            if len(w := texts[k]) > 1
+            and (w[0].islower() or _replaceable(tokens, words, k))
+            and _common_senses(w.lower())
+        ]
         n = self._count(rng, len(words), len(elig)) if elig else 0
         if n == 0:
             return {"edits": []}
@@ -91,7 +178,7 @@ class SynonymReplace(WordEdit):
         edits: list[list[Any]] = []
         for i, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
             k = elig[pick]
-            new = _synonym(tokens, words, k, u[n + i], u[2 * n + i])
+            new = _synonym(tokens, words, k, u[n + i], u[2 * n + i], common=True)
             edits.append([k, match_case(tokens[words[k]], new)])
         return {"edits": edits}
 
@@ -155,9 +242,10 @@ class RandomSwap(WordEdit):
         _, words, elig = self._candidates(sample["text"])
         n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
         u = rng.random(2 * n).tolist()
+        m = len(elig)
         swaps = []
         for i in range(n):
-            a, b = pick_distinct(u[2 * i : 2 * i + 2], len(elig))
+            a, b = pick_two(u[2 * i], u[2 * i + 1], m)
             swaps.append([elig[a], elig[b]])
         return {"swaps": swaps}
 

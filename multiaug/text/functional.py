@@ -10,30 +10,42 @@ replayed on a shorter text edits what it can. No randomness here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Container, Sequence
 from typing import Any
 
-from .tokens import letter_spans, move_case, opens_sentence, split_words
+from .tokens import _pieces, letter_spans, move_case, opens_sentence
 
 __all__ = [
     "CHAR_ACTIONS",
     "char_noise",
     "char_slots",
+    "keyboard_typo",
+    "ocr_error",
+    "punctuation_insert",
     "random_delete",
     "random_insert",
     "random_swap",
     "synonym_replace",
 ]
 
+_LAST_SPACE = re.compile(r"\s(?=\S*\Z)")
+
 #: The character edits of :func:`char_noise`.
 CHAR_ACTIONS = ("substitute", "insert", "delete", "swap")
+
+
+def _pieces_to_edit(text: str) -> tuple[list[str], range]:
+    """A fresh list of the pieces of ``text`` and its word indices (:func:`~.tokens.split_words`, faster)."""
+    pieces = _pieces(text)
+    return list(pieces), range(1, len(pieces), 2)
 
 
 def _edit_words(text: str, edits: Sequence[Sequence[Any]], edit: Callable[..., str]) -> str:
     """``text`` with word ``i`` replaced by ``edit(word, *rest)`` for each ``(i, *rest)``, in order."""
     if not edits:
         return text
-    tokens, words = split_words(text)
+    tokens, words = _pieces_to_edit(text)
     for i, *rest in edits:
         if int(i) < len(words):
             tokens[words[int(i)]] = edit(tokens[words[int(i)]], *rest)
@@ -111,6 +123,71 @@ def char_noise(text: str, edits: Sequence[Sequence[int | str]], action: str = "s
     return _edit_words(text, edits, lambda word, i, char: _char_edit(word, i, str(char), action))
 
 
+def keyboard_typo(text: str, edits: Sequence[Sequence[int | str]]) -> str:
+    """Letter ``letter`` of word ``i`` replaced by ``char`` for each ``(i, letter, char)``.
+
+    The substitution of :func:`char_noise` (``KeyboardTypo`` draws ``char`` among the keys
+    next to the letter).
+
+    Examples
+    --------
+    >>> from multiaug.text.functional import keyboard_typo
+    >>> keyboard_typo("Quick brown foxes.", [(0, 2, "u"), (2, 0, "d")])
+    'Quuck brown doxes.'
+    """
+    return char_noise(text, edits, "substitute")
+
+
+def _replace_at(word: str, offset: int, source: str, target: str) -> str:
+    offset = int(offset)
+    if offset < 0 or word[offset : offset + len(source)] != source:
+        return word
+    return word[:offset] + target + word[offset + len(source) :]
+
+
+def ocr_error(text: str, edits: Sequence[Sequence[int | str]]) -> str:
+    """One OCR confusion per edit ``(i, offset, source, target)``: ``source`` -> ``target`` in word ``i``.
+
+    ``source`` is the text at character ``offset`` of the word.
+
+    An edit whose ``source`` is not at ``offset`` is ignored.
+
+    Examples
+    --------
+    >>> from multiaug.text.functional import ocr_error
+    >>> ocr_error("The modern hello.", [(1, 3, "e", "c"), (2, 2, "l", "1")])
+    'The modcrn he1lo.'
+    """
+    return _edit_words(
+        text, edits, lambda word, offset, source, target: _replace_at(word, offset, source, target)
+    )
+
+
+def punctuation_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
+    """Insert ``mark`` and a space before word ``i`` for each ``(i, mark)`` (AEDA).
+
+    The mark goes after the whitespace that precedes the word, so an opening quote or
+    bracket stays with its word (``(word`` -> ``! (word``); everything else stays in place.
+
+    Examples
+    --------
+    >>> from multiaug.text.functional import punctuation_insert
+    >>> punctuation_insert("The cat (sat) down.", [(0, "!"), (2, ";")])
+    '! The cat ; (sat) down.'
+    """
+    if not inserts:
+        return text
+    tokens, words = _pieces_to_edit(text)
+    for i, mark in inserts:
+        i = int(i)
+        if i < len(words):
+            gap = tokens[words[i] - 1]
+            space = _LAST_SPACE.search(gap)
+            at = space.end() if space else len(gap)  # after the gap's last whitespace, else before the word
+            tokens[words[i] - 1] = gap[:at] + f"{mark} " + gap[at:]
+    return "".join(tokens)
+
+
 def random_swap(text: str, swaps: Sequence[Sequence[int]], common: Container[str] = frozenset()) -> str:
     """Exchange words ``i`` and ``j`` for each ``(i, j)``, in order.
 
@@ -126,7 +203,7 @@ def random_swap(text: str, swaps: Sequence[Sequence[int]], common: Container[str
     """
     if not swaps:
         return text
-    tokens, words = split_words(text)
+    tokens, words = _pieces_to_edit(text)
     n = len(words)
     order: dict[int, int] = {}  # slot -> original word now in it (only slots that were touched)
     for i, j in swaps:
@@ -161,7 +238,7 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     """
     if not indices:
         return text
-    tokens, words = split_words(text)
+    tokens, words = _pieces_to_edit(text)
     n = len(words)
     drop = sorted({int(i) for i in indices if int(i) < n})
     if len(drop) >= n:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
@@ -13,7 +14,9 @@ from .translate import accepts_seeds, build_translator
 
 __all__ = [
     "Alphabet",
+    "English",
     "LanguageCode",
+    "Marks",
     "Protected",
     "ResolvedTranslator",
     "Stopwords",
@@ -107,14 +110,51 @@ class Alphabet(Spec):
 
     doc = "a non-empty str of letters"
     value_type = "str"
+    #: What a valid value looks like (the fix of the error message).
+    example = "alphabet='abcdefghijklmnopqrstuvwxyz' (letters only)"
+    bad = ["", "a b", "ab-", 5, None]
 
     def invalid(self) -> list[Any]:
-        return ["", "a b", "ab-", 5, None]
+        return list(self.bad)
+
+    @staticmethod
+    def allowed(char: str) -> bool:
+        # letters only: a space or a mark would split a word or join two
+        return char.isalpha()
 
     def resolve(self, owner: str, name: str, value: Any) -> str:
-        if not isinstance(value, str) or not value or not value.isalpha():
-            # letters only: a space or a mark would split a word or join two
-            raise self.fail(owner, name, value, "pass alphabet='abcdefghijklmnopqrstuvwxyz' (letters only)")
+        if not isinstance(value, str) or not value or not all(map(self.allowed, value)):
+            raise self.fail(owner, name, value, f"pass {self.example}")
+        return value
+
+
+class Marks(Alphabet):
+    """A non-empty string of punctuation marks, each inserted on its own (:class:`PunctuationInsert`)."""
+
+    doc = "a non-empty str of punctuation marks"
+    example = "marks='.;?:!,' (punctuation marks only)"
+    bad = ["", "a.", ". ", 5, None, "..\u0301"]
+
+    @staticmethod
+    def allowed(char: str) -> bool:
+        # punctuation and symbols only: a letter, digit, space or mark would join or split words
+        return unicodedata.category(char)[0] in "PS"
+
+
+class English(Spec):
+    """``"en"`` (check that the text looks English) or ``None`` (no check)."""
+
+    doc = "'en' or None"
+    value_type = "str | None"
+
+    def invalid(self) -> list[Any]:
+        return ["de", "", 3]
+
+    def resolve(self, owner: str, name: str, value: Any) -> str | None:
+        if value is not None and value != "en":
+            raise self.fail(
+                owner, name, value, f"pass {name}='en' (English WordNet) or {name}=None (no check)"
+            )
         return value
 
 

@@ -1,12 +1,26 @@
-"""A loss-free word tokenizer and the case rules the word edits follow.
+"""A loss-free tokenizer for technical English and the case rules the word edits follow.
 
-The text is cut into consecutive tokens of three kinds: *words* (letters,
-digits and combining marks, joined across inner apostrophes and hyphens, so
-``don't``, ``built-in`` and ``rock'n'roll`` are one word; decimal numbers such
-as ``3.14`` or ``1,000`` are one word), *whitespace* runs, and single *other*
-characters (punctuation, symbols). Every character belongs to exactly one
-token, so ``detokenize(tokenize(s)) == s`` for every string, and an edit that
-changes one word leaves every other character of the text as it was.
+The text is cut into consecutive tokens: *words*, *whitespace* runs and single *other*
+characters (punctuation, symbols, each quote and bracket on its own). Every character
+belongs to exactly one token, so ``detokenize(tokenize(s)) == s`` for every string, and an
+edit that changes one word leaves every other character of the text as it was.
+
+A word is one of these kinds (:func:`token_kind`); only ``"word"`` tokens are ever edited:
+
+* ``"word"``: letters and combining marks, joined across inner apostrophes and hyphens
+  (``don't``, ``built-in``, ``rock'n'roll``; any script);
+* ``"number"``: anything that starts with a digit, with decimals, separators, an exponent and
+  a unit glued on (``3.14``, ``1,000``, ``1e-5``, ``10ms``, ``3.5GHz``, ``1.2.3``);
+* ``"abbreviation"``: dotted letters (``e.g.``, ``i.e.``, ``U.S.``) and common abbreviations
+  with their dot (``Dr.``, ``etc.``, ``vs.``);
+* ``"url"``, ``"email"``, ``"path"`` (``/usr/bin``, ``src/a.py``, ``C:\\x``, ``setup.py``);
+* ``"code"``: dotted names and calls (``os.path.join``, ``x.y()``, ``len(s)``,
+  ``list[int]``), ``snake_case``, ``CamelCase``, words with digits (``utf8``),
+  options (``--help``), ``key=value`` and ``$VAR`` / ``@decorator``.
+
+A unit word after a number (``10 ms``, ``4 GB``) is never edited either. Tokenizing is
+linear in the length of the text (every pattern is possessive or bounded, so no input makes
+the regular expressions backtrack over the text).
 """
 
 from __future__ import annotations
@@ -16,24 +30,71 @@ import re
 import unicodedata
 from collections.abc import Container, Iterable, Sequence
 
-__all__ = ["detokenize", "is_word", "match_case", "tokenize"]
+__all__ = ["detokenize", "is_word", "locked_words", "match_case", "token_kind", "tokenize"]
 
 # \w covers letters and digits of every script; combining marks are added so that a
 # decomposed "é" (e + U+0301) stays inside its word.
 _MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
 _ALNUM = rf"[\w{_MARKS}]"
-_WORD = rf"\d++(?:[.,:]\d++)++(?!{_ALNUM})|{_ALNUM}++(?:['\u2019\-]{_ALNUM}++)*+"
+_PLAIN_WORD = rf"{_ALNUM}++(?:['\u2019\-]{_ALNUM}++)*+"
+#: A number never fails once it has its first digit (everything after is optional and
+#: possessive), so no chain of digits and dots is read twice.
+_NUMBER = rf"\d++(?:[.,:]\d++)*+(?:[eE][+\-]\d++)?{_ALNUM}*+(?:['\u2019\-]{_ALNUM}++)*+"
+
+# ---- technical tokens. They may start only at the text's start or after whitespace, an
+# opening quote or bracket, a comma, semicolon or "=" (the _START set), and every pattern
+# below either succeeds or stops at the first character of that set, so scans from two
+# starts never overlap: linear time on any input (tests/test_text_tokens.py times hostile ones).
+_STARTERS = "\\s\"'`(\\[{<\u201c\u2018\u00ab,;="
+_START = rf"(?<![^{_STARTERS}])"
+#: Only a start whose run (up to a starter) holds a dot, a bracket or "=", or one of "@/\\:~" before
+#: a letter, digit or path character, can open one of the dotted, bracketed or assigned kinds: plain
+#: words skip those patterns after one possessive look-ahead.
+_TRIGGER = rf"(?=[^{_STARTERS}.@/\\:~]*+(?:[@/\\:~][\w/\\~.\-]|[(\[=.]))"
+_NAME = r"[A-Za-z_]\w*+"
+_BRACKETS = r"(?:\([^\s()]*+\)|\[[^\s\[\]]*+\])"
+_URL = (
+    r"(?:[A-Za-z][A-Za-z0-9+.\-]*+://|www\.)[^\s<>\"'`]*"
+    r"[^\s<>\"'`.,;:!?\u2019\u201d)\]}]"  # a URL does not end with the sentence's punctuation
+)
+_EMAIL = r"[\w.+\-]++@[\w\-]++(?:\.[\w\-]++)++"
+_PATH_PART = r"\.?[\w\-]++(?:\.[\w\-]++)*+"
+_PATH = (
+    rf"(?:[A-Za-z]:[\\/]|\.\.?[\\/]|~[\\/]|[\\/]){_PATH_PART}(?:[\\/]{_PATH_PART})*+[\\/]?"
+    rf"|{_PATH_PART}(?:[\\/]{_PATH_PART})++[\\/]?"
+)
+_ABBREVIATIONS = (
+    "etc vs cf al approx esp incl resp viz pp ca Etc Vs Cf Dr Mr Mrs Ms Mx Prof Sr Jr St "
+    "Inc Ltd Corp Co Fig Figs Eq Eqs Sec Ch Vol No Nos Ph\\.D"
+).split()
+_ABBREV = rf"(?:[A-Za-z]\.){{2,}}+(?!\w)|(?:{'|'.join(_ABBREVIATIONS)})\.(?!\w)"
+_DOTTED = rf"{_NAME}(?:\.\w++)++{_BRACKETS}*+"  # os.path.join, x.y(), setup.py, v1.2
+_CALLED = rf"{_NAME}{_BRACKETS}++"  # len(s), f(), list[int]
+_ASSIGN = rf"{_NAME}=-?(?:\w++(?:[.\-]\w++)*+|'[^\s']*+'|\"[^\s\"]*+\")"  # errors='strict', n=10
+_OPTION = r"--?[A-Za-z][\w\-]*+"  # --help, -m
+_SIGIL = r"[@$][A-Za-z_]\w*+(?:\.\w++)*+"  # @property, $HOME
+_TECHNICAL = (
+    rf"{_START}(?:{_TRIGGER}(?:{_URL}|{_EMAIL}|{_PATH}|{_ABBREV}|{_DOTTED}|{_CALLED}|{_ASSIGN})"
+    rf"|{_OPTION}|{_SIGIL})"
+)
+_WORD = rf"{_TECHNICAL}|{_NUMBER}|{_PLAIN_WORD}"
 _WORD_RE = re.compile(rf"(?:{_WORD})\Z")
 _TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
-#: A whole chain of digit runs joined by separators ("1.2.3") that a letter or digit follows, so it is no
-#: number. The tokenizer would try (and fail) the number pattern again from each of its digit runs,
-#: re-reading the rest of the chain each time: quadratic in the chain's length. These chains are found
-#: once, from a chain's true start only (the look-behinds), and their separators masked before
-#: tokenizing. (The first digit comes before the look-behinds so that the search skips to digits.)
-_FAILED_NUMBER = re.compile(rf"\d(?<!\d\d)(?<!\d[.,:]\d)\d*+(?:[.,:]\d++)++(?={_ALNUM})")
-_SEPARATOR = re.compile("[.,:]")
+_WORD_SPLIT = re.compile(f"({_WORD})").split
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
+#: Inside a word: what makes it no plain word (a digit, "_", a symbol, a camel-case hump).
+_CAMEL = re.compile(r"[a-z][A-Z]|[A-Z]{2}[a-z]")
+_NOT_PLAIN = re.compile(rf"[^\w'\u2019\-{_MARKS}]|[\d_]|^-|{_CAMEL.pattern}")
+_EXTENSIONS = frozenset(
+    "py pyi pyc pyx ipynb txt md rst json yaml yml toml cfg ini csv tsv xml html htm css js ts c h cc "
+    "cpp hpp rs go java sh bat ps1 pdf png jpg jpeg gif svg wav mp3 gz zip tar whl so dll exe log db".split()
+)
+#: Unit words that, after a number, belong to it ("10 ms"): never edited.
+UNITS = frozenset(
+    "ns us µs ms sec secs min mins hr hrs kb mb gb tb pb kib mib gib tib kbps mbps gbps hz khz mhz "
+    "ghz mm cm km nm px pt dpi fps rpm kg mg lb lbs ft kw mw mah bit bits byte bytes".split()
+)
 
 
 def tokenize(text: str) -> list[str]:
@@ -54,18 +115,12 @@ def tokenize(text: str) -> list[str]:
     >>> from multiaug.text import tokenize, detokenize
     >>> tokenize("Don't panic: it's built-in (3.14)!")
     ["Don't", ' ', 'panic', ':', ' ', "it's", ' ', 'built-in', ' ', '(', '3.14', ')', '!']
+    >>> [t for t in tokenize("See e.g. os.path.join() in docs/x.py, mail a@b.org.") if t != " "]
+    ['See', 'e.g.', 'os.path.join()', 'in', 'docs/x.py', ',', 'mail', 'a@b.org', '.']
     >>> detokenize(tokenize("  tabs\\tand\\nnewlines ")) == "  tabs\\tand\\nnewlines "
     True
     """
-    out: list[str] = []
-    last = 0
-    for start, end in _failed_number_segments(text):
-        out += _TOKEN_RE.findall(text, last, start)  # no look-behind in the pattern: same as a slice
-        segment = text[start:end]
-        out += [segment[m.start() : m.end()] for m in _TOKEN_RE.finditer(_mask_failed_numbers(segment))]
-        last = end
-    out += _TOKEN_RE.findall(text, last)
-    return out
+    return _TOKEN_RE.findall(text)
 
 
 def detokenize(tokens: Iterable[str]) -> str:
@@ -81,87 +136,98 @@ def detokenize(tokens: Iterable[str]) -> str:
 
 
 def is_word(token: str) -> bool:
-    """Whether ``token`` (one token of :func:`tokenize`) is a word.
+    """Whether ``token`` (one token of :func:`tokenize`) is a word of any kind.
 
     Examples
     --------
     >>> from multiaug.text import is_word
-    >>> [is_word(t) for t in ("built-in", " ", ",", "3.14")]
-    [True, False, False, True]
+    >>> [is_word(t) for t in ("built-in", " ", ",", "3.14", "e.g.")]
+    [True, False, False, True, True]
     """
     return _WORD_RE.match(token) is not None
 
 
-_WORD_ONLY = re.compile(_WORD)
-_WORD_SPLIT = re.compile(f"({_WORD})").split
+def _is_plain(word: str) -> bool:
+    """Whether a word token is a plain word (letters, marks, inner apostrophes and hyphens)."""
+    return (word.isalpha() and word.islower()) or _NOT_PLAIN.search(word) is None
 
 
-def _failed_number_segments(text: str) -> list[tuple[int, int]]:
-    """The whitespace-free stretches of ``text`` that hold a failed number chain, in order.
+def token_kind(token: str) -> str:
+    """The kind of one token of :func:`tokenize` (see the module docstring).
 
-    Tokens never cross whitespace (a whitespace run is one token), and the patterns look
-    behind only inside a chain, so the text before, inside and after such a stretch
-    tokenizes on its own exactly as within the whole text.
+    One of ``"word"``, ``"number"``, ``"abbreviation"``, ``"url"``, ``"email"``, ``"path"``,
+    ``"code"``, ``"space"`` and ``"other"``; only ``"word"`` tokens are ever edited.
+
+    Examples
+    --------
+    >>> from multiaug.text import token_kind
+    >>> [token_kind(t) for t in ("don't", "3.5GHz", "e.g.", "a@b.org", "setup.py", "snake_case", "(")]
+    ['word', 'number', 'abbreviation', 'email', 'path', 'code', 'other']
     """
-    out: list[tuple[int, int]] = []
-    for m in _FAILED_NUMBER.finditer(text):
-        start, end = m.span()
-        if out and start < out[-1][1]:
-            continue  # in the stretch of the previous chain
-        while start > 0 and not text[start - 1].isspace():  # str.isspace is the \s of `re`
-            start -= 1
-        while end < len(text) and not text[end].isspace():
-            end += 1
-        out.append((start, end))
-    return out
+    if not is_word(token):
+        return "space" if token.isspace() else "other"
+    if _is_plain(token):
+        return "word"
+    if token[0].isdigit():
+        return "number"
+    if "://" in token or token.startswith("www."):
+        return "url"
+    if "@" in token[1:] and token[0] not in "@$":
+        return "email"
+    if re.fullmatch(_ABBREV, token):
+        return "abbreviation"
+    if "/" in token or "\\" in token:
+        return "path"
+    name, dot, ext = token.rpartition(".")
+    if dot and name and ext.lower() in _EXTENSIONS:
+        return "path"
+    return "code"
 
 
-def _mask_failed_numbers(text: str) -> str:
-    """``text`` with the separators of its failed number chains replaced by NUL.
+def _split(text: str) -> tuple[str, ...]:
+    """The pieces of :func:`split_words`."""
+    return tuple(_WORD_SPLIT(text))
 
-    A masked separator is a single "other" character exactly like the separator for every
-    pattern but the number one, which fails on the chain either way, so the tokens (as spans) agree.
+
+def word_is_editable(pieces: Sequence[str], k: int) -> bool:
+    """Whether word ``k`` of the pieces of :func:`split_words` may be edited.
+
+    It may unless its :func:`token_kind` is not ``"word"`` or it is a unit after a number
+    (``10 ms``): see :func:`locked_words`.
     """
-    return _FAILED_NUMBER.sub(lambda m: _SEPARATOR.sub("\0", m.group()), text)
+    word = pieces[2 * k + 1]
+    if not _is_plain(word):
+        return False
+    # "10 ms": a unit word after a number belongs to it (a word starting with a digit is a number)
+    return not (k and word.lower() in UNITS and pieces[2 * k].isspace() and pieces[2 * k - 1][:1].isdigit())
 
 
 #: Texts up to this length share a cache of 256; longer ones a cache of 2, so a stream of
 #: distinct 10 MB texts keeps two of them alive (the pieces take several times the text's size).
 _LONG_TEXT = 1 << 16
+_split_short = functools.lru_cache(maxsize=256)(_split)
+_split_long = functools.lru_cache(maxsize=2)(_split)
 
 
 def _pieces(text: str) -> tuple[str, ...]:
     """The pieces of :func:`split_words`, cached (drawing the parameters and applying them split once)."""
-    return (_pieces_short if len(text) <= _LONG_TEXT else _pieces_long)(text)
+    return (_split_short if len(text) <= _LONG_TEXT else _split_long)(text)
 
 
-def _split_pieces(text: str) -> tuple[str, ...]:
-    segments = _failed_number_segments(text)
-    if not segments:
-        return tuple(_WORD_SPLIT(text))
-    pieces = [""]  # the text between words, word, ... : a new stretch's first piece joins the last one
+def locked_words(text: str) -> frozenset[int]:
+    """Positions (in the words of :func:`split_words`) of the words that are never edited.
 
-    def extend(parts: list[str]) -> None:
-        pieces[-1] += parts[0]
-        pieces.extend(parts[1:])
+    These are the words whose :func:`token_kind` is not ``"word"`` and the unit words that
+    follow a number (``10 ms``): every word op and character op leaves them as they are.
 
-    last = 0
-    for start, end in segments:
-        extend(_WORD_SPLIT(text[last:start]))
-        parts: list[str] = []
-        segment, at = text[start:end], 0
-        for m in _WORD_ONLY.finditer(_mask_failed_numbers(segment)):
-            parts += (segment[at : m.start()], segment[m.start() : m.end()])
-            at = m.end()
-        parts.append(segment[at:])
-        extend(parts)
-        last = end
-    extend(_WORD_SPLIT(text[last:]))
-    return tuple(pieces)
-
-
-_pieces_short = functools.lru_cache(maxsize=256)(_split_pieces)
-_pieces_long = functools.lru_cache(maxsize=2)(_split_pieces)
+    Examples
+    --------
+    >>> from multiaug.text.tokens import locked_words
+    >>> sorted(locked_words("Set n=3 and wait 10 ms, e.g. via time.sleep()."))
+    [1, 4, 5, 6, 8]
+    """
+    pieces = _pieces(text)
+    return frozenset(k for k in range(len(pieces) // 2) if not word_is_editable(pieces, k))
 
 
 def split_words(text: str) -> tuple[list[str], list[int]]:
@@ -209,6 +275,8 @@ def letter_spans(word: str) -> list[tuple[int, int]]:
     >>> letter_spans("don't")
     [(0, 1), (1, 2), (2, 3), (4, 5)]
     """
+    if word.isalpha():  # letters only (no marks, which are no letters): one span per character
+        return [(i, i + 1) for i in range(len(word))]
     out: list[tuple[int, int]] = []
     for i, ch in enumerate(word):
         if ch.isalpha():
@@ -263,8 +331,11 @@ def move_case(
 
     A word moving to the start of a sentence gets a capital when the word it
     displaces had one (``capital``); a capitalised word leaving the start loses
-    it when it is a common word (in ``common``), so names keep theirs.
+    it when it is a common word (in ``common``), so names keep theirs. A word of another kind
+    than ``"word"`` (``e.g.``, ``iPhone``) keeps its case wherever it goes.
     """
+    if not _is_plain(word):
+        return word
     if now_initial and not was_initial and capital and word[:1].islower():
         return _with_first(word, word[:1].upper())
     if was_initial and not now_initial and word != "I" and _is_title(word) and word.lower() in common:

@@ -81,7 +81,8 @@ class AugmentedDataset(Dataset[Any]):
         Return ``torch.Tensor`` instead of numpy arrays: images ``(H, W[, C])`` become
         ``(C, H, W)`` tensors of the same dtype (torchvision's ``v2.ToImage`` convention), other
         arrays keep their layout; texts and labels are unchanged. By default numpy arrays come
-        back and ``default_collate`` stacks them into ``(B, H, W, C)`` tensors.
+        back and ``default_collate`` stacks them into ``(B, H, W, C)`` tensors (a flip's view,
+        which ``torch.as_tensor`` refuses for its negative strides, comes back as a copy).
 
     Notes
     -----
@@ -206,6 +207,8 @@ class AugmentedDataset(Dataset[Any]):
         out = self.pipeline(**sample, key=i, epoch=check_epoch(_DATASET, epoch))
         if self.to_tensor:
             out = {k: _tensor(k, v) for k, v in out.items()}
+        else:
+            out = {k: _collatable(v) for k, v in out.items()}
         return _from_sample(item, out, form)
 
     def _index(self, index: Any) -> int:
@@ -331,6 +334,16 @@ def _to_numpy(owner: str, name: str, value: Any) -> Any:
         if field is not None and field.layout_ndim is not None:
             return value
         return value.detach().cpu().numpy()
+    return value
+
+
+def _collatable(value: Any) -> Any:
+    """``value``, with a flip's view (negative strides) copied: ``default_collate`` (``torch.as_tensor``)
+    refuses negative strides. Other arrays, crops and transposes included, pass as they are."""
+    if isinstance(value, np.ndarray):
+        return value.copy() if value.ndim and min(value.strides) < 0 else value
+    if isinstance(value, list) and value and isinstance(value[0], np.ndarray):
+        return [_collatable(v) for v in value]
     return value
 
 

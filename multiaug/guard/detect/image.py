@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -22,6 +23,7 @@ from .image_hash import (
     _variants,
 )
 from .image_verify import _low_correlation, _middle_pose, _variant_blocks, _verify
+from .image_warp import WarpMatch, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -29,6 +31,8 @@ _IMAGE_ANGLES = tuple(float(a) for a in range(-30, 31, 5) if a)  # rotations loo
 _LOW_FILTER = 0.8  # low-band correlation (at the hashed pose) below which no candidate is verified
 _RICH_STRUCTURE = 8.0  # participation ratio of the low frequencies from which thresholds hold as given
 _PROBE_BITS = 2  # weak bits a band flipped in lookups: 2 for the hash as it is, 1 for the other variants
+_WARP_EXHAUSTIVE = 2_000  # cross-side group pairs up to which the warp search visits every one
+_WARP_CANDIDATES = 300  # band candidates the warp search visits at most in a larger check
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,12 @@ def _verify_pose(
 
 
 def _verified_pairs(
-    groups: _Groups, poses: _Poses, max_distance: int, min_correlation: float, loose_distance: int
+    groups: _Groups,
+    poses: _Poses,
+    max_distance: int,
+    min_correlation: float,
+    loose_distance: int,
+    candidates: tuple[np.ndarray, np.ndarray],
 ) -> list[tuple[int, int, float]]:
     """Group pairs ``(g, h, score)`` among the band candidates that the hashes or the pixels confirm.
 
@@ -180,7 +189,7 @@ def _verified_pairs(
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
     by :func:`_verify_pose`. A noisy copy explained by several sources is kept with the best one.
     """
-    first, second = _band_candidates(groups, poses)
+    first, second = candidates
     canon = poses.hashes[:, 0]
     # minimum Hamming distance over the poses, both ways round, and the pose reaching it
     d12 = _popcount(poses.hashes[second] ^ canon[first][:, None])
@@ -225,9 +234,14 @@ def _verified_pairs(
 
 
 def _item_pairs(
-    group_pairs: list[tuple[int, int, float]], group: np.ndarray, side: np.ndarray | None
+    group_pairs: list[tuple[int, int, float]],
+    group: np.ndarray,
+    side: np.ndarray | None,
+    group_evidence: dict[tuple[int, int], dict[str, Any]] | None = None,
+    evidence: dict[tuple[int, int], dict[str, Any]] | None = None,
 ) -> list[Pair]:
-    """Group pairs expanded to the pairs of their items (cross-side ones only with ``side``)."""
+    """Group pairs expanded to the pairs of their items (cross-side ones only with ``side``); each
+    group pair's evidence, if any, is written to ``evidence`` under its item pairs."""
     m = int(group.max()) + 1
     members = np.argsort(group, kind="stable")
     bounds = np.r_[0, np.cumsum(np.bincount(group, minlength=m))]
@@ -242,7 +256,39 @@ def _item_pairs(
             keep &= side[ii] != side[jj]
         lo, hi = np.minimum(ii[keep], jj[keep]).tolist(), np.maximum(ii[keep], jj[keep]).tolist()
         out.extend(zip(lo, hi, [score] * len(lo), strict=True))
+        found = None if group_evidence is None else group_evidence.get((g, h))
+        if found is not None and evidence is not None:
+            for i, j in zip(ii[keep].tolist(), jj[keep].tolist(), strict=True):
+                # the matrix maps g's item to h's: the pair is keyed low index first
+                evidence[(min(i, j), max(i, j))] = found if i < j else _inverted(found)
     return sorted(set(out))
+
+
+def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Warp evidence seen from the other image of the pair (the matrix inverted)."""
+    if "matrix" not in evidence:
+        return evidence
+    inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
+    return WarpMatch(
+        evidence["correlation"], evidence["band_correlation"], evidence["overlap"], inv
+    ).evidence()
+
+
+def _warp_candidates(
+    groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray
+) -> list[tuple[int, int]]:
+    """Group pairs the warp search visits: every cross-side pair not found yet when there are at
+    most ``_WARP_EXHAUSTIVE`` of them, else the pose-hash band candidates not found yet (at most
+    ``_WARP_CANDIDATES``, sub-quadratic)."""
+    m = len(groups.rep)
+    n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
+    exhaustive = n_cross <= _WARP_EXHAUSTIVE
+    a, b = np.triu_indices(m, 1) if exhaustive else candidates
+    keep = groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
+    a, b = a[keep], b[keep]
+    if not exhaustive:
+        a, b = a[:_WARP_CANDIDATES], b[:_WARP_CANDIDATES]
+    return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
 def image_pairs(
@@ -251,6 +297,7 @@ def image_pairs(
     max_distance: int = 2,
     min_correlation: float = 0.985,
     loose_distance: int = 14,
+    evidence: dict[tuple[int, int], dict[str, Any]] | None = None,
 ) -> list[Pair]:
     """Near-duplicate images: pose-tolerant pHash candidates, verified on the pixels.
 
@@ -289,13 +336,34 @@ def image_pairs(
         return []
     groups = _group_items(images, side)
     m = len(groups.rep)
-    found = _verified_pairs(groups, _pose_hashes(groups), max_distance, min_correlation, loose_distance)
+    poses = _pose_hashes(groups)
+    candidates = _band_candidates(groups, poses)
+    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates)
     # crops resized back: searched among the pairs not found above that can leak across the sides
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
 
     def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return groups.crosses(a, b) & ~np.isin(np.minimum(a, b) * m + np.maximum(a, b), done)
 
-    found += _crop_pairs(images, groups.thumbs, groups.rep, wanted)
+    cropped = _crop_pairs(images, groups.thumbs, groups.rep, wanted)
+    group_evidence: dict[tuple[int, int], dict[str, Any]] = {}
+    for g, h, _ in found:
+        group_evidence[(g, h)] = {"method": "pose hash"}
+    for g, h, _ in cropped:
+        group_evidence[(g, h)] = {"method": "crop"}
+    found += cropped
+    # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
+    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
+    visit = _warp_candidates(groups, candidates, done)
+    reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
+    warped = warp_pairs(images, reps)
+    for (g, h), pair in zip(visit, reps, strict=True):
+        match = warped.get(pair)
+        if match is not None:
+            found.append((g, h, match.score))
+            group_evidence[(g, h)] = match.evidence()
     # every group's items are copies of one another
-    return _item_pairs([(g, g, 1.0) for g in range(m)] + found, groups.group, side)
+    same = [(g, g, 1.0) for g in range(m)]
+    for g in range(m):
+        group_evidence[(g, g)] = {"method": "same pose hash"}
+    return _item_pairs(same + found, groups.group, side, group_evidence, evidence)

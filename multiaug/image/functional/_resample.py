@@ -21,7 +21,18 @@ from ._opencv import (
     per_chunk,
 )
 
-__all__ = ["axis_aligned", "axis_frame", "axis_whole", "axis_window", "flip", "pad", "quarter", "swapped"]
+__all__ = [
+    "axis_aligned",
+    "axis_frame",
+    "axis_whole",
+    "axis_window",
+    "flip",
+    "flip_view",
+    "pad",
+    "quarter",
+    "reindexed",
+    "swapped",
+]
 
 _EPS = 1e-6  # pixels: coordinates closer than this to an integer or an edge are on it
 
@@ -55,6 +66,17 @@ def flip(img: np.ndarray, code: int) -> np.ndarray:
         return np.ascontiguousarray(np.flip(img, axes))
     out = cv2.flip(img, code)
     return out if out.ndim == img.ndim else out.reshape(img.shape)
+
+
+def flip_view(img: np.ndarray, code: int) -> np.ndarray:
+    """The flip of :func:`flip` as a view of ``img`` (negative strides): no pixel is moved.
+
+    What a pure re-indexing returns (as AlbumentationsX does); it shares memory with ``img``,
+    which multiaug never writes to.
+    """
+    if code == 1:
+        return img[:, ::-1]
+    return img[::-1] if code == 0 else img[::-1, ::-1]
 
 
 #: cv2.rotate codes of the quarter turns by the signs of ``(b, d)`` in ``x -> b y + c, y -> d x + f``
@@ -97,6 +119,23 @@ def swapped(
             return quarter(img, int(b), int(d))
     out = axis_aligned(img.swapaxes(0, 1), b, c, d, f, size, nearest)
     return None if out is None else np.ascontiguousarray(out)
+
+
+def reindexed(img: np.ndarray, matrix: np.ndarray, size: tuple[int, int]) -> np.ndarray | None:
+    """``img`` through a matrix that only re-indexes pixels, as a view; ``None`` for any other matrix.
+
+    Flips, quarter turns, transposes and whole-pixel windows inside the image (and their
+    products): the result is ``img`` sliced, reversed and with its axes swapped (negative or
+    swapped strides), exactly ``np.rot90`` / ``np.transpose`` / ``np.flip`` of it, no pixel moved.
+    """
+    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    if g != 0.0 or h != 0.0 or k != 1.0 or not (c.is_integer() and f.is_integer()):
+        return None
+    if b == 0.0 and d == 0.0 and abs(a) == 1.0 and abs(e) == 1.0:
+        return axis_window(img, a, c, e, f, size)
+    if a == 0.0 and e == 0.0 and abs(b) == 1.0 and abs(d) == 1.0:
+        return axis_window(img.swapaxes(0, 1), b, c, d, f, size)
+    return None
 
 
 def _resize(
@@ -153,7 +192,8 @@ def axis_aligned(
     window = img[by0:by1, bx0:bx1]
     if (by1 - by0, bx1 - bx0) == (ho, wo):
         # No copy for a pure crop or identity: like a field the pipeline does not touch, the
-        # output may share memory with the input (never written to); copy before in-place edits.
+        # output may share memory with the input (never written to). A flip here is a copy:
+        # only :func:`axis_window` (the flips' own path) returns flipped views.
         return window if code is None else flip(window, code)
     out = _resize(window, size, nearest, interpolation)
     return out if code is None else flip(out, code)
@@ -177,9 +217,9 @@ def axis_window(
             return None
         window = img if (ho, wo) == (hi, wi) else img[y0 : y0 + ho, x0 : x0 + wo]
         code = (1 if sy > 0 else -1) if sx < 0 else (0 if sy < 0 else None)
-        # No copy for a pure crop or identity: like a field the pipeline does not touch, the
-        # output may share memory with the input (never written to); copy before in-place edits.
-        return window if code is None else flip(window, code)
+        # No copy for a pure re-indexing (crop, flip, identity): like a field the pipeline does
+        # not touch, the output may share memory with the input (never written to).
+        return window if code is None else flip_view(window, code)
     return axis_aligned(img, sx, tx, sy, ty, size, nearest)
 
 

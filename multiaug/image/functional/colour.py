@@ -43,10 +43,12 @@ __all__ = [
     "luma_mean",
     "lut",
     "n_channels",
+    "per_channel_tables",
     "point_table",
     "posterize",
     "solarize",
     "table_sums",
+    "tone_curve",
 ]
 
 #: ITU-R BT.601 luma weights, as OpenCV, PIL and torchvision (0.2989) use them.
@@ -132,6 +134,21 @@ def lut(img: np.ndarray, table: np.ndarray) -> np.ndarray:
     return cv2.LUT(src.reshape(src.shape[0], -1), table).reshape(img.shape)
 
 
+def per_channel_tables(img: np.ndarray, tables: np.ndarray) -> np.ndarray:
+    """``tables[img[..., c], c]`` for a uint8 image and a ``256 x C`` uint8 table, one column per channel.
+
+    One ``cv2.LUT`` pass up to 4 channels, else a lookup per channel plane; a new array.
+    """
+    channels = tables.shape[1]
+    src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
+    if channels <= 4:
+        return cv2.LUT(src, np.ascontiguousarray(tables).reshape(256, 1, channels))
+    planes = [
+        lut(np.ascontiguousarray(src[..., c]), np.ascontiguousarray(tables[:, c])) for c in range(channels)
+    ]
+    return np.stack(planes, axis=2)
+
+
 def apply_table(img: np.ndarray, table: np.ndarray) -> np.ndarray:
     """Apply a ``uint8`` point table to the colour channels of a ``uint8`` image (alpha untouched)."""
     if n_channels(img) != 4:
@@ -172,6 +189,18 @@ def brightness_contrast(alpha: float, beta: float) -> PointFn:
 def gamma(value: float) -> PointFn:
     """Gamma curve ``v ** value``."""
     return lambda v: np.power(v, value)
+
+
+def tone_curve(low: float | np.ndarray, high: float | np.ndarray) -> PointFn:
+    """The cubic Bezier tone curve through (0, 0) and (1, 1) with control points ``(1/3, low)``,
+    ``(2/3, high)``: ``3 (1 - v)^2 v low + 3 (1 - v) v^2 high + v^3`` (Albumentations'
+    ``move_tone_curve``). ``low`` and ``high`` may be arrays, one per channel (the last axis)."""
+
+    def curve(v: np.ndarray) -> np.ndarray:
+        w = 1.0 - v
+        return 3.0 * w * w * v * low + 3.0 * w * v * v * high + v * v * v
+
+    return curve
 
 
 def solarize(threshold: float) -> PointFn:

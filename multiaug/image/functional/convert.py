@@ -9,6 +9,7 @@ it is first called.
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -95,8 +96,9 @@ def from_float(image: np.ndarray, dtype: str, max_value: float) -> np.ndarray:
 
 
 def _torch() -> Any:
-    import torch
-
+    torch = sys.modules.get("torch")  # imported once: a dict read per call, not an import statement
+    if torch is None:
+        import torch
     return torch
 
 
@@ -106,13 +108,15 @@ def to_tensor(image: np.ndarray, scale: bool) -> torch.Tensor:
     uint8 values are kept (0..255) unless ``scale``, which divides them by 255; float32
     values are kept. As ``torch.from_numpy`` and Albumentations' ``ToTensorV2``, no pixel is
     copied that need not be: a float32 image is shared with the tensor, which is its CHW view
-    (channels-last strides; ``.contiguous()`` makes a packed copy); a uint8 image is cast in
-    its own layout, then viewed as CHW.
+    (channels-last strides; ``.contiguous()`` makes a packed copy), unless it is read-only or
+    has negative strides (a flip's view, which torch refuses): then a copy; a uint8 image is
+    cast in its own layout (positive strides), then viewed as CHW.
     """
-    if image.dtype == np.uint8:
+    if image.dtype.char == "B":  # uint8 (a char test: comparing dtypes costs more than the view)
         hwc = to_float(image, 255.0) if scale else image.astype(np.float32)
     else:
-        hwc = image if image.flags.writeable else image.copy()  # torch warns on read-only memory
+        # torch warns on read-only memory and refuses negative strides (a flip's view): copy those only
+        hwc = image if image.flags.writeable and min(image.strides) >= 0 else image.copy()
     tensor = _torch().from_numpy(hwc)
     return tensor.unsqueeze(0) if hwc.ndim == 2 else tensor.permute(2, 0, 1)
 

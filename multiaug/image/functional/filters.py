@@ -20,6 +20,8 @@ __all__ = [
     "blur_kernel_size",
     "defocus",
     "defocus_kernel",
+    "emboss",
+    "emboss_kernel",
     "gaussian_blur",
     "median_blur",
     "motion_blur",
@@ -78,12 +80,33 @@ def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
     return kernel
 
 
-def sharpen(img: np.ndarray, alpha: float, lightness: float) -> np.ndarray:
-    """Blend with a sharpened copy: ``cv2.filter2D`` with :func:`sharpen_kernel`, saturated/clipped."""
-    kernel = sharpen_kernel(alpha, lightness)
+def _filter3x3(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+    """``cv2.filter2D`` (correlation, reflected borders) of every channel, saturated (uint8) or clipped."""
     return _clipped(
         by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
     )
+
+
+def sharpen(img: np.ndarray, alpha: float, lightness: float) -> np.ndarray:
+    """Blend with a sharpened copy: ``cv2.filter2D`` with :func:`sharpen_kernel`, saturated/clipped."""
+    return _filter3x3(img, sharpen_kernel(alpha, lightness))
+
+
+def emboss_kernel(alpha: float, strength: float) -> np.ndarray:
+    """Albumentations' (imgaug's) 3x3 emboss kernel blended with the identity by ``alpha``.
+
+    The effect kernel is ``[[-1 - s, -s, 0], [-s, 1, s], [0, s, 1 + s]]``: a relief lit from
+    the top left (its weights sum to 1, so flat regions keep their value).
+    """
+    effect = np.array([[-1 - strength, -strength, 0], [-strength, 1, strength], [0, strength, 1 + strength]])
+    kernel = alpha * effect
+    kernel[1, 1] += 1.0 - alpha
+    return kernel.astype(np.float32)
+
+
+def emboss(img: np.ndarray, alpha: float, strength: float) -> np.ndarray:
+    """Blend with an embossed copy: ``cv2.filter2D`` with :func:`emboss_kernel`, saturated/clipped."""
+    return _filter3x3(img, emboss_kernel(alpha, strength))
 
 
 def median_blur(img: np.ndarray, ksize: int) -> np.ndarray:

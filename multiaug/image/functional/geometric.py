@@ -21,7 +21,18 @@ import cv2
 import numpy as np
 
 from ._opencv import BORDER_CODES, BORDERS, MAX_WARP_SIDE, channel_fills, native_labels, per_chunk
-from ._resample import axis_aligned, axis_frame, axis_whole, axis_window, flip, pad, quarter, swapped
+from ._resample import (
+    axis_aligned,
+    axis_frame,
+    axis_whole,
+    axis_window,
+    flip,
+    flip_view,
+    pad,
+    quarter,
+    reindexed,
+    swapped,
+)
 
 __all__ = [
     "BORDERS",
@@ -37,6 +48,7 @@ __all__ = [
     "crop",
     "fill_outside",
     "flip",
+    "flip_view",
     "frame",
     "frame_is_exact",
     "horizontal_flip",
@@ -47,6 +59,7 @@ __all__ = [
     "quad_pixels",
     "quarter",
     "quarter_matrix",
+    "reindexed",
     "resized_crop",
     "resized_crop_axis",
     "rotate",

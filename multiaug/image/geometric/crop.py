@@ -26,6 +26,7 @@ class _Window(TargetOptions, WarpTransform):
     checks_size: ClassVar[bool] = True
     preserves_shape = False
     axis_aligned = True
+    reindexes = True
     height: int = param(Number(1, 1 << 20, integer=True))
     width: int = param(Number(1, 1 << 20, integer=True))
     p: float = param(Probability(), default=1.0, kw_only=True)

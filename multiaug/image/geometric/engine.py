@@ -78,6 +78,9 @@ class PendingWarp(Deferred):
         #: crop): the exact result resizes the whole image first, then cuts (not crop, then resize).
         self.resized = False
         self.cut_after_resize = False
+        #: Every op of the group only re-indexes pixels (``WarpTransform.reindexes``): the flush
+        #: returns views of its input (slices, negative and swapped strides), no pixel moved.
+        self.reindex = True
 
     @property
     def matrix(self) -> np.ndarray:
@@ -141,6 +144,10 @@ class PendingWarp(Deferred):
                     out = F.axis_window(image, *axis, self.image_size, nearest)
                 else:  # an op alone with its own interpolation
                     out = F.axis_aligned(image, *axis, self.image_size, False, self.interpolation)
+            if out is not None:
+                return out
+        elif self.reindex:  # quarter turns, transposes, flips, crops: a view
+            out = F.reindexed(image, self.matrix, self.image_size)
             if out is not None:
                 return out
         return F.warp(image, self.matrix, self.image_size, nearest=nearest, border=mode, fill=fill)
@@ -260,8 +267,11 @@ class WarpTransform(SpatialTransform):
     #: ``cv2.flip`` code of a whole-image flip (the image-only fast path), else None.
     flip_code: ClassVar[int | None] = None
     #: The op is a quarter turn or a transpose of the whole frame (never interpolates): an image
-    #: alone takes the flush's exact kernel (``cv2.rotate`` / ``cv2.transpose``) without the group.
+    #: alone gets the flush's result (a view with swapped, reversed strides) without the group.
     exact_turn: ClassVar[bool] = False
+    #: The op only re-indexes pixels (flips, quarter turns, transposes, crops): a group of such
+    #: ops returns views of its input's image and masks (``functional.geometric.reindexed``).
+    reindexes: ClassVar[bool] = False
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         """The op's matrix (input -> output, continuous coordinates) for an input of ``size``; output size.
@@ -283,16 +293,19 @@ class WarpTransform(SpatialTransform):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         if self.exact_turn and _MOVED_FIELDS.isdisjoint(sample):
-            # what a group of one resamples at flush (its matrix, no border shown), called directly
+            # what a group of one returns at flush (a view: its axes swapped and reversed), called directly
             image = sample["image"]
             matrix, size = self.warp_matrix(params, image.shape[:2])
-            return {**sample, "image": F.warp(image, matrix, size, border="replicate")}
+            out = F.reindexed(image, matrix, size)
+            if out is None:  # never for a whole-frame turn; what the group's flush would do
+                out = F.warp(image, matrix, size, border="replicate")
+            return {**sample, "image": out}
         if self.axis_aligned and _MOVED_FIELDS.isdisjoint(sample) and self._interpolation() == "linear":
             # An image alone under a flip, a (resized) crop, a resize or a pad: the slice, flip,
             # resize or copyMakeBorder the group's flush would do, without building the group.
             image = sample["image"]
             if self.flip_code is not None:
-                return {**sample, "image": F.flip(image, self.flip_code)}
+                return {**sample, "image": F.flip_view(image, self.flip_code)}
             axis, size = self.axis_map(params, image.shape[:2])
             if self.samples_inside:
                 out = F.axis_window(image, *axis, size)
@@ -330,6 +343,8 @@ class WarpTransform(SpatialTransform):
             sample, pending = self._join_border(sample, pending)
         visibility, drop = r.targets
         pending.add(matrix, size, visibility, drop, axis)
+        if not self.reindexes:
+            pending.reindex = False
         if interpolation != "linear":
             return pending.flush({**sample, PENDING: pending})
         return {**sample, PENDING: pending}

@@ -13,6 +13,9 @@ __all__ = ["HorizontalFlip", "VerticalFlip"]
 class HorizontalFlip(WarpTransform):
     """Mirror the image left-right (``x -> W - x``), with its mask, boxes and keypoints.
 
+    The image and masks are views of the input (``image[:, ::-1]``: negative strides, no pixel
+    moved); boxes and keypoints are new arrays.
+
     Parameters
     ----------
     p : float, default 0.5
@@ -32,6 +35,7 @@ class HorizontalFlip(WarpTransform):
     is_random = False
     axis_aligned = True
     flip_code = 1
+    reindexes = True
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         return (-1, size[1], 1, 0), size
@@ -39,6 +43,8 @@ class HorizontalFlip(WarpTransform):
 
 class VerticalFlip(WarpTransform):
     """Mirror the image top-bottom (``y -> H - y``), with its mask, boxes and keypoints.
+
+    The image and masks are views of the input (``image[::-1]``), as :class:`HorizontalFlip`'s.
 
     Parameters
     ----------
@@ -58,6 +64,7 @@ class VerticalFlip(WarpTransform):
     is_random = False
     axis_aligned = True
     flip_code = 0
+    reindexes = True
 
     def axis_map(self, params: Mapping[str, Any], size: Size) -> tuple[Axis, Size]:
         return (1, 0, -1, size[0]), size

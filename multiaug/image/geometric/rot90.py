@@ -1,9 +1,9 @@
 """Exact right-angle moves: ``RandomRotate90`` (quarter turns), ``Transpose`` (the main diagonal).
 
 Both are matrix ops: they fuse with the other geometric ops of a pipeline. Applied alone (or
-with flips, crops and other quarter turns only) they never interpolate: the group becomes
-``cv2.rotate`` / ``cv2.transpose`` (plus a slice or ``cv2.flip``), exactly ``np.rot90`` and
-``np.transpose`` of every image and mask.
+with flips, crops and other quarter turns only) they move no pixel: the image and every mask
+come back as views of the input (swapped and reversed strides), exactly ``np.rot90`` and
+``np.transpose`` of them.
 """
 
 from __future__ import annotations
@@ -26,8 +26,9 @@ class RandomRotate90(WarpTransform):
     ``factor`` turns give ``np.rot90(image, factor)`` exactly, for the image and every mask
     (any dtype, any channel count); an ``H x W`` image becomes ``W x H`` after an odd
     ``factor``. Boxes and keypoints move exactly (a point ``(x, y)`` goes to ``(y, W - x)``
-    after one turn). Outputs are new C-contiguous arrays (like the flips'; ``factor=0``
-    passes the input through).
+    after one turn). The image and masks are views of the input (``np.rot90``'s strides, like the
+    flips' views; ``factor=0`` passes the input through); a fused group that also resamples
+    returns a new array.
 
     Parameters
     ----------
@@ -48,6 +49,7 @@ class RandomRotate90(WarpTransform):
 
     preserves_shape = False
     exact_turn = True
+    reindexes = True
     _drawn = {"factor": Number(0, 3, integer=True)}
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,8 +65,8 @@ class Transpose(WarpTransform):
     """Swap rows and columns (mirror across the main diagonal): ``np.transpose`` of each image and mask.
 
     An ``H x W`` image becomes ``W x H`` (channels stay last); a point ``(x, y)`` goes to
-    ``(y, x)``, a box ``(x0, y0, x1, y1)`` to ``(y0, x0, y1, x1)``, exactly. The output is a
-    new C-contiguous array (``cv2.transpose``), like the flips'.
+    ``(y, x)``, a box ``(x0, y0, x1, y1)`` to ``(y0, x0, y1, x1)``, exactly. The image and masks
+    are views of the input (swapped strides), like the flips'.
 
     Parameters
     ----------
@@ -85,6 +87,7 @@ class Transpose(WarpTransform):
     is_random = False
     preserves_shape = False
     exact_turn = True
+    reindexes = True
 
     def warp_matrix(self, params: Mapping[str, Any], size: Size) -> tuple[np.ndarray, Size]:
         h, w = size

@@ -91,6 +91,7 @@ class BBoxSafeRandomCrop(TargetOptions, WarpTransform):
     draws_from_targets = True  # the window is drawn from the boxes / mask as they are now
     preserves_shape = False
     axis_aligned = True
+    reindexes = True  # a whole-pixel window: with flips and turns, still a view
     erosion_rate: float = param(Number(0.0, 1.0), default=0.0)
     p: float = param(Probability(), default=1.0, kw_only=True)
     _drawn = {

@@ -13,6 +13,13 @@ is recorded with its parameters and leaves the proxy as it is.
 The result per sample is a list of :class:`Event` in the order a real call would apply them,
 with a key that orders them across the batch (tree position), and the trace: equal to the
 per-sample trace by construction.
+
+A leaf's event is keyed by its tree position ``(path, 1, 0)``. A flushed group touches nothing
+but its own sample's pixels, so it may run anywhere between that sample's previous event and its
+next one; it is keyed at the earliest such place, ``(path of the previous event, 2, n)`` (``()``
+before the first), so the groups of a batch meet at as few keys as possible: a pipeline that
+starts with geometric ops resamples all of its samples' first groups in one step, whichever
+later leaf (or the end) made each sample flush.
 """
 
 from __future__ import annotations
@@ -27,12 +34,13 @@ from ...core import random as _random
 from ...core.fusion import PENDING, Call
 from ...core.transform import Transform
 from ...image.geometric.engine import PendingWarp
+from .geometric import prepare_group
 
-__all__ = ["END", "Drawn", "Event", "Proxy", "draw_sample", "proxy"]
+__all__ = ["Drawn", "Event", "Proxy", "draw_sample", "proxy"]
 
 Key = tuple[tuple[int, ...], int, int]
-#: Sorts after every position in a tree: the flush at the end of the call.
-END: Key = ((1 << 62,), 0, 0)
+#: The kind of a leaf's key, and of a flushed group's (after the leaf it follows).
+_LEAF, _GROUP = 1, 2
 
 
 class Proxy(np.ndarray):
@@ -53,7 +61,7 @@ def proxy(shape: tuple[int, ...], dtype: Any) -> Proxy:
     return made
 
 
-@dataclass
+@dataclass(slots=True)
 class Event:
     """One thing a real call would do to the pixels of one sample.
 
@@ -83,7 +91,13 @@ class DrawPending(PendingWarp):
             if a is not None:
                 out[name] = proxy((*size, *a.shape[2:]), a.dtype)
         self.move_targets(out, sample)
-        self.recorder.flushed(self)
+        recorder = self.recorder
+        # from here on a plain group (what the executor reads, and what draws pickle), its
+        # resampling plan made now: in the draw phase (a DataLoader worker), not in the training step
+        del self.recorder
+        self.__class__ = PendingWarp  # type: ignore[assignment]
+        prepare_group(self)
+        recorder.flushed(self)
         return out
 
 
@@ -98,27 +112,22 @@ def _adopt(sample: dict[str, Any], recorder: _Recorder) -> None:
 class _Recorder:
     """The ``draw`` callback of one sample's draw-only call: collects its :class:`Event` list."""
 
-    __slots__ = ("events", "fuse", "loose", "main", "resizers")
+    __slots__ = ("anchor", "events", "fuse", "main", "resizers", "seq")
 
     def __init__(self, fuse: bool, main: str) -> None:
         self.fuse = fuse
         #: The field whose shape is the sample's size (``image`` or ``audio``).
         self.main = main
         self.events: list[Event] = []
-        #: Flushed groups whose key is not known yet (given by the leaf that caused the flush).
-        self.loose: list[Event] = []
+        #: The path of the sample's last leaf event (``()`` before any) and the groups flushed since.
+        self.anchor: tuple[int, ...] = ()
+        self.seq = 0
         #: Names of the size-changing ops applied (to name them when samples end at different sizes).
         self.resizers: list[str] = []
 
     def flushed(self, pending: PendingWarp) -> None:
-        event = Event(END, pending.in_size, warp=pending)
-        self.events.append(event)
-        self.loose.append(event)
-
-    def _stamp(self, path: tuple[int, ...]) -> None:
-        for seq, event in enumerate(self.loose):
-            event.key = (path, 0, seq)
-        self.loose.clear()
+        self.events.append(Event((self.anchor, _GROUP, self.seq), pending.in_size, warp=pending))
+        self.seq += 1
 
     def __call__(
         self, leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any], path: tuple[int, ...]
@@ -134,14 +143,35 @@ class _Recorder:
             _adopt(out, self)
             if not self.fuse:  # op by op: each warp is a group of one
                 out = out[PENDING].flush(out)
-            self._stamp(path)
             return out
-        self._stamp(path)
-        event = Event((path, 1, 0), sample[self.main].shape[:2], leaf=leaf, params=params)
+        event = Event((path, _LEAF, 0), sample[self.main].shape[:2], leaf=leaf, params=params)
         self.events.append(event)
+        self.anchor, self.seq = path, 0
         if not leaf.preserves_shape and self.main == "image":
             sample = _converted(leaf, sample, params, event)
+        elif leaf.name in MAKES_SPECTROGRAM and self.main == "audio":
+            sample = {**sample, "spectrogram": _spectrogram_proxy(leaf, sample, params)}
         return sample
+
+
+#: Audio leaves that add a ``spectrogram`` field: the later leaves' draws read its shape.
+MAKES_SPECTROGRAM = frozenset({"audio.MelSpectrogram"})
+#: (leaf, its resolved parameters, audio shape, rate) -> (those parameters, spectrogram shape).
+_SPECTROGRAM_SHAPES: dict[tuple[Any, ...], tuple[Any, tuple[int, ...]]] = {}
+
+
+def _spectrogram_proxy(leaf: Transform, sample: dict[str, Any], params: Mapping[str, Any]) -> Proxy:
+    """A proxy of the spectrogram ``leaf`` makes: its shape from the leaf's own ``apply`` on silence
+    of the sample's shape, once per leaf configuration, audio shape and rate (then looked up)."""
+    audio, rate, resolved = sample["audio"], sample.get("sample_rate"), leaf._r
+    key = (id(leaf), id(resolved), audio.shape, rate)
+    made = _SPECTROGRAM_SHAPES.get(key)
+    if made is None or made[0] is not resolved:  # (a new configuration may reuse an old id)
+        if len(_SPECTROGRAM_SHAPES) > 256:
+            _SPECTROGRAM_SHAPES.clear()
+        silence = {"audio": np.zeros(audio.shape, np.float32), "sample_rate": rate}
+        made = _SPECTROGRAM_SHAPES[key] = (resolved, leaf.apply(silence, params)["spectrogram"].shape)
+    return proxy(made[1], np.float32)
 
 
 def _converted(
@@ -161,7 +191,7 @@ def _converted(
     return sample
 
 
-@dataclass
+@dataclass(slots=True)
 class Drawn:
     """What the draw phase gives for one sample."""
 
@@ -194,7 +224,6 @@ def draw_sample(
     out = pipe._run(sample, stream, call, ())
     if PENDING in out:
         out = out[PENDING].flush(out)
-    recorder.loose.clear()  # the flush at the end keeps the key END
     if edge is not None:
         out = edge.leave(out)
     if call.trace is not None:

@@ -23,7 +23,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from .draw import END, Drawn, Event
+from .draw import Drawn, Event
 from .geometric import flush_groups, needs_float
 from .registry import Batch, find_kernel
 
@@ -87,9 +87,21 @@ class Rows:
         return torch.stack(self.rows)
 
 
+class RowIndex(list[int]):
+    """Row positions of a sub-batch; their device tensor is made once (a sub-batch is read, then written)."""
+
+    tensor: torch.Tensor | None = None
+
+
 def _index(idx: Sequence[int], like: torch.Tensor) -> torch.Tensor:
     """Row positions on ``like``'s device, copied without waiting for its queued work."""
-    return torch.tensor(list(idx)).to(like.device, non_blocking=True)
+    made = getattr(idx, "tensor", None)
+    if made is not None and made.device == like.device:
+        return made
+    made = torch.tensor(list(idx)).to(like.device, non_blocking=True)
+    if isinstance(idx, RowIndex):
+        idx.tensor = made
+    return made
 
 
 def _merge(drawn: Sequence[Drawn]) -> list[tuple[Any, list[tuple[int, Event]]]]:
@@ -127,7 +139,7 @@ def execute(
     for key, items in _merge(drawn):
         warp = items[0][1].warp is not None
         for part in _split(items, warp):
-            idx = [i for i, _ in part]
+            idx = RowIndex(i for i, _ in part)
             if warp:
                 groups = [e.warp for _, e in part]
                 if needs_float(groups):  # type: ignore[arg-type]
@@ -157,12 +169,15 @@ def execute(
                     "keys": [keys[i] for i in idx],
                     "rows": idx,
                     "epoch": batch_info["epoch"],
-                    "path": key[0] if key != END else (),
+                    "path": key[0],
                 },
                 dtype=dtype,
             )
             changed = find_kernel(leaf, main)(leaf, batch)
             for name, value in changed.items():
+                if name not in fields and name in _MADE and main == "audio" and len(idx) == len(drawn):
+                    fields[name] = Rows(value, None)  # a field made for every sample (MelSpectrogram)
+                    continue
                 if name not in fields:
                     raise _bad_field(leaf, name)
                 if name == main and value.shape[2:] != before.shape[2:]:
@@ -171,6 +186,10 @@ def execute(
             for i, (_, e) in zip(idx, part, strict=True):
                 dtypes[i] = e.dtype or batch.dtype
     return dtypes
+
+
+#: Fields a kernel may add to the batch (made for every sample at once).
+_MADE = ("spectrogram",)
 
 
 def _bad_field(

@@ -34,8 +34,9 @@ from ...image.functional import geometric as F
 from ...image.functional._opencv import channel_fills
 from ...image.geometric.engine import PendingWarp
 from .registry import Batch, deferred_kernel
+from .staging import Stage
 
-__all__ = ["flush_groups", "needs_float", "warp_kernel"]
+__all__ = ["flush_groups", "needs_float", "prepare_group", "warp_kernel"]
 
 _EPS = 1e-6
 Size = tuple[int, int]
@@ -94,6 +95,16 @@ def _plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
     return made
 
 
+def prepare_group(p: PendingWarp) -> None:
+    """Make (and keep on ``p``) what resampling it needs from the host: its plan and source matrix.
+
+    Called by the draw phase when a group is complete, so draws made apart (``draw()`` in a
+    DataLoader worker) carry it and the training step only does the pixel work.
+    """
+    if _plan(p)[0] == "matrix":
+        _source(p)
+
+
 def _make_plan(p: PendingWarp) -> tuple[str, Any, str, tuple[float, ...], float]:
     if p.edge and p.border is not None:
         mode, fill, fill_mask = p.border
@@ -129,17 +140,22 @@ def flush_groups(
     All groups share the input size (the tensors') and the output size.
     """
     plans = [_plan(g) for g in groups]
-    n = len(groups)
-    ho, wo = groups[0].image_size
     c = image.shape[1]
-    out = image.new_empty((n, c, ho, wo))
-    out_mask = None if mask is None else mask.new_empty((n, mask.shape[1], ho, wo))
     kinds: dict[tuple[Any, ...], list[int]] = {}
     for i, (kind, _, mode, fill, fill_mask) in enumerate(plans):
         kinds.setdefault((kind, mode, fill, fill_mask), []).append(i)
+    sent = None
+    if len(kinds) > 1:  # rows sorted by kind, so each kind is a slice: one gather in, one out
+        order = np.concatenate([np.asarray(rows, dtype=np.int64) for rows in kinds.values()])
+        stage = Stage()
+        into, back = stage.add(order), stage.add(np.argsort(order, kind="stable"))
+        sent = stage.send(image.device)
+        image = image.index_select(0, sent[into])
+        mask = None if mask is None else mask.index_select(0, sent[into])
+    ys, ms = [], []
+    lo = 0
     for (kind, mode, fill, fill_mask), rows in kinds.items():
-        sub = image if len(rows) == n else image[rows]
-        sub_mask = None if mask is None else (mask if len(rows) == n else mask[rows])
+        hi = lo + len(rows)
         values = channel_fills(fill, c)
         # no fill (zeros): no tensor, and no device sync to find that out
         fills = None
@@ -147,14 +163,14 @@ def flush_groups(
             fills = _device(np.array(values, dtype=np.float32), image.device).to(image.dtype)
         chosen = [plans[i][1] for i in rows]
         run = _axis if kind == "axis" else _matrix
-        y, m = run(sub, sub_mask, chosen, (mode, fills, fill_mask))
-        if len(rows) == n:
-            out, out_mask = y, m
-        else:
-            index = _device(np.array(rows), image.device)
-            out.index_copy_(0, index, y)
-            if out_mask is not None and m is not None:
-                out_mask.index_copy_(0, index, m)
+        y, m = run(image[lo:hi], None if mask is None else mask[lo:hi], chosen, (mode, fills, fill_mask))
+        ys.append(y)
+        ms.append(m)
+        lo = hi
+    if sent is None:
+        return ys[0], ms[0]
+    out = torch.cat(ys).index_select(0, sent[back])
+    out_mask = None if mask is None else torch.cat(ms).index_select(0, sent[back])  # type: ignore[arg-type]
     return out, out_mask
 
 
@@ -187,11 +203,11 @@ def _take(x: torch.Tensor, iy: np.ndarray, ix: np.ndarray) -> torch.Tensor:
         return x
     ys, xs = _slices(iy), _slices(ix)
     if x.is_cuda or ys is None or xs is None:  # one indexing kernel (on a GPU, or for pads)
-        dev = x.device
-        b = torch.arange(len(x), device=dev).view(-1, 1, 1)
-        rows = _device(iy, dev).view(len(x), -1, 1)
-        cols = _device(ix, dev).view(len(x), 1, -1)
-        return x[b, :, rows, cols].permute(0, 3, 1, 2).contiguous()
+        stage = Stage()
+        b, r, c = stage.add(np.arange(len(x))), stage.add(iy, np.int64), stage.add(ix, np.int64)
+        sent = stage.send(x.device)
+        rows, cols = sent[r].view(len(x), -1, 1), sent[c].view(len(x), 1, -1)
+        return x[sent[b].view(-1, 1, 1), :, rows, cols].permute(0, 3, 1, 2).contiguous()
     out = []  # on the CPU, per-sample slices (views) and flips, then one copy
     for i, ((y0, fy), (x0, fx)) in enumerate(zip(ys, xs, strict=True)):
         view = x[i, :, y0 : y0 + ho, x0 : x0 + wo]
@@ -259,6 +275,13 @@ def _normalize(size: Size) -> np.ndarray:
 
 def _source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
     """The group's matrix and the input window it reads (the engine warps from a view of it)."""
+    made = g.__dict__.get("_batched_source")
+    if made is None:
+        made = g.__dict__["_batched_source"] = _make_source(g)
+    return made
+
+
+def _make_source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] | None]:
     if g.clips and g.border is not None:
         window = g._clip_window()
         if window is not None:

@@ -24,6 +24,7 @@ hash needs; the tests check the words against a pure-Python version of it.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -32,10 +33,11 @@ import torch
 from ...core.errors import InvalidInputError
 from ...core.random import TAGS, mix
 from ...image.functional.noise import normal_quantiles
-from .image_pixel import UINT8, finish, per_sample, single, whole
+from .image_pixel import UINT8, finish, single, whole
 from .registry import Batch, kernel
+from .staging import Sent, Stage
 
-__all__ = ["noise_keys", "random_words", "uniform16"]
+__all__ = ["key_words", "noise_keys", "random_words", "uniform16"]
 
 _MASK32 = (1 << 32) - 1
 #: Chris Wellons' ``lowbias32`` multipliers (hash-prospector), as the int32 that hold them.
@@ -48,13 +50,19 @@ def _int32(v: int) -> int:
     return v - (1 << 32) if v >> 31 else v
 
 
+def key_words(seeds: list[int]) -> np.ndarray:
+    """The two 32-bit generator keys of each noise seed, as an int32 host array (b, 2)."""
+    keys = np.empty((len(seeds), 2), dtype=np.int32)
+    tag = TAGS["batch_noise"]
+    for i, s in enumerate(seeds):
+        z = mix(int(s), tag)
+        keys[i] = _int32(z), _int32(z >> 32)
+    return keys
+
+
 def noise_keys(seeds: list[int], device: torch.device) -> torch.Tensor:
     """The two 32-bit generator keys of each noise seed, as an int32 tensor (b, 2)."""
-    keys = []
-    for s in seeds:
-        z = mix(int(s), TAGS["batch_noise"])
-        keys.append([_int32(z), _int32(z >> 32)])
-    return torch.tensor(keys, dtype=torch.int32, device=device)
+    return torch.from_numpy(key_words(seeds)).to(device)
 
 
 def _shr(z: torch.Tensor, k: int) -> torch.Tensor:
@@ -101,19 +109,17 @@ def gaussian_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     integer table (the same as adding float noise and rounding); float32 is clipped to [0, 1].
     """
     x = whole(single(t, batch), batch.scale)
-    u = uniform16(noise_keys(_seeds(batch), x.device), x[0].numel())
+    stage = Stage()
+    keys = stage.add(key_words(_seeds(batch)))
+    stds = stage.add([float(p["std"]) for p in batch.params], np.float32)
+    sent = stage.send(x.device)
+    u = uniform16(sent[keys], x[0].numel())
     z = _quantiles(x.device).index_select(0, u.reshape(-1)).view(x.shape)
-    std = per_sample(batch, "std", x)
+    std = sent[stds].view(-1, 1, 1, 1)
     if batch.scale == UINT8:  # whole levels plus whole noise: clipping is all that is left
         noise = z.mul_(std * UINT8).add_(0.5).floor_()
         return {"image": noise.add_(x).clamp_(0.0, UINT8)}
     return {"image": finish(z.mul_(std).add_(x), batch.scale)}
-
-
-def _threshold(values: list[float], like: torch.Tensor) -> torch.Tensor:
-    return torch.tensor([round(v * 65536) for v in values], dtype=torch.int32, device=like.device).view(
-        -1, 1, 1, 1
-    )
 
 
 @kernel("image.SaltPepperNoise", "image")
@@ -121,25 +127,24 @@ def salt_pepper_noise(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """One 16-bit uniform ``u`` a pixel: ``u < amount * svp * 2**16`` salt, ``u < amount * 2**16`` pepper."""
     x = single(t, batch)
     b, _, h, w = x.shape
-    u = uniform16(noise_keys(_seeds(batch), x.device), h * w).view(b, 1, h, w)
+    stage = Stage()
+    keys = stage.add(key_words(_seeds(batch)))
     amount = [float(p["amount"]) for p in batch.params]
     salt = [float(p["amount"]) * float(p["salt_vs_pepper"]) for p in batch.params]
-    hit = u < _threshold(amount, x)
-    white = u < _threshold(salt, x)
+    thresholds = stage.add([[round(a * 65536) for a in amount], [round(v * 65536) for v in salt]], np.int32)
+    sent = stage.send(x.device)
+    u = uniform16(sent[keys], h * w).view(b, 1, h, w)
+    hit = u < sent[thresholds][0].view(-1, 1, 1, 1)
+    white = u < sent[thresholds][1].view(-1, 1, 1, 1)
     out = torch.where(hit, torch.where(white, batch.scale, 0.0), whole(x, batch.scale))
     return {"image": out}
 
 
 # ---------------------------------------------------------------------- erasing
-def _erase_mask(batch: Batch, like: torch.Tensor) -> torch.Tensor:
-    """(b, 1, H, W) bool: inside each sample's drawn rectangle."""
+def _erase_mask(box: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(b, 1, H, W) bool: inside each sample's drawn rectangle (``box``: (b, 4) top, left, height, width)."""
     _, _, h, w = like.shape
     dev = like.device
-    box = torch.tensor(
-        [[int(p["top"]), int(p["left"]), int(p["height"]), int(p["width"])] for p in batch.params],
-        dtype=torch.int64,
-        device=dev,
-    )
     top, left, height, width = box.unbind(1)
     rows = torch.arange(h, device=dev).view(1, h)
     cols = torch.arange(w, device=dev).view(1, w)
@@ -148,8 +153,8 @@ def _erase_mask(batch: Batch, like: torch.Tensor) -> torch.Tensor:
     return in_rows.view(-1, 1, h, 1) & in_cols.view(-1, 1, 1, w)
 
 
-def _fill(t: Any, fill: tuple[float, ...], x: torch.Tensor, scale: float) -> torch.Tensor:
-    """The constant fill as (1, C, 1, 1), checked as the CPU op checks it."""
+def _fill(t: Any, fill: tuple[float, ...], x: torch.Tensor, scale: float) -> np.ndarray:
+    """The constant fill per channel (C,) float32, checked as the CPU op checks it."""
     channels = x.shape[1]
     if len(fill) not in (1, channels):
         raise InvalidInputError(
@@ -172,8 +177,7 @@ def _fill(t: Any, fill: tuple[float, ...], x: torch.Tensor, scale: float) -> tor
             f"is {fill!r}, not whole numbers as a uint8 image needs",
             "give fill in the image's units: 0..255 for uint8 (e.g. fill=127)",
         )
-    values = np.broadcast_to(np.asarray(fill, dtype=np.float32), (channels,)).copy()
-    return torch.from_numpy(values).to(x.device).view(1, channels, 1, 1)
+    return np.broadcast_to(np.asarray(fill, dtype=np.float32), (channels,)).copy()
 
 
 @kernel("image.RandomErasing", "image")
@@ -185,14 +189,96 @@ def random_erasing(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     other noise (a different realisation than the per-sample op's SFC64 fill).
     """
     x = whole(single(t, batch), batch.scale)
-    mask = _erase_mask(batch, x)
+    stage = Stage()
+    box = stage.add([[p["top"], p["left"], p["height"], p["width"]] for p in batch.params], np.int64)
+    image, _ = _fill_inside(t, batch, x, stage, lambda sent: _erase_mask(sent[box], x))
+    return {"image": image}
+
+
+def _fill_inside(
+    t: Any, batch: Batch, x: torch.Tensor, stage: Stage, inside: Callable[[Sent], torch.Tensor]
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``x`` with the pixels ``inside(sent)`` (b, 1, H, W) filled as ``t``'s ``fill`` says; and that mask.
+
+    ``stage`` holds the caller's parameters; the fill's join it, and all go in one transfer.
+    """
     fill = t._r.fill
-    if not isinstance(fill, str):
-        return {"image": torch.where(mask, _fill(t, fill, x, batch.scale), x)}
-    keys = noise_keys(_seeds(batch), x.device)
-    n = x[0].numel()
+    random = isinstance(fill, str)
+    handle = stage.add(key_words(_seeds(batch)) if random else _fill(t, fill, x, batch.scale))
+    sent = stage.send(x.device)
+    mask = inside(sent)
+    if not random:
+        return torch.where(mask, sent[handle].view(1, -1, 1, 1), x), mask
+    keys, n = sent[handle], x[0].numel()
     if batch.scale == UINT8:
         values = (uniform16(keys, n) >> 8).to(torch.float32)
     else:
         values = _shr(random_words(keys, n), 8).to(torch.float32) * 2.0**-24
-    return {"image": torch.where(mask, values.view(x.shape), x)}
+    return torch.where(mask, values.view(x.shape), x), mask
+
+
+# ---------------------------------------------------------------------- dropouts
+def _hole_mask(boxes: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    """(b, 1, H, W) bool: inside any of each row's holes (``boxes``: (b, K, 4), unused ones 0 x 0).
+
+    Rows and columns of every hole (b, K, H) and (b, K, W), then their product summed over the
+    holes (a batched matrix product of 0/1 values: exact integer counts), so the cost does not
+    grow with K times the image.
+    """
+    _, _, h, w = like.shape
+    dev = like.device
+    top, left, height, width = (v.unsqueeze(2) for v in boxes.unbind(2))
+    rows = torch.arange(h, device=dev).view(1, 1, h)
+    cols = torch.arange(w, device=dev).view(1, 1, w)
+    in_rows = ((rows >= top) & (rows < top + height)).to(torch.float32)
+    in_cols = ((cols >= left) & (cols < left + width)).to(torch.float32)
+    return (torch.bmm(in_rows.transpose(1, 2), in_cols) > 0).unsqueeze(1)
+
+
+def _with_mask(t: Any, batch: Batch, image: torch.Tensor, holes: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The filled image, and the batch's mask with ``fill_mask`` in the holes when the op sets one."""
+    out = {"image": image}
+    fill_mask, mask = t._r.fill_mask, batch.fields.get("mask")
+    if fill_mask is not None and mask is not None:
+        out["mask"] = mask.masked_fill(holes, fill_mask if mask.dtype.is_floating_point else int(fill_mask))
+    return out
+
+
+@kernel("image.CoarseDropout", "image")
+def coarse_dropout(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row's drawn holes filled (``fill``, and ``fill_mask`` in the mask), as :func:`random_erasing`."""
+    x = whole(single(t, batch), batch.scale)
+    b, _, h, w = x.shape
+    holes = [t.holes(p, (h, w)) for p in batch.params]
+    boxes = np.zeros((b, max(1, *(len(hs) for hs in holes)), 4), dtype=np.int64)
+    for i, hs in enumerate(holes):
+        if hs:
+            boxes[i, : len(hs)] = hs
+    stage = Stage()
+    handle = stage.add(boxes)
+    image, mask = _fill_inside(t, batch, x, stage, lambda sent: _hole_mask(sent[handle], x))
+    return _with_mask(t, batch, image, mask)
+
+
+@kernel("image.GridDropout", "image")
+def grid_dropout(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row's grid: pixel ``(y, x)`` is in a hole when ``(y - shift_y) mod unit < hole`` and the
+    same for ``x`` (the runs of the CPU op's ``grid_runs``, edges included)."""
+    x = whole(single(t, batch), batch.scale)
+    b, _, h, w = x.shape
+    ratio = t._r.ratio
+    grid = [
+        [p["unit"], p["shift_y"], p["shift_x"], min(p["unit"], max(1, round(ratio * p["unit"])))]
+        for p in batch.params
+    ]
+    stage = Stage()
+    handle = stage.add(grid, np.int64)
+
+    def inside(sent: Sent) -> torch.Tensor:
+        unit, shift_y, shift_x, hole = (v.view(b, 1) for v in sent[handle].unbind(1))
+        ys = (torch.arange(h, device=x.device).view(1, h) - shift_y).remainder(unit) < hole
+        xs = (torch.arange(w, device=x.device).view(1, w) - shift_x).remainder(unit) < hole
+        return ys.view(b, 1, h, 1) & xs.view(b, 1, 1, w)
+
+    image, mask = _fill_inside(t, batch, x, stage, inside)
+    return _with_mask(t, batch, image, mask)

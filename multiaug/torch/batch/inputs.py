@@ -59,6 +59,8 @@ class Prepared:
             x = x.round_().clamp_(0, 255).to(torch.uint8)
         if main == "audio" and self.restore["squeeze"]:
             x = x[:, 0]
+            if "spectrogram" in out:  # mono (T,) clips have (n_mels, frames) spectrograms, as per sample
+                out["spectrogram"] = out["spectrogram"][:, 0]
         out[main] = x
         if "mask" in out and self.restore.get("mask_squeeze"):
             out["mask"] = out["mask"][:, 0]

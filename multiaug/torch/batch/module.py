@@ -36,6 +36,7 @@ KERNEL_MODULES = (
     "multiaug.torch.batch.geometric",
     "multiaug.torch.batch.image_pixel",
     "multiaug.torch.batch.image_colour",
+    "multiaug.torch.batch.image_channels",
     "multiaug.torch.batch.image_filters",
     "multiaug.torch.batch.image_noise",
     "multiaug.torch.batch.image_mix",

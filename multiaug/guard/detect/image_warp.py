@@ -1,0 +1,319 @@
+"""Warped copies: a dense pose search and a robust pixel check for pairs a pipeline warped apart.
+
+A training pipeline (flip, ``Affine`` scale/rotate/translate, a crop resized back, then colour,
+noise, blur or erasing) moves every pixel, which the global hashes of :mod:`.image` do not
+follow. Here one image of a pair is the *source*, the other the *copy*:
+
+1. coarse search (32x32 grayscale, the HSV value): the copy's central window (62 % of each
+   side) is looked for by normalised cross-correlation (``cv2.matchTemplate``) in the source
+   rendered at each of 98 poses -- 2 mirrorings x 7 rotations (-15 ... 15 degrees) x 7 zooms
+   (0.85 ... 1.65, a crop down to ~40 % of the area) -- only at positions where the window lies
+   inside the source's content;
+2. refinement (64x64, both blurred, sigma 1 pixel): from each of the 3 best poses, an affine
+   ECC fit (``cv2.findTransformECC``), kept when its scales stay within 0.5-1.3 of the copy's
+   pixel and within a factor 1.6 of each other;
+3. robust check: the source warped onto the copy must correlate with it over >= 50 % of the
+   copy after the 20 % worst-fitting pixels are set aside (an erased rectangle, a border fill),
+   and the band-pass images (the blur minus a sigma-4 blur) must correlate too, which the smooth
+   halves of two distinct skies do not.
+
+The result carries the estimated transform: the 3x3 matrix taking source pixels to copy pixels
+at the images' own resolutions (a mirroring folded in), and its rotation, scale and shift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .image_hash import _gray
+
+_SIDE = 32  # coarse search resolution
+_MIN_SIDE = 96  # pixels: smaller images are not searched (too little detail to verify a warp)
+_FINE = 64  # refinement and check resolution
+_MARGIN = 6  # the coarse template: the copy less this many pixels at each edge (20 of 32)
+_ANGLES = (-15.0, -10.0, -5.0, 0.0, 5.0, 10.0, 15.0)
+_ZOOMS = tuple(float(z) for z in np.geomspace(0.85, 1.65, 7))
+_TOP = 3  # coarse poses refined
+_INSIDE = 0.8  # share of a template window that must lie on the source's content
+_MIN_OVERLAP = 0.5  # share of the copy the warped source must cover
+_TRIM = 0.05  # share of worst-fitting pixels set aside by the robust correlation
+_MIN_CORRELATION = 0.98  # robust correlation of a warped copy (blurred, 64x64)
+_MIN_BAND = 0.7  # robust band-pass correlation of a warped copy
+_REFINE_FROM = 0.9  # robust correlation at the coarse pose from which the pose is refined
+_MIN_DETAIL = 2.0  # grey levels: band-pass spread both images need over the overlap
+_MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featureless)
+_DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One image ready for the search: its size, 32x32 and blurred 64x64 value images, the
+    64x64 band-pass image, and (built on first use as a source) its pose bank."""
+
+    shape: tuple[int, int]
+    coarse: np.ndarray
+    fine: np.ndarray
+    band: np.ndarray
+    fill32: np.ndarray
+    fill64: np.ndarray
+
+
+@dataclass(frozen=True)
+class WarpMatch:
+    """A verified warped copy: ``matrix`` (3x3) takes source pixels to copy pixels."""
+
+    score: float
+    band: float
+    overlap: float
+    matrix: np.ndarray
+
+    def evidence(self) -> dict[str, Any]:
+        """JSON-able evidence: the matrix and its rotation, scale, shift and mirroring."""
+        a = self.matrix[:2, :2]
+        mirrored = bool(np.linalg.det(a) < 0)
+        b = a @ np.diag([-1.0, 1.0]) if mirrored else a  # the rotation of the un-mirrored part
+        return {
+            "method": "warp",
+            "correlation": round(self.score, 4),
+            "band_correlation": round(self.band, 4),
+            "overlap": round(self.overlap, 3),
+            "mirrored": mirrored,
+            "rotation_deg": round(float(np.degrees(np.arctan2(b[0, 1], b[0, 0]))), 2),
+            "scale": round(float(np.sqrt(abs(np.linalg.det(a)))), 4),
+            "shift_px": [round(float(v), 2) for v in self.matrix[:2, 2]],
+            "matrix": [[round(float(v), 5) for v in row] for row in self.matrix],
+        }
+
+
+def _prepare(image: np.ndarray) -> _Prepared:
+    import cv2
+
+    g = _gray(image)
+    h, w = g.shape
+    coarse = cv2.resize(
+        g, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA if min(h, w) >= _SIDE else cv2.INTER_LINEAR
+    )
+    fine = cv2.resize(
+        g, (_FINE, _FINE), interpolation=cv2.INTER_AREA if min(h, w) >= _FINE else cv2.INTER_LINEAR
+    )
+    fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
+    band = fine - cv2.GaussianBlur(fine, (0, 0), 4.0)
+    # pure black: a warp's border fill or an erased rectangle, which no source explains
+    dark = (g <= _DARK).astype(np.float32)
+    fill32 = cv2.resize(dark, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA) > 0.25
+    fill64 = cv2.resize(dark, (_FINE, _FINE), interpolation=cv2.INTER_AREA) > 0.05
+    fill64 = cv2.dilate(fill64.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
+    return _Prepared((h, w), coarse, fine, band, fill32, fill64)
+
+
+def _similarity(angle: float, zoom: float, centre_in: float, centre_out: float) -> np.ndarray:
+    """2x3 matrix: rotate by ``angle`` degrees and scale by ``zoom`` about the centres."""
+    import cv2
+
+    m = np.asarray(cv2.getRotationMatrix2D((centre_in, centre_in), angle, zoom), dtype=np.float64)
+    m[:, 2] += centre_out - centre_in
+    return m
+
+
+@dataclass(frozen=True)
+class _Pose:
+    mirrored: bool
+    angle: float
+    zoom: float
+    side: int
+
+
+def _bank(coarse: np.ndarray) -> list[tuple[_Pose, np.ndarray, np.ndarray]]:
+    """The source at every pose: ``(pose, canvas, allowed)``, ``allowed`` marking the template
+    positions whose window lies (>= ``_INSIDE``) on the source's content."""
+    import cv2
+
+    k = _SIDE - 2 * _MARGIN
+    out = []
+    ones = np.ones_like(coarse)
+    for mirrored in (False, True):
+        a = np.ascontiguousarray(coarse[:, ::-1]) if mirrored else coarse
+        for angle in _ANGLES:
+            for zoom in _ZOOMS:
+                side = round(_SIDE * zoom) + 2
+                m = _similarity(angle, zoom, (_SIDE - 1) / 2, (side - 1) / 2)
+                canvas = cv2.warpAffine(
+                    a, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+                )
+                inside = cv2.warpAffine(ones, m, (side, side), flags=cv2.INTER_NEAREST)
+                share = cv2.boxFilter(inside, -1, (k, k), anchor=(0, 0), normalize=True)
+                out.append(
+                    (
+                        _Pose(mirrored, angle, zoom, side),
+                        canvas,
+                        share[: side - k + 1, : side - k + 1] >= _INSIDE,
+                    )
+                )
+    return out
+
+
+def _coarse(bank: list[tuple[_Pose, np.ndarray, np.ndarray]], copy: _Prepared) -> list[np.ndarray]:
+    """The ``_TOP`` best poses as 2x3 matrices from the (mirrored) source to the copy, both at
+    ``_SIDE`` pixels, each paired with whether the source was mirrored (matrix row 3: flag)."""
+    import cv2
+
+    template = copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].copy()
+    fill = copy.fill32[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN]
+    if fill.any() and not fill.all():  # fill set to the content's mean: it then barely counts
+        template[fill] = template[~fill].mean()
+    found = []
+    for pose, canvas, allowed in bank:
+        r = cv2.matchTemplate(canvas, template, cv2.TM_CCOEFF_NORMED)
+        r[~allowed] = -1.0
+        _, best, _, (x, y) = cv2.minMaxLoc(r)
+        found.append((best, pose, x, y))
+    found.sort(key=lambda f: -f[0])
+    out = []
+    for _, pose, x, y in found[:_TOP]:
+        m = _similarity(pose.angle, pose.zoom, (_SIDE - 1) / 2, (pose.side - 1) / 2)
+        m[:, 2] += (_MARGIN - x, _MARGIN - y)  # canvas -> copy: the template's corner is (x, y)
+        out.append(np.vstack([m, [float(pose.mirrored), 0.0, 0.0]]))
+    return out
+
+
+def _rescale(m: np.ndarray, s_in: tuple[float, float], s_out: tuple[float, float]) -> np.ndarray:
+    """A 2x3 pixel map between two images re-expressed for the images resized by ``s_in`` (input)
+    and ``s_out`` (output) per axis ``(x, y)``, pixel centres kept (``u' = s (u + 0.5) - 0.5``)."""
+    to_in = np.array(
+        [[1 / s_in[0], 0, 0.5 / s_in[0] - 0.5], [0, 1 / s_in[1], 0.5 / s_in[1] - 0.5], [0, 0, 1]]
+    )
+    from_out = np.array([[s_out[0], 0, 0.5 * s_out[0] - 0.5], [0, s_out[1], 0.5 * s_out[1] - 0.5], [0, 0, 1]])
+    return (from_out @ np.vstack([m, [0, 0, 1]]) @ to_in)[:2]
+
+
+def _robust_correlation(x: np.ndarray, y: np.ndarray) -> float:
+    """Correlation of ``x`` and ``y`` after the ``_TRIM`` share of worst-fitting pairs (by the
+    residual of ``y`` on ``x``) is set aside."""
+    x, y = x - x.mean(), y - y.mean()
+    gain = (x @ y) / (x @ x + 1e-9)
+    residual = np.abs(y - gain * x)
+    keep = residual <= np.quantile(residual, 1.0 - _TRIM)
+    x, y = x[keep] - x[keep].mean(), y[keep] - y[keep].mean()
+    return float((x @ y) / np.sqrt((x @ x) * (y @ y) + 1e-9))
+
+
+def _plausible(m: np.ndarray) -> bool:
+    """Whether a copy-to-source map's linear part stays within the searched family."""
+    s = np.linalg.svd(m[:, :2], compute_uv=False)
+    return bool(s.min() > 0.5 and s.max() < 1.3 and s.max() / s.min() < 1.6)
+
+
+def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) -> tuple[float, float, float]:
+    """``(correlation, band correlation, overlap)`` of the copy with the (mirrored) source warped
+    by ``m`` (copy pixels to source pixels at ``_FINE``)."""
+    import cv2
+
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    size = (_FINE, _FINE)
+    fine = source.fine[:, ::-1] if mirrored else source.fine
+    band = source.band[:, ::-1] if mirrored else source.band
+    valid = cv2.warpAffine(np.ones_like(fine), m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0.5
+    valid[:2], valid[-2:], valid[:, :2], valid[:, -2:] = False, False, False, False
+    valid &= ~copy.fill64
+    overlap = float(valid.mean())
+    if overlap < _MIN_OVERLAP:
+        return 0.0, 0.0, overlap
+    warped = cv2.warpAffine(np.ascontiguousarray(fine), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+    score = _robust_correlation(warped[valid], copy.fine[valid])
+    if score < _MIN_CORRELATION:
+        return score, 0.0, overlap
+    warped = cv2.warpAffine(np.ascontiguousarray(band), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+    if min(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
+        return score, 0.0, overlap  # too little detail to tell a copy from a look-alike
+    return score, _robust_correlation(warped[valid], copy.band[valid]), overlap
+
+
+def _passes(checked: tuple[float, float, float]) -> bool:
+    return checked[0] >= _MIN_CORRELATION and checked[1] >= _MIN_BAND
+
+
+def _match(source: _Prepared, bank: list[Any], copy: _Prepared) -> WarpMatch | None:
+    """The best verified pose of ``copy`` as a warp of ``source``, or ``None``."""
+    import cv2
+
+    if float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) < _MIN_STD:
+        return None
+    s = _FINE / _SIDE
+    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+    best: tuple[float, float, float, np.ndarray, bool] | None = None
+    for pose in _coarse(bank, copy):
+        mirrored = bool(pose[2, 0])
+        start = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
+        fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
+        checked = _check(source, copy, start, mirrored)
+        tries = [(start, checked)]
+        if checked[0] >= _REFINE_FROM:
+            try:  # close: refine the pose (affine, 64x64) for a closer fit and a finer transform
+                _, refined = cv2.findTransformECC(  # type: ignore[call-overload]
+                    copy.fine, fine, start.copy(), cv2.MOTION_AFFINE, criteria, None, 1
+                )
+                if _plausible(refined):
+                    tries.append((refined, _check(source, copy, refined, mirrored)))
+            except cv2.error:  # no convergence: the coarse pose stands as checked
+                pass
+        for m, (score, band, overlap) in tries:
+            if _passes((score, band, overlap)) and (best is None or score > best[0]):
+                best = (score, band, overlap, m, mirrored)
+    if best is None:
+        return None
+    score, band, overlap, m, mirrored = best
+    return WarpMatch(score, band, overlap, _native(m, mirrored, source.shape, copy.shape))
+
+
+def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[int, int]) -> np.ndarray:
+    """The 3x3 map from source pixels to copy pixels at their own sizes, from ``m`` (copy to
+    mirrored source at ``_FINE``)."""
+    import cv2
+
+    forward = cv2.invertAffineTransform(m.astype(np.float64))  # mirrored source -> copy at _FINE
+    if mirrored:
+        flip = np.array([[-1.0, 0.0, _FINE - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        forward = (np.vstack([forward, [0, 0, 1]]) @ flip)[:2]
+    (hs, ws), (hc, wc) = source, copy
+    out = _rescale(forward, (ws / _FINE, hs / _FINE), (wc / _FINE, hc / _FINE))
+    return np.vstack([out, [0.0, 0.0, 1.0]])
+
+
+def warp_pairs(
+    images: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]]
+) -> dict[tuple[int, int], WarpMatch]:
+    """The pairs ``(i, j)`` among ``pairs`` where one image is a warped copy of the other.
+
+    Each pair is searched both ways (``j`` as a warp of ``i``, then ``i`` of ``j``); the match
+    found is keyed ``(i, j)`` with its matrix from ``i`` to ``j`` (inverted when ``i`` was the
+    copy). Images under ``_MIN_SIDE`` pixels a side are not searched.
+    """
+    prepared: dict[int, _Prepared] = {}
+    banks: dict[int, list[Any]] = {}
+
+    def prep(k: int) -> _Prepared:
+        if k not in prepared:
+            prepared[k] = _prepare(images[k])
+        return prepared[k]
+
+    def bank(k: int) -> list[Any]:
+        if k not in banks:
+            banks[k] = _bank(prep(k).coarse)
+        return banks[k]
+
+    out: dict[tuple[int, int], WarpMatch] = {}
+    for i, j in pairs:
+        if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
+            continue
+        found = _match(prep(i), bank(i), prep(j))
+        if found is None:
+            back = _match(prep(j), bank(j), prep(i))
+            if back is not None:
+                found = WarpMatch(back.score, back.band, back.overlap, np.linalg.inv(back.matrix))
+        if found is not None:
+            out[(i, j)] = found
+    return out

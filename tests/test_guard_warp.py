@@ -1,0 +1,165 @@
+"""The split guard on copies made by a whole training pipeline (issue 18): warped images found
+on real photo tiles, the estimated transform checked against the applied one (from the trace),
+and the per-leak evidence in the report and in ``multiaug check-split``."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+from multiaug.cli import main
+from multiaug.core.errors import InvalidInputError
+from multiaug.guard import Leak, LeakageReport, SplitGuard
+
+
+@pytest.fixture(scope="module")
+def tiles() -> list[np.ndarray]:
+    """The README demo's 12 tiles: 200x200 regions of scikit-learn's two photos, at 96x96."""
+    from multiaug.demo import load_sample_photo
+    from multiaug.demo.data import photo_tiles
+
+    return [t for name in ("china.jpg", "flower.jpg") for t in photo_tiles(load_sample_photo(name))]
+
+
+def applied_matrix(trace: list[dict], shape: tuple[int, int]) -> np.ndarray:
+    """The 3x3 pixel map a traced flip + Affine applied (independent of the guard's estimate)."""
+    h, w = shape
+    m = np.eye(3)
+    for step in trace:
+        if step["transform"] == "image.HorizontalFlip":
+            m = np.array([[-1.0, 0.0, w - 1.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]) @ m
+        elif step["transform"] == "image.Affine":
+            m = np.asarray(ma.image.Affine().warp_matrix(step["params"], (h, w))[0]) @ m
+    return m
+
+
+def test_estimated_transform_is_close_to_the_applied_one(tiles: list[np.ndarray]) -> None:
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=0.5),
+            ma.image.Affine(scale=(0.85, 1.15), translate=(-0.08, 0.08), rotate=(-15, 15), p=1.0),
+            ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=1.0),
+        ],
+        seed=0,
+    )
+    grid = np.array([[x, y, 1.0] for x in (24.0, 48.0, 72.0) for y in (24.0, 48.0, 72.0)])
+    checked = 0
+    for k in (0, 3, 4, 6, 9, 10):
+        out = pipe(image=tiles[k], key=k, trace=True)
+        rep = SplitGuard().check([tiles[k]], [out["image"]])
+        assert [tuple(leak) for leak in rep.leaks] == [(0, 0, "near_duplicate")], k
+        ev = rep.leaks[0].evidence
+        if ev["method"] != "warp":  # an identity pose is found by the pose hashes
+            continue
+        checked += 1
+        truth = applied_matrix(out["trace"], tiles[k].shape[:2])
+        found = np.asarray(ev["matrix"])
+        # the training item's pixels land within 3 pixels (of 96) of where the pipeline put them
+        assert np.abs(grid @ found[:2].T - grid @ truth[:2].T).max() < 3.0, k
+        flipped = any(s["transform"] == "image.HorizontalFlip" for s in out["trace"])
+        assert ev["mirrored"] is flipped
+        affine = next(s["params"] for s in out["trace"] if s["transform"] == "image.Affine")
+        assert abs(ev["scale"] - affine["scale"][0]) < 0.06
+        # a mirrored copy's rotation is that of the warp after the mirroring
+        assert abs(ev["rotation_deg"] - affine["rotate"]) < 2.5, k
+    assert checked >= 4
+
+
+def test_demo_pipeline_copies_found_and_distinct_tiles_apart(tiles: list[np.ndarray]) -> None:
+    # the README quick start's pipeline (flip, Affine, colour jitter, noise / blur / erasing)
+    pipe = ma.demo.image_pipeline(seed=0)
+    val = tiles[::2]
+    copies = [pipe(image=t, key=10 * j + c)["image"] for j, t in enumerate(val) for c in range(4)]
+    source = [j for j in range(len(val)) for _ in range(4)]
+    rep = SplitGuard().check(copies, val)
+    found = {(t, v) for t, v, _ in rep.leaks}
+    recall = sum((k, source[k]) in found for k in range(len(copies))) / len(copies)
+    assert recall >= 0.95, sorted(found)  # measured 23 of 24: a flipped, warped copy of a sky tile missed
+    assert all(source[t] == v for t, v in found)  # no copy linked to another tile
+    # distinct tiles (sky included) are never paired
+    assert SplitGuard().check(tiles[::2], tiles[1::2]).ok
+
+
+def test_leak_evidence_is_read_only_kept_and_optional_in_the_serialised_forms() -> None:
+    ev = {
+        "method": "warp",
+        "matrix": [[1.0, 0.0, 2.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]],
+        "rotation_deg": 0.0,
+    }
+    ev.update({"scale": 1.0, "shift_px": [2.0, 0.0], "mirrored": False, "overlap": 0.9})
+    leak = Leak(1, 0, "near_duplicate", 0.99, ev)
+    assert tuple(leak) == (1, 0, "near_duplicate") and leak.evidence["method"] == "warp"
+    with pytest.raises(TypeError):
+        leak.evidence["method"] = "x"  # type: ignore[index]
+    assert pickle.loads(pickle.dumps(leak)).evidence == leak.evidence
+    assert leak._replace(val_index=3).evidence == leak.evidence
+    # the wave-1 forms are unchanged; the evidence is asked for
+    assert leak.to_dict() == {"train_index": 1, "val_index": 0, "reason": "near_duplicate", "score": 0.99}
+    assert leak.to_dict(evidence=True)["evidence"]["shift_px"] == [2.0, 0.0]
+    assert "warp: rotation 0.0 deg, scale 1.000, shift (2.0, 0.0) px, overlap 0.90" in leak.explain()
+    rep = LeakageReport([Leak(0, 0, "exact"), leak], 2, 1)
+    assert rep.by_reason() == {"exact": 1, "near_duplicate": 1}
+    assert "evidence" not in rep.to_dict()["leaks"][0]
+    assert json.loads(rep.to_json(evidence=True))["leaks"][1]["evidence"]["method"] == "warp"
+    assert list(rep.to_frame(evidence=True).columns)[-1] == "evidence"
+    assert Leak(0, 0, "exact").evidence == {}
+
+
+def test_check_reports_evidence_for_every_reason_and_modality() -> None:
+    train = ["the cat sat on the mat today", "dogs bark at night", "a b c"]
+    val = ["The cat sat on the mat, today!", "something else entirely here"]
+    rep = SplitGuard().check(train, val, groups_train=[1, 2, 3], groups_val=[4, 3])
+    methods = {leak.reason: leak.evidence["method"] for leak in rep.leaks}
+    assert methods == {"near_duplicate": "word-bigram Jaccard", "group": "group"}
+    assert rep.leaks[0].explain().startswith(f"score {rep.leaks[0].score:.3f}")
+
+
+def test_check_split_prints_counts_per_reason_and_the_transform(
+    tmp_path: Path, tiles: list[np.ndarray], capsys: pytest.CaptureFixture[str]
+) -> None:
+    import cv2
+
+    op = ma.Compose(
+        [ma.image.Affine(scale=(1.1, 1.1), translate=(0.05, 0.05), rotate=(12, 12), p=1.0)], seed=0
+    )
+    for name, images in (("train", tiles[:3]), ("val", [op(image=tiles[0], key=0)["image"]])):
+        (tmp_path / name).mkdir()
+        for k, img in enumerate(images):
+            cv2.imwrite(str(tmp_path / name / f"{k}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    assert main(["check-split", str(tmp_path / "train"), str(tmp_path / "val")]) == 1
+    out = capsys.readouterr().out
+    assert "by reason: near_duplicate 1" in out
+    assert "warp: rotation 12." in out or "warp: rotation 11." in out, out
+    assert main(["check-split", "--json", str(tmp_path / "train"), str(tmp_path / "val")]) == 1
+    leak = json.loads(capsys.readouterr().out)["leaks"][0]
+    assert leak["evidence"]["method"] == "warp" and abs(leak["evidence"]["scale"] - 1.1) < 0.04
+
+
+def test_bad_images_are_still_refused() -> None:
+    img = np.zeros((96, 96, 3), np.uint8)
+    with pytest.raises(InvalidInputError, match="X_val"):
+        SplitGuard().check([img], [img, None])
+    with pytest.raises(InvalidInputError):
+        SplitGuard().check([img], [np.zeros((0, 96, 3), np.uint8)])
+
+
+def test_value_channel_is_the_largest_channel_as_float32() -> None:
+    from multiaug.guard.detect.image_hash import _gray
+
+    rng = np.random.default_rng(0)
+    for a in (
+        rng.integers(0, 256, (7, 9, 3), dtype=np.uint8),
+        rng.integers(0, 256, (7, 9, 4), dtype=np.uint8),  # alpha left out
+        rng.integers(0, 256, (4, 4, 2), dtype=np.uint16),
+        rng.random((5, 6, 3)),
+        rng.random((3, 3, 1)).astype(np.float32),
+        rng.random((3, 3)),
+    ):
+        f = a.astype(np.float32)
+        expected = f[..., : min(3, f.shape[2])].max(axis=2) if f.ndim == 3 else f
+        assert _gray(a).dtype == np.float32 and np.array_equal(_gray(a), expected), a.shape
