@@ -271,7 +271,8 @@ def test_near_duplicate_text_precision_on_template_free_paragraphs(paragraphs: l
     rep = guard.check(copies + rest, val)
     assert _recall(rep, len(val)) >= 0.95
     found = {(t, v) for t, v, _ in rep.leaks}
-    assert len(found - {(k, k) for k in range(len(val))}) <= 12  # the sibling pairs, some again through the copies
+    # the sibling pairs, some again through the copies
+    assert len(found - {(k, k) for k in range(len(val))}) <= 12
 
 
 # -------------------------------------------------------------------------------------- audio
