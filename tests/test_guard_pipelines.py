@@ -167,3 +167,33 @@ def test_smote_rows_name_their_validation_row(loader: str) -> None:
 
     plain, _ = table_pairs(np.vstack([rest, rows, val]), side, segments=False)
     assert len(plain) < 0.5 * len(near)
+
+
+_HASH_SEED_PROBE = """
+import json, sys
+from pydoc_data.topics import topics
+from multiaug.guard.detect.paraphrase import paraphrase_pairs
+from multiaug.testing.leak_pipelines import text_pipeline
+paras = [" ".join(p.split()) for t in topics.values() for p in t.split("\\n\\n")]
+paras = sorted({p for p in paras if len(p) > 200})[:160]
+copies = [text_pipeline(seed=1)(t, k) for k, t in enumerate(paras[:60])]
+print(json.dumps(paraphrase_pairs(copies + paras[60:], None)))
+"""
+
+
+def test_paraphrase_pairs_do_not_depend_on_the_hash_seed() -> None:
+    """Word numbers follow first occurrence, not a set's order: the rarest-word tie-break (and so
+    the pairs found) was different under another PYTHONHASHSEED."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        run = subprocess.run(
+            [sys.executable, "-c", _HASH_SEED_PROBE], env=env, capture_output=True, text=True
+        )
+        assert run.returncode == 0, run.stderr[-2000:]
+        outs.append(run.stdout)
+    assert outs[0] == outs[1] == outs[2]

@@ -214,7 +214,9 @@ def paraphrase_pairs(
     feats = _Features()
     number: dict[str, int] = {}
     ids = [
-        np.array([number.setdefault(w, len(number)) for w in set(_WORD.findall(t.casefold()))], np.int64)
+        np.array(
+            [number.setdefault(w, len(number)) for w in dict.fromkeys(_WORD.findall(t.casefold()))], np.int64
+        )
         for t in texts
     ]
     vocab = list(number)
