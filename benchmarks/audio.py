@@ -26,6 +26,10 @@ and rates 0.8 and 1.25:
   the clip shifted by ``+s`` then ``-s`` (bins within 50 dB of the peak); lower
   is closer to the original. Phase-vocoder smearing ("phasiness") shows here.
 
+Filters (``--filters`` runs only these rows): LowPassFilter, HighPassFilter,
+BandPassFilter, BandStopFilter (and LowPassFilter with ``zero_phase``) against
+audiomentations' filters at its default ranges, on the same clip, interleaved.
+
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
 part of it, and the total with ``import numpy, multiaug`` is shown too); then
@@ -140,6 +144,12 @@ def speed(quick: bool) -> list[tuple[str, str, float]]:
         for op in ("pitch", "stretch")
         for label, side, method in CONTENDERS
     }
+    best = interleaved(calls, rounds, budget)
+    return [(op, label, 1.0 / best[(op, label)]) for op, label in calls]
+
+
+def interleaved(calls: dict[Any, Callable[[], object]], rounds: int, budget: float) -> dict[Any, float]:
+    """Best seconds per call of each contender over ``rounds`` interleaved rounds of ``budget`` s."""
     best = dict.fromkeys(calls, float("inf"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -152,7 +162,50 @@ def speed(quick: bool) -> list[tuple[str, str, float]]:
                     call()
                     n += 1
                 best[name] = min(best[name], elapsed / n)
-    return [(op, label, 1.0 / best[(op, label)]) for op, label in calls]
+    return best
+
+
+# ---------------------------------------------------------------------- filters
+#: (row, class, multiaug kwargs, audiomentations kwargs): audiomentations' defaults on both sides
+#: (cutoffs drawn uniformly on the mel scale by both, rolloff 12-24 dB/octave, causal unless noted)
+_BAND = (
+    {"center_hz": (200, 4000), "bandwidth_fraction": (0.5, 1.99)},
+    {"min_center_freq": 200, "max_center_freq": 4000},
+)
+FILTERS: tuple[tuple[str, str, dict[str, Any], dict[str, Any]], ...] = (
+    (
+        "LowPassFilter",
+        "LowPassFilter",
+        {"cutoff_hz": (150, 7500)},
+        {"min_cutoff_freq": 150, "max_cutoff_freq": 7500},
+    ),
+    ("LowPassFilter zero_phase", "LowPassFilter", {"zero_phase": True}, {"zero_phase": True}),
+    (
+        "HighPassFilter",
+        "HighPassFilter",
+        {"cutoff_hz": (20, 2400)},
+        {"min_cutoff_freq": 20, "max_cutoff_freq": 2400},
+    ),
+    ("BandPassFilter", "BandPassFilter", *_BAND),
+    ("BandStopFilter", "BandStopFilter", *_BAND),
+)
+
+
+def filter_speed(quick: bool) -> list[tuple[str, float, float]]:
+    """Calls per second of multiaug's and audiomentations' filters on the 3 s clip: (row, ours, theirs)."""
+    import audiomentations as A
+
+    audio = speech_3s()
+    rounds, budget = (3, 0.3) if quick else (9, 0.6)
+    random.seed(0)
+    np.random.seed(0)  # noqa: NPY002  (audiomentations draws from NumPy's global RNG)
+    calls: dict[Any, Callable[[], object]] = {}
+    for row, cls, mine, am in FILTERS:
+        ours_t = getattr(ma.audio, cls)(**mine, rolloff=(12, 24), p=1.0, seed=0)
+        calls[(row, "ours")] = keyed(ours_t, audio)
+        calls[(row, "theirs")] = plain(getattr(A, cls)(**am, min_rolloff=12, max_rolloff=24, p=1.0), audio)
+    best = interleaved(calls, rounds, budget)
+    return [(row, 1.0 / best[(row, "ours")], 1.0 / best[(row, "theirs")]) for row, *_ in FILTERS]
 
 
 # ---------------------------------------------------------------------- quality
@@ -269,6 +322,7 @@ COLD_OPS = {
     "TimeMask": "ma.audio.TimeMask(p=1.0)",
     "MelSpectrogram": "ma.audio.MelSpectrogram()",
     "FrequencyMask": "ma.audio.FrequencyMask(p=1.0)",
+    "LowPassFilter": "ma.audio.LowPassFilter(p=1.0)",
 }
 
 
@@ -296,11 +350,19 @@ def cold_start() -> list[tuple[str, dict[str, Any]]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
+    parser.add_argument("--filters", action="store_true", help="only the filter rows")
     args = parser.parse_args()
     import audiomentations
 
     print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
     print(f"# {machine()}, one thread\n")
+    print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
+    print("|---|---|---|---|")
+    for row, mine, theirs_rate in filter_speed(args.quick):
+        print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
+    print()
+    if args.filters:
+        return
 
     rates = speed(args.quick)
     scores = quality(args.quick)

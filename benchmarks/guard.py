@@ -41,8 +41,9 @@ def score(report: ma.LeakageReport, truth: dict[int, int]) -> tuple[float, float
 
 def run(
     name: str, distinct: list, val_n: int, augment, guard: ma.SplitGuard, copies: int = 1, **kwargs
-) -> None:
-    """One table row; each val item gets ``copies`` augmented copies (keys j, j + 1000, ...) in training."""
+) -> tuple[ma.LeakageReport, dict[int, int], list]:
+    """One table row; each val item gets ``copies`` augmented copies (keys j, j + 1000, ...) in
+    training. Returns the report, the truth (train index of a copy -> its val source) and val."""
     rng = np.random.default_rng(0)
     order = rng.permutation(len(distinct))
     val = [distinct[i] for i in order[:val_n]]
@@ -59,6 +60,17 @@ def run(
     pairs = len(train) * len(val)
     cells = [name, f"{len(train)} x {len(val)}", f"{recall:.3f}", f"{precision:.3f}"]
     print(f"| {' | '.join(cells)} | {wrong} of {pairs:,} | {dt:.2f} s |")
+    return report, truth, val
+
+
+def featureless(image: np.ndarray) -> bool:
+    """No band-pass detail: the value channel at 64x64, blurred (sigma 1) less a sigma-4 blur,
+    varies by under 2 grey levels (a flat sky crop: its copies look like every other sky crop)."""
+    import cv2
+
+    v = cv2.resize(image.max(axis=2).astype(np.float32), (64, 64), interpolation=cv2.INTER_AREA)
+    v = cv2.GaussianBlur(v, (0, 0), 1.0)
+    return float((v - cv2.GaussianBlur(v, (0, 0), 4.0)).std()) < 2.0
 
 
 def image_row(
@@ -116,19 +128,29 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
         guard,
         copies=4,
     )
+    rows = []
     for crop, what in (
         (False, "typical pipeline"),
         (True, "typical pipeline with a crop to 50-100 % of the area"),
     ):
         pipe = typical_pipeline(128, crop)
-        run(
-            f"sample photo crops (128x128), {what}",
-            crops,
-            16,
-            lambda x, j, p=pipe: p(image=x, key=j)["image"],
-            guard,
-            copies=2,
+        rows.append(
+            run(
+                f"sample photo crops (128x128), {what}",
+                crops,
+                16,
+                lambda x, j, p=pipe: p(image=x, key=j)["image"],
+                guard,
+                copies=2,
+            )
         )
+    for (report, truth, val), what in zip(rows, ("typical pipeline", "with the crop"), strict=True):
+        flat = {j for j, v in enumerate(val) if featureless(v)}
+        found = {(t, v) for t, v, _ in report.leaks}
+        rest = [(t, v) for t, v in truth.items() if v not in flat]
+        recall = sum(pair in found for pair in rest) / max(1, len(rest))
+        flat_n = f"{len(flat)} of {len(val)}"
+        print(f"{what}: {flat_n} val crops featureless; recall on the others' copies {recall:.3f}")
 
 
 def timing_128(guard: ma.SplitGuard) -> None:
@@ -212,6 +234,70 @@ def header() -> None:
     print("|---|---|---:|---:|---:|---:|")
 
 
+def smote_row(name: str, X: np.ndarray, guard: ma.SplitGuard) -> None:
+    """SMOTE rows between each val row and one of its 5 nearest training rows, then noise.
+
+    A copy is a row that keeps at least 10 % of its val row (gap <= 0.9, the guard's
+    ``MIN_VAL_SHARE``); rows nearer the training end are counted apart (found / made).
+    """
+    from multiaug.testing.leak_pipelines import smote_rows
+
+    order = np.random.default_rng(0).permutation(len(X))
+    k = len(X) // 5
+    val, rest = X[order[:k]], X[order[k:]]
+    rows, gap = smote_rows(rest, val, seed=0)
+    train = np.vstack([rest, rows])
+    t0 = time.perf_counter()
+    report = guard.check(train, val)
+    dt = time.perf_counter() - t0
+    truth = {len(rest) + j: j for j in range(k)}
+    found = {(t, v) for t, v, reason in report.leaks if reason in ("near_duplicate", "exact")}
+    wrong = sum(truth.get(t) != v for t, v in found)
+    near = [(t, v) in found for t, v in truth.items() if gap[v] <= 0.9]
+    far = [(t, v) in found for t, v in truth.items() if gap[v] > 0.9]
+    recall, precision = float(np.mean(near)), (len(found) - wrong) / max(1, len(found))
+    cells = [name, f"{len(train)} x {k}", f"{recall:.3f}", f"{precision:.3f}"]
+    print(f"| {' | '.join(cells)} | {wrong} of {len(train) * k:,} | {dt:.2f} s | {sum(far)} of {len(far)} |")
+
+
+def modality_pipeline_rows(guard: ma.SplitGuard, texts: list[str]) -> None:
+    """Issue 18: copies made by whole training pipelines (text, audio, tables)."""
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    from multiaug.testing.leak_pipelines import audio_pipeline, text_pipeline
+
+    print("Whole training pipelines (text, audio, tables):")
+    print()
+    header = ["data, pipeline of the val copies", "train x val", "recall", "precision"]
+    extra = "SMOTE rows past gap 0.9 flagged"
+    print(f"| {' | '.join(header)} | pairs between distinct items | check time | {extra} |")
+    print("|---|---|---:|---:|---:|---:|---:|")
+    noise = ma.Compose([ma.text.CharNoise()], seed=0)
+    run("pydoc_data paragraphs, text.CharNoise", texts, 300, lambda x, j: noise(text=x, key=j)["text"], guard)
+    run(
+        "pydoc_data paragraphs, EDA (4 ops) + BackTranslate (stand-in) + CharNoise",
+        texts,
+        300,
+        text_pipeline(),
+        guard,
+    )
+    for loader in (load_wine, load_breast_cancer):
+        smote_row(
+            f"{loader.__name__} rows, SMOTE (val x train) + tabular.GaussianNoise", loader().data, guard
+        )
+    if shutil.which("espeak-ng"):
+        run(
+            "espeak-ng speech (16 kHz), PitchShift(+-4) + TimeStretch(0.8-1.25) + AddNoise(10 dB) + filter",
+            speech(),
+            100,
+            audio_pipeline(16000),
+            guard,
+            sample_rate=16000,
+        )
+    else:
+        print("audio pipeline row skipped: espeak-ng is not installed")
+
+
 def main() -> None:
     import sys
 
@@ -220,6 +306,9 @@ def main() -> None:
     guard = ma.SplitGuard()
     print(f"# benchmarks/guard.py on {machine()}, multiaug {ma.__version__}")
     print()
+    if sys.argv[1:] == ["modalities"]:  # only the whole-pipeline text, table and audio rows
+        modality_pipeline_rows(guard, paragraphs())
+        return
     header()
     if sys.argv[1:] == ["pipelines"]:  # only the whole-pipeline image rows and the 128x128 timing
         pipeline_rows(guard)
@@ -332,6 +421,8 @@ def main() -> None:
     else:
         print("audio rows skipped: espeak-ng is not installed")
 
+    print()
+    modality_pipeline_rows(guard, texts)
     print()
     sentences = sorted(
         {s.strip() for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) >= 6}

@@ -339,7 +339,8 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
         "audio.TimeMask",
         "audio.TimeShift",
     }
-    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange"}
+    filters = {f"audio.{k}PassFilter" for k in ("Low", "High", "Band")} | {"audio.BandStopFilter"}
+    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange", *filters}
     assert with_kernel.isdisjoint(batch_audio.NO_KERNEL)
     assert with_kernel | set(batch_audio.NO_KERNEL) == audio_ops
     assert all(len(why) > 40 for why in batch_audio.NO_KERNEL.values())

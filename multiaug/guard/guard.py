@@ -133,9 +133,13 @@ class SplitGuard:
     Near-duplicates are searched sub-quadratically per modality:
 
     * texts: word bigrams of the case-folded, punctuation-free text, MinHash (64 permutations)
-      with LSH banding (16 bands of 4), verified by Jaccard >= ``text_threshold``;
+      with LSH banding (16 bands of 4), verified by Jaccard >= ``text_threshold``; and
+      paraphrases (EDA, back-translation, typos): texts sharing rare words, verified by an
+      IDF-weighted overlap of words equal, WordNet synonyms or one letter apart (>= 0.6);
     * tables (2-D arrays, numeric DataFrame columns): distance after standardisation below
-      ``table_ratio`` x the median nearest-neighbour distance within a split (kNN radius search);
+      ``table_ratio`` x the median nearest-neighbour distance within a split (kNN radius search),
+      or a training row within that distance of a segment from a validation row towards one of
+      its nearest training rows, keeping at least 10 % of the validation row (SMOTE rows);
     * images: 64-bit DCT pHash of the grayscale (HSV value) thumbnail over its inscribed disc,
       compared over the 8 flips/90-degree rotations and rotations up to 30 degrees
       (multi-index hashing with probes of the least reliable bits); a candidate is verified
@@ -145,9 +149,10 @@ class SplitGuard:
 
     * audio (lists of float32 ``(samples,)`` or ``(channels, samples)`` clips at one
       ``sample_rate``): sign bits of band-energy differences per frame (a Haitsma-Kalker
-      fingerprint, centred per clip), candidates from offset-consistent matches of sampled
-      frame bits, verified by the lowest bit error rate over time offsets, band shifts (pitch
-      shifts up to ~4 semitones) and time scales 0.8-1.25, at most ``audio_max_ber``.
+      fingerprint, centred per clip), candidates from offset- and shift-consistent matches of
+      sampled frame bits, verified by the correlation of soft fingerprints over time offsets,
+      band shifts in half bands (pitch shifts up to ~4.7 semitones) and time scales 0.8-1.25,
+      at least ``1 - 2 * audio_max_ber``.
 
     Parameters
     ----------
@@ -162,7 +167,8 @@ class SplitGuard:
         near-duplicates without a pixel check (both at least 32 pixels a side); others are
         verified by correlation.
     audio_max_ber : float
-        Maximum bit error rate between the fingerprints of near-duplicate clips (0.5 is chance).
+        Maximum bit error rate between the fingerprints of near-duplicate clips (0.5 is chance),
+        as a correlation of at least ``1 - 2 * audio_max_ber`` of their soft fingerprints.
     seed : int
         Seed of the MinHash permutations (the result barely depends on it).
 
@@ -206,7 +212,7 @@ class SplitGuard:
         text_threshold: float = 0.5,
         table_ratio: float = 0.15,
         image_max_distance: int = 2,
-        audio_max_ber: float = 0.3,
+        audio_max_ber: float = 0.25,
         seed: int = 0,
     ) -> None:
         self.near_duplicates = near_duplicates

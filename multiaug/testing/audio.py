@@ -201,6 +201,14 @@ def examples() -> dict[str, Example]:
         "audio.Gain": audio_example(with_defaults(A.Gain, p=1.0)),
         "audio.PolarityInversion": audio_example(with_defaults(A.PolarityInversion)),
         "audio.TimeShift": audio_example(with_defaults(A.TimeShift, p=1.0)),
+        **{
+            f"audio.{name}": audio_example(
+                with_defaults(getattr(A, name), p=1.0),
+                # rolloff ends must be multiples of 6 (12 with zero_phase)
+                bad_params=({"rolloff": (12, 15)}, {"rolloff": (6, 24), "zero_phase": True}),
+            )
+            for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
+        },
         "audio.TimeMask": Example(
             make=with_defaults(A.TimeMask, p=1.0, masks=(1, 3)),
             samples=masking_samples,

@@ -1,4 +1,5 @@
-"""Pure audio kernels, one module per family: ``waveform``, ``noise``, ``stretch``, ``masking``, ``spectral``.
+"""Pure audio kernels, one module per family: ``waveform``, ``noise``, ``stretch``, ``masking``, ``spectral``,
+``filters``.
 
 Kernels are plain functions of arrays and numbers, named like the transform
 they serve (``gain`` for :class:`~multiaug.audio.Gain`, ``time_shift`` for
@@ -7,7 +8,7 @@ handed, no sample dicts, no validation; the transform classes draw parameters
 and validate. Kernels that work on whole channels are written for 2-D
 ``(channels, samples)`` arrays and wrapped by :func:`channelwise`, the one place
 that turns mono into one channel and back; every kernel applies the same
-operation to all channels. Only NumPy and soxr are used: no librosa or numba,
+operation to all channels. Only NumPy, soxr and SciPy (``filters``) are used: no librosa or numba,
 so the first call of a kernel in a fresh process costs milliseconds, not the
 seconds of a JIT compilation.
 """

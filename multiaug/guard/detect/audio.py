@@ -17,21 +17,60 @@ _AUDIO_BANDS = 33  # 33 log-spaced bands between 300 and 4000 Hz give 32 band-di
 _AUDIO_SHIFTS = (-3, -2, -1, 0, 1, 2, 3)  # band shifts tried (a band is ~1.4 semitones): PitchShift's +-4
 # time scales tried, 0.8 to 1.25 in 11 steps of ~4.5 % (TimeStretch's default rates)
 _AUDIO_SCALES = tuple(float(r) for r in np.round(np.geomspace(0.8, 1.25, 11), 3))
+# the verification's finer time scales: 21 steps of ~2.2 %
+_VERIFY_SCALES = tuple(float(r) for r in np.round(np.geomspace(0.8, 1.25, 21), 4))
 _AUDIO_SALT = TAGS["audio"]
 
 
 @dataclass(frozen=True)
 class AudioPrint:
-    """The fingerprint of one clip: sign bits of band-energy differences, one row per frame.
+    """The fingerprint of one clip: band-energy differences, one row per frame.
 
     ``signs`` is ``(frames, 32)`` int8 in {-1, +1}: the sign of the log-energy difference of
-    adjacent bands, centred on its median over the clip (so a clip's spectral tilt, a channel's
-    colouring and the gain cancel out); ``loud`` marks the frames at or above the clip's median
-    energy, the only ones compared (silence turns to noise under additive noise).
+    adjacent bands, centred on its median over the clip (so a clip's spectral tilt, a fixed
+    filter's response, a channel's colouring and the gain cancel out); ``loud`` marks the frames
+    at or above the clip's median energy, the only ones compared (silence turns to noise under
+    additive noise). ``soft`` is the same difference as a value in (-1, 1) (scaled by its median
+    magnitude over the loud frames, then ``tanh``: a reliable difference weighs more than one
+    near zero, which noise flips); ``half`` is ``soft`` with every band edge moved up by half a
+    band, so that band shifts in half-band steps (about 0.7 semitone) can be compared.
     """
 
     signs: np.ndarray
     loud: np.ndarray
+    soft: np.ndarray | None = None
+    half: np.ndarray | None = None
+
+
+def _band_differences(
+    power: np.ndarray, freqs: np.ndarray, sample_rate: int, offset: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Centred log-energy differences of adjacent bands (edges moved by ``offset`` bands) and
+    the loud-frame mask."""
+    n_frames = power.shape[0]
+    f_hi = min(4000.0, 0.45 * sample_rate)
+    edges = np.geomspace(min(300.0, f_hi / 8), f_hi, _AUDIO_BANDS + 1)
+    edges = edges * (edges[1] / edges[0]) ** offset
+    # band energies from the cumulative spectrum interpolated at the band edges: no band is
+    # empty, whatever the rate and FFT size
+    cum = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(power, axis=1)], axis=1)
+    pos = np.interp(edges, freqs, np.arange(len(freqs))) + 0.5
+    lo = np.floor(pos).astype(np.int64)
+    frac = pos - lo
+    at = cum[:, lo] + frac * (cum[:, np.minimum(lo + 1, len(freqs))] - cum[:, lo])
+    energy = np.maximum(np.diff(at, axis=1), 0.0)
+    total = energy.sum(axis=1)
+    floor = 1e-10 * max(float(energy.max()), 1e-30)
+    log_e = np.log(energy + floor)
+    diff = log_e[:, :-1] - log_e[:, 1:]
+    loud = (total >= np.median(total)) & (total > 0)
+    centre = np.median(diff[loud], axis=0) if loud.any() else np.zeros(diff.shape[1])
+    return diff - centre, loud
+
+
+def _soft(diff: np.ndarray, loud: np.ndarray) -> np.ndarray:
+    scale = np.median(np.abs(diff[loud]), axis=0) if loud.any() else np.ones(diff.shape[1])
+    return np.tanh(diff / np.maximum(scale, 1e-9)).astype(np.float32)
 
 
 def audio_fingerprint(audio: np.ndarray, sample_rate: int) -> AudioPrint:
@@ -48,8 +87,8 @@ def audio_fingerprint(audio: np.ndarray, sample_rate: int) -> AudioPrint:
     >>> t = np.arange(16000) / 16000
     >>> clip = (np.sin(2 * np.pi * 440 * t) * np.sin(2 * np.pi * 3 * t)).astype(np.float32)
     >>> fp = audio_fingerprint(clip, 16000)
-    >>> fp.signs.shape, fp.signs.dtype, bool(fp.loud.any())
-    ((59, 32), dtype('int8'), True)
+    >>> fp.signs.shape, fp.signs.dtype, bool(fp.loud.any()), fp.half.shape
+    ((59, 32), dtype('int8'), True, (59, 32))
     """
     x = np.asarray(audio, dtype=np.float64)
     if x.ndim == 2:
@@ -61,25 +100,11 @@ def audio_fingerprint(audio: np.ndarray, sample_rate: int) -> AudioPrint:
     n_frames = 1 + (len(x) - n_fft) // hop
     frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop][:n_frames]
     power = np.abs(np.fft.rfft(frames * np.hanning(n_fft), axis=1)) ** 2
-    # band energies from the cumulative spectrum interpolated at the band edges: no band is
-    # empty, whatever the rate and FFT size
     freqs = np.fft.rfftfreq(n_fft, 1.0 / sample_rate)
-    f_hi = min(4000.0, 0.45 * sample_rate)
-    edges = np.geomspace(min(300.0, f_hi / 8), f_hi, _AUDIO_BANDS + 1)
-    cum = np.concatenate([np.zeros((n_frames, 1)), np.cumsum(power, axis=1)], axis=1)
-    pos = np.interp(edges, freqs, np.arange(len(freqs))) + 0.5
-    lo = np.floor(pos).astype(np.int64)
-    frac = pos - lo
-    at = cum[:, lo] + frac * (cum[:, np.minimum(lo + 1, len(freqs))] - cum[:, lo])
-    energy = np.maximum(np.diff(at, axis=1), 0.0)
-    total = energy.sum(axis=1)
-    floor = 1e-10 * max(float(energy.max()), 1e-30)
-    log_e = np.log(energy + floor)
-    diff = log_e[:, :-1] - log_e[:, 1:]
-    loud = (total >= np.median(total)) & (total > 0)
-    centre = np.median(diff[loud], axis=0) if loud.any() else np.zeros(diff.shape[1])
-    signs = np.where(diff - centre > 0, 1, -1).astype(np.int8)
-    return AudioPrint(signs, loud)
+    diff, loud = _band_differences(power, freqs, sample_rate, 0.0)
+    half, _ = _band_differences(power, freqs, sample_rate, 0.5)
+    signs = np.where(diff > 0, 1, -1).astype(np.int8)
+    return AudioPrint(signs, loud, _soft(diff, loud), _soft(half, loud))
 
 
 def _audio_keys(
@@ -96,9 +121,12 @@ def _audio_keys(
         np.sort(rng.choice(np.arange(margin, n_b - margin), n_bits, replace=False)) for _ in range(n_tables)
     ]
     weights = np.left_shift(np.int64(1), np.arange(n_bits, dtype=np.int64))
-    owner = np.concatenate([np.full(int(p.loud.sum()), k, np.int64) for k, p in enumerate(prints)])
-    frame = np.concatenate([np.flatnonzero(p.loud) for p in prints]).astype(np.int64)
-    bits = np.concatenate([p.signs[p.loud] > 0 for p in prints]).astype(np.int64)
+    # every loud frame twice: its bits, and those of the half-band print (half-band shifts)
+    owner = np.concatenate([np.full(int(p.loud.sum()), k, np.int64) for k, p in enumerate(prints)] * 2)
+    frame = np.concatenate([np.flatnonzero(p.loud) for p in prints] * 2).astype(np.int64)
+    bits = np.concatenate(
+        [p.signs[p.loud] > 0 for p in prints] + [_half_bits(p)[p.loud] for p in prints]
+    ).astype(np.int64)
     # larger shifts read past the frame's edge bands: those bits are 0 for every frame alike
     pad = max(_AUDIO_SHIFTS) - margin
     bits = np.pad(bits, ((0, 0), (pad, pad)))
@@ -108,6 +136,10 @@ def _audio_keys(
         for s in _AUDIO_SHIFTS
     }
     return owner, frame, keys
+
+
+def _half_bits(p: AudioPrint) -> np.ndarray:
+    return p.half > 0 if p.half is not None else p.signs > 0
 
 
 def _unique_rows(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,16 +170,18 @@ def _frame_matches(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Frame-key matches as ``(pair code, where)`` rows (duplicates dropped, sorted).
 
-    ``pair code`` is ``i * n_items + j`` (``i < j``); ``where`` packs the time-offset bin (two
-    binnings of 4 frames, staggered by 2; ``n_frames``, the longest clip's, bounds the offsets)
-    above bit 24 and the lower item's region of 4 frames below it: overlapping frames of one
-    sustained sound match together, so hits count once per region.
+    ``pair code`` is ``i * n_items + j`` (``i < j``); ``where`` packs the band shift in half
+    bands and the time-offset bin (two binnings of 4 frames, staggered by 2; ``n_frames``, the
+    longest clip's, bounds the offsets) above bit 24 and the lower item's region of 4 frames
+    below it: overlapping frames of one sustained sound match together, so hits count once
+    per region.
     """
     n_off = 2 * n_frames // 4 + 2
     pair_parts, where_parts = [], []
     # with sides, training frames are indexed and validation frames look them up
     in_index = np.ones(len(owner), bool) if side is None else side[owner] == 0
     in_query = np.ones(len(owner), bool) if side is None else side[owner] == 1
+    half = (np.arange(len(owner)) >= len(owner) // 2).astype(np.int64)  # rows of the half-band prints
     for t in range(n_tables):
         # a run of frames with one key (a sustained sound) is indexed once, at its first frame
         index = keys[(t, 0)]
@@ -166,11 +200,13 @@ def _frame_matches(
             lower = np.where(a < b, frame[q], frame[hit])  # the lower-numbered item's frame
             delta = np.where(a < b, frame[hit], frame[q]) - lower
             pair = np.minimum(a, b) * n_items + np.maximum(a, b)
+            # the band shift in half bands (a copy keeps one pitch shift throughout): 0..14
+            pitch = 2 * s + half[q] - half[hit]
+            pitch = np.where(a < b, pitch, -pitch) + 2 * max(_AUDIO_SHIFTS) + 1
             for stagger in (0, 2):
                 pair_parts.append(pair)
-                where_parts.append(
-                    (((delta + stagger) // 4 + n_off // 2) * 2 + stagger // 2) << 24 | lower // 4
-                )
+                cell = (pitch * n_off + (delta + stagger) // 4 + n_off // 2) * 2 + stagger // 2
+                where_parts.append(cell << 24 | lower // 4)
     if not pair_parts:
         return np.empty(0, np.int64), np.empty(0, np.int64)
     return _unique_rows(np.concatenate(pair_parts), np.concatenate(where_parts))
@@ -184,8 +220,10 @@ def _audio_candidates(
     min_hits: int = 7,
     max_bucket: int = 64,
     seed: int = 0,
+    top: int = 0,
 ) -> np.ndarray:
-    """Item pairs ``(i, j)``, ``i < j``, with ``min_hits`` frame-key matches at one time offset.
+    """Item pairs ``(i, j)``, ``i < j``, with ``min_hits`` frame-key matches at one time offset
+    and band shift, and (``top`` > 0) each item's ``top`` best-matching partners.
 
     As in landmark fingerprinting, matching keys only count together when they agree on the
     time offset between the clips (to within a bin of 4 frames, two binnings staggered by 2),
@@ -209,50 +247,85 @@ def _audio_candidates(
     regions = np.array([int(p.loud.sum()) // 4 for p in prints])
     need = np.clip(np.ceil(0.25 * np.minimum(regions[code // n], regions[code % n])), 2, min_hits)
     pairs = np.unique(code[per_cell >= need])
+    if top:
+        pairs = np.union1d(pairs, _best_per_item(code, per_cell, side, n, top))
     return np.stack([pairs // n, pairs % n], axis=1)
 
 
-def _audio_ber(
-    a: AudioPrint, b: AudioPrint, max_ber: float = 0.0, min_overlap: float = 0.7, min_frames: int = 8
-) -> float:
-    """Lowest bit error rate of ``b`` against ``a`` over time offsets, band shifts and time scales.
+def _best_per_item(
+    code: np.ndarray, hits: np.ndarray, side: np.ndarray | None, n: int, top: int
+) -> np.ndarray:
+    """Each item's ``top`` partners by their best count of hits in one cell (at least 3): a
+    copy that went through a whole pipeline (pitch, tempo, noise) keeps few exact frame keys,
+    but more, in one cell, than the other clips of the set."""
+    order = np.lexsort((-hits, code))
+    code, hits = code[order], hits[order]
+    first = np.r_[True, code[1:] != code[:-1]]
+    code, hits = code[first], hits[first]  # one row per pair: its best cell
+    keep = hits >= 3
+    code, hits = code[keep], hits[keep]
+    picked = []
+    for item in (
+        (code // n, code % n) if side is None else (np.where(side[code // n] == 1, code // n, code % n),)
+    ):
+        rank_order = np.lexsort((code, -hits, item))
+        it = item[rank_order]
+        start = np.searchsorted(it, it, "left")
+        rank = np.arange(len(it)) - start
+        picked.append(code[rank_order][rank < top])
+    return np.unique(np.concatenate(picked)) if picked else np.empty(0, np.int64)
 
-    Only frames loud in both clips count, and an alignment must overlap at least
+
+def _audio_similarity(
+    a: AudioPrint, b: AudioPrint, enough: float = 1.0, min_overlap: float = 0.7, min_frames: int = 8
+) -> float:
+    """Highest correlation of ``b``'s soft fingerprint with ``a``'s over time offsets, band
+    shifts in half-band steps (``b``'s print and its half-band print, each shifted by up to three
+    bands: pitch shifts up to about 4.7 semitones) and time scales 0.8-1.25 (21 steps).
+
+    The correlation is the sum of products over the frames loud in both clips, divided by the
+    number of values compared and the root of the two clips' mean squares (1 for one clip
+    against itself, about 0 for unrelated clips). An alignment must overlap at least
     ``min_overlap`` of the smaller clip's loud frames (and ``min_frames``). Correlations over all
     offsets at once come from FFTs along the time axis; the scales are tried from 1 outwards
-    and the search stops once the rate is within ``max_ber``. Returns 0.5 (chance) when no
-    alignment qualifies.
+    and the search stops once ``enough`` is reached. Returns 0 when no alignment qualifies.
     """
-    sa = a.signs.astype(np.float64) * a.loud[:, None]
-    la = a.loud.astype(np.float64)
-    need = max(min_frames, min_overlap * min(int(a.loud.sum()), int(b.loud.sum())))
     from scipy.fft import irfft, next_fast_len, rfft
 
+    assert a.soft is not None and b.soft is not None and b.half is not None
+    sa = a.soft.astype(np.float64) * a.loud[:, None]
+    la = a.loud.astype(np.float64)
+    need = max(min_frames, min_overlap * min(int(a.loud.sum()), int(b.loud.sum())))
+    norm = np.sqrt(float(np.mean(a.soft[a.loud] ** 2)) * float(np.mean(b.soft[b.loud] ** 2)))
+    if not a.loud.any() or not b.loud.any() or norm <= 0:
+        return 0.0
     n_b = sa.shape[1]
-    best = 0.5
-    # one FFT length for every scale (fast to transform, long enough for the longest stretch):
-    # the first clip is transformed once
-    size = next_fast_len(len(la) + max(round(len(b.loud) * r) for r in _AUDIO_SCALES), real=True)
+    best = 0.0
+    # one FFT length for every scale (long enough for the longest stretch): ``a`` is
+    # transformed once
+    size = next_fast_len(len(la) + max(round(len(b.loud) * r) for r in _VERIFY_SCALES), real=True)
     fa, fla = rfft(sa, size, axis=0), rfft(la, size)
-    for scale in sorted(_AUDIO_SCALES, key=lambda r: abs(r - 1.0)):
-        if best <= max_ber:
+    spans = [(max(0, s), n_b + min(0, s), s) for s in _AUDIO_SHIFTS]
+    width = np.array([hi - lo for lo, hi, _ in spans], np.float64)[:, None]
+    for scale in sorted(_VERIFY_SCALES, key=lambda r: abs(r - 1.0)):
+        if best >= enough:
             break
         idx = np.minimum(
             (np.arange(max(1, round(len(b.loud) * scale))) / scale).astype(np.int64), len(b.loud) - 1
         )
-        sb = b.signs[idx].astype(np.float64) * b.loud[idx, None]
         lb = b.loud[idx].astype(np.float64)
-        fb = np.conj(rfft(sb, size, axis=0))
         frames = irfft(fla * np.conj(rfft(lb, size)), size)
         ok = frames >= need - 0.5
         if not ok.any():
             continue
-        # every band shift at once: one batched inverse FFT of the per-shift cross-spectra
-        spans = [(max(0, s), n_b + min(0, s), s) for s in _AUDIO_SHIFTS]
-        cross = np.stack([np.einsum("fb,fb->f", fa[:, lo:hi], fb[:, lo - s : hi - s]) for lo, hi, s in spans])
-        agree = irfft(cross, size, axis=1)[:, ok]
-        n_bits = np.rint(frames[ok])[None] * np.array([hi - lo for lo, hi, _ in spans])[:, None]
-        best = min(best, float(((n_bits - agree) / (2 * n_bits)).min()))
+        for values in (b.soft, b.half):
+            fb = np.conj(rfft(values[idx].astype(np.float64) * lb[:, None], size, axis=0))
+            # every band shift at once: one batched inverse FFT of the per-shift cross-spectra
+            cross = np.stack(
+                [np.einsum("fb,fb->f", fa[:, lo:hi], fb[:, lo - s : hi - s]) for lo, hi, s in spans]
+            )
+            agree = irfft(cross, size, axis=1)[:, ok]
+            best = max(best, float((agree / (np.rint(frames[ok])[None] * width * norm)).max()))
     return best
 
 
@@ -260,18 +333,21 @@ def audio_pairs(
     clips: Sequence[np.ndarray],
     side: np.ndarray | None,
     sample_rate: int,
-    max_ber: float = 0.3,
+    max_ber: float = 0.25,
     seed: int = 0,
 ) -> list[Pair]:
-    """Near-duplicate clips: band-difference fingerprints within ``max_ber`` bit error rate.
+    """Near-duplicate clips: soft band-difference fingerprints correlated at ``1 - 2 * max_ber``
+    or more (for sign bits alone, a bit error rate of ``max_ber`` or less).
 
-    Candidates share loud-frame keys in at least 7 (for short clips, a quarter of the shorter
-    clip's, at least 2) distinct 4-frame regions at one time offset (16 tables of 18 sampled
-    fingerprint bits, looked up under band shifts of up to three bands); each is verified by the
-    lowest bit error rate over time offsets, band shifts of up to three bands (pitch shifts up to
-    about 4 semitones) and time scales 0.8-1.25 (the set is symmetric, so one direction
-    suffices). The score is
-    ``1 - 2 * ber`` (1 for the same clip, 0 for chance).
+    Candidates (:func:`_audio_candidates`) share loud-frame keys (16 tables of 14 sampled
+    fingerprint bits, looked up under band shifts of up to three bands in half-band steps) at
+    one time offset and band shift: in at least 7 distinct 4-frame regions (for short clips, a
+    quarter of the shorter clip's, at least 2), or among each clip's 8 partners with the most
+    such regions (at least 3), which finds copies that went through a whole pipeline (pitch,
+    tempo, noise and a filter). Each is verified by :func:`_audio_similarity`: the highest
+    correlation of the soft fingerprints over time offsets, band shifts in half-band steps
+    (pitch shifts up to about 4.7 semitones) and time scales 0.8-1.25. The score is that
+    correlation (1 for the same clip, about 0 for unrelated ones).
 
     Examples
     --------
@@ -284,9 +360,10 @@ def audio_pairs(
     [(0, 2)]
     """
     prints = [audio_fingerprint(c, sample_rate) for c in clips]
+    need = 1.0 - 2.0 * max_ber
     out = []
-    for i, j in _audio_candidates(prints, side, seed=seed).tolist():
-        ber = _audio_ber(prints[i], prints[j], max_ber)
-        if ber <= max_ber:
-            out.append((i, j, max(0.0, 1.0 - 2.0 * ber)))
+    for i, j in _audio_candidates(prints, side, n_bits=14, top=8, seed=seed).tolist():
+        score = _audio_similarity(prints[i], prints[j], need)
+        if score >= need:
+            out.append((i, j, min(1.0, score)))
     return out

@@ -13,9 +13,11 @@ follow. Here one image of a pair is the *source*, the other the *copy*:
    ECC fit (``cv2.findTransformECC``), kept when its scales stay within 0.5-1.3 of the copy's
    pixel and within a factor 1.6 of each other;
 3. robust check: the source warped onto the copy must correlate with it over >= 50 % of the
-   copy after the 20 % worst-fitting pixels are set aside (an erased rectangle, a border fill),
-   and the band-pass images (the blur minus a sigma-4 blur) must correlate too, which the smooth
-   halves of two distinct skies do not.
+   copy after the 5 % worst-fitting pixels are set aside (black fill -- an erased rectangle, a
+   border -- is left out before), and the band-pass images (the blur minus a sigma-4 blur) must
+   correlate too, which the smooth halves of two distinct skies do not. At least one of the two
+   must carry band-pass detail (a copy whose contrast colour jitter lowered is vouched for by its
+   detailed source).
 
 The result carries the estimated transform: the 3x3 matrix taking source pixels to copy pixels
 at the images' own resolutions (a mirroring folded in), and its rotation, scale and shift.
@@ -43,8 +45,9 @@ _MIN_OVERLAP = 0.5  # share of the copy the warped source must cover
 _TRIM = 0.05  # share of worst-fitting pixels set aside by the robust correlation
 _MIN_CORRELATION = 0.98  # robust correlation of a warped copy (blurred, 64x64)
 _MIN_BAND = 0.7  # robust band-pass correlation of a warped copy
+_WEAK_BAND = 0.6  # a weaker one: kept only relative to the copy's other candidates (warp_pairs)
 _REFINE_FROM = 0.9  # robust correlation at the coarse pose from which the pose is refined
-_MIN_DETAIL = 2.0  # grey levels: band-pass spread both images need over the overlap
+_MIN_DETAIL = 2.0  # grey levels: band-pass spread one of the images needs over the overlap
 _MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featureless)
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
@@ -156,7 +159,9 @@ def _bank(coarse: np.ndarray) -> list[tuple[_Pose, np.ndarray, np.ndarray]]:
     return out
 
 
-def _coarse(bank: list[tuple[_Pose, np.ndarray, np.ndarray]], copy: _Prepared) -> list[np.ndarray]:
+def _coarse(
+    bank: list[tuple[_Pose, np.ndarray, np.ndarray]], copy: _Prepared
+) -> tuple[float, list[np.ndarray]]:
     """The ``_TOP`` best poses as 2x3 matrices from the (mirrored) source to the copy, both at
     ``_SIDE`` pixels, each paired with whether the source was mirrored (matrix row 3: flag)."""
     import cv2
@@ -177,7 +182,7 @@ def _coarse(bank: list[tuple[_Pose, np.ndarray, np.ndarray]], copy: _Prepared) -
         m = _similarity(pose.angle, pose.zoom, (_SIDE - 1) / 2, (pose.side - 1) / 2)
         m[:, 2] += (_MARGIN - x, _MARGIN - y)  # canvas -> copy: the template's corner is (x, y)
         out.append(np.vstack([m, [float(pose.mirrored), 0.0, 0.0]]))
-    return out
+    return float(found[0][0]), out
 
 
 def _rescale(m: np.ndarray, s_in: tuple[float, float], s_out: tuple[float, float]) -> np.ndarray:
@@ -227,25 +232,27 @@ def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) ->
     if score < _MIN_CORRELATION:
         return score, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(band), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
-    if min(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
-        return score, 0.0, overlap  # too little detail to tell a copy from a look-alike
+    if max(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
+        return score, 0.0, overlap  # neither has detail to tell a copy from a look-alike
     return score, _robust_correlation(warped[valid], copy.band[valid]), overlap
 
 
 def _passes(checked: tuple[float, float, float]) -> bool:
-    return checked[0] >= _MIN_CORRELATION and checked[1] >= _MIN_BAND
+    return checked[0] >= _MIN_CORRELATION and checked[1] >= _WEAK_BAND
 
 
-def _match(source: _Prepared, bank: list[Any], copy: _Prepared) -> WarpMatch | None:
-    """The best verified pose of ``copy`` as a warp of ``source``, or ``None``."""
+def _match(source: _Prepared, bank: list[Any], copy: _Prepared) -> tuple[WarpMatch | None, float]:
+    """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), and the best
+    coarse score (normalised cross-correlation of the window)."""
     import cv2
 
     if float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) < _MIN_STD:
-        return None
+        return None, -1.0
     s = _FINE / _SIDE
     criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
     best: tuple[float, float, float, np.ndarray, bool] | None = None
-    for pose in _coarse(bank, copy):
+    coarse, poses = _coarse(bank, copy)
+    for pose in poses:
         mirrored = bool(pose[2, 0])
         start = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
         fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
@@ -264,9 +271,9 @@ def _match(source: _Prepared, bank: list[Any], copy: _Prepared) -> WarpMatch | N
             if _passes((score, band, overlap)) and (best is None or score > best[0]):
                 best = (score, band, overlap, m, mirrored)
     if best is None:
-        return None
+        return None, coarse
     score, band, overlap, m, mirrored = best
-    return WarpMatch(score, band, overlap, _native(m, mirrored, source.shape, copy.shape))
+    return WarpMatch(score, band, overlap, _native(m, mirrored, source.shape, copy.shape)), coarse
 
 
 def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[int, int]) -> np.ndarray:
@@ -291,6 +298,11 @@ def warp_pairs(
     Each pair is searched both ways (``j`` as a warp of ``i``, then ``i`` of ``j``); the match
     found is keyed ``(i, j)`` with its matrix from ``i`` to ``j`` (inverted when ``i`` was the
     copy). Images under ``_MIN_SIDE`` pixels a side are not searched.
+
+    A match whose band-pass correlation is only weak (``_WEAK_BAND`` ... ``_MIN_BAND``: heavy
+    noise or blur on the copy) is judged relative to the other candidates -- a copy has one
+    source: it stands only when an image of the pair has no strong match here and the pair has
+    the best coarse score of every such image over all the pairs it was searched in.
     """
     prepared: dict[int, _Prepared] = {}
     banks: dict[int, list[Any]] = {}
@@ -306,14 +318,29 @@ def warp_pairs(
         return banks[k]
 
     out: dict[tuple[int, int], WarpMatch] = {}
+    weak: list[tuple[float, tuple[int, int], WarpMatch]] = []  # (coarse score, pair, match)
+    best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
+    strong: set[int] = set()  # the images of strong matches
     for i, j in pairs:
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
-        found = _match(prep(i), bank(i), prep(j))
+        found, coarse = _match(prep(i), bank(i), prep(j))
         if found is None:
-            back = _match(prep(j), bank(j), prep(i))
+            back, coarse_back = _match(prep(j), bank(j), prep(i))
+            coarse = max(coarse, coarse_back)
             if back is not None:
                 found = WarpMatch(back.score, back.band, back.overlap, np.linalg.inv(back.matrix))
-        if found is not None:
+        for k in (i, j):
+            best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
+        if found is None:
+            continue
+        if found.band >= _MIN_BAND:
             out[(i, j)] = found
+            strong.update((i, j))
+        else:
+            weak.append((coarse, (i, j), found))
+    for coarse, pair, found in weak:
+        free = [k for k in pair if k not in strong]  # the copy: a source may have other copies
+        if any(coarse >= best_coarse[k] for k in free):
+            out[pair] = found
     return out

@@ -1,4 +1,5 @@
-"""Near-duplicate texts: word shingles, MinHash signatures and LSH banding."""
+"""Near-duplicate texts: word shingles, MinHash signatures and LSH banding for light edits; for
+paraphrases, rare-word candidates verified by an IDF-weighted fuzzy word overlap (:mod:`.paraphrase`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from ...core.random import TAGS, generator, mix
 from .common import Pair, band_keys, bucket_pairs
+from .paraphrase import paraphrase_pairs
 
 __all__ = ["text_pairs", "text_shingles"]
 
@@ -67,8 +69,16 @@ def text_pairs(
     n_perm: int = 64,
     n_bands: int = 16,
     seed: int = 0,
+    paraphrase: float | None = 0.6,
 ) -> list[Pair]:
-    """Near-duplicate texts: MinHash/LSH candidates verified by shingle Jaccard >= ``threshold``.
+    """Near-duplicate texts: MinHash/LSH candidates verified by shingle Jaccard >= ``threshold``,
+    and (unless ``paraphrase`` is ``None``) paraphrases with a fuzzy word overlap >= ``paraphrase``.
+
+    The first stage finds light edits (a few words swapped, replaced or dropped) with their
+    shingle Jaccard as the score; the second (:func:`.paraphrase.paraphrase_pairs`) finds whole
+    pipelines (EDA, back-translation, character noise) among the pairs the first did not accept,
+    scored by the IDF-weighted share of words matched as equal, WordNet synonyms or one
+    character edit apart. A pair's score is the stage's that found it.
 
     Examples
     --------
@@ -83,10 +93,13 @@ def text_pairs(
     keys = band_keys(sig, n_bands)
     empty = np.fromiter((not s for s in sets), dtype=bool, count=len(sets))
     keys[empty] = np.arange(int(empty.sum()), dtype=np.uint64)[:, None] ^ np.uint64(0xFFFF_FFFF_0000_0000)
-    out = []
+    out = {}
     for i, j in sorted(bucket_pairs(keys, side)):
         a, b = sets[i], sets[j]
         score = len(a & b) / len(a | b)
         if score >= threshold:
-            out.append((i, j, score))
-    return out
+            out[(i, j)] = score
+    if paraphrase is not None:
+        for i, j, score in paraphrase_pairs(texts, side, paraphrase, skip=out.keys()):
+            out[(i, j)] = score
+    return [(i, j, s) for (i, j), s in sorted(out.items())]
