@@ -124,12 +124,16 @@ class KeyIndex:
         self.order = np.argsort(keys, kind="stable")
         self.sorted = keys[self.order]
 
+    def span(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each query's matches start in the sorted keys, and how many there are."""
+        left = np.searchsorted(self.sorted, query, "left")
+        return left, np.searchsorted(self.sorted, query, "right") - left
+
     def matches(self, query: np.ndarray, max_bucket: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Every ``(q, k)`` with ``query[q] == keys[k]``: in the order of ``query``, and for one query
         in the order of ``keys``. A query value that more than ``max_bucket`` keys share matches
         nothing (a value very many items share says little)."""
-        left = np.searchsorted(self.sorted, query, "left")
-        count = np.searchsorted(self.sorted, query, "right") - left
+        left, count = self.span(query)
         if max_bucket is not None:
             count[count > max_bucket] = 0
         asked = np.repeat(np.arange(len(query)), count)

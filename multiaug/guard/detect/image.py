@@ -8,18 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from .common import KeyIndex, Pair
+from .common import Pair
 from .image_crop import _crop_pairs
 from .image_hash import (
     _DIHEDRAL_INVERSE,
     _band,
+    _BandIndex,
     _dct_blocks,
     _disc,
     _phash,
     _phash_bits,
     _popcount,
     _thumbnails,
-    _turn_disc,
+    _turned_blocks,
     _variants,
 )
 from .image_verify import _low_correlation, _middle_pose, _variant_blocks, _verify
@@ -83,7 +84,8 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
     scales = np.empty(len(images), np.float32)
     thumbs = _thumbnails(images, scales=scales)
     discs = _disc(thumbs)
-    canonical = _phash_bits(_dct_blocks(discs))
+    all_blocks = _dct_blocks(discs)
+    canonical = _phash_bits(all_blocks)
     _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
     group = group.reshape(-1)
     m = len(rep)
@@ -91,7 +93,7 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
         has = np.ones((2, m), bool)
     else:
         has = np.stack([np.bincount(group, side == s, minlength=m) > 0 for s in (0, 1)])
-    blocks = _dct_blocks(discs[rep])
+    blocks = all_blocks[rep]  # each block its own matrix product: the same as recomputed
     # chance correlations between distinct images with few degrees of freedom run high
     power = (blocks**2).reshape(m, 64)[:, 1:]
     structure = power.sum(axis=1) ** 2 / ((power**2).sum(axis=1) + 1e-12)
@@ -101,8 +103,15 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
 
 def _pose_hashes(groups: _Groups) -> _Poses:
     """Each group's pHash in every pose looked up, with its probes (see :class:`_Poses`)."""
-    hashed = [_phash(_variants(groups.blocks), _PROBE_BITS)]
-    hashed += [_phash(_dct_blocks(_turn_disc(groups.discs, a))[:, None], _PROBE_BITS) for a in _IMAGE_ANGLES]
+    # the rotations: one matrix product per block of groups (a few hundred MB at a time at most)
+    turned = [
+        _phash(_turned_blocks(groups.discs[s : s + 8192], _IMAGE_ANGLES), _PROBE_BITS)
+        for s in range(0, len(groups.discs), 8192)
+    ]
+    hashed = [
+        _phash(_variants(groups.blocks), _PROBE_BITS),
+        (np.concatenate([h for h, _ in turned]), np.concatenate([f for _, f in turned])),
+    ]
     return _Poses(
         hashes=np.concatenate([h for h, _ in hashed], axis=1),
         flips=np.concatenate([f for _, f in hashed], axis=1),
@@ -123,7 +132,7 @@ def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.nda
         # colour changes keep the pose; rotated poses are found without probes)
         probes = [hashes[:, :1, None] ^ flips[:, :1, k, 1:], hashes[:, 1:, None] ^ flips[:, 1:, k, 1:2]]
         query = np.concatenate([keys, *(_band(p, k).reshape(m, -1) for p in probes)], axis=1)
-        asked, found = KeyIndex(keys[:, 0]).matches(query.ravel())
+        asked, found = _BandIndex(keys[:, 0]).matches(query.ravel())
         asker = asked // query.shape[1]
         keep = (found != asker) & groups.crosses(found, asker)
         codes.append(np.minimum(found[keep], asker[keep]) * m + np.maximum(found[keep], asker[keep]))
@@ -175,6 +184,30 @@ def _verify_pose(
     return score, (None if noisier is None else not noisier)
 
 
+def _close_candidates(
+    groups: _Groups, poses: _Poses, candidates: tuple[np.ndarray, np.ndarray], loose_distance: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate pairs within ``loose_distance`` bits at some pose, either way round, that can
+    leak across the sides: ``(first, second, d12, d21)``, ``d12`` the Hamming distances of
+    ``first``'s canonical hash to each pose of ``second`` ``(k, n_poses)``, ``d21`` the converse.
+    Computed a block of candidates at a time: nearly all are chance band collisions, dropped."""
+    first, second = candidates
+    canon = poses.hashes[:, 0]
+    kept: list[tuple[np.ndarray, ...]] = []
+    for s in range(0, len(first), 1 << 18):
+        f, g = first[s : s + (1 << 18)], second[s : s + (1 << 18)]
+        d12 = _popcount(poses.hashes[g] ^ canon[f][:, None])
+        d21 = _popcount(poses.hashes[f] ^ canon[g][:, None])
+        dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
+        sel = (dist <= loose_distance) & groups.crosses(f, g)
+        kept.append((f[sel], g[sel], d12[sel], d21[sel]))
+    if not kept:
+        n_poses = poses.hashes.shape[1]
+        return first, second, np.zeros((0, n_poses), np.int64), np.zeros((0, n_poses), np.int64)
+    f, g, d12, d21 = (np.concatenate(parts) for parts in zip(*kept, strict=True))
+    return f, g, d12, d21
+
+
 def _verified_pairs(
     groups: _Groups,
     poses: _Poses,
@@ -189,17 +222,11 @@ def _verified_pairs(
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
     by :func:`_verify_pose`. A noisy copy explained by several sources is kept with the best one.
     """
-    first, second = candidates
-    canon = poses.hashes[:, 0]
-    # minimum Hamming distance over the poses, both ways round, and the pose reaching it
-    d12 = _popcount(poses.hashes[second] ^ canon[first][:, None])
-    d21 = _popcount(poses.hashes[first] ^ canon[second][:, None])
-    dist = np.minimum(d12.min(axis=1), d21.min(axis=1))
-    sel = np.flatnonzero((dist <= loose_distance) & groups.crosses(first, second))
+    first, second, d12, d21 = _close_candidates(groups, poses, candidates, loose_distance)
     # either may be the copy: the one whose pose is closest to the other's hash
-    ones = d12[sel].min(axis=1) <= d21[sel].min(axis=1)
-    var_a, var_b = np.where(ones, first[sel], second[sel]), np.where(ones, second[sel], first[sel])
-    var_v = _middle_pose(np.where(ones[:, None], d12[sel], d21[sel]), poses.angles)
+    ones = d12.min(axis=1) <= d21.min(axis=1)
+    var_a, var_b = np.where(ones, first, second), np.where(ones, second, first)
+    var_v = _middle_pose(np.where(ones[:, None], d12, d21), poses.angles)
     # cheap filter: every copy verified below correlates with its source at low frequencies
     blocks = groups.blocks
     low = np.maximum(
@@ -210,7 +237,7 @@ def _verified_pairs(
     pairs: list[tuple[int, int, float]] = []
     noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
     for k, ga, gb, v in zip(
-        sel[passed].tolist(),
+        np.flatnonzero(passed).tolist(),
         var_a[passed].tolist(),
         var_b[passed].tolist(),
         var_v[passed].tolist(),

@@ -6,8 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .common import KeyIndex
-from .image_hash import _DCT8, _band, _colour, _gray, _phash_bits, _popcount, _thumbnails
+from .image_hash import _DCT8, _band, _BandIndex, _colour, _gray, _phash_bits, _popcount, _thumbnails
 
 # crops: each item is also hashed zoomed into windows, 8 an axis: the whole axis and windows of 92 %
 # and 86 % of it at 3 and 4 evenly spaced offsets (a RandomResizedCrop keeping >= 80 % of the area
@@ -52,11 +51,17 @@ def _crop_hashes(thumbs: np.ndarray) -> np.ndarray:
     is ``(D Ry) T (D Rx)^T``, one batched product per axis.
     """
     ops = (_DCT8 @ _window_matrices(*_CROP_WINDOWS.T)).astype(np.float32)  # (8 windows, 8, 32)
-    out = np.empty((len(thumbs), len(ops) ** 2), np.uint64)
+    w = len(ops)
+    flat = ops.reshape(w * 8, 32)
+    out = np.empty((len(thumbs), w * w), np.uint64)
     for start in range(0, len(thumbs), 1024):  # in blocks: 16 kB of DCT coefficients an item
-        rows = np.einsum("wab,nbc->nwac", ops, thumbs[start : start + 1024])
-        blocks = np.einsum("nwac,vdc->nwvad", rows, ops)
-        out[start : start + 1024] = _phash_bits(blocks).reshape(len(blocks), -1)
+        t = np.asarray(thumbs[start : start + 1024], dtype=np.float32)
+        k = len(t)
+        # each product one matrix multiplication over the whole block: rows[n, (w, a), c], then
+        # blocks[n, (w, a), (v, d)], reordered to (n, w, v, a, d)
+        rows = (flat @ t.transpose(1, 0, 2).reshape(32, k * 32)).reshape(w * 8, k, 32)
+        blocks = (rows.transpose(1, 0, 2).reshape(k * w * 8, 32) @ flat.T).reshape(k, w, 8, w, 8)
+        out[start : start + k] = _phash_bits(blocks.transpose(0, 1, 3, 2, 4)).reshape(k, -1)
     return out
 
 
@@ -144,15 +149,18 @@ def _crop_candidates(
     for k in range(4):
         keys = _band(hashes, k)
         # the whole image (variant 0) is the pHash stage's job
-        asked, found = KeyIndex(keys[:, 0]).matches(keys[:, 1:].ravel(), _CROP_BUCKET)
+        asked, found = _BandIndex(keys[:, 0]).matches(keys[:, 1:].ravel(), _CROP_BUCKET)
         source, variant = asked // (n_var - 1), asked % (n_var - 1) + 1
+        # nearly all matches are chance collisions of one band: the distance drops them first
+        near = _popcount(hashes[source, variant] ^ canon[found]) <= _CROP_DISTANCE
+        source, found, variant = source[near], found[near], variant[near]
         keep = (found != source) & wanted(source, found)
         codes.append((source[keep] * m + found[keep]) * n_var + variant[keep])
-    code = np.unique(np.concatenate(codes))
+    code = np.sort(np.concatenate(codes))  # np.unique's result, by one sort
+    code = code[np.r_[True, code[1:] != code[:-1]]] if len(code) else code
     source, found, variant = code // n_var // m, code // n_var % m, code % n_var
     dist = _popcount(hashes[source, variant] ^ canon[found])
     order = np.lexsort((dist, found, source))
-    order = order[dist[order] <= _CROP_DISTANCE]
     source, found, variant = source[order], found[order], variant[order]
     first = np.r_[True, (source[1:] != source[:-1]) | (found[1:] != found[:-1])][: len(source)]
     return source[first], found[first], variant[first]

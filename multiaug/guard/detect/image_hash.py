@@ -4,9 +4,12 @@ pHash with the probes of its least reliable bits."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 import numpy as np
+
+from .common import KeyIndex
 
 _DIHEDRAL_SIGN = np.array([[(-1.0) ** v for v in range(8)]] * 8)  # DCT sign of a horizontal flip
 # the inscribed disc of a 32x32 thumbnail (flattened): what a rotation about the centre keeps
@@ -88,13 +91,35 @@ def _disc(thumbs: np.ndarray) -> np.ndarray:
     weight = _DISC.astype(flat.dtype)
     mean = (flat @ weight) / _DISC.sum()
     std = np.sqrt(np.maximum((flat * flat) @ weight / _DISC.sum() - mean * mean, 0))
-    return ((flat - mean[:, None]) * (weight / (std[:, None] + 1e-6))).reshape(thumbs.shape)
+    # (flat - mean) * (weight / (std + 1e-6)) in place: weight is 0 or 1, so the same values
+    out = np.subtract(flat, mean[:, None])
+    out *= (1.0 / (std + 1e-6))[:, None]
+    out *= weight
+    return out.reshape(thumbs.shape)
 
 
 def _turn_disc(discs: np.ndarray, angle: float) -> np.ndarray:
     """Disc thumbnails (see :func:`_disc`) rotated about their centre: what is outside the disc
     is zero before and after, so the rotated disc needs no new normalisation."""
     return _rotate(discs, angle) * _DISC.reshape(32, 32).astype(discs.dtype)
+
+
+@functools.lru_cache(maxsize=64)
+def _turn_operator(angle: float) -> np.ndarray:
+    """The low-frequency DCT block of a disc thumbnail turned by ``angle`` as one linear map,
+    shape ``(1024, 64)``: :func:`_turn_disc` (a bilinear warp with replicated edges, then the
+    disc mask) and :func:`_dct_blocks` are linear, so the map's rows are their images of the
+    1024 unit thumbnails -- the same warp weights, applied by one matrix product per batch."""
+    units = np.eye(1024).reshape(1024, 32, 32)  # float64, as the discs are
+    return np.ascontiguousarray(_dct_blocks(_turn_disc(units, angle)).reshape(1024, 64))
+
+
+def _turned_blocks(discs: np.ndarray, angles: Sequence[float]) -> np.ndarray:
+    """``_dct_blocks(_turn_disc(discs, a))`` for each of ``angles``, shape ``(n, len(angles), 8, 8)``,
+    by one matrix product (see :func:`_turn_operator`)."""
+    ops = np.concatenate([_turn_operator(float(a)) for a in angles], axis=1)
+    flat = np.asarray(discs, dtype=np.float64).reshape(len(discs), 1024)
+    return (flat @ ops).reshape(len(discs), len(angles), 8, 8)
 
 
 def _dct_basis() -> np.ndarray:
@@ -148,12 +173,15 @@ def _phash(blocks: np.ndarray, weak: int = 0) -> tuple[np.ndarray, np.ndarray]:
     flat = blocks.reshape(*blocks.shape[:-2], 64)
     # the median of the 63 AC coefficients is the 32nd smallest (a partition, not a sort)
     med = np.partition(flat[..., 1:], 31, axis=-1)[..., 31:32]
-    bits = (flat > med).astype(np.uint64)
-    bits[..., 0] = 0
-    hashes = (bits * _BIT).sum(axis=-1, dtype=np.uint64)
+    bits = flat > med
+    bits[..., 0] = False
+    # bit k of the hash is coefficient k: the 64 flags packed little-endian into 8 bytes
+    packed = np.packbits(bits, axis=-1, bitorder="little")
+    hashes = packed.view("<u8")[..., 0].astype(np.uint64)
     flips = np.zeros((*hashes.shape, 4, 1 << weak), np.uint64)
     if weak:
-        margin = np.abs(flat - med).reshape(*flat.shape[:-1], 4, 16)
+        margin = np.subtract(flat, med)  # in place from here: a few hundred MB in a large check
+        margin = np.abs(margin, out=margin).reshape(*flat.shape[:-1], 4, 16)
         margin[..., 0, 0] = np.inf  # the DC bit is always 0
         least = np.argsort(margin, axis=-1)[..., :weak] + 16 * np.arange(4)[:, None]  # (..., 4, weak)
         for p in range(1, 1 << weak):
@@ -165,6 +193,21 @@ def _phash(blocks: np.ndarray, weak: int = 0) -> tuple[np.ndarray, np.ndarray]:
 def _band(hashes: np.ndarray, k: int) -> np.ndarray:
     """The ``k``-th 16-bit band of 64-bit hashes as int64: a key of multi-index hashing."""
     return ((hashes >> np.uint64(16 * k)) & np.uint64(0xFFFF)).astype(np.int64)
+
+
+class _BandIndex(KeyIndex):
+    """A :class:`KeyIndex` of 16-bit band keys (see :func:`_band`) whose lookups read a table of
+    the 65,536 values' first positions and counts instead of two binary searches: the same
+    matches in the same order, O(1) a query."""
+
+    def __init__(self, keys: np.ndarray) -> None:
+        super().__init__(keys)
+        counts = np.bincount(keys, minlength=1 << 16)
+        self.starts, self.counts = np.cumsum(counts) - counts, counts
+
+    def span(self, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where each query's matches start in the sorted keys, and how many there are."""
+        return self.starts[query], self.counts[query]
 
 
 _BYTE_BITS = np.array([bin(b).count("1") for b in range(256)], dtype=np.uint8)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .image_hash import _DISC, _LUMA, _colour, _dct_blocks, _dihedral, _dihedral_block, _gray, _turn_disc
+from .image_hash import _DISC, _LUMA, _colour, _dihedral, _dihedral_block, _gray, _turned_blocks
 
 
 def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
@@ -134,7 +134,7 @@ def _variant_blocks(
         if v < 8:
             out[pick] = _dihedral_block(blocks[which[pick]], v)
         else:
-            out[pick] = _dct_blocks(_turn_disc(discs[which[pick]], float(angles[v])))
+            out[pick] = _turned_blocks(discs[which[pick]], [float(angles[v])])[:, 0]
     return out
 
 
