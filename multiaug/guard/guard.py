@@ -369,16 +369,14 @@ class SplitGuard:
         --------
         >>> import numpy as np
         >>> from multiaug.guard import SplitGuard
-        >>> X = np.random.default_rng(0).normal(size=(10, 3))  # rows in general position (*)
+        >>> # rows in general position: evenly spaced rows on a line are SMOTE-like interpolations
+        >>> X = np.random.default_rng(0).normal(size=(10, 3))
         >>> SplitGuard().check(X[:6], X[5:]).counts["exact"]
         1
         >>> rep = SplitGuard().check(X[:3], X[3:], provenance_train=[0, 1, (1, 7)],
         ...                          provenance_val=list(range(3, 10)))
         >>> [tuple(leak) for leak in rep.leaks]
         [(2, 4, 'provenance')]
-
-        (*) Evenly spaced rows on one line would also be flagged as near-duplicates: each middle
-        row is an interpolation between its neighbours, as a SMOTE row is.
         """
         owner = "SplitGuard.check"
         self._validate(owner)
