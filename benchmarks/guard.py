@@ -81,34 +81,13 @@ def image_row(
     run(name, images, val_n, lambda x, j: pipe(image=x, key=j)["image"], guard, copies=copies)
 
 
-def typical_pipeline(side: int, crop: bool) -> ma.Compose:
-    """Issue 18's typical training pipeline: flip, (a crop down to half the area resized back),
-    Affine scale 0.85-1.15 / translate +-8 % / rotate +-15 deg, colour jitter, then one of
-    noise, blur or erasing."""
-    ops: list = [ma.image.HorizontalFlip(p=0.5)]
-    if crop:
-        ops.append(ma.image.RandomResizedCrop(side, scale=(0.5, 1.0), p=1.0))
-    ops += [
-        ma.image.Affine(scale=(0.85, 1.15), translate=(-0.08, 0.08), rotate=(-15, 15), p=1.0),
-        ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=1.0),
-        ma.OneOf(
-            [
-                ma.image.GaussianNoise(std=(0.02, 0.06), p=1.0),
-                ma.image.GaussianBlur(sigma=(0.5, 1.5), p=1.0),
-                ma.image.RandomErasing(scale=(0.02, 0.1), p=1.0),
-            ],
-            p=1.0,
-        ),
-    ]
-    return ma.Compose(ops, seed=0)
-
-
 def pipeline_rows(guard: ma.SplitGuard) -> None:
     """Image rows for whole training pipelines (issue 18) on scikit-learn's sample photos."""
     import cv2
 
     from multiaug.demo import image_pipeline, load_sample_photo
     from multiaug.demo.data import photo_tiles
+    from multiaug.testing.leak_pipelines import image_pipeline as typical_pipeline
 
     photos = [load_sample_photo("china.jpg"), load_sample_photo("flower.jpg")]
     demo_tiles = [t for p in photos for t in photo_tiles(p)]

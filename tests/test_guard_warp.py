@@ -189,6 +189,7 @@ def test_typical_pipeline_copies_of_photo_crops_weak_matches_judged_relative() -
     import cv2
 
     from multiaug.demo import load_sample_photo
+    from multiaug.testing.leak_pipelines import image_pipeline
 
     photos = [load_sample_photo(name) for name in ("china.jpg", "flower.jpg")]
     crops = [
@@ -197,22 +198,7 @@ def test_typical_pipeline_copies_of_photo_crops_weak_matches_judged_relative() -
         for y in range(0, 319, 106)
         for x in range(0, 535, 106)
     ]
-    pipe = ma.Compose(
-        [
-            ma.image.HorizontalFlip(p=0.5),
-            ma.image.Affine(scale=(0.85, 1.15), translate=(-0.08, 0.08), rotate=(-15, 15), p=1.0),
-            ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=1.0),
-            ma.OneOf(
-                [
-                    ma.image.GaussianNoise(std=(0.02, 0.06), p=1.0),
-                    ma.image.GaussianBlur(sigma=(0.5, 1.5), p=1.0),
-                    ma.image.RandomErasing(scale=(0.02, 0.1), p=1.0),
-                ],
-                p=1.0,
-            ),
-        ],
-        seed=0,
-    )
+    pipe = image_pipeline(128)
     order = np.random.default_rng(0).permutation(len(crops))
     val = [crops[i] for i in order[:16]]
     train = [crops[i] for i in order[16:]]

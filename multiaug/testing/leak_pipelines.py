@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["ParaphraseTranslator", "audio_pipeline", "smote_rows", "text_pipeline"]
+__all__ = ["ParaphraseTranslator", "audio_pipeline", "image_pipeline", "smote_rows", "text_pipeline"]
 
 _CLAUSE = re.compile(r"(?<=[,;:])\s+")
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -83,6 +83,30 @@ class ParaphraseTranslator:
             return new.capitalize() if word[:1].isupper() else new
 
         return _WORD.sub(swap, " ".join(out))
+
+
+def image_pipeline(side: int, crop: bool = False, seed: int = 0) -> Any:
+    """Issue 18's typical training pipeline: flip, (a crop down to half the area resized back to
+    ``side``), Affine scale 0.85-1.15 / translate +-8 % / rotate +-15 deg, colour jitter, then one
+    of noise, blur or erasing."""
+    import multiaug as ma
+
+    ops: list[Any] = [ma.image.HorizontalFlip(p=0.5)]
+    if crop:
+        ops.append(ma.image.RandomResizedCrop(side, scale=(0.5, 1.0), p=1.0))
+    ops += [
+        ma.image.Affine(scale=(0.85, 1.15), translate=(-0.08, 0.08), rotate=(-15, 15), p=1.0),
+        ma.image.ColorJitter(brightness=0.3, contrast=0.3, saturation=0.3, hue=0.05, p=1.0),
+        ma.OneOf(
+            [
+                ma.image.GaussianNoise(std=(0.02, 0.06), p=1.0),
+                ma.image.GaussianBlur(sigma=(0.5, 1.5), p=1.0),
+                ma.image.RandomErasing(scale=(0.02, 0.1), p=1.0),
+            ],
+            p=1.0,
+        ),
+    ]
+    return ma.Compose(ops, seed=seed)
 
 
 def text_pipeline(seed: int = 0, rate: float = 0.25) -> Callable[[str, int], str]:
