@@ -41,8 +41,27 @@ class TextTransform(Transform):
     required: ClassVar[tuple[str, ...]] = ("text",)
     p: float = param(Probability(), default=1.0, kw_only=True)
 
+    #: Whether :func:`~multiaug.text.augment_texts` runs this step over all texts at once
+    #: (a model's work batched: the three methods below); other steps run text by text.
+    batches: ClassVar[bool] = False
+
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ batched steps (``batches``)
+    def _draw_plan(self, rng: np.random.Generator, sample: Any) -> Any:
+        """What a call draws from its generator, before any batched work (default: the parameters)."""
+        return self.make_params(rng, sample)
+
+    def _params_from_plans(self, samples: Sequence[Any], plans: Sequence[Any]) -> list[dict[str, Any]]:
+        """The parameters of each sample from its drawn plan, for all samples at once."""
+        return list(plans)
+
+    def _apply_batch(
+        self, samples: Sequence[Any], params: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``self.apply`` of each sample with its parameters, for all samples at once."""
+        return [self.apply(s, p) for s, p in zip(samples, params, strict=True)]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters; patterns and sets in their plain config form."""
