@@ -42,9 +42,10 @@ def test_keyed_calls_are_reproducible_and_keys_differ(model: Path) -> None:
     outs = [t(text=TEXT, key=k)["text"] for k in range(6)]
     assert outs == [aug(model)(text=TEXT, key=k)["text"] for k in range(6)]
     assert len(set(outs)) > 1 and all(o != TEXT for o in outs)
-    assert aug(model, seed=1)(text=TEXT, key=0)["text"] != outs[0] or aug(model, seed=1)(
-        text=TEXT, key=1
-    )["text"] != outs[1]
+    assert (
+        aug(model, seed=1)(text=TEXT, key=0)["text"] != outs[0]
+        or aug(model, seed=1)(text=TEXT, key=1)["text"] != outs[1]
+    )
 
 
 def test_only_plain_words_change_and_spacing_round_trips(model: Path) -> None:
@@ -133,7 +134,9 @@ def test_config_and_pickle_round_trip(model: Path) -> None:
 
 
 def test_bad_models_name_the_parameter_and_the_fix(tmp_path: Path) -> None:
-    with pytest.raises(ma.InvalidInputError, match=r"ContextualReplace: `model`.*does not exist.*save_pretrained"):
+    with pytest.raises(
+        ma.InvalidInputError, match=r"ContextualReplace: `model`.*does not exist.*save_pretrained"
+    ):
         ma.text.ContextualReplace(tmp_path / "missing")
     with pytest.raises(ma.InvalidInputError, match=r"`model`.*required"):
         ma.text.ContextualReplace()

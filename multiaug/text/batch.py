@@ -74,6 +74,24 @@ def augment_texts(
     >>> [len(v) for v in ma.text.augment_texts(pipe, texts, n=3)]
     [3, 3]
     """
+    _check(pipe, texts, keys, n)
+    if n is None:
+        keyed = list(zip(texts, keys if keys is not None else range(len(texts)), strict=True))
+    else:
+        base = list(keys) if keys is not None else None
+        keyed = [
+            (t, variant_key(base[i], c) if base is not None else copy_key(i, c))
+            for i, t in enumerate(texts)
+            for c in range(1, n + 1)
+        ]
+    out = [s["text"] for s in run_texts(pipe, [t for t, _ in keyed], [k for _, k in keyed], epoch)]
+    if n is None:
+        return out
+    return [out[i * n : (i + 1) * n] for i in range(len(texts))]
+
+
+def _check(pipe: Any, texts: Any, keys: Any, n: Any) -> None:
+    """The arguments of :func:`augment_texts`, or the error that names the bad one."""
     owner = pipe.name if isinstance(pipe, Transform) else "augment_texts"
     if not isinstance(pipe, Transform) or pipe._dataset_level:
         raise InvalidInputError(
@@ -100,19 +118,6 @@ def augment_texts(
         raise InvalidInputError(
             owner, "n", f"must be an int >= 1 or None, got {n!r}", "pass n=3 (variants per text)"
         )
-    if n is None:
-        keyed = list(zip(texts, keys if keys is not None else range(len(texts)), strict=True))
-    else:
-        base = list(keys) if keys is not None else None
-        keyed = [
-            (t, variant_key(base[i], c) if base is not None else copy_key(i, c))
-            for i, t in enumerate(texts)
-            for c in range(1, n + 1)
-        ]
-    out = [s["text"] for s in run_texts(pipe, [t for t, _ in keyed], [k for _, k in keyed], epoch)]
-    if n is None:
-        return out
-    return [out[i * n : (i + 1) * n] for i in range(len(texts))]
 
 
 def run_texts(pipe: Transform, texts: Sequence[str], keys: Sequence[int | str], epoch: int) -> list[Sample]:
