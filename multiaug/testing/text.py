@@ -167,18 +167,22 @@ def build_tiny_marian(
     return root
 
 
+def _built_once(name: str, build: Any) -> Path:
+    """``build(folder)`` into a temporary folder once per process (removed at exit), quietly."""
+    with _TINY_LOCK:
+        if name not in _TINY:
+            from ..text.masked_lm import quiet
+
+            root = Path(tempfile.mkdtemp(prefix=f"multiaug-{name}-"))
+            atexit.register(shutil.rmtree, root, True)
+            with quiet():
+                _TINY[name] = build(root)
+        return _TINY[name]
+
+
 def tiny_marian() -> Path:
     """A folder with tiny ``opus-mt-en-de`` and ``opus-mt-de-en`` models (built once per process)."""
-    with _TINY_LOCK:
-        if "root" not in _TINY:
-            root = Path(tempfile.mkdtemp(prefix="multiaug-tiny-marian-"))
-            atexit.register(shutil.rmtree, root, True)
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _TINY["root"] = build_tiny_marian(root)
-        return _TINY["root"]
+    return _built_once("tiny-marian", build_tiny_marian)
 
 
 def _backtranslate(**kw: Any) -> Any:
@@ -289,12 +293,4 @@ def build_tiny_bert(directory: str | Path, seed: int = 0, words: int = 400) -> P
 
 def tiny_bert() -> Path:
     """A folder with a tiny BERT masked LM (built once per process, removed at exit)."""
-    with _TINY_LOCK:
-        if "bert" not in _TINY:
-            from ..text.masked_lm import quiet
-
-            root = Path(tempfile.mkdtemp(prefix="multiaug-tiny-bert-"))
-            atexit.register(shutil.rmtree, root, True)
-            with quiet():
-                _TINY["bert"] = build_tiny_bert(root)
-        return _TINY["bert"]
+    return _built_once("tiny-bert", build_tiny_bert)

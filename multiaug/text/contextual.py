@@ -14,6 +14,7 @@ from .eda import replaceable_form
 from .functional import synonym_replace
 from .masked_lm import check_model, load_masked_lm
 from .models import AsStr
+from .params import required
 from .tokens import match_case
 
 if TYPE_CHECKING:
@@ -38,12 +39,7 @@ class ModelParam(Spec):
 
     def resolve(self, owner: str, name: str, value: Any) -> Any:
         if value is None:
-            raise InvalidInputError(
-                owner,
-                name,
-                "is required",
-                "pass model='/path/to/bert' (a folder saved with save_pretrained) or a fill-mask pipeline",
-            )
+            raise required(owner, name, "pass model='/path/to/bert' (a saved folder) or a fill-mask pipeline")
         return check_model(owner, value)
 
 

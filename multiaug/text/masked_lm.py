@@ -22,6 +22,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from .models import shared_model
+from .translate import _input_limit
 
 __all__ = ["MaskedLM", "check_model", "load_masked_lm", "quiet"]
 
@@ -248,16 +249,6 @@ def _around_mask(ids: list[int], special: list[int], mask_id: int, limit: int) -
     m = body.index(mask_id)
     start = min(max(0, m - room // 2), max(0, len(body) - room))
     return ids[:head] + body[start : start + room] + ids[tail:]
-
-
-def _input_limit(tokenizer: Any, model: Any) -> int:
-    """Most tokens (special ones included) the model reads in one row."""
-    limits = [
-        getattr(tokenizer, "model_max_length", None),
-        getattr(model.config, "max_position_embeddings", None),
-    ]
-    usable = [int(v) for v in limits if isinstance(v, int) and 2 < v < 10**9]
-    return min(usable, default=512)
 
 
 def _candidates(tokenizer: Any) -> tuple[list[str], list[int]]:
