@@ -12,7 +12,7 @@ from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
-from .tokens import UNITS, _pieces, word_is_editable
+from .tokens import UNITS, _is_plain, _pieces, word_is_editable
 from .wordnet import wordnet
 
 if TYPE_CHECKING:
@@ -131,6 +131,12 @@ WORD_EDIT = Options(
 )
 
 
+#: The kinds of :meth:`WordEdit._kind` (interned strings: compared by identity).
+_EDIT, _UNIT, _SKIP = "edit", "unit", "skip"
+#: Most word forms one transform remembers (per kind of memo).
+_MEMO = 1 << 16
+
+
 class WordEdit(TextTransform):
     """Common parameters and helpers of the word edits (the EDA ops, character noise).
 
@@ -146,7 +152,7 @@ class WordEdit(TextTransform):
     """
 
     _abstract = True
-    _derived = ("common",)
+    _derived = ("common", "kinds", "eligible")
     alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
     min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
     max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)
@@ -162,6 +168,10 @@ class WordEdit(TextTransform):
                 "pass max_words >= min_words, or max_words=None for no upper bound",
             )
         r.common = _Common(r.stopwords)
+        # per word form, what the candidate rules make of it (they read the word alone): a
+        # sentence's words are mostly ones seen before, so most words cost one dict lookup
+        r.kinds = ({}, {})  # without, with a vocabulary: word -> _EDIT, _UNIT or _SKIP
+        r.eligible = {}  # CharEdit: word -> whether it has the letters and a place to edit
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         """Every word position in a traced edit is a word of the text."""
@@ -216,11 +226,40 @@ class WordEdit(TextTransform):
         whose lower-case form is in it.
         """
         texts = tokens[1::2]
+        if not self._r.protected:
+            memo = self._r.kinds[vocab is not None]
+            get = memo.get
+            return [
+                k
+                for k, w in enumerate(texts)
+                if (c := get(w) or self._kind(w, vocab, memo)) is _EDIT
+                or (c is _UNIT and word_is_editable(tokens, k))
+            ]
         return [  # the usual word (lower-case letters, no unit) is checked inline
             k
             for k in self._unprotected(text, tokens, words, vocab)
             if ((w := texts[k]).isalpha() and w.islower() and w not in UNITS) or word_is_editable(tokens, k)
         ]
+
+    def _kind(self, word: str, vocab: Container[str] | None, memo: dict[str, str]) -> str:
+        """What the candidate rules make of ``word`` alone (see :meth:`_editable`), remembered in ``memo``.
+
+        ``_SKIP``: a stopword, not in ``vocab``, or no plain word; ``_UNIT``: a plain word that
+        is a unit, editable unless it follows a number; ``_EDIT``: editable.
+        """
+        low = word.lower()
+        if low in self._r.stopwords or (vocab is not None and low not in vocab):
+            kind = _SKIP
+        elif word.isalpha() and word.islower() and word not in UNITS:
+            kind = _EDIT
+        elif not _is_plain(word):
+            kind = _SKIP
+        else:
+            kind = _UNIT if low in UNITS else _EDIT
+        if len(memo) >= _MEMO:
+            memo.clear()  # bounded: a stream of distinct words never grows it past _MEMO
+        memo[word] = kind
+        return kind
 
     def _unprotected(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None
