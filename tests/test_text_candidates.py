@@ -1,4 +1,4 @@
-"""The per-word memo of the candidate rules: the same candidates as the rules read afresh, bounded."""
+"""Speed paths of the word ops give what the plain rules give: the per-word candidate memo (bounded), the split."""
 
 from __future__ import annotations
 
@@ -54,3 +54,16 @@ def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     edits = t(text=text, key=0)
     assert edits["text"] != text
     assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50
+
+
+_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.text(alphabet=_TECHNICAL_CHARS, max_size=60)))
+def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+    import re
+
+    from multiaug.text import tokens
+
+    assert tokens._WORD_SPLIT(text) == re.compile(f"({tokens._WORD})").split(text)
