@@ -1,4 +1,4 @@
-"""Speed paths of the word ops give what the plain rules give: the per-word candidate memo (bounded), the split."""
+"""Speed paths of the word ops give what the plain rules give: the candidate memo (bounded), the split."""
 
 from __future__ import annotations
 
