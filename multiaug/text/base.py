@@ -131,8 +131,8 @@ WORD_EDIT = Options(
 )
 
 
-#: The kinds of :meth:`WordEdit._kind` (interned strings: compared by identity).
-_EDIT, _UNIT, _SKIP = "edit", "unit", "skip"
+#: The kinds of :meth:`WordEdit._kind`: only a word of kind ``_SKIP`` is false.
+_SKIP, _EDIT, _UNIT = 0, 1, 2
 #: Most word forms one transform remembers (per kind of memo).
 _MEMO = 1 << 16
 
@@ -228,20 +228,25 @@ class WordEdit(TextTransform):
         texts = tokens[1::2]
         if not self._r.protected:
             memo = self._r.kinds[vocab is not None]
-            get = memo.get
-            return [
-                k
-                for k, w in enumerate(texts)
-                if (c := get(w) or self._kind(w, vocab, memo)) is _EDIT
-                or (c is _UNIT and word_is_editable(tokens, k))
-            ]
+            kinds = list(map(memo.get, texts))  # the loops over the words run in C
+            if None in kinds:
+                kinds = [
+                    self._kind(w, vocab, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)
+                ]
+            if _UNIT in kinds:
+                return [
+                    k
+                    for k, c in enumerate(kinds)
+                    if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
+                ]
+            return list(itertools.compress(range(len(kinds)), kinds))
         return [  # the usual word (lower-case letters, no unit) is checked inline
             k
             for k in self._unprotected(text, tokens, words, vocab)
             if ((w := texts[k]).isalpha() and w.islower() and w not in UNITS) or word_is_editable(tokens, k)
         ]
 
-    def _kind(self, word: str, vocab: Container[str] | None, memo: dict[str, str]) -> str:
+    def _kind(self, word: str, vocab: Container[str] | None, memo: dict[str, int]) -> int:
         """What the candidate rules make of ``word`` alone (see :meth:`_editable`), remembered in ``memo``.
 
         ``_SKIP``: a stopword, not in ``vocab``, or no plain word; ``_UNIT``: a plain word that
