@@ -198,7 +198,7 @@ def test_batch_calls_equal_per_text_calls_and_batch_the_model(
     variants = ma.text.augment_texts(pipe, texts[:3], n=2)
     X, _ = pipe.fit_resample(texts[:3], [0, 1, 0], copies=2)
     assert X[3:] == [variants[i][c] for c in range(2) for i in range(3)]
-    assert variants[0][1] == pipe(text=texts[0], key=ma.text.variant_key("row0", 2))["text"]
+    assert variants[0][1] == pipe(text=texts[0], key=ma.sampling.item_key("row0", 2))["text"]
     keyed = ma.text.augment_texts(pipe, texts[:2], keys=[5, 6], n=1)
     assert keyed == [[pipe(text=texts[i], key=f"{5 + i}/copy1")["text"]] for i in range(2)]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import _validate as _validate
 from .backtranslate import BackTranslate
 from .base import TextTransform, WordEdit
-from .batch import augment_texts, variant_key
+from .batch import augment_texts
 from .chars import CharNoise
 from .contextual import ContextualReplace
 from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
@@ -46,6 +46,5 @@ __all__ = [
     "synonyms",
     "token_kind",
     "tokenize",
-    "variant_key",
     "wordnet",
 ]

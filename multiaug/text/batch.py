@@ -16,19 +16,14 @@ from ..core.compose import Compose
 from ..core.errors import InvalidInputError
 from ..core.fusion import _FUSING, _NOT_FUSING, Call
 from ..core.transform import Transform
-from ..sampling.lists import copy_key
+from ..sampling.lists import copy_key, item_key
 
 if TYPE_CHECKING:
     from .base import TextTransform
 
-__all__ = ["augment_texts", "variant_key"]
+__all__ = ["augment_texts"]
 
 Sample = dict[str, Any]
-
-
-def variant_key(key: int | str, copy: int) -> str:
-    """The key of variant ``copy`` (1-based) of the text keyed ``key`` (``n=`` of :func:`augment_texts`)."""
-    return f"{key}/copy{copy}"
 
 
 def augment_texts(
@@ -54,7 +49,8 @@ def augment_texts(
     n : int, optional
         Variants per text (nlpaug's ``n=``). ``None`` gives one augmented text per input.
         With ``n``, variant ``c`` (1 to ``n``) of text ``i`` is keyed
-        ``variant_key(keys[i], c)`` (``f"{key}/copy{c}"``), or ``copy_key(i, c)`` (``f"row{i}/copy{c}"``)
+        ``ma.sampling.item_key(keys[i], c)`` (``f"{key}/copy{c}"``: copy ``c`` of the item
+        ``keys[i]`` in a dataset job or a stream), or ``copy_key(i, c)`` (``f"row{i}/copy{c}"``)
         without ``keys``: the copies ``pipe.fit_resample(texts, y, copies=n)`` makes.
 
     Returns
@@ -80,7 +76,7 @@ def augment_texts(
     else:
         base = list(keys) if keys is not None else None
         keyed = [
-            (t, variant_key(base[i], c) if base is not None else copy_key(i, c))
+            (t, item_key(base[i], c) if base is not None else copy_key(i, c))
             for i, t in enumerate(texts)
             for c in range(1, n + 1)
         ]
