@@ -9,6 +9,8 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export ALBUMENTATIONS_NO_TELEMETRY := 1
+# ma.keras is tested on Keras 3 with the torch backend (Keras reads this at its first import)
+export KERAS_BACKEND ?= torch
 # AlbumentationsX (the maintained successor of Albumentations) imports as `albumentations` too,
 # so the image benchmark runs against it from a venv of its own.
 BENCH_AX := .venv-bench-ax
