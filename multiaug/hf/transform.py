@@ -93,7 +93,9 @@ class BatchTransform:
                 out.setdefault(name, [None] * n)[j] = result[name]
         return out
 
-    def _keys(self, batch: Mapping[str, Sequence[Any]], indices: Sequence[int] | None, n: int) -> list[Any]:
+    def _keys(
+        self, batch: Mapping[str, Sequence[Any]], indices: Sequence[int] | None, n: int
+    ) -> list[int | str]:
         column = self.key or INDEX_COLUMN
         if self.key is None and indices is not None:
             values: Sequence[Any] = indices
@@ -107,9 +109,9 @@ class BatchTransform:
                 'indices), or key by an id column: ma.hf.transform(pipe, key="id")'
             )
             raise InvalidInputError(OWNER, "key", f"needs the column {column!r}, which the batch lacks", fix)
-        keys = []
+        keys: list[int | str] = []
         for value in values:
-            if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0:
+            if isinstance(value, numbers.Integral) and not isinstance(value, bool) and int(value) >= 0:
                 keys.append(int(value))
             elif isinstance(value, str):
                 keys.append(value)

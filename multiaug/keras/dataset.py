@@ -21,7 +21,7 @@ from .listing import LABEL_MODES, OWNER, Items, from_dataframe, from_directory, 
 COLOR_MODES = ("rgb", "grayscale", "rgba")
 
 
-class ImageDataset(keras.utils.PyDataset):  # type: ignore[misc]
+class ImageDataset(keras.utils.PyDataset):
     """Batches ``(images, labels)`` of a folder of class sub-folders or of a dataframe, augmented by key.
 
     The multiaug counterpart of ``keras.utils.image_dataset_from_directory`` (and of
