@@ -162,6 +162,14 @@ def test_images_of_several_sizes_raise_naming_the_pipeline(tmp_path: Path) -> No
     ds = ma.keras.ImageDataset(folder, ma.Compose([ma.image.HorizontalFlip()], seed=0), batch_size=6)
     with pytest.raises(ma.InvalidInputError, match=r"`pipeline` gives images of several sizes.*Resize"):
         ds[0]
+    random_size = ma.Compose([ma.image.RandomResizedCrop((8, 8))], seed=0)
+    train = ma.keras.ImageDataset(folder, random_size, batch_size=6, validation_split=0.5, subset="training")
+    assert train[0][0].shape[1:] == (8, 8, 3)
+    val = ma.keras.ImageDataset(folder, random_size, batch_size=6, validation_split=0.5, subset="validation")
+    with pytest.raises(
+        ma.InvalidInputError, match=r"pipeline\.inference\(\).*several sizes.*Fix: give it a determ"
+    ):
+        val[0]
     grey = ma.keras.ImageDataset(
         folder, ma.Compose([ma.image.Resize(8, 8)]), batch_size=6, color_mode="grayscale"
     )

@@ -55,7 +55,7 @@ class ImageDataset(keras.utils.PyDataset):
         A folder with one sub-folder of images per class (searched recursively), or a dataframe
         with a column of image paths (``x_col``) and one of classes (``y_col``).
     pipeline : multiaug.Transform
-        The training augmentation, e.g. ``ma.Compose([ma.image.RandomResizedCrop(64, 64), ...], seed=0)``.
+        The training augmentation, e.g. ``ma.Compose([ma.image.RandomResizedCrop((64, 64)), ...], seed=0)``.
     batch_size : int, default 32
     validation_split : float in [0, 1), default 0.0
         Fraction of the images kept for validation; with a split, ``subset`` is required.
@@ -205,10 +205,15 @@ class ImageDataset(keras.utils.PyDataset):
         odd = [i for i, s in enumerate(shapes) if s != first]
         if odd:
             a = self._items.ids[int(rows[odd[0]])]
+            sizes = f"gives images of several sizes: {a!r} is {shapes[odd[0]]}, other images {first}"
+            if self.subset == "validation":
+                raise InvalidInputError(
+                    OWNER, "pipeline", f"as pipeline.inference() (the validation subset's) {sizes}",
+                    "give it a deterministic size step: ma.image.Resize(h, w) first or after the random crop",
+                )  # fmt: skip
             raise InvalidInputError(
-                OWNER, "pipeline",
-                f"gives images of several sizes: {a!r} is {shapes[odd[0]]}, other images {first}",
-                "end the pipeline at one fixed size, e.g. ma.image.Resize(h, w) or RandomResizedCrop(h, w)",
+                OWNER, "pipeline", sizes,
+                "end the pipeline at one fixed size, e.g. ma.image.Resize(h, w) or RandomResizedCrop((h, w))",
             )  # fmt: skip
         self._shape = first
         return np.stack(images)
