@@ -11,6 +11,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.random import check_epoch
 from ..core.transform import Transform
+from ..core.validation import require_transform
 
 OWNER = "hf.transform"
 #: The column :func:`with_index` adds: each row's index in the dataset it was added to (the key).
@@ -30,12 +31,7 @@ class BatchTransform:
     def __init__(
         self, pipeline: Transform, key: str | None, epoch: int, fields: Mapping[str, str] | None
     ) -> None:
-        if not isinstance(pipeline, Transform):
-            raise InvalidInputError(
-                OWNER, "pipeline", f"must be a multiaug transform, got {type(pipeline).__name__}",
-                "pass e.g. ma.Compose([ma.image.HorizontalFlip()], seed=0)",
-            )  # fmt: skip
-        pipeline.validate_params()
+        require_transform(OWNER, pipeline, "pass e.g. ma.Compose([ma.image.HorizontalFlip()], seed=0)")
         if key is not None and not isinstance(key, str):
             raise InvalidInputError(
                 OWNER, "key", f"must be a column name or None, got {key!r:.80}", 'pass key="id" or key=None'

@@ -14,7 +14,7 @@ import numpy as np
 from ..core.errors import InvalidInputError
 from ..core.random import check_epoch
 from ..core.transform import Transform
-from ..core.validation import require_int
+from ..core.validation import require_int, require_transform
 from ..data import Entry, read_item
 from .listing import LABEL_MODES, OWNER, Items, from_dataframe, from_directory, in_validation
 
@@ -108,12 +108,8 @@ class ImageDataset(keras.utils.PyDataset):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if not isinstance(pipeline, Transform):
-            raise InvalidInputError(
-                OWNER, "pipeline", f"must be a multiaug transform, got {type(pipeline).__name__}",
-                "pass e.g. ma.Compose([ma.image.Resize(64, 64), ma.image.HorizontalFlip()], seed=0)",
-            )  # fmt: skip
-        pipeline.validate_params()
+        fix = "pass e.g. ma.Compose([ma.image.Resize(64, 64), ma.image.HorizontalFlip()], seed=0)"
+        pipeline = require_transform(OWNER, pipeline, fix)
         self.batch_size = require_int(OWNER, "batch_size", batch_size, 1, None, "pass batch_size=32")
         self.seed = require_int(OWNER, "seed", seed, 0, 2**63, "pass seed=0 (the same seed for both subsets)")
         self.subset = _check_subset(validation_split, subset)
