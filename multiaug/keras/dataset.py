@@ -86,6 +86,7 @@ class ImageDataset(keras.utils.PyDataset):
     >>> images, labels = train[0]
     >>> images.shape, images.dtype, labels.dtype, train.class_names, len(train)
     ((4, 16, 16, 3), dtype('uint8'), dtype('int32'), ['cat', 'dog'], 2)
+    >>> import shutil; shutil.rmtree(root)
     """
 
     def __init__(
