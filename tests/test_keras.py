@@ -14,6 +14,7 @@ import keras
 import numpy as np
 import pandas as pd
 import pytest
+from keras.src.trainers.data_adapters.py_dataset_adapter import PyDatasetAdapter
 from keras.src.utils.dataset_utils import index_directory  # what image_dataset_from_directory lists
 
 import multiaug as ma
@@ -124,6 +125,22 @@ def test_training_batches_are_keyed_by_item_id_and_epoch(folder: Path) -> None:
     assert np.array_equal(other[0][0][2], train.augment(r, 1))  # whatever the batch size
     copy = pickle.loads(pickle.dumps(train))  # what use_multiprocessing=True workers receive
     assert copy.epoch == 1 and np.array_equal(copy[1][0], train[1][0])
+
+
+def test_keras_worker_processes_give_the_same_batches(folder: Path) -> None:
+    def one_epoch(**workers: object) -> list[tuple[np.ndarray, np.ndarray]]:
+        ds = ma.keras.ImageDataset(folder, pipeline(), batch_size=4, epoch=1, **workers)
+        adapter = PyDatasetAdapter(ds)  # what model.fit iterates (its pool of worker processes)
+        adapter.on_epoch_begin()
+        batches = list(adapter.get_numpy_iterator())
+        adapter.on_epoch_end()
+        return batches
+
+    alone, pooled = one_epoch(), one_epoch(workers=2, use_multiprocessing=True)
+    assert len(alone) == len(pooled) == 5
+    assert all(
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(alone, pooled, strict=True)
+    )
 
 
 def test_dataframe_input_keys_by_its_path_column(folder: Path) -> None:
