@@ -114,6 +114,7 @@ def _augment(args: argparse.Namespace) -> int:
             force=args.force,
             progress=show,
             on_error=args.on_error,
+            update=args.update,
         )
     except KeyboardInterrupt:
         print(
@@ -199,6 +200,12 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, help="address of a running Dask scheduler (implies --engine dask)"
     )
     p.add_argument("--force", action="store_true", help="replace another job's outputs in --output")
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="the input changed since --output was written: compute new and changed items only "
+        "(content digest), remove outputs of items that are gone, leave every other file as it is",
+    )
     p.add_argument(
         "--on-error",
         choices=("stop", "skip"),

@@ -127,6 +127,8 @@ def test_manifest_is_complete_and_replays(image_job, tmp_path):
         "key",
         "copy",
         "params",
+        "item",
+        "digest",
         "fingerprint",
         "multiaug_version",
     ]
@@ -137,6 +139,8 @@ def test_manifest_is_complete_and_replays(image_job, tmp_path):
     assert written == set(manifest["output"])  # every output listed, nothing else written
     assert sorted(manifest["label"].unique()) == ["china", "flower"]
     for row in manifest.itertuples():
+        # the key is made of the item's identity, its path relative to the input folder
+        assert row.item == row.source and row.key == f"{row.source}/copy{row.copy}"
         assert row.label == row.source.split("/")[0]
         source = cv2.cvtColor(cv2.imread(str(data / row.source)), cv2.COLOR_BGR2RGB)
         output = cv2.cvtColor(cv2.imread(str(out / row.output)), cv2.COLOR_BGR2RGB)
@@ -326,7 +330,7 @@ def test_audio_folder_job(tmp_path):
         audio, rate = ma.audio.load(clip)
         written, written_rate = ma.audio.load(out / "speech" / f"{clip.stem}.aug1.wav")
         assert written_rate == rate
-        expected = pipe(audio=audio, sample_rate=rate, key="row" + str(clips.index(clip)) + "/copy1")["audio"]
+        expected = pipe(audio=audio, sample_rate=rate, key=f"speech/{clip.name}/copy1")["audio"]
         np.testing.assert_array_equal(written, expected)  # float WAV: exact
 
 

@@ -3,11 +3,13 @@
 A job turns a dataset (see :func:`multiaug.data.scan_dataset`) and a saved pipeline into
 augmented files, a Parquet manifest and a run record:
 
-* **Work units.** Copy ``c`` of item ``i`` (items in listing order) is the keyed call
-  ``pipeline(**sample, key="row{i}/copy{c}", epoch=0)`` — the key that
-  ``Compose.fit_resample`` and ``Oversample`` use — so each unit is a pure function of the
-  pipeline, its seed and the item, whoever computes it. ``copies=N`` gives every item ``N``
-  copies; ``balance=True`` gives the minority classes the copies ``Oversample`` would add.
+* **Work units.** Copy ``c`` of an item is the keyed call
+  ``pipeline(**sample, key=item_key(item_id, c), epoch=0)``
+  (:func:`multiaug.sampling.item_key`), the item's identity being its manifest ``id``, else
+  its path relative to the input root, else (inline text) its row ``row{i}`` — so each unit
+  is a pure function of the pipeline, its seed and the item, whoever computes it, and other
+  items coming or going never move it. ``copies=N`` gives every item ``N`` copies;
+  ``balance=True`` gives the minority classes the copies ``Oversample`` would add.
 * **Same bytes everywhere.** Units are grouped into chunks whose size depends only on the
   number of units; every output file, and the manifest (sorted by item and copy), is the same
   for one worker, a local process pool or a Dask cluster.
@@ -16,7 +18,9 @@ augmented files, a Parquet manifest and a run record:
   again skips finished chunks and redoes the rest, so an interrupted job (Ctrl-C, ``kill -9``)
   completes with the same final outputs. A folder holding another job's outputs (another
   pipeline fingerprint, seed, copy count or input location) is refused unless ``force=True``;
-  a changed listing (a bad file deleted) resumes, redoing only the chunks whose items changed.
+  a changed listing (a bad file deleted) resumes, computing only the units not yet done.
+* **Growing datasets.** ``update=True`` (``--update``) also redoes items whose content digest
+  changed; outputs of items that are gone are removed and every other file is left untouched.
 * **Bad items first.** Every item is checked (exists inside the input, decodes) before any
   work: ``on_error="stop"`` refuses the job and writes nothing, ``"skip"`` lists the bad
   items in ``skipped.json`` and leaves every other output as it would be.

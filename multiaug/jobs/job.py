@@ -20,12 +20,15 @@ from .items import (
     _output_names,
     chunk_size_for,
     file_suffix,
+    item_digest,
+    item_ids,
 )
 from .manifest import (
     MANIFEST,
     AugmentResult,
+    _clear_records,
     _drop_stale,
-    _finished_chunks,
+    _finished_units,
     _prepare_output,
     _skipped_items,
     _write_manifest,
@@ -50,6 +53,7 @@ def augment(
     force: bool = False,
     progress: bool = False,
     on_error: str = "stop",
+    update: bool = False,
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -84,6 +88,10 @@ def augment(
         ``"skip"`` leaves them out, records them in ``skipped.json`` and computes the rest
         (with the same keys, hence the same bytes, as if they were good). An item that fails
         later, while being augmented, follows the same rule.
+    update : bool
+        Compute new items and those whose content digest differs from the manifest's, remove
+        outputs of items gone, leave every other file as it is (without it a run of the same
+        job resumes, trusting finished units; see docs/jobs.md).
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
     pipe = _load_pipeline(config, seed)
@@ -95,25 +103,86 @@ def augment(
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
 
     _check_handles(pipe, listing)
-    units = _plan_units(listing, pipe, copies, balance)
-    bad = _check_items(listing, on_error)
-    # Skipped items keep their place: every other item keeps its index, key and output name.
-    units = [(i, c) for i, c in units if i not in bad]
-    names = _output_names(listing, units)
+    ids = item_ids(listing)
+    plan = _plan_units(listing, pipe, copies, balance)
+    bad = _check_items(listing, on_error)  # bad items are left out: no other key or name moves
+    units = [(i, c) for i, c in plan if i not in bad]
+    names = _output_names(listing, units, ids)
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
     _prepare_output(out, identity, force)
 
-    chunks = _chunks(listing, units, names)
-    done = _finished_chunks(out, chunks)
-    _drop_stale(out, done, set(names))
-    todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
-    resumed = sum(len(chunks[c]) for c in done)
+    rows = _unit_rows(listing, units, names, ids, update)
+    done = _finished_units(out, rows, update)
+    _drop_stale(out, rows, done)
     job = _job_spec(pipe, listing, out, on_error)
-    done.update(_run_engine(engine, job, todo, workers, scheduler, len(units), resumed, progress))
-    rows = [row for c in range(len(chunks)) for row in done[c]]
-    result = _finish(out, listing, pipe, rows, bad, len(units), resumed, started)
+    final = _compute(job, rows, done, engine, workers, scheduler, progress)
+    result = _finish(out, listing, pipe, final, bad, ids, len(units), len(done), started)
     _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
     return result
+
+
+def _unit_rows(
+    listing: Listing, units: list[tuple[int, int]], names: list[str], ids: list[str], update: bool
+) -> list[dict[str, Any]]:
+    """The units as plain rows (what a worker needs); with ``update`` each carries its item's digest."""
+    digests: dict[int, str] = {}
+    rows = []
+    for (i, c), name in zip(units, names, strict=True):
+        e = listing.entries[i]
+        if update and i not in digests:
+            digests[i] = item_digest(e)
+        rows.append(
+            {
+                "index": i,
+                "item": ids[i],
+                "copy": c,
+                "source": e.source,
+                "path": None if e.path is None else str(e.path.resolve()),
+                "text": e.text,
+                "label": e.label,
+                "group": e.group,
+                "output": name,
+                "digest": digests.get(i),
+            }
+        )
+    return rows
+
+
+def _compute(
+    job: dict[str, Any],
+    rows: list[dict[str, Any]],
+    done: dict[tuple[str, int], dict[str, Any]],
+    engine: str,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+) -> list[dict[str, Any]]:
+    """Compute the units not done, in chunks of :func:`chunk_size_for` (of the whole job's units);
+    returns the manifest rows of every unit."""
+    todo = [r for r in rows if (r["item"], r["copy"]) not in done]
+    size = chunk_size_for(len(rows))
+    chunks = list(enumerate(todo[k : k + size] for k in range(0, len(todo), size)))
+    computed = _run_engine(engine, job, chunks, workers, scheduler, len(rows), len(done), progress)
+    return _manifest_order(rows, done, computed)
+
+
+def _manifest_order(
+    units: list[dict[str, Any]], done: dict[tuple[str, int], dict[str, Any]], computed: dict[int, Chunk]
+) -> list[dict[str, Any]]:
+    """The manifest rows in listing order, then copy: the same whichever run computed a unit.
+
+    A unit finished earlier keeps its row, with what the current listing says about its item
+    (source, label, group); a unit that failed now (``--on-error skip``) has none.
+    """
+    new = {(r["item"], r["copy"]): r for rows in computed.values() for r in rows}
+    final = []
+    for u in units:
+        k = (u["item"], u["copy"])
+        if k in done:
+            final.append({**done[k], "source": u["source"], "label": u["label"], "group": u["group"]})
+        elif k in new:
+            final.append(new[k])
+    return final
 
 
 def _check_options(
@@ -212,27 +281,6 @@ def _plan_units(listing: Listing, pipe: Any, copies: int | None, balance: bool) 
     return sorted(Oversample(pipe, seed=pipe.seed).plan(labels))
 
 
-def _chunks(listing: Listing, units: list[tuple[int, int]], names: list[str]) -> list[Chunk]:
-    """The units as plain rows (what a worker needs), grouped in chunks of :func:`chunk_size_for`."""
-    unit_rows = []
-    for (i, c), name in zip(units, names, strict=True):
-        e = listing.entries[i]
-        unit_rows.append(
-            {
-                "index": i,
-                "copy": c,
-                "source": e.source,
-                "path": None if e.path is None else str(e.path.resolve()),
-                "text": e.text,
-                "label": e.label,
-                "group": e.group,
-                "output": name,
-            }
-        )
-    size = chunk_size_for(len(units))
-    return [unit_rows[k : k + size] for k in range(0, len(unit_rows), size)]
-
-
 def _run_engine(
     engine: str,
     job: dict[str, Any],
@@ -271,13 +319,15 @@ def _finish(
     pipe: Any,
     rows: list[dict[str, Any]],
     bad: dict[int, str],
+    ids: list[str],
     units: int,
     resumed: int,
     started: float,
 ) -> AugmentResult:
     """Write the manifest of every output row and ``skipped.json``; returns what the job did."""
     _write_manifest(out / MANIFEST, rows, pipe.fingerprint)
-    skipped = _skipped_items(listing, bad, out)
+    skipped = _skipped_items(listing, bad, out, ids, {(r["item"], r["copy"]) for r in rows})
+    _clear_records(out)  # the manifest and skipped.json hold what they held
     seconds = time.perf_counter() - started
     result = AugmentResult(
         out, listing.kind, units, units - resumed, resumed, seconds, pipe.fingerprint, out / MANIFEST
