@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -96,26 +97,40 @@ def _check_split(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """A job's own warnings as one line each on stderr; any other warning as Python shows it."""
+    from .jobs import JobWarning
+
+    for w in caught:
+        if issubclass(w.category, JobWarning):
+            print(f"multiaug augment: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def _augment(args: argparse.Namespace) -> int:
-    from .jobs import augment
+    from .jobs import JobWarning, augment
 
     show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        result = augment(
-            args.config,
-            args.input,
-            args.output,
-            copies=args.copies,
-            balance=args.balance,
-            seed=args.seed,
-            workers=args.workers,
-            engine=args.engine,
-            scheduler=args.scheduler,
-            force=args.force,
-            progress=show,
-            on_error=args.on_error,
-            update=args.update,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", JobWarning)
+            result = augment(
+                args.config,
+                args.input,
+                args.output,
+                copies=args.copies,
+                balance=args.balance,
+                seed=args.seed,
+                workers=args.workers,
+                engine=args.engine,
+                scheduler=args.scheduler,
+                force=args.force,
+                progress=show,
+                on_error=args.on_error,
+                update=args.update,
+            )
+        _show_warnings(caught)
     except KeyboardInterrupt:
         print(
             "multiaug augment: interrupted; run the same command again to finish the job "

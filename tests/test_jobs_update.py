@@ -134,3 +134,36 @@ def test_duplicate_ids_and_paths_are_refused(config, tmp_path, capsys):
     assert _run("augment", config, "--input", tmp_path / "paths.csv", "--output", tmp_path / "o2") == 2
     err = capsys.readouterr().err
     assert "lists the item 'a.png' twice" in err and not (tmp_path / "o2").exists()
+
+
+def test_run_records_the_versions_and_a_resume_with_others_warns(config, tmp_path, capsys):
+    data = tmp_path / "data"
+    for k in range(2):
+        _png(data / f"{k}.png", k)
+    out = tmp_path / "out"
+    assert _run("augment", config, "--input", data, "--output", out, "--quiet") == 0
+    run = json.loads((out / "run.json").read_text())
+    assert {"python", "multiaug", "numpy", "opencv", "scipy", "soxr"} <= set(run["versions"])
+    assert run["versions_changed"] == {}
+    now = run["versions"]
+    state = out / ".multiaug"
+    (state / "versions.json").write_text(json.dumps({**now, "numpy": "1.0.0", "opencv": "3.0.0"}))
+    # a job.json written when the identity held the multiaug version is the same job
+    job = json.loads((state / "job.json").read_text())
+    (state / "job.json").write_text(json.dumps({**job, "multiaug": "0.0.1"}))
+    capsys.readouterr()
+    assert _run("augment", config, "--input", data, "--output", out, "--update") == 0
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("multiaug augment: warning: ")
+    assert f"numpy 1.0.0 -> {now['numpy']}, opencv 3.0.0 -> {now['opencv']}" in err and "scipy" not in err
+    changed = json.loads((out / "run.json").read_text())["versions_changed"]
+    assert changed == {"numpy": ["1.0.0", now["numpy"]], "opencv": ["3.0.0", now["opencv"]]}
+    # the Python API warns too; a run that keeps no earlier output has nothing to warn about
+    (state / "versions.json").write_text(json.dumps({**now, "scipy": "0.1"}))
+    with pytest.warns(ma.jobs.JobWarning, match=f"scipy 0.1 -> {now['scipy']}"):
+        ma.jobs.augment(config, data, out)
+    (state / "versions.json").write_text(json.dumps({**now, "scipy": "0.1"}))
+    for png in out.glob("*.png"):
+        png.unlink()
+    assert _run("augment", config, "--input", data, "--output", out, "--quiet") == 0
+    assert "warning" not in capsys.readouterr().err

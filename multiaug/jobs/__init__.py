@@ -51,6 +51,6 @@ from .manifest import MANIFEST as MANIFEST
 from .manifest import RUN_FILE as RUN_FILE
 from .manifest import SKIPPED as SKIPPED
 from .manifest import STATE_DIR as STATE_DIR
-from .manifest import AugmentResult
+from .manifest import AugmentResult, JobWarning
 
-__all__ = ["AugmentResult", "augment", "chunk_size_for"]
+__all__ = ["AugmentResult", "JobWarning", "augment", "chunk_size_for"]

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._version import __version__
 from ..core.errors import InvalidInputError
 from ..core.fields import FIELDS
 from ..data import Entry, Listing, check_item
@@ -139,8 +138,9 @@ def _job_identity(
     """What makes two runs the same job: a run of the same job resumes, any other is refused.
 
     For files this is the pipeline, seed, copies/balance, kind and *where* the input is, not
-    what it lists: deleting or adding a file and running again resumes (a chunk is reused only
-    when its record lists the same items, see :func:`_finished_chunks`). A table is computed
+    what it lists nor the library versions (a change of those warns: ``_check_versions``):
+    deleting or adding a file and running again resumes (a unit is reused when it is recorded
+    with its file present, see ``_finished_units``). A table is computed
     in one go, so its identity includes a digest of its rows.
     """
     identity: dict[str, Any] = {
@@ -150,7 +150,6 @@ def _job_identity(
         "balance": balance,
         "kind": listing.kind,
         "input": str((listing.manifest or listing.root).resolve()),
-        "multiaug": __version__,
     }
     if listing.table is not None:
         digest = hashlib.sha256(listing.table.to_csv(index=False).encode())
@@ -165,7 +164,6 @@ def _describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
         "fingerprint": "pipeline fingerprint",
         "input_digest": "input table",
         "input": "input",
-        "multiaug": "multiaug version",
     }
     diffs = [
         f"{names.get(k, k)} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(new) if old.get(k) != new.get(k)

@@ -26,6 +26,7 @@ from .items import (
 from .manifest import (
     MANIFEST,
     AugmentResult,
+    _check_versions,
     _clear_records,
     _drop_stale,
     _finished_units,
@@ -104,21 +105,32 @@ def augment(
 
     _check_handles(pipe, listing)
     ids = item_ids(listing)
-    plan = _plan_units(listing, pipe, copies, balance)
-    bad = _check_items(listing, on_error)  # bad items are left out: no other key or name moves
-    units = [(i, c) for i, c in plan if i not in bad]
+    units, bad = _good_units(listing, pipe, copies, balance, on_error)
     names = _output_names(listing, units, ids)
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
     _prepare_output(out, identity, force)
-
     rows = _unit_rows(listing, units, names, ids, update)
     done = _finished_units(out, rows, update)
+    changed = _check_versions(out, warn=bool(done))  # kept outputs made with other versions
     _drop_stale(out, rows, done)
     job = _job_spec(pipe, listing, out, on_error)
     final = _compute(job, rows, done, engine, workers, scheduler, progress)
     result = _finish(out, listing, pipe, final, bad, ids, len(units), len(done), started)
-    _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
+    extra = {"engine": engine, "workers": workers, "input": input, "versions_changed": changed}
+    _write_run(out, pipe, identity, result, **extra)
     return result
+
+
+def _good_units(
+    listing: Listing, pipe: Any, copies: int | None, balance: bool, on_error: str
+) -> tuple[list[tuple[int, int]], dict[int, str]]:
+    """The units ``(item index, copy)`` of the good items, and the bad items ``{index: reason}``.
+
+    Bad items are left out (``--on-error skip``): no other item's key or output name moves.
+    """
+    plan = _plan_units(listing, pipe, copies, balance)
+    bad = _check_items(listing, on_error)
+    return [(i, c) for i, c in plan if i not in bad], bad
 
 
 def _unit_rows(

@@ -24,6 +24,10 @@ RUN_FILE = "run.json"
 SKIPPED = "skipped.json"
 
 
+class JobWarning(UserWarning):
+    """A dataset job ran, with a caveat (e.g. kept outputs were made with other library versions)."""
+
+
 @dataclass
 class AugmentResult:
     """What a job did."""
@@ -72,6 +76,8 @@ def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None
                 old = json.loads(state.read_text())
             except ValueError:
                 old = {}
+        if isinstance(old, dict):
+            old.pop("multiaug", None)  # a version change warns (_check_versions), it is the same job
         if old != identity:
             if not force:
                 if old is None:
@@ -270,24 +276,70 @@ def _identity_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+#: The libraries whose version can change an output's bytes (docs/reproducibility.md), by the
+#: name ``run.json`` records them under, with the distributions that provide them.
+_MATTER = {
+    "numpy": ("numpy",),
+    "opencv": (
+        "opencv-python-headless",
+        "opencv-python",
+        "opencv-contrib-python-headless",
+        "opencv-contrib-python",
+    ),
+    "scipy": ("scipy",),
+    "soxr": ("soxr",),
+}
+_OTHER = ("soundfile", "imbalanced-learn", "pandas", "dask")  # recorded, not compared
+VERSIONS = "versions.json"
+
+
 def _versions() -> dict[str, str]:
+    """The installed versions that matter (Python, multiaug, NumPy, OpenCV, SciPy, soxr) and a few more."""
     from importlib import metadata
 
     out = {"python": platform.python_version(), "multiaug": __version__}
-    for dist in (
-        "numpy",
-        "opencv-python-headless",
-        "soundfile",
-        "soxr",
-        "imbalanced-learn",
-        "pandas",
-        "dask",
-    ):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+    for name, dists in [*_MATTER.items(), *((d, (d,)) for d in _OTHER)]:
+        for dist in dists:
+            try:
+                out[name] = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
     return out
+
+
+def _check_versions(output: Path, warn: bool) -> dict[str, list[str | None]]:
+    """With ``warn`` (outputs of an earlier run are kept), warn when this run's versions that
+    matter differ from those of the run that last wrote into ``output``: a resumed or updated
+    job mixes outputs of both. Records this run's versions.
+
+    Returns ``{name: [before, now]}`` of the versions that differ (empty without ``warn``).
+    """
+    import warnings
+
+    now = _versions()
+    path = output / STATE_DIR / VERSIONS
+    try:
+        before = json.loads(path.read_text()) if path.is_file() else None
+    except ValueError:
+        before = None
+    changed: dict[str, list[str | None]] = {}
+    if warn and isinstance(before, dict):
+        for name in ("python", "multiaug", *_MATTER):
+            if before.get(name) != now.get(name):
+                changed[name] = [before.get(name), now.get(name)]
+    if changed:
+        diff = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in changed.items())
+        warnings.warn(
+            f"{output} holds outputs made with other library versions ({diff}); outputs kept from "
+            "the earlier run are not recomputed and may differ in their last bits from what these "
+            "versions make (docs/jobs.md, 'Library versions'): for outputs of one set of versions, write a "
+            "fresh --output folder",
+            JobWarning,
+            stacklevel=3,
+        )
+    _atomic_write(path, json.dumps(now, indent=2, sort_keys=True).encode())
+    return changed
 
 
 def _skipped_items(
