@@ -129,6 +129,7 @@ def _augment(args: argparse.Namespace) -> int:
                 progress=show,
                 on_error=args.on_error,
                 update=args.update,
+                table_format=args.table_format,
             )
         _show_warnings(caught)
     except KeyboardInterrupt:
@@ -144,6 +145,11 @@ def _augment(args: argparse.Namespace) -> int:
             print(
                 f"multiaug augment: {e['rows_in']} rows in, {e['rows_out']} out ({result.units} new) "
                 f"-> {result.output / e['table']}"
+            )
+        elif result.kind == "text" and "table" in result.extra:
+            print(
+                f"multiaug augment: {result.extra['rows_out']} augmented texts "
+                f"-> {result.output / result.extra['table']}"
             )
         elif result.units == 0:
             print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
@@ -220,6 +226,12 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the input changed since --output was written: compute new and changed items only "
         "(content digest), remove outputs of items that are gone, leave every other file as it is",
+    )
+    p.add_argument(
+        "--table-format",
+        choices=("parquet", "csv"),
+        default="parquet",
+        help="a manifest with a 'text' column becomes one table, texts.parquet (default) or texts.csv",
     )
     p.add_argument(
         "--on-error",

@@ -302,13 +302,15 @@ def test_text_manifest_job(tmp_path):
         _run("augment", config, "--input", tmp_path / "texts.csv", "--output", out, "--balance", "--quiet")
         == 0
     )
-    manifest = pd.read_parquet(out / "manifest.parquet")
+    # one output table (no file per row), the manifest's columns beside each copy
+    table = pd.read_parquet(out / "texts.parquet")
     # balance: class "b" (1 item) gets 2 copies, class "a" none
-    assert list(manifest["label"]) == ["b", "b"] and list(manifest["group"]) == [3, 3]
-    assert list(manifest["output"]) == ["b/row000003.aug1.txt", "b/row000003.aug2.txt"]
+    assert list(table["label"]) == ["b", "b"] and list(table["group"]) == [3, 3]
+    assert list(table["key"]) == ["row3/copy1", "row3/copy2"] and list(table["copy"]) == [1, 2]
+    assert sorted(p.name for p in out.iterdir()) == [".multiaug", "run.json", "texts.parquet"]
     pipe = ma.load(config)
-    for row in manifest.itertuples():
-        assert (out / row.output).read_text() == pipe(text=texts[3], key=row.key)["text"]
+    for row in table.itertuples():
+        assert row.text == pipe(text=texts[3], key=row.key)["text"]
 
 
 def test_audio_folder_job(tmp_path):

@@ -108,21 +108,23 @@ def test_manifest_id_column_is_the_identity(tmp_path):
     pd.DataFrame(rows).to_csv(tmp_path / "v2.csv", index=False)
     outs = {}
     for name in ("v1", "v2"):
-        assert (
-            _run(
-                "augment", config, "--input", tmp_path / f"{name}.csv", "--output", tmp_path / name, "--quiet"
-            )
-            == 0
-        )
-        outs[name] = pd.read_parquet(tmp_path / name / "manifest.parquet").set_index("item")
+        src, out = tmp_path / f"{name}.csv", tmp_path / name
+        assert _run("augment", config, "--input", src, "--output", out, "--quiet") == 0
+        outs[name] = pd.read_parquet(out / "texts.parquet").set_index("item")
     assert list(outs["v1"]["key"]) == ["007/copy1", "b/copy1", "c/d/copy1"]  # "007" stays text
     pipe = ma.load(config)
     for item, text in (("007", texts[0]), ("c/d", texts[2])):
-        name = outs["v2"].loc[item, "output"]
-        assert name == outs["v1"].loc[item, "output"]
-        got = (tmp_path / "v2" / name).read_text()
-        assert got == (tmp_path / "v1" / name).read_text() == pipe(text=text, key=item_key(item, 1))["text"]
-    assert outs["v1"].loc["c/d", "output"].startswith("c_d-")  # an unsafe id gets a safe, unique name
+        got = outs["v2"].loc[item, "text"]
+        assert got == outs["v1"].loc[item, "text"] == pipe(text=text, key=item_key(item, 1))["text"]
+
+
+def test_inline_text_ids_name_file_outputs_safely(config, tmp_path):
+    from multiaug.data import Entry, Listing
+    from multiaug.jobs.items import _output_names
+
+    entries = [Entry("row 0", None, "a b", id="c/d"), Entry("row 1", None, "c d", label="x", id="ok")]
+    names = _output_names(Listing("text", tmp_path, entries), [(0, 1), (1, 2)], ["c/d", "ok"])
+    assert names[0].startswith("c_d-") and names[0].endswith(".aug1.txt") and names[1] == "x/ok.aug2.txt"
 
 
 def test_duplicate_ids_and_paths_are_refused(config, tmp_path, capsys):

@@ -77,6 +77,10 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     from ..sampling.lists import item_key
 
     pipe = _pipeline(job)
+    if job.get("mode") == "text-table":  # a text manifest: one Parquet part per chunk
+        from .texts import run_text_chunk
+
+        return run_text_chunk(job, pipe, units)
     out_root = Path(job["output"])
     kind = job["kind"]  # the field the items fill (a listing's kind is a field name)
     encode = ENCODERS[job["suffix"]]

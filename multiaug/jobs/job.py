@@ -36,6 +36,7 @@ from .manifest import (
     _write_run,
 )
 from .tables import _augment_table
+from .texts import TABLE_FORMATS, augment_texts, is_text_manifest
 
 Chunk = list[dict[str, Any]]
 
@@ -55,6 +56,7 @@ def augment(
     progress: bool = False,
     on_error: str = "stop",
     update: bool = False,
+    table_format: str = "parquet",
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -93,28 +95,50 @@ def augment(
         Compute new items and those whose content digest differs from the manifest's, remove
         outputs of items gone, leave every other file as it is (without it a run of the same
         job resumes, trusting finished units; see docs/jobs.md).
+    table_format : "parquet" or "csv"
+        A manifest with a ``text`` column is augmented into one table, ``texts.parquet``
+        (or ``texts.csv``): one row per copy, the manifest's columns beside it.
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
+    if table_format not in TABLE_FORMATS:
+        raise InvalidInputError(
+            OWNER, "--table-format", f"is {table_format!r}", "pass --table-format parquet or csv"
+        )
     pipe = _load_pipeline(config, seed)
+    opts = {
+        **{"copies": copies, "balance": balance, "force": force, "update": update, "on_error": on_error},
+        **{"engine": engine, "workers": workers, "scheduler": scheduler, "progress": progress},
+        "table_format": table_format,
+    }
+    if is_text_manifest(input):  # read in chunks into one output table, not a file per row
+        return augment_texts(pipe, Path(input), Path(output), opts, time.perf_counter(), input)
     listing = _scan(input, strict=False)
     out = Path(output)
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
+    return _augment_files(pipe, listing, out, opts, started, input)
 
+
+def _augment_files(
+    pipe: Any, listing: Listing, out: Path, opts: dict[str, Any], started: float, input: Any
+) -> AugmentResult:
+    """Items read from files (or a path manifest): one output file per copy, a Parquet manifest."""
     _check_handles(pipe, listing)
     ids = item_ids(listing)
-    units, bad = _good_units(listing, pipe, copies, balance, on_error)
+    copies, balance, update = opts["copies"], opts["balance"], opts["update"]
+    units, bad = _good_units(listing, pipe, copies, balance, opts["on_error"])
     names = _output_names(listing, units, ids)
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
-    _prepare_output(out, identity, force)
+    _prepare_output(out, identity, opts["force"])
     rows = _unit_rows(listing, units, names, ids, update)
     done = _finished_units(out, rows, update)
     changed = _check_versions(out, warn=bool(done))  # kept outputs made with other versions
     _drop_stale(out, rows, done)
-    job = _job_spec(pipe, listing, out, on_error)
-    final = _compute(job, rows, done, engine, workers, scheduler, progress)
+    job = _job_spec(pipe, listing, out, opts["on_error"])
+    engine, workers = opts["engine"], opts["workers"]
+    final = _compute(job, rows, done, engine, workers, opts["scheduler"], opts["progress"])
     result = _finish(out, listing, pipe, final, bad, ids, len(units), len(done), started)
     extra = {"engine": engine, "workers": workers, "input": input, "versions_changed": changed}
     _write_run(out, pipe, identity, result, **extra)

@@ -115,7 +115,7 @@ def _remove_job_outputs(output: Path) -> None:
         target = output / name
         if target.is_file():
             target.unlink()
-    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet"):
+    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet", "texts.parquet", "texts.csv"):
         if (output / name).is_file():
             (output / name).unlink()
     shutil.rmtree(output / STATE_DIR, ignore_errors=True)
