@@ -24,6 +24,9 @@ augmented files, a Parquet manifest and a run record:
 * **Bad items first.** Every item is checked (exists inside the input, decodes) before any
   work: ``on_error="stop"`` refuses the job and writes nothing, ``"skip"`` lists the bad
   items in ``skipped.json`` and leaves every other output as it would be.
+* **Text manifests** (a CSV/Parquet manifest with a ``text`` column) become one table,
+  ``texts.parquet`` (or ``texts.csv``): one row per copy beside the manifest's columns, made
+  in chunks, so memory follows the chunk, not the data set (:mod:`.texts`).
 * **Tables** (a CSV/Parquet manifest with feature columns) go through the pipeline's
   ``fit_resample`` in the calling process: a sampler config (``ma.tabular.SMOTE``...)
   balances the classes, a transform config (``ma.tabular.GaussianNoise``) adds copies.
@@ -37,7 +40,8 @@ on a filesystem every worker sees.
 The package, by idea: :mod:`.items` (work units, output names, checks, job identity),
 :mod:`.chunk` (one chunk of units, as a worker computes it), :mod:`.engines` (local process
 pool, Dask), :mod:`.manifest` (the job state, resume, the manifest and run record),
-:mod:`.tables` (tabular jobs) and :mod:`.job` (:func:`augment`, stage by stage).
+:mod:`.tables` (tabular jobs), :mod:`.texts` (text manifests, into one table) and :mod:`.job`
+(:func:`augment`, stage by stage).
 """
 
 from __future__ import annotations
