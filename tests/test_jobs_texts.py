@@ -118,3 +118,13 @@ def test_a_killed_text_job_resumes_on_two_workers_to_the_same_table(config, tmp_
     run = json.loads((out / "run.json").read_text())
     assert run["resumed"] >= 3 * 64 and run["resumed"] + run["computed_this_run"] == 3000
     assert (out / "texts.parquet").read_bytes() == (ref / "texts.parquet").read_bytes()
+
+
+def test_a_plain_rerun_after_a_row_is_inserted_keeps_no_row_of_another_text(config, tmp_path):
+    manifest, out, fresh = tmp_path / "m.csv", tmp_path / "out", tmp_path / "fresh"
+    pd.DataFrame({"text": _texts(5)}).to_csv(manifest, index=False)
+    assert _run("augment", config, "--input", manifest, "--output", out, "--quiet") == 0
+    pd.DataFrame({"text": [*_texts(1, 50), *_texts(5)]}).to_csv(manifest, index=False)  # row{i} move
+    assert _run("augment", config, "--input", manifest, "--output", out, "--quiet") == 0
+    assert _run("augment", config, "--input", manifest, "--output", fresh, "--quiet") == 0
+    assert (out / "texts.parquet").read_bytes() == (fresh / "texts.parquet").read_bytes()

@@ -7,8 +7,9 @@ part under ``OUTPUT/.multiaug/parts`` (the record of a finished chunk, for resum
 output is assembled part by part, in listing order, then copy.
 
 A unit that an earlier run made (the last output table, or a part of an interrupted run) is
-reused when it is recorded with the same item and copy (and, with ``--update``, the same text
-digest); everything else is computed. The output ends equal to a fresh run's.
+reused when it is recorded with the same item, copy and text digest (with or without
+``--update``: the texts are at hand, so checking costs nothing); everything else is computed.
+The output ends equal to a fresh run's.
 """
 
 from __future__ import annotations
@@ -362,7 +363,9 @@ def augment_texts(
     _prepare_output(out, identity, options["force"])
     job = TextJob(frame, ids, units, out, fmt)
     earlier, index = _earlier(out, fmt)
-    where = _reuse(job, earlier, index, options["update"])
+    # The digest is always compared (the texts are at hand): a plain re-run after the manifest
+    # was edited never keeps a row made from another text (an id-less row's item is its position).
+    where = _reuse(job, earlier, index, update=True)
     kept = sum(1 for r in where if r >= 0)
     changed = _check_versions(out, warn=kept > 0)
     spec = {
