@@ -230,8 +230,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--table-format",
         choices=("parquet", "csv"),
-        default="parquet",
-        help="a manifest with a 'text' column becomes one table, texts.parquet (default) or texts.csv",
+        default=None,
+        help="a manifest with a 'text' column becomes one table, texts.parquet (default) or texts.csv; "
+        "a table's output is table.parquet or table.csv (default: the input's format)",
     )
     p.add_argument(
         "--on-error",

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -128,3 +129,29 @@ def test_a_plain_rerun_after_a_row_is_inserted_keeps_no_row_of_another_text(conf
     assert _run("augment", config, "--input", manifest, "--output", out, "--quiet") == 0
     assert _run("augment", config, "--input", manifest, "--output", fresh, "--quiet") == 0
     assert (out / "texts.parquet").read_bytes() == (fresh / "texts.parquet").read_bytes()
+
+
+def test_a_table_is_written_in_the_format_asked_for(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=30), "b": rng.normal(size=30), "label": [0] * 20 + [1] * 10})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    smote = tmp_path / "smote.json"
+    smote.write_text('{"transform": "tabular.SMOTE", "params": {"seed": 0}}')
+    out = tmp_path / "out"
+    assert _run("augment", smote, "--input", tmp_path / "t.csv", "--output", out, "--balance", "--quiet") == 0
+    as_csv = pd.read_csv(out / "table.csv")  # by default the input's format
+    args = (
+        "--input",
+        tmp_path / "t.csv",
+        "--output",
+        out,
+        "--balance",
+        "--quiet",
+        "--table-format",
+        "parquet",
+    )
+    assert _run("augment", smote, *args) == 0
+    assert not (out / "table.csv").exists() and len(as_csv) == 40
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "table.parquet"), as_csv, check_exact=False, rtol=1e-12
+    )

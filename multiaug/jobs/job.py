@@ -56,7 +56,7 @@ def augment(
     progress: bool = False,
     on_error: str = "stop",
     update: bool = False,
-    table_format: str = "parquet",
+    table_format: str | None = None,
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -95,12 +95,13 @@ def augment(
         Compute new items and those whose content digest differs from the manifest's, remove
         outputs of items gone, leave every other file as it is (without it a run of the same
         job resumes, trusting finished units; see docs/jobs.md).
-    table_format : "parquet" or "csv"
+    table_format : "parquet", "csv" or None
         A manifest with a ``text`` column is augmented into one table, ``texts.parquet``
-        (or ``texts.csv``): one row per copy, the manifest's columns beside it.
+        (``None``) or ``texts.csv``: one row per copy, the manifest's columns beside it. A
+        table's output is ``table.parquet``/``table.csv`` (``None``: the input's format).
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
-    if table_format not in TABLE_FORMATS:
+    if table_format is not None and table_format not in TABLE_FORMATS:
         raise InvalidInputError(
             OWNER, "--table-format", f"is {table_format!r}", "pass --table-format parquet or csv"
         )
@@ -108,7 +109,7 @@ def augment(
     opts = {
         **{"copies": copies, "balance": balance, "force": force, "update": update, "on_error": on_error},
         **{"engine": engine, "workers": workers, "scheduler": scheduler, "progress": progress},
-        "table_format": table_format,
+        "table_format": table_format or "parquet",
     }
     if is_text_manifest(input):  # read in chunks into one output table, not a file per row
         return augment_texts(pipe, Path(input), Path(output), opts, time.perf_counter(), input)
@@ -117,7 +118,7 @@ def augment(
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
-        return _augment_table(pipe, listing, out, copies, balance, force, started, input)
+        return _augment_table(pipe, listing, out, copies, balance, force, started, input, table_format)
     return _augment_files(pipe, listing, out, opts, started, input)
 
 
