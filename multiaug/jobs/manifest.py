@@ -333,7 +333,7 @@ def _check_versions(output: Path, warn: bool) -> dict[str, list[str | None]]:
         warnings.warn(
             f"{output} holds outputs made with other library versions ({diff}); outputs kept from "
             "the earlier run are not recomputed and may differ in their last bits from what these "
-            "versions make (docs/jobs.md, 'Library versions'): for outputs of one set of versions, write a "
+            "versions make (docs/reproducibility.md): for outputs of one set of versions, write a "
             "fresh --output folder",
             JobWarning,
             stacklevel=3,
