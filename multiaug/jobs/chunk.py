@@ -93,9 +93,8 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
             if cached is None or cached[0] != u["item"]:
                 cached = None
                 entry = Entry(u["source"], None if u["path"] is None else Path(u["path"]), u["text"])
-                digest = u["digest"] or item_digest(
-                    entry
-                )  # before reading: a file replaced meanwhile is redone
+                # the digest before reading: a file replaced meanwhile is redone by --update
+                digest = u["digest"] or item_digest(entry)
                 item, rate = read_item(kind, entry)
                 cached = (u["item"], item, rate, digest)
             _, item, rate, digest = cached
@@ -103,15 +102,7 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
             out = pipe(**{kind: item}, **extra, key=key, epoch=0, trace=True)
             data = encode(out[kind], rate)
         except Exception as exc:  # every failure of one item follows --on-error
-            reason = _reason(exc)
-            if job.get("on_error", "stop") != "skip":
-                raise InvalidInputError(
-                    OWNER,
-                    "--input",
-                    f"item {u['source']} failed while being augmented: {reason}",
-                    "fix or remove the item and run the same command again (finished items are kept), "
-                    "or pass --on-error skip",
-                ) from None
+            reason = item_failed(job, u["source"], exc, "item")
             skipped.append({"item": u["item"], "copy": u["copy"], "source": u["source"], "reason": reason})
             continue
         _atomic_write(out_root / u["output"], data)
@@ -133,6 +124,20 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
         record["skipped"] = skipped
     _atomic_write(_record_path(out_root, units), json.dumps(record, sort_keys=True).encode())
     return rows
+
+
+def item_failed(job: dict[str, Any], name: str, exc: BaseException, what: str) -> str:
+    """An item failed while being augmented: raise (``--on-error stop``) or say why (``skip``)."""
+    reason = _reason(exc)
+    if job.get("on_error", "stop") != "skip":
+        raise InvalidInputError(
+            OWNER,
+            "--input",
+            f"item {name} failed while being augmented: {reason}",
+            f"fix or remove the {what} and run the same command again (finished {what}s are kept), "
+            "or pass --on-error skip",
+        ) from None
+    return reason
 
 
 def _reason(exc: BaseException) -> str:

@@ -100,7 +100,7 @@ def run_text_chunk(job: dict[str, Any], pipe: Any, units: list[dict[str, Any]]) 
     import pyarrow.parquet as pq
 
     from ..sampling.lists import item_key
-    from .chunk import _reason
+    from .chunk import item_failed
 
     cols: dict[str, list[Any]] = {
         name: [] for name in ("row", "item", "copy", "key", "text", "params", "digest")
@@ -111,15 +111,8 @@ def run_text_chunk(job: dict[str, Any], pipe: Any, units: list[dict[str, Any]]) 
         try:
             out = pipe(text=u["text"], key=key, epoch=0, trace=True)
         except Exception as exc:  # every failure of one item follows --on-error
-            if job.get("on_error", "stop") != "skip":
-                raise InvalidInputError(
-                    OWNER,
-                    "--input",
-                    f"item {u['item']} failed while being augmented: {_reason(exc)}",
-                    "fix or remove the row and run the same command again (finished rows are kept), "
-                    "or pass --on-error skip",
-                ) from None
-            skipped.append({"item": u["item"], "row": u["row"], "copy": u["copy"], "reason": _reason(exc)})
+            reason = item_failed(job, u["item"], exc, "row")
+            skipped.append({"item": u["item"], "row": u["row"], "copy": u["copy"], "reason": reason})
             continue
         params = json.dumps(out["trace"], sort_keys=True, separators=(",", ":"))
         for name, value in zip(
