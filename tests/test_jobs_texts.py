@@ -20,6 +20,14 @@ from multiaug.sampling import item_key
 WORDS = "the quick brown fox jumps over a lazy dog near the quiet old town".split()
 
 
+@ma.register_function("test_jobs_texts.refuse_x")
+def _refuse_x(text: str) -> str:
+    """A step that fails on some rows (a row holding the word "x")."""
+    if "x" in text.split():
+        raise ValueError("no x here")
+    return text.upper()
+
+
 def _run(*argv: object) -> int:
     return main([str(a) for a in argv])
 
@@ -155,3 +163,21 @@ def test_a_table_is_written_in_the_format_asked_for(tmp_path):
     pd.testing.assert_frame_equal(
         pd.read_parquet(out / "table.parquet"), as_csv, check_exact=False, rtol=1e-12
     )
+
+
+def test_a_row_that_fails_while_augmented_follows_on_error(tmp_path, capsys):
+    config = ma.save(ma.Compose([ma.Lambda("test_jobs_texts.refuse_x")], seed=0), tmp_path / "lambda.yaml")
+    pd.DataFrame({"id": ["a", "b", "c"], "text": ["one two", "a x b", "three"]}).to_csv(
+        tmp_path / "m.csv", index=False
+    )
+    args = ("--input", tmp_path / "m.csv", "--copies", 2)
+    assert _run("augment", config, *args, "--output", tmp_path / "stop") == 2
+    assert "item b failed while being augmented: ValueError: no x here" in capsys.readouterr().err
+    out = tmp_path / "skip"
+    assert _run("augment", config, *args, "--output", out, "--on-error", "skip", "--quiet") == 0
+    table = pd.read_parquet(out / "texts.parquet")
+    assert (
+        list(table["item"]) == ["a", "a", "c", "c"] and list(table["text"]) == ["ONE TWO"] * 2 + ["THREE"] * 2
+    )
+    skipped = json.loads((out / "skipped.json").read_text())
+    assert [(s["index"], s["copy"], s["stage"]) for s in skipped] == [(1, 1, "augment"), (1, 2, "augment")]
