@@ -19,7 +19,18 @@ import pytest
 from tests import repro_matrix
 
 ROOT = Path(__file__).parent.parent
-CASES = "image.Sharpen,image.Emboss,image.Affine,image.Perspective,image.PlanckianJitter,text.RandomSwap,tabular.GaussianNoise,audio.Gain"
+CASES = ",".join(
+    [
+        "image.Sharpen",
+        "image.Emboss",
+        "image.Affine",
+        "image.Perspective",
+        "image.PlanckianJitter",
+        "text.RandomSwap",
+        "tabular.GaussianNoise",
+        "audio.Gain",
+    ]
+)
 
 
 @pytest.mark.slow
@@ -38,3 +49,16 @@ def test_the_envelope_names_only_registered_transforms_and_demo_pipelines() -> N
     assert repro_matrix.allowed("image.HueSaturationValue [ref]", 1.0)
     assert not repro_matrix.allowed("image.Sharpen [photo-u8]", 1.0)
     assert repro_matrix.allowed("image.Sharpen [photo-f32]", 1e-7)
+
+
+def test_the_tested_versions_lock_pins_only_declared_dependencies() -> None:
+    import importlib.metadata
+    import re
+
+    requires = importlib.metadata.requires("multiaug") or []
+    declared = {re.split(r"[<>=\[ ;]", r)[0].lower() for r in requires} | {"distributed"}  # dask[distributed]
+    lines = (ROOT / "requirements" / "tested.txt").read_text().splitlines()
+    pins = [line for line in lines if line and not line.startswith("#")]
+    assert pins and all(re.fullmatch(r"[a-z0-9-]+==[0-9][0-9.]*", p) for p in pins), pins
+    assert {p.split("==")[0] for p in pins} <= declared
+    assert "numpy" in {p.split("==")[0] for p in pins}
