@@ -195,6 +195,11 @@ def test_batch_calls_equal_per_text_calls_and_batch_the_model(
     monkeypatch.setattr(MaskedLM, "fill", counted)
     assert ma.text.augment_texts(pipe, texts, keys, epoch=2) == single
     assert len(sizes) == 1 and sizes[0] > 5  # one model call for every text
+    chooser = ma.Compose([ma.OneOf([aug(model, p=0.6), ma.text.RandomSwap(p=0.4)])], seed=4)
+    single = [chooser(text=t, key=k)["text"] for t, k in zip(texts, keys, strict=True)]
+    sizes.clear()
+    assert ma.text.augment_texts(chooser, texts, keys) == single
+    assert len(sizes) == 1  # the texts that chose the model, in one call
     variants = ma.text.augment_texts(pipe, texts[:3], n=2)
     X, _ = pipe.fit_resample(texts[:3], [0, 1, 0], copies=2)
     assert X[3:] == [variants[i][c] for c in range(2) for i in range(3)]

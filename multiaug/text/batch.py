@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core import random as _random
-from ..core.compose import Compose
+from ..core.compose import Compose, OneOf
 from ..core.errors import InvalidInputError
 from ..core.fusion import _FUSING, _NOT_FUSING, Call
 from ..core.transform import Transform
@@ -131,25 +131,54 @@ def run_texts(pipe: Transform, texts: Sequence[str], keys: Sequence[int | str], 
 
 
 def _run(
-    t: Transform, samples: list[Sample], streams: list[int], call: Call, path: tuple[int, ...]
+    t: Transform,
+    samples: list[Sample],
+    streams: list[int],
+    call: Call,
+    path: tuple[int, ...],
+    force: bool = False,
 ) -> list[Sample]:
     """Each sample through ``t`` on its stream (``t._run``), batching the steps that batch."""
     if isinstance(t, Compose) and type(t)._run is Compose._run:
         plan = t._state()[1]
-        live = [i for i, s in enumerate(streams) if not (plan.off or not _random.applies(plan.p, s))]
-        out = list(samples)
+        live = [
+            i
+            for i, s in enumerate(streams)
+            if not (plan.off or (not force and not _random.applies(plan.p, s)))
+        ]
         sub = [samples[i] for i in live]
         for j, (child, salt) in enumerate(plan.children):
             sub = _run(child, sub, [_random.mix(streams[i], salt) for i in live], call, (*path, j))
-        for i, s in zip(live, sub, strict=True):
-            out[i] = s
+        return _put(samples, live, sub)
+    if isinstance(t, OneOf) and type(t)._run is OneOf._run:
+        chosen = [t._choice(s, force) for s in streams]
+        out = list(samples)
+        for j, (child, salt) in enumerate(t._plan.children):
+            mine = [i for i, c in enumerate(chosen) if c == j]
+            if mine:
+                sub = [samples[i] for i in mine]
+                out = _put(
+                    out,
+                    mine,
+                    _run(child, sub, [_random.mix(streams[i], salt) for i in mine], call, (*path, j), True),
+                )
         return out
     if getattr(t, "batches", False) and len(samples) > 1 and call.trace is None and call.draw is None:
-        return run_batch(t, samples, streams)  # type: ignore[arg-type]
-    return [t._run(s, st, call, path) for s, st in zip(samples, streams, strict=True)]
+        return run_batch(t, samples, streams, force)  # type: ignore[arg-type]
+    return [t._run(s, st, call, path, force) for s, st in zip(samples, streams, strict=True)]
 
 
-def run_batch(t: TextTransform, samples: list[Sample], streams: list[int]) -> list[Sample]:
+def _put(samples: list[Sample], where: list[int], new: list[Sample]) -> list[Sample]:
+    """``samples`` with ``samples[where[j]]`` replaced by ``new[j]``."""
+    out = list(samples)
+    for i, s in zip(where, new, strict=True):
+        out[i] = s
+    return out
+
+
+def run_batch(
+    t: TextTransform, samples: list[Sample], streams: list[int], force: bool = False
+) -> list[Sample]:
     """``t._run`` of each sample, with the draws first and the model's work batched.
 
     ``t`` draws each sample's plan with ``_draw_plan(rng, sample)`` (its generator lent for
@@ -160,7 +189,7 @@ def run_batch(t: TextTransform, samples: list[Sample], streams: list[int]) -> li
     live = [
         i
         for i, s in enumerate(streams)
-        if not (plan.off or (plan.p < 1.0 and not _random.applies(plan.p, s)))
+        if not (plan.off or (not force and plan.p < 1.0 and not _random.applies(plan.p, s)))
     ]
     plans = []
     for i in live:
@@ -171,8 +200,4 @@ def run_batch(t: TextTransform, samples: list[Sample], streams: list[int]) -> li
             _random.give_back(lent)
     todo = [samples[i] for i in live]
     params = t._params_from_plans(todo, plans)
-    done = t._apply_batch(todo, params)
-    out = list(samples)
-    for i, s in zip(live, done, strict=True):
-        out[i] = s
-    return out
+    return _put(samples, live, t._apply_batch(todo, params))
