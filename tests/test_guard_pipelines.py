@@ -159,6 +159,23 @@ def test_audio_pipeline_copies_are_found() -> None:
     assert SplitGuard().check(speech[:2], speech[2:], sample_rate=rate).ok
 
 
+def test_audio_screen_keeps_copies_and_their_scores() -> None:
+    """The coarse screen (every other time scale first) changes nothing for a copy: the whole
+    search then runs and gives the same score; a distinct pair stops at its coarse best."""
+    from multiaug.guard.detect.audio import _audio_similarity, audio_fingerprint
+
+    paths = sorted((Path(__file__).parent / "data").glob("speech_*.wav"))
+    speech = [ma.audio.load(p)[0] for p in paths]
+    rate = ma.audio.load(paths[0])[1]
+    copy = audio_pipeline(rate, seed=0)(speech[1], 3)
+    a, b, c = (audio_fingerprint(x, rate) for x in (speech[1], copy, speech[2]))
+    whole = _audio_similarity(a, b, 0.5)
+    assert whole >= 0.5 and _audio_similarity(a, b, 0.5, screen=0.35) == whole
+    distinct = _audio_similarity(a, c, 2.0)  # every scale, no early stop
+    coarse = _audio_similarity(a, c, 0.5, screen=0.35)
+    assert coarse < 0.35 and coarse <= distinct < 0.5
+
+
 def test_audio_threshold_is_checked() -> None:
     with pytest.raises(InvalidInputError, match="audio_max_ber"):
         SplitGuard(audio_max_ber=0.5)
