@@ -303,7 +303,9 @@ def _audio_similarity(
     correlation falls by little between neighbouring scales (on the speech benchmark's pipeline
     copies the coarse best stayed above 0.45 where the whole search found 0.5 or more, distinct
     clips' coarse best under 0.35 in 99 % of the candidate pairs), and most candidates are
-    distinct clips, for which the whole search costs twice as much.
+    distinct clips, for which the whole search costs twice as much. The screen runs in single
+    precision (twice as fast; its value is only compared with ``screen``); the whole search, whose
+    value is the score, in double.
     """
     from scipy.fft import next_fast_len, rfft
 
@@ -315,14 +317,16 @@ def _audio_similarity(
     # one FFT length for every scale (long enough for the longest stretch): ``a`` is
     # transformed once
     size = next_fast_len(len(a.loud) + max(round(len(b.loud) * r) for r in _VERIFY_SCALES), real=True)
-    fa = rfft(a.soft.astype(np.float64) * a.loud[:, None], size, axis=0)
-    fla = rfft(a.loud.astype(np.float64), size)
     order = sorted(_VERIFY_SCALES, key=lambda r: abs(r - 1.0))
-    if screen is not None:
+    if screen is not None:  # in single precision: only its comparison with ``screen`` matters
         coarse = [r for r in order if _VERIFY_SCALES.index(r) % 2 == 0]
+        fa = rfft(a.soft.astype(np.float32) * a.loud[:, None], size, axis=0)
+        fla = rfft(a.loud.astype(np.float32), size)
         best = _search(fa, fla, b, coarse, screen, size, need, norm)
         if best < screen:
             return best
+    fa = rfft(a.soft.astype(np.float64) * a.loud[:, None], size, axis=0)
+    fla = rfft(a.loud.astype(np.float64), size)
     return _search(fa, fla, b, order, enough, size, need, norm)
 
 
@@ -343,6 +347,7 @@ def _search(
 
     assert b.soft is not None and b.half is not None
     n_b = fa.shape[1]
+    real: type[np.floating] = np.float32 if fa.dtype == np.complex64 else np.float64
     best = 0.0
     spans = [(max(0, s), n_b + min(0, s), s) for s in _AUDIO_SHIFTS]
     width = np.array([hi - lo for lo, hi, _ in spans], np.float64)[:, None]
@@ -352,13 +357,13 @@ def _search(
         idx = np.minimum(
             (np.arange(max(1, round(len(b.loud) * scale))) / scale).astype(np.int64), len(b.loud) - 1
         )
-        lb = b.loud[idx].astype(np.float64)
+        lb = b.loud[idx].astype(real)
         frames = irfft(fla * np.conj(rfft(lb, size)), size)
         ok = frames >= need - 0.5
         if not ok.any():
             continue
         for values in (b.soft, b.half):
-            fb = np.conj(rfft(values[idx].astype(np.float64) * lb[:, None], size, axis=0))
+            fb = np.conj(rfft(values[idx].astype(real) * lb[:, None], size, axis=0))
             # every band shift at once: one batched inverse FFT of the per-shift cross-spectra
             cross = np.stack(
                 [np.einsum("fb,fb->f", fa[:, lo:hi], fb[:, lo - s : hi - s]) for lo, hi, s in spans]
