@@ -8,7 +8,7 @@ import numpy as np
 from imblearn import over_sampling as _imb
 
 from ...core.params import param
-from .base import _Int, _neighbors, _NeighbourSampler
+from .base import _neighbors, _NeighbourSampler, _Neighbours
 
 __all__ = ["ADASYN"]
 
@@ -70,10 +70,10 @@ class ADASYN(_NeighbourSampler, _imb.ADASYN):
 
     _imblearn = _imb.ADASYN
     _neighbors_param = "n_neighbors"
-    n_neighbors: int = param(_Int(1), default=5)
+    n_neighbors: Any = param(_Neighbours(1), default=5)
 
     def _validate_estimator(self) -> None:
-        self.nn_ = _RecordingNeighbors(_neighbors(self._search(self._r.n_neighbors), 1))
+        self.nn_ = _RecordingNeighbors(_neighbors(self._search("n_neighbors"), 1))
 
     def _fit_resample(self, X: Any, y: Any, **params: Any) -> Any:
         rs = _RecordingRandomState(int(self.random_state))

@@ -85,6 +85,42 @@ class _Int(Spec):
         return int(value)
 
 
+def _is_neighbors_object(value: Any) -> bool:
+    return hasattr(value, "kneighbors") and hasattr(value, "kneighbors_graph") and not isinstance(value, type)
+
+
+class _Neighbours(_Int):
+    """A neighbour count, or (as in imbalanced-learn) a neighbours estimator such as ``NearestNeighbors``."""
+
+    def __init__(self, low: int = 1) -> None:
+        super().__init__(low)
+        self.doc += " or an estimator with kneighbors/kneighbors_graph (e.g. NearestNeighbors)"
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        if _is_neighbors_object(value):
+            return value
+        return super().resolve(owner, name, value)
+
+
+class _Estimator(Spec):
+    """``None`` or an object with the given methods (a scikit-learn estimator passed as a parameter)."""
+
+    def __init__(self, *methods: str, also_int: bool = False) -> None:
+        self.methods, self.also_int = methods, also_int
+        self.doc = "None, " + ("an int >= 1, " if also_int else "") + "or an estimator with " + "/".join(methods)
+
+    def invalid(self) -> list[Any]:
+        return ["auto", 1.5, True, [1]] + ([] if self.also_int else [3])
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        if value is None or (not isinstance(value, type) and all(hasattr(value, m) for m in self.methods)):
+            return value
+        if self.also_int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            if 1 <= int(value) <= _INT_MAX:
+                return int(value)
+        raise self.fail(owner, name, value)
+
+
 # ---------------------------------------------------------------------- the base
 class TabularSampler(Resampler, Transform):
     """Base of multiaug's tabular samplers (imbalanced-learn samplers with multiaug seeds).
@@ -112,6 +148,8 @@ class TabularSampler(Resampler, Transform):
     _neighbors_param: ClassVar[str | None] = None
     #: Neighbour counts searched among all rows (not within a class), checked against the row count.
     _table_neighbors_params: ClassVar[tuple[str, ...]] = ()
+    #: ``n_jobs`` is the imbalanced-learn sampler's own parameter (not only the neighbour search's).
+    _own_n_jobs: ClassVar[bool] = False
     #: NaN passes through (random over-sampling copies rows and never computes with them).
     _allow_nan: ClassVar[bool] = False
     #: New rows interpolate between two rows (provenance pairs) rather than copy one.
@@ -152,21 +190,35 @@ class TabularSampler(Resampler, Transform):
         kwargs: dict[str, Any] = {"sampling_strategy": r.sampling_strategy, "random_state": self.random_state}
         for name in self._imblearn_params():
             kwargs[name] = getattr(r, name)
-        if self._neighbors_param is not None:
-            kwargs[self._neighbors_param] = self._search(getattr(r, self._neighbors_param))
-        if "m_neighbors" in kwargs:
-            kwargs["m_neighbors"] = self._search(r.m_neighbors)
+        for name in (self._neighbors_param, *self._table_neighbors_params):
+            if name is not None:
+                kwargs[name] = self._search(name)
         return self._imblearn(**kwargs)
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ()
 
-    def _search(self, k: int) -> Any:
-        """``k`` (imbalanced-learn's default search) or a NearestNeighbors with the chosen algorithm."""
+    def _search(self, name: str) -> Any:
+        """What imbalanced-learn gets for the neighbour parameter ``name``.
+
+        An int with the default search stays an int (imbalanced-learn's own estimator); with
+        ``algorithm``/``n_jobs`` it becomes a ``NearestNeighbors`` searching that way; an
+        estimator object passes unchanged (imbalanced-learn clones it).
+        """
         r = self._r
+        k = getattr(r, name)
         algorithm = getattr(r, "algorithm", "auto")
         n_jobs = getattr(r, "n_jobs", None)
-        if algorithm == "auto" and n_jobs is None:
+        if _is_neighbors_object(k):
+            if algorithm != "auto" or (n_jobs is not None and not self._own_n_jobs):
+                raise InvalidInputError(
+                    self.name,
+                    "algorithm" if algorithm != "auto" else "n_jobs",
+                    f"applies to an int {name}, but {name} is an estimator object",
+                    f"leave it at its default and set the search on the object you pass as {name}",
+                )
+            return k
+        if algorithm == "auto" and (n_jobs is None or self._own_n_jobs):
             return k
         from sklearn.neighbors import NearestNeighbors
 
@@ -252,16 +304,18 @@ class TabularSampler(Resampler, Transform):
         if self._neighbors_param is None:
             return
         for name in self._table_neighbors_params:  # searched among all rows of X
-            m = getattr(self._r, name)
-            if n < m + 1:
+            m = self._neighbour_count(name)
+            if m is not None and n < m + 1:
                 raise InvalidInputError(
                     self.name,
                     name,
                     f"is {m}, but X has {n} row(s) and {name}={m} needs at least {m + 1}",
                     f"pass {name}={max(n - 1, 1)} or fewer, or collect more rows",
                 )
-        k = getattr(self._r, self._neighbors_param)
+        k = self._neighbour_count(self._neighbors_param)
         for cls, n_new in strategy.items():
+            if k is None:
+                break
             count = int(np.count_nonzero(y == cls))
             cls = cls.item() if isinstance(cls, np.generic) else cls
             if n_new > 0 and count < k + 1:
@@ -277,6 +331,14 @@ class TabularSampler(Resampler, Transform):
                     f"needs at least {k + 1}",
                     f"{fix}, collect more rows of class {cls!r}, or leave it out of sampling_strategy",
                 )
+
+    def _neighbour_count(self, name: str) -> int | None:
+        """Neighbours (besides the row itself) that ``name`` asks for; None if an object does not say."""
+        value = getattr(self._r, name)
+        if not _is_neighbors_object(value):
+            return int(value)
+        count = getattr(value, "n_neighbors", None)
+        return int(count) - 1 if isinstance(count, numbers.Integral) else None
 
     def _run_template(
         self, X: Any, y: Any, params: dict[str, Any], categorical: Any = None
