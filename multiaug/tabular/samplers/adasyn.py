@@ -8,7 +8,7 @@ import numpy as np
 from imblearn import over_sampling as _imb
 
 from ...core.params import param
-from .base import _neighbors, _NeighbourSampler, _Neighbours
+from .base import _neighbors, _Neighbours, _NeighbourSampler
 
 __all__ = ["ADASYN"]
 

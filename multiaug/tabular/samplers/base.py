@@ -57,6 +57,14 @@ def _random_state_refused(owner: str) -> InvalidInputError:
     )
 
 
+class SamplerRuntimeError(InvalidInputError, RuntimeError):
+    """An :class:`~multiaug.InvalidInputError` where imbalanced-learn raises ``RuntimeError``.
+
+    Code written for imbalanced-learn that catches ``RuntimeError`` (k-means SMOTE finding
+    no cluster to sample from, an ``svm_estimator`` without support vectors) still catches it.
+    """
+
+
 # ---------------------------------------------------------------------- parameter specs
 #: Neighbour counts and ``n_jobs`` are C ints in scikit-learn; larger values fail deep inside it.
 _INT_MAX = 2**31 - 1
@@ -107,7 +115,9 @@ class _Estimator(Spec):
 
     def __init__(self, *methods: str, also_int: bool = False) -> None:
         self.methods, self.also_int = methods, also_int
-        self.doc = "None, " + ("an int >= 1, " if also_int else "") + "or an estimator with " + "/".join(methods)
+        self.doc = (
+            "None, " + ("an int >= 1, " if also_int else "") + "or an estimator with " + "/".join(methods)
+        )
 
     def invalid(self) -> list[Any]:
         return ["auto", 1.5, True, [1]] + ([] if self.also_int else [3])
@@ -150,6 +160,8 @@ class TabularSampler(Resampler, Transform):
     _table_neighbors_params: ClassVar[tuple[str, ...]] = ()
     #: ``n_jobs`` is the imbalanced-learn sampler's own parameter (not only the neighbour search's).
     _own_n_jobs: ClassVar[bool] = False
+    #: imbalanced-learn errors (by words of their message) that a parameter causes: (field, fix).
+    _known_failures: ClassVar[dict[str, tuple[str, str]]] = {}
     #: NaN passes through (random over-sampling copies rows and never computes with them).
     _allow_nan: ClassVar[bool] = False
     #: New rows interpolate between two rows (provenance pairs) rather than copy one.
@@ -357,21 +369,25 @@ class TabularSampler(Resampler, Transform):
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, InvalidInputError):
                 raise
-            raise InvalidInputError(
-                self.name,
-                "X",
-                f"could not be resampled: {exc}",
-                "check the table and the parameters named above",
-            ) from exc
+            field, fix = next(
+                ((f, x) for words, (f, x) in self._known_failures.items() if words in str(exc)),
+                ("X", "check the table and the parameters named above"),
+            )
+            kind = SamplerRuntimeError if isinstance(exc, RuntimeError) else InvalidInputError
+            raise kind(self.name, field, f"could not be resampled: {exc}", fix) from exc
         self.trace_ = {
             "transform": self.name,
             "params": {
                 "random_state": int(self.random_state),
-                "sampling_strategy": {str(k): int(v) for k, v in vars(self)["sampling_strategy_"].items()},
+                "sampling_strategy": {str(k): int(v) for k, v in self._strategy_done().items()},
                 "imblearn": f"{self._imblearn.__module__.split('._')[0]}.{self._imblearn.__name__}",
             },
         }
         return out[0], out[1]
+
+    def _strategy_done(self) -> dict[Any, int]:
+        """Rows added per class by the last call (imbalanced-learn's ``sampling_strategy_``)."""
+        return dict(vars(self)["sampling_strategy_"])
 
     def _fit_resample(self, X: Any, y: Any, **params: Any) -> Any:
         self._records: list[tuple[Any, np.ndarray, np.ndarray, int]] = []

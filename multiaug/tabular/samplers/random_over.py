@@ -81,7 +81,8 @@ class RandomOverSampler(TabularSampler, _imb.RandomOverSampler):
                 raise InvalidInputError(
                     self.name,
                     "shrinkage",
-                    f"should contain a shrinkage factor for each class that will be resampled; missing {missing}",
+                    "should contain a shrinkage factor for each class that will be resampled; "
+                    f"missing {missing}",
                     f"add a factor for each of {missing} (0 for exact copies), or pass one number",
                 )
             unknown = [_plain(c) for c in shrinkage if c not in plan]
@@ -89,7 +90,8 @@ class RandomOverSampler(TabularSampler, _imb.RandomOverSampler):
                 raise InvalidInputError(
                     self.name,
                     "shrinkage",
-                    f"names class(es) {unknown} that are not resampled (classes: {[_plain(c) for c in plan]})",
+                    f"names class(es) {unknown} that are not resampled "
+                    f"(classes: {[_plain(c) for c in plan]})",
                     "give factors only for the classes sampling_strategy resamples",
                 )
         return plan

@@ -13,7 +13,7 @@ from ...core.errors import InvalidInputError
 from ...core.params import Choice, Spec, _show, param
 from ...sampling.base import Data
 from .. import _frame
-from .base import TabularSampler, _Estimator, _neighbors, _NeighbourSampler, _Neighbours
+from .base import TabularSampler, _Estimator, _neighbors, _Neighbours, _NeighbourSampler
 
 __all__ = ["SMOTE", "SMOTENC", "BorderlineSMOTE"]
 
@@ -181,7 +181,9 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
     categorical_features: Any = param(_Columns(), default="auto")
     k_neighbors: Any = param(_Neighbours(1), default=5, kw_only=True)  # categorical_features comes first
 
-    categorical_encoder: Any = param(_Estimator("fit_transform", "inverse_transform"), default=None, quiet=True)
+    categorical_encoder: Any = param(
+        _Estimator("fit_transform", "inverse_transform"), default=None, quiet=True
+    )
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ("categorical_features", "categorical_encoder")
