@@ -306,6 +306,16 @@ class TabularSampler(Resampler, Transform):
             )
         return self
 
+    def _spawn(self, cls: type[TabularSampler], **params: Any) -> Any:
+        """A ``cls`` sampler with ``params`` that draws what this one draws (``seed=None``: same entropy)."""
+        from ...core.plan import forget
+
+        other = cls(**params)
+        if params.get("seed") is None:
+            other.__dict__["_auto_seed"] = self._entropy_seed()
+            forget(other)  # constructing it may have resolved a plan with fresh entropy
+        return other
+
     def _column_names(self, columns: list[int]) -> list[Any]:
         """Columns as the caller knows them: a DataFrame's names, else positions."""
         names = self.__dict__.get("_frame_columns")

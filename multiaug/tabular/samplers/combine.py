@@ -76,9 +76,7 @@ class _Combined(TabularSampler):
 
         super()._validate_estimator()  # type: ignore[misc]  # imbalanced-learn's: the cleaner
         if self.smote is None:  # SMOTE with this sampler's seed: imbalanced-learn's random_state
-            self.smote_ = SMOTE(sampling_strategy=self.sampling_strategy, seed=self.seed)
-            if self.seed is None:
-                self.smote_.__dict__["_auto_seed"] = self._entropy_seed()
+            self.smote_ = self._spawn(SMOTE, sampling_strategy=self.sampling_strategy, seed=self.seed)
 
     def to_imblearn(self) -> Any:
         """The equivalent plain imbalanced-learn sampler (same output for the same data)."""

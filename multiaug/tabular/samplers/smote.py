@@ -143,10 +143,7 @@ class SMOTE(_SMOTEFamily, _imb.SMOTE):
     def _route(self, categorical: list[int]) -> TabularSampler:
         if not categorical:
             return self
-        nc = SMOTENC(categorical_features=categorical, **self.get_params(deep=False))
-        if self.seed is None:  # the same entropy, so the same draws
-            nc.__dict__["_auto_seed"] = self._entropy_seed()
-        return nc
+        return self._spawn(SMOTENC, categorical_features=categorical, **self.get_params(deep=False))
 
 
 class SMOTENC(SMOTE, _imb.SMOTENC):
