@@ -7,6 +7,7 @@ with its default parameters and with the options imbalanced-learn takes as objec
 from __future__ import annotations
 
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -150,7 +151,7 @@ def test_combined_samplers_take_a_multiaug_smote_with_its_own_seed() -> None:
 
 
 @pytest.mark.parametrize("cls", [T.SMOTEENN, T.SMOTETomek])
-def test_cleaned_rows_are_absent_and_kept_rows_keep_their_provenance(cls) -> None:  # type: ignore[no-untyped-def]
+def test_cleaned_rows_are_absent_and_kept_rows_keep_their_provenance(cls: type) -> None:
     X, y = _table(class_sep=0.5)  # overlapping classes: Tomek links and ENN disagreements
     sampler = cls(seed=3)
     X_res, y_res = sampler.fit_resample(X, y)
@@ -262,7 +263,7 @@ def test_routed_and_inner_samplers_keep_the_entropy_of_an_unseeded_parent() -> N
     ],
     ids=lambda s: s.name,
 )
-def test_cli_balance_with_each_sampler(sampler, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cli_balance_with_each_sampler(sampler: T.TabularSampler, tmp_path: Path) -> None:
     from multiaug.cli import main
 
     X, y = _categories() if isinstance(sampler, T.SMOTEN) else _table(class_sep=0.5)

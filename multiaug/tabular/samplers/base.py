@@ -202,9 +202,9 @@ class TabularSampler(Resampler, Transform):
         kwargs: dict[str, Any] = {"sampling_strategy": r.sampling_strategy, "random_state": self.random_state}
         for name in self._imblearn_params():
             kwargs[name] = getattr(r, name)
-        for name in (self._neighbors_param, *self._table_neighbors_params):
-            if name is not None:
-                kwargs[name] = self._search(name)
+        for neighbours in (self._neighbors_param, *self._table_neighbors_params):
+            if neighbours is not None:
+                kwargs[neighbours] = self._search(neighbours)
         return self._imblearn(**kwargs)
 
     def _imblearn_params(self) -> tuple[str, ...]:
@@ -400,7 +400,7 @@ class TabularSampler(Resampler, Transform):
         return dict(vars(self)["sampling_strategy_"])
 
     def _fit_resample(self, X: Any, y: Any, **params: Any) -> Any:
-        self._records: list[tuple[Any, np.ndarray, np.ndarray, int]] = []
+        self._records: list[tuple[np.ndarray, np.ndarray]] = []  # (base rows, neighbour rows)
         self._n_fit = X.shape[0]
         self._y_fit = np.asarray(y)
         out = super()._fit_resample(X, y, **params)  # type: ignore[misc]  # imbalanced-learn's algorithm

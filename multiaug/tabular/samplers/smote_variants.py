@@ -28,7 +28,7 @@ class _AutoOr(Spec):
     def resolve(self, owner: str, name: str, value: Any) -> Any:
         if value == "auto" and isinstance(value, str):
             return value
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value):
+        if isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(float(value)):
             return value
         raise InvalidInputError(
             owner, name, f"must be 'auto' or a finite number, got {_show(value)}", f"pass {name}='auto'"
