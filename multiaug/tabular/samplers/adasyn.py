@@ -52,8 +52,9 @@ class ADASYN(_NeighbourSampler, _imb.ADASYN):
 
     Parameters
     ----------
-    n_neighbors : int
-        Neighbours used both to weigh rows and to interpolate.
+    n_neighbors : int or estimator
+        Neighbours used both to weigh rows and to interpolate (or a neighbours estimator,
+        as for :class:`SMOTE`'s ``k_neighbors``).
     sampling_strategy, seed, algorithm, n_jobs
         As in :class:`SMOTE`.
 

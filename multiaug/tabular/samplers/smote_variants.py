@@ -52,19 +52,20 @@ class SVMSMOTE(_SMOTEFamily, _imb.SVMSMOTE):
     svm_estimator : estimator or None
         The SVM whose ``support_`` is used; ``None``: ``SVC(gamma="scale")`` seeded like the
         sampler. An object is not saved in configs.
-    out_step : float
-        Extrapolation step of safe support vectors, in [0, 1].
     sampling_strategy, seed, algorithm, n_jobs
         As in :class:`SMOTE`.
+    out_step : float
+        Extrapolation step of safe support vectors, in [0, 1].
 
     Examples
     --------
-    >>> import numpy as np, multiaug as ma
-    >>> from sklearn.datasets import load_breast_cancer
-    >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> X_res, y_res = ma.tabular.SVMSMOTE(seed=0).fit_resample(X, y)
-    >>> np.bincount(y_res)
-    array([357, 357])
+    >>> import multiaug as ma
+    >>> from sklearn.datasets import load_wine
+    >>> wine = load_wine(as_frame=True)
+    >>> svm = ma.tabular.SVMSMOTE(out_step=0.3, seed=0)
+    >>> table, labels = svm.fit_resample(wine.data, wine.target)
+    >>> labels.value_counts().tolist(), all(len(p) == 2 for p in svm.provenance_[178:])
+    ([71, 71, 71], True)
     """
 
     _imblearn = _imb.SVMSMOTE
