@@ -469,6 +469,15 @@ def _categories() -> Sample:
     return {"X": pd.DataFrame(bands), "y": y.copy()}
 
 
+def _two_wines(arrays: bool = False) -> Sample:
+    """Wine classes 0 and 2 (59 and 48 rows): one class to over-sample, so one k-means fit a call."""
+    data = wine() if arrays else wine_frame(categorical=False)
+    keep = np.asarray(data["y"]) != 1
+    if arrays:
+        return {"X": data["X"][keep], "y": data["y"][keep]}
+    return {"X": data["X"][keep].reset_index(drop=True), "y": data["y"][keep].reset_index(drop=True)}
+
+
 def _more_samplers() -> dict[str, Example]:
     """SVM-SMOTE, k-means SMOTE, SMOTE-N and the SMOTE + cleaning samplers."""
     cleaning = {"cleans": True, "exact_counts": False}
@@ -481,11 +490,12 @@ def _more_samplers() -> dict[str, Example]:
         ),
         "tabular.KMeansSMOTE": _sampler(
             "KMeansSMOTE",
-            lambda: wine_frame(categorical=False),
+            _two_wines,
             fixed={"kmeans_estimator": 3, "cluster_balance_threshold": 0.05},
             bad_samples=tuple(b for i, b in enumerate(BAD_TABLES) if i != 2),  # k_neighbors=2: 3 rows do
-            extra={"exact_counts": False, "may_refuse": True},  # rows per cluster are rounded up
-            max_examples=3,  # a k-means fit per class and call
+            # rows per cluster are rounded up
+            max_examples=3,  # a k-means fit per class and call (~0.5 s each)
+            extra={"exact_counts": False, "may_refuse": True, "imblearn_data": lambda: _two_wines(True)},
         ),
         "tabular.SMOTEN": _sampler(
             "SMOTEN",
