@@ -112,6 +112,8 @@ def test_imblearn_own_tests_pass_with_multiaug_samplers(tmp_path: Path) -> None:
         if kind != "passed" and not _listed(EXCLUDED, stem, name)
     )
     assert not unexpected, "\n".join(unexpected) + "\n" + proc.stdout[-5000:]
+    if imblearn.__version__ != "0.14.2":  # the list was made against these test files
+        return
     # an exclusion that now passes is stale: drop it from EXCLUDED and the docs
     stale = [
         k for k in EXCLUDED if all(v == "passed" for (s, n), v in outcomes.items() if _listed({k: ""}, s, n))
