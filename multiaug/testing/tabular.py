@@ -491,10 +491,10 @@ def _more_samplers() -> dict[str, Example]:
         "tabular.KMeansSMOTE": _sampler(
             "KMeansSMOTE",
             _two_wines,
-            fixed={"kmeans_estimator": 3, "cluster_balance_threshold": 0.05},
+            fixed={"kmeans_estimator": 2, "cluster_balance_threshold": 0.05},
             bad_samples=tuple(b for i, b in enumerate(BAD_TABLES) if i != 2),  # k_neighbors=2: 3 rows do
             # rows per cluster are rounded up
-            max_examples=3,  # a k-means fit per class and call (~0.5 s each)
+            max_examples=3,  # a k-means fit per class and call
             extra={"exact_counts": False, "may_refuse": True, "imblearn_data": lambda: _two_wines(True)},
         ),
         "tabular.SMOTEN": _sampler(
