@@ -34,6 +34,7 @@ from .core import (
 
 if TYPE_CHECKING:
     from . import audio as audio
+    from . import evaluate as evaluate
     from . import image as image
     from . import tabular as tabular
     from . import text as text
@@ -58,6 +59,7 @@ __all__ = [
     "Transform",
     "__version__",
     "audio",
+    "evaluate",
     "fingerprint",
     "from_config",
     "image",
@@ -72,7 +74,7 @@ __all__ = [
     "torch",
 ]
 
-_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", "torch"}
+_LAZY_MODULES = {"audio", "evaluate", "image", "tabular", "text", "testing", "cli", "jobs", "torch"}
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).
