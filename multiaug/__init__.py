@@ -42,6 +42,8 @@ if TYPE_CHECKING:
     from .guard import Leak as Leak
     from .guard import LeakageReport as LeakageReport
     from .guard import SplitGuard as SplitGuard
+    from .monitor import Profile as Profile
+    from .monitor import profile as profile
 
 __all__ = [
     "Compose",
@@ -54,6 +56,7 @@ __all__ = [
     "MultiaugError",
     "OneOf",
     "Oversample",
+    "Profile",
     "SomeOf",
     "SplitGuard",
     "Transform",
@@ -64,6 +67,7 @@ __all__ = [
     "from_config",
     "image",
     "load",
+    "profile",
     "register",
     "register_function",
     "registered",
@@ -78,7 +82,13 @@ _LAZY_MODULES = {"audio", "evaluate", "image", "tabular", "text", "testing", "cl
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).
-_LAZY_NAMES = {"Leak": "guard", "LeakageReport": "guard", "SplitGuard": "guard"}
+_LAZY_NAMES = {
+    "Leak": "guard",
+    "LeakageReport": "guard",
+    "SplitGuard": "guard",
+    "Profile": "monitor",
+    "profile": "monitor",
+}
 
 
 def __getattr__(name: str) -> Any:
