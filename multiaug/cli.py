@@ -114,6 +114,7 @@ def _augment(args: argparse.Namespace) -> int:
             force=args.force,
             progress=show,
             on_error=args.on_error,
+            profile=args.profile,
         )
     except KeyboardInterrupt:
         print(
@@ -148,6 +149,8 @@ def _augment(args: argparse.Namespace) -> int:
             f"({result.items_per_second:.1f} items/s, engine {engine}, {workers})"
         )
         print(f"  manifest: {result.manifest}")
+        if "profile" in result.extra:
+            print(f"  profile: {result.extra['profile']}")
         print(f"  fingerprint: {result.fingerprint}")
     return 0
 
@@ -211,6 +214,11 @@ def _parser() -> argparse.ArgumentParser:
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bar with items/s and ETA (default: on when stderr is a terminal)",
+    )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="record per-transform time, applied rate and drawn parameters into <fingerprint>.profile.json",
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_augment)

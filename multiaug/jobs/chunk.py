@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.errors import InvalidInputError
 from ..data import Entry, read_item
+from ..monitor.record import Recorder, profiled_call
 from .items import OWNER
 from .manifest import _atomic_write, _chunk_path
 
@@ -60,6 +61,11 @@ def _pipeline(job: dict[str, Any]) -> Any:
     return pipe
 
 
+def _recorder(pipe: Any) -> Recorder:
+    """A chunk's recorder: the pixel-change statistics on one call in 256 (see :mod:`multiaug.monitor`)."""
+    return Recorder(pipe, stats_every=256)
+
+
 def _single_thread() -> None:
     """One OpenCV thread per worker process the job itself started (workers are the parallelism)."""
     try:
@@ -83,6 +89,7 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     rows = []
     skipped: list[dict[str, Any]] = []
     cached: tuple[int, Any, int | None] | None = None
+    recorder = _recorder(pipe) if job.get("profile") else None
     for u in units:
         i = u["index"]
         key = copy_key(i, u["copy"])
@@ -94,7 +101,11 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
                 cached = (i, item, rate)
             _, item, rate = cached
             extra = {"sample_rate": rate} if rate is not None else {}
-            out = pipe(**{kind: item}, **extra, key=key, epoch=0, trace=True)
+            sample = {kind: item, **extra}
+            if recorder is None:
+                out = pipe(**sample, key=key, epoch=0, trace=True)
+            else:  # the same output, recorded (``multiaug augment --profile``)
+                out = profiled_call(pipe, recorder, sample, key, 0, trace=True)
             data = encode(out[kind], rate)
         except Exception as exc:  # every failure of one item follows --on-error
             reason = _reason(exc)
@@ -123,6 +134,8 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     record: dict[str, Any] = {"chunk": chunk, "units": [[u["index"], u["copy"]] for u in units], "rows": rows}
     if skipped:
         record["skipped"] = skipped
+    if recorder is not None:
+        record["profile"] = recorder.state()
     _atomic_write(_chunk_path(out_root, chunk), json.dumps(record, sort_keys=True).encode())
     return rows
 

@@ -50,6 +50,7 @@ def augment(
     force: bool = False,
     progress: bool = False,
     on_error: str = "stop",
+    profile: bool = False,
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -84,6 +85,11 @@ def augment(
         ``"skip"`` leaves them out, records them in ``skipped.json`` and computes the rest
         (with the same keys, hence the same bytes, as if they were good). An item that fails
         later, while being augmented, follows the same rule.
+    profile : bool
+        Record a profile of the pipeline while it runs (:func:`multiaug.profile`'s statistics;
+        pixel changes on one call in 256) and save it as ``<fingerprint>.profile.json`` in
+        ``output`` (``result.extra["profile"]``). The outputs are the same. Chunks finished by an
+        earlier run without ``--profile`` are not in it (its ``calls`` says how many were).
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
     pipe = _load_pipeline(config, seed)
@@ -92,6 +98,13 @@ def augment(
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
+        if profile:
+            raise InvalidInputError(
+                OWNER,
+                "--profile",
+                "records per-item pipelines; a table job makes its rows in one call",
+                "drop --profile, or profile the sampler's pipeline with ma.profile on sample rows",
+            )
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
 
     _check_handles(pipe, listing)
@@ -109,11 +122,27 @@ def augment(
     todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
     resumed = sum(len(chunks[c]) for c in done)
     job = _job_spec(pipe, listing, out, on_error)
+    job["profile"] = bool(profile)
     done.update(_run_engine(engine, job, todo, workers, scheduler, len(units), resumed, progress))
     rows = [row for c in range(len(chunks)) for row in done[c]]
     result = _finish(out, listing, pipe, rows, bad, len(units), resumed, started)
     _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
+    if profile:
+        result.extra["profile"] = _save_profile(out, pipe)
     return result
+
+
+def _save_profile(out: Path, pipe: Any) -> Path:
+    """Merge the profiles the chunks recorded into one, saved beside the outputs."""
+    from ..monitor.profile import Profile
+    from ..monitor.record import Recorder
+    from .manifest import _records
+
+    recorder = Recorder(pipe)
+    for record in _records(out):
+        if "profile" in record:
+            recorder.absorb(record["profile"])
+    return Profile.from_recorder(recorder).save(out)
 
 
 def _check_options(

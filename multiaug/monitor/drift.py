@@ -148,6 +148,8 @@ def _op_findings(
         if found is not None:
             tests.append(_Test(new, pname, *found))
     t_old, t_new = old["time_mean_us"], new["time_mean_us"]
+    if t_old is None or t_new is None:
+        return
     if t_new > t_old * th["time_ratio"] and t_new - t_old > th["min_time_us"]:
         drifts.append(
             Drift("time", name, path, None, f"mean {t_old:.1f} -> {t_new:.1f} us ({t_new / t_old:.2f}x)")

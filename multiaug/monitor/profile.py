@@ -88,11 +88,12 @@ def profile(
     return Profile.from_recorder(recorder)
 
 
-def _summary(values: list[float]) -> dict[str, float]:
+def _summary(values: list[float]) -> dict[str, float | None]:
+    """Mean and 95th percentile in microseconds (None when nothing was timed)."""
     a = np.asarray(values, dtype=np.float64)
     if not len(a):
-        return {"mean": math.nan, "p95": math.nan}
-    return {"mean": float(a.mean()), "p95": float(np.percentile(a, 95))}
+        return {"mean": None, "p95": None}
+    return {"mean": float(a.mean()) * 1e6, "p95": float(np.percentile(a, 95)) * 1e6}
 
 
 def _param_entry(values: list[Any], declared: tuple[float, float] | None) -> dict[str, Any]:
@@ -124,9 +125,9 @@ def _op_entry(op: OpRecord, calls: int) -> dict[str, Any]:
         "path": list(op.path),
         "transform": op.name,
         "applied": op.applied,
-        "applied_rate": op.applied / calls if calls else math.nan,
-        "time_mean_us": times["mean"] * 1e6,
-        "time_p95_us": times["p95"] * 1e6,
+        "applied_rate": op.applied / calls if calls else 0.0,
+        "time_mean_us": op.time_total / op.applied * 1e6 if op.applied else None,
+        "time_p95_us": times["p95"],
         "change_mean": float(np.mean(op.changes)) if op.changes else None,
         "params": {name: _param_entry(v, op.ranges.get(name)) for name, v in op.params.items()},
     }
@@ -148,8 +149,8 @@ class Profile:
                 "fingerprint": pipe.fingerprint,
                 "config": pipe.to_config(),
                 "calls": calls,
-                "call_time_mean_us": total["mean"] * 1e6,
-                "call_time_p95_us": total["p95"] * 1e6,
+                "call_time_mean_us": total["mean"],
+                "call_time_p95_us": total["p95"],
                 "ops": [_op_entry(op, calls) for op in recorder.ops.values()],
             }
         )
@@ -199,7 +200,7 @@ class Profile:
         return pd.DataFrame(rows)
 
     def to_json(self) -> str:
-        return json.dumps(self.data, sort_keys=True, allow_nan=True)
+        return json.dumps(self.data, sort_keys=True)
 
     def save(self, path: str | Path) -> Path:
         """Write the JSON to ``path``; a folder gets ``<fingerprint>.profile.json`` (the file

@@ -25,6 +25,9 @@ from ..core.transform import Transform
 __all__ = ["OpRecord", "Recorder", "leaves", "profiled_call"]
 
 _clock = time.perf_counter
+#: Values kept per list (times, drawn values, changes): a long run keeps counts and totals of
+#: everything and the first ``KEEP`` values for the distributions (bounded memory).
+KEEP = 10_000
 _MAIN = ("image", "audio", "text", "table", "spectrogram")
 
 
@@ -51,7 +54,7 @@ def declared_range(leaf: Transform, name: str) -> tuple[float, float] | None:
 class OpRecord:
     """What one leaf did over the profiled calls."""
 
-    __slots__ = ("applied", "changes", "leaf", "name", "params", "path", "ranges", "times")
+    __slots__ = ("applied", "changes", "leaf", "name", "params", "path", "ranges", "time_total", "times")
 
     def __init__(self, path: tuple[int, ...], leaf: Transform) -> None:
         self.path = path
@@ -59,12 +62,16 @@ class OpRecord:
         self.name = leaf.name
         self.ranges: dict[str, tuple[float, float] | None] = {}
         self.applied = 0
+        self.time_total = 0.0
         self.times: list[float] = []
         self.params: dict[str, list[Any]] = {}
         self.changes: list[float] = []
 
     def add(self, params: Mapping[str, Any], seconds: float) -> None:
         self.applied += 1
+        self.time_total += seconds
+        if self.applied > KEEP:
+            return
         self.times.append(seconds)
         for name, value in params.items():
             if name.endswith("seed"):
@@ -111,12 +118,14 @@ class Recorder:
         self._pending: OpRecord | None = None
         self._group_before: Any = None
         self._main = ""
-        self._last: OpRecord | None = None
+        self._fuse = True
+        self._gap = 0.0
 
     def begin(self, sample: Mapping[str, Any]) -> None:
         self._stats = self.stats_every > 0 and self.calls % self.stats_every == 0
         self._main = next((f for f in _MAIN if f in sample), "")
-        self._pending = self._last = None
+        self._fuse = self.pipeline._plan.fuse
+        self._pending = None
         self._mark = _clock()
 
     def _settled(self, sample: Mapping[str, Any], now: float) -> None:
@@ -124,10 +133,12 @@ class Recorder:
         gap = now - self._mark
         owner = self._pending
         if owner is not None and PENDING not in sample:  # the fused group was flushed
-            owner.times[-1] += gap
+            owner.time_total += gap
+            if owner.applied <= KEEP:
+                owner.times[-1] += gap
             if self._stats and self._main:
                 moved = change(self._group_before, sample.get(self._main))
-                if moved is not None:
+                if moved is not None and len(owner.changes) < KEEP:
                     owner.changes.append(moved)
             self._pending = None
             gap = 0.0
@@ -143,7 +154,7 @@ class Recorder:
         stats, main = self._stats, self._main
         before = sample.get(main) if stats and main else None
         t0 = _clock()
-        out = leaf._act(sample, params, self.pipeline._plan.fuse)
+        out = leaf._act(sample, params, self._fuse)
         record.add(params, _clock() - t0 + self._gap)
         if PENDING in out:
             if self._pending is None:
@@ -151,9 +162,8 @@ class Recorder:
             self._pending = record
         elif stats and main:
             moved = change(before, out.get(main))
-            if moved is not None:
+            if moved is not None and len(record.changes) < KEEP:
                 record.changes.append(moved)
-        self._last = record
         self._mark = _clock()
         return out
 
@@ -162,19 +172,68 @@ class Recorder:
             out = out[PENDING].flush(out)
         self._settled(out, _clock())
         self.calls += 1
-        self.call_times.append(_clock() - started)
+        if self.calls <= KEEP:
+            self.call_times.append(_clock() - started)
         return out
+
+    # ------------------------------------------------------------------ merging (job chunks, workers)
+    def state(self) -> dict[str, Any]:
+        """What was recorded, as JSON-able data (a job's chunk stores it beside its rows)."""
+        ops = [
+            {
+                "path": list(op.path),
+                "transform": op.name,
+                "applied": op.applied,
+                "time_total": op.time_total,
+                "times": op.times,
+                "params": op.params,
+                "changes": op.changes,
+            }
+            for op in self.ops.values()
+        ]
+        return {"calls": self.calls, "call_times": self.call_times, "ops": ops}
+
+    def absorb(self, state: Mapping[str, Any]) -> None:
+        """Add the calls another recorder of the same pipeline recorded (see :meth:`state`)."""
+        self.calls += int(state["calls"])
+        self.call_times.extend(state["call_times"][: max(0, KEEP - len(self.call_times))])
+        for entry in state["ops"]:
+            op = self.ops.get(tuple(entry["path"]))
+            if op is None or op.name != entry["transform"]:
+                continue  # recorded with another pipeline: not this profile's
+            op.applied += int(entry["applied"])
+            op.time_total += float(entry["time_total"])
+            room = max(0, KEEP - len(op.times))
+            op.times.extend(entry["times"][:room])
+            for name, values in entry["params"].items():
+                if name not in op.params:
+                    op.params[name] = []
+                    op.ranges[name] = declared_range(op.leaf, name)
+                op.params[name].extend(values[: max(0, KEEP - len(op.params[name]))])
+            op.changes.extend(entry["changes"][: max(0, KEEP - len(op.changes))])
 
 
 def profiled_call(
-    pipeline: Transform, recorder: Recorder, sample: dict[str, Any], key: int | str, epoch: int = 0
+    pipeline: Transform,
+    recorder: Recorder,
+    sample: dict[str, Any],
+    key: int | str,
+    epoch: int = 0,
+    trace: bool = False,
 ) -> dict[str, Any]:
-    """``pipeline(**sample, key=key, epoch=epoch)`` (the same output), recorded by ``recorder``."""
+    """``pipeline(**sample, key=key, epoch=epoch, trace=trace)`` (the same output), recorded by
+    ``recorder`` (made for this ``pipeline``)."""
     started = _clock()
     sample, leave = pipeline._enter(sample, pipeline._plan)
     plan = pipeline._validate(sample)
     stream = _random.root_key(plan.seed64, key, epoch, 0, pipeline.name)
     recorder.begin(sample)
-    out = pipeline._run(sample, stream, Call(None, plan.fuse, recorder), ())
+    call = Call([] if trace else None, plan.fuse, recorder)
+    out = pipeline._run(sample, stream, call, ())
     out = recorder.end(dict(out) if out is sample else out, started)
+    if call.trace is not None:
+        fingerprint = pipeline._trace_fingerprint()
+        for entry in call.trace:
+            entry["fingerprint"] = fingerprint
+        out["trace"] = call.trace
     return out if leave is None else leave(out)
