@@ -86,10 +86,8 @@ def augment(
         (with the same keys, hence the same bytes, as if they were good). An item that fails
         later, while being augmented, follows the same rule.
     profile : bool
-        Record a profile of the pipeline while it runs (:func:`multiaug.profile`'s statistics;
-        pixel changes on one call in 256) and save it as ``<fingerprint>.profile.json`` in
-        ``output`` (``result.extra["profile"]``). The outputs are the same. Chunks finished by an
-        earlier run without ``--profile`` are not in it (its ``calls`` says how many were).
+        Record a profile while it runs (same outputs; see :mod:`multiaug.monitor`), saved as
+        ``output/<fingerprint>.profile.json`` (``result.extra["profile"]``).
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
     pipe = _load_pipeline(config, seed)
@@ -98,13 +96,7 @@ def augment(
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
-        if profile:
-            raise InvalidInputError(
-                OWNER,
-                "--profile",
-                "records per-item pipelines; a table job makes its rows in one call",
-                "drop --profile, or profile the sampler's pipeline with ma.profile on sample rows",
-            )
+        _no_table_profile(profile)
         return _augment_table(pipe, listing, out, copies, balance, force, started, input)
 
     _check_handles(pipe, listing)
@@ -116,23 +108,37 @@ def augment(
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
     _prepare_output(out, identity, force)
 
-    chunks = _chunks(listing, units, names)
-    done = _finished_chunks(out, chunks)
-    _drop_stale(out, done, set(names))
-    todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
-    resumed = sum(len(chunks[c]) for c in done)
-    job = _job_spec(pipe, listing, out, on_error)
-    job["profile"] = bool(profile)
+    chunks, done, todo, resumed = _resume(out, listing, units, names)
+    job = {**_job_spec(pipe, listing, out, on_error), "profile": bool(profile)}
     done.update(_run_engine(engine, job, todo, workers, scheduler, len(units), resumed, progress))
     rows = [row for c in range(len(chunks)) for row in done[c]]
     result = _finish(out, listing, pipe, rows, bad, len(units), resumed, started)
     _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
+    return _save_profile(out, pipe, result) if profile else result
+
+
+def _resume(
+    out: Path, listing: Listing, units: list[tuple[int, int]], names: list[str]
+) -> tuple[list[Chunk], dict[int, Chunk], list[tuple[int, Chunk]], int]:
+    """The job's chunks, those an earlier run finished, those still to do, and how many units are done."""
+    chunks = _chunks(listing, units, names)
+    done = _finished_chunks(out, chunks)
+    _drop_stale(out, done, set(names))
+    todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
+    return chunks, done, todo, sum(len(chunks[c]) for c in done)
+
+
+def _no_table_profile(profile: bool) -> None:
     if profile:
-        result.extra["profile"] = _save_profile(out, pipe)
-    return result
+        raise InvalidInputError(
+            OWNER,
+            "--profile",
+            "records per-item pipelines; a table job makes its rows in one call",
+            "drop --profile, or profile the sampler's pipeline with ma.profile on sample rows",
+        )
 
 
-def _save_profile(out: Path, pipe: Any) -> Path:
+def _save_profile(out: Path, pipe: Any, result: AugmentResult) -> AugmentResult:
     """Merge the profiles the chunks recorded into one, saved beside the outputs."""
     from ..monitor.profile import Profile
     from ..monitor.record import Recorder
@@ -142,7 +148,8 @@ def _save_profile(out: Path, pipe: Any) -> Path:
     for record in _records(out):
         if "profile" in record:
             recorder.absorb(record["profile"])
-    return Profile.from_recorder(recorder).save(out)
+    result.extra["profile"] = Profile.from_recorder(recorder).save(out)
+    return result
 
 
 def _check_options(
