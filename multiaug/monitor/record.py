@@ -20,6 +20,7 @@ import numpy as np
 from ..core import random as _random
 from ..core.compose import BaseCompose
 from ..core.fusion import PENDING, Call
+from ..core.replay import stamped
 from ..core.transform import Transform
 
 __all__ = ["OpRecord", "Recorder", "leaves", "profiled_call"]
@@ -232,8 +233,5 @@ def profiled_call(
     out = pipeline._run(sample, stream, call, ())
     out = recorder.end(dict(out) if out is sample else out, started)
     if call.trace is not None:
-        fingerprint = pipeline._trace_fingerprint()
-        for entry in call.trace:
-            entry["fingerprint"] = fingerprint
-        out["trace"] = call.trace
+        out["trace"] = stamped(pipeline, call.trace)
     return out if leave is None else leave(out)
