@@ -86,9 +86,16 @@ class OpRecord:
 
 
 def change(before: Any, after: Any) -> float | None:
-    """How much an op changed the main field: mean absolute change of an array as a fraction
-    of its full range (uint8: 255), relative to the input's RMS for audio-like floats; the
-    share of words changed for text; None when it cannot be compared (shape changed)."""
+    """How much an op changed the main field: the mean absolute change of an array (uint8 as a
+    fraction of 255, floats in their own units), of a table's values, or the share of words
+    changed for text; None when it cannot be compared (the shape changed).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> change(np.zeros(4, np.uint8), np.full(4, 51, np.uint8)), change("a b c d", "a b x d")
+    (0.2, 0.25)
+    """
     if isinstance(before, str) and isinstance(after, str):
         import difflib
 
@@ -99,7 +106,7 @@ def change(before: Any, after: Any) -> float | None:
             return 0.0
         diff = np.abs(after.astype(np.float32) - before.astype(np.float32))
         scale = 255.0 if before.dtype == np.uint8 else 1.0
-        return float(diff.mean() / scale)
+        return float(diff.mean(dtype=np.float64) / scale)
     if hasattr(before, "shape") and hasattr(after, "shape") and hasattr(before, "to_numpy"):
         return change(before.to_numpy(dtype=float), after.to_numpy(dtype=float))
     return None
