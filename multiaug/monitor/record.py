@@ -74,15 +74,21 @@ class OpRecord:
         if self.applied > KEEP:
             return
         self.times.append(seconds)
+        store = self.params
         for name, value in params.items():
-            if name.endswith("seed"):
-                continue  # a noise seed says nothing about the augmentation's strength
-            if isinstance(value, (bool, str)) or (isinstance(value, (int, float)) and math.isfinite(value)):
-                seen = self.params.get(name)
-                if seen is None:
-                    seen = self.params[name] = []
-                    self.ranges[name] = declared_range(self.leaf, name)
-                seen.append(value)
+            kind = type(value)
+            if kind is float:
+                if not math.isfinite(value):
+                    continue
+            elif kind is not int and kind is not bool and kind is not str:
+                continue  # lists, matrices, None: not a one-number draw
+            seen = store.get(name)
+            if seen is None:
+                if name.endswith("seed"):
+                    continue  # a noise seed says nothing about the augmentation's strength
+                seen = store[name] = []
+                self.ranges[name] = declared_range(self.leaf, name)
+            seen.append(value)
 
 
 def change(before: Any, after: Any) -> float | None:
