@@ -130,6 +130,7 @@ def _augment(args: argparse.Namespace) -> int:
                 on_error=args.on_error,
                 update=args.update,
                 table_format=args.table_format,
+                profile=args.profile,
             )
         _show_warnings(caught)
     except KeyboardInterrupt:
@@ -170,35 +171,14 @@ def _augment(args: argparse.Namespace) -> int:
             f"({result.items_per_second:.1f} items/s, engine {engine}, {workers})"
         )
         print(f"  manifest: {result.manifest}")
+        if "profile" in result.extra:
+            print(f"  profile: {result.extra['profile']}")
         print(f"  fingerprint: {result.fingerprint}")
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
-    )
-    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
-    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
-    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
-    p.set_defaults(func=_inspect)
-
-    p = sub.add_parser(
-        "check-split",
-        help="report leaks between a training and a validation set (exit 1 when there are any)",
-    )
-    p.add_argument(
-        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
-    )
-    p.add_argument("val", help="validation set, same forms")
-    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
-    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
-    p.set_defaults(func=_check_split)
-
+def _augment_parser(sub: Any) -> None:
+    """The ``augment`` command's options."""
     p = sub.add_parser(
         "augment",
         help="augment a dataset folder or CSV/Parquet manifest (resumable; same bytes on any engine)",
@@ -247,8 +227,41 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="progress bar with items/s and ETA (default: on when stderr is a terminal)",
     )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="record per-transform time, applied rate and drawn parameters into <fingerprint>.profile.json",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_augment)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
+    )
+    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
+    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
+    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
+    p.set_defaults(func=_inspect)
+
+    p = sub.add_parser(
+        "check-split",
+        help="report leaks between a training and a validation set (exit 1 when there are any)",
+    )
+    p.add_argument(
+        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
+    )
+    p.add_argument("val", help="validation set, same forms")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
+    p.set_defaults(func=_check_split)
+
+    _augment_parser(sub)
 
     p = sub.add_parser("demo", help="run the embedded end-to-end example")
     p.add_argument("--output", default="multiaug-demo", help="folder for the demo's outputs")

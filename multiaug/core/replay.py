@@ -21,7 +21,15 @@ from .plan import Params
 if TYPE_CHECKING:
     from .transform import Sample, Transform
 
-__all__ = ["check_traced", "check_window", "replay", "trace_fingerprint"]
+__all__ = ["check_traced", "check_window", "replay", "stamped", "trace_fingerprint"]
+
+
+def stamped(t: Transform, trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``trace`` (a call's entries, changed in place) with every entry carrying ``t``'s trace fingerprint."""
+    fingerprint = t._trace_fingerprint()
+    for entry in trace:
+        entry["fingerprint"] = fingerprint
+    return trace
 
 
 def trace_fingerprint(self: Transform) -> str:
