@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from .guard import Leak as Leak
     from .guard import LeakageReport as LeakageReport
     from .guard import SplitGuard as SplitGuard
+    from .streams import stream as stream
 
 __all__ = [
     "Compose",
@@ -67,6 +68,7 @@ __all__ = [
     "registered",
     "registered_functions",
     "save",
+    "stream",
     "tabular",
     "text",
     "torch",
@@ -76,7 +78,7 @@ _LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", 
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).
-_LAZY_NAMES = {"Leak": "guard", "LeakageReport": "guard", "SplitGuard": "guard"}
+_LAZY_NAMES = {"Leak": "guard", "LeakageReport": "guard", "SplitGuard": "guard", "stream": "streams"}
 
 
 def __getattr__(name: str) -> Any:
