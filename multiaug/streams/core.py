@@ -73,8 +73,9 @@ class Stream(Iterator[dict[str, Any]]):
     worker processes; so does exhausting the stream.
     """
 
-    def __init__(self, results: Iterator[Result], key: str | None, on_error: str) -> None:
+    def __init__(self, results: Iterator[Result], key: str | None, on_error: str, owner: str = OWNER) -> None:
         self._results = results
+        self._owner = owner
         self._key = key
         self._on_error = on_error
         self.skipped: list[tuple[Any, str]] = []
@@ -92,7 +93,7 @@ class Stream(Iterator[dict[str, Any]]):
             if self._on_error == "stop":
                 self.close()
                 raise InvalidInputError(
-                    OWNER,
+                    self._owner,
                     "items",
                     f"item {label} failed: {why}",
                     "fix or drop that item, or pass on_error='skip' (skipped items are listed in "
@@ -113,9 +114,10 @@ class Stream(Iterator[dict[str, Any]]):
         self.close()
 
 
-def units(items: Iterable[Any], key: str | None) -> Iterator[Unit]:
-    """The keyed calls of the items: ``((label, id), key, sample)``, or a reason when an item is bad."""
-    for position, item in enumerate(items):
+def units(numbered: Iterable[tuple[int, Any]], key: str | None) -> Iterator[Unit]:
+    """The keyed calls of ``(position, item)`` pairs: ``((label, id), key, sample)``, or a reason
+    (in place of the key, with no sample) when an item is bad."""
+    for position, item in numbered:
         if not isinstance(item, Mapping):
             label = f"#{position}"
             yield (label, position), f"is a {type(item).__name__}, not a dict of sample fields", None
@@ -204,7 +206,7 @@ def stream(
             f"must be an iterable of sample dicts, got {type(items).__name__}",
             "pass a list or generator of dicts such as {'id': 'a', 'text': '...'}",
         )
-    todo = units(items, key)
+    todo = units(enumerate(items), key)
     if workers == 0:
         results = run_local(pipeline, todo, epoch)
     else:  # pickled now: a pipeline that cannot travel is refused here, not at the first item
