@@ -96,9 +96,39 @@ def _check_split(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _augment_lines(args: argparse.Namespace) -> int:
+    """``--input - --output -``: JSON Lines on stdin, one output line per copy on stdout."""
+    from .core.errors import InvalidInputError
+    from .jobs.job import _check_options, _load_pipeline
+    from .streams.jsonl import run
+
+    if args.input != "-" or args.output != "-":
+        given, other = ("--input", "--output") if args.input == "-" else ("--output", "--input")
+        raise InvalidInputError(
+            "multiaug augment", other, f"must be '-' too when {given} is '-'", "pass --input - --output -"
+        )
+    if args.balance:
+        raise InvalidInputError(
+            "multiaug augment",
+            "--balance",
+            "needs the whole data set (its class counts), which a stream on stdin never holds",
+            "augment a manifest file, or pass --copies N",
+        )
+    if args.engine != "local" or args.scheduler:
+        raise InvalidInputError(
+            "multiaug augment", "--engine", "must be local for a stream on stdin", "pass --workers N instead"
+        )
+    _check_options(args.workers, args.on_error, "local", None, args.copies, args.seed)
+    pipe = _load_pipeline(args.config, args.seed)
+    copies = 1 if args.copies is None else args.copies
+    return run(pipe, copies, args.workers, args.on_error, sys.stdin.buffer, sys.stdout, sys.stderr)
+
+
 def _augment(args: argparse.Namespace) -> int:
     from .jobs import augment
 
+    if args.input == "-" or args.output == "-":
+        return _augment_lines(args)
     show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
     try:
         result = augment(
@@ -183,9 +213,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("config", help="the pipeline: a .yaml/.yml/.json config (ma.save writes one)")
     p.add_argument(
-        "--input", required=True, help="a folder (class sub-folders give labels) or a CSV/Parquet manifest"
+        "--input",
+        required=True,
+        help="a folder (class sub-folders give labels) or a CSV/Parquet manifest; '-': JSON Lines on stdin "
+        "(one item a line with an 'id'; needs --output -)",
     )
-    p.add_argument("--output", required=True, help="folder for the outputs, manifest.parquet and run.json")
+    p.add_argument(
+        "--output",
+        required=True,
+        help="folder for the outputs, manifest.parquet and run.json; '-': JSON Lines on stdout, one line "
+        "per copy, flushed as made",
+    )
     p.add_argument("--copies", type=int, default=None, help="augmented copies of every item (default 1)")
     p.add_argument(
         "--balance",

@@ -17,7 +17,7 @@ from __future__ import annotations
 import pickle
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..core.errors import InvalidInputError, MultiaugError
@@ -38,21 +38,31 @@ def reason(exc: BaseException) -> str:
     return _reason(exc)
 
 
-def call(pipe: Any, unit: Unit, epoch: int) -> Result:
-    """One keyed call; a failure comes back as its reason (a unit with no sample failed earlier)."""
+def keyed_call(pipe: Any, key: Any, sample: Any, epoch: int) -> Any:
+    """The work of a unit of :func:`multiaug.stream`: the keyed call itself."""
+    return pipe(**sample, key=key, epoch=epoch)
+
+
+#: What a unit's work is: ``work(pipe, key, sample, epoch) -> output`` (a module-level function,
+#: so it travels to the workers by name).
+Work = Callable[[Any, Any, Any, int], Any]
+
+
+def call(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Result:
+    """One unit; a failure comes back as its reason (a unit with no sample failed earlier)."""
     label, key, sample = unit
     if sample is None:
         return label, None, str(key)  # a bad item: ``key`` holds the reason
     try:
-        return label, pipe(**sample, key=key, epoch=epoch), None
+        return label, work(pipe, key, sample, epoch), None
     except Exception as exc:  # every failure of one item follows on_error
         return label, None, reason(exc)
 
 
-def run_local(pipe: Any, units: Iterable[Unit], epoch: int) -> Iterator[Result]:
+def run_local(pipe: Any, units: Iterable[Unit], epoch: int, work: Work = keyed_call) -> Iterator[Result]:
     """The units one after the other, in this process (``workers=0``): the plain loop of keyed calls."""
     for unit in units:
-        yield call(pipe, unit, epoch)
+        yield call(pipe, unit, epoch, work)
 
 
 def _init_worker(pickled: bytes) -> None:
@@ -64,11 +74,11 @@ def _init_worker(pickled: bytes) -> None:
     _PIPELINE[:] = [pickle.loads(pickled)]
 
 
-def _work(batch: list[Unit], epoch: int) -> tuple[list[Result], float]:
+def _work(batch: list[Unit], epoch: int, work: Work) -> tuple[list[Result], float]:
     """A batch in a worker: its results and the seconds they took."""
     started = time.perf_counter()
     pipe = _PIPELINE[0]
-    results = [call(pipe, unit, epoch) for unit in batch]
+    results = [call(pipe, unit, epoch, work) for unit in batch]
     return results, time.perf_counter() - started
 
 
@@ -85,9 +95,21 @@ def pickled_pipeline(owner: str, pipe: Any) -> bytes:
         ) from None
 
 
-def run_pool(data: bytes, units: Iterable[Unit], epoch: int, workers: int, owner: str) -> Iterator[Result]:
+def run_pool(
+    data: bytes,
+    units: Iterable[Unit],
+    epoch: int,
+    workers: int,
+    owner: str,
+    work: Work = keyed_call,
+    ready: Callable[[], bool] | None = None,
+) -> Iterator[Result]:
     """The units on ``workers`` spawned processes, results in input order, at most ``2 * workers``
-    batches pulled ahead of the consumer. ``data`` is the pipeline (:func:`pickled_pipeline`)."""
+    batches pulled ahead of the consumer. ``data`` is the pipeline (:func:`pickled_pipeline`).
+
+    ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
+    those (a slow producer, such as a pipe, never waits for a batch to fill up).
+    """
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -102,10 +124,12 @@ def run_pool(data: bytes, units: Iterable[Unit], epoch: int, workers: int, owner
     try:
         while True:
             while not exhausted and len(pending) < 2 * workers:
-                batch = _take(source, size)
-                exhausted = len(batch) < size
+                if ready is not None and pending and not ready():
+                    break  # nothing at hand: hand over the finished results before waiting for more
+                batch = _take(source, size, ready)
+                exhausted = not batch
                 if batch:
-                    pending.append(pool.submit(_work, batch, epoch))
+                    pending.append(pool.submit(_work, batch, epoch, work))
             if not pending:
                 return
             try:
@@ -124,11 +148,12 @@ def run_pool(data: bytes, units: Iterable[Unit], epoch: int, workers: int, owner
         pool.shutdown(wait=False, cancel_futures=True)
 
 
-def _take(source: Iterator[Unit], n: int) -> list[Unit]:
+def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
+    """Up to ``n`` units (the first one waited for; with ``ready``, the others only if at hand)."""
     batch = []
     for unit in source:
         batch.append(unit)
-        if len(batch) == n:
+        if len(batch) == n or (ready is not None and not ready()):
             break
     return batch
 
