@@ -120,7 +120,7 @@ def run_pool(
     )
     source = iter(units)
     pending: deque[Any] = deque()
-    size, exhausted = 1, False  # the first item goes out alone: the first result comes at once
+    size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
             while not exhausted and len(pending) < 2 * workers:
@@ -131,6 +131,7 @@ def run_pool(
                 if batch:
                     pending.append(pool.submit(_work, batch, epoch, work))
             if not pending:
+                finished = True
                 return
             try:
                 results, seconds = pending.popleft().result()
@@ -144,8 +145,9 @@ def run_pool(
             size = _next_size(size, len(results), seconds)
             yield from results
     finally:
-        # The consumer stopped (or failed): drop the queued batches, let running ones end on their own.
-        pool.shutdown(wait=False, cancel_futures=True)
+        # At the end the idle workers exit at once; a consumer that stopped early (or failed) does not
+        # wait: the queued batches are dropped and the running ones end on their own.
+        pool.shutdown(wait=finished, cancel_futures=not finished)
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
