@@ -51,8 +51,10 @@ FORMER_NAMES = {
     ],
     "multiaug.torch": ["worker_init_fn", "KeyedBatch", "AugmentedDataset", "MixCollate"],
 }
-#: Public names a package gained after the split (issue 16: the batched path).
-ADDED_NAMES = {"multiaug.torch": ["batched", "BatchedPipeline", "BatchDraws"]}
+#: Public names a package gained after the split (issue 16: the batched path; issue 26: streams).
+ADDED_NAMES = {
+    "multiaug.torch": ["batched", "BatchedPipeline", "BatchDraws", "AugmentedIterableDataset", "current_shard"]
+}
 
 
 @pytest.mark.parametrize("module", sorted(FORMER_NAMES))
