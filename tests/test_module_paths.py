@@ -53,7 +53,10 @@ FORMER_NAMES = {
 }
 #: Public names a package gained after the split (issue 16: the batched path; issue 26: streams).
 ADDED_NAMES = {
-    "multiaug.torch": ["batched", "BatchedPipeline", "BatchDraws", "AugmentedIterableDataset", "current_shard"]
+    "multiaug.torch": [
+        *("batched", "BatchedPipeline", "BatchDraws"),
+        *("AugmentedIterableDataset", "current_shard"),
+    ]
 }
 
 

@@ -51,11 +51,19 @@ def test_zero_one_three_workers_give_the_same_pairs_each_id_once():
     assert set(_pairs(ds, 0)) != expected  # the epoch reaches the items
 
 
+def _shard_rows(shards):
+    for s in shards:
+        for k in range(3):
+            yield {"id": f"h{s}-{k}", "text": f"w{s} {k} a b c d e"}
+
+
 def test_hugging_face_streaming_dataset_is_not_sharded_twice():
     import datasets  # the dev extra; imported here, as only this test needs it
 
-    rows = [{"id": f"h{i}", "text": f"w{i} a b c d e"} for i in range(9)]
-    hf = datasets.IterableDataset.from_generator(lambda: iter(rows))
+    rows = [{"id": f"h{s}-{k}", "text": f"w{s} {k} a b c d e"} for s in range(3) for k in range(3)]
+    # 3 shards over 2 workers: Hugging Face gives worker 0 shards 0 and 2, worker 1 shard 1
+    hf = datasets.IterableDataset.from_generator(_shard_rows, gen_kwargs={"shards": [0, 1, 2]})
+    assert hf.num_shards == 3
     pipe = _pipe()
     ds = ma.torch.AugmentedIterableDataset(hf, pipe)
     pairs = _pairs(ds, 2)
