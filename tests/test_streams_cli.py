@@ -76,6 +76,30 @@ def test_images_by_path_and_base64_give_the_same_pixels(tmp_path, monkeypatch, c
         np.testing.assert_array_equal(_png_of(o["image"]), expected)
 
 
+def test_audio_by_path_and_base64_gives_the_exact_samples_and_rate(tmp_path, monkeypatch, capsys):
+    tone = (0.3 * np.sin(np.arange(4000, dtype=np.float32) / 7)).astype(np.float32)  # 0.5 s at 8 kHz
+    path = ma.audio.save(tmp_path / "tone.wav", tone, 8000)
+    b64 = "data:audio/wav;base64," + base64.b64encode(Path(path).read_bytes()).decode()
+    pipe = ma.Compose([ma.audio.Gain(), ma.audio.AddNoise()], seed=4)
+    config = ma.save(pipe, tmp_path / "audio.yaml")
+    lines = [
+        json.dumps({"id": "t", "audio": str(path)}),
+        json.dumps({"id": "t", "audio": b64, "sample_rate": 1}),
+    ]
+    code, outs, _ = _run_lines(monkeypatch, capsys, lines, config)
+    assert code == 0
+    audio, rate = ma.audio.load(path)
+    expected = pipe(audio=audio, sample_rate=rate, key="t/copy1")["audio"]
+    for o in outs:
+        assert o["sample_rate"] == 8000  # the file's own rate, whatever the line says
+        head, _, payload = o["audio"].partition(",")
+        assert head == "data:audio/wav;base64"
+        (tmp_path / "out.wav").write_bytes(base64.b64decode(payload))
+        written, written_rate = ma.audio.load(tmp_path / "out.wav")
+        assert written_rate == 8000
+        np.testing.assert_array_equal(written, expected)  # 32-bit float WAV: exact
+
+
 def test_bad_lines_stop_or_are_skipped_by_line_and_id(tmp_path, monkeypatch, capsys):
     config = _text_config(tmp_path)
     lines = [
