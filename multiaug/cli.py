@@ -121,7 +121,11 @@ def _augment_lines(args: argparse.Namespace) -> int:
     _check_options(args.workers, args.on_error, "local", None, args.copies, args.seed)
     pipe = _load_pipeline(args.config, args.seed)
     copies = 1 if args.copies is None else args.copies
-    return run(pipe, copies, args.workers, args.on_error, sys.stdin.buffer, sys.stdout, sys.stderr)
+    try:
+        return run(pipe, copies, args.workers, args.on_error, sys.stdin.buffer, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:  # every line written so far is whole and flushed
+        print("multiaug augment: interrupted", file=sys.stderr)
+        return 130
 
 
 def _augment(args: argparse.Namespace) -> int:
