@@ -89,28 +89,59 @@ def run_stream(pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int) 
     return t1 - t0, time.perf_counter() - t1, n
 
 
+def cpu() -> tuple[float, float]:
+    """CPU seconds so far: this process (all its threads), and its finished child processes."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
+
+
 def throughput(
     name: str, pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], n: int, rounds: int
 ) -> None:
+    """Wall-clock items/s, and the CPU each item costs the main process and the workers.
+
+    On a machine shared with other jobs the wall-clock rates move with the load; the CPU per item
+    does not, and says what a quiet machine would give: a stream is as fast as its busiest side.
+    """
     contenders = {
         "loop": lambda: run_loop(pipe, make(n)),
         "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
         "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
     }
+    # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
+    # One item starts one worker (the pool starts them as work arrives); W workers cost W times that.
+    before = cpu()
+    list(ma.stream(pipe, make(1), workers=1))
+    startup = {1: cpu()[1] - before[1]}
+    startup[2] = 2 * startup[1]
     rates: dict[str, list[float]] = {k: [] for k in contenders}
     starts: dict[str, list[float]] = {k: [] for k in contenders}
+    costs: dict[str, list[tuple[float, float]]] = {k: [] for k in contenders}
     for _ in range(rounds):
         for label, fn in contenders.items():
+            before = cpu()
             start, steady, done = fn()
+            after = cpu()
             rates[label].append((done - (0 if label == "loop" else 1)) / steady)
             starts[label].append(start)
+            workers = int(label[8]) if label != "loop" else 0
+            worker_cpu = after[1] - before[1] - startup.get(workers, 0.0)
+            costs[label].append(((after[0] - before[0]) / done * 1e6, worker_cpu / done * 1e6))
     loop = statistics.median(rates["loop"])
-    print(f"\n{name}: {n} items, {rounds} interleaved rounds")
-    print(f"{'contender':<20} {'items/s':>9} {'x loop':>7} {'start s':>8}  rounds (items/s)")
+    print(f"\n{name}: {n} items, {rounds} interleaved rounds; CPU per item in µs")
+    header = (
+        f"{'contender':<18} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
+    )
+    print(f"{header}  rounds (items/s)")
     for label in contenders:
         r = statistics.median(rates[label])
         each = ", ".join(f"{v:.0f}" for v in rates[label])
-        print(f"{label:<20} {r:9.0f} {r / loop:7.2f} {statistics.median(starts[label]):8.2f}  [{each}]")
+        main_us = statistics.median(c[0] for c in costs[label])
+        worker_us = statistics.median(c[1] for c in costs[label])
+        shown = f"{worker_us:10.0f}" if label != "loop" else f"{'-':>10}"
+        start = statistics.median(starts[label])
+        print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
+    print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
 
 
 RSS_CHILD = """
