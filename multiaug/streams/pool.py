@@ -27,6 +27,7 @@ Result = tuple[Any, Any, str | None]
 
 _TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
+_AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
 
@@ -123,7 +124,7 @@ def run_pool(
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and len(pending) < 2 * workers:
+            while not exhausted and len(pending) < _AHEAD * workers:
                 if ready is not None and pending and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
                 batch = _take(source, size, ready)
