@@ -20,6 +20,7 @@ import multiaug as ma
 from multiaug.cli import main
 
 DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).resolve().parent.parent
 TEXTS = [
     "the quick brown fox jumps over the lazy dog",
     "a small cat sat on the warm mat",
@@ -147,11 +148,12 @@ def test_lines_are_flushed_as_made_and_a_killed_job_loses_none(tmp_path):
     before the next input is written (flushed per line), and a kill -9 leaves every line already
     read whole and right."""
     config = _text_config(tmp_path)
-    env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # this checkout's multiaug, whatever the working directory
     proc = subprocess.Popen(
         [sys.executable, "-m", "multiaug.cli", "augment", str(config), "--input", "-", "--output", "-",
          "--workers", "2"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        start_new_session=True,  # its pool workers too: the test ends whatever outlives the kill
     )  # fmt: skip
     pipe = ma.load(config)
     got = []
@@ -169,10 +171,14 @@ def test_lines_are_flushed_as_made_and_a_killed_job_loses_none(tmp_path):
             got.append(json.loads(box[0]))
         proc.send_signal(signal.SIGKILL)
         proc.wait(60)
-        assert proc.stdout.read() == b""  # nothing half-written after the last whole line
+        # nothing half-written after the last whole line (the workers, orphaned, end within a second)
+        assert proc.stdout.read() == b""
     finally:
-        if proc.poll() is None:
-            proc.kill()
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(60)
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             stream.close()
     assert [o["id"] for o in got] == [0, 1, 2]
