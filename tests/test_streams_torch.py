@@ -58,7 +58,7 @@ def _shard_rows(shards):
 
 
 def test_hugging_face_streaming_dataset_is_not_sharded_twice():
-    import datasets  # the dev extra; imported here, as only this test needs it
+    import datasets  # the hf extra; imported here, as only this test needs it
 
     rows = [{"id": f"h{s}-{k}", "text": f"w{s} {k} a b c d e"} for s in range(3) for k in range(3)]
     # 3 shards over 2 workers: Hugging Face gives worker 0 shards 0 and 2, worker 1 shard 1
