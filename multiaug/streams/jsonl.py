@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from typing import IO, Any
 
 from ..core.errors import InvalidInputError
+from ..sampling.lists import item_key
 from .core import check_pipeline, units
 from .pool import Unit, pickled_pipeline, run_local, run_pool
 
@@ -29,11 +30,6 @@ _FIELDS = ("text", "image", "audio")
 _MEDIA = {"image": "image/png", "audio": "audio/wav"}
 _SUFFIX = {"text": ".txt", "image": ".png", "audio": ".wav"}
 _READ_AHEAD = 1024  # lines read ahead of the workers at most
-
-
-def item_key(item_id: str | int, copy: int) -> str:
-    """The key of copy ``copy`` of the item ``item_id``: the manifest jobs' scheme."""
-    return f"{item_id}/copy{copy}"
 
 
 def _decode(field: str, value: Any) -> tuple[Any, int | None]:
