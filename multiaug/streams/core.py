@@ -8,6 +8,7 @@ from typing import Any
 
 from ..core.errors import InvalidInputError
 from ..core.random import check_epoch
+from ..core.validation import require_int
 from .pool import Result, Unit, pickled_pipeline, run_local, run_pool
 
 OWNER = "ma.stream"
@@ -39,19 +40,9 @@ def check_pipeline(owner: str, pipeline: Any) -> None:
 
 
 def check_workers(owner: str, workers: Any) -> int:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 0:
-        raise InvalidInputError(
-            owner, "workers", f"must be an int >= 0, got {workers!r}", "pass workers=0 (this process) or 2"
-        )
+    """0 (this process) up to 8 worker processes per CPU core."""
     most = max(8, 8 * (os.cpu_count() or 1))
-    if workers > most:
-        raise InvalidInputError(
-            owner,
-            "workers",
-            f"is {workers}, more than {most} (8 per CPU core)",
-            f"pass workers={most} or fewer",
-        )
-    return workers
+    return require_int(owner, "workers", workers, 0, most + 1, f"pass workers=0 (this process) up to {most}")
 
 
 def check_on_error(owner: str, on_error: Any) -> str:
