@@ -125,8 +125,10 @@ def run_pool(
     try:
         while True:
             while not exhausted and len(pending) < _AHEAD * workers:
-                if ready is not None and pending and not ready():
+                if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
+                if pending and pending[0].done() and sum(not f.done() for f in pending) >= workers:
+                    break  # every worker busy: hand over the finished results before reading on
                 batch = _take(source, size, ready)
                 exhausted = not batch
                 if batch:
