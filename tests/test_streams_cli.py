@@ -184,3 +184,37 @@ def test_lines_are_flushed_as_made_and_a_killed_job_loses_none(tmp_path):
     assert [o["id"] for o in got] == [0, 1, 2]
     for o in got:
         assert o["text"] == pipe(text=TEXTS[o["id"]], key=f"{o['id']}/copy1")["text"]
+
+
+def test_stdin_job_equals_the_manifest_job_for_the_same_ids(tmp_path, monkeypatch, capsys):
+    """Each output of a folder job names its key (``item_key(identity, copy)``); the same identity
+    given as the id of a stdin line gives the same copies, byte for byte (the same PNG encoder)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    data = tmp_path / "data"
+    for cls in ("a", "b"):
+        (data / cls).mkdir(parents=True)
+        for k in range(2):
+            img = rng.integers(0, 255, (20, 28, 3), np.uint8)
+            cv2.imwrite(str(data / cls / f"{k}.png"), cv2.cvtColor(img, cv2.COLOR_RGB2BGR))
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(), ma.image.Rotate(limit=20), ma.image.GaussianNoise()], seed=6
+    )
+    config = ma.save(pipe, tmp_path / "image.yaml")
+    out = tmp_path / "out"
+    argv = ["augment", str(config), "--input", str(data), "--output", str(out), "--copies", "2", "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    manifest = pd.read_parquet(out / "manifest.parquet")
+    assert len(manifest) == 8
+    ids = {row.key.rsplit("/copy", 1)[0]: row.source for row in manifest.itertuples()}
+    lines = [json.dumps({"id": i, "image": str(data / source)}) for i, source in ids.items()]
+    code, outs, _ = _run_lines(monkeypatch, capsys, lines, config, "--copies", 2)
+    assert code == 0 and len(outs) == 8
+    written = {
+        (row.key.rsplit("/copy", 1)[0], row.copy): (out / row.output).read_bytes()
+        for row in manifest.itertuples()
+    }
+    for o in outs:
+        assert base64.b64decode(o["image"].partition(",")[2]) == written[o["id"], o["copy"]]
