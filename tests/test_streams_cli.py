@@ -101,6 +101,24 @@ def test_audio_by_path_and_base64_gives_the_exact_samples_and_rate(tmp_path, mon
         np.testing.assert_array_equal(written, expected)  # 32-bit float WAV: exact
 
 
+def test_tables_inline_as_rows_or_columns_are_the_keyed_calls_exactly(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    pipe = ma.tabular.GaussianNoise(std=0.05, seed=0)
+    config = ma.save(pipe, tmp_path / "table.yaml")
+    rows = [{"a": 1.0, "b": 3, "c": "x"}, {"a": 2.5, "b": 5, "c": "y"}, {"a": 0.5, "b": 9, "c": "z"}]
+    columns = {"a": [1.0, 2.0, 4.0], "b": [4, 8, 1]}
+    lines = [json.dumps({"id": "rows", "table": rows}), json.dumps({"id": 9, "table": columns})]
+    code, outs, _ = _run_lines(monkeypatch, capsys, lines, config, "--copies", 2)
+    assert code == 0 and len(outs) == 4
+    for o in outs:
+        given = rows if o["id"] == "rows" else columns
+        expected = pipe(table=pd.DataFrame(given), key=f"{o['id']}/copy{o['copy']}")["table"]
+        orient = "records" if isinstance(given, list) else "list"
+        assert o["table"] == expected.astype(object).to_dict(orient=orient)  # floats exact through JSON
+    assert outs[0]["table"] != rows and outs[0]["table"][0]["c"] == "x"  # numbers moved, strings kept
+
+
 def test_bad_lines_stop_or_are_skipped_by_line_and_id(tmp_path, monkeypatch, capsys):
     config = _text_config(tmp_path)
     lines = [

@@ -1,13 +1,15 @@
 """``multiaug augment CONFIG --input - --output -``: JSON Lines in, JSON Lines out, a line at a time.
 
 Each input line is one item: ``{"id": ..., FIELD: VALUE, ...}`` where ``FIELD`` is ``text`` (the
-text inline), ``image`` or ``audio`` (a file path, or a ``data:...;base64,`` URI of the file's
-bytes). Every other key (``label``, ``group``, ``source``...) is metadata, copied to the outputs.
-Copy ``c`` of an item is ``pipeline(FIELD=item, key=f"{id}/copy{c}", epoch=0)`` — the key of copy
-``c`` of the same ``id`` in a manifest job (:func:`item_key`), so the two give the same output.
-Each copy is one output line ``{"id", "copy", FIELD, ...metadata}``, written and flushed as soon
-as it is made: images as a base64 PNG data URI, audio as a base64 32-bit float WAV data URI
-(the bytes a job writes to its files), text inline.
+text inline), ``table`` (a small table inline: a list of row objects or an object of column
+lists, augmented as a whole by a table transform such as ``ma.tabular.GaussianNoise``), ``image``
+or ``audio`` (a file path, or a ``data:...;base64,`` URI of the file's bytes). Every other key
+(``label``, ``group``, ``source``...) is metadata, copied to the outputs. Copy ``c`` of an item is
+``pipeline(FIELD=item, key=item_key(id, c), epoch=0)``, the key of copy ``c`` of the same ``id``
+in a manifest job, so the two give the same output. Each copy is one output line ``{"id",
+"copy", FIELD, ...metadata}``, written and flushed as soon as it is made: images as a base64 PNG
+data URI, audio as a base64 32-bit float WAV data URI (the bytes a job writes to its files), text
+and tables inline.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from .core import check_pipeline, units
 from .pool import Unit, pickled_pipeline, run_local, run_pool
 
 OWNER = "multiaug augment"
-_FIELDS = ("text", "image", "audio")
+_FIELDS = ("text", "image", "audio", "table")
 _MEDIA = {"image": "image/png", "audio": "audio/wav"}
 _SUFFIX = {"text": ".txt", "image": ".png", "audio": ".wav"}
 _READ_AHEAD = 1024  # lines read ahead of the workers at most
@@ -42,6 +44,8 @@ def _decode(field: str, value: Any) -> tuple[Any, int | None]:
                 OWNER, "text", f"must be a string, got {type(value).__name__}", "give the text inline"
             )
         return value, None
+    if field == "table":
+        return _table(value), None
     if not isinstance(value, str) or not value:
         raise InvalidInputError(
             OWNER,
@@ -67,6 +71,36 @@ def _decode(field: str, value: Any) -> tuple[Any, int | None]:
     return _from_bytes(field, data)
 
 
+def _table(value: Any) -> Any:
+    """An inline table: a list of row objects (``[{"a": 1, "b": 2}, ...]``) or an object of columns."""
+    import pandas as pd
+
+    rows = isinstance(value, list) and value and all(isinstance(r, dict) for r in value)
+    columns = isinstance(value, dict) and value and all(isinstance(c, list) for c in value.values())
+    if not (rows or columns):
+        raise InvalidInputError(
+            OWNER,
+            "table",
+            "must be a non-empty list of row objects or an object of column lists, "
+            f"got {type(value).__name__}",
+            'give e.g. "table": [{"a": 1.5, "b": 2}, {"a": 0.5, "b": 3}]',
+        )
+    try:
+        return pd.DataFrame(value)
+    except ValueError as exc:  # columns of different lengths
+        raise InvalidInputError(
+            OWNER, "table", f"is not a table ({exc})", "give columns of one length"
+        ) from None
+
+
+def _inline_table(frame: Any, given: Any) -> Any:
+    """The augmented table in the form the line gave it (rows or columns), as JSON values."""
+    plain = frame.astype(object).where(frame.notna(), None)  # Python numbers (exact in JSON), NaN as null
+    if isinstance(given, list):
+        return plain.to_dict(orient="records")
+    return plain.to_dict(orient="list")
+
+
 def _from_bytes(field: str, data: bytes) -> tuple[Any, int | None]:
     """An image or audio file's bytes decoded as ``multiaug augment`` reads its files."""
     import tempfile
@@ -88,13 +122,16 @@ def compute_line(pipe: Any, item_id: Any, line: dict[str, Any], epoch: int) -> s
 
     copies = line.pop("__copies__")
     field = next(f for f in _FIELDS if f in line)
-    item, rate = _decode(field, line.pop(field))
+    given = line.pop(field)
+    item, rate = _decode(field, given)
     line.pop("sample_rate", None)  # audio carries its own (a file's header); other fields take none
     extra = {"sample_rate": rate} if rate is not None else {}
     out = []
     for c in range(1, copies + 1):
         value = pipe(**{field: item}, **extra, key=item_key(item_id, c), epoch=epoch)[field]
-        if field != "text":
+        if field == "table":
+            value = _inline_table(value, given)
+        elif field != "text":
             data = ENCODERS[_SUFFIX[field]](value, rate)
             value = f"data:{_MEDIA[field]};base64,{base64.b64encode(data).decode('ascii')}"
         row = {"id": item_id, "copy": c, field: value, **extra, **line}
