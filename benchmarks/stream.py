@@ -142,6 +142,40 @@ def throughput(
         start = statistics.median(starts[label])
         print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
     print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
+    overhead(pipe, make)
+
+
+def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], rounds: int = 7) -> None:
+    """What a worker does per item, in this process (no scheduler in the way): CPU µs per item of the
+    plain loop, of the worker's batch function, and of the batch function with the batch and its
+    results pickled and unpickled (what crossing the process boundary adds on both sides)."""
+    import pickle
+
+    from multiaug.streams import core, pool
+
+    items = list(make(256))
+    units = list(core.units(enumerate(items), "id"))
+    pool._PIPELINE[:] = [pipe]
+
+    def loop() -> None:
+        for item in items:
+            pipe(**{k: v for k, v in item.items() if k != "id"}, key=item["id"])
+
+    def work() -> None:
+        pool._work(units, 0, pool.keyed_call)
+
+    def work_pickled() -> None:
+        results, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        pickle.loads(pickle.dumps(results))
+
+    samples: dict[str, list[float]] = {"loop": [], "batch": [], "batch + pickling": []}
+    for _ in range(rounds):
+        for label, fn in zip(samples, (loop, work, work_pickled), strict=True):
+            t0 = time.process_time()
+            fn()
+            samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    shown = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in samples.items())
+    print(f"  in one process, CPU µs per item (median of {rounds} interleaved rounds): {shown}")
 
 
 RSS_CHILD = """
