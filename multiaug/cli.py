@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,15 @@ def _augment_lines(args: argparse.Namespace) -> int:
         raise InvalidInputError(
             "multiaug augment", "--engine", "must be local for a stream on stdin", "pass --workers N instead"
         )
+    for flag, given in (
+        ("--update", args.update),
+        ("--table-format", args.table_format),
+        ("--force", args.force),
+    ):
+        if given:
+            raise InvalidInputError(
+                "multiaug augment", flag, "applies to an output folder, not to --output -", f"drop {flag}"
+            )
     _check_options(args.workers, args.on_error, "local", None, args.copies, args.seed)
     pipe = _load_pipeline(args.config, args.seed)
     copies = 1 if args.copies is None else args.copies
@@ -128,27 +138,43 @@ def _augment_lines(args: argparse.Namespace) -> int:
         return 130
 
 
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """A job's own warnings as one line each on stderr; any other warning as Python shows it."""
+    from .jobs import JobWarning
+
+    for w in caught:
+        if issubclass(w.category, JobWarning):
+            print(f"multiaug augment: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def _augment(args: argparse.Namespace) -> int:
-    from .jobs import augment
+    from .jobs import JobWarning, augment
 
     if args.input == "-" or args.output == "-":
         return _augment_lines(args)
     show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        result = augment(
-            args.config,
-            args.input,
-            args.output,
-            copies=args.copies,
-            balance=args.balance,
-            seed=args.seed,
-            workers=args.workers,
-            engine=args.engine,
-            scheduler=args.scheduler,
-            force=args.force,
-            progress=show,
-            on_error=args.on_error,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", JobWarning)
+            result = augment(
+                args.config,
+                args.input,
+                args.output,
+                copies=args.copies,
+                balance=args.balance,
+                seed=args.seed,
+                workers=args.workers,
+                engine=args.engine,
+                scheduler=args.scheduler,
+                force=args.force,
+                progress=show,
+                on_error=args.on_error,
+                update=args.update,
+                table_format=args.table_format,
+            )
+        _show_warnings(caught)
     except KeyboardInterrupt:
         print(
             "multiaug augment: interrupted; run the same command again to finish the job "
@@ -162,6 +188,11 @@ def _augment(args: argparse.Namespace) -> int:
             print(
                 f"multiaug augment: {e['rows_in']} rows in, {e['rows_out']} out ({result.units} new) "
                 f"-> {result.output / e['table']}"
+            )
+        elif result.kind == "text" and "table" in result.extra:
+            print(
+                f"multiaug augment: {result.extra['rows_out']} augmented texts "
+                f"-> {result.output / result.extra['table']}"
             )
         elif result.units == 0:
             print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
@@ -186,31 +217,8 @@ def _augment(args: argparse.Namespace) -> int:
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
-    )
-    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
-    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
-    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
-    p.set_defaults(func=_inspect)
-
-    p = sub.add_parser(
-        "check-split",
-        help="report leaks between a training and a validation set (exit 1 when there are any)",
-    )
-    p.add_argument(
-        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
-    )
-    p.add_argument("val", help="validation set, same forms")
-    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
-    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
-    p.set_defaults(func=_check_split)
-
+def _augment_parser(sub: Any) -> None:
+    """The options of ``multiaug augment`` (a folder or manifest job, or JSON Lines on stdin)."""
     p = sub.add_parser(
         "augment",
         help="augment a dataset folder or CSV/Parquet manifest (resumable; same bytes on any engine)",
@@ -242,6 +250,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--force", action="store_true", help="replace another job's outputs in --output")
     p.add_argument(
+        "--update",
+        action="store_true",
+        help="the input changed since --output was written: compute new and changed items only "
+        "(content digest), remove outputs of items that are gone, leave every other file as it is",
+    )
+    p.add_argument(
+        "--table-format",
+        choices=("parquet", "csv"),
+        default=None,
+        help="a manifest with a 'text' column becomes one table, texts.parquet (default) or texts.csv; "
+        "a table's output is table.parquet or table.csv (default: the input's format)",
+    )
+    p.add_argument(
         "--on-error",
         choices=("stop", "skip"),
         default="stop",
@@ -256,6 +277,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_augment)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
+    )
+    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
+    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
+    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
+    p.set_defaults(func=_inspect)
+
+    p = sub.add_parser(
+        "check-split",
+        help="report leaks between a training and a validation set (exit 1 when there are any)",
+    )
+    p.add_argument(
+        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
+    )
+    p.add_argument("val", help="validation set, same forms")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
+    p.set_defaults(func=_check_split)
+
+    _augment_parser(sub)
 
     p = sub.add_parser("demo", help="run the embedded end-to-end example")
     p.add_argument("--output", default="multiaug-demo", help="folder for the demo's outputs")

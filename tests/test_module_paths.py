@@ -56,7 +56,8 @@ ADDED_NAMES = {
     "multiaug.torch": [
         *("batched", "BatchedPipeline", "BatchDraws"),
         *("AugmentedIterableDataset", "current_shard"),
-    ]
+    ],
+    "multiaug.jobs": ["JobWarning"],  # issue 22: a resumed job kept outputs of other library versions
 }
 
 

@@ -143,6 +143,7 @@ def test_bad_lines_stop_or_are_skipped_by_line_and_id(tmp_path, monkeypatch, cap
         (["--input", "-", "--output", "out"], "`--output` must be '-' too"),
         (["--input", "-", "--output", "-", "--balance"], "`--balance` needs the whole data set"),
         (["--input", "-", "--output", "-", "--copies", "0"], "`--copies`"),
+        (["--input", "-", "--output", "-", "--update"], "`--update` applies to an output folder"),
     ],
 )
 def test_stdin_options_are_checked(tmp_path, capsys, argv, message):
