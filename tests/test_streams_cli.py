@@ -237,3 +237,21 @@ def test_stdin_job_equals_the_manifest_job_for_the_same_ids(tmp_path, monkeypatc
     }
     for o in outs:
         assert base64.b64decode(o["image"].partition(",")[2]) == written[o["id"], o["copy"]]
+
+
+def test_stdin_text_lines_equal_a_text_manifest_job_with_an_id_column(tmp_path, monkeypatch, capsys):
+    import pandas as pd
+
+    ids, texts = ["t7", "007"], ["the quick brown fox jumps", "a small cat sat on the mat"]
+    pd.DataFrame({"id": ids, "text": texts, "label": [0, 1]}).to_csv(tmp_path / "m.csv", index=False)
+    config = _text_config(tmp_path)
+    argv = ["augment", str(config), "--input", str(tmp_path / "m.csv"), "--output", str(tmp_path / "out")]
+    assert main([*argv, "--copies", "2", "--quiet"]) == 0
+    capsys.readouterr()
+    job = pd.read_parquet(tmp_path / "out" / "texts.parquet")
+    lines = [json.dumps({"id": i, "text": t}) for i, t in zip(ids, texts, strict=True)]
+    code, outs, _ = _run_lines(monkeypatch, capsys, lines, config, "--copies", 2)
+    assert code == 0
+    assert [(o["id"], o["copy"], o["text"]) for o in outs] == list(
+        job[["id", "copy", "text"]].itertuples(index=False, name=None)
+    )
