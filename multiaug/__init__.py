@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from .guard import SplitGuard as SplitGuard
     from .monitor import Profile as Profile
     from .monitor import profile as profile
+    from .streams import stream as stream
 
 __all__ = [
     "Compose",
@@ -78,6 +79,7 @@ __all__ = [
     "registered",
     "registered_functions",
     "save",
+    "stream",
     "tabular",
     "text",
     "torch",
@@ -96,6 +98,7 @@ _LAZY_NAMES = {
     "SplitGuard": "guard",
     "Profile": "monitor",
     "profile": "monitor",
+    "stream": "streams",
 }
 
 

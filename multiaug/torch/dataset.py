@@ -174,8 +174,8 @@ class AugmentedDataset(Dataset[Any]):
                 _DATASET,
                 "dataset",
                 f"must be a map-style dataset (with __len__ and __getitem__), got {type(dataset).__name__}",
-                "pass a torch map-style Dataset or a list of samples; augment an IterableDataset "
-                "by calling the pipeline with a stable key per item inside it",
+                "pass a torch map-style Dataset or a list of samples; for an IterableDataset or "
+                "another stream use ma.torch.AugmentedIterableDataset(source, pipeline, key='id')",
             )
         if not isinstance(pipeline, Transform):
             raise InvalidInputError(
