@@ -201,6 +201,13 @@ def examples() -> dict[str, Example]:
         "audio.Gain": audio_example(with_defaults(A.Gain, p=1.0)),
         "audio.PolarityInversion": audio_example(with_defaults(A.PolarityInversion)),
         "audio.TimeShift": audio_example(with_defaults(A.TimeShift, p=1.0)),
+        "audio.Clipping": audio_example(with_defaults(A.Clipping, p=1.0)),
+        "audio.BitCrush": audio_example(with_defaults(A.BitCrush, p=1.0)),
+        "audio.Normalize": audio_example(with_defaults(A.Normalize)),
+        "audio.Limiter": audio_example(with_defaults(A.Limiter, p=1.0)),
+        "audio.LoudnessNormalization": audio_example(with_defaults(A.LoudnessNormalization, p=1.0)),
+        "audio.Reverse": audio_example(with_defaults(A.Reverse)),
+        "audio.Padding": audio_example(with_defaults(A.Padding, p=1.0, mode="reflect")),
         **{
             f"audio.{name}": audio_example(
                 with_defaults(getattr(A, name), p=1.0),
