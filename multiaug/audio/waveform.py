@@ -114,6 +114,10 @@ class Reverse(AudioTransform):
     ----------
     @options call
 
+    See Also
+    --------
+    TimeShift : moves the clip in time instead.
+
     Examples
     --------
     >>> import numpy as np, multiaug as ma
