@@ -13,6 +13,7 @@ transform in a fresh process (a DataLoader worker, a CLI) takes milliseconds.
 from . import (
     _validate,  # noqa: F401  (registers the audio field checks)
     base,
+    codecs,
     dynamics,
     filters,
     io,
@@ -23,6 +24,7 @@ from . import (
     waveform,
 )
 from .base import *  # noqa: F403
+from .codecs import *  # noqa: F403
 from .dynamics import *  # noqa: F403
 from .filters import *  # noqa: F403
 from .io import *  # noqa: F403
@@ -35,6 +37,7 @@ from .waveform import *  # noqa: F403
 __all__ = sorted(
     {
         *base.__all__,
+        *codecs.__all__,
         *dynamics.__all__,
         *filters.__all__,
         *io.__all__,

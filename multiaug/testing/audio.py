@@ -207,6 +207,11 @@ def examples() -> dict[str, Example]:
         "audio.Limiter": audio_example(with_defaults(A.Limiter, p=1.0)),
         "audio.LoudnessNormalization": audio_example(with_defaults(A.LoudnessNormalization, p=1.0)),
         "audio.Reverse": audio_example(with_defaults(A.Reverse)),
+        "audio.Mp3Compression": audio_example(
+            with_defaults(A.Mp3Compression, p=1.0),
+            max_examples=6,  # a LAME round trip per example
+            bad_params=({"bitrate_kbps": (9, 15)},),  # no MP3 bitrate in the range
+        ),
         "audio.Padding": audio_example(with_defaults(A.Padding, p=1.0, mode="reflect")),
         **{
             f"audio.{name}": audio_example(

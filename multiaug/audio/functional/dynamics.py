@@ -13,7 +13,7 @@ does not carry). A clip shorter than one block is measured as one block.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 
 import numpy as np
 
@@ -38,7 +38,7 @@ def peak(audio: np.ndarray) -> float:
 
 
 def clip_thresholds(
-    n: int, percentile: float, values_at: Callable[[list[int]], Sequence[float]]
+    n: int, percentile: float, values_at: Callable[[list[int]], list[float]]
 ) -> tuple[float, float]:
     """Clipping's thresholds ``np.percentile(x, (percentile / 2, 100 - percentile / 2))`` of ``n`` samples.
 
@@ -71,8 +71,8 @@ def clipping(audio: np.ndarray, percentile: float) -> np.ndarray:
         return np.array(audio, np.float32, order="C")
     flat = audio.reshape(-1)
 
-    def values_at(ks: list[int]) -> np.ndarray:
-        return np.partition(flat, sorted(set(ks)))[ks]
+    def values_at(ks: list[int]) -> list[float]:
+        return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
 
     lo, hi = clip_thresholds(flat.size, percentile, values_at)
     return np.clip(audio, np.float32(lo), np.float32(hi), dtype=np.float32)

@@ -68,6 +68,10 @@ NO_KERNEL: dict[str, str] = {
         "running mean are each one torch op (cummin, max_pool1d, cumsum), but equal results need "
         "the float64 path per row and a test of their own"
     ),
+    "audio.Mp3Compression": (
+        "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
+        "and back around the same per-row work, so the batch keeps it out by name instead"
+    ),
     "audio.LoudnessNormalization": (
         "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
         "(the same missing scan kernel as the Butterworth filters) before a single multiply"

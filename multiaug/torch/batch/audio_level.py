@@ -62,7 +62,12 @@ def clipping(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
             lows.append(-np.inf)
             highs.append(np.inf)
             continue
-        lo, hi = clip_thresholds(flat.shape[1], pct, lambda ks, r=row: ordered[r, ks].cpu().tolist())
+        values = ordered[row]
+
+        def values_at(ks: list[int], values: torch.Tensor = values) -> list[float]:
+            return [float(v) for v in values[ks].cpu().tolist()]
+
+        lo, hi = clip_thresholds(flat.shape[1], pct, values_at)
         lows.append(float(np.float32(lo)))
         highs.append(float(np.float32(hi)))
     return {"audio": torch.clamp(x, _rows(lows, x), _rows(highs, x))}
