@@ -221,6 +221,10 @@ def examples() -> dict[str, Example]:
             )
             for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
         },
+        **{
+            f"audio.{name}": audio_example(with_defaults(getattr(A, name), p=1.0))
+            for name in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")
+        },
         "audio.TimeMask": Example(
             make=with_defaults(A.TimeMask, p=1.0, masks=(1, 3)),
             samples=masking_samples,

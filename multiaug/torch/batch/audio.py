@@ -63,6 +63,13 @@ NO_KERNEL: dict[str, str] = {
         )
         for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
     },
+    **{
+        f"audio.{name}": (
+            "not written yet: one biquad per row, but a per-row IIR recursion needs a scan kernel "
+            "(torchaudio.functional.lfilter is not a dependency), as for the Butterworth filters"
+        )
+        for name in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")
+    },
     "audio.Limiter": (
         "not written yet: the look-ahead minimum, the cumulative minimum of the release and the "
         "running mean are each one torch op (cummin, max_pool1d, cumsum), but equal results need "
