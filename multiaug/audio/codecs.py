@@ -51,12 +51,8 @@ class Mp3Compression(AudioTransform):
     def _finalize(self, r: Any) -> None:
         lo, hi = r.bitrate_kbps
         if not any(lo <= b <= hi for b in F.MP3_BITRATES):
-            raise InvalidInputError(
-                self.name,
-                "bitrate_kbps",
-                f"({lo}, {hi}) holds none of the MP3 bitrates {F.MP3_BITRATES}",
-                "widen the range, e.g. bitrate_kbps=(8, 64)",
-            )
+            why = f"({lo}, {hi}) holds none of the MP3 bitrates {F.MP3_BITRATES}"
+            raise InvalidInputError(self.name, "bitrate_kbps", why, "widen it, e.g. bitrate_kbps=(8, 64)")
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         lo, hi = self._r.bitrate_kbps

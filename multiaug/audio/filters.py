@@ -269,8 +269,33 @@ class _Biquad(AudioTransform):
         return getattr(F, self._kernel)(audio, sample_rate, center_hz, gain_db, q)
 
 
+_GAIN = Range(-60.0, 60.0, scalar="symmetric", example="(-18, 18)", draw=False)
+#: ``gain_db`` and ``q`` of the shelf filters (``@options shelf``).
+SHELF = Options(
+    "shelf",
+    {
+        "gain_db": (
+            _GAIN,
+            """
+            gain_db : float or (float, float), default (-18, 18)
+                Range of the shelf's gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g``
+                means ``(-g, g)``.
+            """,
+        ),
+        "q": (
+            _Q,
+            """
+            q : float or (float, float), default (0.1, 0.999)
+                Range of the shelf's slope Q (drawn uniformly), within [0.05, 20]; above 0.707 the
+                response overshoots near the corner.
+            """,
+        ),
+    },
+)
+
+
 def _gain(default: tuple[float, float]) -> Any:
-    return param(Range(-60.0, 60.0, scalar="symmetric", example="(-18, 18)", draw=False), default=default)
+    return param(_GAIN, default=default)
 
 
 class PeakingFilter(_Biquad):
@@ -306,7 +331,16 @@ class PeakingFilter(_Biquad):
     q: float | tuple[float, float] = param(_Q, default=(0.5, 5))
 
 
-class LowShelfFilter(_Biquad):
+class _Shelf(_Biquad):
+    """The shelves' gain and slope (``@options shelf``); each shelf declares its own ``center_hz`` range."""
+
+    _abstract = True
+    center_hz: float | tuple[float, float] = param(_HZ, default=(50, 4000))
+    gain_db: float | tuple[float, float] = _gain((-18, 18))
+    q: float | tuple[float, float] = param(_Q, default=(0.1, 0.999))
+
+
+class LowShelfFilter(_Shelf):
     """Boost or cut everything below a corner drawn per call (RBJ low shelf, as audiomentations').
 
     The response is ``gain_db`` at DC, ``gain_db / 2`` at ``center_hz`` and 0 dB far above it.
@@ -316,38 +350,35 @@ class LowShelfFilter(_Biquad):
     ----------
     center_hz : float or (float, float), default (50, 4000)
         Range of the corner in Hz (drawn uniformly on the mel scale), within [1, 768000].
-    gain_db : float or (float, float), default (-18, 18)
-        Range of the shelf's gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g`` means ``(-g, g)``.
-    q : float or (float, float), default (0.1, 0.999)
-        Range of the shelf's slope Q (drawn uniformly), within [0.05, 20]; above 0.707 the
-        response overshoots near the corner.
+    @options shelf
     @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> hum = np.sin(np.arange(16000) * (2 * np.pi * 50 / 16000)).astype(np.float32)  # 50 Hz
+    >>> out = ma.audio.LowShelfFilter(400, (-12, -12), 0.7, p=1.0)(audio=hum, sample_rate=16000)["audio"]
+    >>> print(f"{20 * np.log10(np.abs(out[8000:]).max()):.1f} dB")  # the full shelf gain far below 400 Hz
+    -12.0 dB
     """
 
     _kernel = "low_shelf_filter"
-    center_hz: float | tuple[float, float] = param(_HZ, default=(50, 4000))
-    gain_db: float | tuple[float, float] = _gain((-18, 18))
-    q: float | tuple[float, float] = param(_Q, default=(0.1, 0.999))
 
 
-class HighShelfFilter(_Biquad):
+class HighShelfFilter(_Shelf):
     """Boost or cut everything above a corner drawn per call (RBJ high shelf, as audiomentations').
 
     The response is ``gain_db`` at the Nyquist frequency, ``gain_db / 2`` at ``center_hz`` and
-    0 dB far below it. A centre at or above the Nyquist frequency leaves the clip unchanged.
+    0 dB far below it.
 
     Parameters
     ----------
     center_hz : float or (float, float), default (300, 7500)
-        Range of the corner in Hz (drawn uniformly on the mel scale), within [1, 768000].
-    gain_db : float or (float, float), default (-18, 18)
-        Range of the shelf's gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g`` means ``(-g, g)``.
-    q : float or (float, float), default (0.1, 0.999)
-        Range of the shelf's slope Q (drawn uniformly), within [0.05, 20].
+        Range of the corner in Hz (drawn uniformly on the mel scale), within [1, 768000]; a
+        corner at or above the Nyquist frequency leaves the clip unchanged.
+    @options shelf
     @options call
     """
 
     _kernel = "high_shelf_filter"
     center_hz: float | tuple[float, float] = param(_HZ, default=(300, 7500))
-    gain_db: float | tuple[float, float] = _gain((-18, 18))
-    q: float | tuple[float, float] = param(_Q, default=(0.1, 0.999))
