@@ -20,6 +20,7 @@ from . import (
     masking,
     noise,
     pitch,
+    room,
     spectral,
     waveform,
 )
@@ -31,6 +32,7 @@ from .io import *  # noqa: F403
 from .masking import *  # noqa: F403
 from .noise import *  # noqa: F403
 from .pitch import *  # noqa: F403
+from .room import *  # noqa: F403
 from .spectral import *  # noqa: F403
 from .waveform import *  # noqa: F403
 
@@ -44,6 +46,7 @@ __all__ = sorted(
         *masking.__all__,
         *noise.__all__,
         *pitch.__all__,
+        *room.__all__,
         *spectral.__all__,
         *waveform.__all__,
     }

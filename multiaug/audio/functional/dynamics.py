@@ -208,8 +208,8 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     >>> import numpy as np
     >>> from multiaug.audio.functional.dynamics import integrated_loudness
     >>> t = np.arange(48000 * 2) / 48000
-    >>> round(integrated_loudness(np.sin(2 * np.pi * 997 * t), 48000), 2)  # pyloudnorm: -3.05
-    -3.05
+    >>> round(integrated_loudness(np.sin(2 * np.pi * 997 * t), 48000), 2)  # the standard: -3.01
+    -3.01
     """
     from scipy.signal import sosfilt
 

@@ -79,6 +79,15 @@ NO_KERNEL: dict[str, str] = {
         "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
         "and back around the same per-row work, so the batch keeps it out by name instead"
     ),
+    "audio.ApplyImpulseResponse": (
+        "not written yet: one FFT convolution per row with the row's response (torch.fft would "
+        "do it), but the float32 spectra round differently from scipy.fft, and a test of its own "
+        "against the per-sample path is still to write"
+    ),
+    "audio.AddShortNoises": (
+        "each row places a different number of recorded sounds at different times: the events "
+        "would be assembled on the host anyway, leaving one addition for the device"
+    ),
     "audio.LoudnessNormalization": (
         "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
         "(the same missing scan kernel as the Butterworth filters) before a single multiply"
