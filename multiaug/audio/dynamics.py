@@ -153,8 +153,8 @@ class Limiter(AudioTransform):
         release: float,
         **_: Any,
     ) -> np.ndarray:
-        base = F.peak(audio) if self._r.threshold_mode == "relative_to_signal_peak" else 1.0
-        return F.limiter(audio, sample_rate, base * 10.0 ** (threshold_db / 20.0), attack, release)
+        relative = self._r.threshold_mode == "relative_to_signal_peak"
+        return F.limiter(audio, sample_rate, 10.0 ** (threshold_db / 20.0), attack, release, relative)
 
 
 class LoudnessNormalization(AudioTransform):
