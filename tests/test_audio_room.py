@@ -16,6 +16,7 @@ import soxr
 from scipy.signal import fftconvolve
 
 import multiaug as ma
+from multiaug.audio.functional import room
 
 SR = 16000
 DATA = Path(__file__).parent / "data"
@@ -115,3 +116,62 @@ def test_short_noises_fade_and_leave_silence_silent() -> None:
     assert (np.diff(ramp) > 0).all()  # a linear fade-in over 10 ms
     silent = np.zeros(4000, np.float32)
     np.testing.assert_array_equal(t(audio=silent, sample_rate=SR)["audio"], silent)
+
+
+# ---------------------------------------------------------------------- RoomSimulator
+def schroeder_t20(h: np.ndarray, rate: int) -> float:
+    """RT60 from the Schroeder decay curve's slope between -5 and -25 dB (T20)."""
+    energy = np.cumsum((h**2)[::-1])[::-1]
+    db = 10 * np.log10(energy / energy[0] + 1e-30)
+    lo, hi = int(np.argmax(db <= -5)), int(np.argmax(db <= -25))
+    slope = np.polyfit(np.arange(lo, hi) / rate, db[lo:hi], 1)[0]
+    return float(-60 / slope)
+
+
+@pytest.mark.parametrize(
+    ("size", "absorption"), [((4.6, 3.7, 2.7), 0.075), ((6.0, 4.0, 3.0), 0.2), ((3.6, 3.6, 2.4), 0.4)]
+)
+def test_room_rt60_lies_between_eyrings_and_sabines(size: tuple, absorption: float) -> None:
+    # T20 by Schroeder integration: within [0.9 Eyring, 1.05 Sabine]. Reverberant rooms follow
+    # Eyring (the modelled tail dominates the fit); in absorbing ones the 50 ms of image sources
+    # decay more slowly than Eyring says (3.6 x 3.6 x 2.4 m at 0.4: T20 0.19 s, Eyring 0.16, Sabine 0.21)
+    h = room.shoebox_rir(size, (1.0, 1.0, 1.5), (3.0, 2.5, 1.2), absorption, SR, noise_seed=1)
+    measured = schroeder_t20(h[int(np.argmax(np.abs(h))) :], SR)
+    eyring, sabine = room.eyring_rt60(size, absorption), room.sabine_rt60(size, absorption)
+    assert 0.9 * eyring <= measured <= 1.05 * sabine
+    if absorption < 0.3:
+        assert measured == pytest.approx(eyring, rel=0.05)
+
+
+def test_room_direct_sound_and_floor_reflection_are_the_image_sources() -> None:
+    size, source, mic, absorption = (5.0, 4.0, 3.0), (1.0, 1.0, 1.5), (4.0, 3.0, 1.0), 0.3
+    h = room.shoebox_rir(size, source, mic, absorption, SR, noise_seed=0)
+    c = room.SPEED_OF_SOUND
+    for image, gain in (((1.0, 1.0, 1.5), 1.0), ((1.0, 1.0, -1.5), np.sqrt(1 - absorption))):
+        d = float(np.linalg.norm(np.subtract(image, mic)))
+        at = d / c * SR
+        k = int(np.floor(at))
+        # the arrival split between its two samples (no other image arrives within them here)
+        assert h[k] + h[k + 1] == pytest.approx(gain / (4 * np.pi * d), rel=1e-9)
+        assert h[k + 1] / (h[k] + h[k + 1]) == pytest.approx(at - k, abs=1e-9)
+    assert not h[
+        : int(np.linalg.norm(np.subtract(source, mic)) / c * SR)
+    ].any()  # nothing before the direct sound
+
+
+def test_room_simulator_keeps_length_rms_and_timing() -> None:
+    x = speech()
+    t = ma.audio.RoomSimulator(absorption=0.4, p=1.0)
+    y, params = params_of(t, x, key=3)
+    size = [params["size_x"], params["size_y"], params["size_z"]]
+    assert all(
+        0.1 <= v <= s - 0.1 for name in ("source", "mic") for v, s in zip(params[name], size, strict=True)
+    )
+    assert y.shape == x.shape
+    assert np.sqrt(np.mean(y.astype(np.float64) ** 2)) == pytest.approx(np.sqrt(np.mean(x**2)), rel=1e-4)
+    click = np.zeros(4000, np.float32)
+    click[1000] = 1.0
+    wet = t(audio=click, sample_rate=SR, key=3)["audio"]
+    top = np.abs(wet).max()
+    # the direct sound stays where the dry sound was: nothing before it (FFT rounding aside)
+    assert np.abs(wet[:1000]).max() < 1e-6 * top and abs(wet[1000]) > 0.1 * top

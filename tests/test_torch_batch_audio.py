@@ -353,7 +353,7 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
     }
     filters = {f"audio.{k}PassFilter" for k in ("Low", "High", "Band")} | {"audio.BandStopFilter"}
     level = {"audio.Limiter", "audio.LoudnessNormalization", "audio.Mp3Compression"}
-    level |= {"audio.ApplyImpulseResponse", "audio.AddShortNoises"}
+    level |= {"audio.ApplyImpulseResponse", "audio.AddShortNoises", "audio.RoomSimulator"}
     level |= {f"audio.{k}" for k in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")}
     assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange", *filters, *level}
     assert with_kernel.isdisjoint(batch_audio.NO_KERNEL)

@@ -8,11 +8,13 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ..core.params import Choice, Flag, Number, param
+from ..core.errors import InvalidInputError
+from ..core.params import Choice, Flag, NoiseSeed, Number, Range, param
+from .base import AudioTransform
 from .functional import room as F
 from .noise import SoundBank, Sounds
 
-__all__ = ["ApplyImpulseResponse"]
+__all__ = ["ApplyImpulseResponse", "RoomSimulator"]
 
 
 class ApplyImpulseResponse(SoundBank):
@@ -68,10 +70,85 @@ class ApplyImpulseResponse(SoundBank):
 
 
 def _check_index(t: SoundBank, index: int) -> None:
-    from ..core.errors import InvalidInputError
-
     count = len(t._files())
     if index >= count:
         raise InvalidInputError(
             t.name, "params.index", f"is {index}, but there are {count} sounds", "replay on the same sounds"
         )
+
+
+def _metres(default: tuple[float, float]) -> Any:
+    return param(Range(1.0, 50.0, scalar="fixed", example=str(default)), default=default)
+
+
+class RoomSimulator(AudioTransform):
+    """Place the clip in a shoebox room drawn per call: image sources and a modelled reverberant tail.
+
+    Each call draws the room's size, one absorption coefficient for all walls, and the source
+    and microphone positions (uniformly inside, at least 0.1 m from the walls). The impulse
+    response is multiaug's own: every image source (Allen & Berkley) for the first 50 ms after
+    the direct sound, then Gaussian noise decaying at Eyring's reverberation time
+    ``RT60 = 24 ln(10) V / (-c S ln(1 - absorption))`` to 60 dB down (at most 10 s), its level
+    matched to the image sources (gpuRIR's diffuse tail); see
+    :func:`multiaug.audio.functional.room.shoebox_rir`. The measured RT60 (Schroeder, T20) lies
+    within 10 % of Eyring's (tests). The clip is convolved with it, the direct sound kept in place
+    and the RMS and length kept (``ApplyImpulseResponse``'s defaults). Frequency-independent
+    absorption, no air absorption. audiomentations' ``RoomSimulator`` (pyroomacoustics) takes
+    0.4-0.6 s per call on its defaults; this takes milliseconds.
+
+    Parameters
+    ----------
+    size_x, size_y, size_z : float or (float, float), default (3.6, 5.6), (3.6, 3.9), (2.4, 3.0)
+        Ranges of the room's dimensions in metres, within [1, 50] (audiomentations' defaults).
+    absorption : float or (float, float), default (0.075, 0.4)
+        Range of the walls' energy absorption coefficient, within [0.01, 0.99].
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.sin(np.arange(16000, dtype=np.float32) / 9)
+    >>> y = ma.audio.RoomSimulator(p=1.0)(audio=x, sample_rate=16000, key=0)["audio"]
+    >>> y.shape, round(float(np.sqrt(np.mean(y**2)) / np.sqrt(np.mean(x**2))), 3)
+    ((16000,), 1.0)
+    """
+
+    size_x: float | tuple[float, float] = _metres((3.6, 5.6))
+    size_y: float | tuple[float, float] = _metres((3.6, 3.9))
+    size_z: float | tuple[float, float] = _metres((2.4, 3.0))
+    absorption: float | tuple[float, float] = param(
+        Range(0.01, 0.99, scalar="fixed", example="(0.075, 0.4)"), default=(0.075, 0.4)
+    )
+    _drawn = {"source": Number(0.0, 50.0), "mic": Number(0.0, 50.0), "noise_seed": NoiseSeed()}
+    _lengths = {"source": 3, "mic": 3}
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        params = super().make_params(rng, sample)  # sizes and absorption, then the noise seed
+        size = [params["size_x"], params["size_y"], params["size_z"]]
+        params["source"] = [float(rng.uniform(0.1, s - 0.1)) for s in size]
+        params["mic"] = [float(rng.uniform(0.1, s - 0.1)) for s in size]
+        return params
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        super().check_params(params, sample)
+        size = (params["size_x"], params["size_y"], params["size_z"])
+        for name in ("source", "mic"):
+            if not all(0.0 <= v <= s for v, s in zip(params[name], size, strict=True)):
+                why = f"{params[name]} is outside the room {list(size)}"
+                raise InvalidInputError(self.name, f"params.{name}", why, "replay an unchanged trace")
+
+    def apply_audio(
+        self,
+        audio: np.ndarray,
+        sample_rate: int,
+        size_x: float,
+        size_y: float,
+        size_z: float,
+        absorption: float,
+        source: list[float],
+        mic: list[float],
+        noise_seed: int,
+        **_: Any,
+    ) -> np.ndarray:
+        size = (size_x, size_y, size_z)
+        return F.room_simulator(audio, sample_rate, size, tuple(source), tuple(mic), absorption, noise_seed)  # type: ignore[arg-type]

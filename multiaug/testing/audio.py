@@ -220,6 +220,7 @@ def examples() -> dict[str, Example]:
                 **{"sounds": [background_noise_file()], "gap": (0.0, 0.05), "p": 1.0, **kw}
             )
         ),
+        "audio.RoomSimulator": audio_example(with_defaults(A.RoomSimulator, p=1.0), max_examples=10),
         "audio.ApplyImpulseResponse": audio_example(
             lambda **kw: A.ApplyImpulseResponse(**{"ir": [impulse_response_file()], **kw})
         ),
