@@ -9,6 +9,7 @@ TORCH := torch==2.13.0
 export HF_HUB_OFFLINE := 1
 export NO_ALBUMENTATIONS_UPDATE := 1
 export ALBUMENTATIONS_NO_TELEMETRY := 1
+export KERAS_BACKEND := torch
 # AlbumentationsX (the maintained successor of Albumentations) imports as `albumentations` too,
 # so the image benchmark runs against it from a venv of its own.
 BENCH_AX := .venv-bench-ax
@@ -60,12 +61,14 @@ $(BENCH_TV)/.stamp: pyproject.toml
 demo: $(VENV)/.stamp-all
 	$(BIN)/multiaug demo
 
+# two pytest workers (the machines have 2 cores); `worksteal` evens out the few seconds-long tests
+PYTEST_WORKERS ?= 2
 test: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
 
 # the edit loop: everything but the tests marked `slow` (end-to-end jobs, examples, statistical checks)
 test-fast: $(VENV)/.stamp-dev
-	$(BIN)/python -m pytest -q -m "not slow"
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal -m "not slow"
 
 # every benchmark; the image one twice: against Albumentations 2.0.8 and against AlbumentationsX 2.5.1
 bench: $(VENV)/.stamp-bench $(BENCH_AX)/.stamp

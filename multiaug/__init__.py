@@ -2,7 +2,8 @@
 
 ``import multiaug as ma`` is cheap: the modality namespaces ``ma.image``,
 ``ma.text``, ``ma.audio`` and ``ma.tabular`` (and their heavy dependencies such
-as OpenCV or librosa) are imported on first attribute access.
+as OpenCV or librosa) are imported on first attribute access, as are the
+integrations ``ma.torch``, ``ma.keras`` and ``ma.hf``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ from .core import (
 
 if TYPE_CHECKING:
     from . import audio as audio
+    from . import hf as hf
     from . import image as image
+    from . import keras as keras
     from . import tabular as tabular
     from . import text as text
     from . import torch as torch
@@ -60,7 +63,9 @@ __all__ = [
     "audio",
     "fingerprint",
     "from_config",
+    "hf",
     "image",
+    "keras",
     "load",
     "register",
     "register_function",
@@ -72,7 +77,7 @@ __all__ = [
     "torch",
 ]
 
-_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", "torch"}
+_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", "torch", "keras", "hf"}
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).

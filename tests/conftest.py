@@ -4,6 +4,8 @@ from hypothesis import HealthCheck, settings
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
+# Keras 3 runs on the torch backend here (TensorFlow is not installed)
+os.environ.setdefault("KERAS_BACKEND", "torch")
 
 # CI explores the same examples on every run (a failure there is reproducible, never flaky);
 # local runs draw new examples each time and so keep finding new edge cases.

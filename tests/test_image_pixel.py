@@ -416,7 +416,9 @@ def test_every_op_takes_hundreds_of_channels() -> None:
             assert out.shape == image.shape and out.dtype == image.dtype
 
 
-def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
+def test_sharpen_matches_albumentations(photo: np.ndarray) -> None:
+    # the same kernel; on uint8 the exact filter (issue 22: the same bytes on every CPU) rounds
+    # where Albumentations' float32 sums land on a half level: at most one level, on few pixels
     import albumentations as A  # the dev extra installs it as a reference implementation
 
     for alpha, lightness in [(0.2, 0.5), (0.5, 1.0), (1.0, 0.7)]:
@@ -425,7 +427,34 @@ def test_sharpen_equals_albumentations(photo: np.ndarray) -> None:
             FF.sharpen_kernel(alpha, lightness), theirs.get_params()["sharpening_matrix"]
         )
         ours = I.Sharpen(alpha=alpha, lightness=lightness, p=1.0)
-        assert np.array_equal(ours(image=photo)["image"], theirs(image=photo)["image"])
+        a, b = ours(image=photo)["image"].astype(int), theirs(image=photo)["image"].astype(int)
+        exact = cv2.filter2D(
+            photo.astype(np.float64),
+            cv2.CV_64F,
+            FF.sharpen_kernel(alpha, lightness).astype(np.float64),
+            borderType=cv2.BORDER_REFLECT_101,
+        )
+        tie = np.abs(exact - np.floor(exact) - 0.5) < 1e-3  # a half level: the two round either way
+        assert np.abs(a - b).max() <= 1 and not np.any((a != b) & ~tie & (exact > 0) & (exact < 255))
+        f = photo.astype(np.float32) / 255
+        assert np.array_equal(ours(image=f)["image"], theirs(image=f)["image"])
+
+
+@pytest.mark.parametrize("op", ["sharpen", "emboss"])
+def test_uint8_3x3_filters_are_the_exact_filter_rounded_half_up(photo: np.ndarray, op: str) -> None:
+    # independent of OpenCV's float32 summation order and FMA use: float64 sums of the kernel on its
+    # grid (exactly representable), ties rounded up
+    from multiaug.image.functional.exact import fixed_kernel
+
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        a, b = float(rng.uniform(0.1, 1.0)), float(rng.uniform(0.2, 2.0))
+        kernel = getattr(FF, f"{op}_kernel")(a, b)
+        q, _ = fixed_kernel(kernel)
+        grid = q.astype(np.float64)
+        want = cv2.filter2D(photo.astype(np.float64), cv2.CV_64F, grid, borderType=cv2.BORDER_REFLECT_101)
+        want = np.clip(np.floor(want + 0.5), 0, 255).astype(np.uint8)
+        assert np.array_equal(getattr(FF, op)(photo, a, b), want)
 
 
 @pytest.mark.parametrize(

@@ -108,3 +108,24 @@ def test_fixed_tabular_noise_draws_only_its_noise_seed() -> None:
     t = ma.tabular.GaussianNoise(std=0.2, seed=0)
     rng = npr.default_rng(5)
     assert t.make_params(rng, {}) == {"std": 0.2, "noise_seed": int(npr.default_rng(5).integers(0, 2**63))}
+
+
+def test_item_key_is_the_one_key_scheme() -> None:
+    import numpy as np
+
+    from multiaug.sampling import item_key
+
+    assert item_key("cats/001.png", 2) == "cats/001.png/copy2"
+    assert item_key(7, 1) == item_key("7", 1) == item_key(np.int64(7), 1) == "7/copy1"
+    # the in-memory lists' key is item_key of the row's identity
+    assert copy_key(3, 2) == item_key("row3", 2) == "row3/copy2"
+    for bad_id, bad_copy, field in [
+        ("", 1, "item_id"),
+        (None, 1, "item_id"),
+        (True, 1, "item_id"),
+        ("a", 0, "copy"),
+        ("a", 1.0, "copy"),
+        ("a", True, "copy"),
+    ]:
+        with pytest.raises(ma.InvalidInputError, match=field):
+            item_key(bad_id, bad_copy)

@@ -17,6 +17,7 @@ __all__ = [
     "require_ndim",
     "require_nonempty",
     "require_real",
+    "require_transform",
 ]
 
 
@@ -42,6 +43,17 @@ def require_int(owner: str, field: str, value: Any, low: int, high: int | None, 
         )
         raise InvalidInputError(owner, field, f"must be {bounds}, got {number!r:.80}", fix)
     return number
+
+
+def require_transform(owner: str, value: Any, fix: str = "pass e.g. ma.Compose([...], seed=0)") -> Any:
+    """``value`` if it is a multiaug transform, its parameters checked now (the adapters' pipeline check)."""
+    from .transform import Transform
+
+    if not isinstance(value, Transform):
+        raise InvalidInputError(
+            owner, "pipeline", f"must be a multiaug transform, got {type(value).__name__}", fix
+        )
+    return value.validate_params()
 
 
 def require_ndarray(owner: str, field: str, value: Any, fix: str) -> np.ndarray:

@@ -9,7 +9,7 @@ all run :meth:`Resampler.fit_resample`: validate -> plan -> rows -> container re
 from __future__ import annotations
 
 from .base import CopiesOf, Data, Resampler, check_copies, check_labels, check_samples
-from .lists import Copies, ListResampler, augment_copies, copy_key, item_field
+from .lists import Copies, ListResampler, augment_copies, copy_key, item_field, item_key
 from .oversample import Oversample
 from .strategy import MAX_COUNT, SamplingStrategy, class_key, rows_to_add
 
@@ -29,5 +29,6 @@ __all__ = [
     "class_key",
     "copy_key",
     "item_field",
+    "item_key",
     "rows_to_add",
 ]

@@ -10,6 +10,7 @@ and :class:`~multiaug.Oversample` plan different rows and make them the same way
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -20,15 +21,50 @@ from .base import CopiesOf, Data, Resampler, check_samples
 if TYPE_CHECKING:
     from ..core.transform import Transform
 
-__all__ = ["Copies", "ListResampler", "augment_copies", "copy_key", "item_field"]
+__all__ = ["Copies", "ListResampler", "augment_copies", "copy_key", "item_field", "item_key"]
 
 #: One (source row, copy number) pair per new row.
 Plan = list[tuple[int, int]]
 
 
+def item_key(item_id: str | int, copy: int) -> str:
+    """The key of augmented copy ``copy`` (1-based) of the item whose identity is ``item_id``.
+
+    The one key scheme of every job: a dataset job keys an item by its path relative to the
+    input root (POSIX separators) or by its manifest's ``id`` column, a stream by its ``id``,
+    an in-memory list by its row (``row{i}``, :func:`copy_key`). The key depends only on the
+    item's identity, never on its position, so adding, removing or renaming *other* items
+    never changes an item's outputs. An int identity is its decimal text (``7`` and ``"7"``
+    are the same item).
+
+    >>> item_key("cats/001.png", 2)
+    'cats/001.png/copy2'
+    >>> item_key(7, 1)
+    '7/copy1'
+    """
+    if isinstance(item_id, numbers.Integral) and not isinstance(item_id, bool):
+        item_id = str(int(item_id))
+    if not isinstance(item_id, str) or not item_id:
+        raise InvalidInputError(
+            "item_key",
+            "item_id",
+            f"must be a non-empty str or an int, got {item_id!r}",
+            "pass the item's identity: its relative path or its 'id'",
+        )
+    if isinstance(copy, bool) or not isinstance(copy, numbers.Integral) or copy < 1:
+        raise InvalidInputError(
+            "item_key",
+            "copy",
+            f"must be an int >= 1 (copies are 1-based), got {copy!r}",
+            "pass copy=1 or more",
+        )
+    return f"{item_id}/copy{int(copy)}"
+
+
 def copy_key(row: int, copy: int) -> str:
-    """The key of augmented copy ``copy`` (1-based) of row ``row``: stable whatever ``copies`` is."""
-    return f"row{row}/copy{copy}"
+    """The key of augmented copy ``copy`` (1-based) of row ``row`` of an in-memory list:
+    :func:`item_key` of the identity ``row{row}``, stable whatever ``copies`` is."""
+    return item_key(f"row{row}", copy)
 
 
 def _holds(item: Any) -> str | None:

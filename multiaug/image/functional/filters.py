@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ._opencv import by_channel_groups
+from .exact import filter2d_u8
 
 __all__ = [
     "MEDIAN_FLOAT_SIZES",
@@ -81,7 +82,13 @@ def sharpen_kernel(alpha: float, lightness: float) -> np.ndarray:
 
 
 def _filter3x3(img: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-    """``cv2.filter2D`` (correlation, reflected borders) of every channel, saturated (uint8) or clipped."""
+    """``cv2.filter2D`` (correlation, reflected borders) of every channel, saturated (uint8) or clipped.
+
+    uint8 images go through :func:`~multiaug.image.functional.exact.filter2d_u8`: the same bytes
+    on every CPU (the kernel on a 2**-13 grid, ties rounded up).
+    """
+    if img.dtype == np.uint8:
+        return by_channel_groups(img, lambda x: filter2d_u8(x, kernel, cv2.BORDER_REFLECT_101))
     return _clipped(
         by_channel_groups(img, lambda x: cv2.filter2D(x, -1, kernel, borderType=cv2.BORDER_REFLECT_101))
     )

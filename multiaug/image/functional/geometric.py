@@ -53,6 +53,7 @@ __all__ = [
     "frame_is_exact",
     "horizontal_flip",
     "invert",
+    "matmul3",
     "pad",
     "perspective",
     "perspective_matrix",
@@ -108,7 +109,7 @@ def safe_rotate_matrix(angle: float, height: int, width: int) -> np.ndarray:
     sx, sy = width / (width * c + height * s), height / (width * s + height * c)
     cx, cy = width / 2.0, height / 2.0
     scale = axis_matrix(sx, cx - sx * cx, sy, cy - sy * cy)
-    return scale @ rotate_matrix(angle, height, width)
+    return matmul3(scale, rotate_matrix(angle, height, width))
 
 
 def transpose_matrix() -> np.ndarray:
@@ -192,12 +193,41 @@ def perspective_matrix(src: np.ndarray, height: int, width: int) -> np.ndarray:
     return m / m[2, 2]
 
 
+def matmul3(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b`` for 3x3 matrices in plain float arithmetic, the same bits on every CPU.
+
+    NumPy's ``@`` goes through BLAS, whose kernels (and their use of fused multiply-adds)
+    differ by CPU: box coordinates moved by 1e-15 px between an AVX-512 and an older core.
+
+    Examples
+    --------
+    >>> m = np.arange(9.0).reshape(3, 3)
+    >>> bool((matmul3(m, m) == m @ m).all())
+    True
+    """
+    (a0, a1, a2), (a3, a4, a5), (a6, a7, a8) = a.tolist()
+    (b0, b1, b2), (b3, b4, b5), (b6, b7, b8) = b.tolist()
+    return np.array(
+        [
+            [a0 * b0 + a1 * b3 + a2 * b6, a0 * b1 + a1 * b4 + a2 * b7, a0 * b2 + a1 * b5 + a2 * b8],
+            [a3 * b0 + a4 * b3 + a5 * b6, a3 * b1 + a4 * b4 + a5 * b7, a3 * b2 + a4 * b5 + a5 * b8],
+            [a6 * b0 + a7 * b3 + a8 * b6, a6 * b1 + a7 * b4 + a8 * b7, a6 * b2 + a7 * b5 + a8 * b8],
+        ]
+    )
+
+
 def transform_points(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Map ``N x 2`` points through a 3x3 matrix (with the projective division when needed)."""
-    out = points @ matrix[:2, :2].T + matrix[:2, 2]
-    g, h, k = matrix[2].tolist()
+    """Map ``N x 2`` points through a 3x3 matrix (with the projective division when needed).
+
+    Elementwise arithmetic, not ``@`` (BLAS): the same coordinates on every CPU.
+    """
+    (a, b, c), (d, e, f), (g, h, k) = matrix.tolist()
+    x, y = points[:, 0], points[:, 1]
+    out = np.empty((len(points), 2), np.float64)
+    out[:, 0] = x * a + y * b + c
+    out[:, 1] = x * d + y * e + f
     if g != 0.0 or h != 0.0 or k != 1.0:
-        out /= (points @ matrix[2, :2] + k)[:, None]
+        out /= (x * g + y * h + k)[:, None]
     return out
 
 
@@ -307,7 +337,7 @@ def warp(
             return out
     # OpenCV maps output pixel indices to input pixel indices (index = coordinate - 0.5).
     to_index = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5], [0.0, 0.0, 1.0]])
-    inv = invert(matrix) @ to_index
+    inv = matmul3(invert(matrix), to_index)
     inv[:2] -= 0.5 * inv[2]
     flags = (cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR) | cv2.WARP_INVERSE_MAP
     mode = BORDER_CODES[border]

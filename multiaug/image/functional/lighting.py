@@ -80,8 +80,9 @@ def daylight_xy(temperature: float) -> tuple[float, float]:
 
 def xy_to_linear_srgb(x: float, y: float) -> np.ndarray:
     """Linear sRGB of the chromaticity ``(x, y)`` at luminance ``Y = 1`` (IEC 61966-2-1 matrix)."""
-    xyz = np.array([x / y, 1.0, (1.0 - x - y) / y])
-    return _XYZ_TO_SRGB @ xyz
+    xyz = (x / y, 1.0, (1.0 - x - y) / y)
+    # plain float arithmetic, not ``@`` (BLAS): the same bits on every CPU
+    return np.array([r[0] * xyz[0] + r[1] * xyz[1] + r[2] * xyz[2] for r in _XYZ_TO_SRGB.tolist()])
 
 
 def planckian_gains(temperature: float, mode: str) -> tuple[float, float, float]:

@@ -14,6 +14,7 @@ import numpy as np
 from ._opencv import contiguous
 from .channels import channel_luts
 from .colour import n_channels
+from .exact import filter2d_u8
 
 __all__ = ["adjust_sharpness", "auto_contrast"]
 
@@ -82,7 +83,10 @@ def adjust_sharpness(img: np.ndarray, factor: float) -> np.ndarray:
     kernel = factor * _IDENTITY3 + (1.0 - factor) * _SMOOTH
     k = _colour(img)
     src = contiguous(img if k == n_channels(img) else img[..., :k])
-    filtered = cv2.filter2D(src, -1, kernel, borderType=cv2.BORDER_REPLICATE).reshape(src.shape)
+    if src.dtype == np.uint8:  # the same bytes on every CPU (see exact.filter2d_u8)
+        filtered = filter2d_u8(src, kernel, cv2.BORDER_REPLICATE).reshape(src.shape)
+    else:
+        filtered = cv2.filter2D(src, -1, kernel, borderType=cv2.BORDER_REPLICATE).reshape(src.shape)
     if img.dtype == np.float32:
         np.clip(filtered, 0.0, 1.0, out=filtered)
     filtered[0], filtered[-1] = src[0], src[-1]

@@ -88,7 +88,7 @@ class PendingWarp(Deferred):
         if self._matrix is None:
             m = np.eye(3)
             for step in self._materialized():
-                m = step[0] @ m
+                m = F.matmul3(step[0], m)
             self._matrix = m
         return self._matrix
 
@@ -118,7 +118,7 @@ class PendingWarp(Deferred):
         elif not self.steps:
             self._matrix = matrix
         elif self._matrix is not None:
-            self._matrix = matrix @ self._matrix
+            self._matrix = F.matmul3(matrix, self._matrix)
         if axis is not None:
             keeps = F.axis_frame(axis, self.image_size, size)[2]
             self.cut_after_resize = self.cut_after_resize or (self.resized and not keeps)
@@ -182,7 +182,7 @@ class PendingWarp(Deferred):
         window = self._clip_window() if self.clips and self.border is not None else None
         if window is not None and self.border is not None:
             x0, y0, x1, y1 = window
-            m = self.matrix @ F.translate_matrix(x0, y0)
+            m = F.matmul3(self.matrix, F.translate_matrix(x0, y0))
             mode, fill, fill_mask = self.border
             size = self.image_size
             out["image"] = F.warp(sample["image"][y0:y1, x0:x1], m, size, border=mode, fill=fill)
@@ -229,7 +229,7 @@ class PendingWarp(Deferred):
         """Fill (in place) what the group's intermediate crops cut away, in the image and its targets."""
         assert self.border is not None
         m = self.matrix
-        quads = [F.transform_points(F.frame(*fsize), m @ F.invert(fm)) for fm, fsize in self.clips]
+        quads = [F.transform_points(F.frame(*fsize), F.matmul3(m, F.invert(fm))) for fm, fsize in self.clips]
         _, fill, fill_mask = self.border
         F.fill_outside(out["image"], quads, fill)
         move_arrays(

@@ -285,7 +285,7 @@ def _make_source(g: PendingWarp) -> tuple[np.ndarray, tuple[int, int, int, int] 
     if g.clips and g.border is not None:
         window = g._clip_window()
         if window is not None:
-            return g.matrix @ F.translate_matrix(window[0], window[1]), window
+            return F.matmul3(g.matrix, F.translate_matrix(window[0], window[1])), window
     return g.matrix, None
 
 
@@ -440,7 +440,7 @@ def _blank(groups: list[PendingWarp], grid: torch.Tensor, size: Size) -> torch.T
         m = g.matrix
         corners = F.frame(ho, wo)
         for fm, fsize in g.clips:
-            quad = F.transform_points(F.frame(*fsize), m @ F.invert(fm))
+            quad = F.transform_points(F.frame(*fsize), F.matmul3(m, F.invert(fm)))
             if F._contains(quad, corners):
                 continue
             inside = _in_quad(quad, (ho, wo), grid.device)

@@ -22,8 +22,9 @@ import numpy as np
 import torch
 import torch.nn.functional as nnf
 
+from ...image.functional.exact import fixed_kernel
 from ...image.functional.filters import blur_kernel_size, sharpen_kernel
-from .image_pixel import finish, single, whole
+from .image_pixel import UINT8, finish, single, whole
 from .registry import Batch, kernel
 
 __all__ = ["WINDOW_BYTES", "border_index"]
@@ -88,9 +89,16 @@ def gaussian_blur(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
 def sharpen(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """Each sample's ``sharpen_kernel(alpha, lightness)`` over a reflect-101 border, saturated/clipped."""
     x = whole(single(t, batch), batch.scale)
-    kernels = np.stack([sharpen_kernel(float(p["alpha"]), float(p["lightness"])) for p in batch.params])
-    out = _grouped(_pad(x, 1, 1), torch.from_numpy(kernels.astype(np.float32)).to(x.device))
-    return {"image": finish(out, batch.scale)}
+    kernels = [sharpen_kernel(float(p["alpha"]), float(p["lightness"])) for p in batch.params]
+    if batch.scale != UINT8:
+        out = _grouped(_pad(x, 1, 1), torch.from_numpy(np.stack(kernels)).to(x.device))
+        return {"image": finish(out, batch.scale)}
+    # uint8: the CPU op's exact filter (exact.filter2d_u8): the kernel on its 2**-bits grid, where
+    # every float32 sum is exact in any order, plus half a grid step, so no result is a tie
+    fixed = [fixed_kernel(k) for k in kernels]
+    out = _grouped(_pad(x, 1, 1), torch.from_numpy(np.stack([q for q, _ in fixed])).to(x.device))
+    halves = torch.tensor([0.5 / (1 << bits) for _, bits in fixed], dtype=out.dtype, device=out.device)
+    return {"image": finish(out.add_(halves.view(-1, 1, 1, 1)), batch.scale)}
 
 
 def _median(x: torch.Tensor, k: int) -> torch.Tensor:
