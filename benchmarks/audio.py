@@ -255,6 +255,7 @@ def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
         ("ApplyImpulseResponse", M.ApplyImpulseResponse(ir, p=1.0, seed=0),
          A.ApplyImpulseResponse(ir, p=1.0), None),
         ("AddShortNoises", M.AddShortNoises(noises, p=1.0, seed=0), A.AddShortNoises(noises, p=1.0), None),
+        ("RoomSimulator", M.RoomSimulator(p=1.0, seed=0), A.RoomSimulator(p=1.0), "pyroomacoustics"),
     ]  # fmt: skip
 
 
