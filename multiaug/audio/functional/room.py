@@ -128,7 +128,7 @@ def shoebox_rir(
     """
     size_a, source_a, mic_a = (np.asarray(v, np.float64) for v in (size, source, mic))
     rt60 = eyring_rt60(size, absorption)
-    direct = float(np.linalg.norm(source_a - mic_a))
+    direct = math.dist(source, mic)
     early_end = direct / SPEED_OF_SOUND + EARLY
     total = min(max(early_end, direct / SPEED_OF_SOUND + rt60), MAX_RIR_SECONDS)
     out = np.zeros(math.ceil(total * sample_rate) + 2)
