@@ -12,7 +12,7 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, NoiseSeed, Number, Range, param
 from .base import AudioTransform
 from .functional import room as F
-from .noise import SoundBank, Sounds
+from .noise import CACHE_SIZE, SoundBank, Sounds
 
 __all__ = ["ApplyImpulseResponse", "RoomSimulator"]
 
@@ -66,7 +66,21 @@ class ApplyImpulseResponse(SoundBank):
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, index: int, **_: Any) -> np.ndarray:
         ir = F.aligned_ir(self._sound(index, sample_rate), self._r.align)
-        return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize)
+        spectrum = self._spectrum((index, sample_rate, F.fft_size(audio.shape[-1], ir.shape[-1])), ir)
+        return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize, spectrum)
+
+    def _spectrum(self, key: tuple[int, int, int], ir: np.ndarray) -> np.ndarray:
+        """The response's spectrum at this FFT size, kept with the decoded sounds (same bound)."""
+        r = self._r
+        with r.lock:
+            cached: np.ndarray | None = r.cache.get(("spectrum", *key))
+        if cached is None:
+            cached = F.ir_spectrum(ir, key[2])
+            with r.lock:
+                r.cache[("spectrum", *key)] = cached
+                while len(r.cache) > 2 * CACHE_SIZE:
+                    r.cache.popitem(last=False)
+        return cached
 
 
 def _check_index(t: SoundBank, index: int) -> None:

@@ -18,6 +18,8 @@ __all__ = [
     "aligned_ir",
     "apply_impulse_response",
     "eyring_rt60",
+    "fft_size",
+    "ir_spectrum",
     "room_simulator",
     "sabine_rt60",
     "shoebox_rir",
@@ -38,14 +40,33 @@ def aligned_ir(ir: np.ndarray, align: str) -> np.ndarray:
     return ir
 
 
+def fft_size(n: int, m: int) -> int:
+    """The FFT length :func:`apply_impulse_response` uses for ``n`` samples and an ``m``-sample response."""
+    from scipy import fft
+
+    return int(fft.next_fast_len(n + m - 1, real=True))
+
+
+def ir_spectrum(ir: np.ndarray, size: int) -> np.ndarray:
+    """``rfft(ir, size)`` in float32 precision (what :func:`apply_impulse_response` multiplies by)."""
+    from scipy import fft
+
+    return fft.rfft(ir.astype(np.float32, copy=False), size)
+
+
 def apply_impulse_response(
-    audio: np.ndarray, ir: np.ndarray, keep_length: bool = True, normalize: bool = True
+    audio: np.ndarray,
+    ir: np.ndarray,
+    keep_length: bool = True,
+    normalize: bool = True,
+    spectrum: np.ndarray | None = None,
 ) -> np.ndarray:
     """Every channel of ``audio`` convolved with the mono ``ir`` (``scipy.signal.fftconvolve``'s result).
 
     ``keep_length`` cuts the output to the input's length (else ``n + len(ir) - 1`` samples);
     ``normalize`` scales it to the input's RMS (all channels), so the level does not jump with
-    the response's gain. A silent result is returned as is.
+    the response's gain. A silent result is returned as is. ``spectrum``: ``ir_spectrum(ir,
+    fft_size(n, len(ir)))`` when the caller keeps it (the same result, one FFT fewer).
 
     Examples
     --------
@@ -59,10 +80,10 @@ def apply_impulse_response(
 
     x = as_channels(audio)
     n, m = x.shape[-1], ir.shape[-1]
-    full = n + m - 1
-    size = fft.next_fast_len(full, real=True)
-    spectrum = fft.rfft(x, size, axis=-1) * fft.rfft(ir.astype(np.float32, copy=False), size)
-    out = fft.irfft(spectrum, size, axis=-1)[:, : n if keep_length else full]
+    full, size = n + m - 1, fft_size(n, m)
+    if spectrum is None:
+        spectrum = ir_spectrum(ir, size)
+    out = fft.irfft(fft.rfft(x, size, axis=-1) * spectrum, size, axis=-1)[:, : n if keep_length else full]
     if normalize:
         wet = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
         dry = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
