@@ -21,7 +21,7 @@ BENCH_TV := .venv-bench-tv
 # What a GPU machine without internet needs to run it (carry .gpu there): see benchmarks/gpu_bundle.sh
 GPU_BUNDLE := .gpu
 
-.PHONY: demo test test-fast bench bench-image bench-torch gpu-bundle gallery lint clean
+.PHONY: demo test test-fast docs bench bench-image bench-torch gpu-bundle gallery lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ demo: $(VENV)/.stamp-all
 PYTEST_WORKERS ?= 2
 test: $(VENV)/.stamp-dev
 	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist worksteal
+
+# the documentation site, every warning an error (also built by the test suite): site/index.html
+docs: $(VENV)/.stamp-dev
+	NO_MKDOCS_2_WARNING=1 $(BIN)/python -m mkdocs build --strict --site-dir site
 
 # the edit loop: everything but the tests marked `slow` (end-to-end jobs, examples, statistical checks)
 test-fast: $(VENV)/.stamp-dev

@@ -19,6 +19,12 @@ the workers (and, for Dask, the ``LocalCluster``). The rows:
 The four configurations run in ``--rounds`` interleaved rounds (default 3) and the table gives
 the median (each round's time in brackets): single timings on a shared 2-core VM move by 20 %.
 Every run's outputs are checked byte-identical to the first.
+
+``--text-memory 10000,100000,1000000`` instead measures the peak memory of text-manifest jobs:
+a CSV manifest of that many short sentences (about 60 characters, an ``id`` and a ``label``
+column) is augmented once (``RandomSwap``, one worker) into ``texts.parquet`` by
+``multiaug augment`` in a process of its own, whose peak RSS (``ru_maxrss``) is reported with
+the wall time; the memory of a job is bounded by its chunk, not by the data set.
 """
 
 from __future__ import annotations
@@ -73,13 +79,68 @@ def outputs(folder: Path) -> dict[str, bytes]:
     }
 
 
+_CHILD = """
+import resource, sys, time
+from multiaug.cli import main
+t0 = time.perf_counter()
+code = main(sys.argv[1:])
+print(code, time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def text_memory(sizes: list[int]) -> None:
+    """Peak RSS of ``multiaug augment`` on text manifests of ``sizes`` rows (a process each)."""
+    import csv
+    import os
+    import subprocess
+    import sys
+
+    words = "the quick brown fox jumps over a lazy dog near the quiet old town at dusk".split()
+    root = Path(tempfile.mkdtemp(prefix="multiaug-text-memory-"))
+    try:
+        config = ma.save(ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0), root / "text.yaml")
+        print(f"{'rows':>9} {'peak RSS':>10} {'wall':>9} {'rows/s':>8}  output")
+        for n in sizes:
+            manifest = root / f"texts{n}.csv"
+            with open(manifest, "w", newline="", encoding="utf-8") as fh:
+                w = csv.writer(fh)
+                w.writerow(["id", "text", "label"])
+                for i in range(n):
+                    text = " ".join(words[(i * 7 + k) % len(words)] for k in range(10))
+                    w.writerow([f"s{i:07d}", f"{text} {i}", i % 5])
+            out = root / f"out{n}"
+            argv = ["augment", str(config), "--input", str(manifest), "--output", str(out), "--quiet"]
+            done = subprocess.run(
+                [sys.executable, "-c", _CHILD, *argv],
+                capture_output=True,
+                text=True,
+                env=os.environ,
+                check=True,
+            )
+            code, wall, rss_kib = done.stdout.split()[-3:]
+            assert code == "0", done.stderr
+            size = (out / "texts.parquet").stat().st_size
+            rate, mib = n / float(wall), int(rss_kib) / 1024
+            print(f"{n:>9} {mib:>7.0f} MB {float(wall):>7.1f} s {rate:>8.0f}  {size / 1e6:.1f} MB")
+            shutil.rmtree(out)
+            manifest.unlink()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=1500)
     parser.add_argument("--copies", type=int, default=2)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--text-memory", default=None, help="e.g. 10000,100000,1000000: peak RSS of text jobs"
+    )
     args = parser.parse_args()
     print(machine())
+    if args.text_memory:
+        text_memory([int(v) for v in args.text_memory.split(",")])
+        return
     root = Path(tempfile.mkdtemp(prefix="multiaug-jobs-bench-"))
     try:
         data = make_folder(root, args.images)

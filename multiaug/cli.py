@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -96,25 +97,41 @@ def _check_split(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
+    """A job's own warnings as one line each on stderr; any other warning as Python shows it."""
+    from .jobs import JobWarning
+
+    for w in caught:
+        if issubclass(w.category, JobWarning):
+            print(f"multiaug augment: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+
+
 def _augment(args: argparse.Namespace) -> int:
-    from .jobs import augment
+    from .jobs import JobWarning, augment
 
     show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
     try:
-        result = augment(
-            args.config,
-            args.input,
-            args.output,
-            copies=args.copies,
-            balance=args.balance,
-            seed=args.seed,
-            workers=args.workers,
-            engine=args.engine,
-            scheduler=args.scheduler,
-            force=args.force,
-            progress=show,
-            on_error=args.on_error,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", JobWarning)
+            result = augment(
+                args.config,
+                args.input,
+                args.output,
+                copies=args.copies,
+                balance=args.balance,
+                seed=args.seed,
+                workers=args.workers,
+                engine=args.engine,
+                scheduler=args.scheduler,
+                force=args.force,
+                progress=show,
+                on_error=args.on_error,
+                update=args.update,
+                table_format=args.table_format,
+            )
+        _show_warnings(caught)
     except KeyboardInterrupt:
         print(
             "multiaug augment: interrupted; run the same command again to finish the job "
@@ -128,6 +145,11 @@ def _augment(args: argparse.Namespace) -> int:
             print(
                 f"multiaug augment: {e['rows_in']} rows in, {e['rows_out']} out ({result.units} new) "
                 f"-> {result.output / e['table']}"
+            )
+        elif result.kind == "text" and "table" in result.extra:
+            print(
+                f"multiaug augment: {result.extra['rows_out']} augmented texts "
+                f"-> {result.output / result.extra['table']}"
             )
         elif result.units == 0:
             print(f"multiaug augment: nothing to add (the classes are already balanced) in {result.output}")
@@ -199,6 +221,19 @@ def _parser() -> argparse.ArgumentParser:
         "--scheduler", default=None, help="address of a running Dask scheduler (implies --engine dask)"
     )
     p.add_argument("--force", action="store_true", help="replace another job's outputs in --output")
+    p.add_argument(
+        "--update",
+        action="store_true",
+        help="the input changed since --output was written: compute new and changed items only "
+        "(content digest), remove outputs of items that are gone, leave every other file as it is",
+    )
+    p.add_argument(
+        "--table-format",
+        choices=("parquet", "csv"),
+        default=None,
+        help="a manifest with a 'text' column becomes one table, texts.parquet (default) or texts.csv; "
+        "a table's output is table.parquet or table.csv (default: the input's format)",
+    )
     p.add_argument(
         "--on-error",
         choices=("stop", "skip"),

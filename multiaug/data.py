@@ -125,6 +125,7 @@ class Entry:
     text: str | None = None
     label: Any = None
     group: Any = None
+    id: str | None = None  # the manifest's ``id`` cell: the item's identity (see ``multiaug.jobs``)
 
 
 @dataclass
@@ -186,13 +187,34 @@ def _empty_cells(path: Path, frame: Any, columns: tuple[str, ...]) -> None:
             )
 
 
+def _ids(path: Path, frame: Any) -> list[str | None]:
+    """The ``id`` column as text (one per row, unique), or ``None`` for every row without one."""
+    if "id" not in frame:
+        return [None] * len(frame)
+    _empty_cells(path, frame, ("id",))
+    ids = [str(v) for v in frame["id"]]
+    seen: dict[str, int] = {}
+    for row, value in enumerate(ids):
+        if value in seen:
+            unit = "line" if path.suffix.lower() == ".csv" else "row"
+            first, again = (seen[value] + 2, row + 2) if unit == "line" else (seen[value], row)
+            raise InvalidInputError(
+                _OWNER,
+                str(path),
+                f"has the id {value!r} twice ({unit}s {first} and {again}): an id names one item",
+                "give every row its own 'id'",
+            )
+        seen[value] = row
+    return list(ids)
+
+
 def _read_frame(path: Path) -> Any:
     import pandas as pd
 
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)
-        return pd.read_csv(path)
+        return pd.read_csv(path, dtype={"id": str})  # an id "007" stays "007"
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(
@@ -209,6 +231,7 @@ def _scan_manifest(path: Path, strict: bool = True) -> Listing:
                 _OWNER, str(path), f"has a '{kind_column}' column but no rows", "list at least one item"
             )
         _empty_cells(path, frame, (kind_column, "label"))
+    ids = _ids(path, frame)
     labels = frame["label"].tolist() if "label" in frame else None
     groups = frame["group"].tolist() if "group" in frame else None
     n = len(frame)
@@ -216,10 +239,10 @@ def _scan_manifest(path: Path, strict: bool = True) -> Listing:
     group_of = (lambda i: groups[i]) if groups is not None else (lambda i: None)
     if "text" in frame:
         texts = frame["text"].astype(str).tolist()
-        entries = [Entry(f"row {i}", None, texts[i], label_of(i), group_of(i)) for i in range(n)]
+        entries = [Entry(f"row {i}", None, texts[i], label_of(i), group_of(i), ids[i]) for i in range(n)]
         return Listing("text", path.parent, entries, manifest=path)
     if "path" not in frame:
-        features = frame.drop(columns=[c for c in ("label", "group") if c in frame])
+        features = frame.drop(columns=[c for c in ("label", "group", "id") if c in frame])
         if features.shape[1] == 0 or n == 0:
             raise InvalidInputError(
                 _OWNER,
@@ -227,7 +250,7 @@ def _scan_manifest(path: Path, strict: bool = True) -> Listing:
                 f"has no 'text', 'path' or feature columns (columns: {list(frame.columns)})",
                 "add a 'path' column (relative to the manifest), a 'text' column, or feature columns",
             )
-        entries = [Entry(f"row {i}", None, None, label_of(i), group_of(i)) for i in range(n)]
+        entries = [Entry(f"row {i}", None, None, label_of(i), group_of(i), ids[i]) for i in range(n)]
         return Listing("table", path.parent, entries, table=features, labels=labels, manifest=path)
     rel = [str(p) for p in frame["path"]]
     paths = [(path.parent / r) for r in rel]
@@ -242,7 +265,7 @@ def _scan_manifest(path: Path, strict: bool = True) -> Listing:
     missing = [str(p) for p in paths if not p.is_file()]
     if missing and strict:
         raise InvalidInputError(_OWNER, str(path), f"lists missing files, e.g. {missing[0]}", "fix the paths")
-    entries = [Entry(rel[i], paths[i], None, label_of(i), group_of(i)) for i in range(n)]
+    entries = [Entry(rel[i], paths[i], None, label_of(i), group_of(i), ids[i]) for i in range(n)]
     return Listing(kinds.pop() or "image", path.parent, entries, manifest=path)
 
 
@@ -251,8 +274,9 @@ def scan_dataset(path: str | os.PathLike[str]) -> Listing:
 
     A folder holds one kind of file (images, audio or ``.txt``); a first-level sub-folder
     name is the item's label. A manifest has a ``path`` column (files relative to the
-    manifest) or a ``text`` column, and optional ``label`` and ``group`` columns; a manifest
-    with neither ``path`` nor ``text`` is a table (every other column is a feature).
+    manifest) or a ``text`` column, and optional ``label``, ``group`` and ``id`` (the item's
+    identity, unique) columns; a manifest with neither ``path`` nor ``text`` is a table
+    (every other column is a feature).
     """
     return _scan(path, strict=True)
 
@@ -325,7 +349,7 @@ def read_dataset(path: str | Path) -> Dataset:
     """Read a dataset folder (class sub-folders give labels) or a CSV/Parquet manifest.
 
     A manifest has a ``path`` column (files relative to the manifest) or a ``text``
-    column, and optional ``label`` and ``group`` columns; without either it is a table.
+    column, and optional ``label``, ``group`` and ``id`` columns; without either it is a table.
     """
     listing = scan_dataset(path)
     entries = listing.entries

@@ -127,6 +127,8 @@ def test_manifest_is_complete_and_replays(image_job, tmp_path):
         "key",
         "copy",
         "params",
+        "item",
+        "digest",
         "fingerprint",
         "multiaug_version",
     ]
@@ -137,6 +139,8 @@ def test_manifest_is_complete_and_replays(image_job, tmp_path):
     assert written == set(manifest["output"])  # every output listed, nothing else written
     assert sorted(manifest["label"].unique()) == ["china", "flower"]
     for row in manifest.itertuples():
+        # the key is made of the item's identity, its path relative to the input folder
+        assert row.item == row.source and row.key == f"{row.source}/copy{row.copy}"
         assert row.label == row.source.split("/")[0]
         source = cv2.cvtColor(cv2.imread(str(data / row.source)), cv2.COLOR_BGR2RGB)
         output = cv2.cvtColor(cv2.imread(str(out / row.output)), cv2.COLOR_BGR2RGB)
@@ -298,13 +302,15 @@ def test_text_manifest_job(tmp_path):
         _run("augment", config, "--input", tmp_path / "texts.csv", "--output", out, "--balance", "--quiet")
         == 0
     )
-    manifest = pd.read_parquet(out / "manifest.parquet")
+    # one output table (no file per row), the manifest's columns beside each copy
+    table = pd.read_parquet(out / "texts.parquet")
     # balance: class "b" (1 item) gets 2 copies, class "a" none
-    assert list(manifest["label"]) == ["b", "b"] and list(manifest["group"]) == [3, 3]
-    assert list(manifest["output"]) == ["b/row000003.aug1.txt", "b/row000003.aug2.txt"]
+    assert list(table["label"]) == ["b", "b"] and list(table["group"]) == [3, 3]
+    assert list(table["key"]) == ["row3/copy1", "row3/copy2"] and list(table["copy"]) == [1, 2]
+    assert sorted(p.name for p in out.iterdir()) == [".multiaug", "run.json", "texts.parquet"]
     pipe = ma.load(config)
-    for row in manifest.itertuples():
-        assert (out / row.output).read_text() == pipe(text=texts[3], key=row.key)["text"]
+    for row in table.itertuples():
+        assert row.text == pipe(text=texts[3], key=row.key)["text"]
 
 
 def test_audio_folder_job(tmp_path):
@@ -326,7 +332,7 @@ def test_audio_folder_job(tmp_path):
         audio, rate = ma.audio.load(clip)
         written, written_rate = ma.audio.load(out / "speech" / f"{clip.stem}.aug1.wav")
         assert written_rate == rate
-        expected = pipe(audio=audio, sample_rate=rate, key="row" + str(clips.index(clip)) + "/copy1")["audio"]
+        expected = pipe(audio=audio, sample_rate=rate, key=f"speech/{clip.name}/copy1")["audio"]
         np.testing.assert_array_equal(written, expected)  # float WAV: exact
 
 

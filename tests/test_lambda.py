@@ -105,3 +105,31 @@ def test_what_a_function_returns_is_checked_like_an_input() -> None:
 
     with pytest.raises(ma.InvalidInputError, match="returned by 'test_lambda_returns_a_str'"):
         ma.Lambda("test_lambda_returns_a_str")(image=np.zeros((4, 4), np.uint8))
+
+
+def test_a_modality_field_is_known_before_its_module_is_imported() -> None:
+    # what a call accepts must not depend on which tests (or user code) imported ma.image first
+    script = (
+        "import numpy as np, multiaug as ma\n"
+        "def shift(image, bboxes):\n"
+        "    return {'image': image, 'bboxes': bboxes + 1.0}\n"
+        "ma.register_function(shift, name='user.shift_boxes')\n"
+        "img, boxes = np.zeros((8, 8, 3), np.uint8), np.array([[1.0, 1, 4, 4]])\n"
+        "out = ma.Lambda('user.shift_boxes')(image=img, bboxes=boxes)\n"
+        "print(out['bboxes'].tolist())\n"
+    )
+    import subprocess
+    import sys
+
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "[[2.0, 2.0, 5.0, 5.0]]"
+
+
+def test_the_declared_fields_table_covers_every_modality_field() -> None:
+    from multiaug.core.fields import DECLARED_IN, FIELDS
+
+    for modality in ("image", "audio", "text", "tabular"):
+        getattr(ma, modality)
+    declared = {n for n, f in FIELDS.items() if getattr(f, "modality", "core") != "core"}
+    assert declared <= set(DECLARED_IN), declared - set(DECLARED_IN)

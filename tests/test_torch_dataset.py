@@ -364,3 +364,41 @@ def test_the_array_field_comes_from_the_field_table() -> None:
     image = digits()[0][0]
     with pytest.raises(ma.InvalidInputError, match="`field` cannot be inferred: the pipeline handles"):
         AugmentedDataset([image], mixed)[0]
+
+
+# ---------------------------------------------------------------------- stable ids (issue 22)
+def test_items_with_ids_keep_their_augmentations_when_the_dataset_grows() -> None:
+    texts = [f"the quick brown fox number {i} jumps over the lazy dog" for i in range(6)]
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=2)
+    names = [f"doc{i}.txt" for i in range(6)]
+    ds = AugmentedDataset(texts, pipe, ids=names, epoch=1)
+    assert ds[4] == pipe(text=texts[4], key="doc4.txt", epoch=1)["text"]
+    # a new item first: every other item keeps its output (keyed by index they would all move)
+    grown = AugmentedDataset(
+        ["a brand new text of several words", *texts], pipe, ids=["new", *names], epoch=1
+    )
+    assert [grown[i + 1] for i in range(6)] == [ds[i] for i in range(6)]
+    assert run(grown, 2) == run(grown, 0)
+    # dict items: their "id" field is the key (and stays in the sample)
+    items = [{"text": t, "id": n} for t, n in zip(texts, names, strict=True)]
+    by_field = AugmentedDataset(items[::-1], pipe, epoch=1)
+    assert by_field[1] == {"text": ds[4], "id": "doc4.txt"}
+    assert AugmentedDataset(texts, pipe, ids=np.arange(10, 16))[0] == pipe(text=texts[0], key=10)["text"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "message"),
+    [
+        (["a", "b"], "one id per item"),
+        ("abc", "one id per item"),
+        (["a", "b", "a"], "'a' twice"),
+        (["a", "", "c"], r"ids\[1\]"),
+        ([1.5, 2, 3], r"ids\[0\]"),
+    ],
+)
+def test_bad_ids_are_refused(ids: Any, message: str) -> None:
+    pipe = ma.Compose([ma.text.RandomSwap()], seed=0)
+    with pytest.raises(ma.InvalidInputError, match=message):
+        AugmentedDataset(["a b", "c d", "e f"], pipe, ids=ids)
+    with pytest.raises(ma.InvalidInputError, match=r"dataset\[0\]\['id'\]"):
+        AugmentedDataset([{"text": "a b", "id": None}], pipe)[0]

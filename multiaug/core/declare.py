@@ -182,6 +182,7 @@ def generated_init(cls: type[Transform]) -> Callable[..., None]:
 
     __init__.__signature__ = signature  # type: ignore[attr-defined]
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    __init__.__module__ = cls.__module__  # where help() and documentation tools look it up
     __init__._validates = True  # type: ignore[attr-defined]
     return __init__
 

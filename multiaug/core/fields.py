@@ -19,7 +19,8 @@ Kinds:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import importlib
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -163,6 +164,31 @@ class FieldChecks(Mapping[str, Check]):
 
     def __len__(self) -> int:
         return sum(1 for f in FIELDS.values() if f.check is not None)
+
+
+#: The module that declares each modality's fields: a field named here is known (and checked)
+#: even when nothing has imported its modality yet (a ``Lambda`` over ``bboxes`` in a script that
+#: never touched ``ma.image``), so what a call accepts never depends on the import order.
+DECLARED_IN: dict[str, str] = {
+    **dict.fromkeys(("image", "images", "mask", "masks", "labels"), "multiaug.image"),
+    **dict.fromkeys(("bboxes", "bbox_labels", "keypoints", "keypoint_labels"), "multiaug.image"),
+    **dict.fromkeys(("audio", "sample_rate", "spectrogram"), "multiaug.audio"),
+    "text": "multiaug.text",
+    "table": "multiaug.tabular",
+}
+
+
+def declare_fields(names: Iterable[str]) -> None:
+    """Import the modules that declare those of ``names`` not declared yet (see :data:`DECLARED_IN`).
+
+    A module whose extra is not installed is skipped: its fields stay unknown, as before.
+    """
+    modules = sorted({DECLARED_IN[n] for n in names if n not in FIELDS and n in DECLARED_IN})
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            continue
 
 
 register_field(Field("trace", "meta", holds="any"))

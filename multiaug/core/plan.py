@@ -113,8 +113,10 @@ class Plan:
         crop) is not checked up front after a leaf that may change the size (``preserves_shape =
         False``: a pad, a resize); it checks the size it is given when it runs.
         """
-        from .fields import FIELD_CHECKS
+        from .fields import FIELD_CHECKS, declare_fields
         from .layout import layout_fields
+
+        declare_fields(self.field_owners)
 
         self.layout_fields = layout_fields()
         if self.targets:  # extra targets convert like what they move like

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from . import random as _random
 from .declare import Declared, generated_init, validating_init
 from .errors import InvalidInputError
-from .fields import FIELD_CHECKS, FIELDS, field_for, register_field_check, unknown_array
+from .fields import FIELD_CHECKS, FIELDS, declare_fields, field_for, register_field_check, unknown_array
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
 from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
@@ -364,7 +364,9 @@ class Transform(Declared):
             for f in sample:
                 if f not in r.field_owners and f not in FIELDS:
                     if getattr(sample[f], "ndim", 0):  # arrays and tensors; other values are metadata
-                        unknown_array(self.name, f)
+                        declare_fields((f,))  # a modality's field, before its module was imported?
+                        if f not in FIELDS:
+                            unknown_array(self.name, f)
         for custom in r.custom_checks:
             custom(sample)
         return r

@@ -30,7 +30,7 @@ class Leak(_LeakFields):
     equality and hashing as that tuple), so the contract's ``for t, v, reason in report.leaks``
     unpacking works; ``score`` and ``evidence`` are extra read-only attributes, not elements.
 
-    Parameters
+    Attributes
     ----------
     train_index, val_index : int
         Positions in ``X_train`` and ``X_val`` (``-1`` for a call refused by ``protect``).

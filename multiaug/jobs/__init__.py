@@ -3,11 +3,13 @@
 A job turns a dataset (see :func:`multiaug.data.scan_dataset`) and a saved pipeline into
 augmented files, a Parquet manifest and a run record:
 
-* **Work units.** Copy ``c`` of item ``i`` (items in listing order) is the keyed call
-  ``pipeline(**sample, key="row{i}/copy{c}", epoch=0)`` — the key that
-  ``Compose.fit_resample`` and ``Oversample`` use — so each unit is a pure function of the
-  pipeline, its seed and the item, whoever computes it. ``copies=N`` gives every item ``N``
-  copies; ``balance=True`` gives the minority classes the copies ``Oversample`` would add.
+* **Work units.** Copy ``c`` of an item is the keyed call
+  ``pipeline(**sample, key=item_key(item_id, c), epoch=0)``
+  (:func:`multiaug.sampling.item_key`), the item's identity being its manifest ``id``, else
+  its path relative to the input root, else (inline text) its row ``row{i}`` — so each unit
+  is a pure function of the pipeline, its seed and the item, whoever computes it, and other
+  items coming or going never move it. ``copies=N`` gives every item ``N`` copies;
+  ``balance=True`` gives the minority classes the copies ``Oversample`` would add.
 * **Same bytes everywhere.** Units are grouped into chunks whose size depends only on the
   number of units; every output file, and the manifest (sorted by item and copy), is the same
   for one worker, a local process pool or a Dask cluster.
@@ -16,10 +18,15 @@ augmented files, a Parquet manifest and a run record:
   again skips finished chunks and redoes the rest, so an interrupted job (Ctrl-C, ``kill -9``)
   completes with the same final outputs. A folder holding another job's outputs (another
   pipeline fingerprint, seed, copy count or input location) is refused unless ``force=True``;
-  a changed listing (a bad file deleted) resumes, redoing only the chunks whose items changed.
+  a changed listing (a bad file deleted) resumes, computing only the units not yet done.
+* **Growing datasets.** ``update=True`` (``--update``) also redoes items whose content digest
+  changed; outputs of items that are gone are removed and every other file is left untouched.
 * **Bad items first.** Every item is checked (exists inside the input, decodes) before any
   work: ``on_error="stop"`` refuses the job and writes nothing, ``"skip"`` lists the bad
   items in ``skipped.json`` and leaves every other output as it would be.
+* **Text manifests** (a CSV/Parquet manifest with a ``text`` column) become one table,
+  ``texts.parquet`` (or ``texts.csv``): one row per copy beside the manifest's columns, made
+  in chunks, so memory follows the chunk, not the data set (:mod:`.texts`).
 * **Tables** (a CSV/Parquet manifest with feature columns) go through the pipeline's
   ``fit_resample`` in the calling process: a sampler config (``ma.tabular.SMOTE``...)
   balances the classes, a transform config (``ma.tabular.GaussianNoise``) adds copies.
@@ -33,7 +40,8 @@ on a filesystem every worker sees.
 The package, by idea: :mod:`.items` (work units, output names, checks, job identity),
 :mod:`.chunk` (one chunk of units, as a worker computes it), :mod:`.engines` (local process
 pool, Dask), :mod:`.manifest` (the job state, resume, the manifest and run record),
-:mod:`.tables` (tabular jobs) and :mod:`.job` (:func:`augment`, stage by stage).
+:mod:`.tables` (tabular jobs), :mod:`.texts` (text manifests, into one table) and :mod:`.job`
+(:func:`augment`, stage by stage).
 """
 
 from __future__ import annotations
@@ -47,6 +55,6 @@ from .manifest import MANIFEST as MANIFEST
 from .manifest import RUN_FILE as RUN_FILE
 from .manifest import SKIPPED as SKIPPED
 from .manifest import STATE_DIR as STATE_DIR
-from .manifest import AugmentResult
+from .manifest import AugmentResult, JobWarning
 
-__all__ = ["AugmentResult", "augment", "chunk_size_for"]
+__all__ = ["AugmentResult", "JobWarning", "augment", "chunk_size_for"]

@@ -12,8 +12,8 @@ from typing import Any
 
 from ..core.errors import InvalidInputError
 from ..data import Entry, read_item
-from .items import OWNER
-from .manifest import _atomic_write, _chunk_path
+from .items import OWNER, item_digest
+from .manifest import _atomic_write, _record_path
 
 
 def _text(value: Any, sample_rate: int | None) -> bytes:
@@ -74,39 +74,36 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
 
     A module-level function of plain data, so process pools and Dask workers can run it.
     """
-    from ..core.resample import copy_key
+    from ..sampling.lists import item_key
 
     pipe = _pipeline(job)
+    if job.get("mode") == "text-table":  # a text manifest: one Parquet part per chunk
+        from .texts import run_text_chunk
+
+        return run_text_chunk(job, pipe, units)
     out_root = Path(job["output"])
     kind = job["kind"]  # the field the items fill (a listing's kind is a field name)
     encode = ENCODERS[job["suffix"]]
     rows = []
     skipped: list[dict[str, Any]] = []
-    cached: tuple[int, Any, int | None] | None = None
+    cached: tuple[str, Any, int | None, str] | None = None
     for u in units:
-        i = u["index"]
-        key = copy_key(i, u["copy"])
+        key = item_key(u["item"], u["copy"])
         try:
-            if cached is None or cached[0] != i:
+            if cached is None or cached[0] != u["item"]:
                 cached = None
                 entry = Entry(u["source"], None if u["path"] is None else Path(u["path"]), u["text"])
+                # the digest before reading: a file replaced meanwhile is redone by --update
+                digest = u["digest"] or item_digest(entry)
                 item, rate = read_item(kind, entry)
-                cached = (i, item, rate)
-            _, item, rate = cached
+                cached = (u["item"], item, rate, digest)
+            _, item, rate, digest = cached
             extra = {"sample_rate": rate} if rate is not None else {}
             out = pipe(**{kind: item}, **extra, key=key, epoch=0, trace=True)
             data = encode(out[kind], rate)
         except Exception as exc:  # every failure of one item follows --on-error
-            reason = _reason(exc)
-            if job.get("on_error", "stop") != "skip":
-                raise InvalidInputError(
-                    OWNER,
-                    "--input",
-                    f"item {u['source']} failed while being augmented: {reason}",
-                    "fix or remove the item and run the same command again (finished items are kept), "
-                    "or pass --on-error skip",
-                ) from None
-            skipped.append({"index": i, "copy": u["copy"], "source": u["source"], "reason": reason})
+            reason = item_failed(job, u["source"], exc, "item")
+            skipped.append({"item": u["item"], "copy": u["copy"], "source": u["source"], "reason": reason})
             continue
         _atomic_write(out_root / u["output"], data)
         rows.append(
@@ -118,13 +115,29 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
                 "key": key,
                 "copy": u["copy"],
                 "params": json.dumps(out["trace"], sort_keys=True, separators=(",", ":")),
+                "item": u["item"],
+                "digest": digest,
             }
         )
-    record: dict[str, Any] = {"chunk": chunk, "units": [[u["index"], u["copy"]] for u in units], "rows": rows}
+    record: dict[str, Any] = {"units": [[u["item"], u["copy"]] for u in units], "rows": rows}
     if skipped:
         record["skipped"] = skipped
-    _atomic_write(_chunk_path(out_root, chunk), json.dumps(record, sort_keys=True).encode())
+    _atomic_write(_record_path(out_root, units), json.dumps(record, sort_keys=True).encode())
     return rows
+
+
+def item_failed(job: dict[str, Any], name: str, exc: BaseException, what: str) -> str:
+    """An item failed while being augmented: raise (``--on-error stop``) or say why (``skip``)."""
+    reason = _reason(exc)
+    if job.get("on_error", "stop") != "skip":
+        raise InvalidInputError(
+            OWNER,
+            "--input",
+            f"item {name} failed while being augmented: {reason}",
+            f"fix or remove the {what} and run the same command again (finished {what}s are kept), "
+            "or pass --on-error skip",
+        ) from None
+    return reason
 
 
 def _reason(exc: BaseException) -> str:

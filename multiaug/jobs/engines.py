@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..core.errors import InvalidInputError
@@ -14,7 +14,7 @@ from .chunk import run_chunk
 
 def _run_local(
     job: dict[str, Any],
-    todo: list[tuple[int, list[dict[str, Any]]]],
+    todo: Iterable[tuple[int, list[dict[str, Any]]]],
     workers: int,
     tick: Callable[[int], None],
 ) -> dict[int, list[dict[str, Any]]]:

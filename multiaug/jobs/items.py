@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .._version import __version__
 from ..core.errors import InvalidInputError
 from ..core.fields import FIELDS
-from ..data import Listing, check_item
+from ..data import Entry, Listing, check_item
 
 OWNER = "multiaug augment"
 _SHOWN_BAD = 10  # bad items listed in a refusal (then a count)
@@ -49,14 +49,67 @@ def _safe(part: Any) -> str:
     return _UNSAFE.sub("_", str(part)).strip("._") or "_"
 
 
-def _output_names(listing: Listing, units: Sequence[tuple[int, int]]) -> list[str]:
+def item_ids(listing: Listing) -> list[str]:
+    """Every item's identity, which its keys are made of (``item_key(item_id, copy)``).
+
+    The manifest's ``id`` cell when it has an ``id`` column; else a file's path relative to the
+    input root (the folder, or the manifest's folder), normalised, with POSIX separators; else
+    (inline text without an ``id``) ``row{i}``, its row -- the key ``fit_resample`` gives it.
+    Two items with one identity (a manifest listing a file twice) are refused.
+    """
+    ids: list[str] = []
+    where: dict[str, int] = {}
+    for i, entry in enumerate(listing.entries):
+        if entry.id is not None:
+            item = entry.id
+        elif entry.path is None:
+            item = f"row{i}"
+        else:
+            item = _relative_id(entry.source, entry.path, listing.root)
+        if item in where:
+            raise InvalidInputError(
+                OWNER,
+                "--input",
+                f"lists the item {item!r} twice ({listing.entries[where[item]].source!r} and "
+                f"{entry.source!r}): its copies would get the same keys and output names",
+                "list every file once (or give the rows distinct 'id' cells)",
+            )
+        where[item] = i
+        ids.append(item)
+    return ids
+
+
+def _relative_id(source: str, path: Path, root: Path) -> str:
+    """A file's identity: its path relative to ``root``, lexically normalised, POSIX separators."""
+    rel = Path(source)
+    if rel.is_absolute():
+        inside = os.path.relpath(path, root)
+        rel = Path(inside) if not inside.startswith("..") else rel
+    return Path(os.path.normpath(rel)).as_posix()
+
+
+def item_digest(entry: Entry) -> str:
+    """A digest of an item's content (the file's bytes, or a manifest row's text): ``--update``
+    recomputes an item whose digest differs from the one its outputs were made from."""
+    h = hashlib.sha256()
+    if entry.path is None:
+        h.update(b"text\0" + str(entry.text).encode("utf-8", "surrogatepass"))
+    else:
+        with open(entry.path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    return h.hexdigest()[:32]
+
+
+def _output_names(listing: Listing, units: Sequence[tuple[int, int]], ids: Sequence[str]) -> list[str]:
     """Deterministic output paths (relative, POSIX), mirroring the input's layout."""
     suffix = file_suffix(listing.kind)
     bases: dict[int, str] = {}
     seen: dict[str, int] = {}
     for i, entry in enumerate(listing.entries):
-        if entry.path is None:  # inline text of a manifest row
-            base = f"row{i:06d}" if entry.label is None else f"{_safe(entry.label)}/row{i:06d}"
+        if entry.path is None:  # inline text of a manifest row: named by its id, or its row
+            name = f"row{i:06d}" if entry.id is None else _id_name(entry.id)
+            base = name if entry.label is None else f"{_safe(entry.label)}/{name}"
         else:
             rel = Path(entry.source)
             if rel.is_absolute() or ".." in rel.parts:
@@ -71,14 +124,23 @@ def _output_names(listing: Listing, units: Sequence[tuple[int, int]]) -> list[st
     return [f"{bases[i]}.aug{c}{suffix}" for i, c in units]
 
 
+def _id_name(item: str) -> str:
+    """A file name for an id: the id when it is a safe name, else its safe form and a digest."""
+    safe = _safe(item)
+    if safe == item:
+        return item
+    return f"{safe}-{hashlib.sha256(item.encode('utf-8', 'surrogatepass')).hexdigest()[:8]}"
+
+
 def _job_identity(
     listing: Listing, fingerprint: str, seed: int, copies: int, balance: bool
 ) -> dict[str, Any]:
     """What makes two runs the same job: a run of the same job resumes, any other is refused.
 
     For files this is the pipeline, seed, copies/balance, kind and *where* the input is, not
-    what it lists: deleting or adding a file and running again resumes (a chunk is reused only
-    when its record lists the same items, see :func:`_finished_chunks`). A table is computed
+    what it lists nor the library versions (a change of those warns: ``_check_versions``):
+    deleting or adding a file and running again resumes (a unit is reused when it is recorded
+    with its file present, see ``_finished_units``). A table is computed
     in one go, so its identity includes a digest of its rows.
     """
     identity: dict[str, Any] = {
@@ -88,7 +150,6 @@ def _job_identity(
         "balance": balance,
         "kind": listing.kind,
         "input": str((listing.manifest or listing.root).resolve()),
-        "multiaug": __version__,
     }
     if listing.table is not None:
         digest = hashlib.sha256(listing.table.to_csv(index=False).encode())
@@ -103,7 +164,6 @@ def _describe_difference(old: dict[str, Any], new: dict[str, Any]) -> str:
         "fingerprint": "pipeline fingerprint",
         "input_digest": "input table",
         "input": "input",
-        "multiaug": "multiaug version",
     }
     diffs = [
         f"{names.get(k, k)} {old.get(k)!r} -> {new.get(k)!r}" for k in sorted(new) if old.get(k) != new.get(k)

@@ -20,18 +20,23 @@ from .items import (
     _output_names,
     chunk_size_for,
     file_suffix,
+    item_digest,
+    item_ids,
 )
 from .manifest import (
     MANIFEST,
     AugmentResult,
+    _check_versions,
+    _clear_records,
     _drop_stale,
-    _finished_chunks,
+    _finished_units,
     _prepare_output,
     _skipped_items,
     _write_manifest,
     _write_run,
 )
 from .tables import _augment_table
+from .texts import TABLE_FORMATS, augment_texts, is_text_manifest
 
 Chunk = list[dict[str, Any]]
 
@@ -50,6 +55,8 @@ def augment(
     force: bool = False,
     progress: bool = False,
     on_error: str = "stop",
+    update: bool = False,
+    table_format: str | None = None,
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -84,36 +91,135 @@ def augment(
         ``"skip"`` leaves them out, records them in ``skipped.json`` and computes the rest
         (with the same keys, hence the same bytes, as if they were good). An item that fails
         later, while being augmented, follows the same rule.
+    update : bool
+        Compute new items and those whose content digest differs from the manifest's, remove
+        outputs of items gone, leave every other file as it is (without it a run of the same
+        job resumes, trusting finished units; see docs/jobs.md).
+    table_format : "parquet", "csv" or None
+        A manifest with a ``text`` column is augmented into one table, ``texts.parquet``
+        (``None``) or ``texts.csv``: one row per copy, the manifest's columns beside it. A
+        table's output is ``table.parquet``/``table.csv`` (``None``: the input's format).
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
+    if table_format is not None and table_format not in TABLE_FORMATS:
+        raise InvalidInputError(
+            OWNER, "--table-format", f"is {table_format!r}", "pass --table-format parquet or csv"
+        )
     pipe = _load_pipeline(config, seed)
+    opts = {
+        **{"copies": copies, "balance": balance, "force": force, "update": update, "on_error": on_error},
+        **{"engine": engine, "workers": workers, "scheduler": scheduler, "progress": progress},
+        "table_format": table_format or "parquet",
+    }
+    if is_text_manifest(input):  # read in chunks into one output table, not a file per row
+        return augment_texts(pipe, Path(input), Path(output), opts, time.perf_counter(), input)
     listing = _scan(input, strict=False)
     out = Path(output)
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
-        return _augment_table(pipe, listing, out, copies, balance, force, started, input)
+        return _augment_table(pipe, listing, out, copies, balance, force, started, input, table_format)
+    return _augment_files(pipe, listing, out, opts, started, input)
 
+
+def _augment_files(
+    pipe: Any, listing: Listing, out: Path, opts: dict[str, Any], started: float, input: Any
+) -> AugmentResult:
+    """Items read from files (or a path manifest): one output file per copy, a Parquet manifest."""
     _check_handles(pipe, listing)
-    units = _plan_units(listing, pipe, copies, balance)
-    bad = _check_items(listing, on_error)
-    # Skipped items keep their place: every other item keeps its index, key and output name.
-    units = [(i, c) for i, c in units if i not in bad]
-    names = _output_names(listing, units)
+    ids = item_ids(listing)
+    copies, balance, update = opts["copies"], opts["balance"], opts["update"]
+    units, bad = _good_units(listing, pipe, copies, balance, opts["on_error"])
+    names = _output_names(listing, units, ids)
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
-    _prepare_output(out, identity, force)
-
-    chunks = _chunks(listing, units, names)
-    done = _finished_chunks(out, chunks)
-    _drop_stale(out, done, set(names))
-    todo = [(c, units_) for c, units_ in enumerate(chunks) if c not in done]
-    resumed = sum(len(chunks[c]) for c in done)
-    job = _job_spec(pipe, listing, out, on_error)
-    done.update(_run_engine(engine, job, todo, workers, scheduler, len(units), resumed, progress))
-    rows = [row for c in range(len(chunks)) for row in done[c]]
-    result = _finish(out, listing, pipe, rows, bad, len(units), resumed, started)
-    _write_run(out, pipe, identity, result, engine=engine, workers=workers, input=input)
+    _prepare_output(out, identity, opts["force"])
+    rows = _unit_rows(listing, units, names, ids, update)
+    done = _finished_units(out, rows, update)
+    changed = _check_versions(out, warn=bool(done))  # kept outputs made with other versions
+    _drop_stale(out, rows, done)
+    job = _job_spec(pipe, listing, out, opts["on_error"])
+    engine, workers = opts["engine"], opts["workers"]
+    final = _compute(job, rows, done, engine, workers, opts["scheduler"], opts["progress"])
+    result = _finish(out, listing, pipe, final, bad, ids, len(units), len(done), started)
+    extra = {"engine": engine, "workers": workers, "input": input, "versions_changed": changed}
+    _write_run(out, pipe, identity, result, **extra)
     return result
+
+
+def _good_units(
+    listing: Listing, pipe: Any, copies: int | None, balance: bool, on_error: str
+) -> tuple[list[tuple[int, int]], dict[int, str]]:
+    """The units ``(item index, copy)`` of the good items, and the bad items ``{index: reason}``.
+
+    Bad items are left out (``--on-error skip``): no other item's key or output name moves.
+    """
+    plan = _plan_units(listing, pipe, copies, balance)
+    bad = _check_items(listing, on_error)
+    return [(i, c) for i, c in plan if i not in bad], bad
+
+
+def _unit_rows(
+    listing: Listing, units: list[tuple[int, int]], names: list[str], ids: list[str], update: bool
+) -> list[dict[str, Any]]:
+    """The units as plain rows (what a worker needs); with ``update`` each carries its item's digest."""
+    digests: dict[int, str] = {}
+    rows = []
+    for (i, c), name in zip(units, names, strict=True):
+        e = listing.entries[i]
+        if update and i not in digests:
+            digests[i] = item_digest(e)
+        rows.append(
+            {
+                "index": i,
+                "item": ids[i],
+                "copy": c,
+                "source": e.source,
+                "path": None if e.path is None else str(e.path.resolve()),
+                "text": e.text,
+                "label": e.label,
+                "group": e.group,
+                "output": name,
+                "digest": digests.get(i),
+            }
+        )
+    return rows
+
+
+def _compute(
+    job: dict[str, Any],
+    rows: list[dict[str, Any]],
+    done: dict[tuple[str, int], dict[str, Any]],
+    engine: str,
+    workers: int,
+    scheduler: str | None,
+    progress: bool,
+) -> list[dict[str, Any]]:
+    """Compute the units not done, in chunks of :func:`chunk_size_for` (of the whole job's units);
+    returns the manifest rows of every unit."""
+    todo = [r for r in rows if (r["item"], r["copy"]) not in done]
+    size = chunk_size_for(len(rows))
+    chunks = list(enumerate(todo[k : k + size] for k in range(0, len(todo), size)))
+    computed = _run_engine(engine, job, chunks, workers, scheduler, len(rows), len(done), progress)
+    return _manifest_order(rows, done, computed)
+
+
+def _manifest_order(
+    units: list[dict[str, Any]], done: dict[tuple[str, int], dict[str, Any]], computed: dict[int, Chunk]
+) -> list[dict[str, Any]]:
+    """The manifest rows in listing order, then copy: the same whichever run computed a unit.
+
+    A unit finished earlier keeps its row, with what the current listing says about its item
+    (source, label, group); a unit that failed now (``--on-error skip``) has none.
+    """
+    new = {(r["item"], r["copy"]): r for rows in computed.values() for r in rows}
+    final = []
+    for u in units:
+        k = (u["item"], u["copy"])
+        if k in done:
+            final.append({**done[k], "source": u["source"], "label": u["label"], "group": u["group"]})
+        elif k in new:
+            final.append(new[k])
+    return final
 
 
 def _check_options(
@@ -212,27 +318,6 @@ def _plan_units(listing: Listing, pipe: Any, copies: int | None, balance: bool) 
     return sorted(Oversample(pipe, seed=pipe.seed).plan(labels))
 
 
-def _chunks(listing: Listing, units: list[tuple[int, int]], names: list[str]) -> list[Chunk]:
-    """The units as plain rows (what a worker needs), grouped in chunks of :func:`chunk_size_for`."""
-    unit_rows = []
-    for (i, c), name in zip(units, names, strict=True):
-        e = listing.entries[i]
-        unit_rows.append(
-            {
-                "index": i,
-                "copy": c,
-                "source": e.source,
-                "path": None if e.path is None else str(e.path.resolve()),
-                "text": e.text,
-                "label": e.label,
-                "group": e.group,
-                "output": name,
-            }
-        )
-    size = chunk_size_for(len(units))
-    return [unit_rows[k : k + size] for k in range(0, len(unit_rows), size)]
-
-
 def _run_engine(
     engine: str,
     job: dict[str, Any],
@@ -271,13 +356,15 @@ def _finish(
     pipe: Any,
     rows: list[dict[str, Any]],
     bad: dict[int, str],
+    ids: list[str],
     units: int,
     resumed: int,
     started: float,
 ) -> AugmentResult:
     """Write the manifest of every output row and ``skipped.json``; returns what the job did."""
     _write_manifest(out / MANIFEST, rows, pipe.fingerprint)
-    skipped = _skipped_items(listing, bad, out)
+    skipped = _skipped_items(listing, bad, out, ids, {(r["item"], r["copy"]) for r in rows})
+    _clear_records(out)  # the manifest and skipped.json hold what they held
     seconds = time.perf_counter() - started
     result = AugmentResult(
         out, listing.kind, units, units - resumed, resumed, seconds, pipe.fingerprint, out / MANIFEST

@@ -24,6 +24,10 @@ RUN_FILE = "run.json"
 SKIPPED = "skipped.json"
 
 
+class JobWarning(UserWarning):
+    """A dataset job ran, with a caveat (e.g. kept outputs were made with other library versions)."""
+
+
 @dataclass
 class AugmentResult:
     """What a job did."""
@@ -54,8 +58,12 @@ def _atomic_write(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def _chunk_path(output: Path, chunk: int) -> Path:
-    return output / STATE_DIR / "chunks" / f"{chunk:06d}.json"
+def _record_path(output: Path, units: list[dict[str, Any]]) -> Path:
+    """Where a chunk's record goes: named by its units, so records of different runs never collide."""
+    import hashlib
+
+    names = json.dumps([[u["item"], u["copy"]] for u in units], separators=(",", ":"))
+    return output / STATE_DIR / "chunks" / f"{hashlib.sha256(names.encode()).hexdigest()[:20]}.json"
 
 
 def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None:
@@ -68,6 +76,8 @@ def _prepare_output(output: Path, identity: dict[str, Any], force: bool) -> None
                 old = json.loads(state.read_text())
             except ValueError:
                 old = {}
+        if isinstance(old, dict):
+            old.pop("multiaug", None)  # a version change warns (_check_versions), it is the same job
         if old != identity:
             if not force:
                 if old is None:
@@ -101,12 +111,11 @@ def _unwritable(output: Path, exc: OSError) -> InvalidInputError:
 
 def _remove_job_outputs(output: Path) -> None:
     """Delete what an earlier job wrote (listed by its chunk records), its manifest and state."""
-    for record in _records(output):
-        for row in record.get("rows", []):
-            target = output / row["output"]
-            if target.is_file():
-                target.unlink()
-    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet"):
+    for name in _recorded_outputs(output):
+        target = output / name
+        if target.is_file():
+            target.unlink()
+    for name in (MANIFEST, RUN_FILE, SKIPPED, "table.csv", "table.parquet", "texts.parquet", "texts.csv"):
         if (output / name).is_file():
             (output / name).unlink()
     shutil.rmtree(output / STATE_DIR, ignore_errors=True)
@@ -136,42 +145,88 @@ def _records(output: Path) -> Iterator[dict[str, Any]]:
             continue
 
 
-def _finished_chunks(output: Path, chunks: list[list[dict[str, Any]]]) -> dict[int, list[dict[str, Any]]]:
-    """Chunks an earlier run finished: a record with the same units and every file present."""
-    done = {}
+def _recorded(output: Path) -> dict[tuple[str, int], dict[str, Any]]:
+    """Every unit an earlier run wrote: the last finished run's manifest, then (newer) the chunk
+    records of an interrupted run. ``{(item, copy): manifest row}``."""
+    rows: dict[tuple[str, int], dict[str, Any]] = {}
+    for row in _manifest_rows(output / MANIFEST):
+        rows[(row["item"], row["copy"])] = row
     for record in _records(output):
-        c = record.get("chunk")
-        if not isinstance(c, int) or not 0 <= c < len(chunks):
+        for row in record.get("rows", []):
+            if (
+                isinstance(row, dict)
+                and isinstance(row.get("item"), str)
+                and isinstance(row.get("copy"), int)
+            ):
+                rows[(row["item"], row["copy"])] = row
+    return rows
+
+
+def _recorded_outputs(output: Path) -> set[str]:
+    """Every output file the manifest and the chunk records list (any version's manifest)."""
+    import pyarrow.parquet as pq
+
+    names = {row["output"] for row in _recorded(output).values() if isinstance(row.get("output"), str)}
+    path = output / MANIFEST
+    try:
+        if path.is_file() and "output" in pq.read_schema(path).names:
+            names.update(v for v in pq.read_table(path, columns=["output"])["output"].to_pylist() if v)
+    except (OSError, ValueError):
+        pass
+    for record in _records(output):  # records of any version
+        names.update(r["output"] for r in record.get("rows", []) if isinstance(r.get("output"), str))
+    return {n for n in names if "#" not in n}
+
+
+def _manifest_rows(path: Path) -> list[dict[str, Any]]:
+    """The rows of a job's manifest (none when it is absent, unreadable or from before item ids)."""
+    import pyarrow.parquet as pq
+
+    wanted = ["output", "source", "label", "group", "key", "copy", "params", "item", "digest"]
+    try:
+        if not path.is_file() or not set(wanted) <= set(pq.read_schema(path).names):
+            return []
+        return list(pq.read_table(path, columns=wanted).to_pylist())
+    except (OSError, ValueError):  # a hand-edited or foreign file: recompute
+        return []
+
+
+def _finished_units(
+    output: Path, units: list[dict[str, Any]], update: bool
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """Units an earlier run finished: recorded with the same item, copy and output name, the file
+    present and, with ``update``, made from the same content (digest)."""
+    recorded = _recorded(output)
+    done = {}
+    for u in units:
+        k = (u["item"], u["copy"])
+        row = recorded.get(k)
+        if row is None or row.get("output") != u["output"]:
             continue
-        if record.get("units") != [[u["index"], u["copy"]] for u in chunks[c]] or record.get("skipped"):
-            continue  # other items (the listing changed), or an item failed: redo it
-        rows = record.get("rows", [])
-        if [(r.get("output"), r.get("source")) for r in rows] != [
-            (u["output"], u["source"]) for u in chunks[c]
-        ]:
+        if update and row.get("digest") != u["digest"]:
             continue
-        if all((output / row["output"]).is_file() for row in rows):
-            done[c] = rows
+        if (output / u["output"]).is_file():
+            done[k] = row
     return done
 
 
-def _drop_stale(output: Path, done: dict[int, list[dict[str, Any]]], names: set[str]) -> None:
-    """Before a resume: delete the records of chunks to redo, and outputs no unit of this job writes.
+def _drop_stale(output: Path, units: list[dict[str, Any]], done: dict[tuple[str, int], Any]) -> None:
+    """Before computing: delete outputs no unit of this job keeps (items gone or renamed, copies
+    dropped) and the outputs of the units about to be redone (a redo that fails leaves none)."""
+    keep = {u["output"] for u in units if (u["item"], u["copy"]) in done}
+    for row in _recorded(output).values():
+        name = row.get("output")
+        if isinstance(name, str) and name not in keep and (output / name).is_file():
+            (output / name).unlink()
+    for u in units:
+        if u["output"] not in keep and (output / u["output"]).is_file():
+            (output / u["output"]).unlink()
 
-    (The listing may have changed since the earlier run: a deleted item's outputs must go.)
-    """
+
+def _clear_records(output: Path) -> None:
+    """After the manifest is written: the chunk records are in it."""
     folder = output / STATE_DIR / "chunks"
     for path in sorted(folder.glob("*.json")):
-        try:
-            record = json.loads(path.read_text())
-        except ValueError:
-            record = {}
-        if record.get("chunk") in done:
-            continue
-        for row in record.get("rows", []):
-            name = row.get("output")
-            if isinstance(name, str) and name not in names and (output / name).is_file():
-                (output / name).unlink()
         path.unlink()
 
 
@@ -197,6 +252,7 @@ def _write_manifest(path: Path, rows: list[dict[str, Any]], fingerprint: str) ->
         "key": pa.array([r["key"] for r in rows], pa.string()),
         "copy": pa.array([r["copy"] for r in rows], pa.int32()),
         "params": pa.array([r["params"] for r in rows], pa.string()),
+        **_identity_columns(rows),
         "fingerprint": pa.array([fingerprint] * len(rows), pa.string()),
         "multiaug_version": pa.array([__version__] * len(rows), pa.string()),
     }
@@ -207,35 +263,111 @@ def _write_manifest(path: Path, rows: list[dict[str, Any]], fingerprint: str) ->
     _atomic_write(path, buf.getvalue())
 
 
+def _identity_columns(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """``item`` (the item's identity, which its key is made of) and ``digest`` (of the content its
+    outputs were made from): what ``--update`` compares. Table jobs have neither."""
+    import pyarrow as pa
+
+    if not rows or "item" not in rows[0]:
+        return {}
+    return {
+        "item": pa.array([r["item"] for r in rows], pa.string()),
+        "digest": pa.array([r["digest"] for r in rows], pa.string()),
+    }
+
+
+#: The libraries whose version can change an output's bytes (docs/reproducibility.md), by the
+#: name ``run.json`` records them under, with the distributions that provide them.
+_MATTER = {
+    "numpy": ("numpy",),
+    "opencv": (
+        "opencv-python-headless",
+        "opencv-python",
+        "opencv-contrib-python-headless",
+        "opencv-contrib-python",
+    ),
+    "scipy": ("scipy",),
+    "soxr": ("soxr",),
+}
+_OTHER = ("soundfile", "imbalanced-learn", "pandas", "dask")  # recorded, not compared
+VERSIONS = "versions.json"
+
+
 def _versions() -> dict[str, str]:
+    """The installed versions that matter (Python, multiaug, NumPy, OpenCV, SciPy, soxr) and a few more."""
     from importlib import metadata
 
     out = {"python": platform.python_version(), "multiaug": __version__}
-    for dist in (
-        "numpy",
-        "opencv-python-headless",
-        "soundfile",
-        "soxr",
-        "imbalanced-learn",
-        "pandas",
-        "dask",
-    ):
-        try:
-            out[dist] = metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            continue
+    for name, dists in [*_MATTER.items(), *((d, (d,)) for d in _OTHER)]:
+        for dist in dists:
+            try:
+                out[name] = metadata.version(dist)
+                break
+            except metadata.PackageNotFoundError:
+                continue
     return out
 
 
-def _skipped_items(listing: Listing, bad: dict[int, str], out: Path) -> list[dict[str, Any]]:
-    """Write ``skipped.json`` (items left out at the check or while augmented), or remove a stale one."""
+def _check_versions(output: Path, warn: bool) -> dict[str, list[str | None]]:
+    """With ``warn`` (outputs of an earlier run are kept), warn when this run's versions that
+    matter differ from those of the run that last wrote into ``output``: a resumed or updated
+    job mixes outputs of both. Records this run's versions.
+
+    Returns ``{name: [before, now]}`` of the versions that differ (empty without ``warn``).
+    """
+    import warnings
+
+    now = _versions()
+    path = output / STATE_DIR / VERSIONS
+    try:
+        before = json.loads(path.read_text()) if path.is_file() else None
+    except ValueError:
+        before = None
+    changed: dict[str, list[str | None]] = {}
+    if warn and isinstance(before, dict):
+        for name in ("python", "multiaug", *_MATTER):
+            if before.get(name) != now.get(name):
+                changed[name] = [before.get(name), now.get(name)]
+    if changed:
+        diff = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in changed.items())
+        warnings.warn(
+            f"{output} holds outputs made with other library versions ({diff}); outputs kept from "
+            "the earlier run are not recomputed and may differ in their last bits from what these "
+            "versions make (docs/reproducibility.md): for outputs of one set of versions, write a "
+            "fresh --output folder",
+            JobWarning,
+            stacklevel=3,
+        )
+    _atomic_write(path, json.dumps(now, indent=2, sort_keys=True).encode())
+    return changed
+
+
+def _skipped_items(
+    listing: Listing, bad: dict[int, str], out: Path, ids: list[str], made: set[tuple[str, int]]
+) -> list[dict[str, Any]]:
+    """Write ``skipped.json`` (items left out at the check or while augmented), or remove a stale one.
+
+    ``made``: the ``(item, copy)`` units the manifest lists (a unit that failed in an earlier,
+    interrupted run and was made now is not skipped).
+    """
     skipped = [
         {"index": i, "source": listing.entries[i].source, "copy": None, "stage": "check", "reason": reason}
         for i, reason in bad.items()
     ]
+    index = {item: i for i, item in enumerate(ids)}
+    failed: dict[tuple[str, int], dict[str, Any]] = {}
     for record in _records(out):
         for s in record.get("skipped", []):
-            skipped.append({**s, "stage": "augment"})
+            k = (s.get("item"), s.get("copy"))
+            if s.get("item") in index and k not in made:
+                failed[k] = {
+                    "index": index[s["item"]],
+                    "source": s["source"],
+                    "copy": s["copy"],
+                    "reason": s["reason"],
+                    "stage": "augment",
+                }
+    skipped.extend(failed.values())
     skipped.sort(key=lambda s: (s["index"], s["copy"] or 0))
     path = out / SKIPPED
     if skipped:

@@ -21,6 +21,7 @@ def _augment_table(
     force: bool,
     started: float,
     input: Any,
+    table_format: str | None = None,
 ) -> AugmentResult:
     """Tables: the pipeline's ``fit_resample`` in this process (samplers balance, transforms copy)."""
     import numpy as np
@@ -34,7 +35,7 @@ def _augment_table(
     else:
         X_res, y_res = pipe.fit_resample(X, y, copies=1 if copies is None else copies)
     n = len(X)
-    table_path = _write_table(out, listing, X_res, y_res)
+    table_path = _write_table(out, listing, X_res, y_res, table_format)
     rows = _table_rows(listing, table_path.name, pipe.provenance_, len(X_res), y_res, n, sampler)
     _write_manifest(out / MANIFEST, rows, pipe.fingerprint)
     seconds = time.perf_counter() - started
@@ -71,8 +72,9 @@ def _check_table_job(pipe: Any, listing: Listing, copies: int | None, balance: b
     return sampler
 
 
-def _write_table(out: Path, listing: Listing, X_res: Any, y_res: Any) -> Path:
-    """The resampled table and its ``label`` column: ``table.csv``, or ``table.parquet`` for Parquet input."""
+def _write_table(out: Path, listing: Listing, X_res: Any, y_res: Any, table_format: str | None) -> Path:
+    """The resampled table and its ``label`` column: ``table.parquet`` or ``table.csv``, as
+    ``table_format`` says (``None``: the input's format)."""
     import pandas as pd
 
     columns = list(listing.table.columns)
@@ -80,8 +82,12 @@ def _write_table(out: Path, listing: Listing, X_res: Any, y_res: Any) -> Path:
     frame = frame.reset_index(drop=True)
     if y_res is not None:
         frame["label"] = list(y_res)
-    parquet = listing.manifest is not None and listing.manifest.suffix.lower() == ".parquet"
+    if table_format is None:
+        parquet = listing.manifest is not None and listing.manifest.suffix.lower() == ".parquet"
+    else:
+        parquet = table_format == "parquet"
     table_path = out / f"table{'.parquet' if parquet else '.csv'}"
+    (out / f"table{'.csv' if parquet else '.parquet'}").unlink(missing_ok=True)  # an earlier run's
     if parquet:
         import io
 

@@ -20,6 +20,40 @@ from .collate import KeyedBatch
 _DATASET = "AugmentedDataset"
 
 
+def _check_id(value: Any, where: str) -> str | int:
+    """One item id: a non-empty str or an int (numpy and torch ints as Python ints)."""
+    if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_floating_point():
+        value = value.item()
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return int(value)
+    if isinstance(value, str) and value:
+        return value
+    raise InvalidInputError(
+        _DATASET, where, f"must be a non-empty str or an int, got {value!r}", "give every item a stable id"
+    )
+
+
+def _check_ids(ids: Any, n: int) -> list[str | int] | None:
+    """``ids=``: one unique id per item, or None."""
+    if ids is None:
+        return None
+    if isinstance(ids, (str, bytes, Mapping)) or not hasattr(ids, "__len__") or len(ids) != n:
+        size = f" of {len(ids)}" if hasattr(ids, "__len__") else ""
+        raise InvalidInputError(
+            _DATASET,
+            "ids",
+            f"must be a sequence of one id per item ({n}), got {type(ids).__name__}{size}",
+            "pass ids=[...] with len(ids) == len(dataset)",
+        )
+    out = [_check_id(v, f"ids[{k}]") for k, v in enumerate(ids)]
+    seen: set[str | int] = set()
+    for v in out:
+        if v in seen:
+            raise InvalidInputError(_DATASET, "ids", f"has the id {v!r} twice", "give every item its own id")
+        seen.add(v)
+    return out
+
+
 def worker_init_fn(worker_id: int) -> None:
     """``DataLoader(worker_init_fn=...)`` that makes OpenCV single-threaded in each worker.
 
@@ -39,8 +73,11 @@ def worker_init_fn(worker_id: int) -> None:
 class AugmentedDataset(Dataset[Any]):
     """A map-style dataset whose item ``i`` is the keyed augmentation of ``dataset[i]``.
 
-    Item ``i`` is ``pipeline(**sample, key=i, epoch=self.epoch)`` where ``sample`` is built from
-    ``dataset[i]``; the result depends only on the pipeline's seed, ``i``, the epoch and the item,
+    Item ``i`` is ``pipeline(**sample, key=k, epoch=self.epoch)`` where ``sample`` is built from
+    ``dataset[i]`` and the key ``k`` is the item's stable id where one is given (``ids[i]``, or
+    the ``"id"`` field of a dict item), else its index ``i``. With ids, an item keeps its
+    augmentations when the dataset grows, shrinks or is reordered; by index, item ``i``'s
+    key is its position. The result depends only on the pipeline's seed, the key, the epoch and the item,
     so a ``DataLoader`` yields the same bytes with ``num_workers=0, 2, 4``, any start method and
     ``persistent_workers=True``. Give the pipeline a ``seed`` to get the same bytes in every run
     (with ``seed=None`` a seed is drawn once, here, and shared by all workers of this run).
@@ -77,6 +114,9 @@ class AugmentedDataset(Dataset[Any]):
         Initial epoch; change it with :meth:`set_epoch` before each epoch.
     sample_rate : int or None
         Added to every sample that has none (needed by audio transforms).
+    ids : sequence of str or int, or None
+        A stable identity per item (``len(ids) == len(dataset)``, unique), used as its key;
+        e.g. file paths or database ids. ``None``: the ``"id"`` field of dict items, else the index.
     to_tensor : bool, default False
         Return ``torch.Tensor`` instead of numpy arrays: images ``(H, W[, C])`` become
         ``(C, H, W)`` tensors of the same dtype (torchvision's ``v2.ToImage`` convention), other
@@ -114,6 +154,7 @@ class AugmentedDataset(Dataset[Any]):
         field: str | Sequence[str] | None = None,
         epoch: int = 0,
         sample_rate: int | None = None,
+        ids: Sequence[str | int] | None = None,
         to_tensor: bool = False,
     ) -> None:
         if (
@@ -156,6 +197,7 @@ class AugmentedDataset(Dataset[Any]):
                 _DATASET, "to_tensor", f"must be a bool, got {to_tensor!r}", "pass to_tensor=True or False"
             )
         self.to_tensor = to_tensor
+        self.ids = _check_ids(ids, len(dataset))
         self._fields = tuple(pipeline.fields)
         # Shared memory: forked workers inherit the mapping, spawned ones receive it through
         # torch's multiprocessing reductions; persistent workers thus see set_epoch().
@@ -204,12 +246,20 @@ class AugmentedDataset(Dataset[Any]):
         sample, form = self._to_sample(item)
         if self.sample_rate is not None and "sample_rate" not in sample:
             sample["sample_rate"] = self.sample_rate
-        out = self.pipeline(**sample, key=i, epoch=check_epoch(_DATASET, epoch))
+        out = self.pipeline(**sample, key=self._key(i, item), epoch=check_epoch(_DATASET, epoch))
         if self.to_tensor:
             out = {k: _tensor(k, v) for k, v in out.items()}
         else:
             out = {k: _collatable(v) for k, v in out.items()}
         return _from_sample(item, out, form)
+
+    def _key(self, i: int, item: Any) -> str | int:
+        """Item ``i``'s key: its id (``ids[i]`` or a dict item's ``"id"``), else ``i``."""
+        if self.ids is not None:
+            return self.ids[i]
+        if isinstance(item, Mapping) and "id" in item:
+            return _check_id(item["id"], f"dataset[{i}]['id']")
+        return i
 
     def _index(self, index: Any) -> int:
         try:
