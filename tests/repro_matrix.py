@@ -75,6 +75,11 @@ ENVELOPE: dict[str, tuple[float, str]] = {
     "image.ElasticTransform": (1.0, "displacement fields blurred in float32 by OpenCV (SIMD sums)"),
     "demo.image_pipeline": (1.0, "its GaussianBlur"),
 }
+#: Samplers whose provenance (not rows) may differ: case-name prefix -> why.
+PROVENANCE_ENVELOPE: dict[str, str] = {
+    "tabular.SMOTEN": "scikit-learn picks neighbours among rows at equal distance (common on categories) in "
+    "the order NumPy's SIMD sort leaves them: another set of equally near rows is named",
+}
 #: float32 images: OpenCV's and NumPy's float kernels sum in SIMD order (a few ULPs)
 FLOAT_IMAGE_TOLERANCE = 1e-6
 
@@ -251,7 +256,8 @@ def main(argv: list[str]) -> int:
             for case, (draws, arrays) in base.items():
                 o_draws, o_arrays = other.get(case, ("", []))
                 same, worst, share = _compare(arrays, o_arrays)
-                ok = draws == o_draws and (same or allowed(case, worst))
+                draws_ok = draws == o_draws or case.startswith(tuple(PROVENANCE_ENVELOPE))
+                ok = draws_ok and (same or allowed(case, worst))
                 broken += not ok
                 if not same or draws != o_draws:
                     rows[case] = {"draws_equal": draws == o_draws, "max_abs": worst, "share": share, "ok": ok}
