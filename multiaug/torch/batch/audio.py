@@ -37,7 +37,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from . import vocoder  # noqa: F401  (registers audio.PitchShift with the other audio kernels)
+from . import audio_level, vocoder  # noqa: F401  (register the level ops and audio.PitchShift)
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
@@ -63,6 +63,39 @@ NO_KERNEL: dict[str, str] = {
         )
         for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
     },
+    **{
+        f"audio.{name}": (
+            "not written yet: one biquad per row, but a per-row IIR recursion needs a scan kernel "
+            "(torchaudio.functional.lfilter is not a dependency), as for the Butterworth filters"
+        )
+        for name in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")
+    },
+    "audio.Limiter": (
+        "not written yet: the look-ahead minimum, the cumulative minimum of the release and the "
+        "running mean are each one torch op (cummin, max_pool1d, cumsum), but equal results need "
+        "the float64 path per row and a test of their own"
+    ),
+    "audio.Mp3Compression": (
+        "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
+        "and back around the same per-row work, so the batch keeps it out by name instead"
+    ),
+    "audio.ApplyImpulseResponse": (
+        "not written yet: one FFT convolution per row with the row's response (torch.fft would "
+        "do it), but the float32 spectra round differently from scipy.fft, and a test of its own "
+        "against the per-sample path is still to write"
+    ),
+    "audio.RoomSimulator": (
+        "each row has its own room: the impulse responses are built on the host (image sources "
+        "and a seeded tail), and the FFT convolution kernel is not written yet (as ApplyImpulseResponse)"
+    ),
+    "audio.AddShortNoises": (
+        "each row places a different number of recorded sounds at different times: the events "
+        "would be assembled on the host anyway, leaving one addition for the device"
+    ),
+    "audio.LoudnessNormalization": (
+        "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
+        "(the same missing scan kernel as the Butterworth filters) before a single multiply"
+    ),
 }
 
 
