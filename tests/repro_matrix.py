@@ -71,9 +71,7 @@ ENVELOPE: dict[str, tuple[float, str]] = {
     "audio.RoomSimulator": (1e-6, "FFT convolution: NumPy's SIMD sums"),
     "demo.audio_pipeline": (1e-4, "its pitch and tempo steps"),
     "image.HueSaturationValue": (1.0, "OpenCV's 8-bit HSV->RGB in float32, with or without FMA"),
-    "image.GaussianBlur": (1.0, "OpenCV's uint8 separable filter rounds a half level either way"),
     "image.ElasticTransform": (1.0, "displacement fields blurred in float32 by OpenCV (SIMD sums)"),
-    "demo.image_pipeline": (1.0, "its GaussianBlur"),
 }
 #: Samplers whose provenance (not rows) may differ: case-name prefix -> why.
 PROVENANCE_ENVELOPE: dict[str, str] = {

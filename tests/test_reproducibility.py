@@ -23,6 +23,7 @@ CASES = ",".join(
     [
         "image.Sharpen",
         "image.Emboss",
+        "image.GaussianBlur",
         "image.Affine",
         "image.Perspective",
         "image.PlanckianJitter",

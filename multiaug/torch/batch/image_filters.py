@@ -5,8 +5,10 @@
   2 round(3 sigma) + 1``), centred in the batch's widest kernel with zero taps around them,
   over a ``BORDER_REFLECT_101`` border (an index gather, so any kernel width works on any
   image size). A zero tap adds nothing and reflection does not depend on the pad width, so
-  every sample gets exactly its own filter. uint8: within 1 level of the CPU op (OpenCV
-  sums in another order), float32: 1e-5.
+  every sample gets exactly its own filter. float32: 1e-5. uint8: bit-exact, the CPU op's
+  exact arithmetic (``exact.gaussian_blur_u8``) in float32 sums that are exact in any order:
+  up to ``FIXED_POINT_TAPS`` taps OpenCV's fixed-point taps (1/256) with halves rounded up,
+  wider the two passes of ``exact.sep_filter_u8``.
 * **Sharpen**: the CPU op's 3x3 kernel per sample, one grouped ``conv2d``, reflect-101.
 * **MedianBlur**: exact medians of each sample's ``k x k`` window (edge pixel repeated), one
   ``unfold`` + ``median`` per distinct ``k`` in the batch, in row stripes that keep the
@@ -22,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as nnf
 
-from ...image.functional.exact import fixed_kernel
+from ...image.functional import exact
 from ...image.functional.filters import blur_kernel_size, sharpen_kernel
 from .image_pixel import UINT8, finish, single, whole
 from .registry import Batch, kernel
@@ -69,6 +71,8 @@ def gaussian_blur(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     widest = max(sizes)
     if widest == 1:
         return {"image": x.clone()}
+    if batch.scale == UINT8:
+        return {"image": _gaussian_u8(x, sizes, [float(p["sigma"]) for p in batch.params])}
     taps = np.zeros((len(sizes), widest), np.float32)
     for i, (size, p) in enumerate(zip(sizes, batch.params, strict=True)):
         start = (widest - size) // 2
@@ -85,6 +89,37 @@ def gaussian_blur(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     return {"image": finish(out, batch.scale)}
 
 
+def _exact_passes(size: int, sigma: float) -> tuple[np.ndarray, float, np.ndarray, float]:
+    """Row taps, row offset, column taps, column offset of the CPU's uint8 Gaussian of ``size`` taps:
+    each pass is ``floor(correlation + offset)``, every float32 sum in it exact."""
+    if size == 1:
+        return np.ones(1), 0.0, np.ones(1), 0.5
+    if size <= exact.FIXED_POINT_TAPS:  # OpenCV's fixed point: integer rows, columns / 2**16, halves up
+        taps = exact.fixed_point_taps(size, sigma).astype(np.float64)
+        return taps, 0.0, taps / 65536.0, 0.5
+    kernel = cv2.getGaussianKernel(size, sigma, ktype=cv2.CV_32F)
+    row_shift, col_shift = exact.ROW_BITS - exact.SUB_BITS, exact.COL_BITS + exact.SUB_BITS
+    rows = exact.grid_taps(kernel, exact.ROW_BITS) / (1 << row_shift)
+    cols = exact.grid_taps(kernel, exact.COL_BITS) / (1 << col_shift)
+    return rows, 0.5 + 0.5 / (1 << row_shift), cols, 0.5 + 0.5 / (1 << col_shift)
+
+
+def _gaussian_u8(x: torch.Tensor, sizes: list[int], sigmas: list[float]) -> torch.Tensor:
+    """The CPU op's uint8 Gaussian of every sample, bit-exact (see the module docstring)."""
+    widest = max(sizes)
+    rows, cols = np.zeros((2, len(sizes), widest), np.float32)
+    offsets = np.zeros((2, len(sizes)), np.float32)
+    for i, (size, sigma) in enumerate(zip(sizes, sigmas, strict=True)):
+        start = (widest - size) // 2
+        r, offsets[0, i], c, offsets[1, i] = _exact_passes(size, sigma)
+        rows[i, start : start + size], cols[i, start : start + size] = r, c
+    kr, kc, off = (torch.from_numpy(a).to(x.device) for a in (rows, cols, offsets))
+    pad = widest // 2
+    mid = _grouped(_pad(x, 0, pad), kr.view(-1, 1, widest)).add_(off[0].view(-1, 1, 1, 1)).floor_()
+    out = _grouped(_pad(mid, pad, 0), kc.view(-1, widest, 1)).add_(off[1].view(-1, 1, 1, 1)).floor_()
+    return out.clamp_(0.0, UINT8)
+
+
 @kernel("image.Sharpen", "image")
 def sharpen(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """Each sample's ``sharpen_kernel(alpha, lightness)`` over a reflect-101 border, saturated/clipped."""
@@ -95,7 +130,7 @@ def sharpen(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
         return {"image": finish(out, batch.scale)}
     # uint8: the CPU op's exact filter (exact.filter2d_u8): the kernel on its 2**-bits grid, where
     # every float32 sum is exact in any order, plus half a grid step, so no result is a tie
-    fixed = [fixed_kernel(k) for k in kernels]
+    fixed = [exact.fixed_kernel(k) for k in kernels]
     out = _grouped(_pad(x, 1, 1), torch.from_numpy(np.stack([q for q, _ in fixed])).to(x.device))
     halves = torch.tensor([0.5 / (1 << bits) for _, bits in fixed], dtype=out.dtype, device=out.device)
     return {"image": finish(out.add_(halves.view(-1, 1, 1, 1)), batch.scale)}
