@@ -331,19 +331,91 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
     assert with_kernel == {
         "audio.AddBackgroundNoise",
         "audio.AddNoise",
+        "audio.BandPassFilter",
+        "audio.BandStopFilter",
         "audio.FrequencyMask",
         "audio.Gain",
+        "audio.HighPassFilter",
+        "audio.LowPassFilter",
         "audio.MelSpectrogram",
         "audio.PitchShift",
         "audio.PolarityInversion",
         "audio.TimeMask",
         "audio.TimeShift",
     }
-    filters = {f"audio.{k}PassFilter" for k in ("Low", "High", "Band")} | {"audio.BandStopFilter"}
-    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange", *filters}
+    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange"}
     assert with_kernel.isdisjoint(batch_audio.NO_KERNEL)
     assert with_kernel | set(batch_audio.NO_KERNEL) == audio_ops
     assert all(len(why) > 40 for why in batch_audio.NO_KERNEL.values())
+
+
+# ---------------------------------------------------------------- Butterworth filters
+FILTERS = {
+    "LowPassFilter": {},
+    "HighPassFilter": {},
+    "BandPassFilter": {},
+    "BandStopFilter": {},
+    "LowPassFilter-nyquist": {"cutoff_hz": (6000, 9000)},  # rows at/above Nyquist: unchanged
+    "HighPassFilter-nyquist": {"cutoff_hz": (6500, 9000)},  # rows at/above Nyquist: silence
+    "BandPassFilter-nyquist": {"center_hz": (5000, 7900)},  # upper edge at Nyquist: a high-pass
+    "BandStopFilter-nyquist": {"center_hz": (5000, 7900)},
+    "HighPassFilter-low": {"cutoff_hz": (1, 30)},  # long impulse responses
+}
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("channels", [0, 2])
+@pytest.mark.parametrize("zero_phase", [False, True])
+@pytest.mark.parametrize("case", list(FILTERS))
+def test_filters_match_the_per_sample_path(case: str, zero_phase: bool, channels: int, device: str) -> None:
+    name = case.split("-")[0]
+    rolloff = (12, 48) if zero_phase else (6, 48)
+    t = getattr(ma.audio, name)(rolloff=rolloff, zero_phase=zero_phase, p=1.0, seed=20, **FILTERS[case])
+    got, ref, params = run(t, audio_samples(channels)[:8], range(8), device=device)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)  # float64 sosfilt vs float32 FFTs
+    assert len({p["rolloff"] for p in params}) > 1
+    if case.endswith("nyquist") and name != "BandStopFilter":
+        edge = [
+            p["cutoff_hz"] if "cutoff_hz" in p else p["center_hz"] * (1 + p["bandwidth_fraction"] / 2)
+            for p in params
+        ]
+        assert min(edge) < RATE / 2 <= max(edge), "the keys must draw edges on both sides of Nyquist"
+        for e, g, r in zip(edge, got, ref, strict=True):
+            if e >= RATE / 2 and name != "BandPassFilter":
+                np.testing.assert_array_equal(g, r)  # a copy, or silence: exact
+
+
+def test_filter_row_does_not_depend_on_its_batch() -> None:
+    t = ma.audio.BandStopFilter(rolloff=(12, 48), zero_phase=True, p=1.0, seed=21)
+    samples = audio_samples(2)
+    params = [t.keyed_params(s, k) for k, s in enumerate(samples)]
+    x = torch.from_numpy(np.stack([s["audio"] for s in samples]))
+    kern = kernels("audio")[(t.name, "audio")]
+    whole = kern(t, Batch({"audio": x}, params, sample_rate=RATE))["audio"]
+    for i in (0, 5):
+        alone = kern(t, Batch({"audio": x[i : i + 1]}, params[i : i + 1], sample_rate=RATE))["audio"]
+        # the same FFT lengths, sections and steps; pocketfft may round a batch of rows differently
+        np.testing.assert_allclose(alone[0].numpy(), whole[i].numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("zero_phase", [False, True])
+def test_filters_through_batched_pipeline(zero_phase: bool) -> None:
+    """``ma.torch.batched`` runs the filters: traces equal the per-sample ones, outputs within 1e-5."""
+    pipe = ma.Compose(
+        [
+            ma.audio.LowPassFilter(zero_phase=zero_phase, p=0.7),
+            ma.audio.BandStopFilter(zero_phase=zero_phase, p=0.7),
+            ma.audio.HighPassFilter(zero_phase=zero_phase, p=0.5),
+        ],
+        seed=8,
+    )
+    samples = audio_samples(0)[:6]
+    wave = torch.from_numpy(np.stack([s["audio"] for s in samples]))
+    out = ma.torch.batched(pipe)(audio=wave, sample_rate=RATE, key=list(range(6)), trace=True)
+    for i, sample in enumerate(samples):
+        ref = pipe(**sample, key=i, trace=True)
+        assert out["trace"][i] == ref["trace"]
+        np.testing.assert_allclose(out["audio"][i].numpy(), ref["audio"], rtol=0, atol=1e-5)
 
 
 # ---------------------------------------------------------------- PitchShift (phase vocoder)

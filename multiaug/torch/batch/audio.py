@@ -18,10 +18,14 @@ Each kernel matches its transform's ``apply`` on the same parameters:
 * ``audio.AddNoise``: the same colour, distribution and exact SNR, but *another noise stream*
   (:mod:`.keyed_noise`), keyed by the trace's ``noise_seed``;
 * ``audio.PitchShift`` (in :mod:`.vocoder`): the same shift, not the same waveform (the CPU
-  path's phase vocoder, batched; f0, duration and spectra measured).
+  path's phase vocoder, batched; f0, duration and spectra measured);
+* ``audio.LowPassFilter``, ``HighPassFilter``, ``BandPassFilter``, ``BandStopFilter`` (in
+  :mod:`.audio_filters`): the per-sample path's sections applied in the frequency domain, within
+  float32 FFT rounding (a few 1e-7) of its float64 ``sosfilt``/``sosfiltfilt``.
 
 :data:`NO_KERNEL` lists the audio transforms left without a kernel, and why. Importing this module
-registers every audio kernel (``audio.PitchShift``'s lives in :mod:`.vocoder`).
+registers every audio kernel (``audio.PitchShift``'s lives in :mod:`.vocoder`, the filters' in
+:mod:`.audio_filters`).
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from . import vocoder  # noqa: F401  (registers audio.PitchShift with the other audio kernels)
+from . import audio_filters, vocoder  # noqa: F401  (register audio.PitchShift and the filters)
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
@@ -55,14 +59,6 @@ NO_KERNEL: dict[str, str] = {
         "with keep_length=True each row would need its own resampling ratio, and nothing here "
         "matches soxr's band-limited resampler yet"
     ),
-    **{
-        f"audio.{name}": (
-            "not written yet (issue 20 shipped the per-sample filters first): a per-row IIR "
-            "recursion needs a scan kernel (torchaudio.functional.lfilter is not a dependency), "
-            "or an FFT-domain approximation that would not match the per-sample output"
-        )
-        for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
-    },
 }
 
 
