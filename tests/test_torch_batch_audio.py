@@ -357,21 +357,25 @@ FILTERS = {
     "BandStopFilter": {},
     "LowPassFilter-nyquist": {"cutoff_hz": (6000, 9000)},  # rows at/above Nyquist: unchanged
     "HighPassFilter-nyquist": {"cutoff_hz": (6500, 9000)},  # rows at/above Nyquist: silence
-    "BandPassFilter-nyquist": {"center_hz": (5000, 7900)},  # upper edge at Nyquist: a high-pass
-    "BandStopFilter-nyquist": {"center_hz": (5000, 7900)},
+    "BandPassFilter-nyquist": {"center_hz": (3000, 7000)},  # upper edge at Nyquist: a high-pass
+    "BandStopFilter-nyquist": {"center_hz": (3000, 7000)},  # ... a low-pass
     "HighPassFilter-low": {"cutoff_hz": (1, 30)},  # long impulse responses
 }
 
 
+def half_second(channels: int) -> list[dict[str, Any]]:
+    return [{"audio": s["audio"][..., : RATE // 2], "sample_rate": RATE} for s in audio_samples(channels)[:6]]
+
+
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("channels", [0, 2])
 @pytest.mark.parametrize("zero_phase", [False, True])
 @pytest.mark.parametrize("case", list(FILTERS))
-def test_filters_match_the_per_sample_path(case: str, zero_phase: bool, channels: int, device: str) -> None:
+def test_filters_match_the_per_sample_path(case: str, zero_phase: bool, device: str) -> None:
     name = case.split("-")[0]
     rolloff = (12, 48) if zero_phase else (6, 48)
     t = getattr(ma.audio, name)(rolloff=rolloff, zero_phase=zero_phase, p=1.0, seed=20, **FILTERS[case])
-    got, ref, params = run(t, audio_samples(channels)[:8], range(8), device=device)
+    channels = 2 if zero_phase == (len(case) % 2 == 0) else 0  # mono and stereo rows for every filter
+    got, ref, params = run(t, half_second(channels), range(6), device=device)
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)  # float64 sosfilt vs float32 FFTs
     assert len({p["rolloff"] for p in params}) > 1
     if case.endswith("nyquist") and name != "BandStopFilter":
@@ -387,7 +391,7 @@ def test_filters_match_the_per_sample_path(case: str, zero_phase: bool, channels
 
 def test_filter_row_does_not_depend_on_its_batch() -> None:
     t = ma.audio.BandStopFilter(rolloff=(12, 48), zero_phase=True, p=1.0, seed=21)
-    samples = audio_samples(2)
+    samples = half_second(2)
     params = [t.keyed_params(s, k) for k, s in enumerate(samples)]
     x = torch.from_numpy(np.stack([s["audio"] for s in samples]))
     kern = kernels("audio")[(t.name, "audio")]
@@ -409,7 +413,7 @@ def test_filters_through_batched_pipeline(zero_phase: bool) -> None:
         ],
         seed=8,
     )
-    samples = audio_samples(0)[:6]
+    samples = half_second(0)
     wave = torch.from_numpy(np.stack([s["audio"] for s in samples]))
     out = ma.torch.batched(pipe)(audio=wave, sample_rate=RATE, key=list(range(6)), trace=True)
     for i, sample in enumerate(samples):

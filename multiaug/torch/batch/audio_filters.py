@@ -72,7 +72,7 @@ def _tail(sos: np.ndarray) -> int:
     if radius >= 1.0:
         return _NEVER
     order = 2 * len(sos)  # clustered poles: the envelope grows like n ** (order - 1) at first
-    return min(_NEVER, int(math.ceil((math.log(_DECAYED) - order) / math.log(radius))) + order)
+    return min(_NEVER, math.ceil((math.log(_DECAYED) - order) / math.log(float(radius))) + order)
 
 
 def _fft_length(length: int, tail: int) -> int:
