@@ -4,8 +4,7 @@ Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device c
 
 Input: 1 s pieces of the committed espeak-ng clips in ``tests/data`` (16 kHz mono), a different
 piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift`` + ``TimeMask``
-(on the waveform), each with its default ``p`` (0.5). multiaug has no filter op yet (issue 20), so
-``TimeMask`` stands where the brief's filter would.
+(on the waveform), each with its default ``p`` (0.5). The filters have their own table (below).
 
 * per-sample: ``pipe(audio=clip, sample_rate=16000, key=i)`` for each clip (NumPy), the path a
   ``DataLoader`` worker runs;
