@@ -37,6 +37,7 @@ __all__ = [
     "filter_sections",
     "filtfilt_pad",
     "high_pass_filter",
+    "impulse_responses",
     "low_pass_filter",
 ]
 
@@ -159,6 +160,24 @@ def _forward_backward(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
 
     pad = filtfilt_pad(sos, x.shape[-1])
     return np.stack([sosfiltfilt(sos, channel, padlen=pad) for channel in x])
+
+
+def impulse_responses(sos: list[np.ndarray], length: int) -> np.ndarray:
+    """``(len(sos), length)`` float64: the impulse response of each ``(sections, 6)`` array (``sosfilt``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.filters import butterworth_sos, impulse_responses
+    >>> h = impulse_responses([butterworth_sos("lowpass", (1000.0,), 2, 16000)], 4000)
+    >>> h.shape, bool(abs(h.sum() - 1.0) < 1e-9)  # unit gain at DC
+    ((1, 4000), True)
+    """
+    from scipy.signal import sosfilt
+
+    impulse = np.zeros(length)
+    impulse[0] = 1.0
+    return np.stack([sosfilt(s, impulse) for s in sos])
 
 
 def _run(audio: np.ndarray, kind: str, warped: list[float], rolloff: int, zero_phase: bool) -> np.ndarray:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...audio.functional.filters import IDENTITY, SILENCE, filter_sections, filtfilt_pad
+from ...audio.functional.filters import IDENTITY, SILENCE, filter_sections, filtfilt_pad, impulse_responses
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .registry import Batch, kernel
@@ -82,18 +82,17 @@ def _fft_length(length: int, tail: int) -> int:
     depends on the row alone, then the sum up to the next length whose only prime factors are
     2, 3 and 5: the linear convolution's first ``length`` samples, with no wrap-around.
     """
-    from scipy.fft import next_fast_len
-
-    return int(next_fast_len(length + min(length, 1 << max(0, tail - 1).bit_length()), real=True))
-
-
-def _impulse_responses(sos: Sequence[np.ndarray], length: int) -> np.ndarray:
-    """``(b, length)`` float32: each row's impulse response (``sosfilt`` of a unit impulse, float64)."""
-    from scipy.signal import sosfilt
-
-    impulse = np.zeros(length)
-    impulse[0] = 1.0
-    return np.stack([sosfilt(s, impulse) for s in sos]).astype(np.float32)
+    n = length + min(length, 1 << max(0, tail - 1).bit_length())
+    best = 1 << max(0, n - 1).bit_length()  # a power of two >= n
+    p5 = 1
+    while p5 < best:
+        p35 = p5
+        while p35 < best:
+            m = p35 << max(0, (n - 1) // p35).bit_length()  # p35 * the least power of two with m >= n
+            best = min(best, m)
+            p35 *= 3
+        p5 *= 5
+    return best
 
 
 def _causal(x: torch.Tensor, h: torch.Tensor, gain: torch.Tensor, n_fft: int) -> torch.Tensor:
@@ -119,7 +118,9 @@ def _filter_group(
     gain = np.array([np.prod(s[:, :3].sum(1) / s[:, 3:].sum(1)) for s in sos], np.float32)
     gain_t = torch.from_numpy(gain).to(x.device)[:, None, None]
     tail = n_fft - x.shape[-1] - 2 * pad  # an output sample never needs more of h than this
-    h = torch.fft.rfft(torch.from_numpy(_impulse_responses(sos, tail)).to(x.device), n=n_fft, dim=-1)
+    h = torch.fft.rfft(
+        torch.from_numpy(impulse_responses(sos, tail).astype(np.float32)).to(x.device), n=n_fft, dim=-1
+    )
     ext = _odd_extension(x, pad) if zero_phase else x
     y = _causal(ext, h, gain_t, n_fft)
     if zero_phase:
