@@ -30,6 +30,13 @@ Filters (``--filters`` runs only these rows): LowPassFilter, HighPassFilter,
 BandPassFilter, BandStopFilter (and LowPassFilter with ``zero_phase``) against
 audiomentations' filters at its default ranges, on the same clip, interleaved.
 
+Issue 20's ops (``--ops`` runs only these rows): each against audiomentations' equivalent at its
+default parameters (multiaug's defaults are the same ranges), on the same 3 s clip, interleaved.
+Limiter, LoudnessNormalization and Mp3Compression's default backend need audiomentations'
+extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row whose package is
+missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
+that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages).
+
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
 part of it, and the total with ``import numpy, multiaug`` is shown too); then
@@ -208,6 +215,76 @@ def filter_speed(quick: bool) -> list[tuple[str, float, float]]:
     return [(row, 1.0 / best[(row, "ours")], 1.0 / best[(row, "theirs")]) for row, *_ in FILTERS]
 
 
+# ---------------------------------------------------------------------- issue 20's ops
+def _op_files(folder: Path) -> tuple[str, str]:
+    """A 0.5 s room-like impulse response and a folder of three 0.25 s speech snippets."""
+    import soundfile as sf
+
+    rng = np.random.default_rng(0)
+    ir = rng.normal(0, 0.2, RATE // 2) * np.exp(-np.arange(RATE // 2) / (RATE / 10))
+    ir[0] = 1.0
+    sf.write(folder / "ir.wav", ir.astype(np.float32), RATE)
+    (folder / "noises").mkdir()
+    snippet, _ = ma.audio.load(DATA / "speech_de_m.wav")
+    for i in range(3):
+        sf.write(folder / "noises" / f"s{i}.wav", snippet[i * 4000 : (i + 1) * 4000], RATE)
+    return str(folder / "ir.wav"), str(folder / "noises")
+
+
+def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
+    """(row, multiaug transform, audiomentations transform, audiomentations extra it needs)."""
+    import audiomentations as A
+
+    M = ma.audio
+    lame = A.Mp3Compression(backend="lameenc", preserve_delay=True, p=1.0)
+    return [
+        ("Clipping / ClippingDistortion", M.Clipping(p=1.0, seed=0), A.ClippingDistortion(p=1.0), None),
+        ("BitCrush", M.BitCrush(p=1.0, seed=0), A.BitCrush(p=1.0), None),
+        ("Normalize", M.Normalize(p=1.0), A.Normalize(p=1.0), None),
+        ("Reverse", M.Reverse(p=1.0), A.Reverse(p=1.0), None),
+        ("Padding", M.Padding(p=1.0, seed=0), A.Padding(p=1.0), None),
+        ("Limiter", M.Limiter(p=1.0, seed=0), A.Limiter(p=1.0), "numpy_audio_limiter"),
+        ("LoudnessNormalization", M.LoudnessNormalization(p=1.0, seed=0),
+         A.LoudnessNormalization(p=1.0), "loudness"),
+        ("Mp3Compression (fast-mp3-augment)", M.Mp3Compression(p=1.0, seed=0),
+         A.Mp3Compression(p=1.0), "fast_mp3_augment"),
+        ("Mp3Compression (lameenc backend)", M.Mp3Compression(p=1.0, seed=0), lame, "lameenc"),
+        ("PeakingFilter", M.PeakingFilter(p=1.0, seed=0), A.PeakingFilter(p=1.0), None),
+        ("LowShelfFilter", M.LowShelfFilter(p=1.0, seed=0), A.LowShelfFilter(p=1.0), None),
+        ("HighShelfFilter", M.HighShelfFilter(p=1.0, seed=0), A.HighShelfFilter(p=1.0), None),
+        ("ApplyImpulseResponse", M.ApplyImpulseResponse(ir, p=1.0, seed=0),
+         A.ApplyImpulseResponse(ir, p=1.0), None),
+        ("AddShortNoises", M.AddShortNoises(noises, p=1.0, seed=0), A.AddShortNoises(noises, p=1.0), None),
+        ("RoomSimulator", M.RoomSimulator(p=1.0, seed=0), A.RoomSimulator(p=1.0), "pyroomacoustics"),
+    ]  # fmt: skip
+
+
+def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
+    """Calls per second of each issue-20 op and its audiomentations equivalent: (row, ours, theirs, note)."""
+    import importlib.util
+
+    audio = speech_3s()
+    rounds, budget = (3, 0.3) if quick else (7, 0.5)
+    random.seed(0)
+    np.random.seed(0)  # noqa: NPY002  (audiomentations draws from NumPy's global RNG)
+    rows: list[tuple[str, float | None, float | None, str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        ops = _ops(*_op_files(Path(tmp)))
+        calls: dict[Any, Callable[[], object]] = {}
+        for row, mine, am, needs in ops:
+            if needs is not None and importlib.util.find_spec(needs) is None:
+                continue
+            calls[(row, "ours")] = keyed(mine, audio)
+            calls[(row, "theirs")] = plain(am, audio)
+        best = interleaved(calls, rounds, budget)
+    for row, _, _, needs in ops:
+        if (row, "ours") in calls:
+            rows.append((row, 1.0 / best[(row, "ours")], 1.0 / best[(row, "theirs")], ""))
+        else:
+            rows.append((row, None, None, f"skipped: audiomentations needs {needs}"))
+    return rows
+
+
 # ---------------------------------------------------------------------- quality
 def f0_track(audio: np.ndarray) -> np.ndarray:
     import librosa
@@ -351,11 +428,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
     parser.add_argument("--filters", action="store_true", help="only the filter rows")
+    parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
     args = parser.parse_args()
     import audiomentations
 
     print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
     print(f"# {machine()}, one thread\n")
+    print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
+    print("|---|---|---|---|")
+    for row, mine, theirs_rate, note in op_speed(args.quick):
+        if mine is None or theirs_rate is None:
+            print(f"| {row} | — | — | {note} |")
+        else:
+            print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
+    print()
+    if args.ops:
+        return
     print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
     print("|---|---|---|---|")
     for row, mine, theirs_rate in filter_speed(args.quick):

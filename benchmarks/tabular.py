@@ -3,10 +3,13 @@
 Run with ``make bench`` (or ``.venv/bin/python benchmarks/tabular.py``; ``--scale-rows 200000``
 for a quicker scale run, ``--independent`` to add the table with 20 independent features).
 
-1. Overhead, 100k x 20 (``make_classification``, 10 % minority): ``ma.tabular.SMOTE(seed=0)``
-   and ``ADASYN`` against ``imblearn`` with ``random_state=ma.tabular.random_state(0)`` on
+1. Overhead, 100k x 20 (``make_classification``, 10 % minority): every ``ma.tabular`` sampler
+   with ``seed=0`` against ``imblearn`` with ``random_state=ma.tabular.random_state(0)`` on
    the same arrays, in alternating rounds (medians); outputs are checked equal. The wrapper
-   adds the multiaug checks (NaN, labels, class sizes) and the provenance arrays.
+   adds the multiaug checks (NaN, labels, class sizes) and the provenance arrays. SMOTEENN and
+   SMOTETomek (whose time is the cleaning step's neighbour search over all rows), SVM-SMOTE
+   (an SVC fit, quadratic in the rows) and SMOTE-N (value-difference distances within a class,
+   quadratic too) run on ``--small-rows`` (20k) rows, SMOTE-N on a table of categories.
 2. Scale, 1M x 20, 10 % minority (100k rows to search): imbalanced-learn's default neighbour
    search (scikit-learn ``algorithm="auto"``, which is brute force above 15 features, already
    multi-threaded) against ``SMOTE(algorithm="kd_tree", n_jobs=2)``; outputs checked equal.
@@ -45,18 +48,40 @@ def interleaved(fa: Callable[[], object], fb: Callable[[], object], rounds: int)
     return statistics.median(a), statistics.median(b)
 
 
-def overhead(rows: int, rounds: int) -> None:
-    X, y = table(rows)
-    print(f"\n1. overhead, {rows:,} x 20, minority {int((y == 1).sum()):,} rows, {rounds} alternating rounds")
-    for ours, theirs in ((ma.tabular.SMOTE(seed=0), imb.SMOTE), (ma.tabular.ADASYN(seed=0), imb.ADASYN)):
-        raw = theirs(random_state=ma.tabular.random_state(0))
+#: Samplers of the overhead run: (class name, parameters, table: "large" | "small" | "categories").
+SAMPLERS: tuple[tuple[str, dict[str, object], str], ...] = (
+    ("SMOTE", {}, "large"),
+    ("ADASYN", {}, "large"),
+    ("BorderlineSMOTE", {}, "large"),
+    ("RandomOverSampler", {}, "large"),
+    ("KMeansSMOTE", {"cluster_balance_threshold": 0.05}, "large"),
+    ("SMOTEENN", {}, "small"),
+    ("SMOTETomek", {}, "small"),
+    ("SVMSMOTE", {}, "small"),
+    ("SMOTEN", {}, "categories"),
+)
+
+
+def overhead(rows: int, small: int, rounds: int, names: list[str] | None) -> None:
+    tables = {"large": table(rows), "small": table(small)}
+    Xs, ys = tables["small"]
+    tables["categories"] = (np.digitize(Xs, [-1.0, 0.0, 1.0]).astype(str).astype(object), ys)
+    print(f"\n1. overhead, {rows:,} x 20 (the last four: {small:,} x 20), 10 % minority, {rounds} rounds")
+    for name, params, kind in SAMPLERS:
+        if names and name not in names:
+            continue
+        X, y = tables[kind]
+        ours = getattr(ma.tabular, name)(seed=0, **params)
+        raw = ours.to_imblearn()
         assert np.array_equal(ours.fit_resample(X, y)[0], raw.fit_resample(X, y)[0])
         t_ours, t_raw = interleaved(
-            lambda o=ours: o.fit_resample(X, y), lambda r=raw: r.fit_resample(X, y), rounds
+            lambda o=ours, X=X, y=y: o.fit_resample(X, y),
+            lambda r=raw, X=X, y=y: r.fit_resample(X, y),
+            rounds,
         )
         print(
-            f"   {ours.name:22} multiaug {t_ours * 1e3:8.1f} ms   imblearn {t_raw * 1e3:8.1f} ms   "
-            f"overhead {100 * (t_ours / t_raw - 1):+5.1f} %   (outputs equal)"
+            f"   {ours.name:26} {len(y):>7,} rows  multiaug {t_ours * 1e3:9.1f} ms   "
+            f"imblearn {t_raw * 1e3:9.1f} ms   overhead {100 * (t_ours / t_raw - 1):+5.1f} % (outputs equal)"
         )
 
 
@@ -83,14 +108,19 @@ def scale(rows: int, independent: bool) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--overhead-rows", type=int, default=100_000)
+    parser.add_argument("--small-rows", type=int, default=20_000)
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--samplers", nargs="*", help="only these samplers (class names) in the overhead run")
+    parser.add_argument("--no-scale", action="store_true", help="skip the 1M-row neighbour-search run")
     parser.add_argument("--scale-rows", type=int, default=1_000_000)
     parser.add_argument(
         "--independent", action="store_true", help="also run the table of independent features"
     )
     args = parser.parse_args()
     print(f"tabular samplers on {machine()}")
-    overhead(args.overhead_rows, args.rounds)
+    overhead(args.overhead_rows, args.small_rows, args.rounds, args.samplers)
+    if args.no_scale:
+        return
     scale(args.scale_rows, independent=False)
     if args.independent:
         scale(args.scale_rows, independent=True)

@@ -35,6 +35,7 @@ from .core import (
 
 if TYPE_CHECKING:
     from . import audio as audio
+    from . import evaluate as evaluate
     from . import hf as hf
     from . import image as image
     from . import keras as keras
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
     from .guard import Leak as Leak
     from .guard import LeakageReport as LeakageReport
     from .guard import SplitGuard as SplitGuard
+    from .monitor import Profile as Profile
+    from .monitor import profile as profile
+    from .streams import stream as stream
 
 __all__ = [
     "Compose",
@@ -56,32 +60,46 @@ __all__ = [
     "MultiaugError",
     "OneOf",
     "Oversample",
+    "Profile",
     "SomeOf",
     "SplitGuard",
     "Transform",
     "__version__",
     "audio",
+    "evaluate",
     "fingerprint",
     "from_config",
     "hf",
     "image",
     "keras",
     "load",
+    "profile",
     "register",
     "register_function",
     "registered",
     "registered_functions",
     "save",
+    "stream",
     "tabular",
     "text",
     "torch",
 ]
 
-_LAZY_MODULES = {"audio", "image", "tabular", "text", "testing", "cli", "jobs", "torch", "keras", "hf"}
+_LAZY_MODULES = {
+    *("audio", "evaluate", "image", "tabular", "text", "testing"),
+    *("cli", "jobs", "torch", "keras", "hf"),
+}
 
 
 # Names imported on first use (they need NumPy, which `import multiaug` does not load).
-_LAZY_NAMES = {"Leak": "guard", "LeakageReport": "guard", "SplitGuard": "guard"}
+_LAZY_NAMES = {
+    "Leak": "guard",
+    "LeakageReport": "guard",
+    "SplitGuard": "guard",
+    "Profile": "monitor",
+    "profile": "monitor",
+    "stream": "streams",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -97,6 +97,47 @@ def _check_split(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _augment_lines(args: argparse.Namespace) -> int:
+    """``--input - --output -``: JSON Lines on stdin, one output line per copy on stdout."""
+    from .core.errors import InvalidInputError
+    from .jobs.job import _check_options, _load_pipeline
+    from .streams.jsonl import run
+
+    if args.input != "-" or args.output != "-":
+        given, other = ("--input", "--output") if args.input == "-" else ("--output", "--input")
+        raise InvalidInputError(
+            "multiaug augment", other, f"must be '-' too when {given} is '-'", "pass --input - --output -"
+        )
+    if args.balance:
+        raise InvalidInputError(
+            "multiaug augment",
+            "--balance",
+            "needs the whole data set (its class counts), which a stream on stdin never holds",
+            "augment a manifest file, or pass --copies N",
+        )
+    if args.engine != "local" or args.scheduler:
+        raise InvalidInputError(
+            "multiaug augment", "--engine", "must be local for a stream on stdin", "pass --workers N instead"
+        )
+    for flag, given in (
+        ("--update", args.update),
+        ("--table-format", args.table_format),
+        ("--force", args.force),
+    ):
+        if given:
+            raise InvalidInputError(
+                "multiaug augment", flag, "applies to an output folder, not to --output -", f"drop {flag}"
+            )
+    _check_options(args.workers, args.on_error, "local", None, args.copies, args.seed)
+    pipe = _load_pipeline(args.config, args.seed)
+    copies = 1 if args.copies is None else args.copies
+    try:
+        return run(pipe, copies, args.workers, args.on_error, sys.stdin.buffer, sys.stdout, sys.stderr)
+    except KeyboardInterrupt:  # every line written so far is whole and flushed
+        print("multiaug augment: interrupted", file=sys.stderr)
+        return 130
+
+
 def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
     """A job's own warnings as one line each on stderr; any other warning as Python shows it."""
     from .jobs import JobWarning
@@ -111,6 +152,8 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
 def _augment(args: argparse.Namespace) -> int:
     from .jobs import JobWarning, augment
 
+    if args.input == "-" or args.output == "-":
+        return _augment_lines(args)
     show = not args.quiet and sys.stderr.isatty() if args.progress is None else args.progress
     try:
         with warnings.catch_warnings(record=True) as caught:
@@ -130,6 +173,7 @@ def _augment(args: argparse.Namespace) -> int:
                 on_error=args.on_error,
                 update=args.update,
                 table_format=args.table_format,
+                profile=args.profile,
             )
         _show_warnings(caught)
     except KeyboardInterrupt:
@@ -170,44 +214,31 @@ def _augment(args: argparse.Namespace) -> int:
             f"({result.items_per_second:.1f} items/s, engine {engine}, {workers})"
         )
         print(f"  manifest: {result.manifest}")
+        if "profile" in result.extra:
+            print(f"  profile: {result.extra['profile']}")
         print(f"  fingerprint: {result.fingerprint}")
     return 0
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
-    )
-    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
-    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
-    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
-    p.set_defaults(func=_inspect)
-
-    p = sub.add_parser(
-        "check-split",
-        help="report leaks between a training and a validation set (exit 1 when there are any)",
-    )
-    p.add_argument(
-        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
-    )
-    p.add_argument("val", help="validation set, same forms")
-    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
-    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
-    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
-    p.set_defaults(func=_check_split)
-
+def _augment_parser(sub: Any) -> None:
+    """The options of ``multiaug augment`` (a folder or manifest job, or JSON Lines on stdin)."""
     p = sub.add_parser(
         "augment",
         help="augment a dataset folder or CSV/Parquet manifest (resumable; same bytes on any engine)",
     )
     p.add_argument("config", help="the pipeline: a .yaml/.yml/.json config (ma.save writes one)")
     p.add_argument(
-        "--input", required=True, help="a folder (class sub-folders give labels) or a CSV/Parquet manifest"
+        "--input",
+        required=True,
+        help="a folder (class sub-folders give labels) or a CSV/Parquet manifest; '-': JSON Lines on stdin "
+        "(one item a line with an 'id'; needs --output -)",
     )
-    p.add_argument("--output", required=True, help="folder for the outputs, manifest.parquet and run.json")
+    p.add_argument(
+        "--output",
+        required=True,
+        help="folder for the outputs, manifest.parquet and run.json; '-': JSON Lines on stdout, one line "
+        "per copy, flushed as made",
+    )
     p.add_argument("--copies", type=int, default=None, help="augmented copies of every item (default 1)")
     p.add_argument(
         "--balance",
@@ -247,8 +278,41 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="progress bar with items/s and ETA (default: on when stderr is a terminal)",
     )
+    p.add_argument(
+        "--profile",
+        action="store_true",
+        help="record per-transform time, applied rate and drawn parameters into <fingerprint>.profile.json",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=_augment)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="multiaug", description="One seeded augmentation API across images, text, audio and tables."
+    )
+    parser.add_argument("--version", action="version", version=f"multiaug {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("inspect", help="print a pipeline config as a tree, with its fingerprint")
+    p.add_argument("config", help="a .yaml/.yml/.json pipeline config")
+    p.add_argument("--json", action="store_true", help="print the canonical config and fingerprint as JSON")
+    p.set_defaults(func=_inspect)
+
+    p = sub.add_parser(
+        "check-split",
+        help="report leaks between a training and a validation set (exit 1 when there are any)",
+    )
+    p.add_argument(
+        "train", help="training set: a folder (class sub-folders allowed) or a CSV/Parquet manifest"
+    )
+    p.add_argument("val", help="validation set, same forms")
+    p.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    p.add_argument("--exact-only", action="store_true", help="skip near-duplicate detection")
+    p.add_argument("--max-leaks", type=int, default=20, help="leaks listed in the text report")
+    p.set_defaults(func=_check_split)
+
+    _augment_parser(sub)
 
     p = sub.add_parser("demo", help="run the embedded end-to-end example")
     p.add_argument("--output", default="multiaug-demo", help="folder for the demo's outputs")

@@ -325,7 +325,17 @@ def test_every_audio_transform_has_a_kernel_named_like_it() -> None:
 
     modules = [
         importlib.import_module(f"multiaug.audio.functional.{m}")
-        for m in ("waveform", "noise", "stretch", "masking", "spectral", "filters")
+        for m in (
+            "waveform",
+            "noise",
+            "stretch",
+            "masking",
+            "spectral",
+            "filters",
+            "dynamics",
+            "codecs",
+            "room",
+        )
     ]
     for name in sorted(n for n in registered() if n.startswith("audio.")):
         kernel = re.sub(r"(?<!^)(?=[A-Z])", "_", name.split(".", 1)[1]).lower()

@@ -39,6 +39,8 @@ def test_summary_flags_and_file(demo: tuple[Path, dict[str, Any]]) -> None:
     assert guard["split_first"]["ok"] and guard["images_clean_split"]["ok"]
     assert guard["images_with_augmented_copies"]["counts"]["near_duplicate"] > 0
     assert Path(summary["report"]) == out / "report.html"
+    profile = ma.Profile.load(out / summary["profile"]["file"])
+    assert profile.calls == summary["profile"]["calls"] and profile.fingerprint == summary["fingerprint"]
 
 
 def test_report_is_self_contained_with_every_section(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -47,7 +49,7 @@ def test_report_is_self_contained_with_every_section(demo: tuple[Path, dict[str,
     assert page.startswith("<!DOCTYPE html>")
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page, re.IGNORECASE)
     assert "<script" not in page and "<link" not in page and "@import" not in page
-    for anchor in ("images", "text", "audio", "class-balance", "leakage", "dataset"):
+    for anchor in ("images", "text", "audio", "class-balance", "leakage", "profile", "dataset"):
         assert f'<section id="{anchor}">' in page, anchor
     assert page.count('src="data:image/jpeg;base64,') == 3  # keyed grid, op gallery, spectrograms
     assert page.count('src="data:audio/wav;base64,') == 2 * len(SPEECH)  # before and after per clip

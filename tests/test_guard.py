@@ -116,16 +116,9 @@ def test_near_duplicate_text_recall_and_precision(paragraphs: list[str]) -> None
         augmented = [aug(text=t, key=k)["text"] for k, t in enumerate(val)]
         assert _recall(guard.check(augmented + distinct, val), len(val)) >= 0.95
     # distinct paragraphs: the documentation holds a few near-identical sentences
-    # ('... are uppercase ...' / '... are lowercase ...'); the shingle stage flags under 1 pair
-    # in 5000; the paraphrase stage adds templated ones ('Accessing "f_code" raises an auditing
-    # event ...' / 'For certain sensitive attribute assignments, raises an auditing event ...'):
-    # under 1 pair in 4000 in all
-    from multiaug.guard.detect import text_pairs
-
-    side = np.r_[np.zeros(len(distinct), np.int8), np.ones(len(val), np.int8)]
-    assert len(text_pairs(distinct + val, side, paraphrase=None)) <= 2e-4 * len(distinct) * len(val)
+    # ('... are uppercase ...' / '... are lowercase ...'); under 1 flagged pair in 5000
     rep = guard.check(distinct, val)
-    assert rep.counts["near_duplicate"] <= 2.5e-4 * len(distinct) * len(val)
+    assert rep.counts["near_duplicate"] <= 2e-4 * len(distinct) * len(val)
 
 
 def test_near_duplicate_table_recall_and_precision() -> None:
@@ -262,17 +255,13 @@ def test_near_duplicate_text_precision_on_template_free_paragraphs(paragraphs: l
     idx = np.random.default_rng(0).permutation(len(distinct))
     val, rest = [distinct[i] for i in idx[:250]], [distinct[i] for i in idx[250:]]
     guard = SplitGuard()
-    # the paraphrase stage links sibling paragraphs that share their rare words ('* if no bases
-    # and no explicit metaclass are given, then "type()" is used;' / '* if an explicit metaclass
-    # is given and it is *not* an instance of "type()", ...'): 7 pairs, under 3 % of val
-    assert guard.check(rest, val).counts["near_duplicate"] <= 7
+    assert guard.check(rest, val).counts["near_duplicate"] <= 2
     insert = ma.text.RandomInsert(seed=0)
     copies = [insert(text=t, key=k)["text"] for k, t in enumerate(val)]
     rep = guard.check(copies + rest, val)
     assert _recall(rep, len(val)) >= 0.95
     found = {(t, v) for t, v, _ in rep.leaks}
-    # the sibling pairs, some again through the copies
-    assert len(found - {(k, k) for k in range(len(val))}) <= 12
+    assert len(found - {(k, k) for k in range(len(val))}) <= 2
 
 
 # -------------------------------------------------------------------------------------- audio

@@ -365,3 +365,17 @@ def test_tone_curve_fuses_and_keeps_alpha(photo) -> None:
         plain = ma.Compose(steps, seed=4, fuse=False)(image=rgba, key=1)["image"]
         np.testing.assert_array_equal(fused, plain)
         assert (fused[..., 3] == 33).all()
+
+
+@pytest.mark.parametrize("name", ["RandomSunFlare", "RandomFog", "RandomRain", "RandomSnow", "RandomShadow"])
+@pytest.mark.parametrize("shape", [(1, 1, 4), (1, 5, 4), (6, 1, 4), (1, 1, 3)])
+def test_one_pixel_wide_rgba_inputs_are_never_written_to(name: str, shape: tuple[int, ...]) -> None:
+    # an RGBA image one pixel wide: its colour channels look C-contiguous to NumPy (a view, not a
+    # copy, where a copy was meant), and OpenCV refuses the odd strides of their length-1 axes
+    for dtype in (np.uint8, np.float32):
+        img = np.full(shape, 200 if dtype == np.uint8 else 0.8, dtype)
+        before = img.copy()
+        t = getattr(ma.image, name)(p=1.0, seed=0)
+        for key in range(8):
+            assert t(image=img, key=key)["image"].shape == shape
+        assert np.array_equal(img, before)

@@ -51,9 +51,12 @@ FORMER_NAMES = {
     ],
     "multiaug.torch": ["worker_init_fn", "KeyedBatch", "AugmentedDataset", "MixCollate"],
 }
-#: Public names a package gained after the split (issue 16: the batched path).
+#: Public names a package gained after the split (issue 16: the batched path; issue 26: streams).
 ADDED_NAMES = {
-    "multiaug.torch": ["batched", "BatchedPipeline", "BatchDraws"],
+    "multiaug.torch": [
+        *("batched", "BatchedPipeline", "BatchDraws"),
+        *("AugmentedIterableDataset", "current_shard"),
+    ],
     "multiaug.jobs": ["JobWarning"],  # issue 22: a resumed job kept outputs of other library versions
 }
 

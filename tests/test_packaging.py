@@ -38,6 +38,7 @@ AREAS = {
     "data": ["image", "audio", "tabular"],
     "demo": ["image", "tabular"],
     "testing": ["all", "dev"],
+    "streams": ["image", "audio", "tabular"],  # the stdin job decodes images, audio and inline tables
 }
 # Imports reached only with an input that already needs the package (a torch tensor), or guarded
 # by `except ImportError` (found below): not part of an extra.

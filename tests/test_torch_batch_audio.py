@@ -98,6 +98,13 @@ EXACT = [
     ma.audio.TimeShift(fraction=(-0.5, 0.5), rollover=False, p=0.9, seed=3),
     ma.audio.TimeShift(fraction=1.0, p=1.0, seed=15),  # up to a whole clip either way
     ma.audio.TimeMask(fraction=(0.0, 0.2), masks=(0, 4), fill=0.25, p=0.9, seed=4),
+    ma.audio.Reverse(p=0.7),
+    ma.audio.BitCrush(bits=(1, 16), p=0.9, seed=5),
+    ma.audio.Normalize(p=0.8),
+    ma.audio.Clipping(percentile=(0, 60), p=0.9, seed=6),
+    ma.audio.Padding(mode="silence", fraction=(0, 1), p=0.9, seed=7),
+    ma.audio.Padding(mode="wrap", pad_section="start", fraction=(0, 1), p=0.9, seed=8),
+    ma.audio.Padding(mode="reflect", fraction=(0, 1), p=0.9, seed=9),
 ]
 
 
@@ -333,17 +340,25 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
         "audio.AddNoise",
         "audio.BandPassFilter",
         "audio.BandStopFilter",
+        "audio.BitCrush",
+        "audio.Clipping",
         "audio.FrequencyMask",
         "audio.Gain",
         "audio.HighPassFilter",
         "audio.LowPassFilter",
         "audio.MelSpectrogram",
+        "audio.Normalize",
+        "audio.Padding",
         "audio.PitchShift",
         "audio.PolarityInversion",
+        "audio.Reverse",
         "audio.TimeMask",
         "audio.TimeShift",
     }
-    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange"}
+    level = {"audio.Limiter", "audio.LoudnessNormalization", "audio.Mp3Compression"}
+    level |= {"audio.ApplyImpulseResponse", "audio.AddShortNoises", "audio.RoomSimulator"}
+    level |= {f"audio.{k}" for k in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")}
+    assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange", *level}
     assert with_kernel.isdisjoint(batch_audio.NO_KERNEL)
     assert with_kernel | set(batch_audio.NO_KERNEL) == audio_ops
     assert all(len(why) > 40 for why in batch_audio.NO_KERNEL.values())

@@ -1,4 +1,5 @@
-"""Butterworth filters: ``LowPassFilter``, ``HighPassFilter``, ``BandPassFilter``, ``BandStopFilter``.
+"""Filters: Butterworth ``LowPassFilter``, ``HighPassFilter``, ``BandPassFilter``, ``BandStopFilter``;
+RBJ biquads ``PeakingFilter``, ``LowShelfFilter``, ``HighShelfFilter``.
 
 Parameters follow audiomentations' filters: frequencies are drawn uniformly on
 the mel scale (``2595 * log10(1 + f / 700)``) between the range's ends, the
@@ -8,6 +9,10 @@ cutoff (each band edge) is -3 dB with ``zero_phase`` too. A band edge at or
 above the clip's Nyquist frequency is the Nyquist frequency (that side of the
 filter does nothing): any sample rate is accepted. The trace records the
 drawn frequencies and ``rolloff``.
+
+The biquads are the Audio EQ Cookbook's (R. Bristow-Johnson) with audiomentations' parameters:
+centre drawn on the mel scale, ``gain_db`` and ``q`` uniformly; traced as ``center_hz``,
+``gain_db``, ``q``. They start in the steady state of the first sample, as the Butterworth ones.
 """
 
 from __future__ import annotations
@@ -23,7 +28,15 @@ from ..core.params import Flag, Options, Range, param
 from .base import AudioTransform
 from .functional import filters as F
 
-__all__ = ["BandPassFilter", "BandStopFilter", "HighPassFilter", "LowPassFilter"]
+__all__ = [
+    "BandPassFilter",
+    "BandStopFilter",
+    "HighPassFilter",
+    "HighShelfFilter",
+    "LowPassFilter",
+    "LowShelfFilter",
+    "PeakingFilter",
+]
 
 _HZ = Range(1.0, 768_000.0, scalar="fixed", example="(150, 7500)", draw=False)
 #: ``rolloff`` and ``zero_phase`` of the four filters (``@options butterworth`` in a docstring).
@@ -229,3 +242,143 @@ class BandStopFilter(_TwoSided):
     """
 
     _kind = "bandstop"
+
+
+_GAIN_DOC = "Range of the gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g`` means ``(-g, g)``."
+_Q = Range(0.05, 20.0, scalar="fixed", example="(0.5, 5)", draw=False)
+
+
+class _Biquad(AudioTransform):
+    """Shared draw of the RBJ filters: centre on the mel scale, then gain and Q uniformly."""
+
+    _abstract = True
+    _kernel: ClassVar[str]
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        center = _draw_hz(rng, *self._r.center_hz)
+        (g_lo, g_hi), (q_lo, q_hi) = self._r.gain_db, self._r.q
+        return {
+            "center_hz": center,
+            "gain_db": g_lo + (g_hi - g_lo) * float(rng.random()),
+            "q": q_lo + (q_hi - q_lo) * float(rng.random()),
+        }
+
+    def apply_audio(
+        self, audio: np.ndarray, sample_rate: int, center_hz: float, gain_db: float, q: float, **_: Any
+    ) -> np.ndarray:
+        return getattr(F, self._kernel)(audio, sample_rate, center_hz, gain_db, q)
+
+
+_GAIN = Range(-60.0, 60.0, scalar="symmetric", example="(-18, 18)", draw=False)
+#: ``gain_db`` and ``q`` of the shelf filters (``@options shelf``).
+SHELF = Options(
+    "shelf",
+    {
+        "gain_db": (
+            _GAIN,
+            """
+            gain_db : float or (float, float), default (-18, 18)
+                Range of the shelf's gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g``
+                means ``(-g, g)``.
+            """,
+        ),
+        "q": (
+            _Q,
+            """
+            q : float or (float, float), default (0.1, 0.999)
+                Range of the shelf's slope Q (drawn uniformly), within [0.05, 20]; above 0.707 the
+                response overshoots near the corner.
+            """,
+        ),
+    },
+)
+
+
+def _gain(default: tuple[float, float]) -> Any:
+    return param(_GAIN, default=default)
+
+
+class PeakingFilter(_Biquad):
+    """Boost or cut a band around a centre drawn per call (RBJ peaking EQ, as audiomentations').
+
+    The response is exactly ``gain_db`` at ``center_hz`` and 0 dB far from it; ``q`` sets the
+    width (bandwidth about ``center_hz / q``). A centre at or above the Nyquist frequency
+    leaves the clip unchanged.
+
+    Parameters
+    ----------
+    center_hz : float or (float, float), default (50, 7500)
+        Range of the centre in Hz (drawn uniformly on the mel scale), within [1, 768000].
+    gain_db : float or (float, float), default (-24, 24)
+        Range of the gain in dB (drawn uniformly), within [-60, 60]; a scalar ``g`` means ``(-g, g)``.
+    q : float or (float, float), default (0.5, 5)
+        Range of the quality factor (drawn uniformly), within [0.05, 20].
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000).astype(np.float32)
+    >>> t = ma.audio.PeakingFilter(center_hz=1000, gain_db=(-12, -12), q=2, p=1.0)
+    >>> y = t(audio=x, sample_rate=16000)["audio"]
+    >>> round(float(20 * np.log10(np.abs(y[8000:]).max())), 1)  # -12 dB at the centre
+    -12.0
+    """
+
+    _kernel = "peaking_filter"
+    center_hz: float | tuple[float, float] = param(_HZ, default=(50, 7500))
+    gain_db: float | tuple[float, float] = _gain((-24, 24))
+    q: float | tuple[float, float] = param(_Q, default=(0.5, 5))
+
+
+class _Shelf(_Biquad):
+    """The shelves' gain and slope (``@options shelf``); each shelf declares its own ``center_hz`` range."""
+
+    _abstract = True
+    center_hz: float | tuple[float, float] = param(_HZ, default=(50, 4000))
+    gain_db: float | tuple[float, float] = _gain((-18, 18))
+    q: float | tuple[float, float] = param(_Q, default=(0.1, 0.999))
+
+
+class LowShelfFilter(_Shelf):
+    """Boost or cut everything below a corner drawn per call (RBJ low shelf, as audiomentations').
+
+    The response is ``gain_db`` at DC, ``gain_db / 2`` at ``center_hz`` and 0 dB far above it.
+    A centre at or above the Nyquist frequency applies ``gain_db`` to the whole clip.
+
+    Parameters
+    ----------
+    center_hz : float or (float, float), default (50, 4000)
+        Range of the corner in Hz (drawn uniformly on the mel scale), within [1, 768000].
+    @options shelf
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> hum = np.sin(np.arange(16000) * (2 * np.pi * 50 / 16000)).astype(np.float32)  # 50 Hz
+    >>> out = ma.audio.LowShelfFilter(400, (-12, -12), 0.7, p=1.0)(audio=hum, sample_rate=16000)["audio"]
+    >>> print(f"{20 * np.log10(np.abs(out[8000:]).max()):.1f} dB")  # the full shelf gain far below 400 Hz
+    -12.0 dB
+    """
+
+    _kernel = "low_shelf_filter"
+
+
+class HighShelfFilter(_Shelf):
+    """Boost or cut everything above a corner drawn per call (RBJ high shelf, as audiomentations').
+
+    The response is ``gain_db`` at the Nyquist frequency, ``gain_db / 2`` at ``center_hz`` and
+    0 dB far below it.
+
+    Parameters
+    ----------
+    center_hz : float or (float, float), default (300, 7500)
+        Range of the corner in Hz (drawn uniformly on the mel scale), within [1, 768000]; a
+        corner at or above the Nyquist frequency leaves the clip unchanged.
+    @options shelf
+    @options call
+    """
+
+    _kernel = "high_shelf_filter"
+    center_hz: float | tuple[float, float] = param(_HZ, default=(300, 7500))

@@ -13,7 +13,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -24,7 +24,7 @@ from .base import AudioTransform
 from .functional import as_channels
 from .functional import noise as F
 
-__all__ = ["AUDIO_EXTENSIONS", "AddBackgroundNoise", "AddNoise"]
+__all__ = ["AUDIO_EXTENSIONS", "MAX_SHORT_NOISES", "AddBackgroundNoise", "AddNoise", "AddShortNoises"]
 
 #: How many decoded sounds (per sample rate) AddBackgroundNoise keeps in memory.
 CACHE_SIZE = 16
@@ -38,6 +38,8 @@ MAX_SCAN_DEPTH = 16
 MAX_SCAN_ENTRIES = 100_000
 
 _SNR = Range(-30.0, 120.0, scalar="fixed", example="(10, 30)")
+#: AddShortNoises places at most this many sounds in one clip.
+MAX_SHORT_NOISES = 1000
 
 
 class AddNoise(AudioTransform):
@@ -195,7 +197,61 @@ def _expand(
     return tuple(out)
 
 
-class AddBackgroundNoise(AudioTransform):
+class SoundBank(AudioTransform):
+    """A transform that reads recorded sounds: files, folders or arrays in the parameter ``_bank`` names.
+
+    Folders are expanded at the first call; decoded sounds (resampled to the clip's rate with
+    soxr, mixed down to mono) are kept in a per-transform cache of the last ``CACHE_SIZE``.
+    """
+
+    _abstract = True
+    #: The name of the parameter that holds the sounds.
+    _bank: ClassVar[str] = "sounds"
+    _derived = ("cache", "lock", "files")  # set by _finalize
+
+    def _finalize(self, r: Any) -> None:
+        # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
+        r.cache = OrderedDict()
+        r.lock = threading.Lock()
+        r.files = None  # r.sounds with folders expanded, at first use (see _files)
+
+    def _files(self) -> tuple[str | np.ndarray, ...]:
+        r = self._r
+        files = r.files
+        if files is None:
+            with r.lock:
+                if r.files is None:
+                    r.files = _expand(self.name, self._bank, getattr(r, self._bank))
+                files = r.files
+        return files
+
+    def _sound(self, index: int, sample_rate: int) -> np.ndarray:
+        r = self._r
+        key = (index, sample_rate)
+        with r.lock:
+            cached: np.ndarray | None = r.cache.get(key)
+            if cached is not None:
+                r.cache.move_to_end(key)
+                return cached
+        item = self._files()[index]
+        if isinstance(item, np.ndarray):
+            sound = as_channels(item).mean(axis=0, dtype=np.float32)
+        else:
+            from .io import load
+
+            sound, _ = load(item, sample_rate=sample_rate, mono=True)
+            if sound.size == 0 or not np.isfinite(sound).all():
+                raise InvalidInputError(
+                    self.name, self._bank, f"file {item!r} is empty or not finite", "remove it from the list"
+                )
+        with r.lock:
+            r.cache[key] = sound
+            while len(r.cache) > CACHE_SIZE:
+                r.cache.popitem(last=False)
+        return sound
+
+
+class AddBackgroundNoise(SoundBank):
     """Mix in a recorded background sound at a signal-to-noise ratio drawn per call.
 
     Each call picks one of ``sounds`` and a random start in it; the sound is
@@ -233,48 +289,6 @@ class AddBackgroundNoise(AudioTransform):
     )
     snr_db: float | tuple[float, float] = param(_SNR, default=(3, 30))
     _drawn = {"index": Number(0, 2**62, integer=True), "offset": Number(0.0, 1.0)}
-    _derived = ("cache", "lock", "files")  # set by _finalize
-
-    def _finalize(self, r: Any) -> None:
-        # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
-        r.cache = OrderedDict()
-        r.lock = threading.Lock()
-        r.files = None  # r.sounds with folders expanded, at first use (see _files)
-
-    def _files(self) -> tuple[str | np.ndarray, ...]:
-        r = self._r
-        files = r.files
-        if files is None:
-            with r.lock:
-                if r.files is None:
-                    r.files = _expand(self.name, "sounds", r.sounds)
-                files = r.files
-        return files
-
-    def _sound(self, index: int, sample_rate: int) -> np.ndarray:
-        r = self._r
-        key = (index, sample_rate)
-        with r.lock:
-            cached: np.ndarray | None = r.cache.get(key)
-            if cached is not None:
-                r.cache.move_to_end(key)
-                return cached
-        item = self._files()[index]
-        if isinstance(item, np.ndarray):
-            sound = as_channels(item).mean(axis=0, dtype=np.float32)
-        else:
-            from .io import load
-
-            sound, _ = load(item, sample_rate=sample_rate, mono=True)
-            if sound.size == 0 or not np.isfinite(sound).all():
-                raise InvalidInputError(
-                    self.name, "sounds", f"file {item!r} is empty or not finite", "remove it from the list"
-                )
-        with r.lock:
-            r.cache[key] = sound
-            while len(r.cache) > CACHE_SIZE:
-                r.cache.popitem(last=False)
-        return sound
 
     def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
         # the sound's index depends on the files found at first use; drawn first, then the SNR
@@ -289,3 +303,90 @@ class AddBackgroundNoise(AudioTransform):
         self, audio: np.ndarray, sample_rate: int, index: int, offset: float, snr_db: float, **_: Any
     ) -> np.ndarray:
         return F.add_background_noise(audio, self._sound(index, sample_rate), offset, snr_db)
+
+
+def _seconds(default: tuple[float, float]) -> Any:
+    return param(Range(0.0, 3600.0, scalar="fixed", example=str(default), draw=False), default=default)
+
+
+class AddShortNoises(SoundBank):
+    """Add short recorded sounds at drawn times, each at its own drawn SNR (as audiomentations').
+
+    Sounds follow one another from a start drawn in ``(0, gap_hi)`` seconds: each is picked
+    from ``sounds``, played whole (cut at the clip's ends) with linear fades, and followed by a
+    silence drawn from ``gap``; at most ``MAX_SHORT_NOISES`` (1000) per clip. Each sound is
+    scaled so that the clip's power over the sound's power is its drawn ``snr_db`` (a silent clip
+    stays silent). Sounds are resampled to the clip's rate, mixed down to mono and added to every
+    channel. The trace records ``events``: ``[index, start, snr_db, fade_in, fade_out]`` per
+    sound (start and fades in samples).
+
+    Parameters
+    ----------
+    sounds : path, folder or list of paths and float32 arrays
+        As ``AddBackgroundNoise``'s ``sounds``.
+    snr_db : float or (float, float), default (-6, 18)
+        Range of each sound's SNR in dB, within [-30, 120].
+    gap : float or (float, float), default (2, 8)
+        Range of the silence between two sounds in seconds, within [0, 3600].
+    fade_in : float or (float, float), default (0.005, 0.08)
+        Range of each sound's fade-in in seconds.
+    fade_out : float or (float, float), default (0.01, 0.1)
+        Range of each sound's fade-out in seconds.
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> click = np.hanning(160).astype(np.float32)
+    >>> t = ma.audio.AddShortNoises([click], snr_db=0, gap=(0.1, 0.2), fade_in=0, fade_out=0, p=1.0)
+    >>> x = np.full(8000, 0.1, np.float32)
+    >>> y = t(audio=x, sample_rate=8000)["audio"]
+    >>> y.shape, bool(np.abs(y - x).max() > 0.05)  # clicks every 0.1-0.2 s
+    ((8000,), True)
+    """
+
+    sounds: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(
+        Sounds()
+    )
+    snr_db: float | tuple[float, float] = param(
+        Range(-30.0, 120.0, scalar="fixed", example="(-6, 18)", draw=False), default=(-6, 18)
+    )
+    gap: float | tuple[float, float] = _seconds((2.0, 8.0))
+    fade_in: float | tuple[float, float] = _seconds((0.005, 0.08))
+    fade_out: float | tuple[float, float] = _seconds((0.01, 0.1))
+    _drawn = {"events": Number(-(2**62), 2**62)}
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        r = self._r
+        rate, n = int(sample["sample_rate"]), sample["audio"].shape[-1]
+        count = len(self._files())
+        start = round(rng.uniform(0.0, r.gap[1]) * rate)
+        events: list[list[Any]] = []
+        while start < n and len(events) < MAX_SHORT_NOISES:
+            index = int(rng.integers(count))
+            length = self._sound(index, rate).shape[-1]
+            snr = float(rng.uniform(*r.snr_db))
+            fades = [round(rng.uniform(*r.fade_in) * rate), round(rng.uniform(*r.fade_out) * rate)]
+            events.append([index, start, snr, *fades])
+            start += length + max(1, round(rng.uniform(*r.gap) * rate))
+        return {"events": events}
+
+    def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
+        super().check_params(params, sample)
+        count = len(self._files())
+        lo, hi = self._r.snr_db
+        for i, (index, start, snr, *fades) in enumerate(params["events"]):
+            if not (0 <= index < count and start >= 0 and lo <= snr <= hi and min(fades) >= 0):
+                why = f"is not an event it draws (sound {index} of {count}, start {start}, SNR {snr})"
+                raise InvalidInputError(self.name, f"params.events[{i}]", why, "replay on the same sounds")
+
+    def apply_audio(
+        self, audio: np.ndarray, sample_rate: int, events: list[list[Any]], **_: Any
+    ) -> np.ndarray:
+        sounds = {int(e[0]): self._sound(int(e[0]), sample_rate) for e in events}
+        return F.add_short_noises(
+            audio, [sounds.get(i, _EMPTY) for i in range(max(sounds, default=-1) + 1)], events
+        )
+
+
+_EMPTY = np.zeros(1, np.float32)

@@ -1,4 +1,4 @@
-"""Level, sign and position: ``Gain``, ``PolarityInversion`` and ``TimeShift``."""
+"""Level, sign and position: ``Gain``, ``PolarityInversion``, ``TimeShift``, ``Reverse`` and ``Padding``."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from ..core.params import Flag, Range, param
+from ..core.params import Choice, Flag, Number, Range, param
 from .base import AudioTransform
 from .functional import waveform as F
 
-__all__ = ["Gain", "PolarityInversion", "TimeShift"]
+__all__ = ["Gain", "Padding", "PolarityInversion", "Reverse", "TimeShift"]
 
 
 class Gain(AudioTransform):
@@ -103,3 +103,68 @@ class TimeShift(AudioTransform):
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, shift: int, **_: Any) -> np.ndarray:
         return F.time_shift(audio, shift, self._r.rollover)
+
+
+class Reverse(AudioTransform):
+    """Play the clip backwards (audiomentations' ``Reverse``; the audio counterpart of a horizontal flip).
+
+    Every channel's time axis is reversed. Nothing is drawn beyond ``p``.
+
+    Parameters
+    ----------
+    @options call
+
+    See Also
+    --------
+    TimeShift : moves the clip in time instead.
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> ma.audio.Reverse(p=1.0)(audio=np.array([1, 2, 3], np.float32), sample_rate=8000)["audio"]
+    array([3., 2., 1.], dtype=float32)
+    """
+
+    is_random = False
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, **_: Any) -> np.ndarray:
+        return F.reverse(audio)
+
+
+class Padding(AudioTransform):
+    """Replace a drawn fraction at the start or end of the clip by padding (audiomentations' ``Padding``).
+
+    The length is kept: the padded part replaces audio. The fraction is drawn uniformly and
+    traced as a number of samples (``round(fraction * length)``).
+
+    Parameters
+    ----------
+    fraction : float or (float, float), default (0.01, 0.7)
+        Range of the padded fraction of the clip, within [0, 1]; a scalar fixes it.
+    mode : {"silence", "wrap", "reflect"}, default "silence"
+        Zeros, or the kept part continued by ``np.pad``'s ``"wrap"`` / ``"reflect"``.
+    pad_section : {"start", "end"}, default "end"
+    @options call
+
+    Examples
+    --------
+    >>> import numpy as np, multiaug as ma
+    >>> x = np.arange(1, 11, dtype=np.float32)
+    >>> ma.audio.Padding(fraction=0.3, p=1.0)(audio=x, sample_rate=8000)["audio"]
+    array([1., 2., 3., 4., 5., 6., 7., 0., 0., 0.], dtype=float32)
+    """
+
+    fraction: float | tuple[float, float] = param(
+        Range(0.0, 1.0, scalar="fixed", example="(0.01, 0.7)", draw=False), default=(0.01, 0.7)
+    )
+    mode: str = param(Choice("silence", "wrap", "reflect"), default="silence")
+    pad_section: str = param(Choice("start", "end"), default="end")
+    _drawn = {"padding": Number(0, 2**31, integer=True)}
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # drawn as a fraction, traced in samples (like TimeShift)
+        lo, hi = self._r.fraction
+        return {"padding": round(float(rng.uniform(lo, hi)) * sample["audio"].shape[-1])}
+
+    def apply_audio(self, audio: np.ndarray, sample_rate: int, padding: int, **_: Any) -> np.ndarray:
+        return F.padding(audio, padding, self._r.mode, self._r.pad_section)

@@ -383,16 +383,20 @@ class OneOf(BaseCompose):
     def _run(
         self, sample: Sample, stream: int, call: Call, path: tuple[int, ...], force: bool = False
     ) -> Sample:
+        i = self._choice(stream, force)
+        return sample if i is None else self._run_child(i, sample, stream, call, path, True)
+
+    def _choice(self, stream: int, force: bool = False) -> int | None:
+        """The child a call on ``stream`` applies (always, whatever its ``p``), or None if it skips."""
         r = self._r
         # Children's p are read per call (not cached) so that set_params on a child counts.
         weights = r.weights if r.weights is not None else [t._r.p for t in r.transforms]
         cumulative = list(itertools.accumulate(weights))
         total = cumulative[-1]
         if total <= 0.0 or self._skip(stream, force):
-            return sample
+            return None
         u = _random.uniform(_random.mix(stream, _CHOICE)) * total
-        i = min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
-        return self._run_child(i, sample, stream, call, path, True)
+        return min(bisect.bisect_right(cumulative, u), len(cumulative) - 1)
 
 
 class SomeOf(BaseCompose):

@@ -21,7 +21,15 @@ from .plan import Params
 if TYPE_CHECKING:
     from .transform import Sample, Transform
 
-__all__ = ["check_traced", "check_window", "replay", "trace_fingerprint"]
+__all__ = ["check_traced", "check_window", "replay", "stamped", "trace_fingerprint"]
+
+
+def stamped(t: Transform, trace: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``trace`` (a call's entries, changed in place) with every entry carrying ``t``'s trace fingerprint."""
+    fingerprint = t._trace_fingerprint()
+    for entry in trace:
+        entry["fingerprint"] = fingerprint
+    return trace
 
 
 def trace_fingerprint(self: Transform) -> str:
@@ -125,7 +133,9 @@ def check_traced(self: Transform, owner: str, where: str, params: Mapping[str, A
     fix = f"replay the trace unchanged; {self.name} cannot have drawn this"
     try:
         stream = _random.generator(0) if self.is_random else None
-        reference = self.make_params(stream, sample)  # type: ignore[arg-type]
+        # a transform whose draw runs a model gives the shape of its draw without running it
+        draw = getattr(self, "reference_params", None) or self.make_params
+        reference = draw(stream, sample)  # type: ignore[arg-type]
     except InvalidInputError:
         raise
     except Exception as exc:

@@ -24,7 +24,7 @@ from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan, Resolved, forget
 from .registry import _add
-from .replay import check_window
+from .replay import check_window, stamped
 
 if TYPE_CHECKING:
     import numpy as np
@@ -434,10 +434,7 @@ class Transform(Declared):
         elif PENDING in out:
             out = out[PENDING].flush(out)
         if call.trace is not None:
-            fingerprint = self._trace_fingerprint()
-            for entry in call.trace:
-                entry["fingerprint"] = fingerprint
-            out["trace"] = call.trace
+            out["trace"] = stamped(self, call.trace)
         return out if leave is None else leave(out)
 
     def _enter(self, sample: Mapping[str, Any], plan: Plan) -> tuple[Any, Any]:

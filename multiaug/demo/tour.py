@@ -21,6 +21,7 @@ from .data import (
     write_demo_dataset,
 )
 from .parts import KEYS, audio_part, guard_part, image_part, table_part, text_part
+from .profiled import profile_part
 
 FILES = ["image_pipeline.yaml", "text_pipeline.yaml", "audio_pipeline.yaml", "data/"]
 
@@ -49,11 +50,15 @@ def run_demo(output: Path) -> dict[str, Any]:
     print(f"  guard: SMOTE before the split -> {guard_summary['smote_before_split']['counts']}")
     print(f"         split first -> ok={guard_summary['split_first']['ok']}")
 
+    profile_html, profile_summary = profile_part(output)
+    print(f"  profile: {profile_summary['calls']} keyed calls -> {profile_summary['file']}")
+
     dataset = write_demo_dataset(output, X, y, tiles)
     (output / "traces.json").write_text(json.dumps(traces, indent=2) + "\n")
     parts += [
         rp.section("Class balance", table_html, anchor="class-balance"),
         rp.section("Leakage report", guard_html, anchor="leakage"),
+        rp.section("Pipeline profile", profile_html, anchor="profile"),
         _dataset_section(output, dataset),
     ]
     report_path = output / "report.html"
@@ -72,8 +77,9 @@ def run_demo(output: Path) -> dict[str, Any]:
         "modalities": modalities,
         "tabular": table_summary,
         "guard": guard_summary,
+        "profile": profile_summary,
         "dataset": dataset,
-        "files": ["report.html", "summary.json", "traces.json", *FILES],
+        "files": ["report.html", "summary.json", "traces.json", profile_summary["file"], *FILES],
         "report": str(report_path),
         "seconds": seconds,
     }

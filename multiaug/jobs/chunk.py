@@ -12,6 +12,7 @@ from typing import Any
 
 from ..core.errors import InvalidInputError
 from ..data import Entry, read_item
+from ..monitor.record import Recorder, profiled_call
 from .items import OWNER, item_digest
 from .manifest import _atomic_write, _record_path
 
@@ -60,6 +61,11 @@ def _pipeline(job: dict[str, Any]) -> Any:
     return pipe
 
 
+def _recorder(pipe: Any) -> Recorder:
+    """A chunk's recorder: the pixel-change statistics on one call in 256 (see :mod:`multiaug.monitor`)."""
+    return Recorder(pipe, stats_every=256)
+
+
 def _single_thread() -> None:
     """One OpenCV thread per worker process the job itself started (workers are the parallelism)."""
     try:
@@ -87,6 +93,7 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     rows = []
     skipped: list[dict[str, Any]] = []
     cached: tuple[str, Any, int | None, str] | None = None
+    recorder = _recorder(pipe) if job.get("profile") else None
     for u in units:
         key = item_key(u["item"], u["copy"])
         try:
@@ -99,7 +106,11 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
                 cached = (u["item"], item, rate, digest)
             _, item, rate, digest = cached
             extra = {"sample_rate": rate} if rate is not None else {}
-            out = pipe(**{kind: item}, **extra, key=key, epoch=0, trace=True)
+            sample = {kind: item, **extra}
+            if recorder is None:
+                out = pipe(**sample, key=key, epoch=0, trace=True)
+            else:  # the same output, recorded (``multiaug augment --profile``)
+                out = profiled_call(pipe, recorder, sample, key, 0, trace=True)
             data = encode(out[kind], rate)
         except Exception as exc:  # every failure of one item follows --on-error
             reason = item_failed(job, u["source"], exc, "item")
@@ -122,6 +133,8 @@ def run_chunk(job: dict[str, Any], chunk: int, units: list[dict[str, Any]]) -> l
     record: dict[str, Any] = {"units": [[u["item"], u["copy"]] for u in units], "rows": rows}
     if skipped:
         record["skipped"] = skipped
+    if recorder is not None:
+        record["profile"] = recorder.state()
     _atomic_write(_record_path(out_root, units), json.dumps(record, sort_keys=True).encode())
     return rows
 

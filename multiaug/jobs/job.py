@@ -57,6 +57,7 @@ def augment(
     on_error: str = "stop",
     update: bool = False,
     table_format: str | None = None,
+    profile: bool = False,
 ) -> AugmentResult:
     """Augment a dataset folder or manifest into ``output`` (the engine of ``multiaug augment``).
 
@@ -99,6 +100,9 @@ def augment(
         A manifest with a ``text`` column is augmented into one table, ``texts.parquet``
         (``None``) or ``texts.csv``: one row per copy, the manifest's columns beside it. A
         table's output is ``table.parquet``/``table.csv`` (``None``: the input's format).
+    profile : bool
+        Record a profile while it runs (same outputs; see :mod:`multiaug.monitor`), saved as
+        ``output/<fingerprint>.profile.json`` (``result.extra["profile"]``). File jobs only.
     """
     engine = _check_options(workers, on_error, engine, scheduler, copies, seed)
     if table_format is not None and table_format not in TABLE_FORMATS:
@@ -109,15 +113,24 @@ def augment(
     opts = {
         **{"copies": copies, "balance": balance, "force": force, "update": update, "on_error": on_error},
         **{"engine": engine, "workers": workers, "scheduler": scheduler, "progress": progress},
-        "table_format": table_format or "parquet",
+        **{"table_format": table_format or "parquet", "table_format_given": table_format},
+        "profile": bool(profile),
     }
+    return _dispatch(pipe, input, Path(output), opts)
+
+
+def _dispatch(pipe: Any, input: Any, out: Path, opts: dict[str, Any]) -> AugmentResult:
+    """The job by the kind of its input: a text manifest, a table, or file items."""
     if is_text_manifest(input):  # read in chunks into one output table, not a file per row
-        return augment_texts(pipe, Path(input), Path(output), opts, time.perf_counter(), input)
+        _no_profile(opts["profile"])
+        return augment_texts(pipe, Path(input), out, opts, time.perf_counter(), input)
     listing = _scan(input, strict=False)
-    out = Path(output)
     _check_apart(listing, out)
     started = time.perf_counter()
     if listing.kind == "table":
+        _no_profile(opts["profile"])
+        copies, balance, force = opts["copies"], opts["balance"], opts["force"]
+        table_format = opts["table_format_given"]
         return _augment_table(pipe, listing, out, copies, balance, force, started, input, table_format)
     return _augment_files(pipe, listing, out, opts, started, input)
 
@@ -137,13 +150,41 @@ def _augment_files(
     done = _finished_units(out, rows, update)
     changed = _check_versions(out, warn=bool(done))  # kept outputs made with other versions
     _drop_stale(out, rows, done)
-    job = _job_spec(pipe, listing, out, opts["on_error"])
+    job = {**_job_spec(pipe, listing, out, opts["on_error"]), "profile": opts["profile"]}
     engine, workers = opts["engine"], opts["workers"]
     final = _compute(job, rows, done, engine, workers, opts["scheduler"], opts["progress"])
+    profile = _merged_profile(out, pipe) if opts["profile"] else None  # before _finish clears the records
     result = _finish(out, listing, pipe, final, bad, ids, len(units), len(done), started)
     extra = {"engine": engine, "workers": workers, "input": input, "versions_changed": changed}
     _write_run(out, pipe, identity, result, **extra)
+    if profile is not None:
+        result.extra["profile"] = profile.save(out)
     return result
+
+
+def _no_profile(profile: bool) -> None:
+    """``--profile`` records jobs that call the pipeline per file item; table and text jobs refuse it."""
+    if profile:
+        raise InvalidInputError(
+            OWNER,
+            "--profile",
+            "records jobs of file items (a folder or a path manifest); a table or text-manifest job "
+            "makes its rows in chunks of the whole table",
+            "drop --profile, or profile the pipeline with ma.profile on sample items",
+        )
+
+
+def _merged_profile(out: Path, pipe: Any) -> Any:
+    """The profiles the chunks recorded (in their records), merged into one."""
+    from ..monitor.profile import Profile
+    from ..monitor.record import Recorder
+    from .manifest import _records
+
+    recorder = Recorder(pipe)
+    for record in _records(out):
+        if "profile" in record:
+            recorder.absorb(record["profile"])
+    return Profile.from_recorder(recorder)
 
 
 def _good_units(

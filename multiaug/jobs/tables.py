@@ -105,11 +105,16 @@ def _table_rows(
     """One manifest row per output row: its source rows, label, group, copy number and key."""
     labels_out = None if y_res is None else [_plain(v) for v in y_res]
     copy_of: dict[int, int] = {}
+    seen: set[int] = set()
     rows = []
     for r in range(n_out):
         src = prov[r]
         sources = [int(s) for s in src] if isinstance(src, (tuple, list)) else [int(src)]
-        if r < n:
+        # an input row's first appearance is the row itself (a sampler that cleans after SMOTE
+        # keeps originals in its own order, not first), later ones are copies
+        original = len(sources) == 1 and sources[0] not in seen
+        seen.update(sources[:1] if original else ())
+        if original:
             copy = 0
         else:
             copy_of[sources[0]] = copy_of.get(sources[0], 0) + 1
@@ -121,7 +126,7 @@ def _table_rows(
                 "label": None if labels_out is None else labels_out[r],
                 # a copy keeps its row's group; a row interpolated between two rows has none
                 "group": listing.entries[sources[0]].group if len(sources) == 1 else None,
-                "key": "" if r < n or sampler else f"copy{copy}",
+                "key": "" if original or sampler else f"copy{copy}",
                 "copy": copy,
                 "params": "{}",
                 "provenance": sources,

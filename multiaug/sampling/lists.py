@@ -150,6 +150,11 @@ class ListResampler(Resampler):
         pipe, items, field = self._pipeline(), data.rows, data.facts.get("field")
         extra = dict(data.options)
         epoch = extra.pop("epoch")
+        if field == "text" and not extra and any(getattr(t, "batches", False) for t in pipe._plan.leaves):
+            from ..text.batch import run_texts  # a model step: its forward passes batched over the rows
+
+            made = run_texts(pipe, [items[i] for i, _ in plan], [copy_key(i, c) for i, c in plan], epoch)
+            return [s["text"] for s in made]
         new = []
         for i, c in plan:
             if field is None:  # a dict of fields: the same keys come back

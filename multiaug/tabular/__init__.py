@@ -3,15 +3,7 @@
 from __future__ import annotations
 
 from .noise import GaussianNoise
-from .samplers import ADASYN, SMOTE, SMOTENC, BorderlineSMOTE, RandomOverSampler, TabularSampler, random_state
+from .samplers import *  # noqa: F403  # the samplers' own __all__
+from .samplers import __all__ as _samplers
 
-__all__ = [
-    "ADASYN",
-    "SMOTE",
-    "SMOTENC",
-    "BorderlineSMOTE",
-    "GaussianNoise",
-    "RandomOverSampler",
-    "TabularSampler",
-    "random_state",
-]
+__all__ = ["GaussianNoise", *_samplers]

@@ -27,6 +27,7 @@ __all__ = [
     "audio_example",
     "audio_samples",
     "background_noise_file",
+    "impulse_response_file",
     "masking_samples",
     "reference_audio_sample",
     "reference_spectrogram_sample",
@@ -178,6 +179,22 @@ def background_noise_file() -> str:
     return str(path)
 
 
+@functools.cache
+def impulse_response_file() -> str:
+    """Path of a 0.1 s room-like impulse response WAV at 16 kHz (5 ms pre-delay, exponential tail)."""
+    import soundfile as sf
+
+    folder = Path(tempfile.mkdtemp(prefix="multiaug-ir-"))
+    atexit.register(shutil.rmtree, folder, True)
+    rng = np.random.default_rng(6)
+    ir = rng.normal(0, 0.3, 1600) * np.exp(-np.arange(1600) / 300)
+    ir[:80] = 0.0
+    ir[80] = 1.0  # the direct sound
+    path = folder / "ir.wav"
+    sf.write(path, ir.astype(np.float32), 16000, subtype="FLOAT")
+    return str(path)
+
+
 def audio_example(factory: Any, **kw: Any) -> Example:
     """An :class:`Example` on waveform samples (hypothesis strategy, reference clip, bad clips)."""
     kw.setdefault("bad_samples", BAD_AUDIO_SAMPLES)
@@ -198,9 +215,30 @@ def examples() -> dict[str, Example]:
         "audio.SpeedChange": audio_example(with_defaults(A.SpeedChange, p=1.0)),
         "audio.AddNoise": audio_example(with_defaults(A.AddNoise, p=1.0)),
         "audio.AddBackgroundNoise": audio_example(background),
+        "audio.AddShortNoises": audio_example(
+            lambda **kw: A.AddShortNoises(
+                **{"sounds": [background_noise_file()], "gap": (0.0, 0.05), "p": 1.0, **kw}
+            )
+        ),
+        "audio.RoomSimulator": audio_example(with_defaults(A.RoomSimulator, p=1.0), max_examples=10),
+        "audio.ApplyImpulseResponse": audio_example(
+            lambda **kw: A.ApplyImpulseResponse(**{"ir": [impulse_response_file()], **kw})
+        ),
         "audio.Gain": audio_example(with_defaults(A.Gain, p=1.0)),
         "audio.PolarityInversion": audio_example(with_defaults(A.PolarityInversion)),
         "audio.TimeShift": audio_example(with_defaults(A.TimeShift, p=1.0)),
+        "audio.Clipping": audio_example(with_defaults(A.Clipping, p=1.0)),
+        "audio.BitCrush": audio_example(with_defaults(A.BitCrush, p=1.0)),
+        "audio.Normalize": audio_example(with_defaults(A.Normalize)),
+        "audio.Limiter": audio_example(with_defaults(A.Limiter, p=1.0)),
+        "audio.LoudnessNormalization": audio_example(with_defaults(A.LoudnessNormalization, p=1.0)),
+        "audio.Reverse": audio_example(with_defaults(A.Reverse)),
+        "audio.Mp3Compression": audio_example(
+            with_defaults(A.Mp3Compression, p=1.0),
+            max_examples=6,  # a LAME round trip per example
+            bad_params=({"bitrate_kbps": (9, 15)},),  # no MP3 bitrate in the range
+        ),
+        "audio.Padding": audio_example(with_defaults(A.Padding, p=1.0, mode="reflect")),
         **{
             f"audio.{name}": audio_example(
                 with_defaults(getattr(A, name), p=1.0),
@@ -208,6 +246,10 @@ def examples() -> dict[str, Example]:
                 bad_params=({"rolloff": (12, 15)}, {"rolloff": (6, 24), "zero_phase": True}),
             )
             for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter")
+        },
+        **{
+            f"audio.{name}": audio_example(with_defaults(getattr(A, name), p=1.0))
+            for name in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")
         },
         "audio.TimeMask": Example(
             make=with_defaults(A.TimeMask, p=1.0, masks=(1, 3)),

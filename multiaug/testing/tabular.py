@@ -179,13 +179,16 @@ def check_sampler_types_kept(ex: Example) -> None:
     n = len(y)
     assert type(X_res) is type(X) and type(y_res) is type(y)
     assert len(X_res) == len(y_res) == len(prov)
+    cleans = ex.extra.get("cleans", False)  # SMOTE + cleaning: kept rows in the cleaner's order
+    kept = [i for i, p in enumerate(prov) if not isinstance(p, tuple)] if cleans else list(range(n))
+    src = [prov[i] for i in kept]
     if hasattr(X, "dtypes"):
         assert list(X_res.columns) == list(X.columns)
         assert X_res.dtypes.equals(X.dtypes), (X_res.dtypes, X.dtypes)
-        assert X_res.iloc[:n].reset_index(drop=True).equals(X.reset_index(drop=True))
+        assert X_res.iloc[kept].reset_index(drop=True).equals(X.iloc[src].reset_index(drop=True))
         assert getattr(y_res, "name", None) == getattr(y, "name", None)
     elif isinstance(X, np.ndarray):
-        assert X_res.dtype == X.dtype and np.array_equal(X_res[:n], X)
+        assert X_res.dtype == X.dtype and np.array_equal(X_res[kept], X[src])
     else:
         assert all(_equal(a, b) for a, b in zip(X_res[:n], X, strict=True))
         assert all(type(a) is type(X[p]) for a, p in zip(X_res, prov, strict=True))
@@ -290,7 +293,10 @@ def check_sampler_provenance(ex: Example) -> None:
     """Provenance: one entry per row, originals point to themselves, new rows come from their parents.
 
     A copied row equals its source; an interpolated row lies within the box spanned by its two
-    parents on every numeric column; the base parent has the new row's class.
+    parents on every numeric column (on their line for an extrapolating sampler, SVM-SMOTE;
+    each value one of its sources' for SMOTE-N); the base parent has the new row's class. A
+    sampler that cleans after SMOTE (``extra["cleans"]``) keeps originals in its own order:
+    every row whose provenance is an int equals that input row.
     """
     data = ex.reference()
     X, y = data["X"], np.asarray(data["y"])
@@ -298,21 +304,38 @@ def check_sampler_provenance(ex: Example) -> None:
     n = len(y)
     y_res = np.asarray(y_res)
     assert len(prov) == len(y_res)
-    assert prov[:n] == list(range(n))
+    cleans = ex.extra.get("cleans", False)
+    first = 0 if cleans else n
+    if not cleans:
+        assert prov[:n] == list(range(n))
     num, num_res = _numeric(X), _numeric(X_res)
-    for i, src in enumerate(prov[n:], start=n):
+    for i, src in enumerate(prov[first:], start=first):
         base = src[0] if isinstance(src, tuple) else src
         assert 0 <= base < n and y[base] == y_res[i], (i, src)
         if num is None or num_res is None:
             continue
-        row = num_res[0][i]
-        if isinstance(src, tuple):
-            lo = np.minimum(num[0][src[0]], num[0][src[1]])
-            hi = np.maximum(num[0][src[0]], num[0][src[1]])
-            tol = 1e-6 * (1 + np.abs(hi))
-            assert np.all(row >= lo - tol) and np.all(row <= hi + tol), (i, src)
-        elif ex.extra.get("copies_equal", False):
-            assert np.array_equal(row, num[0][src], equal_nan=True), (i, src)
+        _check_row_from(
+            ex, num_res[0][i], num[0], src, copies_equal=cleans or ex.extra.get("copies_equal", False)
+        )
+
+
+def _check_row_from(ex: Example, row: np.ndarray, X: np.ndarray, src: Any, copies_equal: bool) -> None:
+    """A row is its source (a copy), between its two parents, on their line, or their modes (SMOTE-N)."""
+    if not isinstance(src, tuple):
+        assert not copies_equal or np.array_equal(row, X[src], equal_nan=True), src
+        return
+    if ex.extra.get("modes", False):  # each value is one of the source rows' values
+        assert all(row[j] in X[list(src), j] for j in range(row.size)), src
+        return
+    a, b = X[src[0]], X[src[1]]
+    tol = 1e-6 * (1 + np.maximum(np.abs(a), np.abs(b)))
+    if ex.extra.get("extrapolates", False):  # row = a + t (b - a) with t in [-1, 1] (SVM-SMOTE)
+        d = b - a
+        t = float(d @ (row - a) / (d @ d)) if d @ d > 0 else 0.0
+        assert -1 - 1e-9 <= t <= 1 + 1e-9 and np.allclose(row, a + t * d, rtol=1e-6, atol=1e-6), src
+        return
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    assert np.all(row >= lo - tol) and np.all(row <= hi + tol), src
 
 
 def check_sampler_equals_imblearn(ex: Example) -> None:
@@ -369,7 +392,8 @@ def check_sampler_properties(ex: Example) -> None:
         counts = Counter(np.asarray(first[1]).tolist())
         if ex.extra.get("exact_counts", True):
             assert len(set(counts.values())) == 1, counts
-        assert len(prov) == len(first[1]) and prov[:n] == list(range(n))
+        assert len(prov) == len(first[1])
+        assert ex.extra.get("cleans", False) or prov[:n] == list(range(n))
 
     run()
 
@@ -436,6 +460,55 @@ def _wine_with_band() -> Sample:
     return {"X": X, "y": y}
 
 
+def _categories() -> Sample:
+    """The wine table as three category columns (low/mid/high bands), for SMOTE-N."""
+    import pandas as pd
+
+    X, y = _wine()
+    bands = {c: pd.qcut(X[c], 3, labels=["low", "mid", "high"]) for c in ("alcohol", "hue", "proline")}
+    return {"X": pd.DataFrame(bands), "y": y.copy()}
+
+
+def _two_wines(arrays: bool = False) -> Sample:
+    """Wine classes 0 and 2 (59 and 48 rows): one class to over-sample, so one k-means fit a call."""
+    data = wine() if arrays else wine_frame(categorical=False)
+    keep = np.asarray(data["y"]) != 1
+    if arrays:
+        return {"X": data["X"][keep], "y": data["y"][keep]}
+    return {"X": data["X"][keep].reset_index(drop=True), "y": data["y"][keep].reset_index(drop=True)}
+
+
+def _more_samplers() -> dict[str, Example]:
+    """SVM-SMOTE, k-means SMOTE, SMOTE-N and the SMOTE + cleaning samplers."""
+    cleaning = {"cleans": True, "exact_counts": False}
+    return {
+        "tabular.SVMSMOTE": _sampler(
+            "SVMSMOTE",
+            lambda: wine_frame(categorical=False),
+            extra={"extrapolates": True, "exact_counts": False, "may_refuse": True},
+            max_examples=5,
+        ),
+        "tabular.KMeansSMOTE": _sampler(
+            "KMeansSMOTE",
+            _two_wines,
+            fixed={"kmeans_estimator": 2, "cluster_balance_threshold": 0.05},
+            bad_samples=tuple(b for i, b in enumerate(BAD_TABLES) if i != 2),  # k_neighbors=2: 3 rows do
+            # rows per cluster are rounded up
+            max_examples=3,  # a k-means fit per class and call
+            extra={"exact_counts": False, "may_refuse": True, "imblearn_data": lambda: _two_wines(True)},
+        ),
+        "tabular.SMOTEN": _sampler(
+            "SMOTEN",
+            _categories,
+            bad_samples=tuple(b for i, b in enumerate(BAD_TABLES) if i != 3),  # complex values are categories
+            samples=lambda: table_samples(categorical=True),
+            extra={"modes": True, "imblearn_data": _categories},
+        ),
+        "tabular.SMOTEENN": _sampler("SMOTEENN", lambda: wine_frame(categorical=False), extra=cleaning),
+        "tabular.SMOTETomek": _sampler("SMOTETomek", lambda: wine_frame(categorical=False), extra=cleaning),
+    }
+
+
 def _oversample_example() -> Example:
     from ..core.compose import Compose
     from ..sampling import Oversample
@@ -492,6 +565,7 @@ def examples() -> dict[str, Example]:
             ),  # NaN/any dtype pass
             extra={"copies_equal": True, "imblearn_data": lambda: wine_frame(categorical=True)},
         ),
+        **_more_samplers(),
         "Oversample": _oversample_example(),
         "tabular.GaussianNoise": Example(
             make=_make("GaussianNoise", std=0.1),

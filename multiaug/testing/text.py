@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 
 from .checks import Example, with_defaults
 
-__all__ = ["BAD_TEXT_SAMPLES", "reference_text_sample", "text_example", "text_samples", "tiny_marian"]
+__all__ = [
+    "BAD_TEXT_SAMPLES",
+    "reference_text_sample",
+    "text_example",
+    "text_samples",
+    "tiny_bert",
+    "tiny_marian",
+]
 
 Sample = dict[str, Any]
 
@@ -160,18 +167,22 @@ def build_tiny_marian(
     return root
 
 
+def _built_once(name: str, build: Any) -> Path:
+    """``build(folder)`` into a temporary folder once per process (removed at exit), quietly."""
+    with _TINY_LOCK:
+        if name not in _TINY:
+            from ..text.masked_lm import quiet
+
+            root = Path(tempfile.mkdtemp(prefix=f"multiaug-{name}-"))
+            atexit.register(shutil.rmtree, root, True)
+            with quiet():
+                _TINY[name] = build(root)
+        return _TINY[name]
+
+
 def tiny_marian() -> Path:
     """A folder with tiny ``opus-mt-en-de`` and ``opus-mt-de-en`` models (built once per process)."""
-    with _TINY_LOCK:
-        if "root" not in _TINY:
-            root = Path(tempfile.mkdtemp(prefix="multiaug-tiny-marian-"))
-            atexit.register(shutil.rmtree, root, True)
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                _TINY["root"] = build_tiny_marian(root)
-        return _TINY["root"]
+    return _built_once("tiny-marian", build_tiny_marian)
 
 
 def _backtranslate(**kw: Any) -> Any:
@@ -179,6 +190,12 @@ def _backtranslate(**kw: Any) -> Any:
 
     translator = MarianTranslator(tiny_marian(), max_new_tokens=5)
     return BackTranslate(**{"pivot": "de", "translator": translator, **kw})
+
+
+def _contextual(**kw: Any) -> Any:
+    from ..text import ContextualReplace
+
+    return ContextualReplace(**{"model": tiny_bert(), "alpha": 0.3, **kw})
 
 
 def examples() -> dict[str, Example]:
@@ -214,6 +231,12 @@ def examples() -> dict[str, Example]:
     table["text.PunctuationInsert"] = text_example(
         with_defaults(PunctuationInsert), bad_params=BAD_WORD_PARAMS
     )
+    table["text.ContextualReplace"] = text_example(
+        _contextual,
+        samples=lambda: text_samples(max_size=40),
+        max_examples=10,
+        bad_params=BAD_WORD_PARAMS,
+    )
     table["text.BackTranslate"] = text_example(
         _backtranslate,
         samples=lambda: text_samples(max_size=30),
@@ -221,3 +244,53 @@ def examples() -> dict[str, Example]:
         bad_params=({"pivot": "en"},),  # equals source
     )
     return table
+
+
+# ---------------------------------------------------------------------- a tiny offline masked LM
+def build_tiny_bert(directory: str | Path, seed: int = 0, words: int = 400) -> Path:
+    """Write a random-weight BERT masked LM and its WordPiece tokenizer to ``directory``.
+
+    The vocabulary is the ``words`` most common lower-case words of Python's documentation
+    (``pydoc_data.topics``), the letters and digits (whole and as ``##`` continuations) and
+    common punctuation; the weights are drawn from a seeded local generator (torch's global
+    RNG is left as it was). The position table holds 64 tokens, so long texts exercise the
+    window around the mask. Saved with ``save_pretrained``: loading goes through the same code
+    as a real model.
+    """
+    import collections
+    import re
+    import string
+
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizer
+
+    root = Path(directory)
+    root.mkdir(parents=True, exist_ok=True)
+    counts = collections.Counter(w for ln in _corpus() for w in re.findall(r"[a-z]{2,}", ln))
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    chars = string.ascii_lowercase + string.digits
+    vocab += list(chars) + [f"##{c}" for c in chars] + list(string.punctuation)
+    vocab += [w for w, _ in counts.most_common(words) if w not in vocab]
+    tokenizer = BertTokenizer(vocab={w: i for i, w in enumerate(vocab)}, do_lower_case=True)
+    tokenizer.save_pretrained(root)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=16,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+    )
+    with torch.random.fork_rng(devices=[]):
+        model = BertForMaskedLM(config)
+    gen = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    model.save_pretrained(root)
+    return root
+
+
+def tiny_bert() -> Path:
+    """A folder with a tiny BERT masked LM (built once per process, removed at exit)."""
+    return _built_once("tiny-bert", build_tiny_bert)

@@ -1,5 +1,5 @@
 """Text augmentation (``ma.text``): tokenizer, WordNet synonyms, EDA ops, character noise and typos, AEDA,
-back-translation.
+back-translation, contextual replacement with a local masked language model.
 
 Everything here works offline: the WordNet 3.0 synonyms ship with multiaug as a
 compact table (no NLTK, no download), and back-translation runs a local model
@@ -11,7 +11,9 @@ from __future__ import annotations
 from . import _validate as _validate
 from .backtranslate import BackTranslate
 from .base import TextTransform, WordEdit
+from .batch import augment_texts
 from .chars import CharNoise
+from .contextual import ContextualReplace
 from .eda import RandomDelete, RandomInsert, RandomSwap, SynonymReplace
 from .punctuation import PunctuationInsert
 from .stopwords import ENGLISH_STOPWORDS
@@ -25,6 +27,7 @@ __all__ = [
     "BackTranslate",
     "CTranslate2Translator",
     "CharNoise",
+    "ContextualReplace",
     "KeyboardTypo",
     "MarianTranslator",
     "OCRError",
@@ -36,6 +39,7 @@ __all__ = [
     "TextTransform",
     "Translator",
     "WordEdit",
+    "augment_texts",
     "detokenize",
     "is_word",
     "match_case",

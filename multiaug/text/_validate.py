@@ -20,7 +20,10 @@ def check_text(owner: str, text: Any, sample: Mapping[str, Any] | None = None) -
     elif text is None:
         fix = "pass a string (an empty string '' is returned unchanged)"
     elif isinstance(text, (list, tuple)):
-        fix = "call the transform once per text: [pipe(text=t)['text'] for t in texts]"
+        fix = (
+            "call the transform once per text, or pass the list to "
+            "ma.text.augment_texts(pipe, texts, keys=...) (batched, one key per text)"
+        )
     else:
         fix = "pass a str (convert with str(...) if that is what you mean)"
     raise InvalidInputError(owner, "text", f"must be a str, got {type(text).__name__}", fix)

@@ -68,6 +68,7 @@ class BackTranslate(TextTransform):
     #: Replay bounds of the two drawn sampling seeds (drawn by ``make_params``: none for a blank text).
     _drawn: ClassVar[dict[str, Spec | str]] = {"seeds": Number(0, 2**32 - 1, integer=True)}
     _derived = ("cache", "cache_lock")
+    batches = True
 
     def _finalize(self, r: Any) -> None:
         if r.pivot == r.source:
@@ -95,7 +96,7 @@ class BackTranslate(TextTransform):
         return self._back_translate([text], [seeds or [0, 0]])[0]
 
     def augment_texts(self, texts: Sequence[str], keys: Sequence[int | str], epoch: int = 0) -> list[str]:
-        """Back-translate many texts in two batched translator calls.
+        """Back-translate many texts in two batched translator calls (:func:`~multiaug.text.augment_texts`).
 
         Returns exactly ``[self(text=t, key=k, epoch=epoch)["text"] for t, k in zip(texts, keys)]``
         (same ``p`` decisions, same seeds, same cache), but the translator sees
@@ -112,7 +113,7 @@ class BackTranslate(TextTransform):
         >>> bt.augment_texts(["one", "two", ""], keys=[0, 1, 2]), calls
         (['ONE', 'TWO', ''], [2, 2])
         """
-        from ._validate import check_text
+        from .batch import augment_texts
 
         if isinstance(texts, str) or len(texts) != len(keys):
             raise InvalidInputError(
@@ -121,20 +122,15 @@ class BackTranslate(TextTransform):
                 "must be a list of str with one key per text",
                 "pass augment_texts(texts, keys=range(len(texts)))",
             )
-        for text in texts:
-            check_text(self.name, text)
-        todo: list[int] = []
-        seeds: list[list[int]] = []
-        for i, (text, key) in enumerate(zip(texts, keys, strict=True)):
-            params = self.keyed_params({"text": text}, key, epoch)
-            if params is None:
-                continue
-            todo.append(i)
-            seeds.append(params["seeds"])
-        out = list(texts)
-        for i, result in zip(todo, self._back_translate([texts[i] for i in todo], seeds), strict=True):
-            out[i] = result
-        return out
+        return augment_texts(self, texts, keys, epoch=epoch)  # type: ignore[return-value]
+
+    def _apply_batch(
+        self, samples: Sequence[Any], params: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """Back-translate all texts in two batched translator calls (one per direction)."""
+        texts = [s["text"] for s in samples]
+        done = self._back_translate(texts, [p.get("seeds") or [0, 0] for p in params])
+        return [{**s, "text": t} for s, t in zip(samples, done, strict=True)]
 
     def _back_translate(self, texts: Sequence[str], seeds: Sequence[Sequence[int]]) -> list[str]:
         """Round trip of each text with its two seeds; blank texts are returned as they are."""

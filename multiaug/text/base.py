@@ -12,7 +12,7 @@ from ..core.params import Number, Options, Probability, Range, param
 from ..core.transform import Transform
 from . import _validate  # noqa: F401  (registers the `text` field check)
 from .params import Protected, Stopwords, plain
-from .tokens import UNITS, _pieces, word_is_editable
+from .tokens import UNITS, _is_plain, _pieces, word_is_editable
 from .wordnet import wordnet
 
 if TYPE_CHECKING:
@@ -41,8 +41,27 @@ class TextTransform(Transform):
     required: ClassVar[tuple[str, ...]] = ("text",)
     p: float = param(Probability(), default=1.0, kw_only=True)
 
+    #: Whether :func:`~multiaug.text.augment_texts` runs this step over all texts at once
+    #: (a model's work batched: the three methods below); other steps run text by text.
+    batches: ClassVar[bool] = False
+
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
+
+    # ------------------------------------------------------------------ batched steps (``batches``)
+    def _draw_plan(self, rng: np.random.Generator, sample: Any) -> Any:
+        """What a call draws from its generator, before any batched work (default: the parameters)."""
+        return self.make_params(rng, sample)
+
+    def _params_from_plans(self, samples: Sequence[Any], plans: Sequence[Any]) -> list[dict[str, Any]]:
+        """The parameters of each sample from its drawn plan, for all samples at once."""
+        return list(plans)
+
+    def _apply_batch(
+        self, samples: Sequence[Any], params: Sequence[Mapping[str, Any]]
+    ) -> list[dict[str, Any]]:
+        """``self.apply`` of each sample with its parameters, for all samples at once."""
+        return [self.apply(s, p) for s, p in zip(samples, params, strict=True)]
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         """Constructor parameters; patterns and sets in their plain config form."""
@@ -112,6 +131,12 @@ WORD_EDIT = Options(
 )
 
 
+#: The kinds of :meth:`WordEdit._kind`: only a word of kind ``_SKIP`` is false.
+_SKIP, _EDIT, _UNIT = 0, 1, 2
+#: Most word forms one transform remembers (per kind of memo).
+_MEMO = 1 << 16
+
+
 class WordEdit(TextTransform):
     """Common parameters and helpers of the word edits (the EDA ops, character noise).
 
@@ -127,7 +152,7 @@ class WordEdit(TextTransform):
     """
 
     _abstract = True
-    _derived = ("common",)
+    _derived = ("common", "kinds", "eligible")
     alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
     min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
     max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)
@@ -143,6 +168,10 @@ class WordEdit(TextTransform):
                 "pass max_words >= min_words, or max_words=None for no upper bound",
             )
         r.common = _Common(r.stopwords)
+        # per word form, what the candidate rules make of it (they read the word alone): a
+        # sentence's words are mostly ones seen before, so most words cost one dict lookup
+        r.kinds = ({}, {})  # without, with a vocabulary: word -> _EDIT, _UNIT or _SKIP
+        r.eligible = {}  # CharEdit: word -> whether it has the letters and a place to edit
 
     def check_params(self, params: Mapping[str, Any], sample: Mapping[str, Any]) -> None:
         """Every word position in a traced edit is a word of the text."""
@@ -197,11 +226,45 @@ class WordEdit(TextTransform):
         whose lower-case form is in it.
         """
         texts = tokens[1::2]
+        if not self._r.protected:
+            memo = self._r.kinds[vocab is not None]
+            kinds = list(map(memo.get, texts))  # the loops over the words run in C
+            if None in kinds:
+                kinds = [
+                    self._kind(w, vocab, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)
+                ]
+            if _UNIT in kinds:
+                return [
+                    k
+                    for k, c in enumerate(kinds)
+                    if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
+                ]
+            return list(itertools.compress(range(len(kinds)), kinds))
         return [  # the usual word (lower-case letters, no unit) is checked inline
             k
             for k in self._unprotected(text, tokens, words, vocab)
             if ((w := texts[k]).isalpha() and w.islower() and w not in UNITS) or word_is_editable(tokens, k)
         ]
+
+    def _kind(self, word: str, vocab: Container[str] | None, memo: dict[str, int]) -> int:
+        """What the candidate rules make of ``word`` alone (see :meth:`_editable`), remembered in ``memo``.
+
+        ``_SKIP``: a stopword, not in ``vocab``, or no plain word; ``_UNIT``: a plain word that
+        is a unit, editable unless it follows a number; ``_EDIT``: editable.
+        """
+        low = word.lower()
+        if low in self._r.stopwords or (vocab is not None and low not in vocab):
+            kind = _SKIP
+        elif word.isalpha() and word.islower() and word not in UNITS:
+            kind = _EDIT
+        elif not _is_plain(word):
+            kind = _SKIP
+        else:
+            kind = _UNIT if low in UNITS else _EDIT
+        if len(memo) >= _MEMO:
+            memo.clear()  # bounded: a stream of distinct words never grows it past _MEMO
+        memo[word] = kind
+        return kind
 
     def _unprotected(
         self, text: str, tokens: Sequence[str], words: Sequence[int], vocab: Container[str] | None

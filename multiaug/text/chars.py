@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Options, param
-from .base import MAX_EDITS, TextTransform, WordEdit, pick_distinct
+from .base import _MEMO, MAX_EDITS, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
 from .tokens import letter_spans
@@ -62,8 +62,17 @@ class CharEdit(WordEdit):
 
     def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
         """The candidates ``k`` whose word ``texts[k]`` :meth:`_eligible` accepts."""
-        fewest = self._fewest()
-        return [k for k in candidates if _has_letters(texts[k], fewest) and self._eligible(texts[k])]
+        memo = self._r.eligible
+        get = memo.get
+        return [k for k in candidates if get(w := texts[k]) or (w not in memo and self._remember(w, memo))]
+
+    def _remember(self, word: str, memo: dict[str, bool]) -> bool:
+        """Whether ``word`` has enough letters and a place to edit, remembered in ``memo`` (bounded)."""
+        ok = _has_letters(word, self._fewest()) and self._eligible(word)
+        if len(memo) >= _MEMO:
+            memo.clear()
+        memo[word] = ok
+        return ok
 
     def _fewest(self) -> int:
         return int(self._r.min_len)

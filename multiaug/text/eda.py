@@ -113,14 +113,21 @@ def looks_english(words: Sequence[str]) -> bool:
     return known >= 0.8 * n or (known >= 0.4 * n and stops >= 0.1 * n)
 
 
-def _replaceable(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
-    """Whether word ``k`` is a plain word SynonymReplace may replace (see its docstring)."""
+def replaceable_form(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
+    """Whether word ``k`` (a plain word) has the form of a word that may be replaced.
+
+    Not a single letter (``x`` is a variable), not an acronym (``API``), not a capitalised word
+    inside a sentence (a name: ``Python``, ``Unicode``).
+    """
     word = tokens[words[k]]
     if len(word) < 2 or (word.isupper() and word.isalpha()):
-        return False  # "x" is a variable, "API" an acronym
-    if word[0].isupper() and not opens_sentence(tokens, words, k):
-        return False  # a capital inside a sentence: a name ("Python", "Unicode")
-    return bool(_common_senses(word.lower()))
+        return False
+    return not (word[0].isupper() and not opens_sentence(tokens, words, k))
+
+
+def _replaceable(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
+    """Whether word ``k`` is a plain word SynonymReplace may replace (see its docstring)."""
+    return replaceable_form(tokens, words, k) and bool(_common_senses(tokens[words[k]].lower()))
 
 
 class SynonymReplace(WordEdit):

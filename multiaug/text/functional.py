@@ -253,18 +253,33 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
             j += 1
         if j < n and j not in dropped and not opens_sentence(tokens, words, j):
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
-    # Right to left; `after` holds the parts of the text after word k, last part first, so
-    # joining a deleted word's neighbours is an append, not a copy of a growing string.
-    out: list[str] = []  # the result, last part first
-    after = [tokens[-1]] if tokens[-1] else []
-    for k in range(n - 1, -1, -1):
-        i = words[k]
-        if k not in dropped:
-            out += after
-            out.append(tokens[i])
-            after = [tokens[i - 1]] if tokens[i - 1] else []
-            continue
-        before = tokens[i - 1]
+    # Each run of deleted words and the gaps around it become one string; the rest is copied.
+    drop = [k for k in drop if k >= 0]
+    parts: list[str] = []
+    done = 0  # tokens before this index are in `parts`
+    start = 0
+    while start < len(drop):
+        end = start
+        while end + 1 < len(drop) and drop[end + 1] == drop[end] + 1:
+            end += 1
+        a, b = drop[start], drop[end]
+        parts += tokens[done : 2 * a]
+        parts.append(_delete_run(tokens, a, b))
+        done = 2 * b + 3
+        start = end + 1
+    parts += tokens[done:]
+    return "".join(parts)
+
+
+def _delete_run(tokens: Sequence[str], a: int, b: int) -> str:
+    """The text from the gap before word ``a`` to the gap after word ``b``, words ``a..b`` deleted.
+
+    Right to left: ``after`` holds the parts after word k, last part first, so joining a
+    deleted word's neighbours is an append, not a copy of a growing string.
+    """
+    after = [tokens[2 * b + 2]] if tokens[2 * b + 2] else []
+    for k in range(b, a - 1, -1):
+        before = tokens[2 * k]
         if before[-1:].isspace():
             before = before.rstrip()  # the whitespace before a word goes with it...
         elif after and after[-1][:1].isspace():
@@ -275,5 +290,4 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
                 after[-1] = after[-1].lstrip()
         if before:
             after.append(before)
-    out += after
-    return "".join(reversed(out))
+    return "".join(reversed(after))

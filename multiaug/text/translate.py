@@ -162,7 +162,7 @@ class MarianTranslator(LocalModels):
 
 
 def _input_limit(tokenizer: Any, model: Any) -> int:
-    """Most source tokens (end-of-sequence mark included) the model reads in one piece."""
+    """Most tokens (special ones included) the model reads in one piece (sequence)."""
     limits = [
         getattr(tokenizer, "model_max_length", None),
         getattr(model.config, "max_position_embeddings", None),

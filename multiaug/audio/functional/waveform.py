@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["gain", "polarity_inversion", "time_shift"]
+__all__ = ["gain", "padding", "polarity_inversion", "reverse", "time_shift"]
 
 
 def gain(audio: np.ndarray, db: float) -> np.ndarray:
@@ -56,3 +56,48 @@ def time_shift(audio: np.ndarray, samples: int, rollover: bool) -> np.ndarray:
     else:
         out[..., : n + samples] = audio[..., -samples:]
     return out
+
+
+def reverse(audio: np.ndarray) -> np.ndarray:
+    """``audio`` played backwards (time axis reversed), C-contiguous float32.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.waveform import reverse
+    >>> reverse(np.array([[1, 2, 3], [4, 5, 6]], np.float32))
+    array([[3., 2., 1.],
+           [6., 5., 4.]], dtype=float32)
+    """
+    return np.ascontiguousarray(audio[..., ::-1], dtype=np.float32)
+
+
+def padding(audio: np.ndarray, samples: int, mode: str, section: str) -> np.ndarray:
+    """Replace the first (``section="start"``) or last ``samples`` samples by padding; length kept.
+
+    ``mode`` is ``"silence"`` (zeros) or ``"wrap"`` / ``"reflect"`` (``np.pad``'s modes,
+    extending the part kept). When nothing is kept, every mode gives silence.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.waveform import padding
+    >>> x = np.arange(1, 7, dtype=np.float32)
+    >>> padding(x, 2, "silence", "end"), padding(x, 2, "reflect", "start")
+    (array([1., 2., 3., 4., 0., 0.], dtype=float32), array([5., 4., 3., 4., 5., 6.], dtype=float32))
+    """
+    n = audio.shape[-1]
+    samples = min(max(samples, 0), n)
+    if samples == 0:
+        return np.array(audio, np.float32, order="C")
+    keep = audio[..., samples:] if section == "start" else audio[..., : n - samples]
+    if mode == "silence" or samples == n:
+        out = np.zeros(audio.shape, np.float32)
+        if section == "start":
+            out[..., samples:] = keep
+        else:
+            out[..., : n - samples] = keep
+        return out
+    width = [(0, 0)] * (audio.ndim - 1) + [(samples, 0) if section == "start" else (0, samples)]
+    padded = np.pad(keep, width, "wrap" if mode == "wrap" else "reflect")
+    return np.ascontiguousarray(padded, dtype=np.float32)

@@ -69,7 +69,7 @@ def text_pairs(
     n_perm: int = 64,
     n_bands: int = 16,
     seed: int = 0,
-    paraphrase: float | None = 0.6,
+    paraphrase: float | None = 0.64,
 ) -> list[Pair]:
     """Near-duplicate texts: MinHash/LSH candidates verified by shingle Jaccard >= ``threshold``,
     and (unless ``paraphrase`` is ``None``) paraphrases with a fuzzy word overlap >= ``paraphrase``.

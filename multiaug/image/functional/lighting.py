@@ -168,12 +168,23 @@ def _blend(work: np.ndarray, box: tuple[int, int, int, int], keep: np.ndarray, c
         return
     view = work[top:bottom, left:right]
     region = np.ascontiguousarray(view)  # whole rows of ``work``: the view itself, blended in place
+    if region.strides != _c_strides(region):  # a view whose length-1 axes keep odd strides: OpenCV refuses it
+        region = region.copy()
     row = np.empty(region.shape[1:], region.dtype)
     row[...] = colour  # one row, then copied down: much faster than a broadcast fill of the whole box
     light = np.ascontiguousarray(np.broadcast_to(row, region.shape))
     blended = cv2.blendLinear(region, light, keep, np.float32(1.0) - keep, dst=region)
     if not np.shares_memory(region, work):
         view[...] = blended.reshape(view.shape)
+
+
+def _c_strides(a: np.ndarray) -> tuple[int, ...]:
+    """The strides of a C-ordered array of ``a``'s shape and dtype."""
+    strides, step = [], a.itemsize
+    for n in reversed(a.shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
 
 
 def _squared_distances(box: tuple[int, int, int, int], cx: int, cy: int) -> np.ndarray:
@@ -232,7 +243,7 @@ def sun_flare(
     alpha averaged with weights ``radius`` (at most 1). RGB; RGBA keeps its alpha.
     """
     scale = np.float32(1.0 if img.dtype == np.uint8 else 1.0 / 255.0)
-    work = np.ascontiguousarray(img[..., :3]) if n_channels(img) == 4 else img.copy()
+    work = img[..., :3].copy() if n_channels(img) == 4 else img.copy()  # never a view of the input
     weighted, total = 0.0, 0.0
     for x, y, radius, alpha, *rgb in circles:
         weighted += alpha * radius

@@ -30,7 +30,7 @@ def _generator(noise_seed: int) -> np.random.Generator:
 
 def _colour(img: np.ndarray) -> np.ndarray:
     """The colour channels of ``img`` (all but an RGBA image's alpha): a new C-contiguous array."""
-    return np.ascontiguousarray(img[..., :3]) if n_channels(img) == 4 else img.copy()
+    return img[..., :3].copy() if n_channels(img) == 4 else img.copy()
 
 
 def _finish(img: np.ndarray, colour: np.ndarray) -> np.ndarray:

@@ -17,22 +17,31 @@ multiaug adds:
 * ``InvalidInputError`` (naming the sampler, the field and the fix) for bad input.
 
 ``fit_resample`` is multiaug's one dataset template (:class:`multiaug.sampling.Resampler`);
-:mod:`.base` holds what every sampler shares, one module per family holds the samplers.
+:mod:`.base` holds what every sampler shares, one module per family holds the samplers
+(:mod:`.smote`, :mod:`.smote_variants`, :mod:`.adasyn`, :mod:`.random_over`, and
+:mod:`.combine` for SMOTE followed by a cleaning under-sampler).
 """
 
 from __future__ import annotations
 
 from .adasyn import ADASYN
 from .base import TabularSampler, random_state
+from .combine import SMOTEENN, SMOTETomek
 from .random_over import RandomOverSampler
 from .smote import SMOTE, SMOTENC, BorderlineSMOTE
+from .smote_variants import SMOTEN, SVMSMOTE, KMeansSMOTE
 
 __all__ = [
     "ADASYN",
     "SMOTE",
+    "SMOTEENN",
+    "SMOTEN",
     "SMOTENC",
+    "SVMSMOTE",
     "BorderlineSMOTE",
+    "KMeansSMOTE",
     "RandomOverSampler",
+    "SMOTETomek",
     "TabularSampler",
     "random_state",
 ]

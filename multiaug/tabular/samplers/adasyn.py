@@ -8,7 +8,7 @@ import numpy as np
 from imblearn import over_sampling as _imb
 
 from ...core.params import param
-from .base import _Int, _neighbors, _NeighbourSampler
+from .base import _neighbors, _Neighbours, _NeighbourSampler
 
 __all__ = ["ADASYN"]
 
@@ -52,8 +52,9 @@ class ADASYN(_NeighbourSampler, _imb.ADASYN):
 
     Parameters
     ----------
-    n_neighbors : int
-        Neighbours used both to weigh rows and to interpolate.
+    n_neighbors : int or estimator
+        Neighbours used both to weigh rows and to interpolate (or a neighbours estimator,
+        as for :class:`SMOTE`'s ``k_neighbors``).
     sampling_strategy, seed, algorithm, n_jobs
         As in :class:`SMOTE`.
 
@@ -70,10 +71,10 @@ class ADASYN(_NeighbourSampler, _imb.ADASYN):
 
     _imblearn = _imb.ADASYN
     _neighbors_param = "n_neighbors"
-    n_neighbors: int = param(_Int(1), default=5)
+    n_neighbors: Any = param(_Neighbours(1), default=5)
 
     def _validate_estimator(self) -> None:
-        self.nn_ = _RecordingNeighbors(_neighbors(self._search(self._r.n_neighbors), 1))
+        self.nn_ = _RecordingNeighbors(_neighbors(self._search("n_neighbors"), 1))
 
     def _fit_resample(self, X: Any, y: Any, **params: Any) -> Any:
         rs = _RecordingRandomState(int(self.random_state))

@@ -57,6 +57,14 @@ def _random_state_refused(owner: str) -> InvalidInputError:
     )
 
 
+class SamplerRuntimeError(InvalidInputError, RuntimeError):
+    """An :class:`~multiaug.InvalidInputError` where imbalanced-learn raises ``RuntimeError``.
+
+    Code written for imbalanced-learn that catches ``RuntimeError`` (k-means SMOTE finding
+    no cluster to sample from, an ``svm_estimator`` without support vectors) still catches it.
+    """
+
+
 # ---------------------------------------------------------------------- parameter specs
 #: Neighbour counts and ``n_jobs`` are C ints in scikit-learn; larger values fail deep inside it.
 _INT_MAX = 2**31 - 1
@@ -83,6 +91,44 @@ class _Int(Spec):
         if int(value) not in self.also and not self.low <= int(value) <= _INT_MAX:
             raise self.fail(owner, name, value, fix)
         return int(value)
+
+
+def _is_neighbors_object(value: Any) -> bool:
+    return hasattr(value, "kneighbors") and hasattr(value, "kneighbors_graph") and not isinstance(value, type)
+
+
+class _Neighbours(_Int):
+    """A neighbour count, or (as in imbalanced-learn) a neighbours estimator such as ``NearestNeighbors``."""
+
+    def __init__(self, low: int = 1) -> None:
+        super().__init__(low)
+        self.doc += " or an estimator with kneighbors/kneighbors_graph (e.g. NearestNeighbors)"
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        if _is_neighbors_object(value):
+            return value
+        return super().resolve(owner, name, value)
+
+
+class _Estimator(Spec):
+    """``None`` or an object with the given methods (a scikit-learn estimator passed as a parameter)."""
+
+    def __init__(self, *methods: str, also_int: bool = False) -> None:
+        self.methods, self.also_int = methods, also_int
+        self.doc = (
+            "None, " + ("an int >= 1, " if also_int else "") + "or an estimator with " + "/".join(methods)
+        )
+
+    def invalid(self) -> list[Any]:
+        return ["auto", 1.5, True, [1]] + ([] if self.also_int else [3])
+
+    def resolve(self, owner: str, name: str, value: Any) -> Any:
+        if value is None or (not isinstance(value, type) and all(hasattr(value, m) for m in self.methods)):
+            return value
+        if self.also_int and isinstance(value, numbers.Integral) and not isinstance(value, bool):
+            if 1 <= int(value) <= _INT_MAX:
+                return int(value)
+        raise self.fail(owner, name, value)
 
 
 # ---------------------------------------------------------------------- the base
@@ -112,6 +158,10 @@ class TabularSampler(Resampler, Transform):
     _neighbors_param: ClassVar[str | None] = None
     #: Neighbour counts searched among all rows (not within a class), checked against the row count.
     _table_neighbors_params: ClassVar[tuple[str, ...]] = ()
+    #: ``n_jobs`` is the imbalanced-learn sampler's own parameter (not only the neighbour search's).
+    _own_n_jobs: ClassVar[bool] = False
+    #: imbalanced-learn errors (by words of their message) that a parameter causes: (field, fix).
+    _known_failures: ClassVar[dict[str, tuple[str, str]]] = {}
     #: NaN passes through (random over-sampling copies rows and never computes with them).
     _allow_nan: ClassVar[bool] = False
     #: New rows interpolate between two rows (provenance pairs) rather than copy one.
@@ -152,21 +202,35 @@ class TabularSampler(Resampler, Transform):
         kwargs: dict[str, Any] = {"sampling_strategy": r.sampling_strategy, "random_state": self.random_state}
         for name in self._imblearn_params():
             kwargs[name] = getattr(r, name)
-        if self._neighbors_param is not None:
-            kwargs[self._neighbors_param] = self._search(getattr(r, self._neighbors_param))
-        if "m_neighbors" in kwargs:
-            kwargs["m_neighbors"] = self._search(r.m_neighbors)
+        for neighbours in (self._neighbors_param, *self._table_neighbors_params):
+            if neighbours is not None:
+                kwargs[neighbours] = self._search(neighbours)
         return self._imblearn(**kwargs)
 
     def _imblearn_params(self) -> tuple[str, ...]:
         return ()
 
-    def _search(self, k: int) -> Any:
-        """``k`` (imbalanced-learn's default search) or a NearestNeighbors with the chosen algorithm."""
+    def _search(self, name: str) -> Any:
+        """What imbalanced-learn gets for the neighbour parameter ``name``.
+
+        An int with the default search stays an int (imbalanced-learn's own estimator); with
+        ``algorithm``/``n_jobs`` it becomes a ``NearestNeighbors`` searching that way; an
+        estimator object passes unchanged (imbalanced-learn clones it).
+        """
         r = self._r
+        k = getattr(r, name)
         algorithm = getattr(r, "algorithm", "auto")
         n_jobs = getattr(r, "n_jobs", None)
-        if algorithm == "auto" and n_jobs is None:
+        if _is_neighbors_object(k):
+            if algorithm != "auto" or (n_jobs is not None and not self._own_n_jobs):
+                raise InvalidInputError(
+                    self.name,
+                    "algorithm" if algorithm != "auto" else "n_jobs",
+                    f"applies to an int {name}, but {name} is an estimator object",
+                    f"leave it at its default and set the search on the object you pass as {name}",
+                )
+            return k
+        if algorithm == "auto" and (n_jobs is None or self._own_n_jobs):
             return k
         from sklearn.neighbors import NearestNeighbors
 
@@ -242,6 +306,16 @@ class TabularSampler(Resampler, Transform):
             )
         return self
 
+    def _spawn(self, cls: type[TabularSampler], **params: Any) -> Any:
+        """A ``cls`` sampler with ``params`` that draws what this one draws (``seed=None``: same entropy)."""
+        from ...core.plan import forget
+
+        other = cls(**params)
+        if params.get("seed") is None:
+            other.__dict__["_auto_seed"] = self._entropy_seed()
+            forget(other)  # constructing it may have resolved a plan with fresh entropy
+        return other
+
     def _column_names(self, columns: list[int]) -> list[Any]:
         """Columns as the caller knows them: a DataFrame's names, else positions."""
         names = self.__dict__.get("_frame_columns")
@@ -252,16 +326,18 @@ class TabularSampler(Resampler, Transform):
         if self._neighbors_param is None:
             return
         for name in self._table_neighbors_params:  # searched among all rows of X
-            m = getattr(self._r, name)
-            if n < m + 1:
+            m = self._neighbour_count(name)
+            if m is not None and n < m + 1:
                 raise InvalidInputError(
                     self.name,
                     name,
                     f"is {m}, but X has {n} row(s) and {name}={m} needs at least {m + 1}",
                     f"pass {name}={max(n - 1, 1)} or fewer, or collect more rows",
                 )
-        k = getattr(self._r, self._neighbors_param)
+        k = self._neighbour_count(self._neighbors_param)
         for cls, n_new in strategy.items():
+            if k is None:
+                break
             count = int(np.count_nonzero(y == cls))
             cls = cls.item() if isinstance(cls, np.generic) else cls
             if n_new > 0 and count < k + 1:
@@ -277,6 +353,14 @@ class TabularSampler(Resampler, Transform):
                     f"needs at least {k + 1}",
                     f"{fix}, collect more rows of class {cls!r}, or leave it out of sampling_strategy",
                 )
+
+    def _neighbour_count(self, name: str) -> int | None:
+        """Neighbours (besides the row itself) that ``name`` asks for; None if an object does not say."""
+        value = getattr(self._r, name)
+        if not _is_neighbors_object(value):
+            return int(value)
+        count = getattr(value, "n_neighbors", None)
+        return int(count) - 1 if isinstance(count, numbers.Integral) else None
 
     def _run_template(
         self, X: Any, y: Any, params: dict[str, Any], categorical: Any = None
@@ -295,24 +379,28 @@ class TabularSampler(Resampler, Transform):
         except (ValueError, RuntimeError) as exc:
             if isinstance(exc, InvalidInputError):
                 raise
-            raise InvalidInputError(
-                self.name,
-                "X",
-                f"could not be resampled: {exc}",
-                "check the table and the parameters named above",
-            ) from exc
+            field, fix = next(
+                ((f, x) for words, (f, x) in self._known_failures.items() if words in str(exc)),
+                ("X", "check the table and the parameters named above"),
+            )
+            kind = SamplerRuntimeError if isinstance(exc, RuntimeError) else InvalidInputError
+            raise kind(self.name, field, f"could not be resampled: {exc}", fix) from exc
         self.trace_ = {
             "transform": self.name,
             "params": {
                 "random_state": int(self.random_state),
-                "sampling_strategy": {str(k): int(v) for k, v in vars(self)["sampling_strategy_"].items()},
+                "sampling_strategy": {str(k): int(v) for k, v in self._strategy_done().items()},
                 "imblearn": f"{self._imblearn.__module__.split('._')[0]}.{self._imblearn.__name__}",
             },
         }
         return out[0], out[1]
 
+    def _strategy_done(self) -> dict[Any, int]:
+        """Rows added per class by the last call (imbalanced-learn's ``sampling_strategy_``)."""
+        return dict(vars(self)["sampling_strategy_"])
+
     def _fit_resample(self, X: Any, y: Any, **params: Any) -> Any:
-        self._records: list[tuple[Any, np.ndarray, np.ndarray, int]] = []
+        self._records: list[tuple[np.ndarray, np.ndarray]] = []  # (base rows, neighbour rows)
         self._n_fit = X.shape[0]
         self._y_fit = np.asarray(y)
         out = super()._fit_resample(X, y, **params)  # type: ignore[misc]  # imbalanced-learn's algorithm

@@ -13,7 +13,7 @@ from ...core.errors import InvalidInputError
 from ...core.params import Choice, Spec, _show, param
 from ...sampling.base import Data
 from .. import _frame
-from .base import TabularSampler, _Int, _neighbors, _NeighbourSampler
+from .base import TabularSampler, _Estimator, _neighbors, _Neighbours, _NeighbourSampler
 
 __all__ = ["SMOTE", "SMOTENC", "BorderlineSMOTE"]
 
@@ -62,7 +62,7 @@ class _SMOTEFamily(_NeighbourSampler):
     _neighbors_param = "k_neighbors"
 
     def _validate_estimator(self) -> None:
-        self.nn_k_ = _neighbors(self._search(self._r.k_neighbors), 1)
+        self.nn_k_ = _neighbors(self._search("k_neighbors"), 1)
 
     def _generate_samples(
         self,
@@ -75,25 +75,27 @@ class _SMOTEFamily(_NeighbourSampler):
         y_type: Any = None,
         y: Any = None,
     ) -> Any:
-        # SMOTE-family hook: remember which rows each new sample interpolates between.
-        self._records.append(
-            (y_type, np.asarray(rows), np.asarray(nn_num[rows, cols]), int(nn_data.shape[0]))
-        )
+        # SMOTE-family hook: remember which input rows each new sample lies between.
+        base, pool = self._sources(X, nn_data, y_type)
+        self._records.append((base[np.asarray(rows)], pool[np.asarray(nn_num[rows, cols])]))
         method: Callable[..., Any] = super()._generate_samples  # type: ignore[misc]
         if y_type is None and y is None:
             return method(X, nn_data, nn_num, rows, cols, steps)
         return method(X, nn_data, nn_num, rows, cols, steps, y_type, y)
 
-    def _provenance_arrays(self) -> tuple[np.ndarray, np.ndarray]:
-        n, y = self._n_fit, self._y_fit
-        a, b = [np.arange(n)], [np.arange(n)]
+    def _sources(self, X: Any, nn_data: Any, cls: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Input rows behind ``X`` (the base rows) and ``nn_data`` (their neighbours) of class ``cls``."""
+        class_idx = np.flatnonzero(self._y_fit == cls)
         danger = self.__dict__.get("in_danger_indices")
-        for cls, rows, nbrs, n_nn in self._records:
-            class_idx = np.flatnonzero(y == cls)
-            base = danger[cls] if danger is not None else class_idx
-            pool = class_idx if n_nn == class_idx.size else np.arange(n)
-            a.append(base[rows])
-            b.append(pool[nbrs])
+        base = danger[cls] if danger is not None else class_idx
+        pool = class_idx if nn_data.shape[0] == class_idx.size else np.arange(self._n_fit)
+        return base, pool
+
+    def _provenance_arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        a, b = [np.arange(self._n_fit)], [np.arange(self._n_fit)]
+        for base, neighbour in self._records:
+            a.append(base)
+            b.append(neighbour)
         return np.concatenate(a), np.concatenate(b)
 
 
@@ -105,9 +107,11 @@ class SMOTE(_SMOTEFamily, _imb.SMOTE):
 
     Parameters
     ----------
-    k_neighbors : int
+    k_neighbors : int or estimator
         Neighbours each new row may be interpolated towards (each oversampled class needs at
-        least ``k_neighbors + 1`` rows).
+        least ``k_neighbors + 1`` rows); or, as in imbalanced-learn, a neighbours estimator
+        such as ``NearestNeighbors(n_neighbors=k + 1)`` (it counts the row itself; an object
+        is not saved in configs).
     sampling_strategy : str, float, dict or callable
         imbalanced-learn's over-sampling ``sampling_strategy``.
     seed : int or None
@@ -134,15 +138,12 @@ class SMOTE(_SMOTEFamily, _imb.SMOTE):
     """
 
     _imblearn = _imb.SMOTE
-    k_neighbors: int = param(_Int(1), default=5)
+    k_neighbors: Any = param(_Neighbours(1), default=5)
 
     def _route(self, categorical: list[int]) -> TabularSampler:
         if not categorical:
             return self
-        nc = SMOTENC(categorical_features=categorical, **self.get_params(deep=False))
-        if self.seed is None:  # the same entropy, so the same draws
-            nc.__dict__["_auto_seed"] = self._entropy_seed()
-        return nc
+        return self._spawn(SMOTENC, categorical_features=categorical, **self.get_params(deep=False))
 
 
 class SMOTENC(SMOTE, _imb.SMOTENC):
@@ -156,6 +157,9 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
     categorical_features : "auto" or list of int or list of str or list of bool
         ``"auto"``: the DataFrame's ``category``, ``object``, ``string`` and ``bool`` columns
         (or the non-numeric columns of an object array); else column indices, names or a mask.
+    categorical_encoder : estimator or None
+        Encoder of the categorical columns (``fit_transform``/``inverse_transform``); ``None``:
+        imbalanced-learn's ``OneHotEncoder(handle_unknown="ignore")``. Not saved in configs.
     k_neighbors, sampling_strategy, seed, algorithm, n_jobs
         As in :class:`SMOTE`.
 
@@ -172,15 +176,14 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
 
     _imblearn = _imb.SMOTENC
     categorical_features: Any = param(_Columns(), default="auto")
-    k_neighbors: int = param(_Int(1), default=5, kw_only=True)  # categorical_features comes first
+    k_neighbors: Any = param(_Neighbours(1), default=5, kw_only=True)  # categorical_features comes first
 
-    @property
-    def categorical_encoder(self) -> None:
-        """imbalanced-learn's default one-hot encoder is always used."""
-        return None
+    categorical_encoder: Any = param(
+        _Estimator("fit_transform", "inverse_transform"), default=None, quiet=True
+    )
 
     def _imblearn_params(self) -> tuple[str, ...]:
-        return ("categorical_features",)
+        return ("categorical_features", "categorical_encoder")
 
     def _route(self, categorical: list[int]) -> TabularSampler:
         return self
@@ -223,6 +226,8 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
             )
         self.categorical_features_ = np.sort(cats)
         self.continuous_features_ = np.setdiff1d(np.arange(n), self.categorical_features_)
+        if hasattr(X, "tocsc"):  # a sparse matrix is numeric throughout
+            return
         for j in self.continuous_features_:
             column = X.iloc[:, j] if _frame.is_frame(X) else np.asarray(X)[:, j]
             try:
@@ -261,9 +266,9 @@ class BorderlineSMOTE(_SMOTEFamily, _imb.BorderlineSMOTE):
 
     Parameters
     ----------
-    k_neighbors : int
+    k_neighbors : int or estimator
         Neighbours used to build new rows.
-    m_neighbors : int
+    m_neighbors : int or estimator
         Neighbours used to decide whether a row is in danger.
     kind : {"borderline-1", "borderline-2"}
         Borderline-2 may also interpolate towards rows of other classes (provenance then
@@ -283,8 +288,8 @@ class BorderlineSMOTE(_SMOTEFamily, _imb.BorderlineSMOTE):
 
     _imblearn = _imb.BorderlineSMOTE
     _table_neighbors_params = ("m_neighbors",)
-    k_neighbors: int = param(_Int(1), default=5)
-    m_neighbors: int = param(_Int(1), default=10)
+    k_neighbors: Any = param(_Neighbours(1), default=5)
+    m_neighbors: Any = param(_Neighbours(1), default=10)
     kind: str = param(Choice("borderline-1", "borderline-2"), default="borderline-1")
 
     def _imblearn_params(self) -> tuple[str, ...]:
@@ -292,4 +297,4 @@ class BorderlineSMOTE(_SMOTEFamily, _imb.BorderlineSMOTE):
 
     def _validate_estimator(self) -> None:
         super()._validate_estimator()
-        self.nn_m_ = _neighbors(self._search(self._r.m_neighbors), 1)
+        self.nn_m_ = _neighbors(self._search("m_neighbors"), 1)

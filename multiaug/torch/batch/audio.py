@@ -41,7 +41,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from . import audio_filters, vocoder  # noqa: F401  (register audio.PitchShift and the filters)
+from . import audio_filters, audio_level, vocoder  # noqa: F401  (register the level ops, filters, PitchShift)
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
@@ -58,6 +58,40 @@ NO_KERNEL: dict[str, str] = {
         "the output length round(T / factor) differs per sample (keep_length=False, the default); "
         "with keep_length=True each row would need its own resampling ratio, and nothing here "
         "matches soxr's band-limited resampler yet"
+    ),
+    **{
+        f"audio.{name}": (
+            "not written yet: one biquad per row, but a per-row IIR recursion needs a scan kernel "
+            "(torchaudio.functional.lfilter is not a dependency); the Butterworth filters' FFT "
+            "kernel (audio_filters.py) would serve once it is tested against these designs"
+        )
+        for name in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")
+    },
+    "audio.Limiter": (
+        "not written yet: the look-ahead minimum, the cumulative minimum of the release and the "
+        "running mean are each one torch op (cummin, max_pool1d, cumsum), but equal results need "
+        "the float64 path per row and a test of their own"
+    ),
+    "audio.Mp3Compression": (
+        "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
+        "and back around the same per-row work, so the batch keeps it out by name instead"
+    ),
+    "audio.ApplyImpulseResponse": (
+        "not written yet: one FFT convolution per row with the row's response (torch.fft would "
+        "do it), but the float32 spectra round differently from scipy.fft, and a test of its own "
+        "against the per-sample path is still to write"
+    ),
+    "audio.RoomSimulator": (
+        "each row has its own room: the impulse responses are built on the host (image sources "
+        "and a seeded tail), and the FFT convolution kernel is not written yet (as ApplyImpulseResponse)"
+    ),
+    "audio.AddShortNoises": (
+        "each row places a different number of recorded sounds at different times: the events "
+        "would be assembled on the host anyway, leaving one addition for the device"
+    ),
+    "audio.LoudnessNormalization": (
+        "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
+        "(the same missing scan kernel as the Butterworth filters) before a single multiply"
     ),
 }
 

@@ -1,0 +1,231 @@
+"""Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
+
+Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]``.
+
+Throughput. Items come from a generator (as from a file or a queue); three contenders augment
+the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
+
+* ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
+* ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)``.
+
+Two workloads: ``text`` (a word and character pipeline, about 50 µs an item) and ``image``
+(flip, affine, colour jitter and noise on a 128x128 image, about 1 ms an item). A pool's time
+counts from its first output to its last ("steady"); starting the spawned workers (importing
+multiaug in each) is given apart ("start"), as it is paid once per stream, not per item.
+
+Memory. ``ma.stream`` over ``M`` generated text items, in a fresh process per ``M`` and per
+worker count, keeping nothing: the peak RSS of the main process (``ru_maxrss``) and of the
+largest worker. Flat from 10k to 1M items means the stream never holds the whole input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from _util import machine
+
+import multiaug as ma
+
+
+def text_pipeline() -> ma.Compose:
+    return ma.Compose(
+        [ma.text.RandomSwap(alpha=0.2), ma.text.RandomDelete(alpha=0.1), ma.text.CharNoise(alpha=0.05)],
+        seed=0,
+    )
+
+
+def image_pipeline() -> ma.Compose:
+    return ma.Compose(
+        [
+            ma.image.HorizontalFlip(),
+            ma.image.Affine(scale=(0.9, 1.1), translate=0.05, rotate=10),
+            ma.image.ColorJitter(0.2, 0.2, 0.2, 0.05),
+            ma.image.GaussianNoise(),
+        ],
+        seed=0,
+    )
+
+
+def text_items(n: int) -> Iterator[dict[str, Any]]:
+    words = "the quick brown fox jumps over the lazy dog while rain falls on the quiet town".split()
+    for i in range(n):
+        k = i % len(words)
+        yield {"id": f"doc{i}", "text": " ".join(words[k:] + words[:k])}
+
+
+def image_items(n: int) -> Iterator[dict[str, Any]]:
+    base = np.random.default_rng(0).integers(0, 255, (128, 128, 3), np.uint8)
+    for i in range(n):
+        yield {"id": i, "image": np.roll(base, i, axis=1)}
+
+
+def run_loop(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, float, int]:
+    t0 = time.perf_counter()
+    n = 0
+    for item in items:
+        sample = {k: v for k, v in item.items() if k != "id"}
+        pipe(**sample, key=item["id"])
+        n += 1
+    return 0.0, time.perf_counter() - t0, n
+
+
+def run_stream(pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int) -> tuple[float, float, int]:
+    """(start-up seconds, steady seconds, items): start-up is the wait for the first output."""
+    t0 = time.perf_counter()
+    with ma.stream(pipe, items, workers=workers) as outs:
+        next(outs)
+        t1 = time.perf_counter()
+        n = 1 + sum(1 for _ in outs)
+    return t1 - t0, time.perf_counter() - t1, n
+
+
+def cpu() -> tuple[float, float]:
+    """CPU seconds so far: this process (all its threads), and its finished child processes."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time(), children.ru_utime + children.ru_stime
+
+
+def throughput(
+    name: str, pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], n: int, rounds: int
+) -> None:
+    """Wall-clock items/s, and the CPU each item costs the main process and the workers.
+
+    On a machine shared with other jobs the wall-clock rates move with the load; the CPU per item
+    does not, and says what a quiet machine would give: a stream is as fast as its busiest side.
+    """
+    contenders = {
+        "loop": lambda: run_loop(pipe, make(n)),
+        "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
+        "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
+    }
+    # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
+    # One item starts one worker (the pool starts them as work arrives); W workers cost W times that.
+    before = cpu()
+    list(ma.stream(pipe, make(1), workers=1))
+    startup = {1: cpu()[1] - before[1]}
+    startup[2] = 2 * startup[1]
+    rates: dict[str, list[float]] = {k: [] for k in contenders}
+    starts: dict[str, list[float]] = {k: [] for k in contenders}
+    costs: dict[str, list[tuple[float, float]]] = {k: [] for k in contenders}
+    for _ in range(rounds):
+        for label, fn in contenders.items():
+            before = cpu()
+            start, steady, done = fn()
+            after = cpu()
+            rates[label].append((done - (0 if label == "loop" else 1)) / steady)
+            starts[label].append(start)
+            workers = int(label[8]) if label != "loop" else 0
+            worker_cpu = after[1] - before[1] - startup.get(workers, 0.0)
+            costs[label].append(((after[0] - before[0]) / done * 1e6, worker_cpu / done * 1e6))
+    loop = statistics.median(rates["loop"])
+    print(f"\n{name}: {n} items, {rounds} interleaved rounds; CPU per item in µs")
+    header = (
+        f"{'contender':<18} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
+    )
+    print(f"{header}  rounds (items/s)")
+    for label in contenders:
+        r = statistics.median(rates[label])
+        each = ", ".join(f"{v:.0f}" for v in rates[label])
+        main_us = statistics.median(c[0] for c in costs[label])
+        worker_us = statistics.median(c[1] for c in costs[label])
+        shown = f"{worker_us:10.0f}" if label != "loop" else f"{'-':>10}"
+        start = statistics.median(starts[label])
+        print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
+    print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
+    overhead(pipe, make)
+
+
+def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], rounds: int = 7) -> None:
+    """What a worker does per item, in this process (no scheduler in the way): CPU µs per item of the
+    plain loop, of the worker's batch function, and of the batch function with the batch and its
+    results pickled and unpickled (what crossing the process boundary adds on both sides)."""
+    import pickle
+
+    from multiaug.streams import core, pool
+
+    items = list(make(256))
+    units = list(core.units(enumerate(items), "id"))
+    pool._PIPELINE[:] = [pipe]
+
+    def loop() -> None:
+        for item in items:
+            pipe(**{k: v for k, v in item.items() if k != "id"}, key=item["id"])
+
+    def work() -> None:
+        pool._work(units, 0, pool.keyed_call)
+
+    def work_pickled() -> None:
+        results, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        pickle.loads(pickle.dumps(results))
+
+    samples: dict[str, list[float]] = {"loop": [], "batch": [], "batch + pickling": []}
+    for _ in range(rounds):
+        for label, fn in zip(samples, (loop, work, work_pickled), strict=True):
+            t0 = time.process_time()
+            fn()
+            samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    shown = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in samples.items())
+    print(f"  in one process, CPU µs per item (median of {rounds} interleaved rounds): {shown}")
+
+
+RSS_CHILD = """
+import json, resource, sys
+sys.path.insert(0, ".")
+import stream as bench, multiaug as ma
+n, workers = int(sys.argv[1]), int(sys.argv[2])
+count = 0
+pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
+for out in ma.stream(pipe, bench.text_items(n), workers=workers):
+    count += 1
+self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"items": count, "main_mb": self_kb / 1024, "worker_mb": child_kb / 1024}))
+"""
+
+
+def rss(sizes: list[int], workers: list[int]) -> None:
+    print("\npeak RSS of ma.stream over generated text items (a fresh process each)")
+    print(f"{'items':>9} {'workers':>7} {'main MB':>8} {'worker MB':>9} {'seconds':>8}")
+    for w in workers:
+        for n in sizes:
+            t0 = time.perf_counter()
+            done = subprocess.run(
+                [sys.executable, "-c", RSS_CHILD, str(n), str(w)], capture_output=True, text=True
+            )
+            if done.returncode:
+                raise SystemExit(done.stderr[-2000:])
+            r = json.loads(done.stdout.strip().splitlines()[-1])
+            assert r["items"] == n
+            worker = f"{r['worker_mb']:9.0f}" if w else f"{'-':>9}"
+            print(f"{n:>9} {w:>7} {r['main_mb']:8.0f} {worker} {time.perf_counter() - t0:8.1f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=20000, help="text items per round (images: items / 20)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rss-items", type=int, nargs="*", default=[10_000, 1_000_000])
+    parser.add_argument("--rss-workers", type=int, nargs="*", default=[0, 2])
+    args = parser.parse_args()
+    load = " ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
+    throughput("text", text_pipeline(), text_items, args.items, args.rounds)
+    throughput("image 128x128", image_pipeline(), image_items, max(100, args.items // 20), args.rounds)
+    if args.rss_items:
+        rss(args.rss_items, args.rss_workers)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\nmain process peak RSS of this run: {peak:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()

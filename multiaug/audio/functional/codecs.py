@@ -1,0 +1,89 @@
+"""Codec kernels: ``mp3_compression`` (LAME through ``lameenc``, decoded back by libsndfile's mpg123).
+
+Alignment: a LAME-encoded stream decoded by mpg123 starts ``MP3_DELAY`` = 1105 samples late at
+the stream's rate (LAME's 576-sample encoder delay plus the decoder's 529; ``lameenc`` writes no
+LAME/Xing tag that a decoder could use to remove it). The kernel removes exactly those samples
+and cuts the end, so the output has the input's length and timing (measured by
+cross-correlation in ``tests/test_audio_codecs.py`` at 8-48 kHz and 8-320 kbps).
+
+Sample rates: LAME encodes at the MP3 rates (8 to 48 kHz); a clip at another rate is resampled
+(soxr, HQ) to the next MP3 rate up (48 kHz above it) and back. At low bitrates LAME itself
+resamples down (44.1 kHz at 32 kbps becomes a 22.05 kHz stream, any rate at 8 kbps an 8 kHz one),
+as every LAME-based tool does; the decoded stream is resampled back to the clip's rate.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from . import as_channels, fit_length, restore
+
+__all__ = ["MP3_BITRATES", "MP3_DELAY", "MP3_RATES", "mp3_compression"]
+
+#: Sample rates LAME encodes at.
+MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
+#: Bitrates (kbps) the MPEG-1/2/2.5 layer III formats define (as audiomentations' list).
+MP3_BITRATES = (8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160, 192, 224, 256, 320)
+#: Samples (at the decoded stream's rate) by which a LAME stream decoded by mpg123 lags the input.
+MP3_DELAY = 1105
+
+
+def _encoding_rate(sample_rate: int) -> int:
+    return next((r for r in MP3_RATES if r >= sample_rate), MP3_RATES[-1])
+
+
+def _round_trip(pcm: np.ndarray, rate: int, bitrate_kbps: int, quality: int) -> tuple[np.ndarray, int]:
+    """int16 ``(channels <= 2, n)`` through LAME and back: float32 ``(channels, m)`` and its rate."""
+    import lameenc
+    import soundfile as sf
+
+    encoder = lameenc.Encoder()
+    encoder.set_bit_rate(bitrate_kbps)
+    encoder.set_in_sample_rate(rate)
+    encoder.set_channels(pcm.shape[0])
+    encoder.set_quality(quality)
+    encoder.silence()
+    data = bytes(encoder.encode(np.ascontiguousarray(pcm.T).tobytes()) + encoder.flush())
+    decoded, stream_rate = sf.read(io.BytesIO(data), dtype="float32", always_2d=True)
+    return decoded.T[:, MP3_DELAY:], int(stream_rate)
+
+
+def mp3_compression(audio: np.ndarray, sample_rate: int, bitrate_kbps: int, quality: int = 7) -> np.ndarray:
+    """``audio`` encoded to MP3 at ``bitrate_kbps`` and decoded back: same length and timing, float32.
+
+    Stereo is encoded as one (joint) stereo stream; mono and other channel counts channel by
+    channel. A clip peaking above 1 is scaled down for the 16-bit encoder input and back up after.
+    ``quality`` is LAME's algorithm quality (0 best and slowest, 9 fastest).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.codecs import mp3_compression
+    >>> x = np.sin(2 * np.pi * 440 * np.arange(16000) / 16000).astype(np.float32) * 0.5
+    >>> y = mp3_compression(x, 16000, 64)
+    >>> y.shape, bool(np.abs(y - x)[2000:-2000].max() < 0.05)  # aligned: no delay left
+    ((16000,), True)
+    """
+    import soxr
+
+    x = as_channels(audio)
+    n = x.shape[-1]
+    top = float(np.abs(x).max())
+    gain = top if top > 1.0 else 1.0
+    rate = _encoding_rate(sample_rate)
+    if rate != sample_rate:
+        x = np.ascontiguousarray(soxr.resample(x.T, sample_rate, rate, quality="HQ").T)
+    pcm = np.rint(np.clip(x / gain, -1.0, 1.0) * 32767.0).astype(np.int16)
+    groups = [pcm] if pcm.shape[0] == 2 else [pcm[c : c + 1] for c in range(pcm.shape[0])]
+    outs = []
+    for group in groups:
+        decoded, stream_rate = _round_trip(group, rate, bitrate_kbps, quality)
+        if stream_rate != sample_rate:
+            decoded = np.ascontiguousarray(soxr.resample(decoded.T, stream_rate, sample_rate, quality="HQ").T)
+        outs.append(fit_length(decoded, n))
+    out = np.concatenate(outs)
+    if gain != 1.0:
+        out *= np.float32(gain)
+    return restore(out, audio)

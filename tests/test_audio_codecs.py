@@ -1,0 +1,79 @@
+"""Mp3Compression (issue 20): a real LAME round trip, aligned, length kept.
+
+References: the input itself. The lag of the output against the input is found by
+cross-correlation (it must be 0: the codec's 1105-sample delay is removed at every rate),
+the error level must fall as the bitrate rises, and an 8 kbps stream (8 kHz) carries nothing
+above 4 kHz.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soxr
+
+import multiaug as ma
+from multiaug.audio.functional.codecs import MP3_BITRATES, mp3_compression
+
+DATA = Path(__file__).parent / "data"
+
+
+def speech(rate: int = 16000, seconds: float = 0.5) -> np.ndarray:
+    x, sr = ma.audio.load(DATA / "speech_en_m_low.wav")
+    x = x[4000 : 4000 + int(sr * seconds)]
+    return x if rate == sr else soxr.resample(x, sr, rate).astype(np.float32)
+
+
+def lag(y: np.ndarray, x: np.ndarray, most: int = 2000) -> int:
+    c = np.correlate(np.pad(y, most), x, "valid")
+    return int(np.argmax(c)) - most
+
+
+def snr_db(y: np.ndarray, x: np.ndarray) -> float:
+    return float(10 * np.log10(np.sum(x.astype(np.float64) ** 2) / np.sum((y - x).astype(np.float64) ** 2)))
+
+
+@pytest.mark.parametrize(
+    ("rate", "kbps"),
+    [(16000, 32), (44100, 64), (22050, 16), (48000, 32), (12345, 48), (8000, 8)],
+    ids=["16k", "44k", "22k-resampled-by-lame", "48k-to-22k", "12345-resampled-here", "8k-8kbps"],
+)
+def test_output_is_aligned_and_keeps_length(rate: int, kbps: int) -> None:
+    x = speech(rate)
+    y = mp3_compression(x, rate, kbps)
+    assert y.shape == x.shape and y.dtype == np.float32 and y.flags.c_contiguous
+    assert lag(y, x) == 0
+    assert snr_db(y, x) > 5  # a degraded copy of the same speech, not noise
+
+
+def test_error_falls_as_the_bitrate_rises_and_stereo_stays_aligned() -> None:
+    x = np.stack([speech(), 0.5 * speech()[::-1].copy()])
+    snrs = [snr_db(mp3_compression(x, 16000, kbps), x) for kbps in (8, 24, 64)]
+    assert snrs[0] < snrs[1] < snrs[2]
+    y = mp3_compression(x, 16000, 64)
+    assert [lag(y[c], x[c]) for c in range(2)] == [0, 0]
+
+
+def test_eight_kbps_is_an_8k_stream_without_high_frequencies() -> None:
+    x = speech(16000) + 0.05 * np.sin(2 * np.pi * 6000 * np.arange(8000) / 16000).astype(np.float32)
+    y = mp3_compression(x, 16000, 8)
+    spec = np.abs(np.fft.rfft(y)) ** 2
+    freqs = np.fft.rfftfreq(y.size, 1 / 16000)
+    assert spec[freqs > 4200].sum() < 1e-3 * spec.sum()
+
+
+def test_loud_clips_are_scaled_back_and_draws_are_standard_bitrates() -> None:
+    x = speech() * 3 / np.abs(speech()).max()  # peak 3: the 16-bit encoder input would clip
+    y = mp3_compression(x, 16000, 64)
+    assert 2.4 < np.abs(y).max() < 3.6 and snr_db(y, x) > 10
+    t = ma.audio.Mp3Compression(bitrate_kbps=(20, 100), p=1.0)
+    drawn = {t(audio=x[:800], sample_rate=16000, key=k, trace=True)["trace"][0]["params"]["bitrate_kbps"]
+             for k in range(30)}  # fmt: skip
+    assert drawn <= {b for b in MP3_BITRATES if 20 <= b <= 100} and len(drawn) >= 5
+
+
+def test_a_range_without_a_standard_bitrate_is_refused() -> None:
+    with pytest.raises(ma.InvalidInputError, match="bitrate_kbps"):
+        ma.audio.Mp3Compression(bitrate_kbps=(9, 15))

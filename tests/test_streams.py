@@ -1,0 +1,124 @@
+"""``ma.stream``: keyed by identity, lazy, ordered with workers, one bad item reported by its id."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+
+
+def _text_pipe() -> ma.Compose:
+    return ma.Compose([ma.text.RandomSwap(alpha=0.5), ma.text.CharNoise(alpha=0.1)], seed=3)
+
+
+def _texts(n: int, start: int = 0) -> list[dict[str, object]]:
+    return [
+        {"id": f"doc{i}", "text": f"w{i} the quick brown fox jumps", "label": i % 2} for i in range(start, n)
+    ]
+
+
+def test_outputs_equal_per_item_keyed_calls_in_process():
+    pipe = _text_pipe()
+    items = _texts(40)
+    outs = list(ma.stream(pipe, iter(items), epoch=2))
+    assert [o["id"] for o in outs] == [it["id"] for it in items]
+    for it, out in zip(items, outs, strict=True):
+        ref = pipe(text=it["text"], label=it["label"], key=it["id"], epoch=2)
+        assert out == {**ref, "id": it["id"]}
+    assert len({o["text"] for o in outs}) > 20  # the keys really differ
+
+
+def test_images_with_two_workers_equal_keyed_calls_in_input_order_and_skip_a_bad_item():
+    """The pool keeps the input order, gives the keyed call's exact pixels, and a bad item in the
+    middle (not a dict, a missing id, an image the pipeline rejects) is reported by its id."""
+    rng = np.random.default_rng(0)
+    pipe = ma.Compose(
+        [ma.image.HorizontalFlip(), ma.image.Rotate(limit=20), ma.image.GaussianNoise()], seed=1
+    )
+    items: list[object] = [{"id": i, "image": rng.integers(0, 255, (24, 32, 3), np.uint8)} for i in range(30)]
+    items[7] = {"id": 7, "image": np.zeros((24, 32, 3), np.float64)}  # float64: refused by the pipeline
+    items[11] = "not a dict"
+    items[12] = {"image": items[0]["image"]}  # type: ignore[index]
+    stream = ma.stream(pipe, iter(items), workers=2, on_error="skip")
+    outs = list(stream)
+    good = [it for k, it in enumerate(items) if k not in (7, 11, 12)]
+    assert [o["id"] for o in outs] == [it["id"] for it in good]  # type: ignore[index]
+    for it, out in zip(good, outs, strict=True):
+        ref = pipe(image=it["image"], key=it["id"])  # type: ignore[index]
+        np.testing.assert_array_equal(out["image"], ref["image"])
+    assert [s[0] for s in stream.skipped] == [7, 11, None]
+    assert "GaussianNoise" in stream.skipped[0][1] or "image" in stream.skipped[0][1]
+
+
+def test_an_endless_generator_yields_its_first_items_and_is_read_lazily():
+    pulled = []
+
+    def endless():
+        for i in itertools.count():
+            pulled.append(i)
+            yield {"id": i, "text": "a b c d e"}
+
+    pipe = _text_pipe()
+    with ma.stream(pipe, endless(), workers=1) as stream:
+        first = list(itertools.islice(stream, 5))
+    assert [o["id"] for o in first] == [0, 1, 2, 3, 4]
+    assert first[3]["text"] == pipe(text="a b c d e", key=3)["text"]
+    # read ahead: at most 2 batches per worker, the first ones tiny (batches grow with measured cost)
+    assert len(pulled) <= 5 + 2 * 4 * 4
+    in_process = ma.stream(pipe, endless())
+    assert next(in_process)["id"] == 0
+
+
+def test_key_none_keys_by_position():
+    pipe = _text_pipe()
+    items = [{"text": f"w{i} a b c d"} for i in range(5)]
+    outs = list(ma.stream(pipe, items, key=None))
+    assert outs == [pipe(text=it["text"], key=i) for i, it in enumerate(items)]
+
+
+def test_stop_names_the_failing_item_by_its_id():
+    pipe = _text_pipe()
+    items = [*_texts(3), {"id": "broken", "text": 42}, *_texts(6, 4)]
+    stream = ma.stream(pipe, items)
+    assert [o["id"] for o in itertools.islice(stream, 3)] == ["doc0", "doc1", "doc2"]
+    with pytest.raises(ma.InvalidInputError, match=r"ma\.stream: `items` item id='broken' failed: .*text"):
+        next(stream)
+
+
+@pytest.mark.parametrize(
+    "sampler",
+    [lambda: ma.tabular.SMOTE(seed=0), lambda: ma.Oversample(ma.Compose([ma.text.RandomSwap()], seed=0))],
+    ids=["SMOTE", "Oversample"],
+)
+def test_samplers_are_refused_they_need_the_whole_data_set(sampler):
+    with pytest.raises(ma.InvalidInputError, match="needs the whole data set"):
+        ma.stream(sampler(), _texts(3))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"workers": -1}, "workers"),
+        ({"workers": 1.5}, "workers"),
+        ({"on_error": "ignore"}, "on_error"),
+        ({"key": 3}, "key"),
+        ({"epoch": -1}, "epoch"),
+        ({"items": "a text"}, "items"),
+        ({"pipeline": "not a pipeline"}, "pipeline"),
+    ],
+)
+def test_bad_arguments_name_the_argument(kwargs, field):
+    args = {"pipeline": _text_pipe(), "items": _texts(2), **kwargs}
+    with pytest.raises(ma.InvalidInputError, match=f"`{field}`"):
+        ma.stream(**args)
+
+
+def test_a_pipeline_that_does_not_pickle_is_refused_for_workers():
+    pipe = _text_pipe()
+    pipe.__dict__["hook"] = lambda: None  # something a user attached that pickle cannot take
+    with pytest.raises(ma.InvalidInputError, match="`workers` needs a pipeline that pickles"):
+        ma.stream(pipe, _texts(2), workers=1)
+    assert next(ma.stream(pipe, _texts(2)))["id"] == "doc0"  # in this process it needs no pickling

@@ -1,0 +1,69 @@
+"""Speed paths of the word ops give what the plain rules give: the candidate memo (bounded), the split."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import multiaug as ma
+from multiaug.text import base
+from multiaug.text.chars import _has_letters
+from multiaug.text.tokens import word_is_editable
+from multiaug.text.wordnet import wordnet
+
+WORDS = ["ms", "MS", "Run", "the", "The", "10", "e.g.", "x.y()", "naïve", "don't", "GB", "cats", "API", "run"]
+SEPS = [" ", ", ", ". ", " 4 ", "\n", "(", ") "]
+
+
+def reference(t: base.WordEdit, text: str, vocab: object = None) -> list[int]:
+    """The candidate rules of WordEdit._editable, read afresh for every word."""
+    tokens, _ = t._split(text)
+    stop = t._r.stopwords
+    return [
+        k
+        for k, w in enumerate(tokens[1::2])
+        if w.lower() not in stop and (vocab is None or w.lower() in vocab) and word_is_editable(tokens, k)  # type: ignore[operator]
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(SEPS)), max_size=20))
+def test_memo_gives_the_candidates_of_the_rules(parts: list[tuple[str, str]]) -> None:
+    text = "".join(w + s for w, s in parts)
+    for t in (ma.text.RandomSwap(), ma.text.RandomSwap(stopwords=None)):
+        for _ in range(2):  # the second time from the memo
+            assert t._candidates(text)[2] == reference(t, text)
+    syn = ma.text.SynonymReplace()
+    vocab = wordnet().vocabulary
+    assert syn._candidates(text, vocab)[2] == reference(syn, text, vocab)
+    noise = ma.text.OCRError(min_len=3, stopwords=None)
+    tokens, _, cands = noise._candidates(text)
+    texts = tokens[1::2]
+    expect = [k for k in cands if _has_letters(texts[k], 3) and bool(noise._slots(texts[k]))]
+    assert noise._eligible_words(texts, cands) == expect == noise._eligible_words(texts, cands)
+
+
+def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base, "_MEMO", 50)
+    monkeypatch.setattr(ma.text.chars, "_MEMO", 50)
+    t = ma.text.CharNoise(stopwords=None, min_len=1)
+    text = " ".join(
+        f"w{'abcdefghij'[i % 10]}ord{chr(97 + i // 10 % 26)}{chr(97 + i // 260)}" for i in range(400)
+    )
+    edits = t(text=text, key=0)
+    assert edits["text"] != text
+    assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50
+
+
+_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=60), st.text(alphabet=_TECHNICAL_CHARS, max_size=60)))
+def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+    import re
+
+    from multiaug.text import tokens
+
+    assert tokens._WORD_SPLIT(text) == re.compile(f"({tokens._WORD})").split(text)
