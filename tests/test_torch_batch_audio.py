@@ -345,10 +345,13 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
         "audio.FrequencyMask",
         "audio.Gain",
         "audio.HighPassFilter",
+        "audio.HighShelfFilter",
         "audio.LowPassFilter",
+        "audio.LowShelfFilter",
         "audio.MelSpectrogram",
         "audio.Normalize",
         "audio.Padding",
+        "audio.PeakingFilter",
         "audio.PitchShift",
         "audio.PolarityInversion",
         "audio.Reverse",
@@ -357,7 +360,6 @@ def test_every_audio_transform_has_a_kernel_or_a_documented_reason() -> None:
     }
     level = {"audio.Limiter", "audio.LoudnessNormalization", "audio.Mp3Compression"}
     level |= {"audio.ApplyImpulseResponse", "audio.AddShortNoises", "audio.RoomSimulator"}
-    level |= {f"audio.{k}" for k in ("PeakingFilter", "LowShelfFilter", "HighShelfFilter")}
     assert set(batch_audio.NO_KERNEL) == {"audio.TimeStretch", "audio.SpeedChange", *level}
     assert with_kernel.isdisjoint(batch_audio.NO_KERNEL)
     assert with_kernel | set(batch_audio.NO_KERNEL) == audio_ops
@@ -415,6 +417,30 @@ def test_filter_row_does_not_depend_on_its_batch() -> None:
         alone = kern(t, Batch({"audio": x[i : i + 1]}, params[i : i + 1], sample_rate=RATE))["audio"]
         # the same FFT lengths, sections and steps; pocketfft may round a batch of rows differently
         np.testing.assert_allclose(alone[0].numpy(), whole[i].numpy(), rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize(("centre", "channels"), [((50, 4000), 0), ((5000, 12000), 2)])
+@pytest.mark.parametrize("name", ["PeakingFilter", "LowShelfFilter", "HighShelfFilter"])
+def test_biquad_filters_match_the_per_sample_path(name: str, centre: tuple[int, int], channels: int) -> None:
+    from scipy.signal import sosfilt
+
+    from multiaug.audio.functional.filters import rbj_sos
+
+    kind = {"PeakingFilter": "peaking", "LowShelfFilter": "lowshelf", "HighShelfFilter": "highshelf"}[name]
+    t = getattr(ma.audio, name)(center_hz=centre, p=1.0, seed=23)
+    samples = half_second(channels)
+    got, ref, params = run(t, samples, range(6))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=5e-5)  # the per-sample biquad runs in float32
+    if centre[1] > RATE / 2:  # some centres above Nyquist: unchanged, or the low shelf's gain
+        assert min(p["center_hz"] for p in params) < RATE / 2 <= max(p["center_hz"] for p in params)
+    for g, s, p in zip(got, samples, params, strict=True):  # and this kernel is float64's to 2e-6
+        if p["center_hz"] < RATE / 2:
+            x = np.atleast_2d(s["audio"]).astype(np.float64)
+            sos = rbj_sos(kind, p["center_hz"], p["gain_db"], p["q"], RATE)
+            # the steady state of the first sample, by a 4 s lead-in at its level
+            lead = np.concatenate([np.repeat(x[:, :1], RATE * 4, axis=1), x], axis=1)
+            r64 = sosfilt(sos, lead, axis=-1)[:, RATE * 4 :]
+            np.testing.assert_allclose(g.reshape(r64.shape), r64, rtol=0, atol=2e-6)
 
 
 @pytest.mark.parametrize("zero_phase", [False, True])

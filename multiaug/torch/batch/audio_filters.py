@@ -35,7 +35,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ...audio.functional.filters import IDENTITY, SILENCE, filter_sections, filtfilt_pad, impulse_responses
+from ...audio.functional.filters import (
+    IDENTITY,
+    SILENCE,
+    filter_sections,
+    filtfilt_pad,
+    impulse_responses,
+    rbj_sos,
+)
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .registry import Batch, kernel
@@ -166,3 +173,37 @@ def _butterworth(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
 
 for _name in _KINDS:
     kernel(_name, "audio")(_butterworth)
+
+_RBJ = {
+    "audio.PeakingFilter": "peaking",
+    "audio.LowShelfFilter": "lowshelf",
+    "audio.HighShelfFilter": "highshelf",
+}
+
+
+def _rbj_sections(kind: str, rate: int, p: Mapping[str, Any]) -> np.ndarray:
+    """The per-sample path's biquad; at or above Nyquist its gain (low shelf) or nothing."""
+    if p["center_hz"] < rate / 2:
+        return rbj_sos(kind, float(p["center_hz"]), float(p["gain_db"]), float(p["q"]), rate)
+    if kind != "lowshelf":
+        return IDENTITY
+    factor = float(np.float32(10.0 ** (p["gain_db"] / 20.0)))
+    return np.array([[factor, 0.0, 0.0, 1.0, 0.0, 0.0]])
+
+
+@kernel("audio.PeakingFilter", "audio")
+@kernel("audio.LowShelfFilter", "audio")
+@kernel("audio.HighShelfFilter", "audio")
+def rbj_biquad(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """One RBJ biquad per row (the per-sample path's sections), applied as the Butterworth filters.
+
+    The per-sample path runs the biquad in float32 (within -80 dB of float64); this kernel is
+    within float32 FFT rounding of the float64 recursion, so of the per-sample output by the
+    per-sample path's own float32 error.
+    """
+    rate = batch.sample_rate
+    if rate is None:
+        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    kind = _RBJ[t.name]
+    sos = [_rbj_sections(kind, int(rate), p) for p in batch.params]
+    return {"audio": filter_rows(batch.fields["audio"], sos, False)}
