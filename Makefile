@@ -94,10 +94,13 @@ gpu-bundle:
 	bash benchmarks/gpu_bundle.sh $(GPU_BUNDLE)
 
 # docs/image.md's gallery: one JPEG per registered image op in docs/images/gallery/ and the table
+# (and docs/audio.md's: one spectrogram per audio op in docs/images/audio_gallery/)
 # between its gallery markers (tiles of ops no longer registered are removed first)
 gallery: $(VENV)/.stamp-all
 	rm -f docs/images/gallery/*.jpg
 	$(BIN)/python examples/image_gallery.py --output docs/images/gallery --markdown docs/image.md
+	rm -f docs/images/audio_gallery/*.jpg
+	$(BIN)/python examples/audio_gallery.py --output docs/images/audio_gallery --markdown docs/audio.md
 
 lint: $(VENV)/.stamp-dev
 	$(BIN)/ruff check multiaug tests benchmarks examples

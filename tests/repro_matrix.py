@@ -65,11 +65,20 @@ ENVELOPE: dict[str, tuple[float, str]] = {
     "audio.PitchShift": (1e-3, "phase vocoder + soxr: SIMD sums (7e-4 without soxr's SIMD, else <= 1e-5)"),
     "audio.TimeStretch": (1e-4, "phase vocoder: NumPy's SIMD sin/cos/arctan2"),
     "audio.SpeedChange": (1e-6, "soxr's SIMD filter sums"),
+    "audio.ApplyImpulseResponse": (1e-6, "FFT convolution: NumPy's SIMD sums"),
+    "audio.Limiter": (1e-6, "its envelope's float32 sums"),
+    "audio.Mp3Compression": (1e-6, "soxr resampling to an MP3 rate and back"),
+    "audio.RoomSimulator": (1e-6, "FFT convolution: NumPy's SIMD sums"),
     "demo.audio_pipeline": (1e-4, "its pitch and tempo steps"),
     "image.HueSaturationValue": (1.0, "OpenCV's 8-bit HSV->RGB in float32, with or without FMA"),
     "image.GaussianBlur": (1.0, "OpenCV's uint8 separable filter rounds a half level either way"),
     "image.ElasticTransform": (1.0, "displacement fields blurred in float32 by OpenCV (SIMD sums)"),
     "demo.image_pipeline": (1.0, "its GaussianBlur"),
+}
+#: Samplers whose provenance (not rows) may differ: case-name prefix -> why.
+PROVENANCE_ENVELOPE: dict[str, str] = {
+    "tabular.SMOTEN": "scikit-learn picks neighbours among rows at equal distance (common on categories) in "
+    "the order NumPy's SIMD sort leaves them: another set of equally near rows is named",
 }
 #: float32 images: OpenCV's and NumPy's float kernels sum in SIMD order (a few ULPs)
 FLOAT_IMAGE_TOLERANCE = 1e-6
@@ -247,7 +256,8 @@ def main(argv: list[str]) -> int:
             for case, (draws, arrays) in base.items():
                 o_draws, o_arrays = other.get(case, ("", []))
                 same, worst, share = _compare(arrays, o_arrays)
-                ok = draws == o_draws and (same or allowed(case, worst))
+                draws_ok = draws == o_draws or case.startswith(tuple(PROVENANCE_ENVELOPE))
+                ok = draws_ok and (same or allowed(case, worst))
                 broken += not ok
                 if not same or draws != o_draws:
                     rows[case] = {"draws_equal": draws == o_draws, "max_abs": worst, "share": share, "ok": ok}

@@ -8,6 +8,7 @@ A new op without a picture fails ``test_docs_gallery_lists_every_registered_imag
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -15,6 +16,8 @@ from types import ModuleType
 import cv2
 import numpy as np
 import pytest
+
+import multiaug as ma
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "image.md"
@@ -113,3 +116,13 @@ def test_unknown_or_skipped_ops_are_refused_by_name(tmp_path: Path) -> None:
         gallery.main(["--output", str(tmp_path), "--ops", "Normalize"])
     with pytest.raises(SystemExit, match="leave out --ops"):
         gallery.main(["--output", str(tmp_path), "--markdown", str(DOC), "--ops", "Rotate"])
+
+
+def test_docs_audio_gallery_lists_every_registered_audio_op_with_its_tile() -> None:
+    text = (ROOT / "docs" / "audio.md").read_text(encoding="utf-8")
+    section = text.split("<!-- audio-gallery:start -->")[1].split("<!-- audio-gallery:end -->")[0]
+    listed = set(re.findall(r"\| `(\w+)` \|", section))
+    ops = {n.split(".", 1)[1] for n in ma.registered() if n.startswith("audio.")} - {"MelSpectrogram"}
+    assert listed == ops, (sorted(ops - listed), sorted(listed - ops))
+    tiles = {p.stem for p in (ROOT / "docs" / "images" / "audio_gallery").glob("*.jpg")}
+    assert tiles == ops | {"original"}

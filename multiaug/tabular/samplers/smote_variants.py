@@ -187,7 +187,8 @@ class SMOTEN(TabularSampler, _imb.SMOTEN):
 
     Every column is categorical (numbers too): a new row takes, column by column, the most
     frequent value among a row's ``k_neighbors`` nearest rows of its class (value difference
-    metric) and the row itself; ``provenance_`` names all of them, the base row first.
+    metric) and the row itself; ``provenance_`` names all of them, the base row first, then the others
+    in index order.
 
     Parameters
     ----------
@@ -242,5 +243,7 @@ class SMOTEN(TabularSampler, _imb.SMOTEN):
         out: list[Any] = list(range(data.n))
         for bases, neighbours in records:
             for base, row in zip(bases.tolist(), neighbours.tolist(), strict=True):
-                out.append(tuple(dict.fromkeys([base, *row])))
+                # the others in index order: scikit-learn lists neighbours at equal distance (common
+                # on categories) in the order its sort leaves them, which NumPy's SIMD sorts change
+                out.append((base, *sorted(set(row) - {base})))
         return out
