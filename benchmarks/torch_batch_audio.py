@@ -4,8 +4,7 @@ Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device c
 
 Input: 1 s pieces of the committed espeak-ng clips in ``tests/data`` (16 kHz mono), a different
 piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift`` + ``TimeMask``
-(on the waveform), each with its default ``p`` (0.5). multiaug has no filter op yet (issue 20), so
-``TimeMask`` stands where the brief's filter would.
+(on the waveform), each with its default ``p`` (0.5). The filters have their own table (below).
 
 * per-sample: ``pipe(audio=clip, sample_rate=16000, key=i)`` for each clip (NumPy), the path a
   ``DataLoader`` worker runs;
@@ -17,7 +16,8 @@ piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift
 Both paths draw each transform's parameters from its own keyed stream (the standalone transforms'
 seeds), so the work is the same; ``ma.torch.batched`` will run the batched path for a whole
 ``Compose``. Timing: interleaved rounds (``_util.compare_us``), torch and NumPy on one thread.
-A second table times ``PitchShift`` (±4 semitones, p=1) alone the same way.
+A second table times ``PitchShift`` (±4 semitones, p=1) alone the same way, a third the four
+Butterworth filters (default ranges, p=1, both ``zero_phase`` values) alone.
 
 ``--quality``: the batched ``PitchShift`` kernel (a port of the CPU path's phase vocoder) measured
 as ``audio.py`` measures the per-sample one (needs librosa): f0 error, duration error and
@@ -93,8 +93,8 @@ def run_batched(x: torch.Tensor, plan: Sequence[Any]) -> torch.Tensor:
     return x
 
 
-def pitch_rows(pipe_step: Any, samples: Sequence[dict[str, Any]], device: str) -> tuple[Any, Any]:
-    """(per-sample, batched) callables for one PitchShift over the samples."""
+def step_rows(pipe_step: Any, samples: Sequence[dict[str, Any]], device: str) -> tuple[Any, Any]:
+    """(per-sample, batched) callables for one transform (PitchShift, a filter) over the samples."""
     keys = range(len(samples))
     host = torch.from_numpy(np.stack([s["audio"] for s in samples]))[:, None]
     sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
@@ -193,13 +193,28 @@ def main() -> None:
         ("batched: draw only", draw_us),
     ):
         print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
-    per_sample_ps, batched_ps = pitch_rows(ma.audio.PitchShift(p=1.0, seed=5), samples, args.device)
+    per_sample_ps, batched_ps = step_rows(ma.audio.PitchShift(p=1.0, seed=5), samples, args.device)
     a_us, b_us = compare_us(per_sample_ps, batched_ps, min_time=1.0, repeats=5)
     print(f"\nPitchShift (semitones in [-4, 4], p=1), batch {n} x 1 s")
     print("| path | ms per batch | clips/s | vs per-sample |")
     print("|---|---|---|---|")
     for name, us in (("per-sample (NumPy + soxr)", a_us), ("batched (draw + kernel)", b_us)):
         print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
+    filters(samples, args.device)
+
+
+def filters(samples: Sequence[dict[str, Any]], device: str) -> None:
+    """The four Butterworth filters (default ranges, p=1): per-sample scipy vs the batched kernel."""
+    n = len(samples)
+    print(f"\nButterworth filters (default ranges, p=1), batch {n} x 1 s: ms per batch")
+    print("| filter | zero_phase | per-sample (scipy sosfilt) | batched (draw + kernel) | speed-up |")
+    print("|---|---|---|---|---|")
+    for name in ("LowPassFilter", "HighPassFilter", "BandPassFilter", "BandStopFilter"):
+        for zero_phase in (False, True):
+            rolloff = (12, 24)  # the default: orders 2-4 (1-2 forward and backward with zero_phase)
+            step = getattr(ma.audio, name)(p=1.0, rolloff=rolloff, zero_phase=zero_phase, seed=6)
+            a_us, b_us = compare_us(*step_rows(step, samples, device), min_time=0.5, repeats=5)
+            print(f"| {name} | {zero_phase} | {a_us / 1e3:.2f} | {b_us / 1e3:.2f} | {a_us / b_us:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -34,8 +34,11 @@ __all__ = [
     "band_pass_filter",
     "band_stop_filter",
     "butterworth_sos",
+    "filter_sections",
+    "filtfilt_pad",
     "high_pass_filter",
     "high_shelf_filter",
+    "impulse_responses",
     "low_pass_filter",
     "low_shelf_filter",
     "peaking_filter",
@@ -130,41 +133,97 @@ def _steady_state(sos: np.ndarray, first: np.ndarray) -> np.ndarray:
     return (level[:, None] * z)[:, None, :] * first[None, :, None]
 
 
-def _forward_backward(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """``scipy.signal.sosfiltfilt`` channel by channel (1-D calls: faster than one 2-D call).
+def _sections(kind: str, warped: list[float], rolloff: int, zero_phase: bool) -> np.ndarray:
+    """The sections ``_run`` filters with (with ``zero_phase``: half the order, edges moved)."""
+    if not zero_phase:
+        return _design(kind, warped, max(1, rolloff // 6))
+    order = max(1, rolloff // 12)
+    # the squared response must cross -3 dB at the edges: move the designed edges
+    c = _SQRT2_M1 ** (1.0 / (2 * order))
+    if kind == "lowpass":
+        warped = [warped[0] / c]
+    elif kind == "highpass":
+        warped = [warped[0] * c]
+    else:
+        lo, hi = warped
+        w0, bw = math.sqrt(lo * hi), (hi - lo) * (1 / c if kind == "bandpass" else c)
+        hi = (bw + math.sqrt(bw * bw + 4 * w0 * w0)) / 2
+        warped = [w0 * w0 / hi, hi]
+    return _design(kind, warped, order)
 
-    The pad is scipy's default, shortened to ``n - 1`` for short clips.
-    """
+
+def filtfilt_pad(sos: np.ndarray, length: int) -> int:
+    """The odd-extension length of the zero-phase path: scipy's default, at most ``length - 1``."""
+    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
+    return max(0, min(3 * (2 * len(sos) + 1 - zeros), length - 1))
+
+
+def _forward_backward(sos: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``scipy.signal.sosfiltfilt`` channel by channel (1-D calls: faster than one 2-D call)."""
     from scipy.signal import sosfiltfilt
 
-    zeros = min(int((sos[:, 2] == 0).sum()), int((sos[:, 5] == 0).sum()))
-    pad = min(3 * (2 * len(sos) + 1 - zeros), x.shape[-1] - 1)
+    pad = filtfilt_pad(sos, x.shape[-1])
     return np.stack([sosfiltfilt(sos, channel, padlen=pad) for channel in x])
+
+
+def impulse_responses(sos: list[np.ndarray], length: int) -> np.ndarray:
+    """``(len(sos), length)`` float64: the impulse response of each ``(sections, 6)`` array (``sosfilt``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.filters import butterworth_sos, impulse_responses
+    >>> h = impulse_responses([butterworth_sos("lowpass", (1000.0,), 2, 16000)], 4000)
+    >>> h.shape, bool(abs(h.sum() - 1.0) < 1e-9)  # unit gain at DC
+    ((1, 4000), True)
+    """
+    from scipy.signal import sosfilt
+
+    impulse = np.zeros(length)
+    impulse[0] = 1.0
+    return np.stack([sosfilt(s, impulse) for s in sos])
 
 
 def _run(audio: np.ndarray, kind: str, warped: list[float], rolloff: int, zero_phase: bool) -> np.ndarray:
     from scipy.signal import sosfilt
 
     x = as_channels(audio)
+    sos = _sections(kind, warped, rolloff, zero_phase)
     if zero_phase:
-        order = max(1, rolloff // 12)
-        # the squared response must cross -3 dB at the edges: move the designed edges
-        c = _SQRT2_M1 ** (1.0 / (2 * order))
-        if kind == "lowpass":
-            warped = [warped[0] / c]
-        elif kind == "highpass":
-            warped = [warped[0] * c]
-        else:
-            lo, hi = warped
-            w0, bw = math.sqrt(lo * hi), (hi - lo) * (1 / c if kind == "bandpass" else c)
-            hi = (bw + math.sqrt(bw * bw + 4 * w0 * w0)) / 2
-            warped = [w0 * w0 / hi, hi]
-        out = _forward_backward(_design(kind, warped, order), x)
+        out = _forward_backward(sos, x)
     else:
-        sos = _design(kind, warped, max(1, rolloff // 6))
         x = x.astype(np.float64)
         out, _ = sosfilt(sos, x, axis=-1, zi=_steady_state(sos, x[:, 0]))
     return restore(out, audio)
+
+
+#: The sections of "leave the clip unchanged" and "silence" (a band edge at the Nyquist frequency).
+IDENTITY = np.array([[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]])
+SILENCE = np.array([[0.0, 0.0, 0.0, 1.0, 0.0, 0.0]])
+
+
+def filter_sections(
+    kind: str, sample_rate: int, edges_hz: tuple[float, ...], rolloff: int, zero_phase: bool
+) -> np.ndarray:
+    """The sections the kernel of ``kind`` filters with for these parameters (batched kernels use them).
+
+    ``edges_hz`` is ``(cutoff,)`` or ``(low, high)``; an edge at or above the Nyquist frequency
+    gives :data:`IDENTITY` or :data:`SILENCE` (one-sided) or the one-sided filter (two-sided).
+
+    Examples
+    --------
+    >>> from multiaug.audio.functional.filters import filter_sections
+    >>> filter_sections("lowpass", 16000, (8000.0,), 12, False).tolist()  # at Nyquist: unchanged
+    [[1.0, 0.0, 0.0, 1.0, 0.0, 0.0]]
+    >>> filter_sections("bandpass", 16000, (300.0, 3400.0), 24, True).shape  # order 2 per edge
+    (2, 6)
+    """
+    warped = [_edge(f, sample_rate) for f in edges_hz]
+    if len(warped) == 2 and warped[1] is None:
+        kind, warped = ("highpass" if kind == "bandpass" else "lowpass"), warped[:1]
+    if warped[0] is None:
+        return IDENTITY if kind == "lowpass" else SILENCE
+    return _sections(kind, [float(w) for w in warped if w is not None], rolloff, zero_phase)
 
 
 def _edge(f: float, sample_rate: int) -> float | None:
