@@ -39,6 +39,8 @@ AREAS = {
     "demo": ["image", "tabular"],
     "testing": ["all", "dev"],
     "streams": ["image", "audio", "tabular"],  # the stdin job decodes images, audio and inline tables
+    "evaluate": ["tabular"],  # cross-validation and tables: scikit-learn, SciPy, pandas
+    "monitor": ["tabular"],  # drift tests (SciPy) and the profile table (pandas)
 }
 # Imports reached only with an input that already needs the package (a torch tensor), or guarded
 # by `except ImportError` (found below): not part of an extra.

@@ -14,6 +14,7 @@ import pytest
 import torch
 
 import multiaug as ma
+from multiaug.core.errors import InvalidInputError
 from multiaug.testing.text import tiny_bert
 from multiaug.text.masked_lm import MaskedLM
 from multiaug.text.tokens import split_words
@@ -224,3 +225,20 @@ def test_batch_calls_of_word_ops_and_bad_arguments() -> None:
         ma.text.augment_texts(t, ["ok", None])  # type: ignore[list-item]
     with pytest.raises(ma.InvalidInputError, match="augment_texts"):
         t(text=texts)
+
+
+def test_device_is_checked_when_built_and_when_loaded() -> None:
+    for bad in (None, "x", 0, [], "cuda:99999"):
+        with pytest.raises(InvalidInputError, match="device"):
+            ma.text.ContextualReplace(model=tiny_bert(), device=bad)
+    t = ma.text.ContextualReplace(
+        model=tiny_bert(), device="cuda:1" if not torch.cuda.is_available() else "meta"
+    )
+    with pytest.raises(InvalidInputError, match="device"):
+        t(text="the module imports the package", key=0)
+
+
+def test_lone_surrogates_reach_the_model_as_replacement_characters() -> None:
+    t = ma.text.ContextualReplace(model=tiny_bert(), alpha=1.0, seed=0)
+    out = t(text="hello \udc80 world of python modules", key=0)["text"]
+    assert "\udc80" in out  # the text around the replaced words is returned as it was

@@ -13,7 +13,7 @@ from .base import MAX_EDITS, TextTransform, WordEdit, pick_distinct
 from .eda import replaceable_form
 from .functional import synonym_replace
 from .masked_lm import check_model, load_masked_lm
-from .models import AsStr
+from .models import Device
 from .params import required
 from .tokens import match_case
 
@@ -112,7 +112,7 @@ class ContextualReplace(WordEdit, _Model):
     temperature: float = param(Number(0, math.inf), default=1.0, kw_only=True)
     window: int = param(Number(16, MAX_EDITS, integer=True), default=256, kw_only=True)
     batch_size: int = param(Number(1, math.inf, integer=True), default=32, kw_only=True)
-    device: str = param(AsStr(), default="cpu", kw_only=True)
+    device: str = param(Device(), default="cpu", kw_only=True)
 
     def get_params(self, deep: bool = True) -> dict[str, Any]:
         params = super().get_params(deep=deep)

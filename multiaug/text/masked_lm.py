@@ -80,7 +80,11 @@ def load_masked_lm(owner: str, value: Any, device: str) -> MaskedLM:
             ) from None
         if tokenizer.mask_token_id is None:
             raise InvalidInputError(owner, "model", f"{value!r} has a tokenizer without a mask token", _FIX)
-        model.to(device).eval()
+        try:
+            model.to(device).eval()
+        except (RuntimeError, AssertionError) as exc:  # a device this machine does not have
+            problem = f"is {device!r}, which torch cannot use here ({_first_line(exc)})"
+            raise InvalidInputError(owner, "device", problem, 'pass device="cpu"') from None
         return MaskedLM(tokenizer, model, device)
 
     return shared_model(("masked-lm", str(Path(value).resolve()), device), load)
@@ -201,7 +205,9 @@ class MaskedLM:
 
     def _encode(self, rows: Sequence[tuple[str, str, str]]) -> list[list[int]]:
         """Token ids of each row with its word masked, cut to the model's window around the mask."""
-        texts = [left + self.mask_token + right for left, _, right in rows]
+        # the tokenizer takes only encodable text: a lone surrogate is shown to the model as U+FFFD
+        # (the text around it is returned as it was)
+        texts = [_encodable(left + self.mask_token + right) for left, _, right in rows]
         enc = self.tokenizer(texts, add_special_tokens=True, return_special_tokens_mask=True)
         out = []
         for ids, special in zip(enc["input_ids"], enc["special_tokens_mask"], strict=True):
@@ -273,3 +279,12 @@ def _candidates(tokenizer: Any) -> tuple[list[str], list[int]]:
             words.append(s)
             ids.append(i)
     return words, ids
+
+
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates (not UTF-8 encodable) replaced by U+FFFD."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    return text

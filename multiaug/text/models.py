@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import math
 import os
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -43,6 +44,30 @@ class AsStr(Spec):
 
     def resolve(self, owner: str, name: str, value: Any) -> str:
         return str(value)
+
+
+class Device(Spec):
+    """A torch device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or a ``torch.device`` (kept as its str)."""
+
+    doc = 'a torch device such as "cpu", "cuda" or "cuda:1"'
+
+    def invalid(self) -> list[Any]:
+        return ["x", 0, None]
+
+    def resolve(self, owner: str, name: str, value: Any) -> str:
+        text = str(value) if type(value).__module__.startswith("torch") else value
+        fix = 'pass device="cpu" (or "cuda", "cuda:1", a torch.device)'
+        if not isinstance(text, str) or not re.fullmatch(r"[a-z]{2,16}(:[0-9]{1,4})?", text):
+            raise self.fail(owner, name, value, fix)
+        try:
+            import torch
+        except ImportError:  # pragma: no cover - the text extra installs torch
+            return text
+        try:
+            torch.device(text)
+        except (RuntimeError, ValueError):
+            raise self.fail(owner, name, value, fix) from None
+        return text
 
 
 class Folders(Spec):

@@ -18,21 +18,26 @@ __all__ = ["SMOTEN", "SVMSMOTE", "KMeansSMOTE"]
 
 
 class _AutoOr(Spec):
-    """``"auto"`` or a real number (k-means SMOTE's threshold and exponent)."""
+    """``"auto"`` or a real number within ``[low, high]`` (k-means SMOTE's threshold and exponent)."""
 
-    doc = "'auto' or a number"
+    def __init__(self, low: float, high: float) -> None:
+        self.low, self.high = low, high
+        self.doc = f"'auto' or a number in [{low:g}, {high:g}]"
 
     def invalid(self) -> list[Any]:
-        return ["some", None, True, [0.5]]
+        return ["some", None, True, [0.5], self.high * 2 + 1]
 
     def resolve(self, owner: str, name: str, value: Any) -> Any:
         if value == "auto" and isinstance(value, str):
             return value
-        if isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(float(value)):
+        if (
+            isinstance(value, numbers.Real)
+            and not isinstance(value, bool)
+            and np.isfinite(float(value))
+            and self.low <= float(value) <= self.high
+        ):
             return value
-        raise InvalidInputError(
-            owner, name, f"must be 'auto' or a finite number, got {_show(value)}", f"pass {name}='auto'"
-        )
+        raise InvalidInputError(owner, name, f"must be {self.doc}, got {_show(value)}", f"pass {name}='auto'")
 
 
 class SVMSMOTE(_SMOTEFamily, _imb.SVMSMOTE):
@@ -115,9 +120,9 @@ class KMeansSMOTE(_SMOTEFamily, _imb.KMeansSMOTE):
     kmeans_estimator : int, estimator or None
         ``None``: ``MiniBatchKMeans`` seeded like the sampler; an int: that many clusters; or a
         clustering estimator (not saved in configs).
-    cluster_balance_threshold : "auto" or float
+    cluster_balance_threshold : "auto" or float in [0, 1]
         Share of the class a cluster needs to be sampled from.
-    density_exponent : "auto" or float
+    density_exponent : "auto" or float in [0, 1000]
         Exponent of the cluster density that weighs how many rows each cluster gets.
     n_jobs : int or None
         Threads of the distance computations (imbalanced-learn's own ``n_jobs``).
@@ -139,8 +144,10 @@ class KMeansSMOTE(_SMOTEFamily, _imb.KMeansSMOTE):
     _own_n_jobs = True
     k_neighbors: Any = param(_Neighbours(1), default=2)
     kmeans_estimator: Any = param(_Estimator("fit", "predict", also_int=True), default=None)
-    cluster_balance_threshold: Any = param(_AutoOr(), default="auto")
-    density_exponent: Any = param(_AutoOr(), default="auto")
+    # a share of the class; the exponent of a mean distance (imbalanced-learn's "auto": the number
+    # of features), beyond which the densities overflow
+    cluster_balance_threshold: Any = param(_AutoOr(0.0, 1.0), default="auto")
+    density_exponent: Any = param(_AutoOr(0.0, 1000.0), default="auto")
     _known_failures = {
         "No clusters found": (
             "cluster_balance_threshold",
