@@ -106,7 +106,8 @@ class RoomSimulator(AudioTransform):
     matched to the image sources (gpuRIR's diffuse tail); see
     :func:`multiaug.audio.functional.room.shoebox_rir`. The measured RT60 (Schroeder, T20) lies
     within 10 % of Eyring's (tests). The clip is convolved with it, the direct sound kept in place
-    and the RMS and length kept (``ApplyImpulseResponse``'s defaults). Frequency-independent
+    (on its sample or the next: never earlier) and the RMS and length kept (``ApplyImpulseResponse``'s
+    defaults). Frequency-independent
     absorption, no air absorption. audiomentations' ``RoomSimulator`` (pyroomacoustics) takes
     0.4-0.6 s per call on its defaults; this takes milliseconds.
 

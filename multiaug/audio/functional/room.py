@@ -180,7 +180,9 @@ def room_simulator(
     absorption: float,
     noise_seed: int,
 ) -> np.ndarray:
-    """``audio`` heard at ``mic`` from ``source`` in the room (RMS, length, direct sound's time kept)."""
+    """``audio`` heard at ``mic`` from ``source`` in the room (RMS and length kept; the direct sound
+    lands on the dry sound's sample or the next: a path ending between two samples is split between
+    them, never moved earlier)."""
     ir = shoebox_rir(size, source, mic, absorption, sample_rate, noise_seed).astype(np.float32)
     # cut at the direct sound's first sample (its known time: a peak search could pick a strong
     # early reflection landing on one sample over the direct sound split between two)
