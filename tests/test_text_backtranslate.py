@@ -231,3 +231,15 @@ def test_translator_options_keep_their_config_order_and_types() -> None:
     assert t.to_config()["tokenizers"] == {"en-de": "/t"} and t == ma.text.CTranslate2Translator(
         "/models", tokenizers={"en-de": "/t"}
     )
+
+
+def test_marian_device_is_checked_when_built_and_when_loaded(models: Path) -> None:
+    for bad in (None, "x", 0):
+        with pytest.raises(ma.InvalidInputError, match="device"):
+            ma.text.MarianTranslator(models, device=bad)
+    import torch
+
+    absent = "cuda:1" if not torch.cuda.is_available() else "cuda:999"  # a device this machine lacks
+    translator = ma.text.MarianTranslator(models, max_new_tokens=4, device=absent)
+    with pytest.raises(ma.InvalidInputError, match="device"):
+        translator.translate(["the module"], "en", "de")

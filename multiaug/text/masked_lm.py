@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from .models import shared_model
+from .models import shared_model, to_device
 from .translate import _input_limit
 
 __all__ = ["MaskedLM", "check_model", "load_masked_lm", "quiet"]
@@ -80,11 +80,7 @@ def load_masked_lm(owner: str, value: Any, device: str) -> MaskedLM:
             ) from None
         if tokenizer.mask_token_id is None:
             raise InvalidInputError(owner, "model", f"{value!r} has a tokenizer without a mask token", _FIX)
-        try:
-            model.to(device).eval()
-        except (RuntimeError, AssertionError) as exc:  # a device this machine does not have
-            problem = f"is {device!r}, which torch cannot use here ({_first_line(exc)})"
-            raise InvalidInputError(owner, "device", problem, 'pass device="cpu"') from None
+        to_device(owner, model, device)
         return MaskedLM(tokenizer, model, device)
 
     return shared_model(("masked-lm", str(Path(value).resolve()), device), load)

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 from ..core.errors import InvalidInputError
 from ..core.params import Number, Spec
 
-__all__ = ["POSITIVE", "AsStr", "Folders", "LocalModels", "option", "shared_model"]
+__all__ = ["POSITIVE", "AsStr", "Device", "Folders", "LocalModels", "option", "shared_model", "to_device"]
 
 
 _LOCK = threading.Lock()
@@ -68,6 +68,18 @@ class Device(Spec):
         except (RuntimeError, ValueError):
             raise self.fail(owner, name, value, fix) from None
         return text
+
+
+def to_device(owner: str, model: Any, device: str) -> Any:
+    """``model.to(device).eval()``; a device torch cannot use here (no CUDA build, no such GPU) is an
+    :class:`InvalidInputError` naming ``device``, not torch's own error."""
+    try:
+        return model.to(device).eval()
+    except (RuntimeError, AssertionError) as exc:  # AssertionError: "Torch not compiled with CUDA"
+        lines = str(exc).strip().splitlines()
+        why = f"{type(exc).__name__}: {lines[0] if lines else ''}"
+        problem = f"is {device!r}, which torch cannot use here ({why})"
+        raise InvalidInputError(owner, "device", problem, 'pass device="cpu"') from None
 
 
 class Folders(Spec):

@@ -37,7 +37,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.params import Number
-from .models import POSITIVE, AsStr, Folders, LocalModels, option, shared_model
+from .models import POSITIVE, AsStr, Device, Folders, LocalModels, option, shared_model, to_device
 
 __all__ = ["CTranslate2Translator", "MarianTranslator", "Translator", "accepts_seeds", "build_translator"]
 
@@ -106,7 +106,7 @@ class MarianTranslator(LocalModels):
     num_beams: int = option(4, POSITIVE)
     max_new_tokens: int = option(256, POSITIVE)
     batch_size: int = option(16, POSITIVE)
-    device: str = option("cpu", AsStr())
+    device: str = option("cpu", Device())
     kind = "marian"
     _requires = ("transformers, sentencepiece and torch", "pip install 'multiaug[text,torch]'")
 
@@ -118,7 +118,7 @@ class MarianTranslator(LocalModels):
                 from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
             tokenizer = self._from_pretrained(AutoTokenizer, path, "tokenizer")
             model = self._from_pretrained(AutoModelForSeq2SeqLM, path, "model")
-            model.to(self.device).eval()
+            to_device(type(self).__name__, model, self.device)
             return tokenizer, model
 
         return shared_model(("marian", str(path.resolve()), self.device), load)

@@ -60,12 +60,28 @@ NATIVE_CHARS = "".join(sorted(t.char for t in NATIVE))
 
 
 def contiguous(a: np.ndarray) -> np.ndarray:
-    """``a`` itself when OpenCV can take it without a copy (rows contiguous, e.g. a crop window)."""
+    """``a`` itself when OpenCV can take it without a copy (rows contiguous, e.g. a crop window).
+
+    NumPy calls an array with a length-1 axis C-contiguous whatever that axis's stride (a one-row
+    window of a wider image keeps the image's row stride); OpenCV refuses such an array as an output
+    (``dst=``), so it is copied.
+    """
     if a.flags.c_contiguous:
+        if 1 in a.shape and a.strides != _c_strides(a):
+            return a.copy()
         return a
     item = a.itemsize
     inner = a.strides[-1] == item and (a.ndim == 2 or a.strides[1] == item * a.shape[2])
     return a if inner and a.strides[0] > 0 else np.ascontiguousarray(a)
+
+
+def _c_strides(a: np.ndarray) -> tuple[int, ...]:
+    """The strides of a C-ordered array of ``a``'s shape and dtype."""
+    strides, step = [], a.itemsize
+    for n in reversed(a.shape):
+        strides.append(step)
+        step *= n
+    return tuple(reversed(strides))
 
 
 def channel_fills(fill: Sequence[float], channels: int) -> list[float]:

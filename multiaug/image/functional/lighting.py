@@ -28,6 +28,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from ._opencv import contiguous
 from .colour import n_channels
 
 __all__ = [
@@ -167,24 +168,13 @@ def _blend(work: np.ndarray, box: tuple[int, int, int, int], keep: np.ndarray, c
         region += colour * (np.float32(1.0) - k)
         return
     view = work[top:bottom, left:right]
-    region = np.ascontiguousarray(view)  # whole rows of ``work``: the view itself, blended in place
-    if region.strides != _c_strides(region):  # a view whose length-1 axes keep odd strides: OpenCV refuses it
-        region = region.copy()
+    region = contiguous(view)  # whole rows of ``work``: the view itself, blended in place
     row = np.empty(region.shape[1:], region.dtype)
     row[...] = colour  # one row, then copied down: much faster than a broadcast fill of the whole box
     light = np.ascontiguousarray(np.broadcast_to(row, region.shape))
     blended = cv2.blendLinear(region, light, keep, np.float32(1.0) - keep, dst=region)
     if not np.shares_memory(region, work):
         view[...] = blended.reshape(view.shape)
-
-
-def _c_strides(a: np.ndarray) -> tuple[int, ...]:
-    """The strides of a C-ordered array of ``a``'s shape and dtype."""
-    strides, step = [], a.itemsize
-    for n in reversed(a.shape):
-        strides.append(step)
-        step *= n
-    return tuple(reversed(strides))
 
 
 def _squared_distances(box: tuple[int, int, int, int], cx: int, cy: int) -> np.ndarray:
