@@ -181,3 +181,15 @@ def test_a_row_that_fails_while_augmented_follows_on_error(tmp_path, capsys):
     )
     skipped = json.loads((out / "skipped.json").read_text())
     assert [(s["index"], s["copy"], s["stage"]) for s in skipped] == [(1, 1, "augment"), (1, 2, "augment")]
+
+
+def test_a_hand_edited_table_with_other_types_is_recomputed(config, tmp_path):
+    frame = pd.DataFrame({"id": [f"s{i}" for i in range(6)], "text": _texts(6)})
+    frame.to_parquet(tmp_path / "m.parquet", index=False)
+    argv = ("augment", config, "--input", tmp_path / "m.parquet", "--output", tmp_path / "out", "--quiet")
+    assert _run(*argv) == 0
+    fresh = pd.read_parquet(tmp_path / "out" / "texts.parquet")
+    edited = fresh.assign(copy=[f"{c}x" for c in fresh["copy"]])  # strings where ints belong
+    edited.to_parquet(tmp_path / "out" / "texts.parquet", index=False)
+    assert _run(*argv, "--update") == 0
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out" / "texts.parquet"), fresh)

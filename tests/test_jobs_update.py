@@ -169,3 +169,28 @@ def test_run_records_the_versions_and_a_resume_with_others_warns(config, tmp_pat
         png.unlink()
     assert _run("augment", config, "--input", data, "--output", out, "--quiet") == 0
     assert "warning" not in capsys.readouterr().err
+
+
+def test_damaged_state_files_never_delete_outside_the_output_or_raise(config, tmp_path):
+    # chunk records are read back from disk: a hand-edited or foreign one is ignored, and an output
+    # name pointing outside the folder is never deleted
+    data, out = tmp_path / "data", tmp_path / "out"
+    for i in range(3):
+        _png(data / f"{i}.png", i)
+    assert _run("augment", config, "--input", data, "--output", out, "--copies", "1") == 0
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    chunks = out / ".multiaug" / "chunks"
+    chunks.mkdir(parents=True, exist_ok=True)
+    escape = {"rows": [{"item": "0.png", "copy": 0, "output": "../victim.txt"}]}
+    (chunks / "a.json").write_text(json.dumps(escape))
+    (chunks / "b.json").write_text("[1, 2]")
+    (chunks / "c.json").write_text(json.dumps({"skipped": [{"item": "0.png", "copy": 9}, "x"]}))
+    before = _files(out)
+    assert _run("augment", config, "--input", data, "--output", out, "--copies", "1", "--update") == 0
+    assert victim.read_text() == "keep me"
+    assert {k: v for k, v in _files(out).items() if k.endswith(".png")} == {
+        k: v for k, v in before.items() if k.endswith(".png")
+    }
+    assert _run("augment", config, "--input", data, "--output", out, "--copies", "1", "--force") == 0
+    assert victim.read_text() == "keep me"

@@ -255,3 +255,12 @@ def test_stdin_text_lines_equal_a_text_manifest_job_with_an_id_column(tmp_path, 
     assert [(o["id"], o["copy"], o["text"]) for o in outs] == list(
         job[["id", "copy", "text"]].itertuples(index=False, name=None)
     )
+
+
+def test_lines_json_cannot_hold_are_skipped_not_raised(tmp_path, monkeypatch, capsys):
+    # valid JSON syntax that Python's reader refuses: an integer of 5,000 digits, nesting too deep
+    config = _text_config(tmp_path)
+    lines = ['{"id": ' + "9" * 5000 + ', "text": "x"}', "[" * 200_000, '{"id": "b", "text": "two words"}']
+    code, outs, err = _run_lines(monkeypatch, capsys, lines, config, "--on-error", "skip")
+    assert code == 0 and [o["id"] for o in outs] == ["b"]
+    assert err.count("line 1") == 1 and "line 2" in err

@@ -140,9 +140,11 @@ def _records(output: Path) -> Iterator[dict[str, Any]]:
         return
     for path in sorted(folder.glob("*.json")):
         try:
-            yield json.loads(path.read_text())
-        except ValueError:  # a torn write cannot happen (rename), but a hand-edited one can
+            record = json.loads(path.read_text())
+        except (ValueError, RecursionError):  # a torn write cannot happen (rename), a hand edit can
             continue
+        if isinstance(record, dict):
+            yield record
 
 
 def _recorded(output: Path) -> dict[tuple[str, int], dict[str, Any]]:
@@ -174,8 +176,16 @@ def _recorded_outputs(output: Path) -> set[str]:
     except (OSError, ValueError):
         pass
     for record in _records(output):  # records of any version
-        names.update(r["output"] for r in record.get("rows", []) if isinstance(r.get("output"), str))
-    return {n for n in names if "#" not in n}
+        rows = record.get("rows", [])
+        names.update(r["output"] for r in rows if isinstance(r, dict) and isinstance(r.get("output"), str))
+    return {n for n in names if "#" not in n and _inside(n)}
+
+
+def _inside(name: str) -> bool:
+    """Whether a recorded output name stays inside the output folder (relative, no ``..``): state
+    files are read back from disk, and a damaged one must never make a run delete elsewhere."""
+    path = Path(name)
+    return bool(name) and not path.is_absolute() and ".." not in path.parts
 
 
 def _manifest_rows(path: Path) -> list[dict[str, Any]]:
@@ -216,7 +226,7 @@ def _drop_stale(output: Path, units: list[dict[str, Any]], done: dict[tuple[str,
     keep = {u["output"] for u in units if (u["item"], u["copy"]) in done}
     for row in _recorded(output).values():
         name = row.get("output")
-        if isinstance(name, str) and name not in keep and (output / name).is_file():
+        if isinstance(name, str) and _inside(name) and name not in keep and (output / name).is_file():
             (output / name).unlink()
     for u in units:
         if u["output"] not in keep and (output / u["output"]).is_file():
@@ -358,6 +368,8 @@ def _skipped_items(
     failed: dict[tuple[str, int], dict[str, Any]] = {}
     for record in _records(out):
         for s in record.get("skipped", []):
+            if not isinstance(s, dict) or not {"item", "source", "copy", "reason"} <= s.keys():
+                continue  # a damaged record: the unit is simply computed again
             k = (s.get("item"), s.get("copy"))
             if s.get("item") in index and k not in made:
                 failed[k] = {

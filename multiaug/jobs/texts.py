@@ -179,11 +179,13 @@ def _earlier(out: Path, fmt: str) -> tuple[Any, dict[tuple[str, int], int]]:
 
     columns = ["item", "copy", "key", "text", "params", "digest"]
     schema = _part_schema()
+    target = pa.schema([schema.field(c) for c in columns])
+    errors = (OSError, ValueError, pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError)
     tables = []
     old = out / f"texts.{fmt}"
-    try:
+    try:  # each table cast as it is read: a hand-edited file with other types is recomputed
         if old.is_file() and fmt == "parquet":
-            tables.append(pq.read_table(old, columns=columns))
+            tables.append(pq.read_table(old, columns=columns).cast(target))
         elif old.is_file():
             from pyarrow import csv
 
@@ -191,17 +193,17 @@ def _earlier(out: Path, fmt: str) -> tuple[Any, dict[tuple[str, int], int]]:
             options = csv.ConvertOptions(
                 column_types=types, include_columns=columns, strings_can_be_null=False
             )
-            tables.append(csv.read_csv(old, convert_options=options))
-    except (OSError, ValueError, pa.ArrowInvalid):  # a hand-edited output: recompute
+            tables.append(csv.read_csv(old, convert_options=options).cast(target))
+    except errors:  # a hand-edited output: recompute
         tables = []
     for part in sorted((out / STATE_DIR / _PARTS).glob("*.parquet")):
         try:
-            tables.append(pq.read_table(part, columns=columns))
-        except (OSError, ValueError, pa.ArrowInvalid):
+            tables.append(pq.read_table(part, columns=columns).cast(target))
+        except errors:
             continue
     if not tables:
         return None, {}
-    table = pa.concat_tables([t.cast(pa.schema([schema.field(c) for c in columns])) for t in tables])
+    table = pa.concat_tables(tables)
     index = {
         k: r for r, k in enumerate(zip(table["item"].to_pylist(), table["copy"].to_pylist(), strict=True))
     }

@@ -145,6 +145,8 @@ def _parse(text: str, copies: int) -> Any:
         line = json.loads(text)
     except json.JSONDecodeError as exc:
         return f"is not JSON ({exc.msg} at column {exc.colno})"
+    except (ValueError, RecursionError) as exc:  # an integer of 4,300+ digits, nesting too deep
+        return f"cannot be read as JSON ({type(exc).__name__}: {str(exc)[:80]})"
     if not isinstance(line, dict):
         return f"is a JSON {type(line).__name__}, not an object"
     given = [f for f in _FIELDS if f in line]
