@@ -32,6 +32,7 @@ from ..core.params import Flag, Number, Range, param
 from ..core.transform import PENDING, Deferred, Sample, flush_pending
 from .base import ImageTransform
 from .functional import colour as F
+from .functional.channels import channel_luts
 
 __all__ = [
     "Invert",
@@ -352,9 +353,7 @@ class RandomToneCurve(PointTransform):
         if len(low_y) == 1 or image.dtype != np.uint8:
             return super().apply_image(image, low_y=low_y, high_y=high_y)
         tables = [F.point_table(F.tone_curve(lo, hi)) for lo, hi in zip(low_y, high_y, strict=True)]
-        if F.n_channels(image) == 4:
-            tables.append(F.IDENTITY)
-        return F.per_channel_tables(image, np.stack(tables, axis=1))
+        return channel_luts(image, tables)  # alpha (channels past the tables) kept
 
     def defer(self, sample: Sample, params: Mapping[str, Any]) -> Sample:
         if len(params["low_y"]) > 1:  # one table per channel: not a single table to compose

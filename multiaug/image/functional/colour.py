@@ -43,7 +43,6 @@ __all__ = [
     "luma_mean",
     "lut",
     "n_channels",
-    "per_channel_tables",
     "point_table",
     "posterize",
     "solarize",
@@ -132,21 +131,6 @@ def lut(img: np.ndarray, table: np.ndarray) -> np.ndarray:
         return out
     # As one 2-D channel (W*C wide): no limit on channels, and no trailing 1-channel axis to lose.
     return cv2.LUT(src.reshape(src.shape[0], -1), table).reshape(img.shape)
-
-
-def per_channel_tables(img: np.ndarray, tables: np.ndarray) -> np.ndarray:
-    """``tables[img[..., c], c]`` for a uint8 image and a ``256 x C`` uint8 table, one column per channel.
-
-    One ``cv2.LUT`` pass up to 4 channels, else a lookup per channel plane; a new array.
-    """
-    channels = tables.shape[1]
-    src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-    if channels <= 4:
-        return cv2.LUT(src, np.ascontiguousarray(tables).reshape(256, 1, channels))
-    planes = [
-        lut(np.ascontiguousarray(src[..., c]), np.ascontiguousarray(tables[:, c])) for c in range(channels)
-    ]
-    return np.stack(planes, axis=2)
 
 
 def apply_table(img: np.ndarray, table: np.ndarray) -> np.ndarray:

@@ -106,8 +106,7 @@ def channel_gains(img: np.ndarray, gains: Sequence[float]) -> np.ndarray:
     if img.dtype == np.float32:
         out = img * np.asarray(factors, np.float32)
         return np.minimum(out, np.float32(1.0), out=out)
-    src = img if img.flags.c_contiguous else np.ascontiguousarray(img)
-    return cv2.transform(src, np.diag(factors).astype(np.float32))
+    return cv2.transform(contiguous(img), np.diag(factors).astype(np.float32))
 
 
 # ---------------------------------------------------------------------- shadows

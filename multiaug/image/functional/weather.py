@@ -16,6 +16,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from ._opencv import by_channel_groups, contiguous
+from .channels import channel_luts
 from .colour import IDENTITY, lut, n_channels
 
 __all__ = ["RAIN_DROPS", "fog", "fog_particles", "rain", "rain_drops", "snow"]
@@ -115,12 +117,7 @@ def fog(
         work = cv2.blendLinear(work, white, factor, np.float32(1.0) - factor).reshape(work.shape)
     k = max(3, min(h, w) // 30)
     k += 1 - k % 2
-    if work.ndim == 2 or work.shape[2] <= 4:
-        work = cv2.GaussianBlur(work, (k, k), 0)
-    else:  # OpenCV's filters take at most 4 channels at once in some builds: blur each
-        work = np.dstack(
-            [cv2.GaussianBlur(np.ascontiguousarray(work[..., c]), (k, k), 0) for c in range(work.shape[2])]
-        )
+    work = by_channel_groups(work, lambda x: cv2.GaussianBlur(x, (k, k), 0))
     return _finish(img, work)
 
 
@@ -180,14 +177,14 @@ def snow(img: np.ndarray, snow_point: float, brightness_coeff: float) -> np.ndar
     in float HLS. RGB; RGBA keeps its alpha.
     """
     src = img[..., :3] if n_channels(img) == 4 else img
-    src = src if src.flags.c_contiguous else np.ascontiguousarray(src)
+    src = contiguous(src)
     threshold = snow_point / 2.0 + 1.0 / 3.0
     hls = cv2.cvtColor(src, cv2.COLOR_RGB2HLS)
     if img.dtype == np.uint8:
         levels = np.arange(256, dtype=np.float64)
         bright = np.minimum(np.rint(levels * brightness_coeff), 255)
         table = np.where(levels < threshold * 255.0, bright, levels).astype(np.uint8)
-        hls = cv2.LUT(hls, np.stack([IDENTITY, table, IDENTITY], axis=1).reshape(256, 1, 3))
+        hls = channel_luts(hls, [IDENTITY, table])  # the lightness only
     else:
         light = hls[..., 1]
         dark = light < np.float32(threshold)

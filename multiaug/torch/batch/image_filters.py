@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import cv2
@@ -59,7 +60,13 @@ def _grouped(x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
     b, c = x.shape[:2]
     kh, kw = weights.shape[1:]
     w = weights.repeat_interleave(c, dim=0).view(b * c, 1, kh, kw)
-    out = nnf.conv2d(x.reshape(1, b * c, *x.shape[2:]), w, groups=b * c)
+    # never TF32 (cuDNN's default on Ampere and newer): the uint8 kernels rely on float32 sums being
+    # exact, and 10-bit mantissas would not hold the taps' grids
+    cudnn = torch.backends.cudnn
+    with cudnn.flags(
+        enabled=cudnn.enabled, benchmark=cudnn.benchmark, deterministic=cudnn.deterministic, allow_tf32=False
+    ):
+        out = nnf.conv2d(x.reshape(1, b * c, *x.shape[2:]), w, groups=b * c)
     return out.view(b, c, *out.shape[2:])
 
 
@@ -89,6 +96,7 @@ def gaussian_blur(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     return {"image": finish(out, batch.scale)}
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of (size, sigma); its arrays are only read
 def _exact_passes(size: int, sigma: float) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Row taps, row offset, column taps, column offset of the CPU's uint8 Gaussian of ``size`` taps:
     each pass is ``floor(correlation + offset)``, every float32 sum in it exact."""
