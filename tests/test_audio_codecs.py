@@ -77,3 +77,11 @@ def test_loud_clips_are_scaled_back_and_draws_are_standard_bitrates() -> None:
 def test_a_range_without_a_standard_bitrate_is_refused() -> None:
     with pytest.raises(ma.InvalidInputError, match="bitrate_kbps"):
         ma.audio.Mp3Compression(bitrate_kbps=(9, 15))
+
+
+def test_mp3_refuses_clips_below_1_khz_instead_of_resampling_them_up_8000_fold() -> None:
+    # an MP3 starts at 8 kHz: a clip at 1 Hz would be resampled to 8,000x its samples first
+    t = ma.audio.Mp3Compression(p=1.0, seed=0)
+    with pytest.raises(ma.InvalidInputError, match="sample_rate"):
+        t(audio=np.zeros(16000, np.float32), sample_rate=1)
+    assert t(audio=np.zeros(1000, np.float32), sample_rate=1000)["audio"].shape == (1000,)

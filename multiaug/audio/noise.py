@@ -207,11 +207,12 @@ class SoundBank(AudioTransform):
     _abstract = True
     #: The name of the parameter that holds the sounds.
     _bank: ClassVar[str] = "sounds"
-    _derived = ("cache", "lock", "files")  # set by _finalize
+    _derived = ("cache", "spectra", "lock", "files")  # set by _finalize
 
     def _finalize(self, r: Any) -> None:
         # (index, sample_rate) -> mono float32, least recently used first; dropped on pickling
         r.cache = OrderedDict()
+        r.spectra = OrderedDict()  # derived per-sound arrays of a subclass (ApplyImpulseResponse's FFTs)
         r.lock = threading.Lock()
         r.files = None  # r.sounds with folders expanded, at first use (see _files)
 
@@ -225,14 +226,27 @@ class SoundBank(AudioTransform):
                 files = r.files
         return files
 
-    def _sound(self, index: int, sample_rate: int) -> np.ndarray:
-        r = self._r
-        key = (index, sample_rate)
-        with r.lock:
-            cached: np.ndarray | None = r.cache.get(key)
+    def _cached(self, store: OrderedDict, key: Any, make: Any, size: int) -> np.ndarray:
+        """``store[key]``, made by ``make()`` when missing; the ``size`` most recently used kept."""
+        with self._r.lock:
+            cached: np.ndarray | None = store.get(key)
             if cached is not None:
-                r.cache.move_to_end(key)
+                store.move_to_end(key)
                 return cached
+        value = make()
+        with self._r.lock:
+            store[key] = value
+            while len(store) > size:
+                store.popitem(last=False)
+        return value
+
+    def _sound(self, index: int, sample_rate: int) -> np.ndarray:
+        return self._cached(
+            self._r.cache, (index, sample_rate), lambda: self._decode(index, sample_rate), CACHE_SIZE
+        )
+
+    def _decode(self, index: int, sample_rate: int) -> np.ndarray:
+        """Sound ``index`` as mono float32 at ``sample_rate`` (a file read and resampled)."""
         item = self._files()[index]
         if isinstance(item, np.ndarray):
             sound = as_channels(item).mean(axis=0, dtype=np.float32)
@@ -244,10 +258,6 @@ class SoundBank(AudioTransform):
                 raise InvalidInputError(
                     self.name, self._bank, f"file {item!r} is empty or not finite", "remove it from the list"
                 )
-        with r.lock:
-            r.cache[key] = sound
-            while len(r.cache) > CACHE_SIZE:
-                r.cache.popitem(last=False)
         return sound
 
 

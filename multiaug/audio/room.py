@@ -12,7 +12,10 @@ from ..core.errors import InvalidInputError
 from ..core.params import Choice, Flag, NoiseSeed, Number, Range, param
 from .base import AudioTransform
 from .functional import room as F
-from .noise import CACHE_SIZE, SoundBank, Sounds
+from .noise import SoundBank, Sounds
+
+#: Spectra of impulse responses kept per transform (each as long as the clips' FFT: a few, not many)
+SPECTRA = 4
 
 __all__ = ["ApplyImpulseResponse", "RoomSimulator"]
 
@@ -70,17 +73,9 @@ class ApplyImpulseResponse(SoundBank):
         return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize, spectrum)
 
     def _spectrum(self, key: tuple[int, int, int], ir: np.ndarray) -> np.ndarray:
-        """The response's spectrum at this FFT size, kept with the decoded sounds (same bound)."""
-        r = self._r
-        with r.lock:
-            cached: np.ndarray | None = r.cache.get(("spectrum", *key))
-        if cached is None:
-            cached = F.ir_spectrum(ir, key[2])
-            with r.lock:
-                r.cache[("spectrum", *key)] = cached
-                while len(r.cache) > 2 * CACHE_SIZE:
-                    r.cache.popitem(last=False)
-        return cached
+        """The response's spectrum at this FFT size: a clip-sized array, so only the last
+        ``SPECTRA`` are kept, apart from the decoded sounds (which they would otherwise evict)."""
+        return self._cached(self._r.spectra, key, lambda: F.ir_spectrum(ir, key[2]), SPECTRA)
 
 
 def _check_index(t: SoundBank, index: int) -> None:

@@ -370,8 +370,8 @@ def _skipped_items(
         for s in record.get("skipped", []):
             if not isinstance(s, dict) or not {"item", "source", "copy", "reason"} <= s.keys():
                 continue  # a damaged record: the unit is simply computed again
-            k = (s.get("item"), s.get("copy"))
-            if s.get("item") in index and k not in made:
+            k = (s["item"], s["copy"])
+            if s["item"] in index and k not in made:
                 failed[k] = {
                     "index": index[s["item"]],
                     "source": s["source"],

@@ -19,6 +19,7 @@ import io
 import numpy as np
 
 from . import as_channels, fit_length, restore
+from .dynamics import peak
 
 __all__ = ["MP3_BITRATES", "MP3_DELAY", "MP3_RATES", "mp3_compression"]
 
@@ -70,7 +71,7 @@ def mp3_compression(audio: np.ndarray, sample_rate: int, bitrate_kbps: int, qual
 
     x = as_channels(audio)
     n = x.shape[-1]
-    top = float(np.abs(x).max())
+    top = peak(x)
     gain = top if top > 1.0 else 1.0
     rate = _encoding_rate(sample_rate)
     if rate != sample_rate:

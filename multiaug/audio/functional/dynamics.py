@@ -169,9 +169,11 @@ def limiter(
     m = max(1, round(span / h))
     held = minimum_filter1d(need, m, origin=-(m // 2), mode="nearest")  # min of need[c : c + m]
     # recovery at a constant rate in ln units: r[c] = min over k <= c of (ln held[k] + rate * (c - k))
-    ramp = np.arange(blocks, dtype=np.float32)
-    ramp *= np.float32(math.log(1000.0) * h / max(release * sample_rate, 1e-9))  # 60 dB per release
-    lg = np.log(held)
+    # in float64: the ramp grows with the clip, and float32 would round ln gains by up to 0.1 on
+    # clips of minutes (one value per block: negligible cost)
+    ramp = np.arange(blocks, dtype=np.float64)
+    ramp *= math.log(1000.0) * h / max(release * sample_rate, 1e-9)  # 60 dB per release
+    lg = np.log(held.astype(np.float64))
     lg -= ramp
     np.minimum.accumulate(lg, out=lg)
     lg += ramp
