@@ -113,3 +113,25 @@ def test_profile_refuses_bad_arguments(tmp_path: Path) -> None:
     with pytest.raises(ma.InvalidInputError) as e:
         ma.Profile.load(bad)
     assert e.value.field == "path"
+
+
+def test_damaged_profiles_and_bad_keys_are_refused_by_name(tmp_path: Path) -> None:
+    pipe = ma.Compose([ma.image.Rotate(limit=20, p=1.0)], seed=0)
+    img = np.zeros((8, 8, 3), np.uint8)
+    with pytest.raises(ma.InvalidInputError) as e:
+        ma.profile(pipe, [{"image": img}], key=5)
+    assert e.value.field == "key"
+    prof = ma.profile(pipe, [{"image": img}], key=range(4))
+    good = json.loads(prof.save(tmp_path).read_text())
+    damaged = [
+        {**good, "ops": 5},
+        {k: v for k, v in good.items() if k != "calls"},
+        {**good, "ops": [{**good["ops"][0], "params": {"angle": {"n": 1, "values": ["x"]}}}]},
+        {**good, "calls": True},
+    ]
+    for i, data in enumerate(damaged):
+        path = tmp_path / f"bad{i}.json"
+        path.write_text(json.dumps(data))
+        with pytest.raises(ma.InvalidInputError) as e:
+            prof.compare(path)
+        assert e.value.field == "path", i

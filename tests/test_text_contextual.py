@@ -218,6 +218,10 @@ def test_batch_calls_of_word_ops_and_bad_arguments() -> None:
         ({"texts": "one text"}, "texts"),
         ({"texts": texts, "keys": [1]}, "keys"),
         ({"texts": texts, "n": 0}, "n"),
+        ({"texts": texts, "n": 10**12}, "n"),  # bounded before a list of 10**12 variants is built
+        ({"texts": texts, "n": True}, "n"),
+        ({"texts": texts, "keys": 5}, "keys"),
+        ({"texts": texts, "keys": (k for k in range(2))}, "keys"),
     ):
         with pytest.raises(ma.InvalidInputError, match=f"RandomSwap: `{field}`"):
             ma.text.augment_texts(t, **kwargs)  # type: ignore[arg-type]
@@ -242,3 +246,14 @@ def test_lone_surrogates_reach_the_model_as_replacement_characters() -> None:
     t = ma.text.ContextualReplace(model=tiny_bert(), alpha=1.0, seed=0)
     out = t(text="hello \udc80 world of python modules", key=0)["text"]
     assert "\udc80" in out  # the text around the replaced words is returned as it was
+
+
+def test_a_model_folder_with_a_damaged_config_is_refused_by_name(tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "bert"
+    shutil.copytree(tiny_bert(), folder)
+    (folder / "config.json").write_text("[1, 2]")  # valid JSON, not a config
+    t = ma.text.ContextualReplace(model=str(folder), alpha=0.5, seed=0)
+    with pytest.raises(InvalidInputError, match="model"):
+        t(text="the module imports the package", key=0)

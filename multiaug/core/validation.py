@@ -45,14 +45,20 @@ def require_int(owner: str, field: str, value: Any, low: int, high: int | None, 
     return number
 
 
-def require_transform(owner: str, value: Any, fix: str = "pass e.g. ma.Compose([...], seed=0)") -> Any:
-    """``value`` if it is a multiaug transform, its parameters checked now (the adapters' pipeline check)."""
+def require_transform(
+    owner: str,
+    value: Any,
+    fix: str = "pass e.g. ma.Compose([...], seed=0)",
+    field: str = "pipeline",
+    per_sample: bool = False,
+) -> Any:
+    """``value`` if it is a multiaug transform, its parameters checked now (the adapters' pipeline
+    check); ``per_sample``: also refuse dataset-level samplers (SMOTE, ``Oversample``: whole tables)."""
     from .transform import Transform
 
-    if not isinstance(value, Transform):
-        raise InvalidInputError(
-            owner, "pipeline", f"must be a multiaug transform, got {type(value).__name__}", fix
-        )
+    if not isinstance(value, Transform) or (per_sample and value._dataset_level):
+        kind = "a per-sample multiaug transform or pipeline" if per_sample else "a multiaug transform"
+        raise InvalidInputError(owner, field, f"must be {kind}, got {type(value).__name__}", fix)
     return value.validate_params()
 
 

@@ -183,7 +183,13 @@ class ImageDataset(keras.utils.PyDataset):
         n = len(self._items.ids)
         if not self.shuffle:
             return np.arange(n)
-        return np.random.default_rng([self.seed, check_epoch(OWNER, epoch)]).permutation(n)
+        cached = self.__dict__.get("_order")
+        if cached is None or cached[0] != epoch:  # one permutation per epoch, not one per batch
+            perm = np.random.default_rng([self.seed, check_epoch(OWNER, epoch)]).permutation(n)
+            perm.flags.writeable = False
+            cached = (epoch, perm)
+            self.__dict__["_order"] = cached
+        return cached[1]
 
     def read(self, row: int) -> np.ndarray:
         """Image ``row`` (of :attr:`ids`) as read from disk, before the pipeline."""

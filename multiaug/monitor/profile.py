@@ -18,6 +18,7 @@ import numpy as np
 
 from ..core.errors import InvalidInputError
 from ..core.transform import Transform
+from ..core.validation import require_transform
 from .record import OpRecord, Recorder, profiled_call
 
 __all__ = ["Profile", "profile"]
@@ -64,13 +65,8 @@ def profile(
     >>> float(row["coverage"])  # the share of 20 bins of the range that the draws reached
     1.0
     """
-    if not isinstance(pipeline, Transform) or pipeline._dataset_level:
-        raise InvalidInputError(
-            OWNER,
-            "pipeline",
-            f"must be a per-sample multiaug pipeline, got {type(pipeline).__name__}",
-            "pass ma.Compose([...]) (samplers such as SMOTE work on whole tables)",
-        )
+    fix = "pass ma.Compose([...]) (samplers such as SMOTE work on whole tables)"
+    require_transform(OWNER, pipeline, fix, per_sample=True)
     items = [samples] if isinstance(samples, Mapping) else list(samples)
     if not items or not all(isinstance(s, Mapping) for s in items):
         raise InvalidInputError(
@@ -79,7 +75,11 @@ def profile(
             "must be a sample dict or a non-empty list of them",
             'pass [{"image": img}, ...]',
         )
-    keys = list(range(100 if isinstance(samples, Mapping) else len(items)) if key is None else key)
+    try:
+        keys = list(range(100 if isinstance(samples, Mapping) else len(items)) if key is None else key)
+    except TypeError:
+        problem = f"must be an iterable of keys, got {key!r:.60}"
+        raise InvalidInputError(OWNER, "key", problem, "pass key=range(N)") from None
     if not keys:
         raise InvalidInputError(OWNER, "key", "is empty", "pass key=range(N)")
     recorder = Recorder(pipeline, stats_every=1 if stats else 0)
@@ -131,6 +131,38 @@ def _op_entry(op: OpRecord, calls: int) -> dict[str, Any]:
         "change_mean": float(np.mean(op.changes)) if op.changes else None,
         "params": {name: _param_entry(v, op.ranges.get(name)) for name, v in op.params.items()},
     }
+
+
+def _number(v: Any, optional: bool = False) -> bool:
+    return (v is None and optional) or (isinstance(v, (int, float)) and not isinstance(v, bool))
+
+
+def _well_formed(data: dict[str, Any]) -> bool:
+    """Whether a loaded profile has the shape :meth:`Profile.save` writes (what ``compare`` reads)."""
+    ops = data.get("ops")
+    if not isinstance(data.get("fingerprint"), str) or not isinstance(ops, list):
+        return False
+    if type(data.get("calls")) is not int or data["calls"] < 0:
+        return False
+    for op in ops:
+        if not (
+            isinstance(op, dict)
+            and isinstance(op.get("path"), list)
+            and isinstance(op.get("transform"), str)
+            and type(op.get("applied")) is int
+            and _number(op.get("applied_rate"))
+            and _number(op.get("time_mean_us"), optional=True)
+            and isinstance(op.get("params"), dict)
+            and all(isinstance(p, dict) and type(p.get("n")) is int for p in op["params"].values())
+        ):
+            return False
+        for p in op["params"].values():
+            values, counts = p.get("values", []), p.get("counts", {})
+            if not isinstance(values, list) or not all(_number(v) for v in values):
+                return False
+            if not isinstance(counts, dict) or not all(type(c) is int for c in counts.values()):
+                return False
+    return True
 
 
 class Profile:
@@ -223,7 +255,7 @@ class Profile:
                 f"cannot be read as a profile ({e})",
                 "pass a file written by Profile.save",
             ) from None
-        if not isinstance(data, dict) or data.get("format") != FORMAT:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not _well_formed(data):
             raise InvalidInputError(
                 "Profile.load", "path", f"is not a {FORMAT} file", "pass a file written by Profile.save"
             )

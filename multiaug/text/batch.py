@@ -16,7 +16,11 @@ from ..core.compose import Compose, OneOf
 from ..core.errors import InvalidInputError
 from ..core.fusion import _FUSING, _NOT_FUSING, Call
 from ..core.transform import Transform
+from ..core.validation import require_at_most, require_int, require_transform
 from ..sampling.lists import copy_key, item_key
+
+#: Most texts times variants one call makes (each a list entry: bounded before any is made).
+MAX_VARIANTS = 10_000_000
 
 if TYPE_CHECKING:
     from .base import TextTransform
@@ -89,13 +93,7 @@ def augment_texts(
 def _check(pipe: Any, texts: Any, keys: Any, n: Any) -> None:
     """The arguments of :func:`augment_texts`, or the error that names the bad one."""
     owner = pipe.name if isinstance(pipe, Transform) else "augment_texts"
-    if not isinstance(pipe, Transform) or pipe._dataset_level:
-        raise InvalidInputError(
-            owner,
-            "pipe",
-            "must be a per-sample transform or pipeline",
-            "pass ma.Compose([...text ops...], seed=0)",
-        )
+    require_transform(owner, pipe, "pass ma.Compose([...text ops...], seed=0)", "pipe", per_sample=True)
     if isinstance(texts, str) or not isinstance(texts, Sequence):
         raise InvalidInputError(
             owner,
@@ -103,17 +101,18 @@ def _check(pipe: Any, texts: Any, keys: Any, n: Any) -> None:
             f"must be a list of str, got {type(texts).__name__}",
             "pass texts=['first', 'second']",
         )
-    if keys is not None and (isinstance(keys, str) or len(keys) != len(texts)):
+    if keys is not None and (
+        isinstance(keys, str) or not isinstance(keys, Sequence) or len(keys) != len(texts)
+    ):
         raise InvalidInputError(
             owner,
             "keys",
             f"must hold one key per text ({len(texts)} texts)",
             "pass keys=range(len(texts)), or no keys (text i is keyed i)",
         )
-    if n is not None and (type(n) is not int or n < 1):
-        raise InvalidInputError(
-            owner, "n", f"must be an int >= 1 or None, got {n!r}", "pass n=3 (variants per text)"
-        )
+    if n is not None:
+        require_int(owner, "n", n, 1, MAX_VARIANTS + 1, "pass n=3 (variants per text)")
+        require_at_most(owner, "n", len(texts) * n, MAX_VARIANTS, "texts times variants", "pass a smaller n")
 
 
 def run_texts(pipe: Transform, texts: Sequence[str], keys: Sequence[int | str], epoch: int) -> list[Sample]:

@@ -71,7 +71,7 @@ def load_masked_lm(owner: str, value: Any, device: str) -> MaskedLM:
             with quiet():
                 tokenizer = AutoTokenizer.from_pretrained(value, local_files_only=True)
                 model = AutoModelForMaskedLM.from_pretrained(value, local_files_only=True)
-        except (OSError, ValueError, KeyError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # TypeError: a config.json not a dict
             raise InvalidInputError(
                 owner,
                 "model",

@@ -163,7 +163,7 @@ class LocalModels:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # "Recommended: pip install sacremoses" and the like
                 return loader.from_pretrained(path, local_files_only=True)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, KeyError, TypeError) as exc:  # TypeError: a config.json not a dict
             raise self._missing(path, what) from exc
 
     def _translate(self, loaded: tuple[Any, Any], texts: list[str], seeds: list[int]) -> list[str]:
