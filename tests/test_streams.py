@@ -122,3 +122,16 @@ def test_a_pipeline_that_does_not_pickle_is_refused_for_workers():
     with pytest.raises(ma.InvalidInputError, match="`workers` needs a pipeline that pickles"):
         ma.stream(pipe, _texts(2), workers=1)
     assert next(ma.stream(pipe, _texts(2)))["id"] == "doc0"  # in this process it needs no pickling
+
+
+def test_ids_follow_the_one_rule_of_jobs_and_datasets() -> None:
+    # a non-empty str or an int of at most 100 digits (sampling.check_item_id), as jobs and
+    # AugmentedDataset: an empty id or an int too long to print is a bad item, not a raw error
+    pipe = ma.Compose([ma.text.RandomSwap()], seed=0)
+    items = [{"id": "", "text": "a b"}, {"id": 10**5000, "text": "a b"}, {"id": "x", "text": "a b c"}]
+    s = ma.stream(pipe, items, on_error="skip")
+    assert [o["id"] for o in s] == ["x"] and len(s.skipped) == 2
+    from multiaug.sampling import item_key
+
+    with pytest.raises(ma.InvalidInputError, match="item_id"):
+        item_key(10**5000, 1)

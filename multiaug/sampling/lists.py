@@ -21,10 +21,24 @@ from .base import CopiesOf, Data, Resampler, check_samples
 if TYPE_CHECKING:
     from ..core.transform import Transform
 
-__all__ = ["Copies", "ListResampler", "augment_copies", "copy_key", "item_field", "item_key"]
+__all__ = ["Copies", "ListResampler", "augment_copies", "check_item_id", "copy_key", "item_field", "item_key"]
 
 #: One (source row, copy number) pair per new row.
 Plan = list[tuple[int, int]]
+
+
+def check_item_id(owner: str, field: str, value: Any, fix: str) -> str | int:
+    """One item identity, the rule of every job, stream and dataset: a non-empty str, or an int
+    (NumPy ints as Python ints; at most 100 digits). Anything else is an ``InvalidInputError``."""
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        if abs(int(value)) < 10**100:
+            return int(value)
+        shown = "an int of more than 100 digits"
+    elif isinstance(value, str) and value:
+        return value
+    else:
+        shown = f"{value!r:.80}"
+    raise InvalidInputError(owner, field, f"must be a non-empty str or an int, got {shown}", fix)
 
 
 def item_key(item_id: str | int, copy: int) -> str:
@@ -42,15 +56,8 @@ def item_key(item_id: str | int, copy: int) -> str:
     >>> item_key(7, 1)
     '7/copy1'
     """
-    if isinstance(item_id, numbers.Integral) and not isinstance(item_id, bool):
-        item_id = str(int(item_id))
-    if not isinstance(item_id, str) or not item_id:
-        raise InvalidInputError(
-            "item_key",
-            "item_id",
-            f"must be a non-empty str or an int, got {item_id!r}",
-            "pass the item's identity: its relative path or its 'id'",
-        )
+    fix = "pass the item's identity: its relative path or its 'id'"
+    item_id = check_item_id("item_key", "item_id", item_id, fix)
     if isinstance(copy, bool) or not isinstance(copy, numbers.Integral) or copy < 1:
         raise InvalidInputError(
             "item_key",
@@ -58,7 +65,7 @@ def item_key(item_id: str | int, copy: int) -> str:
             f"must be an int >= 1 (copies are 1-based), got {copy!r}",
             "pass copy=1 or more",
         )
-    return f"{item_id}/copy{int(copy)}"
+    return f"{item_id}/copy{int(copy)}"  # an int identity is its decimal text
 
 
 def copy_key(row: int, copy: int) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from ..core.errors import InvalidInputError
 from ..core.random import check_epoch
 from ..core.validation import require_int
+from ..sampling.lists import check_item_id
 from .pool import Result, Unit, pickled_pipeline, run_local, run_pool
 
 OWNER = "ma.stream"
@@ -53,7 +54,13 @@ def check_on_error(owner: str, on_error: Any) -> str:
 
 def item_label(key: str | None, ident: Any, position: int) -> str:
     """How an error names an item: its id, or its position when the stream is keyed by position."""
-    return f"#{position}" if key is None else f"{key}={ident!r}"
+    if key is None:
+        return f"#{position}"
+    try:
+        shown = repr(ident)
+    except ValueError:  # an int too long to print (Python's 4,300-digit limit)
+        shown = "<an int too long to print>"
+    return f"{key}={shown[:80]}"
 
 
 class Stream(Iterator[dict[str, Any]]):
@@ -120,9 +127,12 @@ def units(numbered: Iterable[tuple[int, Any]], key: str | None) -> Iterator[Unit
         label = item_label(key, ident, position)
         if key not in item:
             yield (f"#{position}", None), f"has no {key!r} field (its identity)", None
-        elif isinstance(ident, bool) or not isinstance(ident, (int, str)):
-            yield (label, ident), f"has an id of type {type(ident).__name__}; ids are str or int", None
         else:
+            try:
+                ident = check_item_id("stream", key, ident, "give every item a non-empty str or int id")
+            except InvalidInputError as exc:
+                yield (label, ident), f"has an id that {exc.problem}", None
+                continue
             yield (label, ident), ident, {k: v for k, v in item.items() if k != key}
 
 

@@ -17,6 +17,7 @@ from ..core.random import check_epoch
 from ..core.transform import Transform
 from ..monitor.profile import Profile
 from ..monitor.record import Recorder, profiled_call
+from ..sampling.lists import check_item_id
 from .collate import KeyedBatch
 
 _DATASET = "AugmentedDataset"
@@ -26,13 +27,7 @@ def _check_id(value: Any, where: str) -> str | int:
     """One item id: a non-empty str or an int (numpy and torch ints as Python ints)."""
     if isinstance(value, torch.Tensor) and value.ndim == 0 and not value.is_floating_point():
         value = value.item()
-    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        return int(value)
-    if isinstance(value, str) and value:
-        return value
-    raise InvalidInputError(
-        _DATASET, where, f"must be a non-empty str or an int, got {value!r}", "give every item a stable id"
-    )
+    return check_item_id(_DATASET, where, value, "give every item a stable id")
 
 
 def _check_ids(ids: Any, n: int) -> list[str | int] | None:
