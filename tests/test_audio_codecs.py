@@ -79,9 +79,10 @@ def test_a_range_without_a_standard_bitrate_is_refused() -> None:
         ma.audio.Mp3Compression(bitrate_kbps=(9, 15))
 
 
-def test_mp3_refuses_clips_below_1_khz_instead_of_resampling_them_up_8000_fold() -> None:
-    # an MP3 starts at 8 kHz: a clip at 1 Hz would be resampled to 8,000x its samples first
+def test_mp3_encodes_clips_below_8_khz_sample_for_sample() -> None:
+    # an MP3 starts at 8 kHz: a clip at 1 Hz was resampled to 8,000x its samples first (seconds and
+    # gigabytes); below 8 kHz the samples are now encoded as 8 kHz audio, the length kept
     t = ma.audio.Mp3Compression(p=1.0, seed=0)
-    with pytest.raises(ma.InvalidInputError, match="sample_rate"):
-        t(audio=np.zeros(16000, np.float32), sample_rate=1)
-    assert t(audio=np.zeros(1000, np.float32), sample_rate=1000)["audio"].shape == (1000,)
+    x = (0.5 * np.sin(np.arange(16000) / 3)).astype(np.float32)
+    low = t(audio=x, sample_rate=1, key=0)["audio"]
+    assert low.shape == x.shape and np.array_equal(low, t(audio=x, sample_rate=8000, key=0)["audio"])

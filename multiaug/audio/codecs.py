@@ -12,9 +12,6 @@ from ..core.params import Number, Range, param
 from .base import AudioTransform
 from .functional import codecs as F
 
-#: The lowest clip rate taken: MP3's lowest is 8 kHz, so at most 8x the samples are encoded.
-MIN_RATE = 1000
-
 __all__ = ["Mp3Compression"]
 
 
@@ -73,12 +70,4 @@ class Mp3Compression(AudioTransform):
             )
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, bitrate_kbps: int, **_: Any) -> np.ndarray:
-        if sample_rate < MIN_RATE:  # MP3 starts at 8 kHz: a clip below is resampled up to it first
-            raise InvalidInputError(
-                self.name,
-                "sample_rate",
-                f"is {sample_rate} Hz; an MP3 round trip resamples to at least 8000 Hz, "
-                f"{8000 / sample_rate:.0f}x the samples",
-                f"use a clip of at least {MIN_RATE} Hz (resample it first)",
-            )
         return F.mp3_compression(audio, sample_rate, bitrate_kbps, self._r.quality)

@@ -51,15 +51,18 @@ def require_transform(
     fix: str = "pass e.g. ma.Compose([...], seed=0)",
     field: str = "pipeline",
     per_sample: bool = False,
+    validate: bool = True,
 ) -> Any:
     """``value`` if it is a multiaug transform, its parameters checked now (the adapters' pipeline
-    check); ``per_sample``: also refuse dataset-level samplers (SMOTE, ``Oversample``: whole tables)."""
+    check, once when built); ``per_sample``: also refuse dataset-level samplers (SMOTE, ``Oversample``:
+    whole tables); ``validate=False`` for a check on every call (validating rebuilds the transform's
+    run state, caches included)."""
     from .transform import Transform
 
     if not isinstance(value, Transform) or (per_sample and value._dataset_level):
         kind = "a per-sample multiaug transform or pipeline" if per_sample else "a multiaug transform"
         raise InvalidInputError(owner, field, f"must be {kind}, got {type(value).__name__}", fix)
-    return value.validate_params()
+    return value.validate_params() if validate else value
 
 
 def require_ndarray(owner: str, field: str, value: Any, fix: str) -> np.ndarray:

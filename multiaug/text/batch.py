@@ -93,7 +93,8 @@ def augment_texts(
 def _check(pipe: Any, texts: Any, keys: Any, n: Any) -> None:
     """The arguments of :func:`augment_texts`, or the error that names the bad one."""
     owner = pipe.name if isinstance(pipe, Transform) else "augment_texts"
-    require_transform(owner, pipe, "pass ma.Compose([...text ops...], seed=0)", "pipe", per_sample=True)
+    fix = "pass ma.Compose([...text ops...], seed=0)"
+    require_transform(owner, pipe, fix, "pipe", per_sample=True, validate=False)
     if isinstance(texts, str) or not isinstance(texts, Sequence):
         raise InvalidInputError(
             owner,

@@ -73,6 +73,9 @@ def mp3_compression(audio: np.ndarray, sample_rate: int, bitrate_kbps: int, qual
     n = x.shape[-1]
     top = peak(x)
     gain = top if top > 1.0 else 1.0
+    # a clip below MP3's lowest rate (8 kHz) is encoded as 8 kHz audio, sample for sample: resampled
+    # up, a 1 Hz clip would become 8,000 times longer
+    sample_rate = max(sample_rate, MP3_RATES[0])
     rate = _encoding_rate(sample_rate)
     if rate != sample_rate:
         x = np.ascontiguousarray(soxr.resample(x.T, sample_rate, rate, quality="HQ").T)
