@@ -17,6 +17,7 @@ from sklearn.datasets import load_sample_image
 import multiaug as ma
 from multiaug import InvalidInputError
 from multiaug.torch.batch import Batch, registry
+from multiaug.torch.batch.module import _load_kernels
 
 B = 8
 KEYS = list(range(B))
@@ -41,6 +42,7 @@ def temporary_kernel(
     name: str, kind: str, fn: Callable[[Any, Batch], dict[str, torch.Tensor]]
 ) -> Iterator[None]:
     """Register ``fn`` as the kernel of ``name`` for the test only (a real one is put back after)."""
+    _load_kernels()  # the real kernels first: loading them later (in batched) would clash with fn
     saved = registry.kernels(kind).get((name, kind))
     registry.unregister(name, kind)
     registry.kernel(name, kind)(fn)
@@ -340,6 +342,8 @@ def test_audio_batches_draw_per_sample() -> None:
         ref = pipe(audio=wave[i].numpy(), sample_rate=16000, key=i, trace=True)
         assert out["trace"][i] == ref["trace"]
         np.testing.assert_allclose(out["audio"][i].numpy(), ref["audio"], rtol=1e-6, atol=1e-7)
+    with pytest.raises(InvalidInputError, match="up to 3e\\+38 in magnitude"):  # a gain would make inf
+        tp(audio=torch.full((B, 800), 3e38), sample_rate=16000, key=KEYS)
 
 
 # ---------------------------------------------------------------------- errors
