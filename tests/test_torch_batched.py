@@ -391,6 +391,13 @@ def test_bad_calls_raise_invalid_input(fields: dict[str, Any], match: str) -> No
         tp(**fields)
 
 
+def test_an_audio_kernel_handed_no_sample_rate_names_itself() -> None:
+    batch = Batch(fields={"audio": torch.zeros((2, 1, 8))}, params=[{}, {}])
+    with pytest.raises(InvalidInputError, match="audio.LowPassFilter: `sample_rate` is missing"):
+        batch.rate("audio.LowPassFilter")
+    assert Batch(fields={}, params=[], sample_rate=8000).rate("audio.Gain") == 8000
+
+
 def test_samples_ending_at_different_sizes_name_the_op() -> None:
     tp = ma.torch.batched(ma.Compose([ma.image.RandomCrop(40, 40, p=0.5)], seed=0))
     with pytest.raises(InvalidInputError, match=r"image\.RandomCrop.*different sizes"):
