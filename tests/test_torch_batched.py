@@ -393,7 +393,7 @@ def test_bad_calls_raise_invalid_input(fields: dict[str, Any], match: str) -> No
 
 def test_an_audio_kernel_handed_no_sample_rate_names_itself() -> None:
     batch = Batch(fields={"audio": torch.zeros((2, 1, 8))}, params=[{}, {}])
-    with pytest.raises(InvalidInputError, match="audio.LowPassFilter: `sample_rate` is missing"):
+    with pytest.raises(InvalidInputError, match=r"audio\.LowPassFilter: `sample_rate` is missing"):
         batch.rate("audio.LowPassFilter")
     assert Batch(fields={}, params=[], sample_rate=8000).rate("audio.Gain") == 8000
 
