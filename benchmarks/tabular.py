@@ -94,7 +94,7 @@ def overhead(rows: int, small: int, rounds: int, names: list[str] | None, profil
             lambda r=raw, X=X, y=y: r.fit_resample(X, y),
             rounds,
         )
-        own = f"   own code {own_share(ours, X, y):4.1f} %" if profile else ""
+        own = f"   own code {own_share(ours, X, y, 1 if t_ours > 1 else 5):4.1f} %" if profile else ""
         print(
             f"   {ours.name:26} {len(y):>7,} rows  multiaug {t_ours * 1e3:9.1f} ms   "
             f"imblearn {t_raw * 1e3:9.1f} ms   overhead {100 * (t_ours / t_raw - 1):+5.1f} %{own}"
@@ -102,31 +102,35 @@ def overhead(rows: int, small: int, rounds: int, names: list[str] | None, profil
         )
 
 
-def own_share(sampler: object, X: np.ndarray, y: np.ndarray) -> float:
-    """Percent of one profiled ``fit_resample`` spent in multiaug's code and the NumPy calls it makes.
+def own_share(sampler: object, X: np.ndarray, y: np.ndarray, calls: int) -> float:
+    """Percent of a profiled ``fit_resample`` spent in multiaug's code and the NumPy calls it makes.
 
     Counted: multiaug's own functions (checks, plan, provenance, the hooks that record parents)
     and the NumPy/builtin (and scikit-learn ``attach_unique``) calls they make. The rest is
     imbalanced-learn's and scikit-learn's code, checks and algorithm, which the raw sampler
-    runs too (multiaug runs its label checks once instead of twice). Unlike the timed ratio,
-    this share barely moves with the machine's load.
+    runs too (multiaug runs its label checks once instead of twice). The median over ``calls``
+    profiled calls: a call the scheduler stalls charges the stall to whichever function ran.
+    Unlike the timed ratio, this share barely moves with the machine's load.
     """
     import cProfile
     import pstats
 
-    profiler = cProfile.Profile()
-    profiler.enable()
-    sampler.fit_resample(X, y)  # type: ignore[attr-defined]
-    profiler.disable()
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    total = own = 0.0
-    for (path, _, _), (_, _, tottime, cumtime, callers) in stats.items():
-        total = max(total, cumtime)
-        if "/multiaug/" in path:
-            own += tottime
-        elif path == "~" or "/numpy/" in path or "/sklearn/utils/_unique" in path:  # when multiaug calls them
-            own += sum(c[3] for (cpath, _, _), c in callers.items() if "/multiaug/" in cpath)
-    return 100 * own / total
+    shares = []
+    for _ in range(calls):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        sampler.fit_resample(X, y)  # type: ignore[attr-defined]
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        total = own = 0.0
+        for (path, _, _), (_, _, tottime, cumtime, callers) in stats.items():
+            total = max(total, cumtime)
+            if "/multiaug/" in path:
+                own += tottime
+            elif path == "~" or "/numpy/" in path or "/sklearn/utils/_unique" in path:  # called by multiaug
+                own += sum(c[3] for (cpath, _, _), c in callers.items() if "/multiaug/" in cpath)
+        shares.append(100 * own / total)
+    return statistics.median(shares)
 
 
 def scale(rows: int, independent: bool) -> None:
