@@ -42,13 +42,19 @@ def table(rows: int, independent: bool = False) -> tuple[np.ndarray, np.ndarray]
     return make_classification(n_samples=rows, n_features=20, weights=[0.9, 0.1], random_state=0, **kw)
 
 
+#: The clock of the overhead run: wall time, or with ``--cpu`` this process's CPU time (with
+#: one thread per library, ``OMP_NUM_THREADS=1`` and the like, it hardly moves with other load).
+CLOCK = {"clock": time.perf_counter}
+
+
 def interleaved(fa: Callable[[], object], fb: Callable[[], object], rounds: int) -> tuple[float, float]:
+    clock = CLOCK["clock"]
     a, b = [], []
     for _ in range(rounds):
         for fn, out in ((fa, a), (fb, b)):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            out.append(time.perf_counter() - t0)
+            out.append(clock() - t0)
     return statistics.median(a), statistics.median(b)
 
 
@@ -167,8 +173,16 @@ def main() -> None:
     parser.add_argument(
         "--independent", action="store_true", help="also run the table of independent features"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time with this process's CPU time (run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "
+        "for a ratio that hardly moves with the machine's load)",
+    )
     args = parser.parse_args()
-    print(f"tabular samplers on {machine()}")
+    if args.cpu:
+        CLOCK["clock"] = time.process_time
+    print(f"tabular samplers on {machine()}" + (", CPU time" if args.cpu else ""))
     overhead(args.overhead_rows, args.small_rows, args.rounds, args.samplers, args.profile)
     if args.no_scale:
         return
