@@ -129,3 +129,22 @@ def test_provenance_is_a_list_once_read_and_survives_copies(cls: type) -> None:
     with pytest.raises(ma.InvalidInputError):  # a failed call leaves no provenance behind
         sampler.fit_resample(X, y[:-1])
     assert not hasattr(sampler, "provenance_")
+
+
+def test_nan_check_takes_values_whose_sum_overflows_and_finds_bad_ones() -> None:
+    from multiaug.tabular._frame import all_finite
+
+    X, y = _table()
+    huge = np.full_like(X, 1e308)  # finite values whose sum is inf
+    assert all_finite(huge) and all_finite(-huge) and all_finite(X)
+    T.RandomOverSampler(seed=0).fit_resample(huge, y)  # copied rows: no arithmetic on them
+    assert len(T.SMOTE(seed=0).fit_resample(huge, y)[0]) > len(X)
+    for bad in (np.nan, np.inf, -np.inf):
+        X_bad = X.copy()
+        X_bad[7, 2] = bad
+        assert not all_finite(X_bad)
+        with pytest.raises(ma.InvalidInputError, match=r"first at row 7, column 2"):
+            T.SMOTE(seed=0).fit_resample(X_bad, y)
+    both = X.copy()
+    both[0, 0], both[1, 1] = np.inf, -np.inf  # the sum is NaN
+    assert not all_finite(both)
