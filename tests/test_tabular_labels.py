@@ -148,3 +148,20 @@ def test_nan_check_takes_values_whose_sum_overflows_and_finds_bad_ones() -> None
     both = X.copy()
     both[0, 0], both[1, 1] = np.inf, -np.inf  # the sum is NaN
     assert not all_finite(both)
+
+
+@pytest.mark.parametrize("name", ["SMOTEN", "SMOTEENN", "SMOTETomek"])
+def test_built_on_read_provenance_of_smoten_and_cleaned_samplers(name: str) -> None:
+    ours, _, data, params = SAMPLERS[name]
+    X, y = data()
+    sampler = ours(seed=3, **params)
+    X_res, _ = sampler.fit_resample(X, y)
+    pickled = pickle.loads(pickle.dumps(sampler))  # before any read
+    prov = sampler.provenance_
+    assert isinstance(prov, list) and len(prov) == len(X_res) and pickled.provenance_ == prov
+    if name == "SMOTEN":  # the base row first, then the other rows in index order
+        assert all(p[0] in range(len(y)) and list(p[1:]) == sorted(p[1:]) for p in prov[len(y) :])
+    else:  # the kept rows' SMOTE provenance, in the cleaning step's order
+        smote = sampler.smote_.provenance_
+        kept = getattr(sampler, "enn_" if name == "SMOTEENN" else "tomek_").sample_indices_
+        assert prov == [smote[i] for i in kept]

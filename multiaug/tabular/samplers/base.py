@@ -491,6 +491,19 @@ class _Lineage:
         return head + list(zip(self.first.tolist(), self.second.tolist(), strict=True))
 
 
+class _Picked(_Lineage):
+    """The entries ``kept`` (an index array) of another provenance (a list or a :class:`_Lineage`)."""
+
+    __slots__ = ("kept", "source")
+
+    def __init__(self, source: Any, kept: np.ndarray) -> None:
+        self.source, self.kept = source, kept
+
+    def to_list(self) -> list[Any]:
+        source = self.source.to_list() if isinstance(self.source, _Lineage) else self.source
+        return [source[i] for i in self.kept.tolist()]
+
+
 def _with_classes(y: Any) -> Any:
     """``y`` with its unique values attached (scikit-learn's ``attach_unique``), if it is an array.
 
