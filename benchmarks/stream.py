@@ -147,15 +147,18 @@ def throughput(
 
 def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], rounds: int = 7) -> None:
     """What a worker does per item, in this process (no scheduler in the way): CPU µs per item of the
-    plain loop, of the worker's batch function, and of the batch function with the batch and its
-    results pickled and unpickled (what crossing the process boundary adds on both sides)."""
+    plain loop, of the worker's batch function, of the batch function with the batch and its
+    results pickled and unpickled (arrays inside the pickles), and with the arrays through shared
+    memory as the pool sends them (only references pickled): what crossing the process boundary
+    adds on both sides."""
     import pickle
 
-    from multiaug.streams import core, pool
+    from multiaug.streams import core, pool, shm
 
     items = list(make(256))
     units = list(core.units(enumerate(items), "id"))
     pool._PIPELINE[:] = [pipe]
+    exchange = shm.Exchange(1)
 
     def loop() -> None:
         for item in items:
@@ -165,15 +168,29 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
         pool._work(units, 0, pool.keyed_call)
 
     def work_pickled() -> None:
-        results, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        results, _, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
         pickle.loads(pickle.dumps(results))
 
-    samples: dict[str, list[float]] = {"loop": [], "batch": [], "batch + pickling": []}
-    for _ in range(rounds):
-        for label, fn in zip(samples, (loop, work, work_pickled), strict=True):
-            t0 = time.process_time()
-            fn()
-            samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    def work_shared() -> None:
+        sent, ticket = exchange.send(units)
+        results, _, needed = pool._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
+        for _ in exchange.receive(pickle.loads(pickle.dumps(results)), ticket, needed):
+            pass
+
+    samples: dict[str, list[float]] = {
+        "loop": [],
+        "batch": [],
+        "batch + pickling": [],
+        "batch + shared memory": [],
+    }
+    try:
+        for _ in range(rounds):
+            for label, fn in zip(samples, (loop, work, work_pickled, work_shared), strict=True):
+                t0 = time.process_time()
+                fn()
+                samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    finally:
+        exchange.close()
     shown = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in samples.items())
     print(f"  in one process, CPU µs per item (median of {rounds} interleaved rounds): {shown}")
 
@@ -216,11 +233,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rss-items", type=int, nargs="*", default=[10_000, 1_000_000])
     parser.add_argument("--rss-workers", type=int, nargs="*", default=[0, 2])
+    parser.add_argument("--workloads", nargs="*", choices=["text", "image"], default=["text", "image"])
     args = parser.parse_args()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
-    throughput("text", text_pipeline(), text_items, args.items, args.rounds)
-    throughput("image 128x128", image_pipeline(), image_items, max(100, args.items // 20), args.rounds)
+    if "text" in args.workloads:
+        throughput("text", text_pipeline(), text_items, args.items, args.rounds)
+    if "image" in args.workloads:
+        throughput("image 128x128", image_pipeline(), image_items, max(100, args.items // 20), args.rounds)
     if args.rss_items:
         rss(args.rss_items, args.rss_workers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
