@@ -44,6 +44,17 @@ def _images(n: int, start: int = 0):
         }
 
 
+def _worker_side(sent, route):
+    """What a worker does with a batch (here in this process): views of the input block, the
+    outputs (the inputs themselves) placed in the output block, and the blocks detached."""
+    opened = shm.open_inputs(pickle.loads(pickle.dumps(sent)), route)
+    place = shm.Placer(route)
+    results = [place(pool.call(None, unit, 0, lambda _p, _k, s, _e: s)) for unit in opened]
+    del opened
+    shm.open_inputs([], route._replace(inputs=None, live=()))  # detaches every block
+    return pickle.loads(pickle.dumps(results)), place.needed
+
+
 def test_arrays_cross_as_references_and_come_back_exact():
     """The exchange in one process: what is pickled holds references only, and every array comes
     back equal, with its dtype, shape and memory order; small and object arrays stay pickles."""
@@ -64,11 +75,9 @@ def test_arrays_cross_as_references_and_come_back_exact():
         large = [travel["image"], travel["parts"][0], travel["parts"][1][0], travel["record"]]
         assert ticket.route is not None and all(type(a) is shm.Shared for a in large)
         assert type(travel["small"]) is np.ndarray and type(travel["objects"]) is np.ndarray  # pickled
-        opened = shm.open_inputs(pickle.loads(pickle.dumps(sent)), ticket.route)
-        place = shm.Placer(ticket.route)
-        results = [place(pool.call(None, unit, 0, lambda _p, _k, s, _e: s)) for unit in opened]
+        results, needed = _worker_side(sent, ticket.route)
         assert all(type(a) is shm.Shared for a in [results[0][1]["image"], results[0][1]["record"]])
-        back = list(exchange.receive(pickle.loads(pickle.dumps(results)), ticket, place.needed))
+        back = list(exchange.receive(pickle.loads(pickle.dumps(results)), ticket, needed))
     finally:
         exchange.close()
     out = back[0][1]
@@ -91,6 +100,7 @@ def test_an_output_too_large_for_its_block_is_pickled_and_the_next_block_grows()
             sent, ticket = exchange.send([("#0", 0, small)])
             place = shm.Placer(ticket.route)
             result = place(pool.call(None, sent[0], 0, lambda *_: {"x": big}))
+            shm.open_inputs([], ticket.route._replace(inputs=None, live=()))  # detaches every block
             assert (type(result[1]["x"]) is np.ndarray) is expect_pickled and place.needed == big.nbytes
             (_, out, _), *_ = exchange.receive([result], ticket, place.needed)
             np.testing.assert_array_equal(out["x"], big)
@@ -138,6 +148,14 @@ def _source_fails(exc: BaseException) -> None:  # any exception takes the same w
         list(ma.stream(_pipe(), _raising(exc), workers=1))
 
 
+def _interrupted() -> None:
+    """Ctrl-C in the consumer's loop, without ``with`` or ``close()``: the stream goes with the loop."""
+    with pytest.raises(KeyboardInterrupt):
+        for out in ma.stream(_pipe(), _images(1000), workers=1):
+            if out["id"] == 5:
+                raise KeyboardInterrupt
+
+
 def _worker_killed() -> None:
     outs = ma.stream(_pipe(), _images(100_000), workers=1)
     next(outs)
@@ -154,10 +172,11 @@ def _worker_killed() -> None:
     [
         _stop_early,
         _bad_item,
-        lambda: _source_fails(KeyboardInterrupt()),
+        lambda: _source_fails(ValueError("the source broke")),
+        _interrupted,
         _worker_killed,
     ],
-    ids=["closed early", "on_error stop", "KeyboardInterrupt from the source", "worker killed"],
+    ids=["closed early", "on_error stop", "the source raises", "Ctrl-C in the loop", "worker killed"],
 )
 def test_no_block_is_left_on_any_way_out(run):
     run()

@@ -46,6 +46,7 @@ class Shared(NamedTuple):
     """Where an array lies in a block: what travels in place of the array."""
 
     offset: int
+    nbytes: int
     shape: tuple[int, ...]
     dtype: np.dtype[Any]
     fortran: bool
@@ -70,12 +71,18 @@ def _swap(obj: Any, fn: Callable[[np.ndarray], Any]) -> Any:
     containers without one are returned as they are."""
     if _eligible(obj):
         return fn(obj)
-    if type(obj) is dict:
-        new = {k: _swap(v, fn) for k, v in obj.items()}
-        return obj if all(new[k] is obj[k] for k in obj) else new
-    if type(obj) in (list, tuple):
+    kind = type(obj)
+    if kind is dict:
+        new = None
+        for k, v in obj.items():
+            w = _swap(v, fn)
+            if w is not v:
+                new = dict(obj) if new is None else new
+                new[k] = w
+        return obj if new is None else new
+    if kind is list or kind is tuple:
         items = [_swap(v, fn) for v in obj]
-        return obj if all(a is b for a, b in zip(items, obj, strict=True)) else type(obj)(items)
+        return obj if all(a is b for a, b in zip(items, obj, strict=True)) else kind(items)
     return obj
 
 
@@ -90,10 +97,33 @@ def _restore(obj: Any, fn: Callable[[Shared], Any]) -> Any:
     return obj
 
 
-def _view(block: shared_memory.SharedMemory, ref: Shared) -> np.ndarray:
-    return np.ndarray(
-        ref.shape, ref.dtype, buffer=block.buf, offset=ref.offset, order="F" if ref.fortran else "C"
-    )
+class _Block:
+    """A block of shared memory; arrays are views of its bytes (each holds the buffer while alive)."""
+
+    def __init__(self, memory: shared_memory.SharedMemory) -> None:
+        self.memory, self.name, self.size = memory, memory.name, memory.size
+
+    def _bytes(self, ref: Shared) -> np.ndarray:
+        return np.frombuffer(self.memory.buf, np.uint8, ref.nbytes, ref.offset)  # type: ignore[arg-type]
+
+    def view(self, ref: Shared) -> np.ndarray:
+        return self._bytes(ref).view(ref.dtype).reshape(ref.shape, order="F" if ref.fortran else "C")
+
+    def write(self, array: np.ndarray, ref: Shared) -> None:
+        flat = array.ravel(order="F") if ref.fortran else array.ravel()  # a view when contiguous
+        self._bytes(ref)[...] = flat.view(np.uint8)
+
+    def release(self, unlink: bool) -> None:
+        """Unmap it (and remove it, in the main process); a view still alive keeps its mapping."""
+        try:
+            self.memory.close()
+        except BufferError:  # pragma: no cover - a view kept by a pipeline: the mapping goes with it
+            pass
+        if unlink:
+            try:
+                self.memory.unlink()
+            except FileNotFoundError:  # pragma: no cover - already gone
+                pass
 
 
 class _Layout:
@@ -113,44 +143,34 @@ class _Layout:
         if self.needed > self.size:
             return array
         fortran = array.flags.f_contiguous and not array.flags.c_contiguous
-        ref = Shared(offset, array.shape, array.dtype, fortran)
+        ref = Shared(offset, array.nbytes, array.shape, array.dtype, fortran)
         self.placed.append((array, ref))
         return ref
 
-    def write(self, block: shared_memory.SharedMemory) -> None:
+    def write(self, block: _Block) -> None:
         for array, ref in self.placed:
-            _view(block, ref)[...] = array
+            block.write(array, ref)
 
 
 # -- main process ---------------------------------------------------------------------------------
 
 
-def _create(size: int) -> shared_memory.SharedMemory | None:
+def _create(size: int) -> _Block | None:
     """A new block of ``size`` bytes with its pages reserved, or None when there is no room."""
     name = f"ma{os.getpid()}_{secrets.token_hex(4)}"  # short: macOS allows 31 characters
     try:
-        block = shared_memory.SharedMemory(name, create=True, size=size)
+        memory = shared_memory.SharedMemory(name, create=True, size=size)
     except OSError:
         return None
-    fd = getattr(block, "_fd", -1)
+    fd = getattr(memory, "_fd", -1)
     if fd >= 0 and hasattr(os, "posix_fallocate"):
         try:  # reserve the pages now: a full /dev/shm is refused here, never a SIGBUS later
             os.posix_fallocate(fd, 0, size)
         except OSError:
-            _release(block)
+            memory.close()
+            memory.unlink()
             return None
-    return block
-
-
-def _release(block: shared_memory.SharedMemory) -> None:
-    try:
-        block.close()
-    except BufferError:  # pragma: no cover - a view still alive: the mapping goes with it
-        pass
-    try:
-        block.unlink()
-    except FileNotFoundError:  # pragma: no cover - already gone
-        pass
+    return _Block(memory)
 
 
 @dataclass
@@ -167,7 +187,7 @@ class Exchange:
 
     def __init__(self, slots: int) -> None:
         self._free = list(range(slots))[::-1]
-        self._blocks: dict[tuple[int, str], shared_memory.SharedMemory] = {}
+        self._blocks: dict[tuple[int, str], _Block] = {}
         self._out_per_byte = 1.0  # output bytes per input byte (grows as batches tell)
         self._out_per_item = 0.0
         self._in_per_item = 0.0
@@ -177,14 +197,14 @@ class Exchange:
         largest = max(self._in_per_item, self._out_per_item, self._in_per_item * self._out_per_byte)
         return max(1, int(_BATCH_BYTES // largest)) if largest else sys.maxsize
 
-    def _block(self, slot: int, kind: str, size: int) -> shared_memory.SharedMemory | None:
+    def _block(self, slot: int, kind: str, size: int) -> _Block | None:
         """The slot's block of that kind, grown (replaced) when smaller than ``size``."""
         block = self._blocks.get((slot, kind))
         if block is not None and block.size >= size:
             return block
         if block is not None:
             del self._blocks[slot, kind]
-            _release(block)
+            block.release(unlink=True)
         block = _create(max(_MIN_BLOCK, 1 << (size - 1).bit_length()))
         if block is not None:
             self._blocks[slot, kind] = block
@@ -230,7 +250,7 @@ class Exchange:
                 return
             block = self._blocks[ticket.slot, "out"]
             for label, out, why in results:
-                yield label, _restore(out, lambda ref: _view(block, ref).copy(order="K")), why
+                yield label, _restore(out, lambda ref: block.view(ref).copy(order="K")), why
         finally:
             self._free.append(ticket.slot)
 
@@ -238,20 +258,20 @@ class Exchange:
         """Unlink every block (the workers' mappings of them end with the workers)."""
         blocks, self._blocks = list(self._blocks.values()), {}
         for block in blocks:
-            _release(block)
+            block.release(unlink=True)
 
 
 # -- worker process -------------------------------------------------------------------------------
 
-_ATTACHED: dict[str, shared_memory.SharedMemory] = {}
+_ATTACHED: dict[str, _Block] = {}
 
 
-def _attach(name: str) -> shared_memory.SharedMemory:
+def _attach(name: str) -> _Block:
     block = _ATTACHED.get(name)
     if block is not None:
         return block
     if sys.version_info >= (3, 13):
-        block = shared_memory.SharedMemory(name, track=False)
+        memory = shared_memory.SharedMemory(name, track=False)
     else:  # older Pythons register an attached block with the resource tracker too (cpython#82300),
         # which would unlink it when this worker ends: the main process alone owns the blocks.
         from multiprocessing import resource_tracker
@@ -259,10 +279,10 @@ def _attach(name: str) -> shared_memory.SharedMemory:
         register = resource_tracker.register
         resource_tracker.register = lambda *args, **kwargs: None
         try:
-            block = shared_memory.SharedMemory(name)
+            memory = shared_memory.SharedMemory(name)
         finally:
             resource_tracker.register = register
-    _ATTACHED[name] = block
+    block = _ATTACHED[name] = _Block(memory)
     return block
 
 
@@ -270,14 +290,11 @@ def open_inputs(batch: list[Any], route: Route) -> list[Any]:
     """In a worker: the batch's references as arrays viewing the input block (and the mappings of
     retired blocks closed)."""
     for name in [n for n in _ATTACHED if n not in route.live]:
-        try:
-            _ATTACHED.pop(name).close()
-        except BufferError:  # pragma: no cover - a view kept by a pipeline: the mapping goes with it
-            pass
+        _ATTACHED.pop(name).release(unlink=False)
     if route.inputs is None:
         return batch
     block = _attach(route.inputs)
-    return [(label, key, _restore(sample, lambda ref: _view(block, ref))) for label, key, sample in batch]
+    return [(label, key, _restore(sample, block.view)) for label, key, sample in batch]
 
 
 class Placer:
