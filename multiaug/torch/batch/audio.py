@@ -211,9 +211,7 @@ def add_noise(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
 def add_background_noise(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     """The per-sample path's sound segments (decoded and cached on the host), mixed on the device."""
     x = _audio(batch)
-    rate = batch.sample_rate
-    if rate is None:
-        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    rate = batch.rate(t.name)
     n = x.shape[-1]
     segments = []
     for p in batch.params:
@@ -300,9 +298,7 @@ def mel_spectrogram(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     """``torch.stft`` (centred, zero padding, periodic Hann) through the CPU path's mel filterbank."""
     r = t._r
     x = _audio(batch)
-    rate = batch.sample_rate
-    if rate is None:
-        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    rate = batch.rate(t.name)
     top = rate / 2.0 if r.fmax is None else r.fmax
     window = torch.hann_window(r.n_fft, periodic=True, dtype=x.dtype, device=x.device)
     stft = torch.stft(
