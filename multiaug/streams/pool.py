@@ -27,7 +27,7 @@ from .shm import Route
 Unit = tuple[Any, Any, dict[str, Any] | None]
 Result = tuple[Any, Any, str | None]
 
-_TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
+_TARGET_S = 0.02  # CPU seconds of work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
 
@@ -82,13 +82,18 @@ def _work(
 ) -> tuple[list[Result], float, int]:
     """A batch in a worker: its results, the seconds they took and the bytes its output arrays
     need in shared memory (``route``: the batch's blocks, :mod:`multiaug.streams.shm`)."""
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     pipe = _PIPELINE[0]
     if route is not None:
         batch = shm.open_inputs(batch, route)
     place = shm.Placer(route)
     results = [place(call(pipe, unit, epoch, work)) for unit in batch]
-    return results, time.perf_counter() - started, place.needed
+    # The batch's cost for sizing the next: its CPU time, so that batches keep their size on a
+    # loaded machine (where wall time stretches and smaller batches would add overhead exactly
+    # when CPU is short), but at least a quarter of its wall time (work that waits on files or
+    # the network still gets batches of a bounded duration).
+    seconds = max(time.process_time() - cpu, (time.perf_counter() - started) / 4)
+    return results, seconds, place.needed
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
