@@ -1,12 +1,16 @@
 """Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
 
-Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]``.
+Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
+[--workloads text image] [--thread]``.
 
 Throughput. Items come from a generator (as from a file or a queue); three contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
 
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
-* ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)``.
+* ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
+  travel through shared memory);
+* with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
+  design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
 
 Two workloads: ``text`` (a word and character pipeline, about 50 µs an item) and ``image``
 (flip, affine, colour jitter and noise on a 128x128 image, about 1 ms an item). A pool's time
@@ -89,6 +93,29 @@ def run_stream(pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int) 
     return t1 - t0, time.perf_counter() - t1, n
 
 
+def run_thread(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, float, int]:
+    """The design ``ma.stream`` did not take for ``workers=1``: one thread of this process computing
+    the keyed calls in input order, 4 items ahead (what a thread would give, for the docs)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from multiaug.streams import core, pool
+
+    t0 = time.perf_counter()
+    n = 0
+    with ThreadPoolExecutor(1) as executor:
+        pending: deque[Any] = deque()
+        for unit in core.units(enumerate(items), "id"):
+            pending.append(executor.submit(pool.call, pipe, unit, 0))
+            if len(pending) == 4:
+                pending.popleft().result()
+                n += 1
+        for future in pending:
+            future.result()
+            n += 1
+    return 0.0, time.perf_counter() - t0, n
+
+
 def cpu() -> tuple[float, float]:
     """CPU seconds so far: this process (all its threads), and its finished child processes."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -96,7 +123,12 @@ def cpu() -> tuple[float, float]:
 
 
 def throughput(
-    name: str, pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], n: int, rounds: int
+    name: str,
+    pipe: ma.Compose,
+    make: Callable[[int], Iterator[dict[str, Any]]],
+    n: int,
+    rounds: int,
+    thread: bool = False,
 ) -> None:
     """Wall-clock items/s, and the CPU each item costs the main process and the workers.
 
@@ -108,6 +140,8 @@ def throughput(
         "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
         "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
     }
+    if thread:
+        contenders["1 thread (not used)"] = lambda: run_thread(pipe, make(n))
     # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
     # One item starts one worker (the pool starts them as work arrives); W workers cost W times that.
     before = cpu()
@@ -122,9 +156,9 @@ def throughput(
             before = cpu()
             start, steady, done = fn()
             after = cpu()
-            rates[label].append((done - (0 if label == "loop" else 1)) / steady)
+            rates[label].append((done - (1 if label.startswith("stream") else 0)) / steady)
             starts[label].append(start)
-            workers = int(label[8]) if label != "loop" else 0
+            workers = int(label[8]) if label.startswith("stream") else 0
             worker_cpu = after[1] - before[1] - startup.get(workers, 0.0)
             costs[label].append(((after[0] - before[0]) / done * 1e6, worker_cpu / done * 1e6))
     loop = statistics.median(rates["loop"])
@@ -138,7 +172,7 @@ def throughput(
         each = ", ".join(f"{v:.0f}" for v in rates[label])
         main_us = statistics.median(c[0] for c in costs[label])
         worker_us = statistics.median(c[1] for c in costs[label])
-        shown = f"{worker_us:10.0f}" if label != "loop" else f"{'-':>10}"
+        shown = f"{worker_us:10.0f}" if label.startswith("stream") else f"{'-':>10}"
         start = statistics.median(starts[label])
         print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
     print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
@@ -234,13 +268,15 @@ def main() -> None:
     parser.add_argument("--rss-items", type=int, nargs="*", default=[10_000, 1_000_000])
     parser.add_argument("--rss-workers", type=int, nargs="*", default=[0, 2])
     parser.add_argument("--workloads", nargs="*", choices=["text", "image"], default=["text", "image"])
+    parser.add_argument("--thread", action="store_true", help="also time one thread (the design not taken)")
     args = parser.parse_args()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
     if "text" in args.workloads:
-        throughput("text", text_pipeline(), text_items, args.items, args.rounds)
+        throughput("text", text_pipeline(), text_items, args.items, args.rounds, args.thread)
     if "image" in args.workloads:
-        throughput("image 128x128", image_pipeline(), image_items, max(100, args.items // 20), args.rounds)
+        images = max(100, args.items // 20)
+        throughput("image 128x128", image_pipeline(), image_items, images, args.rounds, args.thread)
     if args.rss_items:
         rss(args.rss_items, args.rss_workers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
