@@ -1,7 +1,7 @@
 """Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
 
 Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
-[--workloads text image] [--thread]``.
+[--workloads text image] [--pickles] [--thread]``.
 
 Throughput. Items come from a generator (as from a file or a queue); three contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
@@ -9,6 +9,7 @@ the same ``N`` items in interleaved rounds (the table gives the median, each rou
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
 * ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
   travel through shared memory);
+* with ``--pickles``, the same streams with every array pickled (as before shared memory);
 * with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
   design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
 
@@ -83,13 +84,22 @@ def run_loop(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, 
     return 0.0, time.perf_counter() - t0, n
 
 
-def run_stream(pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int) -> tuple[float, float, int]:
-    """(start-up seconds, steady seconds, items): start-up is the wait for the first output."""
-    t0 = time.perf_counter()
-    with ma.stream(pipe, items, workers=workers) as outs:
-        next(outs)
-        t1 = time.perf_counter()
-        n = 1 + sum(1 for _ in outs)
+def run_stream(
+    pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int, shared: bool = True
+) -> tuple[float, float, int]:
+    """(start-up seconds, steady seconds, items): start-up is the wait for the first output.
+    ``shared=False``: arrays as pickles, as before shared memory."""
+    from multiaug.streams import shm
+
+    shm._ENABLED = shared
+    try:
+        t0 = time.perf_counter()
+        with ma.stream(pipe, items, workers=workers) as outs:
+            next(outs)
+            t1 = time.perf_counter()
+            n = 1 + sum(1 for _ in outs)
+    finally:
+        shm._ENABLED = True
     return t1 - t0, time.perf_counter() - t1, n
 
 
@@ -129,6 +139,7 @@ def throughput(
     n: int,
     rounds: int,
     thread: bool = False,
+    pickles: bool = False,
 ) -> None:
     """Wall-clock items/s, and the CPU each item costs the main process and the workers.
 
@@ -140,6 +151,9 @@ def throughput(
         "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
         "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
     }
+    if pickles:
+        contenders["stream, 1 worker, pickles"] = lambda: run_stream(pipe, make(n), 1, shared=False)
+        contenders["stream, 2 workers, pickles"] = lambda: run_stream(pipe, make(n), 2, shared=False)
     if thread:
         contenders["1 thread (not used)"] = lambda: run_thread(pipe, make(n))
     # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
@@ -164,7 +178,7 @@ def throughput(
     loop = statistics.median(rates["loop"])
     print(f"\n{name}: {n} items, {rounds} interleaved rounds; CPU per item in µs")
     header = (
-        f"{'contender':<18} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
+        f"{'contender':<26} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
     )
     print(f"{header}  rounds (items/s)")
     for label in contenders:
@@ -174,7 +188,7 @@ def throughput(
         worker_us = statistics.median(c[1] for c in costs[label])
         shown = f"{worker_us:10.0f}" if label.startswith("stream") else f"{'-':>10}"
         start = statistics.median(starts[label])
-        print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
+        print(f"{label:<26} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
     print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
     overhead(pipe, make)
 
@@ -269,14 +283,19 @@ def main() -> None:
     parser.add_argument("--rss-workers", type=int, nargs="*", default=[0, 2])
     parser.add_argument("--workloads", nargs="*", choices=["text", "image"], default=["text", "image"])
     parser.add_argument("--thread", action="store_true", help="also time one thread (the design not taken)")
+    parser.add_argument(
+        "--pickles", action="store_true", help="also time image workers with arrays as pickles"
+    )
     args = parser.parse_args()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
     if "text" in args.workloads:
-        throughput("text", text_pipeline(), text_items, args.items, args.rounds, args.thread)
+        throughput("text", text_pipeline(), text_items, args.items, args.rounds, args.thread)  # no arrays
     if "image" in args.workloads:
         images = max(100, args.items // 20)
-        throughput("image 128x128", image_pipeline(), image_items, images, args.rounds, args.thread)
+        throughput(
+            "image 128x128", image_pipeline(), image_items, images, args.rounds, args.thread, args.pickles
+        )
     if args.rss_items:
         rss(args.rss_items, args.rss_workers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -39,6 +39,7 @@ import numpy as np
 _MIN_BYTES = 4096  # smaller arrays pickle as cheaply as they travel here
 _ALIGN = 64
 _MIN_BLOCK = 1 << 20  # blocks grow by powers of two from 1 MiB: a few sizes for a whole stream
+_ENABLED = True  # False: every batch as pickles (benchmarks/stream.py --pickles compares)
 _BATCH_BYTES = 64 << 20  # array bytes a batch carries at most, each way (a batch is still one item or more)
 
 
@@ -214,6 +215,8 @@ class Exchange:
         """The batch with its large input arrays in the slot's input block (units are
         ``(label, key, sample)``; only samples are searched)."""
         slot = self._free.pop()
+        if not _ENABLED:
+            return batch, Ticket(slot, None)
         layout = _Layout(sys.maxsize)
         sent = [(label, key, _swap(sample, layout)) for label, key, sample in batch]
         self._in_per_item = max(self._in_per_item, layout.needed / len(batch))
@@ -272,8 +275,8 @@ def _attach(name: str) -> _Block:
         return block
     if sys.version_info >= (3, 13):
         memory = shared_memory.SharedMemory(name, track=False)
-    else:  # older Pythons register an attached block with the resource tracker too (cpython#82300),
-        # which would unlink it when this worker ends: the main process alone owns the blocks.
+    else:  # older Pythons register an attached block with the resource tracker as if this process
+        # had created it (cpython#82300): the main process alone owns, and unlinks, the blocks.
         from multiprocessing import resource_tracker
 
         register = resource_tracker.register
