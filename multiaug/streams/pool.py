@@ -7,9 +7,11 @@ failure (stop or skip) is the caller's choice, so one bad item never takes its b
 
 The pool is the jobs' machinery (:mod:`multiaug.jobs.engines`): ``spawn`` worker processes that
 ignore Ctrl-C, end when the parent is gone and run OpenCV on one thread. Units travel in small
-batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so the
+batches whose size adapts to the measured cost of a call (about 20 ms of CPU a batch), so the
 pool's round trips stay small next to the work; at most ``2 * workers`` batches are in flight,
-and results come back in input order.
+and results come back in input order. The large arrays of a batch, both ways, travel through
+shared memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only
+references to them are pickled.
 """
 
 from __future__ import annotations
