@@ -7,7 +7,7 @@ failure (stop or skip) is the caller's choice, so one bad item never takes its b
 
 The pool is the jobs' machinery (:mod:`multiaug.jobs.engines`): ``spawn`` worker processes that
 ignore Ctrl-C, end when the parent is gone and run OpenCV on one thread. Units travel in small
-batches whose size adapts to the measured cost of a call (about 20 ms of CPU a batch), so the
+batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so the
 pool's round trips stay small next to the work; at most ``2 * workers`` batches are in flight,
 and results come back in input order. The large arrays of a batch, both ways, travel through
 shared memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only
@@ -29,7 +29,7 @@ from .shm import Route
 Unit = tuple[Any, Any, dict[str, Any] | None]
 Result = tuple[Any, Any, str | None]
 
-_TARGET_S = 0.02  # CPU seconds of work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
+_TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
 
@@ -84,18 +84,13 @@ def _work(
 ) -> tuple[list[Result], float, int]:
     """A batch in a worker: its results, the seconds they took and the bytes its output arrays
     need in shared memory (``route``: the batch's blocks, :mod:`multiaug.streams.shm`)."""
-    started, cpu = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
     pipe = _PIPELINE[0]
     if route is not None:
         batch = shm.open_inputs(batch, route)
     place = shm.Placer(route)
     results = [place(call(pipe, unit, epoch, work)) for unit in batch]
-    # The batch's cost for sizing the next: its CPU time, so that batches keep their size on a
-    # loaded machine (where wall time stretches and smaller batches would add overhead exactly
-    # when CPU is short), but at least a quarter of its wall time (work that waits on files or
-    # the network still gets batches of a bounded duration).
-    seconds = max(time.process_time() - cpu, (time.perf_counter() - started) / 4)
-    return results, seconds, place.needed
+    return results, time.perf_counter() - started, place.needed
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
