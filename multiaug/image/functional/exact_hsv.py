@@ -46,7 +46,7 @@ import functools
 import cv2
 import numpy as np
 
-__all__ = ["ROW", "hsv2rgb_model", "hsv2rgb_u8", "opencv_hsv_model", "settle_unfused"]
+__all__ = ["ROW", "hsv2rgb_model", "hsv2rgb_u8", "hue_weights", "opencv_hsv_model", "settle_unfused"]
 
 #: pixels per row handed to OpenCV: a multiple of the vector block of every CPU (16 to 64 pixels)
 ROW = 1024
@@ -58,9 +58,10 @@ _W_B = np.array((1.0, 0.0, 0.0, -1.0, 0.0, 0.0), np.float32)
 
 
 @functools.cache
-def _hue_weights() -> np.ndarray:
-    """``w`` of r, g and b for each 8-bit hue, ``(256, 3)`` float32, as OpenCV computes it in float32."""
-    h6 = np.arange(256, dtype=np.float32) * np.float32(6.0 / 180.0)
+def hue_weights(scale: float = 6.0 / 180.0) -> np.ndarray:
+    """``w`` of r, g and b for each 8-bit hue, ``(256, 3)`` float32, as OpenCV computes it in float32
+    (hue times ``scale``, sectors per hue step: 6/180 for ``HSV2RGB``; one wrap, sector, fraction)."""
+    h6 = np.arange(256, dtype=np.float32) * np.float32(scale)
     h6 = np.where(h6 >= 6.0, h6 - np.float32(6.0), h6)
     sector = np.floor(h6)
     frac = h6 - sector
@@ -73,7 +74,7 @@ def _hue_weights() -> np.ndarray:
 
 def _values(h: np.ndarray, s: np.ndarray, v: np.ndarray, fused: bool) -> np.ndarray:
     """``trunc(255 * v * (1 - s * w))`` in OpenCV's float32 steps for integer levels: ``(n, 3)`` uint8."""
-    w = _hue_weights()[h]
+    w = hue_weights()[h]
     levels = np.arange(256, dtype=np.float32) * _INV255
     sf, vf = levels[s][:, None], levels[v][:, None]
     if fused:  # s * w is exact in float64 (24 + 24 bits); 1 - s * w rounded once to float32
@@ -94,7 +95,7 @@ def hsv2rgb_model(hsv: np.ndarray, fused: bool = True) -> np.ndarray:
 def _disputed() -> tuple[np.ndarray, np.ndarray]:
     """The (h, s, v) colours whose fused and unfused results differ ``(m, 3)``, and a table of 65,536
     flags, one per ``s + 256 * v``: whether some hue makes that pair one of them."""
-    weights = _hue_weights()
+    weights = hue_weights()
     w = np.unique(weights)
     sf = (np.arange(256, dtype=np.float32) * _INV255)[:, None]
     fused = (1.0 - sf.astype(np.float64) * w.astype(np.float64)).astype(np.float32)
