@@ -33,7 +33,6 @@ CASES = ",".join(
         "audio.Gain",
         "audio.ApplyImpulseResponse",
         "audio.Mp3Compression",
-        "audio.RoomSimulator",
     ]
 )
 
