@@ -48,6 +48,13 @@ class TextTransform(Transform):
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
 
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field (the base ``apply``, without its lookup by field name)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = self.apply_text(sample["text"], **params)
+        return out
+
     # ------------------------------------------------------------------ batched steps (``batches``)
     def _draw_plan(self, rng: np.random.Generator, sample: Any) -> Any:
         """What a call draws from its generator, before any batched work (default: the parameters)."""

@@ -182,19 +182,18 @@ class CharNoise(CharEdit, _Action):
         return letter_spans(word)
 
     def _edit(self, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
-        slots = char_slots(self._r.action, len(letters))
+        """Letter ``i`` drawn from ``u``, then the letter ``action`` puts there from ``v`` (``""``: none)."""
+        r = self._r
+        action = r.action
+        slots = char_slots(action, len(letters))
         i = min(int(u * slots), slots - 1)
-        return [i, self._char(word, letters, i, v)]
-
-    def _char(self, word: str, letters: Sequence[tuple[int, int]], i: int, u: float) -> str:
-        """The letter ``action`` puts at letter ``i`` of ``word`` (``""`` for a delete or a swap)."""
-        action, choices = self._r.action, self._r.alphabet
         if action in ("delete", "swap"):
-            return ""
+            return [i, ""]
+        choices = r.alphabet
         if action == "substitute":
             start, end = letters[i]
             choices = choices.replace(word[start:end], "") or choices  # a substitute that changes the letter
-        return pick(choices, u)
+        return [i, pick(choices, v)]
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
         return char_noise(text, edits, self._r.action)

@@ -46,9 +46,12 @@ def _edit_words(text: str, edits: Sequence[Sequence[Any]], edit: Callable[..., s
     if not edits:
         return text
     tokens, words = _pieces_to_edit(text)
+    n = len(words)
     for i, *rest in edits:
-        if int(i) < len(words):
-            tokens[words[int(i)]] = edit(tokens[words[int(i)]], *rest)
+        i = int(i)
+        if i < n:
+            t = words[i]
+            tokens[t] = edit(tokens[t], *rest)
     return "".join(tokens)
 
 
@@ -79,14 +82,20 @@ def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     return _edit_words(text, list(added.items()), lambda word, parts: " ".join([word, *parts]))
 
 
+#: Places per letter count of each action (:func:`char_slots`).
+_EXTRA_SLOTS = {"insert": 1, "swap": -1}
+
+
 def char_slots(action: str, letters: int) -> int:
     """How many places ``action`` can edit in a word of ``letters`` letters (see :func:`char_noise`)."""
-    return letters + {"insert": 1, "swap": -1}.get(action, 0)
+    return letters + _EXTRA_SLOTS.get(action, 0)
 
 
 def _char_edit(word: str, i: int, char: str, action: str) -> str:
-    spans = letter_spans(word)
     i = int(i)
+    if action == "substitute" and word.isalpha():  # the usual edit: letter i is character i
+        return word[:i] + char + word[i + 1 :] if 0 <= i < len(word) else word
+    spans = letter_spans(word)
     if not 0 <= i < char_slots(action, len(spans)):
         return word
     if action == "insert":
