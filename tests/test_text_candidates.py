@@ -56,14 +56,40 @@ def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50
 
 
-_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n"
+# every character a kind of word starts, ends or turns on, and every starter (quotes, brackets, tab)
+_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n`{<\u201c\u2018\u00ab\t"
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.one_of(st.text(max_size=60), st.text(alphabet=_TECHNICAL_CHARS, max_size=60)))
-def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+def _reference_split(text: str) -> list[str]:
     import re
 
     from multiaug.text import tokens
 
-    assert tokens._WORD_SPLIT(text) == re.compile(f"({tokens._WORD})").split(text)
+    return re.compile(f"({tokens._WORD})").split(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.text(alphabet=_TECHNICAL_CHARS, max_size=60),
+        st.lists(st.sampled_from([*WORDS, "cat", "Cat", "l\u2019eau", "_x", *SEPS, *_TECHNICAL_CHARS])).map(
+            "".join
+        ),
+    )
+)
+def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+    """The split's shortcuts (positions no word starts at; the usual word read once) change nothing."""
+    from multiaug.text import tokens
+
+    assert tokens._WORD_SPLIT(text) == _reference_split(text)
+
+
+def test_the_split_matches_the_reference_on_pythons_docs() -> None:
+    from pydoc_data.topics import topics
+
+    from multiaug.text import tokens
+
+    paragraphs = [p for name in sorted(topics)[:120] for p in topics[name].split("\n\n")]
+    assert sum(len(tokens._WORD_SPLIT(p)) for p in paragraphs) > 20_000
+    assert [tokens._WORD_SPLIT(p) for p in paragraphs] == [_reference_split(p) for p in paragraphs]
