@@ -93,3 +93,24 @@ def test_the_split_matches_the_reference_on_pythons_docs() -> None:
     paragraphs = [p for name in sorted(topics)[:120] for p in topics[name].split("\n\n")]
     assert sum(len(tokens._WORD_SPLIT(p)) for p in paragraphs) > 20_000
     assert [tokens._WORD_SPLIT(p) for p in paragraphs] == [_reference_split(p) for p in paragraphs]
+
+
+_DELETE_PARTS = ["cat", "dog", "a", "x.y()", "10", *SEPS, "  ", "\t", ",", "-"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_DELETE_PARTS), max_size=14).map("".join),
+    st.lists(st.integers(-3, 12), max_size=6),
+)
+def test_delete_fast_path_gives_what_the_runs_give(text: str, indices: list[int]) -> None:
+    """random_delete's usual case (whitespace before every deleted word) is _delete_runs' result."""
+    from multiaug.text.functional import _delete_runs, random_delete
+    from multiaug.text.tokens import split_words
+
+    pieces, words = split_words(text)
+    n = len(words)
+    drop = sorted({i for i in indices if 0 <= i < n})[: max(n - 1, 0)]
+    if any(i < 0 for i in indices) or len(set(indices) & set(range(n))) >= n:
+        return  # negative positions and deleting every word follow other rules (tests/test_text.py)
+    assert random_delete(text, indices) == (_delete_runs(pieces, drop) if drop else text)

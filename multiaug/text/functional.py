@@ -262,8 +262,23 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
             j += 1
         if j < n and j not in dropped and not opens_sentence(tokens, words, j):
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
-    # Each run of deleted words and the gaps around it become one string; the rest is copied.
     drop = [k for k in drop if k >= 0]
+    for k in drop:
+        if not tokens[2 * k][-1:].isspace():
+            break
+    else:  # the usual case: whitespace before every deleted word, which goes with it (see _delete_run)
+        for k in drop:
+            tokens[2 * k] = tokens[2 * k].rstrip()
+            tokens[2 * k + 1] = ""
+        return "".join(tokens)
+    return _delete_runs(tokens, drop)
+
+
+def _delete_runs(tokens: Sequence[str], drop: Sequence[int]) -> str:
+    """The pieces joined with the words ``drop`` (sorted, distinct, not all) deleted by :func:`_delete_run`.
+
+    Each run of deleted words and the gaps around it become one string; the rest is copied.
+    """
     parts: list[str] = []
     done = 0  # tokens before this index are in `parts`
     start = 0
