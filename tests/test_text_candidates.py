@@ -47,13 +47,16 @@ def test_memo_gives_the_candidates_of_the_rules(parts: list[tuple[str, str]]) ->
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "_MEMO", 50)
     monkeypatch.setattr(ma.text.chars, "_MEMO", 50)
-    t = ma.text.CharNoise(stopwords=None, min_len=1)
+    t = ma.text.CharNoise(stopwords=None, min_len=1, seed=0)
     text = " ".join(
         f"w{'abcdefghij'[i % 10]}ord{chr(97 + i // 10 % 26)}{chr(97 + i // 260)}" for i in range(400)
     )
     edits = t(text=text, key=0)
     assert edits["text"] != text
-    assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50
+    fresh = ma.text.CharNoise(stopwords=None, min_len=1, seed=0)
+    for key in range(1, 6):  # ~40 edited words per call: the places of more than 50 word forms are asked
+        assert t(text=text, key=key) == fresh(text=text, key=key)
+    assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50 and 0 < len(t._r.slots) <= 50
 
 
 # every character a kind of word starts, ends or turns on, and every starter (quotes, brackets, tab)

@@ -318,6 +318,8 @@ class WordEdit(TextTransform):
 
 def pick_distinct(u: list[float], m: int) -> list[int]:
     """``len(u)`` distinct indices of ``range(m)`` from uniform floats (a partial Fisher-Yates shuffle)."""
+    if len(u) == 1:  # the loop below, once
+        return [min(int(u[0] * m), m - 1)]
     moved: dict[int, int] = {}  # the entries of the shuffled range(m) that differ from their index
     out = []
     for i, x in enumerate(u):

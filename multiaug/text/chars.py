@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Options, param
-from .base import _MEMO, MAX_EDITS, TextTransform, WordEdit, pick_distinct
+from .base import _MEMO, MAX_EDITS, WORD_EDIT, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
 from .tokens import letter_spans
@@ -33,6 +33,9 @@ CHAR_EDIT = Options(
     },
 )
 
+#: How the declared ``alpha`` is drawn (a finite float range: ``lo + (hi - lo) * rng.random()``).
+_ALPHA_DRAW = WORD_EDIT.specs["alpha"].draw
+
 
 class CharEdit(WordEdit):
     """Base of the character ops: one edit in each of ``alpha * n`` words, drawn place by place.
@@ -45,19 +48,37 @@ class CharEdit(WordEdit):
     """
 
     _abstract = True
+    _derived = ("slots",)
     min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
 
+    def _finalize(self, r: Any) -> None:
+        super()._finalize(r)
+        r.slots = {}  # word -> its places (_slots reads the word alone), bounded like the other memos
+
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
+        draws = self._plan.draws
+        if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:  # alpha alone: what its Range.draw computes
+            lo, hi = draws[0][2]
+            lo, hi = float(lo), float(hi)
+            alpha = lo + (hi - lo) * rng.random()
+        else:
+            alpha = super().make_params(rng, sample)["alpha"]  # the declared ranges, in their order
         tokens, words, elig = self._candidates(sample["text"])
         texts = tokens[1::2]
         elig = self._eligible_words(texts, elig)
         n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
         u = rng.random(3 * n).tolist()
         edits: list[list[Any]] = []
+        memo = self._r.slots
         for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
             word = texts[elig[pick]]
-            edits.append([elig[pick], *self._edit(word, self._slots(word), u[n + j], u[2 * n + j])])
+            slots = memo.get(word)
+            if slots is None:
+                slots = self._slots(word)
+                if len(memo) >= _MEMO:
+                    memo.clear()
+                memo[word] = slots
+            edits.append([elig[pick], *self._edit(word, slots, u[n + j], u[2 * n + j])])
         return {"alpha": alpha, "edits": edits}
 
     def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
