@@ -37,11 +37,13 @@ def test_memo_gives_the_candidates_of_the_rules(parts: list[tuple[str, str]]) ->
     syn = ma.text.SynonymReplace()
     vocab = wordnet().vocabulary
     assert syn._candidates(text, vocab)[2] == reference(syn, text, vocab)
-    noise = ma.text.OCRError(min_len=3, stopwords=None)
-    tokens, _, cands = noise._candidates(text)
-    texts = tokens[1::2]
-    expect = [k for k in cands if _has_letters(texts[k], 3) and bool(noise._slots(texts[k]))]
-    assert noise._eligible_words(texts, cands) == expect == noise._eligible_words(texts, cands)
+    for noise in (ma.text.OCRError(min_len=3, stopwords=None), ma.text.CharNoise("swap", min_len=1)):
+        tokens, _, cands = noise._candidates(text)
+        texts = tokens[1::2]
+        fewest = noise._fewest()
+        expect = [k for k in cands if _has_letters(texts[k], fewest) and bool(noise._slots(texts[k]))]
+        assert noise._eligible_words(texts, cands) == expect == noise._eligible_words(texts, cands)
+        assert noise._char_candidates(text)[2] == expect == noise._char_candidates(text)[2]  # one memo
 
 
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:

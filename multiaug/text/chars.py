@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Options, param
-from .base import _MEMO, MAX_EDITS, WORD_EDIT, TextTransform, WordEdit, pick_distinct
+from .base import _EDIT, _MEMO, _SKIP, _UNIT, MAX_EDITS, WORD_EDIT, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
-from .tokens import letter_spans
+from .tokens import letter_spans, word_is_editable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -48,12 +49,13 @@ class CharEdit(WordEdit):
     """
 
     _abstract = True
-    _derived = ("slots",)
+    _derived = ("slots", "char_kinds")
     min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
 
     def _finalize(self, r: Any) -> None:
         super()._finalize(r)
         r.slots = {}  # word -> its places (_slots reads the word alone), bounded like the other memos
+        r.char_kinds = {}  # word -> its kind (see _editable), _SKIP also when it is not _eligible_words'
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         draws = self._plan.draws
@@ -63,9 +65,8 @@ class CharEdit(WordEdit):
             alpha = lo + (hi - lo) * rng.random()
         else:
             alpha = super().make_params(rng, sample)["alpha"]  # the declared ranges, in their order
-        tokens, words, elig = self._candidates(sample["text"])
+        tokens, words, elig = self._char_candidates(sample["text"])
         texts = tokens[1::2]
-        elig = self._eligible_words(texts, elig)
         n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
         u = rng.random(3 * n).tolist()
         edits: list[list[Any]] = []
@@ -80,6 +81,37 @@ class CharEdit(WordEdit):
                 memo[word] = slots
             edits.append([elig[pick], *self._edit(word, slots, u[n + j], u[2 * n + j])])
         return {"alpha": alpha, "edits": edits}
+
+    def _char_candidates(self, text: str) -> tuple[tuple[str, ...], range, list[int]]:
+        """:meth:`_candidates` filtered by :meth:`_eligible_words`: one pass over one memo of both."""
+        tokens, words = self._split(text)
+        texts = tokens[1::2]
+        r = self._r
+        if r.protected:
+            return tokens, words, self._eligible_words(texts, self._editable(text, tokens, words))
+        memo = r.char_kinds
+        kinds = list(map(memo.get, texts))
+        if None in kinds:
+            kinds = [self._char_kind(w, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)]
+        if _UNIT in kinds:  # a unit word is editable unless it follows a number
+            edit = [
+                k for k, c in enumerate(kinds) if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
+            ]
+            return tokens, words, edit
+        return tokens, words, list(itertools.compress(range(len(kinds)), kinds))
+
+    def _char_kind(self, word: str, memo: dict[str, int]) -> int:
+        """The kind :meth:`_kind` gives ``word``, ``_SKIP`` if it has too few letters or no place to edit."""
+        kinds = self._r.kinds[False]
+        kind = kinds.get(word)
+        if kind is None:
+            kind = self._kind(word, None, kinds)
+        if kind != _SKIP and not (_has_letters(word, self._fewest()) and self._eligible(word)):
+            kind = _SKIP
+        if len(memo) >= _MEMO:
+            memo.clear()
+        memo[word] = kind
+        return kind
 
     def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
         """The candidates ``k`` whose word ``texts[k]`` :meth:`_eligible` accepts."""
