@@ -119,3 +119,23 @@ def test_delete_fast_path_gives_what_the_runs_give(text: str, indices: list[int]
     if any(i < 0 for i in indices) or len(set(indices) & set(range(n))) >= n:
         return  # negative positions and deleting every word follow other rules (tests/test_text.py)
     assert random_delete(text, indices) == (_delete_runs(pieces, drop) if drop else text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda m: st.tuples(
+            st.just(m), st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=min(m, 4))
+        )
+    )
+)
+def test_pick_distinct_shortcuts_give_what_the_shuffle_gives(case: tuple[int, list[float]]) -> None:
+    """One and two picks skip the partial Fisher-Yates bookkeeping, with the same picks."""
+    m, u = case
+    moved: dict[int, int] = {}
+    expect = []
+    for i, x in enumerate(u):
+        j = min(i + int(x * (m - i)), m - 1)
+        expect.append(moved.get(j, j))
+        moved[j] = moved.get(i, i)
+    assert base.pick_distinct(u, m) == expect

@@ -320,6 +320,8 @@ def pick_distinct(u: list[float], m: int) -> list[int]:
     """``len(u)`` distinct indices of ``range(m)`` from uniform floats (a partial Fisher-Yates shuffle)."""
     if len(u) == 1:  # the loop below, once
         return [min(int(u[0] * m), m - 1)]
+    if len(u) == 2 and m > 1:  # twice: pick_two
+        return list(pick_two(u[0], u[1], m))
     moved: dict[int, int] = {}  # the entries of the shuffled range(m) that differ from their index
     out = []
     for i, x in enumerate(u):
