@@ -262,7 +262,10 @@ def opens_sentence(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
     """Whether word ``k`` opens a sentence: the first word, or after ``.``, ``!``, ``?`` or a blank line."""
     if k == 0:
         return True
-    return any(_ends_sentence(t) for t in tokens[words[k - 1] + 1 : words[k]])
+    start, stop = words[k - 1] + 1, words[k]
+    if stop == start + 1:  # one piece between the words (always, in the pieces of split_words)
+        return _SENTENCE_END.search(tokens[start]) is not None
+    return any(_ends_sentence(t) for t in tokens[start:stop])
 
 
 def _ends_sentence(gap: str) -> bool:
