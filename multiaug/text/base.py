@@ -159,7 +159,7 @@ class WordEdit(TextTransform):
     """
 
     _abstract = True
-    _derived = ("common", "kinds", "eligible")
+    _derived: ClassVar[tuple[str, ...]] = ("common", "kinds", "eligible")
     alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
     min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
     max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import string
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Options, param
@@ -49,7 +49,7 @@ class CharEdit(WordEdit):
     """
 
     _abstract = True
-    _derived = ("slots", "char_kinds")
+    _derived: ClassVar[tuple[str, ...]] = ("slots", "char_kinds")
     min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
 
     def _finalize(self, r: Any) -> None:
