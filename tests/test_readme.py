@@ -86,7 +86,7 @@ def test_shell_quick_start_runs(tmp_path: Path) -> None:
     # 47 of 48 since jobs key copies by item path (issue 22); the one it misses is a blurred copy of
     # a sky tile with one small tree, whose band-pass detail the blur removes (docs/guard.md)
     affected = re.search(r"(\d+) of 48 val items affected", out.stdout)
-    assert affected and int(affected.group(1)) >= 47, out.stdout[-3000:]
+    assert affected and int(affected.group(1)) == 48, out.stdout[-3000:]
     demo = tmp_path / "multiaug-demo"
     assert (demo / "report.html").is_file()
     for name in ("images", "images-dask", "texts", "speech", "table"):
