@@ -70,6 +70,10 @@ def synonym_replace(text: str, edits: Sequence[Sequence[int | str]]) -> str:
 def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     """Insert ``phrase`` after word ``i``, separated by a space, for each ``(i, phrase)``.
 
+    A word joined to the next one by a character such as ``/`` or ``=`` gets a space after the
+    phrase too (``"and/or"`` with ``"large"`` after ``and``: ``"and large /or"``), so the phrase
+    never joins the next word; closing punctuation (``.``, ``,``, ``)``...) still follows it directly.
+
     Examples
     --------
     >>> from multiaug.text.functional import random_insert
@@ -79,7 +83,21 @@ def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     added: dict[int, list[str]] = {}  # joined once per word: repeated += on one word is quadratic
     for i, phrase in inserts:
         added.setdefault(int(i), []).append(str(phrase))
-    return _edit_words(text, list(added.items()), lambda word, parts: " ".join([word, *parts]))
+    if not added:
+        return text
+    tokens, words = _pieces_to_edit(text)
+    for i, parts in added.items():
+        if i < len(words):
+            t = words[i]
+            after = tokens[t + 1] if t + 1 < len(tokens) else ""
+            # a word glued to the next by a joiner ("and/or", "x=1"): the phrase must not take its place
+            tail = " " if after and not after[0].isspace() and after[0] not in _CLOSERS else ""
+            tokens[t] = " ".join([tokens[t], *parts]) + tail
+    return "".join(tokens)
+
+
+#: Characters that end a word's phrase (an inserted phrase may touch them, as its word did).
+_CLOSERS = frozenset(".,;:!?)]}>\"'\u2019\u201d\u00bb\u2026")
 
 
 #: Places per letter count of each action (:func:`char_slots`).
