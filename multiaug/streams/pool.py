@@ -158,7 +158,11 @@ def run_pool(
                     "or the pipeline could not be rebuilt there); "
                     "the items after the last output were not augmented"
                 ) from None
-            size = min(_next_size(size, len(results), seconds), exchange.most_items())
+            # Grown from the batch just finished, not from the last size asked for: two batches go
+            # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
+            # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
+            grown = _next_size(len(results), len(results), seconds)
+            size = min(grown, exchange.most_items())
             yield from exchange.receive(results, ticket, needed)
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does not
