@@ -91,11 +91,11 @@ def _window_sum(n_fft: int, overlap: int, count: int) -> np.ndarray:
     return out.reshape(-1)
 
 
-def _peaks(power: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _peaks(power: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
     """Spectral peaks of ``power`` (frames, bins) and the size of each one's region.
 
-    Peaks are local maxima over +/- 2 bins (plus each frame's largest bin, so no
-    frame is without one); every bin belongs to the nearest peak of its frame
+    Peaks are local maxima over +/- 2 bins above ``floor`` (plus each frame's largest
+    bin, so no frame is without one); every bin belongs to the nearest peak of its frame
     (ties to the lower one). Returns the peaks' flat indices into ``power`` (in
     order) and the number of bins of each region (consecutive, so that
     ``np.repeat(values, counts)`` spreads one value per peak over its region).
@@ -108,6 +108,7 @@ def _peaks(power: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         peak[:, 2:-2] &= mid > power[:, :-4]
         peak[:, 2:-2] &= mid >= power[:, 3:-1]
         peak[:, 2:-2] &= mid >= power[:, 4:]
+        peak[:, 2:-2] &= mid > floor
     peak[np.arange(frames), np.argmax(power, axis=1)] = True
     pos = np.flatnonzero(peak)
     frame = pos // bins
@@ -118,6 +119,11 @@ def _peaks(power: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     same = same.astype(np.intp)
     start[1:] = same * ((pos[:-1] + pos[1:]) // 2 + 1) + (1 - same) * frame[1:] * bins
     return pos, np.diff(start, append=peak.size)
+
+
+#: power (relative to the clip's loudest bin) below which a peak does not carry a phase chain:
+#: -50 dB (the quieter bins join the regions of louder peaks, as every non-peak bin does)
+_FLOOR = 1e-5
 
 
 def _wrap(a: np.ndarray) -> np.ndarray:
@@ -137,9 +143,17 @@ def _rotations(
     the peak's instantaneous frequency (heterodyned phase difference, one ``atan2`` of the
     cross spectrum of the two frames). The chain of rotations is summed by pointer jumping
     in float64, all frames at once.
+
+    Chains pass only through peaks above :data:`_FLOOR` of the clip's loudest bin: a peak
+    whose bin lay in a quieter region one frame back starts afresh (rotation 0: its
+    analysis phase, a phase reset at an onset). In near-silence a last-bit change of the
+    input reorders the peaks; without the floor that reordering would travel down the
+    chains into the loud frames after it.
     """
     frames, bins = re.shape
-    pos, counts = _peaks(re * re + im * im)
+    power = re * re + im * im
+    floor = float(power.max()) * _FLOOR
+    pos, counts = _peaks(power, floor)
     frame = pos // bins
     k = (pos - frame * bins).astype(np.float64)
     # the region (index into pos) that each bin of each frame belongs to
@@ -156,7 +170,10 @@ def _rotations(
     add = np.zeros(pos.size)
     add[later] = _wrap(dev * (hop / np.maximum(step, 1.0) - 1.0) + omega * (hop - step))
     parent = np.arange(pos.size)
-    parent[later] = region[prev]
+    above = region[prev]
+    loud = (power.reshape(-1)[pos[above]] > floor).astype(np.intp)  # 0/1: continue the chain?
+    parent[later] = loud * above + (1 - loud) * parent[later]
+    add[later] *= loud
     # rotation of peak i = add[i] + rotation of the region its bin lay in, one frame back
     for _ in range(max(1, frames - 1).bit_length()):
         add += add[parent]
@@ -362,10 +379,11 @@ def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: s
     # The vocoder runs first, on the input's exact bits (it is CPU-independent); soxr then
     # brings the length back, and its CPU-dependent last bits (SIMD sums, <= 5e-7) reach only
     # the output. (Resampling first, as before, fed them to the vocoder, whose peak decisions
-    # amplified them to 7e-4.) Stretching by ``ratio > 1``, the synthesis hop grows with the
-    # ratio (down to 3/4 of the method's overlap): as many frames as the input has.
+    # amplified them to 7e-4.) Stretching by ``ratio > 1`` with the "quality" method, the
+    # synthesis hop grows with the ratio (to at most a third of the window, so at least 3
+    # frames overlap): as many frames as the input has, not ``ratio`` times more.
     n_fft, overlap = frame_size(sample_rate), _overlap(method)
-    hop = min(round(n_fft / overlap * ratio), (4 * n_fft) // (3 * overlap)) if ratio > 1 else None
+    hop = min(round(n_fft / overlap * ratio), n_fft // 3) if ratio > 1 and overlap >= 4 else None
     return resample_length(phase_vocoder(audio, max(1, round(n * ratio)), n_fft, overlap, hop), n)
 
 
