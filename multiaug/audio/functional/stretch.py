@@ -22,13 +22,19 @@ at 16 kHz, 2048 at 44.1/48 kHz); the two methods differ only in the overlap:
     it clean, but its hop is twice as long, so fast pitch glides and onsets
     are tracked more coarsely (measured in ``benchmarks/audio.py``).
 
-The frame-to-frame phase propagation is a short Python loop over frames
-(two NumPy calls each); everything else is vectorised over frames and bins.
+Phase advances are computed at the peaks only, and the frame-to-frame chain of
+rotations is summed by pointer jumping (float64), vectorised over all frames.
+The vocoder gives the same bits on every CPU: its phase arithmetic uses
+:mod:`._portable` (no NumPy transcendental, complex or FFT loop, whose last
+bits depend on the CPU's SIMD features), its FFTs are ``scipy.fft``'s, and
+phase chains skip peaks below -50 dB of the loudest bin (:data:`_FLOOR`), so
+that a last-bit change of the input cannot reorder near-silent peaks and carry
+that into the loud frames after them.
 
 Pitch shifting stretches by ``2 ** (semitones / 12)`` and resamples back to the
-input length with soxr (band-limited, "HQ"), or resamples first and stretches
-back when that means fewer frames (upward shifts); speed changes resample
-only. Nothing here imports librosa or numba.
+input length with soxr (band-limited, "HQ"): the vocoder first, so that soxr's
+CPU-dependent last bits reach only the output; speed changes resample only.
+Nothing here imports librosa or numba.
 """
 
 from __future__ import annotations
@@ -357,9 +363,9 @@ def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: s
     """Shift the pitch of ``audio`` by ``semitones`` and keep its length.
 
     A shift up by ``s`` semitones raises every frequency by ``2 ** (s / 12)``:
-    the phase vocoder changes the duration by that ratio and the resampler
-    brings it back. For upward shifts the signal is resampled first (the
-    vocoder then runs on fewer frames); the two orders are the same operation.
+    the phase vocoder changes the duration by that ratio and soxr brings it
+    back (upward shifts with the "quality" method use a longer synthesis hop,
+    so the vocoder runs on about as many frames as the input has).
 
     Examples
     --------
