@@ -113,6 +113,20 @@ def test_limiter_leaves_quiet_clips_and_silence_alone() -> None:
     np.testing.assert_array_equal(ma.audio.Limiter(p=1.0)(audio=silent, sample_rate=SR)["audio"], silent)
 
 
+@pytest.mark.parametrize("h", [1, 3, 8, 9, 16, 25, 50])
+def test_limiter_block_peaks_and_window_minimum_match_loops(h: int) -> None:
+    # the vectorised envelope pieces against plain Python loops, a short last block included
+    rng = np.random.default_rng(h)
+    x = rng.normal(0, 0.3, (2, 20 * h + h // 2 + 1)).astype(np.float32)[:, ::-1]  # a reversed view
+    n = x.shape[-1]
+    expected = [np.abs(x[:, i : i + h]).max() for i in range(0, n, h)]
+    np.testing.assert_array_equal(F._block_peaks(x, h), np.array(expected, np.float32))
+    values = rng.uniform(0, 1, 37).astype(np.float32)
+    for m in (1, 2, 5, 8, 15):
+        loop = [values[c : c + m].min() for c in range(values.size)]
+        np.testing.assert_array_equal(F._window_min(values, m), np.array(loop, np.float32))
+
+
 # ---------------------------------------------------------------------- loudness
 def test_k_weighting_is_the_standards_48k_table() -> None:
     # ITU-R BS.1770-4, Table 1 (pre-filter) and Table 2 (RLB filter)

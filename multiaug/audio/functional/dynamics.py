@@ -146,47 +146,85 @@ def limiter(
     >>> bool(np.abs(y).max() <= 0.5), bool(np.allclose(y[:1000], x[:1000]))
     (True, True)
     """
-    from scipy.ndimage import minimum_filter1d
-
     x = as_channels(audio)
-    level = np.abs(x[0]) if x.shape[0] == 1 else np.abs(x).max(axis=0)
-    top = float(level.max())
+    n, span = x.shape[-1], max(1, round(attack * sample_rate))
+    h = max(1, span // 8, sample_rate // 4000)
+    peaks = _block_peaks(x, h)  # float32 max |x| over channels of each block (the last may be short)
+    top = float(peaks.max())
     if relative:
         threshold *= top
     if threshold <= 0.0 or top <= threshold:
         return np.array(audio, np.float32, order="C")
-    n, span = level.size, max(1, round(attack * sample_rate))
-    h = max(1, span // 8, sample_rate // 4000)
-    blocks = -(-n // h)
-    if blocks * h > n:
-        level = np.concatenate([level, np.zeros(blocks * h - n, level.dtype)])
-    peaks = level[0::h].copy()
-    for j in range(1, h):  # h strided maxima: several times faster than a reduction over a short axis
-        np.maximum(peaks, level[j::h], out=peaks)
+    blocks = peaks.size
     # per block in float32 (dB ramps within 3e-4 dB); the bound is enforced exactly below
     thr = np.float32(threshold)
     need = thr / np.maximum(peaks, thr)  # min(1, threshold / peak)
-    m = max(1, round(span / h))
-    held = minimum_filter1d(need, m, origin=-(m // 2), mode="nearest")  # min of need[c : c + m]
+    m = max(1, round(span / h))  # at most 15 (h >= span // 8)
+    held = _window_min(need, m)  # min of need[c : c + m]
     # recovery at a constant rate in ln units: r[c] = min over k <= c of (ln held[k] + rate * (c - k))
     # in float64: the ramp grows with the clip, and float32 would round ln gains by up to 0.1 on
     # clips of minutes (one value per block: negligible cost)
     ramp = np.arange(blocks, dtype=np.float64)
     ramp *= math.log(1000.0) * h / max(release * sample_rate, 1e-9)  # 60 dB per release
-    lg = np.log(held.astype(np.float64))
+    lg = np.log(held, dtype=np.float64)
     lg -= ramp
     np.minimum.accumulate(lg, out=lg)
     lg += ramp
     gain = np.exp(lg, out=lg)
     # the mean of gain[c - m + 1 : c + 1] (the first value repeated before the clip), summed in float64
-    total = np.cumsum(np.concatenate([np.full(m, gain[0]), gain]), dtype=np.float64)
-    smooth = ((total[m:] - total[:-m]) / m).astype(np.float32)
+    # by a sequential cumulative sum (the same digits on every CPU)
+    total = np.empty(blocks + m, np.float64)
+    total[:m] = gain[0]
+    total[m:] = gain
+    np.cumsum(total, out=total)
+    smooth = np.subtract(total[m:], total[:-m])
+    smooth /= m
+    smooth = smooth.astype(np.float32)
     np.minimum(smooth, need, out=smooth)  # exact in theory; absorbs rounding
     # gains below 1 shaved by 5e-7 (relative): rounding the gain and the product to float32 cannot
     # cross the threshold; a gain of 1 stays exactly 1 (those samples are at most the threshold)
     shaved = np.where(smooth < 1.0, smooth * np.float32(1.0 - 2.0**-21), np.float32(1.0))
-    per_sample = np.repeat(shaved, h)[:n]
-    return restore(x * per_sample, audio)
+    return restore(x * np.repeat(shaved, h)[:n], audio)
+
+
+def _block_peaks(x: np.ndarray, h: int) -> np.ndarray:
+    """``max |x|`` over the channels and each block of ``h`` samples of ``x`` ``(channels, n)``, float32.
+
+    The last block holds the ``n % h`` samples left when ``h`` does not divide ``n``. Short
+    blocks: ``h`` strided maxima (a reduction over a short axis, or ``reduceat``, costs 10x
+    more); longer ones: ``log2(h)`` contiguous passes of doubling windows, then two strided reads.
+    """
+    level = np.abs(x[0]) if x.shape[0] == 1 else np.abs(x).max(axis=0)
+    n = level.size
+    if h <= 8:
+        peaks = level[0::h].copy()
+        for j in range(1, h):
+            part = level[j::h]
+            np.maximum(peaks[: part.size], part, out=peaks[: part.size])
+        return peaks
+    acc, width = level, 1
+    while 2 * width <= h:  # acc[c] = max(level[c : c + width])
+        acc = np.maximum(acc[:-width], acc[width:])
+        width *= 2
+    first, last = acc[0::h], acc[h - width :: h]  # two windows of `width` cover each block
+    peaks = np.empty(-(-n // h), np.float32)
+    np.maximum(first[: last.size], last, out=peaks[: last.size])
+    if last.size < peaks.size:  # the short last block
+        peaks[-1] = level[last.size * h :].max()
+    return peaks
+
+
+def _window_min(values: np.ndarray, m: int) -> np.ndarray:
+    """``min(values[c : c + m])`` for every ``c`` (the window cut at the end), by doubling windows."""
+    if m == 1:
+        return values
+    padded = np.concatenate([values, np.full(m - 1, values[-1], values.dtype)])
+    width, acc = 1, padded
+    while 2 * width <= m:  # acc[c] = min(padded[c : c + width])
+        acc = np.minimum(acc[:-width], acc[width:])
+        width *= 2
+    # two windows of `width` cover [c, c + m): overlapping is harmless for a minimum
+    return np.minimum(acc[: values.size], acc[m - width : m - width + values.size])
 
 
 def _biquad(b: list[float], a: list[float]) -> np.ndarray:
