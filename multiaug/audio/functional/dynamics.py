@@ -314,8 +314,8 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
         k, s = n // int(step), int(step)
         e = np.zeros(k)
         for y in _k_weighted(lfilter, b, a, x):
-            seg = y[: k * s].reshape(k, s)
-            e += np.einsum("ks,ks->k", seg, seg)
+            seg = y[: k * s].reshape(k, 1, s)
+            e += np.matmul(seg, seg.transpose(0, 2, 1)).reshape(k)  # k dot products
         z = (e[:-3] + e[1:-2] + e[2:-1] + e[3:]) / block
     else:
         power = np.zeros(n + 1)
@@ -330,9 +330,10 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     kept = loud > -70.0
     if not kept.any():
         return -math.inf
-    relative = -0.691 + 10.0 * math.log10(float(z[kept].mean())) - 10.0
+    # means as sum / count (np.mean's Python layer costs more than the sums of ~30 blocks)
+    relative = -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum())) - 10.0
     kept &= loud > relative
-    return -0.691 + 10.0 * math.log10(float(z[kept].mean()))
+    return -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum()))
 
 
 def loudness_normalization(audio: np.ndarray, sample_rate: int, lufs: float) -> np.ndarray:
