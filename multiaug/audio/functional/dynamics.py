@@ -92,11 +92,19 @@ def bit_crush(audio: np.ndarray, bits: int) -> np.ndarray:
     >>> bit_crush(np.array([0.1, 0.3, -0.74], np.float32), 3)
     array([ 0.  ,  0.25, -0.75], dtype=float32)
     """
-    scale = np.float32(2.0 ** (bits - 1))
-    out = np.multiply(audio, scale, dtype=np.float32)
-    np.rint(out, out=out)
-    out *= np.float32(1.0 / scale)
+    scale, step = _PCM_STEPS[bits] if 0 < bits < len(_PCM_STEPS) else _pcm_step(bits)
+    out = np.multiply(audio, scale, dtype=np.float32)  # exact: a power of two
+    np.rint(out, out=out)  # half to even, in place
+    np.multiply(out, step, out=out)
     return out
+
+
+def _pcm_step(bits: int) -> tuple[np.float32, np.float32]:
+    return np.float32(2.0 ** (bits - 1)), np.float32(2.0 ** (1 - bits))
+
+
+#: (2 ** (bits - 1), 2 ** (1 - bits)) as float32 scalars for bits 1..32 (index 0 unused).
+_PCM_STEPS = [_pcm_step(b) for b in range(33)]
 
 
 def normalize(audio: np.ndarray, only_too_loud: bool = False) -> np.ndarray:
