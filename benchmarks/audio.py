@@ -30,8 +30,9 @@ Filters (``--filters`` runs only these rows): LowPassFilter, HighPassFilter,
 BandPassFilter, BandStopFilter (and LowPassFilter with ``zero_phase``) against
 audiomentations' filters at its default ranges, on the same clip, interleaved.
 
-Issue 20's ops (``--ops`` runs only these rows): each against audiomentations' equivalent at its
-default parameters (multiaug's defaults are the same ranges), on the same 3 s clip, interleaved.
+Issue 20's ops (``--ops`` runs only these rows, ``--only Reverse,Limiter`` only the rows whose
+names start so): each against audiomentations' equivalent at its default parameters (multiaug's
+defaults are the same ranges), on the same 3 s clip, interleaved.
 Limiter, LoudnessNormalization and Mp3Compression's default backend need audiomentations'
 extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row whose package is
 missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
@@ -259,8 +260,11 @@ def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
     ]  # fmt: skip
 
 
-def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
-    """Calls per second of each issue-20 op and its audiomentations equivalent: (row, ours, theirs, note)."""
+def op_speed(quick: bool, only: tuple[str, ...] = ()) -> list[tuple[str, float | None, float | None, str]]:
+    """Calls per second of each issue-20 op and its audiomentations equivalent: (row, ours, theirs, note).
+
+    ``only``: the rows whose name starts with one of these (all rows when empty).
+    """
     import importlib.util
 
     audio = speech_3s()
@@ -269,7 +273,7 @@ def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
     np.random.seed(0)  # noqa: NPY002  (audiomentations draws from NumPy's global RNG)
     rows: list[tuple[str, float | None, float | None, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        ops = _ops(*_op_files(Path(tmp)))
+        ops = [op for op in _ops(*_op_files(Path(tmp))) if not only or op[0].startswith(only)]
         calls: dict[Any, Callable[[], object]] = {}
         for row, mine, am, needs in ops:
             if needs is not None and importlib.util.find_spec(needs) is None:
@@ -429,6 +433,9 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
     parser.add_argument("--filters", action="store_true", help="only the filter rows")
     parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
+    parser.add_argument(
+        "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
+    )
     args = parser.parse_args()
     import audiomentations
 
@@ -436,7 +443,8 @@ def main() -> None:
     print(f"# {machine()}, one thread\n")
     print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
     print("|---|---|---|---|")
-    for row, mine, theirs_rate, note in op_speed(args.quick):
+    only = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    for row, mine, theirs_rate, note in op_speed(args.quick, only):
         if mine is None or theirs_rate is None:
             print(f"| {row} | — | — | {note} |")
         else:
