@@ -193,7 +193,10 @@ def limiter(
     # gains below 1 shaved by 5e-7 (relative): rounding the gain and the product to float32 cannot
     # cross the threshold; a gain of 1 stays exactly 1 (those samples are at most the threshold)
     shaved = np.where(smooth < 1.0, smooth * np.float32(1.0 - 2.0**-21), np.float32(1.0))
-    return restore(x * np.repeat(shaved, h)[:n], audio)
+    per_sample = np.repeat(shaved, h)[:n]
+    if x.shape[0] == 1:  # mono: the gains' buffer becomes the output
+        return np.multiply(per_sample, x[0], out=per_sample) if audio.ndim == 1 else per_sample * x
+    return restore(x * per_sample, audio)
 
 
 def _block_peaks(x: np.ndarray, h: int) -> np.ndarray:
