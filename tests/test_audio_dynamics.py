@@ -113,7 +113,7 @@ def test_limiter_leaves_quiet_clips_and_silence_alone() -> None:
     np.testing.assert_array_equal(ma.audio.Limiter(p=1.0)(audio=silent, sample_rate=SR)["audio"], silent)
 
 
-@pytest.mark.parametrize("h", [1, 3, 8, 9, 16, 25, 50])
+@pytest.mark.parametrize("h", [1, 2, 3, 6, 8, 9, 12, 16, 25, 50, 64])
 def test_limiter_block_peaks_and_window_minimum_match_loops(h: int) -> None:
     # the vectorised envelope pieces against plain Python loops, a short last block included
     rng = np.random.default_rng(h)
@@ -125,6 +125,15 @@ def test_limiter_block_peaks_and_window_minimum_match_loops(h: int) -> None:
     for m in (1, 2, 5, 8, 15):
         loop = [values[c : c + m].min() for c in range(values.size)]
         np.testing.assert_array_equal(F._window_min(values, m), np.array(loop, np.float32))
+
+
+def test_limiter_kernel_output_layout_for_every_input_layout() -> None:
+    x = speech()[:4001]
+    ref = F.limiter(x, SR, 0.1, 0.01, 0.2)
+    for variant in (x[None], x.astype(np.float64), x[None].astype(np.float64), x[::-1].copy()[::-1]):
+        y = F.limiter(variant, SR, 0.1, 0.01, 0.2)
+        assert y.dtype == np.float32 and y.flags.c_contiguous and y.shape == variant.shape
+        np.testing.assert_allclose(y.reshape(-1), ref, rtol=1e-6, atol=1e-9)  # float64 in: float64 gains
 
 
 # ---------------------------------------------------------------------- loudness

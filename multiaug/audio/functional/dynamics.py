@@ -194,22 +194,30 @@ def limiter(
     # cross the threshold; a gain of 1 stays exactly 1 (those samples are at most the threshold)
     shaved = np.where(smooth < 1.0, smooth * np.float32(1.0 - 2.0**-21), np.float32(1.0))
     per_sample = np.repeat(shaved, h)[:n]
-    if x.shape[0] == 1:  # mono: the gains' buffer becomes the output
-        return np.multiply(per_sample, x[0], out=per_sample) if audio.ndim == 1 else per_sample * x
+    if audio.ndim == 1:  # mono: the gains' buffer becomes the output
+        return np.multiply(per_sample, x[0], out=per_sample)
     return restore(x * per_sample, audio)
 
 
 def _block_peaks(x: np.ndarray, h: int) -> np.ndarray:
-    """``max |x|`` over the channels and each block of ``h`` samples of ``x`` ``(channels, n)``, float32.
+    """``max |x|`` over the channels and each block of ``h`` samples of ``x`` ``(channels, n)``.
 
-    The last block holds the ``n % h`` samples left when ``h`` does not divide ``n``. Short
-    blocks: ``h`` strided maxima (a reduction over a short axis, or ``reduceat``, costs 10x
-    more); longer ones: ``log2(h)`` contiguous passes of doubling windows, then two strided reads.
+    The last block holds the ``n % h`` samples left when ``h`` does not divide ``n``. While ``h``
+    is even, neighbours are paired (blocks of ``h`` are blocks of ``h / 2`` pairs); then short
+    blocks take ``h`` strided maxima (a reduction over a short axis, or ``reduceat``, costs 10x
+    more) and longer ones ``log2(h)`` contiguous passes of doubling windows and two strided reads.
     """
     level = np.abs(x[0]) if x.shape[0] == 1 else np.abs(x).max(axis=0)
+    while h % 2 == 0:
+        half = level.size // 2
+        pairs = np.empty(level.size - half, level.dtype)
+        np.maximum(level[0 : 2 * half : 2], level[1::2], out=pairs[:half])
+        if pairs.size > half:  # an odd count: the last sample has no partner
+            pairs[half] = level[-1]
+        level, h = pairs, h // 2
     n = level.size
     if h <= 8:
-        peaks = level[0::h].copy()
+        peaks = level if h == 1 else level[0::h].copy()
         for j in range(1, h):
             part = level[j::h]
             np.maximum(peaks[: part.size], part, out=peaks[: part.size])
@@ -219,7 +227,7 @@ def _block_peaks(x: np.ndarray, h: int) -> np.ndarray:
         acc = np.maximum(acc[:-width], acc[width:])
         width *= 2
     first, last = acc[0::h], acc[h - width :: h]  # two windows of `width` cover each block
-    peaks = np.empty(-(-n // h), np.float32)
+    peaks = np.empty(-(-n // h), level.dtype)
     np.maximum(first[: last.size], last, out=peaks[: last.size])
     if last.size < peaks.size:  # the short last block
         peaks[-1] = level[last.size * h :].max()
