@@ -156,8 +156,13 @@ def speed(quick: bool) -> list[tuple[str, str, float]]:
     return [(op, label, 1.0 / best[(op, label)]) for op, label in calls]
 
 
+#: The clock of :func:`interleaved`: wall time, or the process's CPU time with ``--cpu``.
+CLOCK: Callable[[], float] = time.perf_counter
+
+
 def interleaved(calls: dict[Any, Callable[[], object]], rounds: int, budget: float) -> dict[Any, float]:
     """Best seconds per call of each contender over ``rounds`` interleaved rounds of ``budget`` s."""
+    clock = CLOCK
     best = dict.fromkeys(calls, float("inf"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -165,8 +170,8 @@ def interleaved(calls: dict[Any, Callable[[], object]], rounds: int, budget: flo
             call()
         for _ in range(rounds):
             for name, call in calls.items():
-                n, t0 = 0, time.perf_counter()
-                while (elapsed := time.perf_counter() - t0) < budget:
+                n, t0 = 0, clock()
+                while (elapsed := clock() - t0) < budget:
                     call()
                     n += 1
                 best[name] = min(best[name], elapsed / n)
@@ -436,11 +441,21 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the process's CPU seconds (time.process_time, every thread) instead of wall time: "
+        "steadier on a loaded machine, where waiting for a core is not the op's cost",
+    )
     args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
     import audiomentations
 
     print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
-    print(f"# {machine()}, one thread\n")
+    clock = "CPU" if args.cpu else "wall"
+    print(f"# {machine()}, one thread, {clock} time, load average {os.getloadavg()[0]:.1f} at the start\n")
     print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
     print("|---|---|---|---|")
     only = tuple(name.strip() for name in args.only.split(",") if name.strip())
@@ -449,7 +464,7 @@ def main() -> None:
             print(f"| {row} | — | — | {note} |")
         else:
             print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
-    print()
+    print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
     if args.ops:
         return
     print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
