@@ -36,7 +36,11 @@ defaults are the same ranges), on the same 3 s clip, interleaved.
 Limiter, LoudnessNormalization and Mp3Compression's default backend need audiomentations'
 extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row whose package is
 missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
-that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages).
+that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages). ``--floors`` adds the
+parts of a keyed call: the core's fixed cost (16-sample clips, nothing / one value drawn), the
+input's all-finite check, the kernels alone and the reference calls. ``--cpu`` times CPU seconds
+of the process instead of wall time (both contenders run in it, so waiting for a core on a loaded
+machine does not count).
 
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
@@ -294,6 +298,47 @@ def op_speed(quick: bool, only: tuple[str, ...] = ()) -> list[tuple[str, float |
     return rows
 
 
+def op_floors(quick: bool) -> list[tuple[str, float]]:
+    """Microseconds per call of the parts of a keyed call (the floor of the cheapest ops), interleaved.
+
+    A keyed call of a transform that draws nothing (Reverse, p = 0) and of one that draws one
+    value (Padding, p = 1) on 16 samples: the core's fixed cost; ``all_finite`` of the 3 s clip:
+    the input check; then the kernels alone, and the reference implementations' calls.
+    """
+    import audiomentations as A
+    from scipy.signal import lfilter
+
+    from multiaug.audio.functional import dynamics as D
+    from multiaug.audio.functional import waveform as W
+    from multiaug.core.validation import all_finite
+
+    audio = speech_3s()
+    tiny = audio[:16].copy()
+    b, a = D._k_weighting_ba(RATE)
+    calls: dict[Any, Callable[[], object]] = {
+        "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
+        "keyed call, one value drawn (Padding p=1), 16 samples": keyed(ma.audio.Padding(p=1.0), tiny),
+        "all_finite (the input check), 3 s": lambda: all_finite(audio),
+        "kernel reverse, 3 s": lambda: W.reverse(audio),
+        "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
+        "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
+        "scipy lfilter, K-weighting, 3 s": lambda: lfilter(b, a, audio),
+        "audiomentations Reverse call, 3 s": plain(A.Reverse(p=1.0), audio),
+        "audiomentations Padding call, 3 s": plain(A.Padding(p=1.0), audio),
+        "audiomentations BitCrush call, 3 s": plain(A.BitCrush(p=1.0), audio),
+    }
+    try:
+        import loudness
+
+        calls["loudness.integrated_loudness (audiomentations' meter), 3 s"] = lambda: (
+            loudness.integrated_loudness(audio[:, None], RATE)
+        )
+    except ImportError:
+        pass
+    best = interleaved(calls, *((3, 0.2) if quick else (9, 0.3)))
+    return [(name, 1e6 * best[name]) for name in calls]
+
+
 # ---------------------------------------------------------------------- quality
 def f0_track(audio: np.ndarray) -> np.ndarray:
     import librosa
@@ -442,6 +487,9 @@ def main() -> None:
         "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
     )
     parser.add_argument(
+        "--floors", action="store_true", help="with --ops: also time the parts of a keyed call (fixed costs)"
+    )
+    parser.add_argument(
         "--cpu",
         action="store_true",
         help="time the process's CPU seconds (time.process_time, every thread) instead of wall time: "
@@ -465,6 +513,12 @@ def main() -> None:
         else:
             print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
     print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
+    if args.floors:
+        print("| part of a call | µs per call |")
+        print("|---|---|")
+        for name, us in op_floors(args.quick):
+            print(f"| {name} | {us:.1f} |")
+        print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
     if args.ops:
         return
     print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
