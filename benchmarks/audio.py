@@ -59,6 +59,7 @@ os.environ["MKL_NUM_THREADS"] = "1"
 os.environ["NUMBA_NUM_THREADS"] = "1"
 
 import argparse
+import importlib.util
 import itertools
 import json
 import random
@@ -274,7 +275,6 @@ def op_speed(quick: bool, only: tuple[str, ...] = ()) -> list[tuple[str, float |
 
     ``only``: the rows whose name starts with one of these (all rows when empty).
     """
-    import importlib.util
 
     audio = speech_3s()
     rounds, budget = (3, 0.3) if quick else (7, 0.5)
@@ -337,6 +337,27 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
         pass
     best = interleaved(calls, *((3, 0.2) if quick else (9, 0.3)))
     return [(name, 1e6 * best[name]) for name in calls]
+
+
+def limiter_peaks(draws: int = 40) -> dict[str, tuple[float, float]]:
+    """Output peak over the drawn threshold, (median, max) over ``draws`` default draws on the 3 s clip.
+
+    Both limiters at their default ranges (threshold relative to the clip's peak); a value above 1
+    is an overshoot. audiomentations' drawn threshold is its ``parameters["threshold"]`` (linear).
+    """
+    import audiomentations as A
+
+    audio = speech_3s()
+    top = float(np.abs(audio).max())
+    ours_t, theirs_t = ma.audio.Limiter(p=1.0, seed=0), A.Limiter(p=1.0)
+    ratios: dict[str, list[float]] = {"multiaug": [], "audiomentations": []}
+    for key in range(draws):
+        out = ours_t(audio=audio, sample_rate=RATE, key=key, trace=True)
+        threshold = top * 10 ** (out["trace"][0]["params"]["threshold_db"] / 20)
+        ratios["multiaug"].append(float(np.abs(out["audio"]).max()) / threshold)
+        y = theirs_t(audio, RATE)
+        ratios["audiomentations"].append(float(np.abs(y).max()) / theirs_t.parameters["threshold"])
+    return {k: (float(np.median(v)), max(v)) for k, v in ratios.items()}
 
 
 # ---------------------------------------------------------------------- quality
@@ -518,6 +539,11 @@ def main() -> None:
         print("|---|---|")
         for name, us in op_floors(args.quick):
             print(f"| {name} | {us:.1f} |")
+        if importlib.util.find_spec("numpy_audio_limiter") is not None:
+            print("\n| Limiter, 40 default draws | output peak / threshold: median | max |")
+            print("|---|---|---|")
+            for side, (median, top) in limiter_peaks().items():
+                print(f"| {side} | {median:.4f} | {top:.4f} |")
         print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
     if args.ops:
         return
