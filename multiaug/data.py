@@ -222,16 +222,22 @@ def _read_frame(path: Path) -> Any:
         ) from None
 
 
-def _scan_manifest(path: Path, strict: bool = True) -> Listing:
+def _manifest_frame(path: Path, owner: str = _OWNER) -> tuple[Any, list[Any]]:
+    """A manifest's rows (a DataFrame; a 'text' or 'path' column must have rows and no empty
+    cells, nor 'label') and its item ids (None where a row has none)."""
     frame = _read_frame(path)
     kind_column = "text" if "text" in frame else "path" if "path" in frame else None
     if kind_column is not None:
         if len(frame) == 0:
             raise InvalidInputError(
-                _OWNER, str(path), f"has a '{kind_column}' column but no rows", "list at least one item"
+                owner, str(path), f"has a '{kind_column}' column but no rows", "list at least one item"
             )
         _empty_cells(path, frame, (kind_column, "label"))
-    ids = _ids(path, frame)
+    return frame, _ids(path, frame)
+
+
+def _scan_manifest(path: Path, strict: bool = True) -> Listing:
+    frame, ids = _manifest_frame(path)
     labels = frame["label"].tolist() if "label" in frame else None
     groups = frame["group"].tolist() if "group" in frame else None
     n = len(frame)

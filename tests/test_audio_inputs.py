@@ -35,6 +35,8 @@ def raises(match: str, fn: Any, *args: Any, **kwargs: Any) -> ma.InvalidInputErr
     [
         (np.array([0.0, np.nan], np.float32), "NaN or inf"),
         (np.array([np.inf, 0.0], np.float32), "NaN or inf"),
+        (np.array([0.0, -3e38], np.float32), "up to 3e+38 in magnitude|into [-1, 1]"),
+        (np.full((2, 50), 2e12, np.float32), "up to 2e+12 in magnitude"),
         (np.zeros(0, np.float32), "is empty"),
         (np.zeros((2, 3, 100), np.float32), "3 dimensions"),
         (np.zeros((100, 2), np.float32), "audio.T"),
@@ -47,6 +49,16 @@ def test_bad_audio_names_op_field_and_fix(audio: Any, expect: str) -> None:
         raises(
             f"audio.PitchShift: `audio`|{expect}", ma.audio.PitchShift(p=p), audio=audio, sample_rate=16000
         )
+
+
+def test_huge_finite_samples_are_refused_before_a_gain_overflows_them() -> None:
+    """A finite clip near float32's limit would come out of a boost as inf (a silently wrong output)."""
+    huge = np.array([3e38, -3e38, 0.0], np.float32)
+    for op in (ma.audio.Gain(db=(6, 6), p=1.0), ma.audio.PeakingFilter(p=1.0), ma.audio.Reverse(p=1.0)):
+        raises(f"{op.name}: `audio`|in magnitude", op, audio=huge, sample_rate=16000, key=0)
+    edge = np.array([1e12, -1e12, 0.5], np.float32)  # at the bound: accepted, and finite out of a 6 dB gain
+    out = ma.audio.Gain(db=(6, 6), p=1.0)(audio=edge, sample_rate=16000, key=0)["audio"]
+    assert np.isfinite(out).all()
 
 
 @pytest.mark.parametrize("dtype", [np.int16, np.int32, np.uint8])

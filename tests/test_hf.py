@@ -90,6 +90,24 @@ def test_id_column_text_and_audio_dicts() -> None:
     assert again.epoch == 3 and base.with_transform(again)[1]["text"] == out["text"][1]
 
 
+def test_text_batches_translate_in_one_batched_call_per_direction() -> None:
+    calls: list[int] = []
+
+    def upper_then_title(texts: list[str], src: str, tgt: str) -> list[str]:  # a stand-in translator
+        calls.append(len(texts))
+        return [t.upper() if tgt == "de" else t.title() for t in texts]
+
+    texts = ["the quick brown fox", "jumps over the lazy", "dog and runs away", "a fourth line here"]
+    pipe = ma.Compose(
+        [ma.text.BackTranslate(translator=upper_then_title, p=0.8), ma.text.RandomSwap(alpha=0.3)], seed=4
+    )
+    out = ma.hf.with_index(datasets.Dataset.from_dict({"text": texts})).with_transform(
+        ma.hf.transform(pipe, epoch=1)
+    )[0:4]
+    assert 0 < len(calls) <= 2 and sum(calls) <= 2 * len(texts)  # not one call per row
+    assert out["text"] == [pipe(text=t, key=i, epoch=1)["text"] for i, t in enumerate(texts)]
+
+
 def test_bad_uses_raise_invalid_input() -> None:
     base = images(2)
     with pytest.raises(ma.InvalidInputError, match=r"`key` needs the column 'multiaug_index'.*with_index"):
@@ -106,8 +124,10 @@ def test_bad_uses_raise_invalid_input() -> None:
         ma.hf.with_index(ma.hf.with_index(base))
     with pytest.raises(ma.InvalidInputError, match=r"`dataset` must be a datasets\.Dataset"):
         ma.hf.with_index([1, 2])
-    with pytest.raises(ma.InvalidInputError, match="`pipeline` must be a multiaug transform"):
+    with pytest.raises(ma.InvalidInputError, match="`pipeline` must be a per-sample multiaug transform"):
         ma.hf.transform(lambda image: image)  # type: ignore[arg-type]
+    with pytest.raises(ma.InvalidInputError, match="`pipeline` must be a per-sample"):
+        ma.hf.transform(ma.tabular.SMOTE())  # a whole-table sampler: refused when built, not per row
     with pytest.raises(ma.InvalidInputError, match="`epoch`"):
         ma.hf.transform(pipeline()).epoch = -1
     text_only = ma.hf.transform(ma.Compose([ma.text.RandomSwap()]))

@@ -17,6 +17,7 @@ from sklearn.datasets import load_sample_image
 import multiaug as ma
 from multiaug import InvalidInputError
 from multiaug.torch.batch import Batch, registry
+from multiaug.torch.batch.module import _load_kernels
 
 B = 8
 KEYS = list(range(B))
@@ -41,6 +42,7 @@ def temporary_kernel(
     name: str, kind: str, fn: Callable[[Any, Batch], dict[str, torch.Tensor]]
 ) -> Iterator[None]:
     """Register ``fn`` as the kernel of ``name`` for the test only (a real one is put back after)."""
+    _load_kernels()  # the real kernels first: loading them later (in batched) would clash with fn
     saved = registry.kernels(kind).get((name, kind))
     registry.unregister(name, kind)
     registry.kernel(name, kind)(fn)
@@ -340,6 +342,8 @@ def test_audio_batches_draw_per_sample() -> None:
         ref = pipe(audio=wave[i].numpy(), sample_rate=16000, key=i, trace=True)
         assert out["trace"][i] == ref["trace"]
         np.testing.assert_allclose(out["audio"][i].numpy(), ref["audio"], rtol=1e-6, atol=1e-7)
+    with pytest.raises(InvalidInputError, match="up to 3e\\+38 in magnitude"):  # a gain would make inf
+        tp(audio=torch.full((B, 800), 3e38), sample_rate=16000, key=KEYS)
 
 
 # ---------------------------------------------------------------------- errors
@@ -385,6 +389,13 @@ def test_bad_calls_raise_invalid_input(fields: dict[str, Any], match: str) -> No
     fields = {"key": KEYS, **fields}
     with pytest.raises(InvalidInputError, match=match):
         tp(**fields)
+
+
+def test_an_audio_kernel_handed_no_sample_rate_names_itself() -> None:
+    batch = Batch(fields={"audio": torch.zeros((2, 1, 8))}, params=[{}, {}])
+    with pytest.raises(InvalidInputError, match=r"audio\.LowPassFilter: `sample_rate` is missing"):
+        batch.rate("audio.LowPassFilter")
+    assert Batch(fields={}, params=[], sample_rate=8000).rate("audio.Gain") == 8000
 
 
 def test_samples_ending_at_different_sizes_name_the_op() -> None:

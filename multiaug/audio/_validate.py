@@ -20,6 +20,11 @@ __all__ = ["check_audio", "check_sample_rate", "check_spectrogram", "check_wavef
 MAX_SAMPLE_RATE = 1_536_000
 #: Samples per channel of one clip (about 12 hours at 48 kHz); spectrogram cells likewise.
 MAX_SAMPLES = 2**31
+#: The largest accepted sample magnitude. Samples are amplitudes near [-1, 1] (float32 made from
+#: 32-bit PCM without scaling reaches 2.1e9); beyond 1e12 a clip is damaged, and the gains the ops
+#: may apply (up to 120 dB each) would overflow float32 (3.4e38) into inf.
+MAX_AMPLITUDE = 1e12
+_lowest, _highest = np.minimum.reduce, np.maximum.reduce  # no method wrappers: a keyed call's fixed cost
 
 _PCM_FIX = (
     "convert integer PCM to float32 in [-1, 1]: audio.astype(np.float32) / 32768 for int16, "
@@ -39,15 +44,20 @@ def _require_finite(owner: str, field: str, arr: np.ndarray, what: str, fix: str
 
 
 def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
-    """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite."""
+    """Check a waveform array: float32, ``(samples,)`` or ``(channels, samples)``, non-empty, finite.
+
+    Samples larger than ``MAX_AMPLITUDE`` in magnitude are refused too (a damaged clip; an op's
+    gain would overflow float32).
+    """
     if (
         type(audio) is np.ndarray
         and audio.dtype.char == "f"
         and audio.ndim == 1
         and 0 < audio.shape[0] <= MAX_SAMPLES
-        and all_finite(audio)
+        and -MAX_AMPLITUDE <= _lowest(audio)  # NaN compares false: the checks below name it
+        and _highest(audio) <= MAX_AMPLITUDE
     ):
-        return  # the common case (a finite mono float32 clip), decided in a few reads and one pass
+        return  # the common case (a finite mono float32 clip), in a few reads and two reductions
     require_ndarray(owner, field, audio, "convert it with np.asarray(audio, dtype=np.float32)")
     if audio.dtype != np.float32:  # the common case pays one comparison
         if np.issubdtype(audio.dtype, np.integer):
@@ -77,6 +87,15 @@ def check_waveform(owner: str, audio: Any, field: str = "audio") -> None:
         )
     require_at_most(owner, field, audio.shape[-1], MAX_SAMPLES, "samples per channel", "split the clip")
     _require_finite(owner, field, audio, "", "repair or drop the clip (e.g. np.nan_to_num(audio))")
+    peak = float(max(-audio.min(), audio.max()))
+    if peak > MAX_AMPLITUDE:
+        raise InvalidInputError(
+            owner,
+            field,
+            f"has samples up to {peak:.3g} in magnitude, more than the {MAX_AMPLITUDE:.0e} supported "
+            "(float32 audio holds amplitudes near [-1, 1])",
+            "scale the clip into [-1, 1] (e.g. audio / np.abs(audio).max()), or drop it if it is damaged",
+        )
 
 
 def check_audio(owner: str, audio: Any, sample: Mapping[str, Any]) -> None:

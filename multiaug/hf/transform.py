@@ -31,7 +31,9 @@ class BatchTransform:
     def __init__(
         self, pipeline: Transform, key: str | None, epoch: int, fields: Mapping[str, str] | None
     ) -> None:
-        require_transform(OWNER, pipeline, "pass e.g. ma.Compose([ma.image.HorizontalFlip()], seed=0)")
+        require_transform(
+            OWNER, pipeline, "pass e.g. ma.Compose([ma.image.HorizontalFlip()], seed=0)", per_sample=True
+        )
         if key is not None and not isinstance(key, str):
             raise InvalidInputError(
                 OWNER, "key", f"must be a column name or None, got {key!r:.80}", 'pass key="id" or key=None'
@@ -78,11 +80,14 @@ class BatchTransform:
         mapping = self._mapping(batch)
         out: dict[str, list] = {c: list(v) for c, v in batch.items()}  # other columns pass through
         epoch = self._epoch
-        for j in range(n):
-            sample: dict[str, Any] = {}
-            for column, field in mapping.items():
-                sample.update(_to_sample(column, field, batch[column][j]))
-            result = self.pipeline(**sample, key=keys[j], epoch=epoch)
+        samples = [_row(batch, mapping, j) for j in range(n)]
+        if list(mapping.values()) == ["text"] and all(isinstance(s["text"], str) for s in samples):
+            from ..text.batch import run_texts  # the rows' texts step by step: models run batched
+
+            results = run_texts(self.pipeline, [s["text"] for s in samples], keys, epoch)
+        else:
+            results = [self.pipeline(**s, key=k, epoch=epoch) for s, k in zip(samples, keys, strict=True)]
+        for j, (sample, result) in enumerate(zip(samples, results, strict=True)):
             for column, field in mapping.items():
                 out[column][j] = _from_sample(field, result, batch[column][j])
             for name in result.keys() - sample.keys():  # fields the pipeline adds (a spectrogram)
@@ -154,6 +159,14 @@ def _is_audio(value: Any) -> bool:
     return (isinstance(value, Mapping) and "array" in value and "sampling_rate" in value) or hasattr(
         value, "get_all_samples"
     )
+
+
+def _row(batch: Mapping[str, Sequence[Any]], mapping: Mapping[str, str], j: int) -> dict[str, Any]:
+    """Row ``j`` of a batch as a sample: its mapped columns' cells as fields."""
+    sample: dict[str, Any] = {}
+    for column, field in mapping.items():
+        sample.update(_to_sample(column, field, batch[column][j]))
+    return sample
 
 
 def _to_sample(column: str, field: str, value: Any) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from .manifest import (
     _drop_stale,
     _finished_units,
     _prepare_output,
+    _recorded,
     _skipped_items,
     _write_manifest,
     _write_run,
@@ -147,9 +148,10 @@ def _augment_files(
     identity = _job_identity(listing, pipe.fingerprint, pipe.seed or 0, copies or 0, balance)
     _prepare_output(out, identity, opts["force"])
     rows = _unit_rows(listing, units, names, ids, update)
-    done = _finished_units(out, rows, update)
+    recorded = _recorded(out)  # the earlier runs' state, read once
+    done = _finished_units(out, rows, update, recorded)
     changed = _check_versions(out, warn=bool(done))  # kept outputs made with other versions
-    _drop_stale(out, rows, done)
+    _drop_stale(out, rows, done, recorded)
     job = {**_job_spec(pipe, listing, out, opts["on_error"]), "profile": opts["profile"]}
     engine, workers = opts["engine"], opts["workers"]
     final = _compute(job, rows, done, engine, workers, opts["scheduler"], opts["progress"])

@@ -168,11 +168,12 @@ def _recorded_outputs(output: Path) -> set[str]:
     """Every output file the manifest and the chunk records list (any version's manifest)."""
     import pyarrow.parquet as pq
 
-    names = {row["output"] for row in _recorded(output).values() if isinstance(row.get("output"), str)}
+    names: set[str] = set()
     path = output / MANIFEST
     try:
         if path.is_file() and "output" in pq.read_schema(path).names:
-            names.update(v for v in pq.read_table(path, columns=["output"])["output"].to_pylist() if v)
+            listed = pq.read_table(path, columns=["output"])["output"].to_pylist()
+            names.update(v for v in listed if isinstance(v, str))
     except (OSError, ValueError):
         pass
     for record in _records(output):  # records of any version
@@ -202,11 +203,10 @@ def _manifest_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _finished_units(
-    output: Path, units: list[dict[str, Any]], update: bool
+    output: Path, units: list[dict[str, Any]], update: bool, recorded: dict[tuple[str, int], dict[str, Any]]
 ) -> dict[tuple[str, int], dict[str, Any]]:
-    """Units an earlier run finished: recorded with the same item, copy and output name, the file
-    present and, with ``update``, made from the same content (digest)."""
-    recorded = _recorded(output)
+    """Units an earlier run finished (``recorded``: :func:`_recorded`): recorded with the same item,
+    copy and output name, the file present and, with ``update``, made from the same content (digest)."""
     done = {}
     for u in units:
         k = (u["item"], u["copy"])
@@ -220,11 +220,16 @@ def _finished_units(
     return done
 
 
-def _drop_stale(output: Path, units: list[dict[str, Any]], done: dict[tuple[str, int], Any]) -> None:
+def _drop_stale(
+    output: Path,
+    units: list[dict[str, Any]],
+    done: dict[tuple[str, int], Any],
+    recorded: dict[tuple[str, int], dict[str, Any]],
+) -> None:
     """Before computing: delete outputs no unit of this job keeps (items gone or renamed, copies
     dropped) and the outputs of the units about to be redone (a redo that fails leaves none)."""
     keep = {u["output"] for u in units if (u["item"], u["copy"]) in done}
-    for row in _recorded(output).values():
+    for row in recorded.values():
         name = row.get("output")
         if isinstance(name, str) and _inside(name) and name not in keep and (output / name).is_file():
             (output / name).unlink()

@@ -161,13 +161,9 @@ class _Units:
 
 def _read_manifest(path: Path) -> tuple[Any, list[str]]:
     """The manifest (validated as ``multiaug.data`` validates every manifest) and the item ids."""
-    from ..data import _empty_cells, _ids, _read_frame
+    from ..data import _manifest_frame
 
-    frame = _read_frame(path)
-    if len(frame) == 0:
-        raise InvalidInputError(OWNER, str(path), "has a 'text' column but no rows", "list at least one item")
-    _empty_cells(path, frame, ("text", "label"))
-    ids = _ids(path, frame)
+    frame, ids = _manifest_frame(path, OWNER)
     return frame, [f"row{i}" if v is None else v for i, v in enumerate(ids)]
 
 

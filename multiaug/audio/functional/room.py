@@ -183,8 +183,21 @@ def room_simulator(
     """``audio`` heard at ``mic`` from ``source`` in the room (RMS and length kept; the direct sound
     lands on the dry sound's sample or the next: a path ending between two samples is split between
     them, never moved earlier)."""
+    ir = room_response(size, source, mic, absorption, sample_rate, noise_seed)
+    return apply_impulse_response(audio, ir)
+
+
+def room_response(
+    size: tuple[float, float, float],
+    source: tuple[float, float, float],
+    mic: tuple[float, float, float],
+    absorption: float,
+    sample_rate: int,
+    noise_seed: int,
+) -> np.ndarray:
+    """The float32 response :func:`room_simulator` convolves with: :func:`shoebox_rir` from the
+    direct sound's first sample on (its known time: a peak search could pick a strong early
+    reflection landing on one sample over the direct sound split between two)."""
     ir = shoebox_rir(size, source, mic, absorption, sample_rate, noise_seed).astype(np.float32)
-    # cut at the direct sound's first sample (its known time: a peak search could pick a strong
-    # early reflection landing on one sample over the direct sound split between two)
     direct = math.dist(source, mic) / SPEED_OF_SOUND * sample_rate
-    return apply_impulse_response(audio, ir[math.floor(direct) :])
+    return ir[math.floor(direct) :]

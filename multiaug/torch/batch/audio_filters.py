@@ -43,7 +43,6 @@ from ...audio.functional.filters import (
     impulse_responses,
     rbj_sos,
 )
-from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .registry import Batch, kernel
 
@@ -162,9 +161,7 @@ def filter_rows(x: torch.Tensor, sos: Sequence[np.ndarray], zero_phase: bool) ->
 
 def _butterworth(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     x = batch.fields["audio"]
-    rate = batch.sample_rate
-    if rate is None:
-        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    rate = batch.rate(t.name)
     zero_phase = bool(t._r.zero_phase)
     kind = _KINDS[t.name]
     sos = [filter_sections(kind, int(rate), _edges(p), int(p["rolloff"]), zero_phase) for p in batch.params]
@@ -201,9 +198,7 @@ def rbj_biquad(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     within float32 FFT rounding of the float64 recursion, so of the per-sample output by the
     per-sample path's own float32 error.
     """
-    rate = batch.sample_rate
-    if rate is None:
-        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    rate = batch.rate(t.name)
     kind = _RBJ[t.name]
     sos = [_rbj_sections(kind, int(rate), p) for p in batch.params]
     return {"audio": filter_rows(batch.fields["audio"], sos, False)}

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ...audio._validate import MAX_AMPLITUDE
 from ...core.errors import InvalidInputError
 from .draw import Drawn, proxy
 from .executor import Rows
@@ -171,6 +172,13 @@ def _float_input(owner: str, name: str, x: torch.Tensor, allow_uint8: bool) -> N
             name,
             f"is float32 with values in [{lo:.4g}, {hi:.4g}], outside [0, 1]",
             "scale float images to [0, 1] (e.g. image / 255.0), or pass uint8",
+        )
+    if not allow_uint8 and max(-lo, hi) > MAX_AMPLITUDE:  # audio: as audio._validate.check_waveform
+        raise InvalidInputError(
+            owner,
+            name,
+            f"has samples up to {max(-lo, hi):.3g} in magnitude, more than the {MAX_AMPLITUDE:.0e} supported",
+            "scale the clips into [-1, 1], or drop damaged ones",
         )
 
 

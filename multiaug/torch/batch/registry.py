@@ -61,6 +61,12 @@ class Batch:
     #: float). A kernel may also set it. A batch whose samples end in different dtypes is refused.
     dtype: str = "float32"
 
+    def rate(self, owner: str) -> int:
+        """The audio sample rate, or an :class:`InvalidInputError` naming ``owner`` (an image batch)."""
+        if self.sample_rate is None:
+            raise InvalidInputError(owner, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+        return self.sample_rate
+
 
 Kernel = Callable[["Transform", Batch], "dict[str, torch.Tensor]"]
 

@@ -29,7 +29,6 @@ import numpy as np
 import torch
 
 from ...audio.functional.stretch import _window_sum, frame_size
-from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from .registry import Batch, kernel
 
@@ -152,9 +151,7 @@ def pitch_shift(
 @kernel("audio.PitchShift", "audio")
 def pitch_shift_kernel(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     """``audio.PitchShift``: each row shifted by its drawn ``semitones``, the length kept."""
-    rate = batch.sample_rate
-    if rate is None:
-        raise InvalidInputError(t.name, "sample_rate", "is missing from the batch", "pass sample_rate=...")
+    rate = batch.rate(t.name)
     overlap = 4 if t._r.method == "quality" else 2
     semitones = [float(p["semitones"]) for p in batch.params]
     return {"audio": pitch_shift(batch.fields["audio"], semitones, int(rate), overlap)}
