@@ -38,7 +38,7 @@ extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row who
 missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
 that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages). ``--floors`` adds the
 parts of a keyed call: the core's fixed cost (16-sample clips, nothing / one value drawn), the
-input's all-finite check, the kernels alone and the reference calls. ``--cpu`` times CPU seconds
+input's check, the kernels alone and the reference calls. ``--cpu`` times CPU seconds
 of the process instead of wall time (both contenders run in it, so waiting for a core on a loaded
 machine does not count).
 
@@ -302,15 +302,15 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
     """Microseconds per call of the parts of a keyed call (the floor of the cheapest ops), interleaved.
 
     A keyed call of a transform that draws nothing (Reverse, p = 0) and of one that draws one
-    value (Padding, p = 1) on 16 samples: the core's fixed cost; ``all_finite`` of the 3 s clip:
+    value (Padding, p = 1) on 16 samples: the core's fixed cost; ``check_waveform`` of the 3 s clip:
     the input check; then the kernels alone, and the reference implementations' calls.
     """
     import audiomentations as A
     from scipy.signal import lfilter
 
+    from multiaug.audio._validate import check_waveform
     from multiaug.audio.functional import dynamics as D
     from multiaug.audio.functional import waveform as W
-    from multiaug.core.validation import all_finite
 
     audio = speech_3s()
     tiny = audio[:16].copy()
@@ -318,7 +318,7 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
     calls: dict[Any, Callable[[], object]] = {
         "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
         "keyed call, one value drawn (Padding p=1), 16 samples": keyed(ma.audio.Padding(p=1.0), tiny),
-        "all_finite (the input check), 3 s": lambda: all_finite(audio),
+        "check_waveform (the input check: finite, |x| <= 1e12), 3 s": lambda: check_waveform("op", audio),
         "kernel reverse, 3 s": lambda: W.reverse(audio),
         "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
         "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
