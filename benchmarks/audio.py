@@ -318,7 +318,7 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
     calls: dict[Any, Callable[[], object]] = {
         "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
         "keyed call, one value drawn (Padding p=1), 16 samples": keyed(ma.audio.Padding(p=1.0), tiny),
-        "check_waveform (the input check: finite, |x| <= 1e12), 3 s": lambda: check_waveform("op", audio),
+        "check_waveform (input check: finite, magnitude <= 1e12), 3 s": lambda: check_waveform("op", audio),
         "kernel reverse, 3 s": lambda: W.reverse(audio),
         "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
         "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
