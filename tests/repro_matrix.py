@@ -65,12 +65,8 @@ ENVELOPE: dict[str, tuple[float, str]] = {
     "audio.PitchShift": (1e-3, "phase vocoder + soxr: SIMD sums (7e-4 without soxr's SIMD, else <= 1e-5)"),
     "audio.TimeStretch": (1e-4, "phase vocoder: NumPy's SIMD sin/cos/arctan2"),
     "audio.SpeedChange": (1e-6, "soxr's SIMD filter sums"),
-    "audio.ApplyImpulseResponse": (1e-6, "FFT convolution: NumPy's SIMD sums"),
     "audio.Limiter": (1e-6, "its envelope's float32 sums"),
-    "audio.Mp3Compression": (1e-6, "soxr resampling to an MP3 rate and back"),
-    "audio.RoomSimulator": (1e-6, "FFT convolution: NumPy's SIMD sums"),
     "demo.audio_pipeline": (1e-4, "its pitch and tempo steps"),
-    "image.HueSaturationValue": (1.0, "OpenCV's 8-bit HSV->RGB in float32, with or without FMA"),
     "image.ElasticTransform": (1.0, "displacement fields blurred in float32 by OpenCV (SIMD sums)"),
 }
 #: Samplers whose provenance (not rows) may differ: case-name prefix -> why.
