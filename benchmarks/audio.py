@@ -42,6 +42,8 @@ input's check, the kernels alone and the reference calls. ``--cpu`` times CPU se
 of the process instead of wall time (both contenders run in it, so waiting for a core on a loaded
 machine does not count).
 
+``--vocoder`` runs only the PitchShift/TimeStretch table (speed and quality).
+
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
 part of it, and the total with ``import numpy, multiaug`` is shown too); then
@@ -499,11 +501,32 @@ def cold_start() -> list[tuple[str, dict[str, Any]]]:
 
 
 # ---------------------------------------------------------------------- main
+def vocoder_table(quick: bool) -> None:
+    """PitchShift/TimeStretch: speed of every contender and its quality."""
+    rates = speed(quick)
+    scores = quality(quick)
+    reference = {op: r for op, label, r in rates if label.endswith("(default)")}
+    print(
+        "| op | method | calls/s | vs audiomentations default | f0 error mean / max | "
+        "duration error mean / max | round trip LSD |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for op, label, r in rates:
+        q = scores[(op, label)]
+        lsd = f"{q['lsd']:.2f} dB" if "lsd" in q else "—"
+        name = "PitchShift" if op == "pitch" else "TimeStretch"
+        print(
+            f"| {name} | {label} | {r:.1f} | {r / reference[op]:.2f}x | "
+            f"{q['f0_mean']:.2f} / {q['f0_max']:.2f} % | {q['dur_mean']:.2f} / {q['dur_max']:.2f} % | {lsd} |"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
     parser.add_argument("--filters", action="store_true", help="only the filter rows")
     parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
+    parser.add_argument("--vocoder", action="store_true", help="only the PitchShift/TimeStretch rows")
     parser.add_argument(
         "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
     )
@@ -525,6 +548,9 @@ def main() -> None:
     print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
     clock = "CPU" if args.cpu else "wall"
     print(f"# {machine()}, one thread, {clock} time, load average {os.getloadavg()[0]:.1f} at the start\n")
+    if args.vocoder:
+        vocoder_table(args.quick)
+        return
     print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
     print("|---|---|---|---|")
     only = tuple(name.strip() for name in args.only.split(",") if name.strip())
@@ -555,23 +581,7 @@ def main() -> None:
     if args.filters:
         return
 
-    rates = speed(args.quick)
-    scores = quality(args.quick)
-    reference = {op: r for op, label, r in rates if label.endswith("(default)")}
-    print(
-        "| op | method | calls/s | vs audiomentations default | f0 error mean / max | "
-        "duration error mean / max | round trip LSD |"
-    )
-    print("|---|---|---|---|---|---|---|")
-    for op, label, r in rates:
-        q = scores[(op, label)]
-        lsd = f"{q['lsd']:.2f} dB" if "lsd" in q else "—"
-        name = "PitchShift" if op == "pitch" else "TimeStretch"
-        print(
-            f"| {name} | {label} | {r:.1f} | {r / reference[op]:.2f}x | "
-            f"{q['f0_mean']:.2f} / {q['f0_max']:.2f} % | {q['dur_mean']:.2f} / {q['dur_max']:.2f} % | {lsd} |"
-        )
-
+    vocoder_table(args.quick)
     print("\n| cold start: fresh process, 3 s clip | first call | with `import numpy, multiaug` | numba |")
     print("|---|---|---|---|")
     for name, res in cold_start():
