@@ -344,6 +344,12 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
         size = round(block)
         starts = np.round(np.arange(int((n - size) / step + 1e-9) + 1) * step).astype(np.int64)
         z = (power[starts + size] - power[starts]) / size
+    return gated_loudness(z)
+
+
+def gated_loudness(z: np.ndarray) -> float:
+    """BS.1770's gated loudness (LUFS, ``-inf`` below the absolute gate) of the mean squares ``z``
+    of the K-weighted 400 ms blocks (summed over channels); one block for a shorter clip."""
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10.0 * np.log10(z)
     kept = loud > -70.0
