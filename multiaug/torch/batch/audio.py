@@ -77,10 +77,6 @@ NO_KERNEL: dict[str, str] = {
         "each row places a different number of recorded sounds at different times: the events "
         "would be assembled on the host anyway, leaving one addition for the device"
     ),
-    "audio.LoudnessNormalization": (
-        "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
-        "(the same missing scan kernel as the Butterworth filters) before a single multiply"
-    ),
 }
 
 
