@@ -30,12 +30,19 @@ Filters (``--filters`` runs only these rows): LowPassFilter, HighPassFilter,
 BandPassFilter, BandStopFilter (and LowPassFilter with ``zero_phase``) against
 audiomentations' filters at its default ranges, on the same clip, interleaved.
 
-Issue 20's ops (``--ops`` runs only these rows): each against audiomentations' equivalent at its
-default parameters (multiaug's defaults are the same ranges), on the same 3 s clip, interleaved.
+Issue 20's ops (``--ops`` runs only these rows, ``--only Reverse,Limiter`` only the rows whose
+names start so): each against audiomentations' equivalent at its default parameters (multiaug's
+defaults are the same ranges), on the same 3 s clip, interleaved.
 Limiter, LoudnessNormalization and Mp3Compression's default backend need audiomentations'
 extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row whose package is
 missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
-that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages).
+that has them, e.g. one whose ``.pth`` adds ``.venv``'s site-packages). ``--floors`` adds the
+parts of a keyed call: the core's fixed cost (16-sample clips, nothing / one value drawn), the
+input's check, the kernels alone and the reference calls. ``--cpu`` times CPU seconds
+of the process instead of wall time (both contenders run in it, so waiting for a core on a loaded
+machine does not count).
+
+``--vocoder`` runs only the PitchShift/TimeStretch table (speed and quality).
 
 Cold start: each multiaug transform's first call on the same 3 s clip in a
 fresh interpreter (target: under 1 s; the lazy ``ma.audio`` import counts as
@@ -54,6 +61,7 @@ os.environ["MKL_NUM_THREADS"] = "1"
 os.environ["NUMBA_NUM_THREADS"] = "1"
 
 import argparse
+import importlib.util
 import itertools
 import json
 import random
@@ -155,8 +163,13 @@ def speed(quick: bool) -> list[tuple[str, str, float]]:
     return [(op, label, 1.0 / best[(op, label)]) for op, label in calls]
 
 
+#: The clock of :func:`interleaved`: wall time, or the process's CPU time with ``--cpu``.
+CLOCK: Callable[[], float] = time.perf_counter
+
+
 def interleaved(calls: dict[Any, Callable[[], object]], rounds: int, budget: float) -> dict[Any, float]:
     """Best seconds per call of each contender over ``rounds`` interleaved rounds of ``budget`` s."""
+    clock = CLOCK
     best = dict.fromkeys(calls, float("inf"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -164,8 +177,8 @@ def interleaved(calls: dict[Any, Callable[[], object]], rounds: int, budget: flo
             call()
         for _ in range(rounds):
             for name, call in calls.items():
-                n, t0 = 0, time.perf_counter()
-                while (elapsed := time.perf_counter() - t0) < budget:
+                n, t0 = 0, clock()
+                while (elapsed := clock() - t0) < budget:
                     call()
                     n += 1
                 best[name] = min(best[name], elapsed / n)
@@ -259,9 +272,11 @@ def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
     ]  # fmt: skip
 
 
-def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
-    """Calls per second of each issue-20 op and its audiomentations equivalent: (row, ours, theirs, note)."""
-    import importlib.util
+def op_speed(quick: bool, only: tuple[str, ...] = ()) -> list[tuple[str, float | None, float | None, str]]:
+    """Calls per second of each issue-20 op and its audiomentations equivalent: (row, ours, theirs, note).
+
+    ``only``: the rows whose name starts with one of these (all rows when empty).
+    """
 
     audio = speech_3s()
     rounds, budget = (3, 0.3) if quick else (7, 0.5)
@@ -269,7 +284,7 @@ def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
     np.random.seed(0)  # noqa: NPY002  (audiomentations draws from NumPy's global RNG)
     rows: list[tuple[str, float | None, float | None, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        ops = _ops(*_op_files(Path(tmp)))
+        ops = [op for op in _ops(*_op_files(Path(tmp))) if not only or op[0].startswith(only)]
         calls: dict[Any, Callable[[], object]] = {}
         for row, mine, am, needs in ops:
             if needs is not None and importlib.util.find_spec(needs) is None:
@@ -283,6 +298,68 @@ def op_speed(quick: bool) -> list[tuple[str, float | None, float | None, str]]:
         else:
             rows.append((row, None, None, f"skipped: audiomentations needs {needs}"))
     return rows
+
+
+def op_floors(quick: bool) -> list[tuple[str, float]]:
+    """Microseconds per call of the parts of a keyed call (the floor of the cheapest ops), interleaved.
+
+    A keyed call of a transform that draws nothing (Reverse, p = 0) and of one that draws one
+    value (Padding, p = 1) on 16 samples: the core's fixed cost; ``check_waveform`` of the 3 s clip:
+    the input check; then the kernels alone, and the reference implementations' calls.
+    """
+    import audiomentations as A
+    from scipy.signal import lfilter
+
+    from multiaug.audio._validate import check_waveform
+    from multiaug.audio.functional import dynamics as D
+    from multiaug.audio.functional import waveform as W
+
+    audio = speech_3s()
+    tiny = audio[:16].copy()
+    b, a = D._k_weighting_ba(RATE)
+    calls: dict[Any, Callable[[], object]] = {
+        "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
+        "keyed call, one value drawn (Padding p=1), 16 samples": keyed(ma.audio.Padding(p=1.0), tiny),
+        "check_waveform (input check: finite, magnitude <= 1e12), 3 s": lambda: check_waveform("op", audio),
+        "kernel reverse, 3 s": lambda: W.reverse(audio),
+        "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
+        "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
+        "scipy lfilter, K-weighting, 3 s": lambda: lfilter(b, a, audio),
+        "audiomentations Reverse call, 3 s": plain(A.Reverse(p=1.0), audio),
+        "audiomentations Padding call, 3 s": plain(A.Padding(p=1.0), audio),
+        "audiomentations BitCrush call, 3 s": plain(A.BitCrush(p=1.0), audio),
+    }
+    try:
+        import loudness
+
+        calls["loudness.integrated_loudness (audiomentations' meter), 3 s"] = lambda: (
+            loudness.integrated_loudness(audio[:, None], RATE)
+        )
+    except ImportError:
+        pass
+    best = interleaved(calls, *((3, 0.2) if quick else (9, 0.3)))
+    return [(name, 1e6 * best[name]) for name in calls]
+
+
+def limiter_peaks(draws: int = 40) -> dict[str, tuple[float, float]]:
+    """Output peak over the drawn threshold, (median, max) over ``draws`` default draws on the 3 s clip.
+
+    Both limiters at their default ranges (threshold relative to the clip's peak); a value above 1
+    is an overshoot. audiomentations' drawn threshold is its ``parameters["threshold"]`` (linear).
+    """
+    import audiomentations as A
+
+    audio = speech_3s()
+    top = float(np.abs(audio).max())
+    ours_t, theirs_t = ma.audio.Limiter(p=1.0, seed=0), A.Limiter(p=1.0)
+    ratios: dict[str, list[float]] = {"multiaug": [], "audiomentations": []}
+    for key in range(draws):
+        out = ours_t(audio=audio, sample_rate=RATE, key=key, trace=True)
+        threshold = top * 10 ** (out["trace"][0]["params"]["threshold_db"] / 20)
+        ratios["multiaug"].append(float(np.abs(out["audio"]).max()) / threshold)
+        y = theirs_t(audio, RATE)
+        ratios["audiomentations"].append(float(np.abs(y).max()) / theirs_t.parameters["threshold"])
+    return {k: (float(np.median(v)), max(v)) for k, v in ratios.items()}
 
 
 # ---------------------------------------------------------------------- quality
@@ -424,36 +501,10 @@ def cold_start() -> list[tuple[str, dict[str, Any]]]:
 
 
 # ---------------------------------------------------------------------- main
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
-    parser.add_argument("--filters", action="store_true", help="only the filter rows")
-    parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
-    args = parser.parse_args()
-    import audiomentations
-
-    print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
-    print(f"# {machine()}, one thread\n")
-    print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
-    print("|---|---|---|---|")
-    for row, mine, theirs_rate, note in op_speed(args.quick):
-        if mine is None or theirs_rate is None:
-            print(f"| {row} | — | — | {note} |")
-        else:
-            print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
-    print()
-    if args.ops:
-        return
-    print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
-    print("|---|---|---|---|")
-    for row, mine, theirs_rate in filter_speed(args.quick):
-        print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
-    print()
-    if args.filters:
-        return
-
-    rates = speed(args.quick)
-    scores = quality(args.quick)
+def vocoder_table(quick: bool) -> None:
+    """PitchShift/TimeStretch: speed of every contender and its quality."""
+    rates = speed(quick)
+    scores = quality(quick)
     reference = {op: r for op, label, r in rates if label.endswith("(default)")}
     print(
         "| op | method | calls/s | vs audiomentations default | f0 error mean / max | "
@@ -469,6 +520,68 @@ def main() -> None:
             f"{q['f0_mean']:.2f} / {q['f0_max']:.2f} % | {q['dur_mean']:.2f} / {q['dur_max']:.2f} % | {lsd} |"
         )
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short timings, two clips for quality")
+    parser.add_argument("--filters", action="store_true", help="only the filter rows")
+    parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
+    parser.add_argument("--vocoder", action="store_true", help="only the PitchShift/TimeStretch rows")
+    parser.add_argument(
+        "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
+    )
+    parser.add_argument(
+        "--floors", action="store_true", help="with --ops: also time the parts of a keyed call (fixed costs)"
+    )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time the process's CPU seconds (time.process_time, every thread) instead of wall time: "
+        "steadier on a loaded machine, where waiting for a core is not the op's cost",
+    )
+    args = parser.parse_args()
+    global CLOCK
+    if args.cpu:
+        CLOCK = time.process_time
+    import audiomentations
+
+    print(f"# Audio: multiaug {ma.__version__} vs audiomentations {audiomentations.__version__}")
+    clock = "CPU" if args.cpu else "wall"
+    print(f"# {machine()}, one thread, {clock} time, load average {os.getloadavg()[0]:.1f} at the start\n")
+    if args.vocoder:
+        vocoder_table(args.quick)
+        return
+    print("| op (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
+    print("|---|---|---|---|")
+    only = tuple(name.strip() for name in args.only.split(",") if name.strip())
+    for row, mine, theirs_rate, note in op_speed(args.quick, only):
+        if mine is None or theirs_rate is None:
+            print(f"| {row} | — | — | {note} |")
+        else:
+            print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
+    print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
+    if args.floors:
+        print("| part of a call | µs per call |")
+        print("|---|---|")
+        for name, us in op_floors(args.quick):
+            print(f"| {name} | {us:.1f} |")
+        if importlib.util.find_spec("numpy_audio_limiter") is not None:
+            print("\n| Limiter, 40 default draws | output peak / threshold: median | max |")
+            print("|---|---|---|")
+            for side, (median, top) in limiter_peaks().items():
+                print(f"| {side} | {median:.4f} | {top:.4f} |")
+        print(f"\n(load average {os.getloadavg()[0]:.1f} at the end of these rows)\n")
+    if args.ops:
+        return
+    print("| filter (3 s clip) | multiaug calls/s | audiomentations calls/s | ratio |")
+    print("|---|---|---|---|")
+    for row, mine, theirs_rate in filter_speed(args.quick):
+        print(f"| {row} | {mine:.1f} | {theirs_rate:.1f} | {mine / theirs_rate:.2f}x |")
+    print()
+    if args.filters:
+        return
+
+    vocoder_table(args.quick)
     print("\n| cold start: fresh process, 3 s clip | first call | with `import numpy, multiaug` | numba |")
     print("|---|---|---|---|")
     for name, res in cold_start():

@@ -1,12 +1,17 @@
 """Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
 
-Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]``.
+Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
+[--workloads text image] [--pickles] [--thread]``.
 
 Throughput. Items come from a generator (as from a file or a queue); three contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
 
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
-* ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)``.
+* ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
+  travel through shared memory);
+* with ``--pickles``, the same streams with every array pickled (as before shared memory);
+* with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
+  design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
 
 Two workloads: ``text`` (a word and character pipeline, about 50 µs an item) and ``image``
 (flip, affine, colour jitter and noise on a 128x128 image, about 1 ms an item). A pool's time
@@ -79,14 +84,46 @@ def run_loop(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, 
     return 0.0, time.perf_counter() - t0, n
 
 
-def run_stream(pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int) -> tuple[float, float, int]:
-    """(start-up seconds, steady seconds, items): start-up is the wait for the first output."""
-    t0 = time.perf_counter()
-    with ma.stream(pipe, items, workers=workers) as outs:
-        next(outs)
-        t1 = time.perf_counter()
-        n = 1 + sum(1 for _ in outs)
+def run_stream(
+    pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int, shared: bool = True
+) -> tuple[float, float, int]:
+    """(start-up seconds, steady seconds, items): start-up is the wait for the first output.
+    ``shared=False``: arrays as pickles, as before shared memory."""
+    from multiaug.streams import shm
+
+    shm._ENABLED = shared
+    try:
+        t0 = time.perf_counter()
+        with ma.stream(pipe, items, workers=workers) as outs:
+            next(outs)
+            t1 = time.perf_counter()
+            n = 1 + sum(1 for _ in outs)
+    finally:
+        shm._ENABLED = True
     return t1 - t0, time.perf_counter() - t1, n
+
+
+def run_thread(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, float, int]:
+    """The design ``ma.stream`` did not take for ``workers=1``: one thread of this process computing
+    the keyed calls in input order, 4 items ahead (what a thread would give, for the docs)."""
+    from collections import deque
+    from concurrent.futures import ThreadPoolExecutor
+
+    from multiaug.streams import core, pool
+
+    t0 = time.perf_counter()
+    n = 0
+    with ThreadPoolExecutor(1) as executor:
+        pending: deque[Any] = deque()
+        for unit in core.units(enumerate(items), "id"):
+            pending.append(executor.submit(pool.call, pipe, unit, 0))
+            if len(pending) == 4:
+                pending.popleft().result()
+                n += 1
+        for future in pending:
+            future.result()
+            n += 1
+    return 0.0, time.perf_counter() - t0, n
 
 
 def cpu() -> tuple[float, float]:
@@ -96,7 +133,13 @@ def cpu() -> tuple[float, float]:
 
 
 def throughput(
-    name: str, pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], n: int, rounds: int
+    name: str,
+    pipe: ma.Compose,
+    make: Callable[[int], Iterator[dict[str, Any]]],
+    n: int,
+    rounds: int,
+    thread: bool = False,
+    pickles: bool = False,
 ) -> None:
     """Wall-clock items/s, and the CPU each item costs the main process and the workers.
 
@@ -108,6 +151,11 @@ def throughput(
         "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
         "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
     }
+    if pickles:
+        contenders["stream, 1 worker, pickles"] = lambda: run_stream(pipe, make(n), 1, shared=False)
+        contenders["stream, 2 workers, pickles"] = lambda: run_stream(pipe, make(n), 2, shared=False)
+    if thread:
+        contenders["1 thread (not used)"] = lambda: run_thread(pipe, make(n))
     # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
     # One item starts one worker (the pool starts them as work arrives); W workers cost W times that.
     before = cpu()
@@ -122,15 +170,15 @@ def throughput(
             before = cpu()
             start, steady, done = fn()
             after = cpu()
-            rates[label].append((done - (0 if label == "loop" else 1)) / steady)
+            rates[label].append((done - (1 if label.startswith("stream") else 0)) / steady)
             starts[label].append(start)
-            workers = int(label[8]) if label != "loop" else 0
+            workers = int(label[8]) if label.startswith("stream") else 0
             worker_cpu = after[1] - before[1] - startup.get(workers, 0.0)
             costs[label].append(((after[0] - before[0]) / done * 1e6, worker_cpu / done * 1e6))
     loop = statistics.median(rates["loop"])
     print(f"\n{name}: {n} items, {rounds} interleaved rounds; CPU per item in µs")
     header = (
-        f"{'contender':<18} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
+        f"{'contender':<26} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
     )
     print(f"{header}  rounds (items/s)")
     for label in contenders:
@@ -138,24 +186,27 @@ def throughput(
         each = ", ".join(f"{v:.0f}" for v in rates[label])
         main_us = statistics.median(c[0] for c in costs[label])
         worker_us = statistics.median(c[1] for c in costs[label])
-        shown = f"{worker_us:10.0f}" if label != "loop" else f"{'-':>10}"
+        shown = f"{worker_us:10.0f}" if label.startswith("stream") else f"{'-':>10}"
         start = statistics.median(starts[label])
-        print(f"{label:<18} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
+        print(f"{label:<26} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
     print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
     overhead(pipe, make)
 
 
 def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], rounds: int = 7) -> None:
     """What a worker does per item, in this process (no scheduler in the way): CPU µs per item of the
-    plain loop, of the worker's batch function, and of the batch function with the batch and its
-    results pickled and unpickled (what crossing the process boundary adds on both sides)."""
+    plain loop, of the worker's batch function, of the batch function with the batch and its
+    results pickled and unpickled (arrays inside the pickles), and with the arrays through shared
+    memory as the pool sends them (only references pickled): what crossing the process boundary
+    adds on both sides."""
     import pickle
 
-    from multiaug.streams import core, pool
+    from multiaug.streams import core, pool, shm
 
     items = list(make(256))
     units = list(core.units(enumerate(items), "id"))
     pool._PIPELINE[:] = [pipe]
+    exchange = shm.Exchange(1)
 
     def loop() -> None:
         for item in items:
@@ -165,15 +216,29 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
         pool._work(units, 0, pool.keyed_call)
 
     def work_pickled() -> None:
-        results, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        results, _, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
         pickle.loads(pickle.dumps(results))
 
-    samples: dict[str, list[float]] = {"loop": [], "batch": [], "batch + pickling": []}
-    for _ in range(rounds):
-        for label, fn in zip(samples, (loop, work, work_pickled), strict=True):
-            t0 = time.process_time()
-            fn()
-            samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    def work_shared() -> None:
+        sent, ticket = exchange.send(units)
+        results, _, needed = pool._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
+        for _ in exchange.receive(pickle.loads(pickle.dumps(results)), ticket, needed):
+            pass
+
+    samples: dict[str, list[float]] = {
+        "loop": [],
+        "batch": [],
+        "batch + pickling": [],
+        "batch + shared memory": [],
+    }
+    try:
+        for _ in range(rounds):
+            for label, fn in zip(samples, (loop, work, work_pickled, work_shared), strict=True):
+                t0 = time.process_time()
+                fn()
+                samples[label].append((time.process_time() - t0) / len(items) * 1e6)
+    finally:
+        exchange.close()
     shown = ", ".join(f"{k} {statistics.median(v):.1f}" for k, v in samples.items())
     print(f"  in one process, CPU µs per item (median of {rounds} interleaved rounds): {shown}")
 
@@ -216,11 +281,21 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--rss-items", type=int, nargs="*", default=[10_000, 1_000_000])
     parser.add_argument("--rss-workers", type=int, nargs="*", default=[0, 2])
+    parser.add_argument("--workloads", nargs="*", choices=["text", "image"], default=["text", "image"])
+    parser.add_argument("--thread", action="store_true", help="also time one thread (the design not taken)")
+    parser.add_argument(
+        "--pickles", action="store_true", help="also time image workers with arrays as pickles"
+    )
     args = parser.parse_args()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
-    throughput("text", text_pipeline(), text_items, args.items, args.rounds)
-    throughput("image 128x128", image_pipeline(), image_items, max(100, args.items // 20), args.rounds)
+    if "text" in args.workloads:
+        throughput("text", text_pipeline(), text_items, args.items, args.rounds, args.thread)  # no arrays
+    if "image" in args.workloads:
+        images = max(100, args.items // 20)
+        throughput(
+            "image 128x128", image_pipeline(), image_items, images, args.rounds, args.thread, args.pickles
+        )
     if args.rss_items:
         rss(args.rss_items, args.rss_workers)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

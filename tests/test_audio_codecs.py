@@ -86,3 +86,22 @@ def test_mp3_encodes_clips_below_8_khz_sample_for_sample() -> None:
     x = (0.5 * np.sin(np.arange(16000) / 3)).astype(np.float32)
     low = t(audio=x, sample_rate=1, key=0)["audio"]
     assert low.shape == x.shape and np.array_equal(low, t(audio=x, sample_rate=8000, key=0)["audio"])
+
+
+def test_the_resampler_keeps_a_tone_and_matches_soxr() -> None:
+    """``resample_rational`` (polyphase, the same bytes on every CPU) against the exact tone and soxr."""
+    from multiaug.audio.functional.codecs import resample_rational
+
+    for a, b in ((22050, 24000), (11025, 8000), (8000, 16000)):
+        t = np.arange(a) / a
+        x = (0.5 * np.sin(2 * np.pi * 0.35 * min(a, b) * t))[None].astype(np.float32)  # 0.7 of Nyquist
+        y = resample_rational(x, a, b)
+        assert y.shape == (1, b) and y.dtype == np.float32
+        exact = 0.5 * np.sin(2 * np.pi * 0.35 * min(a, b) * np.arange(b) / b)
+        assert np.abs(y[0] - exact)[500:-500].max() < 1e-4  # passband: -80 dB
+        ref = soxr.resample(x[0], a, b, quality="HQ")
+        assert np.abs(y[0] - ref)[500:-500].max() < 1e-3
+    # a tone at or above the lower rate's Nyquist is removed (-90 dB), not folded back
+    for f in (5513, 7000):
+        x = np.sin(2 * np.pi * f * np.arange(16000) / 16000)[None].astype(np.float32)
+        assert np.sqrt(np.mean(resample_rational(x, 16000, 11025)[0, 500:-500] ** 2)) < 3e-5

@@ -113,6 +113,29 @@ def test_limiter_leaves_quiet_clips_and_silence_alone() -> None:
     np.testing.assert_array_equal(ma.audio.Limiter(p=1.0)(audio=silent, sample_rate=SR)["audio"], silent)
 
 
+@pytest.mark.parametrize("h", [1, 2, 3, 6, 8, 9, 12, 16, 25, 50, 64])
+def test_limiter_block_peaks_and_window_minimum_match_loops(h: int) -> None:
+    # the vectorised envelope pieces against plain Python loops, a short last block included
+    rng = np.random.default_rng(h)
+    x = rng.normal(0, 0.3, (2, 20 * h + h // 2 + 1)).astype(np.float32)[:, ::-1]  # a reversed view
+    n = x.shape[-1]
+    expected = [np.abs(x[:, i : i + h]).max() for i in range(0, n, h)]
+    np.testing.assert_array_equal(F._block_peaks(x, h), np.array(expected, np.float32))
+    values = rng.uniform(0, 1, 37).astype(np.float32)
+    for m in (1, 2, 5, 8, 15):
+        loop = [values[c : c + m].min() for c in range(values.size)]
+        np.testing.assert_array_equal(F._window_min(values, m), np.array(loop, np.float32))
+
+
+def test_limiter_kernel_output_layout_for_every_input_layout() -> None:
+    x = speech()[:4001]
+    ref = F.limiter(x, SR, 0.1, 0.01, 0.2)
+    for variant in (x[None], x.astype(np.float64), x[None].astype(np.float64), x[::-1].copy()[::-1]):
+        y = F.limiter(variant, SR, 0.1, 0.01, 0.2)
+        assert y.dtype == np.float32 and y.flags.c_contiguous and y.shape == variant.shape
+        np.testing.assert_allclose(y.reshape(-1), ref, rtol=1e-6, atol=1e-9)  # float64 in: float64 gains
+
+
 # ---------------------------------------------------------------------- loudness
 def test_k_weighting_is_the_standards_48k_table() -> None:
     # ITU-R BS.1770-4, Table 1 (pre-filter) and Table 2 (RLB filter)

@@ -179,3 +179,17 @@ def test_room_simulator_keeps_length_rms_and_timing() -> None:
         # between them, never moved earlier)
         assert np.abs(wet[:1000]).max() < 1e-6 * top
         assert max(abs(wet[1000]), abs(wet[1001])) > 0.1 * top
+
+
+def test_the_spectra_are_multiplied_in_ieee_float32_steps() -> None:
+    """The same bytes on every CPU: each element as scalar float32 arithmetic computes it (no SIMD,
+    no fused multiply-add), and within float32 rounding of the complex product."""
+    rng = np.random.default_rng(5)
+    a = (rng.standard_normal((2, 150)) + 1j * rng.standard_normal((2, 150))).astype(np.complex64)
+    b = (rng.standard_normal(150) + 1j * rng.standard_normal(150)).astype(np.complex64)
+    out = room.spectrum_product(a, b)
+    assert out.dtype == np.complex64 and out.shape == a.shape
+    for (i, j), z in np.ndenumerate(out):
+        ar, ai, br, bi = a[i, j].real, a[i, j].imag, b[j].real, b[j].imag  # np.float32 scalars
+        assert z.real == ar * br - ai * bi and z.imag == ar * bi + ai * br
+    np.testing.assert_allclose(out, a.astype(np.complex128) * b, rtol=1e-6, atol=1e-6)

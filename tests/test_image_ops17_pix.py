@@ -137,7 +137,12 @@ def test_hsv_shift_is_the_opencv_hsv_round_trip(photo) -> None:
     hsv[..., 0] = (hsv[..., 0] + round(params["hue_shift_limit"])) % 180
     hsv[..., 1] = np.clip(hsv[..., 1] + round(params["sat_shift_limit"]), 0, 255)
     hsv[..., 2] = np.clip(hsv[..., 2] + round(params["val_shift_limit"]), 0, 255)
-    np.testing.assert_array_equal(out["image"], cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB))
+    ref = cv2.cvtColor(hsv.astype(np.uint8), cv2.COLOR_HSV2RGB)
+    # OpenCV's last W mod L columns (its scalar code) round; every pixel of the op is its vector code
+    # (tests/test_exact_hsv.py): within one level there, identical in the other columns
+    body = (ref.shape[1] // 64) * 64
+    np.testing.assert_array_equal(out["image"][:, :body], ref[:, :body])
+    assert np.abs(out["image"].astype(int) - ref).max() <= 1
 
 
 def test_hsv_shift_float_follows_uint8(photo) -> None:

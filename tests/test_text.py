@@ -135,6 +135,19 @@ def test_word_counts_change_only_as_each_op_allows(sample: dict, key: int, alpha
         assert len(words_of(out)) >= 1
 
 
+def test_an_inserted_phrase_never_joins_the_next_word() -> None:
+    # '\x1b0/B': hypothesis found "0 bacillus/B" (the phrase glued to "/B": one word fewer)
+    from multiaug.text.functional import random_insert
+
+    assert random_insert("\x1b0/B", [(0, "bacillus")]) == "\x1b0 bacillus /B"
+    assert random_insert("call f(x)/g now", [(1, "big cat"), (2, "x")]) == "call f(x) big cat /g x now"
+    assert random_insert("A big cat.", [(2, "dog")]) == "A big cat dog."  # closing marks stay put
+    for text in ("\x1b0/B", "1/2/3 then", "call f(x)/g now"):
+        out = ma.text.RandomInsert(alpha=1.0, seed=1)(text=text, key=3, trace=True)
+        added = sum(len(words_of(p)) for _, p in out["trace"][0]["params"]["inserts"])
+        assert len(words_of(out["text"])) == len(words_of(text)) + added
+
+
 @settings(max_examples=40, deadline=None)
 @given(sample=text_samples(), key=st.integers(0, 1000))
 def test_edit_counts_follow_alpha_and_bounds(sample: dict, key: int) -> None:

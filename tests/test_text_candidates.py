@@ -37,33 +37,105 @@ def test_memo_gives_the_candidates_of_the_rules(parts: list[tuple[str, str]]) ->
     syn = ma.text.SynonymReplace()
     vocab = wordnet().vocabulary
     assert syn._candidates(text, vocab)[2] == reference(syn, text, vocab)
-    noise = ma.text.OCRError(min_len=3, stopwords=None)
-    tokens, _, cands = noise._candidates(text)
-    texts = tokens[1::2]
-    expect = [k for k in cands if _has_letters(texts[k], 3) and bool(noise._slots(texts[k]))]
-    assert noise._eligible_words(texts, cands) == expect == noise._eligible_words(texts, cands)
+    for noise in (ma.text.OCRError(min_len=3, stopwords=None), ma.text.CharNoise("swap", min_len=1)):
+        tokens, _, cands = noise._candidates(text)
+        texts = tokens[1::2]
+        fewest = noise._fewest()
+        expect = [k for k in cands if _has_letters(texts[k], fewest) and bool(noise._slots(texts[k]))]
+        assert noise._eligible_words(texts, cands) == expect == noise._eligible_words(texts, cands)
+        assert noise._char_candidates(text)[2] == expect == noise._char_candidates(text)[2]  # one memo
 
 
 def test_memo_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(base, "_MEMO", 50)
     monkeypatch.setattr(ma.text.chars, "_MEMO", 50)
-    t = ma.text.CharNoise(stopwords=None, min_len=1)
+    t = ma.text.CharNoise(stopwords=None, min_len=1, seed=0)
     text = " ".join(
         f"w{'abcdefghij'[i % 10]}ord{chr(97 + i // 10 % 26)}{chr(97 + i // 260)}" for i in range(400)
     )
     edits = t(text=text, key=0)
     assert edits["text"] != text
-    assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50
+    fresh = ma.text.CharNoise(stopwords=None, min_len=1, seed=0)
+    for key in range(1, 6):  # ~40 edited words per call: the places of more than 50 word forms are asked
+        assert t(text=text, key=key) == fresh(text=text, key=key)
+    assert len(t._r.kinds[False]) <= 50 and len(t._r.eligible) <= 50 and 0 < len(t._r.slots) <= 50
 
 
-_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n"
+# every character a kind of word starts, ends or turns on, and every starter (quotes, brackets, tab)
+_TECHNICAL_CHARS = "ab Z09 .-_/\\@$~+()[]=:'\u2019\u0301é,;\"\n`{<\u201c\u2018\u00ab\t"
 
 
-@settings(max_examples=200, deadline=None)
-@given(st.one_of(st.text(max_size=60), st.text(alphabet=_TECHNICAL_CHARS, max_size=60)))
-def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+def _reference_split(text: str) -> list[str]:
     import re
 
     from multiaug.text import tokens
 
-    assert tokens._WORD_SPLIT(text) == re.compile(f"({tokens._WORD})").split(text)
+    return re.compile(f"({tokens._WORD})").split(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=60),
+        st.text(alphabet=_TECHNICAL_CHARS, max_size=60),
+        st.lists(st.sampled_from([*WORDS, "cat", "Cat", "l\u2019eau", "_x", *SEPS, *_TECHNICAL_CHARS])).map(
+            "".join
+        ),
+    )
+)
+def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
+    """The split's shortcuts (positions no word starts at; the usual word read once) change nothing."""
+    from multiaug.text import tokens
+
+    assert tokens._WORD_SPLIT(text) == _reference_split(text)
+
+
+def test_the_split_matches_the_reference_on_pythons_docs() -> None:
+    from pydoc_data.topics import topics
+
+    from multiaug.text import tokens
+
+    paragraphs = [p for name in sorted(topics)[:120] for p in topics[name].split("\n\n")]
+    assert sum(len(tokens._WORD_SPLIT(p)) for p in paragraphs) > 20_000
+    assert [tokens._WORD_SPLIT(p) for p in paragraphs] == [_reference_split(p) for p in paragraphs]
+
+
+_DELETE_PARTS = ["cat", "dog", "a", "x.y()", "10", *SEPS, "  ", "\t", ",", "-"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(_DELETE_PARTS), max_size=14).map("".join),
+    st.lists(st.integers(-3, 12), max_size=6),
+)
+def test_delete_fast_path_gives_what_the_runs_give(text: str, indices: list[int]) -> None:
+    """random_delete's usual case (whitespace before every deleted word) is _delete_runs' result."""
+    from multiaug.text.functional import _delete_runs, random_delete
+    from multiaug.text.tokens import split_words
+
+    pieces, words = split_words(text)
+    n = len(words)
+    drop = sorted({i for i in indices if 0 <= i < n})[: max(n - 1, 0)]
+    if any(i < 0 for i in indices) or len(set(indices) & set(range(n))) >= n:
+        return  # negative positions and deleting every word follow other rules (tests/test_text.py)
+    assert random_delete(text, indices) == (_delete_runs(pieces, drop) if drop else text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30).flatmap(
+        lambda m: st.tuples(
+            st.just(m), st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=min(m, 4))
+        )
+    )
+)
+def test_pick_distinct_shortcuts_give_what_the_shuffle_gives(case: tuple[int, list[float]]) -> None:
+    """One and two picks skip the partial Fisher-Yates bookkeeping, with the same picks."""
+    m, u = case
+    moved: dict[int, int] = {}
+    expect = []
+    for i, x in enumerate(u):
+        j = min(i + int(x * (m - i)), m - 1)
+        expect.append(moved.get(j, j))
+        moved[j] = moved.get(i, i)
+    assert base.pick_distinct(u, m) == expect

@@ -131,3 +131,11 @@ def test_bad_parameters_name_the_fix() -> None:
         ma.text.CharNoise(alphabet="ab-")
     with pytest.raises(ma.InvalidInputError, match="action"):
         ma.text.CharNoise("shuffle")
+
+
+def test_letter_spans_of_letters_only_words_of_any_length_are_fresh_lists() -> None:
+    for word in ("a", "quick", "é" * 63, "x" * 64, "Z" * 65, "q" * 200):
+        spans = letter_spans(word)
+        assert spans == [(i, i + 1) for i in range(len(word))]
+        spans.append((0, 0))  # the caller's own list: the next call is not affected
+        assert letter_spans(word) == [(i, i + 1) for i in range(len(word))]

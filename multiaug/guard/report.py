@@ -112,6 +112,7 @@ class Leak(_LeakFields):
                 f"warp: rotation {ev['rotation_deg']:.1f} deg, scale {ev['scale']:.3f}, shift ({shift}) px"
                 + (", mirrored" if ev.get("mirrored") else "")
                 + f", overlap {ev['overlap']:.2f}"
+                + (f", {ev['keypoint_inliers']} keypoint inliers" if ev.get("keypoint_inliers") else "")
             )
         elif method:
             parts.append(str(method))

@@ -170,7 +170,9 @@ def stream(
         ``0`` computes in this process. ``N >= 1`` runs ``N`` worker processes (``spawn``,
         started on the first item; the pipeline must pickle). Outputs stay in input order;
         at most ``2 * workers`` small batches are read ahead, so memory stays bounded
-        whatever the length of the stream.
+        whatever the length of the stream. Large arrays travel through shared memory, not
+        pickles (:mod:`multiaug.streams.shm`); each output array is copied out as it is
+        handed over, an ordinary array the consumer owns.
     on_error : "stop" or "skip"
         An item that fails (not a dict, no id, rejected by the pipeline): ``"stop"`` raises
         ``InvalidInputError`` naming the item's id and why; ``"skip"`` leaves it out and lists

@@ -9,7 +9,9 @@ The pool is the jobs' machinery (:mod:`multiaug.jobs.engines`): ``spawn`` worker
 ignore Ctrl-C, end when the parent is gone and run OpenCV on one thread. Units travel in small
 batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so the
 pool's round trips stay small next to the work; at most ``2 * workers`` batches are in flight,
-and results come back in input order.
+and results come back in input order. The large arrays of a batch, both ways, travel through
+shared memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only
+references to them are pickled.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..core.errors import InvalidInputError, MultiaugError
+from . import shm
+from .shm import Route
 
 Unit = tuple[Any, Any, dict[str, Any] | None]
 Result = tuple[Any, Any, str | None]
@@ -75,12 +79,18 @@ def _init_worker(pickled: bytes) -> None:
     _PIPELINE[:] = [pickle.loads(pickled)]
 
 
-def _work(batch: list[Unit], epoch: int, work: Work) -> tuple[list[Result], float]:
-    """A batch in a worker: its results and the seconds they took."""
+def _work(
+    batch: list[Unit], epoch: int, work: Work, route: Route | None = None
+) -> tuple[list[Result], float, int]:
+    """A batch in a worker: its results, the seconds they took and the bytes its output arrays
+    need in shared memory (``route``: the batch's blocks, :mod:`multiaug.streams.shm`)."""
     started = time.perf_counter()
     pipe = _PIPELINE[0]
-    results = [call(pipe, unit, epoch, work) for unit in batch]
-    return results, time.perf_counter() - started
+    if route is not None:
+        batch = shm.open_inputs(batch, route)
+    place = shm.Placer(route)
+    results = [place(call(pipe, unit, epoch, work)) for unit in batch]
+    return results, time.perf_counter() - started, place.needed
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -119,25 +129,28 @@ def run_pool(
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(data,)
     )
+    exchange = shm.Exchange(_AHEAD * workers)  # one slot of shared memory per batch in flight
     source = iter(units)
-    pending: deque[Any] = deque()
+    pending: deque[tuple[Any, shm.Ticket]] = deque()
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
             while not exhausted and len(pending) < _AHEAD * workers:
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
-                if pending and pending[0].done() and sum(not f.done() for f in pending) >= workers:
+                if pending and pending[0][0].done() and sum(not f.done() for f, _ in pending) >= workers:
                     break  # every worker busy: hand over the finished results before reading on
                 batch = _take(source, size, ready)
                 exhausted = not batch
                 if batch:
-                    pending.append(pool.submit(_work, batch, epoch, work))
+                    sent, ticket = exchange.send(batch)
+                    pending.append((pool.submit(_work, sent, epoch, work, ticket.route), ticket))
             if not pending:
                 finished = True
                 return
+            future, ticket = pending.popleft()
             try:
-                results, seconds = pending.popleft().result()
+                results, seconds, needed = future.result()
             except BrokenProcessPool:
                 raise MultiaugError(
                     f"{owner}: a worker process died (killed, out of memory, or started from a script "
@@ -145,12 +158,20 @@ def run_pool(
                     "or the pipeline could not be rebuilt there); "
                     "the items after the last output were not augmented"
                 ) from None
-            size = _next_size(size, len(results), seconds)
-            yield from results
+            # Grown from the batch just finished, not from the last size asked for: two batches go
+            # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
+            # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
+            grown = _next_size(len(results), len(results), seconds)
+            size = min(grown, exchange.most_items())
+            yield from exchange.receive(results, ticket, needed)
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does not
-        # wait: the queued batches are dropped and the running ones end on their own.
-        pool.shutdown(wait=finished, cancel_futures=not finished)
+        # wait: the queued batches are dropped and the running ones end on their own. The shared
+        # memory goes in every case (a running batch keeps its mapping until it ends).
+        try:
+            pool.shutdown(wait=finished, cancel_futures=not finished)
+        finally:
+            exchange.close()
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:

@@ -48,6 +48,13 @@ class TextTransform(Transform):
     def apply_text(self, text: str, **params: Any) -> str:
         raise NotImplementedError
 
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field (the base ``apply``, without its lookup by field name)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = self.apply_text(sample["text"], **params)
+        return out
+
     # ------------------------------------------------------------------ batched steps (``batches``)
     def _draw_plan(self, rng: np.random.Generator, sample: Any) -> Any:
         """What a call draws from its generator, before any batched work (default: the parameters)."""
@@ -152,7 +159,7 @@ class WordEdit(TextTransform):
     """
 
     _abstract = True
-    _derived = ("common", "kinds", "eligible")
+    _derived: ClassVar[tuple[str, ...]] = ("common", "kinds", "eligible")
     alpha: float | tuple[float, float] = param(WORD_EDIT.specs["alpha"], default=0.1)
     min_words: int = param(WORD_EDIT.specs["min_words"], default=1)
     max_words: int | None = param(WORD_EDIT.specs["max_words"], default=None)
@@ -311,6 +318,10 @@ class WordEdit(TextTransform):
 
 def pick_distinct(u: list[float], m: int) -> list[int]:
     """``len(u)`` distinct indices of ``range(m)`` from uniform floats (a partial Fisher-Yates shuffle)."""
+    if len(u) == 1:  # the loop below, once
+        return [min(int(u[0] * m), m - 1)]
+    if len(u) == 2 and m > 1:  # twice: pick_two
+        return list(pick_two(u[0], u[1], m))
     moved: dict[int, int] = {}  # the entries of the shuffled range(m) that differ from their index
     out = []
     for i, x in enumerate(u):

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
 import string
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
 from ..core.params import Choice, Number, Options, param
-from .base import _MEMO, MAX_EDITS, TextTransform, WordEdit, pick_distinct
+from .base import _EDIT, _MEMO, _SKIP, _UNIT, MAX_EDITS, WORD_EDIT, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
-from .tokens import letter_spans
+from .tokens import letter_spans, word_is_editable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -33,6 +34,9 @@ CHAR_EDIT = Options(
     },
 )
 
+#: How the declared ``alpha`` is drawn (a finite float range: ``lo + (hi - lo) * rng.random()``).
+_ALPHA_DRAW = WORD_EDIT.specs["alpha"].draw
+
 
 class CharEdit(WordEdit):
     """Base of the character ops: one edit in each of ``alpha * n`` words, drawn place by place.
@@ -45,20 +49,69 @@ class CharEdit(WordEdit):
     """
 
     _abstract = True
+    _derived: ClassVar[tuple[str, ...]] = ("slots", "char_kinds")
     min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
 
+    def _finalize(self, r: Any) -> None:
+        super()._finalize(r)
+        r.slots = {}  # word -> its places (_slots reads the word alone), bounded like the other memos
+        r.char_kinds = {}  # word -> its kind (see _editable), _SKIP also when it is not _eligible_words'
+
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        alpha = super().make_params(rng, sample)["alpha"]  # the declared range, drawn by default
-        tokens, words, elig = self._candidates(sample["text"])
+        draws = self._plan.draws
+        if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:  # alpha alone: what its Range.draw computes
+            lo, hi = draws[0][2]
+            lo, hi = float(lo), float(hi)
+            alpha = lo + (hi - lo) * rng.random()
+        else:
+            alpha = super().make_params(rng, sample)["alpha"]  # the declared ranges, in their order
+        tokens, words, elig = self._char_candidates(sample["text"])
         texts = tokens[1::2]
-        elig = self._eligible_words(texts, elig)
         n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
         u = rng.random(3 * n).tolist()
         edits: list[list[Any]] = []
+        memo = self._r.slots
         for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
             word = texts[elig[pick]]
-            edits.append([elig[pick], *self._edit(word, self._slots(word), u[n + j], u[2 * n + j])])
+            slots = memo.get(word)
+            if slots is None:
+                slots = self._slots(word)
+                if len(memo) >= _MEMO:
+                    memo.clear()
+                memo[word] = slots
+            edits.append([elig[pick], *self._edit(word, slots, u[n + j], u[2 * n + j])])
         return {"alpha": alpha, "edits": edits}
+
+    def _char_candidates(self, text: str) -> tuple[tuple[str, ...], range, list[int]]:
+        """:meth:`_candidates` filtered by :meth:`_eligible_words`: one pass over one memo of both."""
+        tokens, words = self._split(text)
+        texts = tokens[1::2]
+        r = self._r
+        if r.protected:
+            return tokens, words, self._eligible_words(texts, self._editable(text, tokens, words))
+        memo = r.char_kinds
+        kinds = list(map(memo.get, texts))
+        if None in kinds:
+            kinds = [self._char_kind(w, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)]
+        if _UNIT in kinds:  # a unit word is editable unless it follows a number
+            edit = [
+                k for k, c in enumerate(kinds) if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
+            ]
+            return tokens, words, edit
+        return tokens, words, list(itertools.compress(range(len(kinds)), kinds))
+
+    def _char_kind(self, word: str, memo: dict[str, int]) -> int:
+        """The kind :meth:`_kind` gives ``word``, ``_SKIP`` if it has too few letters or no place to edit."""
+        kinds = self._r.kinds[False]
+        kind = kinds.get(word)
+        if kind is None:
+            kind = self._kind(word, None, kinds)
+        if kind != _SKIP and not (_has_letters(word, self._fewest()) and self._eligible(word)):
+            kind = _SKIP
+        if len(memo) >= _MEMO:
+            memo.clear()
+        memo[word] = kind
+        return kind
 
     def _eligible_words(self, texts: Sequence[str], candidates: list[int]) -> list[int]:
         """The candidates ``k`` whose word ``texts[k]`` :meth:`_eligible` accepts."""
@@ -182,19 +235,18 @@ class CharNoise(CharEdit, _Action):
         return letter_spans(word)
 
     def _edit(self, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
-        slots = char_slots(self._r.action, len(letters))
+        """Letter ``i`` drawn from ``u``, then the letter ``action`` puts there from ``v`` (``""``: none)."""
+        r = self._r
+        action = r.action
+        slots = char_slots(action, len(letters))
         i = min(int(u * slots), slots - 1)
-        return [i, self._char(word, letters, i, v)]
-
-    def _char(self, word: str, letters: Sequence[tuple[int, int]], i: int, u: float) -> str:
-        """The letter ``action`` puts at letter ``i`` of ``word`` (``""`` for a delete or a swap)."""
-        action, choices = self._r.action, self._r.alphabet
         if action in ("delete", "swap"):
-            return ""
+            return [i, ""]
+        choices = r.alphabet
         if action == "substitute":
             start, end = letters[i]
             choices = choices.replace(word[start:end], "") or choices  # a substitute that changes the letter
-        return pick(choices, u)
+        return [i, pick(choices, v)]
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
         return char_noise(text, edits, self._r.action)

@@ -46,9 +46,12 @@ def _edit_words(text: str, edits: Sequence[Sequence[Any]], edit: Callable[..., s
     if not edits:
         return text
     tokens, words = _pieces_to_edit(text)
+    n = len(words)
     for i, *rest in edits:
-        if int(i) < len(words):
-            tokens[words[int(i)]] = edit(tokens[words[int(i)]], *rest)
+        i = int(i)
+        if i < n:
+            t = words[i]
+            tokens[t] = edit(tokens[t], *rest)
     return "".join(tokens)
 
 
@@ -67,6 +70,10 @@ def synonym_replace(text: str, edits: Sequence[Sequence[int | str]]) -> str:
 def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     """Insert ``phrase`` after word ``i``, separated by a space, for each ``(i, phrase)``.
 
+    A word joined to the next one by a character such as ``/`` or ``=`` gets a space after the
+    phrase too (``"and/or"`` with ``"large"`` after ``and``: ``"and large /or"``), so the phrase
+    never joins the next word; closing punctuation (``.``, ``,``, ``)``...) still follows it directly.
+
     Examples
     --------
     >>> from multiaug.text.functional import random_insert
@@ -76,17 +83,37 @@ def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     added: dict[int, list[str]] = {}  # joined once per word: repeated += on one word is quadratic
     for i, phrase in inserts:
         added.setdefault(int(i), []).append(str(phrase))
-    return _edit_words(text, list(added.items()), lambda word, parts: " ".join([word, *parts]))
+    if not added:
+        return text
+    tokens, words = _pieces_to_edit(text)
+    for i, parts in added.items():
+        if i < len(words):
+            t = words[i]
+            after = tokens[t + 1] if t + 1 < len(tokens) else ""
+            # a word glued to the next by a joiner ("and/or", "x=1"): the phrase must not take its place
+            tail = " " if after and not after[0].isspace() and after[0] not in _CLOSERS else ""
+            tokens[t] = " ".join([tokens[t], *parts]) + tail
+    return "".join(tokens)
+
+
+#: Characters that end a word's phrase (an inserted phrase may touch them, as its word did).
+_CLOSERS = frozenset(".,;:!?)]}>\"'\u2019\u201d\u00bb\u2026")
+
+
+#: Places per letter count of each action (:func:`char_slots`).
+_EXTRA_SLOTS = {"insert": 1, "swap": -1}
 
 
 def char_slots(action: str, letters: int) -> int:
     """How many places ``action`` can edit in a word of ``letters`` letters (see :func:`char_noise`)."""
-    return letters + {"insert": 1, "swap": -1}.get(action, 0)
+    return letters + _EXTRA_SLOTS.get(action, 0)
 
 
 def _char_edit(word: str, i: int, char: str, action: str) -> str:
-    spans = letter_spans(word)
     i = int(i)
+    if action == "substitute" and word.isalpha():  # the usual edit: letter i is character i
+        return word[:i] + char + word[i + 1 :] if 0 <= i < len(word) else word
+    spans = letter_spans(word)
     if not 0 <= i < char_slots(action, len(spans)):
         return word
     if action == "insert":
@@ -253,8 +280,23 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
             j += 1
         if j < n and j not in dropped and not opens_sentence(tokens, words, j):
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
-    # Each run of deleted words and the gaps around it become one string; the rest is copied.
     drop = [k for k in drop if k >= 0]
+    for k in drop:
+        if not tokens[2 * k][-1:].isspace():
+            break
+    else:  # the usual case: whitespace before every deleted word, which goes with it (see _delete_run)
+        for k in drop:
+            tokens[2 * k] = tokens[2 * k].rstrip()
+            tokens[2 * k + 1] = ""
+        return "".join(tokens)
+    return _delete_runs(tokens, drop)
+
+
+def _delete_runs(tokens: Sequence[str], drop: Sequence[int]) -> str:
+    """The pieces joined with the words ``drop`` (sorted, distinct, not all) deleted by :func:`_delete_run`.
+
+    Each run of deleted words and the gaps around it become one string; the rest is copied.
+    """
     parts: list[str] = []
     done = 0  # tokens before this index are in `parts`
     start = 0

@@ -83,7 +83,13 @@ _TOKEN_RE = re.compile(rf"{_WORD}|\s+|.", re.DOTALL)
 #: Every kind of word starts with one of these: the split skips any other position after one
 #: test instead of trying every alternative there (same result, about 10% faster).
 _WORD_START = rf"(?=[\w{_MARKS}.+\-~/\\@$])"
-_WORD_SPLIT = re.compile(f"({_WORD_START}(?:{_WORD}))").split
+#: The usual word: a plain word that starts with a letter and is followed by whitespace, a comma,
+#: a quote or the end. Whatever precedes it, no other kind can match there (a technical kind needs
+#: a dot, "@", "/", "\\", ":", "~", a bracket or "=" before the next starter, an option "-", a
+#: sigil "@$", a number a digit), so it is tried first and read once, not twice (technical look-ahead,
+#: then the plain word): the same split, about 10% faster (tests/test_text_candidates.py).
+_USUAL_WORD = rf"[^\W\d]{_ALNUM}*+(?:['\u2019\-]{_ALNUM}++)*+(?=[\s\"'`{{<\u201c\u2018\u00ab,;]|\Z)"
+_WORD_SPLIT = re.compile(f"({_USUAL_WORD}|{_WORD_START}(?:{_WORD}))").split
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 #: Inside a word: what makes it no plain word (a digit, "_", a symbol, a camel-case hump).
@@ -256,11 +262,18 @@ def opens_sentence(tokens: Sequence[str], words: Sequence[int], k: int) -> bool:
     """Whether word ``k`` opens a sentence: the first word, or after ``.``, ``!``, ``?`` or a blank line."""
     if k == 0:
         return True
-    return any(_ends_sentence(t) for t in tokens[words[k - 1] + 1 : words[k]])
+    start, stop = words[k - 1] + 1, words[k]
+    if stop == start + 1:  # one piece between the words (always, in the pieces of split_words)
+        return _SENTENCE_END.search(tokens[start]) is not None
+    return any(_ends_sentence(t) for t in tokens[start:stop])
 
 
 def _ends_sentence(gap: str) -> bool:
     return _SENTENCE_END.search(gap) is not None
+
+
+#: The letter spans of a word of letters only, up to 64 letters (sliced, not built per word).
+_SPANS = tuple((i, i + 1) for i in range(64))
 
 
 def letter_spans(word: str) -> list[tuple[int, int]]:
@@ -279,6 +292,8 @@ def letter_spans(word: str) -> list[tuple[int, int]]:
     [(0, 1), (1, 2), (2, 3), (4, 5)]
     """
     if word.isalpha():  # letters only (no marks, which are no letters): one span per character
+        if len(word) <= len(_SPANS):
+            return list(_SPANS[: len(word)])
         return [(i, i + 1) for i in range(len(word))]
     out: list[tuple[int, int]] = []
     for i, ch in enumerate(word):

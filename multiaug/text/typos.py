@@ -93,11 +93,14 @@ class KeyboardTypo(CharEdit):
         return word.isascii() or _ASCII_LETTER.search(word) is not None
 
     def _slots(self, word: str) -> Sequence[int]:
+        if word.isascii() and word.isalpha():  # the usual word: every character is a letter key
+            return range(len(word))
         return [i for i, (start, _) in enumerate(letter_spans(word)) if word[start] in KEYBOARD_NEIGHBOURS]
 
     def _edit(self, word: str, slots: Sequence[int], u: float, v: float) -> list[Any]:
         i = pick(slots, u)
-        return [i, pick(KEYBOARD_NEIGHBOURS[word[letter_spans(word)[i][0]]], v)]
+        key = word[i] if type(slots) is range else word[letter_spans(word)[i][0]]  # range: letter i = word[i]
+        return [i, pick(KEYBOARD_NEIGHBOURS[key], v)]
 
     def _allowed(self, word: str, edit: list[Any]) -> bool:
         if not (len(edit) == 2 and type(edit[0]) is int and isinstance(edit[1], str) and len(edit[1]) == 1):

@@ -12,8 +12,9 @@ does not carry). A clip shorter than one block is measured as one block.
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -91,11 +92,19 @@ def bit_crush(audio: np.ndarray, bits: int) -> np.ndarray:
     >>> bit_crush(np.array([0.1, 0.3, -0.74], np.float32), 3)
     array([ 0.  ,  0.25, -0.75], dtype=float32)
     """
-    scale = np.float32(2.0 ** (bits - 1))
-    out = np.multiply(audio, scale, dtype=np.float32)
-    np.rint(out, out=out)
-    out *= np.float32(1.0 / scale)
+    scale, step = _PCM_STEPS[bits] if 0 < bits < len(_PCM_STEPS) else _pcm_step(bits)
+    out = np.multiply(audio, scale, dtype=np.float32)  # exact: a power of two
+    np.rint(out, out=out)  # half to even, in place
+    np.multiply(out, step, out=out)
     return out
+
+
+def _pcm_step(bits: int) -> tuple[np.float32, np.float32]:
+    return np.float32(2.0 ** (bits - 1)), np.float32(2.0 ** (1 - bits))
+
+
+#: (2 ** (bits - 1), 2 ** (1 - bits)) as float32 scalars for bits 1..32 (index 0 unused).
+_PCM_STEPS = [_pcm_step(b) for b in range(33)]
 
 
 def normalize(audio: np.ndarray, only_too_loud: bool = False) -> np.ndarray:
@@ -146,47 +155,96 @@ def limiter(
     >>> bool(np.abs(y).max() <= 0.5), bool(np.allclose(y[:1000], x[:1000]))
     (True, True)
     """
-    from scipy.ndimage import minimum_filter1d
-
     x = as_channels(audio)
-    level = np.abs(x[0]) if x.shape[0] == 1 else np.abs(x).max(axis=0)
-    top = float(level.max())
+    n, span = x.shape[-1], max(1, round(attack * sample_rate))
+    h = max(1, span // 8, sample_rate // 4000)
+    peaks = _block_peaks(x, h)  # float32 max |x| over channels of each block (the last may be short)
+    top = float(peaks.max())
     if relative:
         threshold *= top
     if threshold <= 0.0 or top <= threshold:
         return np.array(audio, np.float32, order="C")
-    n, span = level.size, max(1, round(attack * sample_rate))
-    h = max(1, span // 8, sample_rate // 4000)
-    blocks = -(-n // h)
-    if blocks * h > n:
-        level = np.concatenate([level, np.zeros(blocks * h - n, level.dtype)])
-    peaks = level[0::h].copy()
-    for j in range(1, h):  # h strided maxima: several times faster than a reduction over a short axis
-        np.maximum(peaks, level[j::h], out=peaks)
+    blocks = peaks.size
     # per block in float32 (dB ramps within 3e-4 dB); the bound is enforced exactly below
     thr = np.float32(threshold)
     need = thr / np.maximum(peaks, thr)  # min(1, threshold / peak)
-    m = max(1, round(span / h))
-    held = minimum_filter1d(need, m, origin=-(m // 2), mode="nearest")  # min of need[c : c + m]
+    m = max(1, round(span / h))  # at most 15 (h >= span // 8)
+    held = _window_min(need, m)  # min of need[c : c + m]
     # recovery at a constant rate in ln units: r[c] = min over k <= c of (ln held[k] + rate * (c - k))
     # in float64: the ramp grows with the clip, and float32 would round ln gains by up to 0.1 on
     # clips of minutes (one value per block: negligible cost)
     ramp = np.arange(blocks, dtype=np.float64)
     ramp *= math.log(1000.0) * h / max(release * sample_rate, 1e-9)  # 60 dB per release
-    lg = np.log(held.astype(np.float64))
+    lg = np.log(held, dtype=np.float64)
     lg -= ramp
     np.minimum.accumulate(lg, out=lg)
     lg += ramp
     gain = np.exp(lg, out=lg)
     # the mean of gain[c - m + 1 : c + 1] (the first value repeated before the clip), summed in float64
-    total = np.cumsum(np.concatenate([np.full(m, gain[0]), gain]), dtype=np.float64)
-    smooth = ((total[m:] - total[:-m]) / m).astype(np.float32)
+    # by a sequential cumulative sum (the same digits on every CPU)
+    total = np.empty(blocks + m, np.float64)
+    total[:m] = gain[0]
+    total[m:] = gain
+    np.cumsum(total, out=total)
+    smooth = np.subtract(total[m:], total[:-m])
+    smooth /= m
+    smooth = smooth.astype(np.float32)
     np.minimum(smooth, need, out=smooth)  # exact in theory; absorbs rounding
     # gains below 1 shaved by 5e-7 (relative): rounding the gain and the product to float32 cannot
     # cross the threshold; a gain of 1 stays exactly 1 (those samples are at most the threshold)
     shaved = np.where(smooth < 1.0, smooth * np.float32(1.0 - 2.0**-21), np.float32(1.0))
     per_sample = np.repeat(shaved, h)[:n]
+    if audio.ndim == 1:  # mono: the gains' buffer becomes the output
+        return np.multiply(per_sample, x[0], out=per_sample)
     return restore(x * per_sample, audio)
+
+
+def _block_peaks(x: np.ndarray, h: int) -> np.ndarray:
+    """``max |x|`` over the channels and each block of ``h`` samples of ``x`` ``(channels, n)``.
+
+    The last block holds the ``n % h`` samples left when ``h`` does not divide ``n``. While ``h``
+    is even, neighbours are paired (blocks of ``h`` are blocks of ``h / 2`` pairs); then short
+    blocks take ``h`` strided maxima (a reduction over a short axis, or ``reduceat``, costs 10x
+    more) and longer ones ``log2(h)`` contiguous passes of doubling windows and two strided reads.
+    """
+    level = np.abs(x[0]) if x.shape[0] == 1 else np.abs(x).max(axis=0)
+    while h % 2 == 0:
+        half = level.size // 2
+        pairs = np.empty(level.size - half, level.dtype)
+        np.maximum(level[0 : 2 * half : 2], level[1::2], out=pairs[:half])
+        if pairs.size > half:  # an odd count: the last sample has no partner
+            pairs[half] = level[-1]
+        level, h = pairs, h // 2
+    n = level.size
+    if h <= 8:
+        peaks = level if h == 1 else level[0::h].copy()
+        for j in range(1, h):
+            part = level[j::h]
+            np.maximum(peaks[: part.size], part, out=peaks[: part.size])
+        return peaks
+    acc, width = level, 1
+    while 2 * width <= h:  # acc[c] = max(level[c : c + width])
+        acc = np.maximum(acc[:-width], acc[width:])
+        width *= 2
+    first, last = acc[0::h], acc[h - width :: h]  # two windows of `width` cover each block
+    peaks = np.empty(-(-n // h), level.dtype)
+    np.maximum(first[: last.size], last, out=peaks[: last.size])
+    if last.size < peaks.size:  # the short last block
+        peaks[-1] = level[last.size * h :].max()
+    return peaks
+
+
+def _window_min(values: np.ndarray, m: int) -> np.ndarray:
+    """``min(values[c : c + m])`` for every ``c`` (the window cut at the end), by doubling windows."""
+    if m == 1:
+        return values
+    padded = np.concatenate([values, np.full(m - 1, values[-1], values.dtype)])
+    width, acc = 1, padded
+    while 2 * width <= m:  # acc[c] = min(padded[c : c + width])
+        acc = np.minimum(acc[:-width], acc[width:])
+        width *= 2
+    # two windows of `width` cover [c, c + m): overlapping is harmless for a minimum
+    return np.minimum(acc[: values.size], acc[m - width : m - width + values.size])
 
 
 def _biquad(b: list[float], a: list[float]) -> np.ndarray:
@@ -229,6 +287,28 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     return np.concatenate(sections) if sections else np.array([[1.0, 0, 0, 1.0, 0, 0]])
 
 
+@functools.lru_cache(maxsize=16)
+def _k_weighting_ba(sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """K-weighting as one transfer function ``(b, a)``: one ``lfilter`` pass (within 1e-12 of
+    ``sosfilt`` for these stable poles); cached per rate (read-only)."""
+    sos = k_weighting_sos(sample_rate)
+    if len(sos) == 1:
+        b, a = sos[0, :3].copy(), sos[0, 3:].copy()
+    else:
+        b, a = np.convolve(sos[0, :3], sos[-1, :3]), np.convolve(sos[0, 3:], sos[-1, 3:])
+    b.setflags(write=False)
+    a.setflags(write=False)
+    return b, a
+
+
+def _k_weighted(
+    lfilter: Callable[..., np.ndarray], b: np.ndarray, a: np.ndarray, x: np.ndarray
+) -> Iterator[np.ndarray]:
+    """Each channel of ``x`` ``(channels, n)`` K-weighted, float64."""
+    for channel in x:
+        yield lfilter(b, a, channel)
+
+
 def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     """Gated integrated loudness in LUFS (ITU-R BS.1770-4, see the module's note); ``-inf`` below the gate.
 
@@ -242,34 +322,43 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     """
     from scipy.signal import lfilter
 
-    sos = k_weighting_sos(sample_rate)
-    # the sections as one 4th-order filter: one pass (within 1e-12 of sosfilt for these stable poles)
-    b, a = np.convolve(sos[0, :3], sos[-1, :3]), np.convolve(sos[0, 3:], sos[-1, 3:])
-    if len(sos) == 1:
-        b, a = sos[0, :3], sos[0, 3:]
-    y = lfilter(b, a, as_channels(audio).astype(np.float64), axis=-1)
-    n = y.shape[-1]
+    b, a = _k_weighting_ba(sample_rate)
+    x = as_channels(audio)
+    n = x.shape[-1]
     block, step = 0.4 * sample_rate, 0.1 * sample_rate
+    # one lfilter pass per channel, 1-D (scipy's 2-D path costs more), float64 out; energies in float64
     if n < round(block):
-        z = np.mean(y * y, axis=-1).sum(keepdims=True)
+        z = np.array([sum(float(np.mean(y * y)) for y in _k_weighted(lfilter, b, a, x))])
     elif step == int(step):  # 100 ms segments, summed four by four
-        k = n // int(step)
-        seg = y[:, : k * int(step)].reshape(y.shape[0], k, int(step))
-        e = np.einsum("cks,cks->k", seg, seg)
+        k, s = n // int(step), int(step)
+        e = np.zeros(k)
+        for y in _k_weighted(lfilter, b, a, x):
+            seg = y[: k * s].reshape(k, s)
+            e += np.einsum("ks,ks->k", seg, seg)  # not a BLAS matmul: no thread pool on a hot path
         z = (e[:-3] + e[1:-2] + e[2:-1] + e[3:]) / block
     else:
-        power = np.concatenate([np.zeros(1), np.cumsum((y * y).sum(axis=0))])
+        power = np.zeros(n + 1)
+        for y in _k_weighted(lfilter, b, a, x):
+            power[1:] += y * y
+        np.cumsum(power, out=power)
         size = round(block)
         starts = np.round(np.arange(int((n - size) / step + 1e-9) + 1) * step).astype(np.int64)
         z = (power[starts + size] - power[starts]) / size
+    return gated_loudness(z)
+
+
+def gated_loudness(z: np.ndarray) -> float:
+    """BS.1770's gated loudness (LUFS, ``-inf`` below the absolute gate) of the mean squares ``z``
+    of the K-weighted 400 ms blocks (summed over channels); one block for a shorter clip."""
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10.0 * np.log10(z)
     kept = loud > -70.0
     if not kept.any():
         return -math.inf
-    relative = -0.691 + 10.0 * math.log10(float(z[kept].mean())) - 10.0
+    # means as sum / count (np.mean's Python layer costs more than the sums of ~30 blocks)
+    relative = -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum())) - 10.0
     kept &= loud > relative
-    return -0.691 + 10.0 * math.log10(float(z[kept].mean()))
+    return -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum()))
 
 
 def loudness_normalization(audio: np.ndarray, sample_rate: int, lufs: float) -> np.ndarray:

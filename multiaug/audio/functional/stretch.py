@@ -22,13 +22,19 @@ at 16 kHz, 2048 at 44.1/48 kHz); the two methods differ only in the overlap:
     it clean, but its hop is twice as long, so fast pitch glides and onsets
     are tracked more coarsely (measured in ``benchmarks/audio.py``).
 
-The frame-to-frame phase propagation is a short Python loop over frames
-(two NumPy calls each); everything else is vectorised over frames and bins.
+Phase advances are computed at the peaks only, and the frame-to-frame chain of
+rotations is summed by pointer jumping (float64), vectorised over all frames.
+The vocoder gives the same bits on every CPU: its phase arithmetic uses
+:mod:`._portable` (no NumPy transcendental, complex or FFT loop, whose last
+bits depend on the CPU's SIMD features), its FFTs are ``scipy.fft``'s, and
+phase chains skip peaks below -50 dB of the loudest bin (:data:`_FLOOR`), so
+that a last-bit change of the input cannot reorder near-silent peaks and carry
+that into the loud frames after them.
 
 Pitch shifting stretches by ``2 ** (semitones / 12)`` and resamples back to the
-input length with soxr (band-limited, "HQ"), or resamples first and stretches
-back when that means fewer frames (upward shifts); speed changes resample
-only. Nothing here imports librosa or numba.
+input length with soxr (band-limited, "HQ"): the vocoder first, so that soxr's
+CPU-dependent last bits reach only the output; speed changes resample only.
+Nothing here imports librosa or numba.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ import math
 
 import numpy as np
 
+from . import _portable as P
 from . import channelwise
 
 __all__ = [
@@ -75,23 +82,9 @@ def frame_size(sample_rate: int) -> int:
     return 1 << min(16, max(5, round(math.log2(_WINDOW_S * sample_rate))))
 
 
-@functools.lru_cache(maxsize=16)
 def _hann(n: int) -> np.ndarray:
-    """Periodic Hann window (float64); cached, never written to."""
-    w = 0.5 - 0.5 * np.cos(_TWO_PI * np.arange(n) / n)
-    w.setflags(write=False)
-    return w
-
-
-def _overlap_add(frames: np.ndarray, overlap: int) -> np.ndarray:
-    """Overlap-add ``frames`` (channels, count, n_fft) at a hop of ``n_fft / overlap`` (float64 out)."""
-    channels, count, n_fft = frames.shape
-    hop = n_fft // overlap
-    parts = frames.reshape(channels, count, overlap, hop)
-    out = np.zeros((channels, count + overlap - 1, hop))
-    for r in range(overlap):
-        out[:, r : r + count] += parts[:, :, r]
-    return out.reshape(channels, -1)
+    """Periodic Hann window (float64, CPU-independent); cached, never written to."""
+    return P.hann(n)
 
 
 def _window_sum(n_fft: int, overlap: int, count: int) -> np.ndarray:
@@ -104,100 +97,220 @@ def _window_sum(n_fft: int, overlap: int, count: int) -> np.ndarray:
     return out.reshape(-1)
 
 
-def _peak_owner(mag: np.ndarray) -> np.ndarray:
-    """For each bin of each frame of ``mag`` (frames, bins): the index of its region's peak.
+def _peaks(power: np.ndarray, floor: float) -> tuple[np.ndarray, np.ndarray]:
+    """Spectral peaks of ``power`` (frames, bins) and the size of each one's region.
 
-    Peaks are local maxima over +/- 2 bins (plus each frame's largest bin, so no
-    frame is without one); every bin belongs to the nearest peak of its frame
-    (ties to the lower one). Returned as flat indices into ``mag``, so that
-    ``values.reshape(-1)[owner]`` gathers each bin's peak value.
+    Peaks are local maxima over +/- 2 bins above ``floor`` (plus each frame's largest
+    bin, so no frame is without one); every bin belongs to the nearest peak of its frame
+    (ties to the lower one). Returns the peaks' flat indices into ``power`` (in
+    order) and the number of bins of each region (consecutive, so that
+    ``np.repeat(values, counts)`` spreads one value per peak over its region).
     """
-    frames, bins = mag.shape
-    peak = np.zeros(mag.shape, dtype=bool)
+    frames, bins = power.shape
+    peak = np.zeros(power.shape, dtype=bool)
     if bins > 4:
-        mid = mag[:, 2:-2]
-        np.greater(mid, mag[:, 1:-3], out=peak[:, 2:-2])
-        peak[:, 2:-2] &= mid > mag[:, :-4]
-        peak[:, 2:-2] &= mid >= mag[:, 3:-1]
-        peak[:, 2:-2] &= mid >= mag[:, 4:]
-    peak[np.arange(frames), np.argmax(mag, axis=1)] = True
+        mid = power[:, 2:-2]
+        np.greater(mid, power[:, 1:-3], out=peak[:, 2:-2])
+        peak[:, 2:-2] &= mid > power[:, :-4]
+        peak[:, 2:-2] &= mid >= power[:, 3:-1]
+        peak[:, 2:-2] &= mid >= power[:, 4:]
+        peak[:, 2:-2] &= mid > floor
+    peak[np.arange(frames), np.argmax(power, axis=1)] = True
     pos = np.flatnonzero(peak)
     frame = pos // bins
     start = np.empty_like(pos)
     start[0] = 0
     same = frame[1:] == frame[:-1]
     # a region starts halfway to the previous peak of its frame, or at its frame's first bin
-    start[1:] = np.where(same, (pos[:-1] + pos[1:]) // 2 + 1, frame[1:] * bins)
-    return np.repeat(pos, np.diff(start, append=peak.size))
+    same = same.astype(np.intp)
+    start[1:] = same * ((pos[:-1] + pos[1:]) // 2 + 1) + (1 - same) * frame[1:] * bins
+    return pos, np.diff(start, append=peak.size)
 
 
-def phase_vocoder(x: np.ndarray, out_len: int, n_fft: int, overlap: int = 4) -> np.ndarray:
+#: power (relative to the clip's loudest bin) below which a peak does not carry a phase chain:
+#: -50 dB (the quieter bins join the regions of louder peaks, as every non-peak bin does)
+_FLOOR = 1e-5
+
+
+def _wrap(a: np.ndarray) -> np.ndarray:
+    """``a`` (radians, float64) reduced to [-pi, pi], in place."""
+    a -= _TWO_PI * np.rint(a * (1 / _TWO_PI))
+    return a
+
+
+def _rotations(
+    re: np.ndarray, im: np.ndarray, at: np.ndarray, hop: int, n_fft: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phase rotation of each frame's peaks (flat, in :func:`_peaks` order) and the peaks' layout.
+
+    A peak's synthesis phase continues the one synthesised in the previous frame at its
+    bin (Laroche-Dolson identity locking): rotation = previous rotation at that bin + the
+    advance over one synthesis hop - the analysis phase difference. The advance comes from
+    the peak's instantaneous frequency (heterodyned phase difference, one ``atan2`` of the
+    cross spectrum of the two frames). The chain of rotations is summed by pointer jumping
+    in float64, all frames at once.
+
+    Chains pass only through peaks above :data:`_FLOOR` of the clip's loudest bin: a peak
+    whose bin lay in a quieter region one frame back starts afresh (rotation 0: its
+    analysis phase, a phase reset at an onset). In near-silence a last-bit change of the
+    input reorders the peaks; without the floor that reordering would travel down the
+    chains into the loud frames after it.
+    """
+    frames, bins = re.shape
+    power = re * re + im * im
+    floor = float(power.max()) * _FLOOR
+    pos, counts = _peaks(power, floor)
+    frame = pos // bins
+    k = (pos - frame * bins).astype(np.float64)
+    # the region (index into pos) that each bin of each frame belongs to
+    region = np.repeat(np.arange(pos.size, dtype=np.int32), counts)
+    later = slice(int(np.searchsorted(pos, bins)), None)  # the peaks after the first frame
+    cur, prev = pos[later], pos[later] - bins
+    rf, imf = re.reshape(-1), im.reshape(-1)
+    a, b, c, d = rf[cur], imf[cur], rf[prev], imf[prev]
+    step = np.diff(at).astype(np.float64)[frame[later] - 1]  # analysis hop into each frame
+    omega = k[later] * (_TWO_PI / n_fft)
+    # deviation of the phase advance from the bin centre's, in [-pi, pi]
+    dev = _wrap(P.atan2(b * c - a * d, a * c + b * d) - omega * step)
+    # rotation added this frame: (advance over one synthesis hop) - (analysis phase advance)
+    add = np.zeros(pos.size)
+    add[later] = _wrap(dev * (hop / np.maximum(step, 1.0) - 1.0) + omega * (hop - step))
+    parent = np.arange(pos.size)
+    above = region[prev]
+    loud = (power.reshape(-1)[pos[above]] > floor).astype(np.intp)  # 0/1: continue the chain?
+    parent[later] = loud * above + (1 - loud) * parent[later]
+    add[later] *= loud
+    # rotation of peak i = add[i] + rotation of the region its bin lay in, one frame back
+    for _ in range(max(1, frames - 1).bit_length()):
+        add += add[parent]
+        parent = parent[parent]
+    return _wrap(add), counts
+
+
+def phase_vocoder(
+    x: np.ndarray, out_len: int, n_fft: int, overlap: int = 4, hop: int | None = None
+) -> np.ndarray:
     """Stretch ``x`` (channels, samples) to exactly ``out_len`` samples, keeping its pitch.
 
     Synthesis frames sit every ``n_fft / overlap`` output samples (``overlap``
     doubled when compressing by more than 2x, so that the analysis hop stays
     within half a window); analysis frames sit at the proportional input
-    positions, so the time map is exactly linear. Output is float32.
+    positions, so the time map is exactly linear. ``hop`` overrides the synthesis
+    hop (any value up to ``n_fft / 2``; the overlap-add normalises for it). Output is float32. Only
+    CPU-independent arithmetic is used (:mod:`._portable`): the same bits on every machine.
     """
+    import scipy.fft
+
     channels, n = x.shape
     if n > 2 * out_len:
         overlap *= 2
-    hop = n_fft // overlap
+    hop = n_fft // overlap if hop is None else hop
     frames = -(-out_len // hop) + 1
     half = n_fft // 2
     # analysis frame m is centred on input sample round(m * hop * n / out_len)
     at = np.rint(np.arange(frames) * (hop * n / out_len)).astype(np.intp)
-    padded = np.zeros((channels, max(n + half, int(at[-1]) + n_fft)))
+    padded = np.zeros((channels, max(n + half, int(at[-1]) + n_fft)), dtype=np.float32)
     padded[:, half : half + n] = x
-    win = _hann(n_fft)
-    seg = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, at, :]
-    seg *= win
-    # float64 FFT: NumPy's float32 path is several times slower; halve the memory afterwards
-    spec = np.fft.rfft(seg, axis=-1).astype(np.complex64)
+    seg = np.lib.stride_tricks.sliding_window_view(padded, n_fft, axis=-1)[:, at, :] * _analysis(n_fft)
+    spec = scipy.fft.rfft(seg, axis=-1, workers=1)
     bins = spec.shape[-1]
 
     # reference spectrum for the phases: per bin, the channel with the most energy
     if channels == 1:
         ref = spec[0]
     else:
-        loudest = np.argmax(np.abs(spec).sum(axis=1), axis=0)
+        mag = np.sqrt(spec.real * spec.real + spec.imag * spec.imag)
+        loudest = np.argmax(np.add.reduce(mag, axis=1), axis=0)
         ref = spec[loudest, :, np.arange(bins)].T
-    phase = np.arctan2(ref.imag, ref.real)
-    omega = np.arange(bins, dtype=np.float32) * np.float32(_TWO_PI / n_fft)
-    step = np.diff(at).astype(np.float32)[:, None]  # actual analysis hops (rounding may vary them)
-    # heterodyned phase advance -> deviation from the bin centre -> advance over one synthesis hop
-    adv = phase[1:] - phase[:-1]
-    adv -= omega * step
-    adv -= np.float32(_TWO_PI) * np.rint(adv * np.float32(1 / _TWO_PI))
-    adv *= np.float32(hop) / np.maximum(step, 1)
-    adv += omega * np.float32(hop)
-    adv -= np.float32(_TWO_PI) * np.rint(adv * np.float32(1 / _TWO_PI))  # keep float32 phases small
-    # rotation of each bin, so that synthesis phase = analysis phase + rotation
-    rot = np.empty_like(phase)
-    rot[0] = 0.0
-    if frames > 1:
-        adv += phase[:-1]
-        adv -= phase[1:]  # adv[m-1] = phase[m-1] + advance[m] - phase[m]
-        # Laroche-Dolson identity locking: a peak continues the phase synthesised in the
-        # previous frame at its bin; the bins of its region take its rotation.
-        own = _peak_owner(np.abs(ref)).reshape(frames, bins) - (np.arange(frames) * bins)[:, None]
-        tmp = np.empty(bins, dtype=np.float32)
-        for m in range(1, frames):
-            np.add(rot[m - 1], adv[m - 1], out=tmp)
-            if m % 128 == 0:  # rotations only matter modulo 2 pi; wrap before float32 loses precision
-                tmp -= np.float32(_TWO_PI) * np.rint(tmp * np.float32(1 / _TWO_PI))
-            np.take(tmp, own[m], out=rot[m])
-    turn = np.empty(rot.shape, dtype=np.complex64)
-    turn.real = np.cos(rot)
-    turn.imag = np.sin(rot)
-    spec *= turn
+    re, im = np.ascontiguousarray(ref.real), np.ascontiguousarray(ref.imag)
+    rot, counts = _rotations(re, im, at, hop, n_fft)
+    s, c = P.sincos_pi((rot * (1 / math.pi)).astype(np.float32))
+    sin = np.repeat(s, counts).reshape(frames, bins)
+    cos = np.repeat(c, counts).reshape(frames, bins)
+    turned = np.empty_like(spec)
+    turned.real = spec.real * cos - spec.imag * sin
+    turned.imag = spec.real * sin + spec.imag * cos
 
-    out = np.fft.irfft(spec, n=n_fft, axis=-1)
-    out *= win
-    y = _overlap_add(out, overlap)[:, half : half + out_len]
-    # divide by the summed squared windows (constant inside, smaller at the ends)
-    norm = _window_sum(n_fft, overlap, frames)[half : half + out_len]
-    return (y / np.maximum(norm, 1e-3)).astype(np.float32)
+    out = scipy.fft.irfft(turned, n=n_fft, axis=-1, workers=1)
+    synth, head, tail = _synthesis(n_fft, hop)
+    y = _overlap_add(out, synth, hop)
+    if frames >= 2 * (synth.size // hop):
+        # the synthesis window already divides by the summed squared windows where every
+        # overlapping frame adds up; the first and last few hops have fewer
+        y[:, : head.size] *= head
+        y[:, y.shape[-1] - tail.size :] *= tail
+    else:
+        y *= _edge_fix(n_fft, hop, frames)
+    return np.ascontiguousarray(y[:, half : half + out_len])
+
+
+def _overlap_add(frames: np.ndarray, window: np.ndarray, hop: int) -> np.ndarray:
+    """Overlap-add ``frames * window`` (channels, count, size) at ``hop`` (float32).
+
+    ``window`` is zero-padded to a multiple of ``hop`` samples, ``overlap`` of them.
+    """
+    channels, count, size = frames.shape
+    overlap = window.size // hop
+    buf = np.zeros((channels, count, window.size), dtype=np.float32)
+    np.multiply(frames, window[:size], out=buf[..., :size])
+    parts = buf.reshape(channels, count, overlap, hop)
+    out = np.zeros((channels, count + overlap - 1, hop), dtype=np.float32)
+    for r in range(overlap):
+        out[:, r : r + count] += parts[:, :, r]
+    return out.reshape(channels, -1)
+
+
+@functools.lru_cache(maxsize=16)
+def _analysis(n_fft: int) -> np.ndarray:
+    """The analysis window, float32."""
+    w = _hann(n_fft).astype(np.float32)
+    w.setflags(write=False)
+    return w
+
+
+def _squares(size: int, hop: int) -> np.ndarray:
+    """Squared periodic Hann window of ``size``, zero-padded to a multiple of ``hop`` (float64)."""
+    w = _hann(size) ** 2
+    return np.concatenate([w, np.zeros(-size % hop)])
+
+
+def _coverage(size: int, hop: int, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """(per-hop periodic window sum tiled, actual window sum) over ``count`` overlap-added frames."""
+    sq = _squares(size, hop)
+    overlap = sq.size // hop
+    parts = sq.reshape(overlap, hop)
+    total = np.zeros((count + overlap - 1, hop))
+    for r in range(overlap):
+        total[r : r + count] += parts[r]
+    periodic = np.zeros(hop)
+    for r in range(overlap):  # a fixed order of additions (no SIMD reduction)
+        periodic += parts[r]
+    return np.tile(periodic, count + overlap - 1), total.reshape(-1)
+
+
+def _edge_fix(size: int, hop: int, count: int) -> np.ndarray:
+    """Factor taking a periodic-normalised overlap-add of ``count`` frames to the exact one (float32)."""
+    periodic, total = _coverage(size, hop, count)
+    return (periodic / np.maximum(total, 1e-3)).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=16)
+def _synthesis(size: int, hop: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(synthesis window, head fix, tail fix), float32, for frames of ``size`` at ``hop``.
+
+    The window is Hann divided by the periodic sum of squared windows, padded to a multiple
+    of ``hop``; the fixes correct the first and last ``overlap - 1`` hops.
+    """
+    sq = _squares(size, hop)
+    overlap = sq.size // hop
+    periodic, _ = _coverage(size, hop, 1)
+    window = np.concatenate([_hann(size), np.zeros(sq.size - size)]) / periodic[: sq.size]
+    fix = _edge_fix(size, hop, 2 * overlap)
+    span = (overlap - 1) * hop
+    out = window.astype(np.float32), fix[:span], fix[fix.size - span :]
+    for a in out:
+        a.setflags(write=False)
+    return out
 
 
 def resample_length(x: np.ndarray, out_len: int, quality: str = "HQ") -> np.ndarray:
@@ -250,9 +363,9 @@ def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: s
     """Shift the pitch of ``audio`` by ``semitones`` and keep its length.
 
     A shift up by ``s`` semitones raises every frequency by ``2 ** (s / 12)``:
-    the phase vocoder changes the duration by that ratio and the resampler
-    brings it back. For upward shifts the signal is resampled first (the
-    vocoder then runs on fewer frames); the two orders are the same operation.
+    the phase vocoder changes the duration by that ratio and soxr brings it
+    back (upward shifts with the "quality" method use a longer synthesis hop,
+    so the vocoder runs on about as many frames as the input has).
 
     Examples
     --------
@@ -269,10 +382,15 @@ def pitch_shift(audio: np.ndarray, semitones: float, sample_rate: int, method: s
         return audio.astype(np.float32, copy=True)
     n = audio.shape[-1]
     ratio = 2.0 ** (semitones / 12.0)
+    # The vocoder runs first, on the input's exact bits (it is CPU-independent); soxr then
+    # brings the length back, and its CPU-dependent last bits (SIMD sums, <= 5e-7) reach only
+    # the output. (Resampling first, as before, fed them to the vocoder, whose peak decisions
+    # amplified them to 7e-4.) Stretching by ``ratio > 1`` with the "quality" method, the
+    # synthesis hop grows with the ratio (to at most a third of the window, so at least 3
+    # frames overlap): as many frames as the input has, not ``ratio`` times more.
     n_fft, overlap = frame_size(sample_rate), _overlap(method)
-    if ratio > 1.0:
-        return phase_vocoder(resample_length(audio, max(1, round(n / ratio))), n, n_fft, overlap)
-    return resample_length(phase_vocoder(audio, max(1, round(n * ratio)), n_fft, overlap), n)
+    hop = min(round(n_fft / overlap * ratio), n_fft // 3) if ratio > 1 and overlap >= 4 else None
+    return resample_length(phase_vocoder(audio, max(1, round(n * ratio)), n_fft, overlap, hop), n)
 
 
 @channelwise

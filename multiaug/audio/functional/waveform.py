@@ -92,11 +92,13 @@ def padding(audio: np.ndarray, samples: int, mode: str, section: str) -> np.ndar
         return np.array(audio, np.float32, order="C")
     keep = audio[..., samples:] if section == "start" else audio[..., : n - samples]
     if mode == "silence" or samples == n:
-        out = np.zeros(audio.shape, np.float32)
+        out = np.empty(audio.shape, np.float32)  # every sample written once: the kept part, then zeros
         if section == "start":
             out[..., samples:] = keep
+            out[..., :samples] = 0.0
         else:
             out[..., : n - samples] = keep
+            out[..., n - samples :] = 0.0
         return out
     width = [(0, 0)] * (audio.ndim - 1) + [(samples, 0) if section == "start" else (0, samples)]
     padded = np.pad(keep, width, "wrap" if mode == "wrap" else "reflect")

@@ -26,11 +26,12 @@ at the images' own resolutions (a mirroring folded in), and its rotation, scale 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
+from .image_features import Features, Proposal, propose
 from .image_hash import _gray
 
 _SIDE = 32  # coarse search resolution
@@ -49,6 +50,9 @@ _WEAK_BAND = 0.6  # a weaker one: kept only relative to the copy's other candida
 _REFINE_FROM = 0.9  # robust correlation at the coarse pose from which the pose is refined
 _MIN_DETAIL = 2.0  # grey levels: band-pass spread one of the images needs over the overlap
 _MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featureless)
+_KEYPOINT_BAND = 0.5  # weak band-pass bar for a pose keypoints found (relative, as _WEAK_BAND)
+_KEYPOINT_OVERLAP = 0.25  # share of the copy a pose vouched for by keypoints must cover
+_KEYPOINT_CORRELATION = 0.7  # robust correlation the pixels must reach under such a pose
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
 
@@ -73,6 +77,13 @@ class WarpMatch:
     band: float
     overlap: float
     matrix: np.ndarray
+    inliers: int = 0  # matched keypoints behind the pose (0: found by the dense search)
+    spread: float = 0.0  # their spread over the copy (1: as if filling it evenly)
+
+    @property
+    def vouched(self) -> bool:
+        """Whether enough keypoints, spread enough, carry the pose (:mod:`.image_features`)."""
+        return Proposal(False, self.matrix, self.inliers, self.spread).strong
 
     def evidence(self) -> dict[str, Any]:
         """JSON-able evidence: the matrix and its rotation, scale, shift and mirroring."""
@@ -89,7 +100,12 @@ class WarpMatch:
             "scale": round(float(np.sqrt(abs(np.linalg.det(a)))), 4),
             "shift_px": [round(float(v), 2) for v in self.matrix[:2, 2]],
             "matrix": [[round(float(v), 5) for v in row] for row in self.matrix],
-        }
+        } | self._keypoints()
+
+    def _keypoints(self) -> dict[str, Any]:
+        if not self.inliers:  # found by the dense search
+            return {}
+        return {"keypoint_inliers": self.inliers, "keypoint_spread": round(self.spread, 3)}
 
 
 def _prepare(image: np.ndarray) -> _Prepared:
@@ -212,9 +228,17 @@ def _plausible(m: np.ndarray) -> bool:
     return bool(s.min() > 0.5 and s.max() < 1.3 and s.max() / s.min() < 1.6)
 
 
-def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) -> tuple[float, float, float]:
+def _check(
+    source: _Prepared,
+    copy: _Prepared,
+    m: np.ndarray,
+    mirrored: bool,
+    min_overlap: float = _MIN_OVERLAP,
+    min_correlation: float = _MIN_CORRELATION,
+) -> tuple[float, float, float]:
     """``(correlation, band correlation, overlap)`` of the copy with the (mirrored) source warped
-    by ``m`` (copy pixels to source pixels at ``_FINE``)."""
+    by ``m`` (copy pixels to source pixels at ``_FINE``); 0 for what is not computed once the
+    overlap or the correlation falls short of its minimum."""
     import cv2
 
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
@@ -224,12 +248,15 @@ def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) ->
     valid = cv2.warpAffine(np.ones_like(fine), m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) > 0.5
     valid[:2], valid[-2:], valid[:, :2], valid[:, -2:] = False, False, False, False
     valid &= ~copy.fill64
+    if source.fill64.any():  # the source's own fill (a copy searched as the source) is no content
+        fill = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
+        valid &= cv2.warpAffine(fill, m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) < 0.5
     overlap = float(valid.mean())
-    if overlap < _MIN_OVERLAP:
+    if overlap < min_overlap:
         return 0.0, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(fine), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
     score = _robust_correlation(warped[valid], copy.fine[valid])
-    if score < _MIN_CORRELATION:
+    if score < min_correlation:
         return score, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(band), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
     if max(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
@@ -237,43 +264,93 @@ def _check(source: _Prepared, copy: _Prepared, m: np.ndarray, mirrored: bool) ->
     return score, _robust_correlation(warped[valid], copy.band[valid]), overlap
 
 
-def _passes(checked: tuple[float, float, float]) -> bool:
-    return checked[0] >= _MIN_CORRELATION and checked[1] >= _WEAK_BAND
+def _passes(checked: tuple[float, float, float], weak_band: float = _WEAK_BAND) -> bool:
+    return checked[0] >= _MIN_CORRELATION and checked[1] >= weak_band
 
 
-def _match(source: _Prepared, bank: list[Any], copy: _Prepared) -> tuple[WarpMatch | None, float]:
-    """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), and the best
-    coarse score (normalised cross-correlation of the window)."""
+def _from_proposal(p: Proposal, source: _Prepared, copy: _Prepared) -> np.ndarray:
+    """A feature proposal (mirrored source to copy, native pixels) as a copy-to-source map at
+    ``_FINE``, as the checks take it."""
     import cv2
 
-    if float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) < _MIN_STD:
-        return None, -1.0
-    s = _FINE / _SIDE
-    criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
-    best: tuple[float, float, float, np.ndarray, bool] | None = None
-    coarse, poses = _coarse(bank, copy)
-    for pose in poses:
-        mirrored = bool(pose[2, 0])
-        start = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
-        fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
-        checked = _check(source, copy, start, mirrored)
-        tries = [(start, checked)]
-        if checked[0] >= _REFINE_FROM:
-            try:  # close: refine the pose (affine, 64x64) for a closer fit and a finer transform
-                _, refined = cv2.findTransformECC(  # type: ignore[call-overload]
-                    copy.fine, fine, start.copy(), cv2.MOTION_AFFINE, criteria, None, 1
-                )
-                if _plausible(refined):
-                    tries.append((refined, _check(source, copy, refined, mirrored)))
-            except cv2.error:  # no convergence: the coarse pose stands as checked
-                pass
-        for m, (score, band, overlap) in tries:
-            if _passes((score, band, overlap)) and (best is None or score > best[0]):
-                best = (score, band, overlap, m, mirrored)
+    (hs, ws), (hc, wc) = source.shape, copy.shape
+    forward = _rescale(p.matrix, (_FINE / ws, _FINE / hs), (_FINE / wc, _FINE / hc))
+    return cv2.invertAffineTransform(forward).astype(np.float32)
+
+
+_Candidate = tuple[tuple[bool, float], tuple[float, float, float], np.ndarray, bool, "Proposal | None"]
+
+
+def _try(
+    source: _Prepared, copy: _Prepared, start: np.ndarray, mirrored: bool, proposal: Proposal | None
+) -> _Candidate | None:
+    """The best of a start pose and its ECC refinement that passes the pixel checks, ranked by
+    (whether it passes the full checks, robust correlation); a pose vouched for by keypoints
+    needs only ``_KEYPOINT_CORRELATION`` over ``_KEYPOINT_OVERLAP`` of the copy."""
+    import cv2
+
+    vouched = proposal is not None and proposal.strong
+    fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
+    checked = _check(source, copy, start, mirrored)
+    tries = [(start, checked)]
+    if checked[0] >= _REFINE_FROM or vouched:
+        criteria = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 1e-4)
+        try:  # close: refine the pose (affine, 64x64) for a closer fit and a finer transform
+            _, refined = cv2.findTransformECC(  # type: ignore[call-overload]
+                copy.fine, fine, start.copy(), cv2.MOTION_AFFINE, criteria, None, 1
+            )
+            if _plausible(refined):
+                tries.append((refined, _check(source, copy, refined, mirrored)))
+        except cv2.error:  # no convergence: the start stands as checked
+            pass
+    # a pose that keypoints found (a second, independent piece of evidence) needs less band-pass
+    weak_band = _WEAK_BAND if proposal is None else _KEYPOINT_BAND
+    best: _Candidate | None = None
+    for m, result in tries:
+        if vouched and not _passes(result):  # the keypoints vouch: the pixels need only agree
+            result = _check(source, copy, m, mirrored, _KEYPOINT_OVERLAP, _KEYPOINT_CORRELATION)
+            if result[0] < _KEYPOINT_CORRELATION:
+                continue
+        elif not _passes(result, weak_band):
+            continue
+        rank = (_passes(result), result[0])
+        if best is None or rank > best[0]:
+            best = (rank, result, m, mirrored, proposal)
+    return best
+
+
+def _match(
+    source: _Prepared, bank: list[Any], copy: _Prepared, proposals: Sequence[Proposal] = ()
+) -> tuple[WarpMatch | None, float]:
+    """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), and the best
+    coarse score (normalised cross-correlation of the window; 1 for a pose vouched for by
+    keypoints). The keypoints' ``proposals`` are tried first; when none of them passes the full
+    checks, the coarse search's poses too (each refined and checked alike)."""
+    import cv2
+
+    best: _Candidate | None = None
+    for p in proposals:
+        found = _try(source, copy, _from_proposal(p, source, copy), p.mirrored, p)
+        if found is not None and (best is None or found[0] > best[0]):
+            best = found
+    coarse = -1.0
+    searchable = float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) >= _MIN_STD
+    if searchable and (best is None or not best[0][0]):
+        s = _FINE / _SIDE
+        coarse, poses = _coarse(bank, copy)
+        for pose in poses:
+            m = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
+            found = _try(source, copy, m, bool(pose[2, 0]), None)
+            if found is not None and (best is None or found[0] > best[0]):
+                best = found
     if best is None:
         return None, coarse
-    score, band, overlap, m, mirrored = best
-    return WarpMatch(score, band, overlap, _native(m, mirrored, source.shape, copy.shape)), coarse
+    _, (score, band, overlap), m, mirrored, proposal = best
+    native = _native(m, mirrored, source.shape, copy.shape)
+    if proposal is None:
+        return WarpMatch(score, band, overlap, native), coarse
+    found_match = WarpMatch(score, band, overlap, native, proposal.inliers, proposal.spread)
+    return found_match, max(coarse, 1.0) if proposal.strong else coarse
 
 
 def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[int, int]) -> np.ndarray:
@@ -306,6 +383,7 @@ def warp_pairs(
     """
     prepared: dict[int, _Prepared] = {}
     banks: dict[int, list[Any]] = {}
+    keypoints: dict[int, Features] = {}
 
     def prep(k: int) -> _Prepared:
         if k not in prepared:
@@ -317,6 +395,11 @@ def warp_pairs(
             banks[k] = _bank(prep(k).coarse)
         return banks[k]
 
+    def feats(k: int) -> Features:
+        if k not in keypoints:
+            keypoints[k] = Features(images[k])
+        return keypoints[k]
+
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[float, tuple[int, int], WarpMatch]] = []  # (coarse score, pair, match)
     best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
@@ -324,17 +407,18 @@ def warp_pairs(
     for i, j in pairs:
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
-        found, coarse = _match(prep(i), bank(i), prep(j))
+        forward, backward = propose(feats(i), feats(j))
+        found, coarse = _match(prep(i), bank(i), prep(j), forward)
         if found is None:
-            back, coarse_back = _match(prep(j), bank(j), prep(i))
+            back, coarse_back = _match(prep(j), bank(j), prep(i), backward)
             coarse = max(coarse, coarse_back)
             if back is not None:
-                found = WarpMatch(back.score, back.band, back.overlap, np.linalg.inv(back.matrix))
+                found = replace(back, matrix=np.linalg.inv(back.matrix))
         for k in (i, j):
             best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
         if found is None:
             continue
-        if found.band >= _MIN_BAND:
+        if found.band >= _MIN_BAND or found.vouched:
             out[(i, j)] = found
             strong.update((i, j))
         else:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ._opencv import contiguous
 from .colour import n_channels
+from .exact_hsv import hsv2rgb_u8
 from .quality import from_uint8, to_uint8
 
 __all__ = [
@@ -86,9 +87,10 @@ def hue_saturation_value(img: np.ndarray, hue: float, saturation: float, value: 
 
     uint8: ``cv2.cvtColor(..., COLOR_RGB2HSV)`` (hue 0-179), then ``(h + hue) mod 180``,
     ``clip(s + saturation)``, ``clip(v + value)`` with the shifts rounded to whole levels (one
-    lookup pass), then back with ``COLOR_HSV2RGB``. float32: float HSV (hue in degrees), hue
-    shifted by ``2 * hue`` degrees, saturation and value by ``shift / 255`` and clipped to [0, 1].
-    All shifts 0 return a copy of the input.
+    lookup pass), then back with ``COLOR_HSV2RGB`` as OpenCV's vector code computes it on an FMA
+    CPU, for every pixel on every CPU (:func:`.exact_hsv.hsv2rgb_u8`). float32: float HSV (hue in
+    degrees), hue shifted by ``2 * hue`` degrees, saturation and value by ``shift / 255`` and
+    clipped to [0, 1]. All shifts 0 return a copy of the input.
 
     Examples
     --------
@@ -104,7 +106,7 @@ def hue_saturation_value(img: np.ndarray, hue: float, saturation: float, value: 
         hsv = cv2.cvtColor(src, cv2.COLOR_RGB2HSV)
         hue_table = ((_LEVELS + round(hue)) % 180).astype(np.uint8)
         hsv = channel_luts(hsv, [hue_table, _shift_table(round(saturation)), _shift_table(round(value))])
-        rgb = cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB)
+        rgb = hsv2rgb_u8(hsv)
     else:
         hsv = cv2.cvtColor(src, cv2.COLOR_RGB2HSV)
         h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]

@@ -23,11 +23,14 @@ Each kernel matches its transform's ``apply`` on the same parameters:
   :mod:`.audio_filters`): the per-sample path's sections applied in the frequency domain, within
   float32 FFT rounding (a few 1e-7) of its float64 ``sosfilt``/``sosfiltfilt``; ``PeakingFilter``,
   ``LowShelfFilter``, ``HighShelfFilter`` the same way (the per-sample path's float32 biquad is
-  itself up to ~2e-5 from float64).
+  itself up to ~2e-5 from float64);
+* ``audio.ApplyImpulseResponse``, ``audio.RoomSimulator`` (in :mod:`.audio_rooms`): the
+  per-sample path's responses (decoded, or simulated on the host), one batched FFT convolution,
+  within float32 FFT rounding.
 
 :data:`NO_KERNEL` lists the audio transforms left without a kernel, and why. Importing this module
 registers every audio kernel (``audio.PitchShift``'s lives in :mod:`.vocoder`, the filters' in
-:mod:`.audio_filters`).
+:mod:`.audio_filters`, the convolutions' in :mod:`.audio_rooms`).
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from . import audio_filters, audio_level, vocoder  # noqa: F401  (register the level ops, filters, PitchShift)
+from . import audio_filters, audio_level, audio_rooms, vocoder  # noqa: F401  (register their kernels)
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
@@ -70,22 +73,9 @@ NO_KERNEL: dict[str, str] = {
         "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
         "and back around the same per-row work, so the batch keeps it out by name instead"
     ),
-    "audio.ApplyImpulseResponse": (
-        "not written yet: one FFT convolution per row with the row's response (torch.fft would "
-        "do it), but the float32 spectra round differently from scipy.fft, and a test of its own "
-        "against the per-sample path is still to write"
-    ),
-    "audio.RoomSimulator": (
-        "each row has its own room: the impulse responses are built on the host (image sources "
-        "and a seeded tail), and the FFT convolution kernel is not written yet (as ApplyImpulseResponse)"
-    ),
     "audio.AddShortNoises": (
         "each row places a different number of recorded sounds at different times: the events "
         "would be assembled on the host anyway, leaving one addition for the device"
-    ),
-    "audio.LoudnessNormalization": (
-        "the gain depends on the K-weighted, gated loudness of each row: an IIR filter per row "
-        "(the same missing scan kernel as the Butterworth filters) before a single multiply"
     ),
 }
 

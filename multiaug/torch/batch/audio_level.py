@@ -1,8 +1,12 @@
-"""Batched kernels of the level and position ops of issue 20: Reverse, Padding, BitCrush, Normalize, Clipping.
+"""Batched kernels of the level and position ops of issue 20: Reverse, Padding, BitCrush, Normalize,
+Clipping, LoudnessNormalization.
 
-Each equals the per-sample path bit for bit (tested in ``tests/test_torch_batch_audio.py``): the
-same float32 operations, and where a number depends on the data (Normalize's peak, Clipping's
-thresholds) the same elements go through the same float64 arithmetic on the host.
+Each but the last equals the per-sample path bit for bit (tested in
+``tests/test_torch_batch_audio.py``): the same float32 operations, and where a number depends on the
+data (Normalize's peak, Clipping's thresholds) the same elements go through the same float64
+arithmetic on the host. ``LoudnessNormalization`` K-weights the rows by FFT on the device (the
+per-sample path: a float64 ``lfilter``), sums the 100 ms segments' energies there in float64 and
+gates them on the host with the per-sample path's own code: gains within 1e-5 dB of it.
 """
 
 from __future__ import annotations
@@ -10,9 +14,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...audio.functional.dynamics import clip_thresholds
+from ...audio.functional.dynamics import clip_thresholds, gated_loudness, k_weighting_sos
+from ...audio.functional.filters import impulse_responses
 from ...audio.functional.waveform import padding as padding_kernel
 from ...core.transform import Transform
+from .audio_filters import _fft_length, _tail
 from .registry import Batch, kernel
 
 __all__: list[str] = []
@@ -93,3 +99,49 @@ def padding(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     index = torch.from_numpy(source).to(x.device)
     taken = torch.gather(x, -1, (index - 1).clamp(min=0)[:, None, :].expand_as(x))
     return {"audio": torch.where(index[:, None, :] > 0, taken, 0.0)}
+
+
+@kernel("audio.LoudnessNormalization", "audio")
+def loudness_normalization(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
+    """Each row scaled to its drawn loudness; a row below the -70 LKFS gate is left as is."""
+    x = batch.fields["audio"]
+    rate = batch.rate(t.name)
+    z = _block_powers(_k_weighted(x, rate), rate)
+    factors = []
+    for row, p in zip(z, batch.params, strict=True):
+        now = gated_loudness(row)
+        factors.append(1.0 if now == -np.inf else float(np.float32(10.0 ** ((p["lufs"] - now) / 20.0))))
+    return {"audio": x * _rows(factors, x)}
+
+
+def _k_weighted(x: torch.Tensor, rate: int) -> torch.Tensor:
+    """The rows K-weighted from silence (``lfilter`` with zero state), by FFT: ``(b, C, n)`` float32."""
+    n = x.shape[-1]
+    sos = k_weighting_sos(rate)
+    tail = min(_tail(sos), n)
+    n_fft = _fft_length(n, tail)
+    h = torch.from_numpy(impulse_responses([sos], tail)[0].astype(np.float32)).to(x.device)
+    spectrum = torch.fft.rfft(h, n=n_fft)
+    return torch.fft.irfft(torch.fft.rfft(x, n=n_fft, dim=-1) * spectrum, n=n_fft, dim=-1)[..., :n]
+
+
+def _block_powers(y: torch.Tensor, rate: int) -> np.ndarray:
+    """Per row, the mean squares of the 400 ms blocks every 100 ms, summed over channels (float64,
+    on the host: ``(b, blocks)``), as :func:`~multiaug.audio.functional.dynamics.integrated_loudness`
+    forms them; one block of the whole clip when it is shorter."""
+    wide = torch.float32 if y.device.type == "mps" else torch.float64  # MPS has no float64
+    b, n = y.shape[0], y.shape[-1]
+    block, step = 0.4 * rate, 0.1 * rate
+    squares = y.to(wide).square().sum(dim=1)  # (b, n): channels summed
+    if n < round(block):
+        return (squares.sum(dim=-1) / n).cpu().double().numpy()[:, None]
+    if step == int(step):
+        s = int(step)
+        k = n // s
+        e = squares[:, : k * s].reshape(b, k, s).sum(dim=-1)
+        return ((e[:, :-3] + e[:, 1:-2] + e[:, 2:-1] + e[:, 3:]) / block).cpu().double().numpy()
+    power = torch.cat((torch.zeros((b, 1), dtype=wide, device=y.device), squares.cumsum(dim=-1)), dim=-1)
+    size = round(block)
+    starts = np.round(np.arange(int((n - size) / step + 1e-9) + 1) * step).astype(np.int64)
+    index = torch.from_numpy(starts).to(y.device)
+    return ((power[:, index + size] - power[:, index]) / size).cpu().double().numpy()

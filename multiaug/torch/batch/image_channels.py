@@ -12,13 +12,10 @@ Both are exact against the per-sample op (``tests/test_torch_batch_pixel.py``):
   ``shift / 255`` in float32, as the CPU op adds it;
 * :class:`~multiaug.image.HueSaturationValue`: on uint8 OpenCV's 8-bit ``RGB2HSV`` (hue in 180
   steps, its fixed-point tables), ``(h + hue) mod 180``, ``clip(s + sat)``, ``clip(v + val)``
-  (shifts rounded to whole levels, as the CPU op's lookup tables), then ``HSV2RGB``, bit-exact.
-  OpenCV's 8-bit ``HSV2RGB`` converts a row in blocks of ``L`` pixels with vector code that
-  *truncates* ``255 * value`` (and computes ``1 - s * w`` fused, with one rounding: its compiler
-  makes an FMA of it) and the rest of the row with scalar code that *rounds* it, so the per-sample
-  result of a pixel depends on its column and on the CPU's vector width: the kernel probes ``L``
-  once from the installed OpenCV (:func:`opencv_hsv8`) and converts the columns before
-  ``(W // L) * L`` as the vector code, the others as the scalar code. On float32: OpenCV's float
+  (shifts rounded to whole levels, as the CPU op's lookup tables), then ``HSV2RGB`` as the CPU
+  op computes it on every CPU (:mod:`multiaug.image.functional.exact_hsv`): every pixel as
+  OpenCV's vector code with a fused multiply-add (``255 * value`` truncated, ``1 - s * w``
+  with one rounding), bit-exact. On float32: OpenCV's float
   HSV formulas, the hue shifted by ``2 * hue`` degrees, ``s`` and ``v`` by ``shift / 255`` and
   clipped (float32 rounding). Rows whose three drawn shifts are 0 keep their values, as the CPU op
   returns a copy.
@@ -28,10 +25,8 @@ The rows' parameters go to the device in one staged transfer (:mod:`.staging`).
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
-import cv2
 import numpy as np
 import torch
 
@@ -42,7 +37,7 @@ from .image_pixel import UINT8, colour_split, join_alpha, single, whole
 from .registry import Batch, kernel
 from .staging import Stage
 
-__all__ = ["channel_shuffle", "hue_saturation_value", "opencv_hsv8", "rgb_shift"]
+__all__ = ["channel_shuffle", "hue_saturation_value", "rgb_shift"]
 
 
 @kernel("image.ChannelShuffle", "image")
@@ -90,44 +85,6 @@ def rgb_shift(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     return {"image": (x + stage.send(x.device)[handle].view(b, c, 1, 1)).clamp_(0.0, batch.scale)}
 
 
-@functools.cache
-def opencv_hsv8() -> tuple[int, bool, bool]:
-    """How the installed OpenCV's 8-bit ``HSV2RGB`` computes: (pixels per block of its vector code,
-    0 without one; whether the vector code fuses ``1 - s * w``; whether the scalar code does).
-
-    Probed once on HSV colours whose readings differ between the alternatives (a per-sample
-    result depends on them: they vary with the CPU and the compiler OpenCV was built with).
-    """
-
-    def rgb(hsv: list[int], width: int = 1) -> list[int]:
-        row = np.tile(np.array(hsv, np.uint8), (1, width, 1))
-        return [int(c) for c in cv2.cvtColor(row, cv2.COLOR_HSV2RGB)[0, 0]]
-
-    # 255 * g = 222.5..: truncated (vector code) 222, rounded (scalar code) 223
-    block = next((w for w in range(1, 1025) if rgb([107, 57, 255], w)[1] == 222), 0)
-    vector_fused = block > 0 and rgb([1, 90, 85], block)[1] == 56  # fused 56.0, two roundings 55.99..
-    scalar_fused = rgb([175, 57, 255])[2] == 207  # fused 207.49.., two roundings 207.5
-    return block, vector_fused, scalar_fused
-
-
-def _hsv180_to_rgb(h: torch.Tensor, s: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-    """OpenCV's 8-bit HSV2RGB (hue in 180 steps) of int32 (n, H, W): float32 levels (n, 3, H, W).
-
-    The columns OpenCV converts with its vector code, then the rest of each row with its scalar
-    code, each as :func:`opencv_hsv8` found them to compute.
-    """
-    block, vector_fused, scalar_fused = opencv_hsv8()
-    width = h.shape[-1]
-    cut = (width // block) * block if block else 0
-    if cut == 0:
-        return hsv8_to_rgb((h, s, v), 180, fused=scalar_fused)
-    head = hsv8_to_rgb((h[..., :cut], s[..., :cut], v[..., :cut]), 180, vector=True, fused=vector_fused)
-    if cut == width:
-        return head
-    tail = hsv8_to_rgb((h[..., cut:], s[..., cut:], v[..., cut:]), 180, fused=scalar_fused)
-    return torch.cat([head, tail], dim=-1)
-
-
 @kernel("image.HueSaturationValue", "image")
 def hue_saturation_value(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     """Each row's hue, saturation and value shifted in OpenCV's HSV (see the module docstring)."""
@@ -149,7 +106,7 @@ def hue_saturation_value(t: Any, batch: Batch) -> dict[str, torch.Tensor]:
     if uint8:
         h, s, v = rgb_to_hsv8(colour, 180)
         s, v = (s + sat).clamp_(0, 255), (v + val).clamp_(0, 255)
-        out = _hsv180_to_rgb((h + hue).remainder_(180), s, v)
+        out = hsv8_to_rgb(((h + hue).remainder_(180), s, v), 180, vector=True, fused=True)
     else:
         h, s, v = rgb_to_hsv_float(colour)
         out = hsv_float_to_rgb(h + hue, (s + sat).clamp_(0.0, 1.0), (v + val).clamp_(0.0, 1.0))

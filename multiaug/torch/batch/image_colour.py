@@ -37,6 +37,7 @@ import torch
 
 from ...core.errors import InvalidInputError
 from ...image.colour import _BRIGHTNESS, _CONTRAST, _HUE, _NAMES, _SATURATION
+from ...image.functional.exact_hsv import hue_weights
 from .image_pixel import UINT8, colour_split, f32, join_alpha, lookup, single, whole
 from .registry import Batch, kernel
 from .staging import Sent, Stage
@@ -135,16 +136,8 @@ def _hue_weights(device: torch.device, hrange: int = 256) -> torch.Tensor:
     installed OpenCV's scale, one wrap, sector, fraction, ``A + B * frac``), so looking it up is
     bit for bit the same as computing it per pixel.
     """
-    h6 = np.arange(256, dtype=np.float32) * np.float32(_hue_scale(hrange))
-    h6 = np.where(h6 >= 6.0, h6 - np.float32(6.0), h6)
-    sector = np.floor(h6)
-    frac = h6 - sector
-    out = []
-    for n in (5, 3, 1):
-        k = (sector.astype(np.int64).clip(0, 5) + n) % 6
-        a, b = np.asarray(_W_A, np.float32)[k], np.asarray(_W_B, np.float32)[k]
-        out.append(a + b * frac)
-    return torch.from_numpy(np.concatenate(out).astype(np.float32)).to(device)
+    weights = hue_weights(_hue_scale(hrange))  # (256 hues, r g b)
+    return torch.from_numpy(np.ascontiguousarray(weights.T).reshape(-1)).to(device)
 
 
 def _hue_adds(shifts: list[float], scale: float) -> np.ndarray:

@@ -1,0 +1,325 @@
+"""Arrays to and from :func:`multiaug.stream`'s worker processes through shared memory, not pickles.
+
+Pickling a batch of images copies every array twice on each side (into the pickle, out of it,
+into fresh memory), which cost the pool more than the augmentation of a small image. Instead the
+main process owns a few blocks of ``multiprocessing.shared_memory``: one *slot* (an input block
+and an output block) per batch in flight, reused batch after batch and grown on demand.
+
+* Main process, sending a batch: every large array of the samples (a plain ``numpy.ndarray``
+  of at least ``_MIN_BYTES``, without Python objects) is copied into the slot's input block and
+  replaced by a :class:`Shared` reference (offset, shape, dtype): only those references are
+  pickled.
+* Worker: the references become arrays viewing the input block (the pipeline reads them in
+  place); the output arrays are copied into the slot's output block, again replaced by
+  references. An output that does not fit travels as a pickle, as before, and the worker says how
+  many bytes the batch needed, so the next output block is large enough.
+* Main process, receiving: each output array is **copied out** of the block into memory of its
+  own, so the slot is free for the next batch at once and the consumer owns what it is given.
+
+The main process creates, and alone unlinks, every block (``close``: on every way out of the
+stream, including a worker that died); a block the main process could not unlink because it was
+killed is unlinked by ``multiprocessing``'s resource tracker. Workers attach without registering
+(they never unlink) and drop the blocks the main process has retired. A block that cannot be
+reserved (``/dev/shm`` full, as in a container with a small ``--shm-size``) is not an error: that
+batch travels as pickles.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing import shared_memory
+from typing import Any, NamedTuple
+
+import numpy as np
+
+_MIN_BYTES = 4096  # smaller arrays pickle as cheaply as they travel here
+_ALIGN = 64
+_MIN_BLOCK = 1 << 20  # blocks grow by powers of two from 1 MiB: a few sizes for a whole stream
+_ENABLED = True  # False: every batch as pickles (benchmarks/stream.py --pickles compares)
+_BATCH_BYTES = 64 << 20  # array bytes a batch carries at most, each way (a batch is still one item or more)
+
+
+class Shared(NamedTuple):
+    """Where an array lies in a block: what travels in place of the array."""
+
+    offset: int
+    nbytes: int
+    shape: tuple[int, ...]
+    dtype: np.dtype[Any]
+    fortran: bool
+
+
+class Route(NamedTuple):
+    """A batch's blocks, as the worker sees them: names (``None``: no block), the output block's
+    size, and the names of every block still alive (the worker drops the others)."""
+
+    inputs: str | None
+    outputs: str | None
+    out_size: int
+    live: tuple[str, ...]
+
+
+def _eligible(value: Any) -> bool:
+    return type(value) is np.ndarray and value.nbytes >= _MIN_BYTES and not value.dtype.hasobject
+
+
+def _swap(obj: Any, fn: Callable[[np.ndarray], Any]) -> Any:
+    """``obj`` with every eligible array (in dicts, lists and tuples) replaced by ``fn(array)``;
+    containers without one are returned as they are."""
+    if _eligible(obj):
+        return fn(obj)
+    kind = type(obj)
+    if kind is dict:
+        new = None
+        for k, v in obj.items():
+            w = _swap(v, fn)
+            if w is not v:
+                new = dict(obj) if new is None else new
+                new[k] = w
+        return obj if new is None else new
+    if kind is list or kind is tuple:
+        items = [_swap(v, fn) for v in obj]
+        return obj if all(a is b for a, b in zip(items, obj, strict=True)) else kind(items)
+    return obj
+
+
+def _restore(obj: Any, fn: Callable[[Shared], Any]) -> Any:
+    """The inverse of :func:`_swap`: every :class:`Shared` reference replaced by ``fn(ref)``."""
+    if type(obj) is Shared:
+        return fn(obj)
+    if type(obj) is dict:
+        return {k: _restore(v, fn) for k, v in obj.items()}
+    if type(obj) in (list, tuple):
+        return type(obj)(_restore(v, fn) for v in obj)
+    return obj
+
+
+class _Block:
+    """A block of shared memory; arrays are views of its bytes (each holds the buffer while alive)."""
+
+    def __init__(self, memory: shared_memory.SharedMemory) -> None:
+        self.memory, self.name, self.size = memory, memory.name, memory.size
+
+    def _bytes(self, ref: Shared) -> np.ndarray:
+        return np.frombuffer(self.memory.buf, np.uint8, ref.nbytes, ref.offset)  # type: ignore[arg-type]
+
+    def view(self, ref: Shared) -> np.ndarray:
+        return self._bytes(ref).view(ref.dtype).reshape(ref.shape, order="F" if ref.fortran else "C")
+
+    def write(self, array: np.ndarray, ref: Shared) -> None:
+        flat = array.ravel(order="F") if ref.fortran else array.ravel()  # a view when contiguous
+        self._bytes(ref)[...] = flat.view(np.uint8)
+
+    def release(self, unlink: bool) -> None:
+        """Unmap it (and remove it, in the main process); a view still alive keeps its mapping."""
+        try:
+            self.memory.close()
+        except BufferError:  # pragma: no cover - a view kept by a pipeline: the mapping goes with it
+            pass
+        if unlink:
+            try:
+                self.memory.unlink()
+            except FileNotFoundError:  # pragma: no cover - already gone
+                pass
+
+
+class _Layout:
+    """Offsets for arrays packed one after the other into a block of ``size`` bytes (those past the
+    end are left as they are); ``needed`` is what all of them would have taken."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.needed = size, 0
+        self.placed: list[tuple[np.ndarray, Shared]] = []
+
+    def __call__(self, array: np.ndarray) -> Any:
+        if self.size == 0:  # no block: only count
+            self.needed = -(-self.needed // _ALIGN) * _ALIGN + array.nbytes
+            return array
+        offset = -(-self.needed // _ALIGN) * _ALIGN
+        self.needed = offset + array.nbytes
+        if self.needed > self.size:
+            return array
+        fortran = array.flags.f_contiguous and not array.flags.c_contiguous
+        ref = Shared(offset, array.nbytes, array.shape, array.dtype, fortran)
+        self.placed.append((array, ref))
+        return ref
+
+    def write(self, block: _Block) -> None:
+        for array, ref in self.placed:
+            block.write(array, ref)
+
+
+# -- main process ---------------------------------------------------------------------------------
+
+
+def _create(size: int) -> _Block | None:
+    """A new block of ``size`` bytes with its pages reserved, or None when there is no room."""
+    name = f"ma{os.getpid()}_{secrets.token_hex(4)}"  # short: macOS allows 31 characters
+    try:
+        memory = shared_memory.SharedMemory(name, create=True, size=size)
+    except OSError:
+        return None
+    fd = getattr(memory, "_fd", -1)
+    if fd >= 0 and hasattr(os, "posix_fallocate"):
+        try:  # reserve the pages now: a full /dev/shm is refused here, never a SIGBUS later
+            os.posix_fallocate(fd, 0, size)
+        except OSError:
+            memory.close()
+            memory.unlink()
+            return None
+    return _Block(memory)
+
+
+@dataclass
+class Ticket:
+    """The slot a batch went out with, and what the worker must know of it."""
+
+    slot: int
+    route: Route | None
+    sent_bytes: int = 0
+
+
+class Exchange:
+    """The main process's side: ``slots`` pairs of blocks, one per batch in flight."""
+
+    def __init__(self, slots: int) -> None:
+        self._free = list(range(slots))[::-1]
+        self._blocks: dict[tuple[int, str], _Block] = {}
+        self._out_per_byte = 1.0  # output bytes per input byte (grows as batches tell)
+        self._out_per_item = 0.0
+        self._in_per_item = 0.0
+
+    def most_items(self) -> int:
+        """Items a batch may hold so that its arrays, in or out, stay under ``_BATCH_BYTES``."""
+        largest = max(self._in_per_item, self._out_per_item, self._in_per_item * self._out_per_byte)
+        return max(1, int(_BATCH_BYTES // largest)) if largest else sys.maxsize
+
+    def _block(self, slot: int, kind: str, size: int) -> _Block | None:
+        """The slot's block of that kind, grown (replaced) when smaller than ``size``."""
+        block = self._blocks.get((slot, kind))
+        if block is not None and block.size >= size:
+            return block
+        if block is not None:
+            del self._blocks[slot, kind]
+            block.release(unlink=True)
+        block = _create(max(_MIN_BLOCK, 1 << (size - 1).bit_length()))
+        if block is not None:
+            self._blocks[slot, kind] = block
+        return block
+
+    def send(self, batch: list[Any]) -> tuple[list[Any], Ticket]:
+        """The batch with its large input arrays in the slot's input block (units are
+        ``(label, key, sample)``; only samples are searched)."""
+        slot = self._free.pop()
+        if not _ENABLED:
+            return batch, Ticket(slot, None)
+        layout = _Layout(sys.maxsize)
+        sent = [(label, key, _swap(sample, layout)) for label, key, sample in batch]
+        self._in_per_item = max(self._in_per_item, layout.needed / len(batch))
+        inputs = self._block(slot, "in", layout.needed) if layout.placed else None
+        if inputs is None:
+            sent = batch  # no arrays, or no room: pickles
+        else:
+            layout.write(inputs)
+        wanted = int(max(self._out_per_byte * layout.needed, self._out_per_item * len(batch)))
+        outputs = self._block(slot, "out", wanted) if wanted else None
+        if inputs is None and outputs is None:
+            return sent, Ticket(slot, None)
+        sent_bytes = layout.needed if inputs is not None else 0
+        live = tuple(block.name for block in self._blocks.values())
+        route = Route(
+            None if inputs is None else inputs.name,
+            None if outputs is None else outputs.name,
+            0 if outputs is None else outputs.size,
+            live,
+        )
+        return sent, Ticket(slot, route, sent_bytes)
+
+    def receive(self, results: list[Any], ticket: Ticket, needed: int) -> Iterator[Any]:
+        """The batch's results, each with its arrays copied out of the output block as it is
+        taken (so a consumer that drops each output reuses the same memory); the slot is free
+        once the last one is taken."""
+        if needed:
+            self._out_per_item = max(self._out_per_item, needed / max(1, len(results)))
+            if ticket.sent_bytes:
+                self._out_per_byte = max(self._out_per_byte, needed / ticket.sent_bytes)
+        try:
+            if ticket.route is None or ticket.route.outputs is None:
+                yield from results
+                return
+            block = self._blocks[ticket.slot, "out"]
+            for label, out, why in results:
+                yield label, _restore(out, lambda ref: block.view(ref).copy(order="K")), why
+        finally:
+            self._free.append(ticket.slot)
+
+    def close(self) -> None:
+        """Unlink every block (the workers' mappings of them end with the workers)."""
+        blocks, self._blocks = list(self._blocks.values()), {}
+        for block in blocks:
+            block.release(unlink=True)
+
+
+# -- worker process -------------------------------------------------------------------------------
+
+_ATTACHED: dict[str, _Block] = {}
+
+
+def _attach(name: str) -> _Block:
+    block = _ATTACHED.get(name)
+    if block is not None:
+        return block
+    if sys.version_info >= (3, 13):
+        memory = shared_memory.SharedMemory(name, track=False)
+    else:  # older Pythons register an attached block with the resource tracker as if this process
+        # had created it (cpython#82300): the main process alone owns, and unlinks, the blocks.
+        from multiprocessing import resource_tracker
+
+        register = resource_tracker.register
+        resource_tracker.register = lambda *args, **kwargs: None
+        try:
+            memory = shared_memory.SharedMemory(name)
+        finally:
+            resource_tracker.register = register
+    block = _ATTACHED[name] = _Block(memory)
+    return block
+
+
+def open_inputs(batch: list[Any], route: Route) -> list[Any]:
+    """In a worker: the batch's references as arrays viewing the input block (and the mappings of
+    retired blocks closed)."""
+    for name in [n for n in _ATTACHED if n not in route.live]:
+        _ATTACHED.pop(name).release(unlink=False)
+    if route.inputs is None:
+        return batch
+    block = _attach(route.inputs)
+    return [(label, key, _restore(sample, block.view)) for label, key, sample in batch]
+
+
+class Placer:
+    """In a worker: puts each result's large arrays in the output block as soon as it is made (so
+    the array's memory is reused by the next item's, as in a plain loop); those that do not fit
+    stay arrays. ``needed``: the bytes all of the batch's output arrays would take."""
+
+    def __init__(self, route: Route | None) -> None:
+        self._name = None if route is None else route.outputs
+        self._layout = _Layout(0 if route is None or route.outputs is None else route.out_size)
+
+    @property
+    def needed(self) -> int:
+        return self._layout.needed
+
+    def __call__(self, result: Any) -> Any:
+        label, out, why = result
+        layout = self._layout
+        placed = _swap(out, layout)
+        if not layout.placed:
+            return result
+        assert self._name is not None
+        layout.write(_attach(self._name))
+        layout.placed.clear()
+        return label, placed, why
