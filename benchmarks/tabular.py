@@ -6,7 +6,11 @@ for a quicker scale run, ``--independent`` to add the table with 20 independent 
 1. Overhead, 100k x 20 (``make_classification``, 10 % minority): every ``ma.tabular`` sampler
    with ``seed=0`` against ``imblearn`` with ``random_state=ma.tabular.random_state(0)`` on
    the same arrays, in alternating rounds (medians); outputs are checked equal. The wrapper
-   adds the multiaug checks (NaN, labels, class sizes) and the provenance arrays. SMOTEENN and
+   adds the multiaug checks (NaN, labels, class sizes) and the provenance arrays (the label
+   checks and the class plan run once, not once more before imbalanced-learn's; provenance
+   stays NumPy index arrays until ``provenance_`` is read). ``--profile`` adds, per sampler,
+   the share of one profiled call spent in multiaug's own code (load-independent). SMOTE-NC
+   runs on the 100k table with its last column made a category. SMOTEENN and
    SMOTETomek (whose time is the cleaning step's neighbour search over all rows), SVM-SMOTE
    (an SVC fit, quadratic in the rows) and SMOTE-N (value-difference distances within a class,
    quadratic too) run on ``--small-rows`` (20k) rows, SMOTE-N on a table of categories.
@@ -38,13 +42,19 @@ def table(rows: int, independent: bool = False) -> tuple[np.ndarray, np.ndarray]
     return make_classification(n_samples=rows, n_features=20, weights=[0.9, 0.1], random_state=0, **kw)
 
 
+#: The clock of the overhead run: wall time, or with ``--cpu`` this process's CPU time (with
+#: one thread per library, ``OMP_NUM_THREADS=1`` and the like, it hardly moves with other load).
+CLOCK = {"clock": time.perf_counter}
+
+
 def interleaved(fa: Callable[[], object], fb: Callable[[], object], rounds: int) -> tuple[float, float]:
+    clock = CLOCK["clock"]
     a, b = [], []
     for _ in range(rounds):
         for fn, out in ((fa, a), (fb, b)):
-            t0 = time.perf_counter()
+            t0 = clock()
             fn()
-            out.append(time.perf_counter() - t0)
+            out.append(clock() - t0)
     return statistics.median(a), statistics.median(b)
 
 
@@ -54,6 +64,7 @@ SAMPLERS: tuple[tuple[str, dict[str, object], str], ...] = (
     ("ADASYN", {}, "large"),
     ("BorderlineSMOTE", {}, "large"),
     ("RandomOverSampler", {}, "large"),
+    ("SMOTENC", {"categorical_features": [19]}, "mixed"),
     ("KMeansSMOTE", {"cluster_balance_threshold": 0.05}, "large"),
     ("SMOTEENN", {}, "small"),
     ("SMOTETomek", {}, "small"),
@@ -62,11 +73,21 @@ SAMPLERS: tuple[tuple[str, dict[str, object], str], ...] = (
 )
 
 
-def overhead(rows: int, small: int, rounds: int, names: list[str] | None) -> None:
+def tables_of(rows: int, small: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     tables = {"large": table(rows), "small": table(small)}
     Xs, ys = tables["small"]
     tables["categories"] = (np.digitize(Xs, [-1.0, 0.0, 1.0]).astype(str).astype(object), ys)
-    print(f"\n1. overhead, {rows:,} x 20 (the last four: {small:,} x 20), 10 % minority, {rounds} rounds")
+    Xm, ym = tables["large"]
+    Xm = Xm.copy()
+    Xm[:, 19] = np.digitize(Xm[:, 19], [-1.0, 0.0, 1.0])  # a category column (four codes)
+    tables["mixed"] = (Xm, ym)
+    return tables
+
+
+def overhead(rows: int, small: int, rounds: int, names: list[str] | None, profile: bool) -> None:
+    tables = tables_of(rows, small)
+    print(f"\n1. overhead, {rows:,} x 20 (SMOTEENN, SMOTETomek, SVMSMOTE, SMOTEN: {small:,} x 20), "
+          f"10 % minority, {rounds} alternating rounds (medians)")  # fmt: skip
     for name, params, kind in SAMPLERS:
         if names and name not in names:
             continue
@@ -79,10 +100,43 @@ def overhead(rows: int, small: int, rounds: int, names: list[str] | None) -> Non
             lambda r=raw, X=X, y=y: r.fit_resample(X, y),
             rounds,
         )
+        own = f"   own code {own_share(ours, X, y, 1 if t_ours > 1 else 5):4.1f} %" if profile else ""
         print(
             f"   {ours.name:26} {len(y):>7,} rows  multiaug {t_ours * 1e3:9.1f} ms   "
-            f"imblearn {t_raw * 1e3:9.1f} ms   overhead {100 * (t_ours / t_raw - 1):+5.1f} % (outputs equal)"
+            f"imblearn {t_raw * 1e3:9.1f} ms   overhead {100 * (t_ours / t_raw - 1):+5.1f} %{own}"
+            "   (outputs equal)"
         )
+
+
+def own_share(sampler: object, X: np.ndarray, y: np.ndarray, calls: int) -> float:
+    """Percent of a profiled ``fit_resample`` spent in multiaug's code and the NumPy calls it makes.
+
+    Counted: multiaug's own functions (checks, plan, provenance, the hooks that record parents)
+    and the NumPy/builtin (and scikit-learn ``attach_unique``) calls they make. The rest is
+    imbalanced-learn's and scikit-learn's code, checks and algorithm, which the raw sampler
+    runs too (multiaug runs its label checks once instead of twice). The median over ``calls``
+    profiled calls: a call the scheduler stalls charges the stall to whichever function ran.
+    Unlike the timed ratio, this share barely moves with the machine's load.
+    """
+    import cProfile
+    import pstats
+
+    shares = []
+    for _ in range(calls):
+        profiler = cProfile.Profile()
+        profiler.enable()
+        sampler.fit_resample(X, y)  # type: ignore[attr-defined]
+        profiler.disable()
+        stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+        total = own = 0.0
+        for (path, _, _), (_, _, tottime, cumtime, callers) in stats.items():
+            total = max(total, cumtime)
+            if "/multiaug/" in path:
+                own += tottime
+            elif path == "~" or "/numpy/" in path or "/sklearn/utils/_unique" in path:  # called by multiaug
+                own += sum(c[3] for (cpath, _, _), c in callers.items() if "/multiaug/" in cpath)
+        shares.append(100 * own / total)
+    return statistics.median(shares)
 
 
 def scale(rows: int, independent: bool) -> None:
@@ -112,13 +166,24 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--samplers", nargs="*", help="only these samplers (class names) in the overhead run")
     parser.add_argument("--no-scale", action="store_true", help="skip the 1M-row neighbour-search run")
+    parser.add_argument(
+        "--profile", action="store_true", help="also profile one call: the share of multiaug's own code"
+    )
     parser.add_argument("--scale-rows", type=int, default=1_000_000)
     parser.add_argument(
         "--independent", action="store_true", help="also run the table of independent features"
     )
+    parser.add_argument(
+        "--cpu",
+        action="store_true",
+        help="time with this process's CPU time (run with OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "
+        "for a ratio that hardly moves with the machine's load)",
+    )
     args = parser.parse_args()
-    print(f"tabular samplers on {machine()}")
-    overhead(args.overhead_rows, args.small_rows, args.rounds, args.samplers)
+    if args.cpu:
+        CLOCK["clock"] = time.process_time
+    print(f"tabular samplers on {machine()}" + (", CPU time" if args.cpu else ""))
+    overhead(args.overhead_rows, args.small_rows, args.rounds, args.samplers, args.profile)
     if args.no_scale:
         return
     scale(args.scale_rows, independent=False)

@@ -75,7 +75,7 @@ def column_kinds(owner: str, X: pd.DataFrame, allow_nan: bool = False) -> list[s
         values = [X.iloc[:, j] for j, k in enumerate(kinds) if k == FLOAT]
         for s in values:
             arr = s.to_numpy(dtype=np.float64)
-            if not np.isfinite(arr).all():
+            if not all_finite(arr):
                 raise InvalidInputError(
                     owner, f"X[{s.name!r}]", "holds inf", "replace infinite values or drop those rows"
                 )
@@ -129,6 +129,19 @@ def categorical_columns_of_array(X: Any) -> list[int]:
     return [j for j in range(X.shape[1]) if _column_is_categorical(X[:, j])]
 
 
+def all_finite(arr: np.ndarray) -> bool:
+    """``np.isfinite(arr).all()`` without a boolean copy of the table in the usual case.
+
+    A finite sum means every value is finite (NaN and inf carry through a sum); only when the
+    sum is not finite (a bad value, or finite values whose sum overflows) are the values
+    checked one by one (scikit-learn's ``_assert_all_finite`` does the same).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(arr.sum()):
+            return True
+    return bool(np.isfinite(arr).all())
+
+
 def check_array_input(owner: str, X: Any, allow_nan: bool) -> tuple[Any, int]:
     """Validate a non-DataFrame ``X`` enough to give clear errors; returns (X as array or sparse, n)."""
     from scipy import sparse
@@ -139,7 +152,7 @@ def check_array_input(owner: str, X: Any, allow_nan: bool) -> tuple[Any, int]:
                 owner, "X", f"must be 2-D, got shape {X.shape}", "pass an (n_rows, n_cols) table"
             )
         data = X.data
-        if not allow_nan and data.dtype.kind in "fc" and not np.isfinite(data).all():
+        if not allow_nan and data.dtype.kind in "fc" and not all_finite(data):
             raise InvalidInputError(
                 owner,
                 "X",
@@ -172,7 +185,7 @@ def check_array_input(owner: str, X: Any, allow_nan: bool) -> tuple[Any, int]:
         )
     if not allow_nan:
         if arr.dtype.kind == "f":
-            bad = None if np.isfinite(arr).all() else ~np.isfinite(arr)
+            bad = None if all_finite(arr) else ~np.isfinite(arr)
         elif arr.dtype.kind == "O":
             import pandas as pd
 

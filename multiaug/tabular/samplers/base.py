@@ -8,10 +8,13 @@ module (:mod:`.smote`, :mod:`.adasyn`, :mod:`.random_over`).
 from __future__ import annotations
 
 import numbers
+from collections import OrderedDict
 from typing import Any, ClassVar
 
 import numpy as np
-from imblearn.base import SamplerMixin
+from imblearn.utils._validation import ArraysTransformer
+from sklearn.base import _fit_context
+from sklearn.preprocessing import label_binarize
 
 from ...core import random as _random
 from ...core.errors import InvalidInputError
@@ -261,13 +264,15 @@ class TabularSampler(Resampler, Transform):
     def _plan_rows(self, data: Data) -> dict[Any, int]:
         """Rows to add per class (imbalanced-learn's), checked against the neighbour counts."""
         runner: TabularSampler = data.facts["runner"]
-        strategy, y = rows_to_add(runner.name, runner._r.sampling_strategy, data.y, targets=True)
+        labels = data.facts["labels"] = _with_classes(data.y)
+        strategy, y = rows_to_add(runner.name, runner._r.sampling_strategy, labels, targets=True)
         runner._check_neighbours(strategy, y, data.n)
         return strategy
 
     def _make_rows(self, data: Data, plan: dict[Any, int]) -> tuple[Any, Any]:
         runner: TabularSampler = data.facts["runner"]
-        out = runner._run_template(data.rows, data.y, data.options, categorical=data.facts["categorical"])
+        planned = (data.facts["labels"], plan)
+        out = runner._run_template(data.rows, data.y, data.options, data.facts["categorical"], planned)
         if runner is not self:
             for name, value in runner.__dict__.items():
                 if (name.endswith("_") and not name.startswith("_")) or name == "_parents":
@@ -284,13 +289,29 @@ class TabularSampler(Resampler, Transform):
             self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         return _frame.rebuild_frame(np.asarray(X_res), X, kinds), y_res
 
-    def _provenance(self, data: Data, plan: dict[Any, int], new: tuple[Any, Any]) -> list[Any]:
+    def _provenance(self, data: Data, plan: dict[Any, int], new: tuple[Any, Any]) -> Any:
         a, b = self.__dict__.pop("_parents")
-        n = data.n
-        head: list[int | tuple[int, int]] = list(range(n))
-        if not self._pairs:
-            return head + a[n:].tolist()
-        return head + list(zip(a[n:].tolist(), b[n:].tolist(), strict=True))
+        return _Lineage(data.n, a[data.n :], b[data.n :] if self._pairs else None)
+
+    # ``provenance_`` is kept as NumPy index arrays and becomes the documented list when read:
+    # a list of 100k+ Python ints and tuples costs more than imbalanced-learn's copying.
+    @property
+    def provenance_(self) -> list[Any]:
+        """For every output row its source row (an int) or the rows it was made from (a tuple)."""
+        value = self.__dict__.get("_provenance_rows")
+        if value is None:
+            raise AttributeError(f"{type(self).__name__} has no provenance_ before fit_resample")
+        if isinstance(value, _Lineage):
+            value = self.__dict__["_provenance_rows"] = value.to_list()
+        return value
+
+    @provenance_.setter
+    def provenance_(self, value: Any) -> None:
+        self.__dict__["_provenance_rows"] = value
+
+    def _forget(self) -> None:
+        super()._forget()
+        self.__dict__.pop("_provenance_rows", None)
 
     def _route(self, categorical: list[int]) -> TabularSampler:
         """The sampler that handles a table with these categorical columns (``self`` by default)."""
@@ -363,12 +384,15 @@ class TabularSampler(Resampler, Transform):
         return int(count) - 1 if isinstance(count, numbers.Integral) else None
 
     def _run_template(
-        self, X: Any, y: Any, params: dict[str, Any], categorical: Any = None
+        self, X: Any, y: Any, params: dict[str, Any], categorical: Any, planned: tuple[Any, dict[Any, int]]
     ) -> tuple[Any, Any]:
-        """imbalanced-learn's ``fit_resample`` on ``self``; errors it raises become multiaug's."""
+        """imbalanced-learn's ``fit_resample`` on ``self``; errors it raises become multiaug's.
+
+        ``planned`` is ``(labels, rows to add per class)`` from :meth:`_plan_rows`.
+        """
         self._categorical = categorical
         try:
-            out = SamplerMixin.fit_resample(self, X, y, **params)
+            out = self._resample_planned(X, y, *planned, **params)
         except MemoryError as exc:
             raise InvalidInputError(
                 self.name,
@@ -394,6 +418,25 @@ class TabularSampler(Resampler, Transform):
             },
         }
         return out[0], out[1]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def _resample_planned(self, X: Any, y: Any, labels: Any, strategy: dict[Any, int], **params: Any) -> Any:
+        """imbalanced-learn's ``SamplerMixin.fit_resample``, step for step, with multiaug's class plan.
+
+        imbalanced-learn would check the labels (``check_classification_targets``) and read
+        ``sampling_strategy`` (``check_sampling_strategy``) again: :meth:`_plan_rows` did both,
+        on the same labels, so their result is used. ``labels`` is ``y`` with its classes
+        attached (:func:`_with_classes`), so the target-type check in ``_check_X_y`` reuses
+        them; the algorithm itself gets plain labels.
+        """
+        arrays = ArraysTransformer(X, y)
+        X, y, binarize_y = self._check_X_y(X, labels)  # type: ignore[attr-defined]  # imbalanced-learn's
+        y = _without_classes(y)
+        self.sampling_strategy_ = OrderedDict(strategy)
+        X_res, y_res = self._fit_resample(X, y, **params)
+        if binarize_y:
+            y_res = label_binarize(y_res, classes=np.unique(y))
+        return arrays.transform(X_res, y_res)
 
     def _strategy_done(self) -> dict[Any, int]:
         """Rows added per class by the last call (imbalanced-learn's ``sampling_strategy_``)."""
@@ -431,6 +474,56 @@ class _NeighbourSampler(TabularSampler):
     _abstract: ClassVar[bool] = True
     algorithm: str = param(_NEIGHBOR_SPECS["algorithm"], default="auto", kw_only=True)
     n_jobs: int | None = param(_NEIGHBOR_SPECS["n_jobs"], default=None, kw_only=True)
+
+
+class _Lineage:
+    """Provenance as index arrays: ``n`` originals, then the new rows' first (and second) parents."""
+
+    __slots__ = ("first", "n", "second")
+
+    def __init__(self, n: int, first: np.ndarray, second: np.ndarray | None) -> None:
+        self.n, self.first, self.second = n, first, second
+
+    def to_list(self) -> list[Any]:
+        head: list[Any] = list(range(self.n))
+        if self.second is None:
+            return head + self.first.tolist()
+        return head + list(zip(self.first.tolist(), self.second.tolist(), strict=True))
+
+
+class _Picked(_Lineage):
+    """The entries ``kept`` (an index array) of another provenance (a list or a :class:`_Lineage`)."""
+
+    __slots__ = ("kept", "source")
+
+    def __init__(self, source: Any, kept: np.ndarray) -> None:
+        self.source, self.kept = source, kept
+
+    def to_list(self) -> list[Any]:
+        source = self.source.to_list() if isinstance(self.source, _Lineage) else self.source
+        return [source[i] for i in self.kept.tolist()]
+
+
+def _with_classes(y: Any) -> Any:
+    """``y`` with its unique values attached (scikit-learn's ``attach_unique``), if it is an array.
+
+    scikit-learn's target checks, which imbalanced-learn runs twice per call, then reuse them
+    instead of sorting the labels again. A view: never hand it back to the caller.
+    """
+    if not isinstance(y, np.ndarray):
+        return y
+    try:
+        from sklearn.utils._unique import attach_unique
+    except ImportError:  # pragma: no cover - scikit-learn < 1.6 checks without the cache
+        return y
+    return attach_unique(y)
+
+
+def _without_classes(y: Any) -> Any:
+    """``y`` without the attached unique values (a view with the plain dtype)."""
+    if isinstance(y, np.ndarray) and y.dtype.metadata:
+        return y.view(np.dtype(y.dtype.str))
+    return y
 
 
 def _neighbors(obj: Any, extra: int) -> Any:

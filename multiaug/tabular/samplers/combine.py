@@ -17,7 +17,7 @@ from imblearn import combine as _imb
 from ...core.errors import InvalidInputError
 from ...core.params import Spec, _show, param
 from ...sampling.base import Data
-from .base import _NEIGHBOR_SPECS, TabularSampler
+from .base import _NEIGHBOR_SPECS, TabularSampler, _Picked
 
 __all__ = ["SMOTEENN", "SMOTETomek"]
 
@@ -92,10 +92,10 @@ class _Combined(TabularSampler):
 
     def _provenance_arrays(self) -> Any:
         kept = np.asarray(getattr(self, f"{self._cleaner}_").sample_indices_)
-        return [self.smote_.provenance_[i] for i in kept.tolist()]
+        return _Picked(self.smote_.__dict__["_provenance_rows"], kept)  # SMOTE's, built when read
 
-    def _provenance(self, data: Data, plan: Any, new: Any) -> list[Any]:
-        return list(self.__dict__.pop("_parents"))
+    def _provenance(self, data: Data, plan: Any, new: Any) -> Any:
+        return self.__dict__.pop("_parents")
 
 
 class SMOTEENN(_Combined, _imb.SMOTEENN):

@@ -248,7 +248,7 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
         return super()._check_X(X, options)
 
     def _run_template(
-        self, X: Any, y: Any, params: dict[str, Any], categorical: Any = None
+        self, X: Any, y: Any, params: dict[str, Any], categorical: Any, planned: tuple[Any, dict[Any, int]]
     ) -> tuple[Any, Any]:
         if isinstance(self.categorical_features, str) and not categorical:
             raise InvalidInputError(
@@ -258,7 +258,7 @@ class SMOTENC(SMOTE, _imb.SMOTENC):
                 "pass a DataFrame with 'category'/object/bool columns, an object array with strings, "
                 "or categorical_features=[column indices]; use ma.tabular.SMOTE for all-numeric tables",
             )
-        return super()._run_template(X, y, params, categorical)
+        return super()._run_template(X, y, params, categorical, planned)
 
 
 class BorderlineSMOTE(_SMOTEFamily, _imb.BorderlineSMOTE):

@@ -11,7 +11,7 @@ from imblearn import over_sampling as _imb
 from ...core.errors import InvalidInputError
 from ...core.params import Number, Spec, _show, param
 from .adasyn import _RecordingRandomState
-from .base import TabularSampler, _Estimator, _neighbors, _Neighbours
+from .base import TabularSampler, _Estimator, _Lineage, _neighbors, _Neighbours
 from .smote import _SMOTEFamily
 
 __all__ = ["SMOTEN", "SVMSMOTE", "KMeansSMOTE"]
@@ -245,10 +245,21 @@ class SMOTEN(TabularSampler, _imb.SMOTEN):
     def _provenance_arrays(self) -> Any:
         return self._records
 
-    def _provenance(self, data: Any, plan: Any, new: Any) -> list[Any]:
-        records = self.__dict__.pop("_parents")
-        out: list[Any] = list(range(data.n))
-        for bases, neighbours in records:
+    def _provenance(self, data: Any, plan: Any, new: Any) -> Any:
+        return _Neighbourhoods(data.n, self.__dict__.pop("_parents"))
+
+
+class _Neighbourhoods(_Lineage):
+    """SMOTE-N provenance, built when read: per new row its base row, then the others in index order."""
+
+    __slots__ = ("records",)
+
+    def __init__(self, n: int, records: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.n, self.records = n, records
+
+    def to_list(self) -> list[Any]:
+        out: list[Any] = list(range(self.n))
+        for bases, neighbours in self.records:
             for base, row in zip(bases.tolist(), neighbours.tolist(), strict=True):
                 # the others in index order: scikit-learn lists neighbours at equal distance (common
                 # on categories) in the order its sort leaves them, which NumPy's SIMD sorts change
