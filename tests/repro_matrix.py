@@ -64,9 +64,7 @@ CONFIGS: dict[str, dict[str, str]] = {
 ENVELOPE: dict[str, tuple[float, str]] = {
     "audio.PitchShift": (1e-6, "soxr's SIMD sums, after the (CPU-independent) phase vocoder"),
     "audio.SpeedChange": (1e-6, "soxr's SIMD filter sums"),
-    "audio.Limiter": (1e-6, "its envelope's float32 sums"),
     "demo.audio_pipeline": (1e-5, "its PitchShift's soxr step, then a vocoder (TimeStretch)"),
-    "image.ElasticTransform": (1.0, "displacement fields blurred in float32 by OpenCV (SIMD sums)"),
 }
 #: Samplers whose provenance (not rows) may differ: case-name prefix -> why.
 PROVENANCE_ENVELOPE: dict[str, str] = {

@@ -84,3 +84,25 @@ def test_fixed_point_taps_read_the_centre_from_the_sum() -> None:
     taps = E.fixed_point_taps(3, 0.2)  # a centre tap above 128 comes out one low from the impulse
     assert taps[1] > 128 and taps.sum() == 256
     assert abs(taps[0] / 256 - cv2.getGaussianKernel(3, 0.2)[0, 0]) <= 1 / 256
+
+
+@pytest.mark.parametrize("sigma", [0.5, 5.0, 13.3])
+def test_elastic_fields_are_blurred_exactly(sigma: float) -> None:
+    """``ElasticTransform``'s fields: 16-bit noise through taps on a 2**-18 grid, in float64.
+
+    The integer correlation (int64, no rounding at all) scaled back equals OpenCV's float64
+    separable filter bit for bit, so the sums are exact and no CPU can order them differently."""
+    from multiaug.image.functional.elastic import _TAP_BITS, elastic_fields, exact_taps
+
+    h, w, alpha, seed = 40, 56, 30.0, 9
+    taps = exact_taps(sigma)
+    assert np.all(taps * 2.0**_TAP_BITS == np.round(taps * 2.0**_TAP_BITS))
+    assert abs(taps.sum() - 1.0) < len(taps) * 2.0**-19
+    noise = np.random.Generator(np.random.Philox(key=seed)).integers(0, 65536, (2, h, w), dtype=np.uint16)
+    k = (taps[:, 0] * 2.0**_TAP_BITS).astype(np.int64)
+    want = []
+    for d in noise.astype(np.int64):
+        exact = _correlate(_correlate(d, k, 1), k, 0)  # in units of 2**-36: < 2**53, so float64 holds it
+        blurred = exact.astype(np.float64) / 2.0 ** (2 * _TAP_BITS)
+        want.append(((blurred * (2.0 * alpha / 65535.0)) - alpha).astype(np.float32))
+    np.testing.assert_array_equal(elastic_fields(h, w, alpha, sigma, seed), np.stack(want))

@@ -20,6 +20,7 @@ __all__ = [
     "elastic_fields",
     "elastic_points",
     "elastic_transform",
+    "exact_taps",
     "invert_displacement",
     "outline_envelopes",
     "remap",
@@ -35,15 +36,36 @@ def elastic_fields(height: int, width: int, alpha: float, sigma: float, seed: in
     smoothed by a Gaussian of ``sigma`` pixels and scaled by ``alpha``. The noise
     is drawn as 16-bit integers (a quarter of the random bits of float32 draws, and
     far finer than what survives the smoothing); blurring is linear, so the
-    scaling to [-alpha, alpha] happens once, after it.
+    scaling to [-alpha, alpha] happens once, after it. The blur is exact in float64
+    (:func:`exact_taps`), so the field is the same on every CPU.
     """
     rng = np.random.Generator(np.random.Philox(key=seed))
-    d = rng.integers(0, 65536, (2, height, width), dtype=np.uint16).astype(np.float32)
+    d = rng.integers(0, 65536, (2, height, width), dtype=np.uint16).astype(np.float64)
+    taps = exact_taps(sigma)
     for i in range(2):
-        cv2.GaussianBlur(d[i], (0, 0), sigma, dst=d[i], borderType=cv2.BORDER_REFLECT_101)
-    d *= np.float32(2.0 * alpha / 65535.0)
-    d -= np.float32(alpha)
-    return d
+        cv2.sepFilter2D(d[i], cv2.CV_64F, taps, taps, dst=d[i], borderType=cv2.BORDER_REFLECT_101)
+    d *= 2.0 * alpha / 65535.0
+    d -= alpha
+    return d.astype(np.float32)
+
+
+#: Grid of :func:`exact_taps` (``2**-18``): 16-bit noise times two passes of taps needs
+#: ``16 + 2 * 18 = 52`` bits, within float64's 53, so every product and sum is exact.
+_TAP_BITS = 18
+
+
+def exact_taps(sigma: float) -> np.ndarray:
+    """The Gaussian taps OpenCV's float ``GaussianBlur`` uses for ``sigma`` (``8 sigma + 1`` of
+    them), rounded to multiples of ``2**-18`` (float64 column).
+
+    With 16-bit integer noise, both passes of a separable filter by these taps in float64 are
+    exact: no product or partial sum rounds, so the blurred field is the same whatever the order
+    of the sums (SIMD width, FMA, threads) on any CPU. The rounding moves each tap by at most
+    ``2**-19`` (the field's amplitude by ~1e-5 for the default sigma, nothing visible).
+    """
+    size = max(1, round(sigma * 8 + 1) | 1)
+    taps = cv2.getGaussianKernel(size, sigma, cv2.CV_64F)
+    return np.round(taps * 2.0**_TAP_BITS) / 2.0**_TAP_BITS
 
 
 def elastic_fields_coarse(height: int, width: int, alpha: float, sigma: float, seed: int) -> np.ndarray:
