@@ -154,6 +154,8 @@ def shoebox_rir(
     absorption: float,
     sample_rate: int,
     noise_seed: int,
+    *,
+    from_direct: bool = False,
 ) -> np.ndarray:
     """Impulse response (float64) of a shoebox room: image sources, then a modelled diffuse tail.
 
@@ -163,6 +165,10 @@ def shoebox_rir(
     the exponential decay of Eyring's RT60, its power matched to the image-source part over its
     last 20 ms (the diffuse late reverberation model of gpuRIR, Diaz-Guerra et al. 2021), to 60 dB
     below. The response starts at t = 0 (the direct sound arrives ``d / c`` later).
+
+    ``from_direct``: the response :func:`room_simulator` convolves with, float32 from the direct
+    sound's first sample on (its known time: a peak search could pick a strong early reflection
+    landing on one sample over the direct sound split between two).
     """
     size_a, source_a, mic_a = (np.asarray(v, np.float64) for v in (size, source, mic))
     rt60 = eyring_rt60(size, absorption)
@@ -185,6 +191,8 @@ def shoebox_rir(
         -3.0 * math.log(10.0) * t / rt60
     )
     out[start:] += level * tail
+    if from_direct:
+        return out.astype(np.float32)[math.floor(direct / SPEED_OF_SOUND * sample_rate) :]
     return out
 
 
@@ -200,21 +208,5 @@ def room_simulator(
     """``audio`` heard at ``mic`` from ``source`` in the room (RMS and length kept; the direct sound
     lands on the dry sound's sample or the next: a path ending between two samples is split between
     them, never moved earlier)."""
-    ir = room_response(size, source, mic, absorption, sample_rate, noise_seed)
+    ir = shoebox_rir(size, source, mic, absorption, sample_rate, noise_seed, from_direct=True)
     return apply_impulse_response(audio, ir)
-
-
-def room_response(
-    size: tuple[float, float, float],
-    source: tuple[float, float, float],
-    mic: tuple[float, float, float],
-    absorption: float,
-    sample_rate: int,
-    noise_seed: int,
-) -> np.ndarray:
-    """The float32 response :func:`room_simulator` convolves with: :func:`shoebox_rir` from the
-    direct sound's first sample on (its known time: a peak search could pick a strong early
-    reflection landing on one sample over the direct sound split between two)."""
-    ir = shoebox_rir(size, source, mic, absorption, sample_rate, noise_seed).astype(np.float32)
-    direct = math.dist(source, mic) / SPEED_OF_SOUND * sample_rate
-    return ir[math.floor(direct) :]

@@ -85,4 +85,5 @@ def room_simulator(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
 
 def _room_response(p: Mapping[str, Any], rate: int) -> np.ndarray:
     size = (p["size_x"], p["size_y"], p["size_z"])
-    return F.room_response(size, tuple(p["source"]), tuple(p["mic"]), p["absorption"], rate, p["noise_seed"])
+    source, mic = tuple(p["source"]), tuple(p["mic"])
+    return F.shoebox_rir(size, source, mic, p["absorption"], rate, p["noise_seed"], from_direct=True)
