@@ -85,3 +85,16 @@ def test_hue_saturation_value_converts_back_as_opencv_vector_code() -> None:
     hsv[..., 1] = np.clip(hsv[..., 1] + round(params["sat_shift_limit"]), 0, 255)
     hsv[..., 2] = np.clip(hsv[..., 2] + round(params["val_shift_limit"]), 0, 255)
     np.testing.assert_array_equal(out["image"], _opencv_vector(hsv.astype(np.uint8)))
+
+
+def test_the_probe_follows_cv2_set_use_optimized() -> None:
+    rng = np.random.default_rng(0)
+    hsv = np.stack([rng.integers(0, 180, (8, 1024)), *rng.integers(0, 256, (2, 8, 1024))], -1).astype(
+        np.uint8
+    )
+    want = E.hsv2rgb_u8(hsv)
+    try:
+        cv2.setUseOptimized(False)  # OpenCV's plain code: no fused multiply-add
+        np.testing.assert_array_equal(E.hsv2rgb_u8(hsv), want)
+    finally:
+        cv2.setUseOptimized(True)

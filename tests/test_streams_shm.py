@@ -110,6 +110,42 @@ def test_an_output_too_large_for_its_block_is_pickled_and_the_next_block_grows()
     assert exchange.most_items() == 21
 
 
+def test_one_large_item_does_not_pin_later_batches_to_one_item(monkeypatch):
+    """The size estimates decay: after a large item, batches of small ones grow back, and the
+    slot's blocks shrink back to a small size (their pages are reserved)."""
+    monkeypatch.setattr(shm, "_BATCH_BYTES", 4 << 20)
+    exchange = shm.Exchange(1)
+    try:
+
+        def round_trip(array):
+            sent, ticket = exchange.send([("#0", 0, {"x": array})])
+            results, needed = _worker_side(sent, ticket.route)
+            list(exchange.receive(results, ticket, needed))
+
+        round_trip(np.ones(8 << 20, np.uint8))
+        assert exchange.most_items() == 1
+        for _ in range(12):
+            round_trip(np.ones(16 << 10, np.uint8))
+        assert exchange.most_items() == (4 << 20) // (16 << 10)  # 256 items of 16 KiB
+        assert all(block.size <= shm._MIN_BLOCK for block in exchange._blocks.values())
+    finally:
+        exchange.close()
+
+
+def test_a_worker_gets_its_inputs_as_copies_it_may_keep():
+    """The input block is refilled by later batches: an input a pipeline keeps must not change."""
+    exchange = shm.Exchange(1)
+    try:
+        sent, ticket = exchange.send([("#0", 0, {"x": np.zeros(1 << 16, np.uint8)})])
+        kept = shm.open_inputs(pickle.loads(pickle.dumps(sent)), ticket.route)[0][2]["x"]
+        list(exchange.receive([("#0", {"x": 0}, None)], ticket, 0))
+        exchange.send([("#1", 1, {"x": np.full(1 << 16, 7, np.uint8)})])  # the same slot, refilled
+        assert not kept.any() and kept.flags.writeable
+        shm.open_inputs([], ticket.route._replace(inputs=None, live=()))
+    finally:
+        exchange.close()
+
+
 @LINUX
 def test_workers_give_the_keyed_calls_and_leave_no_block_behind():
     pipe = _pipe()

@@ -165,3 +165,11 @@ def test_built_on_read_provenance_of_smoten_and_cleaned_samplers(name: str) -> N
         smote = sampler.smote_.provenance_
         kept = getattr(sampler, "enn_" if name == "SMOTEENN" else "tomek_").sample_indices_
         assert prov == [smote[i] for i in kept]
+
+
+@pytest.mark.parametrize("labels", [[1, "a"] * 30, ["a", b"a"] * 30, [0, pd.NA] * 30])
+def test_object_labels_that_cannot_be_sorted_are_invalid_input(labels: list[Any]) -> None:
+    X, _ = _table()
+    y = np.array(labels, dtype=object)
+    with pytest.raises(ma.InvalidInputError):
+        T.SMOTE(seed=0).fit_resample(X[: len(y)], y)

@@ -40,6 +40,11 @@ _MIN_BYTES = 4096  # smaller arrays pickle as cheaply as they travel here
 _ALIGN = 64
 _MIN_BLOCK = 1 << 20  # blocks grow by powers of two from 1 MiB: a few sizes for a whole stream
 _ENABLED = True  # False: every batch as pickles (benchmarks/stream.py --pickles compares)
+#: The per-item size estimates decay by this factor per batch, so that one large item does not
+#: keep every later batch at one item; a slot's block is replaced by a smaller one when it is
+#: ``_SHRINK`` times larger than a batch needs (its pages are reserved).
+_DECAY = 0.5
+_SHRINK = 8
 _BATCH_BYTES = 64 << 20  # array bytes a batch carries at most, each way (a batch is still one item or more)
 
 
@@ -201,8 +206,8 @@ class Exchange:
     def _block(self, slot: int, kind: str, size: int) -> _Block | None:
         """The slot's block of that kind, grown (replaced) when smaller than ``size``."""
         block = self._blocks.get((slot, kind))
-        if block is not None and block.size >= size:
-            return block
+        if block is not None and size <= block.size < _SHRINK * max(size, _MIN_BLOCK):
+            return block  # big enough, and not many times too big (one large item passed)
         if block is not None:
             del self._blocks[slot, kind]
             block.release(unlink=True)
@@ -219,7 +224,7 @@ class Exchange:
             return batch, Ticket(slot, None)
         layout = _Layout(sys.maxsize)
         sent = [(label, key, _swap(sample, layout)) for label, key, sample in batch]
-        self._in_per_item = max(self._in_per_item, layout.needed / len(batch))
+        self._in_per_item = max(layout.needed / len(batch), self._in_per_item * _DECAY)
         inputs = self._block(slot, "in", layout.needed) if layout.placed else None
         if inputs is None:
             sent = batch  # no arrays, or no room: pickles
@@ -244,9 +249,9 @@ class Exchange:
         taken (so a consumer that drops each output reuses the same memory); the slot is free
         once the last one is taken."""
         if needed:
-            self._out_per_item = max(self._out_per_item, needed / max(1, len(results)))
+            self._out_per_item = max(needed / max(1, len(results)), self._out_per_item * _DECAY)
             if ticket.sent_bytes:
-                self._out_per_byte = max(self._out_per_byte, needed / ticket.sent_bytes)
+                self._out_per_byte = max(needed / ticket.sent_bytes, self._out_per_byte * _DECAY, 1.0)
         try:
             if ticket.route is None or ticket.route.outputs is None:
                 yield from results
@@ -297,7 +302,12 @@ def open_inputs(batch: list[Any], route: Route) -> list[Any]:
     if route.inputs is None:
         return batch
     block = _attach(route.inputs)
-    return [(label, key, _restore(sample, block.view)) for label, key, sample in batch]
+    # copies, as unpickled arrays are: the block is refilled by a later batch, and a pipeline that
+    # keeps an input (a cache, a frame buffer) must not see it change (~2 % of a 128x128 item)
+    return [
+        (label, key, _restore(sample, lambda ref: block.view(ref).copy(order="K")))
+        for label, key, sample in batch
+    ]
 
 
 class Placer:

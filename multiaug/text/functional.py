@@ -70,8 +70,8 @@ def synonym_replace(text: str, edits: Sequence[Sequence[int | str]]) -> str:
 def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
     """Insert ``phrase`` after word ``i``, separated by a space, for each ``(i, phrase)``.
 
-    A word joined to the next one by a character such as ``/`` or ``=`` gets a space after the
-    phrase too (``"and/or"`` with ``"large"`` after ``and``: ``"and large /or"``), so the phrase
+    A word joined to the next one by a character such as ``/`` gets a space after the phrase too
+    (``"f(x)/g"`` with ``"large"`` after ``f(x)``: ``"f(x) large /g"``), so the phrase
     never joins the next word; closing punctuation (``.``, ``,``, ``)``...) still follows it directly.
 
     Examples

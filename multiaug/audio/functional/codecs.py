@@ -40,7 +40,14 @@ MP3_DELAY = 1105
 _KAISER_BETA, _HALF_TAPS, _CUTOFF = 8.6, 32, 0.9
 
 
-@functools.lru_cache(maxsize=32)
+#: The largest rate factor :func:`resample_rational` builds a polyphase filter for (64 taps
+#: per unit): every pair of common rates has factors under 500 (44100 -> 32000: 320 / 441).
+#: Rates that share no large factor (96001 Hz -> 48000 Hz) would need millions of taps; soxr
+#: resamples those (the same result to ~1e-7, its last bits depend on the CPU's SIMD).
+_MAX_FACTOR = 1000
+
+
+@functools.lru_cache(maxsize=8)
 def _lowpass(up: int, down: int) -> np.ndarray:
     """Anti-aliasing taps (float64, summing to 1) of :func:`resample_rational`: the sinc of cutoff
     ``0.9 / max(up, down)`` (of the upsampled Nyquist) under a Kaiser window.
@@ -79,6 +86,12 @@ def resample_rational(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 
     g = math.gcd(rate_in, rate_out)
     up, down = rate_out // g, rate_in // g
+    if max(up, down) > _MAX_FACTOR:
+        import soxr
+
+        y = soxr.resample(np.ascontiguousarray(x.T, dtype=np.float32), rate_in, rate_out, quality="HQ").T
+        length = -(-x.shape[-1] * up // down)  # resample_poly's length: a few samples never become none
+        return fit_length(np.ascontiguousarray(y, dtype=np.float32), length)
     out = resample_poly(x.astype(np.float64), up, down, axis=-1, window=_lowpass(up, down))
     return np.ascontiguousarray(out, dtype=np.float32)
 

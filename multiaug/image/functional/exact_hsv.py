@@ -151,12 +151,18 @@ def _opencv_rows(hsv: np.ndarray) -> np.ndarray:
     return (out if out.shape[0] == n else out[:n]).reshape(hsv.shape)
 
 
-@functools.cache
 def opencv_hsv_model() -> str | None:
     """What the installed OpenCV's vector code computes: ``"fused"``, ``"unfused"`` or None (neither).
 
-    Probed once: on every colour that tells the two apart, and on a grid of 180 x 37 x 37 others.
+    Probed once per state of ``cv2.useOptimized()`` (``cv2.setUseOptimized(False)`` turns the
+    optimised code paths off, and with them the fused multiply-add): on every colour that tells
+    the two apart, and on a grid of 180 x 37 x 37 others.
     """
+    return _probe(cv2.useOptimized())
+
+
+@functools.cache
+def _probe(optimized: bool) -> str | None:
     colours, _ = _disputed()
     grid = np.stack(np.meshgrid(np.arange(180), np.arange(0, 256, 7), np.arange(0, 256, 7)), -1)
     probe = np.concatenate([colours, grid.reshape(-1, 3).astype(np.uint8)])

@@ -510,7 +510,7 @@ def _with_classes(y: Any) -> Any:
     scikit-learn's target checks, which imbalanced-learn runs twice per call, then reuse them
     instead of sorting the labels again. A view: never hand it back to the caller.
     """
-    if not isinstance(y, np.ndarray):
+    if not isinstance(y, np.ndarray) or y.dtype.kind == "O":  # objects may not sort: the checks say so
         return y
     try:
         from sklearn.utils._unique import attach_unique
