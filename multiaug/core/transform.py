@@ -12,6 +12,7 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -27,6 +28,8 @@ from .registry import _add
 from .replay import check_window, stamped
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     import numpy as np
 
 __all__ = [
@@ -44,6 +47,19 @@ __all__ = [
 ]
 
 _MAX_EPOCH = 2**63
+
+
+def _in_doctest() -> bool:
+    """Whether the class being made is defined by a doctest (an example in a multiaug docstring):
+    such a class names a multiaug module but must not join the registry of built-in transforms."""
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.startswith("<doctest "):
+            return True
+        frame = frame.f_back
+    return False
 
 
 class Transform(Declared):
@@ -157,7 +173,7 @@ class Transform(Declared):
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
             cls.__init__ = validating_init(init)  # type: ignore[method-assign]
-        if not cls._abstract and cls.__module__.startswith("multiaug."):
+        if not cls._abstract and cls.__module__.startswith("multiaug.") and not _in_doctest():
             name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
             _add(name, cls)
 
