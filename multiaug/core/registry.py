@@ -10,12 +10,15 @@ configuration file can never import arbitrary code.
 from __future__ import annotations
 
 import importlib
+import sys
 from typing import TYPE_CHECKING, TypeVar
 
 from .errors import ConfigError
 from .params import _show, did_you_mean
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from .transform import Transform
 
 __all__ = ["MODALITIES", "lookup", "register", "registered"]
@@ -115,3 +118,16 @@ def _suggest_name(name: str) -> str:
     """`` (did you mean 'image.HorizontalFlip'?)``: qualified names, or the class name alone."""
     names = list(registered())
     return did_you_mean(name, names, {n.rpartition(".")[2]: n for n in names})
+
+
+def in_doctest() -> bool:
+    """Whether the class being made is defined by a doctest (an example in a multiaug docstring):
+    such a class names a multiaug module but must not join the registry of built-in transforms."""
+    frame: FrameType | None = sys._getframe(2)
+    for _ in range(8):
+        if frame is None:
+            return False
+        if frame.f_code.co_filename.startswith("<doctest "):
+            return True
+        frame = frame.f_back
+    return False

@@ -12,7 +12,6 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
-import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -24,12 +23,10 @@ from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush
 from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
 from .plan import Params, Plan, Resolved, forget
-from .registry import _add
+from .registry import _add, in_doctest
 from .replay import check_window, stamped
 
 if TYPE_CHECKING:
-    from types import FrameType
-
     import numpy as np
 
 __all__ = [
@@ -47,19 +44,6 @@ __all__ = [
 ]
 
 _MAX_EPOCH = 2**63
-
-
-def _in_doctest() -> bool:
-    """Whether the class being made is defined by a doctest (an example in a multiaug docstring):
-    such a class names a multiaug module but must not join the registry of built-in transforms."""
-    frame: FrameType | None = sys._getframe(2)
-    for _ in range(8):
-        if frame is None:
-            return False
-        if frame.f_code.co_filename.startswith("<doctest "):
-            return True
-        frame = frame.f_back
-    return False
 
 
 class Transform(Declared):
@@ -173,7 +157,7 @@ class Transform(Declared):
         init = cls.__dict__.get("__init__")
         if init is not None and not getattr(init, "_validates", False):
             cls.__init__ = validating_init(init)  # type: ignore[method-assign]
-        if not cls._abstract and cls.__module__.startswith("multiaug.") and not _in_doctest():
+        if not cls._abstract and cls.__module__.startswith("multiaug.") and not in_doctest():
             name = cls.__name__ if cls.modality == "core" else f"{cls.modality}.{cls.__name__}"
             _add(name, cls)
 
