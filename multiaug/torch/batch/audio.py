@@ -47,6 +47,7 @@ from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
 from . import audio_filters, audio_level, audio_rooms, vocoder  # noqa: F401  (register their kernels)
+from .audio_level import sum_dtype
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
 
@@ -101,13 +102,8 @@ def _peak_and_power(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     flat = x.flatten(1)
     peak = flat.abs().amax(dim=1)
     peak = torch.where(peak > 0, peak, 1.0)
-    power = (flat / peak[:, None]).square().mean(dim=1, dtype=_sum_dtype(x.device))
+    power = (flat / peak[:, None]).square().mean(dim=1, dtype=sum_dtype(x.device))
     return peak, power.to(torch.float32)
-
-
-def _sum_dtype(device: torch.device) -> torch.dtype:
-    """float64 where the device has it (CUDA, CPU); float32 on MPS, which has no float64."""
-    return torch.float32 if device.type == "mps" else torch.float64
 
 
 def _mix_at_snr(signal: torch.Tensor, noise: torch.Tensor, snr_db: Sequence[float]) -> torch.Tensor:
@@ -232,7 +228,7 @@ def _span_mask(params: Sequence[Mapping[str, Any]], length: int, device: torch.d
 def _masked(x: torch.Tensor, mask: torch.Tensor, fill: float | str, dims: tuple[int, ...]) -> torch.Tensor:
     """``x`` with ``mask`` (broadcasting) set to ``fill``; ``"mean"``: ``x``'s mean over ``dims``."""
     if isinstance(fill, str):
-        value = x.mean(dim=dims, keepdim=True, dtype=_sum_dtype(x.device)).to(x.dtype)  # as above
+        value = x.mean(dim=dims, keepdim=True, dtype=sum_dtype(x.device)).to(x.dtype)  # as above
     else:
         value = torch.tensor(fill, dtype=x.dtype, device=x.device)
     return torch.where(mask, value, x)

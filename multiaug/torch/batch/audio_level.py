@@ -24,6 +24,11 @@ from .registry import Batch, kernel
 __all__: list[str] = []
 
 
+def sum_dtype(device: torch.device) -> torch.dtype:
+    """float64 where the device has it (CUDA, CPU); float32 on MPS, which has no float64."""
+    return torch.float32 if device.type == "mps" else torch.float64
+
+
 def _rows(values: list[float], like: torch.Tensor) -> torch.Tensor:
     """float32 numbers as a ``(b, 1, 1)`` tensor on ``like``'s device."""
     return torch.tensor(values, dtype=torch.float32, device=like.device).reshape(-1, 1, 1)
@@ -129,7 +134,7 @@ def _block_powers(y: torch.Tensor, rate: int) -> np.ndarray:
     """Per row, the mean squares of the 400 ms blocks every 100 ms, summed over channels (float64,
     on the host: ``(b, blocks)``), as :func:`~multiaug.audio.functional.dynamics.integrated_loudness`
     forms them; one block of the whole clip when it is shorter."""
-    wide = torch.float32 if y.device.type == "mps" else torch.float64  # MPS has no float64
+    wide = sum_dtype(y.device)
     b, n = y.shape[0], y.shape[-1]
     block, step = 0.4 * rate, 0.1 * rate
     squares = y.to(wide).square().sum(dim=1)  # (b, n): channels summed

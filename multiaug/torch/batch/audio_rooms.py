@@ -21,6 +21,7 @@ from ...audio.functional import room as F
 from ...audio.room import ApplyImpulseResponse
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
+from .audio_level import _rows, sum_dtype
 from .registry import Batch, kernel
 
 __all__: list[str] = []
@@ -44,15 +45,14 @@ def convolve_rows(x: torch.Tensor, responses: Sequence[np.ndarray], normalize: b
     out = torch.fft.irfft(torch.fft.rfft(x, n=size, dim=-1) * spectra, n=size, dim=-1)[..., :n]
     if not normalize:
         return out.contiguous()
-    wide = torch.float32 if x.device.type == "mps" else torch.float64  # MPS has no float64
+    wide = sum_dtype(x.device)
     wet = out.to(wide).square().mean(dim=(1, 2)).sqrt()
     dry = x.to(wide).square().mean(dim=(1, 2)).sqrt()
     factors = [
         float(np.float32(d / w)) if w > 0.0 else 1.0
         for d, w in zip(dry.cpu().tolist(), wet.cpu().tolist(), strict=True)
     ]
-    scale = torch.tensor(factors, dtype=torch.float32, device=x.device).reshape(-1, 1, 1)
-    return out * scale
+    return out * _rows(factors, x)
 
 
 def _keep_length(t: Transform) -> None:
