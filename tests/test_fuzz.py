@@ -130,6 +130,14 @@ def test_a_hang_or_a_stall_goes_on_in_a_fresh_process() -> None:
     assert len(pids) == 3, failures
 
 
+def test_the_memory_cap_is_4_gib_on_top_of_the_loaded_process() -> None:
+    """The cap counts address space: a process holding 7 GiB still gets 4 GiB more, not 5 GiB."""
+    count, failures = fr.run_family(Path(fr.__file__), "cap", env=_env())
+    assert count == 2
+    assert [f.split(":")[0] for f in failures] == ["self/map-5GiB"], failures
+    assert "raw OSError" in failures[0] or "raw MemoryError" in failures[0], failures
+
+
 def test_a_case_stuck_in_c_holding_the_gil_dies_with_its_stack() -> None:
     """No Python thread runs then: the C-level faulthandler backstop dumps the stacks and exits."""
     with pytest.raises(AssertionError) as err:
