@@ -11,14 +11,15 @@ that does not name its owner and a fix, on a hang and on an output that breaks i
 
 Hangs, in three layers:
 
-* the per-case ``SIGALRM`` :func:`watchdog` raises :class:`Hang` in Python code (never inside an
-  import, see there), and fires again every ``REFIRE_S`` while the case does not come back;
+* the per-case ``SIGALRM`` :func:`watchdog` raises :class:`Hang` in Python code once the case has
+  had its timeout in CPU time (never inside an import, see there), and fires again every
+  ``REFIRE_S`` while the case does not come back;
 * in script mode, :class:`StallGuard` (a thread) sees a case under which the process has used no CPU
   for ``IDLE_S`` seconds (blocked where no signal reaches: a lock, a C wait with the signal masked),
   prints every thread's stack into the case's failure line and ends the process;
 * under it, ``faulthandler.dump_traceback_later`` (a C thread, needs no GIL) dumps every thread's
-  stack and exits if a case is still running ``BACKSTOP_S`` after its timeout (a C call that holds
-  the GIL and never returns).
+  stack and exits if a case is still running ``BACKSTOP_S`` after the watchdog's last word (a C
+  call that holds the GIL and never returns).
 
 After a ``Hang`` or a stall, the process is suspect (the case was stopped half way): script mode stops
 and says where to go on (``"next"``), and the caller runs the rest of the family in a fresh process
@@ -49,6 +50,8 @@ import multiaug as ma
 #: never trips it; the one-time model builds run before the cases, see ``fuzz_cases.warm_up``).
 CASE_TIMEOUT_S = 60.0
 MAX_MESSAGE = 2000
+#: A case that gets little CPU (a loaded machine) is stopped at this many times its timeout of wall time.
+LOADED_WALL_FACTOR = 5.0
 #: While an import runs, the watchdog waits this long and looks again instead of raising.
 IMPORT_RETRY_S = 0.25
 #: After it fired, the watchdog fires again this often while the case has not come back (a ``Hang``
@@ -94,18 +97,33 @@ def importing(frame: Any) -> bool:
 
 @contextmanager
 def watchdog(seconds: float) -> Iterator[None]:
-    """Raise :class:`Hang` in the main thread after ``seconds`` of wall time.
+    """Raise :class:`Hang` in the main thread once the case has had ``seconds`` of CPU time.
+
+    CPU time, not wall time: on a loaded machine (a CI run next to other jobs) a heavy case gets a
+    small share of a core, and 60 s of wall time is no hang. The case still stops at
+    ``LOADED_WALL_FACTOR * seconds`` of wall time whatever its CPU; a case that uses no CPU at all
+    is the stall guard's (script mode).
 
     Never inside an import: an exception that stops a module body half way leaves the C extensions
     it loaded half registered, and the next import of the module crashes or refuses (torch: a
     segfault, or ``RuntimeError: Only a single TORCH_LIBRARY can be used to register the namespace
     prims``). The ``Hang`` waits until the import is done (a stuck import is the guards' to catch).
     """
+    wall0, cpu0 = time.monotonic(), time.process_time()
+    fired = False
 
     def _fire(signum: int, frame: Any) -> None:
+        nonlocal fired
         if importing(frame):
             signal.setitimer(signal.ITIMER_REAL, IMPORT_RETRY_S, REFIRE_S)
             return
+        wall, cpu = time.monotonic() - wall0, time.process_time() - cpu0
+        if not fired and cpu < seconds and wall < LOADED_WALL_FACTOR * seconds:
+            # the machine is busy: look again when the case could have had its CPU time
+            wait = min(seconds - cpu, LOADED_WALL_FACTOR * seconds - wall)
+            signal.setitimer(signal.ITIMER_REAL, max(wait, IMPORT_RETRY_S / 10), REFIRE_S)
+            return
+        fired = True
         raise Hang
 
     old = signal.signal(signal.SIGALRM, _fire)
@@ -237,7 +255,7 @@ class StallGuard:
 
     @contextmanager
     def case(self, label: Any, timeout: float) -> Iterator[None]:
-        faulthandler.dump_traceback_later(timeout + self.backstop_s, exit=True)
+        faulthandler.dump_traceback_later(LOADED_WALL_FACTOR * timeout + self.backstop_s, exit=True)
         self._label, self._serial = label, self._serial + 1
         try:
             yield
@@ -382,7 +400,7 @@ SELFTESTS: dict[str, Callable[..., list[Case]]] = {
     "cap": _cap_cases,
     "restart": lambda: [
         Case("self/pid-a", _raw_pid),
-        Case("self/spin", _spin, timeout=0.3),
+        Case("self/spin", _spin, timeout=0.1),
         Case("self/pid-b", _raw_pid),
         Case("self/idle", _asleep_with_the_alarm_masked, timeout=0.3),
         Case("self/pid-c", _raw_pid),
