@@ -13,7 +13,8 @@ Families (cases generated deterministically in ``tests/fuzz_cases.py``, each wit
 * ``cli``: every subcommand with bad arguments and bad files, through the console entry point.
 
 The rules, checked for every case: only ``ma.MultiaugError`` subclasses escape, with a message naming the
-owner and a fix; no hang (per-case ``SIGALRM`` watchdog); no silent wrong output (dtype kept, finite,
+owner and a fix; no hang (``tests/fuzz_runner.py``: a per-case watchdog on CPU time, a stall guard that
+prints every thread's stack, a fresh process after a hang); no silent wrong output (dtype kept, finite,
 C-contiguous, right shape). Each test runs one family and lists every failing case id in one assertion
 message.
 """
