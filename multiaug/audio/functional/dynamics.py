@@ -398,11 +398,10 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
         z = np.array([sum(float(np.mean(y * y)) for y in _k_weighted(lfilter, b, a, x))])
     elif step == int(step):  # 100 ms segments, summed four by four
         k, s = n // int(step), int(step)
-        e = None
+        e = np.zeros(k)
         for y in _k_weighted(lfilter, b, a, x):
             seg = y[: k * s].reshape(k, s)
-            part = np.einsum("ks,ks->k", seg, seg)  # not a BLAS matmul: no thread pool on a hot path
-            e = part if e is None else np.add(e, part, out=e)
+            e += np.einsum("ks,ks->k", seg, seg)  # not a BLAS matmul: no thread pool on a hot path
         z = (e[:-3] + e[1:-2] + e[2:-1] + e[3:]) / block
     else:
         power = np.zeros(n + 1)
