@@ -5,13 +5,15 @@ A *unit* is ``(label, key, sample)``: ``label`` names the item in error messages
 ``(label, output, None)`` or ``(label, None, reason)`` for a unit that failed: what to do with a
 failure (stop or skip) is the caller's choice, so one bad item never takes its batch down.
 
-The pool is the jobs' machinery (:mod:`multiaug.jobs.engines`): ``spawn`` worker processes that
-ignore Ctrl-C, end when the parent is gone and run OpenCV on one thread. Units travel in small
-batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so the
-pool's round trips stay small next to the work; at most ``2 * workers`` batches are in flight,
-and results come back in input order. The large arrays of a batch, both ways, travel through
-shared memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only
-references to them are pickled.
+The pool: ``spawn`` worker processes that ignore Ctrl-C, end when the parent is gone and run
+OpenCV on one thread (as the jobs' workers, :mod:`multiaug.jobs.engines`), each with a pipe of its
+own and no thread in the main process: a batch is one message each way, pickled and unpickled in
+the main thread, so an item that cannot travel fails alone. Units travel in small batches whose
+size adapts to the measured cost of a call (about 20 ms of work a batch), so the round trips stay
+small next to the work; at most ``2 * workers`` batches are in flight, and results come back in
+input order. The large arrays of a batch, both ways, travel through shared memory
+(:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
+are pickled.
 """
 
 from __future__ import annotations

@@ -8,9 +8,12 @@ and an output block) per batch in flight, reused batch after batch and grown on 
 * Main process, sending a batch: every large array of the samples (a plain ``numpy.ndarray``
   of at least ``_MIN_BYTES``, without Python objects) is copied into the slot's input block and
   replaced by a :class:`Shared` reference (offset, shape, dtype): only those references are
-  pickled.
-* Worker: the references become arrays viewing the input block (the pipeline reads them in
-  place); the output arrays are copied into the slot's output block, again replaced by
+  pickled. One array object met twice (under two keys, in two items) is copied once and comes
+  back as one array; a container that holds itself is left whole, to the pickle.
+* Worker: the references become arrays viewing the input block: the pipeline reads them in
+  place, without a copy. The lifetime rule: the slot's input block is refilled only after the
+  batch's results are back in the main process, so an input stays valid for its call (and its
+  batch); a pipeline that keeps an input after its call must copy it. The output arrays are copied into the slot's output block, again replaced by
   references. An output that does not fit travels as a pickle, as before, and the worker says how
   many bytes the batch needed, so the next output block is large enough.
 * Main process, receiving: each output array is **copied out** of the block into memory of its
