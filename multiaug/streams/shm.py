@@ -13,9 +13,10 @@ and an output block) per batch in flight, reused batch after batch and grown on 
 * Worker: the references become arrays viewing the input block: the pipeline reads them in
   place, without a copy. The lifetime rule: the slot's input block is refilled only after the
   batch's results are back in the main process, so an input stays valid for its call (and its
-  batch); a pipeline that keeps an input after its call must copy it. The output arrays are copied into the slot's output block, again replaced by
-  references. An output that does not fit travels as a pickle, as before, and the worker says how
-  many bytes the batch needed, so the next output block is large enough.
+  batch); a pipeline that keeps an input after its call must copy it. The output arrays are
+  copied into the slot's output block, again replaced by references. An output that does not
+  fit travels as a pickle, as before, and the worker says how many bytes the batch needed, so
+  the next output block is large enough.
 * Main process, receiving: each output array is **copied out** of the block into memory of its
   own, so the slot is free for the next batch at once and the consumer owns what it is given.
 
