@@ -1,6 +1,7 @@
 """Batched audio kernels vs the per-sample path: clips/s for 32 x 1 s of 16 kHz speech, one thread.
 
-Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device cuda] [--batch 32]``.
+Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device cuda] [--batch 32]``
+(``--dynamics``: only the Limiter/AddShortNoises table).
 
 Input: 1 s pieces of the committed espeak-ng clips in ``tests/data`` (16 kHz mono), a different
 piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift`` + ``TimeMask``
@@ -17,7 +18,8 @@ Both paths draw each transform's parameters from its own keyed stream (the stand
 seeds), so the work is the same; ``ma.torch.batched`` will run the batched path for a whole
 ``Compose``. Timing: interleaved rounds (``_util.compare_us``), torch and NumPy on one thread.
 A second table times ``PitchShift`` (±4 semitones, p=1) alone the same way, a third the four
-Butterworth filters (default ranges, p=1, both ``zero_phase`` values) alone.
+Butterworth filters (default ranges, p=1, both ``zero_phase`` values) alone, a fourth ``Limiter``
+and ``AddShortNoises`` alone.
 
 ``--quality``: the batched ``PitchShift`` kernel (a port of the CPU path's phase vocoder) measured
 as ``audio.py`` measures the per-sample one (needs librosa): f0 error, duration error and
@@ -149,12 +151,16 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quality", action="store_true", help="measure PitchShift's quality instead")
+    parser.add_argument("--dynamics", action="store_true", help="only the Limiter/AddShortNoises table")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.quality:
         quality()
         return
     audio = clips(args.batch)
+    if args.dynamics:
+        dynamics([{"audio": a, "sample_rate": RATE} for a in audio], args.device)
+        return
     keys = list(range(args.batch))
     ts = steps()
     pipe = ma.Compose(steps(), seed=0)
@@ -201,6 +207,25 @@ def main() -> None:
     for name, us in (("per-sample (NumPy + soxr)", a_us), ("batched (draw + kernel)", b_us)):
         print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
     filters(samples, args.device)
+    dynamics(samples, args.device)
+
+
+def dynamics(samples: Sequence[dict[str, Any]], device: str) -> None:
+    """Limiter (default ranges) and AddShortNoises (three speech snippets and a click, 0.2-0.5 s
+    gaps: about two sounds per clip), p=1: the per-sample path vs the batched kernel."""
+    n = len(samples)
+    short = [np.hanning(160).astype(np.float32)] + [
+        c[: RATE // d] for c, d in zip(clips(3), (5, 4, 2), strict=True)
+    ]
+    print(f"\nLimiter and AddShortNoises (p=1), batch {n} x 1 s: ms per batch")
+    print("| transform | per-sample (NumPy) | batched (draw + kernel) | speed-up |")
+    print("|---|---|---|---|")
+    for step in (
+        ma.audio.Limiter(p=1.0, seed=7),
+        ma.audio.AddShortNoises(short, gap=(0.2, 0.5), p=1.0, seed=8),
+    ):
+        a_us, b_us = compare_us(*step_rows(step, samples, device), min_time=0.5, repeats=5)
+        print(f"| {step.name} | {a_us / 1e3:.2f} | {b_us / 1e3:.2f} | {a_us / b_us:.2f}x |")
 
 
 def filters(samples: Sequence[dict[str, Any]], device: str) -> None:
