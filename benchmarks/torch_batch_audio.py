@@ -36,13 +36,14 @@ os.environ["MKL_NUM_THREADS"] = "1"
 
 import argparse
 import itertools
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from _util import compare_us, machine, per_call_us
+from _util import compare_us, machine, per_call_us, rounds_us
 
 import multiaug as ma
 from multiaug.torch.batch import Batch, kernels
@@ -159,6 +160,9 @@ def main() -> None:
         return
     audio = clips(args.batch)
     if args.dynamics:
+        print(
+            f"{machine()}; torch {torch.__version__}, {torch.get_num_threads()} thread, device {args.device}"
+        )
         dynamics([{"audio": a, "sample_rate": RATE} for a in audio], args.device)
         return
     keys = list(range(args.batch))
@@ -211,21 +215,40 @@ def main() -> None:
 
 
 def dynamics(samples: Sequence[dict[str, Any]], device: str) -> None:
-    """Limiter (default ranges) and AddShortNoises (three speech snippets and a click, 0.2-0.5 s
-    gaps: about two sounds per clip), p=1: the per-sample path vs the batched kernel."""
+    """Limiter (default ranges) and AddShortNoises (a click and three speech snippets, 0.2-0.5 s
+    gaps: about two sounds per clip), p=1: the per-sample path, the kernel (per row on a CPU) and
+    the kernel's tensor-op path (what runs on a GPU) forced on this device."""
+    from multiaug.torch.batch import audio_dynamics
+
     n = len(samples)
-    short = [np.hanning(160).astype(np.float32)] + [
-        c[: RATE // d] for c, d in zip(clips(3), (5, 4, 2), strict=True)
-    ]
-    print(f"\nLimiter and AddShortNoises (p=1), batch {n} x 1 s: ms per batch")
-    print("| transform | per-sample (NumPy) | batched (draw + kernel) | speed-up |")
-    print("|---|---|---|---|")
+    short = [np.hanning(160).astype(np.float32)]
+    short += [c[: RATE // d] for c, d in zip(clips(3), (5, 4, 2), strict=True)]
+    forced = {
+        "audio.Limiter": audio_dynamics.limiter_on_device,
+        "audio.AddShortNoises": audio_dynamics.short_noises_on_device,
+    }
+    print(f"\nLimiter and AddShortNoises (p=1), batch {n} x 1 s on {device}: ms per batch (draws included)")
+    print("| transform | per-sample (NumPy) | batched kernel | batched, tensor ops | kernel vs per-sample |")
+    print("|---|---|---|---|---|")
     for step in (
         ma.audio.Limiter(p=1.0, seed=7),
         ma.audio.AddShortNoises(short, gap=(0.2, 0.5), p=1.0, seed=8),
     ):
-        a_us, b_us = compare_us(*step_rows(step, samples, device), min_time=0.5, repeats=5)
-        print(f"| {step.name} | {a_us / 1e3:.2f} | {b_us / 1e3:.2f} | {a_us / b_us:.2f}x |")
+        per_sample, batched = step_rows(step, samples, device)
+        host = torch.from_numpy(np.stack([s["audio"] for s in samples]))[:, None]
+        sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+        def tensor_ops(step: Any = step, host: torch.Tensor = host, sync: Any = sync) -> None:
+            params = draw([step], samples, range(n))[0][2]
+            batch = Batch(fields={"audio": host.to(device)}, params=params, sample_rate=RATE)
+            forced[step.name](step, batch)["audio"].cpu()
+            sync()
+
+        rounds = rounds_us([per_sample, batched, tensor_ops], min_time=0.5, repeats=5)
+        a_us, b_us, c_us = (statistics.median(r) for r in rounds)
+        print(
+            f"| {step.name} | {a_us / 1e3:.2f} | {b_us / 1e3:.2f} | {c_us / 1e3:.2f} | {a_us / b_us:.2f}x |"
+        )
 
 
 def filters(samples: Sequence[dict[str, Any]], device: str) -> None:
