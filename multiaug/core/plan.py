@@ -63,6 +63,7 @@ class Plan:
         "layout",
         "layout_fields",
         "leaves",
+        "name",
         "needs_stream",
         "no_params",
         "off",
@@ -77,6 +78,8 @@ class Plan:
 
     def __init__(self, seed64: int, fuse: bool, needs_stream: bool, p: float = 1.0) -> None:
         self.seed64 = seed64
+        #: The node's name (``Transform.name``), for messages on the per-call path.
+        self.name = ""
         #: The probability a call applies this node: the parameter ``p`` in training mode; in
         #: eval mode 0 for an augmentation, 1 for a deterministic step.
         self.p = p

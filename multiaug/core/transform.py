@@ -214,6 +214,7 @@ class Transform(Declared):
         if not self.training:  # eval mode: nothing random happens
             p, needs_stream = (0.0 if self.augments else 1.0), self._fuses_children
         plan = Plan(seed64, fuse, needs_stream, p)
+        plan.name = owner
         plan.off = not self.training and self.augments
         plan.draws = tuple(
             (n, spec.draw, getattr(r, n) if is_param else None)
@@ -427,13 +428,12 @@ class Transform(Declared):
         else:
             counter = 0
         if r.needs_stream or type(key) is not int or type(epoch) is not int or not 0 <= epoch < _MAX_EPOCH:
-            stream = _random.root_key(r.seed64, key, epoch, counter, self.name)  # also checks key, epoch
+            stream = _random.root_key(r.seed64, key, epoch, counter, r.name)  # also checks key, epoch
         else:
             stream = 0
         call = Call([], r.fuse) if trace else (_FUSING if r.fuse else _NOT_FUSING)
         out = self._run(sample, stream, call, ())
-        # ``out is sample`` needs no copy: ``sample`` is this call's own dict (the keyword arguments,
-        # or what ``_enter`` built from them), which no one else holds.
+        # out may be sample: no copy, it is this call's own dict (the keywords, or _enter's from them)
         if PENDING in out:
             out = out[PENDING].flush(out)
         if call.trace is not None:
