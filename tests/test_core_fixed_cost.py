@@ -8,6 +8,7 @@ checked here against the long way it replaces.
 from __future__ import annotations
 
 import random
+from typing import Any
 
 import numpy as np
 import pytest
@@ -128,14 +129,14 @@ def test_a_leaf_that_never_applies_reads_no_stream_yet_checks_its_input_and_key(
     out = t(audio=x, sample_rate=8000, key=3)
     assert out["audio"] is x and set(out) == {"audio", "sample_rate"}
     with pytest.raises(ma.InvalidInputError, match="key"):
-        t(audio=x, sample_rate=8000, key=1.5)
+        t(audio=x, sample_rate=8000, key=1.5)  # type: ignore[arg-type]
     with pytest.raises(ma.InvalidInputError, match="NaN"):
         t(audio=np.array([np.nan], np.float32), sample_rate=8000, key=3)
 
 
 def test_the_output_is_a_new_dict_the_caller_owns() -> None:
     x = np.arange(4, dtype=np.float32)
-    given = {"audio": x, "sample_rate": 8000, "id": "a"}
+    given: dict[str, Any] = {"audio": x, "sample_rate": 8000, "id": "a"}
     for t in (ma.audio.Reverse(p=0.0), ma.audio.Reverse(p=1.0), ma.Compose([ma.audio.Gain(p=0.0)])):
         out = t(**given, key=0)
         assert out is not given and out == {**given, "audio": out["audio"]}
