@@ -1,6 +1,6 @@
 """The per-call fixed cost's shortcuts give what the long way gives (issue 20's floors).
 
-A keyed call skips work where it can (one-pass waveform check, no stream for a leaf that never
+A keyed call skips work where it can (one-pass waveform check for |x| < 2, no stream for a leaf that never
 applies, one generator call for the declared float ranges, the mixes written out): each is
 checked here against the long way it replaces.
 """
@@ -47,6 +47,8 @@ def _clips() -> list[np.ndarray]:
     clips = [base, base[:1], base[::3], base[::-1], np.zeros(5, np.float32)]
     clips.append(np.full(7, 1e-45, np.float32))  # denormals
     clips.append(np.full(1000, 5e11, np.float32))  # squares sum past 1e23: the exact check accepts
+    clips += [np.array([1.9999999, -1.9999999, 1.0, -1.0], np.float32), np.array([2.0, -0.5], np.float32)]
+    clips += [np.array([-2.0, 0.5], np.float32), np.full(9, 7.5, np.float32)]  # louder than 2: two reductions
     clips.append(np.array([1e12, -1e12], np.float32))  # at the bound (float32(1e12) < 1e12)
     clips.append(np.array([0.5, 2e19], np.float32))  # its square overflows float32
     for bad in (np.nan, np.inf, -np.inf, 1e13, -1e13, 3e38):
@@ -58,6 +60,7 @@ def _clips() -> list[np.ndarray]:
     clips.append(np.empty(0, np.float32))
     two = (rng.standard_normal((2, 64)) * 0.3).astype(np.float32)
     clips += [two, np.asfortranarray(two), two[:, ::2], two.T.copy(), np.empty((0, 4), np.float32)]
+    clips += [two * 100, np.asfortranarray(two * 1e11), (two * 1e12)[:, ::2]]
     for bad in (np.nan, np.inf, 1e13):
         clip = two.copy()
         clip[1, 5] = bad
