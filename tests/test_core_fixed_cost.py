@@ -164,3 +164,37 @@ def test_profiled_call_stays_in_step_with_a_keyed_call() -> None:
             assert_samples_equal(got, want)
         checked += 1
     assert checked >= 90
+
+
+def test_check_image_float_values_as_the_exact_rule() -> None:
+    """The one-pass float32 value check accepts exactly the images in [0, 1] (else the old message)."""
+    from multiaug.image._validate import check_image
+
+    rng = np.random.default_rng(1)
+    base = rng.random((9, 11, 3), dtype=np.float32)
+    cases: list[tuple[np.ndarray, str | None]] = [
+        (base, None),
+        (base[2:7, ::2], None),
+        (np.asfortranarray(base), None),
+        (np.zeros((4, 4), np.float32), None),
+        (np.ones((4, 4), np.float32), None),
+        (np.full((4, 4), -0.0, np.float32), None),  # the long way accepts -0.0
+        (base.astype(">f4"), "expected uint8 or float32"),
+    ]
+    for bad, why in (
+        (np.nextafter(np.float32(1), np.float32(2)), "outside"),
+        (np.float32(-1e-8), "outside"),
+        (np.float32(3e38), "outside"),
+        (np.nan, "NaN or inf"),
+        (np.inf, "NaN or inf"),
+        (-np.inf, "NaN or inf"),
+    ):
+        img = base.copy()
+        img[4, 5, 1] = bad
+        cases += [(img, why), (img[1:, 1:], why)]
+    for img, message in cases:
+        if message is None:
+            check_image("op", img)
+        else:
+            with pytest.raises(ma.InvalidInputError, match=message):
+                check_image("op", img)
