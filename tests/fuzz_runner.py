@@ -384,7 +384,7 @@ def _mapped(gib: float) -> Callable[[], None]:
     def case() -> None:
         import mmap
 
-        mmap.mmap(-1, int(gib * 1024**3)).close()  # address space only: no page is touched
+        mmap.mmap(-1, int(gib * 1024**3), prot=mmap.PROT_READ).close()  # address space, no memory
 
     return case
 
@@ -392,7 +392,7 @@ def _mapped(gib: float) -> Callable[[], None]:
 def _cap_cases() -> list[Case]:
     import mmap
 
-    _RESERVED.append(mmap.mmap(-1, 7 * 1024**3))  # what a loaded process holds before the cap
+    _RESERVED.append(mmap.mmap(-1, 7 * 1024**3, prot=mmap.PROT_READ))  # a loaded process's mappings
     return [Case("self/map-3GiB", _mapped(3)), Case("self/map-5GiB", _mapped(5))]
 
 
