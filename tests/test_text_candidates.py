@@ -178,3 +178,26 @@ def test_pick_distinct_shortcuts_give_what_the_shuffle_gives(case: tuple[int, li
         expect.append(moved.get(j, j))
         moved[j] = moved.get(i, i)
     assert base.pick_distinct(u, m) == expect
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 200),
+    st.integers(0, 60),
+    st.sampled_from([0.0, 0.1, 0.37, (0.05, 0.5)]),
+    st.integers(0, 3),
+    st.integers(1, 4),
+)
+def test_one_draw_gives_the_numbers_of_the_two(
+    seed: int, n_words: int, alpha: object, lo: int, k: int
+) -> None:
+    """_count_and_uniforms: the count and the edits' numbers that _count, then rng.random(k * n) give."""
+    import numpy as np
+
+    t = ma.text.RandomSwap(alpha=alpha, min_words=lo)
+    available = max(n_words - 2, 0)
+    rng = np.random.default_rng(seed)
+    n = t._count(rng, n_words, available)
+    expect = rng.random(k * n).tolist()
+    got_n, u = t._count_and_uniforms(np.random.default_rng(seed), n_words, available, k)
+    assert (got_n, u[1 : 1 + k * n]) == (n, expect)
