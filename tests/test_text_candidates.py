@@ -104,6 +104,18 @@ def test_the_plain_fast_path_gives_the_full_split(text: str) -> None:
     assert tokens._split(text) == tuple(_reference_split(text))
 
 
+# the same with letters, marks, digits, spaces, apostrophes and quotes of other scripts
+_UNICODE_PARTS = [*_ASCII_PARTS, *"é\u0301\u2019\u0663\u00a0\u201c\u00abßЖ²"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_UNICODE_PARTS), max_size=30).map("".join))
+def test_the_plain_fast_path_gives_the_full_split_in_any_script(text: str) -> None:
+    from multiaug.text import tokens
+
+    assert tokens._split(text) == tuple(_reference_split(text))
+
+
 def test_the_split_matches_the_reference_on_pythons_docs() -> None:
     from pydoc_data.topics import topics
 

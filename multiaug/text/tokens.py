@@ -90,7 +90,7 @@ _WORD_START = rf"(?=[\w{_MARKS}.+\-~/\\@$])"
 #: then the plain word): the same split, about 10% faster (tests/test_text_candidates.py).
 _USUAL_WORD = rf"[^\W\d]{_ALNUM}*+(?:['\u2019\-]{_ALNUM}++)*+(?=[\s\"'`{{<\u201c\u2018\u00ab,;]|\Z)"
 _WORD_SPLIT = re.compile(f"({_USUAL_WORD}|{_WORD_START}(?:{_WORD}))").split
-#: The fast path of the split (issue 19): in an ASCII text where no number and no technical kind
+#: The fast path of the split (issue 19): in a text where no number and no technical kind
 #: can start, every word is a plain word, and the split is that of plain words alone, which costs
 #: half as much. A number starts with a digit; a technical kind needs one of these sites (see each
 #: pattern above): "@" (email, sigil), "$" (sigil), "/" or "\\" (URL, path), "=" (assignment), "["
@@ -104,14 +104,18 @@ _ABBREV_AFTER = "|".join(  # one look-behind per length (each must have a fixed 
     rf"(?<=\b(?:{'|'.join(w for w in _ABBREV_WORDS if len(w) == n)})\.)"
     for n in sorted({len(w) for w in _ABBREV_WORDS})
 )
-_TECHNICAL_SITE = re.compile(
-    r"[0-9@$/\\=\[.(\-](?:(?<=[0-9@$/\\=\[])"
+_SITE = (
+    r"[{digits}@$/\\=\[.(\-](?:(?<=[{digits}@$/\\=\[])"
     rf"|(?<=\.)(?:(?=\w)|(?<=www\.)|{_ABBREV_AFTER})"
     r"|(?<=\w\()"
     rf"|(?<=-)(?<![^{_STARTERS}]-)(?=-?[A-Za-z]))"
-).search
+)
+#: On ASCII text "0-9" is "\d", and a set of ASCII characters alone is scanned three times faster.
+_TECHNICAL_SITE = re.compile(_SITE.replace("{digits}", "0-9")).search
+_TECHNICAL_SITE_UNICODE = re.compile(_SITE.replace("{digits}", "\\d")).search
 #: :data:`_PLAIN_WORD` on ASCII text (no marks, no typographic apostrophe).
 _ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9_]++(?:['\-][A-Za-z0-9_]++)*+)").split
+_PLAIN_WORD_SPLIT = re.compile(f"({_PLAIN_WORD})").split
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 #: Inside a word: what makes it no plain word (a digit, "_", a symbol, a camel-case hump).
@@ -216,9 +220,12 @@ def token_kind(token: str) -> str:
 
 
 def _split(text: str) -> tuple[str, ...]:
-    """The pieces of :func:`split_words`: the plain split when an ASCII text has no technical site."""
-    if text.isascii() and _TECHNICAL_SITE(text) is None:
-        return tuple(_ASCII_WORD_SPLIT(text))
+    """The pieces of :func:`split_words`: the plain words' split when the text has no technical site."""
+    if text.isascii():
+        if _TECHNICAL_SITE(text) is None:
+            return tuple(_ASCII_WORD_SPLIT(text))
+    elif _TECHNICAL_SITE_UNICODE(text) is None:
+        return tuple(_PLAIN_WORD_SPLIT(text))
     return tuple(_WORD_SPLIT(text))
 
 
