@@ -116,6 +116,13 @@ _TECHNICAL_SITE_UNICODE = re.compile(_SITE.replace("{digits}", "\\d")).search
 #: :data:`_PLAIN_WORD` on ASCII text (no marks, no typographic apostrophe).
 _ASCII_WORD_SPLIT = re.compile(r"([A-Za-z0-9_]++(?:['\-][A-Za-z0-9_]++)*+)").split
 _PLAIN_WORD_SPLIT = re.compile(f"({_PLAIN_WORD})").split
+#: The full split of an ASCII text, a fifth faster: with re.ASCII, \w and \d read every ASCII
+#: character as they do without it, and \s (only ever inside a set here) gets back the separators
+#: \x1c-\x1f that the Unicode \s (and str.isspace) count.
+_WORD_SPLIT_ASCII = re.compile(
+    _WORD_SPLIT.__self__.pattern.replace("\\s", "\\s\\x1c-\\x1f"),  # type: ignore[attr-defined]
+    re.ASCII,
+).split
 #: What ends a sentence (the next word takes a capital).
 _SENTENCE_END = re.compile(r"[.!?]|\n\s*\n")
 #: Inside a word: what makes it no plain word (a digit, "_", a symbol, a camel-case hump).
@@ -224,7 +231,8 @@ def _split(text: str) -> tuple[str, ...]:
     if text.isascii():
         if _TECHNICAL_SITE(text) is None:
             return tuple(_ASCII_WORD_SPLIT(text))
-    elif _TECHNICAL_SITE_UNICODE(text) is None:
+        return tuple(_WORD_SPLIT_ASCII(text))
+    if _TECHNICAL_SITE_UNICODE(text) is None:
         return tuple(_PLAIN_WORD_SPLIT(text))
     return tuple(_WORD_SPLIT(text))
 
