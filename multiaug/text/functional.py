@@ -273,11 +273,13 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     if len(drop) >= n:
         drop = drop[:-1]  # never delete the last word
     tokens = list(pieces)
+    dropped: set[int] | None = None  # built once, at the first capitalised opener (linear time)
     # A word that comes to open a sentence takes the capital of the opener deleted before it.
     for k in drop:
         if not pieces[words[k]][:1].isupper() or not opens_sentence(pieces, words, k):
             continue  # only a capitalised opener passes its capital on
-        dropped = set(drop)
+        if dropped is None:
+            dropped = set(drop)
         j = k + 1
         while j < n and j in dropped and not opens_sentence(pieces, words, j):
             j += 1
