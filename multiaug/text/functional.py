@@ -287,11 +287,21 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
     if drop and drop[0] < 0:
         drop = [k for k in drop if k >= 0]
+    # What _delete_run makes of each run, edited in place: the whitespace before a deleted word goes
+    # with it; a word without whitespace before it (the first, or after a bracket) and with no deleted
+    # neighbour takes the whitespace after it instead. Runs of such words take _delete_runs.
+    alone = None
     for k in drop:
         if not pieces[2 * k][-1:].isspace():
-            return _delete_runs(tokens, drop)
-    for k in drop:  # the usual case: whitespace before each deleted word, which goes with it (_delete_run)
-        tokens[2 * k] = pieces[2 * k].rstrip()
+            if alone is None:
+                alone = set(drop)
+            if k - 1 in alone or k + 1 in alone:
+                return _delete_runs(tokens, drop)
+    for k in drop:
+        if pieces[2 * k][-1:].isspace():
+            tokens[2 * k] = pieces[2 * k].rstrip()
+        else:
+            tokens[2 * k + 2] = pieces[2 * k + 2].lstrip()
         tokens[2 * k + 1] = ""
     return "".join(tokens)
 
