@@ -147,7 +147,17 @@ def char_noise(text: str, edits: Sequence[Sequence[int | str]], action: str = "s
     >>> char_noise("Don't go", [(0, 2, "")], action="swap")  # the apostrophe stays in place
     "Dot'n go"
     """
+    if action == "substitute":  # KeyboardTypo's and CharNoise's default: one call per edit, not two
+        return _edit_words(text, edits, _substitute)
     return _edit_words(text, edits, lambda word, i, char: _char_edit(word, i, str(char), action))
+
+
+def _substitute(word: str, i: int, char: str) -> str:
+    """``_char_edit(word, i, str(char), "substitute")``, its usual case inline."""
+    i = int(i)
+    if word.isalpha():  # letter i is character i
+        return word[:i] + str(char) + word[i + 1 :] if 0 <= i < len(word) else word
+    return _char_edit(word, i, str(char), "substitute")
 
 
 def keyboard_typo(text: str, edits: Sequence[Sequence[int | str]]) -> str:
@@ -185,9 +195,7 @@ def ocr_error(text: str, edits: Sequence[Sequence[int | str]]) -> str:
     >>> ocr_error("The modern hello.", [(1, 3, "e", "c"), (2, 2, "l", "1")])
     'The modcrn he1lo.'
     """
-    return _edit_words(
-        text, edits, lambda word, offset, source, target: _replace_at(word, offset, source, target)
-    )
+    return _edit_words(text, edits, _replace_at)
 
 
 def punctuation_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
