@@ -287,7 +287,7 @@ class RandomDelete(WordEdit):
         n, u = self._count_and_uniforms(rng, len(words), min(len(elig), len(words) - 1), 1)
         if n <= 0:
             return {"deletes": []}
-        return {"deletes": sorted(elig[i] for i in pick_distinct(u[1 : n + 1], len(elig)))}
+        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], len(elig))])}
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
         return random_delete(text, deletes, self._r.common)
