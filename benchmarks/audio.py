@@ -311,11 +311,13 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
     from scipy.signal import lfilter
 
     from multiaug.audio._validate import check_waveform
+    from multiaug.audio.functional import codecs as C
     from multiaug.audio.functional import dynamics as D
     from multiaug.audio.functional import waveform as W
 
     audio = speech_3s()
     tiny = audio[:16].copy()
+    half = audio[None, ::2].copy()
     b, a = D._k_weighting_ba(RATE)
     calls: dict[Any, Callable[[], object]] = {
         "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
@@ -324,6 +326,9 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
         "kernel reverse, 3 s": lambda: W.reverse(audio),
         "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
         "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
+        "kernel clipping (20 %), 3 s": lambda: D.clipping(audio, 20.0),
+        "np.percentile 10, 90 (ClippingDistortion), 3 s": lambda: np.percentile(audio, [10, 90]),
+        "resample_rational 8 -> 16 kHz (Mp3, 8 kbps), 1.5 s": lambda: C.resample_rational(half, 8000, 16000),
         "scipy lfilter, K-weighting, 3 s": lambda: lfilter(b, a, audio),
         "audiomentations Reverse call, 3 s": plain(A.Reverse(p=1.0), audio),
         "audiomentations Padding call, 3 s": plain(A.Padding(p=1.0), audio),

@@ -1,6 +1,7 @@
 """Batched audio kernels vs the per-sample path: clips/s for 32 x 1 s of 16 kHz speech, one thread.
 
-Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device cuda] [--batch 32]``.
+Run with ``cd benchmarks && ../.venv/bin/python torch_batch_audio.py [--device cuda] [--batch 32]``
+(``--dynamics``: only the Limiter/AddShortNoises table).
 
 Input: 1 s pieces of the committed espeak-ng clips in ``tests/data`` (16 kHz mono), a different
 piece per row. Pipeline: ``Gain`` + ``AddNoise`` (white, 10-30 dB) + ``TimeShift`` + ``TimeMask``
@@ -17,7 +18,8 @@ Both paths draw each transform's parameters from its own keyed stream (the stand
 seeds), so the work is the same; ``ma.torch.batched`` will run the batched path for a whole
 ``Compose``. Timing: interleaved rounds (``_util.compare_us``), torch and NumPy on one thread.
 A second table times ``PitchShift`` (±4 semitones, p=1) alone the same way, a third the four
-Butterworth filters (default ranges, p=1, both ``zero_phase`` values) alone.
+Butterworth filters (default ranges, p=1, both ``zero_phase`` values) alone, a fourth ``Limiter``
+and ``AddShortNoises`` alone.
 
 ``--quality``: the batched ``PitchShift`` kernel (a port of the CPU path's phase vocoder) measured
 as ``audio.py`` measures the per-sample one (needs librosa): f0 error, duration error and
@@ -34,13 +36,14 @@ os.environ["MKL_NUM_THREADS"] = "1"
 
 import argparse
 import itertools
+import statistics
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
-from _util import compare_us, machine, per_call_us
+from _util import compare_us, machine, per_call_us, rounds_us
 
 import multiaug as ma
 from multiaug.torch.batch import Batch, kernels
@@ -149,12 +152,19 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--quality", action="store_true", help="measure PitchShift's quality instead")
+    parser.add_argument("--dynamics", action="store_true", help="only the Limiter/AddShortNoises table")
     args = parser.parse_args()
     torch.set_num_threads(1)
     if args.quality:
         quality()
         return
     audio = clips(args.batch)
+    if args.dynamics:
+        print(
+            f"{machine()}; torch {torch.__version__}, {torch.get_num_threads()} thread, device {args.device}"
+        )
+        dynamics([{"audio": a, "sample_rate": RATE} for a in audio], args.device)
+        return
     keys = list(range(args.batch))
     ts = steps()
     pipe = ma.Compose(steps(), seed=0)
@@ -201,6 +211,44 @@ def main() -> None:
     for name, us in (("per-sample (NumPy + soxr)", a_us), ("batched (draw + kernel)", b_us)):
         print(f"| {name} | {us / 1e3:.2f} | {n / (us / 1e6):,.0f} | {a_us / us:.2f}x |")
     filters(samples, args.device)
+    dynamics(samples, args.device)
+
+
+def dynamics(samples: Sequence[dict[str, Any]], device: str) -> None:
+    """Limiter (default ranges) and AddShortNoises (a click and three speech snippets, 0.2-0.5 s
+    gaps: about two sounds per clip), p=1: the per-sample path, the kernel (per row on a CPU) and
+    the kernel's tensor-op path (what runs on a GPU) forced on this device."""
+    from multiaug.torch.batch import audio_dynamics
+
+    n = len(samples)
+    short = [np.hanning(160).astype(np.float32)]
+    short += [c[: RATE // d] for c, d in zip(clips(3), (5, 4, 2), strict=True)]
+    forced = {
+        "audio.Limiter": audio_dynamics.limiter_on_device,
+        "audio.AddShortNoises": audio_dynamics.short_noises_on_device,
+    }
+    print(f"\nLimiter and AddShortNoises (p=1), batch {n} x 1 s on {device}: ms per batch (draws included)")
+    print("| transform | per-sample (NumPy) | batched kernel | batched, tensor ops | kernel vs per-sample |")
+    print("|---|---|---|---|---|")
+    for step in (
+        ma.audio.Limiter(p=1.0, seed=7),
+        ma.audio.AddShortNoises(short, gap=(0.2, 0.5), p=1.0, seed=8),
+    ):
+        per_sample, batched = step_rows(step, samples, device)
+        host = torch.from_numpy(np.stack([s["audio"] for s in samples]))[:, None]
+        sync = torch.cuda.synchronize if device.startswith("cuda") else (lambda: None)
+
+        def tensor_ops(step: Any = step, host: torch.Tensor = host, sync: Any = sync) -> None:
+            params = draw([step], samples, range(n))[0][2]
+            batch = Batch(fields={"audio": host.to(device)}, params=params, sample_rate=RATE)
+            forced[step.name](step, batch)["audio"].cpu()
+            sync()
+
+        rounds = rounds_us([per_sample, batched, tensor_ops], min_time=0.5, repeats=5)
+        a_us, b_us, c_us = (statistics.median(r) for r in rounds)
+        print(
+            f"| {step.name} | {a_us / 1e3:.2f} | {b_us / 1e3:.2f} | {c_us / 1e3:.2f} | {a_us / b_us:.2f}x |"
+        )
 
 
 def filters(samples: Sequence[dict[str, Any]], device: str) -> None:

@@ -8,6 +8,7 @@ above 4 kHz.
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +87,26 @@ def test_mp3_encodes_clips_below_8_khz_sample_for_sample() -> None:
     x = (0.5 * np.sin(np.arange(16000) / 3)).astype(np.float32)
     low = t(audio=x, sample_rate=1, key=0)["audio"]
     assert low.shape == x.shape and np.array_equal(low, t(audio=x, sample_rate=8000, key=0)["audio"])
+
+
+@pytest.mark.parametrize("rates", [(8000, 16000), (16000, 48000), (32000, 48000), (96000, 48000), (7, 8)])
+def test_the_polyphase_einsum_is_resample_poly(rates: tuple[int, int]) -> None:
+    """``_polyphase`` (one einsum per phase) against SciPy's ``resample_poly`` with the same taps:
+    the same float64 sums in another order, so within one float32 rounding; every length, 2 channels."""
+    from scipy.signal import resample_poly
+
+    from multiaug.audio.functional.codecs import _lowpass, _polyphase
+
+    a, b = rates
+    g = math.gcd(a, b)
+    up, down = b // g, a // g
+    rng = np.random.default_rng(a)
+    for n in (1, 2, 7, 1001):
+        x = rng.normal(0, 0.3, (2, n)).astype(np.float32)
+        ref = resample_poly(x.astype(np.float64), up, down, axis=-1, window=_lowpass(up, down))
+        y = _polyphase(x, up, down)
+        assert y.shape == ref.shape and y.dtype == np.float32 and y.flags.c_contiguous
+        np.testing.assert_allclose(y, ref, rtol=0, atol=1e-6)
 
 
 def test_the_resampler_keeps_a_tone_and_matches_soxr() -> None:

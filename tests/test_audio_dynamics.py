@@ -42,6 +42,43 @@ def test_clipping_thresholds_are_numpy_percentiles_and_fraction_is_drawn(key: in
     assert abs(changed - pct / 100) <= 2 / x.size  # the two threshold samples themselves may be kept
 
 
+def _order_cases() -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(7)
+    mostly_silent = np.zeros(9000, np.float32)
+    mostly_silent[::50] = rng.normal(0, 0.1, 180)
+    return {
+        "speech": ma.audio.load(DATA / "speech_de_m.wav")[0][:SR],
+        "noise": rng.normal(0, 0.3, 20001).astype(np.float32),
+        "period-16": np.tile(np.linspace(-1, 1, 16, dtype=np.float32), 600),  # the sample sees one value
+        "ties": rng.integers(-4, 5, 12000).astype(np.float32),
+        "mostly-silent": mostly_silent,
+        "constant": np.full(5000, 0.25, np.float32),
+    }
+
+
+@pytest.mark.parametrize("case", list(_order_cases()))
+def test_order_statistics_are_those_of_a_full_sort(case: str) -> None:
+    x = _order_cases()[case]
+    ref = np.sort(x)
+    n = x.size
+    for ks in (
+        [0, 1, n - 2, n - 1],
+        [n // 40, n // 40 + 1, n - n // 40 - 1, n - n // 40],
+        [n // 5, n // 2, 3 * n // 4],
+    ):
+        assert F.order_statistics(x, ks) == [float(ref[k]) for k in ks]
+
+
+@pytest.mark.parametrize("key", range(3))
+def test_clipping_of_a_second_of_speech_matches_numpy_percentiles(key: int) -> None:
+    # 16000 samples: the bracketed selection (the test above uses 4000, below its threshold)
+    x = np.stack([speech("speech_de_m"), speech("speech_fr_f")])
+    y, params = traced(ma.audio.Clipping(p=1.0), x, key)
+    pct = params["percentile"]
+    lo, hi = np.percentile(x, (pct / 2, 100 - pct / 2))
+    np.testing.assert_array_equal(y, np.clip(x, np.float32(lo), np.float32(hi)))
+
+
 # ---------------------------------------------------------------------- BitCrush
 @pytest.mark.parametrize("bits", [1, 3, 8, 16])
 def test_bit_crush_is_integer_pcm_at_the_bit_depth(bits: int) -> None:
@@ -152,6 +189,26 @@ def test_loudness_meter_agrees_with_pyloudnorm(rate: int) -> None:
     x[0] += 0.3 * np.sin(2 * np.pi * 200 * np.arange(rate) / rate)
     ref = pyloudnorm.Meter(rate).integrated_loudness(x.T)
     assert F.integrated_loudness(x, rate) == pytest.approx(ref, abs=0.25)
+
+
+def test_gates_on_mean_squares_are_the_standards_gates_in_lufs() -> None:
+    # BS.1770-4 section 2.7 written in LUFS per block, as pyloudnorm does, against the kernel's
+    # gates on mean squares (no logarithm per block)
+    def reference(z: np.ndarray) -> float:
+        with np.errstate(divide="ignore"):
+            loud = -0.691 + 10 * np.log10(z)
+        kept = loud > -70
+        if not kept.any():
+            return -np.inf
+        relative = -0.691 + 10 * np.log10(z[kept].mean()) - 10
+        kept &= loud > relative
+        return -0.691 + 10 * np.log10(z[kept].mean())
+
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        z = np.abs(rng.normal(size=rng.integers(1, 40))) ** rng.uniform(1, 8) * 10 ** rng.uniform(-9, 0)
+        assert F.gated_loudness(z) == pytest.approx(reference(z), abs=1e-9)
+    assert F.gated_loudness(np.zeros(5)) == -np.inf
 
 
 @pytest.mark.parametrize("stereo", [False, True])

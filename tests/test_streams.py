@@ -135,3 +135,32 @@ def test_ids_follow_the_one_rule_of_jobs_and_datasets() -> None:
 
     with pytest.raises(ma.InvalidInputError, match="item_id"):
         item_key(10**5000, 1)
+
+
+def test_with_a_worker_odd_items_cross_or_fail_alone_by_their_id():
+    """A dict that holds itself crosses to a worker (its outputs equal workers=0's); an item nested
+    too deeply or holding a lambda cannot cross: it fails alone, named by its id, with the fix,
+    never a raw RecursionError or a broken pool."""
+    cyclic: dict[str, object] = {"tag": "x"}
+    cyclic["self"] = cyclic
+    deep: list[object] = []
+    for _ in range(3000):
+        deep = [deep]
+    items = _texts(3)
+    items += [
+        {"id": "cyclic", "text": "a b c d e", "meta": cyclic},
+        {"id": "deep", "text": "a b c d e", "meta": deep},
+        {"id": "lambda", "text": "a b c d e", "meta": lambda: 0},
+    ]
+    items += _texts(6, 3)
+    pipe = _text_pipe()
+    stream = ma.stream(pipe, iter(items), workers=1, on_error="skip")
+    outs = list(stream)
+    assert [o["id"] for o in outs] == ["doc0", "doc1", "doc2", "cyclic", "doc3", "doc4", "doc5"]
+    assert outs[3]["text"] == pipe(text="a b c d e", key="cyclic")["text"]
+    assert outs[3]["meta"]["self"] is outs[3]["meta"] and outs[3]["meta"]["tag"] == "x"
+    assert [s[0] for s in stream.skipped] == ["deep", "lambda"]
+    assert "nested too deeply" in stream.skipped[0][1] and "workers=0" in stream.skipped[0][1]
+    assert "cannot travel to a worker process" in stream.skipped[1][1]
+    with pytest.raises(ma.InvalidInputError, match=r"item id='deep' failed: is nested too deeply.*workers=0"):
+        list(ma.stream(pipe, iter(items[3:5]), workers=1))

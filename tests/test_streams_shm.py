@@ -132,18 +132,67 @@ def test_one_large_item_does_not_pin_later_batches_to_one_item(monkeypatch):
         exchange.close()
 
 
-def test_a_worker_gets_its_inputs_as_copies_it_may_keep():
-    """The input block is refilled by later batches: an input a pipeline keeps must not change."""
-    exchange = shm.Exchange(1)
+def test_a_worker_reads_its_inputs_in_place_until_the_batch_is_back():
+    """Inputs are views of the input block (no copy in the worker); the slot's block is refilled
+    only after its batch's results are back: a batch in flight never sees its inputs change."""
+    exchange = shm.Exchange(2)
     try:
         sent, ticket = exchange.send([("#0", 0, {"x": np.zeros(1 << 16, np.uint8)})])
-        kept = shm.open_inputs(pickle.loads(pickle.dumps(sent)), ticket.route)[0][2]["x"]
+        view = shm.open_inputs(pickle.loads(pickle.dumps(sent)), ticket.route)[0][2]["x"]
+        assert view.base is not None and view.flags.writeable and not view.flags.owndata
+        _, other = exchange.send([("#1", 1, {"x": np.full(1 << 16, 7, np.uint8)})])  # the other slot
+        assert other.slot != ticket.slot and not view.any()
         list(exchange.receive([("#0", {"x": 0}, None)], ticket, 0))
-        exchange.send([("#1", 1, {"x": np.full(1 << 16, 7, np.uint8)})])  # the same slot, refilled
-        assert not kept.any() and kept.flags.writeable
+        exchange.send([("#2", 2, {"x": np.full(1 << 16, 9, np.uint8)})])  # the first slot, refilled
+        assert (view == 9).all()
+        del view
         shm.open_inputs([], ticket.route._replace(inputs=None, live=()))
     finally:
         exchange.close()
+
+
+def test_one_array_under_two_keys_travels_once_and_comes_back_as_one():
+    image = np.arange(1 << 16, dtype=np.uint8)
+    small = np.zeros(1 << 13, np.uint8)
+    sample = {"image": image, "again": image, "nested": [image, {"small": small, "too": small}]}
+    exchange = shm.Exchange(1)
+    try:
+        sent, ticket = exchange.send([("#0", 0, sample)])
+        travel = sent[0][2]
+        assert travel["image"] == travel["again"] == travel["nested"][0]  # one reference, one copy
+        assert ticket.sent_bytes == -(-image.nbytes // shm._ALIGN) * shm._ALIGN + small.nbytes
+        results, needed = _worker_side(sent, ticket.route)  # outputs: the inputs themselves
+        assert needed == ticket.sent_bytes  # placed once on the way back too
+        (_, out, _), *_ = exchange.receive(results, ticket, needed)
+    finally:
+        exchange.close()
+    assert out["image"] is out["again"] is out["nested"][0]  # one array, as the item had it
+    assert out["nested"][1]["small"] is out["nested"][1]["too"]
+    np.testing.assert_array_equal(out["image"], image)
+
+
+def test_a_container_holding_itself_crosses_and_deep_nesting_fails_alone():
+    """A dict that holds itself travels (its cycle as a pickle); an item nested deeper than
+    Python's recursion limit fails alone, named, not with a raw RecursionError."""
+    image = np.ones((64, 64), np.uint8)
+    cyclic: dict[str, Any] = {"image": image}
+    cyclic["self"] = cyclic
+    sample = {"image": image, "meta": cyclic}
+    deep: list[Any] = []
+    for _ in range(sys.getrecursionlimit() + 100):
+        deep = [deep]
+    exchange = shm.Exchange(1)
+    try:
+        sent, ticket = exchange.send([("#0", 0, sample), ("#1", 1, {"deep": deep})])
+        assert type(sent[0][2]["image"]) is shm.Shared and sent[0][2]["meta"] is cyclic  # kept whole
+        assert sent[1][2] is None and "nested too deeply" in sent[1][1] and "workers=0" in sent[1][1]
+        results, needed = _worker_side(sent[:1], ticket.route)
+        (_, out, _), *_ = exchange.receive(results, ticket, needed)
+    finally:
+        exchange.close()
+    np.testing.assert_array_equal(out["image"], image)
+    np.testing.assert_array_equal(out["meta"]["image"], image)
+    assert out["meta"]["self"] is out["meta"]  # the cycle, rebuilt by the pickle
 
 
 @LINUX

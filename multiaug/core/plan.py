@@ -8,13 +8,14 @@ Both are built together on first use and rebuilt when any parameter changes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .transform import Transform
 
-__all__ = ["Params", "Plan", "Resolved", "forget"]
+__all__ = ["Params", "Plan", "Resolved", "forget", "params_class", "uniform_draws"]
 
 
 class Params:
@@ -62,6 +63,7 @@ class Plan:
         "layout",
         "layout_fields",
         "leaves",
+        "name",
         "needs_stream",
         "no_params",
         "off",
@@ -71,10 +73,13 @@ class Plan:
         "seed64",
         "targets",
         "trace_fingerprint",
+        "uniforms",
     )
 
     def __init__(self, seed64: int, fuse: bool, needs_stream: bool, p: float = 1.0) -> None:
         self.seed64 = seed64
+        #: The node's name (``Transform.name``), for messages on the per-call path.
+        self.name = ""
         #: The probability a call applies this node: the parameter ``p`` in training mode; in
         #: eval mode 0 for an augmentation, 1 for a deterministic step.
         self.p = p
@@ -104,6 +109,9 @@ class Plan:
         self.draws: tuple[tuple[str, Callable[[Any, Any], Any], Any], ...] = ()
         #: A leaf with nothing to draw and the default ``make_params``: its parameters are ``{}``.
         self.no_params = False
+        #: ``(name, lo, hi - lo)`` when every draw is a finite float range (one generator call draws
+        #: them all in the default ``make_params``), else None.
+        self.uniforms: tuple[tuple[str, float, float], ...] | None = None
 
     def precompute_checks(self, base_check: Callable[..., None]) -> None:
         """What a call validates: each field once, by its first owner; required fields; custom checks.
@@ -185,3 +193,49 @@ def forget(t: Transform | dict[str, Any]) -> None:
     d = t if isinstance(t, dict) else t.__dict__
     for name in _CACHED:
         d.pop(name, None)
+
+
+def uniform_draws(draws: tuple[tuple[str, Any, Any], ...]) -> tuple[tuple[str, float, float], ...] | None:
+    """``(name, lo, hi - lo)`` of each draw when all are finite float :class:`Range` draws, else None.
+
+    For those :meth:`Range.draw` computes ``lo + (hi - lo) * rng.random()``: the default
+    ``make_params`` then draws them all with one generator call (the same numbers).
+    """
+    from .params import Range as _Range
+
+    out = []
+    for name, draw, value in draws:
+        spec = getattr(draw, "__self__", None)
+        if type(spec) is not _Range or spec.integer:
+            return None
+        lo, hi = float(value[0]), float(value[1])
+        span = hi - lo
+        if not (span == span and span != math.inf):
+            return None
+        out.append((name, lo, span))
+    return tuple(out) if out else None
+
+
+def params_class(cls: type[Transform]) -> type[Params]:
+    """The :class:`Params` subclass of transform class ``cls`` (made once): a slot per parameter
+    and derived value (``Transform._params_type``)."""
+    made: type[Params] | None = cls.__dict__.get("_params_class")
+    if made is None:
+        specs = cls._all_specs  # type: ignore[attr-defined]
+        names = cls._param_names()
+        derived = tuple(
+            dict.fromkeys(d for b in reversed(cls.__mro__) for d in b.__dict__.get("_derived", ()))
+        )
+        annotations = {n: specs[n].value_type for n in names if n in specs}
+        made = type(
+            "Params",
+            (Params,),
+            {
+                "__slots__": tuple(dict.fromkeys((*names, *derived))),
+                "__annotations__": annotations,
+                "__module__": cls.__module__,
+                "__qualname__": f"{cls.__qualname__}.Params",
+            },
+        )
+        cls._params_class = made  # type: ignore[attr-defined]
+    return made

@@ -64,6 +64,12 @@ _UNKEYED = TAGS["unkeyed"]
 _P_DRAW = TAGS["p_draw"]
 _RNG_HI = TAGS["rng_hi"]
 _RNG_LO = TAGS["rng_lo"]
+# The constant first terms of the mixes written out below, folded once: mix(x, b) starts with
+# (x + _GOLDEN * (b + 1)) & _MASK, which is (x + (_GOLDEN * (b + 1) & _MASK)) & _MASK.
+_ADD_KEY = _GOLDEN * 0x6A & _MASK  # mix(key, 0x69)
+_ADD_LO = _GOLDEN * (_RNG_LO + 1) & _MASK
+_ADD_HI = _GOLDEN * (_RNG_HI + 1) & _MASK
+_ADD_P = _GOLDEN * (_P_DRAW + 1) & _MASK
 
 
 def mix(a: int, b: int) -> int:
@@ -129,7 +135,7 @@ def root_key(seed64: int, key: object, epoch: object, counter: int, owner: str) 
         # The common case: mix(mix(seed64 ^ _KEYED, mix(key, 0x69)), epoch), the three
         # SplitMix64 rounds written out (a third faster than three calls of mix).
         m, g = _MASK, _GOLDEN
-        z = (key + g * 0x6A) & m
+        z = (key + _ADD_KEY) & m
         z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
         z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
         z = ((seed64 ^ _KEYED) + g * ((z ^ (z >> 31)) + 1)) & m
@@ -157,7 +163,12 @@ def name_salt(name: str, occurrence: int) -> int:
 
 def uniform(stream: int) -> float:
     """A uniform float in [0, 1) for the apply/skip decision of a stream (53 bits)."""
-    return (mix(stream, _P_DRAW) >> 11) * (1.0 / 9007199254740992.0)
+    # (mix(stream, _P_DRAW) >> 11) * 2**-53, the mix written out (every call with p < 1 runs it)
+    m = _MASK
+    z = (stream + _ADD_P) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return ((z ^ (z >> 31)) >> 11) * (1.0 / 9007199254740992.0)
 
 
 _make_generator: Callable[[int, int], np.random.Generator] | None = None
@@ -193,7 +204,15 @@ def _generator_factory() -> Callable[[int, int], np.random.Generator]:
 
 def applies(p: float, stream: int) -> bool:
     """The apply/skip decision of a node with probability ``p`` on ``stream`` (the one rule for all)."""
-    return p >= 1.0 or (p > 0.0 and uniform(stream) < p)
+    if p >= 1.0:
+        return True
+    if p <= 0.0 or p != p:  # NaN: never (as before the mix was written out)
+        return False
+    m = _MASK  # uniform(stream) < p, written out
+    z = (stream + _ADD_P) & m
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
+    return ((z ^ (z >> 31)) >> 11) * (1.0 / 9007199254740992.0) < p
 
 
 # Generators lent to ``make_params`` (see :func:`borrow`): (generator, its key words, its state dict).
@@ -224,11 +243,11 @@ def borrow(stream: int) -> tuple[np.random.Generator, list[int], dict[str, Any]]
     g, key, state = item
     # mix(stream, _RNG_LO) and mix(stream, _RNG_HI), written out (this runs on every random call)
     m = _MASK
-    z = (stream + _GOLDEN * (_RNG_LO + 1)) & m
+    z = (stream + _ADD_LO) & m
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
     key[0] = z ^ (z >> 31)
-    z = (stream + _GOLDEN * (_RNG_HI + 1)) & m
+    z = (stream + _ADD_HI) & m
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & m
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & m
     key[1] = z ^ (z >> 31)

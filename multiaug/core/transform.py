@@ -12,6 +12,7 @@ Trace, replay, fusion and the property tests all rest on that split.
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,9 +23,11 @@ from .fields import FIELD_CHECKS, FIELDS, declare_fields, field_for, register_fi
 from .fusion import _FUSING, _NOT_FUSING, PENDING, Call, Deferred, Sample, flush_pending
 from .layout import enter, tensor_given
 from .params import Param, Probability, Seed, Spec, expand_options, param
-from .plan import Params, Plan, Resolved, forget
+from .plan import Params, Plan, Resolved, forget, params_class, uniform_draws
 from .registry import _add, in_doctest
 from .replay import check_window, stamped
+
+_borrow, _pool = _random.borrow, _random._POOL
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,6 +47,7 @@ __all__ = [
 ]
 
 _MAX_EPOCH = 2**63
+_modules = sys.modules
 
 
 class Transform(Declared):
@@ -185,26 +189,7 @@ class Transform(Declared):
     @classmethod
     def _params_type(cls) -> type[Params]:
         """This class's :class:`Params` subclass: a slot per parameter and derived value."""
-        made = cls.__dict__.get("_params_class")
-        if made is None:
-            specs: dict[str, Spec] = cls._all_specs  # type: ignore[attr-defined]
-            names = cls._param_names()
-            derived = tuple(
-                dict.fromkeys(d for b in reversed(cls.__mro__) for d in b.__dict__.get("_derived", ()))
-            )
-            annotations = {n: specs[n].value_type for n in names if n in specs}
-            made = type(
-                "Params",
-                (Params,),
-                {
-                    "__slots__": tuple(dict.fromkeys((*names, *derived))),
-                    "__annotations__": annotations,
-                    "__module__": cls.__module__,
-                    "__qualname__": f"{cls.__qualname__}.Params",
-                },
-            )
-            cls._params_class = made  # type: ignore[attr-defined]
-        return made
+        return params_class(cls)
 
     def _resolve(self) -> tuple[Any, Plan]:
         specs: dict[str, Spec] = type(self)._all_specs  # type: ignore[attr-defined]
@@ -222,18 +207,21 @@ class Transform(Declared):
         # Only Compose has the switch and the root's governs; a leaf called alone has nothing to fuse
         # with, so it runs its unfused apply (which fusion is tested to match).
         fuse = bool(values.get("fuse", self._fuses_children))
-        # A leaf that always applies and draws nothing never reads its call's stream.
-        needs_stream = self._fuses_children or self.is_random or values.get("p", 1.0) < 1.0
         p = values.get("p", 1.0)
+        # A leaf that always applies and draws nothing never reads its call's stream, nor one that
+        # never applies (p = 0: only a parent's pick forces it, and then the parent's stream governs).
+        needs_stream = self._fuses_children or (p > 0.0 and (self.is_random or p < 1.0))
         if not self.training:  # eval mode: nothing random happens
             p, needs_stream = (0.0 if self.augments else 1.0), self._fuses_children
         plan = Plan(seed64, fuse, needs_stream, p)
+        plan.name = owner
         plan.off = not self.training and self.augments
         plan.draws = tuple(
             (n, spec.draw, getattr(r, n) if is_param else None)
             for n, spec, is_param in type(self)._draws  # type: ignore[attr-defined]
         )
         plan.no_params = not plan.draws and type(self).make_params is Transform.make_params
+        plan.uniforms = uniform_draws(plan.draws)
         self._make_plan(plan, r)
         plan.precompute_checks(Transform.check)
         return r, plan
@@ -307,7 +295,16 @@ class Transform(Declared):
         :class:`~multiaug.core.params.NoiseSeed`). Override it only when the draw is
         special (it depends on the sample, or derives values from the draws).
         """
-        return {name: draw(rng, value) for name, draw, value in self._plan.draws}
+        plan = self._plan
+        uniforms = plan.uniforms
+        if uniforms is None:
+            return {name: draw(rng, value) for name, draw, value in plan.draws}
+        if len(uniforms) == 1:  # what Range.draw computes, without its per-call checks
+            name, lo, span = uniforms[0]
+            return {name: lo + span * rng.random()}
+        # rng.random(k) gives the k doubles that k calls of rng.random() give, in the same order
+        drawn = rng.random(len(uniforms)).tolist()
+        return {n: lo + span * u for (n, lo, span), u in zip(uniforms, drawn, strict=True)}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> Sample:
         """Apply ``params`` deterministically; returns a new dict, never mutates ``sample``.
@@ -381,17 +378,20 @@ class Transform(Declared):
         if PENDING in sample:
             sample = self._settle(sample, call.fuse)
         if self.is_random:
-            lent = _random.borrow(stream)
+            lent = _borrow(stream)
             try:
                 params = self.make_params(lent[0], sample)
             finally:
-                _random.give_back(lent)
+                _pool.append(lent)  # random.give_back, inlined (the fixed cost of every random call)
         elif plan.no_params:
             params = {}
         else:
             params = self.make_params(None, sample)  # type: ignore[arg-type]  # is_random=False: no draws
-        if call.draw is None:
-            out = self._act(sample, params, call.fuse)
+        if call.draw is None:  # self._act, inlined
+            if call.fuse and self.defer_kind is not None:
+                out = self.defer(sample, params)
+            else:
+                out = self.apply(sample, params)
         else:  # draw-only (the batched path): record the draw, touch no pixel
             out = call.draw(self, sample, params, path)
         if call.trace is not None:
@@ -416,22 +416,25 @@ class Transform(Declared):
             )
         if args:
             raise self._positional(args)
-        sample, leave = self._enter(sample, self._plan)
-        r = self._validate(sample)
+        r = self._plan
+        if r.layout is None and r.edge is None and "torch" not in _modules:  # _enter's common case
+            leave = None
+        else:
+            sample, leave = self._enter(sample, r)
+        self._validate(sample)
         if key is None:
             counter = self.__dict__.get("_calls", 0)
             self.__dict__["_calls"] = counter + 1
         else:
             counter = 0
         if r.needs_stream or type(key) is not int or type(epoch) is not int or not 0 <= epoch < _MAX_EPOCH:
-            stream = _random.root_key(r.seed64, key, epoch, counter, self.name)  # also checks key, epoch
+            stream = _random.root_key(r.seed64, key, epoch, counter, r.name)  # also checks key, epoch
         else:
             stream = 0
         call = Call([], r.fuse) if trace else (_FUSING if r.fuse else _NOT_FUSING)
         out = self._run(sample, stream, call, ())
-        if out is sample:
-            out = dict(sample)
-        elif PENDING in out:
+        # out may be sample: no copy, it is this call's own dict (the keywords, or _enter's from them)
+        if PENDING in out:
             out = out[PENDING].flush(out)
         if call.trace is not None:
             out["trace"] = stamped(self, call.trace)

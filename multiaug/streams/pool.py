@@ -5,13 +5,15 @@ A *unit* is ``(label, key, sample)``: ``label`` names the item in error messages
 ``(label, output, None)`` or ``(label, None, reason)`` for a unit that failed: what to do with a
 failure (stop or skip) is the caller's choice, so one bad item never takes its batch down.
 
-The pool is the jobs' machinery (:mod:`multiaug.jobs.engines`): ``spawn`` worker processes that
-ignore Ctrl-C, end when the parent is gone and run OpenCV on one thread. Units travel in small
-batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so the
-pool's round trips stay small next to the work; at most ``2 * workers`` batches are in flight,
-and results come back in input order. The large arrays of a batch, both ways, travel through
-shared memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only
-references to them are pickled.
+The pool: ``spawn`` worker processes that ignore Ctrl-C, end when the parent is gone and run
+OpenCV on one thread (as the jobs' workers, :mod:`multiaug.jobs.engines`), each with a pipe of its
+own and no thread in the main process: a batch is one message each way, pickled and unpickled in
+the main thread, so an item that cannot travel fails alone. Units travel in small batches whose
+size adapts to the measured cost of a call (about 20 ms of work a batch), so the round trips stay
+small next to the work; at most ``2 * workers`` batches are in flight, and results come back in
+input order. The large arrays of a batch, both ways, travel through shared memory
+(:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
+are pickled.
 """
 
 from __future__ import annotations
@@ -93,6 +95,154 @@ def _work(
     return results, time.perf_counter() - started, place.needed
 
 
+def _dumps(obj: Any) -> bytes:
+    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+
+def _dump_each(results: list[Result], what: str) -> list[Result]:
+    """The results that pickle; the others replaced by their failure (one bad item, not the batch)."""
+    kept = []
+    for label, out, why in results:
+        try:
+            _dumps(out)
+        except Exception as exc:  # any failure to pickle is that item's
+            out, why = None, f"{what} ({type(exc).__name__}: {exc})"
+        kept.append((label, out, why))
+    return kept
+
+
+def _serve(conn: Any, pickled: bytes) -> None:
+    """A worker process: batches in, results out, in order, on its own pipe; ends when the pipe
+    closes (the stream is done, or the main process is gone).
+
+    A thread reads the pipe as batches arrive, so the main process never waits on a worker busy
+    with its current batch to send it the next one (and two large messages crossing cannot
+    block each other)."""
+    import queue
+    import threading
+
+    _init_worker(pickled)
+    inbox: queue.SimpleQueue[bytes | None] = queue.SimpleQueue()
+
+    def read() -> None:
+        try:
+            while True:
+                inbox.put(conn.recv_bytes())
+        except (EOFError, OSError):
+            inbox.put(None)
+
+    threading.Thread(target=read, name="multiaug-stream-inbox", daemon=True).start()
+    while (message := inbox.get()) is not None:
+        try:
+            batch, epoch, work, route = pickle.loads(message)
+        except Exception as exc:  # a batch this process cannot rebuild: every item of it fails
+            answer: Any = f"could not be rebuilt in a worker process ({type(exc).__name__}: {exc})"
+        else:
+            results, seconds, needed = _work(batch, epoch, work, route)
+            try:
+                payload = _dumps((results, seconds, needed))
+            except Exception:
+                answer = (_dump_each(results, "gave an output that does not pickle"), seconds, needed)
+            else:
+                answer = None
+        try:
+            conn.send_bytes(payload if answer is None else _dumps(answer))
+        except OSError:  # the main process is gone or closed the stream
+            return
+
+
+class _Workers:
+    """``n`` spawned worker processes, each with its own pipe: no thread in the main process,
+    a batch is one message each way (its arrays in shared memory, :mod:`multiaug.streams.shm`)."""
+
+    def __init__(self, n: int, pickled: bytes, owner: str) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.owner = owner
+        self.load = [0] * n  # batches sent to each worker and not yet answered
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        for _ in range(n):
+            ours, theirs = ctx.Pipe()
+            proc = ctx.Process(target=_serve, args=(theirs, pickled), name="multiaug-stream", daemon=True)
+            proc.start()
+            theirs.close()
+            self.procs.append(proc)
+            self.conns.append(ours)
+
+    def send(self, batch: list[Unit], epoch: int, work: Work, route: Route | None) -> int:
+        """Hands the batch to the least loaded worker; returns that worker's index."""
+        w = self.load.index(min(self.load))
+        try:
+            message = _dumps((batch, epoch, work, route))
+        except Exception:  # some item does not pickle: it alone fails
+            message = _dumps((_unpicklable(batch), epoch, work, route))
+        try:
+            self.conns[w].send_bytes(message)
+        except OSError:
+            self._died()
+        self.load[w] += 1
+        return w
+
+    def ready(self, w: int) -> bool:
+        return bool(self.conns[w].poll())
+
+    def receive(self, w: int) -> Any:
+        """The answer to the oldest batch sent to worker ``w`` (waits for it)."""
+        from multiprocessing.connection import wait
+
+        conn = self.conns[w]
+        wait([conn, self.procs[w].sentinel])
+        try:
+            if not conn.poll():
+                self._died()
+            answer = pickle.loads(conn.recv_bytes())
+        except (EOFError, OSError):
+            self._died()
+        self.load[w] -= 1
+        return answer
+
+    def _died(self) -> None:
+        raise MultiaugError(
+            f"{self.owner}: a worker process died (killed, out of memory, or started from a script "
+            "without an `if __name__ == '__main__':` guard, which spawned workers need, "
+            "or the pipeline could not be rebuilt there); "
+            "the items after the last output were not augmented"
+        ) from None
+
+    def close(self, finished: bool) -> None:
+        """Closes the pipes: idle workers end at once. After an early stop the workers still
+        computing are not waited for: they are terminated."""
+        for conn in self.conns:
+            conn.close()
+        for proc in self.procs:
+            if not finished:
+                proc.terminate()
+        for proc in self.procs:
+            proc.join(5)
+            if proc.is_alive():  # pragma: no cover - a worker stuck in a C call
+                proc.kill()
+                proc.join()
+
+
+def _unpicklable(batch: list[Unit]) -> list[Unit]:
+    """The batch with each unit that does not pickle replaced by its failure."""
+    kept: list[Unit] = []
+    for unit in batch:
+        try:
+            _dumps(unit)
+        except Exception as exc:  # any failure to pickle is that item's
+            unit = (
+                unit[0],
+                f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
+                "pass workers=0, or give the item plain values",
+                None,
+            )
+        kept.append(unit)
+    return kept
+
+
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
     """The pipeline as bytes for the workers, or an error naming ``workers`` when it cannot travel."""
     try:
@@ -121,43 +271,32 @@ def run_pool(
     ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
     those (a slow producer, such as a pipe, never waits for a batch to fill up).
     """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-
-    ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(data,)
-    )
+    pool = _Workers(workers, data, owner)
     exchange = shm.Exchange(_AHEAD * workers)  # one slot of shared memory per batch in flight
     source = iter(units)
-    pending: deque[tuple[Any, shm.Ticket]] = deque()
+    pending: deque[tuple[int, shm.Ticket, list[Any]]] = deque()  # (worker, slot, labels) in flight
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
             while not exhausted and len(pending) < _AHEAD * workers:
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
-                if pending and pending[0][0].done() and sum(not f.done() for f, _ in pending) >= workers:
+                if pending and min(pool.load) > 0 and pool.ready(pending[0][0]):
                     break  # every worker busy: hand over the finished results before reading on
                 batch = _take(source, size, ready)
                 exhausted = not batch
                 if batch:
                     sent, ticket = exchange.send(batch)
-                    pending.append((pool.submit(_work, sent, epoch, work, ticket.route), ticket))
+                    w = pool.send(sent, epoch, work, ticket.route)
+                    pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
                 finished = True
                 return
-            future, ticket = pending.popleft()
-            try:
-                results, seconds, needed = future.result()
-            except BrokenProcessPool:
-                raise MultiaugError(
-                    f"{owner}: a worker process died (killed, out of memory, or started from a script "
-                    "without an `if __name__ == '__main__':` guard, which spawned workers need, "
-                    "or the pipeline could not be rebuilt there); "
-                    "the items after the last output were not augmented"
-                ) from None
+            w, ticket, labels = pending.popleft()
+            answer = pool.receive(w)
+            if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
+                answer = ([(label, None, answer) for label in labels], 0.0, 0)
+            results, seconds, needed = answer
             # Grown from the batch just finished, not from the last size asked for: two batches go
             # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
             # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
@@ -165,11 +304,10 @@ def run_pool(
             size = min(grown, exchange.most_items())
             yield from exchange.receive(results, ticket, needed)
     finally:
-        # At the end the idle workers exit at once; a consumer that stopped early (or failed) does not
-        # wait: the queued batches are dropped and the running ones end on their own. The shared
-        # memory goes in every case (a running batch keeps its mapping until it ends).
+        # At the end the idle workers exit at once; a consumer that stopped early (or failed) does
+        # not wait for the running batches. The shared memory goes in every case.
         try:
-            pool.shutdown(wait=finished, cancel_futures=not finished)
+            pool.close(finished)
         finally:
             exchange.close()
 

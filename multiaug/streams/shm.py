@@ -8,11 +8,15 @@ and an output block) per batch in flight, reused batch after batch and grown on 
 * Main process, sending a batch: every large array of the samples (a plain ``numpy.ndarray``
   of at least ``_MIN_BYTES``, without Python objects) is copied into the slot's input block and
   replaced by a :class:`Shared` reference (offset, shape, dtype): only those references are
-  pickled.
-* Worker: the references become arrays viewing the input block (the pipeline reads them in
-  place); the output arrays are copied into the slot's output block, again replaced by
-  references. An output that does not fit travels as a pickle, as before, and the worker says how
-  many bytes the batch needed, so the next output block is large enough.
+  pickled. One array object met twice (under two keys, in two items) is copied once and comes
+  back as one array; a container that holds itself is left whole, to the pickle.
+* Worker: the references become arrays viewing the input block: the pipeline reads them in
+  place, without a copy. The lifetime rule: the slot's input block is refilled only after the
+  batch's results are back in the main process, so an input stays valid for its call (and its
+  batch); a pipeline that keeps an input after its call must copy it. The output arrays are
+  copied into the slot's output block, again replaced by references. An output that does not
+  fit travels as a pickle, as before, and the worker says how many bytes the batch needed, so
+  the next output block is large enough.
 * Main process, receiving: each output array is **copied out** of the block into memory of its
   own, so the slot is free for the next batch at once and the consumer owns what it is given.
 
@@ -72,35 +76,73 @@ def _eligible(value: Any) -> bool:
     return type(value) is np.ndarray and value.nbytes >= _MIN_BYTES and not value.dtype.hasobject
 
 
-def _swap(obj: Any, fn: Callable[[np.ndarray], Any]) -> Any:
-    """``obj`` with every eligible array (in dicts, lists and tuples) replaced by ``fn(array)``;
-    containers without one are returned as they are."""
-    if _eligible(obj):
+class _Cycle(Exception):
+    """A container met again inside itself (its id): it is kept whole, as a pickle keeps it."""
+
+
+_INSIDE = object()  # the memo's mark of a container being walked
+
+
+def _walk(obj: Any, test: Callable[[Any], bool], fn: Callable[[Any], Any], memo: dict[int, Any]) -> Any:
+    """``obj`` with every value that passes ``test`` (in dicts, lists and tuples) replaced by
+    ``fn(value)``; containers without one are returned as they are.
+
+    A container met twice becomes one new container (``memo``, by identity), as a pickle keeps
+    it; a container that holds itself (a dict in its own values) is kept whole, cycle and arrays
+    included: it travels as a pickle, which rebuilds the cycle."""
+    if test(obj):
         return fn(obj)
     kind = type(obj)
-    if kind is dict:
-        new = None
-        for k, v in obj.items():
-            w = _swap(v, fn)
-            if w is not v:
-                new = dict(obj) if new is None else new
-                new[k] = w
-        return obj if new is None else new
-    if kind is list or kind is tuple:
-        items = [_swap(v, fn) for v in obj]
-        return obj if all(a is b for a, b in zip(items, obj, strict=True)) else kind(items)
-    return obj
+    if kind is not dict and kind is not list and kind is not tuple:
+        return obj
+    seen = memo.get(id(obj))
+    if seen is _INSIDE:
+        raise _Cycle(id(obj))
+    if seen is not None:
+        return seen
+    memo[id(obj)] = _INSIDE
+    try:
+        if kind is dict:
+            new = None
+            for k, v in obj.items():
+                w = _walk(v, test, fn, memo)
+                if w is not v:
+                    new = dict(obj) if new is None else new
+                    new[k] = w
+            out = obj if new is None else new
+        else:
+            items = [_walk(v, test, fn, memo) for v in obj]
+            out = obj if all(a is b for a, b in zip(items, obj, strict=True)) else kind(items)
+    except _Cycle as cycle:
+        if cycle.args[0] != id(obj):
+            memo.pop(id(obj))
+            raise  # a container inside the cycle: the one it closes on is kept whole
+        out = obj
+    memo[id(obj)] = out
+    return out
+
+
+def _swap(obj: Any, fn: Callable[[np.ndarray], Any]) -> Any:
+    """``obj`` with every eligible array replaced by ``fn(array)`` (see :func:`_walk`)."""
+    return _walk(obj, _eligible, fn, {})
 
 
 def _restore(obj: Any, fn: Callable[[Shared], Any]) -> Any:
-    """The inverse of :func:`_swap`: every :class:`Shared` reference replaced by ``fn(ref)``."""
-    if type(obj) is Shared:
-        return fn(obj)
-    if type(obj) is dict:
-        return {k: _restore(v, fn) for k, v in obj.items()}
-    if type(obj) in (list, tuple):
-        return type(obj)(_restore(v, fn) for v in obj)
-    return obj
+    """The inverse of :func:`_swap`: every :class:`Shared` reference replaced by ``fn(ref)``; the
+    same reference twice gives the same array, as the item held the same array twice."""
+    arrays: dict[int, Any] = {}
+
+    def one(ref: Shared) -> Any:
+        array = arrays.get(ref.offset)
+        if array is None:
+            array = arrays[ref.offset] = fn(ref)
+        return array
+
+    return _walk(obj, _is_ref, one, {})
+
+
+def _is_ref(value: Any) -> bool:
+    return type(value) is Shared
 
 
 class _Block:
@@ -139,8 +181,19 @@ class _Layout:
     def __init__(self, size: int) -> None:
         self.size, self.needed = size, 0
         self.placed: list[tuple[np.ndarray, Shared]] = []
+        self.seen: dict[int, Any] = {}  # id of an array -> what it became: one array travels once
 
     def __call__(self, array: np.ndarray) -> Any:
+        seen = self.seen.get(id(array))  # the arrays stay alive while they are laid out
+        if seen is None:
+            seen = self.seen[id(array)] = self._place(array)
+        return seen
+
+    def clear(self) -> None:
+        self.placed.clear()
+        self.seen.clear()
+
+    def _place(self, array: np.ndarray) -> Any:
         if self.size == 0:  # no block: only count
             self.needed = -(-self.needed // _ALIGN) * _ALIGN + array.nbytes
             return array
@@ -177,6 +230,18 @@ def _create(size: int) -> _Block | None:
             memory.unlink()
             return None
     return _Block(memory)
+
+
+_TOO_DEEP = "nested too deeply to cross to a worker process (RecursionError); pass workers=0, or flatten it"
+
+
+def _send_one(unit: Any, layout: _Layout) -> Any:
+    """A unit with its large arrays laid out; one nested too deeply for that fails alone."""
+    label, key, sample = unit
+    try:
+        return label, key, _swap(sample, layout)
+    except RecursionError:
+        return label, f"is {_TOO_DEEP}", None
 
 
 @dataclass
@@ -223,11 +288,12 @@ class Exchange:
         if not _ENABLED:
             return batch, Ticket(slot, None)
         layout = _Layout(sys.maxsize)
-        sent = [(label, key, _swap(sample, layout)) for label, key, sample in batch]
+        sent = [_send_one(unit, layout) for unit in batch]
         self._in_per_item = max(layout.needed / len(batch), self._in_per_item * _DECAY)
         inputs = self._block(slot, "in", layout.needed) if layout.placed else None
         if inputs is None:
-            sent = batch  # no arrays, or no room: pickles
+            # no arrays, or no room: pickles (an item that failed to be laid out stays failed)
+            sent = [unit if out[2] is not None else out for unit, out in zip(batch, sent, strict=True)]
         else:
             layout.write(inputs)
         wanted = int(max(self._out_per_byte * layout.needed, self._out_per_item * len(batch)))
@@ -302,12 +368,10 @@ def open_inputs(batch: list[Any], route: Route) -> list[Any]:
     if route.inputs is None:
         return batch
     block = _attach(route.inputs)
-    # copies, as unpickled arrays are: the block is refilled by a later batch, and a pipeline that
-    # keeps an input (a cache, a frame buffer) must not see it change (~2 % of a 128x128 item)
-    return [
-        (label, key, _restore(sample, lambda ref: block.view(ref).copy(order="K")))
-        for label, key, sample in batch
-    ]
+    # views, not copies: the pipeline reads the input in place. The block is refilled only after
+    # the batch's results are back, so an input is valid during its call; a pipeline that keeps
+    # an input after its call (none of multiaug's do) must copy it.
+    return [(label, key, _restore(sample, block.view)) for label, key, sample in batch]
 
 
 class Placer:
@@ -326,10 +390,14 @@ class Placer:
     def __call__(self, result: Any) -> Any:
         label, out, why = result
         layout = self._layout
-        placed = _swap(out, layout)
-        if not layout.placed:
-            return result
-        assert self._name is not None
-        layout.write(_attach(self._name))
-        layout.placed.clear()
-        return label, placed, why
+        try:
+            placed = _swap(out, layout)
+        except RecursionError:
+            layout.clear()
+            return label, None, f"gave an output {_TOO_DEEP}"
+        if layout.placed:
+            assert self._name is not None
+            layout.write(_attach(self._name))
+            result = label, placed, why
+        layout.clear()
+        return result

@@ -29,6 +29,7 @@ __all__ = [
     "limiter",
     "loudness_normalization",
     "normalize",
+    "order_statistics",
     "peak",
 ]
 
@@ -71,12 +72,78 @@ def clipping(audio: np.ndarray, percentile: float) -> np.ndarray:
     if percentile <= 0.0:
         return np.array(audio, np.float32, order="C")
     flat = audio.reshape(-1)
-
-    def values_at(ks: list[int]) -> list[float]:
-        return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
-
-    lo, hi = clip_thresholds(flat.size, percentile, values_at)
+    lo, hi = clip_thresholds(flat.size, percentile, lambda ks: order_statistics(flat, ks))
     return np.clip(audio, np.float32(lo), np.float32(hi), dtype=np.float32)
+
+
+#: :func:`order_statistics`: every ``_SAMPLE_STEP``-th value is the sample that brackets the ranks
+#: wanted; below ``_SELECT_MIN`` values a partial sort of all of them costs less.
+_SAMPLE_STEP, _SELECT_MIN = 16, 4096
+
+
+def order_statistics(flat: np.ndarray, ks: list[int]) -> list[float]:
+    """The ``k``-th smallest values of the 1-D ``flat`` (0-based ranks ``ks``): ``np.partition``'s values.
+
+    A partial sort of all the values costs ~9 ns each; here a strided sample (one value in 16)
+    is sorted to bracket each group of neighbouring ranks, the values inside a bracket are
+    picked out by two comparisons, and only those (~2-6 % of them) are sorted. The
+    brackets are verified by counting (the values below a bracket must not reach its lowest
+    rank, those up to its top must pass its highest), so the values are exact whatever the
+    signal; a bracket that misses (a signal periodic in 16 samples) falls back to the full sort.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from multiaug.audio.functional.dynamics import order_statistics
+    >>> x = np.random.default_rng(0).normal(size=10_000).astype(np.float32)
+    >>> order_statistics(x, [250, 9749]) == np.sort(x)[[250, 9749]].tolist()
+    True
+    """
+    n = flat.size
+    if n < _SELECT_MIN:
+        return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
+    sample = flat[::_SAMPLE_STEP]
+    m = sample.size
+    groups: list[list[int]] = []  # ranks within 64 of each other share a bracket
+    for k in sorted(set(ks)):
+        if groups and k - groups[-1][-1] <= 64:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    # sample ranks around each group: k * m / n, widened by 4 standard deviations of a sample
+    # quantile's rank (binomial) plus two steps
+    bounds = []
+    for g in groups:
+        q = min(max(g[0] / n, 1.0 / m), 1.0 - 1.0 / m)
+        spread = 4.0 * math.sqrt(m * q * (1.0 - q)) + 2.0
+        bounds.append((math.floor(g[0] * m / n - spread), math.ceil(g[-1] * m / n + spread)))
+    picked = np.sort(sample)  # NumPy's SIMD sort: 5x faster than partitioning the sample at four ranks
+    found: dict[int, float] = {}
+    for g, (a, c) in zip(groups, bounds, strict=True):
+        values = _bracketed(flat, g, picked[a] if a >= 0 else None, picked[c] if c < m else None)
+        if values is None:
+            return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
+        found.update(values)
+    return [found[k] for k in ks]
+
+
+def _bracketed(
+    flat: np.ndarray, ranks: list[int], low: np.floating | None, high: np.floating | None
+) -> dict[int, float] | None:
+    """The values of ``ranks`` among ``flat``'s values in ``[low, high]`` (``None``: unbounded), or
+    ``None`` when they do not all lie there."""
+    below, mask = 0, None
+    if low is not None:
+        mask = flat >= low
+        below = flat.size - int(np.count_nonzero(mask))
+    if high is not None:
+        under = flat <= high
+        mask = under if mask is None else np.logical_and(mask, under, out=mask)
+    inside = flat if mask is None else flat[mask]
+    if below > ranks[0] or ranks[-1] >= below + inside.size:
+        return None
+    part = np.sort(inside)  # a few thousand values: faster than np.partition
+    return {k: float(part[k - below]) for k in ranks}
 
 
 def bit_crush(audio: np.ndarray, bits: int) -> np.ndarray:
@@ -350,15 +417,18 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
 def gated_loudness(z: np.ndarray) -> float:
     """BS.1770's gated loudness (LUFS, ``-inf`` below the absolute gate) of the mean squares ``z``
     of the K-weighted 400 ms blocks (summed over channels); one block for a shorter clip."""
-    with np.errstate(divide="ignore"):
-        loud = -0.691 + 10.0 * np.log10(z)
-    kept = loud > -70.0
-    if not kept.any():
+    # the gates compare mean squares, not loudness: -0.691 + 10 log10(z) > -70 is z > _ABSOLUTE_GATE,
+    # and 10 LU below the mean loudness is a tenth of the mean square (no logarithm per block)
+    kept = z[z > _ABSOLUTE_GATE]
+    if not kept.size:
         return -math.inf
     # means as sum / count (np.mean's Python layer costs more than the sums of ~30 blocks)
-    relative = -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum())) - 10.0
-    kept &= loud > relative
-    return -0.691 + 10.0 * math.log10(float(z[kept].sum()) / int(kept.sum()))
+    kept = kept[kept > 0.1 * (float(kept.sum()) / kept.size)]
+    return -0.691 + 10.0 * math.log10(float(kept.sum()) / kept.size)
+
+
+#: The absolute gate, -70 LKFS, as a mean square of the K-weighted signal.
+_ABSOLUTE_GATE = 10.0 ** ((-70.0 + 0.691) / 10.0)
 
 
 def loudness_normalization(audio: np.ndarray, sample_rate: int, lufs: float) -> np.ndarray:

@@ -26,11 +26,15 @@ Each kernel matches its transform's ``apply`` on the same parameters:
   itself up to ~2e-5 from float64);
 * ``audio.ApplyImpulseResponse``, ``audio.RoomSimulator`` (in :mod:`.audio_rooms`): the
   per-sample path's responses (decoded, or simulated on the host), one batched FFT convolution,
-  within float32 FFT rounding.
+  within float32 FFT rounding;
+* ``audio.Limiter``, ``audio.AddShortNoises`` (in :mod:`.audio_dynamics`): the per-sample path's
+  gains with each row's own block size and look-ahead, and its events' sounds (decoded on the
+  host) mixed on the device: float32 rounding of the gain or of the sum.
 
 :data:`NO_KERNEL` lists the audio transforms left without a kernel, and why. Importing this module
 registers every audio kernel (``audio.PitchShift``'s lives in :mod:`.vocoder`, the filters' in
-:mod:`.audio_filters`, the convolutions' in :mod:`.audio_rooms`).
+:mod:`.audio_filters`, the convolutions' in :mod:`.audio_rooms`, ``Limiter``'s and
+``AddShortNoises``' in :mod:`.audio_dynamics`).
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from ...audio.functional.noise import COLOURS, loop_segment
 from ...audio.functional.spectral import mel_filterbank
 from ...core.errors import InvalidInputError
 from ...core.transform import Transform
-from . import audio_filters, audio_level, audio_rooms, vocoder  # noqa: F401  (register their kernels)
+from . import audio_dynamics, audio_filters, audio_level, audio_rooms, vocoder  # noqa: F401  (register their kernels)
 from .audio_level import sum_dtype
 from .keyed_noise import keyed_normal, noise_keys
 from .registry import Batch, kernel
@@ -65,18 +69,9 @@ NO_KERNEL: dict[str, str] = {
         "with keep_length=True each row would need its own resampling ratio, and nothing here "
         "matches soxr's band-limited resampler yet"
     ),
-    "audio.Limiter": (
-        "not written yet: the look-ahead minimum, the cumulative minimum of the release and the "
-        "running mean are each one torch op (cummin, max_pool1d, cumsum), but equal results need "
-        "the float64 path per row and a test of their own"
-    ),
     "audio.Mp3Compression": (
         "LAME encodes on the host, one clip at a time: a kernel would copy every row to the host "
         "and back around the same per-row work, so the batch keeps it out by name instead"
-    ),
-    "audio.AddShortNoises": (
-        "each row places a different number of recorded sounds at different times: the events "
-        "would be assembled on the host anyway, leaving one addition for the device"
     ),
 }
 
