@@ -88,6 +88,34 @@ def test_the_split_skips_only_positions_where_no_word_starts(text: str) -> None:
     from multiaug.text import tokens
 
     assert tokens._WORD_SPLIT(text) == _reference_split(text)
+    assert tokens._split(text) == tuple(_reference_split(text))  # the plain fast path too
+
+
+# ASCII only, and the sites the fast path's scan looks for ("www.", abbreviations, options, calls)
+_ASCII_PARTS = [*"ab Z09 .-_/\\@$~+()[]=:'`,;\"\n{<\t!?\x1c\x1f\x0b", "www", "etc", "Dr", "al", "approx"]
+_ASCII_PARTS += ["-v", "--"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_ASCII_PARTS), max_size=30).map("".join))
+def test_the_plain_fast_path_gives_the_full_split(text: str) -> None:
+    """An ASCII text without a technical site (tokens._TECHNICAL_SITE) splits as plain words alone;
+    one with a site takes the full split compiled with re.ASCII (\\x1c-\\x1f are whitespace to both)."""
+    from multiaug.text import tokens
+
+    assert tokens._split(text) == tuple(_reference_split(text))
+
+
+# the same with letters, marks, digits, spaces, apostrophes and quotes of other scripts
+_UNICODE_PARTS = [*_ASCII_PARTS, *"é\u0301\u2019\u0663\u00a0\u201c\u00abßЖ²"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_UNICODE_PARTS), max_size=30).map("".join))
+def test_the_plain_fast_path_gives_the_full_split_in_any_script(text: str) -> None:
+    from multiaug.text import tokens
+
+    assert tokens._split(text) == tuple(_reference_split(text))
 
 
 def test_the_split_matches_the_reference_on_pythons_docs() -> None:
@@ -98,6 +126,31 @@ def test_the_split_matches_the_reference_on_pythons_docs() -> None:
     paragraphs = [p for name in sorted(topics)[:120] for p in topics[name].split("\n\n")]
     assert sum(len(tokens._WORD_SPLIT(p)) for p in paragraphs) > 20_000
     assert [tokens._WORD_SPLIT(p) for p in paragraphs] == [_reference_split(p) for p in paragraphs]
+    assert [tokens._split(p) for p in paragraphs] == [tuple(_reference_split(p)) for p in paragraphs]
+    plain = [p for p in paragraphs if p.isascii() and tokens._TECHNICAL_SITE(p) is None]
+    assert sum(map(len, plain)) > 20_000  # the fast path is taken, on real text
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("see www.(a", "url"),
+        ("run -v now", "code"),
+        ("and so etc. on", "abbreviation"),
+        ("call f(x) here", "code"),
+        ("a 10 ms wait", "number"),
+        ("go to e.g. that", "abbreviation"),
+        ("set n=3 now", "code"),
+        ("in a/b now", "path"),
+        ("list[int] here", "code"),
+    ],
+)
+def test_the_scan_sends_every_technical_text_to_the_full_split(text: str, kind: str) -> None:
+    from multiaug.text import tokens
+
+    assert tokens._TECHNICAL_SITE(text) is not None
+    assert kind in [tokens.token_kind(t) for t in tokens._split(text)[1::2]]
+    assert tokens._TECHNICAL_SITE("The cat (a pet) sat, well-fed; it's done.") is None
 
 
 _DELETE_PARTS = ["cat", "dog", "a", "x.y()", "10", *SEPS, "  ", "\t", ",", "-"]
@@ -139,3 +192,26 @@ def test_pick_distinct_shortcuts_give_what_the_shuffle_gives(case: tuple[int, li
         expect.append(moved.get(j, j))
         moved[j] = moved.get(i, i)
     assert base.pick_distinct(u, m) == expect
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.integers(0, 200),
+    st.integers(0, 60),
+    st.sampled_from([0.0, 0.1, 0.37, (0.05, 0.5)]),
+    st.integers(0, 3),
+    st.integers(1, 4),
+)
+def test_one_draw_gives_the_numbers_of_the_two(
+    seed: int, n_words: int, alpha: object, lo: int, k: int
+) -> None:
+    """_count_and_uniforms: the count and the edits' numbers that _count, then rng.random(k * n) give."""
+    import numpy as np
+
+    t = ma.text.RandomSwap(alpha=alpha, min_words=lo)
+    available = max(n_words - 2, 0)
+    rng = np.random.default_rng(seed)
+    n = t._count(rng, n_words, available)
+    expect = rng.random(k * n).tolist()
+    got_n, u = t._count_and_uniforms(np.random.default_rng(seed), n_words, available, k)
+    assert (got_n, u[1 : 1 + k * n]) == (n, expect)

@@ -204,6 +204,33 @@ class WordEdit(TextTransform):
         alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
         return self._how_many(alpha, float(rng.random()), n_words, available)
 
+    def _count_and_uniforms(
+        self,
+        rng: np.random.Generator,
+        n_words: int,
+        available: int,
+        per_edit: int,
+        alpha: float | None = None,
+        lead: int = 0,
+    ) -> tuple[int, list[float]]:
+        """:meth:`_count`, then ``rng.random(per_edit * n)``, from one call of the generator.
+
+        Returns ``n`` and a list whose numbers from index ``lead + 1`` on are the ``per_edit * n``
+        uniforms (``alpha``: already drawn, else drawn as :meth:`_count` draws it; ``lead``: numbers
+        drawn first and not read, as ``CharEdit`` draws a fixed alpha). NumPy's ``rng.random(k)``
+        gives the numbers ``k`` calls of ``rng.random()`` give, in order, so one call of
+        ``1 + per_edit * bound`` numbers (``bound``: the most edits the rounding can give) hands out
+        the very values the two calls drew: the rounding's first, then the edits'. The numbers past
+        those are drawn and never read; the generator is the call's own (``Transform._run`` lends
+        it for ``make_params`` only), so no later draw moves. Keyed outputs are unchanged (golden).
+        """
+        if alpha is None:
+            lo, hi = self._r.alpha
+            alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
+        bound = self._how_many(alpha, 0.0, n_words, available)  # u = 0 rounds a fraction up
+        u = rng.random(lead + 1 + per_edit * bound).tolist()
+        return self._how_many(alpha, u[lead], n_words, available), u
+
     def _how_many(self, alpha: float, u: float, n_words: int, available: int) -> int:
         """``alpha * n_words`` rounded up with probability its fraction (``u`` uniform), then clipped."""
         r = self._r

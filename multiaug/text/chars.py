@@ -58,20 +58,29 @@ class CharEdit(WordEdit):
         r.char_kinds = {}  # word -> its kind (see _editable), _SKIP also when it is not _eligible_words'
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
+        tokens, words, elig = self._char_candidates(sample["text"])  # draws nothing
         draws = self._plan.draws
         if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:  # alpha alone: what its Range.draw computes
             lo, hi = draws[0][2]
             lo, hi = float(lo), float(hi)
+            if lo == hi and elig:  # lo + 0.0 * u is lo: alpha's number is drawn with the others
+                n, u = self._count_and_uniforms(rng, len(words), len(elig), 3, lo, lead=1)
+                return self._char_edits(lo, tokens[1::2], elig, n, u, 2)
             alpha = lo + (hi - lo) * rng.random()
         else:
             alpha = super().make_params(rng, sample)["alpha"]  # the declared ranges, in their order
-        tokens, words, elig = self._char_candidates(sample["text"])
-        texts = tokens[1::2]
-        n = self._how_many(alpha, float(rng.random()), len(words), len(elig)) if elig else 0
-        u = rng.random(3 * n).tolist()
+        if not elig:
+            return {"alpha": alpha, "edits": []}
+        n, u = self._count_and_uniforms(rng, len(words), len(elig), 3, alpha)
+        return self._char_edits(alpha, tokens[1::2], elig, n, u, 1)
+
+    def _char_edits(
+        self, alpha: float, texts: Sequence[str], elig: list[int], n: int, u: list[float], at: int
+    ) -> dict[str, Any]:
+        """The parameters of ``n`` edits among the words ``elig`` from the uniforms ``u[at:]``."""
         edits: list[list[Any]] = []
         memo = self._r.slots
-        for j, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
+        for j, pick in enumerate(sorted(pick_distinct(u[at : at + n], len(elig)))):
             word = texts[elig[pick]]
             slots = memo.get(word)
             if slots is None:
@@ -79,7 +88,7 @@ class CharEdit(WordEdit):
                 if len(memo) >= _MEMO:
                     memo.clear()
                 memo[word] = slots
-            edits.append([elig[pick], *self._edit(word, slots, u[n + j], u[2 * n + j])])
+            edits.append([elig[pick], *self._edit(word, slots, u[at + n + j], u[at + 2 * n + j])])
         return {"alpha": alpha, "edits": edits}
 
     def _char_candidates(self, text: str) -> tuple[tuple[str, ...], range, list[int]]:

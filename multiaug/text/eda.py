@@ -178,14 +178,15 @@ class SynonymReplace(WordEdit):
             and (w[0].islower() or _replaceable(tokens, words, k))
             and _common_senses(w.lower())
         ]
-        n = self._count(rng, len(words), len(elig)) if elig else 0
+        if not elig:
+            return {"edits": []}
+        n, u = self._count_and_uniforms(rng, len(words), len(elig), 3)
         if n == 0:
             return {"edits": []}
-        u = rng.random(3 * n).tolist()
         edits: list[list[Any]] = []
-        for i, pick in enumerate(sorted(pick_distinct(u[:n], len(elig)))):
+        for i, pick in enumerate(sorted(pick_distinct(u[1 : n + 1], len(elig)))):
             k = elig[pick]
-            new = _synonym(tokens, words, k, u[n + i], u[2 * n + i], common=True)
+            new = _synonym(tokens, words, k, u[1 + n + i], u[1 + 2 * n + i], common=True)
             edits.append([k, match_case(tokens[words[k]], new)])
         return {"edits": edits}
 
@@ -247,12 +248,13 @@ class RandomSwap(WordEdit):
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         _, words, elig = self._candidates(sample["text"])
-        n = self._count(rng, len(words), 1 << 30) if len(elig) >= 2 else 0
-        u = rng.random(2 * n).tolist()
+        if len(elig) < 2:
+            return {"swaps": []}
+        n, u = self._count_and_uniforms(rng, len(words), 1 << 30, 2)
         m = len(elig)
         swaps = []
-        for i in range(n):
-            a, b = pick_two(u[2 * i], u[2 * i + 1], m)
+        for i in range(1, 2 * n, 2):
+            a, b = pick_two(u[i], u[i + 1], m)
             swaps.append([elig[a], elig[b]])
         return {"swaps": swaps}
 
@@ -280,10 +282,12 @@ class RandomDelete(WordEdit):
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         _, words, elig = self._candidates(sample["text"])
-        n = self._count(rng, len(words), min(len(elig), len(words) - 1)) if elig else 0
+        if not elig:
+            return {"deletes": []}
+        n, u = self._count_and_uniforms(rng, len(words), min(len(elig), len(words) - 1), 1)
         if n <= 0:
             return {"deletes": []}
-        return {"deletes": sorted(elig[i] for i in pick_distinct(rng.random(n).tolist(), len(elig)))}
+        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], len(elig))])}
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
         return random_delete(text, deletes, self._r.common)

@@ -147,7 +147,17 @@ def char_noise(text: str, edits: Sequence[Sequence[int | str]], action: str = "s
     >>> char_noise("Don't go", [(0, 2, "")], action="swap")  # the apostrophe stays in place
     "Dot'n go"
     """
+    if action == "substitute":  # KeyboardTypo's and CharNoise's default: one call per edit, not two
+        return _edit_words(text, edits, _substitute)
     return _edit_words(text, edits, lambda word, i, char: _char_edit(word, i, str(char), action))
+
+
+def _substitute(word: str, i: int, char: str) -> str:
+    """``_char_edit(word, i, str(char), "substitute")``, its usual case inline."""
+    i = int(i)
+    if word.isalpha():  # letter i is character i
+        return word[:i] + str(char) + word[i + 1 :] if 0 <= i < len(word) else word
+    return _char_edit(word, i, str(char), "substitute")
 
 
 def keyboard_typo(text: str, edits: Sequence[Sequence[int | str]]) -> str:
@@ -185,9 +195,7 @@ def ocr_error(text: str, edits: Sequence[Sequence[int | str]]) -> str:
     >>> ocr_error("The modern hello.", [(1, 3, "e", "c"), (2, 2, "l", "1")])
     'The modcrn he1lo.'
     """
-    return _edit_words(
-        text, edits, lambda word, offset, source, target: _replace_at(word, offset, source, target)
-    )
+    return _edit_words(text, edits, _replace_at)
 
 
 def punctuation_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
@@ -230,22 +238,23 @@ def random_swap(text: str, swaps: Sequence[Sequence[int]], common: Container[str
     """
     if not swaps:
         return text
-    tokens, words = _pieces_to_edit(text)
+    pieces = _pieces(text)  # read-only: every word is read from it, the edits go to a copy
+    words = range(1, len(pieces), 2)
     n = len(words)
     order: dict[int, int] = {}  # slot -> original word now in it (only slots that were touched)
     for i, j in swaps:
         i, j = int(i), int(j)
         if i < n and j < n:
             order[i], order[j] = order.get(j, j), order.get(i, i)
-    originals = {k: tokens[words[k]] for k in order}
+    tokens = list(pieces)
     for slot, src in order.items():
-        if src == slot:
-            continue
-        word, capital = originals[src], originals[slot][:1].isupper()
-        if capital or word[:1].isupper():  # otherwise sentence starts cannot matter
-            was, now = opens_sentence(tokens, words, src), opens_sentence(tokens, words, slot)
-            word = move_case(word, was, now, common, capital)
-        tokens[words[slot]] = word
+        if src != slot:
+            word = pieces[words[src]]
+            capital = pieces[words[slot]][:1].isupper()
+            if capital or word[:1].isupper():  # otherwise sentence starts cannot matter
+                was, now = opens_sentence(pieces, words, src), opens_sentence(pieces, words, slot)
+                word = move_case(word, was, now, common, capital)
+            tokens[words[slot]] = word
     return "".join(tokens)
 
 
@@ -265,31 +274,44 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     """
     if not indices:
         return text
-    tokens, words = _pieces_to_edit(text)
+    pieces = _pieces(text)  # read-only: the edits go to a copy
+    words = range(1, len(pieces), 2)
     n = len(words)
-    drop = sorted({int(i) for i in indices if int(i) < n})
+    drop = sorted({i for i in map(int, indices) if i < n})
     if len(drop) >= n:
         drop = drop[:-1]  # never delete the last word
-    dropped = set(drop)
+    tokens = list(pieces)
+    dropped: set[int] | None = None  # built once, at the first capitalised opener (linear time)
     # A word that comes to open a sentence takes the capital of the opener deleted before it.
     for k in drop:
-        if not tokens[words[k]][:1].isupper() or not opens_sentence(tokens, words, k):
+        if not pieces[words[k]][:1].isupper() or not opens_sentence(pieces, words, k):
             continue  # only a capitalised opener passes its capital on
+        if dropped is None:
+            dropped = set(drop)
         j = k + 1
-        while j < n and j in dropped and not opens_sentence(tokens, words, j):
+        while j < n and j in dropped and not opens_sentence(pieces, words, j):
             j += 1
-        if j < n and j not in dropped and not opens_sentence(tokens, words, j):
+        if j < n and j not in dropped and not opens_sentence(pieces, words, j):
             tokens[words[j]] = move_case(tokens[words[j]], False, True, common, True)
-    drop = [k for k in drop if k >= 0]
+    if drop and drop[0] < 0:
+        drop = [k for k in drop if k >= 0]
+    # What _delete_run makes of each run, edited in place: the whitespace before a deleted word goes
+    # with it; a word without whitespace before it (the first, or after a bracket) and with no deleted
+    # neighbour takes the whitespace after it instead. Runs of such words take _delete_runs.
+    alone = None
     for k in drop:
-        if not tokens[2 * k][-1:].isspace():
-            break
-    else:  # the usual case: whitespace before every deleted word, which goes with it (see _delete_run)
-        for k in drop:
-            tokens[2 * k] = tokens[2 * k].rstrip()
-            tokens[2 * k + 1] = ""
-        return "".join(tokens)
-    return _delete_runs(tokens, drop)
+        if not pieces[2 * k][-1:].isspace():
+            if alone is None:
+                alone = set(drop)
+            if k - 1 in alone or k + 1 in alone:
+                return _delete_runs(tokens, drop)
+    for k in drop:
+        if pieces[2 * k][-1:].isspace():
+            tokens[2 * k] = pieces[2 * k].rstrip()
+        else:
+            tokens[2 * k + 2] = pieces[2 * k + 2].lstrip()
+        tokens[2 * k + 1] = ""
+    return "".join(tokens)
 
 
 def _delete_runs(tokens: Sequence[str], drop: Sequence[int]) -> str:

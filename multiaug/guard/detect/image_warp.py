@@ -48,7 +48,7 @@ _MIN_CORRELATION = 0.98  # robust correlation of a warped copy (blurred, 64x64)
 _MIN_BAND = 0.7  # robust band-pass correlation of a warped copy
 _WEAK_BAND = 0.6  # a weaker one: kept only relative to the copy's other candidates (warp_pairs)
 _REFINE_FROM = 0.9  # robust correlation at the coarse pose from which the pose is refined
-_MIN_DETAIL = 2.0  # grey levels: band-pass spread one of the images needs over the overlap
+_MIN_DETAIL = 0.5  # grey levels: band-pass spread one of the images needs over the overlap
 _MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featureless)
 _KEYPOINT_BAND = 0.5  # weak band-pass bar for a pose keypoints found (relative, as _WEAK_BAND)
 _KEYPOINT_OVERLAP = 0.25  # share of the copy a pose vouched for by keypoints must cover
@@ -283,10 +283,12 @@ _Candidate = tuple[tuple[bool, float], tuple[float, float, float], np.ndarray, b
 
 def _try(
     source: _Prepared, copy: _Prepared, start: np.ndarray, mirrored: bool, proposal: Proposal | None
-) -> _Candidate | None:
+) -> tuple[_Candidate | None, float]:
     """The best of a start pose and its ECC refinement that passes the pixel checks, ranked by
-    (whether it passes the full checks, robust correlation); a pose vouched for by keypoints
-    needs only ``_KEYPOINT_CORRELATION`` over ``_KEYPOINT_OVERLAP`` of the copy."""
+    (whether it passes the full checks, robust correlation), or ``None``; a pose vouched for by
+    keypoints needs only ``_KEYPOINT_CORRELATION`` over ``_KEYPOINT_OVERLAP`` of the copy. And
+    the highest robust correlation of the poses tried over ``_MIN_OVERLAP`` of the copy, passing
+    or not (what :func:`warp_pairs` ranks a weak match's partners by)."""
     import cv2
 
     vouched = proposal is not None and proposal.strong
@@ -316,21 +318,24 @@ def _try(
         rank = (_passes(result), result[0])
         if best is None or rank > best[0]:
             best = (rank, result, m, mirrored, proposal)
-    return best
+    return best, max(result[0] for _, result in tries)
 
 
 def _match(
     source: _Prepared, bank: list[Any], copy: _Prepared, proposals: Sequence[Proposal] = ()
-) -> tuple[WarpMatch | None, float]:
-    """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), and the best
+) -> tuple[WarpMatch | None, float, float]:
+    """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), the best
     coarse score (normalised cross-correlation of the window; 1 for a pose vouched for by
-    keypoints). The keypoints' ``proposals`` are tried first; when none of them passes the full
-    checks, the coarse search's poses too (each refined and checked alike)."""
+    keypoints) and the highest robust correlation of any pose tried (verified or not). The
+    keypoints' ``proposals`` are tried first; when none of them passes the full checks, the
+    coarse search's poses too (each refined and checked alike)."""
     import cv2
 
     best: _Candidate | None = None
+    seen = 0.0
     for p in proposals:
-        found = _try(source, copy, _from_proposal(p, source, copy), p.mirrored, p)
+        found, r = _try(source, copy, _from_proposal(p, source, copy), p.mirrored, p)
+        seen = max(seen, r)
         if found is not None and (best is None or found[0] > best[0]):
             best = found
     coarse = -1.0
@@ -340,17 +345,18 @@ def _match(
         coarse, poses = _coarse(bank, copy)
         for pose in poses:
             m = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
-            found = _try(source, copy, m, bool(pose[2, 0]), None)
+            found, r = _try(source, copy, m, bool(pose[2, 0]), None)
+            seen = max(seen, r)
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
     if best is None:
-        return None, coarse
+        return None, coarse, seen
     _, (score, band, overlap), m, mirrored, proposal = best
     native = _native(m, mirrored, source.shape, copy.shape)
     if proposal is None:
-        return WarpMatch(score, band, overlap, native), coarse
+        return WarpMatch(score, band, overlap, native), coarse, seen
     found_match = WarpMatch(score, band, overlap, native, proposal.inliers, proposal.spread)
-    return found_match, max(coarse, 1.0) if proposal.strong else coarse
+    return found_match, max(coarse, 1.0) if proposal.strong else coarse, seen
 
 
 def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[int, int]) -> np.ndarray:
@@ -378,8 +384,10 @@ def warp_pairs(
 
     A match whose band-pass correlation is only weak (``_WEAK_BAND`` ... ``_MIN_BAND``: heavy
     noise or blur on the copy) is judged relative to the other candidates -- a copy has one
-    source: it stands only when an image of the pair has no strong match here and the pair has
-    the best coarse score of every such image over all the pairs it was searched in.
+    source: it stands only when an image of the pair has no strong match here and the pair is
+    that image's best partner over all the pairs it was searched in, by the coarse score or by
+    the highest robust correlation of the poses tried (the coarse window ranks a half-area crop
+    of a structured image below look-alikes that the refined poses then fail).
     """
     prepared: dict[int, _Prepared] = {}
     banks: dict[int, list[Any]] = {}
@@ -401,30 +409,32 @@ def warp_pairs(
         return keypoints[k]
 
     out: dict[tuple[int, int], WarpMatch] = {}
-    weak: list[tuple[float, tuple[int, int], WarpMatch]] = []  # (coarse score, pair, match)
+    weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
     best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
+    best_seen: dict[int, float] = {}  # and its best robust correlation
     strong: set[int] = set()  # the images of strong matches
     for i, j in pairs:
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
         forward, backward = propose(feats(i), feats(j))
-        found, coarse = _match(prep(i), bank(i), prep(j), forward)
+        found, coarse, seen = _match(prep(i), bank(i), prep(j), forward)
         if found is None:
-            back, coarse_back = _match(prep(j), bank(j), prep(i), backward)
-            coarse = max(coarse, coarse_back)
+            back, coarse_back, seen_back = _match(prep(j), bank(j), prep(i), backward)
+            coarse, seen = max(coarse, coarse_back), max(seen, seen_back)
             if back is not None:
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
         for k in (i, j):
             best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
+            best_seen[k] = max(best_seen.get(k, 0.0), seen)
         if found is None:
             continue
         if found.band >= _MIN_BAND or found.vouched:
             out[(i, j)] = found
             strong.update((i, j))
         else:
-            weak.append((coarse, (i, j), found))
-    for coarse, pair, found in weak:
+            weak.append(((coarse, seen), (i, j), found))
+    for (coarse, seen), pair, found in weak:
         free = [k for k in pair if k not in strong]  # the copy: a source may have other copies
-        if any(coarse >= best_coarse[k] for k in free):
+        if any(coarse >= best_coarse[k] or seen >= best_seen[k] for k in free):
             out[pair] = found
     return out

@@ -1,0 +1,77 @@
+"""Text ops before and after a change, in one process: alternating rounds, cold split (issue 19).
+
+``cd benchmarks && PYTHONPATH=<new checkout> ../.venv/bin/python text_ab.py <old checkout> [op ...]``
+
+The old checkout's ``multiaug`` is copied into a temporary folder as the package ``multiaug_before``
+(its absolute imports renamed), so both versions run in this process on the sentences of
+``text.py``; each round clears both split caches first (as ``text.py`` does) and the order of the
+two alternates between rounds. Prints microseconds per call (best round) and the speed-up. Ops:
+synonym, swap, delete, charsub, keyboard, ocr (default: all), with the parameters of ``text.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+
+from text import corpus
+
+import multiaug
+
+
+def load_before(checkout: Path, into: Path) -> ModuleType:
+    """The ``multiaug`` package of ``checkout``, importable as ``multiaug_before``."""
+    target = into / "multiaug_before"
+    shutil.copytree(checkout / "multiaug", target, ignore=shutil.ignore_patterns("__pycache__"))
+    for path in target.rglob("*.py"):
+        path.write_text(re.sub(r"\bmultiaug\b", "multiaug_before", path.read_text()))
+    sys.path.insert(0, str(into))
+    return importlib.import_module("multiaug_before")
+
+
+def ops(ma: ModuleType) -> dict[str, object]:
+    t = ma.text
+    chars = {"alpha": 0.1, "min_len": 4, "stopwords": None, "seed": 0}
+    return {
+        "synonym": t.SynonymReplace(alpha=0.1, seed=0),
+        "swap": t.RandomSwap(alpha=0.1, seed=0),
+        "delete": t.RandomDelete(alpha=0.1, seed=0),
+        "charsub": t.CharNoise("substitute", **chars),
+        "keyboard": t.KeyboardTypo(**chars),
+        "ocr": t.OCRError(**chars),
+    }
+
+
+def main(old_checkout: str, names: list[str], rounds: int = 5) -> None:
+    texts = corpus()
+    with tempfile.TemporaryDirectory() as tmp:
+        before = load_before(Path(old_checkout), Path(tmp))
+        versions = {"before": before, "after": multiaug}
+        made = {v: ops(ma) for v, ma in versions.items()}
+        tokens = {v: importlib.import_module(f"{ma.__name__}.text.tokens") for v, ma in versions.items()}
+        print(f"# text_ab.py: {old_checkout} (before) vs {Path(multiaug.__file__).parent.parent} (after)")
+        for name in names or list(made["after"]):
+            best = dict.fromkeys(versions, float("inf"))
+            for v in versions:
+                made[v][name](text=texts[0], key=0)  # type: ignore[operator]
+            for r in range(rounds):
+                for v in list(versions)[:: 1 if r % 2 == 0 else -1]:
+                    op = made[v][name]
+                    tokens[v]._split_short.cache_clear()
+                    tokens[v]._split_long.cache_clear()
+                    t0 = time.process_time()
+                    for i, s in enumerate(texts):
+                        op(text=s, key=i)  # type: ignore[operator]
+                    best[v] = min(best[v], time.process_time() - t0)
+            b, a = (best[v] / len(texts) * 1e6 for v in versions)
+            print(f"{name:<10} before {b:7.2f} us  after {a:7.2f} us  speed-up {b / a:5.3f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2:])
