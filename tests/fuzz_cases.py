@@ -1,30 +1,20 @@
-"""Case generators and the case runner of ``tests/test_fuzz.py``.
+"""Case generators of ``tests/test_fuzz.py`` (the runner is ``tests/fuzz_runner.py``).
 
 Every case is deterministic (fixed seeds, fixed hostile values) and has a readable id
-``family/transform/field-or-param/mutation``. A case is a callable plus what it must do:
+``family/transform/field-or-param/mutation``, an expectation (``raise``, ``work`` or ``any``) and the
+contract of its output ("no silent wrong output": dtype kept, finite, C-contiguous, right shape).
 
-* ``raise``: the input is invalid; the call must raise a :class:`multiaug.MultiaugError`.
-* ``work``: the input is valid; the call must succeed with an output that honours the field contracts.
-* ``any``: either a :class:`multiaug.MultiaugError` or an output that honours the field contracts.
-
-Whatever the expectation, the runner fails a case on a raw (non-multiaug) exception, on an error message
-that does not name its owner and a fix, on a hang (per-case ``SIGALRM`` watchdog) and on an output that
-breaks a field contract (dtype kept, finite, C-contiguous, right shape: "no silent wrong output").
-
-Run as a script (``python tests/fuzz_cases.py huge``), it executes the huge-shape cases under a 4 GiB
-address-space limit and prints the failures as JSON (the test module does this in a subprocess).
+Run as a script (``python tests/fuzz_cases.py huge``), it executes one family under a 4 GiB
+address-space limit and prints the failures as JSON (the test module does this in a subprocess, and
+in a fresh one after a hang: see ``fuzz_runner``).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import signal
 import sys
-import traceback
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,125 +23,27 @@ import numpy as np
 import multiaug as ma
 from multiaug.testing import EXAMPLES
 
+sys.path.insert(0, str(Path(__file__).parent))
+from fuzz_runner import (  # noqa: F401  (re-exported: the tests use fc.Case, fc.run_cases...)
+    CASE_TIMEOUT_S,
+    Case,
+    Hang,
+    LateRejection,
+    _short,
+    cap_memory,
+    message_problem,
+    report,
+    run_case,
+    run_cases,
+    script,
+    watchdog,
+    where,
+)
+
 Sample = dict[str, Any]
 
 #: multiaug's own transforms (user classes registered by other tests are theirs to check).
 NAMES = sorted(n for n, cls in ma.registered().items() if cls.__module__.startswith("multiaug."))
-
-#: A hang is a case that does not come back: the limit is far above any case's cost (the first
-#: BackTranslate case builds its tiny models), so a busy machine never trips it.
-CASE_TIMEOUT_S = 60.0
-MAX_MESSAGE = 2000
-
-
-# ---------------------------------------------------------------------- the case and its runner
-@dataclass(frozen=True)
-class Case:
-    id: str
-    run: Callable[[], Any]
-    expect: str = "any"  # "raise" | "work" | "any"
-    check: Callable[[Any], str | None] | None = None  # the output's contract: a problem or None
-    timeout: float = CASE_TIMEOUT_S
-
-
-class LateRejection(Exception):
-    """A bad parameter accepted by the constructor and refused only later (at call or config time)."""
-
-
-class Hang(BaseException):
-    """Raised by the watchdog in the main thread (a BaseException so no ``except Exception`` eats it)."""
-
-
-@contextmanager
-def watchdog(seconds: float) -> Iterator[None]:
-    """Raise :class:`Hang` in the main thread after ``seconds`` of wall time."""
-
-    def _fire(signum: int, frame: Any) -> None:
-        raise Hang
-
-    old = signal.signal(signal.SIGALRM, _fire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def _short(text: str, n: int = 160) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= n else text[: n - 3] + "..."
-
-
-def where(exc: BaseException) -> str:
-    """``multiaug/x.py:12 (func) -> raw origin`` : the last multiaug frame and the deepest frame."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [f for f in frames if "/multiaug/" in f.filename and "/tests/" not in f.filename]
-    parts = []
-    if ours:
-        f = ours[-1]
-        parts.append(f"multiaug/{f.filename.rsplit('/multiaug/', 1)[1]}:{f.lineno} ({f.name})")
-    if frames and (not ours or frames[-1] is not ours[-1]):
-        f = frames[-1]
-        parts.append(f"raised in {Path(f.filename).name}:{f.lineno} ({f.name})")
-    return " -> ".join(parts) or "?"
-
-
-def message_problem(exc: ma.MultiaugError) -> str | None:
-    """What is wrong with a multiaug error's message (owner, fix, size), or None."""
-    msg = str(exc)
-    if not msg.strip():
-        return "empty message"
-    if len(msg) > MAX_MESSAGE:
-        return f"message of {len(msg)} characters (echoes its input?)"
-    if isinstance(exc, ma.InvalidInputError):
-        if not exc.owner or not msg.startswith(str(exc.owner)):
-            return "message does not start with the owner"
-        if "Fix:" not in msg:
-            return "message has no 'Fix:'"
-    return None
-
-
-def run_cases(cases: list[Case]) -> list[str]:
-    """Run every case; one readable line per failing case."""
-    failures: list[str] = []
-    for case in cases:
-        try:
-            with watchdog(case.timeout):
-                out = case.run()
-        except Hang:
-            failures.append(f"{case.id}: HANG (over {case.timeout:g}s)")
-            continue
-        except LateRejection as exc:
-            failures.append(f"{case.id}: {exc}")
-            continue
-        except ma.MultiaugError as exc:
-            if case.expect == "work":
-                failures.append(f"{case.id}: refused a valid input: {type(exc).__name__}: {_short(exc)}")
-                continue
-            problem = message_problem(exc)
-            if problem:
-                failures.append(f"{case.id}: {type(exc).__name__} with {problem}: {_short(exc)}")
-            continue
-        except Exception as exc:
-            failures.append(f"{case.id}: raw {type(exc).__name__} at {where(exc)}: {_short(exc)}")
-            continue
-        if case.expect == "raise":
-            failures.append(f"{case.id}: accepted silently (no error raised)")
-            continue
-        if case.check is not None:
-            try:
-                problem = case.check(out)
-            except Exception as exc:
-                problem = f"output unreadable: {type(exc).__name__}: {_short(exc)}"
-            if problem:
-                failures.append(f"{case.id}: silent wrong output: {problem}")
-    return failures
-
-
-def report(family: str, cases: list[Case], failures: list[str]) -> str:
-    lines = [f"fuzz family {family!r}: {len(failures)} of {len(cases)} cases fail"]
-    return "\n".join(lines + [f"  {f}" for f in failures])
 
 
 # ---------------------------------------------------------------------- output contracts
@@ -887,8 +779,6 @@ def trace_cases() -> list[Case]:
 
 
 # ---------------------------------------------------------------------- script mode: one family, capped
-MEMORY_CAP = 4 * 1024**3
-
 FAMILIES: dict[str, Callable[..., list[Case]]] = {
     "data": bad_data_cases,
     "huge": huge_cases,
@@ -898,19 +788,29 @@ FAMILIES: dict[str, Callable[..., list[Case]]] = {
 }
 
 
-def cap_memory() -> None:
-    """At most 4 GiB of address space: a runaway allocation fails (MemoryError) instead of swapping."""
-    import resource
+#: The families with many cases per transform (one more call each costs ~nothing); the others (huge:
+#: ~1.5 cases per transform) would run twice as long, and their cases stay far from the models.
+WARMED = ("data", "params")
 
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
+
+def warm_up(cases: list[Case]) -> None:
+    """Call each transform the cases name once on its valid sample, before any watchdog runs.
+
+    The first call imports what the transform imports lazily (torch, transformers, sentencepiece...)
+    and builds what it builds once per process (the tiny translation models): slow on a loaded machine,
+    and unsafe to stop half way (see ``fuzz_runner.watchdog``). A failure here is the cases' to report.
+    """
+    names = {c.id.split("/")[1] for c in cases if c.id.split("/")[0] in WARMED} & set(NAMES)
+    for name in sorted(names):
+        try:
+            call(build(name), EXAMPLES[name].reference(), is_sampler(name))
+        except Exception:
+            pass
 
 
 def main(argv: list[str]) -> None:
-    """``python tests/fuzz_cases.py FAMILY [TMPDIR]``: run one family, print ``{count, failures}`` as JSON."""
-    cases = FAMILIES[argv[0]](*argv[1:])
-    cap_memory()
-    failures = run_cases(cases)
-    print(json.dumps({"count": len(cases), "failures": failures}))
+    """``python tests/fuzz_cases.py FAMILY [TMPDIR]``: one family, capped at 4 GiB (``fuzz_runner``)."""
+    script(FAMILIES, argv, warm_up)
 
 
 if __name__ == "__main__":

@@ -13,17 +13,18 @@ Families (cases generated deterministically in ``tests/fuzz_cases.py``, each wit
 * ``cli``: every subcommand with bad arguments and bad files, through the console entry point.
 
 The rules, checked for every case: only ``ma.MultiaugError`` subclasses escape, with a message naming the
-owner and a fix; no hang (per-case ``SIGALRM`` watchdog); no silent wrong output (dtype kept, finite,
+owner and a fix; no hang (``tests/fuzz_runner.py``: a per-case watchdog on CPU time, a stall guard that
+prints every thread's stack, a fresh process after a hang); no silent wrong output (dtype kept, finite,
 C-contiguous, right shape). Each test runs one family and lists every failing case id in one assertion
 message.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ import multiaug as ma
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fuzz_cases as fc
+import fuzz_runner as fr
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -42,18 +44,12 @@ def _env() -> dict[str, str]:
 
 
 def _check_family(family: str, minimum: int, *args: str) -> None:
-    """Run one family in a child process capped at 4 GiB of address space; list every failing case."""
-    proc = subprocess.run(
-        [sys.executable, str(Path(__file__).parent / "fuzz_cases.py"), family, *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_env(),
-        timeout=600,
-    )
-    assert proc.returncode == 0, f"the {family!r} run died (rc={proc.returncode}):\n{proc.stderr[-3000:]}"
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    count, failures = result["count"], result["failures"]
+    """Run one family in child processes capped at 4 GiB of address space; list every failing case.
+
+    A fresh child goes on after a hang (``fuzz_runner.run_family``); a child stuck where no signal
+    reaches prints every thread's stack, which the failure shows.
+    """
+    count, failures = fr.run_family(Path(__file__).parent / "fuzz_cases.py", family, *args, env=_env())
     print(f"fuzz family {family!r}: {count} cases, {len(failures)} failing")
     assert count >= minimum, f"the {family!r} family generated only {count} cases"
     if failures:
@@ -76,6 +72,91 @@ def test_the_watchdog_stops_a_hang() -> None:
 
     failures = fc.run_cases([fc.Case("watchdog/spin", spin, timeout=0.2)])
     assert failures == ["watchdog/spin: HANG (over 0.2s)"]
+
+
+def test_the_watchdog_counts_cpu_time_so_a_loaded_machine_is_no_hang() -> None:
+    """A case that gets no CPU for a while (here: it sleeps) is no hang until 5 x its timeout."""
+    failures = fc.run_cases(
+        [
+            fc.Case("watchdog/slow", lambda: time.sleep(0.5), timeout=0.2),
+            fc.Case("watchdog/stuck", lambda: time.sleep(60), timeout=0.2),
+        ]
+    )
+    assert failures == ["watchdog/stuck: HANG (over 0.2s)"]
+
+
+def test_the_watchdog_lets_an_import_finish(tmp_path: Path) -> None:
+    """A Hang raised in a module body leaves its C extensions half registered (torch then segfaults or
+    refuses on the next import): the watchdog waits for the import to end, then stops the case."""
+    name = f"slow_module_{os.getpid()}_{tmp_path.name}".replace("-", "_")
+    (tmp_path / f"{name}.py").write_text(
+        "import time\nt = time.monotonic()\nwhile time.monotonic() - t < 0.4:\n    pass\nDONE = True\n"
+    )
+
+    def case() -> None:
+        __import__(name)
+        while True:
+            pass
+
+    sys.path.insert(0, str(tmp_path))
+    try:
+        failures = fc.run_cases([fc.Case("watchdog/import", case, timeout=0.05)])
+        assert failures == ["watchdog/import: HANG (over 0.05s)"]
+        assert sys.modules[name].DONE  # the module body ran to its end
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop(name, None)
+
+
+def test_a_swallowed_hang_fires_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Hang raised inside a __del__ or caught by a bare except: the watchdog fires again."""
+    monkeypatch.setattr(fr, "REFIRE_S", 0.1)
+
+    def swallow() -> None:
+        try:
+            while True:
+                pass
+        except BaseException:
+            pass
+        t = time.monotonic()
+        while time.monotonic() - t < 3:  # without a second Hang, the case comes back and passes
+            pass
+
+    assert fc.run_cases([fc.Case("watchdog/swallow", swallow, timeout=0.1)]) == [
+        "watchdog/swallow: HANG (over 0.1s)"
+    ]
+
+
+def test_a_hang_or_a_stall_goes_on_in_a_fresh_process() -> None:
+    """A case stuck without CPU where SIGALRM cannot reach is reported with every thread's stack in
+    about ``--idle`` seconds; after it, and after a Hang, the next cases run in a fresh process."""
+    count, failures = fr.run_family(Path(fr.__file__), "restart", "--idle", "1", env=_env())
+    assert count == 5
+    ids = [f.split(":")[0] for f in failures]
+    assert ids == ["self/pid-a", "self/spin", "self/pid-b", "self/idle", "self/pid-c"]
+    assert failures[1] == "self/spin: HANG (over 0.1s)"
+    stuck = failures[3]
+    assert stuck.startswith("self/idle: STUCK (no CPU for 1s)")
+    assert "in _asleep_with_the_alarm_masked" in stuck and "in _watch" in stuck  # every thread
+    pids = {f.split("pid ")[1].rstrip("'") for f in (failures[0], failures[2], failures[4])}
+    assert len(pids) == 3, failures
+
+
+def test_the_memory_cap_is_4_gib_on_top_of_the_loaded_process() -> None:
+    """The cap counts address space: a process holding 7 GiB still gets 4 GiB more, not 5 GiB."""
+    count, failures = fr.run_family(Path(fr.__file__), "cap", env=_env())
+    assert count == 2
+    assert [f.split(":")[0] for f in failures] == ["self/map-5GiB"], failures
+    assert "raw OSError" in failures[0] or "raw MemoryError" in failures[0], failures
+
+
+def test_a_case_stuck_in_c_holding_the_gil_dies_with_its_stack() -> None:
+    """No Python thread runs then: the C-level faulthandler backstop dumps the stacks and exits."""
+    with pytest.raises(AssertionError) as err:
+        fr.run_family(Path(fr.__file__), "gil", "--backstop", "1", env=_env())
+    text = str(err.value)
+    assert "the 'gil' run (from case 0) died (rc=1)" in text
+    assert "Timeout (0:00:02" in text and "in _in_c_holding_the_gil" in text  # 5 x 0.2 s + 1 s
 
 
 def test_the_runner_flags_raw_errors_silence_and_bad_outputs() -> None:
