@@ -172,6 +172,35 @@ def test_long_text_uses_a_window_around_each_word(model: Path) -> None:
     assert split_words(out["text"])[0][0::2] == split_words(long)[0][0::2]
 
 
+def test_rows_are_tokenised_in_bounded_chunks(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # all rows at once took ~1 GiB on a 200k-character text (and a MemoryError panics the tokenizer)
+    import multiaug.text.masked_lm as M
+
+    long = " ".join(["every object has an identity and a value"] * 40)
+    t = aug(model, alpha=0.5, window=32)
+    whole = t(text=long, key=3)["text"]
+    monkeypatch.setattr(M, "ENCODE_CHUNK", 7)
+    seen: list[int] = []
+    encode = M.MaskedLM._encode
+
+    def spy(self: M.MaskedLM, rows: list) -> list:
+        call = self.tokenizer.__class__.__call__
+
+        def counted(tok: object, texts: list, *a: object, **k: object) -> object:
+            seen.append(len(texts))
+            return call(tok, texts, *a, **k)
+
+        monkeypatch.setattr(self.tokenizer.__class__, "__call__", counted)
+        try:
+            return encode(self, rows)
+        finally:
+            monkeypatch.setattr(self.tokenizer.__class__, "__call__", call)
+
+    monkeypatch.setattr(M.MaskedLM, "_encode", spy)
+    assert t(text=long, key=3)["text"] == whole
+    assert len(seen) > 1 and max(seen) <= 7
+
+
 def test_batch_calls_equal_per_text_calls_and_batch_the_model(
     model: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -110,6 +110,9 @@ def quiet() -> Iterator[None]:
 _PIPELINES: dict[int, tuple[Any, MaskedLM]] = {}
 _PIPELINES_LOCK = threading.Lock()
 
+#: Rows tokenised in one call of the tokenizer (same ids as all at once; bounded memory).
+ENCODE_CHUNK = 256
+
 
 def _from_pipeline(pipe: Any) -> MaskedLM:
     """One :class:`MaskedLM` per pipeline object (its candidate table is built once)."""
@@ -203,13 +206,17 @@ class MaskedLM:
         """Token ids of each row with its word masked, cut to the model's window around the mask."""
         # the tokenizer takes only encodable text: a lone surrogate is shown to the model as U+FFFD
         # (the text around it is returned as it was)
-        texts = [_encodable(left + self.mask_token + right) for left, _, right in rows]
-        enc = self.tokenizer(texts, add_special_tokens=True, return_special_tokens_mask=True)
+        # in chunks: a fast tokenizer's encodings of 12k rows at once took ~1 GiB (and a
+        # MemoryError inside it panics the Rust side instead of raising)
         out = []
-        for ids, special in zip(enc["input_ids"], enc["special_tokens_mask"], strict=True):
-            if len(ids) > self.limit:
-                ids = _around_mask(ids, special, self.mask_id, self.limit)
-            out.append(list(ids))
+        for first in range(0, len(rows), ENCODE_CHUNK):
+            chunk = rows[first : first + ENCODE_CHUNK]
+            texts = [_encodable(left + self.mask_token + right) for left, _, right in chunk]
+            enc = self.tokenizer(texts, add_special_tokens=True, return_special_tokens_mask=True)
+            for ids, special in zip(enc["input_ids"], enc["special_tokens_mask"], strict=True):
+                if len(ids) > self.limit:
+                    ids = _around_mask(ids, special, self.mask_id, self.limit)
+                out.append(list(ids))
         return out
 
     def _logits(self, ids: list[list[int]], batch_size: int) -> list[np.ndarray]:
