@@ -164,3 +164,43 @@ def test_with_a_worker_odd_items_cross_or_fail_alone_by_their_id():
     assert "cannot travel to a worker process" in stream.skipped[1][1]
     with pytest.raises(ma.InvalidInputError, match=r"item id='deep' failed: is nested too deeply.*workers=0"):
         list(ma.stream(pipe, iter(items[3:5]), workers=1))
+
+
+def test_large_texts_both_ways_do_not_block_a_worker():
+    """Batches and answers far larger than a pipe's buffer cross without the two sides blocking
+    each other (the main process reads a worker's answers before sending it such a batch)."""
+    import threading
+
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
+    items = [{"id": f"big{i}", "text": f"w{i} " + "lorem ipsum dolor " * 40_000} for i in range(8)]
+    outs: list[dict[str, object]] = []
+    run = threading.Thread(target=lambda: outs.extend(ma.stream(pipe, iter(items), workers=1)), daemon=True)
+    run.start()
+    run.join(120)
+    assert not run.is_alive(), "the stream blocked on large messages"
+    assert [o["id"] for o in outs] == [it["id"] for it in items]
+    assert outs[5]["text"] == pipe(text=items[5]["text"], key="big5")["text"]
+
+
+class _MainOnly:
+    """Rebuilds in a worker, but not in the main process (an output that cannot come back)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_rebuild_outside_main, ())
+
+
+def _rebuild_outside_main() -> object:
+    import multiprocessing
+
+    if multiprocessing.parent_process() is None:
+        raise ValueError("cannot rebuild in the main process")
+    return _MainOnly()
+
+
+def test_an_output_that_cannot_come_back_fails_by_id_not_raw():
+    items = [{"id": "odd", "text": "a b c d e", "meta": _MainOnly()}]
+    stream = ma.stream(_text_pipe(), iter(items + _texts(2)), workers=1, on_error="skip")
+    outs = list(stream)
+    assert "odd" in [s[0] for s in stream.skipped]
+    assert "could not be rebuilt in the main process" in dict(stream.skipped)["odd"]
+    assert all(o["id"] != "odd" for o in outs)
