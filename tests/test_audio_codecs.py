@@ -126,3 +126,11 @@ def test_the_resampler_keeps_a_tone_and_matches_soxr() -> None:
     for f in (5513, 7000):
         x = np.sin(2 * np.pi * f * np.arange(16000) / 16000)[None].astype(np.float32)
         assert np.sqrt(np.mean(resample_rational(x, 16000, 11025)[0, 500:-500] ** 2)) < 3e-5
+
+
+def test_resampling_to_the_same_rate_returns_the_clip() -> None:
+    from multiaug.audio.functional.codecs import resample_rational
+
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 1001)).astype(np.float32)
+    y = resample_rational(x, 16000, 16000)
+    assert y is not x and y.flags.c_contiguous and np.array_equal(y, x)

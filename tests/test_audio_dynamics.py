@@ -259,3 +259,13 @@ def test_padding_equals_numpy_pad_of_the_kept_part(mode: str, section: str) -> N
         np.testing.assert_array_equal(y, ref)
     full = ma.audio.Padding(fraction=1.0, mode=mode, p=1.0)(audio=x, sample_rate=SR)["audio"]
     assert not full.any()
+
+
+def test_review_fixes_gates_and_order_statistics_at_their_edges() -> None:
+    # a block a few ulps from the relative gate is decided by the standard's rule in LUFS
+    assert F.gated_loudness(np.array([1.0, 0.052631578947368425])) == -0.691
+    # NaN sorts last, as in np.partition: the ranks below it are the sorted values
+    x = np.random.default_rng(0).normal(size=10000).astype(np.float32)
+    x[:50] = np.nan
+    ranks = [500, 9500]
+    assert F.order_statistics(x, ranks) == [float(v) for v in np.sort(x)[ranks]]

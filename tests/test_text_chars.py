@@ -139,3 +139,9 @@ def test_letter_spans_of_letters_only_words_of_any_length_are_fresh_lists() -> N
         assert spans == [(i, i + 1) for i in range(len(word))]
         spans.append((0, 0))  # the caller's own list: the next call is not affected
         assert letter_spans(word) == [(i, i + 1) for i in range(len(word))]
+
+
+def test_a_fixed_alpha_of_minus_zero_is_traced_as_zero() -> None:
+    out = ma.text.KeyboardTypo(alpha=-0.0, seed=7)(text="The quick brown fox jumps", key=0, trace=True)
+    alpha = out["trace"][0]["params"]["alpha"]
+    assert alpha == 0.0 and str(alpha) == "0.0"

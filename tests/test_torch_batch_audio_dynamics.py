@@ -175,3 +175,22 @@ def test_limiter_and_short_noises_through_batched_pipeline(tmp_path: Path) -> No
     assert any(
         step["params"]["events"] for r in out["trace"] for step in r if "events" in step.get("params", {})
     )
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("path", PATHS)
+def test_short_noises_keep_the_sign_of_zero_as_the_per_sample_path(path: str, device: str) -> None:
+    # the per-sample path adds a float64 array of zeros: -0.0 comes back +0.0, events or not
+    t = ma.audio.AddShortNoises(sounds(), p=1.0)
+    rows = [c[:2000].copy() for c in clips(0, 2)]
+    for r in rows:
+        r[::7] = -0.0
+    for params in ([{"events": [[0, 100, 0.0, 0, 0]]}, {"events": []}], [{"events": []}, {"events": []}]):
+        got = apply(t, path, rows, params, RATE, device)
+        ref = np.stack(
+            [
+                t.apply({"audio": r, "sample_rate": RATE}, p)["audio"]
+                for r, p in zip(rows, params, strict=True)
+            ]
+        )
+        assert got.tobytes() == ref.tobytes()

@@ -63,7 +63,8 @@ class CharEdit(WordEdit):
         if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:  # alpha alone: what its Range.draw computes
             lo, hi = draws[0][2]
             lo, hi = float(lo), float(hi)
-            if lo == hi and elig:  # lo + 0.0 * u is lo: alpha's number is drawn with the others
+            if lo == hi and elig:  # lo + 0.0 * u is lo (+ 0.0: -0.0 traced as 0.0, as the sum gives)
+                lo += 0.0
                 n, u = self._count_and_uniforms(rng, len(words), len(elig), 3, lo, lead=1)
                 return self._char_edits(lo, tokens[1::2], elig, n, u, 2)
             alpha = lo + (hi - lo) * rng.random()

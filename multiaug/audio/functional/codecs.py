@@ -86,6 +86,8 @@ def resample_rational(x: np.ndarray, rate_in: int, rate_out: int) -> np.ndarray:
 
     g = math.gcd(rate_in, rate_out)
     up, down = rate_out // g, rate_in // g
+    if up == down:  # the same rate: the clip itself (as resample_poly returns it), no low-pass
+        return np.array(x, dtype=np.float32, order="C")
     if max(up, down) > _MAX_FACTOR:
         import soxr
 

@@ -134,8 +134,9 @@ def _bracketed(
     ``None`` when they do not all lie there."""
     below, mask = 0, None
     if low is not None:
-        mask = flat >= low
-        below = flat.size - int(np.count_nonzero(mask))
+        mask = flat < low  # NaN is not below: it sorts last, as in np.partition
+        below = int(np.count_nonzero(mask))
+        np.logical_not(mask, out=mask)
     if high is not None:
         under = flat <= high
         mask = under if mask is None else np.logical_and(mask, under, out=mask)
@@ -423,7 +424,14 @@ def gated_loudness(z: np.ndarray) -> float:
     if not kept.size:
         return -math.inf
     # means as sum / count (np.mean's Python layer costs more than the sums of ~30 blocks)
-    kept = kept[kept > 0.1 * (float(kept.sum()) / kept.size)]
+    mean = float(kept.sum()) / kept.size
+    gate = 0.1 * mean
+    chosen = kept > gate
+    near = np.abs(kept - gate) <= gate * 1e-12  # only there may the two roundings disagree:
+    if near.any():  # decide those blocks by the standard's rule in LUFS
+        relative = -0.691 + 10.0 * math.log10(mean) - 10.0
+        chosen[near] = -0.691 + 10.0 * np.log10(kept[near]) > relative
+    kept = kept[chosen]
     return -0.691 + 10.0 * math.log10(float(kept.sum()) / kept.size)
 
 

@@ -167,7 +167,7 @@ def short_noises_on_device(t: Transform, batch: Batch) -> dict[str, torch.Tensor
     x = batch.fields["audio"]
     rate, n, wide = batch.rate(t.name), x.shape[-1], sum_dtype(x.device)
     if not any(p["events"] for p in batch.params):
-        return {"audio": x.clone()}
+        return {"audio": x + 0.0}  # as the per-sample path's x + zeros: -0.0 becomes +0.0
     clip_power = x.to(wide).square().mean(dim=(1, 2)).cpu().tolist()
     bank: dict[int, tuple[np.ndarray, int, float]] = {}  # index -> (sound, offset in the bank, power)
     size, rows = 0, []
@@ -186,7 +186,7 @@ def short_noises_on_device(t: Transform, batch: Batch) -> dict[str, torch.Tensor
             fades = (min(int(fade_in), length), min(int(fade_out), length))
             rows.append((row, lo, lo - start, hi - lo, g, *fades, length, offset))
     if not rows:
-        return {"audio": x.clone()}
+        return {"audio": x + 0.0}
     return {"audio": _mix_events(x, [s for s, _, _ in bank.values()], rows, wide)}
 
 
@@ -238,7 +238,7 @@ def _mix_events(
         return (x.to(wide) + added[:, None, :]).to(torch.float32)
     base = on_row * (channels * n) + at  # in the flattened (b, C, n), channel 0
     flat = (base[:, None] + torch.arange(0, channels * n, n, device=x.device)).view(-1)  # every channel
-    out = x.clone(memory_format=torch.contiguous_format)
+    out = (x + 0.0).contiguous()  # + 0.0: -0.0 becomes +0.0 where no event lands, as per sample
     mixed = x.reshape(-1)[flat].to(wide) + value.repeat_interleave(channels)
     out.view(-1)[flat] = mixed.to(torch.float32)
     return out
