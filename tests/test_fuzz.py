@@ -40,7 +40,16 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _env() -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "NO_ALBUMENTATIONS_UPDATE": "1"}
+    # one thread per pool: the watchdog counts the process's CPU time, which busy thread pools on a
+    # many-core machine would spend faster than the wall clock
+    threads = {k: "1" for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}
+    return {
+        **os.environ,
+        **threads,
+        "PYTHONPATH": str(ROOT),
+        "HF_HUB_OFFLINE": "1",
+        "NO_ALBUMENTATIONS_UPDATE": "1",
+    }
 
 
 def _check_family(family: str, minimum: int, *args: str) -> None:
