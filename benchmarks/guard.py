@@ -117,24 +117,29 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
         guard,
         copies=4,
     )
-    rows = []
     detailed = {i for i, c in enumerate(crops) if not featureless(c)}
-    for crop, what in (
-        (False, "typical pipeline"),
-        (True, "typical pipeline with a crop to 50-100 % of the area"),
-    ):
-        pipe = typical_pipeline(128, crop)
-        rows.append(
-            run(
-                f"sample photo crops (128x128), {what}",
-                crops,
-                16,
-                lambda x, j, p=pipe: p(image=x, key=j)["image"],
-                guard,
-                copies=2,
+
+    def crop_rows(label: str, val_from: set[int] | None) -> list:
+        """The typical pipeline without and with a crop to 50-100 % of the area."""
+        rows = []
+        for crop, what in ((False, ""), (True, " with a crop to 50-100 % of the area")):
+            pipe = typical_pipeline(128, crop)
+            rows.append(
+                run(
+                    f"sample photo crops (128x128), {label}typical pipeline{what}",
+                    crops,
+                    16,
+                    lambda x, j, p=pipe: p(image=x, key=j)["image"],
+                    guard,
+                    copies=2,
+                    val_from=val_from,
+                )
             )
-        )
-    for (report, truth, val), what in zip(rows, ("typical pipeline", "with the crop"), strict=True):
+        return rows
+
+    for (report, truth, val), what in zip(
+        crop_rows("", None), ("typical pipeline", "with the crop"), strict=True
+    ):
         flat = {j for j, v in enumerate(val) if featureless(v)}
         found = {(t, v) for t, v, _ in report.leaks}
         rest = [(t, v) for t, v in truth.items() if v not in flat]
@@ -144,20 +149,7 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
     # a photo data set holds no 16 copies of one sky: val crops drawn among those with detail
     # (the flat ones stay in training, as distinct items a copy could be linked to by mistake)
     print(f"{len(detailed)} of {len(crops)} crops have band-pass detail")
-    for crop, what in (
-        (False, "typical pipeline"),
-        (True, "typical pipeline with a crop to 50-100 % of the area"),
-    ):
-        pipe = typical_pipeline(128, crop)
-        run(
-            f"sample photo crops (128x128), val crops with detail, {what}",
-            crops,
-            16,
-            lambda x, j, p=pipe: p(image=x, key=j)["image"],
-            guard,
-            copies=2,
-            val_from=detailed,
-        )
+    crop_rows("val crops with detail, ", detailed)
 
 
 def timing_128(guard: ma.SplitGuard) -> None:
