@@ -204,3 +204,22 @@ def test_an_output_that_cannot_come_back_fails_by_id_not_raw():
     assert "odd" in [s[0] for s in stream.skipped]
     assert "could not be rebuilt in the main process" in dict(stream.skipped)["odd"]
     assert all(o["id"] != "odd" for o in outs)
+
+
+def test_an_answer_read_early_counts_as_ready():
+    """An answer read ahead (before a large send) is at hand: the pool hands it over instead of
+    reading on while the worker works on the large batch."""
+    from multiaug.streams import pool as P
+
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
+    workers = P._Workers(1, P.pickled_pipeline("t", pipe), "t")
+    try:
+        small = [("a", "a", {"text": "one two three"})]
+        big = [("b", "b", {"text": "lorem ipsum dolor " * 40_000})]
+        workers.send(small, 0, P.keyed_call, None)
+        workers.send(big, 0, P.keyed_call, None)  # over 32 KiB in flight: the first answer is read first
+        assert len(workers.early[0]) == 1 and workers.ready(0)
+        assert workers.receive(0)[0][0][:2] == ("a", pipe(text="one two three", key="a"))
+        assert workers.receive(0)[0][0][0] == "b"
+    finally:
+        workers.close(True)

@@ -188,7 +188,8 @@ class _Workers:
         return w
 
     def ready(self, w: int) -> bool:
-        return bool(self.conns[w].poll())
+        """Whether worker ``w``'s oldest answer is at hand (read early by :meth:`send`, or waiting)."""
+        return bool(self.early[w]) or bool(self.conns[w].poll())
 
     def receive(self, w: int) -> Any:
         """The answer to the oldest batch sent to worker ``w`` (waits for it)."""

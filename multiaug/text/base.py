@@ -200,9 +200,12 @@ class WordEdit(TextTransform):
 
         ``alpha`` is drawn as its spec draws it, but a fixed ``alpha`` draws nothing.
         """
+        return self._how_many(self._alpha(rng), float(rng.random()), n_words, available)
+
+    def _alpha(self, rng: np.random.Generator) -> float:
+        """The call's ``alpha``, drawn as its spec draws it; a fixed ``alpha`` draws nothing."""
         lo, hi = self._r.alpha
-        alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
-        return self._how_many(alpha, float(rng.random()), n_words, available)
+        return lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
 
     def _count_and_uniforms(
         self,
@@ -225,8 +228,7 @@ class WordEdit(TextTransform):
         it for ``make_params`` only), so no later draw moves. Keyed outputs are unchanged (golden).
         """
         if alpha is None:
-            lo, hi = self._r.alpha
-            alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))
+            alpha = self._alpha(rng)
         bound = self._how_many(alpha, 0.0, n_words, available)  # u = 0 rounds a fraction up
         u = rng.random(lead + 1 + per_edit * bound).tolist()
         return self._how_many(alpha, u[lead], n_words, available), u

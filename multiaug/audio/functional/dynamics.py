@@ -101,7 +101,7 @@ def order_statistics(flat: np.ndarray, ks: list[int]) -> list[float]:
     """
     n = flat.size
     if n < _SELECT_MIN:
-        return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
+        return _partitioned(flat, ks)
     sample = flat[::_SAMPLE_STEP]
     m = sample.size
     groups: list[list[int]] = []  # ranks within 64 of each other share a bracket
@@ -122,9 +122,14 @@ def order_statistics(flat: np.ndarray, ks: list[int]) -> list[float]:
     for g, (a, c) in zip(groups, bounds, strict=True):
         values = _bracketed(flat, g, picked[a] if a >= 0 else None, picked[c] if c < m else None)
         if values is None:
-            return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
+            return _partitioned(flat, ks)
         found.update(values)
     return [found[k] for k in ks]
+
+
+def _partitioned(flat: np.ndarray, ks: list[int]) -> list[float]:
+    """:func:`order_statistics` by a partial sort of all the values."""
+    return [float(v) for v in np.partition(flat, sorted(set(ks)))[ks]]
 
 
 def _bracketed(
@@ -193,6 +198,14 @@ def normalize(audio: np.ndarray, only_too_loud: bool = False) -> np.ndarray:
     return np.multiply(audio, np.float32(1.0 / top), dtype=np.float32)
 
 
+def limiter_blocks(sample_rate: int, attack: float, release: float) -> tuple[int, int, float]:
+    """:func:`limiter`'s ``(h, M, step)``: block size, look-ahead in blocks (at most 15: ``h >=
+    L // 8``) and the release's recovery in ln-gain per block (60 dB per ``release``)."""
+    span = max(1, round(attack * sample_rate))
+    h = max(1, span // 8, sample_rate // 4000)
+    return h, max(1, round(span / h)), math.log(1000.0) * h / max(release * sample_rate, 1e-9)
+
+
 def limiter(
     audio: np.ndarray,
     sample_rate: int,
@@ -224,8 +237,8 @@ def limiter(
     (True, True)
     """
     x = as_channels(audio)
-    n, span = x.shape[-1], max(1, round(attack * sample_rate))
-    h = max(1, span // 8, sample_rate // 4000)
+    n = x.shape[-1]
+    h, m, step = limiter_blocks(sample_rate, attack, release)
     peaks = _block_peaks(x, h)  # float32 max |x| over channels of each block (the last may be short)
     top = float(peaks.max())
     if relative:
@@ -236,13 +249,12 @@ def limiter(
     # per block in float32 (dB ramps within 3e-4 dB); the bound is enforced exactly below
     thr = np.float32(threshold)
     need = thr / np.maximum(peaks, thr)  # min(1, threshold / peak)
-    m = max(1, round(span / h))  # at most 15 (h >= span // 8)
     held = _window_min(need, m)  # min of need[c : c + m]
     # recovery at a constant rate in ln units: r[c] = min over k <= c of (ln held[k] + rate * (c - k))
     # in float64: the ramp grows with the clip, and float32 would round ln gains by up to 0.1 on
     # clips of minutes (one value per block: negligible cost)
     ramp = np.arange(blocks, dtype=np.float64)
-    ramp *= math.log(1000.0) * h / max(release * sample_rate, 1e-9)  # 60 dB per release
+    ramp *= step
     lg = np.log(held, dtype=np.float64)
     lg -= ramp
     np.minimum.accumulate(lg, out=lg)

@@ -40,6 +40,7 @@ import torch
 
 from ...audio import AddShortNoises
 from ...audio.base import AudioTransform, c_float32
+from ...audio.functional.dynamics import limiter_blocks
 from ...audio.functional.noise import power
 from ...core.transform import Transform
 from .audio_level import sum_dtype
@@ -52,12 +53,9 @@ _SHAVE = float(np.float32(1.0 - 2.0**-21))
 
 
 def limiter_plan(rate: int, n: int, attack: float, release: float) -> tuple[int, int, int, float]:
-    """A row's ``(h, M, blocks, ramp step)``: block size, look-ahead in blocks, block count and the
-    release's ln-gain recovery per block, as :func:`~multiaug.audio.functional.dynamics.limiter`."""
-    span = max(1, round(attack * rate))
-    h = max(1, span // 8, rate // 4000)
-    m = max(1, round(span / h))
-    step = math.log(1000.0) * h / max(release * rate, 1e-9)
+    """A row's ``(h, M, blocks, ramp step)``: :func:`~multiaug.audio.functional.dynamics.limiter_blocks`
+    and the row's block count."""
+    h, m, step = limiter_blocks(rate, attack, release)
     return h, m, -(-n // h), step
 
 
