@@ -213,5 +213,5 @@ def stream(
     if workers == 0:
         results = run_local(pipeline, todo, epoch)
     else:  # pickled now: a pipeline that cannot travel is refused here, not at the first item
-        results = run_pool(pickled_pipeline(OWNER, pipeline), todo, epoch, workers, OWNER)
+        results = run_pool(pickled_pipeline(OWNER, pipeline), todo, epoch, workers, OWNER, pipe=pipeline)
     return Stream(results, key, on_error)

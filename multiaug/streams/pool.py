@@ -18,6 +18,7 @@ are pickled.
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from collections import deque
@@ -35,6 +36,9 @@ _TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) st
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
 _PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers (pipes hold more)
+
+#: Whether this process computes items itself while it waits for a busy worker (run_pool's ``pipe``)
+_HELP = True
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
 
@@ -248,14 +252,16 @@ def _unpicklable(batch: list[Unit]) -> list[Unit]:
         try:
             _dumps(unit)
         except Exception as exc:  # any failure to pickle is that item's
-            unit = (
-                unit[0],
-                f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
-                "pass workers=0, or give the item plain values",
-                None,
-            )
+            unit = (unit[0], _cannot_travel(exc), None)
         kept.append(unit)
     return kept
+
+
+def _cannot_travel(exc: BaseException) -> str:
+    return (
+        f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
+        "pass workers=0, or give the item plain values"
+    )
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -271,6 +277,58 @@ def pickled_pipeline(owner: str, pipe: Any) -> bytes:
         ) from None
 
 
+def _cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def call_here(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Result:
+    """A unit computed in this process while the workers are busy, with the result a worker
+    would give: an item that could not cross to a worker, or an output that could not come back,
+    fails by the same reason, and the output's arrays are the consumer's own (copied when they are
+    views or the item's own arrays), as those crossing back from a worker are."""
+    label, _key, sample = unit
+    if sample is not None:
+        try:
+            _dumps(shm.stubbed(sample))
+        except RecursionError:
+            return label, None, f"is {shm._TOO_DEEP}"
+        except Exception as exc:  # what would fail to pickle on its way to a worker
+            return label, None, _cannot_travel(exc)
+    label, out, why = call(pipe, unit, epoch, work)
+    if why is not None:
+        return label, out, why
+    try:
+        data = _dumps(shm.stubbed(out))
+    except RecursionError:
+        return label, None, f"gave an output {shm._TOO_DEEP}"
+    except Exception as exc:  # the reasons of a worker's answer (_dump_each, _Workers._read)
+        return label, None, f"gave an output that does not pickle ({type(exc).__name__}: {exc})"
+    try:
+        pickle.loads(data)
+    except Exception as exc:
+        why = f"could not be rebuilt in the main process ({type(exc).__name__}: {exc})"
+        return label, None, f"gave an output that {why}"
+    return label, shm.owned(out, sample), None
+
+
+class _Flight:
+    """The batches in flight, in input order: ``(worker, ticket, labels)`` for a worker's,
+    ``(-1, None, results)`` for the items this process computed itself while it waited."""
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[int, Any, list[Any]]] = deque()
+
+    def local_tail(self) -> list[Any]:
+        """The results list of the last entry, a new local entry when the last one is a worker's."""
+        if not self.entries or self.entries[-1][0] >= 0:
+            self.entries.append((-1, None, []))
+        return self.entries[-1][2]
+
+
 def run_pool(
     data: bytes,
     units: Iterable[Unit],
@@ -279,24 +337,32 @@ def run_pool(
     owner: str,
     work: Work = keyed_call,
     ready: Callable[[], bool] | None = None,
+    pipe: Any = None,
 ) -> Iterator[Result]:
     """The units on ``workers`` spawned processes, results in input order, at most ``2 * workers``
     batches pulled ahead of the consumer. ``data`` is the pipeline (:func:`pickled_pipeline`).
 
     ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
     those (a slow producer, such as a pipe, never waits for a batch to fill up).
+
+    ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
+    idle: while the consumer waits for a worker's answer, this process computes the next items
+    itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
+    worth between two answers), instead of sleeping.
     """
     pool = _Workers(workers, data, owner)
     exchange = shm.Exchange(_AHEAD * workers)  # one slot of shared memory per batch in flight
+    helps = pipe is not None and _HELP and workers < _cores()
     source = iter(units)
-    pending: deque[tuple[int, shm.Ticket, list[Any]]] = deque()  # (worker, slot, labels) in flight
+    flight = _Flight()
+    pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and len(pending) < _AHEAD * workers:
+            while not exhausted and sum(pool.load) < _AHEAD * workers:
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
-                if pending and min(pool.load) > 0 and pool.ready(pending[0][0]):
+                if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
                     break  # every worker busy: hand over the finished results before reading on
                 batch = _take(source, size, ready)
                 exhausted = not batch
@@ -307,7 +373,13 @@ def run_pool(
             if not pending:
                 finished = True
                 return
+            w = pending[0][0]
+            if helps and w >= 0 and not exhausted:
+                exhausted = _help(pool, w, flight, source, size, (pipe, epoch, work), ready)
             w, ticket, labels = pending.popleft()
+            if w < 0:  # computed here while waiting
+                yield from labels
+                continue
             answer = pool.receive(w)
             if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
@@ -325,6 +397,33 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+def _head_ready(pool: _Workers, w: int) -> bool:
+    return w < 0 or pool.ready(w)
+
+
+def _help(
+    pool: _Workers,
+    w: int,
+    flight: _Flight,
+    source: Iterator[Unit],
+    most: int,
+    how: tuple[Any, int, Work],
+    ready: Callable[[], bool] | None,
+) -> bool:
+    """Computes units here until worker ``w``'s answer is at hand, at most ``most`` of them in
+    the local entry at the end of ``flight``; returns whether the source is exhausted."""
+    pipe, epoch, work = how
+    done = flight.local_tail()
+    while len(done) < most and not pool.ready(w):
+        if ready is not None and not ready():
+            return False
+        unit = next(source, None)
+        if unit is None:
+            return True
+        done.append(call_here(pipe, unit, epoch, work))
+    return False
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
