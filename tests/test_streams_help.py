@@ -23,8 +23,10 @@ def _text_pipe() -> ma.Compose:
 def _slow_in_workers(pipe: ma.Compose, key: str, sample: dict[str, Any], epoch: int) -> object:
     """The keyed call, slowed down in a worker (so that the main process has time to help), with
     the process that made it."""
+    sample = dict(sample)
+    pause = sample.pop("pause", 0.004)
     if multiprocessing.parent_process() is not None:
-        time.sleep(0.004)
+        time.sleep(pause)
     return {**pipe(**sample, key=key, epoch=epoch), "pid": os.getpid()}
 
 
@@ -101,3 +103,20 @@ def test_a_stream_with_help_equals_keyed_calls_for_images(monkeypatch, workers: 
     for it, out in zip(items, outs, strict=True):
         np.testing.assert_array_equal(out["image"], pipe(image=it["image"], key=it["id"])["image"])
         assert not np.shares_memory(out["image"], it["image"])
+
+
+def test_a_slow_source_is_not_helped(monkeypatch) -> None:
+    """With a source that waits (a queue; here 10 ms an item, a quarter of a worker's 25 ms or
+    more), the main process does not help: it would hold a finished answer back while it waits."""
+    monkeypatch.setattr(P, "_cores", lambda: 2)
+    pipe = _text_pipe()
+
+    def slow():
+        for i in range(12):
+            time.sleep(0.01)
+            yield {"id": f"q{i}", "text": f"w{i} fox jumps", "pause": 0.025}
+
+    units = core.units(enumerate(slow()), "id")
+    results = list(P.run_pool(P.pickled_pipeline("t", pipe), units, 0, 1, "t", _slow_in_workers, pipe=pipe))
+    assert [label[1] for label, _, _ in results] == [f"q{i}" for i in range(12)]
+    assert {out["pid"] for _, out, _ in results} == {results[0][1]["pid"]} != {os.getpid()}

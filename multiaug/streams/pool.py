@@ -35,10 +35,12 @@ Result = tuple[Any, Any, str | None]
 _TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
-_PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers (pipes hold more)
+_PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers, at least (see _room)
+_SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system may give less)
 
 #: Whether this process computes items itself while it waits for a busy worker (run_pool's ``pipe``)
 _HELP = True
+_SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
 
@@ -162,8 +164,10 @@ class _Workers:
         self.conns: list[Any] = []
         self.unread: list[deque[int]] = [deque() for _ in range(n)]  # sizes sent, answers not read
         self.early: list[deque[Any]] = [deque() for _ in range(n)]  # answers read before asked for
+        self.room = _PIPE_ROOM
         for _ in range(n):
             ours, theirs = ctx.Pipe()
+            self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
             proc = ctx.Process(target=_serve, args=(theirs, pickled), name="multiaug-stream", daemon=True)
             proc.start()
             theirs.close()
@@ -178,7 +182,7 @@ class _Workers:
         except Exception:  # some item does not pickle: it alone fails
             message = _dumps((_unpicklable(batch), epoch, work, route))
         unread = self.unread[w]
-        if unread and sum(unread) + len(message) > _PIPE_ROOM:
+        if unread and sum(unread) + len(message) > self.room:
             # the worker may be writing an answer as large: read its answers first (kept in
             # order for receive), so this send finds it reading and the two cannot block each other
             while unread:
@@ -243,6 +247,26 @@ class _Workers:
             if proc.is_alive():  # pragma: no cover - a worker stuck in a C call
                 proc.kill()
                 proc.join()
+
+
+def _room(conn: Any) -> int:
+    """Bytes that surely fit in a pipe end's buffer: half its socket's send buffer, asked to grow to
+    ``_SOCKET_BUFFER`` (Linux reports twice what data may take; its default, 208 KiB, holds 176 KiB).
+    A text batch of 256 items is about 30 KB: two of them then travel without a wait. 0 where the
+    pipe is not a socket (Windows)."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+    except (OSError, AttributeError):  # pragma: no cover - not a socket
+        return 0
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 2
+    except OSError:  # pragma: no cover - a system that refuses the option
+        return 0
+    finally:
+        sock.close()
 
 
 def _unpicklable(batch: list[Unit]) -> list[Unit]:
@@ -321,6 +345,13 @@ class _Flight:
 
     def __init__(self) -> None:
         self.entries: deque[tuple[int, Any, list[Any]]] = deque()
+        self.source_s = 0.0  # seconds the source took per item, last measured
+        self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
+
+    def source_is_fast(self) -> bool:
+        """Whether helping is worth it: the source gives items quickly next to their work (a slow
+        source, such as a queue that waits, would hold finished answers back while it waits)."""
+        return _SOURCE_SHARE * self.source_s < self.item_s
 
     def local_tail(self) -> list[Any]:
         """The results list of the last entry, a new local entry when the last one is a worker's."""
@@ -364,9 +395,11 @@ def run_pool(
                     break  # nothing at hand: hand over the finished results before waiting for more
                 if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
                     break  # every worker busy: hand over the finished results before reading on
+                started = time.perf_counter()
                 batch = _take(source, size, ready)
                 exhausted = not batch
                 if batch:
+                    flight.source_s = (time.perf_counter() - started) / len(batch)
                     sent, ticket = exchange.send(batch)
                     w = pool.send(sent, epoch, work, ticket.route)
                     pending.append((w, ticket, [unit[0] for unit in batch]))
@@ -374,7 +407,7 @@ def run_pool(
                 finished = True
                 return
             w = pending[0][0]
-            if helps and w >= 0 and not exhausted:
+            if helps and w >= 0 and not exhausted and flight.source_is_fast():
                 exhausted = _help(pool, w, flight, source, size, (pipe, epoch, work), ready)
             w, ticket, labels = pending.popleft()
             if w < 0:  # computed here while waiting
@@ -384,6 +417,7 @@ def run_pool(
             if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
             results, seconds, needed = answer
+            flight.item_s = seconds / max(1, len(results))
             # Grown from the batch just finished, not from the last size asked for: two batches go
             # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
             # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
@@ -416,12 +450,14 @@ def _help(
     the local entry at the end of ``flight``; returns whether the source is exhausted."""
     pipe, epoch, work = how
     done = flight.local_tail()
-    while len(done) < most and not pool.ready(w):
+    while len(done) < most and flight.source_is_fast() and not pool.ready(w):
         if ready is not None and not ready():
             return False
+        started = time.perf_counter()
         unit = next(source, None)
         if unit is None:
             return True
+        flight.source_s = max(flight.source_s, time.perf_counter() - started)
         done.append(call_here(pipe, unit, epoch, work))
     return False
 
