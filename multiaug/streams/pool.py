@@ -13,7 +13,9 @@ size adapts to the measured cost of a call (about 20 ms of work a batch), so the
 small next to the work; at most ``2 * workers`` batches are in flight, and results come back in
 input order. The large arrays of a batch, both ways, travel through shared memory
 (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
-are pickled.
+are pickled. While the consumer waits for a worker's answer, the main process computes the next
+units itself (:func:`call_here`: the same results, failures included), where the workers leave a
+core idle and the source is fast next to the work.
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ _SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system ma
 
 #: Whether this process computes items itself while it waits for a busy worker (run_pool's ``pipe``)
 _HELP = True
+_HELP_AHEAD = 1  # batches queued per worker, more than _AHEAD, when this process helps
+_HELP_BATCHES = 2  # items this process computes between two answers, at most, in batches of the workers' size
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -315,7 +319,7 @@ def call_here(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Res
     fails by the same reason, and the output's arrays are the consumer's own (copied when they are
     views or the item's own arrays), as those crossing back from a worker are."""
     label, _key, sample = unit
-    if sample is not None:
+    if sample is not None and not shm.plain(sample):
         try:
             _dumps(shm.stubbed(sample))
         except RecursionError:
@@ -323,20 +327,27 @@ def call_here(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Res
         except Exception as exc:  # what would fail to pickle on its way to a worker
             return label, None, _cannot_travel(exc)
     label, out, why = call(pipe, unit, epoch, work)
+    if why is None and not shm.plain(out):
+        why = _cannot_come_back(out)
     if why is not None:
-        return label, out, why
+        return label, None, why
+    return label, shm.owned(out, sample), None
+
+
+def _cannot_come_back(out: Any) -> str | None:
+    """Why an output could not come back from a worker (the reasons of :class:`shm.Placer`,
+    :func:`_dump_each` and :meth:`_Workers._read`), or None."""
     try:
         data = _dumps(shm.stubbed(out))
     except RecursionError:
-        return label, None, f"gave an output {shm._TOO_DEEP}"
-    except Exception as exc:  # the reasons of a worker's answer (_dump_each, _Workers._read)
-        return label, None, f"gave an output that does not pickle ({type(exc).__name__}: {exc})"
+        return f"gave an output {shm._TOO_DEEP}"
+    except Exception as exc:
+        return f"gave an output that does not pickle ({type(exc).__name__}: {exc})"
     try:
         pickle.loads(data)
     except Exception as exc:
-        why = f"could not be rebuilt in the main process ({type(exc).__name__}: {exc})"
-        return label, None, f"gave an output that {why}"
-    return label, shm.owned(out, sample), None
+        return f"gave an output that could not be rebuilt in the main process ({type(exc).__name__}: {exc})"
+    return None
 
 
 class _Flight:
@@ -382,15 +393,18 @@ def run_pool(
     worth between two answers), instead of sleeping.
     """
     pool = _Workers(workers, data, owner)
-    exchange = shm.Exchange(_AHEAD * workers)  # one slot of shared memory per batch in flight
     helps = pipe is not None and _HELP and workers < _cores()
+    # A process that helps notices an answer only between two of its items (later still when the
+    # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
+    ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
+    exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
     source = iter(units)
     flight = _Flight()
     pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and sum(pool.load) < _AHEAD * workers:
+            while not exhausted and sum(pool.load) < ahead:
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
                 if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
@@ -408,7 +422,7 @@ def run_pool(
                 return
             w = pending[0][0]
             if helps and w >= 0 and not exhausted and flight.source_is_fast():
-                exhausted = _help(pool, w, flight, source, size, (pipe, epoch, work), ready)
+                exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
             w, ticket, labels = pending.popleft()
             if w < 0:  # computed here while waiting
                 yield from labels

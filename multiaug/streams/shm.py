@@ -150,6 +150,17 @@ def _is_array(value: Any) -> bool:
     return type(value) is np.ndarray
 
 
+def plain(obj: Any) -> bool:
+    """Whether ``obj`` is a dict of plain values and arrays of numbers, which always cross to a
+    worker and back (a text's sample, an image's)."""
+    if type(obj) is not dict:
+        return False
+    for v in obj.values():
+        if type(v) not in _PLAIN and (type(v) is not np.ndarray or v.dtype.hasobject):
+            return False
+    return True
+
+
 def stubbed(obj: Any) -> Any:
     """``obj`` with its large arrays replaced by ``None``: what must pickle for it to cross to a
     worker (the arrays go through shared memory). Raises RecursionError as :func:`_swap` does."""
@@ -159,6 +170,8 @@ def stubbed(obj: Any) -> Any:
 def owned(out: Any, given: Any) -> Any:
     """``out`` as it would come back from a worker: every array in it that is not memory of its
     own (a view, read-only, or an array of the input ``given``) copied, one copy per array."""
+    if type(out) is dict and all(type(v) in _PLAIN for v in out.values()):
+        return out  # no array (a text's output)
     inputs: set[int] = set()
 
     def seen(array: np.ndarray) -> np.ndarray:
