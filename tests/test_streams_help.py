@@ -105,18 +105,20 @@ def test_a_stream_with_help_equals_keyed_calls_for_images(monkeypatch, workers: 
         assert not np.shares_memory(out["image"], it["image"])
 
 
-def test_a_slow_source_is_not_helped(monkeypatch) -> None:
-    """With a source that waits (a queue; here 10 ms an item, a quarter of a worker's 25 ms or
-    more), the main process does not help: it would hold a finished answer back while it waits."""
-    monkeypatch.setattr(P, "_cores", lambda: 2)
-    pipe = _text_pipe()
-
-    def slow():
-        for i in range(12):
-            time.sleep(0.01)
-            yield {"id": f"q{i}", "text": f"w{i} fox jumps", "pause": 0.025}
-
-    units = core.units(enumerate(slow()), "id")
-    results = list(P.run_pool(P.pickled_pipeline("t", pipe), units, 0, 1, "t", _slow_in_workers, pipe=pipe))
-    assert [label[1] for label, _, _ in results] == [f"q{i}" for i in range(12)]
-    assert {out["pid"] for _, out, _ in results} == {results[0][1]["pid"]} != {os.getpid()}
+def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
+    """On a machine busy with other jobs a stint of help runs on a fraction of a core: the stream
+    then hands over _REST answers without helping before it tries again. A source that waits (a
+    queue) is not helped either: the help would hold finished answers back while it waits."""
+    flight = P._Flight()
+    flight.answered(10, 0.01)
+    assert flight.worth_helping()
+    flight.helped(0.01, 0.001)  # a tenth of a core
+    assert not flight.worth_helping()
+    for _ in range(P._REST):
+        flight.answered(10, 0.01)
+    assert flight.worth_helping()
+    flight.helped(0.01, 0.009)
+    flight.helped(0.001, 0.0)  # too short to tell
+    assert flight.worth_helping()
+    flight.source_s = 0.001  # a source as slow as the work
+    assert not flight.worth_helping()

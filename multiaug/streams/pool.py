@@ -44,6 +44,9 @@ _SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system ma
 _HELP = True
 _HELP_AHEAD = 1  # batches queued per worker, more than _AHEAD, when this process helps
 _HELP_BATCHES = 2  # items this process computes between two answers, at most, in batches of the workers' size
+_CORE_SHARE = 0.5  # helps only while this process gets at least half a core for it
+_STINT_S = 0.002  # a stint of help shorter than this says nothing of the core it ran on
+_REST = 16  # answers handed over without help after a stint that found no idle core
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -358,11 +361,23 @@ class _Flight:
         self.entries: deque[tuple[int, Any, list[Any]]] = deque()
         self.source_s = 0.0  # seconds the source took per item, last measured
         self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
+        self.rest = 0  # answers to hand over before helping again (after help that found no core)
 
-    def source_is_fast(self) -> bool:
-        """Whether helping is worth it: the source gives items quickly next to their work (a slow
-        source, such as a queue that waits, would hold finished answers back while it waits)."""
-        return _SOURCE_SHARE * self.source_s < self.item_s
+    def worth_helping(self) -> bool:
+        """Whether helping pays: the source gives items quickly next to their work (a slow source,
+        such as a queue that waits, would hold finished answers back while it waits), and the last
+        stint of help ran on a core of its own (on a machine busy with other jobs it does not)."""
+        return self.rest == 0 and _SOURCE_SHARE * self.source_s < self.item_s
+
+    def helped(self, seconds: float, cpu: float) -> None:
+        """A stint of help took ``seconds``, of which this process ran ``cpu``: under half a core,
+        the machine has no idle core to give, and helping waits ``_REST`` answers."""
+        if seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
+            self.rest = _REST
+
+    def answered(self, items: int, seconds: float) -> None:
+        self.item_s = seconds / max(1, items)
+        self.rest = max(0, self.rest - 1)
 
     def local_tail(self) -> list[Any]:
         """The results list of the last entry, a new local entry when the last one is a worker's."""
@@ -421,7 +436,7 @@ def run_pool(
                 finished = True
                 return
             w = pending[0][0]
-            if helps and w >= 0 and not exhausted and flight.source_is_fast():
+            if helps and w >= 0 and not exhausted and flight.worth_helping():
                 exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
             w, ticket, labels = pending.popleft()
             if w < 0:  # computed here while waiting
@@ -431,7 +446,7 @@ def run_pool(
             if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
             results, seconds, needed = answer
-            flight.item_s = seconds / max(1, len(results))
+            flight.answered(len(results), seconds)
             # Grown from the batch just finished, not from the last size asked for: two batches go
             # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
             # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
@@ -464,16 +479,20 @@ def _help(
     the local entry at the end of ``flight``; returns whether the source is exhausted."""
     pipe, epoch, work = how
     done = flight.local_tail()
-    while len(done) < most and flight.source_is_fast() and not pool.ready(w):
-        if ready is not None and not ready():
-            return False
-        started = time.perf_counter()
-        unit = next(source, None)
-        if unit is None:
-            return True
-        flight.source_s = max(flight.source_s, time.perf_counter() - started)
-        done.append(call_here(pipe, unit, epoch, work))
-    return False
+    began, cpu = time.perf_counter(), time.process_time()
+    try:
+        while len(done) < most and flight.worth_helping() and not pool.ready(w):
+            if ready is not None and not ready():
+                return False
+            started = time.perf_counter()
+            unit = next(source, None)
+            if unit is None:
+                return True
+            flight.source_s = max(flight.source_s, time.perf_counter() - started)
+            done.append(call_here(pipe, unit, epoch, work))
+        return False
+    finally:
+        flight.helped(time.perf_counter() - began, time.process_time() - cpu)
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
