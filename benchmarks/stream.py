@@ -1,7 +1,7 @@
 """Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
 
 Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
-[--workloads text image] [--pickles] [--thread]``.
+[--workloads text image] [--no-help] [--pickles] [--thread]``.
 
 Throughput. Items come from a generator (as from a file or a queue); three contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
@@ -9,6 +9,8 @@ the same ``N`` items in interleaved rounds (the table gives the median, each rou
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
 * ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
   travel through shared memory);
+* with ``--no-help``, ``stream, 1 worker, no help``: the main process never computes items itself
+  while it waits (``pool._HELP = False``, the pool before session 7);
 * with ``--pickles``, the same streams with every array pickled (as before shared memory);
 * with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
   design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
