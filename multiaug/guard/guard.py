@@ -410,12 +410,15 @@ class SplitGuard:
                 evidence[(i, j, "near_duplicate")] = seen.get(
                     (min(a, b), max(a, b)), {"method": _MEASURES[kind]}
                 )
-        # flat val images: their warped copies can be neither found nor ruled out (said apart)
-        flat = detect.low_detail(as_list(X_val)) if kind == "image" and self.near_duplicates else []
-        report = _report(leaks, n_t, n_v, evidence, flat)
+        report = _report(leaks, n_t, n_v, evidence, self._low_detail(kind, X_val))
         if strict and not report.ok:
             raise LeakageError(report, f"SplitGuard.check: {report}")
         return report
+
+    def _low_detail(self, kind: str, X_val: Any) -> list[int]:
+        """The validation images too flat to verify: their warped copies can be neither found
+        nor ruled out, so the report names them apart (docs/guard.md)."""
+        return detect.low_detail(as_list(X_val)) if kind == "image" and self.near_duplicates else []
 
     # --------------------------------------------------------------------------------- split
     def clusters(
