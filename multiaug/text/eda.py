@@ -9,7 +9,7 @@ with multiaug (:mod:`multiaug.text.wordnet`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.params import param
@@ -17,7 +17,7 @@ from .base import WordEdit, pick_distinct, pick_two
 from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import English, _fold
 from .stopwords import ENGLISH_STOPWORDS
-from .tokens import match_case, opens_sentence
+from .tokens import _pieces, match_case, opens_sentence
 from .wordnet import Sense, wordnet
 
 if TYPE_CHECKING:
@@ -281,13 +281,26 @@ class RandomDelete(WordEdit):
     """
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        _, words, elig = self._candidates(sample["text"])
-        if not elig:
+        text = sample["text"]
+        pieces = _pieces(text)  # self._candidates, without its two calls
+        elig = self._editable(text, pieces, range(1, len(pieces), 2))
+        m = len(elig)
+        if not m:
             return {"deletes": []}
-        n, u = self._count_and_uniforms(rng, len(words), min(len(elig), len(words) - 1), 1)
+        n_words = len(pieces) >> 1
+        n, u = self._count_and_uniforms(rng, n_words, min(m, n_words - 1), 1)
         if n <= 0:
             return {"deletes": []}
-        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], len(elig))])}
+        if n == 1:  # pick_distinct of one number, inlined (the usual sentence)
+            return {"deletes": [elig[min(int(u[1] * m), m - 1)]]}
+        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], m)])}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = random_delete(sample["text"], params.get("deletes", ()), self._r.common)
+        return out
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
         return random_delete(text, deletes, self._r.common)

@@ -277,7 +277,9 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     pieces = _pieces(text)  # read-only: the edits go to a copy
     words = range(1, len(pieces), 2)
     n = len(words)
-    drop = sorted({i for i in map(int, indices) if i < n})
+    drop = sorted(set(map(int, indices)))
+    if drop[-1] >= n:
+        drop = [i for i in drop if i < n]
     if len(drop) >= n:
         drop = drop[:-1]  # never delete the last word
     tokens = list(pieces)
@@ -306,8 +308,9 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
             if k - 1 in alone or k + 1 in alone:
                 return _delete_runs(tokens, drop)
     for k in drop:
-        if pieces[2 * k][-1:].isspace():
-            tokens[2 * k] = pieces[2 * k].rstrip()
+        before = pieces[2 * k]
+        if before[-1:].isspace():
+            tokens[2 * k] = before.rstrip()
         else:
             tokens[2 * k + 2] = pieces[2 * k + 2].lstrip()
         tokens[2 * k + 1] = ""
