@@ -86,6 +86,10 @@ def check(old_checkout: str, names: list[str]) -> None:
         compared, differ = 0, []
         for alpha in (0.1, 0.5):
             made = [ops(ma, alpha) for ma in versions]
+            for m, ma in zip(made, versions, strict=True):  # the other character actions
+                for action in ("insert", "delete", "swap"):
+                    chars = {"alpha": alpha, "min_len": 4, "stopwords": None, "seed": 0}
+                    m[f"char{action}"] = ma.text.CharNoise(action, **chars)
             for name in names or list(made[1]):
                 for epoch in range(3):
                     for i, s in enumerate(texts):
