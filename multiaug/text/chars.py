@@ -82,7 +82,11 @@ class CharEdit(WordEdit):
             self._r.alpha_draw = (True, float(lo), float(hi))
         else:
             self._r.alpha_draw = (False, 0.0, 0.0)
-        return self._r.alpha_draw  # type: ignore[no-any-return]
+        return self._r.alpha_draw
+
+    def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
+        """The text with the drawn ``edits`` made (each subclass's kernel)."""
+        raise NotImplementedError
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
