@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..core.params import param
-from .base import WordEdit, pick_distinct, pick_two
+from .base import WordEdit, pick_distinct
 from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import English, _fold
 from .stopwords import ENGLISH_STOPWORDS
@@ -247,16 +247,26 @@ class RandomSwap(WordEdit):
     """
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        _, words, elig = self._candidates(sample["text"])
-        if len(elig) < 2:
-            return {"swaps": []}
-        n, u = self._count_and_uniforms(rng, len(words), 1 << 30, 2)
+        text = sample["text"]
+        pieces = _pieces(text)  # self._candidates, without its two calls
+        elig = self._editable(text, pieces, range(1, len(pieces), 2))
         m = len(elig)
+        if m < 2:
+            return {"swaps": []}
+        n, u = self._count_and_uniforms(rng, len(pieces) >> 1, 1 << 30, 2)
         swaps = []
-        for i in range(1, 2 * n, 2):
-            a, b = pick_two(u[i], u[i + 1], m)
-            swaps.append([elig[a], elig[b]])
+        for i in range(1, 2 * n, 2):  # pick_two, inlined
+            a = min(int(u[i] * m), m - 1)
+            b = min(1 + int(u[i + 1] * (m - 1)), m - 1)
+            swaps.append([elig[a], elig[0 if b == a else b]])
         return {"swaps": swaps}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = random_swap(sample["text"], params.get("swaps", ()), self._r.common)
+        return out
 
     def apply_text(self, text: str, swaps: Sequence[Sequence[int]] = (), **_: Any) -> str:
         return random_swap(text, swaps, self._r.common)
