@@ -5,7 +5,8 @@
 The old checkout's ``multiaug`` is copied into a temporary folder as the package ``multiaug_before``
 (its absolute imports renamed), so both versions run in this process on the sentences of
 ``text.py``; each round clears both split caches first (as ``text.py`` does) and the order of the
-two alternates between rounds. Prints microseconds per call (best round) and the speed-up. Ops:
+two alternates between rounds; as in ``text.py``, the sentences are timed in chunks of 200, the best of
+five rounds per chunk. Prints microseconds per call and the speed-up. Ops:
 synonym, swap, delete, charsub, keyboard, ocr (default: all), with the parameters of ``text.py``.
 
 ``--check`` compares outputs instead of timing them: every op, each sentence and each line of
@@ -52,7 +53,7 @@ def ops(ma: ModuleType, alpha: float = 0.1) -> dict[str, object]:
     }
 
 
-def main(old_checkout: str, names: list[str], rounds: int = 5) -> None:
+def main(old_checkout: str, names: list[str], rounds: int = 5, chunk: int = 200) -> None:
     texts = corpus()
     with tempfile.TemporaryDirectory() as tmp:
         before = load_before(Path(old_checkout), Path(tmp))
@@ -61,19 +62,25 @@ def main(old_checkout: str, names: list[str], rounds: int = 5) -> None:
         tokens = {v: importlib.import_module(f"{ma.__name__}.text.tokens") for v, ma in versions.items()}
         print(f"# text_ab.py: {old_checkout} (before) vs {Path(multiaug.__file__).parent.parent} (after)")
         for name in names or list(made["after"]):
-            best = dict.fromkeys(versions, float("inf"))
+            total = dict.fromkeys(versions, 0.0)
             for v in versions:
                 made[v][name](text=texts[0], key=0)  # type: ignore[operator]
-            for r in range(rounds):
-                for v in list(versions)[:: 1 if r % 2 == 0 else -1]:
-                    op = made[v][name]
-                    tokens[v]._split_short.cache_clear()
-                    tokens[v]._split_long.cache_clear()
-                    t0 = time.process_time()
-                    for i, s in enumerate(texts):
-                        op(text=s, key=i)  # type: ignore[operator]
-                    best[v] = min(best[v], time.process_time() - t0)
-            b, a = (best[v] / len(texts) * 1e6 for v in versions)
+            # as text.py times: chunk by chunk, the best of `rounds` per chunk, the two interleaved
+            for start in range(0, len(texts), chunk):
+                part = list(enumerate(texts[start : start + chunk], start))
+                best = dict.fromkeys(versions, float("inf"))
+                for r in range(rounds):
+                    for v in list(versions)[:: 1 if r % 2 == 0 else -1]:
+                        op = made[v][name]
+                        tokens[v]._split_short.cache_clear()
+                        tokens[v]._split_long.cache_clear()
+                        t0 = time.process_time()
+                        for i, s in part:
+                            op(text=s, key=i)  # type: ignore[operator]
+                        best[v] = min(best[v], time.process_time() - t0)
+                for v in versions:
+                    total[v] += best[v]
+            b, a = (total[v] / len(texts) * 1e6 for v in versions)
             print(f"{name:<10} before {b:7.2f} us  after {a:7.2f} us  speed-up {b / a:5.3f}x", flush=True)
 
 

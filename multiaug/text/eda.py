@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from itertools import compress, islice
 from typing import TYPE_CHECKING, Any
 
 from ..core.params import param
-from .base import WordEdit, pick_distinct
+from .base import _UNIT, WordEdit, pick_distinct
 from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import English, _fold
 from .stopwords import ENGLISH_STOPWORDS
@@ -293,12 +294,32 @@ class RandomDelete(WordEdit):
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         text = sample["text"]
         pieces = _pieces(text)  # self._candidates, without its two calls
-        elig = self._editable(text, pieces, range(1, len(pieces), 2))
+        r = self._r
+        lo, hi = r.alpha
+        elig = None
+        if lo == hi and not r.protected:  # the usual call: _editable's kinds, inlined (issue 19)
+            try:
+                kinds = list(map(r.kinds[False].__getitem__, islice(pieces, 1, None, 2)))
+                if _UNIT not in kinds:  # (a unit after a number is not editable: _editable decides)
+                    elig = list(compress(range(len(kinds)), kinds))
+            except KeyError:  # a word not seen before: _editable remembers it
+                pass
+        if elig is None:
+            elig = self._editable(text, pieces, range(1, len(pieces), 2))
         m = len(elig)
         if not m:
             return {"deletes": []}
         n_words = len(pieces) >> 1
-        n, u = self._count_and_uniforms(rng, n_words, min(m, n_words - 1), 1)
+        if lo == hi:  # _count_and_uniforms with a fixed alpha, inlined (same rounding, same draw)
+            exact = lo * n_words
+            whole = int(exact)
+            frac = exact - whole
+            least = r.min_words
+            most = min(m, n_words - 1) if r.max_words is None else min(r.max_words, m, n_words - 1)
+            u = rng.random(1 + min(max(whole + (0.0 < frac), least), most)).tolist()
+            n = min(max(whole + (u[0] < frac), least), most)
+        else:
+            n, u = self._count_and_uniforms(rng, n_words, min(m, n_words - 1), 1)
         if n <= 0:
             return {"deletes": []}
         if n == 1:  # pick_distinct of one number, inlined (the usual sentence)
