@@ -275,7 +275,7 @@ class WordEdit(TextTransform):
         if not r.protected:
             memo = r.kinds[vocab is not None]
             try:
-                kinds = list(map(memo.__getitem__, texts))  # the loops over the words run in C
+                kinds: Sequence[int] = bytes(map(memo.__getitem__, texts))  # in C; bytes: no GC-tracked list
             except KeyError:  # a word not seen before (no scan for it when every word is known)
                 kinds = [memo[w] if w in memo else self._kind(w, vocab, memo) for w in texts]
             if _UNIT in kinds:

@@ -127,7 +127,7 @@ class CharEdit(WordEdit):
             return tokens, words, self._eligible_words(texts, self._editable(text, tokens, words))
         memo = r.char_kinds
         try:
-            kinds = list(map(memo.__getitem__, texts))
+            kinds: Sequence[int] = bytes(map(memo.__getitem__, texts))  # bytes: no GC-tracked list
         except KeyError:  # a word not seen before (no scan for it when every word is known)
             kinds = [memo[w] if w in memo else self._char_kind(w, memo) for w in texts]
         if _UNIT in kinds:  # a unit word is editable unless it follows a number

@@ -299,7 +299,7 @@ class RandomDelete(WordEdit):
         elig = None
         if lo == hi and not r.protected:  # the usual call: _editable's kinds, inlined (issue 19)
             try:
-                kinds = list(map(r.kinds[False].__getitem__, islice(pieces, 1, None, 2)))
+                kinds = bytes(map(r.kinds[False].__getitem__, islice(pieces, 1, None, 2)))
                 if _UNIT not in kinds:  # (a unit after a number is not editable: _editable decides)
                     elig = list(compress(range(len(kinds)), kinds))
             except KeyError:  # a word not seen before: _editable remembers it
