@@ -94,7 +94,23 @@ def _check_split(args: argparse.Namespace) -> int:
             print(f"  {'':<15} {leak.explain()}")
         if len(report.leaks) > args.max_leaks:
             print(f"  ... {len(report.leaks) - args.max_leaks} more (use --json for all, with the evidence)")
+        _print_low_detail(report.low_detail, val.sources, args.max_leaks)
     return 0 if report.ok else 1
+
+
+def _print_low_detail(low: Sequence[int], sources: Sequence[Any], most: int) -> None:
+    """The validation images too flat to verify (not leaks; not cleared either)."""
+    if not low:
+        return
+    print(
+        f"too little detail to verify: {len(low)} val images (flat: a warped or recoloured copy of one "
+        "looks like any other such image, so its copies can be neither found nor ruled out)"
+    )
+    for v in low[:most]:
+        print(f"  val {sources[v]}")
+    if len(low) > most:
+        print(f'  ... {len(low) - most} more (use --json: "low_detail")')
+    print("  fix: dedupe by provenance (keep the source each item was cut or augmented from)")
 
 
 def _augment_lines(args: argparse.Namespace) -> int:

@@ -88,15 +88,19 @@ def _report(
     n_train: int,
     n_val: int,
     evidence: Mapping[tuple[int, int, str], Mapping[str, Any]] | None = None,
+    low_detail: Sequence[int] = (),
 ) -> LeakageReport:
     """The report of ``(i, j, reason) -> score`` leaks: by validation item, training item, then
     reason (strongest evidence first); each leak's evidence from ``evidence`` (by default its
-    reason as the method)."""
+    reason as the method); ``low_detail``: the validation items too flat to verify."""
     rank = {r: k for k, r in enumerate(REASONS)}
     ordered = sorted(leaks.items(), key=lambda kv: (kv[0][1], kv[0][0], rank[kv[0][2]]))
     found = evidence or {}
     return LeakageReport(
-        [Leak(i, j, r, s, found.get((i, j, r), {"method": r})) for (i, j, r), s in ordered], n_train, n_val
+        [Leak(i, j, r, s, found.get((i, j, r), {"method": r})) for (i, j, r), s in ordered],
+        n_train,
+        n_val,
+        tuple(low_detail),
     )
 
 
@@ -406,10 +410,15 @@ class SplitGuard:
                 evidence[(i, j, "near_duplicate")] = seen.get(
                     (min(a, b), max(a, b)), {"method": _MEASURES[kind]}
                 )
-        report = _report(leaks, n_t, n_v, evidence)
+        report = _report(leaks, n_t, n_v, evidence, self._low_detail(kind, X_val))
         if strict and not report.ok:
             raise LeakageError(report, f"SplitGuard.check: {report}")
         return report
+
+    def _low_detail(self, kind: str, X_val: Any) -> list[int]:
+        """The validation images too flat to verify: their warped copies can be neither found
+        nor ruled out, so the report names them apart (docs/guard.md)."""
+        return detect.low_detail(as_list(X_val)) if kind == "image" and self.near_duplicates else []
 
     # --------------------------------------------------------------------------------- split
     def clusters(

@@ -129,6 +129,13 @@ class LeakageReport:
         One entry per (train item, validation item, reason), sorted.
     n_train, n_val : int
         Sizes of the two splits that were checked.
+    low_detail : tuple of int
+        Sorted positions of the validation images with too little detail to verify a warped copy
+        (a flat sky: a flipped, warped, recoloured copy of it looks like any other crop of that
+        sky). Not leaks, and no proof of a clean split: a copy of such an item is found only as an
+        exact copy, by a single operation the hashes follow, or by provenance -- keep each item's
+        source id (a sampler's ``provenance_``, the file it was cut from) and pass
+        ``provenance_train``/``provenance_val``. Images only (empty for other kinds).
 
     Attributes
     ----------
@@ -151,6 +158,7 @@ class LeakageReport:
     leaks: list[Leak]
     n_train: int = 0
     n_val: int = 0
+    low_detail: tuple[int, ...] = ()
     _counts: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -158,6 +166,7 @@ class LeakageReport:
         for leak in self.leaks:
             counts[leak.reason] = counts.get(leak.reason, 0) + 1
         object.__setattr__(self, "_counts", counts)
+        object.__setattr__(self, "low_detail", tuple(sorted(int(j) for j in self.low_detail)))
 
     @property
     def ok(self) -> bool:
@@ -189,6 +198,7 @@ class LeakageReport:
             "n_val": self.n_val,
             "counts": self.counts,
             "leaks": [leak.to_dict(evidence) for leak in self.leaks],
+            "low_detail": list(self.low_detail),
         }
 
     def to_json(self, indent: int | None = None, evidence: bool = False) -> str:
@@ -204,10 +214,11 @@ class LeakageReport:
         return pd.DataFrame([leak.to_dict(evidence) for leak in self.leaks], columns=columns)
 
     def __str__(self) -> str:
+        low = f"; {len(self.low_detail)} val items too flat to verify" if self.low_detail else ""
         if self.ok:
-            return f"LeakageReport(ok, {self.n_train} train / {self.n_val} val items)"
+            return f"LeakageReport(ok, {self.n_train} train / {self.n_val} val items{low})"
         found = ", ".join(f"{n} {reason}" for reason, n in self._counts.items() if n)
         return (
             f"LeakageReport({len(self.leaks)} leaks: {found}; "
-            f"{len(self.val_indices())} of {self.n_val} val items affected)"
+            f"{len(self.val_indices())} of {self.n_val} val items affected{low})"
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from .audio import AudioPrint, audio_fingerprint, audio_pairs
 from .common import Pair, bucket_pairs, item_hash, row_hashes
 from .image import image_pairs
+from .image_warp import low_detail
 from .table import table_pairs
 from .text import text_pairs, text_shingles
 
@@ -27,6 +28,7 @@ __all__ = [
     "bucket_pairs",
     "image_pairs",
     "item_hash",
+    "low_detail",
     "row_hashes",
     "table_pairs",
     "text_pairs",

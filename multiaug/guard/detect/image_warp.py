@@ -15,9 +15,11 @@ follow. Here one image of a pair is the *source*, the other the *copy*:
 3. robust check: the source warped onto the copy must correlate with it over >= 50 % of the
    copy after the 5 % worst-fitting pixels are set aside (black fill -- an erased rectangle, a
    border -- is left out before), and the band-pass images (the blur minus a sigma-4 blur) must
-   correlate too, which the smooth halves of two distinct skies do not. At least one of the two
+   correlate too, which the smooth halves of two distinct skies do not (when the fine band-pass,
+   the blur less a sigma-4 blur, falls short, a coarser one, sigma 1.5 less sigma 6, may carry
+   it: blur, noise or a crop resized back takes the finest detail first). At least one of the two
    must carry band-pass detail (a copy whose contrast colour jitter lowered is vouched for by its
-   detailed source).
+   detailed source). :func:`low_detail` names the images too flat for any of this.
 
 The result carries the estimated transform: the 3x3 matrix taking source pixels to copy pixels
 at the images' own resolutions (a mirroring folded in), and its rotation, scale and shift.
@@ -53,6 +55,8 @@ _MIN_STD = 2.0  # grey levels: a flatter coarse template is not searched (featur
 _KEYPOINT_BAND = 0.5  # weak band-pass bar for a pose keypoints found (relative, as _WEAK_BAND)
 _KEYPOINT_OVERLAP = 0.25  # share of the copy a pose vouched for by keypoints must cover
 _KEYPOINT_CORRELATION = 0.7  # robust correlation the pixels must reach under such a pose
+_COARSE_BAND = (1.5, 6.0)  # the coarser band-pass (blur sigmas on the blurred 64x64 image)
+_LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
 
@@ -65,6 +69,7 @@ class _Prepared:
     coarse: np.ndarray
     fine: np.ndarray
     band: np.ndarray
+    band2: np.ndarray
     fill32: np.ndarray
     fill64: np.ndarray
 
@@ -121,12 +126,41 @@ def _prepare(image: np.ndarray) -> _Prepared:
     )
     fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
     band = fine - cv2.GaussianBlur(fine, (0, 0), 4.0)
+    band2 = cv2.GaussianBlur(fine, (0, 0), _COARSE_BAND[0]) - cv2.GaussianBlur(fine, (0, 0), _COARSE_BAND[1])
     # pure black: a warp's border fill or an erased rectangle, which no source explains
     dark = (g <= _DARK).astype(np.float32)
     fill32 = cv2.resize(dark, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA) > 0.25
     fill64 = cv2.resize(dark, (_FINE, _FINE), interpolation=cv2.INTER_AREA) > 0.05
     fill64 = cv2.dilate(fill64.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    return _Prepared((h, w), coarse, fine, band, fill32, fill64)
+    return _Prepared((h, w), coarse, fine, band, band2, fill32, fill64)
+
+
+def low_detail(images: Sequence[np.ndarray]) -> list[int]:
+    """Positions of the images the warp search covers (>= ``_MIN_SIDE`` pixels a side) with too
+    little detail to verify a warped copy: the band-pass image of the check (the 64x64 value image
+    blurred by sigma 1 less a sigma-4 blur) spreads by under ``_LOW_DETAIL`` grey levels.
+
+    A flat sky is such an image: a flipped, warped, recoloured copy of it looks like any other
+    crop of that sky (and its noise or clipped highlights like none), so the guard can neither
+    find it nor rule it out. Exact copies and the hashes' single operations are still found.
+
+    >>> import numpy as np
+    >>> sky = np.tile(np.linspace(90, 110, 128, dtype=np.float32)[:, None, None], (1, 128, 3))
+    >>> texture = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
+    >>> low_detail([sky.astype(np.uint8), texture, sky[:64, :64].astype(np.uint8)])
+    [0]
+    """
+    import cv2
+
+    out = []
+    for k, image in enumerate(images):
+        if min(np.shape(image)[:2]) < _MIN_SIDE:
+            continue  # not searched for warped copies at all
+        fine = cv2.resize(_gray(image), (_FINE, _FINE), interpolation=cv2.INTER_AREA)
+        fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
+        if float((fine - cv2.GaussianBlur(fine, (0, 0), 4.0)).std()) < _LOW_DETAIL:
+            out.append(k)
+    return out
 
 
 def _similarity(angle: float, zoom: float, centre_in: float, centre_out: float) -> np.ndarray:
@@ -261,7 +295,12 @@ def _check(
     warped = cv2.warpAffine(np.ascontiguousarray(band), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
     if max(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
         return score, 0.0, overlap  # neither has detail to tell a copy from a look-alike
-    return score, _robust_correlation(warped[valid], copy.band[valid]), overlap
+    detail = _robust_correlation(warped[valid], copy.band[valid])
+    if detail < _MIN_BAND:  # blur or noise on the copy: the coarser band may still agree
+        band2 = np.ascontiguousarray(source.band2[:, ::-1] if mirrored else source.band2)
+        warped = cv2.warpAffine(band2, m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
+        detail = max(detail, _robust_correlation(warped[valid], copy.band2[valid]))
+    return score, detail, overlap
 
 
 def _passes(checked: tuple[float, float, float], weak_band: float = _WEAK_BAND) -> bool:
