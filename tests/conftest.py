@@ -1,6 +1,12 @@
 import os
+import shutil
+import tempfile
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+# multiaug.testing.text.SHARED_TINY_MODELS (not imported here: multiaug.testing imports scikit-learn)
+SHARED_TINY_MODELS = "MULTIAUG_TINY_MODELS"
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("NO_ALBUMENTATIONS_UPDATE", "1")
@@ -15,3 +21,30 @@ LOAD_INDEPENDENT = {"deadline": None, "suppress_health_check": [HealthCheck.too_
 settings.register_profile("ci", derandomize=True, **LOAD_INDEPENDENT)
 settings.register_profile("dev", **LOAD_INDEPENDENT)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One folder of tiny test models (MarianMT, BERT) for the whole run.
+
+    Set by the process that starts the run, before pytest-xdist starts its workers: they, and the
+    child processes tests start with this environment (the fuzz families, the examples), build each
+    model once between them instead of once each (``multiaug.testing.text._built_once``).
+    """
+    if hasattr(config, "workerinput") or os.environ.get(SHARED_TINY_MODELS):
+        return
+    folder = tempfile.mkdtemp(prefix="multiaug-tiny-models-")
+    os.environ[SHARED_TINY_MODELS] = folder
+    config.add_cleanup(lambda: (os.environ.pop(SHARED_TINY_MODELS, None), shutil.rmtree(folder, True)))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest tests first (``tests/durations.py``), every other test in its usual order.
+
+    With ``--dist worksteal`` the first worker is handed them first and the second steals from the
+    end of its queue, so the run ends on short tests on both workers. Every worker sorts the same
+    collection the same way (the file is read, not measured), as pytest-xdist requires.
+    """
+    from tests.durations import load
+
+    seconds = load()
+    items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
