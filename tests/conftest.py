@@ -37,14 +37,14 @@ def pytest_configure(config: pytest.Config) -> None:
     config.add_cleanup(lambda: (os.environ.pop(SHARED_TINY_MODELS, None), shutil.rmtree(folder, True)))
 
 
+@pytest.hookimpl(trylast=True)  # after -m/-k deselected: worksteal cuts what is left
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The longest tests first (``tests/durations.py``), every other test in its usual order.
+    """Each pytest-xdist worker's share of the long tests first (``tests/durations.py``).
 
-    With ``--dist worksteal`` the first worker is handed them first and the second steals from the
-    end of its queue, so the run ends on short tests on both workers. Every worker sorts the same
-    collection the same way (the file is read, not measured), as pytest-xdist requires.
+    Every worker lays out the same collection the same way (the file is read, not measured), as
+    pytest-xdist requires; without xdist the long tests simply come first.
     """
-    from tests.durations import load
+    from tests.durations import layout, load
 
-    seconds = load()
-    items.sort(key=lambda item: -seconds.get(item.nodeid, 0.0))
+    workers = int(getattr(config, "workerinput", {}).get("workercount", 1))
+    items[:] = layout(items, load(), workers, key=lambda item: item.nodeid)

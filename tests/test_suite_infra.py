@@ -75,8 +75,36 @@ def test_durations_read_from_junit_name_each_test_by_its_node_id(tmp_path: Path)
     }
 
 
-def test_the_run_starts_with_its_longest_tests(request: pytest.FixtureRequest) -> None:
+def test_each_worker_chunk_starts_with_its_share_of_the_long_tests() -> None:
+    seconds = {"a": 9.0, "b": 7.0, "c": 5.0, "d": 4.0, "e": 2.0}
+    items = ["s1", "a", "s2", "b", "s3", "c", "s4", "d", "s5", "e", "s6", "s7"]
+    # worksteal gives the first 6 to one worker, the last 6 to the other: 9+4 against 7+5+2
+    assert durations.layout(items, seconds, 2, key=str) == [
+        *["a", "d", "s1", "s2", "s3", "s4"],
+        *["b", "c", "e", "s5", "s6", "s7"],
+    ]
+    assert durations.layout(items, seconds, 1, key=str) == [
+        *"abcde",
+        "s1",
+        "s2",
+        "s3",
+        "s4",
+        "s5",
+        "s6",
+        "s7",
+    ]
+    assert durations.layout(["s1", "s2"], {}, 2, key=str) == ["s1", "s2"]
+
+
+def test_the_run_lays_out_its_tests_for_its_workers(request: pytest.FixtureRequest) -> None:
     known = durations.load()
     assert known and all(v >= durations.FLOOR for v in known.values())
-    seconds = [known.get(item.nodeid, 0.0) for item in request.session.items]
-    assert seconds == sorted(seconds, reverse=True)
+    items = [item.nodeid for item in request.session.items]
+    workers = int(getattr(request.config, "workerinput", {}).get("workercount", 1))
+    start = 0
+    for i in range(workers):  # in each chunk, the long tests come first, longest first
+        size = (len(items) - start) // (workers - i)
+        chunk = [known.get(nodeid, 0.0) for nodeid in items[start : start + size]]
+        head = chunk[: next((k for k, v in enumerate(chunk) if v == 0.0), len(chunk))]
+        assert head == sorted(head, reverse=True) and not any(chunk[len(head) :])
+        start += size
