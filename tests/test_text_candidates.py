@@ -208,10 +208,42 @@ def test_one_draw_gives_the_numbers_of_the_two(
     """_count_and_uniforms: the count and the edits' numbers that _count, then rng.random(k * n) give."""
     import numpy as np
 
-    t = ma.text.RandomSwap(alpha=alpha, min_words=lo)
+    t = ma.text.RandomSwap(alpha=alpha, min_words=lo, max_words=None if k == 4 else lo + k)
     available = max(n_words - 2, 0)
     rng = np.random.default_rng(seed)
     n = t._count(rng, n_words, available)
     expect = rng.random(k * n).tolist()
     got_n, u = t._count_and_uniforms(np.random.default_rng(seed), n_words, available, k)
     assert (got_n, u[1 : 1 + k * n]) == (n, expect)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.sampled_from([*WORDS, *SEPS, "cat", "sat", "Cat", "ran"]), max_size=16).map("".join),
+    st.integers(0, 50),
+    st.sampled_from(
+        [
+            {"alpha": 0.1},
+            {"alpha": 0.5},
+            {"alpha": (0.1, 0.6)},
+            {"alpha": 0.4, "max_words": 1},
+            {"alpha": 0.0, "min_words": 2},
+            {"alpha": 0.3, "protected": "cat"},
+        ]
+    ),
+)
+def test_delete_draw_gives_what_the_rules_give(text: str, seed: int, config: dict[str, object]) -> None:
+    """RandomDelete's inlined draw (issue 19): the candidates read afresh, _count, then the picks."""
+    import numpy as np
+
+    t = ma.text.RandomDelete(**config)  # type: ignore[arg-type]
+    for _ in range(2):  # the words unseen, then remembered
+        got = t.make_params(np.random.default_rng(seed), {"text": text})["deletes"]
+    elig = reference(t, text)
+    n_words = len(t._split(text)[1])
+    if config.get("protected"):
+        elig = [k for k in elig if t._split(text)[0][2 * k + 1].lower() != "cat"]
+    rng = np.random.default_rng(seed)
+    n = t._count(rng, n_words, min(len(elig), n_words - 1)) if elig else 0
+    expect = sorted(elig[i] for i in base.pick_distinct(rng.random(n).tolist(), len(elig))) if n > 0 else []
+    assert got == expect

@@ -5,6 +5,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections.abc import Container, Mapping, Sequence
+from itertools import compress
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..core.errors import InvalidInputError
@@ -227,11 +228,19 @@ class WordEdit(TextTransform):
         those are drawn and never read; the generator is the call's own (``Transform._run`` lends
         it for ``make_params`` only), so no later draw moves. Keyed outputs are unchanged (golden).
         """
+        r = self._r
         if alpha is None:
-            alpha = self._alpha(rng)
-        bound = self._how_many(alpha, 0.0, n_words, available)  # u = 0 rounds a fraction up
+            lo, hi = r.alpha
+            alpha = lo if lo == hi else WORD_EDIT.specs["alpha"].draw(rng, (lo, hi))  # self._alpha, inlined
+        # self._how_many twice, inlined (it is most of a call's draw): clipped to [least, most]
+        exact = alpha * n_words
+        whole = int(exact)
+        frac = exact - whole
+        least = r.min_words
+        most = available if r.max_words is None else min(r.max_words, available)
+        bound = min(max(whole + (0.0 < frac), least), most)  # u = 0 rounds a fraction up
         u = rng.random(lead + 1 + per_edit * bound).tolist()
-        return self._how_many(alpha, u[lead], n_words, available), u
+        return min(max(whole + (u[lead] < frac), least), most), u
 
     def _how_many(self, alpha: float, u: float, n_words: int, available: int) -> int:
         """``alpha * n_words`` rounded up with probability its fraction (``u`` uniform), then clipped."""
@@ -262,20 +271,20 @@ class WordEdit(TextTransform):
         whose lower-case form is in it.
         """
         texts = tokens[1::2]
-        if not self._r.protected:
-            memo = self._r.kinds[vocab is not None]
-            kinds = list(map(memo.get, texts))  # the loops over the words run in C
-            if None in kinds:
-                kinds = [
-                    self._kind(w, vocab, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)
-                ]
+        r = self._r
+        if not r.protected:
+            memo = r.kinds[vocab is not None]
+            try:
+                kinds: Sequence[int] = bytes(map(memo.__getitem__, texts))  # in C; bytes: no GC-tracked list
+            except KeyError:  # a word not seen before (no scan for it when every word is known)
+                kinds = [memo[w] if w in memo else self._kind(w, vocab, memo) for w in texts]
             if _UNIT in kinds:
                 return [
                     k
                     for k, c in enumerate(kinds)
                     if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
                 ]
-            return list(itertools.compress(range(len(kinds)), kinds))
+            return list(compress(range(len(kinds)), kinds))
         return [  # the usual word (lower-case letters, no unit) is checked inline
             k
             for k in self._unprotected(text, tokens, words, vocab)

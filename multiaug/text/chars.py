@@ -12,7 +12,7 @@ from ..core.params import Choice, Number, Options, param
 from .base import _EDIT, _MEMO, _SKIP, _UNIT, MAX_EDITS, WORD_EDIT, TextTransform, WordEdit, pick_distinct
 from .functional import CHAR_ACTIONS, char_noise, char_slots
 from .params import Alphabet
-from .tokens import letter_spans, word_is_editable
+from .tokens import _pieces, letter_spans, word_is_editable
 
 if TYPE_CHECKING:
     import numpy as np
@@ -49,20 +49,19 @@ class CharEdit(WordEdit):
     """
 
     _abstract = True
-    _derived: ClassVar[tuple[str, ...]] = ("slots", "char_kinds")
+    _derived: ClassVar[tuple[str, ...]] = ("slots", "char_kinds", "alpha_draw")
     min_len: int = param(CHAR_EDIT.specs["min_len"], default=4, kw_only=True)
 
     def _finalize(self, r: Any) -> None:
         super()._finalize(r)
         r.slots = {}  # word -> its places (_slots reads the word alone), bounded like the other memos
         r.char_kinds = {}  # word -> its kind (see _editable), _SKIP also when it is not _eligible_words'
+        r.alpha_draw = None  # how make_params draws alpha (_alpha_draw), read from the plan on first use
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
         tokens, words, elig = self._char_candidates(sample["text"])  # draws nothing
-        draws = self._plan.draws
-        if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:  # alpha alone: what its Range.draw computes
-            lo, hi = draws[0][2]
-            lo, hi = float(lo), float(hi)
+        alone, lo, hi = self._r.alpha_draw or self._alpha_draw()
+        if alone:  # alpha alone: what its Range.draw computes
             if lo == hi and elig:  # lo + 0.0 * u is lo (+ 0.0: -0.0 traced as 0.0, as the sum gives)
                 lo += 0.0
                 n, u = self._count_and_uniforms(rng, len(words), len(elig), 3, lo, lead=1)
@@ -75,34 +74,62 @@ class CharEdit(WordEdit):
         n, u = self._count_and_uniforms(rng, len(words), len(elig), 3, alpha)
         return self._char_edits(alpha, tokens[1::2], elig, n, u, 1)
 
+    def _alpha_draw(self) -> tuple[bool, float, float]:
+        """Whether ``alpha`` is the only declared draw (a float ``Range``), and its ``lo, hi`` (kept)."""
+        draws = self._plan.draws
+        if len(draws) == 1 and draws[0][1] == _ALPHA_DRAW:
+            lo, hi = draws[0][2]
+            self._r.alpha_draw = (True, float(lo), float(hi))
+        else:
+            self._r.alpha_draw = (False, 0.0, 0.0)
+        return self._r.alpha_draw
+
+    def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
+        """The text with the drawn ``edits`` made (each subclass's kernel)."""
+        raise NotImplementedError
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = self.apply_text(sample["text"], params.get("edits", ()))
+        return out
+
     def _char_edits(
         self, alpha: float, texts: Sequence[str], elig: list[int], n: int, u: list[float], at: int
     ) -> dict[str, Any]:
         """The parameters of ``n`` edits among the words ``elig`` from the uniforms ``u[at:]``."""
         edits: list[list[Any]] = []
         memo = self._r.slots
-        for j, pick in enumerate(sorted(pick_distinct(u[at : at + n], len(elig)))):
-            word = texts[elig[pick]]
+        edit = self._edit
+        m = len(elig)
+        # pick_distinct of one number, inlined (the usual sentence)
+        picks = [min(int(u[at] * m), m - 1)] if n == 1 else sorted(pick_distinct(u[at : at + n], m))
+        for j, pick in enumerate(picks, at + n):
+            k = elig[pick]
+            word = texts[k]
             slots = memo.get(word)
             if slots is None:
                 slots = self._slots(word)
                 if len(memo) >= _MEMO:
                     memo.clear()
                 memo[word] = slots
-            edits.append([elig[pick], *self._edit(word, slots, u[at + n + j], u[at + 2 * n + j])])
+            edits.append(edit(k, word, slots, u[j], u[j + n]))
         return {"alpha": alpha, "edits": edits}
 
     def _char_candidates(self, text: str) -> tuple[tuple[str, ...], range, list[int]]:
         """:meth:`_candidates` filtered by :meth:`_eligible_words`: one pass over one memo of both."""
-        tokens, words = self._split(text)
+        tokens = _pieces(text)  # self._split, inlined
+        words = range(1, len(tokens), 2)
         texts = tokens[1::2]
         r = self._r
         if r.protected:
             return tokens, words, self._eligible_words(texts, self._editable(text, tokens, words))
         memo = r.char_kinds
-        kinds = list(map(memo.get, texts))
-        if None in kinds:
-            kinds = [self._char_kind(w, memo) if c is None else c for w, c in zip(texts, kinds, strict=True)]
+        try:
+            kinds: Sequence[int] = bytes(map(memo.__getitem__, texts))  # bytes: no GC-tracked list
+        except KeyError:  # a word not seen before (no scan for it when every word is known)
+            kinds = [memo[w] if w in memo else self._char_kind(w, memo) for w in texts]
         if _UNIT in kinds:  # a unit word is editable unless it follows a number
             edit = [
                 k for k, c in enumerate(kinds) if c == _EDIT or (c == _UNIT and word_is_editable(tokens, k))
@@ -148,8 +175,8 @@ class CharEdit(WordEdit):
         """The places of ``word`` this op may edit (asked of the chosen words)."""
         raise NotImplementedError
 
-    def _edit(self, word: str, slots: Sequence[Any], u: float, v: float) -> list[Any]:
-        """One edit of ``word`` (without the word's position) from two uniform numbers."""
+    def _edit(self, k: int, word: str, slots: Sequence[Any], u: float, v: float) -> list[Any]:
+        """One edit of ``word``, word ``k`` of the text, from two uniform numbers: ``[k, *edit]``."""
         raise NotImplementedError
 
     def _allowed(self, word: str, edit: list[Any]) -> bool:
@@ -233,7 +260,12 @@ class CharNoise(CharEdit, _Action):
     {'alpha': 0.5, 'edits': [[1, 1, ''], [2, 0, ''], [4, 1, ''], [7, 1, '']]}
     """
 
+    _derived: ClassVar[tuple[str, ...]] = ("choices",)
     alphabet: str = param(Alphabet(), default=string.ascii_letters, kw_only=True)
+
+    def _finalize(self, r: Any) -> None:
+        super()._finalize(r)
+        r.choices = {}  # letter -> the alphabet without it (what a substitute picks from)
 
     def _fewest(self) -> int:
         return max(self._r.min_len, 1 if self._r.action in ("substitute", "insert") else 2)
@@ -244,19 +276,26 @@ class CharNoise(CharEdit, _Action):
     def _slots(self, word: str) -> Sequence[tuple[int, int]]:
         return letter_spans(word)
 
-    def _edit(self, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
+    def _edit(self, k: int, word: str, letters: Sequence[tuple[int, int]], u: float, v: float) -> list[Any]:
         """Letter ``i`` drawn from ``u``, then the letter ``action`` puts there from ``v`` (``""``: none)."""
         r = self._r
         action = r.action
+        if action == "substitute":  # the default: char_slots is the letters, pick inlined
+            i = min(int(u * len(letters)), len(letters) - 1)
+            start, end = letters[i]
+            letter = word[start:end]
+            choices = r.choices.get(letter)
+            if choices is None:  # a substitute that changes the letter
+                choices = r.alphabet.replace(letter, "") or r.alphabet
+                if len(r.choices) >= _MEMO:
+                    r.choices.clear()
+                r.choices[letter] = choices
+            return [k, i, choices[min(int(v * len(choices)), len(choices) - 1)]]
         slots = char_slots(action, len(letters))
         i = min(int(u * slots), slots - 1)
         if action in ("delete", "swap"):
-            return [i, ""]
-        choices = r.alphabet
-        if action == "substitute":
-            start, end = letters[i]
-            choices = choices.replace(word[start:end], "") or choices  # a substitute that changes the letter
-        return [i, pick(choices, v)]
+            return [k, i, ""]
+        return [k, i, pick(r.alphabet, v)]
 
     def apply_text(self, text: str, edits: Sequence[Sequence[Any]] = (), **_: Any) -> str:
         return char_noise(text, edits, self._r.action)

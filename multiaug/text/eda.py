@@ -9,15 +9,16 @@ with multiaug (:mod:`multiaug.text.wordnet`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from itertools import compress, islice
 from typing import TYPE_CHECKING, Any
 
 from ..core.params import param
-from .base import WordEdit, pick_distinct, pick_two
+from .base import _UNIT, WordEdit, pick_distinct
 from .functional import random_delete, random_insert, random_swap, synonym_replace
 from .params import English, _fold
 from .stopwords import ENGLISH_STOPWORDS
-from .tokens import match_case, opens_sentence
+from .tokens import _pieces, match_case, opens_sentence
 from .wordnet import Sense, wordnet
 
 if TYPE_CHECKING:
@@ -247,16 +248,26 @@ class RandomSwap(WordEdit):
     """
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        _, words, elig = self._candidates(sample["text"])
-        if len(elig) < 2:
-            return {"swaps": []}
-        n, u = self._count_and_uniforms(rng, len(words), 1 << 30, 2)
+        text = sample["text"]
+        pieces = _pieces(text)  # self._candidates, without its two calls
+        elig = self._editable(text, pieces, range(1, len(pieces), 2))
         m = len(elig)
+        if m < 2:
+            return {"swaps": []}
+        n, u = self._count_and_uniforms(rng, len(pieces) >> 1, 1 << 30, 2)
         swaps = []
-        for i in range(1, 2 * n, 2):
-            a, b = pick_two(u[i], u[i + 1], m)
-            swaps.append([elig[a], elig[b]])
+        for i in range(1, 2 * n, 2):  # pick_two, inlined
+            a = min(int(u[i] * m), m - 1)
+            b = min(1 + int(u[i + 1] * (m - 1)), m - 1)
+            swaps.append([elig[a], elig[0 if b == a else b]])
         return {"swaps": swaps}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = random_swap(sample["text"], params.get("swaps", ()), self._r.common)
+        return out
 
     def apply_text(self, text: str, swaps: Sequence[Sequence[int]] = (), **_: Any) -> str:
         return random_swap(text, swaps, self._r.common)
@@ -281,13 +292,46 @@ class RandomDelete(WordEdit):
     """
 
     def make_params(self, rng: np.random.Generator, sample: Any) -> dict[str, Any]:
-        _, words, elig = self._candidates(sample["text"])
-        if not elig:
+        text = sample["text"]
+        pieces = _pieces(text)  # self._candidates, without its two calls
+        r = self._r
+        lo, hi = r.alpha
+        elig = None
+        if lo == hi and not r.protected:  # the usual call: _editable's kinds, inlined (issue 19)
+            try:
+                kinds = bytes(map(r.kinds[False].__getitem__, islice(pieces, 1, None, 2)))
+                if _UNIT not in kinds:  # (a unit after a number is not editable: _editable decides)
+                    elig = list(compress(range(len(kinds)), kinds))
+            except KeyError:  # a word not seen before: _editable remembers it
+                pass
+        if elig is None:
+            elig = self._editable(text, pieces, range(1, len(pieces), 2))
+        m = len(elig)
+        if not m:
             return {"deletes": []}
-        n, u = self._count_and_uniforms(rng, len(words), min(len(elig), len(words) - 1), 1)
+        n_words = len(pieces) >> 1
+        if lo == hi:  # _count_and_uniforms with a fixed alpha, inlined (same rounding, same draw)
+            exact = lo * n_words
+            whole = int(exact)
+            frac = exact - whole
+            least = r.min_words
+            most = min(m, n_words - 1) if r.max_words is None else min(r.max_words, m, n_words - 1)
+            u = rng.random(1 + min(max(whole + (0.0 < frac), least), most)).tolist()
+            n = min(max(whole + (u[0] < frac), least), most)
+        else:
+            n, u = self._count_and_uniforms(rng, n_words, min(m, n_words - 1), 1)
         if n <= 0:
             return {"deletes": []}
-        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], len(elig))])}
+        if n == 1:  # pick_distinct of one number, inlined (the usual sentence)
+            return {"deletes": [elig[min(int(u[1] * m), m - 1)]]}
+        return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], m)])}
+
+    def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
+        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        out = dict(sample)
+        if "text" in sample:
+            out["text"] = random_delete(sample["text"], params.get("deletes", ()), self._r.common)
+        return out
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
         return random_delete(text, deletes, self._r.common)

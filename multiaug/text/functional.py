@@ -277,7 +277,9 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     pieces = _pieces(text)  # read-only: the edits go to a copy
     words = range(1, len(pieces), 2)
     n = len(words)
-    drop = sorted({i for i in map(int, indices) if i < n})
+    drop = [int(indices[0])] if len(indices) == 1 else sorted(set(map(int, indices)))
+    if drop[-1] >= n:
+        drop = [i for i in drop if i < n]
     if len(drop) >= n:
         drop = drop[:-1]  # never delete the last word
     tokens = list(pieces)
@@ -298,19 +300,21 @@ def random_delete(text: str, indices: Sequence[int], common: Container[str] = fr
     # What _delete_run makes of each run, edited in place: the whitespace before a deleted word goes
     # with it; a word without whitespace before it (the first, or after a bracket) and with no deleted
     # neighbour takes the whitespace after it instead. Runs of such words take _delete_runs.
-    alone = None
+    glued = False
     for k in drop:
-        if not pieces[2 * k][-1:].isspace():
-            if alone is None:
-                alone = set(drop)
-            if k - 1 in alone or k + 1 in alone:
-                return _delete_runs(tokens, drop)
-    for k in drop:
-        if pieces[2 * k][-1:].isspace():
-            tokens[2 * k] = pieces[2 * k].rstrip()
+        before = pieces[2 * k]
+        if before[-1:].isspace():
+            tokens[2 * k] = before.rstrip()
         else:
+            glued = True
             tokens[2 * k + 2] = pieces[2 * k + 2].lstrip()
         tokens[2 * k + 1] = ""
+    if glued:
+        alone = set(drop)
+        if any(not pieces[2 * k][-1:].isspace() and (k - 1 in alone or k + 1 in alone) for k in drop):
+            for k in drop:  # undone (the capitals above touched no deleted word and no gap)
+                tokens[2 * k : 2 * k + 3] = pieces[2 * k : 2 * k + 3]
+            return _delete_runs(tokens, drop)
     return "".join(tokens)
 
 

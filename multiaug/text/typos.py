@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
-from .chars import CharEdit, _has_letters, pick
+from .chars import CharEdit, _has_letters
 from .functional import keyboard_typo, ocr_error
 from .tokens import letter_spans
 
@@ -97,10 +97,10 @@ class KeyboardTypo(CharEdit):
             return range(len(word))
         return [i for i, (start, _) in enumerate(letter_spans(word)) if word[start] in KEYBOARD_NEIGHBOURS]
 
-    def _edit(self, word: str, slots: Sequence[int], u: float, v: float) -> list[Any]:
-        i = pick(slots, u)
-        key = word[i] if type(slots) is range else word[letter_spans(word)[i][0]]  # range: letter i = word[i]
-        return [i, pick(KEYBOARD_NEIGHBOURS[key], v)]
+    def _edit(self, k: int, word: str, slots: Sequence[int], u: float, v: float) -> list[Any]:
+        i = slots[min(int(u * len(slots)), len(slots) - 1)]  # pick(slots, u) and pick(near, v), inlined
+        near = KEYBOARD_NEIGHBOURS[word[i] if type(slots) is range else word[letter_spans(word)[i][0]]]
+        return [k, i, near[min(int(v * len(near)), len(near) - 1)]]  # range: letter i is word[i]
 
     def _allowed(self, word: str, edit: list[Any]) -> bool:
         if not (len(edit) == 2 and type(edit[0]) is int and isinstance(edit[1], str) and len(edit[1]) == 1):
@@ -148,9 +148,10 @@ class OCRError(CharEdit):
             if m.end() == len(word) or not unicodedata.combining(word[m.end()])
         ]
 
-    def _edit(self, word: str, slots: Sequence[tuple[int, str]], u: float, v: float) -> list[Any]:
-        offset, source = pick(slots, u)
-        return [offset, source, pick(OCR_CONFUSIONS[source], v)]
+    def _edit(self, k: int, word: str, slots: Sequence[tuple[int, str]], u: float, v: float) -> list[Any]:
+        offset, source = slots[min(int(u * len(slots)), len(slots) - 1)]  # pick, inlined
+        targets = OCR_CONFUSIONS[source]
+        return [k, offset, source, targets[min(int(v * len(targets)), len(targets) - 1)]]
 
     def _allowed(self, word: str, edit: list[Any]) -> bool:
         if not (len(edit) == 3 and type(edit[0]) is int and all(isinstance(x, str) for x in edit[1:])):
