@@ -81,6 +81,10 @@ def test_reverse_paths_move_the_same_bytes() -> None:
     stereo = np.asfortranarray(np.stack([x, 2 * x]))  # not C-contiguous: NumPy's path, the same flip
     assert FW.reverse(stereo).tobytes() == np.ascontiguousarray(stereo[:, ::-1]).tobytes()
     assert FW.reverse(x[::3]).tobytes() == np.ascontiguousarray(x[::3][::-1]).tobytes()
+    raw = x.tobytes() + b"\0"
+    for offset in (0, 1):  # read-only, and unaligned when offset by a byte
+        view = np.frombuffer(raw, np.float32, count=x.size - 1, offset=offset)
+        assert FW.reverse(view).tobytes() == np.ascontiguousarray(view[::-1]).tobytes()
 
 
 @pytest.mark.parametrize("section", ["start", "end"])
