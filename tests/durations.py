@@ -14,6 +14,7 @@ Refresh after tests were added or sped up (only tests taking at least ``FLOOR`` 
 from __future__ import annotations
 
 import json
+import math
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
@@ -49,9 +50,10 @@ def layout(items: list[T], seconds: Mapping[str, float], workers: int, key: Call
     so far) and each share is put at the front of its worker's chunk; every other test keeps its
     order and fills the chunks behind them.
     """
-    known = [it for it in items if seconds.get(key(it), 0.0) > 0.0]
+    known = [it for it in items if seconds.get(key(it), 0.0) > 0.0]  # NaN is not > 0: a short test
     known.sort(key=lambda it: -seconds[key(it)])
-    short = [it for it in items if seconds.get(key(it), 0.0) <= 0.0]
+    chosen = {id(it) for it in known}
+    short = [it for it in items if id(it) not in chosen]
     shares: list[list[T]] = [[] for _ in range(max(1, workers))]
     loads = [0.0] * len(shares)
     for it in known:
@@ -69,7 +71,8 @@ def layout(items: list[T], seconds: Mapping[str, float], workers: int, key: Call
 
 def load() -> dict[str, float]:
     try:
-        return {str(k): float(v) for k, v in json.loads(FILE.read_text()).items()}
+        loaded = {str(k): float(v) for k, v in json.loads(FILE.read_text()).items()}
+        return {k: v for k, v in loaded.items() if math.isfinite(v)}
     except (OSError, ValueError, AttributeError):
         return {}
 

@@ -100,3 +100,12 @@ def test_padding_silence_is_the_clip_with_zeros_at_one_end(section: str) -> None
         for audio, want in ((x, ref), (np.stack([x, x]), np.stack([ref, ref]))):
             y = FW.padding(audio, k, "silence", section)
             assert y.tobytes() == want.tobytes() and not np.shares_memory(y, audio)
+
+
+@pytest.mark.parametrize("lo,hi", [(0, 2**32 - 1), (0, 2**32), (-5, 2**40), (7, 7)])
+def test_first_integer_leaves_wide_spans_to_numpy(lo: int, hi: int) -> None:
+    # outside Lemire's 32-bit branch the rejection loop would never end; NumPy draws those
+    got = first_integer(np.random.default_rng(11), lo, hi)
+    assert got == int(np.random.default_rng(11).integers(lo, hi + 1)) and type(got) is int
+    with pytest.raises(ValueError):
+        first_integer(np.random.default_rng(11), 10, 5)  # reversed bounds: NumPy's refusal

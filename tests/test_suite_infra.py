@@ -27,8 +27,9 @@ def test_a_tiny_model_is_built_once_for_every_process_sharing_the_folder(
     monkeypatch.setattr(tiny, "_TINY", {})
     calls: list[Path] = []
     first = tiny._built_once("tiny-x", _build(calls))
-    assert first == tmp_path / "tiny-x" and (first / "weights.bin").read_bytes() == bytes(range(16))
-    assert os.listdir(tmp_path) == ["tiny-x"]  # the private build folder was renamed into place
+    name = f"tiny-x-{tiny._builder_stamp()}"  # a folder built by another version is not read
+    assert first == tmp_path / name and (first / "weights.bin").read_bytes() == bytes(range(16))
+    assert os.listdir(tmp_path) == [name]  # the private build folder was renamed into place
     monkeypatch.setattr(tiny, "_TINY", {})  # another process: same folder, no second build
     assert tiny._built_once("tiny-x", _build(calls)) == first and len(calls) == 1
 
@@ -39,15 +40,18 @@ def test_a_process_that_loses_the_race_uses_the_winners_model(
     monkeypatch.setenv(tiny.SHARED_TINY_MODELS, str(tmp_path))
     monkeypatch.setattr(tiny, "_TINY", {})
 
+    name = f"tiny-y-{tiny._builder_stamp()}"
+    (tmp_path / "tiny-y").mkdir()  # an older build under the old name is ignored
+
     def build(root: Path) -> Path:  # another process finishes while this one builds
-        (tmp_path / "tiny-y").mkdir()
-        (tmp_path / "tiny-y" / "weights.bin").write_bytes(b"winner")
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "weights.bin").write_bytes(b"winner")
         (root / "weights.bin").write_bytes(b"loser")
         return root
 
     got = tiny._built_once("tiny-y", build)
-    assert got == tmp_path / "tiny-y" and (got / "weights.bin").read_bytes() == b"winner"
-    assert os.listdir(tmp_path) == ["tiny-y"]  # the loser's folder is gone
+    assert got == tmp_path / name and (got / "weights.bin").read_bytes() == b"winner"
+    assert sorted(os.listdir(tmp_path)) == ["tiny-y", name]  # the loser's folder is gone
 
 
 def test_without_the_shared_folder_each_process_builds_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -97,6 +101,9 @@ def test_each_worker_chunk_starts_with_its_share_of_the_long_tests() -> None:
 
 
 def test_the_run_lays_out_its_tests_for_its_workers(request: pytest.FixtureRequest) -> None:
+    option = request.config.option
+    if any(getattr(option, name, False) for name in ("failedfirst", "newfirst", "lf", "stepwise")):
+        pytest.skip("--ff/--nf/--lf/--sw reorder the run after the layout (pytest's own plugins)")
     known = durations.load()
     assert known and all(v >= durations.FLOOR for v in known.values())
     items = [item.nodeid for item in request.session.items]
@@ -108,3 +115,9 @@ def test_the_run_lays_out_its_tests_for_its_workers(request: pytest.FixtureReque
         head = chunk[: next((k for k, v in enumerate(chunk) if v == 0.0), len(chunk))]
         assert head == sorted(head, reverse=True) and not any(chunk[len(head) :])
         start += size
+
+
+def test_layout_keeps_every_test_whatever_the_durations_say() -> None:
+    items = ["a", "b", "c", "d"]
+    out = durations.layout(items, {"a": float("nan"), "b": 3.0, "c": -1.0}, 2, key=str)
+    assert sorted(out) == items and out[0] == "b"

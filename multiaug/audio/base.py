@@ -65,9 +65,12 @@ def first_integer(rng: np.random.Generator, lo: int, hi: int) -> int:
     >>> first_integer(np.random.default_rng(3), 5, 10), int(np.random.default_rng(3).integers(5, 11))
     (9, 9)
     """
+    lo, hi = int(lo), int(hi)
     span = hi - lo + 1
     if span == 1:  # NumPy draws nothing for a single value
         return lo
+    if not 1 < span < 0xFFFFFFFF:  # outside Lemire's 32-bit branch: NumPy decides (and refuses)
+        return int(rng.integers(lo, hi + 1))
     raw = rng.bit_generator.random_raw()
     m = (raw & 0xFFFFFFFF) * span
     if (m & 0xFFFFFFFF) < span:  # maybe in the biased zone: Lemire's rejection

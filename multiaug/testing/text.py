@@ -173,6 +173,15 @@ def build_tiny_marian(
 SHARED_TINY_MODELS = "MULTIAUG_TINY_MODELS"
 
 
+def _builder_stamp() -> str:
+    """A digest of this module's source and the ``transformers`` version (what the models depend on)."""
+    import hashlib
+    import importlib.metadata
+
+    version = importlib.metadata.version("transformers").encode()
+    return hashlib.blake2b(Path(__file__).read_bytes() + version, digest_size=6).hexdigest()
+
+
 def _built_once(name: str, build: Any) -> Path:
     """``build(folder)`` into a temporary folder once per process (removed at exit), quietly.
 
@@ -185,19 +194,23 @@ def _built_once(name: str, build: Any) -> Path:
             from ..text.masked_lm import quiet
 
             shared = os.environ.get(SHARED_TINY_MODELS)
-            if shared and (Path(shared) / name).is_dir():
-                _TINY[name] = Path(shared) / name
-                return _TINY[name]
+            if shared:  # named by what built it: a folder kept from another version is not read
+                Path(shared).mkdir(parents=True, exist_ok=True)
+                final = Path(shared) / f"{name}-{_builder_stamp()}"
+                if final.is_dir():
+                    _TINY[name] = final
+                    return final
             root = Path(tempfile.mkdtemp(prefix=f"multiaug-{name}-", dir=shared or None))
             with quiet():
                 built = build(root)
             if shared and built == root:
                 try:
-                    root.rename(Path(shared) / name)
-                    root = built = Path(shared) / name
+                    root.rename(final)
                 except OSError:  # another process put it there first: use that one
                     shutil.rmtree(root, True)
-                    root = built = Path(shared) / name
+                    if not final.is_dir():
+                        raise
+                root = built = final
             else:
                 atexit.register(shutil.rmtree, root, True)
             _TINY[name] = built
