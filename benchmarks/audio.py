@@ -32,7 +32,8 @@ audiomentations' filters at its default ranges, on the same clip, interleaved.
 
 Issue 20's ops (``--ops`` runs only these rows, ``--only Reverse,Limiter`` only the rows whose
 names start so): each against audiomentations' equivalent at its default parameters (multiaug's
-defaults are the same ranges), on the same 3 s clip, interleaved.
+defaults are the same ranges), on the same 3 s clip, interleaved. audiomentations' Reverse returns
+a reversed view, multiaug's outputs are C-contiguous copies: a second row makes the view contiguous.
 Limiter, LoudnessNormalization and Mp3Compression's default backend need audiomentations'
 extras ``numpy-audio-limiter``, ``loudness`` and ``fast-mp3-augment``; a row whose package is
 missing is printed as skipped (they are not in the project's venvs: run it from a bench venv
@@ -244,6 +245,11 @@ def _op_files(folder: Path) -> tuple[str, str]:
     return str(folder / "ir.wav"), str(folder / "noises")
 
 
+def contiguous(t: Any) -> Callable[[np.ndarray, int], np.ndarray]:
+    """``t``'s output as a user needs it for ``torch.from_numpy`` (which refuses negative strides)."""
+    return lambda samples, sample_rate: np.ascontiguousarray(t(samples, sample_rate))
+
+
 def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
     """(row, multiaug transform, audiomentations transform, audiomentations extra it needs)."""
     import audiomentations as A
@@ -255,6 +261,8 @@ def _ops(ir: str, noises: str) -> list[tuple[str, Any, Any, str | None]]:
         ("BitCrush", M.BitCrush(p=1.0, seed=0), A.BitCrush(p=1.0), None),
         ("Normalize", M.Normalize(p=1.0), A.Normalize(p=1.0), None),
         ("Reverse", M.Reverse(p=1.0), A.Reverse(p=1.0), None),
+        ("Reverse (audiomentations' view made contiguous)", M.Reverse(p=1.0), contiguous(A.Reverse(p=1.0)),
+         None),
         ("Padding", M.Padding(p=1.0, seed=0), A.Padding(p=1.0), None),
         ("Limiter", M.Limiter(p=1.0, seed=0), A.Limiter(p=1.0), "numpy_audio_limiter"),
         ("LoudnessNormalization", M.LoudnessNormalization(p=1.0, seed=0),
@@ -323,7 +331,9 @@ def op_floors(quick: bool) -> list[tuple[str, float]]:
         "keyed call, nothing drawn (Reverse p=0), 16 samples": keyed(ma.audio.Reverse(p=0.0), tiny),
         "keyed call, one value drawn (Padding p=1), 16 samples": keyed(ma.audio.Padding(p=1.0), tiny),
         "check_waveform (input check: finite, magnitude <= 1e12), 3 s": lambda: check_waveform("op", audio),
-        "kernel reverse, 3 s": lambda: W.reverse(audio),
+        "kernel reverse (cv2.flip with OpenCV installed), 3 s": lambda: W.reverse(audio),
+        "kernel reverse without OpenCV (NumPy's negative-stride copy), 3 s": lambda: W.reverse_numpy(audio),
+        "np.copy (a forward copy), 3 s": lambda: np.copy(audio),
         "kernel padding (silence, 35 %), 3 s": lambda: W.padding(audio, 17000, "silence", "end"),
         "kernel bit_crush (7 bits), 3 s": lambda: D.bit_crush(audio, 7),
         "kernel clipping (20 %), 3 s": lambda: D.clipping(audio, 20.0),
@@ -532,18 +542,10 @@ def main() -> None:
     parser.add_argument("--filters", action="store_true", help="only the filter rows")
     parser.add_argument("--ops", action="store_true", help="only issue 20's op rows")
     parser.add_argument("--vocoder", action="store_true", help="only the PitchShift/TimeStretch rows")
-    parser.add_argument(
-        "--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter"
-    )
-    parser.add_argument(
-        "--floors", action="store_true", help="with --ops: also time the parts of a keyed call (fixed costs)"
-    )
-    parser.add_argument(
-        "--cpu",
-        action="store_true",
-        help="time the process's CPU seconds (time.process_time, every thread) instead of wall time: "
-        "steadier on a loaded machine, where waiting for a core is not the op's cost",
-    )
+    add = parser.add_argument
+    add("--only", default="", help="with --ops: comma-separated row names (prefixes), e.g. Reverse,Limiter")
+    add("--floors", action="store_true", help="with --ops: also time the parts of a keyed call (fixed costs)")
+    add("--cpu", action="store_true", help="the process's CPU time, not wall time (steadier under load)")
     args = parser.parse_args()
     global CLOCK
     if args.cpu:

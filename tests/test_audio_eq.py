@@ -34,7 +34,7 @@ def measured_db(t: ma.Transform, freq: float, key: int) -> float:
 
 @pytest.mark.parametrize("name", list(KINDS))
 def test_response_at_the_drawn_parameters(name: str) -> None:
-    t = getattr(ma.audio, name)(p=1.0)
+    t = getattr(ma.audio, name)(p=1.0, seed=0)  # seeded: the same draws on every run
     for key in range(5):
         params = t(audio=np.zeros(64, np.float32), sample_rate=SR, key=key, trace=True)["trace"][0]["params"]
         fc, g, q = params["center_hz"], params["gain_db"], params["q"]

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import multiaug as ma
 from multiaug.cli import main
 
@@ -41,18 +39,6 @@ def test_inspect_reports_bad_config(tmp_path: Path) -> None:
     out = run("inspect", str(path))
     assert out.returncode == 2 and "unknown transform 'image.Nope'" in out.stderr
     assert "Traceback" not in out.stderr
-
-
-@pytest.mark.slow
-def test_demo_runs_end_to_end(tmp_path: Path) -> None:
-    out = run("demo", "--output", str(tmp_path))
-    assert out.returncode == 0, out.stderr
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["keyed_outputs_reproduced_from_yaml"] and summary["trace_replay_exact"]
-    assert summary["fingerprint"] == ma.load(tmp_path / "image_pipeline.yaml").fingerprint
-    assert (tmp_path / "image_grid.png").stat().st_size > 10_000
-    report = tmp_path / "report.html"
-    assert f"report: {report.resolve()}" in out.stdout and report.stat().st_size > 100_000
 
 
 def test_no_command_prints_help() -> None:

@@ -81,3 +81,31 @@ def test_check_split_lists_the_flat_val_images_with_the_fix(tmp_path: Path, crop
     assert "fix: dedupe by provenance" in out
     assert main(["check-split", "--json", str(tmp_path / "train"), str(tmp_path / "val")]) == 0
     assert json.loads(capsys.readouterr().out)["low_detail"] == [0]
+
+
+def test_float_images_are_judged_in_grey_levels_as_uint8(crops) -> None:
+    images = [crops[("china.jpg", 0, 424)], crops[("china.jpg", 212, 212)], crops[("flower.jpg", 106, 0)]]
+    flipped = np.ascontiguousarray(images[1][:, ::-1])
+    as_float = [(im / np.float32(255)).astype(np.float32) for im in [flipped, *images]]
+    got = SplitGuard().check(as_float[:1], as_float[1:])
+    want = SplitGuard().check([flipped], images)
+    assert got.low_detail == want.low_detail == (0,)  # not every float image "too flat"
+    pairs = [tuple(leak) for leak in got.leaks]
+    assert pairs == [tuple(leak) for leak in want.leaks] == [(0, 1, "near_duplicate")]
+
+
+def test_the_coarse_band_pairs_no_distinct_smooth_images() -> None:
+    import cv2
+
+    rng = np.random.default_rng(1)  # smooth gradients with blurred noise and a colour cast, all distinct
+    images = []
+    for _ in range(26):
+        white = rng.standard_normal((160, 160)).astype(np.float32)
+        noise = cv2.GaussianBlur(white, (0, 0), rng.uniform(6, 25))
+        noise *= rng.uniform(3, 15) / (noise.std() + 1e-9)
+        base = np.linspace(rng.uniform(60, 120), rng.uniform(120, 200), 160, dtype=np.float32)[:, None]
+        g = base + noise + rng.normal(0, rng.uniform(0, 2), (160, 160))
+        colour = np.stack([g * rng.uniform(0.7, 1), g * rng.uniform(0.8, 1), g], -1)
+        images.append(np.clip(colour, 0, 255).astype(np.uint8)[16:144, 16:144].copy())
+    # the coarse band as any band match (its first form) paired 3 of these: coarse 0.60-0.75
+    assert SplitGuard().check(images[:6], images[20:26]).leaks == []

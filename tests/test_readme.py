@@ -7,6 +7,7 @@ The ```python blocks run in order in one namespace (the README defines everythin
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
 import subprocess
@@ -14,6 +15,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+import multiaug as ma
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -88,7 +91,13 @@ def test_shell_quick_start_runs(tmp_path: Path) -> None:
     affected = re.search(r"(\d+) of 48 val items affected", out.stdout)
     assert affected and int(affected.group(1)) == 48, out.stdout[-3000:]
     demo = tmp_path / "multiaug-demo"
-    assert (demo / "report.html").is_file()
+    # `multiaug demo` end to end (the console command; formerly also run by tests/test_cli.py)
+    summary = json.loads((demo / "summary.json").read_text())
+    assert summary["keyed_outputs_reproduced_from_yaml"] and summary["trace_replay_exact"]
+    assert summary["fingerprint"] == ma.load(demo / "image_pipeline.yaml").fingerprint
+    assert (demo / "image_grid.png").stat().st_size > 10_000
+    report = demo / "report.html"
+    assert f"report: {report.resolve()}" in out.stdout and report.stat().st_size > 100_000
     for name in ("images", "images-dask", "texts", "speech", "table"):
         assert (demo / "aug" / name / "run.json").is_file(), name
     # the README's promise for the dask line: the same bytes as the process-pool line

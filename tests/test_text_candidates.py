@@ -247,3 +247,17 @@ def test_delete_draw_gives_what_the_rules_give(text: str, seed: int, config: dic
     n = t._count(rng, n_words, min(len(elig), n_words - 1)) if elig else 0
     expect = sorted(elig[i] for i in base.pick_distinct(rng.random(n).tolist(), len(elig))) if n > 0 else []
     assert got == expect
+
+
+def test_swap_and_delete_apply_a_subclass_apply_text() -> None:
+    class Loud(ma.text.RandomDelete):
+        def apply_text(self, text: str, deletes: object = (), **params: object) -> str:
+            return super().apply_text(text, deletes, **params).upper()
+
+    class LoudSwap(ma.text.RandomSwap):
+        def apply_text(self, text: str, swaps: object = (), **params: object) -> str:
+            return super().apply_text(text, swaps, **params).upper()
+
+    for op in (Loud(alpha=0.3, seed=0), LoudSwap(alpha=0.3, seed=0)):
+        out = op(text="the quick brown fox jumps", key=1)["text"]
+        assert out == out.upper(), op.name

@@ -13,7 +13,7 @@ from ..core.params import Probability, Spec, param
 from ..core.transform import Sample, Transform
 from . import _validate  # noqa: F401  (registers the audio field checks)
 
-__all__ = ["AudioTransform", "SpectrogramTransform", "spectrogram_of"]
+__all__ = ["AudioTransform", "SpectrogramTransform", "first_integer", "spectrogram_of"]
 
 
 class AudioTransform(Transform):
@@ -48,6 +48,40 @@ def c_float32(array: np.ndarray) -> np.ndarray:
     reversed or strided views.
     """
     return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def first_integer(rng: np.random.Generator, lo: int, hi: int) -> int:
+    """``int(rng.integers(lo, hi + 1))`` as the first draw of a freshly keyed generator, 3x faster.
+
+    NumPy draws a range of ``span = hi - lo + 1 <= 2**32 - 1`` values by Lemire's method on 32-bit
+    words: the low then the high half of each raw 64-bit output (``next_uint32``). Written out
+    over ``random_raw`` it skips ``integers``' argument handling. Valid only where no draw
+    precedes it on ``rng`` (``make_params`` of a lent generator: a half word left over by an
+    earlier 32-bit draw would come first in NumPy), and for ``0 <= hi - lo < 2**32 - 1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_integer(np.random.default_rng(3), 5, 10), int(np.random.default_rng(3).integers(5, 11))
+    (9, 9)
+    """
+    lo, hi = int(lo), int(hi)
+    span = hi - lo + 1
+    if span == 1:  # NumPy draws nothing for a single value
+        return lo
+    if not 1 < span < 0xFFFFFFFF:  # outside Lemire's 32-bit branch: NumPy decides (and refuses)
+        return int(rng.integers(lo, hi + 1))
+    raw = rng.bit_generator.random_raw()
+    m = (raw & 0xFFFFFFFF) * span
+    if (m & 0xFFFFFFFF) < span:  # maybe in the biased zone: Lemire's rejection
+        threshold = (0x100000000 - span) % span
+        words = [raw >> 32]
+        while (m & 0xFFFFFFFF) < threshold:
+            if not words:
+                raw = rng.bit_generator.random_raw()
+                words = [raw >> 32, raw & 0xFFFFFFFF]
+            m = words.pop() * span
+    return lo + (m >> 32)
 
 
 def spectrogram_of(owner: str, sample: Mapping[str, Any]) -> np.ndarray:

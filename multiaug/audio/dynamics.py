@@ -6,12 +6,13 @@ Parameters follow audiomentations' transforms of the same names (``Clipping`` is
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from ..core.params import Choice, Range, param
-from .base import AudioTransform
+from .base import AudioTransform, first_integer
 from .functional import dynamics as F
 
 __all__ = ["BitCrush", "Clipping", "Limiter", "LoudnessNormalization", "Normalize"]
@@ -70,6 +71,11 @@ class BitCrush(AudioTransform):
     bits: int | tuple[int, int] = param(
         Range(1, 32, scalar="fixed", integer=True, example="(5, 10)"), default=(5, 10)
     )
+
+    def make_params(self, rng: np.random.Generator, sample: Mapping[str, Any]) -> dict[str, Any]:
+        # the default draw (rng.integers(lo, hi + 1)), written out: the same value, 1 us less per call
+        lo, hi = self._r.bits
+        return {"bits": first_integer(rng, lo, hi)}
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, bits: int, **_: Any) -> np.ndarray:
         return F.bit_crush(audio, bits)

@@ -175,6 +175,11 @@ class SplitGuard:
         as a correlation of at least ``1 - 2 * audio_max_ber`` of their soft fingerprints.
     seed : int
         Seed of the MinHash permutations (the result barely depends on it).
+    cache : bool
+        Remember the outcome of each pixel-verified image pair, keyed by the two images' content
+        (a digest of shape, dtype and bytes) and the settings, so that checking the same pairs
+        again (a data set that grows between checks) skips their verification; reports are the
+        same with or without it. At most 2**18 pairs (~70 MB), least recently used dropped.
 
     Examples
     --------
@@ -208,6 +213,7 @@ class SplitGuard:
             "an int >= 0 or None",
             "0",
         ),
+        "cache": (bool, lambda v: True, "a bool", "True"),
     }
 
     def __init__(
@@ -218,6 +224,7 @@ class SplitGuard:
         image_max_distance: int = 2,
         audio_max_ber: float = 0.25,
         seed: int = 0,
+        cache: bool = True,
     ) -> None:
         self.near_duplicates = near_duplicates
         self.text_threshold = text_threshold
@@ -225,13 +232,15 @@ class SplitGuard:
         self.image_max_distance = image_max_distance
         self.audio_max_ber = audio_max_ber
         self.seed = seed
+        self.cache = cache
+        self._verified = detect.VerifiedCache()
         self._validate("SplitGuard")
 
     def __repr__(self) -> str:
         return (
             f"SplitGuard(near_duplicates={self.near_duplicates}, text_threshold={self.text_threshold}, "
             f"table_ratio={self.table_ratio}, image_max_distance={self.image_max_distance}, "
-            f"audio_max_ber={self.audio_max_ber}, seed={self.seed})"
+            f"audio_max_ber={self.audio_max_ber}, seed={self.seed}, cache={self.cache})"
         )
 
     # ------------------------------------------------------------------------------- helpers
@@ -293,7 +302,13 @@ class SplitGuard:
             if values.shape[1] == 0 or values.dtype.kind not in "biuf":
                 return []
             return detect.table_pairs(values, side, ratio=float(self.table_ratio))[0]
-        return detect.image_pairs(items, side, max_distance=int(self.image_max_distance), evidence=evidence)
+        return detect.image_pairs(
+            items,
+            side,
+            max_distance=int(self.image_max_distance),
+            evidence=evidence,
+            cache=self._verified if self.cache else None,
+        )
 
     def _kind(self, owner: str, splits: Mapping[str, Any]) -> str:
         """The one modality of the collections ``splits`` (name -> collection), tables checked."""

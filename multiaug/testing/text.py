@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import io
 import json
+import os
 import shutil
 import tempfile
 import threading
@@ -167,16 +168,52 @@ def build_tiny_marian(
     return root
 
 
+#: A folder shared by processes (the test suite's conftest sets it for its workers and their child
+#: processes): each tiny model is built there once, not once per process.
+SHARED_TINY_MODELS = "MULTIAUG_TINY_MODELS"
+
+
+def _builder_stamp() -> str:
+    """A digest of this module's source and the ``transformers`` version (what the models depend on)."""
+    import hashlib
+    import importlib.metadata
+
+    version = importlib.metadata.version("transformers").encode()
+    return hashlib.blake2b(Path(__file__).read_bytes() + version, digest_size=6).hexdigest()
+
+
 def _built_once(name: str, build: Any) -> Path:
-    """``build(folder)`` into a temporary folder once per process (removed at exit), quietly."""
+    """``build(folder)`` into a temporary folder once per process (removed at exit), quietly.
+
+    Under ``$MULTIAUG_TINY_MODELS`` the folder is ``$MULTIAUG_TINY_MODELS/name``, built once for
+    every process that shares the variable (the builds are seeded, so the same bytes either way):
+    into a private folder first, then renamed into place, so a reader never sees half a model.
+    """
     with _TINY_LOCK:
         if name not in _TINY:
             from ..text.masked_lm import quiet
 
-            root = Path(tempfile.mkdtemp(prefix=f"multiaug-{name}-"))
-            atexit.register(shutil.rmtree, root, True)
+            shared = os.environ.get(SHARED_TINY_MODELS)
+            if shared:  # named by what built it: a folder kept from another version is not read
+                Path(shared).mkdir(parents=True, exist_ok=True)
+                final = Path(shared) / f"{name}-{_builder_stamp()}"
+                if final.is_dir():
+                    _TINY[name] = final
+                    return final
+            root = Path(tempfile.mkdtemp(prefix=f"multiaug-{name}-", dir=shared or None))
             with quiet():
-                _TINY[name] = build(root)
+                built = build(root)
+            if shared and built == root:
+                try:
+                    root.rename(final)
+                except OSError:  # another process put it there first: use that one
+                    shutil.rmtree(root, True)
+                    if not final.is_dir():
+                        raise
+                root = built = final
+            else:
+                atexit.register(shutil.rmtree, root, True)
+            _TINY[name] = built
         return _TINY[name]
 
 

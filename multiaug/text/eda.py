@@ -264,6 +264,8 @@ class RandomSwap(WordEdit):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        if type(self).apply_text is not RandomSwap.apply_text:  # a subclass's own apply_text
+            return super().apply(sample, params)
         out = dict(sample)
         if "text" in sample:
             out["text"] = random_swap(sample["text"], params.get("swaps", ()), self._r.common)
@@ -328,6 +330,8 @@ class RandomDelete(WordEdit):
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
         """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
+        if type(self).apply_text is not RandomDelete.apply_text:  # a subclass's own apply_text
+            return super().apply(sample, params)
         out = dict(sample)
         if "text" in sample:
             out["text"] = random_delete(sample["text"], params.get("deletes", ()), self._r.common)

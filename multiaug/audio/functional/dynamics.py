@@ -166,9 +166,13 @@ def bit_crush(audio: np.ndarray, bits: int) -> np.ndarray:
     array([ 0.  ,  0.25, -0.75], dtype=float32)
     """
     scale, step = _PCM_STEPS[bits] if 0 < bits < len(_PCM_STEPS) else _pcm_step(bits)
+    # three passes, as few as an exact kernel needs: a float32 magic-number round ((x + M) - M)
+    # is two, but gives +0.0 where rint gives -0.0 (negative samples that round to zero), and
+    # fixing the sign (np.copysign) is slower than the pass it saves; the int32 round trip of
+    # OpenCV's convertTo loses -0.0 too and saturates past 2**31
     out = np.multiply(audio, scale, dtype=np.float32)  # exact: a power of two
-    np.rint(out, out=out)  # half to even, in place
-    np.multiply(out, step, out=out)
+    np.rint(out, out)  # half to even, in place (positional out: the cheaper ufunc call)
+    np.multiply(out, step, out)
     return out
 
 

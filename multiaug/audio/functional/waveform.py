@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 __all__ = ["gain", "padding", "polarity_inversion", "reverse", "time_shift"]
@@ -61,6 +63,11 @@ def time_shift(audio: np.ndarray, samples: int, rollover: bool) -> np.ndarray:
 def reverse(audio: np.ndarray) -> np.ndarray:
     """``audio`` played backwards (time axis reversed), C-contiguous float32.
 
+    With OpenCV installed (the ``image`` extra; imported on the first call), a C-contiguous
+    float32 clip is reversed by ``cv2.flip``, a vectorised copy at about the speed of a forward
+    one; NumPy's negative-stride copy, the fallback, moves one sample at a time (3-4x slower).
+    Both move the same bytes.
+
     Examples
     --------
     >>> import numpy as np
@@ -69,7 +76,40 @@ def reverse(audio: np.ndarray) -> np.ndarray:
     array([[3., 2., 1.],
            [6., 5., 4.]], dtype=float32)
     """
+    flip = _FLIP[0] if _FLIP else _opencv_flip()
+    if (
+        flip is not None
+        and audio.dtype is _F32
+        and audio.flags.c_contiguous
+        and 0 < audio.size
+        and 1 <= audio.ndim <= 2
+        and audio.shape[-1] < _CV_MAX
+    ):
+        # a (1, n) or (channels, n) matrix flipped around its vertical axis (flipCode 1)
+        return flip(audio.reshape(1, -1) if audio.ndim == 1 else audio, 1).reshape(audio.shape)
+    return reverse_numpy(audio)
+
+
+def reverse_numpy(audio: np.ndarray) -> np.ndarray:
+    """:func:`reverse` without OpenCV: a negative-stride copy (any layout, any dimensions)."""
     return np.ascontiguousarray(audio[..., ::-1], dtype=np.float32)
+
+
+_F32 = np.dtype(np.float32)
+#: OpenCV's matrix sizes are ints: longer rows take NumPy's path.
+_CV_MAX = 2**31 - 1
+#: ``[cv2.flip]`` or ``[None]`` (no OpenCV) once looked up; empty before the first call.
+_FLIP: list[Callable[..., np.ndarray] | None] = []
+
+
+def _opencv_flip() -> Callable[..., np.ndarray] | None:
+    try:
+        import cv2
+    except ImportError:  # the audio extra alone: NumPy's copy
+        _FLIP.append(None)
+    else:
+        _FLIP.append(cv2.flip)
+    return _FLIP[0]
 
 
 def padding(audio: np.ndarray, samples: int, mode: str, section: str) -> np.ndarray:
@@ -90,16 +130,19 @@ def padding(audio: np.ndarray, samples: int, mode: str, section: str) -> np.ndar
     samples = min(max(samples, 0), n)
     if samples == 0:
         return np.array(audio, np.float32, order="C")
-    keep = audio[..., samples:] if section == "start" else audio[..., : n - samples]
+    cut = samples if section == "start" else n - samples
+    kept, padded = (
+        (slice(cut, None), slice(None, cut)) if section == "start" else (slice(cut), slice(cut, None))
+    )
     if mode == "silence" or samples == n:
         out = np.empty(audio.shape, np.float32)  # every sample written once: the kept part, then zeros
-        if section == "start":
-            out[..., samples:] = keep
-            out[..., :samples] = 0.0
+        if audio.ndim == 1:  # plain slices: a third cheaper to index than (..., slice)
+            out[kept] = audio[kept]
+            out[padded] = 0.0
         else:
-            out[..., : n - samples] = keep
-            out[..., n - samples :] = 0.0
+            out[..., kept] = audio[..., kept]
+            out[..., padded] = 0.0
         return out
     width = [(0, 0)] * (audio.ndim - 1) + [(samples, 0) if section == "start" else (0, samples)]
-    padded = np.pad(keep, width, "wrap" if mode == "wrap" else "reflect")
-    return np.ascontiguousarray(padded, dtype=np.float32)
+    padded_out = np.pad(audio[..., kept], width, "wrap" if mode == "wrap" else "reflect")
+    return np.ascontiguousarray(padded_out, dtype=np.float32)

@@ -16,6 +16,7 @@ from __future__ import annotations
 from .audio import AudioPrint, audio_fingerprint, audio_pairs
 from .common import Pair, bucket_pairs, item_hash, row_hashes
 from .image import image_pairs
+from .image_verify import VerifiedCache
 from .image_warp import low_detail
 from .table import table_pairs
 from .text import text_pairs, text_shingles
@@ -23,6 +24,7 @@ from .text import text_pairs, text_shingles
 __all__ = [
     "AudioPrint",
     "Pair",
+    "VerifiedCache",
     "audio_fingerprint",
     "audio_pairs",
     "bucket_pairs",

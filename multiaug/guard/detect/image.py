@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,14 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
-from .image_verify import _low_correlation, _middle_pose, _variant_blocks, _verify
+from .image_verify import (
+    VerifiedCache,
+    _content_key,
+    _low_correlation,
+    _middle_pose,
+    _variant_blocks,
+    _verify,
+)
 from .image_warp import WarpMatch, warp_pairs
 
 __all__ = ["image_pairs"]
@@ -184,6 +192,36 @@ def _verify_pose(
     return score, (None if noisier is None else not noisier)
 
 
+class _CachedVerify:
+    """:func:`_verify_pose` through a :class:`VerifiedCache`: its outcome depends only on the two
+    groups' first images (their thumbnails, scales, structure and size are theirs), the pose, the
+    bits the hashes differ by and the settings, so the key is those images' content digests
+    (each computed once a check) with the rest."""
+
+    def __init__(self, groups: _Groups, poses: _Poses, cache: VerifiedCache | None, settings: bytes) -> None:
+        self.groups, self.poses, self.cache, self.settings = groups, poses, cache, settings
+        self.keys: dict[int, bytes] = {}
+
+    def key(self, g: int) -> bytes:
+        found = self.keys.get(g)
+        if found is None:
+            found = self.keys[g] = _content_key(self.groups.images[int(self.groups.rep[g])])
+        return found
+
+    def __call__(
+        self, copy: int, source: int, v: int, as_is: int, min_correlation: float, loose_distance: int
+    ) -> tuple[float, bool | None]:
+        args = (copy, source, v, as_is, min_correlation, loose_distance)
+        if self.cache is None:
+            return _verify_pose(self.groups, self.poses, *args)
+        key = self.key(copy) + self.key(source) + struct.pack("<HH", v, as_is) + self.settings
+        found = self.cache.get(key)
+        if found is None:
+            found = _verify_pose(self.groups, self.poses, *args)
+            self.cache.put(key, found)
+        return found
+
+
 def _close_candidates(
     groups: _Groups, poses: _Poses, candidates: tuple[np.ndarray, np.ndarray], loose_distance: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -215,13 +253,16 @@ def _verified_pairs(
     min_correlation: float,
     loose_distance: int,
     candidates: tuple[np.ndarray, np.ndarray],
+    cache: VerifiedCache | None = None,
 ) -> list[tuple[int, int, float]]:
     """Group pairs ``(g, h, score)`` among the band candidates that the hashes or the pixels confirm.
 
     Within ``max_distance`` bits as they are (both sharp) a pair is confirmed by its hashes;
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
-    by :func:`_verify_pose`. A noisy copy explained by several sources is kept with the best one.
+    by :func:`_verify_pose` (its outcomes remembered in ``cache``). A noisy copy explained by
+    several sources is kept with the best one.
     """
+    verify = _CachedVerify(groups, poses, cache, struct.pack("<dH", min_correlation, loose_distance))
     first, second, d12, d21 = _close_candidates(groups, poses, candidates, loose_distance)
     # either may be the copy: the one whose pose is closest to the other's hash
     ones = d12.min(axis=1) <= d21.min(axis=1)
@@ -249,7 +290,7 @@ def _verified_pairs(
             # a photometric change: the hash as it is nearly unchanged
             pairs.append((i, j, 1.0 - int(as_is) / 64))
             continue
-        score, noisier = _verify_pose(groups, poses, ga, gb, v, int(as_is), min_correlation, loose_distance)
+        score, noisier = verify(ga, gb, v, int(as_is), min_correlation, loose_distance)
         if noisier is None:
             if score:
                 pairs.append((i, j, score))
@@ -325,6 +366,7 @@ def image_pairs(
     min_correlation: float = 0.985,
     loose_distance: int = 14,
     evidence: dict[tuple[int, int], dict[str, Any]] | None = None,
+    cache: VerifiedCache | None = None,
 ) -> list[Pair]:
     """Near-duplicate images: pose-tolerant pHash candidates, verified on the pixels.
 
@@ -365,7 +407,7 @@ def image_pairs(
     m = len(groups.rep)
     poses = _pose_hashes(groups)
     candidates = _band_candidates(groups, poses)
-    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates)
+    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates, cache)
     # crops resized back: searched among the pairs not found above that can leak across the sides
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
 

@@ -168,3 +168,54 @@ def _verify(
     if scores[best] >= min_correlation or not noisy:
         return (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
     return _noisy_copy(rendered[best][0], target * scale)
+
+
+def _content_key(image: np.ndarray) -> bytes:
+    """16-byte digest of an image's content (shape, dtype and pixel bytes): equal keys for equal
+    images whatever the object, a new key once an array is changed in place."""
+    import hashlib
+
+    a = np.ascontiguousarray(image)
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((a.shape, a.dtype.str)).encode())
+    h.update(a.data)
+    return h.digest()
+
+
+class VerifiedCache:
+    """The outcomes of pixel-verified image pairs, keyed by the two images' content and the pose
+    and settings of the check (least recently used dropped beyond ``max_pairs``).
+
+    An entry is the pairwise outcome only (score, whether the copy is the noisier one): the rule
+    that keeps a noisy copy with its best-correlating source runs on every check as before, so
+    a report never depends on what the cache holds. ~250 bytes an entry: the default 2**18
+    pairs stay under ~70 MB."""
+
+    def __init__(self, max_pairs: int = 1 << 18) -> None:
+        from collections import OrderedDict
+
+        self.max_pairs = max_pairs
+        self._entries: OrderedDict[bytes, tuple[float, bool | None]] = OrderedDict()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+    def get(self, key: bytes) -> tuple[float, bool | None] | None:
+        found = self._entries.get(key)
+        if found is not None:
+            try:
+                self._entries.move_to_end(key)
+            except KeyError:  # dropped by another thread meanwhile
+                pass
+        return found
+
+    def put(self, key: bytes, outcome: tuple[float, bool | None]) -> None:
+        self._entries[key] = outcome
+        while len(self._entries) > self.max_pairs:
+            try:
+                self._entries.popitem(last=False)
+            except KeyError:
+                break

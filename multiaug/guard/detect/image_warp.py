@@ -56,6 +56,8 @@ _KEYPOINT_BAND = 0.5  # weak band-pass bar for a pose keypoints found (relative,
 _KEYPOINT_OVERLAP = 0.25  # share of the copy a pose vouched for by keypoints must cover
 _KEYPOINT_CORRELATION = 0.7  # robust correlation the pixels must reach under such a pose
 _COARSE_BAND = (1.5, 6.0)  # the coarser band-pass (blur sigmas on the blurred 64x64 image)
+_COARSE_MIN = 0.78  # its bar: it stands in for the fine band only as a full (_MIN_BAND) match
+_COARSE_FINE_FLOOR = 0.4  # and only where the fine band still agrees this much
 _LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
@@ -158,7 +160,8 @@ def low_detail(images: Sequence[np.ndarray]) -> list[int]:
             continue  # not searched for warped copies at all
         fine = cv2.resize(_gray(image), (_FINE, _FINE), interpolation=cv2.INTER_AREA)
         fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
-        if float((fine - cv2.GaussianBlur(fine, (0, 0), 4.0)).std()) < _LOW_DETAIL:
+        scale = 255.0 if np.asarray(image).dtype.kind in "fb" else 1.0  # float images: [0, 1]
+        if scale * float((fine - cv2.GaussianBlur(fine, (0, 0), 4.0)).std()) < _LOW_DETAIL:
             out.append(k)
     return out
 
@@ -296,10 +299,12 @@ def _check(
     if max(float(warped[valid].std()), float(copy.band[valid].std())) < _MIN_DETAIL:
         return score, 0.0, overlap  # neither has detail to tell a copy from a look-alike
     detail = _robust_correlation(warped[valid], copy.band[valid])
-    if detail < _MIN_BAND:  # blur or noise on the copy: the coarser band may still agree
+    if _COARSE_FINE_FLOOR <= detail < _MIN_BAND:  # blur or noise on the copy: the coarser band
         band2 = np.ascontiguousarray(source.band2[:, ::-1] if mirrored else source.band2)
         warped = cv2.warpAffine(band2, m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
-        detail = max(detail, _robust_correlation(warped[valid], copy.band2[valid]))
+        coarse = _robust_correlation(warped[valid], copy.band2[valid])
+        if coarse >= _COARSE_MIN:  # a full match only (smooth look-alikes agree on it up to ~0.75)
+            detail = max(detail, coarse)
     return score, detail, overlap
 
 

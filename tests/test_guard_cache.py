@@ -1,0 +1,96 @@
+"""The split guard's memory of verified image pairs (``SplitGuard(cache=True)``): a later check of
+the same pairs skips their pixel verification and reports exactly what a fresh guard reports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+from multiaug.core.errors import InvalidInputError
+from multiaug.guard import SplitGuard
+from multiaug.guard.detect import VerifiedCache
+from multiaug.guard.detect import image as image_module
+
+
+@pytest.fixture(scope="module")
+def split() -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """40 validation images (smooth random 24x24 colour fields), their colour-jittered copies
+    (verified on the pixels: under 32 pixels a side) and 60 others."""
+    import cv2
+
+    rng = np.random.default_rng(0)
+    fields = [cv2.GaussianBlur(rng.normal(size=(24, 24, 3)), (0, 0), 2.0) for _ in range(100)]
+    images = [np.clip(128 + 60 * f / f.std(), 0, 255).astype(np.uint8) for f in fields]
+    jitter = ma.image.ColorJitter(p=1, seed=0)
+    val, rest = images[:40], images[40:]
+    return [jitter(image=im, key=k)["image"] for k, im in enumerate(val)], rest, val
+
+
+@pytest.fixture
+def verified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
+    """The pixel verifications run (the real function, each call recorded)."""
+    calls: list[tuple[Any, ...]] = []
+    real: Callable[..., tuple[float, bool | None]] = image_module._verify_pose
+
+    def spy(*args: Any) -> tuple[float, bool | None]:
+        calls.append(args[2:])
+        return real(*args)
+
+    monkeypatch.setattr(image_module, "_verify_pose", spy)
+    return calls
+
+
+def _same(a: Any, b: Any) -> bool:
+    return bool(a.to_json(evidence=True) == b.to_json(evidence=True))
+
+
+def test_second_and_grown_checks_skip_verification_with_fresh_reports(
+    split: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], verified: list[tuple[Any, ...]]
+) -> None:
+    copies, rest, val = split
+    guard = SplitGuard()
+    first = guard.check(copies[:20] + rest, val)
+    assert verified and first.counts["near_duplicate"] >= 15  # pairs went through the pixel check
+    n_first = len(verified)
+    # the same pairs again, as new (equal) arrays: nothing verified again, the report unchanged
+    again = guard.check([c.copy() for c in copies[:20]] + [r.copy() for r in rest], val)
+    assert len(verified) == n_first and _same(again, first)
+    # the data set grows: only the new pairs are verified, the report is a fresh guard's
+    grown = guard.check(copies + rest, val)
+    n_grown = len(verified) - n_first
+    fresh = SplitGuard(cache=False).check(copies + rest, val)
+    assert _same(grown, fresh) and n_grown > 0
+    assert len(verified) - n_first - n_grown > n_grown  # the fresh guard verified every pair
+
+
+def test_image_changed_in_place_is_verified_again(
+    split: tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]], verified: list[tuple[Any, ...]]
+) -> None:
+    copies, rest, val = split
+    train = [c.copy() for c in copies[:10]] + rest
+    guard = SplitGuard()
+    guard.check(train, val)
+    n = len(verified)
+    guard.check(train, val)
+    assert len(verified) == n
+    for image in train[:10]:
+        image[0, 0] ^= 1  # one level of one pixel: the same objects, new content
+    changed = guard.check(train, val)
+    assert len(verified) > n
+    assert _same(changed, SplitGuard(cache=False).check(train, val))
+
+
+def test_cache_is_bounded_and_validated() -> None:
+    cache = VerifiedCache(max_pairs=2)
+    for k in range(3):
+        cache.put(bytes([k]), (0.5, None))
+    cache.get(bytes([1]))  # used: kept over the older unused one
+    cache.put(bytes([3]), (1.0, True))
+    assert len(cache) == 2 and cache.get(bytes([2])) is None and cache.get(bytes([1])) == (0.5, None)
+    with pytest.raises(InvalidInputError, match="cache"):
+        SplitGuard(cache="yes")  # type: ignore[arg-type]
+    assert "cache=False" in repr(SplitGuard(cache=False))
