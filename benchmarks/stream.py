@@ -1,7 +1,7 @@
 """Streams: ``ma.stream`` items/s with 1 and 2 workers against a plain loop of keyed calls, and peak memory.
 
 Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
-[--workloads text image] [--pickles] [--thread]``.
+[--workloads text image] [--no-help] [--pickles] [--thread]``.
 
 Throughput. Items come from a generator (as from a file or a queue); three contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
@@ -9,6 +9,8 @@ the same ``N`` items in interleaved rounds (the table gives the median, each rou
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
 * ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
   travel through shared memory);
+* with ``--no-help``, ``stream, 1 worker, no help``: the main process never computes items itself
+  while it waits (``pool._HELP = False``, the pool before session 7);
 * with ``--pickles``, the same streams with every array pickled (as before shared memory);
 * with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
   design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
@@ -85,13 +87,14 @@ def run_loop(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, 
 
 
 def run_stream(
-    pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int, shared: bool = True
+    pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int, shared: bool = True, help: bool = True
 ) -> tuple[float, float, int]:
     """(start-up seconds, steady seconds, items): start-up is the wait for the first output.
-    ``shared=False``: arrays as pickles, as before shared memory."""
-    from multiaug.streams import shm
+    ``shared=False``: arrays as pickles, as before shared memory; ``help=False``: the main process
+    never computes items itself (the pool before session 7)."""
+    from multiaug.streams import pool, shm
 
-    shm._ENABLED = shared
+    shm._ENABLED, pool._HELP = shared, help
     try:
         t0 = time.perf_counter()
         with ma.stream(pipe, items, workers=workers) as outs:
@@ -99,7 +102,7 @@ def run_stream(
             t1 = time.perf_counter()
             n = 1 + sum(1 for _ in outs)
     finally:
-        shm._ENABLED = True
+        shm._ENABLED, pool._HELP = True, True
     return t1 - t0, time.perf_counter() - t1, n
 
 
@@ -140,6 +143,7 @@ def throughput(
     rounds: int,
     thread: bool = False,
     pickles: bool = False,
+    no_help: bool = False,
 ) -> None:
     """Wall-clock items/s, and the CPU each item costs the main process and the workers.
 
@@ -151,6 +155,8 @@ def throughput(
         "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
         "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
     }
+    if no_help:
+        contenders["stream, 1 worker, no help"] = lambda: run_stream(pipe, make(n), 1, help=False)
     if pickles:
         contenders["stream, 1 worker, pickles"] = lambda: run_stream(pipe, make(n), 1, shared=False)
         contenders["stream, 2 workers, pickles"] = lambda: run_stream(pipe, make(n), 2, shared=False)
@@ -286,15 +292,27 @@ def main() -> None:
     parser.add_argument(
         "--pickles", action="store_true", help="also time image workers with arrays as pickles"
     )
+    parser.add_argument(
+        "--no-help", action="store_true", help="also time 1 worker with the main process never computing"
+    )
     args = parser.parse_args()
     load = " ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
     if "text" in args.workloads:
-        throughput("text", text_pipeline(), text_items, args.items, args.rounds, args.thread)  # no arrays
+        throughput(  # no arrays
+            "text", text_pipeline(), text_items, args.items, args.rounds, args.thread, no_help=args.no_help
+        )
     if "image" in args.workloads:
         images = max(100, args.items // 20)
         throughput(
-            "image 128x128", image_pipeline(), image_items, images, args.rounds, args.thread, args.pickles
+            "image 128x128",
+            image_pipeline(),
+            image_items,
+            images,
+            args.rounds,
+            args.thread,
+            args.pickles,
+            args.no_help,
         )
     if args.rss_items:
         rss(args.rss_items, args.rss_workers)

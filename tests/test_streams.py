@@ -213,6 +213,7 @@ def test_an_answer_read_early_counts_as_ready():
 
     pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
     workers = P._Workers(1, P.pickled_pipeline("t", pipe), "t")
+    workers.room = P._PIPE_ROOM  # the least room a pipe is given (Linux's sockets hold 1 MiB here)
     try:
         small = [("a", "a", {"text": "one two three"})]
         big = [("b", "b", {"text": "lorem ipsum dolor " * 40_000})]

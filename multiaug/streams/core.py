@@ -172,7 +172,8 @@ def stream(
         at most ``2 * workers`` small batches are read ahead, so memory stays bounded
         whatever the length of the stream. Large arrays travel through shared memory, not
         pickles (:mod:`multiaug.streams.shm`); each output array is copied out as it is
-        handed over, an ordinary array the consumer owns.
+        handed over, an ordinary array the consumer owns. While it waits for a busy worker,
+        this process computes items too, where a core is idle (docs/streams.md).
     on_error : "stop" or "skip"
         An item that fails (not a dict, no id, rejected by the pipeline): ``"stop"`` raises
         ``InvalidInputError`` naming the item's id and why; ``"skip"`` leaves it out and lists
@@ -213,5 +214,5 @@ def stream(
     if workers == 0:
         results = run_local(pipeline, todo, epoch)
     else:  # pickled now: a pipeline that cannot travel is refused here, not at the first item
-        results = run_pool(pickled_pipeline(OWNER, pipeline), todo, epoch, workers, OWNER)
+        results = run_pool(pickled_pipeline(OWNER, pipeline), todo, epoch, workers, OWNER, pipe=pipeline)
     return Stream(results, key, on_error)

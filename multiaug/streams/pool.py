@@ -13,11 +13,14 @@ size adapts to the measured cost of a call (about 20 ms of work a batch), so the
 small next to the work; at most ``2 * workers`` batches are in flight, and results come back in
 input order. The large arrays of a batch, both ways, travel through shared memory
 (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
-are pickled.
+are pickled. While the consumer waits for a worker's answer, the main process computes the next
+units itself (:func:`call_here`: the same results, failures included), where the workers leave a
+core idle and the source is fast next to the work.
 """
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from collections import deque
@@ -34,7 +37,17 @@ Result = tuple[Any, Any, str | None]
 _TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
-_PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers (pipes hold more)
+_PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers, at least (see _room)
+_SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system may give less)
+
+#: Whether this process computes items itself while it waits for a busy worker (run_pool's ``pipe``)
+_HELP = True
+_HELP_AHEAD = 1  # batches queued per worker, more than _AHEAD, when this process helps
+_HELP_BATCHES = 2  # items this process computes between two answers, at most, in batches of the workers' size
+_CORE_SHARE = 0.5  # helps only while this process gets at least half a core for it
+_STINT_S = 0.002  # a stint of help shorter than this says nothing of the core it ran on
+_REST = 16  # answers handed over without help after a stint that found no idle core
+_SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
 
@@ -158,8 +171,10 @@ class _Workers:
         self.conns: list[Any] = []
         self.unread: list[deque[int]] = [deque() for _ in range(n)]  # sizes sent, answers not read
         self.early: list[deque[Any]] = [deque() for _ in range(n)]  # answers read before asked for
+        self.room = _PIPE_ROOM
         for _ in range(n):
             ours, theirs = ctx.Pipe()
+            self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
             proc = ctx.Process(target=_serve, args=(theirs, pickled), name="multiaug-stream", daemon=True)
             proc.start()
             theirs.close()
@@ -174,7 +189,7 @@ class _Workers:
         except Exception:  # some item does not pickle: it alone fails
             message = _dumps((_unpicklable(batch), epoch, work, route))
         unread = self.unread[w]
-        if unread and sum(unread) + len(message) > _PIPE_ROOM:
+        if unread and sum(unread) + len(message) > self.room:
             # the worker may be writing an answer as large: read its answers first (kept in
             # order for receive), so this send finds it reading and the two cannot block each other
             while unread:
@@ -241,6 +256,26 @@ class _Workers:
                 proc.join()
 
 
+def _room(conn: Any) -> int:
+    """Bytes that surely fit in a pipe end's buffer: half its socket's send buffer, asked to grow to
+    ``_SOCKET_BUFFER`` (Linux reports twice what data may take; its default, 208 KiB, holds 176 KiB).
+    A text batch of 256 items is about 30 KB: two of them then travel without a wait. 0 where the
+    pipe is not a socket (Windows)."""
+    import socket
+
+    try:
+        sock = socket.socket(fileno=os.dup(conn.fileno()))
+    except (OSError, AttributeError):  # pragma: no cover - not a socket
+        return 0
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
+        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 2
+    except OSError:  # pragma: no cover - a system that refuses the option
+        return 0
+    finally:
+        sock.close()
+
+
 def _unpicklable(batch: list[Unit]) -> list[Unit]:
     """The batch with each unit that does not pickle replaced by its failure."""
     kept: list[Unit] = []
@@ -248,14 +283,16 @@ def _unpicklable(batch: list[Unit]) -> list[Unit]:
         try:
             _dumps(unit)
         except Exception as exc:  # any failure to pickle is that item's
-            unit = (
-                unit[0],
-                f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
-                "pass workers=0, or give the item plain values",
-                None,
-            )
+            unit = (unit[0], _cannot_travel(exc), None)
         kept.append(unit)
     return kept
+
+
+def _cannot_travel(exc: BaseException) -> str:
+    return (
+        f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
+        "pass workers=0, or give the item plain values"
+    )
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -271,6 +308,84 @@ def pickled_pipeline(owner: str, pipe: Any) -> bytes:
         ) from None
 
 
+def _cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return os.cpu_count() or 1
+
+
+def call_here(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Result:
+    """A unit computed in this process while the workers are busy, with the result a worker
+    would give: an item that could not cross to a worker, or an output that could not come back,
+    fails by the same reason, and the output's arrays are the consumer's own (copied when they are
+    views or the item's own arrays), as those crossing back from a worker are."""
+    label, _key, sample = unit
+    if sample is not None and not shm.plain(sample):
+        try:
+            _dumps(shm.stubbed(sample))
+        except RecursionError:
+            return label, None, f"is {shm._TOO_DEEP}"
+        except Exception as exc:  # what would fail to pickle on its way to a worker
+            return label, None, _cannot_travel(exc)
+    label, out, why = call(pipe, unit, epoch, work)
+    if why is None and not shm.plain(out):
+        why = _cannot_come_back(out)
+    if why is not None:
+        return label, None, why
+    return label, shm.owned(out, sample), None
+
+
+def _cannot_come_back(out: Any) -> str | None:
+    """Why an output could not come back from a worker (the reasons of :class:`shm.Placer`,
+    :func:`_dump_each` and :meth:`_Workers._read`), or None."""
+    try:
+        data = _dumps(shm.stubbed(out))
+    except RecursionError:
+        return f"gave an output {shm._TOO_DEEP}"
+    except Exception as exc:
+        return f"gave an output that does not pickle ({type(exc).__name__}: {exc})"
+    try:
+        pickle.loads(data)
+    except Exception as exc:
+        return f"gave an output that could not be rebuilt in the main process ({type(exc).__name__}: {exc})"
+    return None
+
+
+class _Flight:
+    """The batches in flight, in input order: ``(worker, ticket, labels)`` for a worker's,
+    ``(-1, None, results)`` for the items this process computed itself while it waited."""
+
+    def __init__(self) -> None:
+        self.entries: deque[tuple[int, Any, list[Any]]] = deque()
+        self.source_s = 0.0  # seconds the source took per item, last measured
+        self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
+        self.rest = 0  # answers to hand over before helping again (after help that found no core)
+
+    def worth_helping(self) -> bool:
+        """Whether helping pays: the source gives items quickly next to their work (a slow source,
+        such as a queue that waits, would hold finished answers back while it waits), and the last
+        stint of help ran on a core of its own (on a machine busy with other jobs it does not)."""
+        return self.rest == 0 and _SOURCE_SHARE * self.source_s < self.item_s
+
+    def helped(self, seconds: float, cpu: float) -> None:
+        """A stint of help took ``seconds``, of which this process ran ``cpu``: under half a core,
+        the machine has no idle core to give, and helping waits ``_REST`` answers."""
+        if seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
+            self.rest = _REST
+
+    def answered(self, items: int, seconds: float) -> None:
+        self.item_s = seconds / max(1, items)
+        self.rest = max(0, self.rest - 1)
+
+    def local_tail(self) -> list[Any]:
+        """The results list of the last entry, a new local entry when the last one is a worker's."""
+        if not self.entries or self.entries[-1][0] >= 0:
+            self.entries.append((-1, None, []))
+        return self.entries[-1][2]
+
+
 def run_pool(
     data: bytes,
     units: Iterable[Unit],
@@ -279,39 +394,59 @@ def run_pool(
     owner: str,
     work: Work = keyed_call,
     ready: Callable[[], bool] | None = None,
+    pipe: Any = None,
 ) -> Iterator[Result]:
     """The units on ``workers`` spawned processes, results in input order, at most ``2 * workers``
     batches pulled ahead of the consumer. ``data`` is the pipeline (:func:`pickled_pipeline`).
 
     ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
     those (a slow producer, such as a pipe, never waits for a batch to fill up).
+
+    ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
+    idle: while the consumer waits for a worker's answer, this process computes the next items
+    itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
+    worth between two answers), instead of sleeping.
     """
     pool = _Workers(workers, data, owner)
-    exchange = shm.Exchange(_AHEAD * workers)  # one slot of shared memory per batch in flight
+    helps = pipe is not None and _HELP and workers < _cores()
+    # A process that helps notices an answer only between two of its items (later still when the
+    # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
+    ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
+    exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
     source = iter(units)
-    pending: deque[tuple[int, shm.Ticket, list[Any]]] = deque()  # (worker, slot, labels) in flight
+    flight = _Flight()
+    pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and len(pending) < _AHEAD * workers:
+            while not exhausted and sum(pool.load) < ahead:
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
-                if pending and min(pool.load) > 0 and pool.ready(pending[0][0]):
+                if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
                     break  # every worker busy: hand over the finished results before reading on
+                started = time.perf_counter()
                 batch = _take(source, size, ready)
                 exhausted = not batch
                 if batch:
+                    flight.source_s = (time.perf_counter() - started) / len(batch)
                     sent, ticket = exchange.send(batch)
                     w = pool.send(sent, epoch, work, ticket.route)
                     pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
                 finished = True
                 return
+            w = pending[0][0]
+            if helps and w >= 0 and not exhausted and flight.worth_helping():
+                exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
             w, ticket, labels = pending.popleft()
+            if w < 0:  # computed here while waiting
+                yield from labels
+                continue
             answer = pool.receive(w)
             if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
             results, seconds, needed = answer
+            flight.answered(len(results), seconds)
             # Grown from the batch just finished, not from the last size asked for: two batches go
             # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
             # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
@@ -325,6 +460,39 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+def _head_ready(pool: _Workers, w: int) -> bool:
+    return w < 0 or pool.ready(w)
+
+
+def _help(
+    pool: _Workers,
+    w: int,
+    flight: _Flight,
+    source: Iterator[Unit],
+    most: int,
+    how: tuple[Any, int, Work],
+    ready: Callable[[], bool] | None,
+) -> bool:
+    """Computes units here until worker ``w``'s answer is at hand, at most ``most`` of them in
+    the local entry at the end of ``flight``; returns whether the source is exhausted."""
+    pipe, epoch, work = how
+    done = flight.local_tail()
+    began, cpu = time.perf_counter(), time.process_time()
+    try:
+        while len(done) < most and flight.worth_helping() and not pool.ready(w):
+            if ready is not None and not ready():
+                return False
+            started = time.perf_counter()
+            unit = next(source, None)
+            if unit is None:
+                return True
+            flight.source_s = max(flight.source_s, time.perf_counter() - started)
+            done.append(call_here(pipe, unit, epoch, work))
+        return False
+    finally:
+        flight.helped(time.perf_counter() - began, time.process_time() - cpu)
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:

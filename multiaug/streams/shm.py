@@ -49,6 +49,7 @@ _ENABLED = True  # False: every batch as pickles (benchmarks/stream.py --pickles
 #: ``_SHRINK`` times larger than a batch needs (its pages are reserved).
 _DECAY = 0.5
 _SHRINK = 8
+_PLAIN = frozenset({str, int, float, bool, bytes, type(None)})  # values that hold no array
 _BATCH_BYTES = 64 << 20  # array bytes a batch carries at most, each way (a batch is still one item or more)
 
 
@@ -143,6 +144,52 @@ def _restore(obj: Any, fn: Callable[[Shared], Any]) -> Any:
 
 def _is_ref(value: Any) -> bool:
     return type(value) is Shared
+
+
+def _is_array(value: Any) -> bool:
+    return type(value) is np.ndarray
+
+
+def plain(obj: Any) -> bool:
+    """Whether ``obj`` is a dict of plain values and arrays of numbers, which always cross to a
+    worker and back (a text's sample, an image's)."""
+    if type(obj) is not dict:
+        return False
+    for v in obj.values():
+        if type(v) not in _PLAIN and (type(v) is not np.ndarray or v.dtype.hasobject):
+            return False
+    return True
+
+
+def stubbed(obj: Any) -> Any:
+    """``obj`` with its large arrays replaced by ``None``: what must pickle for it to cross to a
+    worker (the arrays go through shared memory). Raises RecursionError as :func:`_swap` does."""
+    return _swap(obj, lambda _array: None)
+
+
+def owned(out: Any, given: Any) -> Any:
+    """``out`` as it would come back from a worker: every array in it that is not memory of its
+    own (a view, read-only, or an array of the input ``given``) copied, one copy per array."""
+    if type(out) is dict and all(type(v) in _PLAIN for v in out.values()):
+        return out  # no array (a text's output)
+    inputs: set[int] = set()
+
+    def seen(array: np.ndarray) -> np.ndarray:
+        inputs.add(id(array))
+        return array
+
+    _walk(given, _is_array, seen, {})
+    copies: dict[int, np.ndarray] = {}
+
+    def own(array: np.ndarray) -> np.ndarray:
+        if array.base is None and array.flags.writeable and id(array) not in inputs:
+            return array
+        copy = copies.get(id(array))
+        if copy is None:
+            copy = copies[id(array)] = array.copy(order="K")
+        return copy
+
+    return _walk(out, _is_array, own, {})
 
 
 class _Block:
@@ -389,6 +436,8 @@ class Placer:
 
     def __call__(self, result: Any) -> Any:
         label, out, why = result
+        if type(out) is dict and all(type(v) in _PLAIN for v in out.values()):
+            return result  # no array to place or count (a text's output)
         layout = self._layout
         try:
             placed = _swap(out, layout)

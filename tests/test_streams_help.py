@@ -1,0 +1,124 @@
+"""``ma.stream``'s main process computes items itself while it waits for a busy worker: the same
+outputs, in input order, and the same failures as if every item had crossed to a worker."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from typing import Any
+
+import numpy as np
+import pytest
+
+import multiaug as ma
+from multiaug.streams import core
+from multiaug.streams import pool as P
+
+
+def _text_pipe() -> ma.Compose:
+    return ma.Compose([ma.text.RandomSwap(alpha=0.5), ma.text.CharNoise(alpha=0.1)], seed=3)
+
+
+def _slow_in_workers(pipe: ma.Compose, key: str, sample: dict[str, Any], epoch: int) -> object:
+    """The keyed call, slowed down in a worker (so that the main process has time to help), with
+    the process that made it."""
+    sample = dict(sample)
+    pause = sample.pop("pause", 0.004)
+    if multiprocessing.parent_process() is not None:
+        time.sleep(pause)
+    return {**pipe(**sample, key=key, epoch=epoch), "pid": os.getpid()}
+
+
+class _Unpicklable:
+    def __reduce__(self) -> tuple[object, ...]:
+        raise TypeError("no pickling here")
+
+
+class _MainOnly:
+    """Pickles, but cannot be rebuilt in this process (an output that cannot come back)."""
+
+    def __reduce__(self) -> tuple[object, tuple[()]]:
+        return (_refuse, ())
+
+
+def _refuse() -> object:
+    raise ValueError("cannot rebuild here")
+
+
+def test_the_main_process_helps_a_busy_worker_outputs_and_order_kept(monkeypatch) -> None:
+    monkeypatch.setattr(P, "_cores", lambda: 2)  # one worker leaves a core idle, whatever the machine
+    pipe = _text_pipe()
+    items: list[dict[str, object]] = [{"id": f"doc{i}", "text": f"w{i} fox jumps"} for i in range(40)]
+    items[2]["meta"] = lambda: 0  # the first item computed here: it still cannot travel, and fails
+    units = core.units(enumerate(items), "id")
+    results = list(P.run_pool(P.pickled_pipeline("t", pipe), units, 1, 1, "t", _slow_in_workers, pipe=pipe))
+    assert [label[1] for label, _, _ in results] == [it["id"] for it in items]
+    assert results[2][1] is None and "cannot travel to a worker process" in str(results[2][2])
+    pids = set()
+    for (_, ident), out, why in results[:2] + results[3:]:
+        assert why is None
+        assert out["text"] == pipe(text=f"w{ident[3:]} fox jumps", key=ident, epoch=1)["text"]
+        pids.add(out["pid"])
+    assert os.getpid() in pids and len(pids) == 2  # both this process and the worker made outputs
+
+
+def test_an_item_computed_here_fails_as_in_a_worker() -> None:
+    """call_here gives a worker's reasons: an item too deep or not pickling cannot travel, an
+    output that does not pickle or cannot be rebuilt here cannot come back; arrays are owned."""
+    pipe = _text_pipe()
+    deep: list[object] = []
+    for _ in range(3000):
+        deep = [deep]
+    unit: P.Unit = ("d", "d", {"text": "a b c", "meta": deep})
+    assert "nested too deeply" in str(P.call_here(pipe, unit, 0)[2])
+    unit = ("u", "u", {"text": "a b c", "meta": _Unpicklable()})
+    why = P.call_here(pipe, unit, 0)[2]
+    assert "cannot travel to a worker process (TypeError: no pickling here)" in str(why)
+    for meta, told in (
+        (_Unpicklable(), "does not pickle"),
+        (_MainOnly(), "could not be rebuilt in the main"),
+    ):
+        _, out, why = P.call_here(pipe, ("o", "o", {"text": "a b c"}), 0, lambda *_, m=meta: {"m": m})
+        assert out is None and f"gave an output that {told}" in str(why)
+    image = np.arange(64 * 64 * 3, dtype=np.uint8).reshape(64, 64, 3)
+    flip = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0)
+    _, out, why = P.call_here(flip, ("i", "i", {"image": image, "mask": image}), 0)
+    assert why is None
+    for name in ("image", "mask"):
+        assert not np.shares_memory(out[name], image) and out[name].flags.writeable
+        np.testing.assert_array_equal(out[name], image[:, ::-1])
+
+
+@pytest.mark.parametrize("workers", [1])
+def test_a_stream_with_help_equals_keyed_calls_for_images(monkeypatch, workers: int) -> None:
+    monkeypatch.setattr(P, "_cores", lambda: workers + 1)
+    rng = np.random.default_rng(0)
+    pipe = ma.Compose([ma.image.HorizontalFlip(), ma.image.Rotate(limit=20)], seed=1)
+    items: list[dict[str, Any]] = [
+        {"id": i, "image": rng.integers(0, 255, (64, 64, 3), np.uint8)} for i in range(60)
+    ]
+    outs = list(ma.stream(pipe, iter(items), workers=workers))
+    assert [o["id"] for o in outs] == list(range(60))
+    for it, out in zip(items, outs, strict=True):
+        np.testing.assert_array_equal(out["image"], pipe(image=it["image"], key=it["id"])["image"])
+        assert not np.shares_memory(out["image"], it["image"])
+
+
+def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
+    """On a machine busy with other jobs a stint of help runs on a fraction of a core: the stream
+    then hands over _REST answers without helping before it tries again. A source that waits (a
+    queue) is not helped either: the help would hold finished answers back while it waits."""
+    flight = P._Flight()
+    flight.answered(10, 0.01)
+    assert flight.worth_helping()
+    flight.helped(0.01, 0.001)  # a tenth of a core
+    assert not flight.worth_helping()
+    for _ in range(P._REST):
+        flight.answered(10, 0.01)
+    assert flight.worth_helping()
+    flight.helped(0.01, 0.009)
+    flight.helped(0.001, 0.0)  # too short to tell
+    assert flight.worth_helping()
+    flight.source_s = 0.001  # a source as slow as the work
+    assert not flight.worth_helping()
