@@ -229,6 +229,24 @@ class RandomInsert(WordEdit):
         return random_insert(text, inserts)
 
 
+def _edit_text(
+    op: WordEdit,
+    cls: type[WordEdit],
+    sample: Mapping[str, Any],
+    params: Mapping[str, Any],
+    key: str,
+    edit: Any,
+) -> dict[str, Any]:
+    """``cls.apply_text`` on the ``text`` field without the keyword round trip (the usual call of
+    RandomSwap and RandomDelete), or the general path where a subclass has its own ``apply_text``."""
+    if type(op).apply_text is not cls.apply_text:
+        return super(cls, op).apply(sample, params)
+    out = dict(sample)
+    if "text" in sample:
+        out["text"] = edit(sample["text"], params.get(key, ()), op._r.common)
+    return out
+
+
 class RandomSwap(WordEdit):
     """Swap pairs of words (EDA's random swap); spacing and punctuation stay in place.
 
@@ -263,13 +281,7 @@ class RandomSwap(WordEdit):
         return {"swaps": swaps}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
-        if type(self).apply_text is not RandomSwap.apply_text:  # a subclass's own apply_text
-            return super().apply(sample, params)
-        out = dict(sample)
-        if "text" in sample:
-            out["text"] = random_swap(sample["text"], params.get("swaps", ()), self._r.common)
-        return out
+        return _edit_text(self, RandomSwap, sample, params, "swaps", random_swap)
 
     def apply_text(self, text: str, swaps: Sequence[Sequence[int]] = (), **_: Any) -> str:
         return random_swap(text, swaps, self._r.common)
@@ -329,13 +341,7 @@ class RandomDelete(WordEdit):
         return {"deletes": sorted([elig[i] for i in pick_distinct(u[1 : n + 1], m)])}
 
     def apply(self, sample: Mapping[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:
-        """``apply_text`` on the ``text`` field, without the keyword round trip (the usual call)."""
-        if type(self).apply_text is not RandomDelete.apply_text:  # a subclass's own apply_text
-            return super().apply(sample, params)
-        out = dict(sample)
-        if "text" in sample:
-            out["text"] = random_delete(sample["text"], params.get("deletes", ()), self._r.common)
-        return out
+        return _edit_text(self, RandomDelete, sample, params, "deletes", random_delete)
 
     def apply_text(self, text: str, deletes: Sequence[int] = (), **_: Any) -> str:
         return random_delete(text, deletes, self._r.common)
