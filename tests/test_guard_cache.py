@@ -94,3 +94,12 @@ def test_cache_is_bounded_and_validated() -> None:
     with pytest.raises(InvalidInputError, match="cache"):
         SplitGuard(cache="yes")  # type: ignore[arg-type]
     assert "cache=False" in repr(SplitGuard(cache=False))
+
+
+def test_a_pickled_guard_leaves_its_remembered_pairs_behind() -> None:
+    import pickle
+
+    guard = SplitGuard()
+    guard._verified.put(b"k" * 40, (0.99, None))
+    copy = pickle.loads(pickle.dumps(guard))
+    assert len(guard._verified) == 1 and len(copy._verified) == 0 and repr(copy) == repr(guard)

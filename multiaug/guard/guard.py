@@ -236,6 +236,12 @@ class SplitGuard:
         self._verified = detect.VerifiedCache()
         self._validate("SplitGuard")
 
+    def __getstate__(self) -> dict[str, Any]:
+        """A pickled guard leaves its remembered pairs behind (a per-process memo, up to ~70 MB)."""
+        state = self.__dict__.copy()
+        state["_verified"] = detect.VerifiedCache()
+        return state
+
     def __repr__(self) -> str:
         return (
             f"SplitGuard(near_duplicates={self.near_duplicates}, text_threshold={self.text_threshold}, "

@@ -161,6 +161,11 @@ def plain(obj: Any) -> bool:
     return True
 
 
+def holds_no_array(obj: Any) -> bool:
+    """Whether ``obj`` is a dict of plain values only (a text's sample or output)."""
+    return type(obj) is dict and all(type(v) in _PLAIN for v in obj.values())
+
+
 def stubbed(obj: Any) -> Any:
     """``obj`` with its large arrays replaced by ``None``: what must pickle for it to cross to a
     worker (the arrays go through shared memory). Raises RecursionError as :func:`_swap` does."""
@@ -170,8 +175,8 @@ def stubbed(obj: Any) -> Any:
 def owned(out: Any, given: Any) -> Any:
     """``out`` as it would come back from a worker: every array in it that is not memory of its
     own (a view, read-only, or an array of the input ``given``) copied, one copy per array."""
-    if type(out) is dict and all(type(v) in _PLAIN for v in out.values()):
-        return out  # no array (a text's output)
+    if holds_no_array(out):
+        return out  # a text's output
     inputs: set[int] = set()
 
     def seen(array: np.ndarray) -> np.ndarray:
@@ -436,8 +441,8 @@ class Placer:
 
     def __call__(self, result: Any) -> Any:
         label, out, why = result
-        if type(out) is dict and all(type(v) in _PLAIN for v in out.values()):
-            return result  # no array to place or count (a text's output)
+        if holds_no_array(out):
+            return result  # nothing to place or count (a text's output)
         layout = self._layout
         try:
             placed = _swap(out, layout)
