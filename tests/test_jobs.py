@@ -426,3 +426,15 @@ def test_augment_refuses_a_pipeline_ending_in_model_input_steps(image_job, tmp_p
         err = capsys.readouterr().err
         assert named in err and "pipe.inference()" in err
         assert not out.exists()
+
+
+def test_a_pool_worker_that_starts_after_the_job_died_still_ends():
+    """The CI failure of stop 34: a worker that finished starting up after a ``kill -9`` of its job
+    read its new parent (init) as "the job" and waited for work for ever."""
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()  # a pid that is not this worker's parent: the job it was started for is gone
+    code = "import time; from multiaug.jobs.engines import _ignore_sigint as f; f(%d); time.sleep(60)"
+    worker = subprocess.run(
+        [sys.executable, "-c", code % gone.pid], capture_output=True, timeout=50, check=False
+    )
+    assert (worker.returncode, worker.stderr) == (1, b"")

@@ -29,7 +29,9 @@ def _run_local(
 
     job = {**job, "single_thread": True}
     ctx = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_ignore_sigint)
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=_ignore_sigint, initargs=(os.getpid(),)
+    )
     queue = iter(todo)
     pending: dict[Any, tuple[int, int]] = {}
 
@@ -54,18 +56,18 @@ def _run_local(
     return results
 
 
-def _ignore_sigint() -> None:
+def _ignore_sigint(parent: int) -> None:
     """Pool workers leave Ctrl-C to the main process, which stops handing out chunks.
 
-    They also end themselves when the main process is gone: after a ``kill -9`` of the job the
-    pool's queues stay open (the workers hold each other's pipe ends), so without this watch
-    they would wait for work for ever.
+    They also end themselves when the main process (``parent``) is gone: after a ``kill -9`` of
+    the job the pool's queues stay open (the workers hold each other's pipe ends), so without this
+    watch they would wait for work for ever. The parent's pid is handed in, not read here: a worker
+    that starts up after the job was killed would otherwise watch its new parent (init) for ever.
     """
     import signal
     import threading
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
 
     def watch() -> None:
         while os.getppid() == parent:

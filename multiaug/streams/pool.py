@@ -86,11 +86,11 @@ def run_local(pipe: Any, units: Iterable[Unit], epoch: int, work: Work = keyed_c
         yield call(pipe, unit, epoch, work)
 
 
-def _init_worker(pickled: bytes) -> None:
+def _init_worker(pickled: bytes, parent: int) -> None:
     from ..jobs.chunk import _single_thread
     from ..jobs.engines import _ignore_sigint
 
-    _ignore_sigint()
+    _ignore_sigint(parent)
     _single_thread()
     _PIPELINE[:] = [pickle.loads(pickled)]
 
@@ -125,7 +125,7 @@ def _dump_each(results: list[Result], what: str) -> list[Result]:
     return kept
 
 
-def _serve(conn: Any, pickled: bytes) -> None:
+def _serve(conn: Any, pickled: bytes, parent: int) -> None:
     """A worker process: batches in, results out, in order, on its own pipe; ends when the pipe
     closes (the stream is done, or the main process is gone).
 
@@ -133,7 +133,7 @@ def _serve(conn: Any, pickled: bytes) -> None:
     20 µs of the worker's CPU per text item, in GIL hand-overs). Two large messages cannot cross
     and block each other: the main process sends a worker a message that would not fit in the
     pipe's buffer only once it has read that worker's answers (:meth:`_Workers.send`)."""
-    _init_worker(pickled)
+    _init_worker(pickled, parent)
     while True:
         try:
             message = conn.recv_bytes()
@@ -175,7 +175,8 @@ class _Workers:
         for _ in range(n):
             ours, theirs = ctx.Pipe()
             self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
-            proc = ctx.Process(target=_serve, args=(theirs, pickled), name="multiaug-stream", daemon=True)
+            args = (theirs, pickled, os.getpid())
+            proc = ctx.Process(target=_serve, args=args, name="multiaug-stream", daemon=True)
             proc.start()
             theirs.close()
             self.procs.append(proc)
