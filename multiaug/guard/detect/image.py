@@ -25,6 +25,7 @@ from .image_hash import (
     _variants,
 )
 from .image_verify import (
+    PoseRenderer,
     VerifiedCache,
     _content_key,
     _low_correlation,
@@ -152,6 +153,7 @@ def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.nda
 def _verify_pose(
     groups: _Groups,
     poses: _Poses,
+    renderer: PoseRenderer,
     copy: int,
     source: int,
     v: int,
@@ -162,33 +164,27 @@ def _verify_pose(
     """Pixel score of group ``copy`` as ``source`` seen in pose ``v`` (``as_is``: the bits the two
     hashes differ by as they are), with whether ``copy`` is the noisier one when the noisy-copy
     test gave the score (else ``None``); see :func:`.image_verify._verify`."""
-    images, thumbs, scales, rep = groups.images, groups.thumbs, groups.scales, groups.rep
+    rep = groups.rep
     full = bool(groups.sharp[copy] and groups.sharp[source])
     # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
     # with one, the fewer the degrees of freedom, the closer the match must be
     rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
     # as they are first, when that is close enough too
     if v and as_is <= loose_distance:
-        score, noisier = _verify(
-            images[rep[source]], thumbs[rep[copy]], 0.0, 0, min_correlation, full, scales[rep[copy]]
-        )
+        score, noisier = _verify(renderer, int(rep[source]), int(rep[copy]), 0.0, 0, min_correlation, full)
         if score:
             return score, noisier
     floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
     # the noisy-copy test is loose: with a pose searched for, only on structured images
     noise_ok = full and (v == 0 or rich == 1)
     angle, turn = float(poses.angles[v]), int(poses.dihedral[v])
-    score, noisier = _verify(
-        images[rep[source]], thumbs[rep[copy]], angle, turn, floor, noise_ok, scales[rep[copy]]
-    )
+    score, noisier = _verify(renderer, int(rep[source]), int(rep[copy]), angle, turn, floor, noise_ok)
     if score or not v:
         return score, noisier
     # the other way round: rendering the copy back resamples it twice (and brings its filled
     # corners in), rendering the source forward does what the copy saw
     back = _DIHEDRAL_INVERSE[turn]
-    score, noisier = _verify(
-        images[rep[copy]], thumbs[rep[source]], -angle, back, floor, noise_ok, scales[rep[source]]
-    )
+    score, noisier = _verify(renderer, int(rep[copy]), int(rep[source]), -angle, back, floor, noise_ok)
     return score, (None if noisier is None else not noisier)
 
 
@@ -201,6 +197,7 @@ class _CachedVerify:
     def __init__(self, groups: _Groups, poses: _Poses, cache: VerifiedCache | None, settings: bytes) -> None:
         self.groups, self.poses, self.cache, self.settings = groups, poses, cache, settings
         self.keys: dict[int, bytes] = {}
+        self.renderer = PoseRenderer(groups.images, groups.thumbs, groups.scales)
 
     def key(self, g: int) -> bytes:
         found = self.keys.get(g)
@@ -213,11 +210,11 @@ class _CachedVerify:
     ) -> tuple[float, bool | None]:
         args = (copy, source, v, as_is, min_correlation, loose_distance)
         if self.cache is None:
-            return _verify_pose(self.groups, self.poses, *args)
+            return _verify_pose(self.groups, self.poses, self.renderer, *args)
         key = self.key(copy) + self.key(source) + struct.pack("<HH", v, as_is) + self.settings
         found = self.cache.get(key)
         if found is None:
-            found = _verify_pose(self.groups, self.poses, *args)
+            found = _verify_pose(self.groups, self.poses, self.renderer, *args)
             self.cache.put(key, found)
         return found
 
@@ -276,7 +273,7 @@ def _verified_pairs(
     )
     passed = low >= _LOW_FILTER
     pairs: list[tuple[int, int, float]] = []
-    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    asked: list[tuple[int, int, int, int, int, int]] = []  # (i, j, copy, source, pose, as_is)
     for k, ga, gb, v in zip(
         np.flatnonzero(passed).tolist(),
         var_a[passed].tolist(),
@@ -285,20 +282,32 @@ def _verified_pairs(
         strict=True,
     ):
         i, j = int(first[k]), int(second[k])
-        as_is = min(d12[k, 0], d21[k, 0])
+        as_is = int(min(d12[k, 0], d21[k, 0]))
         if as_is <= max_distance and groups.sharp[i] and groups.sharp[j]:
             # a photometric change: the hash as it is nearly unchanged
-            pairs.append((i, j, 1.0 - int(as_is) / 64))
+            pairs.append((i, j, 1.0 - as_is / 64))
+        else:
+            asked.append((i, j, ga, gb, v, as_is))
+            pairs.append((-1, len(asked) - 1, 0.0))  # its place in the order of the pairs
+    # verified a source at a time (its renders are reused: see PoseRenderer), read in turn below
+    outcomes: list[tuple[float, bool | None]] = [(0.0, None)] * len(asked)
+    for n in sorted(range(len(asked)), key=lambda n: asked[n][3]):
+        outcomes[n] = verify(*asked[n][2:], min_correlation, loose_distance)
+    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    out = []
+    for pair in pairs:
+        if pair[0] >= 0:
+            out.append(pair)
             continue
-        score, noisier = verify(ga, gb, v, int(as_is), min_correlation, loose_distance)
+        (i, j, ga, gb, _, _), (score, noisier) = asked[pair[1]], outcomes[pair[1]]
         if noisier is None:
             if score:
-                pairs.append((i, j, score))
+                out.append((i, j, score))
             continue
         copy = ga if noisier else gb
         if score > noisy.get(copy, (0.0,))[0]:
             noisy[copy] = (score, i, j)
-    return pairs + [(i, j, score) for score, i, j in noisy.values()]
+    return out + [(i, j, score) for score, i, j in noisy.values()]
 
 
 def _item_pairs(

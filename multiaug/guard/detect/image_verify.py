@@ -3,16 +3,18 @@ with the copy, and the noisy-copy test."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 
 from .image_hash import _DISC, _LUMA, _colour, _dihedral, _dihedral_block, _gray, _turned_blocks
 
 
-def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
-    """``image``'s value (see :func:`_gray`) and luma turned by dihedral variant ``v``, rotated
-    about the centre by each of ``angles`` at full resolution (at most 128 pixels a side; edges
-    replicated) and reduced to 32x32 by area, as an augmentation followed by the thumbnail does.
-    Shape ``(len(angles), 2, 32, 32)``; the luma equals the value for grayscale images."""
+def _source(image: np.ndarray, v: int) -> np.ndarray:
+    """``image`` as :func:`_render` turns it: float32 colour (see :func:`_colour`), at most 128
+    pixels a side (reduced by area), in dihedral variant ``v``."""
     import cv2
 
     a = _colour(image)
@@ -20,30 +22,55 @@ def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
         scale = 128 / max(a.shape[:2])
         size = (max(1, round(a.shape[1] * scale)), max(1, round(a.shape[0] * scale)))
         a = cv2.resize(a, size, interpolation=cv2.INTER_AREA)
-    a = np.ascontiguousarray(_dihedral(a, v))
+    return np.ascontiguousarray(_dihedral(a, v))
+
+
+def _render_one(a: np.ndarray, angle: float) -> np.ndarray:
+    """The source ``a`` (see :func:`_source`) rotated about the centre by ``angle`` (edges
+    replicated), its value and luma reduced to 32x32 by area: shape ``(2, 32, 32)``."""
+    import cv2
+
     h, w = a.shape[:2]
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    # turned in colour, then reduced to grey (the value is not linear in the colours)
+    turned = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    value = _gray(turned)
+    luma = turned[..., :3] @ _LUMA if turned.ndim == 3 and turned.shape[2] >= 3 else value
+    # cv2.merge: np.stack's array, without its overhead
+    return cv2.resize(cv2.merge([value, luma]), (32, 32), interpolation=cv2.INTER_AREA).transpose(2, 0, 1)
+
+
+def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
+    """``image``'s value (see :func:`_gray`) and luma turned by dihedral variant ``v``, rotated
+    about the centre by each of ``angles`` at full resolution (at most 128 pixels a side; edges
+    replicated) and reduced to 32x32 by area, as an augmentation followed by the thumbnail does.
+    Shape ``(len(angles), 2, 32, 32)``; the luma equals the value for grayscale images."""
+    a = _source(image, v)
     out = np.empty((len(angles), 2, 32, 32), np.float32)
     for k, angle in enumerate(np.asarray(angles, dtype=np.float64).tolist()):
-        m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
-        # turned in colour, then reduced to grey (the value is not linear in the colours)
-        turned = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-        value = _gray(turned)
-        luma = turned[..., :3] @ _LUMA if turned.ndim == 3 and turned.shape[2] >= 3 else value
-        out[k] = cv2.resize(
-            np.stack([value, luma], axis=2), (32, 32), interpolation=cv2.INTER_AREA
-        ).transpose(2, 0, 1)
+        out[k] = _render_one(a, angle)
     return out
 
 
-def _fit_correlation(sources: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """Multiple correlation over the inscribed disc of ``target`` with the best linear mix of the
-    two ``sources`` (value and luma; ``ColorJitter``'s saturation moves the value towards the
-    luma), for a batch of sources ``(k, 2, 32, 32)``: shape ``(k,)``."""
+def _centred_sources(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The part of :func:`_fit_correlation` that depends on the sources only: their disc pixels
+    centred, ``(k, 2, n)`` float64, and their (regularised) Gram matrices ``(k, 2, 2)``; each row
+    is computed on its own, whatever the batch."""
     x = sources.reshape(len(sources), 2, -1)[..., _DISC].astype(np.float64)
-    y = target.ravel()[_DISC].astype(np.float64)
     x = x - x.mean(axis=2, keepdims=True)
+    return x, x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
+
+
+def _centred_target(target: np.ndarray) -> tuple[np.ndarray, float]:
+    """The part of :func:`_fit_correlation` that depends on the target only: its disc pixels
+    centred (float64) and their sum of squares."""
+    y = target.ravel()[_DISC].astype(np.float64)
     y = y - y.mean()
-    gram = x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
+    return y, float(y @ y)
+
+
+def _fit_centred(x: np.ndarray, gram: np.ndarray, y: np.ndarray, yy: float) -> np.ndarray:
+    """:func:`_fit_correlation` from its source and target parts."""
     proj = x @ y
     # explained variance proj' gram^-1 proj, with the 2x2 inverse written out
     a, b, d = gram[:, 0, 0], gram[:, 0, 1], gram[:, 1, 1]
@@ -53,7 +80,14 @@ def _fit_correlation(sources: np.ndarray, target: np.ndarray) -> np.ndarray:
     explained = np.where(
         grey, p * p / np.maximum(a, 1e-12), (d * p * p - 2 * b * p * q + a * q * q) / np.where(grey, 1.0, det)
     )
-    return np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))
+    return np.sqrt(np.clip(explained / (yy + 1e-12), 0.0, 1.0))
+
+
+def _fit_correlation(sources: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Multiple correlation over the inscribed disc of ``target`` with the best linear mix of the
+    two ``sources`` (value and luma; ``ColorJitter``'s saturation moves the value towards the
+    luma), for a batch of sources ``(k, 2, 32, 32)``: shape ``(k,)``."""
+    return _fit_centred(*_centred_sources(sources), *_centred_target(target))
 
 
 # the 8x8 low-frequency block of a 32x32 DCT (DC excluded) and the rest
@@ -80,13 +114,19 @@ def _noisy_copy(source: np.ndarray, copy: np.ndarray) -> tuple[float, bool]:
     correlation of ``_NOISE_STRUCTURE`` allows must be at most ``_NOISE_RATIO`` times the residual
     the high band predicts for white noise.
     """
+    return _noisy_spectra(_spectrum(source), _spectrum(copy))
+
+
+def _spectrum(t: np.ndarray) -> np.ndarray:
+    """DCT (orthonormal) of a 32x32 thumbnail centred over the inscribed disc, zero outside it."""
     from scipy.fft import dctn
 
-    def spectrum(t: np.ndarray) -> np.ndarray:
-        t = t.astype(np.float64).ravel()
-        return dctn(np.where(_DISC, t - t[_DISC].mean(), 0.0).reshape(32, 32), norm="ortho")
+    t = t.astype(np.float64).ravel()
+    return dctn(np.where(_DISC, t - t[_DISC].mean(), 0.0).reshape(32, 32), norm="ortho")
 
-    a, b = spectrum(source), spectrum(copy)
+
+def _noisy_spectra(a: np.ndarray, b: np.ndarray) -> tuple[float, bool]:
+    """:func:`_noisy_copy` from the two thumbnails' spectra (see :func:`_spectrum`)."""
     al, bl = a[_LOW], b[_LOW]
     gain = (al @ bl) / (al @ al + 1e-12)
     correlation = float((al @ bl) / (np.sqrt((al @ al) * (bl @ bl)) + 1e-12))
@@ -138,36 +178,103 @@ def _variant_blocks(
     return out
 
 
+class PoseRenderer:
+    """What :func:`_verify` needs of the items of one check, each part kept for its ``size`` most
+    recently used keys: a source item rendered at a pose (its value, and the source parts of
+    :func:`_fit_correlation`), a target's centred disc pixels and its spectrum (see
+    :func:`_spectrum`). A source is verified against many targets, often at the same poses;
+    every result is the one computed afresh (each row of a batch is computed on its own).
+    ``thumbs``: the items' 32x32 thumbnails, ``scales``: their standard deviations."""
+
+    def __init__(
+        self, images: Sequence[np.ndarray], thumbs: np.ndarray, scales: np.ndarray, size: int = 2048
+    ) -> None:
+        self.images, self.thumbs, self.scales, self.size = images, thumbs, scales, size
+        self._sources: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
+        self._renders: OrderedDict[tuple[int, int, float], tuple[np.ndarray, ...]] = OrderedDict()
+        self._targets: OrderedDict[int, tuple[np.ndarray, float]] = OrderedDict()
+        self._spectra: OrderedDict[int, np.ndarray] = OrderedDict()
+
+    def _kept(self, table: OrderedDict[Any, Any], key: Any, make: Callable[[], Any], size: int) -> Any:
+        found = table.get(key)
+        if found is None:
+            found = table[key] = make()
+            if len(table) > size:
+                table.popitem(last=False)
+        else:
+            table.move_to_end(key)
+        return found
+
+    def renders(self, item: int, v: int, angles: list[float]) -> list[tuple[np.ndarray, ...]]:
+        """``(value, centred disc pixels, Gram matrix)`` of item ``item`` in dihedral variant ``v``
+        rotated by each of ``angles`` (see :func:`_render`, :func:`_centred_sources`)."""
+        found = {}
+        for angle in angles:
+            entry = self._renders.get((item, v, angle))
+            if entry is not None:
+                self._renders.move_to_end((item, v, angle))
+                found[angle] = entry
+        missing = [angle for angle in angles if angle not in found]
+        if missing:
+            a = self._kept(self._sources, (item, v), lambda: _source(self.images[item], v), 16)
+            rendered = np.empty((len(missing), 2, 32, 32), np.float32)
+            for k, angle in enumerate(missing):
+                rendered[k] = _render_one(a, angle)
+            x, gram = _centred_sources(rendered)
+            for k, angle in enumerate(missing):
+                entry = (rendered[k, 0], x[k : k + 1], gram[k : k + 1])  # rows: concatenated below
+                found[angle] = self._renders[(item, v, angle)] = entry
+            while len(self._renders) > self.size:
+                self._renders.popitem(last=False)
+        return [found[angle] for angle in angles]
+
+    def fit(self, item: int, v: int, angles: np.ndarray, target: int) -> np.ndarray:
+        """:func:`_fit_correlation` of the renders of ``item`` (see :meth:`renders`) with the
+        thumbnail of item ``target``."""
+        entries = self.renders(item, v, angles.tolist())
+        y, yy = self._kept(self._targets, target, lambda: _centred_target(self.thumbs[target]), self.size)
+        x, gram = np.concatenate([e[1] for e in entries]), np.concatenate([e[2] for e in entries])
+        return _fit_centred(x, gram, y, yy)
+
+    def spectrum(self, target: int) -> np.ndarray:
+        """:func:`_spectrum` of item ``target``'s thumbnail in the image's units."""
+
+        def make() -> np.ndarray:
+            return _spectrum(self.thumbs[target] * self.scales[target])
+
+        return self._kept(self._spectra, target, make, self.size)
+
+
 def _verify(
-    image: np.ndarray,
-    target: np.ndarray,
+    renderer: PoseRenderer,
+    source: int,
+    target: int,
     angle: float,
     v: int,
     min_correlation: float,
     noisy: bool = True,
-    scale: float = 1.0,
 ) -> tuple[float, bool | None]:
-    """Score of ``target`` (a 32x32 thumbnail) as a copy of ``image`` turned by dihedral variant
-    ``v`` and rotated near ``angle`` (+-6 degrees, 2-degree steps refined to 0.5 about the
-    best), or 0: the best disc correlation of the rendered candidates when it reaches
+    """Score of item ``target``'s thumbnail as a copy of item ``source`` turned by dihedral
+    variant ``v`` and rotated near ``angle`` (+-6 degrees, 2-degree steps refined to 0.5 about
+    the best), or 0: the best disc correlation of the rendered candidates when it reaches
     ``min_correlation`` (then ``None``), else (when ``noisy``) the noisy-copy test's with
-    whether ``target`` is the noisier one (``scale``: the standard deviation of ``target`` in
-    the image's units, which the normalised thumbnail lost)."""
+    whether ``target`` is the noisier one (on ``target``'s thumbnail times its standard
+    deviation in the image's units, which the normalised thumbnail lost)."""
     angles = angle + np.arange(-6.0, 6.5, 2.0)
-    rendered = _render(image, v, angles)
-    scores = _fit_correlation(rendered, target)
+    scores = renderer.fit(source, v, angles, target)
     # coarse to fine: a textured image's correlation falls off within a degree of the angle
     for step in (1.0, 0.5):
         if scores.max() < min_correlation - 0.05:
             break
         centre = angles[int(np.argmax(scores))]
-        more = _render(image, v, np.array([centre - step, centre + step]))
-        angles, rendered = np.r_[angles, centre - step, centre + step], np.concatenate([rendered, more])
-        scores = np.r_[scores, _fit_correlation(more, target)]
+        more = np.array([centre - step, centre + step])
+        angles = np.r_[angles, centre - step, centre + step]
+        scores = np.r_[scores, renderer.fit(source, v, more, target)]
     best = int(np.argmax(scores))
     if scores[best] >= min_correlation or not noisy:
         return (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
-    return _noisy_copy(rendered[best][0], target * scale)
+    value = renderer.renders(source, v, [float(angles[best])])[0][0]
+    return _noisy_spectra(_spectrum(value), renderer.spectrum(target))
 
 
 def _content_key(image: np.ndarray) -> bytes:
