@@ -32,15 +32,15 @@ def split() -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
 
 @pytest.fixture
 def verified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """The pixel verifications run (the real function, each call recorded)."""
+    """The pixel verifications run (the real function, each pair asked recorded)."""
     calls: list[tuple[Any, ...]] = []
-    real: Callable[..., tuple[float, bool | None]] = image_module._verify_pose
+    real: Callable[..., list[tuple[float, bool | None]]] = image_module._verify_poses
 
-    def spy(*args: Any) -> tuple[float, bool | None]:
-        calls.append(args[2:])
+    def spy(*args: Any) -> list[tuple[float, bool | None]]:
+        calls.extend(args[3])
         return real(*args)
 
-    monkeypatch.setattr(image_module, "_verify_pose", spy)
+    monkeypatch.setattr(image_module, "_verify_poses", spy)
     return calls
 
 

@@ -150,46 +150,74 @@ def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.nda
     return cand // m, cand % m
 
 
-def _verify_pose(
+Ask = tuple[int, int, int, int]  # (copy, source, pose, as_is): groups, the hash bits differing as they are
+
+
+def _verify_poses(
     groups: _Groups,
     poses: _Poses,
     renderer: PoseRenderer,
-    copy: int,
-    source: int,
-    v: int,
-    as_is: int,
+    asks: Sequence[Ask],
     min_correlation: float,
     loose_distance: int,
-) -> tuple[float, bool | None]:
+) -> list[tuple[float, bool | None]]:
     """Pixel score of group ``copy`` as ``source`` seen in pose ``v`` (``as_is``: the bits the two
     hashes differ by as they are), with whether ``copy`` is the noisier one when the noisy-copy
-    test gave the score (else ``None``); see :func:`.image_verify._verify`."""
-    rep = groups.rep
-    full = bool(groups.sharp[copy] and groups.sharp[source])
-    # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
-    # with one, the fewer the degrees of freedom, the closer the match must be
-    rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
+    test gave the score (else ``None``), for each ask ``(copy, source, v, as_is)``; see
+    :func:`.image_verify._verify`, which runs each stage below on all the asks still open."""
+    rep = groups.rep.tolist()
+    out: list[tuple[float, bool | None]] = [(0.0, None)] * len(asks)
+    opened: list[tuple[bool, float, bool, float, int]] = []  # full, floor, noise_ok, angle, turn
+    for copy, source, v, _ in asks:
+        full = bool(groups.sharp[copy] and groups.sharp[source])
+        # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
+        # with one, the fewer the degrees of freedom, the closer the match must be
+        rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
+        floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
+        # the noisy-copy test is loose: with a pose searched for, only on structured images
+        noise_ok = full and (v == 0 or rich == 1)
+        opened.append((full, floor, noise_ok, float(poses.angles[v]), int(poses.dihedral[v])))
     # as they are first, when that is close enough too
-    if v and as_is <= loose_distance:
-        score, noisier = _verify(renderer, int(rep[source]), int(rep[copy]), 0.0, 0, min_correlation, full)
-        if score:
-            return score, noisier
-    floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
-    # the noisy-copy test is loose: with a pose searched for, only on structured images
-    noise_ok = full and (v == 0 or rich == 1)
-    angle, turn = float(poses.angles[v]), int(poses.dihedral[v])
-    score, noisier = _verify(renderer, int(rep[source]), int(rep[copy]), angle, turn, floor, noise_ok)
-    if score or not v:
-        return score, noisier
+    todo = [n for n, (_, _, v, as_is) in enumerate(asks) if v and as_is <= loose_distance]
+    found = _verify(
+        renderer, [(rep[asks[n][1]], rep[asks[n][0]], 0.0, 0, min_correlation, opened[n][0]) for n in todo]
+    )
+    done = set()
+    for n, result in zip(todo, found, strict=True):
+        if result[0]:
+            out[n] = result
+            done.add(n)
+    # at the matched pose
+    todo = [n for n in range(len(asks)) if n not in done]
+    asked = [(rep[asks[n][1]], rep[asks[n][0]], *opened[n][3:], *opened[n][1:3]) for n in todo]
+    found = _verify(renderer, asked)
+    back = []
+    for n, result in zip(todo, found, strict=True):
+        if result[0] or not asks[n][2]:
+            out[n] = result
+        else:
+            back.append(n)
     # the other way round: rendering the copy back resamples it twice (and brings its filled
-    # corners in), rendering the source forward does what the copy saw
-    back = _DIHEDRAL_INVERSE[turn]
-    score, noisier = _verify(renderer, int(rep[copy]), int(rep[source]), -angle, back, floor, noise_ok)
-    return score, (None if noisier is None else not noisier)
+    # corners in), rendering the source forward does what the copy saw; a copy at a time
+    back.sort(key=lambda n: asks[n][0])
+    asked = [
+        (
+            rep[asks[n][0]],
+            rep[asks[n][1]],
+            -opened[n][3],
+            _DIHEDRAL_INVERSE[opened[n][4]],
+            opened[n][1],
+            opened[n][2],
+        )
+        for n in back
+    ]
+    for n, (score, noisier) in zip(back, _verify(renderer, asked), strict=True):
+        out[n] = (score, None if noisier is None else not noisier)
+    return out
 
 
 class _CachedVerify:
-    """:func:`_verify_pose` through a :class:`VerifiedCache`: its outcome depends only on the two
+    """:func:`_verify_poses` through a :class:`VerifiedCache`: an outcome depends only on the two
     groups' first images (their thumbnails, scales, structure and size are theirs), the pose, the
     bits the hashes differ by and the settings, so the key is those images' content digests
     (each computed once a check) with the rest."""
@@ -206,17 +234,28 @@ class _CachedVerify:
         return found
 
     def __call__(
-        self, copy: int, source: int, v: int, as_is: int, min_correlation: float, loose_distance: int
-    ) -> tuple[float, bool | None]:
-        args = (copy, source, v, as_is, min_correlation, loose_distance)
+        self, asks: Sequence[Ask], min_correlation: float, loose_distance: int
+    ) -> list[tuple[float, bool | None]]:
+        """The outcome of each ask (see :func:`_verify_poses`), those remembered taken from the cache."""
+        settings = (min_correlation, loose_distance)
         if self.cache is None:
-            return _verify_pose(self.groups, self.poses, self.renderer, *args)
-        key = self.key(copy) + self.key(source) + struct.pack("<HH", v, as_is) + self.settings
-        found = self.cache.get(key)
-        if found is None:
-            found = _verify_pose(self.groups, self.poses, self.renderer, *args)
-            self.cache.put(key, found)
-        return found
+            return _verify_poses(self.groups, self.poses, self.renderer, asks, *settings)
+        keys = [
+            self.key(c) + self.key(s) + struct.pack("<HH", v, as_is) + self.settings
+            for c, s, v, as_is in asks
+        ]
+        out = [self.cache.get(key) for key in keys]
+        todo: dict[bytes, int] = {}  # each key verified once
+        for n, result in enumerate(out):
+            if result is None:
+                todo.setdefault(keys[n], n)
+        found = _verify_poses(
+            self.groups, self.poses, self.renderer, [asks[n] for n in todo.values()], *settings
+        )
+        for key, result in zip(todo, found, strict=True):
+            self.cache.put(key, result)
+        outcome = dict(zip(todo, found, strict=True))
+        return [outcome[key] if result is None else result for key, result in zip(keys, out, strict=True)]
 
 
 def _close_candidates(
@@ -290,9 +329,12 @@ def _verified_pairs(
             asked.append((i, j, ga, gb, v, as_is))
             pairs.append((-1, len(asked) - 1, 0.0))  # its place in the order of the pairs
     # verified a source at a time (its renders are reused: see PoseRenderer), read in turn below
+    order = sorted(range(len(asked)), key=lambda n: asked[n][3])
     outcomes: list[tuple[float, bool | None]] = [(0.0, None)] * len(asked)
-    for n in sorted(range(len(asked)), key=lambda n: asked[n][3]):
-        outcomes[n] = verify(*asked[n][2:], min_correlation, loose_distance)
+    for n, outcome in zip(
+        order, verify([asked[n][2:] for n in order], min_correlation, loose_distance), strict=True
+    ):
+        outcomes[n] = outcome
     noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
     out = []
     for pair in pairs:

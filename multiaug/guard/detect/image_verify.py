@@ -11,6 +11,8 @@ import numpy as np
 
 from .image_hash import _DISC, _LUMA, _colour, _dihedral, _dihedral_block, _gray, _turned_blocks
 
+_DISC_INDEX = np.flatnonzero(_DISC)  # the disc's pixels: indexing by them is the mask's, faster
+
 
 def _source(image: np.ndarray, v: int) -> np.ndarray:
     """``image`` as :func:`_render` turns it: float32 colour (see :func:`_colour`), at most 128
@@ -56,7 +58,7 @@ def _centred_sources(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The part of :func:`_fit_correlation` that depends on the sources only: their disc pixels
     centred, ``(k, 2, n)`` float64, and their (regularised) Gram matrices ``(k, 2, 2)``; each row
     is computed on its own, whatever the batch."""
-    x = sources.reshape(len(sources), 2, -1)[..., _DISC].astype(np.float64)
+    x = np.take(sources.reshape(len(sources), 2, -1), _DISC_INDEX, axis=2).astype(np.float64)
     x = x - x.mean(axis=2, keepdims=True)
     return x, x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
 
@@ -64,14 +66,19 @@ def _centred_sources(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _centred_target(target: np.ndarray) -> tuple[np.ndarray, float]:
     """The part of :func:`_fit_correlation` that depends on the target only: its disc pixels
     centred (float64) and their sum of squares."""
-    y = target.ravel()[_DISC].astype(np.float64)
+    y = target.ravel()[_DISC_INDEX].astype(np.float64)
     y = y - y.mean()
     return y, float(y @ y)
 
 
 def _fit_centred(x: np.ndarray, gram: np.ndarray, y: np.ndarray, yy: float) -> np.ndarray:
     """:func:`_fit_correlation` from its source and target parts."""
-    proj = x @ y
+    return _fit_projected(x @ y, gram, yy)
+
+
+def _fit_projected(proj: np.ndarray, gram: np.ndarray, yy: float | np.ndarray) -> np.ndarray:
+    """:func:`_fit_correlation` from the sources' projections on the target, their Gram matrices
+    and the target's sum of squares (a number, or one a row)."""
     # explained variance proj' gram^-1 proj, with the 2x2 inverse written out
     a, b, d = gram[:, 0, 0], gram[:, 0, 1], gram[:, 1, 1]
     p, q = proj[:, 0], proj[:, 1]
@@ -191,7 +198,11 @@ class PoseRenderer:
     ) -> None:
         self.images, self.thumbs, self.scales, self.size = images, thumbs, scales, size
         self._sources: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
-        self._renders: OrderedDict[tuple[int, int, float], tuple[np.ndarray, ...]] = OrderedDict()
+        # renders by (item, variant, angle): their slots in the arrays below
+        self._slots: OrderedDict[tuple[int, int, float], int] = OrderedDict()
+        self._value = np.empty((size, 32, 32), np.float32)
+        self._x = np.empty((size, 2, len(_DISC_INDEX)), np.float64)
+        self._gram = np.empty((size, 2, 2), np.float64)
         self._targets: OrderedDict[int, tuple[np.ndarray, float]] = OrderedDict()
         self._spectra: OrderedDict[int, np.ndarray] = OrderedDict()
 
@@ -205,36 +216,68 @@ class PoseRenderer:
             table.move_to_end(key)
         return found
 
-    def renders(self, item: int, v: int, angles: list[float]) -> list[tuple[np.ndarray, ...]]:
-        """``(value, centred disc pixels, Gram matrix)`` of item ``item`` in dihedral variant ``v``
-        rotated by each of ``angles`` (see :func:`_render`, :func:`_centred_sources`)."""
-        found = {}
-        for angle in angles:
-            entry = self._renders.get((item, v, angle))
-            if entry is not None:
-                self._renders.move_to_end((item, v, angle))
-                found[angle] = entry
-        missing = [angle for angle in angles if angle not in found]
-        if missing:
-            a = self._kept(self._sources, (item, v), lambda: _source(self.images[item], v), 16)
-            rendered = np.empty((len(missing), 2, 32, 32), np.float32)
-            for k, angle in enumerate(missing):
+    def value(self, item: int, v: int, angle: float) -> np.ndarray:
+        """The value channel of item ``item`` in dihedral variant ``v`` rotated by ``angle`` (see
+        :func:`_render`)."""
+        return self._value[self._find([(item, v, angle)])[0]].copy()
+
+    def _find(self, keys: list[tuple[int, int, float]]) -> np.ndarray:
+        """The slots of the renders ``(item, v, angle)`` (at most ``size`` distinct ones), those
+        missing rendered and centred together (see :func:`_centred_sources`)."""
+        slots: dict[tuple[int, int, float], int] = {}
+        missing = []
+        for key in keys:
+            if key not in slots:
+                slot = self._slots.get(key)
+                if slot is None:
+                    missing.append(key)
+                    slots[key] = -1
+                else:
+                    self._slots.move_to_end(key)  # kept over the renders not asked for
+                    slots[key] = slot
+        if len(slots) > self.size:
+            raise ValueError(f"{len(slots)} renders asked at once, {self.size} kept")
+        for start in range(0, len(missing), 1024):
+            chunk = missing[start : start + 1024]
+            rendered = np.empty((len(chunk), 2, 32, 32), np.float32)
+            for k, (item, v, angle) in enumerate(chunk):
+                a = self._sources.get((item, v))
+                if a is None:  # the last few sources kept: asks come a source at a time
+                    a = self._sources[(item, v)] = _source(self.images[item], v)
+                    if len(self._sources) > 16:
+                        self._sources.popitem(last=False)
                 rendered[k] = _render_one(a, angle)
             x, gram = _centred_sources(rendered)
-            for k, angle in enumerate(missing):
-                entry = (rendered[k, 0], x[k : k + 1], gram[k : k + 1])  # rows: concatenated below
-                found[angle] = self._renders[(item, v, angle)] = entry
-            while len(self._renders) > self.size:
-                self._renders.popitem(last=False)
-        return [found[angle] for angle in angles]
+            for k, key in enumerate(chunk):
+                if len(self._slots) >= self.size:  # the least recently used render's slot
+                    slot = self._slots.popitem(last=False)[1]
+                else:
+                    slot = len(self._slots)
+                self._slots[key] = slots[key] = slot
+                self._value[slot], self._x[slot], self._gram[slot] = rendered[k, 0], x[k], gram[k]
+        return np.array([slots[key] for key in keys], np.intp)
 
-    def fit(self, item: int, v: int, angles: np.ndarray, target: int) -> np.ndarray:
-        """:func:`_fit_correlation` of the renders of ``item`` (see :meth:`renders`) with the
-        thumbnail of item ``target``."""
-        entries = self.renders(item, v, angles.tolist())
-        y, yy = self._kept(self._targets, target, lambda: _centred_target(self.thumbs[target]), self.size)
-        x, gram = np.concatenate([e[1] for e in entries]), np.concatenate([e[2] for e in entries])
-        return _fit_centred(x, gram, y, yy)
+    def fit_many(self, asks: Sequence[tuple[int, int, np.ndarray, int]]) -> np.ndarray:
+        """:func:`_fit_correlation` of the renders of item ``item`` in dihedral variant ``v`` at
+        each of ``angles`` with the thumbnail of item ``target``, for each ask ``(item, v, angles,
+        target)`` (all with as many angles): shape ``(len(asks), k)``. Each row is the one
+        computed on its own."""
+        slots = self._find([(item, v, angle) for item, v, angles, _ in asks for angle in angles.tolist()])
+        targets = [self._target(target) for *_, target in asks]
+        n = len(asks)
+        k = len(slots) // max(n, 1)
+        x, gram = self._x[slots], self._gram[slots]
+        y = np.stack([t[0] for t in targets])
+        # one matrix-vector product an ask, as ``x @ y`` makes it
+        proj = (x.reshape(n, k, *x.shape[1:]) @ y[:, None, :, None])[..., 0].reshape(n * k, 2)
+        yy = np.repeat(np.array([t[1] for t in targets]), k)
+        return _fit_projected(proj, gram, yy).reshape(n, k)
+
+    def _target(self, target: int) -> tuple[np.ndarray, float]:
+        def make() -> tuple[np.ndarray, float]:
+            return _centred_target(self.thumbs[target])
+
+        return self._kept(self._targets, target, make, self.size)
 
     def spectrum(self, target: int) -> np.ndarray:
         """:func:`_spectrum` of item ``target``'s thumbnail in the image's units."""
@@ -245,36 +288,53 @@ class PoseRenderer:
         return self._kept(self._spectra, target, make, self.size)
 
 
-def _verify(
-    renderer: PoseRenderer,
-    source: int,
-    target: int,
-    angle: float,
-    v: int,
-    min_correlation: float,
-    noisy: bool = True,
-) -> tuple[float, bool | None]:
+Ask = tuple[int, int, float, int, float, bool]  # (source, target, angle, v, min_correlation, noisy)
+
+
+def _verify(renderer: PoseRenderer, asks: Sequence[Ask], batch: int = 256) -> list[tuple[float, bool | None]]:
     """Score of item ``target``'s thumbnail as a copy of item ``source`` turned by dihedral
     variant ``v`` and rotated near ``angle`` (+-6 degrees, 2-degree steps refined to 0.5 about
-    the best), or 0: the best disc correlation of the rendered candidates when it reaches
-    ``min_correlation`` (then ``None``), else (when ``noisy``) the noisy-copy test's with
+    the best), or 0, for each ask: the best disc correlation of the rendered candidates when it
+    reaches ``min_correlation`` (then ``None``), else (when ``noisy``) the noisy-copy test's with
     whether ``target`` is the noisier one (on ``target``'s thumbnail times its standard
-    deviation in the image's units, which the normalised thumbnail lost)."""
-    angles = angle + np.arange(-6.0, 6.5, 2.0)
-    scores = renderer.fit(source, v, angles, target)
+    deviation in the image's units, which the normalised thumbnail lost). Each stage runs
+    ``batch`` asks at a time; every ask's result is the one it has on its own."""
+    out: list[tuple[float, bool | None]] = []
+    for start in range(0, len(asks), batch):
+        out += _verify_batch(renderer, asks[start : start + batch])
+    return out
+
+
+def _verify_batch(renderer: PoseRenderer, asks: Sequence[Ask]) -> list[tuple[float, bool | None]]:
+    """:func:`_verify` of a batch of asks."""
+    angles = [angle + np.arange(-6.0, 6.5, 2.0) for _, _, angle, *_ in asks]
+    fitted = renderer.fit_many([(a[0], a[3], angles[r], a[1]) for r, a in enumerate(asks)])
+    scores = list(fitted)
+    live = list(range(len(asks)))
     # coarse to fine: a textured image's correlation falls off within a degree of the angle
     for step in (1.0, 0.5):
-        if scores.max() < min_correlation - 0.05:
+        live = [r for r in live if not scores[r].max() < asks[r][4] - 0.05]
+        if not live:
             break
-        centre = angles[int(np.argmax(scores))]
-        more = np.array([centre - step, centre + step])
-        angles = np.r_[angles, centre - step, centre + step]
-        scores = np.r_[scores, renderer.fit(source, v, more, target)]
-    best = int(np.argmax(scores))
-    if scores[best] >= min_correlation or not noisy:
-        return (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
-    value = renderer.renders(source, v, [float(angles[best])])[0][0]
-    return _noisy_spectra(_spectrum(value), renderer.spectrum(target))
+        more = []
+        for r in live:
+            centre = angles[r][int(np.argmax(scores[r]))]
+            more.append(np.array([centre - step, centre + step]))
+            angles[r] = np.r_[angles[r], centre - step, centre + step]
+        fitted = renderer.fit_many(
+            [(asks[r][0], asks[r][3], m, asks[r][1]) for r, m in zip(live, more, strict=True)]
+        )
+        for r, found in zip(live, fitted, strict=True):
+            scores[r] = np.r_[scores[r], found]
+    out: list[tuple[float, bool | None]] = []
+    for r, (source, target, _, v, min_correlation, noisy) in enumerate(asks):
+        best = int(np.argmax(scores[r]))
+        if scores[r][best] >= min_correlation or not noisy:
+            out.append(((float(scores[r][best]) if scores[r][best] >= min_correlation else 0.0), None))
+        else:
+            value = renderer.value(source, v, float(angles[r][best]))
+            out.append(_noisy_spectra(_spectrum(value), renderer.spectrum(target)))
+    return out
 
 
 def _content_key(image: np.ndarray) -> bytes:
