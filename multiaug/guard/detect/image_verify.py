@@ -3,6 +3,7 @@ with the copy, and the noisy-copy test."""
 
 from __future__ import annotations
 
+import functools
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -27,19 +28,32 @@ def _source(image: np.ndarray, v: int) -> np.ndarray:
     return np.ascontiguousarray(_dihedral(a, v))
 
 
-def _render_one(a: np.ndarray, angle: float) -> np.ndarray:
+@functools.lru_cache(maxsize=4096)
+def _rotation(w: int, h: int, angle: float) -> np.ndarray:
+    """The 2x3 matrix rotating a ``w`` x ``h`` image about its centre by ``angle`` degrees
+    (``cv2.getRotationMatrix2D``'s; not to be written to)."""
+    import cv2
+
+    return cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+
+
+def _render_one(a: np.ndarray, angle: float, out: np.ndarray) -> None:
     """The source ``a`` (see :func:`_source`) rotated about the centre by ``angle`` (edges
-    replicated), its value and luma reduced to 32x32 by area: shape ``(2, 32, 32)``."""
+    replicated), its value and luma reduced to 32x32 by area, written to ``out`` ``(2, 32, 32)``."""
     import cv2
 
     h, w = a.shape[:2]
-    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
     # turned in colour, then reduced to grey (the value is not linear in the colours)
-    turned = cv2.warpAffine(a, m, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    turned = cv2.warpAffine(
+        a, _rotation(w, h, angle), (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
     value = _gray(turned)
     luma = turned[..., :3] @ _LUMA if turned.ndim == 3 and turned.shape[2] >= 3 else value
-    # cv2.merge: np.stack's array, without its overhead
-    return cv2.resize(cv2.merge([value, luma]), (32, 32), interpolation=cv2.INTER_AREA).transpose(2, 0, 1)
+    if (h, w) == (32, 32):  # cv2.resize to the same size copies
+        out[0], out[1] = value, luma
+    else:  # cv2.merge: np.stack's array, without its overhead
+        reduced = cv2.resize(cv2.merge([value, luma]), (32, 32), interpolation=cv2.INTER_AREA)
+        out[:] = reduced.transpose(2, 0, 1)
 
 
 def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
@@ -50,7 +64,7 @@ def _render(image: np.ndarray, v: int, angles: np.ndarray) -> np.ndarray:
     a = _source(image, v)
     out = np.empty((len(angles), 2, 32, 32), np.float32)
     for k, angle in enumerate(np.asarray(angles, dtype=np.float64).tolist()):
-        out[k] = _render_one(a, angle)
+        _render_one(a, angle, out[k])
     return out
 
 
@@ -246,15 +260,16 @@ class PoseRenderer:
                     a = self._sources[(item, v)] = _source(self.images[item], v)
                     if len(self._sources) > 16:
                         self._sources.popitem(last=False)
-                rendered[k] = _render_one(a, angle)
+                _render_one(a, angle, rendered[k])
             x, gram = _centred_sources(rendered)
+            taken = np.empty(len(chunk), np.intp)
             for k, key in enumerate(chunk):
                 if len(self._slots) >= self.size:  # the least recently used render's slot
                     slot = self._slots.popitem(last=False)[1]
                 else:
                     slot = len(self._slots)
-                self._slots[key] = slots[key] = slot
-                self._value[slot], self._x[slot], self._gram[slot] = rendered[k, 0], x[k], gram[k]
+                self._slots[key] = slots[key] = taken[k] = slot
+            self._value[taken], self._x[taken], self._gram[taken] = rendered[:, 0], x, gram
         return np.array([slots[key] for key in keys], np.intp)
 
     def fit_many(self, asks: Sequence[tuple[int, int, np.ndarray, int]]) -> np.ndarray:
@@ -359,8 +374,6 @@ class VerifiedCache:
     pairs stay under ~70 MB."""
 
     def __init__(self, max_pairs: int = 1 << 18) -> None:
-        from collections import OrderedDict
-
         self.max_pairs = max_pairs
         self._entries: OrderedDict[bytes, tuple[float, bool | None]] = OrderedDict()
 
