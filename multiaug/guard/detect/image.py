@@ -257,6 +257,19 @@ class _CachedVerify:
         outcome = dict(zip(todo, found, strict=True))
         return [outcome[key] if result is None else result for key, result in zip(keys, out, strict=True)]
 
+    def crop_score(self, g: int, h: int, v: int) -> float | None:
+        """The remembered score of the crop candidate ``(g, h, v)`` (see :func:`._crop_pairs`)."""
+        found = None if self.cache is None else self.cache.get(self._crop_key(g, h, v))
+        return None if found is None else found[0]
+
+    def remember_crop(self, g: int, h: int, v: int, score: float) -> None:
+        if self.cache is not None:
+            self.cache.put(self._crop_key(g, h, v), (score, None))
+
+    def _crop_key(self, g: int, h: int, v: int) -> bytes:
+        # the crop check depends on the two images and the variant only (no setting)
+        return b"crop" + self.key(g) + self.key(h) + struct.pack("<H", v)
+
 
 def _close_candidates(
     groups: _Groups, poses: _Poses, candidates: tuple[np.ndarray, np.ndarray], loose_distance: int
@@ -289,16 +302,15 @@ def _verified_pairs(
     min_correlation: float,
     loose_distance: int,
     candidates: tuple[np.ndarray, np.ndarray],
-    cache: VerifiedCache | None = None,
+    verify: _CachedVerify,
 ) -> list[tuple[int, int, float]]:
     """Group pairs ``(g, h, score)`` among the band candidates that the hashes or the pixels confirm.
 
     Within ``max_distance`` bits as they are (both sharp) a pair is confirmed by its hashes;
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
-    by :func:`_verify_pose` (its outcomes remembered in ``cache``). A noisy copy explained by
-    several sources is kept with the best one.
+    by :func:`_verify_poses` through ``verify`` (its outcomes remembered in its cache). A noisy
+    copy explained by several sources is kept with the best one.
     """
-    verify = _CachedVerify(groups, poses, cache, struct.pack("<dH", min_correlation, loose_distance))
     first, second, d12, d21 = _close_candidates(groups, poses, candidates, loose_distance)
     # either may be the copy: the one whose pose is closest to the other's hash
     ones = d12.min(axis=1) <= d21.min(axis=1)
@@ -458,14 +470,15 @@ def image_pairs(
     m = len(groups.rep)
     poses = _pose_hashes(groups)
     candidates = _band_candidates(groups, poses)
-    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates, cache)
+    verify = _CachedVerify(groups, poses, cache, struct.pack("<dH", min_correlation, loose_distance))
+    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates, verify)
     # crops resized back: searched among the pairs not found above that can leak across the sides
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
 
     def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return groups.crosses(a, b) & ~np.isin(np.minimum(a, b) * m + np.maximum(a, b), done)
 
-    cropped = _crop_pairs(images, groups.thumbs, groups.rep, wanted)
+    cropped = _crop_pairs(images, groups.thumbs, groups.rep, wanted, verify)
     group_evidence: dict[tuple[int, int], dict[str, Any]] = {}
     for g, h, _ in found:
         group_evidence[(g, h)] = {"method": "pose hash"}
