@@ -181,7 +181,10 @@ def _confirm_crops(
     resolution (kept from ``_CROP_CORRELATION``). Each pair's score is its own, whatever the batch."""
     scores = np.zeros(len(g))
     index = np.arange(len(g))
-    a, b = _soften(thumbs[rep[g]]), _soften(thumbs[rep[h]])
+    # each group blurred once (a group is in many candidate pairs; each row is its own)
+    groups, inverse = np.unique(np.r_[g, h], return_inverse=True)
+    soft = _soften(thumbs[rep[groups]])
+    a, b = soft[inverse[: len(g)]], soft[inverse[len(g) :]]
     window = np.concatenate([_CROP_WINDOWS[v // 8], _CROP_WINDOWS[v % 8]], axis=1)
     near = (_normalise(_zoom(a, window)) * b).sum(axis=(1, 2)) / 32 >= _CROP_START
     index, g, h, a, b, window = index[near], g[near], h[near], a[near], b[near], window[near]

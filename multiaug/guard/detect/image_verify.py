@@ -366,7 +366,8 @@ def _content_key(image: np.ndarray) -> bytes:
 
 class VerifiedCache:
     """The outcomes of pixel-verified image pairs, keyed by the two images' content and the pose
-    and settings of the check (least recently used dropped beyond ``max_pairs``).
+    and settings of the check (least recently used dropped beyond ``max_pairs``); the crop
+    search's candidate scores too (keyed by the two images' content and the zoomed variant).
 
     An entry is the pairwise outcome only (score, whether the copy is the noisier one): the rule
     that keeps a noisy copy with its best-correlating source runs on every check as before, so
