@@ -74,6 +74,30 @@ def test_every_registered_transform_is_fuzzed() -> None:
     assert ids == set(fc.NAMES)
 
 
+def test_a_case_gets_a_copy_of_the_reference_sample_equal_to_a_fresh_one() -> None:
+    """``fc.reference`` builds each reference once and hands out deep copies: equal, not shared."""
+    import pandas as pd
+
+    for name in fc.NAMES:
+        fresh, copy, again = fc.EXAMPLES[name].reference(), fc.reference(name), fc.reference(name)
+        assert list(copy) == list(fresh), name
+        for f, v in fresh.items():
+            c = copy[f]
+            assert type(c) is type(v), (name, f)
+            if isinstance(v, np.ndarray):
+                assert (c.dtype, c.shape, c.strides) == (v.dtype, v.shape, v.strides), (name, f)
+                assert np.array_equal(c, v, equal_nan=c.dtype.kind in "fc"), (name, f)
+                assert not np.shares_memory(c, again[f]), (name, f)
+            elif isinstance(v, pd.DataFrame):
+                pd.testing.assert_frame_equal(c, v)
+                assert c is not again[f], (name, f)
+            elif isinstance(v, pd.Series):
+                pd.testing.assert_series_equal(c, v)
+                assert c is not again[f], (name, f)
+            else:
+                assert c == v, (name, f)
+
+
 def test_the_watchdog_stops_a_hang() -> None:
     def spin() -> None:
         while True:
