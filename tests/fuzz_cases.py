@@ -4,9 +4,9 @@ Every case is deterministic (fixed seeds, fixed hostile values) and has a readab
 ``family/transform/field-or-param/mutation``, an expectation (``raise``, ``work`` or ``any``) and the
 contract of its output ("no silent wrong output": dtype kept, finite, C-contiguous, right shape).
 
-Run as a script (``python tests/fuzz_cases.py huge``), it executes one family under a 4 GiB
-address-space limit and prints the failures as JSON (the test module does this in a subprocess, and
-in a fresh one after a hang: see ``fuzz_runner``).
+Run as a script (``python tests/fuzz_cases.py huge``; ``data+params`` runs both in one process), it
+executes one family under a 4 GiB address-space limit and prints the failures as JSON (the test module
+does this in a subprocess, and in a fresh one after a hang: see ``fuzz_runner``).
 """
 
 from __future__ import annotations
