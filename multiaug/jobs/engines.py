@@ -122,7 +122,10 @@ def _run_dask(
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=40,
+                # CRITICAL, not ERROR: a worker whose heartbeat finds the scheduler closing (after
+                # Ctrl-C, on a busy machine) logs that "error" with a traceback; the job reports
+                # its own failures (a task's error or a lost worker comes back through its future).
+                silence_logs=50,
             )
     # One OpenCV thread per task, as Dask already does for BLAS/OpenMP: its threads are the parallelism.
     job = {**job, "single_thread": True}

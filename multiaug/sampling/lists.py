@@ -30,6 +30,8 @@ Plan = list[tuple[int, int]]
 def check_item_id(owner: str, field: str, value: Any, fix: str) -> str | int:
     """One item identity, the rule of every job, stream and dataset: a non-empty str, or an int
     (NumPy ints as Python ints; at most 100 digits). Anything else is an ``InvalidInputError``."""
+    if type(value) is str and value:  # the common case, before the slower ABC check (one per stream item)
+        return value
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         if abs(int(value)) < 10**100:
             return int(value)

@@ -116,7 +116,7 @@ def units(numbered: Iterable[tuple[int, Any]], key: str | None) -> Iterator[Unit
     """The keyed calls of ``(position, item)`` pairs: ``((label, id), key, sample)``, or a reason
     (in place of the key, with no sample) when an item is bad."""
     for position, item in numbered:
-        if not isinstance(item, Mapping):
+        if type(item) is not dict and not isinstance(item, Mapping):  # dict first: the ABC check is slower
             label = f"#{position}"
             yield (label, position), f"is a {type(item).__name__}, not a dict of sample fields", None
             continue

@@ -290,6 +290,8 @@ _TOO_DEEP = "nested too deeply to cross to a worker process (RecursionError); pa
 def _send_one(unit: Any, layout: _Layout) -> Any:
     """A unit with its large arrays laid out; one nested too deeply for that fails alone."""
     label, key, sample = unit
+    if holds_no_array(sample):
+        return unit  # a text's sample: nothing to lay out (the walk cost ~1 µs of the main process a text)
     try:
         return label, key, _swap(sample, layout)
     except RecursionError:
