@@ -797,7 +797,7 @@ def trace_cases() -> list[Case]:
 # ---------------------------------------------------------------------- script mode: one family, capped
 FAMILIES: dict[str, Callable[..., list[Case]]] = {
     "data": bad_data_cases,
-    "huge": huge_cases,
+    "huge": lambda *_: huge_cases(),  # run with ``config`` (``huge+config TMP``): the folder is config's
     "params": bad_param_cases,
     "config": lambda tmp: config_cases(Path(tmp)),
     "trace": trace_cases,

@@ -15,9 +15,9 @@ Families (cases generated deterministically in ``tests/fuzz_cases.py``, each wit
 The rules, checked for every case: only ``ma.MultiaugError`` subclasses escape, with a message naming the
 owner and a fix; no hang (``tests/fuzz_runner.py``: a per-case watchdog on CPU time, a stall guard that
 prints every thread's stack, a fresh process after a hang); no silent wrong output (dtype kept, finite,
-C-contiguous, right shape). Each test runs one family (``data``, ``params`` and ``trace`` share one child
-process, which pays its imports and first calls once) and lists every failing case id in one assertion
-message.
+C-contiguous, right shape). Each test runs its families in one child process, which pays its imports and
+first calls once (``data``, ``params`` and ``trace`` in one; ``huge`` and ``config`` in another), and
+lists every failing case id in one assertion message.
 """
 
 from __future__ import annotations
@@ -229,12 +229,9 @@ def test_fuzz_bad_data_bad_params_and_damaged_traces() -> None:
     _check_family("data+params+trace", {"data": 1000, "params": 1000, "trace": 500})
 
 
-def test_fuzz_huge_shapes() -> None:
-    _check_family("huge", {"huge": 40})
-
-
-def test_fuzz_hostile_configs(tmp_path: Path) -> None:
-    _check_family("config", {"config": 80}, str(tmp_path))
+def test_fuzz_huge_shapes_and_hostile_configs(tmp_path: Path) -> None:
+    """Two quick families in one child process: it imports multiaug (~2 s) once, not twice."""
+    _check_family("huge+config", {"huge": 40, "config": 80}, str(tmp_path))
 
 
 # ---------------------------------------------------------------------- the CLI
