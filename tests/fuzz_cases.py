@@ -4,13 +4,14 @@ Every case is deterministic (fixed seeds, fixed hostile values) and has a readab
 ``family/transform/field-or-param/mutation``, an expectation (``raise``, ``work`` or ``any``) and the
 contract of its output ("no silent wrong output": dtype kept, finite, C-contiguous, right shape).
 
-Run as a script (``python tests/fuzz_cases.py huge``), it executes one family under a 4 GiB
-address-space limit and prints the failures as JSON (the test module does this in a subprocess, and
-in a fresh one after a hang: see ``fuzz_runner``).
+Run as a script (``python tests/fuzz_cases.py huge``; ``data+params`` runs both in one process), it
+executes one family under a 4 GiB address-space limit and prints the failures as JSON (the test module
+does this in a subprocess, and in a fresh one after a hang: see ``fuzz_runner``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import sys
@@ -151,6 +152,21 @@ def resample_contract(out: Any) -> str | None:
 def is_sampler(name: str) -> bool:
     checks = EXAMPLES[name].checks
     return checks is not None and any(c.__name__.startswith("check_sampler") for c in checks)
+
+
+_REFERENCES: dict[str, Sample] = {}
+
+
+def reference(name: str) -> Sample:
+    """A fresh deep copy of the transform's reference sample, which is built once per process.
+
+    Building one costs up to a millisecond (the audio clip is synthesised, the tables are made with
+    pandas) and the ``params`` family needs one per case (~9,500): a copy costs ~20 us and gives each
+    case its own arrays and frames, as a fresh build does (``tests/test_fuzz.py`` checks they are equal).
+    """
+    if name not in _REFERENCES:
+        _REFERENCES[name] = EXAMPLES[name].reference()
+    return copy.deepcopy(_REFERENCES[name])
 
 
 def build(name: str, **kw: Any) -> ma.Transform:
@@ -411,10 +427,10 @@ def param_names(name: str) -> list[str]:
 def bad_param_cases() -> list[Case]:
     cases = []
     for name in NAMES:
-        sampler = is_sampler(name)
+        sampler, converting = is_sampler(name), converts(name)
         for param in param_names(name):
             for value in HOSTILE_PARAMS:
-                cases.append(_param_case(name, param, value, sampler))
+                cases.append(_param_case(name, param, value, sampler, converting))
     return cases
 
 
@@ -437,9 +453,9 @@ DATA_DEPENDENT: dict[str, str] = {
 }
 
 
-def _param_case(name: str, param: str, value: Any, sampler: bool) -> Case:
-    ref = EXAMPLES[name].reference()
-    check = resample_contract if sampler else sample_contract(ref, converts(name))
+def _param_case(name: str, param: str, value: Any, sampler: bool, converting: bool) -> Case:
+    ref = reference(name)
+    check = resample_contract if sampler else sample_contract(ref, converting)
 
     def run() -> Any:
         t = build(name, **{param: value})  # a MultiaugError here: rejected at construction (good)
@@ -781,7 +797,7 @@ def trace_cases() -> list[Case]:
 # ---------------------------------------------------------------------- script mode: one family, capped
 FAMILIES: dict[str, Callable[..., list[Case]]] = {
     "data": bad_data_cases,
-    "huge": huge_cases,
+    "huge": lambda *_: huge_cases(),  # run with ``config`` (``huge+config TMP``): the folder is config's
     "params": bad_param_cases,
     "config": lambda tmp: config_cases(Path(tmp)),
     "trace": trace_cases,
@@ -803,7 +819,7 @@ def warm_up(cases: list[Case]) -> None:
     names = {c.id.split("/")[1] for c in cases if c.id.split("/")[0] in WARMED} & set(NAMES)
     for name in sorted(names):
         try:
-            call(build(name), EXAMPLES[name].reference(), is_sampler(name))
+            call(build(name), reference(name), is_sampler(name))
         except Exception:
             pass
 

@@ -277,8 +277,10 @@ class StallGuard:
 def script(families: Mapping[str, Callable[..., list[Case]]], argv: list[str], warm: Any = None) -> None:
     """``FAMILY [ARG...] [--start N] [--keep-going] [--idle S] [--backstop S]``: run one family.
 
-    Prints one JSON line ``{count, failures, next}``: ``next`` is the index to go on from in a fresh
-    process after a ``Hang`` or a stall (None: the family is done). ``warm(cases)`` runs first.
+    ``FAMILY`` may join several with ``+`` (``data+params``): their cases, in that order, run in one
+    process, which pays its imports and first calls once. Prints one JSON line ``{count, counts,
+    failures, next}`` (``counts``: the cases of each id prefix): ``next`` is the index to go on from in
+    a fresh process after a ``Hang`` or a stall (None: the family is done). ``warm(cases)`` runs first.
     """
     opts = {"--start": "0", "--idle": str(IDLE_S), "--backstop": str(BACKSTOP_S)}
     keep_going = "--keep-going" in argv
@@ -289,13 +291,17 @@ def script(families: Mapping[str, Callable[..., list[Case]]], argv: list[str], w
             opts[key] = args[i + 1]
             del args[i : i + 2]
     start = int(opts["--start"])
-    cases = families[args[0]](*args[1:])
+    cases = [case for family in args[0].split("+") for case in families[family](*args[1:])]
+    counts: dict[str, int] = {}
+    for case in cases:
+        counts[case.id.split("/")[0]] = counts.get(case.id.split("/")[0], 0) + 1
     failures: list[str] = []
     printed = threading.Lock()
 
     def finish(next_index: int | None) -> None:
+        result = {"count": len(cases), "counts": counts, "failures": failures, "next": next_index}
         with printed:
-            print(json.dumps({"count": len(cases), "failures": failures, "next": next_index}), flush=True)
+            print(json.dumps(result), flush=True)
 
     def on_stall(label: Any, stacks: str) -> None:
         name = f"{cases[label].id}" if isinstance(label, int) else str(label)
@@ -321,12 +327,18 @@ def script(families: Mapping[str, Callable[..., list[Case]]], argv: list[str], w
 
 
 def run_family(
-    script_path: Path, family: str, *args: str, env: Mapping[str, str] | None = None, timeout: float = 600
+    script_path: Path,
+    family: str,
+    *args: str,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600,
+    counts: dict[str, int] | None = None,
 ) -> tuple[int, list[str]]:
     """Run ``script_path FAMILY ARGS`` in child processes, a fresh one after each ``Hang`` or stall.
 
-    Returns (case count, failure lines). A child that dies (a crash, the C backstop) fails with the end
-    of its stderr, where ``faulthandler`` wrote every thread's stack.
+    Returns (case count, failure lines); ``counts``, when given, receives the case count of each id
+    prefix (each family of a ``data+params`` run). A child that dies (a crash, the C backstop) fails
+    with the end of its stderr, where ``faulthandler`` wrote every thread's stack.
     """
     failures: list[str] = []
     start, runs = 0, 0
@@ -349,6 +361,8 @@ def run_family(
         failures += result["failures"]
         runs += 1
         if result["next"] is None:
+            if counts is not None:
+                counts.update(result["counts"])
             return result["count"], failures
         start = result["next"]
 
