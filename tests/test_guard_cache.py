@@ -32,15 +32,15 @@ def split() -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
 
 @pytest.fixture
 def verified(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """The pixel verifications run (the real function, each call recorded)."""
+    """The pixel verifications run (the real function, each pair asked recorded)."""
     calls: list[tuple[Any, ...]] = []
-    real: Callable[..., tuple[float, bool | None]] = image_module._verify_pose
+    real: Callable[..., list[tuple[float, bool | None]]] = image_module._verify_poses
 
-    def spy(*args: Any) -> tuple[float, bool | None]:
-        calls.append(args[2:])
+    def spy(*args: Any) -> list[tuple[float, bool | None]]:
+        calls.extend(args[3])
         return real(*args)
 
-    monkeypatch.setattr(image_module, "_verify_pose", spy)
+    monkeypatch.setattr(image_module, "_verify_poses", spy)
     return calls
 
 
@@ -103,3 +103,36 @@ def test_a_pickled_guard_leaves_its_remembered_pairs_behind() -> None:
     guard._verified.put(b"k" * 40, (0.99, None))
     copy = pickle.loads(pickle.dumps(guard))
     assert len(guard._verified) == 1 and len(copy._verified) == 0 and repr(copy) == repr(guard)
+
+
+def test_crop_scores_are_remembered_with_fresh_reports(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+    from sklearn.datasets import load_digits
+
+    from multiaug.guard.detect import image_crop
+
+    fitted: list[int] = []  # candidate crop pairs whose windows were fitted
+    real = image_crop._confirm_crops
+
+    def spy(*args: Any) -> np.ndarray:
+        fitted.append(len(args[3]))
+        return real(*args)
+
+    monkeypatch.setattr(image_crop, "_confirm_crops", spy)
+    digits = [np.clip(d * 16, 0, 255).astype(np.uint8) for d in load_digits().images[:240]]
+    big = [cv2.resize(d, (32, 32), interpolation=cv2.INTER_LINEAR) for d in digits]
+    val, rest = big[:40], big[40:]
+    crop = ma.image.RandomResizedCrop(32, scale=(0.8, 1.0), seed=0)
+    copies = [crop(image=im, key=k)["image"] for k, im in enumerate(val)]
+    guard = SplitGuard()
+    first = guard.check(copies + rest, val)
+    n = sum(fitted)
+    assert n > 0 and first.counts["near_duplicate"] >= 30
+    # the same pairs again: no window fitted again, the report unchanged
+    again = guard.check(copies + rest, val)
+    assert sum(fitted) == n and _same(again, first)
+    # without the copies: the pairs seen before are not fitted again, the report is a fresh guard's
+    apart = guard.check(rest, val)
+    n_apart = sum(fitted) - n
+    assert _same(apart, SplitGuard(cache=False).check(rest, val))
+    assert sum(fitted) - n - n_apart > 2 * n_apart  # the guard without a cache fits them all

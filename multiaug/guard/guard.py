@@ -178,8 +178,9 @@ class SplitGuard:
     cache : bool
         Remember the outcome of each pixel-verified image pair, keyed by the two images' content
         (a digest of shape, dtype and bytes) and the settings, so that checking the same pairs
-        again (a data set that grows between checks) skips their verification; reports are the
-        same with or without it. At most 2**18 pairs (~70 MB), least recently used dropped.
+        again (a data set that grows between checks) skips their verification (and the crop
+        search's window fits); reports are the same with or without it. At most 2**18 pairs
+        (~70 MB), least recently used dropped.
 
     Examples
     --------

@@ -25,6 +25,7 @@ from .image_hash import (
     _variants,
 )
 from .image_verify import (
+    PoseRenderer,
     VerifiedCache,
     _content_key,
     _low_correlation,
@@ -149,51 +150,74 @@ def _band_candidates(groups: _Groups, poses: _Poses) -> tuple[np.ndarray, np.nda
     return cand // m, cand % m
 
 
-def _verify_pose(
+Ask = tuple[int, int, int, int]  # (copy, source, pose, as_is): groups, the hash bits differing as they are
+
+
+def _verify_poses(
     groups: _Groups,
     poses: _Poses,
-    copy: int,
-    source: int,
-    v: int,
-    as_is: int,
+    renderer: PoseRenderer,
+    asks: Sequence[Ask],
     min_correlation: float,
     loose_distance: int,
-) -> tuple[float, bool | None]:
+) -> list[tuple[float, bool | None]]:
     """Pixel score of group ``copy`` as ``source`` seen in pose ``v`` (``as_is``: the bits the two
     hashes differ by as they are), with whether ``copy`` is the noisier one when the noisy-copy
-    test gave the score (else ``None``); see :func:`.image_verify._verify`."""
-    images, thumbs, scales, rep = groups.images, groups.thumbs, groups.scales, groups.rep
-    full = bool(groups.sharp[copy] and groups.sharp[source])
-    # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
-    # with one, the fewer the degrees of freedom, the closer the match must be
-    rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
+    test gave the score (else ``None``), for each ask ``(copy, source, v, as_is)``; see
+    :func:`.image_verify._verify`, which runs each stage below on all the asks still open."""
+    rep = groups.rep.tolist()
+    out: list[tuple[float, bool | None]] = [(0.0, None)] * len(asks)
+    opened: list[tuple[bool, float, bool, float, int]] = []  # full, floor, noise_ok, angle, turn
+    for copy, source, v, _ in asks:
+        full = bool(groups.sharp[copy] and groups.sharp[source])
+        # a pose (flip, turn, rotation) searched for lets distinct smooth images match by chance:
+        # with one, the fewer the degrees of freedom, the closer the match must be
+        rich = min(1.0, min(groups.structure[copy], groups.structure[source]) / _RICH_STRUCTURE)
+        floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
+        # the noisy-copy test is loose: with a pose searched for, only on structured images
+        noise_ok = full and (v == 0 or rich == 1)
+        opened.append((full, floor, noise_ok, float(poses.angles[v]), int(poses.dihedral[v])))
     # as they are first, when that is close enough too
-    if v and as_is <= loose_distance:
-        score, noisier = _verify(
-            images[rep[source]], thumbs[rep[copy]], 0.0, 0, min_correlation, full, scales[rep[copy]]
-        )
-        if score:
-            return score, noisier
-    floor = 1 - (1 - min_correlation) * (1.0 if v == 0 else rich)
-    # the noisy-copy test is loose: with a pose searched for, only on structured images
-    noise_ok = full and (v == 0 or rich == 1)
-    angle, turn = float(poses.angles[v]), int(poses.dihedral[v])
-    score, noisier = _verify(
-        images[rep[source]], thumbs[rep[copy]], angle, turn, floor, noise_ok, scales[rep[copy]]
+    todo = [n for n, (_, _, v, as_is) in enumerate(asks) if v and as_is <= loose_distance]
+    found = _verify(
+        renderer, [(rep[asks[n][1]], rep[asks[n][0]], 0.0, 0, min_correlation, opened[n][0]) for n in todo]
     )
-    if score or not v:
-        return score, noisier
+    done = set()
+    for n, result in zip(todo, found, strict=True):
+        if result[0]:
+            out[n] = result
+            done.add(n)
+    # at the matched pose
+    todo = [n for n in range(len(asks)) if n not in done]
+    asked = [(rep[asks[n][1]], rep[asks[n][0]], *opened[n][3:], *opened[n][1:3]) for n in todo]
+    found = _verify(renderer, asked)
+    back = []
+    for n, result in zip(todo, found, strict=True):
+        if result[0] or not asks[n][2]:
+            out[n] = result
+        else:
+            back.append(n)
     # the other way round: rendering the copy back resamples it twice (and brings its filled
-    # corners in), rendering the source forward does what the copy saw
-    back = _DIHEDRAL_INVERSE[turn]
-    score, noisier = _verify(
-        images[rep[copy]], thumbs[rep[source]], -angle, back, floor, noise_ok, scales[rep[source]]
-    )
-    return score, (None if noisier is None else not noisier)
+    # corners in), rendering the source forward does what the copy saw; a copy at a time
+    back.sort(key=lambda n: asks[n][0])
+    asked = [
+        (
+            rep[asks[n][0]],
+            rep[asks[n][1]],
+            -opened[n][3],
+            _DIHEDRAL_INVERSE[opened[n][4]],
+            opened[n][1],
+            opened[n][2],
+        )
+        for n in back
+    ]
+    for n, (score, noisier) in zip(back, _verify(renderer, asked), strict=True):
+        out[n] = (score, None if noisier is None else not noisier)
+    return out
 
 
 class _CachedVerify:
-    """:func:`_verify_pose` through a :class:`VerifiedCache`: its outcome depends only on the two
+    """:func:`_verify_poses` through a :class:`VerifiedCache`: an outcome depends only on the two
     groups' first images (their thumbnails, scales, structure and size are theirs), the pose, the
     bits the hashes differ by and the settings, so the key is those images' content digests
     (each computed once a check) with the rest."""
@@ -201,6 +225,7 @@ class _CachedVerify:
     def __init__(self, groups: _Groups, poses: _Poses, cache: VerifiedCache | None, settings: bytes) -> None:
         self.groups, self.poses, self.cache, self.settings = groups, poses, cache, settings
         self.keys: dict[int, bytes] = {}
+        self.renderer = PoseRenderer(groups.images, groups.thumbs, groups.scales)
 
     def key(self, g: int) -> bytes:
         found = self.keys.get(g)
@@ -209,17 +234,41 @@ class _CachedVerify:
         return found
 
     def __call__(
-        self, copy: int, source: int, v: int, as_is: int, min_correlation: float, loose_distance: int
-    ) -> tuple[float, bool | None]:
-        args = (copy, source, v, as_is, min_correlation, loose_distance)
+        self, asks: Sequence[Ask], min_correlation: float, loose_distance: int
+    ) -> list[tuple[float, bool | None]]:
+        """The outcome of each ask (see :func:`_verify_poses`), those remembered taken from the cache."""
+        settings = (min_correlation, loose_distance)
         if self.cache is None:
-            return _verify_pose(self.groups, self.poses, *args)
-        key = self.key(copy) + self.key(source) + struct.pack("<HH", v, as_is) + self.settings
-        found = self.cache.get(key)
-        if found is None:
-            found = _verify_pose(self.groups, self.poses, *args)
-            self.cache.put(key, found)
-        return found
+            return _verify_poses(self.groups, self.poses, self.renderer, asks, *settings)
+        keys = [
+            self.key(c) + self.key(s) + struct.pack("<HH", v, as_is) + self.settings
+            for c, s, v, as_is in asks
+        ]
+        out = [self.cache.get(key) for key in keys]
+        todo: dict[bytes, int] = {}  # each key verified once
+        for n, result in enumerate(out):
+            if result is None:
+                todo.setdefault(keys[n], n)
+        found = _verify_poses(
+            self.groups, self.poses, self.renderer, [asks[n] for n in todo.values()], *settings
+        )
+        for key, result in zip(todo, found, strict=True):
+            self.cache.put(key, result)
+        outcome = dict(zip(todo, found, strict=True))
+        return [outcome[key] if result is None else result for key, result in zip(keys, out, strict=True)]
+
+    def crop_score(self, g: int, h: int, v: int) -> float | None:
+        """The remembered score of the crop candidate ``(g, h, v)`` (see :func:`._crop_pairs`)."""
+        found = None if self.cache is None else self.cache.get(self._crop_key(g, h, v))
+        return None if found is None else found[0]
+
+    def remember_crop(self, g: int, h: int, v: int, score: float) -> None:
+        if self.cache is not None:
+            self.cache.put(self._crop_key(g, h, v), (score, None))
+
+    def _crop_key(self, g: int, h: int, v: int) -> bytes:
+        # the crop check depends on the two images and the variant only (no setting)
+        return b"crop" + self.key(g) + self.key(h) + struct.pack("<H", v)
 
 
 def _close_candidates(
@@ -253,16 +302,15 @@ def _verified_pairs(
     min_correlation: float,
     loose_distance: int,
     candidates: tuple[np.ndarray, np.ndarray],
-    cache: VerifiedCache | None = None,
+    verify: _CachedVerify,
 ) -> list[tuple[int, int, float]]:
     """Group pairs ``(g, h, score)`` among the band candidates that the hashes or the pixels confirm.
 
     Within ``max_distance`` bits as they are (both sharp) a pair is confirmed by its hashes;
     else, within ``loose_distance`` bits at its best pose and past a cheap low-frequency filter,
-    by :func:`_verify_pose` (its outcomes remembered in ``cache``). A noisy copy explained by
-    several sources is kept with the best one.
+    by :func:`_verify_poses` through ``verify`` (its outcomes remembered in its cache). A noisy
+    copy explained by several sources is kept with the best one.
     """
-    verify = _CachedVerify(groups, poses, cache, struct.pack("<dH", min_correlation, loose_distance))
     first, second, d12, d21 = _close_candidates(groups, poses, candidates, loose_distance)
     # either may be the copy: the one whose pose is closest to the other's hash
     ones = d12.min(axis=1) <= d21.min(axis=1)
@@ -276,7 +324,7 @@ def _verified_pairs(
     )
     passed = low >= _LOW_FILTER
     pairs: list[tuple[int, int, float]] = []
-    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    asked: list[tuple[int, int, int, int, int, int]] = []  # (i, j, copy, source, pose, as_is)
     for k, ga, gb, v in zip(
         np.flatnonzero(passed).tolist(),
         var_a[passed].tolist(),
@@ -285,20 +333,35 @@ def _verified_pairs(
         strict=True,
     ):
         i, j = int(first[k]), int(second[k])
-        as_is = min(d12[k, 0], d21[k, 0])
+        as_is = int(min(d12[k, 0], d21[k, 0]))
         if as_is <= max_distance and groups.sharp[i] and groups.sharp[j]:
             # a photometric change: the hash as it is nearly unchanged
-            pairs.append((i, j, 1.0 - int(as_is) / 64))
+            pairs.append((i, j, 1.0 - as_is / 64))
+        else:
+            asked.append((i, j, ga, gb, v, as_is))
+            pairs.append((-1, len(asked) - 1, 0.0))  # its place in the order of the pairs
+    # verified a source at a time (its renders are reused: see PoseRenderer), read in turn below
+    order = sorted(range(len(asked)), key=lambda n: asked[n][3])
+    outcomes: list[tuple[float, bool | None]] = [(0.0, None)] * len(asked)
+    for n, outcome in zip(
+        order, verify([asked[n][2:] for n in order], min_correlation, loose_distance), strict=True
+    ):
+        outcomes[n] = outcome
+    noisy: dict[int, tuple[float, int, int]] = {}  # noisy copy's group -> its best (score, i, j)
+    out = []
+    for pair in pairs:
+        if pair[0] >= 0:
+            out.append(pair)
             continue
-        score, noisier = verify(ga, gb, v, int(as_is), min_correlation, loose_distance)
+        (i, j, ga, gb, _, _), (score, noisier) = asked[pair[1]], outcomes[pair[1]]
         if noisier is None:
             if score:
-                pairs.append((i, j, score))
+                out.append((i, j, score))
             continue
         copy = ga if noisier else gb
         if score > noisy.get(copy, (0.0,))[0]:
             noisy[copy] = (score, i, j)
-    return pairs + [(i, j, score) for score, i, j in noisy.values()]
+    return out + [(i, j, score) for score, i, j in noisy.values()]
 
 
 def _item_pairs(
@@ -407,14 +470,15 @@ def image_pairs(
     m = len(groups.rep)
     poses = _pose_hashes(groups)
     candidates = _band_candidates(groups, poses)
-    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates, cache)
+    verify = _CachedVerify(groups, poses, cache, struct.pack("<dH", min_correlation, loose_distance))
+    found = _verified_pairs(groups, poses, max_distance, min_correlation, loose_distance, candidates, verify)
     # crops resized back: searched among the pairs not found above that can leak across the sides
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
 
     def wanted(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         return groups.crosses(a, b) & ~np.isin(np.minimum(a, b) * m + np.maximum(a, b), done)
 
-    cropped = _crop_pairs(images, groups.thumbs, groups.rep, wanted)
+    cropped = _crop_pairs(images, groups.thumbs, groups.rep, wanted, verify)
     group_evidence: dict[tuple[int, int], dict[str, Any]] = {}
     for g, h, _ in found:
         group_evidence[(g, h)] = {"method": "pose hash"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -173,31 +174,41 @@ def _confirm_crops(
     g: np.ndarray,
     h: np.ndarray,
     v: np.ndarray,
-) -> list[tuple[int, int, float]]:
-    """The candidate group pairs (``g`` zoomed at variant ``v`` like ``h``; ``rep`` their items)
-    that a window fit confirms, as ``(low, high, score)``: on blurred thumbnails first
-    (``_CROP_START``, ``_CROP_FIT``), then on sharp ones, then on the source cropped at full
-    resolution (``_CROP_CORRELATION``)."""
-    a, b = _soften(thumbs[rep[g]]), _soften(thumbs[rep[h]])
+) -> np.ndarray:
+    """The score of each candidate group pair (``g`` zoomed at variant ``v`` like ``h``; ``rep``
+    their items), 0 where a window fit falls short: on blurred thumbnails first (``_CROP_START``,
+    ``_CROP_FIT``), then on sharp ones, then the correlation with the source cropped at full
+    resolution (kept from ``_CROP_CORRELATION``). Each pair's score is its own, whatever the batch."""
+    scores = np.zeros(len(g))
+    index = np.arange(len(g))
+    # each group blurred once (a group is in many candidate pairs; each row is its own)
+    groups, inverse = np.unique(np.r_[g, h], return_inverse=True)
+    soft = _soften(thumbs[rep[groups]])
+    a, b = soft[inverse[: len(g)]], soft[inverse[len(g) :]]
     window = np.concatenate([_CROP_WINDOWS[v // 8], _CROP_WINDOWS[v % 8]], axis=1)
     near = (_normalise(_zoom(a, window)) * b).sum(axis=(1, 2)) / 32 >= _CROP_START
-    g, h, a, b, window = g[near], h[near], a[near], b[near], window[near]
+    index, g, h, a, b, window = index[near], g[near], h[near], a[near], b[near], window[near]
     if not len(g):
-        return []
+        return scores
     # coarse to fine: fit the blurred thumbnails, then the sharp ones from there
     window = _fit_crops(a, b, window)
     good = (_normalise(_zoom(a, window)) * b).sum(axis=(1, 2)) / 32 >= _CROP_FIT
-    g, h, window = g[good], h[good], window[good]
+    index, g, h, window = index[good], g[good], h[good], window[good]
     if not len(g):
-        return []
+        return scores
     window = _fit_crops(_thumbnails([images[i] for i in rep[g]], 64), thumbs[rep[h]], window, steps=3)
-    out = []
     for k in range(len(g)):
         size = np.shape(images[rep[h[k]]])[:2]
-        score = _crop_correlation(images[rep[g[k]]], window[k], size, thumbs[rep[h[k]]])
-        if score >= _CROP_CORRELATION:
-            out.append((int(min(g[k], h[k])), int(max(g[k], h[k])), score))
-    return out
+        scores[index[k]] = _crop_correlation(images[rep[g[k]]], window[k], size, thumbs[rep[h[k]]])
+    return scores
+
+
+class CropMemo(Protocol):
+    """Where the scores of candidate crop pairs ``(g, h, variant)`` are remembered across checks."""
+
+    def crop_score(self, g: int, h: int, v: int) -> float | None: ...
+
+    def remember_crop(self, g: int, h: int, v: int, score: float) -> None: ...
 
 
 def _crop_pairs(
@@ -205,6 +216,7 @@ def _crop_pairs(
     thumbs: np.ndarray,
     rep: np.ndarray,
     wanted: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    memo: CropMemo | None = None,
 ) -> list[tuple[int, int, float]]:
     """Group pairs ``(g, h, score)`` where one group's item is a crop of the other's, resized back.
 
@@ -212,11 +224,28 @@ def _crop_pairs(
     of ``h``'s pHash, found through one exact 16-bit band; ``wanted`` (a boolean function of the
     two group arrays, vectorised) drops pairs not worth checking. Each candidate's window is
     refined by a Gauss-Newton fit on the thumbnails; a fit reaching ``_CROP_FIT`` is confirmed
-    on the source cropped at full resolution (``_CROP_CORRELATION``).
+    on the source cropped at full resolution (``_CROP_CORRELATION``). The candidates' scores are
+    taken from and given to ``memo`` when there is one.
     """
     source, found, variant = _crop_candidates(_crop_hashes(thumbs[rep]), wanted)
-    out = []
-    for start in range(0, len(source), 1024):  # in batches: the fits hold a few arrays per pair
-        batch = slice(start, start + 1024)
-        out += _confirm_crops(images, thumbs, rep, source[batch], found[batch], variant[batch])
-    return out
+    triples = list(zip(source.tolist(), found.tolist(), variant.tolist(), strict=True))
+    scores = np.zeros(len(source))
+    todo = []
+    for k, triple in enumerate(triples):
+        known = None if memo is None else memo.crop_score(*triple)
+        if known is None:
+            todo.append(k)
+        else:
+            scores[k] = known
+    for start in range(0, len(todo), 1024):  # in batches: the fits hold a few arrays per pair
+        batch = np.array(todo[start : start + 1024], np.intp)
+        scores[batch] = _confirm_crops(images, thumbs, rep, source[batch], found[batch], variant[batch])
+        if memo is not None:
+            for k in batch.tolist():
+                g, h, v = triples[k]
+                memo.remember_crop(g, h, v, float(scores[k]))
+    return [
+        (min(g, h), max(g, h), float(scores[k]))
+        for k, (g, h, _) in enumerate(triples)
+        if scores[k] >= _CROP_CORRELATION
+    ]
