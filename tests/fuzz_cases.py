@@ -650,7 +650,7 @@ def config_cases(tmp: Path) -> list[Case]:
     for cid, fname, data, expect in config_files():
         path = tmp / fname
         if cid == "directory":
-            path.mkdir()
+            path.mkdir(exist_ok=True)  # a fresh child after a hang builds the cases again
         else:
             path.write_bytes(data)
 

@@ -7,14 +7,28 @@ from __future__ import annotations
 import numpy as np
 
 import multiaug as ma
-from multiaug.guard.detect.image_hash import _thumbnails
-from multiaug.guard.detect.image_verify import (
-    PoseRenderer,
-    _fit_correlation,
-    _noisy_copy,
-    _render,
-    _verify,
-)
+from multiaug.guard.detect.image_hash import _DISC, _thumbnails
+from multiaug.guard.detect.image_verify import PoseRenderer, _noisy_copy, _render, _verify
+
+
+def _fit_correlation(sources: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The single-pair fit as it was before the batching (86128c0), written out here: the batched
+    code must give its very bits (the layout of ``x`` decides how the matrix-vector product rounds;
+    a C-contiguous gather of the disc's pixels changed 65 of 122 scores in their last bits)."""
+    x = sources.reshape(len(sources), 2, -1)[..., _DISC].astype(np.float64)
+    y = target.ravel()[_DISC].astype(np.float64)
+    x = x - x.mean(axis=2, keepdims=True)
+    y = y - y.mean()
+    gram = x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
+    proj = x @ y
+    a, b, d = gram[:, 0, 0], gram[:, 0, 1], gram[:, 1, 1]
+    p, q = proj[:, 0], proj[:, 1]
+    det = a * d - b * b
+    grey = det <= 1e-9 * a * d
+    explained = np.where(
+        grey, p * p / np.maximum(a, 1e-12), (d * p * p - 2 * b * p * q + a * q * q) / np.where(grey, 1.0, det)
+    )
+    return np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))
 
 
 def _single(

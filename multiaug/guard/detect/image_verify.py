@@ -72,7 +72,7 @@ def _centred_sources(sources: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The part of :func:`_fit_correlation` that depends on the sources only: their disc pixels
     centred, ``(k, 2, n)`` float64, and their (regularised) Gram matrices ``(k, 2, 2)``; each row
     is computed on its own, whatever the batch."""
-    x = np.take(sources.reshape(len(sources), 2, -1), _DISC_INDEX, axis=2).astype(np.float64)
+    x = sources.reshape(len(sources), 2, -1)[..., _DISC].astype(np.float64)  # its layout: proj's rounding
     x = x - x.mean(axis=2, keepdims=True)
     return x, x @ x.transpose(0, 2, 1) + 1e-9 * np.eye(2)
 
@@ -215,7 +215,7 @@ class PoseRenderer:
         # renders by (item, variant, angle): their slots in the arrays below
         self._slots: OrderedDict[tuple[int, int, float], int] = OrderedDict()
         self._value = np.empty((size, 32, 32), np.float32)
-        self._x = np.empty((size, 2, len(_DISC_INDEX)), np.float64)
+        self._x = np.empty((size, len(_DISC_INDEX), 2), np.float64)  # transposed: the old layout
         self._gram = np.empty((size, 2, 2), np.float64)
         self._targets: OrderedDict[int, tuple[np.ndarray, float]] = OrderedDict()
         self._spectra: OrderedDict[int, np.ndarray] = OrderedDict()
@@ -269,7 +269,7 @@ class PoseRenderer:
                 else:
                     slot = len(self._slots)
                 self._slots[key] = slots[key] = taken[k] = slot
-            self._value[taken], self._x[taken], self._gram[taken] = rendered[:, 0], x, gram
+            self._value[taken], self._x[taken], self._gram[taken] = rendered[:, 0], x.transpose(0, 2, 1), gram
         return np.array([slots[key] for key in keys], np.intp)
 
     def fit_many(self, asks: Sequence[tuple[int, int, np.ndarray, int]]) -> np.ndarray:
@@ -281,10 +281,13 @@ class PoseRenderer:
         targets = [self._target(target) for *_, target in asks]
         n = len(asks)
         k = len(slots) // max(n, 1)
-        x, gram = self._x[slots], self._gram[slots]
+        gram = self._gram[slots]
+        # each ask's renders laid out as _fit_correlation's boolean mask lays them out
+        # ([pixel][render][channel]): the matrix-vector product's rounding depends on it
+        by_pixel = self._x[slots].reshape(n, k, -1, 2).transpose(0, 2, 1, 3)
+        x = np.ascontiguousarray(by_pixel).transpose(0, 2, 3, 1)
         y = np.stack([t[0] for t in targets])
-        # one matrix-vector product an ask, as ``x @ y`` makes it
-        proj = (x.reshape(n, k, *x.shape[1:]) @ y[:, None, :, None])[..., 0].reshape(n * k, 2)
+        proj = (x @ y[:, None, :, None])[..., 0].reshape(n * k, 2)
         yy = np.repeat(np.array([t[1] for t in targets]), k)
         return _fit_projected(proj, gram, yy).reshape(n, k)
 
