@@ -31,10 +31,12 @@ def _source(image: np.ndarray, v: int) -> np.ndarray:
 @functools.lru_cache(maxsize=4096)
 def _rotation(w: int, h: int, angle: float) -> np.ndarray:
     """The 2x3 matrix rotating a ``w`` x ``h`` image about its centre by ``angle`` degrees
-    (``cv2.getRotationMatrix2D``'s; not to be written to)."""
+    (``cv2.getRotationMatrix2D``'s; read-only: every caller shares it)."""
     import cv2
 
-    return cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    m = cv2.getRotationMatrix2D(((w - 1) / 2, (h - 1) / 2), angle, 1.0)
+    m.flags.writeable = False
+    return m
 
 
 def _render_one(a: np.ndarray, angle: float, out: np.ndarray) -> None:
