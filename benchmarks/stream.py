@@ -3,22 +3,29 @@
 Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
 [--workloads text image] [--no-help] [--pickles] [--thread]``.
 
-Throughput. Items come from a generator (as from a file or a queue); three contenders augment
+Throughput. Items come from a generator (as from a file or a queue); four contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
 
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
 * ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
   travel through shared memory);
+* ``2 loops at once (ceiling)``: the same loop split in two halves, run by two spawned processes
+  started together (OpenCV on one thread, as in the workers; nothing crosses between processes):
+  the most a 2-worker pool could give on this machine. ``x 2 loops`` gives every rate as a share
+  of it, ``cores`` the cores a contender kept busy (items/s times the main process's and the
+  workers' CPU per item): a stream near 2 is CPU-bound, one well under 2 waits somewhere;
 * with ``--no-help``, ``stream, 1 worker, no help``: the main process never computes items itself
   while it waits (``pool._HELP = False``, the pool before session 7);
 * with ``--pickles``, the same streams with every array pickled (as before shared memory);
 * with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
   design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
 
-Two workloads: ``text`` (a word and character pipeline, about 50 µs an item) and ``image``
-(flip, affine, colour jitter and noise on a 128x128 image, about 1 ms an item). A pool's time
+Two workloads: ``text`` (a word and character pipeline, about 75 µs an item) and ``image``
+(flip, affine, colour jitter and noise on a 128x128 image, about 0.35 ms an item). A pool's time
 counts from its first output to its last ("steady"); starting the spawned workers (importing
-multiaug in each) is given apart ("start"), as it is paid once per stream, not per item.
+multiaug in each) is given apart ("start"), as it is paid once per stream, not per item. The
+workers' CPU is read from ``/proc`` at the first output and at the last (their start-up and exit
+left out; elsewhere, an estimate of the start-up is subtracted).
 
 Memory. ``ma.stream`` over ``M`` generated text items, in a fresh process per ``M`` and per
 worker count, keeping nothing: the peak RSS of the main process (``ru_maxrss``) and of the
