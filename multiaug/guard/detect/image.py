@@ -259,12 +259,11 @@ class _CachedVerify:
 
     def crop_score(self, g: int, h: int, v: int) -> float | None:
         """The remembered score of the crop candidate ``(g, h, v)`` (see :func:`._crop_pairs`)."""
-        found = None if self.cache is None else self.cache.get(self._crop_key(g, h, v))
-        return None if found is None else found[0]
+        return None if self.cache is None else self.cache.get_crop(self._crop_key(g, h, v))
 
     def remember_crop(self, g: int, h: int, v: int, score: float) -> None:
-        if self.cache is not None:
-            self.cache.put(self._crop_key(g, h, v), (score, None))
+        if self.cache is not None:  # kept apart from the verified pairs (never evicts one)
+            self.cache.put_crop(self._crop_key(g, h, v), score)
 
     def _crop_key(self, g: int, h: int, v: int) -> bytes:
         # the crop check depends on the two images and the variant only (no setting)
