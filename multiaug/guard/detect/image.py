@@ -400,7 +400,11 @@ def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
         return evidence
     inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
     return WarpMatch(
-        evidence["correlation"], evidence["band_correlation"], evidence["overlap"], inv
+        evidence["correlation"],
+        evidence["band_correlation"],
+        evidence["overlap"],
+        inv,
+        second_look=bool(evidence.get("second_look")),
     ).evidence()
 
 
@@ -488,7 +492,8 @@ def image_pairs(
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     visit = _warp_candidates(groups, candidates, done)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = warp_pairs(images, reps)
+    matched = {int(groups.rep[g]) for pair in found for g in pair[:2]}  # paired by an earlier stage
+    warped = warp_pairs(images, reps, matched)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:
