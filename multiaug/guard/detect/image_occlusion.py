@@ -12,9 +12,10 @@ hurt both on the copies they touch most, a crop to half the area that is then er
 
 A pair that no pose verified but that came close (a robust correlation of ``_RESCUE_FROM`` at some
 pose tried) is looked at again: from its 3 best poses, the ECC fit is run with the fill masked out
-of both images (``cv2.findTransformECCWithMask``), the best pose by robust correlation is kept and
-the band-pass correlation is taken over the pixels at least ``_GUARD`` pixels (at 64x64) away from
-any fill. Such a pair is a copy when the robust correlation reaches the warp check's bar
+of both images (``cv2.findTransformECCWithMask``; on the blurred value images, and on the
+band-pass images, which a smooth gradient does not dominate), the best pose by robust correlation
+is kept and the band-pass correlation is taken over the pixels at least ``_GUARD`` pixels (at
+64x64) away from any fill. Such a pair is a copy when the robust correlation reaches the warp check's bar
 (``_MIN_CORRELATION``) and the band-pass one ``_BAND`` -- and, since a refined pose lifts a
 look-alike too (two mirror-symmetric roof crops reach 0.989 / 0.94), only relative to the others:
 an image of the pair is matched by no other pair yet, and for each such image the pair beats its
@@ -65,16 +66,21 @@ def _fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> tuple[np.nda
     return covered, fill
 
 
-def _refined(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> np.ndarray | None:
+def _refined(source: Any, copy: Any, m: np.ndarray, mirrored: bool, band: bool = False) -> np.ndarray | None:
     """The pose ``m`` (copy to source at ``_FINE``) refined by ECC with both images' fill masked
-    out, or ``None`` (no convergence, or out of the searched family)."""
+    out, on the blurred value images or (``band``) on the band-pass images, or ``None`` (no
+    convergence, or out of the searched family)."""
     import cv2
 
     fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
+    target = copy.fine
+    if band:
+        fine = np.ascontiguousarray(source.band[:, ::-1]) if mirrored else source.band
+        target = copy.band
     own = source.fill64[:, ::-1] if mirrored else source.fill64
     try:
         _, refined = cv2.findTransformECCWithMask(
-            copy.fine,
+            target,
             fine,
             np.ascontiguousarray(~copy.fill64, dtype=np.uint8),
             np.ascontiguousarray(~own, dtype=np.uint8),
@@ -118,7 +124,7 @@ def _second_look(
     best: tuple[tuple[float, float, float], np.ndarray, bool, bool] | None = None
     for (_, m, mirrored), back in poses[:_TOP]:
         source, copy = (prep(pair[1]), prep(pair[0])) if back else (prep(pair[0]), prep(pair[1]))
-        for pose in (_refined(source, copy, m, mirrored), m):
+        for pose in (_refined(source, copy, m, mirrored), _refined(source, copy, m, mirrored, True), m):
             if pose is None:
                 continue
             score, _, overlap = _check(source, copy, pose, mirrored, min_correlation=2.0)
