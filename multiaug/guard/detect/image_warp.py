@@ -468,11 +468,9 @@ def warp_pairs(
 
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
-    best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
-    best_seen: dict[int, float] = {}  # and its best robust correlation
     strong: set[int] = set()  # the images of strong matches
     gray: dict[tuple[int, int], tuple[_Tried, _Tried]] = {}  # unmatched pairs that came close
-    pair_seen: dict[tuple[int, int], float] = {}  # each pair's highest robust correlation
+    scores: dict[tuple[int, int], tuple[float, float]] = {}  # (coarse score, best robust correlation)
     for i, j in pairs:
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
@@ -487,10 +485,7 @@ def warp_pairs(
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
             elif seen >= _RESCUE_FROM:  # no pose passed, one came close
                 gray[(i, j)] = (tried, tried_back)
-        pair_seen[(i, j)] = seen
-        for k in (i, j):
-            best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
-            best_seen[k] = max(best_seen.get(k, 0.0), seen)
+        scores[(i, j)] = (coarse, seen)
         if found is None:
             continue
         if found.band >= _MIN_BAND or found.vouched:
@@ -498,13 +493,31 @@ def warp_pairs(
             strong.update((i, j))
         else:
             weak.append(((coarse, seen), (i, j), found))
-    for (coarse, seen), pair, found in weak:
-        free = [k for k in pair if k not in strong]  # the copy: a source may have other copies
-        if any(coarse >= best_coarse[k] or seen >= best_seen[k] for k in free):
-            out[pair] = found
+    out |= _relative(weak, scores, strong)
     if gray:
         from .image_occlusion import rescue
 
         taken = set(matched) | {k for pair in out for k in pair}
-        out |= rescue(gray, pair_seen, taken, prep)
+        out |= rescue(gray, {pair: seen for pair, (_, seen) in scores.items()}, taken, prep)
+    return out
+
+
+def _relative(
+    weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]],
+    scores: dict[tuple[int, int], tuple[float, float]],
+    strong: set[int],
+) -> dict[tuple[int, int], WarpMatch]:
+    """The weak matches that stand (see :func:`warp_pairs`): an image of the pair without a strong
+    match has it as its best partner by the coarse score or by the best robust correlation."""
+    best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
+    best_seen: dict[int, float] = {}  # and its best robust correlation
+    for pair, (coarse, seen) in scores.items():
+        for k in pair:
+            best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
+            best_seen[k] = max(best_seen.get(k, 0.0), seen)
+    out = {}
+    for (coarse, seen), pair, found in weak:
+        free = [k for k in pair if k not in strong]  # the copy: a source may have other copies
+        if any(coarse >= best_coarse[k] or seen >= best_seen[k] for k in free):
+            out[pair] = found
     return out
