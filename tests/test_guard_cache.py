@@ -91,6 +91,12 @@ def test_cache_is_bounded_and_validated() -> None:
     cache.get(bytes([1]))  # used: kept over the older unused one
     cache.put(bytes([3]), (1.0, True))
     assert len(cache) == 2 and cache.get(bytes([2])) is None and cache.get(bytes([1])) == (0.5, None)
+    crops = VerifiedCache(max_pairs=2, max_crops=2)
+    crops.put(b"pair", (0.99, None))
+    for k in range(5):  # crop scores have a budget of their own: they never evict a pair
+        crops.put_crop(bytes([k]), 0.5 + k / 10)
+    assert len(crops) == 1 and crops.crops == 2 and crops.get(b"pair") == (0.99, None)
+    assert crops.get_crop(bytes([4])) == 0.9 and crops.get_crop(bytes([0])) is None
     with pytest.raises(InvalidInputError, match="cache"):
         SplitGuard(cache="yes")  # type: ignore[arg-type]
     assert "cache=False" in repr(SplitGuard(cache=False))
@@ -136,3 +142,23 @@ def test_crop_scores_are_remembered_with_fresh_reports(monkeypatch: pytest.Monke
     n_apart = sum(fitted) - n
     assert _same(apart, SplitGuard(cache=False).check(rest, val))
     assert sum(fitted) - n - n_apart > 2 * n_apart  # the guard without a cache fits them all
+
+
+def test_a_crop_heavy_check_keeps_its_verified_pairs(verified: list[tuple[Any, ...]]) -> None:
+    import cv2
+    from sklearn.datasets import load_digits
+
+    digits = [np.clip(d * 16, 0, 255).astype(np.uint8) for d in load_digits().images[:60]]
+    big = [cv2.resize(d, (32, 32), interpolation=cv2.INTER_LINEAR) for d in digits]
+    val, rest = big[:15], big[15:]
+    crop = ma.image.RandomResizedCrop(32, scale=(0.8, 1.0), seed=0)
+    train = [crop(image=im, key=k)["image"] for k, im in enumerate(val)] + rest
+    first = SplitGuard(cache=False).check(train, val)
+    n_pairs = len(set(verified))  # the pairs a check verifies
+    guard = SplitGuard()
+    guard._verified = VerifiedCache(max_pairs=n_pairs)  # room for the pairs, not for the crops too
+    guard.check(train, val)
+    n = len(verified)
+    again = guard.check(train, val)  # nothing verified again: no crop score evicted a pair
+    assert len(verified) == n and len(guard._verified) == n_pairs and _same(again, first)
+    assert guard._verified.crops > 0  # the crop candidates' scores, kept apart

@@ -259,12 +259,11 @@ class _CachedVerify:
 
     def crop_score(self, g: int, h: int, v: int) -> float | None:
         """The remembered score of the crop candidate ``(g, h, v)`` (see :func:`._crop_pairs`)."""
-        found = None if self.cache is None else self.cache.get(self._crop_key(g, h, v))
-        return None if found is None else found[0]
+        return None if self.cache is None else self.cache.get_crop(self._crop_key(g, h, v))
 
     def remember_crop(self, g: int, h: int, v: int, score: float) -> None:
-        if self.cache is not None:
-            self.cache.put(self._crop_key(g, h, v), (score, None))
+        if self.cache is not None:  # kept apart from the verified pairs (never evicts one)
+            self.cache.put_crop(self._crop_key(g, h, v), score)
 
     def _crop_key(self, g: int, h: int, v: int) -> bytes:
         # the crop check depends on the two images and the variant only (no setting)
@@ -401,7 +400,11 @@ def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
         return evidence
     inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
     return WarpMatch(
-        evidence["correlation"], evidence["band_correlation"], evidence["overlap"], inv
+        evidence["correlation"],
+        evidence["band_correlation"],
+        evidence["overlap"],
+        inv,
+        second_look=bool(evidence.get("second_look")),
     ).evidence()
 
 
@@ -489,7 +492,8 @@ def image_pairs(
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     visit = _warp_candidates(groups, candidates, done)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = warp_pairs(images, reps)
+    matched = {int(groups.rep[g]) for pair in found for g in pair[:2]}  # paired by an earlier stage
+    warped = warp_pairs(images, reps, matched)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

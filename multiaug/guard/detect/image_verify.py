@@ -371,37 +371,65 @@ def _content_key(image: np.ndarray) -> bytes:
 
 class VerifiedCache:
     """The outcomes of pixel-verified image pairs, keyed by the two images' content and the pose
-    and settings of the check (least recently used dropped beyond ``max_pairs``); the crop
-    search's candidate scores too (keyed by the two images' content and the zoomed variant).
+    and settings of the check (least recently used dropped beyond ``max_pairs``); and, kept
+    apart (at most ``max_crops``, least recently used dropped), the crop search's candidate
+    scores (keyed by the two images' content and the zoomed variant): a check with very many
+    crop candidates drops older crop scores, never a verified pair.
 
     An entry is the pairwise outcome only (score, whether the copy is the noisier one): the rule
     that keeps a noisy copy with its best-correlating source runs on every check as before, so
     a report never depends on what the cache holds. ~250 bytes an entry: the default 2**18
-    pairs stay under ~70 MB."""
+    pairs stay under ~70 MB, the 2**16 crop scores under ~15 MB. ``len()`` counts the pairs."""
 
-    def __init__(self, max_pairs: int = 1 << 18) -> None:
-        self.max_pairs = max_pairs
+    def __init__(self, max_pairs: int = 1 << 18, max_crops: int = 1 << 16) -> None:
+        self.max_pairs, self.max_crops = max_pairs, max_crops
         self._entries: OrderedDict[bytes, tuple[float, bool | None]] = OrderedDict()
+        self._crops: OrderedDict[bytes, tuple[float, bool | None]] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def crops(self) -> int:
+        """How many crop-search scores are kept."""
+        return len(self._crops)
+
     def clear(self) -> None:
         self._entries.clear()
+        self._crops.clear()
 
     def get(self, key: bytes) -> tuple[float, bool | None] | None:
-        found = self._entries.get(key)
-        if found is not None:
-            try:
-                self._entries.move_to_end(key)
-            except KeyError:  # dropped by another thread meanwhile
-                pass
-        return found
+        return _lru_get(self._entries, key)
 
     def put(self, key: bytes, outcome: tuple[float, bool | None]) -> None:
-        self._entries[key] = outcome
-        while len(self._entries) > self.max_pairs:
-            try:
-                self._entries.popitem(last=False)
-            except KeyError:
-                break
+        _lru_put(self._entries, key, outcome, self.max_pairs)
+
+    def get_crop(self, key: bytes) -> float | None:
+        """The remembered score of a crop candidate, or ``None``."""
+        found = _lru_get(self._crops, key)
+        return None if found is None else found[0]
+
+    def put_crop(self, key: bytes, score: float) -> None:
+        _lru_put(self._crops, key, (score, None), self.max_crops)
+
+
+_Outcome = tuple[float, bool | None]
+
+
+def _lru_get(table: OrderedDict[bytes, _Outcome], key: bytes) -> _Outcome | None:
+    found = table.get(key)
+    if found is not None:
+        try:
+            table.move_to_end(key)
+        except KeyError:  # dropped by another thread meanwhile
+            pass
+    return found
+
+
+def _lru_put(table: OrderedDict[bytes, _Outcome], key: bytes, outcome: _Outcome, size: int) -> None:
+    table[key] = outcome
+    while len(table) > size:
+        try:
+            table.popitem(last=False)
+        except KeyError:
+            break

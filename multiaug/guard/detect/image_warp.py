@@ -27,7 +27,7 @@ at the images' own resolutions (a mirroring folded in), and its rotation, scale 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -59,6 +59,7 @@ _COARSE_BAND = (1.5, 6.0)  # the coarser band-pass (blur sigmas on the blurred 6
 _COARSE_MIN = 0.78  # its bar: it stands in for the fine band only as a full (_MIN_BAND) match
 _COARSE_FINE_FLOOR = 0.4  # and only where the fine band still agrees this much
 _LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
+_RESCUE_FROM = 0.9  # robust correlation from which an unmatched pair gets a second look
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
 
@@ -86,6 +87,7 @@ class WarpMatch:
     matrix: np.ndarray
     inliers: int = 0  # matched keypoints behind the pose (0: found by the dense search)
     spread: float = 0.0  # their spread over the copy (1: as if filling it evenly)
+    second_look: bool = False  # found by :mod:`.image_occlusion`'s second look
 
     @property
     def vouched(self) -> bool:
@@ -97,17 +99,21 @@ class WarpMatch:
         a = self.matrix[:2, :2]
         mirrored = bool(np.linalg.det(a) < 0)
         b = a @ np.diag([-1.0, 1.0]) if mirrored else a  # the rotation of the un-mirrored part
-        return {
-            "method": "warp",
-            "correlation": round(self.score, 4),
-            "band_correlation": round(self.band, 4),
-            "overlap": round(self.overlap, 3),
-            "mirrored": mirrored,
-            "rotation_deg": round(float(np.degrees(np.arctan2(b[0, 1], b[0, 0]))), 2),
-            "scale": round(float(np.sqrt(abs(np.linalg.det(a)))), 4),
-            "shift_px": [round(float(v), 2) for v in self.matrix[:2, 2]],
-            "matrix": [[round(float(v), 5) for v in row] for row in self.matrix],
-        } | self._keypoints()
+        return (
+            {
+                "method": "warp",
+                "correlation": round(self.score, 4),
+                "band_correlation": round(self.band, 4),
+                "overlap": round(self.overlap, 3),
+                "mirrored": mirrored,
+                "rotation_deg": round(float(np.degrees(np.arctan2(b[0, 1], b[0, 0]))), 2),
+                "scale": round(float(np.sqrt(abs(np.linalg.det(a)))), 4),
+                "shift_px": [round(float(v), 2) for v in self.matrix[:2, 2]],
+                "matrix": [[round(float(v), 5) for v in row] for row in self.matrix],
+            }
+            | self._keypoints()
+            | ({"second_look": True} if self.second_look else {})
+        )
 
     def _keypoints(self) -> dict[str, Any]:
         if not self.inliers:  # found by the dense search
@@ -325,14 +331,17 @@ def _from_proposal(p: Proposal, source: _Prepared, copy: _Prepared) -> np.ndarra
 _Candidate = tuple[tuple[bool, float], tuple[float, float, float], np.ndarray, bool, "Proposal | None"]
 
 
+_Tried = list[tuple[float, np.ndarray, bool]]  # (robust correlation, copy-to-source map, mirrored)
+
+
 def _try(
     source: _Prepared, copy: _Prepared, start: np.ndarray, mirrored: bool, proposal: Proposal | None
-) -> tuple[_Candidate | None, float]:
+) -> tuple[_Candidate | None, _Tried]:
     """The best of a start pose and its ECC refinement that passes the pixel checks, ranked by
     (whether it passes the full checks, robust correlation), or ``None``; a pose vouched for by
     keypoints needs only ``_KEYPOINT_CORRELATION`` over ``_KEYPOINT_OVERLAP`` of the copy. And
-    the highest robust correlation of the poses tried over ``_MIN_OVERLAP`` of the copy, passing
-    or not (what :func:`warp_pairs` ranks a weak match's partners by)."""
+    the poses tried with their robust correlation over ``_MIN_OVERLAP`` of the copy, passing or
+    not (:func:`warp_pairs` ranks a weak match's partners by the highest)."""
     import cv2
 
     vouched = proposal is not None and proposal.strong
@@ -362,24 +371,24 @@ def _try(
         rank = (_passes(result), result[0])
         if best is None or rank > best[0]:
             best = (rank, result, m, mirrored, proposal)
-    return best, max(result[0] for _, result in tries)
+    return best, [(result[0], m, mirrored) for m, result in tries]
 
 
 def _match(
     source: _Prepared, bank: list[Any], copy: _Prepared, proposals: Sequence[Proposal] = ()
-) -> tuple[WarpMatch | None, float, float]:
+) -> tuple[WarpMatch | None, float, _Tried]:
     """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), the best
     coarse score (normalised cross-correlation of the window; 1 for a pose vouched for by
-    keypoints) and the highest robust correlation of any pose tried (verified or not). The
+    keypoints) and the poses tried with their robust correlations (verified or not). The
     keypoints' ``proposals`` are tried first; when none of them passes the full checks, the
     coarse search's poses too (each refined and checked alike)."""
     import cv2
 
     best: _Candidate | None = None
-    seen = 0.0
+    seen: _Tried = []
     for p in proposals:
         found, r = _try(source, copy, _from_proposal(p, source, copy), p.mirrored, p)
-        seen = max(seen, r)
+        seen += r
         if found is not None and (best is None or found[0] > best[0]):
             best = found
     coarse = -1.0
@@ -390,7 +399,7 @@ def _match(
         for pose in poses:
             m = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
             found, r = _try(source, copy, m, bool(pose[2, 0]), None)
-            seen = max(seen, r)
+            seen += r
             if found is not None and (best is None or found[0] > best[0]):
                 best = found
     if best is None:
@@ -418,7 +427,7 @@ def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[
 
 
 def warp_pairs(
-    images: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]]
+    images: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], matched: Set[int] = frozenset()
 ) -> dict[tuple[int, int], WarpMatch]:
     """The pairs ``(i, j)`` among ``pairs`` where one image is a warped copy of the other.
 
@@ -432,6 +441,11 @@ def warp_pairs(
     that image's best partner over all the pairs it was searched in, by the coarse score or by
     the highest robust correlation of the poses tried (the coarse window ranks a half-area crop
     of a structured image below look-alikes that the refined poses then fail).
+
+    Pairs left in the gray zone (a pose with a robust correlation of ``_RESCUE_FROM`` or more)
+    get a second look that erasing and a crop's borders call for (:mod:`.image_occlusion`): kept
+    only for an image not matched yet (here, or in ``matched``: images an earlier stage paired)
+    whose clear best partner the pair is.
     """
     prepared: dict[int, _Prepared] = {}
     banks: dict[int, list[Any]] = {}
@@ -454,22 +468,24 @@ def warp_pairs(
 
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
-    best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
-    best_seen: dict[int, float] = {}  # and its best robust correlation
     strong: set[int] = set()  # the images of strong matches
+    gray: dict[tuple[int, int], tuple[_Tried, _Tried]] = {}  # unmatched pairs that came close
+    scores: dict[tuple[int, int], tuple[float, float]] = {}  # (coarse score, best robust correlation)
     for i, j in pairs:
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
         forward, backward = propose(feats(i), feats(j))
-        found, coarse, seen = _match(prep(i), bank(i), prep(j), forward)
+        found, coarse, tried = _match(prep(i), bank(i), prep(j), forward)
+        seen = max((t[0] for t in tried), default=0.0)
         if found is None:
-            back, coarse_back, seen_back = _match(prep(j), bank(j), prep(i), backward)
-            coarse, seen = max(coarse, coarse_back), max(seen, seen_back)
+            back, coarse_back, tried_back = _match(prep(j), bank(j), prep(i), backward)
+            coarse = max(coarse, coarse_back)
+            seen = max([seen] + [t[0] for t in tried_back])
             if back is not None:
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
-        for k in (i, j):
-            best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
-            best_seen[k] = max(best_seen.get(k, 0.0), seen)
+            elif seen >= _RESCUE_FROM:  # no pose passed, one came close
+                gray[(i, j)] = (tried, tried_back)
+        scores[(i, j)] = (coarse, seen)
         if found is None:
             continue
         if found.band >= _MIN_BAND or found.vouched:
@@ -477,6 +493,29 @@ def warp_pairs(
             strong.update((i, j))
         else:
             weak.append(((coarse, seen), (i, j), found))
+    out |= _relative(weak, scores, strong)
+    if gray:
+        from .image_occlusion import rescue
+
+        taken = set(matched) | {k for pair in out for k in pair}
+        out |= rescue(gray, {pair: seen for pair, (_, seen) in scores.items()}, taken, prep)
+    return out
+
+
+def _relative(
+    weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]],
+    scores: dict[tuple[int, int], tuple[float, float]],
+    strong: set[int],
+) -> dict[tuple[int, int], WarpMatch]:
+    """The weak matches that stand (see :func:`warp_pairs`): an image of the pair without a strong
+    match has it as its best partner by the coarse score or by the best robust correlation."""
+    best_coarse: dict[int, float] = {}  # an image's best coarse score over its pairs
+    best_seen: dict[int, float] = {}  # and its best robust correlation
+    for pair, (coarse, seen) in scores.items():
+        for k in pair:
+            best_coarse[k] = max(best_coarse.get(k, -1.0), coarse)
+            best_seen[k] = max(best_seen.get(k, 0.0), seen)
+    out = {}
     for (coarse, seen), pair, found in weak:
         free = [k for k in pair if k not in strong]  # the copy: a source may have other copies
         if any(coarse >= best_coarse[k] or seen >= best_seen[k] for k in free):

@@ -1,0 +1,170 @@
+"""A second look at warped-copy candidates that came close: erasing and a crop's borders.
+
+The warp search of :mod:`.image_warp` fits its pose (affine ECC) and correlates the band-pass
+images over every pixel of the copy that is not black fill. Two things a training pipeline does
+hurt both on the copies they touch most, a crop to half the area that is then erased or rotated:
+
+* the black of an erased rectangle or of a warp's border pulls the ECC fit (it has no mask), so
+  the pose a half-area crop gets is a little off and its robust correlation stays under the bar;
+* the band-pass images (a blur less a sigma-4 blur) ring for ~2 sigma around that black, where
+  the copy's band-pass is the fill's edge, not the content: the band correlation falls to 0.4-0.6
+  on a true copy.
+
+A pair that no pose verified but that came close (a robust correlation of ``_RESCUE_FROM`` at some
+pose tried) is looked at again: from its 3 best poses, the ECC fit is run with the fill masked out
+of both images (``cv2.findTransformECCWithMask``; on the blurred value images, and on the
+band-pass images, which a smooth gradient does not dominate), the best pose by robust correlation
+is kept and the band-pass correlation is taken over the pixels at least ``_GUARD`` pixels (at
+64x64) away from any fill. Such a pair is a copy when the robust correlation reaches the warp check's bar
+(``_MIN_CORRELATION``) and the band-pass one ``_BAND`` -- and, since a refined pose lifts a
+look-alike too (two mirror-symmetric roof crops reach 0.989 / 0.94), only relative to the others:
+an image of the pair is matched by no other pair yet, and for each such image the pair beats its
+other partners' best robust correlation by ``_MARGIN`` (a copy has one source).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Set
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from .image_warp import (
+    _FINE,
+    _MIN_CORRELATION,
+    _MIN_DETAIL,
+    WarpMatch,
+    _check,
+    _native,
+    _plausible,
+    _robust_correlation,
+    _Tried,
+)
+
+_TOP = 3  # best poses looked at again
+_GUARD = 9  # pixels (at 64x64) around fill left out of the band-pass correlation
+_BAND = 0.8  # band-pass correlation away from fill a second look needs
+_MARGIN = 0.02  # robust correlation by which the pair must beat a free image's other partners
+_MIN_LEFT = 0.3  # share of the copy left for the band-pass correlation
+_ITERATIONS, _EPSILON = 50, 1e-5  # the masked ECC fit's
+
+
+def _fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The copy's pixels the (mirrored) source warped by ``m`` covers, and its fill (its own and
+    the source's, warped), at ``_FINE``."""
+    import cv2
+
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    size = (_FINE, _FINE)
+    covered = cv2.warpAffine(np.ones((_FINE, _FINE), np.float32), m, size, flags=flags) > 0.5
+    covered[:2], covered[-2:], covered[:, :2], covered[:, -2:] = False, False, False, False
+    fill = copy.fill64.copy()
+    if source.fill64.any():
+        own = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
+        fill |= cv2.warpAffine(own, m, size, flags=flags) >= 0.5
+    return covered, fill
+
+
+def _refined(source: Any, copy: Any, m: np.ndarray, mirrored: bool, band: bool = False) -> np.ndarray | None:
+    """The pose ``m`` (copy to source at ``_FINE``) refined by ECC with both images' fill masked
+    out, on the blurred value images or (``band``) on the band-pass images, or ``None`` (no
+    convergence, or out of the searched family)."""
+    import cv2
+
+    fine = np.ascontiguousarray(source.fine[:, ::-1]) if mirrored else source.fine
+    target = copy.fine
+    if band:
+        fine = np.ascontiguousarray(source.band[:, ::-1]) if mirrored else source.band
+        target = copy.band
+    own = source.fill64[:, ::-1] if mirrored else source.fill64
+    try:
+        _, refined = cv2.findTransformECCWithMask(
+            target,
+            fine,
+            np.ascontiguousarray(~copy.fill64, dtype=np.uint8),
+            np.ascontiguousarray(~own, dtype=np.uint8),
+            m.astype(np.float32),
+            cv2.MOTION_AFFINE,
+            (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, _ITERATIONS, _EPSILON),
+            1,
+        )
+    except cv2.error:
+        return None
+    return refined if _plausible(refined) else None
+
+
+def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> float:
+    """Robust band-pass correlation of the copy with the warped source over the pixels at least
+    ``_GUARD`` pixels from fill; 0 when under ``_MIN_LEFT`` of the copy is left or neither image
+    carries band-pass detail there."""
+    import cv2
+
+    covered, fill = _fill(source, copy, m, mirrored)
+    near = cv2.dilate(fill.astype(np.uint8), np.ones((_GUARD, _GUARD), np.uint8)) > 0
+    left = covered & ~near
+    if left.mean() < _MIN_LEFT:
+        return 0.0
+    band = np.ascontiguousarray(source.band[:, ::-1]) if mirrored else source.band
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+    warped = cv2.warpAffine(band, m, (_FINE, _FINE), flags=flags, borderMode=cv2.BORDER_REFLECT)
+    if max(float(warped[left].std()), float(copy.band[left].std())) < _MIN_DETAIL:
+        return 0.0
+    return _robust_correlation(warped[left], copy.band[left])
+
+
+def _second_look(
+    prep: Callable[[int], Any], pair: tuple[int, int], tried: tuple[_Tried, _Tried]
+) -> tuple[tuple[float, float, float], np.ndarray, bool, bool]:
+    """The best pose of the pair's ``_TOP`` best tried poses and their masked refinements, by
+    robust correlation: ``((correlation, band away from fill, overlap), map, mirrored, whether
+    the second image is the source)``."""
+    poses = [(t, False) for t in tried[0] if t[0] > 0] + [(t, True) for t in tried[1] if t[0] > 0]
+    poses.sort(key=lambda p: -p[0][0])
+    best: tuple[tuple[float, float, float], np.ndarray, bool, bool] | None = None
+    for (_, m, mirrored), back in poses[:_TOP]:
+        source, copy = (prep(pair[1]), prep(pair[0])) if back else (prep(pair[0]), prep(pair[1]))
+        for pose in (_refined(source, copy, m, mirrored), _refined(source, copy, m, mirrored, True), m):
+            if pose is None:
+                continue
+            score, _, overlap = _check(source, copy, pose, mirrored, min_correlation=2.0)
+            if best is None or score > best[0][0]:
+                best = ((score, 0.0, overlap), pose, mirrored, back)
+    assert best is not None  # a gray pair has a pose over _MIN_OVERLAP
+    (score, _, overlap), pose, mirrored, back = best
+    source, copy = (prep(pair[1]), prep(pair[0])) if back else (prep(pair[0]), prep(pair[1]))
+    if score >= _MIN_CORRELATION:
+        return (score, _band_away_from_fill(source, copy, pose, mirrored), overlap), pose, mirrored, back
+    return best
+
+
+def rescue(
+    gray: dict[tuple[int, int], tuple[_Tried, _Tried]],
+    pair_seen: dict[tuple[int, int], float],
+    taken: Set[int],
+    prep: Callable[[int], Any],
+) -> dict[tuple[int, int], WarpMatch]:
+    """The pairs of ``gray`` (unmatched pairs with the poses tried from either image) found by a
+    second look (see the module's docstring); ``pair_seen``: every visited pair's highest robust
+    correlation, ``taken``: the images matched already."""
+    looked = {pair: _second_look(prep, pair, tried) for pair, tried in gray.items()}
+    best = dict(pair_seen)
+    for pair, ((score, _, _), *_) in looked.items():
+        best[pair] = max(best.get(pair, 0.0), score)
+    others: dict[int, list[tuple[tuple[int, int], float]]] = {}
+    for pair, score in best.items():
+        for k in pair:
+            others.setdefault(k, []).append((pair, score))
+    out = {}
+    for pair, ((score, band, overlap), m, mirrored, back) in looked.items():
+        if score < _MIN_CORRELATION or band < _BAND:
+            continue
+        free = [k for k in pair if k not in taken]
+        rival = [max((s for p, s in others[k] if p != pair), default=0.0) for k in free]
+        if not free or any(score < r + _MARGIN for r in rival):
+            continue
+        source, copy = (pair[1], pair[0]) if back else pair
+        native = _native(m, mirrored, prep(source).shape, prep(copy).shape)
+        found = WarpMatch(score, band, overlap, native, second_look=True)
+        out[pair] = replace(found, matrix=np.linalg.inv(native)) if back else found
+    return out
