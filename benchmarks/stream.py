@@ -3,22 +3,29 @@
 Run with ``cd benchmarks && ../.venv/bin/python stream.py [--items N] [--rounds R] [--rss-items ...]
 [--workloads text image] [--no-help] [--pickles] [--thread]``.
 
-Throughput. Items come from a generator (as from a file or a queue); three contenders augment
+Throughput. Items come from a generator (as from a file or a queue); four contenders augment
 the same ``N`` items in interleaved rounds (the table gives the median, each round in brackets):
 
 * ``loop``: ``for item in items: pipe(text=..., key=item["id"])`` in this process;
 * ``stream, 1 worker`` / ``stream, 2 workers``: ``ma.stream(pipe, items, workers=W)`` (arrays
   travel through shared memory);
+* ``2 loops at once (ceiling)``: the same loop split in two halves, run by two spawned processes
+  started together (OpenCV on one thread, as in the workers; nothing crosses between processes):
+  the most a 2-worker pool could give on this machine. ``x 2 loops`` gives every rate as a share
+  of it, ``cores`` the cores a contender kept busy (items/s times the main process's and the
+  workers' CPU per item): a stream near 2 is CPU-bound, one well under 2 waits somewhere;
 * with ``--no-help``, ``stream, 1 worker, no help``: the main process never computes items itself
   while it waits (``pool._HELP = False``, the pool before session 7);
 * with ``--pickles``, the same streams with every array pickled (as before shared memory);
 * with ``--thread``, ``1 thread (not used)``: the keyed calls on one thread of this process, the
   design ``workers=1`` did not take (the GIL serialises the pipeline's Python with the reader's).
 
-Two workloads: ``text`` (a word and character pipeline, about 50 µs an item) and ``image``
-(flip, affine, colour jitter and noise on a 128x128 image, about 1 ms an item). A pool's time
+Two workloads: ``text`` (a word and character pipeline, about 75 µs an item) and ``image``
+(flip, affine, colour jitter and noise on a 128x128 image, about 0.35 ms an item). A pool's time
 counts from its first output to its last ("steady"); starting the spawned workers (importing
-multiaug in each) is given apart ("start"), as it is paid once per stream, not per item.
+multiaug in each) is given apart ("start"), as it is paid once per stream, not per item. The
+workers' CPU is read from ``/proc`` at the first output and at the last (their start-up and exit
+left out; elsewhere, an estimate of the start-up is subtracted).
 
 Memory. ``ma.stream`` over ``M`` generated text items, in a fresh process per ``M`` and per
 worker count, keeping nothing: the peak RSS of the main process (``ru_maxrss``) and of the
@@ -63,16 +70,16 @@ def image_pipeline() -> ma.Compose:
     )
 
 
-def text_items(n: int) -> Iterator[dict[str, Any]]:
+def text_items(n: int, start: int = 0) -> Iterator[dict[str, Any]]:
     words = "the quick brown fox jumps over the lazy dog while rain falls on the quiet town".split()
-    for i in range(n):
+    for i in range(start, n):
         k = i % len(words)
         yield {"id": f"doc{i}", "text": " ".join(words[k:] + words[:k])}
 
 
-def image_items(n: int) -> Iterator[dict[str, Any]]:
+def image_items(n: int, start: int = 0) -> Iterator[dict[str, Any]]:
     base = np.random.default_rng(0).integers(0, 255, (128, 128, 3), np.uint8)
-    for i in range(n):
+    for i in range(start, n):
         yield {"id": i, "image": np.roll(base, i, axis=1)}
 
 
@@ -87,11 +94,17 @@ def run_loop(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, 
 
 
 def run_stream(
-    pipe: ma.Compose, items: Iterator[dict[str, Any]], workers: int, shared: bool = True, help: bool = True
-) -> tuple[float, float, int]:
-    """(start-up seconds, steady seconds, items): start-up is the wait for the first output.
-    ``shared=False``: arrays as pickles, as before shared memory; ``help=False``: the main process
-    never computes items itself (the pool before session 7)."""
+    pipe: ma.Compose,
+    items: Iterator[dict[str, Any]],
+    workers: int,
+    total: int,
+    shared: bool = True,
+    help: bool = True,
+) -> tuple[float, float, int, float | None]:
+    """(start-up seconds, steady seconds, items, CPU seconds of the workers from the first output
+    to the last): start-up is the wait for the first output; ``total``, the items. ``shared=False``:
+    arrays as pickles, as before shared memory; ``help=False``: the main process never computes
+    items itself (the pool before session 7)."""
     from multiaug.streams import pool, shm
 
     shm._ENABLED, pool._HELP = shared, help
@@ -100,10 +113,73 @@ def run_stream(
         with ma.stream(pipe, items, workers=workers) as outs:
             next(outs)
             t1 = time.perf_counter()
-            n = 1 + sum(1 for _ in outs)
+            first, last, n = workers_cpu(), None, 1
+            for _ in outs:
+                n += 1
+                if n == total:  # the workers still alive: what they used, start-up and exit left out
+                    t2, last = time.perf_counter(), workers_cpu()
     finally:
         shm._ENABLED, pool._HELP = True, True
-    return t1 - t0, time.perf_counter() - t1, n
+    used = None if first is None or last is None else last - first
+    return t1 - t0, (t2 if last is not None else time.perf_counter()) - t1, n, used
+
+
+def workers_cpu() -> float | None:
+    """CPU seconds used so far by this process's live child processes (the stream's workers), read
+    from ``/proc`` (None where it is missing). Read at the first output and at the last, it gives
+    the workers' CPU for the items exactly; before session 9 the column took the children's
+    total after they ended less an estimate of one worker's start-up times the workers, which
+    counted their exit and misjudged their start-up by a good share of a short round's work."""
+    import multiprocessing
+
+    total = 0.0
+    for child in multiprocessing.active_children():
+        try:
+            with open(f"/proc/{child.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    return total
+
+
+Make = Callable[..., Iterator[dict[str, Any]]]  # make(n, start=0): items start..n-1
+
+
+def _half_loop(pipeline: Callable[[], ma.Compose], make: Make, n: int, half: int, go: Any, back: Any) -> None:
+    """One of the ceiling's two processes: the loop over its half of the items (made by the same
+    generator), started with the other one once both are ready."""
+    from multiaug.jobs.chunk import _single_thread
+
+    _single_thread()  # as the stream's workers (OpenCV on one thread)
+    pipe = pipeline()
+    items = make(n // 2) if half == 0 else make(n, n // 2)
+    back.put(None)  # ready
+    go.wait()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    _, _, done = run_loop(pipe, items)
+    back.put((t0, time.perf_counter(), done, time.process_time() - cpu0))
+
+
+def run_ceiling(pipeline: Callable[[], ma.Compose], make: Make, n: int) -> tuple[float, float, int, float]:
+    """The machine's ceiling for a 2-worker pool: the plain loop split in two halves run by two
+    processes at once (no stream, nothing crosses); seconds from the first start to the last end.
+    Returns (0, seconds, items, CPU seconds of the two processes)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    go, back = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_half_loop, args=(pipeline, make, n, h, go, back)) for h in (0, 1)]
+    for proc in procs:
+        proc.start()
+    for _ in procs:
+        back.get()  # each one ready (multiaug imported, its pipeline built)
+    go.set()
+    ends = [back.get() for _ in procs]
+    for proc in procs:
+        proc.join()
+    seconds = max(e[1] for e in ends) - min(e[0] for e in ends)
+    return 0.0, seconds, sum(e[2] for e in ends), sum(e[3] for e in ends)
 
 
 def run_thread(pipe: ma.Compose, items: Iterator[dict[str, Any]]) -> tuple[float, float, int]:
@@ -137,8 +213,8 @@ def cpu() -> tuple[float, float]:
 
 def throughput(
     name: str,
-    pipe: ma.Compose,
-    make: Callable[[int], Iterator[dict[str, Any]]],
+    pipeline: Callable[[], ma.Compose],
+    make: Make,
     n: int,
     rounds: int,
     thread: bool = False,
@@ -149,42 +225,54 @@ def throughput(
 
     On a machine shared with other jobs the wall-clock rates move with the load; the CPU per item
     does not, and says what a quiet machine would give: a stream is as fast as its busiest side.
+    ``2 loops at once`` is the machine's ceiling for two workers (:func:`run_ceiling`); ``x 2
+    loops`` gives each rate as a share of it, and ``cores`` the cores a contender kept busy
+    (items/s times its CPU per item, main and workers): under 2 for a 2-worker stream, the pool waits.
     """
-    contenders = {
+    pipe = pipeline()
+    contenders: dict[str, Callable[[], tuple[Any, ...]]] = {
         "loop": lambda: run_loop(pipe, make(n)),
-        "stream, 1 worker": lambda: run_stream(pipe, make(n), 1),
-        "stream, 2 workers": lambda: run_stream(pipe, make(n), 2),
+        "stream, 1 worker": lambda: run_stream(pipe, make(n), 1, n),
+        "stream, 2 workers": lambda: run_stream(pipe, make(n), 2, n),
+        "2 loops at once (ceiling)": lambda: run_ceiling(pipeline, make, n),
     }
     if no_help:
-        contenders["stream, 1 worker, no help"] = lambda: run_stream(pipe, make(n), 1, help=False)
+        contenders["stream, 1 worker, no help"] = lambda: run_stream(pipe, make(n), 1, n, help=False)
     if pickles:
-        contenders["stream, 1 worker, pickles"] = lambda: run_stream(pipe, make(n), 1, shared=False)
-        contenders["stream, 2 workers, pickles"] = lambda: run_stream(pipe, make(n), 2, shared=False)
+        contenders["stream, 1 worker, pickles"] = lambda: run_stream(pipe, make(n), 1, n, shared=False)
+        contenders["stream, 2 workers, pickles"] = lambda: run_stream(pipe, make(n), 2, n, shared=False)
     if thread:
         contenders["1 thread (not used)"] = lambda: run_thread(pipe, make(n))
-    # CPU of starting a worker (importing multiaug, building the pipeline): paid once per stream.
-    # One item starts one worker (the pool starts them as work arrives); W workers cost W times that.
+    # CPU of starting a worker (importing multiaug, building the pipeline), where /proc cannot say
+    # what the workers had used at the first output: an estimate, paid once per stream.
     before = cpu()
     list(ma.stream(pipe, make(1), workers=1))
-    startup = {1: cpu()[1] - before[1]}
-    startup[2] = 2 * startup[1]
+    startup = cpu()[1] - before[1]
     rates: dict[str, list[float]] = {k: [] for k in contenders}
     starts: dict[str, list[float]] = {k: [] for k in contenders}
     costs: dict[str, list[tuple[float, float]]] = {k: [] for k in contenders}
     for _ in range(rounds):
         for label, fn in contenders.items():
             before = cpu()
-            start, steady, done = fn()
+            got = fn()
             after = cpu()
+            start, steady, done = float(got[0]), float(got[1]), int(got[2])
+            child: float | None = got[3] if len(got) > 3 else None
             rates[label].append((done - (1 if label.startswith("stream") else 0)) / steady)
             starts[label].append(start)
-            workers = int(label[8]) if label.startswith("stream") else 0
-            worker_cpu = after[1] - before[1] - startup.get(workers, 0.0)
+            if child is not None:  # measured: the stream's workers, or the ceiling's two processes
+                worker_cpu = child
+            elif label.startswith("stream"):  # no /proc: an estimate
+                worker_cpu = after[1] - before[1] - startup * int(label[8])
+            else:
+                worker_cpu = 0.0
             costs[label].append(((after[0] - before[0]) / done * 1e6, worker_cpu / done * 1e6))
     loop = statistics.median(rates["loop"])
+    ceiling = statistics.median(rates["2 loops at once (ceiling)"])
     print(f"\n{name}: {n} items, {rounds} interleaved rounds; CPU per item in µs")
     header = (
-        f"{'contender':<26} {'items/s':>8} {'x loop':>6} {'start s':>7} {'main CPU':>8} {'worker CPU':>10}"
+        f"{'contender':<26} {'items/s':>8} {'x loop':>6} {'x 2 loops':>9} {'start s':>7} {'main CPU':>8}"
+        f" {'worker CPU':>10} {'cores':>5}"
     )
     print(f"{header}  rounds (items/s)")
     for label in contenders:
@@ -192,10 +280,14 @@ def throughput(
         each = ", ".join(f"{v:.0f}" for v in rates[label])
         main_us = statistics.median(c[0] for c in costs[label])
         worker_us = statistics.median(c[1] for c in costs[label])
-        shown = f"{worker_us:10.0f}" if label.startswith("stream") else f"{'-':>10}"
+        shown = f"{worker_us:10.0f}" if label != "loop" and "thread" not in label else f"{'-':>10}"
         start = statistics.median(starts[label])
-        print(f"{label:<26} {r:8.0f} {r / loop:6.2f} {start:7.2f} {main_us:8.0f} {shown}  [{each}]")
-    print(f"(starting a worker: {startup[1]:.2f} s CPU, left out of the CPU columns)")
+        cores = r * (main_us + worker_us) / 1e6
+        print(
+            f"{label:<26} {r:8.0f} {r / loop:6.2f} {r / ceiling:9.2f} {start:7.2f} {main_us:8.0f} {shown}"
+            f" {cores:5.2f}  [{each}]"
+        )
+    print(f"(worker CPU from the first output to the last; starting a worker: {startup:.2f} s CPU)")
     overhead(pipe, make)
 
 
@@ -300,13 +392,13 @@ def main() -> None:
     print(f"multiaug {ma.__version__}; {machine()}; load average {load} (1, 5, 15 min)")
     if "text" in args.workloads:
         throughput(  # no arrays
-            "text", text_pipeline(), text_items, args.items, args.rounds, args.thread, no_help=args.no_help
+            "text", text_pipeline, text_items, args.items, args.rounds, args.thread, no_help=args.no_help
         )
     if "image" in args.workloads:
         images = max(100, args.items // 20)
         throughput(
             "image 128x128",
-            image_pipeline(),
+            image_pipeline,
             image_items,
             images,
             args.rounds,

@@ -126,3 +126,31 @@ def test_the_batched_host_time_benchmark_runs() -> None:
     assert "| forward(draws=) |" in done.stdout and "torch ops per forward(draws=)" in done.stdout, (
         done.stdout
     )
+
+
+STREAM_CHECK = """
+import stream
+
+if __name__ == "__main__":
+    # the ceiling's two halves are the loop's items, each once, in two processes at once
+    whole = [item["id"] for item in stream.text_items(30)]
+    assert [i["id"] for i in stream.text_items(15)] + [i["id"] for i in stream.text_items(30, 15)] == whole
+    start, seconds, done, cpu = stream.run_ceiling(stream.text_pipeline, stream.text_items, 30)
+    assert (start, done) == (0.0, 30) and seconds > 0 and cpu > 0, (start, seconds, done, cpu)
+    # a stream's workers' CPU is read while they live: from the first output to the last
+    start, seconds, done, used = stream.run_stream(stream.text_pipeline(), stream.text_items(30), 1, 30)
+    assert done == 30 and start > 0 and seconds > 0 and used is not None and used >= 0, used
+    print("ok")
+"""
+
+
+def test_the_stream_benchmark_times_its_ceiling_and_reads_the_workers_cpu() -> None:
+    """``benchmarks/stream.py``: the two-process ceiling runs both halves of the items, and the
+    workers' CPU comes from /proc while they are alive (not an estimate of their start-up)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    script = ROOT / "benchmarks"
+    done = subprocess.run(
+        [sys.executable, "-c", STREAM_CHECK], cwd=script, capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip() == "ok"
