@@ -17,7 +17,9 @@ second look; on the blurred value images, and on the band-pass images, which a s
 does not dominate), the best pose by robust correlation is kept and the band-pass correlation is
 taken over the pixels more than 4 pixels (at 64x64: the fill dilated by a ``_GUARD`` x ``_GUARD``
 square) away from any fill, where one of the images must spread by ``_LOW_DETAIL`` grey levels
-(a near-flat sky beside a black bar correlates at 0.86 with another). Such a pair is a copy when
+(a near-flat sky beside a black bar correlates at 0.98 / 0.86 with another) -- or by
+``_MIN_DETAIL`` when the robust correlation reaches ``_FLAT_CORRELATION`` (an erased copy of a
+near-flat crop: 0.999 / 0.88 on under 1 grey level). Such a pair is a copy when
 the robust correlation reaches the warp check's bar (``_MIN_CORRELATION``) and the band-pass one
 ``_BAND`` -- and, since a refined pose lifts a look-alike too (two mirror-symmetric roof crops
 reach 0.989 / 0.94), only relative to the others. The *copy* of the pair is the image with more
@@ -39,6 +41,7 @@ from .image_warp import (
     _FINE,
     _LOW_DETAIL,
     _MIN_CORRELATION,
+    _MIN_DETAIL,
     WarpMatch,
     _check,
     _native,
@@ -53,6 +56,7 @@ _BAND = 0.8  # band-pass correlation away from fill a second look needs
 _MARGIN = 0.02  # robust correlation by which the pair must beat the copy's other partners
 _FILL_GAP = 0.01  # share of the pixels by which the copy has more fill than its source
 _MIN_LEFT = 0.3  # share of the copy left for the band-pass correlation
+_FLAT_CORRELATION = 0.995  # robust correlation that stands in for detail (_LOW_DETAIL) away from fill
 _ITERATIONS, _EPSILON = 50, 1e-5  # the masked ECC fit's
 
 
@@ -100,10 +104,11 @@ def _refined(source: Any, copy: Any, m: np.ndarray, mirrored: bool, band: bool =
     return refined if np.isfinite(refined).all() and _plausible(refined) else None  # NaN: no pose
 
 
-def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> float:
+def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool, score: float) -> float:
     """Robust band-pass correlation of the copy with the warped source over the pixels more than
     4 pixels from fill (``_GUARD``); 0 when under ``_MIN_LEFT`` of the copy is left or neither
-    image spreads by ``_LOW_DETAIL`` grey levels there."""
+    image spreads by ``_LOW_DETAIL`` grey levels there (``_MIN_DETAIL`` for a pose whose robust
+    correlation ``score`` reaches ``_FLAT_CORRELATION``)."""
     import cv2
 
     covered, fill = _fill(source, copy, m, mirrored)
@@ -114,7 +119,8 @@ def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) 
     band = np.ascontiguousarray(source.band[:, ::-1]) if mirrored else source.band
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     warped = cv2.warpAffine(band, m, (_FINE, _FINE), flags=flags, borderMode=cv2.BORDER_REFLECT)
-    if max(float(warped[left].std()), float(copy.band[left].std())) < _LOW_DETAIL:
+    spread = max(float(warped[left].std()), float(copy.band[left].std()))
+    if spread < (_MIN_DETAIL if score >= _FLAT_CORRELATION else _LOW_DETAIL):
         return 0.0
     return _robust_correlation(warped[left], copy.band[left])
 
@@ -140,7 +146,12 @@ def _second_look(
     (score, _, overlap), pose, mirrored, back = best
     source, copy = (prep(pair[1]), prep(pair[0])) if back else (prep(pair[0]), prep(pair[1]))
     if score >= _MIN_CORRELATION:
-        return (score, _band_away_from_fill(source, copy, pose, mirrored), overlap), pose, mirrored, back
+        return (
+            (score, _band_away_from_fill(source, copy, pose, mirrored, score), overlap),
+            pose,
+            mirrored,
+            back,
+        )
     return best
 
 
@@ -167,11 +178,12 @@ def rescue(
     if not hasattr(cv2, "findTransformECCWithMask"):
         return {}
     copies = {pair: _copies(pair, prep) for pair in gray}
-    # a pair whose copy is matched already cannot be kept: no refit for it
+    # no refit for a pair that cannot be kept (its copy is matched already) or that has no fill
+    # to mask (its refit would be the warp check's ECC run longer, which finds no copy more)
     looked = {
         pair: _second_look(prep, pair, tried)
         for pair, tried in gray.items()
-        if not any(k in taken for k in copies[pair])
+        if not any(k in taken for k in copies[pair]) and any(prep(k).fill64.any() for k in pair)
     }
     best = dict(pair_seen)
     for pair, ((score, _, _), *_) in looked.items():
