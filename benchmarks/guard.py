@@ -157,6 +157,23 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
         crop_rows("val crops with detail, ", detailed),
         ("val crops with detail", "with detail, with the crop"),
     )
+    # The rows above are small enough (at most 2,000 train x val pairs) for the warp search to
+    # visit every pair; a larger check visits only the pose-hash candidates (sub-quadratic), so
+    # the same val crops with 8 copies each (160 x 16 = 2,560 pairs) measure the guard at scale.
+    from multiaug.guard.detect.image import _WARP_EXHAUSTIVE
+
+    for crop, what in ((False, ""), (True, " with a crop to 50-100 % of the area")):
+        pipe = typical_pipeline(128, crop)
+        run(
+            f"sample photo crops (128x128), val crops with detail, 8 copies each (over the "
+            f"{_WARP_EXHAUSTIVE:,} pairs of the exhaustive warp search), typical pipeline{what}",
+            crops,
+            16,
+            lambda x, j, p=pipe: p(image=x, key=j)["image"],
+            guard,
+            copies=8,
+            val_from=detailed,
+        )
 
 
 def timing_128(guard: ma.SplitGuard) -> None:
