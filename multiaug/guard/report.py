@@ -113,6 +113,7 @@ class Leak(_LeakFields):
                 + (", mirrored" if ev.get("mirrored") else "")
                 + f", overlap {ev['overlap']:.2f}"
                 + (f", {ev['keypoint_inliers']} keypoint inliers" if ev.get("keypoint_inliers") else "")
+                + (", second look" if ev.get("second_look") else "")
             )
         elif method:
             parts.append(str(method))

@@ -425,6 +425,17 @@ def _warp_candidates(
     return list(zip(a.tolist(), b.tolist(), strict=True))
 
 
+def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:
+    """The representatives of the groups paired by an earlier stage or whose own items are copies
+    of one another (exact copies among them) across the sides."""
+    m = len(groups.rep)
+    every = np.arange(m)
+    mixed = groups.crosses(every, every) & (np.bincount(groups.group, minlength=m) > 1)
+    return {int(groups.rep[g]) for pair in found for g in pair[:2]} | {
+        int(groups.rep[g]) for g in np.flatnonzero(mixed)
+    }
+
+
 def image_pairs(
     images: Sequence[np.ndarray],
     side: np.ndarray | None,
@@ -492,8 +503,7 @@ def image_pairs(
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     visit = _warp_candidates(groups, candidates, done)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    matched = {int(groups.rep[g]) for pair in found for g in pair[:2]}  # paired by an earlier stage
-    warped = warp_pairs(images, reps, matched)
+    warped = warp_pairs(images, reps, _matched(groups, found))
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

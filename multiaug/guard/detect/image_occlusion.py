@@ -12,14 +12,21 @@ hurt both on the copies they touch most, a crop to half the area that is then er
 
 A pair that no pose verified but that came close (a robust correlation of ``_RESCUE_FROM`` at some
 pose tried) is looked at again: from its 3 best poses, the ECC fit is run with the fill masked out
-of both images (``cv2.findTransformECCWithMask``; on the blurred value images, and on the
-band-pass images, which a smooth gradient does not dominate), the best pose by robust correlation
-is kept and the band-pass correlation is taken over the pixels at least ``_GUARD`` pixels (at
-64x64) away from any fill. Such a pair is a copy when the robust correlation reaches the warp check's bar
-(``_MIN_CORRELATION``) and the band-pass one ``_BAND`` -- and, since a refined pose lifts a
-look-alike too (two mirror-symmetric roof crops reach 0.989 / 0.94), only relative to the others:
-an image of the pair is matched by no other pair yet, and for each such image the pair beats its
-other partners' best robust correlation by ``_MARGIN`` (a copy has one source).
+of both images (``cv2.findTransformECCWithMask``, OpenCV 4.13+: with an older OpenCV there is no
+second look; on the blurred value images, and on the band-pass images, which a smooth gradient
+does not dominate), the best pose by robust correlation is kept and the band-pass correlation is
+taken over the pixels more than 4 pixels (at 64x64: the fill dilated by a ``_GUARD`` x ``_GUARD``
+square) away from any fill, where one of the images must spread by ``_LOW_DETAIL`` grey levels
+(a near-flat sky beside a black bar correlates at 0.98 / 0.86 with another) -- or by
+``_MIN_DETAIL`` when the robust correlation reaches ``_FLAT_CORRELATION`` (an erased copy of a
+near-flat crop: 0.999 / 0.88 on under 1 grey level). Such a pair is a copy when
+the robust correlation reaches the warp check's bar (``_MIN_CORRELATION``) and the band-pass one
+``_BAND`` -- and, since a refined pose lifts a look-alike too (two mirror-symmetric roof crops
+reach 0.989 / 0.94), only relative to the others. The *copy* of the pair is the image with more
+fill (by ``_FILL_GAP`` of its pixels: what the second look is for, erasing and a warp's border,
+marks the copy), or both images when neither has clearly more; a copy has one source, a source
+may have several copies: each copy must be matched by no other pair yet (by any stage) and the
+pair must beat the copy's other partners' best robust correlation by ``_MARGIN``.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import numpy as np
 
 from .image_warp import (
     _FINE,
+    _LOW_DETAIL,
     _MIN_CORRELATION,
     _MIN_DETAIL,
     WarpMatch,
@@ -43,10 +51,12 @@ from .image_warp import (
 )
 
 _TOP = 3  # best poses looked at again
-_GUARD = 9  # pixels (at 64x64) around fill left out of the band-pass correlation
+_GUARD = 9  # side (pixels at 64x64) of the square dilating the fill: pixels within 4 of it are left out
 _BAND = 0.8  # band-pass correlation away from fill a second look needs
-_MARGIN = 0.02  # robust correlation by which the pair must beat a free image's other partners
+_MARGIN = 0.02  # robust correlation by which the pair must beat the copy's other partners
+_FILL_GAP = 0.01  # share of the pixels by which the copy has more fill than its source
 _MIN_LEFT = 0.3  # share of the copy left for the band-pass correlation
+_FLAT_CORRELATION = 0.995  # robust correlation that stands in for detail (_LOW_DETAIL) away from fill
 _ITERATIONS, _EPSILON = 50, 1e-5  # the masked ECC fit's
 
 
@@ -91,13 +101,14 @@ def _refined(source: Any, copy: Any, m: np.ndarray, mirrored: bool, band: bool =
         )
     except cv2.error:
         return None
-    return refined if _plausible(refined) else None
+    return refined if np.isfinite(refined).all() and _plausible(refined) else None  # NaN: no pose
 
 
-def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) -> float:
-    """Robust band-pass correlation of the copy with the warped source over the pixels at least
-    ``_GUARD`` pixels from fill; 0 when under ``_MIN_LEFT`` of the copy is left or neither image
-    carries band-pass detail there."""
+def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool, score: float) -> float:
+    """Robust band-pass correlation of the copy with the warped source over the pixels more than
+    4 pixels from fill (``_GUARD``); 0 when under ``_MIN_LEFT`` of the copy is left or neither
+    image spreads by ``_LOW_DETAIL`` grey levels there (``_MIN_DETAIL`` for a pose whose robust
+    correlation ``score`` reaches ``_FLAT_CORRELATION``)."""
     import cv2
 
     covered, fill = _fill(source, copy, m, mirrored)
@@ -108,7 +119,8 @@ def _band_away_from_fill(source: Any, copy: Any, m: np.ndarray, mirrored: bool) 
     band = np.ascontiguousarray(source.band[:, ::-1]) if mirrored else source.band
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     warped = cv2.warpAffine(band, m, (_FINE, _FINE), flags=flags, borderMode=cv2.BORDER_REFLECT)
-    if max(float(warped[left].std()), float(copy.band[left].std())) < _MIN_DETAIL:
+    spread = max(float(warped[left].std()), float(copy.band[left].std()))
+    if spread < (_MIN_DETAIL if score >= _FLAT_CORRELATION else _LOW_DETAIL):
         return 0.0
     return _robust_correlation(warped[left], copy.band[left])
 
@@ -134,8 +146,21 @@ def _second_look(
     (score, _, overlap), pose, mirrored, back = best
     source, copy = (prep(pair[1]), prep(pair[0])) if back else (prep(pair[0]), prep(pair[1]))
     if score >= _MIN_CORRELATION:
-        return (score, _band_away_from_fill(source, copy, pose, mirrored), overlap), pose, mirrored, back
+        return (
+            (score, _band_away_from_fill(source, copy, pose, mirrored, score), overlap),
+            pose,
+            mirrored,
+            back,
+        )
     return best
+
+
+def _copies(pair: tuple[int, int], prep: Callable[[int], Any]) -> tuple[int, ...]:
+    """The images of the pair taken for the copy: the one with more fill by ``_FILL_GAP``, or both."""
+    a, b = (float(prep(k).fill64.mean()) for k in pair)
+    if abs(a - b) < _FILL_GAP:
+        return pair
+    return (pair[0],) if a > b else (pair[1],)
 
 
 def rescue(
@@ -146,8 +171,20 @@ def rescue(
 ) -> dict[tuple[int, int], WarpMatch]:
     """The pairs of ``gray`` (unmatched pairs with the poses tried from either image) found by a
     second look (see the module's docstring); ``pair_seen``: every visited pair's highest robust
-    correlation, ``taken``: the images matched already."""
-    looked = {pair: _second_look(prep, pair, tried) for pair, tried in gray.items()}
+    correlation, ``taken``: the images matched already (by any stage). Without
+    ``cv2.findTransformECCWithMask`` (OpenCV < 4.13): none."""
+    import cv2
+
+    if not hasattr(cv2, "findTransformECCWithMask"):
+        return {}
+    copies = {pair: _copies(pair, prep) for pair in gray}
+    # no refit for a pair that cannot be kept (its copy is matched already) or that has no fill
+    # to mask (its refit would be the warp check's ECC run longer, which finds no copy more)
+    looked = {
+        pair: _second_look(prep, pair, tried)
+        for pair, tried in gray.items()
+        if not any(k in taken for k in copies[pair]) and any(prep(k).fill64.any() for k in pair)
+    }
     best = dict(pair_seen)
     for pair, ((score, _, _), *_) in looked.items():
         best[pair] = max(best.get(pair, 0.0), score)
@@ -159,9 +196,8 @@ def rescue(
     for pair, ((score, band, overlap), m, mirrored, back) in looked.items():
         if score < _MIN_CORRELATION or band < _BAND:
             continue
-        free = [k for k in pair if k not in taken]
-        rival = [max((s for p, s in others[k] if p != pair), default=0.0) for k in free]
-        if not free or any(score < r + _MARGIN for r in rival):
+        rival = [max((s for p, s in others[k] if p != pair), default=0.0) for k in copies[pair]]
+        if any(score < r + _MARGIN for r in rival):
             continue
         source, copy = (pair[1], pair[0]) if back else pair
         native = _native(m, mirrored, prep(source).shape, prep(copy).shape)

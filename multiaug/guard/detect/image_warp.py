@@ -125,6 +125,8 @@ def _prepare(image: np.ndarray) -> _Prepared:
     import cv2
 
     g = _gray(image)
+    if np.asarray(image).dtype.kind in "fb":  # float images in [0, 1]: on the grey levels' scale
+        g = g * np.float32(255.0)  # a new array: _gray may return the caller's
     h, w = g.shape
     coarse = cv2.resize(
         g, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA if min(h, w) >= _SIDE else cv2.INTER_LINEAR
