@@ -11,6 +11,17 @@ from multiaug.guard import SplitGuard
 from multiaug.guard.detect import image_occlusion, image_warp
 
 
+def _masked_ecc() -> bool:
+    import cv2
+
+    return hasattr(cv2, "findTransformECCWithMask")
+
+
+#: for the tests that expect the second look to find a copy (the project allows OpenCV >= 4.8;
+#: without OpenCV 4.13's masked ECC there is no second look, which the test below checks)
+needs_masked_ecc = pytest.mark.skipif(not _masked_ecc(), reason="OpenCV < 4.13: no second look to test")
+
+
 @pytest.fixture(scope="module")
 def roofs() -> list[np.ndarray]:
     """Two 106x106 crops of scikit-learn's china.jpg at 128x128, side by side on the temple's
@@ -25,6 +36,7 @@ def roofs() -> list[np.ndarray]:
     ]
 
 
+@needs_masked_ecc
 def test_an_erased_half_area_crop_is_found_by_the_second_look_with_its_transform(
     roofs: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,6 +68,7 @@ def test_an_erased_half_area_crop_is_found_by_the_second_look_with_its_transform
     assert SplitGuard(cache=False).check([out["image"]], [roofs[0]]).leaks == []
 
 
+@needs_masked_ecc
 def test_a_mirror_symmetric_look_alike_is_not_linked(
     roofs: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,10 +94,11 @@ def test_without_the_masked_ecc_of_opencv_4_13_there_is_no_second_look(
     from multiaug.testing.leak_pipelines import image_pipeline
 
     copy = image_pipeline(128, True)(image=roofs[0], key=7)["image"]  # found by the second look only
-    monkeypatch.delattr(cv2, "findTransformECCWithMask")  # as on OpenCV 4.8-4.12
+    monkeypatch.delattr(cv2, "findTransformECCWithMask", raising=False)  # as on OpenCV 4.8-4.12
     assert image_warp.warp_pairs([copy, roofs[0]], [(0, 1)]) == {}
 
 
+@needs_masked_ecc
 def test_two_copies_of_one_source_are_both_found_by_the_second_look(roofs: list[np.ndarray]) -> None:
     from multiaug.testing.leak_pipelines import image_pipeline
 
@@ -94,6 +108,7 @@ def test_two_copies_of_one_source_are_both_found_by_the_second_look(roofs: list[
     assert set(found) == {(0, 1), (0, 2)} and all(m.second_look for m in found.values())
 
 
+@needs_masked_ecc
 def test_a_copy_matched_already_is_not_linked_again_by_the_second_look(roofs: list[np.ndarray]) -> None:
     from multiaug.guard.detect.image import image_pairs
     from multiaug.testing.leak_pipelines import image_pipeline
@@ -157,3 +172,40 @@ def test_an_erased_copy_of_a_near_flat_crop_is_found_on_a_near_exact_fit(
     assert set(found) == {(0, 1)} and found[(0, 1)].second_look and found[(0, 1)].score > 0.995
     monkeypatch.setattr(image_occlusion, "_FLAT_CORRELATION", 2.0)  # detail asked of every pair
     assert image_warp.warp_pairs([copy, source], [(0, 1)]) == {}
+
+
+@needs_masked_ecc
+def test_black_bars_of_a_source_or_a_look_alike_do_not_make_it_the_copy(roofs: list[np.ndarray]) -> None:
+    from multiaug.testing.leak_pipelines import image_pipeline
+
+    # a letterboxed look-alike (16 black rows) is not taken for the copy: the copy's own source,
+    # in the check, stays its rival and nothing is linked (the look-alike alone would be)
+    copy = image_pipeline(128, True)(image=roofs[0], key=1008)["image"]
+    look_alike = roofs[1].copy()
+    look_alike[:16] = 0
+    assert SplitGuard(cache=False).check([copy], [look_alike, roofs[0]]).leaks == []
+    # a pillarboxed source keeps its copies' second look: key 4's copy is found by it
+    source = roofs[0].copy()
+    source[:, :24] = 0
+    copies = [image_pipeline(128, True)(image=source, key=k)["image"] for k in (1, 3, 4, 7, 11)]
+    found = {leak[0]: leak.evidence for leak in SplitGuard(cache=False).check(copies, [source]).leaks}
+    assert set(found) >= {0, 2} and found[2].get("second_look") is True
+    bars = np.zeros((64, 64), bool)
+    bars[:5], bars[:, -3:], bars[30:34, 20:40] = True, True, True  # two edge bars and an erased patch
+    assert image_occlusion._marks(bars).sum() == 4 * 20
+
+
+def test_float_images_on_the_grey_scale_are_judged_as_their_uint8_versions() -> None:
+    from multiaug.guard.detect.image_warp import low_detail
+
+    # a float copy of a uint8 image (``.astype(np.float32)``, values 0-255) is not a [0, 1] image
+    sky = np.tile(np.linspace(90, 110, 128)[:, None, None], (1, 128, 3)).astype(np.uint8)
+    texture = np.random.default_rng(0).integers(0, 256, (128, 128, 3), dtype=np.uint8)
+    images = [sky, texture]
+    assert low_detail(images) == [0]
+    assert low_detail([i.astype(np.float32) for i in images]) == [0]
+    assert low_detail([i.astype(np.float32) / 255 for i in images]) == [0]
+    dark = image_warp._prepare(texture.astype(np.float32) / 255 * 0.2)  # [0, 0.2]: no fill
+    assert not dark.fill64.any()
+    as_float = image_warp._prepare(texture.astype(np.float32))
+    assert np.array_equal(as_float.fill64, image_warp._prepare(texture).fill64)

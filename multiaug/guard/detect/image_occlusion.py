@@ -155,9 +155,28 @@ def _second_look(
     return best
 
 
+def _marks(fill: np.ndarray) -> np.ndarray:
+    """The fill that marks a copy: ``fill`` less the black bars that span the whole width or height
+    from an edge (a letterbox, a pillarbox: the source's own, kept by its copies' crops and warps
+    only in part), so a dark-bordered source is not taken for the copy of its crops."""
+    out = fill.copy()
+    for full, axis in ((np.all(fill, axis=1), 0), (np.all(fill, axis=0), 1)):
+        n = int(full.size)
+        if full.all():
+            return np.zeros_like(fill)
+        head, tail = int(np.argmin(full)), int(np.argmin(full[::-1]))  # bar lengths from each edge
+        for bar in (slice(0, head), slice(n - tail, n)):
+            if axis == 0:
+                out[bar] = False
+            else:
+                out[:, bar] = False
+    return out
+
+
 def _copies(pair: tuple[int, int], prep: Callable[[int], Any]) -> tuple[int, ...]:
-    """The images of the pair taken for the copy: the one with more fill by ``_FILL_GAP``, or both."""
-    a, b = (float(prep(k).fill64.mean()) for k in pair)
+    """The images of the pair taken for the copy: the one with more fill that marks a copy
+    (:func:`_marks`: erasing, a warp's border) by ``_FILL_GAP``, or both."""
+    a, b = (float(_marks(prep(k).fill64).mean()) for k in pair)
     if abs(a - b) < _FILL_GAP:
         return pair
     return (pair[0],) if a > b else (pair[1],)

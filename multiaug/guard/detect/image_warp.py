@@ -121,11 +121,20 @@ class WarpMatch:
         return {"keypoint_inliers": self.inliers, "keypoint_spread": round(self.spread, 3)}
 
 
+def _levels(image: np.ndarray, gray: np.ndarray) -> float:
+    """The factor that puts ``image``'s grey values on the 0-255 scale: 255 for a float (or bool)
+    image whose values stay within [0, 1], else 1 (uint8, and floats on the 0-255 scale, which
+    ``.astype(np.float32)`` of a uint8 image gives), decided per image."""
+    if np.asarray(image).dtype.kind in "fb" and gray.size and float(np.max(gray)) <= 1.0:
+        return 255.0
+    return 1.0
+
+
 def _prepare(image: np.ndarray) -> _Prepared:
     import cv2
 
     g = _gray(image)
-    if np.asarray(image).dtype.kind in "fb":  # float images in [0, 1]: on the grey levels' scale
+    if _levels(image, g) != 1.0:  # a float image in [0, 1]: on the grey levels' scale
         g = g * np.float32(255.0)  # a new array: _gray may return the caller's
     h, w = g.shape
     coarse = cv2.resize(
@@ -166,9 +175,10 @@ def low_detail(images: Sequence[np.ndarray]) -> list[int]:
     for k, image in enumerate(images):
         if min(np.shape(image)[:2]) < _MIN_SIDE:
             continue  # not searched for warped copies at all
-        fine = cv2.resize(_gray(image), (_FINE, _FINE), interpolation=cv2.INTER_AREA)
+        gray = _gray(image)
+        fine = cv2.resize(gray, (_FINE, _FINE), interpolation=cv2.INTER_AREA)
         fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
-        scale = 255.0 if np.asarray(image).dtype.kind in "fb" else 1.0  # float images: [0, 1]
+        scale = _levels(image, gray)  # float images in [0, 1]: on the 0-255 scale
         if scale * float((fine - cv2.GaussianBlur(fine, (0, 0), 4.0)).std()) < _LOW_DETAIL:
             out.append(k)
     return out
