@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ import multiaug as ma
 from multiaug.cli import main
 from multiaug.core.errors import InvalidInputError
 from multiaug.guard import Leak, LeakageReport, SplitGuard
+from multiaug.guard.detect import image as image_module
+from multiaug.guard.detect import image_retrieval
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +258,63 @@ def test_a_weak_match_stands_when_it_is_its_copys_best_correlating_partner(tiles
     found = {(t, v) for t, v, _ in SplitGuard().check(train, val).leaks}
     assert sum((t, v) in found for t, v in truth.items()) >= 23, sorted(found)
     assert all(truth.get(t) == v for t, v in found), sorted(found)
+
+
+def test_warped_copy_found_through_retrieval_within_budget(
+    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=1.0),
+            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
+            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
+        ],
+        seed=0,
+    )
+    val, train = tiles[::2], tiles[1::2]
+    train = [*train, pipe(image=val[2], key=0)["image"]]  # the copy: train item 6 of val item 2
+    visited: list[list[tuple[int, int]]] = []
+    warp = image_module.warp_pairs
+
+    def spy(images: Any, pairs: Any, matched: Any = frozenset()) -> Any:
+        visited.append(list(pairs))
+        return warp(images, pairs, matched)
+
+    monkeypatch.setattr(image_module, "warp_pairs", spy)
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)  # 7 x 6 = 42 pairs: a large check
+    monkeypatch.setattr(image_module, "_WARP_CANDIDATES", 0)  # the warp search visits retrieval pairs only
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 0)
+    assert SplitGuard().check(train, val).leaks == []  # no other stage finds the warped copy
+    # the copy's pair ranks 6th (its 1st for the copy): the tiles of one photo share their colours
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 6)
+    assert [tuple(leak)[:2] for leak in SplitGuard().check(train, val).leaks] == [(6, 2)]
+    assert [len(v) for v in visited] == [0, 6]
+
+
+def test_retrieval_pairs_match_a_brute_force_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 256, (8, 8, 3), dtype=np.uint8).repeat(12, 0).repeat(12, 1) for _ in range(40)]
+    images += [images[3][::-1], images[5] // 2, np.full((96, 96, 3), 7, np.uint8), images[7][..., 0]]
+    left, right = np.arange(0, 30), np.r_[24:44]  # 24..29 on both sides; 42, 43 grey
+    desc = {k: image_retrieval.descriptor(images[k]) for k in range(len(images))}
+    assert desc[42] is None and desc[43] is None
+    best: dict[tuple[int, int], float] = {}  # every image's 4 most similar on the other side
+    for mine, other in ((left, right), (right, left)):
+        for a in mine.tolist():
+            if desc[a] is None:
+                continue
+            near = sorted(
+                (-float(desc[a] @ desc[b]), b) for b in other.tolist() if b != a and desc[b] is not None
+            )
+            for score, b in near[:4]:
+                best[(min(a, b), max(a, b))] = -score
+    want = sorted(best, key=lambda pair: (-best[pair], pair))
+    assert len(want) > 60
+    for block in (1, 7, 1024):  # the row blocks change nothing: exact integer similarities
+        monkeypatch.setattr(image_retrieval, "_BLOCK", block)
+        assert image_retrieval.retrieval_pairs(images, left, right, budget=10**6) == want
+        assert image_retrieval.retrieval_pairs(images, right[::-1], left[::-1], budget=9) == want[:9]
+    # pairs not allowed (found already, one side) are skipped before the budget
+    allowed = lambda a, b: (a + b) % 2 == 0  # noqa: E731
+    kept = [pair for pair in want if sum(pair) % 2 == 0]
+    assert image_retrieval.retrieval_pairs(images, left, right, allowed, budget=5) == kept[:5]

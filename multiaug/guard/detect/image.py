@@ -24,6 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
+from .image_retrieval import RETRIEVAL_BUDGET, retrieval_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -33,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import WarpMatch, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -413,16 +414,29 @@ def _warp_candidates(
 ) -> list[tuple[int, int]]:
     """Group pairs the warp search visits: every cross-side pair not found yet when there are at
     most ``_WARP_EXHAUSTIVE`` of them, else the pose-hash band candidates not found yet (at most
-    ``_WARP_CANDIDATES``, sub-quadratic)."""
+    ``_WARP_CANDIDATES``, sub-quadratic), then the retrieval candidates (:mod:`.image_retrieval`:
+    each image's nearest on the other side by its hue-saturation histogram, at most
+    ``RETRIEVAL_BUDGET`` pairs; images under the warp search's ``_MIN_SIDE`` and grey images
+    propose none)."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
     exhaustive = n_cross <= _WARP_EXHAUSTIVE
+
+    def allowed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
+
     a, b = np.triu_indices(m, 1) if exhaustive else candidates
-    keep = groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
+    keep = allowed(a, b)
     a, b = a[keep], b[keep]
-    if not exhaustive:
-        a, b = a[:_WARP_CANDIDATES], b[:_WARP_CANDIDATES]
-    return list(zip(a.tolist(), b.tolist(), strict=True))
+    if exhaustive:
+        return list(zip(a.tolist(), b.tolist(), strict=True))
+    visit = list(zip(a[:_WARP_CANDIDATES].tolist(), b[:_WARP_CANDIDATES].tolist(), strict=True))
+    reps = [groups.images[r] for r in groups.rep.tolist()]
+    big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
+    seen = set(visit)
+    sides = [np.flatnonzero(groups.has[s] & big) for s in (0, 1)]
+    more = retrieval_pairs(reps, *sides, allowed, RETRIEVAL_BUDGET + len(visit))
+    return visit + [pair for pair in more if pair not in seen][:RETRIEVAL_BUDGET]
 
 
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:

@@ -1,0 +1,108 @@
+"""Retrieval candidates for the warp search in a large check (``retrieval_pairs``).
+
+Above ``_WARP_EXHAUSTIVE`` cross-side group pairs the warp search cannot visit every pair, and the
+pose-hash bands rarely propose a warped copy (its thumbnail hash is another image's). A global
+colour descriptor survives a training pipeline's warps, crops and noise far better: the hue and
+saturation histogram. Each image ranks the other side's images by it; each one's best few
+partners are visited, most similar first, up to a budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+__all__ = ["retrieval_pairs"]
+
+_SIDE = 64  # pixels: the image is reduced to this before its histogram (area interpolation)
+_BINS = (16, 8)  # hue (over [0, 180)) by saturation (over [0, 256)) bins
+_LEVELS = 127  # the unit descriptor is rounded to integers of at most this size (exact dot products)
+_TOP_K = 4  # partners on the other side each image proposes
+_BLOCK = 1024  # rows of the similarity matrix computed at a time (1024 x 10k float32: 40 MB)
+_NONE = -(2.0**20)  # the similarity of an image with itself (an image on both sides): never kept
+RETRIEVAL_BUDGET = 1_000  # retrieval pairs the warp search visits at most (~12 ms each)
+
+
+def descriptor(image: np.ndarray) -> np.ndarray | None:
+    """The image's hue-saturation histogram (square roots, mean-centred, unit length, rounded to
+    integers of at most ``_LEVELS``), or ``None`` for a grey image (no hue: left to the bands).
+
+    >>> import numpy as np
+    >>> red = np.zeros((96, 96, 3), np.uint8); red[..., 0] = 200
+    >>> int(descriptor(red) @ descriptor(red)) > 0.99 * 127**2, descriptor(red[..., 0])
+    (True, None)
+    """
+    import cv2
+
+    a = np.asarray(image)
+    if a.ndim != 3 or a.shape[2] < 3:
+        return None
+    a = a[..., :3]
+    if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the other stages
+        a = a.astype(np.float32)
+        a = np.clip(a * 255.0 if a.size and a.max() <= 1.0 else a, 0, 255).astype(np.uint8)
+    small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
+    if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
+        return None
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    h = np.sqrt(cv2.calcHist([hsv], [0, 1], None, list(_BINS), [0, 180, 0, 256]).ravel())
+    h -= h.mean()
+    norm = float(np.linalg.norm(h))
+    return np.rint(h * (_LEVELS / norm) if norm else h).astype(np.float32)
+
+
+def _top(scores: np.ndarray, ids: np.ndarray, k: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best ``scores`` along ``axis`` (ties: the lower id) and their ids, moved to axis 0."""
+    s, i = np.moveaxis(scores, axis, 0), np.moveaxis(np.broadcast_to(ids, scores.shape), axis, 0)
+    if len(s) > k:  # a deterministic order: score down (integers), then id up (distinct along axis)
+        part = np.argpartition(i - s.astype(np.int64) * 2**32, k - 1, axis=0)[:k]
+        s, i = np.take_along_axis(s, part, 0), np.take_along_axis(i, part, 0)
+    return s, i
+
+
+def retrieval_pairs(
+    images: Sequence[np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    allowed: np.ndarray | None = None,
+    budget: int = RETRIEVAL_BUDGET,
+) -> list[tuple[int, int]]:
+    """Pairs ``(a, b)``, ``a < b``, of ``left`` and ``right`` images (indices into ``images``) for the
+    warp search: each image's ``_TOP_K`` most similar images on the other side by :func:`descriptor`,
+    the most similar first (ties: by index), at most ``budget``. ``allowed(a, b)``, vectorised, drops
+    pairs (already found, same side); grey images propose nothing. The similarity matrix is computed
+    in row blocks; integer descriptors make it exact, whatever the blocking and thread count.
+    """
+    desc = {int(k): descriptor(images[k]) for k in np.union1d(left, right).tolist()}
+    left = np.array([k for k in np.unique(left).tolist() if desc[k] is not None], np.int64)
+    right = np.array([k for k in np.unique(right).tolist() if desc[k] is not None], np.int64)
+    if not len(left) or not len(right) or budget <= 0:
+        return []
+    dl, dr = np.stack([desc[k] for k in left.tolist()]), np.stack([desc[k] for k in right.tolist()])
+    k = min(_TOP_K, len(right))
+    col_s = np.zeros((0, len(right)), np.float32)
+    col_i = np.zeros((0, len(right)), np.int64)
+    rows: list[np.ndarray] = []
+    for s in range(0, len(left), _BLOCK):
+        block = dl[s : s + _BLOCK] @ dr.T  # exact: integers, sums below 2**24
+        pos = np.minimum(np.searchsorted(right, left[s : s + _BLOCK]), len(right) - 1)
+        both = np.flatnonzero(right[pos] == left[s : s + _BLOCK])
+        block[both, pos[both]] = _NONE
+        bs, bi = _top(block, right, k, axis=1)  # each left image's best right images
+        rows.append(np.stack([np.broadcast_to(left[s : s + _BLOCK], bs.shape), bi, bs]).reshape(3, -1))
+        cs, ci = _top(block, left[s : s + _BLOCK, None], _TOP_K, axis=0)
+        col_s, col_i = _top(np.concatenate([col_s, cs]), np.concatenate([col_i, ci]), _TOP_K, 0)
+    cols = np.stack([col_i, np.broadcast_to(right, col_s.shape), col_s]).reshape(3, -1)
+    a, b, score = np.concatenate([*rows, cols], axis=1)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = score > _NONE
+    if allowed is not None:
+        keep &= allowed(lo, hi)
+    lo, hi, score = lo[keep], hi[keep], score[keep]
+    order = np.lexsort((hi, lo, -score))
+    lo, hi = lo[order], hi[order]
+    first = np.unique(lo * (int(hi.max(initial=0)) + 1) + hi, return_index=True)[1]
+    first = np.sort(first)[:budget]  # each pair once, at its place in the order
+    return list(zip(lo[first].tolist(), hi[first].tolist(), strict=True))
