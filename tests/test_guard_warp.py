@@ -318,3 +318,20 @@ def test_retrieval_pairs_match_a_brute_force_ranking(monkeypatch: pytest.MonkeyP
     allowed = lambda a, b: (a + b) % 2 == 0  # noqa: E731
     kept = [pair for pair in want if sum(pair) % 2 == 0]
     assert image_retrieval.retrieval_pairs(images, left, right, allowed, budget=5) == kept[:5]
+
+
+def test_a_retrieval_match_stands_only_as_the_best_of_one_of_its_images() -> None:
+    rng = np.random.default_rng(2)
+    images = [rng.integers(0, 256, (96, 96, 3), dtype=np.uint8) for _ in range(4)]
+    groups = image_module._group_items(images, None)  # four groups, each image its own
+    g = groups.group.tolist()
+
+    def match(score: float) -> image_module.WarpMatch:
+        return image_module.WarpMatch(score, 0.9, 1.0, np.eye(3))
+
+    # 0 a copy of 1, matched to 1's look-alike 2 too (weaker); 3 a copy of 2 (stronger)
+    warped = {(0, 1): match(0.999), (0, 2): match(0.98), (2, 3): match(0.995)}
+    every = {(g[i], g[j]) for i, j in warped}
+    assert list(image_module._one_source(warped, groups, every)) == [(0, 1), (2, 3)]
+    # a pair the bands or the exhaustive search visited is judged on its own
+    assert image_module._one_source(warped, groups, every - {(g[0], g[2])}) == warped
