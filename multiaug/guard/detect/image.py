@@ -434,8 +434,8 @@ def _warp_candidates(
     reps = [groups.images[r] for r in groups.rep.tolist()]
     big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
     seen = set(visit)
-    sides = [np.flatnonzero(groups.has[s] & big) for s in (0, 1)]
-    more = retrieval_pairs(reps, *sides, allowed, RETRIEVAL_BUDGET + len(visit))
+    left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
+    more = retrieval_pairs(reps, left, right, allowed, RETRIEVAL_BUDGET + len(visit))
     ranked = [pair for pair in more if pair not in seen][:RETRIEVAL_BUDGET]
     return visit + ranked, set(ranked)
 

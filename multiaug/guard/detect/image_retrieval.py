@@ -9,7 +9,7 @@ partners are visited, most similar first, up to a budget.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -65,7 +65,7 @@ def retrieval_pairs(
     images: Sequence[np.ndarray],
     left: np.ndarray,
     right: np.ndarray,
-    allowed: np.ndarray | None = None,
+    allowed: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     budget: int = RETRIEVAL_BUDGET,
 ) -> list[tuple[int, int]]:
     """Pairs ``(a, b)``, ``a < b``, of ``left`` and ``right`` images (indices into ``images``) for the
@@ -79,7 +79,8 @@ def retrieval_pairs(
     right = np.array([k for k in np.unique(right).tolist() if desc[k] is not None], np.int64)
     if not len(left) or not len(right) or budget <= 0:
         return []
-    dl, dr = np.stack([desc[k] for k in left.tolist()]), np.stack([desc[k] for k in right.tolist()])
+    found = {k: d for k, d in desc.items() if d is not None}
+    dl, dr = np.stack([found[k] for k in left.tolist()]), np.stack([found[k] for k in right.tolist()])
     k = min(_TOP_K, len(right))
     col_s = np.zeros((0, len(right)), np.float32)
     col_i = np.zeros((0, len(right)), np.int64)
