@@ -21,7 +21,7 @@ _LEVELS = 127  # the unit descriptor is rounded to integers of at most this size
 _TOP_K = 4  # partners on the other side each image proposes
 _BLOCK = 1024  # rows of the similarity matrix computed at a time (1024 x 10k float32: 40 MB)
 _NONE = -(2.0**20)  # the similarity of an image with itself (an image on both sides): never kept
-RETRIEVAL_BUDGET = 1_000  # retrieval pairs the warp search visits at most (~12 ms each)
+RETRIEVAL_BUDGET = 600  # retrieval pairs the warp search visits at most (12-30 ms each; see docs/guard.md)
 
 
 def descriptor(image: np.ndarray) -> np.ndarray | None:
@@ -52,13 +52,24 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
     return np.rint(h * (_LEVELS / norm) if norm else h).astype(np.float32)
 
 
-def _top(scores: np.ndarray, ids: np.ndarray, k: int, axis: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` best ``scores`` along ``axis`` (ties: the lower id) and their ids, moved to axis 0."""
-    s, i = np.moveaxis(scores, axis, 0), np.moveaxis(np.broadcast_to(ids, scores.shape), axis, 0)
-    if len(s) > k:  # a deterministic order: score down (integers), then id up (distinct along axis)
-        part = np.argpartition(i - s.astype(np.int64) * 2**32, k - 1, axis=0)[:k]
-        s, i = np.take_along_axis(s, part, 0), np.take_along_axis(i, part, 0)
-    return s, i
+def _nearest(dq: np.ndarray, dc: np.ndarray, q_ids: np.ndarray, c_ids: np.ndarray) -> np.ndarray:
+    """Each query's ``_TOP_K`` most similar candidates (ties: the lower id) as ``(3, n)`` rows of
+    query ids, candidate ids and similarities; ``q_ids`` and ``c_ids`` sorted."""
+    k = min(_TOP_K, len(c_ids))
+    out = []
+    for s in range(0, len(dq), _BLOCK):
+        q = q_ids[s : s + _BLOCK]
+        block = dq[s : s + _BLOCK] @ dc.T  # exact: integers, sums below 2**24
+        pos = np.minimum(np.searchsorted(c_ids, q), len(c_ids) - 1)
+        both = np.flatnonzero(c_ids[pos] == q)  # an image on both sides is not its own partner
+        block[both, pos[both]] = _NONE
+        top = np.argpartition(block, len(c_ids) - k, axis=1)[:, -k:]
+        least = np.take_along_axis(block, top, 1).min(axis=1)
+        for r in np.flatnonzero((block >= least[:, None]).sum(axis=1) > k).tolist():
+            near = np.flatnonzero(block[r] >= least[r])  # a tie across the k-th place: lower ids
+            top[r] = near[np.argsort(-block[r, near], kind="stable")[:k]]
+        out.append(np.stack([np.repeat(q, k), c_ids[top].ravel(), np.take_along_axis(block, top, 1).ravel()]))
+    return np.concatenate(out, axis=1)
 
 
 def retrieval_pairs(
@@ -81,21 +92,7 @@ def retrieval_pairs(
         return []
     found = {k: d for k, d in desc.items() if d is not None}
     dl, dr = np.stack([found[k] for k in left.tolist()]), np.stack([found[k] for k in right.tolist()])
-    k = min(_TOP_K, len(right))
-    col_s = np.zeros((0, len(right)), np.float32)
-    col_i = np.zeros((0, len(right)), np.int64)
-    rows: list[np.ndarray] = []
-    for s in range(0, len(left), _BLOCK):
-        block = dl[s : s + _BLOCK] @ dr.T  # exact: integers, sums below 2**24
-        pos = np.minimum(np.searchsorted(right, left[s : s + _BLOCK]), len(right) - 1)
-        both = np.flatnonzero(right[pos] == left[s : s + _BLOCK])
-        block[both, pos[both]] = _NONE
-        bs, bi = _top(block, right, k, axis=1)  # each left image's best right images
-        rows.append(np.stack([np.broadcast_to(left[s : s + _BLOCK], bs.shape), bi, bs]).reshape(3, -1))
-        cs, ci = _top(block, left[s : s + _BLOCK, None], _TOP_K, axis=0)
-        col_s, col_i = _top(np.concatenate([col_s, cs]), np.concatenate([col_i, ci]), _TOP_K, 0)
-    cols = np.stack([col_i, np.broadcast_to(right, col_s.shape), col_s]).reshape(3, -1)
-    a, b, score = np.concatenate([*rows, cols], axis=1)
+    a, b, score = np.concatenate([_nearest(dl, dr, left, right), _nearest(dr, dl, right, left)], axis=1)
     a, b = a.astype(np.int64), b.astype(np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
     keep = score > _NONE
