@@ -306,7 +306,7 @@ def test_retrieval_pairs_match_a_brute_force_ranking(monkeypatch: pytest.MonkeyP
                 best[(min(a, b), max(a, b))] = -score
     want = sorted(best, key=lambda pair: (-best[pair], pair))
     assert len(want) > 60
-    for block in (1, 7, 1024):  # the row blocks change nothing: exact integer similarities
+    for block in (1, 50, 2**23):  # blocks of 1 or 2 rows, or all: exact integer similarities
         monkeypatch.setattr(image_retrieval, "_BLOCK", block)
         assert image_retrieval.retrieval_pairs(images, left, right, budget=10**6) == want
         assert image_retrieval.retrieval_pairs(images, right[::-1], left[::-1], budget=9) == want[:9]

@@ -19,7 +19,7 @@ _SIDE = 64  # pixels: the image is reduced to this before its histogram (area in
 _BINS = (16, 8)  # hue (over [0, 180)) by saturation (over [0, 256)) bins
 _LEVELS = 127  # the unit descriptor is rounded to integers of at most this size (exact dot products)
 _TOP_K = 4  # partners on the other side each image proposes
-_BLOCK = 1024  # rows of the similarity matrix computed at a time (1024 x 10k float32: 40 MB)
+_BLOCK = 2**23  # similarities computed at a time (rows of the other side's size: 32 MB float32)
 _NONE = -(2.0**20)  # the similarity of an image with itself (an image on both sides): never kept
 RETRIEVAL_BUDGET = 600  # retrieval pairs the warp search visits at most (12-30 ms each; see docs/guard.md)
 
@@ -55,11 +55,11 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
 def _nearest(dq: np.ndarray, dc: np.ndarray, q_ids: np.ndarray, c_ids: np.ndarray) -> np.ndarray:
     """Each query's ``_TOP_K`` most similar candidates (ties: the lower id) as ``(3, n)`` rows of
     query ids, candidate ids and similarities; ``q_ids`` and ``c_ids`` sorted."""
-    k = min(_TOP_K, len(c_ids))
+    k, rows = min(_TOP_K, len(c_ids)), max(1, _BLOCK // len(c_ids))
     out = []
-    for s in range(0, len(dq), _BLOCK):
-        q = q_ids[s : s + _BLOCK]
-        block = dq[s : s + _BLOCK] @ dc.T  # exact: integers, sums below 2**24
+    for s in range(0, len(dq), rows):
+        q = q_ids[s : s + rows]
+        block = dq[s : s + rows] @ dc.T  # exact: integers, sums below 2**24
         pos = np.minimum(np.searchsorted(c_ids, q), len(c_ids) - 1)
         both = np.flatnonzero(c_ids[pos] == q)  # an image on both sides is not its own partner
         block[both, pos[both]] = _NONE
