@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import pickle
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -15,6 +16,8 @@ import multiaug as ma
 from multiaug.cli import main
 from multiaug.core.errors import InvalidInputError
 from multiaug.guard import Leak, LeakageReport, SplitGuard
+from multiaug.guard.detect import image as image_module
+from multiaug.guard.detect import image_retrieval
 
 
 @pytest.fixture(scope="module")
@@ -255,3 +258,79 @@ def test_a_weak_match_stands_when_it_is_its_copys_best_correlating_partner(tiles
     found = {(t, v) for t, v, _ in SplitGuard().check(train, val).leaks}
     assert sum((t, v) in found for t, v in truth.items()) >= 23, sorted(found)
     assert all(truth.get(t) == v for t, v in found), sorted(found)
+
+
+def test_warped_copy_found_through_retrieval_within_budget(
+    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=1.0),
+            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
+            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
+        ],
+        seed=0,
+    )
+    val, train = tiles[::2], tiles[1::2]
+    train = [*train, pipe(image=val[2], key=0)["image"]]  # the copy: train item 6 of val item 2
+    visited: list[list[tuple[int, int]]] = []
+    warp = image_module.warp_pairs
+
+    def spy(images: Any, pairs: Any, matched: Any = frozenset()) -> Any:
+        visited.append(list(pairs))
+        return warp(images, pairs, matched)
+
+    monkeypatch.setattr(image_module, "warp_pairs", spy)
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)  # 7 x 6 = 42 pairs: a large check
+    monkeypatch.setattr(image_module, "_WARP_CANDIDATES", 0)  # the warp search visits retrieval pairs only
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 0)
+    assert SplitGuard().check(train, val).leaks == []  # no other stage finds the warped copy
+    # the copy's pair ranks 6th (its 1st for the copy): the tiles of one photo share their colours
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 6)
+    assert [tuple(leak)[:2] for leak in SplitGuard().check(train, val).leaks] == [(6, 2)]
+    assert [len(v) for v in visited] == [0, 6]
+
+
+def test_retrieval_pairs_match_a_brute_force_ranking(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    images = [rng.integers(0, 256, (8, 8, 3), dtype=np.uint8).repeat(12, 0).repeat(12, 1) for _ in range(40)]
+    images += [images[3][::-1], images[5] // 2, np.full((96, 96, 3), 7, np.uint8), images[7][..., 0]]
+    left, right = np.arange(0, 30), np.r_[24:44]  # 24..29 on both sides; 42, 43 grey
+    desc = {k: d for k in range(len(images)) if (d := image_retrieval.descriptor(images[k])) is not None}
+    assert sorted(set(range(len(images))) - set(desc)) == [42, 43]  # grey: no descriptor
+    best: dict[tuple[int, int], float] = {}  # every image's 4 most similar on the other side
+    for mine, other in ((left, right), (right, left)):
+        for a in [k for k in mine.tolist() if k in desc]:
+            near = sorted((-float(desc[a] @ desc[b]), b) for b in other.tolist() if b != a and b in desc)
+            for score, b in near[:4]:
+                best[(min(a, b), max(a, b))] = -score
+    want = sorted(best, key=lambda pair: (-best[pair], pair))
+    assert len(want) > 60
+    for block in (1, 50, 2**23):  # blocks of 1 or 2 rows, or all: exact integer similarities
+        monkeypatch.setattr(image_retrieval, "_BLOCK", block)
+        assert image_retrieval.retrieval_pairs(images, left, right, budget=10**6) == want
+        assert image_retrieval.retrieval_pairs(images, right[::-1], left[::-1], budget=9) == want[:9]
+
+    # pairs not allowed (found already, one side) are skipped before the budget
+    def allowed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return (a + b) % 2 == 0
+
+    kept = [pair for pair in want if sum(pair) % 2 == 0]
+    assert image_retrieval.retrieval_pairs(images, left, right, allowed, budget=5) == kept[:5]
+
+
+def test_a_retrieval_match_stands_only_as_the_best_of_one_of_its_images() -> None:
+    rng = np.random.default_rng(2)
+    images = [rng.integers(0, 256, (96, 96, 3), dtype=np.uint8) for _ in range(4)]
+    groups = image_module._group_items(images, None)  # four groups, each image its own
+    g = groups.group.tolist()
+
+    def match(score: float) -> image_module.WarpMatch:
+        return image_module.WarpMatch(score, 0.9, 1.0, np.eye(3))
+
+    # 0 a copy of 1, matched to 1's look-alike 2 too (weaker); 3 a copy of 2 (stronger)
+    warped = {(0, 1): match(0.999), (0, 2): match(0.98), (2, 3): match(0.995)}
+    every = {(g[i], g[j]) for i, j in warped}
+    assert list(image_module._one_source(warped, groups, every)) == [(0, 1), (2, 3)]
+    # a pair the bands or the exhaustive search visited is judged on its own
+    assert image_module._one_source(warped, groups, every - {(g[0], g[2])}) == warped

@@ -24,6 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
+from .image_retrieval import RETRIEVAL_BUDGET, retrieval_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -33,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import WarpMatch, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -410,19 +411,51 @@ def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
 
 def _warp_candidates(
     groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray
-) -> list[tuple[int, int]]:
+) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
     """Group pairs the warp search visits: every cross-side pair not found yet when there are at
     most ``_WARP_EXHAUSTIVE`` of them, else the pose-hash band candidates not found yet (at most
-    ``_WARP_CANDIDATES``, sub-quadratic)."""
+    ``_WARP_CANDIDATES``, sub-quadratic), then the retrieval candidates (:mod:`.image_retrieval`:
+    each image's nearest on the other side by its hue-saturation histogram, at most
+    ``RETRIEVAL_BUDGET`` pairs; images under the warp search's ``_MIN_SIDE`` and grey images
+    propose none). Returns the pairs and the set of those the retrieval stage added."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
     exhaustive = n_cross <= _WARP_EXHAUSTIVE
+
+    def allowed(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
+
     a, b = np.triu_indices(m, 1) if exhaustive else candidates
-    keep = groups.crosses(a, b) & ~np.isin(a * m + b, done) & groups.sharp[a] & groups.sharp[b]
+    keep = allowed(a, b)
     a, b = a[keep], b[keep]
-    if not exhaustive:
-        a, b = a[:_WARP_CANDIDATES], b[:_WARP_CANDIDATES]
-    return list(zip(a.tolist(), b.tolist(), strict=True))
+    if exhaustive:
+        return list(zip(a.tolist(), b.tolist(), strict=True)), set()
+    visit = list(zip(a[:_WARP_CANDIDATES].tolist(), b[:_WARP_CANDIDATES].tolist(), strict=True))
+    reps = [groups.images[r] for r in groups.rep.tolist()]
+    big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
+    seen = set(visit)
+    left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
+    more = retrieval_pairs(reps, left, right, allowed, RETRIEVAL_BUDGET + len(visit))
+    ranked = [pair for pair in more if pair not in seen][:RETRIEVAL_BUDGET]
+    return visit + ranked, set(ranked)
+
+
+def _one_source(
+    warped: dict[tuple[int, int], WarpMatch], groups: _Groups, ranked: set[tuple[int, int]]
+) -> dict[tuple[int, int], WarpMatch]:
+    """The warp matches, less those of pairs the retrieval stage proposed that are the best match
+    (by correlation) of neither of their images: a copy has one source, and its source's look-alikes
+    (a neighbouring crop of one roof edge, mirrored) rank high by colour too."""
+    best: dict[int, float] = {}
+    for pair, match in warped.items():
+        for k in pair:
+            best[k] = max(best.get(k, -1.0), match.score)
+    proposed = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in ranked}
+    return {
+        pair: match
+        for pair, match in warped.items()
+        if pair not in proposed or any(match.score >= best[k] for k in pair)
+    }
 
 
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:
@@ -501,9 +534,9 @@ def image_pairs(
     found += cropped
     # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
-    visit = _warp_candidates(groups, candidates, done)
+    visit, ranked = _warp_candidates(groups, candidates, done)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = warp_pairs(images, reps, _matched(groups, found))
+    warped = _one_source(warp_pairs(images, reps, _matched(groups, found)), groups, ranked)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

@@ -1,0 +1,106 @@
+"""Retrieval candidates for the warp search in a large check (``retrieval_pairs``).
+
+Above ``_WARP_EXHAUSTIVE`` cross-side group pairs the warp search cannot visit every pair, and the
+pose-hash bands rarely propose a warped copy (its thumbnail hash is another image's). A global
+colour descriptor survives a training pipeline's warps, crops and noise far better: the hue and
+saturation histogram. Each image ranks the other side's images by it; each one's best few
+partners are visited, most similar first, up to a budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+__all__ = ["retrieval_pairs"]
+
+_SIDE = 64  # pixels: the image is reduced to this before its histogram (area interpolation)
+_BINS = (16, 8)  # hue (over [0, 180)) by saturation (over [0, 256)) bins
+_LEVELS = 127  # the unit descriptor is rounded to integers of at most this size (exact dot products)
+_TOP_K = 4  # partners on the other side each image proposes
+_BLOCK = 2**23  # similarities computed at a time (rows of the other side's size: 32 MB float32)
+_NONE = -(2.0**20)  # the similarity of an image with itself (an image on both sides): never kept
+RETRIEVAL_BUDGET = 600  # retrieval pairs the warp search visits at most (12-30 ms each; see docs/guard.md)
+
+
+def descriptor(image: np.ndarray) -> np.ndarray | None:
+    """The image's hue-saturation histogram (square roots, mean-centred, unit length, rounded to
+    integers of at most ``_LEVELS``), or ``None`` for a grey image (no hue: left to the bands).
+
+    >>> import numpy as np
+    >>> red = np.zeros((96, 96, 3), np.uint8); red[..., 0] = 200
+    >>> int(descriptor(red) @ descriptor(red)) > 0.99 * 127**2, descriptor(red[..., 0])
+    (True, None)
+    """
+    import cv2
+
+    a = np.asarray(image)
+    if a.ndim != 3 or a.shape[2] < 3:
+        return None
+    a = a[..., :3]
+    if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the other stages
+        a = a.astype(np.float32)
+        a = np.clip(a * 255.0 if a.size and a.max() <= 1.0 else a, 0, 255).astype(np.uint8)
+    small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
+    if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
+        return None
+    hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
+    h = np.sqrt(cv2.calcHist([hsv], [0, 1], None, list(_BINS), [0, 180, 0, 256]).ravel())
+    h -= h.mean()
+    norm = float(np.linalg.norm(h))
+    return np.rint(h * (_LEVELS / norm) if norm else h).astype(np.float32)
+
+
+def _nearest(dq: np.ndarray, dc: np.ndarray, q_ids: np.ndarray, c_ids: np.ndarray) -> np.ndarray:
+    """Each query's ``_TOP_K`` most similar candidates (ties: the lower id) as ``(3, n)`` rows of
+    query ids, candidate ids and similarities; ``q_ids`` and ``c_ids`` sorted."""
+    k, rows = min(_TOP_K, len(c_ids)), max(1, _BLOCK // len(c_ids))
+    out = []
+    for s in range(0, len(dq), rows):
+        q = q_ids[s : s + rows]
+        block = dq[s : s + rows] @ dc.T  # exact: integers, sums below 2**24
+        pos = np.minimum(np.searchsorted(c_ids, q), len(c_ids) - 1)
+        both = np.flatnonzero(c_ids[pos] == q)  # an image on both sides is not its own partner
+        block[both, pos[both]] = _NONE
+        top = np.argpartition(block, len(c_ids) - k, axis=1)[:, -k:]
+        least = np.take_along_axis(block, top, 1).min(axis=1)
+        for r in np.flatnonzero((block >= least[:, None]).sum(axis=1) > k).tolist():
+            near = np.flatnonzero(block[r] >= least[r])  # a tie across the k-th place: lower ids
+            top[r] = near[np.argsort(-block[r, near], kind="stable")[:k]]
+        out.append(np.stack([np.repeat(q, k), c_ids[top].ravel(), np.take_along_axis(block, top, 1).ravel()]))
+    return np.concatenate(out, axis=1)
+
+
+def retrieval_pairs(
+    images: Sequence[np.ndarray],
+    left: np.ndarray,
+    right: np.ndarray,
+    allowed: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    budget: int = RETRIEVAL_BUDGET,
+) -> list[tuple[int, int]]:
+    """Pairs ``(a, b)``, ``a < b``, of ``left`` and ``right`` images (indices into ``images``) for the
+    warp search: each image's ``_TOP_K`` most similar images on the other side by :func:`descriptor`,
+    the most similar first (ties: by index), at most ``budget``. ``allowed(a, b)``, vectorised, drops
+    pairs (already found, same side); grey images propose nothing. The similarity matrix is computed
+    in row blocks; integer descriptors make it exact, whatever the blocking and thread count.
+    """
+    desc = {int(k): descriptor(images[k]) for k in np.union1d(left, right).tolist()}
+    left = np.array([k for k in np.unique(left).tolist() if desc[k] is not None], np.int64)
+    right = np.array([k for k in np.unique(right).tolist() if desc[k] is not None], np.int64)
+    if not len(left) or not len(right) or budget <= 0:
+        return []
+    found = {k: d for k, d in desc.items() if d is not None}
+    dl, dr = np.stack([found[k] for k in left.tolist()]), np.stack([found[k] for k in right.tolist()])
+    a, b, score = np.concatenate([_nearest(dl, dr, left, right), _nearest(dr, dl, right, left)], axis=1)
+    a, b = a.astype(np.int64), b.astype(np.int64)
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keep = score > _NONE
+    if allowed is not None:
+        keep &= allowed(lo, hi)
+    lo, hi, score = lo[keep], hi[keep], score[keep]
+    order = np.lexsort((hi, lo, -score))
+    lo, hi = lo[order], hi[order]
+    first = np.unique(lo * (int(hi.max(initial=0)) + 1) + hi, return_index=True)[1]
+    first = np.sort(first)[:budget]  # each pair once, at its place in the order
+    return list(zip(lo[first].tolist(), hi[first].tolist(), strict=True))
