@@ -24,9 +24,10 @@ the robust correlation reaches the warp check's bar (``_MIN_CORRELATION``) and t
 ``_BAND`` -- and, since a refined pose lifts a look-alike too (two mirror-symmetric roof crops
 reach 0.989 / 0.94), only relative to the others. The *copy* of the pair is the image with more
 fill (by ``_FILL_GAP`` of its pixels: what the second look is for, erasing and a warp's border,
-marks the copy), or both images when neither has clearly more; a copy has one source, a source
-may have several copies: each copy must be matched by no other pair yet (by any stage) and the
-pair must beat the copy's other partners' best robust correlation by ``_MARGIN``.
+marks the copy; black bars spanning the width or height from an edge, an image's own letterbox,
+do not count, see ``_marks``), or both images when neither has clearly more; a copy has one
+source, a source may have several copies: each copy must be matched by no other pair yet (by any
+stage) and the pair must beat the copy's other partners' best robust correlation by ``_MARGIN``.
 """
 
 from __future__ import annotations
