@@ -119,7 +119,7 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
     )
     detailed = {i for i, c in enumerate(crops) if not featureless(c)}
 
-    def crop_rows(label: str, val_from: set[int] | None) -> list:
+    def crop_rows(label: str, val_from: set[int] | None, copies: int = 2) -> list:
         """The typical pipeline without and with a crop to 50-100 % of the area."""
         rows = []
         for crop, what in ((False, ""), (True, " with a crop to 50-100 % of the area")):
@@ -131,7 +131,7 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
                     16,
                     lambda x, j, p=pipe: p(image=x, key=j)["image"],
                     guard,
-                    copies=2,
+                    copies=copies,
                     val_from=val_from,
                 )
             )
@@ -162,18 +162,12 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
     # the same val crops with 8 copies each (160 x 16 = 2,560 pairs) measure the guard at scale.
     from multiaug.guard.detect.image import _WARP_EXHAUSTIVE
 
-    for crop, what in ((False, ""), (True, " with a crop to 50-100 % of the area")):
-        pipe = typical_pipeline(128, crop)
-        run(
-            f"sample photo crops (128x128), val crops with detail, 8 copies each (over the "
-            f"{_WARP_EXHAUSTIVE:,} pairs of the exhaustive warp search), typical pipeline{what}",
-            crops,
-            16,
-            lambda x, j, p=pipe: p(image=x, key=j)["image"],
-            guard,
-            copies=8,
-            val_from=detailed,
-        )
+    crop_rows(
+        f"val crops with detail, 8 copies each (over the {_WARP_EXHAUSTIVE:,} pairs of the exhaustive "
+        "warp search), ",
+        detailed,
+        copies=8,
+    )
 
 
 def timing_128(guard: ma.SplitGuard) -> None:
