@@ -489,3 +489,23 @@ def test_dct_dihedral_variants_match_the_turned_pixels() -> None:
         np.testing.assert_allclose(ih._dct_blocks(turned), blocks[:, v], atol=1e-10)
         back = ih._dihedral(ih._dihedral(thumbs[0], v), ih._DIHEDRAL_INVERSE[v])
         np.testing.assert_array_equal(back, thumbs[0])
+
+
+@pytest.mark.parametrize(
+    ("poison", "problem"),
+    [
+        (np.nan, "contains NaN or inf"),
+        (np.inf, "contains NaN or inf"),
+        (1e30, "has values up to 1e\\+30 in magnitude, more than the 65,535"),
+    ],
+)
+def test_float_images_with_non_finite_or_huge_values_are_refused(poison: float, problem: str) -> None:
+    # before: NaN and inf went through with NumPy warnings, and 1e30-scaled images linked every pair
+    images = list(np.random.default_rng(0).random((4, 32, 32, 3), dtype=np.float32))
+    bad = images[2].copy()
+    bad[3:5, 7] = poison
+    with pytest.raises(InvalidInputError, match=rf"`X_val\[1\]` {problem}"):
+        SplitGuard().check(images[:2], [images[3], bad])
+    with pytest.raises(InvalidInputError, match=rf"`X_val\[0\]` {problem}"):
+        SplitGuard().protect(lambda **s: s, np.stack([bad, images[0]]))
+    assert SplitGuard().check([i * 255 for i in images[:2]], [images[3] * 255]).leaks == []  # 0-255 floats

@@ -11,7 +11,16 @@ from ..audio._validate import check_sample_rate, check_waveform
 from ..core.errors import InvalidInputError, LeakageError
 from ..core.random import TAGS, generator, mix, seed_to_int
 from . import detect
-from .inputs import as_list, check_tables, collection_kind, is_frame, per_row, per_row_ids, source_ids
+from .inputs import (
+    as_list,
+    check_images,
+    check_tables,
+    collection_kind,
+    is_frame,
+    per_row,
+    per_row_ids,
+    source_ids,
+)
 from .report import REASONS, Leak, LeakageReport
 
 __all__ = ["SplitGuard"]
@@ -331,6 +340,8 @@ class SplitGuard:
                 )
         if kind == "table":
             check_tables(owner, splits, bool(self.near_duplicates))
+        elif kind == "image":
+            check_images(owner, splits)
         return kind
 
     def _prepare_audio(
@@ -546,6 +557,8 @@ class SplitGuard:
         if kind == "audio":
             for k, clip in enumerate(X_val):
                 check_waveform(owner, clip, f"X_val[{k}]")
+        elif kind == "image":
+            check_images(owner, {"X_val": X_val})
         hashes = {h: j for j, h in enumerate(_hashes(kind, X_val))}
         return _Protected(pipeline, hashes)
 

@@ -12,6 +12,7 @@ from ..core.errors import InvalidInputError
 
 __all__ = [
     "as_list",
+    "check_images",
     "check_tables",
     "collection_kind",
     "is_frame",
@@ -104,6 +105,35 @@ def collection_kind(owner: str, name: str, x: Any) -> str:
     if kind == "table" and not is_frame(x) and x.shape[1] == 0:
         raise InvalidInputError(owner, name, "has no columns", "pass a table with at least one column")
     return kind
+
+
+#: The largest magnitude a float image may hold: a 16-bit image's top level (float images hold
+#: [0, 1], or 0-255 levels); past it the pixel tests' squares and sums lose every digit.
+MAX_LEVEL = 65535.0
+
+
+def check_images(owner: str, splits: Mapping[str, Any]) -> None:
+    """Float images must be finite and within ``MAX_LEVEL`` in magnitude: NaN, inf or huge values
+    would make every pixel comparison meaningless (a check of 1e30-scaled images linked every pair)."""
+    for name, images in splits.items():
+        if isinstance(images, np.ndarray) and images.dtype.kind != "f":
+            continue  # an integer image stack: nothing to scan
+        for k, image in enumerate(images):
+            a = np.asarray(image)
+            if a.dtype.kind != "f":
+                continue
+            lo, hi = float(a.min()), float(a.max())  # NaN propagates: the comparison below fails
+            if -MAX_LEVEL <= lo and hi <= MAX_LEVEL:
+                continue
+            finite = np.isfinite(lo) and np.isfinite(hi)
+            raise InvalidInputError(
+                owner,
+                f"{name}[{k}]",
+                f"has values up to {max(-lo, hi):.3g} in magnitude, more than the {MAX_LEVEL:,.0f} supported"
+                if finite
+                else "contains NaN or inf",
+                "replace non-finite values and scale float images to [0, 1] (e.g. image / 255.0)",
+            )
 
 
 def check_tables(owner: str, tables: Mapping[str, Any], near_duplicates: bool) -> None:
