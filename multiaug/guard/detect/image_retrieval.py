@@ -13,6 +13,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .image_warp import _levels
+
 __all__ = ["retrieval_pairs"]
 
 _SIDE = 64  # pixels: the image is reduced to this before its histogram (area interpolation)
@@ -39,9 +41,8 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
     if a.ndim != 3 or a.shape[2] < 3:
         return None
     a = a[..., :3]
-    if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the other stages
-        a = a.astype(np.float32)
-        a = np.clip(a * 255.0 if a.size and a.max() <= 1.0 else a, 0, 255).astype(np.uint8)
+    if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the warp search puts them
+        a = np.clip(a.astype(np.float32) * np.float32(_levels(a, a)), 0, 255).astype(np.uint8)
     small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
     if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
         return None
