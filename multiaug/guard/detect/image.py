@@ -51,7 +51,7 @@ class _Groups:
     """The items grouped by their canonical pHash, and what the search needs of each group.
 
     Items with one pHash (exact or brightness-shifted copies) are searched once, as a group,
-    through its first item (``rep``). Per item: ``thumbs`` (normalised 32x32 thumbnails),
+    through its largest item (``rep``; ties: the first). Per item: ``thumbs`` (normalised 32x32 thumbnails),
     ``scales`` (their standard deviations in the image's units) and ``group``. Per group: ``has``
     (``(2, m)``: whether it holds an item of side 0, of side 1), its ``discs`` and their DCT
     ``blocks``, ``structure`` (the participation ratio of the low frequencies: ~2 for a smooth
@@ -96,8 +96,13 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
     discs = _disc(thumbs)
     all_blocks = _dct_blocks(discs)
     canonical = _phash_bits(all_blocks)
-    _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
+    _, group = np.unique(canonical, return_inverse=True)
     group = group.reshape(-1)
+    # each group searched through its largest item (by the shorter side; ties: the first), so a
+    # small rendition listed before its full-size original does not hide the group from the search
+    sides = np.array([min(np.shape(image)[:2]) for image in images], np.int64)
+    order = np.lexsort((np.arange(len(group)), -sides, group))
+    rep = order[np.r_[True, group[order][1:] != group[order][:-1]]] if len(order) else order
     m = len(rep)
     if side is None:
         has = np.ones((2, m), bool)
@@ -441,21 +446,54 @@ def _warp_candidates(
 
 
 def _one_source(
-    warped: dict[tuple[int, int], WarpMatch], groups: _Groups, ranked: set[tuple[int, int]]
+    warped: dict[tuple[int, int], WarpMatch],
+    groups: _Groups,
+    ranked: set[tuple[int, int]],
+    found: list[tuple[int, int, float]],
 ) -> dict[tuple[int, int], WarpMatch]:
-    """The warp matches, less those of pairs the retrieval stage proposed that are the best match
-    (by correlation) of neither of their images: a copy has one source, and its source's look-alikes
-    (a neighbouring crop of one roof edge, mirrored) rank high by colour too."""
-    best: dict[int, float] = {}
-    for pair, match in warped.items():
-        for k in pair:
-            best[k] = max(best.get(k, -1.0), match.score)
-    proposed = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in ranked}
-    return {
-        pair: match
-        for pair, match in warped.items()
-        if pair not in proposed or any(match.score >= best[k] for k in pair)
-    }
+    """The warp matches, less those of pairs the retrieval stage proposed that look like a
+    look-alike's rather than a copy's: a copy has one source, and its source's look-alikes (a
+    neighbouring crop of one roof edge, mirrored) rank high by colour too.
+
+    Such a pair stands only when it is the best match (by correlation) of one of its images, and,
+    where an image ``k`` of it has one other partner ``c`` and a better one (a closer warp match, or
+    any match of an earlier stage), only when ``c`` and the pair's other image are copies of each
+    other too: ``k`` is then a copy of ``c`` (and the other image ``c``'s look-alike) or the source
+    of two copies. An image with several other partners is taken for the source of many copies,
+    whose crops need not overlap one another."""
+    rep = groups.rep.tolist()
+    partners: dict[int, list[tuple[float, int]]] = {}
+    for (a, b), match in warped.items():
+        partners.setdefault(a, []).append((match.score, b))
+        partners.setdefault(b, []).append((match.score, a))
+    for g, h, _ in found:  # an earlier stage's match outranks any warp match
+        a, b = rep[g], rep[h]
+        partners.setdefault(a, []).append((2.0, b))
+        partners.setdefault(b, []).append((2.0, a))
+    proposed = {(rep[g], rep[h]) for g, h in ranked}
+    related: dict[tuple[int, int], bool] = {}
+
+    def copies(i: int, j: int) -> bool:
+        key = (min(i, j), max(i, j))
+        if key not in related:
+            related[key] = bool(warp_pairs(groups.images, [key]))
+        return related[key]
+
+    def stands(pair: tuple[int, int], match: WarpMatch) -> bool:
+        if pair not in proposed:
+            return True
+        others = {k: [p for p in partners[k] if p[1] != o] for k, o in (pair, pair[::-1])}
+        if all(max(others[k])[0] > match.score for k in pair if others[k]) and all(others.values()):
+            return False  # the best match of neither image
+        # an image with one better partner: a copy of it, or a source of two copies (which are
+        # copies of each other); with several partners it looks like a source of many copies
+        return all(
+            copies(o, others[k][0][1])
+            for k, o in (pair, pair[::-1])
+            if len(others[k]) == 1 and others[k][0][0] > match.score
+        )
+
+    return {pair: match for pair, match in warped.items() if stands(pair, match)}
 
 
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:
@@ -536,7 +574,7 @@ def image_pairs(
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     visit, ranked = _warp_candidates(groups, candidates, done)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = _one_source(warp_pairs(images, reps, _matched(groups, found)), groups, ranked)
+    warped = _one_source(warp_pairs(images, reps, _matched(groups, found)), groups, ranked, found)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

@@ -42,7 +42,11 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
         return None
     a = a[..., :3]
     if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the warp search puts them
-        a = np.clip(a.astype(np.float32) * np.float32(_levels(a, a)), 0, 255).astype(np.uint8)
+        f = a.astype(np.float32) * np.float32(_levels(a, a))
+        top = float(f.max()) if f.size else 0.0
+        if top > 255.0:  # uint16, or floats beyond 255: one gain for all channels keeps hue and saturation
+            f *= np.float32(255.0 / top)
+        a = np.clip(f, 0, 255).astype(np.uint8)
     small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
     if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
         return None
