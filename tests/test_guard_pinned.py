@@ -12,7 +12,8 @@ change of result: OpenBLAS's kernels differ by processor, and its Haswell and Sk
 give image scores that differ by ~1e-12, which rounding to 9 decimals turned into other digests
 on an AMD EPYC VM); pairs, leak reports (``LeakageReport.to_json``), clusters and split indices
 enter exactly. Session 10 re-pinned all four for the 6 decimals, with the same digests under
-``OPENBLAS_CORETYPE`` Haswell, SkylakeX, Zen and Sandybridge. Print the current digests with ``python -m tests.test_guard_pinned``.
+``OPENBLAS_CORETYPE`` Haswell, SkylakeX, Zen and Sandybridge. Print the current digests with
+``python -m tests.test_guard_pinned``.
 
 Re-pinned for issue 18 (text: the paraphrase stage; audio: soft fingerprints, half-band shifts
 and the per-clip best candidates; table: interpolated rows) where those changes meant to move
