@@ -24,7 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
-from .image_retrieval import RETRIEVAL_BUDGET, retrieval_pairs
+from .image_retrieval import _POOL, _POOL_K, RETRIEVAL_BUDGET, rerank, retrieval_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -34,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, coarse_scores, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -410,14 +410,15 @@ def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
 
 
 def _warp_candidates(
-    groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray
+    groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray, store: WarpStore
 ) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
     """Group pairs the warp search visits: every cross-side pair not found yet when there are at
     most ``_WARP_EXHAUSTIVE`` of them, else the pose-hash band candidates not found yet (at most
     ``_WARP_CANDIDATES``, sub-quadratic), then the retrieval candidates (:mod:`.image_retrieval`:
-    each image's nearest on the other side by its hue-saturation histogram, at most
-    ``RETRIEVAL_BUDGET`` pairs; images under the warp search's ``_MIN_SIDE`` and grey images
-    propose none). Returns the pairs and the set of those the retrieval stage added."""
+    each image's nearest on the other side by its hue-saturation histogram, re-ranked by the warp
+    search's coarse score, at most ``RETRIEVAL_BUDGET`` pairs; images under the warp search's
+    ``_MIN_SIDE`` and grey images propose none). Returns the pairs and the set of those the
+    retrieval stage added."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
     exhaustive = n_cross <= _WARP_EXHAUSTIVE
@@ -435,8 +436,11 @@ def _warp_candidates(
     big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
     seen = set(visit)
     left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
-    more = retrieval_pairs(reps, left, right, allowed, RETRIEVAL_BUDGET + len(visit))
-    ranked = [pair for pair in more if pair not in seen][:RETRIEVAL_BUDGET]
+    more = retrieval_pairs(reps, left, right, allowed, _POOL * RETRIEVAL_BUDGET + len(visit), _POOL_K)
+    pool = [pair for pair in more if pair not in seen][: _POOL * RETRIEVAL_BUDGET]
+    rep = groups.rep.tolist()
+    scores = coarse_scores(store, [(rep[g], rep[h]) for g, h in pool])
+    ranked = rerank(pool, scores, RETRIEVAL_BUDGET)
     return visit + ranked, set(ranked)
 
 
@@ -534,9 +538,10 @@ def image_pairs(
     found += cropped
     # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
-    visit, ranked = _warp_candidates(groups, candidates, done)
+    store = WarpStore(images)  # the search inputs of the images both stages look at
+    visit, ranked = _warp_candidates(groups, candidates, done, store)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = _one_source(warp_pairs(images, reps, _matched(groups, found)), groups, ranked)
+    warped = _one_source(warp_pairs(images, reps, _matched(groups, found), store=store), groups, ranked)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

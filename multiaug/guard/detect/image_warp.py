@@ -438,8 +438,53 @@ def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[
     return np.vstack([out, [0.0, 0.0, 1.0]])
 
 
+class WarpStore:
+    """Each image's search inputs, made on first use and shared by the calls given the store (the
+    retrieval stage's coarse re-ranking, then the warp search): ``prep`` (:class:`_Prepared`),
+    ``bank`` (the source at every coarse pose) and ``feats`` (keypoints)."""
+
+    def __init__(self, images: Sequence[np.ndarray]) -> None:
+        self.images = images
+        self.prepared: dict[int, _Prepared] = {}
+        self.banks: dict[int, list[Any]] = {}
+        self.keypoints: dict[int, Features] = {}
+
+    def prep(self, k: int) -> _Prepared:
+        if k not in self.prepared:
+            self.prepared[k] = _prepare(self.images[k])
+        return self.prepared[k]
+
+    def bank(self, k: int) -> list[Any]:
+        if k not in self.banks:
+            self.banks[k] = _bank(self.prep(k).coarse)
+        return self.banks[k]
+
+    def feats(self, k: int) -> Features:
+        if k not in self.keypoints:
+            self.keypoints[k] = Features(self.images[k])
+        return self.keypoints[k]
+
+
+def coarse_scores(store: WarpStore, pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """Each pair's coarse score (:func:`_coarse`: the best normalised cross-correlation of the
+    copy's central window over the source's 98 poses), the higher of its two images as the copy;
+    -1 where neither image's window has ``_MIN_STD`` of contrast (nothing to search for)."""
+    out = []
+    for i, j in pairs:
+        best = -1.0
+        for source, copy in ((i, j), (j, i)):
+            window = store.prep(copy).coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN]
+            if float(window.std()) >= _MIN_STD:
+                best = max(best, _coarse(store.bank(source), store.prep(copy))[0])
+        out.append(best)
+    return out
+
+
 def warp_pairs(
-    images: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], matched: Set[int] = frozenset()
+    images: Sequence[np.ndarray],
+    pairs: Sequence[tuple[int, int]],
+    matched: Set[int] = frozenset(),
+    store: WarpStore | None = None,
 ) -> dict[tuple[int, int], WarpMatch]:
     """The pairs ``(i, j)`` among ``pairs`` where one image is a warped copy of the other.
 
@@ -457,27 +502,10 @@ def warp_pairs(
     Pairs left in the gray zone (a pose with a robust correlation of ``_RESCUE_FROM`` or more)
     get a second look that erasing and a crop's borders call for (:mod:`.image_occlusion`): kept
     only for an image not matched yet (here, or in ``matched``: images an earlier stage paired)
-    whose clear best partner the pair is.
+    whose clear best partner the pair is. ``store``: the images' search inputs made already.
     """
-    prepared: dict[int, _Prepared] = {}
-    banks: dict[int, list[Any]] = {}
-    keypoints: dict[int, Features] = {}
-
-    def prep(k: int) -> _Prepared:
-        if k not in prepared:
-            prepared[k] = _prepare(images[k])
-        return prepared[k]
-
-    def bank(k: int) -> list[Any]:
-        if k not in banks:
-            banks[k] = _bank(prep(k).coarse)
-        return banks[k]
-
-    def feats(k: int) -> Features:
-        if k not in keypoints:
-            keypoints[k] = Features(images[k])
-        return keypoints[k]
-
+    store = WarpStore(images) if store is None else store
+    prep, bank, feats = store.prep, store.bank, store.feats
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
     strong: set[int] = set()  # the images of strong matches
