@@ -417,8 +417,9 @@ def _warp_candidates(
     ``_WARP_CANDIDATES``, sub-quadratic), then the retrieval candidates (:mod:`.image_retrieval`:
     each image's nearest on the other side by its hue-saturation histogram, re-ranked by the warp
     search's coarse score, at most ``RETRIEVAL_BUDGET`` pairs; images under the warp search's
-    ``_MIN_SIDE`` and grey images propose none). Returns the pairs and the set of those the
-    retrieval stage added."""
+    ``_MIN_SIDE`` and grey images propose none). Returns the pairs and the set of those whose
+    matches are judged against each other (``_one_source``): none when every pair is visited,
+    else all of them (band and retrieval candidates alike)."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
     exhaustive = n_cross <= _WARP_EXHAUSTIVE
@@ -441,20 +442,21 @@ def _warp_candidates(
     rep = groups.rep.tolist()
     scores = coarse_scores(store, [(rep[g], rep[h]) for g, h in pool])
     ranked = rerank(pool, scores, RETRIEVAL_BUDGET)
-    return visit + ranked, set(ranked)
+    return visit + ranked, set(visit + ranked)
 
 
 def _one_source(
-    warped: dict[tuple[int, int], WarpMatch], groups: _Groups, ranked: set[tuple[int, int]]
+    warped: dict[tuple[int, int], WarpMatch], groups: _Groups, judged: set[tuple[int, int]]
 ) -> dict[tuple[int, int], WarpMatch]:
-    """The warp matches, less those of pairs the retrieval stage proposed that are the best match
-    (by correlation) of neither of their images: a copy has one source, and its source's look-alikes
-    (a neighbouring crop of one roof edge, mirrored) rank high by colour too."""
+    """The warp matches, less those of ``judged`` pairs (a large check's candidates) that are the
+    best match (by correlation) of neither of their images: a copy has one source, and its source's
+    look-alikes (a neighbouring crop of one roof edge, mirrored) rank high by colour and share
+    pose-hash bands too."""
     best: dict[int, float] = {}
     for pair, match in warped.items():
         for k in pair:
             best[k] = max(best.get(k, -1.0), match.score)
-    proposed = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in ranked}
+    proposed = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}
     return {
         pair: match
         for pair, match in warped.items()
@@ -539,9 +541,11 @@ def image_pairs(
     # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     store = WarpStore(images)  # the search inputs of the images both stages look at
-    visit, ranked = _warp_candidates(groups, candidates, done, store)
+    visit, judged = _warp_candidates(groups, candidates, done, store)
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = _one_source(warp_pairs(images, reps, _matched(groups, found), store=store), groups, ranked)
+    both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
+    warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
+    warped = _one_source(warped, groups, judged)
     for (g, h), pair in zip(visit, reps, strict=True):
         match = warped.get(pair)
         if match is not None:

@@ -485,6 +485,7 @@ def warp_pairs(
     pairs: Sequence[tuple[int, int]],
     matched: Set[int] = frozenset(),
     store: WarpStore | None = None,
+    both_ways: Set[tuple[int, int]] = frozenset(),
 ) -> dict[tuple[int, int], WarpMatch]:
     """The pairs ``(i, j)`` among ``pairs`` where one image is a warped copy of the other.
 
@@ -502,7 +503,10 @@ def warp_pairs(
     Pairs left in the gray zone (a pose with a robust correlation of ``_RESCUE_FROM`` or more)
     get a second look that erasing and a crop's borders call for (:mod:`.image_occlusion`): kept
     only for an image not matched yet (here, or in ``matched``: images an earlier stage paired)
-    whose clear best partner the pair is. ``store``: the images' search inputs made already.
+    whose clear best partner the pair is. ``store``: the images' search inputs made already;
+    ``both_ways``: pairs searched the other way too when the first way finds a match, the match
+    with the higher correlation kept (a large check compares its matches with each other: a
+    copy's fit as the source can fall short of its source's fit as the source).
     """
     store = WarpStore(images) if store is None else store
     prep, bank, feats = store.prep, store.bank, store.feats
@@ -517,13 +521,13 @@ def warp_pairs(
         forward, backward = propose(feats(i), feats(j))
         found, coarse, tried = _match(prep(i), bank(i), prep(j), forward)
         seen = max((t[0] for t in tried), default=0.0)
-        if found is None:
+        if found is None or (i, j) in both_ways:
             back, coarse_back, tried_back = _match(prep(j), bank(j), prep(i), backward)
             coarse = max(coarse, coarse_back)
             seen = max([seen] + [t[0] for t in tried_back])
-            if back is not None:
+            if back is not None and (found is None or back.score > found.score):
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
-            elif seen >= _RESCUE_FROM:  # no pose passed, one came close
+            elif found is None and seen >= _RESCUE_FROM:  # no pose passed, one came close
                 gray[(i, j)] = (tried, tried_back)
         scores[(i, j)] = (coarse, seen)
         if found is None:
