@@ -24,7 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
-from .image_retrieval import _POOL, _POOL_K, RETRIEVAL_BUDGET, rerank, retrieval_pairs
+from .image_retrieval import _POOL, _POOL_K, RETRIEVAL_BUDGET, coarse_scores, rerank, retrieval_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -34,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, coarse_scores, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -437,8 +437,8 @@ def _warp_candidates(
     big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
     seen = set(visit)
     left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
-    more = retrieval_pairs(reps, left, right, allowed, _POOL * RETRIEVAL_BUDGET + len(visit), _POOL_K)
-    pool = [pair for pair in more if pair not in seen][: _POOL * RETRIEVAL_BUDGET]
+    more = retrieval_pairs(reps, left, right, allowed, int(_POOL * RETRIEVAL_BUDGET) + len(visit), _POOL_K)
+    pool = [pair for pair in more if pair not in seen][: int(_POOL * RETRIEVAL_BUDGET)]
     rep = groups.rep.tolist()
     scores = coarse_scores(store, [(rep[g], rep[h]) for g, h in pool])
     ranked = rerank(pool, scores, RETRIEVAL_BUDGET)

@@ -18,16 +18,16 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .image_warp import _levels
+from .image_warp import _MARGIN, _MIN_STD, WarpStore, _levels
 
-__all__ = ["rerank", "retrieval_pairs"]
+__all__ = ["coarse_scores", "rerank", "retrieval_pairs"]
 
 _SIDE = 64  # pixels: the image is reduced to this before its histogram (area interpolation)
 _BINS = (16, 8)  # hue (over [0, 180)) by saturation (over [0, 256)) bins
 _LEVELS = 127  # the unit descriptor is rounded to integers of at most this size (exact dot products)
 _TOP_K = 4  # partners on the other side each image proposes (after the coarse re-ranking)
-_POOL_K = 8  # partners by colour each image proposes to the coarse re-ranking
-_POOL = 2  # the pool re-ranked: at most this many times the budget, most similar by colour first
+_POOL_K = 6  # partners by colour each image proposes to the coarse re-ranking
+_POOL = 1.5  # the pool re-ranked: at most this many times the budget, most similar by colour first
 _BLOCK = 2**23  # similarities computed at a time (rows of the other side's size: 32 MB float32)
 _NONE = -(2.0**20)  # the similarity of an image with itself (an image on both sides): never kept
 RETRIEVAL_BUDGET = 600  # retrieval pairs the warp search visits at most (12-30 ms each; see docs/guard.md)
@@ -136,3 +136,19 @@ def rerank(
     for ns in mine.values():
         keep.update(sorted(ns, key=lambda n: (-scores[n], n))[:_TOP_K])
     return [pairs[n] for n in sorted(keep, key=lambda n: (-scores[n], n))[: max(0, budget)]]
+
+
+def coarse_scores(store: WarpStore, pairs: Sequence[tuple[int, int]]) -> list[float]:
+    """Each pair's coarse score (the warp search's first step: the best normalised
+    cross-correlation of the copy's central window over the source's 98 poses), the higher of
+    its two images as the copy; -1 where neither image's window has ``_MIN_STD`` of contrast
+    (nothing to search for). Searched through ``store``, which the warp search then reuses."""
+    out = []
+    for i, j in pairs:
+        best = -1.0
+        for source, copy in ((i, j), (j, i)):
+            window = store.prep(copy).coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN]
+            if float(window.std()) >= _MIN_STD:
+                best = max(best, store.coarse(source, copy)[0])
+        out.append(best)
+    return out

@@ -27,8 +27,9 @@ at the images' own resolutions (a mirroring folded in), and its rotation, scale 
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -201,33 +202,48 @@ class _Pose:
     side: int
 
 
+@lru_cache(maxsize=1)
+def _pose_grid() -> tuple[tuple[_Pose, np.ndarray, np.ndarray], ...]:
+    """Every coarse pose with its 2x3 map and the template positions whose window lies (>=
+    ``_INSIDE``) on the source's content: the same for every image (made once)."""
+    import cv2
+
+    k = _SIDE - 2 * _MARGIN
+    out = []
+    ones = np.ones((_SIDE, _SIDE), np.float32)
+    for mirrored in (False, True):
+        for angle in _ANGLES:
+            for zoom in _ZOOMS:
+                side = round(_SIDE * zoom) + 2
+                m = _similarity(angle, zoom, (_SIDE - 1) / 2, (side - 1) / 2)
+                inside = cv2.warpAffine(ones, m, (side, side), flags=cv2.INTER_NEAREST)
+                share = cv2.boxFilter(inside, -1, (k, k), anchor=(0, 0), normalize=True)
+                allowed = share[: side - k + 1, : side - k + 1] >= _INSIDE
+                allowed.setflags(write=False)
+                out.append((_Pose(mirrored, angle, zoom, side), m, allowed))
+    return tuple(out)
+
+
 def _bank(coarse: np.ndarray) -> list[tuple[_Pose, np.ndarray, np.ndarray]]:
     """The source at every pose: ``(pose, canvas, allowed)``, ``allowed`` marking the template
     positions whose window lies (>= ``_INSIDE``) on the source's content."""
     import cv2
 
-    k = _SIDE - 2 * _MARGIN
-    out = []
-    ones = np.ones_like(coarse)
-    for mirrored in (False, True):
-        a = np.ascontiguousarray(coarse[:, ::-1]) if mirrored else coarse
-        for angle in _ANGLES:
-            for zoom in _ZOOMS:
-                side = round(_SIDE * zoom) + 2
-                m = _similarity(angle, zoom, (_SIDE - 1) / 2, (side - 1) / 2)
-                canvas = cv2.warpAffine(
-                    a, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-                )
-                inside = cv2.warpAffine(ones, m, (side, side), flags=cv2.INTER_NEAREST)
-                share = cv2.boxFilter(inside, -1, (k, k), anchor=(0, 0), normalize=True)
-                out.append(
-                    (
-                        _Pose(mirrored, angle, zoom, side),
-                        canvas,
-                        share[: side - k + 1, : side - k + 1] >= _INSIDE,
-                    )
-                )
-    return out
+    mirror = np.ascontiguousarray(coarse[:, ::-1])
+    return [
+        (
+            pose,
+            cv2.warpAffine(
+                mirror if pose.mirrored else coarse,
+                m,
+                (pose.side, pose.side),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            ),
+            allowed,
+        )
+        for pose, m, allowed in _pose_grid()
+    ]
 
 
 def _coarse(
@@ -387,13 +403,17 @@ def _try(
 
 
 def _match(
-    source: _Prepared, bank: list[Any], copy: _Prepared, proposals: Sequence[Proposal] = ()
+    source: _Prepared,
+    search: Callable[[], tuple[float, list[np.ndarray]]],
+    copy: _Prepared,
+    proposals: Sequence[Proposal] = (),
 ) -> tuple[WarpMatch | None, float, _Tried]:
     """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), the best
     coarse score (normalised cross-correlation of the window; 1 for a pose vouched for by
     keypoints) and the poses tried with their robust correlations (verified or not). The
     keypoints' ``proposals`` are tried first; when none of them passes the full checks, the
-    coarse search's poses too (each refined and checked alike)."""
+    coarse search's poses too (``search()``: :func:`_coarse` of the copy in the source's bank;
+    each pose refined and checked alike)."""
     import cv2
 
     best: _Candidate | None = None
@@ -407,7 +427,7 @@ def _match(
     searchable = float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) >= _MIN_STD
     if searchable and (best is None or not best[0][0]):
         s = _FINE / _SIDE
-        coarse, poses = _coarse(bank, copy)
+        coarse, poses = search()
         for pose in poses:
             m = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
             found, r = _try(source, copy, m, bool(pose[2, 0]), None)
@@ -448,6 +468,7 @@ class WarpStore:
         self.prepared: dict[int, _Prepared] = {}
         self.banks: dict[int, list[Any]] = {}
         self.keypoints: dict[int, Features] = {}
+        self.searched: dict[tuple[int, int], tuple[float, list[np.ndarray]]] = {}
 
     def prep(self, k: int) -> _Prepared:
         if k not in self.prepared:
@@ -459,25 +480,17 @@ class WarpStore:
             self.banks[k] = _bank(self.prep(k).coarse)
         return self.banks[k]
 
+    def coarse(self, source: int, copy: int) -> tuple[float, list[np.ndarray]]:
+        """:func:`_coarse` of image ``copy`` in image ``source``'s bank (each pair searched once)."""
+        found = self.searched.get((source, copy))
+        if found is None:
+            found = self.searched[(source, copy)] = _coarse(self.bank(source), self.prep(copy))
+        return found
+
     def feats(self, k: int) -> Features:
         if k not in self.keypoints:
             self.keypoints[k] = Features(self.images[k])
         return self.keypoints[k]
-
-
-def coarse_scores(store: WarpStore, pairs: Sequence[tuple[int, int]]) -> list[float]:
-    """Each pair's coarse score (:func:`_coarse`: the best normalised cross-correlation of the
-    copy's central window over the source's 98 poses), the higher of its two images as the copy;
-    -1 where neither image's window has ``_MIN_STD`` of contrast (nothing to search for)."""
-    out = []
-    for i, j in pairs:
-        best = -1.0
-        for source, copy in ((i, j), (j, i)):
-            window = store.prep(copy).coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN]
-            if float(window.std()) >= _MIN_STD:
-                best = max(best, _coarse(store.bank(source), store.prep(copy))[0])
-        out.append(best)
-    return out
 
 
 def warp_pairs(
@@ -509,7 +522,7 @@ def warp_pairs(
     copy's fit as the source can fall short of its source's fit as the source).
     """
     store = WarpStore(images) if store is None else store
-    prep, bank, feats = store.prep, store.bank, store.feats
+    prep, feats = store.prep, store.feats
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
     strong: set[int] = set()  # the images of strong matches
@@ -519,10 +532,10 @@ def warp_pairs(
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
         forward, backward = propose(feats(i), feats(j))
-        found, coarse, tried = _match(prep(i), bank(i), prep(j), forward)
+        found, coarse, tried = _match(prep(i), partial(store.coarse, i, j), prep(j), forward)
         seen = max((t[0] for t in tried), default=0.0)
         if found is None or (i, j) in both_ways:
-            back, coarse_back, tried_back = _match(prep(j), bank(j), prep(i), backward)
+            back, coarse_back, tried_back = _match(prep(j), partial(store.coarse, j, i), prep(i), backward)
             coarse = max(coarse, coarse_back)
             seen = max([seen] + [t[0] for t in tried_back])
             if back is not None and (found is None or back.score > found.score):
