@@ -464,6 +464,26 @@ def _one_source(
     }
 
 
+def _warped(
+    images: Sequence[np.ndarray],
+    groups: _Groups,
+    candidates: tuple[np.ndarray, np.ndarray],
+    found: list[tuple[int, int, float]],
+) -> list[tuple[int, int, WarpMatch]]:
+    """The group pairs the warp search matches among those not ``found`` yet, with their match:
+    the candidates of ``_warp_candidates``, searched by ``image_warp.warp_pairs`` (a large check's
+    pairs both ways when matched) and judged by ``_one_source``."""
+    m = len(groups.rep)
+    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
+    store = WarpStore(images)  # the search inputs of the images both stages look at
+    visit, judged = _warp_candidates(groups, candidates, done, store)
+    reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
+    both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
+    warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
+    warped = _one_source(warped, groups, judged)
+    return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
+
+
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:
     """The representatives of the groups paired by an earlier stage or whose own items are copies
     of one another (exact copies among them) across the sides."""
@@ -539,18 +559,9 @@ def image_pairs(
         group_evidence[(g, h)] = {"method": "crop"}
     found += cropped
     # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
-    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
-    store = WarpStore(images)  # the search inputs of the images both stages look at
-    visit, judged = _warp_candidates(groups, candidates, done, store)
-    reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
-    warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
-    warped = _one_source(warped, groups, judged)
-    for (g, h), pair in zip(visit, reps, strict=True):
-        match = warped.get(pair)
-        if match is not None:
-            found.append((g, h, match.score))
-            group_evidence[(g, h)] = match.evidence()
+    for g, h, match in _warped(images, groups, candidates, found):
+        found.append((g, h, match.score))
+        group_evidence[(g, h)] = match.evidence()
     # every group's items are copies of one another
     same = [(g, g, 1.0) for g in range(m)]
     for g in range(m):
