@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -509,3 +510,24 @@ def test_float_images_with_non_finite_or_huge_values_are_refused(poison: float, 
     with pytest.raises(InvalidInputError, match=rf"`X_val\[0\]` {problem}"):
         SplitGuard().protect(lambda **s: s, np.stack([bad, images[0]]))
     assert SplitGuard().check([i * 255 for i in images[:2]], [images[3] * 255]).leaks == []  # 0-255 floats
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, object, np.dtype("<U1"), np.dtype("datetime64[s]")], ids=str)
+def test_images_without_real_pixel_values_are_refused(dtype: Any) -> None:
+    # before: complex and object images went through (1e30-scaled ones linked every pair) or raised
+    # NumPy's TypeError / UFuncTypeError
+    images = list(np.random.default_rng(0).random((3, 32, 32, 3)))
+    bad = np.zeros((32, 32, 3), dtype) if np.dtype(dtype).kind in "UM" else images[2].astype(dtype)
+    for near in (True, False):
+        with pytest.raises(InvalidInputError, match=r"`X_val\[0\]` has dtype .*not real pixel values"):
+            SplitGuard(near_duplicates=near).check(images[:2], [bad])
+
+
+def test_exact_hashing_alone_accepts_float_images_beyond_the_pixel_scale() -> None:
+    # HDR or raw sensor floats: only a near-duplicate search compares their values
+    images = list(np.random.default_rng(0).random((3, 16, 16, 3), dtype=np.float32) * 1e5)
+    images[2][0, 0, 0] = np.nan
+    report = SplitGuard(near_duplicates=False).check(images[:2], [images[2], images[0]])
+    assert [tuple(leak)[:2] for leak in report.leaks] == [(0, 1)]
+    with pytest.raises(InvalidInputError, match=r"`X_train\[0\]` has values up to"):
+        SplitGuard().check(images[:2], [images[2]])

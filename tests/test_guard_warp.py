@@ -260,8 +260,18 @@ def test_a_weak_match_stands_when_it_is_its_copys_best_correlating_partner(tiles
     assert all(truth.get(t) == v for t, v in found), sorted(found)
 
 
+@pytest.mark.parametrize(
+    "levels",
+    [
+        lambda a: a,
+        lambda a: a.astype(np.float32) / 255,
+        lambda a: a.astype(np.uint16) * 257,  # before: the descriptor saturated to white (grey: none)
+        lambda a: a.astype(np.float32) * 257,
+    ],
+    ids=["uint8", "float01", "uint16", "float0-65535"],
+)
 def test_warped_copy_found_through_retrieval_within_budget(
-    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch, levels: Any
 ) -> None:
     pipe = ma.Compose(
         [
@@ -273,6 +283,7 @@ def test_warped_copy_found_through_retrieval_within_budget(
     )
     val, train = tiles[::2], tiles[1::2]
     train = [*train, pipe(image=val[2], key=0)["image"]]  # the copy: train item 6 of val item 2
+    train, val = [levels(t) for t in train], [levels(v) for v in val]
     visited: list[list[tuple[int, int]]] = []
     warp = image_module.warp_pairs
 
@@ -331,16 +342,81 @@ def test_a_retrieval_match_stands_only_as_the_best_of_one_of_its_images() -> Non
     # 0 a copy of 1, matched to 1's look-alike 2 too (weaker); 3 a copy of 2 (stronger)
     warped = {(0, 1): match(0.999), (0, 2): match(0.98), (2, 3): match(0.995)}
     every = {(g[i], g[j]) for i, j in warped}
-    assert list(image_module._one_source(warped, groups, every)) == [(0, 1), (2, 3)]
+    assert list(image_module._one_source(warped, groups, every, [])) == [(0, 1), (2, 3)]
     # a pair the bands or the exhaustive search visited is judged on its own
-    assert image_module._one_source(warped, groups, every - {(g[0], g[2])}) == warped
+    assert image_module._one_source(warped, groups, every - {(g[0], g[2])}, []) == warped
+    # the look-alike 2 without a copy of its own: 0's match to it is 2's best, but 0 has a better
+    # partner (1) that is no copy of 2 -- a copy has one source
+    alike = {(0, 1): match(0.999), (0, 2): match(0.98)}
+    assert list(image_module._one_source(alike, groups, every, [])) == [(0, 1)]
+    # the same when 0's better partner was found by an earlier stage (a pose hash, a crop)
+    assert list(image_module._one_source({(0, 2): match(0.98)}, groups, every, [(g[0], g[1], 1.0)])) == []
+
+
+def photo_crop(k: int) -> np.ndarray:
+    """Crop ``k`` of the guard benchmark's 48: 106x106 regions of the sample photos at 128x128."""
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+
+    photo = load_sample_photo("china.jpg" if k < 24 else "flower.jpg")
+    y, x = divmod(k % 24, 6)
+    region = photo[106 * y : 106 * y + 106, 106 * x : 106 * x + 106]
+    return cv2.resize(region, (128, 128), interpolation=cv2.INTER_AREA)
+
+
+def test_a_copy_is_not_linked_to_its_sources_look_alike_through_retrieval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # crops 1 and 2 of china.jpg: neighbouring roof edges; a typical-pipeline copy of crop 1 (mirrored,
+    # warped) matches crop 2 at 0.982 as well as its source at 0.999. Before: linked to both whenever
+    # crop 2 had no copy of its own (the match was crop 2's best).
+    from multiaug.testing.leak_pipelines import image_pipeline
+
+    source, alike = photo_crop(1), photo_crop(2)
+    pipe = image_pipeline(128, False)
+    copies = [pipe(image=source, key=key)["image"] for key in (7007, 1)]
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 0)  # a large check: retrieval pairs only
+    monkeypatch.setattr(image_module, "_WARP_CANDIDATES", 0)
+    leaks = [tuple(leak)[:2] for leak in SplitGuard().check(copies[:1], [source, alike]).leaks]
+    assert leaks == [(0, 0)]
+    # a source with two copies keeps both links: the copies are warps of each other too
+    leaks = [tuple(leak)[:2] for leak in SplitGuard().check(copies, [source, alike]).leaks]
+    assert leaks == [(0, 0), (1, 0)]
+
+
+def test_a_group_is_searched_through_its_largest_item_whatever_the_order(tiles: list[np.ndarray]) -> None:
+    # an 88x88 rendition shares a canonical pose hash with its 160x160 original; the warp search
+    # skips images under 96 pixels, and a group was searched through its first item only
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+    from multiaug.demo.data import photo_tiles
+
+    big = [t for name in ("china.jpg", "flower.jpg") for t in photo_tiles(load_sample_photo(name), side=160)]
+    source = big[4]
+    small = cv2.resize(source, (88, 88), interpolation=cv2.INTER_AREA)
+    assert len(image_module._group_items([small, source], None).rep) == 1
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=1.0),
+            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
+            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
+        ],
+        seed=0,
+    )
+    copy = pipe(image=source, key=0)["image"]
+    others = [big[k] for k in (1, 3, 7, 9)]
+    for train in ([source, small, *others], [small, source, *others]):
+        leaks = [tuple(leak)[:2] for leak in SplitGuard().check(train, [copy, big[10]]).leaks]
+        assert leaks == [(0, 0), (1, 0)]
 
 
 def test_retrieval_candidates_are_reranked_by_the_coarse_search(
     tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the test above's copy: its pair ranks 6th by colour (the tiles of one photo share their
-    # colours), 1st by the warp search's coarse score among the pool of every image's 6 nearest
+    # test_warped_copy_found_through_retrieval_within_budget's copy: its pair ranks 6th by colour (the
+    # tiles of one photo share their colours), 1st by the warp search's coarse score in the pool
     pipe = ma.Compose(
         [
             ma.image.HorizontalFlip(p=1.0),

@@ -341,7 +341,7 @@ class SplitGuard:
         if kind == "table":
             check_tables(owner, splits, bool(self.near_duplicates))
         elif kind == "image":
-            check_images(owner, splits)
+            check_images(owner, splits, bool(self.near_duplicates))
         return kind
 
     def _prepare_audio(

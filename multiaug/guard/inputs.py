@@ -112,15 +112,25 @@ def collection_kind(owner: str, name: str, x: Any) -> str:
 MAX_LEVEL = 65535.0
 
 
-def check_images(owner: str, splits: Mapping[str, Any]) -> None:
-    """Float images must be finite and within ``MAX_LEVEL`` in magnitude: NaN, inf or huge values
-    would make every pixel comparison meaningless (a check of 1e30-scaled images linked every pair)."""
+def check_images(owner: str, splits: Mapping[str, Any], values: bool = True) -> None:
+    """Images must hold real numbers (bool, integer or float): other dtypes (complex, object, text,
+    dates) have no pixel values to compare or bytes to hash. With ``values``, for a near-duplicate
+    search, float images must also be finite and within ``MAX_LEVEL`` in magnitude: NaN, inf or huge
+    values would make every pixel comparison meaningless (a check of 1e30-scaled images linked every
+    pair); exact hashing alone (``values=False``) needs neither."""
     for name, images in splits.items():
-        if isinstance(images, np.ndarray) and images.dtype.kind != "f":
+        if isinstance(images, np.ndarray) and images.dtype.kind in "biu":
             continue  # an integer image stack: nothing to scan
         for k, image in enumerate(images):
             a = np.asarray(image)
-            if a.dtype.kind != "f":
+            if a.dtype.kind not in "biuf":
+                raise InvalidInputError(
+                    owner,
+                    f"{name}[{k}]",
+                    f"has dtype {a.dtype}, not real pixel values",
+                    "pass uint8, integer or float arrays (e.g. np.asarray(image, dtype=np.float32))",
+                )
+            if a.dtype.kind != "f" or not values:
                 continue
             lo, hi = float(a.min()), float(a.max())  # NaN propagates: the comparison below fails
             if -MAX_LEVEL <= lo and hi <= MAX_LEVEL:

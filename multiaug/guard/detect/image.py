@@ -24,7 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
-from .image_retrieval import _POOL, _POOL_K, RETRIEVAL_BUDGET, coarse_scores, rerank, retrieval_pairs
+from .image_retrieval import _POOL, RETRIEVAL_BUDGET, reranked_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -34,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -51,7 +51,7 @@ class _Groups:
     """The items grouped by their canonical pHash, and what the search needs of each group.
 
     Items with one pHash (exact or brightness-shifted copies) are searched once, as a group,
-    through its first item (``rep``). Per item: ``thumbs`` (normalised 32x32 thumbnails),
+    through its largest item (``rep``; ties: the first). Per item: ``thumbs`` (normalised 32x32 thumbnails),
     ``scales`` (their standard deviations in the image's units) and ``group``. Per group: ``has``
     (``(2, m)``: whether it holds an item of side 0, of side 1), its ``discs`` and their DCT
     ``blocks``, ``structure`` (the participation ratio of the low frequencies: ~2 for a smooth
@@ -96,8 +96,13 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
     discs = _disc(thumbs)
     all_blocks = _dct_blocks(discs)
     canonical = _phash_bits(all_blocks)
-    _, rep, group = np.unique(canonical, return_index=True, return_inverse=True)
+    _, group = np.unique(canonical, return_inverse=True)
     group = group.reshape(-1)
+    # each group searched through its largest item (by the shorter side; ties: the first), so a
+    # small rendition listed before its full-size original does not hide the group from the search
+    sides = np.array([min(np.shape(image)[:2]) for image in images], np.int64)
+    order = np.lexsort((np.arange(len(group)), -sides, group))
+    rep = order[np.r_[True, group[order][1:] != group[order][:-1]]] if len(order) else order
     m = len(rep)
     if side is None:
         has = np.ones((2, m), bool)
@@ -391,22 +396,8 @@ def _item_pairs(
         if found is not None and evidence is not None:
             for i, j in zip(ii[keep].tolist(), jj[keep].tolist(), strict=True):
                 # the matrix maps g's item to h's: the pair is keyed low index first
-                evidence[(min(i, j), max(i, j))] = found if i < j else _inverted(found)
+                evidence[(min(i, j), max(i, j))] = found if i < j else inverted_evidence(found)
     return sorted(set(out))
-
-
-def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
-    """Warp evidence seen from the other image of the pair (the matrix inverted)."""
-    if "matrix" not in evidence:
-        return evidence
-    inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
-    return WarpMatch(
-        evidence["correlation"],
-        evidence["band_correlation"],
-        evidence["overlap"],
-        inv,
-        second_look=bool(evidence.get("second_look")),
-    ).evidence()
 
 
 def _warp_candidates(
@@ -435,33 +426,62 @@ def _warp_candidates(
     visit = list(zip(a[:_WARP_CANDIDATES].tolist(), b[:_WARP_CANDIDATES].tolist(), strict=True))
     reps = [groups.images[r] for r in groups.rep.tolist()]
     big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
-    seen = set(visit)
     left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
-    more = retrieval_pairs(reps, left, right, allowed, int(_POOL * RETRIEVAL_BUDGET) + len(visit), _POOL_K)
-    pool = [pair for pair in more if pair not in seen][: int(_POOL * RETRIEVAL_BUDGET)]
-    rep = groups.rep.tolist()
-    scores = coarse_scores(store, [(rep[g], rep[h]) for g, h in pool])
-    ranked = rerank(pool, scores, RETRIEVAL_BUDGET)
+    sides = (left, right, allowed, set(visit))
+    ranked = reranked_pairs(groups.rep, reps, sides, store, RETRIEVAL_BUDGET, int(_POOL * RETRIEVAL_BUDGET))
     return visit + ranked, set(visit + ranked)
 
 
 def _one_source(
-    warped: dict[tuple[int, int], WarpMatch], groups: _Groups, judged: set[tuple[int, int]]
+    warped: dict[tuple[int, int], WarpMatch],
+    groups: _Groups,
+    judged: set[tuple[int, int]],
+    found: list[tuple[int, int, float]],
 ) -> dict[tuple[int, int], WarpMatch]:
-    """The warp matches, less those of ``judged`` pairs (a large check's candidates) that are the
-    best match (by correlation) of neither of their images: a copy has one source, and its source's
-    look-alikes (a neighbouring crop of one roof edge, mirrored) rank high by colour and share
-    pose-hash bands too."""
-    best: dict[int, float] = {}
-    for pair, match in warped.items():
-        for k in pair:
-            best[k] = max(best.get(k, -1.0), match.score)
-    proposed = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}
-    return {
-        pair: match
-        for pair, match in warped.items()
-        if pair not in proposed or any(match.score >= best[k] for k in pair)
-    }
+    """The warp matches, less those of ``judged`` pairs (a large check's candidates, band and
+    retrieval ones alike) that look like a look-alike's rather than a copy's: a copy has one
+    source, and its source's look-alikes (a neighbouring crop of one roof edge, mirrored) rank
+    high by colour and share pose-hash bands too.
+
+    Such a pair stands only when it is the best match (by correlation) of one of its images, and,
+    where an image ``k`` of it has one other partner ``c`` and a better one (a closer warp match, or
+    any match of an earlier stage), only when ``c`` and the pair's other image are copies of each
+    other too: ``k`` is then a copy of ``c`` (and the other image ``c``'s look-alike) or the source
+    of two copies. An image with several other partners is taken for the source of many copies,
+    whose crops need not overlap one another."""
+    rep = groups.rep.tolist()
+    partners: dict[int, list[tuple[float, int]]] = {}
+    for (a, b), match in warped.items():
+        partners.setdefault(a, []).append((match.score, b))
+        partners.setdefault(b, []).append((match.score, a))
+    for g, h, _ in found:  # an earlier stage's match outranks any warp match
+        a, b = rep[g], rep[h]
+        partners.setdefault(a, []).append((2.0, b))
+        partners.setdefault(b, []).append((2.0, a))
+    proposed = {(rep[g], rep[h]) for g, h in judged}
+    related: dict[tuple[int, int], bool] = {}
+
+    def copies(i: int, j: int) -> bool:
+        key = (min(i, j), max(i, j))
+        if key not in related:
+            related[key] = bool(warp_pairs(groups.images, [key]))
+        return related[key]
+
+    def stands(pair: tuple[int, int], match: WarpMatch) -> bool:
+        if pair not in proposed:
+            return True
+        others = {k: [p for p in partners[k] if p[1] != o] for k, o in (pair, pair[::-1])}
+        if all(max(others[k])[0] > match.score for k in pair if others[k]) and all(others.values()):
+            return False  # the best match of neither image
+        # an image with one better partner: a copy of it, or a source of two copies (which are
+        # copies of each other); with several partners it looks like a source of many copies
+        return all(
+            copies(o, others[k][0][1])
+            for k, o in (pair, pair[::-1])
+            if len(others[k]) == 1 and others[k][0][0] > match.score
+        )
+
+    return {pair: match for pair, match in warped.items() if stands(pair, match)}
 
 
 def _warped(
@@ -480,7 +500,7 @@ def _warped(
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
     both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
     warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
-    warped = _one_source(warped, groups, judged)
+    warped = _one_source(warped, groups, judged, found)
     return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
 
 

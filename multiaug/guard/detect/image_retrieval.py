@@ -20,7 +20,7 @@ import numpy as np
 
 from .image_warp import _MARGIN, _MIN_STD, WarpStore, _levels
 
-__all__ = ["coarse_scores", "rerank", "retrieval_pairs"]
+__all__ = ["coarse_scores", "rerank", "reranked_pairs", "retrieval_pairs"]
 
 _SIDE = 64  # pixels: the image is reduced to this before its histogram (area interpolation)
 _BINS = (16, 8)  # hue (over [0, 180)) by saturation (over [0, 256)) bins
@@ -49,7 +49,11 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
         return None
     a = a[..., :3]
     if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the warp search puts them
-        a = np.clip(a.astype(np.float32) * np.float32(_levels(a, a)), 0, 255).astype(np.uint8)
+        f = a.astype(np.float32) * np.float32(_levels(a, a))
+        top = float(f.max()) if f.size else 0.0
+        if top > 255.0:  # uint16, or floats beyond 255: one gain for all channels keeps hue and saturation
+            f *= np.float32(255.0 / top)
+        a = np.clip(f, 0, 255).astype(np.uint8)
     small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
     if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
         return None
@@ -152,3 +156,24 @@ def coarse_scores(store: WarpStore, pairs: Sequence[tuple[int, int]]) -> list[fl
                 best = max(best, store.coarse(source, copy)[0])
         out.append(best)
     return out
+
+
+def reranked_pairs(
+    rep: np.ndarray,
+    reps: Sequence[np.ndarray],
+    sides: tuple[
+        np.ndarray, np.ndarray, Callable[[np.ndarray, np.ndarray], np.ndarray], set[tuple[int, int]]
+    ],
+    store: WarpStore,
+    budget: int,
+    pool: int,
+) -> list[tuple[int, int]]:
+    """The retrieval candidates of a large check, as group pairs: ``sides`` is ``(left, right,
+    allowed, skip)`` (see :func:`retrieval_pairs`; ``skip``: pairs visited already), ``reps`` the
+    groups' images (``rep``: their positions in ``store``'s images). Each image's ``_POOL_K``
+    nearest by colour, at most ``pool`` pairs, re-ranked by :func:`coarse_scores` (:func:`rerank`)."""
+    left, right, allowed, skip = sides
+    more = retrieval_pairs(reps, left, right, allowed, pool + len(skip), _POOL_K)
+    candidates = [pair for pair in more if pair not in skip][:pool]
+    scores = coarse_scores(store, [(int(rep[g]), int(rep[h])) for g, h in candidates])
+    return rerank(candidates, scores, budget)

@@ -122,6 +122,20 @@ class WarpMatch:
         return {"keypoint_inliers": self.inliers, "keypoint_spread": round(self.spread, 3)}
 
 
+def inverted_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Warp evidence seen from the other image of the pair (the matrix inverted)."""
+    if "matrix" not in evidence:
+        return evidence
+    inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
+    return WarpMatch(
+        evidence["correlation"],
+        evidence["band_correlation"],
+        evidence["overlap"],
+        inv,
+        second_look=bool(evidence.get("second_look")),
+    ).evidence()
+
+
 def _levels(image: np.ndarray, gray: np.ndarray) -> float:
     """The factor that puts ``image``'s grey values on the 0-255 scale: 255 for a float (or bool)
     image whose values stay within [0, 1], else 1 (uint8, and floats on the 0-255 scale, which
