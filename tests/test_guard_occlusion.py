@@ -209,3 +209,22 @@ def test_float_images_on_the_grey_scale_are_judged_as_their_uint8_versions() -> 
     assert not dark.fill64.any()
     as_float = image_warp._prepare(texture.astype(np.float32))
     assert np.array_equal(as_float.fill64, image_warp._prepare(texture).fill64)
+
+
+@needs_masked_ecc
+def test_a_closer_second_look_needs_less_band_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+    from multiaug.testing.leak_pipelines import image_pipeline
+
+    # benchmarks/guard.py's crop row at scale: a bokeh crop whose detail is a petal's edge,
+    # cropped, warped and erased; the masked refit reaches 0.9998 with 0.79 of band-pass left
+    crop = cv2.resize(
+        load_sample_photo("flower.jpg")[106:212, 424:530], (128, 128), interpolation=cv2.INTER_AREA
+    )
+    copy = image_pipeline(128, True)(image=crop, key=7004)["image"]
+    found = image_warp.warp_pairs([crop, copy], [(0, 1)])
+    assert list(found) == [(0, 1)] and found[(0, 1)].second_look and 0.7 < found[(0, 1)].band < 0.8
+    monkeypatch.setattr(image_occlusion, "_BAND_AT_ONE", image_occlusion._BAND)  # one bar: not found
+    assert image_warp.warp_pairs([crop, copy], [(0, 1)]) == {}

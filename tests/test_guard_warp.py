@@ -287,9 +287,9 @@ def test_warped_copy_found_through_retrieval_within_budget(
     visited: list[list[tuple[int, int]]] = []
     warp = image_module.warp_pairs
 
-    def spy(images: Any, pairs: Any, matched: Any = frozenset()) -> Any:
+    def spy(images: Any, pairs: Any, matched: Any = frozenset(), **kwargs: Any) -> Any:
         visited.append(list(pairs))
-        return warp(images, pairs, matched)
+        return warp(images, pairs, matched, **kwargs)
 
     monkeypatch.setattr(image_module, "warp_pairs", spy)
     monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)  # 7 x 6 = 42 pairs: a large check
@@ -410,3 +410,83 @@ def test_a_group_is_searched_through_its_largest_item_whatever_the_order(tiles: 
     for train in ([source, small, *others], [small, source, *others]):
         leaks = [tuple(leak)[:2] for leak in SplitGuard().check(train, [copy, big[10]]).leaks]
         assert leaks == [(0, 0), (1, 0)]
+
+
+def test_retrieval_candidates_are_reranked_by_the_coarse_search(
+    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # test_warped_copy_found_through_retrieval_within_budget's copy: its pair ranks 6th by colour (the
+    # tiles of one photo share their colours), 1st by the warp search's coarse score in the pool
+    pipe = ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=1.0),
+            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
+            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
+        ],
+        seed=0,
+    )
+    val, train = tiles[::2], tiles[1::2]
+    train = [*train, pipe(image=val[2], key=0)["image"]]
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)
+    monkeypatch.setattr(image_module, "_WARP_CANDIDATES", 0)
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 1)  # one warp search
+    monkeypatch.setattr(image_module, "_POOL", 100.0)  # re-ranked among every pair proposed
+    assert [tuple(leak)[:2] for leak in SplitGuard().check(train, val).leaks] == [(6, 2)]
+    monkeypatch.setattr(image_module, "_POOL", 1.0)  # a pool of one pair: the colour's first
+    assert SplitGuard().check(train, val).leaks == []
+
+
+def test_rerank_keeps_each_images_best_partners_by_score() -> None:
+    pairs = [(0, 10), (0, 11), (0, 12), (0, 13), (0, 14), (1, 10), (2, 11)]
+    scores = [0.1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.95]
+    # image 0 keeps its 4 best (not (0, 10)); 10 and 11 keep theirs, among them (0, 10)
+    assert image_retrieval.rerank(pairs, scores, budget=100) == [
+        (2, 11),
+        (0, 11),
+        (0, 12),
+        (0, 13),
+        (0, 14),
+        (1, 10),
+        (0, 10),
+    ]
+    assert image_retrieval.rerank(pairs, scores, budget=2) == [(2, 11), (0, 11)]
+    assert image_retrieval.rerank(pairs[:5], scores[:5], budget=10) == [
+        (0, 11),
+        (0, 12),
+        (0, 13),
+        (0, 14),
+        (0, 10),
+    ]
+    assert image_retrieval.rerank([], [], budget=5) == []
+
+
+def test_a_large_checks_warp_matches_are_all_judged_and_searched_both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+    from multiaug.guard.detect import image_warp
+    from multiaug.testing.leak_pipelines import image_pipeline
+
+    china = load_sample_photo("china.jpg")
+    roofs = [
+        cv2.resize(china[0:106, x : x + 106], (128, 128), interpolation=cv2.INTER_AREA) for x in (106, 212)
+    ]
+    # benchmarks/guard.py's crop row at scale: a copy of one roof crop passes for a copy of its
+    # mirror-image neighbour (0.993) and, searched from the copy, for its own source's at 0.981 only
+    copy = image_pipeline(128, True)(image=roofs[0], key=3007)["image"]
+    one_way = image_warp.warp_pairs([copy, roofs[0]], [(0, 1)])[(0, 1)].score
+    both = image_warp.warp_pairs([copy, roofs[0]], [(0, 1)], both_ways={(0, 1)})[(0, 1)].score
+    assert one_way < image_warp.warp_pairs([copy, roofs[1]], [(0, 1)])[(0, 1)].score < both
+    # in a large check every visited pair is judged (one source), band candidates as well
+    groups = image_module._group_items([copy, *roofs], np.array([0, 1, 1]))
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 0)
+    g = groups.group.tolist()
+    band = (np.array([min(g[0], g[2])]), np.array([max(g[0], g[2])]))
+    store = image_warp.WarpStore([copy, *roofs])
+    visit, judged = image_module._warp_candidates(groups, band, np.zeros(0, np.int64), store)
+    assert (min(g[0], g[2]), max(g[0], g[2])) in visit and judged == set(visit)
+    # with a copy of the neighbour too, the look-alike pair is the best match of neither image
+    other = image_pipeline(128, True)(image=roofs[1], key=1001)["image"]
+    assert [tuple(leak)[:2] for leak in SplitGuard().check([copy, other], roofs).leaks] == [(0, 0), (1, 1)]

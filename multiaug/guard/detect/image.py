@@ -24,7 +24,7 @@ from .image_hash import (
     _turned_blocks,
     _variants,
 )
-from .image_retrieval import RETRIEVAL_BUDGET, retrieval_pairs
+from .image_retrieval import _POOL, RETRIEVAL_BUDGET, reranked_pairs
 from .image_verify import (
     PoseRenderer,
     VerifiedCache,
@@ -34,7 +34,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -396,33 +396,21 @@ def _item_pairs(
         if found is not None and evidence is not None:
             for i, j in zip(ii[keep].tolist(), jj[keep].tolist(), strict=True):
                 # the matrix maps g's item to h's: the pair is keyed low index first
-                evidence[(min(i, j), max(i, j))] = found if i < j else _inverted(found)
+                evidence[(min(i, j), max(i, j))] = found if i < j else inverted_evidence(found)
     return sorted(set(out))
 
 
-def _inverted(evidence: dict[str, Any]) -> dict[str, Any]:
-    """Warp evidence seen from the other image of the pair (the matrix inverted)."""
-    if "matrix" not in evidence:
-        return evidence
-    inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
-    return WarpMatch(
-        evidence["correlation"],
-        evidence["band_correlation"],
-        evidence["overlap"],
-        inv,
-        second_look=bool(evidence.get("second_look")),
-    ).evidence()
-
-
 def _warp_candidates(
-    groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray
+    groups: _Groups, candidates: tuple[np.ndarray, np.ndarray], done: np.ndarray, store: WarpStore
 ) -> tuple[list[tuple[int, int]], set[tuple[int, int]]]:
     """Group pairs the warp search visits: every cross-side pair not found yet when there are at
     most ``_WARP_EXHAUSTIVE`` of them, else the pose-hash band candidates not found yet (at most
     ``_WARP_CANDIDATES``, sub-quadratic), then the retrieval candidates (:mod:`.image_retrieval`:
-    each image's nearest on the other side by its hue-saturation histogram, at most
-    ``RETRIEVAL_BUDGET`` pairs; images under the warp search's ``_MIN_SIDE`` and grey images
-    propose none). Returns the pairs and the set of those the retrieval stage added."""
+    each image's nearest on the other side by its hue-saturation histogram, re-ranked by the warp
+    search's coarse score, at most ``RETRIEVAL_BUDGET`` pairs; images under the warp search's
+    ``_MIN_SIDE`` and grey images propose none). Returns the pairs and the set of those whose
+    matches are judged against each other (``_one_source``): none when every pair is visited,
+    else all of them (band and retrieval candidates alike)."""
     m = len(groups.rep)
     n_cross = int(groups.has[0].sum()) * int(groups.has[1].sum())
     exhaustive = n_cross <= _WARP_EXHAUSTIVE
@@ -438,22 +426,22 @@ def _warp_candidates(
     visit = list(zip(a[:_WARP_CANDIDATES].tolist(), b[:_WARP_CANDIDATES].tolist(), strict=True))
     reps = [groups.images[r] for r in groups.rep.tolist()]
     big = np.array([min(np.shape(image)[:2]) >= _MIN_SIDE for image in reps])
-    seen = set(visit)
     left, right = np.flatnonzero(groups.has[0] & big), np.flatnonzero(groups.has[1] & big)
-    more = retrieval_pairs(reps, left, right, allowed, RETRIEVAL_BUDGET + len(visit))
-    ranked = [pair for pair in more if pair not in seen][:RETRIEVAL_BUDGET]
-    return visit + ranked, set(ranked)
+    sides = (left, right, allowed, set(visit))
+    ranked = reranked_pairs(groups.rep, reps, sides, store, RETRIEVAL_BUDGET, int(_POOL * RETRIEVAL_BUDGET))
+    return visit + ranked, set(visit + ranked)
 
 
 def _one_source(
     warped: dict[tuple[int, int], WarpMatch],
     groups: _Groups,
-    ranked: set[tuple[int, int]],
+    judged: set[tuple[int, int]],
     found: list[tuple[int, int, float]],
 ) -> dict[tuple[int, int], WarpMatch]:
-    """The warp matches, less those of pairs the retrieval stage proposed that look like a
-    look-alike's rather than a copy's: a copy has one source, and its source's look-alikes (a
-    neighbouring crop of one roof edge, mirrored) rank high by colour too.
+    """The warp matches, less those of ``judged`` pairs (a large check's candidates, band and
+    retrieval ones alike) that look like a look-alike's rather than a copy's: a copy has one
+    source, and its source's look-alikes (a neighbouring crop of one roof edge, mirrored) rank
+    high by colour and share pose-hash bands too.
 
     Such a pair stands only when it is the best match (by correlation) of one of its images, and,
     where an image ``k`` of it has one other partner ``c`` and a better one (a closer warp match, or
@@ -470,7 +458,7 @@ def _one_source(
         a, b = rep[g], rep[h]
         partners.setdefault(a, []).append((2.0, b))
         partners.setdefault(b, []).append((2.0, a))
-    proposed = {(rep[g], rep[h]) for g, h in ranked}
+    proposed = {(rep[g], rep[h]) for g, h in judged}
     related: dict[tuple[int, int], bool] = {}
 
     def copies(i: int, j: int) -> bool:
@@ -494,6 +482,26 @@ def _one_source(
         )
 
     return {pair: match for pair, match in warped.items() if stands(pair, match)}
+
+
+def _warped(
+    images: Sequence[np.ndarray],
+    groups: _Groups,
+    candidates: tuple[np.ndarray, np.ndarray],
+    found: list[tuple[int, int, float]],
+) -> list[tuple[int, int, WarpMatch]]:
+    """The group pairs the warp search matches among those not ``found`` yet, with their match:
+    the candidates of ``_warp_candidates``, searched by ``image_warp.warp_pairs`` (a large check's
+    pairs both ways when matched) and judged by ``_one_source``."""
+    m = len(groups.rep)
+    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
+    store = WarpStore(images)  # the search inputs of the images both stages look at
+    visit, judged = _warp_candidates(groups, candidates, done, store)
+    reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
+    both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
+    warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
+    warped = _one_source(warped, groups, judged, found)
+    return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
 
 
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:
@@ -571,15 +579,9 @@ def image_pairs(
         group_evidence[(g, h)] = {"method": "crop"}
     found += cropped
     # warped copies (a training pipeline's flips, affine warps, crops, then colour and noise)
-    done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
-    visit, ranked = _warp_candidates(groups, candidates, done)
-    reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
-    warped = _one_source(warp_pairs(images, reps, _matched(groups, found)), groups, ranked, found)
-    for (g, h), pair in zip(visit, reps, strict=True):
-        match = warped.get(pair)
-        if match is not None:
-            found.append((g, h, match.score))
-            group_evidence[(g, h)] = match.evidence()
+    for g, h, match in _warped(images, groups, candidates, found):
+        found.append((g, h, match.score))
+        group_evidence[(g, h)] = match.evidence()
     # every group's items are copies of one another
     same = [(g, g, 1.0) for g in range(m)]
     for g in range(m):

@@ -19,15 +19,16 @@ taken over the pixels more than 4 pixels (at 64x64: the fill dilated by a ``_GUA
 square) away from any fill, where one of the images must spread by ``_LOW_DETAIL`` grey levels
 (a near-flat sky beside a black bar correlates at 0.98 / 0.86 with another) -- or by
 ``_MIN_DETAIL`` when the robust correlation reaches ``_FLAT_CORRELATION`` (an erased copy of a
-near-flat crop: 0.999 / 0.88 on under 1 grey level). Such a pair is a copy when
-the robust correlation reaches the warp check's bar (``_MIN_CORRELATION``) and the band-pass one
-``_BAND`` -- and, since a refined pose lifts a look-alike too (two mirror-symmetric roof crops
-reach 0.989 / 0.94), only relative to the others. The *copy* of the pair is the image with more
-fill (by ``_FILL_GAP`` of its pixels: what the second look is for, erasing and a warp's border,
-marks the copy; black bars spanning the width or height from an edge, an image's own letterbox,
-do not count, see ``_marks``), or both images when neither has clearly more; a copy has one
-source, a source may have several copies: each copy must be matched by no other pair yet (by any
-stage) and the pair must beat the copy's other partners' best robust correlation by ``_MARGIN``.
+near-flat crop: 0.999 / 0.88 on under 1 grey level). Such a pair is a copy when the robust
+correlation reaches the warp check's bar (``_MIN_CORRELATION``) and the band-pass one ``_BAND``
+(less for a closer fit: ``_band_bar``) -- and, since a refined pose lifts a look-alike too (two
+mirror-symmetric roof crops reach 0.989 / 0.94), only relative to the others. The *copy* of the
+pair is the image with more fill (by ``_FILL_GAP`` of its pixels: what the second look is for,
+erasing and a warp's border, marks the copy; black bars spanning the width or height from an edge,
+an image's own letterbox, do not count, see ``_marks``), or both images when neither has clearly
+more; a copy has one source, a source may have several copies: each copy must be matched by no
+other pair yet (by any stage) and the pair must beat the copy's other partners' best robust
+correlation by ``_MARGIN``.
 """
 
 from __future__ import annotations
@@ -53,7 +54,8 @@ from .image_warp import (
 
 _TOP = 3  # best poses looked at again
 _GUARD = 9  # side (pixels at 64x64) of the square dilating the fill: pixels within 4 of it are left out
-_BAND = 0.8  # band-pass correlation away from fill a second look needs
+_BAND = 0.8  # band-pass correlation away from fill a second look needs (at _MIN_CORRELATION)
+_BAND_AT_ONE = 0.6  # and at a robust correlation of 1 (the bar falls linearly between the two)
 _MARGIN = 0.02  # robust correlation by which the pair must beat the copy's other partners
 _FILL_GAP = 0.01  # share of the pixels by which the copy has more fill than its source
 _MIN_LEFT = 0.3  # share of the copy left for the band-pass correlation
@@ -183,6 +185,19 @@ def _copies(pair: tuple[int, int], prep: Callable[[int], Any]) -> tuple[int, ...
     return (pair[0],) if a > b else (pair[1],)
 
 
+def _band_bar(score: float) -> float:
+    """The band-pass correlation away from fill a second look at robust correlation ``score`` needs:
+    ``_BAND`` at ``_MIN_CORRELATION``, falling linearly to ``_BAND_AT_ONE`` at 1 (an erased crop of
+    a half-flat crop fits at 0.999-1.000 with 0.65-0.79 of band left; distinct crops' second looks
+    reach 0.989 at most on the benchmark's photo crops).
+
+    >>> [round(_band_bar(s), 2) for s in (0.98, 0.99, 1.0)]
+    [0.8, 0.7, 0.6]
+    """
+    t = min(1.0, max(0.0, (score - _MIN_CORRELATION) / (1.0 - _MIN_CORRELATION)))
+    return _BAND - (_BAND - _BAND_AT_ONE) * t
+
+
 def rescue(
     gray: dict[tuple[int, int], tuple[_Tried, _Tried]],
     pair_seen: dict[tuple[int, int], float],
@@ -214,7 +229,7 @@ def rescue(
             others.setdefault(k, []).append((pair, score))
     out = {}
     for pair, ((score, band, overlap), m, mirrored, back) in looked.items():
-        if score < _MIN_CORRELATION or band < _BAND:
+        if score < _MIN_CORRELATION or band < _band_bar(score):
             continue
         rival = [max((s for p, s in others[k] if p != pair), default=0.0) for k in copies[pair]]
         if any(score < r + _MARGIN for r in rival):

@@ -27,8 +27,9 @@ at the images' own resolutions (a mirroring folded in), and its rotation, scale 
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Callable, Sequence, Set
 from dataclasses import dataclass, replace
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -121,6 +122,20 @@ class WarpMatch:
         return {"keypoint_inliers": self.inliers, "keypoint_spread": round(self.spread, 3)}
 
 
+def inverted_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
+    """Warp evidence seen from the other image of the pair (the matrix inverted)."""
+    if "matrix" not in evidence:
+        return evidence
+    inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
+    return WarpMatch(
+        evidence["correlation"],
+        evidence["band_correlation"],
+        evidence["overlap"],
+        inv,
+        second_look=bool(evidence.get("second_look")),
+    ).evidence()
+
+
 def _levels(image: np.ndarray, gray: np.ndarray) -> float:
     """The factor that puts ``image``'s grey values on the 0-255 scale: 255 for a float (or bool)
     image whose values stay within [0, 1], else 1 (uint8, and floats on the 0-255 scale, which
@@ -201,33 +216,48 @@ class _Pose:
     side: int
 
 
+@lru_cache(maxsize=1)
+def _pose_grid() -> tuple[tuple[_Pose, np.ndarray, np.ndarray], ...]:
+    """Every coarse pose with its 2x3 map and the template positions whose window lies (>=
+    ``_INSIDE``) on the source's content: the same for every image (made once)."""
+    import cv2
+
+    k = _SIDE - 2 * _MARGIN
+    out = []
+    ones = np.ones((_SIDE, _SIDE), np.float32)
+    for mirrored in (False, True):
+        for angle in _ANGLES:
+            for zoom in _ZOOMS:
+                side = round(_SIDE * zoom) + 2
+                m = _similarity(angle, zoom, (_SIDE - 1) / 2, (side - 1) / 2)
+                inside = cv2.warpAffine(ones, m, (side, side), flags=cv2.INTER_NEAREST)
+                share = cv2.boxFilter(inside, -1, (k, k), anchor=(0, 0), normalize=True)
+                allowed = share[: side - k + 1, : side - k + 1] >= _INSIDE
+                allowed.setflags(write=False)
+                out.append((_Pose(mirrored, angle, zoom, side), m, allowed))
+    return tuple(out)
+
+
 def _bank(coarse: np.ndarray) -> list[tuple[_Pose, np.ndarray, np.ndarray]]:
     """The source at every pose: ``(pose, canvas, allowed)``, ``allowed`` marking the template
     positions whose window lies (>= ``_INSIDE``) on the source's content."""
     import cv2
 
-    k = _SIDE - 2 * _MARGIN
-    out = []
-    ones = np.ones_like(coarse)
-    for mirrored in (False, True):
-        a = np.ascontiguousarray(coarse[:, ::-1]) if mirrored else coarse
-        for angle in _ANGLES:
-            for zoom in _ZOOMS:
-                side = round(_SIDE * zoom) + 2
-                m = _similarity(angle, zoom, (_SIDE - 1) / 2, (side - 1) / 2)
-                canvas = cv2.warpAffine(
-                    a, m, (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
-                )
-                inside = cv2.warpAffine(ones, m, (side, side), flags=cv2.INTER_NEAREST)
-                share = cv2.boxFilter(inside, -1, (k, k), anchor=(0, 0), normalize=True)
-                out.append(
-                    (
-                        _Pose(mirrored, angle, zoom, side),
-                        canvas,
-                        share[: side - k + 1, : side - k + 1] >= _INSIDE,
-                    )
-                )
-    return out
+    mirror = np.ascontiguousarray(coarse[:, ::-1])
+    return [
+        (
+            pose,
+            cv2.warpAffine(
+                mirror if pose.mirrored else coarse,
+                m,
+                (pose.side, pose.side),
+                flags=cv2.INTER_LINEAR,
+                borderMode=cv2.BORDER_REFLECT,
+            ),
+            allowed,
+        )
+        for pose, m, allowed in _pose_grid()
+    ]
 
 
 def _coarse(
@@ -387,13 +417,17 @@ def _try(
 
 
 def _match(
-    source: _Prepared, bank: list[Any], copy: _Prepared, proposals: Sequence[Proposal] = ()
+    source: _Prepared,
+    search: Callable[[], tuple[float, list[np.ndarray]]],
+    copy: _Prepared,
+    proposals: Sequence[Proposal] = (),
 ) -> tuple[WarpMatch | None, float, _Tried]:
     """The best verified pose of ``copy`` as a warp of ``source`` (or ``None``), the best
     coarse score (normalised cross-correlation of the window; 1 for a pose vouched for by
     keypoints) and the poses tried with their robust correlations (verified or not). The
     keypoints' ``proposals`` are tried first; when none of them passes the full checks, the
-    coarse search's poses too (each refined and checked alike)."""
+    coarse search's poses too (``search()``: :func:`_coarse` of the copy in the source's bank;
+    each pose refined and checked alike)."""
     import cv2
 
     best: _Candidate | None = None
@@ -407,7 +441,7 @@ def _match(
     searchable = float(copy.coarse[_MARGIN:-_MARGIN, _MARGIN:-_MARGIN].std()) >= _MIN_STD
     if searchable and (best is None or not best[0][0]):
         s = _FINE / _SIDE
-        coarse, poses = _coarse(bank, copy)
+        coarse, poses = search()
         for pose in poses:
             m = cv2.invertAffineTransform(_rescale(pose[:2], (s, s), (s, s))).astype(np.float32)
             found, r = _try(source, copy, m, bool(pose[2, 0]), None)
@@ -438,8 +472,47 @@ def _native(m: np.ndarray, mirrored: bool, source: tuple[int, int], copy: tuple[
     return np.vstack([out, [0.0, 0.0, 1.0]])
 
 
+class WarpStore:
+    """Each image's search inputs, made on first use and shared by the calls given the store (the
+    retrieval stage's coarse re-ranking, then the warp search): ``prep`` (:class:`_Prepared`),
+    ``bank`` (the source at every coarse pose) and ``feats`` (keypoints)."""
+
+    def __init__(self, images: Sequence[np.ndarray]) -> None:
+        self.images = images
+        self.prepared: dict[int, _Prepared] = {}
+        self.banks: dict[int, list[Any]] = {}
+        self.keypoints: dict[int, Features] = {}
+        self.searched: dict[tuple[int, int], tuple[float, list[np.ndarray]]] = {}
+
+    def prep(self, k: int) -> _Prepared:
+        if k not in self.prepared:
+            self.prepared[k] = _prepare(self.images[k])
+        return self.prepared[k]
+
+    def bank(self, k: int) -> list[Any]:
+        if k not in self.banks:
+            self.banks[k] = _bank(self.prep(k).coarse)
+        return self.banks[k]
+
+    def coarse(self, source: int, copy: int) -> tuple[float, list[np.ndarray]]:
+        """:func:`_coarse` of image ``copy`` in image ``source``'s bank (each pair searched once)."""
+        found = self.searched.get((source, copy))
+        if found is None:
+            found = self.searched[(source, copy)] = _coarse(self.bank(source), self.prep(copy))
+        return found
+
+    def feats(self, k: int) -> Features:
+        if k not in self.keypoints:
+            self.keypoints[k] = Features(self.images[k])
+        return self.keypoints[k]
+
+
 def warp_pairs(
-    images: Sequence[np.ndarray], pairs: Sequence[tuple[int, int]], matched: Set[int] = frozenset()
+    images: Sequence[np.ndarray],
+    pairs: Sequence[tuple[int, int]],
+    matched: Set[int] = frozenset(),
+    store: WarpStore | None = None,
+    both_ways: Set[tuple[int, int]] = frozenset(),
 ) -> dict[tuple[int, int], WarpMatch]:
     """The pairs ``(i, j)`` among ``pairs`` where one image is a warped copy of the other.
 
@@ -457,27 +530,13 @@ def warp_pairs(
     Pairs left in the gray zone (a pose with a robust correlation of ``_RESCUE_FROM`` or more)
     get a second look that erasing and a crop's borders call for (:mod:`.image_occlusion`): kept
     only for an image not matched yet (here, or in ``matched``: images an earlier stage paired)
-    whose clear best partner the pair is.
+    whose clear best partner the pair is. ``store``: the images' search inputs made already;
+    ``both_ways``: pairs searched the other way too when the first way finds a match, the match
+    with the higher correlation kept (a large check compares its matches with each other: a
+    copy's fit as the source can fall short of its source's fit as the source).
     """
-    prepared: dict[int, _Prepared] = {}
-    banks: dict[int, list[Any]] = {}
-    keypoints: dict[int, Features] = {}
-
-    def prep(k: int) -> _Prepared:
-        if k not in prepared:
-            prepared[k] = _prepare(images[k])
-        return prepared[k]
-
-    def bank(k: int) -> list[Any]:
-        if k not in banks:
-            banks[k] = _bank(prep(k).coarse)
-        return banks[k]
-
-    def feats(k: int) -> Features:
-        if k not in keypoints:
-            keypoints[k] = Features(images[k])
-        return keypoints[k]
-
+    store = WarpStore(images) if store is None else store
+    prep, feats = store.prep, store.feats
     out: dict[tuple[int, int], WarpMatch] = {}
     weak: list[tuple[tuple[float, float], tuple[int, int], WarpMatch]] = []  # (scores, pair, match)
     strong: set[int] = set()  # the images of strong matches
@@ -487,15 +546,15 @@ def warp_pairs(
         if min(np.shape(images[i])[:2] + np.shape(images[j])[:2]) < _MIN_SIDE:
             continue
         forward, backward = propose(feats(i), feats(j))
-        found, coarse, tried = _match(prep(i), bank(i), prep(j), forward)
+        found, coarse, tried = _match(prep(i), partial(store.coarse, i, j), prep(j), forward)
         seen = max((t[0] for t in tried), default=0.0)
-        if found is None:
-            back, coarse_back, tried_back = _match(prep(j), bank(j), prep(i), backward)
+        if found is None or (i, j) in both_ways:
+            back, coarse_back, tried_back = _match(prep(j), partial(store.coarse, j, i), prep(i), backward)
             coarse = max(coarse, coarse_back)
             seen = max([seen] + [t[0] for t in tried_back])
-            if back is not None:
+            if back is not None and (found is None or back.score > found.score):
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
-            elif seen >= _RESCUE_FROM:  # no pose passed, one came close
+            elif found is None and seen >= _RESCUE_FROM:  # no pose passed, one came close
                 gray[(i, j)] = (tried, tried_back)
         scores[(i, j)] = (coarse, seen)
         if found is None:
