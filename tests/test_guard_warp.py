@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -349,8 +350,49 @@ def test_a_retrieval_match_stands_only_as_the_best_of_one_of_its_images() -> Non
     # partner (1) that is no copy of 2 -- a copy has one source
     alike = {(0, 1): match(0.999), (0, 2): match(0.98)}
     assert list(image_module._one_source(alike, groups, every, [])) == [(0, 1)]
-    # the same when 0's better partner was found by an earlier stage (a pose hash, a crop)
-    assert list(image_module._one_source({(0, 2): match(0.98)}, groups, every, [(g[0], g[1], 1.0)])) == []
+    # not asked when 0's better partner was found by an earlier stage (a near-exact copy of 0: the
+    # question would repeat the pair's own search)
+    assert list(image_module._one_source({(0, 2): match(0.98)}, groups, every, [(g[0], g[1], 1.0)])) == [
+        (0, 2)
+    ]
+    # 0 the source of two crops (each shows 0.44 of it: zoomed 1.5x), which need not overlap: both stand
+    zoom = np.diag([1.5, 1.5, 1.0])
+    crops = {
+        (0, 1): image_module.WarpMatch(0.999, 0.9, 1.0, zoom),
+        (0, 2): image_module.WarpMatch(0.98, 0.9, 1.0, zoom),
+    }
+    assert list(image_module._one_source(crops, groups, every, [])) == [(0, 1), (0, 2)]
+    # the same pairs keyed the other way (the crop first, the matrix inverted)
+    back = {
+        (1, 0): replace(crops[(0, 1)], matrix=np.linalg.inv(zoom)),
+        (2, 0): replace(crops[(0, 2)], matrix=np.linalg.inv(zoom)),
+    }
+    assert list(image_module._one_source(back, groups, {(g[1], g[0]), (g[2], g[0])}, [])) == [(1, 0), (2, 0)]
+
+
+def test_the_one_source_question_is_not_asked_of_images_the_warp_search_cannot_judge() -> None:
+    # a partner under 96 pixels: the warp search skips it, which read as "not copies of each other"
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (96, 96, 3), dtype=np.uint8) for _ in range(2)]
+    images.append(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    groups = image_module._group_items(images, None)
+    g = groups.group.tolist()
+    warped = {
+        (0, 1): image_module.WarpMatch(0.999, 0.9, 1.0, np.eye(3)),
+        (0, 2): image_module.WarpMatch(0.98, 0.9, 1.0, np.eye(3)),
+    }
+    every = {(g[i], g[j]) for i, j in warped}
+    assert list(image_module._one_source(warped, groups, every, [])) == [(0, 1), (0, 2)]
+
+
+def test_both_ways_a_strong_match_outranks_a_weak_one_of_higher_correlation() -> None:
+    from multiaug.guard.detect import image_warp
+
+    strong = image_warp.WarpMatch(0.983, 0.947, 1.0, np.eye(3))
+    weak = image_warp.WarpMatch(0.9845, 0.645, 1.0, np.eye(3))
+    assert image_warp._fit(strong) > image_warp._fit(weak) and image_warp._fit(weak) > image_warp._fit(
+        replace(weak, score=0.98)
+    )
 
 
 def photo_crop(k: int) -> np.ndarray:
@@ -458,6 +500,13 @@ def test_rerank_keeps_each_images_best_partners_by_score() -> None:
         (0, 10),
     ]
     assert image_retrieval.rerank([], [], budget=5) == []
+    # an image's first 4 by colour stay, whatever their coarse score (an erased copy's window is
+    # mostly fill: its source can rank below look-alikes by coarse score)
+    pool = [(0, 10), (0, 11), (0, 12), (0, 13), (0, 14), (0, 15)] + [(k, 10) for k in (1, 2, 3, 4)]
+    pool += [(k, 11) for k in (1, 2, 3, 4)]
+    coarse = [0.2, 0.3, 0.9, 0.8, 0.7, 0.6] + [0.95] * 8
+    kept = image_retrieval.rerank(pool, coarse, budget=100)
+    assert (0, 10) in kept and (0, 11) in kept and (0, 15) in kept and len(kept) == len(pool)
 
 
 def test_a_large_checks_warp_matches_are_all_judged_and_searched_both_ways(

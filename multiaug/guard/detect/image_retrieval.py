@@ -9,7 +9,7 @@ the warp search's own coarse score (``rerank``: a copy's window found in its sou
 and each image's ``_TOP_K`` best by that score are visited, best first, up to a budget. The colour
 histogram alone ranks a crop of the same photo above a copy's source too often (a copy's source is
 among its 4 nearest val crops by colour for 95 % of the benchmark's copies, among its 4 best of the
-8 nearest by coarse score for 98-100 %).
+6 nearest by coarse score for 98-100 %).
 """
 
 from __future__ import annotations
@@ -126,8 +126,10 @@ def retrieval_pairs(
 def rerank(
     pairs: Sequence[tuple[int, int]], scores: Sequence[float], budget: int = RETRIEVAL_BUDGET
 ) -> list[tuple[int, int]]:
-    """The pairs among ``pairs`` (the colour pool) that are among the ``_TOP_K`` best of either of
-    their images by ``scores`` (ties: the earlier in the pool), best first, at most ``budget``.
+    """The pairs among ``pairs`` (the colour pool, most similar first) that are among the ``_TOP_K``
+    best of either of their images by ``scores`` (ties: the earlier in the pool) or by colour (its
+    first ``_TOP_K`` in the pool: the coarse score of an erased or letterboxed copy, its window
+    mostly fill, can rank its source below look-alikes), best first by ``scores``, at most ``budget``.
 
     >>> rerank([(0, 5), (0, 6), (1, 5)], [0.5, 0.9, 0.7], budget=2)
     [(0, 6), (1, 5)]
@@ -139,6 +141,7 @@ def rerank(
     keep = set()
     for ns in mine.values():
         keep.update(sorted(ns, key=lambda n: (-scores[n], n))[:_TOP_K])
+        keep.update(ns[:_TOP_K])  # the pool's order: by colour
     return [pairs[n] for n in sorted(keep, key=lambda n: (-scores[n], n))[: max(0, budget)]]
 
 

@@ -552,7 +552,7 @@ def warp_pairs(
             back, coarse_back, tried_back = _match(prep(j), partial(store.coarse, j, i), prep(i), backward)
             coarse = max(coarse, coarse_back)
             seen = max([seen] + [t[0] for t in tried_back])
-            if back is not None and (found is None or back.score > found.score):
+            if back is not None and (found is None or _fit(back) > _fit(found)):
                 found = replace(back, matrix=np.linalg.inv(back.matrix))
             elif found is None and seen >= _RESCUE_FROM:  # no pose passed, one came close
                 gray[(i, j)] = (tried, tried_back)
@@ -571,6 +571,12 @@ def warp_pairs(
         taken = set(matched) | {k for pair in out for k in pair}
         out |= rescue(gray, {pair: seen for pair, (_, seen) in scores.items()}, taken, prep)
     return out
+
+
+def _fit(match: WarpMatch) -> tuple[bool, float]:
+    """How two ways' matches of a pair rank: a strong match (band-pass correlation of
+    ``_MIN_BAND`` or more, or vouched for by keypoints) before a weak one, then by correlation."""
+    return (match.band >= _MIN_BAND or match.vouched, match.score)
 
 
 def _relative(
