@@ -112,6 +112,10 @@ def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
     flight = P._Flight()
     flight.answered(10, 0.01)
     assert flight.worth_helping()
+    flight.helped(0.01, 0.001)  # a tenth of a core, while the stream warms up: not judged
+    assert flight.worth_helping()
+    for _ in range(P._WARM):
+        flight.answered(10, 0.01)
     flight.helped(0.01, 0.001)  # a tenth of a core
     assert not flight.worth_helping()
     for _ in range(P._REST):

@@ -47,6 +47,11 @@ _HELP_BATCHES = 2  # items this process computes between two answers, at most, i
 _CORE_SHARE = 0.5  # helps only while this process gets at least half a core for it
 _STINT_S = 0.002  # a stint of help shorter than this says nothing of the core it ran on
 _REST = 16  # answers handed over without help after a stint that found no idle core
+#: Answers before a stint of help is judged: while the batches grow (1, 1, 4, 16, 64... items) the
+#: worker is still warming up and the resource tracker starting, and a stint that found no idle core
+#: there says nothing of the machine (on a quiet one it turned the help off for 16 answers, most
+#: of a short stream).
+_WARM = 8
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -363,6 +368,7 @@ class _Flight:
         self.source_s = 0.0  # seconds the source took per item, last measured
         self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
         self.rest = 0  # answers to hand over before helping again (after help that found no core)
+        self.answers = 0  # answers handed over so far
 
     def worth_helping(self) -> bool:
         """Whether helping pays: the source gives items quickly next to their work (a slow source,
@@ -372,13 +378,15 @@ class _Flight:
 
     def helped(self, seconds: float, cpu: float) -> None:
         """A stint of help took ``seconds``, of which this process ran ``cpu``: under half a core,
-        the machine has no idle core to give, and helping waits ``_REST`` answers."""
-        if seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
+        the machine has no idle core to give, and helping waits ``_REST`` answers (once the
+        stream is past its first ``_WARM`` answers)."""
+        if self.answers >= _WARM and seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
             self.rest = _REST
 
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
         self.rest = max(0, self.rest - 1)
+        self.answers += 1
 
     def local_tail(self) -> list[Any]:
         """The results list of the last entry, a new local entry when the last one is a worker's."""
