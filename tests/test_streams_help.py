@@ -126,3 +126,37 @@ def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
     assert flight.worth_helping()
     flight.source_s = 0.001  # a source as slow as the work
     assert not flight.worth_helping()
+
+
+def test_one_worker_without_an_idle_core_runs_as_the_loop_then_tries_the_pool_again(monkeypatch) -> None:
+    """Every stint of help made to look as if it found no idle core: the stream hands over the
+    batches in flight, computes the next items here one after the other (the plain loop), then
+    sends batches again; outputs, order and failures are those of keyed calls throughout."""
+    monkeypatch.setattr(P, "_cores", lambda: 2)
+    monkeypatch.setattr(P, "_WARM", 0)
+    monkeypatch.setattr(P, "_STINT_S", 0.0)
+    monkeypatch.setattr(P, "_CORE_SHARE", 2.0)  # a stint never gets twice its time in CPU
+    monkeypatch.setattr(P, "_REST", 2)
+    alone: list[int] = []
+    real = P._alone
+
+    def spy(source: Any, most: int, how: Any) -> Any:
+        alone.append(most)
+        return (yield from real(source, most, how))
+
+    monkeypatch.setattr(P, "_alone", spy)
+    pipe = _text_pipe()
+    items: list[dict[str, object]] = [{"id": f"doc{i}", "text": f"w{i} fox jumps"} for i in range(150)]
+    items[90]["meta"] = lambda: 0  # cannot travel: fails alike wherever it is computed
+    units = core.units(enumerate(items), "id")
+    results = list(P.run_pool(P.pickled_pipeline("t", pipe), units, 1, 1, "t", _slow_in_workers, pipe=pipe))
+    assert [label[1] for label, _, _ in results] == [it["id"] for it in items]
+    assert results[90][1] is None and "cannot travel to a worker process" in str(results[90][2])
+    pids = []
+    for (_, ident), out, why in results[:90] + results[91:]:
+        assert why is None
+        assert out["text"] == pipe(text=f"w{ident[3:]} fox jumps", key=ident, epoch=1)["text"]
+        pids.append(out["pid"])
+    assert len(alone) >= 2 and len(set(pids)) == 2  # the loop, the pool again, the loop again
+    last_alone = max(i for i, pid in enumerate(pids) if pid == os.getpid())
+    assert any(pid != os.getpid() for pid in pids[:last_alone])  # the worker's outputs came first

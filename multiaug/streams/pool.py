@@ -15,7 +15,8 @@ input order. The large arrays of a batch, both ways, travel through shared memor
 (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
 are pickled. While the consumer waits for a worker's answer, the main process computes the next
 units itself (:func:`call_here`: the same results, failures included), where the workers leave a
-core idle and the source is fast next to the work.
+core idle and the source is fast next to the work; with one worker on a machine that turns out to
+have no idle core, it computes items alone for a while (the plain loop), the worker idle.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from ..core.errors import InvalidInputError, MultiaugError
@@ -52,6 +53,12 @@ _REST = 16  # answers handed over without help after a stint that found no idle 
 #: there says nothing of the machine (on a quiet one it turned the help off for 16 answers, most
 #: of a short stream).
 _WARM = 8
+#: With one worker on a machine whose cores are all taken (a stint of help got under half a core),
+#: the stream's process stops sending and, the batches in flight handed over, computes the next
+#: ``_REST`` batches' worth of items itself, as the plain loop: there a worker and this process get
+#: a core's share each, and an item that crosses costs more CPU than one computed here
+#: (False: the pool goes on, without help, as before session 10).
+_ALONE = True
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -369,6 +376,7 @@ class _Flight:
         self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
         self.rest = 0  # answers to hand over before helping again (after help that found no core)
         self.answers = 0  # answers handed over so far
+        self.busy = False  # the last stint judged found no idle core (cleared by run_pool)
 
     def worth_helping(self) -> bool:
         """Whether helping pays: the source gives items quickly next to their work (a slow source,
@@ -381,7 +389,7 @@ class _Flight:
         the machine has no idle core to give, and helping waits ``_REST`` answers (once the
         stream is past its first ``_WARM`` answers)."""
         if self.answers >= _WARM and seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
-            self.rest = _REST
+            self.rest, self.busy = _REST, True
 
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
@@ -414,7 +422,9 @@ def run_pool(
     ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
     idle: while the consumer waits for a worker's answer, this process computes the next items
     itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
-    worth between two answers), instead of sleeping.
+    worth between two answers), instead of sleeping. With one worker, once a stint of help found
+    no idle core, it computes ``_REST`` batches' worth alone, as the plain loop, before it
+    sends batches again.
     """
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
@@ -425,10 +435,15 @@ def run_pool(
     source = iter(units)
     flight = _Flight()
     pending = flight.entries
+    solo = helps and workers == 1 and _ALONE
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and sum(pool.load) < ahead:
+            if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
+                exhausted = yield from _alone(source, _REST * size, (pipe, epoch, work))
+                flight.rest, flight.busy = 0, False  # then the pool again, and help judges anew
+                continue
+            while not exhausted and sum(pool.load) < ahead and not (solo and flight.busy):
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
                 if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
@@ -502,6 +517,18 @@ def _help(
         return False
     finally:
         flight.helped(time.perf_counter() - began, time.process_time() - cpu)
+
+
+def _alone(source: Iterator[Unit], most: int, how: tuple[Any, int, Work]) -> Generator[Result, None, bool]:
+    """Up to ``most`` units computed here one after the other, each handed over at once (the
+    plain loop); returns whether the source is exhausted."""
+    pipe, epoch, work = how
+    for _ in range(most):
+        unit = next(source, None)
+        if unit is None:
+            return True
+        yield call_here(pipe, unit, epoch, work)
+    return False
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
