@@ -136,7 +136,7 @@ def test_one_worker_without_an_idle_core_runs_as_the_loop_then_tries_the_pool_ag
     monkeypatch.setattr(P, "_WARM", 0)
     monkeypatch.setattr(P, "_STINT_S", 0.0)
     monkeypatch.setattr(P, "_CORE_SHARE", 2.0)  # a stint never gets twice its time in CPU
-    monkeypatch.setattr(P, "_REST", 2)
+    monkeypatch.setattr(P, "_ALONE_BATCHES", 2)
     alone: list[int] = []
     real = P._alone
 

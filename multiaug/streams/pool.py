@@ -55,10 +55,11 @@ _REST = 16  # answers handed over without help after a stint that found no idle 
 _WARM = 8
 #: With one worker on a machine whose cores are all taken (a stint of help got under half a core),
 #: the stream's process stops sending and, the batches in flight handed over, computes the next
-#: ``_REST`` batches' worth of items itself, as the plain loop: there a worker and this process get
-#: a core's share each, and an item that crosses costs more CPU than one computed here
+#: ``_ALONE_BATCHES`` batches' worth of items itself, as the plain loop: there a worker and this
+#: process get a core's share each, and an item that crosses costs more CPU than one computed here
 #: (False: the pool goes on, without help, as before session 10).
 _ALONE = True
+_ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the pool costs ~3 batches
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -440,7 +441,7 @@ def run_pool(
     try:
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
-                exhausted = yield from _alone(source, _REST * size, (pipe, epoch, work))
+                exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
                 flight.rest, flight.busy = 0, False  # then the pool again, and help judges anew
                 continue
             while not exhausted and sum(pool.load) < ahead and not (solo and flight.busy):
