@@ -423,9 +423,8 @@ def run_pool(
     ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
     idle: while the consumer waits for a worker's answer, this process computes the next items
     itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
-    worth between two answers), instead of sleeping. With one worker, once a stint of help found
-    no idle core, it computes ``_REST`` batches' worth alone, as the plain loop, before it
-    sends batches again.
+    worth between two answers), instead of sleeping; with one worker and no idle core, it runs
+    alone for a while (``_alone``).
     """
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
