@@ -53,13 +53,15 @@ _REST = 16  # answers handed over without help after a stint that found no idle 
 #: there says nothing of the machine (on a quiet one it turned the help off for 16 answers, most
 #: of a short stream).
 _WARM = 8
-#: With one worker on a machine whose cores are all taken (a stint of help got under half a core),
-#: the stream's process stops sending and, the batches in flight handed over, computes the next
-#: ``_ALONE_BATCHES`` batches' worth of items itself, as the plain loop: there a worker and this
-#: process get a core's share each, and an item that crosses costs more CPU than one computed here
-#: (False: the pool goes on, without help, as before session 10).
+#: With one worker on a machine whose cores are all taken (``_STRIKES`` stints of help in a row got
+#: under half a core) and items whose arrays cross through shared memory, the stream's process
+#: stops sending and, the batches in flight handed over, computes the next ``_ALONE_BATCHES``
+#: batches' worth of items itself, as the plain loop: there a worker and this process get a core's
+#: share each, and an image that crosses costs ~35% more CPU than one computed here (a text a few
+#: µs: text keeps the rest rule, under which its stream ran faster). False: as before session 10.
 _ALONE = True
 _ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the pool costs ~3 batches
+_STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -371,8 +373,10 @@ class _Flight:
     """The batches in flight, in input order: ``(worker, ticket, labels)`` for a worker's,
     ``(-1, None, results)`` for the items this process computed itself while it waited."""
 
-    def __init__(self) -> None:
+    def __init__(self, solo: bool = False) -> None:
         self.entries: deque[tuple[int, Any, list[Any]]] = deque()
+        self.solo = solo  # one worker: stints without an idle core lead to running alone, not to rest
+        self.strikes = 0  # stints in a row that found no idle core (solo)
         self.source_s = 0.0  # seconds the source took per item, last measured
         self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
         self.rest = 0  # answers to hand over before helping again (after help that found no core)
@@ -387,10 +391,18 @@ class _Flight:
 
     def helped(self, seconds: float, cpu: float) -> None:
         """A stint of help took ``seconds``, of which this process ran ``cpu``: under half a core,
-        the machine has no idle core to give, and helping waits ``_REST`` answers (once the
-        stream is past its first ``_WARM`` answers)."""
-        if self.answers >= _WARM and seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
-            self.rest, self.busy = _REST, True
+        the machine has no idle core to give, and helping waits ``_REST`` answers, or, with one
+        worker, after ``_STRIKES`` such stints in a row, the stream runs alone (``busy``). Judged
+        once the stream is past its first ``_WARM`` answers."""
+        if self.answers < _WARM or seconds <= _STINT_S:
+            return
+        if cpu >= _CORE_SHARE * seconds:
+            self.strikes = 0
+        elif not self.solo:
+            self.rest = _REST
+        else:
+            self.strikes += 1
+            self.busy = self.strikes >= _STRIKES
 
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
@@ -433,15 +445,15 @@ def run_pool(
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
     exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
     source = iter(units)
-    flight = _Flight()
-    pending = flight.entries
     solo = helps and workers == 1 and _ALONE
+    flight = _Flight(solo)
+    pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
                 exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
-                flight.rest, flight.busy = 0, False  # then the pool again, and help judges anew
+                flight.strikes, flight.busy = 0, False  # then the pool again, and help judges anew
                 continue
             while not exhausted and sum(pool.load) < ahead and not (solo and flight.busy):
                 if pending and ready is not None and not ready():
@@ -454,6 +466,7 @@ def run_pool(
                 if batch:
                     flight.source_s = (time.perf_counter() - started) / len(batch)
                     sent, ticket = exchange.send(batch)
+                    flight.solo = solo and ticket.route is not None  # arrays cross: a costly crossing
                     w = pool.send(sent, epoch, work, ticket.route)
                     pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
@@ -471,9 +484,8 @@ def run_pool(
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
             results, seconds, needed = answer
             flight.answered(len(results), seconds)
-            # Grown from the batch just finished, not from the last size asked for: two batches go
-            # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
-            # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
+            # Grown from the batch just finished, not from the last size asked for: that would compound
+            # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
             grown = _next_size(len(results), len(results), seconds)
             size = min(grown, exchange.most_items())
             yield from exchange.receive(results, ticket, needed)
