@@ -112,6 +112,10 @@ def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
     flight = P._Flight()
     flight.answered(10, 0.01)
     assert flight.worth_helping()
+    flight.helped(0.01, 0.001)  # a tenth of a core, while the stream warms up: not judged
+    assert flight.worth_helping()
+    for _ in range(P._WARM):
+        flight.answered(10, 0.01)
     flight.helped(0.01, 0.001)  # a tenth of a core
     assert not flight.worth_helping()
     for _ in range(P._REST):
@@ -122,3 +126,68 @@ def test_help_rests_after_a_stint_that_found_no_idle_core() -> None:
     assert flight.worth_helping()
     flight.source_s = 0.001  # a source as slow as the work
     assert not flight.worth_helping()
+    solo = P._Flight(solo=True)  # one worker: no rest, but _STRIKES busy stints in a row mean busy
+    for _ in range(P._WARM):
+        solo.answered(10, 0.01)
+    for _ in range(P._STRIKES - 1):
+        solo.helped(0.01, 0.001)
+    solo.helped(0.01, 0.009)  # a stint with a core of its own: the count starts again
+    for _ in range(P._STRIKES - 1):
+        solo.helped(0.01, 0.001)
+    assert not solo.busy and solo.worth_helping()
+    solo.helped(0.01, 0.001)
+    assert solo.busy
+
+
+def _slow_images(pipe: ma.Compose, key: int, sample: dict[str, Any], epoch: int) -> object:
+    """The keyed call on an image, slowed down in a worker, with the process that made it."""
+    if multiprocessing.parent_process() is not None:
+        time.sleep(0.002)
+    return {**pipe(**sample, key=key, epoch=epoch), "pid": os.getpid()}
+
+
+def test_one_worker_without_an_idle_core_runs_as_the_loop_then_tries_the_pool_again(monkeypatch) -> None:
+    """Every stint of help made to look as if it found no idle core: with images (their arrays
+    cross through shared memory) the stream hands over the batches in flight, computes the next
+    items here one after the other (the plain loop), then sends batches again; outputs, order and
+    failures are those of keyed calls throughout. Text keeps the rest rule."""
+    monkeypatch.setattr(P, "_cores", lambda: 2)
+    monkeypatch.setattr(P, "_WARM", 0)
+    monkeypatch.setattr(P, "_STINT_S", 0.0)
+    monkeypatch.setattr(P, "_CORE_SHARE", 2.0)  # a stint never gets twice its time in CPU
+    monkeypatch.setattr(P, "_ALONE_BATCHES", 2)
+    monkeypatch.setattr(P, "_STRIKES", 1)
+    alone: list[int] = []
+    real = P._alone
+
+    def spy(source: Any, most: int, how: Any) -> Any:
+        alone.append(most)
+        return (yield from real(source, most, how))
+
+    monkeypatch.setattr(P, "_alone", spy)
+    pipe = ma.Compose([ma.image.HorizontalFlip(), ma.image.Rotate(limit=20)], seed=1)
+    rng = np.random.default_rng(0)
+    items: list[dict[str, Any]] = [
+        {"id": i, "image": rng.integers(0, 255, (40, 40, 3), np.uint8)} for i in range(200)
+    ]
+    items[150]["meta"] = lambda: 0  # cannot travel: fails alike wherever it is computed
+    units = core.units(enumerate(items), "id")
+    results = list(P.run_pool(P.pickled_pipeline("t", pipe), units, 1, 1, "t", _slow_images, pipe=pipe))
+    assert [label[1] for label, _, _ in results] == [it["id"] for it in items]
+    assert results[150][1] is None and "cannot travel to a worker process" in str(results[150][2])
+    pids = []
+    for (_, ident), out, why in results[:150] + results[151:]:
+        assert why is None
+        want = pipe(image=items[ident]["image"], key=ident, epoch=1)["image"]
+        np.testing.assert_array_equal(out["image"], want)
+        pids.append(out["pid"])
+    assert len(alone) >= 2 and len(set(pids)) == 2  # the loop, the pool again, the loop again
+    last_alone = max(i for i, pid in enumerate(pids) if pid == os.getpid())
+    assert any(pid != os.getpid() for pid in pids[:last_alone])  # the worker's outputs came first
+    alone.clear()
+    texts = [{"id": f"doc{i}", "text": f"w{i} fox jumps"} for i in range(150)]
+    units = core.units(enumerate(texts), "id")
+    text_pipe = _text_pipe()
+    data = P.pickled_pipeline("t", text_pipe)
+    got = list(P.run_pool(data, units, 1, 1, "t", _slow_in_workers, pipe=text_pipe))
+    assert [label[1] for label, _, _ in got] == [t["id"] for t in texts] and not alone

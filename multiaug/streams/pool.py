@@ -15,7 +15,8 @@ input order. The large arrays of a batch, both ways, travel through shared memor
 (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
 are pickled. While the consumer waits for a worker's answer, the main process computes the next
 units itself (:func:`call_here`: the same results, failures included), where the workers leave a
-core idle and the source is fast next to the work.
+core idle and the source is fast next to the work; with one worker on a machine that turns out to
+have no idle core, it computes items alone for a while (the plain loop), the worker idle.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import os
 import pickle
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
 from ..core.errors import InvalidInputError, MultiaugError
@@ -47,6 +48,20 @@ _HELP_BATCHES = 2  # items this process computes between two answers, at most, i
 _CORE_SHARE = 0.5  # helps only while this process gets at least half a core for it
 _STINT_S = 0.002  # a stint of help shorter than this says nothing of the core it ran on
 _REST = 16  # answers handed over without help after a stint that found no idle core
+#: Answers before a stint of help is judged: while the batches grow (1, 1, 4, 16, 64... items) the
+#: worker is still warming up and the resource tracker starting, and a stint that found no idle core
+#: there says nothing of the machine (on a quiet one it turned the help off for 16 answers, most
+#: of a short stream).
+_WARM = 8
+#: With one worker on a machine whose cores are all taken (``_STRIKES`` stints of help in a row got
+#: under half a core) and items whose arrays cross through shared memory, the stream's process
+#: stops sending and, the batches in flight handed over, computes the next ``_ALONE_BATCHES``
+#: batches' worth of items itself, as the plain loop: there a worker and this process get a core's
+#: share each, and an image that crosses costs ~35% more CPU than one computed here (a text a few
+#: µs: text keeps the rest rule, under which its stream ran faster). False: as before session 10.
+_ALONE = True
+_ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the pool costs ~3 batches
+_STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
@@ -358,11 +373,15 @@ class _Flight:
     """The batches in flight, in input order: ``(worker, ticket, labels)`` for a worker's,
     ``(-1, None, results)`` for the items this process computed itself while it waited."""
 
-    def __init__(self) -> None:
+    def __init__(self, solo: bool = False) -> None:
         self.entries: deque[tuple[int, Any, list[Any]]] = deque()
+        self.solo = solo  # one worker: stints without an idle core lead to running alone, not to rest
+        self.strikes = 0  # stints in a row that found no idle core (solo)
         self.source_s = 0.0  # seconds the source took per item, last measured
         self.item_s = 0.0  # seconds a worker took per item, last batch (0 before the first answer)
         self.rest = 0  # answers to hand over before helping again (after help that found no core)
+        self.answers = 0  # answers handed over so far
+        self.busy = False  # the last stint judged found no idle core (cleared by run_pool)
 
     def worth_helping(self) -> bool:
         """Whether helping pays: the source gives items quickly next to their work (a slow source,
@@ -372,13 +391,23 @@ class _Flight:
 
     def helped(self, seconds: float, cpu: float) -> None:
         """A stint of help took ``seconds``, of which this process ran ``cpu``: under half a core,
-        the machine has no idle core to give, and helping waits ``_REST`` answers."""
-        if seconds > _STINT_S and cpu < _CORE_SHARE * seconds:
+        the machine has no idle core to give, and helping waits ``_REST`` answers, or, with one
+        worker, after ``_STRIKES`` such stints in a row, the stream runs alone (``busy``). Judged
+        once the stream is past its first ``_WARM`` answers."""
+        if self.answers < _WARM or seconds <= _STINT_S:
+            return
+        if cpu >= _CORE_SHARE * seconds:
+            self.strikes = 0
+        elif not self.solo:
             self.rest = _REST
+        else:
+            self.strikes += 1
+            self.busy = self.strikes >= _STRIKES
 
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
         self.rest = max(0, self.rest - 1)
+        self.answers += 1
 
     def local_tail(self) -> list[Any]:
         """The results list of the last entry, a new local entry when the last one is a worker's."""
@@ -406,7 +435,8 @@ def run_pool(
     ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
     idle: while the consumer waits for a worker's answer, this process computes the next items
     itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
-    worth between two answers), instead of sleeping.
+    worth between two answers), instead of sleeping; with one worker and no idle core, it runs
+    alone for a while (``_alone``).
     """
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
@@ -415,12 +445,17 @@ def run_pool(
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
     exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
     source = iter(units)
-    flight = _Flight()
+    solo = helps and workers == 1 and _ALONE
+    flight = _Flight(solo)
     pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
         while True:
-            while not exhausted and sum(pool.load) < ahead:
+            if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
+                exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
+                flight.strikes, flight.busy = 0, False  # then the pool again, and help judges anew
+                continue
+            while not exhausted and sum(pool.load) < ahead and not (solo and flight.busy):
                 if pending and ready is not None and not ready():
                     break  # nothing at hand: hand over the finished results before waiting for more
                 if pending and min(pool.load) > 0 and _head_ready(pool, pending[0][0]):
@@ -431,6 +466,7 @@ def run_pool(
                 if batch:
                     flight.source_s = (time.perf_counter() - started) / len(batch)
                     sent, ticket = exchange.send(batch)
+                    flight.solo = solo and ticket.route is not None  # arrays cross: a costly crossing
                     w = pool.send(sent, epoch, work, ticket.route)
                     pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
@@ -448,9 +484,8 @@ def run_pool(
                 answer = ([(label, None, answer) for label in labels], 0.0, 0)
             results, seconds, needed = answer
             flight.answered(len(results), seconds)
-            # Grown from the batch just finished, not from the last size asked for: two batches go
-            # out before the first result, so growing the last size would compound (1, 1, 2, 8, 32
-            # items after a slow first item) and read far ahead of a consumer that took 5 outputs.
+            # Grown from the batch just finished, not from the last size asked for: that would compound
+            # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
             grown = _next_size(len(results), len(results), seconds)
             size = min(grown, exchange.most_items())
             yield from exchange.receive(results, ticket, needed)
@@ -494,6 +529,18 @@ def _help(
         return False
     finally:
         flight.helped(time.perf_counter() - began, time.process_time() - cpu)
+
+
+def _alone(source: Iterator[Unit], most: int, how: tuple[Any, int, Work]) -> Generator[Result, None, bool]:
+    """Up to ``most`` units computed here one after the other, each handed over at once (the
+    plain loop); returns whether the source is exhausted."""
+    pipe, epoch, work = how
+    for _ in range(most):
+        unit = next(source, None)
+        if unit is None:
+            return True
+        yield call_here(pipe, unit, epoch, work)
+    return False
 
 
 def _take(source: Iterator[Unit], n: int, ready: Callable[[], bool] | None) -> list[Unit]:
