@@ -30,6 +30,18 @@ def tiles() -> list[np.ndarray]:
     return [t for name in ("china.jpg", "flower.jpg") for t in photo_tiles(load_sample_photo(name))]
 
 
+def flip_warp_jitter() -> ma.Compose:
+    """A flip, a 1.2x zoom with a 12-degree turn and a 5 % shift, then colour jitter (keyed)."""
+    return ma.Compose(
+        [
+            ma.image.HorizontalFlip(p=1.0),
+            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
+            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
+        ],
+        seed=0,
+    )
+
+
 def applied_matrix(trace: list[dict], shape: tuple[int, int]) -> np.ndarray:
     """The 3x3 pixel map a traced flip + Affine applied (independent of the guard's estimate)."""
     h, w = shape
@@ -274,14 +286,7 @@ def test_a_weak_match_stands_when_it_is_its_copys_best_correlating_partner(tiles
 def test_warped_copy_found_through_retrieval_within_budget(
     tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch, levels: Any
 ) -> None:
-    pipe = ma.Compose(
-        [
-            ma.image.HorizontalFlip(p=1.0),
-            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
-            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
-        ],
-        seed=0,
-    )
+    pipe = flip_warp_jitter()
     val, train = tiles[::2], tiles[1::2]
     train = [*train, pipe(image=val[2], key=0)["image"]]  # the copy: train item 6 of val item 2
     train, val = [levels(t) for t in train], [levels(v) for v in val]
@@ -439,14 +444,7 @@ def test_a_group_is_searched_through_its_largest_item_whatever_the_order(tiles: 
     source = big[4]
     small = cv2.resize(source, (88, 88), interpolation=cv2.INTER_AREA)
     assert len(image_module._group_items([small, source], None).rep) == 1
-    pipe = ma.Compose(
-        [
-            ma.image.HorizontalFlip(p=1.0),
-            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
-            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
-        ],
-        seed=0,
-    )
+    pipe = flip_warp_jitter()
     copy = pipe(image=source, key=0)["image"]
     others = [big[k] for k in (1, 3, 7, 9)]
     for train in ([source, small, *others], [small, source, *others]):
@@ -459,14 +457,7 @@ def test_retrieval_candidates_are_reranked_by_the_coarse_search(
 ) -> None:
     # test_warped_copy_found_through_retrieval_within_budget's copy: its pair ranks 6th by colour (the
     # tiles of one photo share their colours), 1st by the warp search's coarse score in the pool
-    pipe = ma.Compose(
-        [
-            ma.image.HorizontalFlip(p=1.0),
-            ma.image.Affine(scale=(1.2, 1.2), rotate=(12, 12), translate=(0.05, 0.05), p=1.0),
-            ma.image.ColorJitter(brightness=0.2, contrast=0.2, p=1.0),
-        ],
-        seed=0,
-    )
+    pipe = flip_warp_jitter()
     val, train = tiles[::2], tiles[1::2]
     train = [*train, pipe(image=val[2], key=0)["image"]]
     monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)
