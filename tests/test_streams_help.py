@@ -191,3 +191,24 @@ def test_one_worker_without_an_idle_core_runs_as_the_loop_then_tries_the_pool_ag
     data = P.pickled_pipeline("t", text_pipe)
     got = list(P.run_pool(data, units, 1, 1, "t", _slow_in_workers, pipe=text_pipe))
     assert [label[1] for label, _, _ in got] == [t["id"] for t in texts] and not alone
+
+
+def test_the_plain_loop_stretch_ends_at_its_time_limit_too(monkeypatch) -> None:
+    # the stretch is counted in items at the batch size of its start: items that then grow costlier
+    # (thumbnails, then full frames) kept the worker idle for tens of seconds (a review's finding)
+    pipe = _text_pipe()
+    units = core.units(enumerate({"id": i, "text": f"w{i} fox jumps"} for i in range(50)), "id")
+    monkeypatch.setattr(P, "_ALONE_S", 0.0)
+    stretch = P._alone(units, 40, (pipe, 0, P.keyed_call))
+    got = []
+    with pytest.raises(StopIteration) as end:
+        while True:
+            got.append(next(stretch))
+    assert len(got) == 1 and end.value.value is False  # one item, then back to the pool
+    monkeypatch.setattr(P, "_ALONE_S", 3600.0)
+    rest = P._alone(units, 100, (pipe, 0, P.keyed_call))
+    got = []
+    with pytest.raises(StopIteration) as end:
+        while True:
+            got.append(next(rest))
+    assert [label[1] for label, _, _ in got] == list(range(1, 50)) and end.value.value is True

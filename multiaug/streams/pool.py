@@ -61,6 +61,7 @@ _WARM = 8
 #: µs: text keeps the rest rule, under which its stream ran faster). False: as before session 10.
 _ALONE = True
 _ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the pool costs ~3 batches
+_ALONE_S = _ALONE_BATCHES * _TARGET_S  # and at most this long (seconds), whatever the items cost
 _STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 
@@ -533,13 +534,17 @@ def _help(
 
 def _alone(source: Iterator[Unit], most: int, how: tuple[Any, int, Work]) -> Generator[Result, None, bool]:
     """Up to ``most`` units computed here one after the other, each handed over at once (the
-    plain loop); returns whether the source is exhausted."""
+    plain loop), for at most ``_ALONE_S`` (items that grow costlier would otherwise keep the
+    worker idle for long); returns whether the source is exhausted."""
     pipe, epoch, work = how
+    end = time.perf_counter() + _ALONE_S
     for _ in range(most):
         unit = next(source, None)
         if unit is None:
             return True
         yield call_here(pipe, unit, epoch, work)
+        if time.perf_counter() >= end:
+            break
     return False
 
 
