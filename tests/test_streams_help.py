@@ -212,3 +212,21 @@ def test_the_plain_loop_stretch_ends_at_its_time_limit_too(monkeypatch) -> None:
         while True:
             got.append(next(rest))
     assert [label[1] for label, _, _ in got] == list(range(1, 50)) and end.value.value is True
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_failing_source_hands_over_every_item_before_it_then_raises(workers: int) -> None:
+    # before: the outputs still in flight were lost (how many depended on the machine's load)
+    pipe = _text_pipe()
+
+    def source() -> Any:
+        for i in range(150):
+            yield {"id": i, "text": f"w{i} fox jumps over"}
+        raise ValueError("the feed broke")
+
+    got = []
+    with pytest.raises(ValueError, match="the feed broke"):
+        for out in ma.stream(pipe, source(), key="id", workers=workers):
+            got.append(out)
+    assert [o["id"] for o in got] == list(range(150))
+    assert [o["text"] for o in got] == [pipe(text=f"w{i} fox jumps over", key=i)["text"] for i in range(150)]

@@ -445,7 +445,7 @@ def run_pool(
     # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
     exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
-    source = iter(units)
+    source = _Guarded(units)
     solo = helps and workers == 1 and _ALONE
     flight = _Flight(solo)
     pending = flight.entries
@@ -472,6 +472,8 @@ def run_pool(
                     pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
                 finished = True
+                if source.error is not None:  # every item before the one the source failed on is out
+                    raise source.error
                 return
             w = pending[0][0]
             if helps and w >= 0 and not exhausted and flight.worth_helping():
@@ -530,6 +532,29 @@ def _help(
         return False
     finally:
         flight.helped(time.perf_counter() - began, time.process_time() - cpu)
+
+
+class _Guarded:
+    """The source's iterator, ending where the source raises: the error is kept (``error``) and
+    raised once the items already in flight are handed over, as the plain loop would have."""
+
+    def __init__(self, units: Iterable[Unit]) -> None:
+        self.it = iter(units)
+        self.error: Exception | None = None
+
+    def __iter__(self) -> _Guarded:
+        return self
+
+    def __next__(self) -> Unit:
+        if self.error is not None:
+            raise StopIteration
+        try:
+            return next(self.it)
+        except StopIteration:
+            raise
+        except Exception as exc:
+            self.error = exc
+            raise StopIteration from None
 
 
 def _alone(source: Iterator[Unit], most: int, how: tuple[Any, int, Work]) -> Generator[Result, None, bool]:
