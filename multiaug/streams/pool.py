@@ -472,9 +472,7 @@ def run_pool(
                     pending.append((w, ticket, [unit[0] for unit in batch]))
             if not pending:
                 finished = True
-                if source.error is not None:  # every item before the one the source failed on is out
-                    raise source.error
-                return
+                return source.rethrow()  # the source's error, once every item before it is out
             w = pending[0][0]
             if helps and w >= 0 and not exhausted and flight.worth_helping():
                 exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
@@ -544,6 +542,11 @@ class _Guarded:
 
     def __iter__(self) -> _Guarded:
         return self
+
+    def rethrow(self) -> None:
+        """Raise the source's error, if it raised."""
+        if self.error is not None:
+            raise self.error
 
     def __next__(self) -> Unit:
         if self.error is not None:
