@@ -119,7 +119,7 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
     )
     detailed = {i for i, c in enumerate(crops) if not featureless(c)}
 
-    def crop_rows(label: str, val_from: set[int] | None, copies: int = 2) -> list:
+    def crop_rows(label: str, val_from: set[int] | None, copies: int = 2, items: list | None = None) -> list:
         """The typical pipeline without and with a crop to 50-100 % of the area."""
         rows = []
         for crop, what in ((False, ""), (True, " with a crop to 50-100 % of the area")):
@@ -127,7 +127,7 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
             rows.append(
                 run(
                     f"sample photo crops (128x128), {label}typical pipeline{what}",
-                    crops,
+                    crops if items is None else items,
                     16,
                     lambda x, j, p=pipe: p(image=x, key=j)["image"],
                     guard,
@@ -168,6 +168,9 @@ def pipeline_rows(guard: ma.SplitGuard) -> None:
         detailed,
         copies=8,
     )
+    # the same in grey (three equal channels: no hue, so the retrieval stage ranks them by tone)
+    grey = [np.repeat(cv2.cvtColor(c, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2) for c in crops]
+    crop_rows("grey, val crops with detail, 8 copies each, ", detailed, copies=8, items=grey)
 
 
 def timing_128(guard: ma.SplitGuard) -> None:

@@ -315,12 +315,16 @@ def test_retrieval_pairs_match_a_brute_force_ranking(monkeypatch: pytest.MonkeyP
     left, right = np.arange(0, 30), np.r_[24:44]  # 24..29 on both sides; 42, 43 grey
     desc = {k: d for k in range(len(images)) if (d := image_retrieval.descriptor(images[k])) is not None}
     assert sorted(set(range(len(images))) - set(desc)) == [42, 43]  # grey: no descriptor
+    tones = {k: d for k in range(len(images)) if (d := image_retrieval.tone(images[k])) is not None}
+    assert 43 in tones and 42 not in tones  # the flat grey image: no tone either
     best: dict[tuple[int, int], float] = {}  # every image's 4 most similar on the other side
     for mine, other in ((left, right), (right, left)):
-        for a in [k for k in mine.tolist() if k in desc]:
-            near = sorted((-float(desc[a] @ desc[b]), b) for b in other.tolist() if b != a and b in desc)
+        for a in [k for k in mine.tolist() if k in desc or k in tones]:
+            kind = desc if a in desc else tones  # colour among colour; grey among all by tone
+            near = sorted((-float(kind[a] @ kind[b]), b) for b in other.tolist() if b != a and b in kind)
             for score, b in near[:4]:
-                best[(min(a, b), max(a, b))] = -score
+                pair = (min(a, b), max(a, b))
+                best[pair] = max(best.get(pair, -np.inf), -score)
     want = sorted(best, key=lambda pair: (-best[pair], pair))
     assert len(want) > 60
     for block in (1, 50, 2**23):  # blocks of 1 or 2 rows, or all: exact integer similarities
@@ -530,3 +534,28 @@ def test_a_large_checks_warp_matches_are_all_judged_and_searched_both_ways(
     # with a copy of the neighbour too, the look-alike pair is the best match of neither image
     other = image_pipeline(128, True)(image=roofs[1], key=1001)["image"]
     assert [tuple(leak)[:2] for leak in SplitGuard().check([copy, other], roofs).leaks] == [(0, 0), (1, 1)]
+
+
+def test_a_grey_warped_copy_is_found_through_tone_retrieval(
+    tiles: list[np.ndarray], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # grey images have no hue: before, a large check proposed no retrieval pair for them, so their
+    # warped copies were found only when their pose hashes shared a band (here: never)
+    import cv2
+
+    grey = [cv2.cvtColor(t, cv2.COLOR_RGB2GRAY) for t in tiles]
+    val, train = grey[::2], grey[1::2]
+    train = [*train, flip_warp_jitter()(image=val[2], key=0)["image"]]  # train item 6, a copy of val 2
+    monkeypatch.setattr(image_module, "_WARP_EXHAUSTIVE", 10)  # 7 x 6 = 42 pairs: a large check
+    monkeypatch.setattr(image_module, "_WARP_CANDIDATES", 0)
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 0)
+    assert SplitGuard().check(train, val).leaks == []
+    monkeypatch.setattr(image_module, "RETRIEVAL_BUDGET", 4)
+    assert [tuple(leak)[:2] for leak in SplitGuard().check(train, val).leaks] == [(6, 2)]
+    pairs = image_retrieval.retrieval_pairs([*train, *val], np.arange(7), np.arange(7, 13), budget=100)
+    assert (6, 9) in pairs[:4]  # among the first by tone
+    # a colour image's grey copy: the grey image proposes its nearest by tone among colour ones too
+    mixed = image_retrieval.retrieval_pairs(
+        [*train[:6], train[6], *tiles[::2]], np.arange(7), np.arange(7, 13), budget=100
+    )
+    assert (6, 9) in mixed
