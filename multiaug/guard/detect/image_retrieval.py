@@ -147,17 +147,15 @@ def retrieval_pairs(
     if budget <= 0:
         return []
     every = np.union1d(left, right).tolist()
-    desc = {int(k): descriptor(images[k]) for k in every}
-    grey = {k for k, d in desc.items() if d is None}
-    tones = {int(k): tone(images[k]) for k in every} if grey else {}
+    colour = {int(k): d for k in every if (d := descriptor(images[k])) is not None}
+    grey = set(every) - set(colour)
+    tones = {int(k): d for k in every if (d := tone(images[k])) is not None} if grey else {}
     found: list[np.ndarray] = []
-    for kind, queries in ((desc, set(desc) - grey), (tones, grey)):
+    for kind, queries in ((colour, set(colour)), (tones, grey)):
         # colour images query colour images; grey ones query every image by tone
         for mine, other in ((left, right), (right, left)):
-            q = np.array(
-                [k for k in np.unique(mine).tolist() if k in queries and kind[k] is not None], np.int64
-            )
-            c = np.array([k for k in np.unique(other).tolist() if kind.get(k) is not None], np.int64)
+            q = np.array([k for k in np.unique(mine).tolist() if k in queries and k in kind], np.int64)
+            c = np.array([k for k in np.unique(other).tolist() if k in kind], np.int64)
             if len(q) and len(c):
                 dq = np.stack([kind[k] for k in q.tolist()])
                 found.append(_nearest(dq, np.stack([kind[k] for k in c.tolist()]), q, c, top_k))
