@@ -198,20 +198,21 @@ def test_the_plain_loop_stretch_ends_at_its_time_limit_too(monkeypatch) -> None:
     # (thumbnails, then full frames) kept the worker idle for tens of seconds (a review's finding)
     pipe = _text_pipe()
     units = core.units(enumerate({"id": i, "text": f"w{i} fox jumps"} for i in range(50)), "id")
+
+    def drain(most: int) -> tuple[list[Any], bool]:
+        """A stretch's results and what it returns (whether the source is exhausted)."""
+        stretch, got = P._alone(units, most, (pipe, 0, P.keyed_call)), []
+        with pytest.raises(StopIteration) as end:
+            while True:
+                got.append(next(stretch))
+        return got, end.value.value
+
     monkeypatch.setattr(P, "_ALONE_S", 0.0)
-    stretch = P._alone(units, 40, (pipe, 0, P.keyed_call))
-    got = []
-    with pytest.raises(StopIteration) as end:
-        while True:
-            got.append(next(stretch))
-    assert len(got) == 1 and end.value.value is False  # one item, then back to the pool
+    got, exhausted = drain(40)
+    assert len(got) == 1 and exhausted is False  # one item, then back to the pool
     monkeypatch.setattr(P, "_ALONE_S", 3600.0)
-    rest = P._alone(units, 100, (pipe, 0, P.keyed_call))
-    got = []
-    with pytest.raises(StopIteration) as end:
-        while True:
-            got.append(next(rest))
-    assert [label[1] for label, _, _ in got] == list(range(1, 50)) and end.value.value is True
+    got, exhausted = drain(100)
+    assert [label[1] for label, _, _ in got] == list(range(1, 50)) and exhausted is True
 
 
 @pytest.mark.parametrize("workers", [1, 2])
