@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .image_hash import _gray
+from .image_hash import _LUMA, _gray
 from .image_warp import _MARGIN, _MIN_STD, WarpStore, _levels
 
 __all__ = ["coarse_scores", "rerank", "reranked_pairs", "retrieval_pairs", "tone"]
@@ -67,7 +67,7 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
 
 
 def tone(image: np.ndarray) -> np.ndarray | None:
-    """A grey image's retrieval descriptor: the histograms of its standardised grey levels and of
+    """A grey image's retrieval descriptor: the histograms of its standardised luma levels and of
     its gradient magnitudes (over the levels' spread), pure-black fill (a warp's border, an erased
     rectangle) left out, each with ``_TONE_BINS`` bins (square roots, mean-centred, unit length,
     rounded to integers of at most ``_LEVELS``); ``None`` for an image mostly fill or flat. Both
@@ -82,7 +82,9 @@ def tone(image: np.ndarray) -> np.ndarray | None:
     """
     import cv2
 
-    g = _gray(image)
+    a = np.asarray(image)
+    # luma, as a grey copy (ToGray, OpenCV's RGB2GRAY) holds it; the value itself for a grey image
+    g = a[..., :3].astype(np.float32) @ _LUMA if a.ndim == 3 and a.shape[2] >= 3 else _gray(a)
     g = g * np.float32(_levels(image, g))
     top = float(g.max()) if g.size else 0.0
     if top > 255.0:
@@ -149,18 +151,31 @@ def retrieval_pairs(
     every = np.union1d(left, right).tolist()
     colour = {int(k): d for k in every if (d := descriptor(images[k])) is not None}
     grey = set(every) - set(colour)
-    tones = {int(k): d for k in every if (d := tone(images[k])) is not None} if grey else {}
-    found: list[np.ndarray] = []
+    # tones only where a grey image asks: the grey images and every image of the side facing one
+    facing = [s for mine, s in ((left, right), (right, left)) if grey.intersection(mine.tolist())]
+    wanted = grey.union(*(s.tolist() for s in facing))
+    tones = {int(k): d for k in sorted(wanted) if (d := tone(images[k])) is not None}
+    lists = []
     for kind, queries in ((colour, set(colour)), (tones, grey)):
         # colour images query colour images; grey ones query every image by tone
+        found = []
         for mine, other in ((left, right), (right, left)):
             q = np.array([k for k in np.unique(mine).tolist() if k in queries and k in kind], np.int64)
             c = np.array([k for k in np.unique(other).tolist() if k in kind], np.int64)
             if len(q) and len(c):
                 dq = np.stack([kind[k] for k in q.tolist()])
                 found.append(_nearest(dq, np.stack([kind[k] for k in c.tolist()]), q, c, top_k))
-    if not found:
-        return []
+        lists.append(_ranked(found, allowed) if found else [])
+    # the two kinds' scores do not compare (tone tells copies apart less well than colour): each
+    # kind gets a share of the budget by its number of querying images, interleaved
+    asking = [len(colour), len(grey)]
+    return _shared(lists, asking, budget)
+
+
+def _ranked(
+    found: list[np.ndarray], allowed: Callable[[np.ndarray, np.ndarray], np.ndarray] | None
+) -> list[tuple[int, int]]:
+    """The pairs of ``_nearest``'s rows ``found``, each once, most similar first (ties: by index)."""
     a, b, score = np.concatenate(found, axis=1)
     a, b = a.astype(np.int64), b.astype(np.int64)
     lo, hi = np.minimum(a, b), np.maximum(a, b)
@@ -170,9 +185,36 @@ def retrieval_pairs(
     lo, hi, score = lo[keep], hi[keep], score[keep]
     order = np.lexsort((hi, lo, -score))
     lo, hi = lo[order], hi[order]
-    first = np.unique(lo * (int(hi.max(initial=0)) + 1) + hi, return_index=True)[1]
-    first = np.sort(first)[:budget]  # each pair once, at its place in the order
+    first = np.sort(np.unique(lo * (int(hi.max(initial=0)) + 1) + hi, return_index=True)[1])
     return list(zip(lo[first].tolist(), hi[first].tolist(), strict=True))
+
+
+def _shared(lists: list[list[tuple[int, int]]], asking: list[int], budget: int) -> list[tuple[int, int]]:
+    """At most ``budget`` pairs of ``lists``, each list's share by its ``asking`` count (a share a
+    list cannot fill goes to the others), interleaved by their place in their own list; a pair in
+    several lists once.
+
+    >>> _shared([[(0, 9), (1, 9), (2, 9)], [(5, 8), (6, 8)]], [3, 1], 3)  # shares of 2 and 1
+    [(0, 9), (5, 8), (1, 9)]
+    """
+    total = sum(asking) or 1
+    shares = [min(len(pairs), round(budget * n / total)) for pairs, n in zip(lists, asking, strict=True)]
+    spare = budget - sum(shares)
+    for k, pairs in enumerate(lists):  # what one list cannot use, the others may
+        more = max(0, min(spare, len(pairs) - shares[k]))
+        shares[k] += more
+        spare -= more
+    keyed = [
+        (n / max(1, shares[k]), k, pair)
+        for k, pairs in enumerate(lists)
+        for n, pair in enumerate(pairs[: shares[k]])
+    ]
+    out, seen = [], set()
+    for _, _, pair in sorted(keyed):
+        if pair not in seen:
+            seen.add(pair)
+            out.append(pair)
+    return out[:budget]
 
 
 def rerank(
