@@ -51,11 +51,8 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
         return None
     a = a[..., :3]
     if a.dtype != np.uint8:  # floats within [0, 1] on the 0-255 scale, as the warp search puts them
-        f = a.astype(np.float32) * np.float32(_levels(a, a))
-        top = float(f.max()) if f.size else 0.0
-        if top > 255.0:  # uint16, or floats beyond 255: one gain for all channels keeps hue and saturation
-            f *= np.float32(255.0 / top)
-        a = np.clip(f, 0, 255).astype(np.uint8)
+        # uint16, or floats beyond 255: one gain for all channels keeps hue and saturation
+        a = np.clip(_within_255(a.astype(np.float32) * np.float32(_levels(a, a))), 0, 255).astype(np.uint8)
     small = cv2.resize(np.ascontiguousarray(a), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
     if np.array_equal(small[..., 0], small[..., 1]) and np.array_equal(small[..., 1], small[..., 2]):
         return None
@@ -64,6 +61,14 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
     h -= h.mean()
     norm = float(np.linalg.norm(h))
     return np.rint(h * (_LEVELS / norm) if norm else h).astype(np.float32)
+
+
+def _within_255(f: np.ndarray) -> np.ndarray:
+    """``f`` (float32, a new array) scaled by one gain so that its largest value is at most 255."""
+    top = float(f.max()) if f.size else 0.0
+    if top > 255.0:
+        f *= np.float32(255.0 / top)
+    return f
 
 
 def tone(image: np.ndarray) -> np.ndarray | None:
@@ -85,10 +90,7 @@ def tone(image: np.ndarray) -> np.ndarray | None:
     a = np.asarray(image)
     # luma, as a grey copy (ToGray, OpenCV's RGB2GRAY) holds it; the value itself for a grey image
     g = a[..., :3].astype(np.float32) @ _LUMA if a.ndim == 3 and a.shape[2] >= 3 else _gray(a)
-    g = g * np.float32(_levels(image, g))
-    top = float(g.max()) if g.size else 0.0
-    if top > 255.0:
-        g *= np.float32(255.0 / top)
+    g = _within_255(g * np.float32(_levels(image, g)))
     small = cv2.resize(np.ascontiguousarray(g), (_SIDE, _SIDE), interpolation=cv2.INTER_AREA)
     content = small > 0.5
     v = small[content]
