@@ -301,9 +301,13 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
 
     from multiaug.streams import core, pool, shm
 
+    try:  # the worker's side (multiaug.streams.pool before session 11)
+        from multiaug.streams import workers as side
+    except ImportError:
+        side = pool  # type: ignore[assignment]
     items = list(make(256))
     units = list(core.units(enumerate(items), "id"))
-    pool._PIPELINE[:] = [pipe]
+    side._PIPELINE[:] = [pipe]
     exchange = shm.Exchange(1)
 
     def loop() -> None:
@@ -311,15 +315,15 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
             pipe(**{k: v for k, v in item.items() if k != "id"}, key=item["id"])
 
     def work() -> None:
-        pool._work(units, 0, pool.keyed_call)
+        side._work(units, 0, pool.keyed_call)
 
     def work_pickled() -> None:
-        results, _, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        results, _, _ = side._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
         pickle.loads(pickle.dumps(results))
 
     def work_shared() -> None:
         sent, ticket = exchange.send(units)
-        results, _, needed = pool._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
+        results, _, needed = side._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
         for _ in exchange.receive(pickle.loads(pickle.dumps(results)), ticket, needed):
             pass
 

@@ -216,10 +216,11 @@ def test_an_answer_read_early_counts_as_ready():
     """An answer read ahead (before a large send) is at hand: the pool hands it over instead of
     reading on while the worker works on the large batch."""
     from multiaug.streams import pool as P
+    from multiaug.streams import workers as W
 
     pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
-    workers = P._Workers(1, P.pickled_pipeline("t", pipe), "t")
-    workers.room = P._PIPE_ROOM  # the least room a pipe is given (Linux's sockets hold 1 MiB here)
+    workers = W._Workers(1, P.pickled_pipeline("t", pipe), "t")
+    workers.room = W._PIPE_ROOM  # the least room a pipe is given (Linux's sockets hold 1 MiB here)
     try:
         small = [("a", "a", {"text": "one two three"})]
         big = [("b", "b", {"text": "lorem ipsum dolor " * 40_000})]
