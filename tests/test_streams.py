@@ -11,6 +11,14 @@ import multiaug as ma
 from multiaug.streams import pool
 
 
+@pytest.fixture(autouse=True)
+def _crossing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about items crossing to workers: the main process does not compute the
+    first items itself while the workers start (a short stream would never cross); that start
+    has its own tests, tests/test_streams_start.py."""
+    monkeypatch.setattr(pool, "_START", False)
+
+
 def _text_pipe() -> ma.Compose:
     return ma.Compose([ma.text.RandomSwap(alpha=0.5), ma.text.CharNoise(alpha=0.1)], seed=3)
 

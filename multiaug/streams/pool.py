@@ -60,6 +60,10 @@ _ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the poo
 _ALONE_S = _ALONE_BATCHES * _TARGET_S  # and at most this long (seconds), whatever the items cost
 _STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
+#: Whether this process computes the first items itself while the workers start (run_pool's
+#: ``pipe``): spawned workers take 0.2-0.3 s to import multiaug, and a stream of 2,000 small
+#: images waited that long for its first output, this process idle. False: as before session 11.
+_START = True
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -201,6 +205,9 @@ def run_pool(
     pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
+        if pipe is not None and _START:
+            exhausted, size = yield from _start(pool, exchange, source, (pipe, epoch, work))
+            flight.item_s = _TARGET_S / size  # a first guess, from this process, until the first answer
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
                 exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
@@ -247,6 +254,39 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+def _start(
+    pool: _Workers, exchange: shm.Exchange, source: Iterator[Unit], how: tuple[Any, int, Work]
+) -> Generator[Result, None, tuple[bool, int]]:
+    """While the workers start: the units computed here, each handed over at once (the plain
+    loop), until every worker has answered a warm-up batch, a copy of the first unit whose result
+    is dropped (its first call pays the pipeline's lazy imports, before the first real batch).
+    Returns whether the source is exhausted, and the first batch size (``_TARGET_S`` of work at
+    the rate of this process's items)."""
+    pipe, epoch, work = how
+    unit = next(source, None)
+    if unit is None:
+        return True, 1
+    warming = {}
+    for _ in pool.load:  # one warm-up batch each (a worker is sent one batch at a time here)
+        sent, ticket = exchange.send([unit])
+        warming[pool.send(sent, epoch, work, ticket.route)] = ticket
+    began, done = time.perf_counter(), 0
+    while True:
+        yield call_here(pipe, unit, epoch, work)
+        done += 1
+        for w in [w for w in warming if pool.ready(w)]:
+            answer = pool.receive(w)
+            results, _, needed = ([], 0.0, 0) if isinstance(answer, str) else answer
+            for _ in exchange.receive(results, warming.pop(w), needed):  # frees the slot
+                pass
+        if not warming:
+            per_item = (time.perf_counter() - began) / done
+            return False, max(1, min(_MAX_BATCH, exchange.most_items(), int(_TARGET_S / per_item)))
+        unit = next(source, None)
+        if unit is None:
+            return True, 1
 
 
 def _head_ready(pool: _Workers, w: int) -> bool:

@@ -187,8 +187,8 @@ class _Workers:
         computing are not waited for: they are terminated."""
         for conn in self.conns:
             conn.close()
-        for proc in self.procs:
-            if not finished:
+        for proc, load in zip(self.procs, self.load, strict=True):
+            if not finished or load:  # still computing (a warm-up batch: its result is not wanted)
                 proc.terminate()
         for proc in self.procs:
             proc.join(5)
