@@ -149,3 +149,20 @@ def test_images_while_the_workers_start_equal_keyed_calls() -> None:
 def test_no_block_is_left_on_any_way_out_with_the_start(run):
     run()
     assert _blocks() == []
+
+
+@pytest.mark.parametrize("cores", [2, 4])
+def test_workers_taking_every_core_leave_one_to_this_process_for_images_only(monkeypatch, cores: int) -> None:
+    """Two workers on two cores: images (their arrays cross through shared memory) get one worker
+    and this process's help; text keeps both workers. With cores to spare, the workers asked for."""
+    monkeypatch.setattr(P, "_cores", lambda: cores)
+    rng = np.random.default_rng(0)
+    images = [{"id": i, "image": rng.integers(0, 255, (64, 64, 3), np.uint8)} for i in range(5)]
+    flip = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=0)
+    texts = [{"id": i, "text": f"w{i} fox jumps"} for i in range(5)]
+    for items, pipe, started in ((images, flip, 1 if cores == 2 else 2), (texts, _text_pipe(), 2)):
+        with ma.stream(pipe, iter(items), workers=2) as outs:
+            next(outs)
+            assert len(_stream_children()) == started
+            rest = list(outs)
+        assert len(rest) == 4 and _stream_children() == []

@@ -64,6 +64,11 @@ _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an ite
 #: ``pipe``): spawned workers take 0.2-0.3 s to import multiaug, and a stream of 2,000 small
 #: images waited that long for its first output, this process idle. False: as before session 11.
 _START = True
+#: Where ``workers`` would take every core (2 workers on 2 cores) and the items' arrays cross through
+#: shared memory (images), the pool starts one worker fewer and this process helps it: the items
+#: computed here cost no crossing (~35-45 µs of this process and ~50 µs of a worker per 128x128
+#: image), and a third busy process on two cores only moves CPU around. False: ``workers`` as asked.
+_SPARE = True
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -193,20 +198,25 @@ def run_pool(
     worth between two answers), instead of sleeping; with one worker and no idle core, it runs
     alone for a while (``_alone``).
     """
+    source = _Guarded(units)
+    starts = pipe is not None and _START
+    first = next(source, None) if starts else None
+    if starts and first is None:
+        return source.rethrow()  # an empty stream (or one whose source failed at once): no worker started
+    workers = _spare(workers, first, pipe)
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
     # A process that helps notices an answer only between two of its items (later still when the
     # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
     exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
-    source = _Guarded(units)
     solo = helps and workers == 1 and _ALONE
     flight = _Flight(solo)
     pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
-        if pipe is not None and _START:
-            exhausted, size = yield from _start(pool, exchange, source, (pipe, epoch, work))
+        if first is not None:
+            exhausted, size = yield from _start(pool, exchange, source, first, (pipe, epoch, work))
             flight.item_s = _TARGET_S / size  # a first guess, from this process, until the first answer
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
@@ -256,18 +266,26 @@ def run_pool(
             exchange.close()
 
 
+def _spare(workers: int, unit: Unit | None, pipe: Any) -> int:
+    """The workers to start: one fewer than the cores, this process helping them, where ``workers``
+    would take every core and the items' arrays cross through shared memory (judged on the first
+    unit); else ``workers``."""
+    cores = _cores()
+    if not (_SPARE and _HELP and pipe is not None and unit is not None and 2 <= cores <= workers):
+        return workers
+    sample = unit[2]
+    return cores - 1 if sample is not None and shm.crosses(sample) else workers
+
+
 def _start(
-    pool: _Workers, exchange: shm.Exchange, source: Iterator[Unit], how: tuple[Any, int, Work]
+    pool: _Workers, exchange: shm.Exchange, source: Iterator[Unit], unit: Unit, how: tuple[Any, int, Work]
 ) -> Generator[Result, None, tuple[bool, int]]:
-    """While the workers start: the units computed here, each handed over at once (the plain
-    loop), until every worker has answered a warm-up batch, a copy of the first unit whose result
-    is dropped (its first call pays the pipeline's lazy imports, before the first real batch).
-    Returns whether the source is exhausted, and the first batch size (``_TARGET_S`` of work at
-    the rate of this process's items)."""
+    """While the workers start: ``unit`` (the first) and the next units computed here, each handed
+    over at once (the plain loop), until every worker has answered a warm-up batch, a copy of the
+    first unit whose result is dropped (its first call pays the pipeline's lazy imports, before the
+    first real batch). Returns whether the source is exhausted, and the first batch size
+    (``_TARGET_S`` of work at the rate of this process's items)."""
     pipe, epoch, work = how
-    unit = next(source, None)
-    if unit is None:
-        return True, 1
     warming = {}
     for _ in pool.load:  # one warm-up batch each (a worker is sent one batch at a time here)
         sent, ticket = exchange.send([unit])
@@ -284,9 +302,10 @@ def _start(
         if not warming:
             per_item = (time.perf_counter() - began) / done
             return False, max(1, min(_MAX_BATCH, exchange.most_items(), int(_TARGET_S / per_item)))
-        unit = next(source, None)
-        if unit is None:
+        following = next(source, None)
+        if following is None:
             return True, 1
+        unit = following
 
 
 def _head_ready(pool: _Workers, w: int) -> bool:

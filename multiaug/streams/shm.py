@@ -166,6 +166,18 @@ def holds_no_array(obj: Any) -> bool:
     return type(obj) is dict and all(type(v) in _PLAIN for v in obj.values())
 
 
+def crosses(sample: Any) -> bool:
+    """Whether ``sample`` holds an array that would cross to a worker through shared memory."""
+    if not _ENABLED or holds_no_array(sample):
+        return False
+    layout = _Layout(0)  # counts only
+    try:
+        _swap(sample, layout)
+    except RecursionError:
+        return False
+    return layout.needed > 0
+
+
 def stubbed(obj: Any) -> Any:
     """``obj`` with its large arrays replaced by ``None``: what must pickle for it to cross to a
     worker (the arrays go through shared memory). Raises RecursionError as :func:`_swap` does."""
