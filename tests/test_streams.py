@@ -14,9 +14,10 @@ from multiaug.streams import pool
 @pytest.fixture(autouse=True)
 def _crossing(monkeypatch: pytest.MonkeyPatch) -> None:
     """These tests are about items crossing to workers: the main process does not compute the
-    first items itself while the workers start (a short stream would never cross); that start
-    has its own tests, tests/test_streams_start.py."""
+    first items itself while the workers start (a short stream would never cross), and images get
+    the workers asked for whatever the cores; both have their own tests, tests/test_streams_start.py."""
     monkeypatch.setattr(pool, "_START", False)
+    monkeypatch.setattr(pool, "_SPARE", False)
 
 
 def _text_pipe() -> ma.Compose:

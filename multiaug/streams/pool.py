@@ -19,6 +19,7 @@ core, it computes items alone for a while (the plain loop), the worker idle.
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import time
@@ -199,11 +200,12 @@ def run_pool(
     alone for a while (``_alone``).
     """
     source = _Guarded(units)
-    starts = pipe is not None and _START
-    first = next(source, None) if starts else None
-    if starts and first is None:
+    first = next(source, None) if pipe is not None else None  # how many workers to start depends on it
+    if pipe is not None and first is None:
         return source.rethrow()  # an empty stream (or one whose source failed at once): no worker started
     workers = _spare(workers, first, pipe)
+    if first is not None and not _START:
+        source.it, first = itertools.chain([first], source.it), None  # it goes to a worker, as before
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
     # A process that helps notices an answer only between two of its items (later still when the
