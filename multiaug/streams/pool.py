@@ -220,6 +220,7 @@ def run_pool(
         if first is not None:
             exhausted, size = yield from _start(pool, exchange, source, first, (pipe, epoch, work))
             flight.item_s = _TARGET_S / size  # a first guess, from this process, until the first answer
+            flight.answers = _WARM  # the workers warm and the resource tracker started: judge at once
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
                 exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
