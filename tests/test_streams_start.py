@@ -166,3 +166,21 @@ def test_workers_taking_every_core_leave_one_to_this_process_for_images_only(mon
             assert len(_stream_children()) == started
             rest = list(outs)
         assert len(rest) == 4 and _stream_children() == []
+
+
+def test_an_output_computed_here_is_the_consumers_own() -> None:
+    """An output array of its own is handed over as it is; a view, a read-only array or the
+    item's own array is copied (once per array), as an output crossing back from a worker."""
+    from multiaug.streams import shm
+
+    image = np.zeros((64, 64, 3), np.uint8)
+    fresh = image + 1
+    out = {"image": fresh, "label": 3}
+    assert shm.owned(out, {"image": image, "label": 3}) is out
+    frozen = image.copy()
+    frozen.flags.writeable = False
+    for given in (image, image[:, ::-1], frozen):
+        got = shm.owned({"image": given, "mask": given}, {"image": image})
+        assert got["image"] is got["mask"] and not np.shares_memory(got["image"], image)
+        assert got["image"].flags.writeable
+        np.testing.assert_array_equal(got["image"], given)

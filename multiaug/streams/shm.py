@@ -189,6 +189,10 @@ def owned(out: Any, given: Any) -> Any:
     own (a view, read-only, or an array of the input ``given``) copied, one copy per array."""
     if holds_no_array(out):
         return out  # a text's output
+    if plain(out) and plain(given):  # flat dicts (an image's): no walk (~3 µs of this process)
+        arrays = {id(v) for v in given.values() if type(v) is np.ndarray}
+        if all(type(v) is not np.ndarray or _own(v, arrays) for v in out.values()):
+            return out
     inputs: set[int] = set()
 
     def seen(array: np.ndarray) -> np.ndarray:
@@ -199,7 +203,7 @@ def owned(out: Any, given: Any) -> Any:
     copies: dict[int, np.ndarray] = {}
 
     def own(array: np.ndarray) -> np.ndarray:
-        if array.base is None and array.flags.writeable and id(array) not in inputs:
+        if _own(array, inputs):
             return array
         copy = copies.get(id(array))
         if copy is None:
@@ -207,6 +211,11 @@ def owned(out: Any, given: Any) -> Any:
         return copy
 
     return _walk(out, _is_array, own, {})
+
+
+def _own(array: np.ndarray, inputs: set[int]) -> bool:
+    """Whether ``array`` is memory of its own: not a view, writeable, not one of the ``inputs`` (ids)."""
+    return array.base is None and bool(array.flags.writeable) and id(array) not in inputs
 
 
 class _Block:
