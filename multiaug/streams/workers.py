@@ -184,7 +184,8 @@ class _Workers:
 
     def close(self, finished: bool) -> None:
         """Closes the pipes: idle workers end at once. After an early stop the workers still
-        computing are not waited for: they are terminated."""
+        computing are not waited for: they are terminated, as are those still starting or on a
+        warm-up batch whose answer nobody reads (a stream that ended while its workers started)."""
         for conn in self.conns:
             conn.close()
         for proc, load in zip(self.procs, self.load, strict=True):
