@@ -197,7 +197,10 @@ def run_pool(
     idle: while the consumer waits for a worker's answer, this process computes the next items
     itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
     worth between two answers), instead of sleeping; with one worker and no idle core, it runs
-    alone for a while (``_alone``).
+    alone for a while (``_alone``). With ``pipe``, too, the first unit is read before the workers
+    start: where ``workers`` would take every core and its arrays cross through shared memory,
+    one worker fewer than the cores starts (``_spare``), and while they start this process
+    computes the first units itself (``_start``).
     """
     source = _Guarded(units)
     first = next(source, None) if pipe is not None else None  # how many workers to start depends on it
