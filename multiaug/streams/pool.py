@@ -165,6 +165,13 @@ class _Flight:
             self.strikes += 1
             self.busy = self.strikes >= _STRIKES
 
+    def started(self, size: int) -> None:
+        """The workers warm after the start (``_start``), its first batches of ``size`` items:
+        the cost of an item guessed from this process's until the first answer, and the stints of
+        help judged at once (the warm-up that ``_WARM`` waits for is over)."""
+        self.item_s = _TARGET_S / size
+        self.answers = _WARM
+
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
         self.rest = max(0, self.rest - 1)
@@ -193,14 +200,12 @@ def run_pool(
     ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
     those (a slow producer, such as a pipe, never waits for a batch to fill up).
 
-    ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
-    idle: while the consumer waits for a worker's answer, this process computes the next items
-    itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
-    worth between two answers), instead of sleeping; with one worker and no idle core, it runs
-    alone for a while (``_alone``). With ``pipe``, too, the first unit is read before the workers
-    start: where ``workers`` would take every core and its arrays cross through shared memory,
-    one worker fewer than the cores starts (``_spare``), and while they start this process
-    computes the first units itself (``_start``).
+    ``pipe``, when given (the pipeline itself): the first unit is read before the workers start
+    (where ``workers`` would take every core and its arrays cross, one fewer starts: ``_spare``);
+    while they start this process computes the first units itself (``_start``); where the workers
+    leave a core idle, while the consumer waits for a worker's answer, it computes the next units
+    (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and no idle
+    core it runs alone for a while (``_alone``).
     """
     source = _Guarded(units)
     first = next(source, None) if pipe is not None else None  # how many workers to start depends on it
@@ -222,8 +227,7 @@ def run_pool(
     try:
         if first is not None:
             exhausted, size = yield from _start(pool, exchange, source, first, (pipe, epoch, work))
-            flight.item_s = _TARGET_S / size  # a first guess, from this process, until the first answer
-            flight.answers = _WARM  # the workers warm and the resource tracker started: judge at once
+            flight.started(size)
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
                 exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
