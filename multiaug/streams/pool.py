@@ -208,12 +208,10 @@ def run_pool(
     core it runs alone for a while (``_alone``).
     """
     source = _Guarded(units)
-    first = next(source, None) if pipe is not None else None  # how many workers to start depends on it
-    if pipe is not None and first is None:
+    arranged = _first(source, workers, pipe)
+    if arranged is None:
         return source.rethrow()  # an empty stream (or one whose source failed at once): no worker started
-    workers = _spare(workers, first, pipe)
-    if first is not None and not _START:
-        source.it, first = itertools.chain([first], source.it), None  # it goes to a worker, as before
+    first, workers = arranged
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
     # A process that helps notices an answer only between two of its items (later still when the
@@ -253,20 +251,11 @@ def run_pool(
             w = pending[0][0]
             if helps and w >= 0 and not exhausted and flight.worth_helping():
                 exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
-            w, ticket, labels = pending.popleft()
-            if w < 0:  # computed here while waiting
-                yield from labels
-                continue
-            answer = pool.receive(w)
-            if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
-                answer = ([(label, None, answer) for label in labels], 0.0, 0)
-            results, seconds, needed = answer
-            flight.answered(len(results), seconds)
-            # Grown from the batch just finished, not from the last size asked for: that would compound
-            # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
-            grown = _next_size(len(results), len(results), seconds)
-            size = min(grown, exchange.most_items())
-            yield from exchange.receive(results, ticket, needed)
+            entry = pending.popleft()
+            if entry[0] < 0:  # computed here while waiting
+                yield from entry[2]
+            else:
+                size = yield from _answer(pool, exchange, flight, entry)
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does
         # not wait for the running batches. The shared memory goes in every case.
@@ -274,6 +263,40 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+def _answer(
+    pool: _Workers, exchange: shm.Exchange, flight: _Flight, entry: tuple[int, Any, list[Any]]
+) -> Generator[Result, None, int]:
+    """The results of a worker's batch (``entry``: worker, ticket, labels), handed over; returns
+    the next batch's size."""
+    w, ticket, labels = entry
+    answer = pool.receive(w)
+    if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
+        answer = ([(label, None, answer) for label in labels], 0.0, 0)
+    results, seconds, needed = answer
+    flight.answered(len(results), seconds)
+    # Grown from the batch just finished, not from the last size asked for: that would compound
+    # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
+    size = min(_next_size(len(results), len(results), seconds), exchange.most_items())
+    yield from exchange.receive(results, ticket, needed)
+    return size
+
+
+def _first(source: _Guarded, workers: int, pipe: Any) -> tuple[Unit | None, int] | None:
+    """With ``pipe``, the first unit for ``_start`` (with ``_START`` off, None: the unit is put
+    back first in the source) and the workers to start (``_spare``), or None for an empty source;
+    without ``pipe``, None and ``workers``."""
+    if pipe is None:
+        return None, workers
+    first = next(source, None)
+    if first is None:
+        return None
+    workers = _spare(workers, first, pipe)
+    if not _START:
+        source.it = itertools.chain([first], source.it)  # it goes to a worker, as before session 11
+        return None, workers
+    return first, workers
 
 
 def _spare(workers: int, unit: Unit | None, pipe: Any) -> int:
