@@ -184,3 +184,27 @@ def test_an_output_computed_here_is_the_consumers_own() -> None:
         assert got["image"] is got["mask"] and not np.shares_memory(got["image"], image)
         assert got["image"].flags.writeable
         np.testing.assert_array_equal(got["image"], given)
+
+
+def test_a_consumer_that_sleeps_gets_the_spared_worker_started(monkeypatch) -> None:
+    """Two workers on two cores for images start as one, this process helping; a consumer that
+    sleeps between outputs (a training step waiting on a GPU) leaves that core idle, so the second
+    worker starts, and gets batches once warm. Outputs and order stay the keyed calls'."""
+    monkeypatch.setattr(P, "_cores", lambda: 2)
+    rng = np.random.default_rng(0)
+    base = rng.integers(0, 255, (64, 64, 3), np.uint8)
+    pipe = ma.Compose([ma.image.HorizontalFlip(), ma.image.Rotate(limit=20)], seed=1)
+    items = ({"id": i, "image": np.roll(base, i, axis=0)} for i in itertools.count())
+    seen, counts = [], []
+    with ma.stream(pipe, items, workers=2) as outs:
+        for out in itertools.islice(outs, 3000):  # ~15 s at most
+            seen.append(out)
+            counts.append(len(_stream_children()))
+            if counts[-1] == 2 and len(seen) % 50 == 0:
+                break
+            time.sleep(0.005)
+    assert counts[0] == 1 and counts[-1] == 2
+    for out in seen[-60:]:
+        ref = pipe(image=np.roll(base, out["id"], axis=0), key=out["id"])["image"]
+        np.testing.assert_array_equal(out["image"], ref)
+    assert [o["id"] for o in seen] == list(range(len(seen)))

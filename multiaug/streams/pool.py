@@ -70,6 +70,7 @@ _START = True
 #: computed here cost no crossing (~35-45 µs of this process and ~50 µs of a worker per 128x128
 #: image), and a third busy process on two cores only moves CPU around. False: ``workers`` as asked.
 _SPARE = True
+_ASLEEP_SHARE = 0.25  # the share of a stream's time its consumer sleeps that starts a spared worker
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -205,13 +206,31 @@ def run_pool(
     while they start this process computes the first units itself (``_start``); where the workers
     leave a core idle, while the consumer waits for a worker's answer, it computes the next units
     (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and no idle
-    core it runs alone for a while (``_alone``).
+    core it runs alone for a while (``_alone``); workers spared start where the consumer sleeps
+    (``_Spare``, which needs the consumer's time between two results: ``_clocked``).
     """
+    clock = _Clock()
+    return _clocked(_run_pool(data, units, epoch, workers, owner, work, ready, pipe, clock), clock)
+
+
+def _run_pool(
+    data: bytes,
+    units: Iterable[Unit],
+    epoch: int,
+    workers: int,
+    owner: str,
+    work: Work,
+    ready: Callable[[], bool] | None,
+    pipe: Any,
+    clock: _Clock,
+) -> Generator[Result, None, None]:
+    """:func:`run_pool`, the consumer's time measured by ``clock``."""
     source = _Guarded(units)
     arranged = _first(source, workers, pipe)
     if arranged is None:
         return source.rethrow()  # an empty stream (or one whose source failed at once): no worker started
-    first, workers = arranged
+    first, count = arranged
+    spare, workers = _Spare(workers - count, clock), count
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
     # A process that helps notices an answer only between two of its items (later still when the
@@ -256,6 +275,8 @@ def run_pool(
                 yield from entry[2]
             else:
                 size = yield from _answer(pool, exchange, flight, entry)
+                ahead += spare.step(pool, exchange, (epoch, work), ahead // pool.active)
+                solo = solo and pool.active == 1
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does
         # not wait for the running batches. The shared memory goes in every case.
@@ -263,6 +284,64 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+class _Clock:
+    """Seconds the consumer spent between two outputs without this process's CPU (asleep: a wait
+    on a GPU, a disk, a queue), counted while ``on`` (:func:`_clocked`)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.asleep = 0.0
+
+
+def _clocked(results: Generator[Result, None, None], clock: _Clock) -> Iterator[Result]:
+    try:
+        for result in results:
+            if not clock.on:
+                yield result
+                continue
+            wall, cpu = time.perf_counter(), time.process_time()
+            yield result
+            clock.asleep += time.perf_counter() - wall - (time.process_time() - cpu)
+    finally:
+        results.close()
+
+
+class _Spare:
+    """The workers asked for and not started (``_spare``): one is started when the consumer
+    sleeps (a training step waiting on a GPU, a disk) through ``_ASLEEP_SHARE`` of the stream's time
+    or more, ``_STRIKES`` answers in a row: this process then cannot help, and the core that worker
+    would take sits idle. It gets batches once it has answered an empty warm-up batch."""
+
+    def __init__(self, missing: int, clock: _Clock) -> None:
+        self.missing, self.clock = missing, clock
+        clock.on = missing > 0
+        self.since, self.asleep, self.strikes = time.perf_counter(), 0.0, 0
+        self.warming = -1  # the worker started and not yet warm
+
+    def step(self, pool: _Workers, exchange: shm.Exchange, how: tuple[int, Work], per_worker: int) -> int:
+        """After an answer: starts a worker, or puts a warm one to work; returns the batches in
+        flight that adds (``per_worker``, the slots added to ``exchange``), else 0."""
+        if self.warming >= 0:
+            if not pool.ready(self.warming):
+                return 0
+            pool.receive(self.warming)
+            self.warming, self.missing = -1, self.missing - 1
+            pool.active += 1
+            self.clock.on = self.missing > 0
+            exchange.add_slots(per_worker)
+            return per_worker
+        if not self.missing:
+            return 0
+        now, asleep = time.perf_counter(), self.clock.asleep
+        share = (asleep - self.asleep) / max(now - self.since, 1e-9)
+        self.since, self.asleep = now, asleep
+        self.strikes = self.strikes + 1 if share >= _ASLEEP_SHARE else 0
+        if self.strikes >= _STRIKES:
+            self.warming, self.strikes = pool.grow(), 0
+            pool.send([], *how, None, to=self.warming)
+        return 0
 
 
 def _answer(

@@ -332,11 +332,17 @@ class Exchange:
     """The main process's side: ``slots`` pairs of blocks, one per batch in flight."""
 
     def __init__(self, slots: int) -> None:
+        self._slots = slots
         self._free = list(range(slots))[::-1]
         self._blocks: dict[tuple[int, str], _Block] = {}
         self._out_per_byte = 1.0  # output bytes per input byte (grows as batches tell)
         self._out_per_item = 0.0
         self._in_per_item = 0.0
+
+    def add_slots(self, n: int) -> None:
+        """``n`` more slots: more batches in flight (a worker added)."""
+        self._slots += n
+        self._free[:0] = range(self._slots - 1, self._slots - n - 1, -1)
 
     def most_items(self) -> int:
         """Items a batch may hold so that its arrays, in or out, stay under ``_BATCH_BYTES``."""

@@ -102,29 +102,40 @@ class _Workers:
     a batch is one message each way (its arrays in shared memory, :mod:`multiaug.streams.shm`)."""
 
     def __init__(self, n: int, pickled: bytes, owner: str) -> None:
+        self.owner, self.pickled = owner, pickled
+        self.load: list[int] = []  # batches sent to each worker and not yet answered
+        self.procs: list[Any] = []
+        self.conns: list[Any] = []
+        self.unread: list[deque[int]] = []  # sizes sent, answers not read
+        self.early: list[deque[Any]] = []  # answers read before asked for
+        self.room = _PIPE_ROOM
+        for _ in range(n):
+            self.grow()
+        self.active = n  # the first ``active`` workers get the batches (a worker added later: once warm)
+
+    def grow(self) -> int:
+        """Starts one more worker, which gets batches once :attr:`active` counts it; its index."""
         import multiprocessing
 
         ctx = multiprocessing.get_context("spawn")
-        self.owner = owner
-        self.load = [0] * n  # batches sent to each worker and not yet answered
-        self.procs: list[Any] = []
-        self.conns: list[Any] = []
-        self.unread: list[deque[int]] = [deque() for _ in range(n)]  # sizes sent, answers not read
-        self.early: list[deque[Any]] = [deque() for _ in range(n)]  # answers read before asked for
-        self.room = _PIPE_ROOM
-        for _ in range(n):
-            ours, theirs = ctx.Pipe()
-            self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
-            args = (theirs, pickled, os.getpid())
-            proc = ctx.Process(target=_serve, args=args, name="multiaug-stream", daemon=True)
-            proc.start()
-            theirs.close()
-            self.procs.append(proc)
-            self.conns.append(ours)
+        ours, theirs = ctx.Pipe()
+        self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
+        args = (theirs, self.pickled, os.getpid())
+        proc = ctx.Process(target=_serve, args=args, name="multiaug-stream", daemon=True)
+        proc.start()
+        theirs.close()
+        self.procs.append(proc)
+        self.conns.append(ours)
+        self.load.append(0)
+        self.unread.append(deque())
+        self.early.append(deque())
+        return len(self.procs) - 1
 
-    def send(self, batch: list[Unit], epoch: int, work: Work, route: Route | None) -> int:
-        """Hands the batch to the least loaded worker; returns that worker's index."""
-        w = self.load.index(min(self.load))
+    def send(self, batch: list[Unit], epoch: int, work: Work, route: Route | None, to: int = -1) -> int:
+        """Hands the batch to worker ``to``, by default the least loaded of the active ones;
+        returns that worker's index."""
+        load = self.load[: self.active]
+        w = to if to >= 0 else load.index(min(load))
         try:
             message = _dumps((batch, epoch, work, route))
         except Exception:  # some item does not pickle: it alone fails
