@@ -36,7 +36,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
+from .image_warp import _LOW_DETAIL, _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -451,7 +451,8 @@ def _warped(
 ) -> list[tuple[int, int, WarpMatch]]:
     """The group pairs the warp search matches among those not ``found`` yet, with their match:
     the candidates of ``_warp_candidates``, searched by ``image_warp.warp_pairs`` (a large check's
-    pairs both ways when matched) and judged by ``_one_source``."""
+    pairs both ways when matched) and judged by ``_one_source``; none between two images too flat
+    to verify (``image_warp.low_detail``'s, whatever the keypoints on a faint texture say)."""
     m = len(groups.rep)
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     store = WarpStore(images)  # the search inputs of the images both stages look at
@@ -459,6 +460,9 @@ def _warped(
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
     both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
     warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
+    # two images too flat to verify a warp (low_detail) are not linked by one (nor by keypoints)
+    plain = {k for pair in warped for k in pair if float(store.prep(k).band.std()) < _LOW_DETAIL}
+    warped = {p: w for p, w in warped.items() if not (p[0] in plain and p[1] in plain)}
     warped = _one_source(warped, groups, judged, found, store)
     return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
 
