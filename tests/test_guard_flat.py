@@ -149,3 +149,15 @@ def test_distinct_skies_too_flat_to_verify_are_not_linked_by_the_warp_search() -
     assert (2, 0) in {
         (leak.train_index, leak.val_index) for leak in SplitGuard().check(skies[:6], [flipped]).leaks
     }
+
+
+def test_a_background_over_98_percent_of_the_map_is_flat_and_blank_images_are_not_copies() -> None:
+    # the 1st and 99th percentiles meet on such a background: it stayed unflagged before the fix
+    u = np.zeros((32, 32), np.float32)
+    u[15:18, 15:18] = np.arange(1, 10).reshape(3, 3) * 20
+    assert flat_mask(u).sum() == 32 * 32 - 9
+    assert flat_mask(np.full((32, 32), 0.3, np.float32)).all()
+    # two blank images of different levels carry nothing to leak: only an identical one is reported
+    black, grey = np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), 9, np.uint8)
+    report = SplitGuard(cache=False).check([black], [black.copy(), grey])
+    assert [tuple(leak) for leak in report.leaks] == [(0, 0, "exact")]

@@ -40,10 +40,12 @@ def flat_mask(u: np.ndarray) -> np.ndarray:
     flat = u.ravel()
     k = len(flat) // 100
     lo, hi = np.partition(flat, (k, len(flat) - 1 - k))[[k, len(flat) - 1 - k]].tolist()
-    tol = max(hi - lo, 1e-6) * _FLAT_TOL
+    # (a background over 98 % of the map: the percentiles meet, the whole range sets the tolerance)
+    tol = (hi - lo if hi > lo else float(flat.max() - flat.min())) * _FLAT_TOL
     # the most common level: a histogram of bins tol wide over the 1st-99th percentiles
-    bins = np.rint((np.clip(flat, lo, hi) - lo) / tol).astype(np.int64)
-    level = float(flat[bins == np.argmax(np.bincount(bins))].mean())
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    bins = np.rint((inside - lo) / max(tol, 1e-30)).astype(np.int64)
+    level = inside[bins == np.argmax(np.bincount(bins))][0]  # one of its values (exact when flat)
     near = (np.abs(u - level) <= tol).astype(np.uint8)
     # opened by a 3x3 square: specks of content at that level dropped, the background's edge kept
     square, edge = np.ones((3, 3), np.uint8), cv2.BORDER_REPLICATE
