@@ -186,6 +186,27 @@ def test_an_output_computed_here_is_the_consumers_own() -> None:
         np.testing.assert_array_equal(got["image"], given)
 
 
+def test_an_output_of_a_memory_mapped_input_is_not_the_callers_file(tmp_path, monkeypatch) -> None:
+    """An input that is an ndarray subclass (``np.memmap``, or a view of one) gives outputs of the
+    consumer's own, computed here or by a worker: writing into them leaves the file as it was."""
+    from multiaug.streams import shm
+
+    path = tmp_path / "image.npy"
+    np.save(path, np.zeros((64, 64, 3), np.uint8))
+    mapped = np.load(path, mmap_mode="r+")
+    for out in (mapped, mapped[:, ::-1], mapped[8:]):  # the input itself, a flip, a crop
+        got = shm.owned({"image": out}, {"image": mapped})["image"]
+        assert type(got) is np.ndarray and got.flags.writeable and got.base is None
+        assert not np.shares_memory(got, mapped)
+    monkeypatch.setattr(P, "_cores", lambda: 2)  # one worker, this process computing too
+    pipe = ma.Compose([ma.image.HorizontalFlip(p=1.0)], seed=1)
+    items = ({"id": i, "image": np.load(path, mmap_mode="r+")} for i in range(6))
+    for out in ma.stream(pipe, items, workers=2):
+        assert type(out["image"]) is np.ndarray and out["image"].flags.writeable
+        out["image"][...] = 255
+    assert np.load(path).max() == 0
+
+
 def test_a_consumer_that_sleeps_gets_the_spared_worker_started(monkeypatch) -> None:
     """Two workers on two cores for images start as one, this process helping; a consumer that
     sleeps between outputs (a training step waiting on a GPU) leaves that core idle, so the second
