@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import sys
 import time
 from typing import Any
 
@@ -205,6 +206,55 @@ def test_an_output_of_a_memory_mapped_input_is_not_the_callers_file(tmp_path, mo
         assert type(out["image"]) is np.ndarray and out["image"].flags.writeable
         out["image"][...] = 255
     assert np.load(path).max() == 0
+
+
+@pytest.mark.parametrize("buffer", [1 << 20, 0])
+def test_a_worker_gets_its_pipeline_after_its_start(monkeypatch, buffer: int) -> None:
+    """The pipeline is not one of a worker's Process args (spawn writes those into a pipe that the
+    child reads only once up: start() waited for a pipeline over 64 KiB): it follows on the worker's
+    own pipe, or, over half that pipe's buffer, in a block of shared memory, removed at the end."""
+    from multiaug.streams import workers as W
+
+    monkeypatch.setattr(W, "_room", lambda conn: buffer)
+    kind, args = type(multiprocessing.get_context("spawn").Process()), []
+    start = kind.start
+
+    def seen(self: Any) -> None:
+        args.append(self._args)  # start() deletes them
+        start(self)
+
+    monkeypatch.setattr(kind, "start", seen)
+    pipe = _text_pipe()
+    data = P.pickled_pipeline("t", pipe)
+    pool = W._Workers(1, data, "t")
+    try:
+        assert len(args) == 1 and data not in args[0]
+        held = pool.held
+        assert (held is not None) == (buffer == 0)
+        pool.send([("a", "k", {"text": "w1 fox jumps"})], 0, P.keyed_call, None)
+        results, _, _ = pool.receive(0)
+        assert results == [("a", pipe(text="w1 fox jumps", key="k"), None)]
+    finally:
+        pool.close(True)
+    if held is not None and sys.platform.startswith("linux"):
+        assert not os.path.exists(f"/dev/shm/{held.name}")
+
+
+def test_workers_started_before_a_spawn_that_fails_are_stopped(monkeypatch) -> None:
+    from multiaug.streams import workers as W
+
+    grow, started = W._Workers.grow, []
+
+    def once(self: Any) -> int:
+        if self.procs:
+            raise OSError("no more processes")
+        started.append(grow(self))
+        return started[-1]
+
+    monkeypatch.setattr(W._Workers, "grow", once)
+    with pytest.raises(OSError, match="no more processes"):
+        W._Workers(2, P.pickled_pipeline("t", _text_pipe()), "t")
+    assert started == [0] and _stream_children() == []
 
 
 def test_a_consumer_that_sleeps_gets_the_spared_worker_started(monkeypatch) -> None:

@@ -432,6 +432,15 @@ class Exchange:
             block.release(unlink=True)
 
 
+def hold(data: bytes) -> _Block | None:
+    """A block holding ``data`` (a pipeline too large for a pipe's buffer, which a worker reads
+    when it is up: :mod:`multiaug.streams.workers`), or None when there is no room."""
+    block = _create(max(1, len(data)))
+    if block is not None:
+        block.memory.buf[: len(data)] = data  # type: ignore[index]
+    return block
+
+
 # -- worker process -------------------------------------------------------------------------------
 
 _ATTACHED: dict[str, _Block] = {}
@@ -455,6 +464,15 @@ def _attach(name: str) -> _Block:
             resource_tracker.register = register
     block = _ATTACHED[name] = _Block(memory)
     return block
+
+
+def read_held(name: str, size: int) -> bytes:
+    """In a worker: the ``size`` bytes of block ``name`` (:func:`hold`); the mapping is closed."""
+    block = _attach(name)
+    try:
+        return bytes(block.memory.buf[:size])  # type: ignore[index]
+    finally:
+        _ATTACHED.pop(name).release(unlink=False)
 
 
 def open_inputs(batch: list[Any], route: Route) -> list[Any]:
