@@ -32,7 +32,7 @@ _HELD, _SENT = (
 
 def _init_worker(conn: Any, parent: int) -> None:
     """The worker's setup, and its pipeline: the first message on its pipe, the pickled pipeline
-    itself or where it lies in shared memory (:meth:`_Workers._hand`)."""
+    itself or where it lies in shared memory (``_Workers._hand``)."""
     from ..jobs.chunk import _single_thread
     from ..jobs.engines import _ignore_sigint
 
