@@ -208,10 +208,11 @@ def run_pool(
     ``pipe``, when given (the pipeline itself): the first unit is read before the workers start
     (where ``workers`` would take every core and its arrays cross, one fewer starts: ``_spare``);
     where the workers then leave a core idle, while they start this process computes the first
-    units itself (``_start``), and while the consumer waits for a worker's answer, it computes the next units
-    (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and no idle
-    core it runs alone for a while (``_alone``); workers spared start where the consumer sleeps
-    (``_Spare``, which needs the consumer's time between two results: ``_clocked``).
+    units itself (``_start``), and while the consumer waits for a worker's answer, it computes the
+    next units (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and
+    no idle core it runs alone for a while (``_alone``); workers spared start where the consumer
+    sleeps and still waits for answers (``_Spare``, which needs the consumer's time between two
+    results: ``_clocked``).
     """
     clock = _Clock()
     return _clocked(_run_pool(data, units, epoch, workers, owner, work, ready, pipe, clock), clock)
