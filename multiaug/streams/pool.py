@@ -8,9 +8,11 @@ small batches whose size adapts to the measured cost of a call (about 20 ms of w
 the round trips stay small next to the work; at most ``2 * workers`` batches are in flight, and
 results come back in input order. The large arrays of a batch, both ways, travel through shared
 memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to
-them are pickled. While the workers start, the main process computes the first units itself and
-hands each over at once (the plain loop); each worker meanwhile computes a copy of the first unit,
-whose result is dropped, so that it is warm (its lazy imports done) when the batches come. While
+them are pickled. Where it helps them (below), while the workers start, the main process
+computes the first units itself and hands each over at once (the plain loop); each worker
+meanwhile computes a copy of the first unit, whose result is dropped, so that it is warm (its
+lazy imports done) when the batches come (elsewhere the main process runs no item: a pipeline
+that loads a model on its first call loads it in the workers only). While
 the consumer waits for a worker's answer, the main process computes the next units itself
 (:func:`call_here`: the same results, failures included), where the workers leave a core idle and
 the source is fast next to the work; with one worker on a machine that turns out to have no idle
@@ -62,8 +64,10 @@ _ALONE_S = _ALONE_BATCHES * _TARGET_S  # and at most this long (seconds), whatev
 _STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
 #: Whether this process computes the first items itself while the workers start (run_pool's
-#: ``pipe``): spawned workers take 0.2-0.3 s to import multiaug, and a stream of 2,000 small
-#: images waited that long for its first output, this process idle. False: as before session 11.
+#: ``pipe``), where it helps them afterwards (``_helps``; else the workers alone compute, and a
+#: pipeline that loads a model on its first call loads it there only): spawned workers take
+#: 0.2-0.3 s to import multiaug, and a stream of 2,000 small images waited that long for its first
+#: output, this process idle. False: as before session 11.
 _START = True
 #: Where ``workers`` would take every core (2 workers on 2 cores) and the items' arrays cross through
 #: shared memory (images), the pool starts one worker fewer and this process helps it: the items
@@ -203,11 +207,12 @@ def run_pool(
 
     ``pipe``, when given (the pipeline itself): the first unit is read before the workers start
     (where ``workers`` would take every core and its arrays cross, one fewer starts: ``_spare``);
-    while they start this process computes the first units itself (``_start``); where the workers
-    leave a core idle, while the consumer waits for a worker's answer, it computes the next units
-    (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and no idle
-    core it runs alone for a while (``_alone``); workers spared start where the consumer sleeps
-    (``_Spare``, which needs the consumer's time between two results: ``_clocked``).
+    where the workers then leave a core idle, while they start this process computes the first
+    units itself (``_start``), and while the consumer waits for a worker's answer, it computes the
+    next units (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and
+    no idle core it runs alone for a while (``_alone``); workers spared start where the consumer
+    sleeps and still waits for answers (``_Spare``, which needs the consumer's time between two
+    results: ``_clocked``).
     """
     clock = _Clock()
     return _clocked(_run_pool(data, units, epoch, workers, owner, work, ready, pipe, clock), clock)
@@ -232,7 +237,7 @@ def _run_pool(
     first, count = arranged
     spare, workers = _Spare(workers - count, clock), count
     pool = _Workers(workers, data, owner)
-    helps = pipe is not None and _HELP and workers < _cores()
+    helps = _helps(workers, pipe)
     # A process that helps notices an answer only between two of its items (later still when the
     # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
@@ -268,6 +273,7 @@ def _run_pool(
                 finished = True
                 return source.rethrow()  # the source's error, once every item before it is out
             w = pending[0][0]
+            waited = spare.missing > 0 and w >= 0 and not pool.ready(w)  # the consumer waits for the pool
             if helps and w >= 0 and not exhausted and flight.worth_helping():
                 exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
             entry = pending.popleft()
@@ -275,7 +281,7 @@ def _run_pool(
                 yield from entry[2]
             else:
                 size = yield from _answer(pool, exchange, flight, entry)
-                ahead += spare.step(pool, exchange, (epoch, work), ahead // pool.active)
+                ahead += spare.step(pool, exchange, (epoch, work), ahead // pool.active, waited)
                 solo = solo and pool.active == 1
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does
@@ -311,8 +317,11 @@ def _clocked(results: Generator[Result, None, None], clock: _Clock) -> Iterator[
 class _Spare:
     """The workers asked for and not started (``_spare``): one is started when the consumer
     sleeps (a training step waiting on a GPU, a disk) through ``_ASLEEP_SHARE`` of the stream's time
-    or more, ``_STRIKES`` answers in a row: this process then cannot help, and the core that worker
-    would take sits idle. It gets batches once it has answered an empty warm-up batch."""
+    or more and still waits for the pool's answers, ``_STRIKES`` answers in a row: this process then
+    cannot help, and the core that worker would take sits idle. A consumer whose answers are ready
+    when it asks (the workers keep up with it) gets none: it would only start a process, and pay a
+    pipeline's lazy start-up (a model) in it. It gets batches once it has answered an empty
+    warm-up batch."""
 
     def __init__(self, missing: int, clock: _Clock) -> None:
         self.missing, self.clock = missing, clock
@@ -320,9 +329,12 @@ class _Spare:
         self.since, self.asleep, self.strikes = time.perf_counter(), 0.0, 0
         self.warming = -1  # the worker started and not yet warm
 
-    def step(self, pool: _Workers, exchange: shm.Exchange, how: tuple[int, Work], per_worker: int) -> int:
-        """After an answer: starts a worker, or puts a warm one to work; returns the batches in
-        flight that adds (``per_worker``, the slots added to ``exchange``), else 0."""
+    def step(
+        self, pool: _Workers, exchange: shm.Exchange, how: tuple[int, Work], per_worker: int, waited: bool
+    ) -> int:
+        """After an answer (``waited``: it was not at hand when the consumer asked): starts a
+        worker, or puts a warm one to work; returns the batches in flight that adds
+        (``per_worker``, the slots added to ``exchange``), else 0."""
         if self.warming >= 0:
             if not pool.ready(self.warming):
                 return 0
@@ -337,7 +349,7 @@ class _Spare:
         now, asleep = time.perf_counter(), self.clock.asleep
         share = (asleep - self.asleep) / max(now - self.since, 1e-9)
         self.since, self.asleep = now, asleep
-        self.strikes = self.strikes + 1 if share >= _ASLEEP_SHARE else 0
+        self.strikes = self.strikes + 1 if share >= _ASLEEP_SHARE and waited else 0
         if self.strikes >= _STRIKES:
             self.warming, self.strikes = pool.grow(), 0
             pool.send([], *how, None, to=self.warming)
@@ -363,19 +375,27 @@ def _answer(
 
 
 def _first(source: _Guarded, workers: int, pipe: Any) -> tuple[Unit | None, int] | None:
-    """With ``pipe``, the first unit for ``_start`` (with ``_START`` off, None: the unit is put
-    back first in the source) and the workers to start (``_spare``), or None for an empty source;
-    without ``pipe``, None and ``workers``."""
+    """With ``pipe``, the first unit for ``_start`` and the workers to start (``_spare``), or None
+    for an empty source; the unit is put back first in the source (None for ``_start``) where this
+    process does not compute items of the stream anyway (``_START`` off, or no help: the workers
+    take every core), so that a pipeline loading heavy state on its first call (a model) loads it
+    in the workers only. Without ``pipe``, None and ``workers``."""
     if pipe is None:
         return None, workers
     first = next(source, None)
     if first is None:
         return None
     workers = _spare(workers, first, pipe)
-    if not _START:
+    if not (_START and _helps(workers, pipe)):
         source.it = itertools.chain([first], source.it)  # it goes to a worker, as before session 11
         return None, workers
     return first, workers
+
+
+def _helps(workers: int, pipe: Any) -> bool:
+    """Whether this process computes items while it waits for ``workers`` (``_help``): they leave
+    a core idle."""
+    return pipe is not None and _HELP and workers < _cores()
 
 
 def _spare(workers: int, unit: Unit | None, pipe: Any) -> int:

@@ -147,7 +147,8 @@ def _is_ref(value: Any) -> bool:
 
 
 def _is_array(value: Any) -> bool:
-    return type(value) is np.ndarray
+    """An array, subclasses included (an ``np.memmap``: a view of a file that must not be handed over)."""
+    return isinstance(value, np.ndarray)
 
 
 def plain(obj: Any) -> bool:
@@ -186,7 +187,8 @@ def stubbed(obj: Any) -> Any:
 
 def owned(out: Any, given: Any) -> Any:
     """``out`` as it would come back from a worker: every array in it that is not memory of its
-    own (a view, read-only, or an array of the input ``given``) copied, one copy per array."""
+    own (a view, read-only, a memory map, or an array of the input ``given``) copied, one copy per
+    array (a memory map's as a plain ``numpy.ndarray``: the consumer never writes into a file)."""
     if holds_no_array(out):
         return out  # a text's output
     if plain(out) and plain(given):  # flat dicts (an image's): no walk (~3 µs of this process)
@@ -207,15 +209,29 @@ def owned(out: Any, given: Any) -> Any:
             return array
         copy = copies.get(id(array))
         if copy is None:
-            copy = copies[id(array)] = array.copy(order="K")
+            copy = copies[id(array)] = _copy(array)
         return copy
 
     return _walk(out, _is_array, own, {})
 
 
 def _own(array: np.ndarray, inputs: set[int]) -> bool:
-    """Whether ``array`` is memory of its own: not a view, writeable, not one of the ``inputs`` (ids)."""
-    return array.base is None and bool(array.flags.writeable) and id(array) not in inputs
+    """Whether ``array`` is memory of its own: not a view (of an array, a file, a buffer: any
+    ``base``, a subclass's included), not a memory map, writeable, not one of the ``inputs`` (ids)."""
+    return (
+        array.base is None
+        and not isinstance(array, np.memmap)
+        and bool(array.flags.writeable)
+        and id(array) not in inputs
+    )
+
+
+def _copy(array: np.ndarray) -> np.ndarray:
+    """A copy of its own, in ``array``'s memory order; a memory map's as a plain array (a copy
+    maps no file), another subclass's (a masked array) of its class, as a pickle rebuilds it."""
+    if isinstance(array, np.memmap):
+        return np.array(array, order="K", subok=False)
+    return array.copy(order="K")
 
 
 class _Block:
@@ -416,6 +432,15 @@ class Exchange:
             block.release(unlink=True)
 
 
+def hold(data: bytes) -> _Block | None:
+    """A block holding ``data`` (a pipeline too large for a pipe's buffer, which a worker reads
+    when it is up: :mod:`multiaug.streams.workers`), or None when there is no room."""
+    block = _create(max(1, len(data)))
+    if block is not None:
+        block.memory.buf[: len(data)] = data  # type: ignore[index]
+    return block
+
+
 # -- worker process -------------------------------------------------------------------------------
 
 _ATTACHED: dict[str, _Block] = {}
@@ -439,6 +464,15 @@ def _attach(name: str) -> _Block:
             resource_tracker.register = register
     block = _ATTACHED[name] = _Block(memory)
     return block
+
+
+def read_held(name: str, size: int) -> bytes:
+    """In a worker: the ``size`` bytes of block ``name`` (:func:`hold`); the mapping is closed."""
+    block = _attach(name)
+    try:
+        return bytes(block.memory.buf[:size])  # type: ignore[index]
+    finally:
+        _ATTACHED.pop(name).release(unlink=False)
 
 
 def open_inputs(batch: list[Any], route: Route) -> list[Any]:

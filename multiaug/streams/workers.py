@@ -24,15 +24,27 @@ _PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answer
 _SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system may give less)
 
 _PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
+_HELD, _SENT = (
+    b"H",
+    b"S",
+)  # the first byte of a worker's first message: its pipeline held in shared memory, or sent
 
 
-def _init_worker(pickled: bytes, parent: int) -> None:
+def _init_worker(conn: Any, parent: int) -> None:
+    """The worker's setup, and its pipeline: the first message on its pipe, the pickled pipeline
+    itself or where it lies in shared memory (``_Workers._hand``)."""
     from ..jobs.chunk import _single_thread
     from ..jobs.engines import _ignore_sigint
 
     _ignore_sigint(parent)
     _single_thread()
-    _PIPELINE[:] = [pickle.loads(pickled)]
+    message = conn.recv_bytes()
+    if message[:1] == _HELD:
+        name, size = pickle.loads(message[1:])
+        message = shm.read_held(name, size)
+    else:
+        message = message[1:]
+    _PIPELINE[:] = [pickle.loads(message)]
 
 
 def _work(
@@ -65,7 +77,7 @@ def _dump_each(results: list[Result], what: str) -> list[Result]:
     return kept
 
 
-def _serve(conn: Any, pickled: bytes, parent: int) -> None:
+def _serve(conn: Any, parent: int) -> None:
     """A worker process: batches in, results out, in order, on its own pipe; ends when the pipe
     closes (the stream is done, or the main process is gone).
 
@@ -73,7 +85,10 @@ def _serve(conn: Any, pickled: bytes, parent: int) -> None:
     20 µs of the worker's CPU per text item, in GIL hand-overs). Two large messages cannot cross
     and block each other: the main process sends a worker a message that would not fit in the
     pipe's buffer only once it has read that worker's answers (:meth:`_Workers.send`)."""
-    _init_worker(pickled, parent)
+    try:
+        _init_worker(conn, parent)
+    except (EOFError, OSError):  # the stream ended while this process started
+        return
     while True:
         try:
             message = conn.recv_bytes()
@@ -109,9 +124,14 @@ class _Workers:
         self.unread: list[deque[int]] = []  # sizes sent, answers not read
         self.early: list[deque[Any]] = []  # answers read before asked for
         self.room = _PIPE_ROOM
-        for _ in range(n):
-            self.grow()
+        self.held: shm._Block | None = None  # the pipeline in shared memory, when too large for a pipe
         self.active = n  # the first ``active`` workers get the batches (a worker added later: once warm)
+        try:
+            for _ in range(n):
+                self.grow()
+        except BaseException:  # a spawn that failed: the workers already started are stopped
+            self.close(False)
+            raise
 
     def grow(self) -> int:
         """Starts one more worker, which gets batches once :attr:`active` counts it; its index."""
@@ -119,9 +139,13 @@ class _Workers:
 
         ctx = multiprocessing.get_context("spawn")
         ours, theirs = ctx.Pipe()
-        self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
-        args = (theirs, self.pickled, os.getpid())
-        proc = ctx.Process(target=_serve, args=args, name="multiaug-stream", daemon=True)
+        buffer = min(_room(ours), _room(theirs))
+        self.room = max(_PIPE_ROOM, buffer)
+        # The pipeline is not one of the Process's args: spawn writes those into a pipe the child
+        # reads once up (0.2-1 s: its imports), and start() waited that long for a pipeline over
+        # the pipe's 64 KiB. It goes on the worker's own pipe, after the start, where it fits in
+        # half the buffer (the warm-up batch follows it), else in shared memory (``_hand``).
+        proc = ctx.Process(target=_serve, args=(theirs, os.getpid()), name="multiaug-stream", daemon=True)
         proc.start()
         theirs.close()
         self.procs.append(proc)
@@ -129,7 +153,25 @@ class _Workers:
         self.load.append(0)
         self.unread.append(deque())
         self.early.append(deque())
+        self._hand(ours, buffer // 2)
         return len(self.procs) - 1
+
+    def _hand(self, conn: Any, fits: int) -> None:
+        """Sends a started worker its pipeline without waiting for it to read: the bytes themselves
+        where they fit in ``fits`` bytes of its pipe's buffer, else the name of a block of shared
+        memory that holds them (one for every worker; where ``/dev/shm`` has no room, the bytes
+        after all: this send then waits for the worker to read them)."""
+        size = len(self.pickled)
+        if size > fits and self.held is None:
+            self.held = shm.hold(self.pickled)
+        if size <= fits or self.held is None:
+            message = _SENT + self.pickled
+        else:
+            message = _HELD + _dumps((self.held.name, size))
+        try:
+            conn.send_bytes(message)
+        except OSError:
+            self._died()
 
     def send(self, batch: list[Unit], epoch: int, work: Work, route: Route | None, to: int = -1) -> int:
         """Hands the batch to worker ``to``, by default the least loaded of the active ones;
@@ -207,6 +249,9 @@ class _Workers:
             if proc.is_alive():  # pragma: no cover - a worker stuck in a C call
                 proc.kill()
                 proc.join()
+        if self.held is not None:
+            self.held.release(unlink=True)
+            self.held = None
 
 
 def _room(conn: Any) -> int:
