@@ -142,3 +142,31 @@ def test_undecodable_base64_names_the_field_not_a_temporary_file(monkeypatch, ca
         code, err = _augment_lines(monkeypatch, capsys, tmp_path, pipe, [line])
         assert code == 0 and f"multiaug augment: `{field}` holds base64 bytes that are not a readable" in err
         assert "multiaug-line-" not in err, err
+
+
+# ---------------------------------------------------------------- ma.stream
+def test_stream_items_with_a_field_named_like_a_call_argument() -> None:
+    """An item holding ``key`` or ``epoch`` failed with ``TypeError: Compose([`` (a keyword given twice)."""
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+    items = [
+        {"id": 1, "text": "a b", "key": 5},
+        {"id": 2, "text": "a b", "epoch": 1},
+        {"id": 3, "text": "a b"},
+    ]
+    with ma.stream(pipe, items, on_error="skip") as s:
+        assert [out["id"] for out in s] == [3]
+    assert s.skipped == [
+        (i, f"has a field named {f!r}, an argument the keyed call sets")
+        for i, f in ((1, "key"), (2, "epoch"))
+    ]
+    # the stream's own key field may be called "key"
+    assert next(ma.stream(pipe, [{"key": 5, "text": "a b"}], key="key"))["key"] == 5
+
+
+def test_json_lines_metadata_may_be_named_like_a_call_argument(monkeypatch, capsys, tmp_path: Path) -> None:
+    import json
+
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+    line = json.dumps({"id": "a", "text": "a b c", "key": 5, "epoch": 2})
+    code, err = _augment_lines(monkeypatch, capsys, tmp_path, pipe, [line])
+    assert code == 0 and err == ""
