@@ -127,8 +127,9 @@ def units(
             label = f"#{position}"
             yield (label, position), f"is a {type(item).__name__}, not a dict of sample fields", None
             continue
+        ident: Any = position
         if key is None:
-            label, ident = f"#{position}", position
+            label = f"#{position}"
         elif key not in item:
             yield (f"#{position}", None), f"has no {key!r} field (its identity)", None
             continue
