@@ -170,3 +170,22 @@ def test_json_lines_metadata_may_be_named_like_a_call_argument(monkeypatch, caps
     line = json.dumps({"id": "a", "text": "a b c", "key": 5, "epoch": 2})
     code, err = _augment_lines(monkeypatch, capsys, tmp_path, pipe, [line])
     assert code == 0 and err == ""
+
+
+# ---------------------------------------------------------------- manifests (check-split, jobs)
+def test_manifest_texts_and_labels_spelled_like_missing_values_are_read_verbatim(tmp_path: Path) -> None:
+    """pandas reads "None", "NA", "nan", "null" as missing: the text "None" and the label "NA" were
+    refused as empty cells; feature columns keep pandas' reading."""
+    from multiaug.data import read_dataset
+
+    manifest = tmp_path / "m.csv"
+    manifest.write_text('text,label\nNone,NA\nnan,null\n"a real sentence",N/A\n')
+    data = read_dataset(manifest)
+    assert data.items == ["None", "nan", "a real sentence"] and data.labels == ["NA", "null", "N/A"]
+    table = tmp_path / "t.csv"
+    table.write_text("x,label\nNA,a\n1.5,b\n")
+    assert read_dataset(table).items["x"].isna().tolist() == [True, False]
+    empty = tmp_path / "e.csv"
+    empty.write_text('text,label\nok,a\n"",b\n')
+    with pytest.raises(ma.InvalidInputError, match="empty 'text' cell in line 3"):
+        read_dataset(empty)
