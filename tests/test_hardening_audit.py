@@ -189,3 +189,24 @@ def test_manifest_texts_and_labels_spelled_like_missing_values_are_read_verbatim
     empty.write_text('text,label\nok,a\n"",b\n')
     with pytest.raises(ma.InvalidInputError, match="empty 'text' cell in line 3"):
         read_dataset(empty)
+
+
+# ---------------------------------------------------------------- SplitGuard
+def test_guard_bounds_an_image_before_hashing_it() -> None:
+    """A broadcast view of 3 * 10**10 pixels was copied to be hashed (MemoryError)."""
+    huge = np.broadcast_to(np.zeros((), np.uint8), (100_000, 100_000, 3))
+    small = [np.zeros((8, 8, 3), np.uint8)]
+    for train in ([huge], np.broadcast_to(huge, (2, *huge.shape))):
+        for near in (True, False):
+            with pytest.raises(ma.InvalidInputError, match=r"`X_train\[0\]` holds 30,000,000,000 values"):
+                ma.SplitGuard(near_duplicates=near).check(train, small)
+
+
+def test_guard_hashes_table_cells_pandas_cannot_hash() -> None:
+    """A column of lists or dicts raised ``TypeError: unhashable type: 'list'`` from pandas."""
+    import pandas as pd
+
+    table = pd.DataFrame({"tags": [["a"], {"k": 1}, ["b"]], "x": [1.0, 2.0, 3.0]})
+    for near in (True, False):
+        report = ma.SplitGuard(near_duplicates=near).check(table, table.iloc[[0]])
+        assert "exact" in [leak.reason for leak in report.leaks]
