@@ -134,19 +134,19 @@ def units(
             yield (f"#{position}", None), f"has no {key!r} field (its identity)", None
             continue
         else:
-            label = item_label(key, item.get(key), position)
+            given = item[key]
+            label = item_label(key, given, position)
             try:
-                ident = check_item_id(
-                    "stream", key, item.get(key), "give every item a non-empty str or int id"
-                )
+                ident = check_item_id("stream", key, given, "give every item a non-empty str or int id")
             except InvalidInputError as exc:
-                yield (label, item.get(key)), f"has an id that {exc.problem}", None
+                yield (label, given), f"has an id that {exc.problem}", None
                 continue
-        taken = [k for k in reserved if k in item and k != key] if reserved else None
-        if taken:  # the keyed call passes them itself: a field of that name cannot reach the pipeline
-            yield (label, ident), f"has a field named {taken[0]!r}, an argument the keyed call sets", None
-            continue
-        yield (label, ident), ident, ({k: v for k, v in item.items() if k != key} if key else dict(item))
+        for name in reserved:  # the keyed call passes them itself: such a field cannot reach the pipeline
+            if name in item and name != key:
+                yield (label, ident), f"has a field named {name!r}, an argument the keyed call sets", None
+                break
+        else:
+            yield (label, ident), ident, ({k: v for k, v in item.items() if k != key} if key else dict(item))
 
 
 def stream(
