@@ -25,7 +25,11 @@ Two workloads: ``text`` (a word and character pipeline, about 75 µs an item) an
 counts from its first output to its last ("steady"); starting the spawned workers (importing
 multiaug in each) is given apart ("start"), as it is paid once per stream, not per item. The
 workers' CPU is read from ``/proc`` at the first output and at the last (their start-up and exit
-left out; elsewhere, an estimate of the start-up is subtracted).
+left out; elsewhere, an estimate of the start-up is subtracted). In these rows the main process
+waits for the workers' first answers (``pool._START = False``), so that they measure the pool at
+work; ``end to end`` then times the same streams start-up included, the main process computing
+the first items itself while the workers start (the default since session 11) and waiting: the
+time to the first output and to the last.
 
 Memory. ``ma.stream`` over ``M`` generated text items, in a fresh process per ``M`` and per
 worker count, keeping nothing: the peak RSS of the main process (``ru_maxrss``) and of the
@@ -100,14 +104,17 @@ def run_stream(
     total: int,
     shared: bool = True,
     help: bool = True,
+    start: bool = False,
 ) -> tuple[float, float, int, float | None]:
     """(start-up seconds, steady seconds, items, CPU seconds of the workers from the first output
     to the last): start-up is the wait for the first output; ``total``, the items. ``shared=False``:
     arrays as pickles, as before shared memory; ``help=False``: the main process never computes
-    items itself (the pool before session 7)."""
+    items itself (the pool before session 7); ``start=False`` (the default here): the main process
+    does not compute the first items while the workers start, so that the steady rate and the
+    workers' CPU leave their start-up out, as before session 11 (:func:`first_output` times it)."""
     from multiaug.streams import pool, shm
 
-    shm._ENABLED, pool._HELP = shared, help
+    shm._ENABLED, pool._HELP, pool._START = shared, help, start  # _START: none before session 11
     try:
         t0 = time.perf_counter()
         with ma.stream(pipe, items, workers=workers) as outs:
@@ -119,7 +126,7 @@ def run_stream(
                 if n == total:  # the workers still alive: what they used, start-up and exit left out
                     t2, last = time.perf_counter(), workers_cpu()
     finally:
-        shm._ENABLED, pool._HELP = True, True
+        shm._ENABLED, pool._HELP, pool._START = True, True, True
     used = None if first is None or last is None else last - first
     return t1 - t0, (t2 if last is not None else time.perf_counter()) - t1, n, used
 
@@ -245,8 +252,14 @@ def throughput(
         contenders["1 thread (not used)"] = lambda: run_thread(pipe, make(n))
     # CPU of starting a worker (importing multiaug, building the pipeline), where /proc cannot say
     # what the workers had used at the first output: an estimate, paid once per stream.
+    from multiaug.streams import pool
+
     before = cpu()
-    list(ma.stream(pipe, make(1), workers=1))
+    pool._START = False  # else the one item is computed here and the starting worker stopped
+    try:
+        list(ma.stream(pipe, make(1), workers=1))
+    finally:
+        pool._START = True
     startup = cpu()[1] - before[1]
     rates: dict[str, list[float]] = {k: [] for k in contenders}
     starts: dict[str, list[float]] = {k: [] for k in contenders}
@@ -289,6 +302,42 @@ def throughput(
         )
     print(f"(worker CPU from the first output to the last; starting a worker: {startup:.2f} s CPU)")
     overhead(pipe, make)
+    first_output(pipe, make, n, rounds)
+
+
+def first_output(pipe: ma.Compose, make: Make, n: int, rounds: int) -> None:
+    """A short stream end to end, start-up included: the time to its first output and to its last,
+    for the loop and for 1 and 2 workers, with the main process computing the first items itself
+    while the workers start (the default since session 11) and without (``pool._START = False``),
+    in interleaved rounds (medians)."""
+    from multiaug.streams import pool
+
+    def run(workers: int, start: bool) -> tuple[float, float]:
+        pool._START = start
+        try:
+            t0 = time.perf_counter()
+            with ma.stream(pipe, make(n), workers=workers) as outs:
+                next(outs)
+                first = time.perf_counter() - t0
+                for _ in outs:
+                    pass
+            return first, time.perf_counter() - t0
+        finally:
+            pool._START = True
+
+    times: dict[str, list[tuple[float, float]]] = {}
+    for _ in range(rounds):
+        times.setdefault("loop", []).append((0.0, run_loop(pipe, make(n))[1]))
+        for workers in (1, 2):
+            for start in (False, True):
+                label = f"{workers} worker{'s' * (workers > 1)}, {'first items here' if start else 'waiting'}"
+                times.setdefault(label, []).append(run(workers, start))
+    loop = statistics.median(t[1] for t in times["loop"])
+    print(f"  {n} items end to end (start-up included), median of {rounds} interleaved rounds:")
+    for label, got in times.items():
+        first, total = (statistics.median(t[i] for t in got) for i in (0, 1))
+        shown = "" if label == "loop" else f"first output {first * 1e3:6.1f} ms, "
+        print(f"    {label:<30} {shown}all {total * 1e3:6.0f} ms ({loop / total:.2f}x the loop)")
 
 
 def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], rounds: int = 7) -> None:
@@ -301,9 +350,13 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
 
     from multiaug.streams import core, pool, shm
 
+    try:  # the worker's side (multiaug.streams.pool before session 11)
+        from multiaug.streams import workers as side
+    except ImportError:
+        side = pool  # type: ignore[assignment]
     items = list(make(256))
     units = list(core.units(enumerate(items), "id"))
-    pool._PIPELINE[:] = [pipe]
+    side._PIPELINE[:] = [pipe]
     exchange = shm.Exchange(1)
 
     def loop() -> None:
@@ -311,15 +364,15 @@ def overhead(pipe: ma.Compose, make: Callable[[int], Iterator[dict[str, Any]]], 
             pipe(**{k: v for k, v in item.items() if k != "id"}, key=item["id"])
 
     def work() -> None:
-        pool._work(units, 0, pool.keyed_call)
+        side._work(units, 0, pool.keyed_call)
 
     def work_pickled() -> None:
-        results, _, _ = pool._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
+        results, _, _ = side._work(pickle.loads(pickle.dumps(units)), 0, pool.keyed_call)
         pickle.loads(pickle.dumps(results))
 
     def work_shared() -> None:
         sent, ticket = exchange.send(units)
-        results, _, needed = pool._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
+        results, _, needed = side._work(pickle.loads(pickle.dumps(sent)), 0, pool.keyed_call, ticket.route)
         for _ in exchange.receive(pickle.loads(pickle.dumps(results)), ticket, needed):
             pass
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 import multiaug as ma
+from multiaug.guard.detect.image_flat import rest_holds
 from multiaug.guard.detect.image_hash import _DISC, _thumbnails
 from multiaug.guard.detect.image_verify import PoseRenderer, _noisy_copy, _render, _verify
 
@@ -52,8 +53,12 @@ def _single(
         scores = np.r_[scores, _fit_correlation(more, thumbs[target])]
     best = int(np.argmax(scores))
     if scores[best] >= min_correlation or not noisy:
-        return (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
-    return _noisy_copy(rendered[best][0], thumbs[target] * scales[target])
+        found = (float(scores[best]) if scores[best] >= min_correlation else 0.0), None
+    else:
+        found = _noisy_copy(rendered[best][0], thumbs[target] * scales[target])
+    # on a flat background both share (the digits' black), the rest must reach the bar too
+    held = not found[0] or rest_holds(rendered[best], thumbs[target], min_correlation)
+    return found if held else (0.0, None)
 
 
 def test_batched_verification_equals_the_single_pair_algorithm() -> None:

@@ -11,6 +11,15 @@ import multiaug as ma
 from multiaug.streams import pool
 
 
+@pytest.fixture(autouse=True)
+def _crossing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about items crossing to workers: the main process does not compute the
+    first items itself while the workers start (a short stream would never cross), and images get
+    the workers asked for whatever the cores; both have their own tests, tests/test_streams_start.py."""
+    monkeypatch.setattr(pool, "_START", False)
+    monkeypatch.setattr(pool, "_SPARE", False)
+
+
 def _text_pipe() -> ma.Compose:
     return ma.Compose([ma.text.RandomSwap(alpha=0.5), ma.text.CharNoise(alpha=0.1)], seed=3)
 
@@ -216,10 +225,11 @@ def test_an_answer_read_early_counts_as_ready():
     """An answer read ahead (before a large send) is at hand: the pool hands it over instead of
     reading on while the worker works on the large batch."""
     from multiaug.streams import pool as P
+    from multiaug.streams import workers as W
 
     pipe = ma.Compose([ma.text.RandomSwap(alpha=0.2)], seed=0)
-    workers = P._Workers(1, P.pickled_pipeline("t", pipe), "t")
-    workers.room = P._PIPE_ROOM  # the least room a pipe is given (Linux's sockets hold 1 MiB here)
+    workers = W._Workers(1, P.pickled_pipeline("t", pipe), "t")
+    workers.room = W._PIPE_ROOM  # the least room a pipe is given (Linux's sockets hold 1 MiB here)
     try:
         small = [("a", "a", {"text": "one two three"})]
         big = [("b", "b", {"text": "lorem ipsum dolor " * 40_000})]

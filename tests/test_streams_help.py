@@ -48,6 +48,7 @@ def _refuse() -> object:
 
 def test_the_main_process_helps_a_busy_worker_outputs_and_order_kept(monkeypatch) -> None:
     monkeypatch.setattr(P, "_cores", lambda: 2)  # one worker leaves a core idle, whatever the machine
+    monkeypatch.setattr(P, "_START", False)  # 40 items: all computed here while the worker starts
     pipe = _text_pipe()
     items: list[dict[str, object]] = [{"id": f"doc{i}", "text": f"w{i} fox jumps"} for i in range(40)]
     items[2]["meta"] = lambda: 0  # the first item computed here: it still cannot travel, and fails
@@ -152,6 +153,7 @@ def test_one_worker_without_an_idle_core_runs_as_the_loop_then_tries_the_pool_ag
     items here one after the other (the plain loop), then sends batches again; outputs, order and
     failures are those of keyed calls throughout. Text keeps the rest rule."""
     monkeypatch.setattr(P, "_cores", lambda: 2)
+    monkeypatch.setattr(P, "_START", False)
     monkeypatch.setattr(P, "_WARM", 0)
     monkeypatch.setattr(P, "_STINT_S", 0.0)
     monkeypatch.setattr(P, "_CORE_SHARE", 2.0)  # a stint never gets twice its time in CPU

@@ -23,6 +23,15 @@ LINUX = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(autouse=True)
+def _crossing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about items crossing to workers: the main process does not compute the
+    first items itself while the workers start (a short stream would never cross), and images get
+    the workers asked for whatever the cores; both have their own tests, tests/test_streams_start.py."""
+    monkeypatch.setattr(pool, "_START", False)
+    monkeypatch.setattr(pool, "_SPARE", False)
+
+
 def _blocks() -> list[str]:
     """This process's blocks (``ma<pid>_<token>``) in /dev/shm."""
     return glob.glob(f"/dev/shm/ma{os.getpid()}_*")

@@ -185,8 +185,8 @@ def stream(
         at most ``2 * workers`` small batches are read ahead, so memory stays bounded
         whatever the length of the stream. Large arrays travel through shared memory, not
         pickles (:mod:`multiaug.streams.shm`); each output array is copied out as it is
-        handed over, an ordinary array the consumer owns. While it waits for a busy worker,
-        this process computes items too, where a core is idle (docs/streams.md).
+        handed over, an ordinary array the consumer owns. This process computes items too: while
+        the workers start, and where a core is idle (docs/streams.md: images on every core).
     on_error : "stop" or "skip"
         An item that fails (not a dict, no id, rejected by the pipeline): ``"stop"`` raises
         ``InvalidInputError`` naming the item's id and why; ``"skip"`` leaves it out and lists

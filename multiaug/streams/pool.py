@@ -1,26 +1,25 @@
 """Keyed calls of one pipeline over a stream of units, in this process or an ordered process pool.
 
-A *unit* is ``(label, key, sample)``: ``label`` names the item in error messages (its id),
-``key`` is the keyed call's key and ``sample`` the fields handed to the pipeline. A result is
-``(label, output, None)`` or ``(label, None, reason)`` for a unit that failed: what to do with a
-failure (stop or skip) is the caller's choice, so one bad item never takes its batch down.
+Units and results are those of :mod:`multiaug.streams.calls`: what to do with a failure (stop or
+skip) is the caller's choice, so one bad item never takes its batch down.
 
-The pool: ``spawn`` worker processes that ignore Ctrl-C, end when the parent is gone and run
-OpenCV on one thread (as the jobs' workers, :mod:`multiaug.jobs.engines`), each with a pipe of its
-own and no thread in the main process: a batch is one message each way, pickled and unpickled in
-the main thread, so an item that cannot travel fails alone. Units travel in small batches whose
-size adapts to the measured cost of a call (about 20 ms of work a batch), so the round trips stay
-small next to the work; at most ``2 * workers`` batches are in flight, and results come back in
-input order. The large arrays of a batch, both ways, travel through shared memory
-(:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to them
-are pickled. While the consumer waits for a worker's answer, the main process computes the next
-units itself (:func:`call_here`: the same results, failures included), where the workers leave a
-core idle and the source is fast next to the work; with one worker on a machine that turns out to
-have no idle core, it computes items alone for a while (the plain loop), the worker idle.
+The pool (worker processes and their pipes: :mod:`multiaug.streams.workers`): units travel in
+small batches whose size adapts to the measured cost of a call (about 20 ms of work a batch), so
+the round trips stay small next to the work; at most ``2 * workers`` batches are in flight, and
+results come back in input order. The large arrays of a batch, both ways, travel through shared
+memory (:mod:`multiaug.streams.shm`), one pair of blocks per batch in flight; only references to
+them are pickled. While the workers start, the main process computes the first units itself and
+hands each over at once (the plain loop); each worker meanwhile computes a copy of the first unit,
+whose result is dropped, so that it is warm (its lazy imports done) when the batches come. While
+the consumer waits for a worker's answer, the main process computes the next units itself
+(:func:`call_here`: the same results, failures included), where the workers leave a core idle and
+the source is fast next to the work; with one worker on a machine that turns out to have no idle
+core, it computes items alone for a while (the plain loop), the worker idle.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import pickle
 import time
@@ -28,18 +27,16 @@ from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator
 from typing import Any
 
-from ..core.errors import InvalidInputError, MultiaugError
+from ..core.errors import InvalidInputError
 from . import shm
-from .shm import Route
+from .calls import Result, Unit, Work, call, keyed_call, reason, run_local
+from .workers import _cannot_travel, _dumps, _Workers
 
-Unit = tuple[Any, Any, dict[str, Any] | None]
-Result = tuple[Any, Any, str | None]
+__all__ = ["Result", "Unit", "Work", "call", "call_here", "keyed_call", "reason", "run_local", "run_pool"]
 
 _TARGET_S = 0.02  # work per batch: pool overhead (about 0.2 ms a round trip) stays near 1 %
 _MAX_BATCH = 256  # items a batch holds at most (bounds memory with large items)
 _AHEAD = 2  # batches in flight per worker: one computing, one queued behind it
-_PIPE_ROOM = 32 * 1024  # bytes in flight to a worker without reading its answers, at least (see _room)
-_SOCKET_BUFFER = 1 << 20  # asked of the pipes' sockets, each way (the system may give less)
 
 #: Whether this process computes items itself while it waits for a busy worker (run_pool's ``pipe``)
 _HELP = True
@@ -64,252 +61,16 @@ _ALONE_BATCHES = 64  # about 1.3 s of work (batches of ~20 ms): a try of the poo
 _ALONE_S = _ALONE_BATCHES * _TARGET_S  # and at most this long (seconds), whatever the items cost
 _STRIKES = 3  # stints in a row that found no idle core, for one worker (one is a blip: another job's start)
 _SOURCE_SHARE = 4  # helps only while the source takes under a quarter of an item's work per item
-
-_PIPELINE: list[Any] = []  # the worker's pipeline, set once by _init_worker
-
-
-def reason(exc: BaseException) -> str:
-    """One line saying why an item failed (an InvalidInputError's problem, else the exception)."""
-    from ..jobs.chunk import _reason
-
-    return _reason(exc)
-
-
-def keyed_call(pipe: Any, key: Any, sample: Any, epoch: int) -> Any:
-    """The work of a unit of :func:`multiaug.stream`: the keyed call itself."""
-    return pipe(**sample, key=key, epoch=epoch)
-
-
-#: What a unit's work is: ``work(pipe, key, sample, epoch) -> output`` (a module-level function,
-#: so it travels to the workers by name).
-Work = Callable[[Any, Any, Any, int], Any]
-
-
-def call(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Result:
-    """One unit; a failure comes back as its reason (a unit with no sample failed earlier)."""
-    label, key, sample = unit
-    if sample is None:
-        return label, None, str(key)  # a bad item: ``key`` holds the reason
-    try:
-        return label, work(pipe, key, sample, epoch), None
-    except Exception as exc:  # every failure of one item follows on_error
-        return label, None, reason(exc)
-
-
-def run_local(pipe: Any, units: Iterable[Unit], epoch: int, work: Work = keyed_call) -> Iterator[Result]:
-    """The units one after the other, in this process (``workers=0``): the plain loop of keyed calls."""
-    for unit in units:
-        yield call(pipe, unit, epoch, work)
-
-
-def _init_worker(pickled: bytes, parent: int) -> None:
-    from ..jobs.chunk import _single_thread
-    from ..jobs.engines import _ignore_sigint
-
-    _ignore_sigint(parent)
-    _single_thread()
-    _PIPELINE[:] = [pickle.loads(pickled)]
-
-
-def _work(
-    batch: list[Unit], epoch: int, work: Work, route: Route | None = None
-) -> tuple[list[Result], float, int]:
-    """A batch in a worker: its results, the seconds they took and the bytes its output arrays
-    need in shared memory (``route``: the batch's blocks, :mod:`multiaug.streams.shm`)."""
-    started = time.perf_counter()
-    pipe = _PIPELINE[0]
-    if route is not None:
-        batch = shm.open_inputs(batch, route)
-    place = shm.Placer(route)
-    results = [place(call(pipe, unit, epoch, work)) for unit in batch]
-    return results, time.perf_counter() - started, place.needed
-
-
-def _dumps(obj: Any) -> bytes:
-    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
-
-
-def _dump_each(results: list[Result], what: str) -> list[Result]:
-    """The results that pickle; the others replaced by their failure (one bad item, not the batch)."""
-    kept = []
-    for label, out, why in results:
-        try:
-            _dumps(out)
-        except Exception as exc:  # any failure to pickle is that item's
-            out, why = None, f"{what} ({type(exc).__name__}: {exc})"
-        kept.append((label, out, why))
-    return kept
-
-
-def _serve(conn: Any, pickled: bytes, parent: int) -> None:
-    """A worker process: batches in, results out, in order, on its own pipe; ends when the pipe
-    closes (the stream is done, or the main process is gone).
-
-    The pipe is read between batches, on the worker's only thread (a reader thread cost about
-    20 µs of the worker's CPU per text item, in GIL hand-overs). Two large messages cannot cross
-    and block each other: the main process sends a worker a message that would not fit in the
-    pipe's buffer only once it has read that worker's answers (:meth:`_Workers.send`)."""
-    _init_worker(pickled, parent)
-    while True:
-        try:
-            message = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        try:
-            batch, epoch, work, route = pickle.loads(message)
-        except Exception as exc:  # a batch this process cannot rebuild: every item of it fails
-            answer: Any = f"could not be rebuilt in a worker process ({type(exc).__name__}: {exc})"
-        else:
-            results, seconds, needed = _work(batch, epoch, work, route)
-            try:
-                payload = _dumps((results, seconds, needed))
-            except Exception:
-                answer = (_dump_each(results, "gave an output that does not pickle"), seconds, needed)
-            else:
-                answer = None
-        try:
-            conn.send_bytes(payload if answer is None else _dumps(answer))
-        except OSError:  # the main process is gone or closed the stream
-            return
-
-
-class _Workers:
-    """``n`` spawned worker processes, each with its own pipe: no thread in the main process,
-    a batch is one message each way (its arrays in shared memory, :mod:`multiaug.streams.shm`)."""
-
-    def __init__(self, n: int, pickled: bytes, owner: str) -> None:
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.owner = owner
-        self.load = [0] * n  # batches sent to each worker and not yet answered
-        self.procs: list[Any] = []
-        self.conns: list[Any] = []
-        self.unread: list[deque[int]] = [deque() for _ in range(n)]  # sizes sent, answers not read
-        self.early: list[deque[Any]] = [deque() for _ in range(n)]  # answers read before asked for
-        self.room = _PIPE_ROOM
-        for _ in range(n):
-            ours, theirs = ctx.Pipe()
-            self.room = max(_PIPE_ROOM, min(_room(ours), _room(theirs)))
-            args = (theirs, pickled, os.getpid())
-            proc = ctx.Process(target=_serve, args=args, name="multiaug-stream", daemon=True)
-            proc.start()
-            theirs.close()
-            self.procs.append(proc)
-            self.conns.append(ours)
-
-    def send(self, batch: list[Unit], epoch: int, work: Work, route: Route | None) -> int:
-        """Hands the batch to the least loaded worker; returns that worker's index."""
-        w = self.load.index(min(self.load))
-        try:
-            message = _dumps((batch, epoch, work, route))
-        except Exception:  # some item does not pickle: it alone fails
-            message = _dumps((_unpicklable(batch), epoch, work, route))
-        unread = self.unread[w]
-        if unread and sum(unread) + len(message) > self.room:
-            # the worker may be writing an answer as large: read its answers first (kept in
-            # order for receive), so this send finds it reading and the two cannot block each other
-            while unread:
-                self.early[w].append(self._read(w))
-        try:
-            self.conns[w].send_bytes(message)
-        except OSError:
-            self._died()
-        unread.append(len(message))
-        self.load[w] += 1
-        return w
-
-    def ready(self, w: int) -> bool:
-        """Whether worker ``w``'s oldest answer is at hand (read early by :meth:`send`, or waiting)."""
-        return bool(self.early[w]) or bool(self.conns[w].poll())
-
-    def receive(self, w: int) -> Any:
-        """The answer to the oldest batch sent to worker ``w`` (waits for it)."""
-        early = self.early[w]
-        answer = early.popleft() if early else self._read(w)
-        self.load[w] -= 1
-        return answer
-
-    def _read(self, w: int) -> Any:
-        """The next answer on worker ``w``'s pipe; one that cannot be rebuilt here fails its batch."""
-        from multiprocessing.connection import wait
-
-        conn = self.conns[w]
-        wait([conn, self.procs[w].sentinel])
-        try:
-            if not conn.poll():
-                self._died()
-            data = conn.recv_bytes()
-        except (EOFError, OSError):
-            self._died()
-        self.unread[w].popleft()
-        try:
-            return pickle.loads(data)
-        except Exception as exc:  # an output that does not unpickle in the main process
-            return (
-                f"gave an output that could not be rebuilt in the main process ({type(exc).__name__}: {exc})"
-            )
-
-    def _died(self) -> None:
-        raise MultiaugError(
-            f"{self.owner}: a worker process died (killed, out of memory, or started from a script "
-            "without an `if __name__ == '__main__':` guard, which spawned workers need, "
-            "or the pipeline could not be rebuilt there); "
-            "the items after the last output were not augmented"
-        ) from None
-
-    def close(self, finished: bool) -> None:
-        """Closes the pipes: idle workers end at once. After an early stop the workers still
-        computing are not waited for: they are terminated."""
-        for conn in self.conns:
-            conn.close()
-        for proc in self.procs:
-            if not finished:
-                proc.terminate()
-        for proc in self.procs:
-            proc.join(5)
-            if proc.is_alive():  # pragma: no cover - a worker stuck in a C call
-                proc.kill()
-                proc.join()
-
-
-def _room(conn: Any) -> int:
-    """Bytes that surely fit in a pipe end's buffer: half its socket's send buffer, asked to grow to
-    ``_SOCKET_BUFFER`` (Linux reports twice what data may take; its default, 208 KiB, holds 176 KiB).
-    A text batch of 256 items is about 30 KB: two of them then travel without a wait. 0 where the
-    pipe is not a socket (Windows)."""
-    import socket
-
-    try:
-        sock = socket.socket(fileno=os.dup(conn.fileno()))
-    except (OSError, AttributeError):  # pragma: no cover - not a socket
-        return 0
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, _SOCKET_BUFFER)
-        return int(sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)) // 2
-    except OSError:  # pragma: no cover - a system that refuses the option
-        return 0
-    finally:
-        sock.close()
-
-
-def _unpicklable(batch: list[Unit]) -> list[Unit]:
-    """The batch with each unit that does not pickle replaced by its failure."""
-    kept: list[Unit] = []
-    for unit in batch:
-        try:
-            _dumps(unit)
-        except Exception as exc:  # any failure to pickle is that item's
-            unit = (unit[0], _cannot_travel(exc), None)
-        kept.append(unit)
-    return kept
-
-
-def _cannot_travel(exc: BaseException) -> str:
-    return (
-        f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
-        "pass workers=0, or give the item plain values"
-    )
+#: Whether this process computes the first items itself while the workers start (run_pool's
+#: ``pipe``): spawned workers take 0.2-0.3 s to import multiaug, and a stream of 2,000 small
+#: images waited that long for its first output, this process idle. False: as before session 11.
+_START = True
+#: Where ``workers`` would take every core (2 workers on 2 cores) and the items' arrays cross through
+#: shared memory (images), the pool starts one worker fewer and this process helps it: the items
+#: computed here cost no crossing (~35-45 µs of this process and ~50 µs of a worker per 128x128
+#: image), and a third busy process on two cores only moves CPU around. False: ``workers`` as asked.
+_SPARE = True
+_ASLEEP_SHARE = 0.25  # the share of a stream's time its consumer sleeps that starts a spared worker
 
 
 def pickled_pipeline(owner: str, pipe: Any) -> bytes:
@@ -405,6 +166,13 @@ class _Flight:
             self.strikes += 1
             self.busy = self.strikes >= _STRIKES
 
+    def started(self, size: int) -> None:
+        """The workers warm after the start (``_start``), its first batches of ``size`` items:
+        the cost of an item guessed from this process's until the first answer, and the stints of
+        help judged at once (the warm-up that ``_WARM`` waits for is over)."""
+        self.item_s = _TARGET_S / size
+        self.answers = _WARM
+
     def answered(self, items: int, seconds: float) -> None:
         self.item_s = seconds / max(1, items)
         self.rest = max(0, self.rest - 1)
@@ -433,24 +201,50 @@ def run_pool(
     ``ready()``, when given, says whether the source has an item at hand: a batch then takes only
     those (a slow producer, such as a pipe, never waits for a batch to fill up).
 
-    ``pipe``, when given (the pipeline itself), and when the workers leave a core of this machine
-    idle: while the consumer waits for a worker's answer, this process computes the next items
-    itself (:func:`call_here`), one at a time, until the answer is at hand (at most a batch's
-    worth between two answers), instead of sleeping; with one worker and no idle core, it runs
-    alone for a while (``_alone``).
+    ``pipe``, when given (the pipeline itself): the first unit is read before the workers start
+    (where ``workers`` would take every core and its arrays cross, one fewer starts: ``_spare``);
+    while they start this process computes the first units itself (``_start``); where the workers
+    leave a core idle, while the consumer waits for a worker's answer, it computes the next units
+    (:func:`call_here`) until the answer is at hand (``_help``), and with one worker and no idle
+    core it runs alone for a while (``_alone``); workers spared start where the consumer sleeps
+    (``_Spare``, which needs the consumer's time between two results: ``_clocked``).
     """
+    clock = _Clock()
+    return _clocked(_run_pool(data, units, epoch, workers, owner, work, ready, pipe, clock), clock)
+
+
+def _run_pool(
+    data: bytes,
+    units: Iterable[Unit],
+    epoch: int,
+    workers: int,
+    owner: str,
+    work: Work,
+    ready: Callable[[], bool] | None,
+    pipe: Any,
+    clock: _Clock,
+) -> Generator[Result, None, None]:
+    """:func:`run_pool`, the consumer's time measured by ``clock``."""
+    source = _Guarded(units)
+    arranged = _first(source, workers, pipe)
+    if arranged is None:
+        return source.rethrow()  # an empty stream (or one whose source failed at once): no worker started
+    first, count = arranged
+    spare, workers = _Spare(workers - count, clock), count
     pool = _Workers(workers, data, owner)
     helps = pipe is not None and _HELP and workers < _cores()
     # A process that helps notices an answer only between two of its items (later still when the
     # system runs other jobs): one more batch queued keeps the workers busy meanwhile.
     ahead = (_AHEAD + _HELP_AHEAD if helps else _AHEAD) * workers
     exchange = shm.Exchange(ahead)  # one slot of shared memory per batch in flight
-    source = _Guarded(units)
     solo = helps and workers == 1 and _ALONE
     flight = _Flight(solo)
     pending = flight.entries
     size, exhausted, finished = 1, False, False  # the first item goes out alone: its result comes at once
     try:
+        if first is not None:
+            exhausted, size = yield from _start(pool, exchange, source, first, (pipe, epoch, work))
+            flight.started(size)
         while True:
             if solo and flight.busy and not pending:  # no idle core: one worker is the costlier way
                 exhausted = yield from _alone(source, _ALONE_BATCHES * size, (pipe, epoch, work))
@@ -476,20 +270,13 @@ def run_pool(
             w = pending[0][0]
             if helps and w >= 0 and not exhausted and flight.worth_helping():
                 exhausted = _help(pool, w, flight, source, _HELP_BATCHES * size, (pipe, epoch, work), ready)
-            w, ticket, labels = pending.popleft()
-            if w < 0:  # computed here while waiting
-                yield from labels
-                continue
-            answer = pool.receive(w)
-            if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
-                answer = ([(label, None, answer) for label in labels], 0.0, 0)
-            results, seconds, needed = answer
-            flight.answered(len(results), seconds)
-            # Grown from the batch just finished, not from the last size asked for: that would compound
-            # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
-            grown = _next_size(len(results), len(results), seconds)
-            size = min(grown, exchange.most_items())
-            yield from exchange.receive(results, ticket, needed)
+            entry = pending.popleft()
+            if entry[0] < 0:  # computed here while waiting
+                yield from entry[2]
+            else:
+                size = yield from _answer(pool, exchange, flight, entry)
+                ahead += spare.step(pool, exchange, (epoch, work), ahead // pool.active)
+                solo = solo and pool.active == 1
     finally:
         # At the end the idle workers exit at once; a consumer that stopped early (or failed) does
         # not wait for the running batches. The shared memory goes in every case.
@@ -497,6 +284,140 @@ def run_pool(
             pool.close(finished)
         finally:
             exchange.close()
+
+
+class _Clock:
+    """Seconds the consumer spent between two outputs without this process's CPU (asleep: a wait
+    on a GPU, a disk, a queue), counted while ``on`` (:func:`_clocked`)."""
+
+    def __init__(self) -> None:
+        self.on = False
+        self.asleep = 0.0
+
+
+def _clocked(results: Generator[Result, None, None], clock: _Clock) -> Iterator[Result]:
+    try:
+        for result in results:
+            if not clock.on:
+                yield result
+                continue
+            wall, cpu = time.perf_counter(), time.process_time()
+            yield result
+            clock.asleep += time.perf_counter() - wall - (time.process_time() - cpu)
+    finally:
+        results.close()
+
+
+class _Spare:
+    """The workers asked for and not started (``_spare``): one is started when the consumer
+    sleeps (a training step waiting on a GPU, a disk) through ``_ASLEEP_SHARE`` of the stream's time
+    or more, ``_STRIKES`` answers in a row: this process then cannot help, and the core that worker
+    would take sits idle. It gets batches once it has answered an empty warm-up batch."""
+
+    def __init__(self, missing: int, clock: _Clock) -> None:
+        self.missing, self.clock = missing, clock
+        clock.on = missing > 0
+        self.since, self.asleep, self.strikes = time.perf_counter(), 0.0, 0
+        self.warming = -1  # the worker started and not yet warm
+
+    def step(self, pool: _Workers, exchange: shm.Exchange, how: tuple[int, Work], per_worker: int) -> int:
+        """After an answer: starts a worker, or puts a warm one to work; returns the batches in
+        flight that adds (``per_worker``, the slots added to ``exchange``), else 0."""
+        if self.warming >= 0:
+            if not pool.ready(self.warming):
+                return 0
+            pool.receive(self.warming)
+            self.warming, self.missing = -1, self.missing - 1
+            pool.active += 1
+            self.clock.on = self.missing > 0
+            exchange.add_slots(per_worker)
+            return per_worker
+        if not self.missing:
+            return 0
+        now, asleep = time.perf_counter(), self.clock.asleep
+        share = (asleep - self.asleep) / max(now - self.since, 1e-9)
+        self.since, self.asleep = now, asleep
+        self.strikes = self.strikes + 1 if share >= _ASLEEP_SHARE else 0
+        if self.strikes >= _STRIKES:
+            self.warming, self.strikes = pool.grow(), 0
+            pool.send([], *how, None, to=self.warming)
+        return 0
+
+
+def _answer(
+    pool: _Workers, exchange: shm.Exchange, flight: _Flight, entry: tuple[int, Any, list[Any]]
+) -> Generator[Result, None, int]:
+    """The results of a worker's batch (``entry``: worker, ticket, labels), handed over; returns
+    the next batch's size."""
+    w, ticket, labels = entry
+    answer = pool.receive(w)
+    if isinstance(answer, str):  # the worker could not rebuild the batch: each item fails
+        answer = ([(label, None, answer) for label in labels], 0.0, 0)
+    results, seconds, needed = answer
+    flight.answered(len(results), seconds)
+    # Grown from the batch just finished, not from the last size asked for: that would compound
+    # (1, 1, 2, 8, 32 items after a slow first item) and read far ahead of a slow consumer.
+    size = min(_next_size(len(results), len(results), seconds), exchange.most_items())
+    yield from exchange.receive(results, ticket, needed)
+    return size
+
+
+def _first(source: _Guarded, workers: int, pipe: Any) -> tuple[Unit | None, int] | None:
+    """With ``pipe``, the first unit for ``_start`` (with ``_START`` off, None: the unit is put
+    back first in the source) and the workers to start (``_spare``), or None for an empty source;
+    without ``pipe``, None and ``workers``."""
+    if pipe is None:
+        return None, workers
+    first = next(source, None)
+    if first is None:
+        return None
+    workers = _spare(workers, first, pipe)
+    if not _START:
+        source.it = itertools.chain([first], source.it)  # it goes to a worker, as before session 11
+        return None, workers
+    return first, workers
+
+
+def _spare(workers: int, unit: Unit | None, pipe: Any) -> int:
+    """The workers to start: one fewer than the cores, this process helping them, where ``workers``
+    would take every core and the items' arrays cross through shared memory (judged on the first
+    unit); else ``workers``."""
+    cores = _cores()
+    if not (_SPARE and _HELP and pipe is not None and unit is not None and 2 <= cores <= workers):
+        return workers
+    sample = unit[2]
+    return cores - 1 if sample is not None and shm.crosses(sample) else workers
+
+
+def _start(
+    pool: _Workers, exchange: shm.Exchange, source: Iterator[Unit], unit: Unit, how: tuple[Any, int, Work]
+) -> Generator[Result, None, tuple[bool, int]]:
+    """While the workers start: ``unit`` (the first) and the next units computed here, each handed
+    over at once (the plain loop), until every worker has answered a warm-up batch, a copy of the
+    first unit whose result is dropped (its first call pays the pipeline's lazy imports, before the
+    first real batch). Returns whether the source is exhausted, and the first batch size
+    (``_TARGET_S`` of work at the rate of this process's items)."""
+    pipe, epoch, work = how
+    warming = {}
+    for _ in pool.load:  # one warm-up batch each (a worker is sent one batch at a time here)
+        sent, ticket = exchange.send([unit])
+        warming[pool.send(sent, epoch, work, ticket.route)] = ticket
+    began, done = time.perf_counter(), 0
+    while True:
+        yield call_here(pipe, unit, epoch, work)
+        done += 1
+        for w in [w for w in warming if pool.ready(w)]:
+            answer = pool.receive(w)
+            results, _, needed = ([], 0.0, 0) if isinstance(answer, str) else answer
+            for _ in exchange.receive(results, warming.pop(w), needed):  # frees the slot
+                pass
+        if not warming:
+            per_item = (time.perf_counter() - began) / done
+            return False, max(1, min(_MAX_BATCH, exchange.most_items(), int(_TARGET_S / per_item)))
+        following = next(source, None)
+        if following is None:
+            return True, 1
+        unit = following
 
 
 def _head_ready(pool: _Workers, w: int) -> bool:

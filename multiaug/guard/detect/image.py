@@ -11,6 +11,7 @@ import numpy as np
 
 from .common import Pair
 from .image_crop import _crop_pairs
+from .image_flat import split_flat_groups
 from .image_hash import (
     _DIHEDRAL_INVERSE,
     _band,
@@ -35,7 +36,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
+from .image_warp import _LOW_DETAIL, _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -90,7 +91,9 @@ class _Poses:
     dihedral: np.ndarray
 
 
-def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Groups:
+def _group_items(
+    images: Sequence[np.ndarray], side: np.ndarray | None, min_correlation: float = 0.985
+) -> _Groups:
     """Thumbnails and canonical pHashes of the items, grouped by hash (see :class:`_Groups`)."""
     scales = np.empty(len(images), np.float32)
     thumbs = _thumbnails(images, scales=scales)
@@ -98,7 +101,8 @@ def _group_items(images: Sequence[np.ndarray], side: np.ndarray | None) -> _Grou
     all_blocks = _dct_blocks(discs)
     canonical = _phash_bits(all_blocks)
     _, group = np.unique(canonical, return_inverse=True)
-    group = group.reshape(-1)
+    # one hash on one flat background is no proof of one image: such items apart unless alike
+    group = split_flat_groups(thumbs, group.reshape(-1), min_correlation)
     # each group searched through its largest item (by the shorter side; ties: the first), so a
     # small rendition listed before its full-size original does not hide the group from the search
     sides = np.array([min(np.shape(image)[:2]) for image in images], np.int64)
@@ -340,8 +344,14 @@ def _verified_pairs(
     ):
         i, j = int(first[k]), int(second[k])
         as_is = int(min(d12[k, 0], d21[k, 0]))
-        if as_is <= max_distance and groups.sharp[i] and groups.sharp[j]:
-            # a photometric change: the hash as it is nearly unchanged
+        if (
+            as_is <= max_distance
+            and groups.sharp[i]
+            and groups.sharp[j]
+            and verify.renderer.rest_holds(int(groups.rep[i]), int(groups.rep[j]), 0, 0.0, min_correlation)
+        ):
+            # a photometric change: the hash as it is nearly unchanged (and, on a flat background
+            # both share, the rest of the images alike: else verified below)
             pairs.append((i, j, 1.0 - as_is / 64))
         else:
             asked.append((i, j, ga, gb, v, as_is))
@@ -441,7 +451,8 @@ def _warped(
 ) -> list[tuple[int, int, WarpMatch]]:
     """The group pairs the warp search matches among those not ``found`` yet, with their match:
     the candidates of ``_warp_candidates``, searched by ``image_warp.warp_pairs`` (a large check's
-    pairs both ways when matched) and judged by ``_one_source``."""
+    pairs both ways when matched) and judged by ``_one_source``; none between two images too flat
+    to verify (``image_warp.low_detail``'s, whatever the keypoints on a faint texture say)."""
     m = len(groups.rep)
     done = np.array([i * m + j for i, j, _ in found], dtype=np.int64)
     store = WarpStore(images)  # the search inputs of the images both stages look at
@@ -449,6 +460,9 @@ def _warped(
     reps = [(int(groups.rep[g]), int(groups.rep[h])) for g, h in visit]
     both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
     warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
+    # two images too flat to verify a warp (low_detail) are not linked by one (nor by keypoints)
+    plain = {k for pair in warped for k in pair if float(store.prep(k).band.std()) < _LOW_DETAIL}
+    warped = {p: w for p, w in warped.items() if not (p[0] in plain and p[1] in plain)}
     warped = _one_source(warped, groups, judged, found, store)
     return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
 
@@ -508,7 +522,7 @@ def image_pairs(
     """
     if len(images) < 2:
         return []
-    groups = _group_items(images, side)
+    groups = _group_items(images, side, min_correlation)
     m = len(groups.rep)
     poses = _pose_hashes(groups)
     candidates = _band_candidates(groups, poses)

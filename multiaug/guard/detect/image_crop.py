@@ -7,6 +7,7 @@ from typing import Protocol
 
 import numpy as np
 
+from .image_flat import rest_holds
 from .image_hash import _DCT8, _band, _BandIndex, _colour, _gray, _phash_bits, _popcount, _thumbnails
 
 # crops: each item is also hashed zoomed into windows, 8 an axis: the whole axis and windows of 92 %
@@ -20,6 +21,7 @@ _CROP_DISTANCE = 12  # pHash bits between a zoomed variant and the copy for a ca
 _CROP_START = 0.9  # thumbnail correlation at the matched variant's windows, before the fit
 _CROP_FIT = 0.95  # thumbnail correlation after the fit below which a candidate is dropped
 _CROP_CORRELATION = 0.997  # correlation of the copy with the source cropped at full resolution
+_CROP_REST = 0.985  # the same without a flat background both share (image_flat)
 # Gaussian blur (sigma 1 pixel) of 32 samples as a matrix, the 3 samples beyond each edge replicated
 _BLUR = np.exp(-0.5 * np.subtract.outer(np.arange(32), np.arange(-3, 35)) ** 2)
 _BLUR = (_BLUR / _BLUR.sum(axis=1, keepdims=True)) @ np.eye(32)[np.clip(np.arange(-3, 35), 0, 31)]
@@ -135,7 +137,10 @@ def _crop_correlation(
     flags, border = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, cv2.BORDER_REPLICATE
     crop = cv2.warpAffine(a, m, (out_w, out_h), flags=flags, borderMode=border)
     thumb = cv2.resize(_gray(crop), (32, 32), interpolation=cv2.INTER_AREA)
-    return float((_normalise(thumb) * _normalise(copy)).sum())
+    score = float((_normalise(thumb) * _normalise(copy)).sum())
+    if score >= _CROP_CORRELATION and not rest_holds(np.stack([thumb, thumb]), copy, _CROP_REST):
+        return 0.0  # a flat background left out, the rest does not match (see image_flat)
+    return score
 
 
 def _crop_candidates(

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from .image_flat import _FLAT_SHARE, flat_share, rest_holds
 from .image_hash import _DISC, _LUMA, _colour, _dihedral, _dihedral_block, _gray, _turned_blocks
 
 _DISC_INDEX = np.flatnonzero(_DISC)  # the disc's pixels: indexing by them is the mask's, faster
@@ -221,6 +222,7 @@ class PoseRenderer:
         self._gram = np.empty((size, 2, 2), np.float64)
         self._targets: OrderedDict[int, tuple[np.ndarray, float]] = OrderedDict()
         self._spectra: OrderedDict[int, np.ndarray] = OrderedDict()
+        self._flat: OrderedDict[int, float] = OrderedDict()
 
     def _kept(self, table: OrderedDict[Any, Any], key: Any, make: Callable[[], Any], size: int) -> Any:
         found = table.get(key)
@@ -299,6 +301,18 @@ class PoseRenderer:
 
         return self._kept(self._targets, target, make, self.size)
 
+    def flat_share(self, item: int) -> float:
+        """The share of item ``item``'s thumbnail disc at one flat level (see :func:`.flat_mask`)."""
+        return self._kept(self._flat, item, lambda: flat_share(self.thumbs[item]), self.size)
+
+    def rest_holds(self, source: int, target: int, v: int, angle: float, bar: float) -> bool:
+        """Whether ``target``'s thumbnail correlates at ``bar`` with ``source`` rendered in dihedral
+        variant ``v`` at ``angle`` once the flat background both share is left out (see
+        :func:`.rest_correlation`); true when they share none."""
+        if max(self.flat_share(target), self.flat_share(source)) < _FLAT_SHARE:
+            return True
+        return rest_holds(_render(self.images[source], v, np.array([angle]))[0], self.thumbs[target], bar)
+
     def spectrum(self, target: int) -> np.ndarray:
         """:func:`_spectrum` of item ``target``'s thumbnail in the image's units."""
 
@@ -349,11 +363,17 @@ def _verify_batch(renderer: PoseRenderer, asks: Sequence[Ask]) -> list[tuple[flo
     out: list[tuple[float, bool | None]] = []
     for r, (source, target, _, v, min_correlation, noisy) in enumerate(asks):
         best = int(np.argmax(scores[r]))
+        angle = float(angles[r][best])
         if scores[r][best] >= min_correlation or not noisy:
-            out.append(((float(scores[r][best]) if scores[r][best] >= min_correlation else 0.0), None))
+            found = ((float(scores[r][best]) if scores[r][best] >= min_correlation else 0.0), None)
         else:
-            value = renderer.value(source, v, float(angles[r][best]))
-            out.append(_noisy_spectra(_spectrum(value), renderer.spectrum(target)))
+            value = renderer.value(source, v, angle)
+            found = _noisy_spectra(_spectrum(value), renderer.spectrum(target))
+        # a flat background both share left out, the rest must reach the bar (see image_flat;
+        # noise would have left neither background flat)
+        if found[0] and not renderer.rest_holds(source, target, v, angle, min_correlation):
+            found = (0.0, None)
+        out.append(found)
     return out
 
 

@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from .image_features import Features, Proposal, propose
+from .image_flat import flat_mask, rest_of
 from .image_hash import _gray
 
 _SIDE = 32  # coarse search resolution
@@ -76,6 +77,7 @@ class _Prepared:
     band2: np.ndarray
     fill32: np.ndarray
     fill64: np.ndarray
+    flat64: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -127,13 +129,8 @@ def inverted_evidence(evidence: dict[str, Any]) -> dict[str, Any]:
     if "matrix" not in evidence:
         return evidence
     inv = np.linalg.inv(np.asarray(evidence["matrix"], dtype=np.float64))
-    return WarpMatch(
-        evidence["correlation"],
-        evidence["band_correlation"],
-        evidence["overlap"],
-        inv,
-        second_look=bool(evidence.get("second_look")),
-    ).evidence()
+    scores = (evidence["correlation"], evidence["band_correlation"], evidence["overlap"])
+    return WarpMatch(*scores, inv, second_look=bool(evidence.get("second_look"))).evidence()
 
 
 def _levels(image: np.ndarray, gray: np.ndarray) -> float:
@@ -166,7 +163,7 @@ def _prepare(image: np.ndarray) -> _Prepared:
     fill32 = cv2.resize(dark, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA) > 0.25
     fill64 = cv2.resize(dark, (_FINE, _FINE), interpolation=cv2.INTER_AREA) > 0.05
     fill64 = cv2.dilate(fill64.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    return _Prepared((h, w), coarse, fine, band, band2, fill32, fill64)
+    return _Prepared((h, w), coarse, fine, band, band2, fill32, fill64, flat_mask(fine))
 
 
 def low_detail(images: Sequence[np.ndarray]) -> list[int]:
@@ -337,7 +334,8 @@ def _check(
         fill = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
         valid &= cv2.warpAffine(fill, m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) < 0.5
     overlap = float(valid.mean())
-    if overlap < min_overlap:
+    valid = rest_of(valid, copy.flat64, source.flat64, m, mirrored)  # a shared flat backdrop left out
+    if overlap < min_overlap or not valid.any():
         return 0.0, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(fine), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
     score = _robust_correlation(warped[valid], copy.fine[valid])

@@ -1,0 +1,140 @@
+"""Flat backgrounds: the part of a 32x32 thumbnail at one level (a black or white background, a
+black bar) that two unrelated images can share, and the correlation left without it.
+
+The hash stages correlate 32x32 thumbnails over the inscribed disc. When most of two images is
+one flat level (a small object on black or white, tiles whose bottom half is black), the step
+between that level and the content dominates the correlation: two unrelated objects at the same
+place correlate at 0.99 and their hashes agree within a few bits. Left out where *both* images
+are flat, the pixels that remain are the content, which a true copy still matches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .image_hash import _DISC
+
+_FLAT_TOL = 0.002  # share of the thumbnail's range within which a pixel is at the flat level
+_FLAT_SHARE = 0.15  # share of the disc flat in both images from which the rest is asked to match
+_MIN_REST = 0.05  # share of the disc that must remain besides the flat part
+_SAME_FLAT = 0.9  # share of the pixels flat in either that are flat in both: no noise on either
+_NOISY_REST = 0.95  # the rest's bar when one image's background is not flat (noise on it)
+_GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
+
+
+def flat_mask(u: np.ndarray) -> np.ndarray:
+    """The pixels of a 32x32 map (a thumbnail in the image's units) at its most common level,
+    within ``_FLAT_TOL`` of its range, whose 8 neighbours are at that level too: a flat
+    background (the edge of the map counts as that level, so a background reaching it stays flat).
+
+    >>> import numpy as np
+    >>> u = np.zeros((32, 32), np.float32)
+    >>> u[8:24, 8:24] = np.arange(1, 257).reshape(16, 16)
+    >>> m = flat_mask(u)
+    >>> bool(m[0, 0]), bool(m[7, 7]), bool(m[8, 8]), int(m.sum())  # the 1,024 - 16 x 16 around
+    (True, True, False, 768)
+    """
+    import cv2
+
+    u = np.asarray(u, dtype=np.float32)
+    flat = u.ravel()
+    k = len(flat) // 100
+    lo, hi = np.partition(flat, (k, len(flat) - 1 - k))[[k, len(flat) - 1 - k]].tolist()
+    # (a background over 98 % of the map: the percentiles meet, the whole range sets the tolerance)
+    tol = (hi - lo if hi > lo else float(flat.max() - flat.min())) * _FLAT_TOL
+    # the most common level: a histogram of bins tol wide over the 1st-99th percentiles
+    inside = flat[(flat >= lo) & (flat <= hi)]
+    bins = np.rint((inside - lo) / max(tol, 1e-30)).astype(np.int64)
+    level = inside[bins == np.argmax(np.bincount(bins))][0]  # one of its values (exact when flat)
+    near = (np.abs(u - level) <= tol).astype(np.uint8)
+    # opened by a 3x3 square: specks of content at that level dropped, the background's edge kept
+    square, edge = np.ones((3, 3), np.uint8), cv2.BORDER_REPLICATE
+    opened = cv2.dilate(cv2.erode(near, square, borderType=edge), square, borderType=edge)
+    return (near & opened).astype(bool)
+
+
+def flat_share(u: np.ndarray) -> float:
+    """The share of the inscribed disc of a 32x32 map that :func:`flat_mask` finds flat."""
+    return float(flat_mask(u).ravel()[_DISC].mean())
+
+
+def rest_correlation(source: np.ndarray, target: np.ndarray) -> float | None:
+    """Correlation of ``target`` (a 32x32 thumbnail) with the best linear mix of ``source``'s two
+    channels (``(2, 32, 32)``: value and luma at the pose matched) over the inscribed disc less
+    the pixels flat in either (see :func:`flat_mask`); ``None`` when under ``_FLAT_SHARE`` of the
+    disc is flat in either (nothing to leave out); 0 when under ``_MIN_REST`` of it remains."""
+    found = _rest(source, target)
+    return None if found is None else found[0]
+
+
+def rest_holds(source: np.ndarray, target: np.ndarray, bar: float) -> bool:
+    """Whether ``target`` matches ``source`` (as :func:`rest_correlation` takes them) without
+    their flat background: the rest correlates at ``bar`` -- at ``_NOISY_REST`` when the two are
+    not flat at the same pixels (noise on one's background: the rest is noisy too); true when
+    under ``_FLAT_SHARE`` of the disc is flat."""
+    found = _rest(source, target)
+    return found is None or found[0] >= (bar if found[1] else min(bar, _NOISY_REST))
+
+
+def _rest(source: np.ndarray, target: np.ndarray) -> tuple[float, bool] | None:
+    """:func:`rest_correlation`, and whether the pixels flat in both are most of those flat in either."""
+    one, other = flat_mask(source[0]), flat_mask(target)
+    disc = _DISC.reshape(32, 32)
+    either = ((one | other) & disc).sum()
+    if either < _FLAT_SHARE * disc.sum():
+        return None
+    keep = disc & ~(one | other)
+    clean = bool(((one & other) & disc).sum() >= _SAME_FLAT * either)
+    if keep.sum() < _MIN_REST * disc.sum():
+        return 0.0, clean
+    x = source.reshape(2, 32, 32)[:, keep].astype(np.float64)
+    y = np.asarray(target, dtype=np.float64)[keep]
+    x -= x.mean(axis=1, keepdims=True)
+    y = y - y.mean()
+    coef, *_ = np.linalg.lstsq(x.T, y, rcond=None)
+    explained = float(((x.T @ coef) ** 2).sum())
+    return float(np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))), clean
+
+
+def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.ndarray:
+    """``group`` (items with one canonical pHash, see :mod:`.image`) with each item on a flat
+    background (at least ``_FLAT_SHARE`` of its disc) that its group's first item does not match
+    at ``bar`` without the background both share (see :func:`rest_correlation`) given a group of
+    its own (numbered after the others); the same array when none is."""
+    if len(group) < 2:
+        return group
+    order = np.argsort(group, kind="stable")
+    first = np.r_[True, group[order][1:] != group[order][:-1]]
+    lead = order[first][np.cumsum(first) - 1]  # each item's group's first item, in that order
+    apart = []
+    for item, head in zip(order[~first].tolist(), lead[~first].tolist(), strict=True):
+        if not rest_holds(np.stack([thumbs[head], thumbs[head]]), thumbs[item], bar):
+            apart.append(item)
+    if not apart:
+        return group
+    out = group.copy()
+    out[apart] = int(group.max()) + 1 + np.arange(len(apart))
+    return out
+
+
+def rest_of(
+    valid: np.ndarray, copy: np.ndarray, source: np.ndarray, m: np.ndarray, mirrored: bool
+) -> np.ndarray:
+    """The warp check's pixels ``valid`` (of the copy, at its resolution) less those flat in both
+    the ``copy``'s and the (``mirrored``) ``source``'s flat masks (see :func:`flat_mask`; the
+    source's warped by ``m``, copy pixels to source pixels) when they share at least
+    ``_FLAT_SHARE`` of ``valid``, and those near them (``_GUARD``); none when less than
+    ``_MIN_REST`` of the copy would remain."""
+    import cv2
+
+    if not (copy.any() and source.any()):
+        return valid
+    own = np.ascontiguousarray(source[:, ::-1] if mirrored else source, dtype=np.float32)
+    flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
+    shared = valid & copy & (cv2.warpAffine(own, m, own.shape[::-1], flags=flags) > 0.5)
+    if shared.sum() < _FLAT_SHARE * valid.sum():
+        return valid
+    # and the pixels near it: blurred and band-passed, the step to the background reaches them
+    near = cv2.dilate(shared.astype(np.uint8), np.ones((_GUARD, _GUARD), np.uint8)) > 0
+    rest = valid & ~near
+    return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
