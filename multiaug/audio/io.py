@@ -12,9 +12,15 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import InvalidInputError
-from ._validate import check_sample_rate, check_waveform
+from ..core.validation import require_at_most
+from ._validate import MAX_SAMPLES, check_sample_rate, check_waveform
 
-__all__ = ["load", "save", "wav_bytes"]
+__all__ = ["MAX_RESAMPLE_FACTOR", "load", "save", "wav_bytes"]
+
+#: The largest factor :func:`load` resamples by, either way (a file at 1 Hz read at 65,536 Hz).
+#: soxr's filters grow with the factor: beyond it a few samples take minutes or crash the process
+#: (a damaged header saying 1 Hz, resampled to 1 MHz), and real rates (8 kHz to 1.5 MHz) stay far below.
+MAX_RESAMPLE_FACTOR = 2**16
 
 
 def load(
@@ -49,26 +55,69 @@ def load(
     >>> audio.dtype, audio.shape, rate
     (dtype('float32'), (1600,), 16000)
     """
+    return read("audio.load", "path", path, sample_rate, mono)
+
+
+def read(
+    owner: str, field: str, path: str | os.PathLike[str], sample_rate: int | None = None, mono: bool = False
+) -> tuple[np.ndarray, int]:
+    """:func:`load` for a transform's files: its errors name ``owner`` and ``field``, and the file."""
     import soundfile as sf
 
+    if sample_rate is not None:
+        check_sample_rate(owner, sample_rate, {})
     try:
         data, rate = sf.read(os.fspath(path), dtype="float32", always_2d=True)
     except (OSError, RuntimeError, sf.LibsndfileError) as exc:
         raise InvalidInputError(
-            "audio.load", "path", f"cannot be read as audio ({exc})", "pass an existing WAV/FLAC/OGG file"
+            owner,
+            field,
+            f"cannot be read as audio: {str(path)!r} ({exc})",
+            "pass an existing WAV/FLAC/OGG file",
         ) from exc
+    except MemoryError:
+        raise _too_large(owner, field, path) from None
     audio = np.ascontiguousarray(data.T)
     if mono or audio.shape[0] == 1:
         audio = audio.mean(axis=0, dtype=np.float32) if audio.shape[0] > 1 else audio[0].copy()
     if sample_rate is not None:
-        check_sample_rate("audio.load", sample_rate, {})
         if sample_rate != rate and audio.shape[-1] > 0:
+            _check_resampling(owner, field, path, audio.shape[-1], rate, sample_rate)
             import soxr
 
-            audio = soxr.resample(np.ascontiguousarray(audio.T), rate, sample_rate, quality="HQ").T
+            try:
+                audio = soxr.resample(np.ascontiguousarray(audio.T), rate, sample_rate, quality="HQ").T
+            except MemoryError:  # soxr's std::bad_alloc
+                raise _too_large(owner, field, path, f" resampled to {sample_rate} Hz") from None
             audio = np.ascontiguousarray(audio, dtype=np.float32)
         rate = sample_rate
     return audio, int(rate)
+
+
+def _too_large(owner: str, field: str, path: object, how: str = "") -> InvalidInputError:
+    return InvalidInputError(
+        owner,
+        field,
+        f"file {str(path)!r}{how} does not fit in memory",
+        "split the file, or check its sample rate (a damaged header?) and the clip's sample_rate",
+    )
+
+
+def _check_resampling(owner: str, field: str, path: object, frames: int, rate: int, to: int) -> None:
+    """Refuse a resampling soxr cannot do in bounded time and memory (before it starts)."""
+    factor = max(rate, to) / min(rate, to)
+    if factor > MAX_RESAMPLE_FACTOR:
+        raise InvalidInputError(
+            owner,
+            field,
+            f"file {str(path)!r} is at {rate} Hz: resampling it to {to} Hz is a factor of {factor:,.0f}, "
+            f"more than the {MAX_RESAMPLE_FACTOR:,} supported",
+            "check the file's sample rate (a damaged header?) and the clip's sample_rate; "
+            "resample the file first if both are right",
+        )
+    require_at_most(
+        owner, field, frames * to // rate, MAX_SAMPLES, "samples once resampled", "split the file"
+    )
 
 
 def wav_bytes(audio: np.ndarray, sample_rate: int, subtype: str = "PCM_16") -> bytes:

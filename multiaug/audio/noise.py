@@ -141,6 +141,10 @@ class Sounds(Spec):
     doc = "an audio file, a folder of audio files, or a non-empty list of files and float32 arrays"
     value_type = "tuple[str | Path | np.ndarray, ...]"
 
+    def __init__(self, audible: bool = False) -> None:
+        #: Refuse silent sounds (all zeros): an impulse response of zeros silences every clip.
+        self.audible = audible
+
     def invalid(self) -> list[Any]:
         return [[], "/no/such/file.wav", [3], [np.zeros(4, np.int16)], 7]
 
@@ -158,6 +162,8 @@ class Sounds(Spec):
         for item in items:
             if isinstance(item, np.ndarray):
                 check_waveform(owner, item, field=name)
+                if self.audible:
+                    _require_audible(owner, name, "an array", item)
                 out.append(item)
             elif isinstance(item, (str, os.PathLike)):
                 path = Path(item)
@@ -183,6 +189,16 @@ class Sounds(Spec):
         if isinstance(value, list):
             return [self.rebase(v, base) for v in value]
         return value
+
+
+def _require_audible(owner: str, name: str, what: str, sound: np.ndarray) -> None:
+    if not sound.any():
+        raise InvalidInputError(
+            owner,
+            name,
+            f"holds {what} that is silent (all zeros): it would silence every clip",
+            "remove it from the list (a damaged recording?)",
+        )
 
 
 def _expand(
@@ -248,16 +264,28 @@ class SoundBank(AudioTransform):
     def _decode(self, index: int, sample_rate: int) -> np.ndarray:
         """Sound ``index`` as mono float32 at ``sample_rate`` (a file read and resampled)."""
         item = self._files()[index]
-        if isinstance(item, np.ndarray):
-            sound = as_channels(item).mean(axis=0, dtype=np.float32)
-        else:
-            from .io import load
+        if isinstance(item, np.ndarray):  # checked when the transform was built
+            return as_channels(item).mean(axis=0, dtype=np.float32)
+        from .io import read
 
-            sound, _ = load(item, sample_rate=sample_rate, mono=True)
-            if sound.size == 0 or not np.isfinite(sound).all():
-                raise InvalidInputError(
-                    self.name, self._bank, f"file {item!r} is empty or not finite", "remove it from the list"
-                )
+        owner, name = self.name, self._bank
+        sound, _ = read(owner, name, item, sample_rate=sample_rate, mono=True)
+        if sound.size == 0:
+            raise InvalidInputError(
+                owner,
+                name,
+                f"file {item!r} holds no samples at the clip's rate of {sample_rate} Hz (an empty file, "
+                "or one too short to resample to that rate)",
+                "remove it from the list, or check the clip's sample_rate",
+            )
+        try:  # the rules of a sound given as an array (finite, |x| <= MAX_AMPLITUDE)
+            check_waveform(owner, sound, field=name)
+        except InvalidInputError as exc:
+            raise InvalidInputError(
+                owner, name, f"file {item!r} {exc.problem}", "repair the file or remove it from the list"
+            ) from None
+        if type(self)._all_specs[name].audible:  # type: ignore[attr-defined]
+            _require_audible(owner, name, f"file {item!r}", sound)
         return sound
 
 

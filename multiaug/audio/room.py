@@ -33,7 +33,7 @@ class ApplyImpulseResponse(SoundBank):
     ----------
     ir : path, folder or list of paths and float32 arrays
         Impulse responses, as ``AddBackgroundNoise``'s ``sounds`` (folders searched at the first
-        call; arrays are taken to be at the clip's rate).
+        call; arrays are taken to be at the clip's rate). A silent response (all zeros) is refused.
     align : {"peak", "start"}, default "peak"
     keep_length : bool, default True
         Cut the output to the input's length (else ``n + len(ir) - 1`` samples: the tail kept).
@@ -54,7 +54,9 @@ class ApplyImpulseResponse(SoundBank):
     """
 
     _bank: ClassVar[str] = "ir"
-    ir: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(Sounds())
+    ir: str | os.PathLike[str] | np.ndarray | Sequence[str | os.PathLike[str] | np.ndarray] = param(
+        Sounds(audible=True)
+    )
     align: str = param(Choice("peak", "start"), default="peak")
     keep_length: bool = param(Flag(), default=True)
     normalize: bool = param(Flag(), default=True)

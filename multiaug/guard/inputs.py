@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ..core.errors import InvalidInputError
+from ..core.validation import require_at_most
 
 __all__ = [
     "as_list",
@@ -120,9 +121,12 @@ def check_images(owner: str, splits: Mapping[str, Any], values: bool = True) -> 
     pair); exact hashing alone (``values=False``) needs neither."""
     for name, images in splits.items():
         if isinstance(images, np.ndarray) and images.dtype.kind in "biu":
-            continue  # an integer image stack: nothing to scan
+            if len(images):  # an integer image stack: nothing to scan
+                _require_image_size(owner, f"{name}[0]", images[0])
+            continue
         for k, image in enumerate(images):
             a = np.asarray(image)
+            _require_image_size(owner, f"{name}[{k}]", a)
             if a.dtype.kind not in "biuf":
                 raise InvalidInputError(
                     owner,
@@ -144,6 +148,15 @@ def check_images(owner: str, splits: Mapping[str, Any], values: bool = True) -> 
                 else "contains NaN or inf",
                 "replace non-finite values and scale float images to [0, 1] (e.g. image / 255.0)",
             )
+
+
+def _require_image_size(owner: str, name: str, image: np.ndarray) -> None:
+    """Bounded before any pass over it: a broadcast view of 10**10 pixels would be copied to be hashed."""
+    from ..image._validate import MAX_IMAGE_VALUES
+
+    require_at_most(
+        owner, name, image.size, MAX_IMAGE_VALUES, "values (pixels x channels)", "downscale or tile the image"
+    )
 
 
 def check_tables(owner: str, tables: Mapping[str, Any], near_duplicates: bool) -> None:

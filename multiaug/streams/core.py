@@ -112,28 +112,41 @@ class Stream(Iterator[dict[str, Any]]):
         self.close()
 
 
-def units(numbered: Iterable[tuple[int, Any]], key: str | None) -> Iterator[Unit]:
+#: The keyword arguments of the keyed call (``pipeline(**sample, key=..., epoch=...)``).
+_CALL_ARGUMENTS = ("key", "epoch")
+
+
+def units(
+    numbered: Iterable[tuple[int, Any]], key: str | None, reserved: tuple[str, ...] = ()
+) -> Iterator[Unit]:
     """The keyed calls of ``(position, item)`` pairs: ``((label, id), key, sample)``, or a reason
-    (in place of the key, with no sample) when an item is bad."""
+    (in place of the key, with no sample) when an item is bad: not a dict, no valid id, or a
+    field named in ``reserved`` (the keyed call's own arguments, where the items are its fields)."""
     for position, item in numbered:
         if type(item) is not dict and not isinstance(item, Mapping):  # dict first: the ABC check is slower
             label = f"#{position}"
             yield (label, position), f"is a {type(item).__name__}, not a dict of sample fields", None
             continue
+        ident: Any = position
         if key is None:
-            yield (f"#{position}", position), position, dict(item)
-            continue
-        ident = item.get(key)
-        label = item_label(key, ident, position)
-        if key not in item:
+            label = f"#{position}"
+        elif key not in item:
             yield (f"#{position}", None), f"has no {key!r} field (its identity)", None
+            continue
         else:
+            given = item[key]
+            label = item_label(key, given, position)
             try:
-                ident = check_item_id("stream", key, ident, "give every item a non-empty str or int id")
+                ident = check_item_id("stream", key, given, "give every item a non-empty str or int id")
             except InvalidInputError as exc:
-                yield (label, ident), f"has an id that {exc.problem}", None
+                yield (label, given), f"has an id that {exc.problem}", None
                 continue
-            yield (label, ident), ident, {k: v for k, v in item.items() if k != key}
+        for name in reserved:  # the keyed call passes them itself: such a field cannot reach the pipeline
+            if name in item and name != key:
+                yield (label, ident), f"has a field named {name!r}, an argument the keyed call sets", None
+                break
+        else:
+            yield (label, ident), ident, ({k: v for k, v in item.items() if k != key} if key else dict(item))
 
 
 def stream(
@@ -210,7 +223,7 @@ def stream(
             f"must be an iterable of sample dicts, got {type(items).__name__}",
             "pass a list or generator of dicts such as {'id': 'a', 'text': '...'}",
         )
-    todo = units(enumerate(items), key)
+    todo = units(enumerate(items), key, _CALL_ARGUMENTS)
     if workers == 0:
         results = run_local(pipeline, todo, epoch)
     else:  # pickled now: a pipeline that cannot travel is refused here, not at the first item

@@ -56,6 +56,10 @@ def _decode(field: str, value: Any) -> tuple[Any, int | None]:
     if not value.startswith("data:"):
         from pathlib import Path
 
+        if "\x00" in value:  # the OS refuses such a path with a bare ValueError
+            raise InvalidInputError(
+                OWNER, field, "is a path holding a NUL character (\\u0000)", "give a file path or a data URI"
+            )
         return read_item(field, Entry(value, Path(value), None))
     head, _, payload = value.partition(",")
     if not head.endswith(";base64"):
@@ -113,7 +117,16 @@ def _from_bytes(field: str, data: bytes) -> tuple[Any, int | None]:
     with tempfile.TemporaryDirectory(prefix="multiaug-line-") as tmp:
         path = Path(tmp) / f"item{'.png' if field == 'image' else '.wav'}"
         path.write_bytes(data)
-        return read_item(field, Entry(path.name, path, None))
+        try:
+            return read_item(field, Entry(path.name, path, None))
+        except InvalidInputError as exc:  # it names a temporary file the line never mentioned
+            problem = exc.problem.replace(f": {str(path)!r}", "").replace(str(path), "the file")
+            raise InvalidInputError(
+                OWNER,
+                field,
+                f"holds base64 bytes that are not a readable {field} file (the decoded file {problem})",
+                f"encode the bytes of a {'PNG/JPEG image' if field == 'image' else 'WAV/FLAC/OGG'} file",
+            ) from None
 
 
 def compute_line(pipe: Any, item_id: Any, line: dict[str, Any], epoch: int) -> str:

@@ -21,7 +21,9 @@ import numpy as np
 from . import as_channels, restore
 
 __all__ = [
+    "SMALLEST_NORMAL",
     "bit_crush",
+    "block_size",
     "clip_thresholds",
     "clipping",
     "integrated_loudness",
@@ -184,8 +186,16 @@ def _pcm_step(bits: int) -> tuple[np.float32, np.float32]:
 _PCM_STEPS = [_pcm_step(b) for b in range(33)]
 
 
+#: float32's smallest normal number (1.2e-38): a clip whose peak is below it holds only subnormal
+#: values (about -760 dBFS), numerically silence; ``1 / peak`` would not fit in a float32 (inf).
+SMALLEST_NORMAL = float(np.finfo(np.float32).tiny)
+
+
 def normalize(audio: np.ndarray, only_too_loud: bool = False) -> np.ndarray:
     """Peak normalisation: ``audio / max |audio|`` (peak at 0 dBFS); silence is returned as is.
+
+    So is a clip of subnormal values only (peak below 1.2e-38, float32's smallest normal number),
+    which has no float32 gain to 0 dBFS.
 
     With ``only_too_loud`` a clip whose peak is below 1 is returned unchanged.
 
@@ -197,7 +207,7 @@ def normalize(audio: np.ndarray, only_too_loud: bool = False) -> np.ndarray:
     array([ 0.5, -1. ], dtype=float32)
     """
     top = peak(audio)
-    if top == 0.0 or (only_too_loud and top < 1.0):
+    if top < SMALLEST_NORMAL or (only_too_loud and top < 1.0):
         return np.array(audio, np.float32, order="C")
     return np.multiply(audio, np.float32(1.0 / top), dtype=np.float32)
 
@@ -410,8 +420,9 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
     x = as_channels(audio)
     n = x.shape[-1]
     block, step = 0.4 * sample_rate, 0.1 * sample_rate
+    size = block_size(sample_rate)
     # one lfilter pass per channel, 1-D (scipy's 2-D path costs more), float64 out; energies in float64
-    if n < round(block):
+    if n < size:
         z = np.array([sum(float(np.mean(y * y)) for y in _k_weighted(lfilter, b, a, x))])
     elif step == int(step):  # 100 ms segments, summed four by four
         k, s = n // int(step), int(step)
@@ -425,10 +436,14 @@ def integrated_loudness(audio: np.ndarray, sample_rate: int) -> float:
         for y in _k_weighted(lfilter, b, a, x):
             power[1:] += y * y
         np.cumsum(power, out=power)
-        size = round(block)
         starts = np.round(np.arange(int((n - size) / step + 1e-9) + 1) * step).astype(np.int64)
         z = (power[starts + size] - power[starts]) / size
     return gated_loudness(z)
+
+
+def block_size(sample_rate: int) -> int:
+    """Samples in a 400 ms loudness block: at least one (at 1 Hz, 0.4 samples would round to none)."""
+    return max(1, round(0.4 * sample_rate))
 
 
 def gated_loudness(z: np.ndarray) -> float:

@@ -54,7 +54,11 @@ def row_hashes(table: np.ndarray | pd.DataFrame) -> list[bytes]:
         return [hashlib.blake2b(prefix + row.tobytes(), digest_size=16).digest() for row in arr]
     import pandas as pd
 
-    values = pd.util.hash_pandas_object(table, index=False).to_numpy(np.uint64)
+    try:
+        values = pd.util.hash_pandas_object(table, index=False).to_numpy(np.uint64)
+    except TypeError:  # cells pandas cannot hash (lists, dicts, arrays): their text stands for them
+        text = table.apply(lambda column: column.map(repr) if column.dtype == object else column)
+        values = pd.util.hash_pandas_object(text, index=False).to_numpy(np.uint64)
     prefix = ("df:" + ",".join(f"{c}:{t}" for c, t in table.dtypes.items())).encode()
     tag = hashlib.blake2b(prefix, digest_size=8).digest()
     return [tag + int(v).to_bytes(8, "little") for v in values]

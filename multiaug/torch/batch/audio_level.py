@@ -14,7 +14,13 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ...audio.functional.dynamics import clip_thresholds, gated_loudness, k_weighting_sos
+from ...audio.functional.dynamics import (
+    SMALLEST_NORMAL,
+    block_size,
+    clip_thresholds,
+    gated_loudness,
+    k_weighting_sos,
+)
 from ...audio.functional.filters import impulse_responses
 from ...audio.functional.waveform import padding as padding_kernel
 from ...core.transform import Transform
@@ -55,7 +61,8 @@ def normalize(t: Transform, batch: Batch) -> dict[str, torch.Tensor]:
     peaks = x.abs().amax(dim=(1, 2)).cpu().tolist()
     only_loud = t._r.apply_to == "only_too_loud_sounds"
     factors = [
-        1.0 if top == 0.0 or (only_loud and top < 1.0) else float(np.float32(1.0 / top)) for top in peaks
+        1.0 if top < SMALLEST_NORMAL or (only_loud and top < 1.0) else float(np.float32(1.0 / top))
+        for top in peaks
     ]
     return {"audio": x * _rows(factors, x)}
 
@@ -138,7 +145,8 @@ def _block_powers(y: torch.Tensor, rate: int) -> np.ndarray:
     b, n = y.shape[0], y.shape[-1]
     block, step = 0.4 * rate, 0.1 * rate
     squares = y.to(wide).square().sum(dim=1)  # (b, n): channels summed
-    if n < round(block):
+    size = block_size(rate)
+    if n < size:
         return (squares.sum(dim=-1) / n).cpu().double().numpy()[:, None]
     if step == int(step):
         s = int(step)
@@ -146,7 +154,6 @@ def _block_powers(y: torch.Tensor, rate: int) -> np.ndarray:
         e = squares[:, : k * s].reshape(b, k, s).sum(dim=-1)
         return ((e[:, :-3] + e[:, 1:-2] + e[:, 2:-1] + e[:, 3:]) / block).cpu().double().numpy()
     power = torch.cat((torch.zeros((b, 1), dtype=wide, device=y.device), squares.cumsum(dim=-1)), dim=-1)
-    size = round(block)
     starts = np.round(np.arange(int((n - size) / step + 1e-9) + 1) * step).astype(np.int64)
     index = torch.from_numpy(starts).to(y.device)
     return ((power[:, index + size] - power[:, index]) / size).cpu().double().numpy()
