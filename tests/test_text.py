@@ -142,6 +142,8 @@ def test_an_inserted_phrase_never_joins_the_next_word() -> None:
     assert random_insert("\x1b0/B", [(0, "bacillus")]) == "\x1b0 bacillus /B"
     assert random_insert("call f(x)/g now", [(1, "big cat"), (2, "x")]) == "call f(x) big cat /g x now"
     assert random_insert("A big cat.", [(2, "dog")]) == "A big cat dog."  # closing marks stay put
+    # '0.B': hypothesis found "0 bacillus.B" (a lone "." between words joins them into one word)
+    assert random_insert("0.B", [(0, "bacillus")]) == "0 bacillus .B"
     for text in ("\x1b0/B", "1/2/3 then", "call f(x)/g now"):
         out = ma.text.RandomInsert(alpha=1.0, seed=1)(text=text, key=3, trace=True)
         added = sum(len(words_of(p)) for _, p in out["trace"][0]["params"]["inserts"])

@@ -90,14 +90,19 @@ def random_insert(text: str, inserts: Sequence[Sequence[int | str]]) -> str:
         if i < len(words):
             t = words[i]
             after = tokens[t + 1] if t + 1 < len(tokens) else ""
-            # a word glued to the next by a joiner ("and/or", "x=1"): the phrase must not take its place
-            tail = " " if after and not after[0].isspace() and after[0] not in _CLOSERS else ""
-            tokens[t] = " ".join([tokens[t], *parts]) + tail
+            # a word glued to the next by a joiner ("and/or", "x=1"): the phrase must not take its place;
+            # nor by a lone "." or "'" ("0.B"): the phrase and the next word would read as one ("x.B")
+            glued = after and not after[0].isspace()
+            if glued and after[0] in _CLOSERS:
+                glued = after in _INNER and t + 2 < len(tokens) and bool(tokens[t + 2])
+            tokens[t] = " ".join([tokens[t], *parts]) + (" " if glued else "")
     return "".join(tokens)
 
 
 #: Characters that end a word's phrase (an inserted phrase may touch them, as its word did).
 _CLOSERS = frozenset(".,;:!?)]}>\"'\u2019\u201d\u00bb\u2026")
+#: Closers that also join two words into one ("a.b", "don't"), where they stand alone between words.
+_INNER = frozenset(".'\u2019")
 
 
 #: Places per letter count of each action (:func:`char_slots`).
