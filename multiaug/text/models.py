@@ -33,8 +33,33 @@ def shared_model(key: tuple[Any, ...], load: Callable[[], Any]) -> Any:
         with _LOCK:
             got = _LOADED.get(key)
             if got is None:
-                got = _LOADED[key] = load()
+                with _global_rngs_kept():
+                    got = _LOADED[key] = load()
     return got
+
+
+@contextlib.contextmanager
+def _global_rngs_kept() -> Iterator[None]:
+    """The global RNGs (``random``, NumPy's, torch's CPU one) as they were, after a model loads:
+    transformers initialises a model's weights from torch's global RNG before it reads the saved
+    ones, which moved a user's own draws on the first augmented text."""
+    import random
+    import sys
+
+    import numpy as np
+
+    before = sys.modules.get("torch")
+    state = (random.getstate(), np.random.get_state(), before.get_rng_state() if before else None)  # noqa: NPY002
+    try:
+        yield
+    finally:
+        random.setstate(state[0])
+        np.random.set_state(state[1])  # noqa: NPY002
+        torch = sys.modules.get("torch")
+        if torch is not None and state[2] is not None:
+            torch.set_rng_state(state[2])
+        elif torch is not None:  # imported by the load: its generator as the import left it
+            torch.manual_seed(torch.initial_seed())
 
 
 class AsStr(Spec):
