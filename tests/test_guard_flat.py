@@ -161,3 +161,14 @@ def test_a_background_over_98_percent_of_the_map_is_flat_and_blank_images_are_no
     black, grey = np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), 9, np.uint8)
     report = SplitGuard(cache=False).check([black], [black.copy(), grey])
     assert [tuple(leak) for leak in report.leaks] == [(0, 0, "exact")]
+
+
+def test_blurred_copies_of_objects_on_black_are_found(patches) -> None:
+    # 48-px objects in 128x128 black images and their Gaussian-blurred copies (sigma 2): blur
+    # darkens the ring next to the background, which the rest's correlation kept (all 4 missed)
+    import cv2
+
+    train = [_on(0, cv2.resize(p, (48, 48), interpolation=cv2.INTER_AREA), side=128) for p in patches[:4]]
+    val = [cv2.GaussianBlur(image, (0, 0), 2.0) for image in train]
+    report = SplitGuard(cache=False).check(train, val)
+    assert {(leak.train_index, leak.val_index) for leak in report.leaks} == {(k, k) for k in range(4)}

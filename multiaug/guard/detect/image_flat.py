@@ -19,6 +19,7 @@ _FLAT_SHARE = 0.15  # share of the disc flat in both images from which the rest 
 _MIN_REST = 0.05  # share of the disc that must remain besides the flat part
 _SAME_FLAT = 0.9  # share of the pixels flat in either that are flat in both: no noise on either
 _NOISY_REST = 0.95  # the rest's bar when one image's background is not flat (noise on it)
+_BLURS = (0.0, 0.6, 1.0)  # the source blurred by these sigmas (thumbnail pixels) for the rest's match
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
 
 
@@ -60,9 +61,11 @@ def flat_share(u: np.ndarray) -> float:
 
 def rest_correlation(source: np.ndarray, target: np.ndarray) -> float | None:
     """Correlation of ``target`` (a 32x32 thumbnail) with the best linear mix of ``source``'s two
-    channels (``(2, 32, 32)``: value and luma at the pose matched) over the inscribed disc less
-    the pixels flat in either (see :func:`flat_mask`); ``None`` when under ``_FLAT_SHARE`` of the
-    disc is flat in either (nothing to leave out); 0 when under ``_MIN_REST`` of it remains."""
+    channels (``(2, 32, 32)``: value and luma at the pose matched), as it is or blurred by one of
+    ``_BLURS`` (a blurred copy), over the inscribed disc less the pixels flat in either (see
+    :func:`flat_mask`) and the 1-px ring next to them (where a blur spreads the step); ``None``
+    when under ``_FLAT_SHARE`` of the disc is flat in either (nothing to leave out); 0 when under
+    ``_MIN_REST`` of it remains."""
     found = _rest(source, target)
     return None if found is None else found[0]
 
@@ -83,17 +86,29 @@ def _rest(source: np.ndarray, target: np.ndarray) -> tuple[float, bool] | None:
     either = ((one | other) & disc).sum()
     if either < _FLAT_SHARE * disc.sum():
         return None
-    keep = disc & ~(one | other)
+    import cv2
+
+    # and the 1-px ring next to the flat part: a blur or resampling spreads the step into it
+    ring = cv2.dilate(
+        (one | other).astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE
+    )
+    keep = disc & ~ring.astype(bool)
     clean = bool(((one & other) & disc).sum() >= _SAME_FLAT * either)
     if keep.sum() < _MIN_REST * disc.sum():
         return 0.0, clean
-    x = source.reshape(2, 32, 32)[:, keep].astype(np.float64)
+    best = 0.0
     y = np.asarray(target, dtype=np.float64)[keep]
-    x -= x.mean(axis=1, keepdims=True)
     y = y - y.mean()
-    coef, *_ = np.linalg.lstsq(x.T, y, rcond=None)
-    explained = float(((x.T @ coef) ** 2).sum())
-    return float(np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))), clean
+    for sig in _BLURS:  # the source as it is and blurred: a blurred copy matches the latter
+        src = source.reshape(2, 32, 32).astype(np.float32)
+        if sig:
+            src = np.stack([cv2.GaussianBlur(c, (0, 0), sig, borderType=cv2.BORDER_REPLICATE) for c in src])
+        x = src[:, keep].astype(np.float64)
+        x -= x.mean(axis=1, keepdims=True)
+        coef, *_ = np.linalg.lstsq(x.T, y, rcond=None)
+        explained = float(((x.T @ coef) ** 2).sum())
+        best = max(best, float(np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))))
+    return best, clean
 
 
 def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.ndarray:
