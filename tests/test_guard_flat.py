@@ -172,3 +172,26 @@ def test_blurred_copies_of_objects_on_black_are_found(patches) -> None:
     val = [cv2.GaussianBlur(image, (0, 0), 2.0) for image in train]
     report = SplitGuard(cache=False).check(train, val)
     assert {(leak.train_index, leak.val_index) for leak in report.leaks} == {(k, k) for k in range(4)}
+
+
+@pytest.mark.parametrize("dim", ["dark", "fog"])
+def test_warped_copies_of_dark_or_foggy_photos_are_found(dim) -> None:
+    # a detailed photo at 0-24 (x0.1) or 118-137 (fog) grey levels and a rotated, zoomed copy:
+    # their band-pass spread (1.4-1.8 levels) is under the absolute bar, so both counted as too
+    # flat and their verified 1.0 warp match was dropped; next to their own contrast they are not
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+    from multiaug.guard.detect import low_detail
+
+    photo = cv2.resize(
+        load_sample_photo("flower.jpg")[0:300, 0:400], (160, 128), interpolation=cv2.INTER_AREA
+    )
+    source = (photo * 0.1 if dim == "dark" else 118 + photo * 0.08).astype(np.uint8)
+    m = cv2.getRotationMatrix2D((80, 64), -12, 1.2)
+    level = (int(source.mean()),) * 3
+    copy = cv2.warpAffine(source, m, (160, 128), borderMode=cv2.BORDER_CONSTANT, borderValue=level)
+    assert low_detail([source, copy]) == []
+    assert [tuple(leak) for leak in SplitGuard(cache=False).check([source], [copy]).leaks] == [
+        (0, 0, "near_duplicate")
+    ]

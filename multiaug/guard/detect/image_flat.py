@@ -20,6 +20,9 @@ _MIN_REST = 0.05  # share of the disc that must remain besides the flat part
 _SAME_FLAT = 0.9  # share of the pixels flat in either that are flat in both: no noise on either
 _NOISY_REST = 0.95  # the rest's bar when one image's background is not flat (noise on it)
 _BLURS = (0.0, 0.6, 1.0)  # the source blurred by these sigmas (thumbnail pixels) for the rest's match
+_LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
+_LOW_SHARE = 0.18  # ... when under this share of the image's own spread too (a smooth gradient)
+_NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatever the spread
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
 
 
@@ -153,3 +156,13 @@ def rest_of(
     near = cv2.dilate(shared.astype(np.uint8), np.ones((_GUARD, _GUARD), np.uint8)) > 0
     rest = valid & ~near
     return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
+
+
+def too_flat(band: float, spread: float) -> bool:
+    """Whether an image whose band-pass image (``image_warp.low_detail``'s) spreads by ``band`` grey
+    levels, and its blurred value image by ``spread``, is too flat to verify a warped copy.
+
+    >>> too_flat(1.2, 20.0), too_flat(1.5, 6.0), too_flat(0.5, 1.0), too_flat(2.5, 40.0)
+    (True, False, True, False)
+    """
+    return band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread)
