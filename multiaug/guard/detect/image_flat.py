@@ -20,6 +20,8 @@ _MIN_REST = 0.05  # share of the disc that must remain besides the flat part
 _SAME_FLAT = 0.9  # share of the pixels flat in either that are flat in both: no noise on either
 _NOISY_REST = 0.95  # the rest's bar when one image's background is not flat (noise on it)
 _BLURS = (0.0, 0.6, 1.0)  # the source blurred by these sigmas (thumbnail pixels) for the rest's match
+_CLIPPED = 0.05  # share of the rest at the copy's top level from which it counts as clipped there
+_UNCLIPPED = 8  # pixels of the rest a clipped copy's fit needs below its top level
 _LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _LOW_SHARE = 0.18  # ... when under this share of the image's own spread too (a smooth gradient)
 _NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatever the spread
@@ -99,19 +101,32 @@ def _rest(source: np.ndarray, target: np.ndarray) -> tuple[float, bool] | None:
     clean = bool(((one & other) & disc).sum() >= _SAME_FLAT * either)
     if keep.sum() < _MIN_REST * disc.sum():
         return 0.0, clean
+    target = np.asarray(target, dtype=np.float64)[keep]
+    y = target - target.mean()
+    # a brightened copy's clipped highlights: at its top level, fitted by the source clipped there
+    top = target >= target.max() - _FLAT_TOL * float(np.ptp(target))
+    clipped = top if _CLIPPED * keep.sum() <= top.sum() <= keep.sum() - _UNCLIPPED else None
     best = 0.0
-    y = np.asarray(target, dtype=np.float64)[keep]
-    y = y - y.mean()
     for sig in _BLURS:  # the source as it is and blurred: a blurred copy matches the latter
         src = source.reshape(2, 32, 32).astype(np.float32)
         if sig:
             src = np.stack([cv2.GaussianBlur(c, (0, 0), sig, borderType=cv2.BORDER_REPLICATE) for c in src])
         x = src[:, keep].astype(np.float64)
-        x -= x.mean(axis=1, keepdims=True)
-        coef, *_ = np.linalg.lstsq(x.T, y, rcond=None)
-        explained = float(((x.T @ coef) ** 2).sum())
-        best = max(best, float(np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))))
+        best = max(best, _fit(x, y), 0.0 if clipped is None else _fit(x, target, clipped))
     return best, clean
+
+
+def _fit(x: np.ndarray, y: np.ndarray, clipped: np.ndarray | None = None) -> float:
+    """Correlation of ``y`` with the best linear mix of ``x``'s rows (and a constant), fitted
+    where ``y`` is not ``clipped`` and clipped at ``y``'s top level."""
+    a = np.vstack([x, np.ones(x.shape[1])]).T
+    fit = slice(None) if clipped is None else ~clipped
+    coef, *_ = np.linalg.lstsq(a[fit], y[fit], rcond=None)
+    guess = a @ coef
+    if clipped is not None:
+        guess = np.minimum(guess, y.max())
+    guess, y = guess - guess.mean(), y - y.mean()
+    return float(np.clip(guess @ y / (np.sqrt((guess @ guess) * (y @ y)) + 1e-12), 0.0, 1.0))
 
 
 def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.ndarray:
