@@ -68,9 +68,9 @@ def rest_correlation(source: np.ndarray, target: np.ndarray) -> float | None:
     """Correlation of ``target`` (a 32x32 thumbnail) with the best linear mix of ``source``'s two
     channels (``(2, 32, 32)``: value and luma at the pose matched), as it is or blurred by one of
     ``_BLURS`` (a blurred copy), over the inscribed disc less the pixels flat in either (see
-    :func:`flat_mask`) and the 1-px ring next to them (where a blur spreads the step); ``None``
-    when under ``_FLAT_SHARE`` of the disc is flat in either (nothing to leave out); 0 when under
-    ``_MIN_REST`` of it remains."""
+    :func:`flat_mask`) and the 1-px ring next to them (where a blur spreads the step; kept where
+    too little else remains); ``None`` when under ``_FLAT_SHARE`` of the disc is flat in either
+    (nothing to leave out); 0 when under ``_MIN_REST`` of it remains."""
     found = _rest(source, target)
     return None if found is None else found[0]
 
@@ -98,6 +98,8 @@ def _rest(source: np.ndarray, target: np.ndarray) -> tuple[float, bool] | None:
         (one | other).astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE
     )
     keep = disc & ~ring.astype(bool)
+    if keep.sum() < _MIN_REST * disc.sum():  # a small object: its ring kept rather than nothing
+        keep = disc & ~(one | other)
     clean = bool(((one & other) & disc).sum() >= _SAME_FLAT * either)
     if keep.sum() < _MIN_REST * disc.sum():
         return 0.0, clean
