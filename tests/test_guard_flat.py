@@ -161,3 +161,49 @@ def test_a_background_over_98_percent_of_the_map_is_flat_and_blank_images_are_no
     black, grey = np.zeros((64, 64, 3), np.uint8), np.full((64, 64, 3), 9, np.uint8)
     report = SplitGuard(cache=False).check([black], [black.copy(), grey])
     assert [tuple(leak) for leak in report.leaks] == [(0, 0, "exact")]
+
+
+def test_blurred_copies_of_objects_on_black_are_found(patches) -> None:
+    # 48-px objects in 128x128 black images and their Gaussian-blurred copies (sigma 2): blur
+    # darkens the ring next to the background, which the rest's correlation kept (all 4 missed)
+    import cv2
+
+    train = [_on(0, cv2.resize(p, (48, 48), interpolation=cv2.INTER_AREA), side=128) for p in patches[:4]]
+    val = [cv2.GaussianBlur(image, (0, 0), 2.0) for image in train]
+    report = SplitGuard(cache=False).check(train, val)
+    assert {(leak.train_index, leak.val_index) for leak in report.leaks} == {(k, k) for k in range(4)}
+
+
+@pytest.mark.parametrize("dim", ["dark", "fog"])
+def test_warped_copies_of_dark_or_foggy_photos_are_found(dim) -> None:
+    # a detailed photo at 0-24 (x0.1) or 118-137 (fog) grey levels and a rotated, zoomed copy:
+    # their band-pass spread (1.4-1.8 levels) is under the absolute bar, so both counted as too
+    # flat and their verified 1.0 warp match was dropped; next to their own contrast they are not
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+    from multiaug.guard.detect import low_detail
+
+    photo = cv2.resize(
+        load_sample_photo("flower.jpg")[0:300, 0:400], (160, 128), interpolation=cv2.INTER_AREA
+    )
+    source = (photo * 0.1 if dim == "dark" else 118 + photo * 0.08).astype(np.uint8)
+    m = cv2.getRotationMatrix2D((80, 64), -12, 1.2)
+    level = (int(source.mean()),) * 3
+    copy = cv2.warpAffine(source, m, (160, 128), borderMode=cv2.BORDER_CONSTANT, borderValue=level)
+    assert low_detail([source, copy]) == []
+    assert [tuple(leak) for leak in SplitGuard(cache=False).check([source], [copy]).leaks] == [
+        (0, 0, "near_duplicate")
+    ]
+
+
+def test_brightened_copies_with_clipped_highlights_on_black_are_found(patches) -> None:
+    # 48-px objects on black and copies brightened x1.15 + 15 (28 % and 74 % of objects 2 and 8
+    # clipped at 255): the rest's linear fit broke at the clipped top (2 and 8 missed, before
+    # session 11 too); now fitted below the top and clipped there
+    import cv2
+
+    train = [_on(0, cv2.resize(p, (48, 48), interpolation=cv2.INTER_AREA), side=128) for p in patches[:16]]
+    val = [np.clip(image * 1.15 + 15, 0, 255).astype(np.uint8) for image in train]
+    report = SplitGuard(cache=False).check(train, val)
+    assert {(leak.train_index, leak.val_index) for leak in report.leaks} == {(k, k) for k in range(16)}

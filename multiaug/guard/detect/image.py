@@ -36,7 +36,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _LOW_DETAIL, _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, too_flat, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -461,7 +461,8 @@ def _warped(
     both = {(int(groups.rep[g]), int(groups.rep[h])) for g, h in judged}  # their best fit compared
     warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
     # two images too flat to verify a warp (low_detail) are not linked by one (nor by keypoints)
-    plain = {k for pair in warped for k in pair if float(store.prep(k).band.std()) < _LOW_DETAIL}
+    preps = {k: store.prep(k) for pair in warped for k in pair}
+    plain = {k for k, p in preps.items() if too_flat(float(p.band.std()), float(p.fine.std()))}
     warped = {p: w for p, w in warped.items() if not (p[0] in plain and p[1] in plain)}
     warped = _one_source(warped, groups, judged, found, store)
     return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]

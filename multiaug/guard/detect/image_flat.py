@@ -19,6 +19,12 @@ _FLAT_SHARE = 0.15  # share of the disc flat in both images from which the rest 
 _MIN_REST = 0.05  # share of the disc that must remain besides the flat part
 _SAME_FLAT = 0.9  # share of the pixels flat in either that are flat in both: no noise on either
 _NOISY_REST = 0.95  # the rest's bar when one image's background is not flat (noise on it)
+_BLURS = (0.0, 0.6, 1.0)  # the source blurred by these sigmas (thumbnail pixels) for the rest's match
+_CLIPPED = 0.05  # share of the rest at the copy's top level from which it counts as clipped there
+_UNCLIPPED = 8  # pixels of the rest a clipped copy's fit needs below its top level
+_LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
+_LOW_SHARE = 0.18  # ... when under this share of the image's own spread too (a smooth gradient)
+_NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatever the spread
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
 
 
@@ -60,9 +66,11 @@ def flat_share(u: np.ndarray) -> float:
 
 def rest_correlation(source: np.ndarray, target: np.ndarray) -> float | None:
     """Correlation of ``target`` (a 32x32 thumbnail) with the best linear mix of ``source``'s two
-    channels (``(2, 32, 32)``: value and luma at the pose matched) over the inscribed disc less
-    the pixels flat in either (see :func:`flat_mask`); ``None`` when under ``_FLAT_SHARE`` of the
-    disc is flat in either (nothing to leave out); 0 when under ``_MIN_REST`` of it remains."""
+    channels (``(2, 32, 32)``: value and luma at the pose matched), as it is or blurred by one of
+    ``_BLURS`` (a blurred copy), over the inscribed disc less the pixels flat in either (see
+    :func:`flat_mask`) and the 1-px ring next to them (where a blur spreads the step; kept where
+    too little else remains); ``None`` when under ``_FLAT_SHARE`` of the disc is flat in either
+    (nothing to leave out); 0 when under ``_MIN_REST`` of it remains."""
     found = _rest(source, target)
     return None if found is None else found[0]
 
@@ -83,17 +91,44 @@ def _rest(source: np.ndarray, target: np.ndarray) -> tuple[float, bool] | None:
     either = ((one | other) & disc).sum()
     if either < _FLAT_SHARE * disc.sum():
         return None
-    keep = disc & ~(one | other)
+    import cv2
+
+    # and the 1-px ring next to the flat part: a blur or resampling spreads the step into it
+    ring = cv2.dilate(
+        (one | other).astype(np.uint8), np.ones((3, 3), np.uint8), borderType=cv2.BORDER_REPLICATE
+    )
+    keep = disc & ~ring.astype(bool)
+    if keep.sum() < _MIN_REST * disc.sum():  # a small object: its ring kept rather than nothing
+        keep = disc & ~(one | other)
     clean = bool(((one & other) & disc).sum() >= _SAME_FLAT * either)
     if keep.sum() < _MIN_REST * disc.sum():
         return 0.0, clean
-    x = source.reshape(2, 32, 32)[:, keep].astype(np.float64)
-    y = np.asarray(target, dtype=np.float64)[keep]
-    x -= x.mean(axis=1, keepdims=True)
-    y = y - y.mean()
-    coef, *_ = np.linalg.lstsq(x.T, y, rcond=None)
-    explained = float(((x.T @ coef) ** 2).sum())
-    return float(np.sqrt(np.clip(explained / (float(y @ y) + 1e-12), 0.0, 1.0))), clean
+    target = np.asarray(target, dtype=np.float64)[keep]
+    y = target - target.mean()
+    # a brightened copy's clipped highlights: at its top level, fitted by the source clipped there
+    top = target >= target.max() - _FLAT_TOL * float(np.ptp(target))
+    clipped = top if _CLIPPED * keep.sum() <= top.sum() <= keep.sum() - _UNCLIPPED else None
+    best = 0.0
+    for sig in _BLURS:  # the source as it is and blurred: a blurred copy matches the latter
+        src = source.reshape(2, 32, 32).astype(np.float32)
+        if sig:
+            src = np.stack([cv2.GaussianBlur(c, (0, 0), sig, borderType=cv2.BORDER_REPLICATE) for c in src])
+        x = src[:, keep].astype(np.float64)
+        best = max(best, _fit(x, y), 0.0 if clipped is None else _fit(x, target, clipped))
+    return best, clean
+
+
+def _fit(x: np.ndarray, y: np.ndarray, clipped: np.ndarray | None = None) -> float:
+    """Correlation of ``y`` with the best linear mix of ``x``'s rows (and a constant), fitted
+    where ``y`` is not ``clipped`` and clipped at ``y``'s top level."""
+    a = np.vstack([x, np.ones(x.shape[1])]).T
+    fit = slice(None) if clipped is None else ~clipped
+    coef, *_ = np.linalg.lstsq(a[fit], y[fit], rcond=None)
+    guess = a @ coef
+    if clipped is not None:
+        guess = np.minimum(guess, y.max())
+    guess, y = guess - guess.mean(), y - y.mean()
+    return float(np.clip(guess @ y / (np.sqrt((guess @ guess) * (y @ y)) + 1e-12), 0.0, 1.0))
 
 
 def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.ndarray:
@@ -138,3 +173,13 @@ def rest_of(
     near = cv2.dilate(shared.astype(np.uint8), np.ones((_GUARD, _GUARD), np.uint8)) > 0
     rest = valid & ~near
     return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
+
+
+def too_flat(band: float, spread: float) -> bool:
+    """Whether an image whose band-pass image (``image_warp.low_detail``'s) spreads by ``band`` grey
+    levels, and its blurred value image by ``spread``, is too flat to verify a warped copy.
+
+    >>> too_flat(1.2, 20.0), too_flat(1.5, 6.0), too_flat(0.5, 1.0), too_flat(2.5, 40.0)
+    (True, False, True, False)
+    """
+    return band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread)

@@ -39,9 +39,9 @@ from typing import Any
 
 import numpy as np
 
+from .image_flat import _LOW_DETAIL
 from .image_warp import (
     _FINE,
-    _LOW_DETAIL,
     _MIN_CORRELATION,
     _MIN_DETAIL,
     WarpMatch,

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .image_features import Features, Proposal, propose
-from .image_flat import flat_mask, rest_of
+from .image_flat import flat_mask, rest_of, too_flat
 from .image_hash import _gray
 
 _SIDE = 32  # coarse search resolution
@@ -60,7 +60,6 @@ _KEYPOINT_CORRELATION = 0.7  # robust correlation the pixels must reach under su
 _COARSE_BAND = (1.5, 6.0)  # the coarser band-pass (blur sigmas on the blurred 64x64 image)
 _COARSE_MIN = 0.78  # its bar: it stands in for the fine band only as a full (_MIN_BAND) match
 _COARSE_FINE_FLOOR = 0.4  # and only where the fine band still agrees this much
-_LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _RESCUE_FROM = 0.9  # robust correlation from which an unmatched pair gets a second look
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
 
@@ -169,7 +168,8 @@ def _prepare(image: np.ndarray) -> _Prepared:
 def low_detail(images: Sequence[np.ndarray]) -> list[int]:
     """Positions of the images the warp search covers (>= ``_MIN_SIDE`` pixels a side) with too
     little detail to verify a warped copy: the band-pass image of the check (the 64x64 value image
-    blurred by sigma 1 less a sigma-4 blur) spreads by under ``_LOW_DETAIL`` grey levels.
+    blurred by sigma 1 less a sigma-4 blur) spreads too little, see ``image_flat.too_flat`` (a
+    dark or foggy photo's detail is faint by the grey levels, not next to its own contrast).
 
     A flat sky is such an image: a flipped, warped, recoloured copy of it looks like any other
     crop of that sky (and its noise or clipped highlights like none), so the guard can neither
@@ -191,7 +191,8 @@ def low_detail(images: Sequence[np.ndarray]) -> list[int]:
         fine = cv2.resize(gray, (_FINE, _FINE), interpolation=cv2.INTER_AREA)
         fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
         scale = _levels(image, gray)  # float images in [0, 1]: on the 0-255 scale
-        if scale * float((fine - cv2.GaussianBlur(fine, (0, 0), 4.0)).std()) < _LOW_DETAIL:
+        band = fine - cv2.GaussianBlur(fine, (0, 0), 4.0)
+        if too_flat(scale * float(band.std()), scale * float(fine.std())):
             out.append(k)
     return out
 
