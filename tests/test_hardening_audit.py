@@ -173,18 +173,22 @@ def test_json_lines_metadata_may_be_named_like_a_call_argument(monkeypatch, caps
 
 
 # ---------------------------------------------------------------- manifests (check-split, jobs)
-def test_manifest_texts_and_labels_spelled_like_missing_values_are_read_verbatim(tmp_path: Path) -> None:
-    """pandas reads "None", "NA", "nan", "null" as missing: the text "None" and the label "NA" were
-    refused as empty cells; feature columns keep pandas' reading."""
-    from multiaug.data import read_dataset
+def test_manifest_texts_spelled_like_missing_values_are_read_verbatim(tmp_path: Path) -> None:
+    """pandas reads "None", "NA", "nan", "null" as missing: the text "None" was refused as an empty
+    cell; labels, groups and feature columns keep pandas' reading (an R-style "NA" is missing)."""
+    from multiaug.data import _manifest_frame, read_dataset
 
     manifest = tmp_path / "m.csv"
-    manifest.write_text('text,label\nNone,NA\nnan,null\n"a real sentence",N/A\n')
+    manifest.write_text('id,text,label\nNA,None,a\nnull,nan,b\nx,"a real sentence",c\n')
     data = read_dataset(manifest)
-    assert data.items == ["None", "nan", "a real sentence"] and data.labels == ["NA", "null", "N/A"]
+    assert data.items == ["None", "nan", "a real sentence"] and data.labels == ["a", "b", "c"]
+    assert _manifest_frame(manifest)[1] == ["NA", "null", "x"]
     table = tmp_path / "t.csv"
-    table.write_text("x,label\nNA,a\n1.5,b\n")
-    assert read_dataset(table).items["x"].isna().tolist() == [True, False]
+    table.write_text("x,label,group\nNA,0,g1\n1.5,1,NA\n2.5,NA,g2\n")
+    data = read_dataset(table)
+    assert data.items["x"].isna().tolist() == [True, False, False]
+    assert data.labels[:2] == [0.0, 1.0] and np.isnan(data.labels[2])  # not ['0', '1', 'NA']
+    assert data.groups[0] == "g1" and np.isnan(data.groups[1])  # not a group named 'NA'
     empty = tmp_path / "e.csv"
     empty.write_text('text,label\nok,a\n"",b\n')
     with pytest.raises(ma.InvalidInputError, match="empty 'text' cell in line 3"):
