@@ -214,3 +214,25 @@ def test_guard_hashes_table_cells_pandas_cannot_hash() -> None:
     for near in (True, False):
         report = ma.SplitGuard(near_duplicates=near).check(table, table.iloc[[0]])
         assert "exact" in [leak.reason for leak in report.leaks]
+
+
+def test_guard_table_hashes_do_not_depend_on_the_other_cells() -> None:
+    """Unhashable cells were hashed by repr only in a table holding one: a string row shared by train
+    and val was missed, numpy's abbreviated repr made distinct arrays equal, dict key order mattered."""
+    import pandas as pd
+
+    from multiaug.guard.detect import row_hashes
+
+    train = pd.DataFrame({"name": ["alice", "bob"], "tags": ["x", ["y"]]})
+    val = pd.DataFrame({"name": ["alice"], "tags": ["x"]})
+    assert row_hashes(train)[0] == row_hashes(val)[0]
+    for near in (True, False):
+        assert [leak.reason for leak in ma.SplitGuard(near_duplicates=near).check(train, val).leaks] == ["exact"]
+    a = np.arange(2000)
+    b = a.copy()
+    b[1000] = -5
+    assert row_hashes(pd.DataFrame({"v": [a]})) != row_hashes(pd.DataFrame({"v": [b]}))
+    f1, f2 = np.array([0.1, 0.2]), np.array([0.1000000001, 0.2])
+    assert row_hashes(pd.DataFrame({"v": [f1]})) != row_hashes(pd.DataFrame({"v": [f2]}))
+    d1, d2 = pd.DataFrame({"v": [{"a": 1, "b": 2}]}), pd.DataFrame({"v": [{"b": 2, "a": 1}]})
+    assert row_hashes(d1) == row_hashes(d2)
