@@ -156,7 +156,7 @@ def test_stream_items_with_a_field_named_like_a_call_argument() -> None:
     with ma.stream(pipe, items, on_error="skip") as s:
         assert [out["id"] for out in s] == [3]
     assert s.skipped == [
-        (i, f"has a field named {f!r}, an argument the keyed call sets")
+        (i, f"has a field named {f!r}, an argument the keyed call sets: rename that field")
         for i, f in ((1, "key"), (2, "epoch"))
     ]
     # the stream's own key field may be called "key"
@@ -236,3 +236,13 @@ def test_guard_table_hashes_do_not_depend_on_the_other_cells() -> None:
     assert row_hashes(pd.DataFrame({"v": [f1]})) != row_hashes(pd.DataFrame({"v": [f2]}))
     d1, d2 = pd.DataFrame({"v": [{"a": 1, "b": 2}]}), pd.DataFrame({"v": [{"b": 2, "a": 1}]})
     assert row_hashes(d1) == row_hashes(d2)
+
+
+def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:
+    """AugmentedIterableDataset passed an item's ``key`` field on to the keyed call: a raw TypeError
+    (``got multiple values for argument 'key'``) in place of ma.stream's refusal by name."""
+    pytest.importorskip("torch")
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+    dataset = ma.torch.AugmentedIterableDataset([{"id": 1, "text": "a b c", "key": 5}], pipe, key="id")
+    with pytest.raises(ma.InvalidInputError, match="has a field named 'key', .*: rename that field"):
+        list(dataset)
