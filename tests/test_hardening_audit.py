@@ -227,7 +227,9 @@ def test_guard_table_hashes_do_not_depend_on_the_other_cells() -> None:
     val = pd.DataFrame({"name": ["alice"], "tags": ["x"]})
     assert row_hashes(train)[0] == row_hashes(val)[0]
     for near in (True, False):
-        assert [leak.reason for leak in ma.SplitGuard(near_duplicates=near).check(train, val).leaks] == ["exact"]
+        assert [leak.reason for leak in ma.SplitGuard(near_duplicates=near).check(train, val).leaks] == [
+            "exact"
+        ]
     a = np.arange(2000)
     b = a.copy()
     b[1000] = -5
@@ -258,3 +260,20 @@ def test_a_numerically_silent_impulse_response_is_refused_by_name() -> None:
         ma.audio.ApplyImpulseResponse([silent], p=1.0)
     out = apply_impulse_response(TONE, silent)
     assert np.isfinite(out).all()
+
+
+def test_protect_bounds_an_image_before_hashing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A protected call hashed (copied) a broadcast view of any size before any bound."""
+    import multiaug.guard.detect as detect
+    import multiaug.image._validate as image_rules
+
+    monkeypatch.setattr(image_rules, "MAX_IMAGE_VALUES", 10_000)  # stands for 2**31: the test stays small
+    big = np.broadcast_to(np.zeros((), np.uint8), (100, 100, 3))
+    hashed: list[int] = []
+    pipe = ma.SplitGuard().protect(
+        ma.Compose([ma.image.HorizontalFlip()], seed=0), X_val=[np.zeros((8, 8, 3), np.uint8)]
+    )
+    monkeypatch.setattr(detect, "item_hash", lambda x: hashed.append(np.size(x)) or b"")
+    with pytest.raises(ma.InvalidInputError, match=r"SplitGuard.protect: `image` holds 30,000 values"):
+        pipe(image=big, key=0)
+    assert hashed == []
