@@ -246,7 +246,7 @@ def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:
     pytest.importorskip("torch")
     pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
     dataset = ma.torch.AugmentedIterableDataset([{"id": 1, "text": "a b c", "key": 5}], pipe, key="id")
-    with pytest.raises(ma.InvalidInputError, match="has a field named 'key', .*: rename that field"):
+    with pytest.raises(ma.InvalidInputError, match=r"has a field named 'key', .*: rename that field"):
         list(dataset)
 
 
@@ -256,7 +256,7 @@ def test_a_numerically_silent_impulse_response_is_refused_by_name() -> None:
     from multiaug.audio.functional.room import apply_impulse_response
 
     silent = np.full(64, 1e-40, np.float32)
-    with pytest.raises(ma.InvalidInputError, match="silent .* no value reaching 1.2e-38"):
+    with pytest.raises(ma.InvalidInputError, match=r"silent .* no value reaching 1\.2e-38"):
         ma.audio.ApplyImpulseResponse([silent], p=1.0)
     out = apply_impulse_response(TONE, silent)
     assert np.isfinite(out).all()

@@ -86,15 +86,15 @@ def row_hashes(table: np.ndarray | pd.DataFrame) -> list[bytes]:
 
     # object columns (strings, lists, dicts, arrays...): one canonical digest per cell, whatever the
     # other cells of the table, so a row hashes the same in train and val
-    loose = [t == object or isinstance(t, pd.StringDtype) for t in table.dtypes]
+    loose = [pd.api.types.is_object_dtype(t) or isinstance(t, pd.StringDtype) for t in table.dtypes]
     columns = [
         table.iloc[:, i].astype(object).map(_cell_digest) if is_loose else table.iloc[:, i]
         for i, is_loose in enumerate(loose)
     ]
     canonical = pd.concat(columns, axis=1, ignore_index=True) if columns else table
     values = pd.util.hash_pandas_object(canonical, index=False).to_numpy(np.uint64)
-    kinds = ("obj" if is_loose else t for is_loose, t in zip(loose, table.dtypes))
-    prefix = ("df:" + ",".join(f"{c}:{k}" for c, k in zip(table.columns, kinds))).encode()
+    kinds = ("obj" if is_loose else t for is_loose, t in zip(loose, table.dtypes, strict=True))
+    prefix = ("df:" + ",".join(f"{c}:{k}" for c, k in zip(table.columns, kinds, strict=True))).encode()
     tag = hashlib.blake2b(prefix, digest_size=8).digest()
     return [tag + int(v).to_bytes(8, "little") for v in values]
 
