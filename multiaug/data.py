@@ -209,9 +209,9 @@ def _ids(path: Path, frame: Any) -> list[str | None]:
 
 
 #: Manifest columns read verbatim from a CSV: only an empty cell is missing there. pandas also reads
-#: "NA", "None", "nan", "null"... as missing, which refused the text "None" or the label "NA" as an
-#: empty cell; feature columns keep pandas' reading (their "NA" is a missing value).
-_VERBATIM = frozenset({"id", "text", "path", "label", "group"})
+#: "NA", "None", "nan", "null"... as missing, which refused the text "None" as an empty cell. Labels,
+#: groups and feature columns keep pandas' reading (an R-style "NA" label or group is missing).
+_VERBATIM = ("id", "text", "path")
 
 
 def _read_frame(path: Path) -> Any:
@@ -220,12 +220,13 @@ def _read_frame(path: Path) -> Any:
     try:
         if path.suffix.lower() == ".parquet":
             return pd.read_parquet(path)
-        from pandas._libs.parsers import STR_NA_VALUES
-
-        columns = pd.read_csv(path, nrows=0).columns
-        missing = {c: [""] if c in _VERBATIM else sorted(STR_NA_VALUES) for c in columns}
-        # an id "007" stays "007"
-        return pd.read_csv(path, dtype={"id": str}, keep_default_na=False, na_values=missing)
+        frame = pd.read_csv(path, dtype={"id": str})  # an id "007" stays "007"
+        verbatim = [c for c in _VERBATIM if c in frame and frame[c].isna().any()]
+        if verbatim:  # read again only where pandas saw a missing value: "None" may be a text
+            exact = pd.read_csv(path, dtype={"id": str}, keep_default_na=False, na_values=[""])
+            for column in verbatim:
+                frame[column] = exact[column]
+        return frame
     except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         problem = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InvalidInputError(

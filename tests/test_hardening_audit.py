@@ -156,7 +156,7 @@ def test_stream_items_with_a_field_named_like_a_call_argument() -> None:
     with ma.stream(pipe, items, on_error="skip") as s:
         assert [out["id"] for out in s] == [3]
     assert s.skipped == [
-        (i, f"has a field named {f!r}, an argument the keyed call sets")
+        (i, f"has a field named {f!r}, an argument the keyed call sets: rename that field")
         for i, f in ((1, "key"), (2, "epoch"))
     ]
     # the stream's own key field may be called "key"
@@ -173,18 +173,22 @@ def test_json_lines_metadata_may_be_named_like_a_call_argument(monkeypatch, caps
 
 
 # ---------------------------------------------------------------- manifests (check-split, jobs)
-def test_manifest_texts_and_labels_spelled_like_missing_values_are_read_verbatim(tmp_path: Path) -> None:
-    """pandas reads "None", "NA", "nan", "null" as missing: the text "None" and the label "NA" were
-    refused as empty cells; feature columns keep pandas' reading."""
-    from multiaug.data import read_dataset
+def test_manifest_texts_spelled_like_missing_values_are_read_verbatim(tmp_path: Path) -> None:
+    """pandas reads "None", "NA", "nan", "null" as missing: the text "None" was refused as an empty
+    cell; labels, groups and feature columns keep pandas' reading (an R-style "NA" is missing)."""
+    from multiaug.data import _manifest_frame, read_dataset
 
     manifest = tmp_path / "m.csv"
-    manifest.write_text('text,label\nNone,NA\nnan,null\n"a real sentence",N/A\n')
+    manifest.write_text('id,text,label\nNA,None,a\nnull,nan,b\nx,"a real sentence",c\n')
     data = read_dataset(manifest)
-    assert data.items == ["None", "nan", "a real sentence"] and data.labels == ["NA", "null", "N/A"]
+    assert data.items == ["None", "nan", "a real sentence"] and data.labels == ["a", "b", "c"]
+    assert _manifest_frame(manifest)[1] == ["NA", "null", "x"]
     table = tmp_path / "t.csv"
-    table.write_text("x,label\nNA,a\n1.5,b\n")
-    assert read_dataset(table).items["x"].isna().tolist() == [True, False]
+    table.write_text("x,label,group\nNA,0,g1\n1.5,1,NA\n2.5,NA,g2\n")
+    data = read_dataset(table)
+    assert data.items["x"].isna().tolist() == [True, False, False]
+    assert data.labels[:2] == [0.0, 1.0] and np.isnan(data.labels[2])  # not ['0', '1', 'NA']
+    assert data.groups[0] == "g1" and np.isnan(data.groups[1])  # not a group named 'NA'
     empty = tmp_path / "e.csv"
     empty.write_text('text,label\nok,a\n"",b\n')
     with pytest.raises(ma.InvalidInputError, match="empty 'text' cell in line 3"):
@@ -210,3 +214,66 @@ def test_guard_hashes_table_cells_pandas_cannot_hash() -> None:
     for near in (True, False):
         report = ma.SplitGuard(near_duplicates=near).check(table, table.iloc[[0]])
         assert "exact" in [leak.reason for leak in report.leaks]
+
+
+def test_guard_table_hashes_do_not_depend_on_the_other_cells() -> None:
+    """Unhashable cells were hashed by repr only in a table holding one: a string row shared by train
+    and val was missed, numpy's abbreviated repr made distinct arrays equal, dict key order mattered."""
+    import pandas as pd
+
+    from multiaug.guard.detect import row_hashes
+
+    train = pd.DataFrame({"name": ["alice", "bob"], "tags": ["x", ["y"]]})
+    val = pd.DataFrame({"name": ["alice"], "tags": ["x"]})
+    assert row_hashes(train)[0] == row_hashes(val)[0]
+    for near in (True, False):
+        assert [leak.reason for leak in ma.SplitGuard(near_duplicates=near).check(train, val).leaks] == [
+            "exact"
+        ]
+    a = np.arange(2000)
+    b = a.copy()
+    b[1000] = -5
+    assert row_hashes(pd.DataFrame({"v": [a]})) != row_hashes(pd.DataFrame({"v": [b]}))
+    f1, f2 = np.array([0.1, 0.2]), np.array([0.1000000001, 0.2])
+    assert row_hashes(pd.DataFrame({"v": [f1]})) != row_hashes(pd.DataFrame({"v": [f2]}))
+    d1, d2 = pd.DataFrame({"v": [{"a": 1, "b": 2}]}), pd.DataFrame({"v": [{"b": 2, "a": 1}]})
+    assert row_hashes(d1) == row_hashes(d2)
+
+
+def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:
+    """AugmentedIterableDataset passed an item's ``key`` field on to the keyed call: a raw TypeError
+    (``got multiple values for argument 'key'``) in place of ma.stream's refusal by name."""
+    pytest.importorskip("torch")
+    pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
+    dataset = ma.torch.AugmentedIterableDataset([{"id": 1, "text": "a b c", "key": 5}], pipe, key="id")
+    with pytest.raises(ma.InvalidInputError, match=r"has a field named 'key', .*: rename that field"):
+        list(dataset)
+
+
+def test_a_numerically_silent_impulse_response_is_refused_by_name() -> None:
+    """An IR of subnormal values only passed ``.any()``: ApplyImpulseResponse returned inf (the
+    dry/wet gain overflowed float32); the threshold is Normalize's (float32's smallest normal)."""
+    from multiaug.audio.functional.room import apply_impulse_response
+
+    silent = np.full(64, 1e-40, np.float32)
+    with pytest.raises(ma.InvalidInputError, match=r"silent .* no value reaching 1\.2e-38"):
+        ma.audio.ApplyImpulseResponse([silent], p=1.0)
+    out = apply_impulse_response(TONE, silent)
+    assert np.isfinite(out).all()
+
+
+def test_protect_bounds_an_image_before_hashing_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A protected call hashed (copied) a broadcast view of any size before any bound."""
+    import multiaug.guard.detect as detect
+    import multiaug.image._validate as image_rules
+
+    monkeypatch.setattr(image_rules, "MAX_IMAGE_VALUES", 10_000)  # stands for 2**31: the test stays small
+    big = np.broadcast_to(np.zeros((), np.uint8), (100, 100, 3))
+    hashed: list[int] = []
+    pipe = ma.SplitGuard().protect(
+        ma.Compose([ma.image.HorizontalFlip()], seed=0), X_val=[np.zeros((8, 8, 3), np.uint8)]
+    )
+    monkeypatch.setattr(detect, "item_hash", lambda x: hashed.append(np.size(x)) or b"")
+    with pytest.raises(ma.InvalidInputError, match=r"SplitGuard.protect: `image` holds 30,000 values"):
+        pipe(image=big, key=0)
+    assert hashed == []

@@ -23,6 +23,7 @@ from ._validate import check_waveform
 from .base import AudioTransform
 from .functional import as_channels
 from .functional import noise as F
+from .functional.dynamics import SMALLEST_NORMAL
 
 __all__ = ["AUDIO_EXTENSIONS", "MAX_SHORT_NOISES", "AddBackgroundNoise", "AddNoise", "AddShortNoises"]
 
@@ -192,11 +193,13 @@ class Sounds(Spec):
 
 
 def _require_audible(owner: str, name: str, what: str, sound: np.ndarray) -> None:
-    if not sound.any():
+    # float32's smallest normal number, as Normalize: below it a sound is numerically silent
+    if not np.any(np.abs(sound) >= SMALLEST_NORMAL):
         raise InvalidInputError(
             owner,
             name,
-            f"holds {what} that is silent (all zeros): it would silence every clip",
+            f"holds {what} that is silent (all zeros, or no value reaching 1.2e-38): "
+            "it would silence every clip",
             "remove it from the list (a damaged recording?)",
         )
 

@@ -19,6 +19,7 @@ from .inputs import (
     is_frame,
     per_row,
     per_row_ids,
+    require_image_size,
     source_ids,
 )
 from .report import REASONS, Leak, LeakageReport
@@ -571,6 +572,8 @@ class _Protected:
         self._val_hashes = hashes
 
     def _check(self, name: str, value: Any) -> None:
+        if name == "image":  # bounded before it is hashed: a broadcast view would be copied whole
+            require_image_size("SplitGuard.protect", name, np.asarray(value))
         hashes = detect.row_hashes(value) if name == "table" else [detect.item_hash(value)]
         for h in hashes:
             j = self._val_hashes.get(h)

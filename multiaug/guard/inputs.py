@@ -19,6 +19,7 @@ __all__ = [
     "is_frame",
     "per_row",
     "per_row_ids",
+    "require_image_size",
     "source_ids",
 ]
 
@@ -122,11 +123,11 @@ def check_images(owner: str, splits: Mapping[str, Any], values: bool = True) -> 
     for name, images in splits.items():
         if isinstance(images, np.ndarray) and images.dtype.kind in "biu":
             if len(images):  # an integer image stack: nothing to scan
-                _require_image_size(owner, f"{name}[0]", images[0])
+                require_image_size(owner, f"{name}[0]", images[0])
             continue
         for k, image in enumerate(images):
             a = np.asarray(image)
-            _require_image_size(owner, f"{name}[{k}]", a)
+            require_image_size(owner, f"{name}[{k}]", a)
             if a.dtype.kind not in "biuf":
                 raise InvalidInputError(
                     owner,
@@ -150,7 +151,7 @@ def check_images(owner: str, splits: Mapping[str, Any], values: bool = True) -> 
             )
 
 
-def _require_image_size(owner: str, name: str, image: np.ndarray) -> None:
+def require_image_size(owner: str, name: str, image: np.ndarray) -> None:
     """Bounded before any pass over it: a broadcast view of 10**10 pixels would be copied to be hashed."""
     from ..image._validate import MAX_IMAGE_VALUES
 

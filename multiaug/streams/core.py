@@ -116,6 +116,10 @@ class Stream(Iterator[dict[str, Any]]):
 _CALL_ARGUMENTS = ("key", "epoch")
 
 
+def _reserved_field(name: str) -> str:
+    return f"has a field named {name!r}, an argument the keyed call sets: rename that field"
+
+
 def units(
     numbered: Iterable[tuple[int, Any]], key: str | None, reserved: tuple[str, ...] = ()
 ) -> Iterator[Unit]:
@@ -143,7 +147,7 @@ def units(
                 continue
         for name in reserved:  # the keyed call passes them itself: such a field cannot reach the pipeline
             if name in item and name != key:
-                yield (label, ident), f"has a field named {name!r}, an argument the keyed call sets", None
+                yield (label, ident), _reserved_field(name), None
                 break
         else:
             yield (label, ident), ident, ({k: v for k, v in item.items() if k != key} if key else dict(item))

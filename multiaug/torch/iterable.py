@@ -10,7 +10,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from ..core.errors import InvalidInputError
 from ..core.random import check_epoch
-from ..streams.core import Stream, check_on_error, check_pipeline, units
+from ..streams.core import _CALL_ARGUMENTS, Stream, check_on_error, check_pipeline, units
 from ..streams.pool import run_local
 from .dataset import _collatable, _to_numpy
 
@@ -164,7 +164,7 @@ class AugmentedIterableDataset(IterableDataset[dict[str, Any]]):
                 yield position, (_numpy_fields(item) if isinstance(item, Mapping) else item)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        results = run_local(self.pipeline, units(self._numbered(), self.key), self.epoch)
+        results = run_local(self.pipeline, units(self._numbered(), self.key, _CALL_ARGUMENTS), self.epoch)
         for out in Stream(results, self.key, self.on_error, _OWNER):
             yield {k: _collatable(v) for k, v in out.items()}
 

@@ -12,6 +12,7 @@ import math
 import numpy as np
 
 from . import as_channels, restore
+from .dynamics import SMALLEST_NORMAL
 
 __all__ = [
     "SPEED_OF_SOUND",
@@ -104,7 +105,7 @@ def apply_impulse_response(
     if normalize:
         wet = float(np.sqrt(np.mean(np.square(out, dtype=np.float64))))
         dry = float(np.sqrt(np.mean(np.square(x, dtype=np.float64))))
-        if wet > 0.0:
+        if wet >= SMALLEST_NORMAL:  # as Normalize: a numerically silent result has no finite gain
             out *= np.float32(dry / wet)
     return restore(out, audio)
 

@@ -46,6 +46,36 @@ def item_hash(item: Any) -> bytes:
     return h.digest()
 
 
+def _cell_bytes(value: Any) -> bytes:
+    """A canonical encoding of one table cell: arrays by dtype, shape and bytes, dicts with sorted
+    keys, lists and tuples element by element, other values by type and repr."""
+    if isinstance(value, str):
+        return b"str:" + value.encode("utf-8", "surrogatepass")
+    if isinstance(value, bytes):
+        return b"bytes:" + value
+    if isinstance(value, np.ndarray) and value.dtype != object:
+        arr = np.ascontiguousarray(value)
+        return f"arr:{arr.dtype.str}{arr.shape}:".encode() + arr.tobytes()
+    if isinstance(value, np.ndarray):
+        return f"arr:O{value.shape}:".encode() + _joined(_cell_bytes(v) for v in value.ravel())
+    if isinstance(value, dict):
+        pairs = sorted(_joined((_cell_bytes(k), _cell_bytes(v))) for k, v in value.items())
+        return b"dict:" + _joined(pairs)
+    if isinstance(value, (list, tuple)):
+        return type(value).__name__.encode() + b":" + _joined(_cell_bytes(v) for v in value)
+    kind = type(value)
+    return f"{kind.__module__}.{kind.__qualname__}:{value!r}".encode("utf-8", "surrogatepass")
+
+
+def _joined(parts: Any) -> bytes:
+    """Parts joined unambiguously (each after its length)."""
+    return b"".join(len(part).to_bytes(8, "little") + part for part in parts)
+
+
+def _cell_digest(value: Any) -> str:
+    return hashlib.blake2b(_cell_bytes(value), digest_size=16).hexdigest()
+
+
 def row_hashes(table: np.ndarray | pd.DataFrame) -> list[bytes]:
     """One content hash per row of a 2-D array or DataFrame (values and dtypes, not the index)."""
     if isinstance(table, np.ndarray):
@@ -54,12 +84,17 @@ def row_hashes(table: np.ndarray | pd.DataFrame) -> list[bytes]:
         return [hashlib.blake2b(prefix + row.tobytes(), digest_size=16).digest() for row in arr]
     import pandas as pd
 
-    try:
-        values = pd.util.hash_pandas_object(table, index=False).to_numpy(np.uint64)
-    except TypeError:  # cells pandas cannot hash (lists, dicts, arrays): their text stands for them
-        text = table.apply(lambda column: column.map(repr) if column.dtype == object else column)
-        values = pd.util.hash_pandas_object(text, index=False).to_numpy(np.uint64)
-    prefix = ("df:" + ",".join(f"{c}:{t}" for c, t in table.dtypes.items())).encode()
+    # object columns (strings, lists, dicts, arrays...): one canonical digest per cell, whatever the
+    # other cells of the table, so a row hashes the same in train and val
+    loose = [pd.api.types.is_object_dtype(t) or isinstance(t, pd.StringDtype) for t in table.dtypes]
+    columns = [
+        table.iloc[:, i].astype(object).map(_cell_digest) if is_loose else table.iloc[:, i]
+        for i, is_loose in enumerate(loose)
+    ]
+    canonical = pd.concat(columns, axis=1, ignore_index=True) if columns else table
+    values = pd.util.hash_pandas_object(canonical, index=False).to_numpy(np.uint64)
+    kinds = ("obj" if is_loose else t for is_loose, t in zip(loose, table.dtypes, strict=True))
+    prefix = ("df:" + ",".join(f"{c}:{k}" for c, k in zip(table.columns, kinds, strict=True))).encode()
     tag = hashlib.blake2b(prefix, digest_size=8).digest()
     return [tag + int(v).to_bytes(8, "little") for v in values]
 
