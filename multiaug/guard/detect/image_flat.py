@@ -25,6 +25,7 @@ _UNCLIPPED = 8  # pixels of the rest a clipped copy's fit needs below its top le
 _LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _LOW_SHARE = 0.18  # ... when under this share of the image's own spread too (a smooth gradient)
 _NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatever the spread
+_JPEG_GRID = 0.3  # share of the fine detail on the 8-px JPEG block edges from which it is blocking
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
 
 
@@ -175,11 +176,39 @@ def rest_of(
     return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
 
 
-def too_flat(band: float, spread: float) -> bool:
+def grid_share(gray: np.ndarray) -> float:
+    """The share of a grey image's squared neighbour differences (at its own resolution) that lie
+    across the 8-pixel JPEG block edges: about 0.1 for a photo (1 of 8 rows and columns), towards 1
+    for a flat image whose only fine detail is JPEG blocking.
+
+    >>> import numpy as np
+    >>> ramp = np.repeat(np.arange(4, dtype=np.float32), 8)[None].repeat(16, 0)  # 8-px steps
+    >>> round(grid_share(ramp), 2), round(grid_share(ramp.T), 2), grid_share(np.zeros((16, 16)))
+    (1.0, 1.0, 0.0)
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    dx = np.square(np.diff(g, axis=1))
+    dy = np.square(np.diff(g, axis=0))
+    total = float(dx.sum()) + float(dy.sum())
+    on = float(dx[:, 7::8].sum()) + float(dy[7::8].sum())
+    return on / total if total > 0 else 0.0
+
+
+def too_flat(band: float, spread: float, gray: np.ndarray | None = None) -> bool:
     """Whether an image whose band-pass image (``image_warp.low_detail``'s) spreads by ``band`` grey
     levels, and its blurred value image by ``spread``, is too flat to verify a warped copy.
 
+    Faint detail next to a larger spread (a dark or foggy photo) counts, unless ``gray`` (the
+    image's grey values at its own resolution) shows it is JPEG blocking (``grid_share``): the
+    block edges of a hard-JPEG'd gradient or sky are alike in unrelated images.
+
+    >>> import numpy as np
     >>> too_flat(1.2, 20.0), too_flat(1.5, 6.0), too_flat(0.5, 1.0), too_flat(2.5, 40.0)
     (True, False, True, False)
+    >>> blocks = np.repeat(np.arange(4, dtype=np.float32), 8)[None].repeat(16, 0)
+    >>> too_flat(1.5, 6.0, blocks), too_flat(2.5, 6.0, blocks)
+    (True, False)
     """
-    return band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread)
+    if band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread):
+        return True
+    return band < _LOW_DETAIL and gray is not None and grid_share(gray) >= _JPEG_GRID
