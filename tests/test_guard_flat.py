@@ -207,7 +207,7 @@ def test_warped_copies_of_dark_or_foggy_photos_are_found(dim) -> None:
 def test_distinct_gradients_saved_at_low_jpeg_quality_are_not_linked(one, other) -> None:
     # two gentle gradients (spread 4-5 levels) JPEG'd at quality 12: the block edges are their
     # only fine detail (band-pass 1.0-1.5 levels, over 0.18 of their spread), alike in both, and
-    # the warp search linked them at 0.99; that detail lies on the 8-px grid, so both are too flat
+    # the warp search linked them at 0.99; the blocks are flat inside: both are too flat
     import cv2
 
     from multiaug.guard.detect import low_detail
