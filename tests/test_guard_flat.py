@@ -197,6 +197,33 @@ def test_warped_copies_of_dark_or_foggy_photos_are_found(dim) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ((110, 10, 6.0, 1.0, 0.8), (110, 14, 5.7, 1.1, 1.0)),
+        ((122, 12, 3.2, 0.9, 0.6), (128, 14, 4.5, 1.7, 0.7)),
+    ],
+)
+def test_distinct_gradients_saved_at_low_jpeg_quality_are_not_linked(one, other) -> None:
+    # two gentle gradients (spread 4-5 levels) JPEG'd at quality 12: the block edges are their
+    # only fine detail (band-pass 1.0-1.5 levels, over 0.18 of their spread), alike in both, and
+    # the warp search linked them at 0.99; the blocks are flat inside: both are too flat
+    import cv2
+
+    from multiaug.guard.detect import low_detail
+
+    def gradient(base, amp, angle, fx, fy):
+        yy, xx = np.mgrid[0:96, 0:96] / 96
+        g = base + amp * (np.cos(angle) * xx + np.sin(angle) * yy)
+        g = g + 3 * np.sin(2 * np.pi * (fx * xx + fy * yy))
+        plain = np.repeat(g[:, :, None], 3, 2).astype(np.uint8)
+        return cv2.imdecode(cv2.imencode(".jpg", plain, [cv2.IMWRITE_JPEG_QUALITY, 12])[1], 1)
+
+    a, b = gradient(*one), gradient(*other)
+    assert low_detail([a, b]) == [0, 1]
+    assert SplitGuard(cache=False).check([a], [b]).leaks == []
+
+
 def test_brightened_copies_with_clipped_highlights_on_black_are_found(patches) -> None:
     # 48-px objects on black and copies brightened x1.15 + 15 (28 % and 74 % of objects 2 and 8
     # clipped at 255): the rest's linear fit broke at the clipped top (2 and 8 missed, before

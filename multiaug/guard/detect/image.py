@@ -18,6 +18,7 @@ from .image_hash import (
     _BandIndex,
     _dct_blocks,
     _disc,
+    _gray,
     _phash,
     _phash_bits,
     _popcount,
@@ -36,7 +37,7 @@ from .image_verify import (
     _variant_blocks,
     _verify,
 )
-from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, inverted_evidence, too_flat, warp_pairs
+from .image_warp import _MIN_SIDE, WarpMatch, WarpStore, _levels, inverted_evidence, too_flat, warp_pairs
 
 __all__ = ["image_pairs"]
 
@@ -462,10 +463,20 @@ def _warped(
     warped = warp_pairs(images, reps, _matched(groups, found), store=store, both_ways=both)
     # two images too flat to verify a warp (low_detail) are not linked by one (nor by keypoints)
     preps = {k: store.prep(k) for pair in warped for k in pair}
-    plain = {k for k, p in preps.items() if too_flat(float(p.band.std()), float(p.fine.std()))}
+    plain = {
+        k
+        for k, p in preps.items()
+        if too_flat(float(p.band.std()), float(p.fine.std()), _levels_gray(images[k]))
+    }
     warped = {p: w for p, w in warped.items() if not (p[0] in plain and p[1] in plain)}
     warped = _one_source(warped, groups, judged, found, store)
     return [(g, h, warped[pair]) for (g, h), pair in zip(visit, reps, strict=True) if pair in warped]
+
+
+def _levels_gray(image: np.ndarray) -> np.ndarray:
+    """An image's grey values on the 0-255 scale (``image_warp._levels``) at its resolution."""
+    g = _gray(image)
+    return g * np.float32(_levels(image, g))
 
 
 def _matched(groups: _Groups, found: list[tuple[int, int, float]]) -> set[int]:

@@ -25,6 +25,8 @@ _UNCLIPPED = 8  # pixels of the rest a clipped copy's fit needs below its top le
 _LOW_DETAIL = 2.0  # grey levels: band-pass spread under which a warped copy cannot be verified
 _LOW_SHARE = 0.18  # ... when under this share of the image's own spread too (a smooth gradient)
 _NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatever the spread
+_JPEG_GRID = 0.3  # share of the fine detail on the 8-px JPEG block edges from which it may be blocking
+_BLOCK_INSIDE = 0.15  # grey levels: rms neighbour step inside the blocks under which it is (flat blocks)
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
 
 
@@ -175,11 +177,45 @@ def rest_of(
     return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
 
 
-def too_flat(band: float, spread: float) -> bool:
+def jpeg_blocking(gray: np.ndarray) -> bool:
+    """Whether a grey image (0-255 levels, its own resolution) has fine detail only as JPEG
+    blocking: 8x8 blocks flat inside (rms neighbour step under ``_BLOCK_INSIDE`` levels) whose
+    edges hold ``_JPEG_GRID`` or more of the squared steps. Photos hold about 0.1 there (1 row and
+    column of 8), and a dark photo saved as a JPEG still steps inside its blocks.
+
+    >>> import numpy as np
+    >>> ramp = np.repeat(np.arange(4, dtype=np.float32), 8)[None].repeat(16, 0)  # 8-px steps
+    >>> jpeg_blocking(ramp), jpeg_blocking(ramp.T), jpeg_blocking(np.zeros((16, 16)))
+    (True, True, False)
+    >>> jpeg_blocking(np.repeat(np.arange(32, dtype=np.float32) / 2, 1)[None].repeat(16, 0))
+    False
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    dx = np.square(np.diff(g, axis=1))
+    dy = np.square(np.diff(g, axis=0))
+    on = float(dx[:, 7::8].sum()) + float(dy[7::8].sum())
+    inside = float(dx.sum()) + float(dy.sum()) - on
+    n_inside = dx.size + dy.size - dx[:, 7::8].size - dy[7::8].size
+    if on <= 0 or n_inside == 0:
+        return False
+    return on >= _JPEG_GRID * (on + inside) and inside < _BLOCK_INSIDE**2 * n_inside
+
+
+def too_flat(band: float, spread: float, gray: np.ndarray | None = None) -> bool:
     """Whether an image whose band-pass image (``image_warp.low_detail``'s) spreads by ``band`` grey
     levels, and its blurred value image by ``spread``, is too flat to verify a warped copy.
 
+    Faint detail next to a larger spread (a dark or foggy photo) counts, unless ``gray`` (the
+    image's grey values on the 0-255 scale at its own resolution) shows it is JPEG blocking
+    (``jpeg_blocking``): the block edges of a hard-JPEG'd gradient are alike in unrelated images.
+
+    >>> import numpy as np
     >>> too_flat(1.2, 20.0), too_flat(1.5, 6.0), too_flat(0.5, 1.0), too_flat(2.5, 40.0)
     (True, False, True, False)
+    >>> blocks = np.repeat(np.arange(4, dtype=np.float32), 8)[None].repeat(16, 0)
+    >>> too_flat(1.5, 6.0, blocks), too_flat(2.5, 6.0, blocks)
+    (True, False)
     """
-    return band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread)
+    if band < _NO_DETAIL or (band < _LOW_DETAIL and band < _LOW_SHARE * spread):
+        return True
+    return band < _LOW_DETAIL and gray is not None and jpeg_blocking(gray)

@@ -192,7 +192,7 @@ def low_detail(images: Sequence[np.ndarray]) -> list[int]:
         fine = cv2.GaussianBlur(fine, (0, 0), 1.0)
         scale = _levels(image, gray)  # float images in [0, 1]: on the 0-255 scale
         band = fine - cv2.GaussianBlur(fine, (0, 0), 4.0)
-        if too_flat(scale * float(band.std()), scale * float(fine.std())):
+        if too_flat(scale * float(band.std()), scale * float(fine.std()), gray * np.float32(scale)):
             out.append(k)
     return out
 
