@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from test_streams import _crossing  # noqa: F401  (autouse: items cross; start phase and spared worker off)
 
 import multiaug as ma
 from multiaug.streams import pool, shm
@@ -21,15 +22,6 @@ from multiaug.streams import pool, shm
 LINUX = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="lists POSIX shared memory in /dev/shm"
 )
-
-
-@pytest.fixture(autouse=True)
-def _crossing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests are about items crossing to workers: the main process does not compute the
-    first items itself while the workers start (a short stream would never cross), and images get
-    the workers asked for whatever the cores; both have their own tests, tests/test_streams_start.py."""
-    monkeypatch.setattr(pool, "_START", False)
-    monkeypatch.setattr(pool, "_SPARE", False)
 
 
 def _blocks() -> list[str]:
@@ -272,6 +264,9 @@ def _worker_killed() -> None:
     ],
     ids=["closed early", "on_error stop", "the source raises", "Ctrl-C in the loop", "worker killed"],
 )
-def test_no_block_is_left_on_any_way_out(run):
+@pytest.mark.parametrize("start", [False, True], ids=["workers at once", "first items here"])
+def test_no_block_is_left_on_any_way_out(run, start, monkeypatch):
+    monkeypatch.setattr(pool, "_START", start)  # with the start phase (tests/test_streams_start.py) too
+    monkeypatch.setattr(pool, "_SPARE", start)
     run()
     assert _blocks() == []

@@ -12,15 +12,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_streams_shm import (
-    LINUX,
-    _bad_item,
-    _blocks,
-    _interrupted,
-    _source_fails,
-    _stop_early,
-    _worker_killed,
-)
 
 import multiaug as ma
 from multiaug.streams import core
@@ -148,23 +139,6 @@ def test_images_while_the_workers_start_equal_keyed_calls() -> None:
     for it, out in zip(items, outs, strict=True):
         np.testing.assert_array_equal(out["image"], pipe(image=it["image"], key=it["id"])["image"])
         assert not np.shares_memory(out["image"], it["image"])  # the consumer's own, as from a worker
-
-
-@LINUX
-@pytest.mark.parametrize(
-    "run",
-    [
-        _stop_early,
-        _bad_item,
-        lambda: _source_fails(ValueError("the source broke")),
-        _interrupted,
-        _worker_killed,
-    ],
-    ids=["closed early", "on_error stop", "the source raises", "Ctrl-C in the loop", "worker killed"],
-)
-def test_no_block_is_left_on_any_way_out_with_the_start(run):
-    run()
-    assert _blocks() == []
 
 
 @pytest.mark.parametrize("cores", [2, 4])
