@@ -26,40 +26,41 @@ _LOCK = threading.Lock()
 _LOADED: dict[tuple[Any, ...], Any] = {}
 
 
-def shared_model(key: tuple[Any, ...], load: Callable[[], Any]) -> Any:
-    """One loaded model per (kind, path, device) and process, shared by every translator copy."""
+def shared_model(key: tuple[Any, ...], load: Callable[[], Any], torch_rng: bool = True) -> Any:
+    """One loaded model per (kind, path, device) and process, shared by every translator copy.
+
+    The global RNGs are as they were after the load (``torch_rng``: torch's too, for a model that
+    transformers builds: torch is imported first, so that its state can be kept)."""
     got = _LOADED.get(key)
     if got is None:
         with _LOCK:
             got = _LOADED.get(key)
             if got is None:
-                with _global_rngs_kept():
+                with _global_rngs_kept(torch_rng):
                     got = _LOADED[key] = load()
     return got
 
 
 @contextlib.contextmanager
-def _global_rngs_kept() -> Iterator[None]:
+def _global_rngs_kept(torch_rng: bool) -> Iterator[None]:
     """The global RNGs (``random``, NumPy's, torch's CPU one) as they were, after a model loads:
     transformers initialises a model's weights from torch's global RNG before it reads the saved
     ones, which moved a user's own draws on the first augmented text."""
     import random
-    import sys
 
     import numpy as np
 
-    before = sys.modules.get("torch")
-    state = (random.getstate(), np.random.get_state(), before.get_rng_state() if before else None)  # noqa: NPY002
+    torch: Any = None
+    if torch_rng:
+        import torch
+    state = (random.getstate(), np.random.get_state(), torch.get_rng_state() if torch else None)  # noqa: NPY002
     try:
         yield
     finally:
         random.setstate(state[0])
         np.random.set_state(state[1])  # noqa: NPY002
-        torch = sys.modules.get("torch")
-        if torch is not None and state[2] is not None:
+        if torch is not None:
             torch.set_rng_state(state[2])
-        elif torch is not None:  # imported by the load: its generator as the import left it
-            torch.manual_seed(torch.initial_seed())
 
 
 class AsStr(Spec):

@@ -287,7 +287,8 @@ class CTranslate2Translator(LocalModels):
                 raise self._missing(path, "CTranslate2 model") from exc
             return self._from_pretrained(AutoTokenizer, tok_dir, "tokenizer"), translator
 
-        return shared_model(("ct2", str(path.resolve()), str(tok_dir), self.device, self.compute_type), load)
+        key = ("ct2", str(path.resolve()), str(tok_dir), self.device, self.compute_type)
+        return shared_model(key, load, torch_rng=False)  # CTranslate2 builds no torch model
 
     def _translate(self, loaded: tuple[Any, Any], texts: list[str], seeds: list[int]) -> list[str]:
         tokenizer, translator = loaded
