@@ -13,6 +13,7 @@ import pytest
 import soundfile as sf
 
 import multiaug as ma
+from multiaug.core.errors import InvalidInputError
 
 TONE = (np.sin(np.arange(4000) / 7) * 0.5).astype(np.float32)
 
@@ -239,6 +240,27 @@ def test_guard_table_hashes_do_not_depend_on_the_other_cells() -> None:
     assert row_hashes(pd.DataFrame({"v": [f1]})) != row_hashes(pd.DataFrame({"v": [f2]}))
     d1, d2 = pd.DataFrame({"v": [{"a": 1, "b": 2}]}), pd.DataFrame({"v": [{"b": 2, "a": 1}]})
     assert row_hashes(d1) == row_hashes(d2)
+
+
+def test_guard_refuses_table_cells_that_nest_too_deep_or_hold_themselves() -> None:
+    """The canonical cell encoding recursed: a 5,000-deep list or a list holding itself raised a raw
+    RecursionError, and an alias bomb (a list holding one list twice, 60 times over) would not end."""
+    import pandas as pd
+
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    selfish: list = [1]
+    selfish.append(selfish)
+    bomb: list = [1]
+    for _ in range(60):
+        bomb = [bomb, bomb]
+    for cell in (deep, selfish, bomb):
+        table = pd.DataFrame({"x": [1.0, 2.0], "tags": [cell, "b"]})
+        with pytest.raises(InvalidInputError, match=r"SplitGuard: `table` has a cell that nests"):
+            ma.SplitGuard().check(table, table.iloc[[1]])
+    nested = pd.DataFrame({"x": [1.0], "tags": [[1, {"a": (2, [3])}]]})
+    assert [leak.reason for leak in ma.SplitGuard().check(nested, nested).leaks] == ["exact"]
 
 
 def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:

@@ -46,7 +46,14 @@ def item_hash(item: Any) -> bytes:
     return h.digest()
 
 
-def _cell_bytes(value: Any) -> bytes:
+#: How deep a table cell may nest lists, tuples, dicts and object arrays, and how many of their
+#: elements it may hold in all (a deeper or larger one, one that holds itself, or an alias bomb --
+#: a list holding one list twice, 60 times over -- is refused: the encoding walks every element).
+MAX_CELL_DEPTH = 64
+MAX_CELL_ELEMENTS = 1_000_000
+
+
+def _cell_bytes(value: Any, depth: int = 0, budget: list[int] | None = None) -> bytes:
     """A canonical encoding of one table cell: arrays by dtype, shape and bytes, dicts with sorted
     keys, lists and tuples element by element, other values by type and repr."""
     if isinstance(value, str):
@@ -56,15 +63,31 @@ def _cell_bytes(value: Any) -> bytes:
     if isinstance(value, np.ndarray) and value.dtype != object:
         arr = np.ascontiguousarray(value)
         return f"arr:{arr.dtype.str}{arr.shape}:".encode() + arr.tobytes()
+    if not isinstance(value, (np.ndarray, dict, list, tuple)):
+        kind = type(value)
+        return f"{kind.__module__}.{kind.__qualname__}:{value!r}".encode("utf-8", "surrogatepass")
+    budget = [MAX_CELL_ELEMENTS] if budget is None else budget
+    budget[0] -= len(value)
+    if depth >= MAX_CELL_DEPTH or budget[0] < 0:
+        from ...core.errors import InvalidInputError
+
+        raise InvalidInputError(
+            "SplitGuard",
+            "table",
+            f"has a cell that nests lists, dicts or arrays more than {MAX_CELL_DEPTH} deep or holds more "
+            f"than {MAX_CELL_ELEMENTS:,} elements in all (or holds itself)",
+            "flatten such cells (e.g. json.dumps them into text) or drop that column",
+        )
+    inner = depth + 1
     if isinstance(value, np.ndarray):
-        return f"arr:O{value.shape}:".encode() + _joined(_cell_bytes(v) for v in value.ravel())
+        parts = (_cell_bytes(v, inner, budget) for v in value.ravel())
+        return f"arr:O{value.shape}:".encode() + _joined(parts)
     if isinstance(value, dict):
-        pairs = sorted(_joined((_cell_bytes(k), _cell_bytes(v))) for k, v in value.items())
-        return b"dict:" + _joined(pairs)
-    if isinstance(value, (list, tuple)):
-        return type(value).__name__.encode() + b":" + _joined(_cell_bytes(v) for v in value)
-    kind = type(value)
-    return f"{kind.__module__}.{kind.__qualname__}:{value!r}".encode("utf-8", "surrogatepass")
+        pairs = [
+            _joined((_cell_bytes(k, inner, budget), _cell_bytes(v, inner, budget))) for k, v in value.items()
+        ]
+        return b"dict:" + _joined(sorted(pairs))
+    return type(value).__name__.encode() + b":" + _joined(_cell_bytes(v, inner, budget) for v in value)
 
 
 def _joined(parts: Any) -> bytes:
