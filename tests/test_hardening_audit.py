@@ -148,18 +148,20 @@ def test_undecodable_base64_names_the_field_not_a_temporary_file(monkeypatch, ca
 
 # ---------------------------------------------------------------- ma.stream
 def test_stream_items_with_a_field_named_like_a_call_argument() -> None:
-    """An item holding ``key`` or ``epoch`` failed with ``TypeError: Compose([`` (a keyword given twice)."""
+    """An item holding ``key`` or ``epoch`` failed with ``TypeError: Compose([`` (a keyword given twice);
+    one holding ``trace`` switched tracing on and lost its value to the trace."""
     pipe = ma.Compose([ma.text.RandomSwap(alpha=0.5)], seed=0)
     items = [
         {"id": 1, "text": "a b", "key": 5},
         {"id": 2, "text": "a b", "epoch": 1},
         {"id": 3, "text": "a b"},
+        {"id": 4, "text": "a b", "trace": "mine"},
     ]
     with ma.stream(pipe, items, on_error="skip") as s:
         assert [out["id"] for out in s] == [3]
     assert s.skipped == [
-        (i, f"has a field named {f!r}, an argument the keyed call sets: rename that field")
-        for i, f in ((1, "key"), (2, "epoch"))
+        (i, f"has a field named {f!r}, an argument of the pipeline's call: rename that field")
+        for i, f in ((1, "key"), (2, "epoch"), (4, "trace"))
     ]
     # the stream's own key field may be called "key"
     assert next(ma.stream(pipe, [{"key": 5, "text": "a b"}], key="key"))["key"] == 5

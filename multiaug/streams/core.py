@@ -112,12 +112,13 @@ class Stream(Iterator[dict[str, Any]]):
         self.close()
 
 
-#: The keyword arguments of the keyed call (``pipeline(**sample, key=..., epoch=...)``).
-_CALL_ARGUMENTS = ("key", "epoch")
+#: The keyword arguments of a pipeline's call (``pipeline(**sample, key=..., epoch=...)``; ``trace``
+#: too: a field of that name would switch tracing on and be replaced by the trace).
+_CALL_ARGUMENTS = ("key", "epoch", "trace")
 
 
 def _reserved_field(name: str) -> str:
-    return f"has a field named {name!r}, an argument the keyed call sets: rename that field"
+    return f"has a field named {name!r}, an argument of the pipeline's call: rename that field"
 
 
 def units(
