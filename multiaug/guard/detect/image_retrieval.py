@@ -115,15 +115,18 @@ def tone(image: np.ndarray) -> np.ndarray | None:
     blurred = cv2.GaussianBlur(small, (0, 0), 1.0)
     edges = np.hypot(cv2.Sobel(blurred, cv2.CV_32F, 1, 0), cv2.Sobel(blurred, cv2.CV_32F, 0, 1))
     parts = [
-        _unit(np.histogram(np.clip(values, lo, hi), bins=_TONE_BINS, range=(lo, hi))[0])
-        for values, (lo, hi) in (
-            ((v - v.mean()) / spread, (-3.0, 3.0)),
-            (edges[content] / spread, (0.0, 4.0)),
-        )
+        _unit(_counts(values, lo, hi))
+        for values, lo, hi in (((v - v.mean()) / spread, -3.0, 3.0), (edges[content] / spread, 0.0, 4.0))
     ]
     parts += [np.sqrt(2.0) * _unit(_patterns(blurred, content, r)) for r in (1, 2)]
     d = np.concatenate(parts) / np.sqrt(6.0)
     return np.rint(d * _LEVELS).astype(np.float32)
+
+
+def _counts(values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The histogram of ``values`` clipped to ``[lo, hi]`` in ``_TONE_BINS`` equal bins."""
+    bins = ((values - np.float32(lo)) * np.float32(_TONE_BINS / (hi - lo))).astype(np.intp)
+    return np.bincount(np.clip(bins, 0, _TONE_BINS - 1), minlength=_TONE_BINS)
 
 
 def _unit(counts: np.ndarray) -> np.ndarray:
@@ -155,7 +158,8 @@ def _patterns(g: np.ndarray, content: np.ndarray, r: int) -> np.ndarray:
     code = np.zeros(centre.shape, np.uint8)
     for k, (dy, dx) in enumerate(ring):
         code |= (g[r + dy : h - r + dy, r + dx : w - r + dx] >= centre).view(np.uint8) << np.uint8(k)
-    return np.bincount(_CLASSES[code[content[r : h - r, r : w - r]]], minlength=10)
+    counts = np.bincount(code[content[r : h - r, r : w - r]], minlength=256)
+    return np.bincount(_CLASSES, weights=counts, minlength=10)
 
 
 def _nearest(
