@@ -19,7 +19,7 @@ match: it stands only relative to the copy's other candidates, as a weak band-pa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Sequence, Set
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +38,7 @@ _SMOOTH = 2.0  # sigma (copy pixels) of the blur under the native ECC refinement
 _ERODE = 5  # side of the square eroding the overlap (interpolation at its edge)
 _DARK = 1.0  # grey level at or below which a pixel is fill (a border, an erased rectangle)
 _MIN_PIXELS = 256  # pixels of overlap the residual needs
+_MARGIN = 0.02  # robust correlation by which the pair must beat the noised copy's other partners
 
 
 def _value(image: np.ndarray) -> np.ndarray:
@@ -108,16 +109,24 @@ def residual_lag(source: np.ndarray, copy: np.ndarray, forward: np.ndarray) -> f
     return float(products / (energy + 1e-9))
 
 
+def _rival(scores: dict[tuple[int, int], tuple[float, float]], pair: tuple[int, int], k: int) -> float:
+    """The best robust correlation of image ``k`` over its visited pairs other than ``pair``."""
+    return max((seen for p, (_, seen) in scores.items() if k in p and p != pair), default=0.0)
+
+
 def noise_look(
     gray: dict[tuple[int, int], tuple[_Tried, _Tried]],
     images: Sequence[np.ndarray],
     prep: Callable[[int], Any],
     scores: dict[tuple[int, int], tuple[float, float]],
+    taken: Set[int] = frozenset(),
 ) -> list[_Weak]:
     """The pairs of ``gray`` (unmatched pairs with the poses tried from either image: ``(i, j)``
     with ``j`` as a warp of ``i`` first) that are noised copies (see the module's docstring), as
     :func:`.image_warp.warp_pairs` lists its weak matches (``scores[pair]``, the pair, the match,
-    its matrix from ``i`` to ``j``); each is taken out of ``gray`` (no second look for it)."""
+    its matrix from ``i`` to ``j``); each is taken out of ``gray`` (no second look for it).
+    ``scores``: every visited pair's (coarse score, best robust correlation); ``taken``: the
+    images matched already, by any stage (a noised copy among them is not linked again)."""
     from .image_warp import _MIN_OVERLAP, WarpMatch, _check, _native, too_flat
 
     out = []
@@ -138,6 +147,8 @@ def noise_look(
         clean = prep(k)
         if lags[noised] > _MAX_LAG or too_flat(float(clean.band.std()), float(clean.fine.std()), gray_k):
             continue  # content left over, or no detail but the noise's
+        if noised in taken or checked[0] < _rival(scores, (i, j), noised) + _MARGIN:
+            continue  # a copy has one source: this pair must be its clear best
         del gray[(i, j)]
         match = WarpMatch(*checked, np.linalg.inv(native) if back else native)
         out.append((scores[(i, j)], (i, j), match))

@@ -564,7 +564,7 @@ def warp_pairs(
             strong.update((i, j))
         else:
             weak.append(((coarse, seen), (i, j), found))
-    out |= _relative(weak + noise_look(gray, images, prep, scores), scores, strong)
+    out |= _relative(weak + noise_look(gray, images, prep, scores, set(matched) | strong), scores, strong)
     if gray:
         from .image_occlusion import rescue
 
