@@ -13,8 +13,12 @@ the pixel scale (0.36 or more on every distinct pair of the benchmark's crops th
 A pair that no pose verified but that came close (:func:`.image_warp.warp_pairs`'s gray zone) is
 a noised copy when its best pose reaches ``_MIN_SCORE`` and ``_MIN_BAND`` and the residual in one
 image's pixels (the copy's: noise added after the warp is white there, not in the other's, where
-the interpolation smooths it) has a lag-1 autocorrelation of at most ``_MAX_LAG``. It is a weak
-match: it stands only relative to the copy's other candidates, as a weak band-pass match does.
+the interpolation smooths it) has a lag-1 autocorrelation of at most ``_MAX_LAG``, and the other
+image, the clean one, is not too flat to verify (``too_flat``: the detail must be its own, not the
+noise's; a noised sky against another sky leaves white noise too). A copy has one source: the
+noised image must be matched by no other pair yet and the pair must beat its other partners' best
+robust correlation by ``_MARGIN``. It is then a weak match: it stands only relative to the copy's
+other candidates, as a weak band-pass match does.
 """
 
 from __future__ import annotations
@@ -141,12 +145,15 @@ def noise_look(
             continue
         native = _native(m, mirrored, prep(source).shape, prep(copy).shape)  # mirroring folded in
         a, b = _value(images[source]), _value(images[copy])
+        if any(
+            too_flat(float(prep(k).band.std()), float(prep(k).fine.std()), g)
+            for k, g in ((source, a), (copy, b))
+        ):
+            continue  # detail of the noise's only, or none: no look-alike can be ruled out
         lags = {copy: residual_lag(a, b, native[:2]), source: residual_lag(b, a, np.linalg.inv(native)[:2])}
         noised = min(lags, key=lambda k: lags[k])  # white in its own pixels: the noised image
-        k, gray_k = (source, a) if noised == copy else (copy, b)
-        clean = prep(k)
-        if lags[noised] > _MAX_LAG or too_flat(float(clean.band.std()), float(clean.fine.std()), gray_k):
-            continue  # content left over, or no detail but the noise's
+        if lags[noised] > _MAX_LAG:
+            continue  # content left over: a distinct image
         if noised in taken or checked[0] < _rival(scores, (i, j), noised) + _MARGIN:
             continue  # a copy has one source: this pair must be its clear best
         del gray[(i, j)]
