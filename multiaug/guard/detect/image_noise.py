@@ -13,9 +13,9 @@ the pixel scale (0.36 or more on every distinct pair of the benchmark's crops th
 A pair that no pose verified but that came close (:func:`.image_warp.warp_pairs`'s gray zone) is
 a noised copy when its best pose reaches ``_MIN_SCORE`` and ``_MIN_BAND`` and the residual in one
 image's pixels (the copy's: noise added after the warp is white there, not in the other's, where
-the interpolation smooths it) has a lag-1 autocorrelation of at most ``_MAX_LAG``, and the other
-image, the clean one, is not too flat to verify (``too_flat``: the detail must be its own, not the
-noise's; a noised sky against another sky leaves white noise too). A copy has one source: the
+the interpolation smooths it) has a lag-1 autocorrelation of at most ``_MAX_LAG``, and neither
+image is too flat to verify (``too_flat``: the detail must be an image's own; noise over a
+look-alike whose detail is below the noise leaves a white residual too). A copy has one source: the
 noised image must be matched by no other pair yet and the pair must beat its other partners' best
 robust correlation by ``_MARGIN``. It is then a weak match: it stands only relative to the copy's
 other candidates, as a weak band-pass match does.
