@@ -10,7 +10,7 @@ leaves, on a noised copy, the noise: white, its neighbouring pixels uncorrelated
 autocorrelation 0.01-0.06 measured); on a distinct image it leaves content, which is smooth at
 the pixel scale (0.36 or more on every distinct pair of the benchmark's crops that came close).
 
-A pair that no pose verified but that came close (:func:`.image_warp.warp_pairs`'s gray zone) is
+A pair that no pose verified but that came close (``image_warp.warp_pairs``'s gray zone) is
 a noised copy when its best pose reaches ``_MIN_SCORE`` and ``_MIN_BAND`` and the residual in one
 image's pixels (the copy's: noise added after the warp is white there, not in the other's, where
 the interpolation smooths it) has a lag-1 autocorrelation of at most ``_MAX_LAG``, and neither
@@ -127,7 +127,7 @@ def noise_look(
 ) -> list[_Weak]:
     """The pairs of ``gray`` (unmatched pairs with the poses tried from either image: ``(i, j)``
     with ``j`` as a warp of ``i`` first) that are noised copies (see the module's docstring), as
-    :func:`.image_warp.warp_pairs` lists its weak matches (``scores[pair]``, the pair, the match,
+    ``image_warp.warp_pairs`` lists its weak matches (``scores[pair]``, the pair, the match,
     its matrix from ``i`` to ``j``); each is taken out of ``gray`` (no second look for it).
     ``scores``: every visited pair's (coarse score, best robust correlation); ``taken``: the
     images matched already, by any stage (a noised copy among them is not linked again)."""
