@@ -163,20 +163,24 @@ def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.n
 
 
 def backdrop(u: np.ndarray) -> np.ndarray:
-    """The warp check's background labels of a 64x64 map: 1 where :func:`flat_mask` finds it flat,
-    2 where it is not but lies on a smooth surface (a gradient, a vignette: within ``_FLAT_TOL`` of
-    its range of its own ``_SMOOTH_SIGMA`` blur, with the map extended beyond its edge as a
-    plane, opened by a 3x3 square), 0 elsewhere (content, noise).
+    """The warp check's background of a 64x64 map, as bits: 1 where :func:`flat_mask` finds it
+    flat; 2 where it lies on a smooth surface (a gradient, a vignette, a flat level: within
+    ``_FLAT_TOL`` of its range, or ``_SMOOTH_FLOOR`` grey levels, of its own ``_SMOOTH_SIGMA`` blur,
+    the map extended beyond its edge as a plane; opened by a 3x3 square) that reaches the edge
+    and covers ``_FRAME`` of the ring ``_INSET`` pixels in (it frames the content; a photo's sky
+    reaches one side or three); 0 elsewhere (content, noise).
 
     >>> import numpy as np
     >>> yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
     >>> u = 40 + 0.8 * yy
     >>> u[24:40, 24:40] = np.arange(256).reshape(16, 16) % 7 * 30  # an object with detail
     >>> lab = backdrop(u)
-    >>> int(lab[0, 0]), int(lab[63, 63]), int(lab[32, 32]), int((lab == 2).sum()) > 3000
+    >>> int(lab[0, 0]), int(lab[63, 63]), int(lab[32, 32]), int((lab & 2 > 0).sum()) > 3600
     (2, 2, 0, True)
-    >>> int(backdrop(np.full((64, 64), 9.0, np.float32))[5, 5])
-    1
+    >>> sky = u.copy()
+    >>> sky[32:] = 200.0 + xx[32:] % 3 * 20  # a smooth top half over a textured one: no frame
+    >>> int(backdrop(sky).max()), int(backdrop(np.full((64, 64), 9.0, np.float32))[5, 5])
+    (0, 3)
     """
     import cv2
 
@@ -199,7 +203,7 @@ def backdrop(u: np.ndarray) -> np.ndarray:
     back = np.isin(parts, np.unique(ring[ring > 0]))
     if count < 2 or float(np.isin(ring, np.unique(ring[ring > 0])).mean()) < _FRAME:
         return flat.astype(np.uint8)
-    return np.where(flat, 1, np.where(back, 2, 0)).astype(np.uint8)
+    return flat.astype(np.uint8) | 2 * back.astype(np.uint8)
 
 
 def _tolerance(u: np.ndarray) -> float:
@@ -233,12 +237,12 @@ def rest_of(
     flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
     theirs = np.rint(cv2.warpAffine(own, m, own.shape[::-1], flags=flags)).astype(np.uint8)
     mine = copy.astype(np.uint8)
-    shared = valid & (mine > 0) & (mine == theirs)
-    if fine is not None and ((mine == 1) != (theirs == 1)).any():
+    shared = valid & ((mine & theirs) > 0)  # flat in both, or a framing smooth surface in both
+    if fine is not None and ((mine == 0) != (theirs == 0)).any():
         src = fine[1][:, ::-1] if mirrored else fine[1]
         src = cv2.warpAffine(np.ascontiguousarray(src), m, own.shape[::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
-        shared |= _noisy_level(valid & (mine == 1) & (theirs != 1), src)
-        shared |= _noisy_level(valid & (theirs == 1) & (mine != 1), fine[0])
+        shared |= _noisy_level(valid & (mine & 1 > 0) & (theirs == 0), src)
+        shared |= _noisy_level(valid & (theirs & 1 > 0) & (mine == 0), fine[0])
     if shared.sum() < _FLAT_SHARE * valid.sum():
         return valid
     # and the pixels near it: blurred and band-passed, the step to the background reaches them
