@@ -193,7 +193,8 @@ def backdrop(u: np.ndarray) -> np.ndarray:
     blurred = cv2.GaussianBlur(ext, (0, 0), _SMOOTH_SIGMA)[pad:-pad, pad:-pad]
     near = (np.abs(u - blurred) <= max(tol, _SMOOTH_FLOOR)).astype(np.uint8)
     square, edge = np.ones((3, 3), np.uint8), cv2.BORDER_REPLICATE
-    smooth = cv2.dilate(cv2.erode(near, square, borderType=edge), square, borderType=edge) & near
+    opened = cv2.dilate(cv2.erode(near, square, borderType=edge), square, borderType=edge) > 0
+    smooth = (opened & (near > 0)).astype(np.uint8)
     # a background: the smooth parts that reach the edge, when they frame the map (a photo's sky
     # reaches one side or three, not all round)
     count, parts = cv2.connectedComponents(smooth, connectivity=4)
@@ -240,7 +241,9 @@ def rest_of(
     shared = valid & ((mine & theirs) > 0)  # flat in both, or a framing smooth surface in both
     if fine is not None and ((mine == 0) != (theirs == 0)).any():
         src = fine[1][:, ::-1] if mirrored else fine[1]
-        src = cv2.warpAffine(np.ascontiguousarray(src), m, own.shape[::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+        src = cv2.warpAffine(
+            np.ascontiguousarray(src), m, own.shape[::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
+        )
         shared |= _noisy_level(valid & (mine & 1 > 0) & (theirs == 0), src)
         shared |= _noisy_level(valid & (theirs & 1 > 0) & (mine == 0), fine[0])
     if shared.sum() < _FLAT_SHARE * valid.sum():
