@@ -55,6 +55,48 @@ def test_sound_files_follow_the_rules_of_sound_arrays(tmp_path: Path) -> None:
         ma.audio.ApplyImpulseResponse(short, p=1.0)(audio=TONE, sample_rate=8, key=0)
 
 
+_LONG_IR = """
+import resource, sys, numpy as np
+import multiaug as ma
+sys.path.insert(0, {tests!r})
+from fuzz_runner import address_space
+ir = np.zeros(50_000_000, np.float32); ir[::1000] = 1.0
+x = np.sin(np.arange(16000, dtype=np.float32) / 7)
+def make(responses):
+    t = ma.audio.ApplyImpulseResponse(responses, p=1.0)
+    return ma.torch.batched(ma.Compose([t], seed=0)) if batched else t
+def call(t):
+    if batched:
+        t(audio=torch.from_numpy(np.stack([x] * 4))[:, None], sample_rate=16000, key=[0, 1, 2, 3])
+    else:
+        t(audio=x, sample_rate=16000, key=0)
+batched = {batched}
+if batched:
+    import torch
+call(make([np.ones(8, np.float32)]))  # every lazy import done before the limit
+t = make([ir])
+limit = address_space() + int({gib} * 2**30)
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+try:
+    call(t)
+except ma.InvalidInputError as exc:
+    print(exc)
+"""
+
+
+@pytest.mark.parametrize(("batched", "gib"), [(False, 0.3), (True, 1.0)])
+def test_an_impulse_response_too_long_for_memory_is_refused_by_name(batched: bool, gib: float) -> None:
+    """A 50M-sample response convolved under a memory limit raised NumPy's, pocketfft's or torch's raw
+    MemoryError / RuntimeError from the FFTs."""
+    import subprocess
+    import sys
+
+    script = _LONG_IR.format(tests=str(Path(__file__).parent), batched=batched, gib=gib)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert "audio.ApplyImpulseResponse: `ir`" in proc.stdout and "fit in memory" in proc.stdout, proc.stdout
+
+
 def test_a_silent_impulse_response_is_refused(tmp_path: Path) -> None:
     """An all-zero response turned every clip into silence, without a word."""
     silent = _wav(tmp_path / "silent.wav", np.zeros(800, np.float32), 16000)
@@ -263,6 +305,21 @@ def test_guard_refuses_table_cells_that_nest_too_deep_or_hold_themselves() -> No
             ma.SplitGuard().check(table, table.iloc[[1]])
     nested = pd.DataFrame({"x": [1.0], "tags": [[1, {"a": (2, [3])}]]})
     assert [leak.reason for leak in ma.SplitGuard().check(nested, nested).leaks] == ["exact"]
+
+
+def test_an_item_too_large_to_send_to_a_worker_says_so() -> None:
+    """A broadcast view of 3e11 bytes in a stream item failed as "cannot travel (MemoryError: ); pass
+    workers=0" (a copy is what fails: the view itself is tiny)."""
+    from multiaug.streams.workers import _unpicklable
+
+    huge = np.broadcast_to(np.zeros((), np.uint8), (1_000_000, 100_000, 3))
+    small = ("b", 1, {"text": "a b"})
+    kept = _unpicklable([("a", 0, {"text": "a b", "blob": huge}), small])
+    assert kept[1] == small and kept[0][2] is None
+    assert kept[0][1] == (
+        "is too large to send to a worker process: its field 'blob' holds 300,000,000,000 bytes once "
+        "copied; pass a smaller array (downscale or tile it)"
+    )
 
 
 def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:

@@ -70,9 +70,20 @@ class ApplyImpulseResponse(SoundBank):
         _check_index(self, params["index"])
 
     def apply_audio(self, audio: np.ndarray, sample_rate: int, index: int, **_: Any) -> np.ndarray:
-        ir = F.aligned_ir(self._sound(index, sample_rate), self._r.align)
-        spectrum = self._spectrum((index, sample_rate, F.fft_size(audio.shape[-1], ir.shape[-1])), ir)
-        return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize, spectrum)
+        sound = self._sound(index, sample_rate)
+        try:
+            ir = F.aligned_ir(sound, self._r.align)
+            spectrum = self._spectrum((index, sample_rate, F.fft_size(audio.shape[-1], ir.shape[-1])), ir)
+            return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize, spectrum)
+        except MemoryError:  # NumPy's, or pocketfft's std::bad_alloc
+            size = F.fft_size(audio.shape[-1], sound.shape[-1])
+            raise InvalidInputError(
+                self.name,
+                "ir",
+                f"response {index} ({sound.shape[-1]:,} samples at {sample_rate} Hz) convolved with a clip "
+                f"of {audio.shape[-1]:,} samples needs FFTs of {size:,} points, which do not fit in memory",
+                "use shorter impulse responses (a room's lasts seconds) or shorter clips",
+            ) from None
 
     def _spectrum(self, key: tuple[int, int, int], ir: np.ndarray) -> np.ndarray:
         """The response's spectrum at this FFT size: a clip-sized array, so only the last

@@ -281,12 +281,22 @@ def _unpicklable(batch: list[Unit]) -> list[Unit]:
         try:
             _dumps(unit)
         except Exception as exc:  # any failure to pickle is that item's
-            unit = (unit[0], _cannot_travel(exc), None)
+            unit = (unit[0], _cannot_travel(exc, unit[2]), None)
         kept.append(unit)
     return kept
 
 
-def _cannot_travel(exc: BaseException) -> str:
+def _cannot_travel(exc: BaseException, sample: dict[str, Any] | None = None) -> str:
+    if isinstance(exc, MemoryError) and sample:
+        import numpy as np
+
+        sizes = {k: v.nbytes for k, v in sample.items() if isinstance(v, np.ndarray)}
+        if sizes:  # a view far larger than its memory (np.broadcast_to) is copied to be sent
+            name = max(sizes, key=sizes.__getitem__)
+            return (
+                f"is too large to send to a worker process: its field {name!r} holds {sizes[name]:,} "
+                "bytes once copied; pass a smaller array (downscale or tile it)"
+            )
     return (
         f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
         "pass workers=0, or give the item plain values"

@@ -71,8 +71,26 @@ def apply_impulse_response(t: Transform, batch: Batch) -> dict[str, torch.Tensor
     _keep_length(t)
     rate = batch.rate(t.name)
     bank = cast(ApplyImpulseResponse, t)
-    responses = [F.aligned_ir(bank._sound(int(p["index"]), rate), t._r.align) for p in batch.params]
-    return {"audio": convolve_rows(batch.fields["audio"], responses, t._r.normalize)}
+    sounds = [bank._sound(int(p["index"]), rate) for p in batch.params]
+    try:
+        responses = [F.aligned_ir(s, t._r.align) for s in sounds]
+        return {"audio": convolve_rows(batch.fields["audio"], responses, t._r.normalize)}
+    except (MemoryError, RuntimeError) as exc:  # torch's CPU allocator and CUDA raise RuntimeErrors
+        if isinstance(exc, RuntimeError) and not _out_of_memory(exc):
+            raise
+        longest = max(s.shape[-1] for s in sounds)
+        raise InvalidInputError(
+            t.name,
+            "ir",
+            f"a batch of {len(sounds)} clips of {batch.fields['audio'].shape[-1]:,} samples convolved with "
+            f"responses of up to {longest:,} samples at {rate} Hz does not fit in memory",
+            "use shorter impulse responses (a room's lasts seconds), shorter clips or smaller batches",
+        ) from None
+
+
+def _out_of_memory(exc: RuntimeError) -> bool:
+    found = any(s in str(exc) for s in ("can't allocate", "out of memory"))
+    return found or isinstance(exc, torch.OutOfMemoryError)
 
 
 @kernel("audio.RoomSimulator", "audio")
