@@ -168,7 +168,8 @@ def backdrop(u: np.ndarray) -> np.ndarray:
     ``_FLAT_TOL`` of its range, or ``_SMOOTH_FLOOR`` grey levels, of its own ``_SMOOTH_SIGMA`` blur,
     the map extended beyond its edge as a plane; opened by a 3x3 square) that reaches the edge
     and covers ``_FRAME`` of the ring ``_INSET`` pixels in (it frames the content; a photo's sky
-    reaches one side or three); 0 elsewhere (content, noise).
+    reaches one side or three); 0 elsewhere (content, noise). When the flat part frames the map
+    itself, it is that background (3) and no smooth part beside it is (an object's pale sky).
 
     >>> import numpy as np
     >>> yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
@@ -186,6 +187,9 @@ def backdrop(u: np.ndarray) -> np.ndarray:
 
     u = np.asarray(u, dtype=np.float32)
     flat = flat_mask(u)
+    i = _INSET
+    if float(np.r_[flat[i, i:-i], flat[-1 - i, i:-i], flat[i:-i, i], flat[i:-i, -1 - i]].mean()) >= _FRAME:
+        return 3 * flat.astype(np.uint8)  # a flat background frames it (smooth content beside it: none)
     tol = _tolerance(u)
     pad = int(np.ceil(3 * _SMOOTH_SIGMA))
     # extended by odd reflection (2 u[0] - u[k]): a plane stays a plane up to the edge
@@ -199,7 +203,6 @@ def backdrop(u: np.ndarray) -> np.ndarray:
     # reaches one side or three, not all round)
     count, parts = cv2.connectedComponents(smooth, connectivity=4)
     # (on the ring _INSET pixels in: a resized map's last pixels stray from the surface)
-    i = _INSET
     ring = np.r_[parts[i, i:-i], parts[-1 - i, i:-i], parts[i:-i, i], parts[i:-i, -1 - i]]
     back = np.isin(parts, np.unique(ring[ring > 0]))
     if count < 2 or float(np.isin(ring, np.unique(ring[ring > 0])).mean()) < _FRAME:
@@ -239,13 +242,13 @@ def rest_of(
     theirs = np.rint(cv2.warpAffine(own, m, own.shape[::-1], flags=flags)).astype(np.uint8)
     mine = copy.astype(np.uint8)
     shared = valid & ((mine & theirs) > 0)  # flat in both, or a framing smooth surface in both
-    if fine is not None and ((mine == 0) != (theirs == 0)).any():
+    if fine is not None and ((mine & 1) != (theirs & 1)).any():
         src = fine[1][:, ::-1] if mirrored else fine[1]
         src = cv2.warpAffine(
             np.ascontiguousarray(src), m, own.shape[::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
         )
-        shared |= _noisy_level(valid & (mine & 1 > 0) & (theirs == 0), src)
-        shared |= _noisy_level(valid & (theirs & 1 > 0) & (mine == 0), fine[0])
+        shared |= _noisy_level(valid & (mine & 1 > 0) & (theirs & 1 == 0), src)
+        shared |= _noisy_level(valid & (theirs & 1 > 0) & (mine & 1 == 0), fine[0])
     if shared.sum() < _FLAT_SHARE * valid.sum():
         return valid
     # and the pixels near it: blurred and band-passed, the step to the background reaches them
