@@ -335,8 +335,7 @@ def _check(
         fill = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
         valid &= cv2.warpAffine(fill, m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) < 0.5
     overlap = float(valid.mean())
-    # a background both share (flat, smooth, or flat and noisy) left out
-    valid = rest_of(valid, copy.flat64, source.flat64, m, mirrored, (copy.fine, source.fine))
+    valid = rest_of(valid, copy.flat64, source.flat64, m, mirrored, (copy.fine, source.fine))  # backdrop
     if overlap < min_overlap or not valid.any():
         return 0.0, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(fine), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
