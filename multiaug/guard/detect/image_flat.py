@@ -230,9 +230,9 @@ def rest_of(
     share -- where the ``copy``'s and the (``mirrored``) ``source``'s :func:`backdrop` labels (the
     source's warped by ``m``, copy pixels to source pixels) share a bit: flat in both, or a
     framing smooth surface in both -- and, given ``fine`` (the copy's and the source's 64x64
-    value images), where one is flat and the other's same pixels are a level plus white noise (``_noisy_level``), when
-    that covers at least ``_FLAT_SHARE`` of ``valid``; and those near it (``_GUARD``); none when
-    less than ``_MIN_REST`` of the copy would remain."""
+    value images), where one is flat and the other's same pixels are a level plus white noise
+    (``_noisy_level``), when that covers at least ``_FLAT_SHARE`` of ``valid``; and those near it
+    (``_GUARD``); none when less than ``_MIN_REST`` of the copy would remain."""
     import cv2
 
     if not (copy.any() or source.any()):
