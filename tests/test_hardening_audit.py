@@ -97,6 +97,19 @@ def test_an_impulse_response_too_long_for_memory_is_refused_by_name(batched: boo
     assert "audio.ApplyImpulseResponse: `ir`" in proc.stdout and "fit in memory" in proc.stdout, proc.stdout
 
 
+def test_only_memory_errors_of_the_batched_convolution_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """torch.OutOfMemoryError exists from torch 2.5 on: on the supported 2.2-2.4 every other
+    RuntimeError of the batched convolution became an AttributeError."""
+    import torch
+
+    from multiaug.torch.batch.audio_rooms import _out_of_memory
+
+    monkeypatch.delattr(torch, "OutOfMemoryError")
+    assert not _out_of_memory(RuntimeError("shape mismatch"))
+    assert _out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried 1610612736"))
+    assert _out_of_memory(torch.cuda.OutOfMemoryError("CUDA out of memory"))
+
+
 def test_a_silent_impulse_response_is_refused(tmp_path: Path) -> None:
     """An all-zero response turned every clip into silence, without a word."""
     silent = _wav(tmp_path / "silent.wav", np.zeros(800, np.float32), 16000)
@@ -320,6 +333,10 @@ def test_an_item_too_large_to_send_to_a_worker_says_so() -> None:
         "is too large to send to a worker process: its field 'blob' holds 300,000,000,000 bytes once "
         "copied; pass a smaller array (downscale or tile it)"
     )
+    # the huge view inside a list field is the one named, not the item's small image
+    nested = {"image": np.zeros((8, 8), np.uint8), "extras": [1, {"view": huge}]}
+    why = _unpicklable([("a", 0, nested)])[0][1]
+    assert "its field 'extras'[1]['view'] holds 300,000,000,000 bytes" in why
 
 
 def test_iterable_dataset_refuses_a_reserved_field_by_name() -> None:

@@ -76,12 +76,11 @@ class ApplyImpulseResponse(SoundBank):
             spectrum = self._spectrum((index, sample_rate, F.fft_size(audio.shape[-1], ir.shape[-1])), ir)
             return F.apply_impulse_response(audio, ir, self._r.keep_length, self._r.normalize, spectrum)
         except MemoryError:  # NumPy's, or pocketfft's std::bad_alloc
-            size = F.fft_size(audio.shape[-1], sound.shape[-1])
             raise InvalidInputError(
                 self.name,
                 "ir",
                 f"response {index} ({sound.shape[-1]:,} samples at {sample_rate} Hz) convolved with a clip "
-                f"of {audio.shape[-1]:,} samples needs FFTs of {size:,} points, which do not fit in memory",
+                f"of {audio.shape[-1]:,} samples does not fit in memory (its FFTs are longer than both)",
                 "use shorter impulse responses (a room's lasts seconds) or shorter clips",
             ) from None
 

@@ -110,7 +110,7 @@ def call_here(pipe: Any, unit: Unit, epoch: int, work: Work = keyed_call) -> Res
         except RecursionError:
             return label, None, f"is {shm._TOO_DEEP}"
         except Exception as exc:  # what would fail to pickle on its way to a worker
-            return label, None, _cannot_travel(exc, sample)
+            return label, None, _cannot_travel(exc)  # arrays are stubs here: not theirs
     label, out, why = call(pipe, unit, epoch, work)
     if why is None and not shm.plain(out):
         why = _cannot_come_back(out)

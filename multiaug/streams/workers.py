@@ -288,16 +288,37 @@ def _unpicklable(batch: list[Unit]) -> list[Unit]:
 
 def _cannot_travel(exc: BaseException, sample: dict[str, Any] | None = None) -> str:
     if isinstance(exc, MemoryError) and sample:
-        import numpy as np
-
-        sizes = {k: v.nbytes for k, v in sample.items() if isinstance(v, np.ndarray)}
-        if sizes:  # a view far larger than its memory (np.broadcast_to) is copied to be sent
-            name = max(sizes, key=sizes.__getitem__)
+        where, size = _largest_array(sample)
+        if size >= _HUGE:  # a view far larger than its memory (np.broadcast_to) is copied to be sent
             return (
-                f"is too large to send to a worker process: its field {name!r} holds {sizes[name]:,} "
-                "bytes once copied; pass a smaller array (downscale or tile it)"
+                f"is too large to send to a worker process: its field {where} holds {size:,} bytes "
+                "once copied; pass a smaller array (downscale or tile it)"
             )
     return (
         f"cannot travel to a worker process ({type(exc).__name__}: {exc}); "
         "pass workers=0, or give the item plain values"
     )
+
+
+#: An array this large (bytes) named as the cause of a MemoryError in sending an item.
+_HUGE = 2**30
+
+
+def _largest_array(value: Any, where: str = "", depth: int = 0) -> tuple[str, int]:
+    """The path (``'image'``, ``'extras'[0]``) and size in bytes of the largest NumPy array in an
+    item's fields, lists, tuples and dicts (at most 8 levels and 1,000 entries a level looked at)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        return where, int(value.nbytes)
+    best = ("", 0)
+    if depth < 8 and isinstance(value, (dict, list, tuple)):
+        entries = value.items() if isinstance(value, dict) else enumerate(value)
+        for n, (k, v) in enumerate(entries):
+            if n >= 1000:
+                break
+            path = repr(k) if depth == 0 else f"{where}[{k!r}]"
+            found = _largest_array(v, path, depth + 1)
+            if found[1] > best[1]:
+                best = found
+    return best

@@ -89,8 +89,9 @@ def apply_impulse_response(t: Transform, batch: Batch) -> dict[str, torch.Tensor
 
 
 def _out_of_memory(exc: RuntimeError) -> bool:
-    found = any(s in str(exc) for s in ("can't allocate", "out of memory"))
-    return found or isinstance(exc, torch.OutOfMemoryError)
+    # torch.OutOfMemoryError from torch 2.5 on (the supported 2.2-2.4 have torch.cuda's only)
+    kind = getattr(torch, "OutOfMemoryError", torch.cuda.OutOfMemoryError)
+    return isinstance(exc, kind) or any(s in str(exc) for s in ("can't allocate", "out of memory"))
 
 
 @kernel("audio.RoomSimulator", "audio")
