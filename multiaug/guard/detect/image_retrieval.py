@@ -92,7 +92,7 @@ def tone(image: np.ndarray) -> np.ndarray | None:
     weighted by ``sqrt(2)``), the whole rounded to integers of at most ``_LEVELS``; ``None`` for an
     image mostly fill or flat. All survive flips, turns, zooms, brightness and contrast; on the
     benchmark's grey photo crops a typical-pipeline copy's source is among its 6 nearest val crops
-    for 0.98-1.0 of the copies (0.97-1.0 with a crop to half the area; three draws of the val
+    for 0.97-1.0 of the copies (0.97-1.0 with a crop to half the area; three draws of the val
     crops), against 0.92-0.97 (0.83-0.91) with the levels and gradients alone.
 
     >>> import numpy as np
