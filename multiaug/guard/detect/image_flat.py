@@ -28,14 +28,6 @@ _NO_DETAIL = 0.75  # grey levels: band-pass spread under which it cannot, whatev
 _JPEG_GRID = 0.3  # share of the fine detail on the 8-px JPEG block edges from which it may be blocking
 _BLOCK_INSIDE = 0.15  # grey levels: rms neighbour step inside the blocks under which it is (flat blocks)
 _GUARD = 9  # the warp check: pixels within 4 (of 64) of a shared flat part left out too
-_SMOOTH_SIGMA = 1.0  # blur (pixels at 64x64) a smooth background stays within _FLAT_TOL of
-_FRAME = 0.75  # share of the map's edge a smooth background must cover
-_INSET = 2  # pixels: the ring on which it is measured
-_SMOOTH_FLOOR = 0.15  # grey levels: the least tolerance for it (a uint8 image rounds)
-_NOISE_MAX = 3.0  # grey levels: the robust spread of noise on a level the warp check leaves out
-_NOISE_SIGMA = 4.0  # blur (pixels at 64x64) that white noise on a level all but evens out
-_WHITE = 0.5  # share of that spread its blur may keep (white noise; a gradient keeps most)
-_NOISE_K = 4.0  # spreads from the level within which a noisy pixel counts
 
 
 def flat_mask(u: np.ndarray) -> np.ndarray:
@@ -162,130 +154,27 @@ def split_flat_groups(thumbs: np.ndarray, group: np.ndarray, bar: float) -> np.n
     return out
 
 
-def backdrop(u: np.ndarray) -> np.ndarray:
-    """The warp check's background of a 64x64 map, as bits: 1 where :func:`flat_mask` finds it
-    flat; 2 where it lies on a smooth surface (a gradient, a vignette, a flat level: within
-    ``_FLAT_TOL`` of its range, or ``_SMOOTH_FLOOR`` grey levels, of its own ``_SMOOTH_SIGMA`` blur,
-    the map extended beyond its edge as a plane; opened by a 3x3 square) that reaches the edge
-    and covers ``_FRAME`` of the ring ``_INSET`` pixels in (it frames the content; a photo's sky
-    reaches one side or three); 0 elsewhere (content, noise). When the flat part frames the map
-    itself, it is that background (3) and no smooth part beside it is (an object's pale sky).
-
-    >>> import numpy as np
-    >>> yy, xx = np.mgrid[0:64, 0:64].astype(np.float32)
-    >>> u = 40 + 0.8 * yy
-    >>> u[24:40, 24:40] = np.arange(256).reshape(16, 16) % 7 * 30  # an object with detail
-    >>> lab = backdrop(u)
-    >>> int(lab[0, 0]), int(lab[63, 63]), int(lab[32, 32]), int((lab & 2 > 0).sum()) > 3600
-    (2, 2, 0, True)
-    >>> sky = u.copy()
-    >>> sky[32:] = 200.0 + xx[32:] % 3 * 20  # a smooth top half over a textured one: no frame
-    >>> int(backdrop(sky).max()), int(backdrop(np.full((64, 64), 9.0, np.float32))[5, 5])
-    (0, 3)
-    """
-    import cv2
-
-    u = np.asarray(u, dtype=np.float32)
-    flat = flat_mask(u)
-    i = _INSET
-    if float(np.r_[flat[i, i:-i], flat[-1 - i, i:-i], flat[i:-i, i], flat[i:-i, -1 - i]].mean()) >= _FRAME:
-        return 3 * flat.astype(np.uint8)  # a flat background frames it (smooth content beside it: none)
-    tol = _tolerance(u)
-    pad = int(np.ceil(3 * _SMOOTH_SIGMA))
-    # extended by odd reflection (2 u[0] - u[k]): a plane stays a plane up to the edge
-    ext = np.pad(u, pad, mode="reflect", reflect_type="odd")
-    blurred = cv2.GaussianBlur(ext, (0, 0), _SMOOTH_SIGMA)[pad:-pad, pad:-pad]
-    near = (np.abs(u - blurred) <= max(tol, _SMOOTH_FLOOR)).astype(np.uint8)
-    square, edge = np.ones((3, 3), np.uint8), cv2.BORDER_REPLICATE
-    opened = cv2.dilate(cv2.erode(near, square, borderType=edge), square, borderType=edge) > 0
-    smooth = (opened & (near > 0)).astype(np.uint8)
-    # a background: the smooth parts that reach the edge, when they frame the map (a photo's sky
-    # reaches one side or three, not all round)
-    count, parts = cv2.connectedComponents(smooth, connectivity=4)
-    # (on the ring _INSET pixels in: a resized map's last pixels stray from the surface)
-    ring = np.r_[parts[i, i:-i], parts[-1 - i, i:-i], parts[i:-i, i], parts[i:-i, -1 - i]]
-    back = np.isin(parts, np.unique(ring[ring > 0]))
-    if count < 2 or float(np.isin(ring, np.unique(ring[ring > 0])).mean()) < _FRAME:
-        return flat.astype(np.uint8)
-    return flat.astype(np.uint8) | 2 * back.astype(np.uint8)
-
-
-def _tolerance(u: np.ndarray) -> float:
-    """``_FLAT_TOL`` of the 1st-99th percentile range of a map (its whole range when they meet)."""
-    flat = u.ravel()
-    k = len(flat) // 100
-    lo, hi = np.partition(flat, (k, len(flat) - 1 - k))[[k, len(flat) - 1 - k]].tolist()
-    return (hi - lo if hi > lo else float(flat.max() - flat.min())) * _FLAT_TOL
-
-
 def rest_of(
-    valid: np.ndarray,
-    copy: np.ndarray,
-    source: np.ndarray,
-    m: np.ndarray,
-    mirrored: bool,
-    fine: tuple[np.ndarray, np.ndarray] | None = None,
+    valid: np.ndarray, copy: np.ndarray, source: np.ndarray, m: np.ndarray, mirrored: bool
 ) -> np.ndarray:
-    """The warp check's pixels ``valid`` (of the copy, at its resolution) less the background both
-    share -- where the ``copy``'s and the (``mirrored``) ``source``'s :func:`backdrop` labels (the
-    source's warped by ``m``, copy pixels to source pixels) share a bit: flat in both, or a
-    framing smooth surface in both -- and, given ``fine`` (the copy's and the source's 64x64
-    value images), where one is flat and the other's same pixels are a level plus white noise
-    (``_noisy_level``), when that covers at least ``_FLAT_SHARE`` of ``valid``; and those near it
-    (``_GUARD``); none when less than ``_MIN_REST`` of the copy would remain."""
+    """The warp check's pixels ``valid`` (of the copy, at its resolution) less those flat in both
+    the ``copy``'s and the (``mirrored``) ``source``'s flat masks (see :func:`flat_mask`; the
+    source's warped by ``m``, copy pixels to source pixels) when they share at least
+    ``_FLAT_SHARE`` of ``valid``, and those near them (``_GUARD``); none when less than
+    ``_MIN_REST`` of the copy would remain."""
     import cv2
 
-    if not (copy.any() or source.any()):
+    if not (copy.any() and source.any()):
         return valid
     own = np.ascontiguousarray(source[:, ::-1] if mirrored else source, dtype=np.float32)
     flags = cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP
-    theirs = np.rint(cv2.warpAffine(own, m, own.shape[::-1], flags=flags)).astype(np.uint8)
-    mine = copy.astype(np.uint8)
-    shared = valid & ((mine & theirs) > 0)  # flat in both, or a framing smooth surface in both
-    if fine is not None and ((mine & 1) != (theirs & 1)).any():
-        src = fine[1][:, ::-1] if mirrored else fine[1]
-        src = cv2.warpAffine(
-            np.ascontiguousarray(src), m, own.shape[::-1], flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
-        )
-        shared |= _noisy_level(valid & (mine & 1 > 0) & (theirs & 1 == 0), src)
-        shared |= _noisy_level(valid & (theirs & 1 > 0) & (mine & 1 == 0), fine[0])
+    shared = valid & copy & (cv2.warpAffine(own, m, own.shape[::-1], flags=flags) > 0.5)
     if shared.sum() < _FLAT_SHARE * valid.sum():
         return valid
     # and the pixels near it: blurred and band-passed, the step to the background reaches them
     near = cv2.dilate(shared.astype(np.uint8), np.ones((_GUARD, _GUARD), np.uint8)) > 0
     rest = valid & ~near
     return rest if rest.mean() >= _MIN_REST else np.zeros_like(valid)
-
-
-def _noisy_level(region: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """The pixels of ``region`` (flat in one image) where ``other`` (the other image's 64x64 value
-    image, at the same pixels) is a level plus white noise: over the region its values spread by
-    at most ``_NOISE_MAX`` grey levels about their median (robust), and their ``_NOISE_SIGMA``
-    blur within the region by at most ``_WHITE`` of that (a gradient or an object keeps most of
-    its spread); each such pixel within ``_NOISE_K`` spreads of the level."""
-    import cv2
-
-    if region.sum() < _FLAT_SHARE * region.size:
-        return np.zeros_like(region)
-    e = np.asarray(other, dtype=np.float32) - np.float32(np.median(other[region]))
-    spread = 1.4826 * float(np.median(np.abs(e[region])))
-    if spread > _NOISE_MAX:
-        return np.zeros_like(region)
-    # an object's pixels, and those within 4 of them or of the region's edge, set aside
-    square = np.ones((_GUARD, _GUARD), np.uint8)
-    level = region & (np.abs(e) <= _NOISE_K * spread + 0.05)
-    inner = cv2.erode(level.astype(np.uint8), square, borderType=cv2.BORDER_REPLICATE) > 0
-    if inner.sum() < _MIN_REST * region.size:
-        return np.zeros_like(region)
-    w = level.astype(np.float32)
-    smooth = cv2.GaussianBlur(e * w, (0, 0), _NOISE_SIGMA) / np.maximum(
-        cv2.GaussianBlur(w, (0, 0), _NOISE_SIGMA), 1e-3
-    )
-    low = 1.4826 * float(np.median(np.abs(smooth[inner] - np.median(smooth[inner]))))
-    inside = 1.4826 * float(np.median(np.abs(e[inner] - np.median(e[inner]))))
-    if low > _WHITE * inside + 0.05:
-        return np.zeros_like(region)
-    return level
 
 
 def jpeg_blocking(gray: np.ndarray) -> bool:

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 
 from .image_features import Features, Proposal, propose
-from .image_flat import backdrop, rest_of, too_flat
+from .image_flat import flat_mask, rest_of, too_flat
 from .image_hash import _gray
 from .image_noise import noise_look  # noised copies in the gray zone: weak matches
 
@@ -163,7 +163,7 @@ def _prepare(image: np.ndarray) -> _Prepared:
     fill32 = cv2.resize(dark, (_SIDE, _SIDE), interpolation=cv2.INTER_AREA) > 0.25
     fill64 = cv2.resize(dark, (_FINE, _FINE), interpolation=cv2.INTER_AREA) > 0.05
     fill64 = cv2.dilate(fill64.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
-    return _Prepared((h, w), coarse, fine, band, band2, fill32, fill64, backdrop(fine))
+    return _Prepared((h, w), coarse, fine, band, band2, fill32, fill64, flat_mask(fine))
 
 
 def low_detail(images: Sequence[np.ndarray]) -> list[int]:
@@ -336,7 +336,7 @@ def _check(
         fill = np.ascontiguousarray(source.fill64[:, ::-1] if mirrored else source.fill64, dtype=np.float32)
         valid &= cv2.warpAffine(fill, m, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP) < 0.5
     overlap = float(valid.mean())
-    valid = rest_of(valid, copy.flat64, source.flat64, m, mirrored, (copy.fine, source.fine))  # backdrop
+    valid = rest_of(valid, copy.flat64, source.flat64, m, mirrored)  # a shared flat backdrop left out
     if overlap < min_overlap or not valid.any():
         return 0.0, 0.0, overlap
     warped = cv2.warpAffine(np.ascontiguousarray(fine), m, size, flags=flags, borderMode=cv2.BORDER_REFLECT)
