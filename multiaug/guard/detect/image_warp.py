@@ -37,7 +37,6 @@ import numpy as np
 from .image_features import Features, Proposal, propose
 from .image_flat import flat_mask, rest_of, too_flat
 from .image_hash import _gray
-from .image_noise import noise_look  # noised copies in the gray zone: weak matches
 
 _SIDE = 32  # coarse search resolution
 _MIN_SIDE = 96  # pixels: smaller images are not searched (too little detail to verify a warp)
@@ -564,7 +563,7 @@ def warp_pairs(
             strong.update((i, j))
         else:
             weak.append(((coarse, seen), (i, j), found))
-    out |= _relative(weak + noise_look(gray, images, prep, scores, set(matched) | strong), scores, strong)
+    out |= _relative(weak, scores, strong)
     if gray:
         from .image_occlusion import rescue
 
