@@ -567,3 +567,21 @@ def test_a_grey_warped_copy_is_found_through_tone_retrieval(
         [*train[:6], train[6], *tiles[::2]], np.arange(7), np.arange(7, 13), budget=100
     )
     assert (6, 9) in mixed
+
+
+def test_a_dense_warp_pose_turned_past_20_degrees_needs_keypoints() -> None:
+    # two dark neighbouring crops of flower.jpg, in grey, were linked at a mirrored 46.5-degree
+    # pose (0.992 / 0.815) that ECC reached from the coarse search's +-15 degrees: a fit drifting on
+    # near-flat content (no true copy of the pipelines measured fits past 16.5 degrees)
+    import cv2
+
+    from multiaug.demo import load_sample_photo
+
+    flower = load_sample_photo("flower.jpg")
+    a, b = (
+        cv2.resize(flower[106:212, x : x + 106], (128, 128), interpolation=cv2.INTER_AREA) for x in (530, 424)
+    )
+    a, b = cv2.cvtColor(a, cv2.COLOR_RGB2GRAY), cv2.cvtColor(b, cv2.COLOR_RGB2GRAY)
+    assert SplitGuard(cache=False).check([a], [b]).leaks == []
+    turned = ma.image.Affine(rotate=(18, 18), p=1.0)(image=b, key=0)["image"]  # within the bound
+    assert [leak.reason for leak in SplitGuard(cache=False).check([turned], [b]).leaks] == ["near_duplicate"]

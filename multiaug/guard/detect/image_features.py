@@ -100,6 +100,15 @@ def _plausible(a: np.ndarray) -> bool:
     return bool(np.linalg.det(a) > 0 and s.min() > 0.5 and s.max() < 2.0 and s.max() / s.min() < 1.6)
 
 
+def turn(m: np.ndarray) -> float:
+    """The rotation (degrees, -180 ... 180) of the similarity closest to a map's linear part.
+
+    >>> round(turn(np.array([[0.0, -2.0, 5.0], [2.0, 0.0, 1.0]])), 1)
+    90.0
+    """
+    return float(np.degrees(np.arctan2(m[1, 0] - m[0, 1], m[0, 0] + m[1, 1])))
+
+
 def _fit(
     points: np.ndarray, descriptors: np.ndarray | None, copy: Features, mirrored: bool
 ) -> Proposal | None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .image_features import Features, Proposal, propose
+from .image_features import Features, Proposal, propose, turn
 from .image_flat import flat_mask, rest_of, too_flat
 from .image_hash import _gray
 
@@ -62,6 +62,7 @@ _COARSE_MIN = 0.78  # its bar: it stands in for the fine band only as a full (_M
 _COARSE_FINE_FLOOR = 0.4  # and only where the fine band still agrees this much
 _RESCUE_FROM = 0.9  # robust correlation from which an unmatched pair gets a second look
 _DARK = 1.0  # grey level at or below which a pixel counts as fill (border, erasing), not content
+_MAX_TURN = 20.0  # degrees: a pose turned further stands only when keypoints vouch for it
 
 
 @dataclass(frozen=True)
@@ -407,7 +408,7 @@ def _try(
             result = _check(source, copy, m, mirrored, _KEYPOINT_OVERLAP, _KEYPOINT_CORRELATION)
             if result[0] < _KEYPOINT_CORRELATION:
                 continue
-        elif not _passes(result, weak_band):
+        elif not _passes(result, weak_band) or abs(turn(m)) > _MAX_TURN:
             continue
         rank = (_passes(result), result[0])
         if best is None or rank > best[0]:
