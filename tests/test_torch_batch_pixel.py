@@ -287,9 +287,9 @@ def _holes(t, p: dict, shape: tuple) -> np.ndarray:
 @pytest.mark.parametrize(
     "t",
     [
-        I.RandomErasing(scale=(0.2, 0.3), fill="random", p=1.0),
-        I.CoarseDropout(fill="random", p=1.0),
-        I.GridDropout(fill="random", p=1.0),
+        I.RandomErasing(scale=(0.2, 0.3), fill="random", p=1.0, seed=0),
+        I.CoarseDropout(fill="random", p=1.0, seed=0),
+        I.GridDropout(fill="random", p=1.0, seed=0),
     ],
     ids=lambda t: t.name,
 )
@@ -303,7 +303,10 @@ def test_random_fill(t, dtype: str, photo: np.ndarray) -> None:
         box = _holes(t, p, img.shape)
         assert box.any() and np.array_equal(got[~box], ref[~box])
         region = got[box].astype(np.float64) / (255.0 if dtype == "uint8" else 1.0)
-        assert abs(region.mean() - 0.5) < 0.05 and region.min() >= 0 and region.max() <= 1
+        # uniform: the mean of n values within 5 standard errors (seedless, this test drew new holes
+        # in each process, and a few small ones missed a fixed 0.05 now and then)
+        assert abs(region.mean() - 0.5) < 5 * 0.2887 / np.sqrt(region.size) + 0.005
+        assert region.min() >= 0 and region.max() <= 1
         if dtype == "uint8":
             assert np.array_equal(region * 255, np.rint(region * 255))
 
