@@ -303,9 +303,9 @@ def test_random_fill(t, dtype: str, photo: np.ndarray) -> None:
         box = _holes(t, p, img.shape)
         assert box.any() and np.array_equal(got[~box], ref[~box])
         region = got[box].astype(np.float64) / (255.0 if dtype == "uint8" else 1.0)
-        # uniform: the mean of n values within 5 standard errors (seedless, this test drew new holes
-        # in each process, and a few small ones missed a fixed 0.05 now and then)
-        assert abs(region.mean() - 0.5) < 5 * 0.2887 / np.sqrt(region.size) + 0.005
+        # uniform: the mean within 0.05, and within 5 standard errors where the holes are large
+        # (seedless, this test drew new holes in each process: a few small ones missed 0.05)
+        assert abs(region.mean() - 0.5) < min(0.05, 5 * 0.2887 / np.sqrt(region.size) + 0.005)
         assert region.min() >= 0 and region.max() <= 1
         if dtype == "uint8":
             assert np.array_equal(region * 255, np.rint(region * 255))
