@@ -59,10 +59,8 @@ def descriptor(image: np.ndarray) -> np.ndarray | None:
     if _chroma(small) < _GREY_CHROMA:
         return None
     hsv = cv2.cvtColor(small, cv2.COLOR_RGB2HSV)
-    h = np.sqrt(cv2.calcHist([hsv], [0, 1], None, list(_BINS), [0, 180, 0, 256]).ravel())
-    h -= h.mean()
-    norm = float(np.linalg.norm(h))
-    return np.rint(h * (_LEVELS / norm) if norm else h).astype(np.float32)
+    h = _unit(cv2.calcHist([hsv], [0, 1], None, list(_BINS), [0, 180, 0, 256]).ravel())
+    return np.rint(h * _LEVELS).astype(np.float32)
 
 
 def _chroma(small: np.ndarray) -> float:
